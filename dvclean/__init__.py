@@ -1,0 +1,56 @@
+"""dvclean: value every row of a tabular data set, flag bad rows, fix the data.
+
+The public API is what ``__all__`` lists; everything else is private.
+
+Examples
+--------
+>>> import dvclean, polars as pl
+>>> df = pl.DataFrame({"x": [0.0, 0.1, 0.2, 5.0, 5.1, 0.15], "y": [0, 0, 0, 1, 1, 1]})
+>>> r = dvclean.score(df, label="y")
+>>> r.frame.columns[:3]
+['row_id', 'label', 'value']
+"""
+
+from __future__ import annotations
+
+from ._version import __version__
+from .config import FeatureConfig, FlagPolicy, KNNConfig, ScoreConfig
+from .errors import (
+    ConfigError,
+    DataValidationError,
+    DvcleanError,
+    InputError,
+    OutputError,
+    ValuationError,
+)
+from .io import read_frame, write_table
+from .pipeline import ScoreResult, default_output_path, score, write_scores
+from .table import Table, ValuationData, make_table, prepare
+from .valuation import REGISTRY, KNNShapley, ValuationResult
+
+__all__ = [
+    "REGISTRY",
+    "ConfigError",
+    "DataValidationError",
+    "DvcleanError",
+    "FeatureConfig",
+    "FlagPolicy",
+    "InputError",
+    "KNNConfig",
+    "KNNShapley",
+    "OutputError",
+    "ScoreConfig",
+    "ScoreResult",
+    "Table",
+    "ValuationData",
+    "ValuationError",
+    "ValuationResult",
+    "__version__",
+    "default_output_path",
+    "make_table",
+    "prepare",
+    "read_frame",
+    "score",
+    "write_scores",
+    "write_table",
+]

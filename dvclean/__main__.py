@@ -1,0 +1,5 @@
+"""``python -m dvclean``."""
+
+from dvclean.cli import main
+
+main()

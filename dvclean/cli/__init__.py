@@ -1,0 +1,22 @@
+"""The ``dvclean`` command line: a thin shell over the library.
+
+Exit codes: 0 success; 1 a check failed (``check``); 2 usage or input error;
+3 internal error (a bug: please report it); 130/143 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from .commands import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="dvclean")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

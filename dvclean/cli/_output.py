@@ -1,0 +1,117 @@
+"""Terminal output: the stdout/stderr consoles, progress bars and summary rendering.
+
+stdout carries the command's result (the rich summary, or one JSON document with
+``--json``); logs and progress go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+__all__ = ["stderr_console", "stdout_console", "setup_logging", "progress_reporter", "print_json", "render_score"]
+
+
+def stderr_console() -> Console:
+    """Console for logs and progress (never animated under CI)."""
+    ci = bool(os.environ.get("CI"))
+    return Console(stderr=True, force_interactive=False if ci else None, soft_wrap=True)
+
+
+def stdout_console() -> Console:
+    """Console for human-readable results."""
+    return Console(soft_wrap=False)
+
+
+def setup_logging(console: Console, *, quiet: bool, verbose: int) -> None:
+    """Route library logging to stderr: WARNING by default, INFO with -v, DEBUG with -vv, ERROR with -q."""
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    root = logging.getLogger("dvclean")
+    root.handlers[:] = [RichHandler(console=console, show_time=False, show_path=False, markup=False)]
+    root.setLevel(level)
+    root.propagate = False
+
+
+@contextmanager
+def progress_reporter(console: Console, *, enabled: bool) -> Iterator[Any]:
+    """Yield a ``progress(step, done, total)`` callback drawing rich bars on stderr."""
+    if not enabled or not console.is_terminal:
+        yield None
+        return
+    tasks: dict[str, TaskID] = {}
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+
+        def report(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(step, total=total)
+            bar.update(tasks[step], completed=done, total=total)
+
+        yield report
+
+
+def print_json(doc: dict[str, Any]) -> None:
+    """Write one JSON document on stdout (never through rich, which would wrap it)."""
+    sys.stdout.write(json.dumps(doc, default=str, allow_nan=False) + "\n")
+    sys.stdout.flush()
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.3g}" if abs(v) < 1e-3 and v != 0 else f"{v:.4f}"
+    return "" if v is None else str(v)
+
+
+def render_score(console: Console, summary: dict[str, Any], output: str | None) -> None:
+    """Print the human summary of a ``score`` run."""
+    rows = summary["rows"]
+    method = summary["methods"][summary["primary_method"]]
+    diag = method["diagnostics"]
+    algo = diag.get("algorithm", method["status"])
+    extra = f", K*={diag['k_star']}, eps={diag['eps']}, neighbours: {diag['neighbors']}" if algo == "approx" else ""
+    console.print(
+        f"[bold]dvclean score[/bold] {summary['input']['path']}: {rows['total']} rows, "
+        f"{summary['features']['encoded_dimensions']} encoded features, label [bold]{summary['label']}[/bold]"
+    )
+    console.print(
+        f"method {summary['primary_method']} ({method['status']}, {algo} path chosen for {diag['n_players']} rows; "
+        f"K={diag['k']}{extra}) in {diag['seconds']:.2f}s"
+    )
+    classes = ", ".join(f"{c}: {n}" for c, n in summary["classes"].items())
+    console.print(f"classes: {classes}")
+    if rows["label_missing"]:
+        console.print(f"[yellow]{rows['label_missing']} rows have no label: not valued, kept in the output[/yellow]")
+    flags = summary["flags"]
+    console.print(
+        f"flagged: [bold red]{flags['mislabeled']}[/bold red] likely mislabeled "
+        f"({flags['mislabeled_fraction']:.1%}), [bold]{flags['hard']}[/bold] hard ({flags['hard_fraction']:.1%})"
+    )
+    table = Table(title="10 most suspicious rows (lowest value first)", title_justify="left")
+    for col in ("row", "label", "neighbours' label", "value", "mislabel score", "flag"):
+        table.add_column(col, justify="right" if col in ("row", "value", "mislabel score") else "left")
+    for r in summary["most_suspicious"]:
+        table.add_row(
+            _fmt(r["row_id"]), _fmt(r["label"]), _fmt(r["neighbor_label"]), _fmt(r["value"]),
+            _fmt(r["mislabel_score"]), "mislabeled" if r["is_mislabeled"] else "",
+        )
+    console.print(table)
+    for note in summary.get("notes", []):
+        console.print(f"note: {note}")
+    total = sum(summary["timings"].values())
+    console.print(f"time: {total:.2f}s" + (f"; wrote {output}" if output else ""))

@@ -1,0 +1,221 @@
+"""Command definitions. Each command parses options, calls one library function and renders.
+
+Errors: every command body runs inside :func:`guarded`, the single error
+boundary. A :class:`~dvclean.errors.DvcleanError` becomes a one-line message and
+exit code 2; any other exception is an internal error (exit 3, traceback only
+with ``--debug``); Ctrl-C exits 130 and SIGTERM 143. No output file is left
+behind in any of these cases (outputs are written atomically).
+"""
+
+from __future__ import annotations
+
+import functools
+import signal
+import traceback
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from ..config import FeatureConfig, FlagPolicy, KNNConfig, ScoreConfig
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_HELP = """\
+Exit codes: 0 success; 1 a data-quality check failed; 2 usage or input error;
+3 internal error (please report); 130 interrupted (Ctrl-C); 143 terminated.
+"""
+
+app = typer.Typer(
+    name="dvclean",
+    help="Find bad rows in tabular data with data valuation, and fix the data.\n\n" + EXIT_HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_KNN = KNNConfig()
+_FLAGS = FlagPolicy()
+_SCORE = ScoreConfig()
+
+
+class _Terminated(Exception):
+    pass
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated()
+
+
+def guarded(fn: F) -> F:
+    """Map exceptions to exit codes and one-line messages (the only place that does)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ..errors import DvcleanError
+        from ._output import stderr_console
+
+        err = stderr_console()
+        debug = bool(kwargs.get("debug"))
+        previous = signal.getsignal(signal.SIGTERM)
+        try:
+            signal.signal(signal.SIGTERM, _on_sigterm)
+        except ValueError:  # not the main thread (e.g. inside a test runner thread)
+            previous = None
+        try:
+            return fn(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except DvcleanError as exc:
+            err.print(f"[bold red]error:[/bold red] {exc}", markup=True, highlight=False)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err.print("[yellow]interrupted; no output was written[/yellow]")
+            raise typer.Exit(130) from None
+        except _Terminated:
+            err.print("[yellow]terminated; no output was written[/yellow]")
+            raise typer.Exit(143) from None
+        except MemoryError:
+            err.print("[bold red]error:[/bold red] out of memory; try --algorithm approx or a smaller file")
+            raise typer.Exit(2) from None
+        except Exception as exc:  # the internal-error boundary
+            err.print(
+                f"[bold red]internal error:[/bold red] {type(exc).__name__}: {exc}\n"
+                "This is a bug in dvclean; please report it with the command you ran"
+                + ("" if debug else " (add --debug for the traceback)."),
+                highlight=False,
+            )
+            if debug:
+                err.print(traceback.format_exc(), markup=False, highlight=False)
+            raise typer.Exit(3) from None
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class OutputFormat(str, Enum):
+    parquet = "parquet"
+    csv = "csv"
+    ndjson = "ndjson"
+
+
+class Algorithm(str, Enum):
+    auto = "auto"
+    exact = "exact"
+    approx = "approx"
+
+
+def _methods(values: list[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for v in values:
+        out.extend(p.strip() for p in v.split(",") if p.strip())
+    return tuple(dict.fromkeys(out))
+
+
+@app.command()
+@guarded
+def score(
+    data: Annotated[str, typer.Argument(help="Data file (CSV, CSV.gz/.zst, Parquet, NDJSON, Arrow IPC) or - for stdin.")],
+    label: Annotated[str | None, typer.Option("--label", "-y", help="Label column (default: the one column named label/target/y/class).")] = None,
+    id_column: Annotated[str | None, typer.Option("--id", help="Row-id column: kept in outputs, never a feature.")] = None,
+    drop: Annotated[list[str] | None, typer.Option("--drop", help="Column to exclude from the features (repeatable).")] = None,
+    method: Annotated[list[str] | None, typer.Option("--method", "-m", help="Valuation method(s), comma-separated; see `dvclean methods`.")] = None,
+    k: Annotated[int, typer.Option("--k", help="K of the KNN classifier.")] = _KNN.k,
+    eps: Annotated[float, typer.Option("--eps", help="Error bound of approximate KNN-Shapley: K*=max(K, ceil(1/eps)).")] = _KNN.eps,
+    algorithm: Annotated[Algorithm, typer.Option("--algorithm", help=f"KNN-Shapley path: auto is exact up to {_KNN.exact_max_rows:,} rows.")] = Algorithm(_KNN.algorithm),
+    valid: Annotated[str | None, typer.Option("--valid", help="Value against this validation file instead of leave-self-out.")] = None,
+    hard_frac: Annotated[float, typer.Option("--hard-frac", help="Fraction of the non-mislabeled rows flagged is_hard.")] = _FLAGS.hard_fraction,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of every random step.")] = _SCORE.seed,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default: <input stem>.dvclean.parquet next to the input).")] = None,
+    fmt: Annotated[OutputFormat | None, typer.Option("--format", help="Output format (default: from the --output suffix, else parquet).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary document on stdout instead of the table.")] = False,
+    separator: Annotated[str | None, typer.Option("--separator", help="CSV delimiter (sniffed when omitted).")] = None,
+    encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of a CSV file.")] = "utf-8",
+    input_format: Annotated[str | None, typer.Option("--input-format", help="Force csv, parquet, ndjson, json or ipc.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, only errors on stderr.")] = False,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug).")] = 0,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
+) -> None:
+    """Value every row and flag likely-mislabeled and hard rows.
+
+    Writes one row per input row (row id, label, value, value_rank, is_mislabeled,
+    is_hard, mislabel_score, is_label_missing, neighbor_label) to
+    <input stem>.dvclean.parquet, and prints a summary.
+    """
+    from ..errors import OutputError
+    from ..pipeline import check_output_path, default_output_path, score as run_score, write_scores
+    from ._output import print_json, progress_reporter, render_score, setup_logging, stderr_console, stdout_console
+
+    err = stderr_console()
+    setup_logging(err, quiet=quiet or as_json, verbose=verbose)
+    config = ScoreConfig(
+        methods=_methods(method or list(_SCORE.methods)),
+        seed=seed,
+        knn=KNNConfig(k=k, eps=eps, algorithm=algorithm.value),
+        features=FeatureConfig(),
+        flags=FlagPolicy(hard_fraction=hard_frac),
+    )
+    fmt_value = fmt.value if fmt else None
+    if output is None:
+        if data == "-":
+            raise OutputError("reading from stdin: pass --output PATH for the scores")
+        output = default_output_path(data, fmt_value or "parquet")
+    check_output_path(output, [data, valid])
+    read_options = {"separator": separator, "encoding": encoding, "format": input_format}
+    with progress_reporter(err, enabled=not (quiet or as_json)) as progress:
+        result = run_score(
+            data, label=label, id_column=id_column, drop=tuple(drop or ()), valid=valid,
+            config=config, read_options=read_options, progress=progress,
+        )
+    written = write_scores(result, output, format=fmt_value)
+    summary = dict(result.summary)
+    summary["output"] = str(written)
+    if as_json:
+        print_json(summary)
+    else:
+        render_score(stdout_console(), summary, str(written))
+
+
+@app.command()
+@guarded
+def methods(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", hidden=True)] = False,
+) -> None:
+    """List the valuation methods with their papers."""
+    from ..valuation import REGISTRY
+    from ._output import print_json, stdout_console
+
+    if as_json:
+        print_json({"methods": [vars(m) for m in REGISTRY.values()]})
+        return
+    console = stdout_console()
+    for info in REGISTRY.values():
+        console.print(f"[bold]{info.name}[/bold]  {info.summary}\n    {info.citation}\n", highlight=False)
+
+
+@app.command()
+@guarded
+def version(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also print dependency versions.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", hidden=True)] = False,
+) -> None:
+    """Print the dvclean version."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as pkg_version
+
+    from .._version import __version__
+
+    typer.echo(f"dvclean {__version__}")
+    if verbose:
+        for pkg in ("polars", "numpy", "scikit-learn", "xgboost", "xgboost-cpu", "numba", "faiss-cpu", "typer", "rich", "sdv"):
+            try:
+                typer.echo(f"{pkg} {pkg_version(pkg)}")
+            except PackageNotFoundError:
+                continue

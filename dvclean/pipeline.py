@@ -1,0 +1,362 @@
+"""The ``score`` pipeline: read -> validate -> encode -> value -> flag -> summarise.
+
+:func:`score` writes nothing; :func:`write_scores` writes the per-row frame
+atomically. The CLI is a thin wrapper over these two functions.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from ._version import __version__
+from .config import KNNConfig, ScoreConfig
+from .errors import ConfigError, DataValidationError, OutputError
+from .flags import flag_rows
+from .io import SourceInfo, output_format_for, read_frame, same_file, write_table
+from .table import Table, ValuationData, make_table, prepare
+from .valuation import REGISTRY, KNNShapley, ValuationResult
+
+__all__ = ["KNNConfig", "ScoreResult", "score", "write_scores", "default_output_path", "SCHEMA_VERSION", "OUTPUT_COLUMNS"]
+
+log = logging.getLogger(__name__)
+
+#: Version of the JSON summary and of the Parquet metadata document.
+SCHEMA_VERSION = 1
+#: Per-row output columns after the row id.
+OUTPUT_COLUMNS = (
+    "label",
+    "value",
+    "value_rank",
+    "is_mislabeled",
+    "is_hard",
+    "mislabel_score",
+    "is_label_missing",
+    "neighbor_label",
+)
+ProgressFn = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """Everything :func:`score` computed.
+
+    Attributes
+    ----------
+    frame : polars.DataFrame
+        One row per input row, in input order: the row id, ``label``, ``value``
+        (higher = more useful), ``value_rank`` (1 = most harmful), ``is_mislabeled``,
+        ``is_hard``, ``mislabel_score`` in [0, 1], ``is_label_missing`` and
+        ``neighbor_label`` (majority label of the K nearest neighbours).
+    summary : dict
+        JSON-able summary (what ``--json`` prints).
+    table : Table
+    data : ValuationData
+    results : dict of str to ValuationResult
+    config : ScoreConfig
+    """
+
+    frame: pl.DataFrame
+    summary: dict[str, Any]
+    table: Table
+    data: ValuationData
+    results: dict[str, ValuationResult]
+    config: ScoreConfig
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def values(self) -> np.ndarray:
+        """Values of all input rows (NaN where the label is missing)."""
+        return self.frame.get_column("value").fill_null(np.nan).to_numpy()
+
+
+def _load(
+    source: str | os.PathLike[str] | pl.DataFrame, read_options: dict[str, Any] | None
+) -> tuple[pl.DataFrame, SourceInfo]:
+    if isinstance(source, pl.DataFrame):
+        if source.height == 0:
+            raise DataValidationError("the frame has no rows")
+        return source, SourceInfo(path="<DataFrame>", format="polars", compression=None, sha256="")
+    return read_frame(source, **(read_options or {}))
+
+
+def score(
+    source: str | os.PathLike[str] | pl.DataFrame,
+    *,
+    label: str | None = None,
+    id_column: str | None = None,
+    drop: Sequence[str] = (),
+    valid: str | os.PathLike[str] | pl.DataFrame | None = None,
+    config: ScoreConfig | None = None,
+    read_options: dict[str, Any] | None = None,
+    progress: ProgressFn | None = None,
+) -> ScoreResult:
+    """Value every row of a table and flag likely-mislabeled and hard rows.
+
+    Parameters
+    ----------
+    source : path, "-" or polars.DataFrame
+        CSV (optionally gzip/zstd), Parquet, NDJSON or Arrow IPC file.
+    label : str, optional
+        Label column; defaults to the one column named label/target/y/class.
+    id_column : str, optional
+        Row-id column, kept in the output and never used as a feature.
+    drop : sequence of str
+        Columns excluded from the features.
+    valid : path or polars.DataFrame, optional
+        Separate validation rows to value against; by default every row is a
+        validation point for all the others.
+    config : ScoreConfig, optional
+    read_options : dict, optional
+        Passed to :func:`dvclean.io.read_frame` (``separator``, ``encoding``, ...).
+    progress : callable, optional
+        ``progress(step, done, total)`` callback.
+
+    Returns
+    -------
+    ScoreResult
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> df = pl.DataFrame({"x": [0.0, 0.1, 0.2, 5.0, 5.1, 0.15], "y": [0, 0, 0, 1, 1, 1]})
+    >>> r = score(df, label="y", config=ScoreConfig(knn=KNNConfig(k=1)))
+    >>> r.frame.get_column("value_rank").to_list()[5]   # the 1 among the 0s is most harmful
+    1
+    """
+    config = config or ScoreConfig()
+    for m in config.methods:
+        if m not in REGISTRY:
+            raise ConfigError(f"unknown method {m!r}; available: {', '.join(REGISTRY)} (see `dvclean methods`)")
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    frame, info = _load(source, read_options)
+    table = make_table(frame, label=label, id_column=id_column, drop=drop, source=info)
+    valid_table = None
+    if valid is not None:
+        vframe, vinfo = _load(valid, read_options)
+        missing = [c for c in (*table.features, table.label) if c not in vframe.columns]
+        if missing:
+            raise DataValidationError(
+                f"{vinfo.path}: the validation file lacks columns {', '.join(map(repr, missing[:10]))}; "
+                "it needs the same feature and label columns as the data"
+            )
+        valid_table = Table(frame=vframe, label=table.label, features=table.features, source=vinfo)
+    timings["read"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    data, encoder, label_missing = prepare(table, valid=valid_table, config=config.features)
+    for note in data.notes:
+        log.warning("%s", note)
+    timings["encode"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    results: dict[str, ValuationResult] = {}
+    for m in config.methods:
+        results[m] = KNNShapley(config.knn).value(data, seed=config.seed, progress=progress)
+    timings["value"] = time.perf_counter() - t
+
+    primary = results[config.methods[0]]
+    assert primary.neighbors is not None
+    flags = flag_rows(primary.values, data.y, primary.neighbors, len(data.classes), config.flags)
+    out = _output_frame(table, data, primary, flags, label_missing)
+    summary = _summary(table, data, results, out, config, timings, encoder.dropped_, label_missing)
+    return ScoreResult(frame=out, summary=summary, table=table, data=data, results=results, config=config, timings=timings)
+
+
+def _scatter(n: int, rows: np.ndarray, values: np.ndarray, fill: Any, dtype: Any) -> np.ndarray:
+    out = np.full(n, fill, dtype=dtype)
+    out[rows] = values
+    return out
+
+
+def _output_frame(
+    table: Table, data: ValuationData, result: ValuationResult, flags: Any, label_missing: np.ndarray
+) -> pl.DataFrame:
+    n = table.n_rows
+    rows = data.rows
+    valued = np.zeros(n, dtype=bool)
+    valued[rows] = True
+    ids = table.row_ids()
+    id_name = ids.name if ids.name not in OUTPUT_COLUMNS else "row_id"
+    label_col = table.frame.get_column(table.label)
+    classes = data.classes.tolist()
+    neighbor = [None] * n
+    for r, code in zip(rows.tolist(), flags.neighbor_label.tolist(), strict=True):
+        neighbor[r] = classes[code]
+
+    def masked(values: np.ndarray, dtype: pl.DataType, fill: Any) -> pl.Series:
+        arr = _scatter(n, rows, values, fill, values.dtype)
+        return pl.Series(arr, dtype=dtype).scatter(np.flatnonzero(~valued), None) if (~valued).any() else pl.Series(arr, dtype=dtype)
+
+    out = pl.DataFrame(
+        {
+            id_name: ids,
+            "label": label_col,
+            "value": masked(result.values, pl.Float64, 0.0),
+            "value_rank": masked(flags.value_rank, pl.Int64, 0),
+            "is_mislabeled": masked(flags.is_mislabeled, pl.Boolean, False),
+            "is_hard": masked(flags.is_hard, pl.Boolean, False),
+            "mislabel_score": masked(flags.mislabel_score, pl.Float64, 0.0),
+            "is_label_missing": pl.Series(label_missing, dtype=pl.Boolean),
+            "neighbor_label": pl.Series(neighbor, dtype=label_col.dtype, strict=False),
+        }
+    )
+    return out
+
+
+def _json_value(v: Any) -> Any:
+    if isinstance(v, (np.generic,)):
+        return v.item()
+    if isinstance(v, float) and not np.isfinite(v):
+        return None
+    if isinstance(v, (str, int, float, bool)) or v is None:
+        return v
+    return str(v)
+
+
+def _summary(
+    table: Table,
+    data: ValuationData,
+    results: dict[str, ValuationResult],
+    out: pl.DataFrame,
+    config: ScoreConfig,
+    timings: dict[str, float],
+    ignored: list[str],
+    label_missing: np.ndarray,
+) -> dict[str, Any]:
+    info = table.source
+    classes = data.classes.tolist()
+    counts = np.bincount(data.y, minlength=len(classes))
+    id_name = out.columns[0]
+    worst = out.filter(pl.col("value_rank").is_not_null()).sort("value_rank").head(10)
+    suspicious = [
+        {
+            "row_id": _json_value(r[id_name]),
+            "label": _json_value(r["label"]),
+            "neighbor_label": _json_value(r["neighbor_label"]),
+            "value": r["value"],
+            "mislabel_score": r["mislabel_score"],
+            "is_mislabeled": r["is_mislabeled"],
+        }
+        for r in worst.iter_rows(named=True)
+    ]
+    n_mis = int(out.get_column("is_mislabeled").sum() or 0)
+    n_hard = int(out.get_column("is_hard").sum() or 0)
+    methods = {
+        name: {"status": r.status, "params": r.params, "diagnostics": r.diagnostics} for name, r in results.items()
+    }
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "dvclean_version": __version__,
+        "command": "score",
+        "input": {
+            "path": info.path if info else None,
+            "format": info.format if info else None,
+            "compression": info.compression if info else None,
+            "sha256": info.sha256 if info else None,
+            "rows": table.n_rows,
+            "columns": table.frame.width,
+        },
+        "label": table.label,
+        "id_column": table.id_column,
+        "features": {
+            "columns": list(table.features),
+            "ignored": list(ignored),
+            "dropped_by_user": list(table.dropped),
+            "encoded_dimensions": int(data.x.shape[1]),
+        },
+        "rows": {
+            "total": table.n_rows,
+            "valued": data.n_players,
+            "label_missing": int(label_missing.sum()),
+            "label_missing_rows": np.flatnonzero(label_missing)[:100].tolist(),
+        },
+        "classes": {str(c): int(k) for c, k in zip(classes, counts, strict=True)},
+        "validation": "leave-self-out" if data.leave_self_out else f"file ({data.y_valid.shape[0] if data.y_valid is not None else 0} rows)",
+        "methods": methods,
+        "primary_method": config.methods[0],
+        "flags": {
+            "mislabeled": n_mis,
+            "mislabeled_fraction": n_mis / max(1, data.n_players),
+            "hard": n_hard,
+            "hard_fraction": n_hard / max(1, data.n_players),
+            "policy": config.to_dict()["flags"],
+        },
+        "most_suspicious": suspicious,
+        "seed": config.seed,
+        "config": config.to_dict(),
+        "timings": {k: round(v, 4) for k, v in timings.items()},
+        "environment": {"python": platform.python_version(), "numpy": np.__version__, "polars": pl.__version__},
+        "notes": list(data.notes),
+    }
+
+
+def default_output_path(source: str | os.PathLike[str], fmt: str = "parquet") -> Path:
+    """``<input stem>.dvclean.<fmt>`` next to the input (compression suffixes removed)."""
+    path = Path(source)
+    name = path.name
+    for suffix in (".gz", ".gzip", ".zst", ".zstd"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    ext = {"parquet": "parquet", "csv": "csv", "ndjson": "ndjson"}[fmt]
+    return path.with_name(f"{stem}.dvclean.{ext}")
+
+
+def check_output_path(output: str | os.PathLike[str], inputs: Sequence[str | os.PathLike[str] | None]) -> None:
+    """Refuse an output path that would overwrite an input or cannot be written."""
+    out = Path(output)
+    for src in inputs:
+        if src is None or str(src) == "-":
+            continue
+        if same_file(out, src):
+            raise OutputError(f"--output {out} is the input file; dvclean never overwrites its input: choose another path")
+    if out.is_dir():
+        raise OutputError(f"--output {out} is a directory; give a file path such as {out / 'scores.parquet'}")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"--output {out}: the directory {parent} does not exist; create it first")
+    if not os.access(parent, os.W_OK):
+        raise OutputError(f"--output {out}: cannot write to {parent} (permission denied); choose another directory")
+
+
+def write_scores(result: ScoreResult, path: str | os.PathLike[str], *, format: str | None = None) -> Path:
+    """Write the per-row scores atomically (Parquet carries the run metadata).
+
+    Parameters
+    ----------
+    result : ScoreResult
+    path : path
+    format : {"parquet", "csv", "ndjson"}, optional
+        Defaults to the suffix of ``path``, else Parquet.
+    """
+    path = Path(path)
+    fmt = output_format_for(path, format)
+    meta = {
+        "dvclean": json.dumps(
+            {
+                "schema_version": SCHEMA_VERSION,
+                "dvclean_version": __version__,
+                "method": result.config.methods[0],
+                "methods": list(result.config.methods),
+                "status": {k: r.status for k, r in result.results.items()},
+                "seed": result.config.seed,
+                "label": result.table.label,
+                "input_sha256": result.summary["input"]["sha256"],
+                "config": result.config.to_dict(),
+            }
+        ),
+        "dvclean.method": result.config.methods[0],
+    }
+    return write_table(result.frame, path, format=fmt, metadata=meta)

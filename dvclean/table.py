@@ -1,0 +1,511 @@
+"""Column roles and the frame -> numpy boundary.
+
+:func:`make_table` decides which column is the label, which is the row id and
+which are features, and validates the label, collecting every problem into one
+:class:`~dvclean.errors.DataValidationError`. :func:`prepare` is the only place
+where a polars frame becomes numpy arrays: it fits a :class:`FeatureEncoder` on the
+labelled rows and returns a :class:`ValuationData`.
+
+Encoding (fitted on the labelled rows only):
+
+* numeric columns: non-finite values count as missing, missing values are imputed
+  with the median and get a 0/1 missing-indicator column, then standardised
+  (computed after dividing by the largest magnitude, so 1e308 does not overflow);
+* categorical columns (strings, booleans, integers with few distinct values):
+  one-hot up to ``max_onehot`` categories (missing is its own category), above
+  that frequency encoding (standardised) plus a missing indicator;
+* dates and datetimes: days since the epoch plus year, month, day-of-week and,
+  for datetimes, hour; durations and times as seconds;
+* constant columns (including all-null ones) are dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from .config import FeatureConfig
+from .errors import DataValidationError
+from .io import SourceInfo
+
+__all__ = ["FeatureEncoder", "Table", "ValuationData", "make_table", "prepare", "LABEL_CANDIDATES"]
+
+log = logging.getLogger(__name__)
+
+#: Column names used as the label when ``label`` is not given (exactly one must exist).
+LABEL_CANDIDATES = ("label", "target", "y", "class")
+_MAX_CLASSES = 1000
+
+
+@dataclass(frozen=True)
+class Table:
+    """A validated frame with column roles.
+
+    Attributes
+    ----------
+    frame : polars.DataFrame
+        The data as read, columns unchanged.
+    label : str
+        Name of the label column.
+    features : tuple of str
+        Columns used as features.
+    id_column : str or None
+        Row-id column (kept in outputs, never a feature); ``None`` means the
+        0-based row number is the id.
+    source : SourceInfo or None
+        Where the frame came from.
+    """
+
+    frame: pl.DataFrame
+    label: str
+    features: tuple[str, ...]
+    id_column: str | None = None
+    source: SourceInfo | None = None
+    dropped: tuple[str, ...] = ()
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows."""
+        return self.frame.height
+
+    def row_ids(self) -> pl.Series:
+        """Return the row ids (the ``--id`` column or 0..n-1) as a Series named ``row_id`` or the id column."""
+        if self.id_column is not None:
+            return self.frame.get_column(self.id_column)
+        return pl.Series("row_id", np.arange(self.frame.height, dtype=np.int64))
+
+
+def _fmt_rows(rows: Sequence[int], limit: int = 5) -> str:
+    shown = ", ".join(str(r) for r in rows[:limit])
+    more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
+    return f"{shown}{more}"
+
+
+def make_table(
+    frame: pl.DataFrame,
+    *,
+    label: str | None = None,
+    id_column: str | None = None,
+    drop: Sequence[str] = (),
+    source: SourceInfo | None = None,
+) -> Table:
+    """Assign column roles and validate the label.
+
+    Parameters
+    ----------
+    frame : polars.DataFrame
+    label : str, optional
+        Label column; when omitted, the one column named ``label``, ``target``,
+        ``y`` or ``class`` (case-insensitive) is used.
+    id_column : str, optional
+        Row-id column.
+    drop : sequence of str
+        Columns to exclude from the features.
+    source : SourceInfo, optional
+
+    Raises
+    ------
+    DataValidationError
+        Listing every problem found (unknown columns, unusable label, ...).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> t = make_table(pl.DataFrame({"x": [1, 2, 3, 4], "y": ["a", "b", "a", "b"]}))
+    >>> t.label, t.features
+    ('y', ('x',))
+    """
+    name = source.path if source is not None else "data"
+    cols = frame.columns
+    problems: list[str] = []
+    listing = ", ".join(repr(c) for c in cols[:30]) + (" ..." if len(cols) > 30 else "")
+    if label is None:
+        found = [c for c in cols if c.strip().lower() in LABEL_CANDIDATES]
+        if len(found) != 1:
+            what = "no column is" if not found else f"{len(found)} columns are"
+            raise DataValidationError(
+                f"{name}: {what} named label/target/y/class, so the label column is ambiguous; "
+                f"pass --label COLUMN (columns: {listing})"
+            )
+        label = found[0]
+    elif label not in cols:
+        raise DataValidationError(f"{name}: label column {label!r} not found; pass --label with one of: {listing}")
+    if id_column is not None:
+        if id_column not in cols:
+            problems.append(f"id column {id_column!r} not found (columns: {listing})")
+        elif id_column == label:
+            problems.append(f"id column {id_column!r} is also the label; pick different columns")
+        else:
+            ids = frame.get_column(id_column)
+            if ids.null_count():
+                rows = np.flatnonzero(ids.is_null().to_numpy()).tolist()
+                problems.append(f"id column {id_column!r} is empty at rows {_fmt_rows(rows)}; every row needs an id")
+            dup = ids.is_duplicated()
+            if dup.any():
+                rows = np.flatnonzero(dup.to_numpy()).tolist()
+                problems.append(f"id column {id_column!r} has repeated values (rows {_fmt_rows(rows)}); ids must be unique")
+    unknown = [d for d in drop if d not in cols]
+    if unknown:
+        problems.append(f"--drop names unknown columns {', '.join(map(repr, unknown))} (columns: {listing})")
+    if label in drop:
+        problems.append(f"--drop names the label column {label!r}")
+    excluded = {label, id_column, *drop}
+    features = tuple(c for c in cols if c not in excluded)
+    nested = [c for c in features if frame.schema[c].is_nested()]
+    if nested:
+        problems.append(
+            f"columns {', '.join(map(repr, nested))} hold nested values (lists/structs); "
+            f"flatten them or exclude them with --drop {nested[0]}"
+        )
+    if not features:
+        problems.append("no feature columns are left besides the label and id; the data needs at least one feature")
+    problems.extend(_label_problems(frame.get_column(label), label))
+    if problems:
+        raise DataValidationError([f"{name}: {p}" for p in problems])
+    return Table(frame=frame, label=label, features=features, id_column=id_column, source=source, dropped=tuple(drop))
+
+
+def _label_problems(col: pl.Series, label: str) -> list[str]:
+    dtype = col.dtype
+    if dtype.is_nested() or dtype == pl.Binary:
+        return [f"label column {label!r} has type {dtype}; it must hold class names or numbers"]
+    missing = _label_missing_mask(col)
+    n_present = int((~missing).sum())
+    if n_present == 0:
+        return [f"label column {label!r} is empty in every row; fill in the labels"]
+    if dtype.is_float():
+        vals = col.to_numpy()
+        inf_rows = np.flatnonzero(np.isinf(vals)).tolist()
+        if inf_rows:
+            return [f"label column {label!r} is infinite at rows {_fmt_rows(inf_rows)}; fix or blank those labels"]
+        finite = vals[~missing]
+        if not np.all(finite == np.round(finite)) and np.unique(finite).size > 20:
+            return [
+                f"label column {label!r} looks continuous ({np.unique(finite).size} distinct non-integer values); "
+                "dvclean values rows of classification data: bin the target into classes"
+            ]
+    present = col.filter(~pl.Series(missing))
+    counts = present.value_counts(sort=True, name="n")
+    if counts.height == 1:
+        only = counts.get_column(col.name)[0]
+        return [
+            f"label column {label!r} has one class only ({only!r}); "
+            "valuation needs at least two classes: check --label"
+        ]
+    if counts.height > _MAX_CLASSES:
+        return [f"label column {label!r} has {counts.height} distinct values; is it an id or a continuous target? check --label"]
+    singles = counts.filter(pl.col("n") == 1).get_column(col.name).to_list()
+    if singles:
+        rows: list[int] = []
+        for s in singles[:3]:
+            rows.extend(np.flatnonzero((col == s).fill_null(False).to_numpy()).tolist())
+        return [
+            f"label column {label!r} has classes with a single row ({', '.join(repr(s) for s in singles[:5])}"
+            f"{' ...' if len(singles) > 5 else ''} at rows {_fmt_rows(rows)}); a row can only be compared "
+            "with rows of its own class, so fix those labels or remove those rows"
+        ]
+    return []
+
+
+def _label_missing_mask(col: pl.Series) -> np.ndarray:
+    mask = col.is_null().to_numpy()
+    if col.dtype.is_float():
+        mask = mask | np.isnan(col.fill_null(0.0).to_numpy())
+    elif col.dtype == pl.String:
+        mask = mask | (col.str.strip_chars() == "").fill_null(True).to_numpy()
+    return np.asarray(mask, dtype=bool)
+
+
+@dataclass(frozen=True)
+class ValuationData:
+    """Plain arrays for the valuation methods.
+
+    Attributes
+    ----------
+    x, y : numpy.ndarray
+        Features (n_players, n_features) and integer class codes of the rows that
+        are valued (the players: rows with a label).
+    rows : numpy.ndarray
+        Position in the table of each player.
+    classes : numpy.ndarray
+        Class value of each code.
+    x_valid, y_valid : numpy.ndarray or None
+        A separate validation set; ``None`` means every player is also a
+        validation point for all the others (leave-self-out).
+    feature_names : tuple of str
+        Names of the encoded feature columns.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    rows: np.ndarray
+    classes: np.ndarray
+    x_valid: np.ndarray | None = None
+    y_valid: np.ndarray | None = None
+    feature_names: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def n_players(self) -> int:
+        """Number of valued rows."""
+        return int(self.x.shape[0])
+
+    @property
+    def leave_self_out(self) -> bool:
+        """True when the players are their own validation set."""
+        return self.x_valid is None
+
+
+@dataclass
+class _ColumnPlan:
+    name: str
+    kind: str  # numeric | onehot | frequency | temporal
+    params: dict[str, Any]
+
+
+class FeatureEncoder:
+    """Turns feature columns into a standardised float matrix.
+
+    Settings in the constructor, data in :meth:`fit` / :meth:`transform`.
+    """
+
+    def __init__(self, config: FeatureConfig | None = None) -> None:
+        self.config = config or FeatureConfig()
+        self.plans_: list[_ColumnPlan] = []
+        self.feature_names_: list[str] = []
+        self.dropped_: list[str] = []
+        self._keep = np.zeros(0, dtype=bool)
+        self._fitted_x: np.ndarray | None = None
+
+    def fit(self, frame: pl.DataFrame, columns: Sequence[str]) -> FeatureEncoder:
+        """Learn the encoding of ``columns`` from ``frame``."""
+        self.plans_, self.dropped_ = [], []
+        for name in columns:
+            plan = self._plan(frame.get_column(name))
+            if plan is None:
+                self.dropped_.append(name)
+            else:
+                self.plans_.append(plan)
+        self._fitted_x = self._encode(frame, fitting=True)
+        if self._fitted_x.shape[1] == 0:
+            raise DataValidationError(
+                f"no usable feature: every feature column ({', '.join(map(repr, list(columns)[:10]))}) "
+                "is empty or constant; add informative columns"
+            )
+        return self
+
+    def transform(self, frame: pl.DataFrame) -> np.ndarray:
+        """Encode ``frame`` with the fitted plan."""
+        missing = [p.name for p in self.plans_ if p.name not in frame.columns]
+        if missing:
+            raise DataValidationError(f"validation data lacks feature columns {', '.join(map(repr, missing))}")
+        return self._encode(frame, fitting=False)
+
+    def fit_transform(self, frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
+        """Fit, returning the encoding of the fitting frame."""
+        self.fit(frame, columns)
+        x, self._fitted_x = self._fitted_x, None
+        return x
+
+    # -- planning ---------------------------------------------------------------
+    def _plan(self, col: pl.Series) -> _ColumnPlan | None:
+        cfg = self.config
+        dtype = col.dtype
+        if col.null_count() == col.len() or dtype == pl.Null:
+            return None
+        if dtype.is_temporal():
+            return _ColumnPlan(col.name, "temporal", {})
+        if dtype.is_numeric():
+            if dtype.is_integer() and col.n_unique() <= cfg.low_cardinality_int:
+                return self._categorical_plan(col)
+            return _ColumnPlan(col.name, "numeric", {})
+        if dtype in (pl.String, pl.Boolean, pl.Categorical) or isinstance(dtype, pl.Enum):
+            return self._categorical_plan(col)
+        log.warning("column %r has type %s, which dvclean cannot encode; it is ignored", col.name, dtype)
+        return None
+
+    def _categorical_plan(self, col: pl.Series) -> _ColumnPlan | None:
+        text = _as_text(col)
+        counts = text.value_counts(sort=True, name="n")
+        cats = counts.get_column(col.name).to_list()
+        if len(cats) <= 1:
+            return None
+        if len(cats) <= self.config.max_onehot:
+            return _ColumnPlan(col.name, "onehot", {"categories": sorted(cats, key=lambda c: (c is None, str(c)))})
+        freq = dict(zip(cats, (counts.get_column("n") / col.len()).to_list(), strict=True))
+        return _ColumnPlan(col.name, "frequency", {"freq": freq})
+
+    # -- encoding ---------------------------------------------------------------
+    def _encode(self, frame: pl.DataFrame, *, fitting: bool) -> np.ndarray:
+        blocks: list[np.ndarray] = []
+        names: list[str] = []
+        for plan in self.plans_:
+            col = frame.get_column(plan.name)
+            if plan.kind == "numeric":
+                b, n = self._numeric(plan, col.cast(pl.Float64).to_numpy(), plan.name, fitting)
+            elif plan.kind == "onehot":
+                b, n = self._onehot(plan, col)
+            elif plan.kind == "frequency":
+                freq = _as_text(col).replace_strict(plan.params["freq"], default=0.0, return_dtype=pl.Float64)
+                vals = freq.to_numpy().copy()
+                if col.null_count():
+                    vals[col.is_null().to_numpy()] = np.nan
+                b, n = self._numeric(plan, vals, plan.name, fitting, key="freq_scale")
+            else:
+                b, n = self._temporal(plan, col, fitting)
+            blocks.append(b)
+            names.extend(n)
+        x = np.hstack(blocks) if blocks else np.empty((frame.height, 0))
+        if fitting:
+            std = x.std(axis=0) if x.shape[0] else np.zeros(x.shape[1])
+            self._keep = std > 1e-12
+            self.feature_names_ = [n for n, k in zip(names, self._keep, strict=True) if k]
+        return np.ascontiguousarray(x[:, self._keep], dtype=np.float64)
+
+    def _numeric(
+        self, plan: _ColumnPlan, vals: np.ndarray, name: str, fitting: bool, key: str = "scale"
+    ) -> tuple[np.ndarray, list[str]]:
+        vals = np.asarray(vals, dtype=np.float64)
+        bad = ~np.isfinite(vals)
+        if fitting:
+            good = vals[~bad]
+            big = float(np.abs(good).max()) if good.size else 1.0
+            big = big if big > 0 else 1.0
+            g = good / big
+            center = float(np.median(g)) if g.size else 0.0
+            spread = float(g.std()) if g.size else 0.0
+            plan.params[key] = {"big": big, "median": center, "mean": float(g.mean()) if g.size else 0.0,
+                                "std": spread if spread > 0 else 1.0, "indicator": bool(bad.any())}
+        p = plan.params[key]
+        scaled = np.where(bad, p["median"], np.where(bad, 0.0, vals) / p["big"])
+        z = (scaled - p["mean"]) / p["std"]
+        cols = [z[:, None]]
+        names = [name]
+        if p["indicator"]:
+            cols.append(bad.astype(np.float64)[:, None])
+            names.append(f"{name}__missing")
+        return np.hstack(cols), names
+
+    def _onehot(self, plan: _ColumnPlan, col: pl.Series) -> tuple[np.ndarray, list[str]]:
+        cats = plan.params["categories"]
+        mapping = {c: i for i, c in enumerate(cats) if c is not None}
+        text = _as_text(col)
+        codes = text.replace_strict(mapping, default=-1, return_dtype=pl.Int64).to_numpy()
+        codes = np.where(text.is_null().to_numpy(), cats.index(None) if None in cats else -1, codes)
+        out = np.zeros((col.len(), len(cats)), dtype=np.float64)
+        ok = codes >= 0
+        out[np.flatnonzero(ok), codes[ok]] = self.config.onehot_scale
+        names = [f"{plan.name}={'<missing>' if c is None else c}" for c in cats]
+        return out, names
+
+    def _temporal(self, plan: _ColumnPlan, col: pl.Series, fitting: bool) -> tuple[np.ndarray, list[str]]:
+        dtype = col.dtype
+        parts: dict[str, pl.Series] = {}
+        if dtype == pl.Date or isinstance(dtype, pl.Datetime):
+            parts["days"] = col.dt.epoch("s").cast(pl.Float64) / 86400.0
+            parts["year"] = col.dt.year().cast(pl.Float64)
+            parts["month"] = col.dt.month().cast(pl.Float64)
+            parts["weekday"] = col.dt.weekday().cast(pl.Float64)
+            if isinstance(dtype, pl.Datetime):
+                parts["hour"] = col.dt.hour().cast(pl.Float64)
+        elif isinstance(dtype, pl.Duration):
+            parts["seconds"] = col.dt.total_seconds(fractional=True).cast(pl.Float64)
+        else:  # Time
+            parts["seconds"] = col.cast(pl.Int64).cast(pl.Float64) / 1e9
+        blocks, names = [], []
+        for part, series in parts.items():
+            sub = plan.params.setdefault("parts", {}).setdefault(part, {})
+            holder = _ColumnPlan(plan.name, "numeric", sub)
+            b, n = self._numeric(holder, series.to_numpy(), f"{plan.name}.{part}", fitting)
+            blocks.append(b)
+            names.extend(n)
+        return np.hstack(blocks), names
+
+
+def _as_text(col: pl.Series) -> pl.Series:
+    if col.dtype == pl.String:
+        return col
+    return col.cast(pl.String)
+
+
+def label_codes(col: pl.Series, classes: list[Any] | None = None) -> tuple[np.ndarray, list[Any], np.ndarray]:
+    """Return (codes, classes, missing mask) for a label column; -1 marks missing or unknown."""
+    missing = _label_missing_mask(col)
+    present = col.filter(~pl.Series(missing))
+    if classes is None:
+        classes = sorted(present.unique().to_list(), key=lambda v: (str(type(v)), v))
+    mapping = {c: i for i, c in enumerate(classes)}
+    codes = np.full(col.len(), -1, dtype=np.int64)
+    values = col.to_list()
+    for i, v in enumerate(values):
+        if not missing[i]:
+            codes[i] = mapping.get(v, -1)
+    return codes, classes, missing
+
+
+def prepare(
+    table: Table, *, valid: Table | None = None, config: FeatureConfig | None = None
+) -> tuple[ValuationData, FeatureEncoder, np.ndarray]:
+    """Encode a table's labelled rows (and an optional validation table) as arrays.
+
+    Parameters
+    ----------
+    table : Table
+    valid : Table, optional
+        Separate validation rows (same feature columns and label column).
+    config : FeatureConfig, optional
+
+    Returns
+    -------
+    data : ValuationData
+    encoder : FeatureEncoder
+        Fitted on the labelled rows of ``table``.
+    label_missing : numpy.ndarray of bool
+        Per table row, True where the label is missing (those rows are not valued).
+    """
+    codes, classes, missing = label_codes(table.frame.get_column(table.label))
+    rows = np.flatnonzero(~missing)
+    labelled = table.frame[rows] if missing.any() else table.frame
+    encoder = FeatureEncoder(config)
+    x = encoder.fit_transform(labelled, table.features)
+    notes = []
+    if encoder.dropped_:
+        notes.append(f"ignored empty or constant columns: {', '.join(encoder.dropped_)}")
+    x_valid = y_valid = None
+    if valid is not None:
+        vcodes, _, vmissing = label_codes(valid.frame.get_column(valid.label), classes)
+        unknown = np.flatnonzero((vcodes < 0) & ~vmissing)
+        if unknown.size:
+            bad = valid.frame.get_column(valid.label)[int(unknown[0])]
+            raise DataValidationError(
+                f"validation label {bad!r} (validation row {int(unknown[0])}) is not a class of the training data "
+                f"({', '.join(map(repr, classes[:10]))}); fix the label or add rows of that class"
+            )
+        keep = np.flatnonzero(~vmissing)
+        if keep.size == 0:
+            raise DataValidationError("the validation file has no labelled rows")
+        vframe = valid.frame[keep]
+        x_valid = encoder.transform(vframe)
+        y_valid = vcodes[keep]
+    data = ValuationData(
+        x=x,
+        y=codes[rows],
+        rows=rows,
+        classes=np.array(classes, dtype=object),
+        x_valid=x_valid,
+        y_valid=y_valid,
+        feature_names=tuple(encoder.feature_names_),
+        notes=tuple(notes),
+    )
+    return data, encoder, missing
+
+
+def finite_or_none(v: float) -> float | None:
+    """Return ``v`` or None when it is not finite (for JSON)."""
+    return v if math.isfinite(v) else None

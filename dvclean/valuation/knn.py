@@ -1,0 +1,399 @@
+"""KNN-Shapley: exact and truncated Data Shapley values of a K-nearest-neighbour classifier.
+
+Jia, Dao, Wang, Hubis, Gurel, Li, Zhang, Spanos & Song, "Efficient
+Task-Specific Data Valuation for Nearest Neighbor Algorithms", PVLDB 12(11), 2019.
+
+For one validation point (x_t, y_t) the utility of a player set S is
+``U(S) = (1/K) * #{j among the min(K, |S|) nearest neighbours of x_t in S: y_j = y_t}``
+(``U(empty) = 0``; the divisor is K even when |S| < K). Sorting the N players by
+distance, alpha_1 (closest) ... alpha_N, with ``m_i = 1[y_{alpha_i} = y_t]``, the exact
+Shapley values are
+
+    s_{alpha_N} = m_N / N
+    s_{alpha_i} = s_{alpha_{i+1}} + (m_i - m_{i+1}) / K * min(K, i) / i
+
+and the value of a player is the mean of ``s`` over the validation points. By
+default every labelled row is a validation point for all the others and is left
+out of its own ranking (so N = n - 1 and a row's own term is 0); with a separate
+validation set, every player is ranked for every validation point. Efficiency:
+the values sum to the mean over validation points of ``U(all players) - U(empty)``,
+which in the leave-self-out mode is the leave-one-out utility of the K-NN classifier.
+
+Neighbours are ranked by squared Euclidean distance on the standardised features,
+compared at float32 precision; equal distances are broken by row order. Identical
+rows with identical labels are interchangeable players, so their values are
+averaged (the exact Shapley value when ties between them are broken uniformly at
+random), which makes the values satisfy the symmetry axiom.
+
+Truncated version (Jia et al., Theorem 4): with ``K* = max(K, ceil(1/eps))``, only
+the K* nearest neighbours of each validation point are retrieved, the K*-th and
+farther get 0 and the recursion runs from K*-1 down to 1. Each value is then within
+``eps`` of exact, per validation point and so also on average.
+
+Complexity: exact O(M N (d + log N)) time and O(N * chunk) memory (distances are
+computed in blocks of validation rows, never as an N x N matrix); truncated
+O(M (query + K*)).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..config import KNNConfig
+from ..errors import ValuationError
+from ..table import ValuationData
+from ._base import ValuationResult
+
+__all__ = ["KNNShapley", "knn_shapley_exact", "knn_shapley_truncated", "nearest_neighbors"]
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[str, int, int], None]
+#: Below this many players the numpy path is used (no JIT compilation on small data).
+NUMBA_MIN_PLAYERS = 4000
+_BLOCK_BYTES = 64 * 2**20
+
+
+def _noop(step: str, done: int, total: int) -> None:
+    return None
+
+
+def _sq_dist(a: np.ndarray, b: np.ndarray, b_sq: np.ndarray) -> np.ndarray:
+    d = (a * a).sum(axis=1)[:, None] + b_sq[None, :] - 2.0 * (a @ b.T)
+    np.maximum(d, 0.0, out=d)
+    return d
+
+
+def _recursion(m: np.ndarray, k: int, n_total: int) -> np.ndarray:
+    """Exact values in sorted order for a block of validation rows (m: c x N)."""
+    c, n = m.shape
+    s = np.empty_like(m)
+    s[:, -1] = m[:, -1] / n_total
+    if n > 1:
+        i = np.arange(1, n, dtype=np.float64)
+        coef = np.minimum(k, i) / (i * k)
+        term = (m[:, :-1] - m[:, 1:]) * coef
+        s[:, :-1] = s[:, -1:] + np.cumsum(term[:, ::-1], axis=1)[:, ::-1]
+    return s
+
+
+def _chunk_rows(n: int, chunk_size: int | None) -> int:
+    if chunk_size is not None:
+        return chunk_size
+    return max(1, min(4096, _BLOCK_BYTES // (8 * max(n, 1))))
+
+
+def knn_shapley_exact(
+    x: np.ndarray,
+    y: np.ndarray,
+    k: int,
+    *,
+    x_valid: np.ndarray | None = None,
+    y_valid: np.ndarray | None = None,
+    chunk_size: int | None = None,
+    engine: str = "auto",
+    progress: ProgressFn = _noop,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Exact KNN-Shapley values of every player.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, d)
+        Player features.
+    y : ndarray of shape (n,)
+        Integer class codes of the players.
+    k : int
+        K of the KNN classifier.
+    x_valid, y_valid : ndarray, optional
+        Validation points; when omitted every player is a validation point for
+        all the others (leave-self-out).
+    chunk_size : int, optional
+        Validation rows per distance block.
+    engine : {"auto", "numpy", "numba"}
+        ``auto`` uses the compiled kernel from ``NUMBA_MIN_PLAYERS`` players on.
+    progress : callable, optional
+        Called as ``progress("knn", done, total)``.
+
+    Returns
+    -------
+    values : ndarray of shape (n,)
+    neighbors : ndarray of shape (n, min(k, n-1)) or None
+        In leave-self-out mode, each player's k nearest other players.
+
+    Examples
+    --------
+    >>> x = np.array([[0.0], [0.1], [5.0], [5.1]])
+    >>> values, _ = knn_shapley_exact(x, np.array([0, 0, 1, 1]), k=1)
+    >>> bool(values.sum() > 0)
+    True
+    """
+    n = x.shape[0]
+    self_mode = x_valid is None
+    xv = x if self_mode else x_valid
+    yv = y if self_mode else y_valid
+    assert xv is not None and yv is not None
+    m_total = xv.shape[0]
+    n_rank = n - 1 if self_mode else n
+    if n_rank < 1:
+        raise ValuationError("KNN-Shapley needs at least two labelled rows")
+    use_numba = engine == "numba" or (engine == "auto" and n >= NUMBA_MIN_PLAYERS)
+    kernel = _load_kernel() if use_numba else None
+    x_sq = (x * x).sum(axis=1)
+    acc = np.zeros(n, dtype=np.float64)
+    kk = min(k, n_rank)
+    neighbors = np.empty((n, kk), dtype=np.int64) if self_mode else None
+    step = _chunk_rows(n, chunk_size)
+    labels = np.ascontiguousarray(y, dtype=np.int64)
+    for t0 in range(0, m_total, step):
+        t1 = min(m_total, t0 + step)
+        d = _sq_dist(xv[t0:t1], x, x_sq)
+        rows = np.arange(t1 - t0)
+        if kernel is not None:
+            self_idx = np.arange(t0, t1, dtype=np.int64) if self_mode else np.full(t1 - t0, -1, dtype=np.int64)
+            out = np.empty_like(d)
+            topk = np.empty((t1 - t0, kk), dtype=np.int64)
+            kernel(d, labels, np.ascontiguousarray(yv[t0:t1], dtype=np.int64), self_idx, k, out, topk)
+            acc += out.sum(axis=0)
+        else:
+            if self_mode:
+                d[rows, t0 + rows] = np.inf
+            order = np.argsort(d.astype(np.float32), axis=1, kind="stable")
+            if self_mode:
+                order = order[:, :-1]
+            m = (labels[order] == yv[t0:t1, None]).astype(np.float64)
+            s = _recursion(m, k, n_rank)
+            acc += np.bincount(order.ravel(), weights=s.ravel(), minlength=n)
+            topk = order[:, :kk]
+        if neighbors is not None:
+            neighbors[t0:t1] = topk
+        progress("knn", t1, m_total)
+    return acc / m_total, neighbors
+
+
+def _load_kernel() -> Callable[..., None] | None:
+    try:
+        from ._knn_kernel import knn_shapley_rows
+    except Exception as exc:  # pragma: no cover - numba is a dependency
+        log.warning("numba kernel unavailable (%s); using the slower numpy path", exc)
+        return None
+    return knn_shapley_rows  # type: ignore[no-any-return]
+
+
+def nearest_neighbors(
+    x: np.ndarray,
+    queries: np.ndarray | None,
+    k: int,
+    *,
+    backend: str = "auto",
+    kdtree_max_dims: int = 12,
+    seed: int = 0,
+    n_jobs: int | None = None,
+) -> tuple[np.ndarray, str]:
+    """Indices of the k nearest players of each query, closest first.
+
+    With ``queries=None`` the players are the queries and each one's own index is
+    removed from its list (leave-self-out).
+
+    Returns
+    -------
+    indices : ndarray of shape (n_queries, k)
+    backend : str
+        The search that was used (``kdtree``, ``brute`` or ``hnsw``).
+    """
+    n, d = x.shape
+    self_mode = queries is None
+    q = x if queries is None else queries
+    k = min(k, n - 1 if self_mode else n)
+    kq = k + 1 if self_mode else k
+    if backend == "auto":
+        backend = "kdtree" if d <= kdtree_max_dims else ("brute" if n * q.shape[0] <= 4e8 else "hnsw")
+    if backend == "hnsw":
+        idx = _hnsw_search(x, q, kq, seed)
+    else:
+        from sklearn.neighbors import NearestNeighbors
+
+        algo = "kd_tree" if backend == "kdtree" else "brute"
+        nn = NearestNeighbors(n_neighbors=kq, algorithm=algo, n_jobs=n_jobs or os.cpu_count() or 1)
+        nn.fit(x)
+        idx = np.empty((q.shape[0], kq), dtype=np.int64)
+        step = 65536
+        for a in range(0, q.shape[0], step):
+            idx[a : a + step] = nn.kneighbors(q[a : a + step], return_distance=False)
+    if self_mode:
+        idx = _drop_self(idx)
+    return idx, backend
+
+
+def _drop_self(idx: np.ndarray) -> np.ndarray:
+    rows = np.arange(idx.shape[0])[:, None]
+    is_self = idx == rows
+    keep = ~is_self
+    no_self = ~is_self.any(axis=1)
+    keep[no_self, -1] = False
+    # several copies of self cannot occur (indices are unique per row)
+    return idx[keep].reshape(idx.shape[0], idx.shape[1] - 1)
+
+
+def _hnsw_search(x: np.ndarray, q: np.ndarray, k: int, seed: int) -> np.ndarray:
+    try:
+        import faiss
+    except ImportError as exc:  # pragma: no cover - faiss-cpu is a dependency
+        raise ValuationError("approximate KNN-Shapley in high dimension needs faiss-cpu: pip install faiss-cpu") from exc
+    xb = np.ascontiguousarray(x, dtype=np.float32)
+    xq = xb if q is x else np.ascontiguousarray(q, dtype=np.float32)
+    index = faiss.IndexHNSWFlat(xb.shape[1], 32)
+    index.hnsw.efConstruction = 64
+    # faiss HNSW construction is deterministic for a fixed insertion order.
+    index.add(xb)
+    index.hnsw.efSearch = max(64, 2 * k)
+    out = np.empty((xq.shape[0], k), dtype=np.int64)
+    step = 65536
+    for a in range(0, xq.shape[0], step):
+        _, ids = index.search(xq[a : a + step], k)
+        out[a : a + step] = ids
+    missing = out < 0
+    if missing.any():
+        # fewer than k found (tiny graphs): fall back to exact search for those rows
+        from sklearn.neighbors import NearestNeighbors
+
+        rows = np.flatnonzero(missing.any(axis=1))
+        nn = NearestNeighbors(n_neighbors=k, algorithm="brute").fit(xb)
+        out[rows] = nn.kneighbors(xq[rows], return_distance=False)
+    return out
+
+
+def knn_shapley_truncated(
+    y: np.ndarray, y_valid: np.ndarray, neighbors: np.ndarray, k: int, n_players: int
+) -> np.ndarray:
+    """Truncated KNN-Shapley from each validation point's K* nearest players.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n,)
+        Player class codes.
+    y_valid : ndarray of shape (m,)
+        Validation class codes.
+    neighbors : ndarray of shape (m, K*)
+        Indices of each validation point's K* nearest players, closest first.
+    k : int
+    n_players : int
+        Number of players ranked per validation point (N).
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        Mean over validation points; the K*-th and farther neighbours get 0 unless
+        K* covers all N players, when the result is exact.
+    """
+    m_total, kstar = neighbors.shape
+    m = (y[neighbors] == y_valid[:, None]).astype(np.float64)
+    if kstar >= n_players:
+        s = _recursion(m, k, n_players)
+    else:
+        s = np.zeros_like(m)
+        if kstar > 1:
+            i = np.arange(1, kstar, dtype=np.float64)
+            coef = np.minimum(k, i) / (i * k)
+            term = (m[:, :-1] - m[:, 1:]) * coef
+            s[:, :-1] = np.cumsum(term[:, ::-1], axis=1)[:, ::-1]
+    acc = np.bincount(neighbors.ravel(), weights=s.ravel(), minlength=y.shape[0])
+    return acc / m_total
+
+
+def _symmetrize(values: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Average the values of identical rows with identical labels."""
+    key = np.ascontiguousarray(np.column_stack([x, y.astype(np.float64)]))
+    void = key.view(np.dtype((np.void, key.dtype.itemsize * key.shape[1]))).ravel()
+    _, inverse, counts = np.unique(void, return_inverse=True, return_counts=True)
+    if counts.max(initial=1) == 1:
+        return values
+    sums = np.bincount(inverse, weights=values)
+    return sums[inverse] / counts[inverse]
+
+
+@dataclass(frozen=True)
+class KNNShapley:
+    """KNN-Shapley valuer (Jia et al. 2019), exact or truncated.
+
+    Parameters
+    ----------
+    config : KNNConfig
+        K, eps and the exact/approximate choice.
+
+    Examples
+    --------
+    >>> from dvclean.table import ValuationData
+    >>> x = np.array([[0.0], [0.2], [0.1], [5.0], [5.2], [5.1]])
+    >>> data = ValuationData(x=x, y=np.array([0, 0, 1, 1, 1, 1]), rows=np.arange(6), classes=np.array([0, 1]))
+    >>> r = KNNShapley(KNNConfig(k=1)).value(data, seed=0)
+    >>> int(np.argmin(r.values))   # the row labelled 1 among the 0s
+    2
+    """
+
+    config: KNNConfig = KNNConfig()
+    name: ClassVar[str] = "knn"
+    citation: ClassVar[str] = (
+        "Jia et al., Efficient Task-Specific Data Valuation for Nearest Neighbor Algorithms, PVLDB 12(11), 2019"
+    )
+
+    def value(self, data: ValuationData, *, seed: int = 0, progress: ProgressFn | None = None) -> ValuationResult:
+        """Value every player of ``data``."""
+        cfg = self.config
+        progress = progress or _noop
+        n = data.n_players
+        n_rank = n - 1 if data.leave_self_out else n
+        if cfg.k > n_rank:
+            raise ValuationError(
+                f"K={cfg.k} is larger than the {n_rank} rows each row can be compared with; "
+                f"use --k {max(1, min(5, n_rank))} or fewer"
+            )
+        algorithm = cfg.algorithm
+        if algorithm == "auto":
+            algorithm = "exact" if n <= cfg.exact_max_rows else "approx"
+        t0 = time.perf_counter()
+        diagnostics: dict[str, Any] = {"algorithm": algorithm, "n_players": n, "k": cfg.k}
+        backend = None
+        if algorithm == "exact":
+            values, neighbors = knn_shapley_exact(
+                data.x, data.y, cfg.k, x_valid=data.x_valid, y_valid=data.y_valid,
+                chunk_size=cfg.chunk_size, progress=progress,
+            )
+            diagnostics["engine"] = "numba" if n >= NUMBA_MIN_PLAYERS else "numpy"
+            status = "exact"
+        else:
+            kstar = min(cfg.k_star, n_rank)
+            progress("knn neighbours", 0, 1)
+            idx, backend = nearest_neighbors(
+                data.x, data.x_valid, kstar, backend=cfg.neighbors, kdtree_max_dims=cfg.kdtree_max_dims, seed=seed
+            )
+            progress("knn neighbours", 1, 1)
+            yv = data.y if data.y_valid is None else data.y_valid
+            values = knn_shapley_truncated(data.y, yv, idx, cfg.k, n_rank)
+            neighbors = idx[:, : cfg.k] if data.leave_self_out else None
+            diagnostics.update({"k_star": kstar, "eps": cfg.eps, "neighbors": backend})
+            status = "exact" if kstar >= n_rank else "approximate"
+        if neighbors is None:
+            neighbors, _ = nearest_neighbors(data.x, None, cfg.k, backend=cfg.neighbors, kdtree_max_dims=cfg.kdtree_max_dims)
+        values = _symmetrize(values, data.x, data.y)
+        diagnostics["seconds"] = round(time.perf_counter() - t0, 4)
+        diagnostics["efficiency_sum"] = float(values.sum())
+        if not np.all(np.isfinite(values)):  # pragma: no cover - defensive
+            raise ValuationError("KNN-Shapley produced non-finite values; please report this as a bug")
+        return ValuationResult(
+            method=self.name,
+            values=values,
+            stderr=None,
+            status=status,
+            params=asdict(cfg),
+            seed=seed,
+            diagnostics=diagnostics,
+            neighbors=neighbors,
+        )
+
