@@ -104,7 +104,7 @@ class KNNConfig:
     """
 
     k: int = 5
-    eps: float = 0.01
+    eps: float = 0.1
     algorithm: str = "auto"
     exact_max_rows: int = 20_000
     chunk_size: int | None = None

@@ -292,6 +292,31 @@ def _utf8_error_line(data: bytes | Path) -> int | None:
     return None
 
 
+def _raw_sample(data: bytes | Path, size: int = 1 << 16) -> bytes:
+    if isinstance(data, bytes):
+        return data[:size]
+    with data.open("rb") as fh:
+        return fh.read(size)
+
+
+def _check_text(data: bytes | Path, name: str) -> None:
+    """Refuse binary data and report the first line that is not UTF-8 (in the first 64 KiB)."""
+    chunk = _raw_sample(data)
+    if b"\x00" in chunk:
+        raise InputError(
+            f"{name}: looks like a binary file, not CSV text (and not Parquet, NDJSON or Arrow); "
+            "check the path, or pass --input-format"
+        )
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(chunk, final=False)
+    except UnicodeDecodeError as exc:
+        line = chunk[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{name}: line {line} is not valid UTF-8 (binary data or another encoding); "
+            "pass --encoding (e.g. latin-1 or cp1252) or convert the file to UTF-8"
+        ) from exc
+
+
 def _sample_text(data: bytes | Path, size: int = 1 << 16) -> str:
     if isinstance(data, bytes):
         chunk = data[:size]
@@ -328,6 +353,7 @@ def _read_csv(
     data: bytes | Path, name: str, separator: str | None, encoding: str, nulls: list[str]
 ) -> tuple[pl.DataFrame, str]:
     data = _text_bytes(data, name, encoding)
+    _check_text(data, name)
     sample = _sample_text(data)
     if not sample.strip():
         raise InputError(f"{name}: the file is empty; it needs a header row and at least one data row")

@@ -25,7 +25,8 @@ from .errors import ConfigError, DataValidationError, OutputError
 from .flags import flag_rows
 from .io import SourceInfo, output_format_for, read_frame, same_file, write_table
 from .table import Table, ValuationData, make_table, prepare
-from .valuation import REGISTRY, KNNShapley, ValuationResult
+from .valuation import REGISTRY, ValuationResult, make_valuer
+from .valuation.knn import nearest_neighbors
 
 __all__ = ["KNNConfig", "ScoreResult", "score", "write_scores", "default_output_path", "SCHEMA_VERSION", "OUTPUT_COLUMNS"]
 
@@ -163,13 +164,17 @@ def score(
     t = time.perf_counter()
     results: dict[str, ValuationResult] = {}
     for m in config.methods:
-        results[m] = KNNShapley(config.knn).value(data, seed=config.seed, progress=progress)
+        tm = time.perf_counter()
+        results[m] = make_valuer(m, config).value(data, seed=config.seed, progress=progress)
+        timings[f"value.{m}"] = time.perf_counter() - tm
     timings["value"] = time.perf_counter() - t
 
     primary = results[config.methods[0]]
-    assert primary.neighbors is not None
-    flags = flag_rows(primary.values, data.y, primary.neighbors, len(data.classes), config.flags)
-    out = _output_frame(table, data, primary, flags, label_missing)
+    neighbors = next((r.neighbors for r in results.values() if r.neighbors is not None), None)
+    if neighbors is None:
+        neighbors, _ = nearest_neighbors(data.x, None, config.knn.k, backend=config.knn.neighbors)
+    flags = flag_rows(primary.values, data.y, neighbors, len(data.classes), config.flags)
+    out = _output_frame(table, data, results, config.methods[0], flags, label_missing)
     summary = _summary(table, data, results, out, config, timings, encoder.dropped_, label_missing)
     return ScoreResult(frame=out, summary=summary, table=table, data=data, results=results, config=config, timings=timings)
 
@@ -181,7 +186,12 @@ def _scatter(n: int, rows: np.ndarray, values: np.ndarray, fill: Any, dtype: Any
 
 
 def _output_frame(
-    table: Table, data: ValuationData, result: ValuationResult, flags: Any, label_missing: np.ndarray
+    table: Table,
+    data: ValuationData,
+    results: dict[str, ValuationResult],
+    primary: str,
+    flags: Any,
+    label_missing: np.ndarray,
 ) -> pl.DataFrame:
     n = table.n_rows
     rows = data.rows
@@ -203,7 +213,7 @@ def _output_frame(
         {
             id_name: ids,
             "label": label_col,
-            "value": masked(result.values, pl.Float64, 0.0),
+            "value": masked(results[primary].values, pl.Float64, 0.0),
             "value_rank": masked(flags.value_rank, pl.Int64, 0),
             "is_mislabeled": masked(flags.is_mislabeled, pl.Boolean, False),
             "is_hard": masked(flags.is_hard, pl.Boolean, False),
@@ -212,6 +222,14 @@ def _output_frame(
             "neighbor_label": pl.Series(neighbor, dtype=label_col.dtype, strict=False),
         }
     )
+    extra: dict[str, pl.Series] = {}
+    for name, res in results.items():
+        if len(results) > 1:
+            extra[f"{name}_value"] = masked(res.values, pl.Float64, 0.0)
+        if res.stderr is not None:
+            extra[f"{name}_stderr"] = masked(res.stderr, pl.Float64, 0.0)
+    if extra:
+        out = out.with_columns(**extra)
     return out
 
 
@@ -285,6 +303,7 @@ def _summary(
         "classes": {str(c): int(k) for c, k in zip(classes, counts, strict=True)},
         "validation": "leave-self-out" if data.leave_self_out else f"file ({data.y_valid.shape[0] if data.y_valid is not None else 0} rows)",
         "methods": methods,
+        "method_citations": {name: REGISTRY[name].citation for name in results},
         "primary_method": config.methods[0],
         "flags": {
             "mislabeled": n_mis,

@@ -129,6 +129,7 @@ def score(
     k: Annotated[int, typer.Option("--k", help="K of the KNN classifier.")] = _KNN.k,
     eps: Annotated[float, typer.Option("--eps", help="Error bound of approximate KNN-Shapley: K*=max(K, ceil(1/eps)).")] = _KNN.eps,
     algorithm: Annotated[Algorithm, typer.Option("--algorithm", help=f"KNN-Shapley path: auto is exact up to {_KNN.exact_max_rows:,} rows.")] = Algorithm(_KNN.algorithm),
+    exact_max_rows: Annotated[int, typer.Option("--exact-max-rows", help="Largest row count valued exactly under --algorithm auto.")] = _KNN.exact_max_rows,
     valid: Annotated[str | None, typer.Option("--valid", help="Value against this validation file instead of leave-self-out.")] = None,
     hard_frac: Annotated[float, typer.Option("--hard-frac", help="Fraction of the non-mislabeled rows flagged is_hard.")] = _FLAGS.hard_fraction,
     seed: Annotated[int, typer.Option("--seed", help="Seed of every random step.")] = _SCORE.seed,
@@ -157,7 +158,7 @@ def score(
     config = ScoreConfig(
         methods=_methods(method or list(_SCORE.methods)),
         seed=seed,
-        knn=KNNConfig(k=k, eps=eps, algorithm=algorithm.value),
+        knn=KNNConfig(k=k, eps=eps, algorithm=algorithm.value, exact_max_rows=exact_max_rows),
         features=FeatureConfig(),
         flags=FlagPolicy(hard_fraction=hard_frac),
     )
@@ -193,11 +194,14 @@ def methods(
     from ._output import print_json, stdout_console
 
     if as_json:
-        print_json({"methods": [vars(m) for m in REGISTRY.values()]})
+        print_json({"methods": [m.describe() for m in REGISTRY.values()]})
         return
     console = stdout_console()
     for info in REGISTRY.values():
-        console.print(f"[bold]{info.name}[/bold]  {info.summary}\n    {info.citation}\n", highlight=False)
+        console.print(
+            f"[bold]{info.name}[/bold]  {info.summary}\n    cost: {info.cost}\n    needs: {info.needs}\n    paper: {info.citation}\n",
+            highlight=False,
+        )
 
 
 @app.command()

@@ -3,8 +3,9 @@
 For each validation row, sorts the players by float32 distance with a stable
 three-pass LSD radix sort (ties broken by player index, exactly as
 ``numpy.argsort(kind="stable")`` on float32 would) and runs the Jia et al. (2019)
-recursion, writing each player's value into its column of ``out``. Rows run in
-parallel threads. It is numerically the same computation as the numpy path in
+recursion, adding each player's value into a per-thread accumulator. Rows run in
+parallel threads, each with its own buffers, so no (rows x players) matrix of values
+is ever built. It is numerically the same computation as the numpy path in
 :mod:`dvclean.valuation.knn`; a test checks the two agree.
 """
 
@@ -15,47 +16,56 @@ import numpy as np
 
 
 @nb.njit(parallel=True, cache=True, nogil=True)
-def knn_shapley_rows(dist, labels, yv, self_idx, k, out, topk):  # type: ignore[no-untyped-def]  # pragma: no cover
-    c, n = dist.shape
+def knn_shapley_rows(gram, a_sq, b_sq, labels, yv, self_idx, k, n_threads, acc, topk):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Add the exact values of the validation rows into ``acc`` (n_threads x n).
+
+    The squared distance of validation row r to player j is
+    ``max(0, (a_sq[r] + b_sq[j]) - 2 * gram[r, j])``, the same expression (and so
+    the same float rounding) as the numpy path.
+    """
+    c, n = gram.shape
     kk = topk.shape[1]
-    for r in nb.prange(c):
-        keys = np.empty(n, np.uint32)
+    for tid in nb.prange(n_threads):
+        fbuf = np.empty(n, np.float32)
+        keys = fbuf.view(np.uint32)
         idx = np.empty(n, np.int64)
         k2 = np.empty(n, np.uint32)
         i2 = np.empty(n, np.int64)
-        for j in range(n):
-            v = np.float32(dist[r, j])
-            if j == self_idx[r]:
-                keys[j] = np.uint32(0xFFFFFFFF)
-            else:
-                keys[j] = np.asarray(v).view(np.uint32)[()]
-            idx[j] = j
-        for p in range(3):
-            shift = 11 * p
-            cnt = np.zeros(2049, np.int64)
+        cnt = np.empty(2049, np.int64)
+        for r in range(tid, c, n_threads):
+            ar = a_sq[r]
             for j in range(n):
-                cnt[((keys[j] >> shift) & 2047) + 1] += 1
-            for b in range(2048):
-                cnt[b + 1] += cnt[b]
-            for j in range(n):
-                b = (keys[j] >> shift) & 2047
-                pos = cnt[b]
-                cnt[b] = pos + 1
-                k2[pos] = keys[j]
-                i2[pos] = idx[j]
-            keys, k2 = k2, keys
-            idx, i2 = i2, idx
-        big_n = n - 1 if self_idx[r] >= 0 else n
-        y = yv[r]
-        mnext = 1.0 if labels[idx[big_n - 1]] == y else 0.0
-        s = mnext / big_n
-        out[r, idx[big_n - 1]] = s
-        for i in range(big_n - 1, 0, -1):
-            m = 1.0 if labels[idx[i - 1]] == y else 0.0
-            s = s + (m - mnext) * (min(k, i) / (i * k))
-            out[r, idx[i - 1]] = s
-            mnext = m
-        if self_idx[r] >= 0:
-            out[r, self_idx[r]] = 0.0
-        for j in range(min(kk, big_n)):
-            topk[r, j] = idx[j]
+                dd = (ar + b_sq[j]) - 2.0 * gram[r, j]
+                fbuf[j] = np.float32(dd if dd > 0.0 else 0.0)
+                idx[j] = j
+            if self_idx[r] >= 0:
+                keys[self_idx[r]] = np.uint32(0xFFFFFFFF)
+            a_k, a_i, b_k, b_i = keys, idx, k2, i2
+            # each pass leaves its output in the b buffers; swapping keeps a_* the sorted data
+            for p in range(3):
+                shift = 11 * p
+                cnt[:] = 0
+                for j in range(n):
+                    cnt[((a_k[j] >> shift) & 2047) + 1] += 1
+                for b in range(2048):
+                    cnt[b + 1] += cnt[b]
+                for j in range(n):
+                    b = (a_k[j] >> shift) & 2047
+                    pos = cnt[b]
+                    cnt[b] = pos + 1
+                    b_k[pos] = a_k[j]
+                    b_i[pos] = a_i[j]
+                a_k, b_k = b_k, a_k
+                a_i, b_i = b_i, a_i
+            big_n = n - 1 if self_idx[r] >= 0 else n
+            y = yv[r]
+            mnext = 1.0 if labels[a_i[big_n - 1]] == y else 0.0
+            s = mnext / big_n
+            acc[tid, a_i[big_n - 1]] += s
+            for i in range(big_n - 1, 0, -1):
+                m = 1.0 if labels[a_i[i - 1]] == y else 0.0
+                s = s + (m - mnext) * (min(k, i) / (i * k))
+                acc[tid, a_i[i - 1]] += s
+                mnext = m
+            for j in range(min(kk, big_n)):
+                topk[r, j] = a_i[j]

@@ -66,7 +66,8 @@ def _noop(step: str, done: int, total: int) -> None:
 
 
 def _sq_dist(a: np.ndarray, b: np.ndarray, b_sq: np.ndarray) -> np.ndarray:
-    d = (a * a).sum(axis=1)[:, None] + b_sq[None, :] - 2.0 * (a @ b.T)
+    # same expression, operation for operation, as the compiled kernel
+    d = ((a * a).sum(axis=1)[:, None] + b_sq[None, :]) - 2.0 * (a @ b.T)
     np.maximum(d, 0.0, out=d)
     return d
 
@@ -145,23 +146,34 @@ def knn_shapley_exact(
         raise ValuationError("KNN-Shapley needs at least two labelled rows")
     use_numba = engine == "numba" or (engine == "auto" and n >= NUMBA_MIN_PLAYERS)
     kernel = _load_kernel() if use_numba else None
+    n_threads = 1
+    thread_acc = None
+    if kernel is not None:
+        import numba
+
+        n_threads = max(1, int(numba.get_num_threads()))
+        thread_acc = np.zeros((n_threads, n), dtype=np.float64)
     x_sq = (x * x).sum(axis=1)
     acc = np.zeros(n, dtype=np.float64)
     kk = min(k, n_rank)
     neighbors = np.empty((n, kk), dtype=np.int64) if self_mode else None
     step = _chunk_rows(n, chunk_size)
     labels = np.ascontiguousarray(y, dtype=np.int64)
+    gram_buf = np.empty((min(step, m_total), n), dtype=np.float64) if kernel is not None else None
     for t0 in range(0, m_total, step):
         t1 = min(m_total, t0 + step)
-        d = _sq_dist(xv[t0:t1], x, x_sq)
         rows = np.arange(t1 - t0)
         if kernel is not None:
+            assert gram_buf is not None
+            a = xv[t0:t1]
+            gram = gram_buf[: t1 - t0]
+            np.matmul(a, x.T, out=gram)
             self_idx = np.arange(t0, t1, dtype=np.int64) if self_mode else np.full(t1 - t0, -1, dtype=np.int64)
-            out = np.empty_like(d)
             topk = np.empty((t1 - t0, kk), dtype=np.int64)
-            kernel(d, labels, np.ascontiguousarray(yv[t0:t1], dtype=np.int64), self_idx, k, out, topk)
-            acc += out.sum(axis=0)
+            yv_chunk = np.ascontiguousarray(yv[t0:t1], dtype=np.int64)
+            kernel(gram, (a * a).sum(axis=1), x_sq, labels, yv_chunk, self_idx, k, n_threads, thread_acc, topk)
         else:
+            d = _sq_dist(xv[t0:t1], x, x_sq)
             if self_mode:
                 d[rows, t0 + rows] = np.inf
             order = np.argsort(d.astype(np.float32), axis=1, kind="stable")
@@ -174,6 +186,8 @@ def knn_shapley_exact(
         if neighbors is not None:
             neighbors[t0:t1] = topk
         progress("knn", t1, m_total)
+    if thread_acc is not None:
+        acc += thread_acc.sum(axis=0)
     return acc / m_total, neighbors
 
 
