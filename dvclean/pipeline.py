@@ -225,9 +225,9 @@ def _output_frame(
     extra: dict[str, pl.Series] = {}
     for name, res in results.items():
         if len(results) > 1:
-            extra[f"{name}_value"] = masked(res.values, pl.Float64, 0.0)
+            extra[f"value_{name}"] = masked(res.values, pl.Float64, 0.0)
         if res.stderr is not None:
-            extra[f"{name}_stderr"] = masked(res.stderr, pl.Float64, 0.0)
+            extra[f"stderr_{name}"] = masked(res.stderr, pl.Float64, 0.0)
     if extra:
         out = out.with_columns(**extra)
     return out

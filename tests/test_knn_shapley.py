@@ -228,8 +228,9 @@ def test_properties_efficiency_bounds_and_permutation(n, k, n_classes, seed):
 
 @given(seed=st.integers(0, 10_000), scale=st.floats(0.1, 100.0))
 def test_invariant_to_feature_rescaling_after_standardisation(seed, scale):
-    from dvclean.table import FeatureEncoder
     import polars as pl
+
+    from dvclean.table import FeatureEncoder
 
     rng = np.random.default_rng(seed)
     n = 30

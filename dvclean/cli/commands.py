@@ -13,7 +13,7 @@ import functools
 import signal
 import traceback
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -99,16 +99,19 @@ def guarded(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     parquet = "parquet"
     csv = "csv"
     ndjson = "ndjson"
 
 
-class Algorithm(str, Enum):
+class Algorithm(StrEnum):
     auto = "auto"
     exact = "exact"
     approx = "approx"
+
+
+_DEFAULT_ALGORITHM = Algorithm(_KNN.algorithm)
 
 
 def _methods(values: list[str]) -> tuple[str, ...]:
@@ -128,7 +131,7 @@ def score(
     method: Annotated[list[str] | None, typer.Option("--method", "-m", help="Valuation method(s), comma-separated; see `dvclean methods`.")] = None,
     k: Annotated[int, typer.Option("--k", help="K of the KNN classifier.")] = _KNN.k,
     eps: Annotated[float, typer.Option("--eps", help="Error bound of approximate KNN-Shapley: K*=max(K, ceil(1/eps)).")] = _KNN.eps,
-    algorithm: Annotated[Algorithm, typer.Option("--algorithm", help=f"KNN-Shapley path: auto is exact up to {_KNN.exact_max_rows:,} rows.")] = Algorithm(_KNN.algorithm),
+    algorithm: Annotated[Algorithm, typer.Option("--algorithm", help=f"KNN-Shapley path: auto is exact up to {_KNN.exact_max_rows:,} rows.")] = _DEFAULT_ALGORITHM,
     exact_max_rows: Annotated[int, typer.Option("--exact-max-rows", help="Largest row count valued exactly under --algorithm auto.")] = _KNN.exact_max_rows,
     valid: Annotated[str | None, typer.Option("--valid", help="Value against this validation file instead of leave-self-out.")] = None,
     hard_frac: Annotated[float, typer.Option("--hard-frac", help="Fraction of the non-mislabeled rows flagged is_hard.")] = _FLAGS.hard_fraction,
@@ -150,7 +153,8 @@ def score(
     <input stem>.dvclean.parquet, and prints a summary.
     """
     from ..errors import OutputError
-    from ..pipeline import check_output_path, default_output_path, score as run_score, write_scores
+    from ..pipeline import check_output_path, default_output_path, write_scores
+    from ..pipeline import score as run_score
     from ._output import print_json, progress_reporter, render_score, setup_logging, stderr_console, stdout_console
 
     err = stderr_console()

@@ -1,0 +1,130 @@
+"""Cross-fitting: every row gets a value from a model-based valuer.
+
+Model-based methods need validation points that are not players. With a separate
+validation set (``--valid``) the players are all rows. Otherwise the rows are split
+into F stratified folds; for each fold, the other folds are the players and the
+fold is the validation set, and a row's value is the mean over the F-1 folds in
+which it was a player. The per-row standard error combines the spread across folds
+with the within-fold standard errors the valuer reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import ValuationError
+from ..table import ValuationData
+
+__all__ = ["FoldResult", "cross_fit", "fold_seeds"]
+
+
+@dataclass(frozen=True)
+class FoldResult:
+    """What a valuer returns for one fold.
+
+    Attributes
+    ----------
+    values : ndarray of shape (n_players_in_fold,)
+    stderr : ndarray or None
+        Standard error of each value within the fold (e.g. across permutations).
+    diagnostics : dict
+    """
+
+    values: np.ndarray
+    stderr: np.ndarray | None = None
+    diagnostics: dict[str, Any] | None = None
+
+
+FoldFn = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int], FoldResult]
+
+
+def fold_seeds(seed: int, n: int) -> list[int]:
+    """Independent integer seeds for ``n`` folds, derived with ``SeedSequence.spawn``."""
+    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(n)]
+
+
+def stratified_folds(y: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
+    """Fold number of each row: classes spread evenly over the folds, shuffled with ``seed``."""
+    rng = np.random.default_rng(seed)
+    fold = np.empty(y.shape[0], dtype=np.int64)
+    offset = 0
+    for c in np.unique(y):
+        idx = np.flatnonzero(y == c)
+        rng.shuffle(idx)
+        fold[idx] = (np.arange(idx.size) + offset) % n_folds
+        offset += idx.size
+    return fold
+
+
+def cross_fit(
+    data: ValuationData,
+    fn: FoldFn,
+    *,
+    n_folds: int,
+    seed: int,
+    progress: Callable[[str, int, int], None] | None = None,
+    step: str = "folds",
+) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
+    """Run ``fn`` per fold and combine the values.
+
+    Parameters
+    ----------
+    data : ValuationData
+    fn : callable
+        ``fn(x_players, y_players, x_valid, y_valid, fold_seed, fold_number) -> FoldResult``.
+    n_folds : int
+        Number of stratified folds (ignored when ``data`` has a validation set).
+    seed : int
+
+    Returns
+    -------
+    values : ndarray of shape (n_players,)
+    stderr : ndarray of shape (n_players,)
+    diagnostics : list of dict, one per fold
+    """
+    n = data.n_players
+    if not data.leave_self_out:
+        assert data.x_valid is not None and data.y_valid is not None
+        res = fn(data.x, data.y, data.x_valid, data.y_valid, fold_seeds(seed, 1)[0], 0)
+        se = res.stderr if res.stderr is not None else np.zeros(n)
+        if progress:
+            progress(step, 1, 1)
+        return np.asarray(res.values, dtype=np.float64), np.asarray(se, dtype=np.float64), [res.diagnostics or {}]
+    counts = np.bincount(data.y)
+    if n_folds < 2:
+        raise ValuationError(f"cross-fitting needs at least 2 folds; got {n_folds}")
+    if counts.min() < n_folds:
+        small = int(np.argmin(counts))
+        raise ValuationError(
+            f"class {data.classes[small]!r} has {counts.min()} rows, fewer than the {n_folds} folds; "
+            f"use --folds {max(2, int(counts.min()))} or fewer"
+        )
+    folds = stratified_folds(data.y, n_folds, seed)
+    seeds = fold_seeds(seed, n_folds)
+    sums = np.zeros(n)
+    sq = np.zeros(n)
+    var_within = np.zeros(n)
+    hits = np.zeros(n)
+    diags: list[dict[str, Any]] = []
+    for f in range(n_folds):
+        valid = folds == f
+        players = np.flatnonzero(~valid)
+        res = fn(data.x[players], data.y[players], data.x[valid], data.y[valid], seeds[f], f)
+        v = np.asarray(res.values, dtype=np.float64)
+        sums[players] += v
+        sq[players] += v * v
+        hits[players] += 1
+        if res.stderr is not None:
+            var_within[players] += np.asarray(res.stderr, dtype=np.float64) ** 2
+        diags.append(res.diagnostics or {})
+        if progress:
+            progress(step, f + 1, n_folds)
+    mean = sums / hits
+    # variance of the mean over folds: between-fold spread plus the folds' own sampling error
+    between = np.maximum(sq / hits - mean**2, 0.0) * hits / np.maximum(hits - 1, 1)
+    stderr = np.sqrt(between / hits + var_within / hits**2)
+    return mean, stderr, diags
