@@ -141,7 +141,11 @@ def score(
             raise ConfigError(f"unknown method {m!r}; available: {', '.join(REGISTRY)} (see `dvclean methods`)")
     timings: dict[str, float] = {}
     t = time.perf_counter()
+    if progress:
+        progress("read", 0, 1)
     frame, info = _load(source, read_options)
+    if progress:
+        progress("read", 1, 1)
     table = make_table(frame, label=label, id_column=id_column, drop=drop, source=info)
     valid_table = None
     if valid is not None:
@@ -156,7 +160,11 @@ def score(
     timings["read"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    if progress:
+        progress("encode", 0, 1)
     data, encoder, label_missing = prepare(table, valid=valid_table, config=config.features)
+    if progress:
+        progress("encode", 1, 1)
     for note in data.notes:
         log.warning("%s", note)
     timings["encode"] = time.perf_counter() - t
