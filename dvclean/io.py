@@ -22,7 +22,7 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +70,7 @@ class SourceInfo:
     compression: str | None
     sha256: str
     separator: str | None = None
+    columns: tuple[str, ...] = ()
 
 
 def _sniff_magic(head: bytes) -> str | None:
@@ -146,6 +147,7 @@ def read_frame(
     null_values: list[str] | None = None,
     format: str | None = None,
     stdin: IO[bytes] | None = None,
+    exclude: Sequence[str] = (),
 ) -> tuple[pl.DataFrame, SourceInfo]:
     """Read a table file into a polars frame, refusing bad files with clear errors.
 
@@ -164,6 +166,9 @@ def read_frame(
         Force ``csv``, ``parquet``, ``ndjson``, ``json`` or ``ipc``.
     stdin : binary file, optional
         Stream used for ``"-"`` (defaults to ``sys.stdin.buffer``).
+    exclude : sequence of str
+        Columns not to materialise (projection pushdown: they are never parsed).
+        ``SourceInfo.columns`` still lists every column of the file.
 
     Returns
     -------
@@ -220,16 +225,28 @@ def read_frame(
         log.warning("%s: the name says %s but the content is %s; reading it as %s", name, suffix_fmt, magic, magic)
 
     sep = None
+    skip = set(exclude)
     if fmt == "csv":
-        frame, sep = _read_csv(data, name, separator, encoding, nulls)
-    elif fmt == "parquet":
-        frame = _read_binary(pl.read_parquet, data, name, "Parquet")
-    elif fmt == "ipc":
-        frame = _read_binary(pl.read_ipc, data, name, "Arrow IPC")
+        frame, sep, all_columns = _read_csv(data, name, separator, encoding, nulls, skip)
+    elif fmt in ("parquet", "ipc"):
+        reader, schema_of, kind = (
+            (pl.read_parquet, pl.read_parquet_schema, "Parquet") if fmt == "parquet" else (pl.read_ipc, pl.read_ipc_schema, "Arrow IPC")
+        )
+        all_columns = list(_read_binary(schema_of, data, name, kind)) if skip else []
+        wanted = [c for c in all_columns if c not in skip] if skip else None
+        frame = _read_binary(lambda src: reader(src, columns=wanted), data, name, kind)
+        all_columns = all_columns or frame.columns
     else:
         frame = _read_json(data, name, fmt)
-    _check_columns(frame, name)
-    info = SourceInfo(path=name, format=fmt, compression=compression, sha256=sha, separator=sep)
+        all_columns = frame.columns
+        frame = frame.drop([c for c in frame.columns if c in skip])
+    if not skip:
+        _check_columns(frame, name)
+    elif frame.height == 0:
+        raise InputError(f"{name}: has a header ({len(all_columns)} columns) but no data rows; add data rows")
+    info = SourceInfo(
+        path=name, format=fmt, compression=compression, sha256=sha, separator=sep, columns=tuple(all_columns)
+    )
     return frame, info
 
 
@@ -350,8 +367,8 @@ def _header(sample: str, sep: str) -> list[str]:
 
 
 def _read_csv(
-    data: bytes | Path, name: str, separator: str | None, encoding: str, nulls: list[str]
-) -> tuple[pl.DataFrame, str]:
+    data: bytes | Path, name: str, separator: str | None, encoding: str, nulls: list[str], skip: set[str]
+) -> tuple[pl.DataFrame, str, list[str]]:
     data = _text_bytes(data, name, encoding)
     _check_text(data, name)
     sample = _sample_text(data)
@@ -373,10 +390,13 @@ def _read_csv(
         empty = [i for i, c in enumerate(header, start=1) if c.strip() == ""]
         raise InputError(f"{name}: column {empty[0]} of the header has no name; give every column a name")
 
+    keep = [i for i, c in enumerate(header) if c.strip() not in skip] if skip else None
+
     def attempt(infer: int | None) -> pl.DataFrame:
         src = io.BytesIO(data) if isinstance(data, bytes) else data
         return pl.read_csv(
             src,
+            columns=keep,
             separator=sep,
             infer_schema_length=infer,
             null_values=nulls,
@@ -408,11 +428,12 @@ def _read_csv(
         first = text.strip().splitlines()[0]
         raise InputError(f"{name}: cannot parse the CSV ({first}); check --separator and quoting") from exc
     if frame.width and frame.height and frame.get_column(frame.columns[-1]).null_count():
+        # a short row fills the last columns with nulls; confirm with an exact (slower) scan
         problem = _find_ragged(data, sep, len(header))
         if problem is not None:
             raise InputError(_ragged_message(data, sep, name, len(header), problem))
     frame = frame.rename({c: c.strip() for c in frame.columns if c != c.strip()})
-    return frame, sep
+    return frame, sep, [c.strip() for c in header]
 
 
 def _iter_records(data: bytes | Path, sep: str) -> Iterator[tuple[int, list[str]]]:

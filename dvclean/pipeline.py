@@ -24,7 +24,7 @@ from .config import KNNConfig, ScoreConfig
 from .errors import ConfigError, DataValidationError, OutputError
 from .flags import flag_rows
 from .io import SourceInfo, output_format_for, read_frame, same_file, write_table
-from .table import Table, ValuationData, make_table, prepare
+from .table import Table, ValuationData, conflicting_duplicates, make_table, prepare
 from .valuation import REGISTRY, ValuationResult, make_valuer
 from .valuation.knn import nearest_neighbors
 
@@ -44,6 +44,7 @@ OUTPUT_COLUMNS = (
     "mislabel_score",
     "is_label_missing",
     "neighbor_label",
+    "is_conflicting_duplicate",
 )
 ProgressFn = Callable[[str, int, int], None]
 
@@ -143,7 +144,8 @@ def score(
     t = time.perf_counter()
     if progress:
         progress("read", 0, 1)
-    frame, info = _load(source, read_options)
+    # dropped columns are never parsed (projection pushdown)
+    frame, info = _load(source, {**(read_options or {}), "exclude": tuple(drop)})
     if progress:
         progress("read", 1, 1)
     table = make_table(frame, label=label, id_column=id_column, drop=drop, source=info)
@@ -228,6 +230,7 @@ def _output_frame(
             "mislabel_score": masked(flags.mislabel_score, pl.Float64, 0.0),
             "is_label_missing": pl.Series(label_missing, dtype=pl.Boolean),
             "neighbor_label": pl.Series(neighbor, dtype=label_col.dtype, strict=False),
+            "is_conflicting_duplicate": masked(conflicting_duplicates(data.x, data.y), pl.Boolean, False),
         }
     )
     extra: dict[str, pl.Series] = {}
@@ -318,6 +321,7 @@ def _summary(
             "mislabeled_fraction": n_mis / max(1, data.n_players),
             "hard": n_hard,
             "hard_fraction": n_hard / max(1, data.n_players),
+            "conflicting_duplicates": int(out.get_column("is_conflicting_duplicate").sum() or 0),
             "policy": config.to_dict()["flags"],
         },
         "most_suspicious": suspicious,

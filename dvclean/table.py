@@ -150,7 +150,8 @@ def make_table(
             if dup.any():
                 rows = np.flatnonzero(dup.to_numpy()).tolist()
                 problems.append(f"id column {id_column!r} has repeated values (rows {_fmt_rows(rows)}); ids must be unique")
-    unknown = [d for d in drop if d not in cols]
+    file_columns = set(source.columns) if source is not None and source.columns else set(cols)
+    unknown = [d for d in drop if d not in cols and d not in file_columns]
     if unknown:
         problems.append(f"--drop names unknown columns {', '.join(map(repr, unknown))} (columns: {listing})")
     if label in drop:
@@ -282,6 +283,7 @@ class FeatureEncoder:
         self.dropped_: list[str] = []
         self._keep = np.zeros(0, dtype=bool)
         self._fitted_x: np.ndarray | None = None
+        self.all_constant_ = False
 
     def fit(self, frame: pl.DataFrame, columns: Sequence[str]) -> FeatureEncoder:
         """Learn the encoding of ``columns`` from ``frame``."""
@@ -293,11 +295,19 @@ class FeatureEncoder:
             else:
                 self.plans_.append(plan)
         self._fitted_x = self._encode(frame, fitting=True)
+        self.all_constant_ = False
         if self._fitted_x.shape[1] == 0:
-            raise DataValidationError(
-                f"no usable feature: every feature column ({', '.join(map(repr, list(columns)[:10]))}) "
-                "is empty or constant; add informative columns"
-            )
+            has_values = any(frame.get_column(c).null_count() < frame.height for c in columns)
+            if not has_values:
+                raise DataValidationError(
+                    f"no usable feature: every feature column ({', '.join(map(repr, list(columns)[:10]))}) "
+                    "is empty; fill in feature values or pick other columns"
+                )
+            # every row looks the same to a model: keep one constant feature so that the rows can still be
+            # compared (e.g. to flag duplicates with conflicting labels) and say so
+            self.all_constant_ = True
+            self.feature_names_ = ["<constant>"]
+            self._fitted_x = np.zeros((frame.height, 1))
         return self
 
     def transform(self, frame: pl.DataFrame) -> np.ndarray:
@@ -305,6 +315,8 @@ class FeatureEncoder:
         missing = [p.name for p in self.plans_ if p.name not in frame.columns]
         if missing:
             raise DataValidationError(f"validation data lacks feature columns {', '.join(map(repr, missing))}")
+        if self.all_constant_:
+            return np.zeros((frame.height, 1))
         return self._encode(frame, fitting=False)
 
     def fit_transform(self, frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
@@ -475,7 +487,9 @@ def prepare(
     encoder = FeatureEncoder(config)
     x = encoder.fit_transform(labelled, table.features)
     notes = []
-    if encoder.dropped_:
+    if encoder.all_constant_:
+        notes.append("every feature column is constant: all rows look identical, values only reflect the labels")
+    elif encoder.dropped_:
         notes.append(f"ignored empty or constant columns: {', '.join(encoder.dropped_)}")
     x_valid = y_valid = None
     if valid is not None:
@@ -509,3 +523,26 @@ def prepare(
 def finite_or_none(v: float) -> float | None:
     """Return ``v`` or None when it is not finite (for JSON)."""
     return v if math.isfinite(v) else None
+
+
+def conflicting_duplicates(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """True for rows whose encoded features equal another row's but whose label differs.
+
+    Examples
+    --------
+    >>> x = np.array([[0.0], [0.0], [1.0], [1.0]])
+    >>> conflicting_duplicates(x, np.array([0, 1, 0, 0])).tolist()
+    [True, True, False, False]
+    """
+    if x.shape[0] == 0:
+        return np.zeros(0, dtype=bool)
+    key = np.ascontiguousarray(x, dtype=np.float64)
+    void = key.view(np.dtype((np.void, key.dtype.itemsize * key.shape[1]))).ravel()
+    _, group = np.unique(void, return_inverse=True)
+    group = group.ravel()
+    n_groups = int(group.max()) + 1
+    lo = np.full(n_groups, np.iinfo(np.int64).max)
+    hi = np.full(n_groups, np.iinfo(np.int64).min)
+    np.minimum.at(lo, group, y)
+    np.maximum.at(hi, group, y)
+    return (lo != hi)[group]

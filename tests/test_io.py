@@ -138,3 +138,13 @@ def test_write_formats_roundtrip(tmp_path):
     assert pl.read_parquet_metadata(tmp_path / "o.parquet")["dvclean.method"] == "knn"
     with pytest.raises(OutputError, match="does not exist"):
         write_table(df, tmp_path / "nodir" / "o.parquet")
+
+
+def test_excluded_columns_are_not_parsed(tmp_path):
+    # column b would fail to parse as anything useful; excluding it skips it entirely
+    p = write(tmp_path / "d.csv", "a,b,label\n1,x,0\n2,y,1\n")
+    df, info = read_frame(p, exclude=["b"])
+    assert df.columns == ["a", "label"] and info.columns == ("a", "b", "label")
+    pl.DataFrame({"a": [1, 2], "b": [[1], [2]], "label": [0, 1]}).write_parquet(tmp_path / "n.parquet")
+    df, info = read_frame(tmp_path / "n.parquet", exclude=["b"])
+    assert df.columns == ["a", "label"] and info.columns == ("a", "b", "label")

@@ -97,9 +97,16 @@ def test_encoding_kinds():
 
 
 def test_only_empty_features_refused():
-    df = frame(a=[None, None, None, None], b=[1, 1, 1, 1], y=[0, 1, 0, 1])
-    with pytest.raises(DataValidationError, match="no usable feature"):
+    df = frame(a=[None, None, None, None], b=[None, None, None, None], y=[0, 1, 0, 1])
+    with pytest.raises(DataValidationError, match="no usable feature.*empty"):
         prepare(make_table(df))
+
+
+def test_all_constant_features_still_compare_rows():
+    df = frame(a=[None, None, None, None], b=[1, 1, 1, 1], y=[0, 1, 0, 1])
+    data, enc, _ = prepare(make_table(df))
+    assert enc.all_constant_ and data.x.shape == (4, 1)
+    assert any("constant" in n for n in data.notes)
 
 
 def test_nested_columns_refused():
