@@ -1,0 +1,37 @@
+"""SIGINT / SIGTERM during scoring: exit 130 / 143 with a message, and nothing written."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import polars as pl
+import pytest
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("sig", "code", "word"), [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")])
+def test_signal_leaves_no_output(tmp_path, sig, code, word):
+    rng = np.random.default_rng(0)
+    n = 60_000
+    y = rng.integers(0, 2, size=n)
+    src = tmp_path / "big.parquet"
+    pl.DataFrame({"a": y + rng.normal(size=n), "b": rng.normal(size=n), "label": y}).write_parquet(src)
+    before = src.read_bytes()
+    out = tmp_path / "scores.parquet"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dvclean", "score", str(src), "--algorithm", "exact", "-o", str(out), "-q"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, env={**os.environ},
+    )
+    time.sleep(4.0)  # past start-up, inside the valuation (the full run takes far longer)
+    assert proc.poll() is None, "the run finished before the signal; make the input larger"
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, err.decode()
+    assert word in err.decode() and b"Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.parquet"]
+    assert src.read_bytes() == before
