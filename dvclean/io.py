@@ -358,12 +358,14 @@ def _sniff_separator(sample: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _header(sample: str, sep: str) -> list[str]:
-    reader = csv.reader(io.StringIO(sample), delimiter=sep)
+def _header(sample: str, sep: str, name: str) -> list[str]:
+    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=sep)
     try:
         return next(reader)
     except StopIteration:
         return []
+    except csv.Error as exc:
+        raise InputError(f"{name}: cannot parse the header row ({exc}); check quoting and line ends") from exc
 
 
 def _read_csv(
@@ -377,7 +379,7 @@ def _read_csv(
     sep = separator if separator is not None else _sniff_separator(sample)
     if len(sep) != 1:
         raise InputError(f"--separator must be one character; got {sep!r}")
-    header = _header(sample, sep)
+    header = _header(sample, sep, name)
     seen: dict[str, int] = {}
     for i, col in enumerate(header, start=1):
         key = col.strip()
@@ -448,9 +450,12 @@ def _iter_records(data: bytes | Path, sep: str) -> Iterator[tuple[int, list[str]
 
 
 def _find_ragged(data: bytes | Path, sep: str, width: int) -> tuple[int, int] | None:
-    for line, rec in _iter_records(data, sep):
-        if rec and len(rec) != width:
-            return line, len(rec)
+    try:
+        for line, rec in _iter_records(data, sep):
+            if rec and len(rec) != width:
+                return line, len(rec)
+    except csv.Error:  # the exact scan cannot parse it either; polars' result stands
+        return None
     return None
 
 
