@@ -23,24 +23,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 
 
 def make_csv(path: Path, rows: int, cols: int, seed: int = 0) -> None:
-    """Write a mixed CSV: numeric features (a few informative), 5 categorical columns, a label."""
-    import polars as pl
+    """Correlated numeric columns + 5 categorical columns + a label (see dvclean.testing.write_big_csv)."""
+    from dvclean.testing import write_big_csv
 
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 2, size=rows)
-    data: dict[str, np.ndarray | list] = {}
-    n_cat = 5
-    for j in range(cols - n_cat - 1):
-        signal = y * 0.8 if j < 5 else 0.0
-        data[f"num_{j}"] = np.round(rng.normal(size=rows) + signal, 4)
-    for j in range(n_cat):
-        data[f"cat_{j}"] = rng.choice(np.array(["a", "b", "c", "d"]), size=rows)
-    data["label"] = y
-    pl.DataFrame(data).write_csv(path)
+    write_big_csv(path, rows, cols, seed=seed)
 
 
 def run(path: Path) -> dict:

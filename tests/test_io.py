@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import io
 
 import polars as pl
@@ -148,3 +149,12 @@ def test_excluded_columns_are_not_parsed(tmp_path):
     pl.DataFrame({"a": [1, 2], "b": [[1], [2]], "label": [0, 1]}).write_parquet(tmp_path / "n.parquet")
     df, info = read_frame(tmp_path / "n.parquet", exclude=["b"])
     assert df.columns == ["a", "label"] and info.columns == ("a", "b", "label")
+
+
+def test_written_files_get_umask_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        write_table(pl.DataFrame({"a": [1]}), tmp_path / "o.parquet")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "o.parquet").stat().st_mode & 0o777 == 0o644

@@ -85,14 +85,16 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
     diag = method["diagnostics"]
     algo = diag.get("algorithm", method["status"])
     extra = f", K*={diag['k_star']}, eps={diag['eps']}, neighbours: {diag['neighbors']}" if algo == "approx" else ""
+    if summary["primary_method"] == "knn":
+        how = f"{algo} path chosen for {diag.get('n_players', rows['valued'])} rows; K={diag.get('k')}{extra}"
+    else:
+        how = ", ".join(f"{k}={v}" for k, v in diag.items() if isinstance(v, (int, float, str)) and k != "seconds")[:200]
     console.print(
         f"[bold]dvclean score[/bold] {summary['input']['path']}: {rows['total']} rows, "
         f"{summary['features']['encoded_dimensions']} encoded features, label [bold]{summary['label']}[/bold]"
     )
-    console.print(
-        f"method {summary['primary_method']} ({method['status']}, {algo} path chosen for {diag['n_players']} rows; "
-        f"K={diag['k']}{extra}) in {diag['seconds']:.2f}s"
-    )
+    seconds = summary["timings"].get(f"value.{summary['primary_method']}", diag.get("seconds", 0.0))
+    console.print(f"method {summary['primary_method']} ({method['status']}; {how}) in {seconds:.2f}s", highlight=False)
     classes = ", ".join(f"{c}: {n}" for c, n in summary["classes"].items())
     console.print(f"classes: {classes}")
     if rows["label_missing"]:
