@@ -24,7 +24,6 @@ import time
 from pathlib import Path
 
 
-
 def make_csv(path: Path, rows: int, cols: int, seed: int = 0) -> None:
     """Correlated numeric columns + 5 categorical columns + a label (see dvclean.testing.write_big_csv)."""
     from dvclean.testing import write_big_csv

@@ -19,7 +19,17 @@ __all__ = [
     "FlagPolicy",
     "KNNConfig",
     "ScoreConfig",
+    "TMCConfig",
+    "DVGSConfig",
+    "CrossFitConfig",
     "check_param",
+    "ConfidenceConfig",
+    "FixConfig",
+    "MislabelConfig",
+    "OOBConfig",
+    "BanzhafConfig",
+    "BetaConfig",
+    "LOOConfig",
 ]
 
 
@@ -183,6 +193,15 @@ class ScoreConfig:
     knn: KNNConfig = field(default_factory=KNNConfig)
     features: FeatureConfig = field(default_factory=FeatureConfig)
     flags: FlagPolicy = field(default_factory=FlagPolicy)
+    mislabel: MislabelConfig = field(default_factory=lambda: MislabelConfig())
+    oob: OOBConfig = field(default_factory=lambda: OOBConfig())
+    confidence: ConfidenceConfig = field(default_factory=lambda: ConfidenceConfig())
+    tmc: TMCConfig = field(default_factory=lambda: TMCConfig())
+    dvgs: DVGSConfig = field(default_factory=lambda: DVGSConfig())
+    crossfit: CrossFitConfig = field(default_factory=lambda: CrossFitConfig())
+    banzhaf: BanzhafConfig = field(default_factory=lambda: BanzhafConfig())
+    beta: BetaConfig = field(default_factory=lambda: BetaConfig())
+    loo: LOOConfig = field(default_factory=lambda: LOOConfig())
 
     def __post_init__(self) -> None:
         check_param(
@@ -213,3 +232,365 @@ def defaults_of(cls: type) -> Callable[[str], Any]:
         return getattr(inst, name)
 
     return get
+
+
+# -- mislabel flags, Data-OOB, confidence, fix (issue 6) ------------------------------------------------
+
+#: Flag rules of :mod:`dvclean.flags` (the first one is the default).
+MISLABEL_RULES = ("consensus", "confident", "vote", "confidence", "knn")
+FIX_ACTIONS = ("relabel", "drop", "mark")
+
+
+@dataclass(frozen=True)
+class MislabelConfig:
+    """How ``is_mislabeled``, ``mislabel_score`` and ``suggested_label`` are decided (:mod:`dvclean.flags`).
+
+    Attributes
+    ----------
+    rule : str
+        One of :data:`MISLABEL_RULES`; see :mod:`dvclean.flags` for each rule and the
+        benchmark that chose the default.
+    expected_noise : float or None
+        Optional: the expected fraction of wrong labels. When given, exactly that
+        fraction of the rows, the highest ``mislabel_score`` first, is flagged.
+    model : str
+        Classifier of the out-of-fold probabilities.
+    n_folds : int
+        Folds of the out-of-fold probabilities.
+    oob_trees : int
+        Bagged trees of the Data-OOB signal inside the flag rule (the ``oob``
+        method itself uses :class:`OOBConfig`).
+    outlier_z : float
+        Regression: a row's target is flagged as outlying when the robust z-score of
+        its out-of-fold residual (median / 1.4826 MAD) exceeds this (Iglewicz & Hoaglin's 3.5).
+    model_max_rows : int
+        Above this many valued rows the model-based evidence (cross-validated
+        XGBoost and the bagged forest) would dominate the run time, so the ``knn``
+        rule is used instead and the summary says so. Pass a larger value to insist.
+    """
+
+    rule: str = "consensus"
+    expected_noise: float | None = None
+    model: str = "xgboost"
+    n_folds: int = 5
+    oob_trees: int = 200
+    outlier_z: float = 3.5
+    model_max_rows: int = 200_000
+
+    def __post_init__(self) -> None:
+        check_param(self, "rule", self.rule, self.rule in MISLABEL_RULES, f"one of {MISLABEL_RULES}")
+        check_param(
+            self, "model_max_rows", self.model_max_rows, _is_int(self.model_max_rows) and self.model_max_rows >= 1,
+            "an int >= 1",
+        )
+        check_param(
+            self, "expected_noise", self.expected_noise,
+            self.expected_noise is None or (_is_num(self.expected_noise) and 0 < self.expected_noise < 1),
+            "None or a float in (0, 1)",
+        )
+        check_param(self, "model", self.model, isinstance(self.model, str) and bool(self.model), "a model name")
+        check_param(self, "n_folds", self.n_folds, _is_int(self.n_folds) and self.n_folds >= 2, "an int >= 2")
+        check_param(self, "oob_trees", self.oob_trees, _is_int(self.oob_trees) and self.oob_trees >= 10, "an int >= 10")
+        check_param(self, "outlier_z", self.outlier_z, _is_num(self.outlier_z) and self.outlier_z > 0, "a float > 0")
+
+
+@dataclass(frozen=True)
+class OOBConfig:
+    """Settings of Data-OOB (Kwon & Zou 2023).
+
+    Attributes
+    ----------
+    n_estimators : int
+        Bagged decision trees (the paper's demo uses 800).
+    max_features : str or float
+        Features considered per split, as in scikit-learn (``sqrt``: a random forest).
+    n_jobs : int
+        Threads fitting trees (results do not depend on it).
+    """
+
+    n_estimators: int = 800
+    max_features: str | float = "sqrt"
+    n_jobs: int = 1
+
+    def __post_init__(self) -> None:
+        check_param(
+            self, "n_estimators", self.n_estimators, _is_int(self.n_estimators) and self.n_estimators >= 10, "an int >= 10"
+        )
+        check_param(
+            self, "max_features", self.max_features,
+            self.max_features in ("sqrt", "log2") or (_is_num(self.max_features) and 0 < self.max_features <= 1),
+            "'sqrt', 'log2' or a float in (0, 1]",
+        )
+        check_param(self, "n_jobs", self.n_jobs, _is_int(self.n_jobs) and self.n_jobs >= 1, "an int >= 1")
+
+
+@dataclass(frozen=True)
+class ConfidenceConfig:
+    """Settings of the ``confidence`` method (out-of-fold probability of the given label)."""
+
+    model: str = "xgboost"
+    n_folds: int = 5
+
+    def __post_init__(self) -> None:
+        check_param(self, "model", self.model, isinstance(self.model, str) and bool(self.model), "a model name")
+        check_param(self, "n_folds", self.n_folds, _is_int(self.n_folds) and self.n_folds >= 2, "an int >= 2")
+
+
+@dataclass(frozen=True)
+class FixConfig:
+    """Settings of ``dvclean fix``.
+
+    Attributes
+    ----------
+    action : {"relabel", "drop", "mark"}
+        Relabel flagged rows to their suggested label, drop them, or add a
+        ``dvclean_issue`` column.
+    min_confidence : float
+        ``relabel`` changes a flagged row only when the model's probability of the
+        suggested label is at least this; other flagged rows are left as they are
+        (and reported).
+    """
+
+    action: str = "mark"
+    min_confidence: float = 0.5
+
+    def __post_init__(self) -> None:
+        check_param(self, "action", self.action, self.action in FIX_ACTIONS, f"one of {FIX_ACTIONS}")
+        check_param(
+            self, "min_confidence", self.min_confidence,
+            _is_num(self.min_confidence) and 0 <= self.min_confidence <= 1, "a float in [0, 1]",
+        )
+
+
+# -- model-based valuation: TMC Data Shapley, DVGS, cross-fitting and parallelism (issue 3) ------------------------
+
+TMC_MODELS = ("logreg", "knn", "xgboost", "hgb")
+TMC_METRICS = ("accuracy", "auc", "f1", "logloss")
+
+
+@dataclass(frozen=True)
+class TMCConfig:
+    """Settings of TMC Data Shapley (Ghorbani & Zou 2019).
+
+    Attributes
+    ----------
+    model : str
+        ``logreg``, ``knn``, ``xgboost``, ``hgb`` or a dotted path to a
+        scikit-learn classifier class (``sklearn.svm.SVC``).
+    metric : {"accuracy", "auc", "f1", "logloss"}
+        Validation score of the utility (higher is better; log-loss is negated).
+    max_permutations : int
+        Most permutations per cross-fitting fold.
+    tolerance : float
+        Truncation: a permutation stops once the prefix score is within
+        ``tolerance * |full-data score|`` of the full-data score for
+        ``truncation_steps`` steps in a row (the paper's 0.01 and 6); 0 turns
+        truncation off.
+    truncation_steps : int
+        Consecutive within-tolerance steps that truncate a permutation.
+    convergence : float
+        Stop a fold when the relative L1 change of its running values over the
+        last ``convergence_window`` permutations is below this; 0 turns the
+        convergence stop off.
+    convergence_window : int
+        Permutations the convergence check looks back (the paper's 100).
+    time_budget : float or None
+        Wall-clock seconds for all folds together; ``None`` is no limit.
+    batch_size : int
+        Permutations per parallel task (amortises the task overhead).
+    """
+
+    model: str = "logreg"
+    metric: str = "accuracy"
+    max_permutations: int = 500
+    tolerance: float = 0.01
+    truncation_steps: int = 6
+    convergence: float = 0.05
+    convergence_window: int = 100
+    time_budget: float | None = None
+    batch_size: int = 4
+
+    def __post_init__(self) -> None:
+        check_param(
+            self, "model", self.model,
+            isinstance(self.model, str) and (self.model in TMC_MODELS or "." in self.model),
+            f"one of {TMC_MODELS} or a dotted class path",
+        )
+        check_param(self, "metric", self.metric, self.metric in TMC_METRICS, f"one of {TMC_METRICS}")
+        check_param(
+            self, "max_permutations", self.max_permutations,
+            _is_int(self.max_permutations) and self.max_permutations >= 2, "an int >= 2",
+        )
+        check_param(self, "tolerance", self.tolerance, _is_num(self.tolerance) and self.tolerance >= 0, "a float >= 0")
+        check_param(
+            self, "truncation_steps", self.truncation_steps,
+            _is_int(self.truncation_steps) and self.truncation_steps >= 1, "an int >= 1",
+        )
+        check_param(
+            self, "convergence", self.convergence, _is_num(self.convergence) and self.convergence >= 0, "a float >= 0"
+        )
+        check_param(
+            self, "convergence_window", self.convergence_window,
+            _is_int(self.convergence_window) and self.convergence_window >= 2, "an int >= 2",
+        )
+        check_param(
+            self, "time_budget", self.time_budget,
+            self.time_budget is None or (_is_num(self.time_budget) and self.time_budget > 0), "None or a float > 0",
+        )
+        check_param(self, "batch_size", self.batch_size, _is_int(self.batch_size) and self.batch_size >= 1, "an int >= 1")
+
+
+@dataclass(frozen=True)
+class DVGSConfig:
+    """Settings of DVGS, data valuation by gradient similarity (Evans et al. 2024).
+
+    Defaults are the paper's label-corruption configuration: Adam, learning rate
+    1e-3, 100 epochs, 3 restarts, validation batches of 500, class-balanced
+    validation loss.
+
+    Attributes
+    ----------
+    epochs : int
+        Passes over the validation rows per restart.
+    learning_rate : float
+        Adam step size.
+    restarts : int
+        Independent re-initialisations of the network; values average over all.
+    hidden : int
+        Hidden units of the one-hidden-layer MLP.
+    batch_size : int
+        Validation rows per optimiser step.
+    weight_decay : float
+        L2 penalty added to the validation loss.
+    balance_classes : bool
+        Weight the validation loss by inverse class frequency.
+    """
+
+    epochs: int = 100
+    learning_rate: float = 1e-3
+    restarts: int = 3
+    hidden: int = 100
+    batch_size: int = 500
+    weight_decay: float = 0.0
+    balance_classes: bool = True
+
+    def __post_init__(self) -> None:
+        check_param(self, "epochs", self.epochs, _is_int(self.epochs) and self.epochs >= 1, "an int >= 1")
+        check_param(
+            self, "learning_rate", self.learning_rate,
+            _is_num(self.learning_rate) and self.learning_rate > 0, "a float > 0",
+        )
+        check_param(self, "restarts", self.restarts, _is_int(self.restarts) and self.restarts >= 1, "an int >= 1")
+        check_param(self, "hidden", self.hidden, _is_int(self.hidden) and self.hidden >= 1, "an int >= 1")
+        check_param(self, "batch_size", self.batch_size, _is_int(self.batch_size) and self.batch_size >= 1, "an int >= 1")
+        check_param(
+            self, "weight_decay", self.weight_decay, _is_num(self.weight_decay) and self.weight_decay >= 0, "a float >= 0"
+        )
+        check_param(self, "balance_classes", self.balance_classes, isinstance(self.balance_classes, bool), "a bool")
+
+
+@dataclass(frozen=True)
+class CrossFitConfig:
+    """Cross-fitting and parallel execution of the model-based methods (``tmc``, ``dvgs``).
+
+    Attributes
+    ----------
+    n_folds : int
+        Stratified folds when there is no ``--valid`` file: each fold is the
+        validation set once, the other folds are the players.
+    n_jobs : int
+        joblib workers; -1 is every core, 1 runs in-process.
+    scheduler : str or None
+        Address of a Dask scheduler (``tcp://host:8786``), or ``local`` for an
+        in-process Dask cluster; needs the ``dvclean[distributed]`` extra.
+    """
+
+    n_folds: int = 5
+    n_jobs: int = -1
+    scheduler: str | None = None
+
+    def __post_init__(self) -> None:
+        check_param(self, "n_folds", self.n_folds, _is_int(self.n_folds) and self.n_folds >= 2, "an int >= 2")
+        check_param(
+            self, "n_jobs", self.n_jobs, _is_int(self.n_jobs) and (self.n_jobs >= 1 or self.n_jobs == -1),
+            "an int >= 1, or -1 for every core",
+        )
+        check_param(
+            self, "scheduler", self.scheduler,
+            self.scheduler is None or (isinstance(self.scheduler, str) and self.scheduler.strip() != ""),
+            "None, 'local' or a scheduler address such as tcp://host:8786",
+        )
+
+
+# -- Data Banzhaf, Beta Shapley, leave-one-out (issue 6) -------------------------------------------------
+# These valuers read --model/--metric from TMCConfig and --folds/--n-jobs/--scheduler from CrossFitConfig.
+
+
+@dataclass(frozen=True)
+class BanzhafConfig:
+    """Settings of Data Banzhaf with maximum sample reuse (Wang & Jia 2023).
+
+    Attributes
+    ----------
+    samples : int
+        Sampled subsets per cross-fitting fold (each player in each with probability 1/2);
+        one model fit each. opendataval's default is 1000.
+    batch_size : int
+        Subsets per parallel task.
+    """
+
+    samples: int = 1000
+    batch_size: int = 25
+
+    def __post_init__(self) -> None:
+        check_param(self, "samples", self.samples, _is_int(self.samples) and self.samples >= 2, "an int >= 2")
+        check_param(self, "batch_size", self.batch_size, _is_int(self.batch_size) and self.batch_size >= 1, "an int >= 1")
+
+
+@dataclass(frozen=True)
+class BetaConfig:
+    """Settings of Beta Shapley (Kwon & Zou 2022).
+
+    Attributes
+    ----------
+    alpha, beta : float
+        Parameters of the Beta(alpha, beta) weight over cardinality; the paper recommends
+        (16, 1) and (4, 1); (1, 1) is the Shapley value.
+    samples : int
+        Sampled permutations per cross-fitting fold.
+    tail : float
+        Each permutation stops at the first position after which the remaining weight mass
+        is at most ``tail``: the bias this adds is at most ``tail`` times the range of the
+        utility. 0 evaluates every position.
+    batch_size : int
+        Permutations per parallel task.
+    """
+
+    alpha: float = 16.0
+    beta: float = 1.0
+    samples: int = 200
+    tail: float = 1e-6
+    batch_size: int = 4
+
+    def __post_init__(self) -> None:
+        check_param(self, "alpha", self.alpha, _is_num(self.alpha) and self.alpha > 0, "a float > 0")
+        check_param(self, "beta", self.beta, _is_num(self.beta) and self.beta > 0, "a float > 0")
+        check_param(self, "samples", self.samples, _is_int(self.samples) and self.samples >= 2, "an int >= 2")
+        check_param(self, "tail", self.tail, _is_num(self.tail) and 0 <= self.tail < 1, "a float in [0, 1)")
+        check_param(self, "batch_size", self.batch_size, _is_int(self.batch_size) and self.batch_size >= 1, "an int >= 1")
+
+
+@dataclass(frozen=True)
+class LOOConfig:
+    """Settings of leave-one-out valuation (exact: N + 1 model fits per fold).
+
+    Attributes
+    ----------
+    batch_size : int
+        Left-out rows per parallel task.
+    """
+
+    batch_size: int = 16
+
+    def __post_init__(self) -> None:
+        check_param(self, "batch_size", self.batch_size, _is_int(self.batch_size) and self.batch_size >= 1, "an int >= 1")

@@ -1,32 +1,128 @@
-"""Turning values into row flags (pure functions over arrays).
+"""Turning values and model evidence into row flags.
 
-First rule (KNN-Shapley based), in line with Jia et al. 2019's use of negative
-values to find corrupted labels:
+Classification: which rows are probably mislabeled
+--------------------------------------------------
+Three independent signals give each row a probability for every class:
 
-* ``is_mislabeled``: value below ``FlagPolicy.mislabel_value_max`` (0: the row
-  makes the K-NN classifier worse on the other rows) *and* the majority of the
-  row's K nearest neighbours carry another label;
-* ``is_hard``: the lowest-valued ``hard_fraction`` of the rows that are not
-  flagged as mislabeled (those are kept away from the generator);
-* ``mislabel_score`` in [0, 1] (higher = more suspicious): the mean of the row's
-  value percentile from the bottom and the fraction of its K nearest neighbours
-  that carry another label.
+* **model**: out-of-fold class probabilities of a cross-validated XGBoost
+  (:func:`dvclean.valuation.confidence.oof_proba`) — the input of Confident Learning
+  (Northcutt, Jiang & Chuang, JAIR 2021);
+* **oob**: the out-of-bag class votes of a bagged forest, whose correctness is the
+  Data-OOB value (Kwon & Zou, ICML 2023);
+* **neighbours**: the label fractions among the row's K nearest neighbours, the
+  signal behind negative KNN-Shapley values (Jia et al., PVLDB 2019).
+
+The mean of the three is the row's class distribution: ``given_label_prob`` is its
+probability of the given label and ``suggested_label`` the most probable *other*
+class. ``mislabel_score`` (in [0, 1], higher = more suspicious) is the mean of
+``1 - given_label_prob`` and the KNN-Shapley value percentile from the top. The rules of
+``--mislabel-rule`` (:data:`dvclean.config.MISLABEL_RULES`):
+
+``consensus`` (default)
+    How many rows are wrong is the median of three independent estimates: the
+    number of rows the ``knn`` rule below flags, and the number Confident Learning
+    finds (the ``confident`` rule) on the model probabilities and on the averaged
+    probabilities. That many rows are flagged, highest ``mislabel_score`` first,
+    where ``mislabel_score`` is the mean of ``1 - p(given label)`` under the
+    averaged probabilities and the row's KNN-Shapley value percentile from the top
+    (1 = the most harmful row). Rows the ``knn`` rule flags are flagged too, and a
+    row whose given label is the most probable class under the averaged
+    probabilities is never flagged. Needs no noise rate.
+``confident``
+    Confident Learning on the averaged probabilities, pruned as cleanlab's default
+    ``find_label_issues(filter_by="prune_by_noise_rate")``: of the rows labelled i,
+    the ``n * Q[i, j]`` with the largest margin ``p_j - p_i`` are flagged, where Q is
+    the calibrated joint, keeping those whose given label is not the most probable
+    (on the model probabilities alone this reproduces cleanlab's flags).
+``vote``
+    Flagged when at least two of three tests agree: the ``knn`` rule, and the
+    confident-joint off-diagonal on the model probabilities and on the OOB votes.
+``confidence``
+    The off-diagonal of the confident joint on the model probabilities alone: a row
+    is flagged when another class reaches its per-class threshold (the mean
+    probability of that class over the rows labelled with it) and is the most
+    probable of the classes that do.
+``knn``
+    The first rule: KNN-Shapley value below ``FlagPolicy.mislabel_value_max`` and
+    the majority of the K nearest neighbours carry another label.
+
+With ``expected_noise`` set, the rule is replaced by "flag that fraction of rows,
+highest ``mislabel_score`` first". ``benchmarks/label_noise.py`` measured the rules
+(``benchmarks/RESULTS.md``); the default is the one with the best mean F1 there.
+
+Hard rows
+---------
+``is_hard``: the lowest-valued ``hard_fraction`` of the rows that are not flagged
+(those are kept away from the generator).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from .config import FlagPolicy
+from .config import MISLABEL_RULES, FlagPolicy, MislabelConfig
+from .errors import ConfigError
 
-__all__ = ["RowFlags", "flag_rows", "value_ranks"]
+__all__ = [
+    "Evidence",
+    "RowFlags",
+    "confident_issues",
+    "confident_offdiagonal",
+    "flag_rows",
+    "gather_evidence",
+    "evidence_for",
+    "neighbor_votes",
+    "prune_by_noise_rate",
+    "value_ranks",
+]
+
+ProgressFn = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Per-row class probabilities from the independent signals.
+
+    Attributes
+    ----------
+    model : ndarray of shape (n, C) or None
+        Out-of-fold probabilities of the cross-validated model.
+    oob : ndarray of shape (n, C) or None
+        Out-of-bag vote fractions of the bagged forest.
+    neighbors : ndarray of shape (n, C) or None
+        Label fractions among each row's K nearest neighbours.
+    knn_values : ndarray of shape (n,) or None
+        KNN-Shapley values (used by the ``consensus`` and ``vote`` rules and the
+        score); ``None``: the primary method's values are used.
+    """
+
+    model: np.ndarray | None = None
+    oob: np.ndarray | None = None
+    neighbors: np.ndarray | None = None
+    knn_values: np.ndarray | None = None
+
+    def signals(self) -> dict[str, np.ndarray]:
+        """The available probability signals by name."""
+        out = {"model": self.model, "oob": self.oob, "neighbors": self.neighbors}
+        return {k: v for k, v in out.items() if v is not None}
+
+    @property
+    def proba(self) -> np.ndarray:
+        """Mean of the available probability signals."""
+        sig = list(self.signals().values())
+        return np.mean(sig, axis=0)
 
 
 @dataclass(frozen=True)
 class RowFlags:
-    """Flags of the valued rows (arrays aligned with the players)."""
+    """Flags of the valued rows (arrays aligned with the players).
+
+    ``suggested_label`` holds class codes; the probability columns are ``None``
+    where not computed (the ``knn`` rule).
+    """
 
     value_rank: np.ndarray
     quality: np.ndarray
@@ -35,6 +131,11 @@ class RowFlags:
     mislabel_score: np.ndarray
     neighbor_label: np.ndarray
     neighbor_disagreement: np.ndarray
+    suggested_label: np.ndarray | None = None
+    given_label_prob: np.ndarray | None = None
+    suggested_label_prob: np.ndarray | None = None
+    model_label_prob: np.ndarray | None = None
+    rule: str = "knn"
 
 
 def value_ranks(values: np.ndarray) -> np.ndarray:
@@ -69,19 +170,155 @@ def neighbor_votes(y: np.ndarray, neighbors: np.ndarray, n_classes: int) -> tupl
     n, k = neighbors.shape
     if k == 0:
         return y.copy(), np.zeros(n)
-    nl = y[neighbors]
-    counts = np.bincount((np.arange(n)[:, None] * n_classes + nl).ravel(), minlength=n * n_classes)
-    counts = counts.reshape(n, n_classes).astype(np.float64)
+    counts = neighbor_fractions(y, neighbors, n_classes) * k
     counts[np.arange(n), y] += 0.5
     majority = counts.argmax(axis=1)
-    disagreement = (nl != y[:, None]).mean(axis=1)
+    disagreement = (y[neighbors] != y[:, None]).mean(axis=1)
     return majority, disagreement
 
 
+def neighbor_fractions(y: np.ndarray, neighbors: np.ndarray, n_classes: int) -> np.ndarray:
+    """Fraction of each row's neighbours in every class, shape (n, n_classes)."""
+    n, k = neighbors.shape
+    if k == 0:
+        return np.eye(n_classes)[y]
+    nl = y[neighbors]
+    counts = np.bincount((np.arange(n)[:, None] * n_classes + nl).ravel(), minlength=n * n_classes)
+    return counts.reshape(n, n_classes).astype(np.float64) / k
+
+
+def class_thresholds(proba: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Confident Learning's per-class thresholds: mean ``p_j`` over the rows labelled j."""
+    n_classes = proba.shape[1]
+    counts = np.bincount(y, minlength=n_classes)
+    sums = np.bincount(y, weights=proba[np.arange(y.shape[0]), y], minlength=n_classes)
+    return np.where(counts > 0, sums / np.maximum(counts, 1), 1.0)
+
+
+def _confident_guess(proba: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    t = class_thresholds(proba, y)
+    above = proba >= t[None, :] - 1e-12
+    guess = np.where(above, proba, -1.0).argmax(axis=1)
+    return above.any(axis=1), guess
+
+
+def confident_offdiagonal(proba: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Rows in an off-diagonal cell of the confident joint (Northcutt et al. 2021, Eq. 1).
+
+    Examples
+    --------
+    >>> p = np.array([[0.9, 0.1], [0.8, 0.2], [0.2, 0.8], [0.3, 0.7]])
+    >>> confident_offdiagonal(p, np.array([0, 1, 1, 1])).tolist()
+    [False, True, False, False]
+    """
+    has, guess = _confident_guess(proba, y)
+    return has & (guess != y)
+
+
+def calibrated_joint(proba: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Confident Learning's joint Q of (given, true) labels: the confident joint with
+    rows rescaled to the label counts, normalised to sum to 1."""
+    c = proba.shape[1]
+    has, guess = _confident_guess(proba, y)
+    joint = np.zeros((c, c))
+    np.add.at(joint, (y[has], guess[has]), 1.0)
+    counts = np.bincount(y, minlength=c).astype(np.float64)
+    row = joint.sum(axis=1, keepdims=True)
+    calibrated = np.where(row > 0, joint / np.maximum(row, 1) * counts[:, None], 0.0)
+    return calibrated / max(calibrated.sum(), 1.0)
+
+
+def estimated_errors(proba: np.ndarray, y: np.ndarray) -> int:
+    """Confident Learning's estimate of the number of wrong labels, ``round(n * (1 - trace Q))``.
+
+    Examples
+    --------
+    >>> p = np.array([[0.9, 0.1], [0.8, 0.2], [0.2, 0.8], [0.3, 0.7]])
+    >>> estimated_errors(p, np.array([0, 1, 1, 1]))
+    1
+    """
+    q = calibrated_joint(proba, y)
+    return int(round(y.shape[0] * (1.0 - float(np.trace(q)))))
+
+
+def prune_by_noise_rate(proba: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Confident Learning's ``prune_by_noise_rate``: per off-diagonal cell (i, j), the
+    ``round(n * Q[i, j])`` rows labelled i with the largest margin ``p_j - p_i``."""
+    n, c = proba.shape
+    q = calibrated_joint(proba, y)
+    flagged = np.zeros(n, dtype=bool)
+    for i in range(c):
+        rows_i = np.flatnonzero(y == i)
+        for j in range(c):
+            if i == j:
+                continue
+            k = int(round(n * q[i, j]))
+            k = min(k, max(rows_i.size - 1, 0))
+            if k <= 0:
+                continue
+            margin = proba[rows_i, j] - proba[rows_i, i]
+            top = rows_i[np.argsort(-margin, kind="stable")[:k]]
+            flagged[top] = True
+    return flagged
+
+
+def not_most_probable(proba: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Rows whose given label is not the most probable class."""
+    rows = np.arange(y.shape[0])
+    other = proba.copy()
+    other[rows, y] = -np.inf
+    return other.max(axis=1) > proba[rows, y]
+
+
+def confident_issues(proba: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """cleanlab's default ``find_label_issues``: :func:`prune_by_noise_rate`, keeping the rows
+    whose given label is not the most probable class."""
+    return prune_by_noise_rate(proba, y) & not_most_probable(proba, y)
+
+
+def top_fraction(score: np.ndarray, fraction: float) -> np.ndarray:
+    """Flag the ``round(fraction * n)`` highest scores (ties by row order)."""
+    n = score.shape[0]
+    k = int(round(fraction * n))
+    out = np.zeros(n, dtype=bool)
+    if k:
+        out[np.argsort(-score, kind="stable")[:k]] = True
+    return out
+
+
+def _knn_rule(values: np.ndarray, disagreement: np.ndarray, policy: FlagPolicy) -> np.ndarray:
+    flagged = values < policy.mislabel_value_max
+    if policy.neighbor_majority:
+        flagged &= disagreement > 0.5
+    return flagged
+
+
 def flag_rows(
-    values: np.ndarray, y: np.ndarray, neighbors: np.ndarray, n_classes: int, policy: FlagPolicy
+    values: np.ndarray,
+    y: np.ndarray,
+    neighbors: np.ndarray,
+    n_classes: int,
+    policy: FlagPolicy,
+    *,
+    evidence: Evidence | None = None,
+    mislabel: MislabelConfig | None = None,
 ) -> RowFlags:
-    """Compute ranks, flags and the mislabel score of valued rows.
+    """Compute ranks, flags, the mislabel score and the suggested label of valued rows.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n,)
+        Data values of the primary method (higher = more useful).
+    y : ndarray of shape (n,)
+        Class codes.
+    neighbors : ndarray of shape (n, K)
+        Each row's K nearest other rows.
+    n_classes : int
+    policy : FlagPolicy
+    evidence : Evidence, optional
+        Model signals (:func:`gather_evidence`); without them only the ``knn`` rule
+        can run, and it does.
+    mislabel : MislabelConfig, optional
 
     Examples
     --------
@@ -92,24 +329,147 @@ def flag_rows(
     >>> f.is_mislabeled.tolist(), f.is_hard.tolist()
     ([False, True, False, False], [False, False, True, False])
     """
-    majority, disagreement = neighbor_votes(y, neighbors, n_classes)
+    mislabel = mislabel or MislabelConfig()
+    n = values.shape[0]
     quality = _percentile_from_bottom(values)
-    is_mislabeled = values < policy.mislabel_value_max
-    if policy.neighbor_majority:
-        is_mislabeled &= disagreement > 0.5
-    candidates = np.flatnonzero(~is_mislabeled)
+    y = np.asarray(y, dtype=np.int64)
+    majority, disagreement = neighbor_votes(y, neighbors, n_classes)
+    suggested = given_p = suggested_p = model_p = None
+    if evidence is None or mislabel.rule == "knn" or not evidence.signals():
+        rule = "knn"
+        is_mislabeled = _knn_rule(values, disagreement, policy)
+        score = np.clip(0.5 * (1.0 - quality) + 0.5 * disagreement, 0.0, 1.0)
+        other = neighbor_fractions(y, neighbors, n_classes)
+        other[np.arange(n), y] = -1.0
+        suggested = other.argmax(axis=1)
+    else:
+        rule = mislabel.rule
+        proba = evidence.proba
+        rows = np.arange(n)
+        given_p = proba[rows, y]
+        other = proba.copy()
+        other[rows, y] = -1.0
+        suggested = other.argmax(axis=1)
+        suggested_p = proba[rows, suggested]
+        model_p = evidence.model[rows, y] if evidence.model is not None else None
+        kv = values if evidence.knn_values is None else evidence.knn_values
+        kq = quality if evidence.knn_values is None else _percentile_from_bottom(kv)
+        score = np.clip(0.5 * (1.0 - given_p) + 0.5 * (1.0 - kq), 0.0, 1.0)
+        knn_flags = _knn_rule(kv, disagreement, policy)
+        if rule == "consensus":
+            estimates = [int(knn_flags.sum()), int(confident_issues(proba, y).sum())]
+            if evidence.model is not None:
+                estimates.append(int(confident_issues(evidence.model, y).sum()))
+            count = float(np.median(estimates))
+            is_mislabeled = (top_fraction(score, count / max(n, 1)) | knn_flags) & not_most_probable(proba, y)
+        elif rule == "confident":
+            is_mislabeled = confident_issues(proba, y)
+        elif rule == "vote":
+            tests = [knn_flags] + [confident_offdiagonal(p, y) for p in (evidence.model, evidence.oob) if p is not None]
+            is_mislabeled = np.sum(tests, axis=0) >= min(2, len(tests))
+        elif rule == "confidence":
+            is_mislabeled = confident_offdiagonal(evidence.model if evidence.model is not None else proba, y)
+        else:
+            raise ConfigError(f"unknown mislabel rule {rule!r}; use one of {', '.join(MISLABEL_RULES)}")
+    if mislabel.expected_noise is not None:
+        is_mislabeled = top_fraction(score, mislabel.expected_noise)
+    return RowFlags(
+        value_rank=value_ranks(values),
+        quality=quality,
+        is_mislabeled=is_mislabeled,
+        is_hard=_hard(values, is_mislabeled, policy),
+        mislabel_score=score,
+        neighbor_label=majority,
+        neighbor_disagreement=disagreement,
+        suggested_label=suggested,
+        given_label_prob=given_p,
+        suggested_label_prob=suggested_p,
+        model_label_prob=model_p,
+        rule=rule if mislabel.expected_noise is None else f"{rule} (top {mislabel.expected_noise:g})",
+    )
+
+
+def _hard(values: np.ndarray, flagged: np.ndarray, policy: FlagPolicy) -> np.ndarray:
+    candidates = np.flatnonzero(~flagged)
     n_hard = int(round(policy.hard_fraction * candidates.size))
     is_hard = np.zeros(values.shape[0], dtype=bool)
     if n_hard:
         order = candidates[np.argsort(values[candidates], kind="stable")]
         is_hard[order[:n_hard]] = True
-    score = np.clip(0.5 * (1.0 - quality) + 0.5 * disagreement, 0.0, 1.0)
-    return RowFlags(
-        value_rank=value_ranks(values),
-        quality=quality,
-        is_mislabeled=is_mislabeled,
-        is_hard=is_hard,
-        mislabel_score=score,
-        neighbor_label=majority,
-        neighbor_disagreement=disagreement,
-    )
+    return is_hard
+
+
+def robust_z(r: np.ndarray) -> np.ndarray:
+    """``(r - median) / (1.4826 * MAD)``; the MAD falls back to the mean absolute deviation when 0."""
+    med = np.median(r)
+    dev = np.abs(r - med)
+    mad = 1.4826 * np.median(dev)
+    if not mad > 0:
+        mad = 1.2533 * float(np.mean(dev))
+    if not mad > 0:
+        return np.zeros_like(r)
+    return (r - med) / mad
+
+
+def gather_evidence(
+    x: np.ndarray,
+    y: np.ndarray,
+    neighbors: np.ndarray,
+    n_classes: int,
+    config: MislabelConfig,
+    *,
+    knn_values: np.ndarray | None = None,
+    seed: int = 0,
+    progress: ProgressFn | None = None,
+) -> Evidence:
+    """Compute the signals the flag rule needs (nothing for the ``knn`` rule).
+
+    Parameters
+    ----------
+    x, y : ndarray
+        Encoded features and class codes of the valued rows.
+    neighbors : ndarray of shape (n, K)
+    n_classes : int
+    config : MislabelConfig
+    knn_values : ndarray, optional
+        Leave-self-out KNN-Shapley values when already computed (they are
+        computed with K = ``neighbors.shape[1]`` otherwise).
+    seed : int
+    """
+    from .valuation.confidence import oof_proba
+    from .valuation.oob import data_oob
+
+    y = np.asarray(y, dtype=np.int64)
+    knn = neighbor_fractions(y, neighbors, n_classes)
+    if config.rule == "knn":
+        return Evidence()
+    model = oof_proba(x, y, n_classes, model=config.model, n_folds=config.n_folds, seed=seed, progress=progress)
+    if config.rule == "confidence":
+        return Evidence(model=model)
+    oob = data_oob(x, y, n_classes=n_classes, n_estimators=config.oob_trees, seed=seed, progress=progress).votes
+    if knn_values is None:
+        from .config import KNNConfig
+        from .table import ValuationData
+        from .valuation.knn import KNNShapley
+
+        data = ValuationData(x=x, y=y, rows=np.arange(y.shape[0]), classes=np.arange(n_classes))
+        k = max(1, min(neighbors.shape[1], x.shape[0] - 1))
+        knn_values = KNNShapley(KNNConfig(k=k)).value(data, seed=seed).values
+    return Evidence(model=model, oob=oob, neighbors=knn, knn_values=knn_values)
+
+
+def evidence_for(
+    x: np.ndarray,
+    y: np.ndarray,
+    neighbors: np.ndarray,
+    n_classes: int,
+    config: MislabelConfig,
+    *,
+    knn_values: np.ndarray | None = None,
+    seed: int = 0,
+    progress: ProgressFn | None = None,
+) -> Evidence | None:
+    """The evidence the configured rule needs (``None`` for the ``knn`` rule)."""
+    if config.rule == "knn":
+        return None
+    return gather_evidence(x, y, neighbors, n_classes, config, knn_values=knn_values, seed=seed, progress=progress)

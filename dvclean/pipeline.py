@@ -6,6 +6,7 @@ atomically. The CLI is a thin wrapper over these two functions.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -22,7 +23,7 @@ import polars as pl
 from ._version import __version__
 from .config import KNNConfig, ScoreConfig
 from .errors import ConfigError, DataValidationError, OutputError
-from .flags import flag_rows
+from .flags import evidence_for, flag_rows
 from .io import SourceInfo, output_format_for, read_frame, same_file, write_table
 from .table import Table, ValuationData, conflicting_duplicates, make_table, prepare
 from .valuation import REGISTRY, ValuationResult, make_valuer
@@ -183,9 +184,28 @@ def score(
     neighbors = next((r.neighbors for r in results.values() if r.neighbors is not None), None)
     if neighbors is None:
         neighbors, _ = nearest_neighbors(data.x, None, config.knn.k, backend=config.knn.neighbors)
-    flags = flag_rows(primary.values, data.y, neighbors, len(data.classes), config.flags)
+    t = time.perf_counter()
+    knn_res = results.get("knn")
+    mislabel = config.mislabel
+    notes: list[str] = []
+    if mislabel.rule != "knn" and data.n_players > mislabel.model_max_rows:
+        notes.append(
+            f"{data.n_players:,} rows: the {mislabel.rule!r} mislabel rule's models would dominate the run, so the "
+            f"'knn' rule was used (raise MislabelConfig.model_max_rows={mislabel.model_max_rows:,} to insist)"
+        )
+        log.warning("%s", notes[-1])
+        mislabel = dataclasses.replace(mislabel, rule="knn")
+    evidence = evidence_for(
+        data.x, data.y, neighbors, len(data.classes), mislabel, seed=config.seed, progress=progress,
+        knn_values=knn_res.values if knn_res is not None and data.leave_self_out else None,
+    )
+    flags = flag_rows(primary.values, data.y, neighbors, len(data.classes), config.flags, evidence=evidence,
+                      mislabel=mislabel)
+    timings["flag"] = time.perf_counter() - t
     out = _output_frame(table, data, results, config.methods[0], flags, label_missing)
     summary = _summary(table, data, results, out, config, timings, encoder.dropped_, label_missing)
+    summary["flags"]["rule"] = flags.rule
+    summary["notes"].extend(notes)
     return ScoreResult(frame=out, summary=summary, table=table, data=data, results=results, config=config, timings=timings)
 
 
@@ -233,7 +253,7 @@ def _output_frame(
             "is_conflicting_duplicate": masked(conflicting_duplicates(data.x, data.y), pl.Boolean, False),
         }
     )
-    extra: dict[str, pl.Series] = {}
+    extra: dict[str, pl.Series] = _flag_columns(flags, data, label_col, masked)
     for name, res in results.items():
         if len(results) > 1:
             extra[f"value_{name}"] = masked(res.values, pl.Float64, 0.0)
@@ -241,6 +261,24 @@ def _output_frame(
             extra[f"stderr_{name}"] = masked(res.stderr, pl.Float64, 0.0)
     if extra:
         out = out.with_columns(**extra)
+    return out
+
+
+def _flag_columns(flags: Any, data: ValuationData, label_col: pl.Series, masked: Callable[..., pl.Series]) -> dict[str, pl.Series]:
+    """``suggested_label`` (flagged rows only) and the label probabilities of the flag rule."""
+    n = label_col.len()
+    out: dict[str, pl.Series] = {}
+    if flags.suggested_label is not None:
+        suggested: list[Any] = [None] * n
+        classes = data.classes.tolist()
+        for r, s, f in zip(data.rows.tolist(), flags.suggested_label.tolist(), flags.is_mislabeled.tolist(), strict=True):
+            if f:
+                suggested[r] = classes[s]
+        out["suggested_label"] = pl.Series(suggested, dtype=label_col.dtype, strict=False)
+    for name in ("given_label_prob", "suggested_label_prob", "model_label_prob"):
+        arr = getattr(flags, name)
+        if arr is not None:
+            out[name] = masked(np.asarray(arr, dtype=np.float64), pl.Float64, 0.0)
     return out
 
 
@@ -315,6 +353,7 @@ def _summary(
         "validation": "leave-self-out" if data.leave_self_out else f"file ({data.y_valid.shape[0] if data.y_valid is not None else 0} rows)",
         "methods": methods,
         "method_citations": {name: REGISTRY[name].citation for name in results},
+        "rank_correlations": rank_correlations(results),
         "primary_method": config.methods[0],
         "flags": {
             "mislabeled": n_mis,
@@ -331,6 +370,22 @@ def _summary(
         "environment": {"python": platform.python_version(), "numpy": np.__version__, "polars": pl.__version__},
         "notes": list(data.notes),
     }
+
+
+def rank_correlations(results: dict[str, ValuationResult]) -> dict[str, float | None]:
+    """Spearman rank correlation of the values of every pair of methods (``"knn~tmc": 0.41``)."""
+    from scipy.stats import spearmanr
+
+    names = list(results)
+    out: dict[str, float | None] = {}
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            va, vb = results[a].values, results[b].values
+            if va.shape[0] < 3 or np.ptp(va) == 0 or np.ptp(vb) == 0:
+                out[f"{a}~{b}"] = None
+            else:
+                out[f"{a}~{b}"] = round(float(spearmanr(va, vb).statistic), 4)
+    return out
 
 
 def default_output_path(source: str | os.PathLike[str], fmt: str = "parquet") -> Path:

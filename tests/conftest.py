@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
+from dvclean.testing import inject_label_noise  # noqa: F401  (re-exported for the tests)
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data" / "adult_2000.csv"
 SHARED_DATA = Path(os.environ.get("DVCLEAN_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -41,18 +43,3 @@ def write(path: Path, text: str | bytes) -> Path:
     else:
         path.write_bytes(text)
     return path
-
-
-def inject_label_noise(y: list, fraction: float, seed: int) -> tuple[list, np.ndarray]:
-    """Flip ``fraction`` of the labels uniformly to another class; return (labels, flipped mask)."""
-    rng = np.random.default_rng(seed)
-    n = len(y)
-    classes = sorted(set(y), key=str)
-    idx = rng.choice(n, int(round(fraction * n)), replace=False)
-    out = list(y)
-    for i in idx:
-        others = [c for c in classes if c != out[i]]
-        out[i] = others[rng.integers(len(others))]
-    mask = np.zeros(n, dtype=bool)
-    mask[idx] = True
-    return out, mask

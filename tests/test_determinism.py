@@ -26,6 +26,9 @@ def small_sample(tmp_path_factory, request):
 FAST = {
     "tmc": ["--max-permutations", "8", "--folds", "2", "--n-jobs", "2"],
     "dvgs": ["--epochs", "3", "--folds", "2", "--n-jobs", "2"],
+    "loo": ["--folds", "2", "--n-jobs", "2"],
+    "banzhaf": ["--samples", "8", "--folds", "2", "--n-jobs", "2"],
+    "beta": ["--samples", "2", "--folds", "2", "--n-jobs", "2"],
 }
 
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import sys
 
+from . import augment_cmd as _augment_cmd  # noqa: F401  (registers `dvclean augment`)
+from . import check_cmd as _check_cmd  # noqa: F401  (registers `dvclean check` and `dvclean report`)
+from . import fix_cmd as _fix_cmd  # noqa: F401  (registers `dvclean fix`)
 from .commands import app
 
 __all__ = ["app", "main"]

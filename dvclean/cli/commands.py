@@ -13,13 +13,15 @@ import functools
 import signal
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
-from ..config import FeatureConfig, FlagPolicy, KNNConfig, ScoreConfig
+from ..config import CrossFitConfig, DVGSConfig, FeatureConfig, FlagPolicy, KNNConfig, ScoreConfig, TMCConfig
+from ._config import configurable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,6 +43,10 @@ app = typer.Typer(
 _KNN = KNNConfig()
 _FLAGS = FlagPolicy()
 _SCORE = ScoreConfig()
+_MISLABEL = _SCORE.mislabel
+_TMC = TMCConfig()
+_DVGS = DVGSConfig()
+_CROSSFIT = CrossFitConfig()
 
 
 class _Terminated(Exception):
@@ -71,7 +77,9 @@ def guarded(fn: F) -> F:
         except typer.Exit:
             raise
         except DvcleanError as exc:
-            err.print(f"[bold red]error:[/bold red] {exc}", markup=True, highlight=False)
+            from rich.markup import escape  # messages may hold brackets, e.g. dvclean[augment]
+
+            err.print(f"[bold red]error:[/bold red] {escape(str(exc))}", markup=True, highlight=False)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             err.print("[yellow]interrupted; no output was written[/yellow]")
@@ -123,6 +131,7 @@ def _methods(values: list[str]) -> tuple[str, ...]:
 
 @app.command()
 @guarded
+@configurable("score")
 def score(
     data: Annotated[str, typer.Argument(help="Data file (CSV, CSV.gz/.zst, Parquet, NDJSON, Arrow IPC) or - for stdin.")],
     label: Annotated[str | None, typer.Option("--label", "-y", help="Label column (default: the one column named label/target/y/class).")] = None,
@@ -135,16 +144,30 @@ def score(
     exact_max_rows: Annotated[int, typer.Option("--exact-max-rows", help="Largest row count valued exactly under --algorithm auto.")] = _KNN.exact_max_rows,
     valid: Annotated[str | None, typer.Option("--valid", help="Value against this validation file instead of leave-self-out.")] = None,
     hard_frac: Annotated[float, typer.Option("--hard-frac", help="Fraction of the non-mislabeled rows flagged is_hard.")] = _FLAGS.hard_fraction,
+    mislabel_rule: Annotated[str, typer.Option("--mislabel-rule", help="How is_mislabeled is decided: consensus (default), confident, vote, confidence or knn.")] = _MISLABEL.rule,
+    expected_noise: Annotated[float | None, typer.Option("--expected-noise", help="Optional: expected fraction of wrong labels; flags exactly that fraction, most suspicious first.")] = _MISLABEL.expected_noise,
     seed: Annotated[int, typer.Option("--seed", help="Seed of every random step.")] = _SCORE.seed,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default: <input stem>.dvclean.parquet next to the input).")] = None,
     fmt: Annotated[OutputFormat | None, typer.Option("--format", help="Output format (default: from the --output suffix, else parquet).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary document on stdout instead of the table.")] = False,
+    report: Annotated[Path | None, typer.Option("--report", help="Also write the self-contained HTML report to this path.")] = None,
     separator: Annotated[str | None, typer.Option("--separator", help="CSV delimiter (sniffed when omitted).")] = None,
     encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of a CSV file.")] = "utf-8",
     input_format: Annotated[str | None, typer.Option("--input-format", help="Force csv, parquet, ndjson, json or ipc.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, only errors on stderr.")] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug).")] = 0,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
+    model: Annotated[str, typer.Option("--model", help="tmc/loo/banzhaf/beta: logreg, knn, xgboost, hgb or a dotted classifier class (sklearn.svm.SVC).")] = _TMC.model,
+    metric: Annotated[str, typer.Option("--metric", help="tmc/loo/banzhaf/beta: validation score, accuracy, auc, f1 or logloss.")] = _TMC.metric,
+    folds: Annotated[int, typer.Option("--folds", help="tmc/dvgs/loo/banzhaf/beta: stratified cross-fitting folds (without --valid).")] = _CROSSFIT.n_folds,
+    max_permutations: Annotated[int, typer.Option("--max-permutations", help="tmc: most permutations per fold.")] = _TMC.max_permutations,
+    tolerance: Annotated[float, typer.Option("--tolerance", help="tmc: truncate a permutation 6 steps within this relative distance of the full-data score (0: off).")] = _TMC.tolerance,
+    convergence: Annotated[float, typer.Option("--convergence", help="tmc: stop when the values' relative change over the last 100 permutations is below this (0: off).")] = _TMC.convergence,
+    time_budget: Annotated[float | None, typer.Option("--time-budget", help="tmc: wall-clock seconds for all folds together.")] = _TMC.time_budget,
+    epochs: Annotated[int, typer.Option("--epochs", help="dvgs: training epochs per restart.")] = _DVGS.epochs,
+    samples: Annotated[int | None, typer.Option("--samples", help=f"banzhaf: sampled subsets per fold (default {_SCORE.banzhaf.samples}); beta: sampled permutations per fold (default {_SCORE.beta.samples}).")] = None,
+    n_jobs: Annotated[int, typer.Option("--n-jobs", help="model-based methods: parallel workers (-1: every core; 1: in-process).")] = _CROSSFIT.n_jobs,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="tmc/dvgs: Dask scheduler address (tcp://host:8786) or 'local'; needs dvclean[distributed].")] = _CROSSFIT.scheduler,
 ) -> None:
     """Value every row and flag likely-mislabeled and hard rows.
 
@@ -165,6 +188,15 @@ def score(
         knn=KNNConfig(k=k, eps=eps, algorithm=algorithm.value, exact_max_rows=exact_max_rows),
         features=FeatureConfig(),
         flags=FlagPolicy(hard_fraction=hard_frac),
+        mislabel=replace(_MISLABEL, rule=mislabel_rule, expected_noise=expected_noise),
+        tmc=TMCConfig(
+            model=model, metric=metric, max_permutations=max_permutations, tolerance=tolerance,
+            convergence=convergence, time_budget=time_budget,
+        ),
+        dvgs=DVGSConfig(epochs=epochs),
+        banzhaf=_SCORE.banzhaf if samples is None else replace(_SCORE.banzhaf, samples=samples),
+        beta=_SCORE.beta if samples is None else replace(_SCORE.beta, samples=samples),
+        crossfit=CrossFitConfig(n_folds=folds, n_jobs=n_jobs, scheduler=scheduler),
     )
     fmt_value = fmt.value if fmt else None
     if output is None:
@@ -172,6 +204,8 @@ def score(
             raise OutputError("reading from stdin: pass --output PATH for the scores")
         output = default_output_path(data, fmt_value or "parquet")
     check_output_path(output, [data, valid])
+    if report is not None:
+        check_output_path(report, [data, valid])
     read_options = {"separator": separator, "encoding": encoding, "format": input_format}
     with progress_reporter(err, enabled=not (quiet or as_json)) as progress:
         result = run_score(
@@ -179,6 +213,11 @@ def score(
             config=config, read_options=read_options, progress=progress,
         )
     written = write_scores(result, output, format=fmt_value)
+    if report is not None:
+        from ..report import build_report, write_report
+        from .check_cmd import _command_line
+
+        write_report(build_report(result, command=_command_line()), report)
     summary = dict(result.summary)
     summary["output"] = str(written)
     if as_json:

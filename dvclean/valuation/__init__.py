@@ -79,3 +79,136 @@ register(
         factory=lambda cfg: KNNShapley(cfg.knn),
     )
 )
+
+from . import confidence as _confidence  # noqa: E402
+from . import oob as _oob  # noqa: E402
+
+register(
+    MethodInfo(
+        name="oob",
+        summary="Data-OOB: a row's mean correctness over the bagged trees "
+        "whose bootstrap sample left it out; needs no validation set.",
+        citation=_oob.DataOOB.citation,
+        cost="B tree fits (800 by default: seconds for 2k rows)",
+        needs="scikit-learn",
+        factory=lambda cfg: _oob.DataOOB(
+            n_estimators=cfg.oob.n_estimators, max_features=cfg.oob.max_features, n_jobs=cfg.oob.n_jobs,
+        ),
+    )
+)
+register(
+    MethodInfo(
+        name="confidence",
+        summary="Out-of-fold probability of the given label from a cross-validated XGBoost (Confident Learning's "
+        "self-confidence).",
+        citation=_confidence.OOFConfidence.citation,
+        cost="F model fits (5 by default: under a second for 2k rows)",
+        needs="xgboost",
+        factory=lambda cfg: _confidence.OOFConfidence(
+            _confidence.ConfidenceSettings(model=cfg.confidence.model, n_folds=cfg.confidence.n_folds),
+        ),
+    )
+)
+
+# -- model-based: TMC Data Shapley and DVGS (issue 3) ---------------------------------------------------------------
+from . import tmc as _tmc  # noqa: E402
+
+
+def _classification_only(cfg: ScoreConfig, name: str) -> None:
+    if getattr(cfg, "task", "auto") == "regression":
+        from ..errors import ConfigError
+
+        raise ConfigError(f"method {name!r} values classification data only; drop --task regression or pick another method")
+
+
+def _make_tmc(cfg: ScoreConfig) -> Any:
+    _classification_only(cfg, "tmc")
+    return _tmc.TMCShapley(cfg.tmc, cfg.crossfit)
+
+
+register(
+    MethodInfo(
+        name="tmc",
+        summary="TMC Data Shapley: mean marginal contribution of a row over random orderings, retraining --model "
+        "after each addition; truncated, cross-fitted over --folds, parallel over --n-jobs or a Dask --scheduler.",
+        citation=_tmc.TMCShapley.citation,
+        cost="O(permutations x truncation length) model fits per fold (minutes for 2k rows with logreg)",
+        needs="scikit-learn (xgboost for --model xgboost); dask[distributed] for --scheduler",
+        factory=_make_tmc,
+    )
+)
+
+from . import dvgs as _dvgs  # noqa: E402
+
+
+def _make_dvgs(cfg: ScoreConfig) -> Any:
+    _classification_only(cfg, "dvgs")
+    return _dvgs.DVGS(cfg.dvgs, cfg.crossfit)
+
+
+register(
+    MethodInfo(
+        name="dvgs",
+        summary="DVGS: mean cosine similarity between a row's loss gradient and the validation gradient while an "
+        "MLP trains on the validation fold (--epochs, 3 restarts); cross-fitted over --folds.",
+        citation=_dvgs.DVGS.citation,
+        cost="restarts x epochs x N x P multiply-adds per fold (seconds for 2k rows), no model refits",
+        needs="numpy (analytic per-sample gradients; no torch)",
+        factory=_make_dvgs,
+    )
+)
+
+# -- retraining baselines and semivalues: leave-one-out, Data Banzhaf, Beta Shapley (issue 6) ----------------------
+from . import banzhaf as _banzhaf  # noqa: E402
+from . import beta as _beta  # noqa: E402
+from . import loo as _loo  # noqa: E402
+
+
+def _make_loo(cfg: ScoreConfig) -> Any:
+    _classification_only(cfg, "loo")
+    return _loo.LeaveOneOut(cfg.loo, cfg.tmc, cfg.crossfit)
+
+
+def _make_banzhaf(cfg: ScoreConfig) -> Any:
+    _classification_only(cfg, "banzhaf")
+    return _banzhaf.DataBanzhaf(cfg.banzhaf, cfg.tmc, cfg.crossfit)
+
+
+def _make_beta(cfg: ScoreConfig) -> Any:
+    _classification_only(cfg, "beta")
+    return _beta.BetaShapley(cfg.beta, cfg.tmc, cfg.crossfit)
+
+
+register(
+    MethodInfo(
+        name="loo",
+        summary="Leave-one-out: the drop in --metric of --model retrained without the row, U(D) - U(D minus i); "
+        "exact, cross-fitted over --folds, parallel over --n-jobs.",
+        citation=_loo.LeaveOneOut.citation,
+        cost="exact: N + 1 model fits per fold, F(N + 1) in all (about 10 s for 2k rows with logreg on 2 cores)",
+        needs="scikit-learn (xgboost for --model xgboost)",
+        factory=_make_loo,
+    )
+)
+register(
+    MethodInfo(
+        name="banzhaf",
+        summary="Data Banzhaf (maximum sample reuse): mean --metric of --model over --samples random half-subsets "
+        "containing the row minus the mean over those without it; per-row standard errors; cross-fitted.",
+        citation=_banzhaf.DataBanzhaf.citation,
+        cost="--samples model fits per fold (1000 by default), each on about half the rows",
+        needs="scikit-learn (xgboost for --model xgboost)",
+        factory=_make_banzhaf,
+    )
+)
+register(
+    MethodInfo(
+        name="beta",
+        summary="Beta Shapley, Beta(16,1): marginal contributions over --samples random orderings, reweighted to "
+        "favour small coalitions (where a wrong label hurts most); per-row standard errors; cross-fitted.",
+        citation=_beta.BetaShapley.citation,
+        cost="--samples permutations x about 0.58 N model fits per fold for Beta(16,1) (200 by default)",
+        needs="scikit-learn, scipy (xgboost for --model xgboost)",
+        factory=_make_beta,
+    )
+)

@@ -16,9 +16,10 @@ trained on those players (Ghorbani & Zou 2019, "Data Shapley"). Conventions:
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,11 +150,32 @@ def _proba(model: Any, x: np.ndarray, n_classes: int) -> np.ndarray:
     return out
 
 
+#: Depth of enclosing :func:`single_thread` blocks. Entering ``threadpool_limits``
+#: costs milliseconds (it scans the loaded libraries), as much as a small fit, so a
+#: loop of fits inside one ``single_thread()`` block skips the per-fit limit.
+_single_thread_depth = 0
+
+
+@contextlib.contextmanager
+def single_thread() -> Iterator[None]:
+    """Limit native (BLAS/OpenMP) threads to one for a whole block of fits."""
+    global _single_thread_depth
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        _single_thread_depth += 1
+        try:
+            yield
+        finally:
+            _single_thread_depth -= 1
+
+
 def fit_quietly(model: Any, x: np.ndarray, y: np.ndarray) -> Any:
     """Fit with convergence warnings silenced and one native thread."""
     from threadpoolctl import threadpool_limits
 
-    with warnings.catch_warnings(), threadpool_limits(1):
+    limit = threadpool_limits(1) if _single_thread_depth == 0 else contextlib.nullcontext()
+    with warnings.catch_warnings(), limit:
         warnings.simplefilter("ignore")
         model.fit(x, y)
     return model
@@ -201,8 +223,12 @@ class Utility:
         """U(empty set): the majority-class convention."""
         return constant_score(self.metric, self.y_valid, None, self.n_classes)
 
-    def __call__(self, indices: np.ndarray) -> float:
-        """Score of a model trained on ``x_train[indices]``."""
+    def __call__(self, indices: np.ndarray, model: Any = None) -> float:
+        """Score of a model trained on ``x_train[indices]``.
+
+        ``model`` (optional) is fitted instead of a fresh ``model_factory()`` (TMC
+        passes a warm-started model reused along a permutation).
+        """
         self.n_calls += 1
         indices = np.asarray(indices, dtype=np.int64)
         if indices.size == 0:
@@ -214,7 +240,7 @@ class Utility:
             self.n_degenerate += 1
             return constant_score(self.metric, self.y_valid, int(present[0]), self.n_classes)
         try:
-            model = fit_quietly(self.model_factory(), self.x_train[indices], _compact(y))
+            model = fit_quietly(self.model_factory() if model is None else model, self.x_train[indices], _compact(y))
             self.n_fits += 1
             return score_model(_Remapped(model, present), self.metric, self.x_valid, self.y_valid, self.n_classes)
         except Exception as exc:  # noqa: BLE001 - counted and reported, never silent

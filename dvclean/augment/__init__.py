@@ -1,0 +1,37 @@
+"""``dvclean augment``: targeted synthetic rows for the hardest points (Ferracci et al.).
+
+Importing this package does not import SDV or torch; they are imported on the first
+generator fit (:mod:`dvclean.augment._sdv` is the only module that imports SDV).
+"""
+
+from __future__ import annotations
+
+from .config import GENERATORS, AugmentConfig, Target, parse_n_synthetic, parse_target
+from .core import (
+    PROVENANCE,
+    AugmentResult,
+    RowScores,
+    augment,
+    default_augment_output,
+    hard_mask,
+    report_path_for,
+    target_mask,
+    write_augmented,
+)
+
+__all__ = [
+    "GENERATORS",
+    "PROVENANCE",
+    "AugmentConfig",
+    "AugmentResult",
+    "RowScores",
+    "Target",
+    "augment",
+    "default_augment_output",
+    "hard_mask",
+    "parse_n_synthetic",
+    "parse_target",
+    "report_path_for",
+    "target_mask",
+    "write_augmented",
+]

@@ -1,0 +1,187 @@
+"""Settings of ``dvclean augment`` (defaults live here; the CLI reads them)."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, fields
+from typing import Any
+
+from ..config import check_param
+from ..errors import ConfigError
+
+__all__ = ["AugmentConfig", "GENERATORS", "parse_n_synthetic", "parse_target", "Target"]
+
+GENERATORS = ("tvae", "ctgan", "copulagan", "gaussian-copula")
+_BASES = ("hard", "all", "mislabeled-removed")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Parsed ``--target``: a base row set, optionally restricted to some classes."""
+
+    base: str
+    classes: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        parts = [] if (self.base == "all" and self.classes) else [self.base]
+        return ",".join(parts + [f"class:{c}" for c in self.classes])
+
+
+def parse_target(spec: str) -> Target:
+    """Parse ``hard``, ``all``, ``mislabeled-removed``, ``class:VALUE`` or a comma-separated combination.
+
+    A ``class:`` part restricts the base set (``all`` when no base is given) to rows of
+    that class; several ``class:`` parts are a union of classes.
+
+    Examples
+    --------
+    >>> parse_target("hard,class:1")
+    Target(base='hard', classes=('1',))
+    >>> parse_target("class:yes")
+    Target(base='all', classes=('yes',))
+    """
+    if not isinstance(spec, str) or not spec.strip():
+        raise ConfigError("--target is empty; use hard, all, mislabeled-removed, class:VALUE or e.g. hard,class:VALUE")
+    bases: list[str] = []
+    classes: list[str] = []
+    for part in (p.strip() for p in spec.split(",")):
+        if not part:
+            continue
+        if part.lower().startswith("class:"):
+            value = part[len("class:"):]
+            if not value:
+                raise ConfigError(f"--target {spec!r}: 'class:' needs a value, e.g. class:1")
+            classes.append(value)
+        elif part.lower() in _BASES:
+            bases.append(part.lower())
+        else:
+            raise ConfigError(
+                f"--target {spec!r}: unknown part {part!r}; use hard, all, mislabeled-removed, class:VALUE "
+                "or a comma-separated combination such as hard,class:VALUE"
+            )
+    if len(set(bases)) > 1:
+        raise ConfigError(f"--target {spec!r} names several row sets ({', '.join(bases)}); pick one (class: parts may be added)")
+    return Target(base=bases[0] if bases else "all", classes=tuple(dict.fromkeys(classes)))
+
+
+def parse_n_synthetic(spec: str | int | float, n_rows: int) -> int:
+    """Number of synthetic rows from a count (``500``) or a percent of ``n_rows`` (``10%``).
+
+    Examples
+    --------
+    >>> parse_n_synthetic("10%", 2000), parse_n_synthetic("37", 2000), parse_n_synthetic(5, 10)
+    (200, 37, 5)
+    """
+    text = str(spec).strip()
+    m = re.fullmatch(r"(\d+(?:\.\d*)?|\.\d+)\s*%", text)
+    if m:
+        pct = float(m.group(1))
+        n = int(math.floor(pct / 100 * n_rows + 0.5))
+        if pct <= 0 or n < 1:
+            raise ConfigError(f"--n-synthetic {text} of {n_rows} training rows is 0 rows; ask for at least 1 row")
+        return n
+    if re.fullmatch(r"\d+", text):
+        n = int(text)
+        if n < 1:
+            raise ConfigError("--n-synthetic 0 asks for no synthetic rows; give a count >= 1 or a percent such as 10%")
+        return n
+    raise ConfigError(f"--n-synthetic {text!r} is neither a row count (e.g. 500) nor a percent (e.g. 10%)")
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Everything ``dvclean augment`` needs besides the data.
+
+    Attributes
+    ----------
+    target : str
+        Rows the generator learns from: ``hard`` (the lowest-valued ``hard_fraction``
+        of the rows not flagged mislabeled), ``all``, ``mislabeled-removed``,
+        ``class:VALUE`` or a combination such as ``hard,class:VALUE``.
+    generator : str
+        ``tvae`` (the paper's best), ``ctgan``, ``copulagan`` or ``gaussian-copula`` (fast).
+    n_synthetic : str or int
+        Synthetic rows: a count or a percent of the labelled rows (default 10%, the paper's).
+    epochs, batch_size : int or None
+        Neural generators only; ``None`` picks them from the training-set size.
+    hard_fraction : float
+        Fraction of rows in the hard set.
+    include_mislabeled : bool
+        Let rows flagged mislabeled train the generator (and count them in the hard set,
+        which then is the paper's: the lowest-valued fraction of all rows).
+    drop_mislabeled : bool
+        Also remove rows flagged mislabeled from the output.
+    provenance : bool
+        Add the boolean column ``dvclean_synthetic``.
+    seed : int
+        Seeds valuation, splits, python/numpy/torch before every fit, sampling and XGBoost.
+    k : int
+        K of the KNN-Shapley valuation that finds the hard rows.
+    min_rows : int
+        Smallest generator training set accepted.
+    evaluate : bool
+        Run the three-arm holdout comparison.
+    repeats : int
+        Seeds (XGBoost fits and synthetic draws) per arm of the evaluation.
+    split : tuple of float
+        Train / valuation / holdout fractions of the evaluation (the paper's 80/10/10).
+    xgb_max_rounds, xgb_early_stopping, xgb_threads : int
+        Boosting rounds, early-stopping patience and threads of the evaluation model.
+    quality : bool
+        Compute the SDMetrics quality score of the synthetic rows.
+    """
+
+    target: str = "hard"
+    generator: str = "tvae"
+    n_synthetic: str | int = "10%"
+    epochs: int | None = None
+    batch_size: int | None = None
+    hard_fraction: float = 0.10
+    include_mislabeled: bool = False
+    drop_mislabeled: bool = False
+    provenance: bool = True
+    seed: int = 0
+    k: int = 5
+    min_rows: int = 10
+    evaluate: bool = False
+    repeats: int = 5
+    split: tuple[float, float, float] = (0.8, 0.1, 0.1)
+    xgb_max_rounds: int = 2000
+    xgb_early_stopping: int = 100
+    xgb_threads: int = 1
+    quality: bool = True
+
+    def __post_init__(self) -> None:
+        parse_target(self.target)
+        check_param(self, "generator", self.generator, self.generator in GENERATORS, f"one of {GENERATORS}")
+        parse_n_synthetic(self.n_synthetic, 10**9)
+        for name in ("epochs", "batch_size"):
+            v = getattr(self, name)
+            check_param(self, name, v, v is None or (_is_int(v) and v >= 1), "None or an int >= 1")
+        h = self.hard_fraction
+        check_param(self, "hard_fraction", h, isinstance(h, (int, float)) and not isinstance(h, bool) and 0 < h <= 1, "a float in (0, 1]")
+        for name in ("include_mislabeled", "drop_mislabeled", "provenance", "evaluate", "quality"):
+            v = getattr(self, name)
+            check_param(self, name, v, isinstance(v, bool), "a bool")
+        check_param(self, "seed", self.seed, _is_int(self.seed) and 0 <= self.seed < 2**32, "an int in [0, 2**32)")
+        check_param(self, "k", self.k, _is_int(self.k) and self.k >= 1, "an int >= 1")
+        check_param(self, "min_rows", self.min_rows, _is_int(self.min_rows) and self.min_rows >= 2, "an int >= 2")
+        check_param(self, "repeats", self.repeats, _is_int(self.repeats) and self.repeats >= 2, "an int >= 2 (a CI needs two)")
+        s = self.split
+        ok = (
+            isinstance(s, tuple) and len(s) == 3 and all(isinstance(v, (int, float)) and v > 0 for v in s)
+            and abs(sum(s) - 1) < 1e-9
+        )
+        check_param(self, "split", s, ok, "three positive fractions summing to 1 (train, valuation, holdout)")
+        for name in ("xgb_max_rounds", "xgb_early_stopping", "xgb_threads"):
+            v = getattr(self, name)
+            check_param(self, name, v, _is_int(v) and v >= 1, "an int >= 1")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as a JSON-able dict."""
+        return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v) for f in fields(self)}

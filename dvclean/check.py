@@ -1,0 +1,724 @@
+"""The data-quality gate behind ``dvclean check``: pure functions over a score result.
+
+:func:`evaluate_check` turns a :class:`~dvclean.pipeline.ScoreResult` and a
+:class:`CheckPolicy` (thresholds) into a :class:`CheckOutcome`: one
+:class:`CheckLine` per check with status ``pass``, ``warn`` or ``fail``. A failed
+check is a *result*, not an exception; the CLI maps it to exit code 1. Renderers
+(text, JSON, GitHub, Markdown, JUnit XML) live in :mod:`dvclean.report.formats`.
+
+Checks (each only when a threshold is set):
+
+* ``mislabeled`` / ``hard``: rows flagged ``is_mislabeled`` / ``is_hard``;
+* ``mislabeled[class=C]``: flagged rows among the rows labelled C (``--max-mislabeled-per-class``);
+* ``conflicting_duplicates``: rows whose feature values equal another row's but
+  whose label differs;
+* ``new_mislabeled`` / ``new_hard``: rows flagged now but not in a baseline
+  (an earlier ``dvclean check --json`` document), matched by row id when the run
+  has an ``--id`` column, else by a hash of the row's content.
+
+A threshold is a count of rows (``20``) or a percentage (``"2%"``) of the valued
+rows (of the class for per-class checks). A check fails when the count is
+*greater* than the threshold.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from ._version import __version__
+from .config import check_param
+from .errors import ConfigError, InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .pipeline import ScoreResult
+
+__all__ = [
+    "CHECK_SCHEMA_VERSION",
+    "Baseline",
+    "CheckLine",
+    "CheckOutcome",
+    "CheckPolicy",
+    "Threshold",
+    "conflicting_duplicate_rows",
+    "csv_line_numbers",
+    "evaluate_check",
+    "load_baseline",
+    "parse_threshold",
+    "row_hashes",
+]
+
+#: Version of the ``dvclean check --json`` document (``dvclean/schemas/check.schema.json``).
+CHECK_SCHEMA_VERSION = 1
+#: Rows listed with their details in the outcome (and the report).
+TOP_ROWS = 50
+STATUSES = ("pass", "warn", "fail")
+_THRESHOLD_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$")
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A limit on a number of rows: a count (``kind="count"``) or a fraction of a total.
+
+    Attributes
+    ----------
+    kind : {"count", "fraction"}
+    value : float
+        Rows for a count, a fraction in [0, 1] for a percentage.
+    text : str
+        As the user wrote it (``"2%"``, ``"20"``).
+    """
+
+    kind: str
+    value: float
+    text: str
+
+    def limit(self, total: int) -> float:
+        """Largest allowed number of rows out of ``total``."""
+        return self.value if self.kind == "count" else self.value * total
+
+    def exceeded(self, count: int, total: int) -> bool:
+        """True when ``count`` rows out of ``total`` is over the threshold."""
+        return count > self.limit(total) + 1e-9
+
+    def describe(self, total: int) -> str:
+        """``2% (40 rows)`` or ``20``."""
+        if self.kind == "count":
+            return self.text
+        return f"{self.text} ({math.floor(self.limit(total) + 1e-9)} of {total})"
+
+
+def parse_threshold(value: str | int | None, name: str) -> Threshold | None:
+    """Parse ``"20"`` (rows) or ``"2%"`` / ``"2.5%"`` (percent); ``None`` stays ``None``.
+
+    Examples
+    --------
+    >>> parse_threshold("2%", "max-mislabeled")
+    Threshold(kind='fraction', value=0.02, text='2%')
+    >>> parse_threshold(20, "max-mislabeled").kind
+    'count'
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ConfigError(f"--{name}: expected a row count such as 20 or a percentage such as 2%; got {value!r}")
+    text = str(value).strip()
+    m = _THRESHOLD_RE.match(text)
+    if m is None:
+        raise ConfigError(f"--{name}: expected a row count such as 20 or a percentage such as 2%; got {value!r}")
+    number, percent = float(m.group(1)), bool(m.group(2))
+    if percent:
+        if number > 100:
+            raise ConfigError(f"--{name}: a percentage must be between 0% and 100%; got {text}")
+        return Threshold("fraction", number / 100.0, f"{m.group(1)}%")
+    if number != int(number):
+        raise ConfigError(
+            f"--{name}: {text} is not a whole number of rows; write a percentage with a % sign (e.g. {number * 100:g}%)"
+        )
+    return Threshold("count", float(int(number)), str(int(number)))
+
+
+#: (check name, flag column) of the checks that have a max/warn pair.
+CHECK_NAMES = ("mislabeled", "hard", "mislabeled_per_class", "conflicting_duplicates", "new_mislabeled", "new_hard")
+
+
+@dataclass(frozen=True)
+class CheckPolicy:
+    """Thresholds of ``dvclean check``: ``max_*`` fails the check, ``warn_*`` warns.
+
+    Every field is ``None`` (check not run), a row count (``20``) or a
+    percentage string (``"2%"``). There are no default thresholds: a gate
+    checks what its configuration asks for.
+
+    Examples
+    --------
+    >>> CheckPolicy(max_mislabeled="2%").threshold("max", "mislabeled").value
+    0.02
+    """
+
+    max_mislabeled: str | int | None = None
+    warn_mislabeled: str | int | None = None
+    max_hard: str | int | None = None
+    warn_hard: str | int | None = None
+    max_mislabeled_per_class: str | int | None = None
+    warn_mislabeled_per_class: str | int | None = None
+    max_conflicting_duplicates: str | int | None = None
+    warn_conflicting_duplicates: str | int | None = None
+    max_new_mislabeled: str | int | None = None
+    warn_new_mislabeled: str | int | None = None
+    max_new_hard: str | int | None = None
+    warn_new_hard: str | int | None = None
+    _parsed: dict[str, Threshold | None] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            if f.name.startswith("_"):
+                continue
+            v = getattr(self, f.name)
+            check_param(
+                self, f.name, v,
+                v is None or (isinstance(v, (str, int)) and not isinstance(v, bool)),
+                "None, a row count or a percentage string such as '2%'",
+            )
+            self._parsed[f.name] = parse_threshold(v, f.name.replace("_", "-"))
+
+    def threshold(self, level: str, check: str) -> Threshold | None:
+        """Parsed threshold of ``level`` (``max`` or ``warn``) for ``check``."""
+        return self._parsed[f"{level}_{check}"]
+
+    @property
+    def is_empty(self) -> bool:
+        """No threshold is set."""
+        return all(v is None for v in self._parsed.values())
+
+    @property
+    def needs_baseline(self) -> bool:
+        """A ``new_*`` threshold is set."""
+        return any(self._parsed[f"{lv}_new_{c}"] is not None for lv in ("max", "warn") for c in ("mislabeled", "hard"))
+
+    def to_dict(self) -> dict[str, str | None]:
+        """Thresholds as written (JSON-able)."""
+        return {k: (None if v is None else v.text) for k, v in self._parsed.items()}
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    """One evaluated check.
+
+    Attributes
+    ----------
+    name : str
+        ``mislabeled``, ``hard``, ``mislabeled[class=C]``, ``conflicting_duplicates``,
+        ``new_mislabeled``, ``new_hard``.
+    status : {"pass", "warn", "fail"}
+    count : int
+        Rows counted by the check.
+    total : int
+        Rows the percentage refers to.
+    max : Threshold or None
+    warn : Threshold or None
+    rows : tuple of int
+        0-based data rows counted (at most :data:`TOP_ROWS` kept).
+    """
+
+    name: str
+    status: str
+    count: int
+    total: int
+    max: Threshold | None
+    warn: Threshold | None
+    rows: tuple[int, ...] = ()
+
+    @property
+    def fraction(self) -> float:
+        """``count / total`` (0 when the total is 0)."""
+        return self.count / self.total if self.total else 0.0
+
+    @property
+    def value_text(self) -> str:
+        """``12 (0.60%)``."""
+        return f"{self.count} ({self.fraction:.2%})"
+
+    @property
+    def threshold_text(self) -> str:
+        """``max 2% (40 of 2000), warn 1% (20 of 2000)``."""
+        parts = []
+        if self.max is not None:
+            parts.append(f"max {self.max.describe(self.total)}")
+        if self.warn is not None:
+            parts.append(f"warn {self.warn.describe(self.total)}")
+        return ", ".join(parts)
+
+    def line(self) -> str:
+        """``PASS|WARN|FAIL name value threshold``."""
+        return f"{self.status.upper()} {self.name} {self.value_text} {self.threshold_text}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "name": self.name,
+            "status": self.status,
+            "value": self.count,
+            "fraction": self.fraction,
+            "total": self.total,
+            "threshold": None if self.max is None else self.max.text,
+            "limit": None if self.max is None else self.max.limit(self.total),
+            "warn_threshold": None if self.warn is None else self.warn.text,
+            "warn_limit": None if self.warn is None else self.warn.limit(self.total),
+            "message": self.line(),
+        }
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The flagged rows of an earlier run (a ``dvclean check --json`` document).
+
+    Attributes
+    ----------
+    path : str
+    key : {"id", "hash"}
+        How rows are matched: the ``--id`` column's values, or content hashes.
+    id_column : str or None
+    mislabeled, hard : tuple of str
+        Keys of the flagged rows.
+    input_sha256 : str or None
+    """
+
+    path: str
+    key: str
+    id_column: str | None
+    mislabeled: tuple[str, ...]
+    hard: tuple[str, ...]
+    input_sha256: str | None = None
+
+
+def load_baseline(path: str | os.PathLike[str]) -> Baseline:
+    """Read the flagged rows of an earlier ``dvclean check --json`` run.
+
+    Raises
+    ------
+    InputError
+        The file is missing, not JSON, or not a check document.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"--baseline {p}: no such file; create it with `dvclean check DATA --json > {p.name}`")
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"--baseline {p}: not a JSON document ({exc}); create it with `dvclean check DATA --json`") from exc
+    flagged = doc.get("flagged") if isinstance(doc, dict) else None
+    if not isinstance(flagged, dict) or flagged.get("key") not in ("id", "hash"):
+        raise InputError(
+            f"--baseline {p}: not a `dvclean check --json` document (no 'flagged' rows); "
+            "create the baseline with `dvclean check DATA --json > baseline.json`"
+        )
+    version = doc.get("schema_version")
+    if not isinstance(version, int) or version > CHECK_SCHEMA_VERSION:
+        raise InputError(
+            f"--baseline {p}: schema_version {version!r} is not supported by dvclean {__version__} "
+            f"(supports <= {CHECK_SCHEMA_VERSION}); upgrade dvclean or re-create the baseline"
+        )
+    try:
+        mis = tuple(str(v) for v in flagged["mislabeled"])
+        hard = tuple(str(v) for v in flagged["hard"])
+    except (KeyError, TypeError) as exc:
+        raise InputError(f"--baseline {p}: 'flagged' lacks the 'mislabeled'/'hard' row lists; re-create it") from exc
+    return Baseline(
+        path=str(p),
+        key=flagged["key"],
+        id_column=flagged.get("id_column"),
+        mislabeled=mis,
+        hard=hard,
+        input_sha256=(doc.get("input") or {}).get("sha256"),
+    )
+
+
+def _canonical(v: Any) -> str:
+    if v is None:
+        return "\x00"
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "nan"
+        if v.is_integer() and abs(v) < 2**53:
+            return str(int(v))
+        return repr(v)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def row_hashes(frame: pl.DataFrame, rows: Sequence[int] | np.ndarray, *, exclude: Iterable[str] = ()) -> list[str]:
+    """Content hash of each of ``rows``: stable across row order, column order and int/float re-typing.
+
+    The hash covers every column except ``exclude`` (the id column), by name, so a
+    row keeps its hash when rows are inserted, deleted or shuffled around it and
+    changes when any of its values (label included) changes.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"a": [1, 2], "y": ["x", "z"]})
+    >>> row_hashes(df, [1]) == row_hashes(df.reverse().select("y", "a"), [0])
+    True
+    """
+    skip = set(exclude)
+    cols = sorted(c for c in frame.columns if c not in skip)
+    idx = np.asarray(rows, dtype=np.int64)
+    if idx.size == 0:
+        return []
+    sub = frame.select(cols)[idx]
+    out = []
+    for rec in sub.iter_rows():
+        text = "\x1f".join(f"{c}\x1e{_canonical(v)}" for c, v in zip(cols, rec, strict=True))
+        out.append(hashlib.sha256(text.encode("utf-8")).hexdigest()[:16])
+    return out
+
+
+def csv_line_numbers(
+    path: str | os.PathLike[str], rows: Sequence[int], *, separator: str = ",", encoding: str = "utf-8"
+) -> dict[int, int]:
+    """1-based physical line of each 0-based data row of a CSV file (quoted newlines counted).
+
+    Blank lines count as rows, as they do when polars reads the file.
+
+    Reads only as far as the largest requested row.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "d.csv"
+    >>> _ = p.write_text('a,b\\n1,"x\\ny"\\n2,z\\n')
+    >>> csv_line_numbers(p, [0, 1])
+    {0: 2, 1: 4}
+    """
+    wanted = {int(r) for r in rows}
+    out: dict[int, int] = {}
+    if not wanted:
+        return out
+    last = max(wanted)
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        reader = csv.reader(fh, delimiter=separator)
+        start = 1
+        data_row = -1  # the header is row -1
+        for _rec in reader:  # a blank line is a row of nulls for polars, so it counts
+            if data_row in wanted:
+                out[data_row] = start
+            data_row += 1
+            if data_row > last:
+                break
+            start = reader.line_num + 1
+    return out
+
+
+def conflicting_duplicate_rows(frame: pl.DataFrame, features: Sequence[str], label: str) -> np.ndarray:
+    """0-based rows whose feature values equal another row's while the labels differ.
+
+    Rows with a missing label are ignored.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"x": [1, 1, 2, 2, 3], "y": ["a", "b", "a", "a", "a"]})
+    >>> conflicting_duplicate_rows(df, ["x"], "y").tolist()
+    [0, 1]
+    """
+    if not features:
+        return np.zeros(0, dtype=np.int64)
+    work = frame.select(*features, label).with_row_index("__row").filter(pl.col(label).is_not_null())
+    groups = work.group_by(list(features), maintain_order=True).agg(
+        pl.col(label).n_unique().alias("__n"), pl.col("__row")
+    )
+    rows = groups.filter(pl.col("__n") > 1).get_column("__row").explode()
+    return np.sort(rows.to_numpy().astype(np.int64)) if rows.len() else np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """Result of :func:`evaluate_check`.
+
+    Attributes
+    ----------
+    checks : tuple of CheckLine
+    status : {"pass", "warn", "fail"}
+        ``fail`` if any check failed, else ``warn`` if any warned.
+    summary : dict
+        The score run's summary (input, classes, flags, methods, timings...).
+    policy : CheckPolicy
+    flagged : dict
+        ``key`` (``id``/``hash``), ``id_column`` and the keys of all
+        ``mislabeled`` and ``hard`` rows: what a later ``--baseline`` compares to.
+    rows : list of dict
+        The :data:`TOP_ROWS` most suspicious rows (lowest value first) with their
+        CSV line, content key and flags.
+    baseline : dict or None
+        Baseline path, key and the new flagged rows.
+    per_class : dict
+        Class -> rows, mislabeled, hard.
+    conflicting_duplicates : int
+    """
+
+    checks: tuple[CheckLine, ...]
+    status: str
+    summary: dict[str, Any]
+    policy: CheckPolicy
+    flagged: dict[str, Any]
+    rows: list[dict[str, Any]]
+    baseline: dict[str, Any] | None
+    per_class: dict[str, dict[str, int]]
+    conflicting_duplicates: int
+    notes: tuple[str, ...] = ()
+
+    @property
+    def failed(self) -> bool:
+        """A check failed."""
+        return self.status == "fail"
+
+    def exit_code(self, *, exit_zero: bool = False) -> int:
+        """0 pass or warn; 1 fail (0 with ``exit_zero``)."""
+        return 1 if self.failed and not exit_zero else 0
+
+    def counts(self) -> dict[str, int]:
+        """Number of checks per status."""
+        c = Counter(ch.status for ch in self.checks)
+        return {s: c.get(s, 0) for s in STATUSES}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``dvclean check --json`` document (see ``dvclean/schemas/check.schema.json``)."""
+        s = self.summary
+        return {
+            "schema_version": CHECK_SCHEMA_VERSION,
+            "dvclean_version": __version__,
+            "command": "check",
+            "status": self.status,
+            "counts": self.counts(),
+            "input": {
+                "path": s["input"]["path"],
+                "format": s["input"]["format"],
+                "sha256": s["input"]["sha256"],
+                "rows": s["input"]["rows"],
+                "columns": s["input"]["columns"],
+            },
+            "label": s["label"],
+            "id_column": s["id_column"],
+            "seed": s["seed"],
+            "methods": list(s["methods"]),
+            "config": s["config"],
+            "policy": self.policy.to_dict(),
+            "checks": [c.to_dict() for c in self.checks],
+            "summary": {
+                "rows": s["rows"]["total"],
+                "valued": s["rows"]["valued"],
+                "label_missing": s["rows"]["label_missing"],
+                "mislabeled": s["flags"]["mislabeled"],
+                "mislabeled_fraction": s["flags"]["mislabeled_fraction"],
+                "hard": s["flags"]["hard"],
+                "hard_fraction": s["flags"]["hard_fraction"],
+                "conflicting_duplicates": self.conflicting_duplicates,
+                "classes": self.per_class,
+            },
+            "most_suspicious": self.rows,
+            "baseline": self.baseline,
+            "flagged": self.flagged,
+            "timings": s["timings"],
+            "notes": list(self.notes),
+        }
+
+
+def _status(count: int, total: int, mx: Threshold | None, warn: Threshold | None) -> str:
+    if mx is not None and mx.exceeded(count, total):
+        return "fail"
+    if warn is not None and warn.exceeded(count, total):
+        return "warn"
+    return "pass"
+
+
+def _line(name: str, rows: np.ndarray, total: int, policy: CheckPolicy, check: str) -> CheckLine | None:
+    mx, warn = policy.threshold("max", check), policy.threshold("warn", check)
+    if mx is None and warn is None:
+        return None
+    count = int(rows.size)
+    return CheckLine(
+        name=name, status=_status(count, total, mx, warn), count=count, total=total,
+        max=mx, warn=warn, rows=tuple(int(r) for r in rows[:TOP_ROWS]),
+    )
+
+
+def _json_scalar(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if v is None or isinstance(v, (str, int, float, bool)):
+        return v
+    return str(v)
+
+
+def _row_keys(result: ScoreResult, rows: np.ndarray, key: str) -> list[str]:
+    table = result.table
+    if key == "id":
+        ids = table.frame.get_column(table.id_column)  # type: ignore[arg-type]
+        return [_canonical(v) for v in ids.gather(rows).to_list()] if rows.size else []
+    exclude = [table.id_column] if table.id_column else []
+    return row_hashes(table.frame, rows, exclude=exclude)
+
+
+def _new_rows(current_rows: np.ndarray, current_keys: list[str], baseline_keys: Sequence[str]) -> np.ndarray:
+    """Rows whose key is not in the baseline (as a multiset: duplicates count once each)."""
+    remaining = Counter(baseline_keys)
+    new: list[int] = []
+    for r, k in zip(current_rows.tolist(), current_keys, strict=True):
+        if remaining.get(k, 0) > 0:
+            remaining[k] -= 1
+        else:
+            new.append(r)
+    return np.asarray(new, dtype=np.int64)
+
+
+def evaluate_check(
+    result: ScoreResult, policy: CheckPolicy, *, baseline: Baseline | None = None
+) -> CheckOutcome:
+    """Evaluate the thresholds of ``policy`` on a score result.
+
+    Parameters
+    ----------
+    result : ScoreResult
+        From :func:`dvclean.score`.
+    policy : CheckPolicy
+    baseline : Baseline, optional
+        Flagged rows of an earlier run (:func:`load_baseline`); needed by the
+        ``new_*`` thresholds.
+
+    Returns
+    -------
+    CheckOutcome
+
+    Raises
+    ------
+    ConfigError
+        A ``new_*`` threshold without a baseline, or a baseline keyed by an id
+        column the current run does not have.
+
+    Examples
+    --------
+    >>> import dvclean, polars as pl
+    >>> df = pl.DataFrame({"x": [0.0, 0.1, 0.2, 5.0, 5.1, 0.15], "y": [0, 0, 0, 1, 1, 1]})
+    >>> r = dvclean.score(df, label="y", config=dvclean.ScoreConfig(knn=dvclean.KNNConfig(k=1)))
+    >>> out = evaluate_check(r, CheckPolicy(max_mislabeled=0))
+    >>> out.status, out.checks[0].line()
+    ('fail', 'FAIL mislabeled 1 (16.67%) max 0')
+    """
+    if policy.needs_baseline and baseline is None:
+        raise ConfigError("--max-new-*/--warn-new-* need --baseline FILE (an earlier `dvclean check --json` output)")
+    frame, table = result.frame, result.table
+    valued_mask = ~frame.get_column("is_label_missing").to_numpy()
+    n_valued = int(valued_mask.sum())
+    mis = np.flatnonzero(frame.get_column("is_mislabeled").fill_null(False).to_numpy())
+    hard = np.flatnonzero(frame.get_column("is_hard").fill_null(False).to_numpy())
+
+    lines: list[CheckLine | None] = [
+        _line("mislabeled", mis, n_valued, policy, "mislabeled"),
+        _line("hard", hard, n_valued, policy, "hard"),
+    ]
+    per_class: dict[str, dict[str, int]] = {}
+    is_mis = frame.get_column("is_mislabeled").fill_null(False).to_numpy()
+    is_hard = frame.get_column("is_hard").fill_null(False).to_numpy()
+    classes = list(result.summary["classes"])  # str(class) in the summary's order
+    code_of = {c: i for i, c in enumerate(classes)}
+    codes = np.array([code_of.get(str(v), -1) for v in frame.get_column("label").to_list()], dtype=np.int64)
+    for i, cls in enumerate(classes):
+        in_class = (codes == i) & valued_mask
+        per_class[cls] = {
+            "rows": int(in_class.sum()),
+            "mislabeled": int((in_class & is_mis).sum()),
+            "hard": int((in_class & is_hard).sum()),
+        }
+        lines.append(
+            _line(f"mislabeled[class={cls}]", np.flatnonzero(in_class & is_mis), int(in_class.sum()), policy,
+                  "mislabeled_per_class")
+        )
+    dups = conflicting_duplicate_rows(table.frame, table.features, table.label)
+    lines.append(_line("conflicting_duplicates", dups, n_valued, policy, "conflicting_duplicates"))
+
+    key = "id" if table.id_column is not None else "hash"
+    mis_keys = _row_keys(result, mis, key)
+    hard_keys = _row_keys(result, hard, key)
+    baseline_doc: dict[str, Any] | None = None
+    notes: list[str] = []
+    if baseline is not None:
+        if baseline.key == "id" and table.id_column is None:
+            raise ConfigError(
+                f"--baseline {baseline.path} matches rows by the id column {baseline.id_column!r}; "
+                f"pass --id {baseline.id_column} (or re-create the baseline without --id)"
+            )
+        if baseline.key == "id" and baseline.id_column != table.id_column:
+            notes.append(
+                f"the baseline's id column is {baseline.id_column!r}, this run's is {table.id_column!r}; "
+                "rows are matched by value"
+            )
+        bkey = baseline.key
+        cur_mis = mis_keys if bkey == key else _row_keys(result, mis, bkey)
+        cur_hard = hard_keys if bkey == key else _row_keys(result, hard, bkey)
+        new_mis = _new_rows(mis, cur_mis, baseline.mislabeled)
+        new_hard = _new_rows(hard, cur_hard, baseline.hard)
+        lines.append(_line("new_mislabeled", new_mis, n_valued, policy, "new_mislabeled"))
+        lines.append(_line("new_hard", new_hard, n_valued, policy, "new_hard"))
+        id_name = frame.columns[0]
+        baseline_doc = {
+            "path": baseline.path,
+            "key": bkey,
+            "input_sha256": baseline.input_sha256,
+            "new_mislabeled": len(new_mis),
+            "new_hard": len(new_hard),
+            "new_mislabeled_rows": [_json_scalar(v) for v in frame.get_column(id_name).gather(new_mis).to_list()],
+            "new_hard_rows": [_json_scalar(v) for v in frame.get_column(id_name).gather(new_hard[:1000]).to_list()],
+        }
+    checks = tuple(c for c in lines if c is not None)
+    if any(c.status == "fail" for c in checks):
+        status = "fail"
+    elif any(c.status == "warn" for c in checks):
+        status = "warn"
+    else:
+        status = "pass"
+    if policy.is_empty:
+        notes.append("no thresholds are set: pass --max-mislabeled etc. or set them in [tool.dvclean.check]")
+    return CheckOutcome(
+        checks=checks,
+        status=status,
+        summary=result.summary,
+        policy=policy,
+        flagged={"key": key, "id_column": table.id_column, "mislabeled": mis_keys, "hard": hard_keys},
+        rows=suspicious_rows(result, key=key),
+        baseline=baseline_doc,
+        per_class=per_class,
+        conflicting_duplicates=int(dups.size),
+        notes=tuple(notes),
+    )
+
+
+def suspicious_rows(result: ScoreResult, *, key: str, n: int = TOP_ROWS) -> list[dict[str, Any]]:
+    """The ``n`` lowest-valued rows with id, CSV line (when the input is a plain CSV file), key and flags."""
+    frame = result.frame
+    ranked = frame.with_row_index("__row").filter(pl.col("value_rank").is_not_null()).sort("value_rank").head(n)
+    rows = ranked.get_column("__row").to_numpy().astype(np.int64)
+    keys = _row_keys(result, rows, key)
+    lines = _lines_for(result, rows)
+    id_name = frame.columns[0]
+    out = []
+    for r, k, rec in zip(rows.tolist(), keys, ranked.iter_rows(named=True), strict=True):
+        out.append(
+            {
+                "row": r,
+                "row_id": _json_scalar(rec[id_name]),
+                "line": lines.get(r),
+                "key": k,
+                "label": _json_scalar(rec["label"]),
+                "neighbor_label": _json_scalar(rec["neighbor_label"]),
+                "value": _json_scalar(rec["value"]),
+                "value_rank": _json_scalar(rec["value_rank"]),
+                "mislabel_score": _json_scalar(rec["mislabel_score"]),
+                "is_mislabeled": bool(rec["is_mislabeled"]),
+                "is_hard": bool(rec["is_hard"]),
+            }
+        )
+    return out
+
+
+def _lines_for(result: ScoreResult, rows: np.ndarray) -> dict[int, int]:
+    info = result.table.source
+    if info is None or info.format != "csv" or info.compression is not None or info.path in ("-", "<DataFrame>"):
+        return {}
+    path = Path(info.path)
+    if not path.is_file():
+        return {}
+    return csv_line_numbers(path, rows.tolist(), separator=info.separator or ",")

@@ -1,0 +1,150 @@
+"""Option defaults from configuration files (``dvclean.toml`` / ``[tool.dvclean]``).
+
+:func:`configurable` wraps a command body: for every option the user did not
+give on the command line, the value from the nearest configuration file (see
+:mod:`dvclean.settings`) replaces the built-in default, converted and validated
+by the option's own type. Precedence: command line > dvclean.toml >
+pyproject.toml > default.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Parameters that never come from a configuration file.
+NOT_CONFIGURABLE = frozenset({"show_config", "debug", "config", "help"})
+SHOW_CONFIG_KEY = "_dvclean_effective_config"
+
+
+def _key_of(param: Any) -> str | None:
+    if getattr(param, "param_type_name", "") != "option" or param.name in NOT_CONFIGURABLE:
+        return None
+    longs = [o for o in param.opts if o.startswith("--")]
+    if not longs:
+        return None
+    return longs[0][2:].replace("-", "_")
+
+
+def option_keys(command: Any) -> dict[str, Any]:
+    """Config key (normalised long option name) -> click parameter, for one command."""
+    out = {}
+    for p in command.params:
+        key = _key_of(p)
+        if key is not None:
+            out[key] = p
+    return out
+
+
+def known_keys(ctx: Any) -> dict[str, set[str]]:
+    """Config keys of every command of the app (for validating top-level keys)."""
+    root = ctx.find_root().command
+    commands = getattr(root, "commands", {ctx.command.name: ctx.command})
+    return {name: set(option_keys(cmd)) for name, cmd in commands.items()}
+
+
+def _coerce(ctx: Any, param: Any, value: Any, source: str) -> Any:
+    from typer import BadParameter
+
+    from ..errors import ConfigError
+
+    multi = bool(getattr(param, "multiple", False)) or getattr(param, "nargs", 1) == -1
+    if multi and not isinstance(value, list):
+        value = [value]
+    candidates = [value]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        candidates.append(str(value))  # a threshold such as 20 for a text option
+    if multi and isinstance(value, list):
+        candidates.append([str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v for v in value])
+    error: Exception | None = None
+    for cand in candidates:
+        try:
+            out = param.process_value(ctx, tuple(cand) if multi else cand)
+        except BadParameter as exc:
+            error = exc
+            continue
+        return list(out) if multi and out is not None else out
+    msg = error.format_message() if hasattr(error, "format_message") else str(error)
+    raise ConfigError(f"{source}: invalid value {value!r} for {param.opts[-1]}: {msg}")
+
+
+def configurable(command_name: str, *, start: str = "data") -> Callable[[F], F]:
+    """Fill options not given on the command line from the configuration files.
+
+    The data file is the command's ``start`` parameter (discovery starts in its
+    directory); a ``config`` keyword, when the command has one, names an explicit
+    file. The effective values and their sources are stored on the click context
+    (``ctx.meta``) for ``--show-config``.
+    """
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            from typer._click.core import ParameterSource  # typer vendors click; never `import click`
+            from typer._click.globals import get_current_context
+
+            from ..settings import load_settings
+
+            ctx = get_current_context()
+            keys = option_keys(ctx.command)
+            settings = load_settings(
+                command_name,
+                known_keys(ctx),
+                start=kwargs.get(start),
+                config_file=kwargs.get("config"),
+            )
+            effective: dict[str, tuple[Any, str]] = {}
+            for key, param in keys.items():
+                source = ctx.get_parameter_source(param.name)
+                if source in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT):
+                    effective[key] = (kwargs.get(param.name), "command line")
+                elif key in settings.values:
+                    kwargs[param.name] = _coerce(ctx, param, settings.values[key], settings.sources[key])
+                    effective[key] = (kwargs[param.name], settings.sources[key])
+                else:
+                    effective[key] = (kwargs.get(param.name), "default")
+            ctx.meta[SHOW_CONFIG_KEY] = {"values": effective, "files": [str(p) for p in settings.files]}
+            return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def effective_config() -> dict[str, Any]:
+    """What :func:`configurable` recorded for the running command."""
+    from typer._click.globals import get_current_context
+
+    return get_current_context().meta.get(SHOW_CONFIG_KEY, {"values": {}, "files": []})
+
+
+def format_config(doc: dict[str, Any]) -> str:
+    """``key = value  # source`` lines (TOML-like), files first."""
+    from enum import Enum
+    from pathlib import Path
+
+    def show(v: Any) -> str:
+        if isinstance(v, Enum):
+            v = v.value
+        if isinstance(v, Path):
+            v = str(v)
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if v is None:
+            return "(unset)"
+        if isinstance(v, (list, tuple)):
+            return "[" + ", ".join(show(x) for x in v) + "]"
+        if isinstance(v, str):
+            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return str(v)
+
+    lines = [f"# configuration files: {', '.join(doc['files']) if doc['files'] else 'none found'}"]
+    values = doc["values"]
+    width = max((len(k) for k in values), default=0) + 1
+    for key in sorted(values):
+        value, source = values[key]
+        lines.append(f"{key.replace('_', '-'):<{width}}= {show(value):<24} # {source}")
+    return "\n".join(lines) + "\n"

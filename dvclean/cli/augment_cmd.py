@@ -1,0 +1,144 @@
+"""``dvclean augment``: a thin shell over :func:`dvclean.augment.augment`.
+
+SDV and torch are imported only inside the command body (through the library), so
+``dvclean --help`` and ``dvclean score`` never load them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..augment.config import AugmentConfig
+from .commands import OutputFormat, app, guarded
+
+_AUG = AugmentConfig()
+
+
+@app.command()
+@guarded
+def augment(
+    data: Annotated[str, typer.Argument(help="Data file (CSV, CSV.gz/.zst, Parquet, NDJSON, Arrow IPC).")],
+    label: Annotated[str | None, typer.Option("--label", "-y", help="Label column (modelled jointly with the features).")] = None,
+    id_column: Annotated[str | None, typer.Option("--id", help="Row-id column: never modelled; synthetic rows get new ids.")] = None,
+    drop: Annotated[list[str] | None, typer.Option("--drop", help="Column to exclude from the valuation features (repeatable).")] = None,
+    target: Annotated[str, typer.Option("--target", "-t", help="Rows the generator learns from: hard, all, mislabeled-removed, class:VALUE, or e.g. hard,class:VALUE.")] = _AUG.target,
+    generator: Annotated[str, typer.Option("--generator", "-g", help="tvae (the paper's best), ctgan, copulagan or gaussian-copula (fast).")] = _AUG.generator,
+    n_synthetic: Annotated[str, typer.Option("--n-synthetic", "-n", help="Synthetic rows: a count (500) or a percent of the labelled rows (10%).")] = str(_AUG.n_synthetic),
+    epochs: Annotated[int | None, typer.Option("--epochs", help="Training epochs (tvae/ctgan/copulagan; default: from the training-set size).")] = None,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", help="Batch size (default: min(500, rows), a multiple of 10 for ctgan/copulagan).")] = None,
+    hard_frac: Annotated[float, typer.Option("--hard-frac", help="Fraction of the rows in the hard set.")] = _AUG.hard_fraction,
+    include_mislabeled: Annotated[bool, typer.Option("--include-mislabeled", help="Let rows flagged mislabeled train the generator.")] = False,
+    drop_mislabeled: Annotated[bool, typer.Option("--drop-mislabeled", help="Remove rows flagged mislabeled from the output.")] = False,
+    provenance: Annotated[bool, typer.Option("--provenance/--no-provenance", help="Add the boolean column dvclean_synthetic.")] = True,
+    scores: Annotated[str | None, typer.Option("--scores", help="Reuse a `dvclean score` output for this file instead of valuing again.")] = None,
+    k: Annotated[int, typer.Option("--k", help="K of the KNN-Shapley valuation that finds the hard rows.")] = _AUG.k,
+    evaluate: Annotated[bool, typer.Option("--evaluate", help="Three-arm holdout comparison (baseline / non-targeted / targeted) with XGBoost.")] = False,
+    repeats: Annotated[int, typer.Option("--repeats", help="Seeds per arm of --evaluate.")] = _AUG.repeats,
+    holdout: Annotated[str | None, typer.Option("--holdout", help="Holdout file for --evaluate (default: a stratified 10% split).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of every random step (same seed, same output file).")] = _AUG.seed,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default: <input stem>.augmented.<input format>).")] = None,
+    fmt: Annotated[OutputFormat | None, typer.Option("--format", help="Output format (default: from the --output suffix).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report on stdout.")] = False,
+    separator: Annotated[str | None, typer.Option("--separator", help="CSV delimiter (sniffed when omitted).")] = None,
+    encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of a CSV file.")] = "utf-8",
+    input_format: Annotated[str | None, typer.Option("--input-format", help="Force csv, parquet, ndjson, json or ipc.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output.")] = 0,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
+) -> None:
+    """Add synthetic rows learned from the hardest rows (targeted augmentation).
+
+    Values every row (KNN-Shapley), trains an SDV generator only on the target rows
+    (rows flagged mislabeled never, unless --include-mislabeled), and writes the
+    original rows unchanged followed by the synthetic rows, plus a JSON report
+    <input stem>.augment-report.json next to the output. Needs `pip install 'dvclean[augment]'`.
+    """
+    from ..augment import augment as run_augment
+    from ..augment import default_augment_output, report_path_for, write_augmented
+    from ..augment.core import check_augment_paths
+    from ..errors import OutputError
+    from ._output import print_json, setup_logging, stderr_console, stdout_console
+
+    err = stderr_console()
+    setup_logging(err, quiet=quiet or as_json, verbose=verbose)
+    config = AugmentConfig(
+        target=target, generator=generator, n_synthetic=n_synthetic, epochs=epochs, batch_size=batch_size,
+        hard_fraction=hard_frac, include_mislabeled=include_mislabeled, drop_mislabeled=drop_mislabeled,
+        provenance=provenance, seed=seed, k=k, evaluate=evaluate, repeats=repeats,
+    )
+    fmt_value = fmt.value if fmt else None
+    if output is None:
+        if data == "-":
+            raise OutputError("reading from stdin: pass --output PATH for the augmented table")
+        output = default_augment_output(data, fmt_value)
+    check_augment_paths(output, report_path_for(output), [data, scores, holdout])
+    show = not (quiet or as_json)
+
+    def progress(msg: str) -> None:
+        if show:
+            err.print(f"[dim]{msg}[/dim]", highlight=False)
+
+    read_options = {"separator": separator, "encoding": encoding, "format": input_format}
+    result = run_augment(
+        data, label=label, id_column=id_column, drop=tuple(drop or ()), scores=scores, holdout=holdout,
+        config=config, read_options=read_options, progress=progress,
+    )
+    written, report_path = write_augmented(result, output, format=fmt_value)
+    report = dict(result.report, output=str(written), report=str(report_path))
+    if as_json:
+        print_json(report)
+    else:
+        render_augment(stdout_console(), report)
+
+
+def render_augment(console: Any, report: dict[str, Any]) -> None:
+    """Human summary of an augment run (the evaluation table and verdict when present)."""
+    from rich.table import Table
+
+    tgt, gen, rows = report["target"], report["generator"], report["output_rows"]
+    mix = ", ".join(f"{c}: {n}" for c, n in tgt["class_mix"].items())
+    console.print(
+        f"[bold]dvclean augment[/bold] {report['input']['path']}: target [bold]{tgt['spec']}[/bold] = "
+        f"{tgt['rows']} rows ({mix}); {report['scores']['mislabeled']} flagged mislabeled "
+        f"({'used' if tgt['mislabeled_rows_used'] else 'not used'} for training)",
+        highlight=False,
+    )
+    fit = f", {gen['epochs']} epochs, batch {gen['batch_size']}" if gen["epochs"] is not None else ""
+    console.print(f"generator {gen['name']}{fit}: {rows['synthetic']} synthetic rows", highlight=False)
+    q = report.get("quality")
+    if q and q.get("score") is not None:
+        console.print(f"SDMetrics quality vs. its training rows: {q['score']:.3f}", highlight=False)
+    ev = report.get("evaluation")
+    if ev:
+        primary = ev["primary_metric"]
+        names = [m for m in ev["arms"]["baseline"] if isinstance(ev["arms"]["baseline"][m], dict)]
+        table = Table(
+            title=f"holdout ({ev['split']['holdout']} rows), XGBoost over {ev['repeats']} seeds: mean ± 95% CI",
+            title_justify="left",
+        )
+        table.add_column("arm")
+        table.add_column("rows", justify="right")
+        for m in names:
+            table.add_column(m, justify="right")
+            table.add_column(f"Δ {m}", justify="right")
+        for arm, entry in ev["arms"].items():
+            cells = [arm.replace("_", "-"), str(entry["rows"])]
+            for m in names:
+                cells.append(_pm(entry[m]))
+                cells.append(_pm(entry[f"delta_{m}"], signed=True) if f"delta_{m}" in entry else "")
+            table.add_row(*cells)
+        console.print(table)
+        console.print(f"[bold]{ev['verdict']}[/bold] (primary metric: {primary})", highlight=False)
+    total = sum(v for k, v in report["timings"].items())
+    console.print(
+        f"time: {total:.1f}s; wrote {report['output']} ({rows['total']} rows) and {report['report']}", highlight=False
+    )
+
+
+def _pm(stat: dict[str, Any], signed: bool = False) -> str:
+    mean, ci = stat["mean"], stat["ci95"]
+    m = f"{mean:+.4f}" if signed else f"{mean:.4f}"
+    return m if ci is None else f"{m} ± {ci:.4f}"

@@ -1,0 +1,244 @@
+"""``dvclean check`` (the CI data-quality gate) and ``dvclean report`` (the HTML report).
+
+Thin wiring: options -> :func:`dvclean.score` -> :func:`dvclean.check.evaluate_check`
+-> a renderer of :mod:`dvclean.report.formats`; the exit code comes from the
+outcome (0 pass/warn, 1 fail; ``--exit-zero`` forces 0) and from the single
+error boundary :func:`~dvclean.cli.commands.guarded` (2 usage/input, 3 internal).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..config import FlagPolicy, KNNConfig, ScoreConfig
+from ._config import configurable
+from .commands import app, guarded
+
+_KNN = KNNConfig()
+_FLAGS = FlagPolicy()
+_SCORE = ScoreConfig()
+
+CHECK_EXIT_HELP = """\
+Exit codes: 0 every check passed (warnings allowed); 1 a check failed (0 with --exit-zero);
+2 usage, configuration or input error; 3 internal error (please report).
+"""
+
+_THRESHOLD = "a row count (20) or a percentage (2%)"
+
+
+class CheckFormat(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+    markdown = "markdown"
+
+
+def _command_line() -> str:
+    return shlex.join(["dvclean", *sys.argv[1:]])
+
+
+def _methods(values: list[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for v in values:
+        out.extend(p.strip() for p in v.split(",") if p.strip())
+    return tuple(dict.fromkeys(out))
+
+
+def _check_target(path: Path | None, data: str, what: str) -> None:
+    if path is None:
+        return
+    from ..errors import OutputError
+    from ..pipeline import check_output_path
+
+    try:
+        check_output_path(path, [data])
+    except OutputError as exc:
+        raise OutputError(str(exc).replace("--output", what, 1)) from None
+
+
+@app.command(epilog=CHECK_EXIT_HELP)
+@guarded
+@configurable("check")
+def check(
+    data: Annotated[str, typer.Argument(help="Data file (CSV, CSV.gz/.zst, Parquet, NDJSON, Arrow IPC) or - for stdin.")],
+    label: Annotated[str | None, typer.Option("--label", "-y", help="Label column (default: the one column named label/target/y/class).")] = None,
+    id_column: Annotated[str | None, typer.Option("--id", help="Row-id column: kept in outputs, never a feature; baselines match rows by it.")] = None,
+    drop: Annotated[list[str] | None, typer.Option("--drop", help="Column to exclude from the features (repeatable).")] = None,
+    method: Annotated[list[str] | None, typer.Option("--method", "-m", help="Valuation method(s), comma-separated; see `dvclean methods`.")] = None,
+    k: Annotated[int, typer.Option("--k", help="K of the KNN classifier.")] = _KNN.k,
+    hard_frac: Annotated[float, typer.Option("--hard-frac", help="Fraction of the non-mislabeled rows flagged is_hard.")] = _FLAGS.hard_fraction,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of every random step.")] = _SCORE.seed,
+    max_mislabeled: Annotated[str | None, typer.Option("--max-mislabeled", help=f"Fail above this many likely-mislabeled rows: {_THRESHOLD}.")] = None,
+    warn_mislabeled: Annotated[str | None, typer.Option("--warn-mislabeled", help="Warn above this many likely-mislabeled rows.")] = None,
+    max_hard: Annotated[str | None, typer.Option("--max-hard", help=f"Fail above this many hard rows: {_THRESHOLD}.")] = None,
+    warn_hard: Annotated[str | None, typer.Option("--warn-hard", help="Warn above this many hard rows.")] = None,
+    max_mislabeled_per_class: Annotated[str | None, typer.Option("--max-mislabeled-per-class", help="Fail when any class has more likely-mislabeled rows than this (a % is of the class).")] = None,
+    warn_mislabeled_per_class: Annotated[str | None, typer.Option("--warn-mislabeled-per-class", help="Warn per class.")] = None,
+    max_conflicting_duplicates: Annotated[str | None, typer.Option("--max-conflicting-duplicates", help="Fail above this many rows with identical features but different labels.")] = None,
+    warn_conflicting_duplicates: Annotated[str | None, typer.Option("--warn-conflicting-duplicates", help="Warn on conflicting duplicates.")] = None,
+    baseline: Annotated[Path | None, typer.Option("--baseline", help="An earlier `dvclean check --json` output: count rows flagged now but not then.")] = None,
+    max_new_mislabeled: Annotated[str | None, typer.Option("--max-new-mislabeled", help="Fail above this many newly mislabeled rows (needs --baseline).")] = None,
+    warn_new_mislabeled: Annotated[str | None, typer.Option("--warn-new-mislabeled", help="Warn on newly mislabeled rows.")] = None,
+    max_new_hard: Annotated[str | None, typer.Option("--max-new-hard", help="Fail above this many new hard rows (needs --baseline).")] = None,
+    warn_new_hard: Annotated[str | None, typer.Option("--warn-new-hard", help="Warn on new hard rows.")] = None,
+    fmt: Annotated[CheckFormat | None, typer.Option("--format", help="text, json, github (default under GitHub Actions) or markdown.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json: one JSON document on stdout.")] = False,
+    junit_xml: Annotated[Path | None, typer.Option("--junit-xml", help="Also write JUnit XML (one testcase per check) to this path.")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Also write the self-contained HTML report to this path.")] = None,
+    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when a check fails (errors still exit 2/3).")] = False,
+    config: Annotated[Path | None, typer.Option("--config", help="Read settings from this TOML file instead of the nearest dvclean.toml / pyproject.toml.")] = None,
+    show_config: Annotated[bool, typer.Option("--show-config", help="Print the effective settings and where each came from, then exit.")] = False,
+    separator: Annotated[str | None, typer.Option("--separator", help="CSV delimiter (sniffed when omitted).")] = None,
+    encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of a CSV file.")] = "utf-8",
+    input_format: Annotated[str | None, typer.Option("--input-format", help="Force csv, parquet, ndjson, json or ipc.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, only errors on stderr.")] = False,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug).")] = 0,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
+) -> None:
+    """Gate data quality in CI: score the rows, compare flag counts with thresholds.
+
+    Prints one line per check: PASS|WARN|FAIL name value threshold. Thresholds and
+    other options can also come from [tool.dvclean] / [tool.dvclean.check] in
+    pyproject.toml or from dvclean.toml (nearest upward from the data file;
+    command-line flags win); see --show-config.
+    """
+    from ..check import CheckPolicy, evaluate_check, load_baseline
+    from ..config import FeatureConfig
+    from ..pipeline import score as run_score
+    from ..report import formats
+    from ._config import effective_config, format_config
+    from ._output import print_json, progress_reporter, setup_logging, stderr_console, stdout_console
+
+    if show_config:
+        sys.stdout.write(format_config(effective_config()))
+        return
+    fmt_value = CheckFormat.json if as_json else fmt
+    if fmt_value is None:
+        fmt_value = CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text
+    machine = fmt_value in (CheckFormat.json, CheckFormat.markdown)
+    err = stderr_console()
+    setup_logging(err, quiet=quiet or machine, verbose=verbose)
+    policy = CheckPolicy(
+        max_mislabeled=max_mislabeled, warn_mislabeled=warn_mislabeled,
+        max_hard=max_hard, warn_hard=warn_hard,
+        max_mislabeled_per_class=max_mislabeled_per_class, warn_mislabeled_per_class=warn_mislabeled_per_class,
+        max_conflicting_duplicates=max_conflicting_duplicates, warn_conflicting_duplicates=warn_conflicting_duplicates,
+        max_new_mislabeled=max_new_mislabeled, warn_new_mislabeled=warn_new_mislabeled,
+        max_new_hard=max_new_hard, warn_new_hard=warn_new_hard,
+    )
+    base = load_baseline(baseline) if baseline is not None else None
+    if policy.needs_baseline and base is None:
+        from ..errors import ConfigError
+
+        raise ConfigError("--max-new-*/--warn-new-* need --baseline FILE (an earlier `dvclean check --json` output)")
+    _check_target(junit_xml, data, "--junit-xml")
+    _check_target(report, data, "--report")
+    score_config = ScoreConfig(
+        methods=_methods(method or list(_SCORE.methods)),
+        seed=seed,
+        knn=KNNConfig(k=k),
+        features=FeatureConfig(),
+        flags=FlagPolicy(hard_fraction=hard_frac),
+    )
+    read_options = {"separator": separator, "encoding": encoding, "format": input_format}
+    with progress_reporter(err, enabled=not (quiet or machine)) as progress:
+        result = run_score(
+            data, label=label, id_column=id_column, drop=tuple(drop or ()),
+            config=score_config, read_options=read_options, progress=progress,
+        )
+    outcome = evaluate_check(result, policy, baseline=base)
+
+    if fmt_value is CheckFormat.json:
+        print_json(outcome.to_dict())
+    elif fmt_value is CheckFormat.markdown:
+        sys.stdout.write(formats.to_markdown(outcome))
+    elif fmt_value is CheckFormat.github:
+        sys.stdout.write(formats.to_text(outcome))
+        path = formats.annotation_path(str(result.summary["input"]["path"]))
+        for cmd in formats.github_annotations(outcome, file=path):
+            sys.stdout.write(cmd + "\n")
+        summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary_file:
+            with open(summary_file, "a", encoding="utf-8") as fh:
+                fh.write(formats.step_summary(outcome))
+    else:
+        out = stdout_console()
+        style = {"pass": "green", "warn": "yellow", "fail": "bold red"}
+        for c in outcome.checks:
+            out.print(f"[{style[c.status]}]{c.status.upper()}[/] {c.name} {c.value_text} {c.threshold_text}", highlight=False)
+        n = outcome.counts()
+        out.print(
+            f"[{style[outcome.status]}]{outcome.status.upper()}[/]: {n['fail']} failed, {n['warn']} warned, "
+            f"{n['pass']} passed ({result.summary['input']['path']}, {result.summary['rows']['total']} rows)",
+            highlight=False,
+        )
+    for note in outcome.notes:
+        if not machine:
+            err.print(f"note: {note}", highlight=False, markup=False)
+
+    if junit_xml is not None:
+        from ..io import atomic_path
+
+        with atomic_path(junit_xml) as tmp:
+            tmp.write_bytes(formats.to_junit_xml(outcome))
+    if report is not None:
+        from ..report import build_report, write_report
+
+        write_report(build_report(result, outcome=outcome, command=_command_line()), report)
+        if not machine:
+            err.print(f"wrote {report}", highlight=False, markup=False)
+    code = outcome.exit_code(exit_zero=exit_zero)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command(name="report")
+@guarded
+@configurable("report", start="scores")
+def report_cmd(
+    scores: Annotated[str, typer.Argument(help="Scores file written by `dvclean score` (*.dvclean.parquet).")],
+    data: Annotated[str | None, typer.Option("--data", help="The scored data file: adds features and the PCA projection.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="HTML file (default: <scores stem>.report.html next to the scores).")] = None,
+    label: Annotated[str | None, typer.Option("--label", "-y", help="Label column of --data when the scores file does not record it.")] = None,
+    augmentation: Annotated[Path | None, typer.Option("--augmentation", help="JSON report of `dvclean augment` (three-arm evaluation, quality score).")] = None,
+    separator: Annotated[str | None, typer.Option("--separator", help="CSV delimiter of --data (sniffed when omitted).")] = None,
+    encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of a CSV --data file.")] = "utf-8",
+    config: Annotated[Path | None, typer.Option("--config", help="Read settings from this TOML file.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
+) -> None:
+    """Write one self-contained HTML report (charts inline, no network) for a scores file."""
+    import json
+
+    from ..errors import InputError
+    from ..report import build_report_from_files, write_report
+    from ._output import stderr_console
+
+    if output is None:
+        name = Path(scores).name
+        stem = name.split(".dvclean.")[0] if ".dvclean." in name else name.rsplit(".", 1)[0]
+        output = Path(scores).with_name(f"{stem}.report.html")
+    _check_target(output, scores, "--output")
+    if data is not None:
+        _check_target(output, data, "--output")
+    aug = None
+    if augmentation is not None:
+        try:
+            aug = json.loads(Path(augmentation).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(f"--augmentation {augmentation}: cannot read a JSON document ({exc})") from exc
+    rep = build_report_from_files(
+        scores, data=data, label=label, command=_command_line(), augmentation=aug,
+        read_options={"separator": separator, "encoding": encoding},
+    )
+    written = write_report(rep, output)
+    if not quiet:
+        stderr_console().print(f"wrote {written} ({written.stat().st_size / 1024:.0f} KiB)", highlight=False, markup=False)
+    typer.echo(str(written))

@@ -1,0 +1,88 @@
+"""``dvclean fix``: a cleaned copy of the data (relabel, drop or mark the flagged rows)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..config import FIX_ACTIONS, FixConfig, ScoreConfig
+from .commands import app, guarded
+
+_FIX = FixConfig()
+_SCORE = ScoreConfig()
+
+
+@app.command()
+@guarded
+def fix(
+    data: Annotated[str, typer.Argument(help="Data file (CSV, CSV.gz/.zst, Parquet, NDJSON, Arrow IPC).")],
+    label: Annotated[str | None, typer.Option("--label", "-y", help="Label column (default: the one column named label/target/y/class).")] = None,
+    action: Annotated[str, typer.Option("--action", help=f"What to do with the flagged rows: {', '.join(FIX_ACTIONS)}.")] = _FIX.action,
+    min_confidence: Annotated[float, typer.Option("--min-confidence", help="relabel: only rows whose suggested label has at least this probability.")] = _FIX.min_confidence,
+    id_column: Annotated[str | None, typer.Option("--id", help="Row-id column: kept, never a feature.")] = None,
+    drop: Annotated[list[str] | None, typer.Option("--drop", help="Column to exclude from the features (repeatable).")] = None,
+    mislabel_rule: Annotated[str, typer.Option("--mislabel-rule", help="consensus (default), confident, vote, confidence or knn.")] = _SCORE.mislabel.rule,
+    expected_noise: Annotated[float | None, typer.Option("--expected-noise", help="Optional: expected fraction of wrong labels.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of every random step.")] = _SCORE.seed,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default: <input stem>.fixed.<format> next to the input).")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="parquet, csv or ndjson (default: from the --output suffix, else the input's format).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON summary on stdout.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, only errors on stderr.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
+) -> None:
+    """Write a cleaned copy of the data: relabel, drop or mark the rows flagged as mislabeled.
+
+    The input is never modified. The summary says how many rows changed.
+    """
+    from ..errors import OutputError
+    from ..fix import default_fixed_path, write_fixed
+    from ..fix import fix as run_fix
+    from ..io import output_format_for
+    from ..pipeline import check_output_path
+    from ._output import print_json, progress_reporter, setup_logging, stderr_console, stdout_console
+
+    err = stderr_console()
+    setup_logging(err, quiet=quiet or as_json, verbose=0)
+    config = FixConfig(action=action, min_confidence=min_confidence)
+    score_config = replace(
+        _SCORE, seed=seed, mislabel=replace(_SCORE.mislabel, rule=mislabel_rule, expected_noise=expected_noise)
+    )
+    if output is None:
+        if data == "-":
+            raise OutputError("reading from stdin: pass --output PATH for the cleaned data")
+        guess = fmt or _input_format(data)
+        output = default_fixed_path(data, guess)
+    out_fmt = output_format_for(Path(output), fmt)
+    check_output_path(output, [data])
+    with progress_reporter(err, enabled=not (quiet or as_json)) as progress:
+        result = run_fix(data, label=label, id_column=id_column, drop=tuple(drop or ()), config=config,
+                         score_config=score_config, progress=progress)
+    written = write_fixed(result, output, format=out_fmt)
+    summary = {**result.summary, "output": str(written)}
+    if as_json:
+        print_json(summary)
+        return
+    s = summary
+    what = {"relabel": f"relabeled {s.get('relabeled', 0)} rows ({s.get('skipped', 0)} flagged rows below "
+                       f"--min-confidence {s['min_confidence']:g} left as they were)",
+            "drop": f"dropped {s.get('dropped', 0)} rows",
+            "mark": f"marked {s.get('marked', 0)} rows in column dvclean_issue (no row changed)"}[s["action"]]
+    stdout_console().print(
+        f"{s['flagged']} of {s['rows_in']} rows flagged ({s['rule']}); {what}; "
+        f"{s['changed']} rows changed, {s['rows_out']} rows written to {written}",
+        highlight=False,
+    )
+
+
+def _input_format(path: str) -> str:
+    name = path.lower()
+    for suffix in (".gz", ".gzip", ".zst", ".zstd"):
+        name = name.removesuffix(suffix)
+    if name.endswith((".csv", ".tsv", ".txt")):
+        return "csv"
+    if name.endswith((".ndjson", ".jsonl")):
+        return "ndjson"
+    return "parquet"

@@ -1,0 +1,421 @@
+"""Gather the data of the HTML report (pure: no files written, no plotting)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from .._version import __version__
+from ..errors import DataValidationError, InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..check import CheckOutcome
+    from ..pipeline import ScoreResult
+
+__all__ = ["ReportData", "build_report", "build_report_from_files"]
+
+#: Rows listed in the "most suspicious" table.
+TOP_ROWS = 50
+#: Feature columns shown in that table (the rest are counted, not shown).
+MAX_FEATURE_COLUMNS = 30
+#: Points drawn per flag category in the projection.
+MAX_POINTS = 5000
+#: Rows used to fit the PCA axes.
+PCA_FIT_ROWS = 20_000
+FLAG_ORDER = ("ok", "hard", "mislabeled")
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything the HTML report shows.
+
+    Attributes
+    ----------
+    meta : dict
+        Version, command, input path and sha256, rows, label, id column, seed,
+        methods, config, timings.
+    checks : list of dict or None
+        ``CheckLine.to_dict()`` of each check (None: no checks were run).
+    status : str or None
+        Check verdict.
+    per_class : list of dict
+        ``class, rows, mislabeled, hard``.
+    top_columns : list of str
+    top_rows : list of list
+        The most suspicious rows (lowest value first), cells as Python scalars.
+    values : dict of str to numpy.ndarray
+        Values of the valued rows per method.
+    labels : numpy.ndarray of str
+        Label of each valued row (aligned with ``values``).
+    projection : numpy.ndarray or None
+        ``(m, 2)`` PCA coordinates of a sample of the valued rows.
+    projection_flags : numpy.ndarray of str or None
+        ``ok``, ``hard`` or ``mislabeled`` per projected point.
+    projection_note : str
+    augmentation : dict or None
+        ``dvclean augment``'s report (``evaluation`` with the three arms, ``quality``).
+    notes : list of str
+    """
+
+    meta: dict[str, Any]
+    checks: list[dict[str, Any]] | None
+    status: str | None
+    per_class: list[dict[str, Any]]
+    top_columns: list[str]
+    top_rows: list[list[Any]]
+    values: dict[str, np.ndarray]
+    labels: np.ndarray
+    projection: np.ndarray | None
+    projection_flags: np.ndarray | None
+    projection_note: str
+    augmentation: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _scalar(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if v is None or isinstance(v, (str, int, float, bool)):
+        return v
+    return str(v)
+
+
+def _flags(frame: pl.DataFrame) -> np.ndarray:
+    mis = frame.get_column("is_mislabeled").fill_null(False).to_numpy()
+    hard = frame.get_column("is_hard").fill_null(False).to_numpy()
+    out = np.full(frame.height, "ok", dtype=object)
+    out[hard] = "hard"
+    out[mis] = "mislabeled"
+    return out
+
+
+def pca_2d(x: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Project rows of ``x`` on their first two principal axes (fitted on at most 20,000 rows).
+
+    Returns the ``(n, 2)`` coordinates and the explained-variance ratio of each axis.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    n, d = x.shape
+    if n == 0 or d == 0:
+        return np.zeros((n, 2)), np.zeros(2)
+    fit = x
+    if n > PCA_FIT_ROWS:
+        fit = x[np.sort(np.random.default_rng(seed).choice(n, PCA_FIT_ROWS, replace=False))]
+    from threadpoolctl import threadpool_limits
+
+    mean = fit.mean(axis=0)
+    with threadpool_limits(1):  # small d x d problem: BLAS threads only oversubscribe a shared CI box
+        centered = fit - mean
+        cov = centered.T @ centered
+        evals, evecs = np.linalg.eigh(cov)
+        order = np.argsort(evals)[::-1]
+        evals, evecs = np.clip(evals[order], 0, None), evecs[:, order]
+        k = min(2, d)
+        coords = np.zeros((n, 2))
+        coords[:, :k] = (x - mean) @ evecs[:, :k]
+    ratio = np.zeros(2)
+    if evals.sum() > 0:
+        ratio[:k] = evals[:k] / evals.sum()
+    # fix the sign so the same data always gives the same picture
+    for j in range(k):
+        if coords[:, j].sum() < 0:
+            coords[:, j] = -coords[:, j]
+    return coords, ratio
+
+
+def _sample_points(flags: np.ndarray, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    keep = []
+    for f in FLAG_ORDER:
+        idx = np.flatnonzero(flags == f)
+        if idx.size > MAX_POINTS:
+            idx = np.sort(rng.choice(idx, MAX_POINTS, replace=False))
+        keep.append(idx)
+    return np.sort(np.concatenate(keep)) if keep else np.zeros(0, dtype=np.int64)
+
+
+def _projection(x: np.ndarray | None, flags: np.ndarray, seed: int) -> tuple[np.ndarray | None, np.ndarray | None, str]:
+    if x is None:
+        return None, None, "no feature data: pass --data FILE (the scored data file) to draw the projection"
+    if x.shape[1] == 0:
+        return None, None, "no usable feature columns"
+    coords, ratio = pca_2d(x, seed)
+    pts = _sample_points(flags, seed)
+    shown = f"{pts.size:,} of {flags.size:,} rows" if pts.size < flags.size else f"all {flags.size:,} rows"
+    note = (
+        f"PCA of the {x.shape[1]} encoded feature dimensions ({shown}); the axes explain "
+        f"{ratio[0]:.0%} and {ratio[1]:.0%} of the variance"
+    )
+    return coords[pts], flags[pts], note
+
+
+def _per_class(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    g = (
+        frame.filter(~pl.col("is_label_missing"))
+        .with_columns(pl.col("label").cast(pl.String).alias("__class"))
+        .group_by("__class", maintain_order=True)
+        .agg(
+            pl.len().alias("rows"),
+            pl.col("is_mislabeled").fill_null(False).sum().alias("mislabeled"),
+            pl.col("is_hard").fill_null(False).sum().alias("hard"),
+        )
+        .sort("__class")
+    )
+    return [
+        {"class": r["__class"], "rows": int(r["rows"]), "mislabeled": int(r["mislabeled"]), "hard": int(r["hard"])}
+        for r in g.iter_rows(named=True)
+    ]
+
+
+def _top_rows(
+    frame: pl.DataFrame, features: pl.DataFrame | None, lines: dict[int, int] | None
+) -> tuple[list[str], list[list[Any]], list[str]]:
+    notes: list[str] = []
+    ranked = frame.with_row_index("__row").filter(pl.col("value_rank").is_not_null()).sort("value_rank").head(TOP_ROWS)
+    id_name = frame.columns[0]
+    base = [id_name, "label", "neighbor_label", "value", "mislabel_score", "is_mislabeled", "is_hard"]
+    cols = ["row", *base]
+    if lines:
+        cols.insert(1, "line")
+    feat_cols: list[str] = []
+    if features is not None:
+        feat_cols = [c for c in features.columns if c not in (id_name,)]
+        if len(feat_cols) > MAX_FEATURE_COLUMNS:
+            notes.append(f"the table shows the first {MAX_FEATURE_COLUMNS} of {len(feat_cols)} feature columns")
+            feat_cols = feat_cols[:MAX_FEATURE_COLUMNS]
+    rows_idx = ranked.get_column("__row").to_list()
+    feat_rows = features.select(feat_cols)[rows_idx].rows() if features is not None and feat_cols else None
+    out = []
+    for i, rec in enumerate(ranked.iter_rows(named=True)):
+        cells: list[Any] = [rec["__row"]]
+        if lines:
+            cells.append(lines.get(rec["__row"]))
+        cells += [_scalar(rec[c]) for c in base]
+        if feat_rows is not None:
+            cells += [_scalar(v) for v in feat_rows[i]]
+        out.append(cells)
+    return cols + feat_cols, out, notes
+
+
+def _values(frame: pl.DataFrame, valued: np.ndarray, primary: str) -> dict[str, np.ndarray]:
+    per_method = {c[len("value_"):]: c for c in frame.columns if c.startswith("value_") and c != "value_rank"}
+    if not per_method:
+        per_method = {primary: "value"}
+    return {m: frame.get_column(c).to_numpy()[valued].astype(np.float64) for m, c in per_method.items()}
+
+
+def _assemble(
+    frame: pl.DataFrame,
+    meta: dict[str, Any],
+    *,
+    x: np.ndarray | None,
+    x_rows: np.ndarray | None,
+    features: pl.DataFrame | None,
+    lines: dict[int, int] | None,
+    outcome: CheckOutcome | None,
+    augmentation: dict[str, Any] | None,
+    notes: list[str],
+) -> ReportData:
+    valued = ~frame.get_column("is_label_missing").fill_null(False).to_numpy()
+    flags_all = _flags(frame)
+    seed = int(meta.get("seed") or 0)
+    if x is not None and x_rows is not None:
+        proj, pflags, pnote = _projection(x, flags_all[x_rows], seed)
+    else:
+        proj, pflags, pnote = _projection(None, flags_all[valued], seed)
+    cols, rows, tnotes = _top_rows(frame, features, lines)
+    labels = np.array([str(v) for v in frame.get_column("label").to_list()], dtype=object)[valued]
+    return ReportData(
+        meta=meta,
+        checks=[c.to_dict() for c in outcome.checks] if outcome is not None else None,
+        status=outcome.status if outcome is not None else None,
+        per_class=_per_class(frame),
+        top_columns=cols,
+        top_rows=rows,
+        values=_values(frame, valued, str(meta.get("primary_method") or "value")),
+        labels=labels,
+        projection=proj,
+        projection_flags=pflags,
+        projection_note=pnote,
+        augmentation=_augmentation_part(augmentation),
+        notes=[*notes, *tnotes, *(outcome.notes if outcome is not None else ())],
+    )
+
+
+def _augmentation_part(doc: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not doc:
+        return None
+    if "report" in doc and isinstance(doc["report"], dict):
+        doc = doc["report"]
+    if not any(k in doc for k in ("evaluation", "quality")):
+        raise InputError("the augmentation document has neither 'evaluation' nor 'quality'; pass the JSON report of `dvclean augment`")
+    return doc
+
+
+def build_report(
+    result: ScoreResult,
+    *,
+    outcome: CheckOutcome | None = None,
+    command: str | None = None,
+    augmentation: dict[str, Any] | None = None,
+) -> ReportData:
+    """Report data of a :func:`dvclean.score` run (optionally with its check outcome).
+
+    Parameters
+    ----------
+    result : ScoreResult
+    outcome : CheckOutcome, optional
+        Adds the check table.
+    command : str, optional
+        The command line to show.
+    augmentation : dict, optional
+        ``dvclean augment``'s JSON report (three-arm evaluation, quality score).
+    """
+    from ..check import suspicious_rows
+
+    s = result.summary
+    table = result.table
+    meta = _meta_from_summary(s, command)
+    feats = table.frame.select([c for c in (table.label, *table.features) if c in table.frame.columns])
+    lines = {r["row"]: r["line"] for r in suspicious_rows(result, key="hash", n=TOP_ROWS) if r["line"]}
+    return _assemble(
+        result.frame, meta, x=result.data.x, x_rows=result.data.rows, features=feats, lines=lines or None,
+        outcome=outcome, augmentation=augmentation, notes=list(s.get("notes", [])),
+    )
+
+
+def _meta_from_summary(s: dict[str, Any], command: str | None) -> dict[str, Any]:
+    methods = s.get("methods", {})
+    return {
+        "dvclean_version": s.get("dvclean_version", __version__),
+        "report_version": __version__,
+        "command": command,
+        "input_path": s["input"]["path"],
+        "input_sha256": s["input"]["sha256"],
+        "input_format": s["input"].get("format"),
+        "scores_path": None,
+        "rows": s["rows"]["total"],
+        "valued": s["rows"]["valued"],
+        "columns": s["input"].get("columns"),
+        "label": s.get("label"),
+        "id_column": s.get("id_column"),
+        "seed": s.get("seed"),
+        "primary_method": s.get("primary_method"),
+        "methods": {m: {"status": v.get("status"), "params": v.get("params")} for m, v in methods.items()},
+        "flags": {k: s["flags"][k] for k in ("mislabeled", "mislabeled_fraction", "hard", "hard_fraction")},
+        "config": s.get("config"),
+        "timings": s.get("timings", {}),
+    }
+
+
+def build_report_from_files(
+    scores: str | os.PathLike[str],
+    *,
+    data: str | os.PathLike[str] | None = None,
+    label: str | None = None,
+    command: str | None = None,
+    augmentation: dict[str, Any] | None = None,
+    read_options: dict[str, Any] | None = None,
+) -> ReportData:
+    """Report data of a scores file written by ``dvclean score`` (plus the data file for features).
+
+    Parameters
+    ----------
+    scores : path
+        ``*.dvclean.parquet`` (or CSV/NDJSON) from ``dvclean score``.
+    data : path, optional
+        The scored data file: adds the feature columns and the PCA projection.
+    label : str, optional
+        Label column of ``data`` when the scores file does not record it (CSV/NDJSON scores).
+    """
+    from ..config import FeatureConfig
+    from ..io import read_frame
+    from ..table import make_table, prepare
+
+    frame, info = read_frame(scores)
+    required = {"label", "value", "value_rank", "is_mislabeled", "is_hard", "mislabel_score", "is_label_missing",
+                "neighbor_label"}
+    missing = sorted(required - set(frame.columns))
+    if missing:
+        raise InputError(
+            f"{scores}: not a dvclean scores file (missing columns {', '.join(missing)}); "
+            "pass the output of `dvclean score`"
+        )
+    run: dict[str, Any] = {}
+    if info.format == "parquet":
+        raw = pl.read_parquet_metadata(scores).get("dvclean")
+        if raw:
+            try:
+                run = json.loads(raw)
+            except json.JSONDecodeError:
+                run = {}
+    id_name = frame.columns[0]
+    id_column = None if id_name == "row_id" else id_name
+    n_valued = int((~frame.get_column("is_label_missing").fill_null(False)).sum())
+    n_mis = int(frame.get_column("is_mislabeled").fill_null(False).sum())
+    n_hard = int(frame.get_column("is_hard").fill_null(False).sum())
+    meta = {
+        "dvclean_version": run.get("dvclean_version", "unknown"),
+        "report_version": __version__,
+        "command": command,
+        "input_path": str(data) if data is not None else None,
+        "input_sha256": run.get("input_sha256"),
+        "input_format": None,
+        "scores_path": str(scores),
+        "rows": frame.height,
+        "valued": n_valued,
+        "columns": None,
+        "label": run.get("label") or label,
+        "id_column": id_column,
+        "seed": run.get("seed"),
+        "primary_method": run.get("method"),
+        "methods": {m: {"status": st, "params": None} for m, st in (run.get("status") or {}).items()},
+        "flags": {
+            "mislabeled": n_mis, "mislabeled_fraction": n_mis / max(1, n_valued),
+            "hard": n_hard, "hard_fraction": n_hard / max(1, n_valued),
+        },
+        "config": run.get("config"),
+        "timings": {},
+    }
+    notes: list[str] = []
+    if not run:
+        notes.append("the scores file carries no run metadata (only Parquet output does); seed and config are unknown")
+    notes.append("timings are not stored in a scores file; use --report on `dvclean score` or `dvclean check` to include them")
+    x = x_rows = None
+    feats = None
+    lines = None
+    if data is not None:
+        dframe, dinfo = read_frame(data, **(read_options or {}))
+        if dframe.height != frame.height:
+            raise DataValidationError(
+                f"--data {data} has {dframe.height} rows but {scores} has {frame.height}; pass the file that was scored"
+            )
+        meta["input_format"] = dinfo.format
+        meta["columns"] = dframe.width
+        if meta["input_sha256"] and dinfo.sha256 and meta["input_sha256"] != dinfo.sha256:
+            notes.append(f"--data {data} differs from the scored file (sha256 mismatch); features may not match the scores")
+        meta["input_sha256"] = meta["input_sha256"] or dinfo.sha256
+        lbl = meta["label"]
+        if lbl is None:
+            raise DataValidationError("the scores file does not record the label column; pass --label")
+        cfg = (run.get("config") or {}).get("features")
+        table = make_table(dframe, label=lbl, id_column=id_column, source=dinfo)
+        data_, _, _ = prepare(table, config=FeatureConfig(**cfg) if isinstance(cfg, dict) else None)
+        x, x_rows = data_.x, data_.rows
+        feats = dframe.select([table.label, *table.features])
+        if dinfo.format == "csv" and dinfo.compression is None and str(data) != "-":
+            from ..check import csv_line_numbers
+
+            top = frame.with_row_index("__r").filter(pl.col("value_rank").is_not_null()).sort("value_rank").head(TOP_ROWS)
+            lines = csv_line_numbers(Path(data), top.get_column("__r").to_list(), separator=dinfo.separator or ",")
+    return _assemble(frame, meta, x=x, x_rows=x_rows, features=feats, lines=lines, outcome=None,
+                     augmentation=augmentation, notes=notes)

@@ -1,0 +1,207 @@
+"""Render :class:`ReportData` as one self-contained HTML file.
+
+Charts are drawn with matplotlib (Agg, no pyplot state) and embedded once each
+as base64 PNG ``data:`` URIs; CSS is inline; the page makes no network request.
+The jinja2 environment has autoescape on, so any value from the data (a label
+cell holding ``<script>``) is shown as text.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..io import atomic_path
+from ._build import FLAG_ORDER, ReportData
+
+__all__ = ["render_html", "write_report"]
+
+_FLAG_COLORS = {"ok": "#9aa5b1", "hard": "#e69f00", "mislabeled": "#d62728"}
+_PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#393b79"]
+_MAX_CLASSES_DRAWN = 10
+_DPI = 96
+
+
+def _figure(width: float, height: float) -> Any:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=_DPI, layout="constrained")
+
+
+def _png(fig: Any) -> str:
+    buf = io.BytesIO()
+    # no Software/date metadata: the same data gives byte-identical charts
+    fig.savefig(buf, format="png", dpi=_DPI, metadata={"Software": None})
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _short(text: str, n: int = 24) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _value_chart(report: ReportData) -> str | None:
+    methods = list(report.values)[:6]
+    if not methods or report.labels.size == 0:
+        return None
+    classes = sorted(set(report.labels.tolist()))
+    counts = {c: int((report.labels == c).sum()) for c in classes}
+    shown = sorted(classes, key=lambda c: -counts[c])[:_MAX_CLASSES_DRAWN]
+    fig = _figure(7.5, 2.6 * len(methods))
+    axes = fig.subplots(len(methods), 1, squeeze=False)[:, 0]
+    for ax, m in zip(axes, methods, strict=True):
+        v = report.values[m]
+        finite = np.isfinite(v)
+        if not finite.any():
+            ax.text(0.5, 0.5, "no finite values", ha="center", transform=ax.transAxes)
+            continue
+        lo, hi = np.percentile(v[finite], [0.5, 99.5])
+        if hi <= lo:
+            lo, hi = float(v[finite].min()) - 1e-9, float(v[finite].max()) + 1e-9
+        bins = np.linspace(lo, hi, 50)
+        for i, c in enumerate(shown):
+            sel = (report.labels == c) & finite
+            ax.hist(np.clip(v[sel], lo, hi), bins=bins, histtype="step", linewidth=1.6,
+                    color=_PALETTE[i % len(_PALETTE)], label=f"{_short(c)} (n={counts[c]:,})")
+        ax.axvline(0.0, color="black", linewidth=0.8, linestyle="--")
+        ax.set_title(f"value distribution per class: {m}", fontsize=10, loc="left")
+        ax.set_xlabel("value (higher = more useful; < 0 hurts the model)")
+        ax.set_ylabel("rows")
+        ax.legend(fontsize=8, frameon=False)
+    return _png(fig)
+
+
+def _projection_chart(report: ReportData) -> str | None:
+    if report.projection is None or report.projection_flags is None or report.projection.shape[0] == 0:
+        return None
+    fig = _figure(7.0, 5.2)
+    ax = fig.subplots()
+    for f in FLAG_ORDER:
+        sel = report.projection_flags == f
+        if sel.any():
+            ax.scatter(report.projection[sel, 0], report.projection[sel, 1], s=6 if f == "ok" else 14,
+                       alpha=0.45 if f == "ok" else 0.9, color=_FLAG_COLORS[f], label=f"{f} ({int(sel.sum()):,})",
+                       linewidths=0, rasterized=True)
+    ax.set_xlabel("PC 1")
+    ax.set_ylabel("PC 2")
+    ax.set_title("rows projected on their first two principal components, coloured by flag", fontsize=10, loc="left")
+    ax.legend(fontsize=8, markerscale=2)
+    return _png(fig)
+
+
+def _class_chart(report: ReportData) -> str | None:
+    pc = sorted(report.per_class, key=lambda r: -r["rows"])[:20]
+    if not pc:
+        return None
+    fig = _figure(7.0, 0.45 * len(pc) + 1.4)
+    ax = fig.subplots()
+    names = [_short(str(r["class"])) for r in pc][::-1]
+    mis = np.array([r["mislabeled"] for r in pc][::-1])
+    hard = np.array([r["hard"] for r in pc][::-1])
+    ax.barh(names, mis, color=_FLAG_COLORS["mislabeled"], label="mislabeled")
+    ax.barh(names, hard, left=mis, color=_FLAG_COLORS["hard"], label="hard")
+    ax.set_xlabel("flagged rows")
+    ax.set_title("flagged rows per class", fontsize=10, loc="left")
+    ax.legend(fontsize=8, frameon=False)
+    return _png(fig)
+
+
+def _arms(aug: dict[str, Any] | None) -> tuple[str | None, list[dict[str, Any]]]:
+    """Rows of the three-arm table: arm, rows, metric means with 95% CI half-widths, deltas."""
+    if not aug or not isinstance(aug.get("evaluation"), dict):
+        return None, []
+    ev = aug["evaluation"]
+    arms = ev.get("arms") or {}
+    primary = ev.get("primary_metric")
+    out = []
+    for name, entry in arms.items():
+        if not isinstance(entry, dict):
+            continue
+        metrics = {k: v for k, v in entry.items() if isinstance(v, dict) and "mean" in v and not k.startswith("delta_")}
+        deltas = {k[len("delta_"):]: v for k, v in entry.items() if k.startswith("delta_") and isinstance(v, dict)}
+        out.append({"arm": name, "rows": entry.get("rows"), "metrics": metrics, "deltas": deltas})
+    return primary, out
+
+
+def _arms_chart(primary: str | None, arms: list[dict[str, Any]]) -> str | None:
+    if not primary or not arms:
+        return None
+    pts = [(a["arm"], a["metrics"].get(primary)) for a in arms if a["metrics"].get(primary)]
+    pts = [(n, m) for n, m in pts if m.get("mean") is not None]
+    if not pts:
+        return None
+    fig = _figure(6.0, 2.8)
+    ax = fig.subplots()
+    ys = np.arange(len(pts))
+    means = [m["mean"] for _, m in pts]
+    errs = [m.get("ci95") or 0.0 for _, m in pts]
+    ax.errorbar(means, ys, xerr=errs, fmt="o", color="#1f77b4", capsize=4)
+    ax.set_yticks(ys, [n for n, _ in pts])
+    ax.set_xlabel(f"holdout {primary} (mean, 95% CI)")
+    ax.set_title("three-arm evaluation", fontsize=10, loc="left")
+    return _png(fig)
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else ""
+    if isinstance(v, float):
+        if v != v:
+            return "n/a"
+        return f"{v:.3g}" if v != 0 and abs(v) < 1e-3 else f"{v:.4f}"
+    return str(v)
+
+
+def _env() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("dvclean.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["fmt"] = _fmt
+    env.filters["pct"] = lambda v: "" if v is None else f"{v:.2%}"
+    return env
+
+
+def render_html(report: ReportData) -> str:
+    """The report as one HTML document (str)."""
+    primary, arms = _arms(report.augmentation)
+    charts = {
+        "value_dist": _value_chart(report),
+        "projection": _projection_chart(report),
+        "classes": _class_chart(report),
+        "arms": _arms_chart(primary, arms),
+    }
+    quality = (report.augmentation or {}).get("quality") if report.augmentation else None
+    config_json = json.dumps(report.meta.get("config"), indent=2, default=str) if report.meta.get("config") else None
+    return _env().get_template("report.html.j2").render(
+        r=report,
+        meta=report.meta,
+        charts=charts,
+        arms=arms,
+        primary_metric=primary,
+        quality=quality,
+        verdict=((report.augmentation or {}).get("evaluation") or {}).get("verdict") if report.augmentation else None,
+        config_json=config_json,
+        n_charts=sum(1 for c in charts.values() if c),
+    )
+
+
+def write_report(report: ReportData, path: str | os.PathLike[str]) -> Path:
+    """Render and write the HTML report atomically; return the path."""
+    html = render_html(report)
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    return path

@@ -1,0 +1,226 @@
+"""Configuration files: ``dvclean.toml`` and ``[tool.dvclean]`` in ``pyproject.toml``.
+
+Discovery (ruff/pytest style): starting at the data file's directory (the
+current directory for stdin), walk upward to the first directory that holds a
+``dvclean.toml`` or a ``pyproject.toml`` with a ``[tool.dvclean]`` table; read
+both files of that directory when both exist. An explicit ``--config FILE``
+replaces discovery.
+
+Layout (keys are the long option names, ``-`` or ``_``)::
+
+    # pyproject.toml                      # dvclean.toml
+    [tool.dvclean]                        label = "income"
+    label = "income"                      seed = 1
+    seed = 0                              [check]
+    [tool.dvclean.check]                  max-mislabeled = "2%"
+    max-mislabeled = "2%"
+
+Top-level keys apply to every command that has that option; a ``[check]`` /
+``[score]`` / ``[report]`` table applies to one command. Precedence, highest
+first: command-line flag, ``dvclean.toml`` (command table, then top level),
+``pyproject.toml`` (command table, then top level), the built-in default.
+Unknown keys are an error that lists the valid ones.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+__all__ = ["ConfigFile", "Settings", "find_config_files", "load_settings", "normalize_key"]
+
+CONFIG_NAME = "dvclean.toml"
+PYPROJECT = "pyproject.toml"
+
+
+def normalize_key(key: str) -> str:
+    """``max-mislabeled`` -> ``max_mislabeled``."""
+    return key.strip().replace("-", "_")
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """One parsed configuration file.
+
+    Attributes
+    ----------
+    path : Path
+    table : dict
+        The dvclean table (the whole ``dvclean.toml``, or ``[tool.dvclean]``).
+    where : str
+        ``dvclean.toml`` or ``pyproject.toml [tool.dvclean]`` for messages.
+    """
+
+    path: Path
+    table: dict[str, Any]
+    where: str
+
+    def section_name(self, section: str | None) -> str:
+        """Human name of a table of this file, for ``--show-config`` and errors."""
+        base = "[tool.dvclean" if self.path.name == PYPROJECT else "["
+        if self.path.name == PYPROJECT:
+            return f"{self.path} {base}{'.' + section if section else ''}]"
+        return f"{self.path} [{section}]" if section else str(self.path)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML ({exc}); fix the file") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration file ({exc.strerror})") from exc
+
+
+def _load_file(path: Path) -> ConfigFile | None:
+    doc = _read_toml(path)
+    if path.name == PYPROJECT:
+        tool = doc.get("tool")
+        table = tool.get("dvclean") if isinstance(tool, dict) else None
+        if table is None:
+            return None
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [tool.dvclean] must be a table")
+        return ConfigFile(path=path, table=table, where="pyproject.toml [tool.dvclean]")
+    return ConfigFile(path=path, table=doc, where="dvclean.toml")
+
+
+def find_config_files(start: str | os.PathLike[str] | None = None) -> list[ConfigFile]:
+    """Configuration files that apply to ``start``, highest precedence first.
+
+    ``start`` is a data file or a directory; ``None`` or ``"-"`` means the current
+    directory. Returns ``[]`` when no directory up to the root has one.
+    """
+    if start is None or str(start) == "-":
+        here = Path.cwd()
+    else:
+        p = Path(start).expanduser()
+        p = p if p.is_absolute() else Path.cwd() / p
+        here = p if p.is_dir() else p.parent
+    here = Path(os.path.abspath(here))
+    for directory in (here, *here.parents):
+        found: list[ConfigFile] = []
+        for name in (CONFIG_NAME, PYPROJECT):
+            candidate = directory / name
+            if candidate.is_file():
+                cf = _load_file(candidate)
+                if cf is not None:
+                    found.append(cf)
+        if found:
+            return found
+    return []
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Values from configuration files for one command, with where each came from.
+
+    Attributes
+    ----------
+    values : dict
+        Normalised key (``max_mislabeled``) -> raw TOML value.
+    sources : dict
+        Key -> ``"<file> [table]"``.
+    files : list of Path
+        The files that were read, highest precedence first.
+    """
+
+    values: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    files: tuple[Path, ...] = ()
+
+
+def load_settings(
+    command: str,
+    known: Mapping[str, Collection[str]],
+    *,
+    start: str | os.PathLike[str] | None = None,
+    config_file: str | os.PathLike[str] | None = None,
+) -> Settings:
+    """Merge the configuration files that apply to ``start`` for ``command``.
+
+    Parameters
+    ----------
+    command : str
+        ``check``, ``score``, ...
+    known : mapping of command name to its valid (normalised) keys
+        Top-level keys must be valid for at least one command; keys in a command
+        table must be valid for that command.
+    start : path, optional
+        The data file (discovery starts at its directory).
+    config_file : path, optional
+        Use this file instead of discovery (``--config``).
+
+    Returns
+    -------
+    Settings
+
+    Raises
+    ------
+    ConfigError
+        Invalid TOML, an unknown key or table, or a missing ``--config`` file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "dvclean.toml").write_text('seed = 3\\n[check]\\nmax-mislabeled = "2%"\\n')
+    >>> s = load_settings("check", {"check": {"seed", "max_mislabeled"}}, start=d / "data.csv")
+    >>> s.values
+    {'seed': 3, 'max_mislabeled': '2%'}
+    """
+    if config_file is not None:
+        path = Path(config_file)
+        if not path.is_file():
+            raise ConfigError(f"--config {path}: no such file")
+        cf = _load_file(path)
+        if cf is None:
+            raise ConfigError(f"--config {path}: has no [tool.dvclean] table")
+        files = [cf]
+    else:
+        files = find_config_files(start)
+    all_keys = set().union(*known.values()) if known else set()
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    # lowest precedence first; later layers overwrite
+    for cf in reversed(files):
+        top = {k: v for k, v in cf.table.items() if not isinstance(v, dict)}
+        tables = {k: v for k, v in cf.table.items() if isinstance(v, dict)}
+        for name in tables:
+            if name not in known:
+                raise ConfigError(
+                    f"{cf.section_name(name)}: unknown table {name!r}; dvclean reads "
+                    f"{', '.join(f'[{c}]' for c in sorted(known))} and top-level keys"
+                )
+        for key in top:
+            nk = normalize_key(key)
+            if nk not in all_keys:
+                raise ConfigError(_unknown(cf.section_name(None), key, all_keys))
+        for key, value in top.items():
+            nk = normalize_key(key)
+            if nk in known.get(command, ()):
+                values[nk] = value
+                sources[nk] = cf.section_name(None)
+        for key, value in tables.get(command, {}).items():
+            nk = normalize_key(key)
+            if nk not in known[command]:
+                raise ConfigError(_unknown(cf.section_name(command), key, set(known[command])))
+            values[nk] = value
+            sources[nk] = cf.section_name(command)
+        for name, table in tables.items():  # validate the other commands' tables too
+            for key in table:
+                if normalize_key(key) not in known[name]:
+                    raise ConfigError(_unknown(cf.section_name(name), key, set(known[name])))
+    return Settings(values=values, sources=sources, files=tuple(cf.path for cf in files))
+
+
+def _unknown(where: str, key: str, valid: set[str]) -> str:
+    names = ", ".join(sorted(k.replace("_", "-") for k in valid))
+    return f"{where}: unknown key {key!r}; valid keys: {names}"

@@ -1,0 +1,144 @@
+"""Out-of-fold confidence: the cross-validated probability of a row's given label.
+
+Northcutt, Jiang & Chuang, "Confident Learning: Estimating Uncertainty in Dataset
+Labels", Journal of Artificial Intelligence Research 70, 2021.
+
+Confident Learning starts from *out-of-sample* predicted probabilities: the rows are
+split into F stratified folds, a classifier (XGBoost by default) is trained on F-1
+folds and predicts the held-out fold, so every row's probabilities come from a model
+that never saw it. The value of a row is ``p_oof(given label | x)``, its
+"self-confidence": low values are rows the model believes carry another label. It is
+not a semivalue, but it is the signal cleanlab ranks label issues by, and a strong
+ingredient of the flag rule (:mod:`dvclean.flags`).
+
+The fold count is lowered to the smallest class size when a class has fewer rows
+than folds (every training fold must contain every class).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from ..errors import ValuationError
+from ..table import ValuationData
+from ._base import ValuationResult
+from ._crossfit import fold_seeds, stratified_folds
+from ._models import _compact, _proba, _Remapped, fit_quietly, make_model
+
+__all__ = ["ConfidenceSettings", "OOFConfidence", "oof_proba"]
+
+ProgressFn = Callable[[str, int, int], None]
+
+
+def _effective_folds(y: np.ndarray, n_folds: int) -> int:
+    counts = np.bincount(y)
+    counts = counts[counts > 0]
+    return int(max(2, min(n_folds, counts.min())))
+
+
+def oof_proba(
+    x: np.ndarray,
+    y: np.ndarray,
+    n_classes: int,
+    *,
+    model: str = "xgboost",
+    n_folds: int = 5,
+    seed: int = 0,
+    progress: ProgressFn | None = None,
+) -> np.ndarray:
+    """Out-of-fold class probabilities of every row.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, d)
+    y : ndarray of shape (n,)
+        Integer class codes ``0..n_classes-1``.
+    n_classes : int
+    model : str
+        Model name for :func:`dvclean.valuation._models.make_model`.
+    n_folds : int
+        Stratified folds (lowered to the smallest class size, at least 2).
+    seed : int
+
+    Returns
+    -------
+    ndarray of shape (n, n_classes)
+        Row ``i`` comes from the model trained on the folds that do not hold ``i``.
+
+    Examples
+    --------
+    >>> x = np.r_[np.zeros((6, 1)), np.ones((6, 1))]
+    >>> p = oof_proba(x, np.r_[np.zeros(6, int), np.ones(6, int)], 2, model="logreg", n_folds=3)
+    >>> bool((p.argmax(1) == np.r_[np.zeros(6), np.ones(6)]).all())
+    True
+    """
+    n = x.shape[0]
+    if n < 4:
+        raise ValuationError("out-of-fold probabilities need at least 4 labelled rows")
+    k = _effective_folds(y, n_folds)
+    folds = stratified_folds(y, k, seed)
+    seeds = fold_seeds(seed, k)
+    out = np.zeros((n, n_classes))
+    for f in range(k):
+        test = folds == f
+        train = ~test
+        ytr = y[train]
+        present = np.unique(ytr)
+        m = fit_quietly(make_model(model, seed=seeds[f], n_classes=present.size), x[train], _compact(ytr))
+        out[test] = _proba(_Remapped(m, present), x[test], n_classes)
+        if progress:
+            progress("out-of-fold model", f + 1, k)
+    return out
+
+
+@dataclass(frozen=True)
+class ConfidenceSettings:
+    """Settings of :class:`OOFConfidence` (mirrors :class:`dvclean.config.ConfidenceConfig`)."""
+
+    model: str = "xgboost"
+    n_folds: int = 5
+
+
+@dataclass(frozen=True)
+class OOFConfidence:
+    """Valuer: out-of-fold probability of the given label (cleanlab's self-confidence).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = np.r_[rng.normal(0, 1, (30, 2)), rng.normal(4, 1, (30, 2))]
+    >>> y = np.r_[np.zeros(30, int), np.ones(30, int)]
+    >>> y[0] = 1                                     # a wrong label
+    >>> data = ValuationData(x=x, y=y, rows=np.arange(60), classes=np.array([0, 1]))
+    >>> r = OOFConfidence(ConfidenceSettings(model="logreg")).value(data, seed=0)
+    >>> int(np.argmin(r.values))
+    0
+    """
+
+    settings: ConfidenceSettings = ConfidenceSettings()
+    name: ClassVar[str] = "confidence"
+    citation: ClassVar[str] = (
+        "Northcutt, Jiang & Chuang, Confident Learning: Estimating Uncertainty in Dataset Labels, JAIR 70, 2021"
+    )
+
+    def value(self, data: ValuationData, *, seed: int = 0, progress: ProgressFn | None = None) -> ValuationResult:
+        """Value every player by its out-of-fold given-label probability."""
+        t0 = time.perf_counter()
+        s = self.settings
+        proba = oof_proba(data.x, data.y, len(data.classes), model=s.model, n_folds=s.n_folds, seed=seed,
+                          progress=progress)
+        values = proba[np.arange(data.n_players), data.y]
+        return ValuationResult(
+            method=self.name,
+            values=values,
+            stderr=None,
+            status="exact",
+            params=asdict(s),
+            seed=seed,
+            diagnostics={"seconds": round(time.perf_counter() - t0, 4), "folds": _effective_folds(data.y, s.n_folds)},
+        )
