@@ -35,3 +35,26 @@ def test_signal_leaves_no_output(tmp_path, sig, code, word):
     assert word in err.decode() and b"Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.parquet"]
     assert src.read_bytes() == before
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_during_augmentation_leaves_no_output(tmp_path, sample_csv, sig, code):
+    pytest.importorskip("sdv", reason="augmentation needs the optional extra dvclean[augment]")
+    src = tmp_path / "adult.csv"
+    src.write_bytes(sample_csv.read_bytes())
+    env = {**os.environ, "HOME": str(tmp_path / "home"), "XDG_DATA_HOME": str(tmp_path / "xdg")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dvclean", "augment", str(src), "-y", "income", "--generator", "ctgan",
+         "--epochs", "3000", "-q"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, env=env,
+    )
+    time.sleep(12.0)  # past scoring, inside the generator's training (3000 epochs take far longer)
+    assert proc.poll() is None, "the run finished before the signal"
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, err.decode()
+    assert b"Traceback" not in err
+    outputs = sorted(p.name for p in tmp_path.iterdir() if p.is_file())
+    assert outputs == ["adult.csv"], outputs
+    assert src.read_bytes() == sample_csv.read_bytes()

@@ -49,7 +49,7 @@ _DVGS = DVGSConfig()
 _CROSSFIT = CrossFitConfig()
 
 
-class _Terminated(Exception):
+class _Terminated(BaseException):  # like KeyboardInterrupt: never caught by `except Exception`
     pass
 
 
