@@ -265,6 +265,23 @@ def test_reuse_scores_file(tmp_path):
     assert res.exit_code == 2 and "another file" in res.stderr
 
 
+@needs_sdv
+def test_html_report_from_augment_with_computed_and_reused_scores(tmp_path):
+    src = tmp_path / "d.csv"
+    make_frame(200).write_csv(src)
+    for extra, name in (([], "a"), (["--scores", "scores"], "b")):
+        if extra:
+            assert runner.invoke(app, ["score", str(src), "-y", "label", "-q", "-o", str(tmp_path / "s.parquet")]).exit_code == 0
+            extra = ["--scores", str(tmp_path / "s.parquet")]
+        html = tmp_path / f"{name}.html"
+        res = runner.invoke(app, ["augment", str(src), "-y", "label", "-g", "gaussian-copula", "-q", "--evaluate",
+                                  "--repeats", "2", "-o", str(tmp_path / f"{name}.csv"), "--report", str(html), *extra])
+        assert res.exit_code == 0, res.output
+        text = html.read_text(encoding="utf-8")
+        assert "dvclean augment" in text and "targeted" in text.lower()
+        assert 'src="http' not in text and 'href="http' not in text
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

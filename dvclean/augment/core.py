@@ -7,6 +7,7 @@ the JSON report atomically. SDV is imported only inside :mod:`._sdv`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -61,6 +62,8 @@ class RowScores:
     is_mislabeled: np.ndarray
     label_missing: np.ndarray
     source: str
+    #: The full :func:`dvclean.score` result when the scores were computed here (for ``--report``).
+    result: Any = None
 
     @property
     def valued(self) -> np.ndarray:
@@ -122,7 +125,7 @@ def compute_scores(
     from ..pipeline import score
 
     r = score(frame, label=label, id_column=id_column, drop=tuple(drop), valid=valid, config=_score_config(cfg))
-    return _row_scores(r.frame, "computed (knn)")
+    return dataclasses.replace(_row_scores(r.frame, "computed (knn)"), result=r)
 
 
 def _row_scores(sf: pl.DataFrame, source: str) -> RowScores:

@@ -34,6 +34,7 @@ def augment(
     drop_mislabeled: Annotated[bool, typer.Option("--drop-mislabeled", help="Remove rows flagged mislabeled from the output.")] = False,
     provenance: Annotated[bool, typer.Option("--provenance/--no-provenance", help="Add the boolean column dvclean_synthetic.")] = True,
     scores: Annotated[str | None, typer.Option("--scores", help="Reuse a `dvclean score` output for this file instead of valuing again.")] = None,
+    html_report: Annotated[Path | None, typer.Option("--report", help="Also write the self-contained HTML report (scores + the evaluation) to this path.")] = None,
     k: Annotated[int, typer.Option("--k", help="K of the KNN-Shapley valuation that finds the hard rows.")] = _AUG.k,
     evaluate: Annotated[bool, typer.Option("--evaluate", help="Three-arm holdout comparison (baseline / non-targeted / targeted) with XGBoost.")] = False,
     repeats: Annotated[int, typer.Option("--repeats", help="Seeds per arm of --evaluate.")] = _AUG.repeats,
@@ -75,6 +76,8 @@ def augment(
             raise OutputError("reading from stdin: pass --output PATH for the augmented table")
         output = default_augment_output(data, fmt_value)
     check_augment_paths(output, report_path_for(output), [data, scores, holdout])
+    if html_report is not None:
+        check_augment_paths(html_report, report_path_for(output), [data, scores, holdout, str(output)])
     show = not (quiet or as_json)
 
     def progress(msg: str) -> None:
@@ -87,6 +90,16 @@ def augment(
         config=config, read_options=read_options, progress=progress,
     )
     written, report_path = write_augmented(result, output, format=fmt_value)
+    if html_report is not None:
+        from ..report import build_report, build_report_from_files, write_report
+
+        if result.scores.result is not None:
+            data_report = build_report(result.scores.result, command="dvclean augment", augmentation=result.report)
+        else:  # scores came from --scores: rebuild from that file and the data
+            data_report = build_report_from_files(
+                scores, data=data, label=label, command="dvclean augment", augmentation=result.report
+            )
+        write_report(data_report, html_report)
     report = dict(result.report, output=str(written), report=str(report_path))
     if as_json:
         print_json(report)
