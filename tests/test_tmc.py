@@ -232,14 +232,12 @@ def test_methods_lists_tmc_and_dvgs():
 
 @pytest.mark.slow
 def test_tmc_finds_flipped_labels_within_a_time_budget(sample_csv):
-    # measured: AUROC 0.768 with a 60 s budget on 2 loaded cores (2 folds, 49 permutations per fold)
+    # the default settings (5 folds, tolerance 0.01, warm-started logistic regression) with a 2-minute
+    # budget on 2 loaded cores: measured AUROC 0.822 (40 permutations per fold, 62,869 model fits);
+    # without warm start 0.807 (28 permutations per fold)
     df, _ = dvclean.read_frame(sample_csv)
     noisy, flipped = inject_label_noise(df.get_column("income").to_list(), 0.10, 0)
-    cfg = ScoreConfig(
-        methods=("tmc",),
-        tmc=TMCConfig(tolerance=0.05, time_budget=90.0),
-        crossfit=CrossFitConfig(n_folds=2, n_jobs=2),
-    )
+    cfg = ScoreConfig(methods=("tmc",), tmc=TMCConfig(time_budget=120.0), crossfit=CrossFitConfig(n_jobs=2))
     r = dvclean.score(df.with_columns(pl.Series("income", noisy)), label="income", config=cfg)
     res = r.results["tmc"]
     assert res.status == "budget_exhausted"
