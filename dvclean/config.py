@@ -398,6 +398,10 @@ class TMCConfig:
         Wall-clock seconds for all folds together; ``None`` is no limit.
     batch_size : int
         Permutations per parallel task (amortises the task overhead).
+    warm_start : bool
+        Warm-start logistic-regression refits along each permutation from the
+        previous prefix's coefficients (same estimate to solver tolerance, ~1.6x
+        cheaper; see :mod:`dvclean.valuation.tmc`).
     """
 
     model: str = "logreg"
@@ -409,6 +413,7 @@ class TMCConfig:
     convergence_window: int = 100
     time_budget: float | None = None
     batch_size: int = 4
+    warm_start: bool = True
 
     def __post_init__(self) -> None:
         check_param(
@@ -438,6 +443,7 @@ class TMCConfig:
             self.time_budget is None or (_is_num(self.time_budget) and self.time_budget > 0), "None or a float > 0",
         )
         check_param(self, "batch_size", self.batch_size, _is_int(self.batch_size) and self.batch_size >= 1, "an int >= 1")
+        check_param(self, "warm_start", self.warm_start, isinstance(self.warm_start, bool), "a bool")
 
 
 @dataclass(frozen=True)

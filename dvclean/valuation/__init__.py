@@ -123,7 +123,7 @@ def _classification_only(cfg: ScoreConfig, name: str) -> None:
 
 def _make_tmc(cfg: ScoreConfig) -> Any:
     _classification_only(cfg, "tmc")
-    return _tmc.TMCShapley(cfg.tmc, cfg.crossfit)
+    return _tmc.TMCShapley(cfg.tmc, cfg.crossfit, warm_start=cfg.tmc.warm_start)
 
 
 register(
