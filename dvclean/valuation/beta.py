@@ -35,9 +35,8 @@ L <= N the tail cut), O(T N) memory-free accumulation.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
@@ -47,10 +46,14 @@ from ..config import BetaConfig, CrossFitConfig, TMCConfig
 from ..errors import ValuationError
 from ..table import ValuationData
 from ._base import ValuationResult
-from ._crossfit import FoldResult, cross_fit
-from ._models import make_model
-from ._parallel import Runner, runner
-from .loo import check_fits, chunks, counters_of, fold_diagnostics, fold_utility, fresh_utility, merge_counters
+from ._parallel import Runner
+from .loo import (
+    chunks,
+    counters_of,
+    fresh_utility,
+    merge_counters,
+    run_cross_fitted,
+)
 
 __all__ = ["BetaShapley", "BetaEstimate", "beta_weights", "tail_cut", "beta_shapley", "exact_semivalue"]
 
@@ -230,31 +233,22 @@ class BetaShapley:
 
     def value(self, data: ValuationData, *, seed: int = 0, progress: ProgressFn | None = None) -> ValuationResult:
         """Value every player of ``data`` (cross-fitted without a validation set)."""
-        cfg, model, metric, cf = self.config, self.tmc.model, self.tmc.metric, self.crossfit
-        n_classes = len(data.classes)
-        make_model(model, seed=0, n_classes=n_classes)  # a bad --model fails here, before any work
-        t0 = time.perf_counter()
-        with runner(cf.n_jobs, cf.scheduler) as run:
+        cfg = self.config
 
-            def fold(xp: np.ndarray, yp: np.ndarray, xv: np.ndarray, yv: np.ndarray, fseed: int, f: int) -> FoldResult:
-                util = fold_utility(xp, yp, xv, yv, fseed, model, metric, n_classes)
-                full = float(util(np.arange(xp.shape[0])))
-                check_fits(util, model)
-                empty = float(util(np.zeros(0, dtype=np.int64)))
-                est = beta_shapley(
-                    util, xp.shape[0], cfg.samples, fseed, alpha=cfg.alpha, beta=cfg.beta, tail=cfg.tail, run=run,
-                    batch_size=cfg.batch_size, empty=empty,
-                )
-                diag = merge_counters(dict(est.diagnostics), util.diagnostics())
-                return FoldResult(est.values, est.stderr, {**diag, "full_score": full})
+        def estimate(util: Any, n: int, fseed: int, full: float, run: Runner) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+            empty = float(util(np.zeros(0, dtype=np.int64)))
+            est = beta_shapley(
+                util, n, cfg.samples, fseed, alpha=cfg.alpha, beta=cfg.beta, tail=cfg.tail, run=run,
+                batch_size=cfg.batch_size, empty=empty,
+            )
+            return est.values, est.stderr, dict(est.diagnostics)
 
-            values, stderr, diags = cross_fit(data, fold, n_folds=cf.n_folds, seed=seed, progress=progress, step="beta folds")
-        diagnostics = fold_diagnostics(diags, t0)
+        values, stderr, diags, diagnostics, params = run_cross_fitted(
+            self, data, seed=seed, progress=progress, estimate=estimate
+        )
         diagnostics["permutations"] = [int(d.get("permutations", 0)) for d in diags]
         diagnostics["positions_evaluated"] = [int(d.get("positions_evaluated", 0)) for d in diags]
         diagnostics["tail_weight"] = max(float(d.get("tail_weight", 0.0)) for d in diags)
-        params = {**asdict(cfg), "model": model, "metric": metric,
-                  "n_folds": cf.n_folds if data.leave_self_out else None, "n_jobs": cf.n_jobs, "scheduler": cf.scheduler}
         return ValuationResult(
             method=self.name, values=values, stderr=stderr, status="approximate", params=params, seed=seed,
             diagnostics=diagnostics,

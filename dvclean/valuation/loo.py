@@ -34,7 +34,7 @@ from ._crossfit import FoldResult, cross_fit
 from ._models import Utility, make_model
 from ._parallel import Runner, runner
 
-__all__ = ["LeaveOneOut", "leave_one_out", "fold_utility", "fresh_utility", "merge_counters", "chunks"]
+__all__ = ["LeaveOneOut", "leave_one_out", "fold_utility", "fresh_utility", "merge_counters", "chunks", "run_cross_fitted"]
 
 ProgressFn = Callable[[str, int, int], None]
 UtilityFn = Callable[[np.ndarray], float]
@@ -101,6 +101,45 @@ def fold_diagnostics(diags: Sequence[dict[str, Any]], t0: float) -> dict[str, An
 
 
 # -- leave-one-out ---------------------------------------------------------------------------------------
+
+
+#: ``estimate(utility, n_players, fold_seed, full_score, run) -> (values, stderr or None, diagnostics)``
+FoldEstimate = Callable[[Any, int, int, float, Runner], tuple[np.ndarray, np.ndarray | None, dict[str, Any]]]
+
+
+def run_cross_fitted(
+    valuer: Any, data: ValuationData, *, seed: int, progress: ProgressFn | None, estimate: FoldEstimate
+) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
+    """The shared body of the utility-sampling valuers (``loo``, ``banzhaf``, ``beta``).
+
+    Checks ``--model`` before any work, builds each fold's utility (seeded with the
+    fold seed), fails clearly when the model cannot fit all players, runs
+    ``estimate`` on it, and cross-fits the folds on one runner.
+
+    Returns
+    -------
+    values, stderr, per-fold diagnostics, summed diagnostics, params
+    """
+    cfg, model, metric, cf = valuer.config, valuer.tmc.model, valuer.tmc.metric, valuer.crossfit
+    n_classes = len(data.classes)
+    make_model(model, seed=0, n_classes=n_classes)  # a bad --model fails here, before any work
+    t0 = time.perf_counter()
+    with runner(cf.n_jobs, cf.scheduler) as run:
+
+        def fold(xp: np.ndarray, yp: np.ndarray, xv: np.ndarray, yv: np.ndarray, fseed: int, f: int) -> FoldResult:
+            util = fold_utility(xp, yp, xv, yv, fseed, model, metric, n_classes)
+            full = float(util(np.arange(xp.shape[0])))
+            check_fits(util, model)
+            values, stderr, diag = estimate(util, xp.shape[0], fseed, full, run)
+            diag = merge_counters(dict(diag), util.diagnostics())
+            return FoldResult(values, stderr, {**diag, "full_score": full})
+
+        values, stderr, diags = cross_fit(
+            data, fold, n_folds=cf.n_folds, seed=seed, progress=progress, step=f"{valuer.name} folds"
+        )
+    params = {**asdict(cfg), "model": model, "metric": metric,
+              "n_folds": cf.n_folds if data.leave_self_out else None, "n_jobs": cf.n_jobs, "scheduler": cf.scheduler}
+    return values, stderr, diags, fold_diagnostics(diags, t0), params
 
 
 def _loo_chunk(utility: UtilityFn, n: int, rows: Sequence[int]) -> tuple[np.ndarray, dict[str, Any]]:
@@ -177,24 +216,16 @@ class LeaveOneOut:
 
     def value(self, data: ValuationData, *, seed: int = 0, progress: ProgressFn | None = None) -> ValuationResult:
         """Value every player of ``data`` (cross-fitted without a validation set)."""
-        cfg, model, metric, cf = self.config, self.tmc.model, self.tmc.metric, self.crossfit
-        n_classes = len(data.classes)
-        make_model(model, seed=0, n_classes=n_classes)  # a bad --model fails here, before any work
-        t0 = time.perf_counter()
-        with runner(cf.n_jobs, cf.scheduler) as run:
+        cfg = self.config
 
-            def fold(xp: np.ndarray, yp: np.ndarray, xv: np.ndarray, yv: np.ndarray, fseed: int, f: int) -> FoldResult:
-                util = fold_utility(xp, yp, xv, yv, fseed, model, metric, n_classes)
-                full = float(util(np.arange(xp.shape[0])))
-                check_fits(util, model)
-                values, _, counters = leave_one_out(util, xp.shape[0], run=run, batch_size=cfg.batch_size, full=full)
-                merge_counters(counters, util.diagnostics())
-                return FoldResult(values, None, {**counters, "full_score": full})
+        def estimate(util: Any, n: int, fseed: int, full: float, run: Runner) -> tuple[np.ndarray, None, dict[str, Any]]:
+            values, _, counters = leave_one_out(util, n, run=run, batch_size=cfg.batch_size, full=full)
+            return values, None, counters
 
-            values, stderr, diags = cross_fit(data, fold, n_folds=cf.n_folds, seed=seed, progress=progress, step="loo folds")
-        params = {**asdict(cfg), "model": model, "metric": metric,
-                  "n_folds": cf.n_folds if data.leave_self_out else None, "n_jobs": cf.n_jobs, "scheduler": cf.scheduler}
+        values, stderr, _, diagnostics, params = run_cross_fitted(
+            self, data, seed=seed, progress=progress, estimate=estimate
+        )
         return ValuationResult(
             method=self.name, values=values, stderr=stderr if data.leave_self_out else None, status="exact",
-            params=params, seed=seed, diagnostics=fold_diagnostics(diags, t0),
+            params=params, seed=seed, diagnostics=diagnostics,
         )
