@@ -72,3 +72,14 @@ def test_cli_refuses_in_place_and_bad_action(tmp_path):
     res = runner.invoke(app, ["fix", str(src), "-y", "diagnosis", "--action", "drop", "-o", str(tmp_path / "c.parquet")])
     assert res.exit_code == 0, res.output
     assert "rows changed" in res.stdout and (tmp_path / "c.parquet").exists()
+
+
+def test_cli_writes_the_html_report(tmp_path):
+    df, _, _ = breast_cancer_noisy(0)
+    src = tmp_path / "bc.csv"
+    df.head(150).write_csv(src)
+    html = tmp_path / "fix.html"
+    res = runner.invoke(app, ["fix", str(src), "-y", "diagnosis", "--action", "mark", "-q", "--report", str(html)])
+    assert res.exit_code == 0, res.output
+    text = html.read_text(encoding="utf-8")
+    assert "dvclean fix" in text and 'src="http' not in text

@@ -30,6 +30,7 @@ def fix(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default: <input stem>.fixed.<format> next to the input).")] = None,
     fmt: Annotated[str | None, typer.Option("--format", help="parquet, csv or ndjson (default: from the --output suffix, else the input's format).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON summary on stdout.")] = False,
+    html_report: Annotated[Path | None, typer.Option("--report", help="Also write the self-contained HTML report of the scores behind the fix.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, only errors on stderr.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
 ) -> None:
@@ -57,10 +58,16 @@ def fix(
         output = default_fixed_path(data, guess)
     out_fmt = output_format_for(Path(output), fmt)
     check_output_path(output, [data])
+    if html_report is not None:
+        check_output_path(html_report, [data, str(output)])
     with progress_reporter(err, enabled=not (quiet or as_json)) as progress:
         result = run_fix(data, label=label, id_column=id_column, drop=tuple(drop or ()), config=config,
                          score_config=score_config, progress=progress)
     written = write_fixed(result, output, format=out_fmt)
+    if html_report is not None:
+        from ..report import build_report, write_report
+
+        write_report(build_report(result.scores, command="dvclean fix"), html_report)
     summary = {**result.summary, "output": str(written)}
     if as_json:
         print_json(summary)
