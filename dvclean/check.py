@@ -41,6 +41,7 @@ import polars as pl
 from ._version import __version__
 from .config import check_param
 from .errors import ConfigError, InputError
+from .io import json_scalar
 
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import ScoreResult
@@ -534,16 +535,6 @@ def _line(name: str, rows: np.ndarray, total: int, policy: CheckPolicy, check: s
     )
 
 
-def _json_scalar(v: Any) -> Any:
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    if v is None or isinstance(v, (str, int, float, bool)):
-        return v
-    return str(v)
-
-
 def _row_keys(result: ScoreResult, rows: np.ndarray, key: str) -> list[str]:
     table = result.table
     if key == "id":
@@ -660,8 +651,8 @@ def evaluate_check(
             "input_sha256": baseline.input_sha256,
             "new_mislabeled": len(new_mis),
             "new_hard": len(new_hard),
-            "new_mislabeled_rows": [_json_scalar(v) for v in frame.get_column(id_name).gather(new_mis).to_list()],
-            "new_hard_rows": [_json_scalar(v) for v in frame.get_column(id_name).gather(new_hard[:1000]).to_list()],
+            "new_mislabeled_rows": [json_scalar(v) for v in frame.get_column(id_name).gather(new_mis).to_list()],
+            "new_hard_rows": [json_scalar(v) for v in frame.get_column(id_name).gather(new_hard[:1000]).to_list()],
         }
     checks = tuple(c for c in lines if c is not None)
     if any(c.status == "fail" for c in checks):
@@ -699,14 +690,14 @@ def suspicious_rows(result: ScoreResult, *, key: str, n: int = TOP_ROWS) -> list
         out.append(
             {
                 "row": r,
-                "row_id": _json_scalar(rec[id_name]),
+                "row_id": json_scalar(rec[id_name]),
                 "line": lines.get(r),
                 "key": k,
-                "label": _json_scalar(rec["label"]),
-                "neighbor_label": _json_scalar(rec["neighbor_label"]),
-                "value": _json_scalar(rec["value"]),
-                "value_rank": _json_scalar(rec["value_rank"]),
-                "mislabel_score": _json_scalar(rec["mislabel_score"]),
+                "label": json_scalar(rec["label"]),
+                "neighbor_label": json_scalar(rec["neighbor_label"]),
+                "value": json_scalar(rec["value"]),
+                "value_rank": json_scalar(rec["value_rank"]),
+                "mislabel_score": json_scalar(rec["mislabel_score"]),
                 "is_mislabeled": bool(rec["is_mislabeled"]),
                 "is_hard": bool(rec["is_hard"]),
             }

@@ -23,7 +23,7 @@ import numpy as np
 import polars as pl
 
 from .config import FixConfig, ScoreConfig
-from .io import write_table
+from .io import split_name, write_table
 from .pipeline import ScoreResult, score
 
 __all__ = ["FixResult", "fix", "apply_fix", "write_fixed", "default_fixed_path", "ISSUE_COLUMN"]
@@ -150,13 +150,8 @@ def fix(
 
 def default_fixed_path(source: str | os.PathLike[str], fmt: str) -> Path:
     """``<input stem>.fixed.<fmt>`` next to the input (compression suffixes removed)."""
-    path = Path(source)
-    name = path.name
-    for suffix in (".gz", ".gzip", ".zst", ".zstd"):
-        if name.lower().endswith(suffix):
-            name = name[: -len(suffix)]
-    stem = name.rsplit(".", 1)[0] if "." in name else name
-    return path.with_name(f"{stem}.fixed.{fmt}")
+    stem, _ = split_name(source)
+    return Path(source).with_name(f"{stem}.fixed.{fmt}")
 
 
 def write_fixed(result: FixResult, path: str | os.PathLike[str], *, format: str | None = None) -> Path:

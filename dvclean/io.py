@@ -19,6 +19,7 @@ import gzip
 import hashlib
 import io
 import logging
+import math
 import os
 import sys
 import tempfile
@@ -32,7 +33,7 @@ import polars as pl
 
 from .errors import InputError, OutputError
 
-__all__ = ["SourceInfo", "read_frame", "write_table", "atomic_path", "output_format_for"]
+__all__ = ["SourceInfo", "read_frame", "write_table", "atomic_path", "output_format_for", "split_name", "json_scalar"]
 
 log = logging.getLogger(__name__)
 
@@ -513,6 +514,33 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def split_name(source: str | os.PathLike[str]) -> tuple[str, str]:
+    """``(stem, extension)`` of a file name, compression suffixes (``.gz``, ``.zst``) removed.
+
+    Examples
+    --------
+    >>> split_name("dir/data.csv.gz")
+    ('data', 'csv')
+    """
+    name = Path(source).name
+    for suffix in (".gz", ".gzip", ".zst", ".zstd"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+    stem, _, ext = name.rpartition(".") if "." in name else (name, "", "")
+    return stem, ext
+
+
+def json_scalar(v: Any) -> Any:
+    """A cell value as JSON: numpy scalars unwrapped, NaN/inf as None, other objects as text."""
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)) and getattr(v, "shape", None) == ():
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if v is None or isinstance(v, (str, int, float, bool)):
+        return v
+    return str(v)
 
 
 def _umask() -> int:

@@ -24,7 +24,7 @@ from ._version import __version__
 from .config import KNNConfig, ScoreConfig
 from .errors import ConfigError, DataValidationError, OutputError
 from .flags import evidence_for, flag_rows
-from .io import SourceInfo, output_format_for, read_frame, same_file, write_table
+from .io import SourceInfo, json_scalar, output_format_for, read_frame, same_file, split_name, write_table
 from .table import Table, ValuationData, conflicting_duplicates, make_table, prepare
 from .valuation import REGISTRY, ValuationResult, make_valuer
 from .valuation.knn import nearest_neighbors
@@ -282,16 +282,6 @@ def _flag_columns(flags: Any, data: ValuationData, label_col: pl.Series, masked:
     return out
 
 
-def _json_value(v: Any) -> Any:
-    if isinstance(v, (np.generic,)):
-        return v.item()
-    if isinstance(v, float) and not np.isfinite(v):
-        return None
-    if isinstance(v, (str, int, float, bool)) or v is None:
-        return v
-    return str(v)
-
-
 def _summary(
     table: Table,
     data: ValuationData,
@@ -309,9 +299,9 @@ def _summary(
     worst = out.filter(pl.col("value_rank").is_not_null()).sort("value_rank").head(10)
     suspicious = [
         {
-            "row_id": _json_value(r[id_name]),
-            "label": _json_value(r["label"]),
-            "neighbor_label": _json_value(r["neighbor_label"]),
+            "row_id": json_scalar(r[id_name]),
+            "label": json_scalar(r["label"]),
+            "neighbor_label": json_scalar(r["neighbor_label"]),
             "value": r["value"],
             "mislabel_score": r["mislabel_score"],
             "is_mislabeled": r["is_mislabeled"],
@@ -390,14 +380,9 @@ def rank_correlations(results: dict[str, ValuationResult]) -> dict[str, float | 
 
 def default_output_path(source: str | os.PathLike[str], fmt: str = "parquet") -> Path:
     """``<input stem>.dvclean.<fmt>`` next to the input (compression suffixes removed)."""
-    path = Path(source)
-    name = path.name
-    for suffix in (".gz", ".gzip", ".zst", ".zstd"):
-        if name.lower().endswith(suffix):
-            name = name[: -len(suffix)]
-    stem = name.rsplit(".", 1)[0] if "." in name else name
+    stem, _ = split_name(source)
     ext = {"parquet": "parquet", "csv": "csv", "ndjson": "ndjson"}[fmt]
-    return path.with_name(f"{stem}.dvclean.{ext}")
+    return Path(source).with_name(f"{stem}.dvclean.{ext}")
 
 
 def check_output_path(output: str | os.PathLike[str], inputs: Sequence[str | os.PathLike[str] | None]) -> None:

@@ -24,7 +24,7 @@ import polars as pl
 from .._version import __version__
 from ..config import FlagPolicy, KNNConfig, ScoreConfig
 from ..errors import AugmentError, DataValidationError, OutputError
-from ..io import SourceInfo, atomic_path, output_format_for, read_frame, same_file, write_table
+from ..io import SourceInfo, atomic_path, output_format_for, read_frame, same_file, split_name, write_table
 from ..table import Table, make_table
 from .config import AugmentConfig, Target, parse_n_synthetic, parse_target
 
@@ -489,11 +489,7 @@ def _environment() -> dict[str, str]:
 def default_augment_output(source: str | os.PathLike[str], fmt: str | None = None) -> Path:
     """``<stem>.augmented.<ext>`` next to the input; the input's format when it is csv/parquet/ndjson."""
     path = Path(source)
-    name = path.name
-    for suffix in (".gz", ".gzip", ".zst", ".zstd"):
-        if name.lower().endswith(suffix):
-            name = name[: -len(suffix)]
-    stem, _, ext = name.rpartition(".") if "." in name else (name, "", "")
+    stem, ext = split_name(source)
     if fmt is None:
         fmt = {"csv": "csv", "tsv": "csv", "txt": "csv", "parquet": "parquet", "pq": "parquet",
                "ndjson": "ndjson", "jsonl": "ndjson"}.get(ext.lower(), "parquet")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +13,7 @@ import polars as pl
 
 from .._version import __version__
 from ..errors import DataValidationError, InputError
+from ..io import json_scalar
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..check import CheckOutcome
@@ -77,16 +77,6 @@ class ReportData:
     projection_note: str
     augmentation: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
-
-
-def _scalar(v: Any) -> Any:
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    if v is None or isinstance(v, (str, int, float, bool)):
-        return v
-    return str(v)
 
 
 def _flags(frame: pl.DataFrame) -> np.ndarray:
@@ -199,9 +189,9 @@ def _top_rows(
         cells: list[Any] = [rec["__row"]]
         if lines:
             cells.append(lines.get(rec["__row"]))
-        cells += [_scalar(rec[c]) for c in base]
+        cells += [json_scalar(rec[c]) for c in base]
         if feat_rows is not None:
-            cells += [_scalar(v) for v in feat_rows[i]]
+            cells += [json_scalar(v) for v in feat_rows[i]]
         out.append(cells)
     return cols + feat_cols, out, notes
 
