@@ -9,6 +9,9 @@ AUROC of ``-value`` for the flipped players, for
 * ``dvclean`` — dvclean's TMC (:func:`dvclean.valuation.tmc.tmc_shapley`, warm-started
   logistic regression, the default);
 * ``dv-cold`` — the same with ``warm_start=False`` (every prefix fitted from scratch);
+* ``dv-lbfgs`` — warm-started, but every fit by scikit-learn's L-BFGS instead of
+  dvclean's Newton solver (:mod:`dvclean.valuation._fastlogreg` patched off): the
+  solver's share of the speed-up;
 * ``pydvl`` — pyDVL's ``TMCShapleyValuation`` with ``RelativeTruncation(rtol=0.01)``
   and ``MaxUpdates`` (one update per index per permutation), run in its own virtual
   environment (pyDVL pins numpy<2), created with ``pip install pydvl`` when missing.
@@ -106,8 +109,13 @@ def load(seed: int) -> tuple[np.ndarray, ...]:
     return data.x[players], data.y[players], data.x[valid], data.y[valid], np.asarray(flipped)[data.rows[players]]
 
 
-def run_dvclean(xp, yp, xv, yv, budgets, tol, seed, warm):  # noqa: ANN001, ANN201
+def run_dvclean(xp, yp, xv, yv, budgets, tol, seed, warm, lbfgs=False):  # noqa: ANN001, ANN201
     """Rows (budget, fits, seconds, values) of one dvclean run, snapshotted at each budget."""
+    if lbfgs:
+        from unittest import mock
+
+        with mock.patch("dvclean.valuation._fastlogreg.fast_equivalent", return_value=None):
+            return run_dvclean(xp, yp, xv, yv, budgets, tol, seed, warm)
     from dvclean.config import TMCConfig
     from dvclean.valuation._models import Utility, make_model, single_thread
     from dvclean.valuation.tmc import Game, _run_chunk, tmc_shapley
@@ -161,6 +169,7 @@ def main() -> None:
     ap.add_argument("--tolerance", type=float, default=0.01)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-cold", action="store_true", help="skip the cold-start dvclean run")
+    ap.add_argument("--no-lbfgs", action="store_true", help="skip the scikit-learn L-BFGS dvclean run")
     ap.add_argument("--pydvl", action="store_true", help="also run pyDVL in its own venv")
     ap.add_argument("--pydvl-venv", default=str(Path(tempfile.gettempdir()) / "pydvl-venv"))
     args = ap.parse_args()
@@ -172,9 +181,12 @@ def main() -> None:
     print(f"adult_2000, 10% flipped: {xp.shape[0]} players, {xv.shape[0]} validation rows, "
           f"{int(flipped.sum())} flipped players; tolerance {args.tolerance}; serial, 1 thread")
     runs: dict[str, list] = {}
-    engines = [("dvclean", True)] + ([] if args.no_cold else [("dv-cold", False)])
-    for name, warm in engines:
-        runs[name] = run_dvclean(xp, yp, xv, yv, budgets, args.tolerance, args.seed, warm)
+    engines = [("dvclean", True, False)] + ([] if args.no_cold else [("dv-cold", False, False)])
+    engines += [] if args.no_lbfgs else [("dv-lbfgs", True, True)]
+    for name, warm, lbfgs in engines:
+        t0 = time.perf_counter()
+        runs[name] = run_dvclean(xp, yp, xv, yv, budgets, args.tolerance, args.seed, warm, lbfgs)
+        print(f"  {name}: {time.perf_counter() - t0:.1f} s", flush=True)
     if args.pydvl:
         runs["pydvl"] = run_pydvl(Path(args.pydvl_venv), xp, yp, xv, yv, budgets, args.tolerance, args.seed)
 

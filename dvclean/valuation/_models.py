@@ -218,6 +218,21 @@ class Utility:
     n_failures: int = 0
     first_failure: str | None = None
     _cache: dict[bytes, float] = field(default_factory=dict, repr=False)
+    _build: Callable[[], Any] | None = field(default=None, repr=False)
+
+    def new_model(self) -> Any:
+        """A fresh unfitted model: ``model_factory()``, or its faster exact equivalent.
+
+        Plain L2 logistic regression is fitted by
+        :class:`~dvclean.valuation._fastlogreg.NewtonLogisticRegression` (the same
+        strictly convex objective, solved to a tighter tolerance, 3-5x faster per
+        cold fit than L-BFGS); every other model is ``model_factory()`` itself.
+        """
+        if self._build is None:
+            from ._fastlogreg import fast_equivalent
+
+            self._build = fast_equivalent(self.model_factory()) or self.model_factory
+        return self._build()
 
     def empty_score(self) -> float:
         """U(empty set): the majority-class convention."""
@@ -240,7 +255,7 @@ class Utility:
             self.n_degenerate += 1
             return constant_score(self.metric, self.y_valid, int(present[0]), self.n_classes)
         try:
-            model = fit_quietly(self.model_factory() if model is None else model, self.x_train[indices], _compact(y))
+            model = fit_quietly(self.new_model() if model is None else model, self.x_train[indices], _compact(y))
             self.n_fits += 1
             return score_model(_Remapped(model, present), self.metric, self.x_valid, self.y_valid, self.n_classes)
         except Exception as exc:  # noqa: BLE001 - counted and reported, never silent
