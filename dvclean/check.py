@@ -19,6 +19,11 @@ Checks (each only when a threshold is set):
 A threshold is a count of rows (``20``) or a percentage (``"2%"``) of the valued
 rows (of the class for per-class checks). A check fails when the count is
 *greater* than the threshold.
+
+Regression targets: ``is_mislabeled`` flags outlying targets (:mod:`dvclean.flags`),
+so ``--max-mislabeled`` / ``--max-new-mislabeled`` limit the outlying targets and
+their checks are named ``outlying_targets`` / ``new_outlying_targets``; there are no
+per-class checks. The JSON document carries ``task``.
 """
 
 from __future__ import annotations
@@ -491,6 +496,7 @@ class CheckOutcome:
                 "columns": s["input"]["columns"],
             },
             "label": s["label"],
+            "task": (s.get("task") or {}).get("name", "classification"),
             "id_column": s["id_column"],
             "seed": s["seed"],
             "methods": list(s["methods"]),
@@ -514,6 +520,11 @@ class CheckOutcome:
             "timings": s["timings"],
             "notes": list(self.notes),
         }
+
+
+def is_regression(summary: dict[str, Any]) -> bool:
+    """True when a score summary is of a regression target (flags mean "outlying target")."""
+    return (summary.get("task") or {}).get("name") == "regression"
 
 
 def _status(count: int, total: int, mx: Threshold | None, warn: Threshold | None) -> str:
@@ -592,13 +603,15 @@ def evaluate_check(
     if policy.needs_baseline and baseline is None:
         raise ConfigError("--max-new-*/--warn-new-* need --baseline FILE (an earlier `dvclean check --json` output)")
     frame, table = result.frame, result.table
+    regression = is_regression(result.summary)
+    mis_name = "outlying_targets" if regression else "mislabeled"
     valued_mask = ~frame.get_column("is_label_missing").to_numpy()
     n_valued = int(valued_mask.sum())
     mis = np.flatnonzero(frame.get_column("is_mislabeled").fill_null(False).to_numpy())
     hard = np.flatnonzero(frame.get_column("is_hard").fill_null(False).to_numpy())
 
     lines: list[CheckLine | None] = [
-        _line("mislabeled", mis, n_valued, policy, "mislabeled"),
+        _line(mis_name, mis, n_valued, policy, "mislabeled"),
         _line("hard", hard, n_valued, policy, "hard"),
     ]
     per_class: dict[str, dict[str, int]] = {}
@@ -642,7 +655,7 @@ def evaluate_check(
         cur_hard = hard_keys if bkey == key else _row_keys(result, hard, bkey)
         new_mis = _new_rows(mis, cur_mis, baseline.mislabeled)
         new_hard = _new_rows(hard, cur_hard, baseline.hard)
-        lines.append(_line("new_mislabeled", new_mis, n_valued, policy, "new_mislabeled"))
+        lines.append(_line(f"new_{mis_name}", new_mis, n_valued, policy, "new_mislabeled"))
         lines.append(_line("new_hard", new_hard, n_valued, policy, "new_hard"))
         id_name = frame.columns[0]
         baseline_doc = {
@@ -663,6 +676,8 @@ def evaluate_check(
         status = "pass"
     if policy.is_empty:
         notes.append("no thresholds are set: pass --max-mislabeled etc. or set them in [tool.dvclean.check]")
+    if regression:
+        notes.append("regression target: is_mislabeled flags outlying targets; --max-mislabeled limits them")
     return CheckOutcome(
         checks=checks,
         status=status,

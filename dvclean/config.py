@@ -30,7 +30,11 @@ __all__ = [
     "BanzhafConfig",
     "BetaConfig",
     "LOOConfig",
+    "TASKS",
 ]
+
+#: Values of ``--task``: ``auto`` picks regression for a continuous label (see :func:`dvclean.table.resolve_task`).
+TASKS = ("auto", "classification", "regression")
 
 
 def check_param(owner: object, name: str, value: Any, ok: bool, allowed: str) -> None:
@@ -186,10 +190,15 @@ class ScoreConfig:
         Valuation methods to run (``dvclean methods`` lists them).
     seed : int
         Seed of every random step.
+    task : {"auto", "classification", "regression"}
+        What the label is. ``auto``: regression for a float label with non-integer
+        values and more than 20 distinct values, classification otherwise
+        (:func:`dvclean.table.resolve_task`).
     """
 
     methods: tuple[str, ...] = ("knn",)
     seed: int = 0
+    task: str = "auto"
     knn: KNNConfig = field(default_factory=KNNConfig)
     features: FeatureConfig = field(default_factory=FeatureConfig)
     flags: FlagPolicy = field(default_factory=FlagPolicy)
@@ -210,6 +219,7 @@ class ScoreConfig:
             "a non-empty tuple of method names",
         )
         check_param(self, "seed", self.seed, _is_int(self.seed) and 0 <= self.seed < 2**32, "an int in [0, 2**32)")
+        check_param(self, "task", self.task, self.task in TASKS, f"one of {TASKS}")
 
     def to_dict(self) -> dict[str, Any]:
         """Return the settings as a JSON-able nested dict."""
@@ -364,8 +374,9 @@ class FixConfig:
 
 # -- model-based valuation: TMC Data Shapley, DVGS, cross-fitting and parallelism (issue 3) ------------------------
 
-TMC_MODELS = ("logreg", "knn", "xgboost", "hgb")
-TMC_METRICS = ("accuracy", "auc", "f1", "logloss")
+TMC_MODELS = ("logreg", "knn", "xgboost", "hgb", "linear")
+#: Classification metrics, then the regression ones (``r2``, ``neg_mse``; see :mod:`dvclean.valuation._models`).
+TMC_METRICS = ("accuracy", "auc", "f1", "logloss", "r2", "neg_mse")
 
 
 @dataclass(frozen=True)
@@ -376,9 +387,13 @@ class TMCConfig:
     ----------
     model : str
         ``logreg``, ``knn``, ``xgboost``, ``hgb`` or a dotted path to a
-        scikit-learn classifier class (``sklearn.svm.SVC``).
-    metric : {"accuracy", "auc", "f1", "logloss"}
-        Validation score of the utility (higher is better; log-loss is negated).
+        scikit-learn classifier class (``sklearn.svm.SVC``). Regression targets
+        use the matching regressor: ``linear`` (or ``logreg``) is ridge regression,
+        ``knn``, ``xgboost`` and ``hgb`` their regressors, a dotted path a regressor class.
+    metric : {"accuracy", "auc", "f1", "logloss", "r2", "neg_mse"}
+        Validation score of the utility (higher is better; log-loss and the mean
+        squared error are negated). Regression: ``r2`` (``accuracy``, the default,
+        means ``r2``) or ``neg_mse``.
     max_permutations : int
         Most permutations per cross-fitting fold.
     tolerance : float

@@ -8,6 +8,12 @@ rows flagged ``is_mislabeled``:
 * ``drop``: remove the flagged rows;
 * ``mark``: add a ``dvclean_issue`` column (``"mislabeled"``, null elsewhere) and leave every row as it is.
 
+Regression targets: the flagged rows are outlying targets (:mod:`dvclean.flags`).
+``drop`` and ``mark`` (``dvclean_issue = "outlying target"``) work as above;
+``relabel`` is refused, because replacing a measured target by a model's guess is
+imputation, not a label fix: the scores' ``predicted_value`` column holds each row's
+out-of-sample prediction for whoever wants to impute deliberately.
+
 The input is never modified: :func:`write_fixed` writes atomically to another path
 (:func:`dvclean.io.write_table`), and the CLI refuses an output path that is the input.
 """
@@ -23,6 +29,7 @@ import numpy as np
 import polars as pl
 
 from .config import FixConfig, ScoreConfig
+from .errors import ConfigError
 from .io import split_name, write_table
 from .pipeline import ScoreResult, score
 
@@ -55,6 +62,13 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
     """Apply ``config.action`` to ``frame`` (the frame that ``scores`` was computed on)."""
     out = scores.frame
     label = scores.table.label
+    regression = scores.table.task == "regression"
+    if regression and config.action == "relabel":
+        raise ConfigError(
+            f"--action relabel replaces a wrong class by the suggested one, but {label!r} is a regression target "
+            "(its flagged rows are outlying targets): use --action drop or --action mark; the scores' "
+            "predicted_value column holds each row's out-of-sample prediction"
+        )
     flagged = out.get_column("is_mislabeled").fill_null(False).to_numpy()
     ids = np.flatnonzero(flagged)
     summary: dict[str, Any] = {
@@ -62,6 +76,7 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
         "rows_in": frame.height,
         "flagged": int(flagged.sum()),
         "min_confidence": config.min_confidence,
+        "task": scores.table.task,
     }
     changed = np.zeros(frame.height, dtype=bool)
     if config.action == "relabel":
@@ -81,7 +96,8 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
         changed = flagged
         summary.update(dropped=int(flagged.sum()))
     else:
-        fixed = frame.with_columns(pl.Series(ISSUE_COLUMN, ["mislabeled" if f else None for f in flagged], dtype=pl.String))
+        issue = "outlying target" if regression else "mislabeled"
+        fixed = frame.with_columns(pl.Series(ISSUE_COLUMN, [issue if f else None for f in flagged], dtype=pl.String))
         summary.update(marked=int(flagged.sum()))
     row_ids = scores.table.row_ids().to_numpy()
     summary.update(
@@ -133,6 +149,8 @@ def fix(
     ['x', 'y', 'dvclean_issue']
     """
     config = config or FixConfig()
+    if config.action == "relabel" and score_config is not None and score_config.task == "regression":
+        raise ConfigError("--action relabel is for class labels; a regression target takes --action drop or --action mark")
     scores = score(source, label=label, id_column=id_column, drop=drop, config=score_config,
                    read_options=read_options, progress=progress)
     frame = scores.table.frame

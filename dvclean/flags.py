@@ -50,6 +50,40 @@ With ``expected_noise`` set, the rule is replaced by "flag that fraction of rows
 highest ``mislabel_score`` first". ``benchmarks/label_noise.py`` measured the rules
 (``benchmarks/RESULTS.md``); the default is the one with the best mean F1 there.
 
+Regression: which rows have an outlying target
+----------------------------------------------
+For a regression target (``--task regression``, or auto-detected) the same columns
+are written, so ``check``, ``fix``, the report and a later ``--baseline`` read them
+unchanged, but they mean **outlying target** rather than mislabeled:
+``is_mislabeled`` flags a row whose target is far from what the other rows predict,
+``mislabel_score`` is its outlier score, ``neighbor_label`` is the mean target of
+its K nearest neighbours, and two columns are added: ``predicted_value`` (the
+out-of-sample prediction, in the target's units) and ``target_z`` (the robust z of
+the residual). The summaries say "outlying targets" and carry ``task``.
+
+The prediction is the mean of the available out-of-sample signals, the regression
+counterpart of the averaged class probabilities: the out-of-fold prediction of the
+cross-validated ``MislabelConfig.model`` (XGBoost), the out-of-bag prediction of the
+bagged regression trees (Data-OOB, Kwon & Zou 2023) and the mean target of the K
+nearest neighbours (the KNN regressor that KNN-Shapley values). The ``knn`` rule
+(and any rule above ``model_max_rows``) uses the neighbours alone, ``confidence``
+the model alone. An outlying target also pulls the predictions of the rows around
+it, so the signals are computed twice: the second time without training on the rows
+whose first-pass residual exceeds the cutoff (:func:`regression_evidence`). The
+residual ``r = y - prediction`` is standardised robustly,
+``z = (r - median r) / (1.4826 MAD)`` (:func:`robust_z`), and a row is flagged when
+``|z| > MislabelConfig.outlier_z`` (3.5: the modified z-score cutoff of Iglewicz &
+Hoaglin, "How to Detect and Handle Outliers", 1993) **and** its value is below the
+median value of the primary method (a row that the valuation finds useful is not
+flagged). ``mislabel_score = 0.5 |z| / (|z| + outlier_z) + 0.5 (1 - value
+percentile)`` lies in [0, 1] (0.5 from the residual alone at the cutoff). With
+``expected_noise`` that fraction of rows, highest score first, is flagged instead.
+On sklearn's diabetes data and two numeric columns of ``sample_data/adult_2000.csv``
+(``age``, ``hours_per_week``) with 7% of the targets shifted by 3-5 standard
+deviations, the outlier score reached AUROC 1.00 / 0.998 / 0.990 (mean of 3 seeds),
+flag precision 1.00 / 0.96 / 0.74 and recall 0.85 / 0.94 / 0.94
+(``tests/test_regression.py`` checks two of these runs).
+
 Hard rows
 ---------
 ``is_hard``: the lowest-valued ``hard_fraction`` of the rows that are not flagged
@@ -74,7 +108,10 @@ __all__ = [
     "flag_rows",
     "gather_evidence",
     "evidence_for",
+    "flag_regression",
     "neighbor_votes",
+    "RegressionEvidence",
+    "regression_evidence",
     "prune_by_noise_rate",
     "value_ranks",
 ]
@@ -136,6 +173,9 @@ class RowFlags:
     suggested_label_prob: np.ndarray | None = None
     model_label_prob: np.ndarray | None = None
     rule: str = "knn"
+    #: Regression only: the out-of-sample prediction (standardised units) and the robust z of the residual.
+    predicted_value: np.ndarray | None = None
+    target_z: np.ndarray | None = None
 
 
 def value_ranks(values: np.ndarray) -> np.ndarray:
@@ -473,3 +513,162 @@ def evidence_for(
     if config.rule == "knn":
         return None
     return gather_evidence(x, y, neighbors, n_classes, config, knn_values=knn_values, seed=seed, progress=progress)
+
+
+# -- regression targets: outlying-target flags ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegressionEvidence:
+    """Out-of-sample predictions of a (standardised) regression target from independent signals.
+
+    Attributes
+    ----------
+    model : ndarray of shape (n,) or None
+        Out-of-fold prediction of the cross-validated ``MislabelConfig.model``.
+    oob : ndarray of shape (n,) or None
+        Out-of-bag prediction of the bagged regression trees (Data-OOB).
+    neighbors : ndarray of shape (n,)
+        Mean target of each row's K nearest neighbours.
+    """
+
+    neighbors: np.ndarray
+    model: np.ndarray | None = None
+    oob: np.ndarray | None = None
+
+    def signals(self) -> dict[str, np.ndarray]:
+        """The available predictions by name."""
+        out = {"model": self.model, "oob": self.oob, "neighbors": self.neighbors}
+        return {k: v for k, v in out.items() if v is not None}
+
+    @property
+    def prediction(self) -> np.ndarray:
+        """Mean of the available predictions."""
+        return np.mean(list(self.signals().values()), axis=0)
+
+
+def neighbor_means(y: np.ndarray, neighbors: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+    """Mean target of each row's neighbours, over those in ``keep`` when given (all of them when none is).
+
+    A row without any (kept) neighbour gets its own target.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    if neighbors.shape[1] == 0:
+        return y.copy()
+    w = np.ones(neighbors.shape) if keep is None else keep[neighbors].astype(np.float64)
+    count = w.sum(axis=1)
+    if keep is not None:
+        w[count == 0] = 1.0  # every neighbour is a suspect: use them all
+        count = w.sum(axis=1)
+    return (y[neighbors] * w).sum(axis=1) / count
+
+
+def regression_evidence(
+    x: np.ndarray,
+    y: np.ndarray,
+    neighbors: np.ndarray,
+    config: MislabelConfig,
+    *,
+    seed: int = 0,
+    progress: ProgressFn | None = None,
+) -> RegressionEvidence:
+    """The predictions the outlying-target rule averages (see the module docstring).
+
+    ``knn`` rule: the neighbours' mean target only; ``confidence``: the cross-validated
+    model only; every other rule: model, bagged trees and neighbours.
+
+    Two passes: an outlying target also pulls the predictions of the rows around it
+    (its neighbours' mean, the trees' leaves), which can push correct rows over the
+    cutoff. So the rows whose first-pass ``|z|`` exceeds ``outlier_z`` are left out of
+    the training data (not of the predictions) and the signals are computed again;
+    the second pass is what is returned (skipped when no row, or half of them or
+    more, exceed the cutoff).
+    """
+    first = _regression_signals(x, y, neighbors, config, None, seed, progress)
+    suspects = np.abs(robust_z(y - _combined(first, config))) > config.outlier_z
+    if not suspects.any() or suspects.sum() * 2 >= y.shape[0]:
+        return first
+    return _regression_signals(x, y, neighbors, config, ~suspects, seed, progress)
+
+
+def _combined(ev: RegressionEvidence, config: MislabelConfig) -> np.ndarray:
+    if config.rule == "confidence" and ev.model is not None:
+        return ev.model
+    return ev.prediction
+
+
+def _regression_signals(
+    x: np.ndarray, y: np.ndarray, neighbors: np.ndarray, config: MislabelConfig, keep: np.ndarray | None,
+    seed: int, progress: ProgressFn | None,
+) -> RegressionEvidence:
+    nb = neighbor_means(y, neighbors, keep)
+    if config.rule == "knn":
+        return RegressionEvidence(neighbors=nb)
+    from .valuation.confidence import oof_predict
+
+    model = oof_predict(x, y, model=config.model, n_folds=config.n_folds, seed=seed, progress=progress, train_mask=keep)
+    if config.rule == "confidence":
+        return RegressionEvidence(neighbors=nb, model=model)  # the neighbours are shown, not averaged
+    from .valuation.oob import data_oob
+
+    oob = data_oob(x, y, n_estimators=config.oob_trees, seed=seed, task="regression", progress=progress,
+                   train_mask=keep).prediction
+    return RegressionEvidence(neighbors=nb, model=model, oob=oob)
+
+
+def flag_regression(
+    values: np.ndarray,
+    y: np.ndarray,
+    policy: FlagPolicy,
+    evidence: RegressionEvidence,
+    *,
+    mislabel: MislabelConfig | None = None,
+) -> RowFlags:
+    """Flag rows whose regression target is outlying (``is_mislabeled`` = outlying target).
+
+    Parameters
+    ----------
+    values : ndarray of shape (n,)
+        Data values of the primary method.
+    y : ndarray of shape (n,)
+        Standardised targets.
+    policy : FlagPolicy
+        ``hard_fraction``.
+    evidence : RegressionEvidence
+    mislabel : MislabelConfig, optional
+        ``outlier_z``, ``expected_noise`` and the rule (which signals are averaged).
+
+    Examples
+    --------
+    >>> y = np.r_[np.linspace(-1, 1, 20), 8.0]
+    >>> ev = RegressionEvidence(neighbors=np.r_[np.linspace(-1, 1, 20), 0.0])
+    >>> f = flag_regression(-np.abs(y - ev.neighbors), y, FlagPolicy(hard_fraction=0.0), ev)
+    >>> np.flatnonzero(f.is_mislabeled).tolist(), f.rule
+    ([20], 'outlier (|z| > 3.5 of the residual of the neighbors prediction)')
+    """
+    mislabel = mislabel or MislabelConfig()
+    y = np.asarray(y, dtype=np.float64)
+    quality = _percentile_from_bottom(values)
+    prediction = _combined(evidence, mislabel)
+    used = "model" if prediction is evidence.model else " + ".join(evidence.signals())
+    z = robust_z(y - prediction)
+    az = np.abs(z)
+    cut = mislabel.outlier_z
+    score = np.clip(0.5 * az / (az + cut) + 0.5 * (1.0 - quality), 0.0, 1.0)
+    flagged = (az > cut) & (quality < 0.5)
+    rule = f"outlier (|z| > {cut:g} of the residual of the {used} prediction)"
+    if mislabel.expected_noise is not None:
+        flagged = top_fraction(score, mislabel.expected_noise)
+        rule = f"{rule} (top {mislabel.expected_noise:g})"
+    return RowFlags(
+        value_rank=value_ranks(values),
+        quality=quality,
+        is_mislabeled=flagged,
+        is_hard=_hard(values, flagged, policy),
+        mislabel_score=score,
+        neighbor_label=evidence.neighbors,
+        neighbor_disagreement=np.abs(y - evidence.neighbors),
+        rule=rule,
+        predicted_value=prediction,
+        target_z=z,
+    )

@@ -23,7 +23,7 @@ import polars as pl
 from ._version import __version__
 from .config import KNNConfig, ScoreConfig
 from .errors import ConfigError, DataValidationError, OutputError
-from .flags import evidence_for, flag_rows
+from .flags import evidence_for, flag_regression, flag_rows, regression_evidence
 from .io import SourceInfo, json_scalar, output_format_for, read_frame, same_file, split_name, write_table
 from .table import Table, ValuationData, conflicting_duplicates, make_table, prepare
 from .valuation import REGISTRY, ValuationResult, make_valuer
@@ -60,7 +60,10 @@ class ScoreResult:
         One row per input row, in input order: the row id, ``label``, ``value``
         (higher = more useful), ``value_rank`` (1 = most harmful), ``is_mislabeled``,
         ``is_hard``, ``mislabel_score`` in [0, 1], ``is_label_missing`` and
-        ``neighbor_label`` (majority label of the K nearest neighbours).
+        ``neighbor_label`` (majority label of the K nearest neighbours). For a
+        regression target (``ScoreConfig.task``) the same columns mean "outlying
+        target" (:mod:`dvclean.flags`), ``neighbor_label`` is the neighbours' mean
+        target, and ``predicted_value`` and ``target_z`` are added.
     summary : dict
         JSON-able summary (what ``--json`` prints).
     table : Table
@@ -103,8 +106,13 @@ def score(
     config: ScoreConfig | None = None,
     read_options: dict[str, Any] | None = None,
     progress: ProgressFn | None = None,
+    checkpoint: Any = None,
 ) -> ScoreResult:
-    """Value every row of a table and flag likely-mislabeled and hard rows.
+    """Value every row of a table and flag likely-mislabeled (or outlying-target) and hard rows.
+
+    ``config.task`` says what the label is (``auto`` by default: a continuous float
+    label is a regression target, :func:`dvclean.table.resolve_task`); the summary's
+    ``task`` says what was decided and why.
 
     Parameters
     ----------
@@ -124,6 +132,10 @@ def score(
         Passed to :func:`dvclean.io.read_frame` (``separator``, ``encoding``, ...).
     progress : callable, optional
         ``progress(step, done, total)`` callback.
+    checkpoint : Checkpoint or path, optional
+        Save the progress of the resumable methods (``tmc``, ``dvgs``) there and
+        resume from it (:mod:`dvclean.valuation._checkpoint`). It is left in place:
+        call ``Checkpoint.remove()`` once the outputs are stored (the CLI does).
 
     Returns
     -------
@@ -149,7 +161,9 @@ def score(
     frame, info = _load(source, {**(read_options or {}), "exclude": tuple(drop)})
     if progress:
         progress("read", 1, 1)
-    table = make_table(frame, label=label, id_column=id_column, drop=drop, source=info)
+    table = make_table(frame, label=label, id_column=id_column, drop=drop, source=info, task=config.task)
+    requested_task = config.task
+    config = dataclasses.replace(config, task=table.task)  # the valuers see the resolved task
     valid_table = None
     if valid is not None:
         vframe, vinfo = _load(valid, read_options)
@@ -159,7 +173,7 @@ def score(
                 f"{vinfo.path}: the validation file lacks columns {', '.join(map(repr, missing[:10]))}; "
                 "it needs the same feature and label columns as the data"
             )
-        valid_table = Table(frame=vframe, label=table.label, features=table.features, source=vinfo)
+        valid_table = Table(frame=vframe, label=table.label, features=table.features, source=vinfo, task=table.task)
     timings["read"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -174,9 +188,15 @@ def score(
 
     t = time.perf_counter()
     results: dict[str, ValuationResult] = {}
+    if checkpoint is not None:
+        from .valuation._checkpoint import as_checkpoint
+
+        checkpoint = as_checkpoint(checkpoint)  # one object: the methods' sections share the file
     for m in config.methods:
         tm = time.perf_counter()
-        results[m] = make_valuer(m, config).value(data, seed=config.seed, progress=progress)
+        valuer = make_valuer(m, config)
+        resume = {"checkpoint": checkpoint} if checkpoint is not None and getattr(valuer, "resumable", False) else {}
+        results[m] = valuer.value(data, seed=config.seed, progress=progress, **resume)
         timings[f"value.{m}"] = time.perf_counter() - tm
     timings["value"] = time.perf_counter() - t
 
@@ -195,16 +215,24 @@ def score(
         )
         log.warning("%s", notes[-1])
         mislabel = dataclasses.replace(mislabel, rule="knn")
-    evidence = evidence_for(
-        data.x, data.y, neighbors, len(data.classes), mislabel, seed=config.seed, progress=progress,
-        knn_values=knn_res.values if knn_res is not None and data.leave_self_out else None,
-    )
-    flags = flag_rows(primary.values, data.y, neighbors, len(data.classes), config.flags, evidence=evidence,
-                      mislabel=mislabel)
+    if data.is_regression:
+        reg_evidence = regression_evidence(data.x, data.y, neighbors, mislabel, seed=config.seed, progress=progress)
+        flags = flag_regression(primary.values, data.y, config.flags, reg_evidence, mislabel=mislabel)
+    else:
+        evidence = evidence_for(
+            data.x, data.y, neighbors, len(data.classes), mislabel, seed=config.seed, progress=progress,
+            knn_values=knn_res.values if knn_res is not None and data.leave_self_out else None,
+        )
+        flags = flag_rows(primary.values, data.y, neighbors, len(data.classes), config.flags, evidence=evidence,
+                          mislabel=mislabel)
     timings["flag"] = time.perf_counter() - t
     out = _output_frame(table, data, results, config.methods[0], flags, label_missing)
     summary = _summary(table, data, results, out, config, timings, encoder.dropped_, label_missing)
     summary["flags"]["rule"] = flags.rule
+    summary["task"] = {"name": table.task, "reason": table.task_reason, "requested": requested_task}
+    if data.is_regression:
+        summary["flags"]["meaning"] = "outlying target"
+        summary["flags"]["outlying_targets"] = summary["flags"]["mislabeled"]
     summary["notes"].extend(notes)
     return ScoreResult(frame=out, summary=summary, table=table, data=data, results=results, config=config, timings=timings)
 
@@ -231,9 +259,15 @@ def _output_frame(
     id_name = ids.name if ids.name not in OUTPUT_COLUMNS else "row_id"
     label_col = table.frame.get_column(table.label)
     classes = data.classes.tolist()
-    neighbor = [None] * n
-    for r, code in zip(rows.tolist(), flags.neighbor_label.tolist(), strict=True):
-        neighbor[r] = classes[code]
+    neighbor: list[Any] = [None] * n
+    if data.is_regression:  # the neighbours' mean target, in the label's units
+        for r, v in zip(rows.tolist(), data.target_values(flags.neighbor_label).tolist(), strict=True):
+            neighbor[r] = v
+    else:
+        for r, code in zip(rows.tolist(), flags.neighbor_label.tolist(), strict=True):
+            neighbor[r] = classes[code]
+    # identical features, different label (or target value)
+    dup_codes = np.unique(data.y, return_inverse=True)[1].ravel() if data.is_regression else data.y
 
     def masked(values: np.ndarray, dtype: pl.DataType, fill: Any) -> pl.Series:
         arr = _scatter(n, rows, values, fill, values.dtype)
@@ -249,8 +283,8 @@ def _output_frame(
             "is_hard": masked(flags.is_hard, pl.Boolean, False),
             "mislabel_score": masked(flags.mislabel_score, pl.Float64, 0.0),
             "is_label_missing": pl.Series(label_missing, dtype=pl.Boolean),
-            "neighbor_label": pl.Series(neighbor, dtype=label_col.dtype, strict=False),
-            "is_conflicting_duplicate": masked(conflicting_duplicates(data.x, data.y), pl.Boolean, False),
+            "neighbor_label": pl.Series(neighbor, dtype=pl.Float64 if data.is_regression else label_col.dtype, strict=False),
+            "is_conflicting_duplicate": masked(conflicting_duplicates(data.x, dup_codes), pl.Boolean, False),
         }
     )
     extra: dict[str, pl.Series] = _flag_columns(flags, data, label_col, masked)
@@ -279,6 +313,9 @@ def _flag_columns(flags: Any, data: ValuationData, label_col: pl.Series, masked:
         arr = getattr(flags, name)
         if arr is not None:
             out[name] = masked(np.asarray(arr, dtype=np.float64), pl.Float64, 0.0)
+    if getattr(flags, "predicted_value", None) is not None:  # regression: prediction in the label's units, residual z
+        out["predicted_value"] = masked(data.target_values(flags.predicted_value), pl.Float64, 0.0)
+        out["target_z"] = masked(np.asarray(flags.target_z, dtype=np.float64), pl.Float64, 0.0)
     return out
 
 
@@ -294,7 +331,7 @@ def _summary(
 ) -> dict[str, Any]:
     info = table.source
     classes = data.classes.tolist()
-    counts = np.bincount(data.y, minlength=len(classes))
+    counts = np.bincount(data.y, minlength=len(classes)) if not data.is_regression else np.zeros(0, dtype=np.int64)
     id_name = out.columns[0]
     worst = out.filter(pl.col("value_rank").is_not_null()).sort("value_rank").head(10)
     suspicious = [
@@ -340,6 +377,7 @@ def _summary(
             "label_missing_rows": np.flatnonzero(label_missing)[:100].tolist(),
         },
         "classes": {str(c): int(k) for c, k in zip(classes, counts, strict=True)},
+        "target": _target_summary(data),
         "validation": "leave-self-out" if data.leave_self_out else f"file ({data.y_valid.shape[0] if data.y_valid is not None else 0} rows)",
         "methods": methods,
         "method_citations": {name: REGISTRY[name].citation for name in results},
@@ -360,6 +398,14 @@ def _summary(
         "environment": {"python": platform.python_version(), "numpy": np.__version__, "polars": pl.__version__},
         "notes": list(data.notes),
     }
+
+
+def _target_summary(data: ValuationData) -> dict[str, float] | None:
+    """Regression: mean, std, min and max of the valued targets (None for class labels)."""
+    if not data.is_regression:
+        return None
+    t = data.target_values(data.y)
+    return {"mean": float(t.mean()), "std": float(t.std()), "min": float(t.min()), "max": float(t.max())}
 
 
 def rank_correlations(results: dict[str, ValuationResult]) -> dict[str, float | None]:
@@ -424,6 +470,7 @@ def write_scores(result: ScoreResult, path: str | os.PathLike[str], *, format: s
                 "status": {k: r.status for k, r in result.results.items()},
                 "seed": result.config.seed,
                 "label": result.table.label,
+                "task": result.table.task,
                 "input_sha256": result.summary["input"]["sha256"],
                 "config": result.config.to_dict(),
             }

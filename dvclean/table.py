@@ -17,6 +17,13 @@ Encoding (fitted on the labelled rows only):
 * dates and datetimes: days since the epoch plus year, month, day-of-week and,
   for datetimes, hour; durations and times as seconds;
 * constant columns (including all-null ones) are dropped.
+
+Task: :func:`resolve_task` decides whether the label holds classes or a numeric
+regression target (``--task auto|classification|regression``). Class labels become
+integer codes; a regression target is standardised (``(y - mean) / std`` over the
+labelled rows, :attr:`ValuationData.target_center` / ``target_scale``), so values
+and utilities are in units of the target's variance and "predict 0" means
+"predict the mean target".
 """
 
 from __future__ import annotations
@@ -34,13 +41,17 @@ from .config import FeatureConfig
 from .errors import DataValidationError
 from .io import SourceInfo
 
-__all__ = ["FeatureEncoder", "Table", "ValuationData", "make_table", "prepare", "LABEL_CANDIDATES"]
+__all__ = ["FeatureEncoder", "Table", "ValuationData", "make_table", "prepare", "resolve_task", "LABEL_CANDIDATES"]
 
 log = logging.getLogger(__name__)
 
 #: Column names used as the label when ``label`` is not given (exactly one must exist).
 LABEL_CANDIDATES = ("label", "target", "y", "class")
 _MAX_CLASSES = 1000
+#: ``--task auto``: a float label whose values are not all integers and that has more than this many
+#: distinct values is a regression target (integer labels always stay classes under auto).
+AUTO_REGRESSION_MIN_DISTINCT = 20
+_TASKS = ("auto", "classification", "regression")
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,10 @@ class Table:
         0-based row number is the id.
     source : SourceInfo or None
         Where the frame came from.
+    task : {"classification", "regression"}
+        What the label is (resolved from ``--task``, see :func:`resolve_task`).
+    task_reason : str
+        Why: ``--task regression``, ``auto: float label with 442 distinct values``, ...
     """
 
     frame: pl.DataFrame
@@ -68,6 +83,8 @@ class Table:
     id_column: str | None = None
     source: SourceInfo | None = None
     dropped: tuple[str, ...] = ()
+    task: str = "classification"
+    task_reason: str = ""
 
     @property
     def n_rows(self) -> int:
@@ -94,6 +111,7 @@ def make_table(
     id_column: str | None = None,
     drop: Sequence[str] = (),
     source: SourceInfo | None = None,
+    task: str = "auto",
 ) -> Table:
     """Assign column roles and validate the label.
 
@@ -108,6 +126,8 @@ def make_table(
     drop : sequence of str
         Columns to exclude from the features.
     source : SourceInfo, optional
+    task : {"auto", "classification", "regression"}
+        What the label is; ``auto`` follows :func:`resolve_task`.
 
     Raises
     ------
@@ -166,13 +186,78 @@ def make_table(
         )
     if not features:
         problems.append("no feature columns are left besides the label and id; the data needs at least one feature")
-    problems.extend(_label_problems(frame.get_column(label), label))
+    if task not in _TASKS:
+        from .errors import ConfigError
+
+        raise ConfigError(f"--task must be one of {', '.join(_TASKS)}; got {task!r}")
+    label_col = frame.get_column(label)
+    label_problems = _label_problems(label_col, label, task)
+    problems.extend(label_problems)
     if problems:
         raise DataValidationError([f"{name}: {p}" for p in problems])
-    return Table(frame=frame, label=label, features=features, id_column=id_column, source=source, dropped=tuple(drop))
+    resolved, reason = resolve_task(label_col, task)
+    return Table(frame=frame, label=label, features=features, id_column=id_column, source=source, dropped=tuple(drop),
+                 task=resolved, task_reason=reason)
 
 
-def _label_problems(col: pl.Series, label: str) -> list[str]:
+def _continuous(col: pl.Series) -> tuple[bool, int]:
+    """(float label with non-integer values and more than 20 distinct values, number of distinct values)."""
+    if not col.dtype.is_float():
+        return False, 0
+    vals = col.to_numpy()
+    finite = vals[np.isfinite(vals)]
+    n_distinct = int(np.unique(finite).size)
+    return bool(not np.all(finite == np.round(finite)) and n_distinct > AUTO_REGRESSION_MIN_DISTINCT), n_distinct
+
+
+def resolve_task(col: pl.Series, requested: str = "auto") -> tuple[str, str]:
+    """Decide whether a label column holds classes or a regression target.
+
+    ``auto`` rule: a **float** label whose values are not all whole numbers and that
+    has more than :data:`AUTO_REGRESSION_MIN_DISTINCT` (20) distinct values is a
+    regression target; everything else (strings, booleans, integers, floats that are
+    whole numbers such as ``0.0/1.0``, floats with few values) is classes. An integer
+    target such as an age or a count is valued as a regression target only with
+    ``--task regression``.
+
+    Returns
+    -------
+    task : {"classification", "regression"}
+    reason : str
+        For the summary, e.g. ``auto: float label with 442 distinct values``.
+
+    Examples
+    --------
+    >>> resolve_task(pl.Series("y", [0.5 + i for i in range(30)]))
+    ('regression', 'auto: float label with 30 distinct values')
+    >>> resolve_task(pl.Series("y", ["a", "b"]))[0]
+    'classification'
+    """
+    if requested in ("classification", "regression"):
+        return requested, f"--task {requested}"
+    continuous, n_distinct = _continuous(col)
+    if continuous:
+        return "regression", f"auto: float label with {n_distinct} distinct values"
+    return "classification", f"auto: {col.dtype} label with {col.drop_nulls().n_unique()} distinct values"
+
+
+def _regression_problems(col: pl.Series, label: str, missing: np.ndarray) -> list[str]:
+    dtype = col.dtype
+    if not dtype.is_numeric():
+        return [
+            f"label column {label!r} holds {dtype} values, not numbers; --task regression needs a numeric target "
+            "(drop --task regression to value it as classes)"
+        ]
+    vals = col.cast(pl.Float64).to_numpy()
+    present = vals[~missing]
+    if present.size < 3:
+        return [f"label column {label!r} has {present.size} non-empty values; a regression target needs at least 3 rows"]
+    if np.unique(present).size == 1:
+        return [f"label column {label!r} has one value only ({present[0]!r}); a regression target must vary: check --label"]
+    return []
+
+
+def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]:
     dtype = col.dtype
     if dtype.is_nested() or dtype == pl.Binary:
         return [f"label column {label!r} has type {dtype}; it must hold class names or numbers"]
@@ -185,12 +270,16 @@ def _label_problems(col: pl.Series, label: str) -> list[str]:
         inf_rows = np.flatnonzero(np.isinf(vals)).tolist()
         if inf_rows:
             return [f"label column {label!r} is infinite at rows {_fmt_rows(inf_rows)}; fix or blank those labels"]
-        finite = vals[~missing]
-        if not np.all(finite == np.round(finite)) and np.unique(finite).size > 20:
-            return [
-                f"label column {label!r} looks continuous ({np.unique(finite).size} distinct non-integer values); "
-                "dvclean values rows of classification data: bin the target into classes"
-            ]
+    if task == "regression" or (task == "auto" and _continuous(col)[0]):
+        return _regression_problems(col, label, missing)
+    continuous, n_distinct = _continuous(col)
+    if continuous:
+        return [
+            f"label column {label!r} looks continuous ({n_distinct} distinct non-integer values) but is valued as "
+            "classes (--task classification): bin the target into classes, or value it as a regression target "
+            "with --task auto or --task regression (score, check and fix)"
+        ]
+    numeric_hint = " (a numeric target? use --task regression)" if dtype.is_numeric() and dtype != pl.Boolean else ""
     present = col.filter(~pl.Series(missing))
     counts = present.value_counts(sort=True, name="n")
     if counts.height == 1:
@@ -200,7 +289,10 @@ def _label_problems(col: pl.Series, label: str) -> list[str]:
             "valuation needs at least two classes: check --label"
         ]
     if counts.height > _MAX_CLASSES:
-        return [f"label column {label!r} has {counts.height} distinct values; is it an id or a continuous target? check --label"]
+        return [
+            f"label column {label!r} has {counts.height} distinct values; is it an id or a continuous target? "
+            f"check --label{numeric_hint}"
+        ]
     singles = counts.filter(pl.col("n") == 1).get_column(col.name).to_list()
     if singles:
         rows: list[int] = []
@@ -209,7 +301,7 @@ def _label_problems(col: pl.Series, label: str) -> list[str]:
         return [
             f"label column {label!r} has classes with a single row ({', '.join(repr(s) for s in singles[:5])}"
             f"{' ...' if len(singles) > 5 else ''} at rows {_fmt_rows(rows)}); a row can only be compared "
-            "with rows of its own class, so fix those labels or remove those rows"
+            f"with rows of its own class, so fix those labels or remove those rows{numeric_hint}"
         ]
     return []
 
@@ -231,11 +323,12 @@ class ValuationData:
     ----------
     x, y : numpy.ndarray
         Features (n_players, n_features) and integer class codes of the rows that
-        are valued (the players: rows with a label).
+        are valued (the players: rows with a label); for a regression target, ``y``
+        is the standardised target ``(target - target_center) / target_scale``.
     rows : numpy.ndarray
         Position in the table of each player.
     classes : numpy.ndarray
-        Class value of each code.
+        Class value of each code (empty for a regression target).
     x_valid, y_valid : numpy.ndarray or None
         A separate validation set; ``None`` means every player is also a
         validation point for all the others (leave-self-out).
@@ -251,6 +344,18 @@ class ValuationData:
     y_valid: np.ndarray | None = None
     feature_names: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    task: str = "classification"
+    target_center: float = 0.0
+    target_scale: float = 1.0
+
+    @property
+    def is_regression(self) -> bool:
+        """True when ``y`` is a (standardised) regression target."""
+        return self.task == "regression"
+
+    def target_values(self, y: np.ndarray) -> np.ndarray:
+        """Standardised targets back in the units of the label column."""
+        return np.asarray(y, dtype=np.float64) * self.target_scale + self.target_center
 
     @property
     def n_players(self) -> int:
@@ -481,6 +586,8 @@ def prepare(
     label_missing : numpy.ndarray of bool
         Per table row, True where the label is missing (those rows are not valued).
     """
+    if table.task == "regression":
+        return _prepare_regression(table, valid, config)
     codes, classes, missing = label_codes(table.frame.get_column(table.label))
     rows = np.flatnonzero(~missing)
     labelled = table.frame[rows] if missing.any() else table.frame
@@ -516,6 +623,61 @@ def prepare(
         y_valid=y_valid,
         feature_names=tuple(encoder.feature_names_),
         notes=tuple(notes),
+    )
+    return data, encoder, missing
+
+
+def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: FeatureConfig | None) -> tuple[np.ndarray, FeatureEncoder, list[str]]:
+    labelled = table.frame[rows] if missing.any() else table.frame
+    encoder = FeatureEncoder(config)
+    x = encoder.fit_transform(labelled, table.features)
+    notes = []
+    if encoder.all_constant_:
+        notes.append("every feature column is constant: all rows look identical, values only reflect the labels")
+    elif encoder.dropped_:
+        notes.append(f"ignored empty or constant columns: {', '.join(encoder.dropped_)}")
+    return x, encoder, notes
+
+
+def _prepare_regression(
+    table: Table, valid: Table | None, config: FeatureConfig | None
+) -> tuple[ValuationData, FeatureEncoder, np.ndarray]:
+    """:func:`prepare` for a regression target: standardised float targets, no classes."""
+    col = table.frame.get_column(table.label)
+    missing = _label_missing_mask(col)
+    rows = np.flatnonzero(~missing)
+    target = col.cast(pl.Float64).to_numpy()[rows]
+    center = float(target.mean())
+    scale = float(target.std())
+    scale = scale if scale > 0 and math.isfinite(scale) else 1.0
+    x, encoder, notes = _encode_rows(table, rows, missing, config)
+    x_valid = y_valid = None
+    if valid is not None:
+        vcol = valid.frame.get_column(valid.label)
+        if not vcol.dtype.is_numeric():
+            raise DataValidationError(f"the validation label {valid.label!r} holds {vcol.dtype} values; the regression target must be numeric")
+        vmissing = _label_missing_mask(vcol)
+        vvals = vcol.cast(pl.Float64).to_numpy()
+        bad = np.flatnonzero(~vmissing & ~np.isfinite(vvals))
+        if bad.size:
+            raise DataValidationError(f"the validation label is infinite at validation rows {_fmt_rows(bad.tolist())}")
+        keep = np.flatnonzero(~vmissing)
+        if keep.size == 0:
+            raise DataValidationError("the validation file has no labelled rows")
+        x_valid = encoder.transform(valid.frame[keep])
+        y_valid = (vvals[keep] - center) / scale
+    data = ValuationData(
+        x=x,
+        y=(target - center) / scale,
+        rows=rows,
+        classes=np.array([], dtype=object),
+        x_valid=x_valid,
+        y_valid=y_valid,
+        feature_names=tuple(encoder.feature_names_),
+        notes=tuple(notes),
+        task="regression",
+        target_center=center,
+        target_scale=scale,
     )
     return data, encoder, missing
 

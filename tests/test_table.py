@@ -54,7 +54,9 @@ def test_bad_labels(label, pattern):
 def test_continuous_label_refused():
     rng = np.random.default_rng(0)
     with pytest.raises(DataValidationError, match="looks continuous"):
-        make_table(frame(x=rng.normal(size=50), y=rng.normal(size=50)))
+        make_table(frame(x=rng.normal(size=50), y=rng.normal(size=50)), task="classification")
+    # under the default --task auto such a label is a regression target (tests/test_regression.py)
+    assert make_table(frame(x=rng.normal(size=50), y=rng.normal(size=50))).task == "regression"
 
 
 def test_missing_labels_are_not_valued():

@@ -109,7 +109,8 @@ def _load(source: str | os.PathLike[str] | pl.DataFrame, read_options: dict[str,
 
 
 def _score_config(cfg: AugmentConfig) -> ScoreConfig:
-    return ScoreConfig(seed=cfg.seed, knn=KNNConfig(k=cfg.k), flags=FlagPolicy(hard_fraction=cfg.hard_fraction))
+    return ScoreConfig(seed=cfg.seed, task="classification", knn=KNNConfig(k=cfg.k),
+                       flags=FlagPolicy(hard_fraction=cfg.hard_fraction))
 
 
 def compute_scores(
@@ -371,7 +372,8 @@ def augment(
             "dvclean uses that name for provenance: rename the column"
         )
     drop_all = tuple(dict.fromkeys([*drop, *([PROVENANCE] if PROVENANCE in frame.columns else [])]))
-    table = make_table(frame, label=label, id_column=id_column, drop=drop_all, source=info)
+    # the generator and the three-arm evaluation are built for class labels: a continuous target is refused
+    table = make_table(frame, label=label, id_column=id_column, drop=drop_all, source=info, task="classification")
     check_classes(target, table)
     parse_n_synthetic(cfg.n_synthetic, max(1, table.n_rows))
     timings["read"] = time.perf_counter() - t

@@ -95,22 +95,35 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
     )
     seconds = summary["timings"].get(f"value.{summary['primary_method']}", diag.get("seconds", 0.0))
     console.print(f"method {summary['primary_method']} ({method['status']}; {how}) in {seconds:.2f}s", highlight=False)
-    classes = ", ".join(f"{c}: {n}" for c, n in summary["classes"].items())
-    console.print(f"classes: {classes}")
+    task = summary.get("task") or {}
+    regression = task.get("name") == "regression"
+    if regression:
+        t = summary.get("target") or {}
+        console.print(f"task: regression ({task.get('reason')})", highlight=False)
+        console.print(
+            f"target: mean {_fmt(t.get('mean'))}, std {_fmt(t.get('std'))}, range {_fmt(t.get('min'))} to {_fmt(t.get('max'))}",
+            highlight=False,
+        )
+    else:
+        classes = ", ".join(f"{c}: {n}" for c, n in summary["classes"].items())
+        console.print(f"classes: {classes}")
     if rows["label_missing"]:
         console.print(f"[yellow]{rows['label_missing']} rows have no label: not valued, kept in the output[/yellow]")
     flags = summary["flags"]
+    what = "outlying targets" if regression else "likely mislabeled"
     console.print(
-        f"flagged: [bold red]{flags['mislabeled']}[/bold red] likely mislabeled "
+        f"flagged: [bold red]{flags['mislabeled']}[/bold red] {what} "
         f"({flags['mislabeled_fraction']:.1%}), [bold]{flags['hard']}[/bold] hard ({flags['hard_fraction']:.1%})"
     )
     table = Table(title="10 most suspicious rows (lowest value first)", title_justify="left")
-    for col in ("row", "label", "neighbours' label", "value", "mislabel score", "flag"):
-        table.add_column(col, justify="right" if col in ("row", "value", "mislabel score") else "left")
+    nb_col, score_col = ("neighbours' mean", "outlier score") if regression else ("neighbours' label", "mislabel score")
+    for col in ("row", "label", nb_col, "value", score_col, "flag"):
+        table.add_column(col, justify="right" if col in ("row", "value", score_col) else "left")
+    flag_word = "outlying target" if regression else "mislabeled"
     for r in summary["most_suspicious"]:
         table.add_row(
             _fmt(r["row_id"]), _fmt(r["label"]), _fmt(r["neighbor_label"]), _fmt(r["value"]),
-            _fmt(r["mislabel_score"]), "mislabeled" if r["is_mislabeled"] else "",
+            _fmt(r["mislabel_score"]), flag_word if r["is_mislabeled"] else "",
         )
     console.print(table)
     for note in summary.get("notes", []):

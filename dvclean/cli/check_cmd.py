@@ -19,7 +19,7 @@ import typer
 
 from ..config import FlagPolicy, KNNConfig, ScoreConfig
 from ._config import configurable
-from .commands import app, guarded
+from .commands import _DEFAULT_TASK, TASK_HELP, Task, app, guarded
 
 _KNN = KNNConfig()
 _FLAGS = FlagPolicy()
@@ -69,13 +69,14 @@ def _check_target(path: Path | None, data: str, what: str) -> None:
 def check(
     data: Annotated[str, typer.Argument(help="Data file (CSV, CSV.gz/.zst, Parquet, NDJSON, Arrow IPC) or - for stdin.")],
     label: Annotated[str | None, typer.Option("--label", "-y", help="Label column (default: the one column named label/target/y/class).")] = None,
+    task: Annotated[Task, typer.Option("--task", help=TASK_HELP)] = _DEFAULT_TASK,
     id_column: Annotated[str | None, typer.Option("--id", help="Row-id column: kept in outputs, never a feature; baselines match rows by it.")] = None,
     drop: Annotated[list[str] | None, typer.Option("--drop", help="Column to exclude from the features (repeatable).")] = None,
     method: Annotated[list[str] | None, typer.Option("--method", "-m", help="Valuation method(s), comma-separated; see `dvclean methods`.")] = None,
     k: Annotated[int, typer.Option("--k", help="K of the KNN classifier.")] = _KNN.k,
     hard_frac: Annotated[float, typer.Option("--hard-frac", help="Fraction of the non-mislabeled rows flagged is_hard.")] = _FLAGS.hard_fraction,
     seed: Annotated[int, typer.Option("--seed", help="Seed of every random step.")] = _SCORE.seed,
-    max_mislabeled: Annotated[str | None, typer.Option("--max-mislabeled", help=f"Fail above this many likely-mislabeled rows: {_THRESHOLD}.")] = None,
+    max_mislabeled: Annotated[str | None, typer.Option("--max-mislabeled", help=f"Fail above this many likely-mislabeled rows (regression: outlying targets): {_THRESHOLD}.")] = None,
     warn_mislabeled: Annotated[str | None, typer.Option("--warn-mislabeled", help="Warn above this many likely-mislabeled rows.")] = None,
     max_hard: Annotated[str | None, typer.Option("--max-hard", help=f"Fail above this many hard rows: {_THRESHOLD}.")] = None,
     warn_hard: Annotated[str | None, typer.Option("--warn-hard", help="Warn above this many hard rows.")] = None,
@@ -143,6 +144,7 @@ def check(
     score_config = ScoreConfig(
         methods=_methods(method or list(_SCORE.methods)),
         seed=seed,
+        task=task.value,
         knn=KNNConfig(k=k),
         features=FeatureConfig(),
         flags=FlagPolicy(hard_fraction=hard_frac),

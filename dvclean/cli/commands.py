@@ -122,6 +122,20 @@ class Algorithm(StrEnum):
 _DEFAULT_ALGORITHM = Algorithm(_KNN.algorithm)
 
 
+class Task(StrEnum):
+    auto = "auto"
+    classification = "classification"
+    regression = "regression"
+
+
+_DEFAULT_TASK = Task(_SCORE.task)
+#: Help of ``--task`` (score, check, fix).
+TASK_HELP = (
+    "What the label is: auto (regression for a float label with non-integer values and more than 20 distinct "
+    "values, classes otherwise), classification or regression (then flags mean outlying targets)."
+)
+
+
 def _methods(values: list[str]) -> tuple[str, ...]:
     out: list[str] = []
     for v in values:
@@ -135,10 +149,11 @@ def _methods(values: list[str]) -> tuple[str, ...]:
 def score(
     data: Annotated[str, typer.Argument(help="Data file (CSV, CSV.gz/.zst, Parquet, NDJSON, Arrow IPC) or - for stdin.")],
     label: Annotated[str | None, typer.Option("--label", "-y", help="Label column (default: the one column named label/target/y/class).")] = None,
+    task: Annotated[Task, typer.Option("--task", help=TASK_HELP)] = _DEFAULT_TASK,
     id_column: Annotated[str | None, typer.Option("--id", help="Row-id column: kept in outputs, never a feature.")] = None,
     drop: Annotated[list[str] | None, typer.Option("--drop", help="Column to exclude from the features (repeatable).")] = None,
     method: Annotated[list[str] | None, typer.Option("--method", "-m", help="Valuation method(s), comma-separated; see `dvclean methods`.")] = None,
-    k: Annotated[int, typer.Option("--k", help="K of the KNN classifier.")] = _KNN.k,
+    k: Annotated[int, typer.Option("--k", help="K of the KNN classifier (or regressor).")] = _KNN.k,
     eps: Annotated[float, typer.Option("--eps", help="Error bound of approximate KNN-Shapley: K*=max(K, ceil(1/eps)).")] = _KNN.eps,
     algorithm: Annotated[Algorithm, typer.Option("--algorithm", help=f"KNN-Shapley path: auto is exact up to {_KNN.exact_max_rows:,} rows.")] = _DEFAULT_ALGORITHM,
     exact_max_rows: Annotated[int, typer.Option("--exact-max-rows", help="Largest row count valued exactly under --algorithm auto.")] = _KNN.exact_max_rows,
@@ -157,8 +172,8 @@ def score(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, only errors on stderr.")] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug).")] = 0,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
-    model: Annotated[str, typer.Option("--model", help="tmc/loo/banzhaf/beta: logreg, knn, xgboost, hgb or a dotted classifier class (sklearn.svm.SVC).")] = _TMC.model,
-    metric: Annotated[str, typer.Option("--metric", help="tmc/loo/banzhaf/beta: validation score, accuracy, auc, f1 or logloss.")] = _TMC.metric,
+    model: Annotated[str, typer.Option("--model", help="tmc/loo/banzhaf/beta: logreg, knn, xgboost, hgb or a dotted classifier class (sklearn.svm.SVC); regression: linear (ridge; logreg means it), knn, xgboost, hgb or a dotted regressor class.")] = _TMC.model,
+    metric: Annotated[str, typer.Option("--metric", help="tmc/loo/banzhaf/beta: validation score, accuracy, auc, f1 or logloss; regression: r2 (accuracy means it) or neg_mse.")] = _TMC.metric,
     folds: Annotated[int, typer.Option("--folds", help="tmc/dvgs/loo/banzhaf/beta: stratified cross-fitting folds (without --valid).")] = _CROSSFIT.n_folds,
     max_permutations: Annotated[int, typer.Option("--max-permutations", help="tmc: most permutations per fold.")] = _TMC.max_permutations,
     tolerance: Annotated[float, typer.Option("--tolerance", help="tmc: truncate a permutation 6 steps within this relative distance of the full-data score (0: off).")] = _TMC.tolerance,
@@ -168,6 +183,9 @@ def score(
     samples: Annotated[int | None, typer.Option("--samples", help=f"banzhaf: sampled subsets per fold (default {_SCORE.banzhaf.samples}); beta: sampled permutations per fold (default {_SCORE.beta.samples}).")] = None,
     n_jobs: Annotated[int, typer.Option("--n-jobs", help="model-based methods: parallel workers (-1: every core; 1: in-process).")] = _CROSSFIT.n_jobs,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="tmc/dvgs: Dask scheduler address (tcp://host:8786) or 'local'; needs dvclean[distributed].")] = _CROSSFIT.scheduler,
+    checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="tmc/dvgs: file saving the run's progress, so a killed run can be resumed; deleted once the output is written (default: <output>.checkpoint).")] = None,
+    checkpoint_every: Annotated[int, typer.Option("--checkpoint-every", min=0, help="tmc/dvgs: save the checkpoint after this many permutations (tmc, summed over folds) or restarts (dvgs); 0: no checkpoint.")] = 10,
+    resume: Annotated[bool, typer.Option("--resume", help="tmc/dvgs: continue the interrupted run saved in the checkpoint (same data, settings and seed, else exit 2; starts fresh if there is none). Without it an existing checkpoint is an error, never overwritten.")] = False,
 ) -> None:
     """Value every row and flag likely-mislabeled and hard rows.
 
@@ -185,6 +203,7 @@ def score(
     config = ScoreConfig(
         methods=_methods(method or list(_SCORE.methods)),
         seed=seed,
+        task=task.value,
         knn=KNNConfig(k=k, eps=eps, algorithm=algorithm.value, exact_max_rows=exact_max_rows),
         features=FeatureConfig(),
         flags=FlagPolicy(hard_fraction=hard_frac),
@@ -207,10 +226,17 @@ def score(
     if report is not None:
         check_output_path(report, [data, valid])
     read_options = {"separator": separator, "encoding": encoding, "format": input_format}
+    from ..valuation._checkpoint import open_for_cli
+
+    ckpt, note = open_for_cli(checkpoint, checkpoint_every, resume, config.methods, output, [data, valid, report])
+    if note and not (quiet or as_json):
+        from rich.markup import escape
+
+        err.print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
     with progress_reporter(err, enabled=not (quiet or as_json)) as progress:
         result = run_score(
             data, label=label, id_column=id_column, drop=tuple(drop or ()), valid=valid,
-            config=config, read_options=read_options, progress=progress,
+            config=config, read_options=read_options, progress=progress, checkpoint=ckpt,
         )
     written = write_scores(result, output, format=fmt_value)
     if report is not None:
@@ -218,6 +244,8 @@ def score(
         from .check_cmd import _command_line
 
         write_report(build_report(result, command=_command_line()), report)
+    if ckpt is not None:
+        ckpt.remove()  # the outputs are stored: the progress is no longer needed
     summary = dict(result.summary)
     summary["output"] = str(written)
     if as_json:
@@ -242,7 +270,8 @@ def methods(
     console = stdout_console()
     for info in REGISTRY.values():
         console.print(
-            f"[bold]{info.name}[/bold]  {info.summary}\n    cost: {info.cost}\n    needs: {info.needs}\n    paper: {info.citation}\n",
+            f"[bold]{info.name}[/bold]  {info.summary}\n    tasks: {', '.join(info.tasks)}\n    cost: {info.cost}\n"
+            f"    needs: {info.needs}\n    paper: {info.citation}\n",
             highlight=False,
         )
 

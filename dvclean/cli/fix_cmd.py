@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..config import FIX_ACTIONS, FixConfig, ScoreConfig
-from .commands import app, guarded
+from .commands import _DEFAULT_TASK, TASK_HELP, Task, app, guarded
 
 _FIX = FixConfig()
 _SCORE = ScoreConfig()
@@ -20,7 +20,8 @@ _SCORE = ScoreConfig()
 def fix(
     data: Annotated[str, typer.Argument(help="Data file (CSV, CSV.gz/.zst, Parquet, NDJSON, Arrow IPC).")],
     label: Annotated[str | None, typer.Option("--label", "-y", help="Label column (default: the one column named label/target/y/class).")] = None,
-    action: Annotated[str, typer.Option("--action", help=f"What to do with the flagged rows: {', '.join(FIX_ACTIONS)}.")] = _FIX.action,
+    task: Annotated[Task, typer.Option("--task", help=TASK_HELP)] = _DEFAULT_TASK,
+    action: Annotated[str, typer.Option("--action", help=f"What to do with the flagged rows: {', '.join(FIX_ACTIONS)} (regression targets: drop or mark).")] = _FIX.action,
     min_confidence: Annotated[float, typer.Option("--min-confidence", help="relabel: only rows whose suggested label has at least this probability.")] = _FIX.min_confidence,
     id_column: Annotated[str | None, typer.Option("--id", help="Row-id column: kept, never a feature.")] = None,
     drop: Annotated[list[str] | None, typer.Option("--drop", help="Column to exclude from the features (repeatable).")] = None,
@@ -49,7 +50,7 @@ def fix(
     setup_logging(err, quiet=quiet or as_json, verbose=0)
     config = FixConfig(action=action, min_confidence=min_confidence)
     score_config = replace(
-        _SCORE, seed=seed, mislabel=replace(_SCORE.mislabel, rule=mislabel_rule, expected_noise=expected_noise)
+        _SCORE, seed=seed, task=task.value, mislabel=replace(_SCORE.mislabel, rule=mislabel_rule, expected_noise=expected_noise)
     )
     if output is None:
         if data == "-":
@@ -77,6 +78,8 @@ def fix(
                        f"--min-confidence {s['min_confidence']:g} left as they were)",
             "drop": f"dropped {s.get('dropped', 0)} rows",
             "mark": f"marked {s.get('marked', 0)} rows in column dvclean_issue (no row changed)"}[s["action"]]
+    if s.get("task") == "regression":
+        what += " (regression target: flagged rows are outlying targets)"
     stdout_console().print(
         f"{s['flagged']} of {s['rows_in']} rows flagged ({s['rule']}); {what}; "
         f"{s['changed']} rows changed, {s['rows_out']} rows written to {written}",

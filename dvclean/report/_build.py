@@ -216,6 +216,7 @@ def _assemble(
     notes: list[str],
 ) -> ReportData:
     valued = ~frame.get_column("is_label_missing").fill_null(False).to_numpy()
+    regression = meta.get("task") == "regression"
     flags_all = _flags(frame)
     seed = int(meta.get("seed") or 0)
     if x is not None and x_rows is not None:
@@ -223,12 +224,15 @@ def _assemble(
     else:
         proj, pflags, pnote = _projection(None, flags_all[valued], seed)
     cols, rows, tnotes = _top_rows(frame, features, lines)
-    labels = np.array([str(v) for v in frame.get_column("label").to_list()], dtype=object)[valued]
+    if regression:  # no classes: one value distribution over all rows, no per-class table or chart
+        labels = np.full(int(valued.sum()), "all rows (regression target)", dtype=object)
+    else:
+        labels = np.array([str(v) for v in frame.get_column("label").to_list()], dtype=object)[valued]
     return ReportData(
         meta=meta,
         checks=[c.to_dict() for c in outcome.checks] if outcome is not None else None,
         status=outcome.status if outcome is not None else None,
-        per_class=_per_class(frame),
+        per_class=[] if regression else _per_class(frame),
         top_columns=cols,
         top_rows=rows,
         values=_values(frame, valued, str(meta.get("primary_method") or "value")),
@@ -297,6 +301,8 @@ def _meta_from_summary(s: dict[str, Any], command: str | None) -> dict[str, Any]
         "valued": s["rows"]["valued"],
         "columns": s["input"].get("columns"),
         "label": s.get("label"),
+        "task": (s.get("task") or {}).get("name", "classification"),
+        "task_reason": (s.get("task") or {}).get("reason"),
         "id_column": s.get("id_column"),
         "seed": s.get("seed"),
         "primary_method": s.get("primary_method"),
@@ -365,6 +371,8 @@ def build_report_from_files(
         "valued": n_valued,
         "columns": None,
         "label": run.get("label") or label,
+        "task": run.get("task") or ("regression" if "predicted_value" in frame.columns else "classification"),
+        "task_reason": "from the scores file",
         "id_column": id_column,
         "seed": run.get("seed"),
         "primary_method": run.get("method"),
@@ -398,7 +406,7 @@ def build_report_from_files(
         if lbl is None:
             raise DataValidationError("the scores file does not record the label column; pass --label")
         cfg = (run.get("config") or {}).get("features")
-        table = make_table(dframe, label=lbl, id_column=id_column, source=dinfo)
+        table = make_table(dframe, label=lbl, id_column=id_column, source=dinfo, task=meta["task"])
         data_, _, _ = prepare(table, config=FeatureConfig(**cfg) if isinstance(cfg, dict) else None)
         x, x_rows = data_.x, data_.rows
         feats = dframe.select([table.label, *table.features])

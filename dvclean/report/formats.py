@@ -82,10 +82,14 @@ def to_markdown(outcome: CheckOutcome, *, max_rows: int = 10) -> str:
         out.append("")
     else:
         out += ["No thresholds are set.", ""]
-    out += ["| class | rows | mislabeled | hard |", "|---|---:|---:|---:|"]
-    for cls, v in outcome.per_class.items():
-        out.append(f"| {_md_cell(cls)} | {v['rows']} | {v['mislabeled']} | {v['hard']} |")
-    out.append("")
+    regression = (s.get("task") or {}).get("name") == "regression"
+    if regression:
+        out += [f"Regression target: {s['flags']['mislabeled']} outlying targets, {s['flags']['hard']} hard rows.", ""]
+    else:
+        out += ["| class | rows | mislabeled | hard |", "|---|---:|---:|---:|"]
+        for cls, v in outcome.per_class.items():
+            out.append(f"| {_md_cell(cls)} | {v['rows']} | {v['mislabeled']} | {v['hard']} |")
+        out.append("")
     if outcome.baseline is not None:
         b = outcome.baseline
         out += [
@@ -102,7 +106,7 @@ def to_markdown(outcome: CheckOutcome, *, max_rows: int = 10) -> str:
             "|---:|---:|---|---|---:|---:|---|",
         ]
         for r in rows:
-            flag = "mislabeled" if r["is_mislabeled"] else ("hard" if r["is_hard"] else "")
+            flag = ("outlying target" if regression else "mislabeled") if r["is_mislabeled"] else ("hard" if r["is_hard"] else "")
             out.append(
                 f"| {_md_cell(r['row_id'])} | {_md_cell(r['line'])} | {_md_cell(r['label'])} | "
                 f"{_md_cell(r['neighbor_label'])} | {_md_cell(r['value'])} | {_md_cell(r['mislabel_score'])} | {flag} |"
@@ -159,9 +163,16 @@ def github_annotations(outcome: CheckOutcome, *, file: str, max_annotations: int
     for c in failed:
         out.append(_command("error", {"file": file, "title": f"dvclean check failed: {c.name}"}, c.line()))
     flagged = [r for r in outcome.rows if r["is_mislabeled"] or r["is_hard"]][:max_annotations]
+    regression = (outcome.summary.get("task") or {}).get("name") == "regression"
     for r in flagged:
         where = f"row {r['row_id']}" + (f" (line {r['line']})" if r["line"] else "")
-        if r["is_mislabeled"]:
+        if r["is_mislabeled"] and regression:
+            title = "dvclean: outlying target"
+            msg = (
+                f"{where}: target {r['label']!s} is far from what the other rows predict (its nearest neighbours "
+                f"average {_num(r['neighbor_label'])}); value {_num(r['value'])}, outlier score {_num(r['mislabel_score'])}"
+            )
+        elif r["is_mislabeled"]:
             title = "dvclean: likely mislabeled"
             msg = (
                 f"{where}: label {r['label']!s} but most of its nearest neighbours say {r['neighbor_label']!s}; "

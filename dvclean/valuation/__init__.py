@@ -18,6 +18,18 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ._base import ValuationResult
 from .knn import KNNShapley
 
+
+def _classification_only(cfg: ScoreConfig, name: str) -> None:
+    """Refuse a classification-only method when the (resolved) task is regression."""
+    if getattr(cfg, "task", "auto") == "regression":
+        from ..errors import ConfigError
+
+        supported = ", ".join(m for m, info in REGISTRY.items() if "regression" in info.tasks)
+        raise ConfigError(
+            f"method {name} supports classification only and the label is a regression target; "
+            f"use {supported} for regression (or --task classification for class labels)"
+        )
+
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import ScoreConfig
     from ..table import ValuationData
@@ -47,10 +59,13 @@ class MethodInfo:
     cost: str
     needs: str
     factory: Callable[[ScoreConfig], Any]
+    #: Label kinds the method values: ``classification`` and/or ``regression``.
+    tasks: tuple[str, ...] = ("classification",)
 
-    def describe(self) -> dict[str, str]:
+    def describe(self) -> dict[str, Any]:
         """JSON-able description (without the factory)."""
-        return {"name": self.name, "summary": self.summary, "citation": self.citation, "cost": self.cost, "needs": self.needs}
+        return {"name": self.name, "summary": self.summary, "citation": self.citation, "cost": self.cost,
+                "needs": self.needs, "tasks": list(self.tasks)}
 
 
 REGISTRY: dict[str, MethodInfo] = {}
@@ -71,12 +86,14 @@ def make_valuer(name: str, config: ScoreConfig) -> Any:
 register(
     MethodInfo(
         name="knn",
-        summary="KNN-Shapley: exact Data Shapley of a K-nearest-neighbour classifier (closed form); truncated to "
-        "the K*=max(K, ceil(1/eps)) nearest neighbours above --exact-max-rows.",
+        summary="KNN-Shapley: exact Data Shapley of a K-nearest-neighbour classifier (closed form), or of a KNN "
+        "regressor under negative squared error for a regression target; truncated to the K*=max(K, ceil(1/eps)) "
+        "nearest neighbours above --exact-max-rows.",
         citation=KNNShapley.citation,
         cost="O(N^2 d) exact (seconds for 10k rows), O(N K* log N) approximate",
         needs="numpy, numba; faiss-cpu for approximate search in high dimension",
         factory=lambda cfg: KNNShapley(cfg.knn),
+        tasks=("classification", "regression"),
     )
 )
 
@@ -86,14 +103,16 @@ from . import oob as _oob  # noqa: E402
 register(
     MethodInfo(
         name="oob",
-        summary="Data-OOB: a row's mean correctness over the bagged trees "
+        summary="Data-OOB: a row's mean correctness (regression: minus its squared error) over the bagged trees "
         "whose bootstrap sample left it out; needs no validation set.",
         citation=_oob.DataOOB.citation,
         cost="B tree fits (800 by default: seconds for 2k rows)",
         needs="scikit-learn",
         factory=lambda cfg: _oob.DataOOB(
             n_estimators=cfg.oob.n_estimators, max_features=cfg.oob.max_features, n_jobs=cfg.oob.n_jobs,
+            task="regression" if getattr(cfg, "task", "auto") == "regression" else "classification",
         ),
+        tasks=("classification", "regression"),
     )
 )
 register(
@@ -104,7 +123,7 @@ register(
         citation=_confidence.OOFConfidence.citation,
         cost="F model fits (5 by default: under a second for 2k rows)",
         needs="xgboost",
-        factory=lambda cfg: _confidence.OOFConfidence(
+        factory=lambda cfg: _classification_only(cfg, "confidence") or _confidence.OOFConfidence(
             _confidence.ConfidenceSettings(model=cfg.confidence.model, n_folds=cfg.confidence.n_folds),
         ),
     )
@@ -114,15 +133,7 @@ register(
 from . import tmc as _tmc  # noqa: E402
 
 
-def _classification_only(cfg: ScoreConfig, name: str) -> None:
-    if getattr(cfg, "task", "auto") == "regression":
-        from ..errors import ConfigError
-
-        raise ConfigError(f"method {name!r} values classification data only; drop --task regression or pick another method")
-
-
 def _make_tmc(cfg: ScoreConfig) -> Any:
-    _classification_only(cfg, "tmc")
     return _tmc.TMCShapley(cfg.tmc, cfg.crossfit, warm_start=cfg.tmc.warm_start)
 
 
@@ -135,6 +146,7 @@ register(
         cost="O(permutations x truncation length) model fits per fold (minutes for 2k rows with logreg)",
         needs="scikit-learn (xgboost for --model xgboost); dask[distributed] for --scheduler",
         factory=_make_tmc,
+        tasks=("classification", "regression"),
     )
 )
 
@@ -165,17 +177,14 @@ from . import loo as _loo  # noqa: E402
 
 
 def _make_loo(cfg: ScoreConfig) -> Any:
-    _classification_only(cfg, "loo")
     return _loo.LeaveOneOut(cfg.loo, cfg.tmc, cfg.crossfit)
 
 
 def _make_banzhaf(cfg: ScoreConfig) -> Any:
-    _classification_only(cfg, "banzhaf")
     return _banzhaf.DataBanzhaf(cfg.banzhaf, cfg.tmc, cfg.crossfit)
 
 
 def _make_beta(cfg: ScoreConfig) -> Any:
-    _classification_only(cfg, "beta")
     return _beta.BetaShapley(cfg.beta, cfg.tmc, cfg.crossfit)
 
 
@@ -188,6 +197,7 @@ register(
         cost="exact: N + 1 model fits per fold, F(N + 1) in all (8,005 logreg fits, 100 s, for 2k rows on 2 cores)",
         needs="scikit-learn (xgboost for --model xgboost)",
         factory=_make_loo,
+        tasks=("classification", "regression"),
     )
 )
 register(
@@ -199,6 +209,7 @@ register(
         cost="--samples model fits per fold (1000 by default), each on about half the rows",
         needs="scikit-learn (xgboost for --model xgboost)",
         factory=_make_banzhaf,
+        tasks=("classification", "regression"),
     )
 )
 register(
@@ -211,5 +222,6 @@ register(
         "for 2k rows, so lower --samples on large data",
         needs="scikit-learn, scipy (xgboost for --model xgboost)",
         factory=_make_beta,
+        tasks=("classification", "regression"),
     )
 )

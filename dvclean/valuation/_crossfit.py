@@ -2,7 +2,8 @@
 
 Model-based methods need validation points that are not players. With a separate
 validation set (``--valid``) the players are all rows. Otherwise the rows are split
-into F stratified folds; for each fold, the other folds are the players and the
+into F stratified folds (for a regression target, stratified on the target's
+rank: :func:`target_folds`); for each fold, the other folds are the players and the
 fold is the validation set, and a row's value is the mean over the F-1 folds in
 which it was a player. The per-row standard error combines the spread across folds
 with the within-fold standard errors the valuer reports.
@@ -60,6 +61,22 @@ def stratified_folds(y: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
     return fold
 
 
+def target_folds(y: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
+    """Folds of a regression target: each run of ``n_folds`` consecutive target ranks spread over the folds.
+
+    Every fold then covers the whole range of the target (stratification on the rank).
+
+    Examples
+    --------
+    >>> f = target_folds(np.arange(10.0), 2, seed=0)
+    >>> sorted(np.bincount(f).tolist())
+    [5, 5]
+    """
+    ranks = np.empty(y.shape[0], dtype=np.int64)
+    ranks[np.argsort(y, kind="stable")] = np.arange(y.shape[0])
+    return stratified_folds(ranks // max(1, n_folds), n_folds, seed)
+
+
 def cross_fit(
     data: ValuationData,
     fn: FoldFn,
@@ -94,9 +111,16 @@ def cross_fit(
         if progress:
             progress(step, 1, 1)
         return np.asarray(res.values, dtype=np.float64), np.asarray(se, dtype=np.float64), [res.diagnostics or {}]
-    counts = np.bincount(data.y)
     if n_folds < 2:
         raise ValuationError(f"cross-fitting needs at least 2 folds; got {n_folds}")
+    if getattr(data, "task", "classification") == "regression":
+        if n < 2 * n_folds:
+            raise ValuationError(
+                f"{n} rows are too few for {n_folds} cross-fitting folds; use --folds {max(2, n // 2)} or fewer"
+            )
+        folds = target_folds(data.y, n_folds, seed)
+        return _combine(data, fn, folds, n_folds, seed, progress, step)
+    counts = np.bincount(data.y)
     if counts.min() < n_folds:
         small = int(np.argmin(counts))
         raise ValuationError(
@@ -104,6 +128,19 @@ def cross_fit(
             f"use --folds {max(2, int(counts.min()))} or fewer"
         )
     folds = stratified_folds(data.y, n_folds, seed)
+    return _combine(data, fn, folds, n_folds, seed, progress, step)
+
+
+def _combine(
+    data: ValuationData,
+    fn: FoldFn,
+    folds: np.ndarray,
+    n_folds: int,
+    seed: int,
+    progress: Callable[[str, int, int], None] | None,
+    step: str,
+) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
+    n = data.n_players
     seeds = fold_seeds(seed, n_folds)
     sums = np.zeros(n)
     sq = np.zeros(n)

@@ -297,3 +297,205 @@ class _Remapped:
             return np.asarray(self.model.predict_proba(x))
         pred = np.asarray(self.model.predict(x), dtype=np.int64)  # hard predictions as 0/1 probabilities
         return np.eye(self.classes_.shape[0])[pred]
+
+
+# -- regression targets (issue 6, item 5) ----------------------------------------------------------------------------
+#
+# Regression utilities score a regressor on the validation targets, which dvclean standardises
+# (dvclean.table: ``(y - mean) / std`` over the labelled rows). Conventions:
+#
+# * the empty set predicts the constant 0, i.e. the mean target of the labelled rows (the
+#   regression analogue of the majority-class "random score"); it is not fitted and counts as
+#   degenerate;
+# * a fit that raises (e.g. ``knn`` on fewer than 5 rows) is counted in ``n_failures`` and scored
+#   as the constant prediction of its subset's mean target;
+# * ``r2`` is the coefficient of determination on the validation rows (sklearn's ``r2_score``,
+#   0 when the validation targets are constant); ``neg_mse`` is minus the mean squared error in
+#   standardised units (so minus the MSE divided by the target's variance).
+
+#: Regression model names (``logreg``, the classification default, means ``linear``).
+REGRESSION_MODELS = ("linear", "knn", "xgboost", "hgb")
+#: Regression metrics; ``accuracy`` (the classification default) means ``r2``.
+REGRESSION_METRICS = ("r2", "neg_mse")
+_CLASSIFICATION_ONLY_METRICS = ("auc", "f1", "logloss")
+
+
+def regression_model_metric(model: str, metric: str) -> tuple[str, str]:
+    """Map the ``--model`` / ``--metric`` settings to their regression meaning.
+
+    ``logreg`` (the default model) becomes ``linear`` (ridge regression) and
+    ``accuracy`` (the default metric) becomes ``r2``; ``auc``, ``f1`` and ``logloss``
+    are refused.
+
+    Examples
+    --------
+    >>> regression_model_metric("logreg", "accuracy")
+    ('linear', 'r2')
+    """
+    if metric in _CLASSIFICATION_ONLY_METRICS:
+        raise ConfigError(
+            f"--metric {metric} scores class predictions; a regression target is scored with "
+            f"{' or '.join(REGRESSION_METRICS)}"
+        )
+    return ("linear" if model == "logreg" else model), ("r2" if metric == "accuracy" else metric)
+
+
+def make_regressor(name: str, *, seed: int = 0) -> Any:
+    """Build an unfitted regressor by short name or dotted path (the regression twin of :func:`make_model`).
+
+    Parameters
+    ----------
+    name : str
+        ``linear`` (ridge regression, alpha 1; ``logreg`` is accepted as an alias),
+        ``knn`` (5 nearest neighbours), ``xgboost`` (100 trees of depth 4, one
+        thread), ``hgb`` or a dotted path to any scikit-learn-compatible regressor
+        class (``sklearn.svm.SVR``).
+    seed : int
+        Passed as ``random_state`` where the model takes one.
+
+    Examples
+    --------
+    >>> type(make_regressor("linear")).__name__
+    'Ridge'
+    """
+    if name in ("linear", "logreg"):
+        from sklearn.linear_model import Ridge
+
+        return Ridge(alpha=1.0)
+    if name == "knn":
+        from sklearn.neighbors import KNeighborsRegressor
+
+        return KNeighborsRegressor(n_neighbors=5)
+    if name == "hgb":
+        from sklearn.ensemble import HistGradientBoostingRegressor
+
+        return HistGradientBoostingRegressor(max_iter=100, random_state=seed)
+    if name == "xgboost":
+        from xgboost import XGBRegressor
+
+        return XGBRegressor(
+            n_estimators=100, max_depth=4, learning_rate=0.1, n_jobs=1, random_state=seed, verbosity=0,
+            tree_method="hist",
+        )
+    if "." in name:
+        module, _, cls = name.rpartition(".")
+        try:
+            klass = getattr(importlib.import_module(module), cls)
+        except (ImportError, AttributeError) as exc:
+            raise ConfigError(f"cannot import model {name!r} ({exc}); give a dotted path to a regressor class") from exc
+        try:
+            model = klass()
+        except TypeError as exc:
+            raise ConfigError(f"model {name!r} cannot be built without arguments ({exc})") from exc
+        if hasattr(model, "random_state"):
+            try:
+                model.set_params(random_state=seed)
+            except Exception:  # noqa: BLE001 - a model without settable random_state is fine
+                pass
+        if not (hasattr(model, "fit") and hasattr(model, "predict")):
+            raise ConfigError(f"model {name!r} has no fit/predict; give a scikit-learn regressor")
+        return model
+    raise ConfigError(f"unknown regression model {name!r}; use one of {', '.join(REGRESSION_MODELS)} or a dotted class path")
+
+
+def regression_score(metric: str, y_true: np.ndarray, pred: np.ndarray) -> float:
+    """``r2`` or ``neg_mse`` of predictions (higher is better).
+
+    Examples
+    --------
+    >>> regression_score("neg_mse", np.array([0.0, 2.0]), np.array([1.0, 1.0]))
+    -1.0
+    """
+    pred = np.asarray(pred, dtype=np.float64).ravel()
+    if metric == "neg_mse":
+        return float(-np.mean((pred - y_true) ** 2))
+    if metric == "r2":
+        ss_tot = float(np.sum((y_true - y_true.mean()) ** 2))
+        ss_res = float(np.sum((y_true - pred) ** 2))
+        if ss_tot == 0:
+            return 0.0
+        return 1.0 - ss_res / ss_tot
+    raise ConfigError(f"unknown regression metric {metric!r}; use one of {', '.join(REGRESSION_METRICS)}")
+
+
+@dataclass
+class RegressionUtility(Utility):
+    """``U(indices)`` for a regression target: validation ``r2`` / ``neg_mse`` of a regressor trained on the players.
+
+    Same fields and counters as :class:`Utility` (``n_classes`` is unused, 0); ``y``
+    holds standardised targets. The empty set predicts 0 (the mean target); a fit
+    that raises predicts the mean target of its subset.
+
+    Examples
+    --------
+    >>> x = np.arange(8.0)[:, None]
+    >>> u = RegressionUtility(lambda: make_regressor("linear"), "r2", x, x[:, 0], x, x[:, 0], 0)
+    >>> round(u(np.arange(8)), 3), round(u.empty_score(), 3)
+    (0.999, -2.333)
+    """
+
+    def empty_score(self) -> float:
+        """U(empty set): the score of predicting 0, the mean target."""
+        return regression_score(self.metric, self.y_valid, np.zeros(self.y_valid.shape[0]))
+
+    def __call__(self, indices: np.ndarray, model: Any = None) -> float:
+        """Score of a regressor trained on ``x_train[indices]``."""
+        self.n_calls += 1
+        indices = np.asarray(indices, dtype=np.int64)
+        if indices.size == 0:
+            self.n_degenerate += 1
+            return self.empty_score()
+        y = self.y_train[indices]
+        try:
+            fitted = fit_quietly(self.model_factory() if model is None else model, self.x_train[indices], y)
+            self.n_fits += 1
+            return regression_score(self.metric, self.y_valid, fitted.predict(self.x_valid))
+        except Exception as exc:  # noqa: BLE001 - counted and reported, never silent
+            self.n_failures += 1
+            if self.first_failure is None:
+                self.first_failure = f"{type(exc).__name__}: {exc}"
+            return regression_score(self.metric, self.y_valid, np.full(self.y_valid.shape[0], float(y.mean())))
+
+
+def fold_regression_utility(
+    xp: np.ndarray, yp: np.ndarray, xv: np.ndarray, yv: np.ndarray, fold_seed: int, model: str, metric: str,
+) -> RegressionUtility:
+    """The regression utility of one cross-fitting fold (``model`` seeded with the fold seed)."""
+    import functools
+
+    factory = functools.partial(make_regressor, model, seed=fold_seed)
+    return RegressionUtility(factory, metric, xp, yp, xv, yv, 0)
+
+
+def utility_builder(data: Any, model: str, metric: str) -> tuple[Callable[..., Utility], str, str]:
+    """How the retraining valuers build one fold's utility for ``data``'s task.
+
+    Checks ``--model`` and ``--metric`` before any work (a bad one fails here) and
+    returns ``(build, model, metric)`` with the names as used (regression maps
+    ``logreg``/``accuracy`` to ``linear``/``r2``, :func:`regression_model_metric`);
+    ``build(x_players, y_players, x_valid, y_valid, fold_seed)`` returns a
+    :class:`Utility` (:class:`RegressionUtility` for a regression target) whose
+    model is seeded with the fold seed.
+    """
+    import functools
+
+    if getattr(data, "task", "classification") == "regression":
+        model, metric = regression_model_metric(model, metric)
+        if metric not in REGRESSION_METRICS:
+            raise ConfigError(f"unknown metric {metric!r}; a regression target is scored with {' or '.join(REGRESSION_METRICS)}")
+        make_regressor(model, seed=0)
+
+        def build_regression(xp: np.ndarray, yp: np.ndarray, xv: np.ndarray, yv: np.ndarray, fold_seed: int) -> Utility:
+            return fold_regression_utility(xp, yp, xv, yv, fold_seed, model, metric)
+
+        return build_regression, model, metric
+    if metric in REGRESSION_METRICS:
+        raise ConfigError(f"--metric {metric} scores a regression target; class labels are scored with {', '.join(METRICS)}")
+    n_classes = len(data.classes)
+    make_model(model, seed=0, n_classes=n_classes)
+
+    def build(xp: np.ndarray, yp: np.ndarray, xv: np.ndarray, yv: np.ndarray, fold_seed: int) -> Utility:
+        factory = functools.partial(make_model, model, seed=fold_seed, n_classes=n_classes)
+        return Utility(factory, metric, xp, yp, xv, yv, n_classes)
+
+    return build, model, metric

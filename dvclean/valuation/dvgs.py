@@ -29,7 +29,9 @@ Every row is valued by cross-fitting (:func:`~dvclean.valuation._crossfit.cross_
 each fold's network is trained on the fold and probes the other folds' rows.
 Restart ``r`` of a fold draws its initialisation and batch order from
 ``SeedSequence(fold_seed).spawn(restarts)[r]``; the (fold, restart) tasks run on
-joblib or Dask (:mod:`~dvclean.valuation._parallel`) and are reduced in order.
+joblib or Dask (:mod:`~dvclean.valuation._parallel`) and are reduced in order;
+with a checkpoint (:mod:`~dvclean.valuation._checkpoint`) the finished tasks are
+saved, so a resumed run reruns only the missing ones and gives the same values.
 
 Complexity: O(restarts * epochs * ceil(M / batch) * N * (d + C) * H) time and
 O(N * H) memory per task, for N players, M validation rows, d features, H hidden
@@ -38,6 +40,7 @@ units and C classes.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -48,6 +51,7 @@ import numpy as np
 from ..config import CrossFitConfig, DVGSConfig
 from ..table import ValuationData
 from ._base import ValuationResult
+from ._checkpoint import Checkpoint, CheckpointSection, as_checkpoint, save_quietly, valuer_identity
 from ._crossfit import FoldResult
 from ._parallel import runner
 from .tmc import _fold_inputs, combine_folds
@@ -206,22 +210,74 @@ def dvgs_values(
     *,
     n_jobs: int = 1,
     scheduler: str | None = None,
+    progress: ProgressFn | None = None,
+    checkpoint: Checkpoint | str | os.PathLike[str] | None = None,
+    checkpoint_identity: dict[str, Any] | None = None,
 ) -> list[FoldResult]:
     """DVGS values of the players of each ``(x_players, y_players, x_valid, y_valid, seed)`` fold.
 
     Each value is the mean cosine over every step of every restart; the standard
     error is the spread of the per-restart means (0 with a single restart).
+
+    With ``checkpoint`` (a :class:`~dvclean.valuation._checkpoint.Checkpoint` or a
+    path; section ``dvgs``), the (fold, restart) tasks run in rounds of at least
+    ``checkpoint.every`` tasks (a multiple of the workers), the finished ones are
+    saved after each round and on an interruption, and tasks found there are not
+    rerun: the values are bit-identical to an uninterrupted run's.
+    ``checkpoint_identity`` is what else must match to resume (see
+    :func:`~dvclean.valuation.tmc.tmc_shapley`).
     """
     tasks = [
         (xp, yp, xv, yv, n_classes, config, fseed, r)
         for xp, yp, xv, yv, fseed in folds
         for r in range(config.restarts)
     ]
-    with runner(n_jobs, scheduler) as run:
-        results = run.map(_restart_task, tasks)
+    results: list[tuple[np.ndarray, int] | None] = [None] * len(tasks)
+    section = None
+    ck = as_checkpoint(checkpoint)
+    if ck is not None:
+        identity = {
+            **(checkpoint_identity or {}),
+            "games": [[int(xp.shape[0]), int(xv.shape[0]), fseed] for xp, _, xv, _, fseed in folds],
+            "n_classes": n_classes,
+            "dvgs": asdict(config),
+        }
+        section = ck.section("dvgs", identity)
+        loaded = section.load()
+        if loaded is not None:
+            state, arrays = loaded
+            for key, steps in state["steps"].items():
+                results[int(key)] = (np.array(arrays[f"t{key}"], dtype=np.float64), int(steps))
+
+    def save(quiet: bool = False) -> None:
+        assert section is not None
+        done = {str(k): r for k, r in enumerate(results) if r is not None}
+        state = {"steps": {k: r[1] for k, r in done.items()}}
+        arrays = {f"t{k}": r[0] for k, r in done.items()}
+        (save_quietly if quiet else CheckpointSection.save)(section, state, arrays)
+
+    todo = [k for k, r in enumerate(results) if r is None]
+    unsaved = 0
+    try:
+        with runner(n_jobs, scheduler) as run:
+            size = len(todo) if section is None else run.n_workers * -(-section.every // run.n_workers)
+            for lo in range(0, len(todo), max(size, 1)):
+                batch = todo[lo : lo + size]
+                for k, res in zip(batch, run.map(_restart_task, [tasks[k] for k in batch]), strict=True):
+                    results[k] = res
+                unsaved += len(batch)
+                if section is not None:
+                    save()
+                    unsaved = 0
+                if progress:
+                    progress("dvgs restarts", sum(r is not None for r in results), len(tasks))
+    except BaseException:
+        if section is not None and unsaved:
+            save(quiet=True)
+        raise
     out = []
     for f in range(len(folds)):
-        chunk = results[f * config.restarts : (f + 1) * config.restarts]
+        chunk = [r for r in results[f * config.restarts : (f + 1) * config.restarts] if r is not None]
         means = np.vstack([tot / steps for tot, steps in chunk])
         steps = sum(s for _, s in chunk)
         value = sum(tot for tot, _ in chunk) / steps
@@ -246,18 +302,29 @@ class DVGS:
     config: DVGSConfig = field(default_factory=DVGSConfig)
     crossfit: CrossFitConfig = field(default_factory=CrossFitConfig)
     name: ClassVar[str] = "dvgs"
+    resumable: ClassVar[bool] = True  # value() takes checkpoint=
     citation: ClassVar[str] = (
         "Evans, Mills, Wu, Song & McWeeney, Data Valuation with Gradient Similarity, arXiv:2405.08217, 2024"
     )
 
-    def value(self, data: ValuationData, *, seed: int = 0, progress: ProgressFn | None = None) -> ValuationResult:
-        """Value every player of ``data`` (cross-fitted without a validation set)."""
+    def value(
+        self, data: ValuationData, *, seed: int = 0, progress: ProgressFn | None = None,
+        checkpoint: Checkpoint | str | os.PathLike[str] | None = None,
+    ) -> ValuationResult:
+        """Value every player of ``data`` (cross-fitted without a validation set).
+
+        ``checkpoint`` (a :class:`~dvclean.valuation._checkpoint.Checkpoint` or a
+        path) saves the finished restarts and resumes from them: see :func:`dvgs_values`.
+        """
         cf = self.crossfit
         t0 = time.perf_counter()
         folds = _fold_inputs(data, cf.n_folds, seed)
-        per_fold = dvgs_values(folds, len(data.classes), self.config, n_jobs=cf.n_jobs, scheduler=cf.scheduler)
-        if progress:
-            progress("dvgs", len(folds), len(folds))
+        identity = None if checkpoint is None else valuer_identity(
+            self.name, data, seed, cf.n_folds if data.leave_self_out else None, {})
+        per_fold = dvgs_values(
+            folds, len(data.classes), self.config, n_jobs=cf.n_jobs, scheduler=cf.scheduler, progress=progress,
+            checkpoint=checkpoint, checkpoint_identity=identity,
+        )
         values, stderr, diags = combine_folds(data, per_fold, cf.n_folds, seed)
         params: dict[str, Any] = {
             **asdict(self.config), "n_folds": cf.n_folds if data.leave_self_out else None, "n_jobs": cf.n_jobs,

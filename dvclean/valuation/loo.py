@@ -31,7 +31,7 @@ from ..errors import ValuationError
 from ..table import ValuationData
 from ._base import ValuationResult
 from ._crossfit import FoldResult, cross_fit
-from ._models import Utility, make_model
+from ._models import Utility, make_model, utility_builder
 from ._parallel import Runner, runner
 
 __all__ = ["LeaveOneOut", "leave_one_out", "fold_utility", "fresh_utility", "merge_counters", "chunks", "run_cross_fitted"]
@@ -120,14 +120,14 @@ def run_cross_fitted(
     -------
     values, stderr, per-fold diagnostics, summed diagnostics, params
     """
-    cfg, model, metric, cf = valuer.config, valuer.tmc.model, valuer.tmc.metric, valuer.crossfit
-    n_classes = len(data.classes)
-    make_model(model, seed=0, n_classes=n_classes)  # a bad --model fails here, before any work
+    cfg, cf = valuer.config, valuer.crossfit
+    # a bad --model/--metric fails here, before any work; a regression target gets RegressionUtility
+    build, model, metric = utility_builder(data, valuer.tmc.model, valuer.tmc.metric)
     t0 = time.perf_counter()
     with runner(cf.n_jobs, cf.scheduler) as run:
 
         def fold(xp: np.ndarray, yp: np.ndarray, xv: np.ndarray, yv: np.ndarray, fseed: int, f: int) -> FoldResult:
-            util = fold_utility(xp, yp, xv, yv, fseed, model, metric, n_classes)
+            util = build(xp, yp, xv, yv, fseed)
             full = float(util(np.arange(xp.shape[0])))
             check_fits(util, model)
             values, stderr, diag = estimate(util, xp.shape[0], fseed, full, run)

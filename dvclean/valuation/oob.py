@@ -94,6 +94,7 @@ def data_oob(
     max_features: str | float = "sqrt",
     n_jobs: int = 1,
     progress: ProgressFn | None = None,
+    train_mask: np.ndarray | None = None,
 ) -> OOBOutput:
     """Data-OOB values of every row.
 
@@ -111,6 +112,9 @@ def data_oob(
     max_features : str or float
     n_jobs : int
         Threads that fit trees; the result does not depend on it.
+    train_mask : ndarray of bool, optional
+        Only these rows are drawn into the bootstrap samples; the others are out of
+        bag for every tree (the outlying-target rule's second pass, :mod:`dvclean.flags`).
 
     Returns
     -------
@@ -134,8 +138,10 @@ def data_oob(
         n_classes = int(n_classes if n_classes is not None else y.max() + 1)
     seeds = bag_seeds(seed, n_estimators)
 
+    allowed = None if train_mask is None else np.flatnonzero(train_mask)
+
     def fit_predict(b: int) -> tuple[np.ndarray, np.ndarray]:
-        idx = bootstrap_indices(n, seeds[b])
+        idx = bootstrap_indices(n, seeds[b]) if allowed is None else allowed[bootstrap_indices(allowed.size, seeds[b])]
         tree = make_tree(task, max_features, seeds[b]).fit(x[idx], y[idx])
         oob = np.bincount(idx, minlength=n) == 0
         if not oob.any():  # every row was drawn (tiny n): this tree has no out-of-bag row
@@ -215,9 +221,10 @@ class DataOOB:
     def value(self, data: ValuationData, *, seed: int = 0, progress: ProgressFn | None = None) -> ValuationResult:
         """Value every player by its out-of-bag correctness (or negative squared error)."""
         t0 = time.perf_counter()
-        n_classes = None if self.task == "regression" else len(data.classes)
+        task = "regression" if "regression" in (self.task, getattr(data, "task", None)) else "classification"
+        n_classes = None if task == "regression" else len(data.classes)
         out = data_oob(
-            data.x, data.y, n_classes=n_classes, n_estimators=self.n_estimators, seed=seed, task=self.task,
+            data.x, data.y, n_classes=n_classes, n_estimators=self.n_estimators, seed=seed, task=task,
             max_features=self.max_features, n_jobs=self.n_jobs, progress=progress,
         )
         return ValuationResult(
@@ -225,7 +232,7 @@ class DataOOB:
             values=out.values,
             stderr=out.stderr,
             status="approximate",
-            params={"n_estimators": self.n_estimators, "max_features": self.max_features, "task": self.task},
+            params={"n_estimators": self.n_estimators, "max_features": self.max_features, "task": task},
             seed=seed,
             diagnostics={
                 "seconds": round(time.perf_counter() - t0, 4),

@@ -1,0 +1,327 @@
+"""Checkpoints of long TMC and DVGS runs, so that a killed run can be resumed.
+
+A checkpoint file holds one *section* per method (``tmc``, ``dvgs``): the state
+from which continuing gives exactly what an uninterrupted run gives with the same
+seed (TMC: each fold's running sums, squares, permutation count, convergence
+history and counters; DVGS: the finished (fold, restart) tasks). Permutations and
+restarts are pure functions of ``(fold seed, index)`` and are reduced in index
+order, so a resumed run's values and standard errors are bit-identical.
+
+Format: a NumPy ``.npz`` archive (read with ``allow_pickle=False``) whose
+``__header__`` member is UTF-8 JSON (format tag, and per section its *identity*
+and small state), the other members float arrays named ``<section>.<key>``. It
+is rewritten atomically (temporary file in the same directory, fsync, rename),
+so a kill never leaves a half-written checkpoint.
+
+Each section carries an *identity*: the sha256 of the valued arrays, the method,
+its settings (except those that cannot change the values: ``time_budget``,
+``batch_size``, ``n_jobs``, ``scheduler``), the seed, the folds and the dvclean
+version. A section whose identity differs from the run's is refused with a
+:class:`~dvclean.errors.ConfigError` naming what differs: states of different
+runs are never mixed.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> p = pathlib.Path(tempfile.mkdtemp()) / "run.checkpoint"
+>>> ck = Checkpoint(p, every=5)
+>>> sec = ck.section("demo", {"seed": 1})
+>>> sec.load() is None
+True
+>>> sec.save({"done": 3}, {"sums": np.arange(3.0)})
+>>> state, arrays = Checkpoint(p).section("demo", {"seed": 1}).load()
+>>> state["done"], arrays["sums"].tolist()
+(3, [0.0, 1.0, 2.0])
+>>> ck.remove(); p.exists()
+False
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._version import __version__
+from ..errors import ConfigError
+from ..io import atomic_path
+
+__all__ = ["Checkpoint", "CheckpointSection", "RESUMABLE_METHODS", "as_checkpoint", "data_fingerprint"]
+
+log = logging.getLogger(__name__)
+
+#: Methods that save and resume from a checkpoint.
+RESUMABLE_METHODS = ("tmc", "dvgs")
+_FORMAT = "dvclean-checkpoint"
+_FORMAT_VERSION = 1
+_HEADER = "__header__"
+
+
+def _normalise(obj: Any) -> Any:
+    """``obj`` as it reads back from JSON (tuples become lists, keys strings)."""
+    return json.loads(json.dumps(obj, sort_keys=True))
+
+
+def _flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(obj, dict):
+        out: dict[str, Any] = {}
+        for k, v in obj.items():
+            out.update(_flatten(v, f"{prefix}{k}."))
+        return out
+    return {prefix[:-1]: obj}
+
+
+def _short(v: Any) -> str:
+    text = json.dumps(v)
+    return text if len(text) <= 24 else text[:21] + "..."
+
+
+def _rank(key: str) -> int:
+    """Order of the identity parts in a mismatch message: run inputs, settings, derived game shapes."""
+    if key in ("data_sha256", "seed", "folds", "method", "dvclean_version"):
+        return 0
+    return 2 if key.startswith("games") else 1
+
+
+def data_fingerprint(data: Any) -> str:
+    """sha256 of the arrays a valuation reads (players, labels, rows, classes, validation set)."""
+    h = hashlib.sha256()
+    for name in ("x", "y", "rows", "x_valid", "y_valid"):
+        arr = getattr(data, name, None)
+        h.update(name.encode())
+        if arr is None:
+            h.update(b"none")
+            continue
+        arr = np.ascontiguousarray(arr)
+        h.update(f"{arr.dtype.str}{arr.shape}".encode())
+        h.update(arr.tobytes() if arr.dtype != object else repr(arr.tolist()).encode())
+    classes = getattr(data, "classes", None)
+    h.update(b"classes" + repr(None if classes is None else np.asarray(classes).tolist()).encode())
+    return h.hexdigest()
+
+
+def valuer_identity(method: str, data: Any, seed: int, n_folds: int | None, settings: dict[str, Any]) -> dict[str, Any]:
+    """What must match for a checkpoint of ``method`` to be resumed (see the module docstring)."""
+    return {
+        "method": method,
+        "dvclean_version": __version__,
+        "data_sha256": data_fingerprint(data),
+        "seed": seed,
+        "folds": n_folds,
+        "settings": settings,
+    }
+
+
+class Checkpoint:
+    """A checkpoint file: one section of resumable state per method.
+
+    Parameters
+    ----------
+    path : path
+        The file (conventionally ``<output>.checkpoint``).
+    every : int
+        Save after at least this many completed units of work: TMC permutations
+        (summed over the folds) or DVGS restarts.
+    resume : bool
+        Continue from ``path`` when it exists. With ``False`` an existing file is
+        refused (:class:`~dvclean.errors.ConfigError`) instead of overwritten:
+        it holds the progress of an interrupted run.
+
+    The file is never deleted by the valuers: call :meth:`remove` once the
+    results are safely stored (the CLI does after writing its output). A
+    checkpoint whose sections are all finished resumes instantly to the same
+    values.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, every: int = 10, resume: bool = True) -> None:
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ConfigError(f"checkpoint every must be an int >= 1; got {every!r}")
+        self.path = Path(path)
+        self.every = every
+        self.resume = resume
+        self.found = self.path.exists()
+        self._sections: dict[str, tuple[dict[str, Any], dict[str, np.ndarray]]] = {}
+        if self.found and not resume:
+            raise ConfigError(
+                f"checkpoint {self.path} already exists (the progress of an interrupted run): pass --resume to "
+                "continue that run, or delete the file to start over"
+            )
+        if self.found:
+            self._sections = self._read()
+
+    def __repr__(self) -> str:
+        return f"Checkpoint({str(self.path)!r}, every={self.every}, resume={self.resume})"
+
+    @property
+    def sections(self) -> list[str]:
+        """Names of the sections held (read from the file or saved since)."""
+        return list(self._sections)
+
+    def _bad(self, why: str) -> ConfigError:
+        return ConfigError(
+            f"checkpoint {self.path} is not a readable dvclean checkpoint ({why}); delete it or choose another "
+            "--checkpoint path"
+        )
+
+    def _read(self) -> dict[str, tuple[dict[str, Any], dict[str, np.ndarray]]]:
+        try:
+            with np.load(self.path, allow_pickle=False) as npz:
+                members = {k: npz[k] for k in npz.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise self._bad(f"{type(exc).__name__}: {exc}") from None
+        if _HEADER not in members:
+            raise self._bad("no header")
+        try:
+            header = json.loads(members.pop(_HEADER).tobytes().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise self._bad(f"bad header: {exc}") from None
+        if not isinstance(header, dict) or header.get("format") != _FORMAT:
+            raise self._bad("unknown format")
+        if header.get("format_version") != _FORMAT_VERSION:
+            raise self._bad(f"format version {header.get('format_version')!r}, this dvclean reads {_FORMAT_VERSION}")
+        out: dict[str, tuple[dict[str, Any], dict[str, np.ndarray]]] = {}
+        for name, meta in header.get("sections", {}).items():
+            arrays = {k.split(".", 1)[1]: v for k, v in members.items() if k.split(".", 1)[0] == name}
+            out[name] = (meta, arrays)
+        return out
+
+    def section(self, name: str, identity: dict[str, Any]) -> CheckpointSection:
+        """The state of one method; ``identity`` must match the saved one to resume it."""
+        if not name or "." in name:
+            raise ValueError(f"bad checkpoint section name {name!r}")
+        return CheckpointSection(self, name, _normalise(identity))
+
+    def _load(self, name: str, identity: dict[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarray]] | None:
+        if name not in self._sections:
+            return None
+        meta, arrays = self._sections[name]
+        saved = meta.get("identity", {})
+        if saved != identity:
+            a, b = _flatten(saved), _flatten(identity)
+            keys = sorted((k for k in set(a) | set(b) if a.get(k) != b.get(k)), key=lambda k: (_rank(k), k))
+            if any(_rank(k) < 2 for k in keys):  # the games follow from the data, seed and folds
+                keys = [k for k in keys if _rank(k) < 2]
+            diffs = [
+                "the data differ" if k == "data_sha256" else f"{k}: {_short(a.get(k))} there, {_short(b.get(k))} now"
+                for k in keys
+            ]
+            more = f" and {len(diffs) - 3} more" if len(diffs) > 3 else ""
+            raise ConfigError(
+                f"checkpoint {self.path} was written by a different {name} run ({'; '.join(diffs[:3])}{more}); "
+                "delete it to start over, or resume with the original data and settings"
+            )
+        return meta.get("state", {}), arrays
+
+    def _save(self, name: str, identity: dict[str, Any], state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self._sections[name] = ({"identity": identity, "state": _normalise(state)}, dict(arrays))
+        header = {
+            "format": _FORMAT,
+            "format_version": _FORMAT_VERSION,
+            "dvclean_version": __version__,
+            "sections": {n: meta for n, (meta, _) in self._sections.items()},
+        }
+        members: dict[str, np.ndarray] = {_HEADER: np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)}
+        for n, (_, arrs) in self._sections.items():
+            for k, v in arrs.items():
+                members[f"{n}.{k}"] = np.asarray(v)
+        buf = io.BytesIO()
+        np.savez(buf, **members)  # type: ignore[arg-type]
+        with atomic_path(self.path) as tmp:
+            tmp.write_bytes(buf.getvalue())
+
+    def remove(self) -> None:
+        """Delete the file (after the results are stored); a missing file is fine."""
+        self.path.unlink(missing_ok=True)
+        self._sections.clear()
+
+
+class CheckpointSection:
+    """One method's part of a :class:`Checkpoint` (built by :meth:`Checkpoint.section`)."""
+
+    def __init__(self, owner: Checkpoint, name: str, identity: dict[str, Any]) -> None:
+        self.owner = owner
+        self.name = name
+        self.identity = identity
+
+    @property
+    def every(self) -> int:
+        return self.owner.every
+
+    @property
+    def path(self) -> Path:
+        return self.owner.path
+
+    def load(self) -> tuple[dict[str, Any], dict[str, np.ndarray]] | None:
+        """``(state, arrays)`` saved by an earlier run, ``None`` if none; a different run's is refused."""
+        return self.owner._load(self.name, self.identity)
+
+    def save(self, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        """Replace this section's state (JSON-able ``state``, float ``arrays``) and rewrite the file atomically."""
+        self.owner._save(self.name, self.identity, state, arrays)
+
+
+def as_checkpoint(checkpoint: Checkpoint | str | os.PathLike[str] | None) -> Checkpoint | None:
+    """A :class:`Checkpoint` from a path (resuming when the file exists), or the object itself."""
+    if checkpoint is None or isinstance(checkpoint, Checkpoint):
+        return checkpoint
+    return Checkpoint(checkpoint)
+
+
+def save_quietly(section: CheckpointSection, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    """Save while an exception is propagating: a failure is logged, never raised over the original one."""
+    try:
+        section.save(state, arrays)
+        log.warning("progress saved to %s; rerun with --resume to continue", section.path)
+    except Exception as exc:  # pragma: no cover - disk full while being interrupted
+        log.warning("could not save the checkpoint %s: %s", section.path, exc)
+
+
+def open_for_cli(
+    path: str | os.PathLike[str] | None,
+    every: int,
+    resume: bool,
+    methods: tuple[str, ...],
+    output: str | os.PathLike[str],
+    others: list[Any],
+) -> tuple[Checkpoint | None, str | None]:
+    """The checkpoint of a ``dvclean score`` run and a note for the user (the CLI's options, checked here).
+
+    ``path`` defaults to ``<output>.checkpoint``; it may not be the output or any
+    of ``others`` (input, validation, report). Returns ``(None, note)`` when no
+    method of ``methods`` is resumable or ``every`` is 0.
+    """
+    from ..errors import OutputError
+    from ..io import same_file
+
+    if not any(m in RESUMABLE_METHODS for m in methods):
+        note = None
+        if resume or path is not None:
+            note = (f"--resume and --checkpoint apply to {' and '.join(RESUMABLE_METHODS)} only; "
+                    f"ignored for --method {','.join(methods)}")
+        return None, note
+    if every == 0:
+        if resume:
+            raise ConfigError("--resume reads a checkpoint, which --checkpoint-every 0 turns off; drop one of them")
+        return None, None
+    target = Path(path) if path is not None else Path(f"{output}.checkpoint")
+    for other in (output, *others):
+        if other is not None and str(other) != "-" and same_file(target, other):
+            raise ConfigError(f"--checkpoint {target} is also an input or output file of this run; choose another path")
+    if target.is_dir():
+        raise ConfigError(f"--checkpoint {target} is a directory; give a file path such as {target / 'run.checkpoint'}")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"--checkpoint {target}: the directory {parent} does not exist; create it first")
+    ck = Checkpoint(target, every=every, resume=resume)
+    note = None
+    if resume:
+        note = (f"resuming from the checkpoint {target} ({', '.join(ck.sections) or 'empty'})" if ck.found
+                else f"--resume: no checkpoint at {target}, so the run starts from scratch")
+    return ck, note
