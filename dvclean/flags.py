@@ -247,7 +247,7 @@ def confident_offdiagonal(proba: np.ndarray, y: np.ndarray) -> np.ndarray:
 
     Examples
     --------
-    >>> p = np.array([[0.9, 0.1], [0.8, 0.2], [0.2, 0.8], [0.3, 0.7]])
+    >>> p = np.array([[0.9, 0.1], [0.95, 0.05], [0.2, 0.8], [0.3, 0.7]])
     >>> confident_offdiagonal(p, np.array([0, 1, 1, 1])).tolist()
     [False, True, False, False]
     """
@@ -273,7 +273,7 @@ def estimated_errors(proba: np.ndarray, y: np.ndarray) -> int:
 
     Examples
     --------
-    >>> p = np.array([[0.9, 0.1], [0.8, 0.2], [0.2, 0.8], [0.3, 0.7]])
+    >>> p = np.array([[0.9, 0.1], [0.95, 0.05], [0.2, 0.8], [0.3, 0.7]])
     >>> estimated_errors(p, np.array([0, 1, 1, 1]))
     1
     """
