@@ -33,6 +33,8 @@ def main() -> int:
     ap.add_argument("--n-synthetic", default="10%")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--include-mislabeled", action="store_true", help="the paper's hard set (lowest values of all rows)")
+    ap.add_argument("--k", type=int, default=5, help="K of the KNN-Shapley hardness (the paper's Amex generators used 100)")
+    ap.add_argument("--epochs", type=int, help="generator epochs (default: dvclean's automatic count)")
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args()
     if not DATA.exists():
@@ -46,6 +48,7 @@ def main() -> int:
         cfg = AugmentConfig(
             generator=gen, hard_fraction=args.hard_frac, n_synthetic=args.n_synthetic, seed=args.seed,
             evaluate=True, repeats=args.repeats, include_mislabeled=args.include_mislabeled, xgb_threads=2,
+            k=args.k, epochs=args.epochs if gen != "gaussian-copula" else None,
         )
         t = time.perf_counter()
         r = augment(DATA, label=LABEL, id_column="ID", config=cfg, progress=lambda m, g=gen: print(f"  [{g}] {m}", flush=True))

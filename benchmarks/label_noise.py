@@ -113,7 +113,7 @@ def metrics(flipped: np.ndarray, score: np.ndarray, flagged: np.ndarray) -> dict
 
 
 def run_cell(name: str, noise: str, seed: int, args: argparse.Namespace) -> dict[str, dict[str, float]]:
-    from dvclean.config import FeatureConfig, KNNConfig, MislabelConfig, ScoreConfig
+    from dvclean.config import FeatureConfig, KNNConfig, MislabelConfig
     from dvclean.flags import Evidence, flag_rows, neighbor_fractions
     from dvclean.table import ValuationData, make_table, prepare
     from dvclean.valuation import make_valuer
@@ -169,7 +169,7 @@ def run_cell(name: str, noise: str, seed: int, args: argparse.Namespace) -> dict
     m["seconds"] = t_model + time.perf_counter() - t
     out["cleanlab"] = m
 
-    score_cfg = ScoreConfig()
+    score_cfg = method_config(args.budget)
     for method in args.methods:
         if method == "knn":
             res, secs = knn, t_knn
@@ -181,6 +181,20 @@ def run_cell(name: str, noise: str, seed: int, args: argparse.Namespace) -> dict
         m["seconds"] = secs
         out[f"method:{method}"] = m
     return out
+
+
+def method_config(budget: str):  # noqa: ANN201 - a ScoreConfig
+    """The valuers' settings: dvclean's defaults, or ``quick`` (smaller sampling budgets for the
+    model-retraining methods, so ``tmc``, ``beta``, ``banzhaf`` and ``dvgs`` fit in a benchmark run)."""
+    from dataclasses import replace
+
+    from dvclean.config import ScoreConfig
+
+    cfg = ScoreConfig()
+    if budget == "quick":
+        cfg = replace(cfg, tmc=replace(cfg.tmc, max_permutations=30), beta=replace(cfg.beta, samples=30),
+                      banzhaf=replace(cfg.banzhaf, samples=300), dvgs=replace(cfg.dvgs, epochs=30))
+    return cfg
 
 
 def fmt_table(rows: list[dict[str, object]], cols: list[str]) -> str:
@@ -203,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--methods", default="knn,oob,confidence")
     ap.add_argument("--quick", action="store_true", help="one seed")
     ap.add_argument("--write", type=Path, help="write the Markdown report here")
+    ap.add_argument("--budget", choices=("default", "quick"), default="default",
+                    help="valuers' settings: dvclean's defaults, or quick (tmc 30 permutations, beta 30 orderings, "
+                         "banzhaf 300 subsets, dvgs 30 epochs per fold)")
     args = ap.parse_args(argv)
     if args.quick:
         args.seeds = "0"

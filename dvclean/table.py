@@ -590,14 +590,7 @@ def prepare(
         return _prepare_regression(table, valid, config)
     codes, classes, missing = label_codes(table.frame.get_column(table.label))
     rows = np.flatnonzero(~missing)
-    labelled = table.frame[rows] if missing.any() else table.frame
-    encoder = FeatureEncoder(config)
-    x = encoder.fit_transform(labelled, table.features)
-    notes = []
-    if encoder.all_constant_:
-        notes.append("every feature column is constant: all rows look identical, values only reflect the labels")
-    elif encoder.dropped_:
-        notes.append(f"ignored empty or constant columns: {', '.join(encoder.dropped_)}")
+    x, encoder, notes = _encode_rows(table, rows, missing, config)
     x_valid = y_valid = None
     if valid is not None:
         vcodes, _, vmissing = label_codes(valid.frame.get_column(valid.label), classes)

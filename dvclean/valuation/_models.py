@@ -70,24 +70,29 @@ def make_model(name: str, *, seed: int = 0, n_classes: int = 2) -> Any:
             tree_method="hist",
         )
     if "." in name:
-        module, _, cls = name.rpartition(".")
-        try:
-            klass = getattr(importlib.import_module(module), cls)
-        except (ImportError, AttributeError) as exc:
-            raise ConfigError(f"cannot import model {name!r} ({exc}); give a dotted path to a classifier class") from exc
-        try:
-            model = klass()
-        except TypeError as exc:
-            raise ConfigError(f"model {name!r} cannot be built without arguments ({exc})") from exc
-        if hasattr(model, "random_state"):
-            try:
-                model.set_params(random_state=seed)
-            except Exception:  # noqa: BLE001 - a model without settable random_state is fine
-                pass
-        if not (hasattr(model, "fit") and hasattr(model, "predict")):
-            raise ConfigError(f"model {name!r} has no fit/predict; give a scikit-learn classifier")
-        return model
+        return _import_model(name, seed, "classifier")
     raise ConfigError(f"unknown model {name!r}; use one of {', '.join(MODELS)} or a dotted class path")
+
+
+def _import_model(name: str, seed: int, kind: str) -> Any:
+    """An instance of the scikit-learn-compatible ``kind`` class at dotted path ``name``, seeded where it can be."""
+    module, _, cls = name.rpartition(".")
+    try:
+        klass = getattr(importlib.import_module(module), cls)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(f"cannot import model {name!r} ({exc}); give a dotted path to a {kind} class") from exc
+    try:
+        model = klass()
+    except TypeError as exc:
+        raise ConfigError(f"model {name!r} cannot be built without arguments ({exc})") from exc
+    if hasattr(model, "random_state"):
+        try:
+            model.set_params(random_state=seed)
+        except Exception:  # noqa: BLE001 - a model without settable random_state is fine
+            pass
+    if not (hasattr(model, "fit") and hasattr(model, "predict")):
+        raise ConfigError(f"model {name!r} has no fit/predict; give a scikit-learn {kind}")
+    return model
 
 
 def constant_score(metric: str, y_valid: np.ndarray, predicted_class: int | None, n_classes: int) -> float:
@@ -378,23 +383,7 @@ def make_regressor(name: str, *, seed: int = 0) -> Any:
             tree_method="hist",
         )
     if "." in name:
-        module, _, cls = name.rpartition(".")
-        try:
-            klass = getattr(importlib.import_module(module), cls)
-        except (ImportError, AttributeError) as exc:
-            raise ConfigError(f"cannot import model {name!r} ({exc}); give a dotted path to a regressor class") from exc
-        try:
-            model = klass()
-        except TypeError as exc:
-            raise ConfigError(f"model {name!r} cannot be built without arguments ({exc})") from exc
-        if hasattr(model, "random_state"):
-            try:
-                model.set_params(random_state=seed)
-            except Exception:  # noqa: BLE001 - a model without settable random_state is fine
-                pass
-        if not (hasattr(model, "fit") and hasattr(model, "predict")):
-            raise ConfigError(f"model {name!r} has no fit/predict; give a scikit-learn regressor")
-        return model
+        return _import_model(name, seed, "regressor")
     raise ConfigError(f"unknown regression model {name!r}; use one of {', '.join(REGRESSION_MODELS)} or a dotted class path")
 
 
