@@ -91,9 +91,10 @@ def test_auto_epochs_and_batch_for_small_hard_sets():
     assert auto_batch_size("tvae", 37) == 37
     assert auto_batch_size("ctgan", 37) == 30 and auto_batch_size("copulagan", 12) == 10
     assert auto_batch_size("ctgan", 5000) == 500
-    assert auto_epochs(250, 250) == 300  # full batch: 300 steps
-    assert auto_epochs(24_000, 500) == 10  # 48 steps per epoch: at least 10 passes
-    assert auto_epochs(2_400, 500) == 60  # 5 steps per epoch
+    assert auto_epochs(250, 250) == 1000  # full batch: 1000 steps
+    assert auto_epochs(24_000, 500) == 21  # 48 steps per epoch: 1008 steps
+    assert auto_epochs(240_000, 500) == 10  # 480 steps per epoch: at least 10 passes
+    assert auto_epochs(2_400, 500) == 200  # 5 steps per epoch
     with pytest.raises(ConfigError):
         AugmentConfig(generator="gan")
     with pytest.raises(ConfigError):
