@@ -39,7 +39,7 @@ players. One *permutation* adds the players one at a time and retrains after eac
   L2 logistic regression is solved by
   :class:`~dvclean.valuation._fastlogreg.NewtonLogisticRegression` (chord-Newton
   steps reusing the previous prefix's Hessian factor): 0.4 ms per fit instead of
-  scikit-learn's 2-4 ms on the benchmark split, 5.9x less wall time for the same
+  scikit-learn's 2.3 ms on the benchmark split, 5.6x less wall time for the same
   values (``benchmarks/RESULTS_TMC.md``). The warm state lives inside one
   permutation, so values stay identical across ``n_jobs`` and schedulers.
 * **Cross-fitting**: without a validation file every row is valued through
