@@ -433,6 +433,11 @@ def default_output_path(source: str | os.PathLike[str], fmt: str = "parquet") ->
 
 def check_output_path(output: str | os.PathLike[str], inputs: Sequence[str | os.PathLike[str] | None]) -> None:
     """Refuse an output path that would overwrite an input or cannot be written."""
+    if str(output) == "-":
+        raise OutputError(
+            "an output of - (standard output) is not supported: dvclean writes its files atomically to a path; "
+            "give a file path (the --json summary already goes to standard output)"
+        )
     out = Path(output)
     for src in inputs:
         if src is None or str(src) == "-":

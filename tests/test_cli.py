@@ -49,6 +49,16 @@ def test_score_writes_default_output_and_keeps_input(tmp_path):
     assert "most suspicious" in res.stdout
 
 
+@pytest.mark.parametrize("command", ["score", "fix"])
+def test_output_dash_is_refused_not_written_as_a_file(tmp_path, monkeypatch, command):
+    src = small_csv(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    res = runner.invoke(app, [command, str(src), "--label", "label", "--quiet", "-o", "-"])
+    assert res.exit_code == 2
+    assert "standard output" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "-").exists()
+
+
 def test_json_summary_and_csv_output(tmp_path):
     src = small_csv(tmp_path)
     out = tmp_path / "scores.csv"
