@@ -141,8 +141,11 @@ def run_cell(name: str, noise: str, seed: int, args: argparse.Namespace) -> dict
 
     oob = data_oob(data.x, data.y, n_classes=n_classes, n_estimators=cfg.oob_trees, seed=seed).votes
     t_oob = time.perf_counter() - t
-    ev = Evidence(model=model, oob=oob, neighbors=neighbor_fractions(data.y, knn.neighbors, n_classes))
-    # the same signals as dvclean.flags.gather_evidence, timed one by one
+    t = time.perf_counter()
+    linear = oof_proba(data.x, data.y, n_classes, model=cfg.linear_model, seed=seed) if cfg.linear_model else None
+    t_oob += time.perf_counter() - t
+    ev = Evidence(model=model, oob=oob, neighbors=neighbor_fractions(data.y, knn.neighbors, n_classes), linear=linear)
+    # the same signals as dvclean.flags.gather_evidence, timed one by one (t_oob includes the linear model)
     cost = {"consensus": t_knn + t_model + t_oob, "confident": t_knn + t_model + t_oob, "vote": t_knn + t_model + t_oob,
             "confidence": t_knn + t_model, "knn": t_knn}
     from dvclean.config import FlagPolicy

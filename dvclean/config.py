@@ -265,6 +265,10 @@ class MislabelConfig:
         fraction of the rows, the highest ``mislabel_score`` first, is flagged.
     model : str
         Classifier of the out-of-fold probabilities.
+    linear_model : str or None
+        Second classifier whose out-of-fold probabilities join the evidence of the
+        ``consensus``, ``confident`` and ``vote`` rules (a linear model, to differ from
+        the trees); ``None`` leaves it out.
     n_folds : int
         Folds of the out-of-fold probabilities.
     oob_trees : int
@@ -282,6 +286,7 @@ class MislabelConfig:
     rule: str = "consensus"
     expected_noise: float | None = None
     model: str = "xgboost"
+    linear_model: str | None = "logreg"
     n_folds: int = 5
     oob_trees: int = 200
     outlier_z: float = 3.5
@@ -339,6 +344,7 @@ class ConfidenceConfig:
     """Settings of the ``confidence`` method (out-of-fold probability of the given label)."""
 
     model: str = "xgboost"
+    linear_model: str | None = "logreg"
     n_folds: int = 5
 
     def __post_init__(self) -> None:

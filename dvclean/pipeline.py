@@ -229,6 +229,8 @@ def score(
     out = _output_frame(table, data, results, config.methods[0], flags, label_missing)
     summary = _summary(table, data, results, out, config, timings, encoder.dropped_, label_missing)
     summary["flags"]["rule"] = flags.rule
+    if getattr(flags, "signal_weights", None):
+        summary["flags"]["signal_weights"] = {k: round(v, 4) for k, v in flags.signal_weights.items()}
     summary["task"] = {"name": table.task, "reason": table.task_reason, "requested": requested_task}
     if data.is_regression:
         summary["flags"]["meaning"] = "outlying target"
