@@ -21,6 +21,7 @@ import io
 import logging
 import math
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -33,7 +34,10 @@ import polars as pl
 
 from .errors import InputError, OutputError
 
-__all__ = ["SourceInfo", "read_frame", "write_table", "atomic_path", "output_format_for", "split_name", "json_scalar"]
+__all__ = [
+    "SourceInfo", "read_frame", "write_table", "atomic_path", "remove_stale_temps", "output_format_for", "split_name",
+    "json_scalar",
+]
 
 log = logging.getLogger(__name__)
 
@@ -494,7 +498,11 @@ def output_format_for(path: Path, explicit: str | None) -> str:
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path next to ``target``; rename it over ``target`` on success.
 
-    On any exception the temporary file is removed and ``target`` is untouched.
+    On any exception the temporary file is removed and ``target`` is untouched. The
+    temporary name, ``.<target name>.<pid>.<random>.tmp``, carries the writer's process
+    id, so that the temporary file of a writer that was killed outright (SIGKILL, power
+    loss: nothing can remove it then) is removed by the next write of the same target
+    (:func:`remove_stale_temps`).
     """
     target = Path(target)
     directory = target.parent if str(target.parent) else Path(".")
@@ -502,7 +510,8 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         raise OutputError(f"{target}: the directory {directory} does not exist; create it or choose another --output")
     if not os.access(directory, os.W_OK):
         raise OutputError(f"{target}: cannot write to {directory} (permission denied); choose another --output")
-    fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
+    remove_stale_temps(target)
+    fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp")
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -514,6 +523,51 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+_TEMP_RANDOM = re.compile(r"[a-z0-9_]{8}")
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists (another user's) or cannot tell: keep its file
+    return True
+
+
+def remove_stale_temps(target: str | os.PathLike[str]) -> list[Path]:
+    """Remove the temporary files that writers of ``target`` which no longer run left beside it.
+
+    Only names of the form ``.<target name>.<pid>.<random>.tmp`` (:func:`atomic_path`'s) whose
+    process is gone are removed; a live writer's file (another run writing the same target
+    now) is kept. Returns the removed paths.
+    """
+    target = Path(target)
+    directory = target.parent if str(target.parent) else Path(".")
+    prefix = f".{target.name}."
+    removed = []
+    try:
+        candidates = [p for p in directory.iterdir() if p.name.startswith(prefix) and p.name.endswith(".tmp")]
+    except OSError:
+        return removed
+    for p in candidates:
+        # exactly "<pid>.<mkstemp's 8 random characters>": ".a.1.2abcdefg.tmp" belongs to a target "a.1", not "a"
+        pid_text, _, rand = p.name[len(prefix) : -len(".tmp")].partition(".")
+        if not (pid_text.isdigit() and _TEMP_RANDOM.fullmatch(rand)):
+            continue
+        if int(pid_text) == os.getpid() or _pid_alive(int(pid_text)):
+            continue
+        try:
+            p.unlink()
+            removed.append(p)
+        except OSError:
+            pass
+    return removed
 
 
 def split_name(source: str | os.PathLike[str]) -> tuple[str, str]:

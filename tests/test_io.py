@@ -11,7 +11,7 @@ import pytest
 import zstandard
 
 from dvclean.errors import InputError, OutputError
-from dvclean.io import atomic_path, read_frame, write_table
+from dvclean.io import atomic_path, read_frame, remove_stale_temps, write_table
 
 from .conftest import write
 
@@ -158,3 +158,44 @@ def test_written_files_get_umask_permissions(tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "o.parquet").stat().st_mode & 0o777 == 0o644
+
+
+def test_temp_files_of_killed_writers_are_removed_by_the_next_write(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    target = tmp_path / "out.csv"
+    # a writer that really was SIGKILLed in the middle of its write: its temporary file stays behind
+    code = (
+        "import sys, os, time\n"
+        "from dvclean.io import atomic_path\n"
+        "with atomic_path(sys.argv[1]) as tmp:\n"
+        "    tmp.write_text('half')\n"
+        "    print(tmp, flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code, str(target)], stdout=subprocess.PIPE, text=True)
+    left = tmp_path / proc.stdout.readline().strip().rsplit("/", 1)[-1]
+    assert left.exists() and f".{proc.pid}." in left.name
+    # while it runs, its file is another writer's work in progress: kept
+    assert remove_stale_temps(target) == [] and left.exists()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+    assert left.exists() and not target.exists()
+    # files that are not a writer's temporary of this target are never touched
+    dead = left.name.split(".")[3]  # the killed writer's pid
+    other = [
+        tmp_path / ".out.csv.notapid.abcdefgh.tmp",
+        tmp_path / f".other.csv.{dead}.abcdefgh.tmp",  # another target
+        tmp_path / f".out.csv.{dead}.abcdefgh.txt",
+        tmp_path / f".out.csv.7.{dead}.abcdefgh.tmp",  # the temporary of a target named "out.csv.7"
+    ]
+    for p in other:
+        p.write_text("keep")
+    with atomic_path(target) as tmp:
+        tmp.write_text("new")
+    assert target.read_text() == "new" and not left.exists()
+    assert all(p.exists() for p in other)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out.csv"] + [p.name for p in other])

@@ -126,6 +126,8 @@ def test_dvgs_interrupted_after_one_restart_then_resumed_equals_uninterrupted(tm
     done = []
     res = valuer.value(data, seed=2, checkpoint=ck, progress=lambda step, d, total: done.append(d))
     assert done == [2, 3, 4]  # the first restart was not rerun
+    assert res.diagnostics["resumed_from"] == [1, 0]  # fold 0's first restart came from the checkpoint
+    assert "resumed_from" not in ref.diagnostics
     same_result(ref, res)
 
 

@@ -256,6 +256,7 @@ def dvgs_values(
         arrays = {f"t{k}": r[0] for k, r in done.items()}
         (save_quietly if quiet else CheckpointSection.save)(section, state, arrays)
 
+    loaded_tasks = [r is not None for r in results]
     todo = [k for k, r in enumerate(results) if r is None]
     unsaved = 0
     try:
@@ -285,7 +286,10 @@ def dvgs_values(
             se = means.std(axis=0, ddof=1) / np.sqrt(config.restarts)
         else:
             se = np.zeros(value.shape[0])
-        out.append(FoldResult(value, se, {"steps": steps}))
+        diag: dict[str, Any] = {"steps": steps}
+        if section is not None:
+            diag["resumed_restarts"] = sum(loaded_tasks[f * config.restarts : (f + 1) * config.restarts])
+        out.append(FoldResult(value, se, diag))
     return out
 
 
@@ -335,6 +339,9 @@ class DVGS:
             "folds": len(diags),
             "seconds": round(time.perf_counter() - t0, 3),
         }
+        if any(d.get("resumed_restarts") for d in diags):
+            # restarts per fold that a checkpoint supplied (as TMC's permutations per fold)
+            diagnostics["resumed_from"] = [d.get("resumed_restarts", 0) for d in diags]
         return ValuationResult(
             method=self.name, values=values, stderr=stderr, status="approximate", params=params, seed=seed,
             diagnostics=diagnostics,
