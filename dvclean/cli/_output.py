@@ -116,7 +116,8 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
         f"({flags['mislabeled_fraction']:.1%}), [bold]{flags['hard']}[/bold] hard ({flags['hard_fraction']:.1%})"
     )
     if flags.get("signal_weights"):
-        weights = ", ".join(f"{k} {v:.2f}" for k, v in flags["signal_weights"].items())
+        shown = {"model": "model", "oob": "OOB", "neighbors": "neighbours", "linear": "linear"}
+        weights = ", ".join(f"{shown.get(k, k)} {v:.2f}" for k, v in flags["signal_weights"].items())
         console.print(f"mislabel rule: {flags.get('rule')} (evidence weights: {weights})", highlight=False)
     table = Table(title="10 most suspicious rows (lowest value first)", title_justify="left")
     nb_col, score_col = ("neighbours' mean", "outlier score") if regression else ("neighbours' label", "mislabel score")
