@@ -266,9 +266,9 @@ class MislabelConfig:
     model : str
         Classifier of the out-of-fold probabilities.
     linear_model : str or None
-        Second classifier whose out-of-fold probabilities join the evidence of the
-        ``consensus``, ``confident`` and ``vote`` rules (a linear model, to differ from
-        the trees); ``None`` leaves it out.
+        Second classifier whose out-of-fold probabilities join the pooled probabilities
+        (of the ``consensus`` and ``confident`` rules, and of every rule's suggested
+        label); a linear model, to differ from the trees. ``None`` leaves it out.
     n_folds : int
         Folds of the out-of-fold probabilities.
     oob_trees : int
@@ -344,7 +344,6 @@ class ConfidenceConfig:
     """Settings of the ``confidence`` method (out-of-fold probability of the given label)."""
 
     model: str = "xgboost"
-    linear_model: str | None = "logreg"
     n_folds: int = 5
 
     def __post_init__(self) -> None:
