@@ -81,7 +81,7 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
     changed = np.zeros(frame.height, dtype=bool)
     if config.action == "relabel":
         suggested = out.get_column("suggested_label")
-        if "suggested_label_prob" not in out.columns:  # the knn rule has no probabilities
+        if "suggested_label_prob" not in out.columns:  # scores without label probabilities
             confident = flagged.copy()
         else:
             prob = out.get_column("suggested_label_prob").fill_null(0.0).to_numpy()

@@ -243,7 +243,8 @@ class RowFlags:
     """Flags of the valued rows (arrays aligned with the players).
 
     ``suggested_label`` holds class codes; the probability columns are ``None``
-    where not computed (the ``knn`` rule).
+    where not computed (``model_label_prob`` under the ``knn`` rule, whose label
+    probabilities are the neighbours' label fractions).
     """
 
     value_rank: np.ndarray
@@ -466,9 +467,12 @@ def flag_rows(
         rule = "knn"
         is_mislabeled = _knn_rule(values, disagreement, policy)
         score = np.clip(0.5 * (1.0 - quality) + 0.5 * disagreement, 0.0, 1.0)
-        other = neighbor_fractions(y, neighbors, n_classes)
+        fractions = neighbor_fractions(y, neighbors, n_classes)
+        other = fractions.copy()
         other[np.arange(n), y] = -1.0
         suggested = other.argmax(axis=1)
+        if neighbors.shape[1]:  # the neighbours' label fractions are this rule's probabilities
+            given_p, suggested_p = fractions[np.arange(n), y], fractions[np.arange(n), suggested]
     else:
         rule = mislabel.rule
         evidence = evidence.stacked(y)

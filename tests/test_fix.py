@@ -85,3 +85,16 @@ def test_cli_writes_the_html_report(tmp_path):
     assert res.exit_code == 0, res.output
     text = html.read_text(encoding="utf-8")
     assert "dvclean fix" in text and 'src="http' not in text
+
+
+def test_min_confidence_applies_under_the_knn_rule_too():
+    # the knn rule's label probabilities are the neighbours' label fractions: the threshold filters on them
+    from dvclean.config import MislabelConfig, ScoreConfig
+
+    df, _, _ = breast_cancer_noisy(0)
+    score_cfg = ScoreConfig(mislabel=MislabelConfig(rule="knn"))
+    strict = fix(df, label="diagnosis", config=FixConfig(action="relabel", min_confidence=1.0), score_config=score_cfg)
+    loose = fix(df, label="diagnosis", config=FixConfig(action="relabel", min_confidence=0.0), score_config=score_cfg)
+    assert loose.summary["relabeled"] == loose.summary["flagged"] > strict.summary["relabeled"]
+    probs = strict.scores.frame.filter(pl.col("is_mislabeled")).get_column("suggested_label_prob").to_numpy()
+    assert strict.summary["relabeled"] == int((probs >= 1.0).sum())
