@@ -211,15 +211,45 @@ def fmt_table(rows: list[dict[str, object]], cols: list[str]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def cell_arguments(ap: argparse.ArgumentParser) -> None:
+    """The options that pick the benchmark's cells (shared by the scripts that reuse them)."""
     ap.add_argument("--datasets", default="adult,taiwan,breast_cancer,digits,wine")
     ap.add_argument("--noise", default=",".join(NOISES))
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--rows", type=int, default=2000, help="rows sampled from Adult / Taiwan per seed")
-    ap.add_argument("--methods", default="knn,oob,confidence")
     ap.add_argument("--quick", action="store_true", help="one seed")
     ap.add_argument("--write", type=Path, help="write the Markdown report here")
+
+
+def shared_data_missing(datasets: str) -> bool:
+    """True (and says so) when Adult or Taiwan is asked for but ``../shared/data`` is absent."""
+    if {"adult", "taiwan"} & set(datasets.split(",")) and not SHARED.exists():
+        print(f"skipped: {SHARED} is absent")
+        return True
+    return False
+
+
+def parse_cell_args(doc: str, argv: list[str] | None) -> tuple[argparse.Namespace, list[int]] | None:
+    """Parse :func:`cell_arguments`; ``(args, seeds)``, or ``None`` when the shared data is missing."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    cell_arguments(ap)
+    args = ap.parse_args(argv)
+    if shared_data_missing(args.datasets):
+        return None
+    return args, [0] if args.quick else [int(s) for s in args.seeds.split(",")]
+
+
+def emit(title: str, text: str, path: Path | None) -> None:
+    """Print the Markdown ``text`` and, with ``path``, write it there under ``# title``."""
+    print(text)
+    if path:
+        path.write_text(f"# {title}\n\n{text}\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    cell_arguments(ap)
+    ap.add_argument("--methods", default="knn,oob,confidence")
     ap.add_argument("--budget", choices=("default", "quick"), default="default",
                     help="valuers' settings: dvclean's defaults, or quick (tmc 30 permutations, beta 30 orderings, "
                          "banzhaf 300 subsets, dvgs 30 epochs per fold)")

@@ -19,7 +19,6 @@ Never part of the tests.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -60,19 +59,12 @@ def cell_counts(name: str, noise: str, seed: int, rows: int) -> np.ndarray:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--datasets", default="adult,taiwan,breast_cancer,digits,wine")
-    ap.add_argument("--noise", default=",".join(bench.NOISES))
-    ap.add_argument("--seeds", default="0,1,2")
-    ap.add_argument("--rows", type=int, default=2000)
-    ap.add_argument("--write", type=Path, help="write the Markdown table here")
-    args = ap.parse_args(argv)
     from dvclean.valuation._models import single_thread
 
-    if {"adult", "taiwan"} & set(args.datasets.split(",")) and not bench.SHARED.exists():
-        print(f"skipped: {bench.SHARED} is absent")
+    parsed = bench.parse_cell_args(__doc__, argv)
+    if parsed is None:
         return 0
-    seeds = [int(s) for s in args.seeds.split(",")]
+    args, seeds = parsed
     t0 = time.perf_counter()
     per: dict[str, np.ndarray] = {}
     with single_thread():
@@ -95,10 +87,7 @@ def main(argv: list[str] | None = None) -> int:
               "|---|" + "---|" * len(THRESHOLDS)]
     for k, v in per.items():
         lines.append(f"| {k} | " + " | ".join(f"{v[i, 0] - v[i, 1]:.0f}" for i in range(len(THRESHOLDS))) + " |")
-    text = "\n".join(lines)
-    print(text)
-    if args.write:
-        args.write.write_text("# Relabel threshold of `dvclean fix`\n\n" + text + "\n")
+    bench.emit("Relabel threshold of `dvclean fix`", "\n".join(lines), args.write)
     return 0
 
 

@@ -39,7 +39,6 @@ Never part of the tests.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -203,21 +202,12 @@ def cell_variants(name: str, noise: str, seed: int, rows: int) -> dict[str, tupl
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--datasets", default="adult,taiwan,breast_cancer,digits,wine")
-    ap.add_argument("--noise", default=",".join(bench.NOISES))
-    ap.add_argument("--seeds", default="0,1,2")
-    ap.add_argument("--rows", type=int, default=2000)
-    ap.add_argument("--quick", action="store_true", help="one seed")
-    ap.add_argument("--write", type=Path, help="write the Markdown table here")
-    args = ap.parse_args(argv)
     from dvclean.valuation._models import single_thread
 
-    shared_needed = {"adult", "taiwan"} & set(args.datasets.split(","))
-    if shared_needed and not bench.SHARED.exists():
-        print(f"skipped: {bench.SHARED} is absent")
+    parsed = bench.parse_cell_args(__doc__, argv)
+    if parsed is None:
         return 0
-    seeds = [0] if args.quick else [int(s) for s in args.seeds.split(",")]
+    args, seeds = parsed
     t0 = time.perf_counter()
     per: dict[str, dict[str, list[tuple[float, float, float]]]] = {}
     with single_thread():
@@ -237,10 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         auc = np.mean([np.mean([x[1] for x in v]) for v in cells.values()])
         ratio = np.mean([np.mean([x[2] for x in v]) for v in cells.values()])
         lines.append(f"| {k} | {f1:.4f} | {100 * (f1 - knn_f1):+.1f} | {auc:.4f} | {ratio:.2f} |")
-    text = "\n".join(lines)
-    print(text)
-    if args.write:
-        args.write.write_text("# Variants of the consensus mislabel rule\n\n" + text + "\n")
+    bench.emit("Variants of the consensus mislabel rule", "\n".join(lines), args.write)
     return 0
 
 
