@@ -274,6 +274,13 @@ class MislabelConfig:
     oob_trees : int
         Bagged trees of the Data-OOB signal inside the flag rule (the ``oob``
         method itself uses :class:`OOBConfig`).
+    min_odds : float
+        ``consensus`` rule: a row is flagged only when the most probable other class
+        is at least this many times as probable as the given label (pooled
+        probabilities). 1 keeps every row whose given label is not the most probable
+        class; the default 4/3 (a binary label's probability below 3/7) leaves out the
+        near coin-flips, which on data whose own labels are ambiguous are mostly
+        correct: chosen on the label-noise benchmark's 24 cells (``benchmarks/RESULTS_RULES.md``).
     outlier_z : float
         Regression: a row's target is flagged as outlying when the robust z-score of
         its out-of-fold residual (median / 1.4826 MAD) exceeds this (Iglewicz & Hoaglin's 3.5).
@@ -289,6 +296,7 @@ class MislabelConfig:
     linear_model: str | None = "logreg"
     n_folds: int = 5
     oob_trees: int = 200
+    min_odds: float = 4 / 3
     outlier_z: float = 3.5
     model_max_rows: int = 200_000
 
@@ -306,6 +314,7 @@ class MislabelConfig:
         check_param(self, "model", self.model, isinstance(self.model, str) and bool(self.model), "a model name")
         check_param(self, "n_folds", self.n_folds, _is_int(self.n_folds) and self.n_folds >= 2, "an int >= 2")
         check_param(self, "oob_trees", self.oob_trees, _is_int(self.oob_trees) and self.oob_trees >= 10, "an int >= 10")
+        check_param(self, "min_odds", self.min_odds, _is_num(self.min_odds) and self.min_odds >= 1, "a float >= 1")
         check_param(self, "outlier_z", self.outlier_z, _is_num(self.outlier_z) and self.outlier_z > 0, "a float > 0")
 
 

@@ -40,9 +40,12 @@ in the summary (``flags.signal_weights``).
     probabilities. That many rows are flagged, highest ``mislabel_score`` first,
     where ``mislabel_score`` is the mean of ``1 - p(given label)`` under the
     pooled probabilities and the row's KNN-Shapley value percentile from the top
-    (1 = the most harmful row). Rows the ``knn`` rule flags are flagged too, and a
-    row whose given label is the most probable class under the pooled
-    probabilities is never flagged. Needs no noise rate.
+    (1 = the most harmful row). Rows the ``knn`` rule flags are flagged too. A row
+    is kept only when, under the pooled probabilities, the most probable other class
+    is at least ``MislabelConfig.min_odds`` (4/3) times as probable as the given
+    label: a given label that is the most probable class, or nearly as probable as
+    another (a coin flip, on data whose own labels are ambiguous), is never
+    flagged. Needs no noise rate.
 ``confident``
     Confident Learning on the pooled probabilities, pruned as cleanlab's default
     ``find_label_issues(filter_by="prune_by_noise_rate")``: of the rows labelled i,
@@ -493,7 +496,8 @@ def flag_rows(
             if evidence.model is not None:
                 estimates.append(int(confident_issues(evidence.model, y).sum()))
             count = float(np.median(estimates))
-            is_mislabeled = (top_fraction(score, count / max(n, 1)) | knn_flags) & not_most_probable(proba, y)
+            likely = suggested_p > mislabel.min_odds * given_p  # another class clearly more probable
+            is_mislabeled = (top_fraction(score, count / max(n, 1)) | knn_flags) & likely
         elif rule == "confident":
             is_mislabeled = confident_issues(proba, y)
         elif rule == "vote":
