@@ -75,6 +75,23 @@ def file_entry(name: str) -> tuple[Path, str] | None:
     return Path(path), label
 
 
+def check_entry(name: str, rows: int) -> None:
+    """Stop with a message (no traceback) when a ``--datasets`` entry cannot be benchmarked: an unknown
+    name, a missing file or column, or a label that is not a classification target with two classes or more."""
+    if file_entry(name) is None:
+        return
+    from dvclean.errors import DvcleanError
+    from dvclean.table import make_table
+
+    try:
+        df, label = load(name, rows, 0)
+        table = make_table(df, label=label)
+    except DvcleanError as e:
+        raise SystemExit(f"data set {name!r}: {e}") from None
+    if table.task == "regression":
+        raise SystemExit(f"data set {name!r}: {label!r} is a regression target; this benchmark flips class labels")
+
+
 def display_name(name: str) -> str:
     """The short name of a ``--datasets`` entry in the tables (a file's stem)."""
     entry = file_entry(name)
@@ -327,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         datasets = [d for d in datasets if d not in ("adult", "taiwan")]
     shown: dict[str, str] = {}
     for d in datasets:
-        file_entry(d)  # an unknown name or a missing file stops here, before any work
+        check_entry(d, args.rows)  # an unknown name, a missing file or an unusable label stops here, before any work
         short = display_name(d)
         shown[d] = short if short not in shown.values() else d
     noises = [x for x in args.noise.split(",") if x]
