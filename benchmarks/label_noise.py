@@ -4,7 +4,7 @@ Data: Adult and Taiwan credit default from ``../shared/data`` (a fresh random sa
 ``--rows`` rows per seed, since exact KNN-Shapley is quadratic),
 and scikit-learn's breast-cancer, digits and wine (all rows). Held out (never used to choose
 anything; run them with ``--datasets``): scikit-learn's ``iris``, and two real survey tables that
-statsmodels ships (``pip install statsmodels``, a benchmark-only dependency): ``fair``
+statsmodels ships (``pip install ".[bench]"``, benchmark-only): ``fair``
 (Fair 1978, extramarital affairs; label: any affair; 6,366 rows, sampled to ``--rows``) and
 ``anes96`` (1996 American National Election Study; label: vote; 944 rows). Any
 classification table of your own joins with ``--datasets path/to/file.csv:label_column``
@@ -34,7 +34,7 @@ true count, and wall time. Detectors:
 Wall time of a rule: its signals (KNN-Shapley, out-of-fold XGBoost, the OOB forest) plus
 the rule itself; cleanlab's: the out-of-fold XGBoost plus ``find_label_issues``.
 
-Usage (cleanlab is a benchmark-only dependency: ``pip install cleanlab``)::
+Usage (cleanlab and statsmodels are benchmark-only dependencies: ``pip install ".[bench]"``)::
 
     python benchmarks/label_noise.py                       # the table in benchmarks/RESULTS.md
     python benchmarks/label_noise.py --quick               # one seed
@@ -126,7 +126,7 @@ def load(name: str, rows: int, seed: int) -> tuple[pl.DataFrame, str]:
         try:
             from statsmodels import datasets as sm_data
         except ImportError:
-            raise SystemExit(f"data set {name!r} comes with statsmodels: pip install statsmodels") from None
+            raise SystemExit(f"data set {name!r} comes with statsmodels: pip install statsmodels (or \".[bench]\")") from None
         pdf = getattr(sm_data, name).load_pandas().data
         if name == "fair":
             pdf = pdf.assign(affairs=(pdf["affairs"] > 0).astype(int))
@@ -342,6 +342,10 @@ def main(argv: list[str] | None = None) -> int:
     if any(d in ("adult", "taiwan") for d in datasets) and not SHARED.is_dir():
         print(f"note: {SHARED} is absent; skipping Adult and Taiwan", file=sys.stderr)
         datasets = [d for d in datasets if d not in ("adult", "taiwan")]
+    try:
+        import cleanlab  # noqa: F401 - the reference detector
+    except ImportError:
+        raise SystemExit('this benchmark compares with cleanlab: pip install cleanlab (or ".[bench]")') from None
     shown: dict[str, str] = {}
     for d in datasets:
         check_entry(d, args.rows)  # an unknown name, a missing file or an unusable label stops here, before any work
