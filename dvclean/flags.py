@@ -37,7 +37,8 @@ in the summary (``flags.signal_weights``).
     How many rows are wrong is the median of three independent estimates: the
     number of rows the ``knn`` rule below flags, and the number Confident Learning
     finds (the ``confident`` rule) on the model probabilities and on the pooled
-    probabilities. That many rows are flagged, highest ``mislabel_score`` first,
+    probabilities (all three are in the summary, ``flags.count_estimates``). That
+    many rows are flagged, highest ``mislabel_score`` first,
     where ``mislabel_score`` is the mean of ``1 - p(given label)`` under the
     pooled probabilities and the row's KNN-Shapley value percentile from the top
     (1 = the most harmful row). Rows the ``knn`` rule flags are flagged too. A row
@@ -264,6 +265,8 @@ class RowFlags:
     rule: str = "knn"
     #: Classification with evidence: the weight of each signal in the pooled probabilities.
     signal_weights: dict[str, float] | None = None
+    #: ``consensus`` rule: the estimates of how many labels are wrong, and their median (the count it flags).
+    count_estimates: dict[str, float] | None = None
     #: Regression only: the out-of-sample prediction (standardised units) and the robust z of the residual.
     predicted_value: np.ndarray | None = None
     target_z: np.ndarray | None = None
@@ -466,6 +469,7 @@ def flag_rows(
     y = np.asarray(y, dtype=np.int64)
     majority, disagreement = neighbor_votes(y, neighbors, n_classes)
     suggested = given_p = suggested_p = model_p = None
+    count_estimates = None
     if evidence is None or mislabel.rule == "knn" or not evidence.signals():
         rule = "knn"
         is_mislabeled = _knn_rule(values, disagreement, policy)
@@ -492,10 +496,11 @@ def flag_rows(
         score = np.clip(0.5 * (1.0 - given_p) + 0.5 * (1.0 - kq), 0.0, 1.0)
         knn_flags = _knn_rule(kv, disagreement, policy)
         if rule == "consensus":
-            estimates = [int(knn_flags.sum()), int(confident_issues(proba, y).sum())]
+            named = {"knn_rule": int(knn_flags.sum()), "confident_pooled": int(confident_issues(proba, y).sum())}
             if evidence.model is not None:
-                estimates.append(int(confident_issues(evidence.model, y).sum()))
-            count = float(np.median(estimates))
+                named["confident_model"] = int(confident_issues(evidence.model, y).sum())
+            count = float(np.median(list(named.values())))
+            count_estimates = {**named, "median": count}
             likely = suggested_p > mislabel.min_odds * given_p  # another class clearly more probable
             is_mislabeled = (top_fraction(score, count / max(n, 1)) | knn_flags) & likely
         elif rule == "confident":
@@ -523,6 +528,7 @@ def flag_rows(
         model_label_prob=model_p,
         rule=rule if mislabel.expected_noise is None else f"{rule} (top {mislabel.expected_noise:g})",
         signal_weights=evidence.weights if evidence is not None and rule != "knn" else None,
+        count_estimates=count_estimates if mislabel.expected_noise is None else None,
     )
 
 

@@ -231,6 +231,8 @@ def score(
     summary["flags"]["rule"] = flags.rule
     if getattr(flags, "signal_weights", None):
         summary["flags"]["signal_weights"] = {k: round(v, 4) for k, v in flags.signal_weights.items()}
+    if getattr(flags, "count_estimates", None):
+        summary["flags"]["count_estimates"] = dict(flags.count_estimates)
     summary["task"] = {"name": table.task, "reason": table.task_reason, "requested": requested_task}
     if data.is_regression:
         summary["flags"]["meaning"] = "outlying target"

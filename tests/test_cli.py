@@ -183,6 +183,18 @@ def test_subprocess_end_to_end(tmp_path, sample_csv):
     assert bad.returncode == 2 and b"Traceback" not in bad.stderr and len(bad.stderr.decode().strip().splitlines()) <= 3
 
 
+def test_human_output_explains_the_flag_count(tmp_path, sample_csv):
+    res = runner.invoke(app, ["score", str(sample_csv), "-y", "income", "-o", str(tmp_path / "s.parquet")])
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.output.split())  # rich wraps long lines
+    assert "mislabel rule: consensus (evidence weights: model" in out
+    doc = json.loads(runner.invoke(app, ["score", str(sample_csv), "-y", "income", "-o", str(tmp_path / "t.parquet"),
+                                         "--json"]).stdout)
+    est = doc["flags"]["count_estimates"]
+    assert (f"wrong labels estimated: knn rule {est['knn_rule']}, Confident Learning {est['confident_pooled']} (pooled), "
+            f"{est['confident_model']} (model); median {est['median']:g}") in out
+
+
 def test_same_seed_same_bytes(tmp_path, sample_csv):
     outs = []
     for name in ("a.parquet", "b.parquet"):

@@ -59,6 +59,8 @@ def test_breast_cancer_default_rule_f1():
     s = r.frame.get_column("given_label_prob") + r.frame.get_column("suggested_label_prob")
     assert (s <= 1 + 1e-6).all()
     assert r.summary["flags"]["rule"] == "consensus"
+    est = r.summary["flags"]["count_estimates"]
+    assert est["median"] == np.median([est["knn_rule"], est["confident_pooled"], est["confident_model"]]) > 0
     w = r.summary["flags"]["signal_weights"]
     assert set(w) == {"model", "oob", "neighbors", "linear"} and sum(w.values()) == pytest.approx(1, abs=1e-3)
 
@@ -113,6 +115,7 @@ def test_consensus_count_is_median_of_three_estimates():
     f = flag_rows(np.linspace(1, 2, n), y, np.zeros((n, 0), dtype=np.int64), 2, FlagPolicy(), evidence=ev,
                   mislabel=MislabelConfig())
     # estimates: knn rule 0 (no negative value), 5 on the averaged and 5 on the model probabilities
+    assert f.count_estimates == {"knn_rule": 0, "confident_pooled": 5, "confident_model": 5, "median": 5.0}
     assert int(f.is_mislabeled.sum()) == 5 and set(np.flatnonzero(f.is_mislabeled)) == set(range(5))
     assert np.all(f.suggested_label != y)
 

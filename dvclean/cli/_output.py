@@ -119,6 +119,12 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
         shown = {"model": "model", "oob": "OOB", "neighbors": "neighbours", "linear": "linear"}
         weights = ", ".join(f"{shown.get(k, k)} {v:.2f}" for k, v in flags["signal_weights"].items())
         console.print(f"mislabel rule: {flags.get('rule')} (evidence weights: {weights})", highlight=False)
+    est = flags.get("count_estimates")
+    if est:
+        parts = [f"knn rule {est['knn_rule']}", f"Confident Learning {est['confident_pooled']} (pooled)"]
+        if "confident_model" in est:
+            parts.append(f"{est['confident_model']} (model)")
+        console.print(f"wrong labels estimated: {', '.join(parts)}; median {est['median']:g}", highlight=False)
     table = Table(title="10 most suspicious rows (lowest value first)", title_justify="left")
     nb_col, score_col = ("neighbours' mean", "outlier score") if regression else ("neighbours' label", "mislabel score")
     for col in ("row", "label", nb_col, "value", score_col, "flag"):
