@@ -318,7 +318,22 @@ def parse_cell_args(doc: str, argv: list[str] | None) -> tuple[argparse.Namespac
     args = ap.parse_args(argv)
     if shared_data_missing(args.datasets):
         return None
+    for d in args.datasets.split(","):
+        check_entry(d, args.rows)
     return args, [0] if args.quick else [int(s) for s in args.seeds.split(",")]
+
+
+def each_cell(args: argparse.Namespace, seeds: list[int], fn):  # noqa: ANN001, ANN201 - a generator of results
+    """``("name noise", [fn(name, noise, seed, rows) for each seed])`` for every cell of :func:`cell_arguments`,
+    with one native thread and a progress line per cell."""
+    from dvclean.valuation._models import single_thread
+
+    t0 = time.perf_counter()
+    with single_thread():
+        for name in args.datasets.split(","):
+            for noise in args.noise.split(","):
+                yield f"{name} {noise}", [fn(name, noise, seed, args.rows) for seed in seeds]
+                print(f"  {name} {noise} done ({time.perf_counter() - t0:.0f} s)", flush=True)
 
 
 def emit(title: str, text: str, path: Path | None) -> None:

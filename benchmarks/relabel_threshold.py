@@ -59,19 +59,12 @@ def cell_counts(name: str, noise: str, seed: int, rows: int) -> np.ndarray:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from dvclean.valuation._models import single_thread
-
     parsed = bench.parse_cell_args(__doc__, argv)
     if parsed is None:
         return 0
     args, seeds = parsed
     t0 = time.perf_counter()
-    per: dict[str, np.ndarray] = {}
-    with single_thread():
-        for name in args.datasets.split(","):
-            for noise in args.noise.split(","):
-                per[f"{name} {noise}"] = sum(cell_counts(name, noise, s, args.rows) for s in seeds)
-                print(f"  {name} {noise} done ({time.perf_counter() - t0:.0f} s)", flush=True)
+    per: dict[str, np.ndarray] = {cell: sum(counts) for cell, counts in bench.each_cell(args, seeds, cell_counts)}
     total = sum(per.values())
     cmd = "python benchmarks/relabel_threshold.py"
     lines = [f"Command: `{cmd}` ({(time.perf_counter() - t0) / 60:.1f} minutes; {len(per)} cells x {len(seeds)} seeds;"

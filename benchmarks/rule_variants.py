@@ -212,21 +212,16 @@ def cell_variants(name: str, noise: str, seed: int, rows: int) -> dict[str, tupl
 
 
 def main(argv: list[str] | None = None) -> int:
-    from dvclean.valuation._models import single_thread
-
     parsed = bench.parse_cell_args(__doc__, argv)
     if parsed is None:
         return 0
     args, seeds = parsed
     t0 = time.perf_counter()
     per: dict[str, dict[str, list[tuple[float, float, float]]]] = {}
-    with single_thread():
-        for name in args.datasets.split(","):
-            for noise in args.noise.split(","):
-                for seed in seeds:
-                    for k, val in cell_variants(name, noise, seed, args.rows).items():
-                        per.setdefault(k, {}).setdefault(f"{name} {noise}", []).append(val)
-                print(f"  {name} {noise} done ({time.perf_counter() - t0:.0f} s)", flush=True)
+    for cell, runs in bench.each_cell(args, seeds, cell_variants):
+        for variants in runs:
+            for k, val in variants.items():
+                per.setdefault(k, {}).setdefault(cell, []).append(val)
     ref = per["knn"]
     cmd = " ".join(["python benchmarks/rule_variants.py", *(argv if argv is not None else sys.argv[1:])])
     groups = {"all": lambda cell: True}
