@@ -20,8 +20,11 @@ on the same data, noise models and seeds as ``benchmarks/label_noise.py`` (its `
   the first pass's flagged rows), ``knn-soft-validation`` (KNN-Shapley where each validation
   row's label is replaced by its pooled class distribution, so suspected wrong labels count
   less as judges);
-* count variants (how many rows to flag): ``count:cl`` (Confident Learning on the pooled
-  probabilities alone), ``count:mean`` (mean instead of median of the three estimates),
+* count variants (how many rows to flag): ``count:median-of-3 (previous default)`` (the
+  median without the mixture model's count), ``count:cl`` (Confident Learning on the pooled
+  probabilities alone), ``count:flip-mixture`` (the F1-optimal count of the mixture model,
+  :func:`dvclean.flags.flip_mixture_count`, alone), ``count:mean`` (mean instead of median of
+  the four estimates),
   ``count:trace`` (n (1 - trace Q)), ``count:2-means`` (the upper cluster of the score),
   ``count:expected-f1`` (the k maximising the expected F1 under q = 1 - p(given label);
   Nan et al., ICML 2012), ``count:flip-prob`` (the same with q = P(flipped | row) from
@@ -127,6 +130,7 @@ def cell_variants(name: str, noise: str, seed: int, rows: int) -> dict[str, tupl
         confident_issues,
         estimated_errors,
         flag_rows,
+        flip_mixture_count,
         mixture_weights,
         neighbor_fractions,
         neighbor_votes,
@@ -171,7 +175,8 @@ def cell_variants(name: str, noise: str, seed: int, rows: int) -> dict[str, tupl
         p = pool(signals, stacked)
         s = np.clip(0.5 * (1 - p[rows_, y]) + 0.5 * (1 - knn_q), 0, 1) if score is None else score
         if count is None:
-            count = float(np.median([knn_flags.sum(), confident_issues(p, y).sum(), confident_issues(model, y).sum()]))
+            count = float(np.median([knn_flags.sum(), confident_issues(p, y).sum(), confident_issues(model, y).sum(),
+                                     flip_mixture_count(p, y)[1]]))
         other = p.copy()
         other[rows_, y] = -1.0
         return s, (top_fraction(s, count / n) | knn_flags) & (other.max(axis=1) > odds * p[rows_, y])
@@ -195,8 +200,11 @@ def cell_variants(name: str, noise: str, seed: int, rows: int) -> dict[str, tupl
     out["two-pass"] = consensus([second, oob, knnp, linear])
     out["knn-soft-validation"] = consensus(four, knn_q=pct(_knn_soft_validation(x, y, proba, KNNConfig().k)))
     score = base.mislabel_score
-    estimates = [knn_flags.sum(), confident_issues(proba, y).sum(), confident_issues(model, y).sum()]
+    estimates = [knn_flags.sum(), confident_issues(proba, y).sum(), confident_issues(model, y).sum(),
+                 flip_mixture_count(proba, y)[1]]
+    out["count:median-of-3 (previous default)"] = consensus(four, count=float(np.median(estimates[:3])))
     out["count:cl"] = consensus(four, count=float(estimates[1]))
+    out["count:flip-mixture"] = consensus(four, count=float(estimates[3]))
     out["count:mean"] = consensus(four, count=float(np.mean(estimates)))
     out["count:trace"] = consensus(four, count=float(estimated_errors(proba, y)))
     km = KMeans(2, n_init=10, random_state=0).fit(score.reshape(-1, 1))

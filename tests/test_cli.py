@@ -192,7 +192,7 @@ def test_human_output_explains_the_flag_count(tmp_path, sample_csv):
                                          "--json"]).stdout)
     est = doc["flags"]["count_estimates"]
     assert (f"wrong labels estimated: knn rule {est['knn_rule']}, Confident Learning {est['confident_pooled']} (pooled), "
-            f"{est['confident_model']} (model); median {est['median']:g}") in out
+            f"{est['confident_model']} (model), flip mixture {est['flip_mixture']}; median {est['median']:g}") in out
 
 
 def test_same_seed_same_bytes(tmp_path, sample_csv):

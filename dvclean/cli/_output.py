@@ -124,6 +124,8 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
         parts = [f"knn rule {est['knn_rule']}", f"Confident Learning {est['confident_pooled']} (pooled)"]
         if "confident_model" in est:
             parts.append(f"{est['confident_model']} (model)")
+        if "flip_mixture" in est:
+            parts.append(f"flip mixture {est['flip_mixture']}")
         console.print(f"wrong labels estimated: {', '.join(parts)}; median {est['median']:g}", highlight=False)
     table = Table(title="10 most suspicious rows (lowest value first)", title_justify="left")
     nb_col, score_col = ("neighbours' mean", "outlier score") if regression else ("neighbours' label", "mislabel score")
