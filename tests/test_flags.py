@@ -153,6 +153,8 @@ def test_flip_mixture_count_on_exact_noisy_posteriors(seed):
         assert abs(m - wrong.sum()) <= 0.2 * wrong.sum(), (m, wrong.sum())
         f1_all = _best_f1(1 - proba[np.arange(n), labels], wrong)
         assert f1_all[k - 1] >= f1_all.max() - 0.03, (k, int(np.argmax(f1_all)) + 1)
+        m_grid, k_grid = flip_mixture_count(proba, labels, max_thresholds=512)  # quantile thresholds (large inputs)
+        assert abs(m_grid - m) <= 0.02 * m and abs(k_grid - k) <= 2 * n / 512 + 0.02 * k, (m_grid, m, k_grid, k)
 
 
 def test_flip_mixture_count_without_wrong_labels_is_zero():
