@@ -143,7 +143,7 @@ def test_flip_mixture_count_on_exact_noisy_posteriors(seed):
     cases = [(np.stack([1 - p_noisy, p_noisy], axis=1), y, wrong)]
     logits = rng.normal(0, 3, (n, 3))  # three classes, structured noise: 30% of class 0 labelled 1, nothing else
     post = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-    truth = (post.cumsum(axis=1) < rng.random(n)[:, None]).sum(axis=1)
+    truth = np.minimum((post.cumsum(axis=1) < rng.random(n)[:, None]).sum(axis=1), 2)  # a draw from each row's p
     wrong = (truth == 0) & (rng.random(n) < 0.3)
     t = np.eye(3)
     t[0] = [0.7, 0.3, 0.0]
