@@ -29,7 +29,7 @@ from .table import Table, ValuationData, conflicting_duplicates, make_table, pre
 from .valuation import REGISTRY, ValuationResult, make_valuer
 from .valuation.knn import nearest_neighbors
 
-__all__ = ["KNNConfig", "ScoreResult", "score", "write_scores", "default_output_path", "SCHEMA_VERSION", "OUTPUT_COLUMNS"]
+__all__ = ["KNNConfig", "ScoreResult", "canonical_order", "score", "write_scores", "default_output_path", "SCHEMA_VERSION", "OUTPUT_COLUMNS"]
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,13 @@ def score(
     t = time.perf_counter()
     if progress:
         progress("encode", 0, 1)
-    data, encoder, label_missing = prepare(table, valid=valid_table, config=config.features)
+    # rows are valued in an order fixed by their content, so reordering the file changes nothing
+    order = canonical_order(table.frame, (*table.features, table.label))
+    data, encoder, label_missing = prepare(
+        dataclasses.replace(table, frame=table.frame[order]), valid=valid_table, config=config.features
+    )
+    data = dataclasses.replace(data, rows=order[data.rows])  # players keep their order; rows point into the input
+    label_missing = _scatter(table.n_rows, order, label_missing, False, bool)
     if progress:
         progress("encode", 1, 1)
     for note in data.notes:
@@ -239,6 +245,36 @@ def score(
         summary["flags"]["outlying_targets"] = summary["flags"]["mislabeled"]
     summary["notes"].extend(notes)
     return ScoreResult(frame=out, summary=summary, table=table, data=data, results=results, config=config, timings=timings)
+
+
+def canonical_order(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """A row order that depends on the rows' contents only: sorted by a hash of ``columns``.
+
+    :func:`score` values the rows in this order, so every order-dependent step (the
+    cross-validation folds, the bags of Data-OOB, the permutations of TMC, ties among
+    neighbours) sees the same sequence whatever the order of the input file: shuffling the
+    rows of a file shuffles the output rows and changes nothing else. Numbers are hashed as
+    64-bit floats (a column read as integers in one file and as floats in another hashes
+    alike) and everything else as text. Rows with equal contents keep their input order.
+    The hash is polars' ``hash_rows`` with fixed seeds: stable within a polars version.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"a": [3, 1, 2], "y": ["u", "v", "u"]})
+    >>> shuffled = df[[2, 0, 1]]
+    >>> df[canonical_order(df, ["a", "y"])].equals(shuffled[canonical_order(shuffled, ["a", "y"])])
+    True
+    """
+    n = frame.height
+    if n == 0 or not columns:
+        return np.arange(n, dtype=np.int64)
+    cols = [
+        pl.col(c).cast(pl.Float64) if frame.schema[c].is_numeric() or frame.schema[c] == pl.Boolean
+        else pl.col(c).cast(pl.String)
+        for c in sorted(columns)
+    ]
+    h = frame.select(cols).hash_rows(seed=0x5EED).to_numpy()
+    return np.lexsort((np.arange(n), h)).astype(np.int64)
 
 
 def _scatter(n: int, rows: np.ndarray, values: np.ndarray, fill: Any, dtype: Any) -> np.ndarray:

@@ -61,6 +61,42 @@ def test_unreachable_scheduler_is_a_config_error(monkeypatch):
             pass
 
 
+def test_a_peer_that_is_not_a_dask_scheduler_is_a_config_error(monkeypatch, capsys):
+    """A web server at the address (its reply read as a Dask frame length asks for exabytes) is reported as not
+    a scheduler, not as dvclean running out of memory, and no traceback of the half-built client is left."""
+    import gc
+    import socket
+    import threading
+
+    pytest.importorskip("dask.distributed", reason="dask[distributed] is not installed")
+    monkeypatch.setattr("dvclean.valuation._parallel.CONNECT_TIMEOUT", "2s")
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+
+    accepted = []
+
+    def answer() -> None:
+        conn, _ = server.accept()
+        accepted.append(conn)
+        conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(ConfigError, match="answered, but not as a Dask scheduler"):
+            with runner(1, f"tcp://127.0.0.1:{port}"):
+                pass
+    finally:
+        thread.join(5)
+        for conn in accepted:
+            conn.close()
+        server.close()
+    gc.collect()
+    assert "Traceback" not in capsys.readouterr().err
+
+
 def test_bad_parallel_settings():
     with pytest.raises(ConfigError, match="'n_jobs' parameter of CrossFitConfig"):
         CrossFitConfig(n_jobs=0)

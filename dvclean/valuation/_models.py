@@ -81,6 +81,15 @@ def _import_model(name: str, seed: int, kind: str) -> Any:
         klass = getattr(importlib.import_module(module), cls)
     except (ImportError, AttributeError) as exc:
         raise ConfigError(f"cannot import model {name!r} ({exc}); give a dotted path to a {kind} class") from exc
+    # only a class is ever called: a dotted path to a function (os.system, os.abort) must not run
+    example = f"e.g. sklearn.ensemble.RandomForest{kind.capitalize()}"
+    if not isinstance(klass, type):
+        raise ConfigError(
+            f"model {name!r} is a {type(klass).__name__}, not a class; give a dotted path to a "
+            f"scikit-learn-compatible {kind} class ({example})"
+        )
+    if not (callable(getattr(klass, "fit", None)) and callable(getattr(klass, "predict", None))):
+        raise ConfigError(f"model {name!r} has no fit/predict; give a scikit-learn-compatible {kind} class ({example})")
     try:
         model = klass()
     except TypeError as exc:
@@ -90,8 +99,6 @@ def _import_model(name: str, seed: int, kind: str) -> Any:
             model.set_params(random_state=seed)
         except Exception:  # noqa: BLE001 - a model without settable random_state is fine
             pass
-    if not (hasattr(model, "fit") and hasattr(model, "predict")):
-        raise ConfigError(f"model {name!r} has no fit/predict; give a scikit-learn {kind}")
     return model
 
 

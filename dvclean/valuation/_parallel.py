@@ -80,10 +80,26 @@ def _dask_client(scheduler: str, n_jobs: int) -> Any:
     try:
         return Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
-        raise ConfigError(
-            f"cannot connect to the Dask scheduler at {scheduler!r} ({type(exc).__name__}: {exc}); "
-            "check --scheduler (e.g. tcp://host:8786) and that the scheduler is running"
-        ) from exc
+        problem = f"cannot connect to the Dask scheduler at {scheduler!r} ({type(exc).__name__}: {exc})"
+    except Exception as exc:  # noqa: BLE001 - something answered, but not the Dask protocol
+        # (a garbage reply can make Dask try to allocate exabytes: a MemoryError that is not ours)
+        problem = f"{scheduler!r} answered, but not as a Dask scheduler ({type(exc).__name__})"
+    _discard_half_built_clients()
+    raise ConfigError(f"{problem}; check --scheduler (e.g. tcp://host:8786) and that the scheduler is running")
+
+
+def _discard_half_built_clients() -> None:
+    """Collect the Client whose constructor failed now, quietly: its ``__del__`` would otherwise print a
+    traceback of its own failed close at exit."""
+    import gc
+    import sys
+
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 @contextlib.contextmanager
