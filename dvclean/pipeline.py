@@ -22,8 +22,9 @@ import polars as pl
 
 from ._version import __version__
 from .config import KNNConfig, ScoreConfig
+from .diagnostics import label_predictability, label_spelling_notes, row_number_columns
 from .errors import ConfigError, DataValidationError, OutputError
-from .flags import evidence_for, flag_regression, flag_rows, regression_evidence
+from .flags import evidence_for, flag_regression, flag_rows, neighbor_fractions, regression_evidence
 from .io import SourceInfo, json_scalar, output_format_for, read_frame, same_file, split_name, write_table
 from .table import Table, ValuationData, conflicting_duplicates, make_table, prepare
 from .valuation import REGISTRY, ValuationResult, make_valuer
@@ -214,12 +215,12 @@ def score(
     knn_res = results.get("knn")
     mislabel = config.mislabel
     notes: list[str] = []
+    predictability: dict[str, Any] | None = None
     if mislabel.rule != "knn" and data.n_players > mislabel.model_max_rows:
         notes.append(
             f"{data.n_players:,} rows: the {mislabel.rule!r} mislabel rule's models would dominate the run, so the "
             f"'knn' rule was used (raise MislabelConfig.model_max_rows={mislabel.model_max_rows:,} to insist)"
         )
-        log.warning("%s", notes[-1])
         mislabel = dataclasses.replace(mislabel, rule="knn")
     if data.is_regression:
         reg_evidence = regression_evidence(data.x, data.y, neighbors, mislabel, seed=config.seed, progress=progress)
@@ -231,10 +232,33 @@ def score(
         )
         flags = flag_rows(primary.values, data.y, neighbors, len(data.classes), config.flags, evidence=evidence,
                           mislabel=mislabel)
+        proba = evidence.proba if evidence is not None and evidence.signals() else None
+        if proba is None and neighbors.shape[1]:
+            proba = neighbor_fractions(data.y, neighbors, len(data.classes))
+        if proba is not None:
+            predictability = label_predictability(proba, data.y)
+            if not predictability["predictable"]:
+                notes.append(
+                    f"the features do not predict the labels: out-of-sample AUROC {predictability['auroc']:.3f} "
+                    f"(0.5 = chance; p = {predictability['p_value']:.2g}); every row looks as wrong as any other, "
+                    "so the mislabel flags are noise: check --label and the feature columns"
+                )
+    notes.extend(label_spelling_notes(table.frame.get_column(table.label)) if not data.is_regression else [])
+    numbered = row_number_columns(table.frame, [c for c in table.features if c not in encoder.dropped_])
+    if numbered:
+        notes.append(
+            f"feature column{'s' if len(numbered) > 1 else ''} {', '.join(map(repr, numbered))} "
+            f"hold{'' if len(numbered) > 1 else 's'} a distinct consecutive integer in every row, like a row number "
+            "or an id: the file's order becomes a feature; pass --id or --drop if that is not meant"
+        )
+    for note in notes:
+        log.warning("%s", note)
     timings["flag"] = time.perf_counter() - t
     out = _output_frame(table, data, results, config.methods[0], flags, label_missing)
     summary = _summary(table, data, results, out, config, timings, encoder.dropped_, label_missing)
     summary["flags"]["rule"] = flags.rule
+    if predictability is not None:
+        summary["flags"]["label_predictability"] = predictability
     if getattr(flags, "signal_weights", None):
         summary["flags"]["signal_weights"] = {k: round(v, 4) for k, v in flags.signal_weights.items()}
     if getattr(flags, "count_estimates", None):

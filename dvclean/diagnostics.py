@@ -1,0 +1,125 @@
+"""Warnings about the input that make flags misleading without being errors.
+
+:func:`dvclean.score` adds what these functions find to the summary's ``notes`` (and
+logs them), so a user sees them before trusting the flags:
+
+* :func:`label_spelling_notes`: class labels that differ only in case or surrounding
+  whitespace (``"<=50K"`` and ``"<=50K "`` are two classes to every model, and the
+  rows of the rarer spelling all look mislabeled);
+* :func:`row_number_columns`: integer feature columns that hold a distinct,
+  consecutive integer in every row — a row number or an id read as a feature, which
+  puts the file's order into every distance and tree (and leaks the label when the
+  file is sorted by it);
+* :func:`label_predictability`: whether the out-of-sample class probabilities rank the
+  rows of each class above the rows of the others (a one-sided Mann-Whitney test of the
+  one-vs-rest AUROC). When they do not (random labels, or features unrelated to the
+  label), every row looks equally wrong and the flags are noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+__all__ = ["label_spelling_notes", "row_number_columns", "label_predictability"]
+
+
+def label_spelling_notes(labels: pl.Series) -> list[str]:
+    """Notes for groups of class labels equal after trimming whitespace and ignoring case.
+
+    Examples
+    --------
+    >>> notes = label_spelling_notes(pl.Series("y", ["<=50K", ">50K", "<=50K ", "yes", "Yes"]))
+    >>> len(notes), notes[0][:58]
+    (2, "label column 'y': classes '<=50K' and '<=50K ' differ only")
+    """
+    if labels.dtype not in (pl.String, pl.Categorical) and not isinstance(labels.dtype, pl.Enum):
+        return []
+    values = labels.cast(pl.String).drop_nulls().unique().sort().to_list()
+    groups: dict[str, list[str]] = {}
+    for v in values:
+        groups.setdefault(v.strip().casefold(), []).append(v)
+    notes = []
+    for spellings in groups.values():
+        if len(spellings) > 1:
+            shown = " and ".join(repr(s) for s in spellings[:4]) + (" ..." if len(spellings) > 4 else "")
+            notes.append(
+                f"label column {labels.name!r}: classes {shown} differ only in case or whitespace and are "
+                "treated as different classes; if they are one class, clean the labels first"
+            )
+    return notes
+
+
+def row_number_columns(frame: pl.DataFrame, features: Sequence[str]) -> list[str]:
+    """Integer feature columns holding a distinct, consecutive integer in every row (a row number or an id).
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"idx": [3, 1, 2, 4], "age": [30, 41, 30, 52]})
+    >>> row_number_columns(df, ["idx", "age"])
+    ['idx']
+    """
+    out = []
+    n = frame.height
+    if n < 3:
+        return out
+    for name in features:
+        col = frame.get_column(name)
+        if not col.dtype.is_integer() or col.null_count():
+            continue
+        lo, hi = col.min(), col.max()
+        if hi - lo + 1 == n and col.n_unique() == n:
+            out.append(name)
+    return out
+
+
+def label_predictability(proba: np.ndarray, y: np.ndarray, *, alpha: float = 0.01) -> dict[str, Any]:
+    """Whether out-of-sample class probabilities rank the rows of each class above the others.
+
+    For every class j, the rows labelled j should get a higher ``p_j`` than the rows that
+    are not: the one-vs-rest AUROC of ``p_j``, tested against 0.5 with a one-sided
+    Mann-Whitney U test. The labels count as predictable when the smallest p-value,
+    Bonferroni-corrected over the classes, is below ``alpha``. A rank test, unlike
+    accuracy against the majority class, is not blind on imbalanced labels (a useful
+    model of a 1:3 label can have the majority's accuracy).
+
+    Parameters
+    ----------
+    proba : ndarray of shape (n, C)
+        Out-of-sample class probabilities (the flag rule's pooled probabilities).
+    y : ndarray of shape (n,)
+        Given class codes.
+    alpha : float
+        Level of the test of "no class is ranked above chance".
+
+    Returns
+    -------
+    dict
+        ``auroc`` (mean one-vs-rest AUROC over the classes tested), ``p_value``
+        (Bonferroni-corrected) and ``predictable`` (``p_value < alpha``).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, 400)
+    >>> label_predictability(rng.dirichlet([1, 1], 400), y)["predictable"]
+    False
+    >>> label_predictability(np.eye(2)[y] * 0.3 + rng.dirichlet([1, 1], 400) * 0.7, y)["predictable"]
+    True
+    """
+    from scipy.stats import mannwhitneyu
+
+    aurocs, p_values = [], []
+    for j in range(proba.shape[1]):
+        mine = y == j
+        if 0 < mine.sum() < y.shape[0]:
+            u, p = mannwhitneyu(proba[mine, j], proba[~mine, j], alternative="greater")
+            aurocs.append(float(u) / (mine.sum() * (~mine).sum()))
+            p_values.append(float(p))
+    if not p_values:
+        return {"auroc": None, "p_value": None, "predictable": True}
+    p_value = min(1.0, min(p_values) * len(p_values))
+    return {"auroc": float(np.mean(aurocs)), "p_value": p_value, "predictable": p_value < alpha}
