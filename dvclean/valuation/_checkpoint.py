@@ -322,6 +322,7 @@ def open_for_cli(
     ck = Checkpoint(target, every=every, resume=resume)
     note = None
     if resume:
-        note = (f"resuming from the checkpoint {target} ({', '.join(ck.sections) or 'empty'})" if ck.found
+        note = (f"checkpoint {target} found ({', '.join(ck.sections) or 'empty'}): resuming where it matches this "
+                "run's data and settings" if ck.found
                 else f"--resume: no checkpoint at {target}, so the run starts from scratch")
     return ck, note
