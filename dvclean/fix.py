@@ -16,11 +16,20 @@ out-of-sample prediction for whoever wants to impute deliberately.
 
 The input is never modified: :func:`write_fixed` writes atomically to another path
 (:func:`dvclean.io.write_table`), and the CLI refuses an output path that is the input.
+
+Nothing else changes: a CSV input written as CSV keeps every row that was not changed
+exactly as the input writes it (field text, delimiter, quoting, line ends, encoding:
+``00104`` stays ``00104``, ``75.60`` stays ``75.60``, ``NA`` stays ``NA``); a relabelled row
+changes only its label field, spelled as the input spells that class; a marked row only
+gains the ``dvclean_issue`` field. Columns passed to ``drop`` (excluded from the
+features) are kept in the output. Parquet, Arrow and NDJSON inputs keep their dtypes.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,11 +38,22 @@ import numpy as np
 import polars as pl
 
 from .config import FixConfig, ScoreConfig
-from .errors import ConfigError
-from .io import split_name, write_table
+from .errors import ConfigError, InputError
+from .io import (
+    CsvText,
+    TextEdits,
+    output_format_for,
+    output_separator,
+    read_csv_text,
+    read_frame,
+    split_name,
+    texts_like_input,
+    write_csv_text,
+    write_table,
+)
 from .pipeline import ScoreResult, score
 
-__all__ = ["FixResult", "fix", "apply_fix", "write_fixed", "default_fixed_path", "ISSUE_COLUMN"]
+__all__ = ["FixResult", "fix", "apply_fix", "text_edits", "write_fixed", "default_fixed_path", "ISSUE_COLUMN"]
 
 #: Column added by ``--action mark``.
 ISSUE_COLUMN = "dvclean_issue"
@@ -51,25 +71,53 @@ class FixResult:
         JSON-able: action, rows in / out, flagged, changed, relabeled, dropped, marked,
         skipped (flagged but below ``min_confidence``) and the changed row ids (first 100).
     scores : ScoreResult
+    text : CsvText or None
+        The input's text when it is a CSV file: :func:`write_fixed` writes a CSV output
+        from it, so the rows keep their text exactly.
+    edits : TextEdits or None
+        What the action does to ``text`` (rows kept, labels replaced, column added).
     """
 
     frame: pl.DataFrame
     summary: dict[str, Any]
     scores: ScoreResult
+    text: CsvText | None = None
+    edits: TextEdits | None = None
 
 
-def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tuple[pl.DataFrame, dict[str, Any]]:
-    """Apply ``config.action`` to ``frame`` (the frame that ``scores`` was computed on)."""
+def _decide(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tuple[np.ndarray, np.ndarray, pl.Series | None]:
+    """``(flagged, relabelled, new label column)``: which rows the action touches (one rule for every output)."""
     out = scores.frame
     label = scores.table.label
-    regression = scores.table.task == "regression"
-    if regression and config.action == "relabel":
+    if scores.table.task == "regression" and config.action == "relabel":
         raise ConfigError(
             f"--action relabel replaces a wrong class by the suggested one, but {label!r} is a regression target "
             "(its flagged rows are outlying targets): use --action drop or --action mark; the scores' "
             "predicted_value column holds each row's out-of-sample prediction"
         )
     flagged = out.get_column("is_mislabeled").fill_null(False).to_numpy()
+    if config.action != "relabel":
+        return flagged, np.zeros(frame.height, dtype=bool), None
+    suggested = out.get_column("suggested_label")
+    if "suggested_label_prob" not in out.columns:  # scores without label probabilities
+        confident = flagged.copy()
+    else:
+        prob = out.get_column("suggested_label_prob").fill_null(0.0).to_numpy()
+        confident = flagged & (prob >= config.min_confidence)
+    col = frame.get_column(label)
+    replacement = suggested.cast(col.dtype, strict=False)
+    changed = confident & replacement.is_not_null().to_numpy() & (replacement != col).fill_null(True).to_numpy()
+    return flagged, changed, col.zip_with(pl.Series(~changed), replacement).alias(label)
+
+
+def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """Apply ``config.action`` to ``frame`` (the frame that ``scores`` was computed on).
+
+    Only the label column of the relabelled rows changes (dtype kept); ``drop`` removes
+    rows; ``mark`` adds ``dvclean_issue``. Every other value is ``frame``'s.
+    """
+    regression = scores.table.task == "regression"
+    flagged, relabel, new_label = _decide(frame, scores, config)
     ids = np.flatnonzero(flagged)
     summary: dict[str, Any] = {
         "action": config.action,
@@ -80,16 +128,9 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
     }
     changed = np.zeros(frame.height, dtype=bool)
     if config.action == "relabel":
-        suggested = out.get_column("suggested_label")
-        if "suggested_label_prob" not in out.columns:  # scores without label probabilities
-            confident = flagged.copy()
-        else:
-            prob = out.get_column("suggested_label_prob").fill_null(0.0).to_numpy()
-            confident = flagged & (prob >= config.min_confidence)
-        changed = confident & suggested.is_not_null().to_numpy()
-        col = frame.get_column(label)
-        replacement = suggested.cast(col.dtype, strict=False)
-        fixed = frame.with_columns(col.zip_with(pl.Series(~changed), replacement).alias(label))
+        assert new_label is not None
+        changed = relabel
+        fixed = frame.with_columns(new_label)
         summary.update(relabeled=int(changed.sum()), skipped=int((flagged & ~changed).sum()))
     elif config.action == "drop":
         fixed = frame.filter(pl.lit(pl.Series(~flagged)))
@@ -107,6 +148,31 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
         flagged_rows=[_plain(v) for v in row_ids[ids][:100]],
     )
     return fixed, summary
+
+
+def text_edits(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig, text: CsvText) -> TextEdits:
+    """What ``config.action`` does to the input's CSV text (see :func:`dvclean.io.render_csv_text`).
+
+    ``frame`` is the table as read from ``text`` (all its columns). A new label is
+    written as the input writes that class (its first row holding it).
+    """
+    flagged, relabel, new_label = _decide(frame, scores, config)
+    header = [c.strip() for c in text.header_fields()]
+    if config.action == "drop":
+        return TextEdits(rows=np.flatnonzero(~flagged))
+    if config.action == "relabel":
+        assert new_label is not None
+        rows = np.flatnonzero(relabel)
+        pos = header.index(scores.table.label)
+        values = pl.DataFrame([new_label.gather(rows)])
+        cells = texts_like_input(values, frame, text)
+        return TextEdits(replace={int(i): {pos: cell[pos] or ""} for i, cell in zip(rows, cells, strict=True)})
+    issue = "outlying target" if scores.table.task == "regression" else "mislabeled"
+    marks = [issue if f else None for f in flagged]
+    if ISSUE_COLUMN in header:  # the input has one already: overwrite it, as the typed output does
+        pos = header.index(ISSUE_COLUMN)
+        return TextEdits(replace={i: {pos: m or ""} for i, m in enumerate(marks)})
+    return TextEdits(extra=((ISSUE_COLUMN, marks),))
 
 
 def _plain(v: Any) -> Any:
@@ -151,10 +217,27 @@ def fix(
     config = config or FixConfig()
     if config.action == "relabel" and score_config is not None and score_config.task == "regression":
         raise ConfigError("--action relabel is for class labels; a regression target takes --action drop or --action mark")
+    options = dict(read_options or {})
+    piped: bytes | None = None
+    if not isinstance(source, pl.DataFrame) and str(source) == "-":  # keep stdin's bytes: the text is read twice
+        piped = (options.pop("stdin", None) or sys.stdin.buffer).read()
+        options["stdin"] = io.BytesIO(piped)
     scores = score(source, label=label, id_column=id_column, drop=drop, config=score_config,
-                   read_options=read_options, progress=progress)
+                   read_options=options, progress=progress)
     frame = scores.table.frame
+    info = scores.table.source
+    text = None
+    if not isinstance(source, pl.DataFrame) and info is not None:
+        if drop:  # the valuation never parsed the dropped columns; the output keeps them
+            if piped is not None:
+                options["stdin"] = io.BytesIO(piped)
+            frame, full = read_frame(source, **options)
+            if full.sha256 != info.sha256 or frame.height != scores.table.n_rows:
+                raise InputError(f"{info.path}: the file changed while dvclean was working on it; run again once it is complete")
+        text = read_csv_text(piped if piped is not None else source, info,
+                             encoding=options.get("encoding"), rows=frame.height)
     fixed, summary = apply_fix(frame, scores, config)
+    edits = text_edits(frame, scores, config, text) if text is not None else None
     summary = {
         "command": "fix",
         "input": scores.summary["input"],
@@ -163,7 +246,7 @@ def fix(
         **summary,
         "seed": scores.config.seed,
     }
-    return FixResult(frame=fixed, summary=summary, scores=scores)
+    return FixResult(frame=fixed, summary=summary, scores=scores, text=text, edits=edits)
 
 
 def default_fixed_path(source: str | os.PathLike[str], fmt: str) -> Path:
@@ -173,5 +256,17 @@ def default_fixed_path(source: str | os.PathLike[str], fmt: str) -> Path:
 
 
 def write_fixed(result: FixResult, path: str | os.PathLike[str], *, format: str | None = None) -> Path:
-    """Write the cleaned table atomically (CSV, Parquet or NDJSON, from ``format`` or the suffix)."""
-    return write_table(result.frame, path, format=format)
+    """Write the cleaned table atomically (CSV, Parquet or NDJSON, from ``format`` or the suffix).
+
+    A CSV output of a CSV input is written from the input's text (:attr:`FixResult.text`):
+    unchanged rows exactly as they were, with the input's delimiter unless the output's
+    suffix names another (``.tsv``, ``.psv``). Other outputs are written from the typed
+    frame (its dtypes kept).
+    """
+    path = Path(path)
+    fmt = output_format_for(path, format)
+    text = result.text
+    if fmt == "csv" and text is not None:
+        return write_csv_text(text, path, result.edits, separator=output_separator(path, text.separator))
+    info = result.scores.table.source
+    return write_table(result.frame, path, format=fmt, separator=output_separator(path, info.separator if info else None))

@@ -8,13 +8,19 @@ its suffix, so a file with the wrong extension is still read correctly.
 
 Outputs are written atomically: to a temporary file in the target directory,
 flushed, then renamed over the target, so an interrupted run never leaves a
-half-written file and never touches the input.
+half-written file and never touches the input. A symbolic link is written through
+(it stays a link); a FIFO, device, socket or directory is refused, never replaced.
+
+:class:`CsvText` keeps a CSV input's text record by record, so that outputs made of
+its rows (``fix``, ``augment``) write the unchanged rows exactly as the input does.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
+import datetime as _dt
 import gzip
 import hashlib
 import io
@@ -22,6 +28,7 @@ import logging
 import math
 import os
 import re
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -36,7 +43,8 @@ from .errors import InputError, OutputError
 
 __all__ = [
     "SourceInfo", "read_frame", "write_table", "atomic_path", "remove_stale_temps", "output_format_for", "split_name",
-    "json_scalar",
+    "json_scalar", "resolve_output", "CsvText", "TextEdits", "read_csv_text", "render_csv_text", "write_csv_text",
+    "output_separator", "texts_like_input", "format_value", "quote_field", "split_raw_fields",
 ]
 
 log = logging.getLogger(__name__)
@@ -432,6 +440,9 @@ def _read_csv(
             ) from exc
         if "more fields" in text:
             raise InputError(_ragged_message(data, sep, name, len(header))) from exc
+        problem = _find_csv_problem(data, sep, len(header))
+        if problem is not None:
+            raise InputError(f"{name}: cannot parse the CSV: {problem}") from exc
         first = text.strip().splitlines()[0]
         raise InputError(f"{name}: cannot parse the CSV ({first}); check --separator and quoting") from exc
     if frame.width and frame.height and frame.get_column(frame.columns[-1]).null_count():
@@ -443,38 +454,93 @@ def _read_csv(
     return frame, sep, [c.strip() for c in header]
 
 
-def _iter_records(data: bytes | Path, sep: str) -> Iterator[tuple[int, list[str]]]:
+class _ScanError(Exception):
+    """A record Python's csv module cannot parse: first and last physical line, and why."""
+
+    def __init__(self, first: int, last: int, reason: str) -> None:
+        super().__init__(reason)
+        self.first, self.last, self.reason = first, last, reason
+
+
+def _iter_records(data: bytes | Path, sep: str, *, strict: bool = False) -> Iterator[tuple[int, int, list[str]]]:
+    """``(first line, last line, fields)`` of each record (1-based physical lines of the file).
+
+    Raises :class:`_ScanError` (with the lines of the record being read) where the csv module fails.
+    """
     if isinstance(data, bytes):
         fh: IO[str] = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", errors="replace", newline="")
     else:
         fh = data.open("r", encoding="utf-8-sig", errors="replace", newline="")
     with fh:
-        reader = csv.reader(fh, delimiter=sep)
-        for rec in reader:
-            yield reader.line_num, rec
+        reader = csv.reader(fh, delimiter=sep, strict=strict)
+        done = 0
+        while True:
+            try:
+                rec = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise _ScanError(done + 1, max(reader.line_num, done + 1), str(exc)) from exc
+            yield done + 1, reader.line_num, rec
+            done = reader.line_num
 
 
-def _find_ragged(data: bytes | Path, sep: str, width: int) -> tuple[int, int] | None:
+def _width_problem(first: int, last: int, got: int, width: int) -> str:
+    if last > first:
+        return (
+            f"line {first}: the row that starts there runs over lines {first}-{last} and has {got} field{'s' if got != 1 else ''}, "
+            f"the header has {width}; a quoted field is probably never closed (close the quote, "
+            "and double any quote inside a quoted field)"
+        )
+    return (
+        f"line {first} has {got} field{'s' if got != 1 else ''} but the header has {width}; fix that row "
+        "(quote fields that contain the separator) or check --separator"
+    )
+
+
+def _find_ragged(data: bytes | Path, sep: str, width: int) -> str | None:
+    """The first record whose field count is not ``width`` (lenient parse), as a message."""
     try:
-        for line, rec in _iter_records(data, sep):
+        for first, last, rec in _iter_records(data, sep):
             if rec and len(rec) != width:
-                return line, len(rec)
-    except csv.Error:  # the exact scan cannot parse it either; polars' result stands
+                return _width_problem(first, last, len(rec), width)
+    except _ScanError:  # the exact scan cannot parse it either; polars' result stands
         return None
     return None
 
 
-def _ragged_message(
-    data: bytes | Path, sep: str, name: str, width: int, problem: tuple[int, int] | None = None
-) -> str:
-    problem = problem or _find_ragged(data, sep, width)
+def _find_csv_problem(data: bytes | Path, sep: str, width: int) -> str | None:
+    """Locate why a CSV does not parse: the first row of the wrong width or quoting error (strict parse)."""
+    try:
+        for first, last, rec in _iter_records(data, sep, strict=True):
+            if rec and len(rec) != width:
+                return _width_problem(first, last, len(rec), width)
+    except _ScanError as exc:
+        reason = exc.reason
+        if "unexpected end of data" in reason or "field larger than field limit" in reason:
+            return (
+                f"line {exc.first}: a quoted field starts on this line and is never closed; "
+                "close the quote (and double any quote inside a quoted field)"
+            )
+        if "expected after" in reason:
+            if exc.last > exc.first:
+                return (
+                    f"line {exc.first}: a quoted field starts on this line and is not closed before line {exc.last} "
+                    f"(csv: {reason}); close the quote and double any quote inside a quoted field"
+                )
+            return (
+                f"line {exc.first}: a quoted field is followed by other text before the next {sep!r} "
+                f"(csv: {reason}); quote the whole field and double the quotes inside it"
+            )
+        return f"line {exc.first}: {reason}; check the quoting"
+    return None
+
+
+def _ragged_message(data: bytes | Path, sep: str, name: str, width: int, problem: str | None = None) -> str:
+    problem = problem or _find_csv_problem(data, sep, width)
     if problem is None:
         return f"{name}: some rows have more fields than the header ({width}); check quoting and --separator"
-    line, got = problem
-    return (
-        f"{name}: line {line} has {got} fields but the header has {width}; "
-        "fix that row (quote fields that contain the separator) or check --separator"
-    )
+    return f"{name}: {problem}"
 
 
 def _check_columns(frame: pl.DataFrame, name: str) -> None:
@@ -494,23 +560,102 @@ def output_format_for(path: Path, explicit: str | None) -> str:
     return {"parquet": "parquet", "csv": "csv", "ndjson": "ndjson"}.get(fmt or "", "parquet")
 
 
+_STREAM_LINKS = ("/dev/stdout", "/dev/stderr", "/dev/stdin", "/dev/tty", "/dev/fd/", "/proc/")
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def _link_chain(path: Path) -> list[str]:
+    """The paths a chain of symbolic links visits, starting with ``path`` (at most 40 hops)."""
+    chain = [os.path.abspath(path)]
+    current = chain[0]
+    for _ in range(40):
+        if not os.path.islink(current):
+            break
+        nxt = os.readlink(current)
+        current = os.path.normpath(os.path.join(os.path.dirname(current), nxt))
+        chain.append(current)
+    return chain
+
+
+def resolve_output(target: str | os.PathLike[str]) -> Path:
+    """The file an output path really names, or an :class:`OutputError` when it cannot be written atomically.
+
+    A symbolic link is followed, so the link stays a link and its target gets the new
+    content; a path that exists but is not a regular file (a directory, a named pipe,
+    a device such as ``/dev/full``, a socket) is refused, as are ``/dev/stdout`` and
+    other links to a process's open files: replacing them by a regular file would
+    destroy them (and write nothing where the user meant).
+
+    Examples
+    --------
+    >>> resolve_output("/dev/null")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dvclean.errors.OutputError: cannot write to /dev/null: it is a character device, not a regular file; ...
+    """
+    target = Path(target)
+    hint = "give a regular file path"
+    chain = _link_chain(target)
+    if any(hop in _STREAM_LINKS or hop.startswith(_STREAM_LINKS[-2:]) for hop in chain):
+        raise OutputError(
+            f"cannot write to {target}: it is a link to a standard stream or an open file descriptor, not a regular file; "
+            f"dvclean writes its outputs atomically to a file and cannot stream a table: {hint} "
+            "(--json prints the summary on standard output)"
+        )
+    try:
+        st = os.stat(target)  # follows links
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise OutputError(f"cannot write to {target}: {exc.strerror or exc}; {hint}") from exc
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise OutputError(
+            f"cannot write to {target}: it is {_file_kind(st.st_mode)}, not a regular file; dvclean writes its outputs "
+            f"atomically (a temporary file renamed over the target), which would replace it: {hint}"
+        )
+    if len(chain) > 1:
+        if os.path.islink(chain[-1]):
+            raise OutputError(f"cannot write to {target}: too many levels of symbolic links; {hint}")
+        return Path(chain[-1])
+    return target
+
+
 @contextmanager
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path next to ``target``; rename it over ``target`` on success.
 
-    On any exception the temporary file is removed and ``target`` is untouched. The
-    temporary name, ``.<target name>.<pid>.<random>.tmp``, carries the writer's process
+    On any exception the temporary file is removed and ``target`` is untouched.
+    ``target`` goes through :func:`resolve_output` first: a symbolic link is followed (the
+    temporary file goes in the link target's directory and the link stays a link), and a
+    path that exists but is not a regular file (directory, FIFO, device) is refused, never
+    replaced. An existing target keeps its permission bits. The temporary name, ``.<target name>.<pid>.<random>.tmp``, carries the writer's process
     id, so that the temporary file of a writer that was killed outright (SIGKILL, power
     loss: nothing can remove it then) is removed by the next write of the same target
     (:func:`remove_stale_temps`).
     """
-    target = Path(target)
+    target = resolve_output(target)
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.exists():
         raise OutputError(f"{target}: the directory {directory} does not exist; create it or choose another --output")
     if not os.access(directory, os.W_OK):
         raise OutputError(f"{target}: cannot write to {directory} (permission denied); choose another --output")
     remove_stale_temps(target)
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        mode = 0o666 & ~_umask()
     fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp")
     os.close(fd)
     tmp = Path(tmp_name)
@@ -518,7 +663,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         yield tmp
         with tmp.open("rb") as fh:
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file normal permissions
+        os.chmod(tmp, mode)  # mkstemp creates 0600; give the file normal (or its previous) permissions
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -609,6 +754,7 @@ def write_table(
     *,
     format: str | None = None,
     metadata: dict[str, str] | None = None,
+    separator: str | None = None,
 ) -> Path:
     """Write ``frame`` atomically as Parquet, CSV or NDJSON.
 
@@ -620,6 +766,9 @@ def write_table(
         Defaults to the format named by the suffix, else Parquet.
     metadata : dict, optional
         Key-value metadata stored in the Parquet footer (ignored for text formats).
+    separator : str, optional
+        CSV delimiter; defaults to the one the suffix names (``.tsv``: tab, ``.psv``: ``|``), else ``,``.
+        A text output named ``*.gz`` / ``*.zst`` is compressed.
 
     Returns
     -------
@@ -631,10 +780,15 @@ def write_table(
     with atomic_path(path) as tmp:
         if fmt == "parquet":
             frame.write_parquet(tmp, metadata=metadata or None)
-        elif fmt == "csv":
-            frame.write_csv(tmp)
         else:
-            frame.write_ndjson(tmp)
+            compressed = _suffix_format(path.name)[1] is not None
+            dest: Any = io.BytesIO() if compressed else tmp
+            if fmt == "csv":
+                frame.write_csv(dest, separator=separator or output_separator(path))
+            else:
+                frame.write_ndjson(dest)
+            if compressed:
+                tmp.write_bytes(_compress_for(path, dest.getvalue()))
     return path
 
 
@@ -653,3 +807,464 @@ def describe_json(value: Any) -> str:  # pragma: no cover - tiny helper
     """Return a short printable form of a value for messages."""
     text = repr(value)
     return text if len(text) < 60 else text[:57] + "..."
+
+
+# ---------------------------------------------------------------- CSV text kept as written
+
+#: Output suffixes that name a delimiter.
+_SUFFIX_SEPARATORS = {".tsv": "\t", ".tab": "\t", ".psv": "|"}
+
+
+def output_separator(path: str | os.PathLike[str], input_separator: str | None = None) -> str:
+    """The delimiter of a CSV output: named by its suffix (``.tsv``, ``.psv``), else the input's, else ``,``.
+
+    Examples
+    --------
+    >>> output_separator("out.csv", ";"), output_separator("out.tsv", ";"), output_separator("out.csv")
+    (';', '\\t', ',')
+    """
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    if suffixes and suffixes[-1] in _COMPRESSED:
+        suffixes.pop()
+    named = _SUFFIX_SEPARATORS.get(suffixes[-1] if suffixes else "")
+    return named or input_separator or ","
+
+
+def _compress_for(path: Path, data: bytes) -> bytes:
+    """Compress text output named ``*.gz`` / ``*.zst`` as its name says."""
+    _, compression = _suffix_format(path.name)
+    if compression == "gzip":
+        return gzip.compress(data, mtime=0)
+    if compression == "zstd":
+        import zstandard
+
+        return zstandard.ZstdCompressor().compress(data)
+    return data
+
+
+def _needs_quotes(value: str, sep: str) -> bool:
+    return value == "" or any(c in value for c in (sep, '"', "\n", "\r")) or value != value.strip(" ")
+
+
+def quote_field(value: str | None, sep: str, *, force: bool = False) -> str:
+    """One CSV field: quoted (quotes doubled) when it must be or ``force``; ``None`` is an empty field.
+
+    Examples
+    --------
+    >>> quote_field("a,b", ","), quote_field("x", ","), quote_field(None, ","), quote_field('a"b', ";")
+    ('"a,b"', 'x', '', '"a""b"')
+    """
+    if value is None:
+        return ""
+    if force or (value != "" and _needs_quotes(value, sep)):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def split_raw_fields(body: str, sep: str) -> list[str]:
+    """Split one CSV record (without its line end) into its fields' raw text, quotes kept.
+
+    Follows the field boundaries of Python's csv module (a quote opens a quoted field only
+    at the start of a field; ``""`` inside it is a quote).
+
+    Examples
+    --------
+    >>> split_raw_fields('1,"a, b",,"x ""y"" z"', ",")
+    ['1', '"a, b"', '', '"x ""y"" z"']
+    """
+    pieces: list[str] = []
+    start = i = 0
+    n = len(body)
+    quoted = False
+    at_start = True
+    while i < n:
+        c = body[i]
+        if quoted:
+            if c == '"':
+                if i + 1 < n and body[i + 1] == '"':
+                    i += 2
+                    continue
+                quoted = False
+        elif c == sep:
+            pieces.append(body[start:i])
+            start = i + 1
+            at_start = True
+            i += 1
+            continue
+        elif c == '"' and at_start:
+            quoted = True
+        at_start = False
+        i += 1
+    pieces.append(body[start:])
+    return pieces
+
+
+def _line_end(raw: str) -> tuple[str, str]:
+    """``(body, line end)`` of a raw record."""
+    if raw.endswith("\r\n"):
+        return raw[:-2], "\r\n"
+    if raw.endswith(("\n", "\r")):
+        return raw[:-1], raw[-1]
+    return raw, ""
+
+
+@dataclass(frozen=True)
+class CsvText:
+    """A CSV input's text, record by record, so rows can be written back exactly as they were.
+
+    Record 0 is the header; data row ``i`` (0-based, the row of the frame
+    :func:`read_frame` returned) is ``record(i)``. Records tile the text: every
+    byte of the input belongs to one record, blank lines included (polars reads a blank
+    line as a row of nulls, and so does this).
+
+    Attributes
+    ----------
+    text : str
+        The decoded input (byte-order mark removed).
+    offsets : numpy.ndarray
+        ``offsets[k]:offsets[k + 1]`` is record ``k`` (0 = header).
+    separator : str
+    encoding : str
+        The codec to write the text back with.
+    bom : bool
+        The input started with a UTF-8 byte-order mark.
+    newline : str
+        The header's line end, used for rows written anew.
+    exact : bool
+        False when the records were rebuilt from polars' text parse (the csv module
+        disagreed with polars on the record boundaries): field text is kept, quoting is minimal.
+    """
+
+    text: str
+    offsets: Any
+    separator: str
+    encoding: str = "utf-8"
+    bom: bool = False
+    newline: str = "\n"
+    exact: bool = True
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.offsets) - 2
+
+    def _record(self, k: int) -> str:
+        return self.text[self.offsets[k] : self.offsets[k + 1]]
+
+    def header(self) -> str:
+        """The raw header record (with its line end)."""
+        return self._record(0)
+
+    def record(self, i: int) -> str:
+        """The raw text of data row ``i`` (with its line end)."""
+        return self._record(i + 1)
+
+    def header_fields(self) -> list[str]:
+        return self.parse(self.header())
+
+    def fields(self, i: int) -> list[str]:
+        """The field values of data row ``i`` as the csv module reads them."""
+        return self.parse(self.record(i))
+
+    def parse(self, raw: str) -> list[str]:
+        return next(csv.reader(io.StringIO(raw, newline=""), delimiter=self.separator), [])
+
+    def columns(self, positions: Sequence[int]) -> dict[int, list[str | None]]:
+        """Field values of the given column positions for every data row (``None`` where a row is short)."""
+        out: dict[int, list[str | None]] = {p: [] for p in positions}
+        reader = csv.reader(io.StringIO(self.text[self.offsets[1] :], newline=""), delimiter=self.separator)
+        for rec in reader:
+            for p in positions:
+                out[p].append(rec[p] if p < len(rec) else None)
+        return out
+
+
+def read_csv_text(
+    source: str | os.PathLike[str] | bytes,
+    info: SourceInfo,
+    *,
+    encoding: str | None = None,
+    rows: int | None = None,
+) -> CsvText | None:
+    """Read a CSV input again as text, record by record (``None`` for other formats, or when it cannot be).
+
+    Parameters
+    ----------
+    source : path or bytes
+        The file :func:`read_frame` read (or the bytes it read from stdin).
+    info : SourceInfo
+        What :func:`read_frame` returned for it: its separator, compression and hash
+        are reused, and a file that changed since is refused.
+    encoding : str, optional
+        The ``encoding`` given to :func:`read_frame` (default UTF-8).
+    rows : int, optional
+        The number of rows :func:`read_frame` returned; when the csv module finds
+        another number of records, the records are rebuilt from polars' all-text parse.
+
+    Raises
+    ------
+    InputError
+        The file changed since it was read.
+    """
+    if info.format != "csv" or info.separator is None:
+        return None
+    name = info.path
+    raw = source if isinstance(source, bytes) else Path(source).read_bytes()
+    if info.sha256 and hashlib.sha256(raw).hexdigest() != info.sha256:
+        raise InputError(f"{name}: the file changed while dvclean was working on it; run again once it is complete")
+    if info.compression is not None:
+        raw = _decompress(raw, info.compression, name)
+    codec = codecs.lookup(encoding or "utf-8").name
+    text = raw.decode(codec if codec != "utf-8" else "utf-8", errors="strict")
+    bom = text.startswith("\ufeff")
+    if bom:
+        text = text[1:]
+    sep = info.separator
+    offsets = _record_offsets(text, sep)
+    if offsets is not None and rows is not None and len(offsets) - 2 != rows:
+        offsets = None
+    if offsets is None:
+        log.warning(
+            "%s: the csv module splits the rows differently from polars; unchanged rows keep their field text "
+            "but not necessarily their quoting", name,
+        )
+        return _rebuilt_text(text, info, codec, bom, rows)
+    header = text[offsets[0] : offsets[1]]
+    newline = _line_end(header)[1] or "\n"
+    return CsvText(text=text, offsets=offsets, separator=sep, encoding=codec, bom=bom, newline=newline)
+
+
+def _record_offsets(text: str, sep: str) -> Any:
+    import numpy as np
+
+    consumed = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal consumed
+        for line in io.StringIO(text, newline=""):
+            consumed += len(line)
+            yield line
+
+    offsets = [0]
+    try:
+        for _ in csv.reader(lines(), delimiter=sep):
+            offsets.append(consumed)
+    except csv.Error:
+        return None
+    if offsets[-1] != len(text) or len(offsets) < 2:
+        return None
+    return np.asarray(offsets, dtype=np.int64)
+
+
+def _rebuilt_text(text: str, info: SourceInfo, codec: str, bom: bool, rows: int | None) -> CsvText | None:
+    """Records rebuilt from polars' all-text parse (the fallback when the csv module disagrees).
+
+    ``None`` (the typed frame is written then) when even that does not give the rows polars typed.
+    """
+    import numpy as np
+
+    sep = info.separator or ","
+    try:
+        frame = pl.read_csv(io.BytesIO(text.encode("utf-8")), separator=sep, infer_schema=False)
+    except Exception as exc:  # noqa: BLE001 - the typed read succeeded; fall back to its values
+        log.warning("%s: cannot re-read the text (%s); the rows are written from the parsed values", info.path, exc)
+        return None
+    if rows is not None and frame.height != rows:
+        return None
+    header = frame.columns
+    parts = [sep.join(quote_field(c, sep) for c in header) + "\n"]
+    for row in frame.iter_rows():
+        parts.append(sep.join(quote_field(v, sep) for v in row) + "\n")
+    offsets = np.cumsum([0, *(len(p) for p in parts)]).astype(np.int64)
+    return CsvText(text="".join(parts), offsets=offsets, separator=sep, encoding=codec, bom=bom, exact=False)
+
+
+@dataclass(frozen=True)
+class TextEdits:
+    """How to turn a :class:`CsvText` into an output: the rows kept, cells replaced, columns and rows added.
+
+    Attributes
+    ----------
+    rows : numpy.ndarray or None
+        The input data rows written, in order (``None``: all of them).
+    replace : dict
+        ``{input row: {column position: new field value}}``; the rest of the row is kept as written.
+    extra : tuple of (name, values)
+        Columns appended on the right: one value per written row (kept rows, then added
+        rows); ``None`` is an empty field.
+    append : sequence of sequences
+        Rows written after the input rows: one field value per input column (``None``: empty).
+    """
+
+    rows: Any = None
+    replace: dict[int, dict[int, str]] = dataclasses.field(default_factory=dict)
+    extra: tuple[tuple[str, Sequence[str | None]], ...] = ()
+    append: Sequence[Sequence[str | None]] = ()
+
+
+def render_csv_text(source: CsvText, edits: TextEdits | None = None, *, separator: str | None = None) -> str:
+    """The output text: each kept row as written in the input unless ``edits`` change it.
+
+    With the input's separator, an unchanged row is its input text (quoting and line end
+    included; only a missing line end at the end of the file is added); a relabelled cell
+    takes the place of the old field (quoted if the old one was); an added column is
+    appended before the line end. With another ``separator`` every row is written anew from
+    its field values (minimal quoting).
+    """
+    import numpy as np
+
+    edits = edits or TextEdits()
+    sep = separator or source.separator
+    same = sep == source.separator
+    nl = source.newline
+    rows = np.arange(source.n_rows) if edits.rows is None else np.asarray(edits.rows, dtype=np.int64)
+    n_out = len(rows) + len(edits.append)
+    width = len(source.header_fields())
+    for name, values in edits.extra:
+        if len(values) != n_out:
+            raise ValueError(f"extra column {name!r} has {len(values)} values for {n_out} rows")
+    extra_names = [name for name, _ in edits.extra]
+
+    def tail(j: int) -> str:
+        return "".join(sep + quote_field(values[j], sep) for _, values in edits.extra)
+
+    out: list[str] = []
+    header = source.header()
+    if same:
+        body, end = _line_end(header)
+        out.append(body + "".join(sep + quote_field(n, sep) for n in extra_names) + (end or nl))
+    else:
+        out.append(sep.join(quote_field(v, sep) for v in [*source.header_fields(), *extra_names]) + nl)
+    for j, i in enumerate(rows.tolist()):
+        raw = source.record(i)
+        body, end = _line_end(raw)
+        changes = edits.replace.get(i)
+        if body == "" and not changes:  # a blank line: polars reads a row of nulls; keep it blank if it stays one
+            if all(values[j] is None for _, values in edits.extra):
+                out.append(end or nl)
+            else:
+                out.append(sep * (width - 1) + tail(j) + (end or nl))
+            continue
+        if same and not changes:
+            out.append(body + tail(j) + (end or nl))
+            continue
+        if same:
+            pieces = split_raw_fields(body, sep)
+            if len(pieces) == len(source.parse(raw)):
+                for pos, value in (changes or {}).items():
+                    while len(pieces) <= pos:
+                        pieces.append("")
+                    was_quoted = pieces[pos].startswith('"')
+                    pieces[pos] = quote_field(value, sep, force=was_quoted)
+                out.append(sep.join(pieces) + tail(j) + (end or nl))
+                continue
+        values: list[str | None] = list(source.parse(raw))
+        for pos, value in (changes or {}).items():
+            values.extend([None] * (pos + 1 - len(values)))
+            values[pos] = value
+        out.append(sep.join(quote_field(v, sep) for v in values) + tail(j) + (end or nl))
+    for k, row in enumerate(edits.append):
+        if len(row) != width:
+            raise ValueError(f"an added row has {len(row)} fields, the header has {width}")
+        out.append(sep.join(quote_field(v, sep) for v in row) + tail(len(rows) + k) + nl)
+    return "".join(out)
+
+
+def write_csv_text(
+    source: CsvText, path: str | os.PathLike[str], edits: TextEdits | None = None, *, separator: str | None = None
+) -> Path:
+    """Write :func:`render_csv_text`'s output atomically, in the input's encoding (and byte-order mark).
+
+    A name ending in ``.gz`` or ``.zst`` is compressed accordingly.
+    """
+    path = Path(path)
+    text = render_csv_text(source, edits, separator=separator)
+    try:
+        data = (("\ufeff" if source.bom else "") + text).encode(source.encoding)
+    except UnicodeEncodeError as exc:
+        raise OutputError(
+            f"{path}: a value cannot be written in the input's encoding {source.encoding} ({exc.reason}); "
+            "convert the input to UTF-8 first"
+        ) from exc
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(_compress_for(path, data))
+    return path
+
+
+def _donor_texts(typed: pl.Series, texts: Sequence[str | None]) -> dict[Any, str | None]:
+    """``{typed value: its text in the first input row holding it}`` (nulls under the key ``None``)."""
+    firsts = typed.arg_unique().to_list()
+    values = typed.gather(firsts).to_list()
+    return {v: texts[i] for v, i in zip(values, firsts, strict=True) if i < len(texts)}
+
+
+def _zero_padded_width(texts: Sequence[str | None]) -> int:
+    """The width of an integer column written with leading zeros (``00104``), else 0."""
+    present = [t for t in texts if t]
+    if not present or not any(t.startswith("0") and len(t) > 1 for t in present):
+        return 0
+    width = len(present[0])
+    return width if all(len(t) == width and t.isdigit() for t in present) else 0
+
+
+def format_value(value: Any) -> str | None:
+    """A typed cell as CSV text: integers without ``.0``, floats in their shortest exact form.
+
+    Examples
+    --------
+    >>> format_value(3), format_value(75.6), format_value(0.1 + 0.2), format_value(True), format_value(None)
+    ('3', '75.6', '0.30000000000000004', 'true', None)
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, _dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (_dt.date, _dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def texts_like_input(
+    values: pl.DataFrame, typed: pl.DataFrame, source: CsvText, *, positions: dict[str, int] | None = None
+) -> list[list[str | None]]:
+    """Rows of ``values`` (typed like ``typed``, the frame read from ``source``) as CSV field text.
+
+    A value that also occurs in the input column is written as the input writes it (the
+    first row holding it: ``00104`` stays ``00104``, ``75.60`` stays ``75.60``, a missing
+    value keeps its spelling, ``?`` or ``NA``); other values are formatted by
+    :func:`format_value` (zero-padded to the column's width when the input writes that
+    integer column with leading zeros). Columns of the input that ``values`` lacks are
+    left empty.
+    """
+    header = [c.strip() for c in source.header_fields()]
+    positions = positions or {c: k for k, c in enumerate(header)}
+    wanted = [positions[c] for c in values.columns if c in positions and c in typed.columns]
+    texts = source.columns(wanted)
+    cols: list[list[str | None]] = []
+    for k, name in enumerate(header):
+        if name not in values.columns:
+            cols.append([None] * values.height)
+            continue
+        col = values.get_column(name)
+        known = name in typed.columns and k in texts
+        donors = _donor_texts(typed.get_column(name), texts[k]) if known else {}
+        width = _zero_padded_width(texts[k]) if known and col.dtype.is_integer() else 0
+        out: list[str | None] = []
+        for v in col.to_list():
+            try:
+                if v in donors:
+                    out.append(donors[v])
+                    continue
+            except TypeError:  # unhashable (nested) values
+                pass
+            cell = format_value(v)
+            out.append(cell.zfill(width) if width and cell is not None and cell.isdigit() else cell)
+        cols.append(out)
+    return [list(r) for r in zip(*cols, strict=True)] if cols else []

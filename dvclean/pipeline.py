@@ -25,7 +25,16 @@ from .config import KNNConfig, ScoreConfig
 from .diagnostics import label_predictability, label_spelling_notes, row_number_columns
 from .errors import ConfigError, DataValidationError, OutputError
 from .flags import evidence_for, flag_regression, flag_rows, neighbor_fractions, regression_evidence
-from .io import SourceInfo, json_scalar, output_format_for, read_frame, same_file, split_name, write_table
+from .io import (
+    SourceInfo,
+    json_scalar,
+    output_format_for,
+    read_frame,
+    resolve_output,
+    same_file,
+    split_name,
+    write_table,
+)
 from .table import Table, ValuationData, conflicting_duplicates, make_table, prepare
 from .valuation import REGISTRY, ValuationResult, make_valuer
 from .valuation.knn import nearest_neighbors
@@ -510,6 +519,7 @@ def check_output_path(output: str | os.PathLike[str], inputs: Sequence[str | os.
             raise OutputError(f"--output {out} is the input file; dvclean never overwrites its input: choose another path")
     if out.is_dir():
         raise OutputError(f"--output {out} is a directory; give a file path such as {out / 'scores.parquet'}")
+    out = resolve_output(out)  # a link's target; a pipe, a device or /dev/stdout is refused before any work
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
         raise OutputError(f"--output {out}: the directory {parent} does not exist; create it first")

@@ -3,6 +3,7 @@ SDV pitfalls, bad input, --scores, --evaluate, and the paper's simulation (slow)
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import importlib.util
@@ -382,3 +383,31 @@ def test_paper_simulation_targeted_beats_non_targeted():
     sys.stderr.write(f"simulation: { {a: arms[a]['auc']['mean'] for a in arms} } {ev['verdict']}\n")
     assert ev["target_rows"] == 400
     assert arms["targeted"]["auc"]["mean"] > arms["non_targeted"]["auc"]["mean"]
+
+
+@needs_sdv
+def test_csv_originals_keep_their_exact_text_and_synthetic_rows_look_alike(tmp_path):
+    """Leading zeros, trailing zeros, ';', quoted separators, "", NA and ? survive in the original rows."""
+    rng = np.random.default_rng(1)
+    cities = ['"Paris; FR"', "Lyon", '"Nice"', "NA", "?", ""]
+    lines = ["zip;price;x;city;y"]
+    for i in range(150):
+        y = int(rng.integers(0, 2))
+        price = f"{rng.uniform(10, 99):.2f}" if i % 5 else "75.60"
+        lines.append(f"{int(rng.integers(0, 3000)):05d};{price};{rng.normal(3 * y, 1):.3f};{cities[i % 6]};{y}")
+    src = tmp_path / "fmt.csv"
+    src.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    before = sha(src)
+    out = tmp_path / "aug.csv"
+    res = runner.invoke(app, ["augment", str(src), "-y", "y", "-g", "gaussian-copula", "--target", "all", "-n", "30",
+                              "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    assert sha(src) == before
+    got = out.read_bytes().decode().split("\r\n")[:-1]
+    assert got[0] == lines[0] + ";dvclean_synthetic"
+    assert got[1:151] == [line + ";false" for line in lines[1:]]
+    synthetic = list(csv.reader(got[151:], delimiter=";"))
+    assert len(synthetic) == 30 and all(row[-1] == "true" and len(row) == 6 for row in synthetic)
+    assert all(len(row[0]) == 5 and row[0].isdigit() for row in synthetic)  # zip codes keep their zero padding
+    back = pl.read_csv(out, separator=";")
+    assert back.height == 180 and back.schema["y"].is_integer() and back.schema["zip"].is_integer()

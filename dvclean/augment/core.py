@@ -8,10 +8,12 @@ the JSON report atomically. SDV is imported only inside :mod:`._sdv`.
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import logging
 import os
 import platform
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,7 +26,21 @@ import polars as pl
 from .._version import __version__
 from ..config import FlagPolicy, KNNConfig, ScoreConfig
 from ..errors import AugmentError, DataValidationError, OutputError
-from ..io import SourceInfo, atomic_path, output_format_for, read_frame, same_file, split_name, write_table
+from ..io import (
+    CsvText,
+    SourceInfo,
+    TextEdits,
+    atomic_path,
+    output_format_for,
+    output_separator,
+    read_csv_text,
+    read_frame,
+    same_file,
+    split_name,
+    texts_like_input,
+    write_csv_text,
+    write_table,
+)
 from ..table import Table, make_table
 from .config import AugmentConfig, Target, parse_n_synthetic, parse_target
 
@@ -87,6 +103,11 @@ class AugmentResult:
     table : Table
     scores : RowScores
     config : AugmentConfig
+    text : CsvText or None
+        The input's text when it is a CSV file: :func:`write_augmented` writes a CSV
+        output's original rows from it, exactly as the input writes them.
+    kept : numpy.ndarray or None
+        The input rows that ``frame`` keeps, in order (all of them unless ``drop_mislabeled``).
     """
 
     frame: pl.DataFrame
@@ -95,6 +116,8 @@ class AugmentResult:
     table: Table
     scores: RowScores
     config: AugmentConfig
+    text: CsvText | None = None
+    kept: np.ndarray | None = None
 
 
 # ---------------------------------------------------------------- loading and scores
@@ -365,7 +388,17 @@ def augment(
     require_sdv()
     timings: dict[str, float] = {}
     t = time.perf_counter()
+    read_options = dict(read_options or {})
+    piped: bytes | None = None
+    if not isinstance(source, pl.DataFrame) and str(source) == "-":  # keep stdin's bytes: the text is read twice
+        piped = (read_options.pop("stdin", None) or sys.stdin.buffer).read()
+        read_options["stdin"] = io.BytesIO(piped)
     frame, info = _load(source, read_options)
+    read_options.pop("stdin", None)
+    text = None
+    if not isinstance(source, pl.DataFrame):
+        text = read_csv_text(piped if piped is not None else source, info,
+                             encoding=read_options.get("encoding"), rows=frame.height)
     if PROVENANCE in frame.columns and frame.schema[PROVENANCE] != pl.Boolean:
         raise DataValidationError(
             f"{info.path}: has a column named {PROVENANCE!r} of type {frame.schema[PROVENANCE]}; "
@@ -470,7 +503,8 @@ def augment(
         "timings": {k: round(v, 3) for k, v in timings.items()},
         "environment": _environment(),
     }
-    return AugmentResult(frame=out, synthetic=synthetic, report=report, table=table, scores=row_scores, config=cfg)
+    return AugmentResult(frame=out, synthetic=synthetic, report=report, table=table, scores=row_scores, config=cfg,
+                         text=text, kept=np.flatnonzero(keep))
 
 
 def _environment() -> dict[str, str]:
@@ -517,8 +551,33 @@ def check_augment_paths(output: Path, report: Path, inputs: Sequence[str | os.Pa
         raise OutputError(f"--output {output} would be overwritten by the report; choose another name")
 
 
+def augment_edits(result: AugmentResult) -> TextEdits:
+    """The CSV output as edits of the input's text: the kept rows as written, then the synthetic rows.
+
+    Synthetic values that occur in the input column are written as the input writes them
+    (``00104``, ``75.60``, its spelling of a missing value); others in a lossless form
+    (integers without ``.0``, floats in their shortest exact form).
+    """
+    text = result.text
+    if text is None:
+        raise ValueError("the input was not a CSV file")
+    table = result.table
+    rows = result.kept if result.kept is not None else np.arange(table.n_rows)
+    appended = texts_like_input(result.synthetic, table.frame, text)
+    header = [c.strip() for c in text.header_fields()]
+    extra: tuple[tuple[str, list[str | None]], ...] = ()
+    if result.config.provenance and PROVENANCE not in header:
+        extra = ((PROVENANCE, ["false"] * len(rows) + ["true"] * len(appended)),)
+    return TextEdits(rows=rows, extra=extra, append=appended)
+
+
 def write_augmented(result: AugmentResult, path: str | os.PathLike[str], *, format: str | None = None) -> tuple[Path, Path]:
     """Write the augmented table and its JSON report (both atomically).
+
+    A CSV output of a CSV input keeps the original rows exactly as the input writes them
+    (field text, delimiter, quoting; :func:`augment_edits`) with the input's delimiter
+    unless the output's suffix names another (``.tsv``, ``.psv``); other outputs are
+    written from the typed frame.
 
     Returns
     -------
@@ -542,7 +601,13 @@ def write_augmented(result: AugmentResult, path: str | os.PathLike[str], *, form
             sort_keys=True,
         )
     }
-    written = write_table(result.frame, path, format=fmt, metadata=meta)
+    if fmt == "csv" and result.text is not None:
+        written = write_csv_text(result.text, path, augment_edits(result),
+                                 separator=output_separator(path, result.text.separator))
+    else:
+        info = result.table.source
+        written = write_table(result.frame, path, format=fmt, metadata=meta,
+                              separator=output_separator(path, info.separator if info is not None else None))
     report = dict(result.report)
     report["output"] = str(written)
     report["report"] = str(report_path)
