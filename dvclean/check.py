@@ -62,6 +62,7 @@ __all__ = [
     "csv_line_numbers",
     "evaluate_check",
     "load_baseline",
+    "mislabel_evidence",
     "parse_threshold",
     "row_hashes",
 ]
@@ -130,8 +131,16 @@ def parse_threshold(value: str | int | None, name: str) -> Threshold | None:
             raise ConfigError(f"--{name}: a percentage must be between 0% and 100%; got {text}")
         return Threshold("fraction", number / 100.0, f"{m.group(1)}%")
     if number != int(number):
+        if number < 1:  # a fraction such as 0.02, meant as 2%
+            raise ConfigError(
+                f"--{name}: {text} is not a whole number of rows; write a percentage with a % sign "
+                f"(e.g. {number * 100:g}%)"
+            )
+        # above 1 it is no fraction either (x100 would be over 100%): suggest what it can mean
+        pct = f"{m.group(1)}% for a percentage, or " if number <= 100 else ""
         raise ConfigError(
-            f"--{name}: {text} is not a whole number of rows; write a percentage with a % sign (e.g. {number * 100:g}%)"
+            f"--{name}: {text} is not a whole number of rows; write {pct}a whole number of rows such as "
+            f"{math.floor(number)}"
         )
     return Threshold("count", float(int(number)), str(int(number)))
 
@@ -146,7 +155,9 @@ class CheckPolicy:
 
     Every field is ``None`` (check not run), a row count (``20``) or a
     percentage string (``"2%"``). There are no default thresholds: a gate
-    checks what its configuration asks for.
+    checks what its configuration asks for. A ``warn_*`` threshold above its
+    ``max_*`` of the same kind (both counts or both percentages) is a
+    :class:`~dvclean.errors.ConfigError`: it could never warn.
 
     Examples
     --------
@@ -179,6 +190,14 @@ class CheckPolicy:
                 "None, a row count or a percentage string such as '2%'",
             )
             self._parsed[f.name] = parse_threshold(v, f.name.replace("_", "-"))
+        for check in CHECK_NAMES:
+            mx, warn = self._parsed[f"max_{check}"], self._parsed[f"warn_{check}"]
+            if mx is not None and warn is not None and mx.kind == warn.kind and warn.value > mx.value:
+                opt = check.replace("_", "-")
+                raise ConfigError(
+                    f"--warn-{opt} {warn.text} is above --max-{opt} {mx.text}: the check would fail before it "
+                    f"could warn; set --warn-{opt} at or below --max-{opt}"
+                )
 
     def threshold(self, level: str, check: str) -> Threshold | None:
         """Parsed threshold of ``level`` (``max`` or ``warn``) for ``check``."""
@@ -715,9 +734,47 @@ def suspicious_rows(result: ScoreResult, *, key: str, n: int = TOP_ROWS) -> list
                 "mislabel_score": json_scalar(rec["mislabel_score"]),
                 "is_mislabeled": bool(rec["is_mislabeled"]),
                 "is_hard": bool(rec["is_hard"]),
+                # the evidence behind is_mislabeled (absent columns, e.g. regression: None)
+                "given_label_prob": json_scalar(rec.get("given_label_prob")),
+                "suggested_label": json_scalar(rec.get("suggested_label")),
+                "suggested_label_prob": json_scalar(rec.get("suggested_label_prob")),
             }
         )
     return out
+
+
+def _prob(v: Any) -> str:
+    return f"{v:.2f}" if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else "?"
+
+
+def mislabel_evidence(row: dict[str, Any]) -> str:
+    """Why a row of :func:`suspicious_rows` is flagged mislabeled, in words (classification).
+
+    States the real evidence: the pooled probability of the given label and the
+    suggested label with its probability; the nearest neighbours are mentioned
+    only when their majority disagrees with the label.
+
+    Examples
+    --------
+    >>> mislabel_evidence({"label": ">50K", "neighbor_label": ">50K", "given_label_prob": 0.12,
+    ...                    "suggested_label": "<=50K", "suggested_label_prob": 0.81})
+    'label >50K looks wrong: p(>50K)=0.12, suggested <=50K (p=0.81)'
+    >>> mislabel_evidence({"label": "a", "neighbor_label": "b", "given_label_prob": 0.2,
+    ...                    "suggested_label": "b", "suggested_label_prob": 0.8})
+    'label a looks wrong: p(a)=0.20, suggested b (p=0.80); most of its nearest neighbours say b'
+    """
+    label, neighbours = row.get("label"), row.get("neighbor_label")
+    parts = []
+    if row.get("given_label_prob") is not None:
+        parts.append(f"p({label})={_prob(row['given_label_prob'])}")
+    suggested = row.get("suggested_label")
+    if suggested is not None and str(suggested) != str(label):
+        prob = row.get("suggested_label_prob")
+        parts.append(f"suggested {suggested}" + (f" (p={_prob(prob)})" if prob is not None else ""))
+    text = f"label {label} looks wrong" + (f": {', '.join(parts)}" if parts else "")
+    if neighbours is not None and str(neighbours) != str(label):
+        text += f"; most of its nearest neighbours say {neighbours}"
+    return text
 
 
 def _lines_for(result: ScoreResult, rows: np.ndarray) -> dict[int, int]:

@@ -78,7 +78,10 @@ class ScoreResult:
         JSON-able summary (what ``--json`` prints).
     table : Table
     data : ValuationData
+        The valued rows (players) in input order: ``data.rows[i]`` is player i's row.
+        They were valued in :func:`canonical_order`, so no result depends on the order.
     results : dict of str to ValuationResult
+        Per-player arrays aligned with ``data`` (neighbour indices are player indices).
     config : ScoreConfig
     """
 
@@ -277,7 +280,29 @@ def score(
         summary["flags"]["meaning"] = "outlying target"
         summary["flags"]["outlying_targets"] = summary["flags"]["mislabeled"]
     summary["notes"].extend(notes)
+    data, results = _in_input_order(data, results)
     return ScoreResult(frame=out, summary=summary, table=table, data=data, results=results, config=config, timings=timings)
+
+
+def _in_input_order(
+    data: ValuationData, results: dict[str, ValuationResult]
+) -> tuple[ValuationData, dict[str, ValuationResult]]:
+    """The players (valued in :func:`canonical_order`) back in input order: ``data.rows`` increasing, and
+    every per-player array of the results (values, standard errors, neighbour indices) permuted alike."""
+    back = np.argsort(data.rows, kind="stable")
+    new_index = np.empty_like(back)
+    new_index[back] = np.arange(back.size)
+    data = dataclasses.replace(data, x=data.x[back], y=data.y[back], rows=data.rows[back])
+    results = {
+        name: dataclasses.replace(
+            r,
+            values=r.values[back],
+            stderr=None if r.stderr is None else r.stderr[back],
+            neighbors=None if r.neighbors is None else new_index[r.neighbors[back]],
+        )
+        for name, r in results.items()
+    }
+    return data, results
 
 
 def canonical_order(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:

@@ -16,10 +16,10 @@ Layout (keys are the long option names, ``-`` or ``_``)::
     max-mislabeled = "2%"
 
 Top-level keys apply to every command that has that option; a ``[check]`` /
-``[score]`` / ``[report]`` table applies to one command. Precedence, highest
+``[score]`` / ``[fix]`` / ``[report]`` table applies to one command. Precedence, highest
 first: command-line flag, ``dvclean.toml`` (command table, then top level),
 ``pyproject.toml`` (command table, then top level), the built-in default.
-Unknown keys are an error that lists the valid ones.
+Unknown keys are an error that suggests the closest valid key (or lists them all).
 """
 
 from __future__ import annotations
@@ -222,5 +222,11 @@ def load_settings(
 
 
 def _unknown(where: str, key: str, valid: set[str]) -> str:
-    names = ", ".join(sorted(k.replace("_", "-") for k in valid))
-    return f"{where}: unknown key {key!r}; valid keys: {names}"
+    """``unknown key 'labl'; did you mean 'label'?`` (the whole list only when nothing is close)."""
+    import difflib
+
+    shown = {k.replace("_", "-"): k for k in valid}
+    close = difflib.get_close_matches(normalize_key(key).replace("_", "-"), sorted(shown), n=3, cutoff=0.75)
+    if close:
+        return f"{where}: unknown key {key!r}; did you mean {' or '.join(repr(c) for c in close)}?"
+    return f"{where}: unknown key {key!r}; valid keys: {', '.join(sorted(shown))}"

@@ -290,6 +290,7 @@ def test_github_format_summary_and_capped_escaped_annotations(tmp_path, monkeypa
     warnings = [ln for ln in lines if ln.startswith("::warning ")]
     errors = [ln for ln in lines if ln.startswith("::error ")]
     assert len(warnings) == formats.MAX_ANNOTATIONS and len(errors) == 1
+    assert any("likely mislabeled" in _unescape(w) for w in warnings)
     raw = src.read_text(encoding="utf-8").splitlines()
     for w in warnings:
         m = re.match(r"^::warning (?P<props>[^:]*)::(?P<msg>.*)$", w)
@@ -299,6 +300,11 @@ def test_github_format_summary_and_capped_escaped_annotations(tmp_path, monkeypa
         assert "\n" not in w and "%0A" in m["msg"]  # the label with a newline is escaped
         msg = _unescape(m["msg"])
         assert "bad\nlabel" in msg or "50%::ok" in msg
+        if "likely mislabeled" in props["title"]:  # the evidence as it is: never "label a but its neighbours say a"
+            given = re.search(r"label (.+?) looks wrong: p\(", msg, re.S)[1]
+            assert re.search(r"p\(.+?\)=0\.\d\d, suggested (.+?) \(p=0\.\d\d\)", msg, re.S)[1] != given
+            said = re.search(r"nearest neighbours say (.+?);", msg, re.S)
+            assert said is None or said[1] != given
         uid = re.search(r"row (u\d{3})", msg)[1]
         line = int(props["line"])
         assert raw[line - 1].startswith(uid + ",")  # the annotation points at the row's line

@@ -35,7 +35,7 @@ def sha(p: Path) -> str:
 def test_score_writes_default_output_and_keeps_input(tmp_path):
     src = small_csv(tmp_path)
     before, mtime = sha(src), src.stat().st_mtime_ns
-    res = runner.invoke(app, ["score", str(src), "--label", "label", "--quiet"])
+    res = runner.invoke(app, ["score", str(src), "--label", "label"])  # the summary is printed (not with --quiet)
     assert res.exit_code == 0, res.output
     out = tmp_path / "data.dvclean.parquet"
     df = pl.read_parquet(out)
@@ -132,7 +132,7 @@ BAD = {
     "output is input": (lambda d: small_csv(d), ["--output", "{src}"], "never overwrites its input"),
     "unwritable dir": (lambda d: small_csv(d), ["--output", "/proc/dvclean-no/x.parquet"], "does not exist|cannot write"),
     "k too large": (lambda d: write(d / "k.csv", "a,label\n1,x\n2,y\n3,x\n4,y\n"), ["--k", "10"], "K=10 is larger"),
-    "bad k": (lambda d: small_csv(d), ["--k", "0"], "'k' parameter of KNNConfig must be an int >= 1"),
+    "bad k": (lambda d: small_csv(d), ["--k", "0"], "--k must be an int >= 1"),
     "unknown method": (lambda d: small_csv(d), ["--method", "magic"], "unknown method 'magic'"),
 }
 

@@ -60,10 +60,20 @@ def test_row_order_changes_nothing_but_the_order(methods):
     df = pl.read_csv(SAMPLE, null_values=["", "?"]).head(300)
     perm = np.random.default_rng(3).permutation(df.height)
     cfg = ScoreConfig(methods=methods, tmc=TMCConfig(max_permutations=4))
-    a = dvclean.score(df, label="income", config=cfg).frame.drop("row_id")
+    ra = dvclean.score(df, label="income", config=cfg)
+    a = ra.frame.drop("row_id")
     b = dvclean.score(df[perm], label="income", config=cfg).frame.drop("row_id")
     assert a["is_mislabeled"].sum() > 0
     assert b.equals(a[perm])
+    # the library's arrays are in input order too: players by row, neighbour indices remapped
+    rows = ra.data.rows
+    assert (np.diff(rows) > 0).all()
+    for name, res in ra.results.items():
+        np.testing.assert_array_equal(res.values, a[f"value_{name}" if len(methods) > 1 else "value"].to_numpy()[rows])
+        if res.neighbors is not None:
+            d = ((ra.data.x[:, None, :] - ra.data.x[None, :, :]) ** 2).sum(-1)
+            np.fill_diagonal(d, np.inf)
+            np.testing.assert_allclose(d[np.arange(rows.size), res.neighbors[:, 0]], d.min(axis=1))
     # a column read as integers in one file and as floats in another orders the rows alike
     from dvclean.pipeline import canonical_order
 

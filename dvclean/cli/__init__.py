@@ -17,8 +17,21 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app(prog_name="dvclean")
+    """Console-script entry point.
+
+    A reader that closes stdout early (``dvclean check ... | head -1``) does not
+    change the exit code: unwritten output goes to /dev/null, and the flush at
+    exit cannot fail (see "Note on SIGPIPE" in the Python ``signal`` docs).
+    """
+    from ._output import flush_stdout
+
+    try:
+        app(prog_name="dvclean")
+        code: int | str | None = 0
+    except SystemExit as exc:
+        code = exc.code
+    flush_stdout()
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

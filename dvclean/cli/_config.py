@@ -46,11 +46,39 @@ def known_keys(ctx: Any) -> dict[str, set[str]]:
     return {name: set(option_keys(cmd)) for name, cmd in commands.items()}
 
 
+def toml_repr(value: Any) -> str:
+    """A TOML value as it is written in the file: ``true``, ``"income"``, ``[1, 2]``."""
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):  # a literal string when it can be one: 'income'
+        ok = "'" not in value and not any(c in value for c in "\n\r") and value.isprintable()
+        return f"'{value}'" if ok else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_repr(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {toml_repr(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _contains_bool(value: Any) -> bool:
+    return isinstance(value, bool) or (isinstance(value, list) and any(isinstance(v, bool) for v in value))
+
+
 def _coerce(ctx: Any, param: Any, value: Any, source: str) -> Any:
     from typer import BadParameter
 
     from ..errors import ConfigError
 
+    key = (_key_of(param) or param.name).replace("_", "-")
+    option = next((o for o in param.opts if o.startswith("--")), param.opts[0])
+    on_off = bool(getattr(param, "is_bool_flag", False))
+    bad = f"{source}: invalid value {toml_repr(value)} for {option}"
+    if on_off and not isinstance(value, bool):
+        raise ConfigError(f"{bad}: it is on/off; write {key} = true or {key} = false")
+    if not on_off and _contains_bool(value):
+        raise ConfigError(f"{bad}: it takes a value, not true/false (see `dvclean {ctx.command.name} --help`)")
     multi = bool(getattr(param, "multiple", False)) or getattr(param, "nargs", 1) == -1
     if multi and not isinstance(value, list):
         value = [value]
@@ -68,7 +96,7 @@ def _coerce(ctx: Any, param: Any, value: Any, source: str) -> Any:
             continue
         return list(out) if multi and out is not None else out
     msg = error.format_message() if hasattr(error, "format_message") else str(error)
-    raise ConfigError(f"{source}: invalid value {value!r} for {param.opts[-1]}: {msg}")
+    raise ConfigError(f"{bad}: {msg}")
 
 
 def configurable(command_name: str, *, start: str = "data") -> Callable[[F], F]:

@@ -16,21 +16,93 @@ from typing import Any
 
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-__all__ = ["stderr_console", "stdout_console", "setup_logging", "progress_reporter", "print_json", "render_score"]
+__all__ = [
+    "esc",
+    "print_error",
+    "stderr_console",
+    "stdout_console",
+    "setup_logging",
+    "progress_reporter",
+    "print_json",
+    "write_stdout",
+    "flush_stdout",
+    "render_score",
+]
+
+
+def esc(value: Any) -> str:
+    """``str(value)`` with rich markup escaped: every data- or exception-derived string goes through it.
+
+    Class values, column names, paths and messages may hold brackets (``[/]``,
+    ``[red]low``) that rich would otherwise parse as markup (and crash or swallow).
+    """
+    return escape(str(value))
+
+
+def _to_devnull(stream: Any) -> None:
+    """Point ``stream``'s file descriptor at /dev/null (the reader of a pipe went away).
+
+    What the Python docs recommend for ``BrokenPipeError``: later writes, and the
+    flush at exit, then succeed silently, so the command keeps its own exit code.
+    """
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (e.g. a test runner's buffer)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+class _Console(Console):
+    """A console that survives a closed pipe: it goes quiet instead of exiting 1 as rich does."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        _to_devnull(self.file)
 
 
 def stderr_console() -> Console:
     """Console for logs and progress (never animated under CI)."""
     ci = bool(os.environ.get("CI"))
-    return Console(stderr=True, force_interactive=False if ci else None, soft_wrap=True)
+    return _Console(stderr=True, force_interactive=False if ci else None, soft_wrap=True)
 
 
 def stdout_console() -> Console:
     """Console for human-readable results."""
-    return Console(soft_wrap=False)
+    return _Console(soft_wrap=False)
+
+
+def write_stdout(text: str) -> None:
+    """Write plain text on stdout; a closed pipe (``| head``) is not an error."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _to_devnull(sys.stdout)
+
+
+def flush_stdout() -> None:
+    """Flush stdout before exiting; a closed pipe is not an error (keeps the exit code)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:
+            _to_devnull(stream)
+        except (AttributeError, OSError, ValueError):
+            pass
+
+
+def print_error(console: Console, prefix: str, message: str, *, style: str = "bold red") -> None:
+    """``prefix message`` on ``console``; the message is never parsed as markup (it may hold brackets)."""
+    console.print(Text.assemble((prefix, style), " ", message), highlight=False)
 
 
 def setup_logging(console: Console, *, quiet: bool, verbose: int) -> None:
@@ -68,8 +140,7 @@ def progress_reporter(console: Console, *, enabled: bool) -> Iterator[Any]:
 
 def print_json(doc: dict[str, Any]) -> None:
     """Write one JSON document on stdout (never through rich, which would wrap it)."""
-    sys.stdout.write(json.dumps(doc, default=str, allow_nan=False) + "\n")
-    sys.stdout.flush()
+    write_stdout(json.dumps(doc, default=str, allow_nan=False) + "\n")
 
 
 def _fmt(v: Any) -> str:
@@ -90,23 +161,24 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
     else:
         how = ", ".join(f"{k}={v}" for k, v in diag.items() if isinstance(v, (int, float, str)) and k != "seconds")[:200]
     console.print(
-        f"[bold]dvclean score[/bold] {summary['input']['path']}: {rows['total']} rows, "
-        f"{summary['features']['encoded_dimensions']} encoded features, label [bold]{summary['label']}[/bold]"
+        f"[bold]dvclean score[/bold] {esc(summary['input']['path'])}: {rows['total']} rows, "
+        f"{summary['features']['encoded_dimensions']} encoded features, label [bold]{esc(summary['label'])}[/bold]",
+        highlight=False,
     )
     seconds = summary["timings"].get(f"value.{summary['primary_method']}", diag.get("seconds", 0.0))
-    console.print(f"method {summary['primary_method']} ({method['status']}; {how}) in {seconds:.2f}s", highlight=False)
+    console.print(f"method {summary['primary_method']} ({method['status']}; {esc(how)}) in {seconds:.2f}s", highlight=False)
     task = summary.get("task") or {}
     regression = task.get("name") == "regression"
     if regression:
         t = summary.get("target") or {}
-        console.print(f"task: regression ({task.get('reason')})", highlight=False)
+        console.print(f"task: regression ({esc(task.get('reason'))})", highlight=False)
         console.print(
             f"target: mean {_fmt(t.get('mean'))}, std {_fmt(t.get('std'))}, range {_fmt(t.get('min'))} to {_fmt(t.get('max'))}",
             highlight=False,
         )
     else:
         classes = ", ".join(f"{c}: {n}" for c, n in summary["classes"].items())
-        console.print(f"classes: {classes}")
+        console.print(f"classes: {esc(classes)}", highlight=False)
     if rows["label_missing"]:
         console.print(f"[yellow]{rows['label_missing']} rows have no label: not valued, kept in the output[/yellow]")
     flags = summary["flags"]
@@ -134,11 +206,11 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
     flag_word = "outlying target" if regression else "mislabeled"
     for r in summary["most_suspicious"]:
         table.add_row(
-            _fmt(r["row_id"]), _fmt(r["label"]), _fmt(r["neighbor_label"]), _fmt(r["value"]),
+            esc(_fmt(r["row_id"])), esc(_fmt(r["label"])), esc(_fmt(r["neighbor_label"])), _fmt(r["value"]),
             _fmt(r["mislabel_score"]), flag_word if r["is_mislabeled"] else "",
         )
     console.print(table)
     for note in summary.get("notes", []):
-        console.print(f"note: {note}")
+        console.print(f"note: {esc(note)}", highlight=False)
     total = sum(summary["timings"].values())
-    console.print(f"time: {total:.2f}s" + (f"; wrote {output}" if output else ""))
+    console.print(f"time: {total:.2f}s" + (f"; wrote {esc(output)}" if output else ""), highlight=False)

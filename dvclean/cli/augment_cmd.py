@@ -12,7 +12,16 @@ from typing import Annotated, Any
 import typer
 
 from ..augment.config import AugmentConfig
-from .commands import OutputFormat, app, guarded
+from .commands import (
+    QUIET_HELP,
+    OutputFormat,
+    app,
+    check_format_matches,
+    check_label_not_dropped,
+    check_target,
+    dropped_label_hint,
+    guarded,
+)
 
 _AUG = AugmentConfig()
 
@@ -46,7 +55,7 @@ def augment(
     separator: Annotated[str | None, typer.Option("--separator", help="CSV delimiter (sniffed when omitted).")] = None,
     encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of a CSV file.")] = "utf-8",
     input_format: Annotated[str | None, typer.Option("--input-format", help="Force csv, parquet, ndjson, json or ipc.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output.")] = 0,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
 ) -> None:
@@ -55,40 +64,59 @@ def augment(
     Values every row (KNN-Shapley), trains an SDV generator only on the target rows
     (rows flagged mislabeled never, unless --include-mislabeled), and writes the
     original rows unchanged followed by the synthetic rows, plus a JSON report
-    <input stem>.augment-report.json next to the output. Needs `pip install 'dvclean[augment]'`.
+    <input stem>.augment-report.json next to the output. Needs `pip install 'dvclean\\[augment]'`.
     """
     from ..augment import augment as run_augment
     from ..augment import default_augment_output, report_path_for, write_augmented
     from ..augment.core import check_augment_paths
-    from ..errors import OutputError
-    from ._output import print_json, setup_logging, stderr_console, stdout_console
+    from ..errors import ConfigError, DataValidationError, OutputError
+    from ..io import same_file
+    from ._output import esc, print_json, setup_logging, stderr_console, stdout_console
 
     err = stderr_console()
     setup_logging(err, quiet=quiet or as_json, verbose=verbose)
+    check_label_not_dropped(label, drop)
+    if include_mislabeled and drop_mislabeled:
+        raise ConfigError(
+            "--include-mislabeled and --drop-mislabeled contradict each other: the generator would learn from rows "
+            "that the output removes as wrong; pass one of them"
+        )
     config = AugmentConfig(
         target=target, generator=generator, n_synthetic=n_synthetic, epochs=epochs, batch_size=batch_size,
         hard_fraction=hard_frac, include_mislabeled=include_mislabeled, drop_mislabeled=drop_mislabeled,
         provenance=provenance, seed=seed, k=k, evaluate=evaluate, repeats=repeats,
     )
     fmt_value = fmt.value if fmt else None
+    check_format_matches(output, fmt_value)
     if output is None:
         if data == "-":
             raise OutputError("reading from stdin: pass --output PATH for the augmented table")
         output = default_augment_output(data, fmt_value)
-    check_augment_paths(output, report_path_for(output), [data, scores, holdout])
+    json_report = report_path_for(output)
+    check_augment_paths(output, json_report, [data, scores, holdout])
     if html_report is not None:
-        check_augment_paths(html_report, report_path_for(output), [data, scores, holdout, str(output)])
+        check_target(html_report, [data, scores, holdout], "--report")
+        for other in (output, json_report):
+            if same_file(html_report, other):
+                raise OutputError(f"--report {html_report} would overwrite {other}; choose another name")
     show = not (quiet or as_json)
 
     def progress(msg: str) -> None:
         if show:
-            err.print(f"[dim]{msg}[/dim]", highlight=False)
+            err.print(f"[dim]{esc(msg)}[/dim]", highlight=False)
 
     read_options = {"separator": separator, "encoding": encoding, "format": input_format}
-    result = run_augment(
-        data, label=label, id_column=id_column, drop=tuple(drop or ()), scores=scores, holdout=holdout,
-        config=config, read_options=read_options, progress=progress,
-    )
+    try:
+        with dropped_label_hint(label, drop):
+            result = run_augment(
+                data, label=label, id_column=id_column, drop=tuple(drop or ()), scores=scores, holdout=holdout,
+                config=config, read_options=read_options, progress=progress,
+            )
+    except DataValidationError as exc:
+        problems = [_for_augment(p) for p in exc.problems]
+        if problems == exc.problems:
+            raise
+        raise DataValidationError(problems) from None
     written, report_path = write_augmented(result, output, format=fmt_value)
     if html_report is not None:
         from ..report import build_report, build_report_from_files, write_report
@@ -103,24 +131,37 @@ def augment(
     report = dict(result.report, output=str(written), report=str(report_path))
     if as_json:
         print_json(report)
-    else:
+    elif not quiet:
         render_augment(stdout_console(), report)
+
+
+def _for_augment(problem: str) -> str:
+    """Rewrite a label problem whose hint is about --task (score/check/fix) for augment (class labels only)."""
+    cut = problem.find(" but is valued as classes")
+    if cut >= 0 and "--task" in problem:
+        return (
+            problem[:cut] + "; dvclean augment models class labels only (it has no --task): bin the target into "
+            "classes first, or check --label"
+        )
+    return problem.replace(" (a numeric target? use --task regression)", " (dvclean augment models class labels only)")
 
 
 def render_augment(console: Any, report: dict[str, Any]) -> None:
     """Human summary of an augment run (the evaluation table and verdict when present)."""
     from rich.table import Table
 
+    from ._output import esc
+
     tgt, gen, rows = report["target"], report["generator"], report["output_rows"]
     mix = ", ".join(f"{c}: {n}" for c, n in tgt["class_mix"].items())
     console.print(
-        f"[bold]dvclean augment[/bold] {report['input']['path']}: target [bold]{tgt['spec']}[/bold] = "
-        f"{tgt['rows']} rows ({mix}); {report['scores']['mislabeled']} flagged mislabeled "
+        f"[bold]dvclean augment[/bold] {esc(report['input']['path'])}: target [bold]{esc(tgt['spec'])}[/bold] = "
+        f"{tgt['rows']} rows ({esc(mix)}); {report['scores']['mislabeled']} flagged mislabeled "
         f"({'used' if tgt['mislabeled_rows_used'] else 'not used'} for training)",
         highlight=False,
     )
     fit = f", {gen['epochs']} epochs, batch {gen['batch_size']}" if gen["epochs"] is not None else ""
-    console.print(f"generator {gen['name']}{fit}: {rows['synthetic']} synthetic rows", highlight=False)
+    console.print(f"generator {esc(gen['name'])}{fit}: {rows['synthetic']} synthetic rows", highlight=False)
     q = report.get("quality")
     if q and q.get("score") is not None:
         console.print(f"SDMetrics quality vs. its training rows: {q['score']:.3f}", highlight=False)
@@ -135,8 +176,8 @@ def render_augment(console: Any, report: dict[str, Any]) -> None:
         table.add_column("arm")
         table.add_column("rows", justify="right")
         for m in names:
-            table.add_column(m, justify="right")
-            table.add_column(f"Δ {m}", justify="right")
+            table.add_column(esc(m), justify="right")
+            table.add_column(f"Δ {esc(m)}", justify="right")
         for arm, entry in ev["arms"].items():
             cells = [arm.replace("_", "-"), str(entry["rows"])]
             for m in names:
@@ -144,10 +185,11 @@ def render_augment(console: Any, report: dict[str, Any]) -> None:
                 cells.append(_pm(entry[f"delta_{m}"], signed=True) if f"delta_{m}" in entry else "")
             table.add_row(*cells)
         console.print(table)
-        console.print(f"[bold]{ev['verdict']}[/bold] (primary metric: {primary})", highlight=False)
+        console.print(f"[bold]{esc(ev['verdict'])}[/bold] (primary metric: {esc(primary)})", highlight=False)
     total = sum(v for k, v in report["timings"].items())
     console.print(
-        f"time: {total:.1f}s; wrote {report['output']} ({rows['total']} rows) and {report['report']}", highlight=False
+        f"time: {total:.1f}s; wrote {esc(report['output'])} ({rows['total']} rows) and {esc(report['report'])}",
+        highlight=False,
     )
 
 

@@ -19,7 +19,18 @@ import typer
 
 from ..config import FlagPolicy, KNNConfig, ScoreConfig
 from ._config import configurable
-from .commands import _DEFAULT_TASK, TASK_HELP, Task, app, guarded
+from .commands import (
+    _DEFAULT_TASK,
+    TASK_HELP,
+    Task,
+    _methods,
+    app,
+    check_label_not_dropped,
+    check_target,
+    dropped_label_hint,
+    given_on_command_line,
+    guarded,
+)
 
 _KNN = KNNConfig()
 _FLAGS = FlagPolicy()
@@ -44,23 +55,8 @@ def _command_line() -> str:
     return shlex.join(["dvclean", *sys.argv[1:]])
 
 
-def _methods(values: list[str]) -> tuple[str, ...]:
-    out: list[str] = []
-    for v in values:
-        out.extend(p.strip() for p in v.split(",") if p.strip())
-    return tuple(dict.fromkeys(out))
-
-
 def _check_target(path: Path | None, data: str, what: str) -> None:
-    if path is None:
-        return
-    from ..errors import OutputError
-    from ..pipeline import check_output_path
-
-    try:
-        check_output_path(path, [data])
-    except OutputError as exc:
-        raise OutputError(str(exc).replace("--output", what, 1)) from None
+    check_target(path, [data], what)
 
 
 @app.command(epilog=CHECK_EXIT_HELP)
@@ -106,7 +102,7 @@ def check(
     """Gate data quality in CI: score the rows, compare flag counts with thresholds.
 
     Prints one line per check: PASS|WARN|FAIL name value threshold. Thresholds and
-    other options can also come from [tool.dvclean] / [tool.dvclean.check] in
+    other options can also come from \\[tool.dvclean] / \\[tool.dvclean.check] in
     pyproject.toml or from dvclean.toml (nearest upward from the data file;
     command-line flags win); see --show-config.
     """
@@ -115,11 +111,19 @@ def check(
     from ..pipeline import score as run_score
     from ..report import formats
     from ._config import effective_config, format_config
-    from ._output import print_json, progress_reporter, setup_logging, stderr_console, stdout_console
+    from ._output import esc, print_json, progress_reporter, setup_logging, stderr_console, stdout_console, write_stdout
 
     if show_config:
-        sys.stdout.write(format_config(effective_config()))
+        write_stdout(format_config(effective_config()))
         return
+    if as_json and fmt is not None and fmt is not CheckFormat.json:
+        json_typed, fmt_typed = given_on_command_line("as_json"), given_on_command_line("fmt")
+        if json_typed == fmt_typed:  # both typed (or both from the configuration file)
+            from ..errors import ConfigError
+
+            raise ConfigError(f"--json contradicts --format {fmt.value}: --json means --format json; pass only one of them")
+        as_json = json_typed  # the command line wins over the configuration file
+    check_label_not_dropped(label, drop)
     fmt_value = CheckFormat.json if as_json else fmt
     if fmt_value is None:
         fmt_value = CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text
@@ -150,7 +154,7 @@ def check(
         flags=FlagPolicy(hard_fraction=hard_frac),
     )
     read_options = {"separator": separator, "encoding": encoding, "format": input_format}
-    with progress_reporter(err, enabled=not (quiet or machine)) as progress:
+    with progress_reporter(err, enabled=not (quiet or machine)) as progress, dropped_label_hint(label, drop):
         result = run_score(
             data, label=label, id_column=id_column, drop=tuple(drop or ()),
             config=score_config, read_options=read_options, progress=progress,
@@ -160,12 +164,10 @@ def check(
     if fmt_value is CheckFormat.json:
         print_json(outcome.to_dict())
     elif fmt_value is CheckFormat.markdown:
-        sys.stdout.write(formats.to_markdown(outcome))
+        write_stdout(formats.to_markdown(outcome))
     elif fmt_value is CheckFormat.github:
-        sys.stdout.write(formats.to_text(outcome))
         path = formats.annotation_path(str(result.summary["input"]["path"]))
-        for cmd in formats.github_annotations(outcome, file=path):
-            sys.stdout.write(cmd + "\n")
+        write_stdout(formats.to_text(outcome) + "".join(cmd + "\n" for cmd in formats.github_annotations(outcome, file=path)))
         summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_file:
             with open(summary_file, "a", encoding="utf-8") as fh:
@@ -173,12 +175,15 @@ def check(
     else:
         out = stdout_console()
         style = {"pass": "green", "warn": "yellow", "fail": "bold red"}
-        for c in outcome.checks:
-            out.print(f"[{style[c.status]}]{c.status.upper()}[/] {c.name} {c.value_text} {c.threshold_text}", highlight=False)
+        for c in outcome.checks:  # check names hold class values: escape them (a class "[/]" is not markup)
+            out.print(
+                f"[{style[c.status]}]{c.status.upper()}[/] {esc(c.name)} {esc(c.value_text)} {esc(c.threshold_text)}",
+                highlight=False,
+            )
         n = outcome.counts()
         out.print(
             f"[{style[outcome.status]}]{outcome.status.upper()}[/]: {n['fail']} failed, {n['warn']} warned, "
-            f"{n['pass']} passed ({result.summary['input']['path']}, {result.summary['rows']['total']} rows)",
+            f"{n['pass']} passed ({esc(result.summary['input']['path'])}, {result.summary['rows']['total']} rows)",
             highlight=False,
         )
     for note in outcome.notes:
@@ -216,12 +221,17 @@ def report_cmd(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
 ) -> None:
-    """Write one self-contained HTML report (charts inline, no network) for a scores file."""
+    """Write one self-contained HTML report (charts inline, no network) for a scores file.
+
+    --data must be the file that was scored: when the scores file records the
+    data's sha256 (Parquet output of `dvclean score`) and --data differs, the
+    command refuses (exit 2), as `dvclean augment --scores` does.
+    """
     import json
 
     from ..errors import InputError
     from ..report import build_report_from_files, write_report
-    from ._output import stderr_console
+    from ._output import stderr_console, write_stdout
 
     if output is None:
         name = Path(scores).name
@@ -240,7 +250,39 @@ def report_cmd(
         scores, data=data, label=label, command=_command_line(), augmentation=aug,
         read_options={"separator": separator, "encoding": encoding},
     )
+    if data is not None:
+        _check_scored_file(scores, data)
     written = write_report(rep, output)
     if not quiet:
         stderr_console().print(f"wrote {written} ({written.stat().st_size / 1024:.0f} KiB)", highlight=False, markup=False)
-    typer.echo(str(written))
+    write_stdout(f"{written}\n")
+
+
+def _check_scored_file(scores: str, data: str) -> None:
+    """Refuse --data whose sha256 differs from the one the scores file records (exit 2, like augment --scores)."""
+    import hashlib
+    import json
+
+    from ..errors import DataValidationError
+
+    if data == "-" or not Path(data).is_file() or not Path(scores).is_file():
+        return  # the library reports missing files
+    try:
+        import polars as pl
+
+        raw = pl.read_parquet_metadata(scores).get("dvclean")
+        recorded = json.loads(raw).get("input_sha256") if raw else None
+    except Exception:  # not Parquet, or not our metadata: nothing recorded to compare with
+        return
+    if not isinstance(recorded, str) or not recorded:
+        return
+    h = hashlib.sha256()
+    with open(data, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    actual = h.hexdigest()
+    if actual != recorded:
+        raise DataValidationError(
+            f"--data {data} is not the file {scores} was computed on (sha256 {actual[:12]}..., the scores record "
+            f"{recorded[:12]}...); pass the scored file, re-run `dvclean score` on this data, or omit --data"
+        )

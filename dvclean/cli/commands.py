@@ -10,9 +10,11 @@ behind in any of these cases (outputs are written atomically).
 from __future__ import annotations
 
 import functools
+import re
 import signal
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
@@ -63,7 +65,7 @@ def guarded(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from ..errors import DvcleanError
-        from ._output import stderr_console
+        from ._output import print_error, stderr_console
 
         err = stderr_console()
         debug = bool(kwargs.get("debug"))
@@ -77,25 +79,25 @@ def guarded(fn: F) -> F:
         except typer.Exit:
             raise
         except DvcleanError as exc:
-            from rich.markup import escape  # messages may hold brackets, e.g. dvclean[augment]
-
-            err.print(f"[bold red]error:[/bold red] {escape(str(exc))}", markup=True, highlight=False)
+            # never markup-parse a message: it may hold brackets (dvclean[augment], a class "[/]")
+            print_error(err, "error:", _cli_message(exc))
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
-            err.print("[yellow]interrupted; no output was written[/yellow]")
+            print_error(err, "interrupted;", "no output was written", style="yellow")
             raise typer.Exit(130) from None
         except _Terminated:
-            err.print("[yellow]terminated; no output was written[/yellow]")
+            print_error(err, "terminated;", "no output was written", style="yellow")
             raise typer.Exit(143) from None
         except MemoryError:
-            err.print("[bold red]error:[/bold red] out of memory; try --algorithm approx or a smaller file")
+            print_error(err, "error:", "out of memory; try --algorithm approx or a smaller file")
             raise typer.Exit(2) from None
         except Exception as exc:  # the internal-error boundary
-            err.print(
-                f"[bold red]internal error:[/bold red] {type(exc).__name__}: {exc}\n"
+            print_error(
+                err,
+                "internal error:",
+                f"{type(exc).__name__}: {exc}\n"
                 "This is a bug in dvclean; please report it with the command you ran"
                 + ("" if debug else " (add --debug for the traceback)."),
-                highlight=False,
             )
             if debug:
                 err.print(traceback.format_exc(), markup=False, highlight=False)
@@ -105,6 +107,116 @@ def guarded(fn: F) -> F:
                 signal.signal(signal.SIGTERM, previous)
 
     return wrapper  # type: ignore[return-value]
+
+
+_PARAM_RE = re.compile(r"^The '(?P<name>\w+)' parameter of \w+ must be (?P<allowed>.+); got (?P<value>.+)\.$", re.S)
+
+#: Library parameter -> command-line option, where the option is not ``--<parameter with dashes>``.
+OPTION_FOR_PARAMETER = {"hard_fraction": "--hard-frac", "n_folds": "--folds", "rule": "--mislabel-rule"}
+
+#: Help of ``--quiet`` (score, fix, augment).
+QUIET_HELP = (
+    "Print nothing but errors: no progress, notes or summary (output files are still written; "
+    "with --json the JSON document is still printed)."
+)
+
+
+def _current_context() -> Any:
+    from typer._click.globals import get_current_context  # typer vendors click; never `import click`
+
+    return get_current_context(silent=True)
+
+
+def _cli_message(exc: Exception) -> str:
+    """The error's message, naming the command-line option instead of a library parameter.
+
+    The configuration classes raise ``The 'k' parameter of KNNConfig must be an int >= 1;
+    got 0.`` (the Python API's wording); on the command line that becomes
+    ``--k must be an int >= 1; got 0.`` when the running command has that option.
+    """
+    text = str(exc)
+    m = _PARAM_RE.match(text)
+    ctx = _current_context()
+    if m is None or ctx is None:
+        return text
+    name = m.group("name")
+    option = OPTION_FOR_PARAMETER.get(name, "--" + name.replace("_", "-"))
+    options = {o for p in ctx.command.params for o in getattr(p, "opts", ()) if o.startswith("--")}
+    if option not in options:
+        return text
+    allowed = m.group("allowed").removeprefix("None or ")  # None: the option left out
+    return f"{option} must be {allowed}; got {m.group('value')}."
+
+
+def given_on_command_line(name: str) -> bool:
+    """True when the option with Python name ``name`` was typed on the command line (or set by env)."""
+    from typer._click.core import ParameterSource
+
+    ctx = _current_context()
+    if ctx is None:
+        return False
+    return ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+
+
+def check_target(path: Path | None, inputs: list[str | None], option: str) -> None:
+    """:func:`~dvclean.pipeline.check_output_path` naming ``option`` (``--report``, ``--junit-xml``) in its errors."""
+    if path is None:
+        return
+    from ..errors import OutputError
+    from ..pipeline import check_output_path
+
+    try:
+        check_output_path(path, inputs)
+    except OutputError as exc:
+        raise OutputError(str(exc).replace("--output", option, 1)) from None
+
+
+def check_format_matches(output: Path | None, fmt: str | None) -> None:
+    """Refuse ``--format`` that contradicts the ``--output`` file's suffix (``-o x.parquet --format csv``)."""
+    if output is None or fmt is None:
+        return
+    from ..errors import ConfigError
+    from ..io import _suffix_format
+
+    by_suffix, _ = _suffix_format(Path(output).name)
+    if by_suffix is not None and by_suffix != fmt:
+        raise ConfigError(
+            f"--format {fmt} contradicts --output {output} (a .{Path(output).name.split('.')[-1]} file is {by_suffix}): "
+            f"name the file for its format (e.g. {Path(output).stem}.{fmt}) or drop --format"
+        )
+
+
+def check_label_not_dropped(label: str | None, drop: list[str] | None) -> None:
+    """Refuse ``--drop`` naming the label column (the label is never a feature anyway)."""
+    if label is not None and drop and label in drop:
+        from ..errors import ConfigError
+
+        raise ConfigError(
+            f"--drop {label} removes the label column {label!r} (--label); the label is never a feature, "
+            "so take it out of --drop"
+        )
+
+
+@contextmanager
+def dropped_label_hint(label: str | None, drop: list[str] | None) -> Iterator[None]:
+    """Explain a failed label detection caused by ``--drop`` removing the would-be label column.
+
+    Without --label the label is the one column named label/target/y/class; when
+    --drop removed it, the library only sees that no such column is left.
+    """
+    from ..errors import DataValidationError
+    from ..table import LABEL_CANDIDATES
+
+    try:
+        yield
+    except DataValidationError as exc:
+        named = [d for d in drop or () if d.strip().lower() in LABEL_CANDIDATES]
+        if label is None and named and "label column is ambiguous" in str(exc):
+            raise DataValidationError(
+                f"--drop {named[0]} removes {named[0]!r}, the column dvclean takes as the label when --label is not "
+                f"given; take it out of --drop (the label is never a feature), or pass --label COLUMN"
+            ) from None
+        raise
 
 
 class OutputFormat(StrEnum):
@@ -137,10 +249,19 @@ TASK_HELP = (
 
 
 def _methods(values: list[str]) -> tuple[str, ...]:
+    """``-m knn,tmc -m loo`` -> ``("knn", "tmc", "loo")``; a method named twice is an error."""
     out: list[str] = []
     for v in values:
         out.extend(p.strip() for p in v.split(",") if p.strip())
-    return tuple(dict.fromkeys(out))
+    twice = [m for m in dict.fromkeys(out) if out.count(m) > 1]
+    if twice:
+        from ..errors import ConfigError
+
+        raise ConfigError(
+            f"--method names {', '.join(repr(m) for m in twice)} more than once ({','.join(out)}); "
+            "name each method once (the first one is the primary method)"
+        )
+    return tuple(out)
 
 
 @app.command()
@@ -169,7 +290,8 @@ def score(
     separator: Annotated[str | None, typer.Option("--separator", help="CSV delimiter (sniffed when omitted).")] = None,
     encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of a CSV file.")] = "utf-8",
     input_format: Annotated[str | None, typer.Option("--input-format", help="Force csv, parquet, ndjson, json or ipc.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, only errors on stderr.")] = False,
+    config: Annotated[Path | None, typer.Option("--config", help="Read settings from this TOML file instead of the nearest dvclean.toml / pyproject.toml.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug).")] = 0,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
     model: Annotated[str, typer.Option("--model", help="tmc/loo/banzhaf/beta: logreg, knn, xgboost, hgb or a dotted classifier class (sklearn.svm.SVC); regression: linear (ridge; logreg means it), knn, xgboost, hgb or a dotted regressor class.")] = _TMC.model,
@@ -182,7 +304,7 @@ def score(
     epochs: Annotated[int, typer.Option("--epochs", help="dvgs: training epochs per restart.")] = _DVGS.epochs,
     samples: Annotated[int | None, typer.Option("--samples", help=f"banzhaf: sampled subsets per fold (default {_SCORE.banzhaf.samples}); beta: sampled permutations per fold (default {_SCORE.beta.samples}).")] = None,
     n_jobs: Annotated[int, typer.Option("--n-jobs", help="model-based methods: parallel workers (-1: every core; 1: in-process).")] = _CROSSFIT.n_jobs,
-    scheduler: Annotated[str | None, typer.Option("--scheduler", help="tmc/dvgs: Dask scheduler address (tcp://host:8786) or 'local'; needs dvclean[distributed].")] = _CROSSFIT.scheduler,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="tmc/dvgs: Dask scheduler address (tcp://host:8786) or 'local'; needs dvclean\\[distributed].")] = _CROSSFIT.scheduler,
     checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="tmc/dvgs: file saving the run's progress, so a killed run can be resumed; deleted once the output is written (default: <output>.checkpoint).")] = None,
     checkpoint_every: Annotated[int, typer.Option("--checkpoint-every", min=0, help="tmc/dvgs: save the checkpoint after this many permutations (tmc, summed over folds) or restarts (dvgs); 0: no checkpoint.")] = 10,
     resume: Annotated[bool, typer.Option("--resume", help="tmc/dvgs: continue the interrupted run saved in the checkpoint (same data, settings and seed, else exit 2; starts fresh if there is none). Without it an existing checkpoint is an error, never overwritten.")] = False,
@@ -191,7 +313,7 @@ def score(
 
     Writes one row per input row (row id, label, value, value_rank, is_mislabeled,
     is_hard, mislabel_score, is_label_missing, neighbor_label) to
-    <input stem>.dvclean.parquet, and prints a summary.
+    <input stem>.dvclean.parquet, and prints a summary (none with --quiet).
     """
     from ..errors import OutputError
     from ..pipeline import check_output_path, default_output_path, write_scores
@@ -200,7 +322,8 @@ def score(
 
     err = stderr_console()
     setup_logging(err, quiet=quiet or as_json, verbose=verbose)
-    config = ScoreConfig(
+    check_label_not_dropped(label, drop)
+    score_config = ScoreConfig(
         methods=_methods(method or list(_SCORE.methods)),
         seed=seed,
         task=task.value,
@@ -218,25 +341,25 @@ def score(
         crossfit=CrossFitConfig(n_folds=folds, n_jobs=n_jobs, scheduler=scheduler),
     )
     fmt_value = fmt.value if fmt else None
+    check_format_matches(output, fmt_value)
     if output is None:
         if data == "-":
             raise OutputError("reading from stdin: pass --output PATH for the scores")
         output = default_output_path(data, fmt_value or "parquet")
     check_output_path(output, [data, valid])
-    if report is not None:
-        check_output_path(report, [data, valid])
+    check_target(report, [data, valid], "--report")
     read_options = {"separator": separator, "encoding": encoding, "format": input_format}
     from ..valuation._checkpoint import open_for_cli
 
-    ckpt, note = open_for_cli(checkpoint, checkpoint_every, resume, config.methods, output, [data, valid, report])
+    ckpt, note = open_for_cli(checkpoint, checkpoint_every, resume, score_config.methods, output, [data, valid, report])
     if note and not (quiet or as_json):
         from rich.markup import escape
 
         err.print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
-    with progress_reporter(err, enabled=not (quiet or as_json)) as progress:
+    with progress_reporter(err, enabled=not (quiet or as_json)) as progress, dropped_label_hint(label, drop):
         result = run_score(
             data, label=label, id_column=id_column, drop=tuple(drop or ()), valid=valid,
-            config=config, read_options=read_options, progress=progress, checkpoint=ckpt,
+            config=score_config, read_options=read_options, progress=progress, checkpoint=ckpt,
         )
     written = write_scores(result, output, format=fmt_value)
     if report is not None:
@@ -250,7 +373,7 @@ def score(
     summary["output"] = str(written)
     if as_json:
         print_json(summary)
-    else:
+    elif not quiet:
         render_score(stdout_console(), summary, str(written))
 
 
@@ -267,11 +390,13 @@ def methods(
     if as_json:
         print_json({"methods": [m.describe() for m in REGISTRY.values()]})
         return
+    from ._output import esc
+
     console = stdout_console()
     for info in REGISTRY.values():
         console.print(
-            f"[bold]{info.name}[/bold]  {info.summary}\n    tasks: {', '.join(info.tasks)}\n    cost: {info.cost}\n"
-            f"    needs: {info.needs}\n    paper: {info.citation}\n",
+            f"[bold]{esc(info.name)}[/bold]  {esc(info.summary)}\n    tasks: {esc(', '.join(info.tasks))}\n"
+            f"    cost: {esc(info.cost)}\n    needs: {esc(info.needs)}\n    paper: {esc(info.citation)}\n",
             highlight=False,
         )
 
@@ -287,11 +412,13 @@ def version(
     from importlib.metadata import version as pkg_version
 
     from .._version import __version__
+    from ._output import write_stdout
 
-    typer.echo(f"dvclean {__version__}")
+    lines = [f"dvclean {__version__}"]
     if verbose:
         for pkg in ("polars", "numpy", "scikit-learn", "xgboost", "xgboost-cpu", "numba", "faiss-cpu", "typer", "rich", "sdv"):
             try:
-                typer.echo(f"{pkg} {pkg_version(pkg)}")
+                lines.append(f"{pkg} {pkg_version(pkg)}")
             except PackageNotFoundError:
                 continue
+    write_stdout("\n".join(lines) + "\n")

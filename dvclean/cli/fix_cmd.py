@@ -9,7 +9,20 @@ from typing import Annotated
 import typer
 
 from ..config import FIX_ACTIONS, FixConfig, ScoreConfig
-from .commands import _DEFAULT_TASK, TASK_HELP, Task, app, guarded
+from ._config import configurable
+from .commands import (
+    _DEFAULT_TASK,
+    QUIET_HELP,
+    TASK_HELP,
+    Task,
+    app,
+    check_format_matches,
+    check_label_not_dropped,
+    check_target,
+    dropped_label_hint,
+    given_on_command_line,
+    guarded,
+)
 
 _FIX = FixConfig()
 _SCORE = ScoreConfig()
@@ -17,6 +30,7 @@ _SCORE = ScoreConfig()
 
 @app.command()
 @guarded
+@configurable("fix")
 def fix(
     data: Annotated[str, typer.Argument(help="Data file (CSV, CSV.gz/.zst, Parquet, NDJSON, Arrow IPC).")],
     label: Annotated[str | None, typer.Option("--label", "-y", help="Label column (default: the one column named label/target/y/class).")] = None,
@@ -32,23 +46,32 @@ def fix(
     fmt: Annotated[str | None, typer.Option("--format", help="parquet, csv or ndjson (default: from the --output suffix, else the input's format).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON summary on stdout.")] = False,
     html_report: Annotated[Path | None, typer.Option("--report", help="Also write the self-contained HTML report of the scores behind the fix.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, only errors on stderr.")] = False,
+    config: Annotated[Path | None, typer.Option("--config", help="Read settings from this TOML file instead of the nearest dvclean.toml / pyproject.toml.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
 ) -> None:
     """Write a cleaned copy of the data: relabel, drop or mark the rows flagged as mislabeled.
 
-    The input is never modified. The summary says how many rows changed.
+    The input is never modified. The summary says how many rows changed. Options
+    can also come from \\[tool.dvclean] / \\[tool.dvclean.fix] in pyproject.toml or
+    from dvclean.toml, as for `dvclean check` (command-line flags win).
     """
-    from ..errors import OutputError
+    from ..errors import ConfigError, OutputError
     from ..fix import default_fixed_path, write_fixed
     from ..fix import fix as run_fix
     from ..io import output_format_for
     from ..pipeline import check_output_path
-    from ._output import print_json, progress_reporter, setup_logging, stderr_console, stdout_console
+    from ._output import esc, print_json, progress_reporter, setup_logging, stderr_console, stdout_console
 
     err = stderr_console()
     setup_logging(err, quiet=quiet or as_json, verbose=0)
-    config = FixConfig(action=action, min_confidence=min_confidence)
+    check_label_not_dropped(label, drop)
+    if action in ("drop", "mark") and given_on_command_line("min_confidence"):
+        raise ConfigError(
+            f"--min-confidence applies to --action relabel only; --action {action} "
+            f"{'drops' if action == 'drop' else 'marks'} every flagged row: remove --min-confidence"
+        )
+    fix_config = FixConfig(action=action, min_confidence=min_confidence)
     score_config = replace(
         _SCORE, seed=seed, task=task.value, mislabel=replace(_SCORE.mislabel, rule=mislabel_rule, expected_noise=expected_noise)
     )
@@ -58,11 +81,11 @@ def fix(
         guess = fmt or _input_format(data)
         output = default_fixed_path(data, guess)
     out_fmt = output_format_for(Path(output), fmt)
+    check_format_matches(output, fmt)
     check_output_path(output, [data])
-    if html_report is not None:
-        check_output_path(html_report, [data, str(output)])
-    with progress_reporter(err, enabled=not (quiet or as_json)) as progress:
-        result = run_fix(data, label=label, id_column=id_column, drop=tuple(drop or ()), config=config,
+    check_target(html_report, [data, str(output)], "--report")
+    with progress_reporter(err, enabled=not (quiet or as_json)) as progress, dropped_label_hint(label, drop):
+        result = run_fix(data, label=label, id_column=id_column, drop=tuple(drop or ()), config=fix_config,
                          score_config=score_config, progress=progress)
     written = write_fixed(result, output, format=out_fmt)
     if html_report is not None:
@@ -73,6 +96,8 @@ def fix(
     if as_json:
         print_json(summary)
         return
+    if quiet:
+        return
     s = summary
     what = {"relabel": f"relabeled {s.get('relabeled', 0)} rows ({s.get('skipped', 0)} flagged rows below "
                        f"--min-confidence {s['min_confidence']:g} left as they were)",
@@ -82,7 +107,7 @@ def fix(
         what += " (regression target: flagged rows are outlying targets)"
     stdout_console().print(
         f"{s['flagged']} of {s['rows_in']} rows flagged ({s['rule']}); {what}; "
-        f"{s['changed']} rows changed, {s['rows_out']} rows written to {written}",
+        f"{s['changed']} rows changed, {s['rows_out']} rows written to {esc(written)}",
         highlight=False,
     )
 

@@ -158,6 +158,8 @@ def github_annotations(outcome: CheckOutcome, *, file: str, max_annotations: int
     At most ``max_annotations`` of each kind (GitHub's per-step display limit);
     rows carry ``file=`` and, for a plain CSV, ``line=`` (1-based, quoted newlines counted).
     """
+    from ..check import mislabel_evidence
+
     out: list[str] = []
     failed = [c for c in outcome.checks if c.status == "fail"][:max_annotations]
     for c in failed:
@@ -175,8 +177,7 @@ def github_annotations(outcome: CheckOutcome, *, file: str, max_annotations: int
         elif r["is_mislabeled"]:
             title = "dvclean: likely mislabeled"
             msg = (
-                f"{where}: label {r['label']!s} but most of its nearest neighbours say {r['neighbor_label']!s}; "
-                f"value {_num(r['value'])}, mislabel score {_num(r['mislabel_score'])}"
+                f"{where}: {mislabel_evidence(r)}; value {_num(r['value'])}, mislabel score {_num(r['mislabel_score'])}"
             )
         else:
             title = "dvclean: hard row"
