@@ -54,3 +54,15 @@ __all__ = [
     "write_scores",
     "write_table",
 ]
+
+#: Submodules that ``import dvclean`` makes reachable as attributes (imported on first use: ``augment``
+#: needs the optional SDV stack, the others pull in models and templates).
+_SUBMODULES = ("augment", "check", "diagnostics", "fix", "flags", "report")
+
+
+def __getattr__(name: str):  # PEP 562: dvclean.fix.fix(...) after a bare `import dvclean`
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
