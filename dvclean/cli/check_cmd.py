@@ -248,7 +248,7 @@ def report_cmd(
             raise InputError(f"--augmentation {augmentation}: cannot read a JSON document ({exc})") from exc
     rep = build_report_from_files(
         scores, data=data, label=label, command=_command_line(), augmentation=aug,
-        read_options={"separator": separator, "encoding": encoding},
+        read_options={"separator": separator, "encoding": encoding}, augmentation_path=augmentation,
     )
     if data is not None:
         _check_scored_file(scores, data)

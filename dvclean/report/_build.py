@@ -255,12 +255,73 @@ def _augmentation_part(doc: dict[str, Any] | None) -> dict[str, Any] | None:
     return doc
 
 
+def _aug_input(doc: dict[str, Any]) -> dict[str, Any]:
+    inp = doc.get("input")
+    return inp if isinstance(inp, dict) else {}
+
+
+def _reconcile_augmentation(
+    meta: dict[str, Any],
+    doc: dict[str, Any] | None,
+    *,
+    scored: str,
+    augmentation_path: str | os.PathLike[str] | None,
+    notes: list[str],
+    adopt: bool,
+) -> None:
+    """Check that ``doc`` (``dvclean augment``'s report) describes the scored data; fill in its source.
+
+    The augmentation records the sha256 of its input; when the scores record one too and they
+    differ, the evaluation belongs to another file: refused (exit 2), as a ``--data`` mismatch is.
+    With ``adopt`` (a :class:`ScoreResult`) and scores that carry no source (computed on an
+    in-memory frame, as ``dvclean augment`` does), the input path, format and sha256 shown are
+    the augmentation's.
+    """
+    if not doc:
+        return
+    inp = _aug_input(doc)
+    aug_sha = inp.get("sha256") if isinstance(inp.get("sha256"), str) else ""
+    aug_path = inp.get("path") if isinstance(inp.get("path"), str) else None
+    ours = meta.get("input_sha256") or ""
+    what = f"--augmentation {augmentation_path}" if augmentation_path is not None else "the augmentation report"
+    if aug_sha and ours and aug_sha != ours:
+        raise DataValidationError(
+            f"{what} evaluates another file: it was computed on {aug_path or 'an input'} (sha256 {aug_sha[:12]}...), "
+            f"but {scored} was computed on data with sha256 {ours[:12]}...; pass the augment report of this data "
+            "or omit --augmentation"
+        )
+    aug_rows = inp.get("rows")
+    if isinstance(aug_rows, int) and isinstance(meta.get("rows"), int) and aug_rows != meta["rows"]:
+        raise DataValidationError(
+            f"{what} evaluates another file: its input{' ' + aug_path if aug_path else ''} has {aug_rows} rows but {scored} has "
+            f"{meta['rows']}; pass the augment report of this data or omit --augmentation"
+        )
+    if ours and aug_sha:
+        return
+    if not aug_sha:
+        if ours:
+            notes.append(f"{what} records no input sha256: cannot check that it describes the scored data")
+    elif adopt:  # the scores were computed on an in-memory frame (dvclean augment): show the augmentation's input
+        meta["input_sha256"] = aug_sha
+        path = meta.get("input_path")
+        if aug_path and (not path or str(path).startswith("<")):  # <DataFrame>
+            meta["input_path"] = aug_path
+            if isinstance(inp.get("format"), str):
+                meta["input_format"] = inp["format"]
+    else:
+        notes.append(
+            f"{scored} records no input sha256 (only Parquet output of `dvclean score` does) and no --data was given: "
+            f"cannot check that {what} describes this data"
+        )
+
+
 def build_report(
     result: ScoreResult,
     *,
     outcome: CheckOutcome | None = None,
     command: str | None = None,
     augmentation: dict[str, Any] | None = None,
+    augmentation_path: str | os.PathLike[str] | None = None,
 ) -> ReportData:
     """Report data of a :func:`dvclean.score` run (optionally with its check outcome).
 
@@ -272,18 +333,30 @@ def build_report(
     command : str, optional
         The command line to show.
     augmentation : dict, optional
-        ``dvclean augment``'s JSON report (three-arm evaluation, quality score).
+        ``dvclean augment``'s JSON report (three-arm evaluation, quality score). When the
+        scores were computed on an in-memory frame (no sha256), the input path, format and
+        sha256 shown are the augmentation's.
+    augmentation_path : path, optional
+        Where ``augmentation`` was read from (named in errors).
+
+    Raises
+    ------
+    DataValidationError
+        The augmentation was computed on another file (sha256 or row count differs).
     """
     from ..check import suspicious_rows
 
     s = result.summary
     table = result.table
     meta = _meta_from_summary(s, command)
+    notes = list(s.get("notes", []))
+    _reconcile_augmentation(meta, _augmentation_part(augmentation), scored="the scores",
+                            augmentation_path=augmentation_path, notes=notes, adopt=True)
     feats = table.frame.select([c for c in (table.label, *table.features) if c in table.frame.columns])
     lines = {r["row"]: r["line"] for r in suspicious_rows(result, key="hash", n=TOP_ROWS) if r["line"]}
     return _assemble(
         result.frame, meta, x=result.data.x, x_rows=result.data.rows, features=feats, lines=lines or None,
-        outcome=outcome, augmentation=augmentation, notes=list(s.get("notes", [])),
+        outcome=outcome, augmentation=augmentation, notes=notes,
     )
 
 
@@ -321,6 +394,7 @@ def build_report_from_files(
     command: str | None = None,
     augmentation: dict[str, Any] | None = None,
     read_options: dict[str, Any] | None = None,
+    augmentation_path: str | os.PathLike[str] | None = None,
 ) -> ReportData:
     """Report data of a scores file written by ``dvclean score`` (plus the data file for features).
 
@@ -332,6 +406,17 @@ def build_report_from_files(
         The scored data file: adds the feature columns and the PCA projection.
     label : str, optional
         Label column of ``data`` when the scores file does not record it (CSV/NDJSON scores).
+    augmentation : dict, optional
+        ``dvclean augment``'s JSON report; refused when it records another input sha256
+        than the scores file (or ``data`` when the scores record none).
+    augmentation_path : path, optional
+        Where ``augmentation`` was read from (named in errors).
+
+    Raises
+    ------
+    DataValidationError
+        ``data`` has another row count than the scores, or the augmentation was computed
+        on another file.
     """
     from ..config import FeatureConfig
     from ..io import read_frame
@@ -415,5 +500,7 @@ def build_report_from_files(
 
             top = frame.with_row_index("__r").filter(pl.col("value_rank").is_not_null()).sort("value_rank").head(TOP_ROWS)
             lines = csv_line_numbers(Path(data), top.get_column("__r").to_list(), separator=dinfo.separator or ",")
+    _reconcile_augmentation(meta, _augmentation_part(augmentation), scored=str(scores),
+                            augmentation_path=augmentation_path, notes=notes, adopt=False)
     return _assemble(frame, meta, x=x, x_rows=x_rows, features=feats, lines=lines, outcome=None,
                      augmentation=augmentation, notes=notes)

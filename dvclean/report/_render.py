@@ -128,6 +128,68 @@ def _arms(aug: dict[str, Any] | None) -> tuple[str | None, list[dict[str, Any]]]
     return primary, out
 
 
+def _mix(mix: Any) -> str:
+    if not isinstance(mix, dict) or not mix:
+        return ""
+    return ", ".join(f"{k}: {v}" for k, v in mix.items())
+
+
+def _augment_summary(aug: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """``(what, value)`` rows naming the input, generator, target set and synthetic rows of an augment run."""
+    if not aug:
+        return []
+
+    def part(key: str) -> dict[str, Any]:
+        v = aug.get(key)
+        return v if isinstance(v, dict) else {}
+
+    out: list[tuple[str, str]] = []
+    inp = part("input")
+    if inp.get("path"):
+        sha = inp.get("sha256")
+        out.append(("input", f"{inp['path']}" + (f" (sha256 {sha[:12]}…)" if isinstance(sha, str) and sha else "")))
+    gen, cfg = part("generator"), part("config")
+    name = gen.get("name") or cfg.get("generator")
+    if name:
+        bits = [f"trained on {gen['training_rows']:,} rows" if isinstance(gen.get("training_rows"), int) else None,
+                f"{gen['epochs']} epochs" if gen.get("epochs") is not None else None,
+                f"batch size {gen['batch_size']}" if gen.get("batch_size") is not None else None]
+        extra = ", ".join(b for b in bits if b)
+        out.append(("generator", f"{name}" + (f" ({extra})" if extra else "")))
+    tgt = part("target")
+    spec = tgt.get("spec") or cfg.get("target")
+    if spec:
+        text = str(spec)
+        if isinstance(tgt.get("rows"), int):
+            text += f": {tgt['rows']:,} rows"
+            frac = tgt.get("fraction_of_labelled")
+            if isinstance(frac, (int, float)):
+                text += f" ({frac:.1%} of the labelled rows)"
+        if _mix(tgt.get("class_mix")):
+            text += f"; classes {_mix(tgt.get('class_mix'))}"
+        out.append(("target set", text))
+    syn = part("synthetic")
+    if isinstance(syn.get("rows"), int):
+        text = f"{syn['rows']:,}"
+        if cfg.get("n_synthetic") is not None:
+            text += f" (asked: {cfg['n_synthetic']})"
+        if _mix(syn.get("class_mix")):
+            text += f"; classes {_mix(syn.get('class_mix'))}"
+        out.append(("synthetic rows", text))
+    rows = part("output_rows")
+    if isinstance(rows.get("total"), int):
+        text = f"{rows['total']:,} = {rows.get('original', 0):,} original + {rows.get('synthetic', 0):,} synthetic"
+        if rows.get("dropped_mislabeled"):
+            text += f" ({rows['dropped_mislabeled']:,} mislabeled rows dropped)"
+        out.append(("output rows", text))
+    if isinstance(aug.get("output"), str):
+        out.append(("output", aug["output"]))
+    sc = part("scores")
+    if sc.get("source"):
+        out.append(("scores", str(sc["source"])))
+    return out
+
+
 def _arms_chart(primary: str | None, arms: list[dict[str, Any]]) -> str | None:
     if not primary or not arms:
         return None
@@ -192,6 +254,7 @@ def render_html(report: ReportData) -> str:
         arms=arms,
         primary_metric=primary,
         quality=quality,
+        aug_summary=_augment_summary(report.augmentation),
         verdict=((report.augmentation or {}).get("evaluation") or {}).get("verdict") if report.augmentation else None,
         config_json=config_json,
         n_charts=sum(1 for c in charts.values() if c),
