@@ -42,6 +42,8 @@ from .valuation.knn import nearest_neighbors
 __all__ = ["KNNConfig", "ScoreResult", "canonical_order", "score", "write_scores", "default_output_path", "SCHEMA_VERSION", "OUTPUT_COLUMNS"]
 
 log = logging.getLogger(__name__)
+#: ``extra`` of the log records that repeat a summary note (a CLI that prints the notes hides them).
+NOTE = {"dvclean_note": True}
 
 #: Version of the JSON summary and of the Parquet metadata document.
 SCHEMA_VERSION = 1
@@ -202,7 +204,7 @@ def score(
     if progress:
         progress("encode", 1, 1)
     for note in data.notes:
-        log.warning("%s", note)
+        log.warning("%s", note, extra=NOTE)
     timings["encode"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -264,7 +266,7 @@ def score(
             "or an id: the file's order becomes a feature; pass --id or --drop if that is not meant"
         )
     for note in notes:
-        log.warning("%s", note)
+        log.warning("%s", note, extra=NOTE)
     timings["flag"] = time.perf_counter() - t
     out = _output_frame(table, data, results, config.methods[0], flags, label_missing)
     summary = _summary(table, data, results, out, config, timings, encoder.dropped_, label_missing)

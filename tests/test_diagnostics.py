@@ -62,3 +62,18 @@ def test_score_warns_on_random_labels_and_on_a_row_number_feature(adult300):
     assert [n for n in r.summary["notes"] if "consecutive integer" in n and "'idx'" in n]
     assert not any("do not predict" in n for n in r.summary["notes"])
     assert not any("consecutive integer" in n for n in dvclean.score(numbered, label="income", id_column="idx").summary["notes"])
+
+
+def test_score_prints_each_note_once(adult300, tmp_path):
+    import subprocess
+    import sys
+
+    src = tmp_path / "numbered.csv"
+    adult300.with_columns(pl.Series("idx", np.arange(adult300.height))).write_csv(src)
+    res = subprocess.run(
+        [sys.executable, "-m", "dvclean", "score", str(src), "-y", "income", "-o", str(tmp_path / "s.parquet")],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert res.returncode == 0, res.stderr
+    both = " ".join((res.stdout + res.stderr).split())  # rich wraps long lines
+    assert both.count("consecutive integer") == 1, both

@@ -105,11 +105,18 @@ def print_error(console: Console, prefix: str, message: str, *, style: str = "bo
     console.print(Text.assemble((prefix, style), " ", message), highlight=False)
 
 
-def setup_logging(console: Console, *, quiet: bool, verbose: int) -> None:
-    """Route library logging to stderr: WARNING by default, INFO with -v, DEBUG with -vv, ERROR with -q."""
+def setup_logging(console: Console, *, quiet: bool, verbose: int, notes_printed: bool = False) -> None:
+    """Route library logging to stderr: WARNING by default, INFO with -v, DEBUG with -vv, ERROR with -q.
+
+    ``notes_printed``: the command prints the summary's notes itself, so the log records
+    that repeat them (``extra=dvclean.pipeline.NOTE``) are not shown twice.
+    """
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     root = logging.getLogger("dvclean")
-    root.handlers[:] = [RichHandler(console=console, show_time=False, show_path=False, markup=False)]
+    handler = RichHandler(console=console, show_time=False, show_path=False, markup=False)
+    if notes_printed:
+        handler.addFilter(lambda record: not getattr(record, "dvclean_note", False))
+    root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
 

@@ -321,7 +321,7 @@ def score(
     from ._output import print_json, progress_reporter, render_score, setup_logging, stderr_console, stdout_console
 
     err = stderr_console()
-    setup_logging(err, quiet=quiet or as_json, verbose=verbose)
+    setup_logging(err, quiet=quiet or as_json, verbose=verbose, notes_printed=True)
     check_label_not_dropped(label, drop)
     score_config = ScoreConfig(
         methods=_methods(method or list(_SCORE.methods)),
