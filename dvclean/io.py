@@ -45,6 +45,7 @@ __all__ = [
     "SourceInfo", "read_frame", "write_table", "atomic_path", "remove_stale_temps", "output_format_for", "split_name",
     "json_scalar", "resolve_output", "CsvText", "TextEdits", "read_csv_text", "render_csv_text", "write_csv_text",
     "output_separator", "texts_like_input", "format_value", "quote_field", "split_raw_fields",
+    "TemporalStyle", "temporal_style", "temporal_like_input",
 ]
 
 log = logging.getLogger(__name__)
@@ -1224,11 +1225,151 @@ def format_value(value: Any) -> str | None:
         if math.isinf(value):
             return "inf" if value > 0 else "-inf"
         return repr(value)
-    if isinstance(value, _dt.datetime):
-        return value.isoformat(sep=" ")
+    if isinstance(value, _dt.datetime):  # one ISO form for every value (isoformat drops a zero fraction)
+        return value.isoformat(sep="T", timespec="microseconds")
     if isinstance(value, (_dt.date, _dt.time)):
         return value.isoformat()
     return str(value)
+
+
+#: Date spellings a CSV reader parses (ISO first); a column's is found by writing its values back.
+_DATE_PATTERNS = ("%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%m-%d-%Y", "%d.%m.%Y", "%Y.%m.%d")
+_TIME_TEXT = re.compile(
+    r"(?P<date>.+?)(?P<sep>[T ])(?P<hm>\d{2}:\d{2})(?P<sec>:\d{2}(?P<frac>\.\d{1,9})?)?(?P<tz>Z|[+-]\d{2}:?\d{2})?"
+)
+_STYLE_SAMPLE = 200
+
+
+@dataclass(frozen=True)
+class TemporalStyle:
+    """How a CSV column writes its dates or datetimes (``2020-09-26T17:00:00.000000``, ``26/09/2020``).
+
+    ``sep`` is None for a date column; ``tz`` is ``""``, ``"Z"``, ``"+HH:MM"`` or ``"+HHMM"``;
+    ``offset`` is the fixed UTC offset the text writes (None: the value's own).
+    """
+
+    date: str
+    sep: str | None = None
+    seconds: bool = True
+    digits: int = 0
+    tz: str = ""
+    offset: _dt.timedelta | None = None
+
+    def format(self, value: Any) -> str:
+        """``value`` (a date or datetime) written in this style (finer digits are cut)."""
+        if self.sep is None:
+            d = value.date() if isinstance(value, _dt.datetime) else value
+            return _date_text(d, self.date)
+        v = value
+        if v.tzinfo is not None and (self.offset is not None or self.tz == "Z"):
+            v = v.astimezone(_dt.timezone(self.offset or _dt.timedelta(0)))
+        out = f"{_date_text(v.date(), self.date)}{self.sep}{v.hour:02d}:{v.minute:02d}"
+        if self.seconds:
+            out += f":{v.second:02d}"
+            if self.digits:
+                out += "." + f"{v.microsecond:06d}000"[: self.digits]
+        if self.tz == "Z":
+            out += "Z"
+        elif self.tz:
+            off = v.utcoffset() or _dt.timedelta(0)
+            sign = "-" if off < _dt.timedelta(0) else "+"
+            minutes = abs(int(off.total_seconds())) // 60
+            out += f"{sign}{minutes // 60:02d}{':' if ':' in self.tz else ''}{minutes % 60:02d}"
+        return out
+
+    @property
+    def resolution(self) -> str | None:
+        """The finest unit the text writes, as a polars duration (``1s``, ``1ms``), or None (microseconds or finer)."""
+        if self.sep is None:
+            return None
+        if not self.seconds:
+            return "1m"
+        if self.digits >= 6:
+            return None
+        return {0: "1s", 1: "100ms", 2: "10ms", 3: "1ms", 4: "100us", 5: "10us"}[self.digits]
+
+
+def _date_text(d: _dt.date, pattern: str) -> str:
+    return pattern.replace("%Y", f"{d.year:04d}").replace("%m", f"{d.month:02d}").replace("%d", f"{d.day:02d}")
+
+
+def _style_from_text(text: str, value: Any, dated: bool) -> list[TemporalStyle]:
+    """The styles that write ``value`` as ``text`` exactly (usually one)."""
+    if not dated:
+        return [TemporalStyle(date=p) for p in _DATE_PATTERNS if _date_text(value, p) == text]
+    m = _TIME_TEXT.fullmatch(text)
+    if m is None:
+        return []
+    frac, tz = m.group("frac"), m.group("tz") or ""
+    offset = None
+    if tz and tz != "Z":
+        sign = -1 if tz[0] == "-" else 1
+        digits = tz[1:].replace(":", "")
+        offset = sign * _dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    out = []
+    for p in _DATE_PATTERNS:
+        style = TemporalStyle(date=p, sep=m.group("sep"), seconds=m.group("sec") is not None,
+                              digits=len(frac) - 1 if frac else 0, tz=("+00:00" if ":" in tz else "+0000") if offset is not None else tz,
+                              offset=offset)
+        try:
+            if style.format(value) == text:
+                out.append(style)
+        except (ValueError, OverflowError):
+            continue
+    return out
+
+
+def temporal_style(typed: pl.Series, texts: Sequence[str | None]) -> TemporalStyle | None:
+    """How the input writes a Date/Datetime column, from its text: the style that reproduces most of
+    (up to 200 of) its values exactly; None for other columns or when no style fits any value."""
+    dt = typed.dtype
+    if not (dt == pl.Date or isinstance(dt, pl.Datetime)):
+        return None
+    dated = isinstance(dt, pl.Datetime)
+    pairs = []
+    for v, t in zip(typed.head(20_000).to_list(), texts, strict=False):
+        if v is not None and t:
+            pairs.append((v, t.strip()))
+            if len(pairs) >= _STYLE_SAMPLE:
+                break
+    candidates: list[TemporalStyle] = []
+    for v, t in pairs[:20]:
+        for style in _style_from_text(t, v, dated):
+            if style not in candidates:
+                candidates.append(style)
+    best, best_hits = None, 0
+    for style in candidates:
+        hits = sum(1 for v, t in pairs if _formats_as(style, v, t))
+        if hits > best_hits:
+            best, best_hits = style, hits
+    return best
+
+
+def _formats_as(style: TemporalStyle, value: Any, text: str) -> bool:
+    try:
+        return style.format(value) == text
+    except (ValueError, OverflowError):
+        return False
+
+
+def _column_styles(values: pl.DataFrame, typed: pl.DataFrame, source: CsvText) -> dict[str, TemporalStyle]:
+    header = [c.strip() for c in source.header_fields()]
+    positions = {c: k for k, c in enumerate(header)}
+    names = [c for c in values.columns if c in positions and c in typed.columns
+             and (typed.schema[c] == pl.Date or isinstance(typed.schema[c], pl.Datetime))]
+    if not names:
+        return {}
+    texts = source.columns([positions[c] for c in names])
+    styles = {c: temporal_style(typed.get_column(c), texts[positions[c]]) for c in names}
+    return {c: st for c, st in styles.items() if st is not None}
+
+
+def temporal_like_input(values: pl.DataFrame, typed: pl.DataFrame, source: CsvText) -> pl.DataFrame:
+    """``values`` with each Date/Datetime column cut to the precision the input's text writes
+    (``2020-01-01 10:00`` -> whole minutes), so that :func:`texts_like_input` loses nothing."""
+    styles = _column_styles(values, typed, source)
+    exprs = [pl.col(c).dt.truncate(st.resolution) for c, st in styles.items() if st.resolution is not None]
+    return values.with_columns(exprs) if exprs else values
 
 
 def texts_like_input(
@@ -1240,8 +1381,8 @@ def texts_like_input(
     first row holding it: ``00104`` stays ``00104``, ``75.60`` stays ``75.60``, a missing
     value keeps its spelling, ``?`` or ``NA``); other values are formatted by
     :func:`format_value` (zero-padded to the column's width when the input writes that
-    integer column with leading zeros). Columns of the input that ``values`` lacks are
-    left empty.
+    integer column with leading zeros; dates and datetimes in the column's own style, see
+    :func:`temporal_style`). Columns of the input that ``values`` lacks are left empty.
     """
     header = [c.strip() for c in source.header_fields()]
     positions = positions or {c: k for k, c in enumerate(header)}
@@ -1256,6 +1397,7 @@ def texts_like_input(
         known = name in typed.columns and k in texts
         donors = _donor_texts(typed.get_column(name), texts[k]) if known else {}
         width = _zero_padded_width(texts[k]) if known and col.dtype.is_integer() else 0
+        style = temporal_style(typed.get_column(name), texts[k]) if known else None
         out: list[str | None] = []
         for v in col.to_list():
             try:
@@ -1264,6 +1406,12 @@ def texts_like_input(
                     continue
             except TypeError:  # unhashable (nested) values
                 pass
+            if style is not None and isinstance(v, _dt.date):
+                try:
+                    out.append(style.format(v))
+                    continue
+                except (ValueError, OverflowError):
+                    pass
             cell = format_value(v)
             out.append(cell.zfill(width) if width and cell is not None and cell.isdigit() else cell)
         cols.append(out)

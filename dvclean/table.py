@@ -52,6 +52,8 @@ _MAX_CLASSES = 1000
 #: distinct values is a regression target (integer labels always stay classes under auto).
 AUTO_REGRESSION_MIN_DISTINCT = 20
 _TASKS = ("auto", "classification", "regression")
+#: The provenance column ``dvclean augment`` adds (True on synthetic rows): never a feature.
+PROVENANCE_COLUMN = "dvclean_synthetic"
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ class Table:
     dropped: tuple[str, ...] = ()
     task: str = "classification"
     task_reason: str = ""
+    #: Remarks on the column roles (e.g. the provenance column left out of the features).
+    notes: tuple[str, ...] = ()
 
     @property
     def n_rows(self) -> int:
@@ -177,6 +181,13 @@ def make_table(
     if label in drop:
         problems.append(f"--drop names the label column {label!r}")
     excluded = {label, id_column, *drop}
+    notes: tuple[str, ...] = ()
+    if PROVENANCE_COLUMN in cols and PROVENANCE_COLUMN not in excluded:
+        # an augmented file's marker of synthetic rows says nothing about the rows' features
+        excluded.add(PROVENANCE_COLUMN)
+        notes = (
+            f"column {PROVENANCE_COLUMN!r} (added by `dvclean augment`, True on synthetic rows) is not used as a feature",
+        )
     features = tuple(c for c in cols if c not in excluded)
     nested = [c for c in features if frame.schema[c].is_nested()]
     if nested:
@@ -197,7 +208,7 @@ def make_table(
         raise DataValidationError([f"{name}: {p}" for p in problems])
     resolved, reason = resolve_task(label_col, task)
     return Table(frame=frame, label=label, features=features, id_column=id_column, source=source, dropped=tuple(drop),
-                 task=resolved, task_reason=reason)
+                 task=resolved, task_reason=reason, notes=notes)
 
 
 def _continuous(col: pl.Series) -> tuple[bool, int]:
@@ -624,7 +635,7 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
     labelled = table.frame[rows] if missing.any() else table.frame
     encoder = FeatureEncoder(config)
     x = encoder.fit_transform(labelled, table.features)
-    notes = []
+    notes = list(table.notes)
     if encoder.all_constant_:
         notes.append("every feature column is constant: all rows look identical, values only reflect the labels")
     elif encoder.dropped_:

@@ -334,8 +334,10 @@ def test_evaluate_three_arms_with_cis(tmp_path):
     assert "baseline" in res.stdout and "targeted" in res.stdout
     assert ("improved holdout AUC" in res.stdout) or ("did not help" in res.stdout)
     ev = json.loads((tmp_path / "d.augment-report.json").read_text())["evaluation"]
+    counts = ev["split"].pop("class_counts")  # per-split class counts (added with the class-aware split)
     assert ev["split"] == {"train": 320, "valuation": 40, "holdout": 40, "holdout_source": "split",
                            "fractions": [0.8, 0.1, 0.1], "stratified": True, "seed": 0}
+    assert {k: sum(v.values()) for k, v in counts.items()} == {"train": 320, "valuation": 40, "holdout": 40}
     assert ev["n_synthetic"] == 32 and ev["primary_metric"] == "auc"
     for arm in ("baseline", "non_targeted", "targeted"):
         a = ev["arms"][arm]

@@ -24,13 +24,11 @@ import numpy as np
 import polars as pl
 
 from ..errors import AugmentError
+from .config import GENERATORS, NEURAL
 
 log = logging.getLogger(__name__)
 
 TABLE = "rows"
-GENERATORS = ("tvae", "ctgan", "copulagan", "gaussian-copula")
-#: Generators trained by gradient descent (they take epochs and a batch size).
-NEURAL = ("tvae", "ctgan", "copulagan")
 #: CTGAN and CopulaGAN need ``batch_size % pac == 0``.
 PAC = 10
 #: Largest automatic batch size (SDV's default).

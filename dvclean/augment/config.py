@@ -10,9 +10,11 @@ from typing import Any
 from ..config import check_param
 from ..errors import ConfigError
 
-__all__ = ["AugmentConfig", "GENERATORS", "parse_n_synthetic", "parse_target", "Target"]
+__all__ = ["AugmentConfig", "GENERATORS", "NEURAL", "parse_n_synthetic", "parse_target", "Target"]
 
 GENERATORS = ("tvae", "ctgan", "copulagan", "gaussian-copula")
+#: Generators trained by gradient descent: the only ones that take epochs and a batch size.
+NEURAL = ("tvae", "ctgan", "copulagan")
 _BASES = ("hard", "all", "mislabeled-removed")
 
 
@@ -65,8 +67,11 @@ def parse_target(spec: str) -> Target:
     return Target(base=bases[0] if bases else "all", classes=tuple(dict.fromkeys(classes)))
 
 
-def parse_n_synthetic(spec: str | int | float, n_rows: int) -> int:
+def parse_n_synthetic(spec: str | int | float, n_rows: int | None, *, rows: str = "labelled rows") -> int:
     """Number of synthetic rows from a count (``500``) or a percent of ``n_rows`` (``10%``).
+
+    ``n_rows=None`` checks the spelling only (a percent then returns 0). ``rows`` names
+    what ``n_rows`` counts, for the error message.
 
     Examples
     --------
@@ -77,9 +82,13 @@ def parse_n_synthetic(spec: str | int | float, n_rows: int) -> int:
     m = re.fullmatch(r"(\d+(?:\.\d*)?|\.\d+)\s*%", text)
     if m:
         pct = float(m.group(1))
+        if pct <= 0:
+            raise ConfigError(f"--n-synthetic {text} asks for no synthetic rows; give a percent above 0 (e.g. 10%) or a count >= 1")
+        if n_rows is None:
+            return 0
         n = int(math.floor(pct / 100 * n_rows + 0.5))
-        if pct <= 0 or n < 1:
-            raise ConfigError(f"--n-synthetic {text} of {n_rows} training rows is 0 rows; ask for at least 1 row")
+        if n < 1:
+            raise ConfigError(f"--n-synthetic {text} of {n_rows} {rows} is 0 rows; ask for at least 1 row")
         return n
     if re.fullmatch(r"\d+", text):
         n = int(text)
@@ -157,9 +166,14 @@ class AugmentConfig:
     quality: bool = True
 
     def __post_init__(self) -> None:
-        parse_target(self.target)
+        target = parse_target(self.target)
+        if self.include_mislabeled and target.base == "mislabeled-removed":
+            raise ConfigError(
+                "--include-mislabeled contradicts --target mislabeled-removed (the rows not flagged mislabeled): "
+                "drop one of them (--target all --include-mislabeled trains on every labelled row)"
+            )
         check_param(self, "generator", self.generator, self.generator in GENERATORS, f"one of {GENERATORS}")
-        parse_n_synthetic(self.n_synthetic, 10**9)
+        parse_n_synthetic(self.n_synthetic, None)  # the spelling; the row count is known later
         for name in ("epochs", "batch_size"):
             v = getattr(self, name)
             check_param(self, name, v, v is None or (_is_int(v) and v >= 1), "None or an int >= 1")

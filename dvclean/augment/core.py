@@ -25,7 +25,7 @@ import polars as pl
 
 from .._version import __version__
 from ..config import FlagPolicy, KNNConfig, ScoreConfig
-from ..errors import AugmentError, DataValidationError, OutputError
+from ..errors import AugmentError, ConfigError, DataValidationError, OutputError
 from ..io import (
     CsvText,
     SourceInfo,
@@ -37,12 +37,13 @@ from ..io import (
     read_frame,
     same_file,
     split_name,
+    temporal_like_input,
     texts_like_input,
     write_csv_text,
     write_table,
 )
-from ..table import Table, make_table
-from .config import AugmentConfig, Target, parse_n_synthetic, parse_target
+from ..table import PROVENANCE_COLUMN, Table, label_codes, make_table
+from .config import NEURAL, AugmentConfig, Target, parse_n_synthetic, parse_target
 
 __all__ = [
     "PROVENANCE",
@@ -59,7 +60,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Name of the provenance column (True on synthetic rows).
-PROVENANCE = "dvclean_synthetic"
+PROVENANCE = PROVENANCE_COLUMN
 REPORT_SCHEMA_VERSION = 1
 EARLY_STOPPING_NOTE = (
     "not available: SDV 2.0 (ctgan 0.12) trains TVAE/CTGAN/CopulaGAN inside one fit() loop with no "
@@ -170,17 +171,17 @@ def load_scores(scores: str | os.PathLike[str] | pl.DataFrame, table: Table) -> 
     else:
         sf, _ = read_frame(scores)
         expected = table.source.sha256 if table.source is not None else ""
-        if expected and output_format_for(Path(scores), None) == "parquet" and Path(scores).suffix.lower() in (".parquet", ".pq", ".parq"):
-            try:
-                meta = pl.read_parquet_metadata(scores).get("dvclean")
-                got = json.loads(meta).get("input_sha256") if meta else None
-            except Exception:  # not our metadata: fall back to the row checks below
-                got = None
+        if expected:
+            got = _scores_sha256(scores)
             if got and got != expected:
                 raise DataValidationError(
                     f"--scores {name} was computed on another file (input sha256 {got[:12]}..., this data "
                     f"{expected[:12]}...); re-run `dvclean score` on this data or omit --scores"
                 )
+    confirmed = False  # the scores' metadata names this file's sha256
+    if not isinstance(scores, pl.DataFrame):
+        expected = table.source.sha256 if table.source is not None else ""
+        confirmed = bool(expected) and _scores_sha256(scores) == expected
     missing = [c for c in ("value", "is_mislabeled") if c not in sf.columns]
     if missing:
         raise DataValidationError(
@@ -199,19 +200,74 @@ def load_scores(scores: str | os.PathLike[str] | pl.DataFrame, table: Table) -> 
                 f"--scores {name}: its {ids.name!r} column does not match the data's rows in order; "
                 "re-run `dvclean score` on this file (with the same --id)"
             )
+    if not confirmed and "label" in sf.columns:
+        _check_score_labels(sf.get_column("label"), table, name)
     return _row_scores(sf, f"file {name}")
+
+
+def _scores_sha256(scores: str | os.PathLike[str]) -> str | None:
+    """The input sha256 a Parquet ``dvclean score`` output records in its footer (None for CSV/NDJSON)."""
+    path = Path(scores)
+    if output_format_for(path, None) != "parquet" or path.suffix.lower() not in (".parquet", ".pq", ".parq"):
+        return None
+    try:
+        meta = pl.read_parquet_metadata(path).get("dvclean")
+        got = json.loads(meta).get("input_sha256") if meta else None
+    except Exception:  # not our metadata: the row checks decide
+        return None
+    return got if isinstance(got, str) and got else None
+
+
+def _label_texts(col: pl.Series) -> list[str | None]:
+    """A label column as comparable text: numbers by value (``1`` == ``1.0`` == ``"1"``), missing as None."""
+    missing = label_codes(col)[2]
+    out: list[str | None] = []
+    for v, m in zip(col.cast(pl.String).to_list(), missing, strict=True):
+        if m or v is None:
+            out.append(None)
+            continue
+        try:
+            out.append(repr(float(v)))
+        except ValueError:
+            out.append(v)
+    return out
+
+
+def _check_score_labels(theirs: pl.Series, table: Table, name: str) -> None:
+    """Scores without the input's sha256 (CSV/NDJSON): their ``label`` column must hold the data's labels."""
+    ours = table.frame.get_column(table.label)
+    for i, (a, b) in enumerate(zip(_label_texts(theirs), _label_texts(ours), strict=True)):
+        if a != b:
+            raise DataValidationError(
+                f"--scores {name} is from another file (or another --label): at row {i} its label is "
+                f"{theirs[i]!r} but the data's {table.label!r} is {ours[i]!r}; re-run `dvclean score` on "
+                "this data or omit --scores"
+            )
 
 
 # ---------------------------------------------------------------- target selection
 
 
-def hard_mask(scores: RowScores, fraction: float, include_mislabeled: bool) -> np.ndarray:
+def synthetic_rows(table: Table) -> np.ndarray:
+    """True on the rows an earlier ``dvclean augment`` added (its ``dvclean_synthetic`` column)."""
+    frame = table.frame
+    if PROVENANCE not in frame.columns or PROVENANCE in (table.label, table.id_column):
+        return np.zeros(frame.height, dtype=bool)
+    return frame.get_column(PROVENANCE).cast(pl.Boolean).fill_null(False).to_numpy().astype(bool)
+
+
+def hard_mask(
+    scores: RowScores, fraction: float, include_mislabeled: bool, exclude: np.ndarray | None = None
+) -> np.ndarray:
     """The lowest-valued ``fraction`` of the valued rows (not flagged mislabeled unless included).
 
     Same rule and rounding as ``is_hard`` of :func:`dvclean.score`, so reusing a scores
-    file with the same ``--hard-frac`` selects the same rows.
+    file with the same ``--hard-frac`` selects the same rows. Rows of ``exclude`` (the
+    synthetic rows of an already augmented file) are never candidates.
     """
     cand = scores.valued & (include_mislabeled | ~scores.is_mislabeled)
+    if exclude is not None:
+        cand &= ~exclude
     idx = np.flatnonzero(cand)
     n_hard = int(round(fraction * idx.size))
     out = np.zeros(scores.values.shape[0], dtype=bool)
@@ -226,15 +282,19 @@ def label_strings(table: Table) -> pl.Series:
 
 
 def target_mask(target: Target, table: Table, scores: RowScores, cfg: AugmentConfig) -> np.ndarray:
-    """Rows the generator is trained on; flagged-mislabeled rows only with ``include_mislabeled``."""
+    """Rows the generator is trained on; flagged-mislabeled rows only with ``include_mislabeled``.
+
+    Synthetic rows of an already augmented file (``dvclean_synthetic`` true) never are.
+    """
     labelled = ~scores.label_missing
+    synthetic = synthetic_rows(table)
     if target.base == "hard":
-        mask = hard_mask(scores, cfg.hard_fraction, cfg.include_mislabeled)
+        mask = hard_mask(scores, cfg.hard_fraction, cfg.include_mislabeled, exclude=synthetic)
     else:
         mask = labelled.copy()
     if target.base == "mislabeled-removed" or not cfg.include_mislabeled:
         mask &= ~scores.is_mislabeled
-    mask &= labelled
+    mask &= labelled & ~synthetic
     if target.classes:
         check_classes(target, table)
         mask &= label_strings(table).is_in(list(target.classes)).fill_null(False).to_numpy()
@@ -385,6 +445,11 @@ def augment(
     cfg = config or AugmentConfig()
     say = progress or (lambda msg: log.info("%s", msg))
     target = parse_target(cfg.target)
+    if holdout is not None and not cfg.evaluate:
+        raise ConfigError("--holdout is only used by --evaluate; add --evaluate or drop --holdout")
+    if cfg.generator not in NEURAL and (cfg.epochs is not None or cfg.batch_size is not None):
+        log.warning("%s has no training loop: epochs and batch_size are ignored", cfg.generator)
+        cfg = dataclasses.replace(cfg, epochs=None, batch_size=None)
     require_sdv()
     timings: dict[str, float] = {}
     t = time.perf_counter()
@@ -404,11 +469,30 @@ def augment(
             f"{info.path}: has a column named {PROVENANCE!r} of type {frame.schema[PROVENANCE]}; "
             "dvclean uses that name for provenance: rename the column"
         )
-    drop_all = tuple(dict.fromkeys([*drop, *([PROVENANCE] if PROVENANCE in frame.columns else [])]))
+    drop_all = tuple(dict.fromkeys(drop))
     # the generator and the three-arm evaluation are built for class labels: a continuous target is refused
+    # (make_table never uses an existing dvclean_synthetic column as a feature)
     table = make_table(frame, label=label, id_column=id_column, drop=drop_all, source=info, task="classification")
     check_classes(target, table)
-    parse_n_synthetic(cfg.n_synthetic, max(1, table.n_rows))
+    synthetic_in = synthetic_rows(table)
+    notes: list[str] = []
+    if synthetic_in.any():
+        notes.append(
+            f"{int(synthetic_in.sum())} rows are synthetic (column {PROVENANCE!r} true, from an earlier `dvclean augment`): "
+            "they are kept in the output but never train the generator, never count as hard rows, "
+            "and --n-synthetic percents are of the real rows"
+        )
+        log.warning("%s", notes[-1])
+    real_labelled = ~label_codes(table.frame.get_column(table.label))[2] & ~synthetic_in
+    parse_n_synthetic(cfg.n_synthetic, int(real_labelled.sum()))
+    hold_frame = None
+    plan = None
+    if cfg.evaluate:  # split (and check the holdout file) before the slow valuation of every row
+        from .evaluate import plan_evaluation
+
+        if holdout is not None:
+            hold_frame, _ = _load(holdout, read_options)
+        plan = plan_evaluation(table, cfg, holdout=hold_frame)
     timings["read"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -424,7 +508,7 @@ def augment(
 
     mask = target_mask(target, table, row_scores, cfg)
     _check_target_size(mask, target, cfg, row_scores)
-    n_labelled = int((~row_scores.label_missing).sum())
+    n_labelled = int((~row_scores.label_missing & ~synthetic_in).sum())
     n_syn = parse_n_synthetic(cfg.n_synthetic, n_labelled)
 
     evaluation = None
@@ -432,10 +516,7 @@ def augment(
         from .evaluate import evaluate_holdout
 
         t = time.perf_counter()
-        hold_frame = None
-        if holdout is not None:
-            hold_frame, _ = _load(holdout, read_options)
-        evaluation = evaluate_holdout(table, drop_all, cfg, holdout=hold_frame, progress=say)
+        evaluation = evaluate_holdout(table, drop_all, cfg, holdout=hold_frame, progress=say, plan=plan)
         timings["evaluate"] = time.perf_counter() - t
 
     say(f"training {cfg.generator} on {int(mask.sum())} rows ({target}) and sampling {n_syn} rows")
@@ -443,6 +524,8 @@ def augment(
     timings["fit"] = gt["fit"]
     timings["sample"] = gt["sample"]
     synthetic = complete_synthetic(table, samples[0], cfg.provenance)
+    if text is not None:  # new date/time values at the precision the input's text writes them
+        synthetic = temporal_like_input(synthetic, table.frame, text)
     quality = None
     if cfg.quality:
         t = time.perf_counter()
@@ -472,7 +555,7 @@ def augment(
             "source": row_scores.source,
             "valued": int(row_scores.valued.sum()),
             "mislabeled": n_mis,
-            "hard": int(hard_mask(row_scores, cfg.hard_fraction, cfg.include_mislabeled).sum()),
+            "hard": int(hard_mask(row_scores, cfg.hard_fraction, cfg.include_mislabeled, exclude=synthetic_in).sum()),
         },
         "target": {
             "spec": str(target),
@@ -481,6 +564,7 @@ def augment(
             "class_mix": class_mix(train_labels),
             "mislabeled_rows_used": int((mask & row_scores.is_mislabeled).sum()),
             "mislabeled_rows_excluded": 0 if cfg.include_mislabeled else n_mis,
+            "synthetic_rows_excluded": int(synthetic_in.sum()),
         },
         "generator": {
             "name": settings.generator,
@@ -500,6 +584,7 @@ def augment(
         },
         "quality": quality,
         "evaluation": evaluation,
+        "notes": notes,
         "timings": {k: round(v, 3) for k, v in timings.items()},
         "environment": _environment(),
     }

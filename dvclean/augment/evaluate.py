@@ -16,9 +16,11 @@ the baseline are paired by repetition; intervals are 95% t-intervals over repeti
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,7 +30,9 @@ from ..errors import AugmentError, DataValidationError
 from ..table import FeatureEncoder, Table, label_codes
 from .config import AugmentConfig, parse_n_synthetic, parse_target
 
-__all__ = ["evaluate_holdout", "mean_ci", "split_indices", "xgb_params"]
+__all__ = ["EvaluationPlan", "evaluate_holdout", "mean_ci", "outcome", "plan_evaluation", "split_indices", "verdict", "xgb_params"]
+
+log = logging.getLogger(__name__)
 
 ARMS = ("baseline", "non_targeted", "targeted")
 
@@ -65,10 +69,24 @@ def mean_ci(values: Sequence[float]) -> dict[str, float | None]:
     return {"mean": mean, "ci95": half}
 
 
+def _allocate(counts: np.ndarray, total: int) -> np.ndarray:
+    """Split ``total`` rows over the classes in proportion to ``counts`` (largest remainders, ties by class order)."""
+    exact = total * counts / max(1, int(counts.sum()))
+    base = np.floor(exact).astype(np.int64)
+    extra = int(total - base.sum())
+    if extra > 0:
+        base[np.argsort(-(exact - base), kind="stable")[:extra]] += 1
+    return base
+
+
 def split_indices(
     y: np.ndarray, fractions: tuple[float, float, float], seed: int, with_holdout: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Stratified (train, valuation, holdout) row indices; holdout empty when a file is given."""
+    """Stratified (train, valuation, holdout) row indices; holdout empty when a file is given.
+
+    scikit-learn's stratified split, as long as it gives every class a train row and every
+    class with at least 2 rows a holdout row; otherwise (rare classes) :func:`_class_split`.
+    """
     from sklearn.model_selection import train_test_split
 
     idx = np.arange(y.shape[0])
@@ -76,18 +94,70 @@ def split_indices(
     try:
         if with_holdout:
             train, valid = train_test_split(idx, test_size=va / (tr + va), stratify=y, random_state=seed)
-            return np.sort(train), np.sort(valid), np.array([], dtype=np.int64)
-        train, rest = train_test_split(idx, test_size=va + ho, stratify=y, random_state=seed)
-        valid, hold = train_test_split(rest, test_size=ho / (va + ho), stratify=y[rest], random_state=seed)
-    except ValueError as exc:
-        raise AugmentError(
-            f"--evaluate cannot split the data into stratified train/valuation/holdout parts ({exc}); "
-            "every class needs several rows in each part: add data or drop --evaluate"
-        ) from exc
+            hold = np.array([], dtype=np.int64)
+        else:
+            train, rest = train_test_split(idx, test_size=va + ho, stratify=y, random_state=seed)
+            valid, hold = train_test_split(rest, test_size=ho / (va + ho), stratify=y[rest], random_state=seed)
+    except ValueError:  # a class too small for it
+        return _class_split(y, fractions, seed, with_holdout)
+    codes, counts = np.unique(y, return_counts=True)
+    in_train, in_hold = set(y[train].tolist()), set(y[hold].tolist())
+    if any(c not in in_train or (not with_holdout and k >= 2 and c not in in_hold)
+           for c, k in zip(codes.tolist(), counts.tolist(), strict=True)):
+        return _class_split(y, fractions, seed, with_holdout)
     return np.sort(train), np.sort(valid), np.sort(hold)
 
 
+def _allocate(counts: np.ndarray, total: int) -> np.ndarray:
+    """Split ``total`` rows over the classes in proportion to ``counts`` (largest remainders, ties by class order)."""
+    exact = total * counts / max(1, int(counts.sum()))
+    base = np.floor(exact).astype(np.int64)
+    extra = int(total - base.sum())
+    if extra > 0:
+        base[np.argsort(-(exact - base), kind="stable")[:extra]] += 1
+    return base
+
+
+def _class_split(
+    y: np.ndarray, fractions: tuple[float, float, float], seed: int, with_holdout: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-class split for rare classes: each class's rows are shuffled (``seed``) and shared out
+    in proportion (largest remainders), with minimums that keep every class usable: one train
+    row always, one holdout row for every class with at least 2 rows, one valuation row for
+    every class with at least 3 (2 when the holdout is a file)."""
+    rng = np.random.default_rng(seed)
+    tr, va, ho = fractions
+    n = int(y.shape[0])
+    codes, counts = np.unique(y, return_counts=True)
+    f_valid, f_hold = (va / (tr + va), 0.0) if with_holdout else (va, ho)
+    n_valid = _allocate(counts, int(round(f_valid * n)))
+    n_hold = _allocate(counts, int(round(f_hold * n)))
+    if not with_holdout:
+        n_hold = np.where(counts >= 2, np.maximum(n_hold, 1), 0)
+    n_valid = np.where(counts >= (2 if with_holdout else 3), np.maximum(n_valid, 1), n_valid)
+    n_valid = np.maximum(np.minimum(n_valid, counts - n_hold - 1), 0)  # one train row at least
+    n_hold = np.minimum(n_hold, counts - n_valid - 1)
+    parts: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] = ([], [], [])
+    for code, h, v in zip(codes.tolist(), n_hold.tolist(), n_valid.tolist(), strict=True):
+        rows = rng.permutation(np.flatnonzero(y == code))
+        parts[2].append(rows[:h])
+        parts[1].append(rows[h : h + v])
+        parts[0].append(rows[h + v :])
+    train, valid, hold = (np.sort(np.concatenate(p)).astype(np.int64) if p else np.array([], dtype=np.int64) for p in parts)
+    if valid.size == 0 or (not with_holdout and hold.size == 0):
+        raise AugmentError(
+            f"--evaluate cannot split {n} labelled rows into stratified train/valuation/holdout parts "
+            f"({round(tr * 100)}/{round(va * 100)}/{round(ho * 100)}): add data or drop --evaluate"
+        )
+    return train, valid, hold
+
+
+def _class_name(classes: Sequence[Any] | None, code: int) -> str:
+    return repr(classes[code]) if classes is not None and 0 <= code < len(classes) else str(code)
+
+
 def _metrics(y: np.ndarray, proba: np.ndarray, n_classes: int) -> dict[str, float]:
+    """Binary: AUC and Gini; multi-class: macro-F1 over the classes present in ``y`` and log-loss."""
     from sklearn.metrics import f1_score, log_loss, roc_auc_score
 
     if n_classes == 2:
@@ -96,7 +166,8 @@ def _metrics(y: np.ndarray, proba: np.ndarray, n_classes: int) -> dict[str, floa
         return {"auc": auc, "gini": 2 * auc - 1}
     pred = proba.argmax(axis=1)
     return {
-        "macro_f1": float(f1_score(y, pred, average="macro", labels=np.arange(n_classes), zero_division=0)),
+        # a class the holdout lacks would score F1 = 0 whatever the model does: average over the present ones
+        "macro_f1": float(f1_score(y, pred, average="macro", labels=np.unique(y), zero_division=0)),
         "log_loss": float(log_loss(y, np.clip(proba, 1e-15, 1), labels=np.arange(n_classes))),
     }
 
@@ -114,6 +185,112 @@ def _fit_score(
     return _metrics(yh, proba, n_classes), int(best + 1 if best is not None else cfg.xgb_max_rounds)
 
 
+@dataclass(frozen=True)
+class EvaluationPlan:
+    """The evaluation's rows, fixed before any valuation (so a split that cannot work fails fast).
+
+    ``rows`` are the table rows used (labelled, not synthetic); ``train``, ``valid`` and
+    ``hold`` index into them. ``hold_frame`` / ``y_hold`` are the holdout rows and codes
+    (from the split or the ``--holdout`` file).
+    """
+
+    rows: np.ndarray
+    codes: np.ndarray
+    classes: list[Any]
+    train: np.ndarray
+    valid: np.ndarray
+    hold: np.ndarray
+    hold_frame: pl.DataFrame
+    y_hold: np.ndarray
+    holdout_source: str
+    class_counts: dict[str, dict[str, int]]
+    notes: tuple[str, ...] = field(default=())
+
+
+def _counts(y: np.ndarray, classes: Sequence[Any]) -> dict[str, int]:
+    got = np.bincount(y, minlength=len(classes)) if y.size else np.zeros(len(classes), dtype=np.int64)
+    return {str(c): int(k) for c, k in zip(classes, got.tolist(), strict=True)}
+
+
+def plan_evaluation(table: Table, cfg: AugmentConfig, *, holdout: pl.DataFrame | None = None) -> EvaluationPlan:
+    """Check the ``--holdout`` file and split the labelled real rows (see :func:`split_indices`)."""
+    from ..check import row_hashes
+    from .core import PROVENANCE, synthetic_rows
+
+    notes: list[str] = []
+    synthetic = synthetic_rows(table)
+    col = table.frame.get_column(table.label)
+    real_classes = label_codes(col.filter(pl.Series(~synthetic)))[1] if synthetic.any() else None
+    codes, classes, missing = label_codes(col, real_classes)  # the classes of the real rows
+    rows = np.flatnonzero(~missing & ~synthetic)
+    if synthetic.any():
+        notes.append(
+            f"the evaluation uses the {rows.size} labelled real rows only: the {int(synthetic.sum())} rows with "
+            f"{PROVENANCE} true are left out of every split"
+        )
+    y_all = codes[rows]
+    frame = table.frame[rows]
+    n_classes = len(classes)
+    if n_classes < 2 or np.unique(y_all).size < 2:
+        raise AugmentError("--evaluate needs at least two classes among the labelled rows")
+    if holdout is None and n_classes == 2:
+        counts = np.bincount(y_all, minlength=2)
+        for code in np.flatnonzero(counts < 2).tolist():
+            raise AugmentError(
+                f"--evaluate: class {_class_name(classes, code)} of {table.label!r} has {int(counts[code])} labelled "
+                f"real row{'' if counts[code] == 1 else 's'}; the holdout AUC needs at least 2 rows of each class (one to train on, one to score): "
+                "add rows of that class, pass --holdout FILE, or drop --evaluate"
+            )
+    if holdout is not None:
+        lacking = [c for c in (*table.features, table.label) if c not in holdout.columns]
+        if lacking:
+            raise DataValidationError(
+                f"--holdout lacks the columns {', '.join(map(repr, lacking[:10]))}; it needs the data's feature and label columns"
+            )
+        hcodes, _, hmissing = label_codes(holdout.get_column(table.label), classes)
+        if ((hcodes < 0) & ~hmissing).any():
+            bad = holdout.get_column(table.label)[int(np.flatnonzero((hcodes < 0) & ~hmissing)[0])]
+            raise DataValidationError(f"--holdout has the label {bad!r}, which is not a class of the data")
+        keep = np.flatnonzero(~hmissing)
+        hold_frame, y_hold = holdout[keep], hcodes[keep]
+        if n_classes == 2 and np.unique(y_hold).size < 2:
+            only = ", ".join(_class_name(classes, int(c)) for c in np.unique(y_hold)) or "no labelled row"
+            raise DataValidationError(
+                f"--holdout holds only {only}; the holdout AUC needs rows of both classes of {table.label!r}"
+            )
+        cols = [*table.features, table.label]
+        seen = set(row_hashes(table.frame.select(cols), np.arange(table.n_rows)))
+        overlap = sum(h in seen for h in row_hashes(hold_frame.select(cols), np.arange(hold_frame.height)))
+        if overlap:
+            notes.append(
+                f"--holdout: {overlap} of its {hold_frame.height} labelled rows also appear in the data (same feature "
+                "and label values), so the models were trained on them and the holdout scores are optimistic: "
+                "remove those rows from the holdout or the data"
+            )
+    tr, va, ho = split_indices(y_all, cfg.split, cfg.seed, holdout is not None)
+    if holdout is None:
+        hold_frame, y_hold = frame[ho], y_all[ho]
+    absent = [classes[c] for c in range(n_classes) if c not in set(y_hold.tolist())]
+    if absent:
+        shown = ", ".join(repr(c) for c in absent[:10])
+        notes.append(
+            f"class{'es' if len(absent) > 1 else ''} {shown} of {table.label!r} "
+            f"{'are' if len(absent) > 1 else 'is'} absent from the holdout "
+            f"({'too few labelled rows' if holdout is None else 'the --holdout file has none'}): "
+            f"macro-F1 is averaged over the {n_classes - len(absent)} classes present"
+        )
+    class_counts = {
+        "train": _counts(y_all[tr], classes),
+        "valuation": _counts(y_all[va], classes),
+        "holdout": _counts(y_hold, classes),
+    }
+    return EvaluationPlan(
+        rows=rows, codes=codes, classes=list(classes), train=tr, valid=va, hold=ho, hold_frame=hold_frame,
+        y_hold=y_hold, holdout_source="file" if holdout is not None else "split", class_counts=class_counts,
+        notes=tuple(notes),
+    )
+
+
 def evaluate_holdout(
     table: Table,
     drop: Sequence[str],
@@ -121,6 +298,7 @@ def evaluate_holdout(
     *,
     holdout: pl.DataFrame | None = None,
     progress: Callable[[str], None] | None = None,
+    plan: EvaluationPlan | None = None,
 ) -> dict[str, Any]:
     """Run the three-arm comparison; return the JSON-able evaluation table and verdict."""
     from threadpoolctl import threadpool_limits
@@ -131,29 +309,18 @@ def evaluate_holdout(
     timings: dict[str, float] = {}
     target = parse_target(cfg.target)
     t = time.perf_counter()
-    codes, classes, missing = label_codes(table.frame.get_column(table.label))
-    labelled = np.flatnonzero(~missing)
-    frame = table.frame[labelled]
-    y_all = codes[labelled]
+    if plan is None:
+        plan = plan_evaluation(table, cfg, holdout=holdout)
+    for note in plan.notes:
+        log.warning("%s", note)
+    classes = plan.classes
     n_classes = len(classes)
-    if holdout is not None:
-        lacking = [c for c in (*table.features, table.label) if c not in holdout.columns]
-        if lacking:
-            raise DataValidationError(
-                f"--holdout lacks the columns {', '.join(map(repr, lacking[:10]))}; it needs the data's feature and label columns"
-            )
-    tr, va, ho = split_indices(y_all, cfg.split, cfg.seed, holdout is not None)
+    frame = table.frame[plan.rows]
+    y_all = plan.codes[plan.rows]
+    tr, va = plan.train, plan.valid
     train = frame[tr]
     valid = frame[va]
-    if holdout is not None:
-        hcodes, _, hmissing = label_codes(holdout.get_column(table.label), classes)
-        if ((hcodes < 0) & ~hmissing).any():
-            bad = holdout.get_column(table.label)[int(np.flatnonzero((hcodes < 0) & ~hmissing)[0])]
-            raise DataValidationError(f"--holdout has the label {bad!r}, which is not a class of the data")
-        keep = np.flatnonzero(~hmissing)
-        hold, y_hold = holdout[keep], hcodes[keep]
-    else:
-        hold, y_hold = frame[ho], y_all[ho]
+    hold, y_hold = plan.hold_frame, plan.y_hold
     timings["split"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -170,7 +337,7 @@ def evaluate_holdout(
     targeted = target_mask(target, train_table, scores, cfg)
     _check_target_size(targeted, target, cfg, scores)
     everything = target_mask(parse_target("all"), train_table, scores, cfg)
-    n_syn = parse_n_synthetic(cfg.n_synthetic, train.height)
+    n_syn = parse_n_synthetic(cfg.n_synthetic, train.height, rows="labelled train rows of --evaluate")
 
     draws: dict[str, list[pl.DataFrame]] = {}
     generators: dict[str, dict[str, Any]] = {}
@@ -194,7 +361,7 @@ def evaluate_holdout(
     t = time.perf_counter()
     encoder = FeatureEncoder().fit(train, table.features)
     x_train = encoder.transform(train)
-    y_train = codes[labelled][tr]
+    y_train = y_all[tr]
     x_valid, y_valid = encoder.transform(valid), y_all[va]
     x_hold = encoder.transform(hold)
 
@@ -235,11 +402,20 @@ def evaluate_holdout(
         table_out[arm] = entry
 
     primary = "auc" if n_classes == 2 else "macro_f1"
+    nt_vs_t = [
+        a[primary] - b[primary] for a, b in zip(per_arm["non_targeted"], per_arm["targeted"], strict=True)
+    ]
+    comparison = {
+        f"non_targeted_minus_targeted_{primary}": mean_ci(nt_vs_t),
+        "targeted": outcome(table_out["targeted"][f"delta_{primary}"]),
+        "non_targeted": outcome(table_out["non_targeted"][f"delta_{primary}"]),
+    }
     return {
         "split": {
             "train": int(train.height), "valuation": int(valid.height), "holdout": int(len(y_hold)),
-            "holdout_source": "file" if holdout is not None else "split",
+            "holdout_source": plan.holdout_source,
             "fractions": list(cfg.split), "stratified": True, "seed": cfg.seed,
+            "class_counts": plan.class_counts,
         },
         "target_rows": int(targeted.sum()),
         "target_class_mix": _mix(train.get_column(table.label).filter(pl.Series(targeted))),
@@ -250,7 +426,9 @@ def evaluate_holdout(
         "generators": generators,
         "primary_metric": primary,
         "arms": table_out,
-        "verdict": verdict(table_out, primary, cfg.repeats),
+        "comparison": comparison,
+        "verdict": verdict(table_out, primary, cfg.repeats, nt_vs_t=comparison[f"non_targeted_minus_targeted_{primary}"]),
+        "notes": list(plan.notes),
         "timings": {k: round(v, 3) for k, v in timings.items()},
     }
 
@@ -261,19 +439,60 @@ def _mix(labels: pl.Series) -> dict[str, int]:
     return class_mix(labels)
 
 
-def verdict(arms: dict[str, Any], primary: str, repeats: int) -> str:
-    """One line: did targeted augmentation improve the primary holdout metric (95% CI above 0)?"""
-    name = {"auc": "AUC", "macro_f1": "macro-F1"}[primary]
-    d = arms["targeted"][f"delta_{primary}"]
-    nt = arms["non_targeted"][f"delta_{primary}"]
-    mean, ci = d["mean"], d["ci95"] or 0.0
-    other = f"non-targeted {nt['mean']:+.4g} ± {(nt['ci95'] or 0.0):.2g}"
+def signed(x: float, digits: int = 4) -> str:
+    """``x`` with a sign and ``digits`` fixed decimals; values that round to 0 are ``+0.0000``, never ``-0.0000``."""
+    if not math.isfinite(x):
+        return str(x)
+    r = round(x, digits)
+    return f"{(r if r != 0 else 0.0):+.{digits}f}"
+
+
+def outcome(stat: dict[str, float | None]) -> str:
+    """``helped`` / ``hurt`` when the 95% interval of a paired difference lies above / below 0, else ``no difference``."""
+    mean, ci = stat["mean"], stat["ci95"]
+    if mean is None or ci is None or not math.isfinite(mean) or not math.isfinite(ci):
+        return "no difference"
     if mean - ci > 0:
-        return (
-            f"targeted augmentation improved holdout {name} by {mean:+.4g} ± {ci:.2g} "
-            f"(95% CI over {repeats} seeds; {other})"
-        )
-    return (
-        f"did not help: targeted augmentation changed holdout {name} by {mean:+.4g} ± {ci:.2g} "
-        f"(95% CI over {repeats} seeds; {other}); keep your data as is"
-    )
+        return "helped"
+    if mean + ci < 0:
+        return "hurt"
+    return "no difference"
+
+
+def _effect(arm: str, stat: dict[str, float | None], name: str) -> str:
+    mean, ci = float(stat["mean"] or 0.0), float(stat["ci95"] or 0.0)
+    band = f"{signed(mean)} ± {ci:.4f}"
+    what = outcome(stat)
+    if what == "helped":
+        return f"{arm} augmentation improved holdout {name} by {band}"
+    if what == "hurt":
+        return f"{arm} augmentation hurt holdout {name}: {band}"
+    return f"{arm} augmentation made no measurable difference to holdout {name} ({band})"
+
+
+def verdict(
+    arms: dict[str, Any], primary: str, repeats: int, *, nt_vs_t: dict[str, float | None] | None = None
+) -> str:
+    """One line: each augmented arm against the baseline (95% CI of the paired difference), and the advice.
+
+    An arm ``helped`` when the interval lies above 0, ``hurt`` when below, otherwise it made no
+    measurable difference; ``nt_vs_t`` (non-targeted minus targeted, paired) says when the
+    non-targeted arm beat the targeted one.
+    """
+    name = {"auc": "AUC", "macro_f1": "macro-F1"}[primary]
+    t_stat, nt_stat = arms["targeted"][f"delta_{primary}"], arms["non_targeted"][f"delta_{primary}"]
+    t_out, nt_out = outcome(t_stat), outcome(nt_stat)
+    parts = [_effect("targeted", t_stat, name), _effect("non-targeted", nt_stat, name)]
+    nt_beat = nt_vs_t is not None and outcome(nt_vs_t) == "helped"
+    if nt_beat and nt_vs_t is not None:
+        parts.append(f"non-targeted beat targeted by {signed(float(nt_vs_t['mean'] or 0.0))} ± {float(nt_vs_t['ci95'] or 0.0):.4f}")
+    head = "; ".join(parts) + f" (95% CIs over {repeats} seeds)"
+    if t_out == "helped" and not nt_beat:
+        advice = "the targeted rows are worth adding"
+    elif nt_out == "helped":
+        advice = "targeted augmentation did not beat non-targeted: prefer --target all"
+    elif t_out == "hurt" or nt_out == "hurt":
+        advice = "augmentation did not help, it hurt: keep your data as is"
+    else:
+        advice = "augmentation did not help: keep your data as is"
+    return f"{head}; {advice}"

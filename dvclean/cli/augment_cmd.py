@@ -20,6 +20,7 @@ from .commands import (
     check_label_not_dropped,
     check_target,
     dropped_label_hint,
+    given_on_command_line,
     guarded,
 )
 
@@ -86,6 +87,7 @@ def augment(
         hard_fraction=hard_frac, include_mislabeled=include_mislabeled, drop_mislabeled=drop_mislabeled,
         provenance=provenance, seed=seed, k=k, evaluate=evaluate, repeats=repeats,
     )
+    check_unused_options(generator=generator, evaluate=evaluate, holdout=holdout, epochs=epochs, batch_size=batch_size)
     fmt_value = fmt.value if fmt else None
     check_format_matches(output, fmt_value)
     if output is None:
@@ -133,6 +135,26 @@ def augment(
         print_json(report)
     elif not quiet:
         render_augment(stdout_console(), report)
+
+
+def check_unused_options(
+    *, generator: str, evaluate: bool, holdout: str | None, epochs: int | None, batch_size: int | None
+) -> None:
+    """Refuse options typed on the command line that would do nothing with the others given."""
+    from ..augment.config import NEURAL
+    from ..errors import ConfigError
+
+    if not evaluate:
+        for typed, option in ((holdout is not None, "--holdout"), (given_on_command_line("repeats"), "--repeats")):
+            if typed:
+                raise ConfigError(f"{option} is only used by --evaluate; add --evaluate or drop {option}")
+    if generator not in NEURAL:
+        for value, option in ((epochs, "--epochs"), (batch_size, "--batch-size")):
+            if value is not None:
+                raise ConfigError(
+                    f"{option} applies to the neural generators ({', '.join(NEURAL)}) only; "
+                    f"--generator {generator} has no training loop: drop {option}"
+                )
 
 
 def _for_augment(problem: str) -> str:
@@ -194,6 +216,8 @@ def render_augment(console: Any, report: dict[str, Any]) -> None:
 
 
 def _pm(stat: dict[str, Any], signed: bool = False) -> str:
+    from ..augment.evaluate import signed as with_sign
+
     mean, ci = stat["mean"], stat["ci95"]
-    m = f"{mean:+.4f}" if signed else f"{mean:.4f}"
+    m = with_sign(mean) if signed else f"{mean:.4f}"
     return m if ci is None else f"{m} ± {ci:.4f}"
