@@ -69,16 +69,6 @@ def mean_ci(values: Sequence[float]) -> dict[str, float | None]:
     return {"mean": mean, "ci95": half}
 
 
-def _allocate(counts: np.ndarray, total: int) -> np.ndarray:
-    """Split ``total`` rows over the classes in proportion to ``counts`` (largest remainders, ties by class order)."""
-    exact = total * counts / max(1, int(counts.sum()))
-    base = np.floor(exact).astype(np.int64)
-    extra = int(total - base.sum())
-    if extra > 0:
-        base[np.argsort(-(exact - base), kind="stable")[:extra]] += 1
-    return base
-
-
 def split_indices(
     y: np.ndarray, fractions: tuple[float, float, float], seed: int, with_holdout: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
