@@ -149,8 +149,19 @@ def make_table(
     cols = frame.columns
     problems: list[str] = []
     listing = ", ".join(repr(c) for c in cols[:30]) + (" ..." if len(cols) > 30 else "")
+    if label is not None and label in drop:  # (dropped columns are not even read, so say it before the lookup)
+        raise DataValidationError(
+            f"{name}: --drop {label} removes the label column {label!r} (--label); the label is never a feature, "
+            "so take it out of --drop"
+        )
     if label is None:
         found = [c for c in cols if c.strip().lower() in LABEL_CANDIDATES]
+        named = [d for d in drop if d.strip().lower() in LABEL_CANDIDATES]
+        if not found and named:
+            raise DataValidationError(
+                f"{name}: --drop {named[0]} removes {named[0]!r}, the column dvclean takes as the label when --label "
+                "is not given; take it out of --drop (the label is never a feature), or pass --label COLUMN"
+            )
         if len(found) != 1:
             what = "no column is" if not found else f"{len(found)} columns are"
             raise DataValidationError(

@@ -17,9 +17,7 @@ from .commands import (
     OutputFormat,
     app,
     check_format_matches,
-    check_label_not_dropped,
     check_target,
-    dropped_label_hint,
     given_on_command_line,
     guarded,
 )
@@ -76,7 +74,6 @@ def augment(
 
     err = stderr_console()
     setup_logging(err, quiet=quiet or as_json, verbose=verbose)
-    check_label_not_dropped(label, drop)
     if include_mislabeled and drop_mislabeled:
         raise ConfigError(
             "--include-mislabeled and --drop-mislabeled contradict each other: the generator would learn from rows "
@@ -109,11 +106,10 @@ def augment(
 
     read_options = {"separator": separator, "encoding": encoding, "format": input_format}
     try:
-        with dropped_label_hint(label, drop):
-            result = run_augment(
-                data, label=label, id_column=id_column, drop=tuple(drop or ()), scores=scores, holdout=holdout,
-                config=config, read_options=read_options, progress=progress,
-            )
+        result = run_augment(
+            data, label=label, id_column=id_column, drop=tuple(drop or ()), scores=scores, holdout=holdout,
+            config=config, read_options=read_options, progress=progress,
+        )
     except DataValidationError as exc:
         problems = [_for_augment(p) for p in exc.problems]
         if problems == exc.problems:

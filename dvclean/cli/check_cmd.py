@@ -25,9 +25,7 @@ from .commands import (
     Task,
     _methods,
     app,
-    check_label_not_dropped,
     check_target,
-    dropped_label_hint,
     given_on_command_line,
     guarded,
 )
@@ -53,10 +51,6 @@ class CheckFormat(StrEnum):
 
 def _command_line() -> str:
     return shlex.join(["dvclean", *sys.argv[1:]])
-
-
-def _check_target(path: Path | None, data: str, what: str) -> None:
-    check_target(path, [data], what)
 
 
 @app.command(epilog=CHECK_EXIT_HELP)
@@ -123,7 +117,6 @@ def check(
 
             raise ConfigError(f"--json contradicts --format {fmt.value}: --json means --format json; pass only one of them")
         as_json = json_typed  # the command line wins over the configuration file
-    check_label_not_dropped(label, drop)
     fmt_value = CheckFormat.json if as_json else fmt
     if fmt_value is None:
         fmt_value = CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text
@@ -143,8 +136,8 @@ def check(
         from ..errors import ConfigError
 
         raise ConfigError("--max-new-*/--warn-new-* need --baseline FILE (an earlier `dvclean check --json` output)")
-    _check_target(junit_xml, data, "--junit-xml")
-    _check_target(report, data, "--report")
+    check_target(junit_xml, [data], "--junit-xml")
+    check_target(report, [data], "--report")
     score_config = ScoreConfig(
         methods=_methods(method or list(_SCORE.methods)),
         seed=seed,
@@ -154,7 +147,7 @@ def check(
         flags=FlagPolicy(hard_fraction=hard_frac),
     )
     read_options = {"separator": separator, "encoding": encoding, "format": input_format}
-    with progress_reporter(err, enabled=not (quiet or machine)) as progress, dropped_label_hint(label, drop):
+    with progress_reporter(err, enabled=not (quiet or machine)) as progress:
         result = run_score(
             data, label=label, id_column=id_column, drop=tuple(drop or ()),
             config=score_config, read_options=read_options, progress=progress,
@@ -237,9 +230,9 @@ def report_cmd(
         name = Path(scores).name
         stem = name.split(".dvclean.")[0] if ".dvclean." in name else name.rsplit(".", 1)[0]
         output = Path(scores).with_name(f"{stem}.report.html")
-    _check_target(output, scores, "--output")
+    check_target(output, [scores], "--output")
     if data is not None:
-        _check_target(output, data, "--output")
+        check_target(output, [data], "--output")
     aug = None
     if augmentation is not None:
         try:

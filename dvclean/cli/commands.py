@@ -13,8 +13,7 @@ import functools
 import re
 import signal
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
@@ -186,39 +185,6 @@ def check_format_matches(output: Path | None, fmt: str | None) -> None:
         )
 
 
-def check_label_not_dropped(label: str | None, drop: list[str] | None) -> None:
-    """Refuse ``--drop`` naming the label column (the label is never a feature anyway)."""
-    if label is not None and drop and label in drop:
-        from ..errors import ConfigError
-
-        raise ConfigError(
-            f"--drop {label} removes the label column {label!r} (--label); the label is never a feature, "
-            "so take it out of --drop"
-        )
-
-
-@contextmanager
-def dropped_label_hint(label: str | None, drop: list[str] | None) -> Iterator[None]:
-    """Explain a failed label detection caused by ``--drop`` removing the would-be label column.
-
-    Without --label the label is the one column named label/target/y/class; when
-    --drop removed it, the library only sees that no such column is left.
-    """
-    from ..errors import DataValidationError
-    from ..table import LABEL_CANDIDATES
-
-    try:
-        yield
-    except DataValidationError as exc:
-        named = [d for d in drop or () if d.strip().lower() in LABEL_CANDIDATES]
-        if label is None and named and "label column is ambiguous" in str(exc):
-            raise DataValidationError(
-                f"--drop {named[0]} removes {named[0]!r}, the column dvclean takes as the label when --label is not "
-                f"given; take it out of --drop (the label is never a feature), or pass --label COLUMN"
-            ) from None
-        raise
-
-
 class OutputFormat(StrEnum):
     parquet = "parquet"
     csv = "csv"
@@ -322,7 +288,6 @@ def score(
 
     err = stderr_console()
     setup_logging(err, quiet=quiet or as_json, verbose=verbose, notes_printed=True)
-    check_label_not_dropped(label, drop)
     score_config = ScoreConfig(
         methods=_methods(method or list(_SCORE.methods)),
         seed=seed,
@@ -356,7 +321,7 @@ def score(
         from rich.markup import escape
 
         err.print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
-    with progress_reporter(err, enabled=not (quiet or as_json)) as progress, dropped_label_hint(label, drop):
+    with progress_reporter(err, enabled=not (quiet or as_json)) as progress:
         result = run_score(
             data, label=label, id_column=id_column, drop=tuple(drop or ()), valid=valid,
             config=score_config, read_options=read_options, progress=progress, checkpoint=ckpt,

@@ -17,9 +17,7 @@ from .commands import (
     Task,
     app,
     check_format_matches,
-    check_label_not_dropped,
     check_target,
-    dropped_label_hint,
     given_on_command_line,
     guarded,
 )
@@ -65,7 +63,6 @@ def fix(
 
     err = stderr_console()
     setup_logging(err, quiet=quiet or as_json, verbose=0)
-    check_label_not_dropped(label, drop)
     if action in ("drop", "mark") and given_on_command_line("min_confidence"):
         raise ConfigError(
             f"--min-confidence applies to --action relabel only; --action {action} "
@@ -84,7 +81,7 @@ def fix(
     check_format_matches(output, fmt)
     check_output_path(output, [data])
     check_target(html_report, [data, str(output)], "--report")
-    with progress_reporter(err, enabled=not (quiet or as_json)) as progress, dropped_label_hint(label, drop):
+    with progress_reporter(err, enabled=not (quiet or as_json)) as progress:
         result = run_fix(data, label=label, id_column=id_column, drop=tuple(drop or ()), config=fix_config,
                          score_config=score_config, progress=progress)
     written = write_fixed(result, output, format=out_fmt)
