@@ -143,6 +143,7 @@ def load_settings(
     *,
     start: str | os.PathLike[str] | None = None,
     config_file: str | os.PathLike[str] | None = None,
+    unread: Collection[str] = (),
 ) -> Settings:
     """Merge the configuration files that apply to ``start`` for ``command``.
 
@@ -157,6 +158,9 @@ def load_settings(
         The data file (discovery starts at its directory).
     config_file : path, optional
         Use this file instead of discovery (``--config``).
+    unread : collection of str
+        Commands that exist but read no configuration file: a table named after one is
+        refused with a message saying so (not as an unknown table).
 
     Returns
     -------
@@ -194,6 +198,12 @@ def load_settings(
         top = {k: v for k, v in cf.table.items() if not isinstance(v, dict)}
         tables = {k: v for k, v in cf.table.items() if isinstance(v, dict)}
         for name in tables:
+            if name in unread:
+                raise ConfigError(
+                    f"{cf.section_name(name)}: `dvclean {name}` does not read configuration files; pass its "
+                    f"options on the command line and remove the table (tables read: "
+                    f"{', '.join(f'[{c}]' for c in sorted(known))})"
+                )
             if name not in known:
                 raise ConfigError(
                     f"{cf.section_name(name)}: unknown table {name!r}; dvclean reads "

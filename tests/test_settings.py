@@ -93,6 +93,10 @@ def test_score_reads_the_label_from_config(tmp_path):
         ("[check]\nmax-mislabled = 3\n", "unknown key 'max-mislabled'"),
         ("colour = 1\n", "unknown key 'colour'"),
         ("[chek]\nk = 1\n", "unknown table 'chek'"),
+        # augment and methods read no configuration file: a table for them would be silently ignored
+        ("[augment]\ngenerator = \"ctgan\"\n", "`dvclean augment` does not read configuration files"),
+        ("[methods]\n", "`dvclean methods` does not read configuration files"),
+        ("generator = \"ctgan\"\n", "unknown key 'generator'"),
         ("[check]\nk = \"many\"\n", "invalid value 'many' for --k"),
         ("[check\n", "invalid TOML"),
         ('[check]\nmax-mislabeled = "lots"\n', "--max-mislabeled"),

@@ -39,11 +39,21 @@ def option_keys(command: Any) -> dict[str, Any]:
     return out
 
 
+#: Commands whose options can come from configuration files (filled by :func:`configurable`).
+CONFIGURABLE: set[str] = set()
+
+
 def known_keys(ctx: Any) -> dict[str, set[str]]:
-    """Config keys of every command of the app (for validating top-level keys)."""
+    """Config keys of every command that reads configuration files (for validating tables and top-level keys)."""
     root = ctx.find_root().command
     commands = getattr(root, "commands", {ctx.command.name: ctx.command})
-    return {name: set(option_keys(cmd)) for name, cmd in commands.items()}
+    return {name: set(option_keys(cmd)) for name, cmd in commands.items() if name in CONFIGURABLE}
+
+
+def unread_commands(ctx: Any) -> set[str]:
+    """Commands of the app that do not read configuration files (a table for one is a mistake)."""
+    root = ctx.find_root().command
+    return {name for name in getattr(root, "commands", {}) if name not in CONFIGURABLE}
 
 
 def toml_repr(value: Any) -> str:
@@ -108,6 +118,8 @@ def configurable(command_name: str, *, start: str = "data") -> Callable[[F], F]:
     (``ctx.meta``) for ``--show-config``.
     """
 
+    CONFIGURABLE.add(command_name)
+
     def decorate(fn: F) -> F:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -123,6 +135,7 @@ def configurable(command_name: str, *, start: str = "data") -> Callable[[F], F]:
                 known_keys(ctx),
                 start=kwargs.get(start),
                 config_file=kwargs.get("config"),
+                unread=unread_commands(ctx),
             )
             effective: dict[str, tuple[Any, str]] = {}
             for key, param in keys.items():
