@@ -137,12 +137,20 @@ class AugmentConfig:
         Run the three-arm holdout comparison.
     repeats : int
         Seeds (XGBoost fits and synthetic draws) per arm of the evaluation.
+    splits : int
+        Independent train / valuation / holdout splits of the evaluation (split seeds
+        ``seed``, ``seed + 1``, ...). With one, the intervals cover the model seeds and
+        synthetic draws on that split only; with two or more they are over the splits
+        (Nadeau & Bengio's corrected resampled t), so they also cover which rows were held out.
     split : tuple of float
         Train / valuation / holdout fractions of the evaluation (the paper's 80/10/10).
     xgb_max_rounds, xgb_early_stopping, xgb_threads : int
         Boosting rounds, early-stopping patience and threads of the evaluation model.
     quality : bool
         Compute the SDMetrics quality score of the synthetic rows.
+    withhold : tuple of str
+        Columns never given to a generator (personal identifiers, free text): synthetic
+        rows get null there. Repeated names count once.
     """
 
     target: str = "hard"
@@ -159,11 +167,13 @@ class AugmentConfig:
     min_rows: int = 10
     evaluate: bool = False
     repeats: int = 5
+    splits: int = 1
     split: tuple[float, float, float] = (0.8, 0.1, 0.1)
     xgb_max_rounds: int = 2000
     xgb_early_stopping: int = 100
     xgb_threads: int = 1
     quality: bool = True
+    withhold: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         target = parse_target(self.target)
@@ -186,6 +196,7 @@ class AugmentConfig:
         check_param(self, "k", self.k, _is_int(self.k) and self.k >= 1, "an int >= 1")
         check_param(self, "min_rows", self.min_rows, _is_int(self.min_rows) and self.min_rows >= 2, "an int >= 2")
         check_param(self, "repeats", self.repeats, _is_int(self.repeats) and self.repeats >= 2, "an int >= 2 (a CI needs two)")
+        check_param(self, "splits", self.splits, _is_int(self.splits) and self.splits >= 1, "an int >= 1")
         s = self.split
         ok = (
             isinstance(s, tuple) and len(s) == 3 and all(isinstance(v, (int, float)) and v > 0 for v in s)
@@ -195,6 +206,10 @@ class AugmentConfig:
         for name in ("xgb_max_rounds", "xgb_early_stopping", "xgb_threads"):
             v = getattr(self, name)
             check_param(self, name, v, _is_int(v) and v >= 1, "an int >= 1")
+        w = self.withhold
+        ok = isinstance(w, (tuple, list)) and all(isinstance(c, str) and c for c in w)
+        check_param(self, "withhold", w, ok, "a tuple of column names")
+        object.__setattr__(self, "withhold", tuple(dict.fromkeys(w)))  # a column withheld twice counts once
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as a JSON-able dict."""

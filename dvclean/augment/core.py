@@ -8,11 +8,13 @@ the JSON report atomically. SDV is imported only inside :mod:`._sdv`.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import io
 import json
 import logging
 import os
 import platform
+import shlex
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -69,6 +71,10 @@ EARLY_STOPPING_NOTE = (
     "loop; the epoch count is instead set from the training-set size (at least 300 gradient steps)"
 )
 Progress = Callable[[str], None]
+#: A modelled text column with a distinct value in at least this fraction of the generator's
+#: training rows (of at least ``IDENTIFIER_MIN_ROWS``) looks like an identifier: a note says so.
+IDENTIFIER_FRACTION = 0.9
+IDENTIFIER_MIN_ROWS = 20
 
 
 @dataclass(frozen=True)
@@ -337,9 +343,76 @@ def class_mix(labels: pl.Series) -> dict[str, int]:
 # ---------------------------------------------------------------- synthetic rows in the output schema
 
 
-def modelled_columns(table: Table) -> list[str]:
-    """Every column but the id column and an existing provenance column."""
-    return [c for c in table.frame.columns if c not in (table.id_column, PROVENANCE)]
+def modelled_columns(table: Table, withhold: Sequence[str] = ()) -> list[str]:
+    """Every column but the id column, an existing provenance column and the withheld columns."""
+    return [c for c in table.frame.columns if c not in (table.id_column, PROVENANCE) and c not in withhold]
+
+
+def check_withhold(table: Table, withhold: Sequence[str]) -> None:
+    """Refuse ``--withhold`` names that are not columns, the label, the id or the provenance column."""
+    name = table.source.path if table.source is not None else "data"
+    cols = table.frame.columns
+    problems: list[str] = []
+    for col in withhold:
+        if col not in cols:
+            listing = ", ".join(repr(c) for c in cols[:30]) + (" ..." if len(cols) > 30 else "")
+            close = difflib.get_close_matches(col, cols, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(f"--withhold {col}: no column {col!r} (columns: {listing}){hint}")
+        elif col == table.label:
+            problems.append(
+                f"--withhold {col} names the label column {col!r}: the label is always modelled (the generator "
+                "learns the features jointly with it); take it out of --withhold"
+            )
+        elif col == table.id_column:
+            problems.append(
+                f"--withhold {col} names the --id column {col!r}, which is already never modelled (synthetic rows "
+                "get new ids); take it out of --withhold"
+            )
+        elif col == PROVENANCE:
+            problems.append(
+                f"--withhold {col}: {PROVENANCE!r} marks the synthetic rows of an earlier `dvclean augment` and is "
+                "already never modelled; take it out of --withhold"
+            )
+    if not problems and all(c == table.label for c in modelled_columns(table, withhold)):
+        problems.append(
+            f"--withhold leaves the generator no column besides the label {table.label!r}; withhold fewer columns"
+        )
+    if problems:
+        raise DataValidationError([f"{name}: {p}" for p in problems])
+
+
+def withheld_feature_note(table: Table, withhold: Sequence[str]) -> str | None:
+    """A note when withheld columns are valuation features: synthetic rows leave them empty."""
+    feats = [c for c in withhold if c in table.features]
+    if not feats:
+        return None
+    shown = ", ".join(repr(c) for c in feats)
+    one = len(feats) == 1
+    return (
+        f"withheld column{'' if one else 's'} {shown} {'is a' if one else 'are'} valuation feature{'' if one else 's'} "
+        f"(not in --drop): synthetic rows leave {'it' if one else 'them'} empty, so a model trained on the augmented "
+        f"file sees {'it' if one else 'them'} as missing on those rows"
+    )
+
+
+def identifier_notes(train: pl.DataFrame, label: str) -> list[str]:
+    """Notes on modelled text columns (not the label) that hold a distinct value in nearly every training row."""
+    n = train.height
+    if n < IDENTIFIER_MIN_ROWS:
+        return []
+    notes: list[str] = []
+    for name, dt in train.schema.items():
+        if name == label or not (dt == pl.String or isinstance(dt, (pl.Categorical, pl.Enum))):
+            continue
+        distinct = train.get_column(name).drop_nulls().n_unique()
+        if distinct >= IDENTIFIER_FRACTION * n:
+            notes.append(
+                f"column {name!r} has a distinct value in {distinct} of {n} training rows: the generator can only "
+                "copy its real values into synthetic rows (a privacy leak if it identifies people) and learns "
+                f"nothing from it; keep it out with --withhold {shlex.quote(name)} (or pass it as --id if it is a row id)"
+            )
+    return notes
 
 
 def _synthetic_ids(ids: pl.Series, n: int) -> pl.Series:
@@ -381,18 +454,46 @@ def _original_rows(table: Table, keep: np.ndarray, provenance: bool) -> pl.DataF
     return frame
 
 
+class _Withholding:
+    """A fitted generator whose samples also hold the withheld columns, all null, in the input's dtypes.
+
+    ``quality`` scores the modelled columns only; every other attribute is the generator's.
+    """
+
+    def __init__(self, gen: Any, table: Table, modelled: Sequence[str], withhold: Sequence[str]) -> None:
+        self._gen = gen
+        self._nulls = {c: table.frame.schema[c] for c in withhold}
+        self._order = [c for c in table.frame.columns if c in modelled or c in self._nulls]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._gen, name)
+
+    def sample(self, n: int) -> pl.DataFrame:
+        rows = self._gen.sample(n)
+        nulls = [pl.Series(c, [None] * n, dtype=dt) for c, dt in self._nulls.items()]
+        return rows.with_columns(nulls).select(self._order)
+
+    def quality(self, synthetic: pl.DataFrame) -> dict[str, Any]:
+        return self._gen.quality(synthetic.drop(list(self._nulls), strict=False))
+
+
 def fit_and_sample(
     table: Table, mask: np.ndarray, n: int, cfg: AugmentConfig, *, draws: int = 1, seed: int | None = None
 ) -> tuple[Any, list[pl.DataFrame], dict[str, float]]:
-    """Fit the generator on the rows of ``mask`` and draw ``draws`` samples of ``n`` rows."""
+    """Fit the generator on the rows of ``mask`` and draw ``draws`` samples of ``n`` rows.
+
+    Columns of ``cfg.withhold`` never reach the generator; its samples hold them all null.
+    """
     from ._sdv import Generator
 
     t = time.perf_counter()
-    train = table.frame.filter(pl.Series(mask)).select(modelled_columns(table))
+    train = table.frame.filter(pl.Series(mask)).select(modelled_columns(table, cfg.withhold))
     gen = Generator(
         train, label=table.label, generator=cfg.generator, epochs=cfg.epochs, batch_size=cfg.batch_size,
         seed=cfg.seed if seed is None else seed,
     )
+    if cfg.withhold:
+        gen = _Withholding(gen, table, train.columns, cfg.withhold)
     t_fit = time.perf_counter() - t
     t = time.perf_counter()
     samples = [gen.sample(n) for _ in range(draws)]
@@ -425,7 +526,8 @@ def augment(
     id_column : str, optional
         Row-id column: not modelled; synthetic rows get new ids.
     drop : sequence of str
-        Columns excluded from the valuation features (they are still modelled).
+        Columns excluded from the valuation features (they are still modelled unless
+        withheld: ``config.withhold`` keeps columns from the generator, null in synthetic rows).
     scores : path or polars.DataFrame, optional
         A ``dvclean score`` output for these rows, reused instead of valuing again.
     holdout : path or polars.DataFrame, optional
@@ -447,6 +549,10 @@ def augment(
     target = parse_target(cfg.target)
     if holdout is not None and not cfg.evaluate:
         raise ConfigError("--holdout is only used by --evaluate; add --evaluate or drop --holdout")
+    if holdout is not None and cfg.splits > 1:
+        raise ConfigError(
+            f"--splits {cfg.splits} re-draws the holdout, but a --holdout file is fixed: drop --splits or --holdout"
+        )
     if cfg.generator not in NEURAL and (cfg.epochs is not None or cfg.batch_size is not None):
         log.warning("%s has no training loop: epochs and batch_size are ignored", cfg.generator)
         cfg = dataclasses.replace(cfg, epochs=None, batch_size=None)
@@ -474,8 +580,12 @@ def augment(
     # (make_table never uses an existing dvclean_synthetic column as a feature)
     table = make_table(frame, label=label, id_column=id_column, drop=drop_all, source=info, task="classification")
     check_classes(target, table)
+    check_withhold(table, cfg.withhold)
     synthetic_in = synthetic_rows(table)
     notes: list[str] = []
+    if (note := withheld_feature_note(table, cfg.withhold)) is not None:
+        notes.append(note)
+        log.warning("%s", note)
     if synthetic_in.any():
         notes.append(
             f"{int(synthetic_in.sum())} rows are synthetic (column {PROVENANCE!r} true, from an earlier `dvclean augment`): "
@@ -510,6 +620,11 @@ def augment(
     _check_target_size(mask, target, cfg, row_scores)
     n_labelled = int((~row_scores.label_missing & ~synthetic_in).sum())
     n_syn = parse_n_synthetic(cfg.n_synthetic, n_labelled)
+    # checked on the output generator's training rows only (the --evaluate fits see other row sets)
+    for note in identifier_notes(table.frame.filter(pl.Series(mask)).select(modelled_columns(table, cfg.withhold)),
+                                 table.label):
+        notes.append(note)
+        log.warning("%s", note)
 
     evaluation = None
     if cfg.evaluate:
@@ -572,6 +687,7 @@ def augment(
             "epochs": settings.epochs,
             "batch_size": settings.batch_size,
             "sdtypes": settings.sdtypes,
+            "withheld": list(cfg.withhold),
             "not_modelled": [c for c in table.frame.columns if c not in settings.sdtypes],
             "early_stopping": EARLY_STOPPING_NOTE if settings.epochs is not None else "not applicable",
         },

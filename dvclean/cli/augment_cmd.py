@@ -32,6 +32,7 @@ def augment(
     label: Annotated[str | None, typer.Option("--label", "-y", help="Label column (modelled jointly with the features).")] = None,
     id_column: Annotated[str | None, typer.Option("--id", help="Row-id column: never modelled; synthetic rows get new ids.")] = None,
     drop: Annotated[list[str] | None, typer.Option("--drop", help="Column to exclude from the valuation features (repeatable).")] = None,
+    withhold: Annotated[list[str] | None, typer.Option("--withhold", help="Column never given to the generator (personal identifiers, free text); null in synthetic rows (repeatable).")] = None,
     target: Annotated[str, typer.Option("--target", "-t", help="Rows the generator learns from: hard, all, mislabeled-removed, class:VALUE, or e.g. hard,class:VALUE.")] = _AUG.target,
     generator: Annotated[str, typer.Option("--generator", "-g", help="tvae (the paper's best), ctgan, copulagan or gaussian-copula (fast).")] = _AUG.generator,
     n_synthetic: Annotated[str, typer.Option("--n-synthetic", "-n", help="Synthetic rows: a count (500) or a percent of the labelled rows (10%).")] = str(_AUG.n_synthetic),
@@ -46,6 +47,7 @@ def augment(
     k: Annotated[int, typer.Option("--k", help="K of the KNN-Shapley valuation that finds the hard rows.")] = _AUG.k,
     evaluate: Annotated[bool, typer.Option("--evaluate", help="Three-arm holdout comparison (baseline / non-targeted / targeted) with XGBoost.")] = False,
     repeats: Annotated[int, typer.Option("--repeats", help="Seeds per arm of --evaluate.")] = _AUG.repeats,
+    splits: Annotated[int, typer.Option("--splits", help="Repeat --evaluate on this many train/valuation/holdout splits; the CIs then cover the choice of holdout rows too.")] = _AUG.splits,
     holdout: Annotated[str | None, typer.Option("--holdout", help="Holdout file for --evaluate (default: a stratified 10% split).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of every random step (same seed, same output file).")] = _AUG.seed,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default: <input stem>.augmented.<input format>).")] = None,
@@ -82,9 +84,12 @@ def augment(
     config = AugmentConfig(
         target=target, generator=generator, n_synthetic=n_synthetic, epochs=epochs, batch_size=batch_size,
         hard_fraction=hard_frac, include_mislabeled=include_mislabeled, drop_mislabeled=drop_mislabeled,
-        provenance=provenance, seed=seed, k=k, evaluate=evaluate, repeats=repeats,
+        provenance=provenance, seed=seed, k=k, evaluate=evaluate, repeats=repeats, splits=splits,
+        withhold=tuple(withhold or ()),
     )
-    check_unused_options(generator=generator, evaluate=evaluate, holdout=holdout, epochs=epochs, batch_size=batch_size)
+    check_unused_options(
+        generator=generator, evaluate=evaluate, holdout=holdout, epochs=epochs, batch_size=batch_size, splits=splits
+    )
     fmt_value = fmt.value if fmt else None
     check_format_matches(output, fmt_value)
     if output is None:
@@ -134,16 +139,24 @@ def augment(
 
 
 def check_unused_options(
-    *, generator: str, evaluate: bool, holdout: str | None, epochs: int | None, batch_size: int | None
+    *, generator: str, evaluate: bool, holdout: str | None, epochs: int | None, batch_size: int | None,
+    splits: int = 1,
 ) -> None:
     """Refuse options typed on the command line that would do nothing with the others given."""
     from ..augment.config import NEURAL
     from ..errors import ConfigError
 
     if not evaluate:
-        for typed, option in ((holdout is not None, "--holdout"), (given_on_command_line("repeats"), "--repeats")):
+        for typed, option in (
+            (holdout is not None, "--holdout"), (given_on_command_line("repeats"), "--repeats"),
+            (given_on_command_line("splits"), "--splits"),
+        ):
             if typed:
                 raise ConfigError(f"{option} is only used by --evaluate; add --evaluate or drop {option}")
+    elif holdout is not None and splits > 1:
+        raise ConfigError(
+            f"--splits {splits} re-draws the holdout, but a --holdout file is fixed: drop --splits or --holdout"
+        )
     if generator not in NEURAL:
         for value, option in ((epochs, "--epochs"), (batch_size, "--batch-size")):
             if value is not None:
@@ -179,7 +192,8 @@ def render_augment(console: Any, report: dict[str, Any]) -> None:
         highlight=False,
     )
     fit = f", {gen['epochs']} epochs, batch {gen['batch_size']}" if gen["epochs"] is not None else ""
-    console.print(f"generator {esc(gen['name'])}{fit}: {rows['synthetic']} synthetic rows", highlight=False)
+    held = f" (withheld, empty: {esc(', '.join(gen['withheld']))})" if gen.get("withheld") else ""
+    console.print(f"generator {esc(gen['name'])}{fit}: {rows['synthetic']} synthetic rows{held}", highlight=False)
     q = report.get("quality")
     if q and q.get("score") is not None:
         console.print(f"SDMetrics quality vs. its training rows: {q['score']:.3f}", highlight=False)
@@ -187,10 +201,13 @@ def render_augment(console: Any, report: dict[str, Any]) -> None:
     if ev:
         primary = ev["primary_metric"]
         names = [m for m in ev["arms"]["baseline"] if isinstance(ev["arms"]["baseline"][m], dict)]
-        table = Table(
-            title=f"holdout ({ev['split']['holdout']} rows), XGBoost over {ev['repeats']} seeds: mean ± 95% CI",
-            title_justify="left",
+        n_splits = int(ev.get("splits", 1))
+        over = (
+            f"{n_splits} splits x {ev['repeats']} seeds: mean ± 95% CI over the splits"
+            if n_splits > 1 else f"{ev['repeats']} seeds: mean ± 95% CI"
         )
+        rows_of = f"{ev['split']['holdout']} rows{' each' if n_splits > 1 else ''}"
+        table = Table(title=f"holdout ({rows_of}), XGBoost over {over}", title_justify="left")
         table.add_column("arm")
         table.add_column("rows", justify="right")
         for m in names:

@@ -256,6 +256,7 @@ def render_html(report: ReportData) -> str:
         quality=quality,
         aug_summary=_augment_summary(report.augmentation),
         verdict=((report.augmentation or {}).get("evaluation") or {}).get("verdict") if report.augmentation else None,
+        interval=((report.augmentation or {}).get("evaluation") or {}).get("interval") if report.augmentation else None,
         config_json=config_json,
         n_charts=sum(1 for c in charts.values() if c),
     )
