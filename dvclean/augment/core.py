@@ -687,6 +687,7 @@ def augment(
             "epochs": settings.epochs,
             "batch_size": settings.batch_size,
             "sdtypes": settings.sdtypes,
+            "point_masses": dict(settings.point_masses),
             "withheld": list(cfg.withhold),
             "not_modelled": [c for c in table.frame.columns if c not in settings.sdtypes],
             "early_stopping": EARLY_STOPPING_NOTE if settings.epochs is not None else "not applicable",
