@@ -30,6 +30,21 @@ MAX_POINTS = 5000
 #: Rows used to fit the PCA axes.
 PCA_FIT_ROWS = 20_000
 FLAG_ORDER = ("ok", "hard", "mislabeled")
+#: What a flag code means to a reader, per task (for a regression target ``is_mislabeled`` flags an outlying target).
+FLAG_NAMES = {
+    "classification": {"ok": "ok", "hard": "hard", "mislabeled": "mislabeled"},
+    "regression": {"ok": "ok", "hard": "hard", "mislabeled": "outlying target"},
+}
+#: The evidence of an outlying target, shown next to the label in the suspicious-rows table.
+REGRESSION_EVIDENCE = ("predicted_value", "target_z")
+#: Headers of the suspicious-rows table for a regression target (the scores' column names kept in brackets).
+REGRESSION_COLUMN_TITLES = {
+    "neighbor_label": "neighbours' mean (neighbor_label)",
+    "mislabel_score": "outlier score (mislabel_score)",
+    "is_mislabeled": "outlying target (is_mislabeled)",
+}
+#: Group names of the value distribution of a regression target (no classes: flagged vs the rest).
+REGRESSION_GROUPS = ("other rows", "outlying target")
 
 
 @dataclass(frozen=True)
@@ -46,14 +61,17 @@ class ReportData:
     status : str or None
         Check verdict.
     per_class : list of dict
-        ``class, rows, mislabeled, hard``.
+        ``class, rows, mislabeled, hard`` (empty for a regression target).
     top_columns : list of str
     top_rows : list of list
-        The most suspicious rows (lowest value first), cells as Python scalars.
+        The most suspicious rows (lowest value first), cells as Python scalars. For a
+        regression target the label is followed by its evidence, ``predicted_value`` and
+        ``target_z``.
     values : dict of str to numpy.ndarray
         Values of the valued rows per method.
     labels : numpy.ndarray of str
-        Label of each valued row (aligned with ``values``).
+        Label of each valued row (aligned with ``values``); for a regression target the
+        group it is drawn in instead: ``outlying target`` or ``other rows``.
     projection : numpy.ndarray or None
         ``(m, 2)`` PCA coordinates of a sample of the valued rows.
     projection_flags : numpy.ndarray of str or None
@@ -62,6 +80,12 @@ class ReportData:
     augmentation : dict or None
         ``dvclean augment``'s report (``evaluation`` with the three arms, ``quality``).
     notes : list of str
+    target : dict or None
+        Regression target only: ``values`` (the valued rows' targets), ``flags``
+        (``ok``/``hard``/``mislabeled`` per valued row), ``z`` (``target_z``, or None when
+        the scores lack it), ``cutoff`` (``MislabelConfig.outlier_z`` when known), ``stats``
+        (rows, mean, std, median, min, max), ``above`` / ``below`` (outlying targets above /
+        below their prediction, None without ``z``).
     """
 
     meta: dict[str, Any]
@@ -77,6 +101,24 @@ class ReportData:
     projection_note: str
     augmentation: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
+    target: dict[str, Any] | None = None
+
+    @property
+    def regression(self) -> bool:
+        """Whether the label is a regression target (flags mean outlying targets, no classes)."""
+        return self.meta.get("task") == "regression"
+
+    @property
+    def column_titles(self) -> list[str]:
+        """Header of each column of the suspicious-rows table: its name, or for a regression target what the
+        flag columns mean (the first occurrence only: a feature column of the same name keeps its name)."""
+        titles = dict(REGRESSION_COLUMN_TITLES) if self.regression else {}
+        return [titles.pop(c, c) for c in self.top_columns]
+
+    @property
+    def flag_names(self) -> dict[str, str]:
+        """Reader-facing name of each flag code (``mislabeled`` is an ``outlying target`` for regression)."""
+        return FLAG_NAMES["regression" if self.regression else "classification"]
 
 
 def _flags(frame: pl.DataFrame) -> np.ndarray:
@@ -167,12 +209,13 @@ def _per_class(frame: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 def _top_rows(
-    frame: pl.DataFrame, features: pl.DataFrame | None, lines: dict[int, int] | None
+    frame: pl.DataFrame, features: pl.DataFrame | None, lines: dict[int, int] | None, *, regression: bool = False
 ) -> tuple[list[str], list[list[Any]], list[str]]:
     notes: list[str] = []
     ranked = frame.with_row_index("__row").filter(pl.col("value_rank").is_not_null()).sort("value_rank").head(TOP_ROWS)
     id_name = frame.columns[0]
-    base = [id_name, "label", "neighbor_label", "value", "mislabel_score", "is_mislabeled", "is_hard"]
+    evidence = [c for c in REGRESSION_EVIDENCE if c in frame.columns] if regression else []
+    base = [id_name, "label", *evidence, "neighbor_label", "value", "mislabel_score", "is_mislabeled", "is_hard"]
     cols = ["row", *base]
     if lines:
         cols.insert(1, "line")
@@ -194,6 +237,39 @@ def _top_rows(
             cells += [json_scalar(v) for v in feat_rows[i]]
         out.append(cells)
     return cols + feat_cols, out, notes
+
+
+def _float_or_none(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if np.isfinite(f) else None
+
+
+def _target_part(frame: pl.DataFrame, valued: np.ndarray, flags: np.ndarray, meta: dict[str, Any]) -> dict[str, Any]:
+    """The target's distribution with the flagged rows marked (regression only)."""
+    y = frame.get_column("label").cast(pl.Float64, strict=False).to_numpy()[valued].astype(np.float64)
+    z = None
+    if "target_z" in frame.columns:
+        z = frame.get_column("target_z").cast(pl.Float64, strict=False).to_numpy()[valued].astype(np.float64)
+    f = flags[valued]
+    finite = y[np.isfinite(y)]
+    stats = {"rows": int(y.size)}
+    if finite.size:
+        stats |= {"mean": float(finite.mean()), "std": float(finite.std(ddof=1)) if finite.size > 1 else 0.0,
+                  "median": float(np.median(finite)), "min": float(finite.min()), "max": float(finite.max())}
+    mis = f == "mislabeled"
+    cutoff = _float_or_none(((meta.get("config") or {}).get("mislabel") or {}).get("outlier_z"))
+    return {
+        "values": y,
+        "flags": f,
+        "z": z,
+        "cutoff": cutoff,
+        "stats": stats,
+        "above": int((mis & (z > 0)).sum()) if z is not None else None,
+        "below": int((mis & (z < 0)).sum()) if z is not None else None,
+    }
 
 
 def _values(frame: pl.DataFrame, valued: np.ndarray, primary: str) -> dict[str, np.ndarray]:
@@ -223,9 +299,9 @@ def _assemble(
         proj, pflags, pnote = _projection(x, flags_all[x_rows], seed)
     else:
         proj, pflags, pnote = _projection(None, flags_all[valued], seed)
-    cols, rows, tnotes = _top_rows(frame, features, lines)
-    if regression:  # no classes: one value distribution over all rows, no per-class table or chart
-        labels = np.full(int(valued.sum()), "all rows (regression target)", dtype=object)
+    cols, rows, tnotes = _top_rows(frame, features, lines, regression=regression)
+    if regression:  # no classes: the values of the outlying targets against the other rows, no per-class table or chart
+        labels = np.where(flags_all[valued] == "mislabeled", REGRESSION_GROUPS[1], REGRESSION_GROUPS[0]).astype(object)
     else:
         labels = np.array([str(v) for v in frame.get_column("label").to_list()], dtype=object)[valued]
     return ReportData(
@@ -242,6 +318,7 @@ def _assemble(
         projection_note=pnote,
         augmentation=_augmentation_part(augmentation),
         notes=[*notes, *tnotes, *(outcome.notes if outcome is not None else ())],
+        target=_target_part(frame, valued, flags_all, meta) if regression else None,
     )
 
 

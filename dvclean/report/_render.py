@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..io import atomic_path
-from ._build import FLAG_ORDER, ReportData
+from ._build import FLAG_ORDER, REGRESSION_GROUPS, ReportData
 
 __all__ = ["render_html", "write_report"]
 
@@ -52,6 +52,10 @@ def _value_chart(report: ReportData) -> str | None:
     classes = sorted(set(report.labels.tolist()))
     counts = {c: int((report.labels == c).sum()) for c in classes}
     shown = sorted(classes, key=lambda c: -counts[c])[:_MAX_CLASSES_DRAWN]
+    colors = {c: _PALETTE[i % len(_PALETTE)] for i, c in enumerate(shown)}
+    if report.regression:  # no classes: the outlying targets against the other rows, in the flag colours
+        shown = [g for g in REGRESSION_GROUPS if g in counts]
+        colors = {REGRESSION_GROUPS[0]: _FLAG_COLORS["ok"], REGRESSION_GROUPS[1]: _FLAG_COLORS["mislabeled"]}
     fig = _figure(7.5, 2.6 * len(methods))
     axes = fig.subplots(len(methods), 1, squeeze=False)[:, 0]
     for ax, m in zip(axes, methods, strict=True):
@@ -64,12 +68,13 @@ def _value_chart(report: ReportData) -> str | None:
         if hi <= lo:
             lo, hi = float(v[finite].min()) - 1e-9, float(v[finite].max()) + 1e-9
         bins = np.linspace(lo, hi, 50)
-        for i, c in enumerate(shown):
+        for c in shown:
             sel = (report.labels == c) & finite
             ax.hist(np.clip(v[sel], lo, hi), bins=bins, histtype="step", linewidth=1.6,
-                    color=_PALETTE[i % len(_PALETTE)], label=f"{_short(c)} (n={counts[c]:,})")
+                    color=colors[c], label=f"{_short(c)} (n={counts[c]:,})")
         ax.axvline(0.0, color="black", linewidth=0.8, linestyle="--")
-        ax.set_title(f"value distribution per class: {m}", fontsize=10, loc="left")
+        per = "of outlying targets and other rows" if report.regression else "per class"
+        ax.set_title(f"value distribution {per}: {m}", fontsize=10, loc="left")
         ax.set_xlabel("value (higher = more useful; < 0 hurts the model)")
         ax.set_ylabel("rows")
         ax.legend(fontsize=8, frameon=False)
@@ -81,11 +86,12 @@ def _projection_chart(report: ReportData) -> str | None:
         return None
     fig = _figure(7.0, 5.2)
     ax = fig.subplots()
+    names = report.flag_names
     for f in FLAG_ORDER:
         sel = report.projection_flags == f
         if sel.any():
             ax.scatter(report.projection[sel, 0], report.projection[sel, 1], s=6 if f == "ok" else 14,
-                       alpha=0.45 if f == "ok" else 0.9, color=_FLAG_COLORS[f], label=f"{f} ({int(sel.sum()):,})",
+                       alpha=0.45 if f == "ok" else 0.9, color=_FLAG_COLORS[f], label=f"{names[f]} ({int(sel.sum()):,})",
                        linewidths=0, rasterized=True)
     ax.set_xlabel("PC 1")
     ax.set_ylabel("PC 2")
@@ -108,6 +114,58 @@ def _class_chart(report: ReportData) -> str | None:
     ax.set_xlabel("flagged rows")
     ax.set_title("flagged rows per class", fontsize=10, loc="left")
     ax.legend(fontsize=8, frameon=False)
+    return _png(fig)
+
+
+def _stacked_hist(ax: Any, values: np.ndarray, flags: np.ndarray, bins: np.ndarray, names: dict[str, str]) -> None:
+    """Histogram of ``values`` with the rows of each flag stacked in its colour (ok, hard, flagged)."""
+    parts = [(f, values[flags == f]) for f in FLAG_ORDER]
+    parts = [(f, v) for f, v in parts if v.size]
+    if not parts:
+        return
+    ax.hist([v for _, v in parts], bins=bins, stacked=True, color=[_FLAG_COLORS[f] for f, _ in parts],
+            label=[f"{names[f]} ({v.size:,})" for f, v in parts])
+
+
+def _target_chart(report: ReportData) -> str | None:
+    """Regression: the target's distribution and the residual's robust z, flagged rows stacked in their colour."""
+    t = report.target
+    if not t or t["values"].size == 0:
+        return None
+    y, flags, z = t["values"], t["flags"], t["z"]
+    ok = np.isfinite(y)
+    if not ok.any():
+        return None
+    names = report.flag_names
+    panels = 2 if z is not None and np.isfinite(z).any() else 1
+    fig = _figure(7.5, 2.8 * panels)
+    axes = fig.subplots(panels, 1, squeeze=False)[:, 0]
+    lo, hi = float(y[ok].min()), float(y[ok].max())
+    if hi <= lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    _stacked_hist(axes[0], y[ok], flags[ok], np.linspace(lo, hi, 50), names)
+    axes[0].set_title(f"target distribution ({_short(str(report.meta.get('label') or 'label'), 40)})", fontsize=10, loc="left")
+    axes[0].set_xlabel("target")
+    axes[0].set_ylabel("rows")
+    axes[0].legend(fontsize=8, frameon=False)
+    if panels == 2 and z is not None:
+        fz = np.isfinite(z)
+        cut = t.get("cutoff")
+        zlo, zhi = float(z[fz].min()), float(z[fz].max())
+        if cut:
+            zlo, zhi = min(zlo, -1.5 * cut), max(zhi, 1.5 * cut)
+        if zhi <= zlo:
+            zlo, zhi = zlo - 1.0, zhi + 1.0
+        ax = axes[1]
+        _stacked_hist(ax, z[fz], flags[fz], np.linspace(zlo, zhi, 60), names)
+        if cut:
+            for c in (-cut, cut):
+                ax.axvline(c, color="black", linewidth=0.8, linestyle="--")
+        ax.set_title("robust z of the residual (target − out-of-sample prediction)"
+                     + (f"; cutoff ±{cut:g}" if cut else ""), fontsize=10, loc="left")
+        ax.set_xlabel("target_z (> 0: target above its prediction)")
+        ax.set_ylabel("rows")
+        ax.legend(fontsize=8, frameon=False)
     return _png(fig)
 
 
@@ -243,6 +301,7 @@ def render_html(report: ReportData) -> str:
         "value_dist": _value_chart(report),
         "projection": _projection_chart(report),
         "classes": _class_chart(report),
+        "target": _target_chart(report),
         "arms": _arms_chart(primary, arms),
     }
     quality = (report.augmentation or {}).get("quality") if report.augmentation else None
@@ -258,6 +317,8 @@ def render_html(report: ReportData) -> str:
         verdict=((report.augmentation or {}).get("evaluation") or {}).get("verdict") if report.augmentation else None,
         interval=((report.augmentation or {}).get("evaluation") or {}).get("interval") if report.augmentation else None,
         config_json=config_json,
+        flag_names=report.flag_names,
+        column_titles=report.column_titles,
         n_charts=sum(1 for c in charts.values() if c),
     )
 

@@ -93,16 +93,18 @@ def to_markdown(outcome: CheckOutcome, *, max_rows: int = 10) -> str:
     if outcome.baseline is not None:
         b = outcome.baseline
         out += [
-            f"Baseline `{_md_cell(Path(b['path']).name)}` (by {b['key']}): {b['new_mislabeled']} new mislabeled, "
-            f"{b['new_hard']} new hard rows.",
+            f"Baseline `{_md_cell(Path(b['path']).name)}` (by {b['key']}): {b['new_mislabeled']} new "
+            f"{'outlying targets' if regression else 'mislabeled'}, {b['new_hard']} new hard rows.",
             "",
         ]
     rows = outcome.rows[:max_rows]
     if rows:
+        # as the human summary of `dvclean score` says it: a regression target has outlying targets, not wrong labels
+        nb_col, score_col = ("neighbours' mean", "outlier score") if regression else ("neighbours' label", "mislabel score")
         out += [
             f"<details><summary>{len(rows)} most suspicious rows</summary>",
             "",
-            "| row | line | label | neighbours' label | value | mislabel score | flag |",
+            f"| row | line | label | {nb_col} | value | {score_col} | flag |",
             "|---:|---:|---|---|---:|---:|---|",
         ]
         for r in rows:
