@@ -16,6 +16,18 @@ Checks (each only when a threshold is set):
   (an earlier ``dvclean check --json`` document), matched by row id when the run
   has an ``--id`` column, else by a hash of the row's content.
 
+Row identity without ``--id``: a row's key hashes the label and the feature
+columns that vary (:func:`identity_columns`: not the id, not ``--drop``-ped or
+constant columns), and the document records those columns (``flagged.hash_columns``)
+and a content-defined sample of all its rows' keys (``flagged.sample``, the
+:data:`SAMPLE_SIZE` smallest). A later run hashes its rows over the *baseline's*
+columns, so added columns (constant, dropped, or real features) keep the rows
+matched; when one of those columns is gone, nothing can be matched and a note
+says so. A note also says when less than :data:`LOW_MATCH_FRACTION` of the
+baseline's sampled rows are found in the data. A baseline of another label or
+task is refused (:class:`~dvclean.errors.ConfigError`). Baselines written before
+``hash_columns`` existed are matched as then, by every column but the id.
+
 A threshold is a count of rows (``20``) or a percentage (``"2%"``) of the valued
 rows (of the class for per-class checks). A check fails when the count is
 *greater* than the threshold.
@@ -23,13 +35,16 @@ rows (of the class for per-class checks). A check fails when the count is
 Regression targets: ``is_mislabeled`` flags outlying targets (:mod:`dvclean.flags`),
 so ``--max-mislabeled`` / ``--max-new-mislabeled`` limit the outlying targets and
 their checks are named ``outlying_targets`` / ``new_outlying_targets``; there are no
-per-class checks. The JSON document carries ``task``.
+per-class checks, so a per-class threshold is refused (a note when it came from a
+configuration file, see :func:`check_policy_for_task`). The JSON document carries ``task``.
+A gate whose thresholds end up checking nothing says so in a note.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import heapq
 import json
 import math
 import os
@@ -57,10 +72,14 @@ __all__ = [
     "CheckLine",
     "CheckOutcome",
     "CheckPolicy",
+    "LOW_MATCH_FRACTION",
+    "SAMPLE_SIZE",
     "Threshold",
+    "check_policy_for_task",
     "conflicting_duplicate_rows",
     "csv_line_numbers",
     "evaluate_check",
+    "identity_columns",
     "load_baseline",
     "mislabel_evidence",
     "parse_threshold",
@@ -72,6 +91,14 @@ CHECK_SCHEMA_VERSION = 1
 #: Rows listed with their details in the outcome (and the report).
 TOP_ROWS = 50
 STATUSES = ("pass", "warn", "fail")
+#: Rows of a check document's content-defined sample (``flagged.sample``): the keys with the smallest digests,
+#: so the same rows are sampled whatever the row order, and a later run can tell how many it still has.
+SAMPLE_SIZE = 256
+#: A note says the baseline hardly matches when less than this fraction of its sampled rows is found in the data.
+#: Between a baseline and the next run of the same data set rows are appended, edited or fixed a few at a time, so
+#: far more than half of them are found; a broken row identity (another data set, a hashed column gone or re-encoded)
+#: finds almost none. Half leaves a wide margin on both sides.
+LOW_MATCH_FRACTION = 0.5
 _THRESHOLD_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$")
 
 
@@ -299,6 +326,18 @@ class Baseline:
     mislabeled, hard : tuple of str
         Keys of the flagged rows.
     input_sha256 : str or None
+    label : str or None
+        The label column of the baseline's run.
+    task : str or None
+        ``classification`` or ``regression`` (``None``: the document does not say).
+    hash_columns : tuple of str or None
+        Columns the content hashes cover (``key="hash"``); ``None`` for an id
+        baseline or one written before this field existed (then every column but
+        the id was hashed).
+    sample : tuple of str or None
+        Digests of a content-defined sample of the baseline's rows (see
+        :data:`SAMPLE_SIZE`); ``None`` in older documents.
+    dvclean_version : str or None
     """
 
     path: str
@@ -307,6 +346,32 @@ class Baseline:
     mislabeled: tuple[str, ...]
     hard: tuple[str, ...]
     input_sha256: str | None = None
+    label: str | None = None
+    task: str | None = None
+    hash_columns: tuple[str, ...] | None = None
+    sample: tuple[str, ...] | None = None
+    dvclean_version: str | None = None
+
+    def check_compatible(self, label: str, task: str | None) -> None:
+        """Refuse to compare with a run of another label or task (:class:`~dvclean.errors.ConfigError`).
+
+        The flagged rows of one label say nothing about another's, and "mislabeled"
+        means "outlying target" for a regression target, so such a comparison would
+        count rows as new for no reason.
+        """
+        name = Path(self.path).name
+        if self.label is not None and self.label != label:
+            raise ConfigError(
+                f"--baseline {self.path} was written for the label {self.label!r}, this run's label is {label!r}: "
+                f"flagged rows of one label say nothing about another's. Pass the baseline of this label's data, or "
+                f"re-create it with `dvclean check DATA --label {label} --json > {name}`"
+            )
+        if self.task is not None and task is not None and self.task != task:
+            raise ConfigError(
+                f"--baseline {self.path} was written for {self.label or label!r} as a {self.task} label, this run "
+                f"values it as a {task} label (--task): its flagged rows mean something else. Pass the same --task "
+                f"as the baseline's run, or re-create the baseline with `dvclean check DATA --task {task} --json > {name}`"
+            )
 
 
 def load_baseline(path: str | os.PathLike[str]) -> Baseline:
@@ -341,6 +406,13 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
         hard = tuple(str(v) for v in flagged["hard"])
     except (KeyError, TypeError) as exc:
         raise InputError(f"--baseline {p}: 'flagged' lacks the 'mislabeled'/'hard' row lists; re-create it") from exc
+    lists: dict[str, tuple[str, ...] | None] = {}
+    for name in ("hash_columns", "sample"):
+        v = flagged.get(name)
+        if v is not None and (not isinstance(v, list) or not all(isinstance(x, str) for x in v)):
+            raise InputError(f"--baseline {p}: 'flagged.{name}' must be a list of strings; re-create the baseline")
+        lists[name] = None if v is None else tuple(v)
+    label, task = doc.get("label"), doc.get("task")
     return Baseline(
         path=str(p),
         key=flagged["key"],
@@ -348,6 +420,11 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
         mislabeled=mis,
         hard=hard,
         input_sha256=(doc.get("input") or {}).get("sha256"),
+        label=label if isinstance(label, str) else None,
+        task=task if task in ("classification", "regression") else None,
+        hash_columns=lists["hash_columns"] if flagged["key"] == "hash" else None,
+        sample=lists["sample"],
+        dvclean_version=doc.get("dvclean_version") if isinstance(doc.get("dvclean_version"), str) else None,
     )
 
 
@@ -365,21 +442,30 @@ def _canonical(v: Any) -> str:
     return str(v)
 
 
-def row_hashes(frame: pl.DataFrame, rows: Sequence[int] | np.ndarray, *, exclude: Iterable[str] = ()) -> list[str]:
+def row_hashes(
+    frame: pl.DataFrame,
+    rows: Sequence[int] | np.ndarray,
+    *,
+    exclude: Iterable[str] = (),
+    columns: Iterable[str] | None = None,
+) -> list[str]:
     """Content hash of each of ``rows``: stable across row order, column order and int/float re-typing.
 
-    The hash covers every column except ``exclude`` (the id column), by name, so a
-    row keeps its hash when rows are inserted, deleted or shuffled around it and
-    changes when any of its values (label included) changes.
+    The hash covers ``columns`` (default: every column except ``exclude``, e.g. the
+    id column), by name, so a row keeps its hash when rows are inserted, deleted or
+    shuffled around it, or when columns outside ``columns`` are added, and changes
+    when any of its hashed values (label included) changes.
 
     Examples
     --------
     >>> df = pl.DataFrame({"a": [1, 2], "y": ["x", "z"]})
     >>> row_hashes(df, [1]) == row_hashes(df.reverse().select("y", "a"), [0])
     True
+    >>> row_hashes(df.with_columns(b=pl.lit(7)), [1], columns=["a", "y"]) == row_hashes(df, [1])
+    True
     """
     skip = set(exclude)
-    cols = sorted(c for c in frame.columns if c not in skip)
+    cols = sorted(set(columns) - skip) if columns is not None else sorted(c for c in frame.columns if c not in skip)
     idx = np.asarray(rows, dtype=np.int64)
     if idx.size == 0:
         return []
@@ -461,13 +547,17 @@ class CheckOutcome:
         The score run's summary (input, classes, flags, methods, timings...).
     policy : CheckPolicy
     flagged : dict
-        ``key`` (``id``/``hash``), ``id_column`` and the keys of all
-        ``mislabeled`` and ``hard`` rows: what a later ``--baseline`` compares to.
+        ``key`` (``id``/``hash``), ``id_column``, ``hash_columns`` (the columns the
+        content hashes cover, :func:`identity_columns`; ``None`` with an id), the
+        keys of all ``mislabeled`` and ``hard`` rows and ``sample`` (digests of a
+        content-defined sample of all rows): what a later ``--baseline`` compares to.
     rows : list of dict
         The :data:`TOP_ROWS` most suspicious rows (lowest value first) with their
         CSV line, content key and flags.
     baseline : dict or None
-        Baseline path, key and the new flagged rows.
+        Baseline path, key, the columns rows were matched by, whether they could
+        be matched, how many of the baseline's sampled rows were found, and the
+        new flagged rows.
     per_class : dict
         Class -> rows, mislabeled, hard.
     conflicting_duplicates : int
@@ -565,13 +655,51 @@ def _line(name: str, rows: np.ndarray, total: int, policy: CheckPolicy, check: s
     )
 
 
-def _row_keys(result: ScoreResult, rows: np.ndarray, key: str) -> list[str]:
+def identity_columns(table: Any) -> list[str]:
+    """Columns a row's content hash covers: the label and the feature columns that vary, sorted.
+
+    Left out: the id column, ``--drop``-ped columns, columns that are not features
+    (the ``dvclean augment`` provenance column) and columns with one value in every
+    row (they tell no row from another). So adding such a column, or excluding
+    one with ``--drop``, leaves every row's key unchanged.
+
+    Examples
+    --------
+    >>> from dvclean.table import make_table
+    >>> df = pl.DataFrame({"b": [1, 1, 1, 1], "a": [1, 2, 3, 4], "id": [5, 6, 7, 8], "y": ["p", "q", "p", "q"]})
+    >>> identity_columns(make_table(df, label="y", id_column="id"))
+    ['a', 'y']
+    """
+    frame = table.frame
+    varying = [c for c in table.features if frame.get_column(c).n_unique() > 1]
+    return sorted({table.label, *varying})
+
+
+def _all_row_keys(table: Any, key: str, columns: Sequence[str] | None = None) -> list[str]:
+    """The key of every row: the id column's canonical values, or content hashes over ``columns``."""
+    if key == "id":
+        return [_canonical(v) for v in table.frame.get_column(table.id_column).to_list()]
+    cols = identity_columns(table) if columns is None else columns
+    return row_hashes(table.frame, np.arange(table.n_rows), columns=cols)
+
+
+def _row_keys(result: ScoreResult, rows: np.ndarray, key: str, columns: Sequence[str] | None = None) -> list[str]:
     table = result.table
     if key == "id":
         ids = table.frame.get_column(table.id_column)  # type: ignore[arg-type]
         return [_canonical(v) for v in ids.gather(rows).to_list()] if rows.size else []
-    exclude = [table.id_column] if table.id_column else []
-    return row_hashes(table.frame, rows, exclude=exclude)
+    cols = identity_columns(table) if columns is None else columns
+    return row_hashes(table.frame, rows, columns=cols)
+
+
+def _digest(k: str, key: str) -> str:
+    """What the row sample holds: the content hash itself, or a hash of the id (ids sort in no useful order)."""
+    return k if key == "hash" else hashlib.sha256(k.encode("utf-8")).hexdigest()[:16]
+
+
+def _row_sample(keys: Iterable[str], key: str, size: int = SAMPLE_SIZE) -> list[str]:
+    """The ``size`` smallest distinct digests of ``keys``: a content-defined sample (same rows in any row order)."""
+    return sorted(heapq.nsmallest(size, {_digest(k, key) for k in keys}))
 
 
 def _new_rows(current_rows: np.ndarray, current_keys: list[str], baseline_keys: Sequence[str]) -> np.ndarray:
@@ -586,8 +714,172 @@ def _new_rows(current_rows: np.ndarray, current_keys: list[str], baseline_keys: 
     return np.asarray(new, dtype=np.int64)
 
 
+def _opt(name: str) -> str:
+    return name.strip().lstrip("-").replace("-", "_")
+
+
+def check_policy_for_task(
+    policy: CheckPolicy, task: str, *, label: str | None = None, from_config: Iterable[str] = ()
+) -> list[str]:
+    """Refuse thresholds that cannot apply to a ``task`` label; return notes for those that are skipped.
+
+    A regression target has no classes, so ``max_mislabeled_per_class`` /
+    ``warn_mislabeled_per_class`` could only pass without checking anything:
+    they are a :class:`~dvclean.errors.ConfigError` (``--max-mislabeled`` limits
+    the outlying targets). A threshold named in ``from_config`` (it came from a
+    configuration file, which may serve data sets of both kinds) is skipped
+    with a note instead.
+
+    Parameters
+    ----------
+    policy : CheckPolicy
+    task : {"classification", "regression"}
+    label : str, optional
+        Named in the messages.
+    from_config : iterable of str
+        Policy fields (``max_mislabeled_per_class`` or ``max-mislabeled-per-class``)
+        whose value came from a configuration file rather than from the caller.
+
+    Examples
+    --------
+    >>> check_policy_for_task(CheckPolicy(max_mislabeled="1%"), "regression")
+    []
+    >>> note, = check_policy_for_task(CheckPolicy(max_mislabeled_per_class="5%"), "regression",
+    ...                               from_config=["max-mislabeled-per-class"])
+    >>> note.split(":")[0]
+    'max-mislabeled-per-class = 5% (configuration file) is not checked'
+    """
+    if task != "regression":
+        return []
+    configured = {_opt(n) for n in from_config}
+    target = f"the label {label!r}" if label else "the label"
+    typed, skipped = [], []
+    for level in ("max", "warn"):
+        th = policy.threshold(level, "mislabeled_per_class")
+        if th is None:
+            continue
+        (skipped if f"{level}_mislabeled_per_class" in configured else typed).append((level, th))
+    if typed:
+        given = " and ".join(f"--{lv}-mislabeled-per-class {th.text}" for lv, th in typed)
+        instead = " / ".join(f"--{lv}-mislabeled {th.text}" for lv, th in typed)
+        raise ConfigError(
+            f"{given}: {target} is a regression target, which has no classes, so a per-class limit cannot be "
+            f"checked (the gate would pass without checking anything). Limit the outlying targets instead with "
+            f"{instead}, which counts the rows whose target is far from what the other rows predict"
+        )
+    return [
+        f"{lv}-mislabeled-per-class = {th.text} (configuration file) is not checked: {target} is a regression "
+        f"target and has no classes; --{lv}-mislabeled limits its outlying targets"
+        for lv, th in skipped
+    ]
+
+
+def _columns_text(columns: Sequence[str], limit: int = 8) -> str:
+    """``the 3 columns 'a', 'b', 'y'`` (at most ``limit`` named)."""
+    named = ", ".join(map(repr, columns[:limit])) + (f", ... ({len(columns) - limit} more)" if len(columns) > limit else "")
+    return f"the {len(columns)} column{'s' if len(columns) != 1 else ''} {named}"
+
+
+def _compare_with_baseline(
+    result: ScoreResult, baseline: Baseline, key: str, own_keys: list[str], own_columns: list[str] | None,
+    mis: np.ndarray, hard: np.ndarray, notes: list[str],
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """New flagged rows relative to ``baseline``, and how the rows were matched (appends to ``notes``)."""
+    table = result.table
+    name = Path(baseline.path).name
+    if baseline.key == "id" and table.id_column is None:
+        raise ConfigError(
+            f"--baseline {baseline.path} matches rows by the id column {baseline.id_column!r}; "
+            f"pass --id {baseline.id_column} (or re-create the baseline without --id)"
+        )
+    if baseline.key == "id" and baseline.id_column != table.id_column:
+        notes.append(
+            f"the baseline's id column is {baseline.id_column!r}, this run's is {table.id_column!r}; "
+            "rows are matched by value"
+        )
+    columns: list[str] | None = None  # the columns the keys cover (hash baselines)
+    cur: list[str] | None
+    if baseline.key == "id":
+        cur = own_keys if key == "id" else _all_row_keys(table, "id")
+    elif baseline.hash_columns is not None:
+        columns = sorted(baseline.hash_columns)
+        missing = [c for c in columns if c not in table.frame.columns]
+        if missing:
+            cur = None
+            notes.append(
+                f"rows cannot be matched with the baseline {name}: its rows are keyed by a hash of "
+                f"{_columns_text(columns)}, and this data lacks {', '.join(map(repr, missing))} (removed, "
+                f"renamed, or excluded with --drop, whose columns are not read); so every flagged row counts as new. "
+                f"Re-create the baseline from this data (`dvclean check DATA --json > {name}`), or match rows by a "
+                f"stable --id column"
+            )
+        else:
+            cur = own_keys if key == "hash" and columns == own_columns else _all_row_keys(table, "hash", columns)
+    else:  # written before hash_columns existed: every column but the id, as then
+        columns = sorted(c for c in table.frame.columns if c != table.id_column)
+        cur = _all_row_keys(table, "hash", columns)
+        notes.append(
+            f"the baseline {name} (dvclean {baseline.dvclean_version or '?'}) does not record which columns its row "
+            f"hashes cover: rows are matched by a hash of every column but the id, as it was written, so a column "
+            f"added or removed since makes every flagged row look new. Re-create the baseline "
+            f"(`dvclean check DATA --json > {name}`) to match rows by the label and feature columns only"
+        )
+    match: dict[str, Any] | None = None
+    if cur is None:
+        new_mis, new_hard = mis, hard
+    else:
+        new_mis = _new_rows(mis, [cur[i] for i in mis.tolist()], baseline.mislabeled)
+        new_hard = _new_rows(hard, [cur[i] for i in hard.tolist()], baseline.hard)
+        if baseline.sample is not None:
+            sample, what = set(baseline.sample), "sampled rows"
+        else:  # older documents: the rows it flagged are all we know of its rows
+            sample = {_digest(k, baseline.key) for k in (*baseline.mislabeled, *baseline.hard)}
+            what = "flagged rows"
+        present = {_digest(k, baseline.key) for k in cur}
+        found = len(sample & present)
+        match = {"basis": "sample" if baseline.sample is not None else "flagged", "rows": len(sample),
+                 "found": found, "fraction": found / len(sample) if sample else None}
+        if sample and found < LOW_MATCH_FRACTION * len(sample):
+            by = (
+                f"the id column {table.id_column!r}" if baseline.key == "id"
+                else f"a hash of {_columns_text(columns or [])}"
+            )
+            cause = (
+                "a column was added, removed or renamed since (this older baseline's hashes cover every column), "
+                "or the baseline is of another data set"
+                if baseline.key == "hash" and baseline.hash_columns is None
+                else "the baseline is of another data set"
+            )
+            notes.append(
+                f"only {found} of the baseline's {len(sample)} {what} ({found / len(sample):.0%}) are found in this "
+                f"data (rows are matched by {by}): probably {cause}, or those columns' values were re-encoded "
+                f"(renamed categories, rounding, re-typed ids), or most rows were replaced; so most of the "
+                f"{len(new_mis)} 'new' flagged rows may only look new. Re-create the baseline {name} from the "
+                f"current data, or match rows by a stable --id column"
+            )
+    id_name = result.frame.columns[0]
+    frame = result.frame
+    doc = {
+        "path": baseline.path,
+        "key": baseline.key,
+        "input_sha256": baseline.input_sha256,
+        "hash_columns": columns,
+        "matched": cur is not None,
+        "match": match,
+        "new_mislabeled": len(new_mis),
+        "new_hard": len(new_hard),
+        "new_mislabeled_rows": [json_scalar(v) for v in frame.get_column(id_name).gather(new_mis).to_list()],
+        "new_hard_rows": [json_scalar(v) for v in frame.get_column(id_name).gather(new_hard[:1000]).to_list()],
+    }
+    return new_mis, new_hard, doc
+
+
 def evaluate_check(
-    result: ScoreResult, policy: CheckPolicy, *, baseline: Baseline | None = None
+    result: ScoreResult,
+    policy: CheckPolicy,
+    *,
+    baseline: Baseline | None = None,
+    from_config: Iterable[str] = (),
 ) -> CheckOutcome:
     """Evaluate the thresholds of ``policy`` on a score result.
 
@@ -599,6 +891,10 @@ def evaluate_check(
     baseline : Baseline, optional
         Flagged rows of an earlier run (:func:`load_baseline`); needed by the
         ``new_*`` thresholds.
+    from_config : iterable of str
+        Policy fields whose value came from a configuration file (see
+        :func:`check_policy_for_task`): on a regression target their per-class
+        thresholds are skipped with a note instead of refused.
 
     Returns
     -------
@@ -607,8 +903,9 @@ def evaluate_check(
     Raises
     ------
     ConfigError
-        A ``new_*`` threshold without a baseline, or a baseline keyed by an id
-        column the current run does not have.
+        A ``new_*`` threshold without a baseline, a baseline keyed by an id
+        column the current run does not have, a baseline of another label or
+        task, or a per-class threshold on a regression target.
 
     Examples
     --------
@@ -623,6 +920,10 @@ def evaluate_check(
         raise ConfigError("--max-new-*/--warn-new-* need --baseline FILE (an earlier `dvclean check --json` output)")
     frame, table = result.frame, result.table
     regression = is_regression(result.summary)
+    task = "regression" if regression else "classification"
+    notes: list[str] = check_policy_for_task(policy, task, label=table.label, from_config=from_config)
+    if baseline is not None:
+        baseline.check_compatible(table.label, task)
     mis_name = "outlying_targets" if regression else "mislabeled"
     valued_mask = ~frame.get_column("is_label_missing").to_numpy()
     n_valued = int(valued_mask.sum())
@@ -654,38 +955,17 @@ def evaluate_check(
     lines.append(_line("conflicting_duplicates", dups, n_valued, policy, "conflicting_duplicates"))
 
     key = "id" if table.id_column is not None else "hash"
-    mis_keys = _row_keys(result, mis, key)
-    hard_keys = _row_keys(result, hard, key)
+    own_columns = identity_columns(table) if key == "hash" else None
+    all_keys = _all_row_keys(table, key, own_columns)
+    mis_keys = [all_keys[i] for i in mis.tolist()]
+    hard_keys = [all_keys[i] for i in hard.tolist()]
     baseline_doc: dict[str, Any] | None = None
-    notes: list[str] = []
     if baseline is not None:
-        if baseline.key == "id" and table.id_column is None:
-            raise ConfigError(
-                f"--baseline {baseline.path} matches rows by the id column {baseline.id_column!r}; "
-                f"pass --id {baseline.id_column} (or re-create the baseline without --id)"
-            )
-        if baseline.key == "id" and baseline.id_column != table.id_column:
-            notes.append(
-                f"the baseline's id column is {baseline.id_column!r}, this run's is {table.id_column!r}; "
-                "rows are matched by value"
-            )
-        bkey = baseline.key
-        cur_mis = mis_keys if bkey == key else _row_keys(result, mis, bkey)
-        cur_hard = hard_keys if bkey == key else _row_keys(result, hard, bkey)
-        new_mis = _new_rows(mis, cur_mis, baseline.mislabeled)
-        new_hard = _new_rows(hard, cur_hard, baseline.hard)
+        new_mis, new_hard, baseline_doc = _compare_with_baseline(
+            result, baseline, key, all_keys, own_columns, mis, hard, notes
+        )
         lines.append(_line(f"new_{mis_name}", new_mis, n_valued, policy, "new_mislabeled"))
         lines.append(_line("new_hard", new_hard, n_valued, policy, "new_hard"))
-        id_name = frame.columns[0]
-        baseline_doc = {
-            "path": baseline.path,
-            "key": bkey,
-            "input_sha256": baseline.input_sha256,
-            "new_mislabeled": len(new_mis),
-            "new_hard": len(new_hard),
-            "new_mislabeled_rows": [json_scalar(v) for v in frame.get_column(id_name).gather(new_mis).to_list()],
-            "new_hard_rows": [json_scalar(v) for v in frame.get_column(id_name).gather(new_hard[:1000]).to_list()],
-        }
     checks = tuple(c for c in lines if c is not None)
     if any(c.status == "fail" for c in checks):
         status = "fail"
@@ -695,6 +975,12 @@ def evaluate_check(
         status = "pass"
     if policy.is_empty:
         notes.append("no thresholds are set: pass --max-mislabeled etc. or set them in [tool.dvclean.check]")
+    elif not checks:
+        set_ = ", ".join(f"{k.replace('_', '-')} {v}" for k, v in policy.to_dict().items() if v is not None)
+        notes.append(
+            f"no check ran: the thresholds set ({set_}) do not apply to this data, so the gate passes without "
+            "checking anything"
+        )
     if regression:
         notes.append("regression target: is_mislabeled flags outlying targets; --max-mislabeled limits them")
     return CheckOutcome(
@@ -702,7 +988,14 @@ def evaluate_check(
         status=status,
         summary=result.summary,
         policy=policy,
-        flagged={"key": key, "id_column": table.id_column, "mislabeled": mis_keys, "hard": hard_keys},
+        flagged={
+            "key": key,
+            "id_column": table.id_column,
+            "hash_columns": own_columns,
+            "mislabeled": mis_keys,
+            "hard": hard_keys,
+            "sample": _row_sample(all_keys, key),
+        },
         rows=suspicious_rows(result, key=key),
         baseline=baseline_doc,
         per_class=per_class,

@@ -42,6 +42,7 @@ from .errors import ConfigError, InputError
 from .io import (
     CsvText,
     TextEdits,
+    as_source,
     output_format_for,
     output_separator,
     read_csv_text,
@@ -217,6 +218,7 @@ def fix(
     config = config or FixConfig()
     if config.action == "relabel" and score_config is not None and score_config.task == "regression":
         raise ConfigError("--action relabel is for class labels; a regression target takes --action drop or --action mark")
+    source = as_source(source)
     options = dict(read_options or {})
     piped: bytes | None = None
     if not isinstance(source, pl.DataFrame) and str(source) == "-":  # keep stdin's bytes: the text is read twice

@@ -153,6 +153,32 @@ def _check_path(path: Path, name: str) -> None:
         raise InputError(f"{name}: the file is empty; it needs a header row and at least one data row")
 
 
+def as_source(source: Any) -> Any:
+    """A path, ``"-"`` or a polars DataFrame, from what a library caller may pass.
+
+    A polars ``LazyFrame`` is collected and a pandas ``DataFrame`` converted with
+    ``pl.from_pandas``; anything else that is not a path (a numpy array, a list, a dict) is a
+    ``TypeError`` that says how to build a frame.
+
+    Examples
+    --------
+    >>> as_source(pl.LazyFrame({"a": [1]})).shape
+    (1, 1)
+    >>> as_source("data.csv")
+    'data.csv'
+    """
+    if isinstance(source, (str, os.PathLike, pl.DataFrame)):
+        return source
+    if isinstance(source, pl.LazyFrame):
+        return source.collect()
+    if type(source).__module__.split(".")[0] == "pandas" and type(source).__name__ == "DataFrame":
+        return pl.from_pandas(source)
+    raise TypeError(
+        f"the data must be a file path, '-' (stdin) or a polars or pandas DataFrame, not {type(source).__module__}."
+        f"{type(source).__qualname__}; build a frame first, e.g. pl.DataFrame(array, schema=['f1', 'f2', 'y'], orient='row')"
+    )
+
+
 def read_frame(
     source: str | os.PathLike[str],
     *,

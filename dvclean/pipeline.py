@@ -27,6 +27,7 @@ from .errors import ConfigError, DataValidationError, OutputError
 from .flags import evidence_for, flag_regression, flag_rows, neighbor_fractions, regression_evidence
 from .io import (
     SourceInfo,
+    as_source,
     json_scalar,
     output_format_for,
     read_frame,
@@ -101,14 +102,20 @@ class ScoreResult:
         return self.frame.get_column("value").fill_null(np.nan).to_numpy()
 
 
-def _load(
+def load_source(
     source: str | os.PathLike[str] | pl.DataFrame, read_options: dict[str, Any] | None
 ) -> tuple[pl.DataFrame, SourceInfo]:
+    """Read a file (or ``"-"``) with :func:`dvclean.io.read_frame`, or take a frame as it is
+    (a pandas frame or polars LazyFrame converted by :func:`dvclean.io.as_source`)."""
+    source = as_source(source)
     if isinstance(source, pl.DataFrame):
         if source.height == 0:
             raise DataValidationError("the frame has no rows")
         return source, SourceInfo(path="<DataFrame>", format="polars", compression=None, sha256="")
     return read_frame(source, **(read_options or {}))
+
+
+_load = load_source
 
 
 def score(
@@ -194,8 +201,11 @@ def score(
     t = time.perf_counter()
     if progress:
         progress("encode", 0, 1)
-    # rows are valued in an order fixed by their content, so reordering the file changes nothing
-    order = canonical_order(table.frame, (*table.features, table.label))
+    # rows are valued in an order fixed by their content, so reordering the file changes nothing; a column
+    # with one value (constant, or empty) tells no row from another and is not hashed, so adding one
+    # (which the encoder ignores) changes nothing either
+    varying = [c for c in table.features if table.frame.get_column(c).n_unique() > 1]
+    order = canonical_order(table.frame, (*varying, table.label))
     data, encoder, label_missing = prepare(
         dataclasses.replace(table, frame=table.frame[order]), valid=valid_table, config=config.features
     )
@@ -328,13 +338,22 @@ def canonical_order(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
     n = frame.height
     if n == 0 or not columns:
         return np.arange(n, dtype=np.int64)
-    cols = [
-        pl.col(c).cast(pl.Float64) if frame.schema[c].is_numeric() or frame.schema[c] == pl.Boolean
-        else pl.col(c).cast(pl.String)
-        for c in sorted(columns)
-    ]
-    h = frame.select(cols).hash_rows(seed=0x5EED).to_numpy()
+    h = frame.select([_hashable(c, frame.schema[c]) for c in sorted(columns)]).hash_rows(seed=0x5EED).to_numpy()
     return np.lexsort((np.arange(n), h)).astype(np.int64)
+
+
+def _hashable(name: str, dtype: pl.DataType) -> pl.Expr:
+    """Numbers and booleans as 64-bit floats, text, categories, dates and datetimes as text,
+    durations and times by their physical integers (polars cannot cast them to text), anything
+    else as it is."""
+    col = pl.col(name)
+    if dtype.is_numeric() or dtype == pl.Boolean:
+        return col.cast(pl.Float64)
+    if isinstance(dtype, (pl.Duration, pl.Time)) or dtype in (pl.Duration, pl.Time):
+        return col.to_physical().cast(pl.Float64)
+    if dtype in (pl.String, pl.Categorical, pl.Date) or isinstance(dtype, (pl.Categorical, pl.Enum, pl.Datetime)):
+        return col.cast(pl.String)
+    return col
 
 
 def _scatter(n: int, rows: np.ndarray, values: np.ndarray, fill: Any, dtype: Any) -> np.ndarray:

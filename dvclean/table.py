@@ -275,8 +275,9 @@ def _regression_problems(col: pl.Series, label: str, missing: np.ndarray) -> lis
     if present.size < 3:
         return [f"label column {label!r} has {present.size} non-empty values; a regression target needs at least 3 rows"]
     if np.unique(present).size == 1:
-        return [f"label column {label!r} has one value only ({present[0]!r}); a regression target must vary: check --label"]
-    return []
+        return [f"label column {label!r} has one value only ({float(present[0]):g}); a regression target must vary: check --label"]
+    problem = _target_magnitude_problem(present, np.flatnonzero(~missing), label)
+    return [problem] if problem else []
 
 
 def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]:
@@ -408,20 +409,32 @@ class FeatureEncoder:
         self.plans_: list[_ColumnPlan] = []
         self.feature_names_: list[str] = []
         self.dropped_: list[str] = []
+        #: why each column of ``dropped_`` is not a feature: "empty", "constant", "type Binary", ...
+        self.dropped_reasons_: dict[str, str] = {}
         self._keep = np.zeros(0, dtype=bool)
         self._fitted_x: np.ndarray | None = None
+        self._dims_: dict[str, list[int]] = {}
         self.all_constant_ = False
 
     def fit(self, frame: pl.DataFrame, columns: Sequence[str]) -> FeatureEncoder:
         """Learn the encoding of ``columns`` from ``frame``."""
-        self.plans_, self.dropped_ = [], []
+        self.plans_, self.dropped_, self.dropped_reasons_ = [], [], {}
         for name in columns:
-            plan = self._plan(frame.get_column(name))
+            col = frame.get_column(name)
+            plan = self._plan(col)
             if plan is None:
                 self.dropped_.append(name)
+                self.dropped_reasons_[name] = _unused_reason(col)
             else:
                 self.plans_.append(plan)
         self._fitted_x = self._encode(frame, fitting=True)
+        for plan in self.plans_:  # every encoded dimension of the column constant: not a feature either
+            if not any(self._keep[i] for i in self._dims_.get(plan.name, [])):
+                self.dropped_.append(plan.name)
+                col = frame.get_column(plan.name)
+                distinct = plan.kind == "frequency" and col.drop_nulls().n_unique() == col.len() - col.null_count()
+                self.dropped_reasons_[plan.name] = "a distinct value in every row" if distinct else "constant"
+        self.dropped_ = [c for c in columns if c in self.dropped_reasons_]
         self.all_constant_ = False
         if self._fitted_x.shape[1] == 0:
             has_values = any(frame.get_column(c).null_count() < frame.height for c in columns)
@@ -484,8 +497,10 @@ class FeatureEncoder:
     def _encode(self, frame: pl.DataFrame, *, fitting: bool) -> np.ndarray:
         blocks: list[np.ndarray] = []
         names: list[str] = []
+        dims: dict[str, list[int]] = {}
         for plan in self.plans_:
             col = frame.get_column(plan.name)
+            first = len(names)
             if plan.kind == "numeric":
                 b, n = self._numeric(plan, col.cast(pl.Float64).to_numpy(), plan.name, fitting)
             elif plan.kind == "onehot":
@@ -500,8 +515,10 @@ class FeatureEncoder:
                 b, n = self._temporal(plan, col, fitting)
             blocks.append(b)
             names.extend(n)
+            dims[plan.name] = list(range(first, len(names)))
         x = np.hstack(blocks) if blocks else np.empty((frame.height, 0))
         if fitting:
+            self._dims_ = dims
             std = x.std(axis=0) if x.shape[0] else np.zeros(x.shape[1])
             self._keep = std > 1e-12
             self.feature_names_ = [n for n, k in zip(names, self._keep, strict=True) if k]
@@ -565,6 +582,16 @@ class FeatureEncoder:
             blocks.append(b)
             names.extend(n)
         return np.hstack(blocks), names
+
+
+def _unused_reason(col: pl.Series) -> str:
+    """Why :meth:`FeatureEncoder._plan` gave ``col`` no plan."""
+    if col.dtype == pl.Null or col.null_count() == col.len():
+        return "empty"
+    dtype = col.dtype
+    if dtype.is_temporal() or dtype.is_numeric() or dtype in (pl.String, pl.Boolean, pl.Categorical) or isinstance(dtype, pl.Enum):
+        return "constant"
+    return f"type {dtype}, which dvclean cannot encode"
 
 
 def _as_text(col: pl.Series) -> pl.Series:
@@ -650,8 +677,37 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
     if encoder.all_constant_:
         notes.append("every feature column is constant: all rows look identical, values only reflect the labels")
     elif encoder.dropped_:
-        notes.append(f"ignored empty or constant columns: {', '.join(encoder.dropped_)}")
+        reasons = encoder.dropped_reasons_
+        notes.append("ignored feature columns: " + ", ".join(f"{c} ({reasons.get(c, 'constant')})" for c in encoder.dropped_))
     return x, encoder, notes
+
+
+#: A regression target this many robust standard deviations (MAD) from the median is refused: no
+#: measurement is that far out, and in 64-bit floats it wipes out the other targets' differences
+#: (their mean and spread become the outlier's) or overflows when squared (about 1e154).
+MAX_TARGET_Z = 1e15
+
+
+def _target_magnitude_problem(target: np.ndarray, rows: np.ndarray, label: str) -> str | None:
+    """Targets so far from the others that standardising them loses every other row's signal."""
+    if target.size < 3:
+        return None
+    med = float(np.median(target))
+    dev = np.abs(target - med)
+    spread = float(np.median(dev)) * 1.4826 or float(dev.mean())
+    if not spread > 0 or not math.isfinite(spread):
+        return None
+    with np.errstate(over="ignore"):
+        z = dev / spread
+    bad = np.flatnonzero(~(z <= MAX_TARGET_Z))
+    if not bad.size:
+        return None
+    shown = ", ".join(f"{int(rows[i])} ({target[i]:.6g})" for i in bad[:5])
+    return (
+            f"label column {label!r} has values more than {MAX_TARGET_Z:.0e} robust standard deviations from the "
+            f"median {med:.6g} at rows {shown}{' ...' if bad.size > 5 else ''}: a typo or a unit error? "
+            "correct or remove those rows (such a value would swamp every other target)"
+    )
 
 
 def _prepare_regression(

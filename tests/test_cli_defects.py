@@ -70,7 +70,7 @@ def test_bracket_column_names_are_printed_as_written(tmp_path):
     src = noisy_csv(tmp_path / "d.csv", feature="[/]", constant="[red]K")
     res = runner.invoke(app, ["score", str(src), "-y", "y", "-o", str(tmp_path / "s.parquet")], env=WIDE)
     assert res.exit_code == 0, res.output
-    assert "note: ignored empty or constant columns: [red]K" in flat(res.stdout)
+    assert "note: ignored feature columns: [red]K (constant)" in flat(res.stdout)
     res = runner.invoke(app, ["check", str(src), "-y", "y", "--max-mislabeled", "100%"], env=WIDE)
     assert res.exit_code == 0, res.output
 

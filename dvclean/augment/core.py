@@ -32,6 +32,7 @@ from ..io import (
     CsvText,
     SourceInfo,
     TextEdits,
+    as_source,
     atomic_path,
     output_format_for,
     output_separator,
@@ -131,11 +132,9 @@ class AugmentResult:
 
 
 def _load(source: str | os.PathLike[str] | pl.DataFrame, read_options: dict[str, Any] | None) -> tuple[pl.DataFrame, SourceInfo]:
-    if isinstance(source, pl.DataFrame):
-        if source.height == 0:
-            raise DataValidationError("the frame has no rows")
-        return source, SourceInfo(path="<DataFrame>", format="polars", compression=None, sha256="")
-    return read_frame(source, **(read_options or {}))
+    from ..pipeline import load_source
+
+    return load_source(source, read_options)
 
 
 def _score_config(cfg: AugmentConfig) -> ScoreConfig:
@@ -557,6 +556,7 @@ def augment(
         log.warning("%s has no training loop: epochs and batch_size are ignored", cfg.generator)
         cfg = dataclasses.replace(cfg, epochs=None, batch_size=None)
     require_sdv()
+    source = as_source(source)
     timings: dict[str, float] = {}
     t = time.perf_counter()
     read_options = dict(read_options or {})

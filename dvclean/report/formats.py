@@ -81,7 +81,10 @@ def to_markdown(outcome: CheckOutcome, *, max_rows: int = 10) -> str:
             out.append(f"| {_ICON[c.status]} | {_md_cell(c.name)} | {_md_cell(c.value_text)} | {_md_cell(c.threshold_text)} |")
         out.append("")
     else:
-        out += ["No thresholds are set.", ""]
+        unset = any(note.startswith("no thresholds are set") for note in outcome.notes)
+        out += ["No thresholds are set." if unset else "No check ran (see the notes).", ""]
+    if outcome.notes:
+        out += ["**Notes**", ""] + [f"- {_md_cell(note)}" for note in outcome.notes] + [""]
     regression = (s.get("task") or {}).get("name") == "regression"
     if regression:
         out += [f"Regression target: {s['flags']['mislabeled']} outlying targets, {s['flags']['hard']} hard rows.", ""]
@@ -155,7 +158,8 @@ def _command(kind: str, props: dict[str, Any], message: str) -> str:
 
 
 def github_annotations(outcome: CheckOutcome, *, file: str, max_annotations: int = MAX_ANNOTATIONS) -> list[str]:
-    """Workflow commands: one ``::error`` per failed check and ``::warning`` lines for the worst flagged rows.
+    """Workflow commands: one ``::error`` per failed check, a ``::notice`` per note, and ``::warning``
+    lines for the worst flagged rows.
 
     At most ``max_annotations`` of each kind (GitHub's per-step display limit);
     rows carry ``file=`` and, for a plain CSV, ``line=`` (1-based, quoted newlines counted).
@@ -166,6 +170,8 @@ def github_annotations(outcome: CheckOutcome, *, file: str, max_annotations: int
     failed = [c for c in outcome.checks if c.status == "fail"][:max_annotations]
     for c in failed:
         out.append(_command("error", {"file": file, "title": f"dvclean check failed: {c.name}"}, c.line()))
+    for note in outcome.notes[:max_annotations]:  # e.g. a baseline whose rows could not be matched
+        out.append(_command("notice", {"file": file, "title": "dvclean check note"}, note))
     flagged = [r for r in outcome.rows if r["is_mislabeled"] or r["is_hard"]][:max_annotations]
     regression = (outcome.summary.get("task") or {}).get("name") == "regression"
     for r in flagged:
@@ -205,7 +211,8 @@ def to_junit_xml(outcome: CheckOutcome) -> bytes:
         ("status", outcome.status),
     ):
         ET.SubElement(props, "property", name=k, value=str(v))
-    classname = f"dvclean.check.{Path(str(outcome.summary['input']['path'])).name}"
+    # the file name as one segment: CI viewers read the dots of "data.csv" as packages
+    classname = "dvclean.check." + Path(str(outcome.summary["input"]["path"])).name.replace(".", "_")
     for c in outcome.checks:
         case = ET.SubElement(suite, "testcase", classname=classname, name=c.name, time="0")
         if c.status == "fail":
