@@ -177,7 +177,7 @@ def test_identifier_like_text_column_gets_one_note(caplog, monkeypatch):
         "keep it out with --withhold email (or pass it as --id if it is a row id)"
     ]  # once, though --evaluate fitted two more generators; never for 'city' (5 values) or the label
     # one record (pytest may hand the same record object to the capture twice once propagation is forced)
-    assert len({id(rec) for rec in caplog.records if "distinct value in" in rec.getMessage()}) == 1
+    assert len({id(rec) for rec in caplog.records if "training rows: the generator can only copy" in rec.getMessage()}) == 1
     r = augment(df, label="label", id_column="id", config=fast(withhold=("email",)))
     assert not any("distinct value in" in n for n in r.report["notes"])
 

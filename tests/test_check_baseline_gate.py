@@ -350,3 +350,19 @@ def test_notes_reach_markdown_and_github_annotations(tmp_path, v1_scored):
     assert len(notices) == len(outcome.notes) and any("f2" in ln for ln in notices)
     empty = evaluate_check(result, CheckPolicy())
     assert "No thresholds are set." in to_markdown(empty)
+
+
+def test_a_per_class_threshold_from_dvclean_toml_on_regression_data_is_a_note_on_the_cli(tmp_path):
+    from sklearn.datasets import load_diabetes
+
+    src = tmp_path / "d.csv"
+    pl.from_pandas(load_diabetes(as_frame=True).frame.head(150)).write_csv(src)
+    (tmp_path / "dvclean.toml").write_text('[check]\nmax-mislabeled-per-class = "5%"\nmax-mislabeled = "20%"\n',
+                                           encoding="utf-8")
+    res = runner.invoke(app, ["check", str(src), "-y", "target", "--task", "regression", "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert any("max-mislabeled-per-class = 5% (configuration file) is not checked" in n for n in doc["notes"])
+    typed = runner.invoke(app, ["check", str(src), "-y", "target", "--task", "regression",
+                                "--max-mislabeled-per-class", "5%"])
+    assert typed.exit_code == 2 and "regression target" in typed.output

@@ -17,22 +17,14 @@ from typing import Annotated
 
 import typer
 
-from ..config import FlagPolicy, KNNConfig, ScoreConfig
 from ._config import configurable
+from ._scoring import Scoring, scoring_options
 from .commands import (
-    _DEFAULT_TASK,
-    TASK_HELP,
-    Task,
-    _methods,
     app,
     check_target,
     given_on_command_line,
     guarded,
 )
-
-_KNN = KNNConfig()
-_FLAGS = FlagPolicy()
-_SCORE = ScoreConfig()
 
 CHECK_EXIT_HELP = """\
 Exit codes: 0 every check passed (warnings allowed); 1 a check failed (0 with --exit-zero);
@@ -56,16 +48,12 @@ def _command_line() -> str:
 @app.command(epilog=CHECK_EXIT_HELP)
 @guarded
 @configurable("check")
+@scoring_options(valid=True, checkpoint=False)
 def check(
     data: Annotated[str, typer.Argument(help="Data file (CSV, CSV.gz/.zst, Parquet, NDJSON, Arrow IPC) or - for stdin.")],
     label: Annotated[str | None, typer.Option("--label", "-y", help="Label column (default: the one column named label/target/y/class).")] = None,
-    task: Annotated[Task, typer.Option("--task", help=TASK_HELP)] = _DEFAULT_TASK,
     id_column: Annotated[str | None, typer.Option("--id", help="Row-id column: kept in outputs, never a feature; baselines match rows by it.")] = None,
     drop: Annotated[list[str] | None, typer.Option("--drop", help="Column to exclude from the features (repeatable).")] = None,
-    method: Annotated[list[str] | None, typer.Option("--method", "-m", help="Valuation method(s), comma-separated; see `dvclean methods`.")] = None,
-    k: Annotated[int, typer.Option("--k", help="K of the KNN classifier.")] = _KNN.k,
-    hard_frac: Annotated[float, typer.Option("--hard-frac", help="Fraction of the non-mislabeled rows flagged is_hard.")] = _FLAGS.hard_fraction,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of every random step.")] = _SCORE.seed,
     max_mislabeled: Annotated[str | None, typer.Option("--max-mislabeled", help=f"Fail above this many likely-mislabeled rows (regression: outlying targets): {_THRESHOLD}.")] = None,
     warn_mislabeled: Annotated[str | None, typer.Option("--warn-mislabeled", help="Warn above this many likely-mislabeled rows.")] = None,
     max_hard: Annotated[str | None, typer.Option("--max-hard", help=f"Fail above this many hard rows: {_THRESHOLD}.")] = None,
@@ -92,16 +80,18 @@ def check(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, only errors on stderr.")] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug).")] = 0,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
+    *,
+    scoring: Scoring,
 ) -> None:
     """Gate data quality in CI: score the rows, compare flag counts with thresholds.
 
-    Prints one line per check: PASS|WARN|FAIL name value threshold. Thresholds and
+    Prints one line per check: PASS|WARN|FAIL name value threshold. The rows are
+    scored as `dvclean score` scores them, with the same scoring options. Thresholds and
     other options can also come from \\[tool.dvclean] / \\[tool.dvclean.check] in
     pyproject.toml or from dvclean.toml (nearest upward from the data file;
     command-line flags win); see --show-config.
     """
     from ..check import CheckPolicy, evaluate_check, load_baseline
-    from ..config import FeatureConfig
     from ..pipeline import score as run_score
     from ..report import formats
     from ._config import effective_config, format_config
@@ -136,23 +126,20 @@ def check(
         from ..errors import ConfigError
 
         raise ConfigError("--max-new-*/--warn-new-* need --baseline FILE (an earlier `dvclean check --json` output)")
-    check_target(junit_xml, [data], "--junit-xml")
-    check_target(report, [data], "--report")
-    score_config = ScoreConfig(
-        methods=_methods(method or list(_SCORE.methods)),
-        seed=seed,
-        task=task.value,
-        knn=KNNConfig(k=k),
-        features=FeatureConfig(),
-        flags=FlagPolicy(hard_fraction=hard_frac),
-    )
+    score_config = scoring.score_config()  # the same scoring as `dvclean score` with the same settings
+    check_target(junit_xml, [data, scoring.valid], "--junit-xml")
+    check_target(report, [data, scoring.valid], "--report")
     read_options = {"separator": separator, "encoding": encoding, "format": input_format}
     with progress_reporter(err, enabled=not (quiet or machine)) as progress:
         result = run_score(
-            data, label=label, id_column=id_column, drop=tuple(drop or ()),
+            data, label=label, id_column=id_column, drop=tuple(drop or ()), valid=scoring.valid,
             config=score_config, read_options=read_options, progress=progress,
         )
-    outcome = evaluate_check(result, policy, baseline=base)
+    thresholds = {
+        "max_mislabeled_per_class": max_mislabeled_per_class, "warn_mislabeled_per_class": warn_mislabeled_per_class,
+    }  # a per-class limit from a configuration file shared with classification data is a note on regression data
+    from_config = [n for n, v in thresholds.items() if v is not None and not given_on_command_line(n)]
+    outcome = evaluate_check(result, policy, baseline=base, from_config=from_config)
 
     if fmt_value is CheckFormat.json:
         print_json(outcome.to_dict())

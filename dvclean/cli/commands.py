@@ -14,15 +14,23 @@ import re
 import signal
 import traceback
 from collections.abc import Callable
-from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
-from ..config import CrossFitConfig, DVGSConfig, FeatureConfig, FlagPolicy, KNNConfig, ScoreConfig, TMCConfig
 from ._config import configurable
+from ._scoring import (  # noqa: F401  (Algorithm, Task, TASK_HELP, _methods: importable from here as before)
+    _DEFAULT_ALGORITHM,
+    _DEFAULT_TASK,
+    TASK_HELP,
+    Algorithm,
+    Scoring,
+    Task,
+    _methods,
+    scoring_options,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,15 +48,6 @@ app = typer.Typer(
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-_KNN = KNNConfig()
-_FLAGS = FlagPolicy()
-_SCORE = ScoreConfig()
-_MISLABEL = _SCORE.mislabel
-_TMC = TMCConfig()
-_DVGS = DVGSConfig()
-_CROSSFIT = CrossFitConfig()
-
 
 class _Terminated(BaseException):  # like KeyboardInterrupt: never caught by `except Exception`
     pass
@@ -191,64 +190,15 @@ class OutputFormat(StrEnum):
     ndjson = "ndjson"
 
 
-class Algorithm(StrEnum):
-    auto = "auto"
-    exact = "exact"
-    approx = "approx"
-
-
-_DEFAULT_ALGORITHM = Algorithm(_KNN.algorithm)
-
-
-class Task(StrEnum):
-    auto = "auto"
-    classification = "classification"
-    regression = "regression"
-
-
-_DEFAULT_TASK = Task(_SCORE.task)
-#: Help of ``--task`` (score, check, fix).
-TASK_HELP = (
-    "What the label is: auto (regression for a float label with non-integer values and more than 20 distinct "
-    "values, classes otherwise), classification or regression (then flags mean outlying targets)."
-)
-
-
-def _methods(values: list[str]) -> tuple[str, ...]:
-    """``-m knn,tmc -m loo`` -> ``("knn", "tmc", "loo")``; a method named twice is an error."""
-    out: list[str] = []
-    for v in values:
-        out.extend(p.strip() for p in v.split(",") if p.strip())
-    twice = [m for m in dict.fromkeys(out) if out.count(m) > 1]
-    if twice:
-        from ..errors import ConfigError
-
-        raise ConfigError(
-            f"--method names {', '.join(repr(m) for m in twice)} more than once ({','.join(out)}); "
-            "name each method once (the first one is the primary method)"
-        )
-    return tuple(out)
-
-
 @app.command()
 @guarded
 @configurable("score")
+@scoring_options(valid=True, checkpoint=True)
 def score(
     data: Annotated[str, typer.Argument(help="Data file (CSV, CSV.gz/.zst, Parquet, NDJSON, Arrow IPC) or - for stdin.")],
     label: Annotated[str | None, typer.Option("--label", "-y", help="Label column (default: the one column named label/target/y/class).")] = None,
-    task: Annotated[Task, typer.Option("--task", help=TASK_HELP)] = _DEFAULT_TASK,
     id_column: Annotated[str | None, typer.Option("--id", help="Row-id column: kept in outputs, never a feature.")] = None,
     drop: Annotated[list[str] | None, typer.Option("--drop", help="Column to exclude from the features (repeatable).")] = None,
-    method: Annotated[list[str] | None, typer.Option("--method", "-m", help="Valuation method(s), comma-separated; see `dvclean methods`.")] = None,
-    k: Annotated[int, typer.Option("--k", help="K of the KNN classifier (or regressor).")] = _KNN.k,
-    eps: Annotated[float, typer.Option("--eps", help="Error bound of approximate KNN-Shapley: K*=max(K, ceil(1/eps)).")] = _KNN.eps,
-    algorithm: Annotated[Algorithm, typer.Option("--algorithm", help=f"KNN-Shapley path: auto is exact up to {_KNN.exact_max_rows:,} rows.")] = _DEFAULT_ALGORITHM,
-    exact_max_rows: Annotated[int, typer.Option("--exact-max-rows", help="Largest row count valued exactly under --algorithm auto.")] = _KNN.exact_max_rows,
-    valid: Annotated[str | None, typer.Option("--valid", help="Value against this validation file instead of leave-self-out.")] = None,
-    hard_frac: Annotated[float, typer.Option("--hard-frac", help="Fraction of the non-mislabeled rows flagged is_hard.")] = _FLAGS.hard_fraction,
-    mislabel_rule: Annotated[str, typer.Option("--mislabel-rule", help="How is_mislabeled is decided: consensus (default), confident, vote, confidence or knn.")] = _MISLABEL.rule,
-    expected_noise: Annotated[float | None, typer.Option("--expected-noise", help="Optional: expected fraction of wrong labels; flags exactly that fraction, most suspicious first.")] = _MISLABEL.expected_noise,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of every random step.")] = _SCORE.seed,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default: <input stem>.dvclean.parquet next to the input).")] = None,
     fmt: Annotated[OutputFormat | None, typer.Option("--format", help="Output format (default: from the --output suffix, else parquet).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary document on stdout instead of the table.")] = False,
@@ -260,20 +210,8 @@ def score(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug).")] = 0,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
-    model: Annotated[str, typer.Option("--model", help="tmc/loo/banzhaf/beta: logreg, knn, xgboost, hgb or a dotted classifier class (sklearn.svm.SVC); regression: linear (ridge; logreg means it), knn, xgboost, hgb or a dotted regressor class.")] = _TMC.model,
-    metric: Annotated[str, typer.Option("--metric", help="tmc/loo/banzhaf/beta: validation score, accuracy, auc, f1 or logloss; regression: r2 (accuracy means it) or neg_mse.")] = _TMC.metric,
-    folds: Annotated[int, typer.Option("--folds", help="tmc/dvgs/loo/banzhaf/beta: stratified cross-fitting folds (without --valid).")] = _CROSSFIT.n_folds,
-    max_permutations: Annotated[int, typer.Option("--max-permutations", help="tmc: most permutations per fold.")] = _TMC.max_permutations,
-    tolerance: Annotated[float, typer.Option("--tolerance", help="tmc: truncate a permutation 6 steps within this relative distance of the full-data score (0: off).")] = _TMC.tolerance,
-    convergence: Annotated[float, typer.Option("--convergence", help="tmc: stop when the values' relative change over the last 100 permutations is below this (0: off).")] = _TMC.convergence,
-    time_budget: Annotated[float | None, typer.Option("--time-budget", help="tmc: wall-clock seconds for all folds together.")] = _TMC.time_budget,
-    epochs: Annotated[int, typer.Option("--epochs", help="dvgs: training epochs per restart.")] = _DVGS.epochs,
-    samples: Annotated[int | None, typer.Option("--samples", help=f"banzhaf: sampled subsets per fold (default {_SCORE.banzhaf.samples}); beta: sampled permutations per fold (default {_SCORE.beta.samples}).")] = None,
-    n_jobs: Annotated[int, typer.Option("--n-jobs", help="model-based methods: parallel workers (-1: every core; 1: in-process).")] = _CROSSFIT.n_jobs,
-    scheduler: Annotated[str | None, typer.Option("--scheduler", help="tmc/dvgs: Dask scheduler address (tcp://host:8786) or 'local'; needs dvclean\\[distributed].")] = _CROSSFIT.scheduler,
-    checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="tmc/dvgs: file saving the run's progress, so a killed run can be resumed; deleted once the output is written (default: <output>.checkpoint).")] = None,
-    checkpoint_every: Annotated[int, typer.Option("--checkpoint-every", min=0, help="tmc/dvgs: save the checkpoint after this many permutations (tmc, summed over folds) or restarts (dvgs); 0: no checkpoint.")] = 10,
-    resume: Annotated[bool, typer.Option("--resume", help="tmc/dvgs: continue the interrupted run saved in the checkpoint (same data, settings and seed, else exit 2; starts fresh if there is none). Without it an existing checkpoint is an error, never overwritten.")] = False,
+    *,
+    scoring: Scoring,
 ) -> None:
     """Value every row and flag likely-mislabeled and hard rows.
 
@@ -288,23 +226,8 @@ def score(
 
     err = stderr_console()
     setup_logging(err, quiet=quiet or as_json, verbose=verbose, notes_printed=True)
-    score_config = ScoreConfig(
-        methods=_methods(method or list(_SCORE.methods)),
-        seed=seed,
-        task=task.value,
-        knn=KNNConfig(k=k, eps=eps, algorithm=algorithm.value, exact_max_rows=exact_max_rows),
-        features=FeatureConfig(),
-        flags=FlagPolicy(hard_fraction=hard_frac),
-        mislabel=replace(_MISLABEL, rule=mislabel_rule, expected_noise=expected_noise),
-        tmc=TMCConfig(
-            model=model, metric=metric, max_permutations=max_permutations, tolerance=tolerance,
-            convergence=convergence, time_budget=time_budget,
-        ),
-        dvgs=DVGSConfig(epochs=epochs),
-        banzhaf=_SCORE.banzhaf if samples is None else replace(_SCORE.banzhaf, samples=samples),
-        beta=_SCORE.beta if samples is None else replace(_SCORE.beta, samples=samples),
-        crossfit=CrossFitConfig(n_folds=folds, n_jobs=n_jobs, scheduler=scheduler),
-    )
+    score_config = scoring.score_config()
+    valid = scoring.valid
     fmt_value = fmt.value if fmt else None
     check_format_matches(output, fmt_value)
     if output is None:
@@ -316,7 +239,7 @@ def score(
     read_options = {"separator": separator, "encoding": encoding, "format": input_format}
     from ..valuation._checkpoint import open_for_cli
 
-    ckpt, note = open_for_cli(checkpoint, checkpoint_every, resume, score_config.methods, output, [data, valid, report])
+    ckpt, note = open_for_cli(scoring.checkpoint, scoring.checkpoint_every, scoring.resume, score_config.methods, output, [data, valid, report])
     if note and not (quiet or as_json):
         from rich.markup import escape
 

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..config import FIX_ACTIONS, FixConfig, ScoreConfig
+from ..config import FIX_ACTIONS, FixConfig
 from ._config import configurable
+from ._scoring import Scoring, scoring_options
 from .commands import (
-    _DEFAULT_TASK,
     QUIET_HELP,
-    TASK_HELP,
-    Task,
     app,
     check_format_matches,
     check_target,
@@ -23,23 +20,19 @@ from .commands import (
 )
 
 _FIX = FixConfig()
-_SCORE = ScoreConfig()
 
 
 @app.command()
 @guarded
 @configurable("fix")
+@scoring_options(valid=False, checkpoint=False)
 def fix(
     data: Annotated[str, typer.Argument(help="Data file (CSV, CSV.gz/.zst, Parquet, NDJSON, Arrow IPC).")],
     label: Annotated[str | None, typer.Option("--label", "-y", help="Label column (default: the one column named label/target/y/class).")] = None,
-    task: Annotated[Task, typer.Option("--task", help=TASK_HELP)] = _DEFAULT_TASK,
     action: Annotated[str, typer.Option("--action", help=f"What to do with the flagged rows: {', '.join(FIX_ACTIONS)} (regression targets: drop or mark).")] = _FIX.action,
     min_confidence: Annotated[float, typer.Option("--min-confidence", help="relabel: only rows whose suggested label has at least this probability.")] = _FIX.min_confidence,
     id_column: Annotated[str | None, typer.Option("--id", help="Row-id column: kept, never a feature.")] = None,
     drop: Annotated[list[str] | None, typer.Option("--drop", help="Column to exclude from the features (repeatable).")] = None,
-    mislabel_rule: Annotated[str, typer.Option("--mislabel-rule", help="consensus (default), confident, vote, confidence or knn.")] = _SCORE.mislabel.rule,
-    expected_noise: Annotated[float | None, typer.Option("--expected-noise", help="Optional: expected fraction of wrong labels.")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of every random step.")] = _SCORE.seed,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default: <input stem>.fixed.<format> next to the input).")] = None,
     fmt: Annotated[str | None, typer.Option("--format", help="parquet, csv or ndjson (default: from the --output suffix, else the input's format).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON summary on stdout.")] = False,
@@ -47,9 +40,12 @@ def fix(
     config: Annotated[Path | None, typer.Option("--config", help="Read settings from this TOML file instead of the nearest dvclean.toml / pyproject.toml.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
+    *,
+    scoring: Scoring,
 ) -> None:
     """Write a cleaned copy of the data: relabel, drop or mark the rows flagged as mislabeled.
 
+    The rows are flagged as `dvclean score` flags them, with the same scoring options.
     The input is never modified. The summary says how many rows changed. Options
     can also come from \\[tool.dvclean] / \\[tool.dvclean.fix] in pyproject.toml or
     from dvclean.toml, as for `dvclean check` (command-line flags win).
@@ -69,9 +65,7 @@ def fix(
             f"{'drops' if action == 'drop' else 'marks'} every flagged row: remove --min-confidence"
         )
     fix_config = FixConfig(action=action, min_confidence=min_confidence)
-    score_config = replace(
-        _SCORE, seed=seed, task=task.value, mislabel=replace(_SCORE.mislabel, rule=mislabel_rule, expected_noise=expected_noise)
-    )
+    score_config = scoring.score_config()  # the same scoring as `dvclean score` with the same settings
     if output is None:
         if data == "-":
             raise OutputError("reading from stdin: pass --output PATH for the cleaned data")
