@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -18,6 +19,40 @@ SHARED_DATA = Path(os.environ.get("DVCLEAN_SHARED_DATA", ROOT.parent / "shared" 
 settings.register_profile("dev", max_examples=40, deadline=None)
 settings.register_profile("ci", max_examples=120, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+HAS_SDV = importlib.util.find_spec("sdv") is not None
+#: Skip marker of the tests that train SDV generators (the optional extra).
+needs_sdv = pytest.mark.skipif(not HAS_SDV, reason="SDV is not installed (pip install 'dvclean[augment]')")
+
+
+@pytest.fixture
+def sdv_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """SDV writes a logger config under the user data dir: keep it in a temporary HOME.
+
+    Modules that train generators use it for every test: ``pytestmark = pytest.mark.usefixtures("sdv_home")``.
+    """
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    return home
+
+
+@pytest.fixture
+def copula_fits(monkeypatch: pytest.MonkeyPatch) -> list:
+    """The training frame of every gaussian-copula fit (SDV's ``GaussianCopulaSynthesizer.fit`` spied on)."""
+    from sdv.single_table import GaussianCopulaSynthesizer
+
+    seen: list = []
+    original = GaussianCopulaSynthesizer.fit
+
+    def spy(self: object, data: dict) -> object:
+        seen.append(data["rows"].copy())
+        return original(self, data)
+
+    monkeypatch.setattr(GaussianCopulaSynthesizer, "fit", spy)
+    return seen
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -22,18 +21,12 @@ from dvclean.augment.evaluate import outcome
 from dvclean.cli import app
 from dvclean.errors import ConfigError
 
+from .conftest import HAS_SDV, needs_sdv
+
 runner = CliRunner()
-HAS_SDV = importlib.util.find_spec("sdv") is not None
-needs_sdv = pytest.mark.skipif(not HAS_SDV, reason="SDV is not installed (pip install 'dvclean[augment]')")
 
 
-@pytest.fixture(autouse=True)
-def _sdv_home(tmp_path_factory, monkeypatch):
-    """SDV writes a logger config under the user data dir: keep it in a temp HOME."""
-    home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+pytestmark = pytest.mark.usefixtures("sdv_home")
 
 
 def make_frame(n: int = 240, seed: int = 0, noise: float = 0.06) -> pl.DataFrame:
@@ -160,17 +153,8 @@ def test_id_column_not_modelled_and_pii_names_keep_real_values():
 
 
 @needs_sdv
-def test_mislabeled_rows_never_reach_the_generator(monkeypatch):
-    from sdv.single_table import GaussianCopulaSynthesizer
-
-    seen: list = []
-    original = GaussianCopulaSynthesizer.fit
-
-    def spy(self, data):
-        seen.append(data["rows"].copy())
-        return original(self, data)
-
-    monkeypatch.setattr(GaussianCopulaSynthesizer, "fit", spy)
+def test_mislabeled_rows_never_reach_the_generator(copula_fits):
+    seen = copula_fits
     df = make_frame(300, noise=0.12)
     for target in ("all", "hard", "mislabeled-removed"):
         seen.clear()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 import re
 
@@ -19,17 +18,12 @@ from dvclean.errors import AugmentError, ConfigError
 from dvclean.io import format_value, read_csv_text, read_frame, temporal_style
 from dvclean.table import make_table
 
+from .conftest import HAS_SDV, needs_sdv
+
 runner = CliRunner()
-HAS_SDV = importlib.util.find_spec("sdv") is not None
-needs_sdv = pytest.mark.skipif(not HAS_SDV, reason="SDV is not installed (pip install 'dvclean[augment]')")
 
 
-@pytest.fixture(autouse=True)
-def _sdv_home(tmp_path_factory, monkeypatch):
-    home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+pytestmark = pytest.mark.usefixtures("sdv_home")
 
 
 def frame(n: int = 200, seed: int = 0, classes: tuple[str, ...] = ("no", "yes")) -> pl.DataFrame:
@@ -90,17 +84,8 @@ def test_h_score_of_an_augmented_file_notes_the_excluded_column(tmp_path):
 
 
 @needs_sdv
-def test_h_augmenting_an_augmented_frame_trains_on_real_rows_only(monkeypatch):
-    from sdv.single_table import GaussianCopulaSynthesizer
-
-    seen: list = []
-    original = GaussianCopulaSynthesizer.fit
-
-    def spy(self, data):
-        seen.append(data["rows"].copy())
-        return original(self, data)
-
-    monkeypatch.setattr(GaussianCopulaSynthesizer, "fit", spy)
+def test_h_augmenting_an_augmented_frame_trains_on_real_rows_only(copula_fits):
+    seen = copula_fits
     first = augment(frame(240), label="label", config=fast(target="all", n_synthetic="60"))
     aug = first.frame
     # SDV clips synthetic values to the training range, so a synthetic row may repeat the real min or max

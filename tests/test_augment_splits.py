@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 
@@ -18,18 +17,12 @@ from dvclean.cli import app
 from dvclean.errors import ConfigError
 from dvclean.table import make_table
 
+from .conftest import needs_sdv
+
 runner = CliRunner()
-needs_sdv = pytest.mark.skipif(
-    importlib.util.find_spec("sdv") is None, reason="SDV is not installed (pip install 'dvclean[augment]')"
-)
 
 
-@pytest.fixture(autouse=True)
-def _sdv_home(tmp_path_factory, monkeypatch):
-    home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+pytestmark = pytest.mark.usefixtures("sdv_home")
 
 
 def frame(n: int = 240, seed: int = 0) -> pl.DataFrame:

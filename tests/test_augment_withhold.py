@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib.util
 import json
 
 import numpy as np
@@ -18,18 +17,12 @@ from dvclean.cli import app
 from dvclean.errors import ConfigError
 from dvclean.io import read_frame
 
+from .conftest import needs_sdv
+
 runner = CliRunner()
-HAS_SDV = importlib.util.find_spec("sdv") is not None
-needs_sdv = pytest.mark.skipif(not HAS_SDV, reason="SDV is not installed (pip install 'dvclean[augment]')")
 
 
-@pytest.fixture(autouse=True)
-def _sdv_home(tmp_path_factory, monkeypatch):
-    """SDV writes a logger config under the user data dir: keep it in a temp HOME."""
-    home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+pytestmark = pytest.mark.usefixtures("sdv_home")
 
 
 def frame(n: int = 200, seed: int = 0) -> pl.DataFrame:
@@ -65,22 +58,6 @@ def sha(p) -> str:
     return hashlib.sha256(p.read_bytes()).hexdigest()
 
 
-@pytest.fixture
-def fits(monkeypatch):
-    """The training frame of every generator fit (SDV's GaussianCopulaSynthesizer.fit spied on)."""
-    from sdv.single_table import GaussianCopulaSynthesizer
-
-    seen: list = []
-    original = GaussianCopulaSynthesizer.fit
-
-    def spy(self, data):
-        seen.append(data["rows"].copy())
-        return original(self, data)
-
-    monkeypatch.setattr(GaussianCopulaSynthesizer, "fit", spy)
-    return seen
-
-
 # ---------------------------------------------------------------- the config
 
 
@@ -97,12 +74,12 @@ def test_config_dedupes_and_validates_withhold():
 
 
 @needs_sdv
-def test_withheld_columns_never_reach_the_generator_and_are_null_in_synthetic_rows(fits):
+def test_withheld_columns_never_reach_the_generator_and_are_null_in_synthetic_rows(copula_fits):
     df = frame()
     withheld = ("email", "name", "day", "kind", "score")
     r = augment(df, label="label", id_column="id", config=fast(withhold=withheld))
-    assert len(fits) == 1
-    assert set(fits[0].columns) == {"x1", "x2", "city", "label"}  # no withheld column, no id
+    assert len(copula_fits) == 1
+    assert set(copula_fits[0].columns) == {"x1", "x2", "city", "label"}  # no withheld column, no id
     gen = r.report["generator"]
     assert gen["withheld"] == list(withheld) and not set(withheld) & set(gen["sdtypes"])
     assert set(gen["not_modelled"]) == {"id", *withheld}
@@ -120,21 +97,21 @@ def test_withheld_columns_never_reach_the_generator_and_are_null_in_synthetic_ro
 
 
 @needs_sdv
-def test_without_withhold_the_email_is_modelled_and_copied(fits):
+def test_without_withhold_the_email_is_modelled_and_copied(copula_fits):
     """The leak the option closes: without it synthetic rows carry real e-mail addresses."""
     df = frame()
     r = augment(df, label="label", config=fast())
-    assert "email" in fits[0].columns and r.report["generator"]["withheld"] == []
+    assert "email" in copula_fits[0].columns and r.report["generator"]["withheld"] == []
     syn = set(r.synthetic.get_column("email").to_list())
     assert None not in syn and syn <= set(df.get_column("email").to_list())
 
 
 @needs_sdv
-def test_evaluate_generators_never_see_a_withheld_column(fits):
+def test_evaluate_generators_never_see_a_withheld_column(copula_fits):
     df = frame(240)
     r = augment(df, label="label", config=fast(evaluate=True, repeats=2, withhold=("email", "x2")))
-    assert len(fits) == 3  # targeted and non-targeted of --evaluate, then the output's generator
-    for seen in fits:
+    assert len(copula_fits) == 3  # targeted and non-targeted of --evaluate, then the output's generator
+    for seen in copula_fits:
         assert "email" not in seen.columns and "x2" not in seen.columns
     ev = r.report["evaluation"]
     assert set(ev["arms"]) == {"baseline", "non_targeted", "targeted"}

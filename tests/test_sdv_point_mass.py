@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib.util
 import json
 import math
 
@@ -24,19 +23,12 @@ from dvclean.augment._sdv import (
     merge_point_masses,
 )
 
-HAS_SDV = importlib.util.find_spec("sdv") is not None
-needs_sdv = pytest.mark.skipif(not HAS_SDV, reason="SDV is not installed (pip install 'dvclean[augment]')")
+from .conftest import HAS_SDV, needs_sdv
 
 N_SYN = 500
 
 
-@pytest.fixture(autouse=True)
-def _sdv_home(tmp_path_factory, monkeypatch):
-    """SDV writes a logger config under the user data dir: keep it in a temp HOME."""
-    home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+pytestmark = pytest.mark.usefixtures("sdv_home")
 
 
 def make_frame(n: int = 300, seed: int = 0) -> pl.DataFrame:
