@@ -137,3 +137,22 @@ def test_stdin_input_keeps_its_text(src, tmp_path):
     res = runner.invoke(app, ["fix", "-", "-y", "y", "--action", "mark", "-o", str(out), "-q"], input=src.read_bytes())
     assert res.exit_code == 0, res.output
     assert [line.rsplit(";", 1)[0] for line in records(out)] == records(src)
+
+
+def test_fix_reads_a_latin1_pipe_separated_csv_and_keeps_its_encoding(tmp_path):
+    """`fix` had no --separator/--encoding/--input-format: a Latin-1 file could not be fixed at all."""
+    rng = np.random.default_rng(0)
+    lines = ["x|ville|y"]
+    for i in range(120):
+        y = i % 2
+        given = 1 - y if i in (4, 9, 20) else y
+        lines.append(f"{rng.normal(3 * y, 1):.3f}|{['Besançon', 'Orléans', 'Nîmes'][i % 3]}|{'oui' if given else 'non'}")
+    src = tmp_path / "latin.csv"
+    src.write_bytes(("\n".join(lines) + "\n").encode("latin-1"))
+    out = tmp_path / "fixed.csv"
+    res = runner.invoke(app, ["fix", str(src), "-y", "y", "--action", "mark", "--separator", "|",
+                              "--encoding", "latin-1", "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    got = out.read_bytes().decode("latin-1").splitlines()
+    assert got[0] == "x|ville|y|dvclean_issue"
+    assert [g.rsplit("|", 1)[0] for g in got[1:]] == lines[1:]

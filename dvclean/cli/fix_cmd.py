@@ -38,7 +38,11 @@ def fix(
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON summary on stdout.")] = False,
     html_report: Annotated[Path | None, typer.Option("--report", help="Also write the self-contained HTML report of the scores behind the fix.")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Read settings from this TOML file instead of the nearest dvclean.toml / pyproject.toml.")] = None,
+    separator: Annotated[str | None, typer.Option("--separator", help="CSV delimiter (sniffed when omitted).")] = None,
+    encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of a CSV file (a CSV output keeps it).")] = "utf-8",
+    input_format: Annotated[str | None, typer.Option("--input-format", help="Force csv, parquet, ndjson, json or ipc.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug).")] = 0,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
     *,
     scoring: Scoring,
@@ -58,7 +62,7 @@ def fix(
     from ._output import esc, print_json, progress_reporter, setup_logging, stderr_console, stdout_console
 
     err = stderr_console()
-    setup_logging(err, quiet=quiet or as_json, verbose=0)
+    setup_logging(err, quiet=quiet or as_json, verbose=verbose)
     if action in ("drop", "mark") and given_on_command_line("min_confidence"):
         raise ConfigError(
             f"--min-confidence applies to --action relabel only; --action {action} "
@@ -77,7 +81,8 @@ def fix(
     check_target(html_report, [data, str(output)], "--report")
     with progress_reporter(err, enabled=not (quiet or as_json)) as progress:
         result = run_fix(data, label=label, id_column=id_column, drop=tuple(drop or ()), config=fix_config,
-                         score_config=score_config, progress=progress)
+                         score_config=score_config, progress=progress,
+                         read_options={"separator": separator, "encoding": encoding, "format": input_format})
     written = write_fixed(result, output, format=out_fmt)
     if html_report is not None:
         from ..report import build_report, write_report
