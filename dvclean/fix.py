@@ -190,14 +190,16 @@ def fix(
     score_config: ScoreConfig | None = None,
     read_options: dict[str, Any] | None = None,
     progress: Any = None,
+    valid: str | os.PathLike[str] | pl.DataFrame | None = None,
 ) -> FixResult:
     """Score a table and return a cleaned copy.
 
     Parameters
     ----------
     source : path, "-" or polars.DataFrame
-    label, id_column, drop, read_options, progress
-        As for :func:`dvclean.score`.
+    label, id_column, drop, read_options, progress, valid
+        As for :func:`dvclean.score` (``valid``: value against this validation file, so
+        the flags are those of ``dvclean score --valid``).
     config : FixConfig, optional
         The action and the relabel threshold.
     score_config : ScoreConfig, optional
@@ -224,7 +226,7 @@ def fix(
     if not isinstance(source, pl.DataFrame) and str(source) == "-":  # keep stdin's bytes: the text is read twice
         piped = (options.pop("stdin", None) or sys.stdin.buffer).read()
         options["stdin"] = io.BytesIO(piped)
-    scores = score(source, label=label, id_column=id_column, drop=drop, config=score_config,
+    scores = score(source, label=label, id_column=id_column, drop=drop, valid=valid, config=score_config,
                    read_options=options, progress=progress)
     frame = scores.table.frame
     info = scores.table.source

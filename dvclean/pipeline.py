@@ -23,7 +23,7 @@ import polars as pl
 from ._version import __version__
 from .config import KNNConfig, ScoreConfig
 from .diagnostics import label_predictability, label_spelling_notes, row_number_columns
-from .errors import ConfigError, DataValidationError, OutputError
+from .errors import ConfigError, DataValidationError, OutputError, ValuationError
 from .flags import evidence_for, flag_regression, flag_rows, neighbor_fractions, regression_evidence
 from .io import (
     SourceInfo,
@@ -223,6 +223,12 @@ def score(
         from .valuation._checkpoint import as_checkpoint
 
         checkpoint = as_checkpoint(checkpoint)  # one object: the methods' sections share the file
+    if "knn" not in config.methods and config.knn.k > data.n_players - 1:
+        # the flags use the K nearest neighbours whatever the method (KNN-Shapley refuses the same K itself)
+        raise ValuationError(
+            f"K={config.knn.k} is larger than the {data.n_players - 1} rows each row can be compared with "
+            f"(the mislabel flags use the K nearest neighbours); use --k {max(1, data.n_players - 1)} or fewer"
+        )
     for m in config.methods:
         tm = time.perf_counter()
         valuer = make_valuer(m, config)

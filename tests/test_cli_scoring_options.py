@@ -159,9 +159,8 @@ REFUSED = [
 ]
 
 
-#: Options that only some commands have: checkpoints (score, next to its output), --valid (not fix).
-ONLY_IN = {"--checkpoint": ("score",), "--checkpoint-every": ("score",), "--resume": ("score",),
-           "--valid": ("score", "check")}
+#: Options that only some commands have: checkpoints (score, next to its output).
+ONLY_IN = {"--checkpoint": ("score",), "--checkpoint-every": ("score",), "--resume": ("score",)}
 
 
 @pytest.mark.parametrize(
@@ -371,5 +370,21 @@ def test_help_groups_the_scoring_options():
         assert "Model-based methods (tmc, dvgs, loo, banzhaf, beta)" in res.stdout
         for option in ("--method", "--mislabel-rule", "--expected-noise", "--model", "--samples", "--epochs"):
             assert option in res.stdout, (command, option)
-        assert ("--valid " in res.stdout) == (command != "fix")
+        assert "--valid " in res.stdout
         assert ("--resume " in res.stdout) == (command == "score")
+
+
+def test_fix_takes_a_validation_file_and_flags_what_score_flags(data, tmp_path):
+    """A top-level `valid = ...` in dvclean.toml was used by score and check but silently ignored by fix."""
+    valid = tmp_path / "valid.csv"
+    clusters(n_per_class=10, seed=3).write_csv(valid)
+    (tmp_path / "dvclean.toml").write_text(f'valid = "{valid.as_posix()}"\nmislabel-rule = "knn"\n', encoding="utf-8")
+    scored = runner.invoke(app, ["score", str(data), "-y", "y", "-o", str(tmp_path / "s.parquet"), "-q"])
+    assert scored.exit_code == 0, scored.output
+    flagged = pl.read_parquet(tmp_path / "s.parquet").get_column("is_mislabeled").to_list()
+    fixed = runner.invoke(app, ["fix", str(data), "-y", "y", "--action", "mark", "-o", str(tmp_path / "f.csv"), "-q"])
+    assert fixed.exit_code == 0, fixed.output
+    marked = pl.read_csv(tmp_path / "f.csv").get_column("dvclean_issue").is_not_null().to_list()
+    assert marked == flagged and any(flagged)
+    res = runner.invoke(app, ["fix", str(data), "-y", "y", "--valid", str(valid), "-o", str(valid)])
+    assert res.exit_code == 2  # never overwrites the validation file

@@ -124,3 +124,17 @@ def test_adding_a_constant_column_changes_no_flag():
     b = dvclean.score(df.with_columns(pl.lit(1).alias("batch")), label="target")
     assert a.frame.select("value", "is_mislabeled", "mislabel_score").equals(
         b.frame.select("value", "is_mislabeled", "mislabel_score"))
+
+
+def test_a_k_beyond_the_rows_is_refused_whatever_the_method(tmp_path):
+    """`-m oob --k 150` on 150 rows capped K for the flags without a word; KNN-Shapley already refused it."""
+    from sklearn.datasets import load_iris
+
+    src = tmp_path / "iris.csv"
+    pl.from_pandas(load_iris(as_frame=True).frame).write_csv(src)
+    for method in ("oob", "knn"):
+        res = runner.invoke(app, ["score", str(src), "-y", "target", "-m", method, "--k", "150", "-o", str(tmp_path / "o.parquet")])
+        assert res.exit_code == 2, res.output
+        assert "use --k 149 or fewer" in " ".join(res.output.split())
+    res = runner.invoke(app, ["score", str(src), "-y", "target", "-m", "oob", "--k", "149", "-o", str(tmp_path / "o.parquet"), "-q"])
+    assert res.exit_code == 0, res.output

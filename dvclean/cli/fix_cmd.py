@@ -25,7 +25,7 @@ _FIX = FixConfig()
 @app.command()
 @guarded
 @configurable("fix")
-@scoring_options(valid=False, checkpoint=False)
+@scoring_options(valid=True, checkpoint=False)
 def fix(
     data: Annotated[str, typer.Argument(help="Data file (CSV, CSV.gz/.zst, Parquet, NDJSON, Arrow IPC).")],
     label: Annotated[str | None, typer.Option("--label", "-y", help="Label column (default: the one column named label/target/y/class).")] = None,
@@ -77,11 +77,11 @@ def fix(
         output = default_fixed_path(data, guess)
     out_fmt = output_format_for(Path(output), fmt)
     check_format_matches(output, fmt)
-    check_output_path(output, [data])
-    check_target(html_report, [data, str(output)], "--report")
+    check_output_path(output, [data, scoring.valid])
+    check_target(html_report, [data, str(output), scoring.valid], "--report")
     with progress_reporter(err, enabled=not (quiet or as_json)) as progress:
         result = run_fix(data, label=label, id_column=id_column, drop=tuple(drop or ()), config=fix_config,
-                         score_config=score_config, progress=progress,
+                         score_config=score_config, progress=progress, valid=scoring.valid,
                          read_options={"separator": separator, "encoding": encoding, "format": input_format})
     written = write_fixed(result, output, format=out_fmt)
     if html_report is not None:
