@@ -670,9 +670,7 @@ def identity_columns(table: Any) -> list[str]:
     >>> identity_columns(make_table(df, label="y", id_column="id"))
     ['a', 'y']
     """
-    frame = table.frame
-    varying = [c for c in table.features if frame.get_column(c).n_unique() > 1]
-    return sorted({table.label, *varying})
+    return sorted({table.label, *table.varying_features()})
 
 
 def _all_row_keys(table: Any, key: str, columns: Sequence[str] | None = None) -> list[str]:

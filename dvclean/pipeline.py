@@ -115,8 +115,6 @@ def load_source(
     return read_frame(source, **(read_options or {}))
 
 
-_load = load_source
-
 
 def score(
     source: str | os.PathLike[str] | pl.DataFrame,
@@ -180,7 +178,7 @@ def score(
     if progress:
         progress("read", 0, 1)
     # dropped columns are never parsed (projection pushdown)
-    frame, info = _load(source, {**(read_options or {}), "exclude": tuple(drop)})
+    frame, info = load_source(source, {**(read_options or {}), "exclude": tuple(drop)})
     if progress:
         progress("read", 1, 1)
     table = make_table(frame, label=label, id_column=id_column, drop=drop, source=info, task=config.task)
@@ -188,7 +186,7 @@ def score(
     config = dataclasses.replace(config, task=table.task)  # the valuers see the resolved task
     valid_table = None
     if valid is not None:
-        vframe, vinfo = _load(valid, read_options)
+        vframe, vinfo = load_source(valid, read_options)
         missing = [c for c in (*table.features, table.label) if c not in vframe.columns]
         if missing:
             raise DataValidationError(
@@ -204,8 +202,7 @@ def score(
     # rows are valued in an order fixed by their content, so reordering the file changes nothing; a column
     # with one value (constant, or empty) tells no row from another and is not hashed, so adding one
     # (which the encoder ignores) changes nothing either
-    varying = [c for c in table.features if table.frame.get_column(c).n_unique() > 1]
-    order = canonical_order(table.frame, (*varying, table.label))
+    order = canonical_order(table.frame, (*table.varying_features(), table.label))
     data, encoder, label_missing = prepare(
         dataclasses.replace(table, frame=table.frame[order]), valid=valid_table, config=config.features
     )

@@ -95,6 +95,15 @@ class Table:
         """Number of rows."""
         return self.frame.height
 
+    def varying_features(self) -> list[str]:
+        """The feature columns with more than one value (null counts as one): the ones that tell rows apart.
+
+        A constant or empty column is ignored by the encoder, so neither the valuation order
+        (:func:`dvclean.pipeline.canonical_order`) nor a baseline's row identity
+        (:func:`dvclean.check.identity_columns`) depends on it.
+        """
+        return [c for c in self.features if self.frame.get_column(c).n_unique() > 1]
+
     def row_ids(self) -> pl.Series:
         """Return the row ids (the ``--id`` column or 0..n-1) as a Series named ``row_id`` or the id column."""
         if self.id_column is not None:

@@ -30,7 +30,6 @@ from ..config import FlagPolicy, KNNConfig, ScoreConfig
 from ..errors import AugmentError, ConfigError, DataValidationError, OutputError
 from ..io import (
     CsvText,
-    SourceInfo,
     TextEdits,
     as_source,
     atomic_path,
@@ -129,12 +128,6 @@ class AugmentResult:
 
 
 # ---------------------------------------------------------------- loading and scores
-
-
-def _load(source: str | os.PathLike[str] | pl.DataFrame, read_options: dict[str, Any] | None) -> tuple[pl.DataFrame, SourceInfo]:
-    from ..pipeline import load_source
-
-    return load_source(source, read_options)
 
 
 def _score_config(cfg: AugmentConfig) -> ScoreConfig:
@@ -541,6 +534,7 @@ def augment(
     -------
     AugmentResult
     """
+    from ..pipeline import load_source
     from ._sdv import require_sdv
 
     cfg = config or AugmentConfig()
@@ -564,7 +558,7 @@ def augment(
     if not isinstance(source, pl.DataFrame) and str(source) == "-":  # keep stdin's bytes: the text is read twice
         piped = (read_options.pop("stdin", None) or sys.stdin.buffer).read()
         read_options["stdin"] = io.BytesIO(piped)
-    frame, info = _load(source, read_options)
+    frame, info = load_source(source, read_options)
     read_options.pop("stdin", None)
     text = None
     if not isinstance(source, pl.DataFrame):
@@ -601,7 +595,7 @@ def augment(
         from .evaluate import plan_evaluation
 
         if holdout is not None:
-            hold_frame, _ = _load(holdout, read_options)
+            hold_frame, _ = load_source(holdout, read_options)
         plan = plan_evaluation(table, cfg, holdout=hold_frame)
     timings["read"] = time.perf_counter() - t
 
