@@ -221,9 +221,25 @@ class ScoreConfig:
         check_param(self, "seed", self.seed, _is_int(self.seed) and 0 <= self.seed < 2**32, "an int in [0, 2**32)")
         check_param(self, "task", self.task, self.task in TASKS, f"one of {TASKS}")
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the settings as a JSON-able nested dict."""
-        return _asdict(self)
+    def to_dict(self, *, used_only: bool = False) -> dict[str, Any]:
+        """Return the settings as a JSON-able nested dict.
+
+        ``used_only=True`` keeps the sections a run with these methods reads: :data:`ALWAYS_READ`
+        and each method's ``config_sections`` (what a run records, so that a ``knn`` run does not
+        list TMC's permutation budget).
+        """
+        out = _asdict(self)
+        if not used_only:
+            return out
+        from .valuation import REGISTRY  # the registry imports this module
+
+        keep = set(ALWAYS_READ).union(*(REGISTRY[m].config_sections for m in self.methods if m in REGISTRY))
+        return {k: v for k, v in out.items() if k in keep}
+
+
+#: Sections of :class:`ScoreConfig` every run reads whatever its methods: the flags use the K nearest
+#: neighbours, the feature encoding and the mislabel rule's models.
+ALWAYS_READ = ("methods", "seed", "task", "knn", "features", "flags", "mislabel")
 
 
 def _asdict(obj: Any) -> Any:

@@ -515,7 +515,7 @@ def _summary(
         },
         "most_suspicious": suspicious,
         "seed": config.seed,
-        "config": config.to_dict(),
+        "config": config.to_dict(used_only=True),
         "timings": {k: round(v, 4) for k, v in timings.items()},
         "environment": {"python": platform.python_version(), "numpy": np.__version__, "polars": pl.__version__},
         "notes": list(data.notes),
@@ -600,7 +600,7 @@ def write_scores(result: ScoreResult, path: str | os.PathLike[str], *, format: s
                 "label": result.table.label,
                 "task": result.table.task,
                 "input_sha256": result.summary["input"]["sha256"],
-                "config": result.config.to_dict(),
+                "config": result.config.to_dict(used_only=True),
             }
         ),
         "dvclean.method": result.config.methods[0],

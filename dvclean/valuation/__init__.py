@@ -61,6 +61,9 @@ class MethodInfo:
     factory: Callable[[ScoreConfig], Any]
     #: Label kinds the method values: ``classification`` and/or ``regression``.
     tasks: tuple[str, ...] = ("classification",)
+    #: Sections of :class:`~dvclean.config.ScoreConfig` the factory reads (the run's recorded ``config``
+    #: keeps these and the sections every run reads, :data:`dvclean.config.ALWAYS_READ`).
+    config_sections: tuple[str, ...] = ()
 
     def describe(self) -> dict[str, Any]:
         """JSON-able description (without the factory)."""
@@ -94,6 +97,7 @@ register(
         needs="numpy, numba; faiss-cpu for approximate search in high dimension",
         factory=lambda cfg: KNNShapley(cfg.knn),
         tasks=("classification", "regression"),
+        config_sections=('knn',),
     )
 )
 
@@ -113,6 +117,7 @@ register(
             task="regression" if getattr(cfg, "task", "auto") == "regression" else "classification",
         ),
         tasks=("classification", "regression"),
+        config_sections=('oob',),
     )
 )
 register(
@@ -126,6 +131,7 @@ register(
         factory=lambda cfg: _classification_only(cfg, "confidence") or _confidence.OOFConfidence(
             _confidence.ConfidenceSettings(model=cfg.confidence.model, n_folds=cfg.confidence.n_folds),
         ),
+        config_sections=('confidence',),
     )
 )
 
@@ -147,6 +153,7 @@ register(
         needs="scikit-learn (xgboost for --model xgboost); dask[distributed] for --scheduler",
         factory=_make_tmc,
         tasks=("classification", "regression"),
+        config_sections=('tmc', 'crossfit'),
     )
 )
 
@@ -167,6 +174,7 @@ register(
         cost="restarts x epochs x N x P multiply-adds per fold (seconds for 2k rows), no model refits",
         needs="numpy (analytic per-sample gradients; no torch)",
         factory=_make_dvgs,
+        config_sections=('dvgs', 'crossfit'),
     )
 )
 
@@ -198,6 +206,7 @@ register(
         needs="scikit-learn (xgboost for --model xgboost)",
         factory=_make_loo,
         tasks=("classification", "regression"),
+        config_sections=('loo', 'tmc', 'crossfit'),
     )
 )
 register(
@@ -210,6 +219,7 @@ register(
         needs="scikit-learn (xgboost for --model xgboost)",
         factory=_make_banzhaf,
         tasks=("classification", "regression"),
+        config_sections=('banzhaf', 'tmc', 'crossfit'),
     )
 )
 register(
@@ -223,5 +233,6 @@ register(
         needs="scikit-learn, scipy (xgboost for --model xgboost)",
         factory=_make_beta,
         tasks=("classification", "regression"),
+        config_sections=('beta', 'tmc', 'crossfit'),
     )
 )
