@@ -180,6 +180,11 @@ def make_table(
         label = found[0]
     elif label not in cols:
         raise DataValidationError(f"{name}: label column {label!r} not found; pass --label with one of: {listing}")
+    if id_column is not None and id_column in drop:  # (like the label: dropped columns are not read)
+        raise DataValidationError(
+            f"{name}: --drop {id_column} removes the id column {id_column!r} (--id); the id is never a feature, "
+            "so take it out of --drop"
+        )
     if id_column is not None:
         if id_column not in cols:
             problems.append(f"id column {id_column!r} not found (columns: {listing})")
@@ -420,6 +425,9 @@ class FeatureEncoder:
         self.dropped_: list[str] = []
         #: why each column of ``dropped_`` is not a feature: "empty", "constant", "type Binary", ...
         self.dropped_reasons_: dict[str, str] = {}
+        #: text columns valued as numbers (see :data:`MOSTLY_NUMERIC`): name -> (cells that are not
+        #: numbers, cells with text, up to three of those values)
+        self.text_numbers_: dict[str, tuple[int, int, list[str]]] = {}
         self._keep = np.zeros(0, dtype=bool)
         self._fitted_x: np.ndarray | None = None
         self._dims_: dict[str, list[int]] = {}
@@ -427,7 +435,7 @@ class FeatureEncoder:
 
     def fit(self, frame: pl.DataFrame, columns: Sequence[str]) -> FeatureEncoder:
         """Learn the encoding of ``columns`` from ``frame``."""
-        self.plans_, self.dropped_, self.dropped_reasons_ = [], [], {}
+        self.plans_, self.dropped_, self.dropped_reasons_, self.text_numbers_ = [], [], {}, {}
         for name in columns:
             col = frame.get_column(name)
             plan = self._plan(col)
@@ -486,10 +494,40 @@ class FeatureEncoder:
             if dtype.is_integer() and col.n_unique() <= cfg.low_cardinality_int:
                 return self._categorical_plan(col)
             return _ColumnPlan(col.name, "numeric", {})
+        if dtype == pl.String:
+            numbers = self._text_numbers(col)
+            if numbers is not None:
+                return numbers
         if dtype in (pl.String, pl.Boolean, pl.Categorical) or isinstance(dtype, pl.Enum):
             return self._categorical_plan(col)
         log.warning("column %r has type %s, which dvclean cannot encode; it is ignored", col.name, dtype)
         return None
+
+    def _text_numbers(self, col: pl.Series) -> _ColumnPlan | None:
+        """A numeric plan for a text column of numbers that a CSV reader could not type, else None.
+
+        Two cases, both common in exported files: numbers padded with spaces (every value is a
+        number once stripped; a declared text column of unpadded numbers is left as text), and a
+        column of numbers with a few stray cells (a typo, ``unknown``, ``-``: at least
+        :data:`MOSTLY_NUMERIC` of the cells are numbers). The stray cells become missing values
+        (with the missing indicator) and :attr:`text_numbers_` records them for a note. A column
+        with at most ``low_cardinality_int`` distinct numbers stays categorical, as integer columns do.
+        """
+        text = col.drop_nulls()
+        stripped = text.str.strip_chars()
+        numbers = stripped.cast(pl.Float64, strict=False)
+        parsed = int(text.len() - numbers.null_count())
+        bad = int(text.len()) - parsed
+        if parsed == 0 or numbers.drop_nulls().n_unique() <= self.config.low_cardinality_int:
+            return None
+        if bad == 0 and not (stripped != text).any():
+            return None  # declared text (Parquet, JSON) of plain numbers: the user's choice
+        if bad > (1 - MOSTLY_NUMERIC) * text.len():
+            return None
+        if bad:
+            examples = text.filter(numbers.is_null()).unique(maintain_order=True).head(3).to_list()
+            self.text_numbers_[col.name] = (bad, int(text.len()), examples)
+        return _ColumnPlan(col.name, "numeric", {})
 
     def _categorical_plan(self, col: pl.Series) -> _ColumnPlan | None:
         text = _as_text(col)
@@ -511,7 +549,7 @@ class FeatureEncoder:
             col = frame.get_column(plan.name)
             first = len(names)
             if plan.kind == "numeric":
-                b, n = self._numeric(plan, col.cast(pl.Float64).to_numpy(), plan.name, fitting)
+                b, n = self._numeric(plan, _as_numbers(col).to_numpy(), plan.name, fitting)
             elif plan.kind == "onehot":
                 b, n = self._onehot(plan, col)
             elif plan.kind == "frequency":
@@ -603,6 +641,19 @@ def _unused_reason(col: pl.Series) -> str:
     return f"type {dtype}, which dvclean cannot encode"
 
 
+#: A text column is valued as numbers when at least this share of its cells are numbers (the
+#: others become missing values, named in a note): one typo must not turn a measurement into a
+#: category with a frequency code, as polars' type inference (all cells or text) would.
+MOSTLY_NUMERIC = 0.95
+
+
+def _as_numbers(col: pl.Series) -> pl.Series:
+    """Float values of a numeric column, or of a text column of numbers (stray cells: null)."""
+    if col.dtype == pl.String:
+        return col.str.strip_chars().cast(pl.Float64, strict=False)
+    return col.cast(pl.Float64)
+
+
 def _as_text(col: pl.Series) -> pl.Series:
     if col.dtype == pl.String:
         return col
@@ -688,6 +739,12 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
     elif encoder.dropped_:
         reasons = encoder.dropped_reasons_
         notes.append("ignored feature columns: " + ", ".join(f"{c} ({reasons.get(c, 'constant')})" for c in encoder.dropped_))
+    for name, (bad, total, examples) in encoder.text_numbers_.items():
+        shown = ", ".join(repr(v) for v in examples) + (", ..." if bad > len(examples) else "")
+        notes.append(
+            f"column {name!r} holds numbers except {bad} of {total} cells ({shown}): valued as a number with those "
+            f"cells missing; correct them, or --drop {name} if the column is not numeric"
+        )
     return x, encoder, notes
 
 

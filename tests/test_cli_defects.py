@@ -362,3 +362,12 @@ def test_json_flag_beats_a_format_from_the_config_file(tmp_path):
     assert json.loads(res.stdout)["command"] == "check"
     res = runner.invoke(app, ["check", str(src)], env=WIDE)
     assert res.exit_code == 0 and res.stdout.startswith("## dvclean check")
+
+
+@pytest.mark.parametrize("command", ["score", "check", "fix"])
+def test_dropping_the_id_is_explained(tmp_path, command):
+    src = tmp_path / "d.csv"
+    pl.read_csv(noisy_csv(tmp_path / "n.csv")).with_row_index("key").write_csv(src)
+    res = runner.invoke(app, [command, str(src), "-y", "y", "--id", "key", "--drop", "key"], env=WIDE)
+    assert res.exit_code == 2
+    assert "--drop key removes the id column 'key' (--id)" in flat(res.stderr) and "not found" not in res.stderr
