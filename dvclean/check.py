@@ -1075,4 +1075,4 @@ def _lines_for(result: ScoreResult, rows: np.ndarray) -> dict[int, int]:
     path = Path(info.path)
     if not path.is_file():
         return {}
-    return csv_line_numbers(path, rows.tolist(), separator=info.separator or ",")
+    return csv_line_numbers(path, rows.tolist(), separator=info.separator or ",", encoding=info.encoding or "utf-8")

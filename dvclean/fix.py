@@ -40,9 +40,11 @@ import polars as pl
 from .config import FixConfig, ScoreConfig
 from .errors import ConfigError, InputError
 from .io import (
+    OUTPUT_SUFFIXES,
     CsvText,
     TextEdits,
     as_source,
+    input_output_format,
     output_format_for,
     output_separator,
     read_csv_text,
@@ -235,7 +237,7 @@ def fix(
         if drop:  # the valuation never parsed the dropped columns; the output keeps them
             if piped is not None:
                 options["stdin"] = io.BytesIO(piped)
-            frame, full = read_frame(source, **options)
+            frame, full = read_frame(source, **options, as_text=info.text_columns)  # typed as the valuation read it
             if full.sha256 != info.sha256 or frame.height != scores.table.n_rows:
                 raise InputError(f"{info.path}: the file changed while dvclean was working on it; run again once it is complete")
         text = read_csv_text(piped if piped is not None else source, info,
@@ -253,14 +255,31 @@ def fix(
     return FixResult(frame=fixed, summary=summary, scores=scores, text=text, edits=edits)
 
 
-def default_fixed_path(source: str | os.PathLike[str], fmt: str) -> Path:
-    """``<input stem>.fixed.<fmt>`` next to the input (compression suffixes removed)."""
-    stem, _ = split_name(source)
-    return Path(source).with_name(f"{stem}.fixed.{fmt}")
+def default_fixed_path(source: str | os.PathLike[str], fmt: str | None = None) -> Path:
+    """``<input stem>.fixed.<ext>`` next to the input (compression suffixes removed).
+
+    ``fmt`` is the output format (:data:`dvclean.io.OUTPUT_FORMATS`); None: the input's
+    (:func:`dvclean.io.input_output_format`: an Arrow file gives Arrow, a JSON array a JSON array).
+    The extension is the format's name, or for Arrow IPC the input's own (``.feather``) or ``.arrow``.
+
+    Examples
+    --------
+    >>> default_fixed_path("d/data.csv.gz", "csv").as_posix(), default_fixed_path("d/x.feather", "ipc").as_posix()
+    ('d/data.fixed.csv', 'd/x.fixed.feather')
+    """
+    stem, ext = split_name(source)
+    if fmt is None:
+        fmt = input_output_format(source)
+    if fmt == "ipc":
+        own = "." + ext.lower()
+        ext = own[1:] if own in OUTPUT_SUFFIXES["ipc"] else OUTPUT_SUFFIXES["ipc"][0][1:]
+    else:
+        ext = fmt
+    return Path(source).with_name(f"{stem}.fixed.{ext}")
 
 
 def write_fixed(result: FixResult, path: str | os.PathLike[str], *, format: str | None = None) -> Path:
-    """Write the cleaned table atomically (CSV, Parquet or NDJSON, from ``format`` or the suffix).
+    """Write the cleaned table atomically (CSV, Parquet, NDJSON, JSON or Arrow IPC, from ``format`` or the suffix).
 
     A CSV output of a CSV input is written from the input's text (:attr:`FixResult.text`):
     unchanged rows exactly as they were, with the input's delimiter unless the output's

@@ -43,6 +43,7 @@ from .errors import InputError, OutputError
 
 __all__ = [
     "SourceInfo", "read_frame", "write_table", "atomic_path", "remove_stale_temps", "output_format_for", "split_name",
+    "input_output_format", "normalize_separator", "OUTPUT_FORMATS",
     "json_scalar", "resolve_output", "CsvText", "TextEdits", "read_csv_text", "render_csv_text", "write_csv_text",
     "output_separator", "texts_like_input", "format_value", "quote_field", "split_raw_fields",
     "TemporalStyle", "temporal_style", "temporal_like_input",
@@ -52,10 +53,25 @@ log = logging.getLogger(__name__)
 
 _CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab", ".dat", ".psv"}
 _PARQUET_SUFFIXES = {".parquet", ".pq", ".parq"}
-_NDJSON_SUFFIXES = {".ndjson", ".jsonl", ".json"}
+_NDJSON_SUFFIXES = {".ndjson", ".jsonl"}
+_JSON_SUFFIXES = {".json"}
 _IPC_SUFFIXES = {".arrow", ".ipc", ".feather"}
 _COMPRESSED = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd"}
-OUTPUT_FORMATS = ("parquet", "csv", "ndjson")
+#: What ``--format`` and an output's suffix can name: Parquet (also the format of a name without a
+#: suffix), CSV, NDJSON (JSON lines), a JSON array (``.json``) and Arrow IPC (``.arrow``, ``.feather``, ``.ipc``).
+OUTPUT_FORMATS = ("parquet", "csv", "ndjson", "json", "ipc")
+#: The output suffixes of each format (the first is the one a default output name takes).
+OUTPUT_SUFFIXES = {
+    "parquet": (".parquet", ".pq", ".parq"),
+    "csv": (".csv", ".tsv", ".txt", ".tab", ".dat", ".psv"),
+    "ndjson": (".ndjson", ".jsonl"),
+    "json": (".json",),
+    "ipc": (".arrow", ".feather", ".ipc"),
+}
+#: Formats written as text, which a ``.gz`` / ``.zst`` name compresses (Parquet and Arrow compress themselves).
+_TEXT_OUTPUTS = ("csv", "ndjson", "json")
+#: ``--separator`` spellings of a tab besides the character itself (a shell passes ``'\t'`` as two characters).
+_SEPARATOR_NAMES = {"\\t": "\t", "tab": "\t", "\\x09": "\t"}
 #: Schema inference looks at this many rows first; on a parse error it retries on all rows.
 INFER_ROWS = 10_000
 _DEFAULT_NULLS = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "?"]
@@ -77,6 +93,14 @@ class SourceInfo:
         Hash of the bytes read (of the compressed file when compressed).
     separator : str or None
         The CSV delimiter that was used.
+    columns : tuple of str
+        Every column of the file (also those ``exclude`` left out).
+    encoding : str or None
+        The codec a CSV file was decoded with (``--encoding``, or the one its UTF-16/UTF-32
+        byte-order mark names).
+    text_columns : tuple of str
+        Columns read as text (String) that type inference would have read as numbers:
+        ``keep_text`` columns whose text numbers would change (``007``), and ``as_text`` columns.
     """
 
     path: str
@@ -85,6 +109,8 @@ class SourceInfo:
     sha256: str
     separator: str | None = None
     columns: tuple[str, ...] = ()
+    encoding: str | None = None
+    text_columns: tuple[str, ...] = ()
 
 
 def _sniff_magic(head: bytes) -> str | None:
@@ -112,6 +138,8 @@ def _suffix_format(name: str) -> tuple[str | None, str | None]:
         return "ipc", compression
     if last in _NDJSON_SUFFIXES:
         return "ndjson", compression
+    if last in _JSON_SUFFIXES:
+        return "json", compression
     if last in _CSV_SUFFIXES:
         return "csv", compression
     return None, compression
@@ -188,6 +216,8 @@ def read_frame(
     format: str | None = None,
     stdin: IO[bytes] | None = None,
     exclude: Sequence[str] = (),
+    keep_text: Sequence[str] | Callable[[Sequence[str]], Sequence[str]] = (),
+    as_text: Sequence[str] = (),
 ) -> tuple[pl.DataFrame, SourceInfo]:
     """Read a table file into a polars frame, refusing bad files with clear errors.
 
@@ -196,9 +226,10 @@ def read_frame(
     source : path or "-"
         The file; ``"-"`` reads from standard input.
     separator : str, optional
-        CSV delimiter; sniffed among ``, ; TAB |`` when omitted.
+        CSV delimiter; sniffed among ``, ; TAB |`` when omitted (``\\t`` and ``tab`` name a tab).
     encoding : str
-        Text encoding of a CSV file (any Python codec name).
+        Text encoding of a CSV file (any Python codec name). A file that starts with a
+        UTF-16 or UTF-32 byte-order mark is decoded as that when ``encoding`` is UTF-8.
     null_values : list of str, optional
         Strings read as missing in a CSV; defaults to the common spellings
         (empty, ``NA``, ``N/A``, ``NaN``, ``null``, ``None``, ``?``).
@@ -209,6 +240,15 @@ def read_frame(
     exclude : sequence of str
         Columns not to materialise (projection pushdown: they are never parsed).
         ``SourceInfo.columns`` still lists every column of the file.
+    keep_text : sequence of str, or a function of the header's column names returning them
+        CSV columns whose text is their identity (a class label, a row id): such a column is
+        read as text (String) when its inferred numbers would not write its text back:
+        integers with leading zeros (``007``, ``01`` beside ``1``), or in a float column
+        of few distinct or only whole values, integers with leading zeros. Otherwise it keeps its
+        inferred type (``0``/``1`` stay integers, ``1.50`` stays a float). Other formats are typed.
+    as_text : sequence of str
+        Columns always read as text (String): a CSV column's text, another format's
+        values cast (e.g. a validation file read like the data's label).
 
     Returns
     -------
@@ -229,6 +269,8 @@ def read_frame(
     """
     name = str(source)
     nulls = _DEFAULT_NULLS if null_values is None else list(null_values)
+    if separator is not None:
+        separator = normalize_separator(separator)
     if name == "-":
         stream = stdin if stdin is not None else sys.stdin.buffer
         raw = stream.read()
@@ -266,8 +308,12 @@ def read_frame(
 
     sep = None
     skip = set(exclude)
+    codec = None
+    text_columns: list[str] = []
     if fmt == "csv":
-        frame, sep, all_columns = _read_csv(data, name, separator, encoding, nulls, skip)
+        frame, sep, all_columns, codec, text_columns = _read_csv(
+            data, name, separator, encoding, nulls, skip, keep_text, tuple(as_text)
+        )
     elif fmt in ("parquet", "ipc"):
         reader, schema_of, kind = (
             (pl.read_parquet, pl.read_parquet_schema, "Parquet") if fmt == "parquet" else (pl.read_ipc, pl.read_ipc_schema, "Arrow IPC")
@@ -277,17 +323,42 @@ def read_frame(
         frame = _read_binary(lambda src: reader(src, columns=wanted), data, name, kind)
         all_columns = all_columns or frame.columns
     else:
-        frame = _read_json(data, name, fmt)
+        frame, fmt = _read_json(data, name)
         all_columns = frame.columns
         frame = frame.drop([c for c in frame.columns if c in skip])
+    if fmt != "csv" and as_text:
+        cast = [c for c in as_text if c in frame.columns and frame.schema[c] != pl.String]
+        frame = frame.with_columns([pl.col(c).cast(pl.String) for c in cast]) if cast else frame
+        text_columns = cast
     if not skip:
         _check_columns(frame, name)
     elif frame.height == 0:
         raise InputError(f"{name}: has a header ({len(all_columns)} columns) but no data rows; add data rows")
     info = SourceInfo(
-        path=name, format=fmt, compression=compression, sha256=sha, separator=sep, columns=tuple(all_columns)
+        path=name, format=fmt, compression=compression, sha256=sha, separator=sep, columns=tuple(all_columns),
+        encoding=codec, text_columns=tuple(text_columns),
     )
     return frame, info
+
+
+def normalize_separator(separator: str) -> str:
+    """The delimiter ``--separator`` names: one character, or ``\\t`` / ``tab`` for a tab.
+
+    Examples
+    --------
+    >>> normalize_separator(";"), normalize_separator(r"\\t"), normalize_separator("tab")
+    (';', '\\t', '\\t')
+    """
+    named = _SEPARATOR_NAMES.get(separator.lower() if separator.isalpha() else separator)
+    if named is not None:
+        return named
+    if len(separator) != 1:
+        raise InputError(
+            f"--separator must be one character (or \\t / tab for a tab); got {separator!r}"
+            + ("; other backslash escapes are not decoded: pass the character itself (in bash $'\\x1f')"
+               if separator.startswith("\\") else "")
+        )
+    return separator
 
 
 def _read_head(path: Path) -> bytes:
@@ -303,30 +374,92 @@ def _read_binary(reader: Callable[..., pl.DataFrame], data: bytes | Path, name: 
         raise InputError(f"{name}: not a readable {kind} file ({first}); re-export it or check the format") from exc
 
 
-def _read_json(data: bytes | Path, name: str, fmt: str) -> pl.DataFrame:
+def _read_json(data: bytes | Path, name: str) -> tuple[pl.DataFrame, str]:
+    """A JSON array of objects (``json``) or JSON lines (``ndjson``), told apart by the first character.
+
+    Both infer the schema from every record, so a value of another type further down (a
+    string in a column of numbers) gives the column a type that holds both.
+    """
     raw = data if isinstance(data, bytes) else data.read_bytes()
     stripped = raw.lstrip()
+    if stripped.startswith(codecs.BOM_UTF8):
+        stripped = stripped[len(codecs.BOM_UTF8) :].lstrip()
     if not stripped:
         raise InputError(f"{name}: the file is empty; it needs at least one JSON record")
+    if stripped[:1] == b"[":
+        try:
+            return pl.read_json(io.BytesIO(stripped), infer_schema_length=None), "json"
+        except Exception as exc:
+            msg = _first_line(exc)
+            raise InputError(
+                f"{name}: not a readable JSON array of records ({msg}); the file must be one JSON array of objects "
+                "(or JSON lines: one object per line)"
+            ) from exc
     try:
-        if stripped[:1] == b"[":
-            return pl.read_json(io.BytesIO(raw))
-        return pl.read_ndjson(io.BytesIO(raw), infer_schema_length=None)
+        return pl.read_ndjson(io.BytesIO(raw), infer_schema_length=None), "ndjson"
     except Exception as exc:
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{name}: not valid JSON lines ({msg}); each line must be one JSON object") from exc
+        where = _bad_json_line(raw)
+        msg = _first_line(exc)
+        raise InputError(
+            f"{name}: not valid JSON lines ({where or msg}); each line must be one JSON object"
+        ) from exc
 
 
-def _text_bytes(data: bytes | Path, name: str, encoding: str) -> bytes | Path:
-    """Return UTF-8 bytes (or the path when it already is UTF-8), or fail naming the line."""
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _bad_json_line(raw: bytes) -> str | None:
+    """``line N: why`` for the first line of a JSON-lines file that is not one JSON object (None if all are)."""
+    import json
+
+    for number, line in enumerate(raw.splitlines(), start=1):
+        text = line.strip()
+        if number == 1 and text.startswith(codecs.BOM_UTF8):
+            text = text[len(codecs.BOM_UTF8) :]
+        if not text:
+            continue
+        try:
+            value = json.loads(text)
+        except (ValueError, UnicodeDecodeError) as exc:
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            return f"line {number}: {reason}"
+        if not isinstance(value, dict):
+            kind = {list: "array", str: "string", bool: "boolean", int: "number", float: "number"}.get(type(value), "null")
+            return f"line {number}: a JSON {kind}, not an object"
+    return None
+
+
+#: Byte-order marks of the encodings a file names by its first bytes (UTF-32 first: its LE mark starts like UTF-16's).
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+              (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _bom_encoding(data: bytes | Path) -> str | None:
+    """``utf-16`` or ``utf-32`` when the data starts with that byte-order mark (never valid UTF-8), else None."""
+    head = data[:4] if isinstance(data, bytes) else _read_head(data)[:4]
+    return next((enc for bom, enc in _WIDE_BOMS if head.startswith(bom)), None)
+
+
+def _text_bytes(data: bytes | Path, name: str, encoding: str) -> tuple[bytes | Path, str]:
+    """``(UTF-8 bytes (or the path when it already is UTF-8), the codec used)``, or fail naming the line.
+
+    With the default UTF-8, a UTF-16 or UTF-32 byte-order mark selects that codec (such a
+    file is never valid UTF-8).
+    """
     norm = codecs.lookup(encoding).name if _codec_exists(encoding) else None
     if norm is None:
         raise InputError(f"unknown --encoding {encoding!r}; use a Python codec name such as utf-8, latin-1 or cp1252")
     if norm == "utf-8":
-        return data
+        wide = _bom_encoding(data)
+        if wide is None:
+            return data, norm
+        log.info("%s: starts with a %s byte-order mark; decoding it as %s", name, wide.upper(), wide)
+        norm = encoding = wide
     raw = data if isinstance(data, bytes) else data.read_bytes()
     try:
-        return raw.decode(norm).encode("utf-8")
+        return raw.decode(norm).encode("utf-8"), norm
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(f"{name}: line {line} is not valid {encoding}; pass the file's real --encoding") from exc
@@ -360,6 +493,12 @@ def _check_text(data: bytes | Path, name: str) -> None:
     """Refuse binary data and report the first line that is not UTF-8 (in the first 64 KiB)."""
     chunk = _raw_sample(data)
     if b"\x00" in chunk:
+        wide = _wide_text_guess(chunk)
+        if wide is not None:
+            raise InputError(
+                f"{name}: looks like {wide.upper()} text without a byte-order mark (a zero byte beside every "
+                f"character); pass --encoding {wide}"
+            )
         raise InputError(
             f"{name}: looks like a binary file, not CSV text (and not Parquet, NDJSON or Arrow); "
             "check the path, or pass --input-format"
@@ -372,6 +511,18 @@ def _check_text(data: bytes | Path, name: str) -> None:
             f"{name}: line {line} is not valid UTF-8 (binary data or another encoding); "
             "pass --encoding (e.g. latin-1 or cp1252) or convert the file to UTF-8"
         ) from exc
+
+
+def _wide_text_guess(chunk: bytes) -> str | None:
+    """``utf-16-le`` / ``utf-16-be`` when ``chunk`` reads as such ASCII-range text (every other byte zero)."""
+    n = len(chunk) - len(chunk) % 2
+    if n < 4:
+        return None
+    even, odd = chunk[0:n:2], chunk[1:n:2]
+    for zeros, text, enc in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros.count(0) >= 0.9 * len(zeros) and text.count(0) == 0:
+            return enc
+    return None
 
 
 def _sample_text(data: bytes | Path, size: int = 1 << 16) -> str:
@@ -409,9 +560,17 @@ def _header(sample: str, sep: str, name: str) -> list[str]:
 
 
 def _read_csv(
-    data: bytes | Path, name: str, separator: str | None, encoding: str, nulls: list[str], skip: set[str]
-) -> tuple[pl.DataFrame, str, list[str]]:
-    data = _text_bytes(data, name, encoding)
+    data: bytes | Path,
+    name: str,
+    separator: str | None,
+    encoding: str,
+    nulls: list[str],
+    skip: set[str],
+    keep_text: Sequence[str] | Callable[[Sequence[str]], Sequence[str]] = (),
+    as_text: Sequence[str] = (),
+) -> tuple[pl.DataFrame, str, list[str], str, list[str]]:
+    """``(frame, separator, every column name, codec, columns read as text)`` of a CSV file."""
+    data, codec = _text_bytes(data, name, encoding)
     _check_text(data, name)
     sample = _sample_text(data)
     if not sample.strip():
@@ -477,8 +636,69 @@ def _read_csv(
         problem = _find_ragged(data, sep, len(header))
         if problem is not None:
             raise InputError(_ragged_message(data, sep, name, len(header), problem))
-    frame = frame.rename({c: c.strip() for c in frame.columns if c != c.strip()})
-    return frame, sep, [c.strip() for c in header]
+    names = [header[i].strip() for i in (keep if keep is not None else range(len(header)))]
+    if len(names) == frame.width and len(set(names)) == len(names):
+        # the header as RFC 4180 reads it: polars keeps a quoted name's doubled quotes ("the ""y""")
+        frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
+    else:
+        frame = frame.rename({c: c.strip() for c in frame.columns if c != c.strip()})
+    wanted = keep_text(names) if callable(keep_text) else keep_text
+    frame, as_text_read = _keep_text(frame, data, name, sep, nulls, header, wanted, as_text)
+    return frame, sep, [c.strip() for c in header], codec, as_text_read
+
+
+#: An integer written with leading zeros (``007``, ``-01``): its number would not write its text back.
+_LEADING_ZEROS = r"^[+-]?0[0-9]+$"
+#: A float column with at most this many distinct values can hold classes (``table.resolve_task``'s bound).
+_FEW_VALUES = 20
+
+
+def _text_changes(typed: pl.Series, text: pl.Series) -> bool:
+    """Whether reading ``typed``'s column as numbers loses its text (see :func:`read_frame`'s ``keep_text``)."""
+    if typed.dtype.is_integer():
+        return bool(typed.cast(pl.String).ne_missing(text).any())
+    if typed.dtype.is_float():
+        if not text.str.contains(_LEADING_ZEROS).any():
+            return False
+        present = typed.drop_nulls()
+        whole = bool((present == present.round(0)).all())
+        return whole or present.n_unique() <= _FEW_VALUES  # a continuous float (a regression target) stays numeric
+    return False
+
+
+def _keep_text(
+    frame: pl.DataFrame,
+    data: bytes | Path,
+    name: str,
+    sep: str,
+    nulls: list[str],
+    header: list[str],
+    keep_text: Sequence[str],
+    as_text: Sequence[str],
+) -> tuple[pl.DataFrame, list[str]]:
+    """``frame`` with the ``keep_text`` columns whose numbers lose their text, and the ``as_text`` columns,
+    replaced by their text (one more read of those columns only); and the names replaced."""
+    positions = {c.strip(): i for i, c in enumerate(header)}
+    check = [c for c in dict.fromkeys([*keep_text, *as_text])
+             if c in frame.columns and c in positions and (frame.schema[c].is_numeric() or (c in as_text and frame.schema[c] != pl.String))]
+    if not check:
+        return frame, []
+    check.sort(key=positions.__getitem__)  # polars returns the columns in file order
+    src = io.BytesIO(data) if isinstance(data, bytes) else data
+    try:
+        texts = pl.read_csv(src, columns=[positions[c] for c in check], separator=sep, infer_schema=False,
+                            null_values=nulls, raise_if_empty=True)
+    except Exception as exc:  # noqa: BLE001 - the typed read succeeded; keep its values
+        log.warning("%s: cannot re-read columns %s as text (%s); they keep their inferred types", name, check, exc)
+        return frame, []
+    if texts.height != frame.height or texts.width != len(check):
+        return frame, []
+    texts.columns = check
+    replaced = [c for c in check if c in as_text or _text_changes(frame.get_column(c), texts.get_column(c))]
+    if replaced:
+        log.info("%s: columns %s are read as text: their numbers would not write their text back", name, replaced)
+        frame = frame.with_columns([texts.get_column(c) for c in replaced])
+    return frame, replaced
 
 
 class _ScanError(Exception):
@@ -577,14 +797,76 @@ def _check_columns(frame: pl.DataFrame, name: str) -> None:
         raise InputError(f"{name}: has a header ({frame.width} columns) but no data rows; add data rows")
 
 
-def output_format_for(path: Path, explicit: str | None) -> str:
-    """Pick the output format from ``--format`` or the output file's suffix."""
+def _suffix_list() -> str:
+    return ", ".join(s for suffixes in OUTPUT_SUFFIXES.values() for s in suffixes)
+
+
+def output_format_for(path: str | os.PathLike[str], explicit: str | None) -> str:
+    """The output format: ``--format`` (``explicit``), else the one the file's suffix names, else (no suffix) Parquet.
+
+    A suffix dvclean cannot write (``.xlsx``) is refused rather than given Parquet bytes, and
+    so is a compression suffix (``.gz``, ``.zst``) on Parquet or Arrow (which compress themselves).
+
+    Examples
+    --------
+    >>> output_format_for(Path("s.csv.gz"), None), output_format_for(Path("s.feather"), None), output_format_for(Path("scores"), None)
+    ('csv', 'ipc', 'parquet')
+    >>> output_format_for(Path("s.xlsx"), None)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dvclean.errors.OutputError: s.xlsx: dvclean cannot write a .xlsx file; ...
+    """
+    path = Path(path)
+    fmt, compression = _suffix_format(path.name)
     if explicit is not None:
         if explicit not in OUTPUT_FORMATS:
             raise OutputError(f"unknown --format {explicit!r}; use one of {', '.join(OUTPUT_FORMATS)}")
-        return explicit
+        fmt = explicit
+    elif fmt is None:
+        suffixes = [s for s in path.suffixes if s.lower() not in _COMPRESSED]
+        if suffixes or compression is not None:
+            what = suffixes[-1] if suffixes else path.suffix
+            raise OutputError(
+                f"{path.name}: dvclean cannot write a {what} file; name the output for one of its formats "
+                f"({_suffix_list()}; .gz or .zst after a text format compresses it) or pass --format "
+                f"({', '.join(OUTPUT_FORMATS)}); a name without a suffix is Parquet"
+            )
+        fmt = "parquet"
+    if compression is not None and fmt not in _TEXT_OUTPUTS:
+        kind = "Arrow IPC" if fmt == "ipc" else fmt.capitalize()
+        raise OutputError(
+            f"{path.name}: a {kind} file compresses itself and cannot be {compression}-compressed; "
+            f"drop the {path.suffix} suffix (or write csv or ndjson, which it compresses)"
+        )
+    return fmt
+
+
+def input_output_format(source: str | os.PathLike[str]) -> str:
+    """The output format that writes what ``source`` is (``fix``'s default: "else the input's format").
+
+    From the file's magic bytes, then its suffix; a JSON file by its first character
+    (an array or JSON lines); anything else (stdin, an unknown name) Parquet.
+    """
+    name = str(source)
+    if name == "-":
+        return "parquet"
+    path = Path(source)
+    try:
+        head = _read_head(path)
+    except OSError:
+        head = b""
+    magic = _sniff_magic(head)
+    if magic in ("parquet", "ipc"):
+        return magic
     fmt, _ = _suffix_format(path.name)
-    return {"parquet": "parquet", "csv": "csv", "ndjson": "ndjson"}.get(fmt or "", "parquet")
+    if fmt in ("json", "ndjson") and magic is None:
+        try:
+            with path.open("rb") as fh:
+                first = fh.read(1 << 12).lstrip().removeprefix(codecs.BOM_UTF8).lstrip()[:1]
+        except OSError:
+            first = b""
+        return "json" if first == b"[" else "ndjson"
+    return fmt if fmt in OUTPUT_FORMATS else "parquet"
 
 
 _STREAM_LINKS = ("/dev/stdout", "/dev/stderr", "/dev/stdin", "/dev/tty", "/dev/fd/", "/proc/")
@@ -783,16 +1065,17 @@ def write_table(
     metadata: dict[str, str] | None = None,
     separator: str | None = None,
 ) -> Path:
-    """Write ``frame`` atomically as Parquet, CSV or NDJSON.
+    """Write ``frame`` atomically as Parquet, CSV, NDJSON, a JSON array or Arrow IPC.
 
     Parameters
     ----------
     frame : polars.DataFrame
     path : path
-    format : {"parquet", "csv", "ndjson"}, optional
-        Defaults to the format named by the suffix, else Parquet.
+    format : {"parquet", "csv", "ndjson", "json", "ipc"}, optional
+        Defaults to the format named by the suffix (:func:`output_format_for`: an unknown
+        suffix is refused), else Parquet.
     metadata : dict, optional
-        Key-value metadata stored in the Parquet footer (ignored for text formats).
+        Key-value metadata stored in the Parquet footer (ignored for the other formats).
     separator : str, optional
         CSV delimiter; defaults to the one the suffix names (``.tsv``: tab, ``.psv``: ``|``), else ``,``.
         A text output named ``*.gz`` / ``*.zst`` is compressed.
@@ -807,11 +1090,15 @@ def write_table(
     with atomic_path(path) as tmp:
         if fmt == "parquet":
             frame.write_parquet(tmp, metadata=metadata or None)
+        elif fmt == "ipc":
+            frame.write_ipc(tmp)
         else:
             compressed = _suffix_format(path.name)[1] is not None
             dest: Any = io.BytesIO() if compressed else tmp
             if fmt == "csv":
                 frame.write_csv(dest, separator=separator or output_separator(path))
+            elif fmt == "json":
+                frame.write_json(dest)
             else:
                 frame.write_ndjson(dest)
             if compressed:
@@ -1022,7 +1309,8 @@ def read_csv_text(
         What :func:`read_frame` returned for it: its separator, compression and hash
         are reused, and a file that changed since is refused.
     encoding : str, optional
-        The ``encoding`` given to :func:`read_frame` (default UTF-8).
+        The ``encoding`` given to :func:`read_frame` (default UTF-8); the codec it used
+        (``info.encoding``: also one a byte-order mark named) wins.
     rows : int, optional
         The number of rows :func:`read_frame` returned; when the csv module finds
         another number of records, the records are rebuilt from polars' all-text parse.
@@ -1040,7 +1328,7 @@ def read_csv_text(
         raise InputError(f"{name}: the file changed while dvclean was working on it; run again once it is complete")
     if info.compression is not None:
         raw = _decompress(raw, info.compression, name)
-    codec = codecs.lookup(encoding or "utf-8").name
+    codec = codecs.lookup(info.encoding or encoding or "utf-8").name
     text = raw.decode(codec if codec != "utf-8" else "utf-8", errors="strict")
     bom = text.startswith("\ufeff")
     if bom:

@@ -36,11 +36,12 @@ from .io import (
     split_name,
     write_table,
 )
-from .table import Table, ValuationData, conflicting_duplicates, make_table, prepare
+from .table import LABEL_CANDIDATES, Table, ValuationData, conflicting_duplicates, make_table, prepare
 from .valuation import REGISTRY, ValuationResult, make_valuer
 from .valuation.knn import nearest_neighbors
 
-__all__ = ["KNNConfig", "ScoreResult", "canonical_order", "score", "write_scores", "default_output_path", "SCHEMA_VERSION", "OUTPUT_COLUMNS"]
+__all__ = ["KNNConfig", "ScoreResult", "canonical_order", "score", "write_scores", "default_output_path", "SCHEMA_VERSION",
+           "OUTPUT_COLUMNS", "load_source", "text_identity"]
 
 log = logging.getLogger(__name__)
 #: ``extra`` of the log records that repeat a summary note (a CLI that prints the notes hides them).
@@ -103,16 +104,58 @@ class ScoreResult:
 
 
 def load_source(
-    source: str | os.PathLike[str] | pl.DataFrame, read_options: dict[str, Any] | None
+    source: str | os.PathLike[str] | pl.DataFrame,
+    read_options: dict[str, Any] | None,
+    *,
+    keep_text: Sequence[str] | Callable[[Sequence[str]], Sequence[str]] = (),
+    as_text: Sequence[str] = (),
 ) -> tuple[pl.DataFrame, SourceInfo]:
     """Read a file (or ``"-"``) with :func:`dvclean.io.read_frame`, or take a frame as it is
-    (a pandas frame or polars LazyFrame converted by :func:`dvclean.io.as_source`)."""
+    (a pandas frame or polars LazyFrame converted by :func:`dvclean.io.as_source`).
+
+    ``keep_text`` and ``as_text`` go to :func:`~dvclean.io.read_frame` (:func:`text_identity` gives the
+    label and id columns of the data; a validation file takes ``as_text=info.text_columns`` of the data
+    so that its labels are read as the data's are); a frame's ``as_text`` columns are cast to String.
+    """
     source = as_source(source)
     if isinstance(source, pl.DataFrame):
         if source.height == 0:
             raise DataValidationError("the frame has no rows")
-        return source, SourceInfo(path="<DataFrame>", format="polars", compression=None, sha256="")
-    return read_frame(source, **(read_options or {}))
+        cast = [c for c in as_text if c in source.columns and source.schema[c] != pl.String]
+        if cast:
+            source = source.with_columns([pl.col(c).cast(pl.String) for c in cast])
+        return source, SourceInfo(path="<DataFrame>", format="polars", compression=None, sha256="",
+                                  text_columns=tuple(cast))
+    return read_frame(source, **{**(read_options or {}), "keep_text": keep_text, "as_text": tuple(as_text)})
+
+
+def text_identity(
+    label: str | None, id_column: str | None, task: str = "auto"
+) -> Callable[[Sequence[str]], list[str]]:
+    """The ``keep_text`` of a data file: its label column (``label``, else the columns
+    :func:`dvclean.table.make_table` would take as the label) and its ``id_column``.
+
+    A class label and a row id are identified by their text: a CSV's ``01`` and ``1`` are two
+    classes, ``007`` and ``7`` two ids (:func:`dvclean.io.read_frame` reads such a column as text).
+    A regression target (``task="regression"``) is a number and is left out.
+
+    Examples
+    --------
+    >>> text_identity(None, "id")(["x", "Label", "id"])
+    ['Label', 'id']
+    >>> text_identity("y", None, task="regression")(["x", "y"])
+    []
+    """
+
+    def pick(columns: Sequence[str]) -> list[str]:
+        out: list[str] = []
+        if task != "regression":
+            out += [label] if label is not None else [c for c in columns if c.strip().lower() in LABEL_CANDIDATES]
+        if id_column is not None:
+            out.append(id_column)
+        return [c for c in dict.fromkeys(out) if c in columns]
+
+    return pick
 
 
 
@@ -178,7 +221,8 @@ def score(
     if progress:
         progress("read", 0, 1)
     # dropped columns are never parsed (projection pushdown)
-    frame, info = load_source(source, {**(read_options or {}), "exclude": tuple(drop)})
+    frame, info = load_source(source, {**(read_options or {}), "exclude": tuple(drop)},
+                              keep_text=text_identity(label, id_column, config.task))
     if progress:
         progress("read", 1, 1)
     table = make_table(frame, label=label, id_column=id_column, drop=drop, source=info, task=config.task)
@@ -186,7 +230,8 @@ def score(
     config = dataclasses.replace(config, task=table.task)  # the valuers see the resolved task
     valid_table = None
     if valid is not None:
-        vframe, vinfo = load_source(valid, read_options)
+        # the labels are read as the data's are: as text when the data's are kept as text, else typed
+        vframe, vinfo = load_source(valid, read_options, as_text=[c for c in info.text_columns if c == table.label])
         missing = [c for c in (*table.features, table.label) if c not in vframe.columns]
         if missing:
             raise DataValidationError(
@@ -282,6 +327,9 @@ def score(
         log.warning("%s", note, extra=NOTE)
     timings["flag"] = time.perf_counter() - t
     out = _output_frame(table, data, results, config.methods[0], flags, label_missing)
+    if (id_note := _id_note(table, out)) is not None:
+        log.warning("%s", id_note, extra=NOTE)
+        notes.append(id_note)
     summary = _summary(table, data, results, out, config, timings, encoder.dropped_, label_missing)
     summary["flags"]["rule"] = flags.rule
     if predictability is not None:
@@ -378,7 +426,6 @@ def _output_frame(
     valued = np.zeros(n, dtype=bool)
     valued[rows] = True
     ids = table.row_ids()
-    id_name = ids.name if ids.name not in OUTPUT_COLUMNS else "row_id"
     label_col = table.frame.get_column(table.label)
     classes = data.classes.tolist()
     neighbor: list[Any] = [None] * n
@@ -397,7 +444,6 @@ def _output_frame(
 
     out = pl.DataFrame(
         {
-            id_name: ids,
             "label": label_col,
             "value": masked(results[primary].values, pl.Float64, 0.0),
             "value_rank": masked(flags.value_rank, pl.Int64, 0),
@@ -417,7 +463,19 @@ def _output_frame(
             extra[f"stderr_{name}"] = masked(res.stderr, pl.Float64, 0.0)
     if extra:
         out = out.with_columns(**extra)
-    return out
+    # an id column named like an output column (label, value, suggested_label, ...) is written as row_id
+    id_name = ids.name if ids.name not in out.columns else "row_id"
+    return out.insert_column(0, ids.alias(id_name))
+
+
+def _id_note(table: Table, out: pl.DataFrame) -> str | None:
+    """The note saying that the ``--id`` column is written as ``row_id`` (its name is an output column's)."""
+    if table.id_column is None or out.columns[0] == table.id_column:
+        return None
+    return (
+        f"the id column {table.id_column!r} is written as {out.columns[0]!r} in the scores: the output has its own "
+        f"{table.id_column!r} column; rename the id column to keep its name"
+    )
 
 
 def _flag_columns(flags: Any, data: ValuationData, label_col: pl.Series, masked: Callable[..., pl.Series]) -> dict[str, pl.Series]:
@@ -549,7 +607,7 @@ def rank_correlations(results: dict[str, ValuationResult]) -> dict[str, float | 
 def default_output_path(source: str | os.PathLike[str], fmt: str = "parquet") -> Path:
     """``<input stem>.dvclean.<fmt>`` next to the input (compression suffixes removed)."""
     stem, _ = split_name(source)
-    ext = {"parquet": "parquet", "csv": "csv", "ndjson": "ndjson"}[fmt]
+    ext = {"parquet": "parquet", "csv": "csv", "ndjson": "ndjson", "json": "json", "ipc": "arrow"}[fmt]
     return Path(source).with_name(f"{stem}.dvclean.{ext}")
 
 
@@ -583,8 +641,9 @@ def write_scores(result: ScoreResult, path: str | os.PathLike[str], *, format: s
     ----------
     result : ScoreResult
     path : path
-    format : {"parquet", "csv", "ndjson"}, optional
-        Defaults to the suffix of ``path``, else Parquet.
+    format : {"parquet", "csv", "ndjson", "json", "ipc"}, optional
+        Defaults to the suffix of ``path`` (a suffix dvclean cannot write is refused), else Parquet.
+        Only Parquet carries the run metadata.
     """
     path = Path(path)
     fmt = output_format_for(path, format)

@@ -369,3 +369,15 @@ def test_csv_module_reads_what_we_annotate(tmp_path):
     buf = io.StringIO(df.write_csv())
     rows = list(csv.reader(buf))
     assert len(rows) == 5
+
+
+def test_csv_lines_of_a_utf16_file_are_found(tmp_path):
+    """A UTF-16 CSV (read through its byte-order mark) gets the same line numbers as its UTF-8 copy."""
+    from dvclean.check import suspicious_rows
+
+    df = clusters(flips=FLIPS).with_columns(pl.col("uid").cast(pl.String) + "é\nline two")  # quoted newlines
+    plain, wide = tmp_path / "p.csv", tmp_path / "w.csv"
+    write_csv(df, plain)
+    wide.write_bytes(plain.read_text(encoding="utf-8").encode("utf-16"))
+    lines = [[row["line"] for row in suspicious_rows(dvclean.score(src, label="y"), key="row")] for src in (plain, wide)]
+    assert lines[0] == lines[1] and all(isinstance(n, int) and n >= 2 for n in lines[0])
