@@ -91,6 +91,19 @@ def test_fix_of_an_arrow_input_writes_arrow_by_default(tmp_path):
     assert default_fixed_path(feather).name == "e.fixed.feather"
 
 
+def test_the_fix_command_on_an_arrow_input_writes_arrow(tmp_path):
+    src = tmp_path / "d.arrow"
+    pl.read_csv(small_data(tmp_path)).write_ipc(src)
+    res = runner.invoke(app, ["fix", str(src), "-y", "y", "--action", "mark", "-q"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "d.fixed.arrow").read_bytes()[:6] == b"ARROW1"
+    for fmt, magic in (("ipc", b"ARROW1"), ("json", b"[")):
+        out = tmp_path / f"s.{fmt}.out"
+        res = runner.invoke(app, ["score", str(src), "-y", "y", "--format", fmt, "-o", str(out), "-q"])
+        assert res.exit_code == 0, res.output
+        assert out.read_bytes()[: len(magic)] == magic
+
+
 def test_input_output_format_of_each_input(tmp_path):
     pl.DataFrame({"a": [1]}).write_parquet(tmp_path / "p.data")
     (tmp_path / "a.json").write_text('[{"a": 1}]')

@@ -9,9 +9,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
+import signal
+import stat
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -32,6 +37,12 @@ __all__ = [
     "write_stdout",
     "flush_stdout",
     "render_score",
+    "StagedOutputs",
+    "staged_outputs",
+    "committed_outputs",
+    "note_signal",
+    "signals_received",
+    "start_run",
 ]
 
 
@@ -221,3 +232,140 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
         console.print(f"note: {esc(note)}", highlight=False)
     total = sum(summary["timings"].values())
     console.print(f"time: {total:.2f}s" + (f"; wrote {esc(output)}" if output else ""), highlight=False)
+
+
+# ---------------------------------------------------------------- all outputs of a command, or none
+
+#: The outputs the running command has put in place (:meth:`StagedOutputs.commit`); read by the error boundary.
+_COMMITTED: list[Path] = []
+#: The signals (SIGINT, SIGTERM) the running command has received, even where a library swallowed their exception.
+_SIGNALS: list[int] = []
+
+
+def committed_outputs() -> list[Path]:
+    """The output files the running command has already put in place (empty until its outputs are committed)."""
+    return list(_COMMITTED)
+
+
+def note_signal(signum: int) -> None:
+    """Record that the running command received ``signum`` (its handler then raises as usual)."""
+    _SIGNALS.append(signum)
+
+
+def signals_received() -> list[int]:
+    """The SIGINT/SIGTERM signals the running command received (a C callback may have swallowed their exception)."""
+    return list(_SIGNALS)
+
+
+def start_run() -> None:
+    """Start a command with no committed outputs and no signal received (called by the error boundary)."""
+    _COMMITTED.clear()
+    _SIGNALS.clear()
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM back for a few renames; they are delivered (and handled) right after."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, OSError, ValueError):  # no pthread_sigmask on this platform
+        previous = None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+_STAGE_SUFFIX = ".stage"
+
+
+def _remove_stale_stages(directory: Path, name: str) -> None:
+    """Remove the staging directories of ``name`` that runs which no longer exist (SIGKILL) left in ``directory``."""
+    from ..io import _pid_alive
+
+    prefix = f".{name}."
+    try:
+        candidates = [p for p in directory.iterdir() if p.name.startswith(prefix) and p.name.endswith(_STAGE_SUFFIX)]
+    except OSError:
+        return
+    for p in candidates:
+        pid_text, _, rand = p.name[len(prefix) : -len(_STAGE_SUFFIX)].partition(".")
+        if not (pid_text.isdigit() and len(rand) == 8 and p.is_dir() and not p.is_symlink()):
+            continue
+        if int(pid_text) == os.getpid() or _pid_alive(int(pid_text)):
+            continue
+        shutil.rmtree(p, ignore_errors=True)
+
+
+class StagedOutputs:
+    """The output files of one command, written aside and moved into place together: all of them, or none.
+
+    :meth:`path` gives the path to write an output to now: the output's own file name in
+    a new hidden directory (``.<name>.<pid>.<random>.stage``) beside the file the output
+    names (a symbolic link's target), so a library writer that picks the format and the
+    compression from the name writes there exactly what it would write at the output, and
+    the final rename stays on one file system. :meth:`commit` renames every staged file
+    over its output with Ctrl-C and SIGTERM held back; an error or an interruption before
+    that leaves no output of this run behind (and earlier files of those names untouched).
+    :meth:`discard` removes the staging directories (whatever they still hold).
+    """
+
+    def __init__(self) -> None:
+        self._staged: list[tuple[Path, Path, Path]] = []  # (staged file, final file, staging directory)
+
+    def path(self, target: str | os.PathLike[str]) -> Path:
+        """Where to write the output ``target`` now (its file name in a fresh staging directory)."""
+        from ..errors import OutputError
+        from ..io import resolve_output
+
+        final = resolve_output(target)
+        directory = final.parent if str(final.parent) else Path(".")
+        _remove_stale_stages(directory, final.name)
+        try:
+            stage = Path(tempfile.mkdtemp(dir=directory, prefix=f".{final.name}.{os.getpid()}.", suffix=_STAGE_SUFFIX))
+        except OSError as exc:
+            raise OutputError(f"{target}: cannot write to {directory} ({exc.strerror or exc}); choose another path") from None
+        staged = stage / (Path(target).name or final.name)
+        self._staged.append((staged, final, stage))
+        return staged
+
+    def commit(self) -> list[Path]:
+        """Move every staged output into place (signals held back meanwhile); return the final paths."""
+        if _SIGNALS:  # interrupted, but a library swallowed the exception and carried on: write nothing
+            from .commands import _Terminated
+
+            raise _Terminated() if _SIGNALS[-1] == signal.SIGTERM else KeyboardInterrupt()
+        missing = [str(final) for staged, final, _ in self._staged if not staged.is_file()]
+        if missing:  # a writer wrote elsewhere (a bug): nothing is moved
+            raise RuntimeError(f"the output {', '.join(missing)} was not written where it was staged")
+        with _signals_held():
+            for staged, final, _ in self._staged:
+                try:
+                    mode = stat.S_IMODE(os.stat(final).st_mode)  # an existing output keeps its permission bits
+                except OSError:
+                    mode = None
+                if mode is not None:
+                    os.chmod(staged, mode)
+                os.replace(staged, final)
+                _COMMITTED.append(final)
+        return [final for _, final, _ in self._staged]
+
+    def discard(self) -> None:
+        """Remove the staging directories and whatever they still hold."""
+        with _signals_held():
+            for _, _, stage in self._staged:
+                shutil.rmtree(stage, ignore_errors=True)
+            self._staged.clear()
+
+
+@contextmanager
+def staged_outputs() -> Iterator[StagedOutputs]:
+    """``with staged_outputs() as stage: write(..., stage.path(out)) ...``: commit on success, discard always."""
+    stage = StagedOutputs()
+    try:
+        yield stage
+        stage.commit()
+    finally:
+        stage.discard()

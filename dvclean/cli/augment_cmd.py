@@ -16,6 +16,7 @@ from .commands import (
     QUIET_HELP,
     OutputFormat,
     app,
+    check_distinct_outputs,
     check_format_matches,
     check_target,
     given_on_command_line,
@@ -68,11 +69,11 @@ def augment(
     <input stem>.augment-report.json next to the output. Needs `pip install 'dvclean\\[augment]'`.
     """
     from ..augment import augment as run_augment
-    from ..augment import default_augment_output, report_path_for, write_augmented
+    from ..augment import default_augment_output, report_path_for
     from ..augment.core import check_augment_paths
     from ..errors import ConfigError, DataValidationError, OutputError
-    from ..io import same_file
-    from ._output import esc, print_json, setup_logging, stderr_console, stdout_console
+    from ..io import output_format_for
+    from ._output import esc, print_json, setup_logging, staged_outputs, stderr_console, stdout_console
 
     err = stderr_console()
     setup_logging(err, quiet=quiet or as_json, verbose=verbose)
@@ -96,13 +97,13 @@ def augment(
         if data == "-":
             raise OutputError("reading from stdin: pass --output PATH for the augmented table")
         output = default_augment_output(data, fmt_value)
+    output_format_for(Path(output), fmt_value)  # a suffix dvclean cannot write is refused before any work
     json_report = report_path_for(output)
+    check_distinct_outputs(
+        {"--output": output, "the JSON report (named after --output)": json_report, "--report": html_report}
+    )
     check_augment_paths(output, json_report, [data, scores, holdout])
-    if html_report is not None:
-        check_target(html_report, [data, scores, holdout], "--report")
-        for other in (output, json_report):
-            if same_file(html_report, other):
-                raise OutputError(f"--report {html_report} would overwrite {other}; choose another name")
+    check_target(html_report, [data, scores, holdout], "--report")
     show = not (quiet or as_json)
 
     def progress(msg: str) -> None:
@@ -120,22 +121,46 @@ def augment(
         if problems == exc.problems:
             raise
         raise DataValidationError(problems) from None
-    written, report_path = write_augmented(result, output, format=fmt_value)
-    if html_report is not None:
-        from ..report import build_report, build_report_from_files, write_report
+    with staged_outputs() as stage:  # the table, its JSON report and the HTML report: all, or none
+        _staged_augment(result, output, json_report, stage, fmt_value)
+        if html_report is not None:
+            from ..report import build_report, build_report_from_files, write_report
 
-        if result.scores.result is not None:
-            data_report = build_report(result.scores.result, command="dvclean augment", augmentation=result.report)
-        else:  # scores came from --scores: rebuild from that file and the data
-            data_report = build_report_from_files(
-                scores, data=data, label=label, command="dvclean augment", augmentation=result.report
-            )
-        write_report(data_report, html_report)
-    report = dict(result.report, output=str(written), report=str(report_path))
+            if result.scores.result is not None:
+                data_report = build_report(result.scores.result, command="dvclean augment", augmentation=result.report)
+            else:  # scores came from --scores: rebuild from that file and the data
+                data_report = build_report_from_files(
+                    scores, data=data, label=label, command="dvclean augment", augmentation=result.report
+                )
+            write_report(data_report, stage.path(html_report))
+    report = dict(result.report, output=str(output), report=str(json_report))
     if as_json:
         print_json(report)
     elif not quiet:
         render_augment(stdout_console(), report)
+
+
+def _staged_augment(result: Any, output: Path, json_report: Path, stage: Any, fmt: str | None) -> None:
+    """Stage the augmented table and its JSON report (written by :func:`dvclean.augment.write_augmented`).
+
+    The library writes the JSON report next to the table it is given (the staging copy), and
+    records both paths in it; the staged report is written again with the paths the files
+    get once in place (``output``, ``report``), the rest of the document as the library wrote it.
+    """
+    import json
+
+    from ..augment import write_augmented
+    from ..io import atomic_path
+
+    staged_table = stage.path(output)
+    _, staged_json = write_augmented(result, staged_table, format=fmt)
+    doc = json.loads(Path(staged_json).read_text(encoding="utf-8"))
+    for key, path in (("output", output), ("report", json_report)):
+        if key in doc:
+            doc[key] = str(path)
+    with atomic_path(stage.path(json_report)) as tmp:
+        tmp.write_text(json.dumps(doc, indent=2, default=str, allow_nan=False) + "\n", encoding="utf-8")
+    Path(staged_json).unlink(missing_ok=True)
 
 
 def check_unused_options(

@@ -21,6 +21,7 @@ from ._config import configurable
 from ._scoring import Scoring, scoring_options
 from .commands import (
     app,
+    check_distinct_outputs,
     check_target,
     given_on_command_line,
     guarded,
@@ -95,7 +96,16 @@ def check(
     from ..pipeline import score as run_score
     from ..report import formats
     from ._config import effective_config, format_config
-    from ._output import esc, print_json, progress_reporter, setup_logging, stderr_console, stdout_console, write_stdout
+    from ._output import (
+        esc,
+        print_json,
+        progress_reporter,
+        setup_logging,
+        staged_outputs,
+        stderr_console,
+        stdout_console,
+        write_stdout,
+    )
 
     if show_config:
         write_stdout(format_config(effective_config()))
@@ -127,8 +137,11 @@ def check(
 
         raise ConfigError("--max-new-*/--warn-new-* need --baseline FILE (an earlier `dvclean check --json` output)")
     score_config = scoring.score_config()  # the same scoring as `dvclean score` with the same settings
-    check_target(junit_xml, [data, scoring.valid], "--junit-xml")
-    check_target(report, [data, scoring.valid], "--report")
+    inputs = [data, scoring.valid, baseline, config]
+    check_target(junit_xml, inputs, "--junit-xml")
+    check_target(report, inputs, "--report")
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY") if fmt_value is CheckFormat.github else None
+    check_distinct_outputs({"--junit-xml": junit_xml, "--report": report, "$GITHUB_STEP_SUMMARY": summary_file or None})
     read_options = {"separator": separator, "encoding": encoding, "format": input_format}
     with progress_reporter(err, enabled=not (quiet or machine)) as progress:
         result = run_score(
@@ -141,6 +154,17 @@ def check(
     from_config = [n for n, v in thresholds.items() if v is not None and not given_on_command_line(n)]
     outcome = evaluate_check(result, policy, baseline=base, from_config=from_config)
 
+    with staged_outputs() as stage:  # the JUnit XML and the report: both, or neither; before anything is printed
+        if junit_xml is not None:
+            from ..io import atomic_path
+
+            with atomic_path(stage.path(junit_xml)) as tmp:
+                tmp.write_bytes(formats.to_junit_xml(outcome))
+        if report is not None:
+            from ..report import build_report, write_report
+
+            write_report(build_report(result, outcome=outcome, command=_command_line()), stage.path(report))
+
     if fmt_value is CheckFormat.json:
         print_json(outcome.to_dict())
     elif fmt_value is CheckFormat.markdown:
@@ -148,7 +172,6 @@ def check(
     elif fmt_value is CheckFormat.github:
         path = formats.annotation_path(str(result.summary["input"]["path"]))
         write_stdout(formats.to_text(outcome) + "".join(cmd + "\n" for cmd in formats.github_annotations(outcome, file=path)))
-        summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_file:
             with open(summary_file, "a", encoding="utf-8") as fh:
                 fh.write(formats.step_summary(outcome))
@@ -170,17 +193,8 @@ def check(
         if not machine:
             err.print(f"note: {note}", highlight=False, markup=False)
 
-    if junit_xml is not None:
-        from ..io import atomic_path
-
-        with atomic_path(junit_xml) as tmp:
-            tmp.write_bytes(formats.to_junit_xml(outcome))
-    if report is not None:
-        from ..report import build_report, write_report
-
-        write_report(build_report(result, outcome=outcome, command=_command_line()), report)
-        if not machine:
-            err.print(f"wrote {report}", highlight=False, markup=False)
+    if report is not None and not machine:
+        err.print(f"wrote {report}", highlight=False, markup=False)
     code = outcome.exit_code(exit_zero=exit_zero)
     if code:
         raise typer.Exit(code)
@@ -205,7 +219,8 @@ def report_cmd(
 
     --data must be the file that was scored: when the scores file records the
     data's sha256 (Parquet output of `dvclean score`) and --data differs, the
-    command refuses (exit 2), as `dvclean augment --scores` does.
+    command refuses (exit 2), as `dvclean augment --scores` does; CSV/NDJSON
+    scores must hold the data's labels (and ids) row by row.
     """
     import json
 
@@ -217,9 +232,7 @@ def report_cmd(
         name = Path(scores).name
         stem = name.split(".dvclean.")[0] if ".dvclean." in name else name.rsplit(".", 1)[0]
         output = Path(scores).with_name(f"{stem}.report.html")
-    check_target(output, [scores], "--output")
-    if data is not None:
-        check_target(output, [data], "--output")
+    check_target(output, [scores, data, augmentation, config], "--output", example="report.html")
     aug = None
     if augmentation is not None:
         try:
@@ -233,9 +246,9 @@ def report_cmd(
     if data is not None:
         _check_scored_file(scores, data)
     written = write_report(rep, output)
-    if not quiet:
+    if not quiet:  # --quiet: nothing but errors, on stdout too
         stderr_console().print(f"wrote {written} ({written.stat().st_size / 1024:.0f} KiB)", highlight=False, markup=False)
-    write_stdout(f"{written}\n")
+        write_stdout(f"{written}\n")
 
 
 def _check_scored_file(scores: str, data: str) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 import signal
+import sys
 import traceback
 from collections.abc import Callable
 from enum import StrEnum
@@ -54,7 +55,48 @@ class _Terminated(BaseException):  # like KeyboardInterrupt: never caught by `ex
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
+    from ._output import note_signal
+
+    note_signal(signum)
     raise _Terminated()
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    from ._output import note_signal
+
+    note_signal(signum)
+    raise KeyboardInterrupt
+
+
+def _install_handlers() -> dict[int, Any]:
+    """Handle SIGTERM (and Ctrl-C, where Python's default handler is in place); return the handlers replaced.
+
+    Both handlers record the signal before raising, so a signal whose exception a C
+    library's callback swallowed (XGBoost's data iterator does) still ends the run with
+    130/143 instead of the error that library raises next.
+    """
+    replaced: dict[int, Any] = {}
+    for signum, handler in ((signal.SIGTERM, _on_sigterm), (signal.SIGINT, _on_sigint)):
+        previous = signal.getsignal(signum)
+        if signum == signal.SIGINT and previous is not signal.default_int_handler:
+            continue  # ignored (a background job) or someone else's handler: leave it
+        try:
+            signal.signal(signum, handler)
+        except ValueError:  # not the main thread (e.g. inside a test runner thread)
+            continue
+        replaced[signum] = previous
+    return replaced
+
+
+def _swallowing_hook(previous: Any) -> Any:
+    """An ``sys.unraisablehook`` that stays silent about the exceptions of our signal handlers."""
+
+    def hook(unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, (KeyboardInterrupt, _Terminated)):
+            return  # reported by the exit code and the one-line message instead
+        previous(unraisable)
+
+    return hook
 
 
 def guarded(fn: F) -> F:
@@ -63,33 +105,41 @@ def guarded(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from ..errors import DvcleanError
-        from ._output import print_error, stderr_console
+        from ._output import committed_outputs, print_error, signals_received, start_run, stderr_console
 
         err = stderr_console()
+        start_run()
         debug = bool(kwargs.get("debug"))
-        previous = signal.getsignal(signal.SIGTERM)
+
+        def interrupted(signum: int) -> typer.Exit:
+            word, code = ("terminated;", 143) if signum == signal.SIGTERM else ("interrupted;", 130)
+            print_error(err, word, _written_text(committed_outputs()), style="yellow")
+            return typer.Exit(code)
+
+        replaced = _install_handlers()
+        previous_hook = sys.unraisablehook
+        sys.unraisablehook = _swallowing_hook(previous_hook)
         try:
-            signal.signal(signal.SIGTERM, _on_sigterm)
-        except ValueError:  # not the main thread (e.g. inside a test runner thread)
-            previous = None
-        try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
         except typer.Exit:
+            if signals_received():
+                raise interrupted(signals_received()[-1]) from None
             raise
-        except DvcleanError as exc:
-            # never markup-parse a message: it may hold brackets (dvclean[augment], a class "[/]")
-            print_error(err, "error:", _cli_message(exc))
-            raise typer.Exit(2) from None
         except KeyboardInterrupt:
-            print_error(err, "interrupted;", "no output was written", style="yellow")
-            raise typer.Exit(130) from None
+            raise interrupted(signal.SIGINT) from None
         except _Terminated:
-            print_error(err, "terminated;", "no output was written", style="yellow")
-            raise typer.Exit(143) from None
-        except MemoryError:
-            print_error(err, "error:", "out of memory; try --algorithm approx or a smaller file")
-            raise typer.Exit(2) from None
-        except Exception as exc:  # the internal-error boundary
+            raise interrupted(signal.SIGTERM) from None
+        except Exception as exc:
+            if signals_received():  # a library swallowed the signal's exception, then failed
+                raise interrupted(signals_received()[-1]) from None
+            if isinstance(exc, DvcleanError):
+                # never markup-parse a message: it may hold brackets (dvclean[augment], a class "[/]")
+                print_error(err, "error:", _cli_message(exc))
+                raise typer.Exit(2) from None
+            if isinstance(exc, MemoryError):
+                print_error(err, "error:", "out of memory; try --algorithm approx or a smaller file")
+                raise typer.Exit(2) from None
+            # the internal-error boundary
             print_error(
                 err,
                 "internal error:",
@@ -101,10 +151,21 @@ def guarded(fn: F) -> F:
                 err.print(traceback.format_exc(), markup=False, highlight=False)
             raise typer.Exit(3) from None
         finally:
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
+            sys.unraisablehook = previous_hook
+            for signum, previous in replaced.items():
+                signal.signal(signum, previous)
+        if signals_received():  # a library swallowed the signal's exception and finished
+            raise interrupted(signals_received()[-1])
+        return result
 
     return wrapper  # type: ignore[return-value]
+
+
+def _written_text(written: list[Path]) -> str:
+    """What an interrupted run left: nothing, or (interrupted after its last rename) every output, complete."""
+    if not written:
+        return "no output was written"
+    return "every output had already been written in full: " + ", ".join(str(p) for p in written)
 
 
 _PARAM_RE = re.compile(r"^The '(?P<name>\w+)' parameter of \w+ must be (?P<allowed>.+); got (?P<value>.+)\.$", re.S)
@@ -156,17 +217,48 @@ def given_on_command_line(name: str) -> bool:
     return ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
 
 
-def check_target(path: Path | None, inputs: list[str | None], option: str) -> None:
-    """:func:`~dvclean.pipeline.check_output_path` naming ``option`` (``--report``, ``--junit-xml``) in its errors."""
+#: A file name to suggest when an output option names a directory.
+EXAMPLE_NAMES = {"--report": "report.html", "--junit-xml": "junit.xml"}
+
+
+def check_target(path: Path | None, inputs: list[Any], option: str, *, example: str | None = None) -> None:
+    """:func:`~dvclean.pipeline.check_output_path` naming ``option`` (``--report``, ``--junit-xml``) in its errors.
+
+    A directory is refused with a file name of the option's kind (``example``, else
+    :data:`EXAMPLE_NAMES`: ``adir/report.html`` for ``--report``).
+    """
     if path is None:
         return
     from ..errors import OutputError
+    from ..io import same_file
     from ..pipeline import check_output_path
 
     try:
         check_output_path(path, inputs)
     except OutputError as exc:
+        name = example or EXAMPLE_NAMES.get(option)
+        is_input = any(src is not None and str(src) != "-" and same_file(path, src) for src in inputs)
+        if name and Path(path).is_dir() and not is_input:
+            raise OutputError(f"{option} {path} is a directory; give a file path such as {Path(path) / name}") from None
         raise OutputError(str(exc).replace("--output", option, 1)) from None
+
+
+def check_distinct_outputs(outputs: dict[str, Any]) -> None:
+    """Refuse two outputs of one command that name the same file (also through a link): one would replace the other.
+
+    ``outputs`` maps each output's option (``--output``, ``--report``, ...) to its path (None: not written).
+    """
+    from ..errors import OutputError
+    from ..io import same_file
+
+    given = [(option, path) for option, path in outputs.items() if path is not None and str(path) != "-"]
+    for i, (first, a) in enumerate(given):
+        for second, b in given[i + 1 :]:
+            if same_file(a, b):
+                raise OutputError(
+                    f"{second} {b} is the same file as {first} {a}: one output would overwrite the other; "
+                    "give each output its own path"
+                )
 
 
 def check_format_matches(output: Path | None, fmt: str | None) -> None:
@@ -188,6 +280,8 @@ class OutputFormat(StrEnum):
     parquet = "parquet"
     csv = "csv"
     ndjson = "ndjson"
+    json = "json"
+    ipc = "ipc"
 
 
 @app.command()
@@ -220,9 +314,18 @@ def score(
     <input stem>.dvclean.parquet, and prints a summary (none with --quiet).
     """
     from ..errors import OutputError
+    from ..io import output_format_for
     from ..pipeline import check_output_path, default_output_path, write_scores
     from ..pipeline import score as run_score
-    from ._output import print_json, progress_reporter, render_score, setup_logging, stderr_console, stdout_console
+    from ._output import (
+        print_json,
+        progress_reporter,
+        render_score,
+        setup_logging,
+        staged_outputs,
+        stderr_console,
+        stdout_console,
+    )
 
     err = stderr_console()
     setup_logging(err, quiet=quiet or as_json, verbose=verbose, notes_printed=True)
@@ -234,8 +337,10 @@ def score(
         if data == "-":
             raise OutputError("reading from stdin: pass --output PATH for the scores")
         output = default_output_path(data, fmt_value or "parquet")
-    check_output_path(output, [data, valid])
-    check_target(report, [data, valid], "--report")
+    output_format_for(Path(output), fmt_value)  # a suffix dvclean cannot write is refused before any work
+    check_output_path(output, [data, valid, config])
+    check_target(report, [data, valid, config], "--report")
+    check_distinct_outputs({"--output": output, "--report": report})
     read_options = {"separator": separator, "encoding": encoding, "format": input_format}
     from ..valuation._checkpoint import open_for_cli
 
@@ -249,12 +354,14 @@ def score(
             data, label=label, id_column=id_column, drop=tuple(drop or ()), valid=valid,
             config=score_config, read_options=read_options, progress=progress, checkpoint=ckpt,
         )
-    written = write_scores(result, output, format=fmt_value)
-    if report is not None:
-        from ..report import build_report, write_report
-        from .check_cmd import _command_line
+    with staged_outputs() as stage:  # the scores and the report: both, or neither
+        write_scores(result, stage.path(output), format=fmt_value)
+        if report is not None:
+            from ..report import build_report, write_report
+            from .check_cmd import _command_line
 
-        write_report(build_report(result, command=_command_line()), report)
+            write_report(build_report(result, command=_command_line()), stage.path(report))
+    written = Path(output)
     if ckpt is not None:
         ckpt.remove()  # the outputs are stored: the progress is no longer needed
     summary = dict(result.summary)

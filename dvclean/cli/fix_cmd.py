@@ -13,6 +13,7 @@ from ._scoring import Scoring, scoring_options
 from .commands import (
     QUIET_HELP,
     app,
+    check_distinct_outputs,
     check_format_matches,
     check_target,
     given_on_command_line,
@@ -34,7 +35,7 @@ def fix(
     id_column: Annotated[str | None, typer.Option("--id", help="Row-id column: kept, never a feature.")] = None,
     drop: Annotated[list[str] | None, typer.Option("--drop", help="Column to exclude from the features (repeatable).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default: <input stem>.fixed.<format> next to the input).")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="parquet, csv or ndjson (default: from the --output suffix, else the input's format).")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="parquet, csv, ndjson, json or ipc (default: from the --output suffix, else the input's format).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON summary on stdout.")] = False,
     html_report: Annotated[Path | None, typer.Option("--report", help="Also write the self-contained HTML report of the scores behind the fix.")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Read settings from this TOML file instead of the nearest dvclean.toml / pyproject.toml.")] = None,
@@ -59,7 +60,15 @@ def fix(
     from ..fix import fix as run_fix
     from ..io import output_format_for
     from ..pipeline import check_output_path
-    from ._output import esc, print_json, progress_reporter, setup_logging, stderr_console, stdout_console
+    from ._output import (
+        esc,
+        print_json,
+        progress_reporter,
+        setup_logging,
+        staged_outputs,
+        stderr_console,
+        stdout_console,
+    )
 
     err = stderr_console()
     setup_logging(err, quiet=quiet or as_json, verbose=verbose)
@@ -73,21 +82,23 @@ def fix(
     if output is None:
         if data == "-":
             raise OutputError("reading from stdin: pass --output PATH for the cleaned data")
-        guess = fmt or _input_format(data)
-        output = default_fixed_path(data, guess)
+        output = default_fixed_path(data, fmt)
     out_fmt = output_format_for(Path(output), fmt)
     check_format_matches(output, fmt)
-    check_output_path(output, [data, scoring.valid])
-    check_target(html_report, [data, str(output), scoring.valid], "--report")
+    check_output_path(output, [data, scoring.valid, config])
+    check_target(html_report, [data, scoring.valid, config], "--report")
+    check_distinct_outputs({"--output": output, "--report": html_report})
     with progress_reporter(err, enabled=not (quiet or as_json)) as progress:
         result = run_fix(data, label=label, id_column=id_column, drop=tuple(drop or ()), config=fix_config,
                          score_config=score_config, progress=progress, valid=scoring.valid,
                          read_options={"separator": separator, "encoding": encoding, "format": input_format})
-    written = write_fixed(result, output, format=out_fmt)
-    if html_report is not None:
-        from ..report import build_report, write_report
+    with staged_outputs() as stage:  # the cleaned data and the report: both, or neither
+        write_fixed(result, stage.path(output), format=out_fmt)
+        if html_report is not None:
+            from ..report import build_report, write_report
 
-        write_report(build_report(result.scores, command="dvclean fix"), html_report)
+            write_report(build_report(result.scores, command="dvclean fix"), stage.path(html_report))
+    written = Path(output)
     summary = {**result.summary, "output": str(written)}
     if as_json:
         print_json(summary)
@@ -106,14 +117,3 @@ def fix(
         f"{s['changed']} rows changed, {s['rows_out']} rows written to {esc(written)}",
         highlight=False,
     )
-
-
-def _input_format(path: str) -> str:
-    name = path.lower()
-    for suffix in (".gz", ".gzip", ".zst", ".zstd"):
-        name = name.removesuffix(suffix)
-    if name.endswith((".csv", ".tsv", ".txt")):
-        return "csv"
-    if name.endswith((".ndjson", ".jsonl")):
-        return "ndjson"
-    return "parquet"

@@ -463,6 +463,114 @@ def _meta_from_summary(s: dict[str, Any], command: str | None) -> dict[str, Any]
     }
 
 
+#: Flag columns of a scores file (true/false; 0/1 and yes/no text are read as such).
+BOOLEAN_COLUMNS = ("is_mislabeled", "is_hard", "is_label_missing")
+#: Numeric columns of a scores file the report reads (``value_<method>`` too).
+NUMERIC_COLUMNS = ("value", "value_rank", "mislabel_score")
+_TRUE = frozenset({"true", "t", "yes", "y", "1"})
+_FALSE = frozenset({"false", "f", "no", "n", "0"})
+
+
+def _first_bad(values: list[Any], ok: Any) -> tuple[int, Any] | None:
+    for i, v in enumerate(values):
+        if v is not None and not ok(v):
+            return i, v
+    return None
+
+
+def _as_boolean(col: pl.Series, scores: str) -> pl.Series:
+    """A flag column as Boolean: true/false, 0/1 (numbers or text) and yes/no text; anything else is refused."""
+    if col.dtype == pl.Boolean:
+        return col
+    if col.dtype == pl.Null:
+        return col.cast(pl.Boolean)
+    refuse = f"{scores}: column {col.name} must be true/false (or 0/1, yes/no); found"
+    hint = "pass the output of `dvclean score`"
+    values = col.to_list()
+    if col.dtype.is_numeric():
+        bad = _first_bad(values, lambda v: v in (0, 1))
+        if bad is not None:
+            raise InputError(f"{refuse} {bad[1]!r} at row {bad[0]}; {hint}")
+        return pl.Series(col.name, [None if v is None else bool(v) for v in values], dtype=pl.Boolean)
+    if col.dtype == pl.String:
+        texts = [None if v is None or not v.strip() else v.strip().lower() for v in values]
+        bad = _first_bad(texts, lambda v: v in _TRUE or v in _FALSE)
+        if bad is not None:
+            raise InputError(f"{refuse} {values[bad[0]]!r} at row {bad[0]}; {hint}")
+        return pl.Series(col.name, [None if v is None else v in _TRUE for v in texts], dtype=pl.Boolean)
+    raise InputError(f"{refuse} a column of type {col.dtype}; {hint}")
+
+
+def _as_number(col: pl.Series, scores: str) -> pl.Series:
+    """A numeric column as numbers (numbers written as text are read as Float64); anything else is refused."""
+    if col.dtype.is_numeric():
+        return col
+    if col.dtype == pl.Null:
+        return col.cast(pl.Float64)
+    if col.dtype == pl.String:
+        stripped = col.str.strip_chars()
+        parsed = stripped.cast(pl.Float64, strict=False)
+        bad = (parsed.is_null() & stripped.is_not_null() & (stripped != "")).arg_true()
+        if bad.len() == 0:
+            return parsed
+        i = int(bad[0])
+        raise InputError(
+            f"{scores}: column {col.name} must be numeric; row {i} holds {col[i]!r}; pass the output of `dvclean score`"
+        )
+    raise InputError(
+        f"{scores}: column {col.name} must be numeric; found a column of type {col.dtype}; "
+        "pass the output of `dvclean score`"
+    )
+
+
+def _typed_scores(frame: pl.DataFrame, scores: str) -> pl.DataFrame:
+    """The columns the report reads, in the types ``dvclean score`` writes them (a re-saved file may differ)."""
+    numeric = [*NUMERIC_COLUMNS, *(c for c in frame.columns if c.startswith("value_") and c != "value_rank"),
+               *(c for c in REGRESSION_EVIDENCE if c in frame.columns)]
+    id_name = frame.columns[0]
+    cols = [_as_boolean(frame.get_column(c), scores) for c in BOOLEAN_COLUMNS if c != id_name]
+    cols += [_as_number(frame.get_column(c), scores) for c in dict.fromkeys(numeric) if c in frame.columns and c != id_name]
+    return frame.with_columns(cols)
+
+
+def _comparable(col: pl.Series) -> list[str | None]:
+    """Cells as comparable text: numbers by value (``1`` == ``1.0`` == ``"1"``), missing labels as None."""
+    from ..table import label_codes
+
+    missing = label_codes(col)[2]
+    out: list[str | None] = []
+    for v, m in zip(col.cast(pl.String).to_list(), missing, strict=True):
+        if m or v is None:
+            out.append(None)
+            continue
+        try:
+            out.append(repr(float(v)))
+        except ValueError:
+            out.append(v)
+    return out
+
+
+def _check_same_rows(
+    frame: pl.DataFrame, dframe: pl.DataFrame, *, label: str, id_column: str | None, scores: str, data: str
+) -> None:
+    """Refuse ``data`` whose labels (and ids) differ from the scores' row by row (as ``augment --scores`` does)."""
+    pairs = [("label", label)]
+    if id_column is not None and id_column in dframe.columns:
+        pairs.insert(0, (id_column, id_column))
+    for ours, theirs in pairs:
+        if ours not in frame.columns or theirs not in dframe.columns:
+            continue
+        a_col, b_col = frame.get_column(ours), dframe.get_column(theirs)
+        for i, (a, b) in enumerate(zip(_comparable(a_col), _comparable(b_col), strict=True)):
+            if a != b:
+                what, other = ("label", " (or another --label)") if ours == "label" else (f"id {ours!r}", "")
+                raise DataValidationError(
+                    f"--data {data} is not the file {scores} was computed on{other}: at row {i} the "
+                    f"scores' {what} is {a_col[i]!r} but the data's {theirs!r} is {b_col[i]!r}; pass the scored "
+                    "file, re-run `dvclean score` on this data, or omit --data"
+                )
+
+
 def build_report_from_files(
     scores: str | os.PathLike[str],
     *,
@@ -491,9 +599,13 @@ def build_report_from_files(
 
     Raises
     ------
+    InputError
+        ``scores`` is not a scores file: a column is missing, a flag column is not true/false
+        (``0``/``1`` and ``yes``/``no`` are read as such), or a value column is not numeric.
     DataValidationError
-        ``data`` has another row count than the scores, or the augmentation was computed
-        on another file.
+        ``data`` has another row count than the scores, its labels (or ids) differ from the
+        scores' row by row when the scores do not record the data's sha256 (CSV/NDJSON), or
+        the augmentation was computed on another file.
     """
     from ..config import FeatureConfig
     from ..io import read_frame
@@ -508,6 +620,7 @@ def build_report_from_files(
             f"{scores}: not a dvclean scores file (missing columns {', '.join(missing)}); "
             "pass the output of `dvclean score`"
         )
+    frame = _typed_scores(frame, str(scores))
     run: dict[str, Any] = {}
     if info.format == "parquet":
         raw = pl.read_parquet_metadata(scores).get("dvclean")
@@ -561,6 +674,7 @@ def build_report_from_files(
             )
         meta["input_format"] = dinfo.format
         meta["columns"] = dframe.width
+        confirmed = bool(meta["input_sha256"]) and meta["input_sha256"] == dinfo.sha256  # the scores name this file
         if meta["input_sha256"] and dinfo.sha256 and meta["input_sha256"] != dinfo.sha256:
             notes.append(f"--data {data} differs from the scored file (sha256 mismatch); features may not match the scores")
         meta["input_sha256"] = meta["input_sha256"] or dinfo.sha256
@@ -569,6 +683,8 @@ def build_report_from_files(
             raise DataValidationError("the scores file does not record the label column; pass --label")
         cfg = (run.get("config") or {}).get("features")
         table = make_table(dframe, label=lbl, id_column=id_column, source=dinfo, task=meta["task"])
+        if not confirmed:  # CSV/NDJSON scores record no sha256: the rows must hold the data's labels (and ids)
+            _check_same_rows(frame, dframe, label=lbl, id_column=id_column, scores=str(scores), data=str(data))
         data_, _, _ = prepare(table, config=FeatureConfig(**cfg) if isinstance(cfg, dict) else None)
         x, x_rows = data_.x, data_.rows
         feats = dframe.select([table.label, *table.features])
