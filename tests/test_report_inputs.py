@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from typer.testing import CliRunner
@@ -154,3 +155,22 @@ def test_numeric_labels_match_by_value(tmp_path):
     pl.read_parquet(scores).with_columns(pl.col("label").cast(pl.Float64)).write_csv(as_float)  # 0.0 / 1.0
     res = runner.invoke(app, ["report", str(as_float), "--data", str(src), "-y", "y", "-q", "-o", str(tmp_path / "r.html")])
     assert res.exit_code == 0, res.output
+
+
+def test_a_csv_scores_file_keeps_text_classes_and_ids(tmp_path):
+    """Classes ``01`` and ``1`` (and ids ``007`` / ``7``) stay apart when a report reads CSV scores and data."""
+
+    rng = np.random.default_rng(3)
+    classes = ["01", "1", "2"]
+    centre = {"01": 0, "1": 3, "2": 6}
+    keys = [f"{i:03d}" for i in range(90)]
+    keys[5] = "7"  # "007" (row 7) and "7" are two ids
+    rows = [f"{keys[i]},{centre[classes[i % 3]] + rng.normal(0, .6):.3f},{classes[i % 3]}" for i in range(90)]
+    data = tmp_path / "d.csv"
+    data.write_text("key,x,y\n" + "\n".join(rows) + "\n")
+    res = runner.invoke(app, ["score", str(data), "-y", "y", "--id", "key", "-o", str(tmp_path / "s.csv"), "-q"])
+    assert res.exit_code == 0, res.output
+    rep = build_report_from_files(tmp_path / "s.csv", data=data, label="y")
+    assert sorted(c["class"] for c in rep.per_class) == ["01", "1", "2"]
+    at = rep.top_columns.index("key")
+    assert {r[at] for r in rep.top_rows} <= set(keys)

@@ -609,9 +609,11 @@ def build_report_from_files(
     """
     from ..config import FeatureConfig
     from ..io import read_frame
+    from ..pipeline import text_identity
     from ..table import make_table, prepare
 
-    frame, info = read_frame(scores)
+    # class labels and ids are their text (a CSV's ``01`` and ``1`` are two classes), as when the data was scored
+    frame, info = read_frame(scores, keep_text=lambda names: [*names[:1], "label", "neighbor_label", "suggested_label"])
     required = {"label", "value", "value_rank", "is_mislabeled", "is_hard", "mislabel_score", "is_label_missing",
                 "neighbor_label"}
     missing = sorted(required - set(frame.columns))
@@ -667,7 +669,9 @@ def build_report_from_files(
     feats = None
     lines = None
     if data is not None:
-        dframe, dinfo = read_frame(data, **(read_options or {}))
+        lbl = meta["label"]
+        keep = text_identity(lbl, id_column, meta["task"]) if lbl is not None else ()
+        dframe, dinfo = read_frame(data, **{**(read_options or {}), "keep_text": keep})
         if dframe.height != frame.height:
             raise DataValidationError(
                 f"--data {data} has {dframe.height} rows but {scores} has {frame.height}; pass the file that was scored"
@@ -678,7 +682,6 @@ def build_report_from_files(
         if meta["input_sha256"] and dinfo.sha256 and meta["input_sha256"] != dinfo.sha256:
             notes.append(f"--data {data} differs from the scored file (sha256 mismatch); features may not match the scores")
         meta["input_sha256"] = meta["input_sha256"] or dinfo.sha256
-        lbl = meta["label"]
         if lbl is None:
             raise DataValidationError("the scores file does not record the label column; pass --label")
         cfg = (run.get("config") or {}).get("features")
@@ -692,7 +695,8 @@ def build_report_from_files(
             from ..check import csv_line_numbers
 
             top = frame.with_row_index("__r").filter(pl.col("value_rank").is_not_null()).sort("value_rank").head(TOP_ROWS)
-            lines = csv_line_numbers(Path(data), top.get_column("__r").to_list(), separator=dinfo.separator or ",")
+            lines = csv_line_numbers(Path(data), top.get_column("__r").to_list(), separator=dinfo.separator or ",",
+                                     encoding=dinfo.encoding or "utf-8")
     _reconcile_augmentation(meta, _augmentation_part(augmentation), scored=str(scores),
                             augmentation_path=augmentation_path, notes=notes, adopt=False)
     return _assemble(frame, meta, x=x, x_rows=x_rows, features=feats, lines=lines, outcome=None,
