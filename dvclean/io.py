@@ -43,7 +43,7 @@ from .errors import InputError, OutputError
 
 __all__ = [
     "SourceInfo", "read_frame", "write_table", "atomic_path", "remove_stale_temps", "output_format_for", "split_name",
-    "input_output_format", "normalize_separator", "OUTPUT_FORMATS",
+    "input_output_format", "normalize_separator", "OUTPUT_FORMATS", "parse_null_values",
     "json_scalar", "resolve_output", "CsvText", "TextEdits", "read_csv_text", "render_csv_text", "write_csv_text",
     "output_separator", "texts_like_input", "format_value", "quote_field", "split_raw_fields",
     "TemporalStyle", "temporal_style", "temporal_like_input",
@@ -75,6 +75,18 @@ _SEPARATOR_NAMES = {"\\t": "\t", "tab": "\t", "\\x09": "\t"}
 #: Schema inference looks at this many rows first; on a parse error it retries on all rows.
 INFER_ROWS = 10_000
 _DEFAULT_NULLS = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "?"]
+
+
+def parse_null_values(text: str) -> list[str]:
+    """The ``null_values`` of :func:`read_frame` that ``--null-values TEXT`` names: comma-separated
+    spellings, and the empty cell always.
+
+    Examples
+    --------
+    >>> parse_null_values("NA, ?"), parse_null_values("")
+    (['', 'NA', '?'], [''])
+    """
+    return list(dict.fromkeys(["", *(v.strip() for v in text.split(",") if v.strip())]))
 
 
 @dataclass(frozen=True)

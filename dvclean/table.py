@@ -318,9 +318,9 @@ def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]
         ]
     numeric_hint = " (a numeric target? use --task regression)" if dtype.is_numeric() and dtype != pl.Boolean else ""
     present = col.filter(~pl.Series(missing))
-    counts = present.value_counts(sort=True, name="n")
+    counts = present.alias("value").value_counts(sort=True, name="n")  # (a label named "n" must not clash)
     if counts.height == 1:
-        only = counts.get_column(col.name)[0]
+        only = counts.get_column("value")[0]
         return [
             f"label column {label!r} has one class only ({only!r}); "
             "valuation needs at least two classes: check --label"
@@ -330,7 +330,7 @@ def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]
             f"label column {label!r} has {counts.height} distinct values; is it an id or a continuous target? "
             f"check --label{numeric_hint}"
         ]
-    singles = counts.filter(pl.col("n") == 1).get_column(col.name).to_list()
+    singles = counts.filter(pl.col("n") == 1).get_column("value").to_list()
     if singles:
         rows: list[int] = []
         for s in singles[:3]:
@@ -531,8 +531,8 @@ class FeatureEncoder:
 
     def _categorical_plan(self, col: pl.Series) -> _ColumnPlan | None:
         text = _as_text(col)
-        counts = text.value_counts(sort=True, name="n")
-        cats = counts.get_column(col.name).to_list()
+        counts = text.alias("value").value_counts(sort=True, name="n")  # (a column named "n" must not clash)
+        cats = counts.get_column("value").to_list()
         if len(cats) <= 1:
             return None
         if len(cats) <= self.config.max_onehot:

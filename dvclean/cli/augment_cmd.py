@@ -13,6 +13,7 @@ import typer
 
 from ..augment.config import AugmentConfig
 from .commands import (
+    NULL_VALUES_HELP,
     QUIET_HELP,
     OutputFormat,
     app,
@@ -21,6 +22,7 @@ from .commands import (
     check_target,
     given_on_command_line,
     guarded,
+    read_options,
 )
 
 _AUG = AugmentConfig()
@@ -57,6 +59,7 @@ def augment(
     separator: Annotated[str | None, typer.Option("--separator", help="CSV delimiter (sniffed when omitted).")] = None,
     encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of a CSV file.")] = "utf-8",
     input_format: Annotated[str | None, typer.Option("--input-format", help="Force csv, parquet, ndjson, json or ipc.")] = None,
+    null_values: Annotated[str | None, typer.Option("--null-values", help=NULL_VALUES_HELP)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output.")] = 0,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
@@ -110,11 +113,11 @@ def augment(
         if show:
             err.print(f"[dim]{esc(msg)}[/dim]", highlight=False)
 
-    read_options = {"separator": separator, "encoding": encoding, "format": input_format}
+    read_opts = read_options(separator, encoding, input_format, null_values)
     try:
         result = run_augment(
             data, label=label, id_column=id_column, drop=tuple(drop or ()), scores=scores, holdout=holdout,
-            config=config, read_options=read_options, progress=progress,
+            config=config, read_options=read_opts, progress=progress,
         )
     except DataValidationError as exc:
         problems = [_for_augment(p) for p in exc.problems]

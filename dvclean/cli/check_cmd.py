@@ -20,11 +20,13 @@ import typer
 from ._config import configurable
 from ._scoring import Scoring, scoring_options
 from .commands import (
+    NULL_VALUES_HELP,
     app,
     check_distinct_outputs,
     check_target,
     given_on_command_line,
     guarded,
+    read_options,
 )
 
 CHECK_EXIT_HELP = """\
@@ -78,6 +80,7 @@ def check(
     separator: Annotated[str | None, typer.Option("--separator", help="CSV delimiter (sniffed when omitted).")] = None,
     encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of a CSV file.")] = "utf-8",
     input_format: Annotated[str | None, typer.Option("--input-format", help="Force csv, parquet, ndjson, json or ipc.")] = None,
+    null_values: Annotated[str | None, typer.Option("--null-values", help=NULL_VALUES_HELP)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, only errors on stderr.")] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug).")] = 0,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
@@ -142,11 +145,11 @@ def check(
     check_target(report, inputs, "--report")
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY") if fmt_value is CheckFormat.github else None
     check_distinct_outputs({"--junit-xml": junit_xml, "--report": report, "$GITHUB_STEP_SUMMARY": summary_file or None})
-    read_options = {"separator": separator, "encoding": encoding, "format": input_format}
+    read_opts = read_options(separator, encoding, input_format, null_values)
     with progress_reporter(err, enabled=not (quiet or machine)) as progress:
         result = run_score(
             data, label=label, id_column=id_column, drop=tuple(drop or ()), valid=scoring.valid,
-            config=score_config, read_options=read_options, progress=progress,
+            config=score_config, read_options=read_opts, progress=progress,
         )
     thresholds = {
         "max_mislabeled_per_class": max_mislabeled_per_class, "warn_mislabeled_per_class": warn_mislabeled_per_class,
@@ -211,6 +214,7 @@ def report_cmd(
     augmentation: Annotated[Path | None, typer.Option("--augmentation", help="JSON report of `dvclean augment` (three-arm evaluation, quality score).")] = None,
     separator: Annotated[str | None, typer.Option("--separator", help="CSV delimiter of --data (sniffed when omitted).")] = None,
     encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of a CSV --data file.")] = "utf-8",
+    null_values: Annotated[str | None, typer.Option("--null-values", help=NULL_VALUES_HELP + " (Of --data.)")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Read settings from this TOML file.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
@@ -241,7 +245,7 @@ def report_cmd(
             raise InputError(f"--augmentation {augmentation}: cannot read a JSON document ({exc})") from exc
     rep = build_report_from_files(
         scores, data=data, label=label, command=_command_line(), augmentation=aug,
-        read_options={"separator": separator, "encoding": encoding}, augmentation_path=augmentation,
+        read_options=read_options(separator, encoding, None, null_values), augmentation_path=augmentation,
     )
     if data is not None:
         _check_scored_file(scores, data)

@@ -276,6 +276,24 @@ def check_format_matches(output: Path | None, fmt: str | None) -> None:
         )
 
 
+NULL_VALUES_HELP = (
+    "Comma-separated cell texts read as missing in a CSV, besides empty cells (default: NA,N/A,NaN,nan,null,NULL,"
+    "None,?). --null-values '' reads only empty cells as missing: a class named None or NA stays a class."
+)
+
+
+def read_options(
+    separator: str | None, encoding: str, input_format: str | None = None, null_values: str | None = None
+) -> dict[str, Any]:
+    """The ``read_options`` (keywords of :func:`dvclean.io.read_frame`) of a command's input options."""
+    from ..io import parse_null_values
+
+    out: dict[str, Any] = {"separator": separator, "encoding": encoding, "format": input_format}
+    if null_values is not None:
+        out["null_values"] = parse_null_values(null_values)
+    return out
+
+
 class OutputFormat(StrEnum):
     parquet = "parquet"
     csv = "csv"
@@ -300,6 +318,7 @@ def score(
     separator: Annotated[str | None, typer.Option("--separator", help="CSV delimiter (sniffed when omitted).")] = None,
     encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of a CSV file.")] = "utf-8",
     input_format: Annotated[str | None, typer.Option("--input-format", help="Force csv, parquet, ndjson, json or ipc.")] = None,
+    null_values: Annotated[str | None, typer.Option("--null-values", help=NULL_VALUES_HELP)] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Read settings from this TOML file instead of the nearest dvclean.toml / pyproject.toml.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug).")] = 0,
@@ -341,7 +360,7 @@ def score(
     check_output_path(output, [data, valid, config])
     check_target(report, [data, valid, config], "--report")
     check_distinct_outputs({"--output": output, "--report": report})
-    read_options = {"separator": separator, "encoding": encoding, "format": input_format}
+    read_opts = read_options(separator, encoding, input_format, null_values)
     from ..valuation._checkpoint import open_for_cli
 
     ckpt, note = open_for_cli(scoring.checkpoint, scoring.checkpoint_every, scoring.resume, score_config.methods, output, [data, valid, report])
@@ -352,7 +371,7 @@ def score(
     with progress_reporter(err, enabled=not (quiet or as_json)) as progress:
         result = run_score(
             data, label=label, id_column=id_column, drop=tuple(drop or ()), valid=valid,
-            config=score_config, read_options=read_options, progress=progress, checkpoint=ckpt,
+            config=score_config, read_options=read_opts, progress=progress, checkpoint=ckpt,
         )
     with staged_outputs() as stage:  # the scores and the report: both, or neither
         write_scores(result, stage.path(output), format=fmt_value)

@@ -11,6 +11,7 @@ from ..config import FIX_ACTIONS, FixConfig
 from ._config import configurable
 from ._scoring import Scoring, scoring_options
 from .commands import (
+    NULL_VALUES_HELP,
     QUIET_HELP,
     app,
     check_distinct_outputs,
@@ -18,6 +19,7 @@ from .commands import (
     check_target,
     given_on_command_line,
     guarded,
+    read_options,
 )
 
 _FIX = FixConfig()
@@ -42,6 +44,7 @@ def fix(
     separator: Annotated[str | None, typer.Option("--separator", help="CSV delimiter (sniffed when omitted).")] = None,
     encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of a CSV file (a CSV output keeps it).")] = "utf-8",
     input_format: Annotated[str | None, typer.Option("--input-format", help="Force csv, parquet, ndjson, json or ipc.")] = None,
+    null_values: Annotated[str | None, typer.Option("--null-values", help=NULL_VALUES_HELP)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug).")] = 0,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
@@ -91,7 +94,7 @@ def fix(
     with progress_reporter(err, enabled=not (quiet or as_json)) as progress:
         result = run_fix(data, label=label, id_column=id_column, drop=tuple(drop or ()), config=fix_config,
                          score_config=score_config, progress=progress, valid=scoring.valid,
-                         read_options={"separator": separator, "encoding": encoding, "format": input_format})
+                         read_options=read_options(separator, encoding, input_format, null_values))
     with staged_outputs() as stage:  # the cleaned data and the report: both, or neither
         write_fixed(result, stage.path(output), format=out_fmt)
         if html_report is not None:
