@@ -231,6 +231,10 @@ def make_table(
     problems.extend(label_problems)
     if problems:
         raise DataValidationError([f"{name}: {p}" for p in problems])
+    blank = np.flatnonzero(frame.select(pl.all_horizontal(pl.all().is_null())).to_series().to_numpy())
+    if blank.size:  # a CSV's blank lines: polars reads each as a row, and row numbers follow the file's lines
+        notes = (*notes, f"{blank.size} rows are empty in every column (rows {_fmt_rows(blank.tolist())}: blank lines?); "
+                         "they are kept as rows without a label, so row numbers count them")
     resolved, reason = resolve_task(label_col, task)
     return Table(frame=frame, label=label, features=features, id_column=id_column, source=source, dropped=tuple(drop),
                  task=resolved, task_reason=reason, notes=notes)

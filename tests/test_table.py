@@ -116,3 +116,18 @@ def test_nested_columns_refused():
     with pytest.raises(DataValidationError, match="nested values .* --drop a"):
         make_table(df)
     assert make_table(df, drop=["a"]).features == ("b",)
+
+
+def test_rows_empty_in_every_column_are_named_in_a_note(tmp_path):
+    """A CSV's blank lines are rows of nulls for polars: kept (row numbers follow the file), and said."""
+    import dvclean
+
+    rng = np.random.default_rng(1)
+    lines = [f"{rng.normal() + 3 * (i % 2):.3f},{'ab'[i % 2]}" for i in range(40)]
+    src = tmp_path / "d.csv"
+    src.write_text("x,y\n" + "\n".join(lines[:10] + [""] + lines[10:]) + "\n\n")
+    r = dvclean.score(src, label="y")
+    assert r.frame.height == 42 and r.summary["rows"]["label_missing_rows"] == [10, 41]
+    assert any(n.startswith("2 rows are empty in every column (rows 10, 41") for n in r.summary["notes"])
+    src.write_text("x,y\n" + "\n".join(lines) + "\n")
+    assert not any("empty in every column" in n for n in dvclean.score(src, label="y").summary["notes"])
