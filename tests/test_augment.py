@@ -113,7 +113,7 @@ def test_missing_sdv_says_what_to_install(tmp_path, monkeypatch):
 @pytest.mark.parametrize("generator", ["gaussian-copula", "tvae", "ctgan", "copulagan"])
 def test_output_schema_dtypes_originals_and_provenance(generator):
     df = make_frame()
-    cfg = fast(generator=generator, epochs=2, target="all", n_synthetic="60")
+    cfg = fast(generator=generator, epochs=2 if generator != "gaussian-copula" else None, target="all", n_synthetic="60")
     r = augment(df, label="label", config=cfg)
     out = r.frame
     assert out.columns == [*df.columns, "dvclean_synthetic"]

@@ -139,14 +139,15 @@ def test_c_options_that_do_nothing_are_refused(tmp_path, args, message):
 
 
 @needs_sdv
-def test_c_library_refuses_holdout_without_evaluate_and_ignores_epochs_of_gaussian_copula():
+def test_c_library_refuses_holdout_without_evaluate_and_epochs_of_gaussian_copula():
     df = frame(120)
     with pytest.raises(ConfigError, match="--holdout is only used by --evaluate"):
         augment(df, label="label", holdout=frame(30, seed=2), config=fast())
     with pytest.raises(ConfigError, match="contradicts"):
         AugmentConfig(target="mislabeled-removed", include_mislabeled=True)
-    r = augment(df, label="label", config=fast(target="all", epochs=7, batch_size=20))
-    assert r.report["config"]["epochs"] is None and r.report["config"]["batch_size"] is None
+    # refused as on the command line (QA finding 12; tests/test_augment_qa.py)
+    with pytest.raises(ConfigError, match="--epochs applies to the neural generators"):
+        fast(target="all", epochs=7, batch_size=20)
 
 
 # ---------------------------------------------------------------- D + I: the verdict
@@ -190,12 +191,14 @@ def test_e_macro_f1_ignores_classes_absent_from_the_holdout():
     assert _metrics(y, proba, 3)["macro_f1"] == pytest.approx(1.0)
 
 
-def test_e_split_puts_every_class_of_two_rows_in_the_holdout():
-    y = np.array([0] * 100 + [1] * 100 + [2] * 2 + [3] * 3)
+def test_e_split_keeps_two_train_rows_of_every_class_and_a_holdout_row_of_every_class_of_three():
+    # a class of 2 rows stays in the training split (valued rows need another row of their class,
+    # QA finding 3); 3 rows: one goes to the holdout; 4 rows: one to the valuation split too
+    y = np.array([0] * 100 + [1] * 100 + [2] * 2 + [3] * 3 + [4] * 4)
     for seed in range(5):
         tr, va, ho = split_indices(y, (0.8, 0.1, 0.1), seed, False)
-        assert set(y[ho]) == {0, 1, 2, 3} and set(y[tr]) == {0, 1, 2, 3}
-        assert 3 in set(y[va]) and len(set(tr) | set(va) | set(ho)) == y.size
+        assert set(y[ho]) == {0, 1, 3, 4} and all((y[tr] == c).sum() >= 2 for c in range(5))
+        assert 4 in set(y[va]) and len(set(tr) | set(va) | set(ho)) == y.size
     y2 = np.array([0] * 200 + [1] * 200)
     tr, va, ho = split_indices(y2, (0.8, 0.1, 0.1), 0, False)
     assert (tr.size, va.size, ho.size) == (320, 40, 40)
@@ -204,16 +207,22 @@ def test_e_split_puts_every_class_of_two_rows_in_the_holdout():
 def test_e_split_errors_name_the_class_and_come_before_valuing(tmp_path, monkeypatch):
     import dvclean.augment.core as core
 
-    df = frame(120).with_columns(
+    two = frame(120).with_columns(
         pl.when(pl.int_range(pl.len()).is_in([5, 9])).then(pl.lit("maybe")).otherwise(pl.col("label")).alias("label")
-    ).filter(pl.col("label") != "no")  # binary: 'yes' and two 'maybe' rows
+    ).filter(pl.col("label") != "no")  # binary: 'yes' and two 'maybe' rows: too few for a binary evaluation
+    with pytest.raises(AugmentError, match="class 'maybe' of 'label' has 2 labelled real rows"):
+        plan_evaluation(make_table(two, label="label"), fast(evaluate=True))
+    df = frame(120).with_columns(
+        pl.when(pl.int_range(pl.len()).is_in([5, 9, 13, 17])).then(pl.lit("maybe")).otherwise(pl.col("label"))
+        .alias("label")
+    ).filter(pl.col("label") != "no")  # binary: 'yes' and four 'maybe' rows
     plan = plan_evaluation(make_table(df, label="label"), fast(evaluate=True))
-    assert plan.class_counts["holdout"]["maybe"] == 1 and plan.class_counts["train"]["maybe"] == 1
+    assert plan.class_counts["holdout"]["maybe"] == 1 and plan.class_counts["train"]["maybe"] == 2
     hold = df.filter(pl.col("label") == "yes").head(20)
     with pytest.raises(Exception, match="holds only 'yes'"):
         plan_evaluation(make_table(df, label="label"), fast(evaluate=True), holdout=hold)
-    tiny = pl.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "label": ["a", "a", "b", "b"]})
-    with pytest.raises(AugmentError, match="cannot split 4 labelled rows"):
+    tiny = pl.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "label": ["a", "a", "b", "b", "c", "c"]})
+    with pytest.raises(AugmentError, match="cannot split 6 labelled rows"):  # each class keeps its 2 train rows
         plan_evaluation(make_table(tiny, label="label"), fast(evaluate=True))
     if not HAS_SDV:
         return

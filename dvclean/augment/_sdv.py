@@ -1,7 +1,7 @@
 """The one module that imports SDV (and through it torch and pandas).
 
-Everything SDV-specific lives here: polars <-> pandas conversion, forcing every
-column's sdtype (no PII / Faker replacement, no primary key), nanosecond datetimes,
+Everything SDV-specific lives here: polars <-> pandas conversion (time-zone-aware
+datetimes modelled as UTC instants), forcing every column's sdtype (no PII / Faker replacement, no primary key), nanosecond datetimes,
 generator construction with small-set epochs and batch sizes, explicit point masses
 of numerical columns (:func:`find_point_mass`), seeding before every fit, sampling
 with a seed, casting the sampled rows back to the input's polars schema, and the
@@ -182,7 +182,9 @@ def to_pandas(frame: pl.DataFrame) -> Any:
             dt = pl.String
         if dt == pl.Date or isinstance(dt, pl.Datetime):
             if isinstance(dt, pl.Datetime) and dt.time_zone is not None:
-                s = s.dt.replace_time_zone(None)
+                # modelled in UTC, where every instant has one wall-clock time: local times would put
+                # synthetic values in a daylight-saving gap or fold (from_pandas converts back)
+                s = s.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
             values = s.cast(pl.Datetime("ns")).to_numpy()
             cols[name] = pd.Series(values.astype("datetime64[ns]"), name=name)
         elif dt == pl.String:
@@ -212,9 +214,8 @@ def from_pandas(pdf: Any, schema: pl.Schema | dict[str, pl.DataType]) -> pl.Data
         if dt == pl.Date or isinstance(dt, pl.Datetime):
             ns = [None if v is None else int(np.datetime64(v, "ns").astype(np.int64)) for v in values]
             s = pl.Series(name, ns, dtype=pl.Int64).cast(pl.Datetime("ns"))
-            if isinstance(dt, pl.Datetime) and dt.time_zone is not None:
-                s = s.dt.replace_time_zone(dt.time_zone)
-                s = s.cast(pl.Datetime("ns", dt.time_zone))
+            if isinstance(dt, pl.Datetime) and dt.time_zone is not None:  # UTC instants (to_pandas), in the column's zone
+                s = s.dt.replace_time_zone("UTC").dt.convert_time_zone(dt.time_zone)
             s = s.cast(dt)
         elif dt == pl.Boolean:
             s = pl.Series(name, [None if v is None else bool(v) for v in values], dtype=pl.Boolean)

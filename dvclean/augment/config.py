@@ -10,7 +10,7 @@ from typing import Any
 from ..config import check_param
 from ..errors import ConfigError
 
-__all__ = ["AugmentConfig", "GENERATORS", "NEURAL", "parse_n_synthetic", "parse_target", "Target"]
+__all__ = ["AugmentConfig", "GENERATORS", "NEURAL", "parse_n_synthetic", "parse_target", "quote_class", "Target"]
 
 GENERATORS = ("tvae", "ctgan", "copulagan", "gaussian-copula")
 #: Generators trained by gradient descent: the only ones that take epochs and a batch size.
@@ -27,14 +27,68 @@ class Target:
 
     def __str__(self) -> str:
         parts = [] if (self.base == "all" and self.classes) else [self.base]
-        return ",".join(parts + [f"class:{c}" for c in self.classes])
+        return ",".join(parts + [f"class:{quote_class(c)}" for c in self.classes])
+
+
+_QUOTES = ("\"", "'")
+
+
+def quote_class(value: str) -> str:
+    """A ``class:`` value as :func:`parse_target` reads it back: quoted when it has leading or
+    trailing spaces, a comma or surrounding quotes, else as it is.
+
+    >>> quote_class("yes"), quote_class(" yes "), quote_class("a,b")
+    ('yes', '" yes "', '"a,b"')
+    """
+    needs = (
+        value != value.strip() or "," in value or not value
+        or (len(value) >= 2 and value[0] == value[-1] and value[0] in _QUOTES)
+    )
+    if not needs:
+        return value
+    q = "'" if '"' in value and "'" not in value else '"'
+    return f"{q}{value}{q}"
+
+
+def _split_parts(spec: str) -> list[str]:
+    """Split ``spec`` at the commas that are outside quotes (``class:"a,b"`` is one part)."""
+    parts: list[str] = []
+    buf: list[str] = []
+    quote: str | None = None
+    for ch in spec:
+        if quote is not None:
+            buf.append(ch)
+            if ch == quote:
+                quote = None
+        elif ch in _QUOTES:
+            buf.append(ch)
+            quote = ch
+        elif ch == ",":
+            parts.append("".join(buf))
+            buf = []
+        else:
+            buf.append(ch)
+    if quote is not None:
+        raise ConfigError(f"--target {spec!r}: a {quote} quote is not closed")
+    parts.append("".join(buf))
+    return parts
+
+
+def _class_value(raw: str) -> str:
+    """The class named by the text after ``class:``: a quoted value keeps its spaces and commas."""
+    value = raw.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in _QUOTES:
+        return value[1:-1]
+    return value
 
 
 def parse_target(spec: str) -> Target:
     """Parse ``hard``, ``all``, ``mislabeled-removed``, ``class:VALUE`` or a comma-separated combination.
 
     A ``class:`` part restricts the base set (``all`` when no base is given) to rows of
-    that class; several ``class:`` parts are a union of classes.
+    that class; several ``class:`` parts are a union of classes. Spaces around a part are
+    ignored; quote a class name to keep its own leading or trailing spaces or a comma
+    (``class:" yes "``, ``class:'a,b'``).
 
     Examples
     --------
@@ -42,17 +96,20 @@ def parse_target(spec: str) -> Target:
     Target(base='hard', classes=('1',))
     >>> parse_target("class:yes")
     Target(base='all', classes=('yes',))
+    >>> parse_target('hard, class:" yes "')
+    Target(base='hard', classes=(' yes ',))
     """
     if not isinstance(spec, str) or not spec.strip():
         raise ConfigError("--target is empty; use hard, all, mislabeled-removed, class:VALUE or e.g. hard,class:VALUE")
     bases: list[str] = []
     classes: list[str] = []
-    for part in (p.strip() for p in spec.split(",")):
+    for part in (p.strip() for p in _split_parts(spec)):
         if not part:
             continue
         if part.lower().startswith("class:"):
-            value = part[len("class:"):]
-            if not value:
+            raw = part[len("class:"):]
+            value = _class_value(raw)
+            if not raw.strip():
                 raise ConfigError(f"--target {spec!r}: 'class:' needs a value, e.g. class:1")
             classes.append(value)
         elif part.lower() in _BASES:
@@ -117,7 +174,8 @@ class AugmentConfig:
     n_synthetic : str or int
         Synthetic rows: a count or a percent of the labelled rows (default 10%, the paper's).
     epochs, batch_size : int or None
-        Neural generators only; ``None`` picks them from the training-set size.
+        Neural generators only (set with ``gaussian-copula`` they are refused, as on the
+        command line); ``None`` picks them from the training-set size.
     hard_fraction : float
         Fraction of rows in the hard set.
     include_mislabeled : bool
@@ -187,6 +245,13 @@ class AugmentConfig:
         for name in ("epochs", "batch_size"):
             v = getattr(self, name)
             check_param(self, name, v, v is None or (_is_int(v) and v >= 1), "None or an int >= 1")
+        if self.generator not in NEURAL:  # the CLI's message: a setting that would do nothing is refused
+            for name, option in (("epochs", "--epochs"), ("batch_size", "--batch-size")):
+                if getattr(self, name) is not None:
+                    raise ConfigError(
+                        f"{option} applies to the neural generators ({', '.join(NEURAL)}) only; "
+                        f"--generator {self.generator} has no training loop: drop {option}"
+                    )
         h = self.hard_fraction
         check_param(self, "hard_fraction", h, isinstance(h, (int, float)) and not isinstance(h, bool) and 0 < h <= 1, "a float in (0, 1]")
         for name in ("include_mislabeled", "drop_mislabeled", "provenance", "evaluate", "quality"):

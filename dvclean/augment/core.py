@@ -45,7 +45,7 @@ from ..io import (
     write_table,
 )
 from ..table import PROVENANCE_COLUMN, Table, label_codes, make_table
-from .config import NEURAL, AugmentConfig, Target, parse_n_synthetic, parse_target
+from .config import AugmentConfig, Target, parse_n_synthetic, parse_target, quote_class
 
 __all__ = [
     "PROVENANCE",
@@ -64,12 +64,38 @@ log = logging.getLogger(__name__)
 #: Name of the provenance column (True on synthetic rows).
 PROVENANCE = PROVENANCE_COLUMN
 REPORT_SCHEMA_VERSION = 1
+#: Why the paper's early stopping is not used (the start of the report's ``generator.early_stopping``;
+#: :func:`early_stopping_note` adds how the epoch count was set).
 EARLY_STOPPING_NOTE = (
     "not available: SDV 2.0 (ctgan 0.12) trains TVAE/CTGAN/CopulaGAN inside one fit() loop with no "
     "per-epoch callback or checkpoint, and a second fit() re-initialises the networks, so the paper's "
     "per-epoch KS-complement score cannot be computed without re-implementing (vendoring) SDV's training "
-    "loop; the epoch count is instead set from the training-set size (at least 300 gradient steps)"
+    "loop"
 )
+
+
+def early_stopping_note(epochs: int | None, batch_size: int | None, rows: int, *, from_user: bool) -> str:
+    """``generator.early_stopping`` of the report: why there is none and where the epoch count came from.
+
+    >>> early_stopping_note(None, None, 10, from_user=False)
+    'not applicable'
+    >>> early_stopping_note(2, 30, 30, from_user=True)[-43:]
+    'instead the 2 epochs were set with --epochs'
+    """
+    if epochs is None:
+        return "not applicable"
+    if from_user:
+        return f"{EARLY_STOPPING_NOTE}; instead the {epochs} epochs were set with --epochs"
+    from ._sdv import MIN_AUTO_EPOCHS, MIN_AUTO_STEPS
+
+    steps = -(-rows // max(1, batch_size or rows or 1))
+    return (
+        f"{EARLY_STOPPING_NOTE}; instead the epoch count was set automatically from the training-set size: "
+        f"{epochs} epochs of {steps} batch{'es' if steps != 1 else ''} ({rows} rows, batch {batch_size}), the fewest "
+        f"that give at least {MIN_AUTO_STEPS} gradient steps and {MIN_AUTO_EPOCHS} passes over the rows"
+    )
+
+
 Progress = Callable[[str], None]
 #: A modelled text column with a distinct value in at least this fraction of the generator's
 #: training rows (of at least ``IDENTIFIER_MIN_ROWS``) looks like an identifier: a note says so.
@@ -162,24 +188,30 @@ def _row_scores(sf: pl.DataFrame, source: str) -> RowScores:
 
 
 def load_scores(scores: str | os.PathLike[str] | pl.DataFrame, table: Table) -> RowScores:
-    """Read a ``dvclean score`` output and check it belongs to ``table``'s rows."""
+    """Read a ``dvclean score`` output and check it belongs to ``table``'s rows and settings.
+
+    A Parquet output's footer names the input's sha256 and the run's ``label`` and ``task``
+    (and ``id_column`` / ``drop`` where recorded): another file, label, task, id column or
+    dropped columns is refused. The row ids are compared with the data's; the ``label``
+    column is compared row by row with the data's labels unless the footer confirms both
+    the file and the label.
+    """
     name = "<DataFrame>" if isinstance(scores, pl.DataFrame) else str(scores)
+    meta: dict[str, Any] = {}
     if isinstance(scores, pl.DataFrame):
         sf = scores
     else:
         sf, _ = read_frame(scores)
-        expected = table.source.sha256 if table.source is not None else ""
-        if expected:
-            got = _scores_sha256(scores)
-            if got and got != expected:
-                raise DataValidationError(
-                    f"--scores {name} was computed on another file (input sha256 {got[:12]}..., this data "
-                    f"{expected[:12]}...); re-run `dvclean score` on this data or omit --scores"
-                )
-    confirmed = False  # the scores' metadata names this file's sha256
-    if not isinstance(scores, pl.DataFrame):
-        expected = table.source.sha256 if table.source is not None else ""
-        confirmed = bool(expected) and _scores_sha256(scores) == expected
+        meta = _scores_metadata(scores)
+    expected = table.source.sha256 if table.source is not None else ""
+    got = meta.get("input_sha256")
+    got = got if isinstance(got, str) and got else None
+    if expected and got and got != expected:
+        raise DataValidationError(
+            f"--scores {name} was computed on another file (input sha256 {got[:12]}..., this data "
+            f"{expected[:12]}...); re-run `dvclean score` on this data or omit --scores"
+        )
+    confirmed = bool(expected) and got == expected  # the scores' metadata names this file's sha256
     missing = [c for c in ("value", "is_mislabeled") if c not in sf.columns]
     if missing:
         raise DataValidationError(
@@ -190,6 +222,60 @@ def load_scores(scores: str | os.PathLike[str] | pl.DataFrame, table: Table) -> 
             f"--scores {name} has {sf.height} rows but the data has {table.n_rows}; "
             "the scores must come from `dvclean score` on this same file"
         )
+    _check_score_settings(meta, table, name)
+    _check_score_ids(sf, table, name)
+    if "label" in sf.columns and not (confirmed and isinstance(meta.get("label"), str)):
+        _check_score_labels(sf.get_column("label"), table, name)
+    return _row_scores(sf, f"file {name}")
+
+
+def _scores_metadata(scores: str | os.PathLike[str]) -> dict[str, Any]:
+    """The ``dvclean`` footer metadata of a Parquet ``dvclean score`` output ({} for CSV/NDJSON or none)."""
+    path = Path(scores)
+    if output_format_for(path, None) != "parquet" or path.suffix.lower() not in (".parquet", ".pq", ".parq"):
+        return {}
+    try:
+        meta = pl.read_parquet_metadata(path).get("dvclean")
+        got = json.loads(meta) if meta else {}
+    except Exception:  # not our metadata: the row checks decide
+        return {}
+    return got if isinstance(got, dict) else {}
+
+
+def _check_score_settings(meta: dict[str, Any], table: Table, name: str) -> None:
+    """Refuse scores whose footer records another ``--label``, task, ``--id`` or ``--drop`` than this run's."""
+    problems: list[str] = []
+    label = meta.get("label")
+    if isinstance(label, str) and label != table.label:
+        problems.append(f"it was computed with --label {label!r}, but this run's label is {table.label!r}")
+    task = meta.get("task")
+    if isinstance(task, str) and task != "classification":
+        problems.append(
+            f"it was computed with the label valued as a {task} target (task {task!r}), but dvclean augment values "
+            f"{table.label!r} as classes"
+        )
+    if "id_column" in meta and (meta["id_column"] or None) != table.id_column:
+        theirs = meta["id_column"]
+        problems.append(
+            f"it was computed {f'with --id {theirs!r}' if theirs else 'without --id'}, but this run "
+            f"{f'has --id {table.id_column!r}' if table.id_column else 'has no --id'}"
+        )
+    drop = meta.get("drop")
+    if isinstance(drop, list) and sorted(map(str, drop)) != sorted(table.dropped):
+        theirs_d = ", ".join(map(repr, drop)) or "none"
+        ours = ", ".join(map(repr, table.dropped)) or "none"
+        problems.append(f"it was computed with --drop {theirs_d}, but this run drops {ours}")
+    if problems:
+        raise ConfigError(
+            f"--scores {name} does not match this run: {'; '.join(problems)}; re-run `dvclean score` on this data "
+            "with the same --label, --id and --drop, or omit --scores"
+        )
+
+
+def _check_score_ids(sf: pl.DataFrame, table: Table, name: str) -> None:
+    """The scores' row ids (their first column: the ``--id`` column, or ``row_id``) must be the data's."""
+    from ..pipeline import OUTPUT_COLUMNS
+
     ids = table.row_ids()
     if ids.name in sf.columns:
         theirs = sf.get_column(ids.name)
@@ -198,22 +284,24 @@ def load_scores(scores: str | os.PathLike[str] | pl.DataFrame, table: Table) -> 
                 f"--scores {name}: its {ids.name!r} column does not match the data's rows in order; "
                 "re-run `dvclean score` on this file (with the same --id)"
             )
-    if not confirmed and "label" in sf.columns:
-        _check_score_labels(sf.get_column("label"), table, name)
-    return _row_scores(sf, f"file {name}")
-
-
-def _scores_sha256(scores: str | os.PathLike[str]) -> str | None:
-    """The input sha256 a Parquet ``dvclean score`` output records in its footer (None for CSV/NDJSON)."""
-    path = Path(scores)
-    if output_format_for(path, None) != "parquet" or path.suffix.lower() not in (".parquet", ".pq", ".parq"):
-        return None
-    try:
-        meta = pl.read_parquet_metadata(path).get("dvclean")
-        got = json.loads(meta).get("input_sha256") if meta else None
-    except Exception:  # not our metadata: the row checks decide
-        return None
-    return got if isinstance(got, str) and got else None
+        return
+    first = sf.columns[0]
+    if first in OUTPUT_COLUMNS or first in ("value", "is_mislabeled"):
+        return  # no id column: nothing to compare
+    if table.id_column is None:
+        raise ConfigError(
+            f"--scores {name} was computed with --id {first!r} (its first column), but this run has no --id; "
+            f"add --id {shlex.quote(first)} or re-run `dvclean score` without --id"
+        )
+    if first == "row_id":  # `dvclean score` writes an --id named like an output column as row_id
+        theirs = sf.get_column(first)
+        if theirs.cast(pl.String).equals(ids.cast(pl.String).alias(first)):
+            return
+    raise ConfigError(
+        f"--scores {name} was computed {'without --id' if first == 'row_id' else f'with --id {first!r}'} "
+        f"(its row ids are in {first!r}), but this run has --id {table.id_column!r}; re-run `dvclean score` with "
+        f"--id {shlex.quote(table.id_column)} or pass the same --id"
+    )
 
 
 def _label_texts(col: pl.Series) -> list[str | None]:
@@ -294,23 +382,80 @@ def target_mask(target: Target, table: Table, scores: RowScores, cfg: AugmentCon
         mask &= ~scores.is_mislabeled
     mask &= labelled & ~synthetic
     if target.classes:
-        check_classes(target, table)
-        mask &= label_strings(table).is_in(list(target.classes)).fill_null(False).to_numpy()
+        mask &= class_mask(target, table)
     return mask
 
 
-def check_classes(target: Target, table: Table) -> None:
-    """Refuse ``class:VALUE`` parts naming a value the label column does not hold."""
-    present = set(label_strings(table).drop_nulls().unique().to_list())
-    unknown = [c for c in target.classes if c not in present]
-    if unknown:
-        shown = ", ".join(sorted(present, key=str)[:20])
+def _matching_classes(spec: str, col: pl.Series, classes: Sequence[Any]) -> list[Any]:
+    """The classes (label values) a ``class:`` value names, compared the way the label's type compares.
+
+    Numbers by value (``1`` names a float label's ``1.0``); booleans as ``true``/``false``
+    (or ``1``/``0``, any case); text exactly, else ignoring leading and trailing spaces on both
+    sides (``yes`` names `` yes `` when no other class strips to ``yes``; several are returned).
+    """
+    dt = col.dtype
+    if dt == pl.Boolean:
+        want = {"true": True, "1": True, "false": False, "0": False}.get(spec.strip().lower())
+        return [c for c in classes if want is not None and bool(c) is want]
+    if dt.is_numeric():
+        try:
+            x = float(spec.strip())
+        except ValueError:
+            return []
+        return [c for c in classes if float(c) == x]
+    texts = [(c, str(c)) for c in classes]
+    exact = [c for c, t in texts if t == spec]
+    return exact or [c for c, t in texts if t.strip() == spec.strip()]
+
+
+def resolve_classes(target: Target, table: Table) -> dict[str, Any]:
+    """Map each ``class:`` value of ``target`` to the label value it names; refuse unknown and ambiguous ones."""
+    col = table.frame.get_column(table.label)
+    classes = label_codes(col)[1]
+    out: dict[str, Any] = {}
+    for spec in target.classes:
+        found = _matching_classes(spec, col, classes)
+        if len(found) == 1:
+            out[spec] = found[0]
+            continue
+        if found:
+            raise AugmentError(
+                f"--target class:{quote_class(spec)}: several classes of the label {table.label!r} match {spec!r} "
+                f"once leading and trailing spaces are ignored ({', '.join(repr(c) for c in found)}); quote the one "
+                f"you mean with its spaces, e.g. --target 'class:{quote_class(str(found[0]))}'"
+            )
+        shown = ", ".join(repr(c) for c in classes[:20]) + (" ..." if len(classes) > 20 else "")
+        how = " (compared as numbers)" if col.dtype.is_numeric() and col.dtype != pl.Boolean else ""
+        spaced = next((str(c) for c in classes if str(c) != str(c).strip()), None)
+        hint = f" (quote a class to keep its spaces: class:{quote_class(spaced)})" if spaced is not None else ""
         raise AugmentError(
-            f"--target class:{unknown[0]}: no row of the label {table.label!r} has that value; classes: {shown}"
+            f"--target class:{quote_class(spec)}: no row of the label {table.label!r} has the class {spec!r}{how}; "
+            f"classes: {shown}{hint}"
         )
+    return out
 
 
-def _check_target_size(mask: np.ndarray, target: Target, cfg: AugmentConfig, scores: RowScores) -> None:
+def check_classes(target: Target, table: Table) -> None:
+    """Refuse ``class:VALUE`` parts naming no class of the label (or several, see :func:`resolve_classes`)."""
+    resolve_classes(target, table)
+
+
+def class_mask(target: Target, table: Table) -> np.ndarray:
+    """True on the rows whose label is one of ``target``'s classes (all rows when it names none)."""
+    if not target.classes:
+        return np.ones(table.n_rows, dtype=bool)
+    col = table.frame.get_column(table.label)
+    wanted = set(resolve_classes(target, table).values())
+    codes, classes, missing = label_codes(col)
+    hits = np.array([c in wanted for c in classes] + [False], dtype=bool)  # code -1 (missing) -> False
+    return hits[codes] & ~missing
+
+
+def _check_target_size(
+    mask: np.ndarray, target: Target, cfg: AugmentConfig, scores: RowScores, table: Table | None = None,
+    where: str = "",
+) -> None:
+    """Refuse a target set smaller than ``cfg.min_rows``; counts the mislabeled rows of the targeted classes."""
     n = int(mask.sum())
     if n >= cfg.min_rows:
         return
@@ -319,10 +464,24 @@ def _check_target_size(mask: np.ndarray, target: Target, cfg: AugmentConfig, sco
         if target.base == "hard"
         else "choose a larger --target or add data"
     )
-    excluded = int((scores.is_mislabeled & ~scores.label_missing).sum())
-    extra = f" ({excluded} rows flagged mislabeled are excluded; --include-mislabeled keeps them)" if excluded and not cfg.include_mislabeled else ""
+    pool = scores.is_mislabeled & ~scores.label_missing
+    if table is not None:
+        pool &= ~synthetic_rows(table)
+        if target.classes:
+            pool &= class_mask(target, table)
+    excluded = int(pool.sum())
+    of = ""
+    if target.classes and table is not None:
+        names = [repr(c) for c in resolve_classes(target, table).values()]
+        of = f" of class{'es' if len(names) > 1 else ''} {', '.join(names)}"
+    extra = (
+        f" ({excluded} row{'s' if excluded != 1 else ''}{of} flagged mislabeled {'are' if excluded != 1 else 'is'} "
+        "excluded; --include-mislabeled keeps them)"
+        if excluded and not cfg.include_mislabeled else ""
+    )
     raise AugmentError(
-        f"--target {target} selects {n} rows to train the generator, fewer than the {cfg.min_rows} it needs{extra}; {hint}"
+        f"--target {target} selects {n} row{'s' if n != 1 else ''}{where} to train the generator, fewer than the "
+        f"{cfg.min_rows} it needs{extra}; {hint}"
     )
 
 
@@ -408,18 +567,50 @@ def identifier_notes(train: pl.DataFrame, label: str) -> list[str]:
 
 
 def _synthetic_ids(ids: pl.Series, n: int) -> pl.Series:
-    """New unique ids: max + 1, ... for integers; ``synthetic-0``, ... for strings; null otherwise."""
+    """New unique ids: max + 1, ... for integer and float ids; ``synthetic-0``, ... for text ids.
+
+    Any other id type (dates, booleans, an ``Enum``, ...) is refused (:class:`AugmentError`), as
+    is an integer type too small for the new ids or a float id too large to count on from.
+    """
     name, dt = ids.name, ids.dtype
     if dt.is_integer():
-        start = int(ids.max() or 0) + 1  # type: ignore[arg-type]
-        return pl.Series(name, np.arange(start, start + n, dtype=np.int64)).cast(dt)
-    if dt == pl.String:
-        taken = set(ids.drop_nulls().to_list())
+        start = int(ids.max() or 0) + 1 if ids.null_count() < ids.len() else 0  # type: ignore[arg-type]
+        try:
+            return pl.Series(name, np.arange(start, start + n, dtype=np.int64)).cast(dt, strict=True)
+        except Exception:
+            raise AugmentError(
+                f"--id {name!r} is a {dt} column whose largest id is {start - 1}: the {n} new ids of the synthetic "
+                f"rows ({start} to {start + n - 1}) do not fit in {dt}; cast the id column to a wider integer type"
+            ) from None
+    if dt.is_float():
+        finite = ids.drop_nulls().drop_nans()
+        top = float(finite.max()) if finite.len() else -1.0  # type: ignore[arg-type]
+        new = pl.Series(name, top + 1.0 + np.arange(n, dtype=np.float64)).cast(dt)
+        values = new.to_numpy()
+        if not np.isfinite(top) or new.n_unique() < n or not (values > top).all():
+            raise AugmentError(
+                f"--id {name!r} is a {dt} column whose largest id is {top!r}: dvclean cannot count on from it to "
+                f"give the {n} synthetic rows new distinct ids; use an integer or text id column"
+            )
+        return new
+    if dt in (pl.String, pl.Categorical) or isinstance(dt, pl.Categorical):
+        taken = set(ids.cast(pl.String).drop_nulls().to_list())
         prefix = "synthetic-"
         while any(f"{prefix}{i}" in taken for i in range(n)):
             prefix = "dvclean-" + prefix
-        return pl.Series(name, [f"{prefix}{i}" for i in range(n)], dtype=pl.String)
-    return pl.Series(name, [None] * n, dtype=dt)
+        return pl.Series(name, [f"{prefix}{i}" for i in range(n)], dtype=pl.String).cast(dt)
+    raise AugmentError(
+        f"--id {name!r} holds {dt} values: dvclean gives synthetic rows new ids only in an integer or float id column "
+        f"(max + 1, ...) or a text one (synthetic-0, ...); pass another --id, or leave --id out (the column is then "
+        f"modelled like the others), or keep it out of the generator and the valuation with --withhold "
+        f"{shlex.quote(name)} --drop {shlex.quote(name)} (synthetic rows then leave it empty)"
+    )
+
+
+def check_id_column(table: Table, n: int) -> None:
+    """Refuse an ``--id`` column that cannot give ``n`` synthetic rows new ids (before any work)."""
+    if table.id_column is not None:
+        _synthetic_ids(table.frame.get_column(table.id_column), max(1, n))
 
 
 def complete_synthetic(table: Table, sampled: pl.DataFrame, provenance: bool) -> pl.DataFrame:
@@ -492,6 +683,74 @@ def fit_and_sample(
     return gen, samples, {"fit": t_fit, "sample": time.perf_counter() - t}
 
 
+def target_rows_bound(target: Target, cfg: AugmentConfig, table: Table, rows: np.ndarray) -> int:
+    """The most rows ``target`` can select among the labelled real rows ``rows`` (known before any valuation).
+
+    The hard set is ``round(hard_fraction * candidates)`` of at most ``rows.sum()`` candidates;
+    ``class:`` parts keep the rows of their classes only.
+    """
+    pool = rows & class_mask(target, table) if target.classes else rows
+    n_pool = int(pool.sum())
+    if target.base == "hard":
+        return min(int(round(cfg.hard_fraction * int(rows.sum()))), n_pool)
+    return n_pool
+
+
+def check_batch_bound(
+    cfg: AugmentConfig, target: Target, table: Table, rows: np.ndarray, *, where: str = "", arm: str = "the generator"
+) -> None:
+    """Refuse a ``--batch-size`` of ctgan/copulagan above the most rows ``target`` can give (before any valuation)."""
+    from ._sdv import PAC
+
+    if cfg.batch_size is None or cfg.generator not in ("ctgan", "copulagan"):
+        return
+    bound = target_rows_bound(target, cfg, table, rows)
+    if cfg.batch_size > bound:
+        raise AugmentError(
+            f"--batch-size {cfg.batch_size} is larger than the {bound} rows (at most) that {arm} trains on "
+            f"(--target {target}{where}); {cfg.generator} needs a batch of at most its training rows: use at most "
+            f"{max(PAC, bound // PAC * PAC)} or omit --batch-size"
+        )
+
+
+def read_holdout(
+    holdout: str | os.PathLike[str] | pl.DataFrame, read_options: dict[str, Any], table: Table, info: Any
+) -> tuple[pl.DataFrame, Any]:
+    """Read a ``--holdout`` file on its own terms: its separator is sniffed and its format detected
+    (the data's ``--separator`` / ``--input-format`` are not applied to it).
+
+    Encoding: UTF-8 (or the UTF-16/32 a byte-order mark names) when the file is valid UTF-8 and has
+    the data's feature and label columns, else the data's ``--encoding``. UTF-8 is tried first because
+    its check is strict (a Latin-1 or BOM-less UTF-16 file fails it), whereas a single-byte codec such
+    as Latin-1 decodes any bytes, so a UTF-8 holdout read with the data's ``--encoding latin1`` would
+    silently get other category values. The label is read as text when the data's was
+    (:func:`dvclean.pipeline.load_source`'s ``as_text``).
+    """
+    from ..errors import InputError
+    from ..pipeline import load_source
+
+    as_text = [c for c in getattr(info, "text_columns", ()) if c == table.label]
+    if isinstance(as_source(holdout), pl.DataFrame):
+        return load_source(holdout, None, as_text=as_text)
+    base = {k: v for k, v in read_options.items() if k not in ("separator", "format", "stdin", "exclude", "encoding")}
+    needed = [*table.features, table.label]
+    first_error: InputError | None = None
+    first_read: tuple[pl.DataFrame, Any] | None = None
+    for encoding in dict.fromkeys(["utf-8", read_options.get("encoding") or "utf-8"]):
+        try:
+            got = load_source(holdout, {**base, "encoding": encoding}, as_text=as_text)
+        except InputError as exc:
+            first_error = first_error or exc
+            continue
+        if all(c in got[0].columns for c in needed):
+            return got
+        first_read = first_read or got
+    if first_read is not None:
+        return first_read
+    assert first_error is not None
+    raise first_error
+
+
 # ---------------------------------------------------------------- the library function
 
 
@@ -516,14 +775,17 @@ def augment(
     label : str, optional
         Label column (modelled jointly with the features); defaults as in :func:`dvclean.score`.
     id_column : str, optional
-        Row-id column: not modelled; synthetic rows get new ids.
+        Row-id column: not modelled; synthetic rows get new ids (max + 1, ... for integer and
+        float ids, ``synthetic-0``, ... for text ids; other id types are refused).
     drop : sequence of str
         Columns excluded from the valuation features (they are still modelled unless
         withheld: ``config.withhold`` keeps columns from the generator, null in synthetic rows).
     scores : path or polars.DataFrame, optional
         A ``dvclean score`` output for these rows, reused instead of valuing again.
     holdout : path or polars.DataFrame, optional
-        Holdout rows for the evaluation (instead of a 10% split).
+        Holdout rows for the evaluation (instead of a 10% split). A file is read with its own
+        sniffed separator and detected format, as UTF-8 when it is valid UTF-8, else
+        with the data's encoding: see :func:`read_holdout`. Its columns must hold the data's types (:func:`~.evaluate.plan_evaluation`).
     config : AugmentConfig, optional
     read_options : dict, optional
         Passed to :func:`dvclean.io.read_frame`.
@@ -546,10 +808,7 @@ def augment(
         raise ConfigError(
             f"--splits {cfg.splits} re-draws the holdout, but a --holdout file is fixed: drop --splits or --holdout"
         )
-    if cfg.generator not in NEURAL and (cfg.epochs is not None or cfg.batch_size is not None):
-        log.warning("%s has no training loop: epochs and batch_size are ignored", cfg.generator)
-        cfg = dataclasses.replace(cfg, epochs=None, batch_size=None)
-    require_sdv()
+    require_sdv()  # (AugmentConfig refuses epochs / batch_size for gaussian-copula, as the CLI does)
     source = as_source(source)
     timings: dict[str, float] = {}
     t = time.perf_counter()
@@ -588,15 +847,18 @@ def augment(
         )
         log.warning("%s", notes[-1])
     real_labelled = ~label_codes(table.frame.get_column(table.label))[2] & ~synthetic_in
-    parse_n_synthetic(cfg.n_synthetic, int(real_labelled.sum()))
+    check_id_column(table, parse_n_synthetic(cfg.n_synthetic, int(real_labelled.sum())))
+    check_batch_bound(cfg, target, table, real_labelled)
     hold_frame = None
-    plan = None
+    plans = None
     if cfg.evaluate:  # split (and check the holdout file) before the slow valuation of every row
-        from .evaluate import plan_evaluation
+        from .evaluate import plan_evaluation, split_seeds
 
+        hold_info = None
         if holdout is not None:
-            hold_frame, _ = load_source(holdout, read_options)
-        plan = plan_evaluation(table, cfg, holdout=hold_frame)
+            hold_frame, hold_info = read_holdout(holdout, read_options, table, info)
+        plans = [plan_evaluation(table, cfg, holdout=hold_frame, seed=s, holdout_info=hold_info)
+                 for s in split_seeds(cfg)]
     timings["read"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -611,7 +873,7 @@ def augment(
     timings["value"] = time.perf_counter() - t
 
     mask = target_mask(target, table, row_scores, cfg)
-    _check_target_size(mask, target, cfg, row_scores)
+    _check_target_size(mask, target, cfg, row_scores, table)
     n_labelled = int((~row_scores.label_missing & ~synthetic_in).sum())
     n_syn = parse_n_synthetic(cfg.n_synthetic, n_labelled)
     # checked on the output generator's training rows only (the --evaluate fits see other row sets)
@@ -625,7 +887,7 @@ def augment(
         from .evaluate import evaluate_holdout
 
         t = time.perf_counter()
-        evaluation = evaluate_holdout(table, drop_all, cfg, holdout=hold_frame, progress=say, plan=plan)
+        evaluation = evaluate_holdout(table, drop_all, cfg, holdout=hold_frame, progress=say, plans=plans)
         timings["evaluate"] = time.perf_counter() - t
 
     say(f"training {cfg.generator} on {int(mask.sum())} rows ({target}) and sampling {n_syn} rows")
@@ -684,7 +946,8 @@ def augment(
             "point_masses": dict(settings.point_masses),
             "withheld": list(cfg.withhold),
             "not_modelled": [c for c in table.frame.columns if c not in settings.sdtypes],
-            "early_stopping": EARLY_STOPPING_NOTE if settings.epochs is not None else "not applicable",
+            "early_stopping": early_stopping_note(settings.epochs, settings.batch_size, settings.rows,
+                                                  from_user=cfg.epochs is not None),
         },
         "synthetic": {"rows": synthetic.height, "class_mix": class_mix(synthetic.get_column(table.label))},
         "output_rows": {

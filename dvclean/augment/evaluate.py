@@ -35,11 +35,11 @@ import numpy as np
 import polars as pl
 
 from ..errors import AugmentError, ConfigError, DataValidationError
-from ..table import FeatureEncoder, Table, label_codes
+from ..table import MOSTLY_NUMERIC, FeatureEncoder, Table, label_codes
 from .config import AugmentConfig, parse_n_synthetic, parse_target
 
 __all__ = [
-    "EvaluationPlan", "evaluate_holdout", "mean_ci", "outcome", "plan_evaluation", "resampled_ci", "split_indices",
+    "EvaluationPlan", "align_holdout", "evaluate_holdout", "mean_ci", "min_class_rows", "outcome", "plan_evaluation", "resampled_ci", "split_indices",
     "split_seeds", "verdict", "xgb_params",
 ]
 
@@ -80,13 +80,32 @@ def mean_ci(values: Sequence[float]) -> dict[str, float | None]:
     return {"mean": mean, "ci95": half}
 
 
+#: Rows of each class the evaluation's training split keeps: the split is valued with KNN-Shapley,
+#: which compares each row with the other rows of its class (a class of one row cannot be valued).
+MIN_TRAIN_ROWS = 2
+
+
+def min_class_rows(n_classes: int, with_holdout: bool) -> int:
+    """Fewest labelled rows of a class that ``--evaluate`` accepts.
+
+    Every class keeps :data:`MIN_TRAIN_ROWS` training rows. A binary label also needs a
+    valuation row of each class (XGBoost's early stopping is on the valuation split's AUC)
+    and, without a holdout file, a holdout row of each (the holdout AUC); a multi-class
+    label's rare class may be absent from them (macro-F1 is averaged over the classes present).
+    """
+    if n_classes != 2:
+        return MIN_TRAIN_ROWS
+    return MIN_TRAIN_ROWS + 1 + (0 if with_holdout else 1)
+
+
 def split_indices(
     y: np.ndarray, fractions: tuple[float, float, float], seed: int, with_holdout: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stratified (train, valuation, holdout) row indices; holdout empty when a file is given.
 
-    scikit-learn's stratified split, as long as it gives every class a train row and every
-    class with at least 2 rows a holdout row; otherwise (rare classes) :func:`_class_split`.
+    scikit-learn's stratified split, as long as it keeps :data:`MIN_TRAIN_ROWS` (2) train rows of
+    every class, gives every class with at least 3 rows a holdout row and every class with at
+    least 4 rows (3 with a holdout file) a valuation row; otherwise (rare classes) :func:`_class_split`.
     """
     from sklearn.model_selection import train_test_split
 
@@ -102,10 +121,13 @@ def split_indices(
     except ValueError:  # a class too small for it
         return _class_split(y, fractions, seed, with_holdout)
     codes, counts = np.unique(y, return_counts=True)
-    in_train, in_hold = set(y[train].tolist()), set(y[hold].tolist())
-    if any(c not in in_train or (not with_holdout and k >= 2 and c not in in_hold)
-           for c, k in zip(codes.tolist(), counts.tolist(), strict=True)):
-        return _class_split(y, fractions, seed, with_holdout)
+    n_train = dict(zip(*np.unique(y[train], return_counts=True), strict=True))
+    in_valid, in_hold = set(y[valid].tolist()), set(y[hold].tolist())
+    valid_from = 3 if with_holdout else MIN_TRAIN_ROWS + 2
+    for c, k in zip(codes.tolist(), counts.tolist(), strict=True):
+        if (n_train.get(c, 0) < min(k, MIN_TRAIN_ROWS) or (k >= valid_from and c not in in_valid)
+                or (not with_holdout and k >= MIN_TRAIN_ROWS + 1 and c not in in_hold)):
+            return _class_split(y, fractions, seed, with_holdout)
     return np.sort(train), np.sort(valid), np.sort(hold)
 
 
@@ -123,9 +145,10 @@ def _class_split(
     y: np.ndarray, fractions: tuple[float, float, float], seed: int, with_holdout: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-class split for rare classes: each class's rows are shuffled (``seed``) and shared out
-    in proportion (largest remainders), with minimums that keep every class usable: one train
-    row always, one holdout row for every class with at least 2 rows, one valuation row for
-    every class with at least 3 (2 when the holdout is a file)."""
+    in proportion (largest remainders), with minimums that keep every class usable:
+    :data:`MIN_TRAIN_ROWS` (2) train rows always (a class of 2 rows stays in the training split),
+    one holdout row for every class with at least 3 rows, one valuation row for every class with
+    at least 4 (3 when the holdout is a file)."""
     rng = np.random.default_rng(seed)
     tr, va, ho = fractions
     n = int(y.shape[0])
@@ -133,11 +156,13 @@ def _class_split(
     f_valid, f_hold = (va / (tr + va), 0.0) if with_holdout else (va, ho)
     n_valid = _allocate(counts, int(round(f_valid * n)))
     n_hold = _allocate(counts, int(round(f_hold * n)))
+    keep = np.minimum(counts, MIN_TRAIN_ROWS)
     if not with_holdout:
-        n_hold = np.where(counts >= 2, np.maximum(n_hold, 1), 0)
-    n_valid = np.where(counts >= (2 if with_holdout else 3), np.maximum(n_valid, 1), n_valid)
-    n_valid = np.maximum(np.minimum(n_valid, counts - n_hold - 1), 0)  # one train row at least
-    n_hold = np.minimum(n_hold, counts - n_valid - 1)
+        n_hold = np.where(counts >= MIN_TRAIN_ROWS + 1, np.maximum(n_hold, 1), 0)
+    valid_from = 3 if with_holdout else MIN_TRAIN_ROWS + 2
+    n_valid = np.where(counts >= valid_from, np.maximum(n_valid, 1), n_valid)
+    n_valid = np.maximum(np.minimum(n_valid, counts - n_hold - keep), 0)  # MIN_TRAIN_ROWS train rows at least
+    n_hold = np.maximum(np.minimum(n_hold, counts - n_valid - keep), 0)
     parts: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] = ([], [], [])
     for code, h, v in zip(codes.tolist(), n_hold.tolist(), n_valid.tolist(), strict=True):
         rows = rng.permutation(np.flatnonzero(y == code))
@@ -148,7 +173,8 @@ def _class_split(
     if valid.size == 0 or (not with_holdout and hold.size == 0):
         raise AugmentError(
             f"--evaluate cannot split {n} labelled rows into stratified train/valuation/holdout parts "
-            f"({round(tr * 100)}/{round(va * 100)}/{round(ho * 100)}): add data or drop --evaluate"
+            f"({round(tr * 100)}/{round(va * 100)}/{round(ho * 100)}) that keep {MIN_TRAIN_ROWS} training rows of "
+            "every class: add data or drop --evaluate"
         )
     return train, valid, hold
 
@@ -213,17 +239,168 @@ def _counts(y: np.ndarray, classes: Sequence[Any]) -> dict[str, int]:
     return {str(c): int(k) for c, k in zip(classes, got.tolist(), strict=True)}
 
 
+def _source_name(table: Table) -> str:
+    return table.source.path if table.source is not None else "data"
+
+
+def _holdout_name(info: Any) -> str:
+    """``--holdout FILE`` and how it was read (for messages about its columns)."""
+    if info is None or getattr(info, "format", None) in (None, "polars"):
+        return "--holdout"
+    how = f"read as {str(info.format).upper()}"
+    if info.format == "csv":
+        how += f" with separator {info.separator!r}" if info.separator else ""
+        how += f" and encoding {info.encoding}" if getattr(info, "encoding", None) else ""
+    return f"--holdout {info.path} ({how})"
+
+
+def _kind(col: pl.Series) -> str:
+    """What a column holds, as the evaluation's encoder values it: ``number``, ``text``, ``boolean``,
+    ``date``, ``datetime``, ``duration``, ``time``, ``empty`` or the dtype's name.
+
+    A text column is ``number`` when at least :data:`~dvclean.table.MOSTLY_NUMERIC` (95%) of its
+    cells are numbers once stripped of spaces (:meth:`FeatureEncoder._text_numbers`' rule).
+    """
+    dt = col.dtype
+    if dt == pl.Null or col.null_count() == col.len():
+        return "empty"
+    if dt == pl.Boolean:
+        return "boolean"
+    if dt == pl.Date:
+        return "date"
+    if isinstance(dt, pl.Datetime):
+        return "datetime"
+    if isinstance(dt, pl.Duration):
+        return "duration"
+    if dt == pl.Time:
+        return "time"
+    if dt.is_numeric():
+        return "number"
+    if dt == pl.String:
+        text = col.drop_nulls()
+        bad = int(text.str.strip_chars().cast(pl.Float64, strict=False).null_count())
+        return "number" if bad <= (1 - MOSTLY_NUMERIC) * text.len() else "text"
+    if dt == pl.Categorical or isinstance(dt, (pl.Categorical, pl.Enum)):
+        return "text"
+    return str(dt)
+
+
+def _like_data(name: str, data: pl.Series, hold: pl.Series, where: str) -> tuple[pl.Series | None, str | None, str | None]:
+    """``hold`` in a form the encoder fitted on ``data`` values correctly: (column, note, problem).
+
+    Same kinds are cast to the data's dtype where that is exact (integers written as floats,
+    another time unit or zone); a text holdout column of numbers is parsed (stray cells become
+    missing, as in the data, with a note); numbers in a text column are read as their text.
+    Kinds the encoder cannot compare (text where the data has numbers or dates, ...) are a problem.
+    """
+    dk, hk = _kind(data), _kind(hold)
+    ddt, hdt = data.dtype, hold.dtype
+    if dk == "empty" or (ddt == hdt and (hdt != pl.String or hk in (dk, "empty"))):
+        return hold, None, None
+    if hk == "empty":
+        return pl.Series(name, [None] * hold.len(), dtype=ddt), None, None
+    if dk == "text":  # the encoder compares the text of the values (numbers, booleans and dates included)
+        return hold.cast(pl.String), None, None
+    if dk == "number" and hk == "number":
+        if ddt == pl.String:  # the data's numbers are text: the holdout's are compared (or parsed) alike
+            return hold.cast(pl.String), None, None
+        note = None
+        if hdt == pl.String:
+            parsed = hold.str.strip_chars().cast(pl.Float64, strict=False)
+            bad_mask = parsed.is_null() & hold.is_not_null()
+            if bad_mask.any():
+                examples = ", ".join(repr(v) for v in hold.filter(bad_mask).unique(maintain_order=True).head(3).to_list())
+                note = (
+                    f"{where}: column {name!r} holds numbers as text with {int(bad_mask.sum())} "
+                    f"cell{'s' if int(bad_mask.sum()) != 1 else ''} that {'are' if int(bad_mask.sum()) != 1 else 'is'} "
+                    f"not a number ({examples}); the evaluation values them as missing"
+                )
+            hold = parsed
+        if ddt.is_integer() and hold.dtype.is_float():
+            vals = hold.drop_nulls().drop_nans().to_numpy()
+            if vals.size and not np.all(vals == np.round(vals)):
+                return hold, note, None  # a float holdout of an integer column: valued as numbers
+        try:
+            return hold.cast(ddt, strict=True), note, None
+        except Exception:
+            return hold.cast(pl.Float64), note, None
+    if dk == hk == "boolean":
+        return hold, None, None
+    if dk == "boolean" and hdt == pl.String:
+        low = hold.str.strip_chars().str.to_lowercase()
+        if low.drop_nulls().is_in(["true", "false"]).all():
+            return (low == "true").alias(name), None, None
+    if {dk, hk} <= {"date", "datetime"}:
+        tz_d = ddt.time_zone if isinstance(ddt, pl.Datetime) else None
+        tz_h = hdt.time_zone if isinstance(hdt, pl.Datetime) else None
+        if dk == hk == "datetime" and (tz_d is None) != (tz_h is None):
+            return None, None, (
+                f"{where}: column {name!r} holds datetimes {f'in {tz_h}' if tz_h else 'without a time zone'} "
+                f"({hdt}) but the data's {f'are in {tz_d}' if tz_d else 'have no time zone'} ({ddt}); "
+                "write both with or both without a time zone"
+            )
+        if tz_d and tz_h and tz_d != tz_h:
+            hold = hold.dt.convert_time_zone(tz_d)
+        return hold.cast(ddt), None, None
+    if dk == hk and dk in ("duration", "time"):
+        return hold.cast(ddt), None, None
+    example = ""
+    sample = hold.drop_nulls()
+    if hk == "text" and dk == "number":
+        sample = sample.filter(sample.str.strip_chars().cast(pl.Float64, strict=False).is_null())
+    if sample.len():
+        first = sample[0]
+        example = f", e.g. {first!r}" if isinstance(first, str) else f", e.g. {first}"
+    return None, None, (
+        f"{where}: column {name!r} holds {_KIND_WORDS.get(hk, hk)} ({hdt}{example}) but the data's {name!r} holds "
+        f"{_KIND_WORDS.get(dk, dk)} ({ddt}); write the holdout's column like the data's"
+    )
+
+
+_KIND_WORDS = {"number": "numbers", "boolean": "booleans", "date": "dates", "datetime": "datetimes",
+               "duration": "durations", "time": "times of day"}
+
+
+def align_holdout(table: Table, holdout: pl.DataFrame, where: str = "--holdout") -> tuple[pl.DataFrame, list[str]]:
+    """The holdout's feature columns in the data's types (see :func:`_like_data`), or every mismatch refused.
+
+    Raises :class:`DataValidationError` naming each column whose type the evaluation's encoder could
+    not compare with the data's (text where the data has numbers, dates, ...), with both types.
+    """
+    problems: list[str] = []
+    notes: list[str] = []
+    cols: list[pl.Series] = []
+    for name in table.features:
+        col, note, problem = _like_data(name, table.frame.get_column(name), holdout.get_column(name), where)
+        if problem is not None:
+            problems.append(problem)
+        elif col is not None:
+            cols.append(col.alias(name))
+        if note is not None:
+            notes.append(note)
+    if problems:
+        raise DataValidationError(problems)
+    return (holdout.with_columns(cols) if cols else holdout), notes
+
+
 def plan_evaluation(
-    table: Table, cfg: AugmentConfig, *, holdout: pl.DataFrame | None = None, seed: int | None = None
+    table: Table, cfg: AugmentConfig, *, holdout: pl.DataFrame | None = None, seed: int | None = None,
+    holdout_info: Any = None,
 ) -> EvaluationPlan:
     """Check the ``--holdout`` file and split the labelled real rows (see :func:`split_indices`).
 
-    ``seed`` (default ``cfg.seed``) seeds the split.
+    ``seed`` (default ``cfg.seed``) seeds the split; ``holdout_info`` (the holdout file's
+    :class:`~dvclean.io.SourceInfo`) names it in messages. Refused here, before any row is
+    valued: a class with fewer rows than :func:`min_class_rows`, a holdout whose columns or
+    column types differ from the data's (:func:`align_holdout`), a ``k`` larger than the
+    training split and a ctgan/copulagan ``batch_size`` larger than the rows its generators
+    can train on in that split.
     """
     from ..check import row_hashes
-    from .core import PROVENANCE, synthetic_rows
+    from .core import PROVENANCE, check_batch_bound, synthetic_rows
 
     notes: list[str] = []
+    src = _source_name(table)
     synthetic = synthetic_rows(table)
     col = table.frame.get_column(table.label)
     real_classes = label_codes(col.filter(pl.Series(~synthetic)))[1] if synthetic.any() else None
@@ -238,31 +415,51 @@ def plan_evaluation(
     frame = table.frame[rows]
     n_classes = len(classes)
     if n_classes < 2 or np.unique(y_all).size < 2:
-        raise AugmentError("--evaluate needs at least two classes among the labelled rows")
-    if holdout is None and n_classes == 2:
-        counts = np.bincount(y_all, minlength=2)
-        for code in np.flatnonzero(counts < 2).tolist():
-            raise AugmentError(
-                f"--evaluate: class {_class_name(classes, code)} of {table.label!r} has {int(counts[code])} labelled "
-                f"real row{'' if counts[code] == 1 else 's'}; the holdout AUC needs at least 2 rows of each class (one to train on, one to score): "
-                "add rows of that class, pass --holdout FILE, or drop --evaluate"
+        raise AugmentError(f"{src}: --evaluate needs at least two classes among the labelled rows")
+    need = min_class_rows(n_classes, holdout is not None)
+    counts = np.bincount(y_all, minlength=n_classes)
+    short = [int(c) for c in np.flatnonzero(counts < need)]
+    if short:
+        code = short[0]
+        others = f" (and {len(short) - 1} other class{'es' if len(short) > 2 else ''})" if len(short) > 1 else ""
+        if n_classes == 2:
+            why = (
+                f"{MIN_TRAIN_ROWS} in the training split, which is valued by comparing each row with rows of its own "
+                "class, one in the valuation split for the model's early stopping"
+                + ("" if holdout is not None else " and one in the holdout for the AUC")
             )
+            alt = "" if holdout is not None else "pass --holdout FILE, "
+        else:
+            why = f"{MIN_TRAIN_ROWS} in the training split, which is valued by comparing each row with rows of its own class"
+            alt = ""
+        raise AugmentError(
+            f"{src}: --evaluate: class {_class_name(classes, code)} of {table.label!r} has {int(counts[code])} labelled "
+            f"real row{'' if counts[code] == 1 else 's'}{others}; the evaluation needs at least {need} rows of each "
+            f"class ({why}): add rows of that class, {alt}or drop --evaluate"
+        )
+    hold_name = _holdout_name(holdout_info)
     if holdout is not None:
         lacking = [c for c in (*table.features, table.label) if c not in holdout.columns]
         if lacking:
             raise DataValidationError(
-                f"--holdout lacks the columns {', '.join(map(repr, lacking[:10]))}; it needs the data's feature and label columns"
+                f"{hold_name} lacks the columns {', '.join(map(repr, lacking[:10]))}; it needs the data's feature and "
+                "label columns"
             )
-        hcodes, _, hmissing = label_codes(holdout.get_column(table.label), classes)
+        holdout, type_notes = align_holdout(table, holdout, hold_name)
+        notes.extend(type_notes)
+        hlabel = holdout.get_column(table.label)
+        if col.dtype == pl.String and hlabel.dtype != pl.String and hlabel.dtype.is_numeric():
+            hlabel = hlabel.cast(pl.String)  # classes are compared as the data's text
+        hcodes, _, hmissing = label_codes(hlabel, classes)
         if ((hcodes < 0) & ~hmissing).any():
-            bad = holdout.get_column(table.label)[int(np.flatnonzero((hcodes < 0) & ~hmissing)[0])]
-            raise DataValidationError(f"--holdout has the label {bad!r}, which is not a class of the data")
+            bad = hlabel[int(np.flatnonzero((hcodes < 0) & ~hmissing)[0])]
+            raise DataValidationError(f"{hold_name} has the label {bad!r}, which is not a class of the data")
         keep = np.flatnonzero(~hmissing)
         hold_frame, y_hold = holdout[keep], hcodes[keep]
         if n_classes == 2 and np.unique(y_hold).size < 2:
             only = ", ".join(_class_name(classes, int(c)) for c in np.unique(y_hold)) or "no labelled row"
             raise DataValidationError(
-                f"--holdout holds only {only}; the holdout AUC needs rows of both classes of {table.label!r}"
+                f"{hold_name} holds only {only}; the holdout AUC needs rows of both classes of {table.label!r}"
             )
         cols = [*table.features, table.label]
         seen = set(row_hashes(table.frame.select(cols), np.arange(table.n_rows)))
@@ -279,12 +476,26 @@ def plan_evaluation(
     absent = [classes[c] for c in range(n_classes) if c not in set(y_hold.tolist())]
     if absent:
         shown = ", ".join(repr(c) for c in absent[:10])
+        why = (
+            f"too few labelled rows: every class keeps {MIN_TRAIN_ROWS} rows in the training split"
+            if holdout is None else "the --holdout file has none"
+        )
         notes.append(
             f"class{'es' if len(absent) > 1 else ''} {shown} of {table.label!r} "
-            f"{'are' if len(absent) > 1 else 'is'} absent from the holdout "
-            f"({'too few labelled rows' if holdout is None else 'the --holdout file has none'}): "
+            f"{'are' if len(absent) > 1 else 'is'} absent from the holdout ({why}): "
             f"macro-F1 is averaged over the {n_classes - len(absent)} classes present"
         )
+    n_train = int(tr.size)
+    split_of = f"--evaluate's training split ({n_train} of the {rows.size} labelled real rows of {src})"
+    if cfg.k > n_train:
+        raise ConfigError(
+            f"--k {cfg.k} is larger than the {n_train} rows of {split_of}, which --evaluate values with K nearest "
+            f"neighbours among them; use --k {max(1, n_train)} or fewer, or drop --evaluate"
+        )
+    in_train = np.zeros(table.n_rows, dtype=bool)
+    in_train[rows[tr]] = True
+    check_batch_bound(cfg, parse_target(cfg.target), table, in_train, where=f", in --evaluate's training split of {n_train} rows",
+                      arm="the targeted generator of --evaluate")
     class_counts = {
         "train": _counts(y_all[tr], classes),
         "valuation": _counts(y_all[va], classes),
@@ -342,6 +553,7 @@ def _run_split(
     """Value the train split, fit both generators (seeded ``seed``) and score the three arms."""
     from threadpoolctl import threadpool_limits
 
+    from ._sdv import PAC
     from .core import RowScores, _check_target_size, compute_scores, fit_and_sample, target_mask
 
     def add(key: str, seconds: float) -> None:
@@ -359,23 +571,34 @@ def _run_split(
 
     t = time.perf_counter()
     say(f"evaluation{tag}: valuing {train.height} train rows against {valid.height} valuation rows")
-    with threadpool_limits(cfg.xgb_threads):
-        scores: RowScores = compute_scores(
-            train, label=table.label, id_column=table.id_column, drop=drop, cfg=scfg, valid=valid
-        )
+    split_name = f"{_source_name(table)} (--evaluate's training split)"
+    try:
+        with threadpool_limits(cfg.xgb_threads):
+            scores: RowScores = compute_scores(
+                train, label=table.label, id_column=table.id_column, drop=drop, cfg=scfg, valid=valid
+            )
+    except DataValidationError as exc:  # name the input file and the split, not "<DataFrame>"
+        raise DataValidationError([p.replace("<DataFrame>", split_name) for p in exc.problems]) from exc
     add("value", time.perf_counter() - t)
     train_table = Table(
         frame=train, label=table.label, features=table.features, id_column=table.id_column,
         source=table.source, dropped=table.dropped,
     )
     targeted = target_mask(target, train_table, scores, cfg)
-    _check_target_size(targeted, target, cfg, scores)
+    _check_target_size(targeted, target, cfg, scores, train_table, where=" of --evaluate's training split")
     everything = target_mask(parse_target("all"), train_table, scores, cfg)
     n_syn = parse_n_synthetic(cfg.n_synthetic, train.height, rows="labelled train rows of --evaluate")
 
     draws: dict[str, list[pl.DataFrame]] = {}
     generators: dict[str, dict[str, Any]] = {}
     for arm, mask in (("targeted", targeted), ("non_targeted", everything)):
+        n_fit = int(mask.sum())
+        if cfg.batch_size is not None and cfg.generator in ("ctgan", "copulagan") and cfg.batch_size > n_fit:
+            raise AugmentError(
+                f"--batch-size {cfg.batch_size} is larger than the {n_fit} rows the {arm.replace('_', '-')} generator "
+                f"of --evaluate trains on (in --evaluate's training split of {train.height} rows); use at most "
+                f"{max(PAC, n_fit // PAC * PAC)} or omit --batch-size"
+            )
         say(f"evaluation{tag}: training {cfg.generator} on {int(mask.sum())} train rows ({arm}), {cfg.repeats} draws of {n_syn}")
         gen, samples, gt = fit_and_sample(train_table, mask, n_syn, cfg, draws=cfg.repeats, seed=seed)
         draws[arm] = samples
@@ -437,11 +660,13 @@ def evaluate_holdout(
     holdout: pl.DataFrame | None = None,
     progress: Callable[[str], None] | None = None,
     plan: EvaluationPlan | None = None,
+    plans: Sequence[EvaluationPlan] | None = None,
 ) -> dict[str, Any]:
     """Run the three-arm comparison on ``cfg.splits`` splits; return the JSON-able table and verdict.
 
     ``plan`` (from :func:`plan_evaluation` with ``cfg``'s seed) is the first split; the others
-    use the seeds of :func:`split_seeds`. With one split, each interval is a t-interval over
+    use the seeds of :func:`split_seeds`. ``plans`` gives every split's plan (one per seed of
+    :func:`split_seeds`, made before any valuation, as :func:`dvclean.augment.augment` does). With one split, each interval is a t-interval over
     the ``repeats`` paired repetitions; with more, over the splits' means by
     :func:`resampled_ci`, so it also covers the choice of holdout rows.
     """
@@ -453,8 +678,9 @@ def evaluate_holdout(
     timings: dict[str, float] = {}
     seeds = split_seeds(cfg)
     t = time.perf_counter()
-    plans = [plan if (i == 0 and plan is not None) else plan_evaluation(table, cfg, holdout=holdout, seed=s)
-             for i, s in enumerate(seeds)]
+    if plans is None or len(plans) != len(seeds):
+        plans = [plan if (i == 0 and plan is not None) else plan_evaluation(table, cfg, holdout=holdout, seed=s)
+                 for i, s in enumerate(seeds)]
     notes = list(dict.fromkeys(n for p in plans for n in p.notes))
     for note in notes:
         log.warning("%s", note)
