@@ -657,6 +657,8 @@ def write_scores(result: ScoreResult, path: str | os.PathLike[str], *, format: s
                 "status": {k: r.status for k, r in result.results.items()},
                 "seed": result.config.seed,
                 "label": result.table.label,
+                "id_column": result.table.id_column,
+                "drop": list(result.table.dropped),
                 "task": result.table.task,
                 "input_sha256": result.summary["input"]["sha256"],
                 "config": result.config.to_dict(used_only=True),

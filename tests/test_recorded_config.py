@@ -57,3 +57,11 @@ def test_a_model_based_run_records_its_sections():
     r = dvclean.score(_frame(), label="y", config=cfg)
     assert set(r.summary["config"]) == set(ALWAYS_READ) | {"loo", "tmc", "crossfit"}
     assert r.summary["config"]["tmc"] == cfg.to_dict()["tmc"]
+
+
+def test_the_footer_records_the_column_roles(tmp_path):
+    df = _frame().with_row_index("key").with_columns(pl.lit("z").alias("note"))
+    r = dvclean.score(df, label="y", id_column="key", drop=("note",))
+    path = dvclean.write_scores(r, tmp_path / "s.parquet")
+    meta = json.loads(pl.read_parquet_metadata(path)["dvclean"])
+    assert (meta["label"], meta["id_column"], meta["drop"]) == ("y", "key", ["note"])
