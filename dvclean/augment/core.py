@@ -33,6 +33,7 @@ from ..io import (
     TextEdits,
     as_source,
     atomic_path,
+    input_output_format,
     output_format_for,
     output_separator,
     read_csv_text,
@@ -113,6 +114,9 @@ class RowScores:
     source: str
     #: The full :func:`dvclean.score` result when the scores were computed here (for ``--report``).
     result: Any = None
+    #: K of the KNN-Shapley valuation behind the values: this run's, or a ``--scores`` file's as its
+    #: Parquet footer records it (None when the file does not say).
+    k: int | None = None
 
     @property
     def valued(self) -> np.ndarray:
@@ -174,7 +178,7 @@ def compute_scores(
     from ..pipeline import score
 
     r = score(frame, label=label, id_column=id_column, drop=tuple(drop), valid=valid, config=_score_config(cfg))
-    return dataclasses.replace(_row_scores(r.frame, "computed (knn)"), result=r)
+    return dataclasses.replace(_row_scores(r.frame, "computed (knn)"), result=r, k=cfg.k)
 
 
 def _row_scores(sf: pl.DataFrame, source: str) -> RowScores:
@@ -187,6 +191,23 @@ def _row_scores(sf: pl.DataFrame, source: str) -> RowScores:
     return RowScores(values=values, is_mislabeled=mis, label_missing=missing, source=source)
 
 
+def _scores_text_columns(names: Sequence[str]) -> list[str]:
+    """The ``keep_text`` of a scores file: its first column (the ``--id`` column or ``row_id``) and ``label``,
+    read as text when numbers would change their text (``007``, ``01``), as the data's id and label are
+    (:func:`dvclean.pipeline.text_identity`)."""
+    return [*names[:1], "label"]
+
+
+def read_scores(scores: str | os.PathLike[str]) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """A ``dvclean score`` output file and its ``dvclean`` footer metadata ({} for CSV/NDJSON or none).
+
+    A CSV file's first column (the row ids) and ``label`` keep their text when numbers would
+    change it (``007``, ``01`` beside ``1``), as the data's id and label columns are read.
+    """
+    sf, info = read_frame(scores, keep_text=_scores_text_columns)
+    return sf, _scores_metadata(scores, info.format)
+
+
 def load_scores(scores: str | os.PathLike[str] | pl.DataFrame, table: Table) -> RowScores:
     """Read a ``dvclean score`` output and check it belongs to ``table``'s rows and settings.
 
@@ -194,15 +215,16 @@ def load_scores(scores: str | os.PathLike[str] | pl.DataFrame, table: Table) -> 
     (and ``id_column`` / ``drop`` where recorded): another file, label, task, id column or
     dropped columns is refused. The row ids are compared with the data's; the ``label``
     column is compared row by row with the data's labels unless the footer confirms both
-    the file and the label.
+    the file and the label. Flag columns may be true/false, 0/1 or yes/no and ``value`` numbers
+    written as text (as ``dvclean report`` reads them); anything else is refused (:class:`InputError`
+    naming the column and the row).
     """
     name = "<DataFrame>" if isinstance(scores, pl.DataFrame) else str(scores)
     meta: dict[str, Any] = {}
     if isinstance(scores, pl.DataFrame):
         sf = scores
     else:
-        sf, _ = read_frame(scores)
-        meta = _scores_metadata(scores)
+        sf, meta = read_scores(scores)
     expected = table.source.sha256 if table.source is not None else ""
     got = meta.get("input_sha256")
     got = got if isinstance(got, str) and got else None
@@ -226,13 +248,34 @@ def load_scores(scores: str | os.PathLike[str] | pl.DataFrame, table: Table) -> 
     _check_score_ids(sf, table, name)
     if "label" in sf.columns and not (confirmed and isinstance(meta.get("label"), str)):
         _check_score_labels(sf.get_column("label"), table, name)
-    return _row_scores(sf, f"file {name}")
+    return dataclasses.replace(_row_scores(_typed_score_columns(sf, name), f"file {name}"), k=_scores_k(meta))
 
 
-def _scores_metadata(scores: str | os.PathLike[str]) -> dict[str, Any]:
-    """The ``dvclean`` footer metadata of a Parquet ``dvclean score`` output ({} for CSV/NDJSON or none)."""
+def _typed_score_columns(sf: pl.DataFrame, name: str) -> pl.DataFrame:
+    """``value`` as numbers and the flags as booleans, read as ``dvclean report`` reads them
+    (0/1 and yes/no flags, numbers written as text); a malformed cell is refused naming its column and row."""
+    from ..report._build import _as_boolean, _as_number
+
+    cols = [_as_number(sf.get_column("value"), name)]
+    cols += [_as_boolean(sf.get_column(c), name) for c in ("is_mislabeled", "is_label_missing") if c in sf.columns]
+    return sf.with_columns(cols)
+
+
+def _scores_k(meta: dict[str, Any]) -> int | None:
+    """The K of the valuation that wrote a scores file, from its footer's ``config`` (None when unknown)."""
+    knn = (meta.get("config") or {}).get("knn") if isinstance(meta.get("config"), dict) else None
+    k = knn.get("k") if isinstance(knn, dict) else None
+    return k if isinstance(k, int) and not isinstance(k, bool) else None
+
+
+def _scores_metadata(scores: str | os.PathLike[str], fmt: str | None = None) -> dict[str, Any]:
+    """The ``dvclean`` footer metadata of a Parquet ``dvclean score`` output ({} for CSV/NDJSON or none).
+
+    ``fmt`` is the format the file was read as (:attr:`dvclean.io.SourceInfo.format`); without it,
+    the file's content and suffix decide (:func:`dvclean.io.input_output_format`): any name is accepted.
+    """
     path = Path(scores)
-    if output_format_for(path, None) != "parquet" or path.suffix.lower() not in (".parquet", ".pq", ".parq"):
+    if str(scores) == "-" or (fmt or input_output_format(path)) != "parquet":
         return {}
     try:
         meta = pl.read_parquet_metadata(path).get("dvclean")
@@ -279,7 +322,7 @@ def _check_score_ids(sf: pl.DataFrame, table: Table, name: str) -> None:
     ids = table.row_ids()
     if ids.name in sf.columns:
         theirs = sf.get_column(ids.name)
-        if theirs.dtype != ids.dtype or not theirs.equals(ids):
+        if not _same_ids(theirs, ids):
             raise DataValidationError(
                 f"--scores {name}: its {ids.name!r} column does not match the data's rows in order; "
                 "re-run `dvclean score` on this file (with the same --id)"
@@ -294,8 +337,7 @@ def _check_score_ids(sf: pl.DataFrame, table: Table, name: str) -> None:
             f"add --id {shlex.quote(first)} or re-run `dvclean score` without --id"
         )
     if first == "row_id":  # `dvclean score` writes an --id named like an output column as row_id
-        theirs = sf.get_column(first)
-        if theirs.cast(pl.String).equals(ids.cast(pl.String).alias(first)):
+        if _same_ids(sf.get_column(first), ids.alias(first)):
             return
     raise ConfigError(
         f"--scores {name} was computed {'without --id' if first == 'row_id' else f'with --id {first!r}'} "
@@ -304,13 +346,37 @@ def _check_score_ids(sf: pl.DataFrame, table: Table, name: str) -> None:
     )
 
 
-def _label_texts(col: pl.Series) -> list[str | None]:
-    """A label column as comparable text: numbers by value (``1`` == ``1.0`` == ``"1"``), missing as None."""
+def _same_ids(theirs: pl.Series, ours: pl.Series) -> bool:
+    """Whether a scores file's row ids are the data's, row by row.
+
+    Same types are compared as they are; numbers of two numeric types by value; otherwise as
+    text, so an id read as text (``007``) never equals the number ``7``, while a text id
+    ``7`` (a Parquet string) equals the ``7`` a CSV scores file reads as a number.
+    """
+    if theirs.len() != ours.len():
+        return False
+    theirs, ours = theirs.alias("id"), ours.alias("id")
+    if theirs.dtype == ours.dtype:
+        return theirs.equals(ours)
+    if theirs.dtype.is_numeric() and ours.dtype.is_numeric():
+        return theirs.cast(pl.Float64).equals(ours.cast(pl.Float64))
+    try:
+        return theirs.cast(pl.String).equals(ours.cast(pl.String))
+    except Exception:  # noqa: BLE001 - a type with no text form: not the data's ids
+        return False
+
+
+def _label_texts(col: pl.Series, *, as_text: bool = False) -> list[str | None]:
+    """A label column as comparable text, missing as None: numbers by value (``1`` == ``1.0`` == ``"1"``)
+    unless ``as_text`` (both columns hold text: ``01`` and ``1`` are two classes)."""
     missing = label_codes(col)[2]
     out: list[str | None] = []
     for v, m in zip(col.cast(pl.String).to_list(), missing, strict=True):
         if m or v is None:
             out.append(None)
+            continue
+        if as_text:
+            out.append(v)
             continue
         try:
             out.append(repr(float(v)))
@@ -320,9 +386,14 @@ def _label_texts(col: pl.Series) -> list[str | None]:
 
 
 def _check_score_labels(theirs: pl.Series, table: Table, name: str) -> None:
-    """Scores without the input's sha256 (CSV/NDJSON): their ``label`` column must hold the data's labels."""
+    """Scores without the input's sha256 (CSV/NDJSON): their ``label`` column must hold the data's labels.
+
+    Text labels on both sides are compared as text (a CSV's ``01`` and ``1`` are two classes, and both
+    files are read keeping it); otherwise numbers by value (``1`` == ``1.0``).
+    """
     ours = table.frame.get_column(table.label)
-    for i, (a, b) in enumerate(zip(_label_texts(theirs), _label_texts(ours), strict=True)):
+    text = theirs.dtype == pl.String and ours.dtype == pl.String
+    for i, (a, b) in enumerate(zip(_label_texts(theirs, as_text=text), _label_texts(ours, as_text=text), strict=True)):
         if a != b:
             raise DataValidationError(
                 f"--scores {name} is from another file (or another --label): at row {i} its label is "
@@ -486,8 +557,9 @@ def _check_target_size(
 
 
 def class_mix(labels: pl.Series) -> dict[str, int]:
-    counts = labels.cast(pl.String).fill_null("<missing>").value_counts(sort=True)
-    pairs = sorted(zip(counts.get_column(counts.columns[0]).to_list(), counts.get_column("count").to_list(), strict=True))
+    # aliased: value_counts() names its count column "count", which a label named "count" would clash with
+    counts = labels.cast(pl.String).fill_null("<missing>").alias("class").value_counts(sort=True)
+    pairs = sorted(zip(counts.get_column("class").to_list(), counts.get_column("count").to_list(), strict=True))
     return {str(k): int(v) for k, v in pairs}
 
 
@@ -723,13 +795,14 @@ def read_holdout(
     the data's feature and label columns, else the data's ``--encoding``. UTF-8 is tried first because
     its check is strict (a Latin-1 or BOM-less UTF-16 file fails it), whereas a single-byte codec such
     as Latin-1 decodes any bytes, so a UTF-8 holdout read with the data's ``--encoding latin1`` would
-    silently get other category values. The label is read as text when the data's was
-    (:func:`dvclean.pipeline.load_source`'s ``as_text``).
+    silently get other category values. The columns the data's read kept as text (its label or id:
+    ``info.text_columns``) are read as text too (:func:`dvclean.pipeline.load_source`'s ``as_text``),
+    so that its classes compare with the data's (``01`` and ``1`` two classes).
     """
     from ..errors import InputError
     from ..pipeline import load_source
 
-    as_text = [c for c in getattr(info, "text_columns", ()) if c == table.label]
+    as_text = tuple(getattr(info, "text_columns", ()))
     if isinstance(as_source(holdout), pl.DataFrame):
         return load_source(holdout, None, as_text=as_text)
     base = {k: v for k, v in read_options.items() if k not in ("separator", "format", "stdin", "exclude", "encoding")}
@@ -796,7 +869,7 @@ def augment(
     -------
     AugmentResult
     """
-    from ..pipeline import load_source
+    from ..pipeline import load_source, text_identity
     from ._sdv import require_sdv
 
     cfg = config or AugmentConfig()
@@ -817,7 +890,8 @@ def augment(
     if not isinstance(source, pl.DataFrame) and str(source) == "-":  # keep stdin's bytes: the text is read twice
         piped = (read_options.pop("stdin", None) or sys.stdin.buffer).read()
         read_options["stdin"] = io.BytesIO(piped)
-    frame, info = load_source(source, read_options)
+    # a class label and a row id are their text, as `dvclean score` reads them (a CSV's 01 and 1 are two classes)
+    frame, info = load_source(source, read_options, keep_text=text_identity(label, id_column))
     read_options.pop("stdin", None)
     text = None
     if not isinstance(source, pl.DataFrame):
@@ -920,8 +994,9 @@ def augment(
         },
         "label": table.label,
         "id_column": table.id_column,
+        "drop": list(table.dropped),
         "seed": cfg.seed,
-        "config": cfg.to_dict(),
+        "config": report_config(cfg, row_scores),
         "scores": {
             "source": row_scores.source,
             "valued": int(row_scores.valued.sum()),
@@ -964,6 +1039,15 @@ def augment(
     }
     return AugmentResult(frame=out, synthetic=synthetic, report=report, table=table, scores=row_scores, config=cfg,
                          text=text, kept=np.flatnonzero(keep))
+
+
+def report_config(cfg: AugmentConfig, scores: RowScores) -> dict[str, Any]:
+    """``cfg`` as the report records it: ``k`` is the K of the valuation that found the rows (a
+    ``--scores`` file's, from its footer, else None: this run's ``k`` valued nothing; with
+    ``evaluate`` the evaluation's K is ``evaluation.k``)."""
+    out = cfg.to_dict()
+    out["k"] = scores.k
+    return out
 
 
 def _environment() -> dict[str, str]:
@@ -1054,7 +1138,7 @@ def write_augmented(result: AugmentResult, path: str | os.PathLike[str], *, form
                 "seed": result.config.seed,
                 "label": result.table.label,
                 "input_sha256": result.report["input"]["sha256"],
-                "config": result.config.to_dict(),
+                "config": result.report.get("config", result.config.to_dict()),
                 "provenance_column": PROVENANCE if result.config.provenance else None,
             },
             sort_keys=True,

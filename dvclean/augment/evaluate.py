@@ -754,6 +754,7 @@ def evaluate_holdout(
             "class_counts": first.plan.class_counts,
         },
         "splits": len(runs),
+        "k": cfg.k,  # K of the KNN-Shapley valuation of each training split (the output's rows may come from --scores)
         "per_split": per_split,
         "interval": interval,
         "target_rows": first.target_rows,

@@ -6,6 +6,8 @@ SDV and torch are imported only inside the command body (through the library), s
 
 from __future__ import annotations
 
+import io
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -47,7 +49,7 @@ def augment(
     provenance: Annotated[bool, typer.Option("--provenance/--no-provenance", help="Add the boolean column dvclean_synthetic.")] = True,
     scores: Annotated[str | None, typer.Option("--scores", help="Reuse a `dvclean score` output for this file instead of valuing again.")] = None,
     html_report: Annotated[Path | None, typer.Option("--report", help="Also write the self-contained HTML report (scores + the evaluation) to this path.")] = None,
-    k: Annotated[int, typer.Option("--k", help="K of the KNN-Shapley valuation that finds the hard rows.")] = _AUG.k,
+    k: Annotated[int, typer.Option("--k", help="K of the KNN-Shapley valuation that finds the hard rows (and values --evaluate's training splits); with --scores only used by --evaluate.")] = _AUG.k,
     evaluate: Annotated[bool, typer.Option("--evaluate", help="Three-arm holdout comparison (baseline / non-targeted / targeted) with XGBoost.")] = False,
     repeats: Annotated[int, typer.Option("--repeats", help="Seeds per arm of --evaluate.")] = _AUG.repeats,
     splits: Annotated[int, typer.Option("--splits", help="Repeat --evaluate on this many train/valuation/holdout splits; the CIs then cover the choice of holdout rows too.")] = _AUG.splits,
@@ -92,7 +94,8 @@ def augment(
         withhold=tuple(withhold or ()),
     )
     check_unused_options(
-        generator=generator, evaluate=evaluate, holdout=holdout, epochs=epochs, batch_size=batch_size, splits=splits
+        generator=generator, evaluate=evaluate, holdout=holdout, epochs=epochs, batch_size=batch_size, splits=splits,
+        scores=scores, k=k,
     )
     fmt_value = fmt.value if fmt else None
     check_format_matches(output, fmt_value)
@@ -114,10 +117,15 @@ def augment(
             err.print(f"[dim]{esc(msg)}[/dim]", highlight=False)
 
     read_opts = read_options(separator, encoding, input_format, null_values)
+    piped: bytes | None = None
+    if data == "-" and scores is not None and html_report is not None:
+        # the HTML report reads the data with the scores file: from these bytes, as stdin is read only once
+        piped = sys.stdin.buffer.read()
     try:
         result = run_augment(
             data, label=label, id_column=id_column, drop=tuple(drop or ()), scores=scores, holdout=holdout,
-            config=config, read_options=read_opts, progress=progress,
+            config=config, read_options=read_opts if piped is None else {**read_opts, "stdin": io.BytesIO(piped)},
+            progress=progress,
         )
     except DataValidationError as exc:
         problems = [_for_augment(p) for p in exc.problems]
@@ -131,9 +139,11 @@ def augment(
 
             if result.scores.result is not None:
                 data_report = build_report(result.scores.result, command="dvclean augment", augmentation=result.report)
-            else:  # scores came from --scores: rebuild from that file and the data
+            else:  # scores came from --scores: rebuild from that file and the data, read as the run read it
+                opts = read_opts if piped is None else {**read_opts, "stdin": io.BytesIO(piped)}
                 data_report = build_report_from_files(
-                    scores, data=data, label=label, command="dvclean augment", augmentation=result.report
+                    scores, data=data, label=result.table.label, command="dvclean augment",
+                    augmentation=result.report, read_options=opts,
                 )
             write_report(data_report, stage.path(html_report))
     report = dict(result.report, output=str(output), report=str(json_report))
@@ -168,11 +178,26 @@ def _staged_augment(result: Any, output: Path, json_report: Path, stage: Any, fm
 
 def check_unused_options(
     *, generator: str, evaluate: bool, holdout: str | None, epochs: int | None, batch_size: int | None,
-    splits: int = 1,
+    splits: int = 1, scores: str | None = None, k: int | None = None,
 ) -> None:
-    """Refuse options typed on the command line that would do nothing with the others given."""
+    """Refuse options typed on the command line that would do nothing with the others given.
+
+    With ``--scores`` the rows are not valued again: ``--k`` is refused unless ``--evaluate`` values
+    its training splits with it. ``--drop`` is kept: it sets the evaluation's features and is
+    checked against the ``--drop`` a Parquet scores file records.
+    """
     from ..augment.config import NEURAL
     from ..errors import ConfigError
+
+    if scores is not None and not evaluate and given_on_command_line("k"):
+        from ..augment.core import _scores_k, _scores_metadata
+
+        theirs = _scores_k(_scores_metadata(scores))
+        used = f" (computed with K={theirs})" if theirs is not None else ""
+        raise ConfigError(
+            f"--k {k} sets the K of the valuation, but --scores {scores} already fixed the values{used} and no row "
+            f"is valued again: drop --k, or re-run `dvclean score --k {k}` and pass its output (or omit --scores)"
+        )
 
     if not evaluate:
         for typed, option in (
