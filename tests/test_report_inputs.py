@@ -174,3 +174,30 @@ def test_a_csv_scores_file_keeps_text_classes_and_ids(tmp_path):
     assert sorted(c["class"] for c in rep.per_class) == ["01", "1", "2"]
     at = rep.top_columns.index("key")
     assert {r[at] for r in rep.top_rows} <= set(keys)
+
+
+def test_report_data_with_01_where_the_scores_hold_1_is_refused(tmp_path):
+    rng = np.random.default_rng(5)
+    classes = ["01", "1", "2"] * 30
+    body = "".join(f"{rng.normal() + 3 * classes.index(c) % 9:.3f},{c}\n" for c in classes)
+    data = tmp_path / "d.csv"
+    data.write_text("x,y\n" + body)
+    res = runner.invoke(app, ["score", str(data), "-y", "y", "-o", str(tmp_path / "s.csv"), "-q"])
+    assert res.exit_code == 0, res.output
+    other = tmp_path / "e.csv"
+    other.write_text("x,y\n" + body.replace(",01\n", ",001\n"))  # class 01 respelled 001: another class
+    with pytest.raises(DataValidationError, match="at row 0 the scores' label is '01' but the data's 'y' is '001'"):
+        build_report_from_files(tmp_path / "s.csv", data=other, label="y")
+    build_report_from_files(tmp_path / "s.csv", data=data, label="y")
+
+
+def test_a_report_leaves_out_the_columns_the_scores_dropped(tmp_path):
+    rng = np.random.default_rng(2)
+    y = np.arange(80) % 2
+    data = tmp_path / "d.csv"
+    pl.DataFrame({"x": y * 3 + rng.normal(size=80), "secret": rng.normal(size=80), "y": y}).write_csv(data)
+    res = runner.invoke(app, ["score", str(data), "-y", "y", "--drop", "secret", "-o", str(tmp_path / "s.parquet"), "-q"])
+    assert res.exit_code == 0, res.output
+    rep = build_report_from_files(tmp_path / "s.parquet", data=data)
+    assert "secret" not in rep.top_columns and "x" in rep.top_columns
+    assert "secret" in build_report_from_files(tmp_path / "s.parquet", data=data, drop=()).top_columns

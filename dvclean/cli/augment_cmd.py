@@ -143,7 +143,7 @@ def augment(
                 opts = read_opts if piped is None else {**read_opts, "stdin": io.BytesIO(piped)}
                 data_report = build_report_from_files(
                     scores, data=data, label=result.table.label, command="dvclean augment",
-                    augmentation=result.report, read_options=opts,
+                    augmentation=result.report, read_options=opts, drop=result.table.dropped,
                 )
             write_report(data_report, stage.path(html_report))
     report = dict(result.report, output=str(output), report=str(json_report))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -533,8 +534,9 @@ def _typed_scores(frame: pl.DataFrame, scores: str) -> pl.DataFrame:
     return frame.with_columns(cols)
 
 
-def _comparable(col: pl.Series) -> list[str | None]:
-    """Cells as comparable text: numbers by value (``1`` == ``1.0`` == ``"1"``), missing labels as None."""
+def _comparable(col: pl.Series, *, text: bool = False) -> list[str | None]:
+    """Cells as comparable text: numbers by value (``1`` == ``1.0`` == ``"1"``), missing labels as None;
+    with ``text`` every cell as its text (two text columns: ``01`` and ``1`` are two classes)."""
     from ..table import label_codes
 
     missing = label_codes(col)[2]
@@ -542,6 +544,9 @@ def _comparable(col: pl.Series) -> list[str | None]:
     for v, m in zip(col.cast(pl.String).to_list(), missing, strict=True):
         if m or v is None:
             out.append(None)
+            continue
+        if text:
+            out.append(v)
             continue
         try:
             out.append(repr(float(v)))
@@ -561,7 +566,8 @@ def _check_same_rows(
         if ours not in frame.columns or theirs not in dframe.columns:
             continue
         a_col, b_col = frame.get_column(ours), dframe.get_column(theirs)
-        for i, (a, b) in enumerate(zip(_comparable(a_col), _comparable(b_col), strict=True)):
+        text = a_col.dtype == pl.String and b_col.dtype == pl.String
+        for i, (a, b) in enumerate(zip(_comparable(a_col, text=text), _comparable(b_col, text=text), strict=True)):
             if a != b:
                 what, other = ("label", " (or another --label)") if ours == "label" else (f"id {ours!r}", "")
                 raise DataValidationError(
@@ -580,6 +586,7 @@ def build_report_from_files(
     augmentation: dict[str, Any] | None = None,
     read_options: dict[str, Any] | None = None,
     augmentation_path: str | os.PathLike[str] | None = None,
+    drop: Sequence[str] | None = None,
 ) -> ReportData:
     """Report data of a scores file written by ``dvclean score`` (plus the data file for features).
 
@@ -596,6 +603,9 @@ def build_report_from_files(
         than the scores file (or ``data`` when the scores record none).
     augmentation_path : path, optional
         Where ``augmentation`` was read from (named in errors).
+    drop : sequence of str, optional
+        Columns of ``data`` that were not features (``--drop``); default: those a Parquet
+        scores file records, else none.
 
     Raises
     ------
@@ -685,7 +695,8 @@ def build_report_from_files(
         if lbl is None:
             raise DataValidationError("the scores file does not record the label column; pass --label")
         cfg = (run.get("config") or {}).get("features")
-        table = make_table(dframe, label=lbl, id_column=id_column, source=dinfo, task=meta["task"])
+        dropped = tuple(drop) if drop is not None else tuple(map(str, run.get("drop") or ()))
+        table = make_table(dframe, label=lbl, id_column=id_column, drop=dropped, source=dinfo, task=meta["task"])
         if not confirmed:  # CSV/NDJSON scores record no sha256: the rows must hold the data's labels (and ids)
             _check_same_rows(frame, dframe, label=lbl, id_column=id_column, scores=str(scores), data=str(data))
         data_, _, _ = prepare(table, config=FeatureConfig(**cfg) if isinstance(cfg, dict) else None)
