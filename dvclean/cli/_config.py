@@ -109,6 +109,11 @@ def _coerce(ctx: Any, param: Any, value: Any, source: str) -> Any:
     raise ConfigError(f"{bad}: {msg}")
 
 
+def _first(value: Any) -> Any:
+    """The data file configuration discovery starts from (a command given several files: the first)."""
+    return value[0] if isinstance(value, (list, tuple)) and value else value
+
+
 def configurable(command_name: str, *, start: str = "data") -> Callable[[F], F]:
     """Fill options not given on the command line from the configuration files.
 
@@ -133,7 +138,7 @@ def configurable(command_name: str, *, start: str = "data") -> Callable[[F], F]:
             settings = load_settings(
                 command_name,
                 known_keys(ctx),
-                start=kwargs.get(start),
+                start=_first(kwargs.get(start)),
                 config_file=kwargs.get("config"),
                 unread=unread_commands(ctx),
             )

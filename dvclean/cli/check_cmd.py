@@ -13,9 +13,10 @@ import shlex
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 from ._config import configurable
 from ._scoring import Scoring, scoring_options
@@ -44,16 +45,95 @@ class CheckFormat(StrEnum):
     markdown = "markdown"
 
 
+def _gate_each(
+    files: list[str], *, report: Path | None, junit_xml: Path | None, baseline: Path | None, show_config: bool,
+    machine: bool,
+) -> None:
+    """Run ``check`` on each of several files with the other arguments as typed; exit with the worst code.
+
+    Each file is gated as if it were checked alone (its own configuration file, its own lines of
+    output); a file that cannot be read (exit 2) or an internal error (3) outranks a failed
+    gate (1). Outputs that hold one file's result are refused: ``--report``, ``--junit-xml``,
+    ``--baseline``, a JSON or Markdown document, ``--show-config``; and stdin (``-``).
+    """
+    from typer._click.exceptions import ClickException
+    from typer._click.globals import get_current_context
+
+    from ..errors import ConfigError
+
+    shared = [name for name, given in (("--report", report), ("--junit-xml", junit_xml), ("--baseline", baseline),
+                                       ("--show-config", show_config), ("--format json/markdown", machine)) if given]
+    if shared or "-" in files:
+        what = ", ".join(shared) if shared else "stdin (-)"
+        raise ConfigError(
+            f"{len(files)} data files were given, and {what} takes one: run `dvclean check` once per file for it "
+            "(several files are gated one after another with text or github output only)"
+        )
+    ctx = get_current_context()
+    raw = ctx.meta.get(_RAW_ARGS, [])
+    positions = _positional_positions(ctx.command, raw)
+    rest = [tok for i, tok in enumerate(raw) if i not in positions]
+    worst = 0
+    for path in files:
+        try:
+            code = ctx.command.main(args=[path, *rest], prog_name=ctx.command_path, standalone_mode=False) or 0
+        except ClickException as exc:  # a usage error cannot differ between the files: stop at the first
+            exc.show()
+            raise typer.Exit(exc.exit_code) from None
+        if code in (130, 143):
+            raise typer.Exit(code)
+        worst = max(worst, code)  # 3 (internal error) > 2 (unreadable) > 1 (gate failed) > 0
+    if worst:
+        raise typer.Exit(worst)
+
+
+def _positional_positions(command: Any, args: list[str]) -> set[int]:
+    """Indices of ``args`` that are positional (the data files), reading options as ``command`` declares them."""
+    takes_value = {}
+    for param in command.params:
+        if getattr(param, "param_type_name", "") != "option":
+            continue
+        needs = not (getattr(param, "is_flag", False) or getattr(param, "count", False))
+        for opt in (*param.opts, *param.secondary_opts):
+            takes_value[opt] = needs
+    out: set[int] = set()
+    i = 0
+    while i < len(args):
+        tok = args[i]
+        if tok == "--":
+            out.update(range(i + 1, len(args)))
+            break
+        if tok.startswith("-") and tok != "-":
+            if "=" not in tok and takes_value.get(tok, False):
+                i += 1  # the option's value
+        else:
+            out.add(i)
+        i += 1
+    return out
+
+
 def _command_line() -> str:
     return shlex.join(["dvclean", *sys.argv[1:]])
 
 
-@app.command(epilog=CHECK_EXIT_HELP)
+#: ``ctx.meta`` key of the command line's own arguments (:class:`_KeepsArguments`).
+_RAW_ARGS = "dvclean.check.arguments"
+
+
+class _KeepsArguments(TyperCommand):
+    """The ``check`` command, keeping its arguments as typed so that several files are gated one by one."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        ctx.meta[_RAW_ARGS] = list(args)
+        return super().parse_args(ctx, args)
+
+
+@app.command(epilog=CHECK_EXIT_HELP, cls=_KeepsArguments)
 @guarded
 @configurable("check")
 @scoring_options(valid=True, checkpoint=False)
 def check(
-    data: Annotated[str, typer.Argument(help="Data file (CSV, CSV.gz/.zst, Parquet, NDJSON, Arrow IPC) or - for stdin.")],
+    data: Annotated[list[str], typer.Argument(help="Data file (CSV, CSV.gz/.zst, Parquet, NDJSON, Arrow IPC) or - for stdin; several files are gated one after another, each with its own settings (a pre-commit hook passes every changed file).")],
     label: Annotated[str | None, typer.Option("--label", "-y", help="Label column (default: the one column named label/target/y/class).")] = None,
     id_column: Annotated[str | None, typer.Option("--id", help="Row-id column: kept in outputs, never a feature; baselines match rows by it.")] = None,
     drop: Annotated[list[str] | None, typer.Option("--drop", help="Column to exclude from the features (repeatable).")] = None,
@@ -110,6 +190,11 @@ def check(
         write_stdout,
     )
 
+    if len(data) > 1:
+        _gate_each(data, report=report, junit_xml=junit_xml, baseline=baseline, show_config=show_config,
+                   machine=as_json or fmt in (CheckFormat.json, CheckFormat.markdown))
+        return
+    data = data[0]  # type: ignore[assignment]  # (one file: the rest of the command is about it)
     if show_config:
         write_stdout(format_config(effective_config()))
         return
@@ -209,7 +294,7 @@ def check(
 def report_cmd(
     scores: Annotated[str, typer.Argument(help="Scores file written by `dvclean score` (*.dvclean.parquet).")],
     data: Annotated[str | None, typer.Option("--data", help="The scored data file: adds features and the PCA projection.")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="HTML file (default: <scores stem>.report.html next to the scores).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="HTML file (default: next to the scores, named like them without .dvclean.<ext> or the suffix, plus .report.html: data.dvclean.parquet gives data.report.html).")] = None,
     label: Annotated[str | None, typer.Option("--label", "-y", help="Label column of --data when the scores file does not record it.")] = None,
     augmentation: Annotated[Path | None, typer.Option("--augmentation", help="JSON report of `dvclean augment` (three-arm evaluation, quality score).")] = None,
     separator: Annotated[str | None, typer.Option("--separator", help="CSV delimiter of --data (sniffed when omitted).")] = None,

@@ -1,0 +1,77 @@
+"""`dvclean check a.csv b.csv ...`: each file gated as if checked alone (what a pre-commit hook passes)."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from dvclean.cli import app
+from dvclean.cli.check_cmd import _positional_positions
+
+from .test_check import FLIPS, clusters, write_csv
+
+runner = CliRunner()
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())  # (rich wraps long lines at the terminal's width)
+
+
+@pytest.fixture
+def two(tmp_path):
+    clean = write_csv(clusters(), tmp_path / "clean.csv")
+    noisy = write_csv(clusters(flips=FLIPS), tmp_path / "noisy.csv")
+    return clean, noisy
+
+
+def test_each_file_is_gated_and_the_worst_exit_code_wins(two):
+    clean, noisy = two
+    res = runner.invoke(app, ["check", str(clean), str(noisy), "-y", "y", "--id", "uid", "--max-mislabeled", "2%",
+                              "--format", "text"])
+    assert res.exit_code == 1, res.output
+    out = flat(res.stdout)
+    assert out.index("PASS: 0 failed") < out.index("clean.csv, 120 rows)") < out.index("FAIL: 1 failed")
+    assert out.index("FAIL: 1 failed") < out.index("noisy.csv, 120 rows)")
+    ok = runner.invoke(app, ["check", str(clean), str(clean), "-y", "y", "--max-mislabeled", "2%", "--format", "text"])
+    assert ok.exit_code == 0 and ok.stdout.count("PASS:") == 2
+
+
+def test_an_unreadable_file_outranks_a_failed_gate(two, tmp_path):
+    clean, noisy = two
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1\n")
+    res = runner.invoke(app, ["check", str(noisy), str(bad), str(clean), "-y", "y", "--max-mislabeled", "2%",
+                              "--format", "text"])
+    assert res.exit_code == 2
+    out = flat(res.stdout)
+    assert "FAIL: 1 failed" in out and "PASS: 0 failed" in out and "clean.csv, 120 rows)" in out  # the later file too
+    assert "bad.csv" in flat(res.stderr)
+
+
+def test_each_file_reads_its_own_configuration(tmp_path):
+    for sub, limit in (("strict", "1%"), ("lax", "50%")):
+        (tmp_path / sub).mkdir()
+        write_csv(clusters(flips=FLIPS), tmp_path / sub / "d.csv")
+        (tmp_path / sub / "dvclean.toml").write_text(f'label = "y"\n[check]\nmax-mislabeled = "{limit}"\n')
+    res = runner.invoke(app, ["check", str(tmp_path / "strict" / "d.csv"), str(tmp_path / "lax" / "d.csv"),
+                              "--format", "text"])
+    assert res.exit_code == 1, res.output
+    assert "max 1% (1 of 120)" in flat(res.stdout) and "max 50% (60 of 120)" in flat(res.stdout)
+
+
+@pytest.mark.parametrize("extra", [["--report", "r.html"], ["--junit-xml", "j.xml"], ["--json"], ["--format", "markdown"],
+                                   ["--show-config"]])
+def test_outputs_of_one_file_are_refused_with_several(two, tmp_path, extra):
+    clean, noisy = two
+    extra = [str(tmp_path / e) if e.endswith((".html", ".xml")) else e for e in extra]
+    res = runner.invoke(app, ["check", str(clean), str(noisy), "-y", "y", *extra])
+    assert res.exit_code == 2
+    assert "2 data files were given" in flat(res.stderr) and not list(tmp_path.glob("*.html")) + list(tmp_path.glob("*.xml"))
+
+
+def test_option_values_are_not_taken_for_data_files():
+    import typer
+
+    command = typer.main.get_command(app).commands["check"]
+    args = ["--valid", "v.csv", "a.csv", "-y", "y", "--exit-zero", "-q", "--max-mislabeled=2%", "b.csv", "-vv", "c.csv"]
+    assert sorted(args[i] for i in _positional_positions(command, args)) == ["a.csv", "b.csv", "c.csv"]
