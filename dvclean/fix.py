@@ -42,6 +42,7 @@ from .errors import ConfigError, InputError
 from .io import (
     OUTPUT_SUFFIXES,
     CsvText,
+    DataSource,
     TextEdits,
     as_source,
     input_output_format,
@@ -183,7 +184,7 @@ def _plain(v: Any) -> Any:
 
 
 def fix(
-    source: str | os.PathLike[str] | pl.DataFrame,
+    source: DataSource,
     *,
     label: str | None = None,
     id_column: str | None = None,
@@ -192,13 +193,14 @@ def fix(
     score_config: ScoreConfig | None = None,
     read_options: dict[str, Any] | None = None,
     progress: Any = None,
-    valid: str | os.PathLike[str] | pl.DataFrame | None = None,
+    valid: DataSource | None = None,
 ) -> FixResult:
     """Score a table and return a cleaned copy.
 
     Parameters
     ----------
-    source : path, "-" or polars.DataFrame
+    source : path, "-", polars.DataFrame, polars.LazyFrame or pandas.DataFrame
+        As for :func:`dvclean.score` (:data:`dvclean.io.DataSource`).
     label, id_column, drop, read_options, progress, valid
         As for :func:`dvclean.score` (``valid``: value against this validation file, so
         the flags are those of ``dvclean score --valid``).

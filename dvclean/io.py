@@ -35,14 +35,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, TypeAlias, Union
 
 import polars as pl
 
 from .errors import InputError, OutputError
 
 __all__ = [
-    "SourceInfo", "read_frame", "write_table", "atomic_path", "remove_stale_temps", "output_format_for", "split_name",
+    "DataSource", "as_source", "SourceInfo", "read_frame", "write_table", "atomic_path", "remove_stale_temps", "output_format_for", "split_name",
     "input_output_format", "normalize_separator", "OUTPUT_FORMATS", "parse_null_values",
     "json_scalar", "resolve_output", "CsvText", "TextEdits", "read_csv_text", "render_csv_text", "write_csv_text",
     "output_separator", "texts_like_input", "format_value", "quote_field", "split_raw_fields",
@@ -50,6 +50,15 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:  # pandas is optional (the augment extra): named here for type checkers only
+    import pandas as pd
+
+#: What the library's entry points (:func:`dvclean.score`, :func:`dvclean.fix.fix`,
+#: :func:`dvclean.augment.augment`) take as data: a file path, ``"-"`` (standard input), a
+#: polars ``DataFrame``, a polars ``LazyFrame`` (collected) or a pandas ``DataFrame``
+#: (converted with ``pl.from_pandas``); see :func:`as_source`.
+DataSource: TypeAlias = Union[str, "os.PathLike[str]", pl.DataFrame, pl.LazyFrame, "pd.DataFrame"]
 
 _CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab", ".dat", ".psv"}
 _PARQUET_SUFFIXES = {".parquet", ".pq", ".parq"}
@@ -193,8 +202,8 @@ def _check_path(path: Path, name: str) -> None:
         raise InputError(f"{name}: the file is empty; it needs a header row and at least one data row")
 
 
-def as_source(source: Any) -> Any:
-    """A path, ``"-"`` or a polars DataFrame, from what a library caller may pass.
+def as_source(source: DataSource | Any) -> str | os.PathLike[str] | pl.DataFrame:
+    """A path, ``"-"`` or a polars DataFrame, from what a library caller may pass (:data:`DataSource`).
 
     A polars ``LazyFrame`` is collected and a pandas ``DataFrame`` converted with
     ``pl.from_pandas``; anything else that is not a path (a numpy array, a list, a dict) is a

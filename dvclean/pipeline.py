@@ -26,6 +26,7 @@ from .diagnostics import label_predictability, label_spelling_notes, row_number_
 from .errors import ConfigError, DataValidationError, OutputError, ValuationError
 from .flags import evidence_for, flag_regression, flag_rows, neighbor_fractions, regression_evidence
 from .io import (
+    DataSource,
     SourceInfo,
     as_source,
     json_scalar,
@@ -160,12 +161,12 @@ def text_identity(
 
 
 def score(
-    source: str | os.PathLike[str] | pl.DataFrame,
+    source: DataSource,
     *,
     label: str | None = None,
     id_column: str | None = None,
     drop: Sequence[str] = (),
-    valid: str | os.PathLike[str] | pl.DataFrame | None = None,
+    valid: DataSource | None = None,
     config: ScoreConfig | None = None,
     read_options: dict[str, Any] | None = None,
     progress: ProgressFn | None = None,
@@ -179,15 +180,17 @@ def score(
 
     Parameters
     ----------
-    source : path, "-" or polars.DataFrame
-        CSV (optionally gzip/zstd), Parquet, NDJSON or Arrow IPC file.
+    source : path, "-", polars.DataFrame, polars.LazyFrame or pandas.DataFrame
+        CSV (optionally gzip/zstd), Parquet, NDJSON, JSON or Arrow IPC file, ``"-"`` for
+        standard input, or a frame: a LazyFrame is collected, a pandas frame converted
+        (:data:`dvclean.io.DataSource`).
     label : str, optional
         Label column; defaults to the one column named label/target/y/class.
     id_column : str, optional
         Row-id column, kept in the output and never used as a feature.
     drop : sequence of str
         Columns excluded from the features.
-    valid : path or polars.DataFrame, optional
+    valid : path or frame (as ``source``), optional
         Separate validation rows to value against; by default every row is a
         validation point for all the others.
     config : ScoreConfig, optional

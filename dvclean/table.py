@@ -664,6 +664,32 @@ def _as_text(col: pl.Series) -> pl.Series:
     return col.cast(pl.String)
 
 
+def label_texts(col: pl.Series, *, as_text: bool = False) -> list[str | None]:
+    """A label (or id) column as comparable text, missing labels as None: numbers by value
+    (``1`` == ``1.0`` == ``"1"``) unless ``as_text`` (two text columns: ``01`` and ``1`` are two classes).
+
+    Used to check that a scores file holds a data file's labels row by row.
+
+    Examples
+    --------
+    >>> label_texts(pl.Series(["1", "01", None])), label_texts(pl.Series(["1", "01"]), as_text=True)
+    (['1.0', '1.0', None], ['1', '01'])
+    """
+    missing = label_codes(col)[2]
+    out: list[str | None] = []
+    for v, m in zip(col.cast(pl.String).to_list(), missing, strict=True):
+        if m or v is None:
+            out.append(None)
+        elif as_text:
+            out.append(v)
+        else:
+            try:
+                out.append(repr(float(v)))
+            except ValueError:
+                out.append(v)
+    return out
+
+
 def label_codes(col: pl.Series, classes: list[Any] | None = None) -> tuple[np.ndarray, list[Any], np.ndarray]:
     """Return (codes, classes, missing mask) for a label column; -1 marks missing or unknown."""
     missing = _label_missing_mask(col)

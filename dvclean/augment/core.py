@@ -30,6 +30,7 @@ from ..config import FlagPolicy, KNNConfig, ScoreConfig
 from ..errors import AugmentError, ConfigError, DataValidationError, OutputError
 from ..io import (
     CsvText,
+    DataSource,
     TextEdits,
     as_source,
     atomic_path,
@@ -45,7 +46,7 @@ from ..io import (
     write_csv_text,
     write_table,
 )
-from ..table import PROVENANCE_COLUMN, Table, label_codes, make_table
+from ..table import PROVENANCE_COLUMN, Table, label_codes, label_texts, make_table
 from .config import AugmentConfig, Target, parse_n_synthetic, parse_target, quote_class
 
 __all__ = [
@@ -366,25 +367,6 @@ def _same_ids(theirs: pl.Series, ours: pl.Series) -> bool:
         return False
 
 
-def _label_texts(col: pl.Series, *, as_text: bool = False) -> list[str | None]:
-    """A label column as comparable text, missing as None: numbers by value (``1`` == ``1.0`` == ``"1"``)
-    unless ``as_text`` (both columns hold text: ``01`` and ``1`` are two classes)."""
-    missing = label_codes(col)[2]
-    out: list[str | None] = []
-    for v, m in zip(col.cast(pl.String).to_list(), missing, strict=True):
-        if m or v is None:
-            out.append(None)
-            continue
-        if as_text:
-            out.append(v)
-            continue
-        try:
-            out.append(repr(float(v)))
-        except ValueError:
-            out.append(v)
-    return out
-
-
 def _check_score_labels(theirs: pl.Series, table: Table, name: str) -> None:
     """Scores without the input's sha256 (CSV/NDJSON): their ``label`` column must hold the data's labels.
 
@@ -393,7 +375,7 @@ def _check_score_labels(theirs: pl.Series, table: Table, name: str) -> None:
     """
     ours = table.frame.get_column(table.label)
     text = theirs.dtype == pl.String and ours.dtype == pl.String
-    for i, (a, b) in enumerate(zip(_label_texts(theirs, as_text=text), _label_texts(ours, as_text=text), strict=True)):
+    for i, (a, b) in enumerate(zip(label_texts(theirs, as_text=text), label_texts(ours, as_text=text), strict=True)):
         if a != b:
             raise DataValidationError(
                 f"--scores {name} is from another file (or another --label): at row {i} its label is "
@@ -828,13 +810,13 @@ def read_holdout(
 
 
 def augment(
-    source: str | os.PathLike[str] | pl.DataFrame,
+    source: DataSource,
     *,
     label: str | None = None,
     id_column: str | None = None,
     drop: Sequence[str] = (),
     scores: str | os.PathLike[str] | pl.DataFrame | None = None,
-    holdout: str | os.PathLike[str] | pl.DataFrame | None = None,
+    holdout: DataSource | None = None,
     config: AugmentConfig | None = None,
     read_options: dict[str, Any] | None = None,
     progress: Progress | None = None,
@@ -843,8 +825,9 @@ def augment(
 
     Parameters
     ----------
-    source : path, "-" or polars.DataFrame
-        The data (any format :func:`dvclean.io.read_frame` reads).
+    source : path, "-", polars.DataFrame, polars.LazyFrame or pandas.DataFrame
+        The data (any format :func:`dvclean.io.read_frame` reads, or a frame as for
+        :func:`dvclean.score`; :data:`dvclean.io.DataSource`).
     label : str, optional
         Label column (modelled jointly with the features); defaults as in :func:`dvclean.score`.
     id_column : str, optional
@@ -855,7 +838,7 @@ def augment(
         withheld: ``config.withhold`` keeps columns from the generator, null in synthetic rows).
     scores : path or polars.DataFrame, optional
         A ``dvclean score`` output for these rows, reused instead of valuing again.
-    holdout : path or polars.DataFrame, optional
+    holdout : path or frame (as ``source``), optional
         Holdout rows for the evaluation (instead of a 10% split). A file is read with its own
         sniffed separator and detected format, as UTF-8 when it is valid UTF-8, else
         with the data's encoding: see :func:`read_holdout`. Its columns must hold the data's types (:func:`~.evaluate.plan_evaluation`).

@@ -158,7 +158,7 @@ def _shared() -> list[_Shared]:
     """The shared options, in ``--help`` order."""
     m, c = PANEL_MODELS, PANEL_CHECKPOINT
     opts: list[tuple[str, Any, Any]] = [
-        ("method", Annotated[list[str] | None, _option("--method", "-m", help="Valuation method(s), comma-separated; see `dvclean methods`. The flags use the first.")], None),
+        ("method", Annotated[list[str] | None, _option("--method", "-m", help="Valuation method(s), comma-separated; see `dvclean methods`. The flags use the first.")], list(_SCORE.methods)),
         ("k", Annotated[int, _option("--k", help="K of the KNN classifier (or regressor); also the neighbours behind the flags, whatever the method.")], _KNN.k),
         ("eps", Annotated[float, _option("--eps", help="knn: error bound of approximate KNN-Shapley, K*=max(K, ceil(1/eps)).")], _KNN.eps),
         ("algorithm", Annotated[Algorithm, _option("--algorithm", help=f"knn: KNN-Shapley path; auto is exact up to --exact-max-rows ({_KNN.exact_max_rows:,}).")], _DEFAULT_ALGORITHM),

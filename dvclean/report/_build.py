@@ -534,31 +534,12 @@ def _typed_scores(frame: pl.DataFrame, scores: str) -> pl.DataFrame:
     return frame.with_columns(cols)
 
 
-def _comparable(col: pl.Series, *, text: bool = False) -> list[str | None]:
-    """Cells as comparable text: numbers by value (``1`` == ``1.0`` == ``"1"``), missing labels as None;
-    with ``text`` every cell as its text (two text columns: ``01`` and ``1`` are two classes)."""
-    from ..table import label_codes
-
-    missing = label_codes(col)[2]
-    out: list[str | None] = []
-    for v, m in zip(col.cast(pl.String).to_list(), missing, strict=True):
-        if m or v is None:
-            out.append(None)
-            continue
-        if text:
-            out.append(v)
-            continue
-        try:
-            out.append(repr(float(v)))
-        except ValueError:
-            out.append(v)
-    return out
-
-
 def _check_same_rows(
     frame: pl.DataFrame, dframe: pl.DataFrame, *, label: str, id_column: str | None, scores: str, data: str
 ) -> None:
     """Refuse ``data`` whose labels (and ids) differ from the scores' row by row (as ``augment --scores`` does)."""
+    from ..table import label_texts
+
     pairs = [("label", label)]
     if id_column is not None and id_column in dframe.columns:
         pairs.insert(0, (id_column, id_column))
@@ -567,7 +548,8 @@ def _check_same_rows(
             continue
         a_col, b_col = frame.get_column(ours), dframe.get_column(theirs)
         text = a_col.dtype == pl.String and b_col.dtype == pl.String
-        for i, (a, b) in enumerate(zip(_comparable(a_col, text=text), _comparable(b_col, text=text), strict=True)):
+        cells = zip(label_texts(a_col, as_text=text), label_texts(b_col, as_text=text), strict=True)
+        for i, (a, b) in enumerate(cells):
             if a != b:
                 what, other = ("label", " (or another --label)") if ours == "label" else (f"id {ours!r}", "")
                 raise DataValidationError(
