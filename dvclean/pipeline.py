@@ -37,7 +37,7 @@ from .io import (
     split_name,
     write_table,
 )
-from .table import LABEL_CANDIDATES, Table, ValuationData, conflicting_duplicates, make_table, prepare
+from .table import LABEL_CANDIDATES, Table, ValuationData, conflicting_duplicates, make_table, padded_numbers, prepare
 from .valuation import REGISTRY, ValuationResult, make_valuer
 from .valuation.knn import nearest_neighbors
 
@@ -241,6 +241,9 @@ def score(
                 f"{vinfo.path}: the validation file lacks columns {', '.join(map(repr, missing[:10]))}; "
                 "it needs the same feature and label columns as the data"
             )
+        vnumbers = padded_numbers(vframe.get_column(table.label))
+        if vnumbers is not None and frame.schema[table.label] != table.frame.schema[table.label]:
+            vframe = vframe.with_columns(vnumbers)  # the data's padded labels were read as numbers: these too
         valid_table = Table(frame=vframe, label=table.label, features=table.features, source=vinfo, task=table.task)
     timings["read"] = time.perf_counter() - t
 

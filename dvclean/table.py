@@ -227,6 +227,11 @@ def make_table(
 
         raise ConfigError(f"--task must be one of {', '.join(_TASKS)}; got {task!r}")
     label_col = frame.get_column(label)
+    numbers = padded_numbers(label_col)
+    if numbers is not None:  # " 367.3": a CSV reader's text, the file's numbers (a regression target, or classes)
+        frame = frame.with_columns(numbers)
+        label_col = numbers
+        notes = (*notes, f"label column {label!r} holds numbers padded with spaces: valued as those numbers")
     label_problems = _label_problems(label_col, label, task)
     problems.extend(label_problems)
     if problems:
@@ -238,6 +243,31 @@ def make_table(
     resolved, reason = resolve_task(label_col, task)
     return Table(frame=frame, label=label, features=features, id_column=id_column, source=source, dropped=tuple(drop),
                  task=resolved, task_reason=reason, notes=notes)
+
+
+def padded_numbers(col: pl.Series) -> pl.Series | None:
+    """A text column of numbers padded with spaces (``" 367.3"``) as those numbers (integers when all are
+    whole), else None: any cell that is not a number, no padding at all, or a zero-padded integer such
+    as ``01`` (text kept on purpose, see :func:`dvclean.io.read_frame`) leaves the column as it is.
+
+    Examples
+    --------
+    >>> padded_numbers(pl.Series("y", [" 1.5", "2 ", None])).to_list(), padded_numbers(pl.Series(["01", " 1"]))
+    ([1.5, 2.0, None], None)
+    """
+    if col.dtype != pl.String:
+        return None
+    text = col.drop_nulls()
+    stripped = text.str.strip_chars()
+    if text.len() == 0 or not (stripped != text).any() or stripped.str.contains(r"^[+-]?0[0-9]").any():
+        return None
+    if stripped.cast(pl.Float64, strict=False).null_count():
+        return None
+    out = col.str.strip_chars().cast(pl.Float64)
+    present = out.drop_nulls()
+    if bool((present == present.round(0)).all()) and bool((present.abs() < 2**53).all()):
+        out = out.cast(pl.Int64)
+    return out.alias(col.name)
 
 
 def _continuous(col: pl.Series) -> tuple[bool, int]:

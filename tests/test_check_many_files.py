@@ -73,5 +73,31 @@ def test_option_values_are_not_taken_for_data_files():
     import typer
 
     command = typer.main.get_command(app).commands["check"]
-    args = ["--valid", "v.csv", "a.csv", "-y", "y", "--exit-zero", "-q", "--max-mislabeled=2%", "b.csv", "-vv", "c.csv"]
-    assert sorted(args[i] for i in _positional_positions(command, args)) == ["a.csv", "b.csv", "c.csv"]
+    args = ["--valid", "v.csv", "a.csv", "-y", "y", "--exit-zero", "-q", "--max-mislabeled=2%", "b.csv", "-vv", "c.csv",
+            "-qy", "income", "d.csv", "-yincome", "e.csv", "--", "-f.csv"]
+    assert sorted(args[i] for i in _positional_positions(command, args)) == ["-f.csv", "a.csv", "b.csv", "c.csv",
+                                                                            "d.csv", "e.csv"]
+
+
+def test_a_short_flag_cluster_with_a_value(two):
+    """(-qy y was read as -qy plus a data file y: the nested runs then saw two files again, without end)"""
+    clean, noisy = two
+    res = runner.invoke(app, ["check", "-qy", "y", str(clean), str(noisy), "--max-mislabeled", "2%", "--format", "text"])
+    assert res.exit_code == 1, res.output
+    assert flat(res.stdout).count("failed, 0 warned") == 2
+
+
+def test_the_order_of_the_files_does_not_change_the_outcome(tmp_path):
+    """The run over several files reads no configuration file; each file's own run reads its own."""
+    for sub, extra in (("plain", ""), ("json", 'format = "json"\n'), ("bad", "bogus = 1\n")):
+        (tmp_path / sub).mkdir()
+        write_csv(clusters(flips=FLIPS), tmp_path / sub / "d.csv")
+        (tmp_path / sub / "dvclean.toml").write_text(f'label = "y"\n[check]\nmax-mislabeled = "50%"\n{extra}')
+    plain, machine, bad = (str(tmp_path / sub / "d.csv") for sub in ("plain", "json", "bad"))
+    outcomes = []
+    for files in ([plain, machine, bad], [bad, machine, plain]):
+        res = runner.invoke(app, ["check", *files])
+        out = flat(res.stdout + res.stderr)
+        outcomes.append((res.exit_code, out.count("PASS: 0 failed"), "takes one file" in out, "bogus" in out))
+        assert "{" not in res.stdout  # no JSON document among text results
+    assert outcomes[0] == outcomes[1] == (2, 1, True, True)

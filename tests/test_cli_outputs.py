@@ -310,3 +310,28 @@ def test_an_output_suffix_that_cannot_be_written_is_refused_before_scoring(tmp_p
     res = runner.invoke(app, ["score", str(data), "-y", "y", "-q", "-o", str(tmp_path / "x.xlsx")])
     assert res.exit_code == 2, res.output
     assert "x.xlsx" in res.stderr and listing(tmp_path) == ["d.csv"]
+
+
+def test_a_rename_that_fails_at_commit_puts_every_earlier_output_back(tmp_path, monkeypatch):
+    """(an output that cannot be replaced, e.g. immutable, left the outputs renamed before it and exited 3)"""
+    from dvclean.cli._output import committed_outputs, staged_outputs, start_run
+    from dvclean.errors import OutputError
+
+    first, second, third = tmp_path / "a.csv", tmp_path / "b.html", tmp_path / "c.xml"
+    first.write_text("old a")
+    second.write_text("old b")
+    real = os.replace
+
+    def replace(src, dst):
+        if str(src) == str(second):  # putting b.html aside fails, as for an immutable file
+            raise PermissionError(1, "Operation not permitted", str(src))
+        return real(src, dst)
+
+    start_run()
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(OutputError, match="cannot put .*b.html in place .*no output was written"):
+        with staged_outputs() as stage:
+            for path, text in ((first, "new a"), (second, "new b"), (third, "new c")):
+                stage.path(path).write_text(text)
+    assert first.read_text() == "old a" and second.read_text() == "old b" and not third.exists()
+    assert committed_outputs() == [] and sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.html"]

@@ -201,3 +201,17 @@ def test_a_report_leaves_out_the_columns_the_scores_dropped(tmp_path):
     rep = build_report_from_files(tmp_path / "s.parquet", data=data)
     assert "secret" not in rep.top_columns and "x" in rep.top_columns
     assert "secret" in build_report_from_files(tmp_path / "s.parquet", data=data, drop=()).top_columns
+
+
+def test_a_class_named_na_kept_with_null_values_is_reported(tmp_path):
+    rng = np.random.default_rng(4)
+    classes = ["NA", "None", "x"] * 30
+    data = tmp_path / "d.csv"
+    data.write_text("f,y\n" + "".join(f"{rng.normal() + 3 * ['NA', 'None', 'x'].index(c):.3f},{c}\n" for c in classes))
+    res = runner.invoke(app, ["score", str(data), "-y", "y", "--null-values", "", "-o", str(tmp_path / "s.csv"), "-q"])
+    assert res.exit_code == 0, res.output
+    rep = build_report_from_files(tmp_path / "s.csv", data=data, label="y", read_options={"null_values": [""]})
+    assert sorted(c["class"] for c in rep.per_class) == ["NA", "None", "x"]
+    res = runner.invoke(app, ["report", str(tmp_path / "s.csv"), "--data", str(data), "-y", "y", "--null-values", "", "-q",
+                              "-o", str(tmp_path / "r.html")])
+    assert res.exit_code == 0, res.output

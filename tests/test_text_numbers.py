@@ -80,3 +80,19 @@ def test_a_validation_file_with_the_column_typed_as_numbers(tmp_path):
     r = dvclean.score(data, label="y", valid=valid)
     assert r.data.x_valid.shape[1] == r.data.x.shape[1]
     assert np.isfinite(r.data.x_valid).all()
+
+
+def test_a_space_padded_label_is_its_numbers(tmp_path):
+    """(a padded float target was 600 one-row classes, and --task regression refused it as text)"""
+    x, noise, _ = _rows(200)
+    target = 2 * x + noise
+    src = tmp_path / "reg.csv"
+    src.write_text("x,noise,t\n" + "".join(f"{a:.3f},{b:.3f},{c:9.3f}\n" for a, b, c in zip(x, noise, target, strict=True)))
+    r = dvclean.score(src, label="t")
+    assert r.table.task == "regression" and r.table.frame.get_column("t").dtype == pl.Float64
+    assert any("padded with spaces" in n for n in r.summary["notes"])
+    _, _, y = _rows(200)
+    padded = _csv(tmp_path / "cls.csv", [f"{v:.3f}" for v in x], noise, [f" {c}" for c in y])
+    valid = _csv(tmp_path / "v.csv", [f"{v:.3f}" for v in x[:60]], noise[:60], [f"{c} " for c in y[:60]])
+    r = dvclean.score(padded, label="y", valid=valid)
+    assert r.summary["classes"] == {"0": 100, "1": 100} and r.table.frame.get_column("y").dtype == pl.Int64

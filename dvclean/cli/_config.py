@@ -135,13 +135,19 @@ def configurable(command_name: str, *, start: str = "data") -> Callable[[F], F]:
 
             ctx = get_current_context()
             keys = option_keys(ctx.command)
-            settings = load_settings(
-                command_name,
-                known_keys(ctx),
-                start=_first(kwargs.get(start)),
-                config_file=kwargs.get("config"),
-                unread=unread_commands(ctx),
-            )
+            several = isinstance(kwargs.get(start), (list, tuple)) and len(kwargs[start]) > 1
+            if several:  # each file is run on its own (its own nearest configuration file): none applies to all
+                from ..settings import Settings
+
+                settings = Settings()
+            else:
+                settings = load_settings(
+                    command_name,
+                    known_keys(ctx),
+                    start=_first(kwargs.get(start)),
+                    config_file=kwargs.get("config"),
+                    unread=unread_commands(ctx),
+                )
             effective: dict[str, tuple[Any, str]] = {}
             for key, param in keys.items():
                 source = ctx.get_parameter_source(param.name)

@@ -341,15 +341,40 @@ class StagedOutputs:
         if missing:  # a writer wrote elsewhere (a bug): nothing is moved
             raise RuntimeError(f"the output {', '.join(missing)} was not written where it was staged")
         with _signals_held():
-            for staged, final, _ in self._staged:
-                try:
-                    mode = stat.S_IMODE(os.stat(final).st_mode)  # an existing output keeps its permission bits
-                except OSError:
-                    mode = None
-                if mode is not None:
-                    os.chmod(staged, mode)
-                os.replace(staged, final)
-                _COMMITTED.append(final)
+            moved: list[tuple[Path, Path | None]] = []  # (final, where its earlier file was put aside)
+            try:
+                for staged, final, stage in self._staged:
+                    previous = None
+                    if os.path.lexists(final):  # put the earlier file aside first: it comes back if a rename fails
+                        mode = stat.S_IMODE(os.stat(final).st_mode)  # (an existing output keeps its permission bits)
+                        os.chmod(staged, mode)
+                        previous = stage / ".previous"
+                        os.replace(final, previous)
+                    try:
+                        os.replace(staged, final)
+                    except OSError:
+                        if previous is not None:
+                            os.replace(previous, final)
+                        raise
+                    moved.append((final, previous))
+            except OSError as exc:
+                for final, previous in reversed(moved):  # undo: all the outputs, or none
+                    try:
+                        if previous is not None:
+                            os.replace(previous, final)
+                        else:
+                            os.unlink(final)
+                    except OSError:  # pragma: no cover - the directory changed under us
+                        pass
+                from ..errors import OutputError
+
+                where = getattr(exc, "filename", None) or "an output"
+                raise OutputError(
+                    f"cannot put {where} in place ({exc.strerror or exc}); no output was written: "
+                    "check that the file can be replaced (permissions, immutable or another user's file) or choose "
+                    "another path"
+                ) from None
+            _COMMITTED.extend(final for final, _ in moved)
         return [final for _, final, _ in self._staged]
 
     def discard(self) -> None:

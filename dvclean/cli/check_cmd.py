@@ -63,6 +63,9 @@ def _gate_each(
 
     shared = [name for name, given in (("--report", report), ("--junit-xml", junit_xml), ("--baseline", baseline),
                                        ("--show-config", show_config), ("--format json/markdown", machine)) if given]
+    if _GATING:  # (a nested run that still sees several files: the arguments were misread; never recurse)
+        raise ConfigError(f"cannot tell the data files from the options' values in: {' '.join(map(shlex.quote, files))}; "
+                          "put the data files last, after --")
     if shared or "-" in files:
         what = ", ".join(shared) if shared else "stdin (-)"
         raise ConfigError(
@@ -73,22 +76,34 @@ def _gate_each(
     raw = ctx.meta.get(_RAW_ARGS, [])
     positions = _positional_positions(ctx.command, raw)
     rest = [tok for i, tok in enumerate(raw) if i not in positions]
+    from ._output import start_run
+
     worst = 0
-    for path in files:
-        try:
-            code = ctx.command.main(args=[path, *rest], prog_name=ctx.command_path, standalone_mode=False) or 0
-        except ClickException as exc:  # a usage error cannot differ between the files: stop at the first
-            exc.show()
-            raise typer.Exit(exc.exit_code) from None
-        if code in (130, 143):
-            raise typer.Exit(code)
-        worst = max(worst, code)  # 3 (internal error) > 2 (unreadable) > 1 (gate failed) > 0
+    _GATING.append(True)
+    try:
+        for path in files:
+            try:
+                code = ctx.command.main(args=[*rest, "--", path], prog_name=ctx.command_path, standalone_mode=False) or 0
+            except ClickException as exc:  # a usage error cannot differ between the files: stop at the first
+                exc.show()
+                raise typer.Exit(exc.exit_code) from None
+            if code in (130, 143):  # the file's run said so already: stop, without a second message
+                start_run()
+                raise typer.Exit(code)
+            worst = max(worst, code)  # 3 (internal error) > 2 (unreadable) > 1 (gate failed) > 0
+    finally:
+        _GATING.pop()
     if worst:
         raise typer.Exit(worst)
 
 
+#: Set while :func:`_gate_each` runs the command on one of several files.
+_GATING: list[bool] = []
+
+
 def _positional_positions(command: Any, args: list[str]) -> set[int]:
-    """Indices of ``args`` that are positional (the data files), reading options as ``command`` declares them."""
+    """Indices of ``args`` that are positional (the data files), reading options as ``command`` declares them
+    (``--opt value``, ``--opt=value``, a cluster of short flags whose last may take a value: ``-qy income``)."""
     takes_value = {}
     for param in command.params:
         if getattr(param, "param_type_name", "") != "option":
@@ -104,8 +119,14 @@ def _positional_positions(command: Any, args: list[str]) -> set[int]:
             out.update(range(i + 1, len(args)))
             break
         if tok.startswith("-") and tok != "-":
-            if "=" not in tok and takes_value.get(tok, False):
-                i += 1  # the option's value
+            if tok.startswith("--") or tok in takes_value:
+                if "=" not in tok and takes_value.get(tok, False):
+                    i += 1  # the option's value
+            else:  # short flags in one token: the first that takes a value takes the rest, or the next token
+                for k, char in enumerate(tok[1:], start=1):
+                    if takes_value.get("-" + char, False):
+                        i += 1 if k == len(tok) - 1 else 0
+                        break
         else:
             out.add(i)
         i += 1
@@ -190,11 +211,21 @@ def check(
         write_stdout,
     )
 
+    machine_format = as_json or fmt in (CheckFormat.json, CheckFormat.markdown)
     if len(data) > 1:
         _gate_each(data, report=report, junit_xml=junit_xml, baseline=baseline, show_config=show_config,
-                   machine=as_json or fmt in (CheckFormat.json, CheckFormat.markdown))
+                   machine=machine_format)
         return
     data = data[0]  # type: ignore[assignment]  # (one file: the rest of the command is about it)
+    if _GATING and (report or junit_xml or baseline or show_config or machine_format):
+        from ..errors import ConfigError
+
+        what = next(name for name, on in (("report", report), ("junit-xml", junit_xml), ("baseline", baseline),
+                                           ("show-config", show_config), ("format json/markdown", machine_format)) if on)
+        raise ConfigError(
+            f"{data}: its configuration sets {what}, which takes one file, and several files are being gated; "
+            "check this file on its own, or move that setting out of the configuration file"
+        )
     if show_config:
         write_stdout(format_config(effective_config()))
         return

@@ -605,7 +605,10 @@ def build_report_from_files(
     from ..table import make_table, prepare
 
     # class labels and ids are their text (a CSV's ``01`` and ``1`` are two classes), as when the data was scored
-    frame, info = read_frame(scores, keep_text=lambda names: [*names[:1], "label", "neighbor_label", "suggested_label"])
+    # (and the data's --null-values: a class named NA, kept as a class when the data was scored, is one here too)
+    nulls = (read_options or {}).get("null_values")
+    frame, info = read_frame(scores, keep_text=lambda names: [*names[:1], "label", "neighbor_label", "suggested_label"],
+                             null_values=nulls)
     required = {"label", "value", "value_rank", "is_mislabeled", "is_hard", "mislabel_score", "is_label_missing",
                 "neighbor_label"}
     missing = sorted(required - set(frame.columns))
