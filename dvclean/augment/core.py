@@ -1097,8 +1097,19 @@ def augment_edits(result: AugmentResult) -> TextEdits:
     return TextEdits(rows=rows, extra=extra, append=appended)
 
 
-def write_augmented(result: AugmentResult, path: str | os.PathLike[str], *, format: str | None = None) -> tuple[Path, Path]:
+def write_augmented(
+    result: AugmentResult,
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    report_path: str | os.PathLike[str] | None = None,
+    record: tuple[str | os.PathLike[str], str | os.PathLike[str]] | None = None,
+) -> tuple[Path, Path]:
     """Write the augmented table and its JSON report (both atomically).
+
+    The report goes to ``report_path`` (default: :func:`report_path_for` the table) and records
+    the two files' paths; ``record`` names other paths to record instead (``(table, report)``:
+    where files written aside will be moved, as the command line's all-or-none outputs are).
 
     A CSV output of a CSV input keeps the original rows exactly as the input writes them
     (field text, delimiter, quoting; :func:`augment_edits`) with the input's delimiter
@@ -1111,7 +1122,7 @@ def write_augmented(result: AugmentResult, path: str | os.PathLike[str], *, form
     """
     path = Path(path)
     fmt = output_format_for(path, format)
-    report_path = report_path_for(path)
+    report_path = Path(report_path) if report_path is not None else report_path_for(path)
     meta = {
         "dvclean": json.dumps(
             {
@@ -1135,8 +1146,7 @@ def write_augmented(result: AugmentResult, path: str | os.PathLike[str], *, form
         written = write_table(result.frame, path, format=fmt, metadata=meta,
                               separator=output_separator(path, info.separator if info is not None else None))
     report = dict(result.report)
-    report["output"] = str(written)
-    report["report"] = str(report_path)
+    report["output"], report["report"] = map(str, record) if record is not None else (str(written), str(report_path))
     with atomic_path(report_path) as tmp:
         tmp.write_text(json.dumps(report, indent=2, default=str, allow_nan=False) + "\n", encoding="utf-8")
     return written, report_path

@@ -154,26 +154,11 @@ def augment(
 
 
 def _staged_augment(result: Any, output: Path, json_report: Path, stage: Any, fmt: str | None) -> None:
-    """Stage the augmented table and its JSON report (written by :func:`dvclean.augment.write_augmented`).
-
-    The library writes the JSON report next to the table it is given (the staging copy), and
-    records both paths in it; the staged report is written again with the paths the files
-    get once in place (``output``, ``report``), the rest of the document as the library wrote it.
-    """
-    import json
-
+    """Stage the augmented table and its JSON report, the report recording the paths they get once in place."""
     from ..augment import write_augmented
-    from ..io import atomic_path
 
-    staged_table = stage.path(output)
-    _, staged_json = write_augmented(result, staged_table, format=fmt)
-    doc = json.loads(Path(staged_json).read_text(encoding="utf-8"))
-    for key, path in (("output", output), ("report", json_report)):
-        if key in doc:
-            doc[key] = str(path)
-    with atomic_path(stage.path(json_report)) as tmp:
-        tmp.write_text(json.dumps(doc, indent=2, default=str, allow_nan=False) + "\n", encoding="utf-8")
-    Path(staged_json).unlink(missing_ok=True)
+    write_augmented(result, stage.path(output), format=fmt, report_path=stage.path(json_report),
+                    record=(output, json_report))
 
 
 def check_unused_options(

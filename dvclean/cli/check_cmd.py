@@ -60,6 +60,7 @@ def _gate_each(
     from typer._click.globals import get_current_context
 
     from ..errors import ConfigError
+    from ._output import start_run
 
     shared = [name for name, given in (("--report", report), ("--junit-xml", junit_xml), ("--baseline", baseline),
                                        ("--show-config", show_config), ("--format json/markdown", machine)) if given]
@@ -76,8 +77,6 @@ def _gate_each(
     raw = ctx.meta.get(_RAW_ARGS, [])
     positions = _positional_positions(ctx.command, raw)
     rest = [tok for i, tok in enumerate(raw) if i not in positions]
-    from ._output import start_run
-
     worst = 0
     _GATING.append(True)
     try:
