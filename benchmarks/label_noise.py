@@ -192,7 +192,7 @@ def metrics(flipped: np.ndarray, score: np.ndarray, flagged: np.ndarray) -> dict
 
 def run_cell(name: str, noise: str, seed: int, args: argparse.Namespace) -> dict[str, dict[str, float]]:
     from dvclean.config import FeatureConfig, KNNConfig, MislabelConfig
-    from dvclean.flags import Evidence, flag_rows, neighbor_fractions
+    from dvclean.flags import Evidence, flag_rows, neighbor_fractions, share_copies
     from dvclean.table import ValuationData, make_table, prepare
     from dvclean.valuation import make_valuer
     from dvclean.valuation.knn import KNNShapley
@@ -222,7 +222,8 @@ def run_cell(name: str, noise: str, seed: int, args: argparse.Namespace) -> dict
     t = time.perf_counter()
     linear = oof_proba(data.x, data.y, n_classes, model=cfg.linear_model, seed=seed) if cfg.linear_model else None
     t_oob += time.perf_counter() - t
-    ev = Evidence(model=model, oob=oob, neighbors=neighbor_fractions(data.y, knn.neighbors, n_classes), linear=linear)
+    ev = share_copies(Evidence(model=model, oob=oob, neighbors=neighbor_fractions(data.y, knn.neighbors, n_classes),
+                               linear=linear), data.x, data.y)
     # the same signals as dvclean.flags.gather_evidence, timed one by one (t_oob includes the linear model)
     cost = {"consensus": t_knn + t_model + t_oob, "confident": t_knn + t_model + t_oob, "vote": t_knn + t_model + t_oob,
             "confidence": t_knn + t_model, "knn": t_knn}

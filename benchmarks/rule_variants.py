@@ -134,6 +134,7 @@ def cell_variants(name: str, noise: str, seed: int, rows: int) -> dict[str, tupl
         mixture_weights,
         neighbor_fractions,
         neighbor_votes,
+        share_copies,
         top_fraction,
     )
     from dvclean.table import ValuationData, make_table, prepare
@@ -151,7 +152,8 @@ def cell_variants(name: str, noise: str, seed: int, rows: int) -> dict[str, tupl
     oob = data_oob(x, y, n_classes=c, n_estimators=MislabelConfig().oob_trees, seed=seed).votes
     knnp = neighbor_fractions(y, nb, c)
     linear = _oof(x, y, c, seed, "logreg")
-    ev = Evidence(model=model, oob=oob, neighbors=knnp, knn_values=v, linear=linear)
+    ev = share_copies(Evidence(model=model, oob=oob, neighbors=knnp, knn_values=v, linear=linear), x, y)  # as shipped
+    model, oob, knnp, linear = ev.model, ev.oob, ev.neighbors, ev.linear
     policy = FlagPolicy()
     base = flag_rows(v, y, nb, c, policy, evidence=ev)
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {"consensus": (base.mislabel_score, base.is_mislabeled)}

@@ -107,7 +107,15 @@ flag precision 1.00 / 0.96 / 0.74 and recall 0.85 / 0.94 / 0.94
 Hard rows
 ---------
 ``is_hard``: the lowest-valued ``hard_fraction`` of the rows that are not flagged
-(those are kept away from the generator).
+(those are kept away from the generator); among rows of equal value the higher
+``mislabel_score`` first.
+
+Copies of one row
+-----------------
+Rows equal in every encoded feature and in the label are one player twice: their values
+and every signal above are averaged over the copies (:func:`dvclean.table.identical_rows`),
+and no cut (the count of flags, the hard fraction, Confident Learning's per-class counts)
+separates rows of equal score (:func:`top_k`), so copies always get the same verdict.
 """
 
 from __future__ import annotations
@@ -120,6 +128,7 @@ import numpy as np
 
 from .config import MISLABEL_RULES, FlagPolicy, MislabelConfig
 from .errors import ConfigError
+from .table import group_mean, identical_rows
 
 __all__ = [
     "Evidence",
@@ -135,6 +144,8 @@ __all__ = [
     "RegressionEvidence",
     "regression_evidence",
     "prune_by_noise_rate",
+    "share_copies",
+    "top_k",
     "value_ranks",
 ]
 
@@ -392,8 +403,7 @@ def prune_by_noise_rate(proba: np.ndarray, y: np.ndarray) -> np.ndarray:
             if k <= 0:
                 continue
             margin = proba[rows_i, j] - proba[rows_i, i]
-            top = rows_i[np.argsort(-margin, kind="stable")[:k]]
-            flagged[top] = True
+            flagged[rows_i[top_k(margin, k)]] = True
     return flagged
 
 
@@ -517,14 +527,41 @@ def confident_issues(proba: np.ndarray, y: np.ndarray) -> np.ndarray:
     return prune_by_noise_rate(proba, y) & not_most_probable(proba, y)
 
 
-def top_fraction(score: np.ndarray, fraction: float) -> np.ndarray:
-    """Flag the ``round(fraction * n)`` highest scores (ties by row order)."""
+def top_k(score: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` highest scores, with rows of equal score kept together.
+
+    When the ``k``-th and the ``k+1``-th highest scores are equal, the block of rows with that
+    score is taken whole if at least half of it fits within ``k``, and left out otherwise, so two
+    rows with the same score (two copies of one row) are never told apart by their order;
+    the count is then off ``k`` by at most half the block.
+
+    Examples
+    --------
+    >>> top_k(np.array([0.9, 0.5, 0.5, 0.1]), 2).tolist()
+    [True, True, True, False]
+    >>> top_k(np.array([0.9, 0.5, 0.5, 0.5, 0.1]), 2).tolist()
+    [True, False, False, False, False]
+    """
     n = score.shape[0]
-    k = int(round(fraction * n))
     out = np.zeros(n, dtype=bool)
-    if k:
-        out[np.argsort(-score, kind="stable")[:k]] = True
-    return out
+    if k <= 0:
+        return out
+    if k >= n:
+        out[:] = True
+        return out
+    order = np.argsort(-score, kind="stable")
+    edge = score[order[k - 1]]
+    if not np.isfinite(edge) or score[order[k]] != edge:
+        out[order[:k]] = True
+        return out
+    above, tied = score > edge, score == edge
+    room = k - int(above.sum())
+    return above | tied if 2 * room >= int(tied.sum()) else above
+
+
+def top_fraction(score: np.ndarray, fraction: float) -> np.ndarray:
+    """Flag the ``round(fraction * n)`` highest scores (equal scores together, :func:`top_k`)."""
+    return top_k(score, int(round(fraction * score.shape[0])))
 
 
 def _knn_rule(values: np.ndarray, disagreement: np.ndarray, policy: FlagPolicy) -> np.ndarray:
@@ -626,7 +663,7 @@ def flag_rows(
         value_rank=value_ranks(values),
         quality=quality,
         is_mislabeled=is_mislabeled,
-        is_hard=_hard(values, is_mislabeled, policy),
+        is_hard=_hard(values, is_mislabeled, policy, score),
         mislabel_score=score,
         neighbor_label=majority,
         neighbor_disagreement=disagreement,
@@ -640,13 +677,16 @@ def flag_rows(
     )
 
 
-def _hard(values: np.ndarray, flagged: np.ndarray, policy: FlagPolicy) -> np.ndarray:
+def _hard(values: np.ndarray, flagged: np.ndarray, policy: FlagPolicy, score: np.ndarray) -> np.ndarray:
+    """The ``hard_fraction`` lowest-valued unflagged rows; among equal values (leave-one-out gives many
+    rows exactly 0) the higher ``score`` first, and rows equal in both (copies of one row) together."""
     candidates = np.flatnonzero(~flagged)
     n_hard = int(round(policy.hard_fraction * candidates.size))
     is_hard = np.zeros(values.shape[0], dtype=bool)
     if n_hard:
-        order = candidates[np.argsort(values[candidates], kind="stable")]
-        is_hard[order[:n_hard]] = True
+        key = np.column_stack([values[candidates], -score[candidates]])
+        position = np.unique(key, axis=0, return_inverse=True)[1].ravel()  # by value, then by score
+        is_hard[candidates[top_k(-position.astype(np.float64), n_hard)]] = True
     return is_hard
 
 
@@ -696,7 +736,7 @@ def gather_evidence(
         return Evidence()
     model = oof_proba(x, y, n_classes, model=config.model, n_folds=config.n_folds, seed=seed, progress=progress)
     if config.rule == "confidence":
-        return Evidence(model=model)
+        return share_copies(Evidence(model=model), x, y)
     oob = data_oob(x, y, n_classes=n_classes, n_estimators=config.oob_trees, seed=seed, progress=progress).votes
     linear = None
     if config.linear_model is not None:
@@ -711,7 +751,19 @@ def gather_evidence(
         data = ValuationData(x=x, y=y, rows=np.arange(y.shape[0]), classes=np.arange(n_classes))
         k = max(1, min(neighbors.shape[1], x.shape[0] - 1))
         knn_values = KNNShapley(KNNConfig(k=k)).value(data, seed=seed).values
-    return Evidence(model=model, oob=oob, neighbors=knn, knn_values=knn_values, linear=linear).stacked(y)
+    return share_copies(Evidence(model=model, oob=oob, neighbors=knn, knn_values=knn_values, linear=linear), x, y).stacked(y)
+
+
+def share_copies(evidence: Evidence, x: np.ndarray, y: np.ndarray) -> Evidence:
+    """``evidence`` with every signal averaged over the copies of a row (rows equal in every
+    encoded feature and the label, :func:`dvclean.table.identical_rows`), so copies get one verdict;
+    ``evidence`` itself when no two rows are equal."""
+    groups = identical_rows(x, y)
+    if groups is None:
+        return evidence
+    names = ("model", "oob", "neighbors", "knn_values", "linear")
+    return dataclasses.replace(evidence, **{k: group_mean(getattr(evidence, k), groups) for k in names
+                                            if getattr(evidence, k) is not None})
 
 
 def evidence_for(
@@ -823,13 +875,15 @@ def _regression_signals(
     from .valuation.confidence import oof_predict
 
     model = oof_predict(x, y, model=config.model, n_folds=config.n_folds, seed=seed, progress=progress, train_mask=keep)
-    if config.rule == "confidence":
-        return RegressionEvidence(neighbors=nb, model=model)  # the neighbours are shown, not averaged
+    if config.rule == "confidence":  # the neighbours are shown, not averaged
+        return RegressionEvidence(neighbors=nb, model=group_mean(model, identical_rows(x, y)))
     from .valuation.oob import data_oob
 
     oob = data_oob(x, y, n_estimators=config.oob_trees, seed=seed, task="regression", progress=progress,
                    train_mask=keep).prediction
-    return RegressionEvidence(neighbors=nb, model=model, oob=oob)
+    groups = identical_rows(x, y)  # copies of one row get one verdict (see gather_evidence)
+    return RegressionEvidence(neighbors=group_mean(nb, groups), model=group_mean(model, groups),
+                              oob=group_mean(oob, groups))
 
 
 def flag_regression(
@@ -880,7 +934,7 @@ def flag_regression(
         value_rank=value_ranks(values),
         quality=quality,
         is_mislabeled=flagged,
-        is_hard=_hard(values, flagged, policy),
+        is_hard=_hard(values, flagged, policy, score),
         mislabel_score=score,
         neighbor_label=evidence.neighbors,
         neighbor_disagreement=np.abs(y - evidence.neighbors),

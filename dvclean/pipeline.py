@@ -37,7 +37,17 @@ from .io import (
     split_name,
     write_table,
 )
-from .table import LABEL_CANDIDATES, Table, ValuationData, conflicting_duplicates, make_table, padded_numbers, prepare
+from .table import (
+    LABEL_CANDIDATES,
+    Table,
+    ValuationData,
+    conflicting_duplicates,
+    group_mean,
+    identical_rows,
+    make_table,
+    padded_numbers,
+    prepare,
+)
 from .valuation import REGISTRY, ValuationResult, make_valuer
 from .valuation.knn import nearest_neighbors
 
@@ -283,6 +293,7 @@ def score(
         resume = {"checkpoint": checkpoint} if checkpoint is not None and getattr(valuer, "resumable", False) else {}
         results[m] = valuer.value(data, seed=config.seed, progress=progress, **resume)
         timings[f"value.{m}"] = time.perf_counter() - tm
+    results = share_identical(results, identical_rows(data.x, data.y))
     timings["value"] = time.perf_counter() - t
 
     primary = results[config.methods[0]]
@@ -372,6 +383,35 @@ def _in_input_order(
         for name, r in results.items()
     }
     return data, results
+
+
+def share_identical(results: dict[str, ValuationResult], groups: np.ndarray | None) -> dict[str, ValuationResult]:
+    """Give copies of one row (equal in every encoded feature and the label; ``groups`` from
+    :func:`dvclean.table.identical_rows`) one value: the mean of their estimates.
+
+    Two copies are interchangeable players, so every method's true value is the same for
+    both (the symmetry axiom of Shapley, Banzhaf and Beta Shapley; Data-OOB's expected
+    out-of-bag accuracy); Monte Carlo estimates and fold-dependent ones differ only by
+    chance, and their mean is the better estimate. Exact KNN-Shapley already gives copies
+    equal values. Sums over the rows (the efficiency axiom) are unchanged; a standard error
+    becomes the root mean square of the copies' (the error of a mean of estimates is at most
+    that, however they are correlated).
+
+    Examples
+    --------
+    >>> from dvclean.valuation import ValuationResult
+    >>> r = ValuationResult("tmc", np.array([0.1, 0.3, 0.5]), np.array([0.3, 0.4, 0.1]), "converged", {}, 0)
+    >>> out = share_identical({"tmc": r}, np.array([0, 0, 1]))["tmc"]
+    >>> out.values.round(3).tolist(), out.stderr.round(4).tolist()
+    ([0.2, 0.2, 0.5], [0.3536, 0.3536, 0.1])
+    """
+    if groups is None:
+        return results
+    out = {}
+    for name, r in results.items():
+        stderr = None if r.stderr is None else np.sqrt(group_mean(np.square(r.stderr), groups))
+        out[name] = dataclasses.replace(r, values=group_mean(r.values, groups), stderr=stderr)
+    return out
 
 
 def canonical_order(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:

@@ -884,6 +884,13 @@ def finite_or_none(v: float) -> float | None:
     return v if math.isfinite(v) else None
 
 
+def _row_groups(x: np.ndarray) -> np.ndarray:
+    """A group number per row of ``x``: rows whose 64-bit values are bitwise equal share one."""
+    key = np.ascontiguousarray(x, dtype=np.float64).reshape(x.shape[0], -1)
+    void = key.view(np.dtype((np.void, key.dtype.itemsize * key.shape[1]))).ravel()
+    return np.unique(void, return_inverse=True)[1].ravel()
+
+
 def conflicting_duplicates(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """True for rows whose encoded features equal another row's but whose label differs.
 
@@ -895,13 +902,53 @@ def conflicting_duplicates(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """
     if x.shape[0] == 0:
         return np.zeros(0, dtype=bool)
-    key = np.ascontiguousarray(x, dtype=np.float64)
-    void = key.view(np.dtype((np.void, key.dtype.itemsize * key.shape[1]))).ravel()
-    _, group = np.unique(void, return_inverse=True)
-    group = group.ravel()
+    group = _row_groups(x)
     n_groups = int(group.max()) + 1
     lo = np.full(n_groups, np.iinfo(np.int64).max)
     hi = np.full(n_groups, np.iinfo(np.int64).min)
     np.minimum.at(lo, group, y)
     np.maximum.at(hi, group, y)
     return (lo != hi)[group]
+
+
+def identical_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+    """A group number per row of the rows equal in every encoded feature and in the label;
+    ``None`` when no two rows are.
+
+    Such rows are the same player twice: every data value (a semivalue of a utility that
+    cannot tell them apart, or Data-OOB's expected out-of-bag accuracy) is the same for
+    each, and so should be every piece of evidence about their label. Estimates that
+    differ (Monte Carlo samples, out-of-fold predictions from the folds the copies fell
+    in) are averaged over the group with :func:`group_mean`.
+
+    Examples
+    --------
+    >>> x = np.array([[0.0, 1.0], [0.0, 1.0], [0.0, 1.0], [2.0, 0.0]])
+    >>> identical_rows(x, np.array([0, 0, 1, 0])).tolist()
+    [0, 0, 1, 2]
+    >>> identical_rows(x, np.array([0, 1, 2, 3])) is None
+    True
+    """
+    if x.shape[0] < 2:
+        return None
+    group = _row_groups(np.column_stack([x.reshape(x.shape[0], -1), np.asarray(y, dtype=np.float64)]))
+    return group if int(group.max()) + 1 < x.shape[0] else None
+
+
+def group_mean(a: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
+    """Each row of ``a`` (shape (n,) or (n, C)) replaced by the mean over its group
+    (:func:`identical_rows`); ``a`` itself when ``groups`` is ``None``.
+
+    Examples
+    --------
+    >>> group_mean(np.array([1.0, 3.0, 5.0]), np.array([0, 0, 1])).tolist()
+    [2.0, 2.0, 5.0]
+    """
+    if groups is None:
+        return a
+    a = np.asarray(a, dtype=np.float64)
+    n_groups = int(groups.max()) + 1
+    counts = np.bincount(groups, minlength=n_groups).astype(np.float64)
+    flat = a.reshape(a.shape[0], -1)
+    sums = np.stack([np.bincount(groups, weights=flat[:, j], minlength=n_groups) for j in range(flat.shape[1])], axis=1)
+    return (sums / counts[:, None])[groups].reshape(a.shape)
