@@ -59,7 +59,7 @@ import numpy as np
 import polars as pl
 
 from ._version import __version__
-from .config import check_param
+from .config import build_hint, check_param, describe_type
 from .errors import ConfigError, InputError
 from .io import json_scalar
 
@@ -872,11 +872,48 @@ def _compare_with_baseline(
     return new_mis, new_hard, doc
 
 
+def _check_arguments(result: Any, policy: Any, baseline: Any) -> tuple[CheckPolicy, Baseline | None]:
+    """Refuse arguments of :func:`evaluate_check` of the wrong type (``TypeError``); read a baseline path."""
+    from .pipeline import ScoreResult
+
+    if not isinstance(result, ScoreResult):
+        if isinstance(getattr(result, "scores", None), ScoreResult):  # a FixResult
+            hint = f"pass the ScoreResult it holds, {type(result).__name__}.scores"
+        else:
+            hint = "run dvclean.score on the data first: evaluate_check(dvclean.score(data, label=...), policy)"
+        raise TypeError(
+            f"evaluate_check() needs the ScoreResult of dvclean.score(...) as its first argument, got "
+            f"{describe_type(result)}; {hint}"
+        )
+    if policy is None:
+        policy = CheckPolicy()
+    elif not isinstance(policy, CheckPolicy):
+        from .config import ScoreConfig
+
+        example = build_hint(CheckPolicy, policy) if isinstance(policy, dict) else "CheckPolicy(max_mislabeled='2%')"
+        hint = f"build one, e.g. {example}"
+        if isinstance(policy, ScoreConfig):
+            hint = f"a ScoreConfig goes to dvclean.score(..., config=...); {hint}"
+        raise TypeError(
+            f"evaluate_check() takes the thresholds (policy, its second argument) as a dvclean.check.CheckPolicy, "
+            f"got {describe_type(policy)}; {hint}"
+        )
+    if isinstance(baseline, (str, os.PathLike)):
+        baseline = load_baseline(baseline)
+    elif baseline is not None and not isinstance(baseline, Baseline):
+        raise TypeError(
+            f"evaluate_check(baseline=...) takes the path of an earlier `dvclean check --json` document or the "
+            f"Baseline that dvclean.check.load_baseline(path) returns, got {describe_type(baseline)}; write the "
+            "document to a file and pass its path"
+        )
+    return policy, baseline
+
+
 def evaluate_check(
     result: ScoreResult,
-    policy: CheckPolicy,
+    policy: CheckPolicy | None = None,
     *,
-    baseline: Baseline | None = None,
+    baseline: Baseline | str | os.PathLike[str] | None = None,
     from_config: Iterable[str] = (),
 ) -> CheckOutcome:
     """Evaluate the thresholds of ``policy`` on a score result.
@@ -885,10 +922,13 @@ def evaluate_check(
     ----------
     result : ScoreResult
         From :func:`dvclean.score`.
-    policy : CheckPolicy
-    baseline : Baseline, optional
-        Flagged rows of an earlier run (:func:`load_baseline`); needed by the
-        ``new_*`` thresholds.
+    policy : CheckPolicy, optional
+        The thresholds. ``None`` is ``CheckPolicy()``: no thresholds, so no check runs and
+        the outcome passes with a note, as ``dvclean check`` without ``--max-*``/``--warn-*``.
+    baseline : Baseline or path, optional
+        Flagged rows of an earlier run: a :class:`Baseline` (:func:`load_baseline`) or the
+        path of the ``dvclean check --json`` document, read with :func:`load_baseline`;
+        needed by the ``new_*`` thresholds.
     from_config : iterable of str
         Policy fields whose value came from a configuration file (see
         :func:`check_policy_for_task`): on a regression target their per-class
@@ -904,6 +944,12 @@ def evaluate_check(
         A ``new_*`` threshold without a baseline, a baseline keyed by an id
         column the current run does not have, a baseline of another label or
         task, or a per-class threshold on a regression target.
+    InputError
+        ``baseline`` is a path that is missing or not a check document.
+    TypeError
+        ``result`` is not a :class:`~dvclean.pipeline.ScoreResult` (a frame, a path),
+        ``policy`` not a :class:`CheckPolicy` (a dict) or ``baseline`` not a
+        :class:`Baseline` or a path.
 
     Examples
     --------
@@ -914,6 +960,7 @@ def evaluate_check(
     >>> out.status, out.checks[0].line()
     ('fail', 'FAIL mislabeled 1 (16.67%) max 0')
     """
+    policy, baseline = _check_arguments(result, policy, baseline)
     if policy.needs_baseline and baseline is None:
         raise ConfigError("--max-new-*/--warn-new-* need --baseline FILE (an earlier `dvclean check --json` output)")
     frame, table = result.frame, result.table

@@ -8,8 +8,9 @@ so a bad value fails when the configuration is built, not twenty minutes into a 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 from .errors import ConfigError
@@ -46,6 +47,51 @@ def check_param(owner: object, name: str, value: Any, ok: bool, allowed: str) ->
     if not ok:
         cls = owner if isinstance(owner, str) else type(owner).__name__
         raise ConfigError(f"The {name!r} parameter of {cls} must be {allowed}; got {value!r}.")
+
+
+def describe_type(value: Any) -> str:
+    """What a caller passed, in words, for the message of a wrong argument.
+
+    Examples
+    --------
+    >>> describe_type("scores.parquet"), describe_type({"k": 3}), describe_type(3), describe_type(FlagPolicy())
+    ("the string 'scores.parquet'", 'a dict', 'an int', 'a dvclean.config.FlagPolicy')
+    >>> import polars as pl
+    >>> describe_type(pl.DataFrame({"a": [1]}))
+    'a polars DataFrame'
+    """
+    if value is None:
+        return "None"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, os.PathLike):
+        return f"the path {os.fspath(value)!r}"
+    if isinstance(value, type):
+        return f"the class {value.__module__}.{value.__qualname__} (not an instance of it)"
+    cls = type(value)
+    package = cls.__module__.split(".")[0]
+    if package in ("polars", "pandas") and cls.__name__ in ("DataFrame", "LazyFrame", "Series"):
+        return f"a {package} {cls.__name__}"
+    name = cls.__qualname__ if package == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
+def build_hint(cls: type, value: Any) -> str:
+    """``KNNConfig(k=3)`` from ``{"k": 3}`` (how to build ``cls`` from a dict a caller passed), else ``KNNConfig(...)``.
+
+    Examples
+    --------
+    >>> build_hint(KNNConfig, {"k": 3, "eps": 0.2}), build_hint(KNNConfig, [3])
+    ('KNNConfig(k=3, eps=0.2)', 'KNNConfig(...)')
+    """
+    if isinstance(value, dict) and value and all(isinstance(k, str) and k.isidentifier() for k in value):
+        return f"{cls.__name__}({', '.join(f'{k}={v!r}' for k, v in value.items())})"
+    return f"{cls.__name__}(...)"
+
+
+def unknown_method_error(method: str, registry: Any) -> ConfigError:
+    """The error of a method name that is not registered (the one :func:`dvclean.score` raises)."""
+    return ConfigError(f"unknown method {method!r}; available: {', '.join(registry)} (see `dvclean methods`)")
 
 
 def _is_int(v: Any) -> bool:
@@ -218,8 +264,14 @@ class ScoreConfig:
             isinstance(self.methods, tuple) and len(self.methods) > 0 and all(isinstance(m, str) for m in self.methods),
             "a non-empty tuple of method names",
         )
+        from .valuation import REGISTRY  # the registry imports this module: import it when a config is built
+
+        for m in self.methods:
+            if m not in REGISTRY:
+                raise unknown_method_error(m, REGISTRY)
         check_param(self, "seed", self.seed, _is_int(self.seed) and 0 <= self.seed < 2**32, "an int in [0, 2**32)")
         check_param(self, "task", self.task, self.task in TASKS, f"one of {TASKS}")
+        _check_sections(self)
 
     def to_dict(self, *, used_only: bool = False) -> dict[str, Any]:
         """Return the settings as a JSON-able nested dict.
@@ -240,6 +292,24 @@ class ScoreConfig:
 #: Sections of :class:`ScoreConfig` every run reads whatever its methods: the flags use the K nearest
 #: neighbours, the feature encoding and the mislabel rule's models.
 ALWAYS_READ = ("methods", "seed", "task", "knn", "features", "flags", "mislabel")
+
+
+def _check_sections(owner: object) -> None:
+    """Refuse a section of a configuration (``knn``, ``tmc``, ...) that is not an instance of its settings class.
+
+    The class is the field's annotation (a settings dataclass of this module), so a new section is checked too.
+    A dict is the usual mistake: the message shows the call that builds the settings from it.
+    """
+    for f in fields(owner):  # type: ignore[arg-type]
+        cls = globals().get(f.type) if isinstance(f.type, str) else f.type
+        if not (isinstance(cls, type) and is_dataclass(cls)):
+            continue
+        value = getattr(owner, f.name)
+        check_param(
+            owner, f.name, value, isinstance(value, cls),
+            f"a {cls.__name__} (from dvclean.config), e.g. {f.name}={build_hint(cls, value)}, not "
+            f"{describe_type(value)}",
+        )
 
 
 def _asdict(obj: Any) -> Any:

@@ -18,6 +18,7 @@ logs them), so a user sees them before trusting the flags:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -99,7 +100,10 @@ def label_predictability(proba: np.ndarray, y: np.ndarray, *, alpha: float = 0.0
     -------
     dict
         ``auroc`` (mean one-vs-rest AUROC over the classes tested), ``p_value``
-        (Bonferroni-corrected) and ``predictable`` (``p_value < alpha``).
+        (Bonferroni-corrected), ``predictable`` (``p_value < alpha``) and ``auroc_needed``:
+        the smallest AUROC that would pass the test with these class sizes (normal
+        approximation of the U statistic, for the class the test can judge best) — near 0.5
+        on large data, near 1 on a few rows, where a failed test says little.
 
     Examples
     --------
@@ -110,16 +114,20 @@ def label_predictability(proba: np.ndarray, y: np.ndarray, *, alpha: float = 0.0
     >>> label_predictability(np.eye(2)[y] * 0.3 + rng.dirichlet([1, 1], 400) * 0.7, y)["predictable"]
     True
     """
-    from scipy.stats import mannwhitneyu
+    from scipy.stats import mannwhitneyu, norm
 
-    aurocs, p_values = [], []
+    aurocs, p_values, spreads = [], [], []
     for j in range(proba.shape[1]):
         mine = y == j
-        if 0 < mine.sum() < y.shape[0]:
+        m, n = int(mine.sum()), int((~mine).sum())
+        if m and n:
             u, p = mannwhitneyu(proba[mine, j], proba[~mine, j], alternative="greater")
-            aurocs.append(float(u) / (mine.sum() * (~mine).sum()))
+            aurocs.append(float(u) / (m * n))
             p_values.append(float(p))
+            spreads.append(math.sqrt((m + n + 1) / (12.0 * m * n)))  # sd of U / (m n) under chance
     if not p_values:
-        return {"auroc": None, "p_value": None, "predictable": True}
+        return {"auroc": None, "p_value": None, "predictable": True, "auroc_needed": None}
     p_value = min(1.0, min(p_values) * len(p_values))
-    return {"auroc": float(np.mean(aurocs)), "p_value": p_value, "predictable": p_value < alpha}
+    needed = min(1.0, 0.5 + float(norm.isf(alpha / len(p_values))) * min(spreads))
+    return {"auroc": float(np.mean(aurocs)), "p_value": p_value, "predictable": p_value < alpha,
+            "auroc_needed": needed}

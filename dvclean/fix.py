@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from .config import FixConfig, ScoreConfig
+from .config import FixConfig, ScoreConfig, build_hint, describe_type
 from .errors import ConfigError, InputError
 from .io import (
     OUTPUT_SUFFIXES,
@@ -183,6 +183,32 @@ def _plain(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
 
+def _check_configs(config: Any, score_config: Any) -> None:
+    """Refuse a ``config``/``score_config`` of the wrong type (``TypeError``): the two are easily swapped."""
+    if config is not None and not isinstance(config, FixConfig):
+        if isinstance(config, ScoreConfig):
+            hint = "pass the ScoreConfig as score_config="
+        elif isinstance(config, dict):
+            hint = f"build one, e.g. config={build_hint(FixConfig, config)}"
+        else:
+            hint = "build one, e.g. config=FixConfig(action='relabel')"
+        raise TypeError(
+            f"fix(): config= takes a FixConfig (the action and the relabel threshold), got {describe_type(config)}; "
+            f"{hint}"
+        )
+    if score_config is not None and not isinstance(score_config, ScoreConfig):
+        if isinstance(score_config, FixConfig):
+            hint = "pass the FixConfig as config="
+        elif isinstance(score_config, dict):
+            hint = f"build one, e.g. score_config={build_hint(ScoreConfig, score_config)}"
+        else:
+            hint = "build one, e.g. score_config=ScoreConfig(methods=('knn',))"
+        raise TypeError(
+            f"fix(): score_config= takes a ScoreConfig (how rows are valued and flagged), got "
+            f"{describe_type(score_config)}; {hint}"
+        )
+
+
 def fix(
     source: DataSource,
     *,
@@ -213,6 +239,12 @@ def fix(
     -------
     FixResult
 
+    Raises
+    ------
+    TypeError
+        ``config`` is not a :class:`~dvclean.config.FixConfig` or ``score_config`` not a
+        :class:`~dvclean.config.ScoreConfig` (say, the two swapped).
+
     Examples
     --------
     >>> import polars as pl
@@ -221,7 +253,8 @@ def fix(
     >>> r.frame.columns
     ['x', 'y', 'dvclean_issue']
     """
-    config = config or FixConfig()
+    _check_configs(config, score_config)
+    config = FixConfig() if config is None else config
     if config.action == "relabel" and score_config is not None and score_config.task == "regression":
         raise ConfigError("--action relabel is for class labels; a regression target takes --action drop or --action mark")
     source = as_source(source)

@@ -21,9 +21,9 @@ import numpy as np
 import polars as pl
 
 from ._version import __version__
-from .config import KNNConfig, ScoreConfig
+from .config import KNNConfig, ScoreConfig, unknown_method_error
 from .diagnostics import label_predictability, label_spelling_notes, row_number_columns
-from .errors import ConfigError, DataValidationError, OutputError, ValuationError
+from .errors import DataValidationError, OutputError, ValuationError
 from .flags import evidence_for, flag_regression, flag_rows, neighbor_fractions, regression_evidence
 from .io import (
     DataSource,
@@ -41,7 +41,6 @@ from .table import (
     LABEL_CANDIDATES,
     Table,
     ValuationData,
-    conflicting_duplicates,
     group_mean,
     identical_rows,
     make_table,
@@ -225,10 +224,11 @@ def score(
     >>> r.frame.get_column("value_rank").to_list()[5]   # the 1 among the 0s is most harmful
     1
     """
-    config = config or ScoreConfig()
+    config = ScoreConfig() if config is None else config
+    label, id_column, drop = _check_arguments(config, label, id_column, drop, read_options, progress)
     for m in config.methods:
         if m not in REGISTRY:
-            raise ConfigError(f"unknown method {m!r}; available: {', '.join(REGISTRY)} (see `dvclean methods`)")
+            raise unknown_method_error(m, REGISTRY)
     timings: dict[str, float] = {}
     t = time.perf_counter()
     if progress:
@@ -245,15 +245,24 @@ def score(
     if valid is not None:
         # the labels are read as the data's are: as text when the data's are kept as text, else typed
         vframe, vinfo = load_source(valid, read_options, as_text=[c for c in info.text_columns if c == table.label])
-        missing = [c for c in (*table.features, table.label) if c not in vframe.columns]
+        used = table.varying_features()  # a constant or empty column is ignored: the file need not have it
+        missing = [c for c in (*used, table.label) if c not in vframe.columns]
         if missing:
             raise DataValidationError(
                 f"{vinfo.path}: the validation file lacks columns {', '.join(map(repr, missing[:10]))}; "
                 "it needs the same feature and label columns as the data"
             )
+        vframe = vframe.with_columns(pl.lit(None, dtype=table.frame.schema[c]).alias(c)
+                                     for c in table.features if c not in vframe.columns)
         vnumbers = padded_numbers(vframe.get_column(table.label))
         if vnumbers is not None and frame.schema[table.label] != table.frame.schema[table.label]:
             vframe = vframe.with_columns(vnumbers)  # the data's padded labels were read as numbers: these too
+        from .augment.evaluate import align_holdout  # (no SDV import)
+
+        # a column of another type (text where the data has numbers) would be read as missing in every row
+        vframe, vnotes = align_holdout(dataclasses.replace(table, features=used), vframe, where=f"{vinfo.path} (--valid)")
+        for note in vnotes:
+            log.warning("%s", note, extra=NOTE)
         valid_table = Table(frame=vframe, label=table.label, features=table.features, source=vinfo, task=table.task)
     timings["read"] = time.perf_counter() - t
 
@@ -327,11 +336,7 @@ def score(
         if proba is not None:
             predictability = label_predictability(proba, data.y)
             if not predictability["predictable"]:
-                notes.append(
-                    f"the features do not predict the labels: out-of-sample AUROC {predictability['auroc']:.3f} "
-                    f"(0.5 = chance; p = {predictability['p_value']:.2g}); every row looks as wrong as any other, "
-                    "so the mislabel flags are noise: check --label and the feature columns"
-                )
+                notes.append(_predictability_note(predictability, data.n_players))
     notes.extend(label_spelling_notes(table.frame.get_column(table.label)) if not data.is_regression else [])
     numbered = row_number_columns(table.frame, [c for c in table.features if c not in encoder.dropped_])
     if numbered:
@@ -383,6 +388,63 @@ def _in_input_order(
         for name, r in results.items()
     }
     return data, results
+
+
+def _predictability_note(p: dict[str, Any], n_rows: int) -> str:
+    """The note for labels the features do not predict detectably (:func:`label_predictability`):
+    on a few rows, where the test could pass only on a near-perfect ranking and the observed
+    AUROC is nearer that than chance, the test's failure is the sample's size, and the note says so."""
+    auroc, needed = p["auroc"], p["auroc_needed"]
+    if needed is not None and auroc >= (0.5 + needed) / 2:
+        return (
+            f"with {n_rows} rows the test cannot tell whether the features predict the labels: out-of-sample AUROC "
+            f"{auroc:.3f} (p = {p['p_value']:.2g}), and these class sizes need {needed:.3f} to tell it from chance; "
+            "the mislabel flags rest on little evidence"
+        )
+    return (
+        f"the features do not predict the labels: out-of-sample AUROC {auroc:.3f} (0.5 = chance; p = "
+        f"{p['p_value']:.2g}; these class sizes need {needed:.3f} to tell it from chance); every row looks as wrong as "
+        "any other, so the mislabel flags are noise: check --label and the feature columns"
+    )
+
+
+def _check_arguments(
+    config: Any, label: Any, id_column: Any, drop: Any, read_options: Any, progress: Any,
+) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """:func:`score`'s arguments checked (a clear ``TypeError`` for a wrong type) and normalised: a
+    single ``drop`` name is one column, and a non-text column name (a pandas frame's ``0``, ``1``,
+    ..., which become ``"0"``, ``"1"``, ... when the frame is converted) is its text."""
+    if not isinstance(config, ScoreConfig):
+        raise TypeError(
+            f"score(config=...) takes a dvclean.config.ScoreConfig, got {type(config).__name__}; "
+            "build one with ScoreConfig(...) (a KNNConfig goes in ScoreConfig(knn=...))"
+        )
+    if progress is not None and not callable(progress):
+        raise TypeError(f"score(progress=...) takes a callable progress(step, done, total), got {type(progress).__name__}")
+    if read_options is not None:
+        import inspect
+
+        from .io import read_frame
+
+        if not isinstance(read_options, dict):
+            raise TypeError(f"score(read_options=...) takes a dict, got {type(read_options).__name__}")
+        known = [k for k, p in inspect.signature(read_frame).parameters.items()
+                 if p.kind == p.KEYWORD_ONLY and k not in ("exclude", "keep_text", "as_text")]
+        unknown = [k for k in read_options if k not in known]
+        if unknown:
+            raise TypeError(f"score(read_options=...) has unknown key(s) {', '.join(map(repr, unknown))}; "
+                            f"the reader takes {', '.join(map(repr, known))}")
+
+    def name(v: Any, what: str) -> str:
+        if isinstance(v, str):
+            return v
+        if isinstance(v, int | np.integer) and not isinstance(v, bool):
+            return str(v)
+        raise TypeError(f"score({what}=...) takes a column name, got {type(v).__name__} {v!r}")
+
+    drop = (drop,) if isinstance(drop, str | int) else tuple(drop)
+    return (None if label is None else name(label, "label"), None if id_column is None else name(id_column, "id_column"),
+            tuple(name(d, "drop") for d in drop))
 
 
 def share_identical(results: dict[str, ValuationResult], groups: np.ndarray | None) -> dict[str, ValuationResult]:
@@ -481,8 +543,12 @@ def _output_frame(
     else:
         for r, code in zip(rows.tolist(), flags.neighbor_label.tolist(), strict=True):
             neighbor[r] = classes[code]
-    # identical features, different label (or target value)
-    dup_codes = np.unique(data.y, return_inverse=True)[1].ravel() if data.is_regression else data.y
+    # identical feature values in the file, different label (or target value): as `check` counts them (two
+    # values the encoding makes equal, such as categories of one frequency, are not the same value)
+    from .check import conflicting_duplicate_rows
+
+    conflicting = np.zeros(n, dtype=bool)
+    conflicting[conflicting_duplicate_rows(table.frame, table.features, table.label)] = True
 
     def masked(values: np.ndarray, dtype: pl.DataType, fill: Any) -> pl.Series:
         arr = _scatter(n, rows, values, fill, values.dtype)
@@ -498,7 +564,7 @@ def _output_frame(
             "mislabel_score": masked(flags.mislabel_score, pl.Float64, 0.0),
             "is_label_missing": pl.Series(label_missing, dtype=pl.Boolean),
             "neighbor_label": pl.Series(neighbor, dtype=pl.Float64 if data.is_regression else label_col.dtype, strict=False),
-            "is_conflicting_duplicate": masked(conflicting_duplicates(data.x, dup_codes), pl.Boolean, False),
+            "is_conflicting_duplicate": masked(conflicting[rows], pl.Boolean, False),
         }
     )
     extra: dict[str, pl.Series] = _flag_columns(flags, data, label_col, masked)
@@ -691,6 +757,11 @@ def write_scores(result: ScoreResult, path: str | os.PathLike[str], *, format: s
         Defaults to the suffix of ``path`` (a suffix dvclean cannot write is refused), else Parquet.
         Only Parquet carries the run metadata.
     """
+    if not isinstance(result, ScoreResult):
+        raise TypeError(
+            f"write_scores() needs the ScoreResult of dvclean.score(...), got {type(result).__name__}; pass the "
+            "result itself, not its .frame (a frame of your own: write it with polars)"
+        )
     path = Path(path)
     fmt = output_format_for(path, format)
     meta = {

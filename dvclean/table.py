@@ -891,26 +891,6 @@ def _row_groups(x: np.ndarray) -> np.ndarray:
     return np.unique(void, return_inverse=True)[1].ravel()
 
 
-def conflicting_duplicates(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """True for rows whose encoded features equal another row's but whose label differs.
-
-    Examples
-    --------
-    >>> x = np.array([[0.0], [0.0], [1.0], [1.0]])
-    >>> conflicting_duplicates(x, np.array([0, 1, 0, 0])).tolist()
-    [True, True, False, False]
-    """
-    if x.shape[0] == 0:
-        return np.zeros(0, dtype=bool)
-    group = _row_groups(x)
-    n_groups = int(group.max()) + 1
-    lo = np.full(n_groups, np.iinfo(np.int64).max)
-    hi = np.full(n_groups, np.iinfo(np.int64).min)
-    np.minimum.at(lo, group, y)
-    np.maximum.at(hi, group, y)
-    return (lo != hi)[group]
-
-
 def identical_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     """A group number per row of the rows equal in every encoded feature and in the label;
     ``None`` when no two rows are.

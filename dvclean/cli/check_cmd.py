@@ -37,6 +37,11 @@ Exit codes: 0 every check passed (warnings allowed); 1 a check failed (0 with --
 
 _THRESHOLD = "a row count (20) or a percentage (2%)"
 
+CHECK_QUIET_HELP = (
+    "Print nothing but errors: no progress, notes or check lines (the exit code tells pass or fail; --junit-xml, "
+    "--report and $GITHUB_STEP_SUMMARY are still written, and a format given with --format or --json still prints)."
+)
+
 
 class CheckFormat(StrEnum):
     text = "text"
@@ -132,6 +137,19 @@ def _positional_positions(command: Any, args: list[str]) -> set[int]:
     return out
 
 
+def with_score_notes(outcome: Any) -> Any:
+    """``outcome`` whose notes are the check's, then the scoring's (``summary["notes"]``: ignored columns, ...).
+
+    The scoring's notes are what ``dvclean score`` prints as ``note:`` lines; ``check`` lists them
+    among its own in every format (text, JSON ``notes``, Markdown, GitHub notices). A note already
+    there is not repeated.
+    """
+    import dataclasses
+
+    notes = tuple(dict.fromkeys([*outcome.notes, *(str(n) for n in outcome.summary.get("notes", ()))]))
+    return outcome if notes == tuple(outcome.notes) else dataclasses.replace(outcome, notes=notes)
+
+
 def _command_line() -> str:
     return shlex.join(["dvclean", *sys.argv[1:]])
 
@@ -181,7 +199,7 @@ def check(
     encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of a CSV file.")] = "utf-8",
     input_format: Annotated[str | None, typer.Option("--input-format", help="Force csv, parquet, ndjson, json or ipc.")] = None,
     null_values: Annotated[str | None, typer.Option("--null-values", help=NULL_VALUES_HELP)] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, only errors on stderr.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=CHECK_QUIET_HELP)] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug).")] = 0,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
     *,
@@ -239,8 +257,11 @@ def check(
     if fmt_value is None:
         fmt_value = CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text
     machine = fmt_value in (CheckFormat.json, CheckFormat.markdown)
+    # --quiet: nothing but errors; the exit code tells pass or fail. A format asked for (--format, --json, or the
+    # configuration file's) is still printed, as `score --json -q` prints its document; output files are written.
+    print_result = not quiet or fmt is not None or as_json
     err = stderr_console()
-    setup_logging(err, quiet=quiet or machine, verbose=verbose)
+    setup_logging(err, quiet=quiet or machine, verbose=verbose, notes_printed=True)  # the notes are printed below
     policy = CheckPolicy(
         max_mislabeled=max_mislabeled, warn_mislabeled=warn_mislabeled,
         max_hard=max_hard, warn_hard=warn_hard,
@@ -271,29 +292,34 @@ def check(
     }  # a per-class limit from a configuration file shared with classification data is a note on regression data
     from_config = [n for n, v in thresholds.items() if v is not None and not given_on_command_line(n)]
     outcome = evaluate_check(result, policy, baseline=base, from_config=from_config)
+    shown = with_score_notes(outcome)  # every format lists the scoring's notes too (the HTML report adds them itself)
 
     with staged_outputs() as stage:  # the JUnit XML and the report: both, or neither; before anything is printed
         if junit_xml is not None:
             from ..io import atomic_path
 
             with atomic_path(stage.path(junit_xml)) as tmp:
-                tmp.write_bytes(formats.to_junit_xml(outcome))
+                tmp.write_bytes(formats.to_junit_xml(shown))
         if report is not None:
             from ..report import build_report, write_report
 
             write_report(build_report(result, outcome=outcome, command=_command_line()), stage.path(report))
 
     if fmt_value is CheckFormat.json:
-        print_json(outcome.to_dict())
+        if print_result:
+            print_json(shown.to_dict())
     elif fmt_value is CheckFormat.markdown:
-        write_stdout(formats.to_markdown(outcome))
+        if print_result:
+            write_stdout(formats.to_markdown(shown))
     elif fmt_value is CheckFormat.github:
-        path = formats.annotation_path(str(result.summary["input"]["path"]))
-        write_stdout(formats.to_text(outcome) + "".join(cmd + "\n" for cmd in formats.github_annotations(outcome, file=path)))
-        if summary_file:
+        if print_result:
+            path = formats.annotation_path(str(result.summary["input"]["path"]))
+            annotations = formats.github_annotations(shown, file=path)
+            write_stdout(formats.to_text(shown) + "".join(cmd + "\n" for cmd in annotations))
+        if summary_file:  # a file: written with --quiet too
             with open(summary_file, "a", encoding="utf-8") as fh:
-                fh.write(formats.step_summary(outcome))
-    else:
+                fh.write(formats.step_summary(shown))
+    elif print_result:
         out = stdout_console()
         style = {"pass": "green", "warn": "yellow", "fail": "bold red"}
         for c in outcome.checks:  # check names hold class values: escape them (a class "[/]" is not markup)
@@ -307,12 +333,11 @@ def check(
             f"{n['pass']} passed ({esc(result.summary['input']['path'])}, {result.summary['rows']['total']} rows)",
             highlight=False,
         )
-    for note in outcome.notes:
-        if not machine:
+    if not (quiet or machine):  # (json and markdown hold the notes)
+        for note in shown.notes:
             err.print(f"note: {note}", highlight=False, markup=False)
-
-    if report is not None and not machine:
-        err.print(f"wrote {report}", highlight=False, markup=False)
+        if report is not None:
+            err.print(f"wrote {report}", highlight=False, markup=False)
     code = outcome.exit_code(exit_zero=exit_zero)
     if code:
         raise typer.Exit(code)

@@ -74,7 +74,7 @@ def fix(
     )
 
     err = stderr_console()
-    setup_logging(err, quiet=quiet or as_json, verbose=verbose)
+    setup_logging(err, quiet=quiet or as_json, verbose=verbose, notes_printed=True)  # the notes are printed below
     if action in ("drop", "mark") and given_on_command_line("min_confidence"):
         raise ConfigError(
             f"--min-confidence applies to --action relabel only; --action {action} "
@@ -102,7 +102,9 @@ def fix(
 
             write_report(build_report(result.scores, command="dvclean fix"), stage.path(html_report))
     written = Path(output)
-    summary = {**result.summary, "output": str(written)}
+    # the scoring's notes (ignored columns, ...), printed as `dvclean score` prints them and in the JSON summary
+    notes = list(dict.fromkeys([*result.summary.get("notes", ()), *result.scores.summary.get("notes", ())]))
+    summary = {**result.summary, "output": str(written), "notes": notes}
     if as_json:
         print_json(summary)
         return
@@ -115,8 +117,11 @@ def fix(
             "mark": f"marked {s.get('marked', 0)} rows in column dvclean_issue (no row changed)"}[s["action"]]
     if s.get("task") == "regression":
         what += " (regression target: flagged rows are outlying targets)"
-    stdout_console().print(
+    out = stdout_console()
+    out.print(
         f"{s['flagged']} of {s['rows_in']} rows flagged ({s['rule']}); {what}; "
         f"{s['changed']} rows changed, {s['rows_out']} rows written to {esc(written)}",
         highlight=False,
     )
+    for note in notes:  # as `dvclean score` prints them, after the summary
+        out.print(f"note: {esc(note)}", highlight=False)

@@ -393,6 +393,34 @@ def _reconcile_augmentation(
         )
 
 
+def _check_report_arguments(result: Any, outcome: Any) -> None:
+    """Refuse a ``result`` that is not a ScoreResult, or an ``outcome`` that is not a CheckOutcome (``TypeError``)."""
+    from ..check import CheckOutcome
+    from ..config import describe_type
+    from ..pipeline import ScoreResult
+
+    if not isinstance(result, ScoreResult):
+        given = describe_type(result)
+        if isinstance(result, (str, os.PathLike)):
+            hint = (f"for a scores file written by `dvclean score` use "
+                    f"dvclean.report.build_report_from_files({os.fspath(result)!r}, data=...)")
+        elif isinstance(getattr(result, "scores", None), ScoreResult):  # a FixResult
+            hint = f"pass the ScoreResult it holds, {type(result).__name__}.scores"
+        elif isinstance(result, pl.DataFrame):
+            hint = ("pass the ScoreResult itself, not its .frame (or write it with dvclean.write_scores and use "
+                    "dvclean.report.build_report_from_files for the file)")
+        else:
+            hint = ("run dvclean.score on the data first, or use dvclean.report.build_report_from_files for a "
+                    "scores file")
+        raise TypeError(f"build_report() needs the ScoreResult of dvclean.score(...) as its first argument, got "
+                        f"{given}; {hint}")
+    if outcome is not None and not isinstance(outcome, CheckOutcome):
+        raise TypeError(
+            f"build_report(outcome=...) takes the CheckOutcome of dvclean.check.evaluate_check(result, policy), got "
+            f"{describe_type(outcome)}; evaluate the policy first: outcome=evaluate_check(result, policy)"
+        )
+
+
 def build_report(
     result: ScoreResult,
     *,
@@ -421,9 +449,14 @@ def build_report(
     ------
     DataValidationError
         The augmentation was computed on another file (sha256 or row count differs).
+    TypeError
+        ``result`` is not a :class:`~dvclean.pipeline.ScoreResult` (its frame, or a scores
+        file: see :func:`build_report_from_files`), or ``outcome`` not a
+        :class:`~dvclean.check.CheckOutcome`.
     """
     from ..check import suspicious_rows
 
+    _check_report_arguments(result, outcome)
     s = result.summary
     table = result.table
     meta = _meta_from_summary(s, command)
