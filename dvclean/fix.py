@@ -185,28 +185,19 @@ def _plain(v: Any) -> Any:
 
 def _check_configs(config: Any, score_config: Any) -> None:
     """Refuse a ``config``/``score_config`` of the wrong type (``TypeError``): the two are easily swapped."""
-    if config is not None and not isinstance(config, FixConfig):
-        if isinstance(config, ScoreConfig):
-            hint = "pass the ScoreConfig as score_config="
-        elif isinstance(config, dict):
-            hint = f"build one, e.g. config={build_hint(FixConfig, config)}"
+    for name, value, cls, what, other, other_cls, example in (
+        ("config", config, FixConfig, "the action and the relabel threshold", "score_config", ScoreConfig,
+         "FixConfig(action='relabel')"),
+        ("score_config", score_config, ScoreConfig, "how rows are valued and flagged", "config", FixConfig,
+         "ScoreConfig(methods=('knn',))"),
+    ):
+        if value is None or isinstance(value, cls):
+            continue
+        if isinstance(value, other_cls):
+            hint = f"pass the {other_cls.__name__} as {other}="
         else:
-            hint = "build one, e.g. config=FixConfig(action='relabel')"
-        raise TypeError(
-            f"fix(): config= takes a FixConfig (the action and the relabel threshold), got {describe_type(config)}; "
-            f"{hint}"
-        )
-    if score_config is not None and not isinstance(score_config, ScoreConfig):
-        if isinstance(score_config, FixConfig):
-            hint = "pass the FixConfig as config="
-        elif isinstance(score_config, dict):
-            hint = f"build one, e.g. score_config={build_hint(ScoreConfig, score_config)}"
-        else:
-            hint = "build one, e.g. score_config=ScoreConfig(methods=('knn',))"
-        raise TypeError(
-            f"fix(): score_config= takes a ScoreConfig (how rows are valued and flagged), got "
-            f"{describe_type(score_config)}; {hint}"
-        )
+            hint = f"build one, e.g. {name}={build_hint(cls, value) if isinstance(value, dict) else example}"
+        raise TypeError(f"fix(): {name}= takes a {cls.__name__} ({what}), got {describe_type(value)}; {hint}")
 
 
 def fix(
