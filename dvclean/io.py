@@ -389,7 +389,10 @@ def _read_head(path: Path) -> bytes:
 
 def _read_binary(reader: Callable[..., pl.DataFrame], data: bytes | Path, name: str, kind: str) -> pl.DataFrame:
     try:
-        return reader(io.BytesIO(data) if isinstance(data, bytes) else data)
+        if isinstance(data, bytes):
+            return reader(io.BytesIO(data))
+        with open(data, "rb") as fh:  # a file, not a path: polars expands a path as a glob (`a[1].parquet`)
+            return reader(fh)
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{name}: not a readable {kind} file ({first}); re-export it or check the format") from exc
@@ -618,6 +621,7 @@ def _read_csv(
         src = io.BytesIO(data) if isinstance(data, bytes) else data
         return pl.read_csv(
             src,
+            glob=False,  # a path is the file's name, not a pattern (`a[1].csv`, `d*.csv`)
             columns=keep,
             separator=sep,
             infer_schema_length=infer,
@@ -707,7 +711,7 @@ def _keep_text(
     check.sort(key=positions.__getitem__)  # polars returns the columns in file order
     src = io.BytesIO(data) if isinstance(data, bytes) else data
     try:
-        texts = pl.read_csv(src, columns=[positions[c] for c in check], separator=sep, infer_schema=False,
+        texts = pl.read_csv(src, glob=False, columns=[positions[c] for c in check], separator=sep, infer_schema=False,
                             null_values=nulls, raise_if_empty=True)
     except Exception as exc:  # noqa: BLE001 - the typed read succeeded; keep its values
         log.warning("%s: cannot re-read columns %s as text (%s); they keep their inferred types", name, check, exc)
