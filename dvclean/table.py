@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import math
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -803,7 +804,7 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
         shown = ", ".join(repr(v) for v in examples) + (", ..." if bad > len(examples) else "")
         notes.append(
             f"column {name!r} holds numbers except {bad} of {total} cells ({shown}): valued as a number with those "
-            f"cells missing; correct them, or --drop {name} if the column is not numeric"
+            f"cells missing; correct them, or --drop {shlex.quote(name)} if the column is not numeric"
         )
     return x, encoder, notes
 

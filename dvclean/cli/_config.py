@@ -199,4 +199,6 @@ def format_config(doc: dict[str, Any]) -> str:
     for key in sorted(values):
         value, source = values[key]
         lines.append(f"{key.replace('_', '-'):<{width}}= {show(value):<24} # {source}")
-    return "\n".join(lines) + "\n"
+    from ..report.formats import escape_controls  # (a value or a file's name with a newline stays on its line)
+
+    return "\n".join(escape_controls(line) for line in lines) + "\n"

@@ -28,6 +28,7 @@ from rich.text import Text
 
 __all__ = [
     "esc",
+    "visible",
     "print_error",
     "stderr_console",
     "stdout_console",
@@ -46,13 +47,29 @@ __all__ = [
 ]
 
 
+def visible(value: Any) -> str:
+    """``str(value)`` with control characters written as visible escapes (``\\n``, ``\\x1b``, ...).
+
+    For text printed without markup (``markup=False``): a CR or LF in a class label,
+    column name or file name cannot start a line that a CI runner reads as a workflow
+    command, and ESC cannot start a terminal escape sequence. See
+    :func:`dvclean.report.formats.escape_controls`.
+    """
+    from ..report.formats import escape_controls
+
+    return escape_controls(value)
+
+
 def esc(value: Any) -> str:
-    """``str(value)`` with rich markup escaped: every data- or exception-derived string goes through it.
+    """``str(value)`` with control characters made visible and rich markup escaped: every data- or
+    exception-derived string printed through rich goes through it.
 
     Class values, column names, paths and messages may hold brackets (``[/]``,
-    ``[red]low``) that rich would otherwise parse as markup (and crash or swallow).
+    ``[red]low``) that rich would otherwise parse as markup (and crash or swallow), and
+    control characters (a newline that starts a forged ``::error::`` line in CI, ESC
+    sequences) that :func:`visible` writes as escapes.
     """
-    return escape(str(value))
+    return escape(visible(value))
 
 
 def _to_devnull(stream: Any) -> None:
@@ -86,9 +103,18 @@ def stderr_console() -> Console:
     return _Console(stderr=True, force_interactive=False if ci else None, soft_wrap=True)
 
 
-def stdout_console() -> Console:
-    """Console for human-readable results."""
-    return _Console(soft_wrap=False)
+def stdout_console(*, soft_wrap: bool | None = None) -> Console:
+    """Console for human-readable results.
+
+    ``soft_wrap``: never break a long line (one line per item, as ``check`` prints its checks).
+    The default breaks lines in a terminal only: in a pipe or a CI log a line is never split at a
+    space, where the rest of a value from the data (``x ::add-mask::y``) would start a new line
+    that the CI runner reads as a workflow command (a table's lines start with its border).
+    """
+    console = _Console(soft_wrap=bool(soft_wrap))
+    if soft_wrap is None:
+        console.soft_wrap = not console.is_terminal
+    return console
 
 
 def write_stdout(text: str) -> None:
@@ -111,9 +137,11 @@ def flush_stdout() -> None:
             pass
 
 
-def print_error(console: Console, prefix: str, message: str, *, style: str = "bold red") -> None:
-    """``prefix message`` on ``console``; the message is never parsed as markup (it may hold brackets)."""
-    console.print(Text.assemble((prefix, style), " ", message), highlight=False)
+def print_error(console: Console, prefix: str, message: str, *, style: str = "bold red", trailer: str = "") -> None:
+    """``prefix message`` on ``console``; the message is never parsed as markup (it may hold brackets), and its
+    control characters are made visible (:func:`visible`: it may hold a column or file name). ``trailer``:
+    dvclean's own text after it (may span lines)."""
+    console.print(Text.assemble((prefix, style), " ", visible(message), trailer), highlight=False)
 
 
 def setup_logging(console: Console, *, quiet: bool, verbose: int, notes_printed: bool = False) -> None:
@@ -124,12 +152,37 @@ def setup_logging(console: Console, *, quiet: bool, verbose: int, notes_printed:
     """
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     root = logging.getLogger("dvclean")
-    handler = RichHandler(console=console, show_time=False, show_path=False, markup=False)
+    handler = _LogHandler(console=console, show_time=False, show_path=False, markup=False)
+    handler.addFilter(_visible_record)  # a log message may name a file or a column
     if notes_printed:
         handler.addFilter(lambda record: not getattr(record, "dvclean_note", False))
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+
+
+class _LogHandler(RichHandler):
+    """rich's log handler; outside a terminal (a pipe, a CI log) each record is one line, never wrapped.
+
+    rich lays a record out as a table whose message column wraps at the console's width,
+    and a wrapped line that starts with part of a file or column name (``::stop-commands::x``,
+    after the indentation that the CI runner trims) would be read as a workflow command.
+    """
+
+    def render(self, *, record: logging.LogRecord, traceback: Any, message_renderable: Any) -> Any:
+        if self.console.is_terminal or traceback is not None or not isinstance(message_renderable, Text):
+            return super().render(record=record, traceback=traceback, message_renderable=message_renderable)
+        return Text.assemble((f"{record.levelname:<8}", f"logging.level.{record.levelname.lower()}"), " ", message_renderable)
+
+
+def _visible_record(record: logging.LogRecord) -> bool:
+    """Make a log record's message one line of visible text (:func:`visible`), whatever its arguments hold."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a malformed record: let the handler report it as logging does
+        return True
+    record.msg, record.args = visible(message), None
+    return True
 
 
 @contextmanager
@@ -157,8 +210,14 @@ def progress_reporter(console: Console, *, enabled: bool) -> Iterator[Any]:
 
 
 def print_json(doc: dict[str, Any]) -> None:
-    """Write one JSON document on stdout (never through rich, which would wrap it)."""
-    write_stdout(json.dumps(doc, default=str, allow_nan=False) + "\n")
+    """Write one JSON document on stdout (never through rich, which would wrap it).
+
+    One line whose values are exact; a ``[`` after ``##`` (only ever inside a string) is
+    written ``\\u005b``, the same character to a JSON reader, because the GitHub runner reads
+    ``##[command]`` anywhere in a log line as a workflow command.
+    """
+    text = json.dumps(doc, default=str, allow_nan=False)
+    write_stdout(text.replace("##[", "##\\u005b") + "\n")
 
 
 def _fmt(v: Any) -> str:

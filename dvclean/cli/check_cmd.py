@@ -225,6 +225,7 @@ def check(
         staged_outputs,
         stderr_console,
         stdout_console,
+        visible,
         write_stdout,
     )
 
@@ -320,9 +321,9 @@ def check(
             with open(summary_file, "a", encoding="utf-8") as fh:
                 fh.write(formats.step_summary(shown))
     elif print_result:
-        out = stdout_console()
+        out = stdout_console(soft_wrap=True)  # one line per check, however long, in a pipe or a CI log too
         style = {"pass": "green", "warn": "yellow", "fail": "bold red"}
-        for c in outcome.checks:  # check names hold class values: escape them (a class "[/]" is not markup)
+        for c in outcome.checks:  # check names hold class values: escape them (a class "[/]" is not markup; "\n")
             out.print(
                 f"[{style[c.status]}]{c.status.upper()}[/] {esc(c.name)} {esc(c.value_text)} {esc(c.threshold_text)}",
                 highlight=False,
@@ -334,10 +335,10 @@ def check(
             highlight=False,
         )
     if not (quiet or machine):  # (json and markdown hold the notes)
-        for note in shown.notes:
-            err.print(f"note: {note}", highlight=False, markup=False)
+        for note in shown.notes:  # a note may name a column or a value: one visible line each
+            err.print(f"note: {visible(note)}", highlight=False, markup=False)
         if report is not None:
-            err.print(f"wrote {report}", highlight=False, markup=False)
+            err.print(f"wrote {visible(report)}", highlight=False, markup=False)
     code = outcome.exit_code(exit_zero=exit_zero)
     if code:
         raise typer.Exit(code)
@@ -370,7 +371,7 @@ def report_cmd(
 
     from ..errors import InputError
     from ..report import build_report_from_files, write_report
-    from ._output import stderr_console, write_stdout
+    from ._output import stderr_console, visible, write_stdout
 
     if output is None:
         name = Path(scores).name
@@ -391,8 +392,9 @@ def report_cmd(
         _check_scored_file(scores, data)
     written = write_report(rep, output)
     if not quiet:  # --quiet: nothing but errors, on stdout too
-        stderr_console().print(f"wrote {written} ({written.stat().st_size / 1024:.0f} KiB)", highlight=False, markup=False)
-        write_stdout(f"{written}\n")
+        stderr_console().print(f"wrote {visible(written)} ({written.stat().st_size / 1024:.0f} KiB)", highlight=False,
+                               markup=False)
+        write_stdout(f"{visible(written)}\n")
 
 
 def _check_scored_file(scores: str, data: str) -> None:

@@ -143,8 +143,8 @@ def guarded(fn: F) -> F:
             print_error(
                 err,
                 "internal error:",
-                f"{type(exc).__name__}: {exc}\n"
-                "This is a bug in dvclean; please report it with the command you ran"
+                f"{type(exc).__name__}: {exc}",
+                trailer="\nThis is a bug in dvclean; please report it with the command you ran"
                 + ("" if debug else " (add --debug for the traceback)."),
             )
             if debug:
@@ -365,9 +365,9 @@ def score(
 
     ckpt, note = open_for_cli(scoring.checkpoint, scoring.checkpoint_every, scoring.resume, score_config.methods, output, [data, valid, report])
     if note and not (quiet or as_json):
-        from rich.markup import escape
+        from ._output import esc
 
-        err.print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
+        err.print(f"[yellow]note:[/yellow] {esc(note)}", highlight=False)
     with progress_reporter(err, enabled=not (quiet or as_json)) as progress:
         result = run_score(
             data, label=label, id_column=id_column, drop=tuple(drop or ()), valid=valid,

@@ -7,6 +7,7 @@ prints (the CLI does). Rounding happens here, never in :mod:`dvclean.check`.
 from __future__ import annotations
 
 import os
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ __all__ = [
     "MAX_ANNOTATIONS",
     "STEP_SUMMARY_MAX_BYTES",
     "annotation_path",
+    "escape_controls",
     "escape_data",
     "escape_property",
     "github_annotations",
@@ -41,23 +43,130 @@ def _num(v: Any) -> str:
     return str(v)
 
 
+#: Characters that are never printed as they are: C0 and C1 controls and DEL (CR and LF start a new line,
+#: which a CI runner reads as a new workflow command; ESC starts terminal escape sequences), the Unicode
+#: line and paragraph separators, the bidirectional-text controls (they reorder what is shown), lone
+#: surrogates (a file name's undecodable bytes) and the noncharacters U+FFFE/U+FFFF (not allowed in XML).
+_CONTROL_CHARS = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff"
+_CONTROLS = re.compile(f"[{_CONTROL_CHARS}]")
+_CONTROLS_BUT_NEWLINES = re.compile("[" + _CONTROL_CHARS.replace(r"\x00-\x1f", r"\x00-\x09\x0b\x0c\x0e-\x1f") + "]")
+_NAMED_CONTROLS = {"\n": r"\n", "\r": r"\r", "\t": r"\t"}
+
+
+def _visible(m: re.Match[str]) -> str:
+    ch = m.group()
+    if ch in _NAMED_CONTROLS:
+        return _NAMED_CONTROLS[ch]
+    code = ord(ch)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def escape_controls(text: Any, *, keep_newlines: bool = False) -> str:
+    r"""``str(text)`` with every control character written as a visible escape (``\n``, ``\r``, ``\x1b``, ``\u202e``).
+
+    What every text line that holds a value from the data (class labels, column names,
+    ids, cells, the file's name) goes through before it is printed or written as text: a
+    CR or LF in a value cannot start a new line (that a CI runner would read as a workflow
+    command such as ``::add-mask::``), ESC cannot start a terminal escape sequence, and
+    the result is well-formed XML 1.0 character data. Other text, backslashes included,
+    is unchanged (so ``\n`` in the output may also be a backslash and an ``n`` in the
+    value; the JSON output keeps values exact). ``##[`` is written ``#\x23[``: the GitHub
+    runner also reads its legacy ``##[command]`` form anywhere in a line, not only at the
+    start. ``keep_newlines``: leave CR and LF (for a caller that escapes them its own way,
+    as the GitHub workflow commands do).
+
+    Examples
+    --------
+    >>> print(escape_controls("ok\n::set-env name=X::1"))
+    ok\n::set-env name=X::1
+    >>> print(escape_controls("c\r::error::x \x1b[31mred\x1b[0m \x9b \x00"))
+    c\r::error::x \x1b[31mred\x1b[0m \x9b \x00
+    >>> print(escape_controls("a\tb \u202eevil \udcff"))
+    a\tb \u202eevil \udcff
+    >>> print(escape_controls("a ##[stop-commands]tok"))
+    a #\x23[stop-commands]tok
+    >>> print(escape_controls("C:\\data\\x.csv é 😀"))
+    C:\data\x.csv é 😀
+    """
+    text = (_CONTROLS_BUT_NEWLINES if keep_newlines else _CONTROLS).sub(_visible, str(text))
+    return text.replace("##[", "#\\x23[") if "##[" in text else text
+
+
 def to_text(outcome: CheckOutcome) -> str:
-    """One ``PASS|WARN|FAIL name value threshold`` line per check, then the verdict."""
-    lines = [c.line() for c in outcome.checks]
+    """One ``PASS|WARN|FAIL name value threshold`` line per check, then the verdict.
+
+    Values from the data (class labels in check names, the file's name) go through
+    :func:`escape_controls`: each check is one line, whatever its class holds.
+    """
+    lines = [escape_controls(c.line()) for c in outcome.checks]
     n = outcome.counts()
     lines.append(
         f"{outcome.status.upper()}: {n['fail']} failed, {n['warn']} warned, {n['pass']} passed "
-        f"({outcome.summary['input']['path']}, {outcome.summary['rows']['total']} rows)"
+        f"({escape_controls(outcome.summary['input']['path'])}, {outcome.summary['rows']['total']} rows)"
     )
     return "\n".join(lines) + "\n"
 
 
+#: Markdown punctuation that may start inline syntax (links, images, emphasis, code, strikethrough, math,
+#: headings, tables); each is written with a backslash, which CommonMark allows before any ASCII punctuation.
+#: Parentheses stay as they are: with ``[`` and ``]`` escaped, no ``](`` can start a link's destination.
+_MD_PUNCT = re.compile(r"([\\`*_\[\]!#|~$])")
+
+
+def _md_plain(text: str) -> str:
+    """dvclean's own text (counts, thresholds) for a Markdown cell: HTML special characters and pipes escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+
+
 def _md_cell(v: Any) -> str:
-    """Escape a value for a Markdown table cell (HTML special chars, pipes, newlines)."""
-    text = _num(v) if not isinstance(v, str) else v
+    r"""Escape a value for a Markdown table cell or list item: it is shown as the text it is.
+
+    Control characters become visible escapes (a value stays on its line), Markdown
+    punctuation is backslash-escaped (no link, image, emphasis, code span, heading or
+    cell break), ``& < >`` are HTML entities (no raw HTML), and an ``@`` is followed by a
+    zero-width space (no @mention that would notify a user when the output is posted as
+    a comment). Numbers are written as numbers.
+
+    Examples
+    --------
+    >>> print(_md_cell("![i](https://e.example/p.png) **b** a|b <i>"))
+    \!\[i\](https://e.example/p.png) \*\*b\*\* a\|b &lt;i&gt;
+    >>> _md_cell("@octocat") == "@\u200boctocat"
+    True
+    >>> print(_md_cell("- a\\|b\n"), _md_cell(-0.5))
+    \- a\\\|b\\n -0.5000
+    """
+    if v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)):
+        return _num(v)
+    text = _MD_PUNCT.sub(r"\\\1", escape_controls(v))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = text.replace("|", "\\|").replace("\r", " ").replace("\n", " ").replace("`", "\\`")
-    return text
+    text = re.sub(r"^(\s*)([+\-=])", r"\1\\\2", text)  # not a list item or a heading's underline
+    return text.replace("@", "@\u200b")
+
+
+def _md_code(v: Any) -> str:
+    r"""``v`` as a Markdown code span: fenced by more backticks than its longest run (CommonMark).
+
+    A backslash does not escape a backtick inside a code span, so the fence is what
+    keeps the span closed; a value that starts or ends with a backtick (or with a space
+    at both ends) is padded with a space, which the renderer strips. Control characters
+    become visible escapes.
+
+    Examples
+    --------
+    >>> _md_code("data.csv")
+    '`data.csv`'
+    >>> _md_code("y` ![t](u) `")
+    '`` y` ![t](u) ` ``'
+    >>> _md_code("a``b")
+    '```a``b```'
+    """
+    text = escape_controls(v)
+    if not text:
+        return "` `"
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text[0] == "`" or text[-1] == "`" or (text[0] == text[-1] == " " and text.strip(" ")) else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 _ICON = {"pass": "✅ PASS", "warn": "⚠️ WARN", "fail": "❌ FAIL"}
@@ -70,7 +179,7 @@ def to_markdown(outcome: CheckOutcome, *, max_rows: int = 10) -> str:
     out = [
         f"## dvclean check: {_ICON[outcome.status]}",
         "",
-        f"`{_md_cell(s['input']['path'])}`: {s['rows']['total']} rows, label `{_md_cell(s['label'])}`, "
+        f"{_md_code(s['input']['path'])}: {s['rows']['total']} rows, label {_md_code(s['label'])}, "
         f"method {_md_cell(s['primary_method'])}, seed {s['seed']}. "
         f"{n['fail']} failed, {n['warn']} warned, {n['pass']} passed.",
         "",
@@ -78,7 +187,7 @@ def to_markdown(outcome: CheckOutcome, *, max_rows: int = 10) -> str:
     if outcome.checks:
         out += ["| status | check | value | threshold |", "|---|---|---:|---|"]
         for c in outcome.checks:
-            out.append(f"| {_ICON[c.status]} | {_md_cell(c.name)} | {_md_cell(c.value_text)} | {_md_cell(c.threshold_text)} |")
+            out.append(f"| {_ICON[c.status]} | {_md_cell(c.name)} | {_md_plain(c.value_text)} | {_md_plain(c.threshold_text)} |")
         out.append("")
     else:
         unset = any(note.startswith("no thresholds are set") for note in outcome.notes)
@@ -96,7 +205,7 @@ def to_markdown(outcome: CheckOutcome, *, max_rows: int = 10) -> str:
     if outcome.baseline is not None:
         b = outcome.baseline
         out += [
-            f"Baseline `{_md_cell(Path(b['path']).name)}` (by {b['key']}): {b['new_mislabeled']} new "
+            f"Baseline {_md_code(Path(b['path']).name)} (by {b['key']}): {b['new_mislabeled']} new "
             f"{'outlying targets' if regression else 'mislabeled'}, {b['new_hard']} new hard rows.",
             "",
         ]
@@ -153,8 +262,14 @@ def annotation_path(path: str, workspace: str | None = None) -> str:
 
 
 def _command(kind: str, props: dict[str, Any], message: str) -> str:
-    p = ",".join(f"{k}={escape_property(str(v))}" for k, v in props.items() if v is not None)
-    return f"::{kind} {p}::{escape_data(message)}" if p else f"::{kind}::{escape_data(message)}"
+    """One workflow command; CR and LF are %-escaped, other control characters (ESC, ...) made visible."""
+
+    def prop(v: Any) -> str:
+        return escape_property(escape_controls(v, keep_newlines=True))
+
+    p = ",".join(f"{k}={prop(v)}" for k, v in props.items() if v is not None)
+    msg = escape_data(escape_controls(message, keep_newlines=True))
+    return f"::{kind} {p}::{msg}" if p else f"::{kind}::{msg}"
 
 
 def github_annotations(outcome: CheckOutcome, *, file: str, max_annotations: int = MAX_ANNOTATIONS) -> list[str]:
@@ -195,7 +310,13 @@ def github_annotations(outcome: CheckOutcome, *, file: str, max_annotations: int
 
 
 def to_junit_xml(outcome: CheckOutcome) -> bytes:
-    """JUnit XML: one ``<testcase>`` per check; FAIL is a ``<failure>``, WARN goes to ``<system-out>``."""
+    """JUnit XML: one ``<testcase>`` per check; FAIL is a ``<failure>``, WARN goes to ``<system-out>``.
+
+    Every value goes through :func:`escape_controls`, so the document is well-formed XML 1.0
+    whatever the class labels and the file's name hold (XML cannot carry most control
+    characters, even as character references).
+    """
+    x = escape_controls
     n = outcome.counts()
     total_time = sum(float(v) for v in outcome.summary.get("timings", {}).values() if isinstance(v, (int, float)))
     suites = ET.Element("testsuites", name="dvclean", tests=str(len(outcome.checks)), failures=str(n["fail"]))
@@ -210,15 +331,15 @@ def to_junit_xml(outcome: CheckOutcome) -> bytes:
         ("seed", outcome.summary["seed"]),
         ("status", outcome.status),
     ):
-        ET.SubElement(props, "property", name=k, value=str(v))
+        ET.SubElement(props, "property", name=k, value=x(v))
     # the file name as one segment: CI viewers read the dots of "data.csv" as packages
-    classname = "dvclean.check." + Path(str(outcome.summary["input"]["path"])).name.replace(".", "_")
+    classname = "dvclean.check." + x(Path(str(outcome.summary["input"]["path"])).name.replace(".", "_"))
     for c in outcome.checks:
-        case = ET.SubElement(suite, "testcase", classname=classname, name=c.name, time="0")
+        case = ET.SubElement(suite, "testcase", classname=classname, name=x(c.name), time="0")
         if c.status == "fail":
-            fail = ET.SubElement(case, "failure", message=c.line(), type="threshold")
-            fail.text = c.line()
+            fail = ET.SubElement(case, "failure", message=x(c.line()), type="threshold")
+            fail.text = x(c.line())
         elif c.status == "warn":
-            ET.SubElement(case, "system-out").text = c.line()
+            ET.SubElement(case, "system-out").text = x(c.line())
     ET.indent(suites)
     return ET.tostring(suites, encoding="utf-8", xml_declaration=True)
