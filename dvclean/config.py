@@ -373,7 +373,9 @@ class MislabelConfig:
     model_max_rows : int
         Above this many valued rows the model-based evidence (cross-validated
         XGBoost and the bagged forest) would dominate the run time, so the ``knn``
-        rule is used instead and the summary says so. Pass a larger value to insist.
+        rule is used instead and the summary says so. A label of more than two
+        classes counts each row once per class (XGBoost fits a tree per class per
+        round): 20,000 rows of 500 classes count as 10 million. Pass a larger value to insist.
     """
 
     rule: str = "consensus"

@@ -712,6 +712,7 @@ def gather_evidence(
     knn_values: np.ndarray | None = None,
     seed: int = 0,
     progress: ProgressFn | None = None,
+    n_jobs: int = 1,
 ) -> Evidence:
     """Compute the signals the flag rule needs (nothing for the ``knn`` rule).
 
@@ -726,6 +727,8 @@ def gather_evidence(
         Leave-self-out KNN-Shapley values when already computed (they are
         computed with K = ``neighbors.shape[1]`` otherwise).
     seed : int
+    n_jobs : int
+        Threads for the bagged forest's trees (the result does not depend on it).
     """
     from .valuation.confidence import oof_proba
     from .valuation.oob import data_oob
@@ -737,7 +740,8 @@ def gather_evidence(
     model = oof_proba(x, y, n_classes, model=config.model, n_folds=config.n_folds, seed=seed, progress=progress)
     if config.rule == "confidence":
         return share_copies(Evidence(model=model), x, y)
-    oob = data_oob(x, y, n_classes=n_classes, n_estimators=config.oob_trees, seed=seed, progress=progress).votes
+    oob = data_oob(x, y, n_classes=n_classes, n_estimators=config.oob_trees, seed=seed, progress=progress,
+                   n_jobs=n_jobs).votes
     linear = None
     if config.linear_model is not None:
         linear_progress = None if progress is None else (lambda _s, d, t: progress("out-of-fold linear model", d, t))
@@ -776,11 +780,13 @@ def evidence_for(
     knn_values: np.ndarray | None = None,
     seed: int = 0,
     progress: ProgressFn | None = None,
+    n_jobs: int = 1,
 ) -> Evidence | None:
     """The evidence the configured rule needs (``None`` for the ``knn`` rule)."""
     if config.rule == "knn":
         return None
-    return gather_evidence(x, y, neighbors, n_classes, config, knn_values=knn_values, seed=seed, progress=progress)
+    return gather_evidence(x, y, neighbors, n_classes, config, knn_values=knn_values, seed=seed, progress=progress,
+                           n_jobs=n_jobs)
 
 
 # -- regression targets: outlying-target flags ---------------------------------------------------------------------
@@ -839,6 +845,7 @@ def regression_evidence(
     *,
     seed: int = 0,
     progress: ProgressFn | None = None,
+    n_jobs: int = 1,
 ) -> RegressionEvidence:
     """The predictions the outlying-target rule averages (see the module docstring).
 
@@ -852,11 +859,11 @@ def regression_evidence(
     the second pass is what is returned (skipped when no row, or half of them or
     more, exceed the cutoff).
     """
-    first = _regression_signals(x, y, neighbors, config, None, seed, progress)
+    first = _regression_signals(x, y, neighbors, config, None, seed, progress, n_jobs)
     suspects = np.abs(robust_z(y - _combined(first, config))) > config.outlier_z
     if not suspects.any() or suspects.sum() * 2 >= y.shape[0]:
         return first
-    return _regression_signals(x, y, neighbors, config, ~suspects, seed, progress)
+    return _regression_signals(x, y, neighbors, config, ~suspects, seed, progress, n_jobs)
 
 
 def _combined(ev: RegressionEvidence, config: MislabelConfig) -> np.ndarray:
@@ -867,7 +874,7 @@ def _combined(ev: RegressionEvidence, config: MislabelConfig) -> np.ndarray:
 
 def _regression_signals(
     x: np.ndarray, y: np.ndarray, neighbors: np.ndarray, config: MislabelConfig, keep: np.ndarray | None,
-    seed: int, progress: ProgressFn | None,
+    seed: int, progress: ProgressFn | None, n_jobs: int = 1,
 ) -> RegressionEvidence:
     nb = neighbor_means(y, neighbors, keep)
     if config.rule == "knn":
@@ -880,7 +887,7 @@ def _regression_signals(
     from .valuation.oob import data_oob
 
     oob = data_oob(x, y, n_estimators=config.oob_trees, seed=seed, task="regression", progress=progress,
-                   train_mask=keep).prediction
+                   train_mask=keep, n_jobs=n_jobs).prediction
     groups = identical_rows(x, y)  # copies of one row get one verdict (see gather_evidence)
     return RegressionEvidence(neighbors=group_mean(nb, groups), model=group_mean(model, groups),
                               oob=group_mean(oob, groups))

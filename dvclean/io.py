@@ -1694,8 +1694,9 @@ def _formats_as(style: TemporalStyle, value: Any, text: str) -> bool:
 def _column_styles(values: pl.DataFrame, typed: pl.DataFrame, source: CsvText) -> dict[str, TemporalStyle]:
     header = [c.strip() for c in source.header_fields()]
     positions = {c: k for k, c in enumerate(header)}
-    names = [c for c in values.columns if c in positions and c in typed.columns
-             and (typed.schema[c] == pl.Date or isinstance(typed.schema[c], pl.Datetime))]
+    schema = typed.schema  # (built anew on every access: once, not per column)
+    names = [c for c in values.columns if c in positions and c in schema
+             and (schema[c] == pl.Date or isinstance(schema[c], pl.Datetime))]
     if not names:
         return {}
     texts = source.columns([positions[c] for c in names])

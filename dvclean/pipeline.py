@@ -48,6 +48,7 @@ from .table import (
     prepare,
 )
 from .valuation import REGISTRY, ValuationResult, make_valuer
+from .valuation._parallel import effective_n_jobs
 from .valuation.knn import nearest_neighbors
 
 __all__ = ["KNNConfig", "ScoreResult", "canonical_order", "score", "write_scores", "default_output_path", "SCHEMA_VERSION",
@@ -252,7 +253,8 @@ def score(
                 f"{vinfo.path}: the validation file lacks columns {', '.join(map(repr, missing[:10]))}; "
                 "it needs the same feature and label columns as the data"
             )
-        vframe = vframe.with_columns(pl.lit(None, dtype=table.frame.schema[c]).alias(c)
+        schema = table.frame.schema
+        vframe = vframe.with_columns(pl.lit(None, dtype=schema[c]).alias(c)
                                      for c in table.features if c not in vframe.columns)
         vnumbers = padded_numbers(vframe.get_column(table.label))
         if vnumbers is not None and frame.schema[table.label] != table.frame.schema[table.label]:
@@ -314,18 +316,25 @@ def score(
     mislabel = config.mislabel
     notes: list[str] = []
     predictability: dict[str, Any] | None = None
-    if mislabel.rule != "knn" and data.n_players > mislabel.model_max_rows:
+    flag_jobs = effective_n_jobs(config.crossfit.n_jobs)  # threads for the forest's trees (same result for any number)
+    # the models' work grows with the rows and, above two classes, with the classes (XGBoost fits one tree per
+    # class per round: 500 classes of 20,000 rows took 8 minutes)
+    per_row = 1 if data.is_regression or len(data.classes) <= 2 else len(data.classes)
+    if mislabel.rule != "knn" and data.n_players * per_row > mislabel.model_max_rows:
+        size = f"{data.n_players:,} rows" + (f" x {per_row} classes" if per_row > 1 else "")
         notes.append(
-            f"{data.n_players:,} rows: the {mislabel.rule!r} mislabel rule's models would dominate the run, so the "
-            f"'knn' rule was used (raise MislabelConfig.model_max_rows={mislabel.model_max_rows:,} to insist)"
+            f"{size}: the {mislabel.rule!r} mislabel rule's models would dominate the run, so the 'knn' rule was "
+            f"used (raise MislabelConfig.model_max_rows={mislabel.model_max_rows:,}, which counts a row once per class "
+            "above two classes, to insist)"
         )
         mislabel = dataclasses.replace(mislabel, rule="knn")
     if data.is_regression:
-        reg_evidence = regression_evidence(data.x, data.y, neighbors, mislabel, seed=config.seed, progress=progress)
+        reg_evidence = regression_evidence(data.x, data.y, neighbors, mislabel, seed=config.seed, progress=progress,
+                                           n_jobs=flag_jobs)
         flags = flag_regression(primary.values, data.y, config.flags, reg_evidence, mislabel=mislabel)
     else:
         evidence = evidence_for(
-            data.x, data.y, neighbors, len(data.classes), mislabel, seed=config.seed, progress=progress,
+            data.x, data.y, neighbors, len(data.classes), mislabel, seed=config.seed, progress=progress, n_jobs=flag_jobs,
             knn_values=knn_res.values if knn_res is not None and data.leave_self_out else None,
         )
         flags = flag_rows(primary.values, data.y, neighbors, len(data.classes), config.flags, evidence=evidence,
@@ -497,7 +506,8 @@ def canonical_order(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
     n = frame.height
     if n == 0 or not columns:
         return np.arange(n, dtype=np.int64)
-    h = frame.select([_hashable(c, frame.schema[c]) for c in sorted(columns)]).hash_rows(seed=0x5EED).to_numpy()
+    schema = frame.schema  # (built anew on every access: once, not per column)
+    h = frame.select([_hashable(c, schema[c]) for c in sorted(columns)]).hash_rows(seed=0x5EED).to_numpy()
     return np.lexsort((np.arange(n), h)).astype(np.int64)
 
 

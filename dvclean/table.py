@@ -215,7 +215,8 @@ def make_table(
             f"column {PROVENANCE_COLUMN!r} (added by `dvclean augment`, True on synthetic rows) is not used as a feature",
         )
     features = tuple(c for c in cols if c not in excluded)
-    nested = [c for c in features if frame.schema[c].is_nested()]
+    schema = frame.schema  # (built anew on every access: once, not per column)
+    nested = [c for c in features if schema[c].is_nested()]
     if nested:
         problems.append(
             f"columns {', '.join(map(repr, nested))} hold nested values (lists/structs); "

@@ -108,3 +108,32 @@ def test_write_scores_needs_the_result(tmp_path):
     with pytest.raises(TypeError, match="not its .frame"):
         dvclean.write_scores(r.frame, tmp_path / "s.parquet")
     assert not (tmp_path / "s.parquet").exists()
+
+
+def test_many_classes_count_towards_the_models_row_limit():
+    from dvclean.config import MislabelConfig
+
+    rng = np.random.default_rng(2)
+    y = np.repeat(np.arange(6), 20)
+    df = pl.DataFrame({"a": y + rng.normal(scale=0.3, size=120), "b": rng.normal(size=120), "y": y})
+    small = ScoreConfig(mislabel=MislabelConfig(model_max_rows=600))  # 120 rows x 6 classes = 720 > 600
+    r = dvclean.score(df, label="y", config=small)
+    assert r.summary["flags"]["rule"] == "knn"
+    assert any("120 rows x 6 classes" in n for n in r.summary["notes"])
+    r = dvclean.score(df, label="y", config=ScoreConfig(mislabel=MislabelConfig(model_max_rows=720)))
+    assert r.summary["flags"]["rule"] == "consensus"
+    binary = df.with_columns((pl.col("y") % 2).alias("y"))  # two classes: a row counts once
+    r = dvclean.score(binary, label="y", config=ScoreConfig(mislabel=MislabelConfig(model_max_rows=120)))
+    assert r.summary["flags"]["rule"] == "consensus"
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_the_flags_forest_on_two_threads_gives_the_same_result(task):
+    from dvclean.config import CrossFitConfig
+
+    df = _frame(150, seed=3)
+    if task == "regression":
+        df = df.with_columns((pl.col("a") * 3 + pl.col("b")).alias("y"))
+    one = dvclean.score(df, label="y", config=ScoreConfig(task=task, crossfit=CrossFitConfig(n_jobs=1)))
+    two = dvclean.score(df, label="y", config=ScoreConfig(task=task, crossfit=CrossFitConfig(n_jobs=2)))
+    assert one.frame.equals(two.frame)

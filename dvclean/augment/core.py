@@ -671,13 +671,14 @@ def complete_synthetic(table: Table, sampled: pl.DataFrame, provenance: bool) ->
     """Give sampled rows every input column (ids, existing provenance) in the input's order and dtypes."""
     n = sampled.height
     cols: list[pl.Series] = []
+    schema = table.frame.schema  # (built anew on every access: once, not per column)
     for name in table.frame.columns:
         if name == table.id_column:
             cols.append(_synthetic_ids(table.frame.get_column(name), n))
         elif name == PROVENANCE:
             cols.append(pl.Series(name, [True] * n, dtype=pl.Boolean))
         else:
-            cols.append(sampled.get_column(name).cast(table.frame.schema[name]))
+            cols.append(sampled.get_column(name).cast(schema[name]))
     out = pl.DataFrame(cols)
     if provenance and PROVENANCE not in out.columns:
         out = out.with_columns(pl.lit(True, dtype=pl.Boolean).alias(PROVENANCE))
