@@ -1,6 +1,22 @@
 """dvclean: value every row of a tabular data set, flag bad rows, fix the data.
 
-The public API is what ``__all__`` lists; everything else is private.
+The public API is what ``__all__`` lists here, plus these submodules, each with what its own
+``__all__`` lists (after ``import dvclean``, ``dvclean.check``, ``.fix``, ``.augment``, ``.report``,
+``.config`` and ``.valuation`` are reachable as attributes; ``dvclean.report.formats`` needs its
+own import):
+
+* :mod:`dvclean.check`: the CI gate, ``evaluate_check(result, CheckPolicy(...))`` and
+  ``CheckOutcome``; :mod:`dvclean.report.formats` renders an outcome (text, Markdown, GitHub,
+  JUnit XML) and :mod:`dvclean.report` writes the HTML report.
+* :mod:`dvclean.fix`: ``fix(data, label=..., config=FixConfig(...))`` and ``write_fixed``.
+* :mod:`dvclean.augment`: ``augment(data, label=..., config=AugmentConfig(...))`` and
+  ``write_augmented`` (fitting a generator needs the ``augment`` extra: SDV).
+* :mod:`dvclean.config`: the settings classes (``ScoreConfig``, ``FixConfig``, ``TMCConfig``, ...).
+* :mod:`dvclean.valuation`: the method registry and valuers; :mod:`dvclean.valuation.tmc` holds
+  ``TMCShapley`` and ``tmc_shapley``.
+
+Modules whose names start with an underscore (such as ``dvclean.valuation._checkpoint``), the
+``dvclean.cli`` package and names outside an ``__all__`` are private and may change.
 
 Examples
 --------

@@ -155,10 +155,12 @@ class KNNConfig:
         Validation rows per distance block; ``None`` picks one that keeps a block
         near 64 MiB. Memory is O(n * chunk_size), never n * n.
     neighbors : {"auto", "kdtree", "hnsw", "brute"}
-        Neighbour search of the approximate path: scikit-learn's KD-tree (exact
-        neighbours, fast in low dimension), faiss HNSW (high dimension) or
-        scikit-learn brute force (exact neighbours). ``auto`` picks the KD-tree up
-        to ``kdtree_max_dims`` features, else HNSW.
+        Neighbour search of the approximate path (and of the K nearest neighbours
+        behind ``neighbor_label``): scikit-learn's KD-tree (exact neighbours, fast in
+        low dimension), scikit-learn brute force (exact neighbours) or faiss HNSW
+        (approximate neighbours, for many rows in high dimension). ``auto`` picks the
+        KD-tree up to ``kdtree_max_dims`` encoded features; above that, brute force when
+        rows x queries <= 4e8 (leave-self-out: up to 20,000 rows), else HNSW.
     kdtree_max_dims : int
         Dimension up to which ``neighbors="auto"`` uses the KD-tree.
     """
@@ -416,13 +418,14 @@ class OOBConfig:
         Bagged decision trees (the paper's demo uses 800).
     max_features : str or float
         Features considered per split, as in scikit-learn (``sqrt``: a random forest).
-    n_jobs : int
-        Threads fitting trees (results do not depend on it).
+    n_jobs : int or None
+        Threads fitting trees (results do not depend on it); ``None`` (the default)
+        uses ``CrossFitConfig.n_jobs`` (``--n-jobs``: every core unless told otherwise).
     """
 
     n_estimators: int = 800
     max_features: str | float = "sqrt"
-    n_jobs: int = 1
+    n_jobs: int | None = None
 
     def __post_init__(self) -> None:
         check_param(
@@ -433,12 +436,17 @@ class OOBConfig:
             self.max_features in ("sqrt", "log2") or (_is_num(self.max_features) and 0 < self.max_features <= 1),
             "'sqrt', 'log2' or a float in (0, 1]",
         )
-        check_param(self, "n_jobs", self.n_jobs, _is_int(self.n_jobs) and self.n_jobs >= 1, "an int >= 1")
+        check_param(self, "n_jobs", self.n_jobs, self.n_jobs is None or (_is_int(self.n_jobs) and self.n_jobs >= 1),
+                    "None or an int >= 1")
 
 
 @dataclass(frozen=True)
 class ConfidenceConfig:
-    """Settings of the ``confidence`` method (out-of-fold probability of the given label)."""
+    """Settings of the ``confidence`` method (out-of-fold probability of the given label).
+
+    Its folds are fitted on ``CrossFitConfig.n_jobs`` threads (``--n-jobs``); the
+    probabilities do not depend on the number.
+    """
 
     model: str = "xgboost"
     n_folds: int = 5
@@ -515,7 +523,12 @@ class TMCConfig:
     convergence_window : int
         Permutations the convergence check looks back (the paper's 100).
     time_budget : float or None
-        Wall-clock seconds for all folds together; ``None`` is no limit.
+        Wall-clock seconds for all cross-fitting folds together, read by ``tmc``,
+        ``beta`` and ``banzhaf``; ``None`` is no limit. When it runs out each fold
+        stops after the work in flight and keeps what it finished: at least one
+        permutation under ``tmc``, at least 2 samples under ``beta`` and ``banzhaf``
+        (so their standard errors exist). ``status`` is then ``budget_exhausted``;
+        only this stop depends on the clock.
     batch_size : int
         Permutations per parallel task (amortises the task overhead).
     warm_start : bool
@@ -649,7 +662,8 @@ class CrossFitConfig:
 
 
 # -- Data Banzhaf, Beta Shapley, leave-one-out (issue 6) -------------------------------------------------
-# These valuers read --model/--metric from TMCConfig and --folds/--n-jobs/--scheduler from CrossFitConfig.
+# These valuers read --model/--metric from TMCConfig (banzhaf and beta also --time-budget) and
+# --folds/--n-jobs/--scheduler from CrossFitConfig.
 
 
 @dataclass(frozen=True)
@@ -660,7 +674,8 @@ class BanzhafConfig:
     ----------
     samples : int
         Sampled subsets per cross-fitting fold (each player in each with probability 1/2);
-        one model fit each. opendataval's default is 1000.
+        one model fit each. opendataval's default is 1000. ``TMCConfig.time_budget`` can
+        stop a fold earlier (after at least 2).
     batch_size : int
         Subsets per parallel task.
     """
@@ -683,7 +698,8 @@ class BetaConfig:
         Parameters of the Beta(alpha, beta) weight over cardinality; the paper recommends
         (16, 1) and (4, 1); (1, 1) is the Shapley value.
     samples : int
-        Sampled permutations per cross-fitting fold.
+        Sampled permutations per cross-fitting fold; ``TMCConfig.time_budget`` can stop a
+        fold earlier (after at least 2).
     tail : float
         Each permutation stops at the first position after which the remaining weight mass
         is at most ``tail``: the bias this adds is at most ``tail`` times the range of the

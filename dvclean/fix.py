@@ -40,17 +40,15 @@ import polars as pl
 from .config import FixConfig, ScoreConfig, build_hint, describe_type
 from .errors import ConfigError, InputError
 from .io import (
-    OUTPUT_SUFFIXES,
     CsvText,
     DataSource,
     TextEdits,
     as_source,
-    input_output_format,
+    derived_output_path,
     output_format_for,
     output_separator,
     read_csv_text,
     read_frame,
-    split_name,
     texts_like_input,
     write_csv_text,
     write_table,
@@ -282,26 +280,16 @@ def fix(
 
 
 def default_fixed_path(source: str | os.PathLike[str], fmt: str | None = None) -> Path:
-    """``<input stem>.fixed.<ext>`` next to the input (compression suffixes removed).
+    """``<input stem>.fixed.<ext>`` next to the input (:func:`dvclean.io.derived_output_path`).
 
-    ``fmt`` is the output format (:data:`dvclean.io.OUTPUT_FORMATS`); None: the input's
-    (:func:`dvclean.io.input_output_format`: an Arrow file gives Arrow, a JSON array a JSON array).
-    The extension is the format's name, or for Arrow IPC the input's own (``.feather``) or ``.arrow``.
+    ``fmt`` is the output format (:data:`dvclean.io.OUTPUT_FORMATS`); None: the input's.
 
     Examples
     --------
     >>> default_fixed_path("d/data.csv.gz", "csv").as_posix(), default_fixed_path("d/x.feather", "ipc").as_posix()
     ('d/data.fixed.csv', 'd/x.fixed.feather')
     """
-    stem, ext = split_name(source)
-    if fmt is None:
-        fmt = input_output_format(source)
-    if fmt == "ipc":
-        own = "." + ext.lower()
-        ext = own[1:] if own in OUTPUT_SUFFIXES["ipc"] else OUTPUT_SUFFIXES["ipc"][0][1:]
-    else:
-        ext = fmt
-    return Path(source).with_name(f"{stem}.fixed.{ext}")
+    return derived_output_path(source, "fixed", fmt)
 
 
 def write_fixed(result: FixResult, path: str | os.PathLike[str], *, format: str | None = None) -> Path:

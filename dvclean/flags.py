@@ -728,7 +728,8 @@ def gather_evidence(
         computed with K = ``neighbors.shape[1]`` otherwise).
     seed : int
     n_jobs : int
-        Threads for the bagged forest's trees (the result does not depend on it).
+        Threads for the bagged forest's trees and the out-of-fold models' folds (the
+        result does not depend on it).
     """
     from .valuation.confidence import oof_proba
     from .valuation.oob import data_oob
@@ -737,7 +738,8 @@ def gather_evidence(
     knn = neighbor_fractions(y, neighbors, n_classes)
     if config.rule == "knn":
         return Evidence()
-    model = oof_proba(x, y, n_classes, model=config.model, n_folds=config.n_folds, seed=seed, progress=progress)
+    model = oof_proba(x, y, n_classes, model=config.model, n_folds=config.n_folds, seed=seed, progress=progress,
+                      n_jobs=n_jobs)
     if config.rule == "confidence":
         return share_copies(Evidence(model=model), x, y)
     oob = data_oob(x, y, n_classes=n_classes, n_estimators=config.oob_trees, seed=seed, progress=progress,
@@ -746,7 +748,7 @@ def gather_evidence(
     if config.linear_model is not None:
         linear_progress = None if progress is None else (lambda _s, d, t: progress("out-of-fold linear model", d, t))
         linear = oof_proba(x, y, n_classes, model=config.linear_model, n_folds=config.n_folds, seed=seed,
-                           progress=linear_progress)
+                           progress=linear_progress, n_jobs=n_jobs)
     if knn_values is None:
         from .config import KNNConfig
         from .table import ValuationData
@@ -881,7 +883,8 @@ def _regression_signals(
         return RegressionEvidence(neighbors=nb)
     from .valuation.confidence import oof_predict
 
-    model = oof_predict(x, y, model=config.model, n_folds=config.n_folds, seed=seed, progress=progress, train_mask=keep)
+    model = oof_predict(x, y, model=config.model, n_folds=config.n_folds, seed=seed, progress=progress, train_mask=keep,
+                        n_jobs=n_jobs)
     if config.rule == "confidence":  # the neighbours are shown, not averaged
         return RegressionEvidence(neighbors=nb, model=group_mean(model, identical_rows(x, y)))
     from .valuation.oob import data_oob

@@ -253,7 +253,7 @@ def read_frame(
         UTF-16 or UTF-32 byte-order mark is decoded as that when ``encoding`` is UTF-8.
     null_values : list of str, optional
         Strings read as missing in a CSV; defaults to the common spellings
-        (empty, ``NA``, ``N/A``, ``NaN``, ``null``, ``None``, ``?``).
+        (empty, ``NA``, ``N/A``, ``NaN``, ``nan``, ``null``, ``NULL``, ``None``, ``?``).
     format : str, optional
         Force ``csv``, ``parquet``, ``ndjson``, ``json`` or ``ipc``.
     stdin : binary file, optional
@@ -1063,6 +1063,32 @@ def split_name(source: str | os.PathLike[str]) -> tuple[str, str]:
             name = name[: -len(suffix)]
     stem, _, ext = name.rpartition(".") if "." in name else (name, "", "")
     return stem, ext
+
+
+def derived_output_path(source: str | os.PathLike[str], tag: str, fmt: str | None = None) -> Path:
+    """``<input stem>.<tag>.<ext>`` next to the input (compression suffixes removed): the default
+    output name of ``fix`` (``fixed``) and ``augment`` (``augmented``).
+
+    ``fmt`` is the output format (:data:`OUTPUT_FORMATS`); None: the input's
+    (:func:`input_output_format`: an Arrow file gives Arrow, a JSON array a JSON array). The
+    extension is the input's own when it is one of the format's suffixes (a ``.tsv`` input
+    gives ``.tsv``, a ``.feather`` file ``.feather``), else the format's first.
+
+    Examples
+    --------
+    >>> derived_output_path("d/data.csv.gz", "fixed", "csv").as_posix()
+    'd/data.fixed.csv'
+    >>> derived_output_path("d/x.feather", "augmented", "ipc").as_posix(), derived_output_path("t.tsv", "fixed", "csv").name
+    ('d/x.augmented.feather', 't.fixed.tsv')
+    >>> derived_output_path("d/data.csv", "fixed", "parquet").name
+    'data.fixed.parquet'
+    """
+    stem, ext = split_name(source)
+    if fmt is None:
+        fmt = input_output_format(source)
+    own = "." + ext.lower()
+    suffix = own if own in OUTPUT_SUFFIXES[fmt] else OUTPUT_SUFFIXES[fmt][0]
+    return Path(source).with_name(f"{stem}.{tag}{suffix}")
 
 
 def json_scalar(v: Any) -> Any:

@@ -210,8 +210,8 @@ def score(
         ``progress(step, done, total)`` callback.
     checkpoint : Checkpoint or path, optional
         Save the progress of the resumable methods (``tmc``, ``dvgs``) there and
-        resume from it (:mod:`dvclean.valuation._checkpoint`). It is left in place:
-        call ``Checkpoint.remove()`` once the outputs are stored (the CLI does).
+        resume from it. The file is left in place: delete it once the outputs are
+        stored (the CLI does), or a later call with the same settings resumes from it.
 
     Returns
     -------
@@ -316,7 +316,7 @@ def score(
     mislabel = config.mislabel
     notes: list[str] = []
     predictability: dict[str, Any] | None = None
-    flag_jobs = effective_n_jobs(config.crossfit.n_jobs)  # threads for the forest's trees (same result for any number)
+    flag_jobs = effective_n_jobs(config.crossfit.n_jobs)  # threads for the forest and the folds (same result for any number)
     # the models' work grows with the rows and, above two classes, with the classes (XGBoost fits one tree per
     # class per round: 500 classes of 20,000 rows took 8 minutes)
     per_row = 1 if data.is_regression or len(data.classes) <= 2 else len(data.classes)
@@ -399,12 +399,20 @@ def _in_input_order(
     return data, results
 
 
+#: An ``auroc_needed`` at or above this means only a near-perfect ranking could pass the
+#: predictability test: its failure says nothing about the features.
+UNTESTABLE_AUROC = 0.9
+
+
 def _predictability_note(p: dict[str, Any], n_rows: int) -> str:
-    """The note for labels the features do not predict detectably (:func:`label_predictability`):
-    on a few rows, where the test could pass only on a near-perfect ranking and the observed
-    AUROC is nearer that than chance, the test's failure is the sample's size, and the note says so."""
+    """The note for labels the features do not predict detectably (:func:`label_predictability`).
+
+    When the class sizes are so small that only a near-perfect ranking could pass the test
+    (``auroc_needed`` >= :data:`UNTESTABLE_AUROC`), or the observed AUROC is nearer the needed one
+    than chance, the test's failure is the sample's size, and the note says so instead of calling
+    the flags noise."""
     auroc, needed = p["auroc"], p["auroc_needed"]
-    if needed is not None and auroc >= (0.5 + needed) / 2:
+    if needed is not None and (needed >= UNTESTABLE_AUROC or auroc >= (0.5 + needed) / 2):
         return (
             f"with {n_rows} rows the test cannot tell whether the features predict the labels: out-of-sample AUROC "
             f"{auroc:.3f} (p = {p['p_value']:.2g}), and these class sizes need {needed:.3f} to tell it from chance; "
@@ -494,7 +502,11 @@ def canonical_order(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
     rows of a file shuffles the output rows and changes nothing else. Numbers are hashed as
     64-bit floats (a column read as integers in one file and as floats in another hashes
     alike) and everything else as text. Rows with equal contents keep their input order.
-    The hash is polars' ``hash_rows`` with fixed seeds: stable within a polars version.
+    The columns enter the row hash in an order set by their contents (the wrapping sum of
+    their values' hashes; the name breaks ties only between columns holding the same values),
+    so neither the order of the columns nor their names matter: renaming the label or a
+    feature changes nothing. The hash is polars' with fixed seeds: stable within a polars
+    version.
 
     Examples
     --------
@@ -502,12 +514,21 @@ def canonical_order(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
     >>> shuffled = df[[2, 0, 1]]
     >>> df[canonical_order(df, ["a", "y"])].equals(shuffled[canonical_order(shuffled, ["a", "y"])])
     True
+    >>> renamed = df.rename({"y": "label"})
+    >>> canonical_order(renamed, ["a", "label"]).tolist() == canonical_order(df, ["a", "y"]).tolist()
+    True
     """
     n = frame.height
     if n == 0 or not columns:
         return np.arange(n, dtype=np.int64)
     schema = frame.schema  # (built anew on every access: once, not per column)
-    h = frame.select([_hashable(c, schema[c]) for c in sorted(columns)]).hash_rows(seed=0x5EED).to_numpy()
+    cols = list(dict.fromkeys(columns))
+    hashable = frame.select([_hashable(c, schema[c]).alias(str(i)) for i, c in enumerate(cols)])
+    per_column = hashable.select(pl.all().hash(seed=0x5EED)).to_numpy().astype(np.uint64, copy=False)
+    with np.errstate(over="ignore"):
+        keys = per_column.sum(axis=0, dtype=np.uint64)  # wraps: a fingerprint of the column's values
+    ordered = sorted(range(len(cols)), key=lambda i: (int(keys[i]), cols[i]))
+    h = hashable.select([str(i) for i in ordered]).hash_rows(seed=0x5EED).to_numpy()
     return np.lexsort((np.arange(n), h)).astype(np.int64)
 
 
@@ -615,6 +636,10 @@ def _flag_columns(flags: Any, data: ValuationData, label_col: pl.Series, masked:
         arr = getattr(flags, name)
         if arr is not None:
             out[name] = masked(np.asarray(arr, dtype=np.float64), pl.Float64, 0.0)
+        elif name == "model_label_prob" and flags.suggested_label is not None:
+            # the knn rule fits no model (also chosen by itself on big data): the column stays, empty, so that a
+            # classification output has the same columns whatever the rule and the data's size
+            out[name] = pl.Series(name, [None] * n, dtype=pl.Float64)
     if getattr(flags, "predicted_value", None) is not None:  # regression: prediction in the label's units, residual z
         out["predicted_value"] = masked(data.target_values(flags.predicted_value), pl.Float64, 0.0)
         out["target_z"] = masked(np.asarray(flags.target_z, dtype=np.float64), pl.Float64, 0.0)

@@ -297,9 +297,9 @@ def test_github_format_summary_and_capped_escaped_annotations(tmp_path, monkeypa
         assert m, w
         props = dict(p.split("=", 1) for p in m["props"].split(","))
         assert _unescape(props["file"]) == "odd, name.csv"
-        assert "\n" not in w and "%0A" in m["msg"]  # the label with a newline is escaped
+        assert "\n" not in w and "%0A" not in m["msg"]  # the label's newline is shown as \n, as in the check lines
         msg = _unescape(m["msg"])
-        assert "bad\nlabel" in msg or "50%::ok" in msg
+        assert r"bad\nlabel" in msg or "50%::ok" in msg
         if "likely mislabeled" in props["title"]:  # the evidence as it is: never "label a but its neighbours say a"
             given = re.search(r"label (.+?) looks wrong: p\(", msg, re.S)[1]
             assert re.search(r"p\(.+?\)=0\.\d\d, suggested (.+?) \(p=0\.\d\d\)", msg, re.S)[1] != given

@@ -135,7 +135,7 @@ def test_escape_controls_makes_every_control_character_visible():
 @pytest.mark.parametrize("how", ["--format github", "GITHUB_ACTIONS=true"])
 def test_github_format_forges_no_workflow_command(data, tmp_path, how):
     """The plain check lines, the verdict (with the file's name) and the notes on stderr are one visible line each;
-    the only commands are dvclean's own annotations, whose values stay exact (%-escaped)."""
+    the only commands are dvclean's own annotations, whose values show control characters as the check lines do."""
     summary = tmp_path / "summary.md"
     args = ["check", data, "-y", "y", "--id", "id", "--max-mislabeled-per-class", "1"]
     env = {"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_WORKSPACE": str(data.parent)}
@@ -154,7 +154,7 @@ def test_github_format_forges_no_workflow_command(data, tmp_path, how):
     assert verdict.endswith(r"evil\n::error title=FORGED::fn\r::add-mask::y \x1b]0;title\x07.csv, 160 rows)")
     errors = [ln for ln in lines if ln.startswith("::error ")]
     assert len(errors) == sum(ln.startswith("FAIL mislabeled") for ln in lines) == 2
-    assert any("[class=c%0D::error file=evil.py::pwn " in ln for ln in errors)  # CR, LF: %-escaped as before
+    assert any(r"[class=c\r::error file=evil.py::pwn " in ln for ln in errors)  # CR shown as \r, as in the check line
     notes = [ln for ln in res.stderr.split("\n") if ln.startswith("note: ")]
     assert any(r"column 'num\n::error::colname' holds numbers" in ln for ln in notes), res.stderr
     assert any(r"ignored feature columns: const\r::warning::c (constant)" in ln for ln in notes), res.stderr

@@ -39,7 +39,7 @@ runner = CliRunner()
 
 
 def knn_regression_utility(y: np.ndarray, rank: np.ndarray, yt: float, k: int):
-    """U(S) = -(mean target of the min(K, |S|) nearest in S - y_t)^2, U(empty) = -y_t^2 (algorithms.md §2 a″)."""
+    """U(S) = -(mean target of the min(K, |S|) nearest in S - y_t)^2, U(empty) = -y_t^2 (Wang & Jia 2023, the KNN-regression utility)."""
 
     def u(idx: np.ndarray) -> float:
         if len(idx) == 0:

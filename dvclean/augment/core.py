@@ -34,13 +34,13 @@ from ..io import (
     TextEdits,
     as_source,
     atomic_path,
+    derived_output_path,
     input_output_format,
     output_format_for,
     output_separator,
     read_csv_text,
     read_frame,
     same_file,
-    split_name,
     temporal_like_input,
     texts_like_input,
     write_csv_text,
@@ -1050,13 +1050,17 @@ def _environment() -> dict[str, str]:
 
 
 def default_augment_output(source: str | os.PathLike[str], fmt: str | None = None) -> Path:
-    """``<stem>.augmented.<ext>`` next to the input; the input's format when it is csv/parquet/ndjson."""
-    path = Path(source)
-    stem, ext = split_name(source)
-    if fmt is None:
-        fmt = {"csv": "csv", "tsv": "csv", "txt": "csv", "parquet": "parquet", "pq": "parquet",
-               "ndjson": "ndjson", "jsonl": "ndjson"}.get(ext.lower(), "parquet")
-    return path.with_name(f"{stem}.augmented.{fmt}")
+    """``<input stem>.augmented.<ext>`` next to the input, named as ``dvclean fix`` names its output
+    (:func:`dvclean.io.derived_output_path`): ``fmt`` is the output format
+    (:data:`dvclean.io.OUTPUT_FORMATS`); None: the input's (a JSON array gives a JSON array, an
+    Arrow file Arrow with the input's own suffix).
+
+    Examples
+    --------
+    >>> default_augment_output("d/data.csv.gz").as_posix(), default_augment_output("d/x.feather", "ipc").as_posix()
+    ('d/data.augmented.csv', 'd/x.augmented.feather')
+    """
+    return derived_output_path(source, "augmented", fmt)
 
 
 def report_path_for(output: str | os.PathLike[str]) -> Path:

@@ -14,6 +14,7 @@ import signal
 import stat
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -159,6 +160,18 @@ def setup_logging(console: Console, *, quiet: bool, verbose: int, notes_printed:
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+    warnings.showwarning = _show_warning
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    """Show a library's Python warning as a one-line log record (``warnings.showwarning`` of the CLI).
+
+    Python prints a warning as two lines with the source line of the library that raised it;
+    a warning's text may quote data (a column name, a category), so it goes through the log
+    handler instead: escaped like every log line, one line, hidden by ``-q``.
+    """
+    logging.getLogger("dvclean.warnings").warning("%s: %s", category.__name__, message)
 
 
 class _LogHandler(RichHandler):

@@ -55,13 +55,15 @@ CROSS_FITTED = ("tmc", "dvgs", "loo", "banzhaf", "beta")
 RETRAINING = ("tmc", "loo", "banzhaf", "beta")
 
 #: Option (Python name) -> the methods that read it. Options not listed (``--method``, ``--k``,
-#: ``--hard-frac``, ``--mislabel-rule``, ``--expected-noise``, ``--seed``, ``--task``) act on
-#: every run: the flags use the K nearest neighbours and the mislabel rule whatever the method.
+#: ``--hard-frac``, ``--mislabel-rule``, ``--expected-noise``, ``--seed``, ``--task``, ``--n-jobs``)
+#: act on every run: the flags use the K nearest neighbours and the mislabel rule whatever the
+#: method, and ``--n-jobs`` also sets the threads of the mislabel step's models.
 #: Read off the valuers (dvclean/valuation): KNNShapley reads KNNConfig; TMCShapley reads
-#: TMCConfig and CrossFitConfig; DVGS reads DVGSConfig and CrossFitConfig; LeaveOneOut,
-#: DataBanzhaf and BetaShapley read only TMCConfig.model/.metric and CrossFitConfig (and their
-#: own samples); DataOOB and OOFConfidence read none of the CLI's settings (their own n_jobs and
-#: folds are fixed) and never the validation file; RESUMABLE_METHODS takes checkpoints.
+#: TMCConfig and CrossFitConfig; DVGS reads DVGSConfig and CrossFitConfig; LeaveOneOut reads
+#: only TMCConfig.model/.metric and CrossFitConfig, DataBanzhaf and BetaShapley also
+#: TMCConfig.time_budget (and their own samples); DataOOB and OOFConfidence read only
+#: CrossFitConfig.n_jobs (threads: their folds are fixed) and never the validation file;
+#: RESUMABLE_METHODS takes checkpoints.
 USED_BY: dict[str, tuple[str, ...]] = {
     "eps": ("knn",),
     "algorithm": ("knn",),
@@ -73,10 +75,9 @@ USED_BY: dict[str, tuple[str, ...]] = {
     "max_permutations": ("tmc",),
     "tolerance": ("tmc",),
     "convergence": ("tmc",),
-    "time_budget": ("tmc",),
+    "time_budget": ("tmc", "banzhaf", "beta"),
     "epochs": ("dvgs",),
     "samples": ("banzhaf", "beta"),
-    "n_jobs": CROSS_FITTED,
     "scheduler": CROSS_FITTED,
     "checkpoint": ("tmc", "dvgs"),
     "checkpoint_every": ("tmc", "dvgs"),
@@ -175,10 +176,10 @@ def _shared() -> list[_Shared]:
         ("max_permutations", Annotated[int, _option("--max-permutations", panel=m, help="tmc: most permutations per fold.")], _TMC.max_permutations),
         ("tolerance", Annotated[float, _option("--tolerance", panel=m, help="tmc: truncate a permutation 6 steps within this relative distance of the full-data score (0: off).")], _TMC.tolerance),
         ("convergence", Annotated[float, _option("--convergence", panel=m, help="tmc: stop when the values' relative change over the last 100 permutations is below this (0: off).")], _TMC.convergence),
-        ("time_budget", Annotated[float | None, _option("--time-budget", panel=m, help="tmc: wall-clock seconds for all folds together.")], _TMC.time_budget),
+        ("time_budget", Annotated[float | None, _option("--time-budget", panel=m, help="tmc/banzhaf/beta: wall-clock seconds for all folds together; each fold keeps what it finished (banzhaf/beta: at least 2 samples) and the status is budget_exhausted.")], _TMC.time_budget),
         ("epochs", Annotated[int, _option("--epochs", panel=m, help="dvgs: training epochs per restart.")], _DVGS.epochs),
         ("samples", Annotated[int | None, _option("--samples", panel=m, help=f"banzhaf: sampled subsets per fold (default {_SCORE.banzhaf.samples}); beta: sampled permutations per fold (default {_SCORE.beta.samples}).")], None),
-        ("n_jobs", Annotated[int, _option("--n-jobs", panel=m, help="tmc/dvgs/loo/banzhaf/beta: parallel workers (-1: every core; 1: in-process).")], _CROSSFIT.n_jobs),
+        ("n_jobs", Annotated[int, _option("--n-jobs", panel=m, help="Parallel workers of tmc/dvgs/loo/banzhaf/beta, threads of oob/confidence and of the mislabel models (-1: every core; 1: in-process; same values for any number).")], _CROSSFIT.n_jobs),
         ("scheduler", Annotated[str | None, _option("--scheduler", panel=m, help="tmc/dvgs/loo/banzhaf/beta: Dask scheduler address (tcp://host:8786) or 'local'; needs dvclean\\[distributed].")], _CROSSFIT.scheduler),
         ("checkpoint", Annotated[Path | None, _option("--checkpoint", panel=c, help="tmc/dvgs: file saving the run's progress, so a killed run can be resumed; deleted once the output is written (default: <output>.checkpoint).")], None),
         ("checkpoint_every", Annotated[int, _option("--checkpoint-every", panel=c, min=0, help="tmc/dvgs: save the checkpoint after this many permutations (tmc, summed over folds) or restarts (dvgs); 0: no checkpoint.")], 10),

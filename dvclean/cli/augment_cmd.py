@@ -33,7 +33,7 @@ _AUG = AugmentConfig()
 @app.command()
 @guarded
 def augment(
-    data: Annotated[str, typer.Argument(help="Data file (CSV, CSV.gz/.zst, Parquet, NDJSON, Arrow IPC).")],
+    data: Annotated[str, typer.Argument(help="Data file (CSV, CSV.gz/.zst, Parquet, NDJSON, JSON array, Arrow IPC) or - for stdin (needs --output).")],
     label: Annotated[str | None, typer.Option("--label", "-y", help="Label column (modelled jointly with the features).")] = None,
     id_column: Annotated[str | None, typer.Option("--id", help="Row-id column: never modelled; synthetic rows get new ids.")] = None,
     drop: Annotated[list[str] | None, typer.Option("--drop", help="Column to exclude from the valuation features (repeatable).")] = None,
@@ -55,8 +55,8 @@ def augment(
     splits: Annotated[int, typer.Option("--splits", help="Repeat --evaluate on this many train/valuation/holdout splits; the CIs then cover the choice of holdout rows too.")] = _AUG.splits,
     holdout: Annotated[str | None, typer.Option("--holdout", help="Holdout file for --evaluate (default: a stratified 10% split).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of every random step (same seed, same output file).")] = _AUG.seed,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default: <input stem>.augmented.<input format>).")] = None,
-    fmt: Annotated[OutputFormat | None, typer.Option("--format", help="Output format (default: from the --output suffix).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default: <input stem>.augmented.<input format> next to the input).")] = None,
+    fmt: Annotated[OutputFormat | None, typer.Option("--format", help="Output format when there is no --output (default: the input's) or its suffix is not one dvclean recognises; with a recognised --output suffix the two must agree (else exit 2).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report on stdout.")] = False,
     separator: Annotated[str | None, typer.Option("--separator", help="CSV delimiter (sniffed when omitted).")] = None,
     encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of a CSV file.")] = "utf-8",
@@ -70,8 +70,9 @@ def augment(
 
     Values every row (KNN-Shapley), trains an SDV generator only on the target rows
     (rows flagged mislabeled never, unless --include-mislabeled), and writes the
-    original rows unchanged followed by the synthetic rows, plus a JSON report
-    <input stem>.augment-report.json next to the output. Needs `pip install 'dvclean\\[augment]'`.
+    original rows unchanged followed by the synthetic rows, plus a JSON report named
+    after the output (<output stem>.augment-report.json, .augmented removed), next to
+    it. Needs `pip install 'dvclean\\[augment]'`.
     """
     from ..augment import augment as run_augment
     from ..augment import default_augment_output, report_path_for
@@ -225,8 +226,7 @@ def render_augment(console: Any, report: dict[str, Any]) -> None:
     mix = ", ".join(f"{c}: {n}" for c, n in tgt["class_mix"].items())
     console.print(
         f"[bold]dvclean augment[/bold] {esc(report['input']['path'])}: target [bold]{esc(tgt['spec'])}[/bold] = "
-        f"{tgt['rows']} rows ({esc(mix)}); {report['scores']['mislabeled']} flagged mislabeled "
-        f"({'used' if tgt['mislabeled_rows_used'] else 'not used'} for training)",
+        f"{tgt['rows']} rows ({esc(mix)}); {_mislabeled_use(report)}",
         highlight=False,
     )
     fit = f", {gen['epochs']} epochs, batch {gen['batch_size']}" if gen["epochs"] is not None else ""
@@ -264,6 +264,18 @@ def render_augment(console: Any, report: dict[str, Any]) -> None:
         f"time: {total:.1f}s; wrote {esc(report['output'])} ({rows['total']} rows) and {esc(report['report'])}",
         highlight=False,
     )
+
+
+def _mislabeled_use(report: dict[str, Any]) -> str:
+    """How many rows are flagged mislabeled and how many of them trained the generator (the report's counts)."""
+    flagged, used = report["scores"]["mislabeled"], report["target"]["mislabeled_rows_used"]
+    if not report["config"].get("include_mislabeled"):
+        return f"{flagged} flagged mislabeled (not used for training)"
+    if flagged == 0:
+        return "0 flagged mislabeled"
+    if flagged == 1:
+        return f"1 flagged mislabeled, {'among' if used else 'not among'} the training rows"
+    return f"{flagged} flagged mislabeled, {used or 'none'} of them among the training rows"
 
 
 def _pm(stat: dict[str, Any], signed: bool = False) -> str:

@@ -312,7 +312,7 @@ def score(
     id_column: Annotated[str | None, typer.Option("--id", help="Row-id column: kept in outputs, never a feature.")] = None,
     drop: Annotated[list[str] | None, typer.Option("--drop", help="Column to exclude from the features (repeatable).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default: <input stem>.dvclean.parquet next to the input).")] = None,
-    fmt: Annotated[OutputFormat | None, typer.Option("--format", help="Output format (default: from the --output suffix, else parquet).")] = None,
+    fmt: Annotated[OutputFormat | None, typer.Option("--format", help="Output format when there is no --output (default parquet) or its suffix is not one dvclean recognises; with a recognised --output suffix the two must agree (else exit 2).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary document on stdout instead of the table.")] = False,
     report: Annotated[Path | None, typer.Option("--report", help="Also write the self-contained HTML report to this path.")] = None,
     separator: Annotated[str | None, typer.Option("--separator", help="CSV delimiter (sniffed when omitted).")] = None,
@@ -328,9 +328,14 @@ def score(
 ) -> None:
     """Value every row and flag likely-mislabeled and hard rows.
 
-    Writes one row per input row (row id, label, value, value_rank, is_mislabeled,
-    is_hard, mislabel_score, is_label_missing, neighbor_label) to
-    <input stem>.dvclean.parquet, and prints a summary (none with --quiet).
+    Writes one row per input row to <input stem>.dvclean.parquet (or --output):
+    row_id (or the --id column), label, value, value_rank, is_mislabeled, is_hard,
+    mislabel_score, is_label_missing, neighbor_label, is_conflicting_duplicate, then
+    the label-probability columns suggested_label, given_label_prob,
+    suggested_label_prob and model_label_prob (a regression target has
+    predicted_value and target_z instead), value_<method> for each method when
+    several run and stderr_<method> for a sampling method (see README *Output*).
+    Prints a summary (none with --quiet).
     """
     from ..errors import OutputError
     from ..io import output_format_for

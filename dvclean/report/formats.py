@@ -72,8 +72,8 @@ def escape_controls(text: Any, *, keep_newlines: bool = False) -> str:
     is unchanged (so ``\n`` in the output may also be a backslash and an ``n`` in the
     value; the JSON output keeps values exact). ``##[`` is written ``#\x23[``: the GitHub
     runner also reads its legacy ``##[command]`` form anywhere in a line, not only at the
-    start. ``keep_newlines``: leave CR and LF (for a caller that escapes them its own way,
-    as the GitHub workflow commands do).
+    start. ``keep_newlines``: leave CR and LF (for a caller that escapes them its own way;
+    the GitHub workflow commands do not: their values read ``\n`` as the text lines do).
 
     Examples
     --------
@@ -262,13 +262,26 @@ def annotation_path(path: str, workspace: str | None = None) -> str:
 
 
 def _command(kind: str, props: dict[str, Any], message: str) -> str:
-    """One workflow command; CR and LF are %-escaped, other control characters (ESC, ...) made visible."""
+    r"""One workflow command, its message and property values shown as the text lines show them.
+
+    Every control character, CR and LF included, is first written as the visible escape
+    :func:`escape_controls` makes (``\n``, ``\r``, ``\x1b``), so an annotation reads as the
+    check line does instead of GitHub rendering a label's newline as a line break; then
+    :func:`escape_data` / :func:`escape_property` escape what the workflow-command syntax
+    needs (``%``, and ``:`` and ``,`` in properties). No value can end the command or start
+    another. (dvclean's own messages are one line each, so no annotation body needs ``%0A``.)
+
+    Examples
+    --------
+    >>> print(_command("error", {"file": "a,b.csv", "title": "x: y"}, "bad\n::set-env name=X::1 50%\r"))
+    ::error file=a%2Cb.csv,title=x%3A y::bad\n::set-env name=X::1 50%25\r
+    """
 
     def prop(v: Any) -> str:
-        return escape_property(escape_controls(v, keep_newlines=True))
+        return escape_property(escape_controls(v))
 
     p = ",".join(f"{k}={prop(v)}" for k, v in props.items() if v is not None)
-    msg = escape_data(escape_controls(message, keep_newlines=True))
+    msg = escape_data(escape_controls(message))
     return f"::{kind} {p}::{msg}" if p else f"::{kind}::{msg}"
 
 

@@ -103,6 +103,7 @@ register(
 
 from . import confidence as _confidence  # noqa: E402
 from . import oob as _oob  # noqa: E402
+from ._parallel import effective_n_jobs  # noqa: E402
 
 register(
     MethodInfo(
@@ -113,11 +114,12 @@ register(
         cost="B tree fits (800 by default: seconds for 2k rows)",
         needs="scikit-learn",
         factory=lambda cfg: _oob.DataOOB(
-            n_estimators=cfg.oob.n_estimators, max_features=cfg.oob.max_features, n_jobs=cfg.oob.n_jobs,
+            n_estimators=cfg.oob.n_estimators, max_features=cfg.oob.max_features,
+            n_jobs=cfg.oob.n_jobs if cfg.oob.n_jobs is not None else effective_n_jobs(cfg.crossfit.n_jobs),
             task="regression" if getattr(cfg, "task", "auto") == "regression" else "classification",
         ),
         tasks=("classification", "regression"),
-        config_sections=('oob',),
+        config_sections=('oob', 'crossfit'),
     )
 )
 register(
@@ -129,9 +131,10 @@ register(
         cost="F model fits (5 by default: under a second for 2k rows)",
         needs="xgboost",
         factory=lambda cfg: _classification_only(cfg, "confidence") or _confidence.OOFConfidence(
-            _confidence.ConfidenceSettings(model=cfg.confidence.model, n_folds=cfg.confidence.n_folds),
+            _confidence.ConfidenceSettings(model=cfg.confidence.model, n_folds=cfg.confidence.n_folds,
+                                           n_jobs=effective_n_jobs(cfg.crossfit.n_jobs)),
         ),
-        config_sections=('confidence',),
+        config_sections=('confidence', 'crossfit'),
     )
 )
 
@@ -215,7 +218,7 @@ register(
         summary="Data Banzhaf (maximum sample reuse): mean --metric of --model over --samples random half-subsets "
         "containing the row minus the mean over those without it; per-row standard errors; cross-fitted.",
         citation=_banzhaf.DataBanzhaf.citation,
-        cost="--samples model fits per fold (1000 by default), each on about half the rows",
+        cost="--samples model fits per fold (1000 by default), each on about half the rows; --time-budget caps it",
         needs="scikit-learn (xgboost for --model xgboost)",
         factory=_make_banzhaf,
         tasks=("classification", "regression"),
@@ -229,7 +232,7 @@ register(
         "favour small coalitions (where a wrong label hurts most); per-row standard errors; cross-fitted.",
         citation=_beta.BetaShapley.citation,
         cost="--samples (200) permutations x about 0.58 N model fits per fold for Beta(16,1): ~190k fits per fold "
-        "for 2k rows, so lower --samples on large data",
+        "for 2k rows (23 min on 2 cores), so lower --samples or set --time-budget on large data",
         needs="scikit-learn, scipy (xgboost for --model xgboost)",
         factory=_make_beta,
         tasks=("classification", "regression"),

@@ -182,8 +182,35 @@ def single_thread() -> Iterator[None]:
             _single_thread_depth -= 1
 
 
+#: Depth of enclosing :func:`quiet_fits` blocks: inside one, warnings are already ignored and
+#: native threads limited for the whole process, so :func:`fit_quietly` touches neither.
+_quiet_depth = 0
+
+
+@contextlib.contextmanager
+def quiet_fits() -> Iterator[None]:
+    """One native thread and warnings ignored for a whole block of fits, also on other threads.
+
+    ``warnings.catch_warnings`` and ``threadpool_limits`` change process-wide state and are
+    not safe to enter from several threads at once, so a block that fits models on a thread
+    pool enters this once, in the thread that owns the pool, and the workers'
+    :func:`fit_quietly` calls leave both alone.
+    """
+    global _quiet_depth
+    with single_thread(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _quiet_depth += 1
+        try:
+            yield
+        finally:
+            _quiet_depth -= 1
+
+
 def fit_quietly(model: Any, x: np.ndarray, y: np.ndarray) -> Any:
     """Fit with convergence warnings silenced and one native thread."""
+    if _quiet_depth:
+        model.fit(x, y)
+        return model
     from threadpoolctl import threadpool_limits
 
     limit = threadpool_limits(1) if _single_thread_depth == 0 else contextlib.nullcontext()

@@ -1,7 +1,8 @@
 """Data Banzhaf values, estimated by maximum sample reuse (MSR).
 
 Wang & Jia, "Data Banzhaf: A Robust Data Valuation Framework for Machine Learning",
-AISTATS 2023 (PMLR 206:6388-6421); algorithms.md §11.2.
+AISTATS 2023 (PMLR 206:6388-6421), whose maximum-sample-reuse estimator this is (reference code:
+the authors' ``data-banzhaf`` repository and opendataval's ``DataBanzhaf``).
 
 The Banzhaf value of player i is its mean marginal contribution over all subsets of
 the other players, each with the same weight:
@@ -18,12 +19,24 @@ A player that falls on only one side in every sample (probability 2^(1-m)) gets 
 overall sample mean (and variance) for the empty side and is counted in the
 diagnostics (``one_sided_players``).
 
+**Time budget** (``TMCConfig.time_budget``, CLI ``--time-budget``, as ``tmc``): one
+deadline for all cross-fitting folds together. The folds advance together in rounds of
+tasks (:func:`~dvclean.valuation.loo.sample_rounds`); a fold stops when the deadline
+passes and its values and standard errors come from the subsets it scored. Every
+fold scores at least 2 subsets, whatever the budget. ``status`` is
+``budget_exhausted`` when the clock stopped a fold (else ``approximate``);
+``diagnostics["samples"]`` gives the subsets each fold used and
+``diagnostics["stop"]`` why each stopped (``samples`` or ``time_budget``).
+
 **Reproducibility.** Subset k of a fold is drawn from
 ``SeedSequence(fold_seed).spawn(k + 1)[k]`` (built directly as
 ``SeedSequence(fold_seed, spawn_key=(k,))``) and the scores are reduced in sample
-order, so the values for a seed do not depend on ``--n-jobs`` or the scheduler.
+order, so the values for a seed do not depend on ``--n-jobs`` or the scheduler; a
+fold always keeps subsets ``0..m-1``, so with a time budget only the count ``m``
+depends on the clock (the same ``m`` gives the same values).
 
-Complexity: m model fits per cross-fitting fold (m = ``--samples``, default 1000) plus
+Complexity: m model fits per cross-fitting fold (m = ``--samples``, default 1000, or fewer
+under ``--time-budget``) plus
 O(m N) arithmetic; memory O(m N) for the regenerated membership masks. The paper
 shows O((N / eps^2) log(N / delta)) samples suffice for an (eps, delta) l2 error.
 """
@@ -42,11 +55,15 @@ from ..table import ValuationData
 from ._base import ValuationResult
 from ._parallel import Runner
 from .loo import (
-    chunks,
+    SampleJob,
     counters_of,
+    deadline_after,
+    expired,
     fresh_utility,
     merge_counters,
-    run_cross_fitted,
+    run_sampled,
+    sample_rounds,
+    sampled_status,
 )
 
 __all__ = ["DataBanzhaf", "BanzhafEstimate", "msr_banzhaf", "exact_banzhaf", "subset_mask"]
@@ -67,11 +84,34 @@ def subset_mask(fold_seed: int, k: int, n: int) -> np.ndarray:
     return rng.random(n) < 0.5
 
 
-def _msr_chunk(utility: UtilityFn, n: int, fold_seed: int, ks: Sequence[int]) -> tuple[np.ndarray, dict[str, Any]]:
-    """Scores of sampled subsets ``ks`` (a pure function of its arguments)."""
+def _msr_chunk(
+    utility: UtilityFn, n: int, fold_seed: int, ks: Sequence[int], deadline: float | None = None, must: int = 0,
+) -> tuple[np.ndarray, int, dict[str, Any]]:
+    """Scores of sampled subsets ``ks`` (pure, but for the deadline).
+
+    Returns ``(scores, done, counters)`` for the subsets ``ks[:done]``: a subset
+    ``k >= must`` is not scored once ``deadline`` passed.
+    """
     u = fresh_utility(utility)
-    out = np.array([float(u(np.flatnonzero(subset_mask(fold_seed, k, n)))) for k in ks])
-    return out, counters_of(u, len(ks))
+    scores: list[float] = []
+    for k in ks:
+        if deadline is not None and k >= must and expired(deadline):
+            break
+        scores.append(float(u(np.flatnonzero(subset_mask(fold_seed, k, n)))))
+    return np.array(scores), len(scores), counters_of(u, len(scores))
+
+
+def _msr_result(job: SampleJob, counters: dict[str, Any]) -> BanzhafEstimate:
+    """The MSR estimate from the subsets the job scored (``0..done-1``, in sample order)."""
+    utility, n, seed = job.args
+    m = job.done
+    scores = np.concatenate(job.payloads)
+    merge_counters(counters, job.counters)
+    masks = np.vstack([subset_mask(seed, k, n) for k in range(m)])
+    values, stderr, one_sided = msr_estimate(masks, scores)
+    return BanzhafEstimate(
+        values, stderr, m, {**counters, "samples": m, "stop": job.stop, "one_sided_players": one_sided}
+    )
 
 
 @dataclass
@@ -117,6 +157,7 @@ def msr_estimate(masks: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.
 
 def msr_banzhaf(
     utility: UtilityFn, n: int, samples: int, seed: int, *, run: Runner | None = None, batch_size: int = 25,
+    time_budget: float | None = None,
 ) -> BanzhafEstimate:
     """Estimate the Banzhaf values of one game by maximum sample reuse.
 
@@ -135,6 +176,9 @@ def msr_banzhaf(
         Where the utility evaluations run (in-process when omitted).
     batch_size : int
         Subsets per task.
+    time_budget : float, optional
+        Wall-clock seconds: stop after the subsets scored by then (at least 2);
+        ``diagnostics["stop"]`` is then ``time_budget`` (else ``samples``).
 
     Examples
     --------
@@ -145,15 +189,9 @@ def msr_banzhaf(
     """
     if samples < 2:
         raise ValuationError(f"MSR needs at least 2 sampled subsets; got {samples}")
-    tasks = [(utility, n, seed, list(r)) for r in chunks(samples, batch_size)]
-    results = run.map(_msr_chunk, tasks) if run is not None else [_msr_chunk(*t) for t in tasks]
-    scores = np.concatenate([r[0] for r in results])
-    counters: dict[str, Any] = {}
-    for r in results:
-        merge_counters(counters, r[1])
-    masks = np.vstack([subset_mask(seed, k, n) for k in range(samples)])
-    values, stderr, one_sided = msr_estimate(masks, scores)
-    return BanzhafEstimate(values, stderr, samples, {**counters, "samples": samples, "one_sided_players": one_sided})
+    job = SampleJob((utility, n, seed), samples)
+    sample_rounds(_msr_chunk, [job], run=run, batch_size=batch_size, deadline=deadline_after(time_budget))
+    return _msr_result(job, {})
 
 
 def exact_banzhaf(utility: UtilityFn, n: int) -> np.ndarray:
@@ -184,7 +222,8 @@ class DataBanzhaf:
     ----------
     config : BanzhafConfig
     tmc : TMCConfig
-        Only ``model`` and ``metric`` are used (the ``--model`` / ``--metric`` settings).
+        Only ``model``, ``metric`` and ``time_budget`` are used (``--model``, ``--metric``,
+        ``--time-budget``).
     crossfit : CrossFitConfig
         Folds, ``n_jobs`` and Dask ``scheduler``.
     """
@@ -198,19 +237,23 @@ class DataBanzhaf:
     )
 
     def value(self, data: ValuationData, *, seed: int = 0, progress: ProgressFn | None = None) -> ValuationResult:
-        """Value every player of ``data`` (cross-fitted without a validation set)."""
+        """Value every player of ``data`` (cross-fitted without a validation set), within ``tmc.time_budget``."""
         cfg = self.config
 
-        def estimate(util: Any, n: int, fseed: int, full: float, run: Runner) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-            est = msr_banzhaf(util, n, cfg.samples, fseed, run=run, batch_size=cfg.batch_size)
+        def start(util: Any, n: int, fseed: int, full: float) -> SampleJob:
+            return SampleJob((util, n, fseed), cfg.samples)
+
+        def finish(job: SampleJob) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+            est = _msr_result(job, {})
             return est.values, est.stderr, dict(est.diagnostics)
 
-        values, stderr, diags, diagnostics, params = run_cross_fitted(
-            self, data, seed=seed, progress=progress, estimate=estimate
+        values, stderr, diags, diagnostics, params = run_sampled(
+            self, data, seed=seed, progress=progress, chunk=_msr_chunk, start=start, finish=finish,
+            batch_size=cfg.batch_size, step="banzhaf subsets",
         )
         diagnostics["samples"] = [int(d.get("samples", 0)) for d in diags]
         diagnostics["one_sided_players"] = sum(int(d.get("one_sided_players", 0)) for d in diags)
         return ValuationResult(
-            method=self.name, values=values, stderr=stderr, status="approximate", params=params, seed=seed,
-            diagnostics=diagnostics,
+            method=self.name, values=values, stderr=stderr, status=sampled_status(diagnostics), params=params,
+            seed=seed, diagnostics=diagnostics,
         )

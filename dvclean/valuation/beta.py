@@ -1,7 +1,8 @@
 """Beta Shapley: a semivalue that weights marginal contributions by cardinality.
 
 Kwon & Zou, "Beta Shapley: a Unified and Noise-reduced Data Valuation Framework for
-Machine Learning", AISTATS 2022 (PMLR 151:8780-8802); algorithms.md §11.3.
+Machine Learning", AISTATS 2022 (PMLR 151:8780-8802); reference code: the authors'
+``beta_shapley`` repository (``betashap/utils.py``).
 
 **Definition.** With ``j`` the size of a coalition after player i joins it,
 ``phi_i = sum_{j=1..N} w(j) * mean_{S subset of D minus i, |S| = j-1} [U(S + i) - U(S)]``
@@ -24,12 +25,24 @@ X_i = 0; this changes the expectation by at most ``tail * max|marginal|``. For
 Beta(16, 1) the cut is near 0.58 N, so each permutation costs about 0.58 N fits;
 ``tail = 0`` evaluates all N positions (unbiased).
 
+**Time budget** (``TMCConfig.time_budget``, CLI ``--time-budget``, as ``tmc``): one
+deadline for all cross-fitting folds together. The folds advance together in rounds of
+tasks (:func:`~dvclean.valuation.loo.sample_rounds`); a fold stops when the deadline
+passes, dropping the permutation in progress, and its value is the mean over the
+permutations it finished, its standard error their spread. Every fold gets at least 2
+permutations, whatever the budget, so a standard error exists. ``status`` is
+``budget_exhausted`` when the clock stopped a fold (else ``approximate``);
+``diagnostics["permutations"]`` gives the permutations each fold used and
+``diagnostics["stop"]`` why each stopped (``samples`` or ``time_budget``).
+
 **Reproducibility.** Permutation k of a fold is drawn from
 ``SeedSequence(fold_seed).spawn(k + 1)[k]`` and the sums are reduced in permutation
-order, so values for a seed do not depend on ``--n-jobs`` or the scheduler.
+order, so values for a seed do not depend on ``--n-jobs`` or the scheduler; a fold
+always keeps permutations ``0..t-1``, so with a time budget only the count ``t``
+depends on the clock (the same ``t`` gives the same values).
 
 Complexity: T * L model fits per cross-fitting fold (T = ``--samples`` permutations,
-L <= N the tail cut), O(T N) memory-free accumulation.
+or fewer under ``--time-budget``; L <= N the tail cut), O(T N) memory-free accumulation.
 """
 
 from __future__ import annotations
@@ -48,11 +61,15 @@ from ..table import ValuationData
 from ._base import ValuationResult
 from ._parallel import Runner
 from .loo import (
-    chunks,
+    SampleJob,
     counters_of,
+    deadline_after,
+    expired,
     fresh_utility,
     merge_counters,
-    run_cross_fitted,
+    run_sampled,
+    sample_rounds,
+    sampled_status,
 )
 
 __all__ = ["BetaShapley", "BetaEstimate", "beta_weights", "tail_cut", "beta_shapley", "exact_semivalue"]
@@ -86,25 +103,62 @@ def tail_cut(weights: np.ndarray, tail: float) -> int:
 
 
 def _beta_chunk(
-    utility: UtilityFn, n: int, fold_seed: int, ks: Sequence[int], scale: np.ndarray, length: int, empty: float,
-) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    """Sums and sums of squares of the reweighted marginals of permutations ``ks`` (pure)."""
+    utility: UtilityFn, n: int, fold_seed: int, scale: np.ndarray, length: int, empty: float, ks: Sequence[int],
+    deadline: float | None = None, must: int = 0,
+) -> tuple[tuple[np.ndarray, np.ndarray], int, dict[str, Any]]:
+    """Sums and sums of squares of the reweighted marginals of permutations ``ks`` (pure, but for the deadline).
+
+    Returns ``((sums, squares), done, counters)`` over the permutations ``ks[:done]``:
+    a permutation ``k >= must`` is abandoned (and the chunk ends) once ``deadline`` passed.
+    """
     u = fresh_utility(utility)
     sums = np.zeros(n)
     sq = np.zeros(n)
     calls = 0
+    done = 0
     for k in ks:
+        watch = deadline is not None and k >= must
         order = np.random.default_rng(np.random.SeedSequence(fold_seed, spawn_key=(k,))).permutation(n)
         prev = empty
         x = np.zeros(n)
         for p in range(length):
+            if watch and expired(deadline):
+                return (sums, sq), done, counters_of(u, calls)
             new = float(u(order[: p + 1]))
             calls += 1
             x[order[p]] = scale[p] * (new - prev)
             prev = new
         sums += x
         sq += x * x
-    return sums, sq, counters_of(u, calls)
+        done += 1
+    return (sums, sq), done, counters_of(u, calls)
+
+
+def _beta_job(
+    utility: UtilityFn, n: int, samples: int, seed: int, alpha: float, beta: float, tail: float, empty: float,
+) -> SampleJob:
+    """The permutations of one game, for :func:`~dvclean.valuation.loo.sample_rounds`."""
+    weights = beta_weights(n, alpha, beta)
+    length = tail_cut(weights, tail)
+    return SampleJob((utility, n, seed, n * weights, length, empty), samples,
+                     info={"weights": weights, "length": length, "empty": empty})
+
+
+def _beta_estimate(job: SampleJob, n: int, counters: dict[str, Any]) -> BetaEstimate:
+    """Mean and standard error over the permutations the job finished (reduced in permutation order)."""
+    sums = np.zeros(n)
+    sq = np.zeros(n)
+    for s, q in job.payloads:  # fixed (permutation) order
+        sums += s
+        sq += q
+    merge_counters(counters, job.counters)
+    t = job.done
+    mean = sums / t
+    var = np.maximum(sq / t - mean**2, 0.0) * t / (t - 1)
+    weights, length = job.info["weights"], job.info["length"]
+    diag = {**counters, "permutations": t, "stop": job.stop, "positions_evaluated": length,
+            "tail_weight": float(weights[length:].sum()), "empty_score": job.info["empty"]}
+    return BetaEstimate(mean, np.sqrt(var / t), t, diag)
 
 
 @dataclass
@@ -127,6 +181,7 @@ class BetaEstimate:
 def beta_shapley(
     utility: UtilityFn, n: int, samples: int, seed: int, *, alpha: float = 16.0, beta: float = 1.0,
     tail: float = 1e-6, run: Runner | None = None, batch_size: int = 4, empty: float | None = None,
+    time_budget: float | None = None,
 ) -> BetaEstimate:
     """Estimate the Beta(alpha, beta) semivalues of one game by reweighted permutation sampling.
 
@@ -149,6 +204,9 @@ def beta_shapley(
         Permutations per task.
     empty : float, optional
         ``U(empty set)`` when already known.
+    time_budget : float, optional
+        Wall-clock seconds: stop after the permutations finished by then (at least
+        2); ``diagnostics["stop"]`` is then ``time_budget`` (else ``samples``).
 
     Examples
     --------
@@ -162,28 +220,15 @@ def beta_shapley(
     """
     if samples < 2:
         raise ValuationError(f"Beta Shapley needs at least 2 permutations; got {samples}")
-    weights = beta_weights(n, alpha, beta)
-    length = tail_cut(weights, tail)
+    deadline = deadline_after(time_budget)
     counters: dict[str, Any] = {}
     if empty is None:
         u = fresh_utility(utility)
         empty = float(u(np.zeros(0, dtype=np.int64)))
         merge_counters(counters, counters_of(u, 1))
-    scale = n * weights
-    tasks = [(utility, n, seed, list(r), scale, length, empty) for r in chunks(samples, batch_size)]
-    results = run.map(_beta_chunk, tasks) if run is not None else [_beta_chunk(*t) for t in tasks]
-    sums = np.zeros(n)
-    sq = np.zeros(n)
-    for s, q, c in results:  # fixed (permutation) order
-        sums += s
-        sq += q
-        merge_counters(counters, c)
-    t = samples
-    mean = sums / t
-    var = np.maximum(sq / t - mean**2, 0.0) * t / (t - 1)
-    diag = {**counters, "permutations": t, "positions_evaluated": length,
-            "tail_weight": float(weights[length:].sum()), "empty_score": empty}
-    return BetaEstimate(mean, np.sqrt(var / t), t, diag)
+    job = _beta_job(utility, n, samples, seed, alpha, beta, tail, empty)
+    sample_rounds(_beta_chunk, [job], run=run, batch_size=batch_size, deadline=deadline)
+    return _beta_estimate(job, n, counters)
 
 
 def exact_semivalue(utility: UtilityFn, n: int, weights: np.ndarray) -> np.ndarray:
@@ -217,7 +262,8 @@ class BetaShapley:
     ----------
     config : BetaConfig
     tmc : TMCConfig
-        Only ``model`` and ``metric`` are used (the ``--model`` / ``--metric`` settings).
+        Only ``model``, ``metric`` and ``time_budget`` are used (``--model``, ``--metric``,
+        ``--time-budget``).
     crossfit : CrossFitConfig
         Folds, ``n_jobs`` and Dask ``scheduler``.
     """
@@ -232,24 +278,25 @@ class BetaShapley:
     )
 
     def value(self, data: ValuationData, *, seed: int = 0, progress: ProgressFn | None = None) -> ValuationResult:
-        """Value every player of ``data`` (cross-fitted without a validation set)."""
+        """Value every player of ``data`` (cross-fitted without a validation set), within ``tmc.time_budget``."""
         cfg = self.config
 
-        def estimate(util: Any, n: int, fseed: int, full: float, run: Runner) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+        def start(util: Any, n: int, fseed: int, full: float) -> SampleJob:
             empty = float(util(np.zeros(0, dtype=np.int64)))
-            est = beta_shapley(
-                util, n, cfg.samples, fseed, alpha=cfg.alpha, beta=cfg.beta, tail=cfg.tail, run=run,
-                batch_size=cfg.batch_size, empty=empty,
-            )
+            return _beta_job(util, n, cfg.samples, fseed, cfg.alpha, cfg.beta, cfg.tail, empty)
+
+        def finish(job: SampleJob) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+            est = _beta_estimate(job, job.args[1], {})
             return est.values, est.stderr, dict(est.diagnostics)
 
-        values, stderr, diags, diagnostics, params = run_cross_fitted(
-            self, data, seed=seed, progress=progress, estimate=estimate
+        values, stderr, diags, diagnostics, params = run_sampled(
+            self, data, seed=seed, progress=progress, chunk=_beta_chunk, start=start, finish=finish,
+            batch_size=cfg.batch_size, step="beta permutations",
         )
         diagnostics["permutations"] = [int(d.get("permutations", 0)) for d in diags]
         diagnostics["positions_evaluated"] = [int(d.get("positions_evaluated", 0)) for d in diags]
         diagnostics["tail_weight"] = max(float(d.get("tail_weight", 0.0)) for d in diags)
         return ValuationResult(
-            method=self.name, values=values, stderr=stderr, status="approximate", params=params, seed=seed,
-            diagnostics=diagnostics,
+            method=self.name, values=values, stderr=stderr, status=sampled_status(diagnostics), params=params,
+            seed=seed, diagnostics=diagnostics,
         )

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -29,6 +29,7 @@ from ..table import ValuationData
 from ._base import ValuationResult
 from ._crossfit import fold_seeds, stratified_folds
 from ._models import _compact, _proba, _Remapped, fit_quietly, make_model
+from ._parallel import thread_map
 
 __all__ = ["ConfidenceSettings", "OOFConfidence", "oof_predict", "oof_proba"]
 
@@ -50,6 +51,7 @@ def oof_proba(
     n_folds: int = 5,
     seed: int = 0,
     progress: ProgressFn | None = None,
+    n_jobs: int = 1,
 ) -> np.ndarray:
     """Out-of-fold class probabilities of every row.
 
@@ -64,6 +66,9 @@ def oof_proba(
     n_folds : int
         Stratified folds (lowered to the smallest class size, at least 2).
     seed : int
+    n_jobs : int
+        Folds fitted at once, on threads (each fit on one native thread); the
+        probabilities do not depend on it.
 
     Returns
     -------
@@ -84,13 +89,16 @@ def oof_proba(
     folds = stratified_folds(y, k, seed)
     seeds = fold_seeds(seed, k)
     out = np.zeros((n, n_classes))
-    for f in range(k):
+
+    def fit_fold(f: int) -> np.ndarray:
         test = folds == f
-        train = ~test
-        ytr = y[train]
+        ytr = y[~test]
         present = np.unique(ytr)
-        m = fit_quietly(make_model(model, seed=seeds[f], n_classes=present.size), x[train], _compact(ytr))
-        out[test] = _proba(_Remapped(m, present), x[test], n_classes)
+        m = fit_quietly(make_model(model, seed=seeds[f], n_classes=present.size), x[~test], _compact(ytr))
+        return _proba(_Remapped(m, present), x[test], n_classes)
+
+    for f, proba in enumerate(thread_map(fit_fold, k, n_jobs)):
+        out[folds == f] = proba
         if progress:
             progress("out-of-fold model", f + 1, k)
     return out
@@ -105,6 +113,7 @@ def oof_predict(
     seed: int = 0,
     progress: ProgressFn | None = None,
     train_mask: np.ndarray | None = None,
+    n_jobs: int = 1,
 ) -> np.ndarray:
     """Out-of-fold predictions of a regression target (the regression twin of :func:`oof_proba`).
 
@@ -112,7 +121,8 @@ def oof_predict(
     (:func:`~dvclean.valuation._crossfit.target_folds`); the regressor
     (:func:`~dvclean.valuation._models.make_regressor`, XGBoost by default) trained
     on the other folds predicts each fold. With ``train_mask``, only those rows of
-    the other folds are trained on (every row is still predicted).
+    the other folds are trained on (every row is still predicted). ``n_jobs`` folds
+    are fitted at once, on threads; the predictions do not depend on it.
 
     Examples
     --------
@@ -131,11 +141,15 @@ def oof_predict(
     folds = target_folds(y, k, seed)
     seeds = fold_seeds(seed, k)
     out = np.zeros(n)
-    for f in range(k):
+
+    def fit_fold(f: int) -> np.ndarray:
         test = folds == f
         train = ~test if train_mask is None else ~test & train_mask
         m = fit_quietly(make_regressor(model, seed=seeds[f]), x[train], y[train])
-        out[test] = np.asarray(m.predict(x[test]), dtype=np.float64).ravel()
+        return np.asarray(m.predict(x[test]), dtype=np.float64).ravel()
+
+    for f, pred in enumerate(thread_map(fit_fold, k, n_jobs)):
+        out[folds == f] = pred
         if progress:
             progress("out-of-fold model", f + 1, k)
     return out
@@ -147,6 +161,7 @@ class ConfidenceSettings:
 
     model: str = "xgboost"
     n_folds: int = 5
+    n_jobs: int = 1
 
 
 @dataclass(frozen=True)
@@ -176,14 +191,14 @@ class OOFConfidence:
         t0 = time.perf_counter()
         s = self.settings
         proba = oof_proba(data.x, data.y, len(data.classes), model=s.model, n_folds=s.n_folds, seed=seed,
-                          progress=progress)
+                          progress=progress, n_jobs=s.n_jobs)
         values = proba[np.arange(data.n_players), data.y]
         return ValuationResult(
             method=self.name,
             values=values,
             stderr=None,
             status="exact",
-            params=asdict(s),
+            params={"model": s.model, "n_folds": s.n_folds},
             seed=seed,
             diagnostics={"seconds": round(time.perf_counter() - t0, 4), "folds": _effective_folds(data.y, s.n_folds)},
         )

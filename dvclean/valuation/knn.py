@@ -37,7 +37,8 @@ O(M (query + K*)).
 Regression targets (Jia et al. 2019 state the O(N log N) exact result for
 unweighted KNN regression; the recursion below is derived for dvclean and checked
 against brute-force Shapley values in ``tests/test_regression.py``; the same
-utility as Wang & Jia's ``knn_shapley_JW_reg_single``, algorithms.md §2 a″): the
+utility as ``knn_shapley_JW_reg_single`` in the code of Wang & Jia, "A Note on 'Efficient
+Task-Specific Data Valuation for Nearest Neighbor Algorithms'", arXiv:2304.04258, 2023): the
 utility of S for a validation point (x_t, y_t) is the negative squared error of
 the KNN regressor, ``U(S) = -(mean of y over the min(K, |S|) nearest in S - y_t)^2``,
 with ``U(empty) = -y_t^2`` (the empty set predicts 0, the mean of the standardised

@@ -1,8 +1,9 @@
 """Leave-one-out (LOO) data values: how much the validation score drops without a row.
 
-LOO_i = U(D) - U(D \\ {i}) (algorithms.md §1; the classical baseline of Koh & Liang,
-"Understanding Black-box Predictions via Influence Functions", ICML 2017, and of
-Ghorbani & Zou, ICML 2019), where ``U`` is the validation score of ``--model``
+LOO_i = U(D) - U(D \\ {i}) (the classical baseline of Koh & Liang, "Understanding
+Black-box Predictions via Influence Functions", ICML 2017, and of Ghorbani & Zou,
+"Data Shapley: Equitable Valuation of Data for Machine Learning", ICML 2019), where
+``U`` is the validation score of ``--model``
 (:class:`~dvclean.valuation._models.Utility`, scored with ``--metric``) trained from
 scratch. The value is exact: no sampling, so it is the same for any seed except
 through the cross-fitting folds and the model's own ``random_state``.
@@ -13,12 +14,15 @@ workers in chunks of ``LOOConfig.batch_size``; results are reduced in row order,
 values do not depend on ``n_jobs``.
 
 This module also holds the small helpers the other retraining valuers
-(:mod:`~dvclean.valuation.banzhaf`, :mod:`~dvclean.valuation.beta`) share.
+(:mod:`~dvclean.valuation.banzhaf`, :mod:`~dvclean.valuation.beta`) share, among them
+the sampling loop with their wall-clock budget (:func:`sample_rounds`,
+:func:`run_sampled`).
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -34,7 +38,10 @@ from ._crossfit import FoldResult, cross_fit
 from ._models import Utility, make_model, utility_builder
 from ._parallel import Runner, runner
 
-__all__ = ["LeaveOneOut", "leave_one_out", "fold_utility", "fresh_utility", "merge_counters", "chunks", "run_cross_fitted"]
+__all__ = [
+    "LeaveOneOut", "leave_one_out", "fold_utility", "fresh_utility", "merge_counters", "chunks", "run_cross_fitted",
+    "SampleJob", "sample_rounds", "run_sampled", "sampled_status", "deadline_after", "expired", "MIN_SAMPLES",
+]
 
 ProgressFn = Callable[[str, int, int], None]
 UtilityFn = Callable[[np.ndarray], float]
@@ -98,6 +105,186 @@ def fold_diagnostics(diags: Sequence[dict[str, Any]], t0: float) -> dict[str, An
         "folds": len(diags),
         "seconds": round(time.perf_counter() - t0, 3),
     }
+
+
+# -- sampling in rounds under a wall-clock budget (banzhaf, beta) ----------------------------------------
+
+#: Samples every game gets whatever the time budget, so that a standard error exists.
+MIN_SAMPLES = 2
+
+
+def now() -> float:
+    """The clock time budgets are measured on: ``time.time()``, comparable across worker processes (as ``tmc``)."""
+    return time.time()
+
+
+def deadline_after(budget: float | None) -> float | None:
+    """The clock time ``budget`` seconds from now; ``None`` (no limit) without a budget."""
+    return None if budget is None else now() + budget
+
+
+def expired(deadline: float | None) -> bool:
+    """Whether ``deadline`` has passed (never when it is ``None``)."""
+    return deadline is not None and now() >= deadline
+
+
+@dataclass
+class SampleJob:
+    """The samples of one game (a cross-fitting fold), run in rounds by :func:`sample_rounds`.
+
+    Each task is ``chunk(*args, ks, deadline, MIN_SAMPLES)`` for a range ``ks`` of
+    consecutive sample indices and returns ``(payload, done, counters)``: the payload
+    of samples ``ks[:done]``, where ``done < len(ks)`` only when the deadline passed
+    (samples below ``MIN_SAMPLES`` never look at it).
+
+    Attributes
+    ----------
+    args : tuple
+        The leading arguments of every task of this game.
+    samples : int
+        Samples wanted (``--samples``).
+    info : dict
+        What the estimator keeps for the end (weights, the empty-set score, ...).
+    payloads : list
+        Payloads of the merged tasks in sample order; together they cover samples ``0..done-1``.
+    done : int
+        Samples merged.
+    handed : int
+        Samples handed out to tasks so far.
+    stop : str or None
+        ``samples`` (all of them done) or ``time_budget``; ``None`` while running.
+    counters : dict
+        The tasks' utility counters, summed.
+    """
+
+    args: tuple[Any, ...]
+    samples: int
+    info: dict[str, Any] = field(default_factory=dict)
+    payloads: list[Any] = field(default_factory=list)
+    done: int = 0
+    handed: int = 0
+    stop: str | None = None
+    counters: dict[str, Any] = field(default_factory=dict)
+
+
+def sample_rounds(
+    chunk: Callable[..., tuple[Any, int, dict[str, Any]]], jobs: Sequence[SampleJob], *, run: Runner | None,
+    batch_size: int, deadline: float | None, progress: ProgressFn | None = None, step: str = "samples",
+) -> None:
+    """Run the samples of ``jobs`` in tasks of ``batch_size`` samples, until each has all or the deadline passed.
+
+    Without a deadline a round is every task of one game, game after game (the
+    values are those of a run that never looks at the clock). With one, a round
+    gives every running game ``ceil(workers / running games)`` tasks, so the games
+    advance together on one deadline, and the first round covers at least
+    ``MIN_SAMPLES`` samples of each; the deadline is checked between rounds and by
+    the tasks themselves before each utility evaluation, so a run overshoots by
+    about one evaluation per worker (plus the ``MIN_SAMPLES`` samples each game
+    always gets). Results are merged in sample order and a game keeps exactly
+    samples ``0..done-1`` (tasks after one that stopped short are dropped), so the
+    same samples give the same payloads whatever the runner or ``n_jobs``.
+
+    ``progress(step, done, total)`` follows each round, with a stopped game counted
+    as complete: the bar ends at its total even when the clock stopped the run.
+    """
+    workers = 1 if run is None else run.n_workers
+    total = sum(j.samples for j in jobs)
+    while True:
+        active = [j for j in jobs if j.stop is None]
+        if not active:
+            break
+        per_job = math.inf if deadline is None else max(1, -(-workers // len(active)))
+        if deadline is None:
+            active = active[:1]
+        tasks: list[tuple[Any, ...]] = []
+        owners: list[tuple[SampleJob, int]] = []
+        for j in active:
+            given = 0
+            while j.handed < j.samples and (given < per_job or j.handed < MIN_SAMPLES):
+                ks = range(j.handed, min(j.samples, j.handed + batch_size))
+                tasks.append((*j.args, ks, deadline, MIN_SAMPLES))
+                owners.append((j, len(ks)))
+                j.handed = ks.stop
+                given += 1
+        results = run.map(chunk, tasks) if run is not None else [chunk(*t) for t in tasks]
+        for (j, size), (payload, done, counters) in zip(owners, results, strict=True):
+            merge_counters(j.counters, counters)
+            if j.stop is not None:
+                continue  # an earlier task of this game stopped short: keep samples 0..done-1 only
+            if done:
+                j.payloads.append(payload)
+                j.done += done
+            if done < size:
+                j.stop = "time_budget"
+        for j in active:
+            if j.stop is None and j.done >= j.samples:
+                j.stop = "samples"
+            elif j.stop is None and j.done >= MIN_SAMPLES and expired(deadline):
+                j.stop = "time_budget"
+        if progress:
+            progress(step, sum(j.samples if j.stop is not None else j.done for j in jobs), total)
+
+
+#: ``start(utility, n_players, fold_seed, full_score) -> SampleJob``: one fold's game, before any sample.
+StartFn = Callable[[Any, int, int, float], SampleJob]
+#: ``finish(job) -> (values, stderr, diagnostics)`` from the samples the job merged.
+FinishFn = Callable[[SampleJob], tuple[np.ndarray, np.ndarray, dict[str, Any]]]
+
+
+def run_sampled(
+    valuer: Any, data: ValuationData, *, seed: int, progress: ProgressFn | None,
+    chunk: Callable[..., tuple[Any, int, dict[str, Any]]], start: StartFn, finish: FinishFn, batch_size: int, step: str,
+) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
+    """The shared body of the sampling valuers (``banzhaf``, ``beta``), under ``valuer.tmc.time_budget``.
+
+    Like :func:`run_cross_fitted` (``--model`` checked before any work, each fold's
+    utility seeded with the fold seed, a model that cannot fit all players refused),
+    but the folds' samples run together through :func:`sample_rounds` on one runner
+    and one deadline: ``TMCConfig.time_budget`` seconds from the start, for all folds
+    together (as ``tmc``). The diagnostics gain ``stop``, per fold ``samples`` or
+    ``time_budget``; ``params`` gains ``time_budget``.
+
+    Returns
+    -------
+    values, stderr, per-fold diagnostics, summed diagnostics, params
+    """
+    cfg, cf = valuer.config, valuer.crossfit
+    budget = valuer.tmc.time_budget
+    build, model, metric = utility_builder(data, valuer.tmc.model, valuer.tmc.metric)
+    t0 = time.perf_counter()
+    deadline = deadline_after(budget)
+    games: list[tuple[Any, float, SampleJob]] = []
+
+    def setup(xp: np.ndarray, yp: np.ndarray, xv: np.ndarray, yv: np.ndarray, fseed: int, f: int) -> FoldResult:
+        util = build(xp, yp, xv, yv, fseed)
+        full = float(util(np.arange(xp.shape[0])))
+        check_fits(util, model)
+        games.append((util, full, start(util, xp.shape[0], fseed, full)))
+        return FoldResult(values=np.zeros(xp.shape[0]))
+
+    cross_fit(data, setup, n_folds=cf.n_folds, seed=seed)
+    with runner(cf.n_jobs, cf.scheduler) as run:
+        sample_rounds(chunk, [job for _, _, job in games], run=run, batch_size=batch_size, deadline=deadline,
+                      progress=progress, step=step)
+    per_fold: list[FoldResult] = []
+    for util, full, job in games:
+        values, stderr, diag = finish(job)
+        diag = merge_counters(dict(diag), util.diagnostics())
+        per_fold.append(FoldResult(values, stderr, {**diag, "full_score": full}))
+
+    def lookup(xp: np.ndarray, yp: np.ndarray, xv: np.ndarray, yv: np.ndarray, fseed: int, f: int) -> FoldResult:
+        return per_fold[f]
+
+    values, stderr, diags = cross_fit(data, lookup, n_folds=cf.n_folds, seed=seed)
+    params = {**asdict(cfg), "time_budget": budget, "model": model, "metric": metric,
+              "n_folds": cf.n_folds if data.leave_self_out else None, "n_jobs": cf.n_jobs, "scheduler": cf.scheduler}
+    diagnostics = {**fold_diagnostics(diags, t0), "stop": [job.stop for _, _, job in games]}
+    return values, stderr, diags, diagnostics, params
+
+
+def sampled_status(diagnostics: dict[str, Any]) -> str:
+    """``budget_exhausted`` when the time budget stopped a fold, else ``approximate``."""
+    return "budget_exhausted" if "time_budget" in diagnostics.get("stop", ()) else "approximate"
 
 
 # -- leave-one-out ---------------------------------------------------------------------------------------

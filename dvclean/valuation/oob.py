@@ -21,8 +21,7 @@ out-of-bag prediction (regression), which the flag rule uses.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -32,6 +31,7 @@ from ..errors import ValuationError
 from ..table import ValuationData
 from ._base import ValuationResult
 from ._crossfit import fold_seeds
+from ._parallel import thread_map
 
 __all__ = ["DataOOB", "OOBOutput", "bag_seeds", "bootstrap_indices", "data_oob"]
 
@@ -153,7 +153,7 @@ def data_oob(
     count = np.zeros(n)
     votes = np.zeros((n, n_classes)) if not regression and n_classes else None
     pred_sum = np.zeros(n) if regression else None
-    for b, (oob, pred) in enumerate(_map(fit_predict, n_estimators, n_jobs)):
+    for b, (oob, pred) in enumerate(thread_map(fit_predict, n_estimators, n_jobs)):
         rows = np.flatnonzero(oob)
         if regression:
             assert pred_sum is not None
@@ -186,15 +186,6 @@ def data_oob(
     if pred_sum is not None:
         prediction = np.where(seen, pred_sum / safe, float(np.mean(y)))
     return OOBOutput(values=values, stderr=stderr, n_oob=count.astype(np.int64), votes=votes, prediction=prediction)
-
-
-def _map(fn: Callable[[int], Any], n: int, n_jobs: int) -> Iterator[Any]:
-    if n_jobs <= 1:
-        for b in range(n):
-            yield fn(b)
-        return
-    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-        yield from pool.map(fn, range(n))
 
 
 @dataclass(frozen=True)

@@ -390,7 +390,10 @@ def tmc_shapley(
     scheduler : str, optional
         Dask scheduler address or ``local``.
     progress : callable, optional
-        ``progress(step, done, total)`` after each round of permutations.
+        ``progress(step, done, total)`` after each round of permutations; ``total``
+        is every fold's cap (``max_permutations``) and a fold that has stopped
+        (converged, time budget) counts as complete, so the last call has
+        ``done == total``.
     full_scores, empty_scores : sequence of float, optional
         ``U(all)`` and ``U(empty)`` of each game when already known.
     warm_start : bool
@@ -505,8 +508,9 @@ def tmc_shapley(
                 if section is not None and done - saved >= section.every:
                     _save_states(section, states, complete=False)
                     saved = done
-                if progress:
-                    progress("tmc permutations", min(total, sum(s.t for s in states)), total)
+                if progress:  # a stopped fold counts as complete, so the bar ends at its total
+                    progress("tmc permutations", sum(caps[i] if s.stop is not None else min(s.t, caps[i])
+                                                     for i, s in enumerate(states)), total)
     except BaseException:
         if section is not None and not dirty and sum(s.t for s in states) > saved:
             _save_states(section, states, complete=False, quiet=True)
