@@ -31,6 +31,8 @@ from dvclean.valuation.banzhaf import DataBanzhaf, msr_banzhaf
 from dvclean.valuation.beta import BetaShapley, beta_shapley
 from dvclean.valuation.tmc import Game, tmc_shapley
 
+from .test_beta import tiny_data
+
 W = np.array([1, 1, 2, 2, 3, 3, 4, 5, 6, 0], dtype=float)
 
 
@@ -77,14 +79,8 @@ def scored(method: str, *, samples: int, batch_size: int, budget: float | None, 
 
 
 def one_game(n: int = 8, seed: int = 0) -> ValuationData:
-    """Players and a separate validation set: one game, no cross-fitting."""
-    rng = np.random.default_rng(seed)
-    y = np.arange(n) % 2
-    x = rng.normal(size=(n, 2)) + y[:, None] * 1.5
-    y[0] = 1 - y[0]
-    yv = np.array([0, 1] * 15)
-    xv = rng.normal(size=(30, 2)) + yv[:, None] * 1.5
-    return ValuationData(x=x, y=y, rows=np.arange(n), classes=np.array(["a", "b"]), x_valid=xv, y_valid=yv)
+    """Players and a separate validation set: one game, no cross-fitting (test_beta's tiny game, 8 players)."""
+    return tiny_data(n, seed)
 
 
 COUNT = {"beta": "permutations", "banzhaf": "samples"}
