@@ -38,10 +38,13 @@ from .io import (
     write_table,
 )
 from .table import (
+    HASH_SEED,
     LABEL_CANDIDATES,
     Table,
     ValuationData,
+    content_order,
     group_mean,
+    hashable,
     identical_rows,
     make_table,
     padded_numbers,
@@ -502,11 +505,11 @@ def canonical_order(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
     rows of a file shuffles the output rows and changes nothing else. Numbers are hashed as
     64-bit floats (a column read as integers in one file and as floats in another hashes
     alike) and everything else as text. Rows with equal contents keep their input order.
-    The columns enter the row hash in an order set by their contents (the wrapping sum of
-    their values' hashes; the name breaks ties only between columns holding the same values),
-    so neither the order of the columns nor their names matter: renaming the label or a
-    feature changes nothing. The hash is polars' with fixed seeds: stable within a polars
-    version.
+    The columns enter the row hash in an order set by their contents
+    (:func:`dvclean.table.content_order`), so the order is the same whatever the columns are
+    called or where they stand: renaming the label or a feature changes nothing. (Moving a
+    feature column changes the encoded matrix's column order, which tree models notice.)
+    The hash is polars' with fixed seeds: stable within a polars version.
 
     Examples
     --------
@@ -522,28 +525,9 @@ def canonical_order(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
     if n == 0 or not columns:
         return np.arange(n, dtype=np.int64)
     schema = frame.schema  # (built anew on every access: once, not per column)
-    cols = list(dict.fromkeys(columns))
-    hashable = frame.select([_hashable(c, schema[c]).alias(str(i)) for i, c in enumerate(cols)])
-    per_column = hashable.select(pl.all().hash(seed=0x5EED)).to_numpy().astype(np.uint64, copy=False)
-    with np.errstate(over="ignore"):
-        keys = per_column.sum(axis=0, dtype=np.uint64)  # wraps: a fingerprint of the column's values
-    ordered = sorted(range(len(cols)), key=lambda i: (int(keys[i]), cols[i]))
-    h = hashable.select([str(i) for i in ordered]).hash_rows(seed=0x5EED).to_numpy()
+    ordered = content_order(frame, columns)
+    h = frame.select([hashable(c, schema[c]) for c in ordered]).hash_rows(seed=HASH_SEED).to_numpy()
     return np.lexsort((np.arange(n), h)).astype(np.int64)
-
-
-def _hashable(name: str, dtype: pl.DataType) -> pl.Expr:
-    """Numbers and booleans as 64-bit floats, text, categories, dates and datetimes as text,
-    durations and times by their physical integers (polars cannot cast them to text), anything
-    else as it is."""
-    col = pl.col(name)
-    if dtype.is_numeric() or dtype == pl.Boolean:
-        return col.cast(pl.Float64)
-    if isinstance(dtype, (pl.Duration, pl.Time)) or dtype in (pl.Duration, pl.Time):
-        return col.to_physical().cast(pl.Float64)
-    if dtype in (pl.String, pl.Categorical, pl.Date) or isinstance(dtype, (pl.Categorical, pl.Enum, pl.Datetime)):
-        return col.cast(pl.String)
-    return col
 
 
 def _scatter(n: int, rows: np.ndarray, values: np.ndarray, fill: Any, dtype: Any) -> np.ndarray:

@@ -448,10 +448,64 @@ class _ColumnPlan:
     params: dict[str, Any]
 
 
+#: Seed of the content hashes (:func:`column_fingerprints`, :func:`dvclean.pipeline.canonical_order`).
+HASH_SEED = 0x5EED
+
+
+def hashable(name: str, dtype: pl.DataType) -> pl.Expr:
+    """Column ``name`` in a form whose hash depends on the values only: numbers and booleans as
+    64-bit floats (integers read as floats in another file hash alike), text, categories, dates
+    and datetimes as text, durations and times by their physical integers (polars cannot cast
+    them to text), anything else as it is."""
+    col = pl.col(name)
+    if dtype.is_numeric() or dtype == pl.Boolean:
+        return col.cast(pl.Float64)
+    if isinstance(dtype, (pl.Duration, pl.Time)) or dtype in (pl.Duration, pl.Time):
+        return col.to_physical().cast(pl.Float64)
+    if dtype in (pl.String, pl.Categorical, pl.Date) or isinstance(dtype, (pl.Categorical, pl.Enum, pl.Datetime)):
+        return col.cast(pl.String)
+    return col
+
+
+def column_fingerprints(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """A 64-bit fingerprint of each column's values: the wrapping sum of their hashes.
+
+    It depends on the multiset of values only, not on the column's name, its position or the
+    order of the rows. The hash is polars' with a fixed seed: stable within a polars version.
+    """
+    cols = list(columns)
+    if not cols:
+        return np.zeros(0, dtype=np.uint64)
+    schema = frame.schema  # (built anew on every access: once, not per column)
+    hashed = frame.select([hashable(c, schema[c]).hash(seed=HASH_SEED).alias(str(i)) for i, c in enumerate(cols)])
+    with np.errstate(over="ignore"):
+        return hashed.to_numpy().astype(np.uint64, copy=False).sum(axis=0, dtype=np.uint64)
+
+
+def content_order(frame: pl.DataFrame, columns: Sequence[str]) -> list[str]:
+    """``columns`` sorted by their values (:func:`column_fingerprints`), the name breaking ties only
+    between columns holding the same values: an order that renaming or moving columns does not change.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "x"], "c": [0.5, 0.1, 0.2]})
+    >>> moved = df.select(["c", "b", "a"]).rename({"a": "z"})
+    >>> [df.columns.index(c) for c in content_order(df, df.columns)] == [
+    ...     ["a", "b", "c"].index({"z": "a"}.get(c, c)) for c in content_order(moved, moved.columns)]
+    True
+    """
+    cols = list(dict.fromkeys(columns))
+    keys = column_fingerprints(frame, cols)
+    return [cols[i] for i in sorted(range(len(cols)), key=lambda i: (int(keys[i]), cols[i]))]
+
+
 class FeatureEncoder:
     """Turns feature columns into a standardised float matrix.
 
-    Settings in the constructor, data in :meth:`fit` / :meth:`transform`.
+    Settings in the constructor, data in :meth:`fit` / :meth:`transform`. The encoded columns
+    keep the file's order: tree ensembles draw features by position and break ties between
+    equal splits by it, so moving a column (not renaming it) can move a model's probabilities
+    slightly.
     """
 
     def __init__(self, config: FeatureConfig | None = None) -> None:

@@ -27,6 +27,8 @@ def test_renaming_columns_changes_nothing():
     b = dvclean.score(renamed, label="zz_target")
     cols = ["value", "is_mislabeled", "is_hard", "mislabel_score", "given_label_prob", "model_label_prob"]
     assert a.frame.select(cols).equals(b.frame.select(cols))
+    moved = dvclean.score(df.select(["label", *df.columns[:-1]]), label="label")  # the label's place: no feature moves
+    assert a.frame.select(cols).equals(moved.frame.select(cols))
 
 
 def test_canonical_order_ignores_column_order_and_names_but_not_values():
