@@ -524,7 +524,8 @@ class TMCConfig:
         Permutations the convergence check looks back (the paper's 100).
     time_budget : float or None
         Wall-clock seconds for all cross-fitting folds together, read by ``tmc``,
-        ``beta`` and ``banzhaf``; ``None`` is no limit. When it runs out each fold
+        ``beta`` and ``banzhaf`` (each of them gets the whole budget, counted from its
+        start, the parallel workers' start-up included); ``None`` is no limit. When it runs out each fold
         stops after the work in flight and keeps what it finished: at least one
         permutation under ``tmc``, at least 2 samples under ``beta`` and ``banzhaf``
         (so their standard errors exist). ``status`` is then ``budget_exhausted``;

@@ -482,9 +482,31 @@ def column_fingerprints(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarr
         return hashed.to_numpy().astype(np.uint64, copy=False).sum(axis=0, dtype=np.uint64)
 
 
+#: Mixes two 64-bit hashes (boost's ``hash_combine`` constant, the golden ratio).
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _paired_fingerprints(frame: pl.DataFrame, tied: list[str], others: list[str]) -> np.ndarray:
+    """Fingerprints of columns whose values are the same multiset, from how their values pair
+    with the rows of the ``others`` (row by row): equal only when the columns are equal row by
+    row (then their order cannot matter) or nothing else tells the rows apart."""
+    schema = frame.schema
+    base = (frame.select([hashable(c, schema[c]) for c in others]).hash_rows(seed=HASH_SEED).to_numpy()
+            .astype(np.uint64, copy=False) if others else np.zeros(frame.height, dtype=np.uint64))
+    cells = frame.select([hashable(c, schema[c]).hash(seed=HASH_SEED).alias(str(i)) for i, c in enumerate(tied)])
+    with np.errstate(over="ignore"):
+        h = cells.to_numpy().astype(np.uint64, copy=False)
+        mixed = h ^ (base[:, None] + _GOLDEN + (h << np.uint64(6)) + (h >> np.uint64(2)))
+        return (mixed * _GOLDEN).sum(axis=0, dtype=np.uint64)
+
+
 def content_order(frame: pl.DataFrame, columns: Sequence[str]) -> list[str]:
-    """``columns`` sorted by their values (:func:`column_fingerprints`), the name breaking ties only
-    between columns holding the same values: an order that renaming or moving columns does not change.
+    """``columns`` sorted by their values: an order that renaming or moving columns does not change.
+
+    The key is :func:`column_fingerprints` (the multiset of a column's values); columns that hold
+    the same multiset in a different row order (two 0/1 columns with as many ones) are told apart
+    by how their values pair with the other columns' rows, and only columns equal row by row (or
+    in a frame of nothing else) fall back to their names, where the order cannot change a row hash.
 
     Examples
     --------
@@ -495,8 +517,18 @@ def content_order(frame: pl.DataFrame, columns: Sequence[str]) -> list[str]:
     True
     """
     cols = list(dict.fromkeys(columns))
-    keys = column_fingerprints(frame, cols)
-    return [cols[i] for i in sorted(range(len(cols)), key=lambda i: (int(keys[i]), cols[i]))]
+    keys = [int(k) for k in column_fingerprints(frame, cols)]
+    count: dict[int, int] = {}
+    for k in keys:
+        count[k] = count.get(k, 0) + 1
+    second = [0] * len(cols)
+    if any(c > 1 for c in count.values()):
+        unique = sorted((k, c) for k, c in zip(keys, cols, strict=True) if count[k] == 1)
+        tied = [i for i, k in enumerate(keys) if count[k] > 1]
+        paired = _paired_fingerprints(frame, [cols[i] for i in tied], [c for _, c in unique])
+        for i, v in zip(tied, paired.tolist(), strict=True):
+            second[i] = int(v)
+    return [cols[i] for i in sorted(range(len(cols)), key=lambda i: (keys[i], second[i], cols[i]))]
 
 
 class FeatureEncoder:

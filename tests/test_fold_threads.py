@@ -133,3 +133,19 @@ def test_cli_accepts_n_jobs_for_every_method_with_the_same_output(tmp_path, meth
         assert res.exit_code == 0, res.output
         frames.append(out.read_bytes())
     assert frames[0] == frames[1]
+
+
+def test_the_callers_code_between_results_is_not_silenced():
+    """Between windows the caller's warnings show and the process's filters are its own."""
+    from dvclean.valuation._parallel import THREAD_WINDOW
+
+    before = list(warnings.filters)
+    seen_in_loop = []
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        for i in thread_map(lambda i: fit_quietly(_Noisy(), None, None) and i, 3 * THREAD_WINDOW * 2, n_jobs=2):
+            if i % (THREAD_WINDOW * 2) == 0:
+                warnings.warn(f"caller {i}", UserWarning, stacklevel=1)
+                seen_in_loop.append(i)
+        assert sorted(str(w.message) for w in seen) == sorted(f"caller {i}" for i in seen_in_loop)
+    assert warnings.filters == before

@@ -95,8 +95,9 @@ def test_warning_annotations_show_labels_as_escaped_text(result):
     assert all("\n" not in s and "\r" not in s for s in shown)
     assert any(r"bad\n::set-env name=X::1" in s for s in shown), shown
     assert any(r"cr\r::add-mask::secret 50%" in s for s in shown), shown
-    for w in warnings:  # the file property: the file's name with its newline visible, its comma and % escaped
-        assert _unescape_property(_props(w)[0]["file"]) == r"odd\nname, 50%.csv"
+    for w in warnings:  # the file property names the file itself (its newline, comma and % %-escaped)
+        assert _unescape_property(_props(w)[0]["file"]) == "odd\nname, 50%.csv"
+        assert _props(w)[0]["file"] == "odd%0Aname%2C 50%25.csv"
 
 
 def test_no_forged_command_and_no_percent_encoded_line_breaks(result):
@@ -107,13 +108,14 @@ def test_no_forged_command_and_no_percent_encoded_line_breaks(result):
         assert "##[" not in line
     annotations = [ln for ln in out.split("\n") if OWN.match(ln)]
     assert annotations
-    for ln in annotations:
-        assert "%0A" not in ln.upper() and "%0D" not in ln.upper(), ln
+    for ln in annotations:  # a line break is %-escaped only in the file property, which must name the file
+        body = ln.split(",", 1)[1]
+        assert "%0A" not in body.upper() and "%0D" not in body.upper(), ln
     assert "\r" not in out
 
 
 def test_command_escapes_data_then_syntax():
     line = formats._command("warning", {"file": "a\nb,c.csv", "line": 3, "title": "t: x"}, "x\r\n::stop 9%\x1b")
-    assert line == r"::warning file=a\nb%2Cc.csv,line=3,title=t%3A x::x\r\n::stop 9%25\x1b"
-    assert "\n" not in line and "\r" not in line and "%0A" not in line and "%0D" not in line
+    assert line == r"::warning file=a%0Ab%2Cc.csv,line=3,title=t%3A x::x\r\n::stop 9%25\x1b"
+    assert "\n" not in line and "\r" not in line and "%0D" not in line
     assert _unescape_data(line.split("::", 2)[2]) == escape_controls("x\r\n::stop 9%\x1b")

@@ -72,3 +72,21 @@ def test_docstring_example_of_six_rows_gets_the_sample_size_note():
     r = dvclean.score(df, label="y", config=ScoreConfig(knn=KNNConfig(k=2)))
     notes = " ".join(r.summary["notes"])
     assert "do not predict" not in notes
+
+
+def test_columns_with_the_same_values_in_another_row_order_keep_the_order_when_renamed():
+    """Two 0/1 columns with as many ones share a multiset fingerprint; renaming one must still change nothing."""
+    df = _frame(120, seed=3)
+    p = (np.arange(120) % 3 == 0).astype(int)
+    q = np.random.default_rng(7).permutation(p)
+    df = df.with_columns(pl.Series("p", p), pl.Series("q", q))
+    cols = list(df.columns)
+    base = canonical_order(df, cols).tolist()
+    for old, new in (("p", "zz_p"), ("q", "a_q")):
+        renamed = df.rename({old: new})
+        assert canonical_order(renamed, [new if c == old else c for c in cols]).tolist() == base
+    dup = df.with_columns(pl.col("p").alias("p2"))  # a column equal row by row: its place cannot matter
+    assert canonical_order(dup.rename({"p2": "a_p2"}), [*cols, "a_p2"]).tolist() == canonical_order(dup, [*cols, "p2"]).tolist()
+    a = dvclean.score(df, label="label").frame
+    b = dvclean.score(df.rename({"p": "zz_p"}), label="label").frame
+    assert a.select("value", "is_mislabeled", "mislabel_score").equals(b.select("value", "is_mislabeled", "mislabel_score"))

@@ -266,7 +266,8 @@ def _command(kind: str, props: dict[str, Any], message: str) -> str:
 
     Every control character, CR and LF included, is first written as the visible escape
     :func:`escape_controls` makes (``\n``, ``\r``, ``\x1b``), so an annotation reads as the
-    check line does instead of GitHub rendering a label's newline as a line break; then
+    check line does instead of GitHub rendering a label's newline as a line break (the ``file``
+    property keeps CR and LF, %-escaped, so that it still names the file); then
     :func:`escape_data` / :func:`escape_property` escape what the workflow-command syntax
     needs (``%``, and ``:`` and ``,`` in properties). No value can end the command or start
     another. (dvclean's own messages are one line each, so no annotation body needs ``%0A``.)
@@ -277,10 +278,12 @@ def _command(kind: str, props: dict[str, Any], message: str) -> str:
     ::error file=a%2Cb.csv,title=x%3A y::bad\n::set-env name=X::1 50%25\r
     """
 
-    def prop(v: Any) -> str:
-        return escape_property(escape_controls(v))
+    def prop(k: str, v: Any) -> str:
+        # the file property must name the file itself to attach the annotation: there CR and LF stay,
+        # %-escaped by escape_property (they cannot end the command either way)
+        return escape_property(escape_controls(v, keep_newlines=k == "file"))
 
-    p = ",".join(f"{k}={prop(v)}" for k, v in props.items() if v is not None)
+    p = ",".join(f"{k}={prop(k, v)}" for k, v in props.items() if v is not None)
     msg = escape_data(escape_controls(message))
     return f"::{kind} {p}::{msg}" if p else f"::{kind}::{msg}"
 

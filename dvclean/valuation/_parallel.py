@@ -34,15 +34,21 @@ def effective_n_jobs(n_jobs: int) -> int:
     return max(1, n_jobs)
 
 
+#: Tasks per thread in one window of :func:`thread_map`.
+THREAD_WINDOW = 8
+
+
 def thread_map(fn: Callable[[int], Any], n: int, n_jobs: int) -> Iterator[Any]:
     """``fn(0), ..., fn(n - 1)`` in that order, computed on ``n_jobs`` threads of this process.
 
     For tasks whose work is native code that releases the GIL (tree and XGBoost fits): no
     process start-up and no copy of the data, unlike :func:`runner`. Results come back in
     task order, so a caller that reduces them in that order gets the same output for any
-    ``n_jobs``. The pool runs inside :func:`~dvclean.valuation._models.quiet_fits` (one
-    native thread per fit, warnings ignored, both set once for the process), so the
-    workers' fits neither oversubscribe the cores nor race on the warning filters.
+    ``n_jobs``. The tasks run in windows of ``THREAD_WINDOW * n_jobs``, each inside
+    :func:`~dvclean.valuation._models.quiet_fits` (one native thread per fit, warnings
+    ignored, both set once for the process), so the workers' fits neither oversubscribe the
+    cores nor race on the warning filters, while the caller's code between results runs
+    with its own settings, and at most a window of results is held at once.
 
     Examples
     --------
@@ -55,8 +61,12 @@ def thread_map(fn: Callable[[int], Any], n: int, n_jobs: int) -> Iterator[Any]:
         return
     from concurrent.futures import ThreadPoolExecutor
 
-    with quiet_fits(), ThreadPoolExecutor(max_workers=min(n_jobs, n)) as pool:
-        yield from pool.map(fn, range(n))
+    window = THREAD_WINDOW * n_jobs
+    with ThreadPoolExecutor(max_workers=min(n_jobs, n)) as pool:
+        for start in range(0, n, window):
+            with quiet_fits():  # only while tasks run: the caller's own code between results is not silenced
+                batch = list(pool.map(fn, range(start, min(n, start + window))))
+            yield from batch
 
 
 def _call(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
