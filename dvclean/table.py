@@ -477,9 +477,12 @@ def column_fingerprints(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarr
     if not cols:
         return np.zeros(0, dtype=np.uint64)
     schema = frame.schema  # (built anew on every access: once, not per column)
-    hashed = frame.select([hashable(c, schema[c]).hash(seed=HASH_SEED).alias(str(i)) for i, c in enumerate(cols)])
+    out = np.zeros(len(cols), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        return hashed.to_numpy().astype(np.uint64, copy=False).sum(axis=0, dtype=np.uint64)
+        for i, c in enumerate(cols):  # one column's hashes at a time: 8 bytes a row, not 8 per cell
+            h = frame.select(hashable(c, schema[c]).hash(seed=HASH_SEED)).to_series().to_numpy()
+            out[i] = h.astype(np.uint64, copy=False).sum(dtype=np.uint64)
+    return out
 
 
 #: Mixes two 64-bit hashes (boost's ``hash_combine`` constant, the golden ratio).
