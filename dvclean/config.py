@@ -639,7 +639,9 @@ class CrossFitConfig:
         Stratified folds when there is no ``--valid`` file: each fold is the
         validation set once, the other folds are the players.
     n_jobs : int
-        joblib workers; -1 is every core, 1 runs in-process.
+        joblib workers; -1 is every core, 1 runs in-process. Any value but -1 also
+        caps the native (BLAS, OpenMP, numba) threads of the whole ``score`` run
+        (:func:`dvclean.valuation._parallel.native_threads`).
     scheduler : str or None
         Address of a Dask scheduler (``tcp://host:8786``), or ``local`` for an
         in-process Dask cluster; needs the ``dvclean[distributed]`` extra.

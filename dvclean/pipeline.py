@@ -51,7 +51,7 @@ from .table import (
     prepare,
 )
 from .valuation import REGISTRY, ValuationResult, make_valuer
-from .valuation._parallel import effective_n_jobs
+from .valuation._parallel import effective_n_jobs, native_threads
 from .valuation.knn import nearest_neighbors
 
 __all__ = ["KNNConfig", "ScoreResult", "canonical_order", "score", "write_scores", "default_output_path", "SCHEMA_VERSION",
@@ -230,6 +230,22 @@ def score(
     """
     config = ScoreConfig() if config is None else config
     label, id_column, drop = _check_arguments(config, label, id_column, drop, read_options, progress)
+    # --n-jobs caps every native thread pool of the run (BLAS, OpenMP, numba), not only the workers
+    with native_threads(config.crossfit.n_jobs):
+        return _score(source, label, id_column, drop, valid, config, read_options, progress, checkpoint)
+
+
+def _score(
+    source: DataSource,
+    label: str | None,
+    id_column: str | None,
+    drop: Sequence[str],
+    valid: DataSource | None,
+    config: ScoreConfig,
+    read_options: dict[str, Any] | None,
+    progress: ProgressFn | None,
+    checkpoint: Any,
+) -> ScoreResult:
     for m in config.methods:
         if m not in REGISTRY:
             raise unknown_method_error(m, REGISTRY)

@@ -3,10 +3,13 @@
 For each validation row, sorts the players by float32 distance with a stable
 three-pass LSD radix sort (ties broken by player index, exactly as
 ``numpy.argsort(kind="stable")`` on float32 would) and runs the Jia et al. (2019)
-recursion, adding each player's value into a per-thread accumulator. Rows run in
-parallel threads, each with its own buffers, so no (rows x players) matrix of values
-is ever built. It is numerically the same computation as the numpy path in
-:mod:`dvclean.valuation.knn`; a test checks the two agree.
+recursion, adding each player's value into the accumulator of the row's lane (row
+``r`` goes to lane ``r % lanes``). Lanes run on parallel threads, each with its own
+buffers, so no (rows x players) matrix of values is ever built. The number of lanes
+is fixed by the caller, not by the thread count, and each lane adds its rows in
+order, so the sums, and the values, are bit-identical on any number of cores. It is
+numerically the same computation as the numpy path in :mod:`dvclean.valuation.knn`;
+a test checks the two agree.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ import numpy as np
 
 
 @nb.njit(parallel=True, cache=True, nogil=True)
-def knn_shapley_rows(gram, a_sq, b_sq, labels, yv, self_idx, k, n_threads, acc, topk):  # type: ignore[no-untyped-def]  # pragma: no cover
-    """Add the exact values of the validation rows into ``acc`` (n_threads x n).
+def knn_shapley_rows(gram, a_sq, b_sq, labels, yv, self_idx, k, lanes, acc, topk):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Add the exact values of the validation rows into ``acc`` (lanes x n).
 
     The squared distance of validation row r to player j is
     ``max(0, (a_sq[r] + b_sq[j]) - 2 * gram[r, j])``, the same expression (and so
@@ -25,14 +28,14 @@ def knn_shapley_rows(gram, a_sq, b_sq, labels, yv, self_idx, k, n_threads, acc, 
     """
     c, n = gram.shape
     kk = topk.shape[1]
-    for tid in nb.prange(n_threads):
+    for tid in nb.prange(lanes):
         fbuf = np.empty(n, np.float32)
         keys = fbuf.view(np.uint32)
         idx = np.empty(n, np.int64)
         k2 = np.empty(n, np.uint32)
         i2 = np.empty(n, np.int64)
         cnt = np.empty(2049, np.int64)
-        for r in range(tid, c, n_threads):
+        for r in range(tid, c, lanes):
             ar = a_sq[r]
             for j in range(n):
                 dd = (ar + b_sq[j]) - 2.0 * gram[r, j]

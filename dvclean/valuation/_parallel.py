@@ -21,7 +21,7 @@ from typing import Any
 from ..errors import ConfigError
 from ._models import quiet_fits, single_thread
 
-__all__ = ["Runner", "runner", "effective_n_jobs", "thread_map"]
+__all__ = ["Runner", "runner", "effective_n_jobs", "native_threads", "native_thread_cap", "thread_map"]
 
 #: How long to wait for a Dask scheduler to answer.
 CONNECT_TIMEOUT = "10s"
@@ -32,6 +32,52 @@ def effective_n_jobs(n_jobs: int) -> int:
     if n_jobs == -1:
         return max(1, os.cpu_count() or 1)
     return max(1, n_jobs)
+
+
+#: The cap set by the innermost :func:`native_threads` block (None: no cap).
+_native_cap: int | None = None
+
+
+def native_thread_cap() -> int | None:
+    """Threads the enclosing :func:`native_threads` block allows (None outside one)."""
+    return _native_cap
+
+
+@contextlib.contextmanager
+def native_threads(n_jobs: int) -> Iterator[None]:
+    """Cap this thread's native parallelism at ``n_jobs`` threads (-1: leave every core).
+
+    Covers BLAS and OpenMP (the Gram products of exact KNN-Shapley, faiss's HNSW search,
+    through ``threadpoolctl``), numba's parallel kernel (``numba.set_num_threads``, which is
+    per calling thread) and scikit-learn's neighbour search (it reads
+    :func:`native_thread_cap`). Blocks that fit models on their own threads or workers
+    still limit each fit to one thread. The values do not depend on the cap.
+
+    Examples
+    --------
+    >>> with native_threads(1):
+    ...     native_thread_cap()
+    1
+    >>> native_thread_cap() is None
+    True
+    """
+    global _native_cap
+    if n_jobs == -1:
+        yield
+        return
+    n = max(1, int(n_jobs))
+    import numba
+    from threadpoolctl import threadpool_limits
+
+    previous_numba, previous_cap = numba.get_num_threads(), _native_cap
+    numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    _native_cap = n
+    try:
+        with threadpool_limits(n):
+            yield
+    finally:
+        _native_cap = previous_cap
+        numba.set_num_threads(previous_numba)
 
 
 #: Tasks per thread in one window of :func:`thread_map`.
