@@ -230,3 +230,18 @@ def test_tmc_progress_ends_at_its_total_when_the_folds_converge():
     assert all(e.n_permutations < 10 for e in ests)  # far below the 500 the bar counts against
     assert calls[-1] == ("tmc permutations", 1000, 1000)
     assert all(done <= total for _, done, total in calls)
+
+
+def test_tmc_reads_the_same_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TMC's deadline is ``loo``'s: with a clock that is past any budget after its first reading, each
+    game still finishes the permutations it must (at least one) and stops on ``time_budget``."""
+    monkeypatch.setattr(loo, "now", Clock(1e6))
+    games = [Game(vote, len(W), seed=s) for s in (0, 1)]
+    ests = tmc_shapley(games, TMCConfig(tolerance=0.0, time_budget=5.0, max_permutations=500))
+    for est in ests:
+        assert est.stop == "time_budget"
+        assert 1 <= est.n_permutations < 500
+        assert np.isclose(est.values.sum(), vote(np.arange(len(W))) - vote(np.zeros(0, dtype=np.int64)))
+    monkeypatch.setattr(loo, "now", Clock(0.0))  # a clock that never moves: the cap stops it
+    est = tmc_shapley([Game(vote, len(W), seed=0)], TMCConfig(tolerance=0.0, time_budget=5.0, max_permutations=7))[0]
+    assert (est.stop, est.n_permutations) == ("max_permutations", 7)

@@ -75,6 +75,7 @@ from ._checkpoint import Checkpoint, CheckpointSection, as_checkpoint, save_quie
 from ._crossfit import FoldResult, cross_fit
 from ._models import Utility, utility_builder
 from ._parallel import runner
+from .loo import deadline_after, expired
 
 __all__ = ["Game", "GameEstimate", "TMCShapley", "permutation_seed", "tmc_shapley", "exact_shapley"]
 
@@ -199,7 +200,7 @@ def _one_permutation(
     seen: set[int] = set()
     y = utility.y_train if warm is not None and isinstance(utility, Utility) else None
     for j in range(n):
-        if deadline is not None and time.time() > deadline:
+        if expired(deadline):
             return None
         if y is not None and warm is not None:
             c = int(y[order[j]])
@@ -431,8 +432,8 @@ def tmc_shapley(
     ([1.0, 2.0, 3.0], 'all_permutations')
     """
     cfg = config or TMCConfig()
-    start = time.time()
-    deadline = start + cfg.time_budget if cfg.time_budget is not None else None
+    start = time.perf_counter()
+    deadline = deadline_after(cfg.time_budget)
     states = [_FoldState(g, cfg.convergence_window) for g in games]
     full = [float(g.utility(np.arange(g.n_players))) for g in games] if full_scores is None else list(full_scores)
     empty = [float(g.utility(np.zeros(0, dtype=np.int64))) for g in games] if empty_scores is None else list(empty_scores)
@@ -501,7 +502,7 @@ def tmc_shapley(
                     s = states[i]
                     if s.stop is None and s.t >= caps[i]:
                         s.stop = "max_permutations" if enum[i] is None else "all_permutations"
-                    if s.stop is None and deadline is not None and time.time() >= deadline:
+                    if s.stop is None and expired(deadline):
                         s.stop = "time_budget"
                 dirty = False
                 done = sum(s.t for s in states)
@@ -520,7 +521,7 @@ def tmc_shapley(
     out = []
     for i, (s, f, e) in enumerate(zip(states, full, empty, strict=True)):
         est = s.estimate()
-        est.diagnostics.update(full_score=f, empty_score=e, seconds=round(time.time() - start, 3))
+        est.diagnostics.update(full_score=f, empty_score=e, seconds=round(time.perf_counter() - start, 3))
         if resumed is not None:
             est.diagnostics["resumed_from_permutation"] = resumed[i]
         out.append(est)
