@@ -245,3 +245,22 @@ def test_tmc_reads_the_same_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(loo, "now", Clock(0.0))  # a clock that never moves: the cap stops it
     est = tmc_shapley([Game(vote, len(W), seed=0)], TMCConfig(tolerance=0.0, time_budget=5.0, max_permutations=7))[0]
     assert (est.stop, est.n_permutations) == ("max_permutations", 7)
+
+
+def test_progress_moves_within_a_fold_without_a_budget() -> None:
+    """Without a deadline the samples run in rounds of ``ROUND_TASKS`` tasks per worker, not one round per
+    fold, so the bar starts at 0 at once and moves several times inside each fold; the values are those of
+    one round per fold (pinned elsewhere: bit-identical to the code before the budget existed)."""
+    seen: list[tuple[int, int]] = []
+    progress = lambda step, done, total: seen.append((done, total)) if step == "beta permutations" else None  # noqa: E731
+    samples, folds = 5 * loo.ROUND_TASKS, 2
+    sc = ScoreConfig(
+        methods=("beta",), beta=BetaConfig(samples=samples, batch_size=1),
+        crossfit=CrossFitConfig(n_folds=folds, n_jobs=1),
+    )
+    dvclean.score(frame(), label="label", config=sc, progress=progress)
+    total = samples * folds
+    assert seen[0] == (0, total) and seen[-1] == (total, total)
+    done = [d for d, _ in seen]
+    assert done == sorted(done)
+    assert len(set(done)) - 1 == total // loo.ROUND_TASKS  # one update per round of 8 samples

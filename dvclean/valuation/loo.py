@@ -22,7 +22,6 @@ the sampling loop with their wall-clock budget (:func:`sample_rounds`,
 from __future__ import annotations
 
 import functools
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -167,14 +166,21 @@ class SampleJob:
     counters: dict[str, Any] = field(default_factory=dict)
 
 
+#: Tasks per worker in one round of :func:`sample_rounds` without a deadline: the progress bar moves
+#: after each round (a whole game per round left it still for minutes), and the rounds are long enough
+#: that waiting for a round's last task costs little.
+ROUND_TASKS = 8
+
+
 def sample_rounds(
     chunk: Callable[..., tuple[Any, int, dict[str, Any]]], jobs: Sequence[SampleJob], *, run: Runner | None,
     batch_size: int, deadline: float | None, progress: ProgressFn | None = None, step: str = "samples",
 ) -> None:
     """Run the samples of ``jobs`` in tasks of ``batch_size`` samples, until each has all or the deadline passed.
 
-    Without a deadline a round is every task of one game, game after game (the
-    values are those of a run that never looks at the clock). With one, a round
+    Without a deadline a round is the next ``ROUND_TASKS * workers`` tasks of one game,
+    game after game (the values are those of a run that never looks at the clock, and
+    the progress bar moves every round, not once per game). With one, a round
     gives every running game ``ceil(workers / running games)`` tasks, so the games
     advance together on one deadline, and the first round covers at least
     ``MIN_SAMPLES`` samples of each; the deadline is checked between rounds and by
@@ -189,11 +195,13 @@ def sample_rounds(
     """
     workers = 1 if run is None else run.n_workers
     total = sum(j.samples for j in jobs)
+    if progress:
+        progress(step, 0, total)
     while True:
         active = [j for j in jobs if j.stop is None]
         if not active:
             break
-        per_job = math.inf if deadline is None else max(1, -(-workers // len(active)))
+        per_job = ROUND_TASKS * workers if deadline is None else max(1, -(-workers // len(active)))
         if deadline is None:
             active = active[:1]
         tasks: list[tuple[Any, ...]] = []
