@@ -38,7 +38,7 @@ import numpy as np
 import polars as pl
 
 from .config import FixConfig, ScoreConfig, build_hint, describe_type
-from .errors import ConfigError, InputError
+from .errors import ConfigError, DataValidationError, InputError
 from .io import (
     CsvText,
     DataSource,
@@ -54,11 +54,13 @@ from .io import (
     write_table,
 )
 from .pipeline import ScoreResult, score
+from .table import ISSUE_COLUMN
 
 __all__ = ["FixResult", "fix", "apply_fix", "text_edits", "write_fixed", "default_fixed_path", "ISSUE_COLUMN"]
 
-#: Column added by ``--action mark``.
-ISSUE_COLUMN = "dvclean_issue"
+#: Marks ``--action mark`` writes; a ``dvclean_issue`` column holding only these (or nothing) is an
+#: earlier run's, which the new marks replace.
+ISSUE_VALUES = ("mislabeled", "outlying target")
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,7 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
         changed = flagged
         summary.update(dropped=int(flagged.sum()))
     else:
+        _check_issue_column(frame)
         issue = "outlying target" if regression else "mislabeled"
         fixed = frame.with_columns(pl.Series(ISSUE_COLUMN, [issue if f else None for f in flagged], dtype=pl.String))
         summary.update(marked=int(flagged.sum()))
@@ -150,6 +153,22 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
         flagged_rows=[_plain(v) for v in row_ids[ids][:100]],
     )
     return fixed, summary
+
+
+def _check_issue_column(frame: pl.DataFrame) -> None:
+    """Refuse to overwrite a ``dvclean_issue`` column that holds anything but an earlier run's marks."""
+    if ISSUE_COLUMN not in frame.columns:
+        return
+    col = frame.get_column(ISSUE_COLUMN)
+    text = col.cast(pl.String, strict=False) if col.dtype != pl.String else col
+    foreign = (col.is_not_null() & ~text.fill_null("").is_in(["", *ISSUE_VALUES])).to_numpy()
+    if foreign.any():
+        row = int(np.flatnonzero(foreign)[0])
+        raise DataValidationError(
+            f"the data already has a column {ISSUE_COLUMN!r} that --action mark would overwrite, and it holds other "
+            f"values than an earlier run's marks ({str(col[row])[:40]!r} at row {row}); rename that column, or use "
+            "--action drop or relabel"
+        )
 
 
 def text_edits(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig, text: CsvText) -> TextEdits:

@@ -55,6 +55,13 @@ AUTO_REGRESSION_MIN_DISTINCT = 20
 _TASKS = ("auto", "classification", "regression")
 #: The provenance column ``dvclean augment`` adds (True on synthetic rows): never a feature.
 PROVENANCE_COLUMN = "dvclean_synthetic"
+#: Column added by ``dvclean fix --action mark`` (the row's issue, empty on the others).
+ISSUE_COLUMN = "dvclean_issue"
+#: Columns dvclean adds to a table it writes, never features of a later run: what they record.
+MARKER_COLUMNS = {
+    PROVENANCE_COLUMN: "added by `dvclean augment`, True on synthetic rows",
+    ISSUE_COLUMN: "added by `dvclean fix --action mark`, the issue of each flagged row",
+}
 
 
 @dataclass(frozen=True)
@@ -208,12 +215,12 @@ def make_table(
         problems.append(f"--drop names the label column {label!r}")
     excluded = {label, id_column, *drop}
     notes: tuple[str, ...] = ()
-    if PROVENANCE_COLUMN in cols and PROVENANCE_COLUMN not in excluded:
-        # an augmented file's marker of synthetic rows says nothing about the rows' features
-        excluded.add(PROVENANCE_COLUMN)
-        notes = (
-            f"column {PROVENANCE_COLUMN!r} (added by `dvclean augment`, True on synthetic rows) is not used as a feature",
-        )
+    for marker, meaning in MARKER_COLUMNS.items():
+        if marker in cols and marker not in excluded:
+            # dvclean's own marks (synthetic rows, an earlier run's verdicts) say nothing about the rows' features,
+            # and an earlier verdict used as a feature would decide the next one
+            excluded.add(marker)
+            notes += (f"column {marker!r} ({meaning}) is not used as a feature",)
     features = tuple(c for c in cols if c not in excluded)
     schema = frame.schema  # (built anew on every access: once, not per column)
     nested = [c for c in features if schema[c].is_nested()]
