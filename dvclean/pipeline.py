@@ -523,8 +523,8 @@ def canonical_order(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
     alike) and everything else as text. Rows with equal contents keep their input order.
     The columns enter the row hash in an order set by their contents
     (:func:`dvclean.table.content_order`), so the order is the same whatever the columns are
-    called or where they stand: renaming the label or a feature changes nothing. (Moving a
-    feature column changes the encoded matrix's column order, which tree models notice.)
+    called or where they stand: renaming or moving the label or a feature changes nothing (the
+    encoded matrix's columns follow the same order, :class:`dvclean.table.FeatureEncoder`).
     The hash is polars' with fixed seeds: stable within a polars version.
 
     Examples

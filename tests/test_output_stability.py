@@ -90,3 +90,15 @@ def test_columns_with_the_same_values_in_another_row_order_keep_the_order_when_r
     a = dvclean.score(df, label="label").frame
     b = dvclean.score(df.rename({"p": "zz_p"}), label="label").frame
     assert a.select("value", "is_mislabeled", "mislabel_score").equals(b.select("value", "is_mislabeled", "mislabel_score"))
+
+
+def test_moving_feature_columns_changes_nothing(sample_csv):
+    """The encoded matrix follows the columns' contents, not the file's order: with the file's order, reversing
+    the features of these 400 rows changed 4 flags and the model's probabilities by up to 0.13 (QA)."""
+    df = pl.read_csv(sample_csv).head(400)
+    features = [c for c in df.columns if c != "income"]
+    a = dvclean.score(df, label="income", config=ScoreConfig(seed=3))
+    for order in (features[::-1], [*features[1::2], *features[::2]]):
+        b = dvclean.score(df.select(["income", *order]), label="income", config=ScoreConfig(seed=3))
+        assert a.frame.equals(b.frame)
+        assert a.summary["features"]["ignored"] == b.summary["features"]["ignored"]
