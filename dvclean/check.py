@@ -134,8 +134,12 @@ class Threshold:
         return f"{self.text} ({math.floor(self.limit(total) + 1e-9)} of {total})"
 
 
-def parse_threshold(value: str | int | None, name: str) -> Threshold | None:
+def parse_threshold(value: str | int | None, name: str, *, source: str | None = None) -> Threshold | None:
     """Parse ``"20"`` (rows) or ``"2%"`` / ``"2.5%"`` (percent); ``None`` stays ``None``.
+
+    ``source``: the configuration file (and table) the value comes from, e.g.
+    ``dvclean.toml [check]``; an error then names it and suggests the TOML spelling
+    (``max-mislabeled = "2%"``: a percentage is a quoted string there) instead of the option's.
 
     Examples
     --------
@@ -143,32 +147,49 @@ def parse_threshold(value: str | int | None, name: str) -> Threshold | None:
     Threshold(kind='fraction', value=0.02, text='2%')
     >>> parse_threshold(20, "max-mislabeled").kind
     'count'
+    >>> parse_threshold(0.02, "max-mislabeled", source="dvclean.toml [check]")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dvclean.errors.ConfigError: dvclean.toml [check]: invalid value 0.02 for --max-mislabeled: ... (e.g. max-mislabeled = "2%")
     """
     if value is None:
         return None
+
+    def bad(reason: str) -> ConfigError:
+        if source is None:
+            return ConfigError(f"--{name}: {reason}")
+        return ConfigError(f"{source}: invalid value {str(value).strip() or repr(value)} for --{name}: {reason}")
+
+    def pct(text: str) -> str:  # a percentage as the user writes it: a quoted string in TOML
+        return f'{name} = "{text}"' if source is not None else text
+
+    def rows(n: int) -> str:
+        return f"{name} = {n}" if source is not None else str(n)
+
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ConfigError(f"--{name}: expected a row count such as 20 or a percentage such as 2%; got {value!r}")
+        raise bad(f"expected a row count such as 20 or a percentage such as 2%; got {value!r}")
     text = str(value).strip()
     m = _THRESHOLD_RE.match(text)
     if m is None:
-        raise ConfigError(f"--{name}: expected a row count such as 20 or a percentage such as 2%; got {value!r}")
+        if source is not None:
+            raise bad(f"expected a row count such as {rows(20)} or a percentage, a quoted string, such as {pct('2%')}")
+        raise bad(f"expected a row count such as 20 or a percentage such as 2%; got {value!r}")
     number, percent = float(m.group(1)), bool(m.group(2))
     if percent:
         if number > 100:
-            raise ConfigError(f"--{name}: a percentage must be between 0% and 100%; got {text}")
+            raise bad(f"a percentage must be between 0% and 100%; got {text}")
         return Threshold("fraction", number / 100.0, f"{m.group(1)}%")
     if number != int(number):
+        quoted = " as a quoted string" if source is not None else ""
         if number < 1:  # a fraction such as 0.02, meant as 2%
-            raise ConfigError(
-                f"--{name}: {text} is not a whole number of rows; write a percentage with a % sign "
-                f"(e.g. {number * 100:g}%)"
+            raise bad(
+                f"{text} is not a whole number of rows; write a percentage{quoted} with a % sign "
+                f"(e.g. {pct(f'{number * 100:g}%')})"
             )
         # above 1 it is no fraction either (x100 would be over 100%): suggest what it can mean
-        pct = f"{m.group(1)}% for a percentage, or " if number <= 100 else ""
-        raise ConfigError(
-            f"--{name}: {text} is not a whole number of rows; write {pct}a whole number of rows such as "
-            f"{math.floor(number)}"
-        )
+        either = f"{pct(m.group(1) + '%')} for a percentage, or " if number <= 100 else ""
+        raise bad(f"{text} is not a whole number of rows; write {either}a whole number of rows such as "
+                  f"{rows(math.floor(number))}")
     return Threshold("count", float(int(number)), str(int(number)))
 
 

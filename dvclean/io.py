@@ -46,7 +46,7 @@ __all__ = [
     "input_output_format", "normalize_separator", "OUTPUT_FORMATS", "parse_null_values",
     "json_scalar", "resolve_output", "CsvText", "TextEdits", "read_csv_text", "render_csv_text", "write_csv_text",
     "output_separator", "texts_like_input", "format_value", "quote_field", "split_raw_fields",
-    "TemporalStyle", "temporal_style", "temporal_like_input",
+    "TemporalStyle", "temporal_style", "temporal_like_input", "unwritable_columns", "check_writable",
 ]
 
 log = logging.getLogger(__name__)
@@ -344,7 +344,7 @@ def read_frame(
         frame = _read_binary(lambda src: reader(src, columns=wanted), data, name, kind)
         all_columns = all_columns or frame.columns
     else:
-        frame, fmt = _read_json(data, name)
+        frame, fmt = _read_json(data, name, keep_strings=(*as_text, *skip))
         all_columns = frame.columns
         frame = frame.drop([c for c in frame.columns if c in skip])
     if fmt != "csv" and as_text:
@@ -398,12 +398,75 @@ def _read_binary(reader: Callable[..., pl.DataFrame], data: bytes | Path, name: 
         raise InputError(f"{name}: not a readable {kind} file ({first}); re-export it or check the format") from exc
 
 
-def _read_json(data: bytes | Path, name: str) -> tuple[pl.DataFrame, str]:
+def _read_json(data: bytes | Path, name: str, *, keep_strings: Sequence[str] = ()) -> tuple[pl.DataFrame, str]:
     """A JSON array of objects (``json``) or JSON lines (``ndjson``), told apart by the first character.
 
     Both infer the schema from every record, so a value of another type further down (a
-    string in a column of numbers) gives the column a type that holds both.
+    string in a column of numbers) gives the column a type that holds both. Text columns
+    of dates or datetimes become Date / Datetime as in a CSV file (:func:`_parse_json_dates`;
+    ``keep_strings`` columns stay text).
     """
+    frame, fmt = _read_json_records(data, name)
+    return _parse_json_dates(frame, keep_strings), fmt
+
+
+def _parse_json_dates(frame: pl.DataFrame, keep_strings: Sequence[str] = ()) -> pl.DataFrame:
+    """``frame`` with each text column of dates or datetimes as Date / Datetime, by the CSV reader's rules.
+
+    JSON has no date type, so dates arrive as strings; a CSV file's are parsed by polars'
+    ``try_parse_dates``. The same values are run through that same reader (one column, every
+    row inferred, as :func:`_read_csv` ends up doing), so a table gives the same typed frame
+    from CSV and from JSON. A column is typed only when the result writes every cell back
+    as it was: a JSON or NDJSON output is written from the typed frame, and the original
+    rows must come out unchanged. ``2021-03-04`` and ``2021-03-04 05:06:07.123`` are typed;
+    spellings the writer would change (``2021-03-04T05:06:07``, ``...Z``, ``+01:00``, ``.5``
+    seconds, nanoseconds), a null spelled as text, or a value that does not parse keep the
+    column as text.
+    """
+    typed: list[pl.Series] = []
+    for col, dt in frame.schema.items():
+        if dt != pl.String or col in keep_strings:
+            continue
+        parsed = _json_dates(frame.get_column(col))
+        if parsed is not None:
+            typed.append(parsed)
+    return frame.with_columns(typed) if typed else frame
+
+
+#: The first character of every date spelling the CSV reader parses (year or day first).
+_DATE_START = r"^[0-9]"
+
+
+def _json_dates(text: pl.Series) -> pl.Series | None:
+    """``text`` as Date / Datetime when the CSV reader parses all of it and the JSON writers spell it back; else None."""
+    present = text.drop_nulls()
+    if present.len() == 0 or not present.str.contains(_DATE_START).all():
+        return None
+    as_csv = io.BytesIO()
+    text.rename("v").to_frame().write_csv(as_csv)  # a null as an empty field, an empty string quoted
+    try:
+        read = pl.read_csv(io.BytesIO(as_csv.getvalue()), infer_schema_length=None, try_parse_dates=True,
+                           null_values=None, raise_if_empty=True)
+    except Exception:  # noqa: BLE001 - not the CSV reader's dates: the column stays text
+        return None
+    if read.height != text.len() or read.width != 1:
+        return None
+    parsed = read.to_series()
+    if not (parsed.dtype == pl.Date or isinstance(parsed.dtype, pl.Datetime)):
+        return None
+    for write in (pl.DataFrame.write_ndjson, pl.DataFrame.write_json):
+        out = io.BytesIO()
+        write(parsed.to_frame(), out)
+        back = (pl.read_ndjson if write is pl.DataFrame.write_ndjson else pl.read_json)(
+            io.BytesIO(out.getvalue()), schema={"v": pl.String}
+        ).to_series()
+        if back.len() != text.len() or back.ne_missing(text).any():
+            return None
+    return parsed.rename(text.name)
+
+
+def _read_json_records(data: bytes | Path, name: str) -> tuple[pl.DataFrame, str]:
+    """The records of a JSON array or JSON-lines file, as polars reads them (see :func:`_read_json`)."""
     raw = data if isinstance(data, bytes) else data.read_bytes()
     stripped = raw.lstrip()
     if stripped.startswith(codecs.BOM_UTF8):
@@ -1135,9 +1198,18 @@ def write_table(
     -------
     pathlib.Path
         The written path.
+
+    Raises
+    ------
+    OutputError
+        The format cannot hold one of the columns (:func:`unwritable_columns`): nothing is written.
+        A Duration column is written to CSV as ISO-8601 text, as JSON writes it (``PT90S``).
     """
     path = Path(path)
     fmt = output_format_for(path, format)
+    check_writable(frame.schema, path, fmt)
+    if fmt == "csv":
+        frame = _iso_durations(frame)
     with atomic_path(path) as tmp:
         if fmt == "parquet":
             frame.write_parquet(tmp, metadata=metadata or None)
@@ -1155,6 +1227,114 @@ def write_table(
             if compressed:
                 tmp.write_bytes(_compress_for(path, dest.getvalue()))
     return path
+
+
+#: Output formats as messages name them.
+FORMAT_NAMES = {"parquet": "Parquet", "csv": "CSV", "ndjson": "NDJSON", "json": "JSON", "ipc": "Arrow IPC"}
+
+
+def _leaf_types(dtype: Any) -> Iterator[Any]:
+    """``dtype`` and every type nested in it (a List's inner type, a Struct's fields, ...)."""
+    yield dtype
+    inner = getattr(dtype, "inner", None)
+    if inner is not None:
+        yield from _leaf_types(inner)
+    for f in getattr(dtype, "fields", None) or ():
+        yield from _leaf_types(f.dtype)
+
+
+def unwritable_columns(schema: Any, format: str) -> dict[str, Any]:
+    """The columns of ``schema`` that an output of ``format`` cannot hold: ``{name: dtype}`` (empty: all fit).
+
+    CSV holds no nested column (List, Array, Struct) and no Binary; JSON and NDJSON no Binary,
+    also inside a list or struct (polars has no text form for bytes, and dvclean invents none);
+    Parquet and Arrow IPC hold every type. A Python-object column fits no format. A Duration
+    column is written to CSV as ISO-8601 text, as JSON writes it (``PT90S``), so it fits every format.
+
+    Parameters
+    ----------
+    schema : mapping of column name to polars type
+        E.g. ``frame.schema``.
+    format : {"parquet", "csv", "ndjson", "json", "ipc"}
+
+    Examples
+    --------
+    >>> schema = {"x": pl.Float64, "b": pl.Binary, "l": pl.List(pl.Int64), "d": pl.Duration("us")}
+    >>> unwritable_columns(schema, "csv")
+    {'b': Binary, 'l': List(Int64)}
+    >>> unwritable_columns(schema, "json"), unwritable_columns(schema, "parquet")
+    ({'b': Binary}, {})
+    """
+    out = {}
+    for name, dtype in schema.items():
+        leaves = list(_leaf_types(dtype))
+        if any(t == pl.Object for t in leaves):
+            out[name] = dtype
+        elif format == "csv" and (dtype.is_nested() or dtype == pl.Binary):
+            out[name] = dtype
+        elif format in ("json", "ndjson") and any(t == pl.Binary for t in leaves):
+            out[name] = dtype
+    return out
+
+
+def check_writable(schema: Any, path: str | os.PathLike[str], format: str, *, otherwise: str | None = None) -> None:
+    """Refuse (:class:`~dvclean.errors.OutputError`) an output of ``format`` that cannot hold a column of ``schema``.
+
+    The message names every such column with its type, and the formats that can hold them;
+    ``otherwise`` is the other way out it suggests (default: remove the columns from the input).
+
+    Examples
+    --------
+    >>> check_writable({"b": pl.Binary}, "out.json", "json")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dvclean.errors.OutputError: out.json: column 'b' (Binary) cannot be written to JSON; ...
+    """
+    bad = unwritable_columns(schema, format)
+    if not bad:
+        return
+    one = len(bad) == 1
+    listed = ", ".join(f"'{name}' ({dtype})" for name, dtype in bad.items())
+    fits = [f for f in OUTPUT_FORMATS if not unwritable_columns(bad, f)]
+    it = "it" if one else "them"
+    otherwise = otherwise or f"remove {it} from the input first"
+    if fits:
+        where = ", ".join(f"{FORMAT_NAMES[f]} ({OUTPUT_SUFFIXES[f][0]})" for f in fits)
+        fix = f"name the output for a format that can hold {it}: {where}; or {otherwise}"
+    else:
+        fix = f"no output format can hold {it}: {otherwise}"
+    raise OutputError(
+        f"{Path(path).name}: {'column' if one else 'columns'} {listed} cannot be written to {FORMAT_NAMES[format]}; {fix}"
+    )
+
+
+#: Ticks per second and fraction digits of each Duration unit.
+_DURATION_UNITS = {"ns": (10**9, 9), "us": (10**6, 6), "ms": (10**3, 3)}
+
+
+def _iso_durations(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its Duration columns as ISO-8601 text, spelled as polars' JSON writer spells them.
+
+    Whole seconds and the exact fraction (``PT90S``, ``-PT0.000003S``); zero is ``P0D``; nulls stay null.
+    """
+    schema = frame.schema
+    exprs = []
+    for name, dtype in schema.items():
+        if not isinstance(dtype, pl.Duration):
+            continue
+        scale, digits = _DURATION_UNITS[dtype.time_unit or "us"]
+        ticks = pl.col(name).cast(pl.Int64)
+        size = ticks.abs()
+        fraction = (size % scale).cast(pl.String).str.zfill(digits).str.strip_chars_end("0")
+        text = pl.concat_str(
+            pl.when(ticks < 0).then(pl.lit("-")).otherwise(pl.lit("")),
+            pl.lit("PT"),
+            (size // scale).cast(pl.String),
+            pl.when(fraction != "").then(pl.lit(".") + fraction).otherwise(pl.lit("")),
+            pl.lit("S"),
+        )
+        exprs.append(pl.when(ticks == 0).then(pl.lit("P0D")).otherwise(text).alias(name))
+    return frame.with_columns(exprs) if exprs else frame
 
 
 def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:

@@ -263,6 +263,7 @@ def check(
     print_result = not quiet or fmt is not None or as_json
     err = stderr_console()
     setup_logging(err, quiet=quiet or machine, verbose=verbose, notes_printed=True)  # the notes are printed below
+    _check_configured_thresholds()  # a bad threshold from a configuration file: named as there, not as an option
     policy = CheckPolicy(
         max_mislabeled=max_mislabeled, warn_mislabeled=warn_mislabeled,
         max_hard=max_hard, warn_hard=warn_hard,
@@ -318,8 +319,7 @@ def check(
             annotations = formats.github_annotations(shown, file=path)
             write_stdout(formats.to_text(shown) + "".join(cmd + "\n" for cmd in annotations))
         if summary_file:  # a file: written with --quiet too
-            with open(summary_file, "a", encoding="utf-8") as fh:
-                fh.write(formats.step_summary(shown))
+            _append_step_summary(summary_file, formats.step_summary(shown), err)
     elif print_result:
         out = stdout_console(soft_wrap=True)  # one line per check, however long, in a pipe or a CI log too
         style = {"pass": "green", "warn": "yellow", "fail": "bold red"}
@@ -342,6 +342,41 @@ def check(
     code = outcome.exit_code(exit_zero=exit_zero)
     if code:
         raise typer.Exit(code)
+
+
+def _check_configured_thresholds() -> None:
+    """Parse the thresholds that come from a configuration file, naming the file and its table in an error.
+
+    (:class:`~dvclean.check.CheckPolicy` would report them as command-line options, ``--max-mislabeled: ...``,
+    and suggest ``2%``, which TOML needs quoted.)
+    """
+    from ..check import parse_threshold
+    from ._config import effective_config
+
+    for key, (value, source) in effective_config()["values"].items():
+        if (key.startswith(("max_", "warn_")) and value is not None and source not in ("command line", "default")
+                and not given_on_command_line(key)):
+            parse_threshold(value, key.replace("_", "-"), source=source)
+
+
+def _append_step_summary(path: str, text: str, err: Any) -> None:
+    """Append the Markdown table to ``$GITHUB_STEP_SUMMARY``; a file that cannot be written is a warning.
+
+    The step summary is a side channel: the check lines and annotations are printed already, and
+    the exit code must stay the gate's (0/1), not become an error's.
+    """
+    from ._output import visible
+
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        err.print(
+            f"warning: cannot append the step summary to $GITHUB_STEP_SUMMARY {visible(path)} ({reason}); "
+            "the exit code is still the check's",
+            highlight=False, markup=False,
+        )
 
 
 @app.command(name="report")

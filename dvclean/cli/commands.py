@@ -129,7 +129,7 @@ def guarded(fn: F) -> F:
             raise interrupted(signal.SIGINT) from None
         except _Terminated:
             raise interrupted(signal.SIGTERM) from None
-        except Exception as exc:
+        except (Exception, _panic_type()) as exc:  # a Rust panic in polars derives from BaseException
             if signals_received():  # a library swallowed the signal's exception, then failed
                 raise interrupted(signals_received()[-1]) from None
             if isinstance(exc, DvcleanError):
@@ -159,6 +159,22 @@ def guarded(fn: F) -> F:
         return result
 
     return wrapper  # type: ignore[return-value]
+
+
+def _panic_type() -> type[BaseException]:
+    """polars' ``PanicException`` (a Rust panic, e.g. a type a writer does not implement), caught as an internal error.
+
+    It derives from ``BaseException``, so ``except Exception`` misses it; without this the
+    interpreter would print a traceback and exit 1, the code of a failed check.
+    """
+    try:
+        from polars.exceptions import PanicException
+    except ImportError:  # an older polars: pyo3's own module
+        try:
+            from pyo3_runtime import PanicException  # type: ignore[import-not-found,no-redef]
+        except ImportError:
+            return Exception
+    return PanicException
 
 
 def _written_text(written: list[Path]) -> str:
@@ -241,6 +257,54 @@ def check_target(path: Path | None, inputs: list[Any], option: str, *, example: 
         if name and Path(path).is_dir() and not is_input:
             raise OutputError(f"{option} {path} is a directory; give a file path such as {Path(path) / name}") from None
         raise OutputError(str(exc).replace("--output", option, 1)) from None
+
+
+def _input_schema(data: str, input_format: str | None) -> dict[str, Any] | None:
+    """The column types of ``data`` where they are known without reading it, else None.
+
+    Parquet and Arrow IPC files carry their schema; an uncompressed NDJSON file's is inferred
+    from its first records. CSV holds no type an output cannot write, and stdin is read once.
+    """
+    if data == "-" or not Path(data).is_file():
+        return None
+    import polars as pl
+
+    from ..io import _read_head, _sniff_magic, _suffix_format
+
+    path = Path(data)
+    try:
+        magic = _sniff_magic(_read_head(path))
+        fmt = input_format or magic or _suffix_format(path.name)[0]
+        if fmt == "parquet" and magic == "parquet":
+            return dict(pl.read_parquet_schema(path))
+        if fmt == "ipc" and magic == "ipc":
+            return dict(pl.read_ipc_schema(path))
+        if fmt == "ndjson" and magic is None:
+            return dict(pl.scan_ndjson(path, infer_schema_length=1000).collect_schema())
+    except (Exception, _panic_type()):  # the reader reports a bad file, with its own message
+        return None
+    return None
+
+
+def check_output_columns(
+    data: str, output: Path, fmt: str, *, input_format: str | None, carried: Callable[[str], bool] | None = None,
+    otherwise: str | None = None,
+) -> None:
+    """Refuse, before any work, an ``output`` whose format cannot hold a column of ``data`` it would carry (exit 2).
+
+    ``carried``: which input columns the output holds (``score``: its ``--id`` column; None: every
+    column, as ``fix`` and ``augment`` write them, ``--drop`` and ``--withhold`` ones included). Where
+    the types are not known up front (CSV, stdin, a JSON array) :func:`~dvclean.io.write_table`
+    still refuses them (exit 2), after the scoring. ``otherwise``: as for :func:`~dvclean.io.check_writable`.
+    """
+    from ..io import check_writable
+
+    schema = _input_schema(data, input_format)
+    if schema is None:
+        return
+    if carried is not None:
+        schema = {c: t for c, t in schema.items() if carried(c)}
+    check_writable(schema, output, fmt, otherwise=otherwise)
 
 
 def check_distinct_outputs(outputs: dict[str, Any]) -> None:
@@ -361,8 +425,11 @@ def score(
         if data == "-":
             raise OutputError("reading from stdin: pass --output PATH for the scores")
         output = default_output_path(data, fmt_value or "parquet")
-    output_format_for(Path(output), fmt_value)  # a suffix dvclean cannot write is refused before any work
+    out_fmt = output_format_for(Path(output), fmt_value)  # a suffix dvclean cannot write is refused before any work
     check_output_path(output, [data, valid, config])
+    if id_column is not None:  # the scores carry the --id column as it is (a label of a type they cannot hold is refused)
+        check_output_columns(data, Path(output), out_fmt, input_format=input_format, carried=lambda c: c == id_column,
+                             otherwise="pass another --id column (or none)")
     check_target(report, [data, valid, config], "--report")
     check_distinct_outputs({"--output": output, "--report": report})
     read_opts = read_options(separator, encoding, input_format, null_values)

@@ -16,6 +16,7 @@ from .commands import (
     app,
     check_distinct_outputs,
     check_format_matches,
+    check_output_columns,
     check_target,
     given_on_command_line,
     guarded,
@@ -89,6 +90,7 @@ def fix(
     out_fmt = output_format_for(Path(output), fmt)
     check_format_matches(output, fmt)
     check_output_path(output, [data, scoring.valid, config])
+    check_output_columns(data, Path(output), out_fmt, input_format=input_format)  # before the scoring
     check_target(html_report, [data, scoring.valid, config], "--report")
     check_distinct_outputs({"--output": output, "--report": html_report})
     with progress_reporter(err, enabled=not (quiet or as_json)) as progress:
