@@ -349,8 +349,9 @@ class MislabelConfig:
         One of :data:`MISLABEL_RULES`; see :mod:`dvclean.flags` for each rule and the
         benchmark that chose the default.
     expected_noise : float or None
-        Optional: the expected fraction of wrong labels. When given, exactly that
-        fraction of the rows, the highest ``mislabel_score`` first, is flagged.
+        Optional: the expected fraction of wrong labels. When given, that fraction of
+        the rows (``floor(fraction * n)``, at least one: :func:`dvclean.flags.expected_count`),
+        the highest ``mislabel_score`` first, is flagged.
     model : str
         Classifier of the out-of-fold probabilities.
     linear_model : str or None

@@ -67,7 +67,8 @@ in the summary (``flags.signal_weights``).
     the majority of the K nearest neighbours carry another label.
 
 With ``expected_noise`` set, the rule is replaced by "flag that fraction of rows,
-highest ``mislabel_score`` first". ``benchmarks/label_noise.py`` measured the rules
+highest ``mislabel_score`` first" (``floor(fraction * n)`` rows, at least one:
+:func:`expected_count`, so a ``check`` gate at the same percentage passes). ``benchmarks/label_noise.py`` measured the rules
 (``benchmarks/RESULTS.md``); the default is the one with the best mean F1 there.
 
 Regression: which rows have an outlying target
@@ -121,6 +122,7 @@ separates rows of equal score (:func:`top_k`), so copies always get the same ver
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -135,6 +137,8 @@ __all__ = [
     "RowFlags",
     "confident_issues",
     "confident_offdiagonal",
+    "expected_count",
+    "expected_noise_flags",
     "flag_rows",
     "gather_evidence",
     "evidence_for",
@@ -559,9 +563,29 @@ def top_k(score: np.ndarray, k: int) -> np.ndarray:
     return above | tied if 2 * room >= int(tied.sum()) else above
 
 
+def expected_count(fraction: float, n: int) -> int:
+    """Rows that ``expected_noise = fraction`` flags out of ``n``: ``floor(fraction * n)``, at least 1.
+
+    Rounded down, so ``check --expected-noise P --max-mislabeled P`` passes (the gate allows at
+    most ``P * n`` rows); at least one row when ``fraction > 0`` and there are rows, so a declared
+    noise rate always flags something. The ``1e-9`` keeps ``0.29 * 100`` (28.999...) at 29.
+
+    >>> expected_count(0.05, 376), expected_count(0.29, 100), expected_count(0.05, 10), expected_count(0.1, 0)
+    (18, 29, 1, 0)
+    """
+    if n <= 0 or fraction <= 0:
+        return 0
+    return max(1, math.floor(fraction * n + 1e-9))
+
+
 def top_fraction(score: np.ndarray, fraction: float) -> np.ndarray:
     """Flag the ``round(fraction * n)`` highest scores (equal scores together, :func:`top_k`)."""
     return top_k(score, int(round(fraction * score.shape[0])))
+
+
+def expected_noise_flags(score: np.ndarray, fraction: float) -> np.ndarray:
+    """``expected_noise``'s flags: the :func:`expected_count` highest scores (equal scores together)."""
+    return top_k(score, expected_count(fraction, score.shape[0]))
 
 
 def _knn_rule(values: np.ndarray, disagreement: np.ndarray, policy: FlagPolicy) -> np.ndarray:
@@ -658,7 +682,7 @@ def flag_rows(
         else:
             raise ConfigError(f"unknown mislabel rule {rule!r}; use one of {', '.join(MISLABEL_RULES)}")
     if mislabel.expected_noise is not None:
-        is_mislabeled = top_fraction(score, mislabel.expected_noise)
+        is_mislabeled = expected_noise_flags(score, mislabel.expected_noise)
     return RowFlags(
         value_rank=value_ranks(values),
         quality=quality,
@@ -938,7 +962,7 @@ def flag_regression(
     flagged = (az > cut) & (quality < 0.5)
     rule = f"outlier (|z| > {cut:g} of the residual of the {used} prediction)"
     if mislabel.expected_noise is not None:
-        flagged = top_fraction(score, mislabel.expected_noise)
+        flagged = expected_noise_flags(score, mislabel.expected_noise)
         rule = f"{rule} (top {mislabel.expected_noise:g})"
     return RowFlags(
         value_rank=value_ranks(values),

@@ -149,7 +149,8 @@ def _quiet() -> Iterator[None]:
 # ---------------------------------------------------------------- polars <-> pandas
 
 
-def _sdtype(col: pl.Series, label: str) -> str:
+def _sdtype_or_none(col: pl.Series, label: str) -> str | None:
+    """The SDV sdtype of ``col``, or ``None`` for a type the generator cannot model."""
     dt = col.dtype
     if col.name == label:
         return "categorical"
@@ -163,10 +164,57 @@ def _sdtype(col: pl.Series, label: str) -> str:
         return "numerical"
     if dt in (pl.String, pl.Categorical) or isinstance(dt, (pl.Enum, pl.Categorical)):
         return "categorical"
-    raise AugmentError(
-        f"column {col.name!r} has type {dt}, which the generator cannot model; "
-        f"keep it from the generator with --withhold {col.name} (or --id if it is a row id) or convert it to a number, string or date"
+    return None
+
+
+def empty_columns(frame: pl.DataFrame, label: str) -> list[str]:
+    """Columns (not the label) without a single value: type ``Null``, or null in every row.
+
+    The generator leaves them out (it has nothing to learn) and synthetic rows get nulls in them.
+    """
+    n = frame.height
+    return [
+        c for c, dt in frame.schema.items()
+        if c != label and (dt == pl.Null or frame.get_column(c).null_count() == n)
+    ]
+
+
+def check_modellable(frame: pl.DataFrame, label: str) -> None:
+    """Refuse, in one message naming every one of them, columns of types the generator cannot model.
+
+    ``Decimal``, ``Time``, ``Duration``, ``Binary``, nested types ...: each needs ``--withhold``
+    (or a conversion). Columns without any value (:func:`empty_columns`) are not refused.
+    """
+    empty = set(empty_columns(frame, label))
+    bad = [(c, frame.schema[c]) for c in frame.columns
+           if c not in empty and _sdtype_or_none(frame.get_column(c), label) is None]
+    if bad:
+        raise _unmodellable(bad)
+
+
+def _unmodellable(bad: list[tuple[str, Any]]) -> AugmentError:
+    import shlex
+
+    withhold = " ".join(f"--withhold {shlex.quote(c)}" for c, _ in bad)
+    if len(bad) == 1:
+        (name, dt), = bad
+        return AugmentError(
+            f"column {name!r} has type {dt}, which the generator cannot model; "
+            f"keep it from the generator with {withhold} (or --id if it is a row id) or convert it to a number, "
+            "string or date"
+        )
+    listed = ", ".join(f"{c!r} ({dt})" for c, dt in bad[:-1]) + f" and {bad[-1][0]!r} ({bad[-1][1]})"
+    return AugmentError(
+        f"{len(bad)} columns have types the generator cannot model: {listed}; keep them from the generator with "
+        f"{withhold} (or pass one as --id if it is a row id) or convert them to numbers, strings or dates"
     )
+
+
+def _sdtype(col: pl.Series, label: str) -> str:
+    sdtype = _sdtype_or_none(col, label)
+    if sdtype is None:
+        raise _unmodellable([(col.name, col.dtype)])
+    return sdtype
 
 
 def to_pandas(frame: pl.DataFrame) -> Any:
@@ -448,6 +496,7 @@ class Generator:
         self.label = label
         self.seed = seed
         n = frame.height
+        check_modellable(frame, label)  # every column of a type it cannot model, in one message
         sdtypes = {c: _sdtype(frame.get_column(c), label) for c in frame.columns}
         self.pdf = to_pandas(frame)
         self.metadata = build_metadata(self.pdf, sdtypes)

@@ -601,6 +601,18 @@ def withheld_feature_note(table: Table, withhold: Sequence[str]) -> str | None:
     )
 
 
+def empty_columns_note(columns: Sequence[str], *, rows: int | None = None, target: str = "") -> str:
+    """The note on modelled columns without any value (in the file, or in the ``rows`` training rows)."""
+    one = len(columns) == 1
+    shown = ", ".join(repr(c) for c in columns)
+    where = "" if rows is None else f" in the {rows} training rows ({target})"
+    return (
+        f"column{'' if one else 's'} {shown} {'holds' if one else 'hold'} no value{where}: the generator leaves "
+        f"{'it' if one else 'them'} out and synthetic rows leave {'it' if one else 'them'} empty (null, of the "
+        "input's type)"
+    )
+
+
 def identifier_notes(train: pl.DataFrame, label: str) -> list[str]:
     """Notes on modelled text columns (not the label) that hold a distinct value in nearly every training row."""
     n = train.height
@@ -722,16 +734,20 @@ def fit_and_sample(
 
     Columns of ``cfg.withhold`` never reach the generator; its samples hold them all null.
     """
-    from ._sdv import Generator
+    from ._sdv import Generator, empty_columns
 
     t = time.perf_counter()
     train = table.frame.filter(pl.Series(mask)).select(modelled_columns(table, cfg.withhold))
+    # a column without a value in the training rows teaches nothing (and SDV cannot fit it): left out, null
+    empty = empty_columns(train, table.label)
+    if empty:
+        train = train.drop(empty)
     gen = Generator(
         train, label=table.label, generator=cfg.generator, epochs=cfg.epochs, batch_size=cfg.batch_size,
         seed=cfg.seed if seed is None else seed,
     )
-    if cfg.withhold:
-        gen = _Withholding(gen, table, train.columns, cfg.withhold)
+    if cfg.withhold or empty:
+        gen = _Withholding(gen, table, train.columns, [*cfg.withhold, *empty])
     t_fit = time.perf_counter() - t
     t = time.perf_counter()
     samples = [gen.sample(n) for _ in range(draws)]
@@ -854,7 +870,7 @@ def augment(
     AugmentResult
     """
     from ..pipeline import load_source, text_identity
-    from ._sdv import require_sdv
+    from ._sdv import check_modellable, empty_columns, require_sdv
 
     cfg = config or AugmentConfig()
     say = progress or (lambda msg: log.info("%s", msg))
@@ -892,11 +908,17 @@ def augment(
     table = make_table(frame, label=label, id_column=id_column, drop=drop_all, source=info, task="classification")
     check_classes(target, table)
     check_withhold(table, cfg.withhold)
+    modelled = table.frame.select(modelled_columns(table, cfg.withhold))
+    check_modellable(modelled, table.label)  # before the valuation: every column needing --withhold at once
     synthetic_in = synthetic_rows(table)
     notes: list[str] = []
     if (note := withheld_feature_note(table, cfg.withhold)) is not None:
         notes.append(note)
         log.warning("%s", note)
+    empty = empty_columns(modelled, table.label)
+    if empty:
+        notes.append(empty_columns_note(empty))
+        log.warning("%s", notes[-1])
     if synthetic_in.any():
         notes.append(
             f"{int(synthetic_in.sum())} rows are synthetic (column {PROVENANCE!r} true, from an earlier `dvclean augment`): "
@@ -934,6 +956,10 @@ def augment(
     _check_target_size(mask, target, cfg, row_scores, table)
     n_labelled = int((~row_scores.label_missing & ~synthetic_in).sum())
     n_syn = parse_n_synthetic(cfg.n_synthetic, n_labelled)
+    train_empty = [c for c in empty_columns(modelled.filter(pl.Series(mask)), table.label) if c not in empty]
+    if train_empty:
+        notes.append(empty_columns_note(train_empty, rows=int(mask.sum()), target=str(target)))
+        log.warning("%s", notes[-1])
     # checked on the output generator's training rows only (the --evaluate fits see other row sets)
     for note in identifier_notes(table.frame.filter(pl.Series(mask)).select(modelled_columns(table, cfg.withhold)),
                                  table.label):

@@ -85,8 +85,11 @@ USED_BY: dict[str, tuple[str, ...]] = {
 }
 
 
-def parse_fraction(value: Any) -> float:
+def parse_fraction(value: Any, *, inclusive: bool = False) -> float:
     """``0.1``, ``"0.1"`` or ``"10%"`` -> 0.1 (the range is checked by the library's configuration).
+
+    A percentage must lie strictly between 0% and 100%, or, with ``inclusive``, within
+    0%..100% (the range of ``--hard-frac``, whose library setting accepts 0 and 1).
 
     >>> parse_fraction("2.5%"), parse_fraction("0.05"), parse_fraction(0.2)
     (0.025, 0.05, 0.2)
@@ -101,10 +104,21 @@ def parse_fraction(value: Any) -> float:
     except ValueError:
         raise typer.BadParameter(f"expected a fraction such as 0.05 or a percentage such as 5%; got {text!r}") from None
     if percent:
-        if not 0 < number < 100:
+        if inclusive and not 0 <= number <= 100:
+            raise typer.BadParameter(f"a percentage must be between 0% and 100%; got {text}")
+        if not inclusive and not 0 < number < 100:
             raise typer.BadParameter(f"a percentage must be between 0% and 100% (exclusive); got {text}")
         return number / 100.0
     return number
+
+
+def parse_closed_fraction(value: Any) -> float:
+    """:func:`parse_fraction` for a fraction in [0, 1] (``--hard-frac``): ``"0%"`` and ``"100%"`` are accepted.
+
+    >>> parse_closed_fraction("5%"), parse_closed_fraction("0.05"), parse_closed_fraction("100%")
+    (0.05, 0.05, 1.0)
+    """
+    return parse_fraction(value, inclusive=True)
 
 
 class Algorithm(StrEnum):
@@ -166,7 +180,7 @@ def _shared() -> list[_Shared]:
         ("exact_max_rows", Annotated[int, _option("--exact-max-rows", help="knn: largest row count valued exactly under --algorithm auto.")], _KNN.exact_max_rows),
         ("valid", Annotated[str | None, _option("--valid", help="knn, tmc, dvgs, loo, banzhaf, beta: value against this validation file instead of leave-self-out / cross-fitting.")], None),
         ("task", Annotated[Task, _option("--task", help=TASK_HELP)], _DEFAULT_TASK),
-        ("hard_frac", Annotated[float, _option("--hard-frac", help="Fraction of the non-mislabeled rows flagged is_hard.")], _FLAGS.hard_fraction),
+        ("hard_frac", Annotated[float, _option("--hard-frac", parser=parse_closed_fraction, metavar="<fraction|%>", help="Fraction of the non-mislabeled rows flagged is_hard (0.05 or 5%).")], _FLAGS.hard_fraction),
         ("mislabel_rule", Annotated[str, _option("--mislabel-rule", help="How is_mislabeled is decided: consensus (default), confident, vote, confidence or knn.")], _MISLABEL.rule),
         ("expected_noise", Annotated[float | None, _option("--expected-noise", parser=parse_fraction, metavar="<fraction|%>", help="Optional: expected fraction of wrong labels (0.05 or 5%); flags exactly that fraction, most suspicious first.")], _MISLABEL.expected_noise),
         ("seed", Annotated[int, _option("--seed", help="Seed of every random step.")], _SCORE.seed),

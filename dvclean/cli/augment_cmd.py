@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from ..augment.config import AugmentConfig
+from ._scoring import parse_closed_fraction
 from .commands import (
     NULL_VALUES_HELP,
     QUIET_HELP,
@@ -21,6 +22,7 @@ from .commands import (
     app,
     check_distinct_outputs,
     check_format_matches,
+    check_output_columns,
     check_target,
     given_on_command_line,
     guarded,
@@ -43,7 +45,7 @@ def augment(
     n_synthetic: Annotated[str, typer.Option("--n-synthetic", "-n", help="Synthetic rows: a count (500) or a percent of the labelled rows (10%).")] = str(_AUG.n_synthetic),
     epochs: Annotated[int | None, typer.Option("--epochs", help="Training epochs (tvae/ctgan/copulagan; default: from the training-set size).")] = None,
     batch_size: Annotated[int | None, typer.Option("--batch-size", help="Batch size (default: min(500, rows), a multiple of 10 for ctgan/copulagan).")] = None,
-    hard_frac: Annotated[float, typer.Option("--hard-frac", help="Fraction of the rows in the hard set.")] = _AUG.hard_fraction,
+    hard_frac: Annotated[float, typer.Option("--hard-frac", parser=parse_closed_fraction, metavar="<fraction|%>", help="Fraction of the rows in the hard set (0.05 or 5%).")] = _AUG.hard_fraction,
     include_mislabeled: Annotated[bool, typer.Option("--include-mislabeled", help="Let rows flagged mislabeled train the generator.")] = False,
     drop_mislabeled: Annotated[bool, typer.Option("--drop-mislabeled", help="Remove rows flagged mislabeled from the output.")] = False,
     provenance: Annotated[bool, typer.Option("--provenance/--no-provenance", help="Add the boolean column dvclean_synthetic.")] = True,
@@ -104,7 +106,8 @@ def augment(
         if data == "-":
             raise OutputError("reading from stdin: pass --output PATH for the augmented table")
         output = default_augment_output(data, fmt_value)
-    output_format_for(Path(output), fmt_value)  # a suffix dvclean cannot write is refused before any work
+    out_fmt = output_format_for(Path(output), fmt_value)  # a suffix dvclean cannot write is refused before any work
+    check_output_columns(data, Path(output), out_fmt, input_format=input_format)  # before the scoring and the fit
     json_report = report_path_for(output)
     check_distinct_outputs(
         {"--output": output, "the JSON report (named after --output)": json_report, "--report": html_report}
