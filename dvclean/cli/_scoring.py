@@ -182,7 +182,7 @@ def _shared() -> list[_Shared]:
         ("task", Annotated[Task, _option("--task", help=TASK_HELP)], _DEFAULT_TASK),
         ("hard_frac", Annotated[float, _option("--hard-frac", parser=parse_closed_fraction, metavar="<fraction|%>", help="Fraction of the non-mislabeled rows flagged is_hard (0.05 or 5%).")], _FLAGS.hard_fraction),
         ("mislabel_rule", Annotated[str, _option("--mislabel-rule", help="How is_mislabeled is decided: consensus (default), confident, vote, confidence or knn.")], _MISLABEL.rule),
-        ("expected_noise", Annotated[float | None, _option("--expected-noise", parser=parse_fraction, metavar="<fraction|%>", help="Optional: expected fraction of wrong labels (0.05 or 5%); flags exactly that fraction, most suspicious first.")], _MISLABEL.expected_noise),
+        ("expected_noise", Annotated[float | None, _option("--expected-noise", parser=parse_fraction, metavar="<fraction|%>", help="Optional: expected fraction of wrong labels (0.05 or 5%); flags that fraction of the rows, rounded down (at least one), most suspicious first.")], _MISLABEL.expected_noise),
         ("seed", Annotated[int, _option("--seed", help="Seed of every random step.")], _SCORE.seed),
         ("model", Annotated[str, _option("--model", panel=m, help="tmc/loo/banzhaf/beta: logreg, knn, xgboost, hgb or a dotted classifier class (sklearn.svm.SVC); regression: linear (ridge; logreg means it), knn, xgboost, hgb or a dotted regressor class.")], _TMC.model),
         ("metric", Annotated[str, _option("--metric", panel=m, help="tmc/loo/banzhaf/beta: validation score, accuracy, auc, f1 or logloss; regression: r2 (accuracy means it) or neg_mse.")], _TMC.metric),
