@@ -417,21 +417,27 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
             "create the baseline with `dvclean check DATA --json > baseline.json`"
         )
     version = doc.get("schema_version")
-    if not isinstance(version, int) or version > CHECK_SCHEMA_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version > CHECK_SCHEMA_VERSION:
         raise InputError(
             f"--baseline {p}: schema_version {version!r} is not supported by dvclean {__version__} "
             f"(supports <= {CHECK_SCHEMA_VERSION}); upgrade dvclean or re-create the baseline"
         )
-    try:
-        mis = tuple(str(v) for v in flagged["mislabeled"])
-        hard = tuple(str(v) for v in flagged["hard"])
-    except (KeyError, TypeError) as exc:
-        raise InputError(f"--baseline {p}: 'flagged' lacks the 'mislabeled'/'hard' row lists; re-create it") from exc
+    if not all(isinstance(flagged.get(name), list) for name in ("mislabeled", "hard")):
+        raise InputError(f"--baseline {p}: 'flagged' lacks the 'mislabeled'/'hard' row lists; re-create it")
+    mis = tuple(str(v) for v in flagged["mislabeled"])
+    hard = tuple(str(v) for v in flagged["hard"])
+    if flagged["key"] == "id" and not isinstance(flagged.get("id_column"), str):
+        raise InputError(f"--baseline {p}: 'flagged.id_column' must name the id column its rows are keyed by; "
+                         "re-create the baseline")
+    if not isinstance(doc.get("input", {}), (dict, type(None))):
+        raise InputError(f"--baseline {p}: 'input' must be an object; re-create the baseline")
     lists: dict[str, tuple[str, ...] | None] = {}
     for name in ("hash_columns", "sample"):
         v = flagged.get(name)
         if v is not None and (not isinstance(v, list) or not all(isinstance(x, str) for x in v)):
             raise InputError(f"--baseline {p}: 'flagged.{name}' must be a list of strings; re-create the baseline")
+        if name == "hash_columns" and v is not None and not v:  # every real document hashes the label at least
+            raise InputError(f"--baseline {p}: 'flagged.hash_columns' is empty; re-create the baseline")
         lists[name] = None if v is None else tuple(v)
     label, task = doc.get("label"), doc.get("task")
     return Baseline(
@@ -888,7 +894,7 @@ def _compare_with_baseline(
         "new_mislabeled": len(new_mis),
         "new_hard": len(new_hard),
         "new_mislabeled_rows": [json_scalar(v) for v in frame.get_column(id_name).gather(new_mis).to_list()],
-        "new_hard_rows": [json_scalar(v) for v in frame.get_column(id_name).gather(new_hard[:1000]).to_list()],
+        "new_hard_rows": [json_scalar(v) for v in frame.get_column(id_name).gather(new_hard).to_list()],
     }
     return new_mis, new_hard, doc
 

@@ -315,7 +315,8 @@ def check(
             write_stdout(formats.to_markdown(shown))
     elif fmt_value is CheckFormat.github:
         if print_result:
-            path = formats.annotation_path(str(result.summary["input"]["path"]))
+            source = str(result.summary["input"]["path"])
+            path = None if source == "-" else formats.annotation_path(source)  # stdin: no file to point at
             annotations = formats.github_annotations(shown, file=path)
             write_stdout(formats.to_text(shown) + "".join(cmd + "\n" for cmd in annotations))
         if summary_file:  # a file: written with --quiet too
@@ -350,13 +351,43 @@ def _check_configured_thresholds() -> None:
     (:class:`~dvclean.check.CheckPolicy` would report them as command-line options, ``--max-mislabeled: ...``,
     and suggest ``2%``, which TOML needs quoted.)
     """
-    from ..check import parse_threshold
+    from ..check import CHECK_NAMES, parse_threshold
     from ._config import effective_config
 
-    for key, (value, source) in effective_config()["values"].items():
+    values = effective_config()["values"]
+    for key, (value, source) in values.items():
         if (key.startswith(("max_", "warn_")) and value is not None and source not in ("command line", "default")
                 and not given_on_command_line(key)):
             parse_threshold(value, key.replace("_", "-"), source=source)
+    for check in CHECK_NAMES:  # a warn above its max, one of them from a file: say where each comes from
+        pair = {level: values.get(f"{level}_{check}", (None, None)) for level in ("max", "warn")}
+        if any(v is None for v, _ in pair.values()):
+            continue
+        sources = {level: src if src not in ("command line", "default") and not given_on_command_line(f"{level}_{check}")
+                   else None for level, (_, src) in pair.items()}
+        if any(sources.values()):  # (both typed: CheckPolicy says so in the options' words)
+            _warn_at_most_max(check, pair["max"][0], pair["warn"][0], sources)
+
+
+def _warn_at_most_max(check: str, max_value: Any, warn_value: Any, sources: dict[str, str | None]) -> None:
+    """Refuse a warn threshold above its max (both counts or both percentages), naming each as it was given:
+    ``warn-mislabeled = "2%" (dvclean.toml [check])`` for one from a file (``sources[level]``), the option for
+    one typed (``None``)."""
+    from ..check import parse_threshold
+    from ..errors import ConfigError
+
+    opt = check.replace("_", "-")
+    mx, warn = parse_threshold(max_value, f"max-{opt}"), parse_threshold(warn_value, f"warn-{opt}")
+    if mx is None or warn is None or mx.kind != warn.kind or warn.value <= mx.value:
+        return
+    said = {}
+    for level, t in (("max", mx), ("warn", warn)):
+        shown = f'"{t.text}"' if t.kind == "fraction" else t.text
+        said[level] = f"{level}-{opt} = {shown} ({sources[level]})" if sources[level] else f"--{level}-{opt} {t.text}"
+    lower = f"lower warn-{opt} in {sources['warn']}" if sources["warn"] else f"pass --warn-{opt} at or below {mx.text}"
+    higher = f"raise max-{opt} in {sources['max']}" if sources["max"] else f"pass --max-{opt} at or above {warn.text}"
+    raise ConfigError(f"{said['warn']} is above {said['max']}: the check would fail before it could warn; "
+                      f"{lower} or {higher}")
 
 
 def _append_step_summary(path: str, text: str, err: Any) -> None:
@@ -408,6 +439,11 @@ def report_cmd(
     from ..report import build_report_from_files, write_report
     from ._output import stderr_console, visible, write_stdout
 
+    if output is None and scores == "-":  # no file to write next to (not "-.report.html" in the current directory)
+        from ..errors import ConfigError
+
+        raise ConfigError("the scores are read from stdin (-), so there is no file to name the report after; "
+                          "pass -o report.html")
     if output is None:
         name = Path(scores).name
         stem = name.split(".dvclean.")[0] if ".dvclean." in name else name.rsplit(".", 1)[0]

@@ -112,9 +112,13 @@ class ReportData:
     @property
     def column_titles(self) -> list[str]:
         """Header of each column of the suspicious-rows table: its name, or for a regression target what the
-        flag columns mean (the first occurrence only: a feature column of the same name keeps its name)."""
+        flag columns mean; a data column named like one before it (``value``, ``label``, ``is_hard``) is titled
+        ``value (data column)``."""
         titles = dict(REGRESSION_COLUMN_TITLES) if self.regression else {}
-        return [titles.pop(c, c) for c in self.top_columns]
+        out: list[str] = []
+        for i, c in enumerate(self.top_columns):  # a data column named like one of dvclean's: said which it is
+            out.append(titles.pop(c, c) if c not in self.top_columns[:i] else f"{c} (data column)")
+        return out
 
     @property
     def flag_names(self) -> dict[str, str]:
@@ -222,7 +226,7 @@ def _top_rows(
         cols.insert(1, "line")
     feat_cols: list[str] = []
     if features is not None:
-        feat_cols = [c for c in features.columns if c not in (id_name,)]
+        feat_cols = list(features.columns)  # (a feature may be named like a column above: row_id, value, is_hard)
         if len(feat_cols) > MAX_FEATURE_COLUMNS:
             notes.append(f"the table shows the first {MAX_FEATURE_COLUMNS} of {len(feat_cols)} feature columns")
             feat_cols = feat_cols[:MAX_FEATURE_COLUMNS]
@@ -719,7 +723,8 @@ def build_report_from_files(
             _check_same_rows(frame, dframe, label=lbl, id_column=id_column, scores=str(scores), data=str(data))
         data_, _, _ = prepare(table, config=FeatureConfig(**cfg) if isinstance(cfg, dict) else None)
         x, x_rows = data_.x, data_.rows
-        feats = dframe.select([table.label, *table.features])
+        # not the data's row_id when the scores' first column is named so: it is the --id, or the row number
+        feats = dframe.select([c for c in (table.label, *table.features) if c != id_name])
         if dinfo.format == "csv" and dinfo.compression is None and str(data) != "-":
             from ..check import csv_line_numbers
 

@@ -42,7 +42,23 @@ def _png(fig: Any) -> str:
 
 
 def _short(text: str, n: int = 24) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
+    """``text`` cut to ``n`` characters, as matplotlib must be given a value from the data (:func:`_mpl_text`)."""
+    return _mpl_text(text if len(text) <= n else text[: n - 1] + "…")
+
+
+def _mpl_text(text: str) -> str:
+    r"""A value from the data as matplotlib text: shown as it is.
+
+    A ``$`` would start mathtext (``$a^$`` cannot be parsed: the chart, and the report,
+    would fail) and a legend leaves out labels that start with ``_``.
+
+    Examples
+    --------
+    >>> print(_mpl_text("$a^$") + "|" + _mpl_text("_neg"))
+    \$a^\$| _neg
+    """
+    text = text.replace("$", r"\$")
+    return " " + text if text.startswith("_") else text
 
 
 def _value_chart(report: ReportData) -> str | None:
@@ -109,8 +125,10 @@ def _class_chart(report: ReportData) -> str | None:
     names = [_short(str(r["class"])) for r in pc][::-1]
     mis = np.array([r["mislabeled"] for r in pc][::-1])
     hard = np.array([r["hard"] for r in pc][::-1])
-    ax.barh(names, mis, color=_FLAG_COLORS["mislabeled"], label="mislabeled")
-    ax.barh(names, hard, left=mis, color=_FLAG_COLORS["hard"], label="hard")
+    ys = np.arange(len(pc))  # one bar per class, even when two class names are cut to the same text
+    ax.barh(ys, mis, color=_FLAG_COLORS["mislabeled"], label="mislabeled")
+    ax.barh(ys, hard, left=mis, color=_FLAG_COLORS["hard"], label="hard")
+    ax.set_yticks(ys, names)
     ax.set_xlabel("flagged rows")
     ax.set_title("flagged rows per class", fontsize=10, loc="left")
     ax.legend(fontsize=8, frameon=False)
@@ -261,8 +279,8 @@ def _arms_chart(primary: str | None, arms: list[dict[str, Any]]) -> str | None:
     means = [m["mean"] for _, m in pts]
     errs = [m.get("ci95") or 0.0 for _, m in pts]
     ax.errorbar(means, ys, xerr=errs, fmt="o", color="#1f77b4", capsize=4)
-    ax.set_yticks(ys, [n for n, _ in pts])
-    ax.set_xlabel(f"holdout {primary} (mean, 95% CI)")
+    ax.set_yticks(ys, [_mpl_text(str(n)) for n, _ in pts])
+    ax.set_xlabel(_mpl_text(f"holdout {primary} (mean, 95% CI)"))
     ax.set_title("three-arm evaluation", fontsize=10, loc="left")
     return _png(fig)
 

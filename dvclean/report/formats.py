@@ -288,12 +288,13 @@ def _command(kind: str, props: dict[str, Any], message: str) -> str:
     return f"::{kind} {p}::{msg}" if p else f"::{kind}::{msg}"
 
 
-def github_annotations(outcome: CheckOutcome, *, file: str, max_annotations: int = MAX_ANNOTATIONS) -> list[str]:
+def github_annotations(outcome: CheckOutcome, *, file: str | None, max_annotations: int = MAX_ANNOTATIONS) -> list[str]:
     """Workflow commands: one ``::error`` per failed check, a ``::notice`` per note, and ``::warning``
     lines for the worst flagged rows.
 
     At most ``max_annotations`` of each kind (GitHub's per-step display limit);
-    rows carry ``file=`` and, for a plain CSV, ``line=`` (1-based, quoted newlines counted).
+    rows carry ``file=`` (none for data read from stdin, ``file=None``) and, for a plain CSV,
+    ``line=`` (1-based, quoted newlines counted).
     """
     from ..check import mislabel_evidence
 
