@@ -73,8 +73,9 @@ class FitSettings:
     batch_size: int | None
     sdtypes: dict[str, str]
     #: numerical columns modelled with an explicit point mass -> the mass value (an int for
-    #: integer columns, a float otherwise); empty when none was found or the treatment was off.
-    point_masses: dict[str, float | int] = field(default_factory=dict)
+    #: integer columns, ISO text for a date beyond pandas' range, a float otherwise); empty when
+    #: none was found or the treatment was off.
+    point_masses: dict[str, float | int | str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ def _sdtype_or_none(col: pl.Series, label: str) -> str | None:
     if dt == pl.Boolean:
         return "boolean"
     if dt in (pl.Date,) or isinstance(dt, pl.Datetime):
-        return "datetime"
+        return "datetime" if fits_ns(col) else "numerical"
     if dt.is_integer():
         return "categorical" if col.n_unique() <= LOW_CARDINALITY_INT else "numerical"
     if dt.is_float():
@@ -165,6 +166,25 @@ def _sdtype_or_none(col: pl.Series, label: str) -> str | None:
     if dt in (pl.String, pl.Categorical) or isinstance(dt, (pl.Enum, pl.Categorical)):
         return "categorical"
     return None
+
+
+def fits_ns(col: pl.Series) -> bool:
+    """Whether a date / datetime column's values fit pandas' nanosecond datetimes (1677 to 2262), which SDV's
+    datetime sdtype needs. A column beyond them (a ``9999-12-31`` "no end" date, a year 1500) is modelled as
+    numbers: days for a date, the column's time unit for a datetime (see :func:`to_pandas`)."""
+    try:
+        col.cast(pl.Datetime("ns"), strict=True)
+    except Exception:  # noqa: BLE001 - polars' out-of-range error
+        return False
+    return True
+
+
+def temporal_as_numbers(frame: pl.DataFrame) -> frozenset[str]:
+    """The date / datetime columns of ``frame`` that :func:`fits_ns` refuses (modelled as numbers)."""
+    return frozenset(
+        c for c, dt in frame.schema.items()
+        if (dt == pl.Date or isinstance(dt, pl.Datetime)) and not fits_ns(frame.get_column(c))
+    )
 
 
 def empty_columns(frame: pl.DataFrame, label: str) -> list[str]:
@@ -183,13 +203,27 @@ def check_modellable(frame: pl.DataFrame, label: str) -> None:
     """Refuse, in one message naming every one of them, columns of types the generator cannot model.
 
     ``Decimal``, ``Time``, ``Duration``, ``Binary``, nested types ...: each needs ``--withhold``
-    (or a conversion). Columns without any value (:func:`empty_columns`) are not refused.
+    (or a conversion). Columns without any value (:func:`empty_columns`) are not refused. Float
+    columns holding ``inf`` / ``-inf`` are refused next (SDV would make every synthetic value null).
     """
     empty = set(empty_columns(frame, label))
     bad = [(c, frame.schema[c]) for c in frame.columns
            if c not in empty and _sdtype_or_none(frame.get_column(c), label) is None]
     if bad:
         raise _unmodellable(bad)
+    infinite = [c for c, dt in frame.schema.items()
+                if c not in empty and dt.is_float() and frame.get_column(c).is_infinite().any()]
+    if infinite:  # SDV's numerical model of such a column is all NaN: every synthetic value would be null
+        import shlex
+
+        counts = {c: int(frame.get_column(c).is_infinite().sum()) for c in infinite}
+        shown = ", ".join(f"{c!r} ({k} row{'s' if k != 1 else ''})" for c, k in counts.items())
+        withhold = " ".join(f"--withhold {shlex.quote(c)}" for c in infinite)
+        raise AugmentError(
+            f"column{'s' if len(infinite) > 1 else ''} {shown} hold{'' if len(infinite) > 1 else 's'} infinite values "
+            f"(inf or -inf), which the generator cannot model; replace them (with a number, or blank them) or keep "
+            f"the column{'s' if len(infinite) > 1 else ''} from the generator with {withhold}"
+        )
 
 
 def _unmodellable(bad: list[tuple[str, Any]]) -> AugmentError:
@@ -217,13 +251,20 @@ def _sdtype(col: pl.Series, label: str) -> str:
     return sdtype
 
 
-def to_pandas(frame: pl.DataFrame) -> Any:
-    """Convert to a pandas frame SDV handles: plain numpy dtypes, ns datetimes, strings as object."""
+def to_pandas(frame: pl.DataFrame, as_numbers: frozenset[str] | set[str] = frozenset()) -> Any:
+    """Convert to a pandas frame SDV handles: plain numpy dtypes, ns datetimes, strings as object.
+
+    Date / datetime columns named in ``as_numbers`` (beyond pandas' nanosecond range:
+    :func:`temporal_as_numbers`) are given as their physical integers (days, or the column's
+    time unit since the epoch in UTC).
+    """
     import pandas as pd
 
     cols: dict[str, Any] = {}
     for name in frame.columns:
         s = frame.get_column(name)
+        if name in as_numbers:
+            s = s.to_physical().cast(pl.Int64)
         dt = s.dtype
         if dt in (pl.Categorical,) or isinstance(dt, (pl.Enum, pl.Categorical)):
             s = s.cast(pl.String)
@@ -245,8 +286,9 @@ def to_pandas(frame: pl.DataFrame) -> Any:
         elif dt.is_integer():
             if s.null_count():
                 cols[name] = pd.Series(s.cast(pl.Float64).to_numpy(), name=name)
-            else:
-                cols[name] = pd.Series(s.to_numpy().astype(np.int64), name=name)
+            else:  # (a UInt64 stays unsigned: int64 would wrap its values above 2**63 to negative ones)
+                values = s.to_numpy()
+                cols[name] = pd.Series(values if values.dtype == np.uint64 else values.astype(np.int64), name=name)
         else:
             cols[name] = pd.Series(s.cast(pl.Float64).to_numpy(), name=name)
     return pd.DataFrame(cols)
@@ -268,7 +310,9 @@ def from_pandas(pdf: Any, schema: pl.Schema | dict[str, pl.DataType]) -> pl.Data
         elif dt == pl.Boolean:
             s = pl.Series(name, [None if v is None else bool(v) for v in values], dtype=pl.Boolean)
         elif dt.is_integer():
-            s = pl.Series(name, [None if v is None else _as_int(v) for v in values], dtype=pl.Int64).cast(dt)
+            # clamped to the type's range: a value at a float-rounded bound (2**63) would overflow it
+            lo, hi = _int_range(dt)
+            s = pl.Series(name, [None if v is None else min(hi, max(lo, _as_int(v))) for v in values], dtype=dt)
         elif dt.is_float():
             s = pl.Series(name, [None if v is None else float(v) for v in values], dtype=pl.Float64).cast(dt)
         elif dt == pl.String:
@@ -277,6 +321,25 @@ def from_pandas(pdf: Any, schema: pl.Schema | dict[str, pl.DataType]) -> pl.Data
             s = pl.Series(name, [None if v is None else str(v) for v in values], dtype=pl.String).cast(dt)
         out[name] = s
     return pl.DataFrame(out)
+
+
+def _non_missing(col: pl.Series) -> pl.Series:
+    """``col`` without its nulls (and NaNs, for a float column)."""
+    col = col.drop_nulls()
+    return col.drop_nans() if col.dtype.is_float() else col
+
+
+def _int_range(dt: Any) -> tuple[int, int]:
+    """The smallest and largest value of an integer polars type.
+
+    >>> _int_range(pl.UInt8), _int_range(pl.Int16)
+    ((0, 255), (-32768, 32767))
+    """
+    bits = {pl.Int8: 8, pl.Int16: 16, pl.Int32: 32, pl.Int64: 64,
+            pl.UInt8: 8, pl.UInt16: 16, pl.UInt32: 32, pl.UInt64: 64}.get(dt, 128)
+    if dt.is_signed_integer():
+        return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    return 0, 2**bits - 1
 
 
 def _as_int(v: Any) -> int:
@@ -498,12 +561,26 @@ class Generator:
         n = frame.height
         check_modellable(frame, label)  # every column of a type it cannot model, in one message
         sdtypes = {c: _sdtype(frame.get_column(c), label) for c in frame.columns}
-        self.pdf = to_pandas(frame)
+        # dates beyond pandas' nanosecond range (9999-12-31) are modelled as their day / time-unit numbers
+        self.as_numbers = temporal_as_numbers(frame)
+        self.model_schema = pl.Schema({c: pl.Int64 if c in self.as_numbers else dt for c, dt in self.schema.items()})
+        # synthetic numbers and datetimes are kept within the training rows' range (see sample())
+        self.bounds = {
+            c: (v.min(), v.max()) for c, t in sdtypes.items()
+            if t in ("numerical", "datetime") and (v := _non_missing(frame.get_column(c))).len()
+        }
+        # SDV reads NaN as missing: a float column whose training rows mark missing values with NaN,
+        # never null, gets NaN in synthetic rows too (not nulls it never had)
+        self.nan_columns = [
+            c for c, dt in self.schema.items()
+            if dt.is_float() and frame.get_column(c).null_count() == 0 and frame.get_column(c).is_nan().any()
+        ]
+        self.pdf = to_pandas(frame, self.as_numbers)
         self.metadata = build_metadata(self.pdf, sdtypes)
         self.masses: list[PointMass] = []
         self.train_pdf, self.train_metadata, self.train_sdtypes = self.pdf, self.metadata, sdtypes
         if point_masses:
-            train_pdf, train_sdtypes, self.masses = split_point_masses(self.pdf, sdtypes, self.schema, seed)
+            train_pdf, train_sdtypes, self.masses = split_point_masses(self.pdf, sdtypes, self.model_schema, seed)
             if self.masses:
                 self.train_pdf, self.train_sdtypes = train_pdf, train_sdtypes
                 self.train_metadata = build_metadata(train_pdf, train_sdtypes)
@@ -515,7 +592,7 @@ class Generator:
             b = e = None
         self.settings = FitSettings(
             generator=generator, rows=n, epochs=e, batch_size=b, sdtypes=sdtypes,
-            point_masses={pm.column: pm.value for pm in self.masses},
+            point_masses={pm.column: self._shown(pm.column, pm.value) for pm in self.masses},
         )
         self.synth = self._make(generator, e, b)
         seed_everything(seed)
@@ -535,6 +612,12 @@ class Generator:
             log.warning("this SDV version cannot seed sampling; synthetic rows depend on the fit only")
         else:
             setter(seed)
+
+    def _shown(self, column: str, value: float | int) -> float | int | str:
+        """A point mass as the report shows it: a date / datetime modelled as numbers in ISO form."""
+        if column not in self.as_numbers:
+            return value
+        return pl.Series([int(value)], dtype=pl.Int64).cast(self.schema[column]).cast(pl.String)[0]
 
     def _make(self, generator: str, epochs: int | None, batch_size: int | None) -> Any:
         from sdv.single_table import (
@@ -574,8 +657,16 @@ class Generator:
             raise AugmentError(f"sampling {n} synthetic rows failed: {msg}") from exc
         if len(pdf) != n:
             raise AugmentError(f"the generator returned {len(pdf)} rows instead of {n}; try another --generator")
-        pdf = merge_point_masses(pdf.reset_index(drop=True), self.masses, self.schema, self._mass_rng)
-        return from_pandas(pdf, self.schema)
+        pdf = merge_point_masses(pdf.reset_index(drop=True), self.masses, self.model_schema, self._mass_rng)
+        out = from_pandas(pdf, self.model_schema)
+        # back to the dates the numbers stand for; then within the training range: SDV clips a value to
+        # the range as a float, which can land one time unit below a datetime column's minimum
+        out = out.with_columns(pl.col(c).cast(self.schema[c]) for c in self.as_numbers)
+        out = out.with_columns(pl.col(c).fill_null(float("nan")) for c in self.nan_columns)
+        return out.with_columns(
+            pl.col(c).clip(pl.lit(lo, dtype=self.schema[c]), pl.lit(hi, dtype=self.schema[c]))
+            for c, (lo, hi) in self.bounds.items()
+        )
 
     def quality(self, synthetic: pl.DataFrame) -> dict[str, Any]:
         """SDMetrics quality score of ``synthetic`` against the training rows (NaN pairs = not applicable).
@@ -585,7 +676,7 @@ class Generator:
         from sdv.evaluation import evaluate_quality
 
         with _quiet():
-            report = evaluate_quality(self.pdf, to_pandas(synthetic), self.metadata, verbose=False)
+            report = evaluate_quality(self.pdf, to_pandas(synthetic, self.as_numbers), self.metadata, verbose=False)
             props = report.get_properties()
         out: dict[str, Any] = {"score": _finite(report.get_score())}
         for _, row in props.iterrows():

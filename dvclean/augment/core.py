@@ -1102,8 +1102,20 @@ def check_augment_paths(output: Path, report: Path, inputs: Sequence[str | os.Pa
     """Refuse outputs that would overwrite an input or each other."""
     from ..pipeline import check_output_path
 
+    if Path(output).is_dir():  # (the shared check's example file name is a scores file's)
+        data = inputs[0] if inputs else None
+        name = default_augment_output(data).name if data is not None and str(data) != "-" else "augmented.csv"
+        raise OutputError(f"--output {output} is a directory; give a file path such as {Path(output) / name}")
     check_output_path(output, inputs)
-    check_output_path(report, inputs)
+    if Path(report).is_dir():
+        raise OutputError(
+            f"the JSON report {report} (named after --output {output}) is a directory; choose another --output"
+        )
+    try:
+        check_output_path(report, inputs)
+    except OutputError as exc:  # the shared check names it --output: say which file it is and where its name comes from
+        msg = str(exc).replace(f"--output {report}", f"the JSON report {report} (named after --output {output})", 1)
+        raise OutputError(msg.replace("choose another path", "choose another --output", 1)) from None
     if same_file(output, report):
         raise OutputError(f"--output {output} would be overwritten by the report; choose another name")
 

@@ -485,6 +485,16 @@ def plan_evaluation(
             f"{'are' if len(absent) > 1 else 'is'} absent from the holdout ({why}): "
             f"macro-F1 is averaged over the {n_classes - len(absent)} classes present"
         )
+    no_valid = [classes[c] for c in range(n_classes) if c not in set(y_all[va].tolist())]
+    if no_valid:  # (a binary label's classes each have a valuation row: min_class_rows)
+        shown = ", ".join(repr(c) for c in no_valid[:10])
+        many = len(no_valid) > 1
+        notes.append(
+            f"class{'es' if many else ''} {shown} of {table.label!r} {'are' if many else 'is'} absent from the "
+            f"valuation split (too few labelled rows: a class gets a valuation row from "
+            f"{3 if holdout is not None else MIN_TRAIN_ROWS + 2} rows on): the valuation of the training split and the "
+            f"models' early stopping see no row of {'them' if many else 'it'}"
+        )
     n_train = int(tr.size)
     split_of = f"--evaluate's training split ({n_train} of the {rows.size} labelled real rows of {src})"
     if cfg.k > n_train:

@@ -100,6 +100,7 @@ def augment(
         generator=generator, evaluate=evaluate, holdout=holdout, epochs=epochs, batch_size=batch_size, splits=splits,
         scores=scores, k=k,
     )
+    check_hard_frac(target, hard_frac, html_report)
     fmt_value = fmt.value if fmt else None
     check_format_matches(output, fmt_value)
     if output is None:
@@ -206,6 +207,23 @@ def check_unused_options(
                     f"{option} applies to the neural generators ({', '.join(NEURAL)}) only; "
                     f"--generator {generator} has no training loop: drop {option}"
                 )
+
+
+def check_hard_frac(target: str, hard_frac: float, html_report: Path | None) -> None:
+    """Refuse a typed ``--hard-frac`` that selects nothing: the target set has no ``hard`` part (and no
+    ``--report`` shows the rows it flags hard)."""
+    from ..augment.config import Target, parse_target
+    from ..errors import ConfigError
+
+    if not given_on_command_line("hard_frac") or html_report is not None:
+        return
+    spec = parse_target(target)
+    if spec.base != "hard":
+        hard = Target("hard", spec.classes)
+        raise ConfigError(
+            f"--hard-frac {hard_frac:g} sizes the hard set, but --target {spec} uses no hard set (the generator "
+            f"learns from all the rows it names whatever --hard-frac): drop --hard-frac, or use --target {hard}"
+        )
 
 
 def _for_augment(problem: str) -> str:
