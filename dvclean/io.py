@@ -327,6 +327,15 @@ def read_frame(
     if suffix_fmt is not None and magic in ("parquet", "ipc") and suffix_fmt != magic and format is None:
         log.warning("%s: the name says %s but the content is %s; reading it as %s", name, suffix_fmt, magic, magic)
 
+    if fmt != "csv":  # CSV-only options given for another format would otherwise be dropped without a word
+        other_codec = not _codec_exists(encoding) or codecs.lookup(encoding).name != "utf-8"
+        ignored = [opt for opt, given in (("--separator", separator is not None), ("--null-values", null_values is not None),
+                                          ("--encoding", other_codec)) if given]
+        if ignored:
+            kind = {"parquet": "Parquet", "ipc": "Arrow IPC", "json": "JSON", "ndjson": "NDJSON"}.get(fmt, fmt)
+            one = len(ignored) == 1
+            log.warning("%s: %s %s only to CSV input; the data is %s, so %s ignored", name, " and ".join(ignored),
+                        "applies" if one else "apply", kind, "it is" if one else "they are")
     sep = None
     skip = set(exclude)
     codec = None
