@@ -283,6 +283,9 @@ def fix(
             frame, full = read_frame(source, **options, as_text=info.text_columns)  # typed as the valuation read it
             if full.sha256 != info.sha256 or frame.height != scores.table.n_rows:
                 raise InputError(f"{info.path}: the file changed while dvclean was working on it; run again once it is complete")
+            # the label as the valuation typed it (a text column of padded numbers, " 1", was valued as numbers):
+            # the suggested labels are of that type, so the output is the same with --drop as without
+            frame = frame.with_columns(scores.table.frame.get_column(scores.table.label))
         text = read_csv_text(piped if piped is not None else source, info,
                              encoding=options.get("encoding"), rows=frame.height)
     fixed, summary = apply_fix(frame, scores, config)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 import math
 import shlex
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -210,7 +211,10 @@ def make_table(
     file_columns = set(source.columns) if source is not None and source.columns else set(cols)
     unknown = [d for d in drop if d not in cols and d not in file_columns]
     if unknown:
-        problems.append(f"--drop names unknown columns {', '.join(map(repr, unknown))} (columns: {listing})")
+        parts = [p.strip() for d in unknown if "," in d for p in d.split(",")]
+        split = [p for p in parts if p] and all(p in cols or p in file_columns for p in parts if p)
+        hint = f"; --drop takes one column each: {' '.join(f'--drop {shlex.quote(p)}' for p in parts if p)}" if split else ""
+        problems.append(f"--drop names unknown columns {', '.join(map(repr, unknown))} (columns: {listing}){hint}")
     if label in drop:
         problems.append(f"--drop names the label column {label!r}")
     excluded = {label, id_column, *drop}
@@ -227,7 +231,7 @@ def make_table(
     if nested:
         problems.append(
             f"columns {', '.join(map(repr, nested))} hold nested values (lists/structs); "
-            f"flatten them or exclude them with --drop {nested[0]}"
+            f"flatten them or exclude them with {' '.join(f'--drop {shlex.quote(c)}' for c in nested)}"
         )
     if not features:
         problems.append("no feature columns are left besides the label and id; the data needs at least one feature")
@@ -888,6 +892,10 @@ def prepare(
     return data, encoder, missing
 
 
+#: The ignored feature columns the note names one by one (the others are counted).
+IGNORED_SHOWN = 10
+
+
 def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: FeatureConfig | None) -> tuple[np.ndarray, FeatureEncoder, list[str]]:
     labelled = table.frame[rows] if missing.any() else table.frame
     encoder = FeatureEncoder(config)
@@ -897,7 +905,13 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
         notes.append("every feature column is constant: all rows look identical, values only reflect the labels")
     elif encoder.dropped_:
         reasons = encoder.dropped_reasons_
-        notes.append("ignored feature columns: " + ", ".join(f"{c} ({reasons.get(c, 'constant')})" for c in encoder.dropped_))
+        shown, rest = encoder.dropped_[:IGNORED_SHOWN], encoder.dropped_[IGNORED_SHOWN:]
+        text = ", ".join(f"{c} ({reasons.get(c, 'constant')})" for c in shown)
+        if rest:  # a wide file: name the first ones and count the others by reason (the summary lists them all)
+            counts = Counter(reasons.get(c, "constant") for c in rest)
+            text += (f" and {len(rest)} more (" + ", ".join(f"{n}: {why}" for why, n in counts.items())
+                     + "; the JSON summary's features.ignored lists them all)")
+        notes.append("ignored feature columns: " + text)
     for name, (bad, total, examples) in sorted(encoder.text_numbers_.items(), key=lambda kv: table.features.index(kv[0])):
         shown = ", ".join(repr(v) for v in examples) + (", ..." if bad > len(examples) else "")
         notes.append(

@@ -148,9 +148,14 @@ def _methods(values: list[str]) -> tuple[str, ...]:
     for v in values:
         out.extend(p.strip() for p in v.split(",") if p.strip())
     twice = [m for m in dict.fromkeys(out) if out.count(m) > 1]
-    if twice:
-        from ..errors import ConfigError
+    from ..errors import ConfigError
 
+    if values and not out:  # `--method ,` or `--method ''`
+        raise ConfigError(
+            f"--method {' '.join(map(repr, values))} names no method; give one or more, comma-separated "
+            "(e.g. --method knn; `dvclean methods` lists them)"
+        )
+    if twice:
         raise ConfigError(
             f"--method names {', '.join(repr(m) for m in twice)} more than once ({','.join(out)}); "
             "name each method once (the first one is the primary method)"

@@ -13,6 +13,7 @@ from ._scoring import Scoring, scoring_options
 from .commands import (
     NULL_VALUES_HELP,
     QUIET_HELP,
+    OutputFormat,
     app,
     check_distinct_outputs,
     check_format_matches,
@@ -38,7 +39,7 @@ def fix(
     id_column: Annotated[str | None, typer.Option("--id", help="Row-id column: kept, never a feature.")] = None,
     drop: Annotated[list[str] | None, typer.Option("--drop", help="Column to exclude from the features (repeatable).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default: <input stem>.fixed.<format> next to the input).")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="parquet, csv, ndjson, json or ipc: the format when there is no --output (default: the input's) or its suffix is not one dvclean recognises; with a recognised --output suffix the two must agree (else exit 2).")] = None,
+    fmt: Annotated[OutputFormat | None, typer.Option("--format", help="parquet, csv, ndjson, json or ipc: the format when there is no --output (default: the input's) or its suffix is not one dvclean recognises; with a recognised --output suffix the two must agree (else exit 2).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON summary on stdout.")] = False,
     html_report: Annotated[Path | None, typer.Option("--report", help="Also write the self-contained HTML report of the scores behind the fix.")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Read settings from this TOML file instead of the nearest dvclean.toml / pyproject.toml.")] = None,
@@ -82,11 +83,15 @@ def fix(
             f"{'drops' if action == 'drop' else 'marks'} every flagged row: remove --min-confidence"
         )
     fix_config = FixConfig(action=action, min_confidence=min_confidence)
+    fmt = fmt.value if fmt else None  # (an unknown --format is the parser's usage error, as in score and augment)
     score_config = scoring.score_config()  # the same scoring as `dvclean score` with the same settings
     if output is None:
         if data == "-":
             raise OutputError("reading from stdin: pass --output PATH for the cleaned data")
         output = default_fixed_path(data, fmt)
+    elif Path(output).is_dir():  # (check_output_path would suggest a scores file name)
+        name = default_fixed_path("data.csv" if data == "-" else data, fmt).name
+        raise OutputError(f"--output {output} is a directory; give a file path such as {Path(output) / name}")
     out_fmt = output_format_for(Path(output), fmt)
     check_format_matches(output, fmt)
     check_output_path(output, [data, scoring.valid, config])
@@ -113,16 +118,21 @@ def fix(
     if quiet:
         return
     s = summary
-    what = {"relabel": f"relabeled {s.get('relabeled', 0)} rows ({s.get('skipped', 0)} flagged rows below "
-                       f"--min-confidence {s['min_confidence']:g} left as they were)",
-            "drop": f"dropped {s.get('dropped', 0)} rows",
-            "mark": f"marked {s.get('marked', 0)} rows in column dvclean_issue (no row changed)"}[s["action"]]
+
+    def rows(n: int, kind: str = "") -> str:  # "1 row", "3 flagged rows"
+        return f"{n} {kind}{'row' if n == 1 else 'rows'}"
+
+    skipped = s.get("skipped", 0)
+    what = {"relabel": f"relabeled {rows(s.get('relabeled', 0))} ({rows(skipped, 'flagged ')} below "
+                       f"--min-confidence {s['min_confidence']:g} left as {'it was' if skipped == 1 else 'they were'})",
+            "drop": f"dropped {rows(s.get('dropped', 0))}",
+            "mark": f"marked {rows(s.get('marked', 0))} in column dvclean_issue (no row changed)"}[s["action"]]
     if s.get("task") == "regression":
         what += " (regression target: flagged rows are outlying targets)"
     out = stdout_console()
     out.print(
-        f"{s['flagged']} of {s['rows_in']} rows flagged ({s['rule']}); {what}; "
-        f"{s['changed']} rows changed, {s['rows_out']} rows written to {esc(written)}",
+        f"{s['flagged']} of {rows(s['rows_in'])} flagged ({s['rule']}); {what}; "
+        f"{rows(s['changed'])} changed, {rows(s['rows_out'])} written to {esc(written)}",
         highlight=False,
     )
     for note in notes:  # as `dvclean score` prints them, after the summary
