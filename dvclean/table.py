@@ -201,8 +201,9 @@ def make_table(
             problems.append(f"id column {id_column!r} is also the label; pick different columns")
         else:
             ids = frame.get_column(id_column)
-            if ids.null_count():
-                rows = np.flatnonzero(ids.is_null().to_numpy()).tolist()
+            empty = ids.is_null() | ids.is_nan() if ids.dtype.is_float() else ids.is_null()  # NaN is no id either
+            if empty.any():
+                rows = np.flatnonzero(empty.fill_null(True).to_numpy()).tolist()
                 problems.append(f"id column {id_column!r} is empty at rows {_fmt_rows(rows)}; every row needs an id")
             dup = ids.is_duplicated()
             if dup.any():

@@ -144,3 +144,16 @@ def test_fix_summary_says_one_row_not_one_rows(tmp_path):
     assert "relabeled 1 row (0 flagged rows below --min-confidence 0 left as they were)" in relabeled.stdout
     assert "1 row changed, 60 rows written" in relabeled.stdout
     assert "1 rows" not in marked.stdout + relabeled.stdout
+
+
+def test_a_nan_id_is_an_empty_id(tmp_path):
+    import dvclean
+    from dvclean.errors import DataValidationError
+
+    frame = _separable(40).with_columns(rid=pl.Series([float(i) for i in range(39)] + [float("nan")]))
+    try:
+        dvclean.score(frame, label="y", id_column="rid")
+    except DataValidationError as exc:
+        assert "id column 'rid' is empty at rows 39;" in str(exc)
+    else:
+        raise AssertionError("a NaN id was accepted")
