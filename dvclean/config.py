@@ -473,10 +473,16 @@ class FixConfig:
         (restored minus broken) on the label-noise benchmark's 45 runs
         (``benchmarks/relabel_threshold.py``, ``benchmarks/RESULTS_RELABEL.md``); 0.5
         changed more correct labels than it restored on the noisiest real data.
+    force : bool
+        ``relabel`` and ``drop`` are refused when the features do not predict the labels
+        (the scores' predictability test, :func:`dvclean.pipeline.labels_unpredicted`): the
+        flags are then noise, and on imbalanced classes they fall on the minority class, which
+        the action would erase. ``True`` applies the action anyway.
     """
 
     action: str = "mark"
     min_confidence: float = 0.7
+    force: bool = False
 
     def __post_init__(self) -> None:
         check_param(self, "action", self.action, self.action in FIX_ACTIONS, f"one of {FIX_ACTIONS}")
@@ -484,6 +490,7 @@ class FixConfig:
             self, "min_confidence", self.min_confidence,
             _is_num(self.min_confidence) and 0 <= self.min_confidence <= 1, "a float in [0, 1]",
         )
+        check_param(self, "force", self.force, isinstance(self.force, bool), "True or False")
 
 
 # -- model-based valuation: TMC Data Shapley, DVGS, cross-fitting and parallelism (issue 3) ------------------------

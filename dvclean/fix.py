@@ -200,6 +200,26 @@ def _plain(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
 
+def _refuse_noise(scores: ScoreResult, config: FixConfig) -> None:
+    """Refuse to relabel or drop rows on flags that are noise: the features do not predict the labels
+    (:func:`dvclean.pipeline.labels_unpredicted`), unless ``config.force``. (With unpredictable labels the
+    pooled probabilities are about the class shares, so on imbalanced classes nearly every minority row is
+    flagged, and ``relabel`` would turn it into the majority class.)"""
+    from .pipeline import labels_unpredicted
+
+    p = scores.summary["flags"].get("label_predictability")
+    flagged = int(scores.frame.get_column("is_mislabeled").sum())
+    if config.action == "mark" or config.force or not flagged or not labels_unpredicted(p):
+        return
+    name = scores.summary["input"].get("path") or "the data"
+    raise DataValidationError(
+        f"{name}: refusing to {config.action} {flagged} flagged rows: the features do not predict the labels "
+        f"(out-of-sample AUROC {p['auroc']:.3f}, 0.5 = chance; p = {p['p_value']:.2g}), so the flags are noise; "
+        "check --label and the feature columns, use --action mark to mark the rows without changing any, "
+        f"or pass --force to {config.action} them anyway"
+    )
+
+
 def _check_configs(config: Any, score_config: Any) -> None:
     """Refuse a ``config``/``score_config`` of the wrong type (``TypeError``): the two are easily swapped."""
     for name, value, cls, what, other, other_cls, example in (
@@ -288,6 +308,7 @@ def fix(
             frame = frame.with_columns(scores.table.frame.get_column(scores.table.label))
         text = read_csv_text(piped if piped is not None else source, info,
                              encoding=options.get("encoding"), rows=frame.height)
+    _refuse_noise(scores, config)
     fixed, summary = apply_fix(frame, scores, config)
     edits = text_edits(frame, scores, config, text) if text is not None else None
     summary = {

@@ -423,15 +423,24 @@ def _in_input_order(
 UNTESTABLE_AUROC = 0.9
 
 
+def labels_unpredicted(p: dict[str, Any] | None) -> bool:
+    """Whether the predictability test (:func:`~dvclean.diagnostics.label_predictability`, the summary's
+    ``flags.label_predictability``) says the features do not predict the labels, so the mislabel flags are
+    noise: it failed, and not because the class sizes are too small for it to tell (``auroc_needed`` >=
+    :data:`UNTESTABLE_AUROC`, or an observed AUROC nearer the needed one than chance)."""
+    if not p or p.get("predictable", True) or p.get("auroc") is None:
+        return False
+    auroc, needed = p["auroc"], p["auroc_needed"]
+    return not (needed is not None and (needed >= UNTESTABLE_AUROC or auroc >= (0.5 + needed) / 2))
+
+
 def _predictability_note(p: dict[str, Any], n_rows: int) -> str:
     """The note for labels the features do not predict detectably (:func:`label_predictability`).
 
-    When the class sizes are so small that only a near-perfect ranking could pass the test
-    (``auroc_needed`` >= :data:`UNTESTABLE_AUROC`), or the observed AUROC is nearer the needed one
-    than chance, the test's failure is the sample's size, and the note says so instead of calling
-    the flags noise."""
+    When the test's failure is the sample's size (:func:`labels_unpredicted` is false), the note
+    says so instead of calling the flags noise."""
     auroc, needed = p["auroc"], p["auroc_needed"]
-    if needed is not None and (needed >= UNTESTABLE_AUROC or auroc >= (0.5 + needed) / 2):
+    if not labels_unpredicted(p):
         return (
             f"with {n_rows} rows the test cannot tell whether the features predict the labels: out-of-sample AUROC "
             f"{auroc:.3f} (p = {p['p_value']:.2g}), and these class sizes need {needed:.3f} to tell it from chance; "

@@ -157,3 +157,48 @@ def test_a_nan_id_is_an_empty_id(tmp_path):
         assert "id column 'rid' is empty at rows 39;" in str(exc)
     else:
         raise AssertionError("a NaN id was accepted")
+
+
+def _random_labels(seed: int = 0, n: int = 400) -> pl.DataFrame:
+    """Features that carry nothing about an 80/20 label drawn on its own."""
+    rng = np.random.default_rng(seed)
+    return pl.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "c": rng.choice(["u", "v", "w"], n),
+                         "y": rng.choice(["no", "yes"], n, p=[0.8, 0.2])})
+
+
+def test_fix_refuses_to_relabel_or_drop_on_flags_that_are_noise(tmp_path):
+    src = tmp_path / "rand.csv"
+    _random_labels().write_csv(src)
+    before = src.read_bytes()
+    for action in ("relabel", "drop"):
+        out = tmp_path / f"{action}.csv"
+        res = runner.invoke(app, ["fix", str(src), "-y", "y", "--action", action, "-o", str(out)])
+        assert res.exit_code == 2, res.output
+        assert f"refusing to {action}" in res.stderr and "do not predict the labels" in res.stderr
+        assert "--force" in res.stderr and "--action mark" in res.stderr
+        assert not out.exists()
+    marked = runner.invoke(app, ["fix", str(src), "-y", "y", "--action", "mark", "-o", str(tmp_path / "m.csv")])
+    assert marked.exit_code == 0, marked.output
+    forced = runner.invoke(app, ["fix", str(src), "-y", "y", "--action", "drop", "--force", "-o", str(tmp_path / "d.csv")])
+    assert forced.exit_code == 0, forced.output
+    assert pl.read_csv(tmp_path / "d.csv").height < 400
+    assert src.read_bytes() == before
+
+
+def test_the_noise_guard_is_in_the_library_and_spares_predictable_labels():
+    import dvclean
+    from dvclean.config import FixConfig
+    from dvclean.errors import DataValidationError
+    from dvclean.fix import fix
+
+    try:
+        fix(_random_labels(), label="y", config=FixConfig(action="relabel"))
+    except DataValidationError as exc:
+        assert "<DataFrame>: refusing to relabel" in str(exc)
+    else:
+        raise AssertionError("relabelled rows on labels the features do not predict")
+    assert fix(_random_labels(), label="y", config=FixConfig(action="relabel", force=True)).summary["changed"] > 0
+    noisy = _separable(200)  # predictable labels with three flips: the guard stays out of the way
+    r = fix(noisy, label="y", config=FixConfig(action="relabel", min_confidence=0.5))
+    assert dvclean.pipeline.labels_unpredicted(r.scores.summary["flags"]["label_predictability"]) is False
+    assert r.summary["changed"] >= 1

@@ -36,6 +36,7 @@ def fix(
     label: Annotated[str | None, typer.Option("--label", "-y", help="Label column (default: the one column named label/target/y/class).")] = None,
     action: Annotated[str, typer.Option("--action", help=f"What to do with the flagged rows: {', '.join(FIX_ACTIONS)} (regression targets: drop or mark).")] = _FIX.action,
     min_confidence: Annotated[float, typer.Option("--min-confidence", help="relabel: only rows whose suggested label has at least this probability.")] = _FIX.min_confidence,
+    force: Annotated[bool, typer.Option("--force", help="relabel/drop even when the features do not predict the labels (the flags are then noise, and the action is refused without it).")] = False,
     id_column: Annotated[str | None, typer.Option("--id", help="Row-id column: kept, never a feature.")] = None,
     drop: Annotated[list[str] | None, typer.Option("--drop", help="Column to exclude from the features (repeatable).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default: <input stem>.fixed.<format> next to the input).")] = None,
@@ -82,7 +83,10 @@ def fix(
             f"--min-confidence applies to --action relabel only; --action {action} "
             f"{'drops' if action == 'drop' else 'marks'} every flagged row: remove --min-confidence"
         )
-    fix_config = FixConfig(action=action, min_confidence=min_confidence)
+    if action == "mark" and force and given_on_command_line("force"):
+        raise ConfigError("--force lets relabel or drop act on flags that are noise; --action mark changes no row: "
+                          "remove --force")
+    fix_config = FixConfig(action=action, min_confidence=min_confidence, force=force)
     fmt = fmt.value if fmt else None  # (an unknown --format is the parser's usage error, as in score and augment)
     score_config = scoring.score_config()  # the same scoring as `dvclean score` with the same settings
     if output is None:
