@@ -145,6 +145,8 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
         issue = "outlying target" if regression else "mislabeled"
         fixed = frame.with_columns(pl.Series(ISSUE_COLUMN, [issue if f else None for f in flagged], dtype=pl.String))
         summary.update(marked=int(flagged.sum()))
+    if config.action != "mark" and not regression:
+        summary.update(_class_changes(frame.get_column(scores.table.label), fixed.get_column(scores.table.label)))
     row_ids = scores.table.row_ids().to_numpy()
     summary.update(
         rows_out=fixed.height,
@@ -153,6 +155,31 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
         flagged_rows=[_plain(v) for v in row_ids[ids][:100]],
     )
     return fixed, summary
+
+
+#: ``relabel`` or ``drop`` taking this share of a class's rows out of it gets a note: more than the 20% of
+#: flipped labels in the label-noise benchmark's noisiest cells, and on real data the sign that the class
+#: overlaps another (on the 2,000-row Taiwan sample, without any injected noise, 258 of the 442 defaulters
+#: are flagged and relabel would move 207 of them).
+CLASS_LOSS_NOTE = 0.2
+
+
+def _class_changes(before: pl.Series, after: pl.Series) -> dict[str, Any]:
+    """``classes``: each class's row count before and after the fix (JSON-able), and a ``notes`` entry for
+    every class that loses at least :data:`CLASS_LOSS_NOTE` of its rows."""
+    counts_before = before.rename("v").drop_nulls().value_counts(sort=True)  # (a label named "count" is fine)
+    counts_after = dict(after.rename("v").drop_nulls().value_counts().iter_rows())
+    classes, notes = {}, []
+    for value, n in counts_before.iter_rows():
+        m = int(counts_after.get(value, 0))
+        classes[str(value)] = {"before": int(n), "after": m}
+        if n and (n - m) / n >= CLASS_LOSS_NOTE:
+            notes.append(
+                f"class {str(value)!r} lost {n - m} of its {n} rows ({(n - m) / n:.0%}): so large a share of a class "
+                "flagged means it overlaps another class, where many right labels look wrong; review the flagged rows "
+                "(--action mark) before relabelling or dropping them"
+            )
+    return {"classes": classes, "notes": notes}
 
 
 def _check_issue_column(frame: pl.DataFrame) -> None:

@@ -202,3 +202,23 @@ def test_the_noise_guard_is_in_the_library_and_spares_predictable_labels():
     r = fix(noisy, label="y", config=FixConfig(action="relabel", min_confidence=0.5))
     assert dvclean.pipeline.labels_unpredicted(r.scores.summary["flags"]["label_predictability"]) is False
     assert r.summary["changed"] >= 1
+
+
+def test_fix_reports_class_counts_and_notes_a_class_that_loses_a_fifth(tmp_path):
+    from dvclean.config import FixConfig
+    from dvclean.fix import fix
+
+    rng = np.random.default_rng(3)  # two overlapping classes, 320 / 80: predictable, but the minority overlaps
+    y = np.r_[np.zeros(320, dtype=int), np.ones(80, dtype=int)]
+    frame = pl.DataFrame({"a": rng.normal(size=400) + 0.9 * y, "b": rng.normal(size=400), "y": y})
+    r = fix(frame, label="y", config=FixConfig(action="drop"))
+    classes = r.summary["classes"]
+    assert classes == {"0": {"before": 320, "after": int((r.frame["y"] == 0).sum())},
+                       "1": {"before": 80, "after": int((r.frame["y"] == 1).sum())}}
+    assert sum(v["before"] - v["after"] for v in classes.values()) == r.summary["dropped"]
+    lost = 80 - classes["1"]["after"]
+    assert lost >= 16  # the premise: a fifth of the minority is flagged
+    assert any(n.startswith(f"class '1' lost {lost} of its 80 rows") for n in r.summary["notes"])
+    assert not any(n.startswith("class '0'") for n in r.summary["notes"])
+    marked = fix(frame, label="y", config=FixConfig(action="mark"))
+    assert "classes" not in marked.summary
