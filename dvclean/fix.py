@@ -8,6 +8,11 @@ rows flagged ``is_mislabeled``:
 * ``drop``: remove the flagged rows;
 * ``mark``: add a ``dvclean_issue`` column (``"mislabeled"``, null elsewhere) and leave every row as it is.
 
+``relabel`` and ``drop`` are refused when the scores' predictability test says the features do not
+predict the labels (the flags are then noise; ``FixConfig.force`` insists), and the summary gives each
+class's row count before and after, with a note for a class that loses a fifth of its rows or more
+(:data:`CLASS_LOSS_NOTE`: so large a share flagged means the class overlaps another).
+
 Regression targets: the flagged rows are outlying targets (:mod:`dvclean.flags`).
 ``drop`` and ``mark`` (``dvclean_issue = "outlying target"``) work as above;
 ``relabel`` is refused, because replacing a measured target by a model's guess is
@@ -73,7 +78,9 @@ class FixResult:
         The cleaned table (same columns as the input; ``mark`` adds ``dvclean_issue``).
     summary : dict
         JSON-able: action, rows in / out, flagged, changed, relabeled, dropped, marked,
-        skipped (flagged but below ``min_confidence``) and the changed row ids (first 100).
+        skipped (flagged but below ``min_confidence``), the changed row ids (first 100) and, for
+        ``relabel`` / ``drop`` of class labels, ``classes`` (each class's rows before and after) and
+        ``notes``.
     scores : ScoreResult
     text : CsvText or None
         The input's text when it is a CSV file: :func:`write_fixed` writes a CSV output
