@@ -197,9 +197,10 @@ class AugmentConfig:
         Seeds (XGBoost fits and synthetic draws) per arm of the evaluation.
     splits : int
         Independent train / valuation / holdout splits of the evaluation (split seeds
-        ``seed``, ``seed + 1``, ...). With one, the intervals cover the model seeds and
-        synthetic draws on that split only; with two or more they are over the splits
-        (Nadeau & Bengio's corrected resampled t), so they also cover which rows were held out.
+        ``seed``, ``seed + 1``, ...). With one, the intervals cover the model seeds,
+        synthetic draws and the holdout rows' sampling error (a paired bootstrap) on that
+        split; with two or more they are over the splits (Nadeau & Bengio's corrected
+        resampled t), so they also cover which rows were trained on.
     split : tuple of float
         Train / valuation / holdout fractions of the evaluation (the paper's 80/10/10).
     xgb_max_rounds, xgb_early_stopping, xgb_threads : int

@@ -11,14 +11,19 @@ the valuation split) on the holdout:
 
 Each of ``repeats`` repetitions uses a new XGBoost seed and a new synthetic draw of both
 generators (a generator is fitted once, as in the paper's n_retry draws). Differences to
-the baseline are paired by repetition; intervals are 95% t-intervals over repetitions.
+the baseline are paired by repetition.
 
-Those intervals hold the split fixed, and which rows land in the holdout moves a holdout
-AUC more than any seed does (0.79 to 0.97 over six split seeds on 1,000 rows of
-sample_data/adult_2000.csv, 0.88 to 0.90 over three seeds on one split). With
+Which rows land in the holdout moves a holdout AUC more than any seed does (0.79 to 0.97
+over six split seeds on 1,000 rows of sample_data/adult_2000.csv, 0.88 to 0.90 over three
+seeds on one split), so a one-split interval covers both: the spread over the repetitions
+(a t-interval) and the holdout rows' sampling error, from a paired bootstrap of the
+holdout rows (:func:`holdout_resampled_metrics`: every model scored on the same
+:data:`HOLDOUT_RESAMPLES` resamples; the half-widths add in quadrature,
+:func:`holdout_ci`). Without the bootstrap, repetitions that agree gave a zero-width
+interval and a firm verdict from one holdout. The training rows stay fixed; with
 ``splits`` > 1 the whole comparison (valuation, both generators, every repetition) is
 repeated on new stratified splits and each interval is Nadeau & Bengio's (2003) corrected
-resampled t-interval over the splits' means.
+resampled t-interval over the splits' means, which covers the training rows too.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from ..table import MOSTLY_NUMERIC, FeatureEncoder, Table, label_codes
 from .config import AugmentConfig, parse_n_synthetic, parse_target
 
 __all__ = [
-    "EvaluationPlan", "align_holdout", "evaluate_holdout", "mean_ci", "min_class_rows", "outcome", "plan_evaluation", "resampled_ci", "split_indices",
+    "HOLDOUT_RESAMPLES", "EvaluationPlan", "align_holdout", "evaluate_holdout", "holdout_ci", "holdout_resampled_metrics", "mean_ci", "min_class_rows", "outcome", "plan_evaluation", "resampled_ci", "split_indices",
     "split_seeds", "verdict", "xgb_params",
 ]
 
@@ -202,14 +207,105 @@ def _metrics(y: np.ndarray, proba: np.ndarray, n_classes: int) -> dict[str, floa
 def _fit_score(
     x: np.ndarray, y: np.ndarray, xv: np.ndarray, yv: np.ndarray, xh: np.ndarray, yh: np.ndarray,
     n_classes: int, cfg: AugmentConfig, seed: int,
-) -> tuple[dict[str, float], int]:
+) -> tuple[dict[str, float], int, np.ndarray]:
+    """Fit the paper's XGBoost; return the holdout metrics, the boosting rounds used and the holdout probabilities."""
     from xgboost import XGBClassifier
 
     model = XGBClassifier(**xgb_params(n_classes, cfg, seed))
     model.fit(x, y, eval_set=[(xv, yv)], verbose=False)
     best = getattr(model, "best_iteration", None)
     proba = model.predict_proba(xh, iteration_range=(0, best + 1) if best is not None else None)
-    return _metrics(yh, proba, n_classes), int(best + 1 if best is not None else cfg.xgb_max_rounds)
+    return _metrics(yh, proba, n_classes), int(best + 1 if best is not None else cfg.xgb_max_rounds), proba
+
+
+#: Resamples of the holdout rows behind a one-split interval (:func:`holdout_resampled_metrics`).
+HOLDOUT_RESAMPLES = 1000
+
+
+def _weighted_auc(y: np.ndarray, score: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """AUC of ``score`` for ``y == 1`` under each row of case weights ``w`` (resamples x rows); ties count 1/2.
+
+    A resample without both classes gets NaN.
+    """
+    order = np.argsort(score, kind="mergesort")
+    s = score[order]
+    pos = (y[order] == 1).astype(np.float64)
+    ww = w[:, order].astype(np.float64)
+    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])  # groups of tied scores
+    wp = np.add.reduceat(ww * pos, starts, axis=1)
+    wn = np.add.reduceat(ww * (1.0 - pos), starts, axis=1)
+    below = np.cumsum(wn, axis=1) - wn
+    num = (wp * (below + 0.5 * wn)).sum(axis=1)
+    den = wp.sum(axis=1) * wn.sum(axis=1)
+    return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def _weighted_macro_f1(y: np.ndarray, pred: np.ndarray, w: np.ndarray, n_classes: int) -> np.ndarray:
+    """Macro-F1 under each row of case weights ``w``, averaged over the classes each resample holds (as :func:`_metrics`)."""
+    ww = w.astype(np.float64)
+    total = np.zeros(w.shape[0])
+    present = np.zeros(w.shape[0])
+    for c in range(n_classes):
+        t, p = y == c, pred == c
+        tp, fp, fn = ww @ (t & p), ww @ (~t & p), ww @ (t & ~p)
+        here = (ww @ t) > 0
+        den = 2 * tp + fp + fn
+        total += np.where(here & (den > 0), 2 * tp / np.where(den > 0, den, 1.0), 0.0)
+        present += here
+    return total / np.maximum(present, 1)
+
+
+def holdout_resampled_metrics(
+    y: np.ndarray, probas: Sequence[np.ndarray], n_classes: int, seed: int, resamples: int = HOLDOUT_RESAMPLES,
+) -> dict[str, np.ndarray]:
+    """Each metric of :func:`_metrics` on ``resamples`` bootstrap resamples of the holdout rows.
+
+    ``probas`` are holdout probabilities (one array per fitted model). Every model is scored on
+    the same resamples (multinomial case weights drawn from ``seed``), so differences between
+    models stay paired row by row. Returns ``{metric: array (models x resamples)}``; a binary
+    resample without both classes has NaN AUC.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5EED_B007]))
+    n = y.shape[0]
+    out: dict[str, list[np.ndarray]] = {}
+    chunk = max(1, min(resamples, 2_000_000 // max(1, n)))  # bound the weight matrix to ~16 MB
+    weights = [rng.multinomial(n, np.full(n, 1.0 / n), size=min(chunk, resamples - start))
+               for start in range(0, resamples, chunk)]
+    for proba in probas:
+        parts: dict[str, list[np.ndarray]] = {}
+        for w in weights:
+            if n_classes == 2:
+                p1 = proba[:, 1] if proba.ndim == 2 else proba
+                auc = _weighted_auc(y, p1, w)
+                parts.setdefault("auc", []).append(auc)
+                parts.setdefault("gini", []).append(2 * auc - 1)
+            else:
+                parts.setdefault("macro_f1", []).append(_weighted_macro_f1(y, proba.argmax(axis=1), w, n_classes))
+                loss = -np.log(np.clip(proba[np.arange(n), y], 1e-15, 1))
+                parts.setdefault("log_loss", []).append((w @ loss) / w.sum(axis=1))
+        for name, arrays in parts.items():
+            out.setdefault(name, []).append(np.concatenate(arrays))
+    return {name: np.vstack(rows) for name, rows in out.items()}
+
+
+def holdout_ci(values: Sequence[float], resampled: np.ndarray) -> dict[str, float | None]:
+    """Mean over the repetitions and a 95% half-width that adds the holdout rows' sampling error.
+
+    ``values`` are one statistic per repetition on the fixed holdout; ``resampled`` (repetitions x
+    resamples) the same statistic on bootstrap resamples of the holdout rows. The variance of the
+    mean is the repetitions' (``s^2 / R``, from the model seeds and synthetic draws) plus the
+    bootstrap variance of the repetitions' mean (which rows the holdout happens to hold); the
+    half-width is ``sqrt(t_half^2 + (1.96 sd_boot)^2)``, and with one repetition the bootstrap
+    part alone. ``None`` when neither part exists.
+    """
+    base = mean_ci(values)
+    r = np.atleast_2d(np.asarray(resampled, dtype=np.float64))
+    boot = r[:, np.isfinite(r).all(axis=0)].mean(axis=0)  # a resample without both classes has no AUC
+    if boot.size < 2:
+        return base
+    boot_half = 1.959963984540054 * float(boot.std(ddof=1))
+    rep_half = base["ci95"] or 0.0
+    return {"mean": base["mean"], "ci95": float(math.hypot(rep_half, boot_half))}
 
 
 @dataclass(frozen=True)
@@ -550,6 +646,7 @@ class _SplitRun:
     train_rows: int
     per_arm: dict[str, list[dict[str, float]]]
     rounds: dict[str, list[int]]
+    probas: dict[str, list[np.ndarray]]  # holdout probabilities per repetition
     target_rows: int
     target_mix: dict[str, int]
     n_synthetic: int
@@ -640,6 +737,7 @@ def _run_split(
 
     per_arm: dict[str, list[dict[str, float]]] = {a: [] for a in ARMS}
     rounds: dict[str, list[int]] = {a: [] for a in ARMS}
+    probas: dict[str, list[np.ndarray]] = {a: [] for a in ARMS}
     say(f"evaluation{tag}: {3 * cfg.repeats} XGBoost fits on the holdout ({len(y_hold)} rows)")
     with threadpool_limits(cfg.xgb_threads):
         for r in range(cfg.repeats):
@@ -650,12 +748,13 @@ def _run_split(
                 else:
                     xs, ys = synthetic_xy(draws[arm][r])
                     x, y = np.vstack([x_train, xs]), np.concatenate([y_train, ys])
-                m, best = _fit_score(x, y, x_valid, y_valid, x_hold, y_hold, n_classes, cfg, xgb_seed)
+                m, best, proba = _fit_score(x, y, x_valid, y_valid, x_hold, y_hold, n_classes, cfg, xgb_seed)
                 per_arm[arm].append(m)
+                probas[arm].append(proba)
                 rounds[arm].append(best)
     add("xgboost", time.perf_counter() - t)
     return _SplitRun(
-        seed=seed, plan=plan, train_rows=int(train.height), per_arm=per_arm, rounds=rounds,
+        seed=seed, plan=plan, train_rows=int(train.height), per_arm=per_arm, rounds=rounds, probas=probas,
         target_rows=int(targeted.sum()),
         target_mix=_mix(train.get_column(table.label).filter(pl.Series(targeted))),
         n_synthetic=n_syn, generators=generators,
@@ -676,9 +775,10 @@ def evaluate_holdout(
 
     ``plan`` (from :func:`plan_evaluation` with ``cfg``'s seed) is the first split; the others
     use the seeds of :func:`split_seeds`. ``plans`` gives every split's plan (one per seed of
-    :func:`split_seeds`, made before any valuation, as :func:`dvclean.augment.augment` does). With one split, each interval is a t-interval over
-    the ``repeats`` paired repetitions; with more, over the splits' means by
-    :func:`resampled_ci`, so it also covers the choice of holdout rows.
+    :func:`split_seeds`, made before any valuation, as :func:`dvclean.augment.augment` does). With one split, each interval
+    combines the ``repeats`` paired repetitions' t-interval with a paired bootstrap of the holdout
+    rows (:func:`holdout_ci`); with more, it is over the splits' means by :func:`resampled_ci`, so it
+    also covers the choice of training rows.
     """
     say = progress or (lambda msg: None)
     if cfg.splits > 1 and holdout is not None:
@@ -705,10 +805,21 @@ def evaluate_holdout(
     n_hold = len(first.plan.y_hold)
     test_over_train = n_hold / max(1, first.train_rows)
 
-    def stat(per_split: list[list[float]]) -> dict[str, float | None]:
+    # one split: the holdout rows' own sampling error joins the repetitions' spread (paired bootstrap)
+    boot = (
+        {arm: holdout_resampled_metrics(first.plan.y_hold, first.probas[arm], n_classes, first.seed) for arm in ARMS}
+        if len(runs) == 1 else None
+    )
+
+    def stat(per_split: list[list[float]], resampled: np.ndarray | None = None) -> dict[str, float | None]:
         if len(per_split) == 1:
-            return mean_ci(per_split[0])
+            return mean_ci(per_split[0]) if resampled is None else holdout_ci(per_split[0], resampled)
         return resampled_ci([float(np.mean(v)) for v in per_split], test_over_train)
+
+    def resampled(arm: str, name: str, minus: str | None = None) -> np.ndarray | None:
+        if boot is None:
+            return None
+        return boot[arm][name] if minus is None else boot[arm][name] - boot[minus][name]
 
     metric_names = list(first.per_arm["baseline"][0])
     table_out: dict[str, Any] = {}
@@ -716,13 +827,13 @@ def evaluate_holdout(
         entry: dict[str, Any] = {"rows": int(first.train_rows + (0 if arm == "baseline" else first.n_synthetic))}
         for name in metric_names:
             vals = [[m[name] for m in run.per_arm[arm]] for run in runs]
-            entry[name] = {**stat(vals), "values": [v for split in vals for v in split]}
+            entry[name] = {**stat(vals, resampled(arm, name)), "values": [v for split in vals for v in split]}
             if arm != "baseline":
                 diffs = [
                     [m[name] - b[name] for m, b in zip(run.per_arm[arm], run.per_arm["baseline"], strict=True)]
                     for run in runs
                 ]
-                entry[f"delta_{name}"] = stat(diffs)
+                entry[f"delta_{name}"] = stat(diffs, resampled(arm, name, "baseline"))
         entry["boosting_rounds"] = [b for run in runs for b in run.rounds[arm]]
         table_out[arm] = entry
 
@@ -730,14 +841,17 @@ def evaluate_holdout(
     nt_vs_t = stat([
         [a[primary] - b[primary] for a, b in zip(run.per_arm["non_targeted"], run.per_arm["targeted"], strict=True)]
         for run in runs
-    ])
+    ], resampled("non_targeted", primary, "targeted"))
     comparison = {
         f"non_targeted_minus_targeted_{primary}": nt_vs_t,
         "targeted": outcome(table_out["targeted"][f"delta_{primary}"]),
         "non_targeted": outcome(table_out["non_targeted"][f"delta_{primary}"]),
     }
     if len(runs) == 1:
-        interval = f"95% t-interval over the {cfg.repeats} repetitions (model seed and synthetic draw) on one split"
+        interval = (
+            f"95% interval on one split: the spread over the {cfg.repeats} repetitions (model seed and synthetic draw, "
+            f"t) plus the holdout rows' sampling error (paired bootstrap, {HOLDOUT_RESAMPLES} resamples)"
+        )
     else:
         interval = (
             f"95% corrected resampled t-interval (Nadeau & Bengio 2003) over the means of {len(runs)} splits "
@@ -837,7 +951,7 @@ def verdict(
     nt_beat = nt_vs_t is not None and outcome(nt_vs_t) == "helped"
     if nt_beat and nt_vs_t is not None:
         parts.append(f"non-targeted beat targeted by {signed(float(nt_vs_t['mean'] or 0.0))} ± {float(nt_vs_t['ci95'] or 0.0):.4f}")
-    over = f"{splits} splits x {repeats} seeds" if splits > 1 else f"{repeats} seeds on one split"
+    over = f"{splits} splits x {repeats} seeds" if splits > 1 else f"{repeats} seeds and the holdout rows on one split"
     head = "; ".join(parts) + f" (95% CIs over {over})"
     if t_out == "helped" and not nt_beat:
         advice = "the targeted rows are worth adding"

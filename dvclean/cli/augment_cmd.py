@@ -263,7 +263,7 @@ def render_augment(console: Any, report: dict[str, Any]) -> None:
         n_splits = int(ev.get("splits", 1))
         over = (
             f"{n_splits} splits x {ev['repeats']} seeds: mean ± 95% CI over the splits"
-            if n_splits > 1 else f"{ev['repeats']} seeds: mean ± 95% CI"
+            if n_splits > 1 else f"{ev['repeats']} seeds: mean ± 95% CI (seeds and holdout rows)"
         )
         rows_of = f"{ev['split']['holdout']} rows{' each' if n_splits > 1 else ''}"
         table = Table(title=f"holdout ({rows_of}), XGBoost over {over}", title_justify="left")
