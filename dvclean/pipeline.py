@@ -767,11 +767,21 @@ def default_output_path(source: str | os.PathLike[str], fmt: str = "parquet") ->
     return Path(source).with_name(f"{stem}.dvclean.{ext}")
 
 
-def check_output_path(output: str | os.PathLike[str], inputs: Sequence[str | os.PathLike[str] | None]) -> None:
-    """Refuse an output path that would overwrite an input or cannot be written."""
+def check_output_path(
+    output: str | os.PathLike[str],
+    inputs: Sequence[str | os.PathLike[str] | None],
+    *,
+    option: str = "--output",
+    example: str = "scores.parquet",
+) -> None:
+    """Refuse an output path that would overwrite an input or cannot be written.
+
+    Messages name the path as ``option`` (``--report``, ``--junit-xml``, ...); a directory is
+    refused with a file in it named ``example`` as the suggestion (``adir/scores.parquet``).
+    """
     if str(output) == "-":
         raise OutputError(
-            "an output of - (standard output) is not supported: dvclean writes its files atomically to a path; "
+            f"{option} - (standard output) is not supported: dvclean writes its files atomically to a path; "
             "give a file path (the --json summary already goes to standard output)"
         )
     out = Path(output)
@@ -779,15 +789,15 @@ def check_output_path(output: str | os.PathLike[str], inputs: Sequence[str | os.
         if src is None or str(src) == "-":
             continue
         if same_file(out, src):
-            raise OutputError(f"--output {out} is the input file; dvclean never overwrites its input: choose another path")
+            raise OutputError(f"{option} {out} is the input file; dvclean never overwrites its input: choose another path")
     if out.is_dir():
-        raise OutputError(f"--output {out} is a directory; give a file path such as {out / 'scores.parquet'}")
+        raise OutputError(f"{option} {out} is a directory; give a file path such as {out / example}")
     out = resolve_output(out)  # a link's target; a pipe, a device or /dev/stdout is refused before any work
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
-        raise OutputError(f"--output {out}: the directory {parent} does not exist; create it first")
+        raise OutputError(f"{option} {out}: the directory {parent} does not exist; create it first")
     if not os.access(parent, os.W_OK):
-        raise OutputError(f"--output {out}: cannot write to {parent} (permission denied); choose another directory")
+        raise OutputError(f"{option} {out}: cannot write to {parent} (permission denied); choose another directory")
 
 
 def write_scores(result: ScoreResult, path: str | os.PathLike[str], *, format: str | None = None) -> Path:

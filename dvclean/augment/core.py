@@ -1102,11 +1102,9 @@ def check_augment_paths(output: Path, report: Path, inputs: Sequence[str | os.Pa
     """Refuse outputs that would overwrite an input or each other."""
     from ..pipeline import check_output_path
 
-    if Path(output).is_dir():  # (the shared check's example file name is a scores file's)
-        data = inputs[0] if inputs else None
-        name = default_augment_output(data).name if data is not None and str(data) != "-" else "augmented.csv"
-        raise OutputError(f"--output {output} is a directory; give a file path such as {Path(output) / name}")
-    check_output_path(output, inputs)
+    data = inputs[0] if inputs else None
+    name = default_augment_output(data).name if data is not None and str(data) != "-" else "augmented.csv"
+    check_output_path(output, inputs, example=name)
     if Path(report).is_dir():
         raise OutputError(
             f"the JSON report {report} (named after --output {output}) is a directory; choose another --output"

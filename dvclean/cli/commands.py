@@ -245,18 +245,10 @@ def check_target(path: Path | None, inputs: list[Any], option: str, *, example: 
     """
     if path is None:
         return
-    from ..errors import OutputError
-    from ..io import same_file
     from ..pipeline import check_output_path
 
-    try:
-        check_output_path(path, inputs)
-    except OutputError as exc:
-        name = example or EXAMPLE_NAMES.get(option)
-        is_input = any(src is not None and str(src) != "-" and same_file(path, src) for src in inputs)
-        if name and Path(path).is_dir() and not is_input:
-            raise OutputError(f"{option} {path} is a directory; give a file path such as {Path(path) / name}") from None
-        raise OutputError(str(exc).replace("--output", option, 1)) from None
+    name = example or EXAMPLE_NAMES.get(option)
+    check_output_path(path, inputs, option=option, **({"example": name} if name else {}))
 
 
 def _input_schema(data: str, input_format: str | None) -> dict[str, Any] | None:

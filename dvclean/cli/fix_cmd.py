@@ -93,12 +93,10 @@ def fix(
         if data == "-":
             raise OutputError("reading from stdin: pass --output PATH for the cleaned data")
         output = default_fixed_path(data, fmt)
-    elif Path(output).is_dir():  # (check_output_path would suggest a scores file name)
-        name = default_fixed_path("data.csv" if data == "-" else data, fmt).name
-        raise OutputError(f"--output {output} is a directory; give a file path such as {Path(output) / name}")
+    check_output_path(output, [data, scoring.valid, config],
+                      example=default_fixed_path("data.csv" if data == "-" else data, fmt).name)
     out_fmt = output_format_for(Path(output), fmt)
     check_format_matches(output, fmt)
-    check_output_path(output, [data, scoring.valid, config])
     check_output_columns(data, Path(output), out_fmt, input_format=input_format)  # before the scoring
     check_target(html_report, [data, scoring.valid, config], "--report")
     check_distinct_outputs({"--output": output, "--report": html_report})
