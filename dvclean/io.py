@@ -1709,7 +1709,11 @@ def render_csv_text(source: CsvText, edits: TextEdits | None = None, *, separato
                     while len(pieces) <= pos:
                         pieces.append("")
                     was_quoted = pieces[pos].startswith('"')
-                    pieces[pos] = quote_field(value, sep, force=was_quoted)
+                    # an unquoted cell stays unquoted when only its padding spaces would quote it: the file's
+                    # own cells (` 1`) are read with their spaces, so the new value is spelled as they are
+                    bare = value is not None and not was_quoted and value.strip(" ") != "" and not _needs_quotes(
+                        value.strip(" "), sep)
+                    pieces[pos] = value if bare else quote_field(value, sep, force=was_quoted)
                 out.append(sep.join(pieces) + tail(j) + (end or nl))
                 continue
         values: list[str | None] = list(source.parse(raw))
