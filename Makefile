@@ -35,8 +35,12 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check dvclean tests benchmarks fuzz
 
+# Two pytest-xdist workers on the two cores, one native (OpenMP/BLAS) thread each so that they do not
+# oversubscribe the cores; then, one at a time with both cores, the tests marked `serial` (time budgets,
+# signals: see tests/conftest.py).
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -q
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 -m "not serial"
+	$(BIN)/python -m pytest -q -m serial
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow" -x
