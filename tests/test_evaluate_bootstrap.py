@@ -86,9 +86,11 @@ def test_repetitions_that_agree_no_longer_give_a_zero_width_interval():
     got = holdout_ci([0.01, 0.01, 0.01], resampled)
     sd = resampled.mean(axis=0).std(ddof=1)
     assert got["mean"] == pytest.approx(0.01) and got["ci95"] == pytest.approx(1.959963984540054 * sd)
+    assert got["ci95_repetitions"] == 0.0 and got["ci95_holdout_rows"] == pytest.approx(got["ci95"])
     spread = holdout_ci([0.0, 0.01, 0.02], resampled)
     assert spread["ci95"] == pytest.approx(math.hypot(mean_ci([0.0, 0.01, 0.02])["ci95"], got["ci95"]))
-    assert holdout_ci([0.01], resampled[:1])["ci95"] is not None  # one repetition: the bootstrap part alone
+    one = holdout_ci([0.01], resampled[:1])  # one repetition: the bootstrap part alone
+    assert one["ci95_repetitions"] is None and one["ci95"] == pytest.approx(one["ci95_holdout_rows"]) and one["ci95"] > 0
     assert holdout_ci([0.01, 0.02], np.full((2, 5), np.nan)) == mean_ci([0.01, 0.02])
 
 

@@ -296,7 +296,9 @@ def holdout_ci(values: Sequence[float], resampled: np.ndarray) -> dict[str, floa
     mean is the repetitions' (``s^2 / R``, from the model seeds and synthetic draws) plus the
     bootstrap variance of the repetitions' mean (which rows the holdout happens to hold); the
     half-width is ``sqrt(t_half^2 + (1.96 sd_boot)^2)``, and with one repetition the bootstrap
-    part alone. ``None`` when neither part exists.
+    part alone. ``None`` when neither part exists. The two parts are kept as
+    ``ci95_repetitions`` and ``ci95_holdout_rows``: when the second dominates, more
+    ``--repeats`` will not narrow the interval, a larger holdout or ``--splits`` will.
     """
     base = mean_ci(values)
     r = np.atleast_2d(np.asarray(resampled, dtype=np.float64))
@@ -304,8 +306,11 @@ def holdout_ci(values: Sequence[float], resampled: np.ndarray) -> dict[str, floa
     if boot.size < 2:
         return base
     boot_half = 1.959963984540054 * float(boot.std(ddof=1))
-    rep_half = base["ci95"] or 0.0
-    return {"mean": base["mean"], "ci95": float(math.hypot(rep_half, boot_half))}
+    rep_half = base["ci95"]
+    return {
+        "mean": base["mean"], "ci95": float(math.hypot(rep_half or 0.0, boot_half)),
+        "ci95_repetitions": rep_half, "ci95_holdout_rows": boot_half,
+    }
 
 
 @dataclass(frozen=True)
