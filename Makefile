@@ -43,7 +43,8 @@ test: $(STAMP) lint
 	$(BIN)/python -m pytest -q -m serial
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow" -x
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 -m "not slow and not serial" -x
+	$(BIN)/python -m pytest -q -m "serial and not slow" -x
 
 # Installs Debian's chromium (root) and runs the headless-browser test of the HTML report,
 # which `make test` skips with a reason when chromium is absent.

@@ -116,3 +116,18 @@ def test_the_bootstrap_spread_matches_the_spread_over_fresh_holdouts():
         got = holdout_resampled_metrics(y, [a, b], 2, seed=s, resamples=500)["auc"]
         boot_sds.append(float(np.std(got[0] - got[1], ddof=1)))
     assert np.mean(boot_sds) == pytest.approx(true_sd, rel=0.2), (np.mean(boot_sds), true_sd)
+
+
+def test_the_verdict_says_when_the_holdout_rows_make_the_interval():
+    from dvclean.augment.evaluate import verdict
+
+    def arms(t):
+        return {"targeted": {"delta_auc": t}, "non_targeted": {"delta_auc": {"mean": 0.0, "ci95": 0.01}}}
+
+    wide_holdout = {"mean": 0.001, "ci95": 0.005, "ci95_repetitions": 0.001, "ci95_holdout_rows": 0.0049}
+    assert "more --repeats would not" in verdict(arms(wide_holdout), "auc", 5)
+    wide_seeds = {**wide_holdout, "ci95_repetitions": 0.0049, "ci95_holdout_rows": 0.001}
+    assert "--repeats" not in verdict(arms(wide_seeds), "auc", 5)
+    helped = {**wide_holdout, "mean": 0.01}
+    assert "--repeats" not in verdict(arms(helped), "auc", 5)  # a firm verdict needs no advice on the interval
+    assert "--repeats" not in verdict(arms({"mean": 0.001, "ci95": 0.005}), "auc", 5, splits=3)

@@ -947,7 +947,9 @@ def verdict(
 
     An arm ``helped`` when the interval lies above 0, ``hurt`` when below, otherwise it made no
     measurable difference; ``nt_vs_t`` (non-targeted minus targeted, paired) says when the
-    non-targeted arm beat the targeted one.
+    non-targeted arm beat the targeted one. When the targeted arm made no measurable difference
+    and the holdout rows' part of its interval (:func:`holdout_ci`) is the larger one, the advice
+    says that more repetitions would not narrow it.
     """
     name = {"auc": "AUC", "macro_f1": "macro-F1"}[primary]
     t_stat, nt_stat = arms["targeted"][f"delta_{primary}"], arms["non_targeted"][f"delta_{primary}"]
@@ -966,4 +968,7 @@ def verdict(
         advice = "augmentation did not help, it hurt: keep your data as is"
     else:
         advice = "augmentation did not help: keep your data as is"
+    if t_out == "no difference" and (t_stat.get("ci95_holdout_rows") or 0.0) > (t_stat.get("ci95_repetitions") or 0.0):
+        advice += (" (most of the targeted interval is the holdout rows' sampling error: --splits or a larger --holdout "
+                   "would narrow it, more --repeats would not)")
     return f"{head}; {advice}"
