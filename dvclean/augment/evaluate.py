@@ -272,19 +272,19 @@ def holdout_resampled_metrics(
     weights = [rng.multinomial(n, np.full(n, 1.0 / n), size=min(chunk, resamples - start))
                for start in range(0, resamples, chunk)]
     for proba in probas:
-        parts: dict[str, list[np.ndarray]] = {}
-        for w in weights:
-            if n_classes == 2:
-                p1 = proba[:, 1] if proba.ndim == 2 else proba
-                auc = _weighted_auc(y, p1, w)
-                parts.setdefault("auc", []).append(auc)
-                parts.setdefault("gini", []).append(2 * auc - 1)
-            else:
-                parts.setdefault("macro_f1", []).append(_weighted_macro_f1(y, proba.argmax(axis=1), w, n_classes))
-                loss = -np.log(np.clip(proba[np.arange(n), y], 1e-15, 1))
-                parts.setdefault("log_loss", []).append((w @ loss) / w.sum(axis=1))
-        for name, arrays in parts.items():
-            out.setdefault(name, []).append(np.concatenate(arrays))
+        if n_classes == 2:
+            p1 = proba[:, 1] if proba.ndim == 2 else proba
+            auc = np.concatenate([_weighted_auc(y, p1, w) for w in weights])
+            per_model = {"auc": auc, "gini": 2 * auc - 1}
+        else:
+            pred = proba.argmax(axis=1)
+            loss = -np.log(np.clip(proba[np.arange(n), y], 1e-15, 1))
+            per_model = {
+                "macro_f1": np.concatenate([_weighted_macro_f1(y, pred, w, n_classes) for w in weights]),
+                "log_loss": np.concatenate([(w @ loss) / w.sum(axis=1) for w in weights]),
+            }
+        for name, values in per_model.items():
+            out.setdefault(name, []).append(values)
     return {name: np.vstack(rows) for name, rows in out.items()}
 
 
