@@ -55,7 +55,7 @@ from .valuation._parallel import effective_n_jobs, native_threads
 from .valuation.knn import nearest_neighbors
 
 __all__ = ["KNNConfig", "ScoreResult", "canonical_order", "score", "write_scores", "default_output_path", "SCHEMA_VERSION",
-           "OUTPUT_COLUMNS", "load_source", "text_identity"]
+           "OUTPUT_COLUMNS", "load_source", "text_identity", "total_seconds"]
 
 log = logging.getLogger(__name__)
 #: ``extra`` of the log records that repeat a summary note (a CLI that prints the notes hides them).
@@ -115,6 +115,18 @@ class ScoreResult:
     def values(self) -> np.ndarray:
         """Values of all input rows (NaN where the label is missing)."""
         return self.frame.get_column("value").fill_null(np.nan).to_numpy()
+
+
+def total_seconds(timings: dict[str, Any]) -> float:
+    """Wall time of a run from its summary's ``timings``: the stages' seconds added up.
+
+    A key with a dot is a part of the stage before the dot (``value.knn`` of ``value``) and is not
+    counted again.
+
+    >>> total_seconds({"read": 1.0, "value.knn": 2.0, "value.oob": 3.0, "value": 5.5, "flag": 0.5})
+    7.0
+    """
+    return float(sum(v for k, v in timings.items() if "." not in k and isinstance(v, (int, float))))
 
 
 def load_source(

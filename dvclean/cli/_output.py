@@ -302,7 +302,9 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
     console.print(table)
     for note in summary.get("notes", []):
         console.print(f"note: {esc(note)}", highlight=False)
-    total = sum(summary["timings"].values())
+    from ..pipeline import total_seconds
+
+    total = total_seconds(summary["timings"])
     console.print(f"time: {total:.2f}s" + (f"; wrote {esc(output)}" if output else ""), highlight=False)
 
 

@@ -335,7 +335,9 @@ def to_junit_xml(outcome: CheckOutcome) -> bytes:
     """
     x = escape_controls
     n = outcome.counts()
-    total_time = sum(float(v) for v in outcome.summary.get("timings", {}).values() if isinstance(v, (int, float)))
+    from ..pipeline import total_seconds
+
+    total_time = total_seconds(outcome.summary.get("timings", {}))
     suites = ET.Element("testsuites", name="dvclean", tests=str(len(outcome.checks)), failures=str(n["fail"]))
     suite = ET.SubElement(
         suites, "testsuite", name="dvclean check", tests=str(len(outcome.checks)), failures=str(n["fail"]),
