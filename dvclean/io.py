@@ -528,12 +528,15 @@ def _bad_json_line(raw: bytes) -> str | None:
 
 
 #: Byte-order marks of the encodings a file names by its first bytes (UTF-32 first: its LE mark starts like UTF-16's).
-_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-              (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+#: The codecs name the byte order, so that the mark stays in the text and a CSV output is written in the same
+#: order with the same mark (Python's plain ``utf-16`` would drop the mark and write the machine's order).
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+              (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
 def _bom_encoding(data: bytes | Path) -> str | None:
-    """``utf-16`` or ``utf-32`` when the data starts with that byte-order mark (never valid UTF-8), else None."""
+    """``utf-16-le``/``-be`` or ``utf-32-le``/``-be`` when the data starts with that byte-order mark (never valid
+    UTF-8), else None."""
     head = data[:4] if isinstance(data, bytes) else _read_head(data)[:4]
     return next((enc for bom, enc in _WIDE_BOMS if head.startswith(bom)), None)
 
@@ -942,7 +945,9 @@ def input_output_format(source: str | os.PathLike[str]) -> str:
     """The output format that writes what ``source`` is (``fix``'s default: "else the input's format").
 
     From the file's magic bytes, then its suffix; a JSON file by its first character
-    (an array or JSON lines); anything else (stdin, an unknown name) Parquet.
+    (an array or JSON lines); a name that says no format by its content, as :func:`read_frame`
+    reads it (Parquet or Arrow inside gzip/zstd, JSON when its text starts with ``{`` or ``[``,
+    else CSV); stdin Parquet.
     """
     name = str(source)
     if name == "-":
@@ -956,14 +961,33 @@ def input_output_format(source: str | os.PathLike[str]) -> str:
     if magic in ("parquet", "ipc"):
         return magic
     fmt, _ = _suffix_format(path.name)
+    if fmt is None and magic in (None, "gzip", "zstd"):  # no telling name: what read_frame reads it as
+        start = _text_start(path, magic)
+        inner = _sniff_magic(start)
+        if inner in ("parquet", "ipc"):
+            return inner
+        fmt = "ndjson" if start.lstrip().removeprefix(codecs.BOM_UTF8).lstrip()[:1] in (b"{", b"[") else "csv"
     if fmt in ("json", "ndjson") and magic is None:
-        try:
-            with path.open("rb") as fh:
-                first = fh.read(1 << 12).lstrip().removeprefix(codecs.BOM_UTF8).lstrip()[:1]
-        except OSError:
-            first = b""
+        first = _text_start(path, None).lstrip().removeprefix(codecs.BOM_UTF8).lstrip()[:1]
         return "json" if first == b"[" else "ndjson"
     return fmt if fmt in OUTPUT_FORMATS else "parquet"
+
+
+def _text_start(path: Path, compression: str | None, size: int = 1 << 12) -> bytes:
+    """The first ``size`` bytes of a file, decompressed (b"" when it cannot be read)."""
+    try:
+        if compression == "gzip":
+            with gzip.open(path, "rb") as fh:
+                return fh.read(size)
+        if compression == "zstd":
+            import zstandard
+
+            with path.open("rb") as raw, zstandard.ZstdDecompressor().stream_reader(raw) as fh:
+                return fh.read(size)
+        with path.open("rb") as fh:
+            return fh.read(size)
+    except Exception:  # unreadable or corrupt: read_frame says what is wrong
+        return b""
 
 
 _STREAM_LINKS = ("/dev/stdout", "/dev/stderr", "/dev/stdin", "/dev/tty", "/dev/fd/", "/proc/")

@@ -7,6 +7,8 @@ import re
 import xml.etree.ElementTree as ET
 
 import numpy as np
+import polars as pl
+import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -51,3 +53,52 @@ def test_printed_and_junit_times_are_the_stages_not_the_stages_plus_the_methods(
     assert suite is not None
     assert abs(float(suite.get("time")) - total_seconds(check_timings)) < 0.002
     assert float(suite.get("time")) < sum(check_timings.values()) - 0.5 * check_timings["value"]
+
+
+def test_a_file_without_a_telling_name_gets_the_format_it_is_read_as(tmp_path):
+    import gzip
+
+    from dvclean.io import input_output_format
+
+    csv_text = "x,y\n" + "".join(f"{i % 7},{i % 2}\n" for i in range(40))
+    (tmp_path / "export").write_text(csv_text)
+    (tmp_path / "export.gzdata").write_bytes(gzip.compress(csv_text.encode()))
+    (tmp_path / "records").write_text('{"x": 1, "y": 0}\n{"x": 2, "y": 1}\n')
+    (tmp_path / "array.export").write_text('\n [{"x": 1, "y": 0}]')
+    buf = tmp_path / "pq"
+    pl.DataFrame({"x": [1]}).write_parquet(buf)
+    (tmp_path / "pq.gz_").write_bytes(gzip.compress(buf.read_bytes()))
+    got = [input_output_format(tmp_path / n) for n in ("export", "export.gzdata", "records", "array.export", "pq", "pq.gz_")]
+    assert got == ["csv", "csv", "ndjson", "json", "parquet", "parquet"]
+
+
+def test_fix_of_a_csv_without_a_suffix_writes_csv_next_to_it(tmp_path):
+    src = tmp_path / "export"
+    _data(src, n=200)
+    before = src.read_bytes()
+    res = runner.invoke(app, ["fix", str(src), "-y", "y", "--action", "mark", "-q"])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "export.fixed.csv"
+    assert out.exists() and not (tmp_path / "export.fixed.parquet").exists()
+    assert out.read_text().splitlines()[0] == "x,y,dvclean_issue"
+    assert src.read_bytes() == before
+
+
+@pytest.mark.parametrize("codec", ["utf-16-be", "utf-16-le", "utf-32-be", "utf-32-le"])
+def test_fix_writes_a_wide_encoding_back_in_its_own_byte_order(tmp_path, codec):
+    import codecs
+
+    bom = {"utf-16-be": codecs.BOM_UTF16_BE, "utf-16-le": codecs.BOM_UTF16_LE,
+           "utf-32-be": codecs.BOM_UTF32_BE, "utf-32-le": codecs.BOM_UTF32_LE}[codec]
+    plain = tmp_path / "plain.csv"
+    _data(plain, n=200)
+    text = plain.read_text().replace("x,y", "xé,y", 1)
+    src, out = tmp_path / "w.csv", tmp_path / "w.fixed.csv"
+    src.write_bytes(bom + text.encode(codec))
+    res = runner.invoke(app, ["fix", str(src), "-y", "y", "--action", "mark", "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    data = out.read_bytes()
+    assert data.startswith(bom) and not data[len(bom):].startswith(bom)
+    lines = data[len(bom):].decode(codec).splitlines()
+    assert lines[0] == "xé,y,dvclean_issue"
+    assert [ln.rsplit(",", 1)[0] for ln in lines[1:]] == text.splitlines()[1:]
