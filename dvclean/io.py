@@ -674,6 +674,11 @@ def _read_csv(
     sample = _sample_text(data)
     if not sample.strip():
         raise InputError(f"{name}: the file is empty; it needs a header row and at least one data row")
+    if "\r" in sample.rstrip("\r") and "\n" not in sample:  # polars would read one endless header line
+        raise InputError(
+            f"{name}: its lines end in a carriage return alone (CR, as on classic Mac OS); dvclean reads lines "
+            f"ending in LF or CRLF: convert the file first, e.g. tr '\\r' '\\n' < {name} > converted.csv"
+        )
     sep = separator if separator is not None else _sniff_separator(sample)
     if len(sep) != 1:
         raise InputError(f"--separator must be one character; got {sep!r}")

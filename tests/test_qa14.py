@@ -102,3 +102,18 @@ def test_fix_writes_a_wide_encoding_back_in_its_own_byte_order(tmp_path, codec):
     lines = data[len(bom):].decode(codec).splitlines()
     assert lines[0] == "xé,y,dvclean_issue"
     assert [ln.rsplit(",", 1)[0] for ln in lines[1:]] == text.splitlines()[1:]
+
+
+def test_a_csv_whose_lines_end_in_cr_alone_is_refused_naming_the_line_ends(tmp_path):
+    src = tmp_path / "mac.csv"
+    src.write_bytes(b"x,y\r" + b"".join(b"%d,%d\r" % (i, i % 2) for i in range(30)))
+    for cmd in ("score", "fix", "check"):
+        res = runner.invoke(app, [cmd, str(src), "-y", "y", "-q"])
+        assert res.exit_code == 2, (cmd, res.output)
+        assert "carriage return alone" in res.stderr and "tr '\\r' '\\n'" in res.stderr
+        assert "no data rows" not in res.stderr
+    # a CR inside a quoted cell of a CRLF file is a value, not a line end
+    ok = tmp_path / "crlf.csv"
+    ok.write_bytes(b"x,y,note\r\n" + b"".join(b'%d,%d,"a\rb"\r\n' % (i, i % 2) for i in range(30)))
+    res = runner.invoke(app, ["score", str(ok), "-y", "y", "-q", "-o", str(tmp_path / "s.parquet")])
+    assert res.exit_code == 0, res.output
