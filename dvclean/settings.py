@@ -20,6 +20,11 @@ Top-level keys apply to every command that has that option; a ``[check]`` /
 first: command-line flag, ``dvclean.toml`` (command table, then top level),
 ``pyproject.toml`` (command table, then top level), the built-in default.
 Unknown keys are an error that suggests the closest valid key (or lists them all).
+
+A relative path in a file (:data:`PATH_KEYS`: ``baseline``, ``junit-xml``, ``report``,
+``valid``, ...) is relative to the directory of the file that sets it, as in ruff, so a gate
+behaves the same from whatever directory it is run; on the command line it is relative to
+the current directory, as usual.
 """
 
 from __future__ import annotations
@@ -33,10 +38,30 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["ConfigFile", "Settings", "find_config_files", "load_settings", "normalize_key"]
+__all__ = ["ConfigFile", "PATH_KEYS", "Settings", "find_config_files", "load_settings", "normalize_key"]
 
 CONFIG_NAME = "dvclean.toml"
 PYPROJECT = "pyproject.toml"
+
+#: Options whose values are file paths: relative ones in a configuration file are resolved from its directory.
+PATH_KEYS = frozenset({"output", "report", "valid", "checkpoint", "baseline", "junit_xml", "data", "augmentation"})
+
+
+def _resolve_path(value: Any, base: Path) -> Any:
+    """``value`` (a path written in a file in directory ``base``) as a path from the current directory.
+
+    ``-`` (standard input/output), absolute paths and anything but text are returned unchanged.
+
+    >>> import os
+    >>> _resolve_path("b.json", Path(os.getcwd()) / "ci"), _resolve_path("-", Path("/x")), _resolve_path("/a/b", Path("/x"))
+    ('ci/b.json', '-', '/a/b')
+    """
+    if not isinstance(value, str) or value in ("", "-"):
+        return value
+    path = Path(value).expanduser()
+    if path.is_absolute():
+        return str(path)
+    return os.path.relpath(os.path.normpath(base / path))
 
 
 def normalize_key(key: str) -> str:
@@ -213,16 +238,17 @@ def load_settings(
             nk = normalize_key(key)
             if nk not in all_keys:
                 raise ConfigError(_unknown(cf.section_name(None), key, all_keys))
+        base = Path(os.path.abspath(cf.path.parent))
         for key, value in top.items():
             nk = normalize_key(key)
             if nk in known.get(command, ()):
-                values[nk] = value
+                values[nk] = _resolve_path(value, base) if nk in PATH_KEYS else value
                 sources[nk] = cf.section_name(None)
         for key, value in tables.get(command, {}).items():
             nk = normalize_key(key)
             if nk not in known[command]:
                 raise ConfigError(_unknown(cf.section_name(command), key, set(known[command])))
-            values[nk] = value
+            values[nk] = _resolve_path(value, base) if nk in PATH_KEYS else value
             sources[nk] = cf.section_name(command)
         for name, table in tables.items():  # validate the other commands' tables too
             for key in table:

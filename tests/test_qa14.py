@@ -117,3 +117,29 @@ def test_a_csv_whose_lines_end_in_cr_alone_is_refused_naming_the_line_ends(tmp_p
     ok.write_bytes(b"x,y,note\r\n" + b"".join(b'%d,%d,"a\rb"\r\n' % (i, i % 2) for i in range(30)))
     res = runner.invoke(app, ["score", str(ok), "-y", "y", "-q", "-o", str(tmp_path / "s.parquet")])
     assert res.exit_code == 0, res.output
+
+
+def test_paths_in_a_configuration_file_are_relative_to_its_directory(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    _data(data / "d.csv", n=150)
+    monkeypatch.chdir(data)
+    res = runner.invoke(app, ["check", "d.csv", "-y", "y", "--json"])
+    assert res.exit_code == 0, res.output
+    (data / "base.json").write_text(res.stdout)
+    (data / "dvclean.toml").write_text(
+        '[check]\nlabel = "y"\nbaseline = "base.json"\nmax-new-mislabeled = 0\njunit-xml = "out/j.xml"\n'
+    )
+    (data / "out").mkdir()
+    for cwd, arg in ((data, "d.csv"), (tmp_path, "data/d.csv")):
+        monkeypatch.chdir(cwd)
+        (data / "out" / "j.xml").unlink(missing_ok=True)
+        res = runner.invoke(app, ["check", arg])
+        assert res.exit_code == 0, (cwd, res.output)
+        assert "new_mislabeled 0" in res.stdout
+        assert (data / "out" / "j.xml").exists()
+    shown = runner.invoke(app, ["check", "data/d.csv", "--show-config"]).stdout
+    assert 'baseline' in shown and '"data/base.json"' in shown
+    # on the command line a path stays relative to the current directory
+    res = runner.invoke(app, ["check", "data/d.csv", "--baseline", "base.json"])
+    assert res.exit_code == 2 and "base.json" in res.stderr
