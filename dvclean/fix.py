@@ -375,7 +375,8 @@ def write_fixed(result: FixResult, path: str | os.PathLike[str], *, format: str 
     A CSV output of a CSV input is written from the input's text (:attr:`FixResult.text`):
     unchanged rows exactly as they were, with the input's delimiter unless the output's
     suffix names another (``.tsv``, ``.psv``). Other outputs are written from the typed
-    frame (its dtypes kept).
+    frame (its dtypes kept; a Parquet or Arrow output keeps a Parquet or Arrow input's schema
+    metadata, such as pandas' index).
     """
     path = Path(path)
     fmt = output_format_for(path, format)
@@ -383,4 +384,5 @@ def write_fixed(result: FixResult, path: str | os.PathLike[str], *, format: str 
     if fmt == "csv" and text is not None:
         return write_csv_text(text, path, result.edits, separator=output_separator(path, text.separator))
     info = result.scores.table.source
-    return write_table(result.frame, path, format=fmt, separator=output_separator(path, info.separator if info else None))
+    return write_table(result.frame, path, format=fmt, separator=output_separator(path, info.separator if info else None),
+                       schema_metadata=dict(info.schema_metadata) if info else None)

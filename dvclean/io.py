@@ -31,7 +31,7 @@ import re
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,6 +122,9 @@ class SourceInfo:
     text_columns : tuple of str
         Columns read as text (String) that type inference would have read as numbers:
         ``keep_text`` columns whose text numbers would change (``007``), and ``as_text`` columns.
+    schema_metadata : tuple of (bytes, bytes)
+        A Parquet or Arrow IPC file's schema metadata (pandas' index and dtypes, a writer's own
+        keys), which :func:`write_table` carries over to a Parquet or Arrow output of the same rows.
     """
 
     path: str
@@ -132,6 +135,27 @@ class SourceInfo:
     columns: tuple[str, ...] = ()
     encoding: str | None = None
     text_columns: tuple[str, ...] = ()
+    schema_metadata: tuple[tuple[bytes, bytes], ...] = ()
+
+
+def _schema_metadata(data: bytes | Path, fmt: str) -> tuple[tuple[bytes, bytes], ...]:
+    """The schema metadata of a Parquet or Arrow IPC file (file or stream), without Arrow's own
+    serialized schema; ``()`` when there is none or it cannot be read."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        src = pa.BufferReader(data) if isinstance(data, bytes) else str(data)
+        if fmt == "parquet":
+            meta = pq.read_schema(src).metadata
+        else:
+            try:
+                meta = pa.ipc.open_file(src).schema.metadata
+            except pa.ArrowInvalid:
+                meta = pa.ipc.open_stream(pa.BufferReader(data) if isinstance(data, bytes) else str(data)).schema.metadata
+    except Exception:  # the frame was read: metadata it cannot give is not worth failing for
+        return ()
+    return tuple(sorted((k, v) for k, v in (meta or {}).items() if k != b"ARROW:schema"))
 
 
 def _sniff_magic(head: bytes) -> str | None:
@@ -340,6 +364,7 @@ def read_frame(
     skip = set(exclude)
     codec = None
     text_columns: list[str] = []
+    schema_md: tuple[tuple[bytes, bytes], ...] = ()
     if fmt == "csv":
         frame, sep, all_columns, codec, text_columns = _read_csv(
             data, name, separator, encoding, nulls, skip, keep_text, tuple(as_text)
@@ -352,6 +377,7 @@ def read_frame(
         wanted = [c for c in all_columns if c not in skip] if skip else None
         frame = _read_binary(lambda src: reader(src, columns=wanted), data, name, kind)
         all_columns = all_columns or frame.columns
+        schema_md = _schema_metadata(data, fmt)
     else:
         frame, fmt = _read_json(data, name, keep_strings=(*as_text, *skip))
         all_columns = frame.columns
@@ -366,7 +392,7 @@ def read_frame(
         raise InputError(f"{name}: has a header ({len(all_columns)} columns) but no data rows; add data rows")
     info = SourceInfo(
         path=name, format=fmt, compression=compression, sha256=sha, separator=sep, columns=tuple(all_columns),
-        encoding=codec, text_columns=tuple(text_columns),
+        encoding=codec, text_columns=tuple(text_columns), schema_metadata=schema_md,
     )
     return frame, info
 
@@ -1216,6 +1242,7 @@ def write_table(
     format: str | None = None,
     metadata: dict[str, str] | None = None,
     separator: str | None = None,
+    schema_metadata: Mapping[bytes, bytes] | None = None,
 ) -> Path:
     """Write ``frame`` atomically as Parquet, CSV, NDJSON, a JSON array or Arrow IPC.
 
@@ -1231,6 +1258,11 @@ def write_table(
     separator : str, optional
         CSV delimiter; defaults to the one the suffix names (``.tsv``: tab, ``.psv``: ``|``), else ``,``.
         A text output named ``*.gz`` / ``*.zst`` is compressed.
+    schema_metadata : mapping of bytes to bytes, optional
+        The input's schema metadata (:attr:`SourceInfo.schema_metadata`), kept in a Parquet or
+        Arrow IPC output (written with pyarrow then, zstd-compressed Parquet as polars writes it):
+        a cleaned copy keeps pandas' index and dtypes and a writer's own keys. ``metadata`` wins
+        on a shared key.
 
     Returns
     -------
@@ -1249,7 +1281,9 @@ def write_table(
     if fmt == "csv":
         frame = _iso_durations(frame)
     with atomic_path(path) as tmp:
-        if fmt == "parquet":
+        if schema_metadata and fmt in ("parquet", "ipc"):
+            _write_arrow(frame, tmp, fmt, {**schema_metadata, **{k.encode(): v.encode() for k, v in (metadata or {}).items()}})
+        elif fmt == "parquet":
             frame.write_parquet(tmp, metadata=metadata or None)
         elif fmt == "ipc":
             frame.write_ipc(tmp)
@@ -1265,6 +1299,20 @@ def write_table(
             if compressed:
                 tmp.write_bytes(_compress_for(path, dest.getvalue()))
     return path
+
+
+def _write_arrow(frame: pl.DataFrame, path: Path, fmt: str, schema_metadata: dict[bytes, bytes]) -> None:
+    """Write ``frame`` as Parquet or Arrow IPC with ``schema_metadata`` on its Arrow schema (where pyarrow and
+    pandas read it; polars' ``metadata`` is Parquet key-value metadata only)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = frame.to_arrow().replace_schema_metadata(schema_metadata)
+    if fmt == "parquet":
+        pq.write_table(table, path, compression="zstd")
+    else:
+        with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
 
 
 #: Output formats as messages name them.

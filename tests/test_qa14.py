@@ -143,3 +143,40 @@ def test_paths_in_a_configuration_file_are_relative_to_its_directory(tmp_path, m
     # on the command line a path stays relative to the current directory
     res = runner.invoke(app, ["check", "data/d.csv", "--baseline", "base.json"])
     assert res.exit_code == 2 and "base.json" in res.stderr
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".arrow"])
+def test_fix_keeps_the_schema_metadata_of_a_parquet_or_arrow_input(tmp_path, suffix):
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.feather as feather
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 300)
+    x = 2 * y + rng.normal(size=300)
+    y = np.where(rng.random(300) < 0.1, 1 - y, y)
+    df = pd.DataFrame({"x": x, "y": y, "rid": [f"r{i}" for i in range(300)]}).set_index("rid")
+    table = pa.Table.from_pandas(df)
+    table = table.replace_schema_metadata({**table.schema.metadata, b"owner": b"team-x"})
+    src, out = tmp_path / f"d{suffix}", tmp_path / f"d.fixed{suffix}"
+    (pq.write_table if suffix == ".parquet" else feather.write_feather)(table, src)
+    res = runner.invoke(app, ["fix", str(src), "-y", "y", "--action", "drop", "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    schema = pq.read_schema(out) if suffix == ".parquet" else pa.ipc.open_file(out).schema
+    assert schema.metadata[b"owner"] == b"team-x"
+    back = pd.read_parquet(out) if suffix == ".parquet" else pd.read_feather(out)
+    assert back.index.name == "rid" and list(back.columns) == ["x", "y"]
+    assert 0 < len(back) < 300 and set(back.index) < set(df.index)
+    assert (back["x"] == df.loc[back.index, "x"]).all()
+
+
+def test_an_input_without_schema_metadata_is_written_as_before(tmp_path):
+    from dvclean.io import read_frame, write_table
+
+    frame = pl.DataFrame({"a": [1, 2], "b": ["x", "y"]}, schema_overrides={"b": pl.Enum(["y", "x"])})
+    frame.write_parquet(tmp_path / "in.parquet")
+    got, info = read_frame(tmp_path / "in.parquet")
+    assert info.schema_metadata == ()
+    write_table(got, tmp_path / "out.parquet", schema_metadata=dict(info.schema_metadata))
+    assert pl.read_parquet(tmp_path / "out.parquet").schema == frame.schema  # polars' own writer: the Enum stays

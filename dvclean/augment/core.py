@@ -1185,7 +1185,8 @@ def write_augmented(
     else:
         info = result.table.source
         written = write_table(result.frame, path, format=fmt, metadata=meta,
-                              separator=output_separator(path, info.separator if info is not None else None))
+                              separator=output_separator(path, info.separator if info is not None else None),
+                              schema_metadata=dict(info.schema_metadata) if info is not None else None)
     report = dict(result.report)
     report["output"], report["report"] = map(str, record) if record is not None else (str(written), str(report_path))
     with atomic_path(report_path) as tmp:
