@@ -323,8 +323,9 @@ def _score(
         from .valuation._checkpoint import as_checkpoint
 
         checkpoint = as_checkpoint(checkpoint)  # one object: the methods' sections share the file
-    if "knn" not in config.methods and config.knn.k > data.n_players - 1:
-        # the flags use the K nearest neighbours whatever the method (KNN-Shapley refuses the same K itself)
+    if config.knn.k > data.n_players - 1 and ("knn" not in config.methods or not data.leave_self_out):
+        # the flags use the K nearest neighbours among the other rows whatever the method (KNN-Shapley refuses the
+        # same K itself, except against a --valid file, whose rows can be compared with all n)
         raise ValuationError(
             f"K={config.knn.k} is larger than the {data.n_players - 1} rows each row can be compared with "
             f"(the mislabel flags use the K nearest neighbours); use --k {max(1, data.n_players - 1)} or fewer"
@@ -749,11 +750,13 @@ def _summary(
 
 
 def _target_summary(data: ValuationData) -> dict[str, float] | None:
-    """Regression: mean, std, min and max of the valued targets (None for class labels)."""
+    """Regression: mean, sample standard deviation (ddof 1, as the report and pandas give it), min and max of the
+    valued targets (None for class labels)."""
     if not data.is_regression:
         return None
     t = data.target_values(data.y)
-    return {"mean": float(t.mean()), "std": float(t.std()), "min": float(t.min()), "max": float(t.max())}
+    std = float(t.std(ddof=1)) if t.size > 1 else 0.0
+    return {"mean": float(t.mean()), "std": std, "min": float(t.min()), "max": float(t.max())}
 
 
 def rank_correlations(results: dict[str, ValuationResult]) -> dict[str, float | None]:

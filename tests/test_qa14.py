@@ -180,3 +180,65 @@ def test_an_input_without_schema_metadata_is_written_as_before(tmp_path):
     assert info.schema_metadata == ()
     write_table(got, tmp_path / "out.parquet", schema_metadata=dict(info.schema_metadata))
     assert pl.read_parquet(tmp_path / "out.parquet").schema == frame.schema  # polars' own writer: the Enum stays
+
+
+@pytest.mark.parametrize(("model", "kind"), [("sklearn.linear_model.LinearRegression", "regressor"),
+                                             ("sklearn.linear_model.Ridge", "regressor"),
+                                             ("sklearn.cluster.KMeans", "clusterer")])
+def test_a_model_of_another_kind_is_refused_for_class_labels(tmp_path, model, kind):
+    src = tmp_path / "d.csv"
+    _data(src, n=60)
+    res = runner.invoke(app, ["score", str(src), "-y", "y", "-m", "tmc", "--model", model, "--max-permutations", "2",
+                              "-o", str(tmp_path / "s.csv"), "-q"])
+    assert res.exit_code == 2, res.output
+    assert f"is a {kind}, not a classifier" in res.stderr and "--task regression" in res.stderr
+    assert not (tmp_path / "s.csv").exists()
+
+
+def test_a_classifier_is_refused_for_a_regression_target_and_an_untagged_class_is_taken_at_its_word():
+    from dvclean.errors import ConfigError
+    from dvclean.valuation._models import make_model, make_regressor
+
+    with pytest.raises(ConfigError, match="is a classifier, not a regressor: a regression target needs a regressor"):
+        make_regressor("sklearn.linear_model.LogisticRegression")
+    assert type(make_model("sklearn.linear_model.LogisticRegression")).__name__ == "LogisticRegression"
+    assert type(make_model("xgboost.XGBClassifier")).__name__ == "XGBClassifier"
+    assert type(make_model(f"{__name__}.Untagged")).__name__ == "Untagged"
+
+
+class Untagged:
+    """A plain class with fit/predict and no scikit-learn tags: accepted as what it is asked to be."""
+
+    def fit(self, x, y):
+        self.c_ = int(np.bincount(y).argmax())
+        return self
+
+    def predict(self, x):
+        return np.full(len(x), self.c_)
+
+
+def test_k_above_the_other_rows_is_refused_with_a_validation_file_for_knn_too(tmp_path):
+    pl.DataFrame({"x": [0.03, 2.36, 1.22, 0.49, -0.30, 0.47, 1.57], "y": list("ababbbb")}).write_csv(tmp_path / "t.csv")
+    pl.DataFrame({"x": [0.1, 1.9, 0.7, -0.2, 1.1, 2.2], "y": list("abaabb")}).write_csv(tmp_path / "v.csv")
+    for method in ("knn", "loo"):
+        res = runner.invoke(app, ["score", str(tmp_path / "t.csv"), "-y", "y", "--k", "7", "--valid",
+                                  str(tmp_path / "v.csv"), "-m", method, "-o", str(tmp_path / "o.csv"), "-q"])
+        assert res.exit_code == 2, (method, res.output)
+        assert "K=7 is larger than the 6 rows" in res.stderr and "--k 6" in res.stderr
+    res = runner.invoke(app, ["score", str(tmp_path / "t.csv"), "-y", "y", "--k", "6", "--valid",
+                              str(tmp_path / "v.csv"), "-o", str(tmp_path / "o.csv"), "-q"])
+    assert res.exit_code == 0, res.output
+
+
+def test_the_target_std_is_the_same_in_the_summary_and_the_report(tmp_path):
+    from dvclean.report import build_report
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(80, 2))
+    t = x @ [3.0, -1.0] + rng.normal(0, 0.5, 80) + 0.37
+    pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "t": t}).write_csv(tmp_path / "r.csv")
+    result = score(tmp_path / "r.csv", label="t")
+    assert result.summary["target"]["std"] == pytest.approx(float(np.std(t, ddof=1)), rel=1e-12)
+    report = build_report(result)
+    assert report.target is not None
+    assert report.target["stats"]["std"] == pytest.approx(result.summary["target"]["std"], rel=1e-12)

@@ -94,12 +94,33 @@ def _import_model(name: str, seed: int, kind: str) -> Any:
         model = klass()
     except TypeError as exc:
         raise ConfigError(f"model {name!r} cannot be built without arguments ({exc})") from exc
+    kind_of = _estimator_type(model)
+    if kind_of is not None and kind_of != kind:
+        need = (f"a label valued as classes needs a classifier ({example}; for a numeric target use --task regression)"
+                if kind == "classifier" else f"a regression target needs a regressor ({example})")
+        raise ConfigError(f"model {name!r} is a {kind_of}, not a {kind}: {need}")
     if hasattr(model, "random_state"):
         try:
             model.set_params(random_state=seed)
         except Exception:  # noqa: BLE001 - a model without settable random_state is fine
             pass
     return model
+
+
+def _estimator_type(model: Any) -> str | None:
+    """``classifier``, ``regressor``, ``clusterer``, ... as scikit-learn's tags declare it; None when the class
+    declares nothing (a plain class with fit/predict is taken at its word)."""
+    import warnings
+
+    try:
+        from sklearn.utils import get_tags
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            kind = get_tags(model).estimator_type
+    except Exception:  # noqa: BLE001 - not a scikit-learn estimator: no tags
+        kind = getattr(model, "_estimator_type", None)
+    return kind if isinstance(kind, str) else None
 
 
 def constant_score(metric: str, y_valid: np.ndarray, predicted_class: int | None, n_classes: int) -> float:
