@@ -369,8 +369,14 @@ def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]
     counts = present.alias("value").value_counts(sort=True, name="n")  # (a label named "n" must not clash)
     if counts.height == 1:
         only = counts.get_column("value")[0]
+        n_missing = int(missing.sum())
+        hint = (
+            f" ({n_missing} other row{'s have' if n_missing > 1 else ' has'} no label: an empty cell, or in a CSV a "
+            "missing-value text such as NA, None or null; --null-values '' keeps a class spelled so)"
+            if n_missing else ""
+        )
         return [
-            f"label column {label!r} has one class only ({only!r}); "
+            f"label column {label!r} has one class only ({only!r}){hint}; "
             "valuation needs at least two classes: check --label"
         ]
     if counts.height > _MAX_CLASSES:

@@ -242,3 +242,19 @@ def test_the_target_std_is_the_same_in_the_summary_and_the_report(tmp_path):
     report = build_report(result)
     assert report.target is not None
     assert report.target["stats"]["std"] == pytest.approx(result.summary["target"]["std"], rel=1e-12)
+
+
+def test_one_class_left_after_missing_labels_says_how_to_keep_a_class_named_na(tmp_path):
+    src = tmp_path / "na.csv"
+    src.write_text("x,y\n" + "".join(f"{i},{'A' if i % 2 else 'NA'}\n" for i in range(12)))
+    res = runner.invoke(app, ["score", str(src), "-y", "y", "-q"])
+    assert res.exit_code == 2
+    flat = " ".join(res.stderr.split())
+    assert "one class only ('A') (6 other rows have no label" in flat and "--null-values ''" in flat
+    res = runner.invoke(app, ["score", str(src), "-y", "y", "--null-values", "", "--k", "3", "-q",
+                              "-o", str(tmp_path / "s.parquet")])
+    assert res.exit_code == 0, res.output
+    only = tmp_path / "one.csv"
+    only.write_text("x,y\n" + "".join(f"{i},A\n" for i in range(6)))
+    res = runner.invoke(app, ["score", str(only), "-y", "y", "-q"])
+    assert res.exit_code == 2 and "no label" not in res.stderr
