@@ -572,6 +572,8 @@ class FeatureEncoder:
         #: text columns valued as numbers (see :data:`MOSTLY_NUMERIC`): name -> (cells that are not
         #: numbers, cells with text, up to three of those values)
         self.text_numbers_: dict[str, tuple[int, int, list[str]]] = {}
+        #: text columns of numbers written with a decimal comma (``0,168``, ``1.234,5``), valued as numbers
+        self.decimal_comma_: list[str] = []
         self._keep = np.zeros(0, dtype=bool)
         self._fitted_x: np.ndarray | None = None
         self._dims_: dict[str, list[int]] = {}
@@ -580,6 +582,7 @@ class FeatureEncoder:
     def fit(self, frame: pl.DataFrame, columns: Sequence[str]) -> FeatureEncoder:
         """Learn the encoding of ``columns`` from ``frame``."""
         self.plans_, self.dropped_, self.dropped_reasons_, self.text_numbers_ = [], [], {}, {}
+        self.decimal_comma_ = []
         for name in content_order(frame, columns):
             col = frame.get_column(name)
             plan = self._plan(col)
@@ -660,6 +663,16 @@ class FeatureEncoder:
         text = col.drop_nulls()
         stripped = text.str.strip_chars()
         numbers = stripped.cast(pl.Float64, strict=False)
+        if _decimal_comma(stripped):  # 0,168 and 1.234,5 (a European spreadsheet's export): numbers too
+            numbers = _comma_numbers(stripped)
+            bad = int(numbers.null_count())
+            if bad <= (1 - MOSTLY_NUMERIC) * text.len() and numbers.drop_nulls().n_unique() > self.config.low_cardinality_int:
+                self.decimal_comma_.append(col.name)
+                if bad:
+                    examples = text.filter(numbers.is_null()).unique(maintain_order=True).head(3).to_list()
+                    self.text_numbers_[col.name] = (bad, int(text.len()), examples)
+                return _ColumnPlan(col.name, "numeric", {"decimal_comma": True})
+            return None
         parsed = int(text.len() - numbers.null_count())
         bad = int(text.len()) - parsed
         if parsed == 0 or numbers.drop_nulls().n_unique() <= self.config.low_cardinality_int:
@@ -693,7 +706,8 @@ class FeatureEncoder:
             col = frame.get_column(plan.name)
             first = len(names)
             if plan.kind == "numeric":
-                b, n = self._numeric(plan, _as_numbers(col).to_numpy(), plan.name, fitting)
+                values = _comma_numbers(col.str.strip_chars()) if plan.params.get("decimal_comma") else _as_numbers(col)
+                b, n = self._numeric(plan, values.to_numpy(), plan.name, fitting)
             elif plan.kind == "onehot":
                 b, n = self._onehot(plan, col)
             elif plan.kind == "frequency":
@@ -789,6 +803,37 @@ def _unused_reason(col: pl.Series) -> str:
 #: others become missing values, named in a note): one typo must not turn a measurement into a
 #: category with a frequency code, as polars' type inference (all cells or text) would.
 MOSTLY_NUMERIC = 0.95
+
+
+#: A number written with a decimal comma, optionally with dots between groups of three digits: ``-0,5``, ``1.234,56``.
+_COMMA_NUMBER = r"^[+-]?(?:\d+|\d{1,3}(?:\.\d{3})+)(?:,\d+)?$"
+
+
+def _decimal_comma(stripped: pl.Series) -> bool:
+    """Whether a text column's cells are numbers with a decimal comma: at least :data:`MOSTLY_NUMERIC` of them
+    match :data:`_COMMA_NUMBER`, some hold a comma (``12`` alone is an ordinary number), and one of those cannot
+    be a number with a thousands comma (``1,234`` can be either and is left as text): its comma is followed by
+    other than three digits (``2,5``), preceded by a lone zero (``0,168``), or its dots group thousands
+    (``5.106,52``).
+
+    >>> _decimal_comma(pl.Series(["0,5", "12", "3,25"])), _decimal_comma(pl.Series(["1,234", "12,500", "999"]))
+    (True, False)
+    """
+    if stripped.len() == 0:
+        return False
+    matches = stripped.str.contains(_COMMA_NUMBER).fill_null(False)
+    if matches.mean() < MOSTLY_NUMERIC:
+        return False
+    comma = stripped.filter(matches & stripped.str.contains(",", literal=True).fill_null(False))
+    decimal_only = comma.str.contains(r",(?:\d{1,2}|\d{4,})$|^[+-]?0,|\.").fill_null(False)
+    return bool(decimal_only.any())
+
+
+def _comma_numbers(stripped: pl.Series) -> pl.Series:
+    """Floats of decimal-comma text (:data:`_COMMA_NUMBER`; other cells null)."""
+    ok = stripped.str.contains(_COMMA_NUMBER).fill_null(False)
+    plain = stripped.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+    return pl.select(pl.when(ok).then(plain).otherwise(None).cast(pl.Float64, strict=False)).to_series().alias(stripped.name)
 
 
 def _as_numbers(col: pl.Series) -> pl.Series:
@@ -919,6 +964,10 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
             text += (f" and {len(rest)} more (" + ", ".join(f"{n}: {why}" for why, n in counts.items())
                      + "; the JSON summary's features.ignored lists them all)")
         notes.append("ignored feature columns: " + text)
+    if encoder.decimal_comma_:
+        names = ", ".join(repr(c) for c in sorted(encoder.decimal_comma_, key=table.features.index))
+        notes.append(f"column{'s' if len(encoder.decimal_comma_) > 1 else ''} {names}: numbers with a decimal comma "
+                     "(0,5 = one half), valued as numbers")
     for name, (bad, total, examples) in sorted(encoder.text_numbers_.items(), key=lambda kv: table.features.index(kv[0])):
         shown = ", ".join(repr(v) for v in examples) + (", ..." if bad > len(examples) else "")
         notes.append(

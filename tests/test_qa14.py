@@ -258,3 +258,32 @@ def test_one_class_left_after_missing_labels_says_how_to_keep_a_class_named_na(t
     only.write_text("x,y\n" + "".join(f"{i},A\n" for i in range(6)))
     res = runner.invoke(app, ["score", str(only), "-y", "y", "-q"])
     assert res.exit_code == 2 and "no label" not in res.stderr
+
+
+def test_decimal_comma_features_are_valued_as_the_same_numbers_with_a_decimal_point(tmp_path):
+    rng = np.random.default_rng(4)
+    n = 200
+    y = rng.integers(0, 2, n)
+    x = 2 * y + rng.normal(size=n)
+    z = rng.normal(size=n) * 1000 + 5000
+
+    def eu(v, fmt):
+        return fmt.format(v).replace(",", "X").replace(".", ",").replace("X", ".")
+
+    (tmp_path / "eu.csv").write_text("x;z;y\n" + "".join(
+        f"{eu(a, '{:.3f}')};{eu(b, '{:,.2f}')};{c}\n" for a, b, c in zip(x, z, y, strict=True)))
+    (tmp_path / "us.csv").write_text("x;z;y\n" + "".join(
+        f"{a:.3f};{b:.2f};{c}\n" for a, b, c in zip(x, z, y, strict=True)))
+    eu_r, us_r = score(tmp_path / "eu.csv", label="y"), score(tmp_path / "us.csv", label="y")
+    assert eu_r.summary["features"]["encoded_dimensions"] == 2
+    assert any("'x', 'z': numbers with a decimal comma" in n for n in eu_r.summary["notes"])
+    np.testing.assert_allclose(eu_r.values, us_r.values, rtol=0, atol=1e-12)
+
+
+def test_thousands_commas_alone_are_not_read_as_decimal_commas():
+    from dvclean.table import FeatureEncoder
+
+    frame = pl.DataFrame({"n": [f"{v:,}" for v in range(1000, 41000, 1000)], "y": [0, 1] * 20})
+    enc = FeatureEncoder()
+    enc.fit_transform(frame, ["n"])
+    assert enc.decimal_comma_ == [] and enc.plans_[0].kind != "numeric"
