@@ -640,6 +640,10 @@ class FeatureEncoder:
         if dtype.is_numeric():
             if dtype.is_integer() and col.n_unique() <= cfg.low_cardinality_int:
                 return self._categorical_plan(col)
+            if dtype.is_integer() and max(abs(int(col.min())), abs(int(col.max()))) > 2**53:
+                # beyond 2**53 a float cannot tell neighbouring integers apart (2**63 + 1 .. 2**63 + 150 are one
+                # float): measure from the smallest, in exact integer arithmetic, before converting
+                return _ColumnPlan(col.name, "numeric", {"offset": int(col.min())})
             return _ColumnPlan(col.name, "numeric", {})
         if dtype == pl.String:
             numbers = self._text_numbers(col)
@@ -706,7 +710,13 @@ class FeatureEncoder:
             col = frame.get_column(plan.name)
             first = len(names)
             if plan.kind == "numeric":
-                values = _comma_numbers(col.str.strip_chars()) if plan.params.get("decimal_comma") else _as_numbers(col)
+                if plan.params.get("decimal_comma"):
+                    values = _comma_numbers(col.str.strip_chars())
+                elif plan.params.get("offset") is not None:
+                    offset = pl.lit(plan.params["offset"], dtype=pl.Int128)
+                    values = pl.select((col.cast(pl.Int128, strict=False) - offset).cast(pl.Float64)).to_series()
+                else:
+                    values = _as_numbers(col)
                 b, n = self._numeric(plan, values.to_numpy(), plan.name, fitting)
             elif plan.kind == "onehot":
                 b, n = self._onehot(plan, col)

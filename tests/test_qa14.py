@@ -287,3 +287,22 @@ def test_thousands_commas_alone_are_not_read_as_decimal_commas():
     enc = FeatureEncoder()
     enc.fit_transform(frame, ["n"])
     assert enc.decimal_comma_ == [] and enc.plans_[0].kind != "numeric"
+
+
+def test_integers_beyond_2_53_that_differ_by_little_are_not_constant():
+    rng = np.random.default_rng(5)
+    n = 150
+    y = rng.integers(0, 2, n)
+    step = (y * 1000 + rng.permutation(n) * 3).tolist()  # distinct: no distance ties for the row order to break
+    big = pl.DataFrame({"b": pl.Series([2**63 + s for s in step], dtype=pl.UInt64),
+                        "c": pl.Series([-(2**63) + s for s in step[::-1]], dtype=pl.Int64), "y": y})
+    small = pl.DataFrame({"b": step, "c": step[::-1], "y": y})
+    from dvclean.table import FeatureEncoder
+
+    r_big = score(big, label="y")
+    assert r_big.summary["features"]["ignored"] == [] and r_big.summary["features"]["encoded_dimensions"] == 2
+    assert r_big.summary["flags"]["label_predictability"]["auroc"] > 0.99  # b tells the classes apart
+    # encoded as the same numbers measured from their smallest (standardising ignores the shift)
+    x_big = FeatureEncoder().fit_transform(big, ["b", "c"])
+    x_small = FeatureEncoder().fit_transform(small, ["b", "c"])
+    np.testing.assert_allclose(x_big, x_small, rtol=0, atol=1e-9)
