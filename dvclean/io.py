@@ -936,7 +936,8 @@ def output_format_for(path: str | os.PathLike[str], explicit: str | None) -> str
     """The output format: ``--format`` (``explicit``), else the one the file's suffix names, else (no suffix) Parquet.
 
     A suffix dvclean cannot write (``.xlsx``) is refused rather than given Parquet bytes, and
-    so is a compression suffix (``.gz``, ``.zst``) on Parquet or Arrow (which compress themselves).
+    so is a compression suffix (``.gz``, ``.zst``) on Parquet or Arrow (which compress themselves),
+    and an ``explicit`` format that contradicts a suffix dvclean knows (``csv`` for ``s.parquet``).
 
     Examples
     --------
@@ -952,6 +953,11 @@ def output_format_for(path: str | os.PathLike[str], explicit: str | None) -> str
     if explicit is not None:
         if explicit not in OUTPUT_FORMATS:
             raise OutputError(f"unknown --format {explicit!r}; use one of {', '.join(OUTPUT_FORMATS)}")
+        if fmt is not None and fmt != explicit:  # Parquet bytes in a file named .csv would mislead every reader
+            raise OutputError(
+                f"{path.name}: the format {explicit!r} contradicts the name (a {path.suffix} file is {fmt}): name the "
+                f"file for its format (e.g. {split_name(path)[0]}{OUTPUT_SUFFIXES[explicit][0]}) or leave the format out"
+            )
         fmt = explicit
     elif fmt is None:
         suffixes = [s for s in path.suffixes if s.lower() not in _COMPRESSED]

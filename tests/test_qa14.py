@@ -306,3 +306,41 @@ def test_integers_beyond_2_53_that_differ_by_little_are_not_constant():
     x_big = FeatureEncoder().fit_transform(big, ["b", "c"])
     x_small = FeatureEncoder().fit_transform(small, ["b", "c"])
     np.testing.assert_allclose(x_big, x_small, rtol=0, atol=1e-9)
+
+
+def test_augment_leaves_the_callers_random_states_threads_and_environment_as_they_were(monkeypatch):
+    import os
+    import random
+
+    import torch
+
+    from dvclean.augment import AugmentConfig, augment
+
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    threads = torch.get_num_threads()
+    rng = np.random.default_rng(6)
+    y = rng.integers(0, 2, 120)
+    frame = pl.DataFrame({"x": 2 * y + rng.normal(size=120), "z": rng.normal(size=120), "y": y})
+    try:
+        torch.set_num_threads(2)
+        np.random.seed(99), random.seed(99), torch.manual_seed(5)
+        augment(frame, label="y", config=AugmentConfig(generator="gaussian-copula", n_synthetic="10"))
+        assert torch.get_num_threads() == 2 and "TQDM_DISABLE" not in os.environ
+        after = (np.random.random(), random.random(), torch.rand(1).item())
+        np.random.seed(99), random.seed(99), torch.manual_seed(5)
+        assert after == (np.random.random(), random.random(), torch.rand(1).item())
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_the_library_refuses_a_format_that_contradicts_the_files_name(tmp_path):
+    from dvclean import write_scores
+    from dvclean.errors import OutputError
+
+    result = score(pl.DataFrame({"x": [0.0, 0.1, 0.2, 5.0, 5.1, 5.2] * 10, "y": [0, 0, 0, 1, 1, 1] * 10}), label="y")
+    with pytest.raises(OutputError, match=r"scores\.csv: the format 'parquet' contradicts the name .* scores\.parquet"):
+        write_scores(result, tmp_path / "scores.csv", format="parquet")
+    assert not (tmp_path / "scores.csv").exists()
+    write_scores(result, tmp_path / "scores.out", format="csv")  # a name that says nothing takes the format
+    assert (tmp_path / "scores.out").read_text().startswith("row_id,")
+    write_scores(result, tmp_path / "scores.csv.gz", format="csv")

@@ -16,6 +16,7 @@ import logging
 import math
 import os
 import random
+import sys
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -128,14 +129,53 @@ def check_batch_size(generator: str, batch_size: int, n_rows: int) -> None:
         )
 
 
+#: torch's own random state and thread count before dvclean first changed them (None until then):
+#: what :func:`caller_state_kept` puts back when torch was first imported during the call.
+_TORCH_FIRST: tuple[Any, int] | None = None
+
+
 def seed_everything(seed: int) -> None:
-    """Seed python, numpy and torch and pin torch to one thread (call before every fit)."""
+    """Seed python, numpy and torch and pin torch to one thread (call before every fit, inside
+    :func:`caller_state_kept`, which puts the caller's states back)."""
+    global _TORCH_FIRST
     import torch
 
+    if _TORCH_FIRST is None:
+        _TORCH_FIRST = (torch.get_rng_state(), torch.get_num_threads())
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
     torch.set_num_threads(1)
+
+
+@contextlib.contextmanager
+def caller_state_kept() -> Iterator[None]:
+    """Put back, on exit, the process-wide state the generators change: Python's, numpy's and torch's
+    global random states, torch's thread count and ``TQDM_DISABLE`` in the environment.
+
+    :func:`dvclean.augment.augment` runs inside it, so a library caller's later random draws and
+    torch models are what they would have been without the call. (Without torch imported before
+    the call, torch's state is put back to what it was when dvclean first changed it.)
+    """
+    py_state, np_state = random.getstate(), np.random.get_state()
+    torch = sys.modules.get("torch")
+    torch_state = (torch.get_rng_state(), torch.get_num_threads()) if torch is not None else None
+    tqdm = os.environ.get("TQDM_DISABLE")
+    try:
+        yield
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+        torch = sys.modules.get("torch")
+        back = torch_state or _TORCH_FIRST
+        if torch is not None and back is not None:
+            torch.set_rng_state(back[0])
+            if torch.get_num_threads() != back[1]:
+                torch.set_num_threads(back[1])
+        if tqdm is None:
+            os.environ.pop("TQDM_DISABLE", None)
+        else:
+            os.environ["TQDM_DISABLE"] = tqdm
 
 
 @contextlib.contextmanager

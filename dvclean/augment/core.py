@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import io
 import json
 import logging
@@ -20,7 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import polars as pl
@@ -826,6 +827,24 @@ def read_holdout(
 # ---------------------------------------------------------------- the library function
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _keeps_caller_state(fn: F) -> F:
+    """Run ``fn`` inside :func:`~dvclean.augment._sdv.caller_state_kept`: the generators seed the global random
+    states and pin torch to one thread, and a library call must leave the caller's as they were."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ._sdv import caller_state_kept
+
+        with caller_state_kept():
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@_keeps_caller_state
 def augment(
     source: DataSource,
     *,
@@ -868,6 +887,11 @@ def augment(
     Returns
     -------
     AugmentResult
+
+    Notes
+    -----
+    The generators seed Python's, numpy's and torch's global random states and pin torch to
+    one thread; all of these, and ``TQDM_DISABLE`` in the environment, are put back on return.
     """
     from ..pipeline import load_source, text_identity
     from ._sdv import check_modellable, empty_columns, require_sdv

@@ -95,8 +95,8 @@ def fix(
         output = default_fixed_path(data, fmt)
     check_output_path(output, [data, scoring.valid, config],
                       example=default_fixed_path("data.csv" if data == "-" else data, fmt).name)
-    out_fmt = output_format_for(Path(output), fmt)
     check_format_matches(output, fmt)
+    out_fmt = output_format_for(Path(output), fmt)
     check_output_columns(data, Path(output), out_fmt, input_format=input_format)  # before the scoring
     check_target(html_report, [data, scoring.valid, config], "--report")
     check_distinct_outputs({"--output": output, "--report": html_report})
