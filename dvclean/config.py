@@ -208,11 +208,18 @@ class FlagPolicy:
         ``is_hard`` marks this fraction of the rows that are not flagged as
         mislabeled, taking the lowest-valued ones.
     mislabel_value_max : float
-        A row can be flagged mislabeled only when its value is below this (0: the
-        row lowers the KNN classifier's accuracy on the others).
+        The ``knn`` mislabel rule's value threshold: under that rule a row can be
+        flagged only when its KNN-Shapley value is below this (0: the row lowers the
+        KNN classifier's accuracy on the others). The ``consensus`` default counts the
+        rows this rule flags as one of its four estimates of the number of wrong labels
+        and flags those rows too (when the pooled probabilities agree), but it also flags
+        rows with a value at or above it: there the KNN value is half of
+        ``mislabel_score``, one signal of several (:mod:`dvclean.flags`). The ``vote``
+        rule uses it in its ``knn`` test (one vote of three); ``confident`` and
+        ``confidence`` do not use it.
     neighbor_majority : bool
-        Also require that the majority of the row's K nearest neighbours carry
-        another label.
+        The ``knn`` rule also requires that the majority of the row's K nearest
+        neighbours carry another label (read with ``mislabel_value_max``).
     """
 
     hard_fraction: float = 0.10
