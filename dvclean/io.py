@@ -245,11 +245,37 @@ def as_source(source: DataSource | Any) -> str | os.PathLike[str] | pl.DataFrame
     if isinstance(source, pl.LazyFrame):
         return source.collect()
     if type(source).__module__.split(".")[0] == "pandas" and type(source).__name__ == "DataFrame":
-        return pl.from_pandas(source)
+        return _from_pandas(source)
     raise TypeError(
         f"the data must be a file path, '-' (stdin) or a polars or pandas DataFrame, not {type(source).__module__}."
         f"{type(source).__qualname__}; build a frame first, e.g. pl.DataFrame(array, schema=['f1', 'f2', 'y'], orient='row')"
     )
+
+
+def _from_pandas(frame: Any) -> pl.DataFrame:
+    """``pl.from_pandas(frame)``, or an :class:`InputError` naming the column it cannot convert and why."""
+    from collections import Counter
+
+    twice = sorted(c for c, k in Counter(str(c) for c in frame.columns).items() if k > 1)
+    if twice:
+        raise InputError(
+            f"the pandas DataFrame has more than one column named {', '.join(map(repr, twice))}; "
+            "give every column its own name (df.columns = [...])"
+        )
+    try:
+        return pl.from_pandas(frame)
+    except Exception as exc:  # pyarrow's and polars' own errors: find the column, say what to do
+        for i, name in enumerate(frame.columns):
+            try:
+                pl.from_pandas(frame.iloc[:, [i]])
+            except Exception as col_exc:  # noqa: BLE001 - reported below
+                why = str(col_exc).strip().splitlines()[0] if str(col_exc).strip() else type(col_exc).__name__
+                raise InputError(
+                    f"pandas column {name!r} (dtype {frame.dtypes.iloc[i]}) cannot be converted to a table column "
+                    f"({why}); give it one type, e.g. df[{name!r}] = df[{name!r}].astype(str), or drop it"
+                ) from exc
+        why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"the pandas DataFrame cannot be converted to a table ({why})") from exc
 
 
 def read_frame(

@@ -344,3 +344,21 @@ def test_the_library_refuses_a_format_that_contradicts_the_files_name(tmp_path):
     write_scores(result, tmp_path / "scores.out", format="csv")  # a name that says nothing takes the format
     assert (tmp_path / "scores.out").read_text().startswith("row_id,")
     write_scores(result, tmp_path / "scores.csv.gz", format="csv")
+
+
+@pytest.mark.parametrize(("column", "says"), [
+    ([1, "a"] * 30, "column 'm' (dtype object) cannot be converted"),
+    ([True, "a"] * 30, "column 'm' (dtype object) cannot be converted"),
+    (np.array([1 + 2j] * 60), "column 'm' (dtype complex128) cannot be converted"),
+])
+def test_a_pandas_column_polars_cannot_take_is_named_in_an_input_error(column, says):
+    import pandas as pd
+
+    from dvclean.errors import InputError
+
+    df = pd.DataFrame({"x": [0.0, 0.1, 0.2, 5.0, 5.1, 5.2] * 10, "y": [0, 0, 0, 1, 1, 1] * 10, "m": column})
+    with pytest.raises(InputError, match=re.escape(says) + r".*astype\(str\), or drop it"):
+        score(df, label="y")
+    dup = df.set_axis(["a", "a", "y"], axis=1)
+    with pytest.raises(InputError, match="more than one column named 'a'"):
+        score(dup, label="y")
