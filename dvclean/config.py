@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
@@ -100,6 +101,26 @@ def _is_int(v: Any) -> bool:
 
 def _is_num(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _is_model(v: Any) -> bool:
+    """A model a run can build: a short name of :data:`TMC_MODELS`, or a dotted ``module.Class`` path whose
+    top-level package is installed (the class itself is imported and checked when the model is built)."""
+    if not isinstance(v, str):
+        return False
+    if v in TMC_MODELS:
+        return True
+    if not re.fullmatch(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+", v):
+        return False
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(v.split(".")[0]) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+_MODEL_NAMES = "one of ('logreg', 'knn', 'xgboost', 'hgb', 'linear') or a dotted class path of an installed package"
 
 
 @dataclass(frozen=True)
@@ -409,7 +430,9 @@ class MislabelConfig:
             self.expected_noise is None or (_is_num(self.expected_noise) and 0 < self.expected_noise < 1),
             "None or a float in (0, 1)",
         )
-        check_param(self, "model", self.model, isinstance(self.model, str) and bool(self.model), "a model name")
+        check_param(self, "model", self.model, _is_model(self.model), _MODEL_NAMES)
+        check_param(self, "linear_model", self.linear_model, self.linear_model is None or _is_model(self.linear_model),
+                    f"None or {_MODEL_NAMES}")
         check_param(self, "n_folds", self.n_folds, _is_int(self.n_folds) and self.n_folds >= 2, "an int >= 2")
         check_param(self, "oob_trees", self.oob_trees, _is_int(self.oob_trees) and self.oob_trees >= 10, "an int >= 10")
         check_param(self, "min_odds", self.min_odds, _is_num(self.min_odds) and self.min_odds >= 1, "a float >= 1")
@@ -460,7 +483,7 @@ class ConfidenceConfig:
     n_folds: int = 5
 
     def __post_init__(self) -> None:
-        check_param(self, "model", self.model, isinstance(self.model, str) and bool(self.model), "a model name")
+        check_param(self, "model", self.model, _is_model(self.model), _MODEL_NAMES)
         check_param(self, "n_folds", self.n_folds, _is_int(self.n_folds) and self.n_folds >= 2, "an int >= 2")
 
 
@@ -567,8 +590,7 @@ class TMCConfig:
     def __post_init__(self) -> None:
         check_param(
             self, "model", self.model,
-            isinstance(self.model, str) and (self.model in TMC_MODELS or "." in self.model),
-            f"one of {TMC_MODELS} or a dotted class path",
+            _is_model(self.model), _MODEL_NAMES,
         )
         check_param(self, "metric", self.metric, self.metric in TMC_METRICS, f"one of {TMC_METRICS}")
         check_param(
@@ -674,7 +696,9 @@ class CrossFitConfig:
         )
         check_param(
             self, "scheduler", self.scheduler,
-            self.scheduler is None or (isinstance(self.scheduler, str) and self.scheduler.strip() != ""),
+            self.scheduler is None or (isinstance(self.scheduler, str) and (
+                self.scheduler == "local" or re.match(r"[A-Za-z][\w+.-]*://\S", self.scheduler) is not None
+                or re.fullmatch(r"[\w.\-]+:\d+|\[[0-9A-Fa-f:]+\]:\d+", self.scheduler) is not None)),
             "None, 'local' or a scheduler address such as tcp://host:8786",
         )
 

@@ -362,3 +362,18 @@ def test_a_pandas_column_polars_cannot_take_is_named_in_an_input_error(column, s
     dup = df.set_axis(["a", "a", "y"], axis=1)
     with pytest.raises(InputError, match="more than one column named 'a'"):
         score(dup, label="y")
+
+
+def test_unknown_model_names_and_scheduler_addresses_fail_when_the_config_is_built():
+    from dvclean.config import ConfidenceConfig, CrossFitConfig, MislabelConfig, TMCConfig
+    from dvclean.errors import ConfigError
+
+    for build in (lambda: MislabelConfig(model="xgbost"), lambda: MislabelConfig(linear_model="bogus"),
+                  lambda: ConfidenceConfig(model="bogus"), lambda: TMCConfig(model="nosuchpackage.Model"),
+                  lambda: TMCConfig(model="sklearn."), lambda: CrossFitConfig(scheduler="bogus")):
+        with pytest.raises(ConfigError):
+            build()
+    MislabelConfig(model="sklearn.svm.SVC", linear_model=None)
+    TMCConfig(model="xgboost.XGBClassifier")
+    for address in ("local", "tcp://10.0.0.1:8786", "localhost:8786", "tls://sched.example:8786", "[::1]:8786"):
+        CrossFitConfig(scheduler=address)
