@@ -384,7 +384,8 @@ def _score(
         notes.append(
             f"feature column{'s' if len(numbered) > 1 else ''} {', '.join(map(repr, numbered))} "
             f"hold{'' if len(numbered) > 1 else 's'} a distinct consecutive integer in every row, like a row number "
-            "or an id: the file's order becomes a feature; pass --id or --drop if that is not meant"
+            "or an id: the file's order becomes a feature; pass it as --id, or --drop it from the features, if that is not "
+            "meant"
         )
     for note in notes:
         log.warning("%s", note, extra=NOTE)

@@ -350,6 +350,8 @@ def test_evaluate_multiclass_with_holdout_file(tmp_path):
     assert res.exit_code == 0, res.output
     ev = json.loads(res.stdout)["evaluation"]
     assert ev["split"]["holdout"] == 90 and ev["split"]["holdout_source"] == "file"
+    assert ev["split"]["fractions"] == pytest.approx([8 / 9, 1 / 9, 0.0])  # the split made: train and valuation 8:1
+    assert ev["split"]["train"] + ev["split"]["valuation"] == 360
     assert ev["primary_metric"] == "macro_f1" and "log_loss" in ev["arms"]["baseline"]
 
 

@@ -377,3 +377,49 @@ def test_unknown_model_names_and_scheduler_addresses_fail_when_the_config_is_bui
     TMCConfig(model="xgboost.XGBClassifier")
     for address in ("local", "tcp://10.0.0.1:8786", "localhost:8786", "tls://sched.example:8786", "[::1]:8786"):
         CrossFitConfig(scheduler=address)
+
+
+def _augment_frame(n=400, seed=7):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    return pl.DataFrame({
+        "id": rng.permutation(n) + 1,
+        "amount": [f"{v:.2f}".replace(".", ",") for v in rng.uniform(0, 5000, n)],
+        "x": 2 * y + rng.normal(size=n),
+        "y": [["no", "yes"][v] for v in np.where(rng.random(n) < 0.1, 1 - y, y)],
+    })
+
+
+def test_augment_notes_an_id_and_numbers_as_text_that_the_generator_would_copy_or_clash(tmp_path):
+    from dvclean.augment import AugmentConfig, augment
+
+    r = augment(_augment_frame(), label="y", config=AugmentConfig(generator="gaussian-copula", n_synthetic="20",
+                                                                  target="all"))
+    notes = " ".join(r.report["notes"])
+    assert "column 'id' holds a distinct consecutive integer in every row" in notes and "pass it as --id" in notes
+    assert "column 'amount' holds numbers written as text" in notes and "--withhold amount" in notes
+    assert "'amount' has a distinct value" not in notes  # one note a column
+    r = augment(_augment_frame(), label="y", id_column="id",
+                config=AugmentConfig(generator="gaussian-copula", n_synthetic="20", target="all", withhold=("amount",)))
+    assert not any("'id'" in n or "'amount' holds" in n for n in r.report["notes"])
+
+
+def test_augment_counts_the_flagged_rows_its_target_leaves_out():
+    from dvclean.augment import AugmentConfig, augment
+
+    frame = _augment_frame().drop("id", "amount")
+    r = augment(frame, label="y", config=AugmentConfig(generator="gaussian-copula", n_synthetic="20",
+                                                       target="class:no"))
+    flagged = r.scores.is_mislabeled & (frame.get_column("y") == "no").to_numpy()
+    assert r.report["scores"]["mislabeled"] > int(flagged.sum()) > 0
+    assert r.report["target"]["mislabeled_rows_excluded"] == int(flagged.sum())
+    assert r.report["target"]["rows"] == int((frame.get_column("y") == "no").sum()) - int(flagged.sum())
+
+
+def test_augment_refuses_more_synthetic_rows_than_memory_holds_before_any_work(tmp_path):
+    src = tmp_path / "d.csv"
+    _augment_frame().write_csv(src)
+    res = runner.invoke(app, ["augment", str(src), "-y", "y", "-g", "gaussian-copula", "-n", str(10**20),
+                              "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 2, res.output
+    assert "would need about" in " ".join(res.stderr.split()) and not (tmp_path / "o.csv").exists()

@@ -614,14 +614,79 @@ def empty_columns_note(columns: Sequence[str], *, rows: int | None = None, targe
     )
 
 
-def identifier_notes(train: pl.DataFrame, label: str) -> list[str]:
-    """Notes on modelled text columns (not the label) that hold a distinct value in nearly every training row."""
-    n = train.height
-    if n < IDENTIFIER_MIN_ROWS:
-        return []
+#: Bytes a synthetic cell takes while the rows are drawn and written: SDV's pandas frame, dvclean's polars frame,
+#: the concatenated output and a copy in the writer, at 8 bytes a cell each (text takes more).
+SYNTHETIC_CELL_BYTES = 32
+
+
+def _physical_memory() -> int | None:
+    """This machine's physical memory in bytes (None where the OS does not say)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_synthetic_memory(n: int, columns: int, *, memory: int | None = None) -> None:
+    """Refuse, before any work, a ``--n-synthetic`` whose rows could not be held in this machine's memory.
+
+    >>> check_synthetic_memory(10**6, 15, memory=16 * 2**30)
+    >>> check_synthetic_memory(2 * 10**9, 15, memory=16 * 2**30)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dvclean.errors.ConfigError: --n-synthetic 2,000,000,000 rows of 16 columns would need about 954 GiB ...
+    """
+    total = memory if memory is not None else _physical_memory()
+    need = n * (columns + 1) * SYNTHETIC_CELL_BYTES
+    if total is not None and need > total:
+        raise ConfigError(
+            f"--n-synthetic {n:,} rows of {columns + 1} columns would need about {need / 2**30:,.0f} GiB of memory, "
+            f"more than this machine's {total / 2**30:,.0f} GiB; ask for fewer rows (run augment several times "
+            "with other --seed values for more)"
+        )
+
+
+def identifier_notes(train: pl.DataFrame, label: str, whole: pl.DataFrame | None = None) -> list[str]:
+    """Notes on modelled columns (not the label) whose synthetic values can only copy or clash with real ones.
+
+    * an integer column of ``whole`` (the modelled columns of every row) holding a distinct,
+      consecutive integer in every row, like an id not given as ``--id``: modelled as a number,
+      its synthetic values repeat real ids;
+    * a text column of numbers (padded, with a few stray cells, or with a decimal comma: what the
+      valuation reads as numbers) with more than 10 distinct values: modelled as categories, so
+      synthetic rows copy real values;
+    * any other text column with a distinct value in nearly every training row (an identifier).
+    """
+    from ..diagnostics import row_number_columns
+    from ..table import MOSTLY_NUMERIC, _decimal_comma
+
     notes: list[str] = []
+    noted: set[str] = set()
+    if whole is not None:
+        for name in row_number_columns(whole, [c for c in whole.columns if c != label]):
+            noted.add(name)
+            notes.append(
+                f"column {name!r} holds a distinct consecutive integer in every row, like a row id: the generator "
+                "models it as a number, so synthetic rows get values that repeat real ids; pass it as --id "
+                f"(synthetic rows get new ids) or keep it out with --withhold {shlex.quote(name)}"
+            )
+    n = train.height
     for name, dt in train.schema.items():
-        if name == label or not (dt == pl.String or isinstance(dt, (pl.Categorical, pl.Enum))):
+        if name == label or dt != pl.String:
+            continue
+        text = train.get_column(name).drop_nulls().str.strip_chars()
+        numeric = text.cast(pl.Float64, strict=False).null_count() <= (1 - MOSTLY_NUMERIC) * text.len()
+        if text.len() and (numeric or _decimal_comma(text)) and text.n_unique() > 10:
+            noted.add(name)
+            notes.append(
+                f"column {name!r} holds numbers written as text (such as {text[0]!r}): the generator models a text "
+                "column as categories, so synthetic rows can only copy its real values; write it as numbers in the "
+                f"file to have them modelled, or keep it out with --withhold {shlex.quote(name)}"
+            )
+    if n < IDENTIFIER_MIN_ROWS:
+        return notes
+    for name, dt in train.schema.items():
+        if name == label or name in noted or not (dt == pl.String or isinstance(dt, (pl.Categorical, pl.Enum))):
             continue
         distinct = train.get_column(name).drop_nulls().n_unique()
         if distinct >= IDENTIFIER_FRACTION * n:
@@ -951,7 +1016,9 @@ def augment(
         )
         log.warning("%s", notes[-1])
     real_labelled = ~label_codes(table.frame.get_column(table.label))[2] & ~synthetic_in
-    check_id_column(table, parse_n_synthetic(cfg.n_synthetic, int(real_labelled.sum())))
+    n_wanted = parse_n_synthetic(cfg.n_synthetic, int(real_labelled.sum()))
+    check_synthetic_memory(n_wanted, table.frame.width)
+    check_id_column(table, n_wanted)
     check_batch_bound(cfg, target, table, real_labelled)
     hold_frame = None
     plans = None
@@ -985,8 +1052,8 @@ def augment(
         notes.append(empty_columns_note(train_empty, rows=int(mask.sum()), target=str(target)))
         log.warning("%s", notes[-1])
     # checked on the output generator's training rows only (the --evaluate fits see other row sets)
-    for note in identifier_notes(table.frame.filter(pl.Series(mask)).select(modelled_columns(table, cfg.withhold)),
-                                 table.label):
+    modelled = table.frame.select(modelled_columns(table, cfg.withhold))
+    for note in identifier_notes(modelled.filter(pl.Series(mask)), table.label, whole=modelled):
         notes.append(note)
         log.warning("%s", note)
 
@@ -1017,6 +1084,8 @@ def augment(
 
     settings = gen.settings
     n_mis = int((row_scores.is_mislabeled & ~row_scores.label_missing).sum())
+    # the flagged rows the target would hold but for the flags: of its classes, labelled, not already synthetic
+    eligible = ~row_scores.label_missing & ~synthetic_in & (class_mask(target, table) if target.classes else True)
     train_labels = table.frame.get_column(table.label).filter(pl.Series(mask))
     report: dict[str, Any] = {
         "schema_version": REPORT_SCHEMA_VERSION,
@@ -1043,7 +1112,7 @@ def augment(
             "fraction_of_labelled": int(mask.sum()) / max(1, n_labelled),
             "class_mix": class_mix(train_labels),
             "mislabeled_rows_used": int((mask & row_scores.is_mislabeled).sum()),
-            "mislabeled_rows_excluded": 0 if cfg.include_mislabeled else n_mis,
+            "mislabeled_rows_excluded": 0 if cfg.include_mislabeled else int((row_scores.is_mislabeled & eligible).sum()),
             "synthetic_rows_excluded": int(synthetic_in.sum()),
         },
         "generator": {

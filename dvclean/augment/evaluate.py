@@ -879,7 +879,11 @@ def evaluate_holdout(
         "split": {
             "train": first.train_rows, "valuation": int(first.plan.valid.size), "holdout": n_hold,
             "holdout_source": first.plan.holdout_source,
-            "fractions": list(cfg.split), "stratified": True, "seed": cfg.seed,
+            # the fractions the rows were split by: with a --holdout file, train and valuation in the ratio of
+            # the first two (8:1 by default) and no holdout rows
+            "fractions": (list(cfg.split) if first.plan.holdout_source == "split"
+                          else [cfg.split[0] / (cfg.split[0] + cfg.split[1]), cfg.split[1] / (cfg.split[0] + cfg.split[1]), 0.0]),
+            "stratified": True, "seed": cfg.seed,
             "class_counts": first.plan.class_counts,
         },
         "splits": len(runs),
