@@ -120,8 +120,6 @@ def _is_model(v: Any) -> bool:
         return False
 
 
-_MODEL_NAMES = "one of ('logreg', 'knn', 'xgboost', 'hgb', 'linear') or a dotted class path of an installed package"
-
 
 @dataclass(frozen=True)
 class FeatureConfig:
@@ -526,6 +524,8 @@ class FixConfig:
 # -- model-based valuation: TMC Data Shapley, DVGS, cross-fitting and parallelism (issue 3) ------------------------
 
 TMC_MODELS = ("logreg", "knn", "xgboost", "hgb", "linear")
+#: What a model setting may name (:func:`_is_model`), for messages.
+_MODEL_NAMES = f"one of {TMC_MODELS} or a dotted class path of an installed package"
 #: Classification metrics, then the regression ones (``r2``, ``neg_mse``; see :mod:`dvclean.valuation._models`).
 TMC_METRICS = ("accuracy", "auc", "f1", "logloss", "r2", "neg_mse")
 

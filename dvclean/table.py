@@ -710,7 +710,9 @@ class FeatureEncoder:
             col = frame.get_column(plan.name)
             first = len(names)
             if plan.kind == "numeric":
-                if plan.params.get("decimal_comma"):
+                if plan.params.get("decimal_comma") and col.dtype == pl.String and (
+                    fitting or col.str.contains(",", literal=True).any()
+                ):  # (a --valid file may write the same numbers with decimal points, as numbers or as text)
                     values = _comma_numbers(col.str.strip_chars())
                 elif plan.params.get("offset") is not None:
                     offset = pl.lit(plan.params["offset"], dtype=pl.Int128)

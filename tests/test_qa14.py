@@ -423,3 +423,15 @@ def test_augment_refuses_more_synthetic_rows_than_memory_holds_before_any_work(t
                               "-o", str(tmp_path / "o.csv")])
     assert res.exit_code == 2, res.output
     assert "would need about" in " ".join(res.stderr.split()) and not (tmp_path / "o.csv").exists()
+
+
+def test_a_decimal_comma_column_is_compared_with_a_validation_file_that_writes_the_same_numbers_with_points(tmp_path):
+    rng = np.random.default_rng(8)
+    y = rng.integers(0, 2, 120)
+    x = 2 * y + rng.normal(size=120)
+    (tmp_path / "t.csv").write_text("x;y\n" + "".join(f"{a:.9f};{b}\n".replace(".", ",") for a, b in zip(x[:80], y[:80], strict=True)))
+    (tmp_path / "v.csv").write_text("x;y\n" + "".join(f"{a:.9f};{b}\n" for a, b in zip(x[80:], y[80:], strict=True)))
+    (tmp_path / "tp.csv").write_text("x;y\n" + "".join(f"{a:.9f};{b}\n" for a, b in zip(x[:80], y[:80], strict=True)))
+    eu = score(tmp_path / "t.csv", label="y", valid=tmp_path / "v.csv")
+    plain = score(tmp_path / "tp.csv", label="y", valid=tmp_path / "v.csv")
+    np.testing.assert_allclose(eu.values, plain.values, rtol=0, atol=1e-12)

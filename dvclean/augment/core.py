@@ -652,13 +652,13 @@ def identifier_notes(train: pl.DataFrame, label: str, whole: pl.DataFrame | None
     * an integer column of ``whole`` (the modelled columns of every row) holding a distinct,
       consecutive integer in every row, like an id not given as ``--id``: modelled as a number,
       its synthetic values repeat real ids;
-    * a text column of numbers (padded, with a few stray cells, or with a decimal comma: what the
-      valuation reads as numbers) with more than 10 distinct values: modelled as categories, so
-      synthetic rows copy real values;
+    * a text column of numbers that the valuation reads as numbers (padded, with a few stray cells,
+      or with a decimal comma: :meth:`dvclean.table.FeatureEncoder._text_numbers`): modelled as
+      categories, so synthetic rows copy real values;
     * any other text column with a distinct value in nearly every training row (an identifier).
     """
     from ..diagnostics import row_number_columns
-    from ..table import MOSTLY_NUMERIC, _decimal_comma
+    from ..table import FeatureEncoder
 
     notes: list[str] = []
     noted: set[str] = set()
@@ -671,12 +671,13 @@ def identifier_notes(train: pl.DataFrame, label: str, whole: pl.DataFrame | None
                 f"(synthetic rows get new ids) or keep it out with --withhold {shlex.quote(name)}"
             )
     n = train.height
+    encoder = FeatureEncoder()
     for name, dt in train.schema.items():
         if name == label or dt != pl.String:
             continue
-        text = train.get_column(name).drop_nulls().str.strip_chars()
-        numeric = text.cast(pl.Float64, strict=False).null_count() <= (1 - MOSTLY_NUMERIC) * text.len()
-        if text.len() and (numeric or _decimal_comma(text)) and text.n_unique() > 10:
+        col = train.get_column(name)
+        if encoder._text_numbers(col) is not None:  # what the valuation reads as numbers, the generator as text
+            text = col.drop_nulls()
             noted.add(name)
             notes.append(
                 f"column {name!r} holds numbers written as text (such as {text[0]!r}): the generator models a text "
