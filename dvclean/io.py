@@ -1900,7 +1900,9 @@ def format_value(value: Any) -> str | None:
 
 
 #: Date spellings a CSV reader parses (ISO first); a column's is found by writing its values back.
-_DATE_PATTERNS = ("%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%m-%d-%Y", "%d.%m.%Y", "%Y.%m.%d")
+_PADDED_DATES = ("%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%m-%d-%Y", "%d.%m.%Y", "%Y.%m.%d")
+#: Date spellings, zero-padded first; ``%-m`` / ``%-d`` are a month and day without a leading zero (``2020-7-3``).
+_DATE_PATTERNS = _PADDED_DATES + tuple(p.replace("%m", "%-m").replace("%d", "%-d") for p in _PADDED_DATES)
 _TIME_TEXT = re.compile(
     r"(?P<date>.+?)(?P<sep>[T ])(?P<hm>\d{2}:\d{2})(?P<sec>:\d{2}(?P<frac>\.\d{1,9})?)?(?P<tz>Z|[+-]\d{2}:?\d{2})?"
 )
@@ -1957,7 +1959,13 @@ class TemporalStyle:
 
 
 def _date_text(d: _dt.date, pattern: str) -> str:
-    return pattern.replace("%Y", f"{d.year:04d}").replace("%m", f"{d.month:02d}").replace("%d", f"{d.day:02d}")
+    """``d`` spelled by one of :data:`_DATE_PATTERNS`.
+
+    >>> _date_text(_dt.date(2020, 7, 3), "%Y-%m-%d"), _date_text(_dt.date(2020, 7, 3), "%-d.%-m.%Y")
+    ('2020-07-03', '3.7.2020')
+    """
+    return (pattern.replace("%Y", f"{d.year:04d}").replace("%-m", str(d.month)).replace("%-d", str(d.day))
+            .replace("%m", f"{d.month:02d}").replace("%d", f"{d.day:02d}"))
 
 
 def _style_from_text(text: str, value: Any, dated: bool) -> list[TemporalStyle]:

@@ -435,3 +435,27 @@ def test_a_decimal_comma_column_is_compared_with_a_validation_file_that_writes_t
     eu = score(tmp_path / "t.csv", label="y", valid=tmp_path / "v.csv")
     plain = score(tmp_path / "tp.csv", label="y", valid=tmp_path / "v.csv")
     np.testing.assert_allclose(eu.values, plain.values, rtol=0, atol=1e-12)
+
+
+def test_augment_writes_synthetic_dates_in_the_columns_own_unpadded_spelling(tmp_path):
+    import datetime
+
+    from dvclean.io import temporal_style
+
+    typed = pl.Series([datetime.date(2020, i % 12 + 1, i % 28 + 1) for i in range(60)])
+    texts = [f"2020-{i % 12 + 1}-{i % 28 + 1}" for i in range(60)]
+    padded = [f"2020-{i % 12 + 1:02d}-{i % 28 + 1:02d}" for i in range(60)]
+    assert temporal_style(typed, texts).format(datetime.date(2021, 3, 4)) == "2021-3-4"
+    assert temporal_style(typed, padded).format(datetime.date(2021, 3, 4)) == "2021-03-04"
+
+    rng = np.random.default_rng(9)
+    y = rng.integers(0, 2, 200)
+    src = tmp_path / "u.csv"
+    src.write_text("d,x,y\n" + "".join(f"2020-{i % 12 + 1}-{i % 28 + 1},{2 * v + rng.normal():.4f},{v}\n"
+                                       for i, v in enumerate(y)))
+    res = runner.invoke(app, ["augment", str(src), "-y", "y", "-g", "gaussian-copula", "-n", "60", "-t", "all", "-q",
+                              "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 0, res.output
+    out = pl.read_csv(tmp_path / "o.csv", infer_schema=False)
+    synthetic = out.filter(pl.col("dvclean_synthetic") == "true").get_column("d").to_list()
+    assert len(synthetic) == 60 and not any("-0" in d for d in synthetic)
