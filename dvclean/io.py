@@ -1830,11 +1830,31 @@ def render_csv_text(source: CsvText, edits: TextEdits | None = None, *, separato
             values.extend([None] * (pos + 1 - len(values)))
             values[pos] = value
         out.append(sep.join(quote_field(v, sep) for v in values) + tail(j) + (end or nl))
+    bare_padded = _bare_padded_columns(source, sep) if same and len(edits.append) else set()
     for k, row in enumerate(edits.append):
         if len(row) != width:
             raise ValueError(f"an added row has {len(row)} fields, the header has {width}")
-        out.append(sep.join(quote_field(v, sep) for v in row) + tail(len(rows) + k) + nl)
+        out.append(sep.join(
+            v if pos in bare_padded and _bare_ok(v, sep) else quote_field(v, sep) for pos, v in enumerate(row)
+        ) + tail(len(rows) + k) + nl)
     return "".join(out)
+
+
+def _bare_ok(value: str | None, sep: str) -> bool:
+    """Whether ``value`` can be written unquoted in a column whose cells the file pads with bare spaces."""
+    return value is not None and value.strip(" ") != "" and not _needs_quotes(value.strip(" "), sep)
+
+
+def _bare_padded_columns(source: CsvText, sep: str, sample: int = 200) -> set[int]:
+    """Positions of the columns where the file writes a cell with leading or trailing spaces unquoted (`` yes``)
+    in one of its first ``sample`` records: an added row's padded value is spelled so there too."""
+    out: set[int] = set()
+    for i in range(min(sample, source.n_rows)):
+        body, _ = _line_end(source.record(i))
+        for pos, piece in enumerate(split_raw_fields(body, sep)):
+            if piece and not piece.startswith('"') and piece != piece.strip(" "):
+                out.add(pos)
+    return out
 
 
 def write_csv_text(

@@ -459,3 +459,18 @@ def test_augment_writes_synthetic_dates_in_the_columns_own_unpadded_spelling(tmp
     out = pl.read_csv(tmp_path / "o.csv", infer_schema=False)
     synthetic = out.filter(pl.col("dvclean_synthetic") == "true").get_column("d").to_list()
     assert len(synthetic) == 60 and not any("-0" in d for d in synthetic)
+
+
+def test_synthetic_cells_are_spelled_bare_where_the_file_writes_padded_cells_bare(tmp_path):
+    rng = np.random.default_rng(10)
+    y = rng.integers(0, 2, 200)
+    src = tmp_path / "lab.csv"
+    src.write_text("x,note,lab\n" + "".join(
+        f"{2 * v + rng.normal():.4f},\"a, b\",{' yes' if v else 'no'}\n" for v in y))
+    res = runner.invoke(app, ["augment", str(src), "-y", "lab", "-g", "gaussian-copula", "-n", "40", "-t", "all", "-q",
+                              "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 0, res.output
+    added = [ln for ln in (tmp_path / "o.csv").read_text().splitlines() if ln.endswith(",true")]
+    assert len(added) == 40 and any(ln.endswith(", yes,true") for ln in added)
+    assert not any('" yes"' in ln for ln in added)
+    assert all('"a, b"' in ln for ln in added)  # a value that needs quotes keeps them
