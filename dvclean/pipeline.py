@@ -147,6 +147,10 @@ def load_source(
     if isinstance(source, pl.DataFrame):
         if source.height == 0:
             raise DataValidationError("the frame has no rows")
+        ignored = sorted(k for k, v in (read_options or {}).items() if v is not None and k not in ("stdin", "exclude"))
+        if ignored:  # (said once, not silently dropped: they only tell how to read a file)
+            log.warning("read_options %s only apply to reading a file; the data is a DataFrame, so they are ignored",
+                        ", ".join(map(repr, ignored)))
         cast = [c for c in as_text if c in source.columns and source.schema[c] != pl.String]
         if cast:
             source = source.with_columns([pl.col(c).cast(pl.String) for c in cast])

@@ -474,3 +474,15 @@ def test_synthetic_cells_are_spelled_bare_where_the_file_writes_padded_cells_bar
     assert len(added) == 40 and any(ln.endswith(", yes,true") for ln in added)
     assert not any('" yes"' in ln for ln in added)
     assert all('"a, b"' in ln for ln in added)  # a value that needs quotes keeps them
+
+
+def test_read_options_given_with_a_frame_are_said_to_be_ignored(caplog):
+    frame = pl.DataFrame({"x": [0.0, 0.1, 0.2, 5.0, 5.1, 5.2] * 10, "y": [0, 0, 0, 1, 1, 1] * 10})
+    with caplog.at_level("WARNING"):
+        score(frame, label="y", read_options={"separator": ";", "encoding": None})
+    said = [r.getMessage() for r in caplog.records if "read_options" in r.getMessage()]
+    assert len(said) == 1 and "'separator'" in said[0] and "'encoding'" not in said[0]
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        score(frame, label="y")
+    assert not any("read_options" in r.getMessage() for r in caplog.records)
