@@ -1,4 +1,6 @@
-"""Fourteenth-session fixes: the run time a command reports counts every stage once."""
+"""Fourteenth-session fixes, most from a QA round of the commands and the library: run times, output formats and
+encodings, configuration paths, decimal commas and huge integers in features, model and config checks, the state
+``augment`` leaves behind, its notes and report, and the spelling of synthetic cells."""
 
 from __future__ import annotations
 
