@@ -478,13 +478,31 @@ def test_synthetic_cells_are_spelled_bare_where_the_file_writes_padded_cells_bar
     assert all('"a, b"' in ln for ln in added)  # a value that needs quotes keeps them
 
 
-def test_read_options_given_with_a_frame_are_said_to_be_ignored(caplog):
-    frame = pl.DataFrame({"x": [0.0, 0.1, 0.2, 5.0, 5.1, 5.2] * 10, "y": [0, 0, 0, 1, 1, 1] * 10})
-    with caplog.at_level("WARNING"):
+def test_read_options_given_with_a_frame_are_said_to_be_ignored():
+    import logging
+
+    class Keep(logging.Handler):
+        def __init__(self):
+            super().__init__(logging.WARNING)
+            self.said = []
+
+        def emit(self, record):
+            self.said.append(record.getMessage())
+
+    # (a handler on the module's logger, at WARNING: a CLI run earlier in this process may have set dvclean's
+    # logger to -q's level and stopped its records propagating)
+    keep, logger, base = Keep(), logging.getLogger("dvclean.pipeline"), logging.getLogger("dvclean")
+    level = base.level
+    base.setLevel(logging.WARNING)
+    logger.addHandler(keep)
+    try:
+        frame = pl.DataFrame({"x": [0.0, 0.1, 0.2, 5.0, 5.1, 5.2] * 10, "y": [0, 0, 0, 1, 1, 1] * 10})
         score(frame, label="y", read_options={"separator": ";", "encoding": None})
-    said = [r.getMessage() for r in caplog.records if "read_options" in r.getMessage()]
-    assert len(said) == 1 and "'separator'" in said[0] and "'encoding'" not in said[0]
-    caplog.clear()
-    with caplog.at_level("WARNING"):
+        said = [m for m in keep.said if "read_options" in m]
+        assert len(said) == 1 and "'separator'" in said[0] and "'encoding'" not in said[0]
+        keep.said.clear()
         score(frame, label="y")
-    assert not any("read_options" in r.getMessage() for r in caplog.records)
+        assert not any("read_options" in m for m in keep.said)
+    finally:
+        logger.removeHandler(keep)
+        base.setLevel(level)
