@@ -43,7 +43,7 @@ from .errors import InputError, OutputError
 
 __all__ = [
     "DataSource", "as_source", "SourceInfo", "read_frame", "write_table", "atomic_path", "remove_stale_temps", "output_format_for", "split_name",
-    "input_output_format", "normalize_separator", "OUTPUT_FORMATS", "parse_null_values",
+    "input_output_format", "named_format_conflict", "normalize_separator", "OUTPUT_FORMATS", "parse_null_values",
     "json_scalar", "resolve_output", "CsvText", "TextEdits", "read_csv_text", "render_csv_text", "write_csv_text",
     "output_separator", "texts_like_input", "format_value", "quote_field", "split_raw_fields",
     "TemporalStyle", "temporal_style", "temporal_like_input", "unwritable_columns", "check_writable",
@@ -958,6 +958,17 @@ def _suffix_list() -> str:
     return ", ".join(s for suffixes in OUTPUT_SUFFIXES.values() for s in suffixes)
 
 
+def named_format_conflict(path: str | os.PathLike[str], explicit: str | None) -> str | None:
+    """The format ``path``'s suffix names when it is another than ``explicit`` (None when they agree, when
+    ``explicit`` is None, or when the suffix names no format).
+
+    >>> named_format_conflict("s.csv", "parquet"), named_format_conflict("s.csv.gz", "csv"), named_format_conflict("s", "csv")
+    ('csv', None, None)
+    """
+    named, _ = _suffix_format(Path(path).name)
+    return named if explicit is not None and named is not None and named != explicit else None
+
+
 def output_format_for(path: str | os.PathLike[str], explicit: str | None) -> str:
     """The output format: ``--format`` (``explicit``), else the one the file's suffix names, else (no suffix) Parquet.
 
@@ -979,7 +990,7 @@ def output_format_for(path: str | os.PathLike[str], explicit: str | None) -> str
     if explicit is not None:
         if explicit not in OUTPUT_FORMATS:
             raise OutputError(f"unknown --format {explicit!r}; use one of {', '.join(OUTPUT_FORMATS)}")
-        if fmt is not None and fmt != explicit:  # Parquet bytes in a file named .csv would mislead every reader
+        if named_format_conflict(path, explicit) is not None:  # Parquet bytes in a file named .csv mislead every reader
             raise OutputError(
                 f"{path.name}: the format {explicit!r} contradicts the name (a {path.suffix} file is {fmt}): name the "
                 f"file for its format (e.g. {split_name(path)[0]}{OUTPUT_SUFFIXES[explicit][0]}) or leave the format out"

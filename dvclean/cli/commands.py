@@ -322,10 +322,10 @@ def check_format_matches(output: Path | None, fmt: str | None) -> None:
     if output is None or fmt is None:
         return
     from ..errors import ConfigError
-    from ..io import _suffix_format
+    from ..io import named_format_conflict
 
-    by_suffix, _ = _suffix_format(Path(output).name)
-    if by_suffix is not None and by_suffix != fmt:
+    by_suffix = named_format_conflict(output, fmt)
+    if by_suffix is not None:
         raise ConfigError(
             f"--format {fmt} contradicts --output {output} (a .{Path(output).name.split('.')[-1]} file is {by_suffix}): "
             f"name the file for its format (e.g. {Path(output).stem}.{fmt}) or drop --format"
