@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
@@ -48,6 +48,16 @@ def check_param(owner: object, name: str, value: Any, ok: bool, allowed: str) ->
     if not ok:
         cls = owner if isinstance(owner, str) else type(owner).__name__
         raise ConfigError(f"The {name!r} parameter of {cls} must be {allowed}; got {value!r}.")
+
+
+def one_of(choices: Sequence[str]) -> str:
+    """``one of 'a', 'b' or 'c'``: the allowed values for a :func:`check_param` message.
+
+    >>> one_of(("drop", "mark", "relabel"))
+    "one of 'drop', 'mark' or 'relabel'"
+    """
+    names = [repr(c) for c in choices]
+    return "one of " + (", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else "".join(names))
 
 
 def describe_type(value: Any) -> str:
@@ -178,10 +188,12 @@ class KNNConfig:
         behind ``neighbor_label``): scikit-learn's KD-tree (exact neighbours, fast in
         low dimension), scikit-learn brute force (exact neighbours) or faiss HNSW
         (approximate neighbours, for many rows in high dimension). ``auto`` picks the
-        KD-tree up to ``kdtree_max_dims`` encoded features; above that, brute force when
-        rows x queries <= 4e8 (leave-self-out: up to 20,000 rows), else HNSW.
+        KD-tree up to 6 encoded features at any size, and up to ``kdtree_max_dims`` when
+        rows x queries <= 4e8 (leave-self-out: up to 20,000 rows); otherwise brute force
+        when rows x queries <= 4e8, else HNSW. (A KD-tree's queries slow down sharply with
+        the dimension: 10 Gaussian features of 100,000 rows took 5 minutes, HNSW 25 s.)
     kdtree_max_dims : int
-        Dimension up to which ``neighbors="auto"`` uses the KD-tree.
+        Dimension up to which ``neighbors="auto"`` uses the KD-tree on up to 4e8 rows x queries.
     """
 
     k: int = 5
@@ -195,7 +207,7 @@ class KNNConfig:
     def __post_init__(self) -> None:
         check_param(self, "k", self.k, _is_int(self.k) and self.k >= 1, "an int >= 1")
         check_param(self, "eps", self.eps, _is_num(self.eps) and 0 < self.eps < 1, "a float in (0, 1)")
-        check_param(self, "algorithm", self.algorithm, self.algorithm in KNN_ALGORITHMS, f"one of {KNN_ALGORITHMS}")
+        check_param(self, "algorithm", self.algorithm, self.algorithm in KNN_ALGORITHMS, one_of(KNN_ALGORITHMS))
         check_param(
             self, "exact_max_rows", self.exact_max_rows,
             _is_int(self.exact_max_rows) and self.exact_max_rows >= 1, "an int >= 1",
@@ -205,7 +217,7 @@ class KNNConfig:
             self.chunk_size is None or (_is_int(self.chunk_size) and self.chunk_size >= 1), "None or an int >= 1",
         )
         allowed = ("auto", "kdtree", "hnsw", "brute")
-        check_param(self, "neighbors", self.neighbors, self.neighbors in allowed, f"one of {allowed}")
+        check_param(self, "neighbors", self.neighbors, self.neighbors in allowed, one_of(allowed))
         check_param(
             self, "kdtree_max_dims", self.kdtree_max_dims,
             _is_int(self.kdtree_max_dims) and self.kdtree_max_dims >= 1, "an int >= 1",
@@ -298,7 +310,7 @@ class ScoreConfig:
             if m not in REGISTRY:
                 raise unknown_method_error(m, REGISTRY)
         check_param(self, "seed", self.seed, _is_int(self.seed) and 0 <= self.seed < 2**32, "an int in [0, 2**32)")
-        check_param(self, "task", self.task, self.task in TASKS, f"one of {TASKS}")
+        check_param(self, "task", self.task, self.task in TASKS, one_of(TASKS))
         _check_sections(self)
 
     def to_dict(self, *, used_only: bool = False) -> dict[str, Any]:
@@ -418,7 +430,7 @@ class MislabelConfig:
     model_max_rows: int = 200_000
 
     def __post_init__(self) -> None:
-        check_param(self, "rule", self.rule, self.rule in MISLABEL_RULES, f"one of {MISLABEL_RULES}")
+        check_param(self, "rule", self.rule, self.rule in MISLABEL_RULES, one_of(MISLABEL_RULES))
         check_param(
             self, "model_max_rows", self.model_max_rows, _is_int(self.model_max_rows) and self.model_max_rows >= 1,
             "an int >= 1",
@@ -513,7 +525,7 @@ class FixConfig:
     force: bool = False
 
     def __post_init__(self) -> None:
-        check_param(self, "action", self.action, self.action in FIX_ACTIONS, f"one of {FIX_ACTIONS}")
+        check_param(self, "action", self.action, self.action in FIX_ACTIONS, one_of(FIX_ACTIONS))
         check_param(
             self, "min_confidence", self.min_confidence,
             _is_num(self.min_confidence) and 0 <= self.min_confidence <= 1, "a float in [0, 1]",
@@ -525,7 +537,7 @@ class FixConfig:
 
 TMC_MODELS = ("logreg", "knn", "xgboost", "hgb", "linear")
 #: What a model setting may name (:func:`_is_model`), for messages.
-_MODEL_NAMES = f"one of {TMC_MODELS} or a dotted class path of an installed package"
+_MODEL_NAMES = "one of " + ", ".join(map(repr, TMC_MODELS)) + " or a dotted class path of an installed package"
 #: Classification metrics, then the regression ones (``r2``, ``neg_mse``; see :mod:`dvclean.valuation._models`).
 TMC_METRICS = ("accuracy", "auc", "f1", "logloss", "r2", "neg_mse")
 
@@ -592,7 +604,7 @@ class TMCConfig:
             self, "model", self.model,
             _is_model(self.model), _MODEL_NAMES,
         )
-        check_param(self, "metric", self.metric, self.metric in TMC_METRICS, f"one of {TMC_METRICS}")
+        check_param(self, "metric", self.metric, self.metric in TMC_METRICS, one_of(TMC_METRICS))
         check_param(
             self, "max_permutations", self.max_permutations,
             _is_int(self.max_permutations) and self.max_permutations >= 2, "an int >= 2",

@@ -847,20 +847,12 @@ class RegressionEvidence:
         return np.mean(list(self.signals().values()), axis=0)
 
 
-def neighbor_means(y: np.ndarray, neighbors: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
-    """Mean target of each row's neighbours, over those in ``keep`` when given (all of them when none is).
-
-    A row without any (kept) neighbour gets its own target.
-    """
+def neighbor_means(y: np.ndarray, neighbors: np.ndarray) -> np.ndarray:
+    """Mean target of each row's neighbours; a row without any gets its own target."""
     y = np.asarray(y, dtype=np.float64)
     if neighbors.shape[1] == 0:
         return y.copy()
-    w = np.ones(neighbors.shape) if keep is None else keep[neighbors].astype(np.float64)
-    count = w.sum(axis=1)
-    if keep is not None:
-        w[count == 0] = 1.0  # every neighbour is a suspect: use them all
-        count = w.sum(axis=1)
-    return (y[neighbors] * w).sum(axis=1) / count
+    return y[neighbors].mean(axis=1)
 
 
 def regression_evidence(
@@ -898,11 +890,36 @@ def _combined(ev: RegressionEvidence, config: MislabelConfig) -> np.ndarray:
     return ev.prediction
 
 
+def kept_neighbor_means(x: np.ndarray, y: np.ndarray, keep: np.ndarray, k: int) -> np.ndarray:
+    """Mean target of each row's ``k`` nearest rows among those in ``keep`` (never the row itself).
+
+    The second pass of :func:`regression_evidence`: the neighbours are searched again among the
+    kept rows, so a row whose ``k`` nearest rows were all suspects (around a typo, its neighbours
+    are dragged over the cutoff too) is predicted from the next nearest ones, not from the suspects.
+    """
+    from .valuation.knn import nearest_neighbors
+
+    y = np.asarray(y, dtype=np.float64)
+    kept = np.flatnonzero(keep)
+    n = y.shape[0]
+    if k == 0 or kept.size == 0:
+        return y.copy()
+    width = min(k + 1, kept.size)
+    idx, _ = nearest_neighbors(x[kept], x, width)
+    found = kept[idx]  # (n, width), closest first
+    use = found != np.arange(n)[:, None]
+    extra = use.sum(axis=1) > k  # the row itself was not among them (a suspect, or a tie): drop the farthest
+    use[extra, width - 1] = False
+    count = use.sum(axis=1)
+    out = np.where(count > 0, (y[found] * use).sum(axis=1) / np.maximum(count, 1), y)
+    return out
+
+
 def _regression_signals(
     x: np.ndarray, y: np.ndarray, neighbors: np.ndarray, config: MislabelConfig, keep: np.ndarray | None,
     seed: int, progress: ProgressFn | None, n_jobs: int = 1,
 ) -> RegressionEvidence:
-    nb = neighbor_means(y, neighbors, keep)
+    nb = neighbor_means(y, neighbors) if keep is None else kept_neighbor_means(x, y, keep, neighbors.shape[1])
     if config.rule == "knn":
         return RegressionEvidence(neighbors=nb)
     from .valuation.confidence import oof_predict

@@ -302,6 +302,9 @@ def _score(
             log.warning("%s", note, extra=NOTE)
         valid_table = Table(frame=vframe, label=table.label, features=table.features, source=vinfo, task=table.task)
     timings["read"] = time.perf_counter() - t
+    log.info("read %s (%s%s): %d rows x %d columns, label %r, in %.2f s", info.path, info.format,
+             f", {info.compression}" if info.compression else "", table.n_rows, len(table.frame.columns), table.label,
+             timings["read"])
 
     t = time.perf_counter()
     if progress:
@@ -320,6 +323,10 @@ def _score(
     for note in data.notes:
         log.warning("%s", note, extra=NOTE)
     timings["encode"] = time.perf_counter() - t
+    log.info("encoded %d feature columns as %d numeric dimensions (%d columns not used); %d rows valued (%s), in %.2f s",
+             len(table.features) - len(encoder.dropped_), data.x.shape[1], len(encoder.dropped_), data.n_players,
+             data.task if data.is_regression else f"{len(data.classes)} classes", timings["encode"])
+    log.debug("encoded dimensions: %s", ", ".join(encoder.feature_names_))
 
     t = time.perf_counter()
     results: dict[str, ValuationResult] = {}
@@ -340,6 +347,8 @@ def _score(
         resume = {"checkpoint": checkpoint} if checkpoint is not None and getattr(valuer, "resumable", False) else {}
         results[m] = valuer.value(data, seed=config.seed, progress=progress, **resume)
         timings[f"value.{m}"] = time.perf_counter() - tm
+        log.info("valued with %s: status %s, in %.2f s", m, results[m].status, timings[f"value.{m}"])
+        log.debug("%s settings: %s; diagnostics: %s", m, results[m].params, results[m].diagnostics)
     results = share_identical(results, identical_rows(data.x, data.y))
     timings["value"] = time.perf_counter() - t
 
@@ -360,8 +369,9 @@ def _score(
         size = f"{data.n_players:,} rows" + (f" x {per_row} classes" if per_row > 1 else "")
         notes.append(
             f"{size}: the {mislabel.rule!r} mislabel rule's models would dominate the run, so the 'knn' rule was "
-            f"used (raise MislabelConfig.model_max_rows={mislabel.model_max_rows:,}, which counts a row once per class "
-            "above two classes, to insist)"
+            f"used (to insist, raise --mislabel-max-rows, MislabelConfig.model_max_rows in Python, from "
+            f"{mislabel.model_max_rows:,} to {data.n_players * per_row:,} or more"
+            + (": it counts a row once per class above two classes)" if per_row > 1 else ")")
         )
         mislabel = dataclasses.replace(mislabel, rule="knn")
     if data.is_regression:
@@ -394,6 +404,10 @@ def _score(
     for note in notes:
         log.warning("%s", note, extra=NOTE)
     timings["flag"] = time.perf_counter() - t
+    log.info("flags (%s): %d mislabeled, %d hard, in %.2f s", flags.rule, int(np.sum(flags.is_mislabeled)),
+             int(np.sum(flags.is_hard)), timings["flag"])
+    if flags.signal_weights or flags.count_estimates:
+        log.debug("signal weights: %s; count estimates: %s", flags.signal_weights, flags.count_estimates)
     out = _output_frame(table, data, results, config.methods[0], flags, label_missing)
     if (id_note := _id_note(table, out)) is not None:
         log.warning("%s", id_note, extra=NOTE)
@@ -760,7 +774,8 @@ def _target_summary(data: ValuationData) -> dict[str, float] | None:
     if not data.is_regression:
         return None
     t = data.target_values(data.y)
-    std = float(t.std(ddof=1)) if t.size > 1 else 0.0
+    # from the standardised targets: the raw ones' squares under- or overflow at 1e-200 or 1e200
+    std = float(data.y.std(ddof=1)) * data.target_scale if t.size > 1 else 0.0
     return {"mean": float(t.mean()), "std": std, "min": float(t.min()), "max": float(t.max())}
 
 
@@ -793,16 +808,18 @@ def check_output_path(
     *,
     option: str = "--output",
     example: str = "scores.parquet",
+    stdout_has: str | None = "the --json summary",
 ) -> None:
     """Refuse an output path that would overwrite an input or cannot be written.
 
     Messages name the path as ``option`` (``--report``, ``--junit-xml``, ...); a directory is
     refused with a file in it named ``example`` as the suggestion (``adir/scores.parquet``).
+    ``stdout_has``: what the command writes to standard output instead, for the message.
     """
     if str(output) == "-":
         raise OutputError(
             f"{option} - (standard output) is not supported: dvclean writes its files atomically to a path; "
-            "give a file path (the --json summary already goes to standard output)"
+            "give a file path" + (f" ({stdout_has} already goes to standard output)" if stdout_has else "")
         )
     out = Path(output)
     for src in inputs:

@@ -496,11 +496,19 @@ def column_fingerprints(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarr
         return np.zeros(0, dtype=np.uint64)
     schema = frame.schema  # (built anew on every access: once, not per column)
     out = np.zeros(len(cols), dtype=np.uint64)
+    # A few columns' hashes per select (about 4M cells, 32 MB): one select per column cost
+    # O(width) each, quadratic in the columns (50 s at 2,000 columns); all at once 8 bytes a cell.
+    step = max(1, _FINGERPRINT_CELLS // max(1, frame.height))
     with np.errstate(over="ignore"):
-        for i, c in enumerate(cols):  # one column's hashes at a time: 8 bytes a row, not 8 per cell
-            h = frame.select(hashable(c, schema[c]).hash(seed=HASH_SEED)).to_series().to_numpy()
-            out[i] = h.astype(np.uint64, copy=False).sum(dtype=np.uint64)
+        for a in range(0, len(cols), step):
+            part = cols[a : a + step]
+            h = frame.select([hashable(c, schema[c]).hash(seed=HASH_SEED).alias(str(i)) for i, c in enumerate(part)])
+            out[a : a + len(part)] = h.to_numpy().astype(np.uint64, copy=False).sum(axis=0, dtype=np.uint64)
     return out
+
+
+#: Cells hashed per select in :func:`column_fingerprints`.
+_FINGERPRINT_CELLS = 1 << 22
 
 
 #: Mixes two 64-bit hashes (boost's ``hash_combine`` constant, the golden ratio).
@@ -1017,6 +1025,18 @@ def _target_magnitude_problem(target: np.ndarray, rows: np.ndarray, label: str) 
     )
 
 
+def _center_scale(target: np.ndarray) -> tuple[float, float]:
+    """Mean and standard deviation of ``target``, computed on ``target / max|target|`` so that
+    neither tiny (1e-200: the squares underflow to a spread of 0) nor huge targets (1e200: the
+    squares overflow) lose their scale; a constant target gets scale 1."""
+    top = float(np.max(np.abs(target))) if target.size else 0.0
+    if not top > 0 or not math.isfinite(top):
+        return (float(target.mean()) if target.size else 0.0), 1.0
+    unit = target / top
+    center, scale = float(unit.mean()) * top, float(unit.std()) * top
+    return center, (scale if scale > 0 and math.isfinite(scale) else 1.0)
+
+
 def _prepare_regression(
     table: Table, valid: Table | None, config: FeatureConfig | None
 ) -> tuple[ValuationData, FeatureEncoder, np.ndarray]:
@@ -1025,25 +1045,32 @@ def _prepare_regression(
     missing = _label_missing_mask(col)
     rows = np.flatnonzero(~missing)
     target = col.cast(pl.Float64).to_numpy()[rows]
-    center = float(target.mean())
-    scale = float(target.std())
-    scale = scale if scale > 0 and math.isfinite(scale) else 1.0
+    center, scale = _center_scale(target)
     x, encoder, notes = _encode_rows(table, rows, missing, config)
     x_valid = y_valid = None
     if valid is not None:
         vcol = valid.frame.get_column(valid.label)
+        vmissing = _label_missing_mask(vcol)
+        if vmissing.all():  # (an empty column reads as text: say what is wrong, not its type)
+            raise DataValidationError(
+                f"the validation file has no labelled rows: its label column {valid.label!r} is empty in every row"
+            )
         if not vcol.dtype.is_numeric():
             raise DataValidationError(f"the validation label {valid.label!r} holds {vcol.dtype} values; the regression target must be numeric")
-        vmissing = _label_missing_mask(vcol)
         vvals = vcol.cast(pl.Float64).to_numpy()
         bad = np.flatnonzero(~vmissing & ~np.isfinite(vvals))
         if bad.size:
             raise DataValidationError(f"the validation label is infinite at validation rows {_fmt_rows(bad.tolist())}")
         keep = np.flatnonzero(~vmissing)
-        if keep.size == 0:
-            raise DataValidationError("the validation file has no labelled rows")
         x_valid = encoder.transform(valid.frame[keep])
         y_valid = (vvals[keep] - center) / scale
+        far = np.flatnonzero(~(np.abs(y_valid) <= MAX_TARGET_Z))
+        if far.size:
+            raise DataValidationError(
+                f"the validation label {valid.label!r} is more than {MAX_TARGET_Z:.0e} standard deviations of the "
+                f"data's targets from their mean at validation rows {_fmt_rows(keep[far].tolist())}: a typo or a unit "
+                "error? correct or remove those rows"
+            )
     data = ValuationData(
         x=x,
         y=(target - center) / scale,

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, fields
 from typing import Any
 
-from ..config import check_param
+from ..config import check_param, one_of
 from ..errors import ConfigError
 
 __all__ = ["AugmentConfig", "GENERATORS", "NEURAL", "parse_n_synthetic", "parse_target", "quote_class", "Target"]
@@ -241,7 +241,7 @@ class AugmentConfig:
                 "--include-mislabeled contradicts --target mislabeled-removed (the rows not flagged mislabeled): "
                 "drop one of them (--target all --include-mislabeled trains on every labelled row)"
             )
-        check_param(self, "generator", self.generator, self.generator in GENERATORS, f"one of {GENERATORS}")
+        check_param(self, "generator", self.generator, self.generator in GENERATORS, one_of(GENERATORS))
         parse_n_synthetic(self.n_synthetic, None)  # the spelling; the row count is known later
         for name in ("epochs", "batch_size"):
             v = getattr(self, name)

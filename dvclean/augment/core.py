@@ -47,6 +47,7 @@ from ..io import (
     write_csv_text,
     write_table,
 )
+from ..pipeline import NOTE
 from ..table import PROVENANCE_COLUMN, Table, label_codes, label_texts, make_table
 from .config import AugmentConfig, Target, parse_n_synthetic, parse_target, quote_class
 
@@ -1004,18 +1005,18 @@ def augment(
     notes: list[str] = []
     if (note := withheld_feature_note(table, cfg.withhold)) is not None:
         notes.append(note)
-        log.warning("%s", note)
+        log.warning("%s", note, extra=NOTE)
     empty = empty_columns(modelled, table.label)
     if empty:
         notes.append(empty_columns_note(empty))
-        log.warning("%s", notes[-1])
+        log.warning("%s", notes[-1], extra=NOTE)
     if synthetic_in.any():
         notes.append(
             f"{int(synthetic_in.sum())} rows are synthetic (column {PROVENANCE!r} true, from an earlier `dvclean augment`): "
             "they are kept in the output but never train the generator, never count as hard rows, "
             "and --n-synthetic percents are of the real rows"
         )
-        log.warning("%s", notes[-1])
+        log.warning("%s", notes[-1], extra=NOTE)
     real_labelled = ~label_codes(table.frame.get_column(table.label))[2] & ~synthetic_in
     n_wanted = parse_n_synthetic(cfg.n_synthetic, int(real_labelled.sum()))
     check_synthetic_memory(n_wanted, table.frame.width)
@@ -1051,12 +1052,12 @@ def augment(
     train_empty = [c for c in empty_columns(modelled.filter(pl.Series(mask)), table.label) if c not in empty]
     if train_empty:
         notes.append(empty_columns_note(train_empty, rows=int(mask.sum()), target=str(target)))
-        log.warning("%s", notes[-1])
+        log.warning("%s", notes[-1], extra=NOTE)
     # checked on the output generator's training rows only (the --evaluate fits see other row sets)
     modelled = table.frame.select(modelled_columns(table, cfg.withhold))
     for note in identifier_notes(modelled.filter(pl.Series(mask)), table.label, whole=modelled):
         notes.append(note)
-        log.warning("%s", note)
+        log.warning("%s", note, extra=NOTE)
 
     evaluation = None
     if cfg.evaluate:
@@ -1106,6 +1107,8 @@ def augment(
             "valued": int(row_scores.valued.sum()),
             "mislabeled": n_mis,
             "hard": int(hard_mask(row_scores, cfg.hard_fraction, cfg.include_mislabeled, exclude=synthetic_in).sum()),
+            # the valuation's own notes (dvclean score's), logged as it ran
+            "notes": list(row_scores.result.summary.get("notes", [])) if row_scores.result is not None else [],
         },
         "target": {
             "spec": str(target),

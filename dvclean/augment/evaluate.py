@@ -797,8 +797,10 @@ def evaluate_holdout(
         plans = [plan if (i == 0 and plan is not None) else plan_evaluation(table, cfg, holdout=holdout, seed=s)
                  for i, s in enumerate(seeds)]
     notes = list(dict.fromkeys(n for p in plans for n in p.notes))
+    from ..pipeline import NOTE
+
     for note in notes:
-        log.warning("%s", note)
+        log.warning("%s", note, extra=NOTE)
     timings["split"] = time.perf_counter() - t
 
     runs = []

@@ -115,7 +115,14 @@ def stdout_console(*, soft_wrap: bool | None = None) -> Console:
     console = _Console(soft_wrap=bool(soft_wrap))
     if soft_wrap is None:
         console.soft_wrap = not console.is_terminal
+    if not console.is_terminal and not os.environ.get("COLUMNS"):
+        # no terminal to fit: a table takes its natural width instead of wrapping its cells at 80 columns
+        console.width = UNWRAPPED_WIDTH
     return console
+
+
+#: Width of stdout's console outside a terminal (unless ``COLUMNS`` is set): wide enough that no table cell wraps.
+UNWRAPPED_WIDTH = 4096
 
 
 def write_stdout(text: str) -> None:

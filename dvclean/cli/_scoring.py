@@ -187,6 +187,7 @@ def _shared() -> list[_Shared]:
         ("task", Annotated[Task, _option("--task", help=TASK_HELP)], _DEFAULT_TASK),
         ("hard_frac", Annotated[float, _option("--hard-frac", parser=parse_closed_fraction, metavar="<fraction|%>", help="Fraction of the non-mislabeled rows flagged is_hard (0.05 or 5%).")], _FLAGS.hard_fraction),
         ("mislabel_rule", Annotated[str, _option("--mislabel-rule", help="How is_mislabeled is decided: consensus (default), confident, vote, confidence or knn.")], _MISLABEL.rule),
+        ("mislabel_max_rows", Annotated[int, _option("--mislabel-max-rows", min=1, help=f"Above this many rows (counted once per class above two classes) the mislabel rule's models would dominate the run and the knn rule is used instead, with a note; raise it to insist (default {_MISLABEL.model_max_rows:,}).")], _MISLABEL.model_max_rows),
         ("expected_noise", Annotated[float | None, _option("--expected-noise", parser=parse_fraction, metavar="<fraction|%>", help="Optional: expected fraction of wrong labels (0.05 or 5%); flags that fraction of the rows, rounded down (at least one), most suspicious first.")], _MISLABEL.expected_noise),
         ("seed", Annotated[int, _option("--seed", help="Seed of every random step.")], _SCORE.seed),
         ("model", Annotated[str, _option("--model", panel=m, help="tmc/loo/banzhaf/beta: logreg, knn, xgboost, hgb or a dotted classifier class (sklearn.svm.SVC); regression: linear (ridge; logreg means it), knn, xgboost, hgb or a dotted regressor class.")], _TMC.model),
@@ -246,7 +247,8 @@ class Scoring:
             knn=KNNConfig(k=v["k"], eps=v["eps"], algorithm=_value(v["algorithm"]), exact_max_rows=v["exact_max_rows"]),
             features=FeatureConfig(),
             flags=FlagPolicy(hard_fraction=v["hard_frac"]),
-            mislabel=replace(_MISLABEL, rule=v["mislabel_rule"], expected_noise=v["expected_noise"]),
+            mislabel=replace(_MISLABEL, rule=v["mislabel_rule"], expected_noise=v["expected_noise"],
+                             model_max_rows=v["mislabel_max_rows"]),
             tmc=TMCConfig(
                 model=v["model"], metric=v["metric"], max_permutations=v["max_permutations"],
                 tolerance=v["tolerance"], convergence=v["convergence"], time_budget=v["time_budget"],

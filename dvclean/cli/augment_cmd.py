@@ -45,7 +45,7 @@ def augment(
     n_synthetic: Annotated[str, typer.Option("--n-synthetic", "-n", help="Synthetic rows: a count (500) or a percent of the labelled rows (10%).")] = str(_AUG.n_synthetic),
     epochs: Annotated[int | None, typer.Option("--epochs", help="Training epochs (tvae/ctgan/copulagan; default: from the training-set size).")] = None,
     batch_size: Annotated[int | None, typer.Option("--batch-size", help="Batch size (default: min(500, rows), a multiple of 10 for ctgan/copulagan).")] = None,
-    hard_frac: Annotated[float, typer.Option("--hard-frac", parser=parse_closed_fraction, metavar="<fraction|%>", help="Fraction of the rows in the hard set (0.05 or 5%).")] = _AUG.hard_fraction,
+    hard_frac: Annotated[float, typer.Option("--hard-frac", parser=parse_closed_fraction, metavar="<fraction|%>", help="The hard set: the lowest-valued fraction of the rows not flagged mislabeled (0.05 or 5%).")] = _AUG.hard_fraction,
     include_mislabeled: Annotated[bool, typer.Option("--include-mislabeled", help="Let rows flagged mislabeled train the generator.")] = False,
     drop_mislabeled: Annotated[bool, typer.Option("--drop-mislabeled", help="Remove rows flagged mislabeled from the output.")] = False,
     provenance: Annotated[bool, typer.Option("--provenance/--no-provenance", help="Add the boolean column dvclean_synthetic.")] = True,
@@ -84,7 +84,7 @@ def augment(
     from ._output import esc, print_json, setup_logging, staged_outputs, stderr_console, stdout_console
 
     err = stderr_console()
-    setup_logging(err, quiet=quiet or as_json, verbose=verbose)
+    setup_logging(err, quiet=quiet or as_json, verbose=verbose, notes_printed=True)  # the summary prints the notes
     if include_mislabeled and drop_mislabeled:
         raise ConfigError(
             "--include-mislabeled and --drop-mislabeled contradict each other: the generator would learn from rows "
@@ -280,11 +280,19 @@ def render_augment(console: Any, report: dict[str, Any]) -> None:
             table.add_row(*cells)
         console.print(table)
         console.print(f"[bold]{esc(ev['verdict'])}[/bold] (primary metric: {esc(primary)})", highlight=False)
+    for note in augment_notes(report):
+        console.print(f"note: {esc(note)}", highlight=False)
     total = sum(v for k, v in report["timings"].items())
     console.print(
         f"time: {total:.1f}s; wrote {esc(report['output'])} ({rows['total']} rows) and {esc(report['report'])}",
         highlight=False,
     )
+
+
+def augment_notes(report: dict[str, Any]) -> list[str]:
+    """The valuation's notes, augment's own, then the evaluation's, each once."""
+    ev = report.get("evaluation") or {}
+    return list(dict.fromkeys([*report["scores"].get("notes", []), *report.get("notes", []), *ev.get("notes", [])]))
 
 
 def _mislabeled_use(report: dict[str, Any]) -> str:

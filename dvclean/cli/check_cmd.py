@@ -422,8 +422,10 @@ def report_cmd(
     separator: Annotated[str | None, typer.Option("--separator", help="CSV delimiter of --data (sniffed when omitted).")] = None,
     encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of a CSV --data file.")] = "utf-8",
     null_values: Annotated[str | None, typer.Option("--null-values", help=NULL_VALUES_HELP + " (Of --data.)")] = None,
+    input_format: Annotated[str | None, typer.Option("--input-format", help="Force the format of --data: csv, parquet, ndjson, json or ipc.")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Read settings from this TOML file.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug).")] = 0,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
 ) -> None:
     """Write one self-contained HTML report (charts inline, no network) for a scores file.
@@ -437,8 +439,9 @@ def report_cmd(
 
     from ..errors import InputError
     from ..report import build_report_from_files, write_report
-    from ._output import stderr_console, visible, write_stdout
+    from ._output import setup_logging, stderr_console, visible, write_stdout
 
+    setup_logging(stderr_console(), quiet=quiet, verbose=verbose)
     if output is None and scores == "-":  # no file to write next to (not "-.report.html" in the current directory)
         from ..errors import ConfigError
 
@@ -448,7 +451,8 @@ def report_cmd(
         name = Path(scores).name
         stem = name.split(".dvclean.")[0] if ".dvclean." in name else name.rsplit(".", 1)[0]
         output = Path(scores).with_name(f"{stem}.report.html")
-    check_target(output, [scores, data, augmentation, config], "--output", example="report.html")
+    check_target(output, [scores, data, augmentation, config], "--output", example="report.html",
+                 stdout_has="the written report's path")
     aug = None
     if augmentation is not None:
         try:
@@ -457,7 +461,7 @@ def report_cmd(
             raise InputError(f"--augmentation {augmentation}: cannot read a JSON document ({exc})") from exc
     rep = build_report_from_files(
         scores, data=data, label=label, command=_command_line(), augmentation=aug,
-        read_options=read_options(separator, encoding, None, null_values), augmentation_path=augmentation,
+        read_options=read_options(separator, encoding, input_format, null_values), augmentation_path=augmentation,
     )
     if data is not None:
         _check_scored_file(scores, data)

@@ -237,7 +237,8 @@ def given_on_command_line(name: str) -> bool:
 EXAMPLE_NAMES = {"--report": "report.html", "--junit-xml": "junit.xml"}
 
 
-def check_target(path: Path | None, inputs: list[Any], option: str, *, example: str | None = None) -> None:
+def check_target(path: Path | None, inputs: list[Any], option: str, *, example: str | None = None,
+                 stdout_has: str | None = "the --json summary") -> None:
     """:func:`~dvclean.pipeline.check_output_path` naming ``option`` (``--report``, ``--junit-xml``) in its errors.
 
     A directory is refused with a file name of the option's kind (``example``, else
@@ -248,7 +249,7 @@ def check_target(path: Path | None, inputs: list[Any], option: str, *, example: 
     from ..pipeline import check_output_path
 
     name = example or EXAMPLE_NAMES.get(option)
-    check_output_path(path, inputs, option=option, **({"example": name} if name else {}))
+    check_output_path(path, inputs, option=option, stdout_has=stdout_has, **({"example": name} if name else {}))
 
 
 def _input_schema(data: str, input_format: str | None) -> dict[str, Any] | None:

@@ -138,9 +138,10 @@ def constant_score(metric: str, y_valid: np.ndarray, predicted_class: int | None
         avg = "binary" if n_classes == 2 else "macro"
         return float(f1_score(y_valid, pred, average=avg, zero_division=0))
     if metric == "logloss":
-        # negative log-loss of the class prior of the predicted class (1 - 1e-3 on it)
-        p = np.full((y_valid.shape[0], n_classes), 1e-3 / max(1, n_classes - 1))
-        p[:, cls] = 1 - 1e-3
+        # negative log-loss of a prediction of the one class seen, with the classes not seen sharing
+        # ABSENT_MASS, as for a fitted model that saw only some classes (_proba)
+        p = np.full((y_valid.shape[0], n_classes), ABSENT_MASS / max(1, n_classes - 1))
+        p[:, cls] = 1 - ABSENT_MASS
         return float(np.mean(np.log(p[np.arange(y_valid.shape[0]), y_valid])))
     raise ConfigError(f"unknown metric {metric!r}; use one of {', '.join(METRICS)}")
 
@@ -169,8 +170,14 @@ def score_model(model: Any, metric: str, x: np.ndarray, y: np.ndarray, n_classes
     raise ConfigError(f"unknown metric {metric!r}; use one of {', '.join(METRICS)}")
 
 
+#: Probability that a model gives, together, the classes absent from its training rows (log-loss
+#: needs them non-zero): the same for a constant prediction (:func:`constant_score`) and a fitted
+#: model, so adding the first row of a class never looks like a loss of 30 nats a validation row.
+ABSENT_MASS = 1e-3
+
+
 def _proba(model: Any, x: np.ndarray, n_classes: int) -> np.ndarray:
-    """Class probabilities over all ``n_classes`` (columns for classes unseen in training are 0)."""
+    """Class probabilities over all ``n_classes``; classes unseen in training share :data:`ABSENT_MASS`."""
     if hasattr(model, "predict_proba"):
         p = model.predict_proba(x)
         classes = np.asarray(getattr(model, "classes_", np.arange(p.shape[1])), dtype=np.int64)
@@ -179,6 +186,10 @@ def _proba(model: Any, x: np.ndarray, n_classes: int) -> np.ndarray:
         classes = np.arange(n_classes)
         p = np.eye(n_classes)[pred]
     out = np.zeros((x.shape[0], n_classes))
+    absent = np.setdiff1d(np.arange(n_classes), classes)
+    if absent.size:
+        out[:, absent] = ABSENT_MASS / absent.size
+        p = p * (1 - ABSENT_MASS)
     out[:, classes] = p
     return out
 
@@ -536,7 +547,22 @@ def utility_builder(data: Any, model: str, metric: str) -> tuple[Callable[..., U
     if metric in REGRESSION_METRICS:
         raise ConfigError(f"--metric {metric} scores a regression target; class labels are scored with {', '.join(METRICS)}")
     n_classes = len(data.classes)
-    make_model(model, seed=0, n_classes=n_classes)
+    probe = make_model(model, seed=0, n_classes=n_classes)
+    if metric in ("auc", "logloss") and not hasattr(probe, "predict_proba"):
+        raise ConfigError(
+            f"--metric {metric} scores class probabilities, and --model {model} ({type(probe).__name__}) has no "
+            "predict_proba; use --metric accuracy or f1, or a model that gives probabilities"
+        )
+    if metric == "auc" and data.y_valid is not None:
+        missing = np.setdiff1d(np.arange(n_classes), np.asarray(data.y_valid, dtype=np.int64))
+        if missing.size:
+            names = ", ".join(repr(data.classes[i].item() if hasattr(data.classes[i], "item") else data.classes[i])
+                              for i in missing[:5])
+            raise ConfigError(
+                f"--metric auc needs every class among the validation rows, and the --valid file has no row of "
+                f"class {names}{' ...' if missing.size > 5 else ''}; add such rows or use --metric accuracy, f1 "
+                "or logloss"
+            )
 
     def build(xp: np.ndarray, yp: np.ndarray, xv: np.ndarray, yv: np.ndarray, fold_seed: int) -> Utility:
         factory = functools.partial(make_model, model, seed=fold_seed, n_classes=n_classes)

@@ -312,7 +312,9 @@ class _FoldState:
             "relative_change": None if not math.isfinite(self.change) else round(self.change, 6),
             **self.counters,
         }
-        return GameEstimate(mean, np.sqrt(var / t), self.t, self.stop or "max_permutations", diag)
+        # every ordering enumerated once: the mean is not a sample, so it has no sampling error
+        stderr = np.zeros_like(mean) if self.stop == "all_permutations" else np.sqrt(var / t)
+        return GameEstimate(mean, stderr, self.t, self.stop or "max_permutations", diag)
 
     def dump(self, i: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """JSON state and arrays of fold ``i`` for a checkpoint (permutations ``0..t-1`` are merged)."""
