@@ -272,3 +272,18 @@ def test_augment_prints_its_notes_as_note_lines_not_log_warnings(tmp_path, sdv_h
     assert "WARNING" not in res.output
     report = json.loads((tmp_path / "a.augment-report.json").read_text())
     assert any("withheld column 'c'" in n for n in report["notes"])
+
+
+def test_ctrl_c_while_the_options_are_read_still_says_interrupted(monkeypatch, capsys):
+    import dvclean.cli as cli
+    from dvclean.cli import _output
+
+    def parse_interrupted(**kwargs):
+        raise SystemExit(130)  # what typer does with a KeyboardInterrupt before the command runs
+
+    monkeypatch.setattr(cli, "app", parse_interrupted)
+    monkeypatch.setattr(_output, "_STARTED", [])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    assert exc.value.code == 130
+    assert "interrupted; no output was written" in capsys.readouterr().err

@@ -23,13 +23,15 @@ def main() -> None:
     change the exit code: unwritten output goes to /dev/null, and the flush at
     exit cannot fail (see "Note on SIGPIPE" in the Python ``signal`` docs).
     """
-    from ._output import flush_stdout
+    from ._output import flush_stdout, run_started, stderr_console
 
     try:
         app(prog_name="dvclean")
         code: int | str | None = 0
     except SystemExit as exc:
         code = exc.code
+    if code == 130 and not run_started():  # Ctrl-C while the options were read: typer exits 130 silently
+        stderr_console().print("interrupted; no output was written", style="yellow", highlight=False, markup=False)
     flush_stdout()
     sys.exit(code)
 

@@ -338,10 +338,20 @@ def signals_received() -> list[int]:
     return list(_SIGNALS)
 
 
+#: Whether a command's error boundary has started (it reports an interrupt itself from then on).
+_STARTED: list[bool] = []
+
+
 def start_run() -> None:
     """Start a command with no committed outputs and no signal received (called by the error boundary)."""
     _COMMITTED.clear()
     _SIGNALS.clear()
+    _STARTED.append(True)
+
+
+def run_started() -> bool:
+    """True once a command's error boundary has started (before it, a Ctrl-C ends the parsing of the options)."""
+    return bool(_STARTED)
 
 
 @contextmanager
