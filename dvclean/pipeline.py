@@ -710,6 +710,7 @@ def _summary(
             "value": r["value"],
             "mislabel_score": r["mislabel_score"],
             "is_mislabeled": r["is_mislabeled"],
+            "is_hard": r["is_hard"],
         }
         for r in worst.iter_rows(named=True)
     ]

@@ -6,6 +6,7 @@ validation file's target), ``-v`` output, ``report``'s options and messages, unw
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import polars as pl
@@ -287,3 +288,30 @@ def test_ctrl_c_while_the_options_are_read_still_says_interrupted(monkeypatch, c
         cli.main()
     assert exc.value.code == 130
     assert "interrupted; no output was written" in capsys.readouterr().err
+
+
+def test_the_summary_table_marks_hard_rows_and_the_json_lists_is_hard(tmp_path):
+    src = _binary(tmp_path / "d.csv", n=200, seed=2)
+    res = runner.invoke(app, ["score", str(src), "-y", "y", "-o", str(tmp_path / "s.parquet"), "--json"])
+    doc = json.loads(res.stdout)
+    scores = pl.read_parquet(tmp_path / "s.parquet")
+    for r in doc["most_suspicious"]:
+        assert r["is_hard"] == scores.filter(pl.col("row_id") == r["row_id"])["is_hard"][0]
+    from rich.console import Console
+
+    from dvclean.cli._output import render_score
+
+    console = Console(record=True, width=200)
+    render_score(console, {**doc, "most_suspicious": [dict(doc["most_suspicious"][0], is_mislabeled=False, is_hard=True)]},
+                 None)
+    assert re.search(r"│ hard\s*│", console.export_text())
+
+
+def test_the_value_chart_says_which_rows_lie_beyond_its_axis():
+    from dvclean.report._render import _clipped_note
+
+    v = np.r_[np.linspace(-1, 1, 1000), -50.0, 7.0]
+    lo, hi = np.percentile(v, [0.5, 99.5])
+    note = _clipped_note(v, lo, hi)
+    assert "6 below, down to -50" in note and "6 above, up to 7" in note
+    assert _clipped_note(np.linspace(0, 1, 10), -1.0, 2.0) == ""

@@ -304,7 +304,7 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
     for r in summary["most_suspicious"]:
         table.add_row(
             esc(_fmt(r["row_id"])), esc(_fmt(r["label"])), esc(_fmt(r["neighbor_label"])), _fmt(r["value"]),
-            _fmt(r["mislabel_score"]), flag_word if r["is_mislabeled"] else "",
+            _fmt(r["mislabel_score"]), flag_word if r["is_mislabeled"] else ("hard" if r.get("is_hard") else ""),
         )
     console.print(table)
     for note in summary.get("notes", []):

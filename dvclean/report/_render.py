@@ -91,10 +91,19 @@ def _value_chart(report: ReportData) -> str | None:
         ax.axvline(0.0, color="black", linewidth=0.8, linestyle="--")
         per = "of outlying targets and other rows" if report.regression else "per class"
         ax.set_title(f"value distribution {per}: {m}", fontsize=10, loc="left")
-        ax.set_xlabel("value (higher = more useful; < 0 hurts the model)")
+        ax.set_xlabel("value (higher = more useful; < 0 hurts the model)" + _clipped_note(v[finite], lo, hi))
         ax.set_ylabel("rows")
         ax.legend(fontsize=8, frameon=False)
     return _png(fig)
+
+
+def _clipped_note(v: np.ndarray, lo: float, hi: float) -> str:
+    """What the value chart draws in its end bins: the values beyond the 0.5th and 99.5th percentiles (so that a
+    few extreme rows do not squeeze every other one into a bin or two), with the true extremes."""
+    below, above = int((v < lo).sum()), int((v > hi).sum())
+    parts = ([f"{below:,} below, down to {float(v.min()):.4g}"] if below else []) + (
+        [f"{above:,} above, up to {float(v.max()):.4g}"] if above else [])
+    return f"\nend bins also hold the rows beyond the axis: {'; '.join(parts)}" if parts else ""
 
 
 def _projection_chart(report: ReportData) -> str | None:
