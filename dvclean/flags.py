@@ -640,8 +640,10 @@ def flag_rows(
     count_estimates = None
     if evidence is None or mislabel.rule == "knn" or not evidence.signals():
         rule = "knn"
-        is_mislabeled = _knn_rule(values, disagreement, policy)
-        score = np.clip(0.5 * (1.0 - quality) + 0.5 * disagreement, 0.0, 1.0)
+        kv = values if evidence is None or evidence.knn_values is None else evidence.knn_values
+        kq = quality if kv is values else _percentile_from_bottom(kv)
+        is_mislabeled = _knn_rule(kv, disagreement, policy)
+        score = np.clip(0.5 * (1.0 - kq) + 0.5 * disagreement, 0.0, 1.0)
         fractions = neighbor_fractions(y, neighbors, n_classes)
         other = fractions.copy()
         other[np.arange(n), y] = -1.0
@@ -738,7 +740,7 @@ def gather_evidence(
     progress: ProgressFn | None = None,
     n_jobs: int = 1,
 ) -> Evidence:
-    """Compute the signals the flag rule needs (nothing for the ``knn`` rule).
+    """Compute the signals the flag rule needs (only the KNN-Shapley values for the ``knn`` rule).
 
     Parameters
     ----------
@@ -760,12 +762,14 @@ def gather_evidence(
 
     y = np.asarray(y, dtype=np.int64)
     knn = neighbor_fractions(y, neighbors, n_classes)
+    if knn_values is None:  # whatever the primary method: the flags' KNN-Shapley part is KNN-Shapley's
+        knn_values = leave_self_out_knn_values(x, y, neighbors.shape[1], n_classes, seed=seed)
     if config.rule == "knn":
-        return Evidence()
+        return share_copies(Evidence(knn_values=knn_values), x, y)
     model = oof_proba(x, y, n_classes, model=config.model, n_folds=config.n_folds, seed=seed, progress=progress,
                       n_jobs=n_jobs)
     if config.rule == "confidence":
-        return share_copies(Evidence(model=model), x, y)
+        return share_copies(Evidence(model=model, knn_values=knn_values), x, y)
     oob = data_oob(x, y, n_classes=n_classes, n_estimators=config.oob_trees, seed=seed, progress=progress,
                    n_jobs=n_jobs).votes
     linear = None
@@ -773,15 +777,18 @@ def gather_evidence(
         linear_progress = None if progress is None else (lambda _s, d, t: progress("out-of-fold linear model", d, t))
         linear = oof_proba(x, y, n_classes, model=config.linear_model, n_folds=config.n_folds, seed=seed,
                            progress=linear_progress, n_jobs=n_jobs)
-    if knn_values is None:
-        from .config import KNNConfig
-        from .table import ValuationData
-        from .valuation.knn import KNNShapley
-
-        data = ValuationData(x=x, y=y, rows=np.arange(y.shape[0]), classes=np.arange(n_classes))
-        k = max(1, min(neighbors.shape[1], x.shape[0] - 1))
-        knn_values = KNNShapley(KNNConfig(k=k)).value(data, seed=seed).values
     return share_copies(Evidence(model=model, oob=oob, neighbors=knn, knn_values=knn_values, linear=linear), x, y).stacked(y)
+
+
+def leave_self_out_knn_values(x: np.ndarray, y: np.ndarray, k: int, n_classes: int, *, seed: int = 0) -> np.ndarray:
+    """Leave-self-out KNN-Shapley values with K = ``k`` (the flags' KNN part when the primary method is another)."""
+    from .config import KNNConfig
+    from .table import ValuationData
+    from .valuation.knn import KNNShapley
+
+    data = ValuationData(x=x, y=y, rows=np.arange(y.shape[0]), classes=np.arange(n_classes))
+    k = max(1, min(k, x.shape[0] - 1))
+    return KNNShapley(KNNConfig(k=k)).value(data, seed=seed).values
 
 
 def share_copies(evidence: Evidence, x: np.ndarray, y: np.ndarray) -> Evidence:
@@ -808,9 +815,7 @@ def evidence_for(
     progress: ProgressFn | None = None,
     n_jobs: int = 1,
 ) -> Evidence | None:
-    """The evidence the configured rule needs (``None`` for the ``knn`` rule)."""
-    if config.rule == "knn":
-        return None
+    """The evidence the configured rule needs (for the ``knn`` rule only the KNN-Shapley values)."""
     return gather_evidence(x, y, neighbors, n_classes, config, knn_values=knn_values, seed=seed, progress=progress,
                            n_jobs=n_jobs)
 

@@ -381,7 +381,9 @@ def _score(
     else:
         evidence = evidence_for(
             data.x, data.y, neighbors, len(data.classes), mislabel, seed=config.seed, progress=progress, n_jobs=flag_jobs,
-            knn_values=knn_res.values if knn_res is not None and data.leave_self_out else None,
+            # the KNN-Shapley values behind the flags: leave-self-out ones, or under the knn rule the values the
+            # output shows (with --valid, against that file); computed here when knn is not among the methods
+            knn_values=knn_res.values if knn_res is not None and (data.leave_self_out or mislabel.rule == "knn") else None,
         )
         flags = flag_rows(primary.values, data.y, neighbors, len(data.classes), config.flags, evidence=evidence,
                           mislabel=mislabel)

@@ -315,3 +315,25 @@ def test_the_value_chart_says_which_rows_lie_beyond_its_axis():
     note = _clipped_note(v, lo, hi)
     assert "6 below, down to -50" in note and "6 above, up to 7" in note
     assert _clipped_note(np.linspace(0, 1, 10), -1.0, 2.0) == ""
+
+
+@pytest.mark.parametrize("rule", ["knn", "confidence"])
+def test_the_flags_knn_shapley_part_does_not_change_with_the_primary_method(tmp_path, rule):
+    from sklearn.datasets import load_breast_cancer
+
+    x, y = load_breast_cancer(return_X_y=True)
+    rng = np.random.default_rng(0)
+    flip = rng.choice(y.shape[0], 50, replace=False)
+    y = y.copy()
+    y[flip] = 1 - y[flip]
+    src = tmp_path / "bc.csv"
+    pl.DataFrame({**{f"f{i}": x[:, i] for i in range(x.shape[1])}, "y": y}).write_csv(src)
+    frames = {}
+    for methods in (("knn",), ("oob",), ("confidence",), ("oob", "knn")):
+        cfg = ScoreConfig(methods=methods, mislabel=MislabelConfig(rule=rule))
+        frames[methods] = score(src, label="y", config=cfg).frame
+    ref = frames[("knn",)]
+    assert ref["is_mislabeled"].sum() >= 25
+    for methods, f in frames.items():  # was: -m oob / confidence flagged nothing under the knn rule
+        assert f["is_mislabeled"].to_list() == ref["is_mislabeled"].to_list(), methods
+        np.testing.assert_allclose(f["mislabel_score"].to_numpy(), ref["mislabel_score"].to_numpy(), atol=1e-12)
