@@ -379,10 +379,13 @@ def _score(
                                            n_jobs=flag_jobs)
         flags = flag_regression(primary.values, data.y, config.flags, reg_evidence, mislabel=mislabel)
     else:
+        if knn_res is None and mislabel.rule == "knn" and not data.leave_self_out:
+            # the knn rule reads KNN-Shapley's values as -m knn would give them: against the --valid file
+            knn_res = make_valuer("knn", config).value(data, seed=config.seed)
         evidence = evidence_for(
             data.x, data.y, neighbors, len(data.classes), mislabel, seed=config.seed, progress=progress, n_jobs=flag_jobs,
-            # the KNN-Shapley values behind the flags: leave-self-out ones, or under the knn rule the values the
-            # output shows (with --valid, against that file); computed here when knn is not among the methods
+            # the KNN-Shapley values behind the flags, whatever the primary method: leave-self-out ones (computed by
+            # gather_evidence when knn did not run), except under the knn rule with --valid (against that file)
             knn_values=knn_res.values if knn_res is not None and (data.leave_self_out or mislabel.rule == "knn") else None,
         )
         flags = flag_rows(primary.values, data.y, neighbors, len(data.classes), config.flags, evidence=evidence,

@@ -337,3 +337,17 @@ def test_the_flags_knn_shapley_part_does_not_change_with_the_primary_method(tmp_
     for methods, f in frames.items():  # was: -m oob / confidence flagged nothing under the knn rule
         assert f["is_mislabeled"].to_list() == ref["is_mislabeled"].to_list(), methods
         np.testing.assert_allclose(f["mislabel_score"].to_numpy(), ref["mislabel_score"].to_numpy(), atol=1e-12)
+
+
+def test_the_knn_rule_with_a_valid_file_flags_the_same_rows_with_any_primary_method(tmp_path):
+    src = _three_classes(tmp_path / "d.csv", n=150, seed=0)
+    frame = pl.read_csv(src)
+    frame.with_columns(pl.when(pl.int_range(pl.len()) % 10 == 0).then((pl.col("y") + 1) % 3).otherwise(pl.col("y"))
+                       .alias("y")).write_csv(src)  # 15 labels moved to the next class
+    valid = _three_classes(tmp_path / "v.csv", n=60, seed=1)
+    flags = {}
+    for methods in (("knn",), ("loo",)):
+        cfg = ScoreConfig(methods=methods, mislabel=MislabelConfig(rule="knn"))
+        flags[methods] = score(src, label="y", valid=valid, config=cfg).frame["is_mislabeled"].to_list()
+    assert sum(flags[("knn",)]) >= 5
+    assert flags[("loo",)] == flags[("knn",)]
