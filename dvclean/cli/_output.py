@@ -346,7 +346,7 @@ def start_run() -> None:
     """Start a command with no committed outputs and no signal received (called by the error boundary)."""
     _COMMITTED.clear()
     _SIGNALS.clear()
-    _STARTED.append(True)
+    _STARTED[:] = [True]
 
 
 def run_started() -> bool:

@@ -65,7 +65,7 @@ def augment(
     input_format: Annotated[str | None, typer.Option("--input-format", help="Force csv, parquet, ndjson, json or ipc.")] = None,
     null_values: Annotated[str | None, typer.Option("--null-values", help=NULL_VALUES_HELP)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output.")] = 0,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug).")] = 0,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
 ) -> None:
     """Add synthetic rows learned from the hardest rows (targeted augmentation).
