@@ -118,8 +118,11 @@ class RowScores:
     #: The full :func:`dvclean.score` result when the scores were computed here (for ``--report``).
     result: Any = None
     #: K of the KNN-Shapley valuation behind the values: this run's, or a ``--scores`` file's as its
-    #: Parquet footer records it (None when the file does not say).
+    #: Parquet footer records it (None when the file does not say, or when another method made the values).
     k: int | None = None
+    #: The valuation method behind ``values``: ``knn`` when computed here, a ``--scores`` file's primary
+    #: method as its Parquet footer records it (None when the file does not say).
+    method: str | None = None
 
     @property
     def valued(self) -> np.ndarray:
@@ -181,7 +184,7 @@ def compute_scores(
     from ..pipeline import score
 
     r = score(frame, label=label, id_column=id_column, drop=tuple(drop), valid=valid, config=_score_config(cfg))
-    return dataclasses.replace(_row_scores(r.frame, "computed (knn)"), result=r, k=cfg.k)
+    return dataclasses.replace(_row_scores(r.frame, "computed (knn)"), result=r, k=cfg.k, method="knn")
 
 
 def _row_scores(sf: pl.DataFrame, source: str) -> RowScores:
@@ -251,7 +254,10 @@ def load_scores(scores: str | os.PathLike[str] | pl.DataFrame, table: Table) -> 
     _check_score_ids(sf, table, name)
     if "label" in sf.columns and not (confirmed and isinstance(meta.get("label"), str)):
         _check_score_labels(sf.get_column("label"), table, name)
-    return dataclasses.replace(_row_scores(_typed_score_columns(sf, name), f"file {name}"), k=_scores_k(meta))
+    method = meta.get("method") if isinstance(meta.get("method"), str) else None
+    source = f"file {name}" + (f" ({method})" if method else "")
+    return dataclasses.replace(_row_scores(_typed_score_columns(sf, name), source), method=method,
+                               k=_scores_k(meta) if method == "knn" else None)
 
 
 def _typed_score_columns(sf: pl.DataFrame, name: str) -> pl.DataFrame:
@@ -1104,6 +1110,7 @@ def augment(
         "config": report_config(cfg, row_scores),
         "scores": {
             "source": row_scores.source,
+            "method": row_scores.method,
             "valued": int(row_scores.valued.sum()),
             "mislabeled": n_mis,
             "hard": int(hard_mask(row_scores, cfg.hard_fraction, cfg.include_mislabeled, exclude=synthetic_in).sum()),
@@ -1149,9 +1156,10 @@ def augment(
 
 
 def report_config(cfg: AugmentConfig, scores: RowScores) -> dict[str, Any]:
-    """``cfg`` as the report records it: ``k`` is the K of the valuation that found the rows (a
-    ``--scores`` file's, from its footer, else None: this run's ``k`` valued nothing; with
-    ``evaluate`` the evaluation's K is ``evaluation.k``)."""
+    """``cfg`` as the report records it: ``k`` is the K of the KNN-Shapley valuation that found the rows
+    (a ``--scores`` file's, from its footer; None when the file does not say or another method made
+    its values, ``scores.method``: this run's ``k`` valued nothing; with ``evaluate`` the evaluation's K
+    is ``evaluation.k``)."""
     out = cfg.to_dict()
     out["k"] = scores.k
     return out
