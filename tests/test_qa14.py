@@ -27,6 +27,7 @@ def _data(path, n=120, seed=0):
     y = rng.integers(0, 2, n)
     x = 2 * y + rng.normal(0, 1, n)
     path.write_text("x,y\n" + "".join(f"{a:.3f},{b}\n" for a, b in zip(x, y, strict=True)))
+    return path
 
 
 def test_total_seconds_counts_a_stage_once_not_again_through_its_parts():

@@ -18,15 +18,13 @@ from dvclean.cli import app
 from dvclean.config import MislabelConfig, TMCConfig, one_of
 from dvclean.valuation._models import ABSENT_MASS, Utility, constant_score, make_model
 
+from .test_qa14 import _data
+
 runner = CliRunner()
 
 
 def _binary(path, n=160, seed=0):
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 2, n)
-    x = 2 * y + rng.normal(0, 1, n)
-    path.write_text("x,y\n" + "".join(f"{a:.3f},{b}\n" for a, b in zip(x, y, strict=True)))
-    return path
+    return _data(path, n=n, seed=seed)
 
 
 def _three_classes(path, n=150, seed=0, classes=(0, 1, 2)):
