@@ -95,9 +95,17 @@ class ConfigFile:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a directory, not a configuration file; rename or remove it")
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            raw = fh.read()
+        if raw.startswith(b"\xef\xbb\xbf"):
+            raise ConfigError(f"{path}: starts with a UTF-8 byte-order mark, which TOML does not allow; save the "
+                              "file as UTF-8 without BOM")
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: is not UTF-8 text (byte {exc.start}); TOML files are UTF-8") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML ({exc}); fix the file") from exc
     except OSError as exc:
@@ -134,7 +142,7 @@ def find_config_files(start: str | os.PathLike[str] | None = None) -> list[Confi
         found: list[ConfigFile] = []
         for name in (CONFIG_NAME, PYPROJECT):
             candidate = directory / name
-            if candidate.is_file():
+            if candidate.is_file() or (name == CONFIG_NAME and candidate.is_dir()):  # a directory: _read_toml says so
                 cf = _load_file(candidate)
                 if cf is not None:
                     found.append(cf)
@@ -207,6 +215,8 @@ def load_settings(
     """
     if config_file is not None:
         path = Path(config_file)
+        if path.is_dir():
+            raise ConfigError(f"--config {path}: is a directory; name the configuration file in it")
         if not path.is_file():
             raise ConfigError(f"--config {path}: no such file")
         cf = _load_file(path)
@@ -220,6 +230,7 @@ def load_settings(
     sources: dict[str, str] = {}
     # lowest precedence first; later layers overwrite
     for cf in reversed(files):
+        _refuse_double_spellings(cf)
         top = {k: v for k, v in cf.table.items() if not isinstance(v, dict)}
         tables = {k: v for k, v in cf.table.items() if isinstance(v, dict)}
         for name in tables:
@@ -255,6 +266,21 @@ def load_settings(
                 if normalize_key(key) not in known[name]:
                     raise ConfigError(_unknown(cf.section_name(name), key, set(known[name])))
     return Settings(values=values, sources=sources, files=tuple(cf.path for cf in files))
+
+
+def _refuse_double_spellings(cf: ConfigFile) -> None:
+    """Refuse one key written twice in a table under spellings that normalise alike (``max-x`` and ``max_x``):
+    TOML refuses a repeated key, and which of the two would win is the file's order, not the user's intent."""
+    tables = [(None, cf.table)] + [(k, v) for k, v in cf.table.items() if isinstance(v, dict)]
+    for name, table in tables:
+        seen: dict[str, str] = {}
+        for key, value in table.items():
+            if isinstance(value, dict) and name is None:
+                continue
+            nk = normalize_key(key)
+            if nk in seen:
+                raise ConfigError(f"{cf.section_name(name)}: {key!r} and {seen[nk]!r} set the same option; keep one")
+            seen[nk] = key
 
 
 def _unknown(where: str, key: str, valid: set[str]) -> str:

@@ -92,6 +92,8 @@ def _coerce(ctx: Any, param: Any, value: Any, source: str) -> Any:
     multi = bool(getattr(param, "multiple", False)) or getattr(param, "nargs", 1) == -1
     if multi and not isinstance(value, list):
         value = [value]
+    if not multi and isinstance(value, (list, dict)):  # a string option would take the list's Python spelling
+        raise ConfigError(f"{bad}: it takes one value, not a {'list' if isinstance(value, list) else 'table'}")
     candidates = [value]
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         candidates.append(str(value))  # a threshold such as 20 for a text option

@@ -203,7 +203,7 @@ def _shared() -> list[_Shared]:
         ("scheduler", Annotated[str | None, _option("--scheduler", panel=m, help="tmc/dvgs/loo/banzhaf/beta: Dask scheduler address (tcp://host:8786) or 'local'; needs dvclean\\[distributed].")], _CROSSFIT.scheduler),
         ("checkpoint", Annotated[Path | None, _option("--checkpoint", panel=c, help="tmc/dvgs: file saving the run's progress, so a killed run can be resumed; deleted once the output is written (default: <output>.checkpoint).")], None),
         ("checkpoint_every", Annotated[int, _option("--checkpoint-every", panel=c, min=0, help="tmc/dvgs: save the checkpoint after this many permutations (tmc, summed over folds) or restarts (dvgs); 0: no checkpoint.")], 10),
-        ("resume", Annotated[bool, _option("--resume", panel=c, help="tmc/dvgs: continue the interrupted run saved in the checkpoint (same data, settings and seed, else exit 2; starts fresh if there is none). Without it an existing checkpoint is an error, never overwritten.")], False),
+        ("resume", Annotated[bool, _option("--resume/--no-resume", show_default=False, panel=c, help="tmc/dvgs: continue the interrupted run saved in the checkpoint (same data, settings and seed, else exit 2; starts fresh if there is none). Without it an existing checkpoint is an error, never overwritten.")], False),
     ]
     return [_Shared(name, ann, default) for name, ann, default in opts]
 
@@ -233,7 +233,15 @@ class Scoring:
     @property
     def methods(self) -> tuple[str, ...]:
         """``-m knn,tmc -m loo`` -> ``("knn", "tmc", "loo")`` (the default when none is given)."""
-        return _methods(self.values["method"] or list(_SCORE.methods))
+        given = self.values["method"]
+        if given is not None and len(given) == 0:  # only a configuration file can give an empty list
+            from ..errors import ConfigError
+            from ._config import effective_config
+
+            source = effective_config()["values"].get("method", (None, "a configuration file"))[1]
+            raise ConfigError(f"{source}: method = [] names no method; give one or more, such as "
+                              "method = [\"knn\"], or remove the key for the default")
+        return _methods(given or list(_SCORE.methods))
 
     def score_config(self) -> ScoreConfig:
         """The library configuration: values validated first, then typed options that nothing reads refused."""

@@ -101,6 +101,7 @@ def augment(
         scores=scores, k=k,
     )
     check_hard_frac(target, hard_frac, html_report)
+    refuse_augment_table(data)
     fmt_value = fmt.value if fmt else None
     check_format_matches(output, fmt_value)
     if output is None:
@@ -207,6 +208,25 @@ def check_unused_options(
                     f"{option} applies to the neural generators ({', '.join(NEURAL)}) only; "
                     f"--generator {generator} has no training loop: drop {option}"
                 )
+
+
+def refuse_augment_table(data: str) -> None:
+    """Refuse an ``[augment]`` table in the configuration files that apply to ``data``, as the commands that read
+    them do: ``augment`` reads none, so its values would be silently ignored. A file that cannot be parsed is left
+    to the commands that read it."""
+    from ..errors import ConfigError
+    from ..settings import find_config_files
+
+    try:
+        files = find_config_files(data)
+    except ConfigError:
+        return
+    for cf in files:
+        if isinstance(cf.table.get("augment"), dict):
+            raise ConfigError(
+                f"{cf.section_name('augment')}: `dvclean augment` does not read configuration files; pass its "
+                "options on the command line and remove the table"
+            )
 
 
 def check_hard_frac(target: str, hard_frac: float, html_report: Path | None) -> None:

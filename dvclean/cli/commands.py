@@ -21,7 +21,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from ._config import configurable
+from ._config import configurable, toml_repr
 from ._scoring import (  # noqa: F401  (Algorithm, Task, TASK_HELP, _methods: importable from here as before)
     _DEFAULT_ALGORITHM,
     _DEFAULT_TASK,
@@ -220,7 +220,22 @@ def _cli_message(exc: Exception) -> str:
     if option not in options:
         return text
     allowed = m.group("allowed").removeprefix("None or ")  # None: the option left out
+    origin = _config_origin(ctx, option)
+    if origin is not None:  # the value came from a configuration file: name the file and the key as written there
+        source, value = origin
+        return f"{source}: invalid value {toml_repr(value)} for {option}: it must be {allowed}."
     return f"{option} must be {allowed}; got {m.group('value')}."
+
+
+def _config_origin(ctx: Any, option: str) -> tuple[str, Any] | None:
+    """``(file [table], value)`` when ``option``'s effective value came from a configuration file, else None."""
+    from ._config import SHOW_CONFIG_KEY
+
+    values = (ctx.meta.get(SHOW_CONFIG_KEY) or {}).get("values", {})
+    value, source = values.get(option[2:].replace("-", "_"), (None, "default"))
+    if source in ("default", "command line"):
+        return None
+    return source, value
 
 
 def given_on_command_line(name: str) -> bool:
@@ -370,14 +385,14 @@ def score(
     drop: Annotated[list[str] | None, typer.Option("--drop", help="Column to exclude from the features (repeatable).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default: <input stem>.dvclean.parquet next to the input).")] = None,
     fmt: Annotated[OutputFormat | None, typer.Option("--format", help="Output format when there is no --output (default parquet) or its suffix is not one dvclean recognises; with a recognised --output suffix the two must agree (else exit 2).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary document on stdout instead of the table.")] = False,
+    as_json: Annotated[bool, typer.Option("--json/--no-json", show_default=False, help="Print one JSON summary document on stdout instead of the table.")] = False,
     report: Annotated[Path | None, typer.Option("--report", help="Also write the self-contained HTML report to this path.")] = None,
     separator: Annotated[str | None, typer.Option("--separator", help="CSV delimiter (sniffed when omitted).")] = None,
     encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of a CSV file.")] = "utf-8",
     input_format: Annotated[str | None, typer.Option("--input-format", help="Force csv, parquet, ndjson, json or ipc.")] = None,
     null_values: Annotated[str | None, typer.Option("--null-values", help=NULL_VALUES_HELP)] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Read settings from this TOML file instead of the nearest dvclean.toml / pyproject.toml.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
+    quiet: Annotated[bool, typer.Option("--quiet/--no-quiet", "-q", show_default=False, help=QUIET_HELP)] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv for debug).")] = 0,
     debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of internal errors.")] = False,
     *,
