@@ -36,12 +36,14 @@ def label_spelling_notes(labels: pl.Series) -> list[str]:
     >>> notes = label_spelling_notes(pl.Series("y", ["<=50K", ">50K", "<=50K ", "yes", "Yes"]))
     >>> len(notes), notes[0][:58]
     (2, "label column 'y': classes '<=50K' and '<=50K ' differ only")
+    >>> label_spelling_notes(pl.Series("y", ["a", " ", "  ", ""]))  # blank: missing labels
+    []
     """
     if labels.dtype not in (pl.String, pl.Categorical) and not isinstance(labels.dtype, pl.Enum):
         return []
     values = labels.cast(pl.String).drop_nulls().unique().sort().to_list()
     groups: dict[str, list[str]] = {}
-    for v in values:
+    for v in (v for v in values if v.strip()):  # blank labels are missing labels, not classes
         groups.setdefault(v.strip().casefold(), []).append(v)
     notes = []
     for spellings in groups.values():

@@ -313,10 +313,13 @@ def read_frame(
         ``SourceInfo.columns`` still lists every column of the file.
     keep_text : sequence of str, or a function of the header's column names returning them
         CSV columns whose text is their identity (a class label, a row id): such a column is
-        read as text (String) when its inferred numbers would not write its text back:
-        integers with leading zeros (``007``, ``01`` beside ``1``), or in a float column
-        of few distinct or only whole values, integers with leading zeros. Otherwise it keeps its
-        inferred type (``0``/``1`` stay integers, ``1.50`` stays a float). Other formats are typed.
+        read as text (String) when its inferred values would not write its text back:
+        integers with leading zeros (``007``, ``01`` beside ``1``); in a float column of few
+        distinct (at most 20) or only whole values, any cell whose text the float does not
+        write back (``2`` beside ``2.5``, ``1e3``, ``01``); booleans spelled other than
+        ``true``/``false`` (``True``, ``FALSE``). Otherwise it keeps its inferred type
+        (``0``/``1`` stay integers, a continuous float with ``1.50`` stays a float). Other
+        formats are typed.
     as_text : sequence of str
         Columns always read as text (String): a CSV column's text, another format's
         values cast (e.g. a validation file read like the data's label).
@@ -814,12 +817,14 @@ def _text_changes(typed: pl.Series, text: pl.Series) -> bool:
     """Whether reading ``typed``'s column as numbers loses its text (see :func:`read_frame`'s ``keep_text``)."""
     if typed.dtype.is_integer():
         return bool(typed.cast(pl.String).ne_missing(text).any())
-    if typed.dtype.is_float():
-        if not text.str.contains(_LEADING_ZEROS).any():
+    if typed.dtype.is_float():  # 2 and 2.5 read as 2.0 and 2.5, 1e3 as 1000.0
+        if not typed.cast(pl.String).ne_missing(text).any():
             return False
         present = typed.drop_nulls()
         whole = bool((present == present.round(0)).all())
         return whole or present.n_unique() <= _FEW_VALUES  # a continuous float (a regression target) stays numeric
+    if typed.dtype == pl.Boolean:  # True / FALSE read as true / false
+        return bool(typed.cast(pl.String).ne_missing(text).any())
     return False
 
 
@@ -837,7 +842,8 @@ def _keep_text(
     replaced by their text (one more read of those columns only); and the names replaced."""
     positions = {c.strip(): i for i, c in enumerate(header)}
     check = [c for c in dict.fromkeys([*keep_text, *as_text])
-             if c in frame.columns and c in positions and (frame.schema[c].is_numeric() or (c in as_text and frame.schema[c] != pl.String))]
+             if c in frame.columns and c in positions
+             and (frame.schema[c].is_numeric() or frame.schema[c] == pl.Boolean or (c in as_text and frame.schema[c] != pl.String))]
     if not check:
         return frame, []
     check.sort(key=positions.__getitem__)  # polars returns the columns in file order

@@ -397,6 +397,15 @@ def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]
     return []
 
 
+def _label_kind(dtype: pl.DataType) -> str:
+    """``number``, ``text``, ``boolean`` or the dtype's name: labels of two kinds never name the same class."""
+    if dtype.is_numeric():
+        return "number"
+    if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum):
+        return "text"
+    return "boolean" if dtype == pl.Boolean else str(dtype)
+
+
 def _label_missing_mask(col: pl.Series) -> np.ndarray:
     mask = col.is_null().to_numpy()
     if col.dtype.is_float():
@@ -560,6 +569,18 @@ def content_order(frame: pl.DataFrame, columns: Sequence[str]) -> list[str]:
     return [cols[i] for i in sorted(range(len(cols)), key=lambda i: (keys[i], second[i], cols[i]))]
 
 
+def _constant_reason(kind: str, col: pl.Series) -> str:
+    """Why a column whose encoding is constant is not a feature: one value, or (frequency-encoded text) values
+    that all occur equally often, such as an id (once each) or an id of rows written twice."""
+    present = col.drop_nulls()
+    n_unique = present.n_unique()
+    if kind != "frequency" or n_unique <= 1:
+        return "constant"
+    if n_unique == present.len():
+        return "a distinct value in every row"
+    return f"{n_unique} values, each in {present.len() // n_unique} rows: its frequency encoding is constant"
+
+
 class FeatureEncoder:
     """Turns feature columns into a standardised float matrix.
 
@@ -604,8 +625,7 @@ class FeatureEncoder:
             if not any(self._keep[i] for i in self._dims_.get(plan.name, [])):
                 self.dropped_.append(plan.name)
                 col = frame.get_column(plan.name)
-                distinct = plan.kind == "frequency" and col.drop_nulls().n_unique() == col.len() - col.null_count()
-                self.dropped_reasons_[plan.name] = "a distinct value in every row" if distinct else "constant"
+                self.dropped_reasons_[plan.name] = _constant_reason(plan.kind, col)
         self.dropped_ = [c for c in columns if c in self.dropped_reasons_]
         self.all_constant_ = False
         if self._fitted_x.shape[1] == 0:
@@ -940,7 +960,15 @@ def prepare(
         vcodes, _, vmissing = label_codes(valid.frame.get_column(valid.label), classes)
         unknown = np.flatnonzero((vcodes < 0) & ~vmissing)
         if unknown.size:
-            bad = valid.frame.get_column(valid.label)[int(unknown[0])]
+            vcol = valid.frame.get_column(valid.label)
+            bad = vcol[int(unknown[0])]
+            tdt = table.frame.get_column(table.label).dtype
+            if _label_kind(vcol.dtype) != _label_kind(tdt):  # 1 vs "1": the same class spelled as another type
+                raise DataValidationError(
+                    f"validation label column {valid.label!r} holds {vcol.dtype} values (validation row "
+                    f"{int(unknown[0])}: {bad!r}) but the data's holds {tdt} ({', '.join(map(repr, classes[:10]))}); "
+                    "write the validation labels as the data writes them"
+                )
             raise DataValidationError(
                 f"validation label {bad!r} (validation row {int(unknown[0])}) is not a class of the training data "
                 f"({', '.join(map(repr, classes[:10]))}); fix the label or add rows of that class"

@@ -91,3 +91,117 @@ def test_augment_refuses_an_augment_table(tmp_path):
                                    "-o", str(tmp_path / "a.csv")])
     assert res.exit_code == 2 and "does not read configuration files" in res.output, res.output
     assert not (tmp_path / "a.csv").exists()
+
+
+# ---------------------------------------------------------------- augment's evaluation: copies across the holdout
+
+
+def _with_email(n: int, seed: int = 0):
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    return pl.DataFrame({"x": y * 2.0 + rng.normal(0, 1, n), "z": rng.normal(0, 1, n),
+                         "email": [f"u{i}@example.org" for i in range(n)], "y": y.astype(str)})
+
+
+def test_holdout_file_overlap_is_judged_on_the_columns_the_models_use():
+    import polars as pl
+
+    from dvclean.augment import AugmentConfig
+    from dvclean.augment.evaluate import plan_evaluation
+    from dvclean.table import make_table
+
+    df = _with_email(300)
+    table = make_table(df, label="y")
+    hold = df.tail(60).with_columns(pl.concat_str([pl.lit("x"), pl.col("email")]).alias("email"))
+    plan = plan_evaluation(table, AugmentConfig(evaluate=True), holdout=hold)
+    (note,) = [n for n in plan.notes if n.startswith("--holdout: 60 of its 60 labelled rows also appear")]
+    assert "not 'email', which they ignore" in note  # the email differs, the models never see it
+
+
+def test_split_holdout_rows_with_a_copy_in_the_training_split_are_counted():
+    import numpy as np
+    import polars as pl
+
+    from dvclean.augment import AugmentConfig
+    from dvclean.augment.evaluate import plan_evaluation
+    from dvclean.table import make_table
+
+    df = _with_email(200).drop("email")
+    table = make_table(pl.concat([df, df]), label="y")  # every row twice
+    plan = plan_evaluation(table, AugmentConfig(evaluate=True), seed=3)
+    (note,) = [n for n in plan.notes if "holdout rows have an exact copy in the training split" in n]
+    train = {tuple(r) for r in table.frame[plan.rows[plan.train]].rows()}
+    expected = sum(tuple(r) in train for r in plan.hold_frame.rows())
+    assert expected > 0 and note.startswith(f"{expected} of the {plan.hold_frame.height} holdout rows")
+    assert np.isin(plan.train, plan.hold).sum() == 0
+    once = plan_evaluation(make_table(df, label="y"), AugmentConfig(evaluate=True), seed=3)
+    assert not [n for n in once.notes if "exact copy" in n]
+
+
+def test_a_column_whose_values_all_repeat_equally_gets_the_right_reason(tmp_path):
+    import polars as pl
+
+    from dvclean import score
+
+    df = _with_email(100)
+    r = score(pl.concat([df, df]), label="y")
+    assert any("email (100 values, each in 2 rows: its frequency encoding is constant)" in n
+               for n in r.summary["notes"]), r.summary["notes"]  # it said "constant"
+
+
+# ---------------------------------------------------------------- labels
+
+
+def test_blank_labels_are_not_named_as_classes_differing_in_whitespace(tmp_path):
+    from dvclean import score
+
+    lines = ["x,y"] + [f"{i % 3 * 2 + (i % 7) / 10},{'abc'[i % 3] if i % 30 else ' ' * (1 + i // 30 % 2)}"
+                       for i in range(300)]
+    (tmp_path / "d.csv").write_text("\n".join(lines) + "\n")
+    r = score(tmp_path / "d.csv", label="y")
+    assert int(r.frame.get_column("is_label_missing").sum()) == 10 and set(r.summary["classes"]) == {"a", "b", "c"}
+    assert not [n for n in r.summary["notes"] if "differ only in case or whitespace" in n], r.summary["notes"]
+
+
+@pytest.mark.parametrize(("spellings", "expected"), [(("2", "2.5"), {"2", "2.5"}), (("True", "False"), {"True", "False"}),
+                                                     (("1e3", "7.5"), {"1e3", "7.5"})])
+def test_float_and_boolean_labels_keep_the_file_s_spelling(tmp_path, spellings, expected):
+    import polars as pl
+
+    from dvclean import score, write_scores
+
+    lines = ["x,y"] + [f"{(i % 2) * 3 + (i % 5) / 10},{spellings[i % 2]}" for i in range(80)]
+    (tmp_path / "d.csv").write_text("\n".join(lines) + "\n")
+    r = score(tmp_path / "d.csv", label="y")
+    out = write_scores(r, tmp_path / "s.csv")
+    written = pl.read_csv(out, infer_schema=False)
+    assert set(written.get_column("label").to_list()) == expected  # was 2.0 / true / 1000.0
+    assert set(written.get_column("suggested_label").drop_nulls().to_list()) <= expected
+
+
+def test_a_valid_label_of_another_type_says_so(tmp_path):
+    import polars as pl
+    from typer.testing import CliRunner
+
+    from dvclean.cli import app
+
+    pl.DataFrame({"x": [float(i % 3) for i in range(60)], "y": [i % 3 + 1 for i in range(60)]}).write_parquet(tmp_path / "d.parquet")
+    pl.DataFrame({"x": [0.0, 1.0, 2.0], "y": ["1", "2", "3"]}).write_parquet(tmp_path / "v.parquet")
+    res = CliRunner().invoke(app, ["score", str(tmp_path / "d.parquet"), "-y", "y", "--valid", str(tmp_path / "v.parquet"),
+                                   "-o", str(tmp_path / "s.parquet")])
+    assert res.exit_code == 2, res.output
+    assert "holds String values" in res.output and "write the validation labels as the data writes them" in res.output
+    assert "add rows of that class" not in res.output
+
+
+def test_the_report_says_when_the_generator_s_hard_set_included_flagged_rows():
+    from dvclean.report._build import _included_mislabeled_note
+
+    doc = {"config": {"include_mislabeled": True}, "target": {"spec": "hard", "rows": 100, "mislabeled_rows_used": 65}}
+    (note,) = _included_mislabeled_note(doc)
+    assert "trained on 100 rows" in note and "65 of them are flagged mislabeled" in note
+    assert _included_mislabeled_note({**doc, "config": {"include_mislabeled": False}}) == []
+    assert _included_mislabeled_note({**doc, "target": {"spec": "all", "rows": 900}}) == []

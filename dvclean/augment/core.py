@@ -1020,7 +1020,9 @@ def augment(
         notes.append(
             f"{int(synthetic_in.sum())} rows are synthetic (column {PROVENANCE!r} true, from an earlier `dvclean augment`): "
             "they are kept in the output but never train the generator, never count as hard rows, "
-            "and --n-synthetic percents are of the real rows"
+            "and --n-synthetic percents are of the real rows; they do take part in valuing the real rows (as "
+            "neighbours), so the real rows' values and flags differ from those of the real rows alone, which "
+            "--evaluate uses"
         )
         log.warning("%s", notes[-1], extra=NOTE)
     real_labelled = ~label_codes(table.frame.get_column(table.label))[2] & ~synthetic_in

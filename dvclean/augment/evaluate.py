@@ -484,6 +484,23 @@ def align_holdout(table: Table, holdout: pl.DataFrame, where: str = "--holdout")
     return (holdout.with_columns(cols) if cols else holdout), notes
 
 
+def _model_columns(frame: pl.DataFrame, table: Table) -> list[str]:
+    """The feature columns the evaluation's models see (those :class:`~dvclean.table.FeatureEncoder` keeps on
+    ``frame``) and the label: the columns on which two rows are the same row to the models."""
+    from ..table import FeatureEncoder
+
+    dropped = set(FeatureEncoder().fit(frame, table.features).dropped_)
+    return [c for c in table.features if c not in dropped] + [table.label]
+
+
+def _ignored_phrase(table: Table, cols: Sequence[str]) -> str:
+    ignored = [c for c in table.features if c not in cols]
+    if not ignored:
+        return ""
+    shown = ", ".join(map(repr, ignored[:5])) + (f" and {len(ignored) - 5} more" if len(ignored) > 5 else "")
+    return f"; not {shown}, which they ignore"
+
+
 def plan_evaluation(
     table: Table, cfg: AugmentConfig, *, holdout: pl.DataFrame | None = None, seed: int | None = None,
     holdout_info: Any = None,
@@ -562,18 +579,28 @@ def plan_evaluation(
             raise DataValidationError(
                 f"{hold_name} holds only {only}; the holdout AUC needs rows of both classes of {table.label!r}"
             )
-        cols = [*table.features, table.label]
+        cols = _model_columns(frame, table)
         seen = set(row_hashes(table.frame.select(cols), np.arange(table.n_rows)))
         overlap = sum(h in seen for h in row_hashes(hold_frame.select(cols), np.arange(hold_frame.height)))
         if overlap:
             notes.append(
-                f"--holdout: {overlap} of its {hold_frame.height} labelled rows also appear in the data (same feature "
-                "and label values), so the models were trained on them and the holdout scores are optimistic: "
-                "remove those rows from the holdout or the data"
+                f"--holdout: {overlap} of its {hold_frame.height} labelled rows also appear in the data (same label "
+                f"and values of the columns the models use{_ignored_phrase(table, cols)}), so the models were trained "
+                "on them and the holdout scores are optimistic: remove those rows from the holdout or the data"
             )
     tr, va, ho = split_indices(y_all, cfg.split, cfg.seed if seed is None else seed, holdout is not None)
     if holdout is None:
         hold_frame, y_hold = frame[ho], y_all[ho]
+        cols = _model_columns(frame, table)
+        seen = set(row_hashes(frame[tr].select(cols), np.arange(tr.size)))
+        copies = sum(h in seen for h in row_hashes(hold_frame.select(cols), np.arange(hold_frame.height)))
+        if copies:
+            notes.append(
+                f"{copies} of the {hold_frame.height} holdout rows have an exact copy in the training split (same "
+                f"label and values of the columns the models use{_ignored_phrase(table, cols)}): the data repeats "
+                "rows, so the holdout scores are optimistic for them; remove the repeated rows first, or pass "
+                "--holdout FILE"
+            )
     absent = [classes[c] for c in range(n_classes) if c not in set(y_hold.tolist())]
     if absent:
         shown = ", ".join(repr(c) for c in absent[:10])

@@ -322,9 +322,26 @@ def _assemble(
         projection_flags=pflags,
         projection_note=pnote,
         augmentation=_augmentation_part(augmentation),
-        notes=[*notes, *tnotes, *(outcome.notes if outcome is not None else ())],
+        notes=[*notes, *tnotes, *_included_mislabeled_note(augmentation), *(outcome.notes if outcome is not None else ())],
         target=_target_part(frame, valued, flags_all, meta) if regression else None,
     )
+
+
+def _included_mislabeled_note(doc: dict[str, Any] | None) -> list[str]:
+    """With ``--include-mislabeled`` and a hard target, the generator's hard set is not the report's ``is_hard``."""
+    if not isinstance(doc, dict):
+        return []
+    config, target = doc.get("config") or {}, doc.get("target") or {}
+    if not (isinstance(config, dict) and isinstance(target, dict) and config.get("include_mislabeled")):
+        return []
+    if not str(target.get("spec", "")).startswith("hard"):
+        return []
+    used = target.get("mislabeled_rows_used")
+    return [
+        f"with --include-mislabeled the generator trained on {target.get('rows')} rows (target "
+        f"{target.get('spec')!r}: the lowest-valued rows, flagged ones included; {used} of them are flagged "
+        "mislabeled); the 'hard' flags in this report are `dvclean score`'s, which leave the flagged rows out"
+    ]
 
 
 def _augmentation_part(doc: dict[str, Any] | None) -> dict[str, Any] | None:
