@@ -278,14 +278,21 @@ def _score(
     requested_task = config.task
     config = dataclasses.replace(config, task=table.task)  # the valuers see the resolved task
     valid_table = None
+    valid_notes: list[str] = []  # the --valid file's reading notes, for the summary
     if valid is not None:
         # the labels are read as the data's are: as text when the data's are kept as text, else typed
-        vframe, vinfo = load_source(valid, read_options, as_text=[c for c in info.text_columns if c == table.label])
+        from .augment.core import read_holdout  # (no SDV import)
+
+        # read on its own terms, as augment's --holdout: its separator sniffed, its format and encoding detected
+        vframe, vinfo = read_holdout(valid, read_options or {}, dataclasses.replace(table, features=table.varying_features()),
+                                     dataclasses.replace(info, text_columns=tuple(c for c in info.text_columns
+                                                                                  if c == table.label)))
         used = table.varying_features()  # a constant or empty column is ignored: the file need not have it
         missing = [c for c in (*used, table.label) if c not in vframe.columns]
         if missing:
             raise DataValidationError(
-                f"{vinfo.path}: the validation file lacks columns {', '.join(map(repr, missing[:10]))}; "
+                f"{vinfo.path}: the validation file lacks columns {', '.join(map(repr, missing[:10]))}"
+                f"{f' and {len(missing) - 10} more' if len(missing) > 10 else ''}; "
                 "it needs the same feature and label columns as the data"
             )
         schema = table.frame.schema
@@ -298,8 +305,7 @@ def _score(
 
         # a column of another type (text where the data has numbers) would be read as missing in every row
         vframe, vnotes = align_holdout(dataclasses.replace(table, features=used), vframe, where=f"{vinfo.path} (--valid)")
-        for note in vnotes:
-            log.warning("%s", note, extra=NOTE)
+        valid_notes.extend(vnotes)  # logged with the run's other notes
         valid_table = Table(frame=vframe, label=table.label, features=table.features, source=vinfo, task=table.task)
     timings["read"] = time.perf_counter() - t
     log.info("read %s (%s%s): %d rows x %d columns, label %r, in %.2f s", info.path, info.format,
@@ -359,7 +365,7 @@ def _score(
     t = time.perf_counter()
     knn_res = results.get("knn")
     mislabel = config.mislabel
-    notes: list[str] = []
+    notes: list[str] = list(valid_notes)
     predictability: dict[str, Any] | None = None
     flag_jobs = effective_n_jobs(config.crossfit.n_jobs)  # threads for the forest and the folds (same result for any number)
     # the models' work grows with the rows and, above two classes, with the classes (XGBoost fits one tree per

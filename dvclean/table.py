@@ -387,11 +387,13 @@ def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]
     singles = counts.filter(pl.col("n") == 1).get_column("value").to_list()
     if singles:
         rows: list[int] = []
-        for s in singles[:3]:
+        for s in singles[:5]:
             rows.extend(np.flatnonzero((col == s).fill_null(False).to_numpy()).tolist())
+        more = f" and {len(singles) - 5} more" if len(singles) > 5 else ""
         return [
-            f"label column {label!r} has classes with a single row ({', '.join(repr(s) for s in singles[:5])}"
-            f"{' ...' if len(singles) > 5 else ''} at rows {_fmt_rows(rows)}); a row can only be compared "
+            f"label column {label!r} has {len(singles)} class{'es' if len(singles) > 1 else ''} with a single row "
+            f"({', '.join(f'{s!r} at row {r}' for s, r in zip(singles[:5], rows, strict=True))}{more}); a row can "
+            "only be compared "
             f"with rows of its own class, so fix those labels or remove those rows{numeric_hint}"
         ]
     return []

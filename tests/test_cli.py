@@ -124,7 +124,7 @@ BAD = {
     "header only": (lambda d: write(d / "h.csv", "a,b,label\n"), [], "no data rows"),
     "unknown label": (lambda d: small_csv(d), ["--label", "zzz"], "label column 'zzz' not found"),
     "one class": (lambda d: write(d / "o.csv", "a,label\n1,x\n2,x\n3,x\n"), [], "one class only"),
-    "single-row class": (lambda d: write(d / "s.csv", "a,label\n1,x\n2,x\n3,y\n4,x\n"), [], "single row .*rows 2"),
+    "single-row class": (lambda d: write(d / "s.csv", "a,label\n1,x\n2,x\n3,y\n4,x\n"), [], "single row .*at row 2"),
     "all-null features": (lambda d: write(d / "n.csv", "a,b,label\n,,x\n,,y\n,,x\n,,y\n"), [], "no usable feature.*empty"),
     "non-utf8": (lambda d: write(d / "u.csv", b"a,label\n\xff\xfe,x\n1,y\n"), [], "line 2 is not valid UTF-8"),
     "ragged rows": (lambda d: write(d / "r.csv", "a,b,label\n1,2,x\n1,2\n3,4,y\n"), [], "line 3 has 2 fields"),

@@ -414,7 +414,7 @@ def _like_data(name: str, data: pl.Series, hold: pl.Series, where: str) -> tuple
                 note = (
                     f"{where}: column {name!r} holds numbers as text with {int(bad_mask.sum())} "
                     f"cell{'s' if int(bad_mask.sum()) != 1 else ''} that {'are' if int(bad_mask.sum()) != 1 else 'is'} "
-                    f"not a number ({examples}); the evaluation values them as missing"
+                    f"not a number ({examples}); they are read as missing"
                 )
             hold = parsed
         if ddt.is_integer() and hold.dtype.is_float():
