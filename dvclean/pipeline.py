@@ -438,6 +438,9 @@ def _score(
         summary["flags"]["meaning"] = "outlying target"
         summary["flags"]["outlying_targets"] = summary["flags"]["mislabeled"]
     summary["notes"].extend(notes)
+    if valid_table is not None and valid_table.source is not None:  # which file the values were measured against
+        summary["validation_file"] = {"path": valid_table.source.path, "sha256": valid_table.source.sha256,
+                                      "rows": int(data.y_valid.shape[0]) if data.y_valid is not None else 0}
     data, results = _in_input_order(data, results)
     return ScoreResult(frame=out, summary=summary, table=table, data=data, results=results, config=config, timings=timings)
 
@@ -909,6 +912,9 @@ def write_scores(result: ScoreResult, path: str | os.PathLike[str], *, format: s
                 "drop": list(result.table.dropped),
                 "task": result.table.task,
                 "input_sha256": result.summary["input"]["sha256"],
+                "validation": result.summary.get("validation"),
+                "validation_file": result.summary.get("validation_file"),
+                "notes": list(result.summary.get("notes", [])),
                 "config": result.config.to_dict(used_only=True),
             }
         ),

@@ -7,7 +7,7 @@ import pytest
 from dvclean.augment import augment
 from dvclean.config import ScoreConfig
 
-from .conftest import needs_sdv
+from .conftest import SAMPLE, needs_sdv
 from .test_augment_followups import fast, scores_of, text_classes
 
 
@@ -250,3 +250,28 @@ def test_exact_knn_shapley_with_k_above_the_players_is_efficient():
     values, _ = knn_shapley_exact(np.array([[0.0], [1.0]]), np.array([1, 1]), 3, x_valid=np.array([[0.5]]),
                                   y_valid=np.array([1]))
     np.testing.assert_allclose(values, [1 / 3, 1 / 3])  # U(all) - U(empty) = 2/K; was [0.5, 0.5]
+
+
+# ---------------------------------------------------------------- what a scores file records
+
+
+def test_a_scores_file_records_its_validation_file_and_notes_and_the_report_shows_them(tmp_path):
+    import json
+
+    import polars as pl
+
+    from dvclean import score, write_scores
+    from dvclean.report import build_report_from_files
+
+    src = pl.read_csv(SAMPLE).head(400).with_row_index("idx")  # a row-number column: the run notes it
+    src.head(300).write_csv(tmp_path / "d.csv")
+    src.tail(100).write_csv(tmp_path / "v.csv", separator=";")  # read on its own terms: sniffed, not the data's
+    r = score(tmp_path / "d.csv", label="income", valid=tmp_path / "v.csv")
+    assert r.summary["validation_file"]["rows"] == 100 and r.summary["validation_file"]["path"].endswith("v.csv")
+    out = write_scores(r, tmp_path / "s.parquet")
+    meta = json.loads(pl.read_parquet_metadata(out)["dvclean"])
+    assert meta["validation"] == "file (100 rows)" and meta["validation_file"] == r.summary["validation_file"]
+    assert meta["notes"] == r.summary["notes"] and any("'idx'" in n for n in meta["notes"])
+    report = build_report_from_files(out, data=tmp_path / "d.csv")
+    assert report.meta["validation"].startswith(str(tmp_path / "v.csv"))
+    assert all(n in report.notes for n in r.summary["notes"])

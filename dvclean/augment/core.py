@@ -123,6 +123,9 @@ class RowScores:
     #: The valuation method behind ``values``: ``knn`` when computed here, a ``--scores`` file's primary
     #: method as its Parquet footer records it (None when the file does not say).
     method: str | None = None
+    #: What the values were measured against (``leave-self-out``, or the scores file's ``--valid`` file as its
+    #: footer records it); None when unknown.
+    validation: str | None = None
 
     @property
     def valued(self) -> np.ndarray:
@@ -184,7 +187,8 @@ def compute_scores(
     from ..pipeline import score
 
     r = score(frame, label=label, id_column=id_column, drop=tuple(drop), valid=valid, config=_score_config(cfg))
-    return dataclasses.replace(_row_scores(r.frame, "computed (knn)"), result=r, k=cfg.k, method="knn")
+    return dataclasses.replace(_row_scores(r.frame, "computed (knn)"), result=r, k=cfg.k, method="knn",
+                               validation=r.summary.get("validation"))
 
 
 def _row_scores(sf: pl.DataFrame, source: str) -> RowScores:
@@ -256,8 +260,11 @@ def load_scores(scores: str | os.PathLike[str] | pl.DataFrame, table: Table) -> 
         _check_score_labels(sf.get_column("label"), table, name)
     method = meta.get("method") if isinstance(meta.get("method"), str) else None
     source = f"file {name}" + (f" ({method})" if method else "")
+    vfile = meta.get("validation_file")
+    validation = (vfile.get("path") if isinstance(vfile, dict) and isinstance(vfile.get("path"), str)
+                  else meta.get("validation") if isinstance(meta.get("validation"), str) else None)
     return dataclasses.replace(_row_scores(_typed_score_columns(sf, name), source), method=method,
-                               k=_scores_k(meta) if method == "knn" else None)
+                               k=_scores_k(meta) if method == "knn" else None, validation=validation)
 
 
 def _typed_score_columns(sf: pl.DataFrame, name: str) -> pl.DataFrame:
@@ -1113,6 +1120,7 @@ def augment(
         "scores": {
             "source": row_scores.source,
             "method": row_scores.method,
+            "validation": row_scores.validation,
             "valued": int(row_scores.valued.sum()),
             "mislabeled": n_mis,
             "hard": int(hard_mask(row_scores, cfg.hard_fraction, cfg.include_mislabeled, exclude=synthetic_in).sum()),

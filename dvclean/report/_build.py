@@ -327,6 +327,13 @@ def _assemble(
     )
 
 
+def _validation_text(kind: Any, file: Any) -> str | None:
+    """What the values were measured against: ``leave-self-out`` or the ``--valid`` file (path, rows)."""
+    if isinstance(file, dict) and file.get("path"):
+        return f"{file['path']} ({file.get('rows')} rows, sha256 {str(file.get('sha256') or 'unknown')[:12]})"
+    return str(kind) if kind else None
+
+
 def _included_mislabeled_note(doc: dict[str, Any] | None) -> list[str]:
     """With ``--include-mislabeled`` and a hard target, the generator's hard set is not the report's ``is_hard``."""
     if not isinstance(doc, dict):
@@ -510,6 +517,7 @@ def _meta_from_summary(s: dict[str, Any], command: str | None) -> dict[str, Any]
         "task_reason": (s.get("task") or {}).get("reason"),
         "id_column": s.get("id_column"),
         "seed": s.get("seed"),
+        "validation": _validation_text(s.get("validation"), s.get("validation_file")),
         "primary_method": s.get("primary_method"),
         "methods": {m: {"status": v.get("status"), "params": v.get("params")} for m, v in methods.items()},
         "flags": {k: s["flags"][k] for k in ("mislabeled", "mislabeled_fraction", "hard", "hard_fraction")},
@@ -701,6 +709,7 @@ def build_report_from_files(
         "task_reason": "from the scores file",
         "id_column": id_column,
         "seed": run.get("seed"),
+        "validation": _validation_text(run.get("validation"), run.get("validation_file")),
         "primary_method": run.get("method"),
         "methods": {m: {"status": st, "params": None} for m, st in (run.get("status") or {}).items()},
         "flags": {
@@ -714,6 +723,11 @@ def build_report_from_files(
     if not run:
         notes.append("the scores file carries no run metadata (only Parquet output does); seed and config are unknown")
     notes.append("timings are not stored in a scores file; use --report on `dvclean score` or `dvclean check` to include them")
+    run_notes = run.get("notes")
+    if isinstance(run_notes, list):  # the scoring run's own notes, as its report showed them
+        notes.extend(str(n) for n in run_notes)
+    elif run:
+        notes.append("this scores file does not record its run's notes (written by an older dvclean)")
     x = x_rows = None
     feats = None
     lines = None
