@@ -1480,7 +1480,10 @@ def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
             return os.path.samefile(pa, pb)
     except OSError:
         pass
-    return pa.resolve() == pb.resolve()
+    try:
+        return pa.resolve() == pb.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: it names no file, so not another path's file
+        return False
 
 
 def describe_json(value: Any) -> str:  # pragma: no cover - tiny helper

@@ -275,3 +275,91 @@ def test_a_scores_file_records_its_validation_file_and_notes_and_the_report_show
     report = build_report_from_files(out, data=tmp_path / "d.csv")
     assert report.meta["validation"].startswith(str(tmp_path / "v.csv"))
     assert all(n in report.notes for n in r.summary["notes"])
+
+
+# ---------------------------------------------------------------- outputs: what a run may not overwrite, and stdout
+
+
+def _cli(*args: str, **kw):
+    from typer.testing import CliRunner
+
+    from dvclean.cli import app
+
+    return CliRunner().invoke(app, list(args), **kw)
+
+
+def test_an_output_over_a_configuration_file_the_run_read_is_refused(tmp_path):
+    from .test_qa14 import _data
+
+    data = _data(tmp_path / "d.csv", n=60)
+    (tmp_path / "dvclean.toml").write_text("[score]\nk = 7\n")
+    before = (tmp_path / "dvclean.toml").read_bytes()
+    res = _cli("score", str(data), "-y", "y", "-o", str(tmp_path / "dvclean.toml"), "--format", "csv", "-q")
+    assert res.exit_code == 2 and "is the input file" in res.output, res.output  # was exit 0, the file replaced
+    (tmp_path / "pyproject.toml").write_text("[tool.dvclean.fix]\nk = 7\n")
+    res = _cli("fix", str(data), "-y", "y", "-o", str(tmp_path / "pyproject.toml"), "--format", "csv", "-q")
+    assert res.exit_code == 2, res.output
+    assert (tmp_path / "dvclean.toml").read_bytes() == before and b"[tool.dvclean.fix]" in (tmp_path / "pyproject.toml").read_bytes()
+
+
+def test_a_github_step_summary_naming_the_input_is_refused(tmp_path, monkeypatch):
+    from .test_qa14 import _data
+
+    data = _data(tmp_path / "d.csv", n=60)
+    before = data.read_bytes()
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(data))
+    res = _cli("check", str(data), "-y", "y", "-m", "knn", "--format", "github", "--max-mislabeled", "50%")
+    assert res.exit_code == 2 and "$GITHUB_STEP_SUMMARY" in res.output, res.output
+    assert data.read_bytes() == before  # the summary table was appended to the data
+
+
+def test_an_unwritable_checkpoint_directory_is_refused_before_the_valuation(tmp_path, monkeypatch):
+    import os
+
+    from .test_qa14 import _data
+
+    data = _data(tmp_path / "d.csv", n=60)
+    (tmp_path / "ro").mkdir()
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if str(p).endswith("ro") and mode == os.W_OK
+                        else real(p, mode, **kw))
+    res = _cli("score", str(data), "-y", "y", "-m", "tmc", "--time-budget", "30", "-o", str(tmp_path / "o.parquet"),
+               "--checkpoint", str(tmp_path / "ro" / "ck"), "-q")
+    assert res.exit_code == 2 and "choose another --checkpoint" in res.output, res.output
+
+
+def test_a_symlink_loop_as_output_is_a_usage_error(tmp_path):
+    from .test_qa14 import _data
+
+    data = _data(tmp_path / "d.csv", n=60)
+    (tmp_path / "loop1").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+    res = _cli("score", str(data), "-y", "y", "-o", str(tmp_path / "loop1"), "-q")
+    assert res.exit_code == 2 and "internal error" not in res.output, res.output
+
+
+def _run(shell: str, tmp_path):
+    import subprocess
+    import sys
+
+    return subprocess.run(["bash", "-c", shell.replace("DV", f"{sys.executable} -m dvclean")], capture_output=True,
+                          text=True, cwd=tmp_path, timeout=300)
+
+
+def test_a_closed_stdout_or_a_full_device_is_not_an_internal_error(tmp_path):
+    from pathlib import Path
+
+    from .test_qa14 import _data
+
+    _data(tmp_path / "d.csv", n=60)
+    res = _run("DV version >&-", tmp_path)
+    assert res.returncode == 0 and "internal error" not in res.stderr, res.stderr  # was exit 3
+    res = _run("DV score --help | head -c 1 >/dev/null; exit ${PIPESTATUS[0]}", tmp_path)
+    assert res.returncode == 0, res.stderr  # was 1, the code of a failed check
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    res = _run("DV score d.csv -y y -o s.parquet --json > /dev/full", tmp_path)
+    assert res.returncode == 2 and "No space left on device" in res.stderr and "internal error" not in res.stderr
+    assert "already written in full: s.parquet" in res.stderr
+    res = _run("DV --help > /dev/full", tmp_path)
+    assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr

@@ -23,15 +23,34 @@ def main() -> None:
     change the exit code: unwritten output goes to /dev/null, and the flush at
     exit cannot fail (see "Note on SIGPIPE" in the Python ``signal`` docs).
     """
-    from ._output import flush_stdout, run_started, stderr_console
+    import os
 
+    from ._output import committed_outputs, flush_stdout, interrupt_reported, run_started, stderr_console
+
+    for name in ("stdout", "stderr"):  # started with the descriptor closed (`>&-`): write nowhere, as print() does
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 - for the life of the process
     try:
         app(prog_name="dvclean")
         code: int | str | None = 0
     except SystemExit as exc:
         code = exc.code
-    if code == 130 and not run_started():  # Ctrl-C while the options were read: typer exits 130 silently
-        stderr_console().print("interrupted; no output was written", style="yellow", highlight=False, markup=False)
+        if code == 1 and not run_started():
+            # exit 1 before any command ran: rich's (or typer's) answer to a reader that closed stdout while --help
+            # printed (inside a command the error boundary sends the rest to /dev/null); a closed pipe is not a
+            # failed check, and only a command's checks exit 1
+            code = 0
+    except OSError as exc:  # --help (printed outside the commands' error boundary) to a full or closed stdout
+        stderr_console().print(f"error: cannot write to standard output: {exc.strerror}", style="bold red",
+                               highlight=False, markup=False)
+        code = 2
+    if code in (130, 143) and not interrupt_reported():
+        # Ctrl-C while the options were read (typer exits 130 silently), or just after the command finished
+        from .commands import _written_text
+
+        written = committed_outputs() if run_started() else []
+        stderr_console().print(f"{'terminated' if code == 143 else 'interrupted'}; {_written_text(written)}",
+                               style="yellow", highlight=False, markup=False)
     flush_stdout()
     sys.exit(code)
 

@@ -126,7 +126,7 @@ UNWRAPPED_WIDTH = 4096
 
 
 def write_stdout(text: str) -> None:
-    """Write plain text on stdout; a closed pipe (``| head``) is not an error."""
+    """Write plain text on stdout; a closed pipe (``| head``) is not an error, a full device is one (exit 2)."""
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -346,7 +346,22 @@ def start_run() -> None:
     """Start a command with no committed outputs and no signal received (called by the error boundary)."""
     _COMMITTED.clear()
     _SIGNALS.clear()
+    _REPORTED.clear()
     _STARTED[:] = [True]
+
+
+#: Set once the error boundary has said that the run was interrupted (so the entry point does not say it again).
+_REPORTED: list[bool] = []
+
+
+def mark_interrupt_reported() -> None:
+    """Record that the interruption message has been printed."""
+    _REPORTED[:] = [True]
+
+
+def interrupt_reported() -> bool:
+    """True once the running command's interruption has been reported."""
+    return bool(_REPORTED)
 
 
 def run_started() -> bool:

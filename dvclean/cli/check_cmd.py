@@ -27,6 +27,7 @@ from .commands import (
     check_target,
     given_on_command_line,
     guarded,
+    read_inputs,
     read_options,
 )
 
@@ -278,10 +279,18 @@ def check(
 
         raise ConfigError("--max-new-*/--warn-new-* need --baseline FILE (an earlier `dvclean check --json` output)")
     score_config = scoring.score_config()  # the same scoring as `dvclean score` with the same settings
-    inputs = [data, scoring.valid, baseline, config]
+    inputs = read_inputs(data, scoring.valid, baseline, config)
     check_target(junit_xml, inputs, "--junit-xml")
     check_target(report, inputs, "--report")
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY") if fmt_value is CheckFormat.github else None
+    if summary_file:
+        from ..errors import OutputError
+        from ..io import same_file
+
+        clash = next((p for p in inputs if p is not None and str(p) != "-" and same_file(summary_file, p)), None)
+        if clash is not None:  # the summary is appended to that file: an input would be corrupted
+            raise OutputError(f"$GITHUB_STEP_SUMMARY ({summary_file}) is the input file {clash}; it is appended to, "
+                              "so it must name another file (GitHub Actions sets it for each step)")
     check_distinct_outputs({"--junit-xml": junit_xml, "--report": report, "$GITHUB_STEP_SUMMARY": summary_file or None})
     read_opts = read_options(separator, encoding, input_format, null_values)
     with progress_reporter(err, enabled=not (quiet or machine)) as progress:
@@ -451,7 +460,7 @@ def report_cmd(
         name = Path(scores).name
         stem = name.split(".dvclean.")[0] if ".dvclean." in name else name.rsplit(".", 1)[0]
         output = Path(scores).with_name(f"{stem}.report.html")
-    check_target(output, [scores, data, augmentation, config], "--output", example="report.html",
+    check_target(output, read_inputs(scores, data, augmentation, config), "--output", example="report.html",
                  stdout_has="the written report's path")
     aug = None
     if augmentation is not None:

@@ -9,6 +9,7 @@ behind in any of these cases (outputs are written atomically).
 
 from __future__ import annotations
 
+import errno
 import functools
 import re
 import signal
@@ -105,7 +106,14 @@ def guarded(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from ..errors import DvcleanError
-        from ._output import committed_outputs, print_error, signals_received, start_run, stderr_console
+        from ._output import (
+            committed_outputs,
+            mark_interrupt_reported,
+            print_error,
+            signals_received,
+            start_run,
+            stderr_console,
+        )
 
         err = stderr_console()
         start_run()
@@ -114,6 +122,7 @@ def guarded(fn: F) -> F:
         def interrupted(signum: int) -> typer.Exit:
             word, code = ("terminated;", 143) if signum == signal.SIGTERM else ("interrupted;", 130)
             print_error(err, word, _written_text(committed_outputs()), style="yellow")
+            mark_interrupt_reported()
             return typer.Exit(code)
 
         replaced = _install_handlers()
@@ -135,6 +144,12 @@ def guarded(fn: F) -> F:
             if isinstance(exc, DvcleanError):
                 # never markup-parse a message: it may hold brackets (dvclean[augment], a class "[/]")
                 print_error(err, "error:", _cli_message(exc))
+                raise typer.Exit(2) from None
+            if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:  # a full disk, a closed or read-only target
+                where = f"to {exc.filename}" if exc.filename else "its output (standard output or a file)"
+                done = committed_outputs()
+                print_error(err, "error:", f"cannot write {where}: {exc.strerror}; free space or choose another path"
+                            + (f" (already written in full: {', '.join(map(str, done))})" if done else ""))
                 raise typer.Exit(2) from None
             if isinstance(exc, MemoryError):
                 print_error(err, "error:", "out of memory; try --algorithm approx or a smaller file")
@@ -159,6 +174,11 @@ def guarded(fn: F) -> F:
         return result
 
     return wrapper  # type: ignore[return-value]
+
+
+#: Errors of a write that are the machine's state, not a bug: no space, quota, I/O error, read-only file system,
+#: a closed descriptor.
+_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.EBADF})
 
 
 def _panic_type() -> type[BaseException]:
@@ -250,6 +270,14 @@ def given_on_command_line(name: str) -> bool:
 
 #: A file name to suggest when an output option names a directory.
 EXAMPLE_NAMES = {"--report": "report.html", "--junit-xml": "junit.xml"}
+
+
+def read_inputs(*paths: Any) -> list[Any]:
+    """``paths`` and the configuration files the running command read (found or named by ``--config``): an
+    output written over one of them would destroy what the run read."""
+    from ._config import effective_config
+
+    return [*paths, *effective_config()["files"]]
 
 
 def check_target(path: Path | None, inputs: list[Any], option: str, *, example: str | None = None,
@@ -434,11 +462,11 @@ def score(
             raise OutputError("reading from stdin: pass --output PATH for the scores")
         output = default_output_path(data, fmt_value or "parquet")
     out_fmt = output_format_for(Path(output), fmt_value)  # a suffix dvclean cannot write is refused before any work
-    check_output_path(output, [data, valid, config])
+    check_output_path(output, read_inputs(data, valid, config))
     if id_column is not None:  # the scores carry the --id column as it is (a label of a type they cannot hold is refused)
         check_output_columns(data, Path(output), out_fmt, input_format=input_format, carried=lambda c: c == id_column,
                              otherwise="pass another --id column (or none)")
-    check_target(report, [data, valid, config], "--report")
+    check_target(report, read_inputs(data, valid, config), "--report")
     check_distinct_outputs({"--output": output, "--report": report})
     read_opts = read_options(separator, encoding, input_format, null_values)
     from ..valuation._checkpoint import open_for_cli

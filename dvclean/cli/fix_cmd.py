@@ -21,6 +21,7 @@ from .commands import (
     check_target,
     given_on_command_line,
     guarded,
+    read_inputs,
     read_options,
 )
 
@@ -93,12 +94,12 @@ def fix(
         if data == "-":
             raise OutputError("reading from stdin: pass --output PATH for the cleaned data")
         output = default_fixed_path(data, fmt)
-    check_output_path(output, [data, scoring.valid, config],
+    check_output_path(output, read_inputs(data, scoring.valid, config),
                       example=default_fixed_path("data.csv" if data == "-" else data, fmt).name)
     check_format_matches(output, fmt)
     out_fmt = output_format_for(Path(output), fmt)
     check_output_columns(data, Path(output), out_fmt, input_format=input_format)  # before the scoring
-    check_target(html_report, [data, scoring.valid, config], "--report")
+    check_target(html_report, read_inputs(data, scoring.valid, config), "--report")
     check_distinct_outputs({"--output": output, "--report": html_report})
     with progress_reporter(err, enabled=not (quiet or as_json)) as progress:
         result = run_fix(data, label=label, id_column=id_column, drop=tuple(drop or ()), config=fix_config,

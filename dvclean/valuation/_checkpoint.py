@@ -319,6 +319,9 @@ def open_for_cli(
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise OutputError(f"--checkpoint {target}: the directory {parent} does not exist; create it first")
+    if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise OutputError(f"--checkpoint {target}: cannot write to {target if target.exists() else parent} "
+                          "(permission denied); choose another --checkpoint")  # before the valuation, not after it
     ck = Checkpoint(target, every=every, resume=resume)
     note = None
     if resume:
