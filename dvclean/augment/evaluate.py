@@ -493,12 +493,16 @@ def _model_columns(frame: pl.DataFrame, table: Table) -> list[str]:
     return [c for c in table.features if c not in dropped] + [table.label]
 
 
-def _ignored_phrase(table: Table, cols: Sequence[str]) -> str:
+def _copies_in(seen_frame: pl.DataFrame, hold: pl.DataFrame, cols: Sequence[str], table: Table) -> tuple[int, str]:
+    """How many rows of ``hold`` equal a row of ``seen_frame`` on ``cols``, and the phrase saying what "equal" means."""
+    from ..check import row_hashes
+
+    seen = set(row_hashes(seen_frame.select(cols), np.arange(seen_frame.height)))
+    count = sum(h in seen for h in row_hashes(hold.select(cols), np.arange(hold.height)))
     ignored = [c for c in table.features if c not in cols]
-    if not ignored:
-        return ""
     shown = ", ".join(map(repr, ignored[:5])) + (f" and {len(ignored) - 5} more" if len(ignored) > 5 else "")
-    return f"; not {shown}, which they ignore"
+    return count, "same label and values of the columns the models use" + (
+        f"; not {shown}, which they ignore" if ignored else "")
 
 
 def plan_evaluation(
@@ -514,7 +518,6 @@ def plan_evaluation(
     training split and a ctgan/copulagan ``batch_size`` larger than the rows its generators
     can train on in that split.
     """
-    from ..check import row_hashes
     from .core import PROVENANCE, check_batch_bound, synthetic_rows
 
     notes: list[str] = []
@@ -579,27 +582,22 @@ def plan_evaluation(
             raise DataValidationError(
                 f"{hold_name} holds only {only}; the holdout AUC needs rows of both classes of {table.label!r}"
             )
-        cols = _model_columns(frame, table)
-        seen = set(row_hashes(table.frame.select(cols), np.arange(table.n_rows)))
-        overlap = sum(h in seen for h in row_hashes(hold_frame.select(cols), np.arange(hold_frame.height)))
+        overlap, same = _copies_in(table.frame, hold_frame, _model_columns(frame, table), table)
         if overlap:
             notes.append(
-                f"--holdout: {overlap} of its {hold_frame.height} labelled rows also appear in the data (same label "
-                f"and values of the columns the models use{_ignored_phrase(table, cols)}), so the models were trained "
-                "on them and the holdout scores are optimistic: remove those rows from the holdout or the data"
+                f"--holdout: {overlap} of its {hold_frame.height} labelled rows also appear in the data ({same}), so "
+                "the models were trained on them and the holdout scores are optimistic: remove those rows from the "
+                "holdout or the data"
             )
     tr, va, ho = split_indices(y_all, cfg.split, cfg.seed if seed is None else seed, holdout is not None)
     if holdout is None:
         hold_frame, y_hold = frame[ho], y_all[ho]
-        cols = _model_columns(frame, table)
-        seen = set(row_hashes(frame[tr].select(cols), np.arange(tr.size)))
-        copies = sum(h in seen for h in row_hashes(hold_frame.select(cols), np.arange(hold_frame.height)))
+        copies, same = _copies_in(frame[tr], hold_frame, _model_columns(frame, table), table)
         if copies:
             notes.append(
-                f"{copies} of the {hold_frame.height} holdout rows have an exact copy in the training split (same "
-                f"label and values of the columns the models use{_ignored_phrase(table, cols)}): the data repeats "
-                "rows, so the holdout scores are optimistic for them; remove the repeated rows first, or pass "
-                "--holdout FILE"
+                f"{copies} of the {hold_frame.height} holdout rows have an exact copy in the training split ({same}): "
+                "the data repeats rows, so the holdout scores are optimistic for them; remove the repeated rows "
+                "first, or pass --holdout FILE"
             )
     absent = [classes[c] for c in range(n_classes) if c not in set(y_hold.tolist())]
     if absent:
