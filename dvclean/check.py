@@ -636,6 +636,7 @@ class CheckOutcome:
             "id_column": s["id_column"],
             "seed": s["seed"],
             "methods": list(s["methods"]),
+            "validation": s.get("validation_file"),  # the --valid file the values were measured against, else null
             "config": s["config"],
             "policy": self.policy.to_dict(),
             "checks": [c.to_dict() for c in self.checks],

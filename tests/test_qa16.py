@@ -363,3 +363,20 @@ def test_a_closed_stdout_or_a_full_device_is_not_an_internal_error(tmp_path):
     assert "already written in full: s.parquet" in res.stderr
     res = _run("DV --help > /dev/full", tmp_path)
     assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
+
+
+def test_check_json_names_the_validation_file(tmp_path):
+    import json
+
+    import polars as pl
+
+    src = pl.read_csv(SAMPLE).head(300)
+    src.head(200).write_csv(tmp_path / "d.csv")
+    src.tail(100).write_csv(tmp_path / "v.csv")
+    res = _cli("check", str(tmp_path / "d.csv"), "-y", "income", "--valid", str(tmp_path / "v.csv"), "--json",
+               "--max-mislabeled", "100%")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["validation"]["rows"] == 100 and doc["validation"]["path"].endswith("v.csv")
+    res = _cli("check", str(tmp_path / "d.csv"), "-y", "income", "--json", "--max-mislabeled", "100%")
+    assert json.loads(res.stdout)["validation"] is None
