@@ -342,7 +342,7 @@ def _ranked(nn: Any, n: int, q: np.ndarray, self_idx: np.ndarray | None, k: int)
         d = (dist * dist).astype(np.float32)  # squared, at the exact path's float32 precision
         if self_idx is not None:
             d[cand == self_idx[todo][:, None]] = np.inf
-        order = _lexsort_rows(d, cand)
+        order = np.lexsort((cand, d), axis=1)  # by distance, then by row
         cand = np.take_along_axis(cand, order, axis=1)
         d = np.take_along_axis(d, order, axis=1)
         kth = d[:, k - 1]
@@ -353,12 +353,6 @@ def _ranked(nn: Any, n: int, q: np.ndarray, self_idx: np.ndarray | None, k: int)
         width = min(n, 2 * width)
     return out
 
-
-def _lexsort_rows(d: np.ndarray, cand: np.ndarray) -> np.ndarray:
-    """Per row, the order that sorts by ``d`` and then by ``cand``."""
-    first = np.argsort(cand, axis=1, kind="stable")
-    by_d = np.argsort(np.take_along_axis(d, first, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(first, by_d, axis=1)
 
 
 def _drop_self(idx: np.ndarray) -> np.ndarray:
