@@ -30,19 +30,23 @@ Examples
 from __future__ import annotations
 
 from ._version import __version__
-from .config import FeatureConfig, FlagPolicy, KNNConfig, ScoreConfig
-from .errors import (
-    ConfigError,
-    DataValidationError,
-    DvcleanError,
-    InputError,
-    OutputError,
-    ValuationError,
-)
-from .io import read_frame, write_table
-from .pipeline import ScoreResult, default_output_path, score, write_scores
-from .table import Table, ValuationData, make_table, prepare
-from .valuation import REGISTRY, KNNShapley, ValuationResult
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (it is not loaded yet at start-up)
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time these load on first use (``__getattr__`` below)
+    from .config import FeatureConfig, FlagPolicy, KNNConfig, ScoreConfig
+    from .errors import (
+        ConfigError,
+        DataValidationError,
+        DvcleanError,
+        InputError,
+        OutputError,
+        ValuationError,
+    )
+    from .io import read_frame, write_table
+    from .pipeline import ScoreResult, default_output_path, score, write_scores
+    from .table import Table, ValuationData, make_table, prepare
+    from .valuation import REGISTRY, KNNShapley, ValuationResult
 
 __all__ = [
     "REGISTRY",
@@ -71,14 +75,36 @@ __all__ = [
     "write_table",
 ]
 
+#: Where each name of ``__all__`` lives. They are imported on first use, so that ``import dvclean`` (and the
+#: command line's entry point, which installs its Ctrl-C handling first) does not wait for numpy, polars,
+#: scikit-learn and scipy to load.
+_LAZY = {
+    "FeatureConfig": "config", "FlagPolicy": "config", "KNNConfig": "config", "ScoreConfig": "config",
+    "ConfigError": "errors", "DataValidationError": "errors", "DvcleanError": "errors", "InputError": "errors",
+    "OutputError": "errors", "ValuationError": "errors",
+    "read_frame": "io", "write_table": "io",
+    "ScoreResult": "pipeline", "default_output_path": "pipeline", "score": "pipeline", "write_scores": "pipeline",
+    "Table": "table", "ValuationData": "table", "make_table": "table", "prepare": "table",
+    "REGISTRY": "valuation", "KNNShapley": "valuation", "ValuationResult": "valuation",
+}
+
 #: Submodules that ``import dvclean`` makes reachable as attributes (imported on first use: ``augment``
 #: needs the optional SDV stack, the others pull in models and templates).
-_SUBMODULES = ("augment", "check", "diagnostics", "fix", "flags", "report")
+_SUBMODULES = ("augment", "check", "config", "diagnostics", "errors", "fix", "flags", "io", "pipeline", "report",
+               "table", "valuation")
 
 
-def __getattr__(name: str):  # PEP 562: dvclean.fix.fix(...) after a bare `import dvclean`
+def __getattr__(name: str):  # PEP 562: dvclean.score(...), dvclean.fix.fix(...) after a bare `import dvclean`
+    import importlib
+
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
     if name in _SUBMODULES:
-        import importlib
-
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))

@@ -8,12 +8,28 @@ from __future__ import annotations
 
 import sys
 
-from . import augment_cmd as _augment_cmd  # noqa: F401  (registers `dvclean augment`)
-from . import check_cmd as _check_cmd  # noqa: F401  (registers `dvclean check` and `dvclean report`)
-from . import fix_cmd as _fix_cmd  # noqa: F401  (registers `dvclean fix`)
-from .commands import app
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (it is not loaded yet at start-up)
+
+if TYPE_CHECKING:
+    import typer
 
 __all__ = ["app", "main"]
+
+
+def _load_app() -> typer.Typer:
+    """The typer application with every command registered (imports the library, ~1 s)."""
+    from . import augment_cmd as _augment_cmd  # noqa: F401  (registers `dvclean augment`)
+    from . import check_cmd as _check_cmd  # noqa: F401  (registers `dvclean check` and `dvclean report`)
+    from . import fix_cmd as _fix_cmd  # noqa: F401  (registers `dvclean fix`)
+    from .commands import app
+
+    return app
+
+
+def __getattr__(name: str):  # ``from dvclean.cli import app`` (tests, embedding): loaded on first use
+    if name == "app":
+        return _load_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
@@ -25,11 +41,16 @@ def main() -> None:
     """
     import os
 
-    from ._output import committed_outputs, flush_stdout, interrupt_reported, run_started, stderr_console
-
     for name in ("stdout", "stderr"):  # started with the descriptor closed (`>&-`): write nowhere, as print() does
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 - for the life of the process
+    try:  # the imports take about a second; a Ctrl-C in it ends the run as one inside a command does
+        from ._output import committed_outputs, flush_stdout, interrupt_reported, run_started, stderr_console
+
+        app = _load_app()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted; no output was written\n")
+        sys.exit(130)
     try:
         app(prog_name="dvclean")
         code: int | str | None = 0

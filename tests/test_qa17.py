@@ -1,0 +1,44 @@
+"""Defects found in the seventeenth QA round (and fixed), one test each."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+def test_import_dvclean_and_the_entry_point_load_no_numerical_stack():
+    # the console script imports dvclean.cli before main() can install its Ctrl-C handling; that import was
+    # ~0.9 s (numpy, polars, scipy, scikit-learn), and a Ctrl-C in it printed Python's traceback
+    code = ("import sys, dvclean, dvclean.cli; "
+            "print(sorted(m for m in ('numpy', 'polars', 'scipy', 'sklearn', 'typer', 'rich') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_the_public_names_still_resolve_lazily():
+    import dvclean
+
+    for name in dvclean.__all__:
+        assert getattr(dvclean, name) is not None, name
+        assert name in dir(dvclean)
+    from dvclean import REGISTRY, score
+
+    assert callable(score) and "knn" in REGISTRY
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        dvclean.nope  # noqa: B018
+
+
+def test_a_ctrl_c_while_the_commands_load_exits_130_without_a_traceback(monkeypatch, capsys):
+    import dvclean.cli as cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_load_app", interrupted)
+    monkeypatch.setattr(sys, "argv", ["dvclean", "score", "x.csv", "--label", "y"])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    assert exc.value.code == 130
+    assert capsys.readouterr().err == "interrupted; no output was written\n"
