@@ -289,6 +289,7 @@ def read_frame(
     exclude: Sequence[str] = (),
     keep_text: Sequence[str] | Callable[[Sequence[str]], Sequence[str]] = (),
     as_text: Sequence[str] = (),
+    exact_text: Sequence[str] = (),
 ) -> tuple[pl.DataFrame, SourceInfo]:
     """Read a table file into a polars frame, refusing bad files with clear errors.
 
@@ -323,6 +324,10 @@ def read_frame(
     as_text : sequence of str
         Columns always read as text (String): a CSV column's text, another format's
         values cast (e.g. a validation file read like the data's label).
+    exact_text : sequence of str
+        CSV columns read as text whenever any cell's inferred value would not write its
+        text back (a row id: ``1.5`` beside ``0``, ``1e3``, ``007``, ``True``), with no
+        exception for continuous floats; otherwise they keep their inferred type.
 
     Returns
     -------
@@ -396,7 +401,7 @@ def read_frame(
     schema_md: tuple[tuple[bytes, bytes], ...] = ()
     if fmt == "csv":
         frame, sep, all_columns, codec, text_columns = _read_csv(
-            data, name, separator, encoding, nulls, skip, keep_text, tuple(as_text)
+            data, name, separator, encoding, nulls, skip, keep_text, tuple(as_text), tuple(exact_text)
         )
     elif fmt in ("parquet", "ipc"):
         reader, schema_of, kind = (
@@ -722,6 +727,7 @@ def _read_csv(
     skip: set[str],
     keep_text: Sequence[str] | Callable[[Sequence[str]], Sequence[str]] = (),
     as_text: Sequence[str] = (),
+    exact_text: Sequence[str] = (),
 ) -> tuple[pl.DataFrame, str, list[str], str, list[str]]:
     """``(frame, separator, every column name, codec, columns read as text)`` of a CSV file."""
     data, codec = _text_bytes(data, name, encoding)
@@ -803,7 +809,7 @@ def _read_csv(
     else:
         frame = frame.rename({c: c.strip() for c in frame.columns if c != c.strip()})
     wanted = keep_text(names) if callable(keep_text) else keep_text
-    frame, as_text_read = _keep_text(frame, data, name, sep, nulls, header, wanted, as_text)
+    frame, as_text_read = _keep_text(frame, data, name, sep, nulls, header, [*wanted, *exact_text], as_text, exact_text)
     return frame, sep, [c.strip() for c in header], codec, as_text_read
 
 
@@ -813,9 +819,10 @@ _LEADING_ZEROS = r"^[+-]?0[0-9]+$"
 _FEW_VALUES = 20
 
 
-def _text_changes(typed: pl.Series, text: pl.Series) -> bool:
-    """Whether reading ``typed``'s column as numbers loses its text (see :func:`read_frame`'s ``keep_text``)."""
-    if typed.dtype.is_integer():
+def _text_changes(typed: pl.Series, text: pl.Series, *, exact: bool = False) -> bool:
+    """Whether reading ``typed``'s column as numbers loses its text (see :func:`read_frame`'s ``keep_text``;
+    ``exact``: any lost text counts, as for its ``exact_text``)."""
+    if typed.dtype.is_integer() or (exact and (typed.dtype.is_float() or typed.dtype == pl.Boolean)):
         return bool(typed.cast(pl.String).ne_missing(text).any())
     if typed.dtype.is_float():  # 2 and 2.5 read as 2.0 and 2.5, 1e3 as 1000.0
         if not typed.cast(pl.String).ne_missing(text).any():
@@ -837,6 +844,7 @@ def _keep_text(
     header: list[str],
     keep_text: Sequence[str],
     as_text: Sequence[str],
+    exact_text: Sequence[str] = (),
 ) -> tuple[pl.DataFrame, list[str]]:
     """``frame`` with the ``keep_text`` columns whose numbers lose their text, and the ``as_text`` columns,
     replaced by their text (one more read of those columns only); and the names replaced."""
@@ -857,7 +865,8 @@ def _keep_text(
     if texts.height != frame.height or texts.width != len(check):
         return frame, []
     texts.columns = check
-    replaced = [c for c in check if c in as_text or _text_changes(frame.get_column(c), texts.get_column(c))]
+    replaced = [c for c in check
+                if c in as_text or _text_changes(frame.get_column(c), texts.get_column(c), exact=c in exact_text)]
     if replaced:
         log.info("%s: columns %s are read as text: their numbers would not write their text back", name, replaced)
         frame = frame.with_columns([texts.get_column(c) for c in replaced])

@@ -135,12 +135,13 @@ def load_source(
     *,
     keep_text: Sequence[str] | Callable[[Sequence[str]], Sequence[str]] = (),
     as_text: Sequence[str] = (),
+    exact_text: Sequence[str] = (),
 ) -> tuple[pl.DataFrame, SourceInfo]:
     """Read a file (or ``"-"``) with :func:`dvclean.io.read_frame`, or take a frame as it is
     (a pandas frame or polars LazyFrame converted by :func:`dvclean.io.as_source`).
 
-    ``keep_text`` and ``as_text`` go to :func:`~dvclean.io.read_frame` (:func:`text_identity` gives the
-    label and id columns of the data; a validation file takes ``as_text=info.text_columns`` of the data
+    ``keep_text``, ``as_text`` and ``exact_text`` go to :func:`~dvclean.io.read_frame` (:func:`text_identity`
+    gives the label and id columns of the data, and ``exact_text`` its id column; a validation file takes ``as_text=info.text_columns`` of the data
     so that its labels are read as the data's are); a frame's ``as_text`` columns are cast to String.
     """
     source = as_source(source)
@@ -156,7 +157,8 @@ def load_source(
             source = source.with_columns([pl.col(c).cast(pl.String) for c in cast])
         return source, SourceInfo(path="<DataFrame>", format="polars", compression=None, sha256="",
                                   text_columns=tuple(cast))
-    return read_frame(source, **{**(read_options or {}), "keep_text": keep_text, "as_text": tuple(as_text)})
+    return read_frame(source, **{**(read_options or {}), "keep_text": keep_text, "as_text": tuple(as_text),
+                                 "exact_text": tuple(exact_text)})
 
 
 def text_identity(
@@ -271,7 +273,8 @@ def _score(
         progress("read", 0, 1)
     # dropped columns are never parsed (projection pushdown)
     frame, info = load_source(source, {**(read_options or {}), "exclude": tuple(drop)},
-                              keep_text=text_identity(label, id_column, config.task))
+                              keep_text=text_identity(label, id_column, config.task),
+                              exact_text=(id_column,) if id_column else ())
     if progress:
         progress("read", 1, 1)
     table = make_table(frame, label=label, id_column=id_column, drop=drop, source=info, task=config.task)

@@ -42,3 +42,29 @@ def test_a_ctrl_c_while_the_commands_load_exits_130_without_a_traceback(monkeypa
         cli.main()
     assert exc.value.code == 130
     assert capsys.readouterr().err == "interrupted; no output was written\n"
+
+
+def _float_ids(path):
+    rows = ["id,x,y"] + [f"{i if i != 1 else 1.5},{(i % 3) + i / 10:.1f},{'ab'[i % 2]}" for i in range(24)]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_a_float_id_column_keeps_its_spelling_in_scores_and_fixed_copies(tmp_path):
+    import polars as pl
+
+    from dvclean import score
+    from dvclean.config import FixConfig
+    from dvclean.fix import fix, write_fixed
+
+    data = _float_ids(tmp_path / "d.csv")
+    r = score(str(data), label="y", id_column="id")
+    assert r.frame["id"].to_list()[:3] == ["0", "1.5", "2"]  # was 0.0, 1.5, 2.0
+    fixed = fix(str(data), label="y", id_column="id", config=FixConfig(action="mark"))
+    out = tmp_path / "fixed.csv"
+    write_fixed(fixed, out)
+    assert out.read_text().splitlines()[1].startswith("0,") and out.read_text().splitlines()[3].startswith("2,")
+    # a continuous float *label* stays a number (a regression target), and integer ids stay integers
+    ints = tmp_path / "i.csv"
+    ints.write_text("id,x,y\n" + "".join(f"{i},{i % 5},{'ab'[i % 2]}\n" for i in range(24)))
+    assert score(str(ints), label="y", id_column="id").frame.schema["id"] == pl.Int64

@@ -995,7 +995,8 @@ def augment(
         piped = (read_options.pop("stdin", None) or sys.stdin.buffer).read()
         read_options["stdin"] = io.BytesIO(piped)
     # a class label and a row id are their text, as `dvclean score` reads them (a CSV's 01 and 1 are two classes)
-    frame, info = load_source(source, read_options, keep_text=text_identity(label, id_column))
+    frame, info = load_source(source, read_options, keep_text=text_identity(label, id_column),
+                              exact_text=(id_column,) if id_column else ())
     read_options.pop("stdin", None)
     text = None
     if not isinstance(source, pl.DataFrame):

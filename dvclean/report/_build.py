@@ -734,7 +734,8 @@ def build_report_from_files(
     if data is not None:
         lbl = meta["label"]
         keep = text_identity(lbl, id_column, meta["task"]) if lbl is not None else ()
-        dframe, dinfo = read_frame(data, **{**(read_options or {}), "keep_text": keep})
+        dframe, dinfo = read_frame(data, **{**(read_options or {}), "keep_text": keep,
+                                            "exact_text": (id_column,) if id_column else ()})
         if dframe.height != frame.height:
             raise DataValidationError(
                 f"--data {data} has {dframe.height} rows but {scores} has {frame.height}; pass the file that was scored"
