@@ -68,3 +68,18 @@ def test_a_float_id_column_keeps_its_spelling_in_scores_and_fixed_copies(tmp_pat
     ints = tmp_path / "i.csv"
     ints.write_text("id,x,y\n" + "".join(f"{i},{i % 5},{'ab'[i % 2]}\n" for i in range(24)))
     assert score(str(ints), label="y", id_column="id").frame.schema["id"] == pl.Int64
+
+
+@pytest.mark.parametrize(("lines", "named"), [
+    ('json = true\nformat = "markdown"', "json = true, format = 'markdown')"),
+    ("max-new-hard = 3", "max-new-hard = 3)"),  # as written (an int), not the option's text '3'
+])
+def test_a_cross_option_error_names_the_configuration_file_its_values_came_from(tmp_path, lines, named):
+    from .test_qa16 import _gate
+
+    res = _gate(tmp_path, f'label = "y"\n[check]\n{lines}\n')
+    assert res.exit_code == 2
+    assert f"(set in {tmp_path / 'dvclean.toml'} [check]: {named}" in " ".join(res.output.split())
+    # typed on the command line, the message is unchanged
+    res = _gate(tmp_path, 'label = "y"\n', "--json", "--format", "markdown")
+    assert res.exit_code == 2 and "set in" not in res.output

@@ -160,7 +160,9 @@ def configurable(command_name: str, *, start: str = "data") -> Callable[[F], F]:
                     effective[key] = (kwargs[param.name], settings.sources[key])
                 else:
                     effective[key] = (kwargs.get(param.name), "default")
-            ctx.meta[SHOW_CONFIG_KEY] = {"values": effective, "files": [str(p) for p in settings.files]}
+            ctx.meta[SHOW_CONFIG_KEY] = {"values": effective, "files": [str(p) for p in settings.files],
+                                         "written": {k: settings.values[k] for k, (_, src) in effective.items()
+                                                     if src not in ("command line", "default")}}
             return fn(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

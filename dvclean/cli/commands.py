@@ -232,8 +232,10 @@ def _cli_message(exc: Exception) -> str:
     text = str(exc)
     m = _PARAM_RE.match(text)
     ctx = _current_context()
-    if m is None or ctx is None:
+    if ctx is None:
         return text
+    if m is None:
+        return text + _from_config_files(ctx, text)
     name = m.group("name")
     option = OPTION_FOR_PARAMETER.get(name, "--" + name.replace("_", "-"))
     options = {o for p in ctx.command.params for o in getattr(p, "opts", ()) if o.startswith("--")}
@@ -247,15 +249,35 @@ def _cli_message(exc: Exception) -> str:
     return f"{option} must be {allowed}; got {m.group('value')}."
 
 
+#: An option named in a message: ``--json``, or a family such as ``--max-new-*``.
+_OPTION_RE = re.compile(r"(?<![\w-])--[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:-\*)?")
+
+
+def _from_config_files(ctx: Any, text: str) -> str:
+    """`` (set in FILE [TABLE]: key = value, ...)`` for the options that ``text`` names whose values came from a
+    configuration file (a cross-option error such as ``--json contradicts --format markdown``), else ``""``."""
+    options = {o for p in ctx.command.params for o in getattr(p, "opts", ()) if o.startswith("--")}
+    by_source: dict[str, list[str]] = {}
+    named = [o for m in _OPTION_RE.findall(text)
+             for o in (sorted(x for x in options if x.startswith(m[:-1])) if m.endswith("*") else [m])]
+    for option in dict.fromkeys(named):
+        origin = _config_origin(ctx, option) if option in options else None
+        if origin is not None:
+            by_source.setdefault(origin[0], []).append(f"{option[2:]} = {toml_repr(origin[1])}")
+    return "".join(f" (set in {source}: {', '.join(keys)})" for source, keys in by_source.items())
+
+
 def _config_origin(ctx: Any, option: str) -> tuple[str, Any] | None:
-    """``(file [table], value)`` when ``option``'s effective value came from a configuration file, else None."""
+    """``(file [table], value as written there)`` when ``option``'s effective value came from a configuration file,
+    else None."""
     from ._config import SHOW_CONFIG_KEY
 
-    values = (ctx.meta.get(SHOW_CONFIG_KEY) or {}).get("values", {})
-    value, source = values.get(option[2:].replace("-", "_"), (None, "default"))
+    doc = ctx.meta.get(SHOW_CONFIG_KEY) or {}
+    key = option[2:].replace("-", "_")
+    value, source = doc.get("values", {}).get(key, (None, "default"))
     if source in ("default", "command line"):
         return None
-    return source, value
+    return source, doc.get("written", {}).get(key, value)  # as the file spells it (3, not the option's '3')
 
 
 def given_on_command_line(name: str) -> bool:
