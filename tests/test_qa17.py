@@ -83,3 +83,32 @@ def test_a_cross_option_error_names_the_configuration_file_its_values_came_from(
     # typed on the command line, the message is unchanged
     res = _gate(tmp_path, 'label = "y"\n', "--json", "--format", "markdown")
     assert res.exit_code == 2 and "set in" not in res.output
+
+
+def test_version_option_on_the_main_command():
+    from typer.testing import CliRunner
+
+    from dvclean import __version__
+    from dvclean.cli import app
+
+    for flag in ("--version", "-V"):
+        res = CliRunner().invoke(app, [flag])
+        assert res.exit_code == 0 and res.output == f"dvclean {__version__}\n"  # was "No such option"
+
+
+def test_a_torch_whose_native_libraries_fail_to_load_gets_the_install_hint(monkeypatch):
+    import importlib.abc
+
+    from dvclean.augment._sdv import require_sdv
+    from dvclean.errors import DvcleanError
+
+    class Broken(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name == "sdv":  # as torch raises while SDV imports it
+                raise OSError("libtorch_cpu.so: cannot open shared object file")
+            return None
+
+    monkeypatch.delitem(sys.modules, "sdv", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [Broken(), *sys.meta_path])
+    with pytest.raises(DvcleanError, match=r"dvclean\[augment\].*libtorch_cpu\.so"):  # was exit 3, "a bug in dvclean"
+        require_sdv()

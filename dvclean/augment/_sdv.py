@@ -60,7 +60,7 @@ def require_sdv() -> None:
     """Raise :class:`AugmentError` with the install command when SDV cannot be imported."""
     try:
         import sdv  # noqa: F401
-    except ImportError as exc:
+    except (ImportError, OSError) as exc:  # OSError: an installed torch whose native libraries do not load
         raise AugmentError(f"{INSTALL_HINT} ({exc})") from exc
 
 

@@ -51,6 +51,25 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        from .._version import __version__
+        from ._output import write_stdout
+
+        write_stdout(f"dvclean {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", "-V", is_eager=True, callback=_print_version,
+                                          help="Print the dvclean version and exit (`dvclean version -v` also "
+                                               "prints the dependencies).")] = False,
+) -> None:
+    """Find bad rows in tabular data with data valuation, and fix the data."""
+
+
 class _Terminated(BaseException):  # like KeyboardInterrupt: never caught by `except Exception`
     pass
 
