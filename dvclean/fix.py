@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import io
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +53,7 @@ from .io import (
     output_separator,
     read_csv_text,
     read_frame,
+    read_once,
     texts_like_input,
     write_csv_text,
     write_table,
@@ -321,10 +321,7 @@ def fix(
         raise ConfigError("--action relabel is for class labels; a regression target takes --action drop or --action mark")
     source = as_source(source)
     options = dict(read_options or {})
-    piped: bytes | None = None
-    if not isinstance(source, pl.DataFrame) and str(source) == "-":  # keep stdin's bytes: the text is read twice
-        piped = (options.pop("stdin", None) or sys.stdin.buffer).read()
-        options["stdin"] = io.BytesIO(piped)
+    piped = read_once(source, options)  # stdin's or a pipe's bytes, kept: the text is read twice
     scores = score(source, label=label, id_column=id_column, drop=drop, valid=valid, config=score_config,
                    read_options=options, progress=progress)
     frame = scores.table.frame

@@ -215,6 +215,38 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def is_stream(source: Any) -> bool:
+    """Whether ``source`` names a named pipe or a character device (``/dev/stdin``, a shell's ``<(...)``): a
+    stream that can be read once, whose size says nothing, as opposed to a regular file."""
+    if isinstance(source, pl.DataFrame) or str(source) == "-":
+        return False
+    try:
+        mode = os.stat(source).st_mode
+    except (OSError, TypeError, ValueError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
+
+
+def read_once(source: Any, options: dict[str, Any]) -> bytes | None:
+    """For ``"-"`` or a stream (:func:`is_stream`): read its bytes once and put them in ``options["stdin"]``, so that a
+    command that reads the text twice (the typed frame, then the cells' spelling) reads the same bytes; else None."""
+    if str(source) == "-" and not isinstance(source, pl.DataFrame):
+        piped = (options.pop("stdin", None) or sys.stdin.buffer).read()
+    elif is_stream(source):
+        piped = _read_stream(Path(source), str(source))
+    else:
+        return None
+    options["stdin"] = io.BytesIO(piped)
+    return piped
+
+
+def _read_stream(path: Path, name: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except PermissionError as exc:
+        raise InputError(f"{name}: permission denied; make the file readable") from exc
+
+
 def _check_path(path: Path, name: str) -> None:
     if not path.exists():
         raise InputError(f"{name}: no such file; check the path (current directory: {os.getcwd()})")
@@ -358,6 +390,13 @@ def read_frame(
         data: bytes | Path = raw
         sha = hashlib.sha256(raw).hexdigest()
         suffix_fmt, suffix_comp = None, None
+    elif is_stream(source):  # a named pipe, /dev/stdin, <(...): read once, as stdin (``stdin``: its bytes, kept)
+        raw = stdin.read() if stdin is not None else _read_stream(Path(source), name)
+        if not raw:
+            raise InputError(f"{name}: nothing was written to the pipe; it needs a header row and at least one data row")
+        data = raw
+        sha = hashlib.sha256(raw).hexdigest()
+        suffix_fmt, suffix_comp = _suffix_format(Path(source).name)
     else:
         path = Path(source)
         _check_path(path, name)
@@ -1036,12 +1075,14 @@ def input_output_format(source: str | os.PathLike[str]) -> str:
     From the file's magic bytes, then its suffix; a JSON file by its first character
     (an array or JSON lines); a name that says no format by its content, as :func:`read_frame`
     reads it (Parquet or Arrow inside gzip/zstd, JSON when its text starts with ``{`` or ``[``,
-    else CSV); stdin Parquet.
+    else CSV); stdin Parquet, and a named pipe by its suffix, else Parquet (it is read once).
     """
     name = str(source)
     if name == "-":
         return "parquet"
     path = Path(source)
+    if is_stream(path):  # a pipe is read once, by the data's reader: its name says, else what stdin gives
+        return _suffix_format(path.name)[0] or "parquet"
     try:
         head = _read_head(path)
     except OSError:

@@ -112,3 +112,88 @@ def test_a_torch_whose_native_libraries_fail_to_load_gets_the_install_hint(monke
     monkeypatch.setattr(sys, "meta_path", [Broken(), *sys.meta_path])
     with pytest.raises(DvcleanError, match=r"dvclean\[augment\].*libtorch_cpu\.so"):  # was exit 3, "a bug in dvclean"
         require_sdv()
+
+
+# ---------------------------------------------------------------- terminals, encodings, paths
+
+
+def _fifo(tmp_path, text: str, name: str = "pipe.csv"):
+    import os
+    import threading
+
+    path = tmp_path / name
+    os.mkfifo(path)
+
+    def write():
+        with open(path, "w") as fh:
+            fh.write(text)
+
+    threading.Thread(target=write, daemon=True).start()
+    return path
+
+
+def _rows(n: int = 60) -> str:
+    return "x,z,y\n" + "".join(f"{i % 7},{(i * 3) % 5},{'ab'[(i % 7) > 3]}\n" for i in range(n))
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_is_read_once_like_stdin(tmp_path):
+    from dvclean.config import FixConfig
+    from dvclean.fix import fix
+    from dvclean.io import input_output_format, read_frame
+
+    frame, info = read_frame(str(_fifo(tmp_path, _rows())))  # was "the file is empty" (a pipe's size is 0)
+    assert frame.height == 60 and info.format == "csv"
+    # fix reads the text twice (values, then the cells' spelling): the pipe's bytes are kept, not read again (a hang)
+    r = fix(str(_fifo(tmp_path, _rows(), "p2.csv")), label="y", config=FixConfig(action="mark"))
+    assert r.frame.height == 60
+    assert input_output_format(_fifo(tmp_path, "", "p3.csv")) == "csv"  # by its name, without reading it
+
+
+def test_force_color_changes_colours_not_the_layout_of_a_pipe(monkeypatch, tmp_path):
+    from dvclean.cli._output import UNWRAPPED_WIDTH, stderr_console, stdout_console
+
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "30")
+    with open(tmp_path / "out.txt", "w") as fh:
+        monkeypatch.setattr(sys, "stdout", fh)
+        monkeypatch.setattr(sys, "stderr", fh)
+        console = stdout_console()
+        assert console.is_terminal  # rich's view under FORCE_COLOR: colours stay on
+        assert console.soft_wrap and console.width == UNWRAPPED_WIDTH  # was wrapped at 80 (or cut at COLUMNS)
+        assert not stderr_console().is_interactive  # no animated progress into a log file
+
+
+def test_a_stdout_that_cannot_encode_the_data_escapes_it(tmp_path):
+    import os
+
+    data = tmp_path / "u.csv"
+    data.write_text("x,z,revenu\n" + "".join(f"{i % 7},{i % 3},{'é中'[(i % 7) > 3]}\n" for i in range(40)))
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    res = subprocess.run([sys.executable, "-m", "dvclean", "score", str(data), "-y", "revenu", "-m", "knn",
+                          "-o", str(tmp_path / "s.csv")], capture_output=True, text=True, env=env, timeout=300)
+    assert res.returncode == 0, res.stderr  # was exit 3 (UnicodeEncodeError) after the file was written
+    assert "\\xe9" in res.stdout or "\\u4e2d" in res.stdout
+
+
+def test_a_file_name_too_long_is_a_usage_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from dvclean.cli import app
+
+    data = tmp_path / "d.csv"
+    data.write_text(_rows())
+    res = CliRunner().invoke(app, ["score", str(data), "-y", "y", "-m", "knn", "-o", str(tmp_path / ("a" * 300 + ".csv"))])
+    assert res.exit_code == 2 and "file name too long" in res.output  # was exit 3
+
+
+def test_a_chart_label_in_a_script_the_font_lacks_is_no_warning():
+    import warnings
+
+    from dvclean.report._render import _figure, _png
+
+    fig = _figure(2, 1)
+    fig.add_subplot().set_title("中文 revenu")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # PYTHONWARNINGS=error made the run exit 3
+        assert _png(fig)

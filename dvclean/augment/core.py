@@ -10,13 +10,11 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
-import io
 import json
 import logging
 import os
 import platform
 import shlex
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -41,6 +39,7 @@ from ..io import (
     output_separator,
     read_csv_text,
     read_frame,
+    read_once,
     same_file,
     temporal_like_input,
     texts_like_input,
@@ -990,10 +989,7 @@ def augment(
     timings: dict[str, float] = {}
     t = time.perf_counter()
     read_options = dict(read_options or {})
-    piped: bytes | None = None
-    if not isinstance(source, pl.DataFrame) and str(source) == "-":  # keep stdin's bytes: the text is read twice
-        piped = (read_options.pop("stdin", None) or sys.stdin.buffer).read()
-        read_options["stdin"] = io.BytesIO(piped)
+    piped = read_once(source, read_options)  # stdin's or a pipe's bytes, kept: the text is read twice
     # a class label and a row id are their text, as `dvclean score` reads them (a CSV's 01 and 1 are two classes)
     frame, info = load_source(source, read_options, keep_text=text_identity(label, id_column),
                               exact_text=(id_column,) if id_column else ())

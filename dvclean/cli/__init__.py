@@ -41,9 +41,13 @@ def main() -> None:
     """
     import os
 
-    for name in ("stdout", "stderr"):  # started with the descriptor closed (`>&-`): write nowhere, as print() does
-        if getattr(sys, name) is None:
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:  # started with the descriptor closed (`>&-`): write nowhere, as print() does
             setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 - for the life of the process
+        try:  # a stream that cannot encode a name from the data (PYTHONIOENCODING=ascii): \xe9, not a crash
+            getattr(sys, name).reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):
+            pass
     try:  # the imports take about a second; a Ctrl-C in it ends the run as one inside a command does
         from ._output import committed_outputs, flush_stdout, interrupt_reported, run_started, stderr_console
 

@@ -98,10 +98,21 @@ class _Console(Console):
         _to_devnull(self.file)
 
 
+def real_terminal(console: Console) -> bool:
+    """Whether the console's file is a terminal. rich's ``is_terminal`` is also true under ``FORCE_COLOR`` (set by
+    many CI systems), which must change the colours only: never the layout of a log or a pipe."""
+    try:
+        return console.is_terminal and console.file.isatty()
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
 def stderr_console() -> Console:
-    """Console for logs and progress (never animated under CI)."""
-    ci = bool(os.environ.get("CI"))
-    return _Console(stderr=True, force_interactive=False if ci else None, soft_wrap=True)
+    """Console for logs and progress (never animated under CI or outside a terminal)."""
+    console = _Console(stderr=True, force_interactive=False if os.environ.get("CI") else None, soft_wrap=True)
+    if not real_terminal(console):
+        console.is_interactive = False
+    return console
 
 
 def stdout_console(*, soft_wrap: bool | None = None) -> Console:
@@ -113,15 +124,17 @@ def stdout_console(*, soft_wrap: bool | None = None) -> Console:
     that the CI runner reads as a workflow command (a table's lines start with its border).
     """
     console = _Console(soft_wrap=bool(soft_wrap))
+    terminal = real_terminal(console)
     if soft_wrap is None:
-        console.soft_wrap = not console.is_terminal
-    if not console.is_terminal and not os.environ.get("COLUMNS"):
-        # no terminal to fit: a table takes its natural width instead of wrapping its cells at 80 columns
+        console.soft_wrap = not terminal
+    if not terminal:
+        # no terminal to fit (COLUMNS and FORCE_COLOR aside): a table takes its natural width instead of cutting or
+        # wrapping its cells (a row id shown as "2…")
         console.width = UNWRAPPED_WIDTH
     return console
 
 
-#: Width of stdout's console outside a terminal (unless ``COLUMNS`` is set): wide enough that no table cell wraps.
+#: Width of stdout's console outside a terminal (whatever ``COLUMNS`` says): wide enough that no table cell wraps.
 UNWRAPPED_WIDTH = 4096
 
 
@@ -190,7 +203,7 @@ class _LogHandler(RichHandler):
     """
 
     def render(self, *, record: logging.LogRecord, traceback: Any, message_renderable: Any) -> Any:
-        if self.console.is_terminal or traceback is not None or not isinstance(message_renderable, Text):
+        if real_terminal(self.console) or traceback is not None or not isinstance(message_renderable, Text):
             return super().render(record=record, traceback=traceback, message_renderable=message_renderable)
         return Text.assemble((f"{record.levelname:<8}", f"logging.level.{record.levelname.lower()}"), " ", message_renderable)
 
@@ -208,7 +221,7 @@ def _visible_record(record: logging.LogRecord) -> bool:
 @contextmanager
 def progress_reporter(console: Console, *, enabled: bool) -> Iterator[Any]:
     """Yield a ``progress(step, done, total)`` callback drawing rich bars on stderr."""
-    if not enabled or not console.is_terminal:
+    if not enabled or not real_terminal(console):
         yield None
         return
     tasks: dict[str, TaskID] = {}

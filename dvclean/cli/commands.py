@@ -170,6 +170,11 @@ def guarded(fn: F) -> F:
                 print_error(err, "error:", f"cannot write {where}: {exc.strerror}; free space or choose another path"
                             + (f" (already written in full: {', '.join(map(str, done))})" if done else ""))
                 raise typer.Exit(2) from None
+            if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
+                name = str(exc.filename or "a path")
+                print_error(err, "error:", f"{name if len(name) <= 80 else name[:77] + '...'}: file name too long (at "
+                            "most 255 bytes per name and 4096 per path); choose a shorter path")
+                raise typer.Exit(2) from None
             if isinstance(exc, MemoryError):
                 print_error(err, "error:", "out of memory; try --algorithm approx or a smaller file")
                 raise typer.Exit(2) from None
