@@ -197,3 +197,99 @@ def test_a_chart_label_in_a_script_the_font_lacks_is_no_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # PYTHONWARNINGS=error made the run exit 3
         assert _png(fig)
+
+
+# ---------------------------------------------------------------- checkpoints
+
+
+def _tmc_checkpoint(tmp_path, *, time_budget=None, max_permutations=6):
+    from dvclean.config import CrossFitConfig, TMCConfig
+    from dvclean.valuation._checkpoint import Checkpoint
+    from dvclean.valuation.tmc import TMCShapley
+
+    from .test_resume import make_data
+
+    data = make_data(30)
+    path = tmp_path / "a.checkpoint"
+    cfg = TMCConfig(max_permutations=max_permutations, convergence=0.0, time_budget=time_budget)
+    res = TMCShapley(cfg, CrossFitConfig(n_folds=2, n_jobs=1)).value(data, seed=1, checkpoint=Checkpoint(path, every=1))
+    return data, path, res
+
+
+def test_a_checkpoint_finished_by_the_time_budget_continues_when_resumed():
+    import tempfile
+    from pathlib import Path
+
+    from dvclean.config import CrossFitConfig, TMCConfig
+    from dvclean.valuation._checkpoint import Checkpoint
+    from dvclean.valuation.tmc import TMCShapley
+
+    with tempfile.TemporaryDirectory() as d:
+        data, path, res = _tmc_checkpoint(Path(d), time_budget=1e-9, max_permutations=8)
+        first = res.diagnostics["permutations"]
+        assert res.status == "budget_exhausted" and max(first) < 8
+        # the run's last save marks the folds complete; resumed without a budget they go on to the cap (were kept)
+        again = TMCShapley(TMCConfig(max_permutations=8, convergence=0.0), CrossFitConfig(n_folds=2, n_jobs=1)).value(
+            data, seed=1, checkpoint=Checkpoint(path, every=1))
+        assert again.diagnostics["permutations"] == [8, 8]
+        assert again.diagnostics["stop"] == ["max_permutations"] * 2  # was ["time_budget"] * 2 for a 600 s budget
+        assert again.diagnostics["resumed_from"] == first
+
+
+def test_a_checkpoint_of_another_method_is_refused_not_deleted(tmp_path):
+    from typer.testing import CliRunner
+
+    from dvclean.cli import app
+
+    data = tmp_path / "d.csv"
+    data.write_text(_rows(40))
+    ck = tmp_path / "run.checkpoint"
+    args = ["score", str(data), "-y", "y", "--folds", "2", "--n-jobs", "1", "--checkpoint", str(ck), "-q"]
+    # a tmc run interrupted: its progress is in the file (a finished one would remove it; keep a copy)
+    res = CliRunner().invoke(app, [*args, "-m", "tmc", "--max-permutations", "4", "-o", str(tmp_path / "a.csv")])
+    assert res.exit_code == 0, res.output
+    _, path, _ = _tmc_checkpoint(tmp_path / "x", max_permutations=4) if (tmp_path / "x").mkdir() is None else None
+    ck.write_bytes(path.read_bytes())
+    res = CliRunner().invoke(app, [*args, "-m", "dvgs", "--resume", "-o", str(tmp_path / "b.csv")])
+    assert res.exit_code == 2 and "holds the progress of a tmc run" in " ".join(res.output.split())
+    assert ck.exists()  # was deleted once the dvgs run had written its output
+
+
+@pytest.mark.parametrize("damage", ["drop-member", "short-sums", "nan", "negative-t", "sections-list", "folds-short"])
+def test_a_structurally_damaged_checkpoint_is_a_clear_error(tmp_path, damage):
+    import io
+    import json
+
+    import numpy as np
+
+    from dvclean.config import CrossFitConfig, TMCConfig
+    from dvclean.errors import ConfigError
+    from dvclean.valuation._checkpoint import Checkpoint
+    from dvclean.valuation.tmc import TMCShapley
+
+    data, path, _ = _tmc_checkpoint(tmp_path, max_permutations=4)
+    with np.load(path) as npz:
+        members = {k: npz[k] for k in npz.files}
+    header_key = next(k for k in members if "tmc." not in k)
+    header = json.loads(members[header_key].tobytes())
+    state = header["sections"]["tmc"]["state"]
+    if damage == "drop-member":
+        del members["tmc.f1.sums"]
+    elif damage == "short-sums":
+        members["tmc.f0.sums"] = members["tmc.f0.sums"][:5]
+    elif damage == "nan":
+        members["tmc.f0.sums"] = np.full_like(members["tmc.f0.sums"], np.nan)
+    elif damage == "negative-t":
+        state["folds"][0]["t"] = -5
+    elif damage == "sections-list":
+        header["sections"] = [header["sections"]]
+    elif damage == "folds-short":
+        state["folds"] = state["folds"][:1]
+    state["complete"] = False
+    members[header_key] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    buf = io.BytesIO()
+    np.savez(buf, **members)
+    path.write_bytes(buf.getvalue())
+    with pytest.raises(ConfigError, match="not a readable dvclean checkpoint"):  # were KeyError, ValueError, ...: exit 3
+        TMCShapley(TMCConfig(max_permutations=4, convergence=0.0), CrossFitConfig(n_folds=2, n_jobs=1)).value(
+            data, seed=1, checkpoint=Checkpoint(path, every=1))

@@ -277,6 +277,12 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
     )
     seconds = summary["timings"].get(f"value.{summary['primary_method']}", diag.get("seconds", 0.0))
     console.print(f"method {summary['primary_method']} ({method['status']}; {esc(how)}) in {seconds:.2f}s", highlight=False)
+    for name, m in summary["methods"].items():  # what a --resume took over from the checkpoint
+        resumed = (m.get("diagnostics") or {}).get("resumed_from")
+        if resumed and any(resumed):
+            unit = "restarts" if name == "dvgs" else "permutations"
+            console.print(f"{name}: resumed from the checkpoint at {', '.join(map(str, resumed))} {unit} "
+                          f"(per fold)", highlight=False)
     task = summary.get("task") or {}
     regression = task.get("name") == "regression"
     if regression:

@@ -186,8 +186,11 @@ class Checkpoint:
             raise self._bad("unknown format")
         if header.get("format_version") != _FORMAT_VERSION:
             raise self._bad(f"format version {header.get('format_version')!r}, this dvclean reads {_FORMAT_VERSION}")
+        sections = header.get("sections", {})
+        if not isinstance(sections, dict) or not all(isinstance(m, dict) for m in sections.values()):
+            raise self._bad("bad header: its sections are not a table")
         out: dict[str, tuple[dict[str, Any], dict[str, np.ndarray]]] = {}
-        for name, meta in header.get("sections", {}).items():
+        for name, meta in sections.items():
             arrays = {k.split(".", 1)[1]: v for k, v in members.items() if k.split(".", 1)[0] == name}
             out[name] = (meta, arrays)
         return out
@@ -262,6 +265,10 @@ class CheckpointSection:
         """``(state, arrays)`` saved by an earlier run, ``None`` if none; a different run's is refused."""
         return self.owner._load(self.name, self.identity)
 
+    def damaged(self, why: object) -> ConfigError:
+        """The error for a section whose saved state does not fit this run's (a file edited or damaged)."""
+        return self.owner._bad(f"its {self.name} progress is damaged: {why}")
+
     def save(self, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         """Replace this section's state (JSON-able ``state``, float ``arrays``) and rewrite the file atomically."""
         self.owner._save(self.name, self.identity, state, arrays)
@@ -323,6 +330,13 @@ def open_for_cli(
         raise OutputError(f"--checkpoint {target}: cannot write to {target if target.exists() else parent} "
                           "(permission denied); choose another --checkpoint")  # before the valuation, not after it
     ck = Checkpoint(target, every=every, resume=resume)
+    unused = [name for name in ck.sections if name not in methods]
+    if unused:  # the run deletes its checkpoint once its outputs are written: that would discard this progress
+        raise ConfigError(
+            f"checkpoint {target} holds the progress of a {' and '.join(unused)} run, which this run "
+            f"(--method {','.join(methods)}) does not compute: resume it with --method {','.join(unused)}, or give "
+            "this run another --checkpoint"
+        )
     note = None
     if resume:
         note = (f"checkpoint {target} found ({', '.join(ck.sections) or 'empty'}): resuming where it matches this "

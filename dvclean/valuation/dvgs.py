@@ -40,6 +40,7 @@ units and C classes.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -55,6 +56,8 @@ from ._checkpoint import Checkpoint, CheckpointSection, as_checkpoint, save_quie
 from ._crossfit import FoldResult
 from ._parallel import runner
 from .tmc import _fold_inputs, combine_folds
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "DVGS",
@@ -246,8 +249,16 @@ def dvgs_values(
         loaded = section.load()
         if loaded is not None:
             state, arrays = loaded
-            for key, steps in state["steps"].items():
-                results[int(key)] = (np.array(arrays[f"t{key}"], dtype=np.float64), int(steps))
+            try:
+                for key, steps in state["steps"].items():
+                    k, total = int(key), np.array(arrays[f"t{key}"], dtype=np.float64)
+                    rows = folds[k // config.restarts][0].shape[0] if 0 <= k < len(results) else -1
+                    if total.shape != (rows,) or not np.isfinite(total).all() or isinstance(steps, bool) \
+                            or not isinstance(steps, int) or steps < 1:
+                        raise ValueError(f"restart {key} does not fit this run")
+                    results[k] = (total, steps)
+            except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+                raise section.damaged(f"{type(exc).__name__}: {exc}") from None
 
     def save(quiet: bool = False) -> None:
         assert section is not None
@@ -275,6 +286,8 @@ def dvgs_values(
     except BaseException:
         if section is not None and unsaved:
             save(quiet=True)
+        elif section is not None and section.path.exists():  # nothing new since the last save: say where it is
+            log.warning("progress saved to %s; rerun with --resume to continue", section.path)
         raise
     out = []
     for f in range(len(folds)):

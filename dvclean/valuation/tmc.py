@@ -327,12 +327,25 @@ class _FoldState:
         return meta, {f"f{i}.sums": self.sums, f"f{i}.sq": self.sq, f"f{i}.history": hist}
 
     def restore(self, i: int, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        """Inverse of :meth:`dump`: continue from permutation ``t`` as if never stopped."""
-        self.sums = np.array(arrays[f"f{i}.sums"], dtype=np.float64)
-        self.sq = np.array(arrays[f"f{i}.sq"], dtype=np.float64)
+        """Inverse of :meth:`dump`: continue from permutation ``t`` as if never stopped.
+
+        Raises ``ValueError`` (or ``KeyError``, ``TypeError``) when the saved state does not fit this fold."""
+        n = self.game.n_players
+        sums = np.array(arrays[f"f{i}.sums"], dtype=np.float64)
+        sq = np.array(arrays[f"f{i}.sq"], dtype=np.float64)
+        hist = np.array(arrays[f"f{i}.history"], dtype=np.float64)
+        t = meta["t"]
+        if sums.shape != (n,) or sq.shape != (n,) or hist.ndim != 2 or hist.shape[1] != n:
+            raise ValueError(f"fold {i + 1}: arrays for {sums.shape[0] if sums.ndim == 1 else sums.shape} rows, "
+                             f"the fold has {n}")
+        if not (np.isfinite(sums).all() and np.isfinite(sq).all() and np.isfinite(hist).all()):
+            raise ValueError(f"fold {i + 1}: its sums hold NaN or infinite values")
+        if isinstance(t, bool) or not isinstance(t, int) or t < 0:
+            raise ValueError(f"fold {i + 1}: {t!r} permutations")
+        self.sums, self.sq = sums, sq
         self.history.clear()
-        self.history.extend(np.array(row) for row in arrays[f"f{i}.history"])
-        self.t = self.next_index = int(meta["t"])
+        self.history.extend(np.array(row) for row in hist)
+        self.t = self.next_index = t
         self.stop = meta["stop"]
         self.evaluations = int(meta["evaluations"])
         self.change = math.inf if meta["change"] is None else float(meta["change"])
@@ -358,10 +371,17 @@ def _restore_states(section: CheckpointSection, states: list[_FoldState]) -> boo
     if loaded is None:
         return False
     state, arrays = loaded
-    for i, (s, meta) in enumerate(zip(states, state["folds"], strict=True)):
-        s.restore(i, meta, arrays)
-        if not state["complete"] and s.stop == "time_budget":
-            s.stop = None  # a resumed run gets a fresh --time-budget
+    try:
+        folds = state["folds"]
+        if len(folds) != len(states):
+            raise ValueError(f"{len(folds)} folds saved, this run has {len(states)}")
+        for i, (s, meta) in enumerate(zip(states, folds, strict=True)):
+            s.restore(i, meta, arrays)
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+        raise section.damaged(f"{type(exc).__name__}: {exc}") from None
+    for s in states:
+        if s.stop == "time_budget":  # a resumed run gets a fresh --time-budget (or none), also after the last save
+            s.stop = None
     log.info("tmc: resuming from %s at %s permutations per fold", section.path, [s.t for s in states])
     return True
 
@@ -517,6 +537,8 @@ def tmc_shapley(
     except BaseException:
         if section is not None and not dirty and sum(s.t for s in states) > saved:
             _save_states(section, states, complete=False, quiet=True)
+        elif section is not None and section.path.exists():  # nothing new since the last save: say where it is
+            log.warning("progress saved to %s; rerun with --resume to continue", section.path)
         raise
     if section is not None:
         _save_states(section, states, complete=True)
