@@ -258,9 +258,9 @@ def run_sampled(
     """
     cfg, cf = valuer.config, valuer.crossfit
     budget = valuer.tmc.time_budget
-    build, model, metric = utility_builder(data, valuer.tmc.model, valuer.tmc.metric)
     t0 = time.perf_counter()
-    deadline = deadline_after(budget)
+    deadline = deadline_after(budget)  # from the method's start: the first imports and fits count too
+    build, model, metric = utility_builder(data, valuer.tmc.model, valuer.tmc.metric)
     games: list[tuple[Any, float, SampleJob]] = []
 
     def setup(xp: np.ndarray, yp: np.ndarray, xv: np.ndarray, yv: np.ndarray, fseed: int, f: int) -> FoldResult:

@@ -75,7 +75,7 @@ from ._checkpoint import Checkpoint, CheckpointSection, as_checkpoint, save_quie
 from ._crossfit import FoldResult, cross_fit
 from ._models import Utility, utility_builder
 from ._parallel import runner
-from .loo import deadline_after, expired
+from .loo import deadline_after, expired, now
 
 __all__ = ["Game", "GameEstimate", "TMCShapley", "permutation_seed", "tmc_shapley", "exact_shapley"]
 
@@ -398,6 +398,7 @@ def tmc_shapley(
     warm_start: bool = True,
     checkpoint: Checkpoint | str | os.PathLike[str] | None = None,
     checkpoint_identity: dict[str, Any] | None = None,
+    started: float | None = None,
 ) -> list[GameEstimate]:
     """Estimate the Shapley values of several games at once by truncated Monte Carlo.
 
@@ -436,6 +437,10 @@ def tmc_shapley(
         sizes and seeds and the value-changing settings are always checked. The
         utilities themselves cannot be compared: a caller passing other utilities
         with the same sizes and seeds must use another checkpoint.
+    started : float, optional
+        When the caller's work began, on :func:`dvclean.valuation.loo.now`'s clock: ``time_budget``
+        counts from there (the valuer passes its own start, so that building the games counts);
+        from this call when omitted.
 
     Returns
     -------
@@ -455,7 +460,8 @@ def tmc_shapley(
     """
     cfg = config or TMCConfig()
     start = time.perf_counter()
-    deadline = deadline_after(cfg.time_budget)
+    # on loo.now()'s clock: the deadline is compared in worker processes too
+    deadline = deadline_after(cfg.time_budget) if started is None or cfg.time_budget is None else started + cfg.time_budget
     states = [_FoldState(g, cfg.convergence_window) for g in games]
     full = [float(g.utility(np.arange(g.n_players))) for g in games] if full_scores is None else list(full_scores)
     empty = [float(g.utility(np.zeros(0, dtype=np.int64))) for g in games] if empty_scores is None else list(empty_scores)
@@ -632,6 +638,7 @@ class TMCShapley:
         path) saves the run's progress and resumes from it: see :func:`tmc_shapley`.
         """
         cfg, cf = self.config, self.crossfit
+        started = now()  # --time-budget counts from here (loo.now()'s clock): the first imports and fits count too
         # a bad --model/--metric fails here, before any work; a regression target gets RegressionUtility
         build, model_name, metric_name = utility_builder(data, cfg.model, cfg.metric)
         folds = _fold_inputs(data, cf.n_folds, seed)
@@ -648,6 +655,7 @@ class TMCShapley:
                 )
         estimates = tmc_shapley(
             games, cfg, n_jobs=cf.n_jobs, scheduler=cf.scheduler, progress=progress, full_scores=full, empty_scores=empty,
+            started=started,
             warm_start=self.warm_start, checkpoint=checkpoint,
             checkpoint_identity=None if checkpoint is None else valuer_identity(
                 self.name, data, seed, cf.n_folds if data.leave_self_out else None, {"warm_start": self.warm_start}),
