@@ -1377,6 +1377,8 @@ def write_table(
     path = Path(path)
     fmt = output_format_for(path, format)
     check_writable(frame.schema, path, fmt)
+    if fmt in ("json", "ndjson"):
+        _check_finite_for_json(frame, path, fmt)
     if fmt == "csv":
         frame = _iso_durations(frame)
     with atomic_path(path) as tmp:
@@ -1398,6 +1400,24 @@ def write_table(
             if compressed:
                 tmp.write_bytes(_compress_for(path, dest.getvalue()))
     return path
+
+
+def _check_finite_for_json(frame: pl.DataFrame, path: Path, fmt: str) -> None:
+    """Refuse a JSON output of float columns holding inf or NaN: JSON has no spelling for them, and polars writes
+    ``null`` (a changed value in rows dvclean never touched)."""
+    bad = {}
+    for name, dtype in frame.schema.items():
+        if dtype.is_float():
+            col = frame.get_column(name)
+            n = int((col.is_infinite() | col.is_nan()).sum())
+            if n:
+                bad[name] = n
+    if bad:
+        listed = ", ".join(f"'{c}' ({n} {'cell' if n == 1 else 'cells'})" for c, n in bad.items())
+        raise OutputError(
+            f"{path.name}: infinite or NaN values in {listed} cannot be written to {FORMAT_NAMES[fmt]} (it has no "
+            "spelling for them: they would become null); name the output .csv or .parquet"
+        )
 
 
 def _write_arrow(frame: pl.DataFrame, path: Path, fmt: str, schema_metadata: dict[bytes, bytes]) -> None:
@@ -1475,6 +1495,16 @@ def check_writable(schema: Any, path: str | os.PathLike[str], format: str, *, ot
     ...
     dvclean.errors.OutputError: out.json: column 'b' (Binary) cannot be written to JSON; ...
     """
+    if format == "csv":  # a CSV reader strips a header name's surrounding spaces (dvclean's does): keep names apart
+        seen: dict[str, str] = {}
+        for name in schema:
+            other = seen.setdefault(name.strip(), name)
+            if other != name:
+                raise OutputError(
+                    f"{Path(path).name}: columns {other!r} and {name!r} differ only in surrounding spaces, which a CSV "
+                    "reader strips from a header (the file could not be read back); rename one of them, or name the "
+                    "output .parquet"
+                )
     bad = unwritable_columns(schema, format)
     if not bad:
         return

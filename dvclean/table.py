@@ -165,6 +165,12 @@ def make_table(
     """
     name = source.path if source is not None else "data"
     cols = frame.columns
+    if source is not None and source.format == "csv":
+        # a CSV's header names are read without surrounding spaces (" x3 " is x3): so are the names given for it
+        def _as_read(c: str | None) -> str | None:
+            return c.strip() if c is not None and c not in cols and c.strip() in cols else c
+
+        label, id_column, drop = _as_read(label), _as_read(id_column), tuple(_as_read(d) or d for d in drop)
     problems: list[str] = []
     listing = ", ".join(repr(c) for c in cols[:30]) + (" ..." if len(cols) > 30 else "")
     if label is not None and label in drop:  # (dropped columns are not even read, so say it before the lookup)
@@ -231,7 +237,8 @@ def make_table(
     nested = [c for c in features if schema[c].is_nested()]
     if nested:
         problems.append(
-            f"columns {', '.join(map(repr, nested))} hold nested values (lists/structs); "
+            f"{'column' if len(nested) == 1 else 'columns'} {', '.join(map(repr, nested))} "
+            f"{'holds' if len(nested) == 1 else 'hold'} nested values (lists/structs); "
             f"flatten them or exclude them with {' '.join(f'--drop {shlex.quote(c)}' for c in nested)}"
         )
     if not features:

@@ -165,7 +165,7 @@ CASES: dict[str, Case] = {
     "duplicate rows with conflicting labels": Case(_csv("dup.csv", "x1,x2,label\n" + "1,2,0\n1,2,1\n" * 10), "works",
                                                     check=_check_conflicts),
     "parquet with nested column": Case(_frame("nested.parquet", _with(tags=[[i, i + 1] for i in range(40)])), "refused",
-                                       r"'tags' hold nested values .* --drop tags"),
+                                       r"'tags' holds nested values .* --drop tags"),
 }
 
 

@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from .conftest import needs_sdv
+
 
 def test_import_dvclean_and_the_entry_point_load_no_numerical_stack():
     # the console script imports dvclean.cli before main() can install its Ctrl-C handling; that import was
@@ -293,3 +295,76 @@ def test_a_structurally_damaged_checkpoint_is_a_clear_error(tmp_path, damage):
     with pytest.raises(ConfigError, match="not a readable dvclean checkpoint"):  # were KeyError, ValueError, ...: exit 3
         TMCShapley(TMCConfig(max_permutations=4, convergence=0.0), CrossFitConfig(n_folds=2, n_jobs=1)).value(
             data, seed=1, checkpoint=Checkpoint(path, every=1))
+
+
+# ---------------------------------------------------------------- column types through augment
+
+
+@needs_sdv
+def test_integers_beyond_a_floats_exact_range_are_modelled_as_offsets(tmp_path):
+    import numpy as np
+    import polars as pl
+
+    from dvclean.augment import augment
+    from dvclean.augment.config import AugmentConfig
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=120)
+    big = pl.Series([2**64 - 5000 + int(v) for v in rng.integers(0, 1000, 120)], dtype=pl.UInt64)
+    frame = pl.DataFrame({"x": x, "y": np.where(x > 0, "a", "b"), "u64": big,
+                          "i128": pl.Series([4 * v for v in big.to_list()], dtype=pl.Int128)})  # CSV and NDJSON integers above Int64 read as Int128
+    cfg = AugmentConfig(generator="gaussian-copula", n_synthetic=40, target="all", quality=True)
+    r = augment(frame, label="y", config=cfg)  # Int128 was exit 3 ("cannot convert i128 to NumPy")
+    syn = r.frame.filter(pl.col("dvclean_synthetic"))
+    assert r.frame.schema["u64"] == pl.UInt64 and r.frame.schema["i128"] == pl.Int128
+    assert syn["u64"].n_unique() > 10  # were all one float-rounded value, in none of the rows
+    assert big.min() <= syn["u64"].min() and syn["u64"].max() <= big.max()
+
+
+@needs_sdv
+def test_the_quality_score_is_skipped_with_a_note_for_a_wide_table():
+    import numpy as np
+    import polars as pl
+
+    from dvclean.augment import augment
+    from dvclean.augment.config import QUALITY_MAX_COLUMNS, AugmentConfig
+
+    rng = np.random.default_rng(1)
+    frame = pl.DataFrame({f"f{i}": rng.normal(size=60) for i in range(QUALITY_MAX_COLUMNS + 5)})
+    frame = frame.with_columns(y=pl.Series(np.where(frame["f0"].to_numpy() > 0, "a", "b")))
+    r = augment(frame, label="y", config=AugmentConfig(generator="gaussian-copula", n_synthetic=10, target="all"))
+    assert r.report["quality"] is None  # was minutes of SDMetrics column-pair trends, with no way to turn it off
+    assert any("quality score was skipped" in n for n in r.report["notes"])
+
+
+def test_json_outputs_refuse_infinite_values_instead_of_writing_null(tmp_path):
+    import polars as pl
+
+    from dvclean.errors import OutputError
+    from dvclean.io import write_table
+
+    frame = pl.DataFrame({"z": [1.0, float("inf"), float("-inf"), 2.0], "y": ["a", "b", "a", "b"]})
+    for name in ("out.json", "out.ndjson"):
+        with pytest.raises(OutputError, match=r"'z' \(2 cells\) cannot be written to N?D?JSON"):  # were written null
+            write_table(frame, tmp_path / name)
+        assert not (tmp_path / name).exists()
+    write_table(frame, tmp_path / "out.csv")  # CSV spells them
+    assert "inf" in (tmp_path / "out.csv").read_text()
+
+
+def test_csv_header_names_with_surrounding_spaces(tmp_path):
+    import polars as pl
+
+    from dvclean import score
+    from dvclean.errors import OutputError
+    from dvclean.io import write_table
+
+    data = tmp_path / "d.csv"
+    data.write_text("x1, x3 ,y\n" + "".join(f"{i % 7},{i % 5},{'ab'[(i % 7) > 3]}\n" for i in range(40)))
+    # the header is read as x3: the name as the file writes it is accepted too (was "unknown columns ' x3 '")
+    assert score(str(data), label="y", drop=(" x3 ",)).table.features == ("x1",)
+    # a CSV output whose names differ only in spaces could not be read back (dvclean then refused its own file)
+    frame = pl.DataFrame({"x1": [1, 2], " x1 ": [3, 4]})
+    with pytest.raises(OutputError, match="differ only in surrounding spaces"):
+        write_table(frame, tmp_path / "o.csv")
+    write_table(frame, tmp_path / "o.parquet")

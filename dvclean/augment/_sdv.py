@@ -324,7 +324,7 @@ def to_pandas(frame: pl.DataFrame, as_numbers: frozenset[str] | set[str] = froze
             else:
                 cols[name] = pd.Series(s.to_numpy(), dtype=bool, name=name)
         elif dt.is_integer():
-            if s.null_count():
+            if s.null_count() or dt == pl.Int128:  # (numpy has no 128-bit integers; Generator shifts what it can)
                 cols[name] = pd.Series(s.cast(pl.Float64).to_numpy(), name=name)
             else:  # (a UInt64 stays unsigned: int64 would wrap its values above 2**63 to negative ones)
                 values = s.to_numpy()
@@ -361,6 +361,27 @@ def from_pandas(pdf: Any, schema: pl.Schema | dict[str, pl.DataType]) -> pl.Data
             s = pl.Series(name, [None if v is None else str(v) for v in values], dtype=pl.String).cast(dt)
         out[name] = s
     return pl.DataFrame(out)
+
+
+#: Integers up to this magnitude are exact as floats (what SDV models numbers as).
+_FLOAT_EXACT = 2**53
+
+
+def _int_offsets(frame: pl.DataFrame) -> dict[str, int]:
+    """The integer columns whose values a float would round (beyond 2**53), but whose spread an Int64 holds:
+    column -> its minimum.
+
+    >>> _int_offsets(pl.DataFrame({"a": [2**63, 2**63 + 7], "b": [1, 2]}, schema={"a": pl.UInt64, "b": pl.Int64}))
+    {'a': 9223372036854775808}
+    """
+    out: dict[str, int] = {}
+    for name, dt in frame.schema.items():
+        values = frame.get_column(name).drop_nulls() if dt.is_integer() else None
+        if values is not None and values.len():
+            lo, hi = int(values.min()), int(values.max())
+            if max(abs(lo), abs(hi)) > _FLOAT_EXACT and hi - lo < 2**62:
+                out[name] = lo
+    return out
 
 
 def _non_missing(col: pl.Series) -> pl.Series:
@@ -615,7 +636,11 @@ class Generator:
             c for c, dt in self.schema.items()
             if dt.is_float() and frame.get_column(c).null_count() == 0 and frame.get_column(c).is_nan().any()
         ]
-        self.pdf = to_pandas(frame, self.as_numbers)
+        # integers beyond a float's exact range (ids, UInt64 hashes near 2**64) are modelled as offsets from their
+        # minimum: SDV models numbers as floats, which rounded 183 distinct values near 2**64 to one
+        self.offsets = _int_offsets(frame)
+        self.model_schema = pl.Schema({c: pl.Int64 if c in self.offsets else dt for c, dt in self.model_schema.items()})
+        self.pdf = to_pandas(self._shifted(frame), self.as_numbers)
         self.metadata = build_metadata(self.pdf, sdtypes)
         self.masses: list[PointMass] = []
         self.train_pdf, self.train_metadata, self.train_sdtypes = self.pdf, self.metadata, sdtypes
@@ -699,6 +724,8 @@ class Generator:
             raise AugmentError(f"the generator returned {len(pdf)} rows instead of {n}; try another --generator")
         pdf = merge_point_masses(pdf.reset_index(drop=True), self.masses, self.model_schema, self._mass_rng)
         out = from_pandas(pdf, self.model_schema)
+        out = out.with_columns((pl.col(c).cast(pl.Int128) + pl.lit(lo, dtype=pl.Int128)).cast(self.schema[c])
+                               for c, lo in self.offsets.items())
         # back to the dates the numbers stand for; then within the training range: SDV clips a value to
         # the range as a float, which can land one time unit below a datetime column's minimum
         out = out.with_columns(pl.col(c).cast(self.schema[c]) for c in self.as_numbers)
@@ -708,6 +735,11 @@ class Generator:
             for c, (lo, hi) in self.bounds.items()
         )
 
+    def _shifted(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame`` with the :func:`_int_offsets` columns as Int64 offsets from their training minimum."""
+        return frame.with_columns((pl.col(c).cast(pl.Int128) - pl.lit(lo, dtype=pl.Int128)).cast(pl.Int64)
+                                  for c, lo in self.offsets.items())
+
     def quality(self, synthetic: pl.DataFrame) -> dict[str, Any]:
         """SDMetrics quality score of ``synthetic`` against the training rows (NaN pairs = not applicable).
 
@@ -716,7 +748,8 @@ class Generator:
         from sdv.evaluation import evaluate_quality
 
         with _quiet():
-            report = evaluate_quality(self.pdf, to_pandas(synthetic, self.as_numbers), self.metadata, verbose=False)
+            report = evaluate_quality(self.pdf, to_pandas(self._shifted(synthetic), self.as_numbers), self.metadata,
+                                      verbose=False)
             props = report.get_properties()
         out: dict[str, Any] = {"score": _finite(report.get_score())}
         for _, row in props.iterrows():

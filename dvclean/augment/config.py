@@ -10,12 +10,16 @@ from typing import Any
 from ..config import check_param, one_of
 from ..errors import ConfigError
 
-__all__ = ["AugmentConfig", "GENERATORS", "NEURAL", "parse_n_synthetic", "parse_target", "quote_class", "Target"]
+__all__ = ["AugmentConfig", "GENERATORS", "NEURAL", "QUALITY_MAX_COLUMNS", "parse_n_synthetic", "parse_target", "quote_class", "Target"]
 
 GENERATORS = ("tvae", "ctgan", "copulagan", "gaussian-copula")
 #: Generators trained by gradient descent: the only ones that take epochs and a batch size.
 NEURAL = ("tvae", "ctgan", "copulagan")
 _BASES = ("hard", "all", "mislabeled-removed")
+
+
+#: ``AugmentConfig(quality=None)`` scores the synthetic rows' quality up to this many modelled columns.
+QUALITY_MAX_COLUMNS = 100
 
 
 @dataclass(frozen=True)
@@ -205,8 +209,10 @@ class AugmentConfig:
         Train / valuation / holdout fractions of the evaluation (the paper's 80/10/10).
     xgb_max_rounds, xgb_early_stopping, xgb_threads : int
         Boosting rounds, early-stopping patience and threads of the evaluation model.
-    quality : bool
-        Compute the SDMetrics quality score of the synthetic rows.
+    quality : bool or None
+        Compute the SDMetrics quality score of the synthetic rows. ``None`` (the default): when
+        the generator models at most :data:`QUALITY_MAX_COLUMNS` columns (SDMetrics compares
+        every pair of columns: minutes for a thousand), else skipped with a note.
     withhold : tuple of str
         Columns never given to a generator (personal identifiers, free text): synthetic
         rows get null there. Repeated names count once.
@@ -231,8 +237,12 @@ class AugmentConfig:
     xgb_max_rounds: int = 2000
     xgb_early_stopping: int = 100
     xgb_threads: int = 1
-    quality: bool = True
+    quality: bool | None = None
     withhold: tuple[str, ...] = ()
+
+    def scores_quality(self, columns: int) -> bool:
+        """Whether to compute the quality score of synthetic rows of ``columns`` modelled columns (``quality``)."""
+        return self.quality if self.quality is not None else columns <= QUALITY_MAX_COLUMNS
 
     def __post_init__(self) -> None:
         target = parse_target(self.target)
@@ -255,9 +265,10 @@ class AugmentConfig:
                     )
         h = self.hard_fraction
         check_param(self, "hard_fraction", h, isinstance(h, (int, float)) and not isinstance(h, bool) and 0 < h <= 1, "a float in (0, 1]")
-        for name in ("include_mislabeled", "drop_mislabeled", "provenance", "evaluate", "quality"):
+        for name in ("include_mislabeled", "drop_mislabeled", "provenance", "evaluate"):
             v = getattr(self, name)
             check_param(self, name, v, isinstance(v, bool), "a bool")
+        check_param(self, "quality", self.quality, self.quality is None or isinstance(self.quality, bool), "None or a bool")
         check_param(self, "seed", self.seed, _is_int(self.seed) and 0 <= self.seed < 2**32, "an int in [0, 2**32)")
         check_param(self, "k", self.k, _is_int(self.k) and self.k >= 1, "an int >= 1")
         check_param(self, "min_rows", self.min_rows, _is_int(self.min_rows) and self.min_rows >= 2, "an int >= 2")

@@ -48,7 +48,7 @@ from ..io import (
 )
 from ..pipeline import NOTE
 from ..table import PROVENANCE_COLUMN, Table, label_codes, label_texts, make_table
-from .config import AugmentConfig, Target, parse_n_synthetic, parse_target, quote_class
+from .config import QUALITY_MAX_COLUMNS, AugmentConfig, Target, parse_n_synthetic, parse_target, quote_class
 
 __all__ = [
     "PROVENANCE",
@@ -1087,7 +1087,13 @@ def augment(
     if text is not None:  # new date/time values at the precision the input's text writes them
         synthetic = temporal_like_input(synthetic, table.frame, text)
     quality = None
-    if cfg.quality:
+    run_quality = cfg.scores_quality(samples[0].width)
+    if cfg.quality is None and not run_quality:
+        notes.append(f"the SDMetrics quality score was skipped: the generator modelled {samples[0].width} columns "
+                     f"(more than {QUALITY_MAX_COLUMNS}), and it compares every pair of them (minutes); pass "
+                     "--quality to compute it")
+        log.warning("%s", notes[-1], extra=NOTE)
+    if run_quality:
         t = time.perf_counter()
         quality = gen.quality(samples[0])
         timings["quality"] = time.perf_counter() - t

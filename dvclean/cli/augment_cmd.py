@@ -52,6 +52,7 @@ def augment(
     scores: Annotated[str | None, typer.Option("--scores", help="Reuse a `dvclean score` output for this file instead of valuing again.")] = None,
     html_report: Annotated[Path | None, typer.Option("--report", help="Also write the self-contained HTML report (scores + the evaluation) to this path.")] = None,
     k: Annotated[int, typer.Option("--k", help="K of the KNN-Shapley valuation that finds the hard rows (and values --evaluate's training splits); with --scores only used by --evaluate.")] = _AUG.k,
+    quality: Annotated[bool | None, typer.Option("--quality/--no-quality", help="Score the synthetic rows' SDMetrics quality against their training rows (default: when the generator models at most 100 columns; it compares every pair of columns).", show_default=False)] = None,
     evaluate: Annotated[bool, typer.Option("--evaluate", help="Three-arm holdout comparison (baseline / non-targeted / targeted) with XGBoost.")] = False,
     repeats: Annotated[int, typer.Option("--repeats", help="Seeds per arm of --evaluate.")] = _AUG.repeats,
     splits: Annotated[int, typer.Option("--splits", help="Repeat --evaluate on this many train/valuation/holdout splits; the CIs then cover the choice of holdout rows too.")] = _AUG.splits,
@@ -94,7 +95,7 @@ def augment(
         target=target, generator=generator, n_synthetic=n_synthetic, epochs=epochs, batch_size=batch_size,
         hard_fraction=hard_frac, include_mislabeled=include_mislabeled, drop_mislabeled=drop_mislabeled,
         provenance=provenance, seed=seed, k=k, evaluate=evaluate, repeats=repeats, splits=splits,
-        withhold=tuple(withhold or ()),
+        withhold=tuple(withhold or ()), quality=quality,
     )
     check_unused_options(
         generator=generator, evaluate=evaluate, holdout=holdout, epochs=epochs, batch_size=batch_size, splits=splits,
