@@ -267,6 +267,13 @@ def _score(
     for m in config.methods:
         if m not in REGISTRY:
             raise unknown_method_error(m, REGISTRY)
+    if checkpoint is not None:
+        from .valuation._checkpoint import Checkpoint, as_checkpoint, released_after
+
+        if not isinstance(checkpoint, Checkpoint):  # a path: one object for this call (its lock is this call's)
+            ck = as_checkpoint(checkpoint)
+            return released_after(ck, lambda: _score(source, label, id_column, drop, valid, config, read_options,
+                                                     progress, ck))
     timings: dict[str, float] = {}
     t = time.perf_counter()
     if progress:

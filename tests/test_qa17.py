@@ -368,3 +368,18 @@ def test_csv_header_names_with_surrounding_spaces(tmp_path):
     with pytest.raises(OutputError, match="differ only in surrounding spaces"):
         write_table(frame, tmp_path / "o.csv")
     write_table(frame, tmp_path / "o.parquet")
+
+
+def test_two_processes_cannot_use_one_checkpoint(tmp_path):
+    from dvclean.valuation._checkpoint import Checkpoint
+
+    path = tmp_path / "run.checkpoint"
+    ck = Checkpoint(path)
+    Checkpoint(path).release()  # the same process shares its lock (the library, a test)
+    code = ("import sys; from dvclean.valuation._checkpoint import Checkpoint\n"
+            "try:\n    Checkpoint(sys.argv[1])\nexcept Exception as e:\n    print(e); sys.exit(2)\n")
+    res = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True)
+    assert res.returncode == 2 and "in use by another running dvclean" in res.stdout
+    ck.remove()  # the results are stored: the lock goes with the file
+    assert not (tmp_path / "run.checkpoint.lock").exists()
+    assert subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True).returncode == 0

@@ -175,8 +175,13 @@ def test_mismatched_or_foreign_checkpoint_is_refused(tmp_path):
         Checkpoint(path, resume=False)
     junk = tmp_path / "junk.checkpoint"
     junk.write_text("not a checkpoint")
-    with pytest.raises(ConfigError, match="not a readable dvclean checkpoint"):
+    with pytest.raises(ConfigError, match=r"is not a dvclean checkpoint \(not a NumPy .npz archive\)") as exc:
         Checkpoint(junk)
+    assert "pickle" not in str(exc.value) and "delete it" not in str(exc.value)  # (NumPy's advice; maybe a user file)
+    truncated = tmp_path / "cut.checkpoint"
+    truncated.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(ConfigError, match="not a readable dvclean checkpoint"):
+        Checkpoint(truncated)
 
 
 # -- end to end through the CLI ----------------------------------------------------------------------------------------

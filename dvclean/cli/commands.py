@@ -522,21 +522,25 @@ def score(
         from ._output import esc
 
         err.print(f"[yellow]note:[/yellow] {esc(note)}", highlight=False)
-    with progress_reporter(err, enabled=not (quiet or as_json)) as progress:
-        result = run_score(
-            data, label=label, id_column=id_column, drop=tuple(drop or ()), valid=valid,
-            config=score_config, read_options=read_opts, progress=progress, checkpoint=ckpt,
-        )
-    with staged_outputs() as stage:  # the scores and the report: both, or neither
-        write_scores(result, stage.path(output), format=fmt_value)
-        if report is not None:
-            from ..report import build_report, write_report
-            from .check_cmd import _command_line
+    try:
+        with progress_reporter(err, enabled=not (quiet or as_json)) as progress:
+            result = run_score(
+                data, label=label, id_column=id_column, drop=tuple(drop or ()), valid=valid,
+                config=score_config, read_options=read_opts, progress=progress, checkpoint=ckpt,
+            )
+        with staged_outputs() as stage:  # the scores and the report: both, or neither
+            write_scores(result, stage.path(output), format=fmt_value)
+            if report is not None:
+                from ..report import build_report, write_report
+                from .check_cmd import _command_line
 
-            write_report(build_report(result, command=_command_line()), stage.path(report))
+                write_report(build_report(result, command=_command_line()), stage.path(report))
+        if ckpt is not None:
+            ckpt.remove()  # the outputs are stored: the progress is no longer needed
+    finally:
+        if ckpt is not None:
+            ckpt.release()  # finished or not, another run may use the checkpoint now
     written = Path(output)
-    if ckpt is not None:
-        ckpt.remove()  # the outputs are stored: the progress is no longer needed
     summary = dict(result.summary)
     summary["output"] = str(written)
     if as_json:

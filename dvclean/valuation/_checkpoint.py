@@ -44,8 +44,9 @@ import json
 import logging
 import os
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -56,12 +57,62 @@ from ..io import atomic_path
 __all__ = ["Checkpoint", "CheckpointSection", "RESUMABLE_METHODS", "as_checkpoint", "data_fingerprint"]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Methods that save and resume from a checkpoint.
 RESUMABLE_METHODS = ("tmc", "dvgs")
 _FORMAT = "dvclean-checkpoint"
 _FORMAT_VERSION = 1
 _HEADER = "__header__"
+
+#: Lock files this process holds: their real path -> [the open descriptor holding the lock, the number of
+#: :class:`Checkpoint` objects of this process using it] (the lock is the process's, shared by its objects).
+_LOCKS: dict[str, list[int]] = {}
+
+
+def _lock(path: Path) -> bool:
+    """Hold ``<path>.lock`` (``flock``) for this process, or refuse when another live process holds it: two runs on
+    one checkpoint would overwrite each other's progress. The kernel drops the lock when the process ends, however
+    it ends, so an interrupted run never leaves a stale one. Without ``fcntl`` (Windows) nothing is locked.
+    Returns whether a lock is held (to release with :func:`_unlock`)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return False
+    lock = f"{path}.lock"
+    key = os.path.realpath(lock)
+    if key in _LOCKS:
+        _LOCKS[key][1] += 1
+        return True
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
+    except OSError:  # an unwritable directory is refused (and named) when the checkpoint is saved
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise ConfigError(
+            f"checkpoint {path} is in use by another running dvclean (it holds {lock}); wait for that run to finish, "
+            "or give this one another --checkpoint"
+        ) from None
+    _LOCKS[key] = [fd, 1]
+    return True
+
+
+def _unlock(path: Path) -> None:
+    """Release one hold of ``<path>.lock``; the last one closes it, and deletes the file unless a checkpoint is
+    left to resume (its lock file is reused then)."""
+    lock = Path(f"{path}.lock")
+    entry = _LOCKS.get(os.path.realpath(lock))
+    if entry is None:
+        return
+    entry[1] -= 1
+    if entry[1] <= 0:
+        del _LOCKS[os.path.realpath(lock)]
+        if not path.exists():
+            lock.unlink(missing_ok=True)
+        os.close(entry[0])
 
 
 def _normalise(obj: Any) -> Any:
@@ -148,13 +199,18 @@ class Checkpoint:
         self.resume = resume
         self.found = self.path.exists()
         self._sections: dict[str, tuple[dict[str, Any], dict[str, np.ndarray]]] = {}
-        if self.found and not resume:
-            raise ConfigError(
-                f"checkpoint {self.path} already exists (the progress of an interrupted run): pass --resume to "
-                "continue that run, or delete the file to start over"
-            )
-        if self.found:
-            self._sections = self._read()
+        self._locked = _lock(self.path)
+        try:
+            if self.found and not resume:
+                raise ConfigError(
+                    f"checkpoint {self.path} already exists (the progress of an interrupted run): pass --resume to "
+                    "continue that run, or delete the file to start over"
+                )
+            if self.found:
+                self._sections = self._read()
+        except BaseException:
+            self.release()
+            raise
 
     def __repr__(self) -> str:
         return f"Checkpoint({str(self.path)!r}, every={self.every}, resume={self.resume})"
@@ -172,7 +228,16 @@ class Checkpoint:
 
     def _read(self) -> dict[str, tuple[dict[str, Any], dict[str, np.ndarray]]]:
         try:
-            with np.load(self.path, allow_pickle=False) as npz:
+            raw = self.path.read_bytes()  # (np.load of a path leaks the file when the archive is truncated)
+        except OSError as exc:
+            raise self._bad(f"{type(exc).__name__}: {exc}") from None
+        if raw[:4] != b"PK\x03\x04":  # not an .npz archive at all (NumPy's own message talks of pickles)
+            raise ConfigError(
+                f"checkpoint {self.path} is not a dvclean checkpoint (not a NumPy .npz archive): choose another "
+                "--checkpoint path (dvclean names its checkpoints <output>.checkpoint)"
+            )
+        try:
+            with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
                 members = {k: npz[k] for k in npz.files}
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
             raise self._bad(f"{type(exc).__name__}: {exc}") from None
@@ -240,9 +305,16 @@ class Checkpoint:
             tmp.write_bytes(buf.getvalue())
 
     def remove(self) -> None:
-        """Delete the file (after the results are stored); a missing file is fine."""
+        """Delete the file (after the results are stored) and release its lock; a missing file is fine."""
         self.path.unlink(missing_ok=True)
         self._sections.clear()
+        self.release()
+
+    def release(self) -> None:
+        """Let another process use the checkpoint (the run is over, finished or not); idempotent."""
+        if self._locked:
+            self._locked = False
+            _unlock(self.path)
 
 
 class CheckpointSection:
@@ -279,6 +351,15 @@ def as_checkpoint(checkpoint: Checkpoint | str | os.PathLike[str] | None) -> Che
     if checkpoint is None or isinstance(checkpoint, Checkpoint):
         return checkpoint
     return Checkpoint(checkpoint)
+
+
+def released_after(ck: Checkpoint, call: Callable[[], T]) -> T:
+    """``call()``, then release ``ck``'s lock whatever happens: for a checkpoint a function made from a path, whose
+    lock is that call's (a :class:`Checkpoint` passed in is the caller's to release)."""
+    try:
+        return call()
+    finally:
+        ck.release()
 
 
 def save_quietly(section: CheckpointSection, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
@@ -332,6 +413,7 @@ def open_for_cli(
     ck = Checkpoint(target, every=every, resume=resume)
     unused = [name for name in ck.sections if name not in methods]
     if unused:  # the run deletes its checkpoint once its outputs are written: that would discard this progress
+        ck.release()
         raise ConfigError(
             f"checkpoint {target} holds the progress of a {' and '.join(unused)} run, which this run "
             f"(--method {','.join(methods)}) does not compute: resume it with --method {','.join(unused)}, or give "

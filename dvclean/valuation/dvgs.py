@@ -52,7 +52,14 @@ import numpy as np
 from ..config import CrossFitConfig, DVGSConfig
 from ..table import ValuationData
 from ._base import ValuationResult
-from ._checkpoint import Checkpoint, CheckpointSection, as_checkpoint, save_quietly, valuer_identity
+from ._checkpoint import (
+    Checkpoint,
+    CheckpointSection,
+    as_checkpoint,
+    released_after,
+    save_quietly,
+    valuer_identity,
+)
 from ._crossfit import FoldResult
 from ._parallel import runner
 from .tmc import _fold_inputs, combine_folds
@@ -238,6 +245,10 @@ def dvgs_values(
     results: list[tuple[np.ndarray, int] | None] = [None] * len(tasks)
     section = None
     ck = as_checkpoint(checkpoint)
+    if ck is not None and ck is not checkpoint:  # made here from a path: its lock is this call's
+        return released_after(ck, lambda: dvgs_values(folds, n_classes, config, n_jobs=n_jobs, scheduler=scheduler,
+                                                      progress=progress, checkpoint=ck,
+                                                      checkpoint_identity=checkpoint_identity))
     if ck is not None:
         identity = {
             **(checkpoint_identity or {}),

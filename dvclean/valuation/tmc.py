@@ -71,7 +71,14 @@ from ..config import CrossFitConfig, TMCConfig
 from ..errors import ValuationError
 from ..table import ValuationData
 from ._base import ValuationResult
-from ._checkpoint import Checkpoint, CheckpointSection, as_checkpoint, save_quietly, valuer_identity
+from ._checkpoint import (
+    Checkpoint,
+    CheckpointSection,
+    as_checkpoint,
+    released_after,
+    save_quietly,
+    valuer_identity,
+)
 from ._crossfit import FoldResult, cross_fit
 from ._models import Utility, utility_builder
 from ._parallel import runner
@@ -476,6 +483,11 @@ def tmc_shapley(
     section = None
     resumed: list[int] | None = None
     ck = as_checkpoint(checkpoint)
+    if ck is not None and ck is not checkpoint:  # made here from a path: its lock is this call's
+        return released_after(ck, lambda: tmc_shapley(
+            games, config, n_jobs=n_jobs, scheduler=scheduler, progress=progress, full_scores=full_scores,
+            empty_scores=empty_scores, warm_start=warm_start, checkpoint=ck, checkpoint_identity=checkpoint_identity,
+            started=started))
     if ck is not None:
         identity = {
             **(checkpoint_identity or {}),
