@@ -383,3 +383,16 @@ def test_two_processes_cannot_use_one_checkpoint(tmp_path):
     ck.remove()  # the results are stored: the lock goes with the file
     assert not (tmp_path / "run.checkpoint.lock").exists()
     assert subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True).returncode == 0
+
+
+@needs_sdv
+def test_sampled_datetimes_keep_their_nanoseconds():
+    import pandas as pd
+    import polars as pl
+
+    from dvclean.augment._sdv import from_pandas
+
+    ns = 1_600_000_000_123_456_789
+    pdf = pd.DataFrame({"t": pd.Series([pd.Timestamp(ns), None], dtype="datetime64[ns]")})
+    out = from_pandas(pdf, {"t": pl.Datetime("ns")})
+    assert out["t"].dt.epoch("ns").to_list() == [ns, None]  # was ...123456000: np.datetime64 of a Timestamp

@@ -342,7 +342,7 @@ def from_pandas(pdf: Any, schema: pl.Schema | dict[str, pl.DataType]) -> pl.Data
         values = col.tolist()
         values = [None if _is_missing(v) else v for v in values]
         if dt == pl.Date or isinstance(dt, pl.Datetime):
-            ns = [None if v is None else int(np.datetime64(v, "ns").astype(np.int64)) for v in values]
+            ns = [None if v is None else _nanoseconds(v) for v in values]
             s = pl.Series(name, ns, dtype=pl.Int64).cast(pl.Datetime("ns"))
             if isinstance(dt, pl.Datetime) and dt.time_zone is not None:  # UTC instants (to_pandas), in the column's zone
                 s = s.dt.replace_time_zone("UTC").dt.convert_time_zone(dt.time_zone)
@@ -382,6 +382,15 @@ def _int_offsets(frame: pl.DataFrame) -> dict[str, int]:
             if max(abs(lo), abs(hi)) > _FLOAT_EXACT and hi - lo < 2**62:
                 out[name] = lo
     return out
+
+
+def _nanoseconds(v: Any) -> int:
+    """A sampled datetime as nanoseconds since the epoch. A pandas Timestamp carries them in ``.value``:
+    ``np.datetime64(timestamp, "ns")`` goes through ``datetime`` and drops the last three digits."""
+    value = getattr(v, "value", None)
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
+    return int(np.datetime64(v, "ns").astype(np.int64))
 
 
 def _non_missing(col: pl.Series) -> pl.Series:
