@@ -29,6 +29,9 @@ true count, and wall time. Detectors:
   ``method:knn<0`` is KNN-Shapley flagged where its value is negative (the rows that lower
   the validation utility). The summary compares the default rule with the best of the three
   KNN-Shapley-only detectors (``rule:knn``, ``method:knn``, ``method:knn<0``);
+* ``rule:consensus+true-rate``, an **oracle** kept for reference: the default rule told the
+  exact share of flipped rows (``MislabelConfig(expected_noise=...)`` from the flip mask), so
+  it flags exactly the true count (precision = recall); no other detector sees the truth;
 * cleanlab ``find_label_issues`` (default settings) fed the same out-of-fold XGBoost
   probabilities the rules use (its score: 1 - self-confidence).
 
