@@ -396,3 +396,52 @@ def test_sampled_datetimes_keep_their_nanoseconds():
     pdf = pd.DataFrame({"t": pd.Series([pd.Timestamp(ns), None], dtype="datetime64[ns]")})
     out = from_pandas(pdf, {"t": pl.Datetime("ns")})
     assert out["t"].dt.epoch("ns").to_list() == [ns, None]  # was ...123456000: np.datetime64 of a Timestamp
+
+
+# ---------------------------------------------------------------- parallel execution
+
+
+def test_a_server_that_does_not_speak_dask_is_refused_quickly(monkeypatch):
+    import socket
+    import time
+
+    from dvclean.errors import ConfigError
+    from dvclean.valuation import _parallel
+
+    monkeypatch.setattr(_parallel, "HANDSHAKE_TIMEOUT", 0.5)
+    with socket.create_server(("127.0.0.1", 0)) as server:  # accepts, says nothing (as an HTTP server does)
+        port = server.getsockname()[1]
+        t = time.monotonic()
+        with pytest.raises(ConfigError, match="answered, but not as a Dask scheduler"):  # Client waited forever
+            _parallel._dask_client(f"tcp://127.0.0.1:{port}", 2)
+        assert time.monotonic() - t < 30
+
+
+def test_n_jobs_is_capped_at_the_cores():
+    import os
+
+    from dvclean.valuation._parallel import runner, worker_count
+
+    cores = os.cpu_count() or 1
+    assert worker_count(1000) == cores and worker_count(-1) == cores and worker_count(1) == 1
+    with runner(1000) as r:  # was 1,000 loky processes on 2 cores
+        assert r.n_workers == cores
+
+
+def test_a_lost_dask_cluster_is_a_dvclean_error_not_a_bug():
+    from dvclean.errors import ValuationError
+    from dvclean.valuation._parallel import Runner
+
+    class FutureCancelledError(Exception):
+        pass
+
+    FutureCancelledError.__module__ = "distributed.client"
+
+    def lost(jobs):
+        list(jobs)
+        raise FutureCancelledError("scheduler-connection-lost")
+
+    with pytest.raises(ValuationError, match="lost the Dask cluster"):  # was exit 3, "a bug in dvclean"
+        Runner(2, "dask", lost).map(pow, [(2, 3), (3, 2)])
+    with pytest.raises(FutureCancelledError):  # on joblib's workers the error is whatever it is
+        Runner(2, "loky", lost).map(pow, [(2, 3), (3, 2)])

@@ -14,6 +14,7 @@ The Dask path needs the optional extra ``dvclean[distributed]``.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -21,17 +22,38 @@ from typing import Any
 from ..errors import ConfigError
 from ._models import quiet_fits, single_thread
 
-__all__ = ["Runner", "runner", "effective_n_jobs", "native_threads", "native_thread_cap", "thread_map"]
+__all__ = ["Runner", "runner", "effective_n_jobs", "native_threads", "native_thread_cap", "thread_map", "worker_count"]
+
+log = logging.getLogger(__name__)
 
 #: How long to wait for a Dask scheduler to answer.
 CONNECT_TIMEOUT = "10s"
+#: Seconds a scheduler has to send its Dask handshake after the connection (:func:`_probe`).
+HANDSHAKE_TIMEOUT = 5.0
 
 
 def effective_n_jobs(n_jobs: int) -> int:
-    """Number of workers ``n_jobs`` means on this machine (-1: every core)."""
+    """Number of workers ``n_jobs`` means on this machine (-1: every core); :func:`worker_count` caps what is
+    started at the cores."""
     if n_jobs == -1:
         return max(1, os.cpu_count() or 1)
     return max(1, n_jobs)
+
+
+def worker_count(n_jobs: int) -> int:
+    """The processes or threads started for ``n_jobs``: never more than the cores (1,000 workers on 2 cores
+    started 1,000 processes, each importing scikit-learn, for no gain; the values do not depend on the number).
+    Said once per value when it caps."""
+    cores = max(1, os.cpu_count() or 1)
+    n = effective_n_jobs(n_jobs)
+    if n > cores and n not in _CAPPED:
+        _CAPPED.add(n)
+        log.warning("--n-jobs %d is more than this machine's %d cores: %d workers are used", n, cores, cores)
+    return min(n, cores)
+
+
+#: ``n_jobs`` values already capped with a warning (said once per process).
+_CAPPED: set[int] = set()
 
 
 #: The cap set by the innermost :func:`native_threads` block (None: no cap).
@@ -101,6 +123,7 @@ def thread_map(fn: Callable[[int], Any], n: int, n_jobs: int) -> Iterator[Any]:
     >>> list(thread_map(lambda i: i * i, 4, n_jobs=2))
     [0, 1, 4, 9]
     """
+    n_jobs = worker_count(n_jobs)
     if n_jobs <= 1 or n <= 1:
         for i in range(n):
             yield fn(i)
@@ -137,12 +160,25 @@ class Runner:
         self._parallel = parallel
 
     def map(self, fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]]) -> list[Any]:
-        """Return ``[fn(*t) for t in tasks]``, computed on the runner's workers."""
+        """Return ``[fn(*t) for t in tasks]``, computed on the runner's workers.
+
+        Raises :class:`~dvclean.errors.ValuationError` when the Dask cluster is lost during the tasks (its
+        scheduler stopped, the network failed): not a dvclean error, and a checkpointed run can resume."""
         if self._parallel is None or len(tasks) <= 1:
             return [_call(fn, t) for t in tasks]
         from joblib import delayed
 
-        return list(self._parallel(delayed(_call)(fn, t) for t in tasks))
+        try:
+            return list(self._parallel(delayed(_call)(fn, t) for t in tasks))
+        except Exception as exc:
+            if self.backend == "dask" and type(exc).__module__.split(".")[0] in ("distributed", "asyncio", "concurrent"):
+                from ..errors import ValuationError
+
+                raise ValuationError(
+                    f"lost the Dask cluster while the tasks ran ({type(exc).__name__}); check that its scheduler is "
+                    "running, then rerun (with --resume where a checkpoint was saved)"
+                ) from exc
+            raise
 
 
 def _dask_client(scheduler: str, n_jobs: int) -> Any:
@@ -154,10 +190,17 @@ def _dask_client(scheduler: str, n_jobs: int) -> Any:
             "pip install 'dvclean[distributed]'"
         ) from exc
     if scheduler == "local":
+        # in-process (inproc:// comms); the HTTP servers a scheduler and its workers always start listen on the
+        # loopback, on free ports (dashboard_address=None still served /metrics on every interface, at 8787 or,
+        # when taken, another port with a warning)
         cluster = LocalCluster(
-            n_workers=effective_n_jobs(n_jobs), threads_per_worker=1, processes=False, dashboard_address=None
+            n_workers=worker_count(n_jobs), threads_per_worker=1, processes=False,
+            dashboard_address="127.0.0.1:0", worker_dashboard_address="127.0.0.1:0",
         )
         return Client(cluster, set_as_default=False)
+    problem = _probe(scheduler)
+    if problem is not None:
+        raise ConfigError(f"{problem}; check --scheduler (e.g. tcp://host:8786) and that the scheduler is running")
     try:
         return Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
@@ -167,6 +210,40 @@ def _dask_client(scheduler: str, n_jobs: int) -> Any:
         problem = f"{scheduler!r} answered, but not as a Dask scheduler ({type(exc).__name__})"
     _discard_half_built_clients()
     raise ConfigError(f"{problem}; check --scheduler (e.g. tcp://host:8786) and that the scheduler is running")
+
+
+def _probe(scheduler: str) -> str | None:
+    """What is wrong with a plain-TCP scheduler address, found with one socket before Dask connects; None when it
+    answers as a Dask scheduler does (or the address is not plain TCP). A Dask scheduler sends its handshake as soon
+    as a connection opens; a server that says nothing (an HTTP server waits for a request) made ``Client`` wait
+    forever, whatever its timeout."""
+    import socket
+    import struct
+
+    address = scheduler.removeprefix("tcp://")
+    if "://" in address:  # tls://, ws://, ucx://: Dask's own connect decides
+        return None
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        return None  # Dask's parser says what is wrong with it
+    timeout = float(CONNECT_TIMEOUT.removesuffix("s"))
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout) as sock:
+            sock.settimeout(HANDSHAKE_TIMEOUT)
+            try:
+                first = sock.recv(8)
+            except TimeoutError:
+                return (f"{scheduler!r} answered, but not as a Dask scheduler (it sent no handshake within "
+                        f"{HANDSHAKE_TIMEOUT:g} s)")
+    except OSError as exc:
+        return f"cannot connect to the Dask scheduler at {scheduler!r} ({type(exc).__name__}: {exc})"
+    if not first:
+        return f"{scheduler!r} closed the connection without the Dask handshake: it is not a Dask scheduler"
+    # a Dask message starts with the byte length of its frames (8 bytes); a handshake is small, while text such
+    # as "HTTP/1.1" read that way asks for exabytes
+    if len(first) < 8 or min(struct.unpack("<Q", first[:8])[0], struct.unpack(">Q", first[:8])[0]) > 1 << 24:
+        return f"{scheduler!r} answered, but not as a Dask scheduler (its first bytes: {first[:8]!r})"
+    return None
 
 
 def _discard_half_built_clients() -> None:
@@ -202,7 +279,7 @@ def runner(n_jobs: int = 1, scheduler: str | None = None) -> Iterator[Runner]:
     [8, 9]
     """
     if scheduler is None:
-        n = effective_n_jobs(n_jobs)
+        n = worker_count(n_jobs)
         if n == 1:
             yield Runner(1, "serial")
             return
@@ -211,15 +288,44 @@ def runner(n_jobs: int = 1, scheduler: str | None = None) -> Iterator[Runner]:
         with Parallel(n_jobs=n, backend="loky") as par:
             yield Runner(n, "loky", par)
         return
-    client = _dask_client(scheduler, n_jobs)
-    try:
-        from joblib import Parallel, parallel_config
+    with _dask_logs_quiet():
+        client = _dask_client(scheduler, n_jobs)
+        try:
+            from joblib import Parallel, parallel_config
 
-        n = max(1, sum(client.nthreads().values()))
-        with parallel_config(backend="dask", client=client), Parallel(n_jobs=-1) as par:
-            yield Runner(n, "dask", par)
+            n = max(1, sum(client.nthreads().values()))
+            with parallel_config(backend="dask", client=client), Parallel(n_jobs=-1) as par:
+                yield Runner(n, "dask", par)
+        finally:
+            cluster = getattr(client, "cluster", None) if scheduler == "local" else None
+            with contextlib.suppress(Exception):  # a lost cluster cannot be closed politely; the error says so
+                client.close()
+                if cluster is not None:
+                    cluster.close()
+
+
+@contextlib.contextmanager
+def _dask_logs_quiet() -> Iterator[None]:
+    """Dask's own log lines (its tracebacks of a lost connection, a cancelled task's warning) are not shown unless
+    dvclean logs at DEBUG (``-vv``): what went wrong reaches the user as dvclean's one-line error."""
+    try:
+        import distributed  # noqa: F401  (its logging configuration sets the levels of its loggers on import)
+    except ImportError:  # _dask_client says how to install it
+        distributed = None
+    if distributed is None or logging.getLogger().getEffectiveLevel() <= logging.DEBUG:
+        yield
+        return
+
+    # Dask's configuration gives some of its loggers levels of their own (distributed.client: warning): each one
+    loggers = [logging.getLogger("distributed")] + [
+        logger for name, logger in list(logging.root.manager.loggerDict.items())
+        if name.startswith("distributed.") and isinstance(logger, logging.Logger)
+    ]
+    previous = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
     finally:
-        cluster = getattr(client, "cluster", None) if scheduler == "local" else None
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        for logger, level in zip(loggers, previous, strict=True):
+            logger.setLevel(level)
