@@ -648,6 +648,7 @@ class Generator:
         # integers beyond a float's exact range (ids, UInt64 hashes near 2**64) are modelled as offsets from their
         # minimum: SDV models numbers as floats, which rounded 183 distinct values near 2**64 to one
         self.offsets = _int_offsets(frame)
+        self.spreads = {c: int(frame.get_column(c).max()) - lo for c, lo in self.offsets.items()}  # type: ignore[arg-type]
         self.model_schema = pl.Schema({c: pl.Int64 if c in self.offsets else dt for c, dt in self.model_schema.items()})
         self.pdf = to_pandas(self._shifted(frame), self.as_numbers)
         self.metadata = build_metadata(self.pdf, sdtypes)
@@ -733,8 +734,10 @@ class Generator:
             raise AugmentError(f"the generator returned {len(pdf)} rows instead of {n}; try another --generator")
         pdf = merge_point_masses(pdf.reset_index(drop=True), self.masses, self.model_schema, self._mass_rng)
         out = from_pandas(pdf, self.model_schema)
-        out = out.with_columns((pl.col(c).cast(pl.Int128) + pl.lit(lo, dtype=pl.Int128)).cast(self.schema[c])
-                               for c, lo in self.offsets.items())
+        out = out.with_columns(  # (clipped first: a float-rounded offset past the spread would overflow the type)
+            (pl.col(c).clip(0, self.spreads[c]).cast(pl.Int128) + pl.lit(lo, dtype=pl.Int128)).cast(self.schema[c])
+            for c, lo in self.offsets.items()
+        )
         # back to the dates the numbers stand for; then within the training range: SDV clips a value to
         # the range as a float, which can land one time unit below a datetime column's minimum
         out = out.with_columns(pl.col(c).cast(self.schema[c]) for c in self.as_numbers)
