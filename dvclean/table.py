@@ -221,7 +221,9 @@ def make_table(
         parts = [p.strip() for d in unknown if "," in d for p in d.split(",")]
         split = [p for p in parts if p] and all(p in cols or p in file_columns for p in parts if p)
         hint = f"; --drop takes one column each: {' '.join(f'--drop {shlex.quote(p)}' for p in parts if p)}" if split else ""
-        problems.append(f"--drop names unknown columns {', '.join(map(repr, unknown))} (columns: {listing}){hint}")
+        every = list(source.columns if source is not None and source.columns else cols)  # dropped ones too
+        shown = ", ".join(repr(c) for c in every[:30]) + (" ..." if len(every) > 30 else "")
+        problems.append(f"--drop names unknown columns {', '.join(map(repr, unknown))} (columns: {shown}){hint}")
     if label in drop:
         problems.append(f"--drop names the label column {label!r}")
     excluded = {label, id_column, *drop}

@@ -445,3 +445,13 @@ def test_a_lost_dask_cluster_is_a_dvclean_error_not_a_bug():
         Runner(2, "dask", lost).map(pow, [(2, 3), (3, 2)])
     with pytest.raises(FutureCancelledError):  # on joblib's workers the error is whatever it is
         Runner(2, "loky", lost).map(pow, [(2, 3), (3, 2)])
+
+
+def test_an_unknown_drop_lists_every_column_of_the_file(tmp_path):
+    from dvclean import score
+    from dvclean.errors import DataValidationError
+
+    data = tmp_path / "d.csv"
+    data.write_text(_rows())
+    with pytest.raises(DataValidationError, match=r"unknown columns 'nope' \(columns: 'x', 'z', 'y'\)"):
+        score(str(data), label="y", drop=("z", "nope"))  # 'z' was left out: it was dropped before the read
