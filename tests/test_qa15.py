@@ -283,7 +283,7 @@ def test_ctrl_c_while_the_options_are_read_still_says_interrupted(monkeypatch, c
     def parse_interrupted(**kwargs):
         raise SystemExit(130)  # what typer does with a KeyboardInterrupt before the command runs
 
-    monkeypatch.setattr(cli, "app", parse_interrupted)
+    monkeypatch.setattr(cli, "_load_app", lambda: parse_interrupted)  # (main() loads the commands itself)
     monkeypatch.setattr(_output, "_STARTED", [])
     with pytest.raises(SystemExit) as exc:
         cli.main()
