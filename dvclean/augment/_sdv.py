@@ -367,20 +367,20 @@ def from_pandas(pdf: Any, schema: pl.Schema | dict[str, pl.DataType]) -> pl.Data
 _FLOAT_EXACT = 2**53
 
 
-def _int_offsets(frame: pl.DataFrame) -> dict[str, int]:
+def _int_offsets(frame: pl.DataFrame) -> dict[str, tuple[int, int]]:
     """The integer columns whose values a float would round (beyond 2**53), but whose spread an Int64 holds:
-    column -> its minimum.
+    column -> its (minimum, maximum).
 
     >>> _int_offsets(pl.DataFrame({"a": [2**63, 2**63 + 7], "b": [1, 2]}, schema={"a": pl.UInt64, "b": pl.Int64}))
-    {'a': 9223372036854775808}
+    {'a': (9223372036854775808, 9223372036854775815)}
     """
-    out: dict[str, int] = {}
+    out: dict[str, tuple[int, int]] = {}
     for name, dt in frame.schema.items():
         values = frame.get_column(name).drop_nulls() if dt.is_integer() else None
         if values is not None and values.len():
             lo, hi = int(values.min()), int(values.max())
             if max(abs(lo), abs(hi)) > _FLOAT_EXACT and hi - lo < 2**62:
-                out[name] = lo
+                out[name] = (lo, hi)
     return out
 
 
@@ -647,8 +647,9 @@ class Generator:
         ]
         # integers beyond a float's exact range (ids, UInt64 hashes near 2**64) are modelled as offsets from their
         # minimum: SDV models numbers as floats, which rounded 183 distinct values near 2**64 to one
-        self.offsets = _int_offsets(frame)
-        self.spreads = {c: int(frame.get_column(c).max()) - lo for c, lo in self.offsets.items()}  # type: ignore[arg-type]
+        ranges = _int_offsets(frame)
+        self.offsets = {c: lo for c, (lo, _) in ranges.items()}
+        self.spreads = {c: hi - lo for c, (lo, hi) in ranges.items()}
         self.model_schema = pl.Schema({c: pl.Int64 if c in self.offsets else dt for c, dt in self.model_schema.items()})
         self.pdf = to_pandas(self._shifted(frame), self.as_numbers)
         self.metadata = build_metadata(self.pdf, sdtypes)

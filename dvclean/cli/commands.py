@@ -262,7 +262,7 @@ def _cli_message(exc: Exception) -> str:
         return text + _from_config_files(ctx, text)
     name = m.group("name")
     option = OPTION_FOR_PARAMETER.get(name, "--" + name.replace("_", "-"))
-    options = {o for p in ctx.command.params for o in getattr(p, "opts", ()) if o.startswith("--")}
+    options = _long_options(ctx)
     if option not in options:
         return text
     allowed = m.group("allowed").removeprefix("None or ")  # None: the option left out
@@ -277,10 +277,15 @@ def _cli_message(exc: Exception) -> str:
 _OPTION_RE = re.compile(r"(?<![\w-])--[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:-\*)?")
 
 
+def _long_options(ctx: Any) -> set[str]:
+    """The running command's ``--long`` option names."""
+    return {o for p in ctx.command.params for o in getattr(p, "opts", ()) if o.startswith("--")}
+
+
 def _from_config_files(ctx: Any, text: str) -> str:
     """`` (set in FILE [TABLE]: key = value, ...)`` for the options that ``text`` names whose values came from a
     configuration file (a cross-option error such as ``--json contradicts --format markdown``), else ``""``."""
-    options = {o for p in ctx.command.params for o in getattr(p, "opts", ()) if o.startswith("--")}
+    options = _long_options(ctx)
     by_source: dict[str, list[str]] = {}
     named = [o for m in _OPTION_RE.findall(text)
              for o in (sorted(x for x in options if x.startswith(m[:-1])) if m.endswith("*") else [m])]

@@ -237,6 +237,11 @@ def dvgs_values(
     ``checkpoint_identity`` is what else must match to resume (see
     :func:`~dvclean.valuation.tmc.tmc_shapley`).
     """
+    if checkpoint is not None and not isinstance(checkpoint, Checkpoint):  # a path: its lock is this call's
+        ck = as_checkpoint(checkpoint)
+        return released_after(ck, lambda: dvgs_values(folds, n_classes, config, n_jobs=n_jobs, scheduler=scheduler,
+                                                      progress=progress, checkpoint=ck,
+                                                      checkpoint_identity=checkpoint_identity))
     tasks = [
         (xp, yp, xv, yv, n_classes, config, fseed, r)
         for xp, yp, xv, yv, fseed in folds
@@ -245,10 +250,6 @@ def dvgs_values(
     results: list[tuple[np.ndarray, int] | None] = [None] * len(tasks)
     section = None
     ck = as_checkpoint(checkpoint)
-    if ck is not None and ck is not checkpoint:  # made here from a path: its lock is this call's
-        return released_after(ck, lambda: dvgs_values(folds, n_classes, config, n_jobs=n_jobs, scheduler=scheduler,
-                                                      progress=progress, checkpoint=ck,
-                                                      checkpoint_identity=checkpoint_identity))
     if ck is not None:
         identity = {
             **(checkpoint_identity or {}),

@@ -465,6 +465,12 @@ def tmc_shapley(
     >>> est.values.round(6).tolist(), est.stop
     ([1.0, 2.0, 3.0], 'all_permutations')
     """
+    if checkpoint is not None and not isinstance(checkpoint, Checkpoint):  # a path: its lock is this call's
+        ck = as_checkpoint(checkpoint)
+        return released_after(ck, lambda: tmc_shapley(
+            games, config, n_jobs=n_jobs, scheduler=scheduler, progress=progress, full_scores=full_scores,
+            empty_scores=empty_scores, warm_start=warm_start, checkpoint=ck, checkpoint_identity=checkpoint_identity,
+            started=started))
     cfg = config or TMCConfig()
     start = time.perf_counter()
     # on loo.now()'s clock: the deadline is compared in worker processes too
@@ -483,11 +489,6 @@ def tmc_shapley(
     section = None
     resumed: list[int] | None = None
     ck = as_checkpoint(checkpoint)
-    if ck is not None and ck is not checkpoint:  # made here from a path: its lock is this call's
-        return released_after(ck, lambda: tmc_shapley(
-            games, config, n_jobs=n_jobs, scheduler=scheduler, progress=progress, full_scores=full_scores,
-            empty_scores=empty_scores, warm_start=warm_start, checkpoint=ck, checkpoint_identity=checkpoint_identity,
-            started=started))
     if ck is not None:
         identity = {
             **(checkpoint_identity or {}),
