@@ -59,13 +59,10 @@ from .io import (
     write_table,
 )
 from .pipeline import ScoreResult, score
-from .table import ISSUE_COLUMN
+from .table import ISSUE_COLUMN, ISSUE_VALUES
 
 __all__ = ["FixResult", "fix", "apply_fix", "text_edits", "write_fixed", "default_fixed_path", "ISSUE_COLUMN"]
 
-#: Marks ``--action mark`` writes; a ``dvclean_issue`` column holding only these (or nothing) is an
-#: earlier run's, which the new marks replace.
-ISSUE_VALUES = ("mislabeled", "outlying target")
 
 
 @dataclass(frozen=True)

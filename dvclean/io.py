@@ -1192,6 +1192,23 @@ def resolve_output(target: str | os.PathLike[str]) -> Path:
     return target
 
 
+def write_denied(path: str | os.PathLike[str]) -> str:
+    """Why ``path`` (a directory or a file) cannot be written: a read-only file system or permissions.
+
+    ``os.access`` answers ``False`` for both; the fix differs (another mount vs ``chmod``), so
+    the message names the one that applies.
+    """
+    probe = Path(path)
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        if os.statvfs(probe).f_flag & os.ST_RDONLY:
+            return "read-only file system"
+    except (OSError, AttributeError):  # no statvfs (Windows) or not reachable: permissions are the usual cause
+        pass
+    return "permission denied"
+
+
 @contextmanager
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path next to ``target``; rename it over ``target`` on success.
@@ -1210,7 +1227,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     if not directory.exists():
         raise OutputError(f"{target}: the directory {directory} does not exist; create it or choose another --output")
     if not os.access(directory, os.W_OK):
-        raise OutputError(f"{target}: cannot write to {directory} (permission denied); choose another --output")
+        raise OutputError(f"{target}: cannot write to {directory} ({write_denied(directory)}); choose another --output")
     remove_stale_temps(target)
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)

@@ -35,6 +35,7 @@ from .io import (
     resolve_output,
     same_file,
     split_name,
+    write_denied,
     write_table,
 )
 from .table import (
@@ -887,7 +888,7 @@ def check_output_path(
     if not parent.is_dir():
         raise OutputError(f"{option} {out}: the directory {parent} does not exist; create it first")
     if not os.access(parent, os.W_OK):
-        raise OutputError(f"{option} {out}: cannot write to {parent} (permission denied); choose another directory")
+        raise OutputError(f"{option} {out}: cannot write to {parent} ({write_denied(parent)}); choose another directory")
 
 
 def write_scores(result: ScoreResult, path: str | os.PathLike[str], *, format: str | None = None) -> Path:

@@ -63,6 +63,25 @@ MARKER_COLUMNS = {
     PROVENANCE_COLUMN: "added by `dvclean augment`, True on synthetic rows",
     ISSUE_COLUMN: "added by `dvclean fix --action mark`, the issue of each flagged row",
 }
+#: The marks ``dvclean fix --action mark`` writes into :data:`ISSUE_COLUMN` (empty on the other rows).
+ISSUE_VALUES = ("mislabeled", "outlying target")
+
+
+def is_marker_column(col: pl.Series) -> bool:
+    """Whether ``col`` (named like one of :data:`MARKER_COLUMNS`) holds what dvclean writes there.
+
+    ``dvclean_synthetic`` is Boolean; ``dvclean_issue`` holds only :data:`ISSUE_VALUES` or
+    nothing. A column of the user's that happens to have the name holds something else and is
+    an ordinary column.
+    """
+    if col.name == PROVENANCE_COLUMN:
+        return col.dtype in (pl.Boolean, pl.Null)
+    if col.dtype == pl.Null:
+        return True
+    if col.dtype not in (pl.String, pl.Categorical) and not isinstance(col.dtype, pl.Enum):
+        return False
+    text = col.cast(pl.String).drop_nulls()
+    return bool(text.is_in(["", *ISSUE_VALUES]).all())
 
 
 @dataclass(frozen=True)
@@ -229,7 +248,7 @@ def make_table(
     excluded = {label, id_column, *drop}
     notes: tuple[str, ...] = ()
     for marker, meaning in MARKER_COLUMNS.items():
-        if marker in cols and marker not in excluded:
+        if marker in cols and marker not in excluded and is_marker_column(frame.get_column(marker)):
             # dvclean's own marks (synthetic rows, an earlier run's verdicts) say nothing about the rows' features,
             # and an earlier verdict used as a feature would decide the next one
             excluded.add(marker)

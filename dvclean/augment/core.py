@@ -602,8 +602,24 @@ def check_withhold(table: Table, withhold: Sequence[str]) -> None:
 
 
 def withheld_feature_note(table: Table, withhold: Sequence[str]) -> str | None:
-    """A note when withheld columns are valuation features: synthetic rows leave them empty."""
+    """A note when withheld columns are valuation features: synthetic rows leave them empty.
+
+    Only the columns the valuation encodes count: an empty or constant column, or one of a type
+    dvclean cannot encode (Binary, nested), is no feature, so leaving it empty changes nothing.
+    """
+    from ..table import FeatureEncoder
+
     feats = [c for c in withhold if c in table.features]
+    if feats:
+        table_log = logging.getLogger(FeatureEncoder.__module__)
+        was_disabled, table_log.disabled = table_log.disabled, True  # its notes come again from the valuation
+        try:
+            unused = FeatureEncoder().fit(table.frame, feats).dropped_reasons_
+        except DataValidationError:  # every one of them empty
+            unused = dict.fromkeys(feats, "empty")
+        finally:
+            table_log.disabled = was_disabled
+        feats = [c for c in feats if c not in unused]
     if not feats:
         return None
     shown = ", ".join(repr(c) for c in feats)

@@ -52,7 +52,7 @@ import numpy as np
 
 from .._version import __version__
 from ..errors import ConfigError
-from ..io import atomic_path
+from ..io import atomic_path, write_denied
 
 __all__ = ["Checkpoint", "CheckpointSection", "RESUMABLE_METHODS", "as_checkpoint", "data_fingerprint"]
 
@@ -408,8 +408,9 @@ def open_for_cli(
     if not parent.is_dir():
         raise OutputError(f"--checkpoint {target}: the directory {parent} does not exist; create it first")
     if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
-        raise OutputError(f"--checkpoint {target}: cannot write to {target if target.exists() else parent} "
-                          "(permission denied); choose another --checkpoint")  # before the valuation, not after it
+        where = target if target.exists() else parent
+        raise OutputError(f"--checkpoint {target}: cannot write to {where} "
+                          f"({write_denied(where)}); choose another --checkpoint")  # before the valuation, not after it
     ck = Checkpoint(target, every=every, resume=resume)
     unused = [name for name in ck.sections if name not in methods]
     if unused:  # the run deletes its checkpoint once its outputs are written: that would discard this progress

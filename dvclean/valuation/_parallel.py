@@ -294,6 +294,9 @@ def runner(n_jobs: int = 1, scheduler: str | None = None) -> Iterator[Runner]:
             from joblib import Parallel, parallel_config
 
             n = max(1, sum(client.nthreads().values()))
+            if scheduler != "local" and n_jobs != -1:
+                log.warning("--n-jobs %d does not size the Dask cluster at %s: its %d worker threads run the tasks "
+                            "(--n-jobs still sets this process's native threads)", n_jobs, scheduler, n)
             with parallel_config(backend="dask", client=client), Parallel(n_jobs=-1) as par:
                 yield Runner(n, "dask", par)
         finally:
