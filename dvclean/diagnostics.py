@@ -102,10 +102,19 @@ def label_predictability(proba: np.ndarray, y: np.ndarray, *, alpha: float = 0.0
     -------
     dict
         ``auroc`` (mean one-vs-rest AUROC over the classes tested), ``p_value``
-        (Bonferroni-corrected), ``predictable`` (``p_value < alpha``) and ``auroc_needed``:
-        the smallest AUROC that would pass the test with these class sizes (normal
-        approximation of the U statistic, for the class the test can judge best) — near 0.5
-        on large data, near 1 on a few rows, where a failed test says little.
+        (Bonferroni-corrected), ``predictable`` (``p_value < alpha``), ``deciding_auroc``
+        (the AUROC of the class with the smallest p-value, the one the verdict rests on: with
+        many classes it can pass while the mean is near 0.5) and ``auroc_needed``: the smallest
+        AUROC that would pass the test with these class sizes (normal approximation of the U
+        statistic, for the class the test can judge best) — near 0.5 on large data, near 1 on
+        a few rows, where a failed test says little.
+
+    Notes
+    -----
+    The probabilities must not have been tuned to ``y``: out-of-fold predictions are, but a
+    pool whose weights were fitted to the labels (:func:`dvclean.flags.mixture_weights`)
+    picks whichever signal fits the noise best and passes on pure-noise labels far more
+    often than ``alpha`` (about one run in four on 1,000 rows of a 95:5 label).
 
     Examples
     --------
@@ -128,8 +137,8 @@ def label_predictability(proba: np.ndarray, y: np.ndarray, *, alpha: float = 0.0
             p_values.append(float(p))
             spreads.append(math.sqrt((m + n + 1) / (12.0 * m * n)))  # sd of U / (m n) under chance
     if not p_values:
-        return {"auroc": None, "p_value": None, "predictable": True, "auroc_needed": None}
+        return {"auroc": None, "p_value": None, "predictable": True, "auroc_needed": None, "deciding_auroc": None}
     p_value = min(1.0, min(p_values) * len(p_values))
     needed = min(1.0, 0.5 + float(norm.isf(alpha / len(p_values))) * min(spreads))
     return {"auroc": float(np.mean(aurocs)), "p_value": p_value, "predictable": p_value < alpha,
-            "auroc_needed": needed}
+            "auroc_needed": needed, "deciding_auroc": aurocs[int(np.argmin(p_values))]}

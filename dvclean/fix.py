@@ -244,8 +244,9 @@ def _refuse_noise(scores: ScoreResult, config: FixConfig) -> None:
         return
     name = scores.summary["input"].get("path") or "the data"
     raise DataValidationError(
-        f"{name}: refusing to {config.action} {flagged} flagged rows: the features do not predict the labels "
-        f"(out-of-sample AUROC {p['auroc']:.3f}, 0.5 = chance; p = {p['p_value']:.2g}), so the flags are noise; "
+        f"{name}: refusing to {config.action} {flagged} flagged rows: the features are not shown to predict the labels "
+        f"(out-of-sample AUROC {p.get('deciding_auroc', p['auroc']):.3f}, 0.5 = chance; p = {p['p_value']:.2g}; these "
+        f"class sizes need {p['auroc_needed']:.3f}), so the flags may be noise; "
         "check --label and the feature columns, use --action mark to mark the rows without changing any, "
         f"or pass --force to {config.action} them anyway"
     )

@@ -190,15 +190,94 @@ def _suffix_format(name: str) -> tuple[str | None, str | None]:
     return None, compression
 
 
+def input_size_limit() -> int:
+    """The most bytes dvclean reads from a stream or expands from a compressed file: a quarter of the
+    machine's memory (at least 1 GiB; 4 GiB where the memory size is unknown).
+
+    A regular file is read whatever its size; a stream (stdin, a pipe, a character device) and a
+    compressed file's content have no size to check first, and a few kilobytes of gzip or zstd can
+    expand to gigabytes: past the limit the read stops with a clear error instead of running the
+    machine out of memory.
+    """
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):  # not POSIX
+        return 4 << 30
+    return max(1 << 30, memory // 4)
+
+
+#: Read and decompress in pieces of this size.
+_CHUNK = 1 << 20
+
+
+def _too_large(name: str, what: str, limit: int) -> InputError:
+    return InputError(
+        f"{name}: {what} more than {limit / (1 << 30):.1f} GiB (a quarter of this machine's memory), more than "
+        "dvclean reads from a stream or a compressed file; if the data is really that large, decompress or save it "
+        "to a regular file first"
+    )
+
+
+def read_limited(stream: Any, name: str, *, what: str = "the stream holds") -> bytes:
+    """All of ``stream`` (a binary file object), refused past :func:`input_size_limit`."""
+    limit = input_size_limit()
+    parts, total = [], 0
+    while True:
+        block = stream.read(_CHUNK)
+        if not block:
+            return b"".join(parts)
+        total += len(block)
+        if total > limit:
+            raise _too_large(name, what, limit)
+        parts.append(block)
+
+
+def read_json_document(path: str | os.PathLike[str], name: str) -> Any:
+    """The JSON document in ``path`` (a regular file or a pipe), as a clear :class:`InputError` when it cannot be
+    read: a device, a missing file, text that is not UTF-8 JSON, nesting too deep to decode, more than
+    :func:`input_size_limit` bytes."""
+    import json
+
+    p = Path(path)
+    try:
+        mode = p.stat().st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+            raise InputError(f"{name}: not a regular file; pass the JSON file itself")
+        with p.open("rb") as fh:
+            raw = read_limited(fh, name)
+        return json.loads(raw.decode("utf-8-sig"))
+    except InputError:
+        raise
+    except RecursionError as exc:
+        raise InputError(f"{name}: cannot read a JSON document (nested too deeply to decode)") from exc
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"{name}: cannot read a JSON document ({exc})") from exc
+
+
 def _decompress(raw: bytes, kind: str, name: str) -> bytes:
+    limit = input_size_limit()
     try:
         if kind == "gzip":
-            return gzip.decompress(raw)
-        import zstandard
+            reader: Any = gzip.GzipFile(fileobj=io.BytesIO(raw))
+        else:
+            import zstandard
 
-        with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw)) as reader:
-            out = reader.read()
-        return out
+            reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw))
+        with reader:
+            parts, total = [], 0
+            while True:
+                block = reader.read(_CHUNK)
+                if not block:
+                    return b"".join(parts)
+                if not parts and b"\0" * 1024 in block[:65536]:  # no text (not UTF-16/32 either) has such a run
+                    raise InputError(f"{name}: its {kind} content is binary (runs of zero bytes), not CSV, JSON, "
+                                     "Parquet or Arrow data; check the file")
+                total += len(block)
+                if total > limit:
+                    raise _too_large(name, f"its {kind} content expands to", limit)
+                parts.append(block)
+    except InputError:
+        raise
     except ImportError as exc:  # pragma: no cover - zstandard is a dependency
         raise InputError(f"{name}: reading zstd needs the 'zstandard' package; pip install zstandard") from exc
     except Exception as exc:
@@ -231,7 +310,7 @@ def read_once(source: Any, options: dict[str, Any]) -> bytes | None:
     """For ``"-"`` or a stream (:func:`is_stream`): read its bytes once and put them in ``options["stdin"]``, so that a
     command that reads the text twice (the typed frame, then the cells' spelling) reads the same bytes; else None."""
     if str(source) == "-" and not isinstance(source, pl.DataFrame):
-        piped = (options.pop("stdin", None) or sys.stdin.buffer).read()
+        piped = read_limited(options.pop("stdin", None) or sys.stdin.buffer, "stdin", what="standard input holds")
     elif is_stream(source):
         piped = _read_stream(Path(source), str(source))
     else:
@@ -241,8 +320,21 @@ def read_once(source: Any, options: dict[str, Any]) -> bytes | None:
 
 
 def _read_stream(path: Path, name: str) -> bytes:
+    """The bytes of a named pipe or a character device: the terminal or pipe of this process's stdin (``/dev/stdin``)
+    is read, another device (``/dev/zero``, ``/dev/urandom``: endless) is refused."""
     try:
-        return path.read_bytes()
+        mode = os.stat(path)
+        if stat.S_ISCHR(mode.st_mode):
+            try:
+                own = os.fstat(0)
+                is_stdin = (own.st_dev, own.st_ino) == (mode.st_dev, mode.st_ino)
+            except OSError:
+                is_stdin = False
+            if not is_stdin:
+                raise InputError(f"{name}: is a device, not a data file; pass a CSV, Parquet, NDJSON or Arrow file "
+                                 "(or - for standard input)")
+        with path.open("rb") as fh:
+            return read_limited(fh, name)
     except PermissionError as exc:
         raise InputError(f"{name}: permission denied; make the file readable") from exc
 
@@ -384,7 +476,7 @@ def read_frame(
         separator = normalize_separator(separator)
     if name == "-":
         stream = stdin if stdin is not None else sys.stdin.buffer
-        raw = stream.read()
+        raw = read_limited(stream, "stdin", what="standard input holds")
         if not raw:
             raise InputError("stdin: no data was piped in; pipe a CSV file, e.g. `cat data.csv | dvclean score -`")
         data: bytes | Path = raw
@@ -620,6 +712,8 @@ def _bad_json_line(raw: bytes) -> str | None:
         except (ValueError, UnicodeDecodeError) as exc:
             reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
             return f"line {number}: {reason}"
+        except RecursionError:
+            return f"line {number}: values nested too deeply to decode"
         if not isinstance(value, dict):
             kind = {list: "array", str: "string", bool: "boolean", int: "number", float: "number"}.get(type(value), "null")
             return f"line {number}: a JSON {kind}, not an object"

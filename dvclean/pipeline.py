@@ -392,6 +392,12 @@ def _score(
         )
         mislabel = dataclasses.replace(mislabel, rule="knn")
     if data.is_regression:
+        if mislabel.rule in ("confident", "vote"):
+            notes.append(
+                f"--mislabel-rule {mislabel.rule} is a rule for class labels; on a regression target it flags as "
+                "consensus does (the outlier rule on the averaged prediction of the model, the OOB forest and the "
+                "neighbours; 'confidence' uses the model alone, 'knn' the neighbours alone)"
+            )
         reg_evidence = regression_evidence(data.x, data.y, neighbors, mislabel, seed=config.seed, progress=progress,
                                            n_jobs=flag_jobs)
         flags = flag_regression(primary.values, data.y, config.flags, reg_evidence, mislabel=mislabel)
@@ -409,7 +415,9 @@ def _score(
         )
         flags = flag_rows(primary.values, data.y, neighbors, len(data.classes), config.flags, evidence=evidence,
                           mislabel=mislabel)
-        proba = evidence.proba if evidence is not None and evidence.signals() else None
+        # the test needs probabilities not tuned to the labels: the signals' equal-weight pool, not the flags'
+        # pool, whose weights were fitted to these labels (diagnostics.label_predictability's notes)
+        proba = dataclasses.replace(evidence, weights=None).proba if evidence is not None and evidence.signals() else None
         if proba is None and neighbors.shape[1]:
             proba = neighbor_fractions(data.y, neighbors, len(data.classes))
         if proba is not None:
@@ -484,26 +492,33 @@ UNTESTABLE_AUROC = 0.9
 
 def labels_unpredicted(p: dict[str, Any] | None) -> bool:
     """Whether the predictability test (:func:`~dvclean.diagnostics.label_predictability`, the summary's
-    ``flags.label_predictability``) says the features do not predict the labels, so the mislabel flags are
-    noise: it failed, and not because the class sizes are too small for it to tell (``auroc_needed`` >=
-    :data:`UNTESTABLE_AUROC`, or an observed AUROC nearer the needed one than chance)."""
+    ``flags.label_predictability``) failed on a sample large enough for it to tell (``auroc_needed`` below
+    :data:`UNTESTABLE_AUROC`): the features are not shown to predict the labels, so the mislabel flags are no
+    better than noise, and ``fix`` refuses to relabel or drop on them without ``force``."""
     if not p or p.get("predictable", True) or p.get("auroc") is None:
         return False
-    auroc, needed = p["auroc"], p["auroc_needed"]
-    return not (needed is not None and (needed >= UNTESTABLE_AUROC or auroc >= (0.5 + needed) / 2))
+    needed = p["auroc_needed"]
+    return needed is None or needed < UNTESTABLE_AUROC
 
 
 def _predictability_note(p: dict[str, Any], n_rows: int) -> str:
     """The note for labels the features do not predict detectably (:func:`label_predictability`).
 
     When the test's failure is the sample's size (:func:`labels_unpredicted` is false), the note
-    says so instead of calling the flags noise."""
-    auroc, needed = p["auroc"], p["auroc_needed"]
+    says so instead of calling the flags noise; an AUROC nearer the needed one than chance is
+    called weak evidence rather than none."""
+    auroc, needed = p.get("deciding_auroc", p["auroc"]), p["auroc_needed"]
     if not labels_unpredicted(p):
         return (
             f"with {n_rows} rows the test cannot tell whether the features predict the labels: out-of-sample AUROC "
             f"{auroc:.3f} (p = {p['p_value']:.2g}), and these class sizes need {needed:.3f} to tell it from chance; "
             "the mislabel flags rest on little evidence"
+        )
+    if needed is not None and auroc >= (0.5 + needed) / 2:
+        return (
+            f"the features are not shown to predict the labels: out-of-sample AUROC {auroc:.3f} (0.5 = chance; p = "
+            f"{p['p_value']:.2g}; these class sizes need {needed:.3f}); the mislabel flags may be noise, so fix does not "
+            "relabel or drop on them without --force: check --label and the feature columns"
         )
     return (
         f"the features do not predict the labels: out-of-sample AUROC {auroc:.3f} (0.5 = chance; p = "

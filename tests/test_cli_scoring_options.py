@@ -114,7 +114,11 @@ def test_method_and_its_options_give_the_same_flags_in_score_check_and_fix(data)
     assert set(doc["flagged"]["hard"]) == ids(frame, "is_hard") and len(doc["flagged"]["hard"]) >= 11  # 20%
     assert doc["methods"] == ["loo", "knn"]
     assert doc["config"]["tmc"]["model"] == "knn" and doc["config"]["crossfit"]["n_folds"] == 3
-    assert flagged_by_fix(data, *args) == ids(frame, "is_mislabeled")
+    report = str(data.with_name("fix.html"))
+    assert flagged_by_fix(data, *args, "--report", report) == ids(frame, "is_mislabeled")
+    res = runner.invoke(app, ["fix", str(data), *args, "-o", str(data.with_name("f2.csv"))], env=WIDE)
+    assert res.exit_code == 2 and "fix acts on the mislabel flags only" in res.stderr  # without --report: no effect
+    assert not data.with_name("f2.csv").exists()
 
 
 def test_check_takes_a_validation_file(data, tmp_path):

@@ -93,7 +93,9 @@ def test_hard_frac_takes_a_percentage(data, command):
 
 def test_fix_takes_a_hard_frac_percentage(data):
     out = data.with_name("f.csv")
-    res = runner.invoke(app, ["fix", str(data), "-y", "y", "--hard-frac", "5%", "-o", str(out), "-q"], env=WIDE)
+    report = str(data.with_name("f.html"))  # (without --report a typed --hard-frac changes nothing: refused)
+    res = runner.invoke(app, ["fix", str(data), "-y", "y", "--hard-frac", "5%", "-o", str(out), "--report", report, "-q"],
+                        env=WIDE)
     assert res.exit_code == 0, res.output
     (data.parent / "dvclean.toml").write_text('label = "y"\n[fix]\nhard-frac = "5%"\n')
     res = runner.invoke(app, ["fix", str(data), "-o", str(out), "-q"], env=WIDE)

@@ -83,3 +83,177 @@ def test_n_jobs_with_a_dask_scheduler_says_the_cluster_decides(caplog):
         with caplog.at_level(logging.WARNING, logger="dvclean"), runner(-1, cluster.scheduler_address):
             pass
         assert not any("does not size" in rec.getMessage() for rec in caplog.records)  # the default says nothing
+
+
+def _small_csv(path, n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    pl.DataFrame({"f1": rng.normal(size=n) + y, "f2": rng.normal(size=n), "label": np.where(y == 1, "a", "b")}).write_csv(path)
+    return path
+
+
+def test_a_checkpoint_never_deletes_a_lock_named_file_it_did_not_make(tmp_path):
+    import dvclean
+    from dvclean.config import ScoreConfig
+    from dvclean.errors import ConfigError
+    from dvclean.valuation._checkpoint import open_for_cli
+
+    data = _small_csv(tmp_path / "data.csv")
+    notes = tmp_path / "keep.lock"
+    notes.write_text("my notes\n")
+    cfg = ScoreConfig(methods=("tmc",))
+    with pytest.raises(ConfigError, match="not a dvclean lock file"):  # was: deleted at the end of the run
+        dvclean.score(data, label="label", config=cfg, checkpoint=tmp_path / "keep")
+    assert notes.read_text() == "my notes\n"
+    lock_named_input = tmp_path / "in.lock"
+    lock_named_input.write_bytes(data.read_bytes())
+    with pytest.raises(ConfigError, match="also an input or output file"):  # was: the input deleted
+        open_for_cli(tmp_path / "in", every=10, resume=False, methods=("tmc",), output=tmp_path / "o.parquet", others=(lock_named_input,))
+    with pytest.raises(ConfigError, match="also an input or output file"):  # was: the run's own output deleted
+        open_for_cli(tmp_path / "run", every=10, resume=False, methods=("tmc",), output=tmp_path / "run.lock", others=(data,))
+    assert lock_named_input.read_bytes() == data.read_bytes()
+
+
+def test_a_second_sigterm_while_the_first_is_reported_changes_nothing(monkeypatch, capsys):
+    import signal
+
+    import typer
+
+    from dvclean.cli import commands
+
+    def run():
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise AssertionError("the handler raises")
+
+    def print_twice(*args, **kwargs):  # a second SIGTERM arrives while the first is being reported
+        os.kill(os.getpid(), signal.SIGTERM)
+        original(*args, **kwargs)
+
+    from dvclean.cli import _output
+
+    original = _output.print_error
+    monkeypatch.setattr(_output, "print_error", print_twice)
+    with pytest.raises(typer.Exit) as exc:
+        commands.guarded(run)()
+    assert exc.value.exit_code == 143  # was a traceback of the second _Terminated and exit 1
+    assert "terminated" in capsys.readouterr().err
+
+
+def test_pure_noise_labels_are_refused_by_the_predictability_test():
+    import dvclean
+    from dvclean.pipeline import labels_unpredicted
+
+    refused = 0
+    for seed in (108, 110):  # 108: the fitted pool slipped through the "nearer the needed AUROC" escape
+        rng = np.random.default_rng(seed)
+        x = rng.normal(size=(1000, 4))
+        y = np.where(rng.random(1000) < 0.05, "min", "maj")
+        frame = pl.DataFrame({f"f{j}": x[:, j] for j in range(4)}).with_columns(pl.Series("y", y))
+        p = dvclean.score(frame, label="y").summary["flags"]["label_predictability"]
+        refused += labels_unpredicted(p)
+        assert set(p) >= {"auroc", "deciding_auroc", "p_value", "auroc_needed", "predictable"}
+    assert refused == 2
+
+
+def test_malformed_augmentation_documents_are_usage_errors_not_bugs(tmp_path):
+    from typer.testing import CliRunner
+
+    from dvclean.cli import app
+
+    data = _small_csv(tmp_path / "data.csv")
+    scores = tmp_path / "s.parquet"
+    runner = CliRunner()
+    assert runner.invoke(app, ["score", str(data), "-y", "label", "-o", str(scores), "-q"]).exit_code == 0
+    for doc, field in [
+        ('{"evaluation": {"arms": [1, 2]}}', "'evaluation.arms' must be an object"),
+        ('{"evaluation": {"arms": {"a": {"auc": {"mean": "x", "ci95": 1}}}, "primary_metric": "auc"}}',
+         "'evaluation.arms.a.auc.mean' must be a number"),
+        ('{"evaluation": {"arms": {"a": {"auc": {"mean": 1, "ci95": "x"}}}, "primary_metric": "auc"}}', ".ci95' must be"),
+        ('{"evaluation": "x", "quality": [1]}', "'quality' must be an object"),
+        ('{"quality": 5}', "'quality' must be an object"),
+        ('{"evaluation": {"arms": {"a": {"auc": {"mean": 1}}}, "primary_metric": ["auc"]}}', "'evaluation.primary_metric'"),
+        ("[" * 100_000 + "]" * 100_000, "cannot read a JSON document"),
+    ]:
+        (tmp_path / "aug.json").write_text(doc)
+        res = runner.invoke(app, ["report", str(scores), "--augmentation", str(tmp_path / "aug.json"), "-o", str(tmp_path / "r.html")])
+        assert res.exit_code == 2 and field in res.stderr, (doc[:60], res.stderr)  # was exit 3
+        assert not (tmp_path / "r.html").exists()
+
+
+def test_deeply_nested_json_lines_are_a_clear_error(tmp_path):
+    from dvclean.errors import InputError
+    from dvclean.io import read_frame
+
+    path = tmp_path / "deep.ndjson"
+    path.write_text('{"label": "a", "x": ' + "[" * 5000 + "]" * 5000 + '}\n{"label": "b", "x": []}\n')
+    with pytest.raises(InputError, match="line 1: values nested too deeply"):  # was RecursionError, exit 3
+        read_frame(path)
+
+
+def test_compressed_inputs_and_streams_stop_at_the_size_limit(tmp_path, monkeypatch):
+    import gzip
+    import io as stdio
+
+    from dvclean import io as dio
+    from dvclean.errors import InputError
+
+    bomb = tmp_path / "bomb.csv.gz"
+    bomb.write_bytes(gzip.compress(b"a,label\n" + b"\0" * (8 << 20)))
+    with pytest.raises(InputError, match="binary"):  # found in the first megabyte, not after expanding it all
+        dio.read_frame(bomb)
+    text = tmp_path / "big.csv.gz"
+    text.write_bytes(gzip.compress(b"a,label\n" + b"1,x\n" * (1 << 20)))
+    monkeypatch.setattr(dio, "input_size_limit", lambda: 1 << 20)
+    with pytest.raises(InputError, match="expands to more than"):
+        dio.read_frame(text)
+    with pytest.raises(InputError, match="standard input holds more than"):
+        dio.read_frame("-", stdin=stdio.BytesIO(b"a,label\n" + b"1,x\n" * (1 << 19)))
+    if os.path.exists("/dev/zero"):
+        with pytest.raises(InputError, match="is a device, not a data file"):  # was read until the OOM killer came
+            dio.read_frame("/dev/zero")
+
+
+def test_a_checkpoint_declaring_a_huge_array_is_not_a_checkpoint(tmp_path):
+    import io as stdio
+    import zipfile
+
+    from numpy.lib import format as npformat
+
+    from dvclean.errors import ConfigError
+    from dvclean.valuation._checkpoint import Checkpoint
+
+    head = stdio.BytesIO()
+    npformat.write_array_header_1_0(head, {"descr": "<f8", "fortran_order": False, "shape": (10**12,)})
+    header = stdio.BytesIO()
+    np.save(header, np.frombuffer(b'{"format": "x"}', dtype=np.uint8))
+    path = tmp_path / "huge.checkpoint"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("__header__.npy", header.getvalue())
+        z.writestr("tmc.x.npy", head.getvalue())
+    with pytest.raises(ConfigError, match="not a readable dvclean checkpoint"):  # was "out of memory; try --algorithm"
+        Checkpoint(path, resume=True)
+
+
+def test_a_class_rule_on_a_regression_target_says_what_it_does():
+    import dvclean
+    from dvclean.config import MislabelConfig, ScoreConfig
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 3))
+    frame = pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "t": x @ [1.0, 2.0, 0.5] + rng.normal(0, 0.3, 120)})
+    r = dvclean.score(frame, label="t", config=ScoreConfig(mislabel=MislabelConfig(rule="vote")))
+    assert any("--mislabel-rule vote is a rule for class labels" in n for n in r.summary["notes"])
+    assert not any("class labels" in n for n in dvclean.score(frame, label="t").summary["notes"])
+
+
+def test_an_interrupted_json_run_names_the_checkpoint_it_saved(tmp_path, monkeypatch):
+    from dvclean.cli.commands import _written_text
+    from dvclean.valuation import _checkpoint
+
+    saved = tmp_path / "o.parquet.checkpoint"
+    saved.write_bytes(b"x")
+    monkeypatch.setattr(_checkpoint, "_SAVED", {str(saved): None})
+    text = _written_text([])  # the line printed with --json and -q too, where the log's warning is silent
+    assert text.startswith("no output was written; progress is saved in") and "--resume" in text and str(saved) in text
+    saved.unlink()
+    assert _written_text([]) == "no output was written"

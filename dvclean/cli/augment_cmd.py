@@ -127,7 +127,9 @@ def augment(
     piped: bytes | None = None
     if data == "-" and scores is not None and html_report is not None:
         # the HTML report reads the data with the scores file: from these bytes, as stdin is read only once
-        piped = sys.stdin.buffer.read()
+        from ..io import read_limited
+
+        piped = read_limited(sys.stdin.buffer, "stdin", what="standard input holds")
     try:
         result = run_augment(
             data, label=label, id_column=id_column, drop=tuple(drop or ()), scores=scores, holdout=holdout,

@@ -444,9 +444,7 @@ def report_cmd(
     command refuses (exit 2), as `dvclean augment --scores` does; CSV/NDJSON
     scores must hold the data's labels (and ids) row by row.
     """
-    import json
-
-    from ..errors import InputError
+    from ..io import read_json_document
     from ..report import build_report_from_files, write_report
     from ._output import setup_logging, stderr_console, visible, write_stdout
 
@@ -464,10 +462,7 @@ def report_cmd(
                  stdout_has="the written report's path")
     aug = None
     if augmentation is not None:
-        try:
-            aug = json.loads(Path(augmentation).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError(f"--augmentation {augmentation}: cannot read a JSON document ({exc})") from exc
+        aug = read_json_document(augmentation, f"--augmentation {augmentation}")
     rep = build_report_from_files(
         scores, data=data, label=label, command=_command_line(), augmentation=aug,
         read_options=read_options(separator, encoding, input_format, null_values), augmentation_path=augmentation,

@@ -9,6 +9,7 @@ behind in any of these cases (outputs are written atomically).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import re
@@ -88,6 +89,21 @@ def _on_sigint(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+def _record_signal(signum: int, frame: Any) -> None:
+    """While a run's end is reported: a further signal is recorded, not raised (it would interrupt the report)."""
+    from ._output import note_signal
+
+    note_signal(signum)
+
+
+def _mute_handlers(replaced: dict[int, Any]) -> None:
+    """Make our handlers of ``replaced`` record-only: the run is ending, its one-line report must not be cut off
+    (``timeout`` signals a process and its group: two SIGTERMs are common in CI)."""
+    for signum in replaced:
+        with contextlib.suppress(ValueError):
+            signal.signal(signum, _record_signal)
+
+
 def _install_handlers() -> dict[int, Any]:
     """Handle SIGTERM (and Ctrl-C, where Python's default handler is in place); return the handlers replaced.
 
@@ -139,6 +155,7 @@ def guarded(fn: F) -> F:
         debug = bool(kwargs.get("debug"))
 
         def interrupted(signum: int) -> typer.Exit:
+            _mute_handlers(replaced)
             word, code = ("terminated;", 143) if signum == signal.SIGTERM else ("interrupted;", 130)
             print_error(err, word, _written_text(committed_outputs()), style="yellow")
             mark_interrupt_reported()
@@ -158,6 +175,7 @@ def guarded(fn: F) -> F:
         except _Terminated:
             raise interrupted(signal.SIGTERM) from None
         except (Exception, _panic_type()) as exc:  # a Rust panic in polars derives from BaseException
+            _mute_handlers(replaced)
             if signals_received():  # a library swallowed the signal's exception, then failed
                 raise interrupted(signals_received()[-1]) from None
             if isinstance(exc, DvcleanError):
@@ -222,10 +240,15 @@ def _panic_type() -> type[BaseException]:
 
 
 def _written_text(written: list[Path]) -> str:
-    """What an interrupted run left: nothing, or (interrupted after its last rename) every output, complete."""
-    if not written:
-        return "no output was written"
-    return "every output had already been written in full: " + ", ".join(str(p) for p in written)
+    """What an interrupted run left: nothing, or (interrupted after its last rename) every output, complete; and
+    the checkpoint it saved, to continue with ``--resume``."""
+    text = ("every output had already been written in full: " + ", ".join(str(p) for p in written) if written
+            else "no output was written")
+    module = sys.modules.get("dvclean.valuation._checkpoint")  # (not loaded: no checkpoint was saved)
+    saved = module.saved_checkpoints() if module is not None else []
+    if saved:
+        text += f"; progress is saved in {', '.join(str(p) for p in saved)}: rerun the same command with --resume to continue"
+    return text
 
 
 _PARAM_RE = re.compile(r"^The '(?P<name>\w+)' parameter of \w+ must be (?P<allowed>.+); got (?P<value>.+)\.$", re.S)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..config import FIX_ACTIONS, FixConfig
+from ..config import FIX_ACTIONS, FixConfig, ScoreConfig
 from ._config import configurable
 from ._scoring import Scoring, scoring_options
 from .commands import (
@@ -90,6 +90,15 @@ def fix(
     fix_config = FixConfig(action=action, min_confidence=min_confidence, force=force)
     fmt = fmt.value if fmt else None  # (an unknown --format is the parser's usage error, as in score and augment)
     score_config = scoring.score_config()  # the same scoring as `dvclean score` with the same settings
+    if html_report is None:
+        for name, option, default in (("method", "--method", score_config.methods == ScoreConfig().methods),
+                                      ("hard_frac", "--hard-frac", False)):
+            if given_on_command_line(name) and not default:  # (-m knn, the default, costs nothing)
+                raise ConfigError(
+                    f"{option} changes the values and the hard flags, and fix acts on the mislabel flags only, which "
+                    f"are the same with any {option}: drop {option} (it would only cost time), or add --report to "
+                    "see the values it gives beside the fix"
+                )
     if output is None:
         if data == "-":
             raise OutputError("reading from stdin: pass --output PATH for the cleaned data")

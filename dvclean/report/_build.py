@@ -356,9 +356,53 @@ def _augmentation_part(doc: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     if "report" in doc and isinstance(doc["report"], dict):
         doc = doc["report"]
-    if not any(k in doc for k in ("evaluation", "quality")):
+    if not isinstance(doc, dict) or not any(k in doc for k in ("evaluation", "quality")):
         raise InputError("the augmentation document has neither 'evaluation' nor 'quality'; pass the JSON report of `dvclean augment`")
+    problem = _augmentation_shape_problem(doc)
+    if problem is not None:
+        raise InputError(f"the augmentation document's {problem}; pass the JSON report of `dvclean augment` as it "
+                         "wrote it")
     return doc
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _augmentation_shape_problem(doc: dict[str, Any]) -> str | None:
+    """What in ``doc`` is not shaped as ``dvclean augment``'s JSON report is (the fields the report reads), or None."""
+    quality = doc.get("quality")
+    if quality is not None:
+        if not isinstance(quality, dict):
+            return f"'quality' must be an object of scores, not {type(quality).__name__}"
+        bad = [k for k, v in quality.items() if v is not None and not _is_number(v)]
+        if bad:
+            return f"'quality.{bad[0]}' must be a number or null"
+    ev = doc.get("evaluation")
+    if ev is None:
+        return None
+    if not isinstance(ev, dict):
+        return f"'evaluation' must be an object, not {type(ev).__name__}"
+    for key in ("primary_metric", "verdict", "interval"):
+        if ev.get(key) is not None and not isinstance(ev[key], str):
+            return f"'evaluation.{key}' must be text"
+    arms = ev.get("arms")
+    if arms is None:
+        return None
+    if not isinstance(arms, dict):
+        return f"'evaluation.arms' must be an object of arms, not {type(arms).__name__}"
+    for arm, entry in arms.items():
+        if not isinstance(entry, dict):
+            return f"'evaluation.arms.{arm}' must be an object"
+        if entry.get("rows") is not None and not _is_number(entry["rows"]):
+            return f"'evaluation.arms.{arm}.rows' must be a number"
+        for metric, v in entry.items():
+            if not isinstance(v, dict) or "mean" not in v:
+                continue
+            for part in ("mean", "ci95"):
+                if v.get(part) is not None and not _is_number(v[part]):
+                    return f"'evaluation.arms.{arm}.{metric}.{part}' must be a number or null"
+    return None
 
 
 def _aug_input(doc: dict[str, Any]) -> dict[str, Any]:

@@ -70,6 +70,30 @@ _HEADER = "__header__"
 _LOCKS: dict[str, list[int]] = {}
 
 
+#: What a lock file holds (an empty one is an earlier version's).
+_LOCK_TEXT = b"dvclean checkpoint lock\n"
+
+
+def _is_lock_file(lock: Path) -> bool:
+    """Whether ``lock`` is a lock file dvclean made: a regular file holding :data:`_LOCK_TEXT` or nothing."""
+    try:
+        if not lock.is_file() or lock.is_symlink() or lock.stat().st_size > len(_LOCK_TEXT):
+            return False
+        return lock.read_bytes() in (b"", _LOCK_TEXT)
+    except OSError:
+        return False
+
+
+#: Checkpoints this process saved and did not remove, in order (what an interrupted run leaves to resume).
+_SAVED: dict[str, None] = {}
+
+
+def saved_checkpoints() -> list[Path]:
+    """The checkpoint files this process saved that still exist: an interrupted run's way to continue (the CLI's
+    last line names them, with ``--json`` and ``--quiet`` too, where the log is silent)."""
+    return [Path(p) for p in _SAVED if Path(p).is_file()]
+
+
 def _lock(path: Path) -> bool:
     """Hold ``<path>.lock`` (``flock``) for this process, or refuse when another live process holds it: two runs on
     one checkpoint would overwrite each other's progress. The kernel drops the lock when the process ends, however
@@ -85,7 +109,18 @@ def _lock(path: Path) -> bool:
         _LOCKS[key][1] += 1
         return True
     try:
-        fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o644)
+        os.write(fd, _LOCK_TEXT)  # the mark that tells dvclean's lock file from a file of the user's of that name
+    except FileExistsError:
+        if not _is_lock_file(Path(lock)):  # never lock, and so never delete, a file that is not ours
+            raise ConfigError(
+                f"checkpoint {path} is locked through {lock}, and that file exists and is not a dvclean lock file; "
+                "move it, or give this run another --checkpoint"
+            ) from None
+        try:
+            fd = os.open(lock, os.O_RDWR)
+        except OSError:
+            return False
     except OSError:  # an unwritable directory is refused (and named) when the checkpoint is saved
         return False
     try:
@@ -110,7 +145,7 @@ def _unlock(path: Path) -> None:
     entry[1] -= 1
     if entry[1] <= 0:
         del _LOCKS[os.path.realpath(lock)]
-        if not path.exists():
+        if not path.exists() and _is_lock_file(lock):  # (an output the run wrote over it is not deleted)
             lock.unlink(missing_ok=True)
         os.close(entry[0])
 
@@ -236,13 +271,21 @@ class Checkpoint:
                 f"checkpoint {self.path} is not a dvclean checkpoint (not a NumPy .npz archive): choose another "
                 "--checkpoint path (dvclean names its checkpoints <output>.checkpoint)"
             )
+        from ..io import input_size_limit
+
         try:
             with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+                if _HEADER not in npz.files:
+                    raise self._bad("no header")
+                expanded = sum(info.file_size for info in npz.zip.infolist())
+                if expanded > input_size_limit():  # a crafted archive: never inflate it
+                    raise self._bad(f"its members expand to {expanded} bytes")
                 members = {k: npz[k] for k in npz.files}
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        except ConfigError:
+            raise
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, MemoryError) as exc:
+            # (MemoryError: a member whose header declares an array larger than the memory)
             raise self._bad(f"{type(exc).__name__}: {exc}") from None
-        if _HEADER not in members:
-            raise self._bad("no header")
         try:
             header = json.loads(members.pop(_HEADER).tobytes().decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -303,10 +346,12 @@ class Checkpoint:
         np.savez(buf, **members)  # type: ignore[arg-type]
         with atomic_path(self.path) as tmp:
             tmp.write_bytes(buf.getvalue())
+        _SAVED[str(self.path)] = None
 
     def remove(self) -> None:
         """Delete the file (after the results are stored) and release its lock; a missing file is fine."""
         self.path.unlink(missing_ok=True)
+        _SAVED.pop(str(self.path), None)
         self._sections.clear()
         self.release()
 
@@ -402,6 +447,9 @@ def open_for_cli(
     for other in (output, *others):
         if other is not None and str(other) != "-" and same_file(target, other):
             raise ConfigError(f"--checkpoint {target} is also an input or output file of this run; choose another path")
+        if other is not None and str(other) != "-" and same_file(f"{target}.lock", other):
+            raise ConfigError(f"--checkpoint {target} locks {target}.lock, which is also an input or output file of "
+                              "this run; choose another --checkpoint")
     if target.is_dir():
         raise ConfigError(f"--checkpoint {target} is a directory; give a file path such as {target / 'run.checkpoint'}")
     parent = target.parent if str(target.parent) else Path(".")
