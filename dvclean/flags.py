@@ -540,13 +540,14 @@ def confident_issues(proba: np.ndarray, y: np.ndarray) -> np.ndarray:
     return prune_by_noise_rate(proba, y) & not_most_probable(proba, y)
 
 
-def top_k(score: np.ndarray, k: int) -> np.ndarray:
+def top_k(score: np.ndarray, k: int, *, at_most: bool = False) -> np.ndarray:
     """The ``k`` highest scores, with rows of equal score kept together.
 
     When the ``k``-th and the ``k+1``-th highest scores are equal, the block of rows with that
     score is taken whole if at least half of it fits within ``k``, and left out otherwise, so two
     rows with the same score (two copies of one row) are never told apart by their order;
-    the count is then off ``k`` by at most half the block.
+    the count is then off ``k`` by at most half the block. With ``at_most`` the block is taken
+    only when all of it fits (never more than ``k`` rows), unless leaving it out would flag no row.
 
     Examples
     --------
@@ -569,6 +570,8 @@ def top_k(score: np.ndarray, k: int) -> np.ndarray:
         return out
     above, tied = score > edge, score == edge
     room = k - int(above.sum())
+    if at_most and above.any():
+        return above | tied if room >= int(tied.sum()) else above
     return above | tied if 2 * room >= int(tied.sum()) else above
 
 
@@ -593,8 +596,9 @@ def top_fraction(score: np.ndarray, fraction: float) -> np.ndarray:
 
 
 def expected_noise_flags(score: np.ndarray, fraction: float) -> np.ndarray:
-    """``expected_noise``'s flags: the :func:`expected_count` highest scores (equal scores together)."""
-    return top_k(score, expected_count(fraction, score.shape[0]))
+    """``expected_noise``'s flags: the :func:`expected_count` highest scores (equal scores together, a block of
+    copies that does not fit whole left out, so that ``check --max-mislabeled`` at the same fraction passes)."""
+    return top_k(score, expected_count(fraction, score.shape[0]), at_most=True)
 
 
 def _knn_rule(values: np.ndarray, disagreement: np.ndarray, policy: FlagPolicy) -> np.ndarray:

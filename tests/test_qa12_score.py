@@ -174,7 +174,7 @@ def test_fix_refuses_to_relabel_or_drop_on_flags_that_are_noise(tmp_path):
         out = tmp_path / f"{action}.csv"
         res = runner.invoke(app, ["fix", str(src), "-y", "y", "--action", action, "-o", str(out)])
         assert res.exit_code == 2, res.output
-        assert f"refusing to {action}" in res.stderr and "do not predict the labels" in res.stderr
+        assert f"refusing to {action}" in res.stderr and "not shown to predict the labels" in res.stderr
         assert "--force" in res.stderr and "--action mark" in res.stderr
         assert not out.exists()
     marked = runner.invoke(app, ["fix", str(src), "-y", "y", "--action", "mark", "-o", str(tmp_path / "m.csv")])

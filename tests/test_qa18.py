@@ -257,3 +257,42 @@ def test_an_interrupted_json_run_names_the_checkpoint_it_saved(tmp_path, monkeyp
     assert text.startswith("no output was written; progress is saved in") and "--resume" in text and str(saved) in text
     saved.unlink()
     assert _written_text([]) == "no output was written"
+
+
+def test_report_refuses_options_it_would_ignore(tmp_path):
+    from typer.testing import CliRunner
+
+    from dvclean.cli import app
+
+    data = _small_csv(tmp_path / "data.csv")
+    scores = tmp_path / "s.parquet"
+    runner = CliRunner()
+    assert runner.invoke(app, ["score", str(data), "-y", "label", "-o", str(scores), "-q"]).exit_code == 0
+    out = str(tmp_path / "r.html")
+    res = runner.invoke(app, ["report", str(scores), "--data", str(data), "-y", "f1", "-o", out])
+    assert res.exit_code == 2 and "records the label 'label' and --label says 'f1'" in res.stderr  # was ignored
+    for option, value in (("--separator", ";"), ("--encoding", "latin-1"), ("--input-format", "csv")):
+        res = runner.invoke(app, ["report", str(scores), option, value, "-o", out])
+        assert res.exit_code == 2 and f"{option} says how to read --data, which is not given" in res.stderr
+    assert runner.invoke(app, ["report", str(scores), "--data", str(data), "-y", "label", "-o", out]).exit_code == 0
+
+
+def test_expected_noise_never_flags_more_than_its_share_with_copied_rows():
+    import math
+
+    import dvclean
+    from dvclean.check import CheckPolicy, evaluate_check
+    from dvclean.config import MislabelConfig, ScoreConfig
+    from dvclean.flags import top_k
+
+    assert top_k(np.array([0.9, 0.5, 0.5, 0.1]), 2, at_most=True).tolist() == [True, False, False, False]
+    assert top_k(np.array([0.5, 0.5, 0.1]), 1, at_most=True).tolist() == [True, True, False]  # else nothing at all
+    from sklearn.datasets import load_wine
+
+    wine = pl.from_pandas(load_wine(as_frame=True).frame)
+    twice = pl.concat([wine, wine])  # every row twice: blocks of two at every cut
+    for p in (0.0337, 0.05, 0.1):
+        r = dvclean.score(twice, label="target", config=ScoreConfig(mislabel=MislabelConfig(expected_noise=p)))
+        flagged = int(r.frame.get_column("is_mislabeled").sum())
+        assert flagged <= math.floor(p * twice.height + 1e-9) and flagged % 2 == 0  # was floor + 1 (a pair at the cut)
+        assert evaluate_check(r, CheckPolicy(max_mislabeled=f"{p * 100:g}%")).status == "pass"

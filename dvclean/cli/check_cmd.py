@@ -447,8 +447,16 @@ def report_cmd(
     from ..io import read_json_document
     from ..report import build_report_from_files, write_report
     from ._output import setup_logging, stderr_console, visible, write_stdout
+    from .commands import given_on_command_line
 
     setup_logging(stderr_console(), quiet=quiet, verbose=verbose)
+    if data is None:
+        for name, option in (("separator", "--separator"), ("encoding", "--encoding"), ("input_format", "--input-format")):
+            if given_on_command_line(name):
+                from ..errors import ConfigError
+
+                raise ConfigError(f"{option} says how to read --data, which is not given: drop {option}, or add "
+                                  "--data FILE (the scored data set)")
     if output is None and scores == "-":  # no file to write next to (not "-.report.html" in the current directory)
         from ..errors import ConfigError
 

@@ -732,6 +732,11 @@ def build_report_from_files(
                 run = json.loads(raw)
             except json.JSONDecodeError:
                 run = {}
+    if label is not None and run.get("label") and label != run["label"]:
+        raise DataValidationError(
+            f"{scores} records the label {run['label']!r} and --label says {label!r}: drop --label (it is for scores "
+            "files that do not record theirs), or pass the scores of that label"
+        )
     id_name = frame.columns[0]
     id_column = None if id_name == "row_id" else id_name
     n_valued = int((~frame.get_column("is_label_missing").fill_null(False)).sum())
