@@ -1010,9 +1010,11 @@ def evaluate_check(
     per_class: dict[str, dict[str, int]] = {}
     is_mis = frame.get_column("is_mislabeled").fill_null(False).to_numpy()
     is_hard = frame.get_column("is_hard").fill_null(False).to_numpy()
-    classes = list(result.summary["classes"])  # str(class) in the summary's order
+    from .table import class_text
+
+    classes = list(result.summary["classes"])  # class_text(class) in the summary's order
     code_of = {c: i for i, c in enumerate(classes)}
-    codes = np.array([code_of.get(str(v), -1) for v in frame.get_column("label").to_list()], dtype=np.int64)
+    codes = np.array([code_of.get(class_text(v), -1) for v in frame.get_column("label").to_list()], dtype=np.int64)
     for i, cls in enumerate(classes):
         in_class = (codes == i) & valued_mask
         per_class[cls] = {

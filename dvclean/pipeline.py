@@ -43,6 +43,7 @@ from .table import (
     LABEL_CANDIDATES,
     Table,
     ValuationData,
+    class_text,
     content_order,
     group_mean,
     hashable,
@@ -289,7 +290,7 @@ def _score(
     requested_task = config.task
     config = dataclasses.replace(config, task=table.task)  # the valuers see the resolved task
     valid_table = None
-    valid_notes: list[str] = []  # the --valid file's reading notes, for the summary
+    run_notes: list[str] = []  # the --valid file's reading notes and the methods' notes, for the summary
     if valid is not None:
         # the labels are read as the data's are: as text when the data's are kept as text, else typed
         from .augment.core import read_holdout  # (no SDV import)
@@ -316,7 +317,7 @@ def _score(
 
         # a column of another type (text where the data has numbers) would be read as missing in every row
         vframe, vnotes = align_holdout(dataclasses.replace(table, features=used), vframe, where=f"{vinfo.path} (--valid)")
-        valid_notes.extend(vnotes)  # logged with the run's other notes
+        run_notes.extend(vnotes)  # logged with the run's other notes
         valid_table = Table(frame=vframe, label=table.label, features=table.features, source=vinfo, task=table.task)
     timings["read"] = time.perf_counter() - t
     log.info("read %s (%s%s): %d rows x %d columns, label %r, in %.2f s", info.path, info.format,
@@ -366,6 +367,8 @@ def _score(
         timings[f"value.{m}"] = time.perf_counter() - tm
         log.info("valued with %s: status %s, in %.2f s", m, results[m].status, timings[f"value.{m}"])
         log.debug("%s settings: %s; diagnostics: %s", m, results[m].params, results[m].diagnostics)
+        if (note := _budget_note(m, results[m], timings[f"value.{m}"], primary=m == config.methods[0])) is not None:
+            run_notes.append(note)
     results = share_identical(results, identical_rows(data.x, data.y))
     timings["value"] = time.perf_counter() - t
 
@@ -376,7 +379,7 @@ def _score(
     t = time.perf_counter()
     knn_res = results.get("knn")
     mislabel = config.mislabel
-    notes: list[str] = list(valid_notes)
+    notes: list[str] = list(run_notes)
     predictability: dict[str, Any] | None = None
     flag_jobs = effective_n_jobs(config.crossfit.n_jobs)  # threads for the forest and the folds (same result for any number)
     # the models' work grows with the rows and, above two classes, with the classes (XGBoost fits one tree per
@@ -488,6 +491,32 @@ def _in_input_order(
 #: An ``auroc_needed`` at or above this means only a near-perfect ranking could pass the
 #: predictability test: its failure says nothing about the features.
 UNTESTABLE_AUROC = 0.9
+
+
+#: Below this many permutations or samples in a fold, a --time-budget stop gets a note: the values are rough.
+FEW_SAMPLES = 10
+
+
+def _budget_note(method: str, result: ValuationResult, seconds: float, *, primary: bool) -> str | None:
+    """The note on a ``--time-budget`` that left a sampled method few samples per fold, or was overrun because the
+    few samples every fold always runs (:data:`dvclean.valuation.loo.MIN_SAMPLES`) cost more than the budget."""
+    if result.status != "budget_exhausted":
+        return None
+    diag, budget = result.diagnostics or {}, (result.params or {}).get("time_budget")
+    counts = [int(c) for c in diag.get("samples" if method == "banzhaf" else "permutations", []) or []]
+    if not counts or min(counts) >= FEW_SAMPLES:
+        return None
+    what = "sampled subsets" if method == "banzhaf" else "permutations" if method == "tmc" else "sampled orderings"
+    spread = f"{min(counts)}" if min(counts) == max(counts) else f"{min(counts)}-{max(counts)}"
+    text = f"--time-budget left {method} {spread} {what} per fold"
+    if budget and seconds > 1.5 * float(budget) + 5:
+        text += f" and still took {seconds:.0f} s for a budget of {float(budget):g} s (each fold always runs a few)"
+    text += (f": its values{', and so the hard flags,' if primary else ''} are rough estimates; raise --time-budget "
+             "(on small data --n-jobs 1 spends less of it starting workers)")
+    if method == "banzhaf" and int(diag.get("one_sided_players", 0)):
+        text += (f"; {int(diag['one_sided_players'])} row-fold pairs fell on one side of every sampled subset and got "
+                 "no estimate in that fold")
+    return text
 
 
 def labels_unpredicted(p: dict[str, Any] | None) -> bool:
@@ -813,7 +842,7 @@ def _summary(
             "label_missing": int(label_missing.sum()),
             "label_missing_rows": np.flatnonzero(label_missing)[:100].tolist(),
         },
-        "classes": {str(c): int(k) for c, k in zip(classes, counts, strict=True)},
+        "classes": {class_text(c): int(k) for c, k in zip(classes, counts, strict=True)},
         "target": _target_summary(data),
         "validation": "leave-self-out" if data.leave_self_out else f"file ({data.y_valid.shape[0] if data.y_valid is not None else 0} rows)",
         "methods": methods,

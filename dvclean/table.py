@@ -919,6 +919,18 @@ def _as_text(col: pl.Series) -> pl.Series:
     return col.cast(pl.String)
 
 
+def class_text(value: Any) -> str:
+    """A class as the summaries and the gate's check names spell it: as a written file does (``true``/``false``
+    for a boolean label, as polars writes it to CSV), everything else as ``str``.
+
+    >>> class_text(True), class_text(np.bool_(False)), class_text(3), class_text("a")
+    ('true', 'false', '3', 'a')
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    return str(value)
+
+
 def label_texts(col: pl.Series, *, as_text: bool = False) -> list[str | None]:
     """A label (or id) column as comparable text, missing labels as None: numbers by value
     (``1`` == ``1.0`` == ``"1"``) unless ``as_text`` (two text columns: ``01`` and ``1`` are two classes).

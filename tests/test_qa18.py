@@ -296,3 +296,53 @@ def test_expected_noise_never_flags_more_than_its_share_with_copied_rows():
         flagged = int(r.frame.get_column("is_mislabeled").sum())
         assert flagged <= math.floor(p * twice.height + 1e-9) and flagged % 2 == 0  # was floor + 1 (a pair at the cut)
         assert evaluate_check(r, CheckPolicy(max_mislabeled=f"{p * 100:g}%")).status == "pass"
+
+
+def test_a_time_budget_that_leaves_few_samples_gets_a_note():
+    import dvclean
+    from dvclean.config import CrossFitConfig, ScoreConfig, TMCConfig
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 150)
+    frame = pl.DataFrame({"a": rng.normal(size=150) + y, "b": rng.normal(size=150), "y": y})
+    cfg = ScoreConfig(methods=("banzhaf",), tmc=TMCConfig(time_budget=1e-6), crossfit=CrossFitConfig(n_jobs=1, n_folds=3))
+    r = dvclean.score(frame, label="y", config=cfg)
+    notes = " ".join(r.summary["notes"])
+    assert "--time-budget left banzhaf 2 sampled subsets per fold" in notes and "rough estimates" in notes  # was silent
+    plenty = dvclean.score(frame, label="y", config=ScoreConfig(methods=("banzhaf",), tmc=TMCConfig(),
+                                                                crossfit=CrossFitConfig(n_jobs=1, n_folds=3)))
+    assert "--time-budget left" not in " ".join(plenty.summary["notes"])
+
+
+def test_a_boolean_label_is_spelled_as_the_file_spells_it(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from dvclean.cli import app
+
+    rng = np.random.default_rng(0)
+    y = rng.random(200) < 0.7
+    path = tmp_path / "b.csv"
+    pl.DataFrame({"a": rng.normal(size=200) + y, "b": rng.normal(size=200), "y": y}).write_csv(path)
+    runner = CliRunner()
+    res = runner.invoke(app, ["score", str(path), "-y", "y", "-o", str(tmp_path / "s.csv"), "--json"])
+    assert res.exit_code == 0 and set(json.loads(res.stdout)["classes"]) == {"false", "true"}  # was False / True
+    res = runner.invoke(app, ["check", str(path), "-y", "y", "--max-mislabeled-per-class", "0", "--json"])
+    names = {c["name"] for c in json.loads(res.stdout)["checks"]}
+    assert {"mislabeled[class=false]", "mislabeled[class=true]"} <= names
+    assert "false" in pl.read_csv(tmp_path / "s.csv", infer_schema=False).get_column("label").to_list()
+
+
+def test_tmc_shows_its_progress_bar_when_it_starts():
+    import dvclean
+    from dvclean.config import CrossFitConfig, ScoreConfig, TMCConfig
+
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 60)
+    frame = pl.DataFrame({"a": rng.normal(size=60) + y, "y": y})
+    calls = []
+    cfg = ScoreConfig(methods=("tmc",), tmc=TMCConfig(max_permutations=4), crossfit=CrossFitConfig(n_jobs=1, n_folds=2))
+    dvclean.score(frame, label="y", config=cfg, progress=lambda step, done, total: calls.append((step, done, total)))
+    tmc = [c for c in calls if c[0] == "tmc permutations"]
+    assert tmc[0] == ("tmc permutations", 0, 8) and tmc[-1] == ("tmc permutations", 8, 8)  # was: none before a round

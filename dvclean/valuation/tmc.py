@@ -500,6 +500,8 @@ def tmc_shapley(
         resumed = [s.t for s in states] if _restore_states(section, states) else None
     saved = sum(s.t for s in states)  # merged permutations at the last save
     dirty = False  # True while a round's results are half-merged: no consistent state to save
+    if progress:  # the bar appears when the method starts, not after its first round (minutes on large data)
+        progress("tmc permutations", sum(min(s.t, caps[i]) for i, s in enumerate(states)), total)
     try:
         with runner(n_jobs, scheduler) as run:
             while True:
