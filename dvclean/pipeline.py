@@ -637,6 +637,8 @@ def canonical_order(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
     (:func:`dvclean.table.content_order`), so the order is the same whatever the columns are
     called or where they stand: renaming or moving the label or a feature changes nothing (the
     encoded matrix's columns follow the same order, :class:`dvclean.table.FeatureEncoder`).
+    Renaming the *classes* does change it (the label's cells are hashed as they are spelled), as
+    another seed would.
     The hash is polars' with fixed seeds: stable within a polars version.
 
     Examples

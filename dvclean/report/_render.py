@@ -25,6 +25,8 @@ __all__ = ["render_html", "write_report"]
 _FLAG_COLORS = {"ok": "#9aa5b1", "hard": "#e69f00", "mislabeled": "#d62728"}
 _PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#393b79"]
 _MAX_CLASSES_DRAWN = 10
+#: Most bars of the per-class flag chart.
+_MAX_CLASS_BARS = 20
 _DPI = 96
 
 
@@ -96,7 +98,8 @@ def _value_chart(report: ReportData) -> str | None:
             ax.hist(np.clip(v[sel], lo, hi), bins=bins, histtype="step", linewidth=1.6,
                     color=colors[c], label=f"{_short(c)} (n={counts[c]:,})")
         ax.axvline(0.0, color="black", linewidth=0.8, linestyle="--")
-        per = "of outlying targets and other rows" if report.regression else "per class"
+        per = "of outlying targets and other rows" if report.regression else (
+            "per class" if len(shown) == len(classes) else f"per class (the {len(shown)} largest of {len(classes)})")
         ax.set_title(f"value distribution {per}: {m}", fontsize=10, loc="left")
         ax.set_xlabel("value (higher = more useful; < 0 hurts the model)" + _clipped_note(v[finite], lo, hi))
         ax.set_ylabel("rows")
@@ -132,10 +135,25 @@ def _projection_chart(report: ReportData) -> str | None:
     return _png(fig)
 
 
+def class_bars(per_class: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The classes the per-class flag chart draws, largest first: all of them, or with more than
+    :data:`_MAX_CLASS_BARS` the ones with the most flagged rows (often small classes flagged whole,
+    which the largest classes would leave out); the chart's title says how many of how many.
+
+    >>> rows = [{"class": f"c{i}", "rows": 100 - i, "mislabeled": 0, "hard": 0} for i in range(25)]
+    >>> rows[-1].update(rows=3, mislabeled=3)
+    >>> [r["class"] for r in class_bars(rows)][-1]
+    'c24'
+    """
+    chosen = sorted(per_class, key=lambda r: (-(r["mislabeled"] + r["hard"]), -r["rows"]))[:_MAX_CLASS_BARS]
+    return sorted(chosen, key=lambda r: -r["rows"])
+
+
 def _class_chart(report: ReportData) -> str | None:
-    pc = sorted(report.per_class, key=lambda r: -r["rows"])[:20]
+    pc = class_bars(report.per_class)
     if not pc:
         return None
+    left_out = len(report.per_class) - len(pc)
     fig = _figure(7.0, 0.45 * len(pc) + 1.4)
     ax = fig.subplots()
     names = [_short(str(r["class"])) for r in pc][::-1]
@@ -146,7 +164,8 @@ def _class_chart(report: ReportData) -> str | None:
     ax.barh(ys, hard, left=mis, color=_FLAG_COLORS["hard"], label="hard")
     ax.set_yticks(ys, names)
     ax.set_xlabel("flagged rows")
-    ax.set_title("flagged rows per class", fontsize=10, loc="left")
+    ax.set_title("flagged rows per class" + (f" (the {len(pc)} of {len(report.per_class)} classes with the most "
+                                             "flagged rows)" if left_out else ""), fontsize=10, loc="left")
     ax.legend(fontsize=8, frameon=False)
     return _png(fig)
 
