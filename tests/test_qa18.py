@@ -346,3 +346,20 @@ def test_tmc_shows_its_progress_bar_when_it_starts():
     dvclean.score(frame, label="y", config=cfg, progress=lambda step, done, total: calls.append((step, done, total)))
     tmc = [c for c in calls if c[0] == "tmc permutations"]
     assert tmc[0] == ("tmc permutations", 0, 8) and tmc[-1] == ("tmc permutations", 8, 8)  # was: none before a round
+
+
+def test_a_class_with_a_few_holdout_rows_gets_a_note():
+    from dvclean.augment import AugmentConfig
+    from dvclean.augment.evaluate import plan_evaluation
+    from dvclean.table import make_table
+
+    rng = np.random.default_rng(0)
+    y = np.array(["big"] * 300 + ["small"] * 12)
+    frame = pl.DataFrame({"a": rng.normal(size=y.size) + (y == "small"), "b": rng.normal(size=y.size), "label": y})
+    plan = plan_evaluation(make_table(frame, label="label"), AugmentConfig(evaluate=True))
+    held = plan.class_counts["holdout"]["small"]
+    assert 0 < held < 5
+    assert any("fewer than 5 rows of class 'small'" in n for n in plan.notes)  # was silent (AUC in steps of 1/held)
+    balanced = pl.DataFrame({"a": rng.normal(size=300), "label": ["p", "q"] * 150})
+    assert not any("fewer than 5 rows" in n for n in plan_evaluation(make_table(balanced, label="label"),
+                                                                      AugmentConfig(evaluate=True)).notes)

@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 
 ARMS = ("baseline", "non_targeted", "targeted")
 
+#: A class with fewer holdout rows than this (but some) gets a note: its metric terms move in large steps.
+FEW_HOLDOUT_ROWS = 5
+
 
 def xgb_params(n_classes: int, cfg: AugmentConfig, seed: int) -> dict[str, Any]:
     """The paper's XGBoost configuration (config/xgboost.json) with early stopping."""
@@ -610,6 +613,17 @@ def plan_evaluation(
             f"class{'es' if len(absent) > 1 else ''} {shown} of {table.label!r} "
             f"{'are' if len(absent) > 1 else 'is'} absent from the holdout ({why}): "
             f"macro-F1 is averaged over the {n_classes - len(absent)} classes present"
+        )
+    held = np.bincount(y_hold, minlength=n_classes)
+    thin = [(classes[c], int(held[c])) for c in range(n_classes) if 0 < held[c] < FEW_HOLDOUT_ROWS]
+    if thin:
+        shown = ", ".join(f"{c!r} ({k} row{'s' if k > 1 else ''})" for c, k in thin[:10])
+        notes.append(
+            f"the holdout has fewer than {FEW_HOLDOUT_ROWS} rows of class{'es' if len(thin) > 1 else ''} {shown}: the "
+            "metrics' terms for such a class move in large steps, and the intervals (repetitions or a bootstrap of "
+            "these rows) do not include which rows were held out, so a difference between the arms says little about "
+            f"{'them' if len(thin) > 1 else 'it'}; pass a --holdout FILE with more rows of "
+            f"{'those classes' if len(thin) > 1 else 'that class'}"
         )
     no_valid = [classes[c] for c in range(n_classes) if c not in set(y_all[va].tolist())]
     if no_valid:  # (a binary label's classes each have a valuation row: min_class_rows)
