@@ -323,17 +323,33 @@ def _percentile_from_bottom(values: np.ndarray) -> np.ndarray:
 def neighbor_votes(y: np.ndarray, neighbors: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
     """Majority label of each row's neighbours and the fraction that disagree with the row.
 
-    A tie for the majority is resolved in favour of the row's own label, then the
-    lowest class code.
+    A tie for the majority is resolved in favour of the row's own label, then of the class
+    of the nearest neighbour among the tied ones (not of a class code, which would make the
+    flags depend on the classes' names).
     """
     n, k = neighbors.shape
     if k == 0:
         return y.copy(), np.zeros(n)
     counts = neighbor_fractions(y, neighbors, n_classes) * k
     counts[np.arange(n), y] += 0.5
-    majority = counts.argmax(axis=1)
+    majority = (counts + nearest_first(y, neighbors, n_classes)).argmax(axis=1)
     disagreement = (y[neighbors] != y[:, None]).mean(axis=1)
     return majority, disagreement
+
+
+def nearest_first(y: np.ndarray, neighbors: np.ndarray, n_classes: int) -> np.ndarray:
+    """A tie-break in [0, 0.25) per row and class: larger the nearer the class's first neighbour (0 for a class
+    no neighbour has). Added to whole neighbour counts it decides only their ties.
+
+    >>> nearest_first(np.array([0, 1, 1]), np.array([[2, 1], [0, 2], [1, 0]]), 2).round(3).tolist()
+    [[0.0, 0.167], [0.167, 0.083], [0.083, 0.167]]
+    """
+    n, k = neighbors.shape
+    first = np.full((n, n_classes), k, dtype=np.float64)  # position of the nearest neighbour of each class
+    rows = np.arange(n)
+    for j in range(k - 1, -1, -1):
+        first[rows, y[neighbors[:, j]]] = j
+    return 0.25 * (k - first) / (k + 1)
 
 
 def neighbor_fractions(y: np.ndarray, neighbors: np.ndarray, n_classes: int) -> np.ndarray:
@@ -660,6 +676,8 @@ def flag_rows(
         fractions = neighbor_fractions(y, neighbors, n_classes)
         other = fractions.copy()
         other[np.arange(n), y] = -1.0
+        if neighbors.shape[1]:  # a tie goes to the class of the nearest neighbour, not to the lowest code
+            other += nearest_first(y, neighbors, n_classes) / neighbors.shape[1]
         suggested = other.argmax(axis=1)
         if neighbors.shape[1]:  # the neighbours' label fractions are this rule's probabilities
             given_p, suggested_p = fractions[np.arange(n), y], fractions[np.arange(n), suggested]

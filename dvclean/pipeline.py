@@ -330,7 +330,7 @@ def _score(
     # rows are valued in an order fixed by their content, so reordering the file changes nothing; a column
     # with one value (constant, or empty) tells no row from another and is not hashed, so adding one
     # (which the encoder ignores) changes nothing either
-    order = canonical_order(table.frame, (*table.varying_features(), table.label))
+    order = canonical_order(table.frame, table.varying_features(), label=table.label)
     data, encoder, label_missing = prepare(
         dataclasses.replace(table, frame=table.frame[order]), valid=valid_table, config=config.features
     )
@@ -624,7 +624,7 @@ def share_identical(results: dict[str, ValuationResult], groups: np.ndarray | No
     return out
 
 
-def canonical_order(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
+def canonical_order(frame: pl.DataFrame, columns: Sequence[str], *, label: str | None = None) -> np.ndarray:
     """A row order that depends on the rows' contents only: sorted by a hash of ``columns``.
 
     :func:`score` values the rows in this order, so every order-dependent step (the
@@ -637,8 +637,11 @@ def canonical_order(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
     (:func:`dvclean.table.content_order`), so the order is the same whatever the columns are
     called or where they stand: renaming or moving the label or a feature changes nothing (the
     encoded matrix's columns follow the same order, :class:`dvclean.table.FeatureEncoder`).
-    Renaming the *classes* does change it (the label's cells are hashed as they are spelled), as
-    another seed would.
+    With ``label``, the label column enters by the classes' *contents*, not their names: rows are
+    sorted by the hash of ``columns``, then by their class's fingerprint (the wrapping sum of the
+    hashes of its rows), so renaming or recoding the classes (``<=50K``/``>50K`` as ``0``/``1``)
+    changes nothing either; only rows with equal features of two classes with equal fingerprints
+    (equal multisets of rows) keep their input order. ``columns`` then holds the features only.
     The hash is polars' with fixed seeds: stable within a polars version.
 
     Examples
@@ -652,12 +655,37 @@ def canonical_order(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
     True
     """
     n = frame.height
-    if n == 0 or not columns:
+    if n == 0 or (not columns and label is None):
         return np.arange(n, dtype=np.int64)
     schema = frame.schema  # (built anew on every access: once, not per column)
-    ordered = content_order(frame, columns)
-    h = frame.select([hashable(c, schema[c]) for c in ordered]).hash_rows(seed=HASH_SEED).to_numpy()
-    return np.lexsort((np.arange(n), h)).astype(np.int64)
+    if columns:
+        ordered = content_order(frame, columns)
+        h = frame.select([hashable(c, schema[c]) for c in ordered]).hash_rows(seed=HASH_SEED).to_numpy()
+    else:
+        h = np.zeros(n, dtype=np.uint64)
+    if label is None:
+        return np.lexsort((np.arange(n), h)).astype(np.int64)
+    return np.lexsort((np.arange(n), class_fingerprints(frame.get_column(label), h), h)).astype(np.int64)
+
+
+def class_fingerprints(labels: pl.Series, row_hashes: np.ndarray) -> np.ndarray:
+    """Each row's class fingerprint: the wrapping sum of the ``row_hashes`` of the rows of its class (missing labels
+    one more class), mixed with the class's size — a key that depends on which rows a class holds, not on its name.
+
+    >>> h = np.array([5, 7, 9], dtype=np.uint64)
+    >>> a = class_fingerprints(pl.Series(["x", "y", "x"]), h)
+    >>> b = class_fingerprints(pl.Series([1, 0, 1]), h)
+    >>> a.tolist() == b.tolist() and bool(a[0] == a[2] != a[1])
+    True
+    """
+    values = labels.cast(pl.Float64) if labels.dtype.is_numeric() or labels.dtype == pl.Boolean else labels.cast(pl.String)
+    groups = values.rank("dense").fill_null(0).cast(pl.Int64).to_numpy()  # 0: a missing label
+    with np.errstate(over="ignore"):
+        sums = np.zeros(int(groups.max()) + 1, dtype=np.uint64)
+        np.add.at(sums, groups, row_hashes.astype(np.uint64, copy=False))
+        sizes = np.bincount(groups).astype(np.uint64)
+        keys = (sums ^ (sizes * np.uint64(0x9E3779B97F4A7C15))) * np.uint64(0xBF58476D1CE4E5B9)
+    return keys[groups]
 
 
 def _scatter(n: int, rows: np.ndarray, values: np.ndarray, fill: Any, dtype: Any) -> np.ndarray:

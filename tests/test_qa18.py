@@ -363,3 +363,22 @@ def test_a_class_with_a_few_holdout_rows_gets_a_note():
     balanced = pl.DataFrame({"a": rng.normal(size=300), "label": ["p", "q"] * 150})
     assert not any("fewer than 5 rows" in n for n in plan_evaluation(make_table(balanced, label="label"),
                                                                       AugmentConfig(evaluate=True)).notes)
+
+
+def test_renaming_or_recoding_the_classes_changes_no_flag():
+    from sklearn.datasets import load_wine
+
+    import dvclean
+
+    wine = pl.from_pandas(load_wine(as_frame=True).frame)
+    names = {0: "class_c", 1: "class_a", 2: "class_b"}
+    renamed = wine.with_columns(pl.col("target").replace_strict(names, return_dtype=pl.String))
+    rotated = wine.with_columns((pl.col("target") + 1) % 3)
+    base = dvclean.score(wine, label="target").frame
+    for other in (renamed, rotated):
+        out = dvclean.score(other, label="target").frame  # the classes' names moved the rows' order, folds, ties
+        for col in ("is_mislabeled", "is_hard", "value_rank"):
+            assert out.get_column(col).equals(base.get_column(col)), col
+        assert np.allclose(out.get_column("value").to_numpy(), base.get_column("value").to_numpy(), atol=1e-12)
+        assert np.allclose(out.get_column("given_label_prob").to_numpy(), base.get_column("given_label_prob").to_numpy(),
+                           atol=1e-6)

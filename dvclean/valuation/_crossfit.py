@@ -49,11 +49,16 @@ def fold_seeds(seed: int, n: int) -> list[int]:
 
 
 def stratified_folds(y: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
-    """Fold number of each row: classes spread evenly over the folds, shuffled with ``seed``."""
+    """Fold number of each row: classes spread evenly over the folds, shuffled with ``seed``.
+
+    The classes are taken in the order of their first row, not of their codes: with the rows in
+    :func:`dvclean.pipeline.canonical_order`, the folds then do not depend on the classes' names.
+    """
     rng = np.random.default_rng(seed)
     fold = np.empty(y.shape[0], dtype=np.int64)
     offset = 0
-    for c in np.unique(y):
+    classes, first = np.unique(y, return_index=True)
+    for c in classes[np.argsort(first, kind="stable")]:
         idx = np.flatnonzero(y == c)
         rng.shuffle(idx)
         fold[idx] = (np.arange(idx.size) + offset) % n_folds
