@@ -45,7 +45,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import heapq
-import json
 import math
 import os
 import re
@@ -403,13 +402,15 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
     InputError
         The file is missing, not JSON, or not a check document.
     """
+    from .io import read_json_document
+
     p = Path(path)
-    if not p.is_file():
+    if not p.exists() and not p.is_symlink():
         raise InputError(f"--baseline {p}: no such file; create it with `dvclean check DATA --json > {p.name}`")
     try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"--baseline {p}: not a JSON document ({exc}); create it with `dvclean check DATA --json`") from exc
+        doc = read_json_document(p, f"--baseline {p}")  # a pipe too; a directory or a device is named as such
+    except InputError as exc:
+        raise InputError(f"{exc}; create the baseline with `dvclean check DATA --json > baseline.json`") from exc
     flagged = doc.get("flagged") if isinstance(doc, dict) else None
     if not isinstance(flagged, dict) or flagged.get("key") not in ("id", "hash"):
         raise InputError(
@@ -417,7 +418,10 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
             "create the baseline with `dvclean check DATA --json > baseline.json`"
         )
     version = doc.get("schema_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version > CHECK_SCHEMA_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise InputError(f"--baseline {p}: {'has no schema_version' if version is None else f'schema_version {version!r} is no version of dvclean check documents'}"
+                         "; re-create the baseline with `dvclean check DATA --json > baseline.json`")
+    if version > CHECK_SCHEMA_VERSION:
         raise InputError(
             f"--baseline {p}: schema_version {version!r} is not supported by dvclean {__version__} "
             f"(supports <= {CHECK_SCHEMA_VERSION}); upgrade dvclean or re-create the baseline"

@@ -8,6 +8,7 @@ so a bad value fails when the configuration is built, not twenty minutes into a 
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -48,6 +49,10 @@ def check_param(owner: object, name: str, value: Any, ok: bool, allowed: str) ->
     if not ok:
         cls = owner if isinstance(owner, str) else type(owner).__name__
         raise ConfigError(f"The {name!r} parameter of {cls} must be {allowed}; got {value!r}.")
+    if (isinstance(value, numbers.Real) and type(value) not in (int, float, bool) and not isinstance(owner, str)
+            and getattr(owner, name, None) is value):
+        # a numpy number (from np.arange, a pandas cell) is kept as Python's: JSON and repr stay plain
+        object.__setattr__(owner, name, int(value) if isinstance(value, numbers.Integral) else float(value))
 
 
 def one_of(choices: Sequence[str]) -> str:
@@ -106,7 +111,7 @@ def unknown_method_error(method: str, registry: Any) -> ConfigError:
 
 
 def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)  # numpy's integers too
 
 
 def _is_num(v: Any) -> bool:

@@ -34,13 +34,14 @@ from __future__ import annotations
 
 import io
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from ._serial import one_at_a_time
 from .config import FixConfig, ScoreConfig, build_hint, describe_type
 from .errors import ConfigError, DataValidationError, InputError
 from .io import (
@@ -89,8 +90,8 @@ class FixResult:
     frame: pl.DataFrame
     summary: dict[str, Any]
     scores: ScoreResult
-    text: CsvText | None = None
-    edits: TextEdits | None = None
+    text: CsvText | None = field(default=None, repr=False)  # (the whole input: not in a notebook's display)
+    edits: TextEdits | None = field(default=None, repr=False)
 
 
 def _decide(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tuple[np.ndarray, np.ndarray, pl.Series | None]:
@@ -269,6 +270,7 @@ def _check_configs(config: Any, score_config: Any) -> None:
         raise TypeError(f"fix(): {name}= takes a {cls.__name__} ({what}), got {describe_type(value)}; {hint}")
 
 
+@one_at_a_time
 def fix(
     source: DataSource,
     *,
@@ -373,6 +375,11 @@ def write_fixed(result: FixResult, path: str | os.PathLike[str], *, format: str 
     frame (its dtypes kept; a Parquet or Arrow output keeps a Parquet or Arrow input's schema
     metadata, such as pandas' index).
     """
+    if not isinstance(result, FixResult):
+        raise TypeError(
+            f"write_fixed() needs the FixResult of dvclean.fix.fix(...), got {type(result).__name__}; pass the result "
+            "itself (a ScoreResult is written with dvclean.write_scores)"
+        )
     path = Path(path)
     fmt = output_format_for(path, format)
     text = result.text

@@ -241,6 +241,8 @@ def read_json_document(path: str | os.PathLike[str], name: str) -> Any:
     p = Path(path)
     try:
         mode = p.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise InputError(f"{name}: is a directory; pass the JSON file itself")
         if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
             raise InputError(f"{name}: not a regular file; pass the JSON file itself")
         with p.open("rb") as fh:
@@ -248,9 +250,18 @@ def read_json_document(path: str | os.PathLike[str], name: str) -> Any:
         return json.loads(raw.decode("utf-8-sig"))
     except InputError:
         raise
+    except FileNotFoundError as exc:
+        raise InputError(f"{name}: no such file; check the path (current directory: {os.getcwd()})") from exc
+    except PermissionError as exc:
+        raise InputError(f"{name}: permission denied; make the file readable") from exc
     except RecursionError as exc:
         raise InputError(f"{name}: cannot read a JSON document (nested too deeply to decode)") from exc
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: is not UTF-8 JSON text (byte {exc.start} cannot be decoded); pass the JSON file "
+                         "dvclean wrote") from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{name}: not a JSON document ({exc.msg} at line {exc.lineno}, column {exc.colno})") from exc
+    except (OSError, ValueError) as exc:
         raise InputError(f"{name}: cannot read a JSON document ({exc})") from exc
 
 
@@ -377,9 +388,23 @@ def as_source(source: DataSource | Any) -> str | os.PathLike[str] | pl.DataFrame
 
 
 def _from_pandas(frame: Any) -> pl.DataFrame:
-    """``pl.from_pandas(frame)``, or an :class:`InputError` naming the column it cannot convert and why."""
+    """``pl.from_pandas(frame)``, or an :class:`InputError` naming the column it cannot convert and why.
+
+    The levels of a *named* index (``df.set_index("id")``, a MultiIndex) become the first
+    columns, as they were before ``set_index``; an unnamed index (positions, a filter's
+    leftover labels) carries no data and is dropped.
+    """
     from collections import Counter
 
+    named = [n for n in frame.index.names if n is not None]
+    if named:  # a named index (set_index("id"), a MultiIndex) holds data columns: keep them as the first columns
+        clash = [n for n in named if n in frame.columns]
+        if clash:
+            raise InputError(
+                f"the pandas DataFrame's index {', '.join(map(repr, clash))} has the name of one of its columns; "
+                "rename one of them, or drop the index (df.reset_index(drop=True))"
+            )
+        frame = frame.reset_index(level=[i for i, n in enumerate(frame.index.names) if n is not None])
     twice = sorted(c for c, k in Counter(str(c) for c in frame.columns).items() if k > 1)
     if twice:
         raise InputError(

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from ._serial import one_at_a_time
 from ._version import __version__
 from .config import KNNConfig, ScoreConfig, unknown_method_error
 from .diagnostics import label_predictability, label_spelling_notes, row_number_columns
@@ -193,6 +194,7 @@ def text_identity(
 
 
 
+@one_at_a_time
 def score(
     source: DataSource,
     *,
@@ -557,30 +559,32 @@ def _predictability_note(p: dict[str, Any], n_rows: int) -> str:
 
 
 def _check_arguments(
-    config: Any, label: Any, id_column: Any, drop: Any, read_options: Any, progress: Any,
+    config: Any, label: Any, id_column: Any, drop: Any, read_options: Any, progress: Any, *,
+    func: str = "score", config_type: type = ScoreConfig, progress_call: str = "progress(step, done, total)",
 ) -> tuple[str | None, str | None, tuple[str, ...]]:
-    """:func:`score`'s arguments checked (a clear ``TypeError`` for a wrong type) and normalised: a
+    """:func:`score`'s (or ``func``'s) arguments checked (a clear ``TypeError`` for a wrong type) and normalised: a
     single ``drop`` name is one column, and a non-text column name (a pandas frame's ``0``, ``1``,
     ..., which become ``"0"``, ``"1"``, ... when the frame is converted) is its text."""
-    if not isinstance(config, ScoreConfig):
+    if not isinstance(config, config_type):
+        hint = " (a KNNConfig goes in ScoreConfig(knn=...))" if config_type is ScoreConfig else ""
         raise TypeError(
-            f"score(config=...) takes a dvclean.config.ScoreConfig, got {type(config).__name__}; "
-            "build one with ScoreConfig(...) (a KNNConfig goes in ScoreConfig(knn=...))"
+            f"{func}(config=...) takes a {config_type.__module__}.{config_type.__name__}, got {type(config).__name__}; "
+            f"build one with {config_type.__name__}(...){hint}"
         )
     if progress is not None and not callable(progress):
-        raise TypeError(f"score(progress=...) takes a callable progress(step, done, total), got {type(progress).__name__}")
+        raise TypeError(f"{func}(progress=...) takes a callable {progress_call}, got {type(progress).__name__}")
     if read_options is not None:
         import inspect
 
         from .io import read_frame
 
         if not isinstance(read_options, dict):
-            raise TypeError(f"score(read_options=...) takes a dict, got {type(read_options).__name__}")
+            raise TypeError(f"{func}(read_options=...) takes a dict, got {type(read_options).__name__}")
         known = [k for k, p in inspect.signature(read_frame).parameters.items()
                  if p.kind == p.KEYWORD_ONLY and k not in ("exclude", "keep_text", "as_text")]
         unknown = [k for k in read_options if k not in known]
         if unknown:
-            raise TypeError(f"score(read_options=...) has unknown key(s) {', '.join(map(repr, unknown))}; "
+            raise TypeError(f"{func}(read_options=...) has unknown key(s) {', '.join(map(repr, unknown))}; "
                             f"the reader takes {', '.join(map(repr, known))}")
 
     def name(v: Any, what: str) -> str:
@@ -588,7 +592,7 @@ def _check_arguments(
             return v
         if isinstance(v, int | np.integer) and not isinstance(v, bool):
             return str(v)
-        raise TypeError(f"score({what}=...) takes a column name, got {type(v).__name__} {v!r}")
+        raise TypeError(f"{func}({what}=...) takes a column name, got {type(v).__name__} {v!r}")
 
     drop = (drop,) if isinstance(drop, str | int) else tuple(drop)
     return (None if label is None else name(label, "label"), None if id_column is None else name(id_column, "id_column"),

@@ -125,7 +125,7 @@ def check_batch_size(generator: str, batch_size: int, n_rows: int) -> None:
     if batch_size > n_rows and generator in ("ctgan", "copulagan"):
         raise AugmentError(
             f"--batch-size {batch_size} is larger than the {n_rows} training rows; "
-            f"use at most {max(PAC, n_rows // PAC * PAC)} or omit it"
+            + (f"use at most {n_rows // PAC * PAC} or omit it" if n_rows >= PAC else "omit it")
         )
 
 

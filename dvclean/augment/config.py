@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from dataclasses import dataclass, fields
 from typing import Any
@@ -160,7 +161,7 @@ def parse_n_synthetic(spec: str | int | float, n_rows: int | None, *, rows: str 
 
 
 def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)  # numpy's integers too
 
 
 @dataclass(frozen=True)

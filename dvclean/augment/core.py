@@ -17,13 +17,14 @@ import platform
 import shlex
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 import polars as pl
 
+from .._serial import one_at_a_time
 from .._version import __version__
 from ..config import FlagPolicy, KNNConfig, ScoreConfig
 from ..errors import AugmentError, ConfigError, DataValidationError, OutputError
@@ -161,8 +162,8 @@ class AugmentResult:
     table: Table
     scores: RowScores
     config: AugmentConfig
-    text: CsvText | None = None
-    kept: np.ndarray | None = None
+    text: CsvText | None = field(default=None, repr=False)  # (the whole input: not in a notebook's display)
+    kept: np.ndarray | None = field(default=None, repr=False)
 
 
 # ---------------------------------------------------------------- loading and scores
@@ -873,10 +874,12 @@ def check_batch_bound(
         return
     bound = target_rows_bound(target, cfg, table, rows)
     if cfg.batch_size > bound:
+        fix = (f"use at most {bound // PAC * PAC} or omit --batch-size" if bound >= PAC else
+               f"fewer than its smallest batch ({PAC}): omit --batch-size and give it more rows (raise --hard-frac "
+               "or use --target all)")
         raise AugmentError(
             f"--batch-size {cfg.batch_size} is larger than the {bound} rows (at most) that {arm} trains on "
-            f"(--target {target}{where}); {cfg.generator} needs a batch of at most its training rows: use at most "
-            f"{max(PAC, bound // PAC * PAC)} or omit --batch-size"
+            f"(--target {target}{where}); {cfg.generator} needs a batch of at most its training rows: {fix}"
         )
 
 
@@ -939,6 +942,7 @@ def _keeps_caller_state(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+@one_at_a_time
 @_keeps_caller_state
 def augment(
     source: DataSource,
@@ -967,8 +971,9 @@ def augment(
     drop : sequence of str
         Columns excluded from the valuation features (they are still modelled unless
         withheld: ``config.withhold`` keeps columns from the generator, null in synthetic rows).
-    scores : path or polars.DataFrame, optional
-        A ``dvclean score`` output for these rows, reused instead of valuing again.
+    scores : path, polars.DataFrame or ScoreResult, optional
+        A ``dvclean score`` output for these rows (its file, its frame, or the result of
+        :func:`dvclean.score`), reused instead of valuing again.
     holdout : path or frame (as ``source``), optional
         Holdout rows for the evaluation (instead of a 10% split). A file is read with its own
         sniffed separator and detected format, as UTF-8 when it is valid UTF-8, else
@@ -988,10 +993,17 @@ def augment(
     The generators seed Python's, numpy's and torch's global random states and pin torch to
     one thread; all of these, and ``TQDM_DISABLE`` in the environment, are put back on return.
     """
-    from ..pipeline import load_source, text_identity
+    from ..pipeline import ScoreResult, _check_arguments, load_source, text_identity
     from ._sdv import check_modellable, empty_columns, require_sdv
 
     cfg = config or AugmentConfig()
+    label, id_column, drop = _check_arguments(cfg, label, id_column, drop, read_options, progress, func="augment",
+                                              config_type=AugmentConfig, progress_call="progress(message)")
+    if isinstance(scores, ScoreResult):  # dvclean.score's result for these rows: its per-row frame
+        scores = scores.frame
+    elif scores is not None and not isinstance(scores, (str, os.PathLike, pl.DataFrame)):
+        raise TypeError(f"augment(scores=...) takes a scores file's path, its frame or dvclean.score's result, got "
+                        f"{type(scores).__name__}")
     say = progress or (lambda msg: log.info("%s", msg))
     target = parse_target(cfg.target)
     if holdout is not None and not cfg.evaluate:
@@ -1295,6 +1307,11 @@ def write_augmented(
     -------
     (table path, report path)
     """
+    if not isinstance(result, AugmentResult):
+        raise TypeError(
+            f"write_augmented() needs the AugmentResult of dvclean.augment.augment(...), got {type(result).__name__}; "
+            "pass the result itself (a ScoreResult is written with dvclean.write_scores)"
+        )
     path = Path(path)
     fmt = output_format_for(path, format)
     report_path = Path(report_path) if report_path is not None else report_path_for(path)

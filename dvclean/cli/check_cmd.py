@@ -471,6 +471,13 @@ def report_cmd(
     aug = None
     if augmentation is not None:
         aug = read_json_document(augmentation, f"--augmentation {augmentation}")
+        if not isinstance(aug, dict) or not aug:
+            from ..errors import InputError
+
+            kind = {dict: "an empty object", list: "an array", str: "a string", bool: "a boolean"}.get(
+                type(aug), "null" if aug is None else "a number")
+            raise InputError(f"--augmentation {augmentation}: not a dvclean augment report (JSON {kind}); pass the "
+                             "<output>.augment-report.json that dvclean augment wrote")
     rep = build_report_from_files(
         scores, data=data, label=label, command=_command_line(), augmentation=aug,
         read_options=read_options(separator, encoding, input_format, null_values), augmentation_path=augmentation,

@@ -352,7 +352,7 @@ def _included_mislabeled_note(doc: dict[str, Any] | None) -> list[str]:
 
 
 def _augmentation_part(doc: dict[str, Any] | None) -> dict[str, Any] | None:
-    if not doc:
+    if doc is None:  # (no augmentation given; an empty document is refused below)
         return None
     if "report" in doc and isinstance(doc["report"], dict):
         doc = doc["report"]

@@ -66,7 +66,8 @@ _FORMAT_VERSION = 1
 _HEADER = "__header__"
 
 #: Lock files this process holds: their real path -> [the open descriptor holding the lock, the number of
-#: :class:`Checkpoint` objects of this process using it] (the lock is the process's, shared by its objects).
+#: :class:`Checkpoint` objects of this process using it, 1 if this process created the file] (the lock is the
+#: process's, shared by its objects).
 _LOCKS: dict[str, list[int]] = {}
 
 
@@ -108,8 +109,10 @@ def _lock(path: Path) -> bool:
     if key in _LOCKS:
         _LOCKS[key][1] += 1
         return True
+    created = False
     try:
         fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o644)
+        created = True
         os.write(fd, _LOCK_TEXT)  # the mark that tells dvclean's lock file from a file of the user's of that name
     except FileExistsError:
         if not _is_lock_file(Path(lock)):  # never lock, and so never delete, a file that is not ours
@@ -127,17 +130,20 @@ def _lock(path: Path) -> bool:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         os.close(fd)
+        if created:
+            Path(lock).unlink(missing_ok=True)
         raise ConfigError(
             f"checkpoint {path} is in use by another running dvclean (it holds {lock}); wait for that run to finish, "
             "or give this one another --checkpoint"
         ) from None
-    _LOCKS[key] = [fd, 1]
+    _LOCKS[key] = [fd, 1, int(created)]
     return True
 
 
-def _unlock(path: Path) -> None:
+def _unlock(path: Path, *, refused: bool = False) -> None:
     """Release one hold of ``<path>.lock``; the last one closes it, and deletes the file unless a checkpoint is
-    left to resume (its lock file is reused then)."""
+    left to resume (its lock file is reused then). ``refused``: the run was refused before it began, and a lock
+    file it created is deleted even where ``path`` exists (a file that is not a checkpoint of ours)."""
     lock = Path(f"{path}.lock")
     entry = _LOCKS.get(os.path.realpath(lock))
     if entry is None:
@@ -145,9 +151,19 @@ def _unlock(path: Path) -> None:
     entry[1] -= 1
     if entry[1] <= 0:
         del _LOCKS[os.path.realpath(lock)]
-        if not path.exists() and _is_lock_file(lock):  # (an output the run wrote over it is not deleted)
+        created = bool(entry[2])
+        if (not path.exists() or (refused and created)) and _is_lock_file(lock):  # (never an output written over it)
             lock.unlink(missing_ok=True)
         os.close(entry[0])
+
+
+def _looks_like_npz(path: Path) -> bool:
+    """Whether ``path`` starts like a NumPy ``.npz`` archive (a zip file), as every checkpoint does."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(4) == b"PK\x03\x04"
+    except OSError:
+        return True  # unreadable: the read that follows names the problem
 
 
 def _normalise(obj: Any) -> Any:
@@ -236,6 +252,11 @@ class Checkpoint:
         self._sections: dict[str, tuple[dict[str, Any], dict[str, np.ndarray]]] = {}
         self._locked = _lock(self.path)
         try:
+            if self.found and not resume and not _looks_like_npz(self.path):
+                raise ConfigError(
+                    f"--checkpoint {self.path} exists and is not a dvclean checkpoint; choose another --checkpoint path "
+                    "(dvclean names its checkpoints <output>.checkpoint)"
+                )
             if self.found and not resume:
                 raise ConfigError(
                     f"checkpoint {self.path} already exists (the progress of an interrupted run): pass --resume to "
@@ -244,7 +265,7 @@ class Checkpoint:
             if self.found:
                 self._sections = self._read()
         except BaseException:
-            self.release()
+            self.release(refused=True)
             raise
 
     def __repr__(self) -> str:
@@ -355,11 +376,12 @@ class Checkpoint:
         self._sections.clear()
         self.release()
 
-    def release(self) -> None:
-        """Let another process use the checkpoint (the run is over, finished or not); idempotent."""
+    def release(self, *, refused: bool = False) -> None:
+        """Let another process use the checkpoint (the run is over, finished or not); idempotent. ``refused``: the
+        run never started, so a lock file this process created is removed whatever the checkpoint path holds."""
         if self._locked:
             self._locked = False
-            _unlock(self.path)
+            _unlock(self.path, refused=refused)
 
 
 class CheckpointSection:
