@@ -358,6 +358,9 @@ class Baseline:
         Digests of a content-defined sample of the baseline's rows (see
         :data:`SAMPLE_SIZE`); ``None`` in older documents.
     dvclean_version : str or None
+    config : dict or None
+        The baseline run's scoring settings (its summary's ``config``): :meth:`settings_note`
+        names those this run changed.
     """
 
     path: str
@@ -371,6 +374,34 @@ class Baseline:
     hash_columns: tuple[str, ...] | None = None
     sample: tuple[str, ...] | None = None
     dvclean_version: str | None = None
+    config: dict[str, Any] | None = None
+
+    def settings_note(self, config: dict[str, Any] | None) -> str | None:
+        """A note when the baseline's run used other scoring settings than this one (``config``: the summary's):
+        rows flagged only because of the settings then count as new, and nothing else would say so."""
+        if self.config is None or not isinstance(config, dict):
+            return None
+
+        def flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for k, v in d.items():
+                key = f"{prefix}{k}"
+                if isinstance(v, dict):
+                    out.update(flat(v, key + "."))
+                elif key.rsplit(".", 1)[-1] not in _NO_EFFECT:
+                    out[key] = v
+            return out
+
+        old, new = flat(self.config), flat(config)
+        changed = [k for k in sorted(set(old) | set(new)) if _canonical(old.get(k)) != _canonical(new.get(k))]
+        if not changed:
+            return None
+        shown = ", ".join(f"{k} {old.get(k)!r} -> {new.get(k)!r}" for k in changed[:5])
+        more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+        return (
+            f"--baseline {self.path} was made with other settings ({shown}{more}): rows flagged now because of the "
+            "settings count as new rows too; re-create the baseline with this run's settings to compare the data alone"
+        )
 
     def check_compatible(self, label: str, task: str | None) -> None:
         """Refuse to compare with a run of another label or task (:class:`~dvclean.errors.ConfigError`).
@@ -456,7 +487,12 @@ def load_baseline(path: str | os.PathLike[str]) -> Baseline:
         hash_columns=lists["hash_columns"] if flagged["key"] == "hash" else None,
         sample=lists["sample"],
         dvclean_version=doc.get("dvclean_version") if isinstance(doc.get("dvclean_version"), str) else None,
+        config=doc.get("config") if isinstance(doc.get("config"), dict) else None,
     )
+
+
+#: Settings that change how fast a run is, not what it flags: not compared with a baseline's.
+_NO_EFFECT = frozenset({"n_jobs", "scheduler", "chunk_size", "checkpoint", "checkpoint_every"})
 
 
 def _canonical(v: Any) -> str:
@@ -1001,6 +1037,8 @@ def evaluate_check(
     notes: list[str] = check_policy_for_task(policy, task, label=table.label, from_config=from_config)
     if baseline is not None:
         baseline.check_compatible(table.label, task)
+        if (note := baseline.settings_note(result.summary.get("config"))) is not None:
+            notes.append(note)
     mis_name = "outlying_targets" if regression else "mislabeled"
     valued_mask = ~frame.get_column("is_label_missing").to_numpy()
     n_valued = int(valued_mask.sum())

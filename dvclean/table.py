@@ -715,8 +715,10 @@ class FeatureEncoder:
     def _text_numbers(self, col: pl.Series) -> _ColumnPlan | None:
         """A numeric plan for a text column of numbers that a CSV reader could not type, else None.
 
-        Two cases, both common in exported files: numbers padded with spaces (every value is a
-        number once stripped; a declared text column of unpadded numbers is left as text), and a
+        Three cases, common in exported files: numbers padded with spaces (every value is a
+        number once stripped; a declared text column of unpadded numbers is left as text), numbers
+        with an infinity spelled ``Inf``, ``-Inf`` or ``Infinity`` (a non-finite value, imputed as
+        missing ones are), and a
         column of numbers with a few stray cells (a typo, ``unknown``, ``-``: at least
         :data:`MOSTLY_NUMERIC` of the cells are numbers). The stray cells become missing values
         (with the missing indicator) and :attr:`text_numbers_` records them for a note. A column
@@ -739,8 +741,10 @@ class FeatureEncoder:
         bad = int(text.len()) - parsed
         if parsed == 0 or numbers.drop_nulls().n_unique() <= self.config.low_cardinality_int:
             return None
-        if bad == 0 and not (stripped != text).any():
-            return None  # declared text (Parquet, JSON) of plain numbers: the user's choice
+        if bad == 0 and not (stripped != text).any() and not numbers.is_infinite().any():
+            # declared text (Parquet, JSON) of plain numbers: the user's choice; but a CSV column with an infinity
+            # spelled Inf, -Inf or Infinity (R, Java, JavaScript, PostgreSQL) is one the CSV reader could not type
+            return None
         if bad > (1 - MOSTLY_NUMERIC) * text.len():
             return None
         if bad:

@@ -27,7 +27,7 @@ import polars as pl
 from .._serial import one_at_a_time
 from .._version import __version__
 from ..config import FlagPolicy, KNNConfig, ScoreConfig
-from ..errors import AugmentError, ConfigError, DataValidationError, OutputError
+from ..errors import AugmentError, ConfigError, DataValidationError, InputError, OutputError
 from ..io import (
     CsvText,
     DataSource,
@@ -298,7 +298,17 @@ def _scores_metadata(scores: str | os.PathLike[str], fmt: str | None = None) -> 
         got = json.loads(meta) if meta else {}
     except Exception:  # not our metadata: the row checks decide
         return {}
-    return got if isinstance(got, dict) else {}
+    if not isinstance(got, dict):
+        return {}
+    from ..pipeline import SCHEMA_VERSION
+
+    version = got.get("schema_version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+        raise InputError(
+            f"--scores {scores}: written by a newer dvclean ({got.get('dvclean_version', 'unknown')}, scores schema "
+            f"{version}; this dvclean reads {SCHEMA_VERSION}): upgrade dvclean, or drop --scores to value the rows again"
+        )
+    return got
 
 
 def _check_score_settings(meta: dict[str, Any], table: Table, name: str) -> None:

@@ -351,6 +351,41 @@ def _included_mislabeled_note(doc: dict[str, Any] | None) -> list[str]:
     ]
 
 
+#: The fields of a scores file's ``dvclean`` footer the report reads, with the types they must have.
+_FOOTER_TYPES: dict[str, tuple[type, ...]] = {
+    "label": (str,), "task": (str,), "seed": (int,), "method": (str,), "status": (dict,), "config": (dict,),
+    "drop": (list,), "notes": (list,), "dvclean_version": (str,), "input_sha256": (str,), "validation": (str,),
+    "validation_file": (str,), "schema_version": (int,), "id_column": (str,),
+}
+
+
+def scores_footer(run: Any, name: str) -> tuple[dict[str, Any], list[str]]:
+    """A scores file's ``dvclean`` footer with only well-typed fields, and the notes on what was left out.
+
+    A footer written by a newer dvclean (``schema_version`` above :data:`dvclean.pipeline.SCHEMA_VERSION`) is
+    refused: its fields may mean something else. Anything else malformed (not an object, a field of the wrong
+    type: a hand-edited or foreign file) is ignored with a note, as if the file had no footer, never a crash.
+    """
+    from ..pipeline import SCHEMA_VERSION
+
+    if not isinstance(run, dict):
+        return {}, [f"{name}: its dvclean metadata is not a JSON object; it is ignored"]
+    version = run.get("schema_version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+        raise InputError(
+            f"{name}: written by a newer dvclean ({run.get('dvclean_version', 'unknown')}, scores schema {version}; "
+            f"this dvclean reads {SCHEMA_VERSION}): upgrade dvclean, or score the data again with this one"
+        )
+    bad = [k for k, types in _FOOTER_TYPES.items()
+           if run.get(k) is not None and (not isinstance(run[k], types) or isinstance(run[k], bool))]
+    bad += [k for k in ("drop",) if isinstance(run.get(k), list) and not all(isinstance(v, str) for v in run[k])]
+    if isinstance(run.get("status"), dict) and not all(isinstance(v, str) for v in run["status"].values()):
+        bad.append("status")
+    clean = {k: v for k, v in run.items() if k not in bad}
+    note = [f"{name}: its dvclean metadata has malformed fields ({', '.join(dict.fromkeys(bad))}); they are ignored"]
+    return clean, note if bad else []
+
+
 def _augmentation_part(doc: dict[str, Any] | None) -> dict[str, Any] | None:
     if doc is None:  # (no augmentation given; an empty document is refused below)
         return None
@@ -725,13 +760,14 @@ def build_report_from_files(
         )
     frame = _typed_scores(frame, str(scores))
     run: dict[str, Any] = {}
+    footer_notes: list[str] = []
     if info.format == "parquet":
         raw = pl.read_parquet_metadata(scores).get("dvclean")
         if raw:
             try:
-                run = json.loads(raw)
+                run, footer_notes = scores_footer(json.loads(raw), str(scores))
             except json.JSONDecodeError:
-                run = {}
+                run, footer_notes = {}, [f"{scores}: its dvclean metadata is not JSON; it is ignored"]
     if label is not None and run.get("label") and label != run["label"]:
         raise DataValidationError(
             f"{scores} records the label {run['label']!r} and --label says {label!r}: drop --label (it is for scores "
@@ -772,6 +808,7 @@ def build_report_from_files(
     if not run:
         notes.append("the scores file carries no run metadata (only Parquet output does); seed and config are unknown")
     notes.append("timings are not stored in a scores file; use --report on `dvclean score` or `dvclean check` to include them")
+    notes.extend(footer_notes)
     run_notes = run.get("notes")
     if isinstance(run_notes, list):  # the scoring run's own notes, as its report showed them
         notes.extend(str(n) for n in run_notes)
