@@ -716,7 +716,7 @@ class CrossFitConfig:
             self.scheduler is None or (isinstance(self.scheduler, str) and (
                 self.scheduler == "local" or re.match(r"[A-Za-z][\w+.-]*://\S", self.scheduler) is not None
                 or re.fullmatch(r"[\w.\-]+:\d+|\[[0-9A-Fa-f:]+\]:\d+", self.scheduler) is not None)),
-            "None, 'local' or a scheduler address such as tcp://host:8786",
+            "None or a scheduler address such as tcp://host:8786 or 'local'",
         )
 
 

@@ -232,6 +232,13 @@ def read_limited(stream: Any, name: str, *, what: str = "the stream holds") -> b
         parts.append(block)
 
 
+def require_file(source: Any, option: str) -> None:
+    """Refuse a missing file given to ``option`` (``--valid``, ``--holdout``, ``--scores``) naming the option: a
+    command that reads several files must say which one is missing. Frames, ``-`` and existing paths pass."""
+    if isinstance(source, (str, os.PathLike)) and str(source) != "-" and not os.path.lexists(source):
+        raise InputError(f"{option} {source}: no such file; check the path (current directory: {os.getcwd()})")
+
+
 def read_json_document(path: str | os.PathLike[str], name: str) -> Any:
     """The JSON document in ``path`` (a regular file or a pipe), as a clear :class:`InputError` when it cannot be
     read: a device, a missing file, text that is not UTF-8 JSON, nesting too deep to decode, more than

@@ -33,6 +33,7 @@ from .io import (
     json_scalar,
     output_format_for,
     read_frame,
+    require_file,
     resolve_output,
     same_file,
     split_name,
@@ -298,6 +299,7 @@ def _score(
         from .augment.core import read_holdout  # (no SDV import)
 
         # read on its own terms, as augment's --holdout: its separator sniffed, its format and encoding detected
+        require_file(valid, "--valid")
         vframe, vinfo = read_holdout(valid, read_options or {}, dataclasses.replace(table, features=table.varying_features()),
                                      dataclasses.replace(info, text_columns=tuple(c for c in info.text_columns
                                                                                   if c == table.label)))

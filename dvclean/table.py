@@ -1021,7 +1021,10 @@ def prepare(
             )
         keep = np.flatnonzero(~vmissing)
         if keep.size == 0:
-            raise DataValidationError("the validation file has no labelled rows")
+            raise DataValidationError(
+                f"the validation file (--valid) has no labelled rows: its label column {valid.label!r} is empty in "
+                "every row; fill in the validation labels or pass another --valid file"
+            )
         vframe = valid.frame[keep]
         x_valid = encoder.transform(vframe)
         y_valid = vcodes[keep]
@@ -1127,7 +1130,8 @@ def _prepare_regression(
         vmissing = _label_missing_mask(vcol)
         if vmissing.all():  # (an empty column reads as text: say what is wrong, not its type)
             raise DataValidationError(
-                f"the validation file has no labelled rows: its label column {valid.label!r} is empty in every row"
+                f"the validation file (--valid) has no labelled rows: its label column {valid.label!r} is empty in "
+                "every row; fill in the validation labels or pass another --valid file"
             )
         if not vcol.dtype.is_numeric():
             raise DataValidationError(f"the validation label {valid.label!r} holds {vcol.dtype} values; the regression target must be numeric")

@@ -184,3 +184,20 @@ def test_batch_size_advice_never_names_a_refused_size():
     with pytest.raises(AugmentError) as exc:
         check_batch_bound(cfg, parse_target("hard"), table, np.ones(60, dtype=bool))
     assert "smallest batch" in str(exc.value) and "use at most 10" not in str(exc.value)
+
+
+def test_messages_name_the_option_and_the_file_kind(tmp_path):
+    data = tmp_path / "d.csv"
+    _data().write_csv(data)
+    res = runner.invoke(app, ["score", str(data), "-y", "y", "--valid", str(tmp_path / "nope.csv")])
+    assert res.exit_code == 2 and "--valid " in res.stderr and "no such file" in res.stderr
+    nolabel = tmp_path / "v.csv"
+    nolabel.write_text("a,b,y\n0.1,0.2,\n0.3,0.4,\n")
+    res = runner.invoke(app, ["score", str(data), "-y", "y", "--valid", str(nolabel), "-o", str(tmp_path / "o.parquet")])
+    assert res.exit_code == 2 and "(--valid) has no labelled rows: its label column 'y'" in res.stderr
+    text = tmp_path / "t.csv"
+    text.write_text("a,b,y\nabc,0.2,p\ndef,0.4,q\n")
+    res = runner.invoke(app, ["score", str(data), "-y", "y", "--valid", str(text), "-o", str(tmp_path / "o.parquet")])
+    assert res.exit_code == 2 and "write the validation file's column like the data's" in res.stderr
+    res = runner.invoke(app, ["score", str(data), "-y", "y", "-m", "tmc", "--scheduler", "foo"])
+    assert res.exit_code == 2 and "None" not in res.stderr

@@ -41,6 +41,7 @@ from ..io import (
     read_csv_text,
     read_frame,
     read_once,
+    require_file,
     same_file,
     temporal_like_input,
     texts_like_input,
@@ -1079,6 +1080,7 @@ def augment(
 
         hold_info = None
         if holdout is not None:
+            require_file(holdout, "--holdout")
             hold_frame, hold_info = read_holdout(holdout, read_options, table, info)
         plans = [plan_evaluation(table, cfg, holdout=hold_frame, seed=s, holdout_info=hold_info)
                  for s in split_seeds(cfg)]
@@ -1087,6 +1089,7 @@ def augment(
     t = time.perf_counter()
     if scores is not None:
         say("reading scores")
+        require_file(scores, "--scores")
         row_scores = load_scores(scores, table)
     else:
         say(f"valuing {table.n_rows} rows (KNN-Shapley, K={cfg.k})")

@@ -457,7 +457,8 @@ def _like_data(name: str, data: pl.Series, hold: pl.Series, where: str) -> tuple
         example = f", e.g. {first!r}" if isinstance(first, str) else f", e.g. {first}"
     return None, None, (
         f"{where}: column {name!r} holds {_KIND_WORDS.get(hk, hk)} ({hdt}{example}) but the data's {name!r} holds "
-        f"{_KIND_WORDS.get(dk, dk)} ({ddt}); write the holdout's column like the data's"
+        f"{_KIND_WORDS.get(dk, dk)} ({ddt}); write the "
+        f"{'validation file' if '--valid' in where else 'holdout'}'s column like the data's"
     )
 
 
