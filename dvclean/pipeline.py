@@ -504,9 +504,9 @@ FEW_SAMPLES = 10
 def _budget_note(method: str, result: ValuationResult, seconds: float, *, primary: bool) -> str | None:
     """The note on a ``--time-budget`` that left a sampled method few samples per fold, or was overrun because the
     few samples every fold always runs (:data:`dvclean.valuation.loo.MIN_SAMPLES`) cost more than the budget."""
-    if result.status != "budget_exhausted":
-        return None
     diag, budget = result.diagnostics or {}, (result.params or {}).get("time_budget")
+    if result.status != "budget_exhausted" or "time_budget" not in (diag.get("stop") or ()):
+        return None  # (a permutation cap the user set, --max-permutations 5, is no budget stop)
     counts = [int(c) for c in diag.get("samples" if method == "banzhaf" else "permutations", []) or []]
     if not counts or min(counts) >= FEW_SAMPLES:
         return None

@@ -382,3 +382,14 @@ def test_renaming_or_recoding_the_classes_changes_no_flag():
         assert np.allclose(out.get_column("value").to_numpy(), base.get_column("value").to_numpy(), atol=1e-12)
         assert np.allclose(out.get_column("given_label_prob").to_numpy(), base.get_column("given_label_prob").to_numpy(),
                            atol=1e-6)
+
+
+def test_a_small_permutation_cap_is_no_budget_note():
+    import dvclean
+    from dvclean.config import CrossFitConfig, ScoreConfig, TMCConfig
+
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 80)
+    frame = pl.DataFrame({"a": rng.normal(size=80) + y, "y": y})
+    cfg = ScoreConfig(methods=("tmc",), tmc=TMCConfig(max_permutations=3), crossfit=CrossFitConfig(n_jobs=1, n_folds=2))
+    assert not any("--time-budget" in n for n in dvclean.score(frame, label="y", config=cfg).summary["notes"])
