@@ -355,7 +355,7 @@ def _included_mislabeled_note(doc: dict[str, Any] | None) -> list[str]:
 _FOOTER_TYPES: dict[str, tuple[type, ...]] = {
     "label": (str,), "task": (str,), "seed": (int,), "method": (str,), "status": (dict,), "config": (dict,),
     "drop": (list,), "notes": (list,), "dvclean_version": (str,), "input_sha256": (str,), "validation": (str,),
-    "validation_file": (str,), "schema_version": (int,), "id_column": (str,),
+    "validation_file": (dict, str), "schema_version": (int,), "id_column": (str,),
 }
 
 
