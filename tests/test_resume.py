@@ -69,7 +69,7 @@ def test_tmc_interrupted_then_resumed_equals_uninterrupted(tmp_path, every, resu
     # every=1: saved after each round; every=1000: only the save made while the interrupt propagates
     with pytest.raises(KeyboardInterrupt):
         TMCShapley(TMC, CrossFitConfig(n_folds=3, n_jobs=1)).value(
-            data, seed=5, progress=interrupt_after(7), checkpoint=Checkpoint(path, every=every))
+            data, seed=5, progress=interrupt_after(8), checkpoint=Checkpoint(path, every=every))  # (call 1: the start)
     assert path.exists()
     ck = Checkpoint(path, every=every)
     assert ck.sections == ["tmc"]
