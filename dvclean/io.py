@@ -218,14 +218,19 @@ def _too_large(name: str, what: str, limit: int) -> InputError:
     )
 
 
-def read_limited(stream: Any, name: str, *, what: str = "the stream holds") -> bytes:
-    """All of ``stream`` (a binary file object), refused past :func:`input_size_limit`."""
+def read_limited(
+    stream: Any, name: str, *, what: str = "the stream holds", check_first: Callable[[bytes], None] | None = None,
+) -> bytes:
+    """All of ``stream`` (a binary file object), refused past :func:`input_size_limit`; ``check_first`` sees the
+    first piece read (and may raise) before any more is."""
     limit = input_size_limit()
     parts, total = [], 0
     while True:
         block = stream.read(_CHUNK)
         if not block:
             return b"".join(parts)
+        if not parts and check_first is not None:
+            check_first(block)
         total += len(block)
         if total > limit:
             raise _too_large(name, what, limit)
@@ -273,7 +278,11 @@ def read_json_document(path: str | os.PathLike[str], name: str) -> Any:
 
 
 def _decompress(raw: bytes, kind: str, name: str) -> bytes:
-    limit = input_size_limit()
+    def not_binary(block: bytes) -> None:
+        if b"\0" * 1024 in block[:65536]:  # no text (not UTF-16/32 either) has such a run
+            raise InputError(f"{name}: its {kind} content is binary (runs of zero bytes), not CSV, JSON, "
+                             "Parquet or Arrow data; check the file")
+
     try:
         if kind == "gzip":
             reader: Any = gzip.GzipFile(fileobj=io.BytesIO(raw))
@@ -282,18 +291,7 @@ def _decompress(raw: bytes, kind: str, name: str) -> bytes:
 
             reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(raw))
         with reader:
-            parts, total = [], 0
-            while True:
-                block = reader.read(_CHUNK)
-                if not block:
-                    return b"".join(parts)
-                if not parts and b"\0" * 1024 in block[:65536]:  # no text (not UTF-16/32 either) has such a run
-                    raise InputError(f"{name}: its {kind} content is binary (runs of zero bytes), not CSV, JSON, "
-                                     "Parquet or Arrow data; check the file")
-                total += len(block)
-                if total > limit:
-                    raise _too_large(name, f"its {kind} content expands to", limit)
-                parts.append(block)
+            return read_limited(reader, name, what=f"its {kind} content expands to", check_first=not_binary)
     except InputError:
         raise
     except ImportError as exc:  # pragma: no cover - zstandard is a dependency

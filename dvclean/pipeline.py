@@ -497,6 +497,19 @@ def _in_input_order(
 UNTESTABLE_AUROC = 0.9
 
 
+def refuse_newer_scores(meta: dict[str, Any], name: str, advice: str) -> None:
+    """Refuse a scores footer written by a newer dvclean (``schema_version`` above :data:`SCHEMA_VERSION`): its
+    fields may mean something else. ``advice``: what to do besides upgrading."""
+    version = meta.get("schema_version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+        from .errors import InputError
+
+        raise InputError(
+            f"{name}: written by a newer dvclean ({meta.get('dvclean_version', 'unknown')}, scores schema {version}; "
+            f"this dvclean reads {SCHEMA_VERSION}): upgrade dvclean, or {advice}"
+        )
+
+
 #: Below this many permutations or samples in a fold, a --time-budget stop gets a note: the values are rough.
 FEW_SAMPLES = 10
 

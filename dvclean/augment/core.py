@@ -301,14 +301,9 @@ def _scores_metadata(scores: str | os.PathLike[str], fmt: str | None = None) -> 
         return {}
     if not isinstance(got, dict):
         return {}
-    from ..pipeline import SCHEMA_VERSION
+    from ..pipeline import refuse_newer_scores
 
-    version = got.get("schema_version")
-    if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
-        raise InputError(
-            f"--scores {scores}: written by a newer dvclean ({got.get('dvclean_version', 'unknown')}, scores schema "
-            f"{version}; this dvclean reads {SCHEMA_VERSION}): upgrade dvclean, or drop --scores to value the rows again"
-        )
+    refuse_newer_scores(got, f"--scores {scores}", "drop --scores to value the rows again")
     return got
 
 

@@ -366,16 +366,11 @@ def scores_footer(run: Any, name: str) -> tuple[dict[str, Any], list[str]]:
     refused: its fields may mean something else. Anything else malformed (not an object, a field of the wrong
     type: a hand-edited or foreign file) is ignored with a note, as if the file had no footer, never a crash.
     """
-    from ..pipeline import SCHEMA_VERSION
+    from ..pipeline import refuse_newer_scores
 
     if not isinstance(run, dict):
         return {}, [f"{name}: its dvclean metadata is not a JSON object; it is ignored"]
-    version = run.get("schema_version")
-    if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
-        raise InputError(
-            f"{name}: written by a newer dvclean ({run.get('dvclean_version', 'unknown')}, scores schema {version}; "
-            f"this dvclean reads {SCHEMA_VERSION}): upgrade dvclean, or score the data again with this one"
-        )
+    refuse_newer_scores(run, name, "score the data again with this one")
     bad = [k for k, types in _FOOTER_TYPES.items()
            if run.get(k) is not None and (not isinstance(run[k], types) or isinstance(run[k], bool))]
     bad += [k for k in ("drop",) if isinstance(run.get(k), list) and not all(isinstance(v, str) for v in run[k])]
