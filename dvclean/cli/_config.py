@@ -107,8 +107,22 @@ def _coerce(ctx: Any, param: Any, value: Any, source: str) -> Any:
             error = exc
             continue
         return list(out) if multi and out is not None else out
-    msg = error.format_message() if hasattr(error, "format_message") else str(error)
-    raise ConfigError(f"{bad}: {msg}")
+    raise ConfigError(f"{bad}: {_plain_reason(error)}")
+
+
+#: The type checks' wording (typer converts through pydantic) in the words of dvclean's own messages.
+_TYPE_REASONS = (("Input should be a valid integer", "it must be a whole number"),
+                 ("Input should be a valid number", "it must be a number"),
+                 ("Input should be a valid boolean", "it must be true or false"))
+
+
+def _plain_reason(error: Exception | None) -> str:
+    """Why a configuration-file value was refused, without the parser's "Invalid value for '--k':" prefix."""
+    msg = str(getattr(error, "message", None) or error)
+    for prefix, plain in _TYPE_REASONS:
+        if msg.startswith(prefix):
+            return plain
+    return msg
 
 
 def _first(value: Any) -> Any:

@@ -338,6 +338,9 @@ def check(
                 f"[{style[c.status]}]{c.status.upper()}[/] {esc(c.name)} {esc(c.value_text)} {esc(c.threshold_text)}",
                 highlight=False,
             )
+            rows_line = formats.new_rows_line(outcome, c)
+            if rows_line is not None:
+                out.print(rows_line, highlight=False, markup=False)
         n = outcome.counts()
         out.print(
             f"[{style[outcome.status]}]{outcome.status.upper()}[/]: {n['fail']} failed, {n['warn']} warned, "

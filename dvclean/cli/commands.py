@@ -254,7 +254,8 @@ def _written_text(written: list[Path]) -> str:
 _PARAM_RE = re.compile(r"^The '(?P<name>\w+)' parameter of \w+ must be (?P<allowed>.+); got (?P<value>.+)\.$", re.S)
 
 #: Library parameter -> command-line option, where the option is not ``--<parameter with dashes>``.
-OPTION_FOR_PARAMETER = {"hard_fraction": "--hard-frac", "n_folds": "--folds", "rule": "--mislabel-rule", "methods": "--method"}
+OPTION_FOR_PARAMETER = {"hard_fraction": "--hard-frac", "n_folds": "--folds", "rule": "--mislabel-rule", "methods": "--method",
+                        "model_max_rows": "--mislabel-max-rows"}
 
 #: Help of ``--quiet`` (score, fix, augment).
 QUIET_HELP = (

@@ -98,13 +98,35 @@ def to_text(outcome: CheckOutcome) -> str:
     Values from the data (class labels in check names, the file's name) go through
     :func:`escape_controls`: each check is one line, whatever its class holds.
     """
-    lines = [escape_controls(c.line()) for c in outcome.checks]
+    lines = []
+    for c in outcome.checks:
+        lines.append(escape_controls(c.line()))
+        rows_line = new_rows_line(outcome, c)
+        if rows_line is not None:
+            lines.append(rows_line)
     n = outcome.counts()
     lines.append(
         f"{outcome.status.upper()}: {n['fail']} failed, {n['warn']} warned, {n['pass']} passed "
         f"({escape_controls(outcome.summary['input']['path'])}, {outcome.summary['rows']['total']} rows)"
     )
     return "\n".join(lines) + "\n"
+
+
+#: How many of a failed or warned ``new_*`` check's rows the text output names (``--json`` lists all).
+NEW_ROWS_SHOWN = 10
+
+
+def new_rows_line(outcome: CheckOutcome, check: Any) -> str | None:
+    """``  rows (row_id): 55, 213, ... and 44 more`` under a failed or warned ``new_*`` check line: which rows are
+    new, by the scores' row id (the ``--id`` column's value, else the 0-based row number); ``None`` under any other
+    line. Indented, so a reader of the ``PASS|WARN|FAIL`` lines skips it."""
+    if check.status == "pass" or not check.name.startswith("new_") or outcome.baseline is None:
+        return None
+    rows = outcome.baseline["new_hard_rows" if check.name == "new_hard" else "new_mislabeled_rows"]
+    id_name = outcome.summary.get("id_column") or "row_id"
+    shown = ", ".join(escape_controls(str(v)) for v in rows[:NEW_ROWS_SHOWN])
+    more = f" and {len(rows) - NEW_ROWS_SHOWN} more (--json lists all)" if len(rows) > NEW_ROWS_SHOWN else ""
+    return f"  rows ({escape_controls(str(id_name))}): {shown}{more}"
 
 
 #: Markdown punctuation that may start inline syntax (links, images, emphasis, code, strikethrough, math,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import re
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -93,7 +94,12 @@ def _import_model(name: str, seed: int, kind: str) -> Any:
     try:
         model = klass()
     except TypeError as exc:
-        raise ConfigError(f"model {name!r} cannot be built without arguments ({exc})") from exc
+        missing = re.search(r"missing \d+ required (?:positional |keyword-only )?arguments?: (.+)$", str(exc))
+        needs = f" (it needs {missing.group(1)})" if missing else ""
+        raise ConfigError(
+            f"model {name!r} cannot be built without arguments{needs}; give a class whose defaults make a working "
+            f"{kind} ({example})"
+        ) from exc
     kind_of = _estimator_type(model)
     if kind_of is not None and kind_of != kind:
         need = (f"a label valued as classes needs a classifier ({example}; for a numeric target use --task regression)"
