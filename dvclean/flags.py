@@ -210,6 +210,11 @@ class Evidence:
             return np.mean(list(sig.values()), axis=0)
         return np.tensordot(w / w.sum(), np.stack(list(sig.values())), axes=1)
 
+    def expanded(self, index: np.ndarray) -> Evidence:
+        """This evidence for the rows ``index`` picks (row ``i`` gets row ``index[i]``'s signals), weights kept."""
+        names = ("model", "oob", "neighbors", "knn_values", "linear")
+        return dataclasses.replace(self, **{k: getattr(self, k)[index] for k in names if getattr(self, k) is not None})
+
     def stacked(self, y: np.ndarray) -> Evidence:
         """This evidence with :attr:`weights` fitted to the given labels (:func:`mixture_weights`)
         unless already set."""
@@ -851,6 +856,83 @@ def evidence_for(
                            n_jobs=n_jobs)
 
 
+@dataclass(frozen=True)
+class DistinctEvidence:
+    """The flags' evidence computed on one copy of each row (:func:`distinct_evidence`), for all the rows.
+
+    Attributes
+    ----------
+    evidence : Evidence
+        Every row's signals: its first copy's.
+    neighbors : ndarray of shape (n, K)
+        Each row's K nearest rows that are not copies of it (indices of first copies).
+    first : ndarray
+        The first row of each group of copies, in group order.
+    groups : ndarray of shape (n,)
+        Each row's group (:func:`dvclean.table.identical_rows`).
+    """
+
+    evidence: Evidence
+    neighbors: np.ndarray
+    first: np.ndarray
+    groups: np.ndarray
+
+
+#: Below this many distinct rows the evidence is computed on all rows, copies included (the models need rows).
+MIN_DISTINCT_ROWS = 10
+
+
+def distinct_rows(x: np.ndarray, y: np.ndarray, k: int, *, backend: str = "auto") -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """``(first, groups, neighbors)`` of the rows once each copy (rows equal in every encoded feature and the
+    target, :func:`dvclean.table.identical_rows`) is left out: the first row of each group, each row's group, and
+    the K nearest other distinct rows of each distinct row (indices into ``first``); ``None`` when no two rows are
+    copies or fewer than :data:`MIN_DISTINCT_ROWS` are distinct."""
+    from .valuation.knn import nearest_neighbors
+
+    groups = identical_rows(x, y)
+    if groups is None:
+        return None
+    first = np.unique(groups, return_index=True)[1]
+    if first.size < MIN_DISTINCT_ROWS:
+        return None
+    return first, groups, nearest_neighbors(x[first], None, min(k, first.size - 1), backend=backend)[0]
+
+
+def distinct_evidence(
+    x: np.ndarray,
+    y: np.ndarray,
+    k: int,
+    n_classes: int,
+    config: MislabelConfig,
+    *,
+    backend: str = "auto",
+    knn_values_of: Callable[[np.ndarray], np.ndarray] | None = None,
+    seed: int = 0,
+    progress: ProgressFn | None = None,
+    n_jobs: int = 1,
+) -> DistinctEvidence | None:
+    """The evidence of :func:`evidence_for` computed on one copy of each row; ``None`` when no two rows are copies
+    (equal in every encoded feature and the label) or fewer than :data:`MIN_DISTINCT_ROWS` rows are distinct.
+
+    A copy is not evidence for a row's label: in an out-of-fold model, the OOB forest's bootstrap or the
+    row's nearest neighbours (at distance 0) it repeats the row's own label, right or wrong. A table written
+    twice had no row flagged where each copy alone had 51 of 500. So copies are valued once: the models,
+    the forest and the neighbours see each distinct row once, and every copy gets its first copy's verdict.
+    A row equal to another in its features but not its label (a conflicting duplicate) is not a copy and
+    stays evidence against it. ``knn_values_of(first)``: the KNN-Shapley values of the distinct rows when
+    they are not leave-self-out ones (the ``knn`` rule against a ``--valid`` file); else they are computed.
+    """
+    copies = distinct_rows(x, y, k, backend=backend)
+    if copies is None:
+        return None
+    first, groups, neighbors = copies
+    xu, yu = x[first], np.asarray(y, dtype=np.int64)[first]
+    evidence = evidence_for(xu, yu, neighbors, n_classes, config, seed=seed, progress=progress, n_jobs=n_jobs,
+                            knn_values=None if knn_values_of is None else knn_values_of(first))
+    return DistinctEvidence(evidence=evidence.expanded(groups), neighbors=first[neighbors][groups], first=first,
+                            groups=groups)
+
+
 # -- regression targets: outlying-target flags ---------------------------------------------------------------------
 
 
@@ -876,6 +958,10 @@ class RegressionEvidence:
         """The available predictions by name."""
         out = {"model": self.model, "oob": self.oob, "neighbors": self.neighbors}
         return {k: v for k, v in out.items() if v is not None}
+
+    def expanded(self, index: np.ndarray) -> RegressionEvidence:
+        """These predictions for the rows ``index`` picks (row ``i`` gets row ``index[i]``'s)."""
+        return RegressionEvidence(**{k: v[index] for k, v in self.signals().items()})
 
     @property
     def prediction(self) -> np.ndarray:

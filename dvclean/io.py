@@ -921,7 +921,7 @@ def _read_csv(
 
     keep = [i for i, c in enumerate(header) if c.strip() not in skip] if skip else None
 
-    def attempt(infer: int | None) -> pl.DataFrame:
+    def attempt(infer: int | None, dates: bool = True) -> pl.DataFrame:
         src = io.BytesIO(data) if isinstance(data, bytes) else data
         return pl.read_csv(
             src,
@@ -931,7 +931,7 @@ def _read_csv(
             infer_schema_length=infer,
             null_values=nulls,
             raise_if_empty=True,
-            try_parse_dates=True,
+            try_parse_dates=dates,
         )
 
     try:
@@ -941,7 +941,15 @@ def _read_csv(
             if "could not parse" not in str(exc):
                 raise
             log.info("%s: a column changes type after row %d; re-inferring the schema on all rows", name, INFER_ROWS)
-            frame = attempt(None)
+            try:
+                frame = attempt(None)
+            except pl.exceptions.ComputeError as again:
+                if not re.search(r"could not parse .* as dtype `(date|datetime)", str(again)):
+                    raise
+                # a date column with one cell in another spelling (05/07/2021 among 2021-07-05): the reader types the
+                # column from the others and then fails on it; read every column as text, then type as dates the
+                # columns every cell of which is a date (that column stays text, and the encoder takes it from there)
+                frame = _parse_json_dates(attempt(None, dates=False))
     except pl.exceptions.NoDataError as exc:
         raise InputError(f"{name}: the file is empty; it needs a header row and at least one data row") from exc
     except pl.exceptions.ComputeError as exc:

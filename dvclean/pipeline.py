@@ -25,7 +25,15 @@ from ._version import __version__
 from .config import KNNConfig, ScoreConfig, unknown_method_error
 from .diagnostics import label_predictability, label_spelling_notes, row_number_columns
 from .errors import DataValidationError, OutputError, ValuationError
-from .flags import evidence_for, flag_regression, flag_rows, neighbor_fractions, regression_evidence
+from .flags import (
+    distinct_evidence,
+    distinct_rows,
+    evidence_for,
+    flag_regression,
+    flag_rows,
+    neighbor_fractions,
+    regression_evidence,
+)
 from .io import (
     DataSource,
     SourceInfo,
@@ -405,8 +413,15 @@ def _score(
                 "consensus does (the outlier rule on the averaged prediction of the model, the OOB forest and the "
                 "neighbours; 'confidence' uses the model alone, 'knn' the neighbours alone)"
             )
-        reg_evidence = regression_evidence(data.x, data.y, neighbors, mislabel, seed=config.seed, progress=progress,
-                                           n_jobs=flag_jobs)
+        # copies of a row (equal features and target) would predict each other's target: one copy of each is judged
+        copies = distinct_rows(data.x, data.y, neighbors.shape[1], backend=config.knn.neighbors)
+        if copies is None:
+            reg_evidence = regression_evidence(data.x, data.y, neighbors, mislabel, seed=config.seed,
+                                               progress=progress, n_jobs=flag_jobs)
+        else:
+            first, groups, distinct_neighbors = copies
+            reg_evidence = regression_evidence(data.x[first], data.y[first], distinct_neighbors, mislabel,
+                                               seed=config.seed, progress=progress, n_jobs=flag_jobs).expanded(groups)
         flags = flag_regression(primary.values, data.y, config.flags, reg_evidence, mislabel=mislabel)
         if config.methods[0] != "oob" and (note := _dominant_target_note(table, data, primary.values, flags)):
             notes.append(note)
@@ -414,21 +429,36 @@ def _score(
         if knn_res is None and mislabel.rule == "knn" and not data.leave_self_out:
             # the knn rule reads KNN-Shapley's values as -m knn would give them: against the --valid file
             knn_res = make_valuer("knn", config).value(data, seed=config.seed)
-        evidence = evidence_for(
-            data.x, data.y, neighbors, len(data.classes), mislabel, seed=config.seed, progress=progress, n_jobs=flag_jobs,
-            # the KNN-Shapley values behind the flags, whatever the primary method: leave-self-out ones (computed by
-            # gather_evidence when knn did not run), except under the knn rule with --valid (against that file)
-            knn_values=knn_res.values if knn_res is not None and (data.leave_self_out or mislabel.rule == "knn") else None,
+        # the KNN-Shapley values behind the flags, whatever the primary method: leave-self-out ones (computed by
+        # gather_evidence when knn did not run), except under the knn rule with --valid (against that file)
+        valid_knn = knn_res is not None and not data.leave_self_out and mislabel.rule == "knn"
+        # copies of a row (equal features and label) would confirm each other's label: one copy of each is judged
+        distinct = distinct_evidence(
+            data.x, data.y, neighbors.shape[1], len(data.classes), mislabel, backend=config.knn.neighbors,
+            seed=config.seed, progress=progress, n_jobs=flag_jobs,
+            knn_values_of=(lambda first: make_valuer("knn", config).value(
+                dataclasses.replace(data, x=data.x[first], y=data.y[first], rows=data.rows[first]), seed=config.seed,
+            ).values) if valid_knn else None,
         )
-        flags = flag_rows(primary.values, data.y, neighbors, len(data.classes), config.flags, evidence=evidence,
+        if distinct is None:
+            evidence = evidence_for(
+                data.x, data.y, neighbors, len(data.classes), mislabel, seed=config.seed, progress=progress,
+                n_jobs=flag_jobs,
+                knn_values=knn_res.values if knn_res is not None and (data.leave_self_out or valid_knn) else None,
+            )
+            flag_neighbors, judged = neighbors, slice(None)
+        else:
+            evidence, flag_neighbors, judged = distinct.evidence, distinct.neighbors, distinct.first
+        flags = flag_rows(primary.values, data.y, flag_neighbors, len(data.classes), config.flags, evidence=evidence,
                           mislabel=mislabel)
         # the test needs probabilities not tuned to the labels: the signals' equal-weight pool, not the flags'
-        # pool, whose weights were fitted to these labels (diagnostics.label_predictability's notes)
+        # pool, whose weights were fitted to these labels (diagnostics.label_predictability's notes); one copy of
+        # each row, whose copies are no independent evidence
         proba = dataclasses.replace(evidence, weights=None).proba if evidence is not None and evidence.signals() else None
-        if proba is None and neighbors.shape[1]:
-            proba = neighbor_fractions(data.y, neighbors, len(data.classes))
+        if proba is None and flag_neighbors.shape[1]:
+            proba = neighbor_fractions(data.y, flag_neighbors, len(data.classes))
         if proba is not None:
-            predictability = label_predictability(proba, data.y)
+            predictability = label_predictability(proba[judged], data.y[judged])
             if not predictability["predictable"]:
                 notes.append(_predictability_note(predictability, data.n_players))
     notes.extend(label_spelling_notes(table.frame.get_column(table.label)) if not data.is_regression else [])

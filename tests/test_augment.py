@@ -90,6 +90,10 @@ def test_auto_epochs_and_batch_for_small_hard_sets():
     assert auto_epochs(24_000, 500) == 21  # 48 steps per epoch: 1008 steps
     assert auto_epochs(240_000, 500) == 10  # 480 steps per epoch: at least 10 passes
     assert auto_epochs(2_400, 500) == 200  # 5 steps per epoch
+    # CTGAN's loop (CopulaGAN's too) runs rows // batch steps per epoch, TVAE's loader ceil(rows / batch)
+    assert auto_epochs(74, 70, "ctgan") == 1000 and auto_epochs(74, 70, "copulagan") == 1000
+    assert auto_epochs(74, 70, "tvae") == 500
+    assert auto_epochs(1_499, 500, "ctgan") == 500  # 2 steps per epoch (was 334 epochs: 668 steps)
     with pytest.raises(ConfigError):
         AugmentConfig(generator="gan")
     with pytest.raises(ConfigError):

@@ -74,3 +74,65 @@ def test_check_text_output_names_the_new_rows(tmp_path):
 
     assert f"  rows (row_id): {shown}" in r.stdout
     assert formats.NEW_ROWS_SHOWN == 10
+
+
+def _noisy(n: int = 240, seed: int = 1) -> tuple[pl.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    x = rng.normal(size=(n, 2)) + 3 * y[:, None]
+    flipped = rng.choice(n, n // 10, replace=False)
+    y = y.copy()
+    y[flipped] = 1 - y[flipped]
+    return pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": np.where(y == 1, "p", "q")}), flipped
+
+
+def test_a_table_written_twice_keeps_its_mislabeled_rows_flagged():
+    import dvclean
+
+    frame, flipped = _noisy()
+    alone = dvclean.score(frame, label="y").frame["is_mislabeled"].to_numpy()
+    twice = dvclean.score(pl.concat([frame, frame]), label="y").frame["is_mislabeled"].to_numpy()
+    n = frame.height
+    assert alone[flipped].mean() > 0.7
+    # each copy confirmed the other's label: no row was flagged (0 of 480) before copies were judged once
+    assert (twice[:n] == twice[n:]).all() and twice[:n][flipped].mean() > 0.7
+    assert abs(int(twice[:n].sum()) - int(alone.sum())) <= 3
+
+
+def test_copies_of_an_outlying_target_are_still_outlying():
+    import dvclean
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(200, 3))
+    y = x @ np.array([1.0, -2.0, 0.5]) + rng.normal(scale=0.3, size=200)
+    shifted = rng.choice(200, 10, replace=False)
+    y[shifted] += 5 * y.std()
+    frame = pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "t": y})
+    twice = dvclean.score(pl.concat([frame, frame]), label="t", config=dvclean.ScoreConfig(task="regression")).frame["is_mislabeled"].to_numpy()
+    assert (twice[:200] == twice[200:]).all() and twice[:200][shifted].mean() >= 0.8
+
+
+def test_one_odd_date_cell_leaves_the_csv_readable(tmp_path):
+    from dvclean.io import read_frame
+
+    rng = np.random.default_rng(0)
+    dates = [f"2020-{m:02d}-{d:02d}" for m, d in zip(rng.integers(1, 13, 300), rng.integers(1, 29, 300), strict=True)]
+    dates[250] = "05/07/2021"  # after the rows the reader infers the type from
+    path = tmp_path / "d.csv"
+    pl.DataFrame({"when": dates, "x": rng.normal(size=300), "y": rng.integers(0, 2, 300)}).write_csv(path)
+    frame = read_frame(path)[0]  # was "cannot parse the CSV ...; check --separator and quoting"
+    assert frame.height == 300 and frame["when"].dtype == pl.String and frame["when"][250] == "05/07/2021"
+    assert frame["x"].dtype == pl.Float64
+    r = runner.invoke(app, ["score", str(path), "-y", "y", "-o", str(tmp_path / "o.csv")])
+    assert r.exit_code == 0, r.output
+
+
+def test_messages_name_one_row_and_a_missed_separator(tmp_path):
+    inf = tmp_path / "inf.csv"
+    inf.write_text("survival,censors,age\n15,1.0,54.3\n3,1.0,40.4\n6,0.0,51\n6,inf,42.5\n16,0.0,48\n")
+    r = runner.invoke(app, ["score", str(inf), "-y", "censors"])
+    assert r.exit_code == 2 and "is infinite at row 3;" in r.output  # was "at rows 3"
+    sp = tmp_path / "sp.csv"
+    sp.write_text("'OBS' 'GPA' 'GRADE'\n1 2.66 0\n2 2.89 0\n3 3.28 1\n")
+    r = runner.invoke(app, ["score", str(sp), "-y", "GRADE"])
+    assert r.exit_code == 2 and "pass its separator, e.g. --separator ' '" in r.output

@@ -101,7 +101,7 @@ def auto_batch_size(generator: str, n_rows: int) -> int:
     return max(1, b)
 
 
-def auto_epochs(n_rows: int, batch_size: int) -> int:
+def auto_epochs(n_rows: int, batch_size: int, generator: str = "tvae") -> int:
     """Epochs giving at least ``MIN_AUTO_STEPS`` gradient steps and ``MIN_AUTO_EPOCHS`` passes.
 
     A hard set of 250 rows is trained full-batch for 1000 epochs, 2,400 rows with
@@ -111,8 +111,14 @@ def auto_epochs(n_rows: int, batch_size: int) -> int:
     synthetic rows rose from 0.725 to 0.873 (hard set) and 0.716 to 0.780 (all rows)
     (``benchmarks/RESULTS_AUGMENT.md``); SDV's own default (300 epochs) is more
     steps still for any set above 500 rows.
+    Steps per epoch as each generator's training loop takes them: TVAE's data loader keeps the last
+    short batch (``ceil(rows / batch)``); CTGAN's loop, which CopulaGAN shares, runs ``rows // batch``
+    (at least one), so 74 rows in batches of 70 are one step per epoch, not two.
     """
-    steps = max(1, math.ceil(n_rows / batch_size))
+    if generator in ("ctgan", "copulagan"):
+        steps = max(1, n_rows // batch_size)
+    else:
+        steps = max(1, math.ceil(n_rows / batch_size))
     return max(MIN_AUTO_EPOCHS, math.ceil(MIN_AUTO_STEPS / steps))
 
 
@@ -663,7 +669,7 @@ class Generator:
         if generator in NEURAL:
             b = batch_size if batch_size is not None else auto_batch_size(generator, n)
             check_batch_size(generator, b, n)
-            e = epochs if epochs is not None else auto_epochs(n, b)
+            e = epochs if epochs is not None else auto_epochs(n, b, generator)
         else:
             b = e = None
         self.settings = FitSettings(

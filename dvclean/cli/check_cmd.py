@@ -172,7 +172,7 @@ class _KeepsArguments(TyperCommand):
 @configurable("check")
 @scoring_options(valid=True, checkpoint=False)
 def check(
-    data: Annotated[list[str], typer.Argument(help="Data file (CSV, CSV.gz/.zst, Parquet, NDJSON, Arrow IPC) or - for stdin; several files are gated one after another, each with its own settings (a pre-commit hook passes every changed file).")],
+    data: Annotated[list[str], typer.Argument(help="Data file (CSV, CSV.gz/.zst, Parquet, NDJSON, JSON array, Arrow IPC) or - for stdin; several files are gated one after another, each with its own settings (a pre-commit hook passes every changed file).")],
     label: Annotated[str | None, typer.Option("--label", "-y", help="Label column (default: the one column named label/target/y/class).")] = None,
     id_column: Annotated[str | None, typer.Option("--id", help="Row-id column: kept in outputs, never a feature; baselines match rows by it.")] = None,
     drop: Annotated[list[str] | None, typer.Option("--drop", help="Column to exclude from the features (repeatable).")] = None,

@@ -482,7 +482,7 @@ class OutputFormat(StrEnum):
 @configurable("score")
 @scoring_options(valid=True, checkpoint=True)
 def score(
-    data: Annotated[str, typer.Argument(help="Data file (CSV, CSV.gz/.zst, Parquet, NDJSON, Arrow IPC) or - for stdin.")],
+    data: Annotated[str, typer.Argument(help="Data file (CSV, CSV.gz/.zst, Parquet, NDJSON, JSON array, Arrow IPC) or - for stdin.")],
     label: Annotated[str | None, typer.Option("--label", "-y", help="Label column (default: the one column named label/target/y/class).")] = None,
     id_column: Annotated[str | None, typer.Option("--id", help="Row-id column: kept in outputs, never a feature.")] = None,
     drop: Annotated[list[str] | None, typer.Option("--drop", help="Column to exclude from the features (repeatable).")] = None,
