@@ -583,7 +583,8 @@ def csv_line_numbers(
 def conflicting_duplicate_rows(frame: pl.DataFrame, features: Sequence[str], label: str) -> np.ndarray:
     """0-based rows whose feature values equal another row's while the labels differ.
 
-    Rows with a missing label are ignored.
+    Rows with a missing label, and rows with no feature value at all (which say nothing, so
+    cannot conflict), are ignored.
 
     Examples
     --------
@@ -593,7 +594,9 @@ def conflicting_duplicate_rows(frame: pl.DataFrame, features: Sequence[str], lab
     """
     if not features:
         return np.zeros(0, dtype=np.int64)
-    work = frame.select(*features, label).with_row_index("__row").filter(pl.col(label).is_not_null())
+    work = frame.select(*features, label).with_row_index("__row").filter(
+        pl.col(label).is_not_null() & ~pl.all_horizontal(pl.col(list(features)).is_null())
+    )
     groups = work.group_by(list(features), maintain_order=True).agg(
         pl.col(label).n_unique().alias("__n"), pl.col("__row")
     )

@@ -461,6 +461,9 @@ def _score(
             predictability = label_predictability(proba[judged], data.y[judged])
             if not predictability["predictable"]:
                 notes.append(_predictability_note(predictability, data.n_players))
+    flags, blank_note = _blank_rows_unflagged(table, data, encoder.dropped_, flags)
+    if blank_note is not None:
+        notes.append(blank_note)
     notes.extend(label_spelling_notes(table.frame.get_column(table.label)) if not data.is_regression else [])
     numbered = row_number_columns(table.frame, [c for c in table.features if c not in encoder.dropped_])
     if numbered:
@@ -499,6 +502,34 @@ def _score(
                                       "rows": int(data.y_valid.shape[0]) if data.y_valid is not None else 0}
     data, results = _in_input_order(data, results)
     return ScoreResult(frame=out, summary=summary, table=table, data=data, results=results, config=config, timings=timings)
+
+
+def _blank_rows_unflagged(table: Table, data: ValuationData, dropped: Sequence[str], flags: Any) -> tuple[Any, str | None]:
+    """``flags`` with the valued rows that have no feature value at all neither mislabeled nor hard, and the note
+    naming them (``None`` when there are none).
+
+    Such a row is one point for every model, wherever its label came from: the models can only give it the
+    labels' overall mix, so a minority-class row would be flagged (and ``fix --action relabel`` would give it the
+    majority's label) on no evidence, and a generator would learn empty rows from it.
+    """
+    used = [c for c in table.features if c not in dropped]
+    if not used:
+        return flags, None
+    blank = table.frame.select(pl.all_horizontal(pl.col(used).is_null())).to_series().to_numpy()[data.rows]
+    if not blank.any():
+        return flags, None
+    was = flags.is_mislabeled & blank
+    flags = dataclasses.replace(flags, is_mislabeled=flags.is_mislabeled & ~blank, is_hard=flags.is_hard & ~blank)
+    rows = np.sort(data.rows[blank])
+    shown = ", ".join(str(int(r)) for r in rows[:5]) + (f" and {rows.size - 5} more" if rows.size > 5 else "")
+    what = "outlying targets" if data.is_regression else "mislabeled"
+    unflagged = f" ({int(was.sum())} would have been flagged {what})" if was.any() else ""
+    return flags, (
+        f"{rows.size} row{'s have' if rows.size != 1 else ' has'} no feature value at all (row{'s' if rows.size != 1 else ''} "
+        f"{shown}): nothing in the data speaks for or against {'their' if rows.size != 1 else 'its'} "
+        f"{'targets' if data.is_regression else 'labels'}, so {'they are' if rows.size != 1 else 'it is'} never flagged "
+        f"mislabeled or hard{unflagged}; fill in their features or drop them"
+    )
 
 
 def _in_input_order(

@@ -136,3 +136,25 @@ def test_messages_name_one_row_and_a_missed_separator(tmp_path):
     sp.write_text("'OBS' 'GPA' 'GRADE'\n1 2.66 0\n2 2.89 0\n3 3.28 1\n")
     r = runner.invoke(app, ["score", str(sp), "-y", "GRADE"])
     assert r.exit_code == 2 and "pass its separator, e.g. --separator ' '" in r.output
+
+
+def test_rows_without_any_feature_value_are_never_flagged_or_relabelled():
+    import dvclean
+    from dvclean.fix import FixConfig, fix
+
+    frame, _ = _noisy(300, seed=3)
+    blank = np.arange(0, 300, 10)  # 30 rows, a mix of both classes
+    frame = frame.with_columns(
+        [pl.when(pl.int_range(pl.len()).is_in(blank.tolist())).then(None).otherwise(pl.col(c)).alias(c) for c in ("a", "b")]
+    ).with_columns(  # 24 of them 'q', 6 'p': the models can only give them the mix, and flagged the 'p' ones
+        y=pl.when(pl.int_range(pl.len()).is_in(blank[:24].tolist())).then(pl.lit("q"))
+        .when(pl.int_range(pl.len()).is_in(blank[24:].tolist())).then(pl.lit("p")).otherwise(pl.col("y"))
+    )
+    r = dvclean.score(frame, label="y")
+    out = r.frame
+    assert not out["is_mislabeled"].to_numpy()[blank].any() and not out["is_hard"].to_numpy()[blank].any()
+    assert not out["is_conflicting_duplicate"].to_numpy()[blank].any()  # all-empty rows do not conflict
+    assert any(n.startswith("30 rows have no feature value at all (rows 0, 10, 20, 30, 40 and 25 more)")
+               for n in r.summary["notes"])
+    fixed = fix(frame, label="y", config=FixConfig(action="relabel")).frame
+    assert fixed["y"].gather(blank).equals(frame["y"].gather(blank))
