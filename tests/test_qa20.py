@@ -158,3 +158,14 @@ def test_rows_without_any_feature_value_are_never_flagged_or_relabelled():
                for n in r.summary["notes"])
     fixed = fix(frame, label="y", config=FixConfig(action="relabel")).frame
     assert fixed["y"].gather(blank).equals(frame["y"].gather(blank))
+
+
+def test_report_from_files_shows_a_row_id_feature_as_score_report_does(tmp_path):
+    data = tmp_path / "d.csv"
+    frame, _ = _noisy(120, seed=4)
+    frame.with_columns(row_id=pl.int_range(pl.len()) * 7 + 3).write_csv(data)
+    scores, direct, later = tmp_path / "s.parquet", tmp_path / "a.html", tmp_path / "b.html"
+    assert runner.invoke(app, ["score", str(data), "-y", "y", "-o", str(scores), "--report", str(direct), "-q"]).exit_code == 0
+    r = runner.invoke(app, ["report", str(scores), "--data", str(data), "-o", str(later), "-q"])
+    assert r.exit_code == 0, r.output
+    assert "row_id (data column)" in direct.read_text() and "row_id (data column)" in later.read_text()  # was left out

@@ -836,8 +836,10 @@ def build_report_from_files(
             _check_same_rows(frame, dframe, label=lbl, id_column=id_column, scores=str(scores), data=str(data))
         data_, _, _ = prepare(table, config=FeatureConfig(**cfg) if isinstance(cfg, dict) else None)
         x, x_rows = data_.x, data_.rows
-        # not the data's row_id when the scores' first column is named so: it is the --id, or the row number
-        feats = dframe.select([c for c in (table.label, *table.features) if c != id_name])
+        # not the data's row_id when the scores' first column is named so (it is the --id, or the row number), unless
+        # the footer says no --id was given: then the data's row_id is a feature, as score --report shows it
+        row_id_feature = id_name == "row_id" and "id_column" in run and run.get("id_column") is None
+        feats = dframe.select([c for c in (table.label, *table.features) if c != id_name or row_id_feature])
         if dinfo.format == "csv" and dinfo.compression is None and str(data) != "-":
             from ..check import csv_line_numbers
 
