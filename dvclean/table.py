@@ -643,6 +643,11 @@ class FeatureEncoder:
         self.text_numbers_: dict[str, tuple[int, int, list[str]]] = {}
         #: text columns of numbers written with a decimal comma (``0,168``, ``1.234,5``), valued as numbers
         self.decimal_comma_: list[str] = []
+        #: text columns of numbers with a currency or percent sign or thousands commas (``$1,234.50``, ``45%``)
+        self.decorated_: list[str] = []
+        #: text columns of numbers whose one comma may group thousands or mark decimals (``367,260``), left as
+        #: text: name -> an example cell
+        self.ambiguous_commas_: dict[str, str] = {}
         self._keep = np.zeros(0, dtype=bool)
         self._fitted_x: np.ndarray | None = None
         self._dims_: dict[str, list[int]] = {}
@@ -651,7 +656,7 @@ class FeatureEncoder:
     def fit(self, frame: pl.DataFrame, columns: Sequence[str]) -> FeatureEncoder:
         """Learn the encoding of ``columns`` from ``frame``."""
         self.plans_, self.dropped_, self.dropped_reasons_, self.text_numbers_ = [], [], {}, {}
-        self.decimal_comma_ = []
+        self.decimal_comma_, self.decorated_, self.ambiguous_commas_ = [], [], {}
         for name in content_order(frame, columns):
             col = frame.get_column(name)
             plan = self._plan(col)
@@ -749,6 +754,19 @@ class FeatureEncoder:
             return None
         parsed = int(text.len() - numbers.null_count())
         bad = int(text.len()) - parsed
+        if bad > (1 - MOSTLY_NUMERIC) * text.len() and _decorated(stripped):  # $1,234.50, 45%, 1,234,567
+            numbers = _decorated_numbers(stripped)
+            bad = int(numbers.null_count())
+            if numbers.drop_nulls().n_unique() <= self.config.low_cardinality_int:
+                return None
+            self.decorated_.append(col.name)
+            if bad:
+                examples = text.filter(numbers.is_null()).unique(maintain_order=True).head(3).to_list()
+                self.text_numbers_[col.name] = (bad, int(text.len()), examples)
+            return _ColumnPlan(col.name, "numeric", {"decorated": True})
+        if bad > (1 - MOSTLY_NUMERIC) * text.len() and _thousands_or_decimal(stripped):
+            self.ambiguous_commas_[col.name] = str(stripped.filter(stripped.str.contains(",", literal=True)).first())
+            return None
         if parsed == 0 or numbers.drop_nulls().n_unique() <= self.config.low_cardinality_int:
             return None
         if bad == 0 and not (stripped != text).any() and not numbers.is_infinite().any():
@@ -782,7 +800,9 @@ class FeatureEncoder:
             col = frame.get_column(plan.name)
             first = len(names)
             if plan.kind == "numeric":
-                if plan.params.get("decimal_comma") and col.dtype == pl.String and (
+                if plan.params.get("decorated") and col.dtype == pl.String:
+                    values = _decorated_numbers(col.str.strip_chars())
+                elif plan.params.get("decimal_comma") and col.dtype == pl.String and (
                     fitting or col.str.contains(",", literal=True).any()
                 ):  # (a --valid file may write the same numbers with decimal points, as numbers or as text)
                     values = _comma_numbers(col.str.strip_chars())
@@ -911,6 +931,55 @@ def _decimal_comma(stripped: pl.Series) -> bool:
     comma = stripped.filter(matches & stripped.str.contains(",", literal=True).fill_null(False))
     decimal_only = comma.str.contains(r",(?:\d{1,2}|\d{4,})$|^[+-]?0,|\.").fill_null(False)
     return bool(decimal_only.any())
+
+
+#: A number as a spreadsheet formats it: a currency sign before or after, a percent sign after, thousands
+#: commas (``$1,234.50``, ``-€12``, ``12 €``, ``45%``, ``1,234,567``), or a plain number.
+_DECORATED_NUMBER = r"^[+-]?\s*[$€£¥]?\s*[+-]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s*[$€£¥%]?$"
+
+
+def _decorated(stripped: pl.Series) -> bool:
+    """Whether a text column's cells are numbers written with a currency or percent sign or thousands commas: at
+    least :data:`MOSTLY_NUMERIC` of them match :data:`_DECORATED_NUMBER`, some carry a sign or a comma, and the commas
+    cannot be decimal ones: a cell has two groups of thousands or a decimal point after one (``1,234,567``,
+    ``1,234.5``), or no cell has a comma (``1,234`` alone can be either, and the column stays text).
+
+    >>> _decorated(pl.Series(["$1.50", "$12", "$7.25"])), _decorated(pl.Series(["1,234", "12,500"]))
+    (True, False)
+    >>> _decorated(pl.Series(["45%", "3%", "100%"])), _decorated(pl.Series(["1,234", "1,234,567", "12"]))
+    (True, True)
+    """
+    if stripped.len() == 0:
+        return False
+    matches = stripped.str.contains(_DECORATED_NUMBER).fill_null(False)
+    if matches.mean() < MOSTLY_NUMERIC:
+        return False
+    ok = stripped.filter(matches)
+    signs = ok.str.contains(r"[$€£¥%]").fill_null(False).any()
+    commas = ok.str.contains(",", literal=True).fill_null(False)
+    if not commas.any():
+        return bool(signs)
+    return bool(ok.filter(commas).str.contains(r"\d,\d{3},\d{3}|,\d{3}\.\d").fill_null(False).any())
+
+
+def _thousands_or_decimal(stripped: pl.Series) -> bool:
+    """Whether at least :data:`MOSTLY_NUMERIC` of a text column's cells are numbers of which some have one comma
+    followed by three digits (``367,260``): 367260 with a thousands comma or 367.26 with a decimal one.
+
+    >>> _thousands_or_decimal(pl.Series(["367,260", "96,062", "512"])), _thousands_or_decimal(pl.Series(["a,b"]))
+    (True, False)
+    """
+    if stripped.len() == 0:
+        return False
+    ok = stripped.str.contains(r"^[+-]?(?:\d{1,3},\d{3}|\d+)$").fill_null(False)
+    return bool(ok.mean() >= MOSTLY_NUMERIC and stripped.filter(ok).str.contains(",", literal=True).any())
+
+
+def _decorated_numbers(stripped: pl.Series) -> pl.Series:
+    """Floats of :data:`_DECORATED_NUMBER` text, signs and commas removed (``45%`` is 45; other cells null)."""
+    ok = stripped.str.contains(_DECORATED_NUMBER).fill_null(False)
+    plain = stripped.str.replace_all(r"[$€£¥%,\s]", "")
+    return pl.select(pl.when(ok).then(plain).otherwise(None).cast(pl.Float64, strict=False)).to_series().alias(stripped.name)
 
 
 def _comma_numbers(stripped: pl.Series) -> pl.Series:
@@ -1075,6 +1144,18 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
         names = ", ".join(repr(c) for c in sorted(encoder.decimal_comma_, key=table.features.index))
         notes.append(f"column{'s' if len(encoder.decimal_comma_) > 1 else ''} {names}: numbers with a decimal comma "
                      "(0,5 = one half), valued as numbers")
+    if encoder.decorated_:
+        names = ", ".join(repr(c) for c in sorted(encoder.decorated_, key=table.features.index))
+        notes.append(f"column{'s' if len(encoder.decorated_) > 1 else ''} {names}: numbers written with a currency or "
+                     "percent sign or thousands commas ($1,234.50, 45%), valued as numbers")
+    for name, example in sorted(encoder.ambiguous_commas_.items(), key=lambda kv: table.features.index(kv[0])):
+        used = (f"is not used ({encoder.dropped_reasons_.get(name, 'constant')})" if name in encoder.dropped_
+                else "is valued as a category")
+        notes.append(
+            f"column {name!r} holds numbers such as {example!r}, whose comma may group thousands or mark decimals: it "
+            f"{used}; write the numbers without the comma (e.g. {example.replace(',', '')} or "
+            f"{example.replace(',', '.')}) to value them as numbers"
+        )
     for name, (bad, total, examples) in sorted(encoder.text_numbers_.items(), key=lambda kv: table.features.index(kv[0])):
         shown = ", ".join(repr(v) for v in examples) + (", ..." if bad > len(examples) else "")
         notes.append(

@@ -146,7 +146,7 @@ CASES: dict[str, Case] = {
     "label float with NaN": Case(_frame("lnan.parquet", _with(label=[float("nan") if i in (3, 7) else float(i % 2) for i in range(40)])),
                                  "works", check=_check_missing_labels),
     "label float with inf": Case(_frame("linf.parquet", _with(label=[math.inf if i == 5 else float(i % 2) for i in range(40)])),
-                                 "refused", r"infinite at rows 5"),
+                                 "refused", r"infinite at row 5;"),
     # a label mixing numbers and strings is read as text: each distinct value is a class
     "label mixes numbers and strings": Case(_csv("lm.csv", "x1,label\n" + "".join(f"{i},{['1', 'a'][i % 2]}\n" for i in range(30))),
                                             "works"),

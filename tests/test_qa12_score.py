@@ -154,7 +154,7 @@ def test_a_nan_id_is_an_empty_id(tmp_path):
     try:
         dvclean.score(frame, label="y", id_column="rid")
     except DataValidationError as exc:
-        assert "id column 'rid' is empty at rows 39;" in str(exc)
+        assert "id column 'rid' is empty at row 39;" in str(exc)
     else:
         raise AssertionError("a NaN id was accepted")
 

@@ -169,3 +169,29 @@ def test_report_from_files_shows_a_row_id_feature_as_score_report_does(tmp_path)
     r = runner.invoke(app, ["report", str(scores), "--data", str(data), "-o", str(later), "-q"])
     assert r.exit_code == 0, r.output
     assert "row_id (data column)" in direct.read_text() and "row_id (data column)" in later.read_text()  # was left out
+
+
+def test_spreadsheet_formatted_numbers_are_numbers_or_named(tmp_path):
+    import dvclean
+
+    rng = np.random.default_rng(5)
+    n = 200
+    y = rng.integers(0, 2, n)
+    amount = rng.uniform(10, 5000, n) + 3000 * y
+    frame = pl.DataFrame({
+        "usd": [f"${v:,.2f}" for v in amount],  # $1,234.50: thousands commas and a decimal point
+        "pct": [f"{int(v)}%" for v in rng.integers(0, 100, n)],
+        "big": [f"{int(v):,}" for v in rng.integers(1_000, 3_000_000, n)],  # 1,234,567 among 12,345: thousands
+        "amb": [f"{int(v):,}" for v in rng.integers(1_000, 999_999, n)],  # only 367,260-like cells: ambiguous
+        "y": np.where(y == 1, "p", "q"),
+    })
+    r = dvclean.score(frame, label="y")
+    notes = " ".join(r.summary["notes"])
+    assert "columns 'usd', 'pct', 'big': numbers written with a currency or percent sign or thousands commas" in notes
+    assert "column 'amb' holds numbers such as" in notes and "whose comma may group thousands or mark decimals" in notes
+    from dvclean.table import FeatureEncoder
+
+    encoder = FeatureEncoder().fit(frame, ["usd", "pct", "big"])
+    assert [p.kind for p in encoder.plans_] == ["numeric"] * 3  # were frequency-coded categories
+    x = encoder.transform(pl.DataFrame({"usd": ["$2,000.00"], "pct": ["50%"], "big": ["1,500,000"]}))
+    assert np.isfinite(x).all()

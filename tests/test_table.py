@@ -43,7 +43,7 @@ def test_id_and_drop():
         ([None, None, None, None], "empty in every row"),
         ([1, 1, 1, 1], "one class only"),
         ([0, 0, 0, 1], "single row .* at row 3"),
-        ([0.5, float("inf"), 0.5, 1.5], "infinite at rows 1"),
+        ([0.5, float("inf"), 0.5, 1.5], "infinite at row 1;"),
     ],
 )
 def test_bad_labels(label, pattern):
