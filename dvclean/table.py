@@ -648,6 +648,8 @@ class FeatureEncoder:
         #: text columns of numbers whose one comma may group thousands or mark decimals (``367,260``), left as
         #: text: name -> an example cell
         self.ambiguous_commas_: dict[str, str] = {}
+        #: text columns valued as dates: name -> (format, cells that are not dates, cells with text, up to three)
+        self.text_dates_: dict[str, tuple[str, int, int, list[str]]] = {}
         self._keep = np.zeros(0, dtype=bool)
         self._fitted_x: np.ndarray | None = None
         self._dims_: dict[str, list[int]] = {}
@@ -656,7 +658,7 @@ class FeatureEncoder:
     def fit(self, frame: pl.DataFrame, columns: Sequence[str]) -> FeatureEncoder:
         """Learn the encoding of ``columns`` from ``frame``."""
         self.plans_, self.dropped_, self.dropped_reasons_, self.text_numbers_ = [], [], {}, {}
-        self.decimal_comma_, self.decorated_, self.ambiguous_commas_ = [], [], {}
+        self.decimal_comma_, self.decorated_, self.ambiguous_commas_, self.text_dates_ = [], [], {}, {}
         for name in content_order(frame, columns):
             col = frame.get_column(name)
             plan = self._plan(col)
@@ -722,6 +724,9 @@ class FeatureEncoder:
             numbers = self._text_numbers(col)
             if numbers is not None:
                 return numbers
+            dates = self._text_dates(col)
+            if dates is not None:
+                return dates
         if dtype in (pl.String, pl.Boolean, pl.Categorical) or isinstance(dtype, pl.Enum):
             return self._categorical_plan(col)
         log.warning("column %r has type %s, which dvclean cannot encode; it is ignored", col.name, dtype)
@@ -780,6 +785,30 @@ class FeatureEncoder:
             self.text_numbers_[col.name] = (bad, int(text.len()), examples)
         return _ColumnPlan(col.name, "numeric", {})
 
+    def _text_dates(self, col: pl.Series) -> _ColumnPlan | None:
+        """A temporal plan for a text column of dates that the reader could not type, else None.
+
+        A column of dates with a few cells in another spelling (``05/07/2021`` or ``2021-02-30``
+        among ``2021-07-05``) or of dates in a spelling the reader does not type (``05.07.2021``):
+        the format of :data:`TEXT_DATE_FORMATS` that reads the most cells is used when it reads at
+        least :data:`MOSTLY_NUMERIC` of them. The other cells become missing values, and
+        :attr:`text_dates_` records them for a note.
+        """
+        text = col.drop_nulls().str.strip_chars()
+        if text.len() == 0 or text.str.contains(r"^\d").fill_null(False).mean() < MOSTLY_NUMERIC:
+            return None
+        counts = {fmt: text.len() - _text_dates(text, fmt).null_count() for fmt in TEXT_DATE_FORMATS}
+        fmt = max(counts, key=lambda f: counts[f])  # the first of the best (formats are in order of preference)
+        bad = int(text.len() - counts[fmt])
+        if bad > (1 - MOSTLY_NUMERIC) * text.len():
+            return None
+        parsed = _text_dates(text, fmt)
+        if parsed.drop_nulls().n_unique() <= 1:
+            return None
+        examples = col.drop_nulls().filter(parsed.is_null()).unique(maintain_order=True).head(3).to_list()
+        self.text_dates_[col.name] = (fmt, bad, int(text.len()), examples)
+        return _ColumnPlan(col.name, "temporal", {"format": fmt})
+
     def _categorical_plan(self, col: pl.Series) -> _ColumnPlan | None:
         text = _as_text(col)
         counts = text.alias("value").value_counts(sort=True, name="n")  # (a column named "n" must not clash)
@@ -821,6 +850,8 @@ class FeatureEncoder:
                     vals[col.is_null().to_numpy()] = np.nan
                 b, n = self._numeric(plan, vals, plan.name, fitting, key="freq_scale")
             else:
+                if plan.params.get("format") and col.dtype == pl.String:  # text dates (see _text_dates)
+                    col = _text_dates(col.str.strip_chars(), plan.params["format"])
                 b, n = self._temporal(plan, col, fitting)
             blocks.append(b)
             names.extend(n)
@@ -960,6 +991,25 @@ def _decorated(stripped: pl.Series) -> bool:
     if not commas.any():
         return bool(signs)
     return bool(ok.filter(commas).str.contains(r"\d,\d{3},\d{3}|,\d{3}\.\d").fill_null(False).any())
+
+
+#: Date spellings of text columns the reader left as text, in order of preference (day first before month first).
+TEXT_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d",
+                     "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y")
+
+
+def _text_dates(text: pl.Series, fmt: str) -> pl.Series:
+    """``text`` read with ``fmt`` (Datetime when it has a time, else Date); cells in another spelling: null."""
+    if "%H" in fmt:
+        return text.str.to_datetime(fmt, strict=False, time_unit="us")
+    return text.str.to_date(fmt, strict=False)
+
+
+def _format_text(fmt: str) -> str:
+    """A strftime format as people write it: ``%d/%m/%Y`` is ``DD/MM/YYYY``."""
+    for code, text in (("%Y", "YYYY"), ("%m", "MM"), ("%d", "DD"), ("%H", "hh"), ("%M", "mm"), ("%S", "ss")):
+        fmt = fmt.replace(code, text)
+    return fmt
 
 
 def _thousands_or_decimal(stripped: pl.Series) -> bool:
@@ -1148,6 +1198,15 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
         names = ", ".join(repr(c) for c in sorted(encoder.decorated_, key=table.features.index))
         notes.append(f"column{'s' if len(encoder.decorated_) > 1 else ''} {names}: numbers written with a currency or "
                      "percent sign or thousands commas ($1,234.50, 45%), valued as numbers")
+    for name, (fmt, bad, total, examples) in sorted(encoder.text_dates_.items(), key=lambda kv: table.features.index(kv[0])):
+        if name in encoder.dropped_:
+            continue
+        shown = ", ".join(repr(v) for v in examples) + (", ..." if bad > len(examples) else "")
+        notes.append(
+            f"column {name!r} holds dates ({_format_text(fmt)}) except {bad} of {total} cells ({shown}): valued as a "
+            f"date with those cells missing; correct them, or --drop {shlex.quote(name)} if the column is not a date"
+            if bad else f"column {name!r} holds dates written {_format_text(fmt)}: valued as dates"
+        )
     for name, example in sorted(encoder.ambiguous_commas_.items(), key=lambda kv: table.features.index(kv[0])):
         used = (f"is not used ({encoder.dropped_reasons_.get(name, 'constant')})" if name in encoder.dropped_
                 else "is valued as a category")

@@ -195,3 +195,26 @@ def test_spreadsheet_formatted_numbers_are_numbers_or_named(tmp_path):
     assert [p.kind for p in encoder.plans_] == ["numeric"] * 3  # were frequency-coded categories
     x = encoder.transform(pl.DataFrame({"usd": ["$2,000.00"], "pct": ["50%"], "big": ["1,500,000"]}))
     assert np.isfinite(x).all()
+
+
+def test_a_date_column_with_a_few_odd_cells_is_valued_as_dates():
+    import dvclean
+    from dvclean.table import FeatureEncoder
+
+    rng = np.random.default_rng(6)
+    n = 200
+    y = rng.integers(0, 2, n)
+    days = rng.integers(0, 400, n) + 600 * y  # the date tells the classes apart
+    base = np.datetime64("2020-01-01")
+    when = [str(base + int(d)) for d in days]
+    when[17], when[90] = "05/07/2021", "2021-02-30"  # another spelling, an impossible day
+    frame = pl.DataFrame({"when": when, "x": rng.normal(size=n), "y": np.where(y == 1, "p", "q")})
+    encoder = FeatureEncoder().fit(frame, ["when", "x"])
+    assert encoder.plans_[[p.name for p in encoder.plans_].index("when")].kind == "temporal"  # was frequency-coded
+    assert encoder.text_dates_["when"][:3] == ("%Y-%m-%d", 2, n)
+    r = dvclean.score(frame, label="y")
+    assert any(note.startswith("column 'when' holds dates (YYYY-MM-DD) except 2 of 200 cells ('05/07/2021', "
+                               "'2021-02-30')") for note in r.summary["notes"])
+    assert r.frame["is_mislabeled"].sum() <= 5  # separable by the date: the dates were read as dates
+    mixed = pl.DataFrame({"d": ["2020-01-02", "03/04/2021", "Nov 23 2020", "11-14-23"] * 10})
+    assert FeatureEncoder().fit(mixed, ["d"]).plans_[0].kind != "temporal"  # no format reads 95%: a category
