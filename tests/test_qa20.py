@@ -218,3 +218,34 @@ def test_a_date_column_with_a_few_odd_cells_is_valued_as_dates():
     assert r.frame["is_mislabeled"].sum() <= 5  # separable by the date: the dates were read as dates
     mixed = pl.DataFrame({"d": ["2020-01-02", "03/04/2021", "Nov 23 2020", "11-14-23"] * 10})
     assert FeatureEncoder().fit(mixed, ["d"]).plans_[0].kind != "temporal"  # no format reads 95%: a category
+
+
+def test_tmc_with_a_knn_model_fits_every_prefix_shorter_than_k(tmp_path):
+    data = _write(tmp_path, n=60)
+    r = runner.invoke(app, ["score", str(data), "-y", "y", "-m", "tmc", "--model", "knn", "--max-permutations", "2",
+                            "--folds", "2", "--n-jobs", "1", "-o", str(tmp_path / "o.csv"), "--json"])
+    assert r.exit_code == 0, r.output
+    diag = json.loads(r.stdout)["methods"]["tmc"]["diagnostics"]
+    assert diag["fit_failures"] == 0 and diag["model_fits"] > 0  # were 'n_neighbors <= n_samples_fit' failures
+
+
+def test_a_hard_set_short_of_hard_frac_gets_a_note():
+    import dataclasses
+
+    from dvclean.config import FlagPolicy
+    from dvclean.flags import flag_rows
+    from dvclean.pipeline import _hard_shortfall_note
+    from dvclean.valuation import ValuationResult
+
+    values = np.r_[np.linspace(-1, -0.5, 5), np.zeros(90), np.linspace(0.5, 1, 5)]  # 90 rows tie at 0
+    y = np.zeros(100, dtype=np.int64)
+    neighbors = np.tile(np.arange(1, 6), (100, 1)) % 100
+    flags = flag_rows(values, y, neighbors, 2, FlagPolicy(hard_fraction=0.2))
+    assert int(flags.is_hard.sum()) == 5  # the tied block straddles the cut of 20 and is left out
+    primary = ValuationResult(method="knn", values=values, stderr=None, status="approximate", params={}, seed=0)
+    note = _hard_shortfall_note(flags, primary, 0.2)
+    assert note is not None and note.startswith("5 rows are flagged hard, not the 20 that --hard-frac 0.2 asks for: "
+                                                "90 rows tie at value 0")
+    assert "--algorithm exact" in note
+    full = dataclasses.replace(flags, is_hard=np.r_[np.ones(20, dtype=bool), np.zeros(80, dtype=bool)])
+    assert _hard_shortfall_note(full, primary, 0.2) is None

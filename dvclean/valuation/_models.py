@@ -331,8 +331,16 @@ class Utility:
         if present.size < 2:
             self.n_degenerate += 1
             return constant_score(self.metric, self.y_valid, int(present[0]), self.n_classes)
+        model = self.new_model() if model is None else model
+        k = getattr(model, "n_neighbors", None)
+        if isinstance(k, int) and not isinstance(k, bool) and indices.size < k:
+            # a K-nearest-neighbours model on fewer rows than K votes among all of them (as KNN-Shapley's utility
+            # does), not a fit that fails on every prefix of a permutation shorter than K
+            from sklearn.base import clone
+
+            model = clone(model).set_params(n_neighbors=int(indices.size))
         try:
-            model = fit_quietly(self.new_model() if model is None else model, self.x_train[indices], _compact(y))
+            model = fit_quietly(model, self.x_train[indices], _compact(y))
             self.n_fits += 1
             return score_model(_Remapped(model, present), self.metric, self.x_valid, self.y_valid, self.n_classes)
         except Exception as exc:  # noqa: BLE001 - counted and reported, never silent
