@@ -466,6 +466,15 @@ def _score(
         notes.append(blank_note)
     if (hard_note := _hard_shortfall_note(flags, primary, config.flags.hard_fraction)) is not None:
         notes.append(hard_note)
+    flagged = int(np.sum(flags.is_mislabeled))
+    unpredictable = predictability is not None and not predictability["predictable"]  # (that note says more)
+    if not (data.is_regression or unpredictable) and mislabel.expected_noise is None and flagged > MANY_FLAGGED * data.n_players:
+        notes.append(
+            f"{flagged:,} rows ({flagged / data.n_players:.0%}) are flagged mislabeled, more than "
+            f"{MANY_FLAGGED:.0%} of the labels: so many flags more often mean labels that these features predict "
+            "poorly (rows that are hard, not wrong) than wrong labels; check a sample of them by hand before acting, "
+            "or give --expected-noise if the noise rate is known"
+        )
     notes.extend(label_spelling_notes(table.frame.get_column(table.label)) if not data.is_regression else [])
     numbered = row_number_columns(table.frame, [c for c in table.features if c not in encoder.dropped_])
     if numbered:
@@ -591,6 +600,10 @@ def refuse_newer_scores(meta: dict[str, Any], name: str, advice: str) -> None:
             f"{name}: written by a newer dvclean ({meta.get('dvclean_version', 'unknown')}, scores schema {version}; "
             f"this dvclean reads {SCHEMA_VERSION}): upgrade dvclean, or {advice}"
         )
+
+
+#: Above this share of the rows flagged mislabeled, a note says the flags may mark hard rows rather than wrong labels.
+MANY_FLAGGED = 0.25
 
 
 #: Below this many permutations or samples in a fold, a --time-budget stop gets a note: the values are rough.

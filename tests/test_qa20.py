@@ -249,3 +249,22 @@ def test_a_hard_set_short_of_hard_frac_gets_a_note():
     assert "--algorithm exact" in note
     full = dataclasses.replace(flags, is_hard=np.r_[np.ones(20, dtype=bool), np.zeros(80, dtype=bool)])
     assert _hard_shortfall_note(full, primary, 0.2) is None
+
+
+def test_more_than_a_quarter_flagged_gets_a_note():
+    import dvclean
+
+    rng = np.random.default_rng(7)
+    n = 400
+    y = rng.integers(0, 2, n)
+    x = rng.normal(size=(n, 2)) + 4 * y[:, None]
+    flipped = rng.random(n) < 0.35
+    given = np.where(flipped, 1 - y, y)
+    frame = pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": np.where(given == 1, "p", "q")})
+    r = dvclean.score(frame, label="y")
+    flagged = int(r.frame["is_mislabeled"].sum())
+    assert flagged > 0.25 * n
+    assert any(note.startswith(f"{flagged} rows ({flagged / n:.0%}) are flagged mislabeled, more than 25% of the labels")
+               for note in r.summary["notes"])
+    few = dvclean.score(frame.head(200).with_columns(y=pl.Series(np.where(y[:200] == 1, "p", "q"))), label="y")
+    assert not any("are flagged mislabeled, more than" in note for note in few.summary["notes"])
