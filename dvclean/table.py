@@ -944,6 +944,14 @@ MOSTLY_NUMERIC = 0.95
 _COMMA_NUMBER = r"^[+-]?(?:\d+|\d{1,3}(?:\.\d{3})+)(?:,\d+)?$"
 
 
+def _mostly(stripped: pl.Series, pattern: str) -> pl.Series | None:
+    """Which of a text column's cells match ``pattern``, when at least :data:`MOSTLY_NUMERIC` of them do; else None."""
+    if stripped.len() == 0:
+        return None
+    matches = stripped.str.contains(pattern).fill_null(False)
+    return matches if matches.mean() >= MOSTLY_NUMERIC else None
+
+
 def _decimal_comma(stripped: pl.Series) -> bool:
     """Whether a text column's cells are numbers with a decimal comma: at least :data:`MOSTLY_NUMERIC` of them
     match :data:`_COMMA_NUMBER`, some hold a comma (``12`` alone is an ordinary number), and one of those cannot
@@ -954,10 +962,8 @@ def _decimal_comma(stripped: pl.Series) -> bool:
     >>> _decimal_comma(pl.Series(["0,5", "12", "3,25"])), _decimal_comma(pl.Series(["1,234", "12,500", "999"]))
     (True, False)
     """
-    if stripped.len() == 0:
-        return False
-    matches = stripped.str.contains(_COMMA_NUMBER).fill_null(False)
-    if matches.mean() < MOSTLY_NUMERIC:
+    matches = _mostly(stripped, _COMMA_NUMBER)
+    if matches is None:
         return False
     comma = stripped.filter(matches & stripped.str.contains(",", literal=True).fill_null(False))
     decimal_only = comma.str.contains(r",(?:\d{1,2}|\d{4,})$|^[+-]?0,|\.").fill_null(False)
@@ -980,10 +986,8 @@ def _decorated(stripped: pl.Series) -> bool:
     >>> _decorated(pl.Series(["45%", "3%", "100%"])), _decorated(pl.Series(["1,234", "1,234,567", "12"]))
     (True, True)
     """
-    if stripped.len() == 0:
-        return False
-    matches = stripped.str.contains(_DECORATED_NUMBER).fill_null(False)
-    if matches.mean() < MOSTLY_NUMERIC:
+    matches = _mostly(stripped, _DECORATED_NUMBER)
+    if matches is None:
         return False
     ok = stripped.filter(matches)
     signs = ok.str.contains(r"[$€£¥%]").fill_null(False).any()
@@ -1019,10 +1023,8 @@ def _thousands_or_decimal(stripped: pl.Series) -> bool:
     >>> _thousands_or_decimal(pl.Series(["367,260", "96,062", "512"])), _thousands_or_decimal(pl.Series(["a,b"]))
     (True, False)
     """
-    if stripped.len() == 0:
-        return False
-    ok = stripped.str.contains(r"^[+-]?(?:\d{1,3},\d{3}|\d+)$").fill_null(False)
-    return bool(ok.mean() >= MOSTLY_NUMERIC and stripped.filter(ok).str.contains(",", literal=True).any())
+    ok = _mostly(stripped, r"^[+-]?(?:\d{1,3},\d{3}|\d+)$")
+    return ok is not None and bool(stripped.filter(ok).str.contains(",", literal=True).any())
 
 
 def _decorated_numbers(stripped: pl.Series) -> pl.Series:
