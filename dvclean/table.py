@@ -1299,7 +1299,7 @@ def _prepare_regression(
             raise DataValidationError(
                 f"the validation label {valid.label!r} is more than {MAX_TARGET_Z:.0e} standard deviations of the "
                 f"data's targets from their mean at {_rows_text(keep[far].tolist(), 'validation row')}: a typo or a unit "
-                "error? correct or remove those rows"
+                f"error? correct or remove {'those rows' if far.size > 1 else 'that row'}"
             )
     data = ValuationData(
         x=x,

@@ -188,7 +188,7 @@ def test_a_valid_file_with_far_or_no_targets_gets_a_clear_error(tmp_path):
     res = runner.invoke(app, ["score", str(src), "-y", "y", "--valid", str(tmp_path / "far.csv"),
                               "-o", str(tmp_path / "s.parquet")])
     assert res.exit_code == 2, res.output
-    assert "standard deviations of the data's targets" in res.output and "rows 0" in res.output
+    assert "standard deviations of the data's targets" in res.output and "at validation row 0:" in res.output and "remove that row" in res.output
     assert "report this as a bug" not in res.output
     (tmp_path / "none.csv").write_text("a,b,y\n0.1,0.2,\n0.3,0.4,\n")
     res = runner.invoke(app, ["score", str(src), "-y", "y", "--valid", str(tmp_path / "none.csv"),
