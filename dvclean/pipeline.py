@@ -61,6 +61,7 @@ from .table import (
     make_table,
     padded_numbers,
     prepare,
+    rows_text,
 )
 from .valuation import REGISTRY, ValuationResult, make_valuer
 from .valuation._parallel import effective_n_jobs, native_threads
@@ -552,12 +553,11 @@ def _blank_rows_unflagged(table: Table, data: ValuationData, dropped: Sequence[s
     was = flags.is_mislabeled & blank
     flags = dataclasses.replace(flags, is_mislabeled=flags.is_mislabeled & ~blank, is_hard=flags.is_hard & ~blank)
     rows = np.sort(data.rows[blank])
-    shown = ", ".join(str(int(r)) for r in rows[:5]) + (f" and {rows.size - 5} more" if rows.size > 5 else "")
     what = "outlying targets" if data.is_regression else "mislabeled"
     unflagged = f" ({int(was.sum())} would have been flagged {what})" if was.any() else ""
     return flags, (
-        f"{rows.size} row{'s have' if rows.size != 1 else ' has'} no feature value at all (row{'s' if rows.size != 1 else ''} "
-        f"{shown}): nothing in the data speaks for or against {'their' if rows.size != 1 else 'its'} "
+        f"{rows.size} row{'s have' if rows.size != 1 else ' has'} no feature value at all ({rows_text(rows.tolist())}): "
+        f"nothing in the data speaks for or against {'their' if rows.size != 1 else 'its'} "
         f"{'targets' if data.is_regression else 'labels'}, so {'they are' if rows.size != 1 else 'it is'} never flagged "
         f"mislabeled or hard{unflagged}; fill in their features or drop them"
     )

@@ -145,7 +145,7 @@ def _fmt_rows(rows: Sequence[int], limit: int = 5) -> str:
     return f"{shown}{more}"
 
 
-def _rows_text(rows: Sequence[int], word: str = "row") -> str:
+def rows_text(rows: Sequence[int], word: str = "row") -> str:
     """``row 3`` or ``rows 3, 8 and 2 more``."""
     return f"{word}{'s' if len(rows) != 1 else ''} {_fmt_rows(rows)}"
 
@@ -239,7 +239,7 @@ def make_table(
             empty = ids.is_null() | ids.is_nan() if ids.dtype.is_float() else ids.is_null()  # NaN is no id either
             if empty.any():
                 rows = np.flatnonzero(empty.fill_null(True).to_numpy()).tolist()
-                problems.append(f"id column {id_column!r} is empty at {_rows_text(rows)}; every row needs an id")
+                problems.append(f"id column {id_column!r} is empty at {rows_text(rows)}; every row needs an id")
             dup = ids.is_duplicated()
             if dup.any():
                 rows = np.flatnonzero(dup.to_numpy()).tolist()
@@ -290,7 +290,7 @@ def make_table(
         raise DataValidationError([f"{name}: {p}" for p in problems])
     blank = np.flatnonzero(frame.select(pl.all_horizontal(pl.all().is_null())).to_series().to_numpy())
     if blank.size:  # a CSV's blank lines: polars reads each as a row, and row numbers follow the file's lines
-        notes = (*notes, f"{blank.size} {'rows are' if blank.size != 1 else 'row is'} empty in every column ({_rows_text(blank.tolist())}: blank lines?); "
+        notes = (*notes, f"{blank.size} {'rows are' if blank.size != 1 else 'row is'} empty in every column ({rows_text(blank.tolist())}: blank lines?); "
                          "they are kept as rows without a label, so row numbers count them")
     resolved, reason = resolve_task(label_col, task)
     return Table(frame=frame, label=label, features=features, id_column=id_column, source=source, dropped=tuple(drop),
@@ -392,7 +392,7 @@ def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]
         vals = col.to_numpy()
         inf_rows = np.flatnonzero(np.isinf(vals)).tolist()
         if inf_rows:
-            return [f"label column {label!r} is infinite at {_rows_text(inf_rows)}; fix or blank those labels"]
+            return [f"label column {label!r} is infinite at {rows_text(inf_rows)}; fix or blank those labels"]
     if task == "regression" or (task == "auto" and _continuous(col)[0]):
         return _regression_problems(col, label, missing)
     continuous, n_distinct = _continuous(col)
@@ -1290,7 +1290,7 @@ def _prepare_regression(
         vvals = vcol.cast(pl.Float64).to_numpy()
         bad = np.flatnonzero(~vmissing & ~np.isfinite(vvals))
         if bad.size:
-            raise DataValidationError(f"the validation label is infinite at {_rows_text(bad.tolist(), 'validation row')}")
+            raise DataValidationError(f"the validation label is infinite at {rows_text(bad.tolist(), 'validation row')}")
         keep = np.flatnonzero(~vmissing)
         x_valid = encoder.transform(valid.frame[keep])
         y_valid = (vvals[keep] - center) / scale
@@ -1298,7 +1298,7 @@ def _prepare_regression(
         if far.size:
             raise DataValidationError(
                 f"the validation label {valid.label!r} is more than {MAX_TARGET_Z:.0e} standard deviations of the "
-                f"data's targets from their mean at {_rows_text(keep[far].tolist(), 'validation row')}: a typo or a unit "
+                f"data's targets from their mean at {rows_text(keep[far].tolist(), 'validation row')}: a typo or a unit "
                 f"error? correct or remove {'those rows' if far.size > 1 else 'that row'}"
             )
     data = ValuationData(
