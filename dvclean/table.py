@@ -323,13 +323,18 @@ def padded_numbers(col: pl.Series) -> pl.Series | None:
 
 
 def _continuous(col: pl.Series) -> tuple[bool, int]:
-    """(float label with non-integer values and more than 20 distinct values, number of distinct values)."""
+    """(float label with non-integer values and more than 20 distinct values, number of distinct values).
+
+    A float at or beyond 2**53 is always a whole number (the format has no digits left for a fraction), so
+    such values count as non-integer evidence: ``3.1e17`` is a measurement, not a class code.
+    """
     if not col.dtype.is_float():
         return False, 0
     vals = col.to_numpy()
     finite = vals[np.isfinite(vals)]
     n_distinct = int(np.unique(finite).size)
-    return bool(not np.all(finite == np.round(finite)) and n_distinct > AUTO_REGRESSION_MIN_DISTINCT), n_distinct
+    fractional = (finite != np.round(finite)) | (np.abs(finite) >= 2**53)
+    return bool(fractional.any() and n_distinct > AUTO_REGRESSION_MIN_DISTINCT), n_distinct
 
 
 def resolve_task(col: pl.Series, requested: str = "auto") -> tuple[str, str]:

@@ -11,12 +11,12 @@ SDMetrics quality score. See ecosystem.md §1.9 for the pitfalls.
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
 import math
 import os
 import random
 import sys
+import threading
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -184,13 +184,63 @@ def caller_state_kept() -> Iterator[None]:
             os.environ["TQDM_DISABLE"] = tqdm
 
 
+class _Muted:
+    """Stands in for ``sys.stdout`` / ``sys.stderr`` while a thread is inside :func:`_quiet`: what that
+    thread writes goes nowhere, what any other thread writes (a progress bar's refresh, a user's print)
+    reaches the stream it replaced. Everything else (``isatty``, ``encoding``, ``fileno``) is the
+    replaced stream's."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def write(self, text: str) -> int:
+        return len(text) if getattr(_QUIET_THREAD, "depth", 0) else self.inner.write(text)
+
+    def flush(self) -> None:
+        if not getattr(_QUIET_THREAD, "depth", 0):
+            self.inner.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+_QUIET_THREAD = threading.local()
+_QUIET_LOCK = threading.Lock()
+_quiet_users = 0
+_quiet_saved: list[Any] = []  # the catch_warnings block held while any thread is quiet
+
+
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
-    """Silence SDV's tqdm bars, prints and chatty warnings."""
-    buf = io.StringIO()
-    with warnings.catch_warnings(), contextlib.redirect_stderr(buf), contextlib.redirect_stdout(buf):
-        warnings.simplefilter("ignore")
+    """Silence SDV's tqdm bars, prints and chatty warnings in this thread, not in others.
+
+    ``contextlib.redirect_stdout`` would swallow every thread's output for the whole fit (a CLI
+    progress bar, another thread's prints), and ``warnings.catch_warnings`` entered from two
+    threads at once can leave ``ignore`` behind for good. Instead the first thread to enter puts
+    :class:`_Muted` streams in place and ignores warnings, and the last one to leave puts both back.
+    """
+    global _quiet_users
+    with _QUIET_LOCK:
+        if _quiet_users == 0:
+            sys.stdout, sys.stderr = _Muted(sys.stdout), _Muted(sys.stderr)
+            block = warnings.catch_warnings()
+            block.__enter__()
+            warnings.simplefilter("ignore")
+            _quiet_saved.append(block)
+        _quiet_users += 1
+    _QUIET_THREAD.depth = getattr(_QUIET_THREAD, "depth", 0) + 1
+    try:
         yield
+    finally:
+        _QUIET_THREAD.depth -= 1
+        with _QUIET_LOCK:
+            _quiet_users -= 1
+            if _quiet_users == 0:
+                _quiet_saved.pop().__exit__(None, None, None)
+                for name in ("stdout", "stderr"):
+                    stream = getattr(sys, name)
+                    if isinstance(stream, _Muted):  # unless someone put their own stream there meanwhile
+                        setattr(sys, name, stream.inner)
 
 
 # ---------------------------------------------------------------- polars <-> pandas

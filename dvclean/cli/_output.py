@@ -27,6 +27,8 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 from rich.text import Text
 
+from ..report.formats import number_text
+
 __all__ = [
     "esc",
     "visible",
@@ -257,7 +259,7 @@ def print_json(doc: dict[str, Any]) -> None:
 
 def _fmt(v: Any) -> str:
     if isinstance(v, float):
-        return f"{v:.3g}" if abs(v) < 1e-3 and v != 0 else f"{v:.4f}"
+        return number_text(v)
     return "" if v is None else str(v)
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..io import atomic_path
 from ._build import FLAG_ORDER, REGRESSION_GROUPS, ReportData
+from .formats import number_text
 
 __all__ = ["render_html", "write_report"]
 
@@ -328,7 +329,7 @@ def _fmt(v: Any) -> str:
     if isinstance(v, float):
         if v != v:
             return "n/a"
-        return f"{v:.3g}" if v != 0 and abs(v) < 1e-3 else f"{v:.4f}"
+        return number_text(v)
     return str(v)
 
 

@@ -35,11 +35,23 @@ MAX_ANNOTATIONS = 10
 STEP_SUMMARY_MAX_BYTES = 256 * 1024
 
 
+def number_text(v: float) -> str:
+    """A float as the summaries, reports and CI outputs print it: four decimals, three significant digits
+    below 0.001 and, at a billion and beyond, six significant digits rather than a wall of digits.
+
+    >>> number_text(0.5), number_text(0.00012345), number_text(3.1257e17), number_text(-2e9)
+    ('0.5000', '0.000123', '3.1257e+17', '-2e+09')
+    """
+    if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e9):
+        return f"{v:.3g}" if abs(v) < 1e-3 else f"{v:.6g}"
+    return f"{v:.4f}"
+
+
 def _num(v: Any) -> str:
     if v is None:
         return ""
     if isinstance(v, float):
-        return f"{v:.3g}" if v != 0 and abs(v) < 1e-3 else f"{v:.4f}"
+        return number_text(v)
     return str(v)
 
 
