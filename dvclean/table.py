@@ -655,6 +655,8 @@ class FeatureEncoder:
         self.ambiguous_commas_: dict[str, str] = {}
         #: text columns valued as dates: name -> (format, cells that are not dates, cells with text, up to three)
         self.text_dates_: dict[str, tuple[str, int, int, list[str]]] = {}
+        #: text columns of dates in several spellings, left as categories: name -> [(format, cells), ...]
+        self.mixed_dates_: dict[str, list[tuple[str, int]]] = {}
         self._keep = np.zeros(0, dtype=bool)
         self._fitted_x: np.ndarray | None = None
         self._dims_: dict[str, list[int]] = {}
@@ -664,6 +666,7 @@ class FeatureEncoder:
         """Learn the encoding of ``columns`` from ``frame``."""
         self.plans_, self.dropped_, self.dropped_reasons_, self.text_numbers_ = [], [], {}, {}
         self.decimal_comma_, self.decorated_, self.ambiguous_commas_, self.text_dates_ = [], [], {}, {}
+        self.mixed_dates_ = {}
         for name in content_order(frame, columns):
             col = frame.get_column(name)
             plan = self._plan(col)
@@ -802,10 +805,12 @@ class FeatureEncoder:
         text = col.drop_nulls().str.strip_chars()
         if text.len() == 0 or text.str.contains(r"^\d").fill_null(False).mean() < MOSTLY_NUMERIC:
             return None
-        counts = {fmt: text.len() - _text_dates(text, fmt).null_count() for fmt in TEXT_DATE_FORMATS}
+        reads = {fmt: _text_dates(text, fmt).is_not_null().to_numpy() for fmt in TEXT_DATE_FORMATS}
+        counts = {fmt: int(ok.sum()) for fmt, ok in reads.items()}
         fmt = max(counts, key=lambda f: counts[f])  # the first of the best (formats are in order of preference)
         bad = int(text.len() - counts[fmt])
         if bad > (1 - MOSTLY_NUMERIC) * text.len():
+            self._mixed_dates(col.name, reads, text.len())
             return None
         parsed = _text_dates(text, fmt)
         if parsed.drop_nulls().n_unique() <= 1:
@@ -813,6 +818,24 @@ class FeatureEncoder:
         examples = col.drop_nulls().filter(parsed.is_null()).unique(maintain_order=True).head(3).to_list()
         self.text_dates_[col.name] = (fmt, bad, int(text.len()), examples)
         return _ColumnPlan(col.name, "temporal", {"format": fmt})
+
+    def _mixed_dates(self, name: str, reads: dict[str, np.ndarray], total: int) -> None:
+        """Record (for a note) a text column of dates written in several spellings: no one format reads
+        :data:`MOSTLY_NUMERIC` of its cells, all of them together do. Guessing would be wrong for
+        ``05/07/2021`` (May or July?), so the column stays a category. The spellings named are a greedy
+        cover: the format that reads the most cells not yet read, then the next (so ``DD/MM/YYYY``, which
+        reads the US dates up to the 12th, does not count as a third spelling next to ``MM/DD/YYYY``)."""
+        left = np.ones(total, dtype=bool)
+        spellings: list[tuple[str, int]] = []
+        while True:
+            fmt = max(reads, key=lambda f: int((reads[f] & left).sum()))
+            mine = reads[fmt] & left
+            if not mine.any():
+                break
+            spellings.append((fmt, int(mine.sum())))
+            left &= ~mine
+        if len(spellings) > 1 and left.sum() <= (1 - MOSTLY_NUMERIC) * total:
+            self.mixed_dates_[name] = spellings
 
     def _categorical_plan(self, col: pl.Series) -> _ColumnPlan | None:
         text = _as_text(col)
@@ -1213,6 +1236,14 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
             f"column {name!r} holds dates ({_format_text(fmt)}) except {bad} of {total} cells ({shown}): valued as a "
             f"date with those cells missing; correct them, or --drop {shlex.quote(name)} if the column is not a date"
             if bad else f"column {name!r} holds dates written {_format_text(fmt)}: valued as dates"
+        )
+    for name, spellings in sorted(encoder.mixed_dates_.items(), key=lambda kv: table.features.index(kv[0])):
+        used = (f"is not used ({encoder.dropped_reasons_.get(name, 'constant')})" if name in encoder.dropped_
+                else "is valued as a category, not as dates")
+        shown = ", ".join(f"{_format_text(fmt)}: {n}" for fmt, n in spellings[:4])
+        notes.append(
+            f"column {name!r} holds dates in {len(spellings)} spellings ({shown} cells): it {used}; write every date "
+            "one way (e.g. YYYY-MM-DD) to value it as dates"
         )
     for name, example in sorted(encoder.ambiguous_commas_.items(), key=lambda kv: table.features.index(kv[0])):
         used = (f"is not used ({encoder.dropped_reasons_.get(name, 'constant')})" if name in encoder.dropped_

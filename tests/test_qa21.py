@@ -97,3 +97,27 @@ def test_sdv_quiet_blocks_overlapping_on_two_threads_restore_warnings():
         t.join(10)
     assert still_quiet == [True]  # the second thread's block stays quiet after the first one leaves
     assert list(warnings.filters) == filters_before
+
+
+def _dates_table(tmp_path, spell):
+    import datetime as dt
+
+    rng = np.random.default_rng(0)
+    n = 200
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=int(k)) for k in rng.integers(0, 900, n)]
+    y = rng.integers(0, 2, n)
+    path = tmp_path / "dates.csv"
+    pl.DataFrame({"d": [spell(i, d) for i, d in enumerate(days)], "a": rng.normal(size=n) + y, "y": y}).write_csv(path)
+    return path
+
+
+def test_dates_in_two_spellings_get_a_note_naming_them(tmp_path):
+    path = _dates_table(tmp_path, lambda i, d: d.strftime("%Y-%m-%d") if i % 2 else d.strftime("%m/%d/%Y"))
+    r = runner.invoke(app, ["score", str(path), "-y", "y", "-o", str(tmp_path / "o.csv")])
+    assert r.exit_code == 0, r.output
+    assert ("column 'd' holds dates in 2 spellings (YYYY-MM-DD: 100, MM/DD/YYYY: 100 cells): it is valued as a "
+            "category, not as dates; write every date one way") in " ".join(r.output.split())
+    # dates and free text in equal parts are not "dates in several spellings"
+    path = _dates_table(tmp_path, lambda i, d: d.strftime("%Y-%m-%d") if i % 2 else f"text {i}")
+    r = runner.invoke(app, ["score", str(path), "-y", "y", "-o", str(tmp_path / "o.csv")])
+    assert r.exit_code == 0 and "holds dates in" not in r.output, r.output
