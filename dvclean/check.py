@@ -549,7 +549,8 @@ def csv_line_numbers(
 ) -> dict[int, int]:
     """1-based physical line of each 0-based data row of a CSV file (quoted newlines counted).
 
-    Blank lines count as rows, as they do when polars reads the file.
+    Blank lines count as rows, as they do when polars reads the file, except those before the
+    header, which polars skips.
 
     Reads only as far as the largest requested row.
 
@@ -560,6 +561,9 @@ def csv_line_numbers(
     >>> _ = p.write_text('a,b\\n1,"x\\ny"\\n2,z\\n')
     >>> csv_line_numbers(p, [0, 1])
     {0: 2, 1: 4}
+    >>> _ = p.write_text('\\n\\na,b\\n1,x\\n')
+    >>> csv_line_numbers(p, [0])
+    {0: 4}
     """
     wanted = {int(r) for r in rows}
     out: dict[int, int] = {}
@@ -570,7 +574,10 @@ def csv_line_numbers(
         reader = csv.reader(fh, delimiter=separator)
         start = 1
         data_row = -1  # the header is row -1
-        for _rec in reader:  # a blank line is a row of nulls for polars, so it counts
+        for rec in reader:  # a blank line is a row of nulls for polars, so it counts
+            if data_row == -1 and not rec:  # ... but not before the header
+                start = reader.line_num + 1
+                continue
             if data_row in wanted:
                 out[data_row] = start
             data_row += 1

@@ -34,6 +34,7 @@ __all__ = [
     "BetaConfig",
     "LOOConfig",
     "TASKS",
+    "VALIDATION_METHODS",
 ]
 
 #: Values of ``--task``: ``auto`` picks regression for a continuous label (see :func:`dvclean.table.resolve_task`).
@@ -795,3 +796,8 @@ class LOOConfig:
 
     def __post_init__(self) -> None:
         check_param(self, "batch_size", self.batch_size, _is_int(self.batch_size) and self.batch_size >= 1, "an int >= 1")
+
+
+#: The methods that value against a separate validation set when one is given (``valid=``, ``--valid``);
+#: ``oob`` and ``confidence`` judge each row out of bag / out of fold and use none.
+VALIDATION_METHODS = ("knn", "tmc", "dvgs", "loo", "banzhaf", "beta")

@@ -59,7 +59,7 @@ from .io import (
     write_csv_text,
     write_table,
 )
-from .pipeline import ScoreResult, score
+from .pipeline import ScoreResult, refuse_input_path, score
 from .table import ISSUE_COLUMN, ISSUE_VALUES
 
 __all__ = ["FixResult", "fix", "apply_fix", "text_edits", "write_fixed", "default_fixed_path", "ISSUE_COLUMN"]
@@ -380,6 +380,7 @@ def write_fixed(result: FixResult, path: str | os.PathLike[str], *, format: str 
             f"write_fixed() needs the FixResult of dvclean.fix.fix(...), got {type(result).__name__}; pass the result "
             "itself (a ScoreResult is written with dvclean.write_scores)"
         )
+    refuse_input_path(path, result.scores.table)
     path = Path(path)
     fmt = output_format_for(path, format)
     text = result.text

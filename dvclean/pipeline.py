@@ -22,9 +22,9 @@ import polars as pl
 
 from ._serial import one_at_a_time
 from ._version import __version__
-from .config import KNNConfig, ScoreConfig, unknown_method_error
+from .config import VALIDATION_METHODS, KNNConfig, ScoreConfig, unknown_method_error
 from .diagnostics import label_predictability, label_spelling_notes, row_number_columns
-from .errors import DataValidationError, OutputError, ValuationError
+from .errors import ConfigError, DataValidationError, OutputError, ValuationError
 from .flags import (
     distinct_evidence,
     distinct_rows,
@@ -281,6 +281,12 @@ def _score(
     for m in config.methods:
         if m not in REGISTRY:
             raise unknown_method_error(m, REGISTRY)
+    if valid is not None and not set(config.methods) & set(VALIDATION_METHODS):
+        raise ConfigError(
+            f"valid= is read by {', '.join(VALIDATION_METHODS)} only; {' and '.join(config.methods)} "
+            f"{'uses' if len(config.methods) == 1 else 'use'} no validation set, so it would be ignored: drop valid= or "
+            "add one of those methods"
+        )
     if checkpoint is not None:
         from .valuation._checkpoint import Checkpoint, as_checkpoint, released_after
 
@@ -1080,6 +1086,14 @@ def check_output_path(
         raise OutputError(f"{option} {out}: cannot write to {parent} ({write_denied(parent)}); choose another directory")
 
 
+def refuse_input_path(path: str | os.PathLike[str], table: Table) -> None:
+    """Raise :class:`OutputError` when ``path`` is the file ``table`` was read from (also through a link):
+    the library's writers, like the command line, never overwrite their input."""
+    src = table.source.path if table.source is not None else None
+    if src and src != "-" and same_file(path, src):
+        raise OutputError(f"{path} is the input file {src}; dvclean never overwrites its input: write to another path")
+
+
 def write_scores(result: ScoreResult, path: str | os.PathLike[str], *, format: str | None = None) -> Path:
     """Write the per-row scores atomically (Parquet carries the run metadata).
 
@@ -1096,6 +1110,7 @@ def write_scores(result: ScoreResult, path: str | os.PathLike[str], *, format: s
             f"write_scores() needs the ScoreResult of dvclean.score(...), got {type(result).__name__}; pass the "
             "result itself, not its .frame (a frame of your own: write it with polars)"
         )
+    refuse_input_path(path, result.table)
     path = Path(path)
     fmt = output_format_for(path, format)
     meta = {

@@ -130,7 +130,8 @@ class Table:
         (:func:`dvclean.pipeline.canonical_order`) nor a baseline's row identity
         (:func:`dvclean.check.identity_columns`) depends on it.
         """
-        return [c for c in self.features if self.frame.get_column(c).n_unique() > 1]
+        return [c for c in self.features
+                if self.frame.schema[c] != pl.Object and self.frame.get_column(c).n_unique() > 1]  # Object: not encoded
 
     def row_ids(self) -> pl.Series:
         """Return the row ids (the ``--id`` column or 0..n-1) as a Series named ``row_id`` or the id column."""
@@ -493,6 +494,13 @@ class ValuationData:
     target_center: float = 0.0
     target_scale: float = 1.0
 
+    def __post_init__(self) -> None:
+        """Check the arrays as the methods expect them (they index with them): a mistake in arrays built by
+        hand is a :class:`DataValidationError` naming the field, not a wrong value or an IndexError deep inside."""
+        problems = _array_problems(self)
+        if problems:
+            raise DataValidationError([f"ValuationData: {p}" for p in problems])
+
     @property
     def is_regression(self) -> bool:
         """True when ``y`` is a (standardised) regression target."""
@@ -511,6 +519,57 @@ class ValuationData:
     def leave_self_out(self) -> bool:
         """True when the players are their own validation set."""
         return self.x_valid is None
+
+
+def _array_problems(d: ValuationData) -> list[str]:
+    problems: list[str] = []
+
+    def features(name: str, x: Any, n_features: int | None) -> int | None:
+        x = np.asarray(x)
+        if x.ndim != 2:
+            problems.append(f"{name} must be 2-D (rows, features), got shape {x.shape}")
+            return None
+        if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
+            problems.append(f"{name} must hold real numbers, got dtype {x.dtype}")
+            return None
+        bad = np.flatnonzero(~np.isfinite(x).all(axis=1))
+        if bad.size:
+            problems.append(f"{name} has a missing or infinite value at {rows_text(bad.tolist())}; impute or drop those rows")
+        if n_features is not None and x.shape[1] != n_features:
+            problems.append(f"{name} has {x.shape[1]} feature columns and x has {n_features}; they must match")
+        return int(x.shape[0])
+
+    def targets(name: str, y: Any, n: int | None) -> None:
+        y = np.asarray(y)
+        if y.ndim != 1:
+            problems.append(f"{name} must be 1-D, got shape {y.shape}")
+            return
+        if n is not None and y.size != n:
+            problems.append(f"{name} has {y.size} values for {n} rows")
+        if not np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.complexfloating):
+            problems.append(f"{name} must hold {'numbers' if d.is_regression else 'integer class codes 0..C-1'} "
+                            f"(np.unique(labels, return_inverse=True) turns class names into codes), got dtype {y.dtype}")
+            return
+        yf = y.astype(np.float64)
+        if not np.isfinite(yf).all():
+            problems.append(f"{name} has a missing or infinite value at {rows_text(np.flatnonzero(~np.isfinite(yf)).tolist())}")
+        elif not d.is_regression:
+            n_classes = len(d.classes)
+            bad = np.flatnonzero((yf != np.round(yf)) | (yf < 0) | ((yf >= n_classes) if n_classes else False))
+            if bad.size:
+                problems.append(f"{name} must hold integer class codes 0..{max(n_classes - 1, 0)} (one per entry of "
+                                f"classes), got {yf[bad[0]]:g} at {rows_text(bad.tolist())}")
+
+    n = features("x", d.x, None)
+    targets("y", d.y, n)
+    if np.asarray(d.rows).shape != (n,) and n is not None:
+        problems.append(f"rows has shape {np.asarray(d.rows).shape}; it needs one table position per row of x ({n})")
+    if (d.x_valid is None) != (d.y_valid is None):
+        problems.append("x_valid and y_valid go together: give both or neither")
+    elif d.x_valid is not None:
+        n_features = int(np.asarray(d.x).shape[1]) if np.asarray(d.x).ndim == 2 else None
+        targets("y_valid", d.y_valid, features("x_valid", d.x_valid, n_features))
+    return problems
 
 
 @dataclass
@@ -1290,6 +1349,35 @@ def _target_magnitude_problem(target: np.ndarray, rows: np.ndarray, label: str) 
     )
 
 
+#: A validation target this many times farther from the data's median target than the data's farthest one is noted.
+FAR_VALIDATION_RATIO = 10.0
+
+
+def _far_validation_note(target: np.ndarray, valid_target: np.ndarray, rows: np.ndarray) -> str | None:
+    """The note on validation targets far beyond every data target (a typo, a unit error): under a squared-error
+    utility one of them outweighs the other validation rows and re-deals every row's value, while the flags, which
+    use no validation set, do not move. Scale-free: measured against the data's own farthest target, so a
+    heavy-tailed target's long tail is not noted."""
+    if target.size < 3 or valid_target.size == 0:
+        return None
+    med = float(np.median(target))
+    reach = float(np.max(np.abs(target - med)))
+    if not reach > 0 or not math.isfinite(reach):
+        return None
+    with np.errstate(over="ignore"):
+        ratio = np.abs(valid_target - med) / reach
+    far = np.flatnonzero(ratio > FAR_VALIDATION_RATIO)
+    if not far.size:
+        return None
+    i = far[np.argmax(ratio[far])]
+    return (
+        f"the validation target is {valid_target[i]:.6g} at {rows_text(rows[far].tolist(), 'validation row')}: "
+        f"{ratio[i]:,.0f} times as far from the data's median target ({med:.6g}) as the data's farthest target; a typo "
+        f"or a unit error? such a target outweighs the other validation rows and so sets every row's value: correct "
+        f"or remove {'those rows' if far.size > 1 else 'that row'} of the validation file"
+    )
+
+
 def _center_scale(target: np.ndarray) -> tuple[float, float]:
     """Mean and standard deviation of ``target``, computed on ``target / max|target|`` so that
     neither tiny (1e-200: the squares underflow to a spread of 0) nor huge targets (1e200: the
@@ -1337,6 +1425,9 @@ def _prepare_regression(
                 f"data's targets from their mean at {rows_text(keep[far].tolist(), 'validation row')}: a typo or a unit "
                 f"error? correct or remove {'those rows' if far.size > 1 else 'that row'}"
             )
+        note = _far_validation_note(target, vvals[keep], keep)
+        if note:
+            notes.append(note)
     data = ValuationData(
         x=x,
         y=(target - center) / scale,

@@ -121,3 +121,114 @@ def test_dates_in_two_spellings_get_a_note_naming_them(tmp_path):
     path = _dates_table(tmp_path, lambda i, d: d.strftime("%Y-%m-%d") if i % 2 else f"text {i}")
     r = runner.invoke(app, ["score", str(path), "-y", "y", "-o", str(tmp_path / "o.csv")])
     assert r.exit_code == 0 and "holds dates in" not in r.output, r.output
+
+
+def _frame(n: int = 120, seed: int = 0) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    return pl.DataFrame({"a": rng.normal(size=n) + 2 * y, "b": rng.normal(size=n), "y": np.where(y == 1, "p", "q")})
+
+
+def test_library_writers_refuse_to_overwrite_the_input(tmp_path):
+    import hashlib
+
+    import pytest
+
+    import dvclean
+    from dvclean.errors import OutputError
+    from dvclean.fix import FixConfig, fix, write_fixed
+
+    path = tmp_path / "in.csv"
+    _frame().write_csv(path)
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    result = dvclean.score(str(path), label="y")
+    with pytest.raises(OutputError, match="is the input file .*never overwrites its input"):
+        dvclean.write_scores(result, path)
+    link = tmp_path / "link.csv"
+    link.symlink_to(path)
+    with pytest.raises(OutputError, match="never overwrites"):  # also through a link
+        dvclean.write_scores(result, link)
+    fixed = fix(str(path), label="y", config=FixConfig(action="mark"))
+    with pytest.raises(OutputError, match="never overwrites"):
+        write_fixed(fixed, path)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert dvclean.write_scores(result, tmp_path / "out.csv").exists()  # another path is written
+
+
+def test_valuation_data_checks_hand_built_arrays():
+    import pytest
+
+    from dvclean.errors import DataValidationError
+    from dvclean.table import ValuationData
+
+    x, y = np.arange(6.0).reshape(6, 1), np.array([0, 0, 1, 1, 1, 1])
+    base = {"x": x, "y": y, "rows": np.arange(6), "classes": np.array([0, 1])}
+    ValuationData(**base)  # the docstring's arrays are fine
+    cases = {
+        "x has a missing or infinite value at row 0": {"x": np.where(np.arange(6)[:, None] == 0, np.nan, x)},
+        "y must hold integer class codes 0..1 (one per entry of classes), got 2 at row 2": {"y": np.array([0, 0, 2, 1, 1, 1])},
+        "y has 3 values for 6 rows": {"y": y[:3]},
+        "x must be 2-D (rows, features), got shape (6,)": {"x": x.ravel()},
+        "y must hold integer class codes 0..C-1": {"y": np.array(list("aabbbb"))},
+        "x_valid has 3 feature columns and x has 1": {"x_valid": np.ones((2, 3)), "y_valid": np.array([0, 1])},
+        "x_valid and y_valid go together": {"x_valid": np.ones((2, 1))},
+    }
+    for message, change in cases.items():
+        with pytest.raises(DataValidationError, match="ValuationData: " + message.replace("(", r"\(").replace(")", r"\)")
+                           .replace(".", r"\.")):
+            ValuationData(**{**base, **change})
+    target = ValuationData(x=x, y=np.linspace(-1, 1, 6), rows=np.arange(6), classes=np.array([]), task="regression")
+    assert target.is_regression  # a float target is fine for regression
+
+
+def test_object_column_is_ignored_with_a_note_not_a_polars_error():
+    import dvclean
+    from dvclean.fix import fix
+
+    df = _frame(60).with_columns(o=pl.Series([object()] * 60, dtype=pl.Object))
+    result = dvclean.score(df, label="y")
+    assert "ignored feature columns: o (type Object, which dvclean cannot encode)" in result.summary["notes"]
+    assert fix(df, label="y").frame.width == df.width + 1  # the mark column; 'o' kept
+
+
+def test_library_valid_with_methods_that_use_none_is_refused():
+    import pytest
+
+    import dvclean
+    from dvclean.config import ScoreConfig
+    from dvclean.errors import ConfigError
+
+    df = _frame()
+    with pytest.raises(ConfigError, match="oob and confidence use no validation set"):
+        dvclean.score(df[:80], label="y", valid=df[80:], config=ScoreConfig(methods=("oob", "confidence")))
+    both = dvclean.score(df[:80], label="y", valid=df[80:], config=ScoreConfig(methods=("oob", "knn")))
+    assert both.summary["validation"] == "file (40 rows)"
+    with pytest.raises(TypeError, match="checkpoint must be a file path or a dvclean Checkpoint, got int 123"):
+        dvclean.score(df, label="y", checkpoint=123)
+
+
+def test_far_validation_target_gets_a_note(tmp_path):
+    from sklearn.datasets import load_diabetes
+
+    d = pl.from_pandas(load_diabetes(as_frame=True).frame)
+    d[:342].write_csv(tmp_path / "train.csv")
+    d[342:].write_csv(tmp_path / "valid.csv")
+    d[342:].with_columns(pl.when(pl.int_range(pl.len()) == 0).then(1e6).otherwise(pl.col("target")).alias("target")
+                         ).write_csv(tmp_path / "far.csv")
+    args = ["score", str(tmp_path / "train.csv"), "-y", "target", "--task", "regression", "-o", str(tmp_path / "o.csv")]
+    far = runner.invoke(app, [*args, "--valid", str(tmp_path / "far.csv")])
+    assert far.exit_code == 0, far.output
+    assert ("the validation target is 1e+06 at validation row 0: 4,877 times as far from the data's median target "
+            "(141)") in " ".join(far.output.split())
+    clean = runner.invoke(app, [*args, "--valid", str(tmp_path / "valid.csv")])
+    assert clean.exit_code == 0 and "validation target" not in clean.output
+
+
+def test_annotation_lines_skip_blank_lines_before_the_header(tmp_path):
+    from dvclean.check import csv_line_numbers
+
+    text = "a,y\n" + "".join(f"{i},{i % 2}\n" for i in range(5))
+    (tmp_path / "plain.csv").write_text(text)
+    (tmp_path / "blank.csv").write_text("\n\n" + text)
+    assert csv_line_numbers(tmp_path / "plain.csv", [0, 4]) == {0: 2, 4: 6}
+    assert csv_line_numbers(tmp_path / "blank.csv", [0, 4]) == {0: 4, 4: 8}  # polars skips the leading blank lines

@@ -48,7 +48,7 @@ from ..io import (
     write_csv_text,
     write_table,
 )
-from ..pipeline import NOTE
+from ..pipeline import NOTE, refuse_input_path
 from ..table import PROVENANCE_COLUMN, Table, label_codes, label_texts, make_table
 from .config import QUALITY_MAX_COLUMNS, AugmentConfig, Target, parse_n_synthetic, parse_target, quote_class
 
@@ -1323,6 +1323,8 @@ def write_augmented(
     path = Path(path)
     fmt = output_format_for(path, format)
     report_path = Path(report_path) if report_path is not None else report_path_for(path)
+    for out in (path, report_path):
+        refuse_input_path(out, result.table)
     meta = {
         "dvclean": json.dumps(
             {

@@ -24,6 +24,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from ..config import (
+    VALIDATION_METHODS,
     CrossFitConfig,
     DVGSConfig,
     FeatureConfig,
@@ -68,7 +69,7 @@ USED_BY: dict[str, tuple[str, ...]] = {
     "eps": ("knn",),
     "algorithm": ("knn",),
     "exact_max_rows": ("knn",),
-    "valid": ("knn", *CROSS_FITTED),
+    "valid": VALIDATION_METHODS,
     "model": RETRAINING,
     "metric": RETRAINING,
     "folds": CROSS_FITTED,

@@ -417,6 +417,9 @@ def as_checkpoint(checkpoint: Checkpoint | str | os.PathLike[str] | None) -> Che
     """A :class:`Checkpoint` from a path (resuming when the file exists), or the object itself."""
     if checkpoint is None or isinstance(checkpoint, Checkpoint):
         return checkpoint
+    if not isinstance(checkpoint, (str, os.PathLike)):
+        raise TypeError(f"checkpoint must be a file path or a dvclean Checkpoint, got {type(checkpoint).__name__} "
+                        f"{checkpoint!r}")
     return Checkpoint(checkpoint)
 
 
