@@ -232,3 +232,45 @@ def test_annotation_lines_skip_blank_lines_before_the_header(tmp_path):
     (tmp_path / "blank.csv").write_text("\n\n" + text)
     assert csv_line_numbers(tmp_path / "plain.csv", [0, 4]) == {0: 2, 4: 6}
     assert csv_line_numbers(tmp_path / "blank.csv", [0, 4]) == {0: 4, 4: 8}  # polars skips the leading blank lines
+
+
+def _action_script() -> str:
+    """The `dvclean check` step's run script of action.yml, dedented (no YAML parser needed)."""
+    from pathlib import Path
+
+    lines = (Path(__file__).parent.parent / "action.yml").read_text().splitlines()
+    start = lines.index("      id: check")
+    run = next(i for i in range(start, len(lines)) if lines[i].strip() == "run: |") + 1
+    body = []
+    for line in lines[run:]:
+        if line.strip() and not line.startswith(" " * 8):
+            break
+        body.append(line[8:])
+    return "\n".join(body) + "\n"
+
+
+def test_action_args_are_split_as_a_shell_would_and_own_options_refused(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    _frame().rename({"y": "my label"}).write_csv(tmp_path / "d.csv")
+    script = tmp_path / "run.sh"
+    script.write_text(_action_script())
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "DVCLEAN_DATA": "d.csv"}
+
+    def run(args: str) -> tuple[str, str]:
+        out = tmp_path / "github_output"
+        out.write_text("")
+        r = subprocess.run(["bash", "-eo", "pipefail", str(script)], cwd=tmp_path, capture_output=True, text=True,
+                           env={**env, "DVCLEAN_ARGS": args, "GITHUB_OUTPUT": str(out)}, timeout=300)
+        return out.read_text().strip(), r.stdout + r.stderr
+
+    status, output = run('--label "my label" --max-mislabeled 50%')
+    assert status == "status=pass", output
+    assert (tmp_path / "dvclean-out" / "report.html").exists() and not (tmp_path / "dvclean-out" / "args").exists()
+    status, output = run("--label 'my label' --format markdown")
+    assert status == "status=error" and "remove --format from its args input" in output, output
+    status, output = run('--label "my label')
+    assert status == "status=error" and "cannot be split into words (No closing quotation)" in output, output
