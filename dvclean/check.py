@@ -283,6 +283,9 @@ class CheckLine:
     warn : Threshold or None
     rows : tuple of int
         0-based data rows counted (at most :data:`TOP_ROWS` kept).
+    option : str
+        The threshold options' stem (``mislabeled`` for ``--max-mislabeled``, also when ``name`` is
+        ``outlying_targets``).
     """
 
     name: str
@@ -292,6 +295,7 @@ class CheckLine:
     max: Threshold | None
     warn: Threshold | None
     rows: tuple[int, ...] = ()
+    option: str = ""
 
     @property
     def fraction(self) -> float:
@@ -722,6 +726,21 @@ def _status(count: int, total: int, mx: Threshold | None, warn: Threshold | None
     return "pass"
 
 
+def _warn_above_max_note(line: CheckLine) -> str | None:
+    """The note on a warn threshold above its max once both are rows of this data: ``--max-mislabeled 2%`` and
+    ``--warn-mislabeled 20`` on 569 rows (max 11 rows) can never warn. (Two counts or two percentages are compared,
+    and refused, before any work.)"""
+    mx, warn = line.max, line.warn
+    if mx is None or warn is None or mx.kind == warn.kind:
+        return None
+    top, low = math.floor(mx.limit(line.total) + 1e-9), math.floor(warn.limit(line.total) + 1e-9)
+    if low <= top:
+        return None
+    opt = line.option or line.name.replace("_", "-")
+    return (f"warn-{opt} {warn.describe(line.total)} is above max-{opt} {mx.describe(line.total)}: the check fails "
+            f"before it could warn; lower the warn threshold or raise the max")
+
+
 def _line(name: str, rows: np.ndarray, total: int, policy: CheckPolicy, check: str) -> CheckLine | None:
     mx, warn = policy.threshold("max", check), policy.threshold("warn", check)
     if mx is None and warn is None:
@@ -729,7 +748,7 @@ def _line(name: str, rows: np.ndarray, total: int, policy: CheckPolicy, check: s
     count = int(rows.size)
     return CheckLine(
         name=name, status=_status(count, total, mx, warn), count=count, total=total,
-        max=mx, warn=warn, rows=tuple(int(r) for r in rows[:TOP_ROWS]),
+        max=mx, warn=warn, rows=tuple(int(r) for r in rows[:TOP_ROWS]), option=check.replace("_", "-"),
     )
 
 
@@ -1094,6 +1113,7 @@ def evaluate_check(
         lines.append(_line(f"new_{mis_name}", new_mis, n_valued, policy, "new_mislabeled"))
         lines.append(_line("new_hard", new_hard, n_valued, policy, "new_hard"))
     checks = tuple(c for c in lines if c is not None)
+    notes.extend(note for c in checks if (note := _warn_above_max_note(c)))
     if any(c.status == "fail" for c in checks):
         status = "fail"
     elif any(c.status == "warn" for c in checks):

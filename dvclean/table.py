@@ -369,9 +369,46 @@ def resolve_task(col: pl.Series, requested: str = "auto") -> tuple[str, str]:
     return "classification", f"auto: {col.dtype} label with {col.drop_nulls().n_unique()} distinct values"
 
 
+def _numeric_text_hint(col: pl.Series, missing: np.ndarray) -> str | None:
+    """For a text label column of numbers that the reader left as text: what keeps it text, and the fix.
+
+    At least :data:`MOSTLY_NUMERIC` of the cells plain numbers: the other cells, named with their rows, and
+    ``--null-values`` to read them as missing; else numbers written with a currency or percent sign, thousands
+    commas or a decimal comma (read so in a feature column, not in the label): write plain numbers. None otherwise.
+
+    >>> _numeric_text_hint(pl.Series(["1.5"] * 30 + ["unknown"]), np.zeros(31, dtype=bool))
+    "it holds numbers except 'unknown' at row 30: read those cells as missing with --null-values unknown, or fix them"
+    """
+    if col.dtype != pl.String:
+        return None
+    rows = np.flatnonzero(~missing)
+    stripped = col.filter(pl.Series(~missing)).str.strip_chars()
+    if stripped.len() == 0:
+        return None
+    numbers = stripped.cast(pl.Float64, strict=False).is_not_null().to_numpy()
+    if numbers.all():  # numbers kept as text on purpose (``01`` and ``1`` two classes)
+        return None
+    if numbers.mean() >= MOSTLY_NUMERIC:
+        odd = np.flatnonzero(~numbers)
+        words = list(dict.fromkeys(stripped.gather(odd).to_list()))
+        shown = ", ".join(f"{stripped[int(i)]!r} at row {int(rows[i])}" for i in odd[:5])
+        more = f" and {odd.size - 5} more" if odd.size > 5 else ""
+        null_values = shlex.quote(",".join(words[:5])) if all("," not in w for w in words[:5]) else None
+        return (f"it holds numbers except {shown}{more}: "
+                + (f"read those cells as missing with --null-values {null_values}, or fix them" if null_values
+                   else "fix or blank those cells"))
+    if _decorated(stripped) or _decimal_comma(stripped) or _thousands_or_decimal(stripped):
+        return (f"it holds numbers written as a spreadsheet formats them ({stripped[0]!r}); the label column is "
+                "read as written, so write its numbers plainly (1050.90)")
+    return None
+
+
 def _regression_problems(col: pl.Series, label: str, missing: np.ndarray) -> list[str]:
     dtype = col.dtype
     if not dtype.is_numeric():
+        hint = _numeric_text_hint(col, missing)
+        if hint:
+            return [f"label column {label!r} is text, not numbers, and --task regression needs a numeric target: {hint}"]
         return [
             f"label column {label!r} holds {dtype} values, not numbers; --task regression needs a numeric target "
             "(drop --task regression to value it as classes)"
@@ -409,6 +446,9 @@ def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]
             "with --task auto or --task regression (score, check and fix)"
         ]
     numeric_hint = " (a numeric target? use --task regression)" if dtype.is_numeric() and dtype != pl.Boolean else ""
+    text_hint = _numeric_text_hint(col, missing)
+    if text_hint:
+        numeric_hint = f" (a numeric target? {text_hint})"
     present = col.filter(~pl.Series(missing))
     counts = present.alias("value").value_counts(sort=True, name="n")  # (a label named "n" must not clash)
     if counts.height == 1:

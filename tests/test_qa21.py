@@ -274,3 +274,32 @@ def test_action_args_are_split_as_a_shell_would_and_own_options_refused(tmp_path
     assert status == "status=error" and "remove --format from its args input" in output, output
     status, output = run('--label "my label')
     assert status == "status=error" and "cannot be split into words (No closing quotation)" in output, output
+
+
+def test_warn_threshold_above_max_in_other_units_gets_a_note(tmp_path):
+    path = tmp_path / "d.csv"
+    _frame(300).write_csv(path)
+    r = runner.invoke(app, ["check", str(path), "-y", "y", "--max-mislabeled", "2%", "--warn-mislabeled", "20"])
+    assert ("warn-mislabeled 20 is above max-mislabeled 2% (6 of 300): the check fails before it could warn"
+            in " ".join(r.output.split())), r.output
+    r = runner.invoke(app, ["check", str(path), "-y", "y", "--max-mislabeled", "10%", "--warn-mislabeled", "20"])
+    assert "before it could warn" not in r.output  # 20 rows is below 30 of 300
+
+
+def test_text_label_of_numbers_names_the_cells_that_keep_it_text(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 2))
+    y = x[:, 0] + rng.normal(size=400) * 0.3
+    cells = [str(v) for v in y]
+    cells[7] = "unknown"
+    pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": cells}).write_csv(tmp_path / "unk.csv")
+    pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": [f"${v * 1000 + 2000:,.2f}" for v in y]}).write_csv(tmp_path / "cur.csv")
+    fix = "it holds numbers except 'unknown' at row 7: read those cells as missing with --null-values unknown"
+    for task in ("auto", "regression"):
+        r = runner.invoke(app, ["score", str(tmp_path / "unk.csv"), "-y", "y", "--task", task])
+        assert r.exit_code == 2 and fix in " ".join(r.output.split()), r.output
+        r = runner.invoke(app, ["score", str(tmp_path / "cur.csv"), "-y", "y", "--task", task])
+        assert r.exit_code == 2 and "write its numbers plainly" in " ".join(r.output.split()), r.output
+    r = runner.invoke(app, ["score", str(tmp_path / "unk.csv"), "-y", "y", "--null-values", "unknown",
+                            "-o", str(tmp_path / "o.csv")])
+    assert r.exit_code == 0 and "task: regression" in r.output, r.output
