@@ -432,6 +432,8 @@ def _score(
         flags = flag_regression(primary.values, data.y, config.flags, reg_evidence, mislabel=mislabel)
         if config.methods[0] != "oob" and (note := _dominant_target_note(table, data, primary.values, flags)):
             notes.append(note)
+        if note := _skewed_target_note(data, flags):
+            notes.append(note)
     else:
         if knn_res is None and mislabel.rule == "knn" and not data.leave_self_out:
             # the knn rule reads KNN-Shapley's values as -m knn would give them: against the --valid file
@@ -877,6 +879,38 @@ def _output_frame(
 #: A regression row holding this share of the total absolute value or more dominates the valuation (clean targets
 #: of five real tables: at most 3.5%; one unit-error typo among 2,000 rows: 51-54%).
 DOMINANT_SHARE = 0.25
+
+
+#: The skewed-target note needs this share of the rows flagged (a roughly normal residual flags about 0.05% at
+#: |z| > 3.5), this share of them on one side, and this skewness of the target.
+SKEWED_FLAGGED, SKEWED_ONE_SIDE, SKEWED_SKEWNESS = 0.02, 0.8, 1.0
+
+
+def _skewed_target_note(data: ValuationData, flags: Any) -> str | None:
+    """The note on outlying-target flags that mostly lie on one side of a skewed target's predictions: a price or an
+    income whose spread grows with its size has long-tailed residuals above the prediction, so its large, correct
+    values are flagged (on a log scale the same rows are not)."""
+    flagged = np.asarray(flags.is_mislabeled, dtype=bool)
+    n = flagged.size
+    if n < 50 or flagged.sum() < max(5, SKEWED_FLAGGED * n) or flags.target_z is None:
+        return None
+    z = np.asarray(flags.target_z, dtype=np.float64)[flagged]
+    above = float((z > 0).mean())
+    side = max(above, 1 - above)
+    y = data.target_values(data.y)
+    sd = float(y.std())
+    skew = float(np.mean(((y - y.mean()) / sd) ** 3)) if sd > 0 else 0.0
+    if side < SKEWED_ONE_SIDE or abs(skew) < SKEWED_SKEWNESS or (skew > 0) != (above > 0.5):
+        return None
+    where = "above" if above > 0.5 else "below"
+    positive = " and every target is positive" if float(y.min()) > 0 else ""
+    fix = ("value the logarithm of the target (a column log(target) as the label)" if positive
+           else "value a transformed target that evens out the spread (a column of it as the label)")
+    return (
+        f"{int(round(side * flagged.sum()))} of the {int(flagged.sum())} outlying targets lie {where} their prediction, "
+        f"and the target is skewed (skewness {skew:.2f}){positive}: where the spread grows with the target, its long "
+        f"tail is flagged although it may be right; if so, {fix}"
+    )
 
 
 def _dominant_target_note(table: Table, data: ValuationData, values: np.ndarray, flags: Any) -> str | None:

@@ -303,3 +303,18 @@ def test_text_label_of_numbers_names_the_cells_that_keep_it_text(tmp_path):
     r = runner.invoke(app, ["score", str(tmp_path / "unk.csv"), "-y", "y", "--null-values", "unknown",
                             "-o", str(tmp_path / "o.csv")])
     assert r.exit_code == 0 and "task: regression" in r.output, r.output
+
+
+def test_skewed_target_flagged_on_one_side_gets_a_note(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(1000, 3))
+    price = np.exp(x @ np.array([0.5, 0.3, -0.2]) + rng.normal(size=1000) * 0.5) * 1000
+    frame = pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "price": price})
+    frame.write_csv(tmp_path / "p.csv")
+    frame.with_columns(pl.col("price").log()).write_csv(tmp_path / "log.csv")
+    r = runner.invoke(app, ["score", str(tmp_path / "p.csv"), "-y", "price", "-o", str(tmp_path / "o.csv")])
+    text = " ".join(r.output.split())
+    assert r.exit_code == 0 and "outlying targets lie above their prediction, and the target is skewed" in text, r.output
+    assert "value the logarithm of the target" in text
+    r = runner.invoke(app, ["score", str(tmp_path / "log.csv"), "-y", "price", "-o", str(tmp_path / "o.csv")])
+    assert r.exit_code == 0 and "the target is skewed" not in r.output  # the same rows on a log scale: no one-sided flags
