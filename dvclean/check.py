@@ -1178,6 +1178,8 @@ def suspicious_rows(result: ScoreResult, *, key: str, n: int = TOP_ROWS) -> list
                 "given_label_prob": json_scalar(rec.get("given_label_prob")),
                 "suggested_label": json_scalar(rec.get("suggested_label")),
                 "suggested_label_prob": json_scalar(rec.get("suggested_label_prob")),
+                # regression: the prediction whose residual the outlying-target flag measures
+                "predicted_value": json_scalar(rec.get("predicted_value")),
             }
         )
     return out

@@ -79,6 +79,31 @@ def row_number_columns(frame: pl.DataFrame, features: Sequence[str]) -> list[str
     return out
 
 
+def label_copy_columns(frame: pl.DataFrame, features: Sequence[str], label: str) -> list[str]:
+    """Feature columns that spell the label again: over the labelled rows, each of their values goes with one class
+    and each class with one value (``y_copy`` = ``y``, or ``yes``/``no`` written ``1``/``0``). Such a column predicts
+    every label, the wrong ones too, so no label can look wrong.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"y": ["a", "b", "a", "b"], "c": [1, 0, 1, 0], "x": [1, 2, 3, 4]})
+    >>> label_copy_columns(df, ["c", "x"], "y")
+    ['c']
+    """
+    labelled = frame.filter(pl.col(label).is_not_null())
+    n_classes = labelled.get_column(label).n_unique()
+    if labelled.height < 3 or n_classes < 2:
+        return []
+    out = []
+    for name in features:
+        col = labelled.get_column(name)
+        if col.dtype == pl.Object or col.null_count() or col.n_unique() != n_classes:
+            continue
+        if labelled.select(name, label).n_unique() == n_classes:  # the pairs are as few as the classes: one-to-one
+            out.append(name)
+    return out
+
+
 def label_predictability(proba: np.ndarray, y: np.ndarray, *, alpha: float = 0.01) -> dict[str, Any]:
     """Whether out-of-sample class probabilities rank the rows of each class above the others.
 

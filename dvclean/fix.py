@@ -146,7 +146,7 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
         changed = flagged
         summary.update(dropped=int(flagged.sum()))
     else:
-        _check_issue_column(frame)
+        _check_issue_column(frame, scores.table.label)
         issue = "outlying target" if regression else "mislabeled"
         fixed = frame.with_columns(pl.Series(ISSUE_COLUMN, [issue if f else None for f in flagged], dtype=pl.String))
         summary.update(marked=int(flagged.sum()))
@@ -187,10 +187,15 @@ def _class_changes(before: pl.Series, after: pl.Series) -> dict[str, Any]:
     return {"classes": classes, "notes": notes}
 
 
-def _check_issue_column(frame: pl.DataFrame) -> None:
+def _check_issue_column(frame: pl.DataFrame, label: str) -> None:
     """Refuse to overwrite a ``dvclean_issue`` column that holds anything but an earlier run's marks."""
     if ISSUE_COLUMN not in frame.columns:
         return
+    if label == ISSUE_COLUMN:
+        raise DataValidationError(
+            f"the label column is named {ISSUE_COLUMN!r}, the column --action mark writes its marks to; rename the "
+            "label column, or use --action drop or relabel"
+        )
     col = frame.get_column(ISSUE_COLUMN)
     text = col.cast(pl.String, strict=False) if col.dtype != pl.String else col
     foreign = (col.is_not_null() & ~text.fill_null("").is_in(["", *ISSUE_VALUES])).to_numpy()

@@ -1001,7 +1001,7 @@ def _text_changes(typed: pl.Series, text: pl.Series, *, exact: bool = False) -> 
         present = typed.drop_nulls()
         whole = bool((present == present.round(0)).all())
         return whole or present.n_unique() <= _FEW_VALUES  # a continuous float (a regression target) stays numeric
-    if typed.dtype == pl.Boolean:  # True / FALSE read as true / false
+    if typed.dtype == pl.Boolean or typed.dtype.is_temporal():  # True / FALSE read as true / false, 10:00 as 10:00:00
         return bool(typed.cast(pl.String).ne_missing(text).any())
     return False
 
@@ -1022,7 +1022,8 @@ def _keep_text(
     positions = {c.strip(): i for i, c in enumerate(header)}
     check = [c for c in dict.fromkeys([*keep_text, *as_text])
              if c in frame.columns and c in positions
-             and (frame.schema[c].is_numeric() or frame.schema[c] == pl.Boolean or (c in as_text and frame.schema[c] != pl.String))]
+             and (frame.schema[c].is_numeric() or frame.schema[c] == pl.Boolean or (c in as_text and frame.schema[c] != pl.String)
+                  or (frame.schema[c].is_temporal() and c not in exact_text))]  # a label of times: 10:00, not 10:00:00
     if not check:
         return frame, []
     check.sort(key=positions.__getitem__)  # polars returns the columns in file order

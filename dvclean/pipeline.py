@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import platform
+import shlex
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ import polars as pl
 from ._serial import one_at_a_time
 from ._version import __version__
 from .config import VALIDATION_METHODS, KNNConfig, ScoreConfig, unknown_method_error
-from .diagnostics import label_predictability, label_spelling_notes, row_number_columns
+from .diagnostics import label_copy_columns, label_predictability, label_spelling_notes, row_number_columns
 from .errors import ConfigError, DataValidationError, OutputError, ValuationError
 from .flags import (
     distinct_evidence,
@@ -492,6 +493,14 @@ def _score(
             f"hold{'' if len(numbered) > 1 else 's'} a distinct consecutive integer in every row, like a row number "
             "or an id: the file's order becomes a feature; pass it as --id, or --drop it from the features, if that is not "
             "meant"
+        )
+    copies = label_copy_columns(table.frame, [c for c in table.features if c not in encoder.dropped_], table.label)
+    if copies and not data.is_regression:
+        notes.append(
+            f"feature column{'s' if len(copies) > 1 else ''} {', '.join(map(repr, copies))} spell{'' if len(copies) > 1 else 's'} "
+            f"the label {table.label!r} again (each value goes with one class): it predicts every label, the wrong ones "
+            f"too, so no label can look wrong; {' '.join('--drop ' + shlex.quote(c) for c in copies)} if it is a copy of the "
+            "label"
         )
     for note in notes:
         log.warning("%s", note, extra=NOTE)

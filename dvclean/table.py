@@ -430,7 +430,8 @@ def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]
     missing = _label_missing_mask(col)
     n_present = int((~missing).sum())
     if n_present == 0:
-        return [f"label column {label!r} is empty in every row; fill in the labels"]
+        return [f"label column {label!r} is empty in every row; fill in the labels (in a CSV, the texts NA, None, null "
+                "and the like read as empty: --null-values '' keeps a class spelled so)"]
     if dtype.is_float():
         vals = col.to_numpy()
         inf_rows = np.flatnonzero(np.isinf(vals)).tolist()

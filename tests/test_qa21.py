@@ -318,3 +318,74 @@ def test_skewed_target_flagged_on_one_side_gets_a_note(tmp_path):
     assert "value the logarithm of the target" in text
     r = runner.invoke(app, ["score", str(tmp_path / "log.csv"), "-y", "price", "-o", str(tmp_path / "o.csv")])
     assert r.exit_code == 0 and "the target is skewed" not in r.output  # the same rows on a log scale: no one-sided flags
+
+
+def test_time_of_day_labels_keep_their_spelling_and_augment(tmp_path):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 300)
+    frame = pl.DataFrame({"a": rng.normal(size=300) + 2 * y, "b": rng.normal(size=300), "y": np.where(y == 1, "10:00", "11:30")})
+    frame.write_csv(tmp_path / "t.csv")
+    r = runner.invoke(app, ["score", str(tmp_path / "t.csv"), "-y", "y", "-o", str(tmp_path / "s.csv")])
+    assert r.exit_code == 0 and "classes: 10:00: " in r.output, r.output
+    assert set(pl.read_csv(tmp_path / "s.csv", infer_schema=False).get_column("label")) == {"10:00", "11:30"}
+    r = runner.invoke(app, ["augment", str(tmp_path / "t.csv"), "-y", "y", "-g", "gaussian-copula", "--no-quality",
+                            "-o", str(tmp_path / "a.csv")])
+    assert r.exit_code == 0, r.output
+    assert set(pl.read_csv(tmp_path / "a.csv", infer_schema=False).get_column("y")) == {"10:00", "11:30"}
+    # a Parquet label typed Time: the synthetic rows' classes come back as times (was an internal error)
+    frame.with_columns(pl.col("y").str.to_time("%H:%M")).write_parquet(tmp_path / "t.parquet")
+    r = runner.invoke(app, ["augment", str(tmp_path / "t.parquet"), "-y", "y", "-g", "gaussian-copula", "--no-quality",
+                            "-o", str(tmp_path / "a.parquet")])
+    assert r.exit_code == 0, r.output
+    out = pl.read_parquet(tmp_path / "a.parquet")
+    assert out.schema["y"] == pl.Time and out.filter("dvclean_synthetic").height > 0
+    assert {str(t) for t in out.get_column("y").unique()} == {"10:00:00", "11:30:00"}
+
+
+def test_feature_that_spells_the_label_gets_a_note(tmp_path):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 300)
+    pl.DataFrame({"a": rng.normal(size=300) + 2 * y, "y_copy": np.where(y == 1, 1, 0),
+                  "y": np.where(y == 1, "yes", "no")}).write_csv(tmp_path / "d.csv")
+    r = runner.invoke(app, ["check", str(tmp_path / "d.csv"), "-y", "y", "--max-mislabeled", "5%"])
+    assert ("feature column 'y_copy' spells the label 'y' again (each value goes with one class): it predicts every "
+            "label, the wrong ones too, so no label can look wrong; --drop y_copy") in " ".join(r.output.split()), r.output
+
+
+def test_label_named_like_the_mark_column_and_na_classes_get_clear_messages(tmp_path):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    pl.DataFrame({"a": rng.normal(size=200) + 2 * y, "dvclean_issue": np.where(y == 1, "yes", "no")}).write_csv(tmp_path / "m.csv")
+    r = runner.invoke(app, ["fix", str(tmp_path / "m.csv"), "-y", "dvclean_issue", "--action", "mark",
+                            "-o", str(tmp_path / "o.csv")])
+    assert r.exit_code == 2 and "the label column is named 'dvclean_issue', the column --action mark writes" in " ".join(
+        r.output.split()), r.output
+    (tmp_path / "na.csv").write_text("a,y\n" + "".join(f"{i},{'NA' if i % 2 else 'None'}\n" for i in range(40)))
+    r = runner.invoke(app, ["score", str(tmp_path / "na.csv"), "-y", "y"])
+    assert r.exit_code == 2 and "--null-values '' keeps a class spelled so" in " ".join(r.output.split()), r.output
+
+
+def test_regression_annotations_say_target_and_name_the_prediction(tmp_path):
+    from sklearn.datasets import load_diabetes
+
+    d = pl.from_pandas(load_diabetes(as_frame=True).frame)
+    d = d.with_columns(pl.when(pl.int_range(pl.len()) < 5).then(pl.col("target") + 400).otherwise(pl.col("target"))
+                       .alias("target"))
+    d.write_csv(tmp_path / "d.csv")
+    r = runner.invoke(app, ["check", str(tmp_path / "d.csv"), "-y", "target", "--task", "regression",
+                            "--max-mislabeled", "0", "--format", "github"], env={"GITHUB_STEP_SUMMARY": ""})
+    outlying = [line for line in r.output.splitlines() if "title=dvclean%3A outlying target" in line]
+    assert outlying and all("is far from what the other rows predict (predicted " in line for line in outlying)
+    hard = [line for line in r.output.splitlines() if "title=dvclean%3A hard row" in line]
+    assert hard and all(": target " in line and ": label " not in line for line in hard), r.output
+
+
+def test_report_of_a_csv_scores_file_says_the_label_is_not_recorded(tmp_path):
+    path = tmp_path / "d.csv"
+    _frame().write_csv(path)
+    assert runner.invoke(app, ["score", str(path), "-y", "y", "-o", str(tmp_path / "s.csv")]).exit_code == 0
+    r = runner.invoke(app, ["report", str(tmp_path / "s.csv"), "-o", str(tmp_path / "r.html")])
+    assert r.exit_code == 0, r.output
+    html = (tmp_path / "r.html").read_text()
+    assert "<th>label</th><td>not recorded (a CSV or NDJSON scores file; pass --label)</td>" in html
+    assert "<td>None</td>" not in html

@@ -11,6 +11,7 @@ SDMetrics quality score. See ecosystem.md §1.9 for the pitfalls.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import logging
 import math
 import os
@@ -413,10 +414,19 @@ def from_pandas(pdf: Any, schema: pl.Schema | dict[str, pl.DataType]) -> pl.Data
             s = pl.Series(name, [None if v is None else float(v) for v in values], dtype=pl.Float64).cast(dt)
         elif dt == pl.String:
             s = pl.Series(name, [None if v is None else str(v) for v in values], dtype=pl.String)
+        elif dt == pl.Time:  # a label of times (a time feature is withheld): classes of nanoseconds since midnight
+            s = pl.Series(name, [None if v is None else _time_ns(v) for v in values], dtype=pl.Int64).cast(pl.Time)
         else:  # Categorical / Enum: strings cast back to the input's category type
             s = pl.Series(name, [None if v is None else str(v) for v in values], dtype=pl.String).cast(dt)
         out[name] = s
     return pl.DataFrame(out)
+
+
+def _time_ns(v: Any) -> int:
+    """Nanoseconds since midnight of a time of day as SDV returns a category of them (the number, or its text)."""
+    if isinstance(v, datetime.time):
+        return ((v.hour * 60 + v.minute) * 60 + v.second) * 1_000_000_000 + v.microsecond * 1000
+    return int(round(float(v)))
 
 
 #: Integers up to this magnitude are exact as floats (what SDV models numbers as).

@@ -300,7 +300,10 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
         classes = ", ".join(f"{c}: {n}" for c, n in summary["classes"].items())
         console.print(f"classes: {esc(classes)}", highlight=False)
     if rows["label_missing"]:
-        console.print(f"[yellow]{rows['label_missing']} rows have no label: not valued, kept in the output[/yellow]")
+        n = rows["label_missing"]
+        console.print(f"[yellow]{n} {'rows have' if n != 1 else 'row has'} no label: not valued, kept in the output "
+                      "(an empty cell, or in a CSV a text such as NA, None or null; --null-values '' keeps a class "
+                      "spelled so)[/yellow]")
     flags = summary["flags"]
     what = "outlying targets" if regression else "likely mislabeled"
     console.print(

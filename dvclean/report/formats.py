@@ -344,9 +344,12 @@ def github_annotations(outcome: CheckOutcome, *, file: str | None, max_annotatio
         where = f"row {r['row_id']}" + (f" (line {r['line']})" if r["line"] else "")
         if r["is_mislabeled"] and regression:
             title = "dvclean: outlying target"
+            predicted = r.get("predicted_value")
+            basis = (f"predicted {_num(predicted)}" if predicted is not None
+                     else f"its nearest neighbours average {_num(r['neighbor_label'])}")
             msg = (
-                f"{where}: target {r['label']!s} is far from what the other rows predict (its nearest neighbours "
-                f"average {_num(r['neighbor_label'])}); value {_num(r['value'])}, outlier score {_num(r['mislabel_score'])}"
+                f"{where}: target {r['label']!s} is far from what the other rows predict ({basis}); value "
+                f"{_num(r['value'])}, outlier score {_num(r['mislabel_score'])}"
             )
         elif r["is_mislabeled"]:
             title = "dvclean: likely mislabeled"
@@ -355,7 +358,8 @@ def github_annotations(outcome: CheckOutcome, *, file: str | None, max_annotatio
             )
         else:
             title = "dvclean: hard row"
-            msg = f"{where}: label {r['label']!s}, low data value {_num(r['value'])} (rank {r['value_rank']})"
+            msg = (f"{where}: {'target' if regression else 'label'} {r['label']!s}, low data value {_num(r['value'])} "
+                   f"(rank {r['value_rank']})")
         out.append(_command("warning", {"file": file, "line": r["line"], "title": title}, msg))
     return out
 
