@@ -1524,6 +1524,9 @@ def write_table(
         The format cannot hold one of the columns (:func:`unwritable_columns`): nothing is written.
         A Duration column is written to CSV as ISO-8601 text, as JSON writes it (``PT90S``).
     """
+    if not isinstance(frame, pl.DataFrame):
+        raise TypeError(f"write_table() needs a polars DataFrame, got {type(frame).__module__}.{type(frame).__name__}; "
+                        "convert a pandas frame with polars.from_pandas(df)")
     path = Path(path)
     fmt = output_format_for(path, format)
     check_writable(frame.schema, path, fmt)

@@ -316,6 +316,10 @@ def _score(
 
         # read on its own terms, as augment's --holdout: its separator sniffed, its format and encoding detected
         require_file(valid, "--valid")
+        given = as_source(valid)
+        if isinstance(given, pl.DataFrame) and given.height == 0:
+            raise DataValidationError("the validation frame (valid=) has no rows: pass one with rows, or leave valid= "
+                                      "out to value every row against the others")
         vframe, vinfo = read_holdout(valid, read_options or {}, dataclasses.replace(table, features=table.varying_features()),
                                      dataclasses.replace(info, text_columns=tuple(c for c in info.text_columns
                                                                                   if c == table.label)))

@@ -188,7 +188,12 @@ def make_table(
     >>> t.label, t.features
     ('y', ('x',))
     """
+    if not isinstance(frame, pl.DataFrame):
+        raise TypeError(f"make_table() needs a polars DataFrame, got {type(frame).__module__}.{type(frame).__name__}; "
+                        "convert a pandas frame with polars.from_pandas(df) (dvclean.score takes one as it is)")
     name = source.path if source is not None else "data"
+    if frame.height == 0:
+        raise DataValidationError(f"{name}: the table has no rows")
     cols = frame.columns
     if source is not None and source.format == "csv":
         # a CSV's header names are read without surrounding spaces (" x3 " is x3): so are the names given for it

@@ -389,3 +389,22 @@ def test_report_of_a_csv_scores_file_says_the_label_is_not_recorded(tmp_path):
     html = (tmp_path / "r.html").read_text()
     assert "<th>label</th><td>not recorded (a CSV or NDJSON scores file; pass --label)</td>" in html
     assert "<td>None</td>" not in html
+
+
+def test_library_messages_for_empty_and_pandas_frames(tmp_path):
+    import pytest
+
+    import dvclean
+    from dvclean.errors import DataValidationError
+    from dvclean.table import make_table
+
+    df = _frame()
+    with pytest.raises(DataValidationError, match=r"the validation frame \(valid=\) has no rows"):
+        dvclean.score(df, label="y", valid=df.head(0))
+    with pytest.raises(DataValidationError, match="data: the table has no rows"):
+        make_table(df.head(0), label="y")
+    with pytest.raises(TypeError, match=r"make_table\(\) needs a polars DataFrame, got pandas.*polars.from_pandas"):
+        make_table(df.to_pandas(), label="y")
+    with pytest.raises(TypeError, match=r"write_table\(\) needs a polars DataFrame.*polars.from_pandas"):
+        dvclean.write_table(df.to_pandas(), tmp_path / "p.parquet")
+    assert not (tmp_path / "p.parquet").exists()
