@@ -490,7 +490,8 @@ def _score(
             "or give --expected-noise if the noise rate is known"
         )
     notes.extend(label_spelling_notes(table.frame.get_column(table.label)) if not data.is_regression else [])
-    numbered = row_number_columns(table.frame, [c for c in table.features if c not in encoder.dropped_])
+    used = [c for c in table.features if c not in encoder.dropped_]
+    numbered = row_number_columns(table.frame, used)
     if numbered:
         notes.append(
             f"feature column{'s' if len(numbered) > 1 else ''} {', '.join(map(repr, numbered))} "
@@ -498,8 +499,8 @@ def _score(
             "or an id: the file's order becomes a feature; pass it as --id, or --drop it from the features, if that is not "
             "meant"
         )
-    copies = label_copy_columns(table.frame, [c for c in table.features if c not in encoder.dropped_], table.label)
-    if copies and not data.is_regression:
+    copies = [] if data.is_regression else label_copy_columns(table.frame, used, table.label)
+    if copies:
         notes.append(
             f"feature column{'s' if len(copies) > 1 else ''} {', '.join(map(repr, copies))} spell{'' if len(copies) > 1 else 's'} "
             f"the label {table.label!r} again (each value goes with one class): it predicts every label, the wrong ones "
