@@ -408,3 +408,21 @@ def test_library_messages_for_empty_and_pandas_frames(tmp_path):
     with pytest.raises(TypeError, match=r"write_table\(\) needs a polars DataFrame.*polars.from_pandas"):
         dvclean.write_table(df.to_pandas(), tmp_path / "p.parquet")
     assert not (tmp_path / "p.parquet").exists()
+
+
+def test_min_confidence_takes_a_percentage_and_repeated_ids_say_how_to_fix(tmp_path):
+    path = tmp_path / "d.csv"
+    _frame(200).write_csv(path)
+    outs = []
+    for value in ("70%", "0.7"):
+        out = tmp_path / f"f{len(outs)}.csv"
+        r = runner.invoke(app, ["fix", str(path), "-y", "y", "--action", "relabel", "--min-confidence", value, "-o", str(out)])
+        assert r.exit_code == 0, r.output
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    r = runner.invoke(app, ["fix", str(path), "-y", "y", "--action", "relabel", "--min-confidence", "150%"])
+    assert r.exit_code == 2 and "between 0% and 100%" in " ".join(r.output.replace("│", " ").split())
+    _frame(200).with_columns(pl.Series("rid", [f"r{i // 2}" for i in range(200)])).write_csv(tmp_path / "ids.csv")
+    r = runner.invoke(app, ["score", str(tmp_path / "ids.csv"), "-y", "y", "--id", "rid"])
+    assert r.exit_code == 2 and "'r0' more than once); ids must be unique: de-duplicate that column, or leave out --id rid" in " ".join(
+        r.output.split()), r.output

@@ -9,7 +9,7 @@ import typer
 
 from ..config import FIX_ACTIONS, FixConfig, ScoreConfig
 from ._config import configurable
-from ._scoring import Scoring, scoring_options
+from ._scoring import Scoring, parse_closed_fraction, scoring_options
 from .commands import (
     NULL_VALUES_HELP,
     QUIET_HELP,
@@ -36,7 +36,7 @@ def fix(
     data: Annotated[str, typer.Argument(help="Data file (CSV, CSV.gz/.zst, Parquet, NDJSON, JSON array, Arrow IPC) or - for stdin (needs --output).")],
     label: Annotated[str | None, typer.Option("--label", "-y", help="Label column (default: the one column named label/target/y/class).")] = None,
     action: Annotated[str, typer.Option("--action", help=f"What to do with the flagged rows: {', '.join(FIX_ACTIONS)} (regression targets: drop or mark).")] = _FIX.action,
-    min_confidence: Annotated[float, typer.Option("--min-confidence", help="relabel: only rows whose suggested label has at least this probability.")] = _FIX.min_confidence,
+    min_confidence: Annotated[float, typer.Option("--min-confidence", parser=parse_closed_fraction, metavar="<fraction|%>", help="relabel: only rows whose suggested label has at least this probability (0.7 or 70%).")] = _FIX.min_confidence,
     force: Annotated[bool, typer.Option("--force/--no-force", show_default=False, help="relabel/drop even when the features do not predict the labels (the flags are then noise, and the action is refused without it).")] = False,
     id_column: Annotated[str | None, typer.Option("--id", help="Row-id column: kept, never a feature.")] = None,
     drop: Annotated[list[str] | None, typer.Option("--drop", help="Column to exclude from the features (repeatable).")] = None,
