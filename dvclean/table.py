@@ -485,7 +485,7 @@ def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]
         more = f" and {len(singles) - 5} more" if len(singles) > 5 else ""
         return [
             f"label column {label!r} has {len(singles)} class{'es' if len(singles) > 1 else ''} with a single row "
-            f"({', '.join(f'{s!r} at row {r}' for s, r in zip(singles[:5], rows, strict=True))}{more}); a row can "
+            f"({', '.join(f'{class_repr(s)} at row {r}' for s, r in zip(singles[:5], rows, strict=True))}{more}); a row can "
             "only be compared "
             f"with rows of its own class, so fix those labels or remove those rows{numeric_hint}"
         ]
@@ -911,18 +911,16 @@ class FeatureEncoder:
         :attr:`text_dates_` records them for a note.
         """
         text = col.drop_nulls().str.strip_chars()
-        if text.len() == 0 or text.str.contains(r"^\d").fill_null(False).mean() < MOSTLY_NUMERIC:
+        reads = _date_reads(text)
+        if reads is None:
             return None
-        reads = {fmt: _text_dates(text, fmt).is_not_null().to_numpy() for fmt in TEXT_DATE_FORMATS}
-        counts = {fmt: int(ok.sum()) for fmt, ok in reads.items()}
-        fmt = max(counts, key=lambda f: counts[f])  # the first of the best (formats are in order of preference)
-        bad = int(text.len() - counts[fmt])
-        if bad > (1 - MOSTLY_NUMERIC) * text.len():
-            self._mixed_dates(col.name, reads, text.len())
+        fmt = text_date_format(col, reads)
+        if fmt is None:
+            if text.len() - max(int(ok.sum()) for ok in reads.values()) > (1 - MOSTLY_NUMERIC) * text.len():
+                self._mixed_dates(col.name, reads, text.len())  # no one format reads enough: several spellings?
             return None
         parsed = _text_dates(text, fmt)
-        if parsed.drop_nulls().n_unique() <= 1:
-            return None
+        bad = int(parsed.null_count())
         examples = col.drop_nulls().filter(parsed.is_null()).unique(maintain_order=True).head(3).to_list()
         self.text_dates_[col.name] = (fmt, bad, int(text.len()), examples)
         return _ColumnPlan(col.name, "temporal", {"format": fmt})
@@ -987,7 +985,7 @@ class FeatureEncoder:
                 b, n = self._numeric(plan, vals, plan.name, fitting, key="freq_scale")
             else:
                 if plan.params.get("format") and col.dtype == pl.String:  # text dates (see _text_dates)
-                    col = _text_dates(col.str.strip_chars(), plan.params["format"])
+                    col = read_text_dates(col, plan.params["format"])
                 b, n = self._temporal(plan, col, fitting)
             blocks.append(b)
             names.extend(n)
@@ -1138,6 +1136,44 @@ TEXT_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%
                      "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y")
 
 
+def _date_reads(text: pl.Series) -> dict[str, np.ndarray] | None:
+    """Which cells of stripped, non-null text each format of :data:`TEXT_DATE_FORMATS` reads (None unless at least
+    :data:`MOSTLY_NUMERIC` of the cells start with a digit)."""
+    if text.len() == 0 or text.str.contains(r"^\d").fill_null(False).mean() < MOSTLY_NUMERIC:
+        return None
+    return {fmt: _text_dates(text, fmt).is_not_null().to_numpy() for fmt in TEXT_DATE_FORMATS}
+
+
+def text_date_format(col: pl.Series, reads: dict[str, np.ndarray] | None = None) -> str | None:
+    """The format of :data:`TEXT_DATE_FORMATS` in which a text column holds dates, else None: the one that reads
+    the most cells, when it reads at least :data:`MOSTLY_NUMERIC` of them and more than one distinct date. The
+    valuation values such a column as dates (:class:`FeatureEncoder`), and ``augment`` models it as dates and
+    writes the synthetic ones in that format.
+
+    >>> text_date_format(pl.Series(["07/05/2021", "12/31/2020", "01/02/2021"])), text_date_format(pl.Series(["a", "b"]))
+    ('%m/%d/%Y', None)
+    """
+    if col.dtype != pl.String:
+        return None
+    text = col.drop_nulls().str.strip_chars()
+    reads = _date_reads(text) if reads is None else reads
+    if reads is None:
+        return None
+    counts = {fmt: int(ok.sum()) for fmt, ok in reads.items()}
+    fmt = max(counts, key=lambda f: counts[f])  # the first of the best (formats are in order of preference)
+    if text.len() - counts[fmt] > (1 - MOSTLY_NUMERIC) * text.len():
+        return None
+    if _text_dates(text, fmt).drop_nulls().n_unique() <= 1:
+        return None
+    return fmt
+
+
+def read_text_dates(col: pl.Series, fmt: str) -> pl.Series:
+    """A text column read as dates in ``fmt`` (:func:`text_date_format`), surrounding spaces ignored; a cell in
+    another spelling becomes missing."""
+    return _text_dates(col.str.strip_chars(), fmt).alias(col.name)
+
+
 def _text_dates(text: pl.Series, fmt: str) -> pl.Series:
     """``text`` read with ``fmt`` (Datetime when it has a time, else Date); cells in another spelling: null."""
     if "%H" in fmt:
@@ -1200,6 +1236,19 @@ def class_text(value: Any) -> str:
     if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"
     return str(value)
+
+
+def class_repr(value: Any) -> str:
+    """A class quoted for a message: text and numbers as Python writes them (``'a'``, ``3``), anything else
+    (a date, a time) as its text in quotes, not as a Python object.
+
+    >>> import datetime
+    >>> class_repr("a"), class_repr(3), class_repr(datetime.date(2020, 1, 1)), class_repr(True)
+    ("'a'", '3', "'2020-01-01'", "'true'")
+    """
+    if isinstance(value, str) or (isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))):
+        return repr(value)
+    return repr(class_text(value))
 
 
 def label_texts(col: pl.Series, *, as_text: bool = False) -> list[str | None]:

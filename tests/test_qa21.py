@@ -426,3 +426,49 @@ def test_min_confidence_takes_a_percentage_and_repeated_ids_say_how_to_fix(tmp_p
     r = runner.invoke(app, ["score", str(tmp_path / "ids.csv"), "-y", "y", "--id", "rid"])
     assert r.exit_code == 2 and "'r0' more than once); ids must be unique: de-duplicate that column, or leave out --id rid" in " ".join(
         r.output.split()), r.output
+
+
+def test_augment_counts_on_from_a_uint64_id_beyond_2_63(tmp_path):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 300)
+    pl.DataFrame({"uid": pl.Series([2**63 + 10 + i for i in range(300)], dtype=pl.UInt64), "y": y,
+                  "x": rng.normal(size=300) + y}).write_parquet(tmp_path / "u.parquet")
+    r = runner.invoke(app, ["augment", str(tmp_path / "u.parquet"), "-y", "y", "--id", "uid", "-g", "gaussian-copula",
+                            "--no-quality", "-o", str(tmp_path / "o.parquet")])
+    assert r.exit_code == 0, r.output
+    out = pl.read_parquet(tmp_path / "o.parquet")
+    new = out.filter("dvclean_synthetic").get_column("uid").to_list()
+    assert out.schema["uid"] == pl.UInt64 and new == list(range(2**63 + 310, 2**63 + 310 + len(new))) and new
+
+
+def test_augment_models_us_dates_as_dates_and_writes_them_as_the_input_does(tmp_path):
+    import datetime as dt
+
+    rng = np.random.default_rng(0)
+    days = [dt.date(2019, 1, 1) + dt.timedelta(days=int(k)) for k in rng.integers(0, 900, 400)]
+    y = rng.integers(0, 2, 400)
+    pl.DataFrame({"id": np.arange(400), "usd": [d.strftime("%m/%d/%Y") for d in days], "a": rng.normal(size=400) + y,
+                  "y": y}).write_csv(tmp_path / "d.csv")
+    r = runner.invoke(app, ["augment", str(tmp_path / "d.csv"), "-y", "y", "--id", "id", "-g", "gaussian-copula",
+                            "-o", str(tmp_path / "o.csv")])
+    assert r.exit_code == 0, r.output
+    assert "distinct value in" not in r.output  # no longer "withhold it, an identifier"
+    out = pl.read_csv(tmp_path / "o.csv", infer_schema=False)
+    real = set(out.get_column("usd")[:400])
+    synthetic = out.get_column("usd")[400:].to_list()
+    assert synthetic and all(dt.datetime.strptime(v, "%m/%d/%Y") for v in synthetic)  # spelled as the input
+    assert sum(v not in real for v in synthetic) > len(synthetic) // 4  # new dates, not copies of real cells
+
+
+def test_augment_class_target_messages_quote_dates_and_match_case(tmp_path):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 300)
+    base = pl.DataFrame({"a": rng.normal(size=300) + y, "b": rng.normal(size=300)})
+    base.with_columns(y=pl.Series(np.where(y == 1, "2020-01-01", "2021-06-30"))).write_csv(tmp_path / "d.csv")
+    r = runner.invoke(app, ["augment", str(tmp_path / "d.csv"), "-y", "y", "-g", "gaussian-copula", "-t", "class:2022-01-01"])
+    assert r.exit_code == 2 and "classes: '2020-01-01', '2021-06-30'" in r.output and "datetime" not in r.output, r.output
+    base.with_columns(flag=pl.Series(np.where(y == 1, "True", "False"))).write_csv(tmp_path / "b.csv")
+    r = runner.invoke(app, ["augment", str(tmp_path / "b.csv"), "-y", "flag", "-g", "gaussian-copula", "-t", "class:true",
+                            "--no-quality", "-o", str(tmp_path / "o.csv")])
+    assert r.exit_code == 0, r.output
+    assert set(pl.read_csv(tmp_path / "o.csv", infer_schema=False).get_column("flag")[300:]) == {"True"}

@@ -49,7 +49,7 @@ from ..io import (
     write_table,
 )
 from ..pipeline import NOTE, refuse_input_path
-from ..table import PROVENANCE_COLUMN, Table, label_codes, label_texts, make_table
+from ..table import PROVENANCE_COLUMN, Table, class_repr, label_codes, label_texts, make_table
 from .config import QUALITY_MAX_COLUMNS, AugmentConfig, Target, parse_n_synthetic, parse_target, quote_class
 
 __all__ = [
@@ -479,7 +479,9 @@ def _matching_classes(spec: str, col: pl.Series, classes: Sequence[Any]) -> list
         return [c for c in classes if float(c) == x]
     texts = [(c, str(c)) for c in classes]
     exact = [c for c, t in texts if t == spec]
-    return exact or [c for c, t in texts if t.strip() == spec.strip()]
+    # then ignoring surrounding spaces, then case too (class:true for a label spelled True/False)
+    return (exact or [c for c, t in texts if t.strip() == spec.strip()]
+            or [c for c, t in texts if t.strip().lower() == spec.strip().lower()])
 
 
 def resolve_classes(target: Target, table: Table) -> dict[str, Any]:
@@ -495,10 +497,10 @@ def resolve_classes(target: Target, table: Table) -> dict[str, Any]:
         if found:
             raise AugmentError(
                 f"--target class:{quote_class(spec)}: several classes of the label {table.label!r} match {spec!r} "
-                f"once leading and trailing spaces are ignored ({', '.join(repr(c) for c in found)}); quote the one "
+                f"once case and leading and trailing spaces are ignored ({', '.join(class_repr(c) for c in found)}); quote the one "
                 f"you mean with its spaces, e.g. --target 'class:{quote_class(str(found[0]))}'"
             )
-        shown = ", ".join(repr(c) for c in classes[:20]) + (" ..." if len(classes) > 20 else "")
+        shown = ", ".join(class_repr(c) for c in classes[:20]) + (" ..." if len(classes) > 20 else "")
         how = " (compared as numbers)" if col.dtype.is_numeric() and col.dtype != pl.Boolean else ""
         spaced = next((str(c) for c in classes if str(c) != str(c).strip()), None)
         hint = f" (quote a class to keep its spaces: class:{quote_class(spaced)})" if spaced is not None else ""
@@ -694,7 +696,7 @@ def identifier_notes(train: pl.DataFrame, label: str, whole: pl.DataFrame | None
     * any other text column with a distinct value in nearly every training row (an identifier).
     """
     from ..diagnostics import row_number_columns
-    from ..table import FeatureEncoder
+    from ..table import FeatureEncoder, text_date_format
 
     notes: list[str] = []
     noted: set[str] = set()
@@ -712,6 +714,9 @@ def identifier_notes(train: pl.DataFrame, label: str, whole: pl.DataFrame | None
         if name == label or dt != pl.String:
             continue
         col = train.get_column(name)
+        if text_date_format(col) is not None:  # modelled as dates (see fit_and_sample)
+            noted.add(name)
+            continue
         if encoder._text_numbers(col) is not None:  # what the valuation reads as numbers, the generator as text
             text = col.drop_nulls()
             noted.add(name)
@@ -745,7 +750,8 @@ def _synthetic_ids(ids: pl.Series, n: int) -> pl.Series:
     if dt.is_integer():
         start = int(ids.max() or 0) + 1 if ids.null_count() < ids.len() else 0  # type: ignore[arg-type]
         try:
-            return pl.Series(name, np.arange(start, start + n, dtype=np.int64)).cast(dt, strict=True)
+            # Python ints, typed as the column: a UInt64 or Int128 id beyond 2**63 counts on as well
+            return pl.Series(name, range(start, start + n), dtype=dt, strict=True)
         except Exception:
             raise AugmentError(
                 f"--id {name!r} is a {dt} column whose largest id is {start - 1}: the {n} new ids of the synthetic "
@@ -830,6 +836,43 @@ class _Withholding:
         return self._gen.quality(synthetic.drop(list(self._nulls), strict=False))
 
 
+class _TextDates:
+    """A fitted generator trained on text columns of dates (``07/05/2021``, which the reader leaves as text) read as
+    dates: its samples write them back as text in the column's format, so that synthetic dates are new dates
+    spelled as the input spells them rather than copies of its cells. ``quality`` reads them as dates again."""
+
+    def __init__(self, gen: Any, formats: dict[str, str]) -> None:
+        self._gen = gen
+        self._formats = formats
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._gen, name)
+
+    def sample(self, n: int) -> pl.DataFrame:
+        rows = self._gen.sample(n)
+        return rows.with_columns(pl.col(c).dt.strftime(f).cast(pl.String) for c, f in self._formats.items() if c in rows.columns)
+
+    def quality(self, synthetic: pl.DataFrame) -> dict[str, Any]:
+        return self._gen.quality(as_dates(synthetic, self._formats))
+
+
+def as_dates(frame: pl.DataFrame, formats: dict[str, str]) -> pl.DataFrame:
+    """``frame`` with its text columns of dates (``column -> format``, :func:`dvclean.table.text_date_format`) read
+    as dates; a cell in another spelling becomes missing."""
+    from ..table import read_text_dates
+
+    return frame.with_columns(read_text_dates(frame.get_column(c), f) for c, f in formats.items()
+                              if c in frame.columns and frame.schema[c] == pl.String)
+
+
+def text_date_columns(table: Table, columns: Sequence[str]) -> dict[str, str]:
+    """The modelled text columns (not the label) that hold dates: ``column -> format``."""
+    from ..table import text_date_format
+
+    return {c: fmt for c in columns
+            if c != table.label and (fmt := text_date_format(table.frame.get_column(c))) is not None}
+
+
 def fit_and_sample(
     table: Table, mask: np.ndarray, n: int, cfg: AugmentConfig, *, draws: int = 1, seed: int | None = None
 ) -> tuple[Any, list[pl.DataFrame], dict[str, float]]:
@@ -841,6 +884,8 @@ def fit_and_sample(
 
     t = time.perf_counter()
     train = table.frame.filter(pl.Series(mask)).select(modelled_columns(table, cfg.withhold))
+    dates = text_date_columns(table, train.columns)
+    train = as_dates(train, dates)  # modelled as dates, written back as text in their format
     # a column without a value in the training rows teaches nothing (and SDV cannot fit it): left out, null
     empty = empty_columns(train, table.label)
     if empty:
@@ -849,6 +894,9 @@ def fit_and_sample(
         train, label=table.label, generator=cfg.generator, epochs=cfg.epochs, batch_size=cfg.batch_size,
         seed=cfg.seed if seed is None else seed,
     )
+    dates = {c: f for c, f in dates.items() if c not in empty}
+    if dates:
+        gen = _TextDates(gen, dates)
     if cfg.withhold or empty:
         gen = _Withholding(gen, table, train.columns, [*cfg.withhold, *empty])
     t_fit = time.perf_counter() - t
