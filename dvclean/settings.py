@@ -114,14 +114,16 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def _load_file(path: Path) -> ConfigFile | None:
     doc = _read_toml(path)
-    if path.name == PYPROJECT:
-        tool = doc.get("tool")
+    tool = doc.get("tool")
+    # a pyproject.toml, or another file laid out as one (a --config file holding [tool.dvclean]: "tool" is no key
+    # of a dvclean.toml, so such a file can only mean that table)
+    if path.name == PYPROJECT or (isinstance(tool, dict) and "dvclean" in tool):
         table = tool.get("dvclean") if isinstance(tool, dict) else None
         if table is None:
             return None
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: [tool.dvclean] must be a table")
-        return ConfigFile(path=path, table=table, where="pyproject.toml [tool.dvclean]")
+        return ConfigFile(path=path, table=table, where=f"{PYPROJECT if path.name == PYPROJECT else path.name} [tool.dvclean]")
     return ConfigFile(path=path, table=doc, where="dvclean.toml")
 
 

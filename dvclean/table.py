@@ -217,11 +217,10 @@ def make_table(
                 "is not given; take it out of --drop (the label is never a feature), or pass --label COLUMN"
             )
         if len(found) != 1:
-            what = "no column is" if not found else f"{len(found)} columns are"
-            raise DataValidationError(
-                f"{name}: {what} named label/target/y/class, so the label column is ambiguous; "
-                f"pass --label COLUMN (columns: {listing})"
-            )
+            why = ("no column is named label/target/y/class, so dvclean cannot tell which column is the label" if not found
+                   else f"{len(found)} columns are named label/target/y/class ({', '.join(map(repr, found))}), so the "
+                        "label column is ambiguous")
+            raise DataValidationError(f"{name}: {why}; pass --label COLUMN (columns: {listing})")
         label = found[0]
     elif label not in cols:
         hint = ""

@@ -472,3 +472,47 @@ def test_augment_class_target_messages_quote_dates_and_match_case(tmp_path):
                             "--no-quality", "-o", str(tmp_path / "o.csv")])
     assert r.exit_code == 0, r.output
     assert set(pl.read_csv(tmp_path / "o.csv", infer_schema=False).get_column("flag")[300:]) == {"True"}
+
+
+def test_json_keeps_warnings_on_stderr_and_notes_in_the_json(tmp_path):
+    import json
+
+    _frame().write_parquet(tmp_path / "d.parquet")
+    r = runner.invoke(app, ["score", str(tmp_path / "d.parquet"), "-y", "y", "--separator", ";", "--json",
+                            "-o", str(tmp_path / "o.csv")])
+    assert r.exit_code == 0, r.output
+    json.loads(r.stdout)  # stdout holds the JSON only
+    assert "--separator applies only to CSV input" in " ".join(r.stderr.split())  # was hidden by --json
+    r = runner.invoke(app, ["score", str(tmp_path / "d.parquet"), "-y", "y", "--separator", ";", "--json", "-q",
+                            "-o", str(tmp_path / "o.csv")])
+    assert r.exit_code == 0 and r.stderr == ""  # -q still hides them
+
+
+def test_configuration_format_key_and_pyproject_layout_under_another_name(tmp_path):
+    import json
+
+    path = tmp_path / "d.csv"
+    _frame().write_csv(path)
+    (tmp_path / "dvclean.toml").write_text('format = "csv"\n')
+    r = runner.invoke(app, ["check", str(path), "-y", "y", "--max-hard", "50%"])
+    text = " ".join(r.output.split())
+    assert r.exit_code == 2 and "'csv' is not one of 'text', 'json', 'github', 'markdown'; a top-level format" in text, text
+    assert "set it under [score], [fix] or [check]" in text and "Value error" not in text
+    (tmp_path / "dvclean.toml").unlink()
+    (tmp_path / "settings.toml").write_text("[tool.dvclean]\nseed = 6\n")
+    r = runner.invoke(app, ["score", str(path), "-y", "y", "--config", str(tmp_path / "settings.toml"), "--json",
+                            "-o", str(tmp_path / "o.csv")])
+    assert r.exit_code == 0 and json.loads(r.stdout)["seed"] == 6, r.output
+
+
+def test_messages_for_linear_on_classes_and_no_label_column(tmp_path):
+    path = tmp_path / "d.csv"
+    _frame().write_csv(path)
+    r = runner.invoke(app, ["score", str(path), "-y", "y", "-m", "tmc", "--model", "linear", "--max-permutations", "2"])
+    assert r.exit_code == 2 and "--model linear is the linear regression of a regression target" in " ".join(r.output.split())
+    _frame().rename({"y": "outcome"}).write_csv(tmp_path / "n.csv")
+    r = runner.invoke(app, ["score", str(tmp_path / "n.csv")])
+    assert r.exit_code == 2 and "so dvclean cannot tell which column is the label; pass --label COLUMN" in " ".join(
+        r.output.split()), r.output
+    r = runner.invoke(app, ["score", str(path), "-y", "y", "--algorithm", "approx", "-o", str(tmp_path / "o.csv")])
+    assert r.exit_code == 0 and "approx path (--algorithm approx) for 120 rows" in r.output, r.output

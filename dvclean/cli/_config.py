@@ -107,7 +107,11 @@ def _coerce(ctx: Any, param: Any, value: Any, source: str) -> Any:
             error = exc
             continue
         return list(out) if multi and out is not None else out
-    raise ConfigError(f"{bad}: {_plain_reason(error)}")
+    hint = ""
+    if key == "format" and "[" not in source:  # a top-level key, read by every command
+        hint = ("; a top-level format applies to every command, and it names the output file's format for score and "
+                "fix but the printed output's for check: set it under [score], [fix] or [check]")
+    raise ConfigError(f"{bad}: {_plain_reason(error)}{hint}")
 
 
 #: The type checks' wording (typer converts through pydantic) in the words of dvclean's own messages.
@@ -122,7 +126,7 @@ def _plain_reason(error: Exception | None) -> str:
     for prefix, plain in _TYPE_REASONS:
         if msg.startswith(prefix):
             return plain
-    return msg
+    return msg.removeprefix("Value error, ").rstrip(".")
 
 
 def _first(value: Any) -> Any:

@@ -271,7 +271,9 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
     algo = diag.get("algorithm", method["status"])
     extra = f", K*={diag['k_star']}, eps={diag['eps']}, neighbours: {diag['neighbors']}" if algo == "approx" else ""
     if summary["primary_method"] == "knn":
-        how = f"{algo} path chosen for {diag.get('n_players', rows['valued'])} rows; K={diag.get('k')}{extra}"
+        asked = ((summary.get("config") or {}).get("knn") or {}).get("algorithm", "auto")
+        chosen = "chosen" if asked == "auto" else f"(--algorithm {asked})"
+        how = f"{algo} path {chosen} for {diag.get('n_players', rows['valued'])} rows; K={diag.get('k')}{extra}"
     else:
         how = ", ".join(f"{k}={v}" for k, v in diag.items() if isinstance(v, (int, float, str)) and k != "seconds")[:200]
     console.print(

@@ -85,7 +85,7 @@ def augment(
     from ._output import esc, print_json, setup_logging, staged_outputs, stderr_console, stdout_console
 
     err = stderr_console()
-    setup_logging(err, quiet=quiet or as_json, verbose=verbose, notes_printed=True)  # the summary prints the notes
+    setup_logging(err, quiet=quiet, verbose=verbose, notes_printed=True)  # the summary prints the notes
     if include_mislabeled and drop_mislabeled:
         raise ConfigError(
             "--include-mislabeled and --drop-mislabeled contradict each other: the generator would learn from rows "

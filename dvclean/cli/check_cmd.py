@@ -263,7 +263,7 @@ def check(
     # configuration file's) is still printed, as `score --json -q` prints its document; output files are written.
     print_result = not quiet or fmt is not None or as_json
     err = stderr_console()
-    setup_logging(err, quiet=quiet or machine, verbose=verbose, notes_printed=True)  # the notes are printed below
+    setup_logging(err, quiet=quiet, verbose=verbose, notes_printed=True)  # the notes are printed below
     _check_configured_thresholds()  # a bad threshold from a configuration file: named as there, not as an option
     policy = CheckPolicy(
         max_mislabeled=max_mislabeled, warn_mislabeled=warn_mislabeled,

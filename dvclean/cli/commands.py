@@ -527,7 +527,7 @@ def score(
     )
 
     err = stderr_console()
-    setup_logging(err, quiet=quiet or as_json, verbose=verbose, notes_printed=True)
+    setup_logging(err, quiet=quiet, verbose=verbose, notes_printed=True)
     score_config = scoring.score_config()
     valid = scoring.valid
     fmt_value = fmt.value if fmt else None

@@ -78,7 +78,7 @@ def fix(
     )
 
     err = stderr_console()
-    setup_logging(err, quiet=quiet or as_json, verbose=verbose, notes_printed=True)  # the notes are printed below
+    setup_logging(err, quiet=quiet, verbose=verbose, notes_printed=True)  # the notes are printed below
     if action in ("drop", "mark") and given_on_command_line("min_confidence"):
         raise ConfigError(
             f"--min-confidence applies to --action relabel only; --action {action} "

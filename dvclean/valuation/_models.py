@@ -72,6 +72,9 @@ def make_model(name: str, *, seed: int = 0, n_classes: int = 2) -> Any:
         )
     if "." in name:
         return _import_model(name, seed, "classifier")
+    if name == "linear":
+        raise ConfigError("--model linear is the linear regression of a regression target; for class labels use one of "
+                          f"{', '.join(MODELS)} or a dotted class path (logreg is the linear model for classes)")
     raise ConfigError(f"unknown model {name!r}; use one of {', '.join(MODELS)} or a dotted class path")
 
 
