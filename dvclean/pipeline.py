@@ -911,13 +911,13 @@ def _skewed_target_note(data: ValuationData, flags: Any) -> str | None:
     z = np.asarray(flags.target_z, dtype=np.float64)[flagged]
     above = float((z > 0).mean())
     side = max(above, 1 - above)
-    y = data.target_values(data.y)
+    y = np.asarray(data.y, dtype=np.float64)  # standardised: the skewness is scale-free, and 1e200 targets do not overflow
     sd = float(y.std())
     skew = float(np.mean(((y - y.mean()) / sd) ** 3)) if sd > 0 else 0.0
     if side < SKEWED_ONE_SIDE or abs(skew) < SKEWED_SKEWNESS or (skew > 0) != (above > 0.5):
         return None
     where = "above" if above > 0.5 else "below"
-    positive = " and every target is positive" if float(y.min()) > 0 else ""
+    positive = " and every target is positive" if float(np.min(data.target_values(y))) > 0 else ""
     fix = ("value the logarithm of the target (a column log(target) as the label)" if positive
            else "value a transformed target that evens out the spread (a column of it as the label)")
     return (
