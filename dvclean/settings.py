@@ -123,6 +123,13 @@ def _load_file(path: Path) -> ConfigFile | None:
             return None
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: [tool.dvclean] must be a table")
+        others = [k for k in doc if k != "tool"]
+        if path.name != PYPROJECT and others:  # would be dropped without a word: a dvclean.toml key outside the table
+            raise ConfigError(
+                f"{path}: holds [tool.dvclean] and keys outside it ({', '.join(map(repr, others[:5]))}); a file with "
+                "[tool.dvclean] is read from that table only, as a pyproject.toml is: move them into [tool.dvclean], "
+                "or drop the [tool.dvclean] header"
+            )
         return ConfigFile(path=path, table=table, where=f"{PYPROJECT if path.name == PYPROJECT else path.name} [tool.dvclean]")
     return ConfigFile(path=path, table=doc, where="dvclean.toml")
 

@@ -1132,7 +1132,7 @@ def _decorated(stripped: pl.Series) -> bool:
 
 #: Date spellings of text columns the reader left as text, in order of preference (day first before month first).
 TEXT_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d",
-                     "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y")
+                     "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%m/%d/%y", "%d.%m.%y")
 
 
 def _date_reads(text: pl.Series) -> dict[str, np.ndarray] | None:
@@ -1174,15 +1174,44 @@ def read_text_dates(col: pl.Series, fmt: str) -> pl.Series:
 
 
 def _text_dates(text: pl.Series, fmt: str) -> pl.Series:
-    """``text`` read with ``fmt`` (Datetime when it has a time, else Date); cells in another spelling: null."""
+    """``text`` read with ``fmt`` (Datetime when it has a time, else Date); cells in another spelling: null.
+
+    ``%Y`` reads four-digit years only (polars would read ``07/05/21`` as the year 21; ``%y`` reads it as 2021),
+    and a datetime format also reads the cells that hold its date alone, as midnight (``2021-07-05`` among
+    ``2021-07-05 10:30:00``).
+
+    >>> _text_dates(pl.Series(["07/05/21", "07/05/2021"]), "%m/%d/%Y").to_list()
+    [None, datetime.date(2021, 7, 5)]
+    >>> _text_dates(pl.Series(["2021-07-05", "2021-07-05 10:30:00"]), "%Y-%m-%d %H:%M:%S").dt.hour().to_list()
+    [0, 10]
+    """
     if "%H" in fmt:
-        return text.str.to_datetime(fmt, strict=False, time_unit="us")
-    return text.str.to_date(fmt, strict=False)
+        out = text.str.to_datetime(fmt, strict=False, time_unit="us")
+        day = fmt.split("T")[0].split(" ")[0]
+        out = out.fill_null(text.str.to_date(day, strict=False).cast(pl.Datetime("us")))
+    else:
+        out = text.str.to_date(fmt, strict=False)
+    if "%Y" in fmt:
+        out = pl.select(pl.when(text.str.contains(r"\d{4}")).then(out).otherwise(None)).to_series()
+    return out.alias(text.name)
+
+
+def date_write_format(col: pl.Series, fmt: str) -> str:
+    """The strftime format that spells new dates as a text column of dates read with ``fmt`` spells its cells: the
+    day and month without a leading zero when no cell pads them and some cell has a one-digit one (``9/4/1999``).
+
+    >>> date_write_format(pl.Series(["9/24/1999", "12/1/2000"]), "%m/%d/%Y"), date_write_format(pl.Series(["09/24/1999"]), "%m/%d/%Y")
+    ('%-m/%-d/%Y', '%m/%d/%Y')
+    """
+    text = col.drop_nulls().str.strip_chars()
+    if text.str.contains(r"(?:^|[/.\-])0\d(?:[/.\-]|$)").any() or not text.str.contains(r"(?:^|[/.\-])\d(?:[/.\-]|$)").any():
+        return fmt
+    return fmt.replace("%m", "%-m").replace("%d", "%-d")
 
 
 def _format_text(fmt: str) -> str:
     """A strftime format as people write it: ``%d/%m/%Y`` is ``DD/MM/YYYY``."""
-    for code, text in (("%Y", "YYYY"), ("%m", "MM"), ("%d", "DD"), ("%H", "hh"), ("%M", "mm"), ("%S", "ss")):
+    for code, text in (("%Y", "YYYY"), ("%y", "YY"), ("%m", "MM"), ("%d", "DD"), ("%H", "hh"), ("%M", "mm"), ("%S", "ss")):
         fmt = fmt.replace(code, text)
     return fmt
 

@@ -516,3 +516,49 @@ def test_messages_for_linear_on_classes_and_no_label_column(tmp_path):
         r.output.split()), r.output
     r = runner.invoke(app, ["score", str(path), "-y", "y", "--algorithm", "approx", "-o", str(tmp_path / "o.csv")])
     assert r.exit_code == 0 and "approx path (--algorithm approx) for 120 rows" in r.output, r.output
+
+
+def test_two_digit_years_and_unpadded_dates_keep_their_years_and_spelling(tmp_path):
+    import datetime as dt
+
+    from dvclean.table import text_date_format
+
+    rng = np.random.default_rng(0)
+    days = [dt.date(1995, 1, 1) + dt.timedelta(days=int(k)) for k in rng.integers(0, 3600, 300)]
+    assert text_date_format(pl.Series([d.strftime("%m/%d/%y") for d in days])) == "%m/%d/%y"  # was %m/%d/%Y: year 0099
+    mixed = pl.Series(["2021-07-05", "2021-07-06 10:30:00"] * 50)
+    assert text_date_format(mixed) == "%Y-%m-%d %H:%M:%S"  # dates with and without times: one spelling of datetimes
+    y = rng.integers(0, 2, 300)
+    pl.DataFrame({"yy": [d.strftime("%m/%d/%y") for d in days], "unp": [f"{d.month}/{d.day}/{d.year}" for d in days],
+                  "a": rng.normal(size=300) + y, "y": y}).write_csv(tmp_path / "d.csv")
+    r = runner.invoke(app, ["augment", str(tmp_path / "d.csv"), "-y", "y", "-g", "gaussian-copula", "--no-quality",
+                            "-o", str(tmp_path / "o.csv")])
+    assert r.exit_code == 0, r.output
+    out = pl.read_csv(tmp_path / "o.csv", infer_schema=False)[300:]
+    years = {dt.datetime.strptime(v, "%m/%d/%y").year for v in out.get_column("yy")}
+    assert years and years <= set(range(1995, 2006))
+    assert all(v == f"{d.month}/{d.day}/{d.year}" for v in out.get_column("unp")
+               for d in [dt.datetime.strptime(v, "%m/%d/%Y")])  # no zero padding where the input has none
+
+
+def test_tool_dvclean_file_with_keys_outside_the_table_is_refused(tmp_path):
+    path = tmp_path / "d.csv"
+    _frame().write_csv(path)
+    (tmp_path / "mixed.toml").write_text('max-mislabeled = "1"\n[tool.dvclean]\nlabel = "y"\n')
+    r = runner.invoke(app, ["check", str(path), "--config", str(tmp_path / "mixed.toml")])
+    assert r.exit_code == 2 and "holds [tool.dvclean] and keys outside it ('max-mislabeled')" in " ".join(r.output.split())
+    r = runner.invoke(app, ["fix", str(path), "-y", "y", "--action", "relabel", "--min-confidence", "70"])
+    assert r.exit_code == 2 and "(a percentage? write 70%)" in " ".join(r.output.split()), r.output
+
+
+def test_html_report_shows_booleans_and_escapes_control_characters(tmp_path):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    pl.DataFrame({"a": rng.normal(size=200) + 2 * y, "flag": rng.random(200) < 0.5,
+                  "id": [f"\u202eid{i}" for i in range(200)], "y": y == 1}).write_csv(tmp_path / "d.csv")
+    r = runner.invoke(app, ["score", str(tmp_path / "d.csv"), "-y", "y", "--id", "id", "-o", str(tmp_path / "s.parquet"),
+                            "--report", str(tmp_path / "r.html")])
+    assert r.exit_code == 0, r.output
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "\u202e" not in html and "\\u202eid" in html  # a bidi override would reverse the id shown
+    assert '<td class="num">false</td>' in html and "<td>yes</td>" not in html  # False was a blank cell, True "yes"

@@ -841,16 +841,18 @@ class _TextDates:
     dates: its samples write them back as text in the column's format, so that synthetic dates are new dates
     spelled as the input spells them rather than copies of its cells. ``quality`` reads them as dates again."""
 
-    def __init__(self, gen: Any, formats: dict[str, str]) -> None:
+    def __init__(self, gen: Any, formats: dict[str, str], writes: dict[str, str]) -> None:
         self._gen = gen
         self._formats = formats
+        self._writes = writes  # the strftime format of each column (:func:`dvclean.table.date_write_format`)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._gen, name)
 
     def sample(self, n: int) -> pl.DataFrame:
         rows = self._gen.sample(n)
-        return rows.with_columns(pl.col(c).dt.strftime(f).cast(pl.String) for c, f in self._formats.items() if c in rows.columns)
+        return rows.with_columns(pl.col(c).dt.strftime(self._writes.get(c, f)).cast(pl.String)
+                                 for c, f in self._formats.items() if c in rows.columns)
 
     def quality(self, synthetic: pl.DataFrame) -> dict[str, Any]:
         return self._gen.quality(as_dates(synthetic, self._formats))
@@ -896,7 +898,9 @@ def fit_and_sample(
     )
     dates = {c: f for c, f in dates.items() if c not in empty}
     if dates:
-        gen = _TextDates(gen, dates)
+        from ..table import date_write_format
+
+        gen = _TextDates(gen, dates, {c: date_write_format(table.frame.get_column(c), f) for c, f in dates.items()})
     if cfg.withhold or empty:
         gen = _Withholding(gen, table, train.columns, [*cfg.withhold, *empty])
     t_fit = time.perf_counter() - t

@@ -87,6 +87,9 @@ def fix(
     if action == "mark" and force and given_on_command_line("force"):
         raise ConfigError("--force lets relabel or drop act on flags that are noise; --action mark changes no row: "
                           "remove --force")
+    if 1 < min_confidence <= 100:  # 70 for 70%
+        raise ConfigError(f"--min-confidence must be a fraction in [0, 1]; got {min_confidence:g} (a percentage? write "
+                          f"{min_confidence:g}%)")
     fix_config = FixConfig(action=action, min_confidence=min_confidence, force=force)
     fmt = fmt.value if fmt else None  # (an unknown --format is the parser's usage error, as in score and augment)
     score_config = scoring.score_config()  # the same scoring as `dvclean score` with the same settings

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..io import atomic_path
 from ._build import FLAG_ORDER, REGRESSION_GROUPS, ReportData
-from .formats import number_text
+from .formats import escape_controls, number_text
 
 __all__ = ["render_html", "write_report"]
 
@@ -324,8 +324,8 @@ def _arms_chart(primary: str | None, arms: list[dict[str, Any]]) -> str | None:
 def _fmt(v: Any) -> str:
     if v is None:
         return ""
-    if isinstance(v, bool):
-        return "yes" if v else ""
+    if isinstance(v, bool):  # a label, a neighbour label or a feature of the data (the flags have their own cells)
+        return "true" if v else "false"
     if isinstance(v, float):
         if v != v:
             return "n/a"
@@ -335,10 +335,17 @@ def _fmt(v: Any) -> str:
 
 def _env() -> Any:
     import jinja2
+    from markupsafe import Markup
+
+    def finalize(v: Any) -> Any:
+        # every value shown: control characters (ESC, bidi overrides, newlines) written as visible escapes, as on the
+        # terminal; Markup (the template's own JSON, already escaped) is left as it is
+        return escape_controls(v) if isinstance(v, str) and not isinstance(v, Markup) else v
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("dvclean.report", "templates"),
         autoescape=True,
+        finalize=finalize,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
