@@ -299,7 +299,7 @@ def test_augment_quiet_prints_nothing(tmp_path):
         ("score", ["--expected-noise", "2"], "--expected-noise must be a float in (0, 1); got 2.0."),
         ("check", ["--k", "0"], "--k must be an int >= 1"),
         ("fix", ["--action", "foo"], "--action must be one of 'relabel', 'drop' or 'mark'; got 'foo'."),
-        ("fix", ["--action", "relabel", "--min-confidence", "2"], "--min-confidence must be a float in [0, 1]"),
+        ("fix", ["--action", "relabel", "--min-confidence", "2"], "--min-confidence must be a fraction in [0, 1]; got 2"),
         ("augment", ["--generator", "foo"], "--generator must be one of"),
         ("augment", ["--hard-frac", "3"], "--hard-frac must be a float in (0, 1]"),
     ],
