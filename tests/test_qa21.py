@@ -562,3 +562,12 @@ def test_html_report_shows_booleans_and_escapes_control_characters(tmp_path):
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "\u202e" not in html and "\\u202eid" in html  # a bidi override would reverse the id shown
     assert '<td class="num">false</td>' in html and "<td>yes</td>" not in html  # False was a blank cell, True "yes"
+
+
+def test_a_bad_configuration_value_fails_also_when_the_command_line_overrides_it(tmp_path):
+    path = tmp_path / "d.csv"
+    _frame().write_csv(path)
+    (tmp_path / "dvclean.toml").write_text('quiet = "yes"\n')
+    for extra in ([], ["-q"]):  # the file is broken in both runs, not only when -q is left out
+        r = runner.invoke(app, ["score", str(path), "-y", "y", "-o", str(tmp_path / "o.csv"), *extra])
+        assert r.exit_code == 2 and "invalid value 'yes' for --quiet" in " ".join(r.output.split()), r.output

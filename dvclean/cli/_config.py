@@ -172,6 +172,8 @@ def configurable(command_name: str, *, start: str = "data") -> Callable[[F], F]:
             for key, param in keys.items():
                 source = ctx.get_parameter_source(param.name)
                 if source in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT):
+                    if key in settings.values:  # overridden, but a broken file fails now, not in the next run
+                        _coerce(ctx, param, settings.values[key], settings.sources[key])
                     effective[key] = (kwargs.get(param.name), "command line")
                 elif key in settings.values:
                     kwargs[param.name] = _coerce(ctx, param, settings.values[key], settings.sources[key])
