@@ -49,7 +49,17 @@ from ..io import (
     write_table,
 )
 from ..pipeline import NOTE, refuse_input_path
-from ..table import PROVENANCE_COLUMN, Table, class_repr, label_codes, label_texts, make_table
+from ..table import (
+    PROVENANCE_COLUMN,
+    Table,
+    class_repr,
+    date_write_format,
+    label_codes,
+    label_texts,
+    make_table,
+    read_text_dates,
+    text_date_format,
+)
 from .config import QUALITY_MAX_COLUMNS, AugmentConfig, Target, parse_n_synthetic, parse_target, quote_class
 
 __all__ = [
@@ -696,7 +706,7 @@ def identifier_notes(train: pl.DataFrame, label: str, whole: pl.DataFrame | None
     * any other text column with a distinct value in nearly every training row (an identifier).
     """
     from ..diagnostics import row_number_columns
-    from ..table import FeatureEncoder, text_date_format
+    from ..table import FeatureEncoder
 
     notes: list[str] = []
     noted: set[str] = set()
@@ -861,16 +871,12 @@ class _TextDates:
 def as_dates(frame: pl.DataFrame, formats: dict[str, str]) -> pl.DataFrame:
     """``frame`` with its text columns of dates (``column -> format``, :func:`dvclean.table.text_date_format`) read
     as dates; a cell in another spelling becomes missing."""
-    from ..table import read_text_dates
-
     return frame.with_columns(read_text_dates(frame.get_column(c), f) for c, f in formats.items()
                               if c in frame.columns and frame.schema[c] == pl.String)
 
 
 def text_date_columns(table: Table, columns: Sequence[str]) -> dict[str, str]:
     """The modelled text columns (not the label) that hold dates: ``column -> format``."""
-    from ..table import text_date_format
-
     return {c: fmt for c in columns
             if c != table.label and (fmt := text_date_format(table.frame.get_column(c))) is not None}
 
@@ -898,8 +904,6 @@ def fit_and_sample(
     )
     dates = {c: f for c, f in dates.items() if c not in empty}
     if dates:
-        from ..table import date_write_format
-
         gen = _TextDates(gen, dates, {c: date_write_format(table.frame.get_column(c), f) for c, f in dates.items()})
     if cfg.withhold or empty:
         gen = _Withholding(gen, table, train.columns, [*cfg.withhold, *empty])
