@@ -47,22 +47,28 @@ from .errors import ConfigError, DataValidationError, InputError
 from .io import (
     CsvText,
     DataSource,
+    JsonEdits,
+    JsonText,
     TextEdits,
     as_source,
+    check_writable,
     derived_output_path,
+    json_scalar,
     output_format_for,
     output_separator,
     read_csv_text,
     read_frame,
+    read_json_text,
     read_once,
     texts_like_input,
     write_csv_text,
+    write_json_text,
     write_table,
 )
 from .pipeline import ScoreResult, refuse_input_path, score
 from .table import ISSUE_COLUMN, ISSUE_VALUES
 
-__all__ = ["FixResult", "fix", "apply_fix", "text_edits", "write_fixed", "default_fixed_path", "ISSUE_COLUMN"]
+__all__ = ["FixResult", "fix", "apply_fix", "text_edits", "json_edits", "write_fixed", "default_fixed_path", "ISSUE_COLUMN"]
 
 
 
@@ -80,18 +86,19 @@ class FixResult:
         ``relabel`` / ``drop`` of class labels, ``classes`` (each class's rows before and after) and
         ``notes``.
     scores : ScoreResult
-    text : CsvText or None
-        The input's text when it is a CSV file: :func:`write_fixed` writes a CSV output
-        from it, so the rows keep their text exactly.
-    edits : TextEdits or None
+    text : CsvText, JsonText or None
+        The input's text when it is a CSV file, its records when it is a JSON or NDJSON file:
+        :func:`write_fixed` writes an output of the same kind from it, so the rows keep their
+        text (numbers as spelled) exactly.
+    edits : TextEdits, JsonEdits or None
         What the action does to ``text`` (rows kept, labels replaced, column added).
     """
 
     frame: pl.DataFrame
     summary: dict[str, Any]
     scores: ScoreResult
-    text: CsvText | None = field(default=None, repr=False)  # (the whole input: not in a notebook's display)
-    edits: TextEdits | None = field(default=None, repr=False)
+    text: CsvText | JsonText | None = field(default=None, repr=False)  # (the whole input: not in a notebook's display)
+    edits: TextEdits | JsonEdits | None = field(default=None, repr=False)
 
 
 def _decide(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tuple[np.ndarray, np.ndarray, pl.Series | None]:
@@ -233,6 +240,28 @@ def text_edits(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig, text
     return TextEdits(extra=((ISSUE_COLUMN, marks),))
 
 
+def json_edits(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig, text: JsonText) -> JsonEdits:
+    """What ``config.action`` does to the input's JSON records (see :func:`dvclean.io.render_json_text`).
+
+    A new label is written as the input writes that class (its first record holding it).
+    """
+    flagged, relabel, new_label = _decide(frame, scores, config)
+    if config.action == "drop":
+        return JsonEdits(rows=np.flatnonzero(~flagged))
+    if config.action == "relabel":
+        assert new_label is not None
+        label = scores.table.label
+        typed = frame.get_column(label)
+        spelled: dict[Any, Any] = {}
+        for i in typed.arg_unique().to_list():
+            spelled.setdefault(typed[i], text.records[i].get(label))
+        rows = np.flatnonzero(relabel).tolist()
+        news = new_label.gather(rows).to_list()
+        return JsonEdits(assign={i: {label: spelled.get(v, json_scalar(v))} for i, v in zip(rows, news, strict=True)})
+    issue = "outlying target" if scores.table.task == "regression" else "mislabeled"
+    return JsonEdits(assign={i: {ISSUE_COLUMN: issue if f else None} for i, f in enumerate(flagged)})
+
+
 def _plain(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
@@ -344,9 +373,15 @@ def fix(
             frame = frame.with_columns(scores.table.frame.get_column(scores.table.label))
         text = read_csv_text(piped if piped is not None else source, info,
                              encoding=options.get("encoding"), rows=frame.height)
+        if text is None:
+            text = read_json_text(piped if piped is not None else source, info, rows=frame.height)
     _refuse_noise(scores, config)
     fixed, summary = apply_fix(frame, scores, config)
-    edits = text_edits(frame, scores, config, text) if text is not None else None
+    edits: TextEdits | JsonEdits | None = None
+    if isinstance(text, CsvText):
+        edits = text_edits(frame, scores, config, text)
+    elif isinstance(text, JsonText):
+        edits = json_edits(frame, scores, config, text)
     summary = {
         "command": "fix",
         "input": scores.summary["input"],
@@ -376,8 +411,9 @@ def write_fixed(result: FixResult, path: str | os.PathLike[str], *, format: str 
 
     A CSV output of a CSV input is written from the input's text (:attr:`FixResult.text`):
     unchanged rows exactly as they were, with the input's delimiter unless the output's
-    suffix names another (``.tsv``, ``.psv``). Other outputs are written from the typed
-    frame (its dtypes kept; a Parquet or Arrow output keeps a Parquet or Arrow input's schema
+    suffix names another (``.tsv``, ``.psv``). A JSON or NDJSON output of a JSON or NDJSON
+    input is written from the input's records (numbers as spelled, keys in their order).
+    Other outputs are written from the typed frame (its dtypes kept; a Parquet or Arrow output keeps a Parquet or Arrow input's schema
     metadata, such as pandas' index).
     """
     if not isinstance(result, FixResult):
@@ -389,8 +425,11 @@ def write_fixed(result: FixResult, path: str | os.PathLike[str], *, format: str 
     path = Path(path)
     fmt = output_format_for(path, format)
     text = result.text
-    if fmt == "csv" and text is not None:
+    if fmt == "csv" and isinstance(text, CsvText):
         return write_csv_text(text, path, result.edits, separator=output_separator(path, text.separator))
+    if fmt in ("json", "ndjson") and isinstance(text, JsonText):
+        check_writable(result.frame.schema, path, fmt)
+        return write_json_text(text, path, result.edits, format=fmt)
     info = result.scores.table.source
     return write_table(result.frame, path, format=fmt, separator=output_separator(path, info.separator if info else None),
                        schema_metadata=dict(info.schema_metadata) if info else None)

@@ -302,9 +302,20 @@ class RowFlags:
     target_z: np.ndarray | None = None
 
 
-def value_ranks(values: np.ndarray) -> np.ndarray:
-    """Rank 1 = lowest value (most harmful); ties keep row order."""
-    order = np.argsort(values, kind="stable")
+def value_ranks(values: np.ndarray, score: np.ndarray | None = None, rows: np.ndarray | None = None) -> np.ndarray:
+    """Rank 1 = lowest value (most harmful); among equal values the higher ``score`` first (as :func:`_hard` takes
+    them), then the lower ``rows`` entry (default: the position).
+
+    Examples
+    --------
+    >>> value_ranks(np.array([0.2, 0.1, 0.2, 0.2]), np.array([0.1, 0.5, 0.9, 0.1]), np.array([7, 5, 6, 3])).tolist()
+    [4, 1, 2, 3]
+    """
+    n = values.shape[0]
+    keys = [np.arange(n) if rows is None else np.asarray(rows)]
+    if score is not None:
+        keys.append(-np.asarray(score, dtype=np.float64))
+    order = np.lexsort((*keys, values))
     ranks = np.empty(values.shape[0], dtype=np.int64)
     ranks[order] = np.arange(1, values.shape[0] + 1)
     return ranks

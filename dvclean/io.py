@@ -45,6 +45,7 @@ __all__ = [
     "DataSource", "as_source", "SourceInfo", "read_frame", "write_table", "atomic_path", "remove_stale_temps", "output_format_for", "split_name",
     "input_output_format", "named_format_conflict", "normalize_separator", "OUTPUT_FORMATS", "parse_null_values",
     "json_scalar", "resolve_output", "CsvText", "TextEdits", "read_csv_text", "render_csv_text", "write_csv_text",
+    "JsonText", "JsonEdits", "read_json_text", "render_json_text", "write_json_text", "json_lines",
     "output_separator", "texts_like_input", "format_value", "quote_field", "split_raw_fields",
     "TemporalStyle", "temporal_style", "temporal_like_input", "unwritable_columns", "check_writable",
 ]
@@ -2126,6 +2127,155 @@ def write_csv_text(
             f"{path}: a value cannot be written in the input's encoding {source.encoding} ({exc.reason}); "
             "convert the input to UTF-8 first"
         ) from exc
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(_compress_for(path, data))
+    return path
+
+
+class RawNumber(str):
+    """A JSON number as the input spells it (``1050``, ``1.50``, ``12345678901234567891``): written back unchanged."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class JsonText:
+    """A JSON array or JSON-lines input's records, every number kept as spelled, so rows can be written back exactly.
+
+    polars gives a column of integers with one fraction the type Float64, so an output written
+    from the typed frame spells ``1050`` as ``1050.0`` and rounds an integer beyond 2**53; a
+    record written from here keeps its numbers' text, its keys' order, and leaves out the keys
+    it leaves out. Record ``i`` is data row ``i`` of the frame :func:`read_frame` returned.
+    """
+
+    records: list[dict[str, Any]]
+    format: str
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.records)
+
+
+@dataclass(frozen=True)
+class JsonEdits:
+    """How to turn a :class:`JsonText` into an output.
+
+    Attributes
+    ----------
+    rows : numpy.ndarray or None
+        The input records written, in order (``None``: all of them).
+    assign : dict
+        ``{input row: {key: JSON-able value}}``: the key's value replaced where the record has it, else appended.
+    append : sequence of str
+        Records written after the input's, each one serialized JSON object.
+    """
+
+    rows: Any = None
+    assign: dict[int, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    append: Sequence[str] = ()
+
+
+def read_json_text(source: str | os.PathLike[str] | bytes, info: SourceInfo, *, rows: int | None = None) -> JsonText | None:
+    """Read a JSON or NDJSON input again as records with raw numbers (``None`` for other formats, or when the records
+    are not the ``rows`` objects :func:`read_frame` typed: the typed frame is written then).
+
+    Raises
+    ------
+    InputError
+        The file changed since it was read.
+    """
+    import json
+
+    if info.format not in ("json", "ndjson"):
+        return None
+    raw = source if isinstance(source, bytes) else Path(source).read_bytes()
+    if info.sha256 and hashlib.sha256(raw).hexdigest() != info.sha256:
+        raise InputError(f"{info.path}: the file changed while dvclean was working on it; run again once it is complete")
+    if info.compression is not None:
+        raw = _decompress(raw, info.compression, info.path)
+    decoder = json.JSONDecoder(parse_float=RawNumber, parse_int=RawNumber, parse_constant=RawNumber)
+    try:
+        text = raw.decode("utf-8-sig").strip()
+        if info.format == "json":
+            records = decoder.decode(text)
+        else:
+            records = [decoder.decode(line) for line in text.split("\n") if line.strip()]  # (not splitlines: U+2028 is text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        return None
+    if rows is not None and len(records) != rows:
+        return None
+    return JsonText(records=records, format=info.format)
+
+
+def _json_value(value: Any) -> str:
+    """``value`` as compact JSON (as polars writes it: no spaces, text not escaped to ASCII), a RawNumber as spelled."""
+    import json
+
+    if isinstance(value, RawNumber):
+        return str(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{_json_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_json_value(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+def render_json_text(source: JsonText, edits: JsonEdits | None = None, *, format: str | None = None) -> str:
+    """The output text: each kept record as the input holds it unless ``edits`` change it, in ``format``
+    (``json``: one array; ``ndjson``: one object per line; default: the input's)."""
+    edits = edits or JsonEdits()
+    rows = range(source.n_rows) if edits.rows is None else (int(i) for i in edits.rows)
+    objects = []
+    for i in rows:
+        record = source.records[i]
+        if i in edits.assign:
+            record = {**record, **edits.assign[i]}
+        objects.append(_json_value(record))
+    objects.extend(edits.append)
+    if (format or source.format) == "json":
+        return "[" + ",".join(objects) + "]"
+    return "".join(f"{o}\n" for o in objects)
+
+
+def json_lines(frame: pl.DataFrame, like: pl.DataFrame | None = None, text: JsonText | None = None) -> list[str]:
+    """``frame``'s rows as JSON objects (rows appended to a :class:`JsonText`), as polars' NDJSON writer spells them,
+    except that a value also found in the same column of ``like`` (the typed input ``text`` was read into) is
+    spelled as the input's first record holding it spells it (``1050``, not ``1050.0``, in a column with fractions)."""
+    import json
+
+    if frame.height == 0:
+        return []
+    out = io.BytesIO()
+    frame.write_ndjson(out)
+    lines = [line for line in out.getvalue().decode("utf-8").split("\n") if line]
+    if like is None or text is None:
+        return lines
+    spelled: dict[str, dict[Any, Any]] = {}
+    for name in frame.columns:
+        if name in like.columns and not like.schema[name].is_nested() and like.schema[name] != pl.Null:
+            col = like.get_column(name)
+            firsts = col.arg_unique().to_list()
+            spelled[name] = {v: text.records[i][name] for v, i in zip(col.gather(firsts).to_list(), firsts, strict=True)
+                             if v is not None and name in text.records[i]}
+    decoder = json.JSONDecoder(parse_float=RawNumber, parse_int=RawNumber, parse_constant=RawNumber)
+    rows = frame.select(list(spelled)).rows()
+    written = []
+    for line, values in zip(lines, rows, strict=True):
+        record = decoder.decode(line)
+        for name, v in zip(spelled, values, strict=True):
+            if v is not None and v in spelled[name]:
+                record[name] = spelled[name][v]
+        written.append(_json_value(record))
+    return written
+
+
+def write_json_text(source: JsonText, path: str | os.PathLike[str], edits: JsonEdits | None = None, *,
+                    format: str | None = None) -> Path:
+    """Write :func:`render_json_text`'s output atomically, UTF-8 (compressed when the name ends in ``.gz`` / ``.zst``)."""
+    path = Path(path)
+    data = render_json_text(source, edits, format=format).encode("utf-8")
     with atomic_path(path) as tmp:
         tmp.write_bytes(_compress_for(path, data))
     return path

@@ -34,6 +34,7 @@ from .flags import (
     flag_rows,
     neighbor_fractions,
     regression_evidence,
+    value_ranks,
 )
 from .io import (
     DataSource,
@@ -476,6 +477,9 @@ def _score(
             if not predictability["predictable"]:
                 notes.append(_predictability_note(predictability, data.n_players))
     flags, blank_note = _blank_rows_unflagged(table, data, encoder.dropped_, flags)
+    # rows of equal value ranked as the hard flags take them (higher mislabel score first), then in input order
+    # (the rows were valued in the canonical order, which would otherwise break the ties)
+    flags = dataclasses.replace(flags, value_rank=value_ranks(primary.values, flags.mislabel_score, data.rows))
     if blank_note is not None:
         notes.append(blank_note)
     if (hard_note := _hard_shortfall_note(flags, primary, config.flags.hard_fraction)) is not None:

@@ -31,21 +31,27 @@ from ..errors import AugmentError, ConfigError, DataValidationError, InputError,
 from ..io import (
     CsvText,
     DataSource,
+    JsonEdits,
+    JsonText,
     TextEdits,
     as_source,
     atomic_path,
+    check_writable,
     derived_output_path,
     input_output_format,
+    json_lines,
     output_format_for,
     output_separator,
     read_csv_text,
     read_frame,
+    read_json_text,
     read_once,
     require_file,
     same_file,
     temporal_like_input,
     texts_like_input,
     write_csv_text,
+    write_json_text,
     write_table,
 )
 from ..pipeline import NOTE, refuse_input_path
@@ -160,9 +166,10 @@ class AugmentResult:
     table : Table
     scores : RowScores
     config : AugmentConfig
-    text : CsvText or None
-        The input's text when it is a CSV file: :func:`write_augmented` writes a CSV
-        output's original rows from it, exactly as the input writes them.
+    text : CsvText, JsonText or None
+        The input's text when it is a CSV file, its records when it is a JSON or NDJSON file:
+        :func:`write_augmented` writes an output of the same kind's original rows from it,
+        exactly as the input writes them.
     kept : numpy.ndarray or None
         The input rows that ``frame`` keeps, in order (all of them unless ``drop_mislabeled``).
     """
@@ -173,7 +180,7 @@ class AugmentResult:
     table: Table
     scores: RowScores
     config: AugmentConfig
-    text: CsvText | None = field(default=None, repr=False)  # (the whole input: not in a notebook's display)
+    text: CsvText | JsonText | None = field(default=None, repr=False)  # (the whole input: not in a notebook's display)
     kept: np.ndarray | None = field(default=None, repr=False)
 
 
@@ -1088,6 +1095,8 @@ def augment(
     if not isinstance(source, pl.DataFrame):
         text = read_csv_text(piped if piped is not None else source, info,
                              encoding=read_options.get("encoding"), rows=frame.height)
+        if text is None:
+            text = read_json_text(piped if piped is not None else source, info, rows=frame.height)
     if PROVENANCE in frame.columns and frame.schema[PROVENANCE] != pl.Boolean:
         raise DataValidationError(
             f"{info.path}: has a column named {PROVENANCE!r} of type {frame.schema[PROVENANCE]}; "
@@ -1176,7 +1185,7 @@ def augment(
     timings["fit"] = gt["fit"]
     timings["sample"] = gt["sample"]
     synthetic = complete_synthetic(table, samples[0], cfg.provenance)
-    if text is not None:  # new date/time values at the precision the input's text writes them
+    if isinstance(text, CsvText):  # new date/time values at the precision the input's text writes them
         synthetic = temporal_like_input(synthetic, table.frame, text)
     quality = None
     run_quality = cfg.scores_quality(samples[0].width)
@@ -1336,7 +1345,7 @@ def augment_edits(result: AugmentResult) -> TextEdits:
     (integers without ``.0``, floats in their shortest exact form).
     """
     text = result.text
-    if text is None:
+    if not isinstance(text, CsvText):
         raise ValueError("the input was not a CSV file")
     table = result.table
     rows = result.kept if result.kept is not None else np.arange(table.n_rows)
@@ -1346,6 +1355,18 @@ def augment_edits(result: AugmentResult) -> TextEdits:
     if result.config.provenance and PROVENANCE not in header:
         extra = ((PROVENANCE, ["false"] * len(rows) + ["true"] * len(appended)),)
     return TextEdits(rows=rows, extra=extra, append=appended)
+
+
+def augment_json_edits(result: AugmentResult) -> JsonEdits:
+    """A JSON or NDJSON output as edits of the input's records: the kept records as the input holds them (numbers as
+    spelled), then the synthetic rows as polars writes them."""
+    if not isinstance(result.text, JsonText):
+        raise ValueError("the input was not a JSON or NDJSON file")
+    rows = result.kept if result.kept is not None else np.arange(result.table.n_rows)
+    assign: dict[int, dict[str, Any]] = {}
+    if result.config.provenance and PROVENANCE not in result.table.frame.columns:
+        assign = {int(i): {PROVENANCE: False} for i in rows}
+    return JsonEdits(rows=rows, assign=assign, append=json_lines(result.synthetic, result.table.frame, result.text))
 
 
 def write_augmented(
@@ -1364,8 +1385,9 @@ def write_augmented(
 
     A CSV output of a CSV input keeps the original rows exactly as the input writes them
     (field text, delimiter, quoting; :func:`augment_edits`) with the input's delimiter
-    unless the output's suffix names another (``.tsv``, ``.psv``); other outputs are
-    written from the typed frame.
+    unless the output's suffix names another (``.tsv``, ``.psv``); a JSON or NDJSON output of
+    a JSON or NDJSON input keeps the original records as the input holds them (numbers as
+    spelled; synthetic values that occur in the input spelled as there; :func:`augment_json_edits`); other outputs are written from the typed frame.
 
     Returns
     -------
@@ -1396,9 +1418,12 @@ def write_augmented(
             sort_keys=True,
         )
     }
-    if fmt == "csv" and result.text is not None:
+    if fmt == "csv" and isinstance(result.text, CsvText):
         written = write_csv_text(result.text, path, augment_edits(result),
                                  separator=output_separator(path, result.text.separator))
+    elif fmt in ("json", "ndjson") and isinstance(result.text, JsonText):
+        check_writable(result.frame.schema, path, fmt)
+        written = write_json_text(result.text, path, augment_json_edits(result), format=fmt)
     else:
         info = result.table.source
         written = write_table(result.frame, path, format=fmt, metadata=meta,
