@@ -578,6 +578,9 @@ def read_frame(
         frame, fmt = _read_json(data, name, keep_strings=(*as_text, *skip))
         all_columns = frame.columns
         frame = frame.drop([c for c in frame.columns if c in skip])
+    if fmt in ("csv", "json", "ndjson"):  # a Duration column as dvclean writes it to text (PT90S) reads back typed
+        wanted = keep_text(frame.columns) if callable(keep_text) else keep_text
+        frame = _read_iso_durations(frame, {*wanted, *as_text, *exact_text, *text_columns})
     if fmt != "csv" and as_text:
         cast = [c for c in as_text if c in frame.columns and frame.schema[c] != pl.String]
         frame = frame.with_columns([pl.col(c).cast(pl.String) for c in cast]) if cast else frame
@@ -1545,15 +1548,37 @@ def write_table(
         else:
             compressed = _suffix_format(path.name)[1] is not None
             dest: Any = io.BytesIO() if compressed else tmp
+            decimals = [n for n, t in frame.schema.items() if isinstance(t, pl.Decimal)] if fmt != "csv" else []
+            if decimals:  # polars writes a Decimal to JSON as a string ("1.00"): read back, a text column
+                dest = io.BytesIO()
             if fmt == "csv":
                 frame.write_csv(dest, separator=separator or output_separator(path))
             elif fmt == "json":
                 frame.write_json(dest)
             else:
                 frame.write_ndjson(dest)
+            if decimals:
+                dest = io.BytesIO(_decimals_as_numbers(dest.getvalue(), decimals, fmt))
+                if not compressed:
+                    tmp.write_bytes(dest.getvalue())
             if compressed:
                 tmp.write_bytes(_compress_for(path, dest.getvalue()))
     return path
+
+
+def _decimals_as_numbers(data: bytes, columns: Sequence[str], fmt: str) -> bytes:
+    """polars' JSON or NDJSON output with the ``columns`` (Decimal, written as strings) as JSON numbers, spelled as
+    the strings were (``1.00``): exact, and read back as numbers. Every other value keeps its spelling."""
+    import json
+
+    decoder = json.JSONDecoder(parse_float=RawNumber, parse_int=RawNumber, parse_constant=RawNumber)
+    text = data.decode("utf-8")
+    records = decoder.decode(text) if fmt == "json" else [decoder.decode(line) for line in text.split("\n") if line]
+    for record in records:
+        for name in columns:
+            if isinstance(record.get(name), str):
+                record[name] = RawNumber(record[name])
+    return render_json_text(JsonText(records=records, format=fmt)).encode("utf-8")
 
 
 def _check_finite_for_json(frame: pl.DataFrame, path: Path, fmt: str) -> None:
@@ -1704,6 +1729,33 @@ def _iso_durations(frame: pl.DataFrame) -> pl.DataFrame:
         )
         exprs.append(pl.when(ticks == 0).then(pl.lit("P0D")).otherwise(text).alias(name))
     return frame.with_columns(exprs) if exprs else frame
+
+
+#: A duration as :func:`_iso_durations` spells it (seconds, or ``P0D``): the only ISO-8601 form read back as Duration.
+_ISO_DURATION = r"^(?:-?PT\d{1,9}(?:\.\d{1,9})?S|P0D)$"
+
+
+def _read_iso_durations(frame: pl.DataFrame, keep: set[str]) -> pl.DataFrame:
+    """``frame`` with each text column (not in ``keep``) whose every value is a duration as dvclean's CSV and JSON
+    writers spell it (``PT90S``, ``-PT0.5S``, ``P0D``) as a Duration (microseconds, or nanoseconds when a value has
+    more than six decimals), so that a Duration column survives a CSV or JSON round trip."""
+    typed = []
+    for name, dtype in frame.schema.items():
+        if dtype != pl.String or name in keep:
+            continue
+        col = frame.get_column(name)
+        present = col.drop_nulls()
+        if present.len() == 0 or not present.str.contains(_ISO_DURATION).all():
+            continue
+        parts = col.str.extract_groups(r"^(-?)PT(\d+)(?:\.(\d+))?S$")
+        sign = pl.when(parts.struct.field("1") == "-").then(-1).otherwise(1)
+        whole = parts.struct.field("2").cast(pl.Int64).fill_null(0)
+        fraction = parts.struct.field("3").fill_null("").str.pad_end(9, "0").cast(pl.Int64)
+        ns = frame.select((sign * (whole * 1_000_000_000 + fraction)).alias(name)).to_series()
+        digits = present.str.extract(r"\.(\d+)S$").str.len_chars().max()
+        unit = "ns" if isinstance(digits, int) and digits > 6 else "us"
+        typed.append(ns.cast(pl.Duration("ns")).cast(pl.Duration(unit)).scatter(col.is_null().arg_true(), None))
+    return frame.with_columns(typed) if typed else frame
 
 
 def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
@@ -2319,6 +2371,13 @@ def format_value(value: Any) -> str | None:
         return value.isoformat(sep="T", timespec="microseconds")
     if isinstance(value, (_dt.date, _dt.time)):
         return value.isoformat()
+    if isinstance(value, _dt.timedelta):  # as the typed writers spell a Duration (PT90S), which the reader reads back
+        micros = (value.days * 86_400 + value.seconds) * 10**6 + value.microseconds
+        if micros == 0:
+            return "P0D"
+        whole, fraction = divmod(abs(micros), 10**6)
+        frac = f".{fraction:06d}".rstrip("0") if fraction else ""
+        return f"{'-' if micros < 0 else ''}PT{whole}{frac}S"
     return str(value)
 
 

@@ -58,6 +58,9 @@ _TASKS = ("auto", "classification", "regression")
 PROVENANCE_COLUMN = "dvclean_synthetic"
 #: Column added by ``dvclean fix --action mark`` (the row's issue, empty on the others).
 ISSUE_COLUMN = "dvclean_issue"
+#: Columns every `dvclean score` output has (:data:`dvclean.pipeline.OUTPUT_COLUMNS`): a table holding them all is
+#: a scores file, refused as data.
+SCORES_COLUMNS = ("value", "value_rank", "is_mislabeled", "is_hard", "mislabel_score", "is_label_missing")
 #: Columns dvclean adds to a table it writes, never features of a later run: what they record.
 MARKER_COLUMNS = {
     PROVENANCE_COLUMN: "added by `dvclean augment`, True on synthetic rows",
@@ -195,6 +198,12 @@ def make_table(
     if frame.height == 0:
         raise DataValidationError(f"{name}: the table has no rows")
     cols = frame.columns
+    if set(SCORES_COLUMNS) <= set(cols):
+        raise DataValidationError(
+            f"{name}: is a `dvclean score` output (columns {', '.join(SCORES_COLUMNS)}): its columns are each row's "
+            "scores, not data, and used as features they would spell the labels (no row would look mislabeled); pass "
+            "the data file that was scored (`dvclean report` reads a scores file)"
+        )
     if source is not None and source.format == "csv":
         # a CSV's header names are read without surrounding spaces (" x3 " is x3): so are the names given for it
         def _as_read(c: str | None) -> str | None:
@@ -1394,17 +1403,19 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
     encoder = FeatureEncoder(config)
     x = encoder.fit_transform(labelled, table.features)
     notes = list(table.notes)
-    if encoder.all_constant_:
+    reasons = encoder.dropped_reasons_
+    if encoder.all_constant_ and all(reasons.get(c, "constant") == "constant" for c in encoder.dropped_):
         notes.append("every feature column is constant: all rows look identical, values only reflect the labels")
     elif encoder.dropped_:
-        reasons = encoder.dropped_reasons_
         shown, rest = encoder.dropped_[:IGNORED_SHOWN], encoder.dropped_[IGNORED_SHOWN:]
         text = ", ".join(f"{c} ({reasons.get(c, 'constant')})" for c in shown)
         if rest:  # a wide file: name the first ones and count the others by reason (the summary lists them all)
             counts = Counter(reasons.get(c, "constant") for c in rest)
             text += (f" and {len(rest)} more (" + ", ".join(f"{n}: {why}" for why, n in counts.items())
                      + "; the JSON summary's features.ignored lists them all)")
-        notes.append("ignored feature columns: " + text)
+        notes.append(("every feature column is ignored: " if encoder.all_constant_ else "ignored feature columns: ") + text
+                     + (": all rows look identical to the models, values only reflect the labels"
+                        if encoder.all_constant_ else ""))
     if encoder.decimal_comma_:
         names = ", ".join(repr(c) for c in sorted(encoder.decimal_comma_, key=table.features.index))
         notes.append(f"column{'s' if len(encoder.decimal_comma_) > 1 else ''} {names}: numbers with a decimal comma "

@@ -116,3 +116,148 @@ def test_value_rank_breaks_ties_as_the_hard_flags_do(tmp_path):
         for a, b in zip(by_rank.rows(named=True), by_rank.rows(named=True)[1:], strict=False):
             if a["value"] == b["value"]:
                 assert (a["mislabel_score"], -a["row"]) >= (b["mislabel_score"], -b["row"])
+
+
+def test_report_reads_parquet_scores_from_standard_input(tmp_path):
+    # the footer was read by opening the path a second time: "-" was an internal error
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 80)
+    pl.DataFrame({"a": rng.normal(size=80) + 2 * y, "b": rng.normal(size=80), "y": y}).write_csv(tmp_path / "d.csv")
+    scores = tmp_path / "d.dvclean.parquet"
+    assert runner.invoke(app, ["score", str(tmp_path / "d.csv"), "-y", "y", "-o", str(scores)]).exit_code == 0
+    r = runner.invoke(app, ["report", "-", "-o", str(tmp_path / "r.html")], input=scores.read_bytes())
+    assert r.exit_code == 0, r.output
+    import hashlib
+
+    html = (tmp_path / "r.html").read_text()
+    assert hashlib.sha256((tmp_path / "d.csv").read_bytes()).hexdigest()[:12] in html  # the footer was read
+
+
+def test_a_scores_file_is_refused_as_data(tmp_path):
+    # its value / mislabel_score / suggested_label columns became features that spell the labels: 0 flagged, no word
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 80)
+    y[:4] = 1 - y[:4]
+    pl.DataFrame({"a": rng.normal(size=80) + 3 * (y if False else rng.integers(0, 1, 80)) + 2 * y,
+                  "y": y}).write_csv(tmp_path / "d.csv")
+    for suffix in ("parquet", "csv"):
+        out = tmp_path / f"s.{suffix}"
+        assert runner.invoke(app, ["score", str(tmp_path / "d.csv"), "-y", "y", "-o", str(out)]).exit_code == 0
+        for command in (["score", str(out)], ["score", str(out), "-y", "label"], ["check", str(out), "-y", "label"],
+                        ["fix", str(out), "-y", "label", "-o", str(tmp_path / "f.csv")]):
+            r = runner.invoke(app, command)
+            assert r.exit_code == 2 and "is a `dvclean score` output" in r.output, (command, r.output)
+        assert not (tmp_path / "f.csv").exists()
+
+
+def test_holdout_copies_of_valuation_split_rows_are_counted():
+    # the valuation split picks the boosting rounds: a holdout that repeats its rows scored the best round for the
+    # holdout itself, with no note (only the training split was searched for copies)
+    from dvclean.augment import AugmentConfig
+    from dvclean.augment.evaluate import plan_evaluation
+    from dvclean.table import make_table
+
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 2, 300)
+    df = pl.DataFrame({"a": rng.normal(size=300) + y, "b": rng.normal(size=300), "y": y})
+    plan = plan_evaluation(make_table(df, label="y"), AugmentConfig(evaluate=True), seed=0)
+    assert not [n for n in plan.notes if "exact copies" in n]
+    rows = df.to_dicts()
+    valid = plan.rows[plan.valid]
+    hold = plan.rows[plan.hold]
+    for h, v in zip(hold[:10].tolist(), valid.tolist(), strict=False):  # holdout rows overwritten by valuation rows
+        if rows[v]["y"] == rows[h]["y"]:
+            rows[h] = dict(rows[v])
+    copied = pl.DataFrame(rows, schema=df.schema)
+    again = plan_evaluation(make_table(copied, label="y"), AugmentConfig(evaluate=True), seed=0)
+    assert (again.rows[again.hold] == hold).all()  # the split depends on the labels only: same rows held out
+    seen = {tuple(r) for r in copied[valid].rows()}
+    expected = sum(tuple(r) in seen for r in again.hold_frame.rows())
+    (note,) = [n for n in again.notes if "exact copies" in n]
+    assert expected > 0 and f"{expected} in the valuation split (which picks the boosting rounds)" in note
+
+
+def test_augment_refuses_to_take_another_outputs_report(tmp_path):
+    # data.augmented.csv and data.augmented.parquet share data.augment-report.json: the second run overwrote the
+    # first one's report with no word, leaving the CSV next to a report of other rows
+    rng = np.random.default_rng(6)
+    y = rng.integers(0, 2, 200)
+    df = pl.DataFrame({"a": rng.normal(size=200) + 2 * y, "b": rng.normal(size=200), "y": y})
+    df.write_csv(tmp_path / "data.csv")
+    df.write_parquet(tmp_path / "data.parquet")
+    common = ["-y", "y", "-g", "gaussian-copula", "--no-quality", "-n", "5"]
+    assert runner.invoke(app, ["augment", str(tmp_path / "data.csv"), *common]).exit_code == 0
+    report = tmp_path / "data.augment-report.json"
+    before = report.read_bytes()
+    r = runner.invoke(app, ["augment", str(tmp_path / "data.parquet"), *common])
+    assert r.exit_code == 2 and "is the report of another output" in r.output, r.output
+    assert report.read_bytes() == before and not (tmp_path / "data.augmented.parquet").exists()
+    assert runner.invoke(app, ["augment", str(tmp_path / "data.csv"), *common]).exit_code == 0  # its own: rewritten
+    (tmp_path / "data.augmented.csv").unlink()
+    assert runner.invoke(app, ["augment", str(tmp_path / "data.parquet"), *common]).exit_code == 0  # output gone
+
+
+def test_every_feature_ignored_note_names_the_columns_and_why(tmp_path):
+    # a column with a distinct value in every row, the only feature, was called "constant"
+    lines = ["name,y"] + [f"n{i},{'a' if i < 20 else 'b'}" for i in range(40)]
+    (tmp_path / "u.csv").write_text("\n".join(lines) + "\n")
+    r = runner.invoke(app, ["score", str(tmp_path / "u.csv"), "-y", "y", "-o", str(tmp_path / "o.parquet")])
+    assert r.exit_code == 0, r.output
+    assert "every feature column is ignored: name (a distinct value in every row)" in r.output
+    assert "is constant" not in r.output
+    (tmp_path / "c.csv").write_text("\n".join(["k,y"] + [f"1,{'a' if i < 20 else 'b'}" for i in range(40)]) + "\n")
+    r = runner.invoke(app, ["score", str(tmp_path / "c.csv"), "-y", "y", "-o", str(tmp_path / "o2.parquet")])
+    assert r.exit_code == 0 and "every feature column is constant" in r.output, r.output
+
+
+def _duration_decimal_frame(n: int = 200) -> pl.DataFrame:
+    import datetime as dt
+    from decimal import Decimal
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, n)
+    return pl.DataFrame({
+        "wait": [dt.timedelta(seconds=float(30 + 500 * y[i] + rng.normal() * 20)) for i in range(n)],
+        "price": pl.Series([Decimal(f"{1 + 50 * y[i] + rng.normal():.2f}") for i in range(n)], dtype=pl.Decimal(10, 2)),
+        "y": np.where(y == 1, "b", "a"),
+    })
+
+
+def test_duration_and_decimal_columns_survive_a_text_round_trip(tmp_path):
+    # a Duration was written as PT30S and a Decimal as the JSON string "1.00": read back, both were text columns
+    # with a distinct value in every row, and re-scoring a fix output lost them as features
+    import json as _json
+
+    from dvclean.io import format_value, read_frame
+
+    _duration_decimal_frame().write_parquet(tmp_path / "d.parquet")
+    for suffix in ("csv", "ndjson", "json"):
+        out = tmp_path / f"f.{suffix}"
+        assert runner.invoke(app, ["fix", str(tmp_path / "d.parquet"), "-y", "y", "-o", str(out)]).exit_code == 0
+        back, _ = read_frame(str(out))
+        assert isinstance(back.schema["wait"], pl.Duration) and back.schema["price"].is_numeric(), (suffix, back.schema)
+        r = runner.invoke(app, ["score", str(out), "-y", "y", "--json", "-q", "-o", str(tmp_path / f"s_{suffix}.parquet")])
+        assert r.exit_code == 0, r.output
+        assert _json.loads(r.stdout)["features"]["ignored"] == []
+    assert '"price":' in (tmp_path / "f.ndjson").read_text() and '"price":"' not in (tmp_path / "f.ndjson").read_text()
+    import datetime as dt
+
+    assert [format_value(v) for v in (dt.timedelta(0), dt.timedelta(seconds=-90), dt.timedelta(microseconds=1500))] == [
+        "P0D", "-PT90S", "PT0.0015S"]
+    # a text column that is not all durations stays text; a label of durations too
+    (tmp_path / "t.csv").write_text("a,y\nPT1S,PT1S\nx,PT2S\n")
+    t, _ = read_frame(str(tmp_path / "t.csv"), keep_text=["y"])
+    assert t.schema["a"] == pl.String and t.schema["y"] == pl.String
+
+
+def test_augment_models_duration_and_decimal_columns(tmp_path):
+    # both were refused ("the generator cannot model"), and a CSV of PT30S durations, read as Duration now, would be
+    _duration_decimal_frame().write_parquet(tmp_path / "d.parquet")
+    r = runner.invoke(app, ["augment", str(tmp_path / "d.parquet"), "-y", "y", "-g", "gaussian-copula", "--no-quality",
+                            "-n", "20", "-o", str(tmp_path / "a.parquet")])
+    assert r.exit_code == 0, r.output
+    out = pl.read_parquet(tmp_path / "a.parquet")
+    assert out.schema["wait"] == pl.Duration("us") and out.schema["price"] == pl.Decimal(10, 2)
+    synthetic = out.filter("dvclean_synthetic")
+    assert synthetic.height == 20 and synthetic.get_column("wait").null_count() == 0
+    assert synthetic.get_column("price").null_count() == 0

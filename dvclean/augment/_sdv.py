@@ -258,7 +258,7 @@ def _sdtype_or_none(col: pl.Series, label: str) -> str | None:
         return "datetime" if fits_ns(col) else "numerical"
     if dt.is_integer():
         return "categorical" if col.n_unique() <= LOW_CARDINALITY_INT else "numerical"
-    if dt.is_float():
+    if dt.is_float() or isinstance(dt, (pl.Decimal, pl.Duration)):  # (a Duration as its ticks, a Decimal as floats)
         return "numerical"
     if dt in (pl.String, pl.Categorical) or isinstance(dt, (pl.Enum, pl.Categorical)):
         return "categorical"
@@ -299,7 +299,7 @@ def empty_columns(frame: pl.DataFrame, label: str) -> list[str]:
 def check_modellable(frame: pl.DataFrame, label: str) -> None:
     """Refuse, in one message naming every one of them, columns of types the generator cannot model.
 
-    ``Decimal``, ``Time``, ``Duration``, ``Binary``, nested types ...: each needs ``--withhold``
+    ``Time``, ``Binary``, nested types ...: each needs ``--withhold``
     (or a conversion). Columns without any value (:func:`empty_columns`) are not refused. Float
     columns holding ``inf`` / ``-inf`` are refused next (SDV would make every synthetic value null).
     """
@@ -386,6 +386,8 @@ def to_pandas(frame: pl.DataFrame, as_numbers: frozenset[str] | set[str] = froze
             else:  # (a UInt64 stays unsigned: int64 would wrap its values above 2**63 to negative ones)
                 values = s.to_numpy()
                 cols[name] = pd.Series(values if values.dtype == np.uint64 else values.astype(np.int64), name=name)
+        elif isinstance(dt, pl.Duration):  # its ticks in the column's time unit
+            cols[name] = pd.Series(s.cast(pl.Int64).cast(pl.Float64).to_numpy(), name=name)
         else:
             cols[name] = pd.Series(s.cast(pl.Float64).to_numpy(), name=name)
     return pd.DataFrame(cols)
@@ -412,6 +414,11 @@ def from_pandas(pdf: Any, schema: pl.Schema | dict[str, pl.DataType]) -> pl.Data
             s = pl.Series(name, [None if v is None else min(hi, max(lo, _as_int(v))) for v in values], dtype=dt)
         elif dt.is_float():
             s = pl.Series(name, [None if v is None else float(v) for v in values], dtype=pl.Float64).cast(dt)
+        elif isinstance(dt, pl.Duration):  # ticks back to the column's time unit
+            s = pl.Series(name, [None if v is None else int(round(float(v))) for v in values], dtype=pl.Int64).cast(dt)
+        elif isinstance(dt, pl.Decimal):  # rounded to the column's scale
+            s = pl.Series(name, [None if v is None else float(v) for v in values], dtype=pl.Float64)
+            s = s.round(dt.scale or 0).cast(dt, strict=False)
         elif dt == pl.String:
             s = pl.Series(name, [None if v is None else str(v) for v in values], dtype=pl.String)
         elif dt == pl.Time:  # a label of times (a time feature is withheld): classes of nanoseconds since midnight

@@ -1335,6 +1335,30 @@ def check_augment_paths(output: Path, report: Path, inputs: Sequence[str | os.Pa
         raise OutputError(msg.replace("choose another path", "choose another --output", 1)) from None
     if same_file(output, report):
         raise OutputError(f"--output {output} would be overwritten by the report; choose another name")
+    other = _reported_output(report)
+    if other is not None and not same_file(other, output) and other.resolve() != Path(output).resolve():
+        raise OutputError(
+            f"the JSON report {report} (named after --output {output}) is the report of another output, {other}, "
+            f"which would be left without its report: name this output differently (-o), or remove {other} and its "
+            "report first"
+        )
+
+
+def _reported_output(report: Path) -> Path | None:
+    """The existing output an existing augment report records (``data.augmented.csv`` and ``data.augmented.parquet``
+    share ``data.augment-report.json``); None when there is no such report or its output is gone."""
+    try:
+        if not report.is_file() or report.stat().st_size > 64 * 2**20:
+            return None
+        recorded = json.loads(report.read_text(encoding="utf-8")).get("output")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(recorded, str) or not recorded:
+        return None
+    for candidate in (Path(recorded), report.parent / Path(recorded).name):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def augment_edits(result: AugmentResult) -> TextEdits:

@@ -590,18 +590,26 @@ def plan_evaluation(
         if overlap:
             notes.append(
                 f"--holdout: {overlap} of its {hold_frame.height} labelled rows also appear in the data ({same}), so "
-                "the models were trained on them and the holdout scores are optimistic: remove those rows from the "
-                "holdout or the data"
+                "the models were trained on them (or, for those in the valuation split, their boosting rounds chosen "
+                "on them) and the holdout scores are optimistic: remove those rows from the holdout or the data"
             )
     tr, va, ho = split_indices(y_all, cfg.split, cfg.seed if seed is None else seed, holdout is not None)
     if holdout is None:
         hold_frame, y_hold = frame[ho], y_all[ho]
-        copies, same = _copies_in(frame[tr], hold_frame, _model_columns(frame, table), table)
-        if copies:
+        cols = _model_columns(frame, table)
+        copies, same = _copies_in(frame[tr], hold_frame, cols, table)
+        # the valuation split picks the hard rows and the boosting rounds (early stopping): copies there tune the
+        # models to the holdout rows as surely as copies in the training split train them on them
+        in_valuation = _copies_in(frame[va], hold_frame, cols, table)[0]
+        if copies or in_valuation:
+            where = " and ".join(part for part in (
+                f"{copies} in the training split" if copies else "",
+                f"{in_valuation} in the valuation split (which picks the boosting rounds)" if in_valuation else "",
+            ) if part)
             notes.append(
-                f"{copies} of the {hold_frame.height} holdout rows have an exact copy in the training split ({same}): "
-                "the data repeats rows, so the holdout scores are optimistic for them; remove the repeated rows "
-                "first, or pass --holdout FILE"
+                f"holdout rows have exact copies in the data the models learn from ({same}): {where}, of "
+                f"{hold_frame.height} holdout rows; the data repeats rows, so the holdout scores are optimistic for "
+                "them; remove the repeated rows first, or pass --holdout FILE"
             )
     absent = [classes[c] for c in range(n_classes) if c not in set(y_hold.tolist())]
     if absent:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Sequence
@@ -736,15 +737,16 @@ def build_report_from_files(
         the augmentation was computed on another file.
     """
     from ..config import FeatureConfig
-    from ..io import read_frame
+    from ..io import read_frame, read_once
     from ..pipeline import text_identity
     from ..table import make_table, prepare
 
     # class labels and ids are their text (a CSV's ``01`` and ``1`` are two classes), as when the data was scored
     # (and the data's --null-values: a class named NA, kept as a class when the data was scored, is one here too)
-    nulls = (read_options or {}).get("null_values")
+    options: dict[str, Any] = {"null_values": (read_options or {}).get("null_values")}
+    piped = read_once(scores, options)  # stdin's or a pipe's bytes: read once, for the frame and the Parquet footer
     frame, info = read_frame(scores, keep_text=lambda names: [*names[:1], "label", "neighbor_label", "suggested_label"],
-                             null_values=nulls)
+                             **options)
     required = {"label", "value", "value_rank", "is_mislabeled", "is_hard", "mislabel_score", "is_label_missing",
                 "neighbor_label"}
     missing = sorted(required - set(frame.columns))
@@ -757,7 +759,11 @@ def build_report_from_files(
     run: dict[str, Any] = {}
     footer_notes: list[str] = []
     if info.format == "parquet":
-        raw = pl.read_parquet_metadata(scores).get("dvclean")
+        if piped is not None:
+            raw = pl.read_parquet_metadata(io.BytesIO(piped)).get("dvclean")
+        else:
+            with open(scores, "rb") as fh:  # (a file, not a path: polars expands a path as a glob)
+                raw = pl.read_parquet_metadata(fh).get("dvclean")
         if raw:
             try:
                 run, footer_notes = scores_footer(json.loads(raw), str(scores))
