@@ -717,7 +717,7 @@ def _read_json_records(data: bytes | Path, name: str) -> tuple[pl.DataFrame, str
                 "(or JSON lines: one object per line)"
             ) from exc
     try:
-        return pl.read_ndjson(io.BytesIO(raw), infer_schema_length=None), "ndjson"
+        return pl.read_ndjson(io.BytesIO(stripped), infer_schema_length=None), "ndjson"
     except Exception as exc:
         where = _bad_json_line(raw)
         msg = _first_line(exc)
@@ -1732,7 +1732,7 @@ def _iso_durations(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 #: A duration as :func:`_iso_durations` spells it (seconds, or ``P0D``): the only ISO-8601 form read back as Duration.
-_ISO_DURATION = r"^(?:-?PT\d{1,9}(?:\.\d{1,9})?S|P0D)$"
+_ISO_DURATION = r"^(?:-?PT\d{1,12}(?:\.\d{1,9})?S|P0D)$"
 
 
 def _read_iso_durations(frame: pl.DataFrame, keep: set[str]) -> pl.DataFrame:
@@ -1748,13 +1748,16 @@ def _read_iso_durations(frame: pl.DataFrame, keep: set[str]) -> pl.DataFrame:
         if present.len() == 0 or not present.str.contains(_ISO_DURATION).all():
             continue
         parts = col.str.extract_groups(r"^(-?)PT(\d+)(?:\.(\d+))?S$")
+        digits = present.str.extract(r"\.(\d+)S$").str.len_chars().max()
+        unit, scale = ("ns", 9) if isinstance(digits, int) and digits > 6 else ("us", 6)
+        widest = present.str.extract(r"PT(\d+)").str.len_chars().max()
+        if isinstance(widest, int) and widest > 18 - scale:  # the ticks would not fit 64 bits: the column stays text
+            continue
         sign = pl.when(parts.struct.field("1") == "-").then(-1).otherwise(1)
         whole = parts.struct.field("2").cast(pl.Int64).fill_null(0)
-        fraction = parts.struct.field("3").fill_null("").str.pad_end(9, "0").cast(pl.Int64)
-        ns = frame.select((sign * (whole * 1_000_000_000 + fraction)).alias(name)).to_series()
-        digits = present.str.extract(r"\.(\d+)S$").str.len_chars().max()
-        unit = "ns" if isinstance(digits, int) and digits > 6 else "us"
-        typed.append(ns.cast(pl.Duration("ns")).cast(pl.Duration(unit)).scatter(col.is_null().arg_true(), None))
+        fraction = parts.struct.field("3").fill_null("").str.pad_end(scale, "0").cast(pl.Int64)
+        ticks = frame.select((sign * (whole * 10**scale + fraction)).alias(name)).to_series()
+        typed.append(ticks.cast(pl.Duration(unit)).scatter(col.is_null().arg_true(), None))
     return frame.with_columns(typed) if typed else frame
 
 
@@ -2245,7 +2248,14 @@ def read_json_text(source: str | os.PathLike[str] | bytes, info: SourceInfo, *, 
         raise InputError(f"{info.path}: the file changed while dvclean was working on it; run again once it is complete")
     if info.compression is not None:
         raw = _decompress(raw, info.compression, info.path)
-    decoder = json.JSONDecoder(parse_float=RawNumber, parse_int=RawNumber, parse_constant=RawNumber)
+    def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        record = dict(pairs)
+        if len(record) != len(pairs):  # polars keeps a repeated key's first value, json its last: not the scored row
+            raise ValueError("repeated key")
+        return record
+
+    decoder = json.JSONDecoder(parse_float=RawNumber, parse_int=RawNumber, parse_constant=RawNumber,
+                               object_pairs_hook=unique_keys)
     try:
         text = raw.decode("utf-8-sig").strip()
         if info.format == "json":
@@ -2271,7 +2281,10 @@ def _json_value(value: Any) -> str:
         return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{_json_value(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
         return "[" + ",".join(_json_value(v) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    if isinstance(value, str) and any("\ud800" <= c <= "\udfff" for c in value):  # a lone surrogate (from a \ud800
+        text = json.dumps(value, ensure_ascii=True)  # escape) cannot be UTF-8: written as the escape it was read from
+    return text
 
 
 def render_json_text(source: JsonText, edits: JsonEdits | None = None, *, format: str | None = None) -> str:

@@ -335,9 +335,9 @@ def test_time_of_day_labels_keep_their_spelling_and_augment(tmp_path):
     # a Parquet label typed Time: the synthetic rows' classes come back as times (was an internal error)
     frame.with_columns(pl.col("y").str.to_time("%H:%M")).write_parquet(tmp_path / "t.parquet")
     r = runner.invoke(app, ["augment", str(tmp_path / "t.parquet"), "-y", "y", "-g", "gaussian-copula", "--no-quality",
-                            "-o", str(tmp_path / "a.parquet")])
+                            "-o", str(tmp_path / "b.parquet")])  # (a.parquet would take a.csv's report)
     assert r.exit_code == 0, r.output
-    out = pl.read_parquet(tmp_path / "a.parquet")
+    out = pl.read_parquet(tmp_path / "b.parquet")
     assert out.schema["y"] == pl.Time and out.filter("dvclean_synthetic").height > 0
     assert {str(t) for t in out.get_column("y").unique()} == {"10:00:00", "11:30:00"}
 

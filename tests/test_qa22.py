@@ -261,3 +261,115 @@ def test_augment_models_duration_and_decimal_columns(tmp_path):
     synthetic = out.filter("dvclean_synthetic")
     assert synthetic.height == 20 and synthetic.get_column("wait").null_count() == 0
     assert synthetic.get_column("price").null_count() == 0
+
+
+def test_augment_report_check_looks_next_to_the_report_not_in_the_working_directory(tmp_path, monkeypatch):
+    rng = np.random.default_rng(7)
+    y = rng.integers(0, 2, 200)
+    (tmp_path / "x").mkdir()
+    (tmp_path / "y").mkdir()
+    pl.DataFrame({"a": rng.normal(size=200) + 2 * y, "y": y}).write_csv(tmp_path / "x" / "d.csv")
+    common = ["-y", "y", "-g", "gaussian-copula", "--no-quality", "-n", "5"]
+    monkeypatch.chdir(tmp_path / "x")
+    assert runner.invoke(app, ["augment", "d.csv", *common, "-o", "out.csv"]).exit_code == 0  # records "out.csv"
+    monkeypatch.chdir(tmp_path / "y")
+    (tmp_path / "y" / "out.csv").write_text("unrelated\n")
+    r = runner.invoke(app, ["augment", "../x/d.csv", *common, "-o", "../x/out.csv"])  # its own report: rewritten
+    assert r.exit_code == 0, r.output
+
+
+def test_discrete_features_flag_the_minority_of_each_cell_not_the_majority(tmp_path):
+    # rows equal in features and label were valued once, so each cell of two categorical features held one row of
+    # each label, judged by the other: 192 of 300 rows flagged, "the features do not predict the labels"
+    import random
+
+    random.seed(0)
+    lines, flipped = ["color,size,y"], []
+    for i in range(300):
+        c, s = ["red", "green", "blue"][i % 3], ["S", "M", "L", "XL"][(i // 3) % 4]
+        m = "ok" if c == "red" or (c == "green" and s in "SM") else "bad"
+        flip = random.random() <= 0.1
+        flipped.append(flip)
+        lines.append(f"{c},{s},{('bad' if m == 'ok' else 'ok') if flip else m}")
+    (tmp_path / "cat.csv").write_text("\n".join(lines) + "\n")
+    r = runner.invoke(app, ["score", str(tmp_path / "cat.csv"), "-y", "y", "-o", str(tmp_path / "s.csv")])
+    assert r.exit_code == 0, r.output
+    assert "do not predict the labels" not in r.output
+    flags = pl.read_csv(tmp_path / "s.csv").get_column("is_mislabeled").to_numpy()
+    truth = np.array(flipped)
+    assert 0 < flags.sum() <= truth.sum() * 1.5
+    assert (flags & truth).sum() / flags.sum() >= 0.9 and (flags & truth).sum() >= truth.sum() / 2
+
+
+def test_a_table_written_twice_is_still_valued_once_per_record():
+    # the case the distinct-row evidence is for: every record twice, its copy no evidence for its own label
+    from dvclean.flags import record_copies
+
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(100, 3))
+    y = (x[:, 0] > 0).astype(np.int64)
+    groups = record_copies(np.vstack([x, x]), np.concatenate([y, y]))
+    assert groups is not None and groups.max() + 1 == 100 and (groups[:100] == groups[100:]).all()
+
+
+def _records_text(n: int = 200, seed: int = 9) -> list[str]:
+    rng = np.random.default_rng(seed)
+    a, b = rng.normal(size=n), rng.normal(size=n)
+    return [json.dumps({"id": i, "a": round(float(a[i]), 3), "b": round(float(b[i]), 3),
+                        "y": "yes" if a[i] + b[i] > 0 else "no"}) for i in range(n)]
+
+
+def test_json_records_with_a_repeated_key_are_written_from_the_scored_values(tmp_path):
+    # polars scores a repeated key's first value, json.loads keeps its last: the JSON output wrote other values
+    lines = ['{"a": 999, ' + line[1:] for line in _records_text()]
+    (tmp_path / "dup.ndjson").write_text("\n".join(lines) + "\n")
+    for suffix in ("ndjson", "csv"):
+        r = runner.invoke(app, ["fix", str(tmp_path / "dup.ndjson"), "-y", "y", "--id", "id", "--action", "mark",
+                                "-o", str(tmp_path / f"o.{suffix}")])
+        assert r.exit_code == 0, r.output
+    first = json.loads((tmp_path / "o.ndjson").read_text().split("\n")[0])
+    assert first["a"] == 999 and pl.read_csv(tmp_path / "o.csv").get_column("a")[0] == 999
+
+
+def test_json_text_with_a_lone_surrogate_escape_is_written_escaped(tmp_path):
+    lines = _records_text()
+    lines[3] = lines[3][:-1] + ', "note": "bad \\ud800 surrogate"}'
+    (tmp_path / "u.ndjson").write_text("\n".join(lines) + "\n")
+    r = runner.invoke(app, ["fix", str(tmp_path / "u.ndjson"), "-y", "y", "--id", "id", "--action", "mark",
+                            "-o", str(tmp_path / "o.ndjson")])
+    assert r.exit_code == 0, r.output
+    assert '"bad \\ud800 surrogate"' in (tmp_path / "o.ndjson").read_text()
+
+
+def test_ndjson_with_a_byte_order_mark_is_read(tmp_path):
+    (tmp_path / "bom.ndjson").write_bytes(b"\xef\xbb\xbf" + ("\n".join(_records_text()) + "\n").encode())
+    r = runner.invoke(app, ["fix", str(tmp_path / "bom.ndjson"), "-y", "y", "--id", "id", "-o", str(tmp_path / "o.ndjson")])
+    assert r.exit_code == 0, r.output
+    assert len((tmp_path / "o.ndjson").read_text().splitlines()) == 200
+
+
+def test_long_durations_read_back_and_augment_keeps_whole_seconds_and_big_decimals(tmp_path):
+    import datetime as dt
+    from decimal import Decimal
+
+    from dvclean.io import _read_iso_durations
+
+    back = _read_iso_durations(pl.DataFrame({"d": ["PT1697068800S", "PT30.5S", None]}), set())
+    assert back.schema["d"] == pl.Duration("us") and back.get_column("d")[0] == dt.timedelta(seconds=1697068800)
+    rng = np.random.default_rng(10)
+    y = rng.integers(0, 2, 200)
+    frame = pl.DataFrame({
+        "a": rng.normal(size=200) + 2 * y,
+        "wait": [dt.timedelta(seconds=int(v)) for v in rng.integers(10, 600, 200)],
+        "acct": pl.Series([Decimal(10**19 + int(v)) for v in rng.integers(0, 1000, 200)], dtype=pl.Decimal(20, 0)),
+        "y": y,
+    })
+    frame.write_parquet(tmp_path / "d.parquet")
+    r = runner.invoke(app, ["augment", str(tmp_path / "d.parquet"), "-y", "y", "-g", "gaussian-copula", "--no-quality",
+                            "-n", "40", "-o", str(tmp_path / "a.parquet")])
+    assert r.exit_code == 0, r.output
+    synthetic = pl.read_parquet(tmp_path / "a.parquet").filter("dvclean_synthetic")
+    waits = synthetic.get_column("wait").dt.total_microseconds()
+    assert (waits % 10**6 == 0).all()  # whole seconds, as every input value
+    accts = synthetic.get_column("acct")
+    assert accts.n_unique() > 10 and accts.min() >= frame.get_column("acct").min()  # not one float-rounded value

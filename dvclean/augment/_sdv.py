@@ -258,8 +258,10 @@ def _sdtype_or_none(col: pl.Series, label: str) -> str | None:
         return "datetime" if fits_ns(col) else "numerical"
     if dt.is_integer():
         return "categorical" if col.n_unique() <= LOW_CARDINALITY_INT else "numerical"
-    if dt.is_float() or isinstance(dt, (pl.Decimal, pl.Duration)):  # (a Duration as its ticks, a Decimal as floats)
+    if dt.is_float():
         return "numerical"
+    if isinstance(dt, (pl.Decimal, pl.Duration)):  # as whole ticks (see Generator._as_ticks)
+        return "categorical" if col.n_unique() <= LOW_CARDINALITY_INT else "numerical"
     if dt in (pl.String, pl.Categorical) or isinstance(dt, (pl.Enum, pl.Categorical)):
         return "categorical"
     return None
@@ -386,8 +388,6 @@ def to_pandas(frame: pl.DataFrame, as_numbers: frozenset[str] | set[str] = froze
             else:  # (a UInt64 stays unsigned: int64 would wrap its values above 2**63 to negative ones)
                 values = s.to_numpy()
                 cols[name] = pd.Series(values if values.dtype == np.uint64 else values.astype(np.int64), name=name)
-        elif isinstance(dt, pl.Duration):  # its ticks in the column's time unit
-            cols[name] = pd.Series(s.cast(pl.Int64).cast(pl.Float64).to_numpy(), name=name)
         else:
             cols[name] = pd.Series(s.cast(pl.Float64).to_numpy(), name=name)
     return pd.DataFrame(cols)
@@ -414,11 +414,6 @@ def from_pandas(pdf: Any, schema: pl.Schema | dict[str, pl.DataType]) -> pl.Data
             s = pl.Series(name, [None if v is None else min(hi, max(lo, _as_int(v))) for v in values], dtype=dt)
         elif dt.is_float():
             s = pl.Series(name, [None if v is None else float(v) for v in values], dtype=pl.Float64).cast(dt)
-        elif isinstance(dt, pl.Duration):  # ticks back to the column's time unit
-            s = pl.Series(name, [None if v is None else int(round(float(v))) for v in values], dtype=pl.Int64).cast(dt)
-        elif isinstance(dt, pl.Decimal):  # rounded to the column's scale
-            s = pl.Series(name, [None if v is None else float(v) for v in values], dtype=pl.Float64)
-            s = s.round(dt.scale or 0).cast(dt, strict=False)
         elif dt == pl.String:
             s = pl.Series(name, [None if v is None else str(v) for v in values], dtype=pl.String)
         elif dt == pl.Time:  # a label of times (a time feature is withheld): classes of nanoseconds since midnight
@@ -455,6 +450,31 @@ def _int_offsets(frame: pl.DataFrame) -> dict[str, tuple[int, int]]:
             if max(abs(lo), abs(hi)) > _FLOAT_EXACT and hi - lo < 2**62:
                 out[name] = (lo, hi)
     return out
+
+
+def _tick_size(col: pl.Series) -> int:
+    """The coarsest tick, in units of ``col``'s physical integers, that every value is a whole number of: for a
+    Duration a day, hour, minute, second, millisecond or microsecond; for a Decimal its scale's unit (1)."""
+    if not isinstance(col.dtype, pl.Duration):
+        return 1
+    ticks = col.drop_nulls().to_physical()
+    per_second = {"ns": 10**9, "us": 10**6, "ms": 10**3}[col.dtype.time_unit or "us"]
+    for size in (86_400 * per_second, 3_600 * per_second, 60 * per_second, per_second, per_second // 1000,
+                 per_second // 10**6):
+        if size >= 1 and ticks.len() and bool((ticks % size == 0).all()):
+            return size
+    return 1
+
+
+def _from_ticks(ticks: pl.Series, dtype: Any, size: int) -> pl.Series:
+    """Whole ticks (:func:`_tick_size`) back to a Decimal or Duration column."""
+    if isinstance(dtype, pl.Duration):
+        return (ticks.cast(pl.Int64) * size).cast(dtype)
+    from decimal import Decimal
+
+    scale = dtype.scale or 0
+    return pl.Series(ticks.name, [None if t is None else Decimal(int(t)).scaleb(-scale) for t in ticks.to_list()],
+                     dtype=dtype)
 
 
 def _nanoseconds(v: Any) -> int:
@@ -698,11 +718,17 @@ class Generator:
             raise AugmentError(f"unknown --generator {generator!r}; use one of {', '.join(GENERATORS)}")
         require_sdv()
         os.environ.setdefault("TQDM_DISABLE", "1")
-        self.schema = frame.schema
         self.label = label
         self.seed = seed
         n = frame.height
         check_modellable(frame, label)  # every column of a type it cannot model, in one message
+        # Decimal and Duration columns are modelled as whole ticks (of the scale; of the coarsest unit that holds
+        # every value: whole seconds stay whole seconds), as integers: exact, and offsets where a float would round
+        self.out_schema = frame.schema
+        self.ticks = {c: (dt, _tick_size(frame.get_column(c))) for c, dt in frame.schema.items()
+                      if isinstance(dt, (pl.Decimal, pl.Duration)) and c != label}
+        frame = self._as_ticks(frame)
+        self.schema = frame.schema
         sdtypes = {c: _sdtype(frame.get_column(c), label) for c in frame.columns}
         # dates beyond pandas' nanosecond range (9999-12-31) are modelled as their day / time-unit numbers
         self.as_numbers = temporal_as_numbers(frame)
@@ -763,7 +789,11 @@ class Generator:
             setter(seed)
 
     def _shown(self, column: str, value: float | int) -> float | int | str:
-        """A point mass as the report shows it: a date / datetime modelled as numbers in ISO form."""
+        """A point mass as the report shows it: a date / datetime modelled as numbers in ISO form, a Decimal or a
+        Duration (modelled as ticks) as its text."""
+        if column in self.ticks:
+            dt, size = self.ticks[column]
+            return str(_from_ticks(pl.Series([int(value)], dtype=pl.Int128), dt, size)[0])
         if column not in self.as_numbers:
             return value
         return pl.Series([int(value)], dtype=pl.Int64).cast(self.schema[column]).cast(pl.String)[0]
@@ -816,10 +846,15 @@ class Generator:
         # the range as a float, which can land one time unit below a datetime column's minimum
         out = out.with_columns(pl.col(c).cast(self.schema[c]) for c in self.as_numbers)
         out = out.with_columns(pl.col(c).fill_null(float("nan")) for c in self.nan_columns)
-        return out.with_columns(
+        out = out.with_columns(
             pl.col(c).clip(pl.lit(lo, dtype=self.schema[c]), pl.lit(hi, dtype=self.schema[c]))
             for c, (lo, hi) in self.bounds.items()
         )
+        return out.with_columns(_from_ticks(out.get_column(c), dt, size) for c, (dt, size) in self.ticks.items())
+
+    def _as_ticks(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame`` with its Decimal and Duration columns as whole ticks (Int128 / Int64, see :func:`_tick_size`)."""
+        return frame.with_columns((pl.col(c).to_physical() // size).alias(c) for c, (_, size) in self.ticks.items())
 
     def _shifted(self, frame: pl.DataFrame) -> pl.DataFrame:
         """``frame`` with the :func:`_int_offsets` columns as Int64 offsets from their training minimum."""
@@ -834,7 +869,7 @@ class Generator:
         from sdv.evaluation import evaluate_quality
 
         with _quiet():
-            report = evaluate_quality(self.pdf, to_pandas(self._shifted(synthetic), self.as_numbers), self.metadata,
+            report = evaluate_quality(self.pdf, to_pandas(self._shifted(self._as_ticks(synthetic)), self.as_numbers), self.metadata,
                                       verbose=False)
             props = report.get_properties()
         out: dict[str, Any] = {"score": _finite(report.get_score())}

@@ -1355,10 +1355,8 @@ def _reported_output(report: Path) -> Path | None:
         return None
     if not isinstance(recorded, str) or not recorded:
         return None
-    for candidate in (Path(recorded), report.parent / Path(recorded).name):
-        if candidate.is_file():
-            return candidate
-    return None
+    candidate = report.parent / Path(recorded).name  # a report is written next to its output (report_path_for)
+    return candidate if candidate.is_file() else None
 
 
 def augment_edits(result: AugmentResult) -> TextEdits:
