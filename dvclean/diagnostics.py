@@ -167,3 +167,36 @@ def label_predictability(proba: np.ndarray, y: np.ndarray, *, alpha: float = 0.0
     needed = min(1.0, 0.5 + float(norm.isf(alpha / len(p_values))) * min(spreads))
     return {"auroc": float(np.mean(aurocs)), "p_value": p_value, "predictable": p_value < alpha,
             "auroc_needed": needed, "deciding_auroc": aurocs[int(np.argmin(p_values))]}
+
+
+def target_predictability(prediction: np.ndarray, y: np.ndarray, *, alpha: float = 0.01) -> dict[str, Any]:
+    """Whether out-of-sample predictions of a regression target rise with it: the regression counterpart of
+    :func:`label_predictability`.
+
+    The Spearman rank correlation of prediction and target, tested one-sided against 0 (``p_value``);
+    ``predictable`` when ``p_value < alpha``. ``r2`` is the predictions' out-of-sample R² (at or below 0:
+    no better than the mean) and ``spearman_needed`` the smallest correlation the test could detect on
+    these many rows (normal approximation): near 0 on large data, large on a few rows, where a failed
+    test says little. When the features do not predict the target, the rows flagged "outlying" are only
+    the target's own extreme values.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=300)
+    >>> target_predictability(x + 0.5 * rng.normal(size=300), x)["predictable"]
+    True
+    >>> target_predictability(rng.normal(size=300), x)["predictable"]
+    False
+    """
+    from scipy.stats import norm, spearmanr
+
+    prediction, y = np.asarray(prediction, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    n = y.shape[0]
+    if n < 4 or np.ptp(y) == 0 or np.ptp(prediction) == 0:
+        return {"spearman": None, "p_value": None, "r2": None, "predictable": True, "spearman_needed": None}
+    rho = float(spearmanr(prediction, y).statistic)
+    p_value = float(spearmanr(prediction, y, alternative="greater").pvalue)
+    r2 = float(1.0 - np.sum((y - prediction) ** 2) / np.sum((y - y.mean()) ** 2))
+    needed = min(1.0, float(norm.isf(alpha)) / math.sqrt(n - 1))
+    return {"spearman": rho, "p_value": p_value, "r2": r2, "predictable": p_value < alpha, "spearman_needed": needed}

@@ -271,13 +271,24 @@ def _refuse_noise(scores: ScoreResult, config: FixConfig) -> None:
     (:func:`dvclean.pipeline.labels_unpredicted`), unless ``config.force``. (With unpredictable labels the
     pooled probabilities are about the class shares, so on imbalanced classes nearly every minority row is
     flagged, and ``relabel`` would turn it into the majority class.)"""
-    from .pipeline import labels_unpredicted
+    from .pipeline import labels_unpredicted, targets_unpredicted
 
     p = scores.summary["flags"].get("label_predictability")
+    q = scores.summary["flags"].get("target_predictability")
     flagged = int(scores.frame.get_column("is_mislabeled").sum())
-    if config.action == "mark" or config.force or not flagged or not labels_unpredicted(p):
+    if config.action == "mark" or config.force or not flagged:
         return
     name = scores.summary["input"].get("path") or "the data"
+    if targets_unpredicted(q):
+        raise DataValidationError(
+            f"{name}: refusing to {config.action} {flagged} rows flagged as outlying targets: the features are not "
+            f"shown to predict the target (out-of-sample predictions correlate {q['spearman']:.3f} with it, p = "
+            f"{q['p_value']:.2g}; R² {q['r2']:.3f}), so the flags are only its extreme values; check --label and the "
+            f"feature columns, use --action mark to mark the rows without changing any, or pass --force to "
+            f"{config.action} them anyway"
+        )
+    if not labels_unpredicted(p):
+        return
     raise DataValidationError(
         f"{name}: refusing to {config.action} {flagged} flagged rows: the features are not shown to predict the labels "
         f"(out-of-sample AUROC {p.get('deciding_auroc', p['auroc']):.3f}, 0.5 = chance; p = {p['p_value']:.2g}; these "

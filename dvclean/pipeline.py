@@ -24,7 +24,13 @@ import polars as pl
 from ._serial import one_at_a_time
 from ._version import __version__
 from .config import VALIDATION_METHODS, KNNConfig, ScoreConfig, unknown_method_error
-from .diagnostics import label_copy_columns, label_predictability, label_spelling_notes, row_number_columns
+from .diagnostics import (
+    label_copy_columns,
+    label_predictability,
+    label_spelling_notes,
+    row_number_columns,
+    target_predictability,
+)
 from .errors import ConfigError, DataValidationError, OutputError, ValuationError
 from .flags import (
     distinct_evidence,
@@ -406,6 +412,7 @@ def _score(
     mislabel = config.mislabel
     notes: list[str] = list(run_notes)
     predictability: dict[str, Any] | None = None
+    target_check: dict[str, Any] | None = None
     flag_jobs = effective_n_jobs(config.crossfit.n_jobs)  # threads for the forest and the folds (same result for any number)
     # the models' work grows with the rows and, above two classes, with the classes (XGBoost fits one tree per
     # class per round: 500 classes of 20,000 rows took 8 minutes)
@@ -436,6 +443,10 @@ def _score(
             reg_evidence = regression_evidence(data.x[first], data.y[first], distinct_neighbors, mislabel,
                                                seed=config.seed, progress=progress, n_jobs=flag_jobs).expanded(groups)
         flags = flag_regression(primary.values, data.y, config.flags, reg_evidence, mislabel=mislabel)
+        if flags.predicted_value is not None:
+            target_check = target_predictability(flags.predicted_value, data.y)
+            if not target_check["predictable"]:
+                notes.append(_target_predictability_note(target_check, data.n_players))
         if config.methods[0] != "oob" and (note := _dominant_target_note(table, data, primary.values, flags)):
             notes.append(note)
         if note := _skewed_target_note(data, flags):
@@ -491,7 +502,8 @@ def _score(
             f"{flagged:,} rows ({flagged / data.n_players:.0%}) are flagged mislabeled, more than "
             f"{MANY_FLAGGED:.0%} of the labels: so many flags more often mean labels that these features predict "
             "poorly (rows that are hard, not wrong) than wrong labels; check a sample of them by hand before acting, "
-            "or give --expected-noise if the noise rate is known"
+            "or give --expected-noise if the noise rate is known" + _quantity_hint(table.frame.get_column(table.label),
+                                                                      len(data.classes))
         )
     notes.extend(label_spelling_notes(table.frame.get_column(table.label)) if not data.is_regression else [])
     used = [c for c in table.features if c not in encoder.dropped_]
@@ -526,6 +538,8 @@ def _score(
     summary["flags"]["rule"] = flags.rule
     if predictability is not None:
         summary["flags"]["label_predictability"] = predictability
+    if target_check is not None:
+        summary["flags"]["target_predictability"] = target_check
     if getattr(flags, "signal_weights", None):
         summary["flags"]["signal_weights"] = {k: round(v, 4) for k, v in flags.signal_weights.items()}
     if getattr(flags, "count_estimates", None):
@@ -630,6 +644,17 @@ def refuse_newer_scores(meta: dict[str, Any], name: str, advice: str) -> None:
 
 #: Above this share of the rows flagged mislabeled, a note says the flags may mark hard rows rather than wrong labels.
 MANY_FLAGGED = 0.25
+#: A whole-number label with at least this many classes gets the hint that it may be a quantity (a count, an age).
+MANY_WHOLE_CLASSES = 20
+
+
+def _quantity_hint(label: pl.Series, n_classes: int) -> str:
+    """The many-flags note's hint for a whole-number label of many classes (an age or a count read as classes:
+    every row whose neighbours have another number is "mislabeled"); "" otherwise."""
+    if n_classes < MANY_WHOLE_CLASSES or not label.dtype.is_integer():
+        return ""
+    return (f"; the label holds {n_classes} different whole numbers: if it is a quantity (a count, an age, a score), "
+            "value it with --task regression, where only targets far from their prediction are flagged")
 
 
 #: Below this many permutations or samples in a fold, a --time-budget stop gets a note: the values are rough.
@@ -667,6 +692,28 @@ def labels_unpredicted(p: dict[str, Any] | None) -> bool:
         return False
     needed = p["auroc_needed"]
     return needed is None or needed < UNTESTABLE_AUROC
+
+
+def targets_unpredicted(q: dict[str, Any] | None) -> bool:
+    """Whether the regression predictability test (:func:`~dvclean.diagnostics.target_predictability`, the
+    summary's ``flags.target_predictability``) failed on enough rows to tell (``spearman_needed`` below 0.5): the
+    features are not shown to predict the target, so the outlying-target flags are only its extreme values, and
+    ``fix`` refuses to drop them without ``force``."""
+    if not q or q.get("predictable", True) or q.get("spearman") is None:
+        return False
+    return (q.get("spearman_needed") or 1.0) < 0.5
+
+
+def _target_predictability_note(q: dict[str, Any], n_rows: int) -> str:
+    """The note for a target the features do not predict detectably (:func:`target_predictability`)."""
+    measured = (f"out-of-sample predictions correlate {q['spearman']:.3f} with it (Spearman; p = {q['p_value']:.2g}; "
+                f"R² {q['r2']:.3f})")
+    if not targets_unpredicted(q):
+        return (f"with {n_rows} rows the test cannot tell whether the features predict the target: {measured}; the "
+                "outlying-target flags rest on little evidence")
+    return (f"the features do not predict the target: {measured}; the rows flagged as outlying targets are only its "
+            "extreme values, not shown to be errors, so fix does not drop them without --force: check --label and the "
+            "feature columns")
 
 
 def _predictability_note(p: dict[str, Any], n_rows: int) -> str:
@@ -1046,7 +1093,7 @@ def _summary(
             "label_missing_rows": np.flatnonzero(label_missing)[:100].tolist(),
         },
         "classes": {class_text(c): int(k) for c, k in zip(classes, counts, strict=True)},
-        "target": _target_summary(data),
+        "target": _target_summary(data, table),
         "validation": "leave-self-out" if data.leave_self_out else f"file ({data.y_valid.shape[0] if data.y_valid is not None else 0} rows)",
         "methods": methods,
         "method_citations": {name: REGISTRY[name].citation for name in results},
@@ -1069,12 +1116,17 @@ def _summary(
     }
 
 
-def _target_summary(data: ValuationData) -> dict[str, float] | None:
+def _target_summary(data: ValuationData, table: Table | None = None) -> dict[str, float] | None:
     """Regression: mean, sample standard deviation (ddof 1, as the report and pandas give it), min and max of the
-    valued targets (None for class labels)."""
+    valued targets (None for class labels); from the label column's own values when ``table`` is given (the
+    standardised targets carried back give 1.1e-16 for a minimum of 0)."""
     if not data.is_regression:
         return None
     t = data.target_values(data.y)
+    if table is not None:
+        raw = table.frame.get_column(table.label).cast(pl.Float64, strict=False).to_numpy()[data.rows]
+        if raw.shape == t.shape and np.isfinite(raw).all():
+            t = raw
     # from the standardised targets: the raw ones' squares under- or overflow at 1e-200 or 1e200
     std = float(data.y.std(ddof=1)) * data.target_scale if t.size > 1 else 0.0
     return {"mean": float(t.mean()), "std": std, "min": float(t.min()), "max": float(t.max())}

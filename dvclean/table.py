@@ -402,8 +402,10 @@ def _numeric_text_hint(col: pl.Series, missing: np.ndarray) -> str | None:
     if stripped.len() == 0:
         return None
     numbers = stripped.cast(pl.Float64, strict=False).is_not_null().to_numpy()
-    if numbers.all():  # numbers kept as text on purpose (``01`` and ``1`` two classes)
-        return None
+    if numbers.all():
+        if stripped.str.contains(r"^[+-]?0\d").any():  # codes kept as text on purpose (``01`` and ``1`` two classes)
+            return None
+        return "every cell is a number stored as text: store the column as numbers"
     if numbers.mean() >= MOSTLY_NUMERIC:
         odd = np.flatnonzero(~numbers)
         words = list(dict.fromkeys(stripped.gather(odd).to_list()))
@@ -1507,8 +1509,11 @@ def _far_validation_note(target: np.ndarray, valid_target: np.ndarray, rows: np.
     if not far.size:
         return None
     i = far[np.argmax(ratio[far])]
+    where = rows_text(rows[far].tolist(), "validation row")
+    what = (f"the validation target is {valid_target[i]:.6g} at {where}" if far.size == 1
+            else f"validation targets as far as {valid_target[i]:.6g} (validation row {int(rows[i])}) at {where}")
     return (
-        f"the validation target is {valid_target[i]:.6g} at {rows_text(rows[far].tolist(), 'validation row')}: "
+        f"{what}: {'' if far.size == 1 else 'up to '}"
         f"{ratio[i]:,.0f} times as far from the data's median target ({med:.6g}) as the data's farthest target; a typo "
         f"or a unit error? such a target outweighs the other validation rows and so sets every row's value: correct "
         f"or remove {'those rows' if far.size > 1 else 'that row'} of the validation file"

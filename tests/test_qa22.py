@@ -373,3 +373,43 @@ def test_long_durations_read_back_and_augment_keeps_whole_seconds_and_big_decima
     assert (waits % 10**6 == 0).all()  # whole seconds, as every input value
     accts = synthetic.get_column("acct")
     assert accts.n_unique() > 10 and accts.min() >= frame.get_column("acct").min()  # not one float-rounded value
+
+
+def test_regression_summary_notes_and_refusals(tmp_path):
+    # the target's range came from the standardised targets carried back (1.1e-16 for 0); a target the features
+    # do not predict got no note and fix dropped its extreme values; an integer target of many values read as
+    # classes got no hint; a far-validation note gave one value for every row it listed
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(500, 4))
+    noise = pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "d": x[:, 3],
+                          "target": rng.standard_t(2, size=500) * 10 + 50})
+    noise.write_csv(tmp_path / "noise.csv")
+    r = runner.invoke(app, ["score", str(tmp_path / "noise.csv"), "--json", "-q", "-o", str(tmp_path / "n.parquet")])
+    assert r.exit_code == 0, r.output
+    summary = json.loads(r.stdout)
+    assert summary["flags"]["target_predictability"]["predictable"] is False
+    assert any(n.startswith("the features do not predict the target") for n in summary["notes"])
+    r = runner.invoke(app, ["fix", str(tmp_path / "noise.csv"), "--action", "drop", "-o", str(tmp_path / "f.csv")])
+    assert r.exit_code == 2 and "refusing to drop" in r.output and not (tmp_path / "f.csv").exists()
+    assert runner.invoke(app, ["fix", str(tmp_path / "noise.csv"), "--action", "drop", "--force",
+                               "-o", str(tmp_path / "f.csv")]).exit_code == 0
+    signal = noise.with_columns((pl.col("a") * 20 + pl.col("b") * 5 + rng.normal(size=500)).round(0).cast(pl.Int64)
+                                .clip(-1, 60).alias("target"))
+    signal = signal.with_columns(pl.when(pl.int_range(pl.len()) < 2).then(0).otherwise(pl.col("target")).alias("target"))
+    signal = signal.filter(pl.col("target").count().over("target") >= 2)  # no one-row class in the classes run
+    signal.write_csv(tmp_path / "sig.csv")
+    r = runner.invoke(app, ["score", str(tmp_path / "sig.csv"), "--task", "regression", "--json", "-q",
+                            "-o", str(tmp_path / "s.parquet")])
+    summary = json.loads(r.stdout)
+    assert summary["target"]["min"] == float(signal.get_column("target").min())
+    assert summary["flags"]["target_predictability"]["predictable"] is True
+    assert not any("do not predict the target" in n for n in summary["notes"])
+    r = runner.invoke(app, ["score", str(tmp_path / "sig.csv"), "-o", str(tmp_path / "c.parquet")])
+    assert "different whole numbers: if it is a quantity" in " ".join(r.output.split())
+
+
+def test_far_validation_note_names_the_farthest_value_for_several_rows():
+    from dvclean.table import _far_validation_note
+
+    note = _far_validation_note(np.arange(100.0), np.array([5.0, 99999.0, 55555.0]), np.array([0, 1, 2]))
+    assert note.startswith("validation targets as far as 99999 (validation row 1) at validation rows 1, 2: up to ")
