@@ -1538,7 +1538,7 @@ def write_table(
         _check_finite_for_json(frame, path, fmt)
     if fmt == "csv":
         frame = _iso_durations(frame)
-    with atomic_path(path) as tmp:
+    with atomic_path(path) as tmp, _disk_errors(tmp, path):
         if schema_metadata and fmt in ("parquet", "ipc"):
             _write_arrow(frame, tmp, fmt, {**schema_metadata, **{k.encode(): v.encode() for k, v in (metadata or {}).items()}})
         elif fmt == "parquet":
@@ -1564,6 +1564,29 @@ def write_table(
             if compressed:
                 tmp.write_bytes(_compress_for(path, dest.getvalue()))
     return path
+
+
+@contextmanager
+def _disk_errors(tmp: Path, path: Path) -> Iterator[None]:
+    """polars' writers report a full disk without an errno (``OSError: ... (os error 28)``; Parquet: "Invalid thrift:
+    transport error"): raised again as the ``OSError(ENOSPC)`` it is, which the command line reports (exit 2)."""
+    import errno
+    import shutil
+
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno is None and ("os error 28" in str(exc) or "No space left" in str(exc)):
+            raise OSError(errno.ENOSPC, "No space left on device", str(path)) from exc
+        raise
+    except Exception as exc:
+        try:
+            full = shutil.disk_usage(tmp.parent).free < 2**16
+        except OSError:
+            full = False
+        if full:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path)) from exc
+        raise
 
 
 def _decimals_as_numbers(data: bytes, columns: Sequence[str], fmt: str) -> bytes:

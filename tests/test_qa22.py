@@ -413,3 +413,85 @@ def test_far_validation_note_names_the_farthest_value_for_several_rows():
 
     note = _far_validation_note(np.arange(100.0), np.array([5.0, 99999.0, 55555.0]), np.array([0, 1, 2]))
     assert note.startswith("validation targets as far as 99999 (validation row 1) at validation rows 1, 2: up to ")
+
+
+def test_closed_stdin_reads_as_no_data(tmp_path):
+    # `dvclean score - <&-` was an internal error (sys.stdin is None)
+    import subprocess
+    import sys
+
+    cmd = f"{sys.executable} -m dvclean score - -y y -o {tmp_path / 'o.csv'} <&-"
+    r = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "no data was piped in" in r.stderr, r.stderr
+
+
+def test_a_full_disk_in_polars_writers_is_reported_as_such(tmp_path):
+    # polars reports ENOSPC without an errno ("os error 28"), Parquet as "Invalid thrift: transport error": the
+    # command line took both for internal errors (exit 3)
+    import errno
+
+    import pytest
+
+    from dvclean.io import _disk_errors
+
+    with pytest.raises(OSError) as caught, _disk_errors(tmp_path / "t.tmp", tmp_path / "out.csv"):
+        raise OSError("No space left on device (os error 28)")
+    assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(tmp_path / "out.csv")
+    with pytest.raises(ValueError), _disk_errors(tmp_path / "t.tmp", tmp_path / "out.csv"):
+        raise ValueError("another error")  # not a full disk: raised as it is
+
+
+def test_stdout_short_writes_are_completed_or_reported():
+    # with PYTHONUNBUFFERED=1 a short write on a nearly full disk was dropped without an error: a cut JSON, exit 0
+    import errno
+    import io
+
+    import pytest
+
+    from dvclean.cli._output import _write_all
+
+    class Raw(io.RawIOBase):
+        def __init__(self, room: int) -> None:
+            self.data, self.room = bytearray(), room
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, b) -> int:
+            n = min(len(b), 7, self.room)
+            self.data += bytes(b[:n])
+            self.room -= n
+            return n
+
+    class Stream:
+        encoding, errors = "utf-8", "strict"
+
+        def __init__(self, raw: Raw) -> None:
+            self.buffer = raw
+
+        def flush(self) -> None:
+            pass
+
+    raw = Raw(10**6)
+    _write_all(Stream(raw), '{"a": "é' + "x" * 100 + '"}')
+    assert raw.data.decode() == '{"a": "é' + "x" * 100 + '"}'  # short writes continued to the end
+    with pytest.raises(OSError) as caught:
+        _write_all(Stream(Raw(20)), "y" * 100)
+    assert caught.value.errno == errno.ENOSPC
+
+
+def test_unwritable_matplotlib_config_gets_a_private_folder(tmp_path, monkeypatch):
+    import os
+
+    from dvclean.cli import _matplotlib_config_dir
+
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    monkeypatch.delenv("MPLCONFIGDIR", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(blocker))  # matplotlib could not create its folder under a file
+    _matplotlib_config_dir()
+    assert os.path.isdir(os.environ["MPLCONFIGDIR"]) and "dvclean-matplotlib-" in os.environ["MPLCONFIGDIR"]
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    monkeypatch.delenv("MPLCONFIGDIR")
+    _matplotlib_config_dir()
+    assert "MPLCONFIGDIR" not in os.environ  # a writable one is left to matplotlib

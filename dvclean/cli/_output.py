@@ -143,10 +143,33 @@ UNWRAPPED_WIDTH = 4096
 def write_stdout(text: str) -> None:
     """Write plain text on stdout; a closed pipe (``| head``) is not an error, a full device is one (exit 2)."""
     try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        _write_all(sys.stdout, text)
     except BrokenPipeError:
         _to_devnull(sys.stdout)
+
+
+def _write_all(stream: Any, text: str) -> None:
+    """Write ``text`` whole: an unbuffered stdout (``PYTHONUNBUFFERED=1``, common in CI images) drops what a short
+    write leaves over without an error, so a JSON document cut short by a full disk exited 0. The bytes go through
+    the binary layer until all are written; one that takes none raises ``ENOSPC``."""
+    import errno
+
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        stream.write(text)
+        stream.flush()
+        return
+    stream.flush()
+    view = memoryview(text.encode(stream.encoding or "utf-8", stream.errors or "strict"))
+    while view.nbytes:
+        n = buffer.write(view)
+        if n is None:  # a non-blocking stream that would block: the rest through the text layer
+            stream.write(view.tobytes().decode(stream.encoding or "utf-8", stream.errors or "strict"))
+            break
+        if n <= 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        view = view[n:]
+    buffer.flush()
 
 
 def flush_stdout() -> None:
