@@ -509,7 +509,8 @@ def read_frame(
         stream = stdin if stdin is not None else sys.stdin.buffer
         raw = read_limited(stream, "stdin", what="standard input holds")
         if not raw:
-            raise InputError("stdin: no data was piped in; pipe a CSV file, e.g. `cat data.csv | dvclean score -`")
+            raise InputError("stdin: no data was piped in (- reads the input from standard input); pipe the file in, "
+                             "e.g. `cat FILE | dvclean COMMAND - ...`, or pass its path instead of -")
         data: bytes | Path = raw
         sha = hashlib.sha256(raw).hexdigest()
         suffix_fmt, suffix_comp = None, None

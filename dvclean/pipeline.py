@@ -446,7 +446,7 @@ def _score(
         if flags.predicted_value is not None:
             target_check = target_predictability(flags.predicted_value, data.y)
             if not target_check["predictable"]:
-                notes.append(_target_predictability_note(target_check, data.n_players))
+                notes.append(_target_predictability_note(target_check, data.n_players, int(flags.is_mislabeled.sum())))
         if config.methods[0] != "oob" and (note := _dominant_target_note(table, data, primary.values, flags)):
             notes.append(note)
         if note := _skewed_target_note(data, flags):
@@ -504,6 +504,13 @@ def _score(
             "poorly (rows that are hard, not wrong) than wrong labels; check a sample of them by hand before acting, "
             "or give --expected-noise if the noise rate is known" + _quantity_hint(table.frame.get_column(table.label),
                                                                       len(data.classes))
+        )
+    if data.is_regression and mislabel.expected_noise is None and flagged > MANY_FLAGGED * data.n_players:
+        notes.append(
+            f"{flagged:,} rows ({flagged / data.n_players:.0%}) are flagged as outlying targets, more than "
+            f"{MANY_FLAGGED:.0%}: so many more often mean that the prediction does not fit the target's shape (many "
+            "equal values, a skewed or mixed distribution) than that they are wrong; check a sample of them by hand "
+            "before acting, or give --expected-noise if the share of wrong targets is known"
         )
     notes.extend(label_spelling_notes(table.frame.get_column(table.label)) if not data.is_regression else [])
     used = [c for c in table.features if c not in encoder.dropped_]
@@ -704,13 +711,15 @@ def targets_unpredicted(q: dict[str, Any] | None) -> bool:
     return (q.get("spearman_needed") or 1.0) < 0.5
 
 
-def _target_predictability_note(q: dict[str, Any], n_rows: int) -> str:
+def _target_predictability_note(q: dict[str, Any], n_rows: int, flagged: int) -> str:
     """The note for a target the features do not predict detectably (:func:`target_predictability`)."""
     measured = (f"out-of-sample predictions correlate {q['spearman']:.3f} with it (Spearman; p = {q['p_value']:.2g}; "
                 f"R² {q['r2']:.3f})")
     if not targets_unpredicted(q):
-        return (f"with {n_rows} rows the test cannot tell whether the features predict the target: {measured}; the "
-                "outlying-target flags rest on little evidence")
+        return (f"with {n_rows} rows the test cannot tell whether the features predict the target: {measured}"
+                + ("; the outlying-target flags rest on little evidence" if flagged else ""))
+    if not flagged:
+        return f"the features do not predict the target: {measured}; check --label and the feature columns"
     return (f"the features do not predict the target: {measured}; the rows flagged as outlying targets are only its "
             "extreme values, not shown to be errors, so fix does not drop them without --force: check --label and the "
             "feature columns")

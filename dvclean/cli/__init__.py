@@ -32,31 +32,6 @@ def __getattr__(name: str):  # ``from dvclean.cli import app`` (tests, embedding
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _matplotlib_config_dir() -> None:
-    """Point ``MPLCONFIGDIR`` at a private temporary folder when matplotlib's own (``$XDG_CONFIG_HOME`` or
-    ``~/.config``) cannot be created, as under ``docker --user`` with an unwritable ``HOME``: matplotlib would
-    make one itself, but with two warnings on stderr that ``-q`` and ``--json`` runs should not print."""
-    import os
-    import tempfile
-    from pathlib import Path
-
-    if os.environ.get("MPLCONFIGDIR"):
-        return
-    try:
-        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "matplotlib"
-    except (KeyError, RuntimeError):  # no HOME and no password entry
-        base = None
-    probe = base
-    while probe is not None and not probe.exists() and probe.parent != probe:
-        probe = probe.parent
-    if probe is not None and os.access(probe, os.W_OK | os.X_OK):
-        return
-    try:
-        os.environ["MPLCONFIGDIR"] = tempfile.mkdtemp(prefix="dvclean-matplotlib-")
-    except OSError:
-        pass
-
-
 def main() -> None:
     """Console-script entry point.
 
@@ -66,7 +41,6 @@ def main() -> None:
     """
     import os
 
-    _matplotlib_config_dir()
     if sys.stdin is None:  # started with stdin closed (`<&-`): `-` reads nothing, as from /dev/null ("no data")
         sys.stdin = open(os.devnull)  # noqa: SIM115 - for the life of the process
     for name in ("stdout", "stderr"):

@@ -32,9 +32,28 @@ _DPI = 96
 
 
 def _figure(width: float, height: float) -> Any:
+    _import_matplotlib_quietly()
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), dpi=_DPI, layout="constrained")
+
+
+def _import_matplotlib_quietly() -> None:
+    """Import matplotlib with its logger's warnings held back: where its config folder cannot be created (an
+    unwritable ``HOME``, as under ``docker --user``) it makes a temporary one itself, removed at exit, and says so
+    in two warnings that a ``-q`` or ``--json`` run must not print."""
+    import logging
+    import sys
+
+    if "matplotlib" in sys.modules:
+        return
+    logger = logging.getLogger("matplotlib")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        import matplotlib  # noqa: F401
+    finally:
+        logger.setLevel(level)
 
 
 def _png(fig: Any) -> str:
