@@ -679,7 +679,11 @@ def _budget_note(method: str, result: ValuationResult, seconds: float, *, primar
         return None
     what = "sampled subsets" if method == "banzhaf" else "permutations" if method == "tmc" else "sampled orderings"
     spread = f"{min(counts)}" if min(counts) == max(counts) else f"{min(counts)}-{max(counts)}"
+    if max(counts) == 1:  # "1 permutation": and one sample has no spread, so no standard error either
+        what = what.replace("permutations", "permutation").replace("subsets", "subset").replace("orderings", "ordering")
     text = f"--time-budget left {method} {spread} {what} per fold"
+    if min(counts) < 2:
+        text += " (one sample gives no standard error: the rows it values get none)"
     if budget and seconds > 1.5 * float(budget) + 5:
         text += f" and still took {seconds:.0f} s for a budget of {float(budget):g} s (each fold always runs a few)"
     text += (f": its values{', and so the hard flags,' if primary else ''} are rough estimates; raise --time-budget "
@@ -942,7 +946,8 @@ def _output_frame(
         if len(results) > 1:
             extra[f"value_{name}"] = masked(res.values, pl.Float64, 0.0)
         if res.stderr is not None:
-            extra[f"stderr_{name}"] = masked(res.stderr, pl.Float64, 0.0)
+            # a fold of one sample has no standard error: null (NaN would be refused by a JSON output)
+            extra[f"stderr_{name}"] = masked(res.stderr, pl.Float64, 0.0).fill_nan(None)
     if extra:
         out = out.with_columns(**extra)
     # an id column named like an output column (label, value, suggested_label, ...) is written as row_id

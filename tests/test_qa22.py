@@ -553,3 +553,18 @@ def test_target_note_without_flags_does_not_speak_of_flagged_rows():
     q = {"spearman": 0.01, "p_value": 0.4, "r2": -0.02, "predictable": False, "spearman_needed": 0.13}
     assert "flagged" not in _target_predictability_note(q, 300, 0)
     assert "not shown to be errors" in _target_predictability_note(q, 300, 4)
+
+
+def test_one_permutation_gives_no_standard_error_not_zero(tmp_path):
+    # a --time-budget stop after one permutation reported a standard error of exactly 0 for every row
+    rng = np.random.default_rng(12)
+    y = rng.integers(0, 2, 60)
+    pl.DataFrame({"a": rng.normal(size=60) + y, "b": rng.normal(size=60), "y": y}).write_csv(tmp_path / "d.csv")
+    pl.DataFrame({"a": rng.normal(size=40), "b": rng.normal(size=40), "y": rng.integers(0, 2, 40)}).write_csv(
+        tmp_path / "v.csv")
+    r = runner.invoke(app, ["score", str(tmp_path / "d.csv"), "-y", "y", "-m", "tmc", "--time-budget", "0.000001",
+                            "--n-jobs", "1", "--valid", str(tmp_path / "v.csv"), "-o", str(tmp_path / "o.json")])
+    assert r.exit_code == 0, r.output
+    rows = json.loads((tmp_path / "o.json").read_text())
+    assert all(row["stderr_tmc"] is None for row in rows)
+    assert "1 permutation per fold (one sample gives no standard error" in " ".join(r.output.split())

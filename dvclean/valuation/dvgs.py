@@ -265,8 +265,11 @@ def dvgs_values(
                 for key, steps in state["steps"].items():
                     k, total = int(key), np.array(arrays[f"t{key}"], dtype=np.float64)
                     rows = folds[k // config.restarts][0].shape[0] if 0 <= k < len(results) else -1
+                    mv = folds[k // config.restarts][2].shape[0] if 0 <= k < len(results) else 0
+                    expected = config.epochs * -(-mv // config.batch_size)  # the steps a finished restart takes
                     if total.shape != (rows,) or not np.isfinite(total).all() or isinstance(steps, bool) \
-                            or not isinstance(steps, int) or steps < 1:
+                            or not isinstance(steps, int) or steps != expected \
+                            or float(np.max(np.abs(total), initial=0.0)) > steps * (1 + 1e-9):  # sums of cosines
                         raise ValueError(f"restart {key} does not fit this run")
                     results[k] = (total, steps)
             except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:

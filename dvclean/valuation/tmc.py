@@ -319,8 +319,14 @@ class _FoldState:
             "relative_change": None if not math.isfinite(self.change) else round(self.change, 6),
             **self.counters,
         }
-        # every ordering enumerated once: the mean is not a sample, so it has no sampling error
-        stderr = np.zeros_like(mean) if self.stop == "all_permutations" else np.sqrt(var / t)
+        # every ordering enumerated once: the mean is not a sample, so it has no sampling error; one sampled
+        # permutation (a --time-budget stop) gives no estimate of it at all (NaN, not 0)
+        if self.stop == "all_permutations":
+            stderr = np.zeros_like(mean)
+        elif self.t < 2:
+            stderr = np.full_like(mean, np.nan)
+        else:
+            stderr = np.sqrt(var / t)
         return GameEstimate(mean, stderr, self.t, self.stop or "max_permutations", diag)
 
     def dump(self, i: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -386,9 +392,10 @@ def _restore_states(section: CheckpointSection, states: list[_FoldState]) -> boo
             s.restore(i, meta, arrays)
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
         raise section.damaged(f"{type(exc).__name__}: {exc}") from None
-    for s in states:
-        if s.stop == "time_budget":  # a resumed run gets a fresh --time-budget (or none), also after the last save
-            s.stop = None
+    if not state.get("complete"):  # a method that had finished (on its budget too) is not rerun
+        for s in states:
+            if s.stop == "time_budget":  # a resumed run gets a fresh --time-budget (or none), also after the last save
+                s.stop = None
     log.info("tmc: resuming from %s at %s permutations per fold", section.path, [s.t for s in states])
     return True
 
@@ -498,6 +505,9 @@ def tmc_shapley(
         }
         section = ck.section("tmc", identity)
         resumed = [s.t for s in states] if _restore_states(section, states) else None
+        for i, s in enumerate(states):  # counts no run with these settings could have saved: a damaged file
+            if s.t > caps[i] or (s.stop in ("max_permutations", "all_permutations") and s.t != caps[i]):
+                raise section.damaged(f"fold {i} holds {s.t} permutations, stopped by {s.stop}, with a cap of {caps[i]}")
     saved = sum(s.t for s in states)  # merged permutations at the last save
     dirty = False  # True while a round's results are half-merged: no consistent state to save
     if progress:  # the bar appears when the method starts, not after its first round (minutes on large data)
