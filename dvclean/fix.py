@@ -60,6 +60,7 @@ from .io import (
     read_frame,
     read_json_text,
     read_once,
+    record_spellings,
     texts_like_input,
     write_csv_text,
     write_json_text,
@@ -251,10 +252,7 @@ def json_edits(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig, text
     if config.action == "relabel":
         assert new_label is not None
         label = scores.table.label
-        typed = frame.get_column(label)
-        spelled: dict[Any, Any] = {}
-        for i in typed.arg_unique().to_list():
-            spelled.setdefault(typed[i], text.records[i].get(label))
+        spelled = record_spellings(frame.get_column(label), text)
         rows = np.flatnonzero(relabel).tolist()
         news = new_label.gather(rows).to_list()
         return JsonEdits(assign={i: {label: spelled.get(v, json_scalar(v))} for i, v in zip(rows, news, strict=True)})

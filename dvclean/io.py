@@ -1593,9 +1593,8 @@ def _disk_errors(tmp: Path, path: Path) -> Iterator[None]:
 def _decimals_as_numbers(data: bytes, columns: Sequence[str], fmt: str) -> bytes:
     """polars' JSON or NDJSON output with the ``columns`` (Decimal, written as strings) as JSON numbers, spelled as
     the strings were (``1.00``): exact, and read back as numbers. Every other value keeps its spelling."""
-    import json
 
-    decoder = json.JSONDecoder(parse_float=RawNumber, parse_int=RawNumber, parse_constant=RawNumber)
+    decoder = raw_number_decoder()
     text = data.decode("utf-8")
     records = decoder.decode(text) if fmt == "json" else [decoder.decode(line) for line in text.split("\n") if line]
     for record in records:
@@ -2217,6 +2216,21 @@ class RawNumber(str):
     __slots__ = ()
 
 
+def raw_number_decoder(**kwargs: Any) -> Any:
+    """A ``json.JSONDecoder`` that reads every number (and ``NaN``/``Infinity``) as a :class:`RawNumber`."""
+    import json
+
+    return json.JSONDecoder(parse_float=RawNumber, parse_int=RawNumber, parse_constant=RawNumber, **kwargs)
+
+
+def record_spellings(typed: pl.Series, text: JsonText) -> dict[Any, Any]:
+    """``{typed value: its raw JSON value in the first record holding it}`` for the column ``typed`` of the frame
+    ``text`` was read into (nulls and records without the key left out): a value written anew is spelled so."""
+    firsts = typed.arg_unique().to_list()
+    return {v: text.records[i][typed.name] for v, i in zip(typed.gather(firsts).to_list(), firsts, strict=True)
+            if v is not None and typed.name in text.records[i]}
+
+
 @dataclass(frozen=True)
 class JsonText:
     """A JSON array or JSON-lines input's records, every number kept as spelled, so rows can be written back exactly.
@@ -2263,7 +2277,6 @@ def read_json_text(source: str | os.PathLike[str] | bytes, info: SourceInfo, *, 
     InputError
         The file changed since it was read.
     """
-    import json
 
     if info.format not in ("json", "ndjson"):
         return None
@@ -2278,8 +2291,7 @@ def read_json_text(source: str | os.PathLike[str] | bytes, info: SourceInfo, *, 
             raise ValueError("repeated key")
         return record
 
-    decoder = json.JSONDecoder(parse_float=RawNumber, parse_int=RawNumber, parse_constant=RawNumber,
-                               object_pairs_hook=unique_keys)
+    decoder = raw_number_decoder(object_pairs_hook=unique_keys)
     try:
         text = raw.decode("utf-8-sig").strip()
         if info.format == "json":
@@ -2332,7 +2344,6 @@ def json_lines(frame: pl.DataFrame, like: pl.DataFrame | None = None, text: Json
     """``frame``'s rows as JSON objects (rows appended to a :class:`JsonText`), as polars' NDJSON writer spells them,
     except that a value also found in the same column of ``like`` (the typed input ``text`` was read into) is
     spelled as the input's first record holding it spells it (``1050``, not ``1050.0``, in a column with fractions)."""
-    import json
 
     if frame.height == 0:
         return []
@@ -2341,14 +2352,9 @@ def json_lines(frame: pl.DataFrame, like: pl.DataFrame | None = None, text: Json
     lines = [line for line in out.getvalue().decode("utf-8").split("\n") if line]
     if like is None or text is None:
         return lines
-    spelled: dict[str, dict[Any, Any]] = {}
-    for name in frame.columns:
-        if name in like.columns and not like.schema[name].is_nested() and like.schema[name] != pl.Null:
-            col = like.get_column(name)
-            firsts = col.arg_unique().to_list()
-            spelled[name] = {v: text.records[i][name] for v, i in zip(col.gather(firsts).to_list(), firsts, strict=True)
-                             if v is not None and name in text.records[i]}
-    decoder = json.JSONDecoder(parse_float=RawNumber, parse_int=RawNumber, parse_constant=RawNumber)
+    spelled = {name: record_spellings(like.get_column(name), text) for name in frame.columns
+               if name in like.columns and not like.schema[name].is_nested() and like.schema[name] != pl.Null}
+    decoder = raw_number_decoder()
     rows = frame.select(list(spelled)).rows()
     written = []
     for line, values in zip(lines, rows, strict=True):
