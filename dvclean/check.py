@@ -189,7 +189,8 @@ def parse_threshold(value: str | int | None, name: str, *, source: str | None = 
         either = f"{pct(m.group(1) + '%')} for a percentage, or " if number <= 100 else ""
         raise bad(f"{text} is not a whole number of rows; write {either}a whole number of rows such as "
                   f"{rows(math.floor(number))}")
-    return Threshold("count", float(int(number)), str(int(number)))
+    whole = int(m.group(1).split(".")[0])  # as written (20.0 -> 20; a float would round 99999999999999999999)
+    return Threshold("count", float(whole), str(whole))
 
 
 #: (check name, flag column) of the checks that have a max/warn pair.

@@ -1169,6 +1169,17 @@ def default_output_path(source: str | os.PathLike[str], fmt: str = "parquet") ->
     return Path(source).with_name(f"{stem}.dvclean.{ext}")
 
 
+def _is_stdout_file(path: Path) -> bool:
+    """Whether ``path`` is the regular file the standard output (descriptor 1) is redirected to (also through links)."""
+    import stat
+
+    try:
+        printed, other = os.fstat(1), os.stat(path)
+    except OSError:  # no descriptor 1, or no such file yet
+        return False
+    return stat.S_ISREG(printed.st_mode) and (printed.st_dev, printed.st_ino) == (other.st_dev, other.st_ino)
+
+
 def check_output_path(
     output: str | os.PathLike[str],
     inputs: Sequence[str | os.PathLike[str] | None],
@@ -1194,6 +1205,11 @@ def check_output_path(
             continue
         if same_file(out, src):
             raise OutputError(f"{option} {out} is the input file; dvclean never overwrites its input: choose another path")
+    if _is_stdout_file(out):  # `--junit-xml r.xml > r.xml`: the output is renamed over the file the summary goes to
+        raise OutputError(
+            f"{option} {out} is also where the standard output goes (redirected with >): what is printed would be "
+            f"lost or mixed into it; redirect the standard output to another file, or choose another {option}"
+        )
     if out.is_dir():
         raise OutputError(f"{option} {out} is a directory; give a file path such as {out / example}")
     out = resolve_output(out)  # a link's target; a pipe, a device or /dev/stdout is refused before any work

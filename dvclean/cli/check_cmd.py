@@ -84,7 +84,7 @@ def _gate_each(
     positions = _positional_positions(ctx.command, raw)
     rest = [tok for i, tok in enumerate(raw) if i not in positions]
     worst = 0
-    _GATING.append(True)
+    _GATING.append(list(files))
     try:
         for path in files:
             try:
@@ -102,13 +102,15 @@ def _gate_each(
         raise typer.Exit(worst)
 
 
-#: Set while :func:`_gate_each` runs the command on one of several files.
-_GATING: list[bool] = []
+#: Set while :func:`_gate_each` runs the command on one of several files: every file given (an output of one
+#: file's run must not be another's input).
+_GATING: list[list[str]] = []
 
 
 def _positional_positions(command: Any, args: list[str]) -> set[int]:
-    """Indices of ``args`` that are positional (the data files), reading options as ``command`` declares them
-    (``--opt value``, ``--opt=value``, a cluster of short flags whose last may take a value: ``-qy income``)."""
+    """Indices of ``args`` that are positional (the data files) and of the ``--`` before them, reading options as
+    ``command`` declares them (``--opt value``, ``--opt=value``, a cluster of short flags whose last may take a value:
+    ``-qy income``)."""
     takes_value = {}
     for param in command.params:
         if getattr(param, "param_type_name", "") != "option":
@@ -120,8 +122,8 @@ def _positional_positions(command: Any, args: list[str]) -> set[int]:
     i = 0
     while i < len(args):
         tok = args[i]
-        if tok == "--":
-            out.update(range(i + 1, len(args)))
+        if tok == "--":  # (each file is passed on after its own --)
+            out.update(range(i, len(args)))
             break
         if tok.startswith("-") and tok != "-":
             if tok.startswith("--") or tok in takes_value:
@@ -279,7 +281,7 @@ def check(
 
         raise ConfigError("--max-new-*/--warn-new-* need --baseline FILE (an earlier `dvclean check --json` output)")
     score_config = scoring.score_config()  # the same scoring as `dvclean score` with the same settings
-    inputs = read_inputs(data, scoring.valid, baseline, config)
+    inputs = read_inputs(data, scoring.valid, baseline, config, *(_GATING[-1] if _GATING else ()))
     check_target(junit_xml, inputs, "--junit-xml")
     check_target(report, inputs, "--report")
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY") if fmt_value is CheckFormat.github else None

@@ -152,20 +152,27 @@ def _md_plain(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
 
 
+#: The ``www.`` that starts one of GitHub's extended autolinks (see :func:`_md_cell`).
+_WWW = re.compile(r"(?i)\b(www)\.")
+
+
 def _md_cell(v: Any) -> str:
     r"""Escape a value for a Markdown table cell or list item: it is shown as the text it is.
 
     Control characters become visible escapes (a value stays on its line), Markdown
     punctuation is backslash-escaped (no link, image, emphasis, code span, heading or
-    cell break), ``& < >`` are HTML entities (no raw HTML), and an ``@`` is followed by a
+    cell break), ``& < >`` are HTML entities (no raw HTML), an ``@`` is followed by a
     zero-width space (no @mention that would notify a user when the output is posted as
-    a comment). Numbers are written as numbers.
+    a comment) and so are the ``:/`` of ``https://`` and the ``www`` of ``www.`` (no bare
+    URL turned into a link by GitHub's autolinks). Numbers are written as numbers.
 
     Examples
     --------
-    >>> print(_md_cell("![i](https://e.example/p.png) **b** a|b <i>"))
-    \!\[i\](https://e.example/p.png) \*\*b\*\* a\|b &lt;i&gt;
+    >>> print(_md_cell("![i](e.png) **b** a|b <i>"))
+    \!\[i\](e.png) \*\*b\*\* a\|b &lt;i&gt;
     >>> _md_cell("@octocat") == "@\u200boctocat"
+    True
+    >>> _md_cell("https://www.e.example") == "https:\u200b//www\u200b.e.example"
     True
     >>> print(_md_cell("- a\\|b\n"), _md_cell(-0.5))
     \- a\\\|b\\n -0.5000
@@ -175,6 +182,7 @@ def _md_cell(v: Any) -> str:
     text = _MD_PUNCT.sub(r"\\\1", escape_controls(v))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = re.sub(r"^(\s*)([+\-=])", r"\1\\\2", text)  # not a list item or a heading's underline
+    text = _WWW.sub("\\1\u200b.", text.replace("://", ":\u200b//"))  # no bare URL turned into a link
     return text.replace("@", "@\u200b")
 
 
