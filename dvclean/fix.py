@@ -430,7 +430,7 @@ def write_fixed(result: FixResult, path: str | os.PathLike[str], *, format: str 
             f"write_fixed() needs the FixResult of dvclean.fix.fix(...), got {type(result).__name__}; pass the result "
             "itself (a ScoreResult is written with dvclean.write_scores)"
         )
-    refuse_input_path(path, result.scores.table)
+    refuse_input_path(path, result.scores.table, result.scores.read_from)
     path = Path(path)
     fmt = output_format_for(path, format)
     text = result.text

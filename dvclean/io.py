@@ -18,6 +18,7 @@ its rows (``fix``, ``augment``) write the unchanged rows exactly as the input do
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import dataclasses
 import datetime as _dt
@@ -1798,6 +1799,11 @@ def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
         return False
 
 
+def file_paths(*sources: Any) -> tuple[str, ...]:
+    """The sources among ``sources`` that are files (a path; not a frame, ``None`` or stdin), as text."""
+    return tuple(str(s) for s in sources if isinstance(s, (str, os.PathLike)) and str(s) != "-")
+
+
 def describe_json(value: Any) -> str:  # pragma: no cover - tiny helper
     """Return a short printable form of a value for messages."""
     text = repr(value)
@@ -2354,6 +2360,7 @@ def json_lines(frame: pl.DataFrame, like: pl.DataFrame | None = None, text: Json
         return lines
     spelled = {name: record_spellings(like.get_column(name), text) for name in frame.columns
                if name in like.columns and not like.schema[name].is_nested() and like.schema[name] != pl.Null}
+    styles = _column_styles(frame.select(list(spelled)), like, text)  # dates as the records write them
     decoder = raw_number_decoder()
     rows = frame.select(list(spelled)).rows()
     written = []
@@ -2362,6 +2369,9 @@ def json_lines(frame: pl.DataFrame, like: pl.DataFrame | None = None, text: Json
         for name, v in zip(spelled, values, strict=True):
             if v is not None and v in spelled[name]:
                 record[name] = spelled[name][v]
+            elif name in styles and isinstance(v, _dt.date):
+                with contextlib.suppress(ValueError, OverflowError):
+                    record[name] = styles[name].format(v)
         written.append(_json_value(record))
     return written
 
@@ -2552,22 +2562,26 @@ def _formats_as(style: TemporalStyle, value: Any, text: str) -> bool:
         return False
 
 
-def _column_styles(values: pl.DataFrame, typed: pl.DataFrame, source: CsvText) -> dict[str, TemporalStyle]:
-    header = [c.strip() for c in source.header_fields()]
-    positions = {c: k for k, c in enumerate(header)}
+def _column_styles(values: pl.DataFrame, typed: pl.DataFrame, source: CsvText | JsonText) -> dict[str, TemporalStyle]:
+    """How the input writes each Date/Datetime column of ``values``: its CSV fields, or its JSON records' strings."""
     schema = typed.schema  # (built anew on every access: once, not per column)
-    names = [c for c in values.columns if c in positions and c in schema
-             and (schema[c] == pl.Date or isinstance(schema[c], pl.Datetime))]
-    if not names:
-        return {}
-    texts = source.columns([positions[c] for c in names])
-    styles = {c: temporal_style(typed.get_column(c), texts[positions[c]]) for c in names}
+    temporal = [c for c in values.columns if c in schema and (schema[c] == pl.Date or isinstance(schema[c], pl.Datetime))]
+    if isinstance(source, JsonText):
+        texts = {c: [t if isinstance(t := r.get(c), str) else None for r in source.records[:20_000]] for c in temporal}
+    else:
+        header = [c.strip() for c in source.header_fields()]
+        positions = {c: k for k, c in enumerate(header)}
+        temporal = [c for c in temporal if c in positions]
+        columns = source.columns([positions[c] for c in temporal]) if temporal else {}
+        texts = {c: columns[positions[c]] for c in temporal}
+    styles = {c: temporal_style(typed.get_column(c), texts[c]) for c in temporal}
     return {c: st for c, st in styles.items() if st is not None}
 
 
-def temporal_like_input(values: pl.DataFrame, typed: pl.DataFrame, source: CsvText) -> pl.DataFrame:
+def temporal_like_input(values: pl.DataFrame, typed: pl.DataFrame, source: CsvText | JsonText) -> pl.DataFrame:
     """``values`` with each Date/Datetime column cut to the precision the input's text writes
-    (``2020-01-01 10:00`` -> whole minutes), so that :func:`texts_like_input` loses nothing."""
+    (``2020-01-01 10:00`` -> whole minutes), so that :func:`texts_like_input` (CSV) or
+    :func:`json_lines` (JSON records) loses nothing."""
     styles = _column_styles(values, typed, source)
     exprs = [pl.col(c).dt.truncate(st.resolution) for c, st in styles.items() if st.resolution is not None]
     return values.with_columns(exprs) if exprs else values

@@ -46,6 +46,7 @@ from .io import (
     DataSource,
     SourceInfo,
     as_source,
+    file_paths,
     json_scalar,
     output_format_for,
     read_frame,
@@ -66,7 +67,9 @@ from .table import (
     group_mean,
     hashable,
     identical_rows,
+    label_codes,
     make_table,
+    mean_std,
     padded_numbers,
     prepare,
     rows_text,
@@ -122,6 +125,9 @@ class ScoreResult:
     results : dict of str to ValuationResult
         Per-player arrays aligned with ``data`` (neighbour indices are player indices).
     config : ScoreConfig
+    read_from : tuple of str
+        The files the run read besides the table's (the ``valid=`` file): :func:`write_scores`
+        refuses to overwrite them, as it refuses the input.
     """
 
     frame: pl.DataFrame
@@ -131,6 +137,7 @@ class ScoreResult:
     results: dict[str, ValuationResult]
     config: ScoreConfig
     timings: dict[str, float] = field(default_factory=dict)
+    read_from: tuple[str, ...] = ()
 
     @property
     def values(self) -> np.ndarray:
@@ -361,11 +368,22 @@ def _score(
     # rows are valued in an order fixed by their content, so reordering the file changes nothing; a column
     # with one value (constant, or empty) tells no row from another and is not hashed, so adding one
     # (which the encoder ignores) changes nothing either
-    order = canonical_order(table.frame, table.varying_features(), label=table.label)
+    hashed = table.varying_features()
+    order = canonical_order(table.frame, hashed, label=table.label)
     data, encoder, label_missing = prepare(
         dataclasses.replace(table, frame=table.frame[order]), valid=valid_table, config=config.features
     )
+    ignored = [c for c in hashed if c in encoder.dropped_]
+    if ignored:  # an identifier (a distinct text in every row) is ignored: it must not deal the folds and bags either,
+        # or adding a uuid column would change the flags as another seed does (which rows the encoder ignores does
+        # not depend on the order, so the second encoding ignores the same ones)
+        order = canonical_order(table.frame, [c for c in hashed if c not in ignored], label=table.label)
+        data, encoder, label_missing = prepare(
+            dataclasses.replace(table, frame=table.frame[order]), valid=valid_table, config=config.features
+        )
     data = dataclasses.replace(data, rows=order[data.rows])  # players keep their order; rows point into the input
+    # classes coded by their rows, not their names: renaming or swapping the classes changes no value or flag
+    data = canonical_classes(data, row_hashes(table.frame, [c for c in hashed if c not in ignored])[data.rows])
     label_missing = _scatter(table.n_rows, order, label_missing, False, bool)
     if progress:
         progress("encode", 1, 1)
@@ -430,8 +448,8 @@ def _score(
         if mislabel.rule in ("confident", "vote"):
             notes.append(
                 f"--mislabel-rule {mislabel.rule} is a rule for class labels; on a regression target it flags as "
-                "consensus does (the outlier rule on the averaged prediction of the model, the OOB forest and the "
-                "neighbours; 'confidence' uses the model alone, 'knn' the neighbours alone)"
+                "consensus does (the outlier rule on the stacked prediction of the model, the OOB forest, the "
+                "neighbours and the linear model; 'confidence' uses the model alone, 'knn' the neighbours alone)"
             )
         # copies of a row (equal features and target) would predict each other's target: one copy of each is judged
         copies = distinct_rows(data.x, data.y, neighbors.shape[1], backend=config.knn.neighbors)
@@ -560,7 +578,8 @@ def _score(
         summary["validation_file"] = {"path": valid_table.source.path, "sha256": valid_table.source.sha256,
                                       "rows": int(data.y_valid.shape[0]) if data.y_valid is not None else 0}
     data, results = _in_input_order(data, results)
-    return ScoreResult(frame=out, summary=summary, table=table, data=data, results=results, config=config, timings=timings)
+    return ScoreResult(frame=out, summary=summary, table=table, data=data, results=results, config=config, timings=timings,
+                       read_from=file_paths(valid))
 
 
 def _hard_shortfall_note(flags: Any, primary: ValuationResult, hard_fraction: float) -> str | None:
@@ -858,15 +877,52 @@ def canonical_order(frame: pl.DataFrame, columns: Sequence[str], *, label: str |
     n = frame.height
     if n == 0 or (not columns and label is None):
         return np.arange(n, dtype=np.int64)
-    schema = frame.schema  # (built anew on every access: once, not per column)
-    if columns:
-        ordered = content_order(frame, columns)
-        h = frame.select([hashable(c, schema[c]) for c in ordered]).hash_rows(seed=HASH_SEED).to_numpy()
-    else:
-        h = np.zeros(n, dtype=np.uint64)
+    h = row_hashes(frame, columns)
     if label is None:
         return np.lexsort((np.arange(n), h)).astype(np.int64)
     return np.lexsort((np.arange(n), class_fingerprints(frame.get_column(label), h), h)).astype(np.int64)
+
+
+def row_hashes(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """Each row's hash of ``columns`` (uint64), the columns taken in :func:`~dvclean.table.content_order`: the same
+    whatever the columns are called or where they stand (zeros without columns)."""
+    if not columns:
+        return np.zeros(frame.height, dtype=np.uint64)
+    schema = frame.schema  # (built anew on every access: once, not per column)
+    ordered = content_order(frame, columns)
+    return frame.select([hashable(c, schema[c]) for c in ordered]).hash_rows(seed=HASH_SEED).to_numpy()
+
+
+def canonical_classes(data: ValuationData, hashes: np.ndarray) -> ValuationData:
+    """``data`` with its classes coded in an order fixed by their rows, not their names.
+
+    Classes are coded by size (the largest is 0, so the minority class of two is 1, the
+    positive class of ``--metric f1``), then by :func:`class_fingerprints` of their rows'
+    ``hashes`` (one per player); only classes of equal size holding equal rows keep their
+    names' order. Every step that breaks a tie by class code (a tree's 50/50 leaf, a logistic
+    regression's p = 0.5, DVGS's initial weights per class, the neighbours' tied vote, the
+    stratified folds) then does so alike whatever the classes are called.
+
+    >>> import numpy as np
+    >>> d = ValuationData(x=np.zeros((3, 1)), y=np.array([0, 1, 1]), rows=np.arange(3), classes=np.array(["a", "b"]))
+    >>> canonical_classes(d, np.array([1, 2, 3], dtype=np.uint64)).classes.tolist()
+    ['b', 'a']
+    """
+    n_classes = len(data.classes)
+    if data.is_regression or n_classes < 2:
+        return data
+    counts = np.bincount(data.y, minlength=n_classes)
+    keys = np.zeros(n_classes, dtype=np.uint64)
+    keys[data.y] = class_fingerprints(pl.Series(data.y), hashes)
+    order = np.array(sorted(range(n_classes), key=lambda c: (-int(counts[c]), int(keys[c]), c)), dtype=np.int64)
+    if (order == np.arange(n_classes)).all():
+        return data
+    code = np.empty(n_classes, dtype=np.int64)
+    code[order] = np.arange(n_classes)
+    return dataclasses.replace(
+        data, y=code[data.y], classes=data.classes[order],
+        y_valid=code[data.y_valid] if data.y_valid is not None else None,
+    )
 
 
 def class_fingerprints(labels: pl.Series, row_hashes: np.ndarray) -> np.ndarray:
@@ -1061,6 +1117,7 @@ def _summary(
     info = table.source
     classes = data.classes.tolist()
     counts = np.bincount(data.y, minlength=len(classes)) if not data.is_regression else np.zeros(0, dtype=np.int64)
+    by_name = {} if data.is_regression else {c: i for i, c in enumerate(label_codes(table.frame.get_column(table.label))[1])}
     id_name = out.columns[0]
     worst = out.filter(pl.col("value_rank").is_not_null()).sort("value_rank").head(10)
     suspicious = [
@@ -1106,7 +1163,9 @@ def _summary(
             "label_missing": int(label_missing.sum()),
             "label_missing_rows": np.flatnonzero(label_missing)[:100].tolist(),
         },
-        "classes": {class_text(c): int(k) for c, k in zip(classes, counts, strict=True)},
+        # (in the names' order, as the file's classes sort; the valuation codes them by their rows)
+        "classes": {class_text(c): int(k) for c, k in sorted(zip(classes, counts, strict=True),
+                                                              key=lambda ck: by_name[ck[0]])},
         "target": _target_summary(data, table),
         "validation": "leave-self-out" if data.leave_self_out else f"file ({data.y_valid.shape[0] if data.y_valid is not None else 0} rows)",
         "methods": methods,
@@ -1141,9 +1200,8 @@ def _target_summary(data: ValuationData, table: Table | None = None) -> dict[str
         raw = table.frame.get_column(table.label).cast(pl.Float64, strict=False).to_numpy()[data.rows]
         if raw.shape == t.shape and np.isfinite(raw).all():
             t = raw
-    # from the standardised targets: the raw ones' squares under- or overflow at 1e-200 or 1e200
-    std = float(data.y.std(ddof=1)) * data.target_scale if t.size > 1 else 0.0
-    return {"mean": float(t.mean()), "std": std, "min": float(t.min()), "max": float(t.max())}
+    mean, std = mean_std(t)  # (scaled: the raw sum overflows near 1e307, the squares at 1e155)
+    return {"mean": mean, "std": std, "min": float(t.min()), "max": float(t.max())}
 
 
 def rank_correlations(results: dict[str, ValuationResult]) -> dict[str, float | None]:
@@ -1220,12 +1278,16 @@ def check_output_path(
         raise OutputError(f"{option} {out}: cannot write to {parent} ({write_denied(parent)}); choose another directory")
 
 
-def refuse_input_path(path: str | os.PathLike[str], table: Table) -> None:
-    """Raise :class:`OutputError` when ``path`` is the file ``table`` was read from (also through a link):
-    the library's writers, like the command line, never overwrite their input."""
-    src = table.source.path if table.source is not None else None
-    if src and src != "-" and same_file(path, src):
-        raise OutputError(f"{path} is the input file {src}; dvclean never overwrites its input: write to another path")
+def refuse_input_path(path: str | os.PathLike[str], table: Table | None, also: Sequence[str] = ()) -> None:
+    """Raise :class:`OutputError` when ``path`` is the file ``table`` was read from, or one of the other files the
+    run read (``also``: a validation, holdout or scores file), also through a link: the library's writers, like the
+    command line, never overwrite their input."""
+    src = table.source.path if table is not None and table.source is not None else None
+    for read in (src, *also):
+        if read and read != "-" and same_file(path, read):
+            raise OutputError(f"{path} is the input file {read}; dvclean never overwrites its input: write to another "
+                              "path")
+
 
 
 def write_scores(result: ScoreResult, path: str | os.PathLike[str], *, format: str | None = None) -> Path:
@@ -1244,7 +1306,7 @@ def write_scores(result: ScoreResult, path: str | os.PathLike[str], *, format: s
             f"write_scores() needs the ScoreResult of dvclean.score(...), got {type(result).__name__}; pass the "
             "result itself, not its .frame (a frame of your own: write it with polars)"
         )
-    refuse_input_path(path, result.table)
+    refuse_input_path(path, result.table, result.read_from)
     path = Path(path)
     fmt = output_format_for(path, format)
     meta = {

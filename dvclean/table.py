@@ -173,7 +173,7 @@ def make_table(
         ``y`` or ``class`` (case-insensitive) is used.
     id_column : str, optional
         Row-id column.
-    drop : sequence of str
+    drop : str or sequence of str
         Columns to exclude from the features.
     source : SourceInfo, optional
     task : {"auto", "classification", "regression"}
@@ -194,6 +194,7 @@ def make_table(
     if not isinstance(frame, pl.DataFrame):
         raise TypeError(f"make_table() needs a polars DataFrame, got {type(frame).__module__}.{type(frame).__name__}; "
                         "convert a pandas frame with polars.from_pandas(df) (dvclean.score takes one as it is)")
+    drop = (drop,) if isinstance(drop, str) else drop  # one name, as dvclean.score takes it (not its letters)
     name = source.path if source is not None else "data"
     if frame.height == 0:
         raise DataValidationError(f"{name}: the table has no rows")
@@ -340,11 +341,13 @@ def padded_numbers(col: pl.Series) -> pl.Series | None:
 
 
 def _continuous(col: pl.Series) -> tuple[bool, int]:
-    """(float label with non-integer values and more than 20 distinct values, number of distinct values).
+    """(float or decimal label with non-integer values and more than 20 distinct values, number of distinct values).
 
     A float at or beyond 2**53 is always a whole number (the format has no digits left for a fraction), so
     such values count as non-integer evidence: ``3.1e17`` is a measurement, not a class code.
     """
+    if isinstance(col.dtype, pl.Decimal):  # a Parquet or Arrow decimal (12.3456): the same numbers, exactly written
+        col = col.cast(pl.Float64)
     if not col.dtype.is_float():
         return False, 0
     vals = col.to_numpy()
@@ -357,7 +360,7 @@ def _continuous(col: pl.Series) -> tuple[bool, int]:
 def resolve_task(col: pl.Series, requested: str = "auto") -> tuple[str, str]:
     """Decide whether a label column holds classes or a regression target.
 
-    ``auto`` rule: a **float** label whose values are not all whole numbers and that
+    ``auto`` rule: a **float** (or decimal) label whose values are not all whole numbers and that
     has more than :data:`AUTO_REGRESSION_MIN_DISTINCT` (20) distinct values is a
     regression target; everything else (strings, booleans, integers, floats that are
     whole numbers such as ``0.0/1.0``, floats with few values) is classes. An integer
@@ -433,8 +436,8 @@ def _regression_problems(col: pl.Series, label: str, missing: np.ndarray) -> lis
         ]
     vals = col.cast(pl.Float64).to_numpy()
     present = vals[~missing]
-    if present.size < 3:
-        return [f"label column {label!r} has {present.size} non-empty values; a regression target needs at least 3 rows"]
+    if present.size < 4:  # the outlier rule's out-of-fold predictions need 4 (and K-NN a neighbour besides each row)
+        return [f"label column {label!r} has {present.size} non-empty values; a regression target needs at least 4 rows"]
     if np.unique(present).size == 1:
         return [f"label column {label!r} has one value only ({float(present[0]):g}); a regression target must vary: check --label"]
     problem = _target_magnitude_problem(present, np.flatnonzero(~missing), label)
@@ -1620,6 +1623,22 @@ def identical_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
         return None
     group = _row_groups(np.column_stack([x.reshape(x.shape[0], -1), np.asarray(y, dtype=np.float64)]))
     return group if int(group.max()) + 1 < x.shape[0] else None
+
+
+def mean_std(values: np.ndarray) -> tuple[float, float]:
+    """Mean and sample standard deviation (ddof 1; 0.0 for one value) of finite ``values``, computed on the values
+    divided by their largest magnitude: the raw sum overflows near 1e307 and the squares at 1e155 (or underflow at
+    1e-155), where the result itself is an ordinary float.
+
+    >>> mean_std(np.array([1e307, 1e307, 1.5e307]))[0] == 1.1666666666666667e307
+    True
+    """
+    values = np.asarray(values, dtype=np.float64)
+    scale = float(np.max(np.abs(values))) if values.size else 0.0
+    if scale == 0.0 or not np.isfinite(scale):
+        return float(values.mean()) if values.size else float("nan"), 0.0
+    unit = values / scale
+    return float(unit.mean()) * scale, (float(unit.std(ddof=1)) * scale if values.size > 1 else 0.0)
 
 
 def group_mean(a: np.ndarray, groups: np.ndarray | None) -> np.ndarray:

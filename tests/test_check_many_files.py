@@ -75,7 +75,8 @@ def test_option_values_are_not_taken_for_data_files():
     command = typer.main.get_command(app).commands["check"]
     args = ["--valid", "v.csv", "a.csv", "-y", "y", "--exit-zero", "-q", "--max-mislabeled=2%", "b.csv", "-vv", "c.csv",
             "-qy", "income", "d.csv", "-yincome", "e.csv", "--", "-f.csv"]
-    assert sorted(args[i] for i in _positional_positions(command, args)) == ["-f.csv", "a.csv", "b.csv", "c.csv",
+    # (the -- is counted with the data files: each file is passed on after a -- of its own)
+    assert sorted(args[i] for i in _positional_positions(command, args)) == ["--", "-f.csv", "a.csv", "b.csv", "c.csv",
                                                                             "d.csv", "e.csv"]
 
 

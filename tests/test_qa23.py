@@ -91,3 +91,190 @@ def test_a_large_row_count_threshold_is_kept_as_written():
     t = parse_threshold("99999999999999999999", "max-mislabeled")
     assert t.text == "99999999999999999999" and t.kind == "count"
     assert parse_threshold("20.0", "max-mislabeled").text == "20"
+
+
+def test_library_writers_refuse_the_validation_file_and_write_report_the_data(tmp_path):
+    # write_scores / write_fixed refused only the main input; write_report refused nothing (an HTML over the data)
+    import dvclean
+    from dvclean.errors import OutputError
+    from dvclean.fix import fix, write_fixed
+    from dvclean.report import build_report, build_report_from_files, write_report
+
+    _adult_head(tmp_path / "train.csv", 1, 200)
+    _adult_head(tmp_path / "val.csv", 300, 80)
+    train, val = tmp_path / "train.csv", tmp_path / "val.csv"
+    kept = {p: p.read_bytes() for p in (train, val)}
+    r = dvclean.score(str(train), label="income", valid=str(val))
+    fixed = fix(str(train), label="income", valid=str(val))
+    for write in (lambda p: dvclean.write_scores(r, p), lambda p: write_fixed(fixed, p),
+                  lambda p: write_report(build_report(r), p)):
+        for target in (train, val):
+            try:
+                write(target)
+            except OutputError as exc:
+                assert "never overwrites its input" in str(exc)
+            else:
+                raise AssertionError(f"wrote over {target}")
+    scores = tmp_path / "s.parquet"
+    dvclean.write_scores(r, scores)
+    kept[scores] = scores.read_bytes()
+    rep = build_report_from_files(scores, data=train)
+    for target in (scores, train):
+        try:
+            write_report(rep, target)
+        except OutputError:
+            pass
+        else:
+            raise AssertionError(f"wrote over {target}")
+    assert all(p.read_bytes() == b for p, b in kept.items())
+    assert write_report(rep, tmp_path / "r.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_an_ignored_identifier_column_changes_no_flag():
+    # a uuid-like column is ignored by the encoder but still entered the row hash that deals the folds and bags
+    import dvclean
+
+    df = pl.read_csv(str(__import__("pathlib").Path(__file__).resolve().parents[1] / "sample_data" / "adult_2000.csv"),
+                     n_rows=300)
+    with_id = df.with_columns(pl.format("r{}", pl.int_range(pl.len())).alias("rid"))
+    a = dvclean.score(with_id, label="income")
+    b = dvclean.score(with_id, label="income", drop=["rid"])
+    for col in ("is_mislabeled", "is_hard", "mislabel_score", "value"):
+        assert a.frame.get_column(col).to_list() == b.frame.get_column(col).to_list(), col
+
+
+def test_make_table_takes_one_drop_name_as_a_name():
+    from dvclean.table import make_table
+
+    t = make_table(pl.DataFrame({"age": [1, 2, 3, 4], "x": [1.0, 2.0, 3.0, 5.0], "y": ["a", "b", "a", "b"]}),
+                   label="y", drop="age")
+    assert t.features == ("x",)
+
+
+def _swap_names(path_in, path_out, column: str, a: str, b: str) -> None:
+    df = pl.read_csv(path_in)
+    df.with_columns(pl.col(column).replace_strict({a: b, b: a}, default=pl.col(column))).write_csv(path_out)
+
+
+def test_swapped_class_names_give_the_same_values_and_flags_for_every_tie_breaking_method(tmp_path):
+    # classes were coded by their sorted names, and a tree's 50/50 leaf, DVGS's initial weights per class and a
+    # logistic regression at p = 0.5 broke ties by code: oob, dvgs and tmc values moved when the classes were swapped
+    rng = np.random.default_rng(5)
+    n = 48
+    f = np.round(rng.normal(size=n), 1)
+    f[: n // 2] = np.repeat(np.arange(n // 4) * 0.5, 2)  # copies of a feature row, one of each class: exact ties
+    y = np.where(rng.random(n) < 0.5, "p", "q")
+    y[: n // 2] = np.tile(["p", "q"], n // 4)
+    pl.DataFrame({"f": f, "g": rng.normal(size=n).round(2), "y": y}).write_csv(tmp_path / "a.csv")
+    _swap_names(tmp_path / "a.csv", tmp_path / "b.csv", "y", "p", "q")
+    for method, extra in (("oob", []), ("dvgs", ["--epochs", "3", "--folds", "3"]),
+                          ("tmc", ["--max-permutations", "20", "--folds", "3"])):
+        outs = []
+        for name in ("a", "b"):
+            out = tmp_path / f"{name}_{method}.parquet"
+            r = runner.invoke(app, ["score", str(tmp_path / f"{name}.csv"), "-y", "y", "-m", method, *extra,
+                                    "--k", "3", "--seed", "3", "-o", str(out), "-q"])
+            assert r.exit_code == 0, r.output
+            outs.append(pl.read_parquet(out))
+        for col in ("value", "is_hard", "is_mislabeled", "value_rank", "mislabel_score"):
+            assert outs[0].get_column(col).to_list() == outs[1].get_column(col).to_list(), (method, col)
+
+
+def test_f1_metric_gives_the_same_values_whatever_the_classes_are_called(tmp_path):
+    # the positive class of a binary F1 was the class whose name sorts second: swapping the names moved the values
+    (tmp_path / "d.csv").write_text("f,g,y\n0.11,1.5,a\n0.52,2.25,a\n1.33,0.75,b\n0.27,3.1,b\n2.05,1.05,b\n0.93,0.35,a\n")
+    (tmp_path / "v.csv").write_text("f,g,y\n0.5,1.0,a\n1.5,2.0,b\n0.9,1.2,b\n0.2,2.8,a\n1.9,0.5,b\n")
+    for part in ("d", "v"):
+        _swap_names(tmp_path / f"{part}.csv", tmp_path / f"{part}s.csv", "y", "a", "b")
+    values = []
+    for suffix in ("", "s"):
+        out = tmp_path / f"o{suffix}.parquet"
+        r = runner.invoke(app, ["score", str(tmp_path / f"d{suffix}.csv"), "-y", "y", "--valid",
+                                str(tmp_path / f"v{suffix}.csv"), "-m", "loo", "--metric", "f1", "--k", "2", "-o",
+                                str(out), "-q"])
+        assert r.exit_code == 0, r.output
+        values.append(pl.read_parquet(out).get_column("value").to_list())
+    assert values[0] == values[1]
+
+
+def test_compiled_knn_kernel_is_exact_for_k_above_the_rows():
+    # the numba kernel started the recursion at 1/N, missing min(K, N)/(N K): values summed to 0.58, not U(all) - U(empty)
+    from dvclean.valuation.knn import knn_shapley_exact
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(60, 2)), rng.integers(0, 2, 60)
+    xv, yv = rng.normal(size=(3, 2)), np.array([0, 1, 1])
+    for k in (5, 60, 200):
+        a, _ = knn_shapley_exact(x, y, k, x_valid=xv, y_valid=yv, engine="numba")
+        b, _ = knn_shapley_exact(x, y, k, x_valid=xv, y_valid=yv, engine="numpy")
+        np.testing.assert_allclose(a, b, atol=1e-12)
+    # efficiency at K >= N: the values sum to U(all) - U(empty), U(all) = (rows of the validation label) / K
+    a, _ = knn_shapley_exact(x, y, 200, x_valid=xv, y_valid=yv, engine="numba")
+    assert abs(a.sum() - np.mean([(y == c).sum() / 200 for c in yv])) < 1e-12
+
+
+def test_regression_target_near_the_float_limit_reports_finite_statistics(tmp_path):
+    rng = np.random.default_rng(1)
+    n = 120
+    x = rng.normal(size=(n, 2))
+    t = 2 * x[:, 0] - x[:, 1] + 0.3 * rng.normal(size=n)
+    pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": t * 1e307}).write_csv(tmp_path / "big.csv")
+    pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": t * 1e-300}).write_csv(tmp_path / "tiny.csv")
+    for name, scale in (("big", 1e307), ("tiny", 1e-300)):
+        out, rep = tmp_path / f"{name}.parquet", tmp_path / f"{name}.html"
+        r = runner.invoke(app, ["score", str(tmp_path / f"{name}.csv"), "-y", "y", "-o", str(out), "--report",
+                                str(rep), "--json"])
+        assert r.exit_code == 0, r.output
+        target = json.loads(r.stdout)["target"]
+        assert np.isfinite(target["mean"]) and abs(target["mean"] / scale - t.mean()) < 1e-9
+        assert abs(target["std"] / scale - t.std(ddof=1)) < 1e-9
+        assert rep.read_text().startswith("<!DOCTYPE html>")  # (the chart's span overflowed: exit 3)
+
+
+def test_decimal_target_is_auto_detected_as_regression(tmp_path):
+    rng = np.random.default_rng(4)
+    n = 80
+    x = rng.normal(size=n)
+    pl.DataFrame({"x": x, "y": (3 * x + rng.normal(size=n)).round(4)}).with_columns(
+        pl.col("y").cast(pl.Decimal(12, 4))).write_parquet(tmp_path / "d.parquet")
+    r = runner.invoke(app, ["score", str(tmp_path / "d.parquet"), "-y", "y", "-o", str(tmp_path / "o.parquet"),
+                            "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["task"]["name"] == "regression"
+
+
+def test_fix_report_records_the_command_line(tmp_path):
+    import subprocess
+    import sys
+
+    _adult_head(tmp_path / "a.csv", 1, 150)
+    rep = tmp_path / "r.html"
+    p = subprocess.run([sys.executable, "-m", "dvclean", "fix", str(tmp_path / "a.csv"), "-y", "income", "--action",
+                        "mark", "-o", str(tmp_path / "o.csv"), "--report", str(rep), "-q"], capture_output=True,
+                       text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert "--action mark" in rep.read_text()
+
+
+def test_augment_json_synthetic_datetimes_are_written_as_the_records_write_them(tmp_path):
+    # the precision cut and the column's own style applied to CSV inputs only: JSON got 2021-03-03 01:31:10.122120
+    import datetime as dt
+
+    pytest = __import__("pytest")
+    pytest.importorskip("sdv")
+    rng = np.random.default_rng(4)
+    lines = []
+    for _ in range(120):
+        x = float(rng.normal())
+        t = dt.datetime(2021, 1, 1) + dt.timedelta(seconds=int(rng.integers(0, 30_000_000)))
+        lines.append(json.dumps({"x": round(x, 3), "ts": t.strftime("%Y-%m-%d %H:%M:%S"), "y": int(x + rng.normal() > 0)}))
+    src = tmp_path / "j.ndjson"
+    src.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "o.ndjson"
+    r = runner.invoke(app, ["augment", str(src), "-y", "y", "-g", "gaussian-copula", "--seed", "1", "-n", "5",
+                            "-t", "all", "-q", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    synthetic = [json.loads(line) for line in out.read_text().splitlines() if '"dvclean_synthetic":true' in line]
+    assert len(synthetic) == 5
+    for rec in synthetic:
+        assert len(rec["ts"]) == 19 and dt.datetime.strptime(rec["ts"], "%Y-%m-%d %H:%M:%S"), rec

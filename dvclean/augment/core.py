@@ -38,6 +38,7 @@ from ..io import (
     atomic_path,
     check_writable,
     derived_output_path,
+    file_paths,
     input_output_format,
     json_lines,
     output_format_for,
@@ -172,6 +173,9 @@ class AugmentResult:
         exactly as the input writes them.
     kept : numpy.ndarray or None
         The input rows that ``frame`` keeps, in order (all of them unless ``drop_mislabeled``).
+    read_from : tuple of str
+        The files the run read besides the table's (``holdout=``, ``scores=``):
+        :func:`write_augmented` refuses to overwrite them, as it refuses the input.
     """
 
     frame: pl.DataFrame
@@ -182,6 +186,7 @@ class AugmentResult:
     config: AugmentConfig
     text: CsvText | JsonText | None = field(default=None, repr=False)  # (the whole input: not in a notebook's display)
     kept: np.ndarray | None = field(default=None, repr=False)
+    read_from: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------- loading and scores
@@ -1185,7 +1190,7 @@ def augment(
     timings["fit"] = gt["fit"]
     timings["sample"] = gt["sample"]
     synthetic = complete_synthetic(table, samples[0], cfg.provenance)
-    if isinstance(text, CsvText):  # new date/time values at the precision the input's text writes them
+    if isinstance(text, CsvText | JsonText):  # new date/time values at the precision the input's text writes them
         synthetic = temporal_like_input(synthetic, table.frame, text)
     quality = None
     run_quality = cfg.scores_quality(samples[0].width)
@@ -1266,7 +1271,7 @@ def augment(
         "environment": _environment(),
     }
     return AugmentResult(frame=out, synthetic=synthetic, report=report, table=table, scores=row_scores, config=cfg,
-                         text=text, kept=np.flatnonzero(keep))
+                         text=text, kept=np.flatnonzero(keep), read_from=file_paths(holdout, scores))
 
 
 def report_config(cfg: AugmentConfig, scores: RowScores) -> dict[str, Any]:
@@ -1424,7 +1429,7 @@ def write_augmented(
     fmt = output_format_for(path, format)
     report_path = Path(report_path) if report_path is not None else report_path_for(path)
     for out in (path, report_path):
-        refuse_input_path(out, result.table)
+        refuse_input_path(out, result.table, result.read_from)
     meta = {
         "dvclean": json.dumps(
             {

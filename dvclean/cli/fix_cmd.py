@@ -121,8 +121,9 @@ def fix(
         write_fixed(result, stage.path(output), format=out_fmt)
         if html_report is not None:
             from ..report import build_report, write_report
+            from .check_cmd import _command_line
 
-            write_report(build_report(result.scores, command="dvclean fix"), stage.path(html_report))
+            write_report(build_report(result.scores, command=_command_line()), stage.path(html_report))
     written = Path(output)
     # the scoring's notes (ignored columns, ...), printed as `dvclean score` prints them and in the JSON summary
     notes = list(dict.fromkeys([*result.summary.get("notes", ()), *result.scores.summary.get("notes", ())]))

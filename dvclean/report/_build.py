@@ -15,7 +15,8 @@ import polars as pl
 
 from .._version import __version__
 from ..errors import DataValidationError, InputError
-from ..io import json_scalar
+from ..io import file_paths, json_scalar
+from ..table import mean_std
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..check import CheckOutcome
@@ -88,6 +89,9 @@ class ReportData:
         the scores lack it), ``cutoff`` (``MislabelConfig.outlier_z`` when known), ``stats``
         (rows, mean, std, median, min, max), ``above`` / ``below`` (outlying targets above /
         below their prediction, None without ``z``).
+    read_from : tuple of str
+        The files the report was built from (the scored data, its validation file, a scores
+        file, an augment report): :func:`write_report` refuses to overwrite them.
     """
 
     meta: dict[str, Any]
@@ -104,6 +108,7 @@ class ReportData:
     augmentation: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
     target: dict[str, Any] | None = None
+    read_from: tuple[str, ...] = ()
 
     @property
     def regression(self) -> bool:
@@ -263,7 +268,8 @@ def _target_part(frame: pl.DataFrame, valued: np.ndarray, flags: np.ndarray, met
     finite = y[np.isfinite(y)]
     stats = {"rows": int(y.size)}
     if finite.size:
-        stats |= {"mean": float(finite.mean()), "std": float(finite.std(ddof=1)) if finite.size > 1 else 0.0,
+        mean, std = mean_std(finite)  # (scaled: the raw sum overflows near 1e307, the squares at 1e155)
+        stats |= {"mean": mean, "std": std,
                   "median": float(np.median(finite)), "min": float(finite.min()), "max": float(finite.max())}
     mis = f == "mislabeled"
     cutoff = _float_or_none(((meta.get("config") or {}).get("mislabel") or {}).get("outlier_z"))
@@ -296,6 +302,7 @@ def _assemble(
     outcome: CheckOutcome | None,
     augmentation: dict[str, Any] | None,
     notes: list[str],
+    read_from: tuple[str, ...] = (),
 ) -> ReportData:
     valued = ~frame.get_column("is_label_missing").fill_null(False).to_numpy()
     regression = meta.get("task") == "regression"
@@ -325,6 +332,7 @@ def _assemble(
         augmentation=_augmentation_part(augmentation),
         notes=[*notes, *tnotes, *_included_mislabeled_note(augmentation), *(outcome.notes if outcome is not None else ())],
         target=_target_part(frame, valued, flags_all, meta) if regression else None,
+        read_from=read_from,
     )
 
 
@@ -571,6 +579,8 @@ def build_report(
     return _assemble(
         result.frame, meta, x=result.data.x, x_rows=result.data.rows, features=feats, lines=lines or None,
         outcome=outcome, augmentation=augmentation, notes=notes,
+        read_from=file_paths(table.source.path if table.source is not None else None, *result.read_from,
+                             augmentation_path),
     )
 
 
@@ -855,4 +865,4 @@ def build_report_from_files(
     _reconcile_augmentation(meta, _augmentation_part(augmentation), scored=str(scores),
                             augmentation_path=augmentation_path, notes=notes, adopt=False)
     return _assemble(frame, meta, x=x, x_rows=x_rows, features=feats, lines=lines, outcome=None,
-                     augmentation=augmentation, notes=notes)
+                     augmentation=augmentation, notes=notes, read_from=file_paths(scores, data, augmentation_path))

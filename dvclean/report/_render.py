@@ -65,6 +65,8 @@ def _png(fig: Any) -> str:
         # boxes in the chart (the report's HTML tables show it as written); not the user's problem to fix, and under
         # PYTHONWARNINGS=error it would end the run
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from", category=UserWarning)
+        # said when placing a legend took over a second (a busy machine): a timing, not a fault of the chart
+        warnings.filterwarnings("ignore", message=r"Creating legend with loc=.best. can be slow", category=UserWarning)
         # no Software/date metadata: the same data gives byte-identical charts
         fig.savefig(buf, format="png", dpi=_DPI, metadata={"Software": None})
     return base64.b64encode(buf.getvalue()).decode("ascii")
@@ -200,6 +202,20 @@ def _stacked_hist(ax: Any, values: np.ndarray, flags: np.ndarray, bins: np.ndarr
             label=[f"{names[f]} ({v.size:,})" for f, v in parts])
 
 
+def _in_units(y: np.ndarray) -> tuple[np.ndarray, str]:
+    """Finite ``y`` and the axis label's unit: divided by a power of ten beyond 1e±100 (the span of targets near 1e307
+    overflows, and the tick locator fails), with " (× 1e307)" to say so.
+
+    >>> _in_units(np.array([2e307, -1e307]))[1]
+    ' (× 1e307)'
+    """
+    top = float(np.max(np.abs(y))) if y.size else 0.0
+    if top == 0.0 or 1e-100 <= top <= 1e100:
+        return y, ""
+    exp = int(np.floor(np.log10(top)))
+    return y / 10.0 ** exp, f" (× 1e{exp})"
+
+
 def _target_chart(report: ReportData) -> str | None:
     """Regression: the target's distribution and the residual's robust z, flagged rows stacked in their colour."""
     t = report.target
@@ -213,12 +229,13 @@ def _target_chart(report: ReportData) -> str | None:
     panels = 2 if z is not None and np.isfinite(z).any() else 1
     fig = _figure(7.5, 2.8 * panels)
     axes = fig.subplots(panels, 1, squeeze=False)[:, 0]
-    lo, hi = float(y[ok].min()), float(y[ok].max())
+    shown, unit = _in_units(y[ok])
+    lo, hi = float(shown.min()), float(shown.max())
     if hi <= lo:
         lo, hi = lo - 0.5, hi + 0.5
-    _stacked_hist(axes[0], y[ok], flags[ok], np.linspace(lo, hi, 50), names)
+    _stacked_hist(axes[0], shown, flags[ok], np.linspace(lo, hi, 50), names)
     axes[0].set_title(f"target distribution ({_short(str(report.meta.get('label') or 'label'), 40)})", fontsize=10, loc="left")
-    axes[0].set_xlabel("target")
+    axes[0].set_xlabel("target" + unit)
     axes[0].set_ylabel("rows")
     axes[0].legend(fontsize=8, frameon=False)
     if panels == 2 and z is not None:
@@ -404,7 +421,15 @@ def render_html(report: ReportData) -> str:
 
 
 def write_report(report: ReportData, path: str | os.PathLike[str]) -> Path:
-    """Render and write the HTML report atomically; return the path."""
+    """Render and write the HTML report atomically; return the path.
+
+    A path that is one of the files the report was built from (``report.read_from``: the data,
+    a scores file, ...) is refused with :class:`~dvclean.errors.OutputError`, as by the writers
+    of scores, fixed and augmented tables: dvclean never overwrites its input.
+    """
+    from ..pipeline import refuse_input_path
+
+    refuse_input_path(path, None, report.read_from)
     html = render_html(report)
     path = Path(path)
     with atomic_path(path) as tmp:

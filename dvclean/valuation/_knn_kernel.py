@@ -63,7 +63,7 @@ def knn_shapley_rows(gram, a_sq, b_sq, labels, yv, self_idx, k, lanes, acc, topk
             big_n = n - 1 if self_idx[r] >= 0 else n
             y = yv[r]
             mnext = 1.0 if labels[a_i[big_n - 1]] == y else 0.0
-            s = mnext / big_n
+            s = mnext * (min(k, big_n) / (big_n * k))  # 1/N when K <= N (as the numpy path's _recursion)
             acc[tid, a_i[big_n - 1]] += s
             for i in range(big_n - 1, 0, -1):
                 m = 1.0 if labels[a_i[i - 1]] == y else 0.0

@@ -717,6 +717,9 @@ class KNNShapley:
         progress = progress or _noop
         n = data.n_players
         n_rank = n - 1 if data.leave_self_out else n
+        if n_rank < 1:
+            raise ValuationError(f"{n} labelled rows: KNN-Shapley needs at least {2 if data.leave_self_out else 1} "
+                                 "(each row is valued by its neighbours among the others); give more rows")
         if cfg.k > n_rank:
             raise ValuationError(
                 f"K={cfg.k} is larger than the {n_rank} rows each row can be compared with; "
