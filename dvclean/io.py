@@ -1348,8 +1348,24 @@ def write_denied(path: str | os.PathLike[str]) -> str:
     return "permission denied"
 
 
+def temp_prefix(name: str, suffix: str = ".tmp") -> str:
+    """``.<name>.<pid>.``: the prefix of a mkstemp or mkdtemp name beside ``name`` (:func:`temp_stem`, then the pid).
+
+    >>> len(temp_prefix("b" * 250).encode()) + 8 + 4 <= 255
+    True
+    """
+    return f"{temp_stem(name, suffix)}{os.getpid()}."
+
+
+def temp_stem(name: str, suffix: str = ".tmp") -> str:
+    """``.<name>.``, the name cut (at a character) so that a temporary name made of it, a pid (up to 10 digits) and a
+    dot, 8 random characters and ``suffix`` stays within the 255 bytes a file name may have wherever ``name`` does."""
+    room = 255 - 8 - len(suffix.encode()) - 11 - 2
+    return "." + name.encode("utf-8", "surrogateescape")[:room].decode("utf-8", "ignore") + "."
+
+
 @contextmanager
-def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+def atomic_path(target: str | os.PathLike[str], *, option: str = "--output") -> Iterator[Path]:
     """Yield a temporary path next to ``target``; rename it over ``target`` on success.
 
     On any exception the temporary file is removed and ``target`` is untouched.
@@ -1364,15 +1380,15 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     target = resolve_output(target)
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.exists():
-        raise OutputError(f"{target}: the directory {directory} does not exist; create it or choose another --output")
+        raise OutputError(f"{target}: the directory {directory} does not exist; create it or choose another {option}")
     if not os.access(directory, os.W_OK):
-        raise OutputError(f"{target}: cannot write to {directory} ({write_denied(directory)}); choose another --output")
+        raise OutputError(f"{target}: cannot write to {directory} ({write_denied(directory)}); choose another {option}")
     remove_stale_temps(target)
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)
     except OSError:
         mode = 0o666 & ~_umask()
-    fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp")
+    fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=temp_prefix(target.name), suffix=".tmp")
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -1410,7 +1426,7 @@ def remove_stale_temps(target: str | os.PathLike[str]) -> list[Path]:
     """
     target = Path(target)
     directory = target.parent if str(target.parent) else Path(".")
-    prefix = f".{target.name}."
+    prefix = temp_stem(target.name)
     removed = []
     try:
         candidates = [p for p in directory.iterdir() if p.name.startswith(prefix) and p.name.endswith(".tmp")]

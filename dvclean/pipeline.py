@@ -369,7 +369,9 @@ def _score(
     # with one value (constant, or empty) tells no row from another and is not hashed, so adding one
     # (which the encoder ignores) changes nothing either
     hashed = table.varying_features()
-    order = canonical_order(table.frame, hashed, label=table.label)
+    labels = table.frame.get_column(table.label)
+    hashes = row_hashes(table.frame, hashed)
+    order = _content_order(hashes, labels)  # = canonical_order(table.frame, hashed, label=table.label)
     data, encoder, label_missing = prepare(
         dataclasses.replace(table, frame=table.frame[order]), valid=valid_table, config=config.features
     )
@@ -377,13 +379,14 @@ def _score(
     if ignored:  # an identifier (a distinct text in every row) is ignored: it must not deal the folds and bags either,
         # or adding a uuid column would change the flags as another seed does (which rows the encoder ignores does
         # not depend on the order, so the second encoding ignores the same ones)
-        order = canonical_order(table.frame, [c for c in hashed if c not in ignored], label=table.label)
+        hashes = row_hashes(table.frame, [c for c in hashed if c not in ignored])
+        order = _content_order(hashes, labels)
         data, encoder, label_missing = prepare(
             dataclasses.replace(table, frame=table.frame[order]), valid=valid_table, config=config.features
         )
     data = dataclasses.replace(data, rows=order[data.rows])  # players keep their order; rows point into the input
     # classes coded by their rows, not their names: renaming or swapping the classes changes no value or flag
-    data = canonical_classes(data, row_hashes(table.frame, [c for c in hashed if c not in ignored])[data.rows])
+    data = canonical_classes(data, hashes[data.rows])
     label_missing = _scatter(table.n_rows, order, label_missing, False, bool)
     if progress:
         progress("encode", 1, 1)
@@ -877,10 +880,15 @@ def canonical_order(frame: pl.DataFrame, columns: Sequence[str], *, label: str |
     n = frame.height
     if n == 0 or (not columns and label is None):
         return np.arange(n, dtype=np.int64)
-    h = row_hashes(frame, columns)
-    if label is None:
-        return np.lexsort((np.arange(n), h)).astype(np.int64)
-    return np.lexsort((np.arange(n), class_fingerprints(frame.get_column(label), h), h)).astype(np.int64)
+    return _content_order(row_hashes(frame, columns), frame.get_column(label) if label is not None else None)
+
+
+def _content_order(hashes: np.ndarray, labels: pl.Series | None) -> np.ndarray:
+    """:func:`canonical_order` from the rows' :func:`row_hashes` (and the label column)."""
+    n = hashes.shape[0]
+    if labels is None:
+        return np.lexsort((np.arange(n), hashes)).astype(np.int64)
+    return np.lexsort((np.arange(n), class_fingerprints(labels, hashes), hashes)).astype(np.int64)
 
 
 def row_hashes(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:

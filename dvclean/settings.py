@@ -112,6 +112,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read the configuration file ({exc.strerror})") from exc
 
 
+#: Tables of a dvclean.toml: in a file laid out as a pyproject.toml they belong under [tool.dvclean].
+_COMMAND_TABLES = ("score", "check", "fix", "report", "augment", "methods")
+
+
 def _load_file(path: Path) -> ConfigFile | None:
     doc = _read_toml(path)
     tool = doc.get("tool")
@@ -123,12 +127,14 @@ def _load_file(path: Path) -> ConfigFile | None:
             return None
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: [tool.dvclean] must be a table")
-        others = [k for k in doc if k != "tool"]
-        if path.name != PYPROJECT and others:  # would be dropped without a word: a dvclean.toml key outside the table
+        # a dvclean key outside the table would be dropped without a word; other tables ([project], [build-system])
+        # are a pyproject.toml's, whatever the file is called (pyproject.ci.toml): ignored, as there
+        others = [k for k, v in doc.items() if k != "tool" and (not isinstance(v, dict) or k in _COMMAND_TABLES)]
+        if path.name != PYPROJECT and others:
             raise ConfigError(
-                f"{path}: holds [tool.dvclean] and keys outside it ({', '.join(map(repr, others[:5]))}); a file with "
-                "[tool.dvclean] is read from that table only, as a pyproject.toml is: move them into [tool.dvclean], "
-                "or drop the [tool.dvclean] header"
+                f"{path}: holds [tool.dvclean] and dvclean settings outside it ({', '.join(map(repr, others[:5]))}); a "
+                "file with [tool.dvclean] is read from that table only, as a pyproject.toml is: move the dvclean "
+                "settings into [tool.dvclean], or drop the [tool.dvclean] header"
             )
         return ConfigFile(path=path, table=table, where=f"{PYPROJECT if path.name == PYPROJECT else path.name} [tool.dvclean]")
     return ConfigFile(path=path, table=doc, where="dvclean.toml")
@@ -258,6 +264,12 @@ def load_settings(
             nk = normalize_key(key)
             if nk not in all_keys:
                 raise ConfigError(_unknown(cf.section_name(None), key, all_keys))
+            if nk in PER_COMMAND_KEYS:
+                users = [f"[{c}]" for c in sorted(known) if nk in known[c]]
+                raise ConfigError(
+                    f"{cf.section_name(None)}: a top-level {key!r} would apply to every command, and {PER_COMMAND_KEYS[nk]}"
+                    f": set it under {', '.join(users[:-1]) + ' or ' + users[-1] if len(users) > 1 else users[0]} instead"
+                )
         base = Path(os.path.abspath(cf.path.parent))
         for key, value in top.items():
             nk = normalize_key(key)
@@ -275,6 +287,14 @@ def load_settings(
                 if normalize_key(key) not in known[name]:
                     raise ConfigError(_unknown(cf.section_name(name), key, set(known[name])))
     return Settings(values=values, sources=sources, files=tuple(cf.path for cf in files))
+
+
+#: Keys that mean another file for each command: refused at the top level (one path would be the scores of
+#: `score`, the cleaned copy of `fix` and the HTML of `report`, each run writing over the others' output).
+PER_COMMAND_KEYS = {
+    "output": "it names another kind of file for each (score's scores, fix's cleaned copy, report's HTML page), so one "
+              "command would write over another's output",
+}
 
 
 def _refuse_double_spellings(cf: ConfigFile) -> None:
@@ -297,7 +317,10 @@ def _unknown(where: str, key: str, valid: set[str]) -> str:
     import difflib
 
     shown = {k.replace("_", "-"): k for k in valid}
-    close = difflib.get_close_matches(normalize_key(key).replace("_", "-"), sorted(shown), n=3, cutoff=0.75)
+    typed = normalize_key(key).replace("_", "-")
+    close = difflib.get_close_matches(typed, sorted(shown), n=3, cutoff=0.75)
+    if not close and typed.lower() in shown:  # K = 3 for k (TOML keys are case-sensitive)
+        close = [typed.lower()]
     if close:
         return f"{where}: unknown key {key!r}; did you mean {' or '.join(repr(c) for c in close)}?"
     return f"{where}: unknown key {key!r}; valid keys: {', '.join(sorted(shown))}"

@@ -1630,7 +1630,8 @@ def mean_std(values: np.ndarray) -> tuple[float, float]:
     divided by their largest magnitude: the raw sum overflows near 1e307 and the squares at 1e155 (or underflow at
     1e-155), where the result itself is an ordinary float.
 
-    >>> mean_std(np.array([1e307, 1e307, 1.5e307]))[0] == 1.1666666666666667e307
+    >>> m, sd = mean_std(np.array([1e307, 1e307, 1.5e307]))
+    >>> bool(np.isclose(m, 1.1666666666666667e307) and np.isclose(sd, 2.886751345948129e306))
     True
     """
     values = np.asarray(values, dtype=np.float64)

@@ -546,7 +546,7 @@ def test_tool_dvclean_file_with_keys_outside_the_table_is_refused(tmp_path):
     _frame().write_csv(path)
     (tmp_path / "mixed.toml").write_text('max-mislabeled = "1"\n[tool.dvclean]\nlabel = "y"\n')
     r = runner.invoke(app, ["check", str(path), "--config", str(tmp_path / "mixed.toml")])
-    assert r.exit_code == 2 and "holds [tool.dvclean] and keys outside it ('max-mislabeled')" in " ".join(r.output.split())
+    assert r.exit_code == 2 and "holds [tool.dvclean] and dvclean settings outside it ('max-mislabeled')" in " ".join(r.output.split())
     r = runner.invoke(app, ["fix", str(path), "-y", "y", "--action", "relabel", "--min-confidence", "70"])
     assert r.exit_code == 2 and "(a percentage? write 70%)" in " ".join(r.output.split()), r.output
 

@@ -278,3 +278,145 @@ def test_augment_json_synthetic_datetimes_are_written_as_the_records_write_them(
     assert len(synthetic) == 5
     for rec in synthetic:
         assert len(rec["ts"]) == 19 and dt.datetime.strptime(rec["ts"], "%Y-%m-%d %H:%M:%S"), rec
+
+
+def test_top_level_output_in_a_configuration_file_is_refused(tmp_path):
+    # report took a top-level output meant for fix's cleaned copy and wrote its HTML over it
+    _adult_head(tmp_path / "d.csv", 1, 120)
+    (tmp_path / "dvclean.toml").write_text('label = "income"\noutput = "cleaned.csv"\n')
+    r = runner.invoke(app, ["fix", str(tmp_path / "d.csv"), "--action", "mark", "-q"])
+    assert r.exit_code == 2
+    text = " ".join(r.output.split())
+    assert "top-level 'output'" in text and "[fix]" in text and "[score]" in text
+    assert not (tmp_path / "cleaned.csv").exists()
+
+
+def test_config_file_laid_out_as_a_pyproject_under_another_name_is_read(tmp_path):
+    _adult_head(tmp_path / "d.csv", 1, 120)
+    cfg = tmp_path / "pyproject.ci.toml"
+    cfg.write_text('[project]\nname = "x"\n\n[tool.dvclean]\nlabel = "income"\n[tool.dvclean.check]\nmax-mislabeled = "90%"\n')
+    r = runner.invoke(app, ["check", str(tmp_path / "d.csv"), "--config", str(cfg)])
+    assert r.exit_code == 0, r.output
+    cfg.write_text('[check]\nk = 3\n[tool.dvclean]\nlabel = "income"\n')  # a dvclean table outside [tool.dvclean]
+    r = runner.invoke(app, ["check", str(tmp_path / "d.csv"), "--config", str(cfg)])
+    assert r.exit_code == 2 and "outside it ('check')" in " ".join(r.output.split())
+
+
+def test_config_key_differing_in_case_gets_a_suggestion_and_a_bad_method_names_its_file(tmp_path):
+    _adult_head(tmp_path / "d.csv", 1, 120)
+    (tmp_path / "dvclean.toml").write_text("K = 3\n")
+    r = runner.invoke(app, ["check", str(tmp_path / "d.csv"), "-y", "income"])
+    assert r.exit_code == 2 and "did you mean 'k'?" in r.output
+    (tmp_path / "dvclean.toml").write_text('[check]\nmethod = "bogus"\n')
+    r = runner.invoke(app, ["check", str(tmp_path / "d.csv"), "-y", "income"])
+    text = " ".join(r.output.split())
+    assert r.exit_code == 2 and "unknown method 'bogus'" in text and "dvclean.toml [check]: method = 'bogus'" in text
+
+
+def test_report_refuses_data_from_stdin_that_is_not_the_scored_file(tmp_path):
+    # the sha256 check ran only for regular files: data piped in was paired with another file's scores (exit 0)
+    import subprocess
+    import sys
+
+    _adult_head(tmp_path / "a.csv", 1, 150)
+    _adult_head(tmp_path / "b.csv", 300, 150)
+    scores = tmp_path / "a.parquet"
+    r = runner.invoke(app, ["score", str(tmp_path / "a.csv"), "-y", "income", "-o", str(scores), "-q"])
+    assert r.exit_code == 0, r.output
+    for data, stdin in (("-", tmp_path / "b.csv"), (str(tmp_path / "b.csv"), None)):
+        args = [sys.executable, "-m", "dvclean", "report", "-" if stdin is None else str(scores), "--data", data, "-o",
+                str(tmp_path / "r.html"), "-q"]
+        with open(stdin or scores, "rb") as fh:
+            p = subprocess.run(args, stdin=fh, capture_output=True, text=True, timeout=300)
+        assert p.returncode == 2 and "was computed on" in p.stderr, p.stderr
+        assert not (tmp_path / "r.html").exists()
+
+
+def test_report_of_a_csv_scores_file_keeps_classes_named_like_missing_values(tmp_path):
+    rng = np.random.default_rng(7)
+    names = ["NA", "None", "ok", "null"]
+    y = [names[i % 4] for i in range(160)]
+    pl.DataFrame({"a": [rng.normal(i % 4) for i in range(160)], "y": y}).write_csv(tmp_path / "d.csv")
+    scores = tmp_path / "d.scores.csv"
+    r = runner.invoke(app, ["score", str(tmp_path / "d.csv"), "-y", "y", "--null-values", "", "-o", str(scores), "-q"])
+    assert r.exit_code == 0, r.output
+    from dvclean.report import build_report_from_files
+
+    rep = build_report_from_files(scores)
+    assert sorted((c["class"], c["rows"]) for c in rep.per_class) == sorted((n, 40) for n in names)
+
+
+def test_report_shows_float_classes_and_the_configuration_as_written(tmp_path):
+    from dvclean.report import build_report_from_files, write_report
+
+    rng = np.random.default_rng(12)
+    lab = (np.arange(200) % 2).astype(bool) ^ (rng.random(200) < 0.1)
+    x = rng.normal(size=200) + (np.arange(200) % 2)
+    pl.DataFrame({"x": x, "grade": np.where(lab, 0.12342, 0.12341)}).write_csv(tmp_path / "f.csv")
+    scores = tmp_path / "f.parquet"
+    r = runner.invoke(app, ["score", str(tmp_path / "f.csv"), "-y", "grade", "--task", "classification", "-o",
+                            str(scores), "-q"])
+    assert r.exit_code == 0, r.output
+    rep = build_report_from_files(scores, data=tmp_path / "f.csv")
+    label_at = rep.top_columns.index("label")
+    assert {row[label_at] for row in rep.top_rows} <= {"0.12341", "0.12342"}
+    html = write_report(rep, tmp_path / "r.html").read_text()
+    assert "0.1234<" not in html
+    start = html.index("<pre>")
+    assert "\\n" not in html[start:html.index("</pre>", start)] and '\n  &#34;methods&#34;' in html
+
+
+def test_outputs_with_names_near_the_255_byte_limit_are_written(tmp_path):
+    _adult_head(tmp_path / "a.csv", 1, 120)
+    for name in ("b" * 250 + ".csv", "é" * 120 + ".csv"):  # 254 and 244 bytes
+        out = tmp_path / name
+        r = runner.invoke(app, ["fix", str(tmp_path / "a.csv"), "-y", "income", "--action", "mark", "-o", str(out),
+                                "-q"])
+        assert r.exit_code == 0, r.output
+        assert out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_checkpoint_through_a_link_is_locked_and_deleted_as_its_target(tmp_path):
+    # the lock was <link>.lock, so a run on the target itself was not refused; after success only the link went
+    from dvclean.errors import ConfigError
+    from dvclean.valuation._checkpoint import Checkpoint
+
+    (tmp_path / "real").mkdir()
+    link = tmp_path / "link.ck"
+    link.symlink_to(tmp_path / "real" / "target.ck")
+    first = Checkpoint(link, resume=True)
+    try:
+        import subprocess
+        import sys
+
+        other = subprocess.run(  # another process: this one's own holds are counted, not refused
+            [sys.executable, "-c", "import sys; from dvclean.valuation._checkpoint import Checkpoint\n"
+             "try:\n    Checkpoint(sys.argv[1], resume=True)\nexcept Exception as e:\n    print(type(e).__name__, e)",
+             str(tmp_path / "real" / "target.ck")], capture_output=True, text=True, timeout=120)
+        assert other.stdout.startswith(ConfigError.__name__) and "in use by another running dvclean" in other.stdout
+        first._save("tmc", {"n": 1}, {"t": 0}, {"a": np.arange(3)})
+        assert (tmp_path / "real" / "target.ck").is_file() and link.is_symlink()
+    finally:
+        first.remove()
+    assert not (tmp_path / "real" / "target.ck").exists()
+    assert not list((tmp_path / "real").iterdir())
+
+
+def test_checkpoint_lock_that_cannot_be_deleted_is_left_without_an_internal_error(tmp_path, monkeypatch):
+    # a directory made read-only during the run: unlinking the lock raised PermissionError over the real error (exit 3)
+    import pathlib
+
+    from dvclean.valuation._checkpoint import Checkpoint
+
+    ck = Checkpoint(tmp_path / "run.ck", resume=True)
+    real_unlink = pathlib.Path.unlink
+
+    def refuse(self, missing_ok=False):
+        if self.name.endswith(".lock"):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(pathlib.Path, "unlink", refuse)
+    ck.release()  # no exception
+    assert (tmp_path / "run.ck.lock").exists()

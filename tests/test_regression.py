@@ -231,7 +231,9 @@ def test_make_table_tasks_and_refusals():
     with pytest.raises(DataValidationError, match="not numbers; --task regression needs a numeric target"):
         make_table(pl.DataFrame({"x": [1.0, 2, 3, 4], "y": ["a", "b", "a", "b"]}), task="regression")
     with pytest.raises(DataValidationError, match="one value only"):
-        make_table(pl.DataFrame({"x": [1.0, 2, 3, 4], "y": [2.5, 2.5, 2.5, None]}), task="regression")
+        make_table(pl.DataFrame({"x": [1.0, 2, 3, 4, 5], "y": [2.5, 2.5, 2.5, 2.5, None]}), task="regression")
+    with pytest.raises(DataValidationError, match="needs at least 4 rows"):  # (the outlier rule's folds need 4)
+        make_table(pl.DataFrame({"x": [1.0, 2, 3, 4], "y": [2.5, 1.5, 0.5, None]}), task="regression")
     ages = make_table(pl.DataFrame({"x": rng.normal(size=50), "age": rng.integers(18, 90, 50)}), label="age",
                       task="regression")
     data, _, _ = prepare(ages)

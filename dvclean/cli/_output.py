@@ -440,9 +440,9 @@ _STAGE_SUFFIX = ".stage"
 
 def _remove_stale_stages(directory: Path, name: str) -> None:
     """Remove the staging directories of ``name`` that runs which no longer exist (SIGKILL) left in ``directory``."""
-    from ..io import _pid_alive
+    from ..io import _pid_alive, temp_stem
 
-    prefix = f".{name}."
+    prefix = temp_stem(name, _STAGE_SUFFIX)
     try:
         candidates = [p for p in directory.iterdir() if p.name.startswith(prefix) and p.name.endswith(_STAGE_SUFFIX)]
     except OSError:
@@ -475,13 +475,13 @@ class StagedOutputs:
     def path(self, target: str | os.PathLike[str]) -> Path:
         """Where to write the output ``target`` now (its file name in a fresh staging directory)."""
         from ..errors import OutputError
-        from ..io import resolve_output
+        from ..io import resolve_output, temp_prefix
 
         final = resolve_output(target)
         directory = final.parent if str(final.parent) else Path(".")
         _remove_stale_stages(directory, final.name)
         try:
-            stage = Path(tempfile.mkdtemp(dir=directory, prefix=f".{final.name}.{os.getpid()}.", suffix=_STAGE_SUFFIX))
+            stage = Path(tempfile.mkdtemp(dir=directory, prefix=temp_prefix(final.name, _STAGE_SUFFIX), suffix=_STAGE_SUFFIX))
         except OSError as exc:
             raise OutputError(f"{target}: cannot write to {directory} ({exc.strerror or exc}); choose another path") from None
         staged = stage / (Path(target).name or final.name)

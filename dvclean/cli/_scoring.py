@@ -161,6 +161,12 @@ def _methods(values: list[str]) -> tuple[str, ...]:
             f"--method names {', '.join(repr(m) for m in twice)} more than once ({','.join(out)}); "
             "name each method once (the first one is the primary method)"
         )
+    from ..valuation import REGISTRY
+
+    unknown = [m for m in out if m not in REGISTRY]
+    if unknown:  # (said here, naming the option, so that a configuration file's value is named with its file)
+        raise ConfigError(f"--method: unknown method {unknown[0]!r}; available: {', '.join(REGISTRY)} "
+                          "(see `dvclean methods`)")
     return tuple(out)
 
 

@@ -220,8 +220,13 @@ def _per_class(frame: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 def _top_rows(
-    frame: pl.DataFrame, features: pl.DataFrame | None, lines: dict[int, int] | None, *, regression: bool = False
+    frame: pl.DataFrame, features: pl.DataFrame | None, lines: dict[int, int] | None, *, regression: bool = False,
+    label: str | None = None,
 ) -> tuple[list[str], list[list[Any]], list[str]]:
+    """The most suspicious rows' cells; class labels (the label, the neighbours' label, the label column among the
+    features) as the text of the class, not numbers rounded for display (classes 0.12341 and 0.12342 stay two)."""
+    from ..table import class_text
+
     notes: list[str] = []
     ranked = frame.with_row_index("__row").filter(pl.col("value_rank").is_not_null()).sort("value_rank").head(TOP_ROWS)
     id_name = frame.columns[0]
@@ -236,6 +241,7 @@ def _top_rows(
         if len(feat_cols) > MAX_FEATURE_COLUMNS:
             notes.append(f"the table shows the first {MAX_FEATURE_COLUMNS} of {len(feat_cols)} feature columns")
             feat_cols = feat_cols[:MAX_FEATURE_COLUMNS]
+    classes = () if regression else ("label", "neighbor_label")
     rows_idx = ranked.get_column("__row").to_list()
     feat_rows = features.select(feat_cols)[rows_idx].rows() if features is not None and feat_cols else None
     out = []
@@ -243,9 +249,10 @@ def _top_rows(
         cells: list[Any] = [rec["__row"]]
         if lines:
             cells.append(lines.get(rec["__row"]))
-        cells += [json_scalar(rec[c]) for c in base]
+        cells += [class_text(rec[c]) if c in classes and rec[c] is not None else json_scalar(rec[c]) for c in base]
         if feat_rows is not None:
-            cells += [json_scalar(v) for v in feat_rows[i]]
+            cells += [class_text(v) if c == label and not regression and v is not None else json_scalar(v)
+                      for c, v in zip(feat_cols, feat_rows[i], strict=True)]
         out.append(cells)
     return cols + feat_cols, out, notes
 
@@ -312,7 +319,7 @@ def _assemble(
         proj, pflags, pnote = _projection(x, flags_all[x_rows], seed)
     else:
         proj, pflags, pnote = _projection(None, flags_all[valued], seed)
-    cols, rows, tnotes = _top_rows(frame, features, lines, regression=regression)
+    cols, rows, tnotes = _top_rows(frame, features, lines, regression=regression, label=meta.get("label"))
     if regression:  # no classes: the values of the outlying targets against the other rows, no per-class table or chart
         labels = np.where(flags_all[valued] == "mislabeled", REGRESSION_GROUPS[1], REGRESSION_GROUPS[0]).astype(object)
     else:
@@ -751,9 +758,10 @@ def build_report_from_files(
     from ..pipeline import text_identity
     from ..table import make_table, prepare
 
-    # class labels and ids are their text (a CSV's ``01`` and ``1`` are two classes), as when the data was scored
-    # (and the data's --null-values: a class named NA, kept as a class when the data was scored, is one here too)
-    options: dict[str, Any] = {"null_values": (read_options or {}).get("null_values")}
+    # class labels and ids are their text (a CSV's ``01`` and ``1`` are two classes), as when the data was scored;
+    # dvclean writes a missing value as an empty cell, so only that is missing: classes named NA, None or null
+    # (kept as classes when the data was scored) stay classes, whatever --null-values says of the data
+    options: dict[str, Any] = {"null_values": [""]}
     piped = read_once(scores, options)  # stdin's or a pipe's bytes: read once, for the frame and the Parquet footer
     frame, info = read_frame(scores, keep_text=lambda names: [*names[:1], "label", "neighbor_label", "suggested_label"],
                              **options)
@@ -841,7 +849,13 @@ def build_report_from_files(
         meta["columns"] = dframe.width
         confirmed = bool(meta["input_sha256"]) and meta["input_sha256"] == dinfo.sha256  # the scores name this file
         if meta["input_sha256"] and dinfo.sha256 and meta["input_sha256"] != dinfo.sha256:
-            notes.append(f"--data {data} differs from the scored file (sha256 mismatch); features may not match the scores")
+            # (the bytes read: stdin or a pipe too, which the command line cannot hash beforehand)
+            raise DataValidationError(
+                f"--data {data} is not the file {'the scores on stdin' if str(scores) == '-' else scores} was computed "
+                f"on (sha256 {dinfo.sha256[:12]}..., the scores "
+                f"record {meta['input_sha256'][:12]}...); pass the scored file, re-run `dvclean score` on this data, "
+                "or omit --data"
+            )
         meta["input_sha256"] = meta["input_sha256"] or dinfo.sha256
         if lbl is None:
             raise DataValidationError("the scores file does not record the label column; pass --label")

@@ -402,7 +402,14 @@ def render_html(report: ReportData) -> str:
         "arms": _arms_chart(primary, arms),
     }
     quality = (report.augmentation or {}).get("quality") if report.augmentation else None
-    config_json = json.dumps(report.meta.get("config"), indent=2, default=str) if report.meta.get("config") else None
+    config_json = None
+    if report.meta.get("config"):
+        from markupsafe import escape
+
+        # escaped here and marked safe, so that its line breaks stay line breaks (every other text value has its
+        # control characters written as visible escapes); json.dumps writes every non-ASCII or control
+        # character of a value as a \u escape, so the text holds no other
+        config_json = escape(json.dumps(report.meta.get("config"), indent=2, default=str))
     return _env().get_template("report.html.j2").render(
         r=report,
         meta=report.meta,

@@ -38,6 +38,7 @@ False
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -153,7 +154,8 @@ def _unlock(path: Path, *, refused: bool = False) -> None:
         del _LOCKS[os.path.realpath(lock)]
         created = bool(entry[2])
         if (not path.exists() or (refused and created)) and _is_lock_file(lock):  # (never an output written over it)
-            lock.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a directory made read-only during the run: the lock file stays, unheld
+                lock.unlink(missing_ok=True)
         os.close(entry[0])
 
 
@@ -245,7 +247,8 @@ class Checkpoint:
     def __init__(self, path: str | os.PathLike[str], *, every: int = 10, resume: bool = True) -> None:
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise ConfigError(f"checkpoint every must be an int >= 1; got {every!r}")
-        self.path = Path(path)
+        # a link's target: the file the saves are renamed over (atomic_path follows links), the one to lock and delete
+        self.path = Path(os.path.realpath(path)) if Path(path).is_symlink() else Path(path)
         self.every = every
         self.resume = resume
         self.found = self.path.exists()
@@ -365,7 +368,7 @@ class Checkpoint:
                 members[f"{n}.{k}"] = np.asarray(v)
         buf = io.BytesIO()
         np.savez(buf, **members)  # type: ignore[arg-type]
-        with atomic_path(self.path) as tmp:
+        with atomic_path(self.path, option="--checkpoint") as tmp:
             tmp.write_bytes(buf.getvalue())
         _SAVED[str(self.path)] = None
 
