@@ -100,6 +100,8 @@ class FixResult:
     scores: ScoreResult
     text: CsvText | JsonText | None = field(default=None, repr=False)  # (the whole input: not in a notebook's display)
     edits: TextEdits | JsonEdits | None = field(default=None, repr=False)
+    #: The input rows ``frame`` keeps, in order (``drop`` only; None: all of them).
+    kept: np.ndarray | None = field(default=None, repr=False)
 
 
 def _decide(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tuple[np.ndarray, np.ndarray, pl.Series | None]:
@@ -159,7 +161,8 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
         fixed = frame.with_columns(pl.Series(ISSUE_COLUMN, [issue if f else None for f in flagged], dtype=pl.String))
         summary.update(marked=int(flagged.sum()))
     if config.action != "mark" and not regression:
-        summary.update(_class_changes(frame.get_column(scores.table.label), fixed.get_column(scores.table.label)))
+        summary.update(_class_changes(frame.get_column(scores.table.label), fixed.get_column(scores.table.label),
+                                      changed))
     row_ids = scores.table.row_ids().to_numpy()
     summary.update(
         rows_out=fixed.height,
@@ -177,20 +180,29 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
 CLASS_LOSS_NOTE = 0.2
 
 
-def _class_changes(before: pl.Series, after: pl.Series) -> dict[str, Any]:
-    """``classes``: each class's row count before and after the fix (JSON-able), and a ``notes`` entry for
-    every class that loses at least :data:`CLASS_LOSS_NOTE` of its rows."""
-    counts_before = before.rename("v").drop_nulls().value_counts(sort=True)  # (a label named "count" is fine)
-    counts_after = dict(after.rename("v").drop_nulls().value_counts().iter_rows())
+def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray) -> dict[str, Any]:
+    """``classes``: each class's row count before and after the fix and its own rows relabelled away or dropped
+    (``lost``; JSON-able), and a ``notes`` entry for every class that loses at least :data:`CLASS_LOSS_NOTE` of its
+    rows. ``changed``: the input rows relabelled or dropped. A class's own losses are counted, not its net change
+    (a relabel that moves 92 rows each way between two classes leaves both counts as they were), and a NaN label
+    is a missing one, as :func:`dvclean.score` reads it (no class)."""
+
+    def present(col: pl.Series) -> pl.Series:
+        col = col.rename("v")
+        return col.fill_nan(None).drop_nulls() if col.dtype.is_float() else col.drop_nulls()
+
+    counts_before = present(before).value_counts(sort=True)  # (a label named "count" is fine)
+    counts_after = dict(present(after).value_counts().iter_rows())
+    lost_of = dict(present(before.filter(pl.Series(changed))).value_counts().iter_rows())
     classes, notes = {}, []
     for value, n in counts_before.iter_rows():
-        m = int(counts_after.get(value, 0))
-        classes[str(value)] = {"before": int(n), "after": m}
-        if n and (n - m) / n >= CLASS_LOSS_NOTE:
+        m, lost = int(counts_after.get(value, 0)), int(lost_of.get(value, 0))
+        classes[str(value)] = {"before": int(n), "after": m, "lost": lost}
+        if n and lost / n >= CLASS_LOSS_NOTE:
             notes.append(
-                f"class {str(value)!r} lost {n - m} of its {n} rows ({(n - m) / n:.0%}): so large a share of a class "
-                "flagged means it overlaps another class, where many right labels look wrong; review the flagged rows "
-                "(--action mark) before relabelling or dropping them"
+                f"class {str(value)!r} lost {lost} of its {n} rows ({lost / n:.0%}) to --action relabel or drop: so large "
+                "a share of a class flagged means it overlaps another class, where many right labels look wrong; review "
+                "the flagged rows (--action mark) before relabelling or dropping them"
             )
     return {"classes": classes, "notes": notes}
 
@@ -399,7 +411,8 @@ def fix(
         **summary,
         "seed": scores.config.seed,
     }
-    return FixResult(frame=fixed, summary=summary, scores=scores, text=text, edits=edits)
+    kept = np.flatnonzero(~_decide(frame, scores, config)[0]) if config.action == "drop" else None
+    return FixResult(frame=fixed, summary=summary, scores=scores, text=text, edits=edits, kept=kept)
 
 
 def default_fixed_path(source: str | os.PathLike[str], fmt: str | None = None) -> Path:
@@ -440,5 +453,31 @@ def write_fixed(result: FixResult, path: str | os.PathLike[str], *, format: str 
         check_writable(result.frame.schema, path, fmt)
         return write_json_text(text, path, result.edits, format=fmt)
     info = result.scores.table.source
-    return write_table(result.frame, path, format=fmt, separator=output_separator(path, info.separator if info else None),
-                       schema_metadata=dict(info.schema_metadata) if info else None)
+    frame, metadata = result.frame, dict(info.schema_metadata) if info else None
+    if metadata and result.kept is not None and fmt in ("parquet", "ipc"):
+        frame, metadata = _pandas_index_of_kept_rows(frame, metadata, result.kept)
+    return write_table(frame, path, format=fmt, separator=output_separator(path, info.separator if info else None),
+                       schema_metadata=metadata)
+
+
+def _pandas_index_of_kept_rows(
+    frame: pl.DataFrame, metadata: dict[bytes, bytes], kept: np.ndarray
+) -> tuple[pl.DataFrame, dict[bytes, bytes]]:
+    """A pandas ``RangeIndex`` that the schema metadata describes (``start``/``step``, no column) numbers the input's
+    rows: after ``drop`` it would number the kept rows anew, so it is written as a column of the kept rows' labels,
+    as pandas itself stores an index that is not a range (``__index_level_0__``). Other metadata is kept as it is."""
+    import json
+
+    try:
+        doc = json.loads(metadata.get(b"pandas", b"null"))
+        (index,) = doc["index_columns"]
+        start, step = int(index["start"]), int(index["step"])
+    except (ValueError, TypeError, KeyError, AttributeError):  # no pandas metadata, or an index stored as columns
+        return frame, metadata
+    if index.get("kind") != "range" or "__index_level_0__" in frame.columns:
+        return frame, metadata
+    frame = frame.with_columns(pl.Series("__index_level_0__", start + step * kept.astype(np.int64), dtype=pl.Int64))
+    doc["index_columns"] = ["__index_level_0__"]
+    doc["columns"] = [*doc.get("columns", []), {"name": index.get("name"), "field_name": "__index_level_0__",
+                                                "pandas_type": "int64", "numpy_type": "int64", "metadata": None}]
+    return frame, {**metadata, b"pandas": json.dumps(doc).encode("utf-8")}

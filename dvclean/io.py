@@ -446,6 +446,7 @@ def read_frame(
     keep_text: Sequence[str] | Callable[[Sequence[str]], Sequence[str]] = (),
     as_text: Sequence[str] = (),
     exact_text: Sequence[str] = (),
+    warn_ignored: bool = True,
 ) -> tuple[pl.DataFrame, SourceInfo]:
     """Read a table file into a polars frame, refusing bad files with clear errors.
 
@@ -484,6 +485,10 @@ def read_frame(
         CSV columns read as text whenever any cell's inferred value would not write its
         text back (a row id: ``1.5`` beside ``0``, ``1e3``, ``007``, ``True``), with no
         exception for continuous floats; otherwise they keep their inferred type.
+    warn_ignored : bool
+        Warn when CSV-only options (``separator``, ``null_values``, a non-UTF-8
+        ``encoding``) are given for a file of another format; False for dvclean's own
+        settings, which are not the user's to drop.
 
     Returns
     -------
@@ -549,7 +554,7 @@ def read_frame(
     if suffix_fmt is not None and magic in ("parquet", "ipc") and suffix_fmt != magic and format is None:
         log.warning("%s: the name says %s but the content is %s; reading it as %s", name, suffix_fmt, magic, magic)
 
-    if fmt != "csv":  # CSV-only options given for another format would otherwise be dropped without a word
+    if fmt != "csv" and warn_ignored:  # CSV-only options given for another format would be dropped without a word
         other_codec = not _codec_exists(encoding) or codecs.lookup(encoding).name != "utf-8"
         ignored = [opt for opt, given in (("--separator", separator is not None), ("--null-values", null_values is not None),
                                           ("--encoding", other_codec)) if given]

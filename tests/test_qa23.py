@@ -420,3 +420,52 @@ def test_checkpoint_lock_that_cannot_be_deleted_is_left_without_an_internal_erro
     monkeypatch.setattr(pathlib.Path, "unlink", refuse)
     ck.release()  # no exception
     assert (tmp_path / "run.ck.lock").exists()
+
+
+def test_fix_counts_each_class_own_losses_and_nan_labels_as_missing(tmp_path):
+    # the note used net counts (92 rows moved each way: no note), and NaN labels were a class that "lost" every row
+    from dvclean.fix import _class_changes
+
+    before = pl.Series(["cat"] * 10 + ["dog"] * 10)
+    changed = np.zeros(20, dtype=bool)
+    changed[[0, 1, 2, 10, 11, 12]] = True  # three rows of each class relabelled to the other
+    after = pl.Series(["dog"] * 3 + ["cat"] * 7 + ["cat"] * 3 + ["dog"] * 7)
+    out = _class_changes(before, after, changed)
+    assert out["classes"] == {"cat": {"before": 10, "after": 10, "lost": 3}, "dog": {"before": 10, "after": 10, "lost": 3}}
+    assert len(out["notes"]) == 2 and all("lost 3 of its 10 rows" in n for n in out["notes"])
+    nan = pl.Series([0.0, 1.0, float("nan"), 1.0, float("nan")])
+    kept = np.array([True, False, True, True, True])
+    out = _class_changes(nan, nan.filter(pl.Series(kept)), ~kept)
+    assert set(out["classes"]) == {"0.0", "1.0"} and out["classes"]["1.0"] == {"before": 2, "after": 1, "lost": 1}
+
+
+def test_fix_drop_keeps_a_pandas_range_index_of_the_kept_rows(tmp_path):
+    pd = __import__("pytest").importorskip("pandas")
+    pytest_ = __import__("pytest")
+    pytest_.importorskip("pyarrow")
+    rng = np.random.default_rng(0)
+    n = 200
+    y = rng.integers(0, 2, n)
+    y_noisy = np.where(rng.random(n) < 0.1, 1 - y, y)
+    df = pd.DataFrame({"a": rng.normal(size=n) + 2 * y, "b": rng.normal(size=n), "y": y_noisy,
+                       "rid": [f"r{i:04d}" for i in range(n)]})
+    df.index = df.index * 10 + 5
+    df.to_parquet(tmp_path / "d.parquet")
+    out = tmp_path / "o.parquet"
+    r = runner.invoke(app, ["fix", str(tmp_path / "d.parquet"), "-y", "y", "--id", "rid", "--action", "drop", "-o",
+                            str(out), "-q"])
+    assert r.exit_code == 0, r.output
+    a, b = pd.read_parquet(tmp_path / "d.parquet"), pd.read_parquet(out)
+    assert 0 < len(b) < len(a) and list(b.columns) == list(a.columns)
+    assert (a.loc[b.index, "rid"] == b["rid"]).all()  # every kept row under its own label
+
+
+def test_report_of_a_parquet_scores_file_warns_of_no_option_the_user_did_not_give(tmp_path, caplog):
+    _adult_head(tmp_path / "a.csv", 1, 120)
+    scores = tmp_path / "s.parquet"
+    assert runner.invoke(app, ["score", str(tmp_path / "a.csv"), "-y", "income", "-o", str(scores), "-q"]).exit_code == 0
+    from dvclean.report import build_report_from_files
+
+    with caplog.at_level("WARNING"):
+        build_report_from_files(scores)
+    assert "--null-values" not in caplog.text

@@ -764,7 +764,7 @@ def build_report_from_files(
     options: dict[str, Any] = {"null_values": [""]}
     piped = read_once(scores, options)  # stdin's or a pipe's bytes: read once, for the frame and the Parquet footer
     frame, info = read_frame(scores, keep_text=lambda names: [*names[:1], "label", "neighbor_label", "suggested_label"],
-                             **options)
+                             warn_ignored=False, **options)
     required = {"label", "value", "value_rank", "is_mislabeled", "is_hard", "mislabel_score", "is_label_missing",
                 "neighbor_label"}
     missing = sorted(required - set(frame.columns))
