@@ -23,7 +23,7 @@ import polars as pl
 
 from ._serial import one_at_a_time
 from ._version import __version__
-from .config import VALIDATION_METHODS, KNNConfig, ScoreConfig, unknown_method_error
+from .config import VALIDATION_METHODS, FlagPolicy, KNNConfig, ScoreConfig, unknown_method_error
 from .diagnostics import (
     label_copy_columns,
     label_predictability,
@@ -33,6 +33,7 @@ from .diagnostics import (
 )
 from .errors import ConfigError, DataValidationError, OutputError, ValuationError
 from .flags import (
+    _hard,
     distinct_evidence,
     distinct_rows,
     evidence_for,
@@ -435,6 +436,7 @@ def _score(
     predictability: dict[str, Any] | None = None
     target_check: dict[str, Any] | None = None
     flag_jobs = effective_n_jobs(config.crossfit.n_jobs)  # threads for the forest and the folds (same result for any number)
+    blank = _blank_players(table, data, encoder.dropped_)  # rows without any feature value: never judged
     # the models' work grows with the rows and, above two classes, with the classes (XGBoost fits one tree per
     # class per round: 500 classes of 20,000 rows took 8 minutes)
     per_row = 1 if data.is_regression or len(data.classes) <= 2 else len(data.classes)
@@ -465,7 +467,7 @@ def _score(
                                                seed=config.seed, progress=progress, n_jobs=flag_jobs).expanded(groups)
         flags = flag_regression(primary.values, data.y, config.flags, reg_evidence, mislabel=mislabel)
         if flags.predicted_value is not None:
-            target_check = target_predictability(flags.predicted_value, data.y)
+            target_check = target_predictability(flags.predicted_value[~blank], data.y[~blank])
             if not target_check["predictable"]:
                 notes.append(_target_predictability_note(target_check, data.n_players, int(flags.is_mislabeled.sum())))
         if config.methods[0] != "oob" and (note := _dominant_target_note(table, data, primary.values, flags)):
@@ -505,16 +507,18 @@ def _score(
         if proba is None and flag_neighbors.shape[1]:
             proba = neighbor_fractions(data.y, flag_neighbors, len(data.classes))
         if proba is not None:
-            predictability = label_predictability(proba[judged], data.y[judged])
+            tested = np.arange(data.n_players)[judged]
+            tested = tested[~blank[tested]]  # a row without any feature value is no evidence either way
+            predictability = label_predictability(proba[tested], data.y[tested])
             if not predictability["predictable"]:
                 notes.append(_predictability_note(predictability, data.n_players))
-    flags, blank_note = _blank_rows_unflagged(table, data, encoder.dropped_, flags)
+    flags, blank_note = _blank_rows_unflagged(data, blank, flags, primary.values, config.flags)
     # rows of equal value ranked as the hard flags take them (higher mislabel score first), then in input order
     # (the rows were valued in the canonical order, which would otherwise break the ties)
     flags = dataclasses.replace(flags, value_rank=value_ranks(primary.values, flags.mislabel_score, data.rows))
     if blank_note is not None:
         notes.append(blank_note)
-    if (hard_note := _hard_shortfall_note(flags, primary, config.flags.hard_fraction)) is not None:
+    if (hard_note := _hard_shortfall_note(flags, primary, config.flags.hard_fraction, blank)) is not None:
         notes.append(hard_note)
     flagged = int(np.sum(flags.is_mislabeled))
     unpredictable = predictability is not None and not predictability["predictable"]  # (that note says more)
@@ -585,12 +589,16 @@ def _score(
                        read_from=file_paths(valid))
 
 
-def _hard_shortfall_note(flags: Any, primary: ValuationResult, hard_fraction: float) -> str | None:
+def _hard_shortfall_note(flags: Any, primary: ValuationResult, hard_fraction: float,
+                         blank: np.ndarray | None = None) -> str | None:
     """The note on a hard set well short of ``--hard-frac`` (``None`` otherwise): rows tied in value and score
     straddle the cut and are flagged together or not at all (:func:`dvclean.flags.top_k`). The approximate
     KNN-Shapley gives 0 to every row whose K* nearest neighbours all share its label: 18,077 of 20,190 rows
-    in one test, where 597 rows were flagged hard instead of 1,995."""
+    in one test, where 597 rows were flagged hard instead of 1,995. Rows without any feature value (``blank``) are
+    never flagged, so neither asked for nor counted."""
     candidates = ~np.asarray(flags.is_mislabeled, dtype=bool)
+    if blank is not None:
+        candidates &= ~blank
     asked = int(round(hard_fraction * int(candidates.sum())))
     got = int(np.sum(flags.is_hard))
     if asked == 0 or asked - got <= max(1, asked // 10):
@@ -605,22 +613,31 @@ def _hard_shortfall_note(flags: Any, primary: ValuationResult, hard_fraction: fl
             f"not at all{hint}")
 
 
-def _blank_rows_unflagged(table: Table, data: ValuationData, dropped: Sequence[str], flags: Any) -> tuple[Any, str | None]:
-    """``flags`` with the valued rows that have no feature value at all neither mislabeled nor hard, and the note
-    naming them (``None`` when there are none).
+def _blank_players(table: Table, data: ValuationData, dropped: Sequence[str]) -> np.ndarray:
+    """Per player: True where its row has no value in any feature column the encoder uses."""
+    used = [c for c in table.features if c not in dropped]
+    if not used:
+        return np.zeros(data.n_players, dtype=bool)
+    return table.frame.select(pl.all_horizontal(pl.col(used).is_null())).to_series().to_numpy()[data.rows]
+
+
+def _blank_rows_unflagged(
+    data: ValuationData, blank: np.ndarray, flags: Any, values: np.ndarray, policy: FlagPolicy
+) -> tuple[Any, str | None]:
+    """``flags`` with the valued rows that have no feature value at all (``blank``) neither mislabeled nor hard, the
+    hard set drawn again among the other rows (``hard_fraction`` of those that can be flagged), and the note naming
+    them (``None`` when there are none).
 
     Such a row is one point for every model, wherever its label came from: the models can only give it the
     labels' overall mix, so a minority-class row would be flagged (and ``fix --action relabel`` would give it the
     majority's label) on no evidence, and a generator would learn empty rows from it.
     """
-    used = [c for c in table.features if c not in dropped]
-    if not used:
-        return flags, None
-    blank = table.frame.select(pl.all_horizontal(pl.col(used).is_null())).to_series().to_numpy()[data.rows]
     if not blank.any():
         return flags, None
     was = flags.is_mislabeled & blank
-    flags = dataclasses.replace(flags, is_mislabeled=flags.is_mislabeled & ~blank, is_hard=flags.is_hard & ~blank)
+    mislabeled = flags.is_mislabeled & ~blank
+    hard = _hard(values, mislabeled | blank, policy, flags.mislabel_score)
+    flags = dataclasses.replace(flags, is_mislabeled=mislabeled, is_hard=hard)
     rows = np.sort(data.rows[blank])
     what = "outlying targets" if data.is_regression else "mislabeled"
     unflagged = f" ({int(was.sum())} would have been flagged {what})" if was.any() else ""

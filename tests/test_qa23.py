@@ -469,3 +469,31 @@ def test_report_of_a_parquet_scores_file_warns_of_no_option_the_user_did_not_giv
     with caplog.at_level("WARNING"):
         build_report_from_files(scores)
     assert "--null-values" not in caplog.text
+
+
+def test_rows_without_any_feature_value_neither_sink_the_predictability_test_nor_take_hard_places(tmp_path):
+    # 3,000 featureless rows made the test say "the features do not predict the labels" (fix refused) and sat at the
+    # hard cut, leaving 44 rows flagged hard instead of a tenth of the others
+    import dvclean
+
+    rng = np.random.default_rng(2)
+    n, m = 600, 1500
+    x = rng.normal(size=n)
+    y = (x > 0).astype(int)
+    flip = rng.random(n) < 0.05
+    y[flip] = 1 - y[flip]
+    frame = pl.DataFrame({"x": [*x.tolist(), *([None] * m)], "z": [*rng.normal(size=n).tolist(), *([None] * m)],
+                          "y": [*y.tolist(), *rng.integers(0, 2, m).tolist()]})
+    r = dvclean.score(frame, label="y")
+    notes = " ".join(r.summary["notes"])
+    assert "do not predict" not in notes and "not shown to predict" not in notes
+    out = r.frame
+    blank = np.arange(n + m) >= n
+    hard = out.get_column("is_hard").to_numpy()
+    mis = out.get_column("is_mislabeled").to_numpy()
+    assert not hard[blank].any() and not mis[blank].any()
+    assert hard.sum() == round(0.1 * (~blank & ~mis).sum())
+    frame.write_csv(tmp_path / "d.csv")
+    res = runner.invoke(app, ["fix", str(tmp_path / "d.csv"), "-y", "y", "--action", "drop", "-o",
+                              str(tmp_path / "o.csv"), "-q"])
+    assert res.exit_code == 0, res.output

@@ -125,9 +125,9 @@ def test_explicit_config_file_and_errors(tmp_path):
 
 
 def test_top_level_keys_of_other_commands_are_ignored_not_rejected(tmp_path):
-    (tmp_path / "dvclean.toml").write_text('output = "x.parquet"\n', encoding="utf-8")  # a score option
+    (tmp_path / "dvclean.toml").write_text('min-confidence = "80%"\n', encoding="utf-8")  # a fix option
     src = tmp_path / "d.csv"
     src.write_text("f,y\n1,a\n", encoding="utf-8")
     res = runner.invoke(app, ["check", str(src), "--show-config"])
-    assert res.exit_code == 0 and "output" not in res.stdout
+    assert res.exit_code == 0 and "min-confidence" not in res.stdout and "min_confidence" not in res.stdout
     assert Path(tmp_path / "dvclean.toml").exists()
