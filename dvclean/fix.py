@@ -163,12 +163,13 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
     if config.action != "mark" and not regression:
         summary.update(_class_changes(frame.get_column(scores.table.label), fixed.get_column(scores.table.label),
                                       changed))
-    row_ids = scores.table.row_ids().to_numpy()
+    row_ids = scores.table.row_ids()  # (as a list: polars gives no numpy array of Int128 ids beyond 2**63)
     summary.update(
         rows_out=fixed.height,
         changed=int(changed.sum()) if config.action != "mark" else 0,
-        changed_rows=[_plain(v) for v in row_ids[np.flatnonzero(changed)][:100]] if config.action != "mark" else [],
-        flagged_rows=[_plain(v) for v in row_ids[ids][:100]],
+        changed_rows=[_plain(v) for v in row_ids.gather(np.flatnonzero(changed)[:100]).to_list()]
+        if config.action != "mark" else [],
+        flagged_rows=[_plain(v) for v in row_ids.gather(ids[:100]).to_list()],
     )
     return fixed, summary
 

@@ -87,6 +87,12 @@ _SEPARATOR_NAMES = {"\\t": "\t", "tab": "\t", "\\x09": "\t"}
 INFER_ROWS = 10_000
 _DEFAULT_NULLS = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "?"]
 
+# The csv module refuses a field over 128 KiB by default, which polars reads: the scans for short rows and the
+# rows' text offsets then stopped at such a cell (a short row after it was read shifted; fix rewrote every row).
+# Raised once, only ever upwards (a limit the embedding program set higher is kept).
+if csv.field_size_limit() < 2**31 - 1:
+    csv.field_size_limit(2**31 - 1)
+
 
 def parse_null_values(text: str) -> list[str]:
     """The ``null_values`` of :func:`read_frame` that ``--null-values TEXT`` names: comma-separated
@@ -620,6 +626,9 @@ def normalize_separator(separator: str) -> str:
             + ("; other backslash escapes are not decoded: pass the character itself (in bash $'\\x1f')"
                if separator.startswith("\\") else "")
         )
+    if not separator.isascii():  # the CSV reader splits bytes: § is two in UTF-8
+        raise InputError(f"--separator must be an ASCII character (the reader splits fields on one byte); got "
+                         f"{separator!r}: convert the file to another delimiter first (e.g. with sed or iconv)")
     return separator
 
 

@@ -497,3 +497,39 @@ def test_rows_without_any_feature_value_neither_sink_the_predictability_test_nor
     res = runner.invoke(app, ["fix", str(tmp_path / "d.csv"), "-y", "y", "--action", "drop", "-o",
                               str(tmp_path / "o.csv"), "-q"])
     assert res.exit_code == 0, res.output
+
+
+def test_csv_with_a_field_over_128_kib_still_finds_short_rows_and_keeps_rows_as_written(tmp_path):
+    # the csv module's 128 KiB field limit stopped the scan for short rows (a short row was read shifted, exit 0)
+    # and the rows' offsets (fix rewrote every row: CRLF to LF, quotes dropped)
+    rng = np.random.default_rng(0)
+    lines = ["id,x,z,note,y"]
+    for i in range(120):
+        note = "Q" * 200_000 if i == 2 else '"plain"'
+        lines.append(f"{i},{rng.normal():.4f},{rng.normal():.4f},{note},{'a' if i % 2 else 'b'}")
+    (tmp_path / "ok.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    short = list(lines)
+    short[51] = short[51].split(",", 1)[1]  # line 52 loses its id
+    (tmp_path / "short.csv").write_bytes(("\r\n".join(short) + "\r\n").encode())
+    r = runner.invoke(app, ["score", str(tmp_path / "short.csv"), "-y", "y", "--id", "id", "-o",
+                            str(tmp_path / "s.csv"), "-q"])
+    assert r.exit_code == 2 and "line 52 has 4 fields but the header has 5" in " ".join(r.output.split())
+    out = tmp_path / "f.csv"
+    r = runner.invoke(app, ["fix", str(tmp_path / "ok.csv"), "-y", "y", "--id", "id", "--action", "mark", "-o",
+                            str(out), "-q"])
+    assert r.exit_code == 0, r.output
+    written = out.read_bytes().split(b"\r\n")
+    assert all(w.startswith(line.encode() + b",") for w, line in zip(written[1:], lines[1:], strict=False))
+
+
+def test_fix_with_ids_beyond_int64_and_a_non_ascii_separator(tmp_path):
+    rng = np.random.default_rng(1)
+    rows = ["id,x,y"] + [f"{12345678901234567890 + i},{rng.normal() + (i % 2):.4f},{'ab'[i % 2]}" for i in range(80)]
+    (tmp_path / "big.csv").write_text("\n".join(rows) + "\n")
+    r = runner.invoke(app, ["fix", str(tmp_path / "big.csv"), "-y", "y", "--id", "id", "--action", "mark", "-o",
+                            str(tmp_path / "o.csv"), "--json"])
+    assert r.exit_code == 0, r.output  # polars reads these ids as Int128, which numpy cannot hold (exit 3)
+    (tmp_path / "s.csv").write_text("x§y\n1§a\n2§b\n")
+    r = runner.invoke(app, ["score", str(tmp_path / "s.csv"), "-y", "y", "--separator", "§", "-o",
+                            str(tmp_path / "o.parquet")])
+    assert r.exit_code == 2 and "ASCII character" in r.output
