@@ -1186,7 +1186,8 @@ def _summary(
             "total": table.n_rows,
             "valued": data.n_players,
             "label_missing": int(label_missing.sum()),
-            "label_missing_rows": np.flatnonzero(label_missing)[:100].tolist(),
+            # the first 100, as the rest of the summary names rows: by the --id column's values, else their positions
+            "label_missing_rows": [json_scalar(v) for v in table.row_ids().gather(np.flatnonzero(label_missing)[:100]).to_list()],
         },
         # (in the names' order, as the file's classes sort; the valuation codes them by their rows)
         "classes": {class_text(c): int(k) for c, k in sorted(zip(classes, counts, strict=True),

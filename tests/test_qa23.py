@@ -533,3 +533,42 @@ def test_fix_with_ids_beyond_int64_and_a_non_ascii_separator(tmp_path):
     r = runner.invoke(app, ["score", str(tmp_path / "s.csv"), "-y", "y", "--separator", "§", "-o",
                             str(tmp_path / "o.parquet")])
     assert r.exit_code == 2 and "ASCII character" in r.output
+
+
+def test_label_missing_rows_are_named_by_the_id_column(tmp_path):
+    import dvclean
+
+    df = pl.read_csv(str(__import__("pathlib").Path(__file__).resolve().parents[1] / "sample_data" / "adult_2000.csv"),
+                     n_rows=150).with_row_index("rid", offset=1000)
+    df = df.with_columns(pl.when(pl.col("rid").is_in([1005, 1042])).then(None).otherwise(pl.col("income")).alias("income"))
+    r = dvclean.score(df, label="income", id_column="rid")
+    assert r.summary["rows"]["label_missing_rows"] == [1005, 1042]
+
+
+def test_augment_holdout_without_labels_is_refused_and_its_synthetic_rows_left_out(tmp_path):
+    # a multi-class holdout with no labelled row crashed after all the work (exit 3); rows an earlier augment made
+    # were scored as real holdout rows; a boolean label's classes were spelled True and true in one report
+    __import__("pytest").importorskip("sdv")
+    _adult_head(tmp_path / "d.csv", 1, 300)
+    lines = (tmp_path / "d.csv").read_text().splitlines()
+    src = (__import__("pathlib").Path(__file__).resolve().parents[1] / "sample_data" / "adult_2000.csv").read_text()
+    hold = src.splitlines()[400:440]
+    race = lines[0].split(",").index("race")
+    blank = [",".join("" if k == race else v for k, v in enumerate(line.split(","))) for line in hold]
+    (tmp_path / "h.csv").write_text("\n".join([lines[0], *blank]) + "\n")
+    r = runner.invoke(app, ["augment", str(tmp_path / "d.csv"), "-y", "race", "-g", "gaussian-copula", "--evaluate",
+                            "--holdout", str(tmp_path / "h.csv"), "-o", str(tmp_path / "o.csv"), "-q"])
+    assert r.exit_code == 2 and "no labelled real rows" in " ".join(r.output.split())
+    header = lines[0] + ",dvclean_synthetic"
+    marked = [line + (",true" if k % 4 == 0 else ",false") for k, line in enumerate(src.splitlines()[400:520])]
+    (tmp_path / "h2.csv").write_text("\n".join([header, *marked]) + "\n")
+    rep = tmp_path / "o2.augment-report.json"
+    r = runner.invoke(app, ["augment", str(tmp_path / "d.csv"), "-y", "income", "-g", "gaussian-copula", "--evaluate",
+                            "--repeats", "2", "--holdout", str(tmp_path / "h2.csv"), "-o", str(tmp_path / "o2.csv"),
+                            "-q"])
+    assert r.exit_code == 0, r.output
+    ev = json.loads(rep.read_text())["evaluation"]
+    assert ev["split"]["holdout"] == 90 and any("30 rows with dvclean_synthetic true" in n for n in ev["notes"])
+    from dvclean.augment.evaluate import _counts
+
+    assert _counts(np.array([0, 1, 1]), [False, True]) == {"false": 1, "true": 2}

@@ -127,7 +127,7 @@ def test_rows_empty_in_every_column_are_named_in_a_note(tmp_path):
     src = tmp_path / "d.csv"
     src.write_text("x,y\n" + "\n".join(lines[:10] + [""] + lines[10:]) + "\n\n")
     r = dvclean.score(src, label="y")
-    assert r.frame.height == 42 and r.summary["rows"]["label_missing_rows"] == [10, 41]
+    assert r.frame.height == 42 and r.summary["rows"]["label_missing_rows"] == [10, 41]  # (no --id: positions)
     assert any(n.startswith("2 rows are empty in every column (rows 10, 41") for n in r.summary["notes"])
     src.write_text("x,y\n" + "\n".join(lines) + "\n")
     assert not any("empty in every column" in n for n in dvclean.score(src, label="y").summary["notes"])

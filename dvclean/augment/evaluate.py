@@ -40,7 +40,7 @@ import numpy as np
 import polars as pl
 
 from ..errors import AugmentError, ConfigError, DataValidationError
-from ..table import MOSTLY_NUMERIC, FeatureEncoder, Table, label_codes
+from ..table import MOSTLY_NUMERIC, FeatureEncoder, Table, class_text, label_codes
 from .config import AugmentConfig, parse_n_synthetic, parse_target
 
 __all__ = [
@@ -340,7 +340,7 @@ class EvaluationPlan:
 
 def _counts(y: np.ndarray, classes: Sequence[Any]) -> dict[str, int]:
     got = np.bincount(y, minlength=len(classes)) if y.size else np.zeros(len(classes), dtype=np.int64)
-    return {str(c): int(k) for c, k in zip(classes, got.tolist(), strict=True)}
+    return {class_text(c): int(k) for c, k in zip(classes, got.tolist(), strict=True)}
 
 
 def _source_name(table: Table) -> str:
@@ -570,6 +570,12 @@ def plan_evaluation(
                 f"{hold_name} lacks the columns {', '.join(map(repr, lacking[:10]))}; it needs the data's feature and "
                 "label columns"
             )
+        if PROVENANCE in holdout.columns and PROVENANCE not in (table.label, table.id_column):
+            made = holdout.get_column(PROVENANCE).cast(pl.Boolean, strict=False).fill_null(False)
+            if made.any():  # an earlier augment's rows would score the arms on generator output
+                notes.append(f"{hold_name}: its {int(made.sum())} rows with {PROVENANCE} true (synthetic rows of an "
+                             "earlier `dvclean augment`) are left out of the holdout, as they are of the data's splits")
+                holdout = holdout.filter(~made)
         holdout, type_notes = align_holdout(table, holdout, hold_name)
         notes.extend(type_notes)
         hlabel = holdout.get_column(table.label)
@@ -580,6 +586,9 @@ def plan_evaluation(
             bad = hlabel[int(np.flatnonzero((hcodes < 0) & ~hmissing)[0])]
             raise DataValidationError(f"{hold_name} has the label {bad!r}, which is not a class of the data")
         keep = np.flatnonzero(~hmissing)
+        if keep.size == 0:  # (refused before any row is valued: the metrics need holdout rows)
+            raise DataValidationError(f"{hold_name} has no labelled real rows (its {table.label!r} column is empty in "
+                                      "every row): fill in the holdout's labels, or drop --holdout to split the data")
         hold_frame, y_hold = holdout[keep], hcodes[keep]
         if n_classes == 2 and np.unique(y_hold).size < 2:
             only = ", ".join(_class_name(classes, int(c)) for c in np.unique(y_hold)) or "no labelled row"
