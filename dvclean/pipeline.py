@@ -34,6 +34,7 @@ from .diagnostics import (
 from .errors import ConfigError, DataValidationError, OutputError, ValuationError
 from .flags import (
     _hard,
+    cell_neighbors,
     distinct_evidence,
     distinct_rows,
     evidence_for,
@@ -490,12 +491,13 @@ def _score(
             ).values) if valid_knn else None,
         )
         if distinct is None:
+            # (a cell of discrete data: the neighbours drawn from it in proportion to its labels, not by position)
+            flag_neighbors, judged = cell_neighbors(data.x, data.y, neighbors), slice(None)
             evidence = evidence_for(
-                data.x, data.y, neighbors, len(data.classes), mislabel, seed=config.seed, progress=progress,
+                data.x, data.y, flag_neighbors, len(data.classes), mislabel, seed=config.seed, progress=progress,
                 n_jobs=flag_jobs,
                 knn_values=knn_res.values if knn_res is not None and (data.leave_self_out or valid_knn) else None,
             )
-            flag_neighbors, judged = neighbors, slice(None)
         else:
             evidence, flag_neighbors, judged = distinct.evidence, distinct.neighbors, distinct.first
         flags = flag_rows(primary.values, data.y, flag_neighbors, len(data.classes), config.flags, evidence=evidence,

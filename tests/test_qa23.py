@@ -572,3 +572,23 @@ def test_augment_holdout_without_labels_is_refused_and_its_synthetic_rows_left_o
     from dvclean.augment.evaluate import _counts
 
     assert _counts(np.array([0, 1, 1]), [False, True]) == {"false": 1, "true": 2}
+
+
+def test_rows_of_a_discrete_cell_see_its_label_mix_among_their_neighbours():
+    # the neighbour search broke ties at distance 0 by position, and one label's rows sit together: every row of a
+    # cell of 36 a and 4 b had b neighbours only (neighbor_label b everywhere, and the knn rule flagged nothing)
+    import dvclean
+    from dvclean.config import MislabelConfig
+
+    rows = []
+    for x, major, minor in ((0, "a", "b"), (1, "b", "a"), (2, "a", "b"), (3, "b", "a")):
+        rows += [(x, major)] * 36 + [(x, minor)] * 4
+    frame = pl.DataFrame({"x": [r[0] for r in rows], "y": [r[1] for r in rows]})
+    wrong = np.array([y != {0: "a", 1: "b", 2: "a", 3: "b"}[x] for x, y in rows])
+    for rule in ("consensus", "knn"):
+        out = dvclean.score(frame, label="y", config=dvclean.ScoreConfig(mislabel=MislabelConfig(rule=rule))).frame
+        by_cell = out.with_columns(frame.get_column("x")).group_by("x").agg(
+            pl.col("neighbor_label").mode().first()).sort("x").get_column("neighbor_label").to_list()
+        assert by_cell == ["a", "b", "a", "b"], rule
+        flagged = out.get_column("is_mislabeled").to_numpy()
+        assert not (flagged & ~wrong).any() and flagged.sum() >= (16 if rule == "consensus" else 1), rule
