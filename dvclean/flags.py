@@ -978,9 +978,8 @@ def distinct_rows(x: np.ndarray, y: np.ndarray, k: int, *, backend: str = "auto"
     first = np.unique(groups, return_index=True)[1]
     if first.size < MIN_DISTINCT_ROWS:
         return None
-    yu = np.asarray(y, dtype=np.int64)[first]
     neighbors = nearest_neighbors(x[first], None, min(k, first.size - 1), backend=backend)[0]
-    return first, groups, cell_neighbors(x[first], yu, neighbors)
+    return first, groups, cell_neighbors(x[first], np.asarray(y)[first], neighbors)  # (a regression target's too)
 
 
 def cell_neighbors(x: np.ndarray, y: np.ndarray, neighbors: np.ndarray) -> np.ndarray:
