@@ -213,8 +213,9 @@ def test_fix_reports_class_counts_and_notes_a_class_that_loses_a_fifth(tmp_path)
     frame = pl.DataFrame({"a": rng.normal(size=400) + 0.9 * y, "b": rng.normal(size=400), "y": y})
     r = fix(frame, label="y", config=FixConfig(action="drop"))
     classes = r.summary["classes"]
-    assert classes == {"0": {"before": 320, "after": int((r.frame["y"] == 0).sum())},
-                       "1": {"before": 80, "after": int((r.frame["y"] == 1).sum())}}
+    kept0, kept1 = int((r.frame["y"] == 0).sum()), int((r.frame["y"] == 1).sum())
+    assert classes == {"0": {"before": 320, "after": kept0, "lost": 320 - kept0},  # (drop: what a class lost is gone)
+                       "1": {"before": 80, "after": kept1, "lost": 80 - kept1}}
     assert sum(v["before"] - v["after"] for v in classes.values()) == r.summary["dropped"]
     lost = 80 - classes["1"]["after"]
     assert lost >= 16  # the premise: a fifth of the minority is flagged
