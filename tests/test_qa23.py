@@ -319,7 +319,8 @@ def test_report_refuses_data_from_stdin_that_is_not_the_scored_file(tmp_path):
     import sys
 
     _adult_head(tmp_path / "a.csv", 1, 150)
-    _adult_head(tmp_path / "b.csv", 300, 150)
+    other = pl.read_csv(tmp_path / "a.csv")
+    other.with_columns(pl.col("age") + 1).write_csv(tmp_path / "b.csv")  # same rows and labels, other features
     scores = tmp_path / "a.parquet"
     r = runner.invoke(app, ["score", str(tmp_path / "a.csv"), "-y", "income", "-o", str(scores), "-q"])
     assert r.exit_code == 0, r.output
