@@ -487,40 +487,8 @@ def report_cmd(
         scores, data=data, label=label, command=_command_line(), augmentation=aug,
         read_options=read_options(separator, encoding, input_format, null_values), augmentation_path=augmentation,
     )
-    if data is not None:
-        _check_scored_file(scores, data)
     written = write_report(rep, output)
     if not quiet:  # --quiet: nothing but errors, on stdout too
         stderr_console().print(f"wrote {visible(written)} ({written.stat().st_size / 1024:.0f} KiB)", highlight=False,
                                markup=False)
         write_stdout(f"{visible(written)}\n")
-
-
-def _check_scored_file(scores: str, data: str) -> None:
-    """Refuse --data whose sha256 differs from the one the scores file records (exit 2, like augment --scores)."""
-    import hashlib
-    import json
-
-    from ..errors import DataValidationError
-
-    if data == "-" or not Path(data).is_file() or not Path(scores).is_file():
-        return  # the library reports missing files
-    try:
-        import polars as pl
-
-        raw = pl.read_parquet_metadata(scores).get("dvclean")
-        recorded = json.loads(raw).get("input_sha256") if raw else None
-    except Exception:  # not Parquet, or not our metadata: nothing recorded to compare with
-        return
-    if not isinstance(recorded, str) or not recorded:
-        return
-    h = hashlib.sha256()
-    with open(data, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    actual = h.hexdigest()
-    if actual != recorded:
-        raise DataValidationError(
-            f"--data {data} is not the file {scores} was computed on (sha256 {actual[:12]}..., the scores record "
-            f"{recorded[:12]}...); pass the scored file, re-run `dvclean score` on this data, or omit --data"
-        )
