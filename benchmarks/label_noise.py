@@ -23,12 +23,16 @@ true count, and wall time. Detectors:
 
 * dvclean flag rules (``--mislabel-rule``): ``consensus`` (default), ``confident``,
   ``vote``, ``confidence``, ``knn`` (KNN-Shapley alone: value < 0 and neighbour majority
-  disagrees), all from one shared set of signals (``dvclean.flags.gather_evidence``);
+  disagrees). ``consensus`` and ``knn`` are what ``dvclean.score`` flags on the noisy table
+  (the whole pipeline, as ``dvclean score --seed S`` runs it: :func:`shipped_rules`); the other
+  three, comparisons only, are computed from one shared set of the same signals
+  (``dvclean.flags.flag_rows`` on the signals of ``dvclean.flags.gather_evidence``);
 * dvclean valuation methods (``--methods``), each on its own: score = -value, flagged set =
   the lower cluster of a 2-means clustering of the values (opendataval's convention);
   ``method:knn<0`` is KNN-Shapley flagged where its value is negative (the rows that lower
-  the validation utility). The summary compares the default rule with the best of the three
-  KNN-Shapley-only detectors (``rule:knn``, ``method:knn``, ``method:knn<0``);
+  the validation utility); the KNN-Shapley values are the ``value`` column of ``dvclean.score``.
+  The summary compares the default rule with the best of the three KNN-Shapley-only detectors
+  (``rule:knn``, ``method:knn``, ``method:knn<0``);
 * ``rule:consensus+true-rate``, an **oracle** kept for reference: the default rule told the
   exact share of flipped rows (``MislabelConfig(expected_noise=...)`` from the flip mask), so
   it flags exactly the true count (precision = recall); no other detector sees the truth;
@@ -53,6 +57,7 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import polars as pl
@@ -232,7 +237,14 @@ def run_cell(name: str, noise: str, seed: int, args: argparse.Namespace) -> dict
             "confidence": t_knn + t_model, "knn": t_knn}
     from dvclean.config import FlagPolicy
 
+    shipped = shipped_rules(df, label, clean, y_noisy, seed)
     for rule in RULES:
+        if rule in shipped:  # the default rule and the KNN-Shapley one: what `dvclean score` flags
+            f, secs = shipped[rule]
+            m = metrics(flipped, f["mislabel_score"], f["is_mislabeled"])
+            m["seconds"] = secs
+            out[f"rule:{rule}"] = m
+            continue
         t = time.perf_counter()
         f = flag_rows(knn.values, data.y, knn.neighbors, n_classes, FlagPolicy(), evidence=ev,
                       mislabel=MislabelConfig(rule=rule))
@@ -256,8 +268,8 @@ def run_cell(name: str, noise: str, seed: int, args: argparse.Namespace) -> dict
 
     score_cfg = method_config(args.budget)
     for method in args.methods:
-        if method == "knn":
-            res, secs = knn, t_knn
+        if method == "knn":  # the values `dvclean score` writes (the same valuer, on its canonical row order)
+            res, secs = SimpleNamespace(values=shipped["knn"][0]["value"]), shipped["knn"][1]
         else:
             t = time.perf_counter()
             res = make_valuer(method, score_cfg).value(data, seed=seed)
@@ -269,6 +281,36 @@ def run_cell(name: str, noise: str, seed: int, args: argparse.Namespace) -> dict
             m = metrics(flipped, -res.values, res.values < 0)
             m["seconds"] = secs
             out["method:knn<0"] = m
+    return out
+
+
+SHIPPED = ("consensus", "knn")
+
+
+def shipped_rules(df: pl.DataFrame, label: str, clean, y_noisy: np.ndarray, seed: int):  # noqa: ANN001, ANN201
+    """``{rule: (columns, seconds)}`` for the rules of :data:`SHIPPED`, run through :func:`dvclean.score` on the
+    noisy table itself (the labels written back as the class values), so that what the summary compares is what
+    ``dvclean score --seed S --mislabel-rule R`` flags, with every step of the pipeline (its canonical row and
+    class order, the copies and discrete cells, the rows without features), not a replica of its signals.
+    ``columns`` maps ``is_mislabeled``, ``mislabel_score`` and ``value`` to arrays in the benchmark's row order."""
+    import dvclean
+    from dvclean.config import MislabelConfig, ScoreConfig
+
+    classes = np.asarray(clean.classes, dtype=object)
+    noisy = np.asarray(df[label].to_list(), dtype=object)
+    noisy[clean.rows] = classes[y_noisy]
+    frame = df.with_columns(pl.Series(label, noisy.tolist(), dtype=df[label].dtype))
+    out = {}
+    for rule in SHIPPED:
+        t = time.perf_counter()
+        res = dvclean.score(frame, label=label, config=ScoreConfig(seed=seed, mislabel=MislabelConfig(rule=rule)))
+        secs = time.perf_counter() - t
+        got = res.frame.sort("row_id")
+        if got["row_id"].to_list() != list(range(df.height)):
+            raise SystemExit(f"dvclean.score returned rows {got['row_id'][:5].to_list()}... for a {df.height}-row table")
+        cols = {c: got[c].to_numpy()[clean.rows] for c in ("is_mislabeled", "mislabel_score", "value")}
+        cols["is_mislabeled"] = cols["is_mislabeled"].astype(bool)
+        out[rule] = (cols, secs)
     return out
 
 

@@ -903,9 +903,11 @@ class FeatureEncoder:
             return None
         if parsed == 0 or numbers.drop_nulls().n_unique() <= self.config.low_cardinality_int:
             return None
-        if bad == 0 and not (stripped != text).any() and not numbers.is_infinite().any():
+        if (bad == 0 and not (stripped != text).any() and not numbers.is_infinite().any()
+                and not stripped.str.starts_with("+").any()):
             # declared text (Parquet, JSON) of plain numbers: the user's choice; but a CSV column with an infinity
-            # spelled Inf, -Inf or Infinity (R, Java, JavaScript, PostgreSQL) is one the CSV reader could not type
+            # spelled Inf, -Inf or Infinity (R, Java, JavaScript, PostgreSQL), or with an explicit sign (+64, as
+            # C's printf("%+d") and many instruments write), is one the CSV reader could not type
             return None
         if bad > (1 - MOSTLY_NUMERIC) * text.len():
             return None

@@ -23,7 +23,7 @@ def show(args: list[str]) -> dict[str, tuple[str, str]]:
     assert res.exit_code == 0, res.output
     out = {}
     for line in res.stdout.splitlines():
-        m = re.match(r"^(\S+)\s*= (.*?)\s+# (.*)$", line)
+        m = re.match(r"^(?:# )?(\S+)\s*= (.*?)\s+# (.*)$", line)  # an unset setting is a TOML comment
         if m:
             out[m[1]] = (m[2], m[3])
     return out

@@ -581,6 +581,11 @@ def plan_evaluation(
         hlabel = holdout.get_column(table.label)
         if col.dtype == pl.String and hlabel.dtype != pl.String and hlabel.dtype.is_numeric():
             hlabel = hlabel.cast(pl.String)  # classes are compared as the data's text
+        elif col.dtype.is_numeric() and hlabel.dtype == pl.String:
+            # a CSV holdout's labels are read as text; the data's (a Parquet or JSON file's) are numbers
+            as_number = hlabel.str.strip_chars().cast(col.dtype, strict=False)
+            if as_number.null_count() == hlabel.null_count():
+                hlabel = as_number
         hcodes, _, hmissing = label_codes(hlabel, classes)
         if ((hcodes < 0) & ~hmissing).any():
             bad = hlabel[int(np.flatnonzero((hcodes < 0) & ~hmissing)[0])]

@@ -219,10 +219,13 @@ def format_config(doc: dict[str, Any]) -> str:
 
     lines = [f"# configuration files: {', '.join(doc['files']) if doc['files'] else 'none found'}"]
     values = doc["values"]
-    width = max((len(k) for k in values), default=0) + 1
+    width = max((len(k) for k in values), default=0) + 3
     for key in sorted(values):
         value, source = values[key]
-        lines.append(f"{key.replace('_', '-'):<{width}}= {show(value):<24} # {source}")
+        if value is None:  # TOML has no null: an unset setting is a comment, so the output stays valid TOML
+            lines.append(f"# {key.replace('_', '-'):<{width - 2}}= {'(unset)':<24} # {source}")
+        else:
+            lines.append(f"{key.replace('_', '-'):<{width}}= {show(value):<24} # {source}")
     from ..report.formats import escape_controls  # (a value or a file's name with a newline stays on its line)
 
     return "\n".join(escape_controls(line) for line in lines) + "\n"
