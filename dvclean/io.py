@@ -1144,6 +1144,47 @@ def _find_csv_problem(data: bytes | Path, sep: str, width: int) -> str | None:
                 f"(csv: {reason}); quote the whole field and double the quotes inside it"
             )
         return f"line {exc.first}: {reason}; check the quoting"
+    return _bare_quote(data, sep)
+
+
+def _bare_quote(data: bytes | Path, sep: str) -> str | None:
+    """The first quote character inside a field that is not quoted (``4 "in``), as a message, else None.
+
+    Python's csv module reads such a quote as text, the CSV reader as the start of a quoted field;
+    lines without a quote are skipped unread, and a quoted field may run over lines.
+    """
+    if isinstance(data, bytes):
+        fh: IO[str] = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", errors="replace", newline="")
+    else:
+        fh = data.open("r", encoding="utf-8-sig", errors="replace", newline="")
+    quoted = False  # inside a quoted field (carried over a line break)
+    with fh:
+        for number, line in enumerate(fh, start=1):
+            if not quoted and '"' not in line:
+                continue
+            field, start, i = 1, True, 0
+            while i < len(line):
+                ch = line[i]
+                if quoted:
+                    if ch == '"':
+                        if line[i + 1:i + 2] == '"':
+                            i += 1  # a doubled quote inside a quoted field
+                        else:
+                            quoted = False
+                elif ch == sep:
+                    field, start = field + 1, True
+                    i += 1
+                    continue
+                elif ch == '"':
+                    if not start:
+                        cell = line[max(0, line.rfind(sep, 0, i) + 1):].split(sep, 1)[0].rstrip("\r\n")
+                        return (
+                            f"line {number}: field {field} ({cell!r}) holds a quote character but is not itself "
+                            'quoted; quote the whole field and double the quote inside it ("4 ""in" for 4 "in)'
+                        )
+                    quoted = True
+                start = False
+                i += 1
     return None
 
 

@@ -108,3 +108,14 @@ def test_numbers_with_a_plus_sign_are_numbers(tmp_path):
     data, encoder, _ = prepare(make_table(frame, label="y"), config=FeatureConfig())
     plan = {p.name: p for p in encoder.plans_}["a"]
     assert plan.kind == "numeric", plan
+
+
+def test_a_bare_quote_in_an_unquoted_field_names_its_line(tmp_path):
+    # the message was the CSV reader's "expected 0 rows, actual 3 rows, in chunk starting at row_offset 1"
+    src = tmp_path / "q.csv"
+    src.write_text('a,b,y\n1,"2 ""x"" 3",x\n3,"4\nmore",y\n5,6 "in,x\n7,8,y\n', encoding="utf-8")
+    r = runner.invoke(app, ["score", str(src), "-y", "y", "-o", str(tmp_path / "o.csv")])
+    assert r.exit_code == 2, r.output
+    msg = " ".join(r.stderr.split())
+    assert "line 5: field 2 ('6 \"in') holds a quote character but is not itself quoted" in msg, msg
+    assert not (tmp_path / "o.csv").exists()
