@@ -293,9 +293,12 @@ def shipped_rules(df: pl.DataFrame, label: str, clean, y_noisy: np.ndarray, seed
     ``dvclean score --seed S --mislabel-rule R`` flags, with every step of the pipeline (its canonical row and
     class order, the copies and discrete cells, the rows without features), not a replica of its signals.
     ``columns`` maps ``is_mislabeled``, ``mislabel_score`` and ``value`` to arrays in the benchmark's row order."""
+    import logging
+
     import dvclean
     from dvclean.config import MislabelConfig, ScoreConfig
 
+    logging.getLogger("dvclean").setLevel(logging.ERROR)  # (its notes, e.g. digits' constant pixels, once per run)
     classes = np.asarray(clean.classes, dtype=object)
     noisy = np.asarray(df[label].to_list(), dtype=object)
     noisy[clean.rows] = classes[y_noisy]
