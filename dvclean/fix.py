@@ -167,9 +167,9 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
     summary.update(
         rows_out=fixed.height,
         changed=int(changed.sum()) if config.action != "mark" else 0,
-        changed_rows=[_plain(v) for v in row_ids.gather(np.flatnonzero(changed)[:100]).to_list()]
+        changed_rows=[_plain(v) for v in row_ids.gather(np.flatnonzero(changed)).to_list()]  # all: the output cannot tell
         if config.action != "mark" else [],
-        flagged_rows=[_plain(v) for v in row_ids.gather(ids[:100]).to_list()],
+        flagged_rows=[_plain(v) for v in row_ids.gather(ids).to_list()],
     )
     return fixed, summary
 

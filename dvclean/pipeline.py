@@ -573,8 +573,7 @@ def _score(
         log.debug("signal weights: %s; count estimates: %s", flags.signal_weights, flags.count_estimates)
     out = _output_frame(table, data, results, config.methods[0], flags, label_missing)
     if (id_note := _id_note(table, out)) is not None:
-        log.warning("%s", id_note, extra=NOTE)
-        notes.append(id_note)
+        notes.append(id_note)  # (logged by write_scores: only a scores file or the frame holds the renamed column)
     summary = _summary(table, data, results, out, config, timings, encoder.dropped_, label_missing)
     summary["flags"]["rule"] = flags.rule
     if predictability is not None:
@@ -1134,6 +1133,17 @@ def _dominant_target_note(table: Table, data: ValuationData, values: np.ndarray,
     )
 
 
+def notes_beyond_scores(result: ScoreResult) -> list[str]:
+    """``result``'s notes without the one about its scores' own columns (the ``--id`` written as ``row_id``):
+    the notes of a command that values the rows but writes no scores (``fix``, ``augment``, ``check``)."""
+    return [n for n in result.summary.get("notes", []) if not is_id_note(n)]
+
+
+def is_id_note(note: str) -> bool:
+    """Whether ``note`` is :func:`_id_note`'s (the ``--id`` column written as ``row_id`` in the scores)."""
+    return note.startswith("the id column ") and " is written as 'row_id' in the scores: " in note
+
+
 def _id_note(table: Table, out: pl.DataFrame) -> str | None:
     """The note saying that the ``--id`` column is written as ``row_id`` (its name is an output column's)."""
     if table.id_column is None or out.columns[0] == table.id_column:
@@ -1375,6 +1385,8 @@ def write_scores(result: ScoreResult, path: str | os.PathLike[str], *, format: s
     refuse_input_path(path, result.table, result.read_from)
     path = Path(path)
     fmt = output_format_for(path, format)
+    if (id_note := _id_note(result.table, result.frame)) is not None:
+        log.warning("%s", id_note, extra=NOTE)
     meta = {
         "dvclean": json.dumps(
             {

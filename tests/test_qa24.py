@@ -119,3 +119,65 @@ def test_a_bare_quote_in_an_unquoted_field_names_its_line(tmp_path):
     msg = " ".join(r.stderr.split())
     assert "line 5: field 2 ('6 \"in') holds a quote character but is not itself quoted" in msg, msg
     assert not (tmp_path / "o.csv").exists()
+
+
+def _id_named_value(path):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 120)
+    pl.DataFrame({"value": np.arange(1000, 1120), "a": rng.normal(size=120) + 2 * y, "b": rng.normal(size=120),
+                  "y": y}).write_csv(path)
+
+
+def test_augment_scores_of_an_id_written_as_row_id_are_accepted(tmp_path):
+    # `score --id value` writes the ids as row_id (the scores have their own `value`); augment --scores compared
+    # the data's ids with the scores' values and said "re-run dvclean score with the same --id"
+    import dvclean
+    from dvclean.augment.core import _check_score_ids
+    from dvclean.errors import ConfigError
+
+    _id_named_value(tmp_path / "d.csv")
+    r = dvclean.score(str(tmp_path / "d.csv"), label="y", id_column="value")
+    assert r.frame.columns[0] == "row_id"
+    _check_score_ids(r.frame, r.table, "s.csv")  # accepted
+    plain = dvclean.score(str(tmp_path / "d.csv"), label="y", drop=["value"])  # scored without --id
+    import pytest
+
+    with pytest.raises(ConfigError, match="computed without --id"):
+        _check_score_ids(plain.frame, r.table, "s.csv")
+
+
+def test_fix_and_check_do_not_say_the_id_is_renamed_in_scores_they_do_not_write(tmp_path):
+    import json
+
+    _id_named_value(tmp_path / "d.csv")
+    fx = runner.invoke(app, ["fix", str(tmp_path / "d.csv"), "-y", "y", "--id", "value", "--action", "mark",
+                             "-o", str(tmp_path / "m.csv"), "--json"])
+    assert fx.exit_code == 0, fx.output
+    assert not [n for n in json.loads(fx.stdout)["notes"] if "written as" in n]
+    assert "value" in pl.read_csv(tmp_path / "m.csv").columns
+    ck = runner.invoke(app, ["check", str(tmp_path / "d.csv"), "-y", "y", "--id", "value", "--json"])
+    assert ck.exit_code in (0, 1), ck.output
+    assert not [n for n in json.loads(ck.stdout)["notes"] if "written as" in n]
+    sc = runner.invoke(app, ["score", str(tmp_path / "d.csv"), "-y", "y", "--id", "value", "-o",
+                             str(tmp_path / "s.csv"), "--json"])  # (score writes them: its notes keep it)
+    assert sc.exit_code == 0 and [n for n in json.loads(sc.stdout)["notes"] if "is written as 'row_id'" in n]
+
+
+def test_fix_json_lists_every_flagged_and_changed_row(tmp_path):
+    # both lists stopped at 100 rows, with no word that they did
+    import json
+
+    rng = np.random.default_rng(0)
+    n = 1500
+    y = rng.integers(0, 2, n)
+    x = rng.normal(size=(n, 2)) + 3 * y[:, None]
+    noisy = np.where(rng.random(n) < 0.15, 1 - y, y)
+    pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": noisy}).write_csv(tmp_path / "d.csv")
+    r = runner.invoke(app, ["fix", str(tmp_path / "d.csv"), "-y", "y", "--action", "drop", "-o",
+                            str(tmp_path / "o.csv"), "--json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["flagged"] > 100 and len(doc["flagged_rows"]) == doc["flagged"]
+    assert len(doc["changed_rows"]) == doc["changed"] == doc["flagged"]
+    kept = pl.read_csv(tmp_path / "o.csv").height
+    assert kept == n - len(set(doc["changed_rows"]))

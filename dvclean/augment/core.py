@@ -55,7 +55,7 @@ from ..io import (
     write_json_text,
     write_table,
 )
-from ..pipeline import NOTE, refuse_input_path
+from ..pipeline import NOTE, notes_beyond_scores, refuse_input_path
 from ..table import (
     PROVENANCE_COLUMN,
     Table,
@@ -364,7 +364,9 @@ def _check_score_ids(sf: pl.DataFrame, table: Table, name: str) -> None:
     from ..pipeline import OUTPUT_COLUMNS
 
     ids = table.row_ids()
-    if ids.name in sf.columns:
+    # (an --id named like an output column, `value` or `label`, is written as row_id: its own name holds scores)
+    renamed = sf.columns[0] == "row_id" and ids.name != "row_id"
+    if ids.name in sf.columns and not renamed:
         theirs = sf.get_column(ids.name)
         if not _same_ids(theirs, ids):
             raise DataValidationError(
@@ -1234,7 +1236,7 @@ def augment(
             "mislabeled": n_mis,
             "hard": int(hard_mask(row_scores, cfg.hard_fraction, cfg.include_mislabeled, exclude=synthetic_in).sum()),
             # the valuation's own notes (dvclean score's), logged as it ran
-            "notes": list(row_scores.result.summary.get("notes", [])) if row_scores.result is not None else [],
+            "notes": notes_beyond_scores(row_scores.result) if row_scores.result is not None else [],
         },
         "target": {
             "spec": str(target),

@@ -149,7 +149,9 @@ def with_score_notes(outcome: Any) -> Any:
     """
     import dataclasses
 
-    notes = tuple(dict.fromkeys([*outcome.notes, *(str(n) for n in outcome.summary.get("notes", ()))]))
+    from ..pipeline import is_id_note  # (check writes no scores: their renamed id column is not its business)
+
+    notes = tuple(dict.fromkeys([*outcome.notes, *(str(n) for n in outcome.summary.get("notes", ()) if not is_id_note(str(n)))]))
     return outcome if notes == tuple(outcome.notes) else dataclasses.replace(outcome, notes=notes)
 
 

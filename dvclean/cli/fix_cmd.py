@@ -126,7 +126,9 @@ def fix(
             write_report(build_report(result.scores, command=_command_line()), stage.path(html_report))
     written = Path(output)
     # the scoring's notes (ignored columns, ...), printed as `dvclean score` prints them and in the JSON summary
-    notes = list(dict.fromkeys([*result.summary.get("notes", ()), *result.scores.summary.get("notes", ())]))
+    from ..pipeline import notes_beyond_scores
+
+    notes = list(dict.fromkeys([*result.summary.get("notes", ()), *notes_beyond_scores(result.scores)]))
     summary = {**result.summary, "output": str(written), "notes": notes}
     if as_json:
         print_json(summary)
