@@ -25,6 +25,7 @@ import datetime as _dt
 import gzip
 import hashlib
 import io
+import json
 import logging
 import math
 import os
@@ -598,6 +599,11 @@ def read_frame(
         cast = [c for c in as_text if c in frame.columns and frame.schema[c] != pl.String]
         frame = frame.with_columns([pl.col(c).cast(pl.String) for c in cast]) if cast else frame
         text_columns = cast
+    if fmt != "csv" and (empty := [i for i, c in enumerate(all_columns, start=1) if c.strip() == ""]):
+        # (a CSV's header is checked as it is read; a pandas or polars frame may carry a column named "", which
+        # the outputs could not keep: fix would write a CSV header dvclean refuses, augment failed after its work)
+        raise InputError(f"{name}: column {empty[0]} ({all_columns[empty[0] - 1]!r}) has no name; give every column "
+                         "a name (pandas: df.rename(columns={'': 'name'}))")
     if not skip:
         _check_columns(frame, name)
     elif frame.height == 0:
@@ -723,6 +729,12 @@ def _read_json_records(data: bytes | Path, name: str) -> tuple[pl.DataFrame, str
         stripped = stripped[len(codecs.BOM_UTF8) :].lstrip()
     if not stripped:
         raise InputError(f"{name}: the file is empty; it needs at least one JSON record")
+    if (dup := _repeated_json_key(stripped)) is not None:
+        record, key = dup
+        raise InputError(
+            f"{name}: record {record} holds the key {key!r} twice; a JSON reader keeps one of the two values without "
+            "a word, so rename one of them (or remove the copy) in the program that wrote the file"
+        )
     if stripped[:1] == b"[":
         try:
             return pl.read_json(io.BytesIO(stripped), infer_schema_length=None), "json"
@@ -740,6 +752,43 @@ def _read_json_records(data: bytes | Path, name: str) -> tuple[pl.DataFrame, str
         raise InputError(
             f"{name}: not valid JSON lines ({where or msg}); each line must be one JSON object"
         ) from exc
+
+
+def _repeated_json_key(text: bytes) -> tuple[int, str] | None:
+    """``(record number, key)`` of the first record (1-based) that holds a key twice, at any depth; else None
+    (also when the text is not valid JSON: the reader says why)."""
+
+    def pairs(items: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+        return items  # (kept as pairs: a dict would keep only one of two equal keys)
+
+    def repeated(value: Any) -> str | None:
+        if isinstance(value, list) and value and all(isinstance(v, tuple) and len(v) == 2 for v in value):
+            keys = [k for k, _ in value]
+            if len(set(keys)) != len(keys):
+                return next(k for i, k in enumerate(keys) if k in keys[:i])
+            value = [v for _, v in value]
+        if isinstance(value, list):
+            for v in value:
+                if isinstance(v, list) and (key := repeated(v)) is not None:
+                    return key
+        return None
+
+    if b'"' not in text:
+        return None
+    try:
+        if text[:1] == b"[":
+            records = json.loads(text, object_pairs_hook=pairs)
+        else:
+            records = json.loads(b"[" + b",".join(line for line in text.splitlines() if line.strip()) + b"]",
+                                 object_pairs_hook=pairs)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(records, list):
+        return None
+    for number, record in enumerate(records, start=1):
+        if isinstance(record, list) and (key := repeated(record)) is not None:
+            return number, key
+    return None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -648,12 +648,19 @@ HASH_SEED = 0x5EED
 def hashable(name: str, dtype: pl.DataType) -> pl.Expr:
     """Column ``name`` in a form whose hash depends on the values only: numbers and booleans as
     64-bit floats (integers read as floats in another file hash alike), text, categories, dates
-    and datetimes as text, durations and times by their physical integers (polars cannot cast
-    them to text), anything else as it is."""
+    as text, datetimes as their instant (microseconds since the epoch and the nanoseconds beyond) and
+    durations as their length, whatever the time unit (pandas' nanoseconds and the microseconds a
+    CSV reads back hash alike), times by their physical integers (polars cannot cast them to text),
+    anything else as it is."""
     col = pl.col(name)
     if dtype.is_numeric() or dtype == pl.Boolean:
         return col.cast(pl.Float64)
-    if isinstance(dtype, (pl.Duration, pl.Time)) or dtype in (pl.Duration, pl.Time):
+    if isinstance(dtype, pl.Datetime):
+        return col.dt.timestamp("us").cast(pl.String) + "." + (col.dt.nanosecond() % 1000).cast(pl.String)
+    if isinstance(dtype, pl.Duration):
+        beyond = col.to_physical() % 1000 if dtype.time_unit == "ns" else pl.lit(0)
+        return col.dt.total_microseconds().cast(pl.Float64) + beyond.cast(pl.Float64) / 1000
+    if isinstance(dtype, pl.Time) or dtype in (pl.Duration, pl.Time):
         return col.to_physical().cast(pl.Float64)
     if dtype in (pl.String, pl.Categorical, pl.Date) or isinstance(dtype, (pl.Categorical, pl.Enum, pl.Datetime)):
         return col.cast(pl.String)
@@ -1060,7 +1067,9 @@ class FeatureEncoder:
             if isinstance(dtype, pl.Datetime):
                 parts["hour"] = col.dt.hour().cast(pl.Float64)
         elif isinstance(dtype, pl.Duration):
-            parts["seconds"] = col.dt.total_seconds(fractional=True).cast(pl.Float64)
+            # (whole microseconds, then seconds: the same float whatever the unit; total_seconds of a
+            # nanosecond and of a microsecond column differ in the last bit)
+            parts["seconds"] = col.dt.total_microseconds().cast(pl.Float64) / 1e6
         else:  # Time
             parts["seconds"] = col.cast(pl.Int64).cast(pl.Float64) / 1e9
         blocks, names = [], []

@@ -181,3 +181,58 @@ def test_fix_json_lists_every_flagged_and_changed_row(tmp_path):
     assert len(doc["changed_rows"]) == doc["changed"] == doc["flagged"]
     kept = pl.read_csv(tmp_path / "o.csv").height
     assert kept == n - len(set(doc["changed_rows"]))
+
+
+def test_the_time_unit_of_a_datetime_column_does_not_move_the_flags():
+    # pandas writes datetime64[ns]; fix's CSV of it reads back as microseconds; the row hash took the instants'
+    # text, so the folds were dealt anew and 1 mislabeled and 2 hard flags moved between the file and its fix output
+    import datetime as dt
+
+    import dvclean
+
+    rng = np.random.default_rng(0)
+    n = 200
+    x = rng.normal(size=n)
+    y = (x + rng.normal(scale=0.5, size=n) > 0).astype(int)
+    ts = pl.datetime_range(dt.datetime(2021, 3, 1), dt.datetime(2021, 3, 1) + dt.timedelta(minutes=n - 1), "1m",
+                           eager=True, time_unit="ns")
+    dur = pl.Series([dt.timedelta(seconds=int(s)) for s in rng.integers(0, 10_000, n)]).cast(pl.Duration("ns"))
+    base = pl.DataFrame({"x": x, "ts": ts, "d": dur, "y": y})
+    runs = [dvclean.score(base.with_columns(pl.col("ts").cast(pl.Datetime(u)), pl.col("d").cast(pl.Duration(u))),
+                          label="y").frame for u in ("ns", "us", "ms")]
+    for other in runs[1:]:
+        for c in ("value", "is_mislabeled", "is_hard", "mislabel_score"):
+            assert runs[0][c].equals(other[c]), c
+
+
+def test_a_json_record_with_a_repeated_key_is_refused(tmp_path):
+    # the reader kept the first "x" (1.5 cut to 1 by the column's integer type) and fix wrote records without the other
+    src = tmp_path / "d.json"
+    src.write_text('[{"x":1,"x":5,"y":0},{"x":2,"x":6,"y":0},{"x":3,"x":7,"y":1},{"x":4,"x":8,"y":1}]', encoding="utf-8")
+    lines = tmp_path / "d.ndjson"
+    lines.write_text('{"x":1,"y":0}\n\n{"x":2,"s":{"a":[{"d":1,"d":2}]},"y":1}\n', encoding="utf-8")
+    for path, record, key in ((src, 1, "x"), (lines, 2, "d")):
+        r = runner.invoke(app, ["fix", str(path), "-y", "y", "-o", str(tmp_path / f"o{path.suffix}")])
+        assert r.exit_code == 2, r.output
+        assert f"record {record} holds the key {key!r} twice" in " ".join(r.stderr.split())
+        assert not list(tmp_path.glob("o.*"))
+
+
+def test_a_column_without_a_name_is_refused_in_every_format(tmp_path):
+    # a Parquet column named "" was valued; augment then failed (exit 3) after all its work, fix wrote a CSV header
+    # that dvclean itself refuses
+    import pytest
+
+    import dvclean
+    from dvclean.errors import DataValidationError
+
+    rng = np.random.default_rng(0)
+    df = pl.DataFrame({"x": rng.normal(size=40), "": rng.normal(size=40), "y": rng.integers(0, 2, 40)})
+    df.write_parquet(tmp_path / "d.parquet")
+    df.write_ndjson(tmp_path / "d.ndjson")
+    for name in ("d.parquet", "d.ndjson"):
+        r = runner.invoke(app, ["fix", str(tmp_path / name), "-y", "y", "-o", str(tmp_path / "o.csv")])
+        assert r.exit_code == 2, r.output
+        assert "column 2 ('') has no name" in " ".join(r.stderr.split())
+    with pytest.raises(DataValidationError, match="column 2 .* has no name"):
+        dvclean.score(df, label="y")
