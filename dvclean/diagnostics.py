@@ -29,7 +29,10 @@ __all__ = ["label_spelling_notes", "row_number_columns", "label_predictability"]
 
 
 def label_spelling_notes(labels: pl.Series) -> list[str]:
-    """Notes for groups of class labels equal after trimming whitespace and ignoring case.
+    """Notes for groups of class labels equal after trimming whitespace, ignoring case and Unicode form.
+
+    Labels that differ in their Unicode form only (``café`` written with a composed ``é`` or with ``e`` and a
+    combining accent, or a full-width ``Ａ``) print alike, so the note shows them escaped (``'caf\\xe9'``).
 
     Examples
     --------
@@ -38,19 +41,27 @@ def label_spelling_notes(labels: pl.Series) -> list[str]:
     (2, "label column 'y': classes '<=50K' and '<=50K ' differ only")
     >>> label_spelling_notes(pl.Series("y", ["a", " ", "  ", ""]))  # blank: missing labels
     []
+    >>> print(label_spelling_notes(pl.Series("y", ["caf\u00e9", "cafe\u0301"]))[0][:57])
+    label column 'y': classes 'cafe\\u0301' and 'caf\\xe9' diff
     """
+    import unicodedata
+
     if labels.dtype not in (pl.String, pl.Categorical) and not isinstance(labels.dtype, pl.Enum):
         return []
     values = labels.cast(pl.String).drop_nulls().unique().sort().to_list()
     groups: dict[str, list[str]] = {}
     for v in (v for v in values if v.strip()):  # blank labels are missing labels, not classes
-        groups.setdefault(v.strip().casefold(), []).append(v)
+        groups.setdefault(unicodedata.normalize("NFKC", v).strip().casefold(), []).append(v)
     notes = []
     for spellings in groups.values():
         if len(spellings) > 1:
-            shown = " and ".join(repr(s) for s in spellings[:4]) + (" ..." if len(spellings) > 4 else "")
+            forms = len({s.strip().casefold() for s in spellings}) > 1  # (not told apart by case and spaces)
+            show = ascii if forms else repr  # (two Unicode forms of one text look the same when printed)
+            shown = " and ".join(show(s) for s in spellings[:4]) + (" ..." if len(spellings) > 4 else "")
+            how = "case, whitespace or Unicode form (composed or combining accents, full-width letters)" if forms else \
+                "case or whitespace"
             notes.append(
-                f"label column {labels.name!r}: classes {shown} differ only in case or whitespace and are "
+                f"label column {labels.name!r}: classes {shown} differ only in {how} and are "
                 "treated as different classes; if they are one class, clean the labels first"
             )
     return notes

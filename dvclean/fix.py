@@ -196,12 +196,16 @@ def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray) -> 
     counts_after = dict(present(after).value_counts().iter_rows())
     lost_of = dict(present(before.filter(pl.Series(changed))).value_counts().iter_rows())
     classes, notes = {}, []
+    from .table import class_text
+
     for value, n in counts_before.iter_rows():
         m, lost = int(counts_after.get(value, 0)), int(lost_of.get(value, 0))
-        classes[str(value)] = {"before": int(n), "after": m, "lost": lost}
+        # spelled as score's and check's summaries spell a class (true/false; -0.0 is the class 0.0)
+        name = class_text(value + 0.0 if isinstance(value, float) else value)
+        classes[name] = {"before": int(n), "after": m, "lost": lost}
         if n and lost / n >= CLASS_LOSS_NOTE:
             notes.append(
-                f"class {str(value)!r} lost {lost} of its {n} rows ({lost / n:.0%}) to --action relabel or drop: so large "
+                f"class {name!r} lost {lost} of its {n} rows ({lost / n:.0%}) to --action relabel or drop: so large "
                 "a share of a class flagged means it overlaps another class, where many right labels look wrong; review "
                 "the flagged rows (--action mark) before relabelling or dropping them"
             )

@@ -236,3 +236,53 @@ def test_a_column_without_a_name_is_refused_in_every_format(tmp_path):
         assert "column 2 ('') has no name" in " ".join(r.stderr.split())
     with pytest.raises(DataValidationError, match="column 2 .* has no name"):
         dvclean.score(df, label="y")
+
+
+def test_augments_hard_rows_are_scores_is_hard(tmp_path):
+    # augment drew its own hard set: rows without any feature value among them (the generator invented features
+    # for a class no real row has features of), and ties of equal values broken by input order only
+    import dvclean
+    from dvclean.augment import AugmentConfig
+    from dvclean.augment.core import _row_scores, parse_target, target_mask
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 3))
+    ghost = pl.DataFrame({"f0": [None] * 3, "f1": [None] * 3, "f2": [None] * 3, "y": ["z"] * 3},
+                         schema={"f0": pl.Float64, "f1": pl.Float64, "f2": pl.Float64, "y": pl.String})
+    df = pl.concat([pl.DataFrame({"f0": x[:, 0], "f1": x[:, 1], "f2": x[:, 2],
+                                  "y": np.where(x[:, 0] > 0, "a", "b")}), ghost])
+    r = dvclean.score(df, label="y")
+    got = target_mask(parse_target("hard"), r.table, _row_scores(r.frame, "x"), AugmentConfig())
+    want = r.frame.sort("row_id")["is_hard"].to_numpy()
+    assert not got[200:].any()
+    assert np.array_equal(got, want), (np.flatnonzero(got != want))
+
+
+def test_fix_json_spells_classes_as_score_does(tmp_path):
+    # fix's per-class keys were Python's str(): "True"/"False" where score and check say "true"/"false"
+    import json
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 3))
+    pl.DataFrame({"f0": x[:, 0], "f1": x[:, 1], "y": x[:, 0] + 0.3 * x[:, 1] > 0}).write_parquet(tmp_path / "b.parquet")
+    fx = runner.invoke(app, ["fix", str(tmp_path / "b.parquet"), "-y", "y", "--action", "drop", "-o",
+                             str(tmp_path / "o.parquet"), "--json"])
+    sc = runner.invoke(app, ["score", str(tmp_path / "b.parquet"), "-y", "y", "-o", str(tmp_path / "s.parquet"),
+                             "--json"])
+    assert fx.exit_code == 0 and sc.exit_code == 0, fx.output + sc.output
+    assert sorted(json.loads(fx.stdout)["classes"]) == sorted(json.loads(sc.stdout)["classes"]) == ["false", "true"]
+
+
+def test_labels_in_two_unicode_forms_get_the_spelling_note():
+    # 'café' composed and decomposed were four classes printed as two, without a word
+    import unicodedata
+
+    import dvclean
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 3))
+    y = np.where(x[:, 0] > 0, "café", "thé").astype(object)
+    y[:8] = [unicodedata.normalize("NFD", v) for v in y[:8]]
+    r = dvclean.score(pl.DataFrame({"f0": x[:, 0], "f1": x[:, 1], "y": y.tolist()}), label="y")
+    notes = [n for n in r.summary["notes"] if "Unicode form" in n]
+    assert len(notes) == 2 and any("'caf\\xe9'" in n and "'cafe\\u0301'" in n for n in notes), notes

@@ -144,6 +144,8 @@ class RowScores:
     #: What the values were measured against (``leave-self-out``, or the scores file's ``--valid`` file as its
     #: footer records it); None when unknown.
     validation: str | None = None
+    #: ``mislabel_score`` (breaks ties of equal values in the hard set, as ``is_hard`` does); None when absent.
+    mislabel_score: np.ndarray | None = None
 
     @property
     def valued(self) -> np.ndarray:
@@ -221,7 +223,9 @@ def _row_scores(sf: pl.DataFrame, source: str) -> RowScores:
         missing = sf.get_column("is_label_missing").fill_null(False).cast(pl.Boolean).to_numpy().copy()
     else:
         missing = ~np.isfinite(values)
-    return RowScores(values=values, is_mislabeled=mis, label_missing=missing, source=source)
+    score = (sf.get_column("mislabel_score").cast(pl.Float64).fill_null(0.0).fill_nan(0.0).to_numpy().copy()
+             if "mislabel_score" in sf.columns else None)
+    return RowScores(values=values, is_mislabeled=mis, label_missing=missing, source=source, mislabel_score=score)
 
 
 def _scores_text_columns(names: Sequence[str]) -> list[str]:
@@ -445,20 +449,20 @@ def hard_mask(
 ) -> np.ndarray:
     """The lowest-valued ``fraction`` of the valued rows (not flagged mislabeled unless included).
 
-    Same rule and rounding as ``is_hard`` of :func:`dvclean.score`, so reusing a scores
-    file with the same ``--hard-frac`` selects the same rows. Rows of ``exclude`` (the
-    synthetic rows of an already augmented file) are never candidates.
+    Same rule, rounding and ties as ``is_hard`` of :func:`dvclean.score` (among equal values the
+    higher ``mislabel_score`` first, :func:`dvclean.flags._hard`), so reusing a scores file with the
+    same ``--hard-frac`` selects the same rows. Rows of ``exclude`` (the synthetic rows of an
+    already augmented file, rows without any feature value) are never candidates.
     """
+    from ..config import FlagPolicy
+    from ..flags import _hard
+
     cand = scores.valued & (include_mislabeled | ~scores.is_mislabeled)
     if exclude is not None:
         cand &= ~exclude
-    idx = np.flatnonzero(cand)
-    n_hard = int(round(fraction * idx.size))
-    out = np.zeros(scores.values.shape[0], dtype=bool)
-    if n_hard:
-        order = idx[np.argsort(scores.values[idx], kind="stable")]
-        out[order[:n_hard]] = True
-    return out
+    score = scores.mislabel_score if scores.mislabel_score is not None else np.zeros(scores.values.shape[0])
+    values = np.where(cand, scores.values, 0.0)  # (the others are no candidates: their values are not compared)
+    return _hard(values, ~cand, FlagPolicy(hard_fraction=fraction), score)
 
 
 def label_strings(table: Table) -> pl.Series:
@@ -473,7 +477,11 @@ def target_mask(target: Target, table: Table, scores: RowScores, cfg: AugmentCon
     labelled = ~scores.label_missing
     synthetic = synthetic_rows(table)
     if target.base == "hard":
-        mask = hard_mask(scores, cfg.hard_fraction, cfg.include_mislabeled, exclude=synthetic)
+        # a row without any feature value is never hard (nor flagged): the generator would invent its features
+        features = [c for c in table.features if c != PROVENANCE]
+        blank = (table.frame.select(pl.all_horizontal(pl.col(features).is_null())).to_series().to_numpy()
+                 if features else np.zeros(table.n_rows, dtype=bool))
+        mask = hard_mask(scores, cfg.hard_fraction, cfg.include_mislabeled, exclude=synthetic | blank)
     else:
         mask = labelled.copy()
     if target.base == "mislabeled-removed" or not cfg.include_mislabeled:
