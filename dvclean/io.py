@@ -849,11 +849,24 @@ def _text_bytes(data: bytes | Path, name: str, encoding: str) -> tuple[bytes | P
         log.info("%s: starts with a %s byte-order mark; decoding it as %s", name, wide.upper(), wide)
         norm = encoding = wide
     raw = data if isinstance(data, bytes) else data.read_bytes()
+    if norm.startswith(("utf-16", "utf-32")) and b"\x00" not in raw[:65536] and _decodes(raw, "utf-8"):
+        # (every UTF-16/32 text of Latin letters, digits or separators holds zero bytes; decoded as such, a
+        # UTF-8 file becomes one line of CJK characters, "a header but no data rows")
+        raise InputError(f"{name}: is not {encoding} text (it holds no zero bytes, and it reads as UTF-8); drop "
+                         "--encoding, or pass the file's real one")
     try:
         return raw.decode(norm).encode("utf-8"), norm
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(f"{name}: line {line} is not valid {encoding}; pass the file's real --encoding") from exc
+
+
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _codec_exists(encoding: str) -> bool:

@@ -286,3 +286,36 @@ def test_labels_in_two_unicode_forms_get_the_spelling_note():
     r = dvclean.score(pl.DataFrame({"f0": x[:, 0], "f1": x[:, 1], "y": y.tolist()}), label="y")
     notes = [n for n in r.summary["notes"] if "Unicode form" in n]
     assert len(notes) == 2 and any("'caf\\xe9'" in n and "'cafe\\u0301'" in n for n in notes), notes
+
+
+def test_show_config_refuses_what_the_run_would_refuse(tmp_path):
+    # --show-config printed k = 0 and hard-frac = 5 as the effective settings (exit 0); the run then exited 2
+    _two_class_csv(tmp_path / "d.csv")
+    for line, option in (("k = 0", "--k"), ("hard-frac = 5", "--hard-frac")):
+        (tmp_path / "dvclean.toml").write_text(f'label = "y"\n{line}\n', encoding="utf-8")
+        r = runner.invoke(app, ["check", str(tmp_path / "d.csv"), "--show-config"])
+        assert r.exit_code == 2 and f"for {option}" in r.stderr and "dvclean.toml" in r.stderr, r.output
+
+
+def test_no_resume_is_never_refused(tmp_path):
+    # the documented way to switch off a file's `resume = true` was refused on a knn run ("drop --resume")
+    _two_class_csv(tmp_path / "d.csv")
+    (tmp_path / "dvclean.toml").write_text('label = "y"\n[score]\nresume = true\n', encoding="utf-8")
+    r = runner.invoke(app, ["score", str(tmp_path / "d.csv"), "--no-resume", "-o", str(tmp_path / "s.parquet")])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["score", str(tmp_path / "d.csv"), "--resume", "-o", str(tmp_path / "t.parquet")])
+    assert r.exit_code == 2 and "--resume applies to tmc and dvgs only" in r.stderr
+
+
+def test_a_utf8_file_read_as_utf16_is_named_as_such(tmp_path):
+    # decoded as UTF-16 the file became one line of CJK characters: "a header but no data rows; add data rows"
+    _two_class_csv(tmp_path / "d.csv")
+    for enc in ("utf-16", "utf-32-le"):
+        r = runner.invoke(app, ["score", str(tmp_path / "d.csv"), "-y", "y", "--encoding", enc,
+                                "-o", str(tmp_path / "s.parquet")])
+        assert r.exit_code == 2 and f"is not {enc} text" in " ".join(r.stderr.split()), r.output
+    text = (tmp_path / "d.csv").read_text(encoding="utf-8")
+    (tmp_path / "w.csv").write_text(text, encoding="utf-16")
+    r = runner.invoke(app, ["score", str(tmp_path / "w.csv"), "-y", "y", "--encoding", "utf-16",
+                            "-o", str(tmp_path / "w.parquet")])
+    assert r.exit_code == 0, r.output

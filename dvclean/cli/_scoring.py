@@ -287,6 +287,8 @@ class Scoring:
         for name, users in USED_BY.items():
             if name not in self.typed or any(m in users for m in methods):
                 continue
+            if self.values.get(name) is False:  # `--no-resume`: switching off what a file turned on is never refused
+                continue
             option = _flag(name)
             if len(users) == 1:
                 raise ConfigError(

@@ -249,9 +249,6 @@ def check(
             f"{data}: its configuration sets {what}, which takes one file, and several files are being gated; "
             "check this file on its own, or move that setting out of the configuration file"
         )
-    if show_config:
-        write_stdout(format_config(effective_config()))
-        return
     if as_json and fmt is not None and fmt is not CheckFormat.json:
         json_typed, fmt_typed = given_on_command_line("as_json"), given_on_command_line("fmt")
         if json_typed == fmt_typed:  # both typed (or both from the configuration file)
@@ -277,12 +274,15 @@ def check(
         max_new_mislabeled=max_new_mislabeled, warn_new_mislabeled=warn_new_mislabeled,
         max_new_hard=max_new_hard, warn_new_hard=warn_new_hard,
     )
-    base = load_baseline(baseline) if baseline is not None else None
-    if policy.needs_baseline and base is None:
+    base = load_baseline(baseline) if baseline is not None and not show_config else None
+    if policy.needs_baseline and baseline is None:
         from ..errors import ConfigError
 
         raise ConfigError("--max-new-*/--warn-new-* need --baseline FILE (an earlier `dvclean check --json` output)")
     score_config = scoring.score_config()  # the same scoring as `dvclean score` with the same settings
+    if show_config:  # (after every setting was checked as the run checks it: a value out of range is exit 2 here too)
+        write_stdout(format_config(effective_config()))
+        return
     inputs = read_inputs(data, scoring.valid, baseline, config, *(_GATING[-1] if _GATING else ()))
     check_target(junit_xml, inputs, "--junit-xml")
     check_target(report, inputs, "--report")
