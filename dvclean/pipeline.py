@@ -380,7 +380,7 @@ def _score(
     # (which the encoder ignores) changes nothing either
     hashed = table.varying_features()
     labels = table.frame.get_column(table.label)
-    hashes = row_hashes(table.frame, hashed)
+    hashes = row_hashes(table.frame, hashed, table.label)
     order = _content_order(hashes, labels)  # = canonical_order(table.frame, hashed, label=table.label)
     data, encoder, label_missing = prepare(
         dataclasses.replace(table, frame=table.frame[order]), valid=valid_table, config=config.features
@@ -389,7 +389,7 @@ def _score(
     if ignored:  # an identifier (a distinct text in every row) is ignored: it must not deal the folds and bags either,
         # or adding a uuid column would change the flags as another seed does (which rows the encoder ignores does
         # not depend on the order, so the second encoding ignores the same ones)
-        hashes = row_hashes(table.frame, [c for c in hashed if c not in ignored])
+        hashes = row_hashes(table.frame, [c for c in hashed if c not in ignored], table.label)
         order = _content_order(hashes, labels)
         data, encoder, label_missing = prepare(
             dataclasses.replace(table, frame=table.frame[order]), valid=valid_table, config=config.features
@@ -939,7 +939,7 @@ def canonical_order(frame: pl.DataFrame, columns: Sequence[str], *, label: str |
     n = frame.height
     if n == 0 or (not columns and label is None):
         return np.arange(n, dtype=np.int64)
-    return _content_order(row_hashes(frame, columns), frame.get_column(label) if label is not None else None)
+    return _content_order(row_hashes(frame, columns, label), frame.get_column(label) if label is not None else None)
 
 
 def _content_order(hashes: np.ndarray, labels: pl.Series | None) -> np.ndarray:
@@ -950,13 +950,13 @@ def _content_order(hashes: np.ndarray, labels: pl.Series | None) -> np.ndarray:
     return np.lexsort((np.arange(n), class_fingerprints(labels, hashes), hashes)).astype(np.int64)
 
 
-def row_hashes(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
-    """Each row's hash of ``columns`` (uint64), the columns taken in :func:`~dvclean.table.content_order`: the same
-    whatever the columns are called or where they stand (zeros without columns)."""
+def row_hashes(frame: pl.DataFrame, columns: Sequence[str], label: str | None = None) -> np.ndarray:
+    """Each row's hash of ``columns`` (uint64), the columns taken in :func:`~dvclean.table.content_order` (with the
+    ``label``): the same whatever the columns are called or where they stand (zeros without columns)."""
     if not columns:
         return np.zeros(frame.height, dtype=np.uint64)
     schema = frame.schema  # (built anew on every access: once, not per column)
-    ordered = content_order(frame, columns)
+    ordered = content_order(frame, columns, label)
     return frame.select([hashable(c, schema[c]) for c in ordered]).hash_rows(seed=HASH_SEED).to_numpy()
 
 

@@ -697,13 +697,16 @@ _FINGERPRINT_CELLS = 1 << 22
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
-def _paired_fingerprints(frame: pl.DataFrame, tied: list[str], others: list[str]) -> np.ndarray:
+def _paired_fingerprints(frame: pl.DataFrame, tied: list[str], others: list[str],
+                         base: np.ndarray | None = None) -> np.ndarray:
     """Fingerprints of columns whose values are the same multiset, from how their values pair
-    with the rows of the ``others`` (row by row): equal only when the columns are equal row by
-    row (then their order cannot matter) or nothing else tells the rows apart."""
+    with the rows of the ``others`` (row by row), or with ``base`` (a uint64 per row): equal only
+    when the columns are equal row by row (then their order cannot matter) or nothing else tells
+    the rows apart."""
     schema = frame.schema
-    base = (frame.select([hashable(c, schema[c]) for c in others]).hash_rows(seed=HASH_SEED).to_numpy()
-            .astype(np.uint64, copy=False) if others else np.zeros(frame.height, dtype=np.uint64))
+    if base is None:
+        base = (frame.select([hashable(c, schema[c]) for c in others]).hash_rows(seed=HASH_SEED).to_numpy()
+                .astype(np.uint64, copy=False) if others else np.zeros(frame.height, dtype=np.uint64))
     cells = frame.select([hashable(c, schema[c]).hash(seed=HASH_SEED).alias(str(i)) for i, c in enumerate(tied)])
     with np.errstate(over="ignore"):
         h = cells.to_numpy().astype(np.uint64, copy=False)
@@ -711,13 +714,15 @@ def _paired_fingerprints(frame: pl.DataFrame, tied: list[str], others: list[str]
         return (mixed * _GOLDEN).sum(axis=0, dtype=np.uint64)
 
 
-def content_order(frame: pl.DataFrame, columns: Sequence[str]) -> list[str]:
+def content_order(frame: pl.DataFrame, columns: Sequence[str], label: str | None = None) -> list[str]:
     """``columns`` sorted by their values: an order that renaming or moving columns does not change.
 
     The key is :func:`column_fingerprints` (the multiset of a column's values); columns that hold
     the same multiset in a different row order (two 0/1 columns with as many ones) are told apart
-    by how their values pair with the other columns' rows, and only columns equal row by row (or
-    in a frame of nothing else) fall back to their names, where the order cannot change a row hash.
+    by how their values pair with the other columns' rows, then (columns that share their multiset
+    with every other one, as the factors of a balanced designed experiment do) by how they pair with
+    the ``label``'s classes, each named by its size, not its name (renaming the classes changes
+    nothing); only columns still tied fall back to their names.
 
     Examples
     --------
@@ -739,7 +744,18 @@ def content_order(frame: pl.DataFrame, columns: Sequence[str]) -> list[str]:
         paired = _paired_fingerprints(frame, [cols[i] for i in tied], [c for _, c in unique])
         for i, v in zip(tied, paired.tolist(), strict=True):
             second[i] = int(v)
-    return [cols[i] for i in sorted(range(len(cols)), key=lambda i: (keys[i], second[i], cols[i]))]
+    third = [0] * len(cols)
+    pairs: dict[tuple[int, int], int] = {}
+    for k, v in zip(keys, second, strict=True):
+        pairs[(k, v)] = pairs.get((k, v), 0) + 1
+    still = [i for i in range(len(cols)) if pairs[(keys[i], second[i])] > 1]
+    if still and label is not None and label in frame.columns and label not in cols:
+        sizes = frame.select(pl.len().over(label).cast(pl.Float64)).to_series()  # (a class by its size)
+        base = sizes.hash(seed=HASH_SEED).to_numpy().astype(np.uint64, copy=False)
+        for i, v in zip(still, _paired_fingerprints(frame, [cols[i] for i in still], [], base=base).tolist(),
+                        strict=True):
+            third[i] = int(v)
+    return [cols[i] for i in sorted(range(len(cols)), key=lambda i: (keys[i], second[i], third[i], cols[i]))]
 
 
 def _constant_reason(kind: str, col: pl.Series) -> str:
@@ -790,12 +806,13 @@ class FeatureEncoder:
         self._dims_: dict[str, list[int]] = {}
         self.all_constant_ = False
 
-    def fit(self, frame: pl.DataFrame, columns: Sequence[str]) -> FeatureEncoder:
-        """Learn the encoding of ``columns`` from ``frame``."""
+    def fit(self, frame: pl.DataFrame, columns: Sequence[str], label: str | None = None) -> FeatureEncoder:
+        """Learn the encoding of ``columns`` from ``frame`` (``label``: its label column, which orders columns
+        that :func:`content_order` cannot tell apart by their values alone)."""
         self.plans_, self.dropped_, self.dropped_reasons_, self.text_numbers_ = [], [], {}, {}
         self.decimal_comma_, self.decorated_, self.ambiguous_commas_, self.text_dates_ = [], [], {}, {}
         self.mixed_dates_ = {}
-        for name in content_order(frame, columns):
+        for name in content_order(frame, columns, label):
             col = frame.get_column(name)
             plan = self._plan(col)
             if plan is None:
@@ -834,9 +851,9 @@ class FeatureEncoder:
             return np.zeros((frame.height, 1))
         return self._encode(frame, fitting=False)
 
-    def fit_transform(self, frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    def fit_transform(self, frame: pl.DataFrame, columns: Sequence[str], label: str | None = None) -> np.ndarray:
         """Fit, returning the encoding of the fitting frame."""
-        self.fit(frame, columns)
+        self.fit(frame, columns, label)
         x, self._fitted_x = self._fitted_x, None
         return x
 
@@ -1417,7 +1434,7 @@ IGNORED_SHOWN = 10
 def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: FeatureConfig | None) -> tuple[np.ndarray, FeatureEncoder, list[str]]:
     labelled = table.frame[rows] if missing.any() else table.frame
     encoder = FeatureEncoder(config)
-    x = encoder.fit_transform(labelled, table.features)
+    x = encoder.fit_transform(labelled, table.features, table.label)
     notes = list(table.notes)
     reasons = encoder.dropped_reasons_
     if encoder.all_constant_ and all(reasons.get(c, "constant") == "constant" for c in encoder.dropped_):
