@@ -1013,13 +1013,20 @@ def cell_neighbors(x: np.ndarray, y: np.ndarray, neighbors: np.ndarray) -> np.nd
     for c in crowded.tolist():
         members = np.flatnonzero(cell == c)
         labels = y[members]
-        rank = np.zeros(members.size)
-        for label in np.unique(labels):
-            at = labels == label
-            rank[at] = (np.arange(int(at.sum())) + 0.5) / int(at.sum())
-        head = members[np.lexsort((members, labels, rank))][: k + 1]  # any row's first K others are among these
-        for i in members.tolist():
-            out[i] = head[head != i][:k]
+        for label in np.unique(labels).tolist():
+            # the others of a row of this label: the cell less one of its rows (``rep``), the same for every copy,
+            # so all rows of one label in one cell see the same labels in the same order (copies get one verdict)
+            mine = members[labels == label]
+            rep = int(mine[0])
+            keep = members != rep
+            rest, rest_labels = members[keep], labels[keep]
+            rank = np.zeros(rest.size)
+            for other in np.unique(rest_labels):
+                at = rest_labels == other
+                rank[at] = (np.arange(int(at.sum())) + 0.5) / int(at.sum())
+            head = rest[np.lexsort((rest, rest_labels, rank))][:k]
+            for i in mine.tolist():
+                out[i] = np.where(head == i, rep, head)  # (a copy of the row stands in for the row itself)
     return out
 
 

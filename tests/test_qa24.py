@@ -6,6 +6,7 @@ import tomllib
 
 import numpy as np
 import polars as pl
+import pytest
 from typer.testing import CliRunner
 
 from dvclean.cli import app
@@ -62,7 +63,6 @@ def test_a_csv_holdout_of_numeric_class_labels_matches_the_datas_numbers():
     hold = frame(60, 1)
     plan = plan_evaluation(table, cfg, holdout=hold.with_columns(pl.col("label").cast(pl.String)))
     assert np.array_equal(plan.y_hold, hold["label"].to_numpy())
-    import pytest
 
     with pytest.raises(DataValidationError, match="'one', which is not a class"):  # text that is no number still is
         plan_evaluation(table, cfg, holdout=hold.with_columns(
@@ -140,7 +140,6 @@ def test_augment_scores_of_an_id_written_as_row_id_are_accepted(tmp_path):
     assert r.frame.columns[0] == "row_id"
     _check_score_ids(r.frame, r.table, "s.csv")  # accepted
     plain = dvclean.score(str(tmp_path / "d.csv"), label="y", drop=["value"])  # scored without --id
-    import pytest
 
     with pytest.raises(ConfigError, match="computed without --id"):
         _check_score_ids(plain.frame, r.table, "s.csv")
@@ -221,7 +220,6 @@ def test_a_json_record_with_a_repeated_key_is_refused(tmp_path):
 def test_a_column_without_a_name_is_refused_in_every_format(tmp_path):
     # a Parquet column named "" was valued; augment then failed (exit 3) after all its work, fix wrote a CSV header
     # that dvclean itself refuses
-    import pytest
 
     import dvclean
     from dvclean.errors import DataValidationError
@@ -338,3 +336,52 @@ def test_renaming_the_factors_of_a_balanced_design_changes_nothing():
     for other in runs[1:]:
         for c in ("value", "is_mislabeled", "is_hard", "mislabel_score"):
             assert runs[0][c].equals(other[c]), c
+
+
+def test_copies_in_a_crowded_cell_get_one_neighbor_label_whatever_the_row_order():
+    # in a cell of 5 + 5 copies the five copies of one label got neighbour labels 0, 0, 0, 1, 1, and shuffling the
+    # file moved which copy got which
+    import dvclean
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 2, (400, 6))
+    y = (x[:, 0] + x[:, 1] + rng.normal(0, 0.8, 400) > 1).astype(int)
+    df = pl.DataFrame({f"c{i}": x[:, i] for i in range(6)}).with_columns(pl.Series("y", y), pl.Series("id", range(400)))
+    r = dvclean.score(df, label="y", id_column="id").frame
+    groups = r.with_columns(pl.Series("key", [str(v) for v in x.tolist()])).group_by("key", "label").agg(
+        pl.col("neighbor_label").n_unique().alias("n"))
+    assert groups["n"].max() == 1
+    shuffled = df[rng.permutation(400)]
+    s = dvclean.score(shuffled, label="y", id_column="id").frame.sort("id")
+    assert r.sort("id")["neighbor_label"].equals(s["neighbor_label"])
+
+
+def test_augment_does_not_depend_on_the_files_row_order(tmp_path):
+    # the --evaluate split and the generator's training rows followed the file's order: sorting the file changed the
+    # verdict as a new seed would, and a shuffled wine lost a class from the synthetic rows
+    from sklearn.datasets import load_wine
+
+    from dvclean.augment import AugmentConfig
+    from dvclean.augment.core import fit_and_sample
+    from dvclean.augment.evaluate import plan_evaluation
+    from dvclean.table import make_table
+
+
+    d = load_wine(as_frame=True).frame.rename(columns={"target": "y"})
+    df = pl.from_pandas(d).with_columns(pl.int_range(pl.len()).alias("id"))
+    shuffled = df[np.random.default_rng(1).permutation(df.height)]
+    cfg = AugmentConfig(generator="gaussian-copula", quality=False, evaluate=True)
+    parts = []
+    for frame in (df, shuffled):
+        table = make_table(frame, label="y", id_column="id")
+        plan = plan_evaluation(table, cfg)
+        ids = frame["id"].to_numpy()[plan.rows]
+        parts.append([sorted(ids[getattr(plan, s)].tolist()) for s in ("train", "valid", "hold")])
+    assert parts[0] == parts[1]
+    pytest.importorskip("sdv")
+    samples = []
+    for frame in (df, shuffled):
+        table = make_table(frame, label="y", id_column="id")
+        mask = (frame["id"] % 7 == 0).to_numpy()  # the same rows of either file
+        samples.append(fit_and_sample(table, mask, 20, cfg)[1][0])
+    assert samples[0].equals(samples[1])

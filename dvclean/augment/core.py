@@ -910,10 +910,13 @@ def fit_and_sample(
 
     Columns of ``cfg.withhold`` never reach the generator; its samples hold them all null.
     """
+    from ..pipeline import canonical_order
     from ._sdv import Generator, empty_columns
 
     t = time.perf_counter()
     train = table.frame.filter(pl.Series(mask)).select(modelled_columns(table, cfg.withhold))
+    # in an order fixed by the rows' content: the generator's batches, and so its samples, do not depend on the file's
+    train = train[canonical_order(train, [c for c in train.columns if c != table.label], label=table.label)]
     dates = text_date_columns(table, train.columns)
     train = as_dates(train, dates)  # modelled as dates, written back as text in their format
     # a column without a value in the training rows teaches nothing (and SDV cannot fit it): left out, null

@@ -607,7 +607,13 @@ def plan_evaluation(
                 "the models were trained on them (or, for those in the valuation split, their boosting rounds chosen "
                 "on them) and the holdout scores are optimistic: remove those rows from the holdout or the data"
             )
-    tr, va, ho = split_indices(y_all, cfg.split, cfg.seed if seed is None else seed, holdout is not None)
+    # the split is dealt over the rows in an order fixed by their content (as the valuation's), so sorting or
+    # shuffling the file does not change which rows train, value and test
+    from ..pipeline import canonical_order
+
+    perm = canonical_order(frame, [c for c in table.features if c in frame.columns], label=table.label)
+    tr, va, ho = (perm[part] for part in split_indices(y_all[perm], cfg.split, cfg.seed if seed is None else seed,
+                                                         holdout is not None))
     if holdout is None:
         hold_frame, y_hold = frame[ho], y_all[ho]
         cols = _model_columns(frame, table)
