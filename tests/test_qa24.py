@@ -385,3 +385,21 @@ def test_augment_does_not_depend_on_the_files_row_order(tmp_path):
         mask = (frame["id"] % 7 == 0).to_numpy()  # the same rows of either file
         samples.append(fit_and_sample(table, mask, 20, cfg)[1][0])
     assert samples[0].equals(samples[1])
+
+
+def test_floats_of_extreme_magnitude_are_synthesised():
+    # a column of 1e-300 values came back null in every synthetic row, one of 1e300 values as two values
+    pytest.importorskip("sdv")
+    from dvclean.augment._sdv import Generator
+
+    rng = np.random.default_rng(0)
+    n = 200
+    x = rng.normal(size=n)
+    frame = pl.DataFrame({"x": x, "small": rng.normal(size=n) * 1e-300, "big": rng.normal(size=n) * 1e300,
+                          "y": (x > 0).astype(int)})
+    out = Generator(frame, label="y", generator="gaussian-copula", seed=0).sample(50)
+    for c, scale in (("small", 1e-300), ("big", 1e300)):
+        col = out[c]
+        assert col.null_count() == 0 and col.n_unique() > 30, (c, col)
+        assert frame[c].min() <= col.min() and col.max() <= frame[c].max()
+        assert 0.3 < float(col.std()) / scale < 3
