@@ -1061,9 +1061,40 @@ def _read_csv(
         frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
     else:
         frame = frame.rename({c: c.strip() for c in frame.columns if c != c.strip()})
+    frame = _nanosecond_datetimes(frame, data, sep, nulls, list(keep if keep is not None else range(len(header))))
     wanted = keep_text(names) if callable(keep_text) else keep_text
     frame, as_text_read = _keep_text(frame, data, name, sep, nulls, header, [*wanted, *exact_text], as_text, exact_text)
     return frame, sep, [c.strip() for c in header], codec, as_text_read
+
+
+def _nanosecond_datetimes(frame: pl.DataFrame, data: bytes | Path, sep: str, nulls: Any, positions: list[int]) -> pl.DataFrame:
+    """``frame`` with each datetime column whose cells carry 7-9 fractional digits read to the nanosecond.
+
+    The CSV reader types every datetime as microseconds, so ``10:00:00.441143142`` became ``.441143``: a
+    Parquet or JSON output (``fix``, ``augment``) would not keep the original rows. ``positions`` are the file's
+    column numbers of ``frame``'s columns."""
+    micro = [j for j, dt in enumerate(frame.schema.values()) if isinstance(dt, pl.Datetime) and dt.time_unit == "us"]
+    if not micro:
+        return frame
+    src = io.BytesIO(data) if isinstance(data, bytes) else data
+    raw = pl.read_csv(src, glob=False, columns=[positions[j] for j in micro], separator=sep, infer_schema_length=0,
+                      null_values=nulls, raise_if_empty=False)
+    fixed = []
+    for j, text in zip(micro, raw.get_columns(), strict=True):
+        if not text.str.contains(r"\.\d{7,9}(?:\D|$)").any():
+            continue
+        col = frame.to_series(j)
+        try:
+            parsed = text.str.strip_chars().str.to_datetime(time_unit="ns", strict=False)
+            tz = col.dtype.time_zone  # type: ignore[union-attr]
+            if tz is not None:
+                parsed = (parsed.dt.convert_time_zone(tz) if parsed.dtype.time_zone is not None  # type: ignore[union-attr]
+                          else parsed.dt.replace_time_zone(tz))
+        except Exception:  # noqa: BLE001 - a spelling to_datetime does not read: the reader's microseconds stay
+            continue
+        if parsed.null_count() == col.null_count() and (parsed.dt.cast_time_unit("us") == col).fill_null(True).all():
+            fixed.append(parsed.alias(col.name))
+    return frame.with_columns(fixed) if fixed else frame
 
 
 #: An integer written with leading zeros (``007``, ``-01``): its number would not write its text back.

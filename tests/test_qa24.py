@@ -403,3 +403,24 @@ def test_floats_of_extreme_magnitude_are_synthesised():
         assert col.null_count() == 0 and col.n_unique() > 30, (c, col)
         assert frame[c].min() <= col.min() and col.max() <= frame[c].max()
         assert 0.3 < float((col / scale).std()) < 3  # (in units of the scale: squares of 1e-300 underflow)
+
+
+def test_csv_datetimes_keep_their_nanoseconds(tmp_path):
+    # the CSV reader typed 10:00:00.441143142 as microseconds: fix's JSON and Parquet outputs and augment's real rows
+    # lost the last three digits
+    import dvclean
+
+    rows = [f"{i},2021-03-01 10:00:{i % 60:02d}.{i * 7919 % 10**9:09d},2021-03-01T10:00:00.12345678{i % 10}+01:00,{i % 2}"
+            for i in range(30)]
+    src = tmp_path / "d.csv"
+    src.write_text("x,ts,tz,y\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    df, _ = dvclean.read_frame(src)
+    assert df.schema["ts"] == pl.Datetime("ns") and df.schema["tz"].time_unit == "ns"
+    assert df["ts"].dt.nanosecond()[3] == 3 * 7919 and df["tz"].dt.nanosecond()[7] == 123456787
+    out = tmp_path / "o.ndjson"
+    r = runner.invoke(app, ["fix", str(src), "-y", "y", "--action", "mark", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert '"2021-03-01 10:00:03.000023757"' in out.read_text(encoding="utf-8")
+    micro = tmp_path / "m.csv"
+    micro.write_text("x,ts,y\n1,2021-03-01 10:00:00.123456,0\n2,2021-03-01 10:00:01.5,1\n", encoding="utf-8")
+    assert dvclean.read_frame(micro)[0].schema["ts"] == pl.Datetime("us")  # (as the reader types it)
