@@ -11,13 +11,9 @@ from typer.testing import CliRunner
 
 from dvclean.cli import app
 
+from .test_qa23 import _two_class_csv
+
 runner = CliRunner()
-
-
-def _two_class_csv(path, n: int = 120, seed: int = 0) -> None:
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 2, n)
-    pl.DataFrame({"a": rng.normal(size=n) + 2 * y, "b": rng.normal(size=n), "y": y}).write_csv(path)
 
 
 def test_show_config_is_valid_toml(tmp_path):
