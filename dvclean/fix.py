@@ -462,7 +462,7 @@ def write_fixed(result: FixResult, path: str | os.PathLike[str], *, format: str 
     if metadata and result.kept is not None and fmt in ("parquet", "ipc"):
         frame, metadata = _pandas_index_of_kept_rows(frame, metadata, result.kept)
     return write_table(frame, path, format=fmt, separator=output_separator(path, info.separator if info else None),
-                       schema_metadata=metadata)
+                       schema_metadata=metadata, dictionaries=info.dictionaries if info else ())
 
 
 def _pandas_index_of_kept_rows(

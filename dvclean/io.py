@@ -134,6 +134,10 @@ class SourceInfo:
     schema_metadata : tuple of (bytes, bytes)
         A Parquet or Arrow IPC file's schema metadata (pandas' index and dtypes, a writer's own
         keys), which :func:`write_table` carries over to a Parquet or Arrow output of the same rows.
+    dictionaries : tuple of (str, tuple of str, bool)
+        A Parquet or Arrow IPC file's dictionary-encoded text columns (pandas' categoricals): name,
+        categories in their order (unused ones too) and whether they are ordered, which
+        :func:`write_table` restores in a Parquet or Arrow output (polars keeps neither).
     """
 
     path: str
@@ -145,6 +149,35 @@ class SourceInfo:
     encoding: str | None = None
     text_columns: tuple[str, ...] = ()
     schema_metadata: tuple[tuple[bytes, bytes], ...] = ()
+    dictionaries: tuple[tuple[str, tuple[str, ...], bool], ...] = ()
+
+
+def _dictionary_columns(data: bytes | Path, fmt: str) -> tuple[tuple[str, tuple[str, ...], bool], ...]:
+    """:attr:`SourceInfo.dictionaries` of a Parquet or Arrow IPC file; ``()`` when it has none or they cannot be read."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        src = pa.BufferReader(data) if isinstance(data, bytes) else str(data)
+        if fmt == "parquet":
+            schema = pq.read_schema(src)
+        else:
+            schema = pa.ipc.open_file(src).schema
+        wanted = [f.name for f in schema if pa.types.is_dictionary(f.type)
+                  and (pa.types.is_string(f.type.value_type) or pa.types.is_large_string(f.type.value_type))]
+        if not wanted:
+            return ()
+        src = pa.BufferReader(data) if isinstance(data, bytes) else str(data)
+        table = pq.read_table(src, columns=wanted) if fmt == "parquet" else pa.ipc.open_file(src).read_all().select(wanted)
+        out = []
+        for name in wanted:
+            chunks = table.column(name).chunks
+            if not chunks or any(not c.dictionary.equals(chunks[0].dictionary) for c in chunks[1:]):
+                continue  # (chunks with dictionaries of their own: no one order of categories to keep)
+            out.append((name, tuple(chunks[0].dictionary.to_pylist()), bool(schema.field(name).type.ordered)))
+        return tuple(out)
+    except Exception:  # noqa: BLE001 - the frame was read: categories it cannot give are not worth failing for
+        return ()
 
 
 def _schema_metadata(data: bytes | Path, fmt: str) -> tuple[tuple[bytes, bytes], ...]:
@@ -575,6 +608,7 @@ def read_frame(
     codec = None
     text_columns: list[str] = []
     schema_md: tuple[tuple[bytes, bytes], ...] = ()
+    dictionaries: tuple[tuple[str, tuple[str, ...], bool], ...] = ()
     if fmt == "csv":
         frame, sep, all_columns, codec, text_columns = _read_csv(
             data, name, separator, encoding, nulls, skip, keep_text, tuple(as_text), tuple(exact_text)
@@ -588,6 +622,7 @@ def read_frame(
         frame = _read_binary(lambda src: reader(src, columns=wanted), data, name, kind)
         all_columns = all_columns or frame.columns
         schema_md = _schema_metadata(data, fmt)
+        dictionaries = _dictionary_columns(data, fmt)
     else:
         frame, fmt = _read_json(data, name, keep_strings=(*as_text, *skip))
         all_columns = frame.columns
@@ -610,7 +645,7 @@ def read_frame(
         raise InputError(f"{name}: has a header ({len(all_columns)} columns) but no data rows; add data rows")
     info = SourceInfo(
         path=name, format=fmt, compression=compression, sha256=sha, separator=sep, columns=tuple(all_columns),
-        encoding=codec, text_columns=tuple(text_columns), schema_metadata=schema_md,
+        encoding=codec, text_columns=tuple(text_columns), schema_metadata=schema_md, dictionaries=dictionaries,
     )
     return frame, info
 
@@ -1662,6 +1697,7 @@ def write_table(
     metadata: dict[str, str] | None = None,
     separator: str | None = None,
     schema_metadata: Mapping[bytes, bytes] | None = None,
+    dictionaries: Sequence[tuple[str, Sequence[str], bool]] = (),
 ) -> Path:
     """Write ``frame`` atomically as Parquet, CSV, NDJSON, a JSON array or Arrow IPC.
 
@@ -1682,6 +1718,10 @@ def write_table(
         Arrow IPC output (written with pyarrow then, zstd-compressed Parquet as polars writes it):
         a cleaned copy keeps pandas' index and dtypes and a writer's own keys. ``metadata`` wins
         on a shared key.
+    dictionaries : sequence of (name, categories, ordered), optional
+        The input's dictionary-encoded text columns (:attr:`SourceInfo.dictionaries`), written
+        with their categories' order, unused ones and ``ordered`` flag to a Parquet or Arrow IPC
+        output (a column holding a value outside its categories is written as polars has it).
 
     Returns
     -------
@@ -1705,8 +1745,9 @@ def write_table(
     if fmt == "csv":
         frame = _iso_durations(frame)
     with atomic_path(path) as tmp, _disk_errors(tmp, path):
-        if schema_metadata and fmt in ("parquet", "ipc"):
-            _write_arrow(frame, tmp, fmt, {**schema_metadata, **{k.encode(): v.encode() for k, v in (metadata or {}).items()}})
+        if (schema_metadata or dictionaries) and fmt in ("parquet", "ipc"):
+            _write_arrow(frame, tmp, fmt, {**(schema_metadata or {}), **{k.encode(): v.encode() for k, v in (metadata or {}).items()}},
+                         dictionaries)
         elif fmt == "parquet":
             frame.write_parquet(tmp, metadata=metadata or None)
         elif fmt == "ipc":
@@ -1787,13 +1828,27 @@ def _check_finite_for_json(frame: pl.DataFrame, path: Path, fmt: str) -> None:
         )
 
 
-def _write_arrow(frame: pl.DataFrame, path: Path, fmt: str, schema_metadata: dict[bytes, bytes]) -> None:
+def _write_arrow(frame: pl.DataFrame, path: Path, fmt: str, schema_metadata: dict[bytes, bytes],
+                 dictionaries: Sequence[tuple[str, Sequence[str], bool]] = ()) -> None:
     """Write ``frame`` as Parquet or Arrow IPC with ``schema_metadata`` on its Arrow schema (where pyarrow and
-    pandas read it; polars' ``metadata`` is Parquet key-value metadata only)."""
+    pandas read it; polars' ``metadata`` is Parquet key-value metadata only) and the ``dictionaries``' columns
+    encoded with their categories (see :func:`write_table`)."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    table = frame.to_arrow().replace_schema_metadata(schema_metadata)
+    table = frame.to_arrow()
+    for name, categories, ordered in dictionaries:
+        if name not in table.column_names:
+            continue
+        text = pc.cast(table.column(name), pa.large_string()).combine_chunks()
+        values = pa.array(list(categories), type=pa.large_string())
+        codes = pc.index_in(text, value_set=values)
+        if codes.null_count != text.null_count:  # a value outside the categories: kept as polars wrote it
+            continue
+        encoded = pa.DictionaryArray.from_arrays(codes.cast(pa.int32()), values.cast(pa.string()), ordered=ordered)
+        table = table.set_column(table.column_names.index(name), name, encoded)
+    table = table.replace_schema_metadata(schema_metadata)
     if fmt == "parquet":
         pq.write_table(table, path, compression="zstd")
     else:

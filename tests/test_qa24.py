@@ -420,3 +420,26 @@ def test_csv_datetimes_keep_their_nanoseconds(tmp_path):
     micro = tmp_path / "m.csv"
     micro.write_text("x,ts,y\n1,2021-03-01 10:00:00.123456,0\n2,2021-03-01 10:00:01.5,1\n", encoding="utf-8")
     assert dvclean.read_frame(micro)[0].schema["ts"] == pl.Datetime("us")  # (as the reader types it)
+
+
+def test_pandas_categoricals_keep_their_categories_in_parquet_outputs(tmp_path):
+    # fix (even --action mark) and augment wrote ['mid', 'high', 'low'] unordered for an ordered
+    # ['low', 'mid', 'high', 'unused'] label, and lost the order of a categorical feature the same way
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 3))
+    y = pd.Categorical(np.where(x[:, 0] > 0.5, "high", np.where(x[:, 0] < -0.5, "low", "mid")),
+                       categories=["low", "mid", "high", "unused"], ordered=True)
+    f = pd.Categorical(rng.choice(["a", "b"], 300), categories=["z", "a", "b"], ordered=True)
+    df = pd.DataFrame(x, columns=["f0", "f1", "f2"]).assign(y=y, f=f)
+    df.to_parquet(tmp_path / "d.parquet")
+    for action in ("mark", "relabel", "drop"):
+        out = tmp_path / f"{action}.parquet"
+        r = runner.invoke(app, ["fix", str(tmp_path / "d.parquet"), "-y", "y", "--action", action,
+                                *(["--force"] if action != "mark" else []), "-o", str(out)])
+        assert r.exit_code == 0, r.output
+        got = pd.read_parquet(out)
+        assert list(got.y.cat.categories) == ["low", "mid", "high", "unused"] and got.y.cat.ordered, action
+        assert list(got.f.cat.categories) == ["z", "a", "b"] and got.f.cat.ordered, action
+        if action == "mark":
+            assert got.y.equals(df.y) and got.f.equals(df.f)

@@ -1468,7 +1468,8 @@ def write_augmented(
         info = result.table.source
         written = write_table(result.frame, path, format=fmt, metadata=meta,
                               separator=output_separator(path, info.separator if info is not None else None),
-                              schema_metadata=dict(info.schema_metadata) if info is not None else None)
+                              schema_metadata=dict(info.schema_metadata) if info is not None else None,
+                              dictionaries=info.dictionaries if info is not None else ())
     report = dict(result.report)
     report["output"], report["report"] = map(str, record) if record is not None else (str(written), str(report_path))
     with atomic_path(report_path) as tmp:
