@@ -53,6 +53,7 @@ Usage (cleanlab and statsmodels are benchmark-only dependencies: ``pip install "
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import time
 from collections import defaultdict
@@ -73,32 +74,72 @@ HELDOUT = ("iris", "fair", "anes96")  # first run after the default rule was des
 
 
 def file_entry(name: str) -> tuple[Path, str] | None:
-    """``(path, label)`` for a ``--datasets`` entry of the form ``path:label``; ``None`` for a built-in name."""
+    """``(path, label)`` for a ``--datasets`` entry of the form ``path:label``; ``None`` for a built-in name.
+
+    The path ends at the first ``:`` before which an existing file is named, so a label may hold ``:`` itself."""
     if name in BUILTIN:
         return None
-    path, sep, label = name.rpartition(":")
-    if not sep or not path or not label:
+    cuts = [i for i, ch in enumerate(name) if ch == ":" and 0 < i < len(name) - 1]
+    if not cuts:
         raise SystemExit(f"unknown data set {name!r}: use one of {', '.join(BUILTIN)} or path/to/file.csv:label_column")
-    if not Path(path).is_file():
-        raise SystemExit(f"data set {name!r}: no file {path!r}")
-    return Path(path), label
+    for i in cuts:
+        if Path(name[:i]).is_file():
+            return Path(name[:i]), name[i + 1:]
+    raise SystemExit(f"data set {name!r}: no file {name[:cuts[-1]]!r}" + (
+        f" (nor {name[:cuts[0]]!r})" if len(cuts) > 1 else ""))
 
 
-def check_entry(name: str, rows: int) -> None:
+def check_entry(name: str, rows: int, seeds: list[int] | tuple[int, ...] = (0,)) -> None:
     """Stop with a message (no traceback) when a ``--datasets`` entry cannot be benchmarked: an unknown
-    name, a missing file or column, or a label that is not a classification target with two classes or more."""
+    name, a missing file or column, a label that is not a classification target with two classes or more,
+    or a seed's sample of ``rows`` rows that ``dvclean score`` would refuse (a class with a single row)."""
     if file_entry(name) is None:
         return
+    from dvclean.config import FeatureConfig
     from dvclean.errors import DvcleanError
-    from dvclean.table import make_table
+    from dvclean.table import make_table, prepare
 
+    for seed in seeds:
+        try:
+            df, label = load(name, rows, seed)
+            table = make_table(df, label=label)
+            if table.task == "regression":
+                raise SystemExit(f"data set {name!r}: {label!r} is a regression target; this benchmark flips class labels")
+            prepare(table, config=FeatureConfig())
+        except DvcleanError as e:
+            sample = f"seed {seed}'s sample of {rows} rows" if df.height >= rows else "the table"
+            raise SystemExit(f"data set {name!r}, {sample}: {e}" + (
+                "; raise --rows, or drop or merge that class" if "single row" in str(e) else "")) from None
+
+
+def short_names(datasets: list[str]) -> dict[str, str]:
+    """Each entry's name in the tables: a file's stem, or the whole entry where two entries would share one."""
+    shorts = [display_name(d) for d in datasets]
+    return {d: short if shorts.count(short) == 1 or d in BUILTIN else d for d, short in zip(datasets, shorts, strict=True)}
+
+
+def check_options(args: argparse.Namespace) -> tuple[list[str], list[int]]:
+    """``(noises, seeds)`` from the options, or stop with a message: an unknown noise or method, a seed that is no
+    integer, no rows, or a ``--write`` path that cannot be written (found before the work, not after it)."""
+    noises = [x for x in args.noise.split(",") if x]
+    bad = [x for x in noises if x not in NOISES]
+    if bad or not noises:
+        raise SystemExit(f"--noise {args.noise!r}: use one or more of {', '.join(NOISES)} (comma-separated)")
     try:
-        df, label = load(name, rows, 0)
-        table = make_table(df, label=label)
-    except DvcleanError as e:
-        raise SystemExit(f"data set {name!r}: {e}") from None
-    if table.task == "regression":
-        raise SystemExit(f"data set {name!r}: {label!r} is a regression target; this benchmark flips class labels")
+        seeds = [int(x) for x in args.seeds.split(",")]
+    except ValueError:
+        raise SystemExit(f"--seeds {args.seeds!r}: comma-separated integers, e.g. 0,1,2") from None
+    if args.rows < 1:
+        raise SystemExit(f"--rows {args.rows}: a positive number of rows")
+    from dvclean.valuation import REGISTRY
+
+    unknown = [m for m in getattr(args, "methods", []) if m not in REGISTRY]
+    if unknown:
+        raise SystemExit(f"--methods: unknown {', '.join(map(repr, unknown))}; use some of {', '.join(REGISTRY)}")
+    if args.write is not None and (args.write.is_dir() or not args.write.parent.is_dir()):
+        raise SystemExit(f"--write {args.write}: " + ("is a directory" if args.write.is_dir()
+                                                      else f"no directory {str(args.write.parent)!r}"))
+    return noises, seeds
 
 
 def display_name(name: str) -> str:
@@ -200,6 +241,7 @@ def metrics(flipped: np.ndarray, score: np.ndarray, flagged: np.ndarray) -> dict
 
 def run_cell(name: str, noise: str, seed: int, args: argparse.Namespace) -> dict[str, dict[str, float]]:
     from dvclean.config import FeatureConfig, KNNConfig, MislabelConfig
+    from dvclean.errors import DvcleanError
     from dvclean.flags import Evidence, flag_rows, neighbor_fractions, share_copies
     from dvclean.table import ValuationData, make_table, prepare
     from dvclean.valuation import make_valuer
@@ -237,7 +279,11 @@ def run_cell(name: str, noise: str, seed: int, args: argparse.Namespace) -> dict
             "confidence": t_knn + t_model, "knn": t_knn}
     from dvclean.config import FlagPolicy
 
-    shipped = shipped_rules(df, label, clean, y_noisy, seed)
+    try:
+        shipped = shipped_rules(df, label, clean, y_noisy, seed)
+    except DvcleanError as e:  # (the flips can leave a rare class with one row)
+        raise SystemExit(f"data set {name!r}, noise {noise}, seed {seed}: dvclean score refused the noisy table: {e}; "
+                         "raise --rows, or leave this data set or noise out") from None
     for rule in RULES:
         if rule in shipped:  # the default rule and the KNN-Shapley one: what `dvclean score` flags
             f, secs = shipped[rule]
@@ -344,9 +390,11 @@ def fmt_table(rows: list[dict[str, object]], cols: list[str]) -> str:
 
 def cell_arguments(ap: argparse.ArgumentParser) -> None:
     """The options that pick the benchmark's cells (shared by the scripts that reuse them)."""
-    ap.add_argument("--datasets", default="adult,taiwan,breast_cancer,digits,wine")
-    ap.add_argument("--noise", default=",".join(NOISES))
-    ap.add_argument("--seeds", default="0,1,2")
+    ap.add_argument("--datasets", default="adult,taiwan,breast_cancer,digits,wine",
+                    help=f"comma-separated: built-in names ({', '.join(BUILTIN)}) and your own tables as "
+                         "path/to/file.csv:label_column (CSV, TSV, Parquet, JSON; sampled to --rows rows per seed)")
+    ap.add_argument("--noise", default=",".join(NOISES), help=f"comma-separated, of {', '.join(NOISES)}")
+    ap.add_argument("--seeds", default="0,1,2", help="comma-separated integers: each seed draws the sample and the flips")
     ap.add_argument("--rows", type=int, default=2000, help="rows sampled from Adult / Taiwan / your files per seed")
     ap.add_argument("--quick", action="store_true", help="one seed")
     ap.add_argument("--write", type=Path, help="write the Markdown report here")
@@ -367,9 +415,12 @@ def parse_cell_args(doc: str, argv: list[str] | None) -> tuple[argparse.Namespac
     args = ap.parse_args(argv)
     if shared_data_missing(args.datasets):
         return None
+    if args.quick:
+        args.seeds = "0"
+    _, seeds = check_options(args)
     for d in args.datasets.split(","):
-        check_entry(d, args.rows)
-    return args, [0] if args.quick else [int(s) for s in args.seeds.split(",")]
+        check_entry(d, args.rows, seeds)
+    return args, seeds
 
 
 def each_cell(args: argparse.Namespace, seeds: list[int], fn):  # noqa: ANN001, ANN201 - a generator of results
@@ -395,7 +446,8 @@ def emit(title: str, text: str, path: Path | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     cell_arguments(ap)
-    ap.add_argument("--methods", default="knn,oob,confidence")
+    ap.add_argument("--methods", default="knn,oob,confidence",
+                    help="dvclean valuation methods benchmarked on their own (`dvclean methods` lists them)")
     ap.add_argument("--budget", choices=("default", "quick"), default="default",
                     help="valuers' settings: dvclean's defaults, or quick (tmc 30 permutations, beta 30 orderings, "
                          "banzhaf 300 subsets, dvgs 30 epochs per fold)")
@@ -411,13 +463,10 @@ def main(argv: list[str] | None = None) -> int:
         import cleanlab  # noqa: F401 - the reference detector
     except ImportError:
         raise SystemExit('this benchmark compares with cleanlab: pip install cleanlab (or ".[bench]")') from None
-    shown: dict[str, str] = {}
+    noises, seeds = check_options(args)  # every option, and the --write path, before any work
+    shown = short_names(datasets)
     for d in datasets:
-        check_entry(d, args.rows)  # an unknown name, a missing file or an unusable label stops here, before any work
-        short = display_name(d)
-        shown[d] = short if short not in shown.values() else d
-    noises = [x for x in args.noise.split(",") if x]
-    seeds = [int(s) for s in args.seeds.split(",")]
+        check_entry(d, args.rows, seeds)  # an unknown name, a missing file or an unusable label stops here too
     from threadpoolctl import threadpool_limits
 
     per_cell: dict[tuple[str, str], dict[str, list[dict[str, float]]]] = {}
@@ -479,7 +528,7 @@ def render(per_cell, args, seeds, seconds, argv) -> str:  # noqa: ANN001 - repor
             f"(beats it on {s[default]['F1 > cleanlab (cells)']} cells) and vs the best KNN-Shapley-only detector, "
             f"{best_k} {best_f1:.3f}: {100 * (d_f1 - best_f1):+.1f} F1 points"
             + (f" (others: {others})" if others else "") + f"; {len(per_cell)} cells x {len(seeds)} seeds")
-    cmd = "python benchmarks/label_noise.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    cmd = "python benchmarks/label_noise.py " + shlex.join(argv if argv is not None else sys.argv[1:])
     return "\n".join([
         "# Label-noise recovery benchmark",
         "",

@@ -1013,20 +1013,19 @@ def cell_neighbors(x: np.ndarray, y: np.ndarray, neighbors: np.ndarray) -> np.nd
     for c in crowded.tolist():
         members = np.flatnonzero(cell == c)
         labels = y[members]
-        for label in np.unique(labels).tolist():
-            # the others of a row of this label: the cell less one of its rows (``rep``), the same for every copy,
+        rank = np.zeros(members.size)
+        for label in np.unique(labels):
+            at = labels == label
+            rank[at] = (np.arange(int(at.sum())) + 0.5) / int(at.sum())
+        head = members[np.lexsort((members, labels, rank))][: k + 1]  # any row's first K others are among these
+        _, inverse, sizes = np.unique(labels, return_inverse=True, return_counts=True)
+        by_label = np.split(members[np.argsort(inverse, kind="stable")], np.cumsum(sizes)[:-1])
+        for mine in by_label:  # (each label's rows, in row order: linear in the cell, a regression target too)
+            # the others of a row of this label: the head less one of its rows (``rep``), the same for every copy,
             # so all rows of one label in one cell see the same labels in the same order (copies get one verdict)
-            mine = members[labels == label]
             rep = int(mine[0])
-            keep = members != rep
-            rest, rest_labels = members[keep], labels[keep]
-            rank = np.zeros(rest.size)
-            for other in np.unique(rest_labels):
-                at = rest_labels == other
-                rank[at] = (np.arange(int(at.sum())) + 0.5) / int(at.sum())
-            head = rest[np.lexsort((rest, rest_labels, rank))][:k]
-            for i in mine.tolist():
-                out[i] = np.where(head == i, rep, head)  # (a copy of the row stands in for the row itself)
+            others = head[head != rep][:k]
+            out[mine] = np.where(others[None, :] == mine[:, None], rep, others[None, :])
     return out
 
 

@@ -789,9 +789,15 @@ def _read_json_records(data: bytes | Path, name: str) -> tuple[pl.DataFrame, str
         ) from exc
 
 
+#: How much of a JSON or NDJSON file :func:`_repeated_json_key` reads (a repeated key is most often every record's,
+#: the writer's doing; checking a whole multi-gigabyte file would cost 5x the read and 3x its memory).
+JSON_KEY_CHECK_BYTES = 32 * 2**20
+
+
 def _repeated_json_key(text: bytes) -> tuple[int, str] | None:
     """``(record number, key)`` of the first record (1-based) that holds a key twice, at any depth; else None
-    (also when the text is not valid JSON: the reader says why)."""
+    (also when the text is not valid JSON: the reader says why). Only the records in the first
+    :data:`JSON_KEY_CHECK_BYTES` are checked (a JSON array: when it is no longer than that)."""
 
     def pairs(items: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
         return items  # (kept as pairs: a dict would keep only one of two equal keys)
@@ -812,9 +818,14 @@ def _repeated_json_key(text: bytes) -> tuple[int, str] | None:
         return None
     try:
         if text[:1] == b"[":
+            if len(text) > JSON_KEY_CHECK_BYTES:
+                return None
             records = json.loads(text, object_pairs_hook=pairs)
         else:
-            records = json.loads(b"[" + b",".join(line for line in text.splitlines() if line.strip()) + b"]",
+            head = text[:JSON_KEY_CHECK_BYTES]
+            if len(text) > JSON_KEY_CHECK_BYTES:
+                head = head[: head.rfind(b"\n") + 1]  # (whole lines only)
+            records = json.loads(b"[" + b",".join(line for line in head.splitlines() if line.strip()) + b"]",
                                  object_pairs_hook=pairs)
     except (ValueError, RecursionError):
         return None

@@ -181,7 +181,7 @@ def load_source(
             raise DataValidationError("the frame has no rows")
         if empty := [i for i, c in enumerate(source.columns, start=1) if c.strip() == ""]:
             raise DataValidationError(f"the frame's column {empty[0]} ({source.columns[empty[0] - 1]!r}) has no name; "
-                                      "give every column a name (df.rename({'': 'name'}))")
+                                      "give every column a name (polars: df.rename({'': 'name'}); pandas: df.rename(columns={'': 'name'}))")
         ignored = sorted(k for k, v in (read_options or {}).items() if v is not None and k not in ("stdin", "exclude"))
         if ignored:  # (said once, not silently dropped: they only tell how to read a file)
             log.warning("read_options %s only apply to reading a file; the data is a DataFrame, so they are ignored",

@@ -658,8 +658,9 @@ def hashable(name: str, dtype: pl.DataType) -> pl.Expr:
     if isinstance(dtype, pl.Datetime):
         return col.dt.timestamp("us").cast(pl.String) + "." + (col.dt.nanosecond() % 1000).cast(pl.String)
     if isinstance(dtype, pl.Duration):
-        beyond = col.to_physical() % 1000 if dtype.time_unit == "ns" else pl.lit(0)
-        return col.dt.total_microseconds().cast(pl.Float64) + beyond.cast(pl.Float64) / 1000
+        micro = col.dt.total_microseconds()
+        beyond = col.to_physical() - micro * 1000 if dtype.time_unit == "ns" else pl.lit(0)  # (the sign of micro's)
+        return micro.cast(pl.Float64) + beyond.cast(pl.Float64) / 1000
     if isinstance(dtype, pl.Time) or dtype in (pl.Duration, pl.Time):
         return col.to_physical().cast(pl.Float64)
     if dtype in (pl.String, pl.Categorical, pl.Date) or isinstance(dtype, (pl.Categorical, pl.Enum, pl.Datetime)):
@@ -927,11 +928,13 @@ class FeatureEncoder:
             return None
         if parsed == 0 or numbers.drop_nulls().n_unique() <= self.config.low_cardinality_int:
             return None
+        plus = stripped.str.starts_with("+")
         if (bad == 0 and not (stripped != text).any() and not numbers.is_infinite().any()
-                and not stripped.str.starts_with("+").any()):
+                and not (plus.any() and not plus.all())):
             # declared text (Parquet, JSON) of plain numbers: the user's choice; but a CSV column with an infinity
-            # spelled Inf, -Inf or Infinity (R, Java, JavaScript, PostgreSQL), or with an explicit sign (+64, as
-            # C's printf("%+d") and many instruments write), is one the CSV reader could not type
+            # spelled Inf, -Inf or Infinity (R, Java, JavaScript, PostgreSQL), or of signed numbers (+64 and -3, as
+            # C's printf("%+d") and many instruments write them), is one the CSV reader could not type; a column
+            # whose every value starts with + (calling codes: +1, +44) stays text
             return None
         if bad > (1 - MOSTLY_NUMERIC) * text.len():
             return None

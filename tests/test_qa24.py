@@ -104,6 +104,11 @@ def test_numbers_with_a_plus_sign_are_numbers(tmp_path):
     data, encoder, _ = prepare(make_table(frame, label="y"), config=FeatureConfig())
     plan = {p.name: p for p in encoder.plans_}["a"]
     assert plan.kind == "numeric", plan
+    # every value with a + (calling codes, +1 ... +998) is text, as declared
+    codes = pl.DataFrame({"cc": [f"+{c}" for c in rng.choice([1, 7, 33, 44, 49, 81, 86, 91, 234, 998] * 3, 80)],
+                          "b": rng.normal(size=80), "y": rng.integers(0, 2, 80)})
+    _, encoder, _ = prepare(make_table(codes, label="y"), config=FeatureConfig())
+    assert {p.name: p for p in encoder.plans_}["cc"].kind != "numeric"
 
 
 def test_a_bare_quote_in_an_unquoted_field_names_its_line(tmp_path):
@@ -250,6 +255,11 @@ def test_augments_hard_rows_are_scores_is_hard(tmp_path):
     want = r.frame.sort("row_id")["is_hard"].to_numpy()
     assert not got[200:].any()
     assert np.array_equal(got, want), (np.flatnonzero(got != want))
+    # a constant column (which the encoder ignores) does not make the blank rows less blank
+    df = df.with_columns(pl.lit("web").alias("src"))
+    r = dvclean.score(df, label="y")
+    got = target_mask(parse_target("hard"), r.table, _row_scores(r.frame, "x"), AugmentConfig())
+    assert np.array_equal(got, r.frame.sort("row_id")["is_hard"].to_numpy())
 
 
 def test_fix_json_spells_classes_as_score_does(tmp_path):
@@ -443,3 +453,19 @@ def test_pandas_categoricals_keep_their_categories_in_parquet_outputs(tmp_path):
         assert list(got.f.cat.categories) == ["z", "a", "b"] and got.f.cat.ordered, action
         if action == "mark":
             assert got.y.equals(df.y) and got.f.equals(df.f)
+
+
+def test_a_repeated_extreme_float_comes_back_exactly():
+    # scaled by 10**-150 twice and back, 3e300 came back as 2.9999999999999996e300 in every synthetic row near it
+    pytest.importorskip("sdv")
+    from dvclean.augment._sdv import Generator
+
+    rng = np.random.default_rng(0)
+    n = 300
+    x = rng.normal(size=n)
+    big = np.where(rng.random(n) < 0.4, 3e300, rng.normal(size=n) * 1e300)
+    frame = pl.DataFrame({"x": x, "big": big, "y": (x > 0).astype(int)})
+    gen = Generator(frame, label="y", generator="gaussian-copula", seed=0)
+    out = gen.sample(100)
+    assert (out["big"] == 3e300).sum() > 10
+    assert gen.settings.point_masses.get("big") == 3e300

@@ -750,7 +750,7 @@ class Generator:
         self.offsets = {c: lo for c, (lo, _) in ranges.items()}
         self.spreads = {c: hi - lo for c, (lo, hi) in ranges.items()}
         self.model_schema = pl.Schema({c: pl.Int64 if c in self.offsets else dt for c, dt in self.model_schema.items()})
-        # floats of extreme magnitude (1e-300, 1e300) are modelled in units of a power of ten: SDV's transformers
+        # floats of extreme magnitude (1e-300, 1e300) are modelled in units of a power of two: SDV's transformers
         # made every synthetic value of a 1e-300 column null and gave a 1e300 column two values
         self.exponents = {c: e for c, dt in self.schema.items()
                           if dt.is_float() and c != label and (e := _extreme_exponent(frame.get_column(c))) != 0}
@@ -800,7 +800,7 @@ class Generator:
             return str(_from_ticks(pl.Series([int(value)], dtype=pl.Int128), dt, size)[0])
         if column in self.exponents:
             e = -self.exponents[column]
-            return float(value) * 10.0 ** (e // 2) * 10.0 ** (e - e // 2)
+            return float(value) * 2.0 ** (e // 2) * 2.0 ** (e - e // 2)
         if column not in self.as_numbers:
             return value
         return pl.Series([int(value)], dtype=pl.Int64).cast(self.schema[column]).cast(pl.String)[0]
@@ -845,7 +845,7 @@ class Generator:
             raise AugmentError(f"the generator returned {len(pdf)} rows instead of {n}; try another --generator")
         pdf = merge_point_masses(pdf.reset_index(drop=True), self.masses, self.model_schema, self._mass_rng)
         out = from_pandas(pdf, self.model_schema)
-        out = out.with_columns(_times_ten_to(pl.col(c), -e) for c, e in self.exponents.items())
+        out = out.with_columns(_times_two_to(pl.col(c), -e) for c, e in self.exponents.items())
         out = out.with_columns(  # (clipped first: a float-rounded offset past the spread would overflow the type)
             (pl.col(c).clip(0, self.spreads[c]).cast(pl.Int128) + pl.lit(lo, dtype=pl.Int128)).cast(self.schema[c])
             for c, lo in self.offsets.items()
@@ -869,7 +869,7 @@ class Generator:
         extreme floats in their units (:func:`_extreme_exponent`)."""
         return frame.with_columns(
             *[(pl.col(c).cast(pl.Int128) - pl.lit(lo, dtype=pl.Int128)).cast(pl.Int64) for c, lo in self.offsets.items()],
-            *[_times_ten_to(pl.col(c), e) for c, e in self.exponents.items()],
+            *[_times_two_to(pl.col(c), e) for c, e in self.exponents.items()],
         )
 
     def quality(self, synthetic: pl.DataFrame) -> dict[str, Any]:
@@ -889,30 +889,32 @@ class Generator:
         return out
 
 
-#: Floats whose largest magnitude lies outside 10**±EXTREME are modelled in units of a power of ten.
-EXTREME = 100
+#: Floats whose largest magnitude lies outside 2**±EXTREME (about 1e±100) are modelled in units of a power of two.
+EXTREME = 332
 
 
 def _extreme_exponent(col: pl.Series) -> int:
-    """The power of ten that brings a float column's largest finite magnitude to [1, 10) when it lies beyond
-    10**±:data:`EXTREME`; 0 (none) otherwise.
+    """The power of two that brings a float column's largest finite magnitude to [0.5, 1) when it lies beyond
+    2**±:data:`EXTREME`; 0 (none) otherwise. A power of two, not of ten: scaling by it and back is exact, so a
+    value the rows repeat (a point mass) is reproduced bit for bit.
 
     >>> _extreme_exponent(pl.Series([3e-300, -5e-301])), _extreme_exponent(pl.Series([2e250])), _extreme_exponent(pl.Series([7.0]))
-    (300, -250, 0)
+    (994, -832, 0)
     """
     values = col.drop_nulls().drop_nans()
     values = values.filter(values.is_finite() & (values != 0)).abs()
     if values.len() == 0:
         return 0
     top = float(values.max())
-    if 10.0 ** -EXTREME <= top <= 10.0 ** EXTREME:
+    if 2.0 ** -EXTREME <= top <= 2.0 ** EXTREME:
         return 0
-    return -math.floor(math.log10(top))
+    return -math.frexp(top)[1]
 
 
-def _times_ten_to(expr: pl.Expr, e: int) -> pl.Expr:
-    """``expr * 10**e`` in two steps (10.0**310 alone overflows; a subnormal times it need not)."""
-    return expr * 10.0 ** (e // 2) * 10.0 ** (e - e // 2)
+def _times_two_to(expr: pl.Expr, e: int) -> pl.Expr:
+    """``expr * 2**e`` in two steps (2.0**1029 alone overflows; a subnormal times it need not); exact for every
+    value that stays a normal float."""
+    return expr * 2.0 ** (e // 2) * 2.0 ** (e - e // 2)
 
 
 def _finite(v: Any) -> float | None:

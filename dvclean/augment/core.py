@@ -444,6 +444,28 @@ def synthetic_rows(table: Table) -> np.ndarray:
     return frame.get_column(PROVENANCE).cast(pl.Boolean).fill_null(False).to_numpy().astype(bool)
 
 
+def blank_rows(table: Table) -> np.ndarray:
+    """True on the rows without a value in any feature column the encoder uses, as :func:`dvclean.score` finds them
+    (never hard nor flagged there): a constant or ignored column's value does not make a row less blank."""
+    from ..table import FeatureEncoder
+
+    features = [c for c in table.features if c != PROVENANCE]
+    if not features:
+        return np.zeros(table.n_rows, dtype=bool)
+    table_log = logging.getLogger(FeatureEncoder.__module__)
+    was_disabled, table_log.disabled = table_log.disabled, True  # its notes come from the valuation
+    try:
+        dropped = set(FeatureEncoder().fit(table.frame, features, table.label).dropped_)
+    except DataValidationError:  # no column to encode: every row is as blank as any other
+        return np.zeros(table.n_rows, dtype=bool)
+    finally:
+        table_log.disabled = was_disabled
+    used = [c for c in features if c not in dropped]
+    if not used:
+        return np.zeros(table.n_rows, dtype=bool)
+    return table.frame.select(pl.all_horizontal(pl.col(used).is_null())).to_series().to_numpy()
+
+
 def hard_mask(
     scores: RowScores, fraction: float, include_mislabeled: bool, exclude: np.ndarray | None = None
 ) -> np.ndarray:
@@ -478,10 +500,7 @@ def target_mask(target: Target, table: Table, scores: RowScores, cfg: AugmentCon
     synthetic = synthetic_rows(table)
     if target.base == "hard":
         # a row without any feature value is never hard (nor flagged): the generator would invent its features
-        features = [c for c in table.features if c != PROVENANCE]
-        blank = (table.frame.select(pl.all_horizontal(pl.col(features).is_null())).to_series().to_numpy()
-                 if features else np.zeros(table.n_rows, dtype=bool))
-        mask = hard_mask(scores, cfg.hard_fraction, cfg.include_mislabeled, exclude=synthetic | blank)
+        mask = hard_mask(scores, cfg.hard_fraction, cfg.include_mislabeled, exclude=synthetic | blank_rows(table))
     else:
         mask = labelled.copy()
     if target.base == "mislabeled-removed" or not cfg.include_mislabeled:
@@ -1245,7 +1264,8 @@ def augment(
             "validation": row_scores.validation,
             "valued": int(row_scores.valued.sum()),
             "mislabeled": n_mis,
-            "hard": int(hard_mask(row_scores, cfg.hard_fraction, cfg.include_mislabeled, exclude=synthetic_in).sum()),
+            "hard": int(hard_mask(row_scores, cfg.hard_fraction, cfg.include_mislabeled,
+                                  exclude=synthetic_in | blank_rows(table)).sum()),
             # the valuation's own notes (dvclean score's), logged as it ran
             "notes": notes_beyond_scores(row_scores.result) if row_scores.result is not None else [],
         },
