@@ -323,8 +323,8 @@ def test_a_rename_that_fails_at_commit_puts_every_earlier_output_back(tmp_path, 
     real = os.replace
 
     def replace(src, dst):
-        if str(src) == str(second):  # putting b.html aside fails, as for an immutable file
-            raise PermissionError(1, "Operation not permitted", str(src))
+        if str(dst) == str(second):  # replacing b.html fails, as for an immutable file
+            raise PermissionError(1, "Operation not permitted", str(dst))
         return real(src, dst)
 
     start_run()

@@ -469,3 +469,33 @@ def test_a_repeated_extreme_float_comes_back_exactly():
     out = gen.sample(100)
     assert (out["big"] == 3e300).sum() > 10
     assert gen.settings.point_masses.get("big") == 3e300
+
+
+def test_replacing_an_output_keeps_the_old_file_at_its_path_until_the_new_one_is_there(tmp_path, monkeypatch):
+    # the old file was moved aside, then the new one moved in: in between the output's path held nothing (a reader
+    # polling it saw ENOENT; a kill there left no file)
+    import os
+
+    from dvclean.cli import _output
+
+    out = tmp_path / "o.txt"
+    out.write_text("old", encoding="utf-8")
+    seen = []
+    real = os.replace
+
+    def watching(src, dst, *a, **k):
+        seen.append(out.exists())  # at every rename of the commit, the output's path holds a file
+        return real(src, dst, *a, **k)
+
+    monkeypatch.setattr(_output.os, "replace", watching)
+    with _output.staged_outputs() as stage:
+        stage.path(out).write_text("new", encoding="utf-8")
+    assert out.read_text(encoding="utf-8") == "new" and seen and all(seen)
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".stage")]
+
+
+def test_a_checkpoint_under_a_file_is_named_as_such(tmp_path):
+    _two_class_csv(tmp_path / "d.csv")
+    r = runner.invoke(app, ["score", str(tmp_path / "d.csv"), "-y", "y", "-m", "tmc", "--max-permutations", "5",
+                            "-o", str(tmp_path / "s.csv"), "--checkpoint", str(tmp_path / "d.csv" / "ck")])
+    assert r.exit_code == 2 and "is not a directory" in " ".join(r.stderr.split()), r.output

@@ -501,16 +501,20 @@ class StagedOutputs:
             moved: list[tuple[Path, Path | None]] = []  # (final, where its earlier file was put aside)
             try:
                 for staged, final, stage in self._staged:
-                    previous = None
-                    if os.path.lexists(final):  # put the earlier file aside first: it comes back if a rename fails
+                    previous, linked = None, False
+                    if os.path.lexists(final):  # keep the earlier file aside first: it comes back if a rename fails
                         mode = stat.S_IMODE(os.stat(final).st_mode)  # (an existing output keeps its permission bits)
                         os.chmod(staged, mode)
                         previous = stage / ".previous"
-                        os.replace(final, previous)
+                        try:  # a second name for it: the output's path holds the old file until the new one replaces it
+                            os.link(final, previous, follow_symlinks=False)
+                            linked = True
+                        except OSError:  # (no hard links here, or another user's file): moved aside instead
+                            os.replace(final, previous)
                     try:
                         os.replace(staged, final)
                     except OSError:
-                        if previous is not None:
+                        if previous is not None and not linked:  # (a linked one never left its path)
                             os.replace(previous, final)
                         raise
                     moved.append((final, previous))
@@ -548,6 +552,10 @@ def staged_outputs() -> Iterator[StagedOutputs]:
     stage = StagedOutputs()
     try:
         yield stage
-        stage.commit()
+        with _signals_held():  # the renames and the clean-up together: Ctrl-C or SIGTERM is handled after both
+            try:
+                stage.commit()
+            finally:
+                stage.discard()
     finally:
-        stage.discard()
+        stage.discard()  # (after an error or an interruption before the commit; nothing left to do after it)

@@ -190,8 +190,10 @@ def guarded(fn: F) -> F:
                 raise typer.Exit(2) from None
             if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
                 name = str(exc.filename or "a path")
-                print_error(err, "error:", f"{name if len(name) <= 80 else name[:77] + '...'}: file name too long (at "
-                            "most 255 bytes per name and 4096 per path); choose a shorter path")
+                print_error(err, "error:", f"{name if len(name) <= 80 else name[:30] + '...' + name[-47:]}: file name "
+                            "too long (at most 255 bytes per name and 4096 per path); choose a shorter path (a file "
+                            "named after --output, its .checkpoint or .augment-report.json, can be the long one: a "
+                            "shorter --output, or a --checkpoint of its own)")
                 raise typer.Exit(2) from None
             if isinstance(exc, MemoryError):
                 print_error(err, "error:", "out of memory; try --algorithm approx or a smaller file")

@@ -482,6 +482,8 @@ def open_for_cli(
         raise ConfigError(f"--checkpoint {target} is a directory; give a file path such as {target / 'run.checkpoint'}")
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
+        if parent.exists():  # (a file: `mkdir` would not help)
+            raise OutputError(f"--checkpoint {target}: {parent} is not a directory; choose another --checkpoint")
         raise OutputError(f"--checkpoint {target}: the directory {parent} does not exist; create it first")
     if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
         where = target if target.exists() else parent
