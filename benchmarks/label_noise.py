@@ -100,6 +100,7 @@ def check_entry(name: str, rows: int, seeds: list[int] | tuple[int, ...] = (0,))
     from dvclean.table import make_table, prepare
 
     for seed in seeds:
+        df = None
         try:
             df, label = load(name, rows, seed)
             table = make_table(df, label=label)
@@ -107,7 +108,7 @@ def check_entry(name: str, rows: int, seeds: list[int] | tuple[int, ...] = (0,))
                 raise SystemExit(f"data set {name!r}: {label!r} is a regression target; this benchmark flips class labels")
             prepare(table, config=FeatureConfig())
         except DvcleanError as e:
-            sample = f"seed {seed}'s sample of {rows} rows" if df.height >= rows else "the table"
+            sample = f"seed {seed}'s sample of {rows} rows" if df is not None and df.height >= rows else "the table"
             raise SystemExit(f"data set {name!r}, {sample}: {e}" + (
                 "; raise --rows, or drop or merge that class" if "single row" in str(e) else "")) from None
 

@@ -134,8 +134,8 @@ class SourceInfo:
     schema_metadata : tuple of (bytes, bytes)
         A Parquet or Arrow IPC file's schema metadata (pandas' index and dtypes, a writer's own
         keys), which :func:`write_table` carries over to a Parquet or Arrow output of the same rows.
-    dictionaries : tuple of (str, tuple of str, bool)
-        A Parquet or Arrow IPC file's dictionary-encoded text columns (pandas' categoricals): name,
+    dictionaries : tuple of (str, tuple, bool)
+        A Parquet or Arrow IPC file's dictionary-encoded text or integer columns (pandas' categoricals): name,
         categories in their order (unused ones too) and whether they are ordered, which
         :func:`write_table` restores in a Parquet or Arrow output (polars keeps neither).
     """
@@ -149,10 +149,10 @@ class SourceInfo:
     encoding: str | None = None
     text_columns: tuple[str, ...] = ()
     schema_metadata: tuple[tuple[bytes, bytes], ...] = ()
-    dictionaries: tuple[tuple[str, tuple[str, ...], bool], ...] = ()
+    dictionaries: tuple[tuple[str, tuple[Any, ...], bool], ...] = ()
 
 
-def _dictionary_columns(data: bytes | Path, fmt: str) -> tuple[tuple[str, tuple[str, ...], bool], ...]:
+def _dictionary_columns(data: bytes | Path, fmt: str) -> tuple[tuple[str, tuple[Any, ...], bool], ...]:
     """:attr:`SourceInfo.dictionaries` of a Parquet or Arrow IPC file; ``()`` when it has none or they cannot be read."""
     try:
         import pyarrow as pa
@@ -164,7 +164,8 @@ def _dictionary_columns(data: bytes | Path, fmt: str) -> tuple[tuple[str, tuple[
         else:
             schema = pa.ipc.open_file(src).schema
         wanted = [f.name for f in schema if pa.types.is_dictionary(f.type)
-                  and (pa.types.is_string(f.type.value_type) or pa.types.is_large_string(f.type.value_type))]
+                  and (pa.types.is_string(f.type.value_type) or pa.types.is_large_string(f.type.value_type)
+                       or pa.types.is_integer(f.type.value_type))]
         if not wanted:
             return ()
         src = pa.BufferReader(data) if isinstance(data, bytes) else str(data)
@@ -608,7 +609,7 @@ def read_frame(
     codec = None
     text_columns: list[str] = []
     schema_md: tuple[tuple[bytes, bytes], ...] = ()
-    dictionaries: tuple[tuple[str, tuple[str, ...], bool], ...] = ()
+    dictionaries: tuple[tuple[str, tuple[Any, ...], bool], ...] = ()
     if fmt == "csv":
         frame, sep, all_columns, codec, text_columns = _read_csv(
             data, name, separator, encoding, nulls, skip, keep_text, tuple(as_text), tuple(exact_text)
@@ -619,7 +620,8 @@ def read_frame(
         )
         all_columns = list(_read_binary(schema_of, data, name, kind)) if skip else []
         wanted = [c for c in all_columns if c not in skip] if skip else None
-        frame = _read_binary(lambda src: reader(src, columns=wanted), data, name, kind)
+        read = (lambda src: reader(src, columns=wanted)) if fmt == "parquet" else (lambda src: _read_ipc(src, wanted))
+        frame = _read_binary(read, data, name, kind)
         all_columns = all_columns or frame.columns
         schema_md = _schema_metadata(data, fmt)
         dictionaries = _dictionary_columns(data, fmt)
@@ -676,6 +678,31 @@ def normalize_separator(separator: str) -> str:
 def _read_head(path: Path) -> bytes:
     with path.open("rb") as fh:
         return fh.read(8)
+
+
+def _read_ipc(src: Any, columns: list[str] | None) -> pl.DataFrame:
+    """An Arrow IPC file as polars reads it; where polars refuses a dictionary column whose null slots hold the
+    code -1 (pandas' ``to_feather`` of a categorical with a missing value: valid Arrow, as pyarrow reads it), read
+    with pyarrow, its dictionary columns decoded to their values (:attr:`SourceInfo.dictionaries` keeps the
+    categories for the outputs)."""
+    try:
+        return pl.read_ipc(src, columns=columns)
+    except Exception as exc:
+        if "dictionary key" not in str(exc):
+            raise
+    import pyarrow as pa
+
+    src.seek(0)
+    table = pa.ipc.open_file(src).read_all()
+    if columns is not None:
+        table = table.select(columns)
+    for i, field in enumerate(table.schema):
+        if not pa.types.is_dictionary(field.type):
+            continue
+        decoded = pa.chunked_array([chunk.dictionary_decode() for chunk in table.column(i).chunks],
+                                   type=field.type.value_type)
+        table = table.set_column(i, pa.field(field.name, field.type.value_type), decoded)
+    return pl.from_arrow(table)  # type: ignore[return-value]
 
 
 def _read_binary(reader: Callable[..., pl.DataFrame], data: bytes | Path, name: str, kind: str) -> pl.DataFrame:
@@ -1755,6 +1782,8 @@ def write_table(
         _check_finite_for_json(frame, path, fmt)
     if fmt == "csv":
         frame = _iso_durations(frame)
+    # (a polars Enum keeps its categories itself, and only polars' own writer keeps it an Enum)
+    dictionaries = [d for d in dictionaries if d[0] in frame.columns and not isinstance(frame.schema[d[0]], pl.Enum)]
     with atomic_path(path) as tmp, _disk_errors(tmp, path):
         if (schema_metadata or dictionaries) and fmt in ("parquet", "ipc"):
             _write_arrow(frame, tmp, fmt, {**(schema_metadata or {}), **{k.encode(): v.encode() for k, v in (metadata or {}).items()}},
@@ -1852,12 +1881,18 @@ def _write_arrow(frame: pl.DataFrame, path: Path, fmt: str, schema_metadata: dic
     for name, categories, ordered in dictionaries:
         if name not in table.column_names:
             continue
-        text = pc.cast(table.column(name), pa.large_string()).combine_chunks()
-        values = pa.array(list(categories), type=pa.large_string())
-        codes = pc.index_in(text, value_set=values)
-        if codes.null_count != text.null_count:  # a value outside the categories: kept as polars wrote it
+        numbers = bool(categories) and all(isinstance(c, int) for c in categories)  # (pandas' integer categories)
+        kind = pa.int64() if numbers else pa.large_string()
+        try:
+            column = pc.cast(table.column(name), kind).combine_chunks()
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # (the column holds another type now)
             continue
-        encoded = pa.DictionaryArray.from_arrays(codes.cast(pa.int32()), values.cast(pa.string()), ordered=ordered)
+        values = pa.array(list(categories), type=kind)
+        codes = pc.index_in(column, value_set=values)
+        if codes.null_count != column.null_count:  # a value outside the categories: kept as polars wrote it
+            continue
+        encoded = pa.DictionaryArray.from_arrays(codes.cast(pa.int32()), values if numbers else values.cast(pa.string()),
+                                                 ordered=ordered)
         table = table.set_column(table.column_names.index(name), name, encoded)
     table = table.replace_schema_metadata(schema_metadata)
     if fmt == "parquet":

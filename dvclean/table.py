@@ -1080,7 +1080,12 @@ class FeatureEncoder:
         dtype = col.dtype
         parts: dict[str, pl.Series] = {}
         if dtype == pl.Date or isinstance(dtype, pl.Datetime):
-            parts["days"] = col.dt.epoch("s").cast(pl.Float64) / 86400.0
+            seconds = col.dt.epoch("s")
+            if isinstance(dtype, pl.Datetime):  # with the fraction of a second (timestamps 1 ms apart are no constant)
+                fraction = (col.dt.timestamp("us") - seconds * 1_000_000).cast(pl.Float64) / 1e6
+                parts["days"] = (seconds.cast(pl.Float64) + fraction) / 86400.0
+            else:
+                parts["days"] = seconds.cast(pl.Float64) / 86400.0
             parts["year"] = col.dt.year().cast(pl.Float64)
             parts["month"] = col.dt.month().cast(pl.Float64)
             parts["weekday"] = col.dt.weekday().cast(pl.Float64)

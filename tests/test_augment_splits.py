@@ -92,8 +92,9 @@ def test_splits_repeat_the_comparison_and_the_interval_is_over_split_means():
     want = resampled_ci(split_means.tolist(), hold / train)
     assert three["arms"]["targeted"]["delta_auc"]["mean"] == pytest.approx(want["mean"])
     assert three["arms"]["targeted"]["delta_auc"]["ci95"] == pytest.approx(want["ci95"])
-    # the baseline's interval now covers the split: the splits' holdout AUCs differ
-    assert len({round(v, 6) for v in base.mean(axis=1)}) == 3
+    # the baseline's interval now covers the split: the splits' holdout AUCs differ (two of three may coincide: an AUC
+    # on 24 holdout rows is one of about 150 fractions)
+    assert len({round(v, 6) for v in base.mean(axis=1)}) >= 2
     # same seed, same numbers
     again = augment(df, label="label", config=fast(splits=3)).report["evaluation"]
     assert again["arms"] == three["arms"]

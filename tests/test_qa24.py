@@ -257,9 +257,16 @@ def test_augments_hard_rows_are_scores_is_hard(tmp_path):
     assert np.array_equal(got, want), (np.flatnonzero(got != want))
     # a constant column (which the encoder ignores) does not make the blank rows less blank
     df = df.with_columns(pl.lit("web").alias("src"))
+    # ... nor does a column that varies in unlabelled rows only (the encoder learns from the labelled ones)
+    unlabelled = pl.DataFrame({"f0": rng.normal(size=30), "f1": rng.normal(size=30), "f2": rng.normal(size=30),
+                               "y": [None] * 30, "src": ["app", "api"] * 15},
+                              schema={"f0": pl.Float64, "f1": pl.Float64, "f2": pl.Float64, "y": pl.String,
+                                      "src": pl.String})
+    df = pl.concat([df, unlabelled])
     r = dvclean.score(df, label="y")
     got = target_mask(parse_target("hard"), r.table, _row_scores(r.frame, "x"), AugmentConfig())
-    assert np.array_equal(got, r.frame.sort("row_id")["is_hard"].to_numpy())
+    assert np.array_equal(got, r.frame.sort("row_id")["is_hard"].fill_null(False).to_numpy().astype(bool))
+    assert not got[200:203].any()
 
 
 def test_fix_json_spells_classes_as_score_does(tmp_path):
@@ -499,3 +506,75 @@ def test_a_checkpoint_under_a_file_is_named_as_such(tmp_path):
     r = runner.invoke(app, ["score", str(tmp_path / "d.csv"), "-y", "y", "-m", "tmc", "--max-permutations", "5",
                             "-o", str(tmp_path / "s.csv"), "--checkpoint", str(tmp_path / "d.csv" / "ck")])
     assert r.exit_code == 2 and "is not a directory" in " ".join(r.stderr.split()), r.output
+
+
+def test_an_interrupt_between_the_renames_puts_every_output_back(tmp_path, monkeypatch):
+    # a native library's thread can take the Ctrl-C this thread holds back; Python raised KeyboardInterrupt between
+    # two renames, and the first output stayed new, the second old, while the message said "no output was written"
+    import os
+
+    from dvclean.cli import _output
+
+    a, b = tmp_path / "a.csv", tmp_path / "b.json"
+    a.write_text("OLD A", encoding="utf-8")
+    real, calls = os.replace, []
+
+    def replace(src, dst, *args, **kwargs):
+        real(src, dst, *args, **kwargs)
+        calls.append(dst)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+
+    _output.start_run()
+    monkeypatch.setattr(_output.os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt), _output.staged_outputs() as stage:
+        stage.path(a).write_text("NEW A", encoding="utf-8")
+        stage.path(b).write_text("NEW B", encoding="utf-8")
+    assert a.read_text(encoding="utf-8") == "OLD A" and not b.exists()
+    assert _output.committed_outputs() == [] and sorted(p.name for p in tmp_path.iterdir()) == ["a.csv"]
+
+
+def test_a_polars_enum_stays_an_enum_in_a_parquet_output(tmp_path):
+    # the categories' restore rebuilt a polars Enum column as a plain dictionary: it came back Categorical
+    from dvclean.io import read_frame, write_table
+
+    x = np.random.default_rng(2).normal(size=60)
+    enum = pl.Enum(["red", "green", "blue"])
+    pl.DataFrame({"x": x, "color": pl.Series(np.where(x > 0, "red", "green")).cast(enum),
+                  "label": np.where(x > 0, "p", "n")}).write_parquet(tmp_path / "p.parquet")
+    frame, info = read_frame(tmp_path / "p.parquet")
+    write_table(frame, tmp_path / "w.parquet", dictionaries=info.dictionaries)
+    assert pl.read_parquet(tmp_path / "w.parquet").schema["color"] == enum
+
+
+def test_feather_categoricals_with_nulls_and_integer_categories(tmp_path):
+    # pandas' to_feather of a categorical with a missing value (code -1 under the null) was refused as "not a readable
+    # Arrow IPC file"; integer categories came back as plain int64 while the pandas metadata still said categorical
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    n = 200
+    x = rng.normal(size=n)
+    df = pd.DataFrame({"x": x, "c": pd.Categorical(["a", "b", None, "a"] * 50),
+                       "grade": pd.Categorical(rng.choice([3, 1, 2], n), categories=[3, 1, 2, 5], ordered=True),
+                       "y": np.where(x > 0, "p", "q")})
+    df.to_feather(tmp_path / "d.feather")
+    out = tmp_path / "o.feather"
+    r = runner.invoke(app, ["fix", str(tmp_path / "d.feather"), "-y", "y", "--action", "mark", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    got = pd.read_feather(out)
+    assert got.c.equals(df.c) and got.grade.equals(df.grade)
+    assert list(got.grade.cat.categories) == [3, 1, 2, 5] and got.grade.cat.ordered
+
+
+def test_timestamps_a_millisecond_apart_are_no_constant_column():
+    # the encoder took whole seconds since the epoch: 300 distinct timestamps within 0.3 s were "constant"
+    import datetime as dt
+
+    from dvclean.config import FeatureConfig
+    from dvclean.table import make_table, prepare
+
+    rng = np.random.default_rng(3)
+    t = pl.Series([dt.datetime(2021, 1, 1) + dt.timedelta(milliseconds=int(i)) for i in rng.permutation(300)])
+    df = pl.DataFrame({"x": rng.normal(size=300), "t": t, "y": rng.integers(0, 2, 300)})
+    data, encoder, _ = prepare(make_table(df, label="y"), config=FeatureConfig())
+    assert "t" not in encoder.dropped_ and data.x.shape[1] == 2

@@ -444,9 +444,10 @@ def synthetic_rows(table: Table) -> np.ndarray:
     return frame.get_column(PROVENANCE).cast(pl.Boolean).fill_null(False).to_numpy().astype(bool)
 
 
-def blank_rows(table: Table) -> np.ndarray:
+def blank_rows(table: Table, labelled: np.ndarray | None = None) -> np.ndarray:
     """True on the rows without a value in any feature column the encoder uses, as :func:`dvclean.score` finds them
-    (never hard nor flagged there): a constant or ignored column's value does not make a row less blank."""
+    (never hard nor flagged there): a constant or ignored column's value does not make a row less blank. The
+    encoder learns which columns it uses from the ``labelled`` rows, as the valuation's does."""
     from ..table import FeatureEncoder
 
     features = [c for c in table.features if c != PROVENANCE]
@@ -455,7 +456,8 @@ def blank_rows(table: Table) -> np.ndarray:
     table_log = logging.getLogger(FeatureEncoder.__module__)
     was_disabled, table_log.disabled = table_log.disabled, True  # its notes come from the valuation
     try:
-        dropped = set(FeatureEncoder().fit(table.frame, features, table.label).dropped_)
+        fitted = table.frame if labelled is None or labelled.all() else table.frame.filter(pl.Series(labelled))
+        dropped = set(FeatureEncoder().fit(fitted, features, table.label).dropped_)
     except DataValidationError:  # no column to encode: every row is as blank as any other
         return np.zeros(table.n_rows, dtype=bool)
     finally:
@@ -500,7 +502,8 @@ def target_mask(target: Target, table: Table, scores: RowScores, cfg: AugmentCon
     synthetic = synthetic_rows(table)
     if target.base == "hard":
         # a row without any feature value is never hard (nor flagged): the generator would invent its features
-        mask = hard_mask(scores, cfg.hard_fraction, cfg.include_mislabeled, exclude=synthetic | blank_rows(table))
+        blank = blank_rows(table, ~scores.label_missing)
+        mask = hard_mask(scores, cfg.hard_fraction, cfg.include_mislabeled, exclude=synthetic | blank)
     else:
         mask = labelled.copy()
     if target.base == "mislabeled-removed" or not cfg.include_mislabeled:
@@ -1265,7 +1268,7 @@ def augment(
             "valued": int(row_scores.valued.sum()),
             "mislabeled": n_mis,
             "hard": int(hard_mask(row_scores, cfg.hard_fraction, cfg.include_mislabeled,
-                                  exclude=synthetic_in | blank_rows(table)).sum()),
+                                  exclude=synthetic_in | blank_rows(table, ~row_scores.label_missing)).sum()),
             # the valuation's own notes (dvclean score's), logged as it ran
             "notes": notes_beyond_scores(row_scores.result) if row_scores.result is not None else [],
         },

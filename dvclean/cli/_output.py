@@ -498,7 +498,8 @@ class StagedOutputs:
         if missing:  # a writer wrote elsewhere (a bug): nothing is moved
             raise RuntimeError(f"the output {', '.join(missing)} was not written where it was staged")
         with _signals_held():
-            moved: list[tuple[Path, Path | None]] = []  # (final, where its earlier file was put aside)
+            # (final, where its earlier file is kept, whether that is a second name of it, the staged file)
+            moved: list[tuple[Path, Path | None, bool, Path]] = []
             try:
                 for staged, final, stage in self._staged:
                     previous, linked = None, False
@@ -511,22 +512,24 @@ class StagedOutputs:
                             linked = True
                         except OSError:  # (no hard links here, or another user's file): moved aside instead
                             os.replace(final, previous)
+                    moved.append((final, previous, linked, staged))
+                    os.replace(staged, final)
+            except BaseException as exc:
+                # undo: all the outputs, or none -- after a failed rename, and after Ctrl-C or SIGTERM too (a thread
+                # of a native library may take the signal that this thread holds back, and Python raises it here)
+                for final, previous, linked, staged in reversed(moved):
                     try:
-                        os.replace(staged, final)
-                    except OSError:
-                        if previous is not None and not linked:  # (a linked one never left its path)
-                            os.replace(previous, final)
-                        raise
-                    moved.append((final, previous))
-            except OSError as exc:
-                for final, previous in reversed(moved):  # undo: all the outputs, or none
-                    try:
-                        if previous is not None:
+                        if os.path.lexists(staged):  # not renamed in: the earlier file back where it was moved from
+                            if previous is not None and not linked:
+                                os.replace(previous, final)
+                        elif previous is not None:
                             os.replace(previous, final)
                         else:
                             os.unlink(final)
                     except OSError:  # pragma: no cover - the directory changed under us
                         pass
+                if not isinstance(exc, OSError):
+                    raise
                 from ..errors import OutputError
 
                 where = getattr(exc, "filename", None) or "an output"
@@ -535,7 +538,7 @@ class StagedOutputs:
                     "check that the file can be replaced (permissions, immutable or another user's file) or choose "
                     "another path"
                 ) from None
-            _COMMITTED.extend(final for final, _ in moved)
+            _COMMITTED.extend(final for final, _, _, _ in moved)
         return [final for _, final, _ in self._staged]
 
     def discard(self) -> None:
