@@ -1757,7 +1757,7 @@ def write_table(
         a cleaned copy keeps pandas' index and dtypes and a writer's own keys. ``metadata`` wins
         on a shared key.
     dictionaries : sequence of (name, categories, ordered), optional
-        The input's dictionary-encoded text columns (:attr:`SourceInfo.dictionaries`), written
+        The input's dictionary-encoded text or integer columns (:attr:`SourceInfo.dictionaries`), written
         with their categories' order, unused ones and ``ordered`` flag to a Parquet or Arrow IPC
         output (a column holding a value outside its categories is written as polars has it).
 
