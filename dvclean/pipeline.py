@@ -76,6 +76,7 @@ from .table import (
     padded_numbers,
     prepare,
     rows_text,
+    rows_without_values,
 )
 from .valuation import REGISTRY, ValuationResult, make_valuer
 from .valuation._parallel import effective_n_jobs, native_threads
@@ -626,10 +627,7 @@ def _hard_shortfall_note(flags: Any, primary: ValuationResult, hard_fraction: fl
 
 def _blank_players(table: Table, data: ValuationData, dropped: Sequence[str]) -> np.ndarray:
     """Per player: True where its row has no value in any feature column the encoder uses."""
-    used = [c for c in table.features if c not in dropped]
-    if not used:
-        return np.zeros(data.n_players, dtype=bool)
-    return table.frame.select(pl.all_horizontal(pl.col(used).is_null())).to_series().to_numpy()[data.rows]
+    return rows_without_values(table.frame, [c for c in table.features if c not in dropped])[data.rows]
 
 
 def _blank_rows_unflagged(

@@ -1304,6 +1304,17 @@ def _as_text(col: pl.Series) -> pl.Series:
     return col.cast(pl.String)
 
 
+def rows_without_values(frame: pl.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """True on the rows of ``frame`` null in every one of ``columns`` (none without columns).
+
+    >>> rows_without_values(pl.DataFrame({"a": [1, None], "b": [None, None]}), ["a", "b"]).tolist()
+    [False, True]
+    """
+    if not columns:
+        return np.zeros(frame.height, dtype=bool)
+    return frame.select(pl.all_horizontal(pl.col(list(columns)).is_null())).to_series().to_numpy()
+
+
 def class_text(value: Any) -> str:
     """A class as the summaries and the gate's check names spell it: as a written file does (``true``/``false``
     for a boolean label, as polars writes it to CSV), everything else as ``str``.

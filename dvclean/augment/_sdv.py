@@ -799,8 +799,8 @@ class Generator:
             dt, size = self.ticks[column]
             return str(_from_ticks(pl.Series([int(value)], dtype=pl.Int128), dt, size)[0])
         if column in self.exponents:
-            e = -self.exponents[column]
-            return float(value) * 2.0 ** (e // 2) * 2.0 ** (e - e // 2)
+            first, second = _two_steps(-self.exponents[column])
+            return float(value) * first * second
         if column not in self.as_numbers:
             return value
         return pl.Series([int(value)], dtype=pl.Int64).cast(self.schema[column]).cast(pl.String)[0]
@@ -911,10 +911,15 @@ def _extreme_exponent(col: pl.Series) -> int:
     return -math.frexp(top)[1]
 
 
+def _two_steps(e: int) -> tuple[float, float]:
+    """Two factors whose product is ``2**e`` (2.0**1029 alone overflows; a subnormal times it need not)."""
+    return 2.0 ** (e // 2), 2.0 ** (e - e // 2)
+
+
 def _times_two_to(expr: pl.Expr, e: int) -> pl.Expr:
-    """``expr * 2**e`` in two steps (2.0**1029 alone overflows; a subnormal times it need not); exact for every
-    value that stays a normal float."""
-    return expr * 2.0 ** (e // 2) * 2.0 ** (e - e // 2)
+    """``expr * 2**e`` in two steps (:func:`_two_steps`); exact for every value that stays a normal float."""
+    first, second = _two_steps(e)
+    return expr * first * second
 
 
 def _finite(v: Any) -> float | None:

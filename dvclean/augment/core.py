@@ -65,6 +65,7 @@ from ..table import (
     label_texts,
     make_table,
     read_text_dates,
+    rows_without_values,
     text_date_format,
 )
 from .config import QUALITY_MAX_COLUMNS, AugmentConfig, Target, parse_n_synthetic, parse_target, quote_class
@@ -462,10 +463,7 @@ def blank_rows(table: Table, labelled: np.ndarray | None = None) -> np.ndarray:
         return np.zeros(table.n_rows, dtype=bool)
     finally:
         table_log.disabled = was_disabled
-    used = [c for c in features if c not in dropped]
-    if not used:
-        return np.zeros(table.n_rows, dtype=bool)
-    return table.frame.select(pl.all_horizontal(pl.col(used).is_null())).to_series().to_numpy()
+    return rows_without_values(table.frame, [c for c in features if c not in dropped])
 
 
 def hard_mask(
@@ -493,16 +491,20 @@ def label_strings(table: Table) -> pl.Series:
     return table.frame.get_column(table.label).cast(pl.String)
 
 
-def target_mask(target: Target, table: Table, scores: RowScores, cfg: AugmentConfig) -> np.ndarray:
+def target_mask(
+    target: Target, table: Table, scores: RowScores, cfg: AugmentConfig, blank: np.ndarray | None = None
+) -> np.ndarray:
     """Rows the generator is trained on; flagged-mislabeled rows only with ``include_mislabeled``.
 
-    Synthetic rows of an already augmented file (``dvclean_synthetic`` true) never are.
+    Synthetic rows of an already augmented file (``dvclean_synthetic`` true) never are, nor (for
+    ``hard``) rows without any feature value (``blank``: :func:`blank_rows`, found here when not given).
     """
     labelled = ~scores.label_missing
     synthetic = synthetic_rows(table)
     if target.base == "hard":
         # a row without any feature value is never hard (nor flagged): the generator would invent its features
-        blank = blank_rows(table, ~scores.label_missing)
+        if blank is None:
+            blank = blank_rows(table, ~scores.label_missing)
         mask = hard_mask(scores, cfg.hard_fraction, cfg.include_mislabeled, exclude=synthetic | blank)
     else:
         mask = labelled.copy()
@@ -1198,7 +1200,8 @@ def augment(
         )
     timings["value"] = time.perf_counter() - t
 
-    mask = target_mask(target, table, row_scores, cfg)
+    blank = blank_rows(table, ~row_scores.label_missing)  # (for the target and the report's hard count)
+    mask = target_mask(target, table, row_scores, cfg, blank)
     _check_target_size(mask, target, cfg, row_scores, table)
     n_labelled = int((~row_scores.label_missing & ~synthetic_in).sum())
     n_syn = parse_n_synthetic(cfg.n_synthetic, n_labelled)
@@ -1268,7 +1271,7 @@ def augment(
             "valued": int(row_scores.valued.sum()),
             "mislabeled": n_mis,
             "hard": int(hard_mask(row_scores, cfg.hard_fraction, cfg.include_mislabeled,
-                                  exclude=synthetic_in | blank_rows(table, ~row_scores.label_missing)).sum()),
+                                  exclude=synthetic_in | blank).sum()),
             # the valuation's own notes (dvclean score's), logged as it ran
             "notes": notes_beyond_scores(row_scores.result) if row_scores.result is not None else [],
         },
