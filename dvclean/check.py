@@ -46,6 +46,7 @@ import csv
 import hashlib
 import heapq
 import math
+import numbers
 import os
 import re
 from collections import Counter
@@ -98,7 +99,7 @@ SAMPLE_SIZE = 256
 #: far more than half of them are found; a broken row identity (another data set, a hashed column gone or re-encoded)
 #: finds almost none. Half leaves a wide margin on both sides.
 LOW_MATCH_FRACTION = 0.5
-_THRESHOLD_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$")
+_THRESHOLD_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(%?)\s*$")  # ASCII digits, as the JSON schema has them
 
 
 @dataclass(frozen=True)
@@ -119,18 +120,23 @@ class Threshold:
     text: str
 
     def limit(self, total: int) -> float:
-        """Largest allowed number of rows out of ``total``."""
-        return self.value if self.kind == "count" else self.value * total
+        """Largest allowed number of rows out of ``total``: a percentage's share, rounded down to whole rows
+        (0.7% of 2000 is 14 rows, not the 13.999999999999998 of the float product).
+
+        >>> Threshold("fraction", 0.007, "0.7%").limit(2000), Threshold("count", 3.0, "3").limit(10)
+        (14.0, 3.0)
+        """
+        return self.value if self.kind == "count" else float(math.floor(self.value * total + 1e-9))
 
     def exceeded(self, count: int, total: int) -> bool:
         """True when ``count`` rows out of ``total`` is over the threshold."""
-        return count > self.limit(total) + 1e-9
+        return count > self.limit(total)
 
     def describe(self, total: int) -> str:
         """``2% (40 rows)`` or ``20``."""
         if self.kind == "count":
             return self.text
-        return f"{self.text} ({math.floor(self.limit(total) + 1e-9)} of {total})"
+        return f"{self.text} ({int(self.limit(total))} of {total})"
 
 
 def parse_threshold(value: str | int | None, name: str, *, source: str | None = None) -> Threshold | None:
@@ -234,10 +240,11 @@ class CheckPolicy:
             v = getattr(self, f.name)
             check_param(
                 self, f.name, v,
-                v is None or (isinstance(v, (str, int)) and not isinstance(v, bool)),
+                v is None or (isinstance(v, (str, numbers.Integral)) and not isinstance(v, (bool, np.bool_))),
                 "None, a row count or a percentage string such as '2%'",
             )
-            self._parsed[f.name] = parse_threshold(v, f.name.replace("_", "-"))
+            # a numpy integer (np.ceil(0.02 * n).astype(int)) is a row count, kept as Python's int
+            self._parsed[f.name] = parse_threshold(getattr(self, f.name), f.name.replace("_", "-"))
         for check in CHECK_NAMES:
             mx, warn = self._parsed[f"max_{check}"], self._parsed[f"warn_{check}"]
             if mx is not None and warn is not None and mx.kind == warn.kind and warn.value > mx.value:
@@ -592,28 +599,57 @@ def csv_line_numbers(
     return out
 
 
-def conflicting_duplicate_rows(frame: pl.DataFrame, features: Sequence[str], label: str) -> np.ndarray:
+#: A regression target conflicts with its copies when it lies this many robust standard deviations (of every
+#: copy's distance to its group's median) from its group's median: the outlying-target cutoff of the flags.
+CONFLICT_Z = 3.5
+
+
+def conflicting_duplicate_rows(
+    frame: pl.DataFrame, features: Sequence[str], label: str, task: str = "classification"
+) -> np.ndarray:
     """0-based rows whose feature values equal another row's while the labels differ.
 
     Rows with a missing label, and rows with no feature value at all (which say nothing, so
-    cannot conflict), are ignored.
+    cannot conflict), are ignored. For a regression target (``task="regression"``) rows with equal features
+    whose targets differ by measurement noise do not conflict: a copy conflicts when its target lies more than
+    :data:`CONFLICT_Z` robust standard deviations from its group's median, the robust standard deviation being
+    1.4826 times the median distance of every copy's target to its group's median (two copies apart are both
+    that far from their midpoint; when most copies agree exactly, any difference is a conflict, as with class
+    labels).
 
     Examples
     --------
     >>> df = pl.DataFrame({"x": [1, 1, 2, 2, 3], "y": ["a", "b", "a", "a", "a"]})
     >>> conflicting_duplicate_rows(df, ["x"], "y").tolist()
     [0, 1]
+    >>> t = pl.DataFrame({"x": [1, 1, 2, 2, 3, 3, 4, 4], "y": [1.0, 1.1, 2.0, 2.1, 3.0, 2.9, 4.0, 9.0]})
+    >>> conflicting_duplicate_rows(t, ["x"], "y", task="regression").tolist()
+    [6, 7]
     """
     if not features:
         return np.zeros(0, dtype=np.int64)
     work = frame.select(*features, label).with_row_index("__row").filter(
         pl.col(label).is_not_null() & ~pl.all_horizontal(pl.col(list(features)).is_null())
     )
+    if task == "regression":
+        return _conflicting_targets(work, features, label)
     groups = work.group_by(list(features), maintain_order=True).agg(
         pl.col(label).n_unique().alias("__n"), pl.col("__row")
     )
     rows = groups.filter(pl.col("__n") > 1).get_column("__row").explode()
     return np.sort(rows.to_numpy().astype(np.int64)) if rows.len() else np.zeros(0, dtype=np.int64)
+
+
+def _conflicting_targets(work: pl.DataFrame, features: Sequence[str], label: str) -> np.ndarray:
+    target = pl.col(label).cast(pl.Float64)
+    copies = work.filter(pl.len().over(list(features)) > 1).with_columns(
+        (target - target.median().over(list(features))).abs().alias("__dev"))
+    if copies.height == 0:
+        return np.zeros(0, dtype=np.int64)
+    deviation = copies.get_column("__dev").to_numpy()
+    cutoff = CONFLICT_Z * 1.4826 * float(np.median(deviation))
+    rows = copies.filter(pl.col("__dev") > cutoff).get_column("__row")
+    return np.sort(rows.to_numpy().astype(np.int64))
 
 
 @dataclass(frozen=True)
@@ -734,7 +770,7 @@ def _warn_above_max_note(line: CheckLine) -> str | None:
     mx, warn = line.max, line.warn
     if mx is None or warn is None or mx.kind == warn.kind:
         return None
-    top, low = math.floor(mx.limit(line.total) + 1e-9), math.floor(warn.limit(line.total) + 1e-9)
+    top, low = int(mx.limit(line.total)), int(warn.limit(line.total))
     if low <= top:
         return None
     opt = line.option or line.name.replace("_", "-")
@@ -1098,7 +1134,7 @@ def evaluate_check(
             _line(f"mislabeled[class={cls}]", np.flatnonzero(in_class & is_mis), int(in_class.sum()), policy,
                   "mislabeled_per_class")
         )
-    dups = conflicting_duplicate_rows(table.frame, table.features, table.label)
+    dups = conflicting_duplicate_rows(table.frame, table.features, table.label, table.task)
     lines.append(_line("conflicting_duplicates", dups, n_valued, policy, "conflicting_duplicates"))
 
     key = "id" if table.id_column is not None else "hash"

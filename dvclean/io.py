@@ -480,7 +480,7 @@ def read_frame(
     *,
     separator: str | None = None,
     encoding: str = "utf-8",
-    null_values: list[str] | None = None,
+    null_values: str | Sequence[str] | None = None,
     format: str | None = None,
     stdin: IO[bytes] | None = None,
     exclude: Sequence[str] = (),
@@ -500,8 +500,8 @@ def read_frame(
     encoding : str
         Text encoding of a CSV file (any Python codec name). A file that starts with a
         UTF-16 or UTF-32 byte-order mark is decoded as that when ``encoding`` is UTF-8.
-    null_values : list of str, optional
-        Strings read as missing in a CSV; defaults to the common spellings
+    null_values : str or list of str, optional
+        Strings read as missing in a CSV (one string is one marker); defaults to the common spellings
         (empty, ``NA``, ``N/A``, ``NaN``, ``nan``, ``null``, ``NULL``, ``None``, ``?``).
     format : str, optional
         Force ``csv``, ``parquet``, ``ndjson``, ``json`` or ``ipc``.
@@ -549,6 +549,11 @@ def read_frame(
     (['a', 'b'], ';')
     """
     name = str(source)
+    # one string is one marker or name (as pandas' na_values="NA"), not its letters
+    null_values, exclude, as_text, exact_text = (
+        (v,) if isinstance(v, str) else v for v in (null_values, exclude, as_text, exact_text))
+    if isinstance(keep_text, str):
+        keep_text = (keep_text,)
     nulls = _DEFAULT_NULLS if null_values is None else list(null_values)
     if separator is not None:
         separator = normalize_separator(separator)

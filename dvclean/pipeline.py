@@ -71,6 +71,7 @@ from .table import (
     hashable,
     identical_rows,
     label_codes,
+    label_missing_mask,
     make_table,
     mean_std,
     padded_numbers,
@@ -379,9 +380,12 @@ def _score(
     # rows are valued in an order fixed by their content, so reordering the file changes nothing; a column
     # with one value (constant, or empty) tells no row from another and is not hashed, so adding one
     # (which the encoder ignores) changes nothing either
-    hashed = table.varying_features()
+    # rows without a label are not valued: which columns are hashed, and in what order, comes from the labelled
+    # rows alone, so two blank lines at the end of a CSV change no labelled row's value or flag
     labels = table.frame.get_column(table.label)
-    hashes = row_hashes(table.frame, hashed, table.label)
+    labelled = table.frame.filter(~pl.Series(label_missing_mask(labels)))
+    hashed = [c for c in table.varying_features() if labelled.get_column(c).n_unique() > 1]
+    hashes = row_hashes(table.frame, hashed, table.label, order_by=labelled)
     order = _content_order(hashes, labels)  # = canonical_order(table.frame, hashed, label=table.label)
     data, encoder, label_missing = prepare(
         dataclasses.replace(table, frame=table.frame[order]), valid=valid_table, config=config.features
@@ -390,7 +394,7 @@ def _score(
     if ignored:  # an identifier (a distinct text in every row) is ignored: it must not deal the folds and bags either,
         # or adding a uuid column would change the flags as another seed does (which rows the encoder ignores does
         # not depend on the order, so the second encoding ignores the same ones)
-        hashes = row_hashes(table.frame, [c for c in hashed if c not in ignored], table.label)
+        hashes = row_hashes(table.frame, [c for c in hashed if c not in ignored], table.label, order_by=labelled)
         order = _content_order(hashes, labels)
         data, encoder, label_missing = prepare(
             dataclasses.replace(table, frame=table.frame[order]), valid=valid_table, config=config.features
@@ -948,13 +952,16 @@ def _content_order(hashes: np.ndarray, labels: pl.Series | None) -> np.ndarray:
     return np.lexsort((np.arange(n), class_fingerprints(labels, hashes), hashes)).astype(np.int64)
 
 
-def row_hashes(frame: pl.DataFrame, columns: Sequence[str], label: str | None = None) -> np.ndarray:
+def row_hashes(
+    frame: pl.DataFrame, columns: Sequence[str], label: str | None = None, *, order_by: pl.DataFrame | None = None
+) -> np.ndarray:
     """Each row's hash of ``columns`` (uint64), the columns taken in :func:`~dvclean.table.content_order` (with the
-    ``label``): the same whatever the columns are called or where they stand (zeros without columns)."""
+    ``label``): the same whatever the columns are called or where they stand (zeros without columns).
+    ``order_by``: the rows whose contents order the columns (``score``: the labelled ones), default ``frame``."""
     if not columns:
         return np.zeros(frame.height, dtype=np.uint64)
     schema = frame.schema  # (built anew on every access: once, not per column)
-    ordered = content_order(frame, columns, label)
+    ordered = content_order(frame if order_by is None else order_by, columns, label)
     return frame.select([hashable(c, schema[c]) for c in ordered]).hash_rows(seed=HASH_SEED).to_numpy()
 
 
@@ -1043,7 +1050,7 @@ def _output_frame(
     from .check import conflicting_duplicate_rows
 
     conflicting = np.zeros(n, dtype=bool)
-    conflicting[conflicting_duplicate_rows(table.frame, table.features, table.label)] = True
+    conflicting[conflicting_duplicate_rows(table.frame, table.features, table.label, table.task)] = True
 
     def masked(values: np.ndarray, dtype: pl.DataType, fill: Any) -> pl.Series:
         arr = _scatter(n, rows, values, fill, values.dtype)
@@ -1299,8 +1306,15 @@ def rank_correlations(results: dict[str, ValuationResult]) -> dict[str, float | 
 
 def default_output_path(source: str | os.PathLike[str], fmt: str = "parquet") -> Path:
     """``<input stem>.dvclean.<fmt>`` next to the input (compression suffixes removed)."""
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"default_output_path(source=...) takes a file path, got {type(source).__name__}")
+    if str(source) == "-":
+        raise OutputError("standard input (-) has no place for an output next to it; name the output file")
+    exts = {"parquet": "parquet", "csv": "csv", "ndjson": "ndjson", "json": "json", "ipc": "arrow"}
+    if fmt not in exts:
+        raise OutputError(f"unknown --format {fmt!r}; use one of {', '.join(exts)}")
     stem, _ = split_name(source)
-    ext = {"parquet": "parquet", "csv": "csv", "ndjson": "ndjson", "json": "json", "ipc": "arrow"}[fmt]
+    ext = exts[fmt]
     return Path(source).with_name(f"{stem}.dvclean.{ext}")
 
 
@@ -1383,6 +1397,8 @@ def write_scores(result: ScoreResult, path: str | os.PathLike[str], *, format: s
             f"write_scores() needs the ScoreResult of dvclean.score(...), got {type(result).__name__}; pass the "
             "result itself, not its .frame (a frame of your own: write it with polars)"
         )
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"write_scores(path=...) takes a file path (str or pathlib.Path), got {type(path).__name__}")
     refuse_input_path(path, result.table, result.read_from)
     path = Path(path)
     fmt = output_format_for(path, format)

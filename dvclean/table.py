@@ -448,7 +448,7 @@ def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]
     dtype = col.dtype
     if dtype.is_nested() or dtype == pl.Binary:
         return [f"label column {label!r} has type {dtype}; it must hold class names or numbers"]
-    missing = _label_missing_mask(col)
+    missing = label_missing_mask(col)
     n_present = int((~missing).sum())
     if n_present == 0:
         return [f"label column {label!r} is empty in every row; fill in the labels (in a CSV, the texts NA, None, null "
@@ -514,7 +514,8 @@ def _label_kind(dtype: pl.DataType) -> str:
     return "boolean" if dtype == pl.Boolean else str(dtype)
 
 
-def _label_missing_mask(col: pl.Series) -> np.ndarray:
+def label_missing_mask(col: pl.Series) -> np.ndarray:
+    """Per row, True where the label is missing (null, NaN, or blank text): the rows that are not valued."""
     mask = col.is_null().to_numpy()
     if col.dtype.is_float():
         mask = mask | np.isnan(col.fill_null(0.0).to_numpy())
@@ -558,10 +559,17 @@ class ValuationData:
 
     def __post_init__(self) -> None:
         """Check the arrays as the methods expect them (they index with them): a mistake in arrays built by
-        hand is a :class:`DataValidationError` naming the field, not a wrong value or an IndexError deep inside."""
+        hand is a :class:`DataValidationError` naming the field, not a wrong value or an IndexError deep inside.
+        Lists and other array-likes are stored as numpy arrays, as the methods use them."""
+        if self.task not in ("classification", "regression"):
+            raise DataValidationError([f"ValuationData: task must be 'classification' or 'regression', got {self.task!r}"])
         problems = _array_problems(self)
         if problems:
             raise DataValidationError([f"ValuationData: {p}" for p in problems])
+        for name in ("x", "y", "rows", "classes", "x_valid", "y_valid"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, np.ndarray):
+                object.__setattr__(self, name, np.asarray(value))
 
     @property
     def is_regression(self) -> bool:
@@ -1368,7 +1376,7 @@ def label_texts(col: pl.Series, *, as_text: bool = False) -> list[str | None]:
 
 def label_codes(col: pl.Series, classes: list[Any] | None = None) -> tuple[np.ndarray, list[Any], np.ndarray]:
     """Return (codes, classes, missing mask) for a label column; -1 marks missing or unknown."""
-    missing = _label_missing_mask(col)
+    missing = label_missing_mask(col)
     present = col.filter(~pl.Series(missing))
     if classes is None:
         classes = sorted(present.unique().to_list(), key=lambda v: (str(type(v)), v))
@@ -1401,6 +1409,12 @@ def prepare(
     label_missing : numpy.ndarray of bool
         Per table row, True where the label is missing (those rows are not valued).
     """
+    for what, value in (("table", table), ("valid", valid)):
+        if not isinstance(value, Table) and not (what == "valid" and value is None):
+            raise TypeError(f"prepare({what}=...) takes a dvclean Table (dvclean.make_table(frame, label=...)), "
+                            f"got {type(value).__name__}")
+    if config is not None and not isinstance(config, FeatureConfig):
+        raise TypeError(f"prepare(config=...) takes a FeatureConfig, got {type(config).__name__}")
     if table.task == "regression":
         return _prepare_regression(table, valid, config)
     codes, classes, missing = label_codes(table.frame.get_column(table.label))
@@ -1587,7 +1601,7 @@ def _prepare_regression(
 ) -> tuple[ValuationData, FeatureEncoder, np.ndarray]:
     """:func:`prepare` for a regression target: standardised float targets, no classes."""
     col = table.frame.get_column(table.label)
-    missing = _label_missing_mask(col)
+    missing = label_missing_mask(col)
     rows = np.flatnonzero(~missing)
     target = col.cast(pl.Float64).to_numpy()[rows]
     center, scale = _center_scale(target)
@@ -1595,7 +1609,7 @@ def _prepare_regression(
     x_valid = y_valid = None
     if valid is not None:
         vcol = valid.frame.get_column(valid.label)
-        vmissing = _label_missing_mask(vcol)
+        vmissing = label_missing_mask(vcol)
         if vmissing.all():  # (an empty column reads as text: say what is wrong, not its type)
             raise DataValidationError(
                 f"the validation file (--valid) has no labelled rows: its label column {valid.label!r} is empty in "

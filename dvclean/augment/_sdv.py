@@ -389,6 +389,8 @@ def to_pandas(frame: pl.DataFrame, as_numbers: frozenset[str] | set[str] = froze
                 values = s.to_numpy()
                 cols[name] = pd.Series(values if values.dtype == np.uint64 else values.astype(np.int64), name=name)
         else:
+            if dt == pl.Float32:  # as its shortest text (0.7, not 0.699999988079071): SDV learns the decimals it sees
+                s = s.cast(pl.String).cast(pl.Float64)
             cols[name] = pd.Series(s.cast(pl.Float64).to_numpy(), name=name)
     return pd.DataFrame(cols)
 

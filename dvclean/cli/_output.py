@@ -27,7 +27,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 from rich.text import Text
 
-from ..report.formats import number_text
+from ..report.formats import number_text, target_text
 
 __all__ = [
     "esc",
@@ -318,7 +318,8 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
         t = summary.get("target") or {}
         console.print(f"task: regression ({esc(task.get('reason'))})", highlight=False)
         console.print(
-            f"target: mean {_fmt(t.get('mean'))}, std {_fmt(t.get('std'))}, range {_fmt(t.get('min'))} to {_fmt(t.get('max'))}",
+            f"target: mean {target_text(t.get('mean'), t.get('std'))}, std {_fmt(t.get('std'))}, "
+            f"range {target_text(t.get('min'), t.get('std'))} to {target_text(t.get('max'), t.get('std'))}",
             highlight=False,
         )
     else:
@@ -352,9 +353,12 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
     for col in ("row", "label", nb_col, "value", score_col, "flag"):
         table.add_column(col, justify="right" if col in ("row", "value", score_col) else "left")
     flag_word = "outlying target" if regression else "mislabeled"
+    spread = (summary.get("target") or {}).get("std") if regression else None
     for r in summary["most_suspicious"]:
+        label, neighbors = ((esc(target_text(r["label"], spread)), esc(target_text(r["neighbor_label"], spread))) if regression
+                            else (esc(_fmt(r["label"])), esc(_fmt(r["neighbor_label"]))))
         table.add_row(
-            esc(_fmt(r["row_id"])), esc(_fmt(r["label"])), esc(_fmt(r["neighbor_label"])), _fmt(r["value"]),
+            esc(_fmt(r["row_id"])), label, neighbors, _fmt(r["value"]),
             _fmt(r["mislabel_score"]), flag_word if r["is_mislabeled"] else ("hard" if r.get("is_hard") else ""),
         )
     console.print(table)

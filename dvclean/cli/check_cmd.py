@@ -66,6 +66,7 @@ def _gate_each(
     from typer._click.globals import get_current_context
 
     from ..errors import ConfigError
+    from ..report.formats import MAX_ANNOTATIONS
     from ._output import start_run
 
     shared = [name for name, given in (("--report", report), ("--junit-xml", junit_xml), ("--baseline", baseline),
@@ -85,8 +86,10 @@ def _gate_each(
     rest = [tok for i, tok in enumerate(raw) if i not in positions]
     worst = 0
     _GATING.append(list(files))
+    _ANNOTATIONS.update(dict.fromkeys(("error", "notice", "warning"), MAX_ANNOTATIONS))
     try:
-        for path in files:
+        for i, path in enumerate(files):
+            _ANNOTATIONS["files"] = len(files) - i  # this one and those after it
             try:
                 code = ctx.command.main(args=[*rest, "--", path], prog_name=ctx.command_path, standalone_mode=False) or 0
             except ClickException as exc:  # a usage error cannot differ between the files: stop at the first
@@ -98,8 +101,32 @@ def _gate_each(
             worst = max(worst, code)  # 3 (internal error) > 2 (unreadable) > 1 (gate failed) > 0
     finally:
         _GATING.pop()
+        _ANNOTATIONS.clear()
     if worst:
         raise typer.Exit(worst)
+
+
+#: What is left of one step's annotation budget (GitHub shows at most 10 of each kind per step) while
+#: :func:`_gate_each` checks several files, and ``files``: how many of them have not printed theirs yet.
+_ANNOTATIONS: dict[str, int] = {}
+
+
+def _annotation_limits() -> dict[str, int] | None:
+    """Per kind, the annotations this file may print: its failed checks and notes as long as the step's budget
+    lasts, and an even share of the warnings left for the files still to come (so the last file's rows are not
+    dropped by GitHub). ``None`` when one file is checked (the full budget)."""
+    if not _ANNOTATIONS:
+        return None
+    files = max(_ANNOTATIONS["files"], 1)
+    return {"error": _ANNOTATIONS["error"], "notice": _ANNOTATIONS["notice"],
+            "warning": -(-_ANNOTATIONS["warning"] // files)}
+
+
+def _spend_annotations(lines: list[str]) -> None:
+    if not _ANNOTATIONS:
+        return
+    for kind in ("error", "notice", "warning"):
+        _ANNOTATIONS[kind] -= sum(line.startswith(f"::{kind} ") for line in lines)
 
 
 #: Set while :func:`_gate_each` runs the command on one of several files: every file given (an output of one
@@ -330,7 +357,8 @@ def check(
         if print_result:
             source = str(result.summary["input"]["path"])
             path = None if source == "-" else formats.annotation_path(source)  # stdin: no file to point at
-            annotations = formats.github_annotations(shown, file=path)
+            annotations = formats.github_annotations(shown, file=path, limits=_annotation_limits())
+            _spend_annotations(annotations)
             write_stdout(formats.to_text(shown) + "".join(cmd + "\n" for cmd in annotations))
         if summary_file:  # a file: written with --quiet too
             _append_step_summary(summary_file, formats.step_summary(shown), err)

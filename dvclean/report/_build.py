@@ -861,9 +861,10 @@ def build_report_from_files(
             raise DataValidationError("the scores file does not record the label column; pass --label")
         cfg = (run.get("config") or {}).get("features")
         dropped = tuple(drop) if drop is not None else tuple(map(str, run.get("drop") or ()))
-        table = make_table(dframe, label=lbl, id_column=id_column, drop=dropped, source=dinfo, task=meta["task"])
-        if not confirmed:  # CSV/NDJSON scores record no sha256: the rows must hold the data's labels (and ids)
+        if not confirmed:  # CSV/NDJSON scores record no sha256: the rows must hold the data's labels (and ids),
+            # checked first: a --label naming another column is that mistake, whatever make_table says of the column
             _check_same_rows(frame, dframe, label=lbl, id_column=id_column, scores=str(scores), data=str(data))
+        table = make_table(dframe, label=lbl, id_column=id_column, drop=dropped, source=dinfo, task=meta["task"])
         data_, _, _ = prepare(table, config=FeatureConfig(**cfg) if isinstance(cfg, dict) else None)
         x, x_rows = data_.x, data_.rows
         # not the data's row_id when the scores' first column is named so (it is the --id, or the row number), unless

@@ -6,6 +6,7 @@ prints (the CLI does). Rounding happens here, never in :mod:`dvclean.check`.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -45,6 +46,29 @@ def number_text(v: float) -> str:
     if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e9):
         return f"{v:.3g}" if abs(v) < 1e-3 else f"{v:.6g}"
     return f"{v:.4f}"
+
+
+def target_text(v: Any, spread: Any) -> str:
+    """A regression target's number with the digits its spread needs: four significant digits of ``spread``
+    (the target's standard deviation), so that a flagged target stands apart from its neighbours' mean even when
+    the values are large (timestamps, prices: ``1700000412.3`` and ``1700000005.1``, not ``1.7e+09`` twice).
+    Anything else, or no usable spread, is printed as :func:`number_text` prints it.
+
+    >>> target_text(1700000412.345, 56.1), target_text(2.5, 1.0), target_text(1e12 + 3.5, 2.0)
+    ('1700000412.35', '2.5000', '1000000000003.500')
+    """
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return "" if v is None else str(v)
+    v = float(v)
+    if not math.isfinite(v) or not isinstance(spread, (int, float)) or not math.isfinite(spread) or spread <= 0:
+        return number_text(v)
+    step = float(spread) / 1000  # the last digit shown
+    if step >= 1e-4 and 1e-3 <= abs(v) < 1e9:
+        return number_text(v)  # its four decimals show the spread already
+    if abs(v) < 1e15 and step >= 1e-12:
+        return f"{v:.{max(0, -math.floor(math.log10(step)))}f}"
+    digits = math.floor(math.log10(max(abs(v), float(spread)) / step)) + 1
+    return f"{v:.{min(max(digits, 1), 17)}g}"
 
 
 def _num(v: Any) -> str:
@@ -261,11 +285,16 @@ def to_markdown(outcome: CheckOutcome, *, max_rows: int = 10) -> str:
             f"| row | line | label | {nb_col} | value | {score_col} | flag |",
             "|---:|---:|---|---|---:|---:|---|",
         ]
+        spread = (outcome.summary.get("target") or {}).get("std") if regression else None
         for r in rows:
             flag = ("outlying target" if regression else "mislabeled") if r["is_mislabeled"] else ("hard" if r["is_hard"] else "")
+            label, neighbors = (_md_cell(r["label"]), _md_cell(r["neighbor_label"]))
+            if regression:  # the digits the target's spread needs (a number; text is escaped as it is)
+                label, neighbors = (target_text(v, spread) if isinstance(v, (int, float)) else cell
+                                    for v, cell in ((r["label"], label), (r["neighbor_label"], neighbors)))
             out.append(
-                f"| {_md_cell(r['row_id'])} | {_md_cell(r['line'])} | {_md_cell(r['label'])} | "
-                f"{_md_cell(r['neighbor_label'])} | {_md_cell(r['value'])} | {_md_cell(r['mislabel_score'])} | {flag} |"
+                f"| {_md_cell(r['row_id'])} | {_md_cell(r['line'])} | {label} | "
+                f"{neighbors} | {_md_cell(r['value'])} | {_md_cell(r['mislabel_score'])} | {flag} |"
             )
         out += ["", "</details>", ""]
     return "\n".join(out) + "\n"
@@ -330,31 +359,39 @@ def _command(kind: str, props: dict[str, Any], message: str) -> str:
     return f"::{kind} {p}::{msg}" if p else f"::{kind}::{msg}"
 
 
-def github_annotations(outcome: CheckOutcome, *, file: str | None, max_annotations: int = MAX_ANNOTATIONS) -> list[str]:
+def github_annotations(
+    outcome: CheckOutcome, *, file: str | None, max_annotations: int = MAX_ANNOTATIONS,
+    limits: dict[str, int] | None = None,
+) -> list[str]:
     """Workflow commands: one ``::error`` per failed check, a ``::notice`` per note, and ``::warning``
     lines for the worst flagged rows.
 
-    At most ``max_annotations`` of each kind (GitHub's per-step display limit);
-    rows carry ``file=`` (none for data read from stdin, ``file=None``) and, for a plain CSV,
-    ``line=`` (1-based, quoted newlines counted).
+    At most ``max_annotations`` of each kind (GitHub's per-step display limit), or ``limits[kind]`` for the
+    kinds ``limits`` names (``error``, ``notice``, ``warning``: what is left of one step's budget when several
+    files are checked in it); rows carry ``file=`` (none for data read from stdin, ``file=None``) and, for a
+    plain CSV, ``line=`` (1-based, quoted newlines counted).
     """
     from ..check import mislabel_evidence
 
+    def most(kind: str) -> int:
+        return max(0, (limits or {}).get(kind, max_annotations))
+
     out: list[str] = []
-    failed = [c for c in outcome.checks if c.status == "fail"][:max_annotations]
+    failed = [c for c in outcome.checks if c.status == "fail"][:most("error")]
     for c in failed:
         out.append(_command("error", {"file": file, "title": f"dvclean check failed: {c.name}"}, c.line()))
-    for note in outcome.notes[:max_annotations]:  # e.g. a baseline whose rows could not be matched
+    for note in outcome.notes[:most("notice")]:  # e.g. a baseline whose rows could not be matched
         out.append(_command("notice", {"file": file, "title": "dvclean check note"}, note))
-    flagged = [r for r in outcome.rows if r["is_mislabeled"] or r["is_hard"]][:max_annotations]
+    flagged = [r for r in outcome.rows if r["is_mislabeled"] or r["is_hard"]][:most("warning")]
     regression = (outcome.summary.get("task") or {}).get("name") == "regression"
     for r in flagged:
         where = f"row {r['row_id']}" + (f" (line {r['line']})" if r["line"] else "")
         if r["is_mislabeled"] and regression:
             title = "dvclean: outlying target"
             predicted = r.get("predicted_value")
-            basis = (f"predicted {_num(predicted)}" if predicted is not None
-                     else f"its nearest neighbours average {_num(r['neighbor_label'])}")
+            spread = (outcome.summary.get("target") or {}).get("std")
+            basis = (f"predicted {target_text(predicted, spread)}" if predicted is not None
+                     else f"its nearest neighbours average {target_text(r['neighbor_label'], spread)}")
             msg = (
                 f"{where}: target {r['label']!s} is far from what the other rows predict ({basis}); value "
                 f"{_num(r['value'])}, outlier score {_num(r['mislabel_score'])}"

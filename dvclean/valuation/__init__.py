@@ -27,7 +27,7 @@ def _classification_only(cfg: ScoreConfig, name: str) -> None:
         supported = ", ".join(m for m, info in REGISTRY.items() if "regression" in info.tasks)
         raise ConfigError(
             f"method {name} supports classification only and the label is a regression target; "
-            f"use {supported} for regression (or --task classification for class labels)"
+            f"use {supported} for regression"
         )
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ValuationResult"]
+__all__ = ["ValuationResult", "check_data", "check_settings"]
 
 
 @dataclass(frozen=True)
@@ -42,3 +42,23 @@ class ValuationResult:
     seed: int
     diagnostics: dict[str, Any] = field(default_factory=dict)
     neighbors: np.ndarray | None = None
+
+
+def check_settings(valuer: Any, **expected: type) -> None:
+    """A clear ``TypeError`` when a valuer is built with a settings object of the wrong type (a dict, another
+    method's config), at construction rather than as an AttributeError inside :meth:`value`."""
+    for attr, cls in expected.items():
+        value = getattr(valuer, attr)
+        if not isinstance(value, cls):
+            kind = type(valuer).__name__
+            raise TypeError(f"{kind}({attr}=...) takes a {cls.__name__}, got {type(value).__name__} {value!r:.60}; "
+                            f"e.g. {kind}({attr}={cls.__name__}())")
+
+
+def check_data(valuer: Any, data: Any) -> None:
+    """A clear ``TypeError`` when :meth:`value` gets something other than a ``ValuationData``."""
+    from ..table import ValuationData
+
+    if not isinstance(data, ValuationData):
+        raise TypeError(f"{type(valuer).__name__}.value(data) takes a dvclean.ValuationData (see dvclean.prepare), "
+                        f"got {type(data).__name__}")

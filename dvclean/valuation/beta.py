@@ -58,7 +58,7 @@ from scipy.special import betaln, gammaln
 from ..config import BetaConfig, CrossFitConfig, TMCConfig
 from ..errors import ValuationError
 from ..table import ValuationData
-from ._base import ValuationResult
+from ._base import ValuationResult, check_data, check_settings
 from ._parallel import Runner
 from .loo import (
     SampleJob,
@@ -277,8 +277,13 @@ class BetaShapley:
         "AISTATS 2022"
     )
 
+    def __post_init__(self) -> None:
+        """Refuse settings of the wrong type (a dict, another method's config) when the valuer is built."""
+        check_settings(self, config=BetaConfig, tmc=TMCConfig, crossfit=CrossFitConfig)
+
     def value(self, data: ValuationData, *, seed: int = 0, progress: ProgressFn | None = None) -> ValuationResult:
         """Value every player of ``data`` (cross-fitted without a validation set), within ``tmc.time_budget``."""
+        check_data(self, data)
         cfg = self.config
 
         def start(util: Any, n: int, fseed: int, full: float) -> SampleJob:

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..errors import ValuationError
 from ..table import ValuationData
-from ._base import ValuationResult
+from ._base import ValuationResult, check_data, check_settings
 from ._crossfit import fold_seeds, stratified_folds
 from ._models import _compact, _proba, _Remapped, fit_quietly, make_model
 from ._parallel import thread_map
@@ -186,8 +186,13 @@ class OOFConfidence:
         "Northcutt, Jiang & Chuang, Confident Learning: Estimating Uncertainty in Dataset Labels, JAIR 70, 2021"
     )
 
+    def __post_init__(self) -> None:
+        """Refuse settings of the wrong type (a dict, another method's config) when the valuer is built."""
+        check_settings(self, settings=ConfidenceSettings)
+
     def value(self, data: ValuationData, *, seed: int = 0, progress: ProgressFn | None = None) -> ValuationResult:
         """Value every player by its out-of-fold given-label probability."""
+        check_data(self, data)
         t0 = time.perf_counter()
         s = self.settings
         proba = oof_proba(data.x, data.y, len(data.classes), model=s.model, n_folds=s.n_folds, seed=seed,

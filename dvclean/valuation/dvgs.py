@@ -51,7 +51,7 @@ import numpy as np
 
 from ..config import CrossFitConfig, DVGSConfig
 from ..table import ValuationData
-from ._base import ValuationResult
+from ._base import ValuationResult, check_data, check_settings
 from ._checkpoint import (
     Checkpoint,
     CheckpointSection,
@@ -339,6 +339,10 @@ class DVGS:
         "Evans, Mills, Wu, Song & McWeeney, Data Valuation with Gradient Similarity, arXiv:2405.08217, 2024"
     )
 
+    def __post_init__(self) -> None:
+        """Refuse settings of the wrong type (a dict, another method's config) when the valuer is built."""
+        check_settings(self, config=DVGSConfig, crossfit=CrossFitConfig)
+
     def value(
         self, data: ValuationData, *, seed: int = 0, progress: ProgressFn | None = None,
         checkpoint: Checkpoint | str | os.PathLike[str] | None = None,
@@ -348,6 +352,7 @@ class DVGS:
         ``checkpoint`` (a :class:`~dvclean.valuation._checkpoint.Checkpoint` or a
         path) saves the finished restarts and resumes from them: see :func:`dvgs_values`.
         """
+        check_data(self, data)
         cf = self.crossfit
         t0 = time.perf_counter()
         folds = _fold_inputs(data, cf.n_folds, seed)

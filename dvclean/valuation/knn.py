@@ -88,7 +88,7 @@ import numpy as np
 from ..config import KNNConfig
 from ..errors import ValuationError
 from ..table import ValuationData
-from ._base import ValuationResult
+from ._base import ValuationResult, check_data, check_settings
 from ._parallel import native_thread_cap
 
 __all__ = [
@@ -711,8 +711,13 @@ class KNNShapley:
         "Jia et al., Efficient Task-Specific Data Valuation for Nearest Neighbor Algorithms, PVLDB 12(11), 2019"
     )
 
+    def __post_init__(self) -> None:
+        """Refuse settings of the wrong type (a dict, another method's config) when the valuer is built."""
+        check_settings(self, config=KNNConfig)
+
     def value(self, data: ValuationData, *, seed: int = 0, progress: ProgressFn | None = None) -> ValuationResult:
         """Value every player of ``data``."""
+        check_data(self, data)
         cfg = self.config
         progress = progress or _noop
         n = data.n_players

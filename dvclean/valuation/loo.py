@@ -32,7 +32,7 @@ import numpy as np
 from ..config import CrossFitConfig, LOOConfig, TMCConfig
 from ..errors import ValuationError
 from ..table import ValuationData
-from ._base import ValuationResult
+from ._base import ValuationResult, check_data, check_settings
 from ._crossfit import FoldResult, cross_fit
 from ._models import Utility, make_model, utility_builder
 from ._parallel import Runner, runner
@@ -409,8 +409,13 @@ class LeaveOneOut:
         "the data-valuation baseline of Ghorbani & Zou, ICML 2019)"
     )
 
+    def __post_init__(self) -> None:
+        """Refuse settings of the wrong type (a dict, another method's config) when the valuer is built."""
+        check_settings(self, config=LOOConfig, tmc=TMCConfig, crossfit=CrossFitConfig)
+
     def value(self, data: ValuationData, *, seed: int = 0, progress: ProgressFn | None = None) -> ValuationResult:
         """Value every player of ``data`` (cross-fitted without a validation set)."""
+        check_data(self, data)
         cfg = self.config
 
         def estimate(util: Any, n: int, fseed: int, full: float, run: Runner) -> tuple[np.ndarray, None, dict[str, Any]]:

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..errors import ValuationError
 from ..table import ValuationData
-from ._base import ValuationResult
+from ._base import ValuationResult, check_data
 from ._crossfit import fold_seeds
 from ._parallel import thread_map
 
@@ -211,6 +211,7 @@ class DataOOB:
 
     def value(self, data: ValuationData, *, seed: int = 0, progress: ProgressFn | None = None) -> ValuationResult:
         """Value every player by its out-of-bag correctness (or negative squared error)."""
+        check_data(self, data)
         t0 = time.perf_counter()
         task = "regression" if "regression" in (self.task, getattr(data, "task", None)) else "classification"
         n_classes = None if task == "regression" else len(data.classes)

@@ -70,7 +70,7 @@ import numpy as np
 from ..config import CrossFitConfig, TMCConfig
 from ..errors import ValuationError
 from ..table import ValuationData
-from ._base import ValuationResult
+from ._base import ValuationResult, check_data, check_settings
 from ._checkpoint import (
     Checkpoint,
     CheckpointSection,
@@ -653,6 +653,10 @@ class TMCShapley:
         "Ghorbani & Zou, Data Shapley: Equitable Valuation of Data for Machine Learning, ICML 2019"
     )
 
+    def __post_init__(self) -> None:
+        """Refuse settings of the wrong type (a dict, another method's config) when the valuer is built."""
+        check_settings(self, config=TMCConfig, crossfit=CrossFitConfig)
+
     def value(
         self, data: ValuationData, *, seed: int = 0, progress: ProgressFn | None = None,
         checkpoint: Checkpoint | str | os.PathLike[str] | None = None,
@@ -662,6 +666,7 @@ class TMCShapley:
         ``checkpoint`` (a :class:`~dvclean.valuation._checkpoint.Checkpoint` or a
         path) saves the run's progress and resumes from it: see :func:`tmc_shapley`.
         """
+        check_data(self, data)
         cfg, cf = self.config, self.crossfit
         started = now()  # --time-budget counts from here (loo.now()'s clock): the first imports and fits count too
         # a bad --model/--metric fails here, before any work; a regression target gets RegressionUtility
