@@ -609,8 +609,8 @@ def conflicting_duplicate_rows(
 ) -> np.ndarray:
     """0-based rows whose feature values equal another row's while the labels differ.
 
-    Rows with a missing label, and rows with no feature value at all (which say nothing, so
-    cannot conflict), are ignored. For a regression target (``task="regression"``) rows with equal features
+    Rows with a missing label (null, NaN or blank: not valued), and rows with no feature value at all (which
+    say nothing, so cannot conflict), are ignored. For a regression target (``task="regression"``) rows with equal features
     whose targets differ by measurement noise do not conflict: a copy conflicts when its target lies more than
     :data:`CONFLICT_Z` robust standard deviations from its group's median, the robust standard deviation being
     1.4826 times the median distance of every copy's target to its group's median (two copies apart are both
@@ -628,8 +628,11 @@ def conflicting_duplicate_rows(
     """
     if not features:
         return np.zeros(0, dtype=np.int64)
+    from .table import label_missing_mask
+
+    labelled = pl.Series(~label_missing_mask(frame.get_column(label)))  # (a NaN or blank label is missing too)
     work = frame.select(*features, label).with_row_index("__row").filter(
-        pl.col(label).is_not_null() & ~pl.all_horizontal(pl.col(list(features)).is_null())
+        labelled & ~pl.all_horizontal(pl.col(list(features)).is_null())
     )
     if task == "regression":
         return _conflicting_targets(work, features, label)

@@ -147,8 +147,8 @@ class FeatureConfig:
         A categorical column with at most this many distinct values is one-hot
         encoded; above it, frequency encoding is used.
     low_cardinality_int : int
-        An integer column with at most this many distinct values is treated as
-        categorical.
+        An integer column (or a float column of whole numbers: ``2.0``) with at most this many distinct
+        values is treated as categorical.
     onehot_scale : float
         Value of a set one-hot bit. ``1/sqrt(2)`` makes a category mismatch add 1 to
         the squared distance, the same as one standard deviation of a numeric column.

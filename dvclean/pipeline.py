@@ -383,8 +383,11 @@ def _score(
     # rows without a label are not valued: which columns are hashed, and in what order, comes from the labelled
     # rows alone, so two blank lines at the end of a CSV change no labelled row's value or flag
     labels = table.frame.get_column(table.label)
-    labelled = table.frame.filter(~pl.Series(label_missing_mask(labels)))
-    hashed = [c for c in table.varying_features() if labelled.get_column(c).n_unique() > 1]
+    missing = label_missing_mask(labels)
+    labelled = table.frame.filter(~pl.Series(missing)) if missing.any() else table.frame
+    hashed = table.varying_features()
+    if missing.any():
+        hashed = [c for c in hashed if labelled.get_column(c).n_unique() > 1]
     hashes = row_hashes(table.frame, hashed, table.label, order_by=labelled)
     order = _content_order(hashes, labels)  # = canonical_order(table.frame, hashed, label=table.label)
     data, encoder, label_missing = prepare(
@@ -435,6 +438,8 @@ def _score(
         log.info("valued with %s: status %s, in %.2f s", m, results[m].status, timings[f"value.{m}"])
         log.debug("%s settings: %s; diagnostics: %s", m, results[m].params, results[m].diagnostics)
         if (note := _budget_note(m, results[m], timings[f"value.{m}"], primary=m == config.methods[0])) is not None:
+            run_notes.append(note)
+        if (note := _fewer_folds_note(m, results[m], data)) is not None:
             run_notes.append(note)
     results = share_identical(results, identical_rows(data.x, data.y))
     timings["value"] = time.perf_counter() - t
@@ -1285,7 +1290,23 @@ def _target_summary(data: ValuationData, table: Table | None = None) -> dict[str
         if raw.shape == t.shape and np.isfinite(raw).all():
             t = raw
     mean, std = mean_std(t)  # (scaled: the raw sum overflows near 1e307, the squares at 1e155)
-    return {"mean": mean, "std": std, "min": float(t.min()), "max": float(t.max())}
+    out: dict[str, float] = {"mean": mean, "std": std, "min": float(t.min()), "max": float(t.max())}
+    if table is not None and table.frame.schema[table.label].is_integer():  # an integer target's bounds as integers
+        valued = table.frame.get_column(table.label).gather(data.rows)
+        out.update(min=int(valued.min()), max=int(valued.max()))  # type: ignore[arg-type]
+    return out
+
+
+def _fewer_folds_note(method: str, result: ValuationResult, data: ValuationData) -> str | None:
+    """A note when a method's stratified folds were fewer than asked (a class with fewer rows than folds)."""
+    asked, used = result.params.get("n_folds"), result.diagnostics.get("folds")
+    if not isinstance(asked, int) or not isinstance(used, int) or used >= asked or data.is_regression:
+        return None
+    counts = np.bincount(data.y, minlength=len(data.classes))
+    small = int(np.argmin(np.where(counts > 0, counts, np.iinfo(np.int64).max)))
+    return (f"{method}: class {class_text(data.classes[small])!r} has {int(counts[small])} rows, so {used} stratified "
+            f"folds were used instead of {asked} (each row's model was trained on {(used - 1) / used:.0%} of the "
+            f"rows, not {(asked - 1) / asked:.0%}); more rows of that class, or merging it, restores them")
 
 
 def rank_correlations(results: dict[str, ValuationResult]) -> dict[str, float | None]:

@@ -875,7 +875,7 @@ class FeatureEncoder:
         if dtype.is_temporal():
             return _ColumnPlan(col.name, "temporal", {})
         if dtype.is_numeric():
-            if dtype.is_integer() and col.n_unique() <= cfg.low_cardinality_int:
+            if (dtype.is_integer() or _whole_floats(col)) and col.n_unique() <= cfg.low_cardinality_int:
                 return self._categorical_plan(col)
             if dtype.is_integer() and max(abs(int(col.min())), abs(int(col.max()))) > 2**53:
                 # beyond 2**53 a float cannot tell neighbouring integers apart (2**63 + 1 .. 2**63 + 150 are one
@@ -1304,6 +1304,15 @@ def _as_numbers(col: pl.Series) -> pl.Series:
     if col.dtype == pl.String:
         return col.str.strip_chars().cast(pl.Float64, strict=False)
     return col.cast(pl.Float64)
+
+
+def _whole_floats(col: pl.Series) -> bool:
+    """A float column of whole numbers only (``2.0``: pandas writes an integer column with a missing value so, and
+    a Parquet file from pandas stores it so), no NaN or infinity: encoded as the integers it holds would be."""
+    if not col.dtype.is_float():
+        return False
+    values = col.drop_nulls()
+    return bool(values.len()) and bool(values.is_finite().all()) and bool((values == values.floor()).all())
 
 
 def _as_text(col: pl.Series) -> pl.Series:

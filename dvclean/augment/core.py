@@ -870,15 +870,21 @@ def _original_rows(table: Table, keep: np.ndarray, provenance: bool) -> pl.DataF
 
 
 class _Withholding:
-    """A fitted generator whose samples also hold the withheld columns, all null, in the input's dtypes.
+    """A fitted generator whose samples also hold the withheld columns, all null, and the constant ones (one value,
+    a one-row Series, in every row), in the input's column order and dtypes.
 
     ``quality`` scores the modelled columns only; every other attribute is the generator's.
     """
 
-    def __init__(self, gen: Any, table: Table, modelled: Sequence[str], withhold: Sequence[str]) -> None:
+    def __init__(
+        self, gen: Any, table: Table, modelled: Sequence[str], withhold: Sequence[str],
+        constants: dict[str, pl.Series] | None = None,
+    ) -> None:
         self._gen = gen
+        self._modelled = list(modelled)
         self._nulls = {c: table.frame.schema[c] for c in withhold}
-        self._order = [c for c in table.frame.columns if c in modelled or c in self._nulls]
+        self._constants = dict(constants or {})
+        self._order = [c for c in table.frame.columns if c in modelled or c in self._nulls or c in self._constants]
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._gen, name)
@@ -886,10 +892,11 @@ class _Withholding:
     def sample(self, n: int) -> pl.DataFrame:
         rows = self._gen.sample(n)
         nulls = [pl.Series(c, [None] * n, dtype=dt) for c, dt in self._nulls.items()]
-        return rows.with_columns(nulls).select(self._order)
+        fixed = [one.gather(np.zeros(n, dtype=np.int64)) for one in self._constants.values()]
+        return rows.with_columns(*nulls, *fixed).select(self._order)
 
     def quality(self, synthetic: pl.DataFrame) -> dict[str, Any]:
-        return self._gen.quality(synthetic.drop(list(self._nulls), strict=False))
+        return self._gen.quality(synthetic.select(self._modelled))
 
 
 class _TextDates:
@@ -935,18 +942,26 @@ def fit_and_sample(
     Columns of ``cfg.withhold`` never reach the generator; its samples hold them all null.
     """
     from ..pipeline import canonical_order
+    from ..table import content_order
     from ._sdv import Generator, empty_columns
 
     t = time.perf_counter()
     train = table.frame.filter(pl.Series(mask)).select(modelled_columns(table, cfg.withhold))
-    # in an order fixed by the rows' content: the generator's batches, and so its samples, do not depend on the file's
-    train = train[canonical_order(train, [c for c in train.columns if c != table.label], label=table.label)]
-    dates = text_date_columns(table, train.columns)
-    train = as_dates(train, dates)  # modelled as dates, written back as text in their format
-    # a column without a value in the training rows teaches nothing (and SDV cannot fit it): left out, null
+    features = [c for c in train.columns if c != table.label]
+    varying = [c for c in features if train.get_column(c).n_unique() > 1]
+    # in an order fixed by the rows' content (of the columns that tell them apart): the generator's batches, and so
+    # its samples, do not depend on the file's row order, nor on a constant or empty column added to it
+    train = train[canonical_order(train, varying, label=table.label)]
+    # a column without a value in the training rows teaches nothing (and SDV cannot fit it): left out, null; one
+    # with the same value in every training row: left out, that value in every synthetic row
     empty = empty_columns(train, table.label)
-    if empty:
-        train = train.drop(empty)
+    constants = {c: train.get_column(c).head(1) for c in features if c not in varying and c not in empty}
+    dates = text_date_columns(table, [c for c in train.columns if c not in constants])
+    train = as_dates(train, dates)  # modelled as dates, written back as text in their format
+    # the columns in an order fixed by their contents, the label last: the generator draws the same rows however
+    # the file orders or names its columns
+    modelled = [c for c in features if c not in empty and c not in constants]
+    train = train.select([*content_order(train, modelled, table.label), table.label])
     gen = Generator(
         train, label=table.label, generator=cfg.generator, epochs=cfg.epochs, batch_size=cfg.batch_size,
         seed=cfg.seed if seed is None else seed,
@@ -954,8 +969,7 @@ def fit_and_sample(
     dates = {c: f for c, f in dates.items() if c not in empty}
     if dates:
         gen = _TextDates(gen, dates, {c: date_write_format(table.frame.get_column(c), f) for c, f in dates.items()})
-    if cfg.withhold or empty:
-        gen = _Withholding(gen, table, train.columns, [*cfg.withhold, *empty])
+    gen = _Withholding(gen, table, train.columns, [*cfg.withhold, *empty], constants)
     t_fit = time.perf_counter() - t
     t = time.perf_counter()
     samples = [gen.sample(n) for _ in range(draws)]

@@ -608,10 +608,11 @@ def plan_evaluation(
                 "on them) and the holdout scores are optimistic: remove those rows from the holdout or the data"
             )
     # the split is dealt over the rows in an order fixed by their content (as the valuation's), so sorting or
-    # shuffling the file does not change which rows train, value and test
+    # shuffling the file does not change which rows train, value and test, nor does adding a constant column
     from ..pipeline import canonical_order
 
-    perm = canonical_order(frame, [c for c in table.features if c in frame.columns], label=table.label)
+    varying = [c for c in table.features if c in frame.columns and frame.get_column(c).n_unique() > 1]
+    perm = canonical_order(frame, varying, label=table.label)
     tr, va, ho = (perm[part] for part in split_indices(y_all[perm], cfg.split, cfg.seed if seed is None else seed,
                                                          holdout is not None))
     if holdout is None:

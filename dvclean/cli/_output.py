@@ -289,23 +289,28 @@ def _fmt(v: Any) -> str:
 def render_score(console: Console, summary: dict[str, Any], output: str | None) -> None:
     """Print the human summary of a ``score`` run."""
     rows = summary["rows"]
-    method = summary["methods"][summary["primary_method"]]
-    diag = method["diagnostics"]
-    algo = diag.get("algorithm", method["status"])
-    extra = f", K*={diag['k_star']}, eps={diag['eps']}, neighbours: {diag['neighbors']}" if algo == "approx" else ""
-    if summary["primary_method"] == "knn":
-        asked = ((summary.get("config") or {}).get("knn") or {}).get("algorithm", "auto")
-        chosen = "chosen" if asked == "auto" else f"(--algorithm {asked})"
-        how = f"{algo} path {chosen} for {diag.get('n_players', rows['valued'])} rows; K={diag.get('k')}{extra}"
-    else:
-        how = ", ".join(f"{k}={v}" for k, v in diag.items() if isinstance(v, (int, float, str)) and k != "seconds")[:200]
     console.print(
         f"[bold]dvclean score[/bold] {esc(summary['input']['path'])}: {rows['total']} rows, "
         f"{summary['features']['encoded_dimensions']} encoded features, label [bold]{esc(summary['label'])}[/bold]",
         highlight=False,
     )
-    seconds = summary["timings"].get(f"value.{summary['primary_method']}", diag.get("seconds", 0.0))
-    console.print(f"method {summary['primary_method']} ({method['status']}; {esc(how)}) in {seconds:.2f}s", highlight=False)
+    for name, method in summary["methods"].items():  # the primary (the value column) first, then value_<name> ones
+        diag = method["diagnostics"]
+        algo = diag.get("algorithm", method["status"])
+        extra = f", K*={diag['k_star']}, eps={diag['eps']}, neighbours: {diag['neighbors']}" if algo == "approx" else ""
+        if name == "knn":
+            asked = ((summary.get("config") or {}).get("knn") or {}).get("algorithm", "auto")
+            chosen = "chosen" if asked == "auto" else f"(--algorithm {asked})"
+            how = f"{algo} path {chosen} for {diag.get('n_players', rows['valued'])} rows; K={diag.get('k')}{extra}"
+        else:
+            how = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in diag.items()
+                            if isinstance(v, (int, float, str)) and k != "seconds")[:200]
+        seconds = summary["timings"].get(f"value.{name}", diag.get("seconds", 0.0))
+        console.print(f"method {name} ({method['status']}; {esc(how)}) in {seconds:.2f}s", highlight=False)
+    correlations = {pair: r for pair, r in (summary.get("rank_correlations") or {}).items() if r is not None}
+    if correlations:
+        console.print("rank correlation (Spearman) of the values: "
+                      + ", ".join(f"{pair.replace('~', ' ~ ')} {r:.2f}" for pair, r in correlations.items()), highlight=False)
     for name, m in summary["methods"].items():  # what a --resume took over from the checkpoint
         resumed = (m.get("diagnostics") or {}).get("resumed_from")
         if resumed and any(resumed):

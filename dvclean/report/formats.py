@@ -54,12 +54,11 @@ def target_text(v: Any, spread: Any) -> str:
     the values are large (timestamps, prices: ``1700000412.3`` and ``1700000005.1``, not ``1.7e+09`` twice).
     Anything else, or no usable spread, is printed as :func:`number_text` prints it.
 
-    >>> target_text(1700000412.345, 56.1), target_text(2.5, 1.0), target_text(1e12 + 3.5, 2.0)
-    ('1700000412.35', '2.5000', '1000000000003.500')
+    >>> target_text(1700000412.345, 56.1), target_text(2.5, 1.0), target_text(1e12 + 3.5, 2.0), target_text(103, 9.5)
+    ('1700000412.35', '2.5000', '1000000000003.500', '103')
     """
-    if not isinstance(v, (int, float)) or isinstance(v, bool):
+    if not isinstance(v, float):  # an integer target (an age, a count, a Unix time) as it is in the file
         return "" if v is None else str(v)
-    v = float(v)
     if not math.isfinite(v) or not isinstance(spread, (int, float)) or not math.isfinite(spread) or spread <= 0:
         return number_text(v)
     step = float(spread) / 1000  # the last digit shown

@@ -20,6 +20,7 @@ out-of-bag prediction (regression), which the flag rule uses.
 
 from __future__ import annotations
 
+import numbers
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -208,6 +209,24 @@ class DataOOB:
     citation: ClassVar[str] = (
         "Kwon & Zou, Data-OOB: Out-of-bag Estimate as a Simple and Efficient Data Value, ICML 2023"
     )
+
+    def __post_init__(self) -> None:
+        """Refuse settings the forest cannot take when the valuer is built (as :class:`~dvclean.config.OOBConfig`)."""
+        from ..config import check_param, one_of
+
+        def whole(v: Any) -> bool:
+            return isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
+
+        check_param(self, "n_estimators", self.n_estimators, whole(self.n_estimators) and self.n_estimators >= 1,
+                    "an int >= 1")
+        check_param(self, "max_features", self.max_features,
+                    self.max_features in ("sqrt", "log2") or (isinstance(self.max_features, numbers.Real)
+                                                              and not isinstance(self.max_features, (bool, np.bool_))
+                                                              and 0 < self.max_features <= 1),
+                    "'sqrt', 'log2' or a float in (0, 1]")
+        check_param(self, "n_jobs", self.n_jobs, whole(self.n_jobs) and self.n_jobs >= 1, "an int >= 1")
+        check_param(self, "task", self.task, self.task in ("classification", "regression"),
+                    one_of(("classification", "regression")))
 
     def value(self, data: ValuationData, *, seed: int = 0, progress: ProgressFn | None = None) -> ValuationResult:
         """Value every player by its out-of-bag correctness (or negative squared error)."""

@@ -209,7 +209,10 @@ def _one_permutation(
     for j in range(n):
         if expired(deadline):
             return None
-        if y is not None and warm is not None:
+        if j == n - 1:  # every player: U(all), the number the game starts from (so the marginals sum to full - empty
+            # exactly, the efficiency axiom; a warm-started refit lands on a slightly different optimum than the cold one)
+            new = full
+        elif y is not None and warm is not None:
             c = int(y[order[j]])
             if c not in seen:
                 seen.add(c)
