@@ -483,6 +483,8 @@ class OOBConfig:
             self.max_features in ("sqrt", "log2") or (_is_num(self.max_features) and 0 < self.max_features <= 1),
             "'sqrt', 'log2' or a float in (0, 1]",
         )
+        if isinstance(self.max_features, int):  # a share: 1 is every feature (scikit-learn would read one feature)
+            object.__setattr__(self, "max_features", float(self.max_features))
         check_param(self, "n_jobs", self.n_jobs, self.n_jobs is None or (_is_int(self.n_jobs) and self.n_jobs >= 1),
                     "None or an int >= 1")
 

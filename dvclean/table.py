@@ -11,7 +11,8 @@ Encoding (fitted on the labelled rows only):
 * numeric columns: non-finite values count as missing, missing values are imputed
   with the median and get a 0/1 missing-indicator column, then standardised
   (computed after dividing by the largest magnitude, so 1e308 does not overflow);
-* categorical columns (strings, booleans, integers with few distinct values):
+* categorical columns (strings, booleans, integers with few distinct values, whole-number floats counted
+  as integers):
   one-hot up to ``max_onehot`` categories (missing is its own category), above
   that frequency encoding (standardised) plus a missing indicator;
 * dates and datetimes: days since the epoch plus year, month, day-of-week and,
@@ -655,14 +656,14 @@ HASH_SEED = 0x5EED
 
 def hashable(name: str, dtype: pl.DataType) -> pl.Expr:
     """Column ``name`` in a form whose hash depends on the values only: numbers and booleans as
-    64-bit floats (integers read as floats in another file hash alike), text, categories, dates
+    64-bit floats (integers read as floats in another file hash alike; NaN as missing, -0.0 as 0.0), text, categories, dates
     as text, datetimes as their instant (microseconds since the epoch and the nanoseconds beyond) and
     durations as their length, whatever the time unit (pandas' nanoseconds and the microseconds a
     CSV reads back hash alike), times by their physical integers (polars cannot cast them to text),
     anything else as it is."""
     col = pl.col(name)
     if dtype.is_numeric() or dtype == pl.Boolean:
-        return col.cast(pl.Float64)
+        return col.cast(pl.Float64).fill_nan(None) + 0.0  # a NaN hashes as a missing value, -0.0 as 0.0
     if isinstance(dtype, pl.Datetime):
         return col.dt.timestamp("us").cast(pl.String) + "." + (col.dt.nanosecond() % 1000).cast(pl.String)
     if isinstance(dtype, pl.Duration):
@@ -875,7 +876,7 @@ class FeatureEncoder:
         if dtype.is_temporal():
             return _ColumnPlan(col.name, "temporal", {})
         if dtype.is_numeric():
-            if (dtype.is_integer() or _whole_floats(col)) and col.n_unique() <= cfg.low_cardinality_int:
+            if (dtype.is_integer() or whole_floats(col)) and col.n_unique() <= cfg.low_cardinality_int:
                 return self._categorical_plan(col)
             if dtype.is_integer() and max(abs(int(col.min())), abs(int(col.max()))) > 2**53:
                 # beyond 2**53 a float cannot tell neighbouring integers apart (2**63 + 1 .. 2**63 + 150 are one
@@ -1306,22 +1307,31 @@ def _as_numbers(col: pl.Series) -> pl.Series:
     return col.cast(pl.Float64)
 
 
-def _whole_floats(col: pl.Series) -> bool:
+def whole_floats(col: pl.Series) -> bool:
     """A float column of whole numbers only (``2.0``: pandas writes an integer column with a missing value so, and
-    a Parquet file from pandas stores it so), no NaN or infinity: encoded as the integers it holds would be."""
+    a Parquet file from pandas stores it so; NaN and infinities are missing values): encoded as the integers it holds
+    would be."""
     if not col.dtype.is_float():
         return False
     values = col.drop_nulls()
+    values = values.filter(values.is_finite())  # a NaN or an infinity is a missing value here, as everywhere
 
     def whole(v: pl.Series) -> bool:
-        return bool(v.is_finite().all()) and bool((v == v.floor()).all())
+        return bool((v == v.floor()).all())
 
     return bool(values.len()) and whole(values.head(1000)) and whole(values)  # (most float columns fail the head)
 
 
 def _as_text(col: pl.Series) -> pl.Series:
+    """A categorical column's values as text, its categories' keys: a whole float as the integer it holds (``2.0``
+    and ``-0.0`` are the categories ``2`` and ``0`` of the same column read as integers), NaN missing."""
     if col.dtype == pl.String:
         return col
+    if col.dtype.is_float():
+        c = pl.col(col.name).fill_nan(None)
+        integer = (c == c.floor()) & (c.abs() < 2**53)
+        text = pl.when(integer).then(c.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(c.cast(pl.String))
+        return col.to_frame().select(text).to_series()
     return col.cast(pl.String)
 
 

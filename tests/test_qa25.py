@@ -381,3 +381,130 @@ def test_score_summary_has_a_line_per_method_and_their_rank_correlation(tmp_path
     assert [ln.split()[1] for ln in lines if ln.startswith("method ")] == ["knn", "oob", "confidence"]
     corr = next(ln for ln in lines if ln.startswith("rank correlation (Spearman)"))
     assert "knn ~ oob" in corr and "oob ~ confidence" in corr
+
+
+def test_report_drop_leaves_columns_out_of_the_features(tmp_path):
+    # CSV scores do not record score's --drop: the report had no way to leave those columns out
+    from typer.testing import CliRunner
+
+    from dvclean.cli import app
+
+    _noisy_two_class(tmp_path / "d.csv")
+    runner = CliRunner()
+    r = runner.invoke(app, ["score", str(tmp_path / "d.csv"), "-y", "y", "--drop", "k", "-o", str(tmp_path / "s.csv")])
+    assert r.exit_code == 0, r.output
+    html = {}
+    for name, extra in (("plain", []), ("dropped", ["--drop", "k"])):
+        out = tmp_path / f"{name}.html"
+        r = runner.invoke(app, ["report", str(tmp_path / "s.csv"), "--data", str(tmp_path / "d.csv"), "-y", "y",
+                                *extra, "-o", str(out)])
+        assert r.exit_code == 0, r.output
+        html[name] = out.read_text()
+    assert "<th>k</th>" in html["plain"] and "<th>k</th>" not in html["dropped"]
+    r = runner.invoke(app, ["report", str(tmp_path / "s.csv"), "--drop", "k", "-o", str(tmp_path / "x.html")])
+    assert r.exit_code == 2 and "--drop names columns of --data, which is not given" in r.output
+
+
+def test_html_report_prints_regression_targets_with_their_digits(tmp_path):
+    from typer.testing import CliRunner
+
+    from dvclean.cli import app
+
+    rng = np.random.default_rng(1)
+    n = 300
+    x = rng.normal(size=(n, 2))
+    ts = 1700000000 + 50 * x[:, 0] + rng.normal(size=n)
+    ts[7] += 5000
+    pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "ts": ts}).write_csv(tmp_path / "d.csv")
+    r = CliRunner().invoke(app, ["score", str(tmp_path / "d.csv"), "-y", "ts", "--task", "regression",
+                                 "--report", str(tmp_path / "r.html"), "-o", str(tmp_path / "s.parquet")])
+    assert r.exit_code == 0, r.output
+    html = (tmp_path / "r.html").read_text()
+    assert "1.7e+09" not in html and str(int(ts[7])) in html
+    age = (40 + 10 * x[:, 0]).round().astype(np.int64)
+    age[3] += 60
+    pl.DataFrame({"a": x[:, 0], "age": age}).write_csv(tmp_path / "i.csv")
+    r = CliRunner().invoke(app, ["score", str(tmp_path / "i.csv"), "-y", "age", "--task", "regression",
+                                 "--report", str(tmp_path / "i.html"), "-o", str(tmp_path / "i.parquet")])
+    assert r.exit_code == 0, r.output
+    summary = (tmp_path / "i.html").read_text().split('id="target-summary"')[1].split("</table>")[0]
+    assert f'<td class="num">{age.min()}</td>' in summary and f'<td class="num">{age.max()}</td>' in summary
+
+
+def test_report_data_read_with_other_null_markers_is_named(tmp_path):
+    # the same file read without --null-values '' lost the class "NA" from the report, silently (Parquet scores)
+    from typer.testing import CliRunner
+
+    from dvclean.cli import app
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(300, 2))
+    y = np.array(["alpha", "beta", "NA"])[(x[:, 0] > 0.4).astype(int) + (x[:, 1] > 0.3).astype(int)]
+    pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": y}).write_csv(tmp_path / "na.csv")
+    runner = CliRunner()
+    r = runner.invoke(app, ["score", str(tmp_path / "na.csv"), "-y", "y", "--null-values", "", "-q",
+                            "-o", str(tmp_path / "s.parquet")])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["report", str(tmp_path / "s.parquet"), "--data", str(tmp_path / "na.csv"),
+                            "-o", str(tmp_path / "r.html")])
+    assert r.exit_code == 2 and "reads the cell as missing" in r.output and "--null-values" in r.output
+    r = runner.invoke(app, ["report", str(tmp_path / "s.parquet"), "--data", str(tmp_path / "na.csv"),
+                            "--null-values", "", "-o", str(tmp_path / "r.html")])
+    assert r.exit_code == 0, r.output
+
+
+def test_report_cuts_long_cells(tmp_path):
+    from dvclean.report import build_report
+    from dvclean.report._render import MAX_CELL_CHARS, render_html
+
+    rng = np.random.default_rng(0)
+    n = 120
+    x = rng.normal(size=n)
+    frame = pl.DataFrame({"a": x, "note": ["N" * 50_000] * n, "y": np.where(x + rng.normal(size=n) > 0, "p", "q")})
+    html = render_html(build_report(dvclean.score(frame, label="y")))
+    assert "N" * (MAX_CELL_CHARS + 1) not in html and "(50,000 characters)" in html
+    assert len(html) < 2_000_000
+
+
+def test_whole_floats_with_nan_or_negative_zero_encode_as_the_integers():
+    rng = np.random.default_rng(5)
+    n = 300
+    x1, grade = rng.normal(size=n), rng.integers(0, 5, n).astype(float)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(1.5 * x1 + 0.8 * (grade - 2))))).astype(int)
+    with_null = pl.DataFrame({"x1": x1, "grade": pl.Series(grade).scatter(7, None), "y": y})
+    with_nan = pl.DataFrame({"x1": x1, "grade": pl.Series(grade).scatter(7, float("nan")), "y": y})
+    assert dvclean.score(with_null, label="y").frame.equals(dvclean.score(with_nan, label="y").frame)
+    signed = [(-0.0 if (i % 2 and v == 0) else v) for i, v in enumerate(grade)]
+    neg = pl.DataFrame({"x1": x1, "grade": signed, "y": y})
+    ints = neg.with_columns(pl.col("grade").cast(pl.Int64))
+    assert dvclean.score(neg, label="y").frame.drop("value").equals(dvclean.score(ints, label="y").frame.drop("value"))
+    plan = {p.name: p for p in dvclean.table.FeatureEncoder().fit(neg, ["x1", "grade"]).plans_}["grade"]
+    assert plan.params["categories"] == ["0", "1", "2", "3", "4"]
+
+
+def test_data_oob_max_features_one_is_every_feature():
+    from dvclean.config import OOBConfig
+    from dvclean.valuation.oob import DataOOB
+
+    assert DataOOB(max_features=1).max_features == 1.0 and OOBConfig(max_features=1).max_features == 1.0
+
+
+@needs_sdv
+@pytest.mark.usefixtures("sdv_home")
+def test_augment_whole_float_codes_and_the_quality_gate():
+    from dvclean.augment import AugmentConfig, augment
+
+    rng = np.random.default_rng(2)
+    n = 200
+    code = rng.choice([1, 3, 5, 9], n).astype(float)
+    code[0] = np.nan
+    x1 = rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(x1 + (code == 5))))).astype(int)
+    frame = pl.DataFrame({"x1": x1, "code": code, "y": y})
+    r = augment(frame, label="y", config=AugmentConfig(generator="gaussian-copula", quality=False, n_synthetic=100))
+    assert r.report["generator"]["sdtypes"]["code"] == "categorical"
+    assert set(r.synthetic.get_column("code").drop_nulls().drop_nans().to_list()) <= {1.0, 3.0, 5.0, 9.0}
+    # 101 constant columns are not modelled: the quality score (which compares every pair) is not skipped for them
+    wide = frame.with_columns([pl.lit("k").alias(f"c{i}") for i in range(101)])
+    r = augment(wide, label="y", config=AugmentConfig(generator="gaussian-copula", n_synthetic=20))
+    assert r.report["quality"] is not None and not any("quality score was skipped" in t for t in r.report["notes"])

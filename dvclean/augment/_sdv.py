@@ -27,6 +27,7 @@ import numpy as np
 import polars as pl
 
 from ..errors import AugmentError
+from ..table import whole_floats
 from .config import GENERATORS, NEURAL
 
 log = logging.getLogger(__name__)
@@ -258,8 +259,8 @@ def _sdtype_or_none(col: pl.Series, label: str) -> str | None:
         return "datetime" if fits_ns(col) else "numerical"
     if dt.is_integer():
         return "categorical" if col.n_unique() <= LOW_CARDINALITY_INT else "numerical"
-    if dt.is_float():
-        return "numerical"
+    if dt.is_float():  # whole numbers stored as floats (pandas' integers with a missing value) are codes too
+        return "categorical" if whole_floats(col) and col.n_unique() <= LOW_CARDINALITY_INT else "numerical"
     if isinstance(dt, (pl.Decimal, pl.Duration)):  # as whole ticks (see Generator._as_ticks)
         return "categorical" if col.n_unique() <= LOW_CARDINALITY_INT else "numerical"
     if dt in (pl.String, pl.Categorical) or isinstance(dt, (pl.Enum, pl.Categorical)):

@@ -881,7 +881,7 @@ class _Withholding:
         constants: dict[str, pl.Series] | None = None,
     ) -> None:
         self._gen = gen
-        self._modelled = list(modelled)
+        self.modelled = list(modelled)  # the columns the generator models (the quality score's width)
         self._nulls = {c: table.frame.schema[c] for c in withhold}
         self._constants = dict(constants or {})
         self._order = [c for c in table.frame.columns if c in modelled or c in self._nulls or c in self._constants]
@@ -896,7 +896,7 @@ class _Withholding:
         return rows.with_columns(*nulls, *fixed).select(self._order)
 
     def quality(self, synthetic: pl.DataFrame) -> dict[str, Any]:
-        return self._gen.quality(synthetic.select(self._modelled))
+        return self._gen.quality(synthetic.select(self.modelled))
 
 
 class _TextDates:
@@ -1245,9 +1245,9 @@ def augment(
     if isinstance(text, CsvText | JsonText):  # new date/time values at the precision the input's text writes them
         synthetic = temporal_like_input(synthetic, table.frame, text)
     quality = None
-    run_quality = cfg.scores_quality(samples[0].width)
+    run_quality = cfg.scores_quality(len(gen.modelled))
     if cfg.quality is None and not run_quality:
-        notes.append(f"the SDMetrics quality score was skipped: the generator modelled {samples[0].width} columns "
+        notes.append(f"the SDMetrics quality score was skipped: the generator modelled {len(gen.modelled)} columns "
                      f"(more than {QUALITY_MAX_COLUMNS}), and it compares every pair of them (minutes); pass "
                      "--quality to compute it")
         log.warning("%s", notes[-1], extra=NOTE)

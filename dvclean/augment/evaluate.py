@@ -790,7 +790,7 @@ def _run_split(
             "epochs": gen.settings.epochs,
             "batch_size": gen.settings.batch_size,
         }
-        if cfg.scores_quality(samples[0].width):
+        if cfg.scores_quality(len(gen.modelled)):
             tq = time.perf_counter()
             info["quality"] = gen.quality(samples[0])
             add(f"quality.{arm}", time.perf_counter() - tq)

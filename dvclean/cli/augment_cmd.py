@@ -145,13 +145,15 @@ def augment(
         _staged_augment(result, output, json_report, stage, fmt_value)
         if html_report is not None:
             from ..report import build_report, build_report_from_files, write_report
+            from .check_cmd import _command_line
 
+            command = _command_line()  # the whole command line, as score's, check's and fix's reports show theirs
             if result.scores.result is not None:
-                data_report = build_report(result.scores.result, command="dvclean augment", augmentation=result.report)
+                data_report = build_report(result.scores.result, command=command, augmentation=result.report)
             else:  # scores came from --scores: rebuild from that file and the data, read as the run read it
                 opts = read_opts if piped is None else {**read_opts, "stdin": io.BytesIO(piped)}
                 data_report = build_report_from_files(
-                    scores, data=data, label=result.table.label, command="dvclean augment",
+                    scores, data=data, label=result.table.label, command=command,
                     augmentation=result.report, read_options=opts, drop=result.table.dropped,
                 )
             write_report(data_report, stage.path(html_report))

@@ -183,6 +183,13 @@ def with_score_notes(outcome: Any) -> Any:
 
 
 def _command_line() -> str:
+    """The command line as typed (``dvclean score data.csv -y income``), for reports; when the process was not started
+    as this command (a Python caller, a test runner), the command's name alone (``dvclean augment``)."""
+    from typer._click.globals import get_current_context
+
+    ctx = get_current_context(silent=True)
+    if ctx is not None and (len(sys.argv) < 2 or sys.argv[1] != ctx.info_name):
+        return ctx.command_path
     return shlex.join(["dvclean", *sys.argv[1:]])
 
 
@@ -462,6 +469,7 @@ def report_cmd(
     data: Annotated[str | None, typer.Option("--data", help="The scored data file: adds features and the PCA projection.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="HTML file (default: next to the scores, named like them without .dvclean.<ext> or the suffix, plus .report.html: data.dvclean.parquet gives data.report.html).")] = None,
     label: Annotated[str | None, typer.Option("--label", "-y", help="Label column of --data when the scores file does not record it.")] = None,
+    drop: Annotated[list[str] | None, typer.Option("--drop", help="Column of --data that was not a feature, as score's --drop (repeatable; default: what a Parquet scores file records, else none).")] = None,
     augmentation: Annotated[Path | None, typer.Option("--augmentation", help="JSON report of `dvclean augment` (three-arm evaluation, quality score).")] = None,
     separator: Annotated[str | None, typer.Option("--separator", help="CSV delimiter of --data (sniffed when omitted).")] = None,
     encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of a CSV --data file.")] = "utf-8",
@@ -486,11 +494,13 @@ def report_cmd(
 
     setup_logging(stderr_console(), quiet=quiet, verbose=verbose)
     if data is None:
-        for name, option in (("separator", "--separator"), ("encoding", "--encoding"), ("input_format", "--input-format")):
+        for name, option in (("separator", "--separator"), ("encoding", "--encoding"), ("input_format", "--input-format"),
+                             ("drop", "--drop")):
             if given_on_command_line(name):
                 from ..errors import ConfigError
 
-                raise ConfigError(f"{option} says how to read --data, which is not given: drop {option}, or add "
+                what = "names columns of" if name == "drop" else "says how to read"
+                raise ConfigError(f"{option} {what} --data, which is not given: leave out {option}, or add "
                                   "--data FILE (the scored data set)")
     if output is None and scores == "-":  # no file to write next to (not "-.report.html" in the current directory)
         from ..errors import ConfigError
@@ -514,7 +524,7 @@ def report_cmd(
             raise InputError(f"--augmentation {augmentation}: not a dvclean augment report (JSON {kind}); pass the "
                              "<output>.augment-report.json that dvclean augment wrote")
     rep = build_report_from_files(
-        scores, data=data, label=label, command=_command_line(), augmentation=aug,
+        scores, data=data, label=label, command=_command_line(), augmentation=aug, drop=tuple(drop) if drop else None,
         read_options=read_options(separator, encoding, input_format, null_values), augmentation_path=augmentation,
     )
     written = write_report(rep, output)

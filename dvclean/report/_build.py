@@ -278,6 +278,13 @@ def _target_part(frame: pl.DataFrame, valued: np.ndarray, flags: np.ndarray, met
         mean, std = mean_std(finite)  # (scaled: the raw sum overflows near 1e307, the squares at 1e155)
         stats |= {"mean": mean, "std": std,
                   "median": float(np.median(finite)), "min": float(finite.min()), "max": float(finite.max())}
+        label = frame.get_column("label")
+        if label.dtype.is_integer():  # an integer target's bounds (and a whole median) as integers, as the data has them
+            whole = label.gather(np.flatnonzero(valued)).drop_nulls()
+            if whole.len():
+                stats |= {"min": int(whole.min()), "max": int(whole.max())}  # type: ignore[arg-type]
+                if stats["median"] == int(stats["median"]):
+                    stats["median"] = int(stats["median"])
     mis = f == "mislabeled"
     cutoff = _float_or_none(((meta.get("config") or {}).get("mislabel") or {}).get("outlier_z"))
     return {
@@ -704,6 +711,13 @@ def _check_same_rows(
         text = a_col.dtype == pl.String and b_col.dtype == pl.String
         cells = zip(label_texts(a_col, as_text=text), label_texts(b_col, as_text=text), strict=True)
         for i, (a, b) in enumerate(cells):
+            if a != b and a is not None and b is None:  # the same file read with other null markers
+                what = "label" if ours == "label" else f"id {ours!r}"
+                raise DataValidationError(
+                    f"--data {data}: at row {i} the scores' {what} is {a_col[i]!r} but --data reads the cell as "
+                    f"missing: read --data as it was scored, with the same --null-values (e.g. --null-values '' "
+                    f"keeps a class spelled {a_col[i]!r})"
+                )
             if a != b:
                 what, other = ("label", " (or another --label)") if ours == "label" else (f"id {ours!r}", "")
                 raise DataValidationError(
@@ -847,7 +861,6 @@ def build_report_from_files(
             )
         meta["input_format"] = dinfo.format
         meta["columns"] = dframe.width
-        confirmed = bool(meta["input_sha256"]) and meta["input_sha256"] == dinfo.sha256  # the scores name this file
         if meta["input_sha256"] and dinfo.sha256 and meta["input_sha256"] != dinfo.sha256:
             # (the bytes read: stdin or a pipe too, which the command line cannot hash beforehand)
             raise DataValidationError(
@@ -861,9 +874,10 @@ def build_report_from_files(
             raise DataValidationError("the scores file does not record the label column; pass --label")
         cfg = (run.get("config") or {}).get("features")
         dropped = tuple(drop) if drop is not None else tuple(map(str, run.get("drop") or ()))
-        if not confirmed:  # CSV/NDJSON scores record no sha256: the rows must hold the data's labels (and ids),
-            # checked first: a --label naming another column is that mistake, whatever make_table says of the column
-            _check_same_rows(frame, dframe, label=lbl, id_column=id_column, scores=str(scores), data=str(data))
+        # the rows must hold the scores' labels (and ids): CSV/NDJSON scores record no sha256, and the same file read
+        # with other null markers loses a class; checked first: a --label naming another column is that mistake,
+        # whatever make_table says of the column
+        _check_same_rows(frame, dframe, label=lbl, id_column=id_column, scores=str(scores), data=str(data))
         table = make_table(dframe, label=lbl, id_column=id_column, drop=dropped, source=dinfo, task=meta["task"])
         data_, _, _ = prepare(table, config=FeatureConfig(**cfg) if isinstance(cfg, dict) else None)
         x, x_rows = data_.x, data_.rows

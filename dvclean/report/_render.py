@@ -19,7 +19,7 @@ import numpy as np
 
 from ..io import atomic_path
 from ._build import FLAG_ORDER, REGRESSION_GROUPS, ReportData
-from .formats import escape_controls, number_text
+from .formats import escape_controls, number_text, target_text
 
 __all__ = ["render_html", "write_report"]
 
@@ -357,6 +357,10 @@ def _arms_chart(primary: str | None, arms: list[dict[str, Any]]) -> str | None:
     return _png(fig)
 
 
+#: Longest text shown in a cell or a column title; the rest is cut (a 200,000-character note made a 10 MB report).
+MAX_CELL_CHARS = 300
+
+
 def _fmt(v: Any) -> str:
     if v is None:
         return ""
@@ -366,7 +370,17 @@ def _fmt(v: Any) -> str:
         if v != v:
             return "n/a"
         return number_text(v)
-    return str(v)
+    text = str(v)
+    if len(text) > MAX_CELL_CHARS:
+        return f"{text[:MAX_CELL_CHARS]}… ({len(text):,} characters)"
+    return text
+
+
+def _target_fmt(v: Any, spread: Any) -> str:
+    """A regression target's number with the digits its spread needs (as the terminal and CI outputs show it)."""
+    if isinstance(v, float) and v == v:
+        return target_text(v, spread)
+    return _fmt(v)
 
 
 def _env() -> Any:
@@ -387,6 +401,7 @@ def _env() -> Any:
         lstrip_blocks=True,
     )
     env.filters["fmt"] = _fmt
+    env.filters["tfmt"] = _target_fmt
     env.filters["pct"] = lambda v: "" if v is None else f"{v:.2%}"
     return env
 
@@ -424,6 +439,11 @@ def render_html(report: ReportData) -> str:
         flag_names=report.flag_names,
         column_titles=report.column_titles,
         n_charts=sum(1 for c in charts.values() if c),
+        # a regression target's own numbers (its summary, the label, the neighbours' mean, the prediction) are
+        # shown with the digits the target's spread needs: 1700004975.4 against 1699999976.6, not 1.7e+09 twice
+        spread=((report.target or {}).get("stats") or {}).get("std") if report.target else None,
+        target_columns={"label", "neighbor_label", "predicted_value", str(report.meta.get("label"))}
+        if report.target else set(),
     )
 
 

@@ -224,6 +224,8 @@ class DataOOB:
                                                               and not isinstance(self.max_features, (bool, np.bool_))
                                                               and 0 < self.max_features <= 1),
                     "'sqrt', 'log2' or a float in (0, 1]")
+        if isinstance(self.max_features, numbers.Integral):  # a share: 1 is every feature (scikit-learn: one feature)
+            object.__setattr__(self, "max_features", float(self.max_features))
         check_param(self, "n_jobs", self.n_jobs, whole(self.n_jobs) and self.n_jobs >= 1, "an int >= 1")
         check_param(self, "task", self.task, self.task in ("classification", "regression"),
                     one_of(("classification", "regression")))
