@@ -188,7 +188,8 @@ def load_source(
         if ignored:  # (said once, not silently dropped: they only tell how to read a file)
             log.warning("read_options %s only apply to reading a file; the data is a DataFrame, so they are ignored",
                         ", ".join(map(repr, ignored)))
-        cast = [c for c in as_text if c in source.columns and source.schema[c] != pl.String]
+        schema = source.schema  # (built anew on every access: once, not per column)
+        cast = [c for c in as_text if c in schema and schema[c] != pl.String]
         if cast:
             source = source.with_columns([pl.col(c).cast(pl.String) for c in cast])
         return source, SourceInfo(path="<DataFrame>", format="polars", compression=None, sha256="",
@@ -559,6 +560,16 @@ def _score(
         )
     if not data.is_regression and (rare_note := _rare_class_note(data, flags, blank)) is not None:
         notes.append(rare_note)
+    if not data.is_regression and mislabel.rule != "knn":
+        counts = np.bincount(data.y, minlength=len(data.classes))
+        small = int(np.argmin(np.where(counts > 0, counts, np.iinfo(np.int64).max)))
+        if 0 < counts[small] < mislabel.n_folds:  # (oof_proba deals as many folds as the smallest class has rows)
+            used_folds = max(2, int(counts[small]))
+            notes.append(
+                f"class {class_text(data.classes[small])!r} has {int(counts[small])} rows, so the mislabel rule's "
+                f"models used {used_folds} stratified folds instead of {mislabel.n_folds} (each row's prediction comes "
+                f"from a model trained on {(used_folds - 1) / used_folds:.0%} of the rows)"
+            )
     notes.extend(label_spelling_notes(table.frame.get_column(table.label)) if not data.is_regression else [])
     used = [c for c in table.features if c not in encoder.dropped_]
     numbered = row_number_columns(table.frame, used)

@@ -134,8 +134,9 @@ class Table:
         (:func:`dvclean.pipeline.canonical_order`) nor a baseline's row identity
         (:func:`dvclean.check.identity_columns`) depends on it.
         """
+        schema = self.frame.schema  # (built anew on every access: once, not per column)
         return [c for c in self.features
-                if self.frame.schema[c] != pl.Object and self.frame.get_column(c).n_unique() > 1]  # Object: not encoded
+                if schema[c] != pl.Object and self.frame.get_column(c).n_unique() > 1]  # Object: not encoded
 
     def row_ids(self) -> pl.Series:
         """Return the row ids (the ``--id`` column or 0..n-1) as a Series named ``row_id`` or the id column."""
@@ -854,7 +855,8 @@ class FeatureEncoder:
 
     def transform(self, frame: pl.DataFrame) -> np.ndarray:
         """Encode ``frame`` with the fitted plan."""
-        missing = [p.name for p in self.plans_ if p.name not in frame.columns]
+        columns = set(frame.columns)
+        missing = [p.name for p in self.plans_ if p.name not in columns]
         if missing:
             raise DataValidationError(f"validation data lacks feature columns {', '.join(map(repr, missing))}")
         if self.all_constant_:

@@ -508,3 +508,20 @@ def test_augment_whole_float_codes_and_the_quality_gate():
     wide = frame.with_columns([pl.lit("k").alias(f"c{i}") for i in range(101)])
     r = augment(wide, label="y", config=AugmentConfig(generator="gaussian-copula", n_synthetic=20))
     assert r.report["quality"] is not None and not any("quality score was skipped" in t for t in r.report["notes"])
+
+
+def test_csv_dates_are_still_typed_when_the_reader_skips_guessing_them(tmp_path):
+    # reading now guesses dates only when a text column's first value starts with a digit (10 s -> 0.3 s on a 3 MB
+    # file of text codes): the frames must be what the reader's own guessing gives
+    from dvclean.io import _may_be_date
+
+    p = tmp_path / "d.csv"
+    p.write_text("code,when,stamp,note,y\nv1,2021-07-05,2021-07-05T10:00:00,a,0\nv2,2021-07-06,2021-07-06T11:30:00,"
+                 "5 units,1\nv3,2021-07-07,2021-07-07T12:00:00,b,0\n")
+    frame, _ = read_frame(p)
+    assert frame.schema["when"] == pl.Date and isinstance(frame.schema["stamp"], pl.Datetime)
+    assert frame.equals(pl.read_csv(p, try_parse_dates=True))
+    assert not _may_be_date(pl.Series(["v1", "2021-07-05"])) and _may_be_date(pl.Series([None, "05/07/2021"]))
+    codes = tmp_path / "c.csv"
+    codes.write_text("a,b,y\nx1,5-10,0\nx2,10-20,1\n")
+    assert read_frame(codes)[0].equals(pl.read_csv(codes, try_parse_dates=True))

@@ -307,7 +307,7 @@ def check_modellable(frame: pl.DataFrame, label: str) -> None:
     columns holding ``inf`` / ``-inf`` are refused next (SDV would make every synthetic value null).
     """
     empty = set(empty_columns(frame, label))
-    bad = [(c, frame.schema[c]) for c in frame.columns
+    bad = [(c, dt) for c, dt in frame.schema.items()
            if c not in empty and _sdtype_or_none(frame.get_column(c), label) is None]
     if bad:
         raise _unmodellable(bad)

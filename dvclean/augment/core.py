@@ -882,7 +882,8 @@ class _Withholding:
     ) -> None:
         self._gen = gen
         self.modelled = list(modelled)  # the columns the generator models (the quality score's width)
-        self._nulls = {c: table.frame.schema[c] for c in withhold}
+        schema = table.frame.schema
+        self._nulls = {c: schema[c] for c in withhold}
         self._constants = dict(constants or {})
         self._order = [c for c in table.frame.columns if c in modelled or c in self._nulls or c in self._constants]
 
@@ -924,8 +925,9 @@ class _TextDates:
 def as_dates(frame: pl.DataFrame, formats: dict[str, str]) -> pl.DataFrame:
     """``frame`` with its text columns of dates (``column -> format``, :func:`dvclean.table.text_date_format`) read
     as dates; a cell in another spelling becomes missing."""
+    schema = frame.schema  # (built anew on every access: once, not per column)
     return frame.with_columns(read_text_dates(frame.get_column(c), f) for c, f in formats.items()
-                              if c in frame.columns and frame.schema[c] == pl.String)
+                              if c in schema and schema[c] == pl.String)
 
 
 def text_date_columns(table: Table, columns: Sequence[str]) -> dict[str, str]:
