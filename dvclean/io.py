@@ -2398,7 +2398,7 @@ def render_csv_text(source: CsvText, edits: TextEdits | None = None, *, separato
     """The output text: each kept row as written in the input unless ``edits`` change it.
 
     With the input's separator, an unchanged row is its input text (quoting and line end
-    included; only a missing line end at the end of the file is added); a relabelled cell
+    included; a missing line end at the end of the file stays missing, unless rows are appended); a relabelled cell
     takes the place of the old field (quoted if the old one was); an added column is
     appended before the line end. With another ``separator`` every row is written anew from
     its field values (minimal quoting).
@@ -2459,6 +2459,9 @@ def render_csv_text(source: CsvText, edits: TextEdits | None = None, *, separato
             values.extend([None] * (pos + 1 - len(values)))
             values[pos] = value
         out.append(sep.join(quote_field(v, sep) for v in values) + tail(j) + (end or nl))
+    if same and not edits.append and len(rows) and int(rows[-1]) == source.n_rows - 1 and out[-1].endswith(nl) \
+            and _line_end(source.record(source.n_rows - 1))[1] == "":
+        out[-1] = out[-1][: -len(nl)]  # the file's last record had no line end, and is still the last: none added
     bare_padded = _bare_padded_columns(source, sep) if same and len(edits.append) else set()
     for k, row in enumerate(edits.append):
         if len(row) != width:

@@ -1246,7 +1246,7 @@ def _summary(
             "compression": info.compression if info else None,
             "sha256": info.sha256 if info else None,
             "rows": table.n_rows,
-            "columns": table.frame.width,
+            "columns": len(info.columns) if info is not None and info.columns else table.frame.width,  # (--drop ones too)
         },
         "label": table.label,
         "id_column": table.id_column,

@@ -525,3 +525,29 @@ def test_csv_dates_are_still_typed_when_the_reader_skips_guessing_them(tmp_path)
     codes = tmp_path / "c.csv"
     codes.write_text("a,b,y\nx1,5-10,0\nx2,10-20,1\n")
     assert read_frame(codes)[0].equals(pl.read_csv(codes, try_parse_dates=True))
+
+
+def test_fix_keeps_a_missing_last_line_end_and_reports_the_input_columns(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from dvclean.cli import app
+
+    _noisy_two_class(tmp_path / "d.csv")
+    text = (tmp_path / "d.csv").read_text().rstrip("\n")
+    (tmp_path / "n.csv").write_text(text)  # no line end after the last record
+    runner = CliRunner()
+    r = runner.invoke(app, ["fix", str(tmp_path / "n.csv"), "-y", "y", "--action", "relabel", "--drop", "k",
+                            "-o", str(tmp_path / "o.csv"), "--json"])
+    assert r.exit_code == 0, r.output
+    out = (tmp_path / "o.csv").read_text()
+    assert not out.endswith("\n") and out.count("\n") == text.count("\n")
+    assert json.loads(r.stdout)["input"]["columns"] == 5  # the --drop column is the input's too
+
+
+def test_percentages_are_spelled_as_written():
+    from dvclean.cli._scoring import parse_closed_fraction, parse_fraction
+
+    assert parse_fraction("0.7%") == 0.007 and parse_closed_fraction("-0") == 0.0
+    assert str(parse_closed_fraction("-0")) == "0.0"

@@ -92,8 +92,8 @@ def parse_fraction(value: Any, *, inclusive: bool = False) -> float:
     A percentage must lie strictly between 0% and 100%, or, with ``inclusive``, within
     0%..100% (the range of ``--hard-frac``, whose library setting accepts 0 and 1).
 
-    >>> parse_fraction("2.5%"), parse_fraction("0.05"), parse_fraction(0.2)
-    (0.025, 0.05, 0.2)
+    >>> parse_fraction("2.5%"), parse_fraction("0.05"), parse_fraction(0.2), parse_fraction("0.7%"), parse_fraction("-0")
+    (0.025, 0.05, 0.2, 0.007, 0.0)
     """
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
@@ -109,8 +109,10 @@ def parse_fraction(value: Any, *, inclusive: bool = False) -> float:
             raise typer.BadParameter(f"a percentage must be between 0% and 100%; got {text}")
         if not inclusive and not 0 < number < 100:
             raise typer.BadParameter(f"a percentage must be between 0% and 100% (exclusive); got {text}")
-        return number / 100.0
-    return number
+        from decimal import Decimal
+
+        return float(Decimal(number_text) / 100) + 0.0  # 0.7% is 0.007, not 0.006999999999999999; -0% is 0
+    return number + 0.0  # (-0 is 0)
 
 
 def parse_closed_fraction(value: Any) -> float:
