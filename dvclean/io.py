@@ -1157,10 +1157,14 @@ def _read_csv(
 
 
 def _may_be_date(col: pl.Series) -> bool:
-    """Whether the CSV reader could type this text column as dates or datetimes: its first value starts with a digit
-    (every date pattern polars infers does: ``2021-07-05``, ``05/07/2021``, ``2021-07-05T10:00:00+02:00``)."""
+    """Whether the CSV reader could type this text column as dates or datetimes: its first value starts with a digit,
+    after any spaces and a sign (every date pattern polars infers does: ``2021-07-05``, `` 05/07/2021``,
+    ``+2021-07-05T10:00:00+02:00``)."""
     first = col.drop_nulls().head(1)
-    return bool(first.len()) and first[0][:1].isdigit()
+    if not first.len():
+        return False
+    text = first[0].lstrip()  # (polars reads ` 2021-07-05` and `+2021-07-05` as dates too)
+    return text[:1].isdigit() or (text[:1] in "+-" and text[1:2].isdigit())
 
 
 def _nanosecond_datetimes(frame: pl.DataFrame, data: bytes | Path, sep: str, nulls: Any, positions: list[int]) -> pl.DataFrame:
@@ -2398,7 +2402,7 @@ def render_csv_text(source: CsvText, edits: TextEdits | None = None, *, separato
     """The output text: each kept row as written in the input unless ``edits`` change it.
 
     With the input's separator, an unchanged row is its input text (quoting and line end
-    included; a missing line end at the end of the file stays missing, unless rows are appended); a relabelled cell
+    included; a file that ends without a line end gives a copy that does too, unless rows are appended); a relabelled cell
     takes the place of the old field (quoted if the old one was); an added column is
     appended before the line end. With another ``separator`` every row is written anew from
     its field values (minimal quoting).
@@ -2459,9 +2463,8 @@ def render_csv_text(source: CsvText, edits: TextEdits | None = None, *, separato
             values.extend([None] * (pos + 1 - len(values)))
             values[pos] = value
         out.append(sep.join(quote_field(v, sep) for v in values) + tail(j) + (end or nl))
-    if same and not edits.append and len(rows) and int(rows[-1]) == source.n_rows - 1 and out[-1].endswith(nl) \
-            and _line_end(source.record(source.n_rows - 1))[1] == "":
-        out[-1] = out[-1][: -len(nl)]  # the file's last record had no line end, and is still the last: none added
+    if same and not edits.append and len(rows) and source.n_rows and _line_end(source.record(source.n_rows - 1))[1] == "":
+        out[-1] = _line_end(out[-1])[0]  # the file ended without a line end: so does the copy (whichever row is last)
     bare_padded = _bare_padded_columns(source, sep) if same and len(edits.append) else set()
     for k, row in enumerate(edits.append):
         if len(row) != width:

@@ -1031,10 +1031,11 @@ class FeatureEncoder:
             elif plan.kind == "onehot":
                 b, n = self._onehot(plan, col)
             elif plan.kind == "frequency":
-                freq = _as_text(col).replace_strict(plan.params["freq"], default=0.0, return_dtype=pl.Float64)
+                text = _as_text(col)
+                freq = text.replace_strict(plan.params["freq"], default=0.0, return_dtype=pl.Float64)
                 vals = freq.to_numpy().copy()
-                if col.null_count():
-                    vals[col.is_null().to_numpy()] = np.nan
+                if text.null_count():  # (a float's NaN is missing too)
+                    vals[text.is_null().to_numpy()] = np.nan
                 b, n = self._numeric(plan, vals, plan.name, fitting, key="freq_scale")
             else:
                 if plan.params.get("format") and col.dtype == pl.String:  # text dates (see _text_dates)
@@ -1326,11 +1327,11 @@ def whole_floats(col: pl.Series) -> bool:
 
 def _as_text(col: pl.Series) -> pl.Series:
     """A categorical column's values as text, its categories' keys: a whole float as the integer it holds (``2.0``
-    and ``-0.0`` are the categories ``2`` and ``0`` of the same column read as integers), NaN missing."""
+    and ``-0.0`` are the categories ``2`` and ``0`` of the same column read as integers), NaN and infinities missing."""
     if col.dtype == pl.String:
         return col
     if col.dtype.is_float():
-        c = pl.col(col.name).fill_nan(None)
+        c = pl.when(pl.col(col.name).is_finite()).then(pl.col(col.name))  # NaN and infinities: missing
         integer = (c == c.floor()) & (c.abs() < 2**53)
         text = pl.when(integer).then(c.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(c.cast(pl.String))
         return col.to_frame().select(text).to_series()

@@ -551,3 +551,62 @@ def test_percentages_are_spelled_as_written():
 
     assert parse_fraction("0.7%") == 0.007 and parse_closed_fraction("-0") == 0.0
     assert str(parse_closed_fraction("-0")) == "0.0"
+
+
+@pytest.mark.parametrize("cell", [" 2021-07-05", '" 2021-07-05"', "+2021-07-05", " 2021-07-05T10:00:00+02:00"])
+def test_csv_dates_after_spaces_or_a_sign_are_still_dates(tmp_path, cell):
+    p = tmp_path / "d.csv"
+    p.write_text("a,t,y\n" + "".join(f"{i},{cell},{'ab'[i % 2]}\n" for i in range(6)))
+    assert read_frame(p)[0].schema == pl.read_csv(p, try_parse_dates=True).schema
+
+
+def test_html_regression_target_named_value_keeps_the_values_digits():
+    from dvclean.report import build_report
+    from dvclean.report._render import _target_positions, render_html
+    from dvclean.report.formats import number_text
+
+    rng = np.random.default_rng(7)
+    n = 400
+    x = rng.normal(size=n)
+    frame = pl.DataFrame({"x": x, "z": rng.normal(size=n), "value": 300000 + 80000 * x + 5000 * rng.normal(size=n)})
+    rep = build_report(dvclean.score(frame, label="value", config=dvclean.ScoreConfig(task="regression")))
+    cols = rep.top_columns
+    positions = _target_positions(rep)
+    assert cols.index("value") not in positions and cols.index("label") in positions
+    html = render_html(rep)
+    values = [row[cols.index("value")] for row in rep.top_rows]
+    assert all(number_text(v) in html for v in values)
+
+
+def test_whole_float_infinities_and_nan_are_missing_in_categories():
+    from dvclean.config import FeatureConfig
+    from dvclean.table import FeatureEncoder
+
+    vals = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 1.0, 2.0, 3.0]
+    for cfg in (FeatureConfig(), FeatureConfig(max_onehot=3)):
+        rows = []
+        for tail in ([None, None], [float("nan")] * 2, [float("inf"), -float("inf")]):
+            enc = FeatureEncoder(cfg)
+            rows.append((enc.fit_transform(pl.DataFrame({"w": vals + tail}), ["w"])[-1].tolist(), enc.feature_names_))
+        assert rows[0] == rows[1] == rows[2]
+
+
+def test_html_class_names_are_cut_and_a_dropped_last_row_keeps_the_missing_line_end(tmp_path):
+    from typer.testing import CliRunner
+
+    from dvclean.cli import app
+    from dvclean.report import build_report
+    from dvclean.report._render import render_html
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=120)
+    frame = pl.DataFrame({"x": x, "z": rng.normal(size=120), "y": np.where(x > 0, "A" * 5000, "b")})
+    assert "A" * 400 not in render_html(build_report(dvclean.score(frame, label="y")))
+    _noisy_two_class(tmp_path / "d.csv")
+    lines = (tmp_path / "d.csv").read_text().splitlines()
+    last = lines[1].rsplit(",", 1)[0] + ",no" if lines[1].endswith("yes") else lines[1].rsplit(",", 1)[0] + ",yes"
+    (tmp_path / "n.csv").write_text("\n".join([*lines, last]))  # a copy of row 0 with the other label, last, no line end
+    r = CliRunner().invoke(app, ["fix", str(tmp_path / "n.csv"), "-y", "y", "--action", "drop", "--force",
+                                 "-o", str(tmp_path / "o.csv"), "--json"])
+    assert r.exit_code == 0, r.output
+    assert not (tmp_path / "o.csv").read_text().endswith("\n")

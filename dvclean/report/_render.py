@@ -442,9 +442,23 @@ def render_html(report: ReportData) -> str:
         # a regression target's own numbers (its summary, the label, the neighbours' mean, the prediction) are
         # shown with the digits the target's spread needs: 1700004975.4 against 1699999976.6, not 1.7e+09 twice
         spread=((report.target or {}).get("stats") or {}).get("std") if report.target else None,
-        target_columns={"label", "neighbor_label", "predicted_value", str(report.meta.get("label"))}
-        if report.target else set(),
+        target_positions=_target_positions(report),
     )
+
+
+def _target_positions(report: ReportData) -> set[int]:
+    """The suspicious-rows table's cells that hold a regression target's numbers, by position (a data column may be
+    named like one of dvclean's: a target called ``value``): dvclean's ``label``, ``neighbor_label`` and
+    ``predicted_value`` columns (up to ``is_hard``, the last of its own), and the data's label column after them."""
+    cols = report.top_columns
+    if not report.target or "is_hard" not in cols:
+        return set()
+    own = cols.index("is_hard") + 1
+    first = 2 if len(cols) > 1 and cols[1] == "line" else 1  # (row, [line], the id column, then the label)
+    out = {i for i in range(first + 1, own) if cols[i] in ("label", "neighbor_label", "predicted_value")}
+    if len(cols) > own and cols[own] == report.meta.get("label"):
+        out.add(own)
+    return out
 
 
 def write_report(report: ReportData, path: str | os.PathLike[str]) -> Path:
