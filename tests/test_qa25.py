@@ -610,3 +610,24 @@ def test_html_class_names_are_cut_and_a_dropped_last_row_keeps_the_missing_line_
                                  "-o", str(tmp_path / "o.csv"), "--json"])
     assert r.exit_code == 0, r.output
     assert not (tmp_path / "o.csv").read_text().endswith("\n")
+
+
+def test_a_kept_blank_row_keeps_its_line_end_and_an_id_named_line_is_an_id(tmp_path):
+    from dvclean.io import TextEdits, read_csv_text, render_csv_text
+    from dvclean.report import build_report
+    from dvclean.report._render import _target_positions
+
+    src = tmp_path / "b.csv"
+    src.write_bytes(b"a,b\n1,2\n\n3,4")  # a blank row, then a last record without a line end
+    frame, info = read_frame(src)
+    text = read_csv_text(src, info, rows=frame.height)
+    assert render_csv_text(text, TextEdits(rows=[0, 1])) == "a,b\n1,2\n\n"  # the blank row is still a row
+    assert render_csv_text(text, TextEdits(rows=[0, 2])) == "a,b\n1,2\n3,4"
+    rng = np.random.default_rng(1)
+    n = 200
+    x = rng.normal(size=n)
+    frame = pl.DataFrame({"line": [f"r{i}" for i in range(n)], "x": x, "target": 1.7e9 + 1000 * x + rng.normal(size=n)})
+    rep = build_report(dvclean.score(frame, label="target", id_column="line",
+                                     config=dvclean.ScoreConfig(task="regression")))
+    cols = rep.top_columns
+    assert {cols[i] for i in _target_positions(rep)} == {"label", "neighbor_label", "predicted_value", "target"}

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..io import atomic_path
-from ._build import FLAG_ORDER, REGRESSION_GROUPS, ReportData
+from ._build import FLAG_ORDER, REGRESSION_EVIDENCE, REGRESSION_GROUPS, ReportData
 from .formats import escape_controls, number_text, target_text
 
 __all__ = ["render_html", "write_report"]
@@ -453,11 +453,19 @@ def _target_positions(report: ReportData) -> set[int]:
     cols = report.top_columns
     if not report.target or "is_hard" not in cols:
         return set()
-    own = cols.index("is_hard") + 1
-    first = 2 if len(cols) > 1 and cols[1] == "line" else 1  # (row, [line], the id column, then the label)
-    out = {i for i in range(first + 1, own) if cols[i] in ("label", "neighbor_label", "predicted_value")}
-    if len(cols) > own and cols[own] == report.meta.get("label"):
-        out.add(own)
+    # dvclean's own columns end [..., id, label, evidence..., neighbor_label, value, mislabel_score, is_mislabeled,
+    # is_hard]: read back from is_hard (an id is named anything, `line` included)
+    hard = cols.index("is_hard")
+    j = hard - 4  # neighbor_label
+    out = {j}
+    j -= 1
+    while j > 0 and cols[j] in REGRESSION_EVIDENCE:
+        if cols[j] == "predicted_value":
+            out.add(j)
+        j -= 1
+    out.add(j)  # the label
+    if len(cols) > hard + 1 and cols[hard + 1] == report.meta.get("label"):
+        out.add(hard + 1)  # the data's label column, the first after dvclean's own
     return out
 
 
