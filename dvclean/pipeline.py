@@ -561,14 +561,13 @@ def _score(
     if not data.is_regression and (rare_note := _rare_class_note(data, flags, blank)) is not None:
         notes.append(rare_note)
     if not data.is_regression and mislabel.rule != "knn":
-        counts = np.bincount(data.y, minlength=len(data.classes))
-        small = int(np.argmin(np.where(counts > 0, counts, np.iinfo(np.int64).max)))
-        if 0 < counts[small] < mislabel.n_folds:  # (oof_proba deals as many folds as the smallest class has rows)
-            used_folds = max(2, int(counts[small]))
+        small, rows_of_small = _smallest_class(data)
+        if rows_of_small < mislabel.n_folds:  # (oof_proba deals as many folds as the smallest class has rows)
+            used_folds = max(2, rows_of_small)
             notes.append(
-                f"class {class_text(data.classes[small])!r} has {int(counts[small])} rows, so the mislabel rule's "
-                f"models used {used_folds} stratified folds instead of {mislabel.n_folds} (each row's prediction comes "
-                f"from a model trained on {(used_folds - 1) / used_folds:.0%} of the rows)"
+                f"class {small!r} has {rows_of_small} rows, so the mislabel rule's models used {used_folds} stratified "
+                f"folds instead of {mislabel.n_folds} (each row's prediction comes from a model trained on "
+                f"{(used_folds - 1) / used_folds:.0%} of the rows)"
             )
     notes.extend(label_spelling_notes(table.frame.get_column(table.label)) if not data.is_regression else [])
     used = [c for c in table.features if c not in encoder.dropped_]
@@ -1313,11 +1312,17 @@ def _fewer_folds_note(method: str, result: ValuationResult, data: ValuationData)
     asked, used = result.params.get("n_folds"), result.diagnostics.get("folds")
     if not isinstance(asked, int) or not isinstance(used, int) or used >= asked or data.is_regression:
         return None
+    small, rows_of_small = _smallest_class(data)
+    return (f"{method}: class {small!r} has {rows_of_small} rows, so {used} stratified folds were used instead of "
+            f"{asked} (each row's model was trained on {(used - 1) / used:.0%} of the rows, not "
+            f"{(asked - 1) / asked:.0%}); more rows of that class, or merging it, restores them")
+
+
+def _smallest_class(data: ValuationData) -> tuple[str, int]:
+    """The class with the fewest valued rows (as the summaries spell it) and its row count."""
     counts = np.bincount(data.y, minlength=len(data.classes))
     small = int(np.argmin(np.where(counts > 0, counts, np.iinfo(np.int64).max)))
-    return (f"{method}: class {class_text(data.classes[small])!r} has {int(counts[small])} rows, so {used} stratified "
-            f"folds were used instead of {asked} (each row's model was trained on {(used - 1) / used:.0%} of the "
-            f"rows, not {(asked - 1) / asked:.0%}); more rows of that class, or merging it, restores them")
+    return class_text(data.classes[small]), int(counts[small])
 
 
 def rank_correlations(results: dict[str, ValuationResult]) -> dict[str, float | None]:
