@@ -363,6 +363,7 @@ def test_fewer_folds_than_asked_get_a_note(tmp_path):
     r = dvclean.score(frame, label="y", config=dvclean.ScoreConfig(methods=("confidence",)))
     assert any(n.startswith("confidence: class 'tiny' has 2 rows, so 2 stratified folds were used instead of 5")
                for n in r.summary["notes"]), r.summary["notes"]
+    assert any("so the mislabel rule's models used 2 stratified folds instead of 5" in n for n in r.summary["notes"])
     plain = dvclean.score(frame.filter(pl.col("y") != "tiny"), label="y",
                           config=dvclean.ScoreConfig(methods=("confidence",)))
     assert not any("stratified folds" in n for n in plain.summary["notes"])
