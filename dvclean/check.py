@@ -59,7 +59,7 @@ import numpy as np
 import polars as pl
 
 from ._version import __version__
-from .config import build_hint, check_param, describe_type
+from .config import MislabelConfig, build_hint, check_param, describe_type
 from .errors import ConfigError, InputError
 from .io import json_scalar
 
@@ -601,7 +601,7 @@ def csv_line_numbers(
 
 #: A regression target conflicts with its copies when it lies this many robust standard deviations (of every
 #: copy's distance to its group's median) from its group's median: the outlying-target cutoff of the flags.
-CONFLICT_Z = 3.5
+CONFLICT_Z = MislabelConfig.outlier_z  # (the dataclass default: one number for both)
 
 
 def conflicting_duplicate_rows(
