@@ -1135,8 +1135,19 @@ def _unused_reason(col: pl.Series) -> str:
 MOSTLY_NUMERIC = 0.95
 
 
-#: A number written with a decimal comma, optionally with dots between groups of three digits: ``-0,5``, ``1.234,56``.
-_COMMA_NUMBER = r"^[+-]?(?:\d+|\d{1,3}(?:\.\d{3})+)(?:,\d+)?$"
+#: A number written with a decimal comma, optionally with dots between groups of three digits and a currency or
+#: percent sign as in :data:`_DECORATED_NUMBER`: ``-0,5``, ``1.234,56``, ``4.715,28 €``, ``19,2 %``.
+_COMMA_NUMBER = r"^[+-]?\s*[$€£¥]?\s*[+-]?(?:\d+|\d{1,3}(?:\.\d{3})+)(?:,\d+)?\s*[$€£¥%]?$"
+
+#: A currency or percent sign before or after a number (and the spaces around it).
+_SIGN = r"^[+-]?\s*[$€£¥]\s*|\s*[$€£¥%]$"
+
+
+def _unsigned(stripped: pl.Series) -> pl.Series:
+    """Text cells less a currency or percent sign (``-€12`` is ``-12``, ``19,2 %`` is ``19,2``)."""
+    minus = stripped.str.contains(r"^-\s*[$€£¥]").fill_null(False)
+    core = stripped.str.replace_all(_SIGN, "")
+    return pl.select(pl.when(minus).then(pl.lit("-") + core).otherwise(core)).to_series().alias(stripped.name)
 
 
 def _mostly(stripped: pl.Series, pattern: str) -> pl.Series | None:
@@ -1160,7 +1171,7 @@ def _decimal_comma(stripped: pl.Series) -> bool:
     matches = _mostly(stripped, _COMMA_NUMBER)
     if matches is None:
         return False
-    comma = stripped.filter(matches & stripped.str.contains(",", literal=True).fill_null(False))
+    comma = _unsigned(stripped.filter(matches & stripped.str.contains(",", literal=True).fill_null(False)))
     decimal_only = comma.str.contains(r",(?:\d{1,2}|\d{4,})$|^[+-]?0,|\.").fill_null(False)
     return bool(decimal_only.any())
 
@@ -1174,12 +1185,16 @@ def _decorated(stripped: pl.Series) -> bool:
     """Whether a text column's cells are numbers written with a currency or percent sign or thousands commas: at
     least :data:`MOSTLY_NUMERIC` of them match :data:`_DECORATED_NUMBER`, some carry a sign or a comma, and the commas
     cannot be decimal ones: a cell has two groups of thousands or a decimal point after one (``1,234,567``,
-    ``1,234.5``), or no cell has a comma (``1,234`` alone can be either, and the column stays text).
+    ``1,234.5``), or a cell with a comma carries a currency sign (``$4,715``: an amount's decimals are cents, two
+    digits, so a comma before three is a thousands one), or no cell has a comma (``1,234`` alone can be either,
+    and the column stays text).
 
     >>> _decorated(pl.Series(["$1.50", "$12", "$7.25"])), _decorated(pl.Series(["1,234", "12,500"]))
     (True, False)
     >>> _decorated(pl.Series(["45%", "3%", "100%"])), _decorated(pl.Series(["1,234", "1,234,567", "12"]))
     (True, True)
+    >>> _decorated(pl.Series(["$4,715", "$912"])), _decorated(pl.Series(["4,715%", "912%"]))
+    (True, False)
     """
     matches = _mostly(stripped, _DECORATED_NUMBER)
     if matches is None:
@@ -1189,7 +1204,7 @@ def _decorated(stripped: pl.Series) -> bool:
     commas = ok.str.contains(",", literal=True).fill_null(False)
     if not commas.any():
         return bool(signs)
-    return bool(ok.filter(commas).str.contains(r"\d,\d{3},\d{3}|,\d{3}\.\d").fill_null(False).any())
+    return bool(ok.filter(commas).str.contains(r"\d,\d{3},\d{3}|,\d{3}\.\d|[$€£¥]").fill_null(False).any())
 
 
 #: Date spellings of text columns the reader left as text, in order of preference (day first before month first).
@@ -1285,7 +1300,7 @@ def _thousands_or_decimal(stripped: pl.Series) -> bool:
     >>> _thousands_or_decimal(pl.Series(["367,260", "96,062", "512"])), _thousands_or_decimal(pl.Series(["a,b"]))
     (True, False)
     """
-    ok = _mostly(stripped, r"^[+-]?(?:\d{1,3},\d{3}|\d+)$")
+    ok = _mostly(stripped, r"^[+-]?(?:\d{1,3},\d{3}|\d+)\s*%?$")  # (with a currency sign: _decorated's)
     return ok is not None and bool(stripped.filter(ok).str.contains(",", literal=True).any())
 
 
@@ -1299,7 +1314,7 @@ def _decorated_numbers(stripped: pl.Series) -> pl.Series:
 def _comma_numbers(stripped: pl.Series) -> pl.Series:
     """Floats of decimal-comma text (:data:`_COMMA_NUMBER`; other cells null)."""
     ok = stripped.str.contains(_COMMA_NUMBER).fill_null(False)
-    plain = stripped.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+    plain = _unsigned(stripped).str.replace_all(r"[.\s]", "").str.replace(",", ".", literal=True)
     return pl.select(pl.when(ok).then(plain).otherwise(None).cast(pl.Float64, strict=False)).to_series().alias(stripped.name)
 
 

@@ -261,6 +261,18 @@ def fit_quietly(model: Any, x: np.ndarray, y: np.ndarray) -> Any:
     return model
 
 
+def _at_most_k_rows(model: Any, rows: int) -> Any:
+    """``model`` with K lowered to ``rows`` when it is a K-nearest-neighbours model given fewer rows than K: it votes
+    (or averages) among all of them, as KNN-Shapley's utility does, rather than failing on every prefix of a
+    permutation shorter than K."""
+    k = getattr(model, "n_neighbors", None)
+    if isinstance(k, int) and not isinstance(k, bool) and rows < k:
+        from sklearn.base import clone
+
+        return clone(model).set_params(n_neighbors=int(rows))
+    return model
+
+
 @dataclass
 class Utility:
     """``U(indices)``: validation score of a model trained on the given players.
@@ -334,18 +346,12 @@ class Utility:
         if present.size < 2:
             self.n_degenerate += 1
             return constant_score(self.metric, self.y_valid, int(present[0]), self.n_classes)
-        model = self.new_model() if model is None else model
-        k = getattr(model, "n_neighbors", None)
-        if isinstance(k, int) and not isinstance(k, bool) and indices.size < k:
-            # a K-nearest-neighbours model on fewer rows than K votes among all of them (as KNN-Shapley's utility
-            # does), not a fit that fails on every prefix of a permutation shorter than K
-            from sklearn.base import clone
-
-            model = clone(model).set_params(n_neighbors=int(indices.size))
+        model = _at_most_k_rows(self.new_model() if model is None else model, indices.size)
         try:
             model = fit_quietly(model, self.x_train[indices], _compact(y))
-            self.n_fits += 1
-            return score_model(_Remapped(model, present), self.metric, self.x_valid, self.y_valid, self.n_classes)
+            score = score_model(_Remapped(model, present), self.metric, self.x_valid, self.y_valid, self.n_classes)
+            self.n_fits += 1  # (after the score: a model that fits but cannot predict is one failure, not a fit too)
+            return score
         except Exception as exc:  # noqa: BLE001 - counted and reported, never silent
             self.n_failures += 1
             if self.first_failure is None:
@@ -518,10 +524,12 @@ class RegressionUtility(Utility):
             self.n_degenerate += 1
             return self.empty_score()
         y = self.y_train[indices]
+        model = _at_most_k_rows(self.model_factory() if model is None else model, indices.size)
         try:
-            fitted = fit_quietly(self.model_factory() if model is None else model, self.x_train[indices], y)
+            fitted = fit_quietly(model, self.x_train[indices], y)
+            score = regression_score(self.metric, self.y_valid, fitted.predict(self.x_valid))
             self.n_fits += 1
-            return regression_score(self.metric, self.y_valid, fitted.predict(self.x_valid))
+            return score
         except Exception as exc:  # noqa: BLE001 - counted and reported, never silent
             self.n_failures += 1
             if self.first_failure is None:

@@ -27,8 +27,10 @@ run on the distinct rows, each standing for its copies: a tie among copies was s
 fetching copy after copy (30,000 rows on a 3^8 lattice, K = 10: 15.9 s, now 0.6 s; 40,000
 rows of 64 distinct points: 12 s, now 0.04 s; distinct rows take as long as before). Identical
 rows with identical labels are interchangeable players, so their values are
-averaged (the exact Shapley value when ties between them are broken uniformly at
-random), which makes the values satisfy the symmetry axiom.
+averaged, which makes the values satisfy the symmetry axiom: the averages are the exact
+Shapley values of the game whose ties among such copies are broken uniformly at random
+and all other ties by row order (averaging over the copies' orders permutes interchangeable
+players; a tied row of another label keeps its row-order place).
 
 Truncated version (Jia et al., Theorem 4): with ``K* = max(K, ceil(1/eps))``, only
 the K* nearest neighbours of each validation point are retrieved, the K*-th and
@@ -734,7 +736,7 @@ def knn_shapley_regression_truncated(
 
 def _symmetrize(values: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Average the values of identical rows with identical labels."""
-    key = np.ascontiguousarray(np.column_stack([x, y.astype(np.float64)]))
+    key = np.ascontiguousarray(np.column_stack([x, y.astype(np.float64)]) + 0.0)  # -0.0 is 0.0
     void = key.view(np.dtype((np.void, key.dtype.itemsize * key.shape[1]))).ravel()
     _, inverse, counts = np.unique(void, return_inverse=True, return_counts=True)
     if counts.max(initial=1) == 1:
