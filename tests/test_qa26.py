@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from .conftest import needs_sdv
+
 # ---------------------------------------------------------------- neighbour search on many identical rows
 
 
@@ -133,3 +135,49 @@ def test_amounts_with_a_currency_or_percent_sign_are_valued_as_the_numbers(spell
     np.testing.assert_allclose(got.frame["value"].to_numpy(), want.frame["value"].to_numpy(), atol=1e-4)
     assert (got.frame["is_mislabeled"] != want.frame["is_mislabeled"]).sum() <= 3
     assert got.frame["is_mislabeled"][:15].sum() >= 12  # the threshold is found: flips flagged
+
+
+# ---------------------------------------------------------------- augment: datetimes at the input's resolution
+
+
+@needs_sdv
+@pytest.mark.usefixtures("sdv_home")
+def test_synthetic_datetimes_keep_the_resolution_of_the_typed_input():
+    # pandas stores dates as midnight datetimes: a Parquet input's synthetic rows got clock times (27 of 30 off
+    # midnight, 2021-10-20 06:49:47.759510), and whole-second timestamps got microseconds
+    import datetime as dt
+
+    import polars as pl
+
+    from dvclean.augment import AugmentConfig, augment
+
+    rng = np.random.default_rng(0)
+    n = 200
+    x = rng.normal(size=n)
+    day = [dt.datetime(2021, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 900, n)]
+    login = [dt.datetime(2022, 1, 1) + dt.timedelta(seconds=int(s)) for s in rng.integers(0, 10**7, n)]
+    frame = pl.DataFrame({"day": day, "login": login, "x": x, "y": np.where(x > 0, "a", "b")}).with_columns(
+        pl.col("login").dt.replace_time_zone("UTC").dt.convert_time_zone("Europe/Berlin"))
+    r = augment(frame, label="y", config=AugmentConfig(generator="gaussian-copula", quality=False, n_synthetic=60))
+    syn = r.synthetic
+    assert syn.height == 60 and syn.schema["login"] == frame.schema["login"]
+    assert (syn["day"] == syn["day"].dt.truncate("1d")).all()
+    assert (syn["login"] == syn["login"].dt.truncate("1s")).all()
+    assert syn["day"].n_unique() > 20  # rounded, not collapsed
+
+
+def test_the_observed_resolution_of_a_datetime_column():
+    import datetime as dt
+
+    import polars as pl
+
+    from dvclean.augment.core import observed_resolution
+
+    at = dt.datetime(2021, 5, 3)
+    assert observed_resolution(pl.Series([at, at + dt.timedelta(hours=5)])) == "1h"
+    assert observed_resolution(pl.Series([at, at + dt.timedelta(microseconds=3)])) == "1us"
+    ns = pl.Series([at]).cast(pl.Datetime("ns")) + pl.duration(nanoseconds=1, time_unit="ns")
+    assert observed_resolution(pl.select(ns).to_series()) is None
+    assert observed_resolution(pl.Series([None], dtype=pl.Datetime("us"))) is None
+    berlin = pl.Series([at]).dt.replace_time_zone("Europe/Berlin")
+    assert observed_resolution(berlin) == "1d"  # midnight in its own time zone

@@ -844,8 +844,30 @@ def check_id_column(table: Table, n: int) -> None:
         _synthetic_ids(table.frame.get_column(table.id_column), max(1, n))
 
 
+#: Units whose whole multiples every value of a datetime column may be, coarsest first (polars durations).
+RESOLUTIONS = ("1d", "1h", "1m", "1s", "1ms", "1us")
+
+
+def observed_resolution(col: pl.Series) -> str | None:
+    """The coarsest of :data:`RESOLUTIONS` of which every value of a datetime column is a whole multiple (``1d``:
+    every value at midnight, in the column's time zone), or None (finer, or no values).
+
+    >>> import datetime as dt
+    >>> observed_resolution(pl.Series([dt.datetime(2021, 1, 5), dt.datetime(2022, 3, 1)]))
+    '1d'
+    >>> observed_resolution(pl.Series([dt.datetime(2021, 1, 5, 10, 30, 15), None]))
+    '1s'
+    """
+    values = col.drop_nulls()
+    if values.len() == 0:
+        return None
+    return next((unit for unit in RESOLUTIONS if (values.dt.truncate(unit) == values).all()), None)
+
+
 def complete_synthetic(table: Table, sampled: pl.DataFrame, provenance: bool) -> pl.DataFrame:
-    """Give sampled rows every input column (ids, existing provenance) in the input's order and dtypes."""
+    """Give sampled rows every input column (ids, existing provenance) in the input's order and dtypes; datetimes
+    rounded to the unit the input's values are whole multiples of (dates stored as midnight datetimes, as pandas
+    stores them, stay at midnight; whole seconds stay whole: :func:`observed_resolution`)."""
     n = sampled.height
     cols: list[pl.Series] = []
     schema = table.frame.schema  # (built anew on every access: once, not per column)
@@ -855,7 +877,9 @@ def complete_synthetic(table: Table, sampled: pl.DataFrame, provenance: bool) ->
         elif name == PROVENANCE:
             cols.append(pl.Series(name, [True] * n, dtype=pl.Boolean))
         else:
-            cols.append(sampled.get_column(name).cast(schema[name]))
+            col = sampled.get_column(name).cast(schema[name])
+            unit = observed_resolution(table.frame.get_column(name)) if isinstance(schema[name], pl.Datetime) else None
+            cols.append(col.dt.round(unit) if unit is not None else col)
     out = pl.DataFrame(cols)
     if provenance and PROVENANCE not in out.columns:
         out = out.with_columns(pl.lit(True, dtype=pl.Boolean).alias(PROVENANCE))
