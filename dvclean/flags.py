@@ -1010,8 +1010,10 @@ def cell_neighbors(x: np.ndarray, y: np.ndarray, neighbors: np.ndarray) -> np.nd
     if crowded.size == 0:
         return neighbors
     out = neighbors.copy()
+    by_cell = np.argsort(cell, kind="stable")  # each cell's rows in row order, found without a pass per cell
+    start = np.concatenate(([0], np.cumsum(size)))
     for c in crowded.tolist():
-        members = np.flatnonzero(cell == c)
+        members = by_cell[start[c] : start[c + 1]]
         labels = y[members]
         rank = np.zeros(members.size)
         for label in np.unique(labels):
