@@ -6,6 +6,8 @@ logs them), so a user sees them before trusting the flags:
 * :func:`label_spelling_notes`: class labels that differ only in case or surrounding
   whitespace (``"<=50K"`` and ``"<=50K "`` are two classes to every model, and the
   rows of the rarer spelling all look mislabeled);
+* :func:`feature_spelling_notes`: text feature columns whose values differ only in case
+  or whitespace (``Male``, ``male``, `` male``: three categories for one value);
 * :func:`row_number_columns`: integer feature columns that hold a distinct,
   consecutive integer in every row — a row number or an id read as a feature, which
   puts the file's order into every distance and tree (and leaks the label when the
@@ -25,7 +27,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-__all__ = ["label_spelling_notes", "row_number_columns", "label_predictability"]
+__all__ = ["label_spelling_notes", "feature_spelling_notes", "row_number_columns", "label_predictability"]
 
 
 def label_spelling_notes(labels: pl.Series) -> list[str]:
@@ -44,26 +46,60 @@ def label_spelling_notes(labels: pl.Series) -> list[str]:
     >>> print(label_spelling_notes(pl.Series("y", ["caf\u00e9", "cafe\u0301"]))[0][:57])
     label column 'y': classes 'cafe\\u0301' and 'caf\\xe9' diff
     """
-    import unicodedata
-
     if labels.dtype not in (pl.String, pl.Categorical) and not isinstance(labels.dtype, pl.Enum):
         return []
-    values = labels.cast(pl.String).drop_nulls().unique().sort().to_list()
-    groups: dict[str, list[str]] = {}
-    for v in (v for v in values if v.strip()):  # blank labels are missing labels, not classes
-        groups.setdefault(unicodedata.normalize("NFKC", v).strip().casefold(), []).append(v)
     notes = []
-    for spellings in groups.values():
-        if len(spellings) > 1:
-            forms = len({s.strip().casefold() for s in spellings}) > 1  # (not told apart by case and spaces)
-            show = ascii if forms else repr  # (two Unicode forms of one text look the same when printed)
-            shown = " and ".join(show(s) for s in spellings[:4]) + (" ..." if len(spellings) > 4 else "")
-            how = "case, whitespace or Unicode form (composed or combining accents, full-width letters)" if forms else \
-                "case or whitespace"
-            notes.append(
-                f"label column {labels.name!r}: classes {shown} differ only in {how} and are "
-                "treated as different classes; if they are one class, clean the labels first"
-            )
+    for spellings, forms in _spelling_groups(labels):
+        how = "case, whitespace or Unicode form (composed or combining accents, full-width letters)" if forms else \
+            "case or whitespace"
+        notes.append(
+            f"label column {labels.name!r}: classes {_shown(spellings, forms)} differ only in {how} and are "
+            "treated as different classes; if they are one class, clean the labels first"
+        )
+    return notes
+
+
+def _spelling_groups(values: pl.Series) -> list[tuple[list[str], bool]]:
+    """The groups of a text column's distinct values that are equal after trimming whitespace, ignoring case and
+    Unicode form (blank values are missing ones), each with whether its spellings differ in Unicode form too."""
+    import unicodedata
+
+    distinct = values.cast(pl.String).drop_nulls().unique().sort().to_list()
+    groups: dict[str, list[str]] = {}
+    for v in (v for v in distinct if v.strip()):
+        groups.setdefault(unicodedata.normalize("NFKC", v).strip().casefold(), []).append(v)
+    return [(spellings, len({s.strip().casefold() for s in spellings}) > 1)
+            for spellings in groups.values() if len(spellings) > 1]
+
+
+def _shown(spellings: list[str], forms: bool) -> str:
+    show = ascii if forms else repr  # (two Unicode forms of one text look the same when printed)
+    return " and ".join(show(s) for s in spellings[:4]) + (" ..." if len(spellings) > 4 else "")
+
+
+def feature_spelling_notes(frame: pl.DataFrame, columns: Sequence[str]) -> list[str]:
+    """One note per text feature column (of ``columns``, those encoded as categories) whose values differ only in
+    case, surrounding whitespace or Unicode form (``Male``, ``male`` and `` male``): each spelling is a category
+    of its own, so rows that mean the same thing look different to every method.
+
+    >>> df = pl.DataFrame({"sex": ["Male", "male ", "F", "f", "F"], "n": [1, 2, 3, 4, 5]})
+    >>> print(feature_spelling_notes(df, ["sex", "n"])[0])
+    feature column 'sex': values 'F' and 'f'; 'Male' and 'male ' differ only in case or whitespace and are encoded as different categories; if they mean the same, clean the column first
+    """
+    notes = []
+    schema = frame.schema  # (built anew on every access: once, not per column)
+    for name in columns:
+        dtype = schema[name]
+        if dtype not in (pl.String, pl.Categorical) and not isinstance(dtype, pl.Enum):
+            continue
+        groups = _spelling_groups(frame.get_column(name))
+        if not groups:
+            continue
+        forms = any(f for _, f in groups)
+        how = "case, whitespace or Unicode form" if forms else "case or whitespace"
+        shown = "; ".join(_shown(spellings, f) for spellings, f in groups[:3]) + ("; ..." if len(groups) > 3 else "")
+        notes.append(f"feature column {name!r}: values {shown} differ only in {how} and are encoded as different "
+                     "categories; if they mean the same, clean the column first")
     return notes
 
 

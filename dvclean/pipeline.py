@@ -25,6 +25,7 @@ from ._serial import one_at_a_time
 from ._version import __version__
 from .config import VALIDATION_METHODS, FlagPolicy, KNNConfig, ScoreConfig, unknown_method_error
 from .diagnostics import (
+    feature_spelling_notes,
     label_copy_columns,
     label_predictability,
     label_spelling_notes,
@@ -570,6 +571,7 @@ def _score(
                 f"{(used_folds - 1) / used_folds:.0%} of the rows)"
             )
     notes.extend(label_spelling_notes(table.frame.get_column(table.label)) if not data.is_regression else [])
+    notes.extend(feature_spelling_notes(table.frame, [p.name for p in encoder.plans_ if p.kind in ("onehot", "frequency")]))
     used = [c for c in table.features if c not in encoder.dropped_]
     numbered = row_number_columns(table.frame, used)
     if numbered:

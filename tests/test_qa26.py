@@ -181,3 +181,22 @@ def test_the_observed_resolution_of_a_datetime_column():
     assert observed_resolution(pl.Series([None], dtype=pl.Datetime("us"))) is None
     berlin = pl.Series([at]).dt.replace_time_zone("Europe/Berlin")
     assert observed_resolution(berlin) == "1d"  # midnight in its own time zone
+
+
+# ---------------------------------------------------------------- notes
+
+
+def test_a_feature_column_with_spellings_that_differ_in_case_or_spaces_gets_a_note():
+    import polars as pl
+
+    import dvclean
+
+    rng = np.random.default_rng(3)
+    n = 300
+    sex = rng.choice(["Male", "male", " M ", "Female", "female ", "F"], n)
+    x = rng.normal(size=n)
+    frame = pl.DataFrame({"sex": sex, "code": rng.choice(["AB", "cd"], n), "x": x, "y": (x > 0).astype(int)})
+    notes = [t for t in dvclean.score(frame, label="y").summary["notes"] if t.startswith("feature column")]
+    assert notes == ["feature column 'sex': values 'Female' and 'female '; 'Male' and 'male' differ only in case or "
+                     "whitespace and are encoded as different categories; if they mean the same, clean the column "
+                     "first"]  # ' M ' and 'F' are other spellings, not other cases; 'code' has none
