@@ -39,6 +39,8 @@ __all__ = [
 
 #: Values of ``--task``: ``auto`` picks regression for a continuous label (see :func:`dvclean.table.resolve_task`).
 TASKS = ("auto", "classification", "regression")
+#: The methods :mod:`dvclean.valuation` registers itself (a config naming only these need not import it).
+BUILTIN_METHODS = frozenset({"knn", "oob", "confidence", "tmc", "dvgs", "loo", "banzhaf", "beta"})
 
 
 def check_param(owner: object, name: str, value: Any, ok: bool, allowed: str) -> None:
@@ -310,11 +312,12 @@ class ScoreConfig:
             isinstance(self.methods, tuple) and len(self.methods) > 0 and all(isinstance(m, str) for m in self.methods),
             "a non-empty tuple of method names",
         )
-        from .valuation import REGISTRY  # the registry imports this module: import it when a config is built
+        if not set(self.methods) <= BUILTIN_METHODS:  # (the registry imports every valuer: only when needed)
+            from .valuation import REGISTRY  # the registry imports this module: import it when a config is built
 
-        for m in self.methods:
-            if m not in REGISTRY:
-                raise unknown_method_error(m, REGISTRY)
+            for m in self.methods:
+                if m not in REGISTRY:
+                    raise unknown_method_error(m, REGISTRY)
         check_param(self, "seed", self.seed, _is_int(self.seed) and 0 <= self.seed < 2**32, "an int in [0, 2**32)")
         check_param(self, "task", self.task, self.task in TASKS, one_of(TASKS))
         _check_sections(self)

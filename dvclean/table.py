@@ -420,7 +420,7 @@ def _numeric_text_hint(col: pl.Series, missing: np.ndarray) -> str | None:
         return (f"it holds numbers except {shown}{more}: "
                 + (f"read those cells as missing with --null-values {null_values}, or fix them" if null_values
                    else "fix or blank those cells"))
-    if _decorated(stripped) or _decimal_comma(stripped) or _thousands_or_decimal(stripped):
+    if _decorated(stripped) or _decimal_comma(stripped) or _thousands_or_decimal(stripped) or _common_unit(stripped):
         return (f"it holds numbers written as a spreadsheet formats them ({stripped[0]!r}); the label column is "
                 "read as written, so write its numbers plainly (1050.90)")
     return None
@@ -805,6 +805,7 @@ class FeatureEncoder:
         self.decimal_comma_: list[str] = []
         #: text columns of numbers with a currency or percent sign or thousands commas (``$1,234.50``, ``45%``)
         self.decorated_: list[str] = []
+        self.units_: dict[str, str] = {}  # column -> the unit its numbers are written with (``kg``)
         #: text columns of numbers whose one comma may group thousands or mark decimals (``367,260``), left as
         #: text: name -> an example cell
         self.ambiguous_commas_: dict[str, str] = {}
@@ -822,6 +823,7 @@ class FeatureEncoder:
         that :func:`content_order` cannot tell apart by their values alone)."""
         self.plans_, self.dropped_, self.dropped_reasons_, self.text_numbers_ = [], [], {}, {}
         self.decimal_comma_, self.decorated_, self.ambiguous_commas_, self.text_dates_ = [], [], {}, {}
+        self.units_ = {}
         self.mixed_dates_ = {}
         for name in content_order(frame, columns, label):
             col = frame.get_column(name)
@@ -878,7 +880,7 @@ class FeatureEncoder:
         if dtype.is_temporal():
             return _ColumnPlan(col.name, "temporal", {})
         if dtype.is_numeric():
-            if (dtype.is_integer() or whole_floats(col)) and col.n_unique() <= cfg.low_cardinality_int:
+            if (dtype.is_integer() or whole_floats(col)) and distinct_values(col) <= cfg.low_cardinality_int:
                 return self._categorical_plan(col)
             if dtype.is_integer() and max(abs(int(col.min())), abs(int(col.max()))) > 2**53:
                 # beyond 2**53 a float cannot tell neighbouring integers apart (2**63 + 1 .. 2**63 + 150 are one
@@ -934,6 +936,17 @@ class FeatureEncoder:
                 examples = text.filter(numbers.is_null()).unique(maintain_order=True).head(3).to_list()
                 self.text_numbers_[col.name] = (bad, int(text.len()), examples)
             return _ColumnPlan(col.name, "numeric", {"decorated": True})
+        unit = _common_unit(stripped) if bad > (1 - MOSTLY_NUMERIC) * text.len() else None
+        if unit is not None:  # 19.2 kg, 4715.28 USD: one unit in every cell
+            numbers = _unit_numbers(stripped, unit)
+            bad = int(numbers.null_count())
+            if numbers.drop_nulls().n_unique() <= self.config.low_cardinality_int:
+                return None
+            self.units_[col.name] = unit
+            if bad:
+                examples = text.filter(numbers.is_null()).unique(maintain_order=True).head(3).to_list()
+                self.text_numbers_[col.name] = (bad, int(text.len()), examples)
+            return _ColumnPlan(col.name, "numeric", {"unit": unit})
         if bad > (1 - MOSTLY_NUMERIC) * text.len() and _thousands_or_decimal(stripped):
             self.ambiguous_commas_[col.name] = str(stripped.filter(stripped.str.contains(",", literal=True)).first())
             return None
@@ -1018,6 +1031,8 @@ class FeatureEncoder:
             if plan.kind == "numeric":
                 if plan.params.get("decorated") and col.dtype == pl.String:
                     values = _decorated_numbers(col.str.strip_chars())
+                elif plan.params.get("unit") is not None and col.dtype == pl.String:
+                    values = _unit_numbers(col.str.strip_chars(), plan.params["unit"])
                 elif plan.params.get("decimal_comma") and col.dtype == pl.String and (
                     fitting or col.str.contains(",", literal=True).any()
                 ):  # (a --valid file may write the same numbers with decimal points, as numbers or as text)
@@ -1208,14 +1223,16 @@ def _decorated(stripped: pl.Series) -> bool:
 
 
 #: Date spellings of text columns the reader left as text, in order of preference (day first before month first).
+#: Month names (English, as a spreadsheet writes them): ``%b`` reads ``Jan``, ``%B`` ``January`` and ``Jan``.
 TEXT_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d",
-                     "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%m/%d/%y", "%d.%m.%y")
+                     "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%m/%d/%y", "%d.%m.%y",
+                     "%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y")
 
 
 def _date_reads(text: pl.Series) -> dict[str, np.ndarray] | None:
     """Which cells of stripped, non-null text each format of :data:`TEXT_DATE_FORMATS` reads (None unless at least
-    :data:`MOSTLY_NUMERIC` of the cells start with a digit)."""
-    if text.len() == 0 or text.str.contains(r"^\d").fill_null(False).mean() < MOSTLY_NUMERIC:
+    :data:`MOSTLY_NUMERIC` of the cells start with a digit, or with a word and a number: ``Jan 05, 2021``)."""
+    if text.len() == 0 or text.str.contains(r"^(?:\d|\p{L}{3,9}\.?\s+\d)").fill_null(False).mean() < MOSTLY_NUMERIC:
         return None
     return {fmt: _text_dates(text, fmt).is_not_null().to_numpy() for fmt in TEXT_DATE_FORMATS}
 
@@ -1281,14 +1298,15 @@ def date_write_format(col: pl.Series, fmt: str) -> str:
     ('%-m/%-d/%Y', '%m/%d/%Y')
     """
     text = col.drop_nulls().str.strip_chars()
-    if text.str.contains(r"(?:^|[/.\-])0\d(?:[/.\-]|$)").any() or not text.str.contains(r"(?:^|[/.\-])\d(?:[/.\-]|$)").any():
+    if text.str.contains(r"(?:^|[/.\-\s])0\d(?:[/.\-\s,]|$)").any() or not text.str.contains(r"(?:^|[/.\-\s])\d(?:[/.\-\s,]|$)").any():
         return fmt
     return fmt.replace("%m", "%-m").replace("%d", "%-d")
 
 
 def _format_text(fmt: str) -> str:
     """A strftime format as people write it: ``%d/%m/%Y`` is ``DD/MM/YYYY``."""
-    for code, text in (("%Y", "YYYY"), ("%y", "YY"), ("%m", "MM"), ("%d", "DD"), ("%H", "hh"), ("%M", "mm"), ("%S", "ss")):
+    for code, text in (("%Y", "YYYY"), ("%y", "YY"), ("%m", "MM"), ("%d", "DD"), ("%H", "hh"), ("%M", "mm"), ("%S", "ss"),
+                       ("%b", "Mon"), ("%B", "Month")):
         fmt = fmt.replace(code, text)
     return fmt
 
@@ -1302,6 +1320,42 @@ def _thousands_or_decimal(stripped: pl.Series) -> bool:
     """
     ok = _mostly(stripped, r"^[+-]?(?:\d{1,3},\d{3}|\d+)\s*%?$")  # (with a currency sign: _decorated's)
     return ok is not None and bool(stripped.filter(ok).str.contains(",", literal=True).any())
+
+
+#: A plain number followed by a unit of one to five letters, optionally after a space: ``19.2 kg``, ``5USD``, ``3 m/s``
+#: is not one (the unit is letters only), nor ``1e5`` (an exponent).
+_UNIT_NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)\s*(\p{L}{1,5})$"
+
+
+def _common_unit(stripped: pl.Series) -> str | None:
+    """The unit written after the numbers of a text column (``kg`` for ``19.2 kg``), when at least
+    :data:`MOSTLY_NUMERIC` of its cells are a plain number and that one unit (``5 kg`` and ``300 g`` are not read:
+    the column stays text); else None.
+
+    >>> _common_unit(pl.Series(["19.2 kg", "7 kg", "0.5kg"])), _common_unit(pl.Series(["5 kg", "300 g"]))
+    ('kg', None)
+    >>> _common_unit(pl.Series(["12 abc", "7 abc"])), _common_unit(pl.Series(["1e5", "2e3"]))
+    ('abc', None)
+    """
+    if stripped.len() == 0:
+        return None
+    units = stripped.str.extract(_UNIT_NUMBER, 1)
+    top = units.drop_nulls().mode()
+    if top.len() != 1:
+        return None
+    unit = str(top[0])
+    if unit.lower() in ("e", "inf", "nan", "infinity"):  # (1e5, 5inf: not a unit)
+        return None
+    return unit if float((units == unit).fill_null(False).mean() or 0.0) >= MOSTLY_NUMERIC else None
+
+
+def _unit_numbers(stripped: pl.Series, unit: str) -> pl.Series:
+    """Floats of ``<number> <unit>`` text (other cells null; a bare number too: ``7`` of a column in ``kg`` is no
+    number of kilograms one can be sure of)."""
+    units = stripped.str.extract(_UNIT_NUMBER, 1)
+    number = stripped.str.strip_suffix(unit).str.strip_chars()
+    ok = (units == unit).fill_null(False)
+    return pl.select(pl.when(ok).then(number).otherwise(None).cast(pl.Float64, strict=False)).to_series().alias(stripped.name)
 
 
 def _decorated_numbers(stripped: pl.Series) -> pl.Series:
@@ -1338,6 +1392,19 @@ def whole_floats(col: pl.Series) -> bool:
         return bool((v == v.floor()).all())
 
     return bool(values.len()) and whole(values.head(1000)) and whole(values)  # (most float columns fail the head)
+
+
+def distinct_values(col: pl.Series) -> int:
+    """How many distinct values a column holds, a missing value counting as one: in a float column NaN, the
+    infinities and null are all that one missing value, and ``-0.0`` is ``0.0`` (as the integers the column would be).
+
+    >>> distinct_values(pl.Series([1.0, 2.0, None, float("nan"), float("inf"), -0.0, 0.0])), distinct_values(pl.Series([1, None]))
+    (4, 2)
+    """
+    if not col.dtype.is_float():
+        return int(col.n_unique())
+    finite = col.filter(col.is_finite().fill_null(False))
+    return int((finite + 0.0).n_unique()) + int(finite.len() < col.len())
 
 
 def _as_text(col: pl.Series) -> pl.Series:
@@ -1527,6 +1594,10 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
         names = ", ".join(repr(c) for c in sorted(encoder.decimal_comma_, key=table.features.index))
         notes.append(f"column{'s' if len(encoder.decimal_comma_) > 1 else ''} {names}: numbers with a decimal comma "
                      "(0,5 = one half), valued as numbers")
+    if encoder.units_:
+        shown = ", ".join(f"{c!r} ({u})" for c, u in sorted(encoder.units_.items(), key=lambda kv: table.features.index(kv[0])))
+        notes.append(f"column{'s' if len(encoder.units_) > 1 else ''} {shown}: numbers written with a unit (19.2 kg), "
+                     "valued as numbers")
     if encoder.decorated_:
         names = ", ".join(repr(c) for c in sorted(encoder.decorated_, key=table.features.index))
         notes.append(f"column{'s' if len(encoder.decorated_) > 1 else ''} {names}: numbers written with a currency or "

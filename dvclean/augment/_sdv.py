@@ -27,7 +27,7 @@ import numpy as np
 import polars as pl
 
 from ..errors import AugmentError
-from ..table import whole_floats
+from ..table import distinct_values, whole_floats
 from .config import GENERATORS, NEURAL
 
 log = logging.getLogger(__name__)
@@ -260,7 +260,7 @@ def _sdtype_or_none(col: pl.Series, label: str) -> str | None:
     if dt.is_integer():
         return "categorical" if col.n_unique() <= LOW_CARDINALITY_INT else "numerical"
     if dt.is_float():  # whole numbers stored as floats (pandas' integers with a missing value) are codes too
-        return "categorical" if whole_floats(col) and col.n_unique() <= LOW_CARDINALITY_INT else "numerical"
+        return "categorical" if whole_floats(col) and distinct_values(col) <= LOW_CARDINALITY_INT else "numerical"
     if isinstance(dt, (pl.Decimal, pl.Duration)):  # as whole ticks (see Generator._as_ticks)
         return "categorical" if col.n_unique() <= LOW_CARDINALITY_INT else "numerical"
     if dt in (pl.String, pl.Categorical) or isinstance(dt, (pl.Enum, pl.Categorical)):

@@ -15,7 +15,27 @@ an HTML report is rendered.
 
 from __future__ import annotations
 
-from ._build import ReportData, build_report, build_report_from_files
-from ._render import render_html, write_report
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # at run time these load on first use (``__getattr__`` below): ``report.formats`` alone stays light
+    from ._build import ReportData, build_report, build_report_from_files
+    from ._render import render_html, write_report
 
 __all__ = ["ReportData", "build_report", "build_report_from_files", "render_html", "write_report"]
+
+_LAZY = {"ReportData": "_build", "build_report": "_build", "build_report_from_files": "_build",
+         "render_html": "_render", "write_report": "_render"}
+
+
+def __getattr__(name: str) -> Any:  # PEP 562
+    import importlib
+
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
