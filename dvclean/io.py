@@ -2402,8 +2402,8 @@ def render_csv_text(source: CsvText, edits: TextEdits | None = None, *, separato
     """The output text: each kept row as written in the input unless ``edits`` change it.
 
     With the input's separator, an unchanged row is its input text (quoting and line end
-    included; a file that ends without a line end gives a copy that does too, unless rows are appended, none is
-    kept or the last one kept is blank); a relabelled cell
+    included; a file that ends without a line end gives a copy that does too, unless rows are appended or the
+    last one kept is blank); a relabelled cell
     takes the place of the old field (quoted if the old one was); an added column is
     appended before the line end. With another ``separator`` every row is written anew from
     its field values (minimal quoting).
@@ -2464,10 +2464,10 @@ def render_csv_text(source: CsvText, edits: TextEdits | None = None, *, separato
             values.extend([None] * (pos + 1 - len(values)))
             values[pos] = value
         out.append(sep.join(quote_field(v, sep) for v in values) + tail(j) + (end or nl))
-    if (same and not edits.append and len(rows) and source.n_rows and _line_end(out[-1])[0] != ""
-            and _line_end(source.record(source.n_rows - 1))[1] == ""):
-        # the file ended without a line end: so does the copy, whichever row is last (a blank row keeps its line end:
-        # without it, it would not be a row)
+    last = source.record(source.n_rows - 1) if source.n_rows else header
+    if same and not edits.append and _line_end(last)[1] == "" and (not len(rows) or _line_end(out[-1])[0] != ""):
+        # the file ended without a line end: so does the copy, whichever row is last, the header when no row is kept
+        # (a blank row keeps its line end: without it, it would not be a row)
         out[-1] = _line_end(out[-1])[0]
     bare_padded = _bare_padded_columns(source, sep) if same and len(edits.append) else set()
     for k, row in enumerate(edits.append):

@@ -292,3 +292,20 @@ def test_whole_float_codes_with_nan_and_infinities_count_missing_once():
     y = rng.integers(0, 2, 200)
     kinds = [FeatureEncoder().fit(pl.DataFrame({"c": c, "y": y}), ["c"], "y").plans_[0].kind for c in (floats, ints)]
     assert kinds == ["onehot", "onehot"]
+
+
+# ---------------------------------------------------------------- fix copies
+
+
+def test_a_copy_without_rows_of_a_file_without_a_final_line_end_has_none_either(tmp_path):
+    from dvclean.io import TextEdits, read_csv_text, read_frame, render_csv_text
+
+    src = tmp_path / "b.csv"
+    src.write_bytes(b"a,b\r\n1,2\r\n3,4")
+    frame, info = read_frame(src)
+    text = read_csv_text(src, info, rows=frame.height)
+    assert render_csv_text(text, TextEdits(rows=[])) == "a,b"  # was "a,b\r\n"
+    assert render_csv_text(text, TextEdits(rows=[0])) == "a,b\r\n1,2"
+    src.write_bytes(b"a,b\n1,2\n")
+    frame, info = read_frame(src)
+    assert render_csv_text(read_csv_text(src, info, rows=frame.height), TextEdits(rows=[])) == "a,b\n"
