@@ -72,9 +72,14 @@ def _spelling_groups(values: pl.Series) -> list[tuple[list[str], bool]]:
             for spellings in groups.values() if len(spellings) > 1]
 
 
-def _shown(spellings: list[str], forms: bool) -> str:
+def _shown(spellings: list[str], forms: bool, limit: int | None = None) -> str:
+    """The spellings as a note shows them, up to four (each cut at ``limit`` characters, with ``...``)."""
     show = ascii if forms else repr  # (two Unicode forms of one text look the same when printed)
-    return " and ".join(show(s) for s in spellings[:4]) + (" ..." if len(spellings) > 4 else "")
+
+    def cut(s: str) -> str:
+        return s if limit is None or len(s) <= limit else s[:limit] + "..."
+
+    return " and ".join(show(cut(s)) for s in spellings[:4]) + (" ..." if len(spellings) > 4 else "")
 
 
 def feature_spelling_notes(frame: pl.DataFrame, columns: Sequence[str]) -> list[str]:
@@ -97,7 +102,7 @@ def feature_spelling_notes(frame: pl.DataFrame, columns: Sequence[str]) -> list[
             continue
         forms = any(f for _, f in groups)
         how = "case, whitespace or Unicode form" if forms else "case or whitespace"
-        shown = "; ".join(_shown(spellings, f) for spellings, f in groups[:3]) + ("; ..." if len(groups) > 3 else "")
+        shown = "; ".join(_shown(spellings, f, 40) for spellings, f in groups[:3]) + ("; ..." if len(groups) > 3 else "")
         notes.append(f"feature column {name!r}: values {shown} differ only in {how} and are encoded as different "
                      "categories; if they mean the same, clean the column first")
     return notes

@@ -1034,9 +1034,11 @@ class FeatureEncoder:
                 elif plan.params.get("unit") is not None and col.dtype == pl.String:
                     values = _unit_numbers(col.str.strip_chars(), plan.params["unit"])
                 elif plan.params.get("decimal_comma") and col.dtype == pl.String and (
-                    fitting or col.str.contains(",", literal=True).any()
+                    fitting or not _decimal_points(col.str.strip_chars())
                 ):  # (a --valid file may write the same numbers with decimal points, as numbers or as text)
                     values = _comma_numbers(col.str.strip_chars())
+                elif plan.params.get("decimal_comma") and col.dtype == pl.String:
+                    values = _unsigned(col.str.strip_chars()).cast(pl.Float64, strict=False)
                 elif plan.params.get("offset") is not None:
                     offset = pl.lit(plan.params["offset"], dtype=pl.Int128)
                     values = pl.select((col.cast(pl.Int128, strict=False) - offset).cast(pl.Float64)).to_series()
@@ -1187,9 +1189,16 @@ def _decimal_comma(stripped: pl.Series) -> bool:
     if matches is None:
         return False
     comma = _unsigned(stripped.filter(matches & stripped.str.contains(",", literal=True).fill_null(False)))
-    decimal_only = comma.str.contains(r",(?:\d{1,2}|\d{4,})$|^[+-]?0,|\.").fill_null(False)
-    return bool(decimal_only.any())
+    decimal_only = int(comma.str.contains(r",(?:\d{1,2}|\d{4,})$|^[+-]?0,|\.").fill_null(False).sum())
+    # amounts such as $4,715 are thousands commas (:data:`_DOLLAR_THOUSANDS`): a stray $12,50 among them is not
+    # evidence enough to read every one of them as 4.715
+    return decimal_only > 0 and decimal_only > int(stripped.str.contains(_DOLLAR_THOUSANDS).fill_null(False).sum())
 
+
+#: An amount written with a dollar, pound or yen sign before it and one group of thousands: ``$4,715``. These signs
+#: go before the number where the comma groups thousands (an amount's decimals are cents, two digits); a euro
+#: sign goes before or after it in countries that write either comma (``1,659 €`` is a price per litre).
+_DOLLAR_THOUSANDS = r"^[+-]?\s*[$£¥]\s*[+-]?\d{1,3},\d{3}$"
 
 #: A number as a spreadsheet formats it: a currency sign before or after, a percent sign after, thousands
 #: commas (``$1,234.50``, ``-€12``, ``12 €``, ``45%``, ``1,234,567``), or a plain number.
@@ -1200,16 +1209,15 @@ def _decorated(stripped: pl.Series) -> bool:
     """Whether a text column's cells are numbers written with a currency or percent sign or thousands commas: at
     least :data:`MOSTLY_NUMERIC` of them match :data:`_DECORATED_NUMBER`, some carry a sign or a comma, and the commas
     cannot be decimal ones: a cell has two groups of thousands or a decimal point after one (``1,234,567``,
-    ``1,234.5``), or a cell with a comma carries a currency sign (``$4,715``: an amount's decimals are cents, two
-    digits, so a comma before three is a thousands one), or no cell has a comma (``1,234`` alone can be either,
-    and the column stays text).
+    ``1,234.5``), or a cell is an amount with a dollar, pound or yen sign before it (:data:`_DOLLAR_THOUSANDS`:
+    ``$4,715``), or no cell has a comma (``1,234`` or ``1,659 €`` alone can be either, and the column stays text).
 
     >>> _decorated(pl.Series(["$1.50", "$12", "$7.25"])), _decorated(pl.Series(["1,234", "12,500"]))
     (True, False)
     >>> _decorated(pl.Series(["45%", "3%", "100%"])), _decorated(pl.Series(["1,234", "1,234,567", "12"]))
     (True, True)
-    >>> _decorated(pl.Series(["$4,715", "$912"])), _decorated(pl.Series(["4,715%", "912%"]))
-    (True, False)
+    >>> _decorated(pl.Series(["$4,715", "$912"])), _decorated(pl.Series(["4,715%", "912%"])), _decorated(pl.Series(["1,659 €"]))
+    (True, False, False)
     """
     matches = _mostly(stripped, _DECORATED_NUMBER)
     if matches is None:
@@ -1219,7 +1227,8 @@ def _decorated(stripped: pl.Series) -> bool:
     commas = ok.str.contains(",", literal=True).fill_null(False)
     if not commas.any():
         return bool(signs)
-    return bool(ok.filter(commas).str.contains(r"\d,\d{3},\d{3}|,\d{3}\.\d|[$€£¥]").fill_null(False).any())
+    thousands = ok.filter(commas).str.contains(r"\d,\d{3},\d{3}|,\d{3}\.\d").fill_null(False).any()
+    return bool(thousands or ok.str.contains(_DOLLAR_THOUSANDS).fill_null(False).any())
 
 
 #: Date spellings of text columns the reader left as text, in order of preference (day first before month first).
@@ -1318,7 +1327,7 @@ def _thousands_or_decimal(stripped: pl.Series) -> bool:
     >>> _thousands_or_decimal(pl.Series(["367,260", "96,062", "512"])), _thousands_or_decimal(pl.Series(["a,b"]))
     (True, False)
     """
-    ok = _mostly(stripped, r"^[+-]?(?:\d{1,3},\d{3}|\d+)\s*%?$")  # (with a currency sign: _decorated's)
+    ok = _mostly(stripped, r"^[+-]?\s*[$€£¥]?\s*[+-]?(?:\d{1,3},\d{3}|\d+)\s*[$€£¥%]?$")
     return ok is not None and bool(stripped.filter(ok).str.contains(",", literal=True).any())
 
 
@@ -1363,6 +1372,19 @@ def _decorated_numbers(stripped: pl.Series) -> pl.Series:
     ok = stripped.str.contains(_DECORATED_NUMBER).fill_null(False)
     plain = stripped.str.replace_all(r"[$€£¥%,\s]", "")
     return pl.select(pl.when(ok).then(plain).otherwise(None).cast(pl.Float64, strict=False)).to_series().alias(stripped.name)
+
+
+def _decimal_points(stripped: pl.Series) -> bool:
+    """Whether a text column of a decimal-comma plan (a ``--valid`` file's) writes its numbers with decimal points
+    instead: no cell has a comma and some cell has a point before other than three digits (``12.5``). Whole
+    amounts (``12 €``, ``1.050 €``) are read as the fitted column writes them.
+
+    >>> _decimal_points(pl.Series(["12.5", "7"])), _decimal_points(pl.Series(["12 €", "1.050 €"]))
+    (True, False)
+    """
+    if stripped.str.contains(",", literal=True).fill_null(False).any():
+        return False
+    return bool(_unsigned(stripped).str.contains(r"\.(?:\d{1,2}|\d{4,})?$|^\.").fill_null(False).any())
 
 
 def _comma_numbers(stripped: pl.Series) -> pl.Series:

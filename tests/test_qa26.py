@@ -309,3 +309,92 @@ def test_a_copy_without_rows_of_a_file_without_a_final_line_end_has_none_either(
     src.write_bytes(b"a,b\n1,2\n")
     frame, info = read_frame(src)
     assert render_csv_text(read_csv_text(src, info, rows=frame.height), TextEdits(rows=[])) == "a,b\n"
+
+
+# ---------------------------------------------------------------- review of this session's changes
+
+
+def test_a_stray_decimal_comma_cell_does_not_turn_dollar_thousands_into_decimals():
+    # one "$12,50" among 300 "$4,715"-like amounts made the column a decimal-comma one: $4,715 read as 4.715
+    import polars as pl
+
+    from dvclean.table import FeatureEncoder
+
+    rng = np.random.default_rng(0)
+    amount = rng.integers(100, 20_000, 300)
+    cells = [f"${a:,}" for a in amount]
+    enc = FeatureEncoder()
+    z = enc.fit_transform(pl.DataFrame({"amount": [*cells[:-1], "$12,50"]}), ["amount"])[:, 0]
+    assert enc.decorated_ == ["amount"] and enc.decimal_comma_ == []
+    assert np.corrcoef(z[:-1], amount[:-1])[0, 1] > 0.999  # was -0.32
+    assert enc.text_numbers_["amount"][0] == 1  # the stray cell is a missing value, named in a note
+
+
+def test_a_euro_sign_after_three_decimals_is_not_read_as_thousands():
+    # "1,659 €" is a price per litre (the sign after the number: a comma-decimal country), not 1659
+    import polars as pl
+
+    from dvclean.table import FeatureEncoder
+
+    rng = np.random.default_rng(0)
+    price = np.round(rng.uniform(1.4, 2.2, 300), 3)
+    cells = [f"{p:.3f} €".replace(".", ",") for p in price]
+    cells[::10] = ["2 €"] * len(cells[::10])
+    enc = FeatureEncoder()
+    enc.fit(pl.DataFrame({"price": cells}), ["price"])
+    assert enc.decorated_ == [] and enc.decimal_comma_ == []
+    assert "price" in enc.ambiguous_commas_  # the "thousands or decimal?" note, with its fix
+
+
+def test_a_valid_file_of_whole_euros_reads_as_the_fitted_decimal_comma_column():
+    # the --valid file's "12 €" and "1.050 €" (no comma in any cell) became missing values, imputed silently
+    import polars as pl
+
+    from dvclean.table import FeatureEncoder
+
+    def eur(a: float) -> str:
+        s = f"{a:,.2f}" if a != int(a) else f"{int(a):,}"
+        return s.replace(",", " ").replace(".", ",").replace(" ", ".") + " €"
+
+    rng = np.random.default_rng(0)
+    enc = FeatureEncoder().fit(pl.DataFrame({"amount": [eur(round(a, 2)) for a in rng.uniform(5, 5000, 200)]}),
+                               ["amount"])
+    whole = [12, 1050, 3999, 7, 250]
+    got = enc.transform(pl.DataFrame({"amount": [eur(float(a)) for a in whole]}))
+    want = enc.transform(pl.DataFrame({"amount": [float(a) for a in whole]}))
+    np.testing.assert_allclose(got, want)
+    points = enc.transform(pl.DataFrame({"amount": ["12.5", "1050.25", "7"]}))  # decimal points: read as such
+    np.testing.assert_allclose(points, enc.transform(pl.DataFrame({"amount": [12.5, 1050.25, 7.0]})))
+
+
+def test_one_group_of_copies_does_not_slow_the_search_of_the_other_rows(monkeypatch):
+    # with one group of 1,000 copies every query expanded every candidate into 1,000 rows (61 s against 3 s);
+    # now a query whose nearest points are single rows takes them as they are
+    import dvclean.valuation.knn as knn
+
+    sizes: list[int] = []
+    real = np.lexsort
+
+    def spy(keys, axis=-1):
+        keys = tuple(keys)
+        sizes.append(int(np.asarray(keys[0]).size))  # entries sorted: the candidates, and the expanded rows
+        return real(keys, axis=axis)
+
+    monkeypatch.setattr(knn.np, "lexsort", spy)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3000, 3))
+    x[:300] = 0.0
+    idx, _ = knn.nearest_neighbors(x, None, 50, backend="kdtree")
+    monkeypatch.undo()
+    np.testing.assert_array_equal(idx, _exact_ranking(x, None, 50))
+    assert sum(sizes) < 10**6  # was 8.4M: every query's 51 candidates x 50 rows, not only the copies' queries
+
+
+def test_feature_spelling_notes_cut_long_values():
+    import polars as pl
+
+    from dvclean.diagnostics import feature_spelling_notes
+
+    long = "The delivery arrived late and the box was damaged " * 4
+    notes = feature_spelling_notes(pl.DataFrame({"c": [long, long.upper(), "x", "X"]}), ["c"])
+    assert len(notes) == 1 and len(notes[0]) < 400 and "...'" in notes[0]

@@ -337,8 +337,8 @@ def nearest_neighbors(
         for a in range(0, queries_u.shape[0], step):
             b = min(a + step, queries_u.shape[0])
             top[a:b] = _ranked(nn, groups, queries_u[a:b], kq)
-            if on_block is not None:
-                on_block(b, queries_u.shape[0])
+            if on_block is not None:  # (in queries, as many as the caller asked about, not distinct ones)
+                on_block(b * q.shape[0] // queries_u.shape[0], q.shape[0])
         idx = top[back]
     if self_mode:
         idx = _drop_self(idx)
@@ -401,30 +401,42 @@ def _ranked(nn: Any, groups: _Groups, q: np.ndarray, k: int) -> np.ndarray:
         reach = np.argmax(np.cumsum(groups.count[cand], axis=1) >= k, axis=1)
         kth = d[np.arange(todo.size), reach]
         settled = (d[:, -1] > kth) | (width >= n_u) | (width >= TIE_FETCH_FACTOR * k)
-        if n_u == groups.inverse.size:  # no copies: the points are the rows, in the same order
-            out[todo[settled]] = cand[settled, :k]
-        elif settled.any():
-            out[todo[settled]] = _expand(groups, cand[settled], d[settled], k)
+        if settled.any():
+            out[todo[settled]] = _expand(groups, cand[settled], d[settled], kth[settled], k)
         todo = todo[~settled]
         width = min(n_u, 2 * width)
     return out
 
 
-def _expand(groups: _Groups, cand: np.ndarray, d: np.ndarray, k: int) -> np.ndarray:
-    """The first ``k`` rows by (distance, row) among the rows of each query's candidate points."""
+def _expand(groups: _Groups, cand: np.ndarray, d: np.ndarray, kth: np.ndarray, k: int) -> np.ndarray:
+    """The first ``k`` rows by (distance, row) among the rows of each query's candidate points (sorted by distance,
+    then point number), ``kth`` the distance of the point that completes ``k`` rows. A query whose points up to
+    ``kth`` are single rows takes them as they are (points are numbered in the order of their first rows); the
+    others expand each such point into at most ``k`` of its rows, the lowest-numbered, and sort those."""
+    take = np.minimum(groups.count[cand], k)
+    take[d > kth[:, None]] = 0
     out = np.empty((cand.shape[0], k), dtype=np.int64)
-    width = cand.shape[1]
-    take = min(k, int(groups.count.max()))  # no point gives more than k rows to the first k
-    block = max(1, 2**22 // (width * take))
-    offsets = np.arange(take)
-    for a in range(0, cand.shape[0], block):
-        c = cand[a : a + block]
-        have = offsets[None, None, :] < groups.count[c][:, :, None]
-        pos = np.where(have, groups.start[c][:, :, None] + offsets[None, None, :], 0)
-        rows = np.where(have, groups.members[pos], np.iinfo(np.int64).max).reshape(c.shape[0], -1)
-        dd = np.where(have, d[a : a + block][:, :, None], np.inf).reshape(c.shape[0], -1)
-        order = np.lexsort((rows, dd), axis=1)[:, :k]
-        out[a : a + block] = np.take_along_axis(rows, order, axis=1)
+    is_crowded = (take > 1).any(axis=1)
+    single = np.flatnonzero(~is_crowded)  # (their first k points are single rows: at least k points were fetched)
+    if single.size:
+        out[single] = groups.members[groups.start[cand[single, :k]]]
+    crowded = np.flatnonzero(is_crowded)
+    per_query = take[crowded].sum(axis=1)
+    reach = np.cumsum(per_query)
+    a = 0
+    while a < crowded.size:
+        # as many queries as keep the expanded rows near 4M entries (at least one)
+        b = max(a + 1, int(np.searchsorted(reach, (reach[a - 1] if a else 0) + 2**22, side="right")))
+        q = crowded[a:b]
+        t = take[q].ravel()
+        before = np.cumsum(t) - t
+        offset = np.arange(int(t.sum())) - np.repeat(before, t)
+        rows = groups.members[np.repeat(groups.start[cand[q]].ravel(), t) + offset]
+        owner = np.repeat(np.arange(q.size), per_query[a:b])
+        order = np.lexsort((rows, np.repeat(d[q].ravel(), t), owner))
+        first = np.cumsum(per_query[a:b]) - per_query[a:b]
+        out[q] = rows[order][first[:, None] + np.arange(k)]
+        a = b
     return out
 
 
