@@ -443,6 +443,10 @@ def _score(
             run_notes.append(note)
         if (note := _fewer_folds_note(m, results[m], data)) is not None:
             run_notes.append(note)
+        if (saved := (results[m].diagnostics or {}).get("time_budget_from_checkpoint")) is not None:
+            run_notes.append(f"{m}: values taken from the checkpoint, whose run had finished on its --time-budget "
+                             f"{float(saved):g} s (a finished method is not rerun); delete the checkpoint to value "
+                             "it anew")
     results = share_identical(results, identical_rows(data.x, data.y))
     timings["value"] = time.perf_counter() - t
 

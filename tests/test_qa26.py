@@ -398,3 +398,99 @@ def test_feature_spelling_notes_cut_long_values():
     long = "The delivery arrived late and the box was damaged " * 4
     notes = feature_spelling_notes(pl.DataFrame({"c": [long, long.upper(), "x", "X"]}), ["c"])
     assert len(notes) == 1 and len(notes[0]) < 400 and "...'" in notes[0]
+
+
+# ---------------------------------------------------------------- checkpoints
+
+
+def _tmc_data(n: int = 40):
+    from sklearn.datasets import make_classification
+
+    from dvclean.table import ValuationData
+
+    x, y = make_classification(n_samples=n, n_features=5, n_informative=3, flip_y=0.1, random_state=0)
+    return ValuationData(x=x, y=y, rows=np.arange(n), classes=np.array(["a", "b"]))
+
+
+def test_a_finished_tmc_taken_from_the_checkpoint_records_the_budget_that_cut_it(tmp_path):
+    # resumed without --time-budget, the output said time_budget null while every fold had stopped on the budget
+    from dvclean.config import CrossFitConfig, TMCConfig
+    from dvclean.valuation._checkpoint import Checkpoint
+    from dvclean.valuation.tmc import TMCShapley
+
+    data, path = _tmc_data(), tmp_path / "a.checkpoint"
+    cut = TMCShapley(TMCConfig(max_permutations=500, convergence=0.0, time_budget=1e-6),
+                     CrossFitConfig(n_folds=2, n_jobs=1)).value(data, seed=1, checkpoint=Checkpoint(path, every=1))
+    assert cut.status == "budget_exhausted" and cut.params["time_budget"] == 1e-6
+    again = TMCShapley(TMCConfig(max_permutations=500, convergence=0.0),
+                       CrossFitConfig(n_folds=2, n_jobs=1)).value(data, seed=1, checkpoint=path)
+    assert np.array_equal(again.values, cut.values)  # a finished method is not rerun
+    assert again.params["time_budget"] == 1e-6 and again.diagnostics["time_budget_from_checkpoint"] == 1e-6
+
+
+@pytest.mark.parametrize(("edit", "why"), [
+    (lambda h, a: h["folds"][0]["counters"].__setitem__("model_fits", "x"), "counter 'model_fits'"),
+    (lambda h, a: h["folds"][0].__setitem__("stop", "convergence"), "stopped by 'convergence'"),
+    (lambda h, a: h["folds"][0].__setitem__("stop", "bogus"), "stopped by 'bogus'"),
+    (lambda h, a: a.__setitem__("f0.sums", a["f0.sums"].astype(np.complex128)), "complex128"),
+    (lambda h, a: a.__setitem__("f0.history", a["f0.history"].ravel()), "history array has shape"),
+    (lambda h, a: h.__setitem__("time_budget", "soon"), "time budget"),
+])
+def test_a_hand_edited_tmc_checkpoint_is_refused_as_damaged(tmp_path, edit, why):
+    import io
+    import json
+
+    from dvclean.config import CrossFitConfig, TMCConfig
+    from dvclean.errors import ConfigError
+    from dvclean.valuation._checkpoint import Checkpoint
+    from dvclean.valuation.tmc import TMCShapley
+
+    data, path = _tmc_data(), tmp_path / "a.checkpoint"
+    cfg = TMCConfig(max_permutations=20, convergence=0.0, time_budget=None)
+    valuer = TMCShapley(cfg, CrossFitConfig(n_folds=2, n_jobs=1))
+    valuer.value(data, seed=1, checkpoint=Checkpoint(path, every=1))
+    with np.load(path) as z:
+        header = json.loads(z["__header__"].tobytes())
+        arrays = {k.removeprefix("tmc."): z[k] for k in z.files if k != "__header__"}
+    state = header["sections"]["tmc"]["state"]
+    if why != "time budget":
+        state["complete"] = False
+    edit(state, arrays)
+    arrays = {f"tmc.{k}": v for k, v in arrays.items()}
+    buf = io.BytesIO()
+    np.savez(buf, __header__=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8), **arrays)
+    path.write_bytes(buf.getvalue())
+    with pytest.raises(ConfigError, match="progress is damaged") as exc:
+        valuer.value(data, seed=1, checkpoint=path)
+    assert why in str(exc.value)
+
+
+def test_a_copy_with_its_rows_in_another_order_resumes_the_checkpoint(tmp_path):
+    # score values the rows in an order fixed by their contents; the fingerprint also hashed their file positions,
+    # so a shuffled copy of the file was refused as "the data differ"
+    import dataclasses
+
+    from dvclean.config import CrossFitConfig, TMCConfig
+    from dvclean.valuation._checkpoint import Checkpoint, data_fingerprint
+    from dvclean.valuation.tmc import TMCShapley
+
+    data, path = _tmc_data(), tmp_path / "a.checkpoint"
+    moved = dataclasses.replace(data, rows=data.rows[::-1].copy())
+    assert data_fingerprint(moved) == data_fingerprint(data)
+    assert data_fingerprint(dataclasses.replace(data, y=1 - data.y)) != data_fingerprint(data)
+    valuer = TMCShapley(TMCConfig(max_permutations=6, convergence=0.0), CrossFitConfig(n_folds=2, n_jobs=1))
+    first = valuer.value(data, seed=1, checkpoint=Checkpoint(path, every=1))
+    again = valuer.value(moved, seed=1, checkpoint=path)
+    assert np.array_equal(first.values, again.values) and "resumed_from" in again.diagnostics
+
+
+def test_a_fifo_as_checkpoint_is_refused_at_once(tmp_path):
+    import os
+
+    from dvclean.errors import ConfigError
+    from dvclean.valuation._checkpoint import open_for_cli
+
+    fifo = tmp_path / "f.ck"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigError, match="is not a regular file"):
+        open_for_cli(fifo, 10, True, ("tmc",), tmp_path / "o.parquet", [])

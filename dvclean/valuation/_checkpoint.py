@@ -195,9 +195,11 @@ def _rank(key: str) -> int:
 
 
 def data_fingerprint(data: Any) -> str:
-    """sha256 of the arrays a valuation reads (players, labels, rows, classes, validation set)."""
+    """sha256 of the arrays a valuation reads (players, labels, classes, validation set). Not the rows' positions in
+    the file: ``score`` values the rows in an order fixed by their contents, so a copy of the file with its rows in
+    another order holds the same players in the same order, and resumes."""
     h = hashlib.sha256()
-    for name in ("x", "y", "rows", "x_valid", "y_valid"):
+    for name in ("x", "y", "x_valid", "y_valid"):
         arr = getattr(data, name, None)
         h.update(name.encode())
         if arr is None:
@@ -480,6 +482,8 @@ def open_for_cli(
                               "this run; choose another --checkpoint")
     if target.is_dir():
         raise ConfigError(f"--checkpoint {target} is a directory; give a file path such as {target / 'run.checkpoint'}")
+    if target.exists() and not target.is_file():  # (a FIFO or a device: reading it would wait for a writer forever)
+        raise ConfigError(f"--checkpoint {target} is not a regular file; give the path of a file")
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         if parent.exists():  # (a file: `mkdir` would not help)

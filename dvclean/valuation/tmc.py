@@ -91,6 +91,8 @@ log = logging.getLogger(__name__)
 ProgressFn = Callable[[str, int, int], None]
 #: TMCConfig fields that cannot change the values, so a checkpoint may be resumed with others.
 _NOT_IN_IDENTITY = ("time_budget", "batch_size")
+#: Why a fold stopped (:attr:`GameEstimate.stop`).
+STOPS = ("convergence", "max_permutations", "time_budget", "all_permutations")
 
 
 def permutation_seed(fold_seed: int, index: int) -> np.random.SeedSequence:
@@ -347,29 +349,49 @@ class _FoldState:
 
         Raises ``ValueError`` (or ``KeyError``, ``TypeError``) when the saved state does not fit this fold."""
         n = self.game.n_players
-        sums = np.array(arrays[f"f{i}.sums"], dtype=np.float64)
-        sq = np.array(arrays[f"f{i}.sq"], dtype=np.float64)
-        hist = np.array(arrays[f"f{i}.history"], dtype=np.float64)
+        saved = {name: arrays[f"f{i}.{name}"] for name in ("sums", "sq", "history")}
+        for name, arr in saved.items():  # (a float64 array is what dump writes: a complex or integer one is not ours)
+            if np.asarray(arr).dtype != np.float64:
+                raise ValueError(f"fold {i + 1}: its {name} array holds {np.asarray(arr).dtype}, not float64")
+        sums, sq, hist = (np.array(saved[name], dtype=np.float64) for name in ("sums", "sq", "history"))
         t = meta["t"]
-        if sums.shape != (n,) or sq.shape != (n,) or hist.ndim != 2 or hist.shape[1] != n:
-            raise ValueError(f"fold {i + 1}: arrays for {sums.shape[0] if sums.ndim == 1 else sums.shape} rows, "
-                             f"the fold has {n}")
+        for name, arr, ok in (("sums", sums, sums.shape == (n,)), ("sq", sq, sq.shape == (n,)),
+                              ("history", hist, hist.ndim == 2 and hist.shape[1] == n)):
+            if not ok:
+                raise ValueError(f"fold {i + 1}: its {name} array has shape {arr.shape}; the fold has {n} rows")
         if not (np.isfinite(sums).all() and np.isfinite(sq).all() and np.isfinite(hist).all()):
             raise ValueError(f"fold {i + 1}: its sums hold NaN or infinite values")
         if isinstance(t, bool) or not isinstance(t, int) or t < 0:
             raise ValueError(f"fold {i + 1}: {t!r} permutations")
+        stop, window = meta["stop"], (self.history.maxlen or 1) - 1
+        if stop not in (None, *STOPS) or (stop == "convergence" and t <= window) or (stop is not None and t < 1):
+            raise ValueError(f"fold {i + 1}: stopped by {stop!r} after {t} permutations")
+        counters = dict(meta["counters"])
+        for key, value in counters.items():
+            if key == "first_failure" and not (value is None or isinstance(value, str)):
+                raise ValueError(f"fold {i + 1}: its first failure is {value!r}")
+            if key != "first_failure" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                raise ValueError(f"fold {i + 1}: its counter {key!r} is {value!r}")
+        evaluations, change = meta["evaluations"], meta["change"]
+        if isinstance(evaluations, bool) or not isinstance(evaluations, int) or evaluations < 0:
+            raise ValueError(f"fold {i + 1}: {evaluations!r} utility evaluations")
         self.sums, self.sq = sums, sq
         self.history.clear()
         self.history.extend(np.array(row) for row in hist)
         self.t = self.next_index = t
-        self.stop = meta["stop"]
-        self.evaluations = int(meta["evaluations"])
-        self.change = math.inf if meta["change"] is None else float(meta["change"])
-        self.counters = dict(meta["counters"])
+        self.stop = stop
+        self.evaluations = evaluations
+        self.change = math.inf if change is None else float(change)
+        self.counters = counters
 
 
-def _save_states(section: CheckpointSection, states: list[_FoldState], *, complete: bool, quiet: bool = False) -> None:
-    state: dict[str, Any] = {"complete": complete, "folds": []}
+def _save_states(
+    section: CheckpointSection, states: list[_FoldState], *, complete: bool, time_budget: float | None,
+    quiet: bool = False,
+) -> None:
+    # (the budget is no part of the identity, a resumed run gets a fresh one; it is kept to say which budget cut a
+    # method that had finished on it and is not rerun)
+    state: dict[str, Any] = {"complete": complete, "time_budget": time_budget, "folds": []}
     arrays: dict[str, np.ndarray] = {}
     for i, s in enumerate(states):
         meta, arrs = s.dump(i)
@@ -381,11 +403,12 @@ def _save_states(section: CheckpointSection, states: list[_FoldState], *, comple
         section.save(state, arrays)
 
 
-def _restore_states(section: CheckpointSection, states: list[_FoldState]) -> bool:
-    """Load the saved fold states into ``states``; False when there is nothing to resume."""
+def _restore_states(section: CheckpointSection, states: list[_FoldState]) -> dict[str, Any] | None:
+    """Load the saved fold states into ``states`` and return the saved state; None when there is nothing to
+    resume."""
     loaded = section.load()
     if loaded is None:
-        return False
+        return None
     state, arrays = loaded
     try:
         folds = state["folds"]
@@ -400,7 +423,7 @@ def _restore_states(section: CheckpointSection, states: list[_FoldState]) -> boo
             if s.stop == "time_budget":  # a resumed run gets a fresh --time-budget (or none), also after the last save
                 s.stop = None
     log.info("tmc: resuming from %s at %s permutations per fold", section.path, [s.t for s in states])
-    return True
+    return state
 
 
 def tmc_shapley(
@@ -498,6 +521,7 @@ def tmc_shapley(
     total = sum(caps)
     section = None
     resumed: list[int] | None = None
+    saved_budget: float | None = None  # the --time-budget of a finished run taken from the checkpoint
     ck = as_checkpoint(checkpoint)
     if ck is not None:
         identity = {
@@ -507,7 +531,13 @@ def tmc_shapley(
             "warm_start": warm_start,
         }
         section = ck.section("tmc", identity)
-        resumed = [s.t for s in states] if _restore_states(section, states) else None
+        restored = _restore_states(section, states)
+        resumed = [s.t for s in states] if restored is not None else None
+        if restored is not None and restored.get("complete"):
+            saved_budget = restored.get("time_budget")
+            if saved_budget is not None and (isinstance(saved_budget, bool) or not isinstance(saved_budget, int | float)
+                                             or not 0 < saved_budget < math.inf):
+                raise section.damaged(f"its time budget is {saved_budget!r}")
         for i, s in enumerate(states):  # counts no run with these settings could have saved: a damaged file
             if s.t > caps[i] or (s.stop in ("max_permutations", "all_permutations") and s.t != caps[i]):
                 raise section.damaged(f"fold {i} holds {s.t} permutations, stopped by {s.stop}, with a cap of {caps[i]}")
@@ -563,25 +593,27 @@ def tmc_shapley(
                 dirty = False
                 done = sum(s.t for s in states)
                 if section is not None and done - saved >= section.every:
-                    _save_states(section, states, complete=False)
+                    _save_states(section, states, complete=False, time_budget=cfg.time_budget)
                     saved = done
                 if progress:  # a stopped fold counts as complete, so the bar ends at its total
                     progress("tmc permutations", sum(caps[i] if s.stop is not None else min(s.t, caps[i])
                                                      for i, s in enumerate(states)), total)
     except BaseException:
         if section is not None and not dirty and sum(s.t for s in states) > saved:
-            _save_states(section, states, complete=False, quiet=True)
+            _save_states(section, states, complete=False, time_budget=cfg.time_budget, quiet=True)
         elif section is not None and section.path.exists():  # nothing new since the last save: say where it is
             log.warning("progress saved to %s; rerun with --resume to continue", section.path)
         raise
     if section is not None:
-        _save_states(section, states, complete=True)
+        _save_states(section, states, complete=True, time_budget=cfg.time_budget if saved_budget is None else saved_budget)
     out = []
     for i, (s, f, e) in enumerate(zip(states, full, empty, strict=True)):
         est = s.estimate()
         est.diagnostics.update(full_score=f, empty_score=e, seconds=round(time.perf_counter() - start, 3))
         if resumed is not None:
             est.diagnostics["resumed_from_permutation"] = resumed[i]
+        if saved_budget is not None and s.stop == "time_budget":  # values of the saved run: its budget cut them
+            est.diagnostics["saved_time_budget"] = saved_budget
         out.append(est)
     return out
 
@@ -724,6 +756,11 @@ class TMCShapley:
         }
         if any("resumed_from_permutation" in e.diagnostics for e in estimates):
             diagnostics["resumed_from"] = [e.diagnostics.get("resumed_from_permutation") for e in estimates]
+        saved_budget = next((e.diagnostics["saved_time_budget"] for e in estimates if "saved_time_budget" in e.diagnostics),
+                            None)
+        if saved_budget is not None:  # a finished method taken from the checkpoint: the budget that made its values
+            diagnostics["time_budget_from_checkpoint"] = saved_budget
+            cfg = replace(cfg, time_budget=saved_budget)
         params = {**asdict(cfg), "warm_start": self.warm_start, "n_folds": cf.n_folds if data.leave_self_out else None, "n_jobs": cf.n_jobs,
                   "scheduler": cf.scheduler}
         params.update(model=model_name, metric=metric_name)
