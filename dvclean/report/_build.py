@@ -92,6 +92,10 @@ class ReportData:
     read_from : tuple of str
         The files the report was built from (the scored data, its validation file, a scores
         file, an augment report): :func:`write_report` refuses to overwrite them.
+    top_target_columns : tuple of int
+        Regression target only: the positions in ``top_columns`` of the cells that hold the
+        target's numbers (the label, ``predicted_value``, ``neighbor_label``, the data's label
+        column), shown with the digits the target's spread needs.
     """
 
     meta: dict[str, Any]
@@ -109,6 +113,7 @@ class ReportData:
     notes: list[str] = field(default_factory=list)
     target: dict[str, Any] | None = None
     read_from: tuple[str, ...] = ()
+    top_target_columns: tuple[int, ...] = ()
 
     @property
     def regression(self) -> bool:
@@ -222,9 +227,11 @@ def _per_class(frame: pl.DataFrame) -> list[dict[str, Any]]:
 def _top_rows(
     frame: pl.DataFrame, features: pl.DataFrame | None, lines: dict[int, int] | None, *, regression: bool = False,
     label: str | None = None,
-) -> tuple[list[str], list[list[Any]], list[str]]:
+) -> tuple[list[str], list[list[Any]], list[str], tuple[int, ...]]:
     """The most suspicious rows' cells; class labels (the label, the neighbours' label, the label column among the
-    features) as the text of the class, not numbers rounded for display (classes 0.12341 and 0.12342 stay two)."""
+    features) as the text of the class, not numbers rounded for display (classes 0.12341 and 0.12342 stay two).
+    Last, a regression target's columns by position (the label, its prediction, the neighbours' mean and the data's
+    label column: a data column may be named like one of dvclean's, a target called ``value``)."""
     from ..table import class_text
 
     notes: list[str] = []
@@ -254,7 +261,13 @@ def _top_rows(
             cells += [class_text(v) if c == label and not regression and v is not None else json_scalar(v)
                       for c, v in zip(feat_cols, feat_rows[i], strict=True)]
         out.append(cells)
-    return cols + feat_cols, out, notes
+    targets: tuple[int, ...] = ()
+    if regression:
+        own = ("label", "predicted_value", "neighbor_label")
+        targets = tuple(i for i, c in enumerate(cols) if c in own)
+        if label in feat_cols:
+            targets += (len(cols) + feat_cols.index(label),)
+    return cols + feat_cols, out, notes, targets
 
 
 def _float_or_none(v: Any) -> float | None:
@@ -326,7 +339,7 @@ def _assemble(
         proj, pflags, pnote = _projection(x, flags_all[x_rows], seed)
     else:
         proj, pflags, pnote = _projection(None, flags_all[valued], seed)
-    cols, rows, tnotes = _top_rows(frame, features, lines, regression=regression, label=meta.get("label"))
+    cols, rows, tnotes, targets = _top_rows(frame, features, lines, regression=regression, label=meta.get("label"))
     if regression:  # no classes: the values of the outlying targets against the other rows, no per-class table or chart
         labels = np.where(flags_all[valued] == "mislabeled", REGRESSION_GROUPS[1], REGRESSION_GROUPS[0]).astype(object)
     else:
@@ -338,6 +351,7 @@ def _assemble(
         per_class=[] if regression else _per_class(frame),
         top_columns=cols,
         top_rows=rows,
+        top_target_columns=targets,
         values=_values(frame, valued, str(meta.get("primary_method") or "value")),
         labels=labels,
         projection=proj,

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..io import atomic_path
-from ._build import FLAG_ORDER, REGRESSION_EVIDENCE, REGRESSION_GROUPS, ReportData
+from ._build import FLAG_ORDER, REGRESSION_GROUPS, ReportData
 from .formats import escape_controls, number_text, target_text
 
 __all__ = ["render_html", "write_report"]
@@ -447,26 +447,9 @@ def render_html(report: ReportData) -> str:
 
 
 def _target_positions(report: ReportData) -> set[int]:
-    """The suspicious-rows table's cells that hold a regression target's numbers, by position (a data column may be
-    named like one of dvclean's: a target called ``value``): dvclean's ``label``, ``neighbor_label`` and
-    ``predicted_value`` columns (up to ``is_hard``, the last of its own), and the data's label column after them."""
-    cols = report.top_columns
-    if not report.target or "is_hard" not in cols:
-        return set()
-    # dvclean's own columns end [..., id, label, evidence..., neighbor_label, value, mislabel_score, is_mislabeled,
-    # is_hard]: read back from is_hard (an id is named anything, `line` included)
-    hard = cols.index("is_hard")
-    j = hard - 4  # neighbor_label
-    out = {j}
-    j -= 1
-    while j > 0 and cols[j] in REGRESSION_EVIDENCE:
-        if cols[j] == "predicted_value":
-            out.add(j)
-        j -= 1
-    out.add(j)  # the label
-    if len(cols) > hard + 1 and cols[hard + 1] == report.meta.get("label"):
-        out.add(hard + 1)  # the data's label column, the first after dvclean's own
-    return out
+    """The suspicious-rows table's cells that hold a regression target's numbers, by position
+    (:attr:`ReportData.top_target_columns`)."""
+    return set(report.top_target_columns)
 
 
 def write_report(report: ReportData, path: str | os.PathLike[str]) -> Path:
