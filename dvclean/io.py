@@ -213,7 +213,7 @@ def _sniff_magic(head: bytes) -> str | None:
     return None
 
 
-def _suffix_format(name: str) -> tuple[str | None, str | None]:
+def suffix_format(name: str) -> tuple[str | None, str | None]:
     """Return (format, compression) from a file name's suffixes."""
     suffixes = [s.lower() for s in Path(name).suffixes]
     compression = None
@@ -572,13 +572,13 @@ def read_frame(
             raise InputError(f"{name}: nothing was written to the pipe; it needs a header row and at least one data row")
         data = raw
         sha = hashlib.sha256(raw).hexdigest()
-        suffix_fmt, suffix_comp = _suffix_format(Path(source).name)
+        suffix_fmt, suffix_comp = suffix_format(Path(source).name)
     else:
         path = Path(source)
         _check_path(path, name)
         data = path
         sha = _sha256_file(path)
-        suffix_fmt, suffix_comp = _suffix_format(path.name)
+        suffix_fmt, suffix_comp = suffix_format(path.name)
     if format is not None and format not in ("csv", "parquet", "ndjson", "json", "ipc"):
         raise InputError(f"unknown --input-format {format!r}; use csv, parquet, ndjson, json or ipc")
 
@@ -1102,7 +1102,15 @@ def _read_csv(
         # with a digit)
         frame = read(infer, False)
         if dates and any(_may_be_date(frame.get_column(c)) for c, dt in frame.schema.items() if dt == pl.String):
-            frame = read(infer, True)
+            plain, frame = frame, read(infer, True)
+            # the reader's date guess reads a year of one to three digits (`11.4.2`, a version, as 0002-04-11):
+            # a column it typed as dates whose cells do not all hold a four-digit year stays text
+            schema = plain.schema
+            text = [c for c, dt in frame.schema.items() if (dt == pl.Date or isinstance(dt, pl.Datetime))
+                    and schema.get(c) == pl.String
+                    and not plain.get_column(c).drop_nulls().str.contains(r"\d{4}").all()]
+            if text:
+                frame = frame.with_columns(plain.get_column(c) for c in text)
         return frame
 
     try:
@@ -1408,7 +1416,7 @@ def named_format_conflict(path: str | os.PathLike[str], explicit: str | None) ->
     >>> named_format_conflict("s.csv", "parquet"), named_format_conflict("s.csv.gz", "csv"), named_format_conflict("s", "csv")
     ('csv', None, None)
     """
-    named, _ = _suffix_format(Path(path).name)
+    named, _ = suffix_format(Path(path).name)
     return named if explicit is not None and named is not None and named != explicit else None
 
 
@@ -1429,7 +1437,7 @@ def output_format_for(path: str | os.PathLike[str], explicit: str | None) -> str
     dvclean.errors.OutputError: s.xlsx: dvclean cannot write a .xlsx file; ...
     """
     path = Path(path)
-    fmt, compression = _suffix_format(path.name)
+    fmt, compression = suffix_format(path.name)
     if explicit is not None:
         if explicit not in OUTPUT_FORMATS:
             raise OutputError(f"unknown --format {explicit!r}; use one of {', '.join(OUTPUT_FORMATS)}")
@@ -1471,7 +1479,7 @@ def input_output_format(source: str | os.PathLike[str]) -> str:
         return "parquet"
     path = Path(source)
     if is_stream(path):  # a pipe is read once, by the data's reader: its name says, else what stdin gives
-        return _suffix_format(path.name)[0] or "parquet"
+        return suffix_format(path.name)[0] or "parquet"
     try:
         head = _read_head(path)
     except OSError:
@@ -1479,7 +1487,7 @@ def input_output_format(source: str | os.PathLike[str]) -> str:
     magic = _sniff_magic(head)
     if magic in ("parquet", "ipc"):
         return magic
-    fmt, _ = _suffix_format(path.name)
+    fmt, _ = suffix_format(path.name)
     if fmt is None and magic in (None, "gzip", "zstd"):  # no telling name: what read_frame reads it as
         start = _text_start(path, magic)
         inner = _sniff_magic(start)
@@ -1823,7 +1831,7 @@ def write_table(
         elif fmt == "ipc":
             frame.write_ipc(tmp)
         else:
-            compressed = _suffix_format(path.name)[1] is not None
+            compressed = suffix_format(path.name)[1] is not None
             dest: Any = io.BytesIO() if compressed else tmp
             decimals = [n for n, t in frame.schema.items() if isinstance(t, pl.Decimal)] if fmt != "csv" else []
             if decimals:  # polars writes a Decimal to JSON as a string ("1.00"): read back, a text column
@@ -2128,7 +2136,7 @@ def output_separator(path: str | os.PathLike[str], input_separator: str | None =
 
 def _compress_for(path: Path, data: bytes) -> bytes:
     """Compress text output named ``*.gz`` / ``*.zst`` as its name says."""
-    _, compression = _suffix_format(path.name)
+    _, compression = suffix_format(path.name)
     if compression == "gzip":
         return gzip.compress(data, mtime=0)
     if compression == "zstd":

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import shlex
 from collections import Counter
 from collections.abc import Sequence
@@ -1032,7 +1033,8 @@ class FeatureEncoder:
                 if plan.params.get("decorated") and col.dtype == pl.String:
                     values = _decorated_numbers(col.str.strip_chars())
                 elif plan.params.get("unit") is not None and col.dtype == pl.String:
-                    values = _unit_numbers(col.str.strip_chars(), plan.params["unit"])
+                    # (a --valid file may leave the unit off: its bare numbers are read as the same unit's)
+                    values = _unit_numbers(col.str.strip_chars(), plan.params["unit"], bare=not fitting)
                 elif plan.params.get("decimal_comma") and col.dtype == pl.String and (
                     fitting or not _decimal_points(col.str.strip_chars())
                 ):  # (a --valid file may write the same numbers with decimal points, as numbers or as text)
@@ -1055,8 +1057,18 @@ class FeatureEncoder:
                     vals[text.is_null().to_numpy()] = np.nan
                 b, n = self._numeric(plan, vals, plan.name, fitting, key="freq_scale")
             else:
-                if plan.params.get("format") and col.dtype == pl.String:  # text dates (see _text_dates)
-                    col = read_text_dates(col, plan.params["format"])
+                fmt = plan.params.get("format")
+                if fmt and col.dtype == pl.String:  # text dates (see _text_dates)
+                    dates = read_text_dates(col, fmt)
+                    own = None if fitting or dates.null_count() == col.null_count() else text_date_format(col)
+                    if own is not None and own != fmt:  # a --valid file that spells them otherwise (2021-07-05)
+                        other = read_text_dates(col, own)
+                        if other.null_count() < dates.null_count():
+                            dates = other.cast(pl.Datetime("us") if "%H" in fmt else pl.Date)
+                    col = dates
+                elif fmt and (col.dtype == pl.Date or isinstance(col.dtype, pl.Datetime)):
+                    # a --valid file whose reader typed the dates: as the fitted text's type (a time of day or not)
+                    col = col.cast(pl.Datetime("us") if "%H" in fmt else pl.Date)
                 b, n = self._temporal(plan, col, fitting)
             blocks.append(b)
             names.extend(n)
@@ -1180,19 +1192,25 @@ def _decimal_comma(stripped: pl.Series) -> bool:
     match :data:`_COMMA_NUMBER`, some hold a comma (``12`` alone is an ordinary number), and one of those cannot
     be a number with a thousands comma (``1,234`` can be either and is left as text): its comma is followed by
     other than three digits (``2,5``), preceded by a lone zero (``0,168``), or its dots group thousands
-    (``5.106,52``).
+    (``5.106,52``, ``1.234.567``), in more cells than hold proof of thousands commas (``1,234,567``, ``$4,715``).
 
     >>> _decimal_comma(pl.Series(["0,5", "12", "3,25"])), _decimal_comma(pl.Series(["1,234", "12,500", "999"]))
+    (True, False)
+    >>> _decimal_comma(pl.Series(["123.456", "1.234.567", "999"])), _decimal_comma(pl.Series(["1,234,567", "2,5", "1,234"]))
     (True, False)
     """
     matches = _mostly(stripped, _COMMA_NUMBER)
     if matches is None:
         return False
-    comma = _unsigned(stripped.filter(matches & stripped.str.contains(",", literal=True).fill_null(False)))
-    decimal_only = int(comma.str.contains(r",(?:\d{1,2}|\d{4,})$|^[+-]?0,|\.").fill_null(False).sum())
-    # amounts such as $4,715 are thousands commas (:data:`_DOLLAR_THOUSANDS`): a stray $12,50 among them is not
-    # evidence enough to read every one of them as 4.715
-    return decimal_only > 0 and decimal_only > int(stripped.str.contains(_DOLLAR_THOUSANDS).fill_null(False).sum())
+    core = _unsigned(stripped.filter(matches))
+    comma = core.str.contains(",", literal=True).fill_null(False)
+    decimal = (comma & core.str.contains(r",(?:\d{1,2}|\d{4,})$|^[+-]?0,|\.").fill_null(False)) | core.str.contains(
+        r"^[+-]?\d{1,3}(?:\.\d{3}){2,}$").fill_null(False)  # (1.234.567: dots that can only group thousands)
+    # cells that can only hold thousands commas (1,234,567, 1,234.5, $4,715: :data:`_DOLLAR_THOUSANDS`) outvote a
+    # few stray decimal-comma ones (2,5 or $12,50 among them is not evidence enough to read 30,422 as 30.422)
+    thousands = stripped.str.contains(r"\d,\d{3},\d{3}|,\d{3}\.\d").fill_null(False) | stripped.str.contains(
+        _DOLLAR_THOUSANDS).fill_null(False)
+    return int(decimal.sum()) > int(thousands.sum())
 
 
 #: An amount written with a dollar, pound or yen sign before it and one group of thousands: ``$4,715``. These signs
@@ -1292,11 +1310,36 @@ def _text_dates(text: pl.Series, fmt: str) -> pl.Series:
         out = text.str.to_datetime(fmt, strict=False, time_unit="us")
         day = fmt.split("T")[0].split(" ")[0]
         out = out.fill_null(text.str.to_date(day, strict=False).cast(pl.Datetime("us")))
+        spelled = text.str.contains(_format_pattern(fmt)) | text.str.contains(_format_pattern(day))
     else:
         out = text.str.to_date(fmt, strict=False)
-    if "%Y" in fmt:
-        out = pl.select(pl.when(text.str.contains(r"\d{4}")).then(out).otherwise(None)).to_series()
-    return out.alias(text.name)
+        spelled = text.str.contains(_format_pattern(fmt))
+    # (the reader is lenient: it read `May 2020` with `%B %d %Y` as the 20th of May of the year 20, and `1.2.3`
+    # with `%d.%m.%y` as a date: a cell must be spelled as the format is, field by field)
+    return pl.select(pl.when(spelled.fill_null(False)).then(out).otherwise(None)).to_series().alias(text.name)
+
+
+#: The text each strftime field of :data:`TEXT_DATE_FORMATS` stands for.
+_FIELD_PATTERNS = {"%Y": r"\d{4}", "%y": r"\d{2}", "%m": r"\d{1,2}", "%d": r"\d{1,2}", "%H": r"\d{1,2}",
+                   "%M": r"\d{2}", "%S": r"\d{2}", "%b": r"\p{L}{3,}\.?", "%B": r"\p{L}{3,}"}
+
+
+def _format_pattern(fmt: str) -> str:
+    r"""A regular expression that a cell written in ``fmt`` matches whole (``%Y`` four digits, ``%y`` two, a space
+    any run of spaces).
+
+    >>> print(_format_pattern("%b %d, %Y"))
+    ^\p{L}{3,}\.?\s+\d{1,2},\s+\d{4}$
+    """
+    out, i = [], 0
+    while i < len(fmt):
+        if fmt[i] == "%" and fmt[i : i + 2] in _FIELD_PATTERNS:
+            out.append(_FIELD_PATTERNS[fmt[i : i + 2]])
+            i += 2
+        else:
+            out.append(r"\s+" if fmt[i] == " " else re.escape(fmt[i]))
+            i += 1
+    return "^" + "".join(out) + "$"
 
 
 def date_write_format(col: pl.Series, fmt: str) -> str:
@@ -1358,12 +1401,14 @@ def _common_unit(stripped: pl.Series) -> str | None:
     return unit if float((units == unit).fill_null(False).mean() or 0.0) >= MOSTLY_NUMERIC else None
 
 
-def _unit_numbers(stripped: pl.Series, unit: str) -> pl.Series:
-    """Floats of ``<number> <unit>`` text (other cells null; a bare number too: ``7`` of a column in ``kg`` is no
-    number of kilograms one can be sure of)."""
+def _unit_numbers(stripped: pl.Series, unit: str, *, bare: bool = False) -> pl.Series:
+    """Floats of ``<number> <unit>`` text (other cells null; a bare number too, unless ``bare``: ``7`` in a column
+    in ``kg`` is no number of kilograms one can be sure of, but a ``--valid`` file of bare numbers wrote them so)."""
     units = stripped.str.extract(_UNIT_NUMBER, 1)
     number = stripped.str.strip_suffix(unit).str.strip_chars()
     ok = (units == unit).fill_null(False)
+    if bare:
+        ok = ok | stripped.str.contains(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$").fill_null(False)
     return pl.select(pl.when(ok).then(number).otherwise(None).cast(pl.Float64, strict=False)).to_series().alias(stripped.name)
 
 

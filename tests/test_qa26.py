@@ -494,3 +494,83 @@ def test_a_fifo_as_checkpoint_is_refused_at_once(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(ConfigError, match="is not a regular file"):
         open_for_cli(fifo, 10, True, ("tmc",), tmp_path / "o.parquet", [])
+
+
+# ---------------------------------------------------------------- text numbers and dates: review round 39
+
+
+def _write(path, cells, y):
+    import polars as pl
+
+    pl.DataFrame({"x": cells, "y": y}).write_csv(path)
+
+
+def test_a_valid_file_spelling_dates_or_units_otherwise_is_read_as_the_same_values(tmp_path):
+    # the --valid cells became missing (imputed, silently): 12.5 for a column in "12.5 kg", 2021-07-05 for a column
+    # of 07/05/2021, and the same MM/DD/YYYY spelling was typed day first by the reader when every day was <= 12
+    import datetime as dt
+
+    import dvclean
+
+    rng = np.random.default_rng(7)
+    w = rng.uniform(1, 50, 300).round(1)
+    _write(tmp_path / "kg.csv", [f"{v} kg" for v in w], (w > 25).astype(int))
+    wv = rng.uniform(1, 50, 120).round(1)
+    _write(tmp_path / "kg_unit.csv", [f"{v} kg" for v in wv], (wv > 25).astype(int))
+    _write(tmp_path / "kg_bare.csv", [f"{v}" for v in wv], (wv > 25).astype(int))
+    days = [dt.date(2020, 1, 1) + dt.timedelta(int(i)) for i in rng.integers(0, 700, 300)]
+    _write(tmp_path / "us.csv", [d.strftime("%m/%d/%Y") for d in days], [int(d.year > 2020) for d in days])
+    vd = [dt.date(2021, int(rng.integers(1, 13)), int(rng.integers(1, 13))) for _ in range(120)]
+    yv = [int(d.month > 6) for d in vd]
+    _write(tmp_path / "us_same.csv", [d.strftime("%m/%d/%Y") for d in vd], yv)
+    _write(tmp_path / "us_iso.csv", [d.isoformat() for d in vd], yv)
+    _write(tmp_path / "us_iso_text.csv", [f" {d.isoformat()}" for d in vd], yv)
+    cfg = dvclean.ScoreConfig(methods=("knn",))
+    for train, a, b in (("kg", "kg_unit", "kg_bare"), ("us", "us_iso", "us_same")):
+        got = [dvclean.score(tmp_path / f"{train}.csv", label="y", valid=tmp_path / f"{v}.csv", config=cfg)
+               .frame["value"].to_numpy() for v in (a, b)]
+        np.testing.assert_allclose(got[0], got[1], err_msg=train)
+        assert np.ptp(got[0]) > 0
+
+
+def test_month_and_year_alone_or_version_strings_are_not_dates():
+    # "May 2020" was read with %B %d %Y as the 20th of May of the year 20; "11.4.2" (a version) typed as 0002-04-11
+    # by the reader, and "2.2.1" read with %d.%m.%y
+    import polars as pl
+
+    from dvclean.table import text_date_format
+
+    assert text_date_format(pl.Series(["May 2020", "January 1999", "March 2001"])) is None
+    assert text_date_format(pl.Series(["2.0.0-beta", "4.5.10", "6.2.5", "1.2.3", "11.4.2"])) is None
+    assert text_date_format(pl.Series(["05.07.21", "31.12.20", "01.01.19"])) == "%d.%m.%y"
+
+
+def test_the_csv_reader_leaves_a_column_of_versions_as_text(tmp_path):
+    import polars as pl
+
+    from dvclean.io import read_frame
+
+    p = tmp_path / "v.csv"
+    p.write_text("ver,when,y\n" + "".join(f"{i % 9 + 1}.{i % 5}.{i % 7},2021-0{i % 9 + 1}-1{i % 9},{i % 2}\n"
+                                          for i in range(40)))
+    frame, _ = read_frame(p)
+    assert frame.schema["ver"] == pl.String and frame.schema["when"] == pl.Date  # ver was Date: 0002-04-11
+
+
+@pytest.mark.parametrize(("cells", "truth"), [
+    (lambda v: f"{v:,}", lambda v: v),                      # 1,188,932 proves thousands: a stray 2,5 is a stray
+    (lambda v: f"{v:,}".replace(",", "."), lambda v: v),    # 1.234.567 proves dots group thousands: 123.456 is 123456
+])
+def test_proof_of_thousands_separators_outvotes_a_stray_cell(cells, truth):
+    import polars as pl
+
+    from dvclean.table import FeatureEncoder
+
+    rng = np.random.default_rng(5)
+    v = np.r_[rng.integers(1000, 999_999, 390), rng.integers(1_000_000, 9_000_000, 10)]
+    text = [cells(int(a)) for a in v]
+    text[7] = "2,5"
+    enc = FeatureEncoder()
+    z = enc.fit_transform(pl.DataFrame({"x": text}), ["x"])[:, 0]
+    ok = np.arange(v.size) != 7
+    assert np.corrcoef(z[ok], [truth(a) for a in v[ok]])[0, 1] > 0.9999  # was 0.37 both ways

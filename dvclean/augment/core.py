@@ -49,6 +49,7 @@ from ..io import (
     read_once,
     require_file,
     same_file,
+    suffix_format,
     temporal_like_input,
     texts_like_input,
     write_csv_text,
@@ -1054,6 +1055,11 @@ def read_holdout(
     as_text = tuple(getattr(info, "text_columns", ()))
     if isinstance(as_source(holdout), pl.DataFrame):
         return load_source(holdout, None, as_text=as_text)
+    if suffix_format(str(holdout))[0] == "csv":
+        # the data's text columns are read as the text they are, not typed by the reader's own guess: a column of
+        # 05/07/2021 dates the data holds as MM/DD/YYYY text was typed day first when every day was at most 12
+        schema = table.frame.schema
+        as_text = (*as_text, *(c for c in table.features if schema.get(c) == pl.String and c not in as_text))
     base = {k: v for k, v in read_options.items() if k not in ("separator", "format", "stdin", "exclude", "encoding")}
     needed = [*table.features, table.label]
     first_error: InputError | None = None

@@ -40,7 +40,7 @@ import numpy as np
 import polars as pl
 
 from ..errors import AugmentError, ConfigError, DataValidationError
-from ..table import MOSTLY_NUMERIC, FeatureEncoder, Table, class_text, label_codes
+from ..table import MOSTLY_NUMERIC, FeatureEncoder, Table, class_text, label_codes, text_date_format
 from .config import AugmentConfig, parse_n_synthetic, parse_target
 
 __all__ = [
@@ -404,6 +404,8 @@ def _like_data(name: str, data: pl.Series, hold: pl.Series, where: str) -> tuple
     if hk == "empty":
         return pl.Series(name, [None] * hold.len(), dtype=ddt), None, None
     if dk == "text":  # the encoder compares the text of the values (numbers, booleans and dates included)
+        if hk in ("date", "datetime") and text_date_format(data) is not None:
+            return hold, None, None  # dates the data writes as text: the encoder reads typed ones as they are
         return hold.cast(pl.String), None, None
     if dk == "number" and hk == "number":
         if ddt == pl.String:  # the data's numbers are text: the holdout's are compared (or parsed) alike

@@ -382,12 +382,12 @@ def _input_schema(data: str, input_format: str | None) -> dict[str, Any] | None:
         return None
     import polars as pl
 
-    from ..io import _read_head, _sniff_magic, _suffix_format
+    from ..io import _read_head, _sniff_magic, suffix_format
 
     path = Path(data)
     try:
         magic = _sniff_magic(_read_head(path))
-        fmt = input_format or magic or _suffix_format(path.name)[0]
+        fmt = input_format or magic or suffix_format(path.name)[0]
         if fmt == "parquet" and magic == "parquet":
             return dict(pl.read_parquet_schema(path))
         if fmt == "ipc" and magic == "ipc":
