@@ -21,6 +21,7 @@ logs them), so a user sees them before trusting the flags:
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -102,7 +103,9 @@ def feature_spelling_notes(frame: pl.DataFrame, columns: Sequence[str]) -> list[
             continue
         forms = any(f for _, f in groups)
         how = "case, whitespace or Unicode form" if forms else "case or whitespace"
-        shown = "; ".join(_shown(spellings, f, 40) for spellings, f in groups[:3]) + ("; ..." if len(groups) > 3 else "")
+        # (each cut at 40 characters, or just past where its spellings part: three cut alike would look the same)
+        shown = "; ".join(_shown(spellings, f, max(40, len(os.path.commonprefix(spellings)) + 10))
+                          for spellings, f in groups[:3]) + ("; ..." if len(groups) > 3 else "")
         notes.append(f"feature column {name!r}: values {shown} differ only in {how} and are encoded as different "
                      "categories; if they mean the same, clean the column first")
     return notes

@@ -203,6 +203,11 @@ def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray) -> 
         # spelled as score's and check's summaries spell a class (true/false; -0.0 is the class 0.0)
         name = class_text(value + 0.0 if isinstance(value, float) else value)
         classes[name] = {"before": int(n), "after": m, "lost": lost}
+        if m == 1 and n > 1:  # (score, check and augment refuse a class of one row: say so now, not at the next run)
+            notes.append(
+                f"class {name!r} is left with a single row ({n} before): dvclean score, check and augment refuse a class "
+                "of one row, so the cleaned file needs that row relabelled, dropped or more rows of its class first"
+            )
         if n and lost / n >= CLASS_LOSS_NOTE:
             notes.append(
                 f"class {name!r} lost {lost} of its {n} rows ({lost / n:.0%}) to --action relabel or drop: so large "

@@ -1034,7 +1034,7 @@ class FeatureEncoder:
                     values = _decorated_numbers(col.str.strip_chars())
                 elif plan.params.get("unit") is not None and col.dtype == pl.String:
                     # (a --valid file may leave the unit off: its bare numbers are read as the same unit's)
-                    values = _unit_numbers(col.str.strip_chars(), plan.params["unit"], bare=not fitting)
+                    values = _unit_numbers(col.str.strip_chars(), plan.params["unit"])
                 elif plan.params.get("decimal_comma") and col.dtype == pl.String and (
                     fitting or not _decimal_points(col.str.strip_chars())
                 ):  # (a --valid file may write the same numbers with decimal points, as numbers or as text)
@@ -1401,14 +1401,12 @@ def _common_unit(stripped: pl.Series) -> str | None:
     return unit if float((units == unit).fill_null(False).mean() or 0.0) >= MOSTLY_NUMERIC else None
 
 
-def _unit_numbers(stripped: pl.Series, unit: str, *, bare: bool = False) -> pl.Series:
-    """Floats of ``<number> <unit>`` text (other cells null; a bare number too, unless ``bare``: ``7`` in a column
-    in ``kg`` is no number of kilograms one can be sure of, but a ``--valid`` file of bare numbers wrote them so)."""
+def _unit_numbers(stripped: pl.Series, unit: str) -> pl.Series:
+    """Floats of ``<number> <unit>`` text, and of bare numbers (a cell that left the unit off, or a ``--valid`` file
+    of plain numbers: read in the column's unit, the same in every file); other cells null."""
     units = stripped.str.extract(_UNIT_NUMBER, 1)
     number = stripped.str.strip_suffix(unit).str.strip_chars()
-    ok = (units == unit).fill_null(False)
-    if bare:
-        ok = ok | stripped.str.contains(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$").fill_null(False)
+    ok = (units == unit).fill_null(False) | stripped.str.contains(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$").fill_null(False)
     return pl.select(pl.when(ok).then(number).otherwise(None).cast(pl.Float64, strict=False)).to_series().alias(stripped.name)
 
 
@@ -1421,15 +1419,23 @@ def _decorated_numbers(stripped: pl.Series) -> pl.Series:
 
 def _decimal_points(stripped: pl.Series) -> bool:
     """Whether a text column of a decimal-comma plan (a ``--valid`` file's) writes its numbers with decimal points
-    instead: no cell has a comma and some cell has a point before other than three digits (``12.5``). Whole
-    amounts (``12 €``, ``1.050 €``) are read as the fitted column writes them.
+    instead: no cell has a comma, and some cell has a point that cannot group thousands (``12.5``, ``0.125``), or no
+    cell carries a currency or percent sign nor two groups of thousands (``1.250`` of an English export is 1.25).
+    Amounts written as the fitted column writes them (``12 €``, ``1.050 €``, ``1.234.567``) are read as it reads
+    them.
 
-    >>> _decimal_points(pl.Series(["12.5", "7"])), _decimal_points(pl.Series(["12 €", "1.050 €"]))
-    (True, False)
+    >>> _decimal_points(pl.Series(["12.5", "7"])), _decimal_points(pl.Series(["0.125", "1.250"]))
+    (True, True)
+    >>> _decimal_points(pl.Series(["12 €", "1.050 €"])), _decimal_points(pl.Series(["1.050", "1.234.567"]))
+    (False, False)
     """
     if stripped.str.contains(",", literal=True).fill_null(False).any():
         return False
-    return bool(_unsigned(stripped).str.contains(r"\.(?:\d{1,2}|\d{4,})?$|^\.").fill_null(False).any())
+    core = _unsigned(stripped)
+    if core.str.contains(r"\.(?:\d{1,2}|\d{4,})?$|^\.|^[+-]?0\.").fill_null(False).any():
+        return True
+    signed = stripped.str.contains(r"[$€£¥%]").fill_null(False).any()
+    return not signed and not core.str.contains(r"\d\.\d{3}\.\d{3}").fill_null(False).any()
 
 
 def _comma_numbers(stripped: pl.Series) -> pl.Series:

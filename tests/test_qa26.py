@@ -574,3 +574,107 @@ def test_proof_of_thousands_separators_outvotes_a_stray_cell(cells, truth):
     z = enc.fit_transform(pl.DataFrame({"x": text}), ["x"])[:, 0]
     ok = np.arange(v.size) != 7
     assert np.corrcoef(z[ok], [truth(a) for a in v[ok]])[0, 1] > 0.9999  # was 0.37 both ways
+
+
+# ---------------------------------------------------------------- many classes (QA round 39)
+
+
+def test_synthetic_rows_whose_labels_do_not_fit_their_features_get_a_note():
+    # a Gaussian copula on digits put 16% of a synthetic row's nearest real rows in its class (74% for the rows it
+    # learned from): augment added label noise and said nothing
+    import polars as pl
+
+    from dvclean.augment.core import label_agreement
+    from dvclean.table import make_table
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(scale=6, size=(6, 4))
+    y = np.repeat(np.arange(6), 50)
+    x = centres[y] + rng.normal(size=(300, 4))
+    frame = pl.DataFrame({**{f"f{i}": x[:, i] for i in range(4)}, "y": [f"c{v}" for v in y]})
+    table = make_table(frame, label="y")
+    mask = np.zeros(300, dtype=bool)
+    mask[::3] = True
+    near = frame.filter(pl.Series(mask)).with_columns(pl.col(f"f{i}") + 0.05 for i in range(4))
+    good = label_agreement(table, mask, near)
+    assert good is not None and good["note"] is None and good["synthetic"] > 0.9
+    shuffled = near.with_columns(pl.Series("y", rng.permutation(near.get_column("y").to_numpy())))
+    bad = label_agreement(table, mask, shuffled)
+    assert bad is not None and bad["synthetic"] < 0.4 and bad["trained_on"] > 0.9
+    assert "labels fit their features less" in bad["note"] and set(bad["per_class"]) == {f"c{i}" for i in range(6)}
+    assert label_agreement(make_table(frame.with_columns(pl.Series("y", x[:, 0])), label="y",
+                                      task="regression"), mask, near) is None
+
+
+def test_fix_says_when_a_class_is_left_with_one_row():
+    import polars as pl
+
+    from dvclean.fix import _class_changes
+
+    before = pl.Series("y", ["A"] * 5 + ["C"] * 3)
+    after = pl.Series("y", ["A"] * 7 + ["C"])
+    out = _class_changes(before, after, np.array([False] * 5 + [True, True, False]))
+    assert any("class 'C' is left with a single row (3 before)" in n for n in out["notes"])
+
+
+def test_evaluation_notes_say_how_many_classes_they_leave_out_and_classes_sort_as_numbers():
+    import polars as pl
+
+    from dvclean.augment.core import class_mix
+    from dvclean.augment.evaluate import _first_ten
+
+    assert _first_ten([str(i) for i in range(14)]).endswith("9 and 4 more")
+    assert _first_ten(["a", "b"]) == "a, b"
+    assert list(class_mix(pl.Series([900, 3, 17, 3, None]))) == ["3", "17", "900", "<missing>"]
+    assert list(class_mix(pl.Series(["b", "a", "b"]))) == ["a", "b"]
+
+
+def test_the_reports_per_class_table_sorts_integer_classes_as_numbers():
+    import polars as pl
+
+    import dvclean
+    from dvclean.report import build_report
+
+    rng = np.random.default_rng(1)
+    y = rng.choice([3, 17, 900], 300)
+    x = y[:, None] / 100 + rng.normal(size=(300, 2))
+    out = dvclean.score(pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": y}), label="y")
+    assert [r["class"] for r in build_report(out).per_class] == ["3", "17", "900"]  # was 17, 3, 900
+
+
+def test_a_valid_file_with_three_decimals_after_a_point_is_not_read_as_thousands():
+    # a decimal-comma column's --valid file of 0.125, 1.250, 2.375 (an English export) was read as 125, 1250, 2375
+    import polars as pl
+
+    from dvclean.table import FeatureEncoder
+
+    rng = np.random.default_rng(0)
+    enc = FeatureEncoder().fit(pl.DataFrame({"r": [f"{v:.3f}".replace(".", ",") for v in rng.uniform(0, 3, 300)]}),
+                               ["r"])
+    got = enc.transform(pl.DataFrame({"r": ["0.125", "1.250", "2.375"]}))
+    np.testing.assert_allclose(got, enc.transform(pl.DataFrame({"r": [0.125, 1.25, 2.375]})))
+
+
+def test_a_bare_number_in_a_unit_column_is_a_number_of_that_unit_in_every_file():
+    import polars as pl
+
+    from dvclean.table import FeatureEncoder
+
+    rng = np.random.default_rng(1)
+    w = rng.uniform(1, 90, 300).round(1)
+    cells = [f"{v} kg" for v in w]
+    cells[0], cells[1] = "72.5", "0"
+    enc = FeatureEncoder()
+    z = enc.fit_transform(pl.DataFrame({"w": cells}), ["w"])
+    assert "w" not in enc.text_numbers_  # "0" and "72.5" were missing values named "not numbers"
+    np.testing.assert_allclose(z[:2], enc.transform(pl.DataFrame({"w": ["72.5 kg", "0 kg"]})))
+
+
+def test_spelling_notes_show_where_long_spellings_part():
+    import polars as pl
+
+    from dvclean.diagnostics import feature_spelling_notes
+
+    name = "Department of Internal Medicine and Cardiology, North Campus"
+    notes = feature_spelling_notes(pl.DataFrame({"d": [name, name + " ", name.replace("North", "north"), "x"]}), ["d"])
+    assert len(notes) == 1 and "North" in notes[0] and "north" in notes[0]  # all three were cut to the same 40

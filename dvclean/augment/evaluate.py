@@ -389,6 +389,11 @@ def _kind(col: pl.Series) -> str:
     return str(dt)
 
 
+def _first_ten(items: list[str]) -> str:
+    """The first ten of ``items`` joined, and how many more there are (``'a', 'b' and 3 more``)."""
+    return ", ".join(items[:10]) + (f" and {len(items) - 10} more" if len(items) > 10 else "")
+
+
 def _like_data(name: str, data: pl.Series, hold: pl.Series, where: str) -> tuple[pl.Series | None, str | None, str | None]:
     """``hold`` in a form the encoder fitted on ``data`` values correctly: (column, note, problem).
 
@@ -636,7 +641,7 @@ def plan_evaluation(
             )
     absent = [classes[c] for c in range(n_classes) if c not in set(y_hold.tolist())]
     if absent:
-        shown = ", ".join(repr(c) for c in absent[:10])
+        shown = _first_ten([repr(c) for c in absent])
         why = (
             f"too few labelled rows: every class keeps {MIN_TRAIN_ROWS} rows in the training split"
             if holdout is None else "the --holdout file has none"
@@ -649,7 +654,7 @@ def plan_evaluation(
     held = np.bincount(y_hold, minlength=n_classes)
     thin = [(classes[c], int(held[c])) for c in range(n_classes) if 0 < held[c] < FEW_HOLDOUT_ROWS]
     if thin:
-        shown = ", ".join(f"{c!r} ({k} row{'s' if k > 1 else ''})" for c, k in thin[:10])
+        shown = _first_ten([f"{c!r} ({k} row{'s' if k > 1 else ''})" for c, k in thin])
         notes.append(
             f"the holdout has fewer than {FEW_HOLDOUT_ROWS} rows of class{'es' if len(thin) > 1 else ''} {shown}: the "
             "metrics' terms for such a class move in large steps, and the intervals (repetitions or a bootstrap of "
@@ -659,7 +664,7 @@ def plan_evaluation(
         )
     no_valid = [classes[c] for c in range(n_classes) if c not in set(y_all[va].tolist())]
     if no_valid:  # (a binary label's classes each have a valuation row: min_class_rows)
-        shown = ", ".join(repr(c) for c in no_valid[:10])
+        shown = _first_ten([repr(c) for c in no_valid])
         many = len(no_valid) > 1
         notes.append(
             f"class{'es' if many else ''} {shown} of {table.label!r} {'are' if many else 'is'} absent from the "

@@ -209,14 +209,16 @@ def _projection(x: np.ndarray | None, flags: np.ndarray, seed: int) -> tuple[np.
 def _per_class(frame: pl.DataFrame) -> list[dict[str, Any]]:
     g = (
         frame.filter(~pl.col("is_label_missing"))
-        .with_columns(pl.col("label").cast(pl.String).alias("__class"))
-        .group_by("__class", maintain_order=True)
+        .with_columns(pl.col("label") if frame.schema["label"].is_numeric() or frame.schema["label"] == pl.Boolean
+                      else pl.col("label").cast(pl.String))
+        .group_by("label", maintain_order=True)
         .agg(
             pl.len().alias("rows"),
             pl.col("is_mislabeled").fill_null(False).sum().alias("mislabeled"),
             pl.col("is_hard").fill_null(False).sum().alias("hard"),
         )
-        .sort("__class")
+        .sort("label")  # in the classes' own order: 3, 17, 900 as numbers, not as text
+        .with_columns(pl.col("label").cast(pl.String).alias("__class"))
     )
     return [
         {"class": r["__class"], "rows": int(r["rows"]), "mislabeled": int(r["mislabeled"]), "hard": int(r["hard"])}
