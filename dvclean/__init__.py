@@ -29,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+from ._lazy import lazy_attributes
 from ._version import __version__
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (it is not loaded yet at start-up)
@@ -94,17 +95,5 @@ _SUBMODULES = ("augment", "check", "config", "diagnostics", "errors", "fix", "fl
                "table", "valuation")
 
 
-def __getattr__(name: str):  # PEP 562: dvclean.score(...), dvclean.fix.fix(...) after a bare `import dvclean`
-    import importlib
-
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-        globals()[name] = value  # later lookups skip this function
-        return value
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))
+# PEP 562: dvclean.score(...), dvclean.fix.fix(...) after a bare `import dvclean`
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), _LAZY, _SUBMODULES)

@@ -74,11 +74,19 @@ def _spelling_groups(values: pl.Series) -> list[tuple[list[str], bool]]:
 
 
 def _shown(spellings: list[str], forms: bool, limit: int | None = None) -> str:
-    """The spellings as a note shows them, up to four (each cut at ``limit`` characters, with ``...``)."""
+    """The spellings as a note shows them, up to four, each cut to about ``limit`` characters: its start, or, when
+    the spellings agree further than that, the stretch where they part (``...the device '`` and ``...the device  '``).
+    """
     show = ascii if forms else repr  # (two Unicode forms of one text look the same when printed)
+    parted = len(os.path.commonprefix(spellings)) if limit is not None else 0
 
     def cut(s: str) -> str:
-        return s if limit is None or len(s) <= limit else s[:limit] + "..."
+        if limit is None or len(s) <= limit:
+            return s
+        if parted + 10 <= limit:
+            return s[:limit] + "..."
+        start = max(0, parted - limit // 2)
+        return "..." + s[start : start + limit] + ("..." if start + limit < len(s) else "")
 
     return " and ".join(show(cut(s)) for s in spellings[:4]) + (" ..." if len(spellings) > 4 else "")
 
@@ -103,9 +111,7 @@ def feature_spelling_notes(frame: pl.DataFrame, columns: Sequence[str]) -> list[
             continue
         forms = any(f for _, f in groups)
         how = "case, whitespace or Unicode form" if forms else "case or whitespace"
-        # (each cut at 40 characters, or just past where its spellings part: three cut alike would look the same)
-        shown = "; ".join(_shown(spellings, f, max(40, len(os.path.commonprefix(spellings)) + 10))
-                          for spellings, f in groups[:3]) + ("; ..." if len(groups) > 3 else "")
+        shown = "; ".join(_shown(spellings, f, 40) for spellings, f in groups[:3]) + ("; ..." if len(groups) > 3 else "")
         notes.append(f"feature column {name!r}: values {shown} differ only in {how} and are encoded as different "
                      "categories; if they mean the same, clean the column first")
     return notes

@@ -1065,6 +1065,8 @@ class FeatureEncoder:
                         other = read_text_dates(col, own)
                         if other.null_count() < dates.null_count():
                             dates = other.cast(pl.Datetime("us") if "%H" in fmt else pl.Date)
+                    if not fitting and dates.null_count() > col.null_count():  # ISO 8601 with a Z or fractions
+                        dates = _iso_fallback(col, dates, fmt)
                     col = dates
                 elif fmt and (col.dtype == pl.Date or isinstance(col.dtype, pl.Datetime)):
                     # a --valid file whose reader typed the dates: as the fitted text's type (a time of day or not)
@@ -1286,6 +1288,21 @@ def text_date_format(col: pl.Series, reads: dict[str, np.ndarray] | None = None)
     if _text_dates(text, fmt).drop_nulls().n_unique() <= 1:
         return None
     return fmt
+
+
+def _iso_fallback(col: pl.Series, dates: pl.Series, fmt: str) -> pl.Series:
+    """``dates`` (a text-date plan's reading of a ``--valid`` column) or, where it reads fewer cells, the column read
+    as the reader reads ISO 8601 timestamps (``2021-07-05T10:00:00Z``, ``2021-07-05T10:00:00.000``: instants in UTC,
+    wall time kept), in the plan's type."""
+    try:
+        guessed = col.str.strip_chars().str.to_datetime(strict=False, time_unit="us")
+    except (pl.exceptions.PolarsError, ValueError):  # (no format inferred from its first value)
+        return dates
+    if getattr(guessed.dtype, "time_zone", None) is not None:
+        guessed = guessed.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    if guessed.null_count() >= dates.null_count():
+        return dates
+    return guessed.cast(pl.Datetime("us") if "%H" in fmt else pl.Date).alias(col.name)
 
 
 def read_text_dates(col: pl.Series, fmt: str) -> pl.Series:

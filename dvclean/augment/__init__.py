@@ -6,7 +6,9 @@ generator fit (:mod:`dvclean.augment._sdv` is the only module that imports SDV).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
 
 if TYPE_CHECKING:  # at run time these load on first use (``__getattr__`` below): ``augment.config`` alone stays light
     from .config import GENERATORS, AugmentConfig, Target, parse_n_synthetic, parse_target
@@ -40,17 +42,4 @@ __all__ = [
 ]
 
 _CONFIG = {"GENERATORS", "AugmentConfig", "Target", "parse_n_synthetic", "parse_target"}
-
-
-def __getattr__(name: str) -> Any:  # PEP 562
-    import importlib
-
-    if name in __all__:
-        value = getattr(importlib.import_module(f"{__name__}.{'config' if name in _CONFIG else 'core'}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), {n: "config" if n in _CONFIG else "core" for n in __all__})

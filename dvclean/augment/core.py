@@ -64,6 +64,7 @@ from ..table import (
     class_repr,
     date_write_format,
     label_codes,
+    label_missing_mask,
     label_texts,
     make_table,
     read_text_dates,
@@ -637,11 +638,14 @@ AGREEMENT_K = 5
 AGREEMENT_GAP = 0.1
 
 
-def label_agreement(table: Table, mask: np.ndarray, synthetic: pl.DataFrame) -> dict[str, Any] | None:
+def label_agreement(
+    table: Table, mask: np.ndarray, synthetic: pl.DataFrame, withhold: Sequence[str] = ()
+) -> dict[str, Any] | None:
     """How well the synthetic rows' labels fit their features: the share of each row's :data:`AGREEMENT_K` nearest
     real rows (labelled, encoded as the valuation encodes them) that hold its label, averaged over the synthetic
     rows and, for comparison, over the rows of ``mask`` the generator learned from (their own row left out; the
-    hardest rows agree less than most). Per class too. None for a regression target or without two classes.
+    hardest rows agree less than most). Per class too. None for a regression target or without two classes. The
+    ``withhold`` columns (null in every synthetic row) and rows without a label take no part.
 
     A generator that models the label jointly with the features may lose their link (a Gaussian copula on ten
     classes put 8-20% of its rows among their own class's rows, against 93-99% for the rows it learned from): its
@@ -654,12 +658,13 @@ def label_agreement(table: Table, mask: np.ndarray, synthetic: pl.DataFrame) -> 
     if table.task == "regression" or synthetic.height == 0:
         return None
     labels = table.frame.get_column(table.label)
-    labelled = ~rows_without_values(table.frame, [table.label])
+    labelled = ~label_missing_mask(labels)
     if labels.filter(pl.Series(labelled)).n_unique() < 2:
         return None
     real = table.frame.filter(pl.Series(labelled))
-    features = table.varying_features()
-    if not features:
+    features = [c for c in table.varying_features() if c not in withhold]
+    own = np.flatnonzero(mask[labelled])
+    if not features or own.size == 0:
         return None
     enc = FeatureEncoder()
     x_real = enc.fit_transform(real, features, table.label)
@@ -671,13 +676,13 @@ def label_agreement(table: Table, mask: np.ndarray, synthetic: pl.DataFrame) -> 
         return None
     nn = NearestNeighbors(n_neighbors=k + 1).fit(x_real)
     syn = (y_real[nn.kneighbors(x_syn, n_neighbors=k, return_distance=False)] == y_syn[:, None]).mean(axis=1)
-    own = np.flatnonzero(mask[labelled])
     nb = nn.kneighbors(x_real[own], return_distance=False)
     keep = nb != own[:, None]
     nb = np.array([row[k_][:k] for row, k_ in zip(nb, keep, strict=True)])
     trained = (y_real[nb] == y_real[own][:, None]).mean(axis=1)
     per_class = {}
-    for c in sorted(set(y_syn.tolist()), key=str):
+    for c in class_mix(synthetic.get_column(table.label).filter(~pl.Series(label_missing_mask(
+            synthetic.get_column(table.label))))):  # (the classes in their own order: 3, 17, 900)
         s_c, t_c = syn[y_syn == c], trained[y_real[own] == c]
         per_class[str(c)] = {"synthetic": round(float(s_c.mean()), 4),
                              "trained_on": round(float(t_c.mean()), 4) if t_c.size else None, "rows": int(s_c.size)}
@@ -687,14 +692,18 @@ def label_agreement(table: Table, mask: np.ndarray, synthetic: pl.DataFrame) -> 
     if trained.size >= 2 and syn.size >= 2 and b - a >= AGREEMENT_GAP:
         se = math.sqrt(syn.var(ddof=1) / syn.size + trained.var(ddof=1) / trained.size)
         if se == 0 or (b - a) / se > 2.326:  # one-sided, 1%
-            worst = sorted(((v["synthetic"], c) for c, v in per_class.items() if v["rows"] >= 2))[:3]
+            worst = sorted(((v["synthetic"], c) for c, v in per_class.items() if v["rows"])
+                           , key=lambda vc: (vc[0], -per_class[vc[1]]["rows"]))[:3]
             shown = ", ".join(f"{c!r} {v:.0%}" for v, c in worst)
+            several = len(per_class) > 1
             out["note"] = (
                 f"the synthetic rows' labels fit their features less than the real rows' do: on average {a:.0%} of a "
                 f"synthetic row's {k} nearest real rows hold its label, against {b:.0%} for the rows the generator "
-                f"learned from (lowest: {shown}); the generator does not keep the classes apart, so its rows add label "
-                "noise: try another --generator (tvae keeps them apart better than gaussian-copula on many classes), "
-                "or generate one class at a time (--target class:NAME)"
+                f"learned from{f' (lowest: {shown})' if several else ''}; "
+                + ("the generator does not keep the classes apart, so its rows add label noise: try another "
+                   "--generator (tvae keeps them apart better than gaussian-copula on many classes), or generate one "
+                   "class at a time (--target class:NAME)" if several else
+                   "its rows lie among other classes' rows, so they add label noise: try another --generator")
             )
     return out
 
@@ -1351,7 +1360,7 @@ def augment(
     if isinstance(text, CsvText | JsonText):  # new date/time values at the precision the input's text writes them
         synthetic = temporal_like_input(synthetic, table.frame, text)
     t = time.perf_counter()
-    agreement = label_agreement(table, mask, synthetic)
+    agreement = label_agreement(table, mask, synthetic, cfg.withhold)
     timings["label_agreement"] = time.perf_counter() - t
     if agreement is not None and agreement["note"]:
         notes.append(agreement["note"])

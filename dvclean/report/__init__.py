@@ -15,7 +15,9 @@ an HTML report is rendered.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
 
 if TYPE_CHECKING:  # at run time these load on first use (``__getattr__`` below): ``report.formats`` alone stays light
     from ._build import ReportData, build_report, build_report_from_files
@@ -27,15 +29,4 @@ _LAZY = {"ReportData": "_build", "build_report": "_build", "build_report_from_fi
          "render_html": "_render", "write_report": "_render"}
 
 
-def __getattr__(name: str) -> Any:  # PEP 562
-    import importlib
-
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), _LAZY)
