@@ -78,17 +78,19 @@ def _shown(spellings: list[str], forms: bool, limit: int | None = None) -> str:
     the spellings agree further than that, the stretch where they part (``...the device '`` and ``...the device  '``).
     """
     show = ascii if forms else repr  # (two Unicode forms of one text look the same when printed)
-    parted = len(os.path.commonprefix(spellings)) if limit is not None else 0
+    shown = spellings[:4]
 
     def cut(s: str) -> str:
         if limit is None or len(s) <= limit:
             return s
+        # where this spelling parts from the one it shares most with (a trailing space, a capital late in the text)
+        parted = max((len(os.path.commonprefix([s, o])) for o in shown if o is not s), default=0)
         if parted + 10 <= limit:
             return s[:limit] + "..."
         start = max(0, parted - limit // 2)
         return "..." + s[start : start + limit] + ("..." if start + limit < len(s) else "")
 
-    return " and ".join(show(cut(s)) for s in spellings[:4]) + (" ..." if len(spellings) > 4 else "")
+    return " and ".join(show(cut(s)) for s in shown) + (" ..." if len(spellings) > 4 else "")
 
 
 def feature_spelling_notes(frame: pl.DataFrame, columns: Sequence[str]) -> list[str]:

@@ -937,7 +937,7 @@ class FeatureEncoder:
                 examples = text.filter(numbers.is_null()).unique(maintain_order=True).head(3).to_list()
                 self.text_numbers_[col.name] = (bad, int(text.len()), examples)
             return _ColumnPlan(col.name, "numeric", {"decorated": True})
-        unit = _common_unit(stripped) if bad > (1 - MOSTLY_NUMERIC) * text.len() else None
+        unit = _common_unit(stripped) if bad else None  # (a few `5 kg` among bare numbers: the unit's too)
         if unit is not None:  # 19.2 kg, 4715.28 USD: one unit in every cell
             numbers = _unit_numbers(stripped, unit)
             bad = int(numbers.null_count())
@@ -1291,18 +1291,18 @@ def text_date_format(col: pl.Series, reads: dict[str, np.ndarray] | None = None)
 
 
 def _iso_fallback(col: pl.Series, dates: pl.Series, fmt: str) -> pl.Series:
-    """``dates`` (a text-date plan's reading of a ``--valid`` column) or, where it reads fewer cells, the column read
-    as the reader reads ISO 8601 timestamps (``2021-07-05T10:00:00Z``, ``2021-07-05T10:00:00.000``: instants in UTC,
-    wall time kept), in the plan's type."""
-    try:
-        guessed = col.str.strip_chars().str.to_datetime(strict=False, time_unit="us")
-    except (pl.exceptions.PolarsError, ValueError):  # (no format inferred from its first value)
+    """``dates`` (a text-date plan's reading of a ``--valid`` column) with the cells it could not read read as ISO
+    8601 timestamps (``2021-07-05T10:00:00Z``, ``2021-07-05T10:00:00.000``, ``...+02:00``: the wall time as written,
+    as the data's text dates are wall times), in the plan's type; cells neither reads stay missing."""
+    rest = col.str.strip_chars().str.replace(r"(?:Z|[+-]\d{2}:?\d{2})$", "").str.replace("T", " ", literal=True)
+    rest = pl.select(pl.when(dates.is_null()).then(rest).otherwise(None)).to_series()
+    guessed = None
+    for iso in ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        read = rest.str.to_datetime(iso, strict=False, time_unit="us")
+        guessed = read if guessed is None else guessed.fill_null(read)
+    if guessed is None or guessed.null_count() == guessed.len():
         return dates
-    if getattr(guessed.dtype, "time_zone", None) is not None:
-        guessed = guessed.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-    if guessed.null_count() >= dates.null_count():
-        return dates
-    return guessed.cast(pl.Datetime("us") if "%H" in fmt else pl.Date).alias(col.name)
+    return dates.fill_null(guessed.cast(pl.Datetime("us") if "%H" in fmt else pl.Date)).alias(col.name)
 
 
 def read_text_dates(col: pl.Series, fmt: str) -> pl.Series:
@@ -1415,7 +1415,9 @@ def _common_unit(stripped: pl.Series) -> str | None:
     unit = str(top[0])
     if unit.lower() in ("e", "inf", "nan", "infinity"):  # (1e5, 5inf: not a unit)
         return None
-    return unit if float((units == unit).fill_null(False).mean() or 0.0) >= MOSTLY_NUMERIC else None
+    # (a bare number is a number of the unit, :func:`_unit_numbers`: it counts towards the share too)
+    read = (units == unit).fill_null(False) | stripped.str.contains(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$").fill_null(False)
+    return unit if float(read.mean() or 0.0) >= MOSTLY_NUMERIC else None
 
 
 def _unit_numbers(stripped: pl.Series, unit: str) -> pl.Series:
@@ -1495,6 +1497,17 @@ def distinct_values(col: pl.Series) -> int:
         return int(col.n_unique())
     finite = col.filter(col.is_finite().fill_null(False))
     return int((finite + 0.0).n_unique()) + int(finite.len() < col.len())
+
+
+def without_minus_zero(col: pl.Series) -> pl.Series:
+    """A float column with ``-0.0`` written ``0.0`` (polars keeps the sign through ``+ 0.0``); others as they are.
+
+    >>> without_minus_zero(pl.Series([-0.0, 1.0, None])).to_list()
+    [0.0, 1.0, None]
+    """
+    if not col.dtype.is_float():
+        return col
+    return col.to_frame().select(pl.when(pl.col(col.name) == 0.0).then(0.0).otherwise(pl.col(col.name))).to_series()
 
 
 def _as_text(col: pl.Series) -> pl.Series:

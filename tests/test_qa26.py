@@ -741,3 +741,69 @@ def test_a_valid_file_of_iso_timestamps_with_z_or_fractions_reads_as_the_text_da
     want = enc.transform(pl.DataFrame({"t": [t.strftime("%Y-%m-%d %H:%M:%S") for t in ts[:20]]}))
     for spell in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%f"):
         np.testing.assert_allclose(enc.transform(pl.DataFrame({"t": [t.strftime(spell) for t in ts[:20]]})), want)
+
+
+# ---------------------------------------------------------------- review round 41
+
+
+def test_a_valid_text_date_column_keeps_every_cell_either_reading_reads():
+    # the ISO reading replaced the plan's for the whole column, and guessed one format from the first cell: a mix of
+    # "2021-01-29 13:28:00" and "2021-01-29T13:28:00Z" lost one kind or the other
+    import datetime as dt
+
+    import polars as pl
+
+    from dvclean.table import FeatureEncoder
+
+    rng = np.random.default_rng(3)
+    ts = [dt.datetime(2021, 1, 1) + dt.timedelta(hours=int(h), minutes=int(m))
+          for h, m in zip(rng.integers(0, 8000, 200), rng.integers(0, 60, 200), strict=True)]
+    cells = [t.strftime("%Y-%m-%d %H:%M:%S") for t in ts]
+    cells[:10] = ["unknown"] * 10
+    enc = FeatureEncoder().fit(pl.DataFrame({"d": cells}), ["d"])
+    plain = [t.strftime("%Y-%m-%d %H:%M:%S") for t in ts[1:4]]
+    mixed = [ts[1].strftime("%Y-%m-%dT%H:%M:%S") + "Z", plain[1], ts[3].strftime("%Y-%m-%dT%H:%M:%S") + "+02:00"]
+    np.testing.assert_allclose(enc.transform(pl.DataFrame({"d": mixed})), enc.transform(pl.DataFrame({"d": plain})))
+
+
+def test_a_unit_columns_share_counts_its_bare_numbers():
+    import polars as pl
+
+    from dvclean.table import FeatureEncoder
+
+    v = np.random.default_rng(1).uniform(1, 100, 200).round(1)
+    for cells in ([f"{x} kg" for x in v[:180]] + [f"{x}" for x in v[180:]],    # 90% kg: was category frequencies
+                  [f"{x}" for x in v[:196]] + [f"{x} kg" for x in v[196:]]):   # 98% bare: the kg cells were missing
+        enc = FeatureEncoder()
+        enc.fit(pl.DataFrame({"w": cells}), ["w"])
+        assert enc.plans_[0].kind == "numeric" and enc.feature_names_ == ["w"]
+
+
+def test_minus_zero_is_the_class_zero_in_class_mixes_reports_and_label_agreement():
+    import polars as pl
+
+    from dvclean.augment.core import class_mix, label_agreement
+    from dvclean.report._build import _per_class
+    from dvclean.table import make_table
+
+    assert class_mix(pl.Series([-0.0, 0.0, 0.0, 1.0])) == {"0.0": 3, "1.0": 1}
+    assert class_mix(pl.Series(["<missing>", None])) == {"<missing>": 2}  # (a count was dropped)
+    f = pl.DataFrame({"label": [-0.0, 0.0, 1.0], "is_label_missing": [False] * 3, "is_mislabeled": [False] * 3,
+                      "is_hard": [False] * 3})
+    assert [r["class"] for r in _per_class(f)] == ["0.0", "1.0"]
+    rng = np.random.default_rng(0)
+    x = np.r_[rng.normal(0, 1, 100), rng.normal(5, 1, 100)]
+    y = np.r_[np.zeros(100), np.ones(100)]
+    y[:50] = -0.0
+    table = make_table(pl.DataFrame({"x": x, "label": y}), label="label")
+    syn = pl.DataFrame({"x": rng.normal(0, 1, 20), "label": pl.Series([0.0] * 15 + [None] * 5)})
+    got = label_agreement(table, np.ones(200, dtype=bool), syn)
+    assert got["note"] is None and got["trained_on"] > 0.95 and got["synthetic"] > 0.95  # were 0.74 and 0.55
+
+
+def test_spelling_notes_show_each_spelling_where_it_parts_from_its_nearest():
+    from dvclean.diagnostics import _shown
+
+    a = "x" * 45 + "the device"
+    shown = _shown([a, a + " ", a.upper()], False, 40)
+    assert "the device'" in shown and "the device '" in shown  # the first two printed alike

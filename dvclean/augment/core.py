@@ -70,6 +70,7 @@ from ..table import (
     read_text_dates,
     rows_without_values,
     text_date_format,
+    without_minus_zero,
 )
 from .config import QUALITY_MAX_COLUMNS, AugmentConfig, Target, parse_n_synthetic, parse_target, quote_class
 
@@ -625,9 +626,14 @@ def class_mix(labels: pl.Series) -> dict[str, int]:
     # classes in their own order (3, 17, 900 as numbers, not as text), then the missing label
     if not (labels.dtype.is_numeric() or labels.dtype == pl.Boolean):
         labels = labels.cast(pl.String)  # (a categorical's own order is its dictionary's)
+    else:
+        labels = without_minus_zero(labels)  # -0.0 is the class 0.0, as the valuation codes it
     counts = labels.alias("class").value_counts().sort("class", nulls_last=True)
     names = counts.get_column("class").cast(pl.String).fill_null("<missing>").to_list()
-    return {str(k): int(v) for k, v in zip(names, counts.get_column("count").to_list(), strict=True)}
+    out: dict[str, int] = {}
+    for name, n in zip(names, counts.get_column("count").to_list(), strict=True):
+        out[str(name)] = out.get(str(name), 0) + int(n)  # (a class named "<missing>" and missing labels: together)
+    return out
 
 
 #: :func:`label_agreement`'s neighbours.
@@ -666,11 +672,17 @@ def label_agreement(
     own = np.flatnonzero(mask[labelled])
     if not features or own.size == 0:
         return None
+    synthetic = synthetic.filter(~pl.Series(label_missing_mask(synthetic.get_column(table.label))))
+    if synthetic.height == 0:  # (a row without a label takes no part)
+        return None
     enc = FeatureEncoder()
     x_real = enc.fit_transform(real, features, table.label)
     x_syn = enc.transform(synthetic.select(features))
-    y_real = np.asarray(real.get_column(table.label).cast(pl.String).to_list(), dtype=object)
-    y_syn = np.asarray(synthetic.get_column(table.label).cast(pl.String).to_list(), dtype=object)
+    def keys(col: pl.Series) -> np.ndarray:  # (-0.0 is the class 0.0)
+        return np.asarray(without_minus_zero(col).cast(pl.String).to_list(), dtype=object)
+
+    y_real = keys(real.get_column(table.label))
+    y_syn = keys(synthetic.get_column(table.label))
     k = min(AGREEMENT_K, x_real.shape[0] - 1)
     if k < 1 or x_real.shape[1] == 0:
         return None

@@ -209,7 +209,9 @@ def _projection(x: np.ndarray | None, flags: np.ndarray, seed: int) -> tuple[np.
 def _per_class(frame: pl.DataFrame) -> list[dict[str, Any]]:
     g = (
         frame.filter(~pl.col("is_label_missing"))
-        .with_columns(pl.col("label") if frame.schema["label"].is_numeric() or frame.schema["label"] == pl.Boolean
+        .with_columns(pl.when(pl.col("label") == 0.0).then(0.0).otherwise(pl.col("label")).alias("label")
+                      if frame.schema["label"].is_float()  # (-0.0 is the class 0.0)
+                      else pl.col("label") if frame.schema["label"].is_numeric() or frame.schema["label"] == pl.Boolean
                       else pl.col("label").cast(pl.String))
         .group_by("label", maintain_order=True)
         .agg(
