@@ -937,7 +937,8 @@ class FeatureEncoder:
                 examples = text.filter(numbers.is_null()).unique(maintain_order=True).head(3).to_list()
                 self.text_numbers_[col.name] = (bad, int(text.len()), examples)
             return _ColumnPlan(col.name, "numeric", {"decorated": True})
-        unit = _common_unit(stripped) if bad else None  # (a few `5 kg` among bare numbers: the unit's too)
+        # (a few `5 kg` among bare numbers stay stray cells, named in a note, as a lone typo `1.5x` does)
+        unit = _common_unit(stripped) if bad > (1 - MOSTLY_NUMERIC) * text.len() else None
         if unit is not None:  # 19.2 kg, 4715.28 USD: one unit in every cell
             numbers = _unit_numbers(stripped, unit)
             bad = int(numbers.null_count())
