@@ -1392,9 +1392,11 @@ def _thousands_or_decimal(stripped: pl.Series) -> bool:
     return ok is not None and bool(stripped.filter(ok).str.contains(",", literal=True).any())
 
 
+#: A plain number, as a unit column's cells write it without the unit (``72.5``).
+_BARE_NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$"
 #: A plain number followed by a unit of one to five letters, optionally after a space: ``19.2 kg``, ``5USD``, ``3 m/s``
 #: is not one (the unit is letters only), nor ``1e5`` (an exponent).
-_UNIT_NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)\s*(\p{L}{1,5})$"
+_UNIT_NUMBER = _BARE_NUMBER[:-1] + r"\s*(\p{L}{1,5})$"
 
 
 def _common_unit(stripped: pl.Series) -> str | None:
@@ -1417,7 +1419,7 @@ def _common_unit(stripped: pl.Series) -> str | None:
     if unit.lower() in ("e", "inf", "nan", "infinity"):  # (1e5, 5inf: not a unit)
         return None
     # (a bare number is a number of the unit, :func:`_unit_numbers`: it counts towards the share too)
-    read = (units == unit).fill_null(False) | stripped.str.contains(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$").fill_null(False)
+    read = (units == unit).fill_null(False) | stripped.str.contains(_BARE_NUMBER).fill_null(False)
     return unit if float(read.mean() or 0.0) >= MOSTLY_NUMERIC else None
 
 
@@ -1426,7 +1428,7 @@ def _unit_numbers(stripped: pl.Series, unit: str) -> pl.Series:
     of plain numbers: read in the column's unit, the same in every file); other cells null."""
     units = stripped.str.extract(_UNIT_NUMBER, 1)
     number = stripped.str.strip_suffix(unit).str.strip_chars()
-    ok = (units == unit).fill_null(False) | stripped.str.contains(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$").fill_null(False)
+    ok = (units == unit).fill_null(False) | stripped.str.contains(_BARE_NUMBER).fill_null(False)
     return pl.select(pl.when(ok).then(number).otherwise(None).cast(pl.Float64, strict=False)).to_series().alias(stripped.name)
 
 
@@ -1496,8 +1498,8 @@ def distinct_values(col: pl.Series) -> int:
     """
     if not col.dtype.is_float():
         return int(col.n_unique())
-    finite = col.filter(col.is_finite().fill_null(False))
-    return int((finite + 0.0).n_unique()) + int(finite.len() < col.len())
+    finite = col.filter(col.is_finite().fill_null(False))  # (n_unique counts -0.0 and 0.0 as one value)
+    return int(finite.n_unique()) + int(finite.len() < col.len())
 
 
 def without_minus_zero(col: pl.Series) -> pl.Series:
