@@ -183,7 +183,8 @@ class KNNConfig:
     eps : float
         Error bound of the approximate (truncated) path: only the
         ``K* = max(K, ceil(1/eps))`` nearest neighbours of each validation point
-        receive a non-zero value, and each value is within ``eps`` of exact.
+        (and the rows tied with the K*-th) are ranked, the farther rows are valued
+        as one tie group, and each value is within ``eps`` of exact.
     algorithm : {"auto", "exact", "approx"}
         ``auto`` is exact up to ``exact_max_rows`` rows and approximate above.
     exact_max_rows : int

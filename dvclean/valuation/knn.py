@@ -19,23 +19,37 @@ validation set, every player is ranked for every validation point. Efficiency:
 the values sum to the mean over validation points of ``U(all players) - U(empty)``,
 which in the leave-self-out mode is the leave-one-out utility of the K-NN classifier.
 
-Neighbours are ranked by squared Euclidean distance on the standardised features,
-compared at float32 precision; equal distances are broken by row order, in the truncated
-path's KD-tree and brute-force searches too (:func:`_ranked`: a tree orders equal distances
-its own way, which broke the efficiency axiom and the eps bound on tied data). The searches
-run on the distinct rows, each standing for its copies: a tie among copies was settled by
-fetching copy after copy (30,000 rows on a 3^8 lattice, K = 10: 15.9 s, now 0.6 s; 40,000
-rows of 64 distinct points: 12 s, now 0.04 s; distinct rows take as long as before). Identical
-rows with identical labels are interchangeable players, so their values are
-averaged, which makes the values satisfy the symmetry axiom: the averages are the exact
-Shapley values of the game whose ties among such copies are broken uniformly at random
-and all other ties by row order (averaging over the copies' orders permutes interchangeable
-players; a tied row of another label keeps its row-order place).
+Ties. Neighbours are ranked by squared Euclidean distance on the standardised features,
+compared at float32 precision, and the players at one distance from a validation point form a
+tie group whose order is uniformly random; the values are the exact Shapley values of that game.
+A player's deterministic value at place i, ``m_i c_i + sum_{q > i} m_q delta_q`` (with
+``c_p = min(K, p) / (p K)``, ``delta_p = c_p - c_{p-1}``; the recursion above unrolled), averaged over
+the orders of its group G (places a..b, g players, M_G matching) is
 
-Truncated version (Jia et al., Theorem 4): with ``K* = max(K, ceil(1/eps))``, only
-the K* nearest neighbours of each validation point are retrieved, the K*-th and
-farther get 0 and the recursion runs from K*-1 down to 1. Each value is then within
-``eps`` of exact, per validation point and so also on average.
+    m_i mean_G(c) + (M_G - m_i) sum_{q in G} delta_q (q - a) / (g (g - 1)) + sum_{H after G} M_H mean_H(delta)
+
+(:func:`_recursion`; the compiled kernel does the same from the farthest group). So players that
+stand alike to every validation point get equal values (symmetry), whatever their row numbers: with
+ties broken by row order instead (dvclean until session 27, and the usual implementations), a
+discrete table's values depended on which tied row sorts first (``benchmarks/knn_truncation.py``).
+Identical rows with identical labels are still averaged (:func:`_symmetrize`, a no-op for the exact
+path; the approximate path's HNSW search can split them). The neighbour lists returned for the votes
+break ties by row order. Regression keeps ties by row order: the random-order form of its recursion
+has pairwise terms not derived here.
+
+Truncated version (Jia et al., Theorem 4: ``K* = max(K, ceil(1/eps))``, only the K* nearest
+neighbours of each validation point are retrieved). The searches run on the distinct rows, each
+standing for its copies (:class:`_Groups`; a tie among copies was settled by fetching copy after
+copy: 30,000 rows on a 3^8 lattice, K = 10: 15.9 s, now 0.6 s), and return every point tied with the
+K*-th row (:class:`PointLists`). :func:`knn_shapley_on_points` values the tie groups that start
+within the K* places as above, and takes the farther players as one tie group of known size and
+label count (:func:`_far_terms`): it adds its share to the near players' values and gives its
+members their value in it, so the values sum exactly to the efficiency total. Each value is within
+``c_{K*}`` (``1/K*``, at most eps) of exact: the far group's share and the true tail both lie in
+``[c_N - c_{K*}, 0]``, and a far player's true and modelled values both lie between 0 and
+``+-c_{K*+1}`` (matching: above 0, else below). The paper's version (the K*-th and farther get 0, the
+recursion runs from it) also keeps eps but sums to about 0 and ranks the far rows as ties at 0
+(Spearman with exact 0.58 against 0.85 here at K* = 10; ``benchmarks/knn_truncation.py``).
 
 Complexity: exact O(M N (d + log N)) time and O(N * chunk) memory (distances are
 computed in blocks of validation rows, never as an N x N matrix); truncated
@@ -101,6 +115,7 @@ __all__ = [
     "knn_shapley_regression_truncated",
     "knn_shapley_truncated",
     "nearest_neighbors",
+    "ranked_neighbors",
 ]
 
 log = logging.getLogger(__name__)
@@ -140,18 +155,60 @@ def _sq_dist(a: np.ndarray, b: np.ndarray, b_sq: np.ndarray) -> np.ndarray:
     return d
 
 
-def _recursion(m: np.ndarray, k: int, n_total: int) -> np.ndarray:
-    """Exact values in sorted order for a block of validation rows (m: c x N)."""
-    c, n = m.shape
-    s = np.empty_like(m)
-    # the farthest player counts only in coalitions smaller than K: min(K, N) / (N K), which is 1/N when K <= N
-    s[:, -1] = m[:, -1] * min(k, n_total) / (n_total * k)
-    if n > 1:
-        i = np.arange(1, n, dtype=np.float64)
-        coef = np.minimum(k, i) / (i * k)
-        term = (m[:, :-1] - m[:, 1:]) * coef
-        s[:, :-1] = s[:, -1:] + np.cumsum(term[:, ::-1], axis=1)[:, ::-1]
-    return s
+def _weights(k: int, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """``c_p = min(K, p) / (p K)`` for the places p = 1..length and its steps ``delta_p = c_p - c_{p-1}``
+    (``delta_1 = 0``; it is never used)."""
+    p = np.arange(1, length + 1, dtype=np.float64)
+    c = np.minimum(k, p) / (p * k)
+    delta = np.zeros(length)
+    delta[1:] = c[1:] - c[:-1]
+    return c, delta
+
+
+def _recursion(m: np.ndarray, k: int, dist: np.ndarray | None = None) -> np.ndarray:
+    """Values in sorted order for a block of validation rows: ``m`` (c x L) the label matches of the players
+    sorted by distance, ``dist`` (c x L, float32) their distances, equal distances a tie group (``None``: no ties).
+
+    With all N players (L = N) the values are exact; with the L nearest (the truncated path) the places
+    beyond L are left out: a player at place p there is worth at most ``c_p`` in absolute value, so every
+    value is within ``c_L`` (``1 / L`` for L >= K) of exact. In a tie group G (places a..b, g players,
+    ``M_G`` of them matching), every order of G is equally likely, and a player's value is
+    ``m_i mean_G(c) + (M_G - m_i) * sum_{q in G} delta_q (q - a) / (g (g - 1)) + sum_{H after G} M_H mean_H(delta)``:
+    the deterministic value ``m_i c_i + sum_{q > i} m_q delta_q`` averaged over the orders."""
+    c_rows, length = m.shape
+    cw, delta = _weights(k, length)
+    if c_rows == 0 or length == 0:
+        return np.zeros_like(m)
+    if dist is None:
+        start = np.zeros((c_rows, length), dtype=bool)
+    else:
+        start = np.empty((c_rows, length), dtype=bool)
+        np.not_equal(dist[:, 1:], dist[:, :-1], out=start[:, 1:])
+    start[:, 0] = True
+    if dist is None or start.all():  # no ties: m_i c_i + the suffix sum of m_q delta_q
+        tail = np.cumsum((m * delta)[:, ::-1], axis=1)[:, ::-1]
+        out = m * cw
+        out[:, :-1] += tail[:, 1:]
+        return out
+    flat = start.ravel()
+    gid = np.cumsum(flat) - 1
+    pos = np.tile(np.arange(length), c_rows)
+    first = pos[flat]  # each group's first place (0-based)
+    size = np.bincount(gid).astype(np.float64)
+    matches = np.bincount(gid, weights=m.ravel())
+    mean_c = np.bincount(gid, weights=np.tile(cw, c_rows)) / size
+    d_all = np.tile(delta, c_rows)
+    within = np.bincount(gid, weights=d_all * (pos - first[gid]))
+    pair = np.divide(within, size * (size - 1), out=np.zeros_like(within), where=size > 1)
+    # each place's share of the later groups' sum: delta_q times its group's mean match
+    share = (d_all * (matches / size)[gid]).reshape(c_rows, length)
+    suffix = np.zeros((c_rows, length + 1))
+    suffix[:, :length] = np.cumsum(share[:, ::-1], axis=1)[:, ::-1]
+    last = first + size.astype(np.int64) - 1  # each group's last place
+    row = np.repeat(np.arange(c_rows), length)[flat]
+    after = suffix[row, last + 1]
+    mf = m.ravel()
+    return (mf * mean_c[gid] + (matches[gid] - mf) * pair[gid] + after[gid]).reshape(c_rows, length)
 
 
 def _chunk_rows(n: int, chunk_size: int | None) -> int:
@@ -240,11 +297,12 @@ def knn_shapley_exact(
             d = _sq_dist(xv[t0:t1], x, x_sq)
             if self_mode:
                 d[rows, t0 + rows] = np.inf
-            order = np.argsort(d.astype(np.float32), axis=1, kind="stable")
+            d32 = d.astype(np.float32)
+            order = np.argsort(d32, axis=1, kind="stable")
             if self_mode:
                 order = order[:, :-1]
             m = (labels[order] == yv[t0:t1, None]).astype(np.float64)
-            s = _recursion(m, k, n_rank)
+            s = _recursion(m, k, np.take_along_axis(d32, order, axis=1))
             acc += np.bincount(order.ravel(), weights=s.ravel(), minlength=n)
             topk = order[:, :kk]
         if neighbors is not None:
@@ -312,6 +370,58 @@ def nearest_neighbors(
     backend : str
         The search that was used (``kdtree``, ``brute`` or ``hnsw``).
     """
+    idx, _, used, _ = _search(x, queries, k, backend=backend, kdtree_max_dims=kdtree_max_dims, seed=seed,
+                              n_jobs=n_jobs, on_block=on_block)
+    return idx, used
+
+
+def ranked_neighbors(
+    x: np.ndarray,
+    queries: np.ndarray | None,
+    k: int,
+    *,
+    backend: str = "auto",
+    kdtree_max_dims: int = 12,
+    seed: int = 0,
+    n_jobs: int | None = None,
+    on_block: Callable[[int, int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """:func:`nearest_neighbors` with the squared distances, at float32 precision, of the players it returns
+    (shape ``(n_queries, k)``): equal ones are the ties :func:`knn_shapley_truncated` values over their orders."""
+    idx, dist, used, _ = _search(x, queries, k, backend=backend, kdtree_max_dims=kdtree_max_dims, seed=seed,
+                                 n_jobs=n_jobs, on_block=on_block)
+    return idx, dist, used
+
+
+@dataclass(frozen=True)
+class PointLists:
+    """Each query's distinct players (points of :class:`_Groups`) up to the k-th row and every point tied with
+    it, closest first (ties by point number): query ``q``'s are ``points[ptr[q]:ptr[q + 1]]`` at squared
+    distances ``dist[...]`` (float32). ``back[t]`` is validation row t's query; ``self_point[t]`` its own point
+    in leave-self-out mode (-1 otherwise). A tie spanning more than ``TIE_FETCH_FACTOR * k`` points is cut."""
+
+    groups: _Groups
+    ptr: np.ndarray
+    points: np.ndarray
+    dist: np.ndarray
+    back: np.ndarray
+    self_point: np.ndarray
+
+
+def _search(
+    x: np.ndarray,
+    queries: np.ndarray | None,
+    k: int,
+    *,
+    backend: str = "auto",
+    kdtree_max_dims: int = 12,
+    seed: int = 0,
+    n_jobs: int | None = None,
+    on_block: Callable[[int, int], None] | None = None,
+    with_points: bool = False,
+) -> tuple[np.ndarray, np.ndarray, str, PointLists | None]:
+    """The search of :func:`ranked_neighbors`; ``with_points`` also returns each query's :class:`PointLists`
+    (the KD-tree and brute-force searches; ``None`` for HNSW)."""
     n, d = x.shape
     self_mode = queries is None
     q = x if queries is None else queries
@@ -319,8 +429,9 @@ def nearest_neighbors(
     kq = k + 1 if self_mode else k
     if backend == "auto":
         backend = auto_backend(n, q.shape[0], d, kdtree_max_dims)
+    lists = None
     if backend == "hnsw":
-        idx = _hnsw_search(x, q, kq, seed, on_block)
+        idx, dist = _hnsw_search(x, q, kq, seed, on_block)
     else:
         from sklearn.neighbors import NearestNeighbors
 
@@ -333,16 +444,29 @@ def nearest_neighbors(
                               n_jobs=n_jobs or native_thread_cap() or os.cpu_count() or 1)
         nn.fit(groups.points)
         top = np.empty((queries_u.shape[0], kq), dtype=np.int64)
+        top_d = np.empty((queries_u.shape[0], kq), dtype=np.float32)
+        found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = [] if with_points else None
         step = QUERY_BLOCK
         for a in range(0, queries_u.shape[0], step):
             b = min(a + step, queries_u.shape[0])
-            top[a:b] = _ranked(nn, groups, queries_u[a:b], kq)
+            top[a:b], top_d[a:b] = _ranked(nn, groups, queries_u[a:b], kq, found, a)
             if on_block is not None:  # (in queries, as many as the caller asked about, not distinct ones)
                 on_block(b * q.shape[0] // queries_u.shape[0], q.shape[0])
-        idx = top[back]
+        idx, dist = top[back], top_d[back]
+        if found is not None:
+            owner = np.concatenate([f[0] for f in found])
+            order = np.argsort(owner, kind="stable")  # (each query's points stay closest first)
+            lists = PointLists(
+                groups=groups,
+                ptr=np.concatenate(([0], np.cumsum(np.bincount(owner, minlength=queries_u.shape[0])))),
+                points=np.concatenate([f[1] for f in found])[order],
+                dist=np.concatenate([f[2] for f in found])[order],
+                back=back,
+                self_point=back if self_mode else np.full(q.shape[0], -1, dtype=np.int64),
+            )
     if self_mode:
-        idx = _drop_self(idx)
-    return idx, backend
+        idx, dist = _drop_self(idx, dist)
+    return idx, dist, backend, lists
 
 
 #: :func:`_ranked` fetches at most this many times K distinct points to settle a tie at the K-th place.
@@ -381,14 +505,19 @@ class _Groups:
         return cls(points, inverse, count, start, np.argsort(inverse, kind="stable"))
 
 
-def _ranked(nn: Any, groups: _Groups, q: np.ndarray, k: int) -> np.ndarray:
+def _ranked(nn: Any, groups: _Groups, q: np.ndarray, k: int,
+            found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
+            first_query: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` nearest rows of each query ranked as the exact path ranks them: by the squared distance at
     float32 precision, ties by row order (a tree search orders equal distances its own way, and which of several
     points tied at the k-th place it returns is its choice). ``nn`` searches the distinct points of ``groups``;
     they are fetched until the last one is farther than the one that completes ``k`` rows (a query whose tie
-    spans more than ``TIE_FETCH_FACTOR * k`` distinct points keeps the lowest-numbered rows of those fetched)."""
+    spans more than ``TIE_FETCH_FACTOR * k`` distinct points keeps the lowest-numbered rows of those fetched).
+    Returns the rows and their float32 squared distances; ``found``, when given, receives for every query
+    (numbered from ``first_query``) the points up to the k-th row's distance: (query numbers, points, distances)."""
     n_u = groups.points.shape[0]
     out = np.empty((q.shape[0], k), dtype=np.int64)
+    out_d = np.empty((q.shape[0], k), dtype=np.float32)
     todo = np.arange(q.shape[0])
     width = min(n_u, k + 1)
     while todo.size:
@@ -402,24 +531,31 @@ def _ranked(nn: Any, groups: _Groups, q: np.ndarray, k: int) -> np.ndarray:
         kth = d[np.arange(todo.size), reach]
         settled = (d[:, -1] > kth) | (width >= n_u) | (width >= TIE_FETCH_FACTOR * k)
         if settled.any():
-            out[todo[settled]] = _expand(groups, cand[settled], d[settled], kth[settled], k)
+            out[todo[settled]], out_d[todo[settled]] = _expand(groups, cand[settled], d[settled], kth[settled], k)
+            if found is not None:
+                near = d[settled] <= kth[settled, None]
+                owner = np.repeat(first_query + todo[settled], near.sum(axis=1))
+                found.append((owner, cand[settled][near], d[settled][near]))
         todo = todo[~settled]
         width = min(n_u, 2 * width)
-    return out
+    return out, out_d
 
 
-def _expand(groups: _Groups, cand: np.ndarray, d: np.ndarray, kth: np.ndarray, k: int) -> np.ndarray:
+def _expand(groups: _Groups, cand: np.ndarray, d: np.ndarray, kth: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The first ``k`` rows by (distance, row) among the rows of each query's candidate points (sorted by distance,
     then point number), ``kth`` the distance of the point that completes ``k`` rows. A query whose points up to
     ``kth`` are single rows takes them as they are (points are numbered in the order of their first rows); the
-    others expand each such point into at most ``k`` of its rows, the lowest-numbered, and sort those."""
+    others expand each such point into at most ``k`` of its rows, the lowest-numbered, and sort those.
+    Returns the rows and their distances."""
     take = np.minimum(groups.count[cand], k)
     take[d > kth[:, None]] = 0
     out = np.empty((cand.shape[0], k), dtype=np.int64)
+    out_d = np.empty((cand.shape[0], k), dtype=np.float32)
     is_crowded = (take > 1).any(axis=1)
     single = np.flatnonzero(~is_crowded)  # (their first k points are single rows: at least k points were fetched)
     if single.size:
         out[single] = groups.members[groups.start[cand[single, :k]]]
+        out_d[single] = d[single, :k]
     crowded = np.flatnonzero(is_crowded)
     per_query = take[crowded].sum(axis=1)
     reach = np.cumsum(per_query)
@@ -433,25 +569,30 @@ def _expand(groups: _Groups, cand: np.ndarray, d: np.ndarray, kth: np.ndarray, k
         offset = np.arange(int(t.sum())) - np.repeat(before, t)
         rows = groups.members[np.repeat(groups.start[cand[q]].ravel(), t) + offset]
         owner = np.repeat(np.arange(q.size), per_query[a:b])
-        order = np.lexsort((rows, np.repeat(d[q].ravel(), t), owner))
+        dist = np.repeat(d[q].ravel(), t)
+        order = np.lexsort((rows, dist, owner))
         first = np.cumsum(per_query[a:b]) - per_query[a:b]
-        out[q] = rows[order][first[:, None] + np.arange(k)]
+        pick = first[:, None] + np.arange(k)
+        out[q] = rows[order][pick]
+        out_d[q] = dist[order][pick]
         a = b
-    return out
+    return out, out_d
 
 
-def _drop_self(idx: np.ndarray) -> np.ndarray:
+def _drop_self(idx: np.ndarray, dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rows = np.arange(idx.shape[0])[:, None]
     is_self = idx == rows
     keep = ~is_self
     no_self = ~is_self.any(axis=1)
     keep[no_self, -1] = False
     # several copies of self cannot occur (indices are unique per row)
-    return idx[keep].reshape(idx.shape[0], idx.shape[1] - 1)
+    shape = (idx.shape[0], idx.shape[1] - 1)
+    return idx[keep].reshape(shape), dist[keep].reshape(shape)
 
 
 def _hnsw_search(x: np.ndarray, q: np.ndarray, k: int, seed: int,
-                 on_block: Callable[[int, int], None] | None = None) -> np.ndarray:
+                 on_block: Callable[[int, int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The approximate k nearest of each query (faiss HNSW) and their float32 squared distances."""
     try:
         import faiss
     except ImportError as exc:  # pragma: no cover - faiss-cpu is a dependency
@@ -464,10 +605,12 @@ def _hnsw_search(x: np.ndarray, q: np.ndarray, k: int, seed: int,
     index.add(xb)
     index.hnsw.efSearch = max(64, 2 * k)
     out = np.empty((xq.shape[0], k), dtype=np.int64)
+    out_d = np.empty((xq.shape[0], k), dtype=np.float32)
     step = QUERY_BLOCK
     for a in range(0, xq.shape[0], step):
-        _, ids = index.search(xq[a : a + step], k)
+        dist, ids = index.search(xq[a : a + step], k)
         out[a : a + step] = ids
+        out_d[a : a + step] = dist
         if on_block is not None:
             on_block(min(a + step, xq.shape[0]), xq.shape[0])
     missing = out < 0
@@ -477,12 +620,16 @@ def _hnsw_search(x: np.ndarray, q: np.ndarray, k: int, seed: int,
 
         rows = np.flatnonzero(missing.any(axis=1))
         nn = NearestNeighbors(n_neighbors=k, algorithm="brute").fit(xb)
-        out[rows] = nn.kneighbors(xq[rows], return_distance=False)
-    return out
+        dist, out[rows] = nn.kneighbors(xq[rows])
+        out_d[rows] = dist * dist
+    return out, out_d
 
 
 def knn_shapley_truncated(
-    y: np.ndarray, y_valid: np.ndarray, neighbors: np.ndarray, k: int, n_players: int
+    y: np.ndarray, y_valid: np.ndarray, neighbors: np.ndarray, k: int, n_players: int,
+    distances: np.ndarray | None = None,
+    *,
+    self_mode: bool | None = None,
 ) -> np.ndarray:
     """Truncated KNN-Shapley from each validation point's K* nearest players.
 
@@ -497,26 +644,95 @@ def knn_shapley_truncated(
     k : int
     n_players : int
         Number of players ranked per validation point (N).
+    distances : ndarray of shape (m, K*), optional
+        Their squared distances at float32 precision (:func:`ranked_neighbors`): equal
+        distances are a tie group, valued over its random orders as the exact path
+        does; without them every place is its own group.
+    self_mode : bool, optional
+        Leave-self-out (the validation points are the players, each left out of its
+        own ranking); by default when ``y_valid`` is ``y``.
 
     Returns
     -------
     ndarray of shape (n,)
-        Mean over validation points; the K*-th and farther neighbours get 0 unless
-        K* covers all N players, when the result is exact.
+        Mean over validation points. The players beyond the K* are valued as one tie
+        group of known size and label count (:func:`_far_terms`), so each value is
+        within ``c_{K*}`` (``1/K*`` for K* >= K, at most eps) of exact, and exact when
+        K* covers all N players. A tie group that crosses the K*-th place is valued as
+        if it ended there (:func:`knn_shapley_on_points` values it whole).
     """
-    m_total, kstar = neighbors.shape
+    m_total, length = neighbors.shape
+    if self_mode is None:
+        self_mode = y_valid is y
     m = (y[neighbors] == y_valid[:, None]).astype(np.float64)
-    if kstar >= n_players:
-        s = _recursion(m, k, n_players)
+    s = _recursion(m, k, None if distances is None else np.asarray(distances, dtype=np.float32))
+    if length < n_players:
+        n_classes = int(max(y.max(initial=0), y_valid.max(initial=0))) + 1
+        m_rest = np.bincount(y, minlength=n_classes)[y_valid] - float(self_mode) - m.sum(axis=1)
+        a, b, tail = _far_terms(_prefix_weights(k, n_players), n_players, np.full(m_total, length), m_rest)
+        s += tail[:, None] - a[:, None] - m * b[:, None]  # the fetched rows are not in the far group
+        far = a.sum() + np.bincount(y_valid, weights=b, minlength=n_classes)[y]
+        if self_mode:
+            far = far - a - b
     else:
-        s = np.zeros_like(m)
-        if kstar > 1:
-            i = np.arange(1, kstar, dtype=np.float64)
-            coef = np.minimum(k, i) / (i * k)
-            term = (m[:, :-1] - m[:, 1:]) * coef
-            s[:, :-1] = np.cumsum(term[:, ::-1], axis=1)[:, ::-1]
-    acc = np.bincount(neighbors.ravel(), weights=s.ravel(), minlength=y.shape[0])
+        far = 0.0
+    acc = np.bincount(neighbors.ravel(), weights=s.ravel(), minlength=y.shape[0]) + far
     return acc / m_total
+
+
+def knn_shapley_on_points(lists: PointLists, y: np.ndarray, y_valid: np.ndarray, k: int, kstar: int) -> np.ndarray:
+    """Truncated KNN-Shapley from :class:`PointLists`: each validation point's tie groups (equal float32
+    distances; copies of a row are one point standing for its rows) whose first place is at most ``kstar`` are
+    valued over their random orders, the farther ones get 0. Every value is within ``c_{kstar}`` (``1/kstar``
+    for kstar >= K) of exact, and exact when the groups cover every player; unlike
+    :func:`knn_shapley_truncated` a tie group that crosses the ``kstar``-th place is valued whole (unless it
+    spans more than ``TIE_FETCH_FACTOR`` times the points searched for)."""
+    from ._knn_kernel import truncated_on_points
+
+    groups = lists.groups
+    y = np.asarray(y, dtype=np.int64)
+    y_valid = np.asarray(y_valid, dtype=np.int64)
+    self_mode = bool(lists.self_point.shape[0]) and lists.self_point[0] >= 0
+    n_classes = int(max(y.max(initial=0), y_valid.max(initial=0))) + 1
+    row_key = groups.inverse.astype(np.int64) * n_classes + y
+    keys, key_count = np.unique(row_key, return_counts=True)
+    n_rank = y.shape[0] - 1 if self_mode else y.shape[0]
+    pre = _prefix_weights(k, n_rank)
+    base = np.zeros(groups.points.shape[0])
+    bonus = np.zeros(keys.shape[0])
+    corr = np.zeros(y_valid.shape[0])
+    far_all, far_label = np.zeros(1), np.zeros(n_classes)
+    truncated_on_points(lists.ptr, lists.points, lists.dist, lists.back, lists.self_point, y_valid,
+                        groups.count.astype(np.int64), keys, key_count.astype(np.int64), n_classes, kstar, n_rank,
+                        np.bincount(y, minlength=n_classes).astype(np.float64), *pre, base, bonus, corr,
+                        far_all, far_label)
+    values = base[groups.inverse] + bonus[np.searchsorted(keys, row_key)] + far_all[0] + far_label[y]
+    if self_mode:  # (with a validation file corr is all 0 and has its rows, not the players')
+        values = values + corr
+    return values / y_valid.shape[0]
+
+
+def _prefix_weights(k: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Prefix sums over the places p = 0..n of ``c_p``, ``delta_p`` and ``p * delta_p`` (index p: the first p)."""
+    c, delta = _weights(k, n)
+    return tuple(np.concatenate(([0.0], np.cumsum(v))) for v in (c, delta, np.arange(1, n + 1) * delta))  # type: ignore[return-value]
+
+
+def _far_terms(pre: tuple[np.ndarray, np.ndarray, np.ndarray], n_rank: int, place: np.ndarray,
+               m_rest: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The players beyond the first ``place`` of each validation row taken as one tie group of ``n_rank - place``
+    players, ``m_rest`` of them matching: ``(A, B, tail)``, a member's value being ``A + B`` when it matches and
+    ``A`` otherwise, and ``tail`` the group's share of every nearer player's value."""
+    cpre, dpre, qpre = pre
+    rest = (n_rank - place).astype(np.float64)
+    dsum = dpre[n_rank] - dpre[place]
+    pair = np.divide((qpre[n_rank] - qpre[place]) - (place + 1) * dsum, rest * (rest - 1),
+                     out=np.zeros_like(rest), where=rest > 1)
+    safe = np.maximum(rest, 1.0)
+    a = np.where(rest > 0, m_rest * pair, 0.0)
+    b = np.where(rest > 0, (cpre[n_rank] - cpre[place]) / safe - pair, 0.0)
+    tail = np.where(rest > 0, m_rest * dsum / safe, 0.0)
+    return a, b, tail
 
 
 def _regression_recursion(
@@ -827,15 +1043,17 @@ class KNNShapley:
             kstar = min(cfg.k_star, n_rank)
             n_queries = n if data.x_valid is None else data.x_valid.shape[0]
             progress("knn neighbours", 0, n_queries)
-            idx, backend = nearest_neighbors(
+            idx, dist, backend, lists = _search(
                 data.x, data.x_valid, kstar, backend=cfg.neighbors, kdtree_max_dims=cfg.kdtree_max_dims, seed=seed,
-                on_block=lambda done, total: progress("knn neighbours", done, total),
+                on_block=lambda done, total: progress("knn neighbours", done, total), with_points=not regression,
             )
             yv = data.y if data.y_valid is None else data.y_valid
             if regression:
                 values = knn_shapley_regression_truncated(data.y, yv, idx, cfg.k, n_rank, self_mode=data.leave_self_out)
-            else:
-                values = knn_shapley_truncated(data.y, yv, idx, cfg.k, n_rank)
+            elif lists is not None:
+                values = knn_shapley_on_points(lists, data.y, yv, cfg.k, kstar)
+            else:  # (HNSW: an approximate search, its ties among the rows it found)
+                values = knn_shapley_truncated(data.y, yv, idx, cfg.k, n_rank, dist)
             neighbors = idx[:, : cfg.k] if data.leave_self_out else None
             diagnostics.update({"k_star": kstar, "eps": cfg.eps, "neighbors": backend})
             status = "exact" if kstar >= n_rank else "approximate"

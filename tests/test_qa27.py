@@ -1,0 +1,193 @@
+"""Session 27: KNN-Shapley with random tie orders (exact and approximate paths) and the far group of the
+approximate path, checked against brute-force Shapley values of the random-tie game."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from dvclean.config import KNNConfig
+from dvclean.table import ValuationData
+from dvclean.valuation import knn
+from dvclean.valuation.knn import KNNShapley, knn_shapley_exact, knn_shapley_on_points, knn_shapley_truncated
+
+
+def tied_utility(dist: dict[int, float], subset: set[int] | tuple[int, ...], y: np.ndarray, y_t: int, k: int) -> float:
+    """U(S) of the random-tie game: the expected share of matches among the K nearest of S when equal
+    distances are ordered at random (the rows tied at the K-th distance fill the remaining places evenly)."""
+    members = list(subset)
+    if len(members) <= k:
+        return sum(float(y[j] == y_t) for j in members) / k
+    kth = sorted(dist[j] for j in members)[k - 1]
+    closer = [j for j in members if dist[j] < kth]
+    tied = [j for j in members if dist[j] == kth]
+    hits = sum(float(y[j] == y_t) for j in closer)
+    return (hits + (k - len(closer)) * sum(float(y[j] == y_t) for j in tied) / len(tied)) / k
+
+
+def brute_tied_values(x, y, k, x_valid=None, y_valid=None) -> np.ndarray:
+    n = x.shape[0]
+    points = range(n) if x_valid is None else range(x_valid.shape[0])
+    phi = np.zeros(n)
+    for t in points:
+        players = [j for j in range(n) if j != t] if x_valid is None else list(range(n))
+        xt, yt = (x[t], y[t]) if x_valid is None else (x_valid[t], y_valid[t])
+        dist = {j: float(((x[j] - xt) ** 2).sum()) for j in players}
+        size = len(players)
+        for i in players:
+            others = [p for p in players if p != i]
+            for s in range(size):
+                w = math.factorial(s) * math.factorial(size - s - 1) / math.factorial(size)
+                for sub in itertools.combinations(others, s):
+                    phi[i] += w * (tied_utility(dist, set(sub) | {i}, y, yt, k) - tied_utility(dist, sub, y, yt, k))
+    return phi / len(points)
+
+
+TIE_CASES = [(n, k, c, seed) for seed, (n, k, c) in enumerate(
+    [(5, 1, 2), (6, 2, 2), (7, 3, 3), (8, 1, 2), (8, 2, 3), (8, 4, 2), (9, 3, 2), (9, 8, 3)]
+)]
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+@pytest.mark.parametrize(("n", "k", "n_classes", "seed"), TIE_CASES)
+def test_exact_knn_shapley_is_the_shapley_value_of_the_random_tie_game(engine, n, k, n_classes, seed):
+    # integer points on a small grid: many rows at equal distances from each validation point
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 3, size=(n, 2)).astype(float)
+    y = rng.integers(0, n_classes, size=n)
+    values, _ = knn_shapley_exact(x, y, k, engine=engine)
+    np.testing.assert_allclose(values, brute_tied_values(x, y, k), atol=1e-12, rtol=0)
+    xv = rng.integers(0, 3, size=(3, 2)).astype(float)
+    yv = rng.integers(0, n_classes, size=3)
+    values, _ = knn_shapley_exact(x, y, k, x_valid=xv, y_valid=yv, engine=engine)
+    np.testing.assert_allclose(values, brute_tied_values(x, y, k, xv, yv), atol=1e-12, rtol=0)
+
+
+def test_tied_rows_of_different_labels_at_one_distance_share_the_tie_evenly():
+    # one validation point at 0, two players at distance 1 with labels 1 and 0, K = 1: U(match) = 1, U(other) = 0,
+    # U(both) = 1/2 with the tie broken at random, so the values are 3/4 and -1/4 whichever row comes first
+    # (ties by row order gave 1 and 0 when the match came first, 1/2 and -1/2 when it came second)
+    x = np.array([[1.0], [-1.0]])
+    for y in (np.array([1, 0]), np.array([0, 1])):
+        for engine in ("numpy", "numba"):
+            values, _ = knn_shapley_exact(x, y, 1, x_valid=np.array([[0.0]]), y_valid=np.array([1]), engine=engine)
+            np.testing.assert_allclose(values, np.where(y == 1, 0.75, -0.25), atol=1e-15)
+
+
+def _discrete(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 3, size=(n, 4)).astype(float)
+    y = ((x[:, 0] + x[:, 1] + rng.normal(0, 0.8, n)) > 2).astype(np.int64)
+    return x, y
+
+
+@pytest.mark.parametrize("config", [KNNConfig(k=5), KNNConfig(k=5, algorithm="approx", neighbors="kdtree"),
+                                    KNNConfig(k=5, algorithm="approx", neighbors="brute", eps=0.05)])
+def test_knn_shapley_values_of_a_discrete_table_do_not_depend_on_the_row_order(config):
+    x, y = _discrete(400, 3)
+    perm = np.random.default_rng(4).permutation(400)
+    a = KNNShapley(config).value(ValuationData(x=x, y=y, rows=np.arange(400), classes=np.array([0, 1]))).values
+    b = KNNShapley(config).value(ValuationData(x=x[perm], y=y[perm], rows=np.arange(400), classes=np.array([0, 1])))
+    np.testing.assert_allclose(b.values, a[perm], atol=1e-14, rtol=0)
+
+
+def test_efficiency_with_ties_is_the_leave_one_out_accuracy_with_ties_broken_at_random():
+    x, y = _discrete(300, 5)
+    k = 4
+    values, _ = knn_shapley_exact(x, y, k)
+    expected = []
+    for t in range(300):
+        others = np.array([j for j in range(300) if j != t])
+        dist = {int(j): float(((x[j] - x[t]) ** 2).sum()) for j in others}
+        expected.append(tied_utility(dist, tuple(int(j) for j in others), y, y[t], k))
+    assert values.sum() == pytest.approx(np.mean(expected), abs=1e-12)
+
+
+def test_compiled_kernel_equals_the_numpy_path_on_heavily_tied_data():
+    x, y = _discrete(2100, 6)
+    a, na = knn_shapley_exact(x, y, 5, engine="numpy", chunk_size=300)
+    b, nb = knn_shapley_exact(x, y, 5, engine="numba", chunk_size=700)
+    np.testing.assert_allclose(a, b, atol=1e-13, rtol=0)
+    np.testing.assert_array_equal(na, nb)  # the neighbour lists still follow the row order within a tie
+
+
+def _points_values(x, y, k, kstar, backend, x_valid=None, y_valid=None):
+    _, _, _, lists = knn._search(x, x_valid, kstar, backend=backend, with_points=True)
+    return knn_shapley_on_points(lists, y, y if y_valid is None else y_valid, k, kstar)
+
+
+@pytest.mark.parametrize("backend", ["kdtree", "brute"])
+def test_approximate_path_is_within_c_kstar_of_exact_on_tied_data_and_exact_when_it_sees_every_row(backend):
+    rng = np.random.default_rng(11)
+    for _ in range(60):
+        n = int(rng.integers(4, 50))
+        levels = int(rng.integers(2, 4))
+        x = rng.integers(0, levels, size=(n, int(rng.integers(1, 4)))).astype(float)
+        y = rng.integers(0, 3, size=n)
+        k = int(rng.integers(1, min(5, n - 1) + 1))
+        exact, _ = knn_shapley_exact(x, y, k)
+        np.testing.assert_allclose(_points_values(x, y, k, n - 1, backend), exact, atol=1e-12, rtol=0)
+        kstar = int(rng.integers(k, n))
+        approx = _points_values(x, y, k, kstar, backend)
+        assert np.abs(approx - exact).max() <= min(k, kstar) / (kstar * k) + 1e-12
+        assert approx.sum() == pytest.approx(exact.sum(), abs=1e-12)  # the far group keeps efficiency
+        xv = rng.integers(0, levels, size=(4, x.shape[1])).astype(float)
+        yv = rng.integers(0, 3, size=4)
+        exact_v, _ = knn_shapley_exact(x, y, k, x_valid=xv, y_valid=yv)
+        kstar = int(rng.integers(k, n + 1))
+        approx_v = _points_values(x, y, k, kstar, backend, xv, yv)
+        assert np.abs(approx_v - exact_v).max() <= min(k, kstar) / (kstar * k) + 1e-12
+        assert approx_v.sum() == pytest.approx(exact_v.sum(), abs=1e-12)
+
+
+def test_a_tie_across_the_kstar_th_place_is_valued_whole():
+    # twelve players at distance 1 from the validation point (the unit vectors and their opposites), K = 5,
+    # K* = 10: the group crosses the 10th place; valued whole, the values are exact (cut at K*, the two rows
+    # beyond would get the far group's value and the error would be 0.12 > eps)
+    e = np.eye(6)
+    x = np.vstack([e, -e, 5 + np.random.default_rng(0).normal(size=(20, 6))])
+    y = np.array([0, 1] * 6 + [1] * 20)
+    xv, yv = np.zeros((1, 6)), np.array([0])
+    exact, _ = knn_shapley_exact(x, y, 5, x_valid=xv, y_valid=yv)
+    data = ValuationData(x=x, y=y, rows=np.arange(32), classes=np.array([0, 1]), x_valid=xv, y_valid=yv)
+    for backend in ("kdtree", "brute"):
+        r = KNNShapley(KNNConfig(k=5, eps=0.1, algorithm="approx", neighbors=backend)).value(data)
+        assert r.status == "approximate"
+        np.testing.assert_allclose(r.values, exact, atol=1e-12, rtol=0)
+
+
+def test_truncated_rows_version_keeps_the_bound_and_efficiency_and_beats_the_papers_ranking():
+    rng = np.random.default_rng(12)
+    n = 3000
+    x = rng.normal(size=(n, 4))
+    y = (x[:, 0] + 0.7 * rng.normal(size=n) > 0.8).astype(np.int64)
+    exact, _ = knn_shapley_exact(x, y, 5)
+    idx, dist, _ = knn.ranked_neighbors(x, None, 10, backend="brute")
+    ours = knn_shapley_truncated(y, y, idx, 5, n - 1, dist)
+    assert np.abs(ours - exact).max() <= 0.1
+    assert ours.sum() == pytest.approx(exact.sum(), abs=1e-12)
+    # the paper's truncation (the 10th gets 0, recursion from it) sums to about 0 and leaves most rows at 0
+    m = (y[idx] == y[:, None]).astype(float)
+    i = np.arange(1, 10, dtype=float)
+    s = np.zeros_like(m)
+    s[:, :-1] = np.cumsum(((m[:, :-1] - m[:, 1:]) * (np.minimum(5, i) / (i * 5)))[:, ::-1], axis=1)[:, ::-1]
+    paper = np.bincount(idx.ravel(), weights=s.ravel(), minlength=n) / n
+    from scipy.stats import spearmanr
+
+    assert spearmanr(ours, exact)[0] > spearmanr(paper, exact)[0] + 0.1
+    # the points version gives the same values when no distances tie
+    np.testing.assert_allclose(_points_values(x, y, 5, 10, "brute"), ours, atol=1e-12, rtol=0)
+
+
+def test_truncated_without_distances_treats_every_place_as_its_own_group():
+    x, y = _discrete(200, 8)
+    idx, dist, _ = knn.ranked_neighbors(x, None, 199, backend="kdtree")
+    # all players seen: with their distances the exact random-tie values, without them the row-order recursion
+    exact, _ = knn_shapley_exact(x, y, 3)
+    np.testing.assert_allclose(knn_shapley_truncated(y, y, idx, 3, 199, dist), exact, atol=1e-12, rtol=0)
+    rows_order = knn_shapley_truncated(y, y, idx, 3, 199)
+    assert np.abs(rows_order - exact).max() > 1e-4
+    assert rows_order.sum() != pytest.approx(exact.sum(), abs=1e-9)  # another game: ties by row order
