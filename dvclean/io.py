@@ -138,6 +138,9 @@ class SourceInfo:
         A Parquet or Arrow IPC file's dictionary-encoded text or integer columns (pandas' categoricals): name,
         categories in their order (unused ones too) and whether they are ordered, which
         :func:`write_table` restores in a Parquet or Arrow output (polars keeps neither).
+    either_way_dates : tuple of (str, str)
+        CSV date columns the reader typed day first (``03/04/2021`` as 3 April) whose every date could
+        be read month first too, each with such a cell: a note says which reading was used.
     """
 
     path: str
@@ -150,6 +153,7 @@ class SourceInfo:
     text_columns: tuple[str, ...] = ()
     schema_metadata: tuple[tuple[bytes, bytes], ...] = ()
     dictionaries: tuple[tuple[str, tuple[Any, ...], bool], ...] = ()
+    either_way_dates: tuple[tuple[str, str], ...] = ()
 
 
 def _dictionary_columns(data: bytes | Path, fmt: str) -> tuple[tuple[str, tuple[Any, ...], bool], ...]:
@@ -615,8 +619,9 @@ def read_frame(
     text_columns: list[str] = []
     schema_md: tuple[tuple[bytes, bytes], ...] = ()
     dictionaries: tuple[tuple[str, tuple[Any, ...], bool], ...] = ()
+    either_way: tuple[tuple[str, str], ...] = ()
     if fmt == "csv":
-        frame, sep, all_columns, codec, text_columns = _read_csv(
+        frame, sep, all_columns, codec, text_columns, either_way = _read_csv(
             data, name, separator, encoding, nulls, skip, keep_text, tuple(as_text), tuple(exact_text)
         )
     elif fmt in ("parquet", "ipc"):
@@ -654,6 +659,7 @@ def read_frame(
     info = SourceInfo(
         path=name, format=fmt, compression=compression, sha256=sha, separator=sep, columns=tuple(all_columns),
         encoding=codec, text_columns=tuple(text_columns), schema_metadata=schema_md, dictionaries=dictionaries,
+        either_way_dates=either_way,
     )
     return frame, info
 
@@ -1042,6 +1048,28 @@ def _header(sample: str, sep: str, name: str) -> list[str]:
         raise InputError(f"{name}: cannot parse the header row ({exc}); check quoting and line ends") from exc
 
 
+def either_way_date(text: pl.Series) -> str | None:
+    """A cell of a column of dates written day, month, year (``03/04/2021``, ``3.4.21``) when every cell reads
+    month first as well (both numbers at most 12) and the two readings differ somewhere: nothing in the column
+    tells them apart.
+
+    >>> either_way_date(pl.Series(["03/04/2021", "05/06/2021"])), either_way_date(pl.Series(["03/04/2021", "25/06/2021"]))
+    ('03/04/2021', None)
+    >>> either_way_date(pl.Series(["01/01/2021", "2021-02-03"])), either_way_date(pl.Series(["07/07/21", "12/12/21"]))
+    (None, None)
+    """
+    cells = text.drop_nulls().str.strip_chars()
+    cells = cells.filter(cells != "")
+    parts = cells.str.extract_groups(r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2}")
+    first = parts.struct.field("1").cast(pl.Int64, strict=False)
+    second = parts.struct.field("2").cast(pl.Int64, strict=False)
+    if cells.len() == 0 or first.null_count() or second.null_count():
+        return None
+    if int(first.max()) > 12 or int(second.max()) > 12 or (first == second).all():  # type: ignore[arg-type]
+        return None
+    return str(cells.filter(first != second).first())
+
+
 def _read_csv(
     data: bytes | Path,
     name: str,
@@ -1095,6 +1123,8 @@ def _read_csv(
             try_parse_dates=dates,
         )
 
+    day_first: dict[str, str] = {}  # date columns typed day first whose every date reads month first too
+
     def attempt(infer: int | None, dates: bool = True) -> pl.DataFrame:
         # guessing dates tries every text cell of the inference window against the date patterns (a 3 MB file of
         # text codes took 10 s to read, 0.3 s without): read without it, and again with it only when a text column
@@ -1111,6 +1141,9 @@ def _read_csv(
                     and not plain.get_column(c).drop_nulls().str.contains(r"\d{4}").all()]
             if text:
                 frame = frame.with_columns(plain.get_column(c) for c in text)
+            day_first.clear()
+            day_first.update({c: ex for c, dt in frame.schema.items() if (dt == pl.Date or isinstance(dt, pl.Datetime))
+                              and schema.get(c) == pl.String and (ex := either_way_date(plain.get_column(c)))})
         return frame
 
     try:
@@ -1153,6 +1186,7 @@ def _read_csv(
         if problem is not None:
             raise InputError(_ragged_message(data, sep, name, len(header), problem))
     names = [header[i].strip() for i in (keep if keep is not None else range(len(header)))]
+    read_names = frame.columns
     if len(names) == frame.width and len(set(names)) == len(names):
         # the header as RFC 4180 reads it: polars keeps a quoted name's doubled quotes ("the ""y""")
         frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
@@ -1161,7 +1195,10 @@ def _read_csv(
     frame = _nanosecond_datetimes(frame, data, sep, nulls, list(keep if keep is not None else range(len(header))))
     wanted = keep_text(names) if callable(keep_text) else keep_text
     frame, as_text_read = _keep_text(frame, data, name, sep, nulls, header, [*wanted, *exact_text], as_text, exact_text)
-    return frame, sep, [c.strip() for c in header], codec, as_text_read
+    schema = frame.schema
+    either = tuple((new, day_first[old]) for old, new in zip(read_names, frame.columns, strict=True) if old in day_first
+                   and (schema[new] == pl.Date or isinstance(schema[new], pl.Datetime)))
+    return frame, sep, [c.strip() for c in header], codec, as_text_read, either
 
 
 def _may_be_date(col: pl.Series) -> bool:

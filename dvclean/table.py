@@ -43,7 +43,7 @@ import polars as pl
 
 from .config import FeatureConfig
 from .errors import DataValidationError
-from .io import SourceInfo
+from .io import SourceInfo, either_way_date
 
 __all__ = ["FeatureEncoder", "Table", "ValuationData", "make_table", "prepare", "resolve_task", "LABEL_CANDIDATES"]
 
@@ -814,6 +814,8 @@ class FeatureEncoder:
         self.text_dates_: dict[str, tuple[str, int, int, list[str]]] = {}
         #: text columns of dates in several spellings, left as categories: name -> [(format, cells), ...]
         self.mixed_dates_: dict[str, list[tuple[str, int]]] = {}
+        #: text-date columns read day first whose every date reads month first too: name -> such a cell
+        self.either_way_dates_: dict[str, str] = {}
         self._keep = np.zeros(0, dtype=bool)
         self._fitted_x: np.ndarray | None = None
         self._dims_: dict[str, list[int]] = {}
@@ -825,7 +827,7 @@ class FeatureEncoder:
         self.plans_, self.dropped_, self.dropped_reasons_, self.text_numbers_ = [], [], {}, {}
         self.decimal_comma_, self.decorated_, self.ambiguous_commas_, self.text_dates_ = [], [], {}, {}
         self.units_ = {}
-        self.mixed_dates_ = {}
+        self.mixed_dates_, self.either_way_dates_ = {}, {}
         for name in content_order(frame, columns, label):
             col = frame.get_column(name)
             plan = self._plan(col)
@@ -991,6 +993,8 @@ class FeatureEncoder:
         bad = int(parsed.null_count())
         examples = col.drop_nulls().filter(parsed.is_null()).unique(maintain_order=True).head(3).to_list()
         self.text_dates_[col.name] = (fmt, bad, int(text.len()), examples)
+        if fmt.startswith("%d") and (either := either_way_date(text.filter(parsed.is_not_null()))) is not None:
+            self.either_way_dates_[col.name] = either
         return _ColumnPlan(col.name, "temporal", {"format": fmt})
 
     def _mixed_dates(self, name: str, reads: dict[str, np.ndarray], total: int) -> None:
@@ -1373,6 +1377,18 @@ def date_write_format(col: pl.Series, fmt: str) -> str:
     return fmt.replace("%m", "%-m").replace("%d", "%-d")
 
 
+def either_way_note(name: str, cell: str, fmt: str) -> str:
+    """The note on a date column read day first (``fmt``) whose every date also reads month first (``cell``, one of
+    them)."""
+    day, month = (int(v) for v in re.findall(r"\d+", cell)[:2])
+    months = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "December")
+    other = fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+    return (f"column {name!r}: every date reads both as {_format_text(fmt)} and as {_format_text(other)}; read day "
+            f"first ({cell!r} is {day} {months[month - 1]}, not {months[day - 1]} {month}): if the month comes first, "
+            "write the dates as YYYY-MM-DD")
+
+
 def _format_text(fmt: str) -> str:
     """A strftime format as people write it: ``%d/%m/%Y`` is ``DD/MM/YYYY``."""
     for code, text in (("%Y", "YYYY"), ("%y", "YY"), ("%m", "MM"), ("%d", "DD"), ("%H", "hh"), ("%M", "mm"), ("%S", "ss"),
@@ -1717,6 +1733,14 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
             f"date with those cells missing; correct them, or --drop {shlex.quote(name)} if the column is not a date"
             if bad else f"column {name!r} holds dates written {_format_text(fmt)}: valued as dates"
         )
+        if name in encoder.either_way_dates_:
+            notes.append(either_way_note(name, encoder.either_way_dates_[name], fmt))
+    either_way = dict(table.source.either_way_dates) if table.source is not None else {}
+    for name in sorted((c for c in either_way if c in table.features and c not in encoder.dropped_),
+                       key=table.features.index):
+        cell = either_way[name]
+        sep = re.sub(r"^\s*\d+", "", cell)[:1]
+        notes.append(either_way_note(name, cell, f"%d{sep}%m{sep}%Y"))
     for name, spellings in sorted(encoder.mixed_dates_.items(), key=lambda kv: table.features.index(kv[0])):
         used = (f"is not used ({encoder.dropped_reasons_.get(name, 'constant')})" if name in encoder.dropped_
                 else "is valued as a category, not as dates")

@@ -191,3 +191,52 @@ def test_truncated_without_distances_treats_every_place_as_its_own_group():
     rows_order = knn_shapley_truncated(y, y, idx, 3, 199)
     assert np.abs(rows_order - exact).max() > 1e-4
     assert rows_order.sum() != pytest.approx(exact.sum(), abs=1e-9)  # another game: ties by row order
+
+
+# ---------------------------------------------------------------- dates that read day first and month first
+
+
+def _date_notes(path, **kw) -> list[str]:
+    import dvclean
+
+    cfg = dvclean.ScoreConfig(methods=("knn",), knn=KNNConfig(k=1))
+    return [t for t in dvclean.score(path, label="y", config=cfg, **kw).summary["notes"] if "reads both" in t]
+
+
+def _date_file(tmp_path, cells, name="d.csv"):
+    rows = "".join(f"{c},{i},{'ab'[i % 2]}\n" for i, c in enumerate(cells))
+    path = tmp_path / name
+    path.write_text("when,x,y\n" + rows)
+    return path
+
+
+def test_a_csv_date_column_every_date_of_which_reads_month_first_too_gets_a_note(tmp_path):
+    cells = ["03/04/2021", "05/06/2021", "01/02/2020", "07/08/2021", "02/03/2021", "04/05/2021", "11/12/2020", "09/10/2021"]
+    (note,) = _date_notes(_date_file(tmp_path, cells))
+    assert note.startswith("column 'when': every date reads both as DD/MM/YYYY and as MM/DD/YYYY; read day first (")
+    assert "if the month comes first, write the dates as YYYY-MM-DD" in note
+    # one day above 12 settles it, as do ISO dates and dates whose day and month are equal
+    assert _date_notes(_date_file(tmp_path, [*cells[:-1], "25/10/2021"], "e.csv")) == []
+    assert _date_notes(_date_file(tmp_path, ["2021-04-03", "2021-06-05", "2020-02-01", "2021-08-07"], "f.csv")) == []
+    assert _date_notes(_date_file(tmp_path, ["01/01/2021", "02/02/2021", "03/03/2021", "04/04/2021"], "g.csv")) == []
+
+
+def test_a_text_date_column_read_day_first_by_the_encoder_gets_the_same_note(tmp_path):
+    cells = ["03.04.21", "05.06.21", "01.02.20", "07.08.21", "02.03.21", "04.05.21", "11.12.20", "09.10.21"]
+    (note,) = _date_notes(_date_file(tmp_path, cells))
+    assert "every date reads both as DD.MM.YY and as MM.DD.YY; read day first" in note
+    day, month = (int(v) for v in note.split("read day first ('")[1][:5].split("."))
+    months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "December"]
+    assert f"is {day} {months[month - 1]}, not {months[day - 1]} {month})" in note
+
+
+def test_typed_dates_from_a_parquet_file_get_no_either_way_note(tmp_path):
+    import datetime as dt
+
+    import polars as pl
+
+    frame = pl.DataFrame({"when": [dt.date(2021, 4, 3), dt.date(2021, 6, 5), dt.date(2020, 2, 1), dt.date(2021, 8, 7)],
+                          "x": [1, 2, 3, 4], "y": ["a", "b", "a", "b"]})
+    frame.write_parquet(tmp_path / "d.parquet")
+    assert _date_notes(tmp_path / "d.parquet") == []
