@@ -1173,7 +1173,11 @@ MOSTLY_NUMERIC = 0.95
 
 #: A number written with a decimal comma, optionally with dots between groups of three digits and a currency or
 #: percent sign as in :data:`_DECORATED_NUMBER`: ``-0,5``, ``1.234,56``, ``4.715,28 €``, ``19,2 %``.
-_COMMA_NUMBER = r"^[+-]?\s*[$€£¥]?\s*[+-]?(?:\d+|\d{1,3}(?:\.\d{3})+)(?:,\d+)?\s*[$€£¥%]?$"
+_COMMA_NUMBER = (r"^[+-]?\s*[$€£¥]?\s*[+-]?(?:\d+|\d{1,3}(?:\.\d{3})+|\d{1,3}(?:[ \x{A0}\x{202F}]\d{3})+)(?:,\d+)?"
+                 r"\s*[$€£¥%]?$")
+#: Digits grouped by a space (``1 234 567``; also the no-break spaces a spreadsheet writes) or an apostrophe
+#: (``1'234'567``, Swiss): separators that can only group thousands.
+_SPACE_GROUPS = r"\d[ '\x{A0}\x{202F}]\d{3}(?:\D|$)"
 
 #: A currency or percent sign before or after a number (and the spaces around it).
 _SIGN = r"^[+-]?\s*[$€£¥]\s*|\s*[$€£¥%]$"
@@ -1211,8 +1215,8 @@ def _decimal_comma(stripped: pl.Series) -> bool:
         return False
     core = _unsigned(stripped.filter(matches))
     comma = core.str.contains(",", literal=True).fill_null(False)
-    decimal = (comma & core.str.contains(r",(?:\d{1,2}|\d{4,})$|^[+-]?0,|\.").fill_null(False)) | core.str.contains(
-        r"^[+-]?\d{1,3}(?:\.\d{3}){2,}$").fill_null(False)  # (1.234.567: dots that can only group thousands)
+    decimal = (comma & core.str.contains(r",(?:\d{1,2}|\d{4,})$|^[+-]?0,|\.|\d[ \x{A0}\x{202F}]\d{3},").fill_null(False)) | (
+        core.str.contains(r"^[+-]?\d{1,3}(?:\.\d{3}){2,}$").fill_null(False))  # (1.234.567 and 1 234,5: thousands)
     # cells that can only hold thousands commas (1,234,567, 1,234.5, $4,715: :data:`_DOLLAR_THOUSANDS`) outvote a
     # few stray decimal-comma ones (2,5 or $12,50 among them is not evidence enough to read 30,422 as 30.422)
     thousands = stripped.str.contains(r"\d,\d{3},\d{3}|,\d{3}\.\d").fill_null(False) | stripped.str.contains(
@@ -1226,8 +1230,11 @@ def _decimal_comma(stripped: pl.Series) -> bool:
 _DOLLAR_THOUSANDS = r"^[+-]?\s*[$£¥]\s*[+-]?\d{1,3},\d{3}$"
 
 #: A number as a spreadsheet formats it: a currency sign before or after, a percent sign after, thousands
-#: commas (``$1,234.50``, ``-€12``, ``12 €``, ``45%``, ``1,234,567``), or a plain number.
-_DECORATED_NUMBER = r"^[+-]?\s*[$€£¥]?\s*[+-]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s*[$€£¥%]?$"
+#: commas, spaces or apostrophes (``$1,234.50``, ``-€12``, ``12 €``, ``45%``, ``1,234,567``, ``1 234 567``,
+#: ``1'234.50``), a negative amount in parentheses as accountants write it (``(1,234.50)``), or a plain number.
+_DECORATED_CORE = (r"[+-]?\s*[$€£¥]?\s*[+-]?(?:\d{1,3}(?:(?:,\d{3})+|(?:'\d{3})+|(?:[ \x{A0}\x{202F}]\d{3})+)(?:\.\d+)?"
+                   r"|\d+(?:\.\d+)?|\.\d+)\s*[$€£¥%]?")
+_DECORATED_NUMBER = rf"^(?:{_DECORATED_CORE}|\(\s*{_DECORATED_CORE}\s*\))$"
 
 
 def _decorated(stripped: pl.Series) -> bool:
@@ -1243,12 +1250,14 @@ def _decorated(stripped: pl.Series) -> bool:
     (True, True)
     >>> _decorated(pl.Series(["$4,715", "$912"])), _decorated(pl.Series(["4,715%", "912%"])), _decorated(pl.Series(["1,659 €"]))
     (True, False, False)
+    >>> _decorated(pl.Series(["(1,234.50)", "12.00"])), _decorated(pl.Series(["1 234", "12"])), _decorated(pl.Series(["(12)", "5"]))
+    (True, True, True)
     """
     matches = _mostly(stripped, _DECORATED_NUMBER)
     if matches is None:
         return False
     ok = stripped.filter(matches)
-    signs = ok.str.contains(r"[$€£¥%]").fill_null(False).any()
+    signs = ok.str.contains(r"[$€£¥%]|^\(").fill_null(False).any() or ok.str.contains(_SPACE_GROUPS).fill_null(False).any()
     commas = ok.str.contains(",", literal=True).fill_null(False)
     if not commas.any():
         return bool(signs)
@@ -1449,9 +1458,18 @@ def _unit_numbers(stripped: pl.Series, unit: str) -> pl.Series:
 
 
 def _decorated_numbers(stripped: pl.Series) -> pl.Series:
-    """Floats of :data:`_DECORATED_NUMBER` text, signs and commas removed (``45%`` is 45; other cells null)."""
+    """Floats of :data:`_DECORATED_NUMBER` text, signs and group separators removed (``45%`` is 45, ``(1,234.50)``
+    is -1234.5; other cells null).
+
+    >>> _decorated_numbers(pl.Series(["(1,234.50)", "$2,000", "1 234 567", "1'234.5", "( $12 )", "-(3)"])).to_list()
+    [-1234.5, 2000.0, 1234567.0, 1234.5, -12.0, None]
+    """
     ok = stripped.str.contains(_DECORATED_NUMBER).fill_null(False)
-    plain = stripped.str.replace_all(r"[$€£¥%,\s]", "")
+    plain = stripped.str.replace_all(r"[$€£¥%,'\s]", "")
+    negative = plain.str.starts_with("(")
+    plain = plain.str.strip_chars("()")
+    plain = pl.select(pl.when(negative).then(pl.lit("-") + plain).otherwise(plain)).to_series()
+    # (a minus inside the parentheses would make two: --12 is no number, and that cell stays a stray one)
     return pl.select(pl.when(ok).then(plain).otherwise(None).cast(pl.Float64, strict=False)).to_series().alias(stripped.name)
 
 
@@ -1723,7 +1741,8 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
     if encoder.decorated_:
         names = ", ".join(repr(c) for c in sorted(encoder.decorated_, key=table.features.index))
         notes.append(f"column{'s' if len(encoder.decorated_) > 1 else ''} {names}: numbers written with a currency or "
-                     "percent sign or thousands commas ($1,234.50, 45%), valued as numbers")
+                     "percent sign or thousands commas ($1,234.50, 45%; also thousands spaces or apostrophes, "
+                     "1 234 567, and negative amounts in parentheses, (1,234.50)), valued as numbers")
     for name, (fmt, bad, total, examples) in sorted(encoder.text_dates_.items(), key=lambda kv: table.features.index(kv[0])):
         if name in encoder.dropped_:
             continue

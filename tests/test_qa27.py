@@ -240,3 +240,63 @@ def test_typed_dates_from_a_parquet_file_get_no_either_way_note(tmp_path):
                           "x": [1, 2, 3, 4], "y": ["a", "b", "a", "b"]})
     frame.write_parquet(tmp_path / "d.parquet")
     assert _date_notes(tmp_path / "d.parquet") == []
+
+
+# ---------------------------------------------------------------- numbers: thousands spaces, apostrophes, parentheses
+
+
+def _encoded_numbers(cells: list[str]) -> tuple[str, dict, np.ndarray]:
+    import polars as pl
+
+    from dvclean.table import FeatureEncoder
+
+    enc = FeatureEncoder()
+    enc.fit(pl.DataFrame({"c": cells}), ["c"])
+    (plan,) = enc.plans_
+    return plan.kind, plan.params, enc
+
+
+@pytest.mark.parametrize(("sep", "decimal"), [(" ", "."), ("\u00a0", "."), ("\u202f", "."), ("'", "."), (" ", ",")])
+def test_numbers_with_thousands_spaces_or_apostrophes_are_numbers(sep, decimal):
+    import polars as pl
+
+    from dvclean.table import _comma_numbers, _decorated_numbers
+
+    values = np.random.default_rng(3).integers(1_000, 3_000_000, 40)
+    cells = [f"{v:,}".replace(",", sep) + (f"{decimal}5" if i % 3 == 0 else "") for i, v in enumerate(values)]
+    kind, params, enc = _encoded_numbers(cells)
+    assert kind == "numeric"
+    read = (_comma_numbers if decimal == "," else _decorated_numbers)(pl.Series(cells)).to_list()
+    assert read == [v + (0.5 if i % 3 == 0 else 0) for i, v in enumerate(values.astype(float))]
+    assert params.get("decimal_comma" if decimal == "," else "decorated") is True
+
+
+def test_accounting_negatives_in_parentheses_are_negative_numbers():
+    import polars as pl
+
+    from dvclean.table import _decorated_numbers
+
+    amounts = np.random.default_rng(4).integers(100, 500_000, 40) / 4
+    cells = [f"({a:,.2f})" if i % 3 == 0 else f"${a:,.2f}" for i, a in enumerate(amounts)]
+    kind, params, _ = _encoded_numbers(cells)
+    assert kind == "numeric" and params.get("decorated") is True
+    assert _decorated_numbers(pl.Series(cells)).to_list() == [-a if i % 3 == 0 else a for i, a in enumerate(amounts)]
+
+
+def test_phone_numbers_in_groups_stay_text():
+    rng = np.random.default_rng(5)
+    cells = [f"555 {a} {b}" for a, b in zip(rng.integers(100, 999, 40), rng.integers(1000, 9999, 40), strict=True)]
+    kind, _, _ = _encoded_numbers(cells)
+    assert kind != "numeric"
+
+
+def test_the_score_note_names_a_column_of_thousands_spaces(tmp_path):
+    import dvclean
+
+    rng = np.random.default_rng(6)
+    v = rng.integers(1_000, 3_000_000, 60)
+    lines = "".join(f"{a:,},{'ab'[int(a) % 2]}\n".replace(",", " ").replace(" a\n", ",a\n").replace(" b\n", ",b\n")
+                    for a in v)
+    (tmp_path / "d.csv").write_text("amount,y\n" + lines)
+    notes = dvclean.score(tmp_path / "d.csv", label="y", config=dvclean.ScoreConfig(methods=("knn",))).summary["notes"]
+    assert any(t.startswith("column 'amount': numbers written with a currency") and "1 234 567" in t for t in notes)
