@@ -115,8 +115,9 @@ def test_compiled_kernel_equals_the_numpy_path_on_heavily_tied_data():
 
 
 def _points_values(x, y, k, kstar, backend, x_valid=None, y_valid=None):
-    _, _, _, lists = knn._search(x, x_valid, kstar, backend=backend, with_points=True)
-    return knn_shapley_on_points(lists, y, y if y_valid is None else y_valid, k, kstar)
+    values, _, used = knn_shapley_on_points(x, y, k, kstar, x_valid=x_valid, y_valid=y_valid, backend=backend)
+    assert used == backend
+    return values
 
 
 @pytest.mark.parametrize("backend", ["kdtree", "brute"])
@@ -300,3 +301,65 @@ def test_the_score_note_names_a_column_of_thousands_spaces(tmp_path):
     (tmp_path / "d.csv").write_text("amount,y\n" + lines)
     notes = dvclean.score(tmp_path / "d.csv", label="y", config=dvclean.ScoreConfig(methods=("knn",))).summary["notes"]
     assert any(t.startswith("column 'amount': numbers written with a currency") and "1 234 567" in t for t in notes)
+
+
+# ---------------------------------------------------------------- review round 42
+
+
+def test_hnsw_ranks_by_the_exact_paths_distances_so_its_ties_are_ties():
+    # standardised discrete features: faiss's float32 distances parted rows the exact path ties
+    # (1.5391191 and 1.5391194 for two rows at one distance), so values with K* = N differed from exact
+    rng = np.random.default_rng(0)
+    n = 60
+    raw = np.column_stack([rng.integers(0, 3, n), rng.integers(0, 4, n), rng.integers(0, 2, n)]).astype(float)
+    x = (raw - raw.mean(0)) / raw.std(0)
+    y = rng.integers(0, 2, n)
+    data = ValuationData(x=x, y=y, rows=np.arange(n), classes=np.arange(2))
+    exact = KNNShapley(KNNConfig(k=3, algorithm="exact")).value(data).values
+    r = KNNShapley(KNNConfig(k=3, eps=0.01, algorithm="approx", neighbors="hnsw")).value(data)
+    assert r.status == "exact"
+    np.testing.assert_allclose(r.values, exact, atol=1e-12, rtol=0)
+    _, dk, _ = knn.ranked_neighbors(x, None, n - 1, backend="kdtree")
+    _, dh, _ = knn.ranked_neighbors(x, None, n - 1, backend="hnsw")
+    np.testing.assert_array_equal(dk, dh)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_a_row_is_never_its_own_neighbour_when_distances_overflow_float32(engine):
+    # raw features near 1e20: the squared distances overflow float32 to inf, where the numpy path's own column
+    # (set to inf) sorted among the others and the wrong column was dropped
+    x = np.array([[0.0], [3e19], [6e19], [1e20]])
+    y = np.array([0, 1, 0, 1])
+    with np.errstate(over="ignore"):
+        values, nb = knn_shapley_exact(x, y, 1, engine=engine)
+    assert not (nb.ravel() == np.arange(4)).any()
+    np.testing.assert_allclose(values, np.full(4, 1 / 12), atol=1e-15)
+
+
+def test_the_approximate_path_values_block_by_block_as_at_once(monkeypatch):
+    # the search hands the valuer a block of queries at a time (memory of a block, not of every list); small
+    # blocks, copies among the players and among the validation rows must not change a value
+    rng = np.random.default_rng(21)
+    x = rng.integers(0, 3, size=(80, 2)).astype(float)
+    y = rng.integers(0, 3, size=80)
+    xv = rng.integers(0, 3, size=(30, 2)).astype(float)
+    yv = rng.integers(0, 3, size=30)
+    whole = [_points_values(x, y, 3, 10, "kdtree"), _points_values(x, y, 3, 12, "brute", xv, yv)]
+    monkeypatch.setattr(knn, "QUERY_BLOCK", 2)
+    blocks = [_points_values(x, y, 3, 10, "kdtree"), _points_values(x, y, 3, 12, "brute", xv, yv)]
+    for a, b in zip(whole, blocks, strict=True):
+        np.testing.assert_allclose(b, a, atol=1e-15, rtol=0)
+    exact, _ = knn_shapley_exact(x, y, 3, x_valid=xv, y_valid=yv)
+    np.testing.assert_allclose(_points_values(x, y, 3, 80, "kdtree", xv, yv), exact, atol=1e-12, rtol=0)
+
+
+def test_a_single_tie_does_not_send_the_whole_truncated_block_through_the_tie_path():
+    # rows without ties take the cheap formula; only the tied rows pay for the groups, and the values agree
+    rng = np.random.default_rng(22)
+    m = (rng.random((500, 11)) < 0.6).astype(float)
+    dist = np.tile(np.arange(11, dtype=np.float32), (500, 1))
+    plain = knn._recursion(m, 5, dist)
+    dist[7, 1] = dist[7, 0]
+    one = knn._recursion(m, 5, dist)
+    np.testing.assert_array_equal(np.delete(one, 7, axis=0), np.delete(plain, 7, axis=0))
+    np.testing.assert_allclose(one[7], knn._tied_rows(m[7:8], dist[7:8], *knn._weights(5, 11))[0])

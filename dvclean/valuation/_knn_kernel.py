@@ -98,8 +98,8 @@ def knn_shapley_rows(gram, a_sq, b_sq, labels, yv, self_idx, k, lanes, acc, topk
 
 
 @nb.njit(cache=True, nogil=True)
-def truncated_on_points(ptr, points, dist, back, self_point, yv, count, keys, key_count, n_classes, kstar,  # type: ignore[no-untyped-def]  # pragma: no cover
-                        n_rank, class_total, cpre, dpre, qpre, base, bonus, corr, far_all, far_label):
+def truncated_on_points(ptr, points, dist, back, self_point, yv, count, keys, key_count, key_start, n_classes,  # type: ignore[no-untyped-def]  # pragma: no cover
+                        kstar, n_rank, class_total, cpre, dpre, qpre, base, bonus, corr, far_all, far_label):
     """Add the truncated values of every validation row into ``base`` (per point), ``bonus`` (per point and
     label: ``keys[j] = point * n_classes + label`` counts ``key_count[j]`` rows) and ``corr`` (per validation row,
     leave-self-out: its own share taken back).
@@ -109,7 +109,8 @@ def truncated_on_points(ptr, points, dist, back, self_point, yv, count, keys, ke
     distances form one tie group, and the groups whose first place is at most ``kstar`` are valued, as
     ``_recursion`` in :mod:`dvclean.valuation.knn` does (``cpre``, ``dpre``, ``qpre``: prefix sums over the
     places p of c_p, delta_p and p * delta_p). Every row of a point in group G gets the value of a non-matching
-    member and the rows of the validation label the difference to a matching member's.
+    member and the rows of the validation label the difference to a matching member's. A point's keys are
+    ``keys[key_start[p]:key_start[p + 1]]`` (one per label among its rows).
 
     The players beyond the valued groups (the ``n_rank - L`` places after the L valued ones) are taken as one
     tie group of their known size and label count: it adds its term to the valued groups' values, and its own
@@ -139,8 +140,12 @@ def truncated_on_points(ptr, points, dist, back, self_point, yv, count, keys, ke
             p = points[e]
             c = count[p]
             key = p * n_classes + y
-            pos = np.searchsorted(keys, key)
-            found = pos < keys.shape[0] and keys[pos] == key
+            pos = -1
+            for j in range(key_start[p], key_start[p + 1]):
+                if keys[j] == key:
+                    pos = j
+                    break
+            found = pos >= 0
             mc = key_count[pos] if found else 0
             if p == sp:
                 c -= 1

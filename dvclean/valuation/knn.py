@@ -41,7 +41,7 @@ Truncated version (Jia et al., Theorem 4: ``K* = max(K, ceil(1/eps))``, only the
 neighbours of each validation point are retrieved). The searches run on the distinct rows, each
 standing for its copies (:class:`_Groups`; a tie among copies was settled by fetching copy after
 copy: 30,000 rows on a 3^8 lattice, K = 10: 15.9 s, now 0.6 s), and return every point tied with the
-K*-th row (:class:`PointLists`). :func:`knn_shapley_on_points` values the tie groups that start
+K*-th row, block by block (:class:`_PointsValuer`). :func:`knn_shapley_on_points` values the tie groups that start
 within the K* places as above, and takes the farther players as one tie group of known size and
 label count (:func:`_far_terms`): it adds its share to the near players' values and gives its
 members their value in it, so the values sum exactly to the efficiency total. Each value is within
@@ -129,6 +129,8 @@ NUMBA_MIN_PLAYERS = 2000  # (measured: numpy 1.3x slower at 2,000 rows, 4x at 3,
 #: and costs 32 x n float64 (5 MB at the 20,000 rows where ``auto`` stops using the exact path).
 KERNEL_LANES = 32
 _BLOCK_BYTES = 64 * 2**20
+#: Entries (validation rows x places) :func:`_recursion` values at a time.
+RECURSION_BLOCK = 2**20
 
 
 def _noop(step: str, done: int, total: int) -> None:
@@ -176,20 +178,28 @@ def _recursion(m: np.ndarray, k: int, dist: np.ndarray | None = None) -> np.ndar
     ``m_i mean_G(c) + (M_G - m_i) * sum_{q in G} delta_q (q - a) / (g (g - 1)) + sum_{H after G} M_H mean_H(delta)``:
     the deterministic value ``m_i c_i + sum_{q > i} m_q delta_q`` averaged over the orders."""
     c_rows, length = m.shape
+    step = max(1, RECURSION_BLOCK // max(1, length))
+    if c_rows > step:  # (a dozen block-sized arrays live at once below)
+        return np.concatenate([_recursion(m[a:a + step], k, None if dist is None else dist[a:a + step])
+                               for a in range(0, c_rows, step)])
     cw, delta = _weights(k, length)
     if c_rows == 0 or length == 0:
         return np.zeros_like(m)
-    if dist is None:
-        start = np.zeros((c_rows, length), dtype=bool)
-    else:
-        start = np.empty((c_rows, length), dtype=bool)
-        np.not_equal(dist[:, 1:], dist[:, :-1], out=start[:, 1:])
+    # without ties: m_i c_i + the suffix sum of m_q delta_q
+    out = m * cw
+    out[:, :-1] += np.cumsum((m * delta)[:, ::-1], axis=1)[:, ::-1][:, 1:]
+    tied = np.zeros(c_rows, dtype=bool) if dist is None else (dist[:, 1:] == dist[:, :-1]).any(axis=1)
+    if tied.any():
+        out[tied] = _tied_rows(m[tied], dist[tied], cw, delta)
+    return out
+
+
+def _tied_rows(m: np.ndarray, dist: np.ndarray, cw: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """:func:`_recursion` for rows with ties (``cw``, ``delta``: :func:`_weights`)."""
+    c_rows, length = m.shape
+    start = np.empty((c_rows, length), dtype=bool)
+    np.not_equal(dist[:, 1:], dist[:, :-1], out=start[:, 1:])
     start[:, 0] = True
-    if dist is None or start.all():  # no ties: m_i c_i + the suffix sum of m_q delta_q
-        tail = np.cumsum((m * delta)[:, ::-1], axis=1)[:, ::-1]
-        out = m * cw
-        out[:, :-1] += tail[:, 1:]
-        return out
     flat = start.ravel()
     gid = np.cumsum(flat) - 1
     pos = np.tile(np.arange(length), c_rows)
@@ -299,8 +309,8 @@ def knn_shapley_exact(
                 d[rows, t0 + rows] = np.inf
             d32 = d.astype(np.float32)
             order = np.argsort(d32, axis=1, kind="stable")
-            if self_mode:
-                order = order[:, :-1]
+            if self_mode:  # (its own column, wherever it sorted: distances overflowing float32 are inf too)
+                order = order[order != (t0 + rows)[:, None]].reshape(t1 - t0, n - 1)
             m = (labels[order] == yv[t0:t1, None]).astype(np.float64)
             s = _recursion(m, k, np.take_along_axis(d32, order, axis=1))
             acc += np.bincount(order.ravel(), weights=s.ravel(), minlength=n)
@@ -370,8 +380,8 @@ def nearest_neighbors(
     backend : str
         The search that was used (``kdtree``, ``brute`` or ``hnsw``).
     """
-    idx, _, used, _ = _search(x, queries, k, backend=backend, kdtree_max_dims=kdtree_max_dims, seed=seed,
-                              n_jobs=n_jobs, on_block=on_block)
+    idx, _, used = _search(x, queries, k, backend=backend, kdtree_max_dims=kdtree_max_dims, seed=seed,
+                           n_jobs=n_jobs, on_block=on_block)
     return idx, used
 
 
@@ -388,24 +398,68 @@ def ranked_neighbors(
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """:func:`nearest_neighbors` with the squared distances, at float32 precision, of the players it returns
     (shape ``(n_queries, k)``): equal ones are the ties :func:`knn_shapley_truncated` values over their orders."""
-    idx, dist, used, _ = _search(x, queries, k, backend=backend, kdtree_max_dims=kdtree_max_dims, seed=seed,
-                                 n_jobs=n_jobs, on_block=on_block)
-    return idx, dist, used
+    return _search(x, queries, k, backend=backend, kdtree_max_dims=kdtree_max_dims, seed=seed, n_jobs=n_jobs,
+                   on_block=on_block)
 
 
-@dataclass(frozen=True)
-class PointLists:
-    """Each query's distinct players (points of :class:`_Groups`) up to the k-th row and every point tied with
-    it, closest first (ties by point number): query ``q``'s are ``points[ptr[q]:ptr[q + 1]]`` at squared
-    distances ``dist[...]`` (float32). ``back[t]`` is validation row t's query; ``self_point[t]`` its own point
-    in leave-self-out mode (-1 otherwise). A tie spanning more than ``TIE_FETCH_FACTOR * k`` points is cut."""
+class _PointsValuer:
+    """Truncated KNN-Shapley on the distinct points (:func:`knn_shapley_on_points`), fed block by block by the
+    search (:func:`_search`): each block of queries brings, for every query, its distinct players (points of
+    :class:`_Groups`) up to the k-th row and every point tied with it, closest first (ties by point number),
+    valued at once by the compiled kernel and dropped, so memory stays that of a block. A tie spanning more than
+    ``TIE_FETCH_FACTOR * k`` points is cut."""
 
-    groups: _Groups
-    ptr: np.ndarray
-    points: np.ndarray
-    dist: np.ndarray
-    back: np.ndarray
-    self_point: np.ndarray
+    def __init__(self, y: np.ndarray, y_valid: np.ndarray, k: int, kstar: int) -> None:
+        self.y = np.asarray(y, dtype=np.int64)
+        self.y_valid = np.asarray(y_valid, dtype=np.int64)
+        self.k, self.kstar = k, kstar
+
+    def start(self, groups: _Groups, back: np.ndarray, self_mode: bool) -> None:
+        """The search's distinct points and each validation row's query (``back``)."""
+        y = self.y
+        self.groups, self.self_mode = groups, self_mode
+        self.n_classes = int(max(y.max(initial=0), self.y_valid.max(initial=0))) + 1
+        self.row_key = groups.inverse.astype(np.int64) * self.n_classes + y
+        self.keys, key_count = np.unique(self.row_key, return_counts=True)
+        self.key_count = key_count.astype(np.int64)
+        self.key_start = np.searchsorted(self.keys, np.arange(groups.points.shape[0] + 1) * self.n_classes)
+        self.n_rank = y.shape[0] - 1 if self_mode else y.shape[0]
+        self.pre = _prefix_weights(self.k, self.n_rank)
+        self.count = groups.count.astype(np.int64)
+        self.class_total = np.bincount(y, minlength=self.n_classes).astype(np.float64)
+        self.base = np.zeros(groups.points.shape[0])
+        self.bonus = np.zeros(self.keys.shape[0])
+        self.corr = np.zeros(self.y_valid.shape[0])
+        self.far_all, self.far_label = np.zeros(1), np.zeros(self.n_classes)
+        # the validation rows by query, to hand each block its own
+        self.by_query = np.argsort(back, kind="stable")
+        self.bounds = np.searchsorted(back[self.by_query], np.arange(int(back.max(initial=-1)) + 2))
+        self.back = back
+
+    def block(self, first: int, owner: np.ndarray, points: np.ndarray, dist: np.ndarray, size: int) -> None:
+        """Value the validation rows of queries ``first .. first + size - 1``: ``owner`` (numbered from
+        ``first``), ``points`` and ``dist`` list every query's points, each query's closest first."""
+        from ._knn_kernel import truncated_on_points
+
+        order = np.argsort(owner, kind="stable")
+        ptr = np.concatenate(([0], np.cumsum(np.bincount(owner - first, minlength=size))))
+        last = min(first + size, self.bounds.shape[0] - 1)
+        rows = self.by_query[self.bounds[min(first, last)]:self.bounds[last]]
+        corr = np.zeros(rows.shape[0])
+        self_point = self.back[rows] if self.self_mode else np.full(rows.shape[0], -1, dtype=np.int64)
+        truncated_on_points(ptr, points[order], dist[order], self.back[rows] - first, self_point, self.y_valid[rows],
+                            self.count, self.keys, self.key_count, self.key_start, self.n_classes, self.kstar,
+                            self.n_rank, self.class_total, *self.pre, self.base, self.bonus, corr, self.far_all, self.far_label)
+        self.corr[rows] += corr
+
+    def values(self) -> np.ndarray:
+        """Every player's value (the mean over the validation rows)."""
+        y = self.y
+        values = self.base[self.groups.inverse] + self.bonus[np.searchsorted(self.keys, self.row_key)]
+        values = values + self.far_all[0] + self.far_label[y]
+        if self.self_mode:  # (with a validation file corr is the validation rows', all 0)
+            values = values + self.corr
+        return values / self.y_valid.shape[0]
 
 
 def _search(
@@ -418,10 +472,10 @@ def _search(
     seed: int = 0,
     n_jobs: int | None = None,
     on_block: Callable[[int, int], None] | None = None,
-    with_points: bool = False,
-) -> tuple[np.ndarray, np.ndarray, str, PointLists | None]:
-    """The search of :func:`ranked_neighbors`; ``with_points`` also returns each query's :class:`PointLists`
-    (the KD-tree and brute-force searches; ``None`` for HNSW)."""
+    valuer: _PointsValuer | None = None,
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """The search of :func:`ranked_neighbors`; with the KD-tree and brute-force searches a ``valuer`` is also
+    handed each block of queries' points (:class:`_PointsValuer`)."""
     n, d = x.shape
     self_mode = queries is None
     q = x if queries is None else queries
@@ -429,7 +483,6 @@ def _search(
     kq = k + 1 if self_mode else k
     if backend == "auto":
         backend = auto_backend(n, q.shape[0], d, kdtree_max_dims)
-    lists = None
     if backend == "hnsw":
         idx, dist = _hnsw_search(x, q, kq, seed, on_block)
     else:
@@ -445,28 +498,21 @@ def _search(
         nn.fit(groups.points)
         top = np.empty((queries_u.shape[0], kq), dtype=np.int64)
         top_d = np.empty((queries_u.shape[0], kq), dtype=np.float32)
-        found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = [] if with_points else None
+        if valuer is not None:
+            valuer.start(groups, back, self_mode)
         step = QUERY_BLOCK
         for a in range(0, queries_u.shape[0], step):
             b = min(a + step, queries_u.shape[0])
+            found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = [] if valuer is not None else None
             top[a:b], top_d[a:b] = _ranked(nn, groups, queries_u[a:b], kq, found, a)
+            if valuer is not None and found:
+                valuer.block(a, *(np.concatenate(part) for part in zip(*found, strict=True)), b - a)
             if on_block is not None:  # (in queries, as many as the caller asked about, not distinct ones)
                 on_block(b * q.shape[0] // queries_u.shape[0], q.shape[0])
         idx, dist = top[back], top_d[back]
-        if found is not None:
-            owner = np.concatenate([f[0] for f in found])
-            order = np.argsort(owner, kind="stable")  # (each query's points stay closest first)
-            lists = PointLists(
-                groups=groups,
-                ptr=np.concatenate(([0], np.cumsum(np.bincount(owner, minlength=queries_u.shape[0])))),
-                points=np.concatenate([f[1] for f in found])[order],
-                dist=np.concatenate([f[2] for f in found])[order],
-                back=back,
-                self_point=back if self_mode else np.full(q.shape[0], -1, dtype=np.int64),
-            )
     if self_mode:
         idx, dist = _drop_self(idx, dist)
-    return idx, dist, backend, lists
+    return idx, dist, backend
 
 
 #: :func:`_ranked` fetches at most this many times K distinct points to settle a tie at the K-th place.
@@ -605,12 +651,10 @@ def _hnsw_search(x: np.ndarray, q: np.ndarray, k: int, seed: int,
     index.add(xb)
     index.hnsw.efSearch = max(64, 2 * k)
     out = np.empty((xq.shape[0], k), dtype=np.int64)
-    out_d = np.empty((xq.shape[0], k), dtype=np.float32)
     step = QUERY_BLOCK
     for a in range(0, xq.shape[0], step):
-        dist, ids = index.search(xq[a : a + step], k)
+        _, ids = index.search(xq[a : a + step], k)
         out[a : a + step] = ids
-        out_d[a : a + step] = dist
         if on_block is not None:
             on_block(min(a + step, xq.shape[0]), xq.shape[0])
     missing = out < 0
@@ -620,9 +664,20 @@ def _hnsw_search(x: np.ndarray, q: np.ndarray, k: int, seed: int,
 
         rows = np.flatnonzero(missing.any(axis=1))
         nn = NearestNeighbors(n_neighbors=k, algorithm="brute").fit(xb)
-        dist, out[rows] = nn.kneighbors(xq[rows])
-        out_d[rows] = dist * dist
-    return out, out_d
+        out[rows] = nn.kneighbors(xq[rows], return_distance=False)
+    # faiss measures on float32 coordinates, which parts distances equal in the exact path (two rows tied at
+    # 1.5391192 came back as 1.5391191 and 1.5391194): the found rows' distances are measured again as the exact
+    # path measures them, and ranked by them, ties by row number
+    qd = x if q is x else q
+    out_d = np.empty(out.shape, dtype=np.float32)
+    block = max(1, 2**22 // max(1, k * x.shape[1]))  # (gathered candidates: about 32 MB at a time)
+    for a in range(0, out.shape[0], block):
+        b = min(a + block, out.shape[0])
+        qa, cand = qd[a:b], x[out[a:b]]
+        d = ((qa * qa).sum(axis=1)[:, None] + (cand * cand).sum(axis=2)) - 2.0 * np.einsum("qd,qkd->qk", qa, cand)
+        out_d[a:b] = np.maximum(d, 0.0)
+    order = np.lexsort((out, out_d), axis=1)
+    return np.take_along_axis(out, order, axis=1), np.take_along_axis(out_d, order, axis=1)
 
 
 def knn_shapley_truncated(
@@ -680,36 +735,45 @@ def knn_shapley_truncated(
     return acc / m_total
 
 
-def knn_shapley_on_points(lists: PointLists, y: np.ndarray, y_valid: np.ndarray, k: int, kstar: int) -> np.ndarray:
-    """Truncated KNN-Shapley from :class:`PointLists`: each validation point's tie groups (equal float32
-    distances; copies of a row are one point standing for its rows) whose first place is at most ``kstar`` are
-    valued over their random orders, the farther ones get 0. Every value is within ``c_{kstar}`` (``1/kstar``
-    for kstar >= K) of exact, and exact when the groups cover every player; unlike
-    :func:`knn_shapley_truncated` a tie group that crosses the ``kstar``-th place is valued whole (unless it
-    spans more than ``TIE_FETCH_FACTOR`` times the points searched for)."""
-    from ._knn_kernel import truncated_on_points
+def knn_shapley_on_points(
+    x: np.ndarray,
+    y: np.ndarray,
+    k: int,
+    kstar: int,
+    *,
+    x_valid: np.ndarray | None = None,
+    y_valid: np.ndarray | None = None,
+    backend: str = "auto",
+    kdtree_max_dims: int = 12,
+    seed: int = 0,
+    on_block: Callable[[int, int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Truncated KNN-Shapley of the K-NN classifier from each validation point's ``kstar`` nearest players.
 
-    groups = lists.groups
-    y = np.asarray(y, dtype=np.int64)
-    y_valid = np.asarray(y_valid, dtype=np.int64)
-    self_mode = bool(lists.self_point.shape[0]) and lists.self_point[0] >= 0
-    n_classes = int(max(y.max(initial=0), y_valid.max(initial=0))) + 1
-    row_key = groups.inverse.astype(np.int64) * n_classes + y
-    keys, key_count = np.unique(row_key, return_counts=True)
-    n_rank = y.shape[0] - 1 if self_mode else y.shape[0]
-    pre = _prefix_weights(k, n_rank)
-    base = np.zeros(groups.points.shape[0])
-    bonus = np.zeros(keys.shape[0])
-    corr = np.zeros(y_valid.shape[0])
-    far_all, far_label = np.zeros(1), np.zeros(n_classes)
-    truncated_on_points(lists.ptr, lists.points, lists.dist, lists.back, lists.self_point, y_valid,
-                        groups.count.astype(np.int64), keys, key_count.astype(np.int64), n_classes, kstar, n_rank,
-                        np.bincount(y, minlength=n_classes).astype(np.float64), *pre, base, bonus, corr,
-                        far_all, far_label)
-    values = base[groups.inverse] + bonus[np.searchsorted(keys, row_key)] + far_all[0] + far_label[y]
-    if self_mode:  # (with a validation file corr is all 0 and has its rows, not the players')
-        values = values + corr
-    return values / y_valid.shape[0]
+    The KD-tree and brute-force searches run on the distinct rows (copies of a row are one point standing for
+    its rows) and fetch every point tied with the ``kstar``-th row; the tie groups (equal float32 distances)
+    whose first place is at most ``kstar`` are valued over their random orders, and the farther players as
+    one tie group of known size and label count (:func:`_far_terms`). Every value is within ``c_{kstar}``
+    (``1/kstar`` for kstar >= K) of exact, exact when the groups cover every player, and the values sum to the
+    efficiency total; a tie spanning more than ``TIE_FETCH_FACTOR`` times the points searched for is cut
+    there. With the HNSW search (approximate neighbours): :func:`knn_shapley_truncated` on the rows it finds.
+
+    Returns
+    -------
+    values : ndarray of shape (n,)
+    neighbors : ndarray of shape (n_queries, kstar)
+        Each validation point's ``kstar`` nearest rows (ties by row order).
+    backend : str
+        The search used.
+    """
+    yv = y if y_valid is None else y_valid
+    valuer = _PointsValuer(y, yv, k, kstar)
+    idx, dist, used = _search(x, x_valid, kstar, backend=backend, kdtree_max_dims=kdtree_max_dims, seed=seed,
+                              on_block=on_block, valuer=valuer)
+    if used == "hnsw":
+        n_rank = x.shape[0] - 1 if x_valid is None else x.shape[0]
+        return knn_shapley_truncated(y, yv, idx, k, n_rank, dist, self_mode=x_valid is None), idx, used
+    return valuer.values(), idx, used
 
 
 def _prefix_weights(k: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -1043,17 +1107,18 @@ class KNNShapley:
             kstar = min(cfg.k_star, n_rank)
             n_queries = n if data.x_valid is None else data.x_valid.shape[0]
             progress("knn neighbours", 0, n_queries)
-            idx, dist, backend, lists = _search(
-                data.x, data.x_valid, kstar, backend=cfg.neighbors, kdtree_max_dims=cfg.kdtree_max_dims, seed=seed,
-                on_block=lambda done, total: progress("knn neighbours", done, total), with_points=not regression,
-            )
-            yv = data.y if data.y_valid is None else data.y_valid
+            def searched(done: int, total: int) -> None:
+                progress("knn neighbours", done, total)
+
             if regression:
+                idx, backend = nearest_neighbors(data.x, data.x_valid, kstar, backend=cfg.neighbors,
+                                                 kdtree_max_dims=cfg.kdtree_max_dims, seed=seed, on_block=searched)
+                yv = data.y if data.y_valid is None else data.y_valid
                 values = knn_shapley_regression_truncated(data.y, yv, idx, cfg.k, n_rank, self_mode=data.leave_self_out)
-            elif lists is not None:
-                values = knn_shapley_on_points(lists, data.y, yv, cfg.k, kstar)
-            else:  # (HNSW: an approximate search, its ties among the rows it found)
-                values = knn_shapley_truncated(data.y, yv, idx, cfg.k, n_rank, dist)
+            else:
+                values, idx, backend = knn_shapley_on_points(
+                    data.x, data.y, cfg.k, kstar, x_valid=data.x_valid, y_valid=data.y_valid, backend=cfg.neighbors,
+                    kdtree_max_dims=cfg.kdtree_max_dims, seed=seed, on_block=searched)
             neighbors = idx[:, : cfg.k] if data.leave_self_out else None
             diagnostics.update({"k_star": kstar, "eps": cfg.eps, "neighbors": backend})
             status = "exact" if kstar >= n_rank else "approximate"
