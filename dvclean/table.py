@@ -1171,13 +1171,20 @@ def _unused_reason(col: pl.Series) -> str:
 MOSTLY_NUMERIC = 0.95
 
 
-#: A number written with a decimal comma, optionally with dots between groups of three digits and a currency or
-#: percent sign as in :data:`_DECORATED_NUMBER`: ``-0,5``, ``1.234,56``, ``4.715,28 €``, ``19,2 %``.
-_COMMA_NUMBER = (r"^[+-]?\s*[$€£¥]?\s*[+-]?(?:\d+|\d{1,3}(?:\.\d{3})+|\d{1,3}(?:[ \x{A0}\x{202F}]\d{3})+)(?:,\d+)?"
-                 r"\s*[$€£¥%]?$")
-#: Digits grouped by a space (``1 234 567``; also the no-break spaces a spreadsheet writes) or an apostrophe
-#: (``1'234'567``, Swiss): separators that can only group thousands.
-_SPACE_GROUPS = r"\d[ '\x{A0}\x{202F}]\d{3}(?:\D|$)"
+#: Separators that can only group thousands: spaces (also the no-break and thin ones a spreadsheet writes) and
+#: apostrophes (``1'234'567``, Swiss; also the typographic one).
+_SPACE = r"[ \x{A0}\x{202F}\x{2009}]"
+_APOSTROPHE = r"['\x{2019}]"
+_CURRENCY = r"[$€£¥]"
+#: Digits grouped by one of those separators (``1 234 567``, ``1'234``).
+_SPACE_GROUPS = rf"\d(?:{_SPACE}|{_APOSTROPHE})\d{{3}}(?:\D|$)"
+#: The whole part of a decimal-comma number: plain, or dots, spaces or apostrophes between groups of three.
+_COMMA_WHOLE = rf"(?:\d+|\d{{1,3}}(?:\.\d{{3}})+|\d{{1,3}}(?:{_SPACE}\d{{3}})+|\d{{1,3}}(?:{_APOSTROPHE}\d{{3}})+)"
+#: A number written with a decimal comma, optionally with dots, spaces or apostrophes between groups of three
+#: digits and a currency or percent sign as in :data:`_DECORATED_NUMBER`: ``-0,5``, ``1.234,56``, ``4.715,28 €``,
+#: ``19,2 %``, ``1 234,56``; or a negative amount in parentheses, with its decimals: ``(1 234,56) €``.
+_COMMA_NUMBER = (rf"^(?:[+-]?\s*{_CURRENCY}?\s*[+-]?{_COMMA_WHOLE}(?:,\d+)?\s*[$€£¥%]?"
+                 rf"|{_CURRENCY}?\s*\(\s*{_CURRENCY}?\s*{_COMMA_WHOLE},\d+\s*{_CURRENCY}?\s*\)\s*{_CURRENCY}?)$")
 
 #: A currency or percent sign before or after a number (and the spaces around it).
 _SIGN = r"^[+-]?\s*[$€£¥]\s*|\s*[$€£¥%]$"
@@ -1215,7 +1222,8 @@ def _decimal_comma(stripped: pl.Series) -> bool:
         return False
     core = _unsigned(stripped.filter(matches))
     comma = core.str.contains(",", literal=True).fill_null(False)
-    decimal = (comma & core.str.contains(r",(?:\d{1,2}|\d{4,})$|^[+-]?0,|\.|\d[ \x{A0}\x{202F}]\d{3},").fill_null(False)) | (
+    decimal = (comma & core.str.contains(rf",(?:\d{{1,2}}|\d{{4,}})\)?$|^[+-]?\(?0,|\.|\d(?:{_SPACE}|{_APOSTROPHE})\d{{3}},")
+               .fill_null(False)) | (
         core.str.contains(r"^[+-]?\d{1,3}(?:\.\d{3}){2,}$").fill_null(False))  # (1.234.567 and 1 234,5: thousands)
     # cells that can only hold thousands commas (1,234,567, 1,234.5, $4,715: :data:`_DOLLAR_THOUSANDS`) outvote a
     # few stray decimal-comma ones (2,5 or $12,50 among them is not evidence enough to read 30,422 as 30.422)
@@ -1232,9 +1240,24 @@ _DOLLAR_THOUSANDS = r"^[+-]?\s*[$£¥]\s*[+-]?\d{1,3},\d{3}$"
 #: A number as a spreadsheet formats it: a currency sign before or after, a percent sign after, thousands
 #: commas, spaces or apostrophes (``$1,234.50``, ``-€12``, ``12 €``, ``45%``, ``1,234,567``, ``1 234 567``,
 #: ``1'234.50``), a negative amount in parentheses as accountants write it (``(1,234.50)``), or a plain number.
-_DECORATED_CORE = (r"[+-]?\s*[$€£¥]?\s*[+-]?(?:\d{1,3}(?:(?:,\d{3})+|(?:'\d{3})+|(?:[ \x{A0}\x{202F}]\d{3})+)(?:\.\d+)?"
-                   r"|\d+(?:\.\d+)?|\.\d+)\s*[$€£¥%]?")
-_DECORATED_NUMBER = rf"^(?:{_DECORATED_CORE}|\(\s*{_DECORATED_CORE}\s*\))$"
+_GROUPED = rf"\d{{1,3}}(?:(?:,\d{{3}})+|(?:{_APOSTROPHE}\d{{3}})+|(?:{_SPACE}\d{{3}})+)"
+_UNSIGNED_AMOUNT = rf"(?:{_GROUPED}(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+_DECORATED_NUMBER = (rf"^(?:[+-]?\s*{_CURRENCY}?\s*[+-]?{_UNSIGNED_AMOUNT}\s*[$€£¥%]?"
+                     rf"|{_CURRENCY}?\s*\(\s*{_CURRENCY}?\s*{_UNSIGNED_AMOUNT}\s*{_CURRENCY}?\s*\)\s*{_CURRENCY}?)$")
+
+
+def _decorated_cells(stripped: pl.Series) -> pl.Series:
+    """Which cells are :data:`_DECORATED_NUMBER` amounts: not a number in parentheses without a currency sign, a
+    group separator or decimals (``(1)`` is a footnote mark, ``(1,234.50)`` and ``($12)`` are negative amounts),
+    nor a ``+`` before digits grouped by spaces (``+34 683 049 074`` is a telephone number).
+
+    >>> _decorated_cells(pl.Series(["(1)", "(1.5)", "($12)", "+34 683 049 074", "1 234", "+1,234"])).to_list()
+    [False, True, True, False, True, True]
+    """
+    ok = stripped.str.contains(_DECORATED_NUMBER).fill_null(False)
+    bare_paren = stripped.str.contains(r"^\(\s*\d+\s*\)$").fill_null(False)
+    phone = stripped.str.contains(rf"^\+\s*\d+{_SPACE}\d").fill_null(False)
+    return ok & ~bare_paren & ~phone
 
 
 def _decorated(stripped: pl.Series) -> bool:
@@ -1251,13 +1274,20 @@ def _decorated(stripped: pl.Series) -> bool:
     >>> _decorated(pl.Series(["$4,715", "$912"])), _decorated(pl.Series(["4,715%", "912%"])), _decorated(pl.Series(["1,659 €"]))
     (True, False, False)
     >>> _decorated(pl.Series(["(1,234.50)", "12.00"])), _decorated(pl.Series(["1 234", "12"])), _decorated(pl.Series(["(12)", "5"]))
-    (True, True, True)
+    (True, True, False)
     """
-    matches = _mostly(stripped, _DECORATED_NUMBER)
-    if matches is None:
+    matches = _decorated_cells(stripped)
+    if stripped.len() == 0 or matches.mean() < MOSTLY_NUMERIC:
         return False
     ok = stripped.filter(matches)
-    signs = ok.str.contains(r"[$€£¥%]|^\(").fill_null(False).any() or ok.str.contains(_SPACE_GROUPS).fill_null(False).any()
+    spaced = ok.str.contains(_SPACE_GROUPS).fill_null(False)
+    if spaced.sum() > 1:
+        # digits in groups of the same length in every cell, nine or more (612 345 678, 123 456 789): telephone or
+        # identity numbers, not amounts (which vary in length: 1 234, 12 345, 350 000)
+        width = ok.filter(spaced).str.count_matches(r"\d")
+        if width.min() >= 9 and width.n_unique() == 1:
+            return False
+    signs = ok.str.contains(r"[$€£¥%]|\(").fill_null(False).any() or bool(spaced.any())
     commas = ok.str.contains(",", literal=True).fill_null(False)
     if not commas.any():
         return bool(signs)
@@ -1464,8 +1494,8 @@ def _decorated_numbers(stripped: pl.Series) -> pl.Series:
     >>> _decorated_numbers(pl.Series(["(1,234.50)", "$2,000", "1 234 567", "1'234.5", "( $12 )", "-(3)"])).to_list()
     [-1234.5, 2000.0, 1234567.0, 1234.5, -12.0, None]
     """
-    ok = stripped.str.contains(_DECORATED_NUMBER).fill_null(False)
-    plain = stripped.str.replace_all(r"[$€£¥%,'\s]", "")
+    ok = _decorated_cells(stripped)
+    plain = stripped.str.replace_all(r"[$€£¥%,'\x{2019}\s]", "")
     negative = plain.str.starts_with("(")
     plain = plain.str.strip_chars("()")
     plain = pl.select(pl.when(negative).then(pl.lit("-") + plain).otherwise(plain)).to_series()
@@ -1487,6 +1517,8 @@ def _decimal_points(stripped: pl.Series) -> bool:
     """
     if stripped.str.contains(",", literal=True).fill_null(False).any():
         return False
+    if stripped.str.contains(_SPACE_GROUPS).fill_null(False).any():  # 1 234: written as the fitted column writes it
+        return False
     core = _unsigned(stripped)
     if core.str.contains(r"\.(?:\d{1,2}|\d{4,})?$|^\.|^[+-]?0\.").fill_null(False).any():
         return True
@@ -1497,7 +1529,10 @@ def _decimal_points(stripped: pl.Series) -> bool:
 def _comma_numbers(stripped: pl.Series) -> pl.Series:
     """Floats of decimal-comma text (:data:`_COMMA_NUMBER`; other cells null)."""
     ok = stripped.str.contains(_COMMA_NUMBER).fill_null(False)
-    plain = _unsigned(stripped).str.replace_all(r"[.\s]", "").str.replace(",", ".", literal=True)
+    plain = _unsigned(stripped).str.replace_all(r"[.\s$€£¥'\x{2019}]", "").str.replace(",", ".", literal=True)
+    negative = plain.str.starts_with("(")  # (1 234,56): an accountant's negative amount
+    plain = plain.str.strip_chars("()")
+    plain = pl.select(pl.when(negative).then(pl.lit("-") + plain).otherwise(plain)).to_series()
     return pl.select(pl.when(ok).then(plain).otherwise(None).cast(pl.Float64, strict=False)).to_series().alias(stripped.name)
 
 
@@ -1759,7 +1794,8 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
                        key=table.features.index):
         cell = either_way[name]
         sep = re.sub(r"^\s*\d+", "", cell)[:1]
-        notes.append(either_way_note(name, cell, f"%d{sep}%m{sep}%Y"))
+        clock = " %H:%M:%S" if re.search(r"\d:\d\d:\d\d", cell) else " %H:%M" if re.search(r"\d:\d\d", cell) else ""
+        notes.append(either_way_note(name, cell, f"%d{sep}%m{sep}%Y{clock}"))
     for name, spellings in sorted(encoder.mixed_dates_.items(), key=lambda kv: table.features.index(kv[0])):
         used = (f"is not used ({encoder.dropped_reasons_.get(name, 'constant')})" if name in encoder.dropped_
                 else "is valued as a category, not as dates")

@@ -363,3 +363,57 @@ def test_a_single_tie_does_not_send_the_whole_truncated_block_through_the_tie_pa
     one = knn._recursion(m, 5, dist)
     np.testing.assert_array_equal(np.delete(one, 7, axis=0), np.delete(plain, 7, axis=0))
     np.testing.assert_allclose(one[7], knn._tied_rows(m[7:8], dist[7:8], *knn._weights(5, 11))[0])
+
+
+# ---------------------------------------------------------------- review round 43
+
+
+@pytest.mark.parametrize("spell", [
+    lambda r: f"+34 6{r.integers(0, 99):02d} {r.integers(0, 999):03d} {r.integers(0, 999):03d}",
+    lambda r: f"6{r.integers(0, 99):02d} {r.integers(0, 999):03d} {r.integers(0, 999):03d}",
+    lambda r: f"+48 512 {r.integers(0, 999):03d} {r.integers(0, 999):03d}",
+])
+def test_telephone_and_identity_numbers_in_groups_stay_text(spell):
+    rng = np.random.default_rng(30)
+    kind, _, _ = _encoded_numbers([spell(rng) for _ in range(60)])
+    assert kind != "numeric"
+
+
+def test_a_bare_number_in_parentheses_is_a_footnote_mark_not_a_negative_amount():
+    import polars as pl
+
+    from dvclean.table import _decorated_numbers
+
+    cells = [f"{i} 234" for i in range(1, 40)] + ["(1)"]
+    assert _decorated_numbers(pl.Series(cells)).to_list()[-1] is None
+    assert _decorated_numbers(pl.Series(["(1.5)", "($12)", "$(1,234.50)", "(1,234.50) €", "(12)"])).to_list() == [
+        -1.5, -12.0, -1234.5, -1234.5, None]
+
+
+def test_negative_amounts_in_parentheses_with_a_decimal_comma():
+    import polars as pl
+
+    from dvclean.table import _comma_numbers, _decimal_comma
+
+    cells = pl.Series(["(1 234,56)", "(1.234,56)", "1'234,50", "12,5", "(3,25) €"])
+    assert _decimal_comma(cells)
+    assert _comma_numbers(cells).to_list() == [-1234.56, -1234.56, 1234.5, 12.5, -3.25]
+
+
+def test_a_valid_file_writing_space_grouped_whole_amounts_reads_them_as_the_data_does():
+    import polars as pl
+
+    from dvclean.table import FeatureEncoder
+
+    train = pl.DataFrame({"amount": [f"{i} 234,5" for i in range(1, 40)] + ["1 234"], "y": [i % 2 for i in range(40)]})
+    enc = FeatureEncoder()
+    x = enc.fit_transform(train, ["amount"], "y")
+    got = enc.transform(pl.DataFrame({"amount": ["1 234", "30 234,5"], "y": [0, 1]})).ravel()
+    np.testing.assert_allclose(got, [x[39, 0], x[29, 0]])
+
+
+def test_the_either_way_note_of_datetimes_names_their_time(tmp_path):
+    cells = ["03/04/2021 10:30", "05/06/2021 11:00", "01/02/2020 09:15", "07/08/2021 12:45", "02/03/2021 08:00",
+             "04/05/2021 10:00"]
+    (note,) = _date_notes(_date_file(tmp_path, cells))
+    assert "reads both as DD/MM/YYYY hh:mm and as MM/DD/YYYY hh:mm" in note
