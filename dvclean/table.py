@@ -641,7 +641,11 @@ def _array_problems(d: ValuationData) -> list[str]:
         problems.append("x_valid and y_valid go together: give both or neither")
     elif d.x_valid is not None:
         n_features = int(np.asarray(d.x).shape[1]) if np.asarray(d.x).ndim == 2 else None
-        targets("y_valid", d.y_valid, features("x_valid", d.x_valid, n_features))
+        n_valid = features("x_valid", d.x_valid, n_features)
+        targets("y_valid", d.y_valid, n_valid)
+        if n_valid == 0:
+            problems.append("x_valid has no rows: a validation set needs at least one (or give none: every row is then "
+                            "valued against the others)")
     return problems
 
 

@@ -417,3 +417,34 @@ def test_the_either_way_note_of_datetimes_names_their_time(tmp_path):
              "04/05/2021 10:00"]
     (note,) = _date_notes(_date_file(tmp_path, cells))
     assert "reads both as DD/MM/YYYY hh:mm and as MM/DD/YYYY hh:mm" in note
+
+
+@pytest.mark.parametrize("backend", ["kdtree", "brute", "hnsw"])
+def test_the_approximate_searches_measure_far_from_the_origin_as_the_exact_path(backend):
+    # a discrete table around 1000 (not standardised): |q|^2 + |x|^2 - 2 q.x on the raw values parted ties the
+    # exact path (which moves the data by its mean first) keeps, under status "exact"
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 3, size=(300, 3)) * 0.1 + 1000.0
+    y = rng.integers(0, 2, size=300)
+    d = ValuationData(x=x, y=y, rows=np.arange(300), classes=np.array([0, 1]))
+    exact = KNNShapley(KNNConfig(k=5, algorithm="exact")).value(d).values
+    r = KNNShapley(KNNConfig(k=5, algorithm="approx", neighbors=backend, eps=1e-3)).value(d)
+    assert r.status == "exact"
+    np.testing.assert_allclose(r.values, exact, atol=1e-12, rtol=0)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_exact_knn_shapley_refuses_missing_or_infinite_features(engine):
+    from dvclean.errors import ValuationError
+
+    x = np.array([[0.0], [np.nan], [1.0], [2.0], [np.inf]])
+    with pytest.raises(ValuationError, match="row 1 .2 rows"):
+        knn_shapley_exact(x, np.array([0, 1, 0, 1, 0]), 2, engine=engine)
+
+
+def test_an_empty_validation_set_is_refused_when_the_data_is_built():
+    from dvclean.errors import DataValidationError
+
+    with pytest.raises(DataValidationError, match="x_valid has no rows"):
+        ValuationData(x=np.zeros((5, 3)), y=np.zeros(5, int), rows=np.arange(5), classes=np.array([0, 1]),
+                      x_valid=np.zeros((0, 3)), y_valid=np.zeros(0, int))

@@ -150,6 +150,15 @@ def _centered(x: np.ndarray, x_valid: np.ndarray | None) -> tuple[np.ndarray, np
     return x - center, None if x_valid is None else x_valid - center
 
 
+def _check_finite(x: np.ndarray, x_valid: np.ndarray | None) -> None:
+    """Refuse features with a missing or infinite value (the compiled kernel would take a NaN distance for 0)."""
+    for name, a in (("x", x), ("x_valid", x_valid)):
+        if a is not None and not np.isfinite(a).all():
+            bad = np.flatnonzero(~np.isfinite(a).all(axis=1))
+            raise ValuationError(f"{name} has a missing or infinite value in row {bad[0]} ({bad.size} rows); impute "
+                                 "or drop those rows first")
+
+
 def _sq_dist(a: np.ndarray, b: np.ndarray, b_sq: np.ndarray) -> np.ndarray:
     # same expression, operation for operation, as the compiled kernel
     d = ((a * a).sum(axis=1)[:, None] + b_sq[None, :]) - 2.0 * (a @ b.T)
@@ -273,6 +282,7 @@ def knn_shapley_exact(
     """
     n = x.shape[0]
     self_mode = x_valid is None
+    _check_finite(x, x_valid)
     x, x_valid = _centered(x, x_valid)
     xv = x if self_mode else x_valid
     yv = y if self_mode else y_valid
@@ -281,6 +291,8 @@ def knn_shapley_exact(
     n_rank = n - 1 if self_mode else n
     if n_rank < 1:
         raise ValuationError("KNN-Shapley needs at least two labelled rows")
+    if m_total == 0:
+        raise ValuationError("the validation set has no rows: give at least one, or none (leave-self-out)")
     use_numba = engine == "numba" or (engine == "auto" and n >= NUMBA_MIN_PLAYERS)
     kernel = _load_kernel() if use_numba else None
     lane_acc = np.zeros((KERNEL_LANES, n), dtype=np.float64) if kernel is not None else None
@@ -478,6 +490,9 @@ def _search(
     handed each block of queries' points (:class:`_PointsValuer`)."""
     n, d = x.shape
     self_mode = queries is None
+    # (moved by the mean when far from the origin, as the exact path does: the distances are the same, but the HNSW
+    # path's re-measurement, |q|^2 + |x|^2 - 2 q.x, and sklearn's brute force lose digits and part ties there)
+    x, queries = _centered(x, queries)
     q = x if queries is None else queries
     k = min(k, n - 1 if self_mode else n)
     kq = k + 1 if self_mode else k
