@@ -166,7 +166,7 @@ def test_truncated_rows_version_keeps_the_bound_and_efficiency_and_beats_the_pap
     x = rng.normal(size=(n, 4))
     y = (x[:, 0] + 0.7 * rng.normal(size=n) > 0.8).astype(np.int64)
     exact, _ = knn_shapley_exact(x, y, 5)
-    idx, dist, _ = knn.ranked_neighbors(x, None, 10, backend="brute")
+    idx, dist, _ = knn.nearest_neighbors(x, None, 10, backend="brute", return_distance=True)
     ours = knn_shapley_truncated(y, y, idx, 5, n - 1, dist)
     assert np.abs(ours - exact).max() <= 0.1
     assert ours.sum() == pytest.approx(exact.sum(), abs=1e-12)
@@ -185,7 +185,7 @@ def test_truncated_rows_version_keeps_the_bound_and_efficiency_and_beats_the_pap
 
 def test_truncated_without_distances_treats_every_place_as_its_own_group():
     x, y = _discrete(200, 8)
-    idx, dist, _ = knn.ranked_neighbors(x, None, 199, backend="kdtree")
+    idx, dist, _ = knn.nearest_neighbors(x, None, 199, backend="kdtree", return_distance=True)
     # all players seen: with their distances the exact random-tie values, without them the row-order recursion
     exact, _ = knn_shapley_exact(x, y, 3)
     np.testing.assert_allclose(knn_shapley_truncated(y, y, idx, 3, 199, dist), exact, atol=1e-12, rtol=0)
@@ -319,8 +319,8 @@ def test_hnsw_ranks_by_the_exact_paths_distances_so_its_ties_are_ties():
     r = KNNShapley(KNNConfig(k=3, eps=0.01, algorithm="approx", neighbors="hnsw")).value(data)
     assert r.status == "exact"
     np.testing.assert_allclose(r.values, exact, atol=1e-12, rtol=0)
-    _, dk, _ = knn.ranked_neighbors(x, None, n - 1, backend="kdtree")
-    _, dh, _ = knn.ranked_neighbors(x, None, n - 1, backend="hnsw")
+    _, dk, _ = knn.nearest_neighbors(x, None, n - 1, backend="kdtree", return_distance=True)
+    _, dh, _ = knn.nearest_neighbors(x, None, n - 1, backend="hnsw", return_distance=True)
     np.testing.assert_array_equal(dk, dh)
 
 

@@ -115,7 +115,6 @@ __all__ = [
     "knn_shapley_regression_truncated",
     "knn_shapley_truncated",
     "nearest_neighbors",
-    "ranked_neighbors",
 ]
 
 log = logging.getLogger(__name__)
@@ -378,7 +377,8 @@ def nearest_neighbors(
     seed: int = 0,
     n_jobs: int | None = None,
     on_block: Callable[[int, int], None] | None = None,
-) -> tuple[np.ndarray, str]:
+    return_distance: bool = False,
+) -> tuple[np.ndarray, str] | tuple[np.ndarray, np.ndarray, str]:
     """Indices of the k nearest players of each query, closest first.
 
     With ``queries=None`` the players are the queries and each one's own index is
@@ -389,29 +389,16 @@ def nearest_neighbors(
     Returns
     -------
     indices : ndarray of shape (n_queries, k)
+    distances : ndarray of shape (n_queries, k), only with ``return_distance``
+        Their squared distances at float32 precision, measured as the exact path
+        measures them: equal ones are the ties :func:`knn_shapley_truncated` values
+        over their orders.
     backend : str
         The search that was used (``kdtree``, ``brute`` or ``hnsw``).
     """
-    idx, _, used = _search(x, queries, k, backend=backend, kdtree_max_dims=kdtree_max_dims, seed=seed,
-                           n_jobs=n_jobs, on_block=on_block)
-    return idx, used
-
-
-def ranked_neighbors(
-    x: np.ndarray,
-    queries: np.ndarray | None,
-    k: int,
-    *,
-    backend: str = "auto",
-    kdtree_max_dims: int = 12,
-    seed: int = 0,
-    n_jobs: int | None = None,
-    on_block: Callable[[int, int], None] | None = None,
-) -> tuple[np.ndarray, np.ndarray, str]:
-    """:func:`nearest_neighbors` with the squared distances, at float32 precision, of the players it returns
-    (shape ``(n_queries, k)``): equal ones are the ties :func:`knn_shapley_truncated` values over their orders."""
-    return _search(x, queries, k, backend=backend, kdtree_max_dims=kdtree_max_dims, seed=seed, n_jobs=n_jobs,
-                   on_block=on_block)
+    idx, dist, used = _search(x, queries, k, backend=backend, kdtree_max_dims=kdtree_max_dims, seed=seed,
+                              n_jobs=n_jobs, on_block=on_block)
+    return (idx, dist, used) if return_distance else (idx, used)
 
 
 class _PointsValuer:
@@ -486,7 +473,7 @@ def _search(
     on_block: Callable[[int, int], None] | None = None,
     valuer: _PointsValuer | None = None,
 ) -> tuple[np.ndarray, np.ndarray, str]:
-    """The search of :func:`ranked_neighbors`; with the KD-tree and brute-force searches a ``valuer`` is also
+    """The search of :func:`nearest_neighbors`; with the KD-tree and brute-force searches a ``valuer`` is also
     handed each block of queries' points (:class:`_PointsValuer`)."""
     n, d = x.shape
     self_mode = queries is None
@@ -715,7 +702,7 @@ def knn_shapley_truncated(
     n_players : int
         Number of players ranked per validation point (N).
     distances : ndarray of shape (m, K*), optional
-        Their squared distances at float32 precision (:func:`ranked_neighbors`): equal
+        Their squared distances at float32 precision (``nearest_neighbors(..., return_distance=True)``): equal
         distances are a tie group, valued over its random orders as the exact path
         does; without them every place is its own group.
     self_mode : bool, optional
