@@ -1142,8 +1142,11 @@ def _read_csv(
             if text:
                 frame = frame.with_columns(plain.get_column(c) for c in text)
             day_first.clear()
+            # (the typed dates settle most columns at once: a day above 12 is no month; the text is looked at only
+            # for the rest)
             day_first.update({c: ex for c, dt in frame.schema.items() if (dt == pl.Date or isinstance(dt, pl.Datetime))
-                              and schema.get(c) == pl.String and (ex := either_way_date(plain.get_column(c)))})
+                              and schema.get(c) == pl.String and (frame.get_column(c).dt.day().max() or 0) <= 12
+                              and (ex := either_way_date(plain.get_column(c)))})
         return frame
 
     try:
