@@ -835,9 +835,10 @@ class FeatureEncoder:
         for name in content_order(frame, columns, label):
             col = frame.get_column(name)
             plan = self._plan(col)
-            if plan is None:
+            distinct = _mostly_distinct(col) if plan is not None and plan.kind == "frequency" else None
+            if plan is None or distinct is not None:
                 self.dropped_.append(name)
-                self.dropped_reasons_[name] = _unused_reason(col)
+                self.dropped_reasons_[name] = distinct or _unused_reason(col)
             else:
                 self.plans_.append(plan)
         self._fitted_x = self._encode(frame, fitting=True)
@@ -1073,13 +1074,13 @@ class FeatureEncoder:
                     if own is not None and own != fmt:  # a --valid file that spells them otherwise (2021-07-05)
                         other = read_text_dates(col, own)
                         if other.null_count() < dates.null_count():
-                            dates = other.cast(pl.Datetime("us") if "%H" in fmt else pl.Date)
+                            dates = other.cast(pl.Datetime("us") if has_clock(fmt) else pl.Date)
                     if not fitting and dates.null_count() > col.null_count():  # ISO 8601 with a Z or fractions
                         dates = _iso_fallback(col, dates, fmt)
                     col = dates
                 elif fmt and (col.dtype == pl.Date or isinstance(col.dtype, pl.Datetime)):
                     # a --valid file whose reader typed the dates: as the fitted text's type (a time of day or not)
-                    col = col.cast(pl.Datetime("us") if "%H" in fmt else pl.Date)
+                    col = col.cast(pl.Datetime("us") if has_clock(fmt) else pl.Date)
                 b, n = self._temporal(plan, col, fitting)
             blocks.append(b)
             names.extend(n)
@@ -1157,6 +1158,31 @@ class FeatureEncoder:
             blocks.append(b)
             names.extend(n)
         return np.hstack(blocks), names
+
+
+#: A text column in which at least this share of the values occur once is an identifier or free text (names,
+#: comments), not a category: its frequency code would be constant but for the few repeated values, which it would
+#: make far outliers (two rows of 300 sharing a value: 12 standard deviations from the others).
+MOSTLY_DISTINCT = 0.95
+
+
+def _mostly_distinct(col: pl.Series) -> str | None:
+    """Why a frequency-coded text column is not a feature when at least :data:`MOSTLY_DISTINCT` of its values
+    occur once; else None.
+
+    >>> _mostly_distinct(pl.Series([f"id{i}" for i in range(40)] + ["id0"])), _mostly_distinct(pl.Series(["a", "b", "a"]))
+    ('a distinct value in nearly every row (39 of 41 values occur once): an identifier or free text', None)
+    """
+    present = col.drop_nulls()
+    if present.len() == 0:
+        return None
+    counts = present.value_counts().get_column("count")
+    once = int((counts == 1).sum())
+    if once == present.len():
+        return "a distinct value in every row"
+    if once < MOSTLY_DISTINCT * present.len():
+        return None
+    return f"a distinct value in nearly every row ({once} of {present.len()} values occur once): an identifier or free text"
 
 
 def _unused_reason(col: pl.Series) -> str:
@@ -1299,19 +1325,53 @@ def _decorated(stripped: pl.Series) -> bool:
     return bool(thousands or ok.str.contains(_DOLLAR_THOUSANDS).fill_null(False).any())
 
 
-#: Date spellings of text columns the reader left as text, in order of preference (day first before month first).
-#: Month names (English, as a spreadsheet writes them): ``%b`` reads ``Jan``, ``%B`` ``January`` and ``Jan``.
-TEXT_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d",
-                     "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%m/%d/%y", "%d.%m.%y",
-                     "%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y")
+#: The dates of :data:`TEXT_DATE_FORMATS` besides ISO's, each also with a time of day (:data:`_CLOCKS`).
+_DATE_PARTS = ("%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%m/%d/%y", "%d.%m.%y",
+               "%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y")
+#: Times of day after a date: 24-hour, and 12-hour with AM/PM (``7/5/2021 1:05 PM``, as US spreadsheets export them).
+_CLOCKS = (" %H:%M:%S", " %H:%M", " %I:%M:%S %p", " %I:%M %p")
+#: Date spellings of text columns the reader left as text, in order of preference (day first before month first;
+#: a date before the same date with a time, which also reads cells without one). Month names (English, as a
+#: spreadsheet writes them): ``%b`` reads ``Jan``, ``%B`` ``January`` and ``Jan``; ``%a`` a weekday (RFC 2822).
+TEXT_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
+                     "%Y-%m-%d %I:%M:%S %p", "%Y-%m-%d %I:%M %p",
+                     *(d + c for d in _DATE_PARTS for c in ("", *_CLOCKS)),
+                     "%a, %d %b %Y", "%a, %d %b %Y %H:%M:%S", "%a, %d %b %Y %H:%M")
+
+
+#: :func:`_date_reads` tries every format on this many evenly spaced cells of a longer column, then on the whole
+#: column only those that read one of them.
+DATE_SAMPLE = 2000
+
+
+def has_clock(fmt: str) -> bool:
+    """Whether a format of :data:`TEXT_DATE_FORMATS` holds a time of day (it reads Datetimes, else Dates)."""
+    return "%H" in fmt or "%I" in fmt
+
+
+def _date_part(fmt: str) -> str:
+    """The date of a format with a time of day: ``%m/%d/%Y`` of ``%m/%d/%Y %I:%M %p``."""
+    return re.sub(r"[ T]%[HI].*$", "", fmt)
 
 
 def _date_reads(text: pl.Series) -> dict[str, np.ndarray] | None:
     """Which cells of stripped, non-null text each format of :data:`TEXT_DATE_FORMATS` reads (None unless at least
-    :data:`MOSTLY_NUMERIC` of the cells start with a digit, or with a word and a number: ``Jan 05, 2021``)."""
-    if text.len() == 0 or text.str.contains(r"^(?:\d|\p{L}{3,9}\.?\s+\d)").fill_null(False).mean() < MOSTLY_NUMERIC:
+    :data:`MOSTLY_NUMERIC` of the cells start with a digit, or with a word and a number: ``Jan 05, 2021``,
+    ``Mon, 05 Jul 2021``). The formats with a time of day, AM/PM or a weekday are tried only when some cell has
+    one (each format is a pass over the column)."""
+    if text.len() == 0 or text.str.contains(r"^(?:\d|\p{L}{3,9}[.,]?\s+\d)").fill_null(False).mean() < MOSTLY_NUMERIC:
         return None
-    return {fmt: _text_dates(text, fmt).is_not_null().to_numpy() for fmt in TEXT_DATE_FORMATS}
+    clock = bool(text.str.contains(r"\d:\d\d").any())
+    am_pm = clock and bool(text.str.contains(r"\d\s+[AaPp][Mm]$").any())
+    weekday = bool(text.str.contains(r"^\p{L}{3,9},").any())
+    formats = [fmt for fmt in TEXT_DATE_FORMATS
+               if (clock or not has_clock(fmt)) and (am_pm or "%p" not in fmt) and (weekday or "%a" not in fmt)]
+    if text.len() > DATE_SAMPLE:  # the formats that read none of evenly spaced cells read next to none of the column
+        sample = text.gather(np.arange(DATE_SAMPLE, dtype=np.int64) * text.len() // DATE_SAMPLE)
+        formats = [fmt for fmt in formats if _text_dates(sample, fmt).is_not_null().any()]
+    if not formats:
+        return None
+    return {fmt: _text_dates(text, fmt).is_not_null().to_numpy() for fmt in formats}
 
 
 def text_date_format(col: pl.Series, reads: dict[str, np.ndarray] | None = None) -> str | None:
@@ -1350,7 +1410,7 @@ def _iso_fallback(col: pl.Series, dates: pl.Series, fmt: str) -> pl.Series:
         guessed = read if guessed is None else guessed.fill_null(read)
     if guessed is None or guessed.null_count() == guessed.len():
         return dates
-    return dates.fill_null(guessed.cast(pl.Datetime("us") if "%H" in fmt else pl.Date)).alias(col.name)
+    return dates.fill_null(guessed.cast(pl.Datetime("us") if has_clock(fmt) else pl.Date)).alias(col.name)
 
 
 def read_text_dates(col: pl.Series, fmt: str) -> pl.Series:
@@ -1371,9 +1431,9 @@ def _text_dates(text: pl.Series, fmt: str) -> pl.Series:
     >>> _text_dates(pl.Series(["2021-07-05", "2021-07-05 10:30:00"]), "%Y-%m-%d %H:%M:%S").dt.hour().to_list()
     [0, 10]
     """
-    if "%H" in fmt:
+    if has_clock(fmt):
         out = text.str.to_datetime(fmt, strict=False, time_unit="us")
-        day = fmt.split("T")[0].split(" ")[0]
+        day = _date_part(fmt)
         out = out.fill_null(text.str.to_date(day, strict=False).cast(pl.Datetime("us")))
         spelled = text.str.contains(_format_pattern(fmt)) | text.str.contains(_format_pattern(day))
     else:
@@ -1386,7 +1446,8 @@ def _text_dates(text: pl.Series, fmt: str) -> pl.Series:
 
 #: The text each strftime field of :data:`TEXT_DATE_FORMATS` stands for.
 _FIELD_PATTERNS = {"%Y": r"\d{4}", "%y": r"\d{2}", "%m": r"\d{1,2}", "%d": r"\d{1,2}", "%H": r"\d{1,2}",
-                   "%M": r"\d{2}", "%S": r"\d{2}", "%b": r"\p{L}{3,}\.?", "%B": r"\p{L}{3,}"}
+                   "%I": r"\d{1,2}", "%M": r"\d{2}", "%S": r"\d{2}", "%p": r"[AaPp][Mm]", "%b": r"\p{L}{3,}\.?",
+                   "%B": r"\p{L}{3,}", "%a": r"\p{L}{3,}"}
 
 
 def _format_pattern(fmt: str) -> str:
@@ -1409,15 +1470,21 @@ def _format_pattern(fmt: str) -> str:
 
 def date_write_format(col: pl.Series, fmt: str) -> str:
     """The strftime format that spells new dates as a text column of dates read with ``fmt`` spells its cells: the
-    day and month without a leading zero when no cell pads them and some cell has a one-digit one (``9/4/1999``).
+    day and month without a leading zero when no cell pads them and some cell has a one-digit one (``9/4/1999``),
+    and so the hour (``1:05 PM``).
 
     >>> date_write_format(pl.Series(["9/24/1999", "12/1/2000"]), "%m/%d/%Y"), date_write_format(pl.Series(["09/24/1999"]), "%m/%d/%Y")
     ('%-m/%-d/%Y', '%m/%d/%Y')
+    >>> date_write_format(pl.Series(["9/24/1999 1:05 PM", "12/01/2000 11:30 AM"]), "%m/%d/%Y %I:%M %p")
+    '%m/%d/%Y %-I:%M %p'
     """
     text = col.drop_nulls().str.strip_chars()
-    if text.str.contains(r"(?:^|[/.\-\s])0\d(?:[/.\-\s,]|$)").any() or not text.str.contains(r"(?:^|[/.\-\s])\d(?:[/.\-\s,]|$)").any():
-        return fmt
-    return fmt.replace("%m", "%-m").replace("%d", "%-d")
+    if not (text.str.contains(r"(?:^|[/.\-\s])0\d(?:[/.\-\s,]|$)").any()
+            or not text.str.contains(r"(?:^|[/.\-\s])\d(?:[/.\-\s,]|$)").any()):
+        fmt = fmt.replace("%m", "%-m").replace("%d", "%-d")
+    if has_clock(fmt) and not text.str.contains(r"[\sT]0\d:").any() and text.str.contains(r"[\sT]\d:").any():
+        fmt = fmt.replace("%H", "%-H").replace("%I", "%-I")  # 1:05 PM
+    return fmt
 
 
 def either_way_note(name: str, cell: str, fmt: str) -> str:
@@ -1434,8 +1501,8 @@ def either_way_note(name: str, cell: str, fmt: str) -> str:
 
 def _format_text(fmt: str) -> str:
     """A strftime format as people write it: ``%d/%m/%Y`` is ``DD/MM/YYYY``."""
-    for code, text in (("%Y", "YYYY"), ("%y", "YY"), ("%m", "MM"), ("%d", "DD"), ("%H", "hh"), ("%M", "mm"), ("%S", "ss"),
-                       ("%b", "Mon"), ("%B", "Month")):
+    for code, text in (("%Y", "YYYY"), ("%y", "YY"), ("%m", "MM"), ("%d", "DD"), ("%H", "hh"), ("%I", "hh"), ("%M", "mm"),
+                       ("%S", "ss"), ("%p", "AM/PM"), ("%b", "Mon"), ("%B", "Month"), ("%a", "Day")):
         fmt = fmt.replace(code, text)
     return fmt
 

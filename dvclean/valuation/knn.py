@@ -483,16 +483,19 @@ def _search(
     q = x if queries is None else queries
     k = min(k, n - 1 if self_mode else n)
     kq = k + 1 if self_mode else k
+    groups = queries_u = back = None
+    if backend != "hnsw":
+        groups = _Groups.of(x)
+        # identical rows are searched once: a tie among many copies would otherwise be fetched copy by copy
+        queries_u, back = (groups.points, groups.inverse) if self_mode else _unique_rows(q)
     if backend == "auto":
-        backend = auto_backend(n, q.shape[0], d, kdtree_max_dims)
+        # sized by the distinct points the KD-tree and brute force search (a discrete table of many rows has few)
+        backend = auto_backend(groups.points.shape[0], queries_u.shape[0], d, kdtree_max_dims)
     if backend == "hnsw":
         idx, dist = _hnsw_search(x, q, kq, seed, on_block)
     else:
         from sklearn.neighbors import NearestNeighbors
 
-        groups = _Groups.of(x)
-        # identical rows are searched once: a tie among many copies would otherwise be fetched copy by copy
-        queries_u, back = (groups.points, groups.inverse) if self_mode else _unique_rows(q)
         algo = "kd_tree" if backend == "kdtree" else "brute"
         n_u = groups.points.shape[0]
         nn = NearestNeighbors(n_neighbors=min(kq, n_u), algorithm=algo,
