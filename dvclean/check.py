@@ -612,10 +612,12 @@ def conflicting_duplicate_rows(
     Rows with a missing label (null, NaN or blank: not valued), and rows with no feature value at all (which
     say nothing, so cannot conflict), are ignored. For a regression target (``task="regression"``) rows with equal features
     whose targets differ by measurement noise do not conflict: a copy conflicts when its target lies more than
-    :data:`CONFLICT_Z` robust standard deviations from its group's median, the robust standard deviation being
-    1.4826 times the median distance of every copy's target to its group's median (two copies apart are both
-    that far from their midpoint; when most copies agree exactly, any difference is a conflict, as with class
-    labels).
+    :data:`CONFLICT_Z` standard deviations from its group's median: the noise between copies is measured robustly
+    (the median difference of two copies of a group, over every pair), and the spread of a copy's distance to the
+    median of g copies follows from it (:data:`_MEDIAN_DEVIATION_SD`: two copies are each half their difference
+    from their midpoint, and the median of three is one of them), so that pure noise gets about 0.1-0.5% of the
+    copies flagged whatever the group sizes; when most copies agree exactly, any difference is a conflict, as
+    with class labels.
 
     Examples
     --------
@@ -644,15 +646,68 @@ def conflicting_duplicate_rows(
 
 
 def _conflicting_targets(work: pl.DataFrame, features: Sequence[str], label: str) -> np.ndarray:
-    target = pl.col(label).cast(pl.Float64)
-    copies = work.filter(pl.len().over(list(features)) > 1).with_columns(
-        (target - target.median().over(list(features))).abs().alias("__dev"))
+    copies = work.filter(pl.len().over(list(features)) > 1)
     if copies.height == 0:
         return np.zeros(0, dtype=np.int64)
-    deviation = copies.get_column("__dev").to_numpy()
-    cutoff = CONFLICT_Z * 1.4826 * float(np.median(deviation))
-    rows = copies.filter(pl.col("__dev") > cutoff).get_column("__row")
-    return np.sort(rows.to_numpy().astype(np.int64))
+    groups = copies.group_by(list(features)).agg(pl.col("__row"), pl.col(label).cast(pl.Float64)).with_row_index("__g")
+    flat = groups.select("__g", "__row", label).explode("__row", label)
+    group = flat.get_column("__g").to_numpy().astype(np.int64)
+    target = flat.get_column(label).to_numpy()
+    rows = flat.get_column("__row").to_numpy().astype(np.int64)
+    order = np.lexsort((target, group))  # by group, then target: each group's copies sorted
+    group, target, rows = group[order], target[order], rows[order]
+    size = np.bincount(group)
+    start = np.concatenate(([0], np.cumsum(size)[:-1]))
+    lo, hi = start + (size - 1) // 2, start + size // 2
+    median = (target[lo] + target[hi]) / 2.0
+    sigma = _copy_noise_sd(target, size, start)
+    g = size[group]
+    z = np.abs(target - median[group]) / np.maximum(sigma * _median_deviation_sd(g), np.finfo(float).tiny)
+    flagged = z > CONFLICT_Z if sigma > 0 else target != median[group]
+    return np.sort(rows[flagged])
+
+
+#: The standard deviation of a copy's distance to the median of its group of g copies (g = 2, 3, ...), in units of
+#: the noise's: ``sqrt(1 - 2/g + Var(median of g standard normals))`` (the median is uncorrelated with a copy beyond
+#: the mean's share, 1/g: Basu's theorem), the variance of the median computed from the density of the order
+#: statistics (numerical integration; ``tests/test_qa28.py`` checks the table by simulation). Beyond the table,
+#: ``Var(median) = pi / (2 g)`` (within 0.2%).
+_MEDIAN_DEVIATION_SD = (0.70711, 0.88431, 0.89342, 0.94172, 0.93883, 0.96163, 0.95822, 0.97153, 0.96867, 0.97742,
+                        0.97512, 0.98130, 0.97944, 0.98405, 0.98254, 0.98610, 0.98484, 0.98769, 0.98663, 0.98895,
+                        0.98805, 0.98998, 0.98920, 0.99083, 0.99016, 0.99155, 0.99096, 0.99217, 0.99164)
+
+
+def _median_deviation_sd(g: np.ndarray) -> np.ndarray:
+    """:data:`_MEDIAN_DEVIATION_SD` of each group size in ``g`` (at least 2)."""
+    g = np.asarray(g, dtype=np.int64)
+    table = np.asarray(_MEDIAN_DEVIATION_SD)
+    far = np.sqrt(1.0 - 2.0 / g + np.pi / (2.0 * g))
+    return np.where(g - 2 < table.size, table[np.minimum(g - 2, table.size - 1)], far)
+
+
+#: Copies per group that :func:`_copy_noise_sd` compares pairwise (a larger group: as many evenly spaced order
+#: statistics), so that one group of many copies costs no more than this many squared.
+NOISE_PAIRS_COPIES = 64
+
+
+def _copy_noise_sd(target: np.ndarray, size: np.ndarray, start: np.ndarray) -> float:
+    """The noise between copies' targets, robustly: the median absolute difference of two copies of one group,
+    over every such pair, divided by ``sqrt(2) * 0.6745`` (the difference of two noisy copies is normal with twice
+    the noise's variance). ``target`` is sorted within each group; it depends on the targets alone, not on the
+    rows' order."""
+    diffs: list[np.ndarray] = []
+    for s in np.unique(size):
+        first = start[size == s]
+        idx = first[:, None] + (np.arange(s) if s <= NOISE_PAIRS_COPIES
+                                else np.round(np.linspace(0, s - 1, NOISE_PAIRS_COPIES)).astype(np.int64))[None, :]
+        width = idx.shape[1]
+        i, j = np.triu_indices(width, 1)
+        step = max(1, 2**22 // max(i.size, 1))
+        for a in range(0, idx.shape[0], step):
+            vals = target[idx[a:a + step]]
+            diffs.append(np.abs(vals[:, j] - vals[:, i]).ravel())
+    every = np.concatenate(diffs)
+    return float(np.median(every)) / (np.sqrt(2.0) * 0.6744897501960817) if every.size else 0.0
 
 
 @dataclass(frozen=True)
@@ -740,6 +795,7 @@ class CheckOutcome:
                 "label_missing": s["rows"]["label_missing"],
                 "mislabeled": s["flags"]["mislabeled"],
                 "mislabeled_fraction": s["flags"]["mislabeled_fraction"],
+                "rule": s["flags"].get("rule"),  # the rule that made the flags (config holds the one asked for)
                 "hard": s["flags"]["hard"],
                 "hard_fraction": s["flags"]["hard_fraction"],
                 "conflicting_duplicates": self.conflicting_duplicates,

@@ -1284,7 +1284,8 @@ def flag_regression(
     rule = f"outlier (|z| > {cut:g} of the residual of the {used} prediction)"
     if mislabel.expected_noise is not None:
         flagged = expected_noise_flags(score, mislabel.expected_noise)
-        rule = f"{rule} (top {mislabel.expected_noise:g})"
+        # (the cutoff is the share asked for, not |z| > cut: the rule says so)
+        rule = f"outlier (|z| of the residual of the {used} prediction) (top {mislabel.expected_noise:g})"
     return RowFlags(
         value_rank=value_ranks(values),
         quality=quality,

@@ -922,8 +922,9 @@ class FeatureEncoder:
         text = col.drop_nulls()
         stripped = text.str.strip_chars()
         numbers = stripped.cast(pl.Float64, strict=False)
-        if _decimal_comma(stripped):  # 0,168 and 1.234,5 (a European spreadsheet's export): numbers too
-            numbers = _comma_numbers(stripped)
+        amounts = _amount_text(stripped)  # (USD 1,324.05 as $1,324.05: read as amounts are)
+        if _decimal_comma(amounts):  # 0,168 and 1.234,5 (a European spreadsheet's export): numbers too
+            numbers = _comma_numbers(amounts)
             bad = int(numbers.null_count())
             if bad <= (1 - MOSTLY_NUMERIC) * text.len() and numbers.drop_nulls().n_unique() > self.config.low_cardinality_int:
                 self.decimal_comma_.append(col.name)
@@ -934,8 +935,8 @@ class FeatureEncoder:
             return None
         parsed = int(text.len() - numbers.null_count())
         bad = int(text.len()) - parsed
-        if bad > (1 - MOSTLY_NUMERIC) * text.len() and _decorated(stripped):  # $1,234.50, 45%, 1,234,567
-            numbers = _decorated_numbers(stripped)
+        if bad > (1 - MOSTLY_NUMERIC) * text.len() and _decorated(amounts):  # $1,234.50, 45%, 1,234,567
+            numbers = _decorated_numbers(amounts)
             bad = int(numbers.null_count())
             if numbers.drop_nulls().n_unique() <= self.config.low_cardinality_int:
                 return None
@@ -956,7 +957,7 @@ class FeatureEncoder:
                 examples = text.filter(numbers.is_null()).unique(maintain_order=True).head(3).to_list()
                 self.text_numbers_[col.name] = (bad, int(text.len()), examples)
             return _ColumnPlan(col.name, "numeric", {"unit": unit})
-        if bad > (1 - MOSTLY_NUMERIC) * text.len() and _thousands_or_decimal(stripped):
+        if bad > (1 - MOSTLY_NUMERIC) * text.len() and _thousands_or_decimal(amounts):
             self.ambiguous_commas_[col.name] = str(stripped.filter(stripped.str.contains(",", literal=True)).first())
             return None
         if parsed == 0 or numbers.drop_nulls().n_unique() <= self.config.low_cardinality_int:
@@ -1041,16 +1042,16 @@ class FeatureEncoder:
             first = len(names)
             if plan.kind == "numeric":
                 if plan.params.get("decorated") and col.dtype == pl.String:
-                    values = _decorated_numbers(col.str.strip_chars())
+                    values = _decorated_numbers(_codes_as_signs(col.str.strip_chars()))
                 elif plan.params.get("unit") is not None and col.dtype == pl.String:
                     # (a --valid file may leave the unit off: its bare numbers are read as the same unit's)
                     values = _unit_numbers(col.str.strip_chars(), plan.params["unit"])
                 elif plan.params.get("decimal_comma") and col.dtype == pl.String and (
-                    fitting or not _decimal_points(col.str.strip_chars())
+                    fitting or not _decimal_points(_codes_as_signs(col.str.strip_chars()))
                 ):  # (a --valid file may write the same numbers with decimal points, as numbers or as text)
-                    values = _comma_numbers(col.str.strip_chars())
+                    values = _comma_numbers(_codes_as_signs(col.str.strip_chars()))
                 elif plan.params.get("decimal_comma") and col.dtype == pl.String:
-                    values = _unsigned(col.str.strip_chars()).cast(pl.Float64, strict=False)
+                    values = _unsigned(_codes_as_signs(col.str.strip_chars())).cast(pl.Float64, strict=False)
                 elif plan.params.get("offset") is not None:
                     offset = pl.lit(plan.params["offset"], dtype=pl.Int128)
                     values = pl.select((col.cast(pl.Int128, strict=False) - offset).cast(pl.Float64)).to_series()
@@ -1178,9 +1179,7 @@ def _mostly_distinct(col: pl.Series) -> str | None:
         return None
     counts = present.value_counts().get_column("count")
     once = int((counts == 1).sum())
-    if once == present.len():
-        return "a distinct value in every row"
-    if once < MOSTLY_DISTINCT * present.len():
+    if once == present.len() or once < MOSTLY_DISTINCT * present.len():  # (all distinct: a constant code, dropped so)
         return None
     return f"a distinct value in nearly every row ({once} of {present.len()} values occur once): an identifier or free text"
 
@@ -1215,6 +1214,41 @@ _COMMA_WHOLE = rf"(?:\d+|\d{{1,3}}(?:\.\d{{3}})+|\d{{1,3}}(?:{_SPACE}\d{{3}})+|\
 #: ``19,2 %``, ``1 234,56``; or a negative amount in parentheses, with its decimals: ``(1 234,56) €``.
 _COMMA_NUMBER = (rf"^(?:[+-]?\s*{_CURRENCY}?\s*[+-]?{_COMMA_WHOLE}(?:,\d+)?\s*[$€£¥%]?"
                  rf"|{_CURRENCY}?\s*\(\s*{_CURRENCY}?\s*{_COMMA_WHOLE},\d+\s*{_CURRENCY}?\s*\)\s*{_CURRENCY}?)$")
+
+#: ISO 4217 codes of currencies written before or after an amount (``USD 1,324.05``, ``1.234,56 EUR``), by the sign
+#: that stands for them in the patterns above: a dollar, pound or yen sign before an amount makes a comma before three
+#: digits a thousands one (:data:`_DOLLAR_THOUSANDS`); the euro sign leaves it ambiguous, as for the other codes.
+_CURRENCY_CODES = {"$": ("USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN", "TWD"), "£": ("GBP",), "¥": ("JPY", "CNY"),
+                   "€": ("EUR", "CHF", "SEK", "NOK", "DKK", "ISK", "PLN", "CZK", "HUF", "RON", "BGN", "INR", "BRL",
+                         "ZAR", "RUB", "UAH", "TRY", "KRW", "ILS", "THB", "IDR", "MYR", "PHP", "VND", "ARS", "CLP",
+                         "COP", "PEN", "AED", "SAR", "EGP", "NGN", "KES", "PKR")}
+
+
+def _amount_text(stripped: pl.Series) -> pl.Series:
+    """Stripped text cells as the amount patterns read them: currency codes as their signs (:func:`_codes_as_signs`),
+    unless the column is numbers followed by one unit (``4715.28 USD`` in every cell: :func:`_common_unit` reads
+    those, and names the unit in its note)."""
+    if not stripped.str.contains(r"[A-Z]{3}").any():
+        return stripped
+    return _codes_as_signs(stripped) if _common_unit(stripped) is None else stripped
+
+
+def _codes_as_signs(stripped: pl.Series) -> pl.Series:
+    """Stripped text cells with a currency code before or after the amount written as its sign
+    (:data:`_CURRENCY_CODES`): ``USD 1,324.05`` is ``$1,324.05``, ``-EUR 12`` is ``-€12``, ``1.234,56 EUR`` is
+    ``1.234,56€``; other cells as they are.
+
+    >>> _codes_as_signs(pl.Series(["USD 1,324.05", "-EUR12", "1.234,56 EUR", "USDT 5", "12 usd", "GBP (3.50)"])).to_list()
+    ['$1,324.05', '-€12', '1.234,56€', 'USDT 5', '12 usd', '£(3.50)']
+    """
+    out = stripped
+    for sign, codes in _CURRENCY_CODES.items():
+        code = "|".join(codes)
+        literal = sign.replace("$", "$$")  # (a dollar in a replacement names a group)
+        out = out.str.replace(rf"^([+-]?)\s*(?:{code})\s*([+\-\d(.])", f"${{1}}{literal}${{2}}")
+        out = out.str.replace(rf"([\d)])\s*(?:{code})$", f"${{1}}{literal}")
+    return out
+
 
 #: A currency or percent sign before or after a number (and the spaces around it).
 _SIGN = r"^[+-]?\s*[$€£¥]\s*|\s*[$€£¥%]$"
@@ -1848,7 +1882,8 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
         names = ", ".join(repr(c) for c in sorted(encoder.decorated_, key=table.features.index))
         notes.append(f"column{'s' if len(encoder.decorated_) > 1 else ''} {names}: numbers written with a currency or "
                      "percent sign or thousands commas ($1,234.50, 45%; also thousands spaces or apostrophes, "
-                     "1 234 567, and negative amounts in parentheses, (1,234.50)), valued as numbers")
+                     "1 234 567, negative amounts in parentheses, (1,234.50), and currency codes, USD 1,234.50), "
+                     "valued as numbers")
     for name, (fmt, bad, total, examples) in sorted(encoder.text_dates_.items(), key=lambda kv: table.features.index(kv[0])):
         if name in encoder.dropped_:
             continue
@@ -1896,6 +1931,26 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
 #: measurement is that far out, and in 64-bit floats it wipes out the other targets' differences
 #: (their mean and spread become the outlier's) or overflows when squared (about 1e154).
 MAX_TARGET_Z = 1e15
+#: Standardised regression targets are rounded to multiples of this step (of a standard deviation), exact in binary.
+TARGET_STEP = 2.0**-26
+
+
+def on_target_grid(z: np.ndarray) -> np.ndarray:
+    """Standardised targets rounded to :data:`TARGET_STEP`: the same targets in other units (hours or minutes,
+    Celsius or Kelvin) standardise to values a few units in the last place apart, and a model that compares sums
+    of targets (a regression tree's split gains, exactly equal for two splits) would part those ties one way in
+    one unit and the other way in the other. On the grid they are the same numbers; the step is far below any
+    difference that matters (a 2^-26 standard deviation).
+
+    >>> hours = np.array([38.0, 40.0, 45.0, 50.0, 40.0])
+    >>> a = (hours - hours.mean()) / hours.std()
+    >>> b = (hours * 60 - (hours * 60).mean()) / (hours * 60).std()
+    >>> bool(np.array_equal(a, b)), bool(np.array_equal(on_target_grid(a), on_target_grid(b)))
+    (False, True)
+    """
+    z = np.asarray(z, dtype=np.float64)
+    big = np.abs(z) >= 2.0**26  # (beyond 2^52 steps the float's own precision is coarser than the grid)
+    return np.where(big, z, np.round(z / TARGET_STEP) * TARGET_STEP)
 
 
 def _target_magnitude_problem(target: np.ndarray, rows: np.ndarray, label: str) -> str | None:
@@ -1991,7 +2046,7 @@ def _prepare_regression(
             raise DataValidationError(f"the validation label is infinite at {rows_text(bad.tolist(), 'validation row')}")
         keep = np.flatnonzero(~vmissing)
         x_valid = encoder.transform(valid.frame[keep])
-        y_valid = (vvals[keep] - center) / scale
+        y_valid = on_target_grid((vvals[keep] - center) / scale)
         far = np.flatnonzero(~(np.abs(y_valid) <= MAX_TARGET_Z))
         if far.size:
             raise DataValidationError(
@@ -2004,7 +2059,7 @@ def _prepare_regression(
             notes.append(note)
     data = ValuationData(
         x=x,
-        y=(target - center) / scale,
+        y=on_target_grid((target - center) / scale),
         rows=rows,
         classes=np.array([], dtype=object),
         x_valid=x_valid,

@@ -112,13 +112,16 @@ _ANNOTATIONS: dict[str, int] = {}
 
 
 def _annotation_limits() -> dict[str, int] | None:
-    """Per kind, the annotations this file may print: its failed checks and notes as long as the step's budget
-    lasts, and an even share of the warnings left for the files still to come (so the last file's rows are not
-    dropped by GitHub). ``None`` when one file is checked (the full budget)."""
+    """Per kind, the annotations this file may print: its failed checks as long as the step's budget lasts, less
+    one kept for each file still to come (so that every file that fails has its ``::error``), its notes as long as
+    the budget lasts, and an even share of the warnings left for the files still to come (so the last file's rows
+    are not dropped by GitHub). ``None`` when one file is checked (the full budget)."""
     if not _ANNOTATIONS:
         return None
     files = max(_ANNOTATIONS["files"], 1)
-    return {"error": _ANNOTATIONS["error"], "notice": _ANNOTATIONS["notice"],
+    errors = _ANNOTATIONS["error"]
+    # failed checks: all that the budget holds less one for each file to come (each file that fails gets one)
+    return {"error": max(min(errors, 1), errors - (files - 1)), "notice": _ANNOTATIONS["notice"],
             "warning": -(-_ANNOTATIONS["warning"] // files)}
 
 

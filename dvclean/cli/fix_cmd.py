@@ -94,14 +94,18 @@ def fix(
     fmt = fmt.value if fmt else None  # (an unknown --format is the parser's usage error, as in score and augment)
     score_config = scoring.score_config()  # the same scoring as `dvclean score` with the same settings
     if html_report is None:
-        for name, option, default in (("method", "--method", score_config.methods == ScoreConfig().methods),
-                                      ("hard_frac", "--hard-frac", False)):
-            if given_on_command_line(name) and not default:  # (-m knn, the default, costs nothing)
-                raise ConfigError(
-                    f"{option} changes the values and the hard flags, and fix acts on the mislabel flags only, which "
-                    f"are the same with any {option}: drop {option} (it would only cost time), or add --report to "
-                    "see the values it gives beside the fix"
-                )
+        if given_on_command_line("method") and score_config.methods != ScoreConfig().methods:  # (-m knn: no cost)
+            raise ConfigError(
+                "--method changes the values and the hard flags, and fix acts on the mislabel flags only, which "
+                "are the same with any --method: drop --method (it would only cost time), or add --report to "
+                "see the values it gives beside the fix"
+            )
+        if given_on_command_line("hard_frac") and score_config.flags.hard_fraction != ScoreConfig().flags.hard_fraction:
+            raise ConfigError(
+                "--hard-frac changes which rows are flagged hard, and fix acts on the mislabel flags only, which "
+                "are the same with any --hard-frac: drop --hard-frac, or add --report to see the hard rows it "
+                "gives beside the fix"
+            )
     if output is None:
         if data == "-":
             raise OutputError("reading from stdin: pass --output PATH for the cleaned data")
