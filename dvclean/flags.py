@@ -142,7 +142,7 @@ import numpy as np
 
 from .config import MISLABEL_RULES, FlagPolicy, MislabelConfig
 from .errors import ConfigError
-from .table import group_mean, identical_rows
+from .table import group_mean, identical_rows, on_target_grid
 
 __all__ = [
     "Evidence",
@@ -1225,15 +1225,17 @@ def _regression_signals(
         return RegressionEvidence(neighbors=nb)
     from .valuation.confidence import oof_predict
 
-    model = oof_predict(x, y, model=config.model, n_folds=config.n_folds, seed=seed, progress=progress, train_mask=keep,
-                        n_jobs=n_jobs)
+    # the models fit the targets on a fine grid: in other units they are the same numbers (table.on_target_grid)
+    fit_y = on_target_grid(y)
+    model = oof_predict(x, fit_y, model=config.model, n_folds=config.n_folds, seed=seed, progress=progress,
+                        train_mask=keep, n_jobs=n_jobs)
     if config.rule == "confidence":  # the neighbours are shown, not averaged
         return RegressionEvidence(neighbors=nb, model=group_mean(model, identical_rows(x, y)))
     from .valuation.oob import data_oob
 
-    oob = data_oob(x, y, n_estimators=config.oob_trees, seed=seed, task="regression", progress=progress,
+    oob = data_oob(x, fit_y, n_estimators=config.oob_trees, seed=seed, task="regression", progress=progress,
                    train_mask=keep, n_jobs=n_jobs).prediction
-    linear = oof_predict(x, y, model="linear", n_folds=config.n_folds, seed=seed, train_mask=keep, n_jobs=n_jobs)
+    linear = oof_predict(x, fit_y, model="linear", n_folds=config.n_folds, seed=seed, train_mask=keep, n_jobs=n_jobs)
     groups = identical_rows(x, y)  # copies of one row get one verdict (see gather_evidence)
     return RegressionEvidence(neighbors=group_mean(nb, groups), model=group_mean(model, groups),
                               oob=group_mean(oob, groups), linear=group_mean(linear, groups))

@@ -1046,6 +1046,9 @@ class FeatureEncoder:
                 elif plan.params.get("unit") is not None and col.dtype == pl.String:
                     # (a --valid file may leave the unit off: its bare numbers are read as the same unit's)
                     values = _unit_numbers(col.str.strip_chars(), plan.params["unit"])
+                    if plan.params["unit"] in _ALL_CODES and values.null_count() > col.null_count():
+                        # (a currency: USD 1,234.50 or $1,234.50 is an amount in it too)
+                        values = values.fill_null(_decorated_numbers(_codes_as_signs(col.str.strip_chars())))
                 elif plan.params.get("decimal_comma") and col.dtype == pl.String and (
                     fitting or not _decimal_points(_codes_as_signs(col.str.strip_chars()))
                 ):  # (a --valid file may write the same numbers with decimal points, as numbers or as text)
@@ -1074,6 +1077,12 @@ class FeatureEncoder:
                     own = None if fitting or dates.null_count() == col.null_count() else text_date_format(col)
                     if own is not None and own != fmt:  # a --valid file that spells them otherwise (2021-07-05)
                         other = read_text_dates(col, own)
+                        turned = _day_month_swapped(own)
+                        if _month_first(turned) == _month_first(fmt) != _month_first(own):
+                            # every date reads both ways (7/4/2021 07:13): in the data's order, month or day first
+                            same_order = read_text_dates(col, turned)
+                            if same_order.null_count() <= other.null_count():
+                                other = same_order
                         if other.null_count() < dates.null_count():
                             dates = other.cast(pl.Datetime("us") if has_clock(fmt) else pl.Date)
                     if not fitting and dates.null_count() > col.null_count():  # ISO 8601 with a Z or fractions
@@ -1161,27 +1170,29 @@ class FeatureEncoder:
         return np.hstack(blocks), names
 
 
-#: A text column in which at least this share of the values occur once is an identifier or free text (names,
-#: comments), not a category: its frequency code would be constant but for the few repeated values, which it would
-#: make far outliers (two rows of 300 sharing a value: 12 standard deviations from the others).
+#: A text column in which more than this share of the rows hold a value that no other row holds is an identifier or
+#: free text (names, comments), not a category: its frequency code would be constant but for the few repeated values,
+#: which it would make far outliers (two rows of 300 sharing a value: 12 standard deviations from the others). Rows
+#: without a value count against the share (a column filled in on some rows only tells them from the others).
 MOSTLY_DISTINCT = 0.95
 
 
 def _mostly_distinct(col: pl.Series) -> str | None:
-    """Why a frequency-coded text column is not a feature when at least :data:`MOSTLY_DISTINCT` of its values
-    occur once; else None.
+    """Why a frequency-coded text column is not a feature when more than :data:`MOSTLY_DISTINCT` of its rows hold
+    a value no other row holds; else None.
 
     >>> _mostly_distinct(pl.Series([f"id{i}" for i in range(40)] + ["id0"])), _mostly_distinct(pl.Series(["a", "b", "a"]))
-    ('a distinct value in nearly every row (39 of 41 values occur once): an identifier or free text', None)
+    ('a value no other row holds in 39 of 41 rows: its frequency code would only tell the few rows that share one', None)
     """
     present = col.drop_nulls()
     if present.len() == 0:
         return None
     counts = present.value_counts().get_column("count")
     once = int((counts == 1).sum())
-    if once == present.len() or once < MOSTLY_DISTINCT * present.len():  # (all distinct: a constant code, dropped so)
+    if once == present.len() == col.len() or once <= MOSTLY_DISTINCT * col.len():  # (all distinct: a constant code)
         return None
-    return f"a distinct value in nearly every row ({once} of {present.len()} values occur once): an identifier or free text"
+    return (f"a value no other row holds in {once} of {col.len()} rows: its frequency code would only tell the few rows "
+            "that share one")
 
 
 def _unused_reason(col: pl.Series) -> str:
@@ -1225,28 +1236,39 @@ _CURRENCY_CODES = {"$": ("USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN", "TWD")
 
 
 def _amount_text(stripped: pl.Series) -> pl.Series:
-    """Stripped text cells as the amount patterns read them: currency codes as their signs (:func:`_codes_as_signs`),
-    unless the column is numbers followed by one unit (``4715.28 USD`` in every cell: :func:`_common_unit` reads
-    those, and names the unit in its note)."""
+    """Stripped text cells as the amount patterns read them: a currency code as its sign (:func:`_codes_as_signs`),
+    unless the column names more than one currency (``100.50 USD`` and ``120 JPY`` are not one scale: the column
+    stays text, as ``5 kg`` and ``300 g`` do) or is numbers followed by one unit (``4715.28 USD`` in every cell:
+    :func:`_common_unit` reads those, and names the unit in its note)."""
     if not stripped.str.contains(r"[A-Z]{3}").any():
+        return stripped
+    named = pl.concat([stripped.str.extract(r"^[+-]?\s*([A-Z]{3})\s", 1), stripped.str.extract(r"\s([A-Z]{3})$", 1)])
+    if named.drop_nulls().filter(named.drop_nulls().is_in(list(_ALL_CODES))).n_unique() > 1:
         return stripped
     return _codes_as_signs(stripped) if _common_unit(stripped) is None else stripped
 
 
-def _codes_as_signs(stripped: pl.Series) -> pl.Series:
-    """Stripped text cells with a currency code before or after the amount written as its sign
-    (:data:`_CURRENCY_CODES`): ``USD 1,324.05`` is ``$1,324.05``, ``-EUR 12`` is ``-€12``, ``1.234,56 EUR`` is
-    ``1.234,56€``; other cells as they are.
+#: Every code of :data:`_CURRENCY_CODES`.
+_ALL_CODES = frozenset(c for codes in _CURRENCY_CODES.values() for c in codes)
 
-    >>> _codes_as_signs(pl.Series(["USD 1,324.05", "-EUR12", "1.234,56 EUR", "USDT 5", "12 usd", "GBP (3.50)"])).to_list()
-    ['$1,324.05', '-€12', '1.234,56€', 'USDT 5', '12 usd', '£(3.50)']
+
+def _codes_as_signs(stripped: pl.Series) -> pl.Series:
+    """Stripped text cells with a currency code before or after the amount, apart from it by a space, written as its
+    sign before the amount (:data:`_CURRENCY_CODES`): ``USD 1,324.05`` and ``1,324.05 USD`` are ``$1,324.05`` (a
+    dollar sign before the amount: its comma groups thousands), ``-EUR 12`` is ``-€12``, ``1.234,56 EUR`` is
+    ``€1.234,56``; other cells as they are: ``CAD-1042`` or ``PEN0001`` is an identifier, and so is ``PEN 0001``
+    (no amount starts with a zero before another digit).
+
+    >>> _codes_as_signs(pl.Series(["USD 1,324.05", "-EUR 12", "1.234,56 EUR", "USDT 5", "12 usd", "GBP (3.50)",
+    ...                            "CAD-1042", "PEN 0001", "USD 0.50", "-12.5 USD"])).to_list()
+    ['$1,324.05', '-€12', '€1.234,56', 'USDT 5', '12 usd', '£(3.50)', 'CAD-1042', 'PEN 0001', '$0.50', '$-12.5']
     """
     out = stripped
     for sign, codes in _CURRENCY_CODES.items():
         code = "|".join(codes)
         literal = sign.replace("$", "$$")  # (a dollar in a replacement names a group)
-        out = out.str.replace(rf"^([+-]?)\s*(?:{code})\s*([+\-\d(.])", f"${{1}}{literal}${{2}}")
-        out = out.str.replace(rf"([\d)])\s*(?:{code})$", f"${{1}}{literal}")
+        out = out.str.replace(rf"^([+-]?)\s*(?:{code})\s+([+-]?\s*(?:\(|\.\d|[1-9]|0[.,]|0$))", f"${{1}}{literal}${{2}}")
+        out = out.str.replace(rf"^([+-]?\s*(?:\(|\.\d|[1-9]|0[.,]|0\s).*[\d)])\s+(?:{code})$", f"{literal}${{1}}")
     return out
 
 
@@ -1361,20 +1383,22 @@ def _decorated(stripped: pl.Series) -> bool:
 
 #: The dates of :data:`TEXT_DATE_FORMATS` besides ISO's, each also with a time of day (:data:`_CLOCKS`).
 _DATE_PARTS = ("%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y", "%m/%d/%y", "%d.%m.%y",
-               "%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y")
+               "%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y", "%d-%b-%Y", "%d-%b-%y",
+               "%d%b%Y")
 #: Times of day after a date: 24-hour, and 12-hour with AM/PM (``7/5/2021 1:05 PM``, as US spreadsheets export them).
 _CLOCKS = (" %H:%M:%S", " %H:%M", " %I:%M:%S %p", " %I:%M %p")
 #: Date spellings of text columns the reader left as text, in order of preference (day first before month first;
 #: a date before the same date with a time, which also reads cells without one). Month names (English, as a
-#: spreadsheet writes them): ``%b`` reads ``Jan``, ``%B`` ``January`` and ``Jan``; ``%a`` a weekday (RFC 2822).
+#: spreadsheet writes them): ``%b`` reads ``Jan``, ``%B`` ``January`` and ``Jan``; ``%a`` a weekday (RFC 2822, without a
+#: time zone), ``%A`` a weekday's name (a spreadsheet's long date, ``Friday, January 01, 2021``).
 TEXT_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
                      "%Y-%m-%d %I:%M:%S %p", "%Y-%m-%d %I:%M %p",
                      *(d + c for d in _DATE_PARTS for c in ("", *_CLOCKS)),
-                     "%a, %d %b %Y", "%a, %d %b %Y %H:%M:%S", "%a, %d %b %Y %H:%M")
+                     "%a, %d %b %Y", "%a, %d %b %Y %H:%M:%S", "%a, %d %b %Y %H:%M", "%A, %B %d, %Y", "%A, %d %B %Y")
 
 
-#: :func:`_date_reads` tries every format on this many evenly spaced cells of a longer column, then on the whole
-#: column only those that read one of them.
+#: :func:`_date_reads` tries every format on this many cells of a longer column (drawn at random, with a fixed seed),
+#: then on the whole column only those that read one of them.
 DATE_SAMPLE = 2000
 
 
@@ -1393,15 +1417,17 @@ def _date_reads(text: pl.Series) -> dict[str, np.ndarray] | None:
     :data:`MOSTLY_NUMERIC` of the cells start with a digit, or with a word and a number: ``Jan 05, 2021``,
     ``Mon, 05 Jul 2021``). The formats with a time of day, AM/PM or a weekday are tried only when some cell has
     one (each format is a pass over the column)."""
-    if text.len() == 0 or text.str.contains(r"^(?:\d|\p{L}{3,9}[.,]?\s+\d)").fill_null(False).mean() < MOSTLY_NUMERIC:
+    if text.len() == 0 or text.str.contains(r"^(?:\d|\p{L}{3,9}[.,]?\s+\d|\p{L}{3,9},\s+\p{L}{3,9}\s+\d)").fill_null(
+            False).mean() < MOSTLY_NUMERIC:
         return None
     clock = bool(text.str.contains(r"\d:\d\d").any())
-    am_pm = clock and bool(text.str.contains(r"\d\s+[AaPp][Mm]$").any())
+    am_pm = clock and bool(text.str.contains(r"\d\s*[AaPp][Mm]$").any())
     weekday = bool(text.str.contains(r"^\p{L}{3,9},").any())
     formats = [fmt for fmt in TEXT_DATE_FORMATS
-               if (clock or not has_clock(fmt)) and (am_pm or "%p" not in fmt) and (weekday or "%a" not in fmt)]
+               if (clock or not has_clock(fmt)) and (am_pm or "%p" not in fmt) and (weekday or "%a" not in fmt.lower())]
     if text.len() > DATE_SAMPLE:  # the formats that read none of evenly spaced cells read next to none of the column
-        sample = text.gather(np.arange(DATE_SAMPLE, dtype=np.int64) * text.len() // DATE_SAMPLE)
+        # (drawn at random with a fixed seed, not every n-th cell: a stray cell every 50th row would be all of those)
+        sample = text.gather(np.sort(np.random.default_rng(0).choice(text.len(), DATE_SAMPLE, replace=False)))
         formats = [fmt for fmt in formats if _text_dates(sample, fmt).is_not_null().any()]
     if not formats:
         return None
@@ -1481,7 +1507,7 @@ def _text_dates(text: pl.Series, fmt: str) -> pl.Series:
 #: The text each strftime field of :data:`TEXT_DATE_FORMATS` stands for.
 _FIELD_PATTERNS = {"%Y": r"\d{4}", "%y": r"\d{2}", "%m": r"\d{1,2}", "%d": r"\d{1,2}", "%H": r"\d{1,2}",
                    "%I": r"\d{1,2}", "%M": r"\d{2}", "%S": r"\d{2}", "%p": r"[AaPp][Mm]", "%b": r"\p{L}{3,}\.?",
-                   "%B": r"\p{L}{3,}", "%a": r"\p{L}{3,}"}
+                   "%B": r"\p{L}{3,}", "%a": r"\p{L}{3,}", "%A": r"\p{L}{3,}"}
 
 
 def _format_pattern(fmt: str) -> str:
@@ -1497,7 +1523,7 @@ def _format_pattern(fmt: str) -> str:
             out.append(_FIELD_PATTERNS[fmt[i : i + 2]])
             i += 2
         else:
-            out.append(r"\s+" if fmt[i] == " " else re.escape(fmt[i]))
+            out.append((r"\s*" if fmt[i + 1 : i + 3] == "%p" else r"\s+") if fmt[i] == " " else re.escape(fmt[i]))
             i += 1
     return "^" + "".join(out) + "$"
 
@@ -1518,7 +1544,20 @@ def date_write_format(col: pl.Series, fmt: str) -> str:
         fmt = fmt.replace("%m", "%-m").replace("%d", "%-d")
     if has_clock(fmt) and not text.str.contains(r"[\sT]0\d:").any() and text.str.contains(r"[\sT]\d:").any():
         fmt = fmt.replace("%H", "%-H").replace("%I", "%-I")  # 1:05 PM
+    if " %p" in fmt and not text.str.contains(r"\s[AaPp][Mm]$").any():
+        fmt = fmt.replace(" %p", "%p")  # 1:05PM
     return fmt
+
+
+def _day_month_swapped(fmt: str) -> str:
+    """``fmt`` with its day and month fields swapped: ``%m/%d/%Y`` of ``%d/%m/%Y``."""
+    return fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+
+
+def _month_first(fmt: str) -> bool | None:
+    """Whether a format writes the month's number before the day (None without both as numbers)."""
+    day, month = fmt.find("%d"), fmt.find("%m")
+    return None if day < 0 or month < 0 else month < day
 
 
 def either_way_note(name: str, cell: str, fmt: str) -> str:
@@ -1527,7 +1566,7 @@ def either_way_note(name: str, cell: str, fmt: str) -> str:
     day, month = (int(v) for v in re.findall(r"\d+", cell)[:2])
     months = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
               "November", "December")
-    other = fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+    other = _day_month_swapped(fmt)
     return (f"column {name!r}: every date reads both as {_format_text(fmt)} and as {_format_text(other)}; read day "
             f"first ({cell!r} is {day} {months[month - 1]}, not {months[day - 1]} {month}): if the month comes first, "
             "write the dates as YYYY-MM-DD")
@@ -1536,7 +1575,7 @@ def either_way_note(name: str, cell: str, fmt: str) -> str:
 def _format_text(fmt: str) -> str:
     """A strftime format as people write it: ``%d/%m/%Y`` is ``DD/MM/YYYY``."""
     for code, text in (("%Y", "YYYY"), ("%y", "YY"), ("%m", "MM"), ("%d", "DD"), ("%H", "hh"), ("%I", "hh"), ("%M", "mm"),
-                       ("%S", "ss"), ("%p", "AM/PM"), ("%b", "Mon"), ("%B", "Month"), ("%a", "Day")):
+                       ("%S", "ss"), ("%p", "AM/PM"), ("%b", "Mon"), ("%B", "Month"), ("%a", "Day"), ("%A", "Weekday")):
         fmt = fmt.replace(code, text)
     return fmt
 
@@ -1832,7 +1871,7 @@ def prepare(
                 f"the validation file (--valid) has no labelled rows: its label column {valid.label!r} is empty in "
                 "every row; fill in the validation labels or pass another --valid file"
             )
-        vframe = valid.frame[keep]
+        vframe = _valid_dates_as_fitted(valid.frame[keep], valid, encoder, notes)
         x_valid = encoder.transform(vframe)
         y_valid = vcodes[keep]
     data = ValuationData(
@@ -1846,6 +1885,34 @@ def prepare(
         notes=tuple(notes),
     )
     return data, encoder, missing
+
+
+def _valid_dates_as_fitted(frame: pl.DataFrame, valid: Table, encoder: FeatureEncoder, notes: list[str]) -> pl.DataFrame:
+    """A validation frame whose date columns the CSV reader typed day first although every date reads month first
+    as well (``7/4/2021 07:13``: :attr:`dvclean.io.SourceInfo.either_way_dates`), where the data writes that column's
+    dates as text month first (``7/5/2021 1:05 PM``, a text-date plan): read month first, as the data's are (day
+    and month swapped: both are at most 12), with a note. Other columns as they are."""
+    either = dict(valid.source.either_way_dates) if valid.source is not None else {}
+    if not either:
+        return frame
+    month_first = {p.name: p.params["format"] for p in encoder.plans_
+                   if p.kind == "temporal" and str(p.params.get("format", "")).startswith("%m")}
+    swapped = []
+    for name in sorted(set(either) & set(month_first) & set(frame.columns)):
+        col = frame.get_column(name)
+        if col.dtype == pl.Date:
+            new = pl.date(col.dt.year(), col.dt.day(), col.dt.month())
+        elif isinstance(col.dtype, pl.Datetime) and col.dtype.time_zone is None:
+            new = pl.datetime(col.dt.year(), col.dt.day(), col.dt.month(), col.dt.hour(), col.dt.minute(),
+                              col.dt.second(), col.dt.microsecond(), time_unit=col.dtype.time_unit)
+        else:
+            continue
+        frame = frame.with_columns(pl.select(new).to_series().cast(col.dtype).alias(name))
+        swapped.append(name)
+    for name in swapped:
+        notes.append(f"column {name!r} of the validation file: every date reads both day first and month first "
+                     f"({either[name]!r}); read month first, as the data writes its dates ({_format_text(month_first[name])})")
+    return frame
 
 
 #: The ignored feature columns the note names one by one (the others are counted).
@@ -1931,16 +1998,20 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
 #: measurement is that far out, and in 64-bit floats it wipes out the other targets' differences
 #: (their mean and spread become the outlier's) or overflows when squared (about 1e154).
 MAX_TARGET_Z = 1e15
-#: Standardised regression targets are rounded to multiples of this step (of a standard deviation), exact in binary.
+#: Standardised regression targets reach the tree models rounded to multiples of this step (of a standard
+#: deviation), exact in binary (:func:`on_target_grid`).
 TARGET_STEP = 2.0**-26
 
 
 def on_target_grid(z: np.ndarray) -> np.ndarray:
-    """Standardised targets rounded to :data:`TARGET_STEP`: the same targets in other units (hours or minutes,
-    Celsius or Kelvin) standardise to values a few units in the last place apart, and a model that compares sums
-    of targets (a regression tree's split gains, exactly equal for two splits) would part those ties one way in
-    one unit and the other way in the other. On the grid they are the same numbers; the step is far below any
-    difference that matters (a 2^-26 standard deviation).
+    """Standardised targets rounded to :data:`TARGET_STEP`, as the tree models of the regression flags and of
+    ``--method oob`` fit them: the same targets in other units (hours or minutes, Celsius or Kelvin) standardise to
+    values a few units in the last place apart, and a regression tree that compares sums of targets (split gains
+    exactly equal for two splits) would part those ties one way in one unit and the other way in the other. On
+    the grid they are the same numbers; the step is far below any difference that matters (a 2^-26 standard
+    deviation). An offset large against the spread (``+1e6`` on targets of spread 10) still moves a target by a
+    step now and then (the subtraction of the mean loses those digits). Everything else (values, residuals,
+    outputs in the target's units) uses the targets as they are.
 
     >>> hours = np.array([38.0, 40.0, 45.0, 50.0, 40.0])
     >>> a = (hours - hours.mean()) / hours.std()
@@ -2045,8 +2116,8 @@ def _prepare_regression(
         if bad.size:
             raise DataValidationError(f"the validation label is infinite at {rows_text(bad.tolist(), 'validation row')}")
         keep = np.flatnonzero(~vmissing)
-        x_valid = encoder.transform(valid.frame[keep])
-        y_valid = on_target_grid((vvals[keep] - center) / scale)
+        x_valid = encoder.transform(_valid_dates_as_fitted(valid.frame[keep], valid, encoder, notes))
+        y_valid = (vvals[keep] - center) / scale
         far = np.flatnonzero(~(np.abs(y_valid) <= MAX_TARGET_Z))
         if far.size:
             raise DataValidationError(
@@ -2059,7 +2130,7 @@ def _prepare_regression(
             notes.append(note)
     data = ValuationData(
         x=x,
-        y=on_target_grid((target - center) / scale),
+        y=(target - center) / scale,
         rows=rows,
         classes=np.array([], dtype=object),
         x_valid=x_valid,

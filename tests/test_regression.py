@@ -170,7 +170,11 @@ def test_data_oob_regression_equals_a_loop_over_the_same_bags():
     np.testing.assert_allclose(out.prediction, pred / count, atol=1e-12)
     data = ValuationData(x=x, y=y, rows=np.arange(25), classes=np.array([], dtype=object), task="regression")
     res = DataOOB(n_estimators=30).value(data, seed=7)  # the task comes from the data
-    np.testing.assert_allclose(res.values, out.values)
+    # (the valuer fits the standardised targets on a 2^-26 grid, table.on_target_grid: fully grown trees part
+    # splits that separate their few rows alike by the last bits of the targets' sums)
+    from dvclean.table import on_target_grid
+
+    np.testing.assert_allclose(res.values, data_oob(x, on_target_grid(y), n_estimators=30, seed=7, task="regression").values)
     assert res.params["task"] == "regression"
 
 

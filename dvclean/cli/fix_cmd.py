@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated
 
@@ -93,6 +94,12 @@ def fix(
     fix_config = FixConfig(action=action, min_confidence=min_confidence, force=force)
     fmt = fmt.value if fmt else None  # (an unknown --format is the parser's usage error, as in score and augment)
     score_config = scoring.score_config()  # the same scoring as `dvclean score` with the same settings
+    skipped: list[str] = []
+    if html_report is None and not given_on_command_line("method") and score_config.methods != ScoreConfig().methods:
+        # a configuration file's methods (for `dvclean score`, or a [fix] table): not run, as they would only cost time
+        skipped.append(f"the configuration's method {','.join(score_config.methods)} is not run: fix acts on the "
+                       "mislabel flags, which are the same with any method (add --report to see its values)")
+        score_config = dataclasses.replace(score_config, methods=ScoreConfig().methods)
     if html_report is None:
         if given_on_command_line("method") and score_config.methods != ScoreConfig().methods:  # (-m knn: no cost)
             raise ConfigError(
@@ -132,7 +139,7 @@ def fix(
     # the scoring's notes (ignored columns, ...), printed as `dvclean score` prints them and in the JSON summary
     from ..pipeline import notes_beyond_scores
 
-    notes = list(dict.fromkeys([*result.summary.get("notes", ()), *notes_beyond_scores(result.scores)]))
+    notes = list(dict.fromkeys([*skipped, *result.summary.get("notes", ()), *notes_beyond_scores(result.scores)]))
     summary = {**result.summary, "output": str(written), "notes": notes}
     if as_json:
         print_json(summary)

@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..errors import ValuationError
-from ..table import ValuationData
+from ..table import ValuationData, on_target_grid
 from ._base import ValuationResult, check_data
 from ._crossfit import fold_seeds
 from ._parallel import thread_map
@@ -236,8 +236,10 @@ class DataOOB:
         t0 = time.perf_counter()
         task = "regression" if "regression" in (self.task, getattr(data, "task", None)) else "classification"
         n_classes = None if task == "regression" else len(data.classes)
+        # (standardised targets on a fine grid: the same trees in any units of the target, table.on_target_grid)
+        y = on_target_grid(data.y) if getattr(data, "task", None) == "regression" else data.y
         out = data_oob(
-            data.x, data.y, n_classes=n_classes, n_estimators=self.n_estimators, seed=seed, task=task,
+            data.x, y, n_classes=n_classes, n_estimators=self.n_estimators, seed=seed, task=task,
             max_features=self.max_features, n_jobs=self.n_jobs, progress=progress,
         )
         return ValuationResult(
