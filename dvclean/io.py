@@ -988,6 +988,11 @@ def _check_text(data: bytes | Path, name: str) -> None:
                 f"{name}: looks like {wide.upper()} text without a byte-order mark (a zero byte beside every "
                 f"character); pass --encoding {wide}"
             )
+        magic = _sniff_magic(chunk)
+        if magic in ("parquet", "ipc"):  # (--input-format csv on a Parquet file)
+            kind = "Arrow IPC" if magic == "ipc" else "Parquet"
+            raise InputError(f"{name}: is a {kind} file, not CSV text; pass --input-format {magic}, or "
+                             "leave --input-format out to have the format found from the file")
         raise InputError(
             f"{name}: looks like a binary file, not CSV text (and not Parquet, NDJSON or Arrow); "
             "check the path, or pass --input-format"
@@ -1096,6 +1101,17 @@ def _read_csv(
     if len(sep) != 1:
         raise InputError(f"--separator must be one character; got {sep!r}")
     header = _header(sample, sep, name)
+    if separator is None and len(header) == 1 and re.fullmatch(r"sep=.", header[0].strip()) or (
+            len(header) == 2 and header[0].strip() == "sep=" and header[1] == ""):
+        raise InputError(f"{name}: line 1 is a spreadsheet's separator line ({sample.splitlines()[0].strip()!r}), not "
+                         f"a header; delete that line, e.g. tail -n +2 {name} > fixed.csv")
+    if any(c.strip() == "" for c in header):
+        empty = [i for i, c in enumerate(header, start=1) if c.strip() == ""]
+        if empty == list(range(len(header) - len(empty) + 1, len(header) + 1)) and len(empty) < len(header):
+            raise InputError(f"{name}: the header ends in {len(empty)} column{'s' if len(empty) > 1 else ''} without a "
+                             "name (a separator at the end of each line, as spreadsheets write): remove "
+                             f"{'them' if len(empty) > 1 else 'it'}, or give every column a name")
+        raise InputError(f"{name}: column {empty[0]} of the header has no name; give every column a name")
     seen: dict[str, int] = {}
     for i, col in enumerate(header, start=1):
         key = col.strip()
@@ -1104,9 +1120,6 @@ def _read_csv(
                 f"{name}: duplicate column name {col!r} (columns {seen[key]} and {i}); rename one of them"
             )
         seen[key] = i
-    if any(c.strip() == "" for c in header):
-        empty = [i for i, c in enumerate(header, start=1) if c.strip() == ""]
-        raise InputError(f"{name}: column {empty[0]} of the header has no name; give every column a name")
 
     keep = [i for i, c in enumerate(header) if c.strip() not in skip] if skip else None
 
@@ -2752,6 +2765,43 @@ def _zero_padded_width(texts: Sequence[str | None]) -> int:
     return width if all(len(t) == width and t.isdigit() for t in present) else 0
 
 
+#: A float as the CSV reader reads one, in positional notation (``12``, ``-0.5``, ``.25``, ``3.``); its decimals.
+_POSITIONAL = re.compile(r"[+-]?(?:\d+(?:\.(\d*))?|\.(\d+))")
+
+
+def float_style(texts: Sequence[str | None]) -> Callable[[float], str] | None:
+    """How an input column writes its floats, for new values: with the decimals every cell has (``21.40`` beside
+    ``32.14``: two), else in positional notation where no cell has an exponent (``0.0000797``, not ``7.97e-05``); None
+    where some cell has one, or a cell is not a plain number (``inf``, ``NaN``: :func:`format_value` then).
+
+    >>> f = float_style(["32.14", "12.40"]); f(21.4), f(-0.001)
+    ('21.40', '0.00')
+    >>> f = float_style(["0.0000265", "0.5", "3"]); f(7.97e-05), f(2.0), f(1e22)
+    ('0.0000797', '2', '10000000000000000000000')
+    >>> float_style(["1e-05", "0.5"]) is None
+    True
+    """
+    decimals: set[int] = set()
+    for t in texts:
+        if t is None or not t.strip():
+            continue
+        m = _POSITIONAL.fullmatch(t.strip())
+        if m is None:
+            return None
+        decimals.add(len(m.group(1) or m.group(2) or ""))
+    if not decimals:
+        return None
+    if len(decimals) == 1 and (places := decimals.pop()) > 0:
+        def fixed(v: float) -> str:
+            out = f"{v:.{places}f}"
+            return out[1:] if out.startswith("-") and not out.strip("-0.") else out  # (-0.00 is 0.00)
+        return fixed
+    import numpy as np  # (not at the module's import: the CLI starts faster)
+
+    whole = 0 in decimals  # (a column with 3 beside 0.5 writes 2.0 as 2)
+    return lambda v: np.format_float_positional(v, unique=True, trim="-" if whole else "0")
+
+
 def format_value(value: Any) -> str | None:
     """A typed cell as CSV text: integers without ``.0``, floats in their shortest exact form.
 
@@ -2947,7 +2997,8 @@ def texts_like_input(
     value keeps its spelling, ``?`` or ``NA``); other values are formatted by
     :func:`format_value` (zero-padded to the column's width when the input writes that
     integer column with leading zeros; dates and datetimes in the column's own style, see
-    :func:`temporal_style`). Columns of the input that ``values`` lacks are left empty.
+    :func:`temporal_style`; floats with the column's decimals, or positional where it writes no exponent, see
+    :func:`float_style`). Columns of the input that ``values`` lacks are left empty.
     """
     header = [c.strip() for c in source.header_fields()]
     positions = positions or {c: k for k, c in enumerate(header)}
@@ -2963,6 +3014,10 @@ def texts_like_input(
         donors = _donor_texts(typed.get_column(name), texts[k]) if known else {}
         width = _zero_padded_width(texts[k]) if known and col.dtype.is_integer() else 0
         style = temporal_style(typed.get_column(name), texts[k]) if known else None
+        floats = None
+        if known and col.dtype.is_float() and typed.get_column(name).dtype.is_float():  # (the cells of numbers only)
+            floats = float_style([t for t, v in zip(texts[k], typed.get_column(name).to_list(), strict=False)
+                                  if v is not None and math.isfinite(v)])
         out: list[str | None] = []
         for v in col.to_list():
             try:
@@ -2977,6 +3032,9 @@ def texts_like_input(
                     continue
                 except (ValueError, OverflowError):
                     pass
+            if floats is not None and isinstance(v, float) and math.isfinite(v):
+                out.append(floats(v))
+                continue
             cell = format_value(v)
             out.append(cell.zfill(width) if width and cell is not None and cell.isdigit() else cell)
         cols.append(out)

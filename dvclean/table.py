@@ -923,7 +923,8 @@ class FeatureEncoder:
         stripped = text.str.strip_chars()
         numbers = stripped.cast(pl.Float64, strict=False)
         amounts = _amount_text(stripped)  # (USD 1,324.05 as $1,324.05: read as amounts are)
-        if _decimal_comma(amounts):  # 0,168 and 1.234,5 (a European spreadsheet's export): numbers too
+        one_currency = len(_signs(amounts)) <= 1  # ($4,780.22 beside JPY 380,058: not one scale, the column stays text)
+        if one_currency and _decimal_comma(amounts):  # 0,168 and 1.234,5 (a European spreadsheet's export): numbers too
             numbers = _comma_numbers(amounts)
             bad = int(numbers.null_count())
             if bad <= (1 - MOSTLY_NUMERIC) * text.len() and numbers.drop_nulls().n_unique() > self.config.low_cardinality_int:
@@ -931,11 +932,11 @@ class FeatureEncoder:
                 if bad:
                     examples = text.filter(numbers.is_null()).unique(maintain_order=True).head(3).to_list()
                     self.text_numbers_[col.name] = (bad, int(text.len()), examples)
-                return _ColumnPlan(col.name, "numeric", {"decimal_comma": True})
+                return _ColumnPlan(col.name, "numeric", {"decimal_comma": True, "signs": _signs(amounts)})
             return None
         parsed = int(text.len() - numbers.null_count())
         bad = int(text.len()) - parsed
-        if bad > (1 - MOSTLY_NUMERIC) * text.len() and _decorated(amounts):  # $1,234.50, 45%, 1,234,567
+        if bad > (1 - MOSTLY_NUMERIC) * text.len() and one_currency and _decorated(amounts):  # $1,234.50, 45%, 1,234,567
             numbers = _decorated_numbers(amounts)
             bad = int(numbers.null_count())
             if numbers.drop_nulls().n_unique() <= self.config.low_cardinality_int:
@@ -944,11 +945,15 @@ class FeatureEncoder:
             if bad:
                 examples = text.filter(numbers.is_null()).unique(maintain_order=True).head(3).to_list()
                 self.text_numbers_[col.name] = (bad, int(text.len()), examples)
-            return _ColumnPlan(col.name, "numeric", {"decorated": True})
+            return _ColumnPlan(col.name, "numeric", {"decorated": True, "signs": _signs(amounts)})
         # (a few `5 kg` among bare numbers stay stray cells, named in a note, as a lone typo `1.5x` does)
         unit = _common_unit(stripped) if bad > (1 - MOSTLY_NUMERIC) * text.len() else None
+        if unit is not None and _CODE_SIGN.get(unit) == "€" and _dots_group_thousands(stripped):
+            unit = None  # 1.250 EUR beside 980 EUR: as 1.250 € and EUR 1.250 (:func:`_decorated`), left as text
         if unit is not None:  # 19.2 kg, 4715.28 USD: one unit in every cell
             numbers = _unit_numbers(stripped, unit)
+            if unit in _ALL_CODES and numbers.null_count():  # (1,234.50 USD and (15.00) USD: amounts, as _encode reads)
+                numbers = numbers.fill_null(_decorated_numbers(_fitted_amounts(stripped, [_CODE_SIGN[unit]])))
             bad = int(numbers.null_count())
             if numbers.drop_nulls().n_unique() <= self.config.low_cardinality_int:
                 return None
@@ -1042,19 +1047,21 @@ class FeatureEncoder:
             first = len(names)
             if plan.kind == "numeric":
                 if plan.params.get("decorated") and col.dtype == pl.String:
-                    values = _decorated_numbers(_codes_as_signs(col.str.strip_chars()))
+                    values = _decorated_numbers(_fitted_amounts(col.str.strip_chars(), plan.params.get("signs")))
                 elif plan.params.get("unit") is not None and col.dtype == pl.String:
                     # (a --valid file may leave the unit off: its bare numbers are read as the same unit's)
                     values = _unit_numbers(col.str.strip_chars(), plan.params["unit"])
                     if plan.params["unit"] in _ALL_CODES and values.null_count() > col.null_count():
                         # (a currency: USD 1,234.50 or $1,234.50 is an amount in it too)
-                        values = values.fill_null(_decorated_numbers(_codes_as_signs(col.str.strip_chars())))
+                        values = values.fill_null(_decorated_numbers(
+                            _fitted_amounts(col.str.strip_chars(), [_CODE_SIGN[plan.params["unit"]]])))
                 elif plan.params.get("decimal_comma") and col.dtype == pl.String and (
-                    fitting or not _decimal_points(_codes_as_signs(col.str.strip_chars()))
+                    fitting or not _decimal_points(_fitted_amounts(col.str.strip_chars(), plan.params.get("signs")))
                 ):  # (a --valid file may write the same numbers with decimal points, as numbers or as text)
-                    values = _comma_numbers(_codes_as_signs(col.str.strip_chars()))
+                    values = _comma_numbers(_fitted_amounts(col.str.strip_chars(), plan.params.get("signs")))
                 elif plan.params.get("decimal_comma") and col.dtype == pl.String:
-                    values = _unsigned(_codes_as_signs(col.str.strip_chars())).cast(pl.Float64, strict=False)
+                    values = _unsigned(_fitted_amounts(col.str.strip_chars(), plan.params.get("signs"))).cast(
+                        pl.Float64, strict=False)
                 elif plan.params.get("offset") is not None:
                     offset = pl.lit(plan.params["offset"], dtype=pl.Int128)
                     values = pl.select((col.cast(pl.Int128, strict=False) - offset).cast(pl.Float64)).to_series()
@@ -1078,7 +1085,9 @@ class FeatureEncoder:
                     if own is not None and own != fmt:  # a --valid file that spells them otherwise (2021-07-05)
                         other = read_text_dates(col, own)
                         turned = _day_month_swapped(own)
-                        if _month_first(turned) == _month_first(fmt) != _month_first(own):
+                        # (01 Jan 2023 has no month number to swap; 04.07.2021 is day first wherever it is written)
+                        if (turned in TEXT_DATE_FORMATS and "%m" in own and "%d" in own
+                                and _month_first(turned) == _month_first(fmt) != _month_first(own)):
                             # every date reads both ways (7/4/2021 07:13): in the data's order, month or day first
                             same_order = read_text_dates(col, turned)
                             if same_order.null_count() <= other.null_count():
@@ -1248,8 +1257,32 @@ def _amount_text(stripped: pl.Series) -> pl.Series:
     return _codes_as_signs(stripped) if _common_unit(stripped) is None else stripped
 
 
-#: Every code of :data:`_CURRENCY_CODES`.
-_ALL_CODES = frozenset(c for codes in _CURRENCY_CODES.values() for c in codes)
+#: Every code of :data:`_CURRENCY_CODES`, and the sign that stands for it.
+_CODE_SIGN = {c: sign for sign, codes in _CURRENCY_CODES.items() for c in codes}
+_ALL_CODES = frozenset(_CODE_SIGN)
+#: Any code of :data:`_ALL_CODES` as a word.
+_ANY_CODE = r"\b(?:" + "|".join(sorted(_ALL_CODES)) + r")\b"
+
+
+def _signs(amounts: pl.Series) -> list[str]:
+    """The currency signs an amount column writes (after :func:`_codes_as_signs`)."""
+    return [c for c in "$€£¥" if amounts.str.contains(c, literal=True).any()]
+
+
+def _fitted_amounts(stripped: pl.Series, signs: Sequence[str] | None) -> pl.Series:
+    """A ``--valid`` file's cells of an amount column as its amounts are read (currency codes as their signs), a
+    cell in a currency the data's column does not write (``EUR 5.00`` where it writes ``$1,234.50``) missing; any
+    currency where it writes none (``1,234,567``).
+
+    >>> _fitted_amounts(pl.Series(["USD 5.00", "EUR 5.00", "€5", "$5", "5"]), ["$"]).to_list()
+    ['$5.00', None, None, '$5', '5']
+    """
+    out = _codes_as_signs(stripped)
+    other = "".join(c for c in "$€£¥" if c not in (signs or "$€£¥"))
+    if not other:
+        return out
+    return pl.select(pl.when(out.str.contains(f"[{re.escape(other)}]")).then(None).otherwise(out)).to_series().alias(
+        stripped.name)
 
 
 def _codes_as_signs(stripped: pl.Series) -> pl.Series:
@@ -1260,15 +1293,19 @@ def _codes_as_signs(stripped: pl.Series) -> pl.Series:
     (no amount starts with a zero before another digit).
 
     >>> _codes_as_signs(pl.Series(["USD 1,324.05", "-EUR 12", "1.234,56 EUR", "USDT 5", "12 usd", "GBP (3.50)",
-    ...                            "CAD-1042", "PEN 0001", "USD 0.50", "-12.5 USD"])).to_list()
-    ['$1,324.05', '-€12', '€1.234,56', 'USDT 5', '12 usd', '£(3.50)', 'CAD-1042', 'PEN 0001', '$0.50', '$-12.5']
+    ...                            "CAD-1042", "PEN 0001", "USD 0.50", "-12.5 USD", "5 USD", "(USD 5.00)", "05 USD"])).to_list()
+    ['$1,324.05', '-€12', '€1.234,56', 'USDT 5', '12 usd', '£(3.50)', 'CAD-1042', 'PEN 0001', '$0.50', '$-12.5', '$5', '$(5.00)', '05 USD']
     """
+    if not stripped.str.contains(_ANY_CODE).any():  # (12 regular expressions over every cell: 2.4 s per million)
+        return stripped
     out = stripped
     for sign, codes in _CURRENCY_CODES.items():
         code = "|".join(codes)
         literal = sign.replace("$", "$$")  # (a dollar in a replacement names a group)
         out = out.str.replace(rf"^([+-]?)\s*(?:{code})\s+([+-]?\s*(?:\(|\.\d|[1-9]|0[.,]|0$))", f"${{1}}{literal}${{2}}")
-        out = out.str.replace(rf"^([+-]?\s*(?:\(|\.\d|[1-9]|0[.,]|0\s).*[\d)])\s+(?:{code})$", f"{literal}${{1}}")
+        out = out.str.replace(rf"^([+-]?)\(\s*(?:{code})\s+([+-]?\s*(?:\.\d|[1-9]|0[.,]|0\s*\)))", f"${{1}}{literal}(${{2}}")
+        out = out.str.replace(rf"^([+-]?\s*(?:\([^A-Z]*|\.\d[^A-Z]*|[1-9][^A-Z]*|0|0[.,][^A-Z]*))\s+(?:{code})$",
+                              f"{literal}${{1}}")
     return out
 
 
@@ -1346,6 +1383,17 @@ def _decorated_cells(stripped: pl.Series) -> pl.Series:
     return ok & ~bare_paren & ~phone
 
 
+def _dots_group_thousands(cells: pl.Series) -> bool:
+    """Whether amounts' dots may group thousands: some cell has a dot before three digits (``1.578``) and none a dot
+    before another count of digits (``12.50``, ``0.1250``): so a euro amount's ``1.250`` is 1250 as often as 1.25.
+
+    >>> _dots_group_thousands(pl.Series(["1.250 EUR", "980 EUR"])), _dots_group_thousands(pl.Series(["1.250", "3.50"]))
+    (True, False)
+    """
+    return bool(cells.str.contains(r"\d\.\d{3}(?:\D|$)").any()
+                and not cells.str.contains(r"\d\.(?:\d{1,2}|\d{4,})(?:\D|$)").any())
+
+
 def _decorated(stripped: pl.Series) -> bool:
     """Whether a text column's cells are numbers written with a currency or percent sign or thousands commas: at
     least :data:`MOSTLY_NUMERIC` of them match :data:`_DECORATED_NUMBER`, some carry a sign or a comma, and the commas
@@ -1373,6 +1421,8 @@ def _decorated(stripped: pl.Series) -> bool:
         width = ok.filter(spaced).str.count_matches(r"\d")
         if width.min() >= 9 and width.n_unique() == 1:
             return False
+    if _dots_group_thousands(ok.filter(ok.str.contains("€", literal=True))):
+        return False  # 1.578 € or EUR 1.578 beside EUR 792: a euro amount's dot groups thousands as often as not
     signs = ok.str.contains(r"[$€£¥%]|\(").fill_null(False).any() or bool(spaced.any())
     commas = ok.str.contains(",", literal=True).fill_null(False)
     if not commas.any():
@@ -1505,17 +1555,17 @@ def _text_dates(text: pl.Series, fmt: str) -> pl.Series:
 
 
 #: The text each strftime field of :data:`TEXT_DATE_FORMATS` stands for.
-_FIELD_PATTERNS = {"%Y": r"\d{4}", "%y": r"\d{2}", "%m": r"\d{1,2}", "%d": r"\d{1,2}", "%H": r"\d{1,2}",
+_FIELD_PATTERNS = {"%Y": r"(?:[12]\d{3}|9999)", "%y": r"\d{2}", "%m": r"\d{1,2}", "%d": r"\d{1,2}", "%H": r"\d{1,2}",
                    "%I": r"\d{1,2}", "%M": r"\d{2}", "%S": r"\d{2}", "%p": r"[AaPp][Mm]", "%b": r"\p{L}{3,}\.?",
                    "%B": r"\p{L}{3,}", "%a": r"\p{L}{3,}", "%A": r"\p{L}{3,}"}
 
 
 def _format_pattern(fmt: str) -> str:
-    r"""A regular expression that a cell written in ``fmt`` matches whole (``%Y`` four digits, ``%y`` two, a space
-    any run of spaces).
+    r"""A regular expression that a cell written in ``fmt`` matches whole (``%Y`` a year from 1000 to 2999, or the
+    9999 of an open end (``12/31/9999``, as ERP exports write it), so that a code such as ``10MAR3743`` is no date; ``%y`` two digits; a space any run of spaces, none needed before AM/PM).
 
     >>> print(_format_pattern("%b %d, %Y"))
-    ^\p{L}{3,}\.?\s+\d{1,2},\s+\d{4}$
+    ^\p{L}{3,}\.?\s+\d{1,2},\s+(?:[12]\d{3}|9999)$
     """
     out, i = [], 0
     while i < len(fmt):
@@ -1539,8 +1589,8 @@ def date_write_format(col: pl.Series, fmt: str) -> str:
     '%m/%d/%Y %-I:%M %p'
     """
     text = col.drop_nulls().str.strip_chars()
-    if not (text.str.contains(r"(?:^|[/.\-\s])0\d(?:[/.\-\s,]|$)").any()
-            or not text.str.contains(r"(?:^|[/.\-\s])\d(?:[/.\-\s,]|$)").any()):
+    if not (text.str.contains(r"(?:^|[/.\-\s])0\d(?:[/.\-\s,]|\p{L}|$)").any()
+            or not text.str.contains(r"(?:^|[/.\-\s])\d(?:[/.\-\s,]|\p{L}|$)").any()):
         fmt = fmt.replace("%m", "%-m").replace("%d", "%-d")
     if has_clock(fmt) and not text.str.contains(r"[\sT]0\d:").any() and text.str.contains(r"[\sT]\d:").any():
         fmt = fmt.replace("%H", "%-H").replace("%I", "%-I")  # 1:05 PM
@@ -1555,9 +1605,25 @@ def _day_month_swapped(fmt: str) -> str:
 
 
 def _month_first(fmt: str) -> bool | None:
-    """Whether a format writes the month's number before the day (None without both as numbers)."""
-    day, month = fmt.find("%d"), fmt.find("%m")
-    return None if day < 0 or month < 0 else month < day
+    """Whether a format that starts with the day or the month's number writes the month first (None for another
+    format: ``%Y-%m-%d`` says nothing about which of the two comes first where both are before the year)."""
+    return True if fmt.startswith("%m") else False if fmt.startswith("%d") and "%m" in fmt else None
+
+
+def date_write_case(col: pl.Series) -> str | None:
+    """``"upper"`` when every letter of a text column of dates is a capital (``05JUL2021``, ``1:05 PM``), ``"lower"``
+    when none is (``1:05 pm``), else None: how new dates spelled by :func:`date_write_format` are cased.
+
+    >>> date_write_case(pl.Series(["05JUL2021"])), date_write_case(pl.Series(["1:05 pm"])), date_write_case(pl.Series(["Jul 5"]))
+    ('upper', 'lower', None)
+    """
+    letters = col.drop_nulls().str.replace_all(r"[^\p{L}]", "")
+    letters = letters.filter(letters != "")
+    if letters.len() == 0:
+        return None
+    if (letters == letters.str.to_uppercase()).all():
+        return "upper"
+    return "lower" if (letters == letters.str.to_lowercase()).all() else None
 
 
 def either_way_note(name: str, cell: str, fmt: str) -> str:
@@ -1899,6 +1965,8 @@ def _valid_dates_as_fitted(frame: pl.DataFrame, valid: Table, encoder: FeatureEn
                    if p.kind == "temporal" and str(p.params.get("format", "")).startswith("%m")}
     swapped = []
     for name in sorted(set(either) & set(month_first) & set(frame.columns)):
+        if re.match(r"\s*\d{1,2}\.\d{1,2}\.\d", str(either[name])):
+            continue  # 04.07.2021: a dotted date is day first wherever it is written
         col = frame.get_column(name)
         if col.dtype == pl.Date:
             new = pl.date(col.dt.year(), col.dt.day(), col.dt.month())

@@ -12,8 +12,9 @@ from .conftest import needs_sdv
 
 def _exact_ranking(x: np.ndarray, q: np.ndarray | None, k: int) -> np.ndarray:
     """The exact path's order: squared distance at float32 precision, ties by row number, self left out."""
-    from dvclean.valuation.knn import _sq_dist
+    from dvclean.valuation.knn import _centered, _sq_dist
 
+    x, q = _centered(x, q)  # (moved by the mean far from the origin, as the exact path is)
     queries = x if q is None else q
     d = _sq_dist(queries, x, (x * x).sum(axis=1)).astype(np.float32)
     if q is None:

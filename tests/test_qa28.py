@@ -419,3 +419,238 @@ def test_regression_conflicts_do_not_depend_on_the_target_magnitude():
     for s in (1e300, 9e305, 1e-310):
         got = conflicting_duplicate_rows(pl.DataFrame({"x": x, "y": base * s}), ["x"], "y", task="regression")
         assert got.tolist() == ref, s
+
+
+# --- QA round 46 (helper 158) ----------------------------------------------------------------------------------
+
+
+def test_valid_dates_with_the_year_first_or_day_first_are_not_swapped():
+    # a year-first format says nothing of day-month order: ISO validation dates against day-first data came out
+    # as 7 May for 2021-07-05, and German dates against ISO data were read month first
+    weekly = [dt.date(2021, 1, 1) + dt.timedelta(days=7 * i) for i in range(60)]
+    enc = FeatureEncoder().fit(pl.DataFrame({"d": [d.strftime("%d/%m/%Y") for d in weekly]}), ["d"])
+    i = enc.feature_names_.index("d.month")
+    iso = enc.transform(pl.DataFrame({"d": ["2021-07-05", "2021-03-01", "2021-12-10"]}))[:, i]
+    own = enc.transform(pl.DataFrame({"d": ["05/07/2021", "01/03/2021", "10/12/2021"]}))[:, i]
+    np.testing.assert_allclose(iso, own)
+    enc = FeatureEncoder().fit(pl.DataFrame({"d": [d.isoformat() for d in weekly] + ["unknown"]}), ["d"])
+    i = enc.feature_names_.index("d.month")
+    german = enc.transform(pl.DataFrame({"d": ["05.07.2021", "01.03.2021", "10.12.2021", "11.02.2021"]}))[:, i]
+    iso = enc.transform(pl.DataFrame({"d": ["2021-07-05", "2021-03-01", "2021-12-10", "2021-02-11"]}))[:, i]
+    np.testing.assert_allclose(german, iso)
+
+
+def test_whole_euros_with_a_thousands_dot_are_not_read_as_decimals():
+    rng = np.random.default_rng(2)
+    cells = [f"EUR {v:,}".replace(",", ".") for v in rng.integers(100, 3000, 80)]  # EUR 792, EUR 1.578
+    assert _plan_of(cells)[0] != "numeric"
+    assert _plan_of([c.replace("EUR ", "") + " €" for c in cells])[0] != "numeric"
+    assert _plan_of([f"EUR {v:.2f}" for v in rng.normal(1500, 300, 80)])[0] == "numeric"  # decimals: amounts
+
+
+def test_single_digit_and_parenthesised_amounts_with_a_code():
+    from dvclean.table import _codes_as_signs
+
+    assert _codes_as_signs(pl.Series(["5 USD", "0 USD", "(USD 5.00)", "05 USD"])).to_list() == ["$5", "$0", "$(5.00)", "05 USD"]
+    rng = np.random.default_rng(3)
+    v = rng.normal(500, 300, 90).round(2)
+    cells = [f"(USD {abs(a):,.2f})" if i % 3 == 0 else f"USD {a:,.2f}" for i, a in enumerate(v)]
+    kind, params = _plan_of(cells)
+    assert kind == "numeric" and params.get("decorated")
+
+
+def test_valid_amounts_in_another_currency_are_missing():
+    rng = np.random.default_rng(4)
+    v = rng.normal(1500, 400, 200).round(2)
+    enc = FeatureEncoder().fit(pl.DataFrame({"c": [f"${a:,.2f}" for a in v]}), ["c"])
+    got = enc.transform(pl.DataFrame({"c": ["USD 5.00", "EUR 5.00", "5.00 GBP", "€5.00", "$5.00"]}))[:, 0]
+    same = enc.transform(pl.DataFrame({"c": ["$5.00"] * 5}))[0, 0]
+    missing = enc.transform(pl.DataFrame({"c": [None] * 5}, schema={"c": pl.String}))[0, 0]
+    np.testing.assert_allclose(got, [same, missing, missing, missing, same])
+
+
+def test_dates_are_written_back_in_the_column_s_case_and_padding():
+    from dvclean.table import date_write_case
+
+    col = pl.Series(["5JUL2021", "9AUG2021", "27NOV2020"])
+    fmt = text_date_format(col)
+    assert fmt == "%d%b%Y" and date_write_format(col, fmt) == "%-d%b%Y" and date_write_case(col) == "upper"
+    assert date_write_case(pl.Series(["7/5/2021 1:05 pm"])) == "lower"
+
+
+def test_codes_with_a_month_name_and_an_implausible_year_are_not_dates():
+    rng = np.random.default_rng(5)
+    months = ["JAN", "MAR", "JUN", "SEP"]
+    codes = [f"{rng.integers(1, 29)}{months[i % 4]}{rng.integers(3000, 9999)}" for i in range(80)]
+    assert text_date_format(pl.Series(codes)) is None
+
+
+# --- QA round 47 (session 29: helpers 154-157, and a BLAS that adds products in another order) -----------------
+
+
+def test_copies_of_a_point_are_at_distance_zero_whatever_the_blas_kernel():
+    # |a|^2 + |b|^2 - 2 a.b of two copies of (0.6, 0.2) came out 1.1e-16 for one column and 0.0 for another (BLAS
+    # adds a column's products in an order that depends on its place): copies were not tied, and ranked by rounding
+    from dvclean.valuation.knn import _centered, _sq_dist
+
+    rng = np.random.default_rng(81)
+    for _ in range(30):
+        d = int(rng.integers(1, 8))
+        pts = np.round(rng.normal(size=(int(rng.integers(2, 20)), d)), 1) + rng.normal(0, 3, size=d)
+        x = pts[rng.integers(0, pts.shape[0], 200)]
+        xc, _ = _centered(x, None)
+        dist = _sq_dist(xc, xc, (xc * xc).sum(axis=1))
+        same = (x[:, None, :] == x[None, :, :]).all(axis=2)
+        assert (dist[same] == 0).all()
+        assert (dist[~same] > 0).all()
+
+
+def test_the_centring_shift_keeps_whole_numbers_whole():
+    from dvclean.valuation.knn import _centered
+
+    x = np.random.default_rng(3).integers(0, 3, size=(300, 4)).astype(float) + 50.0
+    xc, _ = _centered(x, None)
+    assert np.abs(xc.mean(axis=0)).max() < 1.0 and (xc == np.round(xc)).all()  # moved, and by whole numbers
+
+
+def _copies(groups: int, size: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    return np.repeat(np.arange(groups), size), rng.normal(size=groups * size) + np.repeat(np.arange(groups), size)
+
+
+def test_one_group_of_exact_copies_does_not_make_every_noisy_pair_a_conflict():
+    from dvclean.check import conflicting_duplicate_rows
+
+    x, y = _copies(100, 2, np.random.default_rng(1))
+    base = conflicting_duplicate_rows(pl.DataFrame({"x": x, "y": y}), ["x"], "y", task="regression")
+    # 16 rows of a standard measured exactly 5.0: its 120 pairs outweighed the 100 noisy pairs, and every pair was
+    # flagged (200 of 216)
+    fx, fy = np.concatenate([x, np.full(16, 999)]), np.concatenate([y, np.full(16, 5.0)])
+    got = conflicting_duplicate_rows(pl.DataFrame({"x": fx, "y": fy}), ["x"], "y", task="regression")
+    assert len(got) <= len(base) + 2
+    # most copies agreeing exactly still makes any difference a conflict
+    fx, fy = np.concatenate([x[:20], np.repeat(np.arange(1000, 1060), 3)]), np.concatenate([y[:20], np.zeros(180)])
+    fy[-1] = 1e-3
+    got = conflicting_duplicate_rows(pl.DataFrame({"x": fx, "y": fy}), ["x"], "y", task="regression")
+    assert 199 in got.tolist()
+
+
+@pytest.mark.parametrize("size", [50, 200, 1000])
+def test_the_noise_of_big_groups_is_not_overstated(size):
+    from dvclean.check import _copy_noise_sd, conflicting_duplicate_rows
+
+    rng = np.random.default_rng(size)
+    groups = max(8, 16000 // size)
+    x, y = _copies(groups, size, rng)
+    t = (y - np.repeat(np.arange(groups), size)).reshape(groups, size)
+    t.sort(axis=1)
+    sigma = _copy_noise_sd(t.ravel(), np.full(groups, size), np.arange(groups) * size, np.arange(groups) * 7919)
+    assert 0.9 < sigma < 1.1  # (evenly spaced order statistics, extremes included: 1.14, 1.25, 1.28)
+    planted = y.copy()
+    first = np.arange(groups) * size
+    planted[first] += 5.0  # 5 sd from the group: past the 3.5 sd cutoff wherever the group's size
+    got = conflicting_duplicate_rows(pl.DataFrame({"x": x, "y": planted}), ["x"], "y", task="regression")
+    assert np.isin(first, got).mean() >= 0.8
+    flipped = conflicting_duplicate_rows(pl.DataFrame({"x": x[::-1], "y": planted[::-1]}), ["x"], "y", task="regression")
+    assert sorted(x.size - 1 - flipped) == got.tolist()  # (the rows' order does not matter)
+    for scaled in (planted * 60.0, planted * 1.8 + 32.0, planted * 1e-6):  # nor the target's units
+        again = conflicting_duplicate_rows(pl.DataFrame({"x": x, "y": scaled}), ["x"], "y", task="regression")
+        assert again.tolist() == got.tolist()
+
+
+def test_valid_dates_with_a_month_name_are_read_whole_against_month_first_data():
+    data = pl.DataFrame({"c": [f"{m}/{d}/2022" for m in range(1, 13) for d in (3, 14, 25)]})
+    enc = FeatureEncoder().fit(data, ["c"])
+    i = enc.feature_names_.index("c.days")
+    valid = enc.transform(pl.DataFrame({"c": [f"{d:02d} Jan 2023" for d in range(1, 11)]}))[:, i]
+    same = enc.transform(pl.DataFrame({"c": [f"1/{d}/2023" for d in range(1, 11)]}))[:, i]
+    np.testing.assert_allclose(valid, same)  # (all ten were read as 1 January: 02 as a month, then Jan over it)
+
+
+def test_dotted_valid_dates_are_day_first_against_month_first_data():
+    data = pl.DataFrame({"c": [f"{m}/{d}/2022 {h}:05 PM" for m in range(1, 13) for d in (3, 14, 25) for h in (1, 9)]})
+    enc = FeatureEncoder().fit(data, ["c"])
+    i = enc.feature_names_.index("c.month")
+    dotted = enc.transform(pl.DataFrame({"c": ["04.07.2021 07:13", "05.03.2021 13:05"]}))[:, i]
+    us = enc.transform(pl.DataFrame({"c": ["7/4/2021 7:13 AM", "3/5/2021 1:05 PM"]}))[:, i]
+    np.testing.assert_allclose(dotted, us)
+
+
+def test_euro_amounts_with_the_code_after_and_a_thousands_dot_stay_text():
+    rng = np.random.default_rng(5)
+    cells = [f"{v:,} EUR".replace(",", ".") for v in rng.integers(100, 3000, 80)]  # 1.250 EUR beside 980 EUR
+    assert _plan_of(cells)[0] != "numeric"  # (read as 1.25: a thousand times off)
+    assert _plan_of([f"{v:.2f} EUR" for v in rng.normal(1500, 300, 80)])[0] == "numeric"
+
+
+def test_an_amount_column_in_two_currencies_stays_text():
+    rng = np.random.default_rng(2)
+    yen = [f"JPY {v:,}" for v in rng.integers(100, 900_000, 10)] + [f"${v:,.2f}" for v in rng.uniform(1, 5000, 90)]
+    assert _plan_of(yen)[0] != "numeric"
+    paren = ["(EUR 1,234.50)", "(GBP 99.00)"] + [f"USD {v:,.2f}" for v in rng.uniform(1, 5000, 98)]
+    assert _plan_of(paren)[0] != "numeric"
+
+
+def test_open_ended_dates_of_year_9999_are_dates():
+    rng = np.random.default_rng(0)
+    cells = [(dt.date(2015, 1, 1) + dt.timedelta(days=int(d))).strftime("%m/%d/%Y") for d in rng.integers(0, 3000, 70)]
+    kind, params = _plan_of(cells + ["12/31/9999"] * 30)
+    assert kind == "temporal" and params.get("format") == "%m/%d/%Y"
+
+
+def test_currency_amounts_a_unit_column_reads_are_not_named_as_missing():
+    rng = np.random.default_rng(3)
+    cells = [f"{v:.2f} USD" for v in rng.uniform(1, 999, 97)] + ["1,234.50 USD", "2,000.00 USD", "(15.00) USD"]
+    frame = pl.DataFrame({"c": cells})
+    enc = FeatureEncoder().fit(frame, ["c"])
+    assert "c" not in enc.text_numbers_  # (the note said they would be missing; they are read)
+    x = enc.transform(frame)
+    assert x.shape[1] == 1 and np.isfinite(x).all()
+
+
+def test_columns_without_a_currency_code_skip_the_code_rewrite():
+    from dvclean.table import _codes_as_signs
+
+    cells = pl.Series(["USA", "GBR", "1,234.50", "$5"] * 10)
+    assert _codes_as_signs(cells) is cells  # (12 regular expressions over every cell: 2.4 s a million cells)
+
+
+def test_new_floats_are_written_as_the_input_writes_the_column(tmp_path):
+    # synthetic rows wrote 7.97e-05 in a column of 0.0000265 and 21.4 in a column of 32.14 and 12.40
+    from dvclean.io import read_csv_text, read_frame, texts_like_input
+
+    path = tmp_path / "f.csv"
+    path.write_text("rate,price,n\n0.0000265,32.14,1\n0.0000563,12.40,\n0.0000100,NA,3\n")
+    frame, info = read_frame(str(path), null_values=["NA"])
+    new = pl.DataFrame({"rate": [7.97e-05, 0.0000563], "price": [21.4, -0.001], "n": [2, None]}, schema=frame.schema)
+    rows = texts_like_input(new, frame, read_csv_text(path, info))
+    assert rows[0][:2] == ["0.0000797", "21.40"] and rows[1][:2] == ["0.0000563", "0.00"]
+
+
+def test_csv_header_problems_of_spreadsheet_exports_are_named(tmp_path):
+    sep = tmp_path / "sep.csv"
+    sep.write_bytes(b"sep=,\r\nf,g,label\r\n" + b"".join(b"%d,%d,%s\r\n" % (i, i % 3, b"ab"[i % 2:i % 2 + 1])
+                                                       for i in range(8)))
+    r = runner.invoke(app, ["score", str(sep), "-y", "label", "-o", str(tmp_path / "o.csv")])
+    assert r.exit_code == 2 and "separator line" in r.output and "delete that line" in r.output
+    trail = tmp_path / "trail.csv"
+    trail.write_bytes(b"f,g,label,,\r\n" + b"".join(b"%d,%d,%s,,\r\n" % (i, i % 3, b"ab"[i % 2:i % 2 + 1])
+                                                    for i in range(8)))
+    r = runner.invoke(app, ["score", str(trail), "-y", "label", "-o", str(tmp_path / "o.csv")])
+    assert r.exit_code == 2 and "ends in 2 columns without a name" in r.output and "duplicate" not in r.output
+    pq = tmp_path / "p.parquet"
+    pl.DataFrame({"f": [1, 2, 3, 4, 5, 6], "label": list("aabbab")}).write_parquet(pq)
+    r = runner.invoke(app, ["score", str(pq), "-y", "label", "--input-format", "csv", "-o", str(tmp_path / "o.csv")])
+    assert r.exit_code == 2 and "is a Parquet file" in r.output and "--input-format parquet" in r.output
+
+
+def test_markdown_class_table_shows_spaces_around_class_names(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 2))
+    labels = np.where(x[:, 0] > 0, "<=50K", ">50K").astype(object)
+    labels[:6] = " <=50K "  # (a class of its own: its spaces must show, or the table has two <=50K rows)
+    labels[6:12] = " >50K "
+    src = tmp_path / "s.csv"
+    pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": labels.tolist()}).write_csv(src)
+    r = runner.invoke(app, ["check", str(src), "-y", "y", "-m", "knn", "--format", "markdown"])
+    assert r.exit_code == 0, r.output
+    assert "| ' &lt;=50K ' |" in r.output and "| &lt;=50K |" in r.output

@@ -62,6 +62,7 @@ from ..table import (
     PROVENANCE_COLUMN,
     Table,
     class_repr,
+    date_write_case,
     date_write_format,
     label_codes,
     label_missing_mask,
@@ -1025,18 +1026,25 @@ class _TextDates:
     dates: its samples write them back as text in the column's format, so that synthetic dates are new dates
     spelled as the input spells them rather than copies of its cells. ``quality`` reads them as dates again."""
 
-    def __init__(self, gen: Any, formats: dict[str, str], writes: dict[str, str]) -> None:
+    def __init__(self, gen: Any, formats: dict[str, str], writes: dict[str, str],
+                 cases: dict[str, str | None] | None = None) -> None:
         self._gen = gen
         self._formats = formats
         self._writes = writes  # the strftime format of each column (:func:`dvclean.table.date_write_format`)
+        self._cases = cases or {}  # 05JUL2021, 1:05 pm (:func:`dvclean.table.date_write_case`)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._gen, name)
 
     def sample(self, n: int) -> pl.DataFrame:
         rows = self._gen.sample(n)
-        return rows.with_columns(pl.col(c).dt.strftime(self._writes.get(c, f)).cast(pl.String)
-                                 for c, f in self._formats.items() if c in rows.columns)
+
+        def spelled(c: str, f: str) -> pl.Expr:
+            text = pl.col(c).dt.strftime(self._writes.get(c, f)).cast(pl.String)
+            case = self._cases.get(c)
+            return text.str.to_uppercase() if case == "upper" else text.str.to_lowercase() if case == "lower" else text
+
+        return rows.with_columns(spelled(c, f) for c, f in self._formats.items() if c in rows.columns)
 
     def quality(self, synthetic: pl.DataFrame) -> dict[str, Any]:
         return self._gen.quality(as_dates(synthetic, self._formats))
@@ -1090,7 +1098,8 @@ def fit_and_sample(
     )
     dates = {c: f for c, f in dates.items() if c not in empty}
     if dates:
-        gen = _TextDates(gen, dates, {c: date_write_format(table.frame.get_column(c), f) for c, f in dates.items()})
+        gen = _TextDates(gen, dates, {c: date_write_format(table.frame.get_column(c), f) for c, f in dates.items()},
+                         {c: date_write_case(table.frame.get_column(c)) for c in dates})
     gen = _Withholding(gen, table, train.columns, [*cfg.withhold, *empty], constants)
     t_fit = time.perf_counter() - t
     t = time.perf_counter()

@@ -265,7 +265,8 @@ def to_markdown(outcome: CheckOutcome, *, max_rows: int = 10) -> str:
     else:
         out += ["| class | rows | mislabeled | hard |", "|---|---:|---:|---:|"]
         for cls, v in outcome.per_class.items():
-            out.append(f"| {_md_cell(cls)} | {v['rows']} | {v['mislabeled']} | {v['hard']} |")
+            shown = cls if str(cls) == str(cls).strip() else repr(str(cls))  # (' <=50K ' beside '<=50K': quoted)
+            out.append(f"| {_md_cell(shown)} | {v['rows']} | {v['mislabeled']} | {v['hard']} |")
         out.append("")
     if outcome.baseline is not None:
         b = outcome.baseline

@@ -21,12 +21,13 @@ import numpy as np
 
 
 @nb.njit(parallel=True, cache=True, nogil=True)
-def knn_shapley_rows(gram, a_sq, b_sq, labels, yv, self_idx, k, lanes, acc, topk):  # type: ignore[no-untyped-def]  # pragma: no cover
+def knn_shapley_rows(gram, a_sq, b_sq, labels, yv, self_idx, k, lanes, acc, topk, snap):  # type: ignore[no-untyped-def]  # pragma: no cover
     """Add the exact values of the validation rows into ``acc`` (lanes x n).
 
     The squared distance of validation row r to player j is
-    ``max(0, (a_sq[r] + b_sq[j]) - 2 * gram[r, j])``, the same expression (and so
-    the same float rounding) as the numpy path.
+    ``(a_sq[r] + b_sq[j]) - 2 * gram[r, j]``, 0 where it is at most ``snap`` times
+    ``a_sq[r] + b_sq[j]`` (rounding), the same expression (and so the same float
+    rounding) as the numpy path.
     """
     c, n = gram.shape
     kk = topk.shape[1]
@@ -40,8 +41,9 @@ def knn_shapley_rows(gram, a_sq, b_sq, labels, yv, self_idx, k, lanes, acc, topk
         for r in range(tid, c, lanes):
             ar = a_sq[r]
             for j in range(n):
-                dd = (ar + b_sq[j]) - 2.0 * gram[r, j]
-                fbuf[j] = np.float32(dd if dd > 0.0 else 0.0)
+                norms = ar + b_sq[j]
+                dd = norms - 2.0 * gram[r, j]
+                fbuf[j] = np.float32(dd if dd > norms * snap else 0.0)
                 idx[j] = j
             if self_idx[r] >= 0:
                 keys[self_idx[r]] = np.uint32(0xFFFFFFFF)

@@ -140,12 +140,18 @@ def _centered(x: np.ndarray, x_valid: np.ndarray | None) -> tuple[np.ndarray, np
     """``x`` and ``x_valid`` moved by ``x``'s mean when the points lie far from the origin compared with their
     spread: the distances are unchanged, but ``|a|^2 + |b|^2 - 2 a.b`` (:func:`_sq_dist`, the compiled kernel)
     loses every digit to cancellation when ``|x|`` dwarfs the distances (the same cloud shifted by 1e5 gave values
-    summing to 0.60 instead of 0.95). Standardised features (the pipeline's) are returned as they are."""
+    summing to 0.60 instead of 0.95). Standardised features (the pipeline's) are returned as they are. The shift is
+    the mean rounded to a multiple of a power of two no larger than the spread, so that points on a grid (whole
+    numbers, halves) stay on it and their tied distances stay exactly equal: a shift by 1.0133 made 1 and 3 unequal
+    distances from 2 by one unit in the last place, on some processors' BLAS kernels and not others."""
     if x.shape[0] == 0:
         return x, x_valid
     center = x.mean(axis=0)
-    if not np.abs(center).max(initial=0.0) > x.std(axis=0).max(initial=0.0):
+    spread = float(x.std(axis=0).max(initial=0.0))
+    if not np.abs(center).max(initial=0.0) > spread:
         return x, x_valid
+    step = 2.0 ** np.floor(np.log2(spread)) if spread > 0 else 1.0
+    center = np.round(center / step) * step
     return x - center, None if x_valid is None else x_valid - center
 
 
@@ -158,10 +164,19 @@ def _check_finite(x: np.ndarray, x_valid: np.ndarray | None) -> None:
                                  "or drop those rows first")
 
 
+def _snap(dims: int) -> float:
+    """The share of ``|a|^2 + |b|^2`` below which ``|a|^2 + |b|^2 - 2 a.b`` is rounding, not distance: a bound on
+    the error of the dot product of ``dims`` terms and the sums (a few units in the last place each). Distances under
+    it are 0, so that copies of one point are at distance 0 from a query, and so tied, whatever order the BLAS kernel
+    adds the products in (it adds them differently for different columns: two copies came out 0 and 1.1e-16)."""
+    return float((dims + 4) * np.finfo(np.float64).eps)
+
+
 def _sq_dist(a: np.ndarray, b: np.ndarray, b_sq: np.ndarray) -> np.ndarray:
     # same expression, operation for operation, as the compiled kernel
-    d = ((a * a).sum(axis=1)[:, None] + b_sq[None, :]) - 2.0 * (a @ b.T)
-    np.maximum(d, 0.0, out=d)
+    norms = (a * a).sum(axis=1)[:, None] + b_sq[None, :]
+    d = norms - 2.0 * (a @ b.T)
+    d[d <= norms * _snap(a.shape[1])] = 0.0
     return d
 
 
@@ -313,7 +328,8 @@ def knn_shapley_exact(
             self_idx = np.arange(t0, t1, dtype=np.int64) if self_mode else np.full(t1 - t0, -1, dtype=np.int64)
             topk = np.empty((t1 - t0, kk), dtype=np.int64)
             yv_chunk = np.ascontiguousarray(yv[t0:t1], dtype=np.int64)
-            kernel(gram, (a * a).sum(axis=1), x_sq, labels, yv_chunk, self_idx, k, KERNEL_LANES, lane_acc, topk)
+            kernel(gram, (a * a).sum(axis=1), x_sq, labels, yv_chunk, self_idx, k, KERNEL_LANES, lane_acc, topk,
+                   _snap(x.shape[1]))
         else:
             d = _sq_dist(xv[t0:t1], x, x_sq)
             if self_mode:
@@ -679,8 +695,10 @@ def _hnsw_search(x: np.ndarray, q: np.ndarray, k: int, seed: int,
     for a in range(0, out.shape[0], block):
         b = min(a + block, out.shape[0])
         qa, cand = qd[a:b], x[out[a:b]]
-        d = ((qa * qa).sum(axis=1)[:, None] + (cand * cand).sum(axis=2)) - 2.0 * np.einsum("qd,qkd->qk", qa, cand)
-        out_d[a:b] = np.maximum(d, 0.0)
+        norms = (qa * qa).sum(axis=1)[:, None] + (cand * cand).sum(axis=2)
+        d = norms - 2.0 * np.einsum("qd,qkd->qk", qa, cand)
+        d[d <= norms * _snap(x.shape[1])] = 0.0
+        out_d[a:b] = d
     order = np.lexsort((out, out_d), axis=1)
     return np.take_along_axis(out, order, axis=1), np.take_along_axis(out_d, order, axis=1)
 
