@@ -613,7 +613,8 @@ def conflicting_duplicate_rows(
     say nothing, so cannot conflict), are ignored. For a regression target (``task="regression"``) rows with equal features
     whose targets differ by measurement noise do not conflict: a copy conflicts when its target lies more than
     :data:`CONFLICT_Z` standard deviations from its group's median: the noise between copies is measured robustly
-    (the median difference of two copies of a group, over every pair), and the spread of a copy's distance to the
+    (the median difference of two copies of a group, over the pairs of every group, a group weighing at most
+    :data:`NOISE_PAIRS_COPIES` copies' differences), and the spread of a copy's distance to the
     median of g copies follows from it (:data:`_MEDIAN_DEVIATION_SD`: two copies are each half their difference
     from their midpoint, and the median of three is one of them), so that pure noise gets about 0.03-0.15% of the
     copies flagged whatever the group sizes; when most copies agree exactly, any difference is a conflict, as
@@ -650,8 +651,6 @@ def _conflicting_targets(work: pl.DataFrame, features: Sequence[str], label: str
     if copies.height == 0:
         return np.zeros(0, dtype=np.int64)
     groups = copies.group_by(list(features)).agg(pl.col("__row"), pl.col(label).cast(pl.Float64)).with_row_index("__g")
-    # (a number of each group from its features alone: neither the target's units nor the rows' order change it)
-    salt = groups.select(pl.struct(list(features)).hash(seed=0)).to_series().to_numpy().astype(np.uint64)
     flat = groups.select("__g", "__row", label).explode("__row", label)
     group = flat.get_column("__g").to_numpy().astype(np.int64)
     target = flat.get_column(label).to_numpy()
@@ -665,7 +664,7 @@ def _conflicting_targets(work: pl.DataFrame, features: Sequence[str], label: str
     start = np.concatenate(([0], np.cumsum(size)[:-1]))
     lo, hi = start + (size - 1) // 2, start + size // 2
     median = (target[lo] + target[hi]) / 2.0
-    sigma = _copy_noise_sd(target, size, start, salt)
+    sigma = _copy_noise_sd(target, size, start)
     g = size[group]
     z = np.abs(target - median[group]) / np.maximum(sigma * _median_deviation_sd(g), np.finfo(float).tiny)
     flagged = z > CONFLICT_Z if sigma > 0 else target != median[group]
@@ -690,41 +689,44 @@ def _median_deviation_sd(g: np.ndarray) -> np.ndarray:
     return np.where(g - 2 < table.size, table[np.minimum(g - 2, table.size - 1)], far)
 
 
-#: Copies per group that :func:`_copy_noise_sd` compares pairwise (a larger group: as many of its copies drawn at
-#: random, whose pairs are random pairs of the group's), so that no group holds more than 7.5 pairs per copy (memory:
-#: 60 MB for 1M rows).
+#: Copies per group that :func:`_copy_noise_sd` compares pairwise, every pair; a larger group compares the pairs
+#: at as many gaps between ranks (each gap's every pair), so that no group holds more than about 8 pairs per copy
+#: (memory: 130 MB for 1M rows). It is also the most copies a group weighs, as so many less one independent
+#: differences: a group of thousands of copies (a standard measured again and again, or rows with every feature at
+#: its default) does not set the noise for every other.
 NOISE_PAIRS_COPIES = 16
 
 
-def _copy_noise_sd(target: np.ndarray, size: np.ndarray, start: np.ndarray, salt: np.ndarray | None = None) -> float:
+def _copy_noise_sd(target: np.ndarray, size: np.ndarray, start: np.ndarray) -> float:
     """The noise between copies' targets, robustly: the weighted median absolute difference of two copies of one
     group (the lower median), divided by ``sqrt(2) * 0.6745`` (the difference of two noisy copies is normal with
-    twice the noise's variance), over the pairs that differ; 0 when pairs of at least half the weight agree exactly. Each group weighs as many
-    independent differences as it holds, its size less one, shared among the pairs compared: one group of many
-    exact copies does not outweigh a hundred noisy pairs. A group of more than :data:`NOISE_PAIRS_COPIES` copies
-    compares that many, drawn at random: by their ranks in the group (``target`` is sorted within each group) and
-    the group's ``salt`` (a number from its features), so the result depends neither on the rows' order nor on the
-    target's units; evenly spaced order statistics would include its extremes and overstate the noise by a quarter
-    at a thousand copies."""
-    salt = np.zeros(size.size, dtype=np.uint64) if salt is None else np.asarray(salt, dtype=np.uint64)
+    twice the noise's variance), over the pairs that differ; 0 when pairs of at least half the weight agree exactly.
+    Each group weighs as many independent differences as it holds, its size less one (at most
+    :data:`NOISE_PAIRS_COPIES` less one), shared among the pairs compared: one group of many exact copies does not
+    outweigh a hundred noisy pairs. A group of more than :data:`NOISE_PAIRS_COPIES` copies (``target`` is sorted
+    within each group) compares every pair of copies at that many gaps between their ranks, the gaps at evenly
+    spaced quantiles of a random pair's gap (``g`` ranks apart: ``size - g`` of the pairs), each gap weighing the
+    same: the pairs of a random sample of its pairs, without a random draw, so the result depends neither on the
+    rows' order nor on the target's units nor on how the features are written; evenly spaced order statistics would
+    include the group's extremes and overstate the noise by a quarter at a thousand copies."""
     diffs: list[np.ndarray] = []
     weights: list[np.ndarray] = []
     for s in np.unique(size):
         first = start[size == s]
+        share = float(min(s, NOISE_PAIRS_COPIES) - 1)
         if s <= NOISE_PAIRS_COPIES:
-            pick = np.broadcast_to(np.arange(s), (first.size, s))
-        else:
-            draw = _mix(salt[size == s][:, None] ^ _mix(np.arange(s, dtype=np.uint64))[None, :])
-            pick = np.sort(np.argsort(draw, axis=1, kind="stable")[:, :NOISE_PAIRS_COPIES], axis=1)
-        idx = first[:, None] + pick
-        width = idx.shape[1]
-        i, j = np.triu_indices(width, 1)
-        step = max(1, 2**22 // max(i.size, 1))
-        for a in range(0, idx.shape[0], step):
-            vals = target[idx[a:a + step]]
-            pair = np.abs(vals[:, j] - vals[:, i]).ravel()
-            diffs.append(pair)
-            weights.append(np.full(pair.size, (s - 1) / i.size))
+            i, j = np.triu_indices(s, 1)
+            step = max(1, 2**22 // max(i.size, 1))
+            for a in range(0, first.size, step):
+                vals = target[first[a:a + step, None] + np.arange(s)]
+                pair = np.abs(vals[:, j] - vals[:, i]).ravel()
+                diffs.append(pair)
+                weights.append(np.full(pair.size, share / i.size))
+            continue
+        for g in _rank_gaps(int(s)):
+            low = (first[:, None] + np.arange(s - g)).ravel()
+            diffs.append(target[low + g] - target[low])  # (sorted within the group: no abs needed)
+            weights.append(np.full(low.size, share / NOISE_PAIRS_COPIES / (s - g)))
     if not diffs:
         return 0.0
     every, weight = np.concatenate(diffs), np.concatenate(weights)
@@ -741,14 +743,17 @@ def _copy_noise_sd(target: np.ndarray, size: np.ndarray, start: np.ndarray, salt
     return float(every[order[min(at, every.size - 1)]]) / (np.sqrt(2.0) * 0.6744897501960817)
 
 
-def _mix(z: np.ndarray) -> np.ndarray:
-    """SplitMix64's finaliser of unsigned 64-bit integers: a pseudo-random key of each, in an order unrelated to
-    theirs."""
-    with np.errstate(over="ignore"):
-        z = z + np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
+def _rank_gaps(size: int) -> np.ndarray:
+    """:data:`NOISE_PAIRS_COPIES` gaps between the ranks of two copies of a group of ``size``, at the midpoints of
+    as many equal shares of a random pair's gap (a gap ``g`` holds ``size - g`` of the group's pairs); a gap may
+    repeat in a small group, and then weighs twice.
+
+    >>> _rank_gaps(17).tolist()
+    [1, 1, 2, 2, 3, 4, 4, 5, 6, 6, 7, 8, 9, 10, 12, 14]
+    """
+    gap = np.arange(1, size)
+    share = np.cumsum(size - gap) / (size * (size - 1) / 2.0)
+    return gap[np.searchsorted(share, (np.arange(NOISE_PAIRS_COPIES) + 0.5) / NOISE_PAIRS_COPIES)]
 
 
 @dataclass(frozen=True)

@@ -518,8 +518,10 @@ def flip_mixture_count(
     thresholds = np.unique(1.0 - proba)
     if thresholds.size > max_thresholds:  # large inputs: quantiles of the real and of all scores
         grid = np.linspace(0.0, 1.0, max_thresholds // 2)
-        thresholds = np.unique(np.concatenate([np.quantile(score, grid, method="lower"),
-                                               np.quantile(thresholds, grid, method="lower")]))
+        # (the lower quantiles by indexing the sorted scores: np.quantile partitions once per point, 1 s at 16,384)
+        ordered = np.sort(score)
+        thresholds = np.unique(np.concatenate([ordered[np.floor(grid * (n - 1)).astype(np.int64)],
+                                               thresholds[np.floor(grid * (thresholds.size - 1)).astype(np.int64)]]))
     thresholds = thresholds[::-1]
     joint = calibrated_joint(proba, y)
     counts = np.bincount(y, minlength=c).astype(np.float64)

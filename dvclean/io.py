@@ -1053,6 +1053,19 @@ def _header(sample: str, sep: str, name: str) -> list[str]:
         raise InputError(f"{name}: cannot parse the header row ({exc}); check quoting and line ends") from exc
 
 
+def _holds_data(sample: str, sep: str, columns: Sequence[int]) -> bool:
+    """Whether a data row of ``sample`` (the lines after the header) has a value in one of ``columns``."""
+    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=sep)
+    try:
+        next(reader)
+        for row in reader:
+            if any(i < len(row) and row[i].strip() for i in columns):
+                return True
+    except csv.Error:  # (a cut last line, or quoting the reader will report itself)
+        return False
+    return False
+
+
 def either_way_date(text: pl.Series) -> str | None:
     """A cell of a column of dates written day, month, year (``03/04/2021``, ``3.4.21``) when every cell reads
     month first as well (both numbers at most 12) and the two readings differ somewhere: nothing in the column
@@ -1101,13 +1114,14 @@ def _read_csv(
     if len(sep) != 1:
         raise InputError(f"--separator must be one character; got {sep!r}")
     header = _header(sample, sep, name)
-    if separator is None and len(header) == 1 and re.fullmatch(r"sep=.", header[0].strip()) or (
-            len(header) == 2 and header[0].strip() == "sep=" and header[1] == ""):
+    if separator is None and len(header) == 1 and re.fullmatch(r"sep=.", header[0].strip(), re.IGNORECASE) or (
+            len(header) == 2 and header[0].strip().lower() == "sep=" and header[1].strip() == ""):
         raise InputError(f"{name}: line 1 is a spreadsheet's separator line ({sample.splitlines()[0].strip()!r}), not "
                          f"a header; delete that line, e.g. tail -n +2 {name} > fixed.csv")
     if any(c.strip() == "" for c in header):
         empty = [i for i, c in enumerate(header, start=1) if c.strip() == ""]
-        if empty == list(range(len(header) - len(empty) + 1, len(header) + 1)) and len(empty) < len(header):
+        if (empty == list(range(len(header) - len(empty) + 1, len(header) + 1)) and len(empty) < len(header)
+                and not _holds_data(sample, sep, [i - 1 for i in empty])):
             raise InputError(f"{name}: the header ends in {len(empty)} column{'s' if len(empty) > 1 else ''} without a "
                              "name (a separator at the end of each line, as spreadsheets write): remove "
                              f"{'them' if len(empty) > 1 else 'it'}, or give every column a name")
@@ -2766,40 +2780,92 @@ def _zero_padded_width(texts: Sequence[str | None]) -> int:
 
 
 #: A float as the CSV reader reads one, in positional notation (``12``, ``-0.5``, ``.25``, ``3.``); its decimals.
-_POSITIONAL = re.compile(r"[+-]?(?:\d+(?:\.(\d*))?|\.(\d+))")
+_POSITIONAL = re.compile(r"([+-]?)(?:(\d+)(?:(\.)(\d*))?|\.(\d+))")
+_SCIENTIFIC = re.compile(r"[+-]?(?:\d+(?:\.(\d*))?|\.(\d+))([eE])([+-]?)(\d+)")
 
 
 def float_style(texts: Sequence[str | None]) -> Callable[[float], str] | None:
     """How an input column writes its floats, for new values: with the decimals every cell has (``21.40`` beside
-    ``32.14``: two), else in positional notation where no cell has an exponent (``0.0000797``, not ``7.97e-05``); None
-    where some cell has one, or a cell is not a plain number (``inf``, ``NaN``: :func:`format_value` then).
+    ``32.14``: two), else in positional notation where no cell has an exponent (``0.0000797``, not ``7.97e-05``;
+    ``4223.`` beside ``12.`` keeps its point); where every cell has one, in scientific notation as they write it
+    (``E`` or ``e``, the exponent's sign and digits, at least the mantissa's decimals every cell has); a ``+``
+    before positive numbers where every one has it, and no 0 before the point (``.5``) where no cell writes one.
+    None where the cells mix the two notations, or a cell is not a plain number (``inf``, ``NaN``:
+    :func:`format_value` then).
 
     >>> f = float_style(["32.14", "12.40"]); f(21.4), f(-0.001)
     ('21.40', '0.00')
-    >>> f = float_style(["0.0000265", "0.5", "3"]); f(7.97e-05), f(2.0), f(1e22)
-    ('0.0000797', '2', '10000000000000000000000')
+    >>> f = float_style(["0.0000265", "0.5", "3"]); f(7.97e-05), f(2.0), f(1e22), f(-0.0)
+    ('0.0000797', '2', '10000000000000000000000', '0')
+    >>> f = float_style(["1.25E+03", "2.50E-01"]); f(0.000123), f(-7e22), f(1234.5)
+    ('1.23E-04', '-7.00E+22', '1.2345E+03')
+    >>> f = float_style(["+.5", "-.25", "+1.5"]); f(0.75), f(-0.125), f(2.0)
+    ('+.75', '-.125', '+2.0')
     >>> float_style(["1e-05", "0.5"]) is None
     True
     """
+    cells = [t.strip() for t in texts if t is not None and t.strip()]
+    if not cells:
+        return None
+    signed = [c for c in cells if not c.startswith("-")]
+    plus = bool(signed) and all(c.startswith("+") for c in signed)
+    if all(_SCIENTIFIC.fullmatch(c) for c in cells):
+        return _scientific_style(cells, plus)
     decimals: set[int] = set()
-    for t in texts:
-        if t is None or not t.strip():
-            continue
-        m = _POSITIONAL.fullmatch(t.strip())
+    point = bare = lead = False  # (a whole number written with its point, `.5`, `0.5`)
+    for c in cells:
+        m = _POSITIONAL.fullmatch(c)
         if m is None:
             return None
-        decimals.add(len(m.group(1) or m.group(2) or ""))
-    if not decimals:
-        return None
-    if len(decimals) == 1 and (places := decimals.pop()) > 0:
+        decimals.add(len(m.group(4) or m.group(5) or ""))
+        point |= m.group(3) is not None and not m.group(4)
+        bare |= m.group(5) is not None
+        lead |= m.group(2) == "0" and m.group(4) is not None
+    drop_zero = bare and not lead
+    if len(decimals) == 1 and (places := next(iter(decimals))) > 0:
         def fixed(v: float) -> str:
             out = f"{v:.{places}f}"
             return out[1:] if out.startswith("-") and not out.strip("-0.") else out  # (-0.00 is 0.00)
-        return fixed
+        return _signed(fixed, plus, drop_zero)
     import numpy as np  # (not at the module's import: the CLI starts faster)
 
-    whole = 0 in decimals  # (a column with 3 beside 0.5 writes 2.0 as 2)
-    return lambda v: np.format_float_positional(v, unique=True, trim="-" if whole else "0")
+    # a column with 3 beside 0.5 writes 2.0 as 2; one with `4223.` beside `0.5` as `2.`
+    trim = "." if point else "-" if 0 in decimals else "0"
+    return _signed(lambda v: np.format_float_positional(v + 0.0, unique=True, trim=trim), plus, drop_zero)
+
+
+def _scientific_style(cells: Sequence[str], plus: bool) -> Callable[[float], str]:
+    """:func:`float_style` of a column whose every cell has an exponent."""
+    import numpy as np
+
+    found = [m for c in cells if (m := _SCIENTIFIC.fullmatch(c)) is not None]
+    mark = "E" if all(m.group(3) == "E" for m in found) else "e"
+    exp_plus = any(m.group(4) == "+" for m in found)
+    width = min(len(m.group(5)) for m in found)
+    places = {len(m.group(1) or m.group(2) or "") for m in found}
+    least = min(places)  # (every digit of the value is kept: the mantissa only gains zeros, up to the cells' fewest)
+
+    def write(v: float) -> str:
+        text = np.format_float_scientific(v + 0.0, unique=True, trim="-" if least == 0 else "k", precision=None,
+                                          min_digits=least)
+        mantissa, _, exp = text.partition("e")
+        power = int(exp)
+        sign = "-" if power < 0 else "+" if exp_plus else ""
+        return f"{mantissa}{mark}{sign}{abs(power):0{width}d}"
+    return _signed(write, plus, False)
+
+
+def _signed(write: Callable[[float], str], plus: bool, drop_zero: bool) -> Callable[[float], str]:
+    """``write`` with a ``+`` before non-negative numbers, and without the 0 before the point of ``0.5``."""
+    if not plus and not drop_zero:
+        return write
+
+    def styled(v: float) -> str:
+        out = write(v)
+        if drop_zero:
+            out = re.sub(r"^(-?)0\.(?=\d)", r"\1.", out)
+        return out if not plus or out.startswith("-") else "+" + out
+    return styled
 
 
 def format_value(value: Any) -> str | None:

@@ -21,13 +21,14 @@ import numpy as np
 
 
 @nb.njit(parallel=True, cache=True, nogil=True)
-def knn_shapley_rows(gram, a_sq, b_sq, labels, yv, self_idx, k, lanes, acc, topk, snap):  # type: ignore[no-untyped-def]  # pragma: no cover
+def knn_shapley_rows(gram, a_sq, b_sq, labels, yv, self_idx, k, lanes, acc, topk, snap, xa, xb):  # type: ignore[no-untyped-def]  # pragma: no cover
     """Add the exact values of the validation rows into ``acc`` (lanes x n).
 
     The squared distance of validation row r to player j is
-    ``(a_sq[r] + b_sq[j]) - 2 * gram[r, j]``, 0 where it is at most ``snap`` times
-    ``a_sq[r] + b_sq[j]`` (rounding), the same expression (and so the same float
-    rounding) as the numpy path.
+    ``(a_sq[r] + b_sq[j]) - 2 * gram[r, j]``, measured again as
+    ``sum((xa[r] - xb[j])^2)`` (columns added in order) where it is at most ``snap``
+    times ``a_sq[r] + b_sq[j]`` (rounding), the same expressions (and so the same
+    float rounding) as the numpy path.
     """
     c, n = gram.shape
     kk = topk.shape[1]
@@ -43,7 +44,12 @@ def knn_shapley_rows(gram, a_sq, b_sq, labels, yv, self_idx, k, lanes, acc, topk
             for j in range(n):
                 norms = ar + b_sq[j]
                 dd = norms - 2.0 * gram[r, j]
-                fbuf[j] = np.float32(dd if dd > norms * snap else 0.0)
+                if dd <= norms * snap:
+                    dd = 0.0
+                    for col in range(xa.shape[1]):
+                        diff = xa[r, col] - xb[j, col]
+                        dd += diff * diff
+                fbuf[j] = np.float32(dd)
                 idx[j] = j
             if self_idx[r] >= 0:
                 keys[self_idx[r]] = np.uint32(0xFFFFFFFF)

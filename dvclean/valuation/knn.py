@@ -93,6 +93,7 @@ the 20 lowest values (exact: 20).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -101,6 +102,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ..config import KNNConfig
 from ..errors import ValuationError
@@ -167,16 +169,31 @@ def _check_finite(x: np.ndarray, x_valid: np.ndarray | None) -> None:
 def _snap(dims: int) -> float:
     """The share of ``|a|^2 + |b|^2`` below which ``|a|^2 + |b|^2 - 2 a.b`` is rounding, not distance: a bound on
     the error of the dot product of ``dims`` terms and the sums (a few units in the last place each). Distances under
-    it are 0, so that copies of one point are at distance 0 from a query, and so tied, whatever order the BLAS kernel
-    adds the products in (it adds them differently for different columns: two copies came out 0 and 1.1e-16)."""
+    it are measured again as ``sum((a - b)^2)`` (:func:`_near_sq_dist`), which is exactly 0 for copies of one point,
+    so that they are tied whatever order the BLAS kernel adds the products in (it adds them differently for different
+    columns: two copies came out 0 and 1.1e-16), and right for points closer than the rounding (two points 3e-6
+    apart in 200 dimensions, or whole numbers near 1e7 one apart, came out 0)."""
     return float((dims + 4) * np.finfo(np.float64).eps)
+
+
+def _near_sq_dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``sum((a - b)^2)`` of paired rows, adding the columns in order, as the compiled kernel does (the same
+    rounding)."""
+    out = np.zeros(a.shape[0], dtype=np.float64)
+    for c in range(a.shape[1]):
+        diff = a[:, c] - b[:, c]
+        out += diff * diff
+    return out
 
 
 def _sq_dist(a: np.ndarray, b: np.ndarray, b_sq: np.ndarray) -> np.ndarray:
     # same expression, operation for operation, as the compiled kernel
     norms = (a * a).sum(axis=1)[:, None] + b_sq[None, :]
     d = norms - 2.0 * (a @ b.T)
-    d[d <= norms * _snap(a.shape[1])] = 0.0
+    r, j = np.nonzero(d <= norms * _snap(a.shape[1]))
+    block = max(1, 2**22 // max(1, a.shape[1]))  # (gathered pairs: about 32 MB at a time)
+    for t in range(0, r.size, block):
+        d[r[t:t + block], j[t:t + block]] = _near_sq_dist(a[r[t:t + block]], b[j[t:t + block]])
     return d
 
 
@@ -317,34 +334,38 @@ def knn_shapley_exact(
     step = _chunk_rows(n, chunk_size)
     labels = np.ascontiguousarray(y, dtype=np.int64)
     gram_buf = np.empty((min(step, m_total), n), dtype=np.float64) if kernel is not None else None
-    for t0 in range(0, m_total, step):
-        t1 = min(m_total, t0 + step)
-        rows = np.arange(t1 - t0)
-        if kernel is not None:
-            assert gram_buf is not None
-            a = xv[t0:t1]
-            gram = gram_buf[: t1 - t0]
-            np.matmul(a, x.T, out=gram)
-            self_idx = np.arange(t0, t1, dtype=np.int64) if self_mode else np.full(t1 - t0, -1, dtype=np.int64)
-            topk = np.empty((t1 - t0, kk), dtype=np.int64)
-            yv_chunk = np.ascontiguousarray(yv[t0:t1], dtype=np.int64)
-            kernel(gram, (a * a).sum(axis=1), x_sq, labels, yv_chunk, self_idx, k, KERNEL_LANES, lane_acc, topk,
-                   _snap(x.shape[1]))
-        else:
-            d = _sq_dist(xv[t0:t1], x, x_sq)
-            if self_mode:
-                d[rows, t0 + rows] = np.inf
-            d32 = d.astype(np.float32)
-            order = np.argsort(d32, axis=1, kind="stable")
-            if self_mode:  # (its own column, wherever it sorted: distances overflowing float32 are inf too)
-                order = order[order != (t0 + rows)[:, None]].reshape(t1 - t0, n - 1)
-            m = (labels[order] == yv[t0:t1, None]).astype(np.float64)
-            s = _recursion(m, k, np.take_along_axis(d32, order, axis=1))
-            acc += np.bincount(order.ravel(), weights=s.ravel(), minlength=n)
-            topk = order[:, :kk]
-        if neighbors is not None:
-            neighbors[t0:t1] = topk
-        progress("knn", t1, m_total)
+    x_c = np.ascontiguousarray(x, dtype=np.float64) if kernel is not None else x
+    # one BLAS thread: the gram of a chunk is a small share of the work, and BLAS threads left spinning after it
+    # slowed the kernel's own threads by 1.4x on 2 cores (12,000 rows; the values are the same)
+    with threadpool_limits(limits=1, user_api="blas") if kernel is not None else contextlib.nullcontext():
+        for t0 in range(0, m_total, step):
+            t1 = min(m_total, t0 + step)
+            rows = np.arange(t1 - t0)
+            if kernel is not None:
+                assert gram_buf is not None
+                a = xv[t0:t1]
+                gram = gram_buf[: t1 - t0]
+                np.matmul(a, x.T, out=gram)
+                self_idx = np.arange(t0, t1, dtype=np.int64) if self_mode else np.full(t1 - t0, -1, dtype=np.int64)
+                topk = np.empty((t1 - t0, kk), dtype=np.int64)
+                yv_chunk = np.ascontiguousarray(yv[t0:t1], dtype=np.int64)
+                kernel(gram, (a * a).sum(axis=1), x_sq, labels, yv_chunk, self_idx, k, KERNEL_LANES, lane_acc, topk,
+                       _snap(x.shape[1]), np.ascontiguousarray(a, dtype=np.float64), x_c)
+            else:
+                d = _sq_dist(xv[t0:t1], x, x_sq)
+                if self_mode:
+                    d[rows, t0 + rows] = np.inf
+                d32 = d.astype(np.float32)
+                order = np.argsort(d32, axis=1, kind="stable")
+                if self_mode:  # (its own column, wherever it sorted: distances overflowing float32 are inf too)
+                    order = order[order != (t0 + rows)[:, None]].reshape(t1 - t0, n - 1)
+                m = (labels[order] == yv[t0:t1, None]).astype(np.float64)
+                s = _recursion(m, k, np.take_along_axis(d32, order, axis=1))
+                acc += np.bincount(order.ravel(), weights=s.ravel(), minlength=n)
+                topk = order[:, :kk]
+            if neighbors is not None:
+                neighbors[t0:t1] = topk
+            progress("knn", t1, m_total)
     if lane_acc is not None:
         acc += lane_acc.sum(axis=0)
     return acc / m_total, neighbors
@@ -697,7 +718,8 @@ def _hnsw_search(x: np.ndarray, q: np.ndarray, k: int, seed: int,
         qa, cand = qd[a:b], x[out[a:b]]
         norms = (qa * qa).sum(axis=1)[:, None] + (cand * cand).sum(axis=2)
         d = norms - 2.0 * np.einsum("qd,qkd->qk", qa, cand)
-        d[d <= norms * _snap(x.shape[1])] = 0.0
+        r, j = np.nonzero(d <= norms * _snap(x.shape[1]))
+        d[r, j] = _near_sq_dist(qa[r], cand[r, j])
         out_d[a:b] = d
     order = np.lexsort((out, out_d), axis=1)
     return np.take_along_axis(out, order, axis=1), np.take_along_axis(out_d, order, axis=1)
