@@ -81,12 +81,11 @@ def worker(kind: str, n: int) -> dict:
         out["seconds"] = time.perf_counter() - t
     else:
         import dvclean
+        from dvclean.valuation.knn import NUMBA_MIN_PLAYERS, knn_shapley_exact
 
         df = pl.DataFrame(x, schema=[f"f{i}" for i in range(x.shape[1])]).with_columns(pl.Series("label", y))
         cfg = dvclean.ScoreConfig(knn=dvclean.KNNConfig(k=K, algorithm=kind))
-        if kind == "exact" and n >= 4000:  # compile the kernel outside the timed region (cached on disk anyway)
-            from dvclean.valuation.knn import knn_shapley_exact
-
+        if kind == "exact" and n >= NUMBA_MIN_PLAYERS:  # load the kernel outside the timed region (cached on disk)
             knn_shapley_exact(x[:50], y[:50], K, engine="numba")
         t = time.perf_counter()
         r = dvclean.score(df, label="label", config=cfg)

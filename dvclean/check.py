@@ -62,6 +62,7 @@ from ._version import __version__
 from .config import MislabelConfig, build_hint, check_param, describe_type
 from .errors import ConfigError, InputError
 from .io import json_scalar
+from .report.formats import label_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import ScoreResult
@@ -1346,18 +1347,20 @@ def mislabel_evidence(row: dict[str, Any]) -> str:
     >>> mislabel_evidence({"label": "a", "neighbor_label": "b", "given_label_prob": 0.2,
     ...                    "suggested_label": "b", "suggested_label_prob": 0.8})
     'label a looks wrong: p(a)=0.20, suggested b (p=0.80); most of its nearest neighbours say b'
+    >>> mislabel_evidence({"label": "yes ", "neighbor_label": "yes", "suggested_label": "yes"})
+    "label 'yes ' looks wrong: suggested yes; most of its nearest neighbours say yes"
     """
     label, neighbours = row.get("label"), row.get("neighbor_label")
     parts = []
     if row.get("given_label_prob") is not None:
-        parts.append(f"p({label})={_prob(row['given_label_prob'])}")
+        parts.append(f"p({label_text(label)})={_prob(row['given_label_prob'])}")
     suggested = row.get("suggested_label")
     if suggested is not None and str(suggested) != str(label):
         prob = row.get("suggested_label_prob")
-        parts.append(f"suggested {suggested}" + (f" (p={_prob(prob)})" if prob is not None else ""))
-    text = f"label {label} looks wrong" + (f": {', '.join(parts)}" if parts else "")
+        parts.append(f"suggested {label_text(suggested)}" + (f" (p={_prob(prob)})" if prob is not None else ""))
+    text = f"label {label_text(label)} looks wrong" + (f": {', '.join(parts)}" if parts else "")
     if neighbours is not None and str(neighbours) != str(label):
-        text += f"; most of its nearest neighbours say {neighbours}"
+        text += f"; most of its nearest neighbours say {label_text(neighbours)}"
     return text
 
 

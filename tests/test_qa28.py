@@ -747,3 +747,34 @@ def test_new_floats_are_written_in_the_columns_notation():
     assert (f(0.75), f(-0.5), f(2.0)) == (".75", "-.5", "2.0")
     assert float_style(["0.5", ".25"])(0.75) == "0.75"  # (a cell writes the 0: it stays)
     assert float_style(["1e-05", "0.5"]) is None
+
+
+# --- QA round 49 ----------------------------------------------------------------------------------------------------
+
+
+def test_labels_with_spaces_are_quoted_wherever_a_row_s_label_is_shown(tmp_path):
+    # a row labelled 'yes ' (a class of its own) read "label yes, neighbours' label yes, mislabeled" in the terminal
+    # table, the Markdown rows and the annotations: its spaces must show
+    import re
+
+    from dvclean.check import mislabel_evidence
+    from dvclean.report.formats import label_text
+
+    assert (label_text("yes"), label_text(" yes"), label_text(""), label_text(2.5)) == ("yes", "' yes'", "''", "2.5000")
+    assert mislabel_evidence({"label": "yes ", "neighbor_label": "yes", "given_label_prob": 0.1}) == (
+        "label 'yes ' looks wrong: p('yes ')=0.10; most of its nearest neighbours say yes")
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(160, 2))
+    labels = np.where(x[:, 0] + x[:, 1] > 0, "yes", "no").astype(object)
+    labels[::16] = [v + " " for v in labels[::16]]
+    src = tmp_path / "s.csv"
+    pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": labels.tolist()}).write_csv(src)
+    r = runner.invoke(app, ["score", str(src), "-y", "y", "-m", "knn", "-o", str(tmp_path / "o.csv")])
+    assert r.exit_code == 0, r.output
+    assert re.search(r"classes: .*'no ': \d+.*'yes ': \d+", r.output), r.output
+    flagged = [line for line in r.output.splitlines() if line.endswith("mislabeled │")]
+    assert flagged and all("│ 'yes ' │" in line or "│ 'no '  │" in line for line in flagged), flagged
+    r = runner.invoke(app, ["check", str(src), "-y", "y", "-m", "knn", "--format", "markdown"])
+    assert r.exit_code == 0, r.output
+    row_lines = [line for line in r.output.splitlines() if line.endswith("| mislabeled |")]
+    assert row_lines and all("| 'yes ' |" in line or "| 'no ' |" in line for line in row_lines), row_lines

@@ -27,7 +27,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 from rich.text import Text
 
-from ..report.formats import number_text, target_text
+from ..report.formats import label_text, number_text, target_text
 
 __all__ = [
     "esc",
@@ -328,7 +328,7 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
             highlight=False,
         )
     else:
-        classes = ", ".join(f"{c}: {n}" for c, n in summary["classes"].items())
+        classes = ", ".join(f"{label_text(c)}: {n}" for c, n in summary["classes"].items())
         console.print(f"classes: {esc(classes)}", highlight=False)
     if rows["label_missing"]:
         n = rows["label_missing"]
@@ -361,7 +361,7 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
     spread = (summary.get("target") or {}).get("std") if regression else None
     for r in summary["most_suspicious"]:
         label, neighbors = ((esc(target_text(r["label"], spread)), esc(target_text(r["neighbor_label"], spread))) if regression
-                            else (esc(_fmt(r["label"])), esc(_fmt(r["neighbor_label"]))))
+                            else (esc(label_text(r["label"])), esc(label_text(r["neighbor_label"]))))
         table.add_row(
             esc(_fmt(r["row_id"])), label, neighbors, _fmt(r["value"]),
             _fmt(r["mislabel_score"]), flag_word if r["is_mislabeled"] else ("hard" if r.get("is_hard") else ""),

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..io import atomic_path
 from ._build import FLAG_ORDER, REGRESSION_GROUPS, ReportData
-from .formats import escape_controls, number_text, target_text
+from .formats import escape_controls, label_text, number_text, target_text
 
 __all__ = ["render_html", "write_report"]
 
@@ -402,6 +402,7 @@ def _env() -> Any:
     )
     env.filters["fmt"] = _fmt
     env.filters["tfmt"] = _target_fmt
+    env.filters["lfmt"] = lambda v: _fmt(label_text(v) if isinstance(v, str) else v)  # ('yes ' beside 'yes')
     env.filters["pct"] = lambda v: "" if v is None else f"{v:.2%}"
     return env
 

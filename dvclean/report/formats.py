@@ -24,6 +24,7 @@ __all__ = [
     "escape_data",
     "escape_property",
     "github_annotations",
+    "label_text",
     "step_summary",
     "to_junit_xml",
     "to_markdown",
@@ -68,6 +69,19 @@ def target_text(v: Any, spread: Any) -> str:
         return f"{v:.{max(0, -math.floor(math.log10(step)))}f}"
     digits = math.floor(math.log10(max(abs(v), float(spread)) / step)) + 1
     return f"{v:.{min(max(digits, 1), 17)}g}"
+
+
+def label_text(v: Any) -> str:
+    """A class label as the summaries print it: quoted when its plain text would hide how it is spelled (an
+    empty text, spaces at either end), so that a row labelled ``'yes '`` with ``yes`` suggested does not read as
+    ``yes`` suggested ``yes``. Anything else is printed as it is (a float as :func:`number_text` prints it).
+
+    >>> label_text("yes"), label_text("yes "), label_text(""), label_text(3), label_text(None)
+    ('yes', "'yes '", "''", '3', '')
+    """
+    if isinstance(v, str) and (v == "" or v != v.strip()):
+        return repr(v)
+    return _num(v)
 
 
 def _num(v: Any) -> str:
@@ -265,8 +279,7 @@ def to_markdown(outcome: CheckOutcome, *, max_rows: int = 10) -> str:
     else:
         out += ["| class | rows | mislabeled | hard |", "|---|---:|---:|---:|"]
         for cls, v in outcome.per_class.items():
-            shown = cls if str(cls) == str(cls).strip() else repr(str(cls))  # (' <=50K ' beside '<=50K': quoted)
-            out.append(f"| {_md_cell(shown)} | {v['rows']} | {v['mislabeled']} | {v['hard']} |")
+            out.append(f"| {_md_cell(label_text(str(cls)))} | {v['rows']} | {v['mislabeled']} | {v['hard']} |")
         out.append("")
     if outcome.baseline is not None:
         b = outcome.baseline
@@ -288,7 +301,7 @@ def to_markdown(outcome: CheckOutcome, *, max_rows: int = 10) -> str:
         spread = (outcome.summary.get("target") or {}).get("std") if regression else None
         for r in rows:
             flag = ("outlying target" if regression else "mislabeled") if r["is_mislabeled"] else ("hard" if r["is_hard"] else "")
-            label, neighbors = (_md_cell(r["label"]), _md_cell(r["neighbor_label"]))
+            label, neighbors = (_md_cell(label_text(r["label"])), _md_cell(label_text(r["neighbor_label"])))
             if regression:  # the digits the target's spread needs (a number; text is escaped as it is)
                 label, neighbors = (target_text(v, spread) if isinstance(v, (int, float)) else cell
                                     for v, cell in ((r["label"], label), (r["neighbor_label"], neighbors)))
