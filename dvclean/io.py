@@ -319,7 +319,9 @@ def read_json_document(path: str | os.PathLike[str], name: str) -> Any:
         raise InputError(f"{name}: is not UTF-8 JSON text (byte {exc.start} cannot be decoded); pass the JSON file "
                          "dvclean wrote") from exc
     except json.JSONDecodeError as exc:
-        raise InputError(f"{name}: not a JSON document ({exc.msg} at line {exc.lineno}, column {exc.colno})") from exc
+        # (some of the decoder's messages end in "at" already: "Unterminated string starting at")
+        raise InputError(f"{name}: not a JSON document ({exc.msg.removesuffix(' at')} at line {exc.lineno}, "
+                         f"column {exc.colno})") from exc
     except (OSError, ValueError) as exc:
         raise InputError(f"{name}: cannot read a JSON document ({exc})") from exc
 

@@ -255,10 +255,15 @@ def make_table(
         else:
             ids = frame.get_column(id_column)
             empty = ids.is_null() | ids.is_nan() if ids.dtype.is_float() else ids.is_null()  # NaN is no id either
+            empty = empty.fill_null(True)
             if empty.any():
-                rows = np.flatnonzero(empty.fill_null(True).to_numpy()).tolist()
-                problems.append(f"id column {id_column!r} is empty at {rows_text(rows)}; every row needs an id")
-            dup = ids.is_duplicated()
+                rows = np.flatnonzero(empty.to_numpy()).tolist()
+                blank = np.flatnonzero(frame.select(pl.all_horizontal(pl.all().is_null())).to_series().to_numpy())
+                problems.append(f"id column {id_column!r} is empty at {rows_text(rows)}"
+                                + ("" if not blank.size else " (empty in every column: blank lines?)"
+                                   if blank.tolist() == rows else f" ({rows_text(blank.tolist())} empty in every column: "
+                                   "blank lines?)") + "; every row needs an id")
+            dup = ids.is_duplicated() & ~empty  # (empty ids are named above, not as repeats of one another)
             if dup.any():
                 rows = np.flatnonzero(dup.to_numpy()).tolist()
                 first = ids.filter(dup)[0]

@@ -778,3 +778,59 @@ def test_labels_with_spaces_are_quoted_wherever_a_row_s_label_is_shown(tmp_path)
     assert r.exit_code == 0, r.output
     row_lines = [line for line in r.output.splitlines() if line.endswith("| mislabeled |")]
     assert row_lines and all("| 'yes ' |" in line or "| 'no ' |" in line for line in row_lines), row_lines
+
+
+def test_a_cut_json_document_is_named_without_a_doubled_word(tmp_path):
+    # "Unterminated string starting at at line 1, column 21": the decoder's message already ends in "at"
+    from dvclean.errors import InputError
+    from dvclean.io import read_json_document
+
+    cut = tmp_path / "cut.json"
+    cut.write_text('{"schema_version":1,"flag')
+    with pytest.raises(InputError, match=r"\(Unterminated string starting at line 1, column 21\)"):
+        read_json_document(cut, "--baseline cut.json")
+
+
+def test_empty_ids_are_not_also_named_as_repeated_ids(tmp_path):
+    # "empty at rows 3, 7 ...; repeated values (rows 3, 7, 10, 11; None more than once)" hid the real repeat
+    ids = [f"{i:04d}" for i in range(40)]
+    ids[3] = ids[7] = None
+    ids[11] = "0010"
+    src = tmp_path / "ids.csv"
+    pl.DataFrame({"id": ids, "f": [i % 7 for i in range(40)], "y": ["ab"[i % 2] for i in range(40)]}).write_csv(src)
+    r = runner.invoke(app, ["score", str(src), "-y", "y", "--id", "id", "-o", str(tmp_path / "o.csv")])
+    assert r.exit_code == 2
+    assert "is empty at rows 3, 7; every row needs an id" in r.output
+    assert "(rows 10, 11; '0010' more than once)" in r.output, r.output
+    src.write_text(src.read_text() + "\n\n")  # (two blank lines at the end: rows 40 and 41, without ids)
+    r = runner.invoke(app, ["score", str(src), "-y", "y", "--id", "id", "-o", str(tmp_path / "o.csv")])
+    assert r.exit_code == 2 and "blank lines?" in r.output and "None more than once" not in r.output, r.output
+
+
+def test_a_sigterm_while_the_process_exits_is_reported_not_silent(tmp_path):
+    # a SIGTERM after the command's handlers were put back (the default one) killed the finished process with 143 and
+    # no word, though its outputs were complete; now it is recorded and reported as arriving after the run
+    import subprocess
+    import sys
+
+    src = tmp_path / "d.csv"
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 2))
+    pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": np.where(x[:, 0] > 0, "p", "q").tolist()}).write_csv(src)
+    out = tmp_path / "o.csv"
+    script = (
+        "import os, signal, sys\n"
+        "import dvclean.cli._output as o\n"
+        "flush = o.flush_stdout\n"
+        "def late():\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)  # (as the process leaves main: after the command returned)\n"
+        "    flush()\n"
+        "o.flush_stdout = late\n"
+        "from dvclean.cli import main\n"
+        f"sys.argv = ['dvclean', 'score', {str(src)!r}, '-y', 'y', '-m', 'knn', '-q', '-o', {str(out)!r}]\n"
+        "main()\n"
+    )
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 143, (r.returncode, r.stderr)
+    assert "terminated just after the run finished (exit 0); every output had already been written in full" in r.stderr
+    assert out.is_file() and "Traceback" not in r.stderr

@@ -51,12 +51,22 @@ def main() -> None:
         except (AttributeError, ValueError, OSError):
             pass
     try:  # the imports take about a second; a Ctrl-C in it ends the run as one inside a command does
-        from ._output import committed_outputs, flush_stdout, interrupt_reported, run_started, stderr_console
+        from ._output import (
+            committed_outputs,
+            flush_stdout,
+            interrupt_reported,
+            run_started,
+            signals_received,
+            stderr_console,
+        )
 
         app = _load_app()
     except KeyboardInterrupt:
         sys.stderr.write("interrupted; no output was written\n")
         sys.exit(130)
+    from .commands import record_signals_after_run
+
+    record_signals_after_run()
     try:
         app(prog_name="dvclean")
         code: int | str | None = 0
@@ -71,14 +81,27 @@ def main() -> None:
         stderr_console().print(f"error: cannot write to standard output: {exc.strerror}", style="bold red",
                                highlight=False, markup=False)
         code = 2
-    if code in (130, 143) and not interrupt_reported():
+    flush_stdout()
+    late = signals_received() if run_started() else []
+    if late and code not in (130, 143) and not interrupt_reported():
+        # a signal after the command's error boundary had returned (recorded, not raised): the run had finished
+        import signal
+
+        from .commands import _written_text
+
+        done = committed_outputs()
+        stderr_console().print(
+            f"{'terminated' if late[-1] == signal.SIGTERM else 'interrupted'} just after the run finished (exit "
+            f"{code}); {_written_text(done) if done else 'its output was complete'}",
+            style="yellow", highlight=False, markup=False)
+        code = 143 if late[-1] == signal.SIGTERM else 130
+    elif code in (130, 143) and not interrupt_reported():
         # Ctrl-C while the options were read (typer exits 130 silently), or just after the command finished
         from .commands import _written_text
 
         written = committed_outputs() if run_started() else []
         stderr_console().print(f"{'terminated' if code == 143 else 'interrupted'}; {_written_text(written)}",
                                style="yellow", highlight=False, markup=False)
-    flush_stdout()
     sys.exit(code)
 
 

@@ -96,6 +96,17 @@ def _record_signal(signum: int, frame: Any) -> None:
     note_signal(signum)
 
 
+#: Set by the console-script entry point: a command's handlers stay record-only after it returns, so that a
+#: signal during the process's exit is reported by :func:`dvclean.cli.main` (143 and what was written) rather than
+#: killing it silently (the default SIGTERM handler, put back, did). In-process callers get their handlers back.
+_RECORD_AFTER_RUN: list[bool] = []
+
+
+def record_signals_after_run() -> None:
+    """Keep the commands' signal handlers record-only once they return (the console script's process only)."""
+    _RECORD_AFTER_RUN[:] = [True]
+
+
 def _mute_handlers(replaced: dict[int, Any]) -> None:
     """Make our handlers of ``replaced`` record-only: the run is ending, its one-line report must not be cut off
     (``timeout`` signals a process and its group: two SIGTERMs are common in CI)."""
@@ -212,7 +223,7 @@ def guarded(fn: F) -> F:
         finally:
             sys.unraisablehook = previous_hook
             for signum, previous in replaced.items():
-                signal.signal(signum, previous)
+                signal.signal(signum, _record_signal if _RECORD_AFTER_RUN else previous)
         if signals_received():  # a library swallowed the signal's exception and finished
             raise interrupted(signals_received()[-1])
         return result
