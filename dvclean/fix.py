@@ -56,6 +56,7 @@ from .io import (
     json_scalar,
     output_format_for,
     output_separator,
+    padded_integer_texts,
     read_csv_text,
     read_frame,
     read_json_text,
@@ -445,7 +446,7 @@ def write_fixed(result: FixResult, path: str | os.PathLike[str], *, format: str 
     unchanged rows exactly as they were, with the input's delimiter unless the output's
     suffix names another (``.tsv``, ``.psv``). A JSON or NDJSON output of a JSON or NDJSON
     input is written from the input's records (numbers as spelled, keys in their order).
-    Other outputs are written from the typed frame (its dtypes kept; a Parquet or Arrow output keeps a Parquet or Arrow input's schema
+    Other outputs are written from the typed frame (its dtypes kept, but a CSV's zero-padded integer codes such as ``00104`` as text; a Parquet or Arrow output keeps a Parquet or Arrow input's schema
     metadata, such as pandas' index).
     """
     if not isinstance(result, FixResult):
@@ -464,6 +465,8 @@ def write_fixed(result: FixResult, path: str | os.PathLike[str], *, format: str 
         return write_json_text(text, path, result.edits, format=fmt)
     info = result.scores.table.source
     frame, metadata = result.frame, dict(info.schema_metadata) if info else None
+    if isinstance(text, CsvText):  # (a typed output of a CSV: its zero-padded codes as the file writes them)
+        frame = padded_integer_texts(frame, text, result.kept)
     if metadata and result.kept is not None and fmt in ("parquet", "ipc"):
         frame, metadata = _pandas_index_of_kept_rows(frame, metadata, result.kept)
     return write_table(frame, path, format=fmt, separator=output_separator(path, info.separator if info else None),

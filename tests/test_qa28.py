@@ -834,3 +834,60 @@ def test_a_sigterm_while_the_process_exits_is_reported_not_silent(tmp_path):
     assert r.returncode == 143, (r.returncode, r.stderr)
     assert "terminated just after the run finished (exit 0); every output had already been written in full" in r.stderr
     assert out.is_file() and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("action", ["mark", "drop"])
+def test_a_typed_output_of_a_csv_keeps_zero_padded_codes(tmp_path, action):
+    # `fix data.csv -o out.parquet` wrote the ZIP codes 00558 as the integers 558 (the CSV output kept them)
+    rng = np.random.default_rng(0)
+    a = rng.random(120)
+    zips = [f"{z:05d}" for z in rng.integers(1, 999, 120)]
+    y = np.where(a > 0.5, "p", "q")
+    y[:8] = np.where(y[:8] == "p", "q", "p")  # (some flags: `drop` removes rows)
+    src = tmp_path / "zip.csv"
+    lines = [f"{z},{v:.3f},{i},{c}\n" for i, (z, v, c) in enumerate(zip(zips, a, y, strict=True))]
+    src.write_text("zip,a,n,y\n" + "".join(lines))
+    out = tmp_path / "fixed.parquet"
+    r = runner.invoke(app, ["fix", str(src), "-y", "y", "--action", action, "-o", str(out), "-q"])
+    assert r.exit_code == 0, r.output
+    got = pl.read_parquet(out)
+    assert got.schema["zip"] == pl.String and got.schema["n"] == pl.Int64  # (a column of plain integers stays one)
+    assert got.get_column("zip").to_list() == [zips[i] for i in got.get_column("n").to_list()]
+    if action == "drop":
+        assert got.height < 120
+
+
+def test_the_report_shows_the_augmentation_s_notes_and_refuses_another_label(tmp_path):
+    # the HTML showed the three-arm numbers without the evaluation's note that the holdout overlaps the data, and
+    # attached the augmentation of another label column to the scores of `y`
+    import dvclean
+    from dvclean.errors import DataValidationError
+    from dvclean.report import build_report, render_html
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 2))
+    df = pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": np.where(x[:, 0] > 0, "p", "q").tolist()})
+    r = dvclean.score(df, label="y", config=dvclean.ScoreConfig(methods=("knn",)))
+    arm = {"rows": 120, "auc": {"mean": 0.91, "ci95": 0.02}}
+    doc = {
+        "command": "augment", "label": "y",
+        "input": {"path": "d.csv", "format": "csv", "sha256": "ab12" * 16, "rows": 120, "columns": 3},
+        "target": {"spec": "hard", "rows": 12, "fraction_of_labelled": 0.1, "class_mix": {"p": 5, "q": 7}},
+        "quality": {"score": 0.8}, "notes": ["column 'email' has a distinct value in 12 of 12 training rows"],
+        "evaluation": {"primary_metric": "auc", "arms": {"baseline": arm},
+                       "notes": ["--holdout: 30 of its 60 labelled rows also appear in the data; optimistic"]},
+    }
+    html = render_html(build_report(r, augmentation=doc))
+    assert "30 of its 60 labelled rows also appear in the data" in html and "distinct value in 12 of 12" in html
+    with pytest.raises(DataValidationError, match="for label column 'city'.* are for label column 'y'"):
+        build_report(r, augmentation={**doc, "label": "city"})
+
+
+def test_augment_names_both_flags_for_a_nested_column(tmp_path):
+    pytest.importorskip("sdv", reason="augmentation needs the optional extra dvclean[augment]")
+    rng = np.random.default_rng(0)
+    src = tmp_path / "l.parquet"
+    pl.DataFrame({"x": rng.normal(size=60), "y": ["ab"[i % 2] for i in range(60)],
+                  "lst": [[1, 2]] * 60}).write_parquet(src)
+    r = runner.invoke(app, ["augment", str(src), "-y", "y", "-g", "gaussian-copula", "-o", str(tmp_path / "o.parquet")])
+    assert r.exit_code == 2 and "--drop lst --withhold lst" in r.output, r.output

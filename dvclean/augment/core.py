@@ -1295,6 +1295,17 @@ def augment(
             "dvclean uses that name for provenance: rename the column"
         )
     drop_all = tuple(dict.fromkeys(drop))
+    nested = [c for c, t in frame.schema.items() if t.is_nested() and c not in (label, id_column, *drop_all)]
+    if nested:  # (one message for both flags: make_table's names --drop only, the generator's --withhold only)
+        import shlex
+
+        flags = " ".join(f"--drop {shlex.quote(c)} --withhold {shlex.quote(c)}" for c in nested)
+        raise DataValidationError(
+            f"{info.path}: {'column' if len(nested) == 1 else 'columns'} {', '.join(map(repr, nested))} "
+            f"{'holds' if len(nested) == 1 else 'hold'} nested values (lists/structs), which neither the valuation "
+            f"nor the generator can use; flatten {'it' if len(nested) == 1 else 'them'}, or leave "
+            f"{'it' if len(nested) == 1 else 'them'} out of both with {flags} (synthetic rows then hold null there)"
+        )
     # the generator and the three-arm evaluation are built for class labels: a continuous target is refused
     # (make_table never uses an existing dvclean_synthetic column as a feature)
     table = make_table(frame, label=label, id_column=id_column, drop=drop_all, source=info, task="classification")

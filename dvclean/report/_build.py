@@ -362,7 +362,8 @@ def _assemble(
         projection_flags=pflags,
         projection_note=pnote,
         augmentation=_augmentation_part(augmentation),
-        notes=[*notes, *tnotes, *_included_mislabeled_note(augmentation), *(outcome.notes if outcome is not None else ())],
+        notes=list(dict.fromkeys([*notes, *tnotes, *_included_mislabeled_note(augmentation),
+                                  *_augmentation_notes(augmentation), *(outcome.notes if outcome is not None else ())])),
         target=_target_part(frame, valued, flags_all, meta) if regression else None,
         read_from=read_from,
     )
@@ -373,6 +374,17 @@ def _validation_text(kind: Any, file: Any) -> str | None:
     if isinstance(file, dict) and file.get("path"):
         return f"{file['path']} ({file.get('rows')} rows, sha256 {str(file.get('sha256') or 'unknown')[:12]})"
     return str(kind) if kind else None
+
+
+def _augmentation_notes(doc: dict[str, Any] | None) -> list[str]:
+    """The augment report's own notes and its evaluation's (a holdout that overlaps the data makes the holdout
+    scores optimistic: the report that shows them must say so)."""
+    part = _augmentation_part(doc)
+    if part is None:
+        return []
+    evaluation = part.get("evaluation")
+    found = [*(part.get("notes") or ()), *((evaluation.get("notes") or ()) if isinstance(evaluation, dict) else ())]
+    return [n for n in found if isinstance(n, str)]
 
 
 def _included_mislabeled_note(doc: dict[str, Any] | None) -> list[str]:
@@ -510,6 +522,13 @@ def _reconcile_augmentation(
             f"{what} evaluates another file: it was computed on {aug_path or 'an input'} (sha256 {aug_sha[:12]}...), "
             f"but {scored} was computed on data with sha256 {ours[:12]}...; pass the augment report of this data "
             "or omit --augmentation"
+        )
+    aug_label, label = doc.get("label"), meta.get("label")
+    if isinstance(aug_label, str) and isinstance(label, str) and aug_label != label:
+        raise DataValidationError(
+            f"{what} evaluates another label: its generator and holdout models were for label column {aug_label!r}, "
+            f"but {scored if scored == 'the scores' else 'the scores in ' + scored} are for label column {label!r}; pass the augment report made with --label {label}, or omit "
+            "--augmentation"
         )
     aug_rows = inp.get("rows")
     if isinstance(aug_rows, int) and isinstance(meta.get("rows"), int) and aug_rows != meta["rows"]:
