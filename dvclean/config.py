@@ -313,6 +313,8 @@ class ScoreConfig:
             isinstance(self.methods, tuple) and len(self.methods) > 0 and all(isinstance(m, str) for m in self.methods),
             "a non-empty tuple of method names",
         )
+        check_param(self, "methods", self.methods, len(set(self.methods)) == len(self.methods),
+                    "a tuple naming each method once (the first is the primary)")
         if not set(self.methods) <= BUILTIN_METHODS:  # (the registry imports every valuer: only when needed)
             from .valuation import REGISTRY  # the registry imports this module: import it when a config is built
 

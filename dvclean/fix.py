@@ -67,7 +67,7 @@ from .io import (
     write_json_text,
     write_table,
 )
-from .pipeline import ScoreResult, refuse_input_path, score
+from .pipeline import ScoreResult, _check_arguments, refuse_input_path, score
 from .table import ISSUE_COLUMN, ISSUE_VALUES
 
 __all__ = ["FixResult", "fix", "apply_fix", "text_edits", "json_edits", "write_fixed", "default_fixed_path", "ISSUE_COLUMN"]
@@ -382,6 +382,8 @@ def fix(
     ['x', 'y', 'dvclean_issue']
     """
     _check_configs(config, score_config)
+    label, id_column, drop = _check_arguments(score_config or ScoreConfig(), label, id_column, drop, read_options,
+                                              progress, func="fix")
     config = FixConfig() if config is None else config
     if config.action == "relabel" and score_config is not None and score_config.task == "regression":
         raise ConfigError("--action relabel is for class labels; a regression target takes --action drop or --action mark")

@@ -554,6 +554,9 @@ def read_frame(
     >>> df.columns, info.separator
     (['a', 'b'], ';')
     """
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"read_frame() reads a file: it takes a path or '-', got {type(source).__module__}."
+                        f"{type(source).__name__}; pass a frame to dvclean.score (or make_table) as it is")
     name = str(source)
     # one string is one marker or name (as pandas' na_values="NA"), not its letters
     null_values, exclude, as_text, exact_text = (

@@ -13,7 +13,7 @@ import os
 import platform
 import shlex
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -330,6 +330,8 @@ def _score(
     if progress:
         progress("read", 1, 1)
     table = make_table(frame, label=label, id_column=id_column, drop=drop, source=info, task=config.task)
+    if note := _index_feature_note(source, table):
+        table = dataclasses.replace(table, notes=(*table.notes, note))
     requested_task = config.task
     config = dataclasses.replace(config, task=table.task)  # the valuers see the resolved task
     valid_table = None
@@ -859,6 +861,20 @@ def _predictability_note(p: dict[str, Any], n_rows: int) -> str:
     )
 
 
+def _index_feature_note(source: Any, table: Table) -> str | None:
+    """A note when a pandas frame's named index (kept as its first columns) is valued as a feature: an index is
+    most often a row id, and an id as a feature moves every distance (a shuffled customer number changed the flags)."""
+    if not type(source).__module__.startswith("pandas") or not hasattr(source, "index"):
+        return None
+    used = [str(n) for n in source.index.names if n is not None and str(n) in table.features]
+    if not used:
+        return None
+    names = ", ".join(map(repr, used))
+    return (f"the pandas index {names} is valued as a feature (a named index is kept as the frame's first "
+            f"column{'s' if len(used) > 1 else ''}); if it identifies rows, pass id_column={used[0]!r} (or "
+            f"drop={used if len(used) > 1 else used[0]!r}), or reset_index(drop=True) before scoring")
+
+
 def _check_arguments(
     config: Any, label: Any, id_column: Any, drop: Any, read_options: Any, progress: Any, *,
     func: str = "score", config_type: type = ScoreConfig, progress_call: str = "progress(step, done, total)",
@@ -895,7 +911,13 @@ def _check_arguments(
             return str(v)
         raise TypeError(f"{func}({what}=...) takes a column name, got {type(v).__name__} {v!r}")
 
-    drop = (drop,) if isinstance(drop, str | int) else tuple(drop)
+    if drop is None:
+        drop = ()
+    elif isinstance(drop, str | int | np.integer) and not isinstance(drop, bool):
+        drop = (drop,)
+    elif isinstance(drop, dict) or not isinstance(drop, Iterable):
+        raise TypeError(f"{func}(drop=...) takes a column name or a list of them, got {type(drop).__name__} {drop!r}")
+    drop = tuple(drop)
     return (None if label is None else name(label, "label"), None if id_column is None else name(id_column, "id_column"),
             tuple(name(d, "drop") for d in drop))
 

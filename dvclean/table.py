@@ -34,7 +34,7 @@ import math
 import re
 import shlex
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -197,7 +197,12 @@ def make_table(
     if not isinstance(frame, pl.DataFrame):
         raise TypeError(f"make_table() needs a polars DataFrame, got {type(frame).__module__}.{type(frame).__name__}; "
                         "convert a pandas frame with polars.from_pandas(df) (dvclean.score takes one as it is)")
-    drop = (drop,) if isinstance(drop, str) else drop  # one name, as dvclean.score takes it (not its letters)
+    # one name, as dvclean.score takes it (not its letters)
+    drop = (drop,) if isinstance(drop, str) else tuple(drop) if isinstance(drop, Iterable) and not isinstance(
+        drop, dict) else drop
+    if not isinstance(drop, tuple) or not all(isinstance(d, str) for d in drop):
+        raise TypeError(f"make_table(drop=...) takes a column name or a list of them, got {type(drop).__name__} "
+                        f"{drop!r}")
     name = source.path if source is not None else "data"
     if frame.height == 0:
         raise DataValidationError(f"{name}: the table has no rows")
@@ -454,8 +459,11 @@ def _regression_problems(col: pl.Series, label: str, missing: np.ndarray) -> lis
 
 def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]:
     dtype = col.dtype
-    if dtype.is_nested() or dtype == pl.Binary:
+    if dtype.is_nested() or dtype in (pl.Binary, pl.Object):
         return [f"label column {label!r} has type {dtype}; it must hold class names or numbers"]
+    if dtype.base_type() == pl.Duration:  # (a CSV's ISO-8601 durations, PT90S, read as one too)
+        return [f"label column {label!r} holds durations ({dtype}); it must hold class names or numbers: convert it to "
+                "a number, e.g. of seconds, for a regression target, or to text for classes"]
     missing = label_missing_mask(col)
     n_present = int((~missing).sum())
     if n_present == 0:

@@ -891,3 +891,55 @@ def test_augment_names_both_flags_for_a_nested_column(tmp_path):
                   "lst": [[1, 2]] * 60}).write_parquet(src)
     r = runner.invoke(app, ["augment", str(src), "-y", "y", "-g", "gaussian-copula", "-o", str(tmp_path / "o.parquet")])
     assert r.exit_code == 2 and "--drop lst --withhold lst" in r.output, r.output
+
+
+# --- QA round 51 (helpers 166-167: the library API) -----------------------------------------------------------------
+
+
+def test_duration_and_object_labels_are_refused_with_a_clear_error():
+    import datetime as _dt
+
+    import dvclean
+    from dvclean.errors import DataValidationError
+
+    x = (np.arange(40.0) % 7).tolist()
+    days = [_dt.timedelta(days=i % 2) for i in range(40)]
+    with pytest.raises(DataValidationError, match="holds durations .*convert it to a number"):
+        dvclean.score(pl.DataFrame({"a": x, "y": days}), label="y")  # (polars could not cast it: "a bug in dvclean")
+    with pytest.raises(DataValidationError, match="has type Object"):
+        dvclean.score(pl.DataFrame({"a": x, "y": pl.Series([object()] * 40, dtype=pl.Object)}), label="y")
+
+
+def test_api_arguments_are_checked_by_the_function_called():
+    import dvclean
+    from dvclean.errors import ConfigError
+    from dvclean.fix import fix
+
+    df = pl.DataFrame({"x": [0.0, 0.1, 0.2, 0.3, 5.0, 5.1, 5.2, 0.15], "y": [0, 0, 0, 0, 1, 1, 1, 1]})
+    with pytest.raises(TypeError, match=r"fix\(read_options=\.\.\.\) takes a dict, got str"):
+        fix(df, label="y", read_options="x")
+    with pytest.raises(TypeError, match=r"fix\(progress=\.\.\.\) takes a callable"):
+        fix(df, label="y", progress=1)
+    with pytest.raises(TypeError, match=r"score\(drop=\.\.\.\) takes a column name or a list of them, got float"):
+        dvclean.score(df, label="y", drop=3.5)
+    with pytest.raises(TypeError, match=r"make_table\(drop=\.\.\.\) takes a column name or a list of them, got int"):
+        dvclean.make_table(df, label="y", drop=3)
+    with pytest.raises(TypeError, match=r"read_frame\(\) reads a file"):
+        dvclean.read_frame(df)
+    with pytest.raises(ConfigError, match="naming each method once"):  # (the CLI refused --method knn,knn already)
+        dvclean.ScoreConfig(methods=("knn", "oob", "knn"))
+
+
+def test_a_named_pandas_index_valued_as_a_feature_gets_a_note():
+    pd = pytest.importorskip("pandas")
+    import dvclean
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(80, 2))
+    df = pd.DataFrame({"customer": rng.choice(10**6, 80, replace=False), "a": x[:, 0], "b": x[:, 1],
+                       "y": np.where(x[:, 0] > 0, "p", "q")}).set_index("customer")
+    cfg = dvclean.ScoreConfig(methods=("knn",))
+    notes = dvclean.score(df, label="y", config=cfg).summary["notes"]
+    assert any("the pandas index 'customer' is valued as a feature" in n and "id_column='customer'" in n for n in notes)
+    notes = dvclean.score(df, label="y", id_column="customer", config=cfg).summary["notes"]
+    assert not any("pandas index" in n for n in notes)
