@@ -943,3 +943,46 @@ def test_a_named_pandas_index_valued_as_a_feature_gets_a_note():
     assert any("the pandas index 'customer' is valued as a feature" in n and "id_column='customer'" in n for n in notes)
     notes = dvclean.score(df, label="y", id_column="customer", config=cfg).summary["notes"]
     assert not any("pandas index" in n for n in notes)
+
+
+def test_f1_against_a_validation_file_without_the_positive_class_is_refused(tmp_path):
+    # every subset scored 0, every value was 0, and rows were flagged all the same
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(90, 2))
+    y = np.where(x[:, 0] > 0.6, "rare", "common")
+    src, valid = tmp_path / "d.csv", tmp_path / "v.csv"
+    pl.DataFrame({"a": x[:60, 0], "b": x[:60, 1], "y": y[:60].tolist()}).write_csv(src)
+    keep = y[60:] == "common"
+    pl.DataFrame({"a": x[60:, 0][keep], "b": x[60:, 1][keep], "y": y[60:][keep].tolist()}).write_csv(valid)
+    r = runner.invoke(app, ["score", str(src), "-y", "y", "-m", "loo", "--metric", "f1", "--valid", str(valid),
+                            "-o", str(tmp_path / "o.parquet")])
+    assert r.exit_code == 2 and "the F1 of the smaller class, 'rare'" in r.output, r.output
+    r = runner.invoke(app, ["score", str(src), "-y", "y", "-m", "loo", "--metric", "accuracy", "--valid", str(valid),
+                            "-q", "-o", str(tmp_path / "o.parquet")])
+    assert r.exit_code == 0, r.output
+
+
+def test_a_named_checkpoint_is_not_silently_turned_off(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 2))
+    src = tmp_path / "d.csv"
+    pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": np.where(x[:, 0] > 0, "p", "q").tolist()}).write_csv(src)
+    r = runner.invoke(app, ["score", str(src), "-y", "y", "-m", "tmc", "--checkpoint-every", "0", "--checkpoint",
+                            str(tmp_path / "run.ck"), "-o", str(tmp_path / "o.parquet")])
+    assert r.exit_code == 2 and "--checkpoint-every 0 turns off" in r.output, r.output
+
+
+@pytest.mark.serial
+def test_the_local_dask_cluster_says_nothing_with_quiet(tmp_path):
+    pytest.importorskip("distributed", reason="--scheduler needs the optional extra dvclean[distributed]")
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 2))
+    src = tmp_path / "d.csv"
+    pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": np.where(x[:, 0] > 0, "p", "q").tolist()}).write_csv(src)
+    cmd = [sys.executable, "-m", "dvclean", "score", str(src), "-y", "y", "-m", "loo", "--scheduler", "local",
+           "--n-jobs", "2", "-q", "-o", str(tmp_path / "o.parquet")]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and r.stderr == "", r.stderr  # ("Batched Comm Closed" and a CommClosedError traceback)

@@ -472,6 +472,9 @@ def open_for_cli(
     if every == 0:
         if resume:
             raise ConfigError("--resume reads a checkpoint, which --checkpoint-every 0 turns off; drop one of them")
+        if path is not None:  # (else the run went on without the checkpoint the user named, and without a word)
+            raise ConfigError(f"--checkpoint {path} names a checkpoint file, which --checkpoint-every 0 turns off; "
+                              "drop one of them")
         return None, None
     target = Path(path) if path is not None else Path(f"{output}.checkpoint")
     for other in (output, *others):

@@ -589,6 +589,15 @@ def utility_builder(data: Any, model: str, metric: str) -> tuple[Callable[..., U
                 "or logloss"
             )
 
+    if metric == "f1" and n_classes == 2 and data.y_valid is not None and not np.any(np.asarray(data.y_valid) == 1):
+        # (classes are coded by size: 1 is the smaller class, F1's positive one; without it every F1 is 0)
+        positive = data.classes[1].item() if hasattr(data.classes[1], "item") else data.classes[1]
+        raise ConfigError(
+            f"--metric f1 of two classes is the F1 of the smaller class, {positive!r}, and the --valid file has no row "
+            "of it: every subset would score 0 and every value would be 0; add such rows or use --metric accuracy or "
+            "logloss"
+        )
+
     def build(xp: np.ndarray, yp: np.ndarray, xv: np.ndarray, yv: np.ndarray, fold_seed: int) -> Utility:
         factory = functools.partial(make_model, model, seed=fold_seed, n_classes=n_classes)
         return Utility(factory, metric, xp, yp, xv, yv, n_classes)

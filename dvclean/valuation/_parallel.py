@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -315,7 +316,9 @@ def _dask_logs_quiet() -> Iterator[None]:
         import distributed  # noqa: F401  (its logging configuration sets the levels of its loggers on import)
     except ImportError:  # _dask_client says how to install it
         distributed = None
-    if distributed is None or logging.getLogger().getEffectiveLevel() <= logging.DEBUG:
+    # (the command line's -vv sets dvclean's logger to DEBUG; a library caller may set the root's)
+    if distributed is None or min(logging.getLogger().getEffectiveLevel(),
+                                  logging.getLogger("dvclean").getEffectiveLevel()) <= logging.DEBUG:
         yield
         return
 
@@ -330,5 +333,10 @@ def _dask_logs_quiet() -> Iterator[None]:
     try:
         yield
     finally:
-        for logger, level in zip(loggers, previous, strict=True):
-            logger.setLevel(level)
+        # In the console script's process they stay quiet: the in-process cluster's comms log their closing from
+        # Dask's event-loop thread after close() returns ("Batched Comm Closed", a CommClosedError traceback, even
+        # with -q), and the process ends with the command. A library caller gets its levels back.
+        cli = sys.modules.get("dvclean.cli.commands")
+        if not getattr(cli, "_RECORD_AFTER_RUN", None):
+            for logger, level in zip(loggers, previous, strict=True):
+                logger.setLevel(level)
