@@ -387,10 +387,11 @@ def fix(
     config = FixConfig() if config is None else config
     if config.action == "relabel" and score_config is not None and score_config.task == "regression":
         raise ConfigError("--action relabel is for class labels; a regression target takes --action drop or --action mark")
-    source = as_source(source)
+    given, source = source, as_source(source)
     options = dict(read_options or {})
     piped = read_once(source, options)  # stdin's or a pipe's bytes, kept: the text is read twice
-    scores = score(source, label=label, id_column=id_column, drop=drop, valid=valid, config=score_config,
+    # (a pandas frame as given: score notes a named index valued as a feature)
+    scores = score(given if type(given).__module__.startswith("pandas") else source, label=label, id_column=id_column, drop=drop, valid=valid, config=score_config,
                    read_options=options, progress=progress)
     frame = scores.table.frame
     info = scores.table.source

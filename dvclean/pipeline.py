@@ -915,7 +915,7 @@ def _check_arguments(
         drop = ()
     elif isinstance(drop, str | int | np.integer) and not isinstance(drop, bool):
         drop = (drop,)
-    elif isinstance(drop, dict) or not isinstance(drop, Iterable):
+    elif isinstance(drop, dict | bytes) or not isinstance(drop, Iterable):
         raise TypeError(f"{func}(drop=...) takes a column name or a list of them, got {type(drop).__name__} {drop!r}")
     drop = tuple(drop)
     return (None if label is None else name(label, "label"), None if id_column is None else name(id_column, "id_column"),

@@ -943,6 +943,10 @@ def test_a_named_pandas_index_valued_as_a_feature_gets_a_note():
     assert any("the pandas index 'customer' is valued as a feature" in n and "id_column='customer'" in n for n in notes)
     notes = dvclean.score(df, label="y", id_column="customer", config=cfg).summary["notes"]
     assert not any("pandas index" in n for n in notes)
+    from dvclean.fix import fix
+
+    notes = fix(df, label="y", score_config=cfg).scores.summary["notes"]
+    assert any("the pandas index 'customer' is valued as a feature" in n for n in notes), notes
 
 
 def test_f1_against_a_validation_file_without_the_positive_class_is_refused(tmp_path):
@@ -986,3 +990,63 @@ def test_the_local_dask_cluster_says_nothing_with_quiet(tmp_path):
            "--n-jobs", "2", "-q", "-o", str(tmp_path / "o.parquet")]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0 and r.stderr == "", r.stderr  # ("Batched Comm Closed" and a CommClosedError traceback)
+
+
+def test_main_in_process_puts_the_callers_handlers_back():
+    # main() left the commands' record-only handlers in place for the rest of the process (pytest could no longer be
+    # stopped by SIGTERM or Ctrl-C, and later in-process runs skipped their own Ctrl-C handler)
+    import signal
+    import sys
+
+    from dvclean.cli import commands, main
+
+    before = (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT))
+    argv = sys.argv
+    sys.argv = ["dvclean", "score", "no-such-file.csv", "-y", "y"]
+    try:
+        with pytest.raises(SystemExit) as ended:
+            main()
+    finally:
+        sys.argv = argv
+    assert ended.value.code == 2
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
+    assert not commands._RECORD_AFTER_RUN
+    r = runner.invoke(app, ["score", "no-such-file.csv", "-y", "y"])
+    assert r.exit_code == 2 and (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
+
+
+def test_a_signal_while_an_error_is_reported_keeps_the_error(tmp_path):
+    # "error: ...no such file" then "terminated just after the run finished (exit 2); its output was complete", 143
+    import subprocess
+    import sys
+
+    script = (
+        "import os, signal, sys\n"
+        "import dvclean.cli._output as o\n"
+        "say = o.print_error\n"
+        "def late(*a, **k):\n"
+        "    say(*a, **k)\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "o.print_error = late\n"
+        "from dvclean.cli import main\n"
+        "sys.argv = ['dvclean', 'score', 'no-such-file.csv', '-y', 'y']\n"
+        "main()\n"
+    )
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert r.returncode == 2 and "no such file" in r.stderr and "output was complete" not in r.stderr, r.stderr
+
+
+def test_near_copies_get_the_same_neighbours_in_both_engines():
+    # the gram's rounding depended on the BLAS threads, which the numba path limited and the numpy path did not:
+    # near-copies 3e-6 apart in 200 dimensions came out in another order at the engines' switch (2,000 rows)
+    from dvclean.valuation.knn import knn_shapley_exact, row_hashes
+
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(300, 200))
+    x = base[rng.integers(0, 300, 2100)] + (rng.random((2100, 1)) < 0.5) * rng.normal(scale=3e-6, size=(2100, 200))
+    y = rng.integers(0, 3, 2100)
+    a, na = knn_shapley_exact(x, y, 5, engine="numpy")
+    b, nb = knn_shapley_exact(x, y, 5, engine="numba")
+    assert np.array_equal(na, nb) and np.abs(a - b).max() < 1e-15
+    h = row_hashes(np.array([[1.0, 2.0], [1.0, 2.0], [2.0, 1.0], [1.0, 2.0 + 1e-15]]))
+    assert h[0] == h[1] and len({h[0], h[2], h[3]}) == 3

@@ -11,6 +11,8 @@ import sys
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (it is not loaded yet at start-up)
 
 if TYPE_CHECKING:
+    from typing import Any
+
     import typer
 
 __all__ = ["app", "main"]
@@ -51,22 +53,40 @@ def main() -> None:
         except (AttributeError, ValueError, OSError):
             pass
     try:  # the imports take about a second; a Ctrl-C in it ends the run as one inside a command does
-        from ._output import (
-            committed_outputs,
-            flush_stdout,
-            interrupt_reported,
-            run_started,
-            signals_received,
-            stderr_console,
-        )
+        from . import _output  # noqa: F401  (the run's reporting, loaded before the signals are handled)
 
         app = _load_app()
     except KeyboardInterrupt:
         sys.stderr.write("interrupted; no output was written\n")
         sys.exit(130)
+    import signal
+
     from .commands import record_signals_after_run
 
-    record_signals_after_run()
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
+    record_signals_after_run(True)
+    try:
+        _run(app, handlers)
+    finally:  # (main() called in-process, as the tests do: the caller's handlers and the plain mode back)
+        record_signals_after_run(False)
+        for signum, handler in handlers.items():
+            if handler is not None:
+                signal.signal(signum, handler)
+
+
+def _run(app: Any, handlers: dict[int, Any]) -> None:
+    """Run the app and exit with its code (:func:`main`'s body once the app is loaded)."""
+    import signal
+
+    from ._output import (
+        committed_outputs,
+        flush_stdout,
+        interrupt_reported,
+        run_started,
+        signals_received,
+        stderr_console,
+    )
+
     try:
         app(prog_name="dvclean")
         code: int | str | None = 0
@@ -83,10 +103,9 @@ def main() -> None:
         code = 2
     flush_stdout()
     late = signals_received() if run_started() else []
-    if late and code not in (130, 143) and not interrupt_reported():
-        # a signal after the command's error boundary had returned (recorded, not raised): the run had finished
-        import signal
-
+    if late and code in (0, 1) and not interrupt_reported():
+        # a signal after the command's error boundary had returned (recorded, not raised): the run had finished (an
+        # error's exit code and message stand: nothing was written)
         from .commands import _written_text
 
         done = committed_outputs()
@@ -102,6 +121,9 @@ def main() -> None:
         written = committed_outputs() if run_started() else []
         stderr_console().print(f"{'terminated' if code == 143 else 'interrupted'}; {_written_text(written)}",
                                style="yellow", highlight=False, markup=False)
+    for signum, handler in handlers.items():  # (the exit itself can be stopped again, as before the run)
+        if handler is not None:
+            signal.signal(signum, handler)
     sys.exit(code)
 
 

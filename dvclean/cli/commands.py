@@ -102,9 +102,10 @@ def _record_signal(signum: int, frame: Any) -> None:
 _RECORD_AFTER_RUN: list[bool] = []
 
 
-def record_signals_after_run() -> None:
-    """Keep the commands' signal handlers record-only once they return (the console script's process only)."""
-    _RECORD_AFTER_RUN[:] = [True]
+def record_signals_after_run(on: bool) -> None:
+    """Keep the commands' signal handlers record-only once they return (``on``: the console script's
+    :func:`dvclean.cli.main`, which reports a late signal and then puts its own handlers back)."""
+    _RECORD_AFTER_RUN[:] = [True] if on else []
 
 
 def _mute_handlers(replaced: dict[int, Any]) -> None:

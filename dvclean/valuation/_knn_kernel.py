@@ -21,14 +21,15 @@ import numpy as np
 
 
 @nb.njit(parallel=True, cache=True, nogil=True)
-def knn_shapley_rows(gram, a_sq, b_sq, labels, yv, self_idx, k, lanes, acc, topk, snap, xa, xb):  # type: ignore[no-untyped-def]  # pragma: no cover
+def knn_shapley_rows(gram, a_sq, b_sq, labels, yv, self_idx, k, lanes, acc, topk, snap, xa, xb, ha, hb):  # type: ignore[no-untyped-def]  # pragma: no cover
     """Add the exact values of the validation rows into ``acc`` (lanes x n).
 
     The squared distance of validation row r to player j is
     ``(a_sq[r] + b_sq[j]) - 2 * gram[r, j]``, measured again as
     ``sum((xa[r] - xb[j])^2)`` (columns added in order) where it is at most ``snap``
-    times ``a_sq[r] + b_sq[j]`` (rounding), the same expressions (and so the same
-    float rounding) as the numpy path.
+    times ``a_sq[r] + b_sq[j]`` (rounding), or 0 there when the rows' hashes ``ha[r]``
+    and ``hb[j]`` are equal (copies), the same expressions (and so the same float
+    rounding) as the numpy path.
     """
     c, n = gram.shape
     kk = topk.shape[1]
@@ -46,7 +47,7 @@ def knn_shapley_rows(gram, a_sq, b_sq, labels, yv, self_idx, k, lanes, acc, topk
                 dd = norms - 2.0 * gram[r, j]
                 if dd <= norms * snap:
                     dd = 0.0
-                    for col in range(xa.shape[1]):
+                    for col in range(xa.shape[1] if ha[r] != hb[j] else 0):
                         diff = xa[r, col] - xb[j, col]
                         dd += diff * diff
                 fbuf[j] = np.float32(dd)
