@@ -391,8 +391,9 @@ def fix(
     options = dict(read_options or {})
     piped = read_once(source, options)  # stdin's or a pipe's bytes, kept: the text is read twice
     # (a pandas frame as given: score notes a named index valued as a feature)
-    scores = score(given if type(given).__module__.startswith("pandas") else source, label=label, id_column=id_column, drop=drop, valid=valid, config=score_config,
-                   read_options=options, progress=progress)
+    scores = score(given if type(given).__module__.startswith("pandas") else source, label=label,
+                   id_column=id_column, drop=drop, valid=valid, config=score_config, read_options=options,
+                   progress=progress)
     frame = scores.table.frame
     info = scores.table.source
     text = None

@@ -69,8 +69,17 @@ def main() -> None:
         _run(app, handlers)
     finally:  # (main() called in-process, as the tests do: the caller's handlers and the plain mode back)
         record_signals_after_run(False)
-        for signum, handler in handlers.items():
-            if handler is not None:
+        _restore(handlers)
+
+
+def _restore(handlers: dict[int, Any]) -> None:
+    """Put ``handlers`` back (none outside the main thread, where Python refuses to set one)."""
+    import contextlib
+    import signal
+
+    for signum, handler in handlers.items():
+        if handler is not None:
+            with contextlib.suppress(ValueError):
                 signal.signal(signum, handler)
 
 
@@ -121,9 +130,7 @@ def _run(app: Any, handlers: dict[int, Any]) -> None:
         written = committed_outputs() if run_started() else []
         stderr_console().print(f"{'terminated' if code == 143 else 'interrupted'}; {_written_text(written)}",
                                style="yellow", highlight=False, markup=False)
-    for signum, handler in handlers.items():  # (the exit itself can be stopped again, as before the run)
-        if handler is not None:
-            signal.signal(signum, handler)
+    _restore(handlers)  # (the exit itself can be stopped again, as before the run)
     sys.exit(code)
 
 
