@@ -470,7 +470,7 @@ def write_fixed(result: FixResult, path: str | os.PathLike[str], *, format: str 
     info = result.scores.table.source
     frame, metadata = result.frame, dict(info.schema_metadata) if info else None
     if isinstance(text, CsvText):  # (a typed output of a CSV: its zero-padded codes as the file writes them)
-        frame = padded_integer_texts(frame, text, result.kept)
+        frame = padded_integer_texts(frame, text)
     if metadata and result.kept is not None and fmt in ("parquet", "ipc"):
         frame, metadata = _pandas_index_of_kept_rows(frame, metadata, result.kept)
     return write_table(frame, path, format=fmt, separator=output_separator(path, info.separator if info else None),

@@ -2775,22 +2775,20 @@ def _donor_texts(typed: pl.Series, texts: Sequence[str | None]) -> dict[Any, str
     return {v: texts[i] for v, i in zip(values, firsts, strict=True) if i < len(texts)}
 
 
-def padded_integer_texts(frame: pl.DataFrame, text: CsvText, rows: Any = None) -> pl.DataFrame:
-    """``frame`` (read from the CSV ``text``; ``rows``: the input rows it holds, in order, all when None) with each
-    integer column the input writes zero-padded (``00104``, every cell of one width) as that text, so that a typed
-    output (Parquet, Arrow, JSON) of a CSV input keeps codes such as ZIP codes as the CSV output does: ``00104``,
-    not ``104``."""
+def padded_integer_texts(frame: pl.DataFrame, text: CsvText) -> pl.DataFrame:
+    """``frame`` (rows read from the CSV ``text``, or new rows typed like them) with each integer column the input
+    writes zero-padded (``00104``, every cell of one width) as that text, so that a typed output (Parquet, Arrow,
+    JSON) of a CSV input keeps codes such as ZIP codes as the CSV output does: ``00104``, not ``104``. Every cell
+    of such a column has the width's digits, so padding the integer gives back each input cell exactly (a new value
+    is padded to the same width)."""
     header = [c.strip() for c in text.header_fields()]
     integer = {k: c for k, c in enumerate(header) if c in frame.columns and frame.schema[c].is_integer()}
     if not integer:
         return frame
     texts = text.columns(list(integer))
-    swaps = []
-    for k, name in integer.items():
-        if _zero_padded_width(texts[k]):
-            cells = texts[k] if rows is None else [texts[k][i] for i in rows]
-            swaps.append(pl.Series(name, [t or None for t in cells], dtype=pl.String))
-    return frame.with_columns(swaps) if swaps else frame
+    padded = [pl.col(name).cast(pl.String).str.zfill(width) for k, name in integer.items()
+              if (width := _zero_padded_width(texts[k]))]
+    return frame.with_columns(padded) if padded else frame
 
 
 def _zero_padded_width(texts: Sequence[str | None]) -> int:

@@ -1050,3 +1050,20 @@ def test_near_copies_get_the_same_neighbours_in_both_engines():
     assert np.array_equal(na, nb) and np.abs(a - b).max() < 1e-15
     h = row_hashes(np.array([[1.0, 2.0], [1.0, 2.0], [2.0, 1.0], [1.0, 2.0 + 1e-15]]))
     assert h[0] == h[1] and len({h[0], h[2], h[3]}) == 3
+
+
+def test_a_typed_augment_output_of_a_csv_keeps_zero_padded_codes(tmp_path):
+    pytest.importorskip("sdv", reason="augmentation needs the optional extra dvclean[augment]")
+    rng = np.random.default_rng(0)
+    a = rng.random(120)
+    zips = [f"{z:05d}" for z in rng.integers(1, 999, 120)]
+    src = tmp_path / "zip.csv"
+    src.write_text("zip,a,y\n" + "".join(f"{z},{v:.3f},{'p' if v > 0.5 else 'q'}\n"
+                                         for z, v in zip(zips, a, strict=True)))
+    out = tmp_path / "aug.parquet"
+    r = runner.invoke(app, ["augment", str(src), "-y", "y", "-g", "gaussian-copula", "-n", "20", "-o", str(out), "-q"])
+    assert r.exit_code == 0, r.output
+    got = pl.read_parquet(out)
+    assert got.schema["zip"] == pl.String
+    assert got.filter(~pl.col("dvclean_synthetic")).get_column("zip").to_list() == zips
+    assert all(len(z) == 5 and z.isdigit() for z in got.filter(pl.col("dvclean_synthetic")).get_column("zip"))

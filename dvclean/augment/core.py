@@ -44,6 +44,7 @@ from ..io import (
     json_lines,
     output_format_for,
     output_separator,
+    padded_integer_texts,
     read_csv_text,
     read_frame,
     read_json_text,
@@ -1661,7 +1662,9 @@ def write_augmented(
         written = write_json_text(result.text, path, augment_json_edits(result), format=fmt)
     else:
         info = result.table.source
-        written = write_table(result.frame, path, format=fmt, metadata=meta,
+        # (a typed output of a CSV: its zero-padded codes as the file writes them, new ones padded alike)
+        frame = padded_integer_texts(result.frame, result.text) if isinstance(result.text, CsvText) else result.frame
+        written = write_table(frame, path, format=fmt, metadata=meta,
                               separator=output_separator(path, info.separator if info is not None else None),
                               schema_metadata=dict(info.schema_metadata) if info is not None else None,
                               dictionaries=info.dictionaries if info is not None else ())
