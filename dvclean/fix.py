@@ -387,17 +387,17 @@ def fix(
     config = FixConfig() if config is None else config
     if config.action == "relabel" and score_config is not None and score_config.task == "regression":
         raise ConfigError("--action relabel is for class labels; a regression target takes --action drop or --action mark")
-    given, source = source, as_source(source)
+    a_file = isinstance(source, (str, os.PathLike))
+    if not type(source).__module__.startswith("pandas"):  # (a pandas frame goes to score as given: converted once
+        source = as_source(source)                        # there, and a named index valued as a feature noted)
     options = dict(read_options or {})
-    piped = read_once(source, options)  # stdin's or a pipe's bytes, kept: the text is read twice
-    # (a pandas frame as given: score notes a named index valued as a feature)
-    scores = score(given if type(given).__module__.startswith("pandas") else source, label=label,
-                   id_column=id_column, drop=drop, valid=valid, config=score_config, read_options=options,
-                   progress=progress)
+    piped = read_once(source, options) if a_file else None  # stdin's or a pipe's bytes, kept: the text is read twice
+    scores = score(source, label=label, id_column=id_column, drop=drop, valid=valid, config=score_config,
+                   read_options=options, progress=progress)
     frame = scores.table.frame
     info = scores.table.source
     text = None
-    if not isinstance(source, pl.DataFrame) and info is not None:
+    if a_file and info is not None:
         if drop:  # the valuation never parsed the dropped columns; the output keeps them
             if piped is not None:
                 options["stdin"] = io.BytesIO(piped)

@@ -66,7 +66,7 @@ def main() -> None:
     handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
     record_signals_after_run(True)
     try:
-        _run(app, handlers)
+        _run(app)
     finally:  # (main() called in-process, as the tests do: the caller's handlers and the plain mode back)
         record_signals_after_run(False)
         _restore(handlers)
@@ -83,7 +83,7 @@ def _restore(handlers: dict[int, Any]) -> None:
                 signal.signal(signum, handler)
 
 
-def _run(app: Any, handlers: dict[int, Any]) -> None:
+def _run(app: Any) -> None:
     """Run the app and exit with its code (:func:`main`'s body once the app is loaded)."""
     import signal
 
@@ -130,8 +130,7 @@ def _run(app: Any, handlers: dict[int, Any]) -> None:
         written = committed_outputs() if run_started() else []
         stderr_console().print(f"{'terminated' if code == 143 else 'interrupted'}; {_written_text(written)}",
                                style="yellow", highlight=False, markup=False)
-    _restore(handlers)  # (the exit itself can be stopped again, as before the run)
-    sys.exit(code)
+    sys.exit(code)  # (main puts the handlers back as this SystemExit passes: the exit can be stopped again)
 
 
 if __name__ == "__main__":  # pragma: no cover
