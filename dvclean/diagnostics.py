@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -50,7 +51,14 @@ def label_spelling_notes(labels: pl.Series) -> list[str]:
     if labels.dtype not in (pl.String, pl.Categorical) and not isinstance(labels.dtype, pl.Enum):
         return []
     notes = []
-    for spellings, forms in _spelling_groups(labels):
+    for spellings, forms in _spelling_groups(labels, numbers=True):
+        if forms is None:
+            notes.append(
+                f"label column {labels.name!r}: classes {_shown(spellings, False)} spell the same number and are "
+                "treated as different classes (a class label is read as written); if they are one class, write it "
+                "one way"
+            )
+            continue
         how = "case, whitespace or Unicode form (composed or combining accents, full-width letters)" if forms else \
             "case or whitespace"
         notes.append(
@@ -60,17 +68,25 @@ def label_spelling_notes(labels: pl.Series) -> list[str]:
     return notes
 
 
-def _spelling_groups(values: pl.Series) -> list[tuple[list[str], bool]]:
+#: A number written plainly (``1``, ``1.0``, ``-.5``, ``1e3``), as two spellings of one class label may write it.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _spelling_groups(values: pl.Series, *, numbers: bool = False) -> list[tuple[list[str], bool | None]]:
     """The groups of a text column's distinct values that are equal after trimming whitespace, ignoring case and
-    Unicode form (blank values are missing ones), each with whether its spellings differ in Unicode form too."""
+    Unicode form (blank values are missing ones), each with whether its spellings differ in Unicode form too; with
+    ``numbers``, plain numbers of one value (``1``, ``1.0``, ``01``) form a group too, marked ``None``."""
     import unicodedata
 
     distinct = values.cast(pl.String).drop_nulls().unique().sort().to_list()
-    groups: dict[str, list[str]] = {}
+    groups: dict[Any, list[str]] = {}
     for v in (v for v in distinct if v.strip()):
-        groups.setdefault(unicodedata.normalize("NFKC", v).strip().casefold(), []).append(v)
-    return [(spellings, len({s.strip().casefold() for s in spellings}) > 1)
-            for spellings in groups.values() if len(spellings) > 1]
+        key: Any = unicodedata.normalize("NFKC", v).strip().casefold()
+        if numbers and _PLAIN_NUMBER.fullmatch(key) and math.isfinite(number := float(key)):
+            key = (number + 0.0,)  # (a tuple: never equal to a text key; -0 and 0 one number)
+        groups.setdefault(key, []).append(v)
+    return [(spellings, None if isinstance(key, tuple) else len({s.strip().casefold() for s in spellings}) > 1)
+            for key, spellings in groups.items() if len(spellings) > 1]
 
 
 def _shown(spellings: list[str], forms: bool, limit: int | None = None) -> str:

@@ -2502,14 +2502,16 @@ def render_csv_text(source: CsvText, edits: TextEdits | None = None, *, separato
             raise ValueError(f"extra column {name!r} has {len(values)} values for {n_out} rows")
     extra_names = [name for name, _ in edits.extra]
 
+    style = _QuotingStyle.of(source) if same and (edits.extra or len(edits.append)) else _QuotingStyle()
+
     def tail(j: int) -> str:
-        return "".join(sep + quote_field(values[j], sep) for _, values in edits.extra)
+        return "".join(sep + quote_field(values[j], sep, force=style.quotes_new(values[j])) for _, values in edits.extra)
 
     out: list[str] = []
     header = source.header()
     if same:
         body, end = _line_end(header)
-        out.append(body + "".join(sep + quote_field(n, sep) for n in extra_names) + (end or nl))
+        out.append(body + "".join(sep + quote_field(n, sep, force=style.header) for n in extra_names) + (end or nl))
     else:
         out.append(sep.join(quote_field(v, sep) for v in [*source.header_fields(), *extra_names]) + nl)
     for j, i in enumerate(rows.tolist()):
@@ -2554,9 +2556,56 @@ def render_csv_text(source: CsvText, edits: TextEdits | None = None, *, separato
         if len(row) != width:
             raise ValueError(f"an added row has {len(row)} fields, the header has {width}")
         out.append(sep.join(
-            v if pos in bare_padded and _bare_ok(v, sep) else quote_field(v, sep) for pos, v in enumerate(row)
+            v if pos in bare_padded and _bare_ok(v, sep) else quote_field(v, sep, force=pos in style.columns)
+            for pos, v in enumerate(row)
         ) + tail(len(rows) + k) + nl)
     return "".join(out)
+
+
+@dataclasses.dataclass(frozen=True)
+class _QuotingStyle:
+    """How a CSV quotes its cells, so that what dvclean adds (rows, a column) is quoted as the file quotes its own:
+    ``columns`` every one of whose non-empty cells is quoted; whether every header field is; whether every
+    non-empty cell is (``QUOTE_ALL``), or every one but numbers and booleans (``QUOTE_NONNUMERIC``, as pandas
+    writes it). Read from the header and the first ``sample`` records; none of this for a file quoting only what
+    it must."""
+
+    columns: frozenset[int] = frozenset()
+    header: bool = False
+    every_cell: bool = False
+    text_cells: bool = False
+
+    @classmethod
+    def of(cls, source: CsvText, sample: int = 200) -> _QuotingStyle:
+        if not source.exact:  # (records rebuilt from polars' parse: their quoting is not the file's)
+            return cls()
+        sep = source.separator
+        header = split_raw_fields(_line_end(source.header())[0], sep)
+        quoted: dict[int, bool] = {}
+        every = text = True
+        for i in range(min(sample, source.n_rows)):
+            body, _ = _line_end(source.record(i))
+            if not body:
+                continue
+            for pos, piece in enumerate(split_raw_fields(body, sep)):
+                if not piece:
+                    continue
+                q = piece.startswith('"')
+                quoted[pos] = quoted.get(pos, True) and q
+                every = every and q
+                text = text and (q or _number_or_boolean(piece))
+        columns = frozenset(pos for pos, q in quoted.items() if q)
+        return cls(columns=columns, header=bool(header) and all(f.startswith('"') for f in header),
+                   every_cell=every and bool(quoted), text_cells=text and bool(columns))
+
+    def quotes_new(self, value: str | None) -> bool:
+        """Whether a value of a column dvclean adds is quoted."""
+        return value is not None and (self.every_cell or (self.text_cells and not _number_or_boolean(value)))
+
+
+def _number_or_boolean(text: str) -> bool:
+    t = text.strip()
+    return t.lower() in ("true", "false") or bool(_POSITIONAL.fullmatch(t) or _SCIENTIFIC.fullmatch(t))
 
 
 def _bare_ok(value: str | None, sep: str) -> bool:

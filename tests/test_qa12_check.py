@@ -142,7 +142,7 @@ def test_feature_columns_named_like_report_columns_are_shown_as_data():
     assert {"value (data column)", "row_id (data column)", "is_hard (data column)"} <= set(rep.column_titles)
     feat_at = len(cols) - 1 - cols[::-1].index("row_id")
     first = rep.top_rows[0]
-    assert first[feat_at] == pytest.approx(df.get_column("row_id")[first[0]])
+    assert float(first[feat_at]) == pytest.approx(df.get_column("row_id")[first[0]])  # (the cell's text in the file)
     html = render_html(rep)
     # the is_hard feature's numbers are shown as numbers, not as "hard" flags
     flag_cells = html.count('<td class="flag-hard">')

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +20,7 @@ from ..table import mean_std
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..check import CheckOutcome
+    from ..io import SourceInfo
     from ..pipeline import ScoreResult
 
 __all__ = ["ReportData", "build_report", "build_report_from_files"]
@@ -228,12 +229,58 @@ def _per_class(frame: pl.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
+class NumberText(str):
+    """The text of a number cell of the data, shown as written and aligned as a number."""
+
+    numeric = True
+
+
+def _data_cell(v: Any, text: str | None) -> Any:
+    """A data cell for the table: its text in the file where given, else a float as its shortest exact text (the
+    score columns are rounded, data is not); the text of a number is a :class:`NumberText`."""
+    v = json_scalar(v)
+    number = isinstance(v, (int, float))  # (booleans too: aligned as the typed cells of a Parquet input are)
+    if text is None:
+        if not (isinstance(v, float) and v == v):
+            return v
+        text = repr(v)
+    return NumberText(text) if number else text
+
+
+def csv_cell_text(info: SourceInfo | None, rows: int, source: str | os.PathLike[str] | bytes | None = None,
+                  encoding: str | None = None) -> Callable[[int], dict[str, str]] | None:
+    """For a CSV input (``source``: its path or bytes, by default ``info.path``): a row's fields as the file writes
+    them, by column name, for the report's table of suspicious rows. None for another format, stdin without its
+    bytes, or a file that cannot be read again as it was."""
+    from ..io import read_csv_text
+
+    if info is None or info.format != "csv":
+        return None
+    source = info.path if source is None else source
+    if source is None or (not isinstance(source, bytes) and os.fspath(source) == "-"):
+        return None
+    try:
+        text = read_csv_text(source, info, encoding=encoding, rows=rows)
+    except (InputError, OSError, UnicodeDecodeError, LookupError):
+        return None
+    if text is None:
+        return None
+    header = [h.strip() for h in text.header_fields()]
+
+    def cells(i: int) -> dict[str, str]:
+        return dict(zip(header, text.fields(i), strict=False))
+
+    return cells
+
+
 def _top_rows(
     frame: pl.DataFrame, features: pl.DataFrame | None, lines: dict[int, int] | None, *, regression: bool = False,
-    label: str | None = None,
+    label: str | None = None, cell_text: Callable[[int], dict[str, str]] | None = None,
 ) -> tuple[list[str], list[list[Any]], list[str], tuple[int, ...]]:
     """The most suspicious rows' cells; class labels (the label, the neighbours' label, the label column among the
     features) as the text of the class, not numbers rounded for display (classes 0.12341 and 0.12342 stay two).
+    The data's other cells as the file writes them where ``cell_text`` gives a row's fields by column name (a CSV:
+    ``00862``, ``0.000640``), else a float with every digit it has (``2264786798.09``, not ``2.26479e+09``).
     Last, a regression target's columns by position (the label, its prediction, the neighbours' mean and the data's
     label column: a data column may be named like one of dvclean's, a target called ``value``)."""
     from ..table import class_text
@@ -262,7 +309,9 @@ def _top_rows(
             cells.append(lines.get(rec["__row"]))
         cells += [class_text(rec[c]) if c in classes and rec[c] is not None else json_scalar(rec[c]) for c in base]
         if feat_rows is not None:
-            cells += [class_text(v) if c == label and not regression and v is not None else json_scalar(v)
+            raw = cell_text(rec["__row"]) if cell_text is not None else {}
+            cells += [class_text(v) if c == label and not regression and v is not None
+                      else _data_cell(v, raw.get(c) if c != label else None)
                       for c, v in zip(feat_cols, feat_rows[i], strict=True)]
         out.append(cells)
     targets: tuple[int, ...] = ()
@@ -334,6 +383,7 @@ def _assemble(
     augmentation: dict[str, Any] | None,
     notes: list[str],
     read_from: tuple[str, ...] = (),
+    cell_text: Callable[[int], dict[str, str]] | None = None,
 ) -> ReportData:
     valued = ~frame.get_column("is_label_missing").fill_null(False).to_numpy()
     regression = meta.get("task") == "regression"
@@ -343,7 +393,8 @@ def _assemble(
         proj, pflags, pnote = _projection(x, flags_all[x_rows], seed)
     else:
         proj, pflags, pnote = _projection(None, flags_all[valued], seed)
-    cols, rows, tnotes, targets = _top_rows(frame, features, lines, regression=regression, label=meta.get("label"))
+    cols, rows, tnotes, targets = _top_rows(frame, features, lines, regression=regression, label=meta.get("label"),
+                                          cell_text=cell_text)
     if regression:  # no classes: the values of the outlying targets against the other rows, no per-class table or chart
         labels = np.where(flags_all[valued] == "mislabeled", REGRESSION_GROUPS[1], REGRESSION_GROUPS[0]).astype(object)
     else:
@@ -632,6 +683,7 @@ def build_report(
         outcome=outcome, augmentation=augmentation, notes=notes,
         read_from=file_paths(table.source.path if table.source is not None else None, *result.read_from,
                              augmentation_path),
+        cell_text=csv_cell_text(table.source, table.frame.height),
     )
 
 
@@ -887,6 +939,7 @@ def build_report_from_files(
     x = x_rows = None
     feats = None
     lines = None
+    cell_text = None
     if data is not None:
         lbl = meta["label"]
         keep = text_identity(lbl, id_column, meta["task"]) if lbl is not None else ()
@@ -922,6 +975,7 @@ def build_report_from_files(
         # the footer says no --id was given: then the data's row_id is a feature, as score --report shows it
         row_id_feature = id_name == "row_id" and "id_column" in run and run.get("id_column") is None
         feats = dframe.select([c for c in (table.label, *table.features) if c != id_name or row_id_feature])
+        cell_text = csv_cell_text(dinfo, dframe.height, data, (read_options or {}).get("encoding"))
         if dinfo.format == "csv" and dinfo.compression is None and str(data) != "-":
             from ..check import csv_line_numbers
 
@@ -931,4 +985,5 @@ def build_report_from_files(
     _reconcile_augmentation(meta, _augmentation_part(augmentation), scored=str(scores),
                             augmentation_path=augmentation_path, notes=notes, adopt=False)
     return _assemble(frame, meta, x=x, x_rows=x_rows, features=feats, lines=lines, outcome=None,
-                     augmentation=augmentation, notes=notes, read_from=file_paths(scores, data, augmentation_path))
+                     augmentation=augmentation, notes=notes, read_from=file_paths(scores, data, augmentation_path),
+                     cell_text=cell_text)

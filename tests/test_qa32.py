@@ -1,0 +1,138 @@
+"""Session 32: findings of QA round 52 (a notebook user, a CI engineer, a messy CSV), each failing on the old code."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import numpy as np
+import polars as pl
+from typer.testing import CliRunner
+
+from dvclean.cli import app
+from dvclean.diagnostics import label_spelling_notes
+from dvclean.io import TextEdits, read_csv_text, read_frame, render_csv_text
+
+runner = CliRunner()
+
+
+def _two_class_rows(n: int = 120, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    return rng.normal(size=n) + 2 * y, y
+
+
+# --- class labels spelling one number two ways (`1` beside `1.0`, as pandas writes after a NaN) --------------------
+
+def test_labels_spelling_one_number_two_ways_get_a_note(tmp_path):
+    notes = label_spelling_notes(pl.Series("y", ["0", "1", "0.0", "1.0", "yes", "Yes"]))
+    assert any("'0' and '0.0' spell the same number" in n for n in notes), notes
+    assert any("'1' and '1.0' spell the same number" in n for n in notes), notes
+    assert any("'Yes' and 'yes' differ only in case" in n for n in notes), notes
+    assert label_spelling_notes(pl.Series("y", ["0", "1", "2"])) == []
+    assert label_spelling_notes(pl.Series("y", ["nan", "NaN", "1", "0"])) != []  # (text, not numbers: case)
+
+    x, y = _two_class_rows()
+    texts = [f"{v}.0" if i % 2 else str(v) for i, v in enumerate(y)]  # half the rows write 1.0 and 0.0
+    path = tmp_path / "d.csv"
+    pl.DataFrame({"x": x, "y": texts}).write_csv(path)
+    r = runner.invoke(app, ["score", str(path), "-y", "y", "-o", str(tmp_path / "s.csv")])
+    assert r.exit_code == 0, r.output
+    out = " ".join(r.output.split())
+    assert "classes '1' and '1.0' spell the same number" in out, out
+
+
+def test_a_single_row_class_spelled_like_another_says_so_not_store_as_numbers(tmp_path):
+    x, y = _two_class_rows(40)
+    texts = [str(v) for v in y] + ["1.0"]
+    path = tmp_path / "d.csv"
+    pl.DataFrame({"x": [*x, 0.5], "y": texts}).write_csv(path)
+    r = runner.invoke(app, ["score", str(path), "-y", "y", "-o", str(tmp_path / "s.csv")])
+    assert r.exit_code == 2, r.output
+    out = " ".join(r.output.split())
+    assert "'1' and '1.0' spell one number in two ways" in out, out
+    assert "store the column as numbers" not in out and "numeric target" not in out, out
+
+
+# --- the HTML report's table of suspicious rows shows the data's cells as the file writes them ------------------
+
+def _table_cells(html: str) -> list[str]:
+    start = html.index("most suspicious rows")
+    return re.findall(r"<td[^>]*>(.*?)</td>", html[start:])
+
+
+def test_report_shows_the_files_cells_not_rounded_or_unpadded_numbers(tmp_path):
+    rng = np.random.default_rng(1)
+    n = 200
+    y = rng.integers(0, 2, n)
+    frame = pl.DataFrame({
+        "zip": [f"{v:05d}" for v in rng.integers(1, 999, n)],  # zero-padded codes: read as integers
+        "balance": [f"{v:.2f}" for v in rng.uniform(1e9, 5e9, n)],  # 6 significant digits would round them
+        "rate": [f"{v:.6f}" for v in rng.uniform(1e-4, 9e-4, n) + 1e-4 * y],
+        "y": np.where(y == 1, "a", "b"),
+    })
+    path = tmp_path / "d.csv"
+    frame.write_csv(path)
+    scores = tmp_path / "s.parquet"
+    r = runner.invoke(app, ["score", str(path), "-y", "y", "-o", str(scores), "--report", str(tmp_path / "a.html")])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["report", str(scores), "--data", str(path), "-o", str(tmp_path / "b.html")])
+    assert r.exit_code == 0, r.output
+    written = set(frame.get_column("zip")) | set(frame.get_column("balance")) | set(frame.get_column("rate"))
+    for name in ("a.html", "b.html"):
+        html = (tmp_path / name).read_text(encoding="utf-8")
+        cells = _table_cells(html)
+        shown = [c for c in cells if c in written]
+        assert len(shown) >= 3 * 10, (name, cells[:30])  # each shown row's three data cells, as written
+        assert not any(re.fullmatch(r"\d\.\d+e\+09", c) for c in cells), name
+        assert '<td class="num">0' in html  # (a zero-padded code is still aligned as a number)
+
+    # a typed input (Parquet) has no text: its floats are shown with every digit, not 6 significant ones
+    frame.with_columns(pl.col("balance").cast(pl.Float64)).write_parquet(tmp_path / "d.parquet")
+    r = runner.invoke(app, ["score", str(tmp_path / "d.parquet"), "-y", "y", "-o", str(tmp_path / "t.csv"),
+                            "--report", str(tmp_path / "c.html")])
+    assert r.exit_code == 0, r.output
+    cells = _table_cells((tmp_path / "c.html").read_text(encoding="utf-8"))
+    assert sum(c in written for c in cells) >= 10 and not any(re.fullmatch(r"\d\.\d+e\+09", c) for c in cells)
+
+
+# --- rows and columns dvclean adds to a CSV are quoted as the file quotes its own ---------------------------------
+
+def _csv(tmp_path, quoting: int) -> tuple[str, list[list[str]]]:
+    x, y = _two_class_rows(60)
+    rows = [["plan", "usage", "y"]] + [[("basic", "pro")[int(v)], round(float(u), 2), ("stay", "churn")[int(v)]]
+                                       for u, v in zip(x, y, strict=True)]
+    path = tmp_path / f"q{quoting}.csv"
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh, quoting=quoting).writerows(rows)
+    return str(path), rows
+
+
+def test_added_rows_and_columns_follow_a_quote_nonnumeric_file(tmp_path):
+    path, _ = _csv(tmp_path, csv.QUOTE_NONNUMERIC)
+    frame, info = read_frame(path)
+    text = read_csv_text(path, info, rows=frame.height)
+    out = render_csv_text(text, TextEdits(append=[["max", "0.5", "churn"]],
+                                          extra=(("dvclean_synthetic", ["false"] * frame.height + ["true"]),)))
+    lines = out.splitlines()
+    assert lines[0] == '"plan","usage","y","dvclean_synthetic"'
+    assert lines[1].startswith('"') and lines[1].endswith(",false")  # (a boolean is written bare, as pandas does)
+    assert lines[-1] == '"max",0.5,"churn",true'
+
+
+def test_added_rows_and_columns_follow_a_quote_all_file_and_a_minimal_one(tmp_path):
+    path, _ = _csv(tmp_path, csv.QUOTE_ALL)
+    frame, info = read_frame(path)
+    text = read_csv_text(path, info, rows=frame.height)
+    edits = TextEdits(append=[["max", "0.5", "churn"]],
+                      extra=(("dvclean_issue", ["mislabeled"] + [None] * frame.height),))
+    lines = render_csv_text(text, edits).splitlines()
+    assert lines[0].endswith(',"dvclean_issue"') and lines[1].endswith(',"mislabeled"')
+    assert lines[-1] == '"max","0.5","churn",'
+
+    path, _ = _csv(tmp_path, csv.QUOTE_MINIMAL)
+    frame, info = read_frame(path)
+    text = read_csv_text(path, info, rows=frame.height)
+    lines = render_csv_text(text, edits).splitlines()
+    assert lines[0] == "plan,usage,y,dvclean_issue" and lines[-1] == "max,0.5,churn,"
+    assert lines[1].endswith(",mislabeled")
