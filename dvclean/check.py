@@ -62,7 +62,7 @@ from ._version import __version__
 from .config import MislabelConfig, build_hint, check_param, describe_type
 from .errors import ConfigError, InputError
 from .io import json_scalar
-from .report.formats import label_text
+from .report.formats import MAX_ANNOTATIONS, label_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import ScoreResult
@@ -784,6 +784,10 @@ class CheckOutcome:
     per_class : dict
         Class -> rows, mislabeled, hard.
     conflicting_duplicates : int
+    notes : tuple of str
+    flagged_rows : list of dict
+        The first flagged rows (mislabeled first, likeliest wrong first; then hard, lowest value
+        first), as :attr:`rows` describes them: the rows the GitHub annotations point at.
     """
 
     checks: tuple[CheckLine, ...]
@@ -796,6 +800,7 @@ class CheckOutcome:
     per_class: dict[str, dict[str, int]]
     conflicting_duplicates: int
     notes: tuple[str, ...] = ()
+    flagged_rows: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -1287,6 +1292,7 @@ def evaluate_check(
             "sample": _row_sample(all_keys, key),
         },
         rows=suspicious_rows(result, key=key),
+        flagged_rows=suspicious_rows(result, key=key, n=MAX_ANNOTATIONS, flagged=True),
         baseline=baseline_doc,
         per_class=per_class,
         conflicting_duplicates=int(dups.size),
@@ -1294,10 +1300,23 @@ def evaluate_check(
     )
 
 
-def suspicious_rows(result: ScoreResult, *, key: str, n: int = TOP_ROWS) -> list[dict[str, Any]]:
-    """The ``n`` lowest-valued rows with id, CSV line (when the input is a plain CSV file), key and flags."""
+def suspicious_rows(result: ScoreResult, *, key: str, n: int = TOP_ROWS, flagged: bool = False) -> list[dict[str, Any]]:
+    """The ``n`` lowest-valued rows with id, CSV line (when the input is a plain CSV file), key and flags.
+
+    With ``flagged``, the first ``n`` flagged rows instead, as a failed check points at them: the mislabeled (or
+    outlying-target) rows first, the likeliest wrong first (highest ``mislabel_score``), then the hard rows,
+    lowest value first. A mislabeled row's value need not be among the lowest, so the lowest-valued rows can
+    miss most of the rows a failed ``--max-mislabeled`` is about."""
     frame = result.frame
-    ranked = frame.with_row_index("__row").filter(pl.col("value_rank").is_not_null()).sort("value_rank").head(n)
+    ranked = frame.with_row_index("__row").filter(pl.col("value_rank").is_not_null())
+    if flagged:
+        mis = pl.col("is_mislabeled").fill_null(False)
+        ranked = ranked.filter(mis | pl.col("is_hard").fill_null(False)).sort(
+            [mis, pl.when(mis).then(pl.col("mislabel_score")), pl.col("value_rank")],
+            descending=[True, True, False], nulls_last=True,
+        ).head(n)
+    else:
+        ranked = ranked.sort("value_rank").head(n)
     rows = ranked.get_column("__row").to_numpy().astype(np.int64)
     keys = _row_keys(result, rows, key)
     lines = _lines_for(result, rows)

@@ -1143,7 +1143,7 @@ def _read_csv(
     keep = [i for i, c in enumerate(header) if c.strip() not in skip] if skip else None
 
     def read(infer: int | None, dates: bool) -> pl.DataFrame:
-        src = io.BytesIO(data) if isinstance(data, bytes) else data
+        src = _polars_source(data)
         return pl.read_csv(
             src,
             glob=False,  # a path is the file's name, not a pattern (`a[1].csv`, `d*.csv`)
@@ -1247,6 +1247,18 @@ def _may_be_date(col: pl.Series) -> bool:
     return text[:1].isdigit() or (text[:1] in "+-" and text[1:2].isdigit())
 
 
+def _polars_source(data: bytes | str | os.PathLike[str]) -> Any:
+    """What polars reads for ``data``: its bytes, or the path; the file's bytes when the path holds undecodable
+    bytes (a lone surrogate: polars takes such a name for a file object and fails)."""
+    if isinstance(data, bytes):
+        return io.BytesIO(data)
+    try:
+        os.fsencode(data).decode("utf-8")
+    except UnicodeDecodeError:
+        return io.BytesIO(Path(data).read_bytes())
+    return data
+
+
 def _nanosecond_datetimes(frame: pl.DataFrame, data: bytes | Path, sep: str, nulls: Any, positions: list[int]) -> pl.DataFrame:
     """``frame`` with each datetime column whose cells carry 7-9 fractional digits read to the nanosecond.
 
@@ -1256,7 +1268,7 @@ def _nanosecond_datetimes(frame: pl.DataFrame, data: bytes | Path, sep: str, nul
     micro = [j for j, dt in enumerate(frame.schema.values()) if isinstance(dt, pl.Datetime) and dt.time_unit == "us"]
     if not micro:
         return frame
-    src = io.BytesIO(data) if isinstance(data, bytes) else data
+    src = _polars_source(data)
     raw = pl.read_csv(src, glob=False, columns=[positions[j] for j in micro], separator=sep, infer_schema_length=0,
                       null_values=nulls, raise_if_empty=False)
     fixed = []
@@ -1322,7 +1334,7 @@ def _keep_text(
     if not check:
         return frame, []
     check.sort(key=positions.__getitem__)  # polars returns the columns in file order
-    src = io.BytesIO(data) if isinstance(data, bytes) else data
+    src = _polars_source(data)
     try:
         texts = pl.read_csv(src, glob=False, columns=[positions[c] for c in check], separator=sep, infer_schema=False,
                             null_values=nulls, raise_if_empty=True)

@@ -136,3 +136,75 @@ def test_added_rows_and_columns_follow_a_quote_all_file_and_a_minimal_one(tmp_pa
     lines = render_csv_text(text, edits).splitlines()
     assert lines[0] == "plan,usage,y,dvclean_issue" and lines[-1] == "max,0.5,churn,"
     assert lines[1].endswith(",mislabeled")
+
+
+# --- the CI engineer's findings ------------------------------------------------------------------------------------
+
+def _noisy_csv(path, n: int = 300, seed: int = 0, flip: float = 0.08) -> None:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 2))
+    y = (x[:, 0] + x[:, 1] > 0).astype(int)
+    flipped = rng.random(n) < flip
+    y[flipped] = 1 - y[flipped]
+    with open(path, "wb") as fh:  # (polars cannot write to a name with undecodable bytes either)
+        pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": y}).write_csv(fh)
+
+
+def test_a_csv_whose_name_holds_undecodable_bytes_is_read_and_written(tmp_path):
+    import os
+
+    path = tmp_path / os.fsdecode(b"bad\xffname.csv")  # (a lone surrogate: polars took the name for a file object)
+    _noisy_csv(path)
+    r = runner.invoke(app, ["check", str(path), "-y", "y", "--max-mislabeled", "100%", "--json"])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / os.fsdecode(b"out\xfe.csv")
+    r = runner.invoke(app, ["score", str(path), "-y", "y", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert pl.read_csv(out.read_bytes()).height == 300
+
+
+def test_emoji_codes_in_data_are_printed_as_written(tmp_path):
+    path = tmp_path / ":warning:.csv"
+    _noisy_csv(path)
+    frame = pl.read_csv(path).with_columns(pl.col("y").replace_strict({0: ":smile:", 1: ":cross_mark:"}))
+    frame.write_csv(path)
+    r = runner.invoke(app, ["check", str(path), "-y", "y", "--max-mislabeled-per-class", "0"])
+    out = r.output
+    assert r.exit_code == 1, out
+    assert ":smile:" in out and ":warning:.csv" in out and "\U0001f604" not in out and "\u26a0" not in out, out
+
+
+def test_an_enormous_n_jobs_is_capped_not_an_internal_error(tmp_path):
+    path = tmp_path / "d.csv"
+    _noisy_csv(path)
+    r = runner.invoke(app, ["check", str(path), "-y", "y", "--max-mislabeled", "100%",
+                            "--n-jobs", "99999999999999999999999"])
+    assert r.exit_code == 0, r.output
+
+
+def test_github_annotations_point_at_the_mislabeled_rows_first(tmp_path):
+    from dvclean import score
+    from dvclean.check import CheckPolicy, evaluate_check
+    from dvclean.report.formats import github_annotations
+
+    path = tmp_path / "d.csv"
+    _noisy_csv(path, n=600, flip=0.03)
+    result = score(str(path), label="y")
+    outcome = evaluate_check(result, CheckPolicy(max_mislabeled=0))
+    assert outcome.failed
+    frame = result.frame
+    n_mis = int(frame.get_column("is_mislabeled").sum())
+    assert n_mis >= 1
+    warnings = [a for a in github_annotations(outcome, file=str(path)) if a.startswith("::warning")]
+    mislabeled = [a for a in warnings if "likely mislabeled" in a]
+    assert len(mislabeled) == min(10, n_mis), (n_mis, warnings)
+    assert warnings[: len(mislabeled)] == mislabeled  # (then the hard rows)
+    scores = [r["mislabel_score"] for r in outcome.flagged_rows if r["is_mislabeled"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_the_actions_version_input_goes_through_the_environment():
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "action.yml").read_text()
+    assert '"${{ inputs.version }}"' not in text and "DVCLEAN_VERSION: ${{ inputs.version }}" in text

@@ -93,7 +93,12 @@ def _to_devnull(stream: Any) -> None:
 
 
 class _Console(Console):
-    """A console that survives a closed pipe: it goes quiet instead of exiting 1 as rich does."""
+    """A console that survives a closed pipe: it goes quiet instead of exiting 1 as rich does; it prints ``:smile:``
+    as written (rich's emoji codes would turn a class or a file so named into a picture no other output shows)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("emoji", False)
+        super().__init__(*args, **kwargs)
 
     def on_broken_pipe(self) -> None:
         self.quiet = True

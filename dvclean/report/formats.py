@@ -377,7 +377,7 @@ def github_annotations(
     limits: dict[str, int] | None = None,
 ) -> list[str]:
     """Workflow commands: one ``::error`` per failed check, a ``::notice`` per note, and ``::warning``
-    lines for the worst flagged rows.
+    lines for the flagged rows (:attr:`~dvclean.check.CheckOutcome.flagged_rows`: mislabeled first).
 
     At most ``max_annotations`` of each kind (GitHub's per-step display limit), or ``limits[kind]`` for the
     kinds ``limits`` names (``error``, ``notice``, ``warning``: what is left of one step's budget when several
@@ -395,7 +395,7 @@ def github_annotations(
         out.append(_command("error", {"file": file, "title": f"dvclean check failed: {c.name}"}, c.line()))
     for note in outcome.notes[:most("notice")]:  # e.g. a baseline whose rows could not be matched
         out.append(_command("notice", {"file": file, "title": "dvclean check note"}, note))
-    flagged = [r for r in outcome.rows if r["is_mislabeled"] or r["is_hard"]][:most("warning")]
+    flagged = (outcome.flagged_rows or [r for r in outcome.rows if r["is_mislabeled"] or r["is_hard"]])[:most("warning")]
     regression = (outcome.summary.get("task") or {}).get("name") == "regression"
     for r in flagged:
         where = f"row {r['row_id']}" + (f" (line {r['line']})" if r["line"] else "")

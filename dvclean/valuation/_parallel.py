@@ -88,7 +88,7 @@ def native_threads(n_jobs: int) -> Iterator[None]:
     if n_jobs == -1:
         yield
         return
-    n = max(1, int(n_jobs))
+    n = min(max(1, int(n_jobs)), os.cpu_count() or 1)  # (no more threads than cores; a C int whatever was asked)
     import numba
     from threadpoolctl import threadpool_limits
 
