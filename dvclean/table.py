@@ -939,7 +939,8 @@ class FeatureEncoder:
                 return dates
         if dtype in (pl.String, pl.Boolean, pl.Categorical) or isinstance(dtype, pl.Enum):
             return self._categorical_plan(col)
-        log.warning("column %r has type %s, which dvclean cannot encode; it is ignored", col.name, dtype)
+        # (said once, by the "ignored feature columns" note of prepare(), which may encode the rows twice)
+        log.debug("column %r has type %s, which dvclean cannot encode; it is ignored", col.name, dtype)
         return None
 
     def _text_numbers(self, col: pl.Series) -> _ColumnPlan | None:

@@ -208,3 +208,19 @@ def test_the_actions_version_input_goes_through_the_environment():
 
     text = (Path(__file__).parent.parent / "action.yml").read_text()
     assert '"${{ inputs.version }}"' not in text and "DVCLEAN_VERSION: ${{ inputs.version }}" in text
+
+
+# --- the notebook user's findings ----------------------------------------------------------------------------------
+
+def test_an_unusable_feature_column_is_said_once(caplog):
+    import logging
+
+    from dvclean import score
+
+    x, y = _two_class_rows(60)
+    frame = pl.DataFrame({"x": x, "blob": [bytes([i % 7]) for i in range(60)], "y": y})
+    with caplog.at_level(logging.INFO, logger="dvclean"):
+        result = score(frame, label="y")
+    said = [r.getMessage() for r in caplog.records if "cannot encode" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith("ignored feature columns: blob"), said  # (was: 2 warnings + note)
+    assert sum("cannot encode" in n for n in result.summary["notes"]) == 1

@@ -21,7 +21,8 @@ class ValuationResult:
     values : numpy.ndarray
         One value per player (``ValuationData.x`` row); higher is more useful.
     stderr : numpy.ndarray or None
-        Standard error per value; ``None`` for exact methods.
+        Standard error per value; ``None`` for exact methods, unless cross-fitted (``loo`` valued
+        by the models of the other folds: the spread of a row's values across the folds).
     status : str
         ``exact``, ``approximate``, ``converged`` or ``budget_exhausted``.
     params : dict
