@@ -1278,6 +1278,9 @@ def evaluate_check(
         )
     if regression:
         notes.append("regression target: is_mislabeled flags outlying targets; --max-mislabeled limits them")
+    shown = np.concatenate([_ranked(result.frame, n, flagged).get_column("__row").to_numpy()
+                            for n, flagged in ((TOP_ROWS, False), (MAX_ANNOTATIONS, True))]).astype(np.int64)
+    lines = _lines_for(result, np.unique(shown))  # (one pass over the file for both)
     return CheckOutcome(
         checks=checks,
         status=status,
@@ -1291,8 +1294,8 @@ def evaluate_check(
             "hard": hard_keys,
             "sample": _row_sample(all_keys, key),
         },
-        rows=suspicious_rows(result, key=key),
-        flagged_rows=suspicious_rows(result, key=key, n=MAX_ANNOTATIONS, flagged=True),
+        rows=suspicious_rows(result, key=key, lines=lines),
+        flagged_rows=suspicious_rows(result, key=key, n=MAX_ANNOTATIONS, flagged=True, lines=lines),
         baseline=baseline_doc,
         per_class=per_class,
         conflicting_duplicates=int(dups.size),
@@ -1300,27 +1303,20 @@ def evaluate_check(
     )
 
 
-def suspicious_rows(result: ScoreResult, *, key: str, n: int = TOP_ROWS, flagged: bool = False) -> list[dict[str, Any]]:
+def suspicious_rows(result: ScoreResult, *, key: str, n: int = TOP_ROWS, flagged: bool = False,
+                    lines: dict[int, int] | None = None) -> list[dict[str, Any]]:
     """The ``n`` lowest-valued rows with id, CSV line (when the input is a plain CSV file), key and flags.
 
     With ``flagged``, the first ``n`` flagged rows instead, as a failed check points at them: the mislabeled (or
     outlying-target) rows first, the likeliest wrong first (highest ``mislabel_score``), then the hard rows,
     lowest value first. A mislabeled row's value need not be among the lowest, so the lowest-valued rows can
-    miss most of the rows a failed ``--max-mislabeled`` is about."""
-    frame = result.frame
-    ranked = frame.with_row_index("__row").filter(pl.col("value_rank").is_not_null())
-    if flagged:
-        mis = pl.col("is_mislabeled").fill_null(False)
-        ranked = ranked.filter(mis | pl.col("is_hard").fill_null(False)).sort(
-            [mis, pl.when(mis).then(pl.col("mislabel_score")), pl.col("value_rank")],
-            descending=[True, True, False], nulls_last=True,
-        ).head(n)
-    else:
-        ranked = ranked.sort("value_rank").head(n)
+    miss most of the rows a failed ``--max-mislabeled`` is about. ``lines``: the CSV lines of (at least) these rows,
+    when already known."""
+    ranked = _ranked(result.frame, n, flagged)
     rows = ranked.get_column("__row").to_numpy().astype(np.int64)
     keys = _row_keys(result, rows, key)
-    lines = _lines_for(result, rows)
-    id_name = frame.columns[0]
+    lines = _lines_for(result, rows) if lines is None else lines
+    id_name = result.frame.columns[0]
     out = []
     for r, k, rec in zip(rows.tolist(), keys, ranked.iter_rows(named=True), strict=True):
         out.append(
@@ -1345,6 +1341,18 @@ def suspicious_rows(result: ScoreResult, *, key: str, n: int = TOP_ROWS, flagged
             }
         )
     return out
+
+
+def _ranked(frame: pl.DataFrame, n: int, flagged: bool) -> pl.DataFrame:
+    """The rows :func:`suspicious_rows` describes, in its order, with their row number ``__row``."""
+    ranked = frame.with_row_index("__row").filter(pl.col("value_rank").is_not_null())
+    if not flagged:
+        return ranked.sort("value_rank").head(n)
+    mis = pl.col("is_mislabeled").fill_null(False)
+    return ranked.filter(mis | pl.col("is_hard").fill_null(False)).sort(
+        [mis, pl.when(mis).then(pl.col("mislabel_score")), pl.col("value_rank")],
+        descending=[True, True, False], nulls_last=True,
+    ).head(n)
 
 
 def _prob(v: Any) -> str:

@@ -5,7 +5,8 @@ logs them), so a user sees them before trusting the flags:
 
 * :func:`label_spelling_notes`: class labels that differ only in case or surrounding
   whitespace (``"<=50K"`` and ``"<=50K "`` are two classes to every model, and the
-  rows of the rarer spelling all look mislabeled);
+  rows of the rarer spelling all look mislabeled), or that spell one number two ways
+  (``1`` and ``1.0``, which a CSV reader keeps as text);
 * :func:`feature_spelling_notes`: text feature columns whose values differ only in case
   or whitespace (``Male``, ``male``, `` male``: three categories for one value);
 * :func:`row_number_columns`: integer feature columns that hold a distinct,
@@ -72,18 +73,38 @@ def label_spelling_notes(labels: pl.Series) -> list[str]:
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
+def number_spelling_key(text: str) -> Any:
+    """The exact number a class label's text writes (``1``, ``1.0`` and ``1e0`` one key; ``-0`` and ``0`` too), or
+    None: not a plain number (``nan``, ``inf``, ``0x1``, ``1,5``), or an integer with leading zeros (``01``,
+    ``007``: a code, a class of its own beside ``1`` on purpose). Compared exactly, not as floats
+    (``9007199254740993`` and ``...992`` are two numbers).
+
+    >>> number_spelling_key("1.0") == number_spelling_key("1e0") == number_spelling_key(" 1 ")
+    True
+    >>> number_spelling_key("01") is None, number_spelling_key("NaN") is None
+    (True, True)
+    """
+    import decimal
+
+    t = text.strip()
+    if not _PLAIN_NUMBER.fullmatch(t) or re.match(r"[+-]?0\d", t):
+        return None
+    return decimal.Decimal(t).normalize() + 0  # (+0: -0 is 0)
+
+
 def _spelling_groups(values: pl.Series, *, numbers: bool = False) -> list[tuple[list[str], bool | None]]:
     """The groups of a text column's distinct values that are equal after trimming whitespace, ignoring case and
     Unicode form (blank values are missing ones), each with whether its spellings differ in Unicode form too; with
-    ``numbers``, plain numbers of one value (``1``, ``1.0``, ``01``) form a group too, marked ``None``."""
+    ``numbers``, plain numbers of one value (``1``, ``1.0``, ``1e0``: :func:`number_spelling_key`) form a group
+    too, marked ``None``."""
     import unicodedata
 
     distinct = values.cast(pl.String).drop_nulls().unique().sort().to_list()
     groups: dict[Any, list[str]] = {}
     for v in (v for v in distinct if v.strip()):
         key: Any = unicodedata.normalize("NFKC", v).strip().casefold()
-        if numbers and _PLAIN_NUMBER.fullmatch(key) and math.isfinite(number := float(key)):
-            key = (number + 0.0,)  # (a tuple: never equal to a text key; -0 and 0 one number)
+        if numbers and (number := number_spelling_key(key)) is not None:
+            key = (number,)  # (a tuple: never equal to a text key)
         groups.setdefault(key, []).append(v)
     return [(spellings, None if isinstance(key, tuple) else len({s.strip().casefold() for s in spellings}) > 1)
             for key, spellings in groups.items() if len(spellings) > 1]

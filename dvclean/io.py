@@ -2568,7 +2568,7 @@ def render_csv_text(source: CsvText, edits: TextEdits | None = None, *, separato
         if len(row) != width:
             raise ValueError(f"an added row has {len(row)} fields, the header has {width}")
         out.append(sep.join(
-            v if pos in bare_padded and _bare_ok(v, sep) else quote_field(v, sep, force=pos in style.columns)
+            v if pos in bare_padded and _bare_ok(v, sep) else quote_field(v, sep, force=style.forces(pos, v))
             for pos, v in enumerate(row)
         ) + tail(len(rows) + k) + nl)
     return "".join(out)
@@ -2579,13 +2579,20 @@ class _QuotingStyle:
     """How a CSV quotes its cells, so that what dvclean adds (rows, a column) is quoted as the file quotes its own:
     ``columns`` every one of whose non-empty cells is quoted; whether every header field is; whether every
     non-empty cell is (``QUOTE_ALL``), or every one but numbers and booleans (``QUOTE_NONNUMERIC``, as pandas
-    writes it). Read from the header and the first ``sample`` records; none of this for a file quoting only what
+    writes it); whether an empty cell is ever written ``""``. Read from the header and the first ``sample``
+    records, leaving out the cells that must be quoted (``"a, b"``); none of this for a file quoting only what
     it must."""
 
     columns: frozenset[int] = frozenset()
     header: bool = False
     every_cell: bool = False
     text_cells: bool = False
+    empty: bool = False
+
+    def forces(self, pos: int, value: str | None) -> bool:
+        """Whether an added row's ``value`` in column ``pos`` is quoted although it need not be (an empty one only
+        where the file quotes its own: ``""`` reads as an empty text, not a missing value, to some readers)."""
+        return pos in self.columns and value is not None and (value != "" or self.empty)
 
     @classmethod
     def of(cls, source: CsvText, sample: int = 200) -> _QuotingStyle:
@@ -2593,22 +2600,27 @@ class _QuotingStyle:
             return cls()
         sep = source.separator
         header = split_raw_fields(_line_end(source.header())[0], sep)
-        quoted: dict[int, bool] = {}
+        quoted: dict[int, bool] = {}  # (cells that must be quoted, `"a, b"`, say nothing of the file's style)
         every = text = True
+        empty = False
         for i in range(min(sample, source.n_rows)):
             body, _ = _line_end(source.record(i))
             if not body:
                 continue
             for pos, piece in enumerate(split_raw_fields(body, sep)):
-                if not piece:
-                    continue
                 q = piece.startswith('"')
+                value = piece[1:-1].replace('""', '"') if q else piece
+                if not value:
+                    empty = empty or q
+                    continue
+                if q and _needs_quotes(value, sep):
+                    continue
                 quoted[pos] = quoted.get(pos, True) and q
                 every = every and q
                 text = text and (q or _number_or_boolean(piece))
         columns = frozenset(pos for pos, q in quoted.items() if q)
         return cls(columns=columns, header=bool(header) and all(f.startswith('"') for f in header),
-                   every_cell=every and bool(quoted), text_cells=text and bool(columns))
+                   every_cell=every and bool(quoted), text_cells=text and bool(columns), empty=empty)
 
     def quotes_new(self, value: str | None) -> bool:
         """Whether a value of a column dvclean adds is quoted."""

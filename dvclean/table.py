@@ -401,6 +401,10 @@ def resolve_task(col: pl.Series, requested: str = "auto") -> tuple[str, str]:
     return "classification", f"auto: {col.dtype} label with {col.drop_nulls().n_unique()} distinct values"
 
 
+#: Up to this many distinct labels, numbers spelled two ways (``1``, ``1.0``) are taken for classes in the hints.
+_FEW_CLASSES = 20
+
+
 def _number_spellings(col: pl.Series, missing: np.ndarray) -> str | None:
     """For a text label column of plain numbers, some spelling one number in two ways (a CSV's ``1`` beside
     ``1.0``, which the reader keeps as text, so two classes): those spellings and the fix. None otherwise.
@@ -408,13 +412,18 @@ def _number_spellings(col: pl.Series, missing: np.ndarray) -> str | None:
     >>> _number_spellings(pl.Series(["0", "1", "1.0", "0"]), np.zeros(4, dtype=bool))
     "'1' and '1.0' spell one number in two ways, so they are read as different classes: write each class one way"
     """
+    from .diagnostics import number_spelling_key
+
     if col.dtype != pl.String:
         return None
-    texts = col.filter(pl.Series(~missing)).str.strip_chars().unique().sort()
-    values = texts.cast(pl.Float64, strict=False)
-    if texts.is_empty() or values.null_count() or values.n_unique() == texts.len():
+    texts = col.filter(pl.Series(~missing)).str.strip_chars().unique().sort().to_list()
+    spelled: dict[Any, list[str]] = {}
+    for t in texts:
+        if (key := number_spelling_key(t)) is not None:
+            spelled.setdefault(key, []).append(t)
+    same = [t for group in spelled.values() if len(group) > 1 for t in group]
+    if not same:
         return None
-    same = texts.filter((values + 0.0).is_duplicated()).to_list()  # (-0 and 0 one number)
     return (f"{' and '.join(map(repr, same[:4]))}{' ...' if len(same) > 4 else ''} spell one number in two ways, "
             "so they are read as different classes: write each class one way")
 
@@ -437,8 +446,6 @@ def _numeric_text_hint(col: pl.Series, missing: np.ndarray) -> str | None:
         return None
     numbers = stripped.cast(pl.Float64, strict=False).is_not_null().to_numpy()
     if numbers.all():
-        if _number_spellings(col, missing):
-            return None
         if stripped.str.contains(r"^[+-]?0\d").any():  # codes kept as text on purpose (``01`` and ``1`` two classes)
             return None
         return "every cell is a number stored as text: store the column as numbers"
@@ -507,10 +514,10 @@ def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]
     text_hint = _numeric_text_hint(col, missing)
     if text_hint:
         numeric_hint = f" (a numeric target? {text_hint})"
-    elif spelled := _number_spellings(col, missing):
-        numeric_hint = f" ({spelled})"
     present = col.filter(~pl.Series(missing))
     counts = present.alias("value").value_counts(sort=True, name="n")  # (a label named "n" must not clash)
+    if (not text_hint or counts.height <= _FEW_CLASSES) and (spelled := _number_spellings(col, missing)):
+        numeric_hint = f" ({spelled})"  # (classes: ``1`` beside ``1.0``; many numbers are rather a numeric target)
     if counts.height == 1:
         only = counts.get_column("value")[0]
         n_missing = int(missing.sum())

@@ -224,3 +224,82 @@ def test_an_unusable_feature_column_is_said_once(caplog):
     said = [r.getMessage() for r in caplog.records if "cannot encode" in r.getMessage()]
     assert len(said) == 1 and said[0].startswith("ignored feature columns: blob"), said  # (was: 2 warnings + note)
     assert sum("cannot encode" in n for n in result.summary["notes"]) == 1
+
+
+# --- the review of this round's changes ----------------------------------------------------------------------------
+
+def test_number_spellings_compare_exactly_and_leave_codes_and_targets_alone():
+    from dvclean.table import _label_problems
+
+    for a, b in (("9007199254740992", "9007199254740993"), ("0.1", "0.10000000000000001"), ("0", "1e-400"),
+                 ("01", "1"), ("NaN", "nan")):
+        notes = label_spelling_notes(pl.Series("y", [a, b] * 3))
+        assert not any("same number" in n for n in notes), (a, b, notes)
+    # a regression target of numbers kept as text: store them as numbers (1 and 1.0 are one number there)
+    col = pl.Series("y", [f"{v:.2f}" for v in np.linspace(0, 50, 60)] + ["1", "1.0"])
+    problems = _label_problems(col, "y", "regression")
+    assert any("store the column as numbers" in p for p in problems), problems
+
+
+def test_report_cells_of_float32_data_and_a_regression_targets_copy(tmp_path):
+    rng = np.random.default_rng(3)
+    n = 200
+    y = rng.integers(0, 2, n)
+    pl.DataFrame({"a": (rng.normal(size=n) + y).astype(np.float32), "y": y}).write_parquet(tmp_path / "d.parquet")
+    r = runner.invoke(app, ["score", str(tmp_path / "d.parquet"), "-y", "y", "-o", str(tmp_path / "s.csv"),
+                            "--report", str(tmp_path / "r.html")])
+    assert r.exit_code == 0, r.output
+    cells = _table_cells((tmp_path / "r.html").read_text(encoding="utf-8"))
+    floats = [c for c in cells if re.fullmatch(r"-?\d+\.\d+", c)]
+    assert floats and max(len(c.lstrip("-")) for c in floats) <= 11, floats  # (float32's digits, not float64 noise)
+
+
+def test_report_cells_as_written_from_stdin_and_without_a_warning_for_blank_lead_lines(tmp_path):
+    rng = np.random.default_rng(4)
+    n = 150
+    y = rng.integers(0, 2, n)
+    frame = pl.DataFrame({"zip": [f"{v:05d}" for v in rng.integers(1, 999, n)],
+                          "x": rng.normal(size=n) + y, "y": np.where(y == 1, "a", "b")})
+    text = "\n\n" + frame.write_csv()  # (blank lines before the header: the csv module and polars agree on rows)
+    written = set(frame.get_column("zip"))
+    r = runner.invoke(app, ["score", "-", "-y", "y", "-o", str(tmp_path / "s.parquet"), "--report",
+                            str(tmp_path / "r.html")], input=text)
+    assert r.exit_code == 0, r.output
+    assert "splits the rows differently" not in r.output
+    cells = _table_cells((tmp_path / "r.html").read_text(encoding="utf-8"))
+    assert sum(c in written for c in cells) >= 10, cells[:30]
+
+
+def test_quoting_style_ignores_cells_that_must_be_quoted_and_empty_cells(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text('plan,usage,y\n"p, inc",0.5,a\n"q, ltd",1.5,b\n"r, co",2.5,a\n')
+    frame, info = read_frame(str(path))
+    text = read_csv_text(str(path), info, rows=frame.height)
+    lines = render_csv_text(text, TextEdits(append=[["x", "0.5", "a"]],
+                                            extra=(("dvclean_issue", ["mislabeled", None, None, "synthetic"]),))
+                            ).splitlines()
+    assert lines[0] == "plan,usage,y,dvclean_issue" and lines[1].endswith(",mislabeled")
+    assert lines[-1] == "x,0.5,a,synthetic"  # (a minimal-quoting file: its commas are why it quotes)
+
+    path = tmp_path / "n.csv"
+    path.write_text('"plan","usage","y"\n"p",0.5,"a"\n,1.5,"b"\n"r",2.5,"a"\n')
+    frame, info = read_frame(str(path))
+    text = read_csv_text(str(path), info, rows=frame.height)
+    last = render_csv_text(text, TextEdits(append=[["", "0.5", "a"]])).splitlines()[-1]
+    assert last == ',0.5,"a"'  # (an empty cell stays bare, as the file writes its own)
+
+
+def test_a_regression_targets_copy_among_the_data_cells_stays_a_number(tmp_path):
+    from dvclean import score
+    from dvclean.report import build_report
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=150)
+    path = tmp_path / "r.csv"
+    pl.DataFrame({"x": x, "y": 3 * x + rng.normal(size=150) * 0.3}).write_csv(path)
+    rep = build_report(score(str(path), label="y", config=None))
+    at = len(rep.top_columns) - 1 - rep.top_columns[::-1].index("y")
+    assert at in rep.top_target_columns
+    assert all(isinstance(row[at], float) for row in rep.top_rows)  # (formatted as the label is: tfmt)
+    x_at = rep.top_columns.index("x")
+    assert all(type(row[x_at]).__name__ == "NumberText" for row in rep.top_rows)

@@ -149,7 +149,8 @@ def augment(
 
             command = _command_line()  # the whole command line, as score's, check's and fix's reports show theirs
             if result.scores.result is not None:
-                data_report = build_report(result.scores.result, command=command, augmentation=result.report)
+                data_report = build_report(result.scores.result, command=command, augmentation=result.report,
+                                           source_bytes=piped)
             else:  # scores came from --scores: rebuild from that file and the data, read as the run read it
                 opts = read_opts if piped is None else {**read_opts, "stdin": io.BytesIO(piped)}
                 data_report = build_report_from_files(

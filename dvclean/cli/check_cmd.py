@@ -334,6 +334,11 @@ def check(
                               "so it must name another file (GitHub Actions sets it for each step)")
     check_distinct_outputs({"--junit-xml": junit_xml, "--report": report, "$GITHUB_STEP_SUMMARY": summary_file or None})
     read_opts = read_options(separator, encoding, input_format, null_values)
+    piped = None
+    if report is not None:  # stdin's bytes, held for the report's cells as written (stdin is read once)
+        from ..io import read_once
+
+        piped = read_once(data, read_opts)
     with progress_reporter(err, enabled=not (quiet or machine)) as progress:
         result = run_score(
             data, label=label, id_column=id_column, drop=tuple(drop or ()), valid=scoring.valid,
@@ -355,7 +360,8 @@ def check(
         if report is not None:
             from ..report import build_report, write_report
 
-            write_report(build_report(result, outcome=outcome, command=_command_line()), stage.path(report))
+            write_report(build_report(result, outcome=outcome, command=_command_line(), source_bytes=piped),
+                         stage.path(report))
 
     if fmt_value is CheckFormat.json:
         if print_result:

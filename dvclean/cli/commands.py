@@ -565,6 +565,11 @@ def score(
         from ._output import esc
 
         err.print(f"[yellow]note:[/yellow] {esc(note)}", highlight=False)
+    piped = None
+    if report is not None:  # stdin's bytes, held for the report's cells as written (stdin is read once)
+        from ..io import read_once
+
+        piped = read_once(data, read_opts)
     try:
         with progress_reporter(err, enabled=not (quiet or as_json)) as progress:
             result = run_score(
@@ -577,7 +582,7 @@ def score(
                 from ..report import build_report, write_report
                 from .check_cmd import _command_line
 
-                write_report(build_report(result, command=_command_line()), stage.path(report))
+                write_report(build_report(result, command=_command_line(), source_bytes=piped), stage.path(report))
         if ckpt is not None:
             ckpt.remove()  # the outputs are stored: the progress is no longer needed
     finally:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import io
 import json
 import os
@@ -68,7 +70,9 @@ class ReportData:
         ``class, rows, mislabeled, hard`` (empty for a regression target).
     top_columns : list of str
     top_rows : list of list
-        The most suspicious rows (lowest value first), cells as Python scalars. For a
+        The most suspicious rows (lowest value first), cells as Python scalars; the data's
+        cells (not the label's) as text, a number's as a :class:`NumberText` (a CSV's as the
+        file writes them). For a
         regression target the label is followed by its evidence, ``predicted_value`` and
         ``target_z``.
     values : dict of str to numpy.ndarray
@@ -235,47 +239,76 @@ class NumberText(str):
     numeric = True
 
 
-def _data_cell(v: Any, text: str | None) -> Any:
-    """A data cell for the table: its text in the file where given, else a float as its shortest exact text (the
-    score columns are rounded, data is not); the text of a number is a :class:`NumberText`."""
+def _data_cell(v: Any, text: str | None, *, single: bool = False) -> Any:
+    """A data cell for the table: its text in the file where given, else a float as its shortest exact text, of a
+    float32 column as a float32 (``1.1501657``, not ``1.1501656770706177``): the score columns are rounded, data is
+    not. The text of a number is a :class:`NumberText`."""
     v = json_scalar(v)
     number = isinstance(v, (int, float))  # (booleans too: aligned as the typed cells of a Parquet input are)
     if text is None:
         if not (isinstance(v, float) and v == v):
             return v
-        text = repr(v)
+        text = str(np.float32(v)) if single else repr(v)
     return NumberText(text) if number else text
 
 
+#: A row's cells as the file writes them, by column name, for each of the rows asked for (see :func:`csv_cell_text`).
+CellText = Callable[[Sequence[int]], dict[int, dict[str, str]]]
+
+
 def csv_cell_text(info: SourceInfo | None, rows: int, source: str | os.PathLike[str] | bytes | None = None,
-                  encoding: str | None = None) -> Callable[[int], dict[str, str]] | None:
-    """For a CSV input (``source``: its path or bytes, by default ``info.path``): a row's fields as the file writes
-    them, by column name, for the report's table of suspicious rows. None for another format, stdin without its
-    bytes, or a file that cannot be read again as it was."""
-    from ..io import read_csv_text
+                  encoding: str | None = None) -> CellText | None:
+    """For a CSV input (``source``: its path or bytes, by default ``info.path``), a function giving the fields of
+    the rows asked for as the file writes them, by column name: the report's table of suspicious rows shows them.
+    None for another format or stdin without its bytes. The file is streamed, one record at a time (not held as a
+    whole); the function gives nothing (the table then shows the typed values) when the file cannot be read again
+    or the csv module does not split it into the ``rows`` rows polars read."""
+    if info is None or info.format != "csv" or info.separator is None:
+        return None
+    src = info.path if source is None else source
+    if src is None or (not isinstance(src, bytes) and os.fspath(src) == "-"):
+        return None
 
-    if info is None or info.format != "csv":
-        return None
-    source = info.path if source is None else source
-    if source is None or (not isinstance(source, bytes) and os.fspath(source) == "-"):
-        return None
-    try:
-        text = read_csv_text(source, info, encoding=encoding, rows=rows)
-    except (InputError, OSError, UnicodeDecodeError, LookupError):
-        return None
-    if text is None:
-        return None
-    header = [h.strip() for h in text.header_fields()]
-
-    def cells(i: int) -> dict[str, str]:
-        return dict(zip(header, text.fields(i), strict=False))
+    def cells(wanted: Sequence[int]) -> dict[int, dict[str, str]]:
+        try:
+            return _csv_records(src, info, encoding, rows, {int(i) for i in wanted})
+        except (InputError, OSError, UnicodeDecodeError, LookupError, csv.Error, EOFError, ValueError):
+            return {}
 
     return cells
 
 
+def _csv_records(source: str | os.PathLike[str] | bytes, info: SourceInfo, encoding: str | None, rows: int,
+                 wanted: set[int]) -> dict[int, dict[str, str]]:
+    import codecs
+
+    from ..io import _decompress
+
+    if not wanted:
+        return {}
+    with contextlib.ExitStack() as stack:
+        binary: Any = io.BytesIO(source) if isinstance(source, bytes) else stack.enter_context(open(source, "rb"))
+        if info.compression is not None:  # (a compressed input is held decompressed: as its read did)
+            binary = io.BytesIO(_decompress(binary.read(), info.compression, info.path))
+        codec = codecs.lookup(info.encoding or encoding or "utf-8").name
+        text = io.TextIOWrapper(binary, encoding="utf-8-sig" if codec == "utf-8" else codec, newline="")
+        header: list[str] | None = None
+        row = 0
+        out: dict[int, dict[str, str]] = {}
+        for rec in csv.reader(text, delimiter=info.separator or ","):
+            if header is None:  # (blank lines before the header are no rows; polars skips them too)
+                if rec:
+                    header = [h.strip() for h in rec]
+                continue
+            if row in wanted:
+                out[row] = dict(zip(header, rec, strict=False))
+            row += 1
+    return out if row == rows else {}  # (split otherwise than polars split it: these would be other rows' cells)
+
+
 def _top_rows(
     frame: pl.DataFrame, features: pl.DataFrame | None, lines: dict[int, int] | None, *, regression: bool = False,
-    label: str | None = None, cell_text: Callable[[int], dict[str, str]] | None = None,
+    label: str | None = None, cell_text: CellText | None = None,
 ) -> tuple[list[str], list[list[Any]], list[str], tuple[int, ...]]:
     """The most suspicious rows' cells; class labels (the label, the neighbours' label, the label column among the
     features) as the text of the class, not numbers rounded for display (classes 0.12341 and 0.12342 stay two).
@@ -302,6 +335,8 @@ def _top_rows(
     classes = () if regression else ("label", "neighbor_label")
     rows_idx = ranked.get_column("__row").to_list()
     feat_rows = features.select(feat_cols)[rows_idx].rows() if features is not None and feat_cols else None
+    texts = cell_text(rows_idx) if cell_text is not None and feat_rows is not None else {}
+    single = {c for c in feat_cols if features is not None and features.schema[c] == pl.Float32}
     out = []
     for i, rec in enumerate(ranked.iter_rows(named=True)):
         cells: list[Any] = [rec["__row"]]
@@ -309,9 +344,10 @@ def _top_rows(
             cells.append(lines.get(rec["__row"]))
         cells += [class_text(rec[c]) if c in classes and rec[c] is not None else json_scalar(rec[c]) for c in base]
         if feat_rows is not None:
-            raw = cell_text(rec["__row"]) if cell_text is not None else {}
-            cells += [class_text(v) if c == label and not regression and v is not None
-                      else _data_cell(v, raw.get(c) if c != label else None)
+            raw = texts.get(rec["__row"], {})
+            cells += [(class_text(v) if v is not None else v) if c == label and not regression
+                      else json_scalar(v) if c == label  # (a regression target: with the digits its spread needs)
+                      else _data_cell(v, raw.get(c), single=c in single)
                       for c, v in zip(feat_cols, feat_rows[i], strict=True)]
         out.append(cells)
     targets: tuple[int, ...] = ()
@@ -641,6 +677,7 @@ def build_report(
     command: str | None = None,
     augmentation: dict[str, Any] | None = None,
     augmentation_path: str | os.PathLike[str] | None = None,
+    source_bytes: bytes | None = None,
 ) -> ReportData:
     """Report data of a :func:`dvclean.score` run (optionally with its check outcome).
 
@@ -657,6 +694,9 @@ def build_report(
         sha256 shown are the augmentation's.
     augmentation_path : path, optional
         Where ``augmentation`` was read from (named in errors).
+    source_bytes : bytes, optional
+        The bytes of a CSV the run read from stdin: the table of suspicious rows shows their cells as written
+        (a CSV file is read again for them; without them, stdin's rows show their typed values).
 
     Raises
     ------
@@ -683,7 +723,7 @@ def build_report(
         outcome=outcome, augmentation=augmentation, notes=notes,
         read_from=file_paths(table.source.path if table.source is not None else None, *result.read_from,
                              augmentation_path),
-        cell_text=csv_cell_text(table.source, table.frame.height),
+        cell_text=csv_cell_text(table.source, table.frame.height, source_bytes),
     )
 
 
@@ -943,7 +983,9 @@ def build_report_from_files(
     if data is not None:
         lbl = meta["label"]
         keep = text_identity(lbl, id_column, meta["task"]) if lbl is not None else ()
-        dframe, dinfo = read_frame(data, **{**(read_options or {}), "keep_text": keep,
+        data_options = dict(read_options or {})
+        piped_data = read_once(data, data_options)  # stdin's bytes: for the frame and the cells' text
+        dframe, dinfo = read_frame(data, **{**data_options, "keep_text": keep,
                                             "exact_text": (id_column,) if id_column else ()})
         if dframe.height != frame.height:
             raise DataValidationError(
@@ -975,7 +1017,8 @@ def build_report_from_files(
         # the footer says no --id was given: then the data's row_id is a feature, as score --report shows it
         row_id_feature = id_name == "row_id" and "id_column" in run and run.get("id_column") is None
         feats = dframe.select([c for c in (table.label, *table.features) if c != id_name or row_id_feature])
-        cell_text = csv_cell_text(dinfo, dframe.height, data, (read_options or {}).get("encoding"))
+        cell_text = csv_cell_text(dinfo, dframe.height, piped_data if piped_data is not None else data,
+                                  data_options.get("encoding"))
         if dinfo.format == "csv" and dinfo.compression is None and str(data) != "-":
             from ..check import csv_line_numbers
 
