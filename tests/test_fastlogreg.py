@@ -47,7 +47,7 @@ def test_warm_start_reaches_the_cold_optimum_along_a_growing_prefix():
     assert warm.n_hessians_ < 3 * len(range(10, 301, 7))  # the chord steps reuse factors
 
 
-def test_string_labels_and_more_than_two_classes_fall_back_to_scikit_learn():
+def test_string_labels_and_more_than_two_classes_fall_back_to_the_multinomial_solver():
     rng = np.random.default_rng(2)
     x = rng.normal(size=(90, 3))
     y3 = np.repeat([0, 1, 2], 30)
@@ -82,3 +82,44 @@ def test_a_utility_with_the_fast_model_pickles_and_agrees_with_scikit_learn_fits
     assert np.abs(np.subtract(fast, ref)).max() <= 2 / 200  # predictions differ only at the boundary
     u2 = pickle.loads(pickle.dumps(u))
     assert [u2(s) for s in subsets] == fast
+
+
+def _multiclass(seed: int, m: int = 150, d: int = 6, k: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, m)
+    x = rng.normal(size=(m, d))
+    x[:, :k] += 1.5 * np.eye(k)[y][:, : min(k, d)]
+    return x, y
+
+
+@pytest.mark.parametrize(("k", "c"), [(3, 1.0), (4, 0.1), (6, 10.0)])
+def test_multinomial_lbfgs_follows_scikit_learns_iterates(k, c):
+    from dvclean.valuation._fastlogreg import MultinomialLBFGS
+
+    x, y = _multiclass(k, k=k)
+    ref = LogisticRegression(C=c, max_iter=1000, warm_start=True)
+    ours = MultinomialLBFGS(C=c, max_iter=1000)
+    order = np.random.default_rng(0).permutation(y.size)
+    first = next(i for i in range(y.size) if np.unique(y[order[:i]]).size == k)
+    for i in range(first, y.size, 7):  # a growing prefix, warm-started, as TMC refits it
+        rows = order[:i]
+        ref.fit(x[rows], y[rows])
+        ours.fit(x[rows], y[rows])
+        assert ours.n_iter_ == ref.n_iter_[0]
+        np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6)
+        np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-6)
+        np.testing.assert_allclose(ours.predict_proba(x), ref.predict_proba(x), atol=1e-6)
+        assert np.array_equal(ours.predict(x), ref.predict(x))
+
+
+def test_multinomial_lbfgs_reaches_the_optimum_and_replaces_only_lbfgs():
+    from dvclean.valuation._fastlogreg import MultinomialLBFGS
+
+    x, y = _multiclass(9, k=5)
+    tight = LogisticRegression(C=0.5, tol=1e-12, max_iter=100_000).fit(x, y)
+    ours = MultinomialLBFGS(C=0.5, tol=1e-12, max_iter=100_000).fit(x, np.array(list("abcde"))[y])
+    np.testing.assert_allclose(ours.coef_, tight.coef_, atol=1e-5)
+    assert set(ours.predict(x)) <= set("abcde")
+    assert isinstance(fast_equivalent(LogisticRegression())().fit(x, y)._other, MultinomialLBFGS)
+    other = fast_equivalent(LogisticRegression(solver="newton-cg"))().fit(x, y)._other
+    assert type(other) is LogisticRegression and other.solver == "newton-cg"

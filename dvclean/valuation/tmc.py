@@ -40,7 +40,10 @@ players. One *permutation* adds the players one at a time and retrains after eac
   :class:`~dvclean.valuation._fastlogreg.NewtonLogisticRegression` (chord-Newton
   steps reusing the previous prefix's Hessian factor): 0.4 ms per fit instead of
   scikit-learn's 2.3 ms on the benchmark split, 5.6x less wall time for the same
-  values (``benchmarks/RESULTS_TMC.md``). The warm state lives inside one
+  values (``benchmarks/RESULTS_TMC.md``) with two classes; with more,
+  :class:`~dvclean.valuation._fastlogreg.MultinomialLBFGS` (scikit-learn's own
+  L-BFGS-B call without the estimator's overhead: the same iterates, 2.6x less wall
+  time on 10-class digits, ``benchmarks/multiclass_logreg.py``). The warm state lives inside one
   permutation, so values stay identical across ``n_jobs`` and schedulers.
 * **Cross-fitting**: without a validation file every row is valued through
   :func:`~dvclean.valuation._crossfit.cross_fit` (stratified folds; each fold is
@@ -163,8 +166,9 @@ def _warm_factory(utility: Callable[[np.ndarray], float]) -> Callable[[], Any] |
     from the previous prefix's coefficients converges to the same optimum as a cold
     start. With the default L2 penalty and intercept the fits go to
     :class:`~dvclean.valuation._fastlogreg.NewtonLogisticRegression` (the same
-    objective, solved by warm Newton steps about ten times faster); other settings
-    use scikit-learn's own ``warm_start``.
+    objective, solved by warm Newton steps about ten times faster; with three classes or more,
+    :class:`~dvclean.valuation._fastlogreg.MultinomialLBFGS`); other settings use scikit-learn's own
+    ``warm_start``.
     """
     if not isinstance(utility, Utility):
         return None
