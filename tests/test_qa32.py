@@ -303,3 +303,29 @@ def test_a_regression_targets_copy_among_the_data_cells_stays_a_number(tmp_path)
     assert all(isinstance(row[at], float) for row in rep.top_rows)  # (formatted as the label is: tfmt)
     x_at = rep.top_columns.index("x")
     assert all(type(row[x_at]).__name__ == "NumberText" for row in rep.top_rows)
+
+
+# --- the augment sceptic's observation: targeting moves the training class mix -------------------------------------
+
+def test_the_evaluation_notes_a_targeted_arm_that_moves_the_class_mix():
+    import pytest
+
+    from .conftest import HAS_SDV
+
+    if not HAS_SDV:
+        pytest.skip("SDV is not installed")
+    from dvclean.augment import AugmentConfig, augment
+
+    rng = np.random.default_rng(6)
+    n = 400
+    y = rng.choice(3, n, p=[0.6, 0.3, 0.1])
+    frame = pl.DataFrame({"a": rng.normal(size=n) + y, "b": rng.normal(size=n) - y,
+                          "y": np.array(["p", "q", "r"])[y]})
+    cfg = AugmentConfig(generator="gaussian-copula", quality=False, target="class:r", evaluate=True, repeats=2,
+                        n_synthetic="50%")
+    ev = augment(frame, label="y", config=cfg).report["evaluation"]
+    shares = ev["train_class_shares"]
+    assert set(shares) == {"baseline", "targeted", "non_targeted"}
+    assert shares["targeted"]["r"] > shares["baseline"]["r"] + 0.2  # (every synthetic row is of class r)
+    assert abs(sum(shares["targeted"].values()) - 1) < 1e-6
+    assert any("another class mix" in n and "class r" in n for n in ev["notes"]), ev["notes"]

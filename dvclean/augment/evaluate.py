@@ -732,6 +732,45 @@ class _SplitRun:
     target_mix: dict[str, int]
     n_synthetic: int
     generators: dict[str, dict[str, Any]]
+    class_shares: dict[str, list[float]] = dataclasses.field(default_factory=dict)  # arm -> share of each class
+
+
+#: A class share of the training rows that an augmented arm moves by this much (absolute) gets a note.
+MIX_SHIFT_NOTED = 0.05
+
+
+def mix_shift_note(shares: dict[str, list[float]], classes: Sequence[Any], primary: str) -> str | None:
+    """A note when an augmented arm's training rows hold another class mix than the baseline's: a metric of the
+    most probable class (macro-F1, accuracy) moves with the class shares whatever the rows show, so part of the
+    arm's change may be the mix. None when no class share moves by :data:`MIX_SHIFT_NOTED` or more.
+
+    >>> print(mix_shift_note({"baseline": [0.9, 0.1], "targeted": [0.8, 0.2], "non_targeted": [0.9, 0.1]},
+    ...                      ["a", "b"], "macro_f1"))
+    the targeted arm's training rows hold another class mix than the baseline's (class b 10.0% -> 20.0%): macro_f1, accuracy and logloss move with the class shares whatever the synthetic rows show, so part of the arm's change may be the mix (compare with the non-targeted arm, whose mix is the data's)
+    """
+    from ..report.formats import label_text
+
+    base = np.asarray(shares.get("baseline", []), dtype=np.float64)
+    parts = []
+    for arm in ("targeted", "non_targeted"):
+        arm_shares = np.asarray(shares.get(arm, []), dtype=np.float64)
+        if base.size == 0 or arm_shares.shape != base.shape:
+            continue
+        moved = np.flatnonzero(np.abs(arm_shares - base) >= MIX_SHIFT_NOTED)
+        if moved.size:  # (the classes whose share rose most: those fall by as much in all)
+            rose = np.argsort(-(arm_shares - base), kind="stable")
+            top = [int(i) for i in rose[:3] if arm_shares[i] > base[i]]
+            parts.append((arm.replace("_", "-"), ", ".join(
+                f"class {label_text(str(classes[i]))} {base[i]:.1%} -> {arm_shares[i]:.1%}" for i in top)))
+    if not parts:
+        return None
+    which = " and ".join(a for a, _ in parts)
+    detail = "; ".join(f"{a}: {d}" if len(parts) > 1 else d for a, d in parts)
+    metrics = "macro_f1, accuracy and logloss" if primary == "macro_f1" else "accuracy, macro_f1 and logloss (less so auc)"
+    tail = " (compare with the non-targeted arm, whose mix is the data's)" if len(parts) == 1 and parts[0][0] == "targeted" else ""
+    return (f"the {which} arm's training rows hold another class mix than the baseline's ({detail}): {metrics} "
+            f"move with the class shares whatever the synthetic rows show, so part of the arm's change may be the "
+            f"mix{tail}")
 
 
 def _run_split(
@@ -817,6 +856,7 @@ def _run_split(
         return encoder.transform(s), c[ok]
 
     per_arm: dict[str, list[dict[str, float]]] = {a: [] for a in ARMS}
+    shares: dict[str, list[float]] = {}  # (the training rows' class shares per arm, over the repetitions)
     rounds: dict[str, list[int]] = {a: [] for a in ARMS}
     probas: dict[str, list[np.ndarray]] = {a: [] for a in ARMS}
     say(f"evaluation{tag}: {3 * cfg.repeats} XGBoost fits on the holdout ({len(y_hold)} rows)")
@@ -829,6 +869,8 @@ def _run_split(
                 else:
                     xs, ys = synthetic_xy(draws[arm][r])
                     x, y = np.vstack([x_train, xs]), np.concatenate([y_train, ys])
+                counts = np.bincount(y, minlength=n_classes)[:n_classes] / max(1, y.size) / cfg.repeats
+                shares[arm] = (np.asarray(shares.get(arm, np.zeros(n_classes))) + counts).tolist()
                 m, best, proba = _fit_score(x, y, x_valid, y_valid, x_hold, y_hold, n_classes, cfg, xgb_seed)
                 per_arm[arm].append(m)
                 probas[arm].append(proba)
@@ -838,7 +880,7 @@ def _run_split(
         seed=seed, plan=plan, train_rows=int(train.height), per_arm=per_arm, rounds=rounds, probas=probas,
         target_rows=int(targeted.sum()),
         target_mix=_mix(train.get_column(table.label).filter(pl.Series(targeted))),
-        n_synthetic=n_syn, generators=generators,
+        n_synthetic=n_syn, generators=generators, class_shares=shares,
     )
 
 
@@ -921,6 +963,10 @@ def evaluate_holdout(
         table_out[arm] = entry
 
     primary = "auc" if n_classes == 2 else "macro_f1"
+    shift = mix_shift_note(first.class_shares, first.plan.classes, primary)
+    if shift is not None:
+        notes.append(shift)
+        log.warning("%s", shift, extra=NOTE)
     nt_vs_t = stat([
         [a[primary] - b[primary] for a, b in zip(run.per_arm["non_targeted"], run.per_arm["targeted"], strict=True)]
         for run in runs
@@ -970,6 +1016,9 @@ def evaluate_holdout(
         "interval": interval,
         "target_rows": first.target_rows,
         "target_class_mix": first.target_mix,
+        # each arm's training rows (the split's train rows and, augmented, the synthetic ones): share of each class
+        "train_class_shares": {arm: {str(c): round(v, 6) for c, v in zip(first.plan.classes, sh, strict=True)}
+                               for arm, sh in first.class_shares.items()},
         "n_synthetic": first.n_synthetic,
         "repeats": cfg.repeats,
         "model": {k: v for k, v in xgb_params(n_classes, cfg, cfg.seed).items() if k != "random_state"},
