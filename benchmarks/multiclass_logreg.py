@@ -9,8 +9,9 @@ label encoding. The baseline, ``sklearn``, is the same TMC with that class repla
 For each data set (scikit-learn's digits, the first 300 rows, 10 classes; wine, 3 classes; both standardised as
 dvclean encodes them) one game of 240 (digits) or 142 (wine) players against the other rows, ``--permutations``
 permutations, truncation 0.01, serial, one native thread. It prints the wall time of each engine, the ratio, and
-how far the values differ (the largest absolute difference and the Spearman correlation): the solvers follow the
-same iterates up to rounding, so the values are equal or differ where a refit's prediction flips at the boundary.
+how far the values differ (the largest absolute difference and the Spearman correlation): the loss and gradient
+are scikit-learn's to rounding, so on these well-conditioned fits the iterates and values are the same; a slow fit
+may end elsewhere within the solver's tolerance, and a refit's prediction flip at the boundary.
 
 Usage::
 

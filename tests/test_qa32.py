@@ -329,3 +329,30 @@ def test_the_evaluation_notes_a_targeted_arm_that_moves_the_class_mix():
     assert shares["targeted"]["r"] > shares["baseline"]["r"] + 0.2  # (every synthetic row is of class r)
     assert abs(sum(shares["targeted"].values()) - 1) < 1e-6
     assert any("another class mix" in n and "class r" in n for n in ev["notes"]), ev["notes"]
+
+
+def test_report_cells_come_only_from_the_file_as_it_was_read(tmp_path):
+    from dvclean.report._build import csv_cell_text
+
+    path = tmp_path / "d.csv"
+    path.write_bytes(b"a,b\n1.50,x\n2.0,y\n")
+    frame, info = read_frame(str(path))
+    assert csv_cell_text(info, 2)([0, 1]) == {0: {"a": "1.50", "b": "x"}, 1: {"a": "2.0", "b": "y"}}
+    path.write_bytes(b"a,b\n9.99,EDITED\n7,z\n")  # rewritten since, with as many rows: not these cells
+    assert csv_cell_text(info, 2)([0, 1]) == {}
+
+    for codec in ("utf-16-le", "utf-16-be"):  # (the byte-order mark names the codec, which keeps it)
+        path = tmp_path / f"{codec}.csv"
+        path.write_bytes("\ufeffa,b\n1.50,x\n2.0,y\n".encode(codec))
+        frame, info = read_frame(str(path))
+        assert csv_cell_text(info, 2)([0])[0] == {"a": "1.50", "b": "x"}, codec
+
+
+def test_the_class_mix_note_names_the_class_that_moved_either_way():
+    from dvclean.augment.evaluate import mix_shift_note
+
+    note = mix_shift_note({"baseline": [0.5] + [0.5 / 9] * 9, "targeted": [0.44] + [0.56 / 9] * 9},
+                          list("abcdefghij"), "macro_f1")
+    assert note is not None and "class a 50.0% -> 44.0%" in note and "class b" not in note
+    assert mix_shift_note({"baseline": [0.10, 0.90], "targeted": [0.15, 0.85]}, ["a", "b"], "auc") is not None
+    assert mix_shift_note({"baseline": [0.10, 0.90], "targeted": [0.14, 0.86]}, ["a", "b"], "auc") is None

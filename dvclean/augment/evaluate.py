@@ -742,11 +742,13 @@ MIX_SHIFT_NOTED = 0.05
 def mix_shift_note(shares: dict[str, list[float]], classes: Sequence[Any], primary: str) -> str | None:
     """A note when an augmented arm's training rows hold another class mix than the baseline's: a metric of the
     most probable class (macro-F1, accuracy) moves with the class shares whatever the rows show, so part of the
-    arm's change may be the mix. None when no class share moves by :data:`MIX_SHIFT_NOTED` or more.
+    arm's change may be the mix. None when no class share moves by :data:`MIX_SHIFT_NOTED` or more; else the
+    note names up to three classes that moved that much, the most moved first. (With ``--splits``, the first
+    split's shares, as the report's other per-split fields.)
 
     >>> print(mix_shift_note({"baseline": [0.9, 0.1], "targeted": [0.8, 0.2], "non_targeted": [0.9, 0.1]},
     ...                      ["a", "b"], "macro_f1"))
-    the targeted arm's training rows hold another class mix than the baseline's (class b 10.0% -> 20.0%): macro_f1, accuracy and logloss move with the class shares whatever the synthetic rows show, so part of the arm's change may be the mix (compare with the non-targeted arm, whose mix is the data's)
+    the targeted arm's training rows hold another class mix than the baseline's (class b 10.0% -> 20.0%, class a 90.0% -> 80.0%): macro_f1, accuracy and logloss move with the class shares whatever the synthetic rows show, so part of the arm's change may be the mix (compare with the non-targeted arm, whose mix is the data's)
     """
     from ..report.formats import label_text
 
@@ -756,10 +758,10 @@ def mix_shift_note(shares: dict[str, list[float]], classes: Sequence[Any], prima
         arm_shares = np.asarray(shares.get(arm, []), dtype=np.float64)
         if base.size == 0 or arm_shares.shape != base.shape:
             continue
-        moved = np.flatnonzero(np.abs(arm_shares - base) >= MIX_SHIFT_NOTED)
-        if moved.size:  # (the classes whose share rose most: those fall by as much in all)
-            rose = np.argsort(-(arm_shares - base), kind="stable")
-            top = [int(i) for i in rose[:3] if arm_shares[i] > base[i]]
+        change = np.abs(arm_shares - base)
+        moved = np.flatnonzero(change >= MIX_SHIFT_NOTED - 1e-9)  # (5 points, whatever the rounding of the shares)
+        if moved.size:  # (the classes that moved, most first, either way)
+            top = moved[np.argsort(-change[moved], kind="stable")][:3]
             parts.append((arm.replace("_", "-"), ", ".join(
                 f"class {label_text(str(classes[i]))} {base[i]:.1%} -> {arm_shares[i]:.1%}" for i in top)))
     if not parts:

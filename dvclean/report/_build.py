@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import io
 import json
 import os
@@ -287,7 +288,8 @@ def _csv_records(source: str | os.PathLike[str] | bytes, info: SourceInfo, encod
     if not wanted:
         return {}
     with contextlib.ExitStack() as stack:
-        binary: Any = io.BytesIO(source) if isinstance(source, bytes) else stack.enter_context(open(source, "rb"))
+        hashed = _HashingReader(io.BytesIO(source) if isinstance(source, bytes) else stack.enter_context(open(source, "rb")))
+        binary: Any = io.BufferedReader(hashed)
         if info.compression is not None:  # (a compressed input is held decompressed: as its read did)
             binary = io.BytesIO(_decompress(binary.read(), info.compression, info.path))
         codec = codecs.lookup(info.encoding or encoding or "utf-8").name
@@ -297,13 +299,34 @@ def _csv_records(source: str | os.PathLike[str] | bytes, info: SourceInfo, encod
         out: dict[int, dict[str, str]] = {}
         for rec in csv.reader(text, delimiter=info.separator or ","):
             if header is None:  # (blank lines before the header are no rows; polars skips them too)
-                if rec:
-                    header = [h.strip() for h in rec]
+                if rec:  # (a UTF-16/32 codec named by the byte-order mark keeps the mark)
+                    header = [h.strip() for h in [rec[0].lstrip("\ufeff"), *rec[1:]]]
                 continue
             if row in wanted:
                 out[row] = dict(zip(header, rec, strict=False))
             row += 1
-    return out if row == rows else {}  # (split otherwise than polars split it: these would be other rows' cells)
+        binary.read()  # (to the end: the hash covers every byte)
+        changed = bool(info.sha256) and hashed.sha256.hexdigest() != info.sha256
+    # split otherwise than polars split it, or the file changed since it was read: these would be other cells
+    return out if row == rows and not changed else {}
+
+
+class _HashingReader(io.RawIOBase):
+    """A binary file read through, its bytes hashed on the way (sha256), as :func:`dvclean.io.read_frame` hashed
+    them: a file rewritten since it was read is told by its hash, without holding its bytes."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self.sha256 = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self.raw.readinto(buffer)
+        if n:
+            self.sha256.update(memoryview(buffer)[:n])
+        return n or 0
 
 
 def _top_rows(

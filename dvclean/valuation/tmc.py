@@ -42,8 +42,9 @@ players. One *permutation* adds the players one at a time and retrains after eac
   scikit-learn's 2.3 ms on the benchmark split, 5.6x less wall time for the same
   values (``benchmarks/RESULTS_TMC.md``) with two classes; with more,
   :class:`~dvclean.valuation._fastlogreg.MultinomialLBFGS` (scikit-learn's own
-  L-BFGS-B call without the estimator's overhead: the same iterates, 2.6x less wall
-  time on 10-class digits, ``benchmarks/multiclass_logreg.py``). The warm state lives inside one
+  L-BFGS-B call without the estimator's overhead: its loss and gradient to rounding, the
+  same values on digits and wine, 2.6x less wall time on 10-class digits,
+  ``benchmarks/multiclass_logreg.py``). The warm state lives inside one
   permutation, so values stay identical across ``n_jobs`` and schedulers.
 * **Cross-fitting**: without a validation file every row is valued through
   :func:`~dvclean.valuation._crossfit.cross_fit` (stratified folds; each fold is
