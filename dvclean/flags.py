@@ -1137,12 +1137,13 @@ def regression_evidence(
     cutoff. So the rows whose first-pass ``|z|`` exceeds ``outlier_z`` are left out of
     the training data (not of the predictions) and the signals are computed again;
     the second pass is what is returned (skipped when no row, or half of them or
-    more, exceed the cutoff).
+    more, exceed the cutoff, or the rows left all hold one target: a claim amount that is
+    0 but in the suspects would train the second pass on zeros alone).
     """
     first = _stacked(_regression_signals(x, y, neighbors, config, None, seed, progress, n_jobs), y, config)
     suspects = np.abs(robust_z(y - _combined(first, config))) > config.outlier_z
-    if not suspects.any() or suspects.sum() * 2 >= y.shape[0]:
-        return first
+    if not suspects.any() or suspects.sum() * 2 >= y.shape[0] or np.ptp(y[~suspects]) == 0:
+        return first  # (nothing to leave out, too much, or every target left would be one value: zero claims)
     return _stacked(_regression_signals(x, y, neighbors, config, ~suspects, seed, progress, n_jobs), y, config)
 
 

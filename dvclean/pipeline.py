@@ -1180,7 +1180,8 @@ def _dominant_target_note(table: Table, data: ValuationData, values: np.ndarray,
     return (
         f"row {row}'s target (robust z {flags.target_z[i]:.3g}) holds {share:.0%} of the rows' total absolute value: "
         "under a squared-error utility it outweighs every other row, whose values then mostly measure their distance "
-        "from it (the outlying-target flags do not use the values); fix or drop that row and run again"
+        "from it; it also pulls the predictions the outlying-target flags compare with, so other rows' flags may be "
+        "wrong too (gross errors beside it missed, correct rows flagged): fix or drop that row and run again"
     )
 
 

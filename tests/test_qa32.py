@@ -356,3 +356,27 @@ def test_the_class_mix_note_names_the_class_that_moved_either_way():
     assert note is not None and "class a 50.0% -> 44.0%" in note and "class b" not in note
     assert mix_shift_note({"baseline": [0.10, 0.90], "targeted": [0.15, 0.85]}, ["a", "b"], "auc") is not None
     assert mix_shift_note({"baseline": [0.10, 0.90], "targeted": [0.14, 0.86]}, ["a", "b"], "auc") is None
+
+
+# --- the regression user's findings --------------------------------------------------------------------------------
+
+def test_a_constant_prediction_does_not_pass_the_predictability_test():
+    from dvclean.diagnostics import target_predictability
+
+    y = np.r_[np.zeros(90), np.arange(1, 11) * 100.0]
+    q = target_predictability(np.zeros(100), y)
+    assert q["predictable"] is False and q["spearman"] == 0.0 and q["spearman_needed"] < 0.5
+
+
+def test_zero_inflated_claims_the_features_do_not_predict_are_not_dropped(tmp_path):
+    rng = np.random.default_rng(11)
+    n = 1000
+    x = rng.normal(size=(n, 4))
+    nonzero = rng.random(n) < 0.1
+    claim = np.where(nonzero, np.round(np.exp(6 + rng.normal(size=n) * 0.5), 2), 0.0)
+    path = tmp_path / "claims.csv"
+    pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "d": x[:, 3], "claim": claim}).write_csv(path)
+    r = runner.invoke(app, ["fix", str(path), "-y", "claim", "--action", "drop", "-o", str(tmp_path / "o.csv")])
+    assert r.exit_code == 2, r.output  # (was: exit 0, every non-zero claim dropped)
+    assert "not shown to predict the target" in " ".join(r.output.split())
+    assert not (tmp_path / "o.csv").exists()
