@@ -380,3 +380,60 @@ def test_zero_inflated_claims_the_features_do_not_predict_are_not_dropped(tmp_pa
     assert r.exit_code == 2, r.output  # (was: exit 0, every non-zero claim dropped)
     assert "not shown to predict the target" in " ".join(r.output.split())
     assert not (tmp_path / "o.csv").exists()
+
+
+# --- the scale tester's findings -----------------------------------------------------------------------------------
+
+def test_confidence_and_its_flags_fit_the_out_of_fold_models_once(monkeypatch):
+    import dvclean.valuation.confidence as conf
+    from dvclean import score
+    from dvclean.config import ScoreConfig
+
+    built = []
+    real = conf.make_model
+    monkeypatch.setattr(conf, "make_model", lambda *a, **k: built.append(a[0]) or real(*a, **k))
+    monkeypatch.setattr(conf, "_LAST_OOF", None)
+    x, y = _two_class_rows(200, seed=8)
+    frame = pl.DataFrame({"a": x, "b": np.random.default_rng(8).normal(size=200), "y": y})
+    first = score(frame, label="y", config=ScoreConfig(methods=("confidence",)))
+    assert built.count("xgboost") == 5, built  # (was 10: the method's folds, then the flags' same folds)
+    assert np.allclose(first.frame.get_column("value").to_numpy(), first.frame.get_column("model_label_prob").to_numpy())
+    again = score(frame.with_columns(pl.col("a") + 1.0), label="y", config=ScoreConfig(methods=("confidence",)))
+    assert built.count("xgboost") == 10 and again.frame.height == 200  # (other rows: fitted anew)
+
+
+def test_the_classes_line_names_thirty_classes_and_counts_the_rest(tmp_path):
+    rng = np.random.default_rng(9)
+    y = np.repeat(np.arange(40), 6)
+    path = tmp_path / "d.csv"
+    pl.DataFrame({"a": rng.normal(size=y.size) + y, "y": [f"c{v:02d}" for v in y]}).write_csv(path)
+    r = runner.invoke(app, ["score", str(path), "-y", "y", "-o", str(tmp_path / "s.csv"), "--mislabel-rule", "knn",
+                            "--k", "3"])
+    assert r.exit_code == 0, r.output
+    line = next(ln for ln in r.output.splitlines() if ln.startswith("classes:"))
+    assert "c29: 6" in line and "c30" not in line and "and 10 more (--json lists every class)" in line, line
+
+
+def test_thread_map_reports_each_task_as_it_is_done_inside_a_window(monkeypatch):
+    import threading
+
+    import dvclean.valuation._parallel as par
+
+    monkeypatch.setattr(par, "worker_count", lambda n: 2)
+    first_done = threading.Event()
+    seen_by_last: list[bool] = []
+
+    def fn(i: int) -> int:
+        if i == 4:  # the window's last task waits for the first one's report (before: after the whole window)
+            seen_by_last.append(first_done.wait(10))
+        return i * i
+
+    done: list[int] = []
+
+    def on_done(i: int) -> None:
+        done.append(i)
+        if i == 0:
+            first_done.set()
+
+    assert list(par.thread_map(fn, 5, 2, on_done=on_done)) == [0, 1, 4, 9, 16]
+    assert done == [0, 1, 2, 3, 4] and seen_by_last == [True]

@@ -92,6 +92,10 @@ def _to_devnull(stream: Any) -> None:
         os.close(devnull)
 
 
+#: The classes the summary's ``classes:`` line names with their counts (the others are counted).
+SHOWN_CLASSES = 30
+
+
 class _Console(Console):
     """A console that survives a closed pipe: it goes quiet instead of exiting 1 as rich does; it prints ``:smile:``
     as written (rich's emoji codes would turn a class or a file so named into a picture no other output shows)."""
@@ -333,7 +337,10 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
             highlight=False,
         )
     else:
-        classes = ", ".join(f"{label_text(c)}: {n}" for c, n in summary["classes"].items())
+        counts = list(summary["classes"].items())
+        classes = ", ".join(f"{label_text(c)}: {n}" for c, n in counts[:SHOWN_CLASSES])
+        if len(counts) > SHOWN_CLASSES:  # (200 classes made one line of 1,900 characters; --json lists them all)
+            classes += f" and {len(counts) - SHOWN_CLASSES} more (--json lists every class)"
         console.print(f"classes: {esc(classes)}", highlight=False)
     if rows["label_missing"]:
         n = rows["label_missing"]

@@ -107,7 +107,8 @@ def native_threads(n_jobs: int) -> Iterator[None]:
 THREAD_WINDOW = 8
 
 
-def thread_map(fn: Callable[[int], Any], n: int, n_jobs: int) -> Iterator[Any]:
+def thread_map(fn: Callable[[int], Any], n: int, n_jobs: int,
+               on_done: Callable[[int], None] | None = None) -> Iterator[Any]:
     """``fn(0), ..., fn(n - 1)`` in that order, computed on ``n_jobs`` threads of this process.
 
     For tasks whose work is native code that releases the GIL (tree and XGBoost fits): no
@@ -117,7 +118,9 @@ def thread_map(fn: Callable[[int], Any], n: int, n_jobs: int) -> Iterator[Any]:
     :func:`~dvclean.valuation._models.quiet_fits` (one native thread per fit, warnings
     ignored, both set once for the process), so the workers' fits neither oversubscribe the
     cores nor race on the warning filters, while the caller's code between results runs
-    with its own settings, and at most a window of results is held at once.
+    with its own settings, and at most a window of results is held at once. ``on_done(i)`` is called as
+    task ``i`` is done, in task order, also inside a window (a progress bar over a few long tasks, the folds
+    of an out-of-fold model, would otherwise stand still until the whole window is done).
 
     Examples
     --------
@@ -127,7 +130,10 @@ def thread_map(fn: Callable[[int], Any], n: int, n_jobs: int) -> Iterator[Any]:
     n_jobs = worker_count(n_jobs)
     if n_jobs <= 1 or n <= 1:
         for i in range(n):
-            yield fn(i)
+            result = fn(i)
+            if on_done is not None:
+                on_done(i)
+            yield result
         return
     from concurrent.futures import ThreadPoolExecutor
 
@@ -135,7 +141,18 @@ def thread_map(fn: Callable[[int], Any], n: int, n_jobs: int) -> Iterator[Any]:
     with ThreadPoolExecutor(max_workers=min(n_jobs, n)) as pool:
         for start in range(0, n, window):
             with quiet_fits():  # only while tasks run: the caller's own code between results is not silenced
-                batch = list(pool.map(fn, range(start, min(n, start + window))))
+                tasks = range(start, min(n, start + window))
+                futures = [pool.submit(fn, i) for i in tasks]
+                batch = []
+                try:
+                    for i, future in zip(tasks, futures, strict=True):
+                        batch.append(future.result())
+                        if on_done is not None:
+                            on_done(i)
+                except BaseException:
+                    for future in futures:
+                        future.cancel()
+                    raise
             yield from batch
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -86,6 +86,11 @@ def oof_proba(
     if n < 4:
         raise ValuationError("out-of-fold probabilities need at least 4 labelled rows")
     k = _effective_folds(y, n_folds)
+    key = _oof_key(x, y, n_classes, model, k, seed)
+    if _LAST_OOF is not None and _LAST_OOF[0] == key:  # the same fits again (-m confidence, then its flags)
+        if progress:
+            progress("out-of-fold model", k, k)
+        return _LAST_OOF[1].copy()
     folds = stratified_folds(y, k, seed)
     seeds = fold_seeds(seed, k)
     out = np.zeros((n, n_classes))
@@ -97,11 +102,30 @@ def oof_proba(
         m = fit_quietly(make_model(model, seed=seeds[f], n_classes=present.size), x[~test], _compact(ytr))
         return _proba(_Remapped(m, present), x[test], n_classes)
 
-    for f, proba in enumerate(thread_map(fit_fold, k, n_jobs)):
+    done = None if progress is None else (lambda f: progress("out-of-fold model", f + 1, k))
+    for f, proba in enumerate(thread_map(fit_fold, k, n_jobs, on_done=done)):
         out[folds == f] = proba
-        if progress:
-            progress("out-of-fold model", f + 1, k)
+    _remember_oof(key, out)
     return out
+
+
+#: The last :func:`oof_proba` result and what it was computed from: ``-m confidence`` and the mislabel flags' model
+#: signal are the same fits (same rows, model, folds and seed), made once. The probabilities do not depend on
+#: ``n_jobs``.
+_LAST_OOF: tuple[tuple[Any, ...], np.ndarray] | None = None
+
+
+def _oof_key(x: np.ndarray, y: np.ndarray, n_classes: int, model: str, folds: int, seed: int) -> tuple[Any, ...]:
+    import hashlib
+
+    digest = hashlib.sha256(np.ascontiguousarray(x).view(np.uint8).ravel()).hexdigest()
+    labels = hashlib.sha256(np.ascontiguousarray(y, dtype=np.int64).view(np.uint8).ravel()).hexdigest()
+    return (str(model), int(folds), int(seed), int(n_classes), x.shape, str(x.dtype), digest, labels)
+
+
+def _remember_oof(key: tuple[Any, ...], out: np.ndarray) -> None:
+    global _LAST_OOF
+    _LAST_OOF = (key, out.copy())
 
 
 def oof_predict(
@@ -148,10 +172,9 @@ def oof_predict(
         m = fit_quietly(make_regressor(model, seed=seeds[f]), x[train], y[train])
         return np.asarray(m.predict(x[test]), dtype=np.float64).ravel()
 
-    for f, pred in enumerate(thread_map(fit_fold, k, n_jobs)):
+    done = None if progress is None else (lambda f: progress("out-of-fold model", f + 1, k))
+    for f, pred in enumerate(thread_map(fit_fold, k, n_jobs, on_done=done)):
         out[folds == f] = pred
-        if progress:
-            progress("out-of-fold model", f + 1, k)
     return out
 
 
