@@ -123,9 +123,13 @@ def _oof_key(x: np.ndarray, y: np.ndarray, n_classes: int, model: str, folds: in
     return (str(model), int(folds), int(seed), int(n_classes), x.shape, str(x.dtype), digest, labels)
 
 
+#: The most probabilities (rows x classes) :func:`oof_proba` keeps for a repeat call (80 MB).
+OOF_KEPT_MAX = 10_000_000
+
+
 def _remember_oof(key: tuple[Any, ...], out: np.ndarray) -> None:
     global _LAST_OOF
-    _LAST_OOF = (key, out.copy())
+    _LAST_OOF = (key, out.copy()) if out.size <= OOF_KEPT_MAX else None
 
 
 def oof_predict(
