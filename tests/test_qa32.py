@@ -437,3 +437,15 @@ def test_thread_map_reports_each_task_as_it_is_done_inside_a_window(monkeypatch)
 
     assert list(par.thread_map(fn, 5, 2, on_done=on_done)) == [0, 1, 4, 9, 16]
     assert done == [0, 1, 2, 3, 4] and seen_by_last == [True]
+
+
+def test_the_kept_out_of_fold_result_is_only_for_named_models_and_numeric_arrays(monkeypatch):
+    import dvclean.valuation.confidence as conf
+
+    x = np.random.default_rng(10).normal(size=(40, 3))
+    y = (x[:, 0] > 0).astype(np.int64)
+    assert conf._oof_key(x, y, 2, "logreg", 5, 0) is not None
+    assert conf._oof_key(x, y, 2, "sklearn.linear_model.LogisticRegression", 5, 0) is None  # (may be redefined)
+    assert conf._oof_key(x.astype(object), y, 2, "logreg", 5, 0) is None  # (was: TypeError)
+    monkeypatch.setattr(conf, "OOF_KEPT_MAX", 10)
+    assert conf._oof_key(x, y, 2, "logreg", 5, 0) is None

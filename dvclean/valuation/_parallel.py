@@ -120,7 +120,8 @@ def thread_map(fn: Callable[[int], Any], n: int, n_jobs: int,
     cores nor race on the warning filters, while the caller's code between results runs
     with its own settings, and at most a window of results is held at once. ``on_done(i)`` is called as
     task ``i`` is done, in task order, also inside a window (a progress bar over a few long tasks, the folds
-    of an out-of-fold model, would otherwise stand still until the whole window is done).
+    of an out-of-fold model, would otherwise stand still until the whole window is done); on several threads it
+    runs inside the window's :func:`~dvclean.valuation._models.quiet_fits` (warnings ignored, one native thread).
 
     Examples
     --------

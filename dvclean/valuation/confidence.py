@@ -87,10 +87,11 @@ def oof_proba(
         raise ValuationError("out-of-fold probabilities need at least 4 labelled rows")
     k = _effective_folds(y, n_folds)
     key = _oof_key(x, y, n_classes, model, k, seed)
-    if _LAST_OOF is not None and _LAST_OOF[0] == key:  # the same fits again (-m confidence, then its flags)
+    last = _LAST_OOF  # (read once: another thread may replace it)
+    if key is not None and last is not None and last[0] == key:  # the same fits again (-m confidence, its flags)
         if progress:
             progress("out-of-fold model", k, k)
-        return _LAST_OOF[1].copy()
+        return last[1].copy()
     folds = stratified_folds(y, k, seed)
     seeds = fold_seeds(seed, k)
     out = np.zeros((n, n_classes))
@@ -115,8 +116,16 @@ def oof_proba(
 _LAST_OOF: tuple[tuple[Any, ...], np.ndarray] | None = None
 
 
-def _oof_key(x: np.ndarray, y: np.ndarray, n_classes: int, model: str, folds: int, seed: int) -> tuple[Any, ...]:
+def _oof_key(x: np.ndarray, y: np.ndarray, n_classes: int, model: str, folds: int, seed: int) -> tuple[Any, ...] | None:
+    """What the probabilities are a function of; None (nothing kept) for a result too large to keep, a model
+    given by a dotted class path (it may be redefined between calls), or ``x`` not a numeric array."""
     import hashlib
+
+    from ._models import MODELS
+
+    if (model not in MODELS or not isinstance(x, np.ndarray) or x.dtype.kind not in "biuf"
+            or x.shape[0] * max(1, n_classes) > OOF_KEPT_MAX):
+        return None
 
     digest = hashlib.sha256(np.ascontiguousarray(x).view(np.uint8).ravel()).hexdigest()
     labels = hashlib.sha256(np.ascontiguousarray(y, dtype=np.int64).view(np.uint8).ravel()).hexdigest()
@@ -127,9 +136,10 @@ def _oof_key(x: np.ndarray, y: np.ndarray, n_classes: int, model: str, folds: in
 OOF_KEPT_MAX = 10_000_000
 
 
-def _remember_oof(key: tuple[Any, ...], out: np.ndarray) -> None:
+def _remember_oof(key: tuple[Any, ...] | None, out: np.ndarray) -> None:
     global _LAST_OOF
-    _LAST_OOF = (key, out.copy()) if out.size <= OOF_KEPT_MAX else None
+    if key is not None:
+        _LAST_OOF = (key, out.copy())
 
 
 def oof_predict(
