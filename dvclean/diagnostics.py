@@ -279,7 +279,7 @@ def target_predictability(prediction: np.ndarray, y: np.ndarray, *, alpha: float
     these many rows (normal approximation): near 0 on large data, large on a few rows, where a failed
     test says little. When the features do not predict the target, the rows flagged "outlying" are only
     the target's own extreme values. One prediction for every row ranks nothing: not predictable
-    (``spearman`` 0, ``p_value`` 1).
+    (``spearman`` 0, ``p_value`` 1, ``constant_prediction`` true).
 
     Examples
     --------
@@ -295,12 +295,15 @@ def target_predictability(prediction: np.ndarray, y: np.ndarray, *, alpha: float
     prediction, y = np.asarray(prediction, dtype=np.float64), np.asarray(y, dtype=np.float64)
     n = y.shape[0]
     if n < 4 or np.ptp(y) == 0:
-        return {"spearman": None, "p_value": None, "r2": None, "predictable": True, "spearman_needed": None}
+        return {"spearman": None, "p_value": None, "r2": None, "predictable": True, "spearman_needed": None,
+                "constant_prediction": False}
     needed = min(1.0, float(norm.isf(alpha)) / math.sqrt(n - 1))
     if np.ptp(prediction) == 0:  # one prediction for every row: it ranks nothing, the features are not shown to help
         r2 = float(1.0 - np.sum((y - prediction) ** 2) / np.sum((y - y.mean()) ** 2))
-        return {"spearman": 0.0, "p_value": 1.0, "r2": r2, "predictable": False, "spearman_needed": needed}
+        return {"spearman": 0.0, "p_value": 1.0, "r2": r2, "predictable": False, "spearman_needed": needed,
+                "constant_prediction": True}
     rho = float(spearmanr(prediction, y).statistic)
     p_value = float(spearmanr(prediction, y, alternative="greater").pvalue)
     r2 = float(1.0 - np.sum((y - prediction) ** 2) / np.sum((y - y.mean()) ** 2))
-    return {"spearman": rho, "p_value": p_value, "r2": r2, "predictable": p_value < alpha, "spearman_needed": needed}
+    return {"spearman": rho, "p_value": p_value, "r2": r2, "predictable": p_value < alpha, "spearman_needed": needed,
+            "constant_prediction": False}

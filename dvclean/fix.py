@@ -292,7 +292,7 @@ def _refuse_noise(scores: ScoreResult, config: FixConfig) -> None:
     (:func:`dvclean.pipeline.labels_unpredicted`), unless ``config.force``. (With unpredictable labels the
     pooled probabilities are about the class shares, so on imbalanced classes nearly every minority row is
     flagged, and ``relabel`` would turn it into the majority class.)"""
-    from .pipeline import labels_unpredicted, targets_unpredicted
+    from .pipeline import labels_unpredicted, measured_target_predictions, targets_unpredicted
 
     p = scores.summary["flags"].get("label_predictability")
     q = scores.summary["flags"].get("target_predictability")
@@ -303,8 +303,8 @@ def _refuse_noise(scores: ScoreResult, config: FixConfig) -> None:
     if targets_unpredicted(q):
         raise DataValidationError(
             f"{name}: refusing to {config.action} {flagged} rows flagged as outlying targets: the features are not "
-            f"shown to predict the target (out-of-sample predictions correlate {q['spearman']:.3f} with it, p = "
-            f"{q['p_value']:.2g}; R² {q['r2']:.3f}), so the flags are only its extreme values; check --label and the "
+            f"shown to predict the target ({measured_target_predictions(q)}), so the flags are only its extreme "
+            "values; check --label and the "
             f"feature columns, use --action mark to mark the rows without changing any, or pass --force to "
             f"{config.action} them anyway"
         )

@@ -821,10 +821,18 @@ def targets_unpredicted(q: dict[str, Any] | None) -> bool:
     return (q.get("spearman_needed") or 1.0) < 0.5
 
 
+def measured_target_predictions(q: dict[str, Any]) -> str:
+    """What the predictability test measured, in words: the Spearman correlation of the out-of-sample predictions
+    with the target, or (a model that predicts one value for every row ranks nothing) that they are one value."""
+    if q.get("constant_prediction"):
+        return f"the out-of-sample predictions are one value for every row, so they rank nothing (R² {q['r2']:.3f})"
+    return (f"out-of-sample predictions correlate {q['spearman']:.3f} with it (Spearman; p = {q['p_value']:.2g}; "
+            f"R² {q['r2']:.3f})")
+
+
 def _target_predictability_note(q: dict[str, Any], n_rows: int, flagged: int) -> str:
     """The note for a target the features do not predict detectably (:func:`target_predictability`)."""
-    measured = (f"out-of-sample predictions correlate {q['spearman']:.3f} with it (Spearman; p = {q['p_value']:.2g}; "
-                f"R² {q['r2']:.3f})")
+    measured = measured_target_predictions(q)
     if not targets_unpredicted(q):
         return (f"with {n_rows} rows the test cannot tell whether the features predict the target: {measured}"
                 + ("; the outlying-target flags rest on little evidence" if flagged else ""))
