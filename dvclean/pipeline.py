@@ -393,7 +393,8 @@ def _score(
     if missing.any():
         hashed = [c for c in hashed if labelled.get_column(c).n_unique() > 1]
     hashes = row_hashes(table.frame, hashed, table.label, order_by=labelled)
-    order = _content_order(hashes, labels)  # = canonical_order(table.frame, hashed, label=table.label)
+    by_target = table.task == "regression"
+    order = _content_order(hashes, labels, by_target=by_target)  # = canonical_order(table.frame, hashed, label=...)
     data, encoder, label_missing = prepare(
         dataclasses.replace(table, frame=table.frame[order]), valid=valid_table, config=config.features
     )
@@ -402,7 +403,7 @@ def _score(
         # or adding a uuid column would change the flags as another seed does (which rows the encoder ignores does
         # not depend on the order, so the second encoding ignores the same ones)
         hashes = row_hashes(table.frame, [c for c in hashed if c not in ignored], table.label, order_by=labelled)
-        order = _content_order(hashes, labels)
+        order = _content_order(hashes, labels, by_target=by_target)
         data, encoder, label_missing = prepare(
             dataclasses.replace(table, frame=table.frame[order]), valid=valid_table, config=config.features
         )
@@ -995,12 +996,21 @@ def canonical_order(frame: pl.DataFrame, columns: Sequence[str], *, label: str |
     return _content_order(row_hashes(frame, columns, label), frame.get_column(label) if label is not None else None)
 
 
-def _content_order(hashes: np.ndarray, labels: pl.Series | None) -> np.ndarray:
-    """:func:`canonical_order` from the rows' :func:`row_hashes` (and the label column)."""
+def _content_order(hashes: np.ndarray, labels: pl.Series | None, *, by_target: bool = False) -> np.ndarray:
+    """:func:`canonical_order` from the rows' :func:`row_hashes` (and the label column).
+
+    ``by_target`` (a regression target): rows of equal features and different targets are ordered by their
+    targets' ranks, so the file's order decides nothing there either (each distinct target is a "class" of
+    one row whose fingerprint is that row's hash: equal for both; the neighbours' distance ties and the bags
+    would follow the input order). Ranks, not values: the same in any unit.
+    """
     n = hashes.shape[0]
     if labels is None:
         return np.lexsort((np.arange(n), hashes)).astype(np.int64)
-    return np.lexsort((np.arange(n), class_fingerprints(labels, hashes), hashes)).astype(np.int64)
+    keys = [np.arange(n), class_fingerprints(labels, hashes), hashes]
+    if by_target and labels.dtype.is_numeric():
+        keys.insert(1, labels.cast(pl.Float64).rank("dense").fill_null(0).cast(pl.Int64).to_numpy())
+    return np.lexsort(tuple(keys)).astype(np.int64)
 
 
 def row_hashes(
