@@ -1157,7 +1157,8 @@ SKEWED_FLAGGED, SKEWED_ONE_SIDE, SKEWED_SKEWNESS = 0.02, 0.8, 1.0
 def _skewed_target_note(data: ValuationData, flags: Any) -> str | None:
     """The note on outlying-target flags that mostly lie on one side of a skewed target's predictions: a price or an
     income whose spread grows with its size has long-tailed residuals above the prediction, so its large, correct
-    values are flagged (on a log scale the same rows are not)."""
+    values are flagged (on a log scale the same rows are not). The skewness is the unflagged rows': a target whose
+    body is symmetric is not called skewed for its typos (x10 on 5% of the rows skews a column by itself)."""
     flagged = np.asarray(flags.is_mislabeled, dtype=bool)
     n = flagged.size
     if n < 50 or flagged.sum() < max(5, SKEWED_FLAGGED * n) or flags.target_z is None:
@@ -1166,8 +1167,9 @@ def _skewed_target_note(data: ValuationData, flags: Any) -> str | None:
     above = float((z > 0).mean())
     side = max(above, 1 - above)
     y = np.asarray(data.y, dtype=np.float64)  # standardised: the skewness is scale-free, and 1e200 targets do not overflow
-    sd = float(y.std())
-    skew = float(np.mean(((y - y.mean()) / sd) ** 3)) if sd > 0 else 0.0
+    body = y[~flagged]  # the unflagged rows' skewness: typos (x10, x1000) skew the whole column by themselves
+    sd = float(body.std())
+    skew = float(np.mean(((body - body.mean()) / sd) ** 3)) if sd > 0 else 0.0
     if side < SKEWED_ONE_SIDE or abs(skew) < SKEWED_SKEWNESS or (skew > 0) != (above > 0.5):
         return None
     where = "above" if above > 0.5 else "below"
@@ -1176,7 +1178,7 @@ def _skewed_target_note(data: ValuationData, flags: Any) -> str | None:
            else "value a transformed target that evens out the spread (a column of it as the label)")
     return (
         f"{int(round(side * flagged.sum()))} of the {int(flagged.sum())} outlying targets lie {where} their prediction, "
-        f"and the target is skewed (skewness {skew:.2f}){positive}: where the spread grows with the target, its long "
+        f"and the target is skewed (skewness {skew:.2f} without them){positive}: where the spread grows with the target, its long "
         f"tail is flagged although it may be right; if so, {fix}"
     )
 
