@@ -13,7 +13,8 @@ help:
 	@echo "make demo       create .venv, install dvclean, score sample_data/adult_2000.csv"
 	@echo "make test       lint + the full test suite (what CI runs)"
 	@echo "make test-fast  the quick inner loop (skips tests marked slow)"
-	@echo "make bench      run the benchmarks (never part of the tests)"
+	@echo "make install    create .venv and install dvclean with its dev and augment extras"
+	@echo "make bench      run the KNN scaling benchmark, benchmarks/knn_scaling.py (never part of the tests)"
 	@echo "make fuzz       fuzz the CSV loading path for FUZZ_SECONDS (default 120)"
 
 $(BIN)/python:

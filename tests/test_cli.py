@@ -46,7 +46,7 @@ def test_score_writes_default_output_and_keeps_input(tmp_path):
     meta = json.loads(pl.read_parquet_metadata(out)["dvclean"])
     assert meta["method"] == "knn" and meta["status"]["knn"] == "exact"
     assert sha(src) == before and src.stat().st_mtime_ns == mtime
-    assert "most suspicious" in res.stdout
+    assert "lowest-valued rows" in res.stdout
 
 
 @pytest.mark.parametrize("command", ["score", "fix"])

@@ -57,7 +57,7 @@ def test_a_single_row_class_spelled_like_another_says_so_not_store_as_numbers(tm
 # --- the HTML report's table of suspicious rows shows the data's cells as the file writes them ------------------
 
 def _table_cells(html: str) -> list[str]:
-    start = html.index("most suspicious rows")
+    start = html.index("lowest-valued rows")
     return re.findall(r"<td[^>]*>(.*?)</td>", html[start:])
 
 

@@ -58,3 +58,28 @@ def test_typos_alone_do_not_make_the_target_skewed(tmp_path):
     flagged = set(np.flatnonzero(pl.read_parquet(tmp_path / "o.parquet").get_column("is_mislabeled").to_numpy()))
     assert flagged == set(bad.tolist())
     assert "the target is skewed" not in r.output  # (was: "its long tail is flagged although it may be right")
+
+
+def test_a_tenth_of_the_targets_x100_does_not_hide_that_the_features_predict_the_rest():
+    from sklearn.datasets import load_diabetes
+
+    import dvclean
+    from dvclean.config import ScoreConfig
+
+    d = load_diabetes(as_frame=True).frame
+    bad = np.random.default_rng(1001).random(len(d)) < 0.10
+    d.loc[bad, "target"] = d.loc[bad, "target"] * 100  # cents for dollars
+    r = dvclean.score(d, label="target", config=ScoreConfig(task="regression"))
+    q = r.summary["flags"]["target_predictability"]
+    assert q["predictable"] and q["spearman"] > 0.4, q  # (was: -0.18, and fix refused to drop the 42 typos)
+    assert np.array_equal(r.frame.get_column("is_mislabeled").to_numpy(), bad)
+
+
+def test_the_first_pass_clips_targets_far_beyond_their_spread_only():
+    from dvclean.flags import clipped_targets
+
+    y = np.random.default_rng(0).normal(size=500)
+    assert np.array_equal(clipped_targets(y), y)  # a normal target: nothing that far out
+    y[:5] = 1e4
+    c = clipped_targets(y)
+    assert np.array_equal(c[5:], y[5:]) and c[:5].max() < 20

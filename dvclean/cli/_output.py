@@ -365,7 +365,7 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
         if "flip_mixture" in est:
             parts.append(f"flip mixture {est['flip_mixture']}")
         console.print(f"wrong labels estimated: {', '.join(parts)}; median {est['median']:g}", highlight=False)
-    table = Table(title="10 most suspicious rows (lowest value first)", title_justify="left")
+    table = Table(title="10 lowest-valued rows (most harmful first; mislabel_score ranks the flags)", title_justify="left")
     nb_col, score_col = ("neighbours' mean", "outlier score") if regression else ("neighbours' label", "mislabel score")
     for col in ("row", "label", nb_col, "value", score_col, "flag"):
         table.add_column(col, justify="right" if col in ("row", "value", score_col) else "left")

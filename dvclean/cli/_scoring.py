@@ -24,6 +24,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from ..config import (
+    MISLABEL_RULES,
     VALIDATION_METHODS,
     CrossFitConfig,
     DVGSConfig,
@@ -195,7 +196,7 @@ def _shared() -> list[_Shared]:
         ("valid", Annotated[str | None, _option("--valid", help="knn, tmc, dvgs, loo, banzhaf, beta: value against this validation file instead of leave-self-out / cross-fitting.")], None),
         ("task", Annotated[Task, _option("--task", help=TASK_HELP)], _DEFAULT_TASK),
         ("hard_frac", Annotated[float, _option("--hard-frac", parser=parse_closed_fraction, metavar="<fraction|%>", help="Fraction of the non-mislabeled rows flagged is_hard (0.05 or 5%).")], _FLAGS.hard_fraction),
-        ("mislabel_rule", Annotated[str, _option("--mislabel-rule", help="How is_mislabeled is decided: consensus (default), confident, vote, confidence or knn.")], _MISLABEL.rule),
+        ("mislabel_rule", Annotated[str, _option("--mislabel-rule", metavar=f"<{'|'.join(MISLABEL_RULES)}>", help="How is_mislabeled is decided: consensus (default), confident, vote, confidence or knn.")], _MISLABEL.rule),
         ("mislabel_max_rows", Annotated[int, _option("--mislabel-max-rows", help=f"Above this many rows (counted once per class above two classes) the mislabel rule's models would dominate the run and the knn rule is used instead, with a note; raise it to insist (default {_MISLABEL.model_max_rows:,}).")], _MISLABEL.model_max_rows),
         ("expected_noise", Annotated[float | None, _option("--expected-noise", parser=parse_fraction, metavar="<fraction|%>", help="Optional: expected fraction of wrong labels (0.05 or 5%); flags that fraction of the rows, rounded down (at least one), most suspicious first.")], _MISLABEL.expected_noise),
         ("seed", Annotated[int, _option("--seed", help="Seed of every random step.")], _SCORE.seed),
@@ -331,12 +332,25 @@ def _and(items: tuple[str, ...]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def scoring_options(*, valid: bool = True, checkpoint: bool = False) -> Callable[[F], F]:
+def _with_note(annotation: Any, note: str) -> Any:
+    """``annotation`` (``Annotated[type, typer.Option(...)]``) with ``note`` appended to the option's help."""
+    import copy
+    from typing import get_args
+
+    base, info = get_args(annotation)[:2]
+    info = copy.copy(info)
+    info.help = f"{info.help} {note}"
+    return Annotated[base, info]
+
+
+def scoring_options(*, valid: bool = True, checkpoint: bool = False,
+                    notes: dict[str, str] | None = None) -> Callable[[F], F]:
     """Add the shared scoring options to a command; its body gets them as ``scoring=Scoring(...)``.
 
     Apply it below :func:`~dvclean.cli._config.configurable` (so configuration files fill
     the options) and give the body a keyword-only ``scoring`` parameter. ``valid``: add
-    ``--valid``; ``checkpoint``: add ``--checkpoint``, ``--checkpoint-every`` and ``--resume``.
+    ``--valid``; ``checkpoint``: add ``--checkpoint``, ``--checkpoint-every`` and ``--resume``;
+    ``notes``: text appended to the help of the named options in this command only.
     """
 
     def decorate(fn: F) -> F:
@@ -351,7 +365,8 @@ def scoring_options(*, valid: bool = True, checkpoint: bool = False) -> Callable
         if clash:  # pragma: no cover - a programming error
             raise TypeError(f"{fn.__name__} defines shared scoring options itself: {sorted(clash)}")
         added = [
-            inspect.Parameter(s.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=s.default, annotation=s.annotation)
+            inspect.Parameter(s.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=s.default,
+                              annotation=_with_note(s.annotation, notes[s.name]) if s.name in (notes or {}) else s.annotation)
             for s in shared
         ]
         signature = own.replace(parameters=[*kept, *added])

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..augment.config import AugmentConfig
+from ..augment.config import GENERATORS, AugmentConfig
 from ._scoring import parse_closed_fraction
 from .commands import (
     NULL_VALUES_HELP,
@@ -41,7 +41,7 @@ def augment(
     drop: Annotated[list[str] | None, typer.Option("--drop", help="Column to exclude from the valuation features (repeatable).")] = None,
     withhold: Annotated[list[str] | None, typer.Option("--withhold", help="Column never given to the generator (personal identifiers, free text); null in synthetic rows (repeatable).")] = None,
     target: Annotated[str, typer.Option("--target", "-t", help="Rows the generator learns from: hard, all, mislabeled-removed, class:VALUE, or e.g. hard,class:VALUE.")] = _AUG.target,
-    generator: Annotated[str, typer.Option("--generator", "-g", help="tvae (the paper's best), ctgan, copulagan or gaussian-copula (fast).")] = _AUG.generator,
+    generator: Annotated[str, typer.Option("--generator", "-g", metavar=f"<{'|'.join(GENERATORS)}>", help="tvae (the paper's best), ctgan, copulagan or gaussian-copula (fast).")] = _AUG.generator,
     n_synthetic: Annotated[str, typer.Option("--n-synthetic", "-n", help="Synthetic rows: a count (500) or a percent of the labelled rows (10%).")] = str(_AUG.n_synthetic),
     epochs: Annotated[int | None, typer.Option("--epochs", help="Training epochs (tvae/ctgan/copulagan; default: from the training-set size).")] = None,
     batch_size: Annotated[int | None, typer.Option("--batch-size", help="Batch size (default: min(500, rows), a multiple of 10 for ctgan/copulagan).")] = None,
@@ -51,7 +51,7 @@ def augment(
     provenance: Annotated[bool, typer.Option("--provenance/--no-provenance", help="Add the boolean column dvclean_synthetic.")] = True,
     scores: Annotated[str | None, typer.Option("--scores", help="Reuse a `dvclean score` output for this file instead of valuing again.")] = None,
     html_report: Annotated[Path | None, typer.Option("--report", help="Also write the self-contained HTML report (scores + the evaluation) to this path.")] = None,
-    k: Annotated[int, typer.Option("--k", help="K of the KNN-Shapley valuation that finds the hard rows (and values --evaluate's training splits); with --scores only used by --evaluate.")] = _AUG.k,
+    k: Annotated[int, typer.Option("--k", help="K of the KNN-Shapley valuation that finds the hard rows (and values --evaluate's training splits); with --scores nothing else is valued, so --k without --evaluate is refused (exit 2).")] = _AUG.k,
     quality: Annotated[bool | None, typer.Option("--quality/--no-quality", help="Score the synthetic rows' SDMetrics quality against their training rows (default: when the generator models at most 100 columns; it compares every pair of columns).", show_default=False)] = None,
     evaluate: Annotated[bool, typer.Option("--evaluate", help="Three-arm holdout comparison (baseline / non-targeted / targeted) with XGBoost.")] = False,
     repeats: Annotated[int, typer.Option("--repeats", help="Seeds per arm of --evaluate.")] = _AUG.repeats,

@@ -474,7 +474,7 @@ def _append_step_summary(path: str, text: str, err: Any) -> None:
 @guarded
 @configurable("report", start="scores")
 def report_cmd(
-    scores: Annotated[str, typer.Argument(help="Scores file written by `dvclean score` (*.dvclean.parquet).")],
+    scores: Annotated[str, typer.Argument(help="Scores file written by `dvclean score` (*.dvclean.parquet), or - for standard input (then -o is needed).")],
     data: Annotated[str | None, typer.Option("--data", help="The scored data file: adds features and the PCA projection.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="HTML file (default: next to the scores, named like them without .dvclean.<ext> or the suffix, plus .report.html: data.dvclean.parquet gives data.report.html).")] = None,
     label: Annotated[str | None, typer.Option("--label", "-y", help="Label column of --data when the scores file does not record it.")] = None,

@@ -24,6 +24,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from ._config import configurable, toml_repr
+from ._help import install as _install_help
 from ._scoring import (  # noqa: F401  (Algorithm, Task, TASK_HELP, _methods: importable from here as before)
     _DEFAULT_ALGORITHM,
     _DEFAULT_TASK,
@@ -41,6 +42,8 @@ EXIT_HELP = """\
 Exit codes: 0 success; 1 a data-quality check failed; 2 usage or input error;
 3 internal error (please report); 130 interrupted (Ctrl-C); 143 terminated.
 """
+
+_install_help()  # flags and counts show no value in --help, arguments DATA in the usage line (see _help)
 
 app = typer.Typer(
     name="dvclean",

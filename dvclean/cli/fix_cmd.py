@@ -29,14 +29,18 @@ from .commands import (
 _FIX = FixConfig()
 
 
+_ONLY_WITH_REPORT = ("(fix: only with --report; fix acts on the mislabel flags, which do not depend on it, so "
+                     "without --report another value is refused)")
+
+
 @app.command()
 @guarded
 @configurable("fix")
-@scoring_options(valid=True, checkpoint=False)
+@scoring_options(valid=True, checkpoint=False, notes={"method": _ONLY_WITH_REPORT, "hard_frac": _ONLY_WITH_REPORT})
 def fix(
     data: Annotated[str, typer.Argument(help="Data file (CSV, CSV.gz/.zst, Parquet, NDJSON, JSON array, Arrow IPC) or - for stdin (needs --output).")],
     label: Annotated[str | None, typer.Option("--label", "-y", help="Label column (default: the one column named label/target/y/class).")] = None,
-    action: Annotated[str, typer.Option("--action", help=f"What to do with the flagged rows: {', '.join(FIX_ACTIONS)} (regression targets: drop or mark).")] = _FIX.action,
+    action: Annotated[str, typer.Option("--action", metavar=f"<{'|'.join(FIX_ACTIONS)}>", help=f"What to do with the flagged rows: {', '.join(FIX_ACTIONS)} (regression targets: drop or mark).")] = _FIX.action,
     min_confidence: Annotated[float, typer.Option("--min-confidence", parser=parse_closed_fraction, metavar="<fraction|%>", help="relabel: only rows whose suggested label has at least this probability (0.7 or 70%).")] = _FIX.min_confidence,
     force: Annotated[bool, typer.Option("--force/--no-force", show_default=False, help="relabel/drop even when the features do not predict the labels (the flags are then noise, and the action is refused without it).")] = False,
     id_column: Annotated[str | None, typer.Option("--id", help="Row-id column: kept, never a feature.")] = None,

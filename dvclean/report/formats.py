@@ -293,7 +293,7 @@ def to_markdown(outcome: CheckOutcome, *, max_rows: int = 10) -> str:
         # as the human summary of `dvclean score` says it: a regression target has outlying targets, not wrong labels
         nb_col, score_col = ("neighbours' mean", "outlier score") if regression else ("neighbours' label", "mislabel score")
         out += [
-            f"<details><summary>{len(rows)} most suspicious rows</summary>",
+            f"<details><summary>{len(rows)} lowest-valued rows</summary>",
             "",
             f"| row | line | label | {nb_col} | value | {score_col} | flag |",
             "|---:|---:|---|---|---:|---:|---|",
