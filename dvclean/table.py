@@ -398,7 +398,10 @@ def resolve_task(col: pl.Series, requested: str = "auto") -> tuple[str, str]:
     continuous, n_distinct = _continuous(col)
     if continuous:
         return "regression", f"auto: float label with {n_distinct} distinct values"
-    return "classification", f"auto: {col.dtype} label with {col.drop_nulls().n_unique()} distinct values"
+    reason = f"auto: {col.dtype} label with {col.drop_nulls().n_unique()} distinct values"
+    if col.dtype.is_numeric():  # ratings 1-5, counts: classes unless asked (each class's rows compared with its own)
+        reason += "; --task regression values them as numbers"
+    return "classification", reason
 
 
 #: Up to this many distinct labels, numbers spelled two ways (``1``, ``1.0``) are taken for classes in the hints.
@@ -454,9 +457,16 @@ def _numeric_text_hint(col: pl.Series, missing: np.ndarray) -> str | None:
         words = list(dict.fromkeys(stripped.gather(odd).to_list()))
         shown = ", ".join(f"{stripped[int(i)]!r} at row {int(rows[i])}" for i in odd[:5])
         more = f" and {odd.size - 5} more" if odd.size > 5 else ""
-        null_values = shlex.quote(",".join(words[:5])) if all("," not in w for w in words[:5]) else None
+        listed = words[:5]
+        also = ""
+        if missing.any():  # --null-values replaces the default list: cells read as missing by it (NA) would turn text
+            from .io import _DEFAULT_NULLS
+
+            listed = list(dict.fromkeys([*listed, *(v for v in _DEFAULT_NULLS if v)]))
+            also = " (the list replaces the default one, which is repeated in it)"
+        null_values = shlex.quote(",".join(listed)) if all("," not in w for w in listed) else None
         return (f"it holds numbers except {shown}{more}: "
-                + (f"read those cells as missing with --null-values {null_values}, or fix them" if null_values
+                + (f"read those cells as missing with --null-values {null_values}{also}, or fix them" if null_values
                    else "fix or blank those cells"))
     if _decorated(stripped) or _decimal_comma(stripped) or _thousands_or_decimal(stripped) or _common_unit(stripped):
         return (f"it holds numbers written as a spreadsheet formats them ({stripped[0]!r}); the label column is "

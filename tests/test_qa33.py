@@ -83,3 +83,47 @@ def test_the_first_pass_clips_targets_far_beyond_their_spread_only():
     y[:5] = 1e4
     c = clipped_targets(y)
     assert np.array_equal(c[5:], y[5:]) and c[:5].max() < 20
+
+
+def test_the_score_summary_says_the_task_the_knn_rule_and_the_validation_file(tmp_path):
+    import polars as pl
+    from typer.testing import CliRunner
+
+    from dvclean.cli import app
+
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(200, 2))
+    rating = np.clip(np.round(x[:, 0] + 3), 1, 5).astype(int)
+    pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "rating": rating}).write_csv(tmp_path / "r.csv")
+    pl.DataFrame({"a": x[:50, 0], "b": x[:50, 1], "rating": rating[:50]}).write_csv(tmp_path / "v.csv")
+    r = CliRunner().invoke(app, ["score", str(tmp_path / "r.csv"), "-y", "rating", "--mislabel-rule", "knn",
+                                 "--valid", str(tmp_path / "v.csv"), "-o", str(tmp_path / "o.parquet")])
+    text = " ".join(r.output.split())
+    assert r.exit_code == 0, r.output
+    assert "task: classification (auto: Int64 label with 5 distinct values; --task regression values them as numbers)" in text
+    assert "mislabel rule: knn" in text  # (was: no rule line under the knn rule)
+    assert "valued against the --valid file (50 rows)" in text
+
+
+def test_the_null_values_hint_keeps_the_default_missing_spellings(tmp_path):
+    import re
+    import shlex
+
+    import polars as pl
+    from typer.testing import CliRunner
+
+    from dvclean.cli import app
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=120)
+    price = [f"{v:.3f}" for v in 10 + x + rng.normal(size=120) * 0.1]
+    price[3], price[7], price[11] = "n/a", "NA", "n/a"
+    pl.DataFrame({"a": x, "price": price}).write_csv(tmp_path / "p.csv")
+    r = CliRunner().invoke(app, ["score", str(tmp_path / "p.csv"), "-y", "price", "--task", "regression"])
+    text = " ".join(r.output.split())
+    assert r.exit_code == 2, r.output
+    suggested = re.search(r"--null-values ('[^']*'|\S+)", text).group(1)
+    assert "NA" in shlex.split(suggested)[0].split(",")  # (was: --null-values n/a, which turned NA into text)
+    r = CliRunner().invoke(app, ["score", str(tmp_path / "p.csv"), "-y", "price", "--task", "regression",
+                                 "--null-values", shlex.split(suggested)[0], "-o", str(tmp_path / "o.csv")])
+    assert r.exit_code == 0, r.output

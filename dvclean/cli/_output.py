@@ -303,6 +303,9 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
         f"{summary['features']['encoded_dimensions']} encoded features, label [bold]{esc(summary['label'])}[/bold]",
         highlight=False,
     )
+    validation = summary.get("validation")
+    if validation and validation != "leave-self-out":  # (else every row is a validation point for the others)
+        console.print(f"valued against the --valid {esc(validation)}", highlight=False)
     for name, method in summary["methods"].items():  # the primary (the value column) first, then value_<name> ones
         diag = method["diagnostics"]
         algo = diag.get("algorithm", method["status"])
@@ -337,6 +340,8 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
             highlight=False,
         )
     else:
+        if task.get("reason"):  # (a frame valued by the library may carry none)
+            console.print(f"task: classification ({esc(task['reason'])})", highlight=False)
         counts = list(summary["classes"].items())
         classes = ", ".join(f"{label_text(c)}: {n}" for c, n in counts[:SHOWN_CLASSES])
         if len(counts) > SHOWN_CLASSES:  # (200 classes made one line of 1,900 characters; --json lists them all)
@@ -356,7 +361,9 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
     if flags.get("signal_weights"):
         shown = {"model": "model", "oob": "OOB", "neighbors": "neighbours", "linear": "linear"}
         weights = ", ".join(f"{shown.get(k, k)} {v:.2f}" for k, v in flags["signal_weights"].items())
-        console.print(f"mislabel rule: {flags.get('rule')} (evidence weights: {weights})", highlight=False)
+        console.print(f"mislabel rule: {esc(flags.get('rule'))} (evidence weights: {weights})", highlight=False)
+    elif flags.get("rule"):  # (the knn rule weighs no evidence, and a switch to it is told in a note)
+        console.print(f"mislabel rule: {esc(flags['rule'])}", highlight=False)
     est = flags.get("count_estimates")
     if est:
         parts = [f"knn rule {est['knn_rule']}", f"Confident Learning {est['confident_pooled']} (pooled)"]
