@@ -775,20 +775,51 @@ SCALE_FLOOR = 0.5
 FIRST_PASS_CLIP = 10.0
 
 
-def robust_z(r: np.ndarray) -> np.ndarray:
+def robust_z(r: np.ndarray, floor: float = 0.0) -> np.ndarray:
     """``(r - median) / (1.4826 * MAD)``, the scale at least :data:`SCALE_FLOOR` times the mean absolute
     deviation's (``1.2533 * mean |r - median|`` over all but the largest 1% from 100 rows on; the mean over all
-    of them is also the fallback when the MAD is 0).
+    of them is also the fallback when the MAD is 0), and at least ``floor`` (:func:`tied_target_scale`).
 
     The floor is for residuals that are mostly (nearly) equal: a zero-inflated target (capital gains: 0 in nine
     rows of ten) has a MAD near 0, which made every ordinary row an "outlier" (690 of 2,000 flagged, 518 of them
     zeros). On residuals of one spread, even with 7% of them shifted by 4 of its standard deviations, the MAD
     scale is the larger and the floor changes nothing.
+
+    >>> robust_z(np.r_[np.linspace(-1e-4, 1e-4, 9), 0.1]).round(1).tolist()[-2:]  # noise divided by noise
+    [2.1, 1701.3]
+    >>> robust_z(np.r_[np.linspace(-1e-4, 1e-4, 9), 0.1], floor=0.01).round(2).tolist()[-2:]
+    [0.01, 10.0]
     """
     med, mad = robust_location_scale(r)
+    mad = max(mad, floor)
     if not mad > 0:
         return np.zeros_like(r)
     return (r - med) / mad
+
+
+def tied_target_scale(y: np.ndarray) -> float:
+    """The targets' own robust scale (:func:`robust_location_scale`) when more than half of them hold one value
+    (their MAD is 0), else 0: the floor of the residuals' scale (:func:`residual_z`).
+
+    When most targets are one value, most residuals are only the models' out-of-sample noise around that value,
+    and their MAD and mean deviation measure that noise alone: a near-constant target (440 rows at 5.5, one 5.6
+    and one 5.7) flagged 29 rows holding 5.5 (their residuals of 3e-4 were 4 "robust sd" of the noise). A
+    difference between targets is not measured on a finer scale than the targets' own spread around that value
+    (the mean deviation of the rest from it). Targets of one spread (MAD above 0) get no floor.
+
+    >>> tied_target_scale(np.r_[np.full(8, 5.5), 5.6, 5.7]).round(4), tied_target_scale(np.arange(10.0))
+    (np.float64(0.0376), 0.0)
+    """
+    y = np.asarray(y, dtype=np.float64)
+    if y.size == 0 or np.median(np.abs(y - np.median(y))) > 0:
+        return 0.0
+    return robust_location_scale(y)[1]
+
+
+def residual_z(y: np.ndarray, prediction: np.ndarray) -> np.ndarray:
+    """:func:`robust_z` of the residuals ``y - prediction``, the scale at least :func:`tied_target_scale` of ``y``."""
+    y = np.asarray(y, dtype=np.float64)
+    return robust_z(y - prediction, floor=tied_target_scale(y))
 
 
 def robust_location_scale(r: np.ndarray) -> tuple[float, float]:
@@ -1151,9 +1182,16 @@ def regression_evidence(
     """
     first = _stacked(_regression_signals(x, clipped_targets(y), neighbors, config, None, seed, progress, n_jobs), y,
                      config)
-    suspects = np.abs(robust_z(y - _combined(first, config))) > config.outlier_z
-    if not suspects.any() or suspects.sum() * 2 >= y.shape[0] or np.ptp(y[~suspects]) == 0:
-        return first  # (nothing to leave out, too much, or every target left would be one value: zero claims)
+    suspects = np.abs(residual_z(y, _combined(first, config))) > config.outlier_z
+    if not suspects.any() or suspects.sum() * 2 >= y.shape[0]:
+        return first  # (nothing to leave out, or too much)
+    left = np.asarray(y, dtype=np.float64)[~suspects]
+    if np.ptp(left) == 0:
+        # every target left is one value: what every signal fitted to them predicts, without fitting (the first
+        # pass's predictions around a lone 99.0 among 5.5s were pulled up to 6.3, and 36 rows holding 5.5
+        # flagged). The suspects that hold that value are cleared, no other row is flagged (zero claims).
+        same = np.full(y.shape[0], left[0])
+        return RegressionEvidence(**{k: same.copy() for k in first.signals()}, weights=first.weights)
     return _stacked(_regression_signals(x, y, neighbors, config, ~suspects, seed, progress, n_jobs), y, config)
 
 
@@ -1204,7 +1242,7 @@ def stacking_weights(signals: dict[str, np.ndarray], y: np.ndarray, cut: float =
         if not fit.sum() > 0:
             break
         w = fit / fit.sum()
-        keep = np.abs(robust_z(y - a @ w)) <= cut
+        keep = np.abs(residual_z(y, a @ w)) <= cut
     return {k: float(v) for k, v in zip(names, w, strict=True)}
 
 
@@ -1309,7 +1347,7 @@ def flag_regression(
     used = "model" if prediction is evidence.model else " + ".join(evidence.signals())
     if prediction is not evidence.model and evidence.weights:
         used = f"stacked {used}"
-    z = robust_z(y - prediction)
+    z = residual_z(y, prediction)
     az = np.abs(z)
     cut = mislabel.outlier_z
     score = az / (az + cut)  # 0.5 at the cutoff; the values take no part (module docstring)

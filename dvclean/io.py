@@ -1647,7 +1647,7 @@ def resolve_output(target: str | os.PathLike[str]) -> Path:
     dvclean.errors.OutputError: cannot write to /dev/null: it is a character device, not a regular file; ...
     """
     target = Path(target)
-    hint = "give a regular file path"
+    hint = "give a regular file path (-o/--output PATH)"
     chain = _link_chain(target)
     if any(hop in _STREAM_LINKS or hop.startswith(_STREAM_LINKS[-2:]) for hop in chain):
         raise OutputError(

@@ -353,9 +353,11 @@ def _score(
         missing = [c for c in (*used, table.label) if c not in vframe.columns]
         if missing:
             raise DataValidationError(
-                f"{vinfo.path}: the validation file lacks columns {', '.join(map(repr, missing[:10]))}"
-                f"{f' and {len(missing) - 10} more' if len(missing) > 10 else ''}; "
-                "it needs the same feature and label columns as the data"
+                f"{vinfo.path}: the validation file lacks column{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(map(repr, missing[:10]))}{f' and {len(missing) - 10} more' if len(missing) > 10 else ''}; "
+                "it needs the same feature and label columns as the data: add "
+                f"{'them' if len(missing) > 1 else 'it'}, or leave a feature out of the valuation (--drop NAME; "
+                "drop= in Python)"
             )
         schema = table.frame.schema
         vframe = vframe.with_columns(pl.lit(None, dtype=schema[c]).alias(c)
@@ -582,11 +584,13 @@ def _score(
     used = [c for c in table.features if c not in encoder.dropped_]
     numbered = row_number_columns(table.frame, used)
     if numbered:
+        how = ("pass it as --id, or --drop it from the features" if table.source is None
+               or table.source.path != "<DataFrame>"  # (a frame handed to the library: its keyword arguments)
+               else f"pass id_column={numbered[0]!r}, or drop={numbered if len(numbered) > 1 else numbered[0]!r}")
         notes.append(
             f"feature column{'s' if len(numbered) > 1 else ''} {', '.join(map(repr, numbered))} "
             f"hold{'' if len(numbered) > 1 else 's'} a distinct consecutive integer in every row, like a row number "
-            "or an id: the file's order becomes a feature; pass it as --id, or --drop it from the features, if that is not "
-            "meant"
+            f"or an id: the file's order becomes a feature; {how}, if that is not meant"
         )
     copies = [] if data.is_regression else label_copy_columns(table.frame, used, table.label)
     if copies:

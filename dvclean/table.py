@@ -556,8 +556,25 @@ def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]
             f"({', '.join(f'{class_repr(s)} at row {r}' for s, r in zip(singles[:5], rows, strict=True))}{more}); a row can "
             "only be compared "
             f"with rows of its own class, so fix those labels or remove those rows{numeric_hint}"
+            f"{_respelled_singles(col, singles)}"
         ]
     return []
+
+
+def _respelled_singles(col: pl.Series, singles: list[Any]) -> str:
+    """For single-row text classes that another class spells differently (``>50k`` beside ``>50K``, a trailing
+    space): which, as a hint appended to the error ("" when none)."""
+    if col.dtype != pl.String:
+        return ""
+    from .diagnostics import _spelling_groups
+
+    single = set(singles)
+    groups = [spellings for spellings, _ in _spelling_groups(col) if single & set(spellings)]
+    if not groups:
+        return ""
+    shown = "; ".join(" and ".join(map(repr, g[:4])) for g in groups[:3])
+    return (f" ({shown}: one class spelled in different letter case, spacing or Unicode form? write each class one "
+            "way)")
 
 
 def _label_kind(dtype: pl.DataType) -> str:

@@ -127,3 +127,37 @@ def test_the_null_values_hint_keeps_the_default_missing_spellings(tmp_path):
     r = CliRunner().invoke(app, ["score", str(tmp_path / "p.csv"), "-y", "price", "--task", "regression",
                                  "--null-values", shlex.split(suggested)[0], "-o", str(tmp_path / "o.csv")])
     assert r.exit_code == 0, r.output
+
+
+def test_errors_say_how_to_fix_a_respelled_class_and_a_missing_validation_column(tmp_path):
+    import polars as pl
+    from typer.testing import CliRunner
+
+    from dvclean.cli import app
+
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(60, 2))
+    y = np.where(x[:, 0] > 0, ">50K", "<=50K").astype(object)
+    y[5] = ">50k"
+    pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": y.tolist()}).write_csv(tmp_path / "d.csv")
+    r = CliRunner().invoke(app, ["score", str(tmp_path / "d.csv"), "-y", "y"])
+    text = " ".join(r.output.split())
+    assert r.exit_code == 2 and "'>50K' and '>50k'" in text and "write each class one way" in text, r.output
+    y[5] = ">50K"
+    pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": y.tolist()}).write_csv(tmp_path / "d.csv")
+    pl.DataFrame({"a": x[:20, 0], "y": y[:20].tolist()}).write_csv(tmp_path / "v.csv")
+    r = CliRunner().invoke(app, ["score", str(tmp_path / "d.csv"), "-y", "y", "--valid", str(tmp_path / "v.csv")])
+    text = " ".join(r.output.split())
+    assert r.exit_code == 2 and "lacks column 'b'" in text and "--drop NAME" in text, r.output
+
+
+def test_a_row_number_column_note_names_the_library_keywords_for_a_frame():
+    import polars as pl
+
+    import dvclean
+
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=80)
+    df = pl.DataFrame({"id": np.arange(80), "a": x, "y": np.where(x > 0, "p", "n")})
+    notes = " ".join(dvclean.score(df, label="y").summary["notes"])
+    assert "pass id_column='id', or drop='id'" in notes and "--id" not in notes  # (was: CLI flags in a library call)
