@@ -161,3 +161,18 @@ def test_a_row_number_column_note_names_the_library_keywords_for_a_frame():
     df = pl.DataFrame({"id": np.arange(80), "a": x, "y": np.where(x > 0, "p", "n")})
     notes = " ".join(dvclean.score(df, label="y").summary["notes"])
     assert "pass id_column='id', or drop='id'" in notes and "--id" not in notes  # (was: CLI flags in a library call)
+
+
+def test_many_outlying_targets_get_a_note_before_anyone_drops_them():
+    from pathlib import Path
+
+    import dvclean
+    from dvclean.config import ScoreConfig
+
+    path = Path(__file__).resolve().parent.parent / "sample_data" / "adult_2000.csv"
+    r = dvclean.score(str(path), label="capital_gain", config=ScoreConfig(task="regression"))
+    flagged = r.summary["flags"]["mislabeled"]
+    assert 0.05 * 2000 < flagged <= 0.25 * 2000, flagged  # clean gains, most of the non-zero ones flagged
+    notes = " ".join(r.summary["notes"])
+    assert "are flagged as outlying targets, where errors of a normal spread put 1 row in 2,000" in notes  # (was: none)
+    assert "fix --action mark" in notes
