@@ -176,3 +176,22 @@ def test_many_outlying_targets_get_a_note_before_anyone_drops_them():
     notes = " ".join(r.summary["notes"])
     assert "are flagged as outlying targets, where errors of a normal spread put 1 row in 2,000" in notes  # (was: none)
     assert "fix --action mark" in notes
+
+
+def test_a_few_huge_typos_that_outweigh_the_rest_together_get_a_note():
+    from pathlib import Path
+
+    import polars as pl
+
+    import dvclean
+    from dvclean.config import ScoreConfig
+
+    df = pl.read_csv(Path(__file__).resolve().parent.parent / "sample_data" / "adult_2000.csv")
+    typo = [3, 400, 900, 1300, 1700]
+    age = df.get_column("age").to_numpy().astype(float)
+    age[typo] *= 1000
+    r = dvclean.score(df.with_columns(age=pl.Series(age)), label="age", config=ScoreConfig(task="regression"))
+    notes = [n for n in r.summary["notes"] if "of the rows' total absolute value" in n]
+    assert len(notes) == 1, r.summary["notes"]  # (was: none when no single row held a quarter)
+    named = notes[0].split(" hold ")[0].removeprefix("rows ").split(", ")
+    assert set(named) <= {str(t) for t in typo}
