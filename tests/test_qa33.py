@@ -195,3 +195,15 @@ def test_a_few_huge_typos_that_outweigh_the_rest_together_get_a_note():
     assert len(notes) == 1, r.summary["notes"]  # (was: none when no single row held a quarter)
     named = notes[0].split(" hold ")[0].removeprefix("rows ").split(", ")
     assert set(named) <= {str(t) for t in typo}
+
+
+def test_help_lists_the_commands_in_the_order_of_a_run():
+    import re
+
+    from typer.testing import CliRunner
+
+    from dvclean.cli import app
+
+    out = CliRunner().invoke(app, ["--help"]).output
+    listed = re.findall(r"^│ (score|check|fix|report|augment|methods|version) ", out, flags=re.M)
+    assert listed == ["score", "check", "fix", "report", "augment", "methods", "version"], listed

@@ -25,7 +25,14 @@ def _load_app() -> typer.Typer:
     from . import fix_cmd as _fix_cmd  # noqa: F401  (registers `dvclean fix`)
     from .commands import app
 
+    # --help lists the commands in the order of a run, not of their modules' import: methods and version last
+    order = {name: i for i, name in enumerate(_COMMAND_ORDER)}
+    app.registered_commands.sort(key=lambda c: order.get(c.name or c.callback.__name__, len(order)))  # (stable)
     return app
+
+
+#: The order ``dvclean --help`` lists the commands in.
+_COMMAND_ORDER = ("score", "check", "fix", "report", "augment", "methods", "version")
 
 
 def __getattr__(name: str):  # ``from dvclean.cli import app`` (tests, embedding): loaded on first use
