@@ -785,10 +785,9 @@ def robust_z(r: np.ndarray, floor: float = 0.0) -> np.ndarray:
     zeros). On residuals of one spread, even with 7% of them shifted by 4 of its standard deviations, the MAD
     scale is the larger and the floor changes nothing.
 
-    >>> robust_z(np.r_[np.linspace(-1e-4, 1e-4, 9), 0.1]).round(1).tolist()[-2:]  # noise divided by noise
-    [2.1, 1701.3]
-    >>> robust_z(np.r_[np.linspace(-1e-4, 1e-4, 9), 0.1], floor=0.01).round(2).tolist()[-2:]
-    [0.01, 10.0]
+    >>> r = np.r_[np.linspace(-1e-4, 1e-4, 9), 0.1]
+    >>> round(float(robust_z(r)[-1]), 1), round(float(robust_z(r, floor=0.01)[-1]), 1)
+    (15.9, 10.0)
     """
     med, mad = robust_location_scale(r)
     mad = max(mad, floor)
@@ -807,8 +806,8 @@ def tied_target_scale(y: np.ndarray) -> float:
     difference between targets is not measured on a finer scale than the targets' own spread around that value
     (the mean deviation of the rest from it). Targets of one spread (MAD above 0) get no floor.
 
-    >>> tied_target_scale(np.r_[np.full(8, 5.5), 5.6, 5.7]).round(4), tied_target_scale(np.arange(10.0))
-    (np.float64(0.0376), 0.0)
+    >>> round(tied_target_scale(np.r_[np.full(8, 5.5), 5.6, 5.7]), 4), tied_target_scale(np.arange(10.0))
+    (0.0188, 0.0)
     """
     y = np.asarray(y, dtype=np.float64)
     if y.size == 0 or np.median(np.abs(y - np.median(y))) > 0:
@@ -1177,8 +1176,10 @@ def regression_evidence(
     cutoff. So the rows whose first-pass ``|z|`` exceeds ``outlier_z`` are left out of
     the training data (not of the predictions) and the signals are computed again;
     the second pass is what is returned (skipped when no row, or half of them or
-    more, exceed the cutoff, or the rows left all hold one target: a claim amount that is
-    0 but in the suspects would train the second pass on zeros alone).
+    more, exceed the cutoff). When the rows left all hold one target (a near-constant
+    target, a claim amount that is 0 but in the suspects), every signal fitted to them
+    predicts that value: the second pass is that constant, not fitted, so it clears the
+    suspects holding that value and flags no row the first pass did not.
     """
     first = _stacked(_regression_signals(x, clipped_targets(y), neighbors, config, None, seed, progress, n_jobs), y,
                      config)
@@ -1200,15 +1201,19 @@ def clipped_targets(y: np.ndarray, z: float = FIRST_PASS_CLIP) -> np.ndarray:
     to that bound: what the first pass of :func:`regression_evidence` fits. Its models fit squared errors, and a tenth
     of the targets x100 dragged every prediction so far that a quarter of the suspects were correct rows and the typos
     among the rest stayed in the second pass's training data (whose predictions then correlated -0.2 with the
-    target). The bound is far beyond a correct target's spread (a tail that long is no typo's alone), and the
-    residuals are still taken from ``y`` itself.
+    target). The bound is far beyond the spread of the targets' bulk, and the residuals are still taken from ``y``
+    itself. A target that holds one value in half of the rows or more (zero claims) has no bulk whose spread the
+    median absolute deviation measures: its tail is what the models must learn (clipped, 3% of wrong claims among
+    2,000 rows drew 90 false flags instead of 59), so it is not clipped.
 
     >>> float(clipped_targets(np.r_[np.arange(200.0), 1e6]).max())  # median 100, scale 1.4826 * 50
     841.3
+    >>> bool((clipped_targets(np.r_[np.zeros(150), np.arange(1.0, 51.0) * 1e3]) == np.r_[np.zeros(150), np.arange(1.0, 51.0) * 1e3]).all())
+    True
     """
     y = np.asarray(y, dtype=np.float64)
     med, scale = robust_location_scale(y)
-    if not scale > 0:
+    if not scale > 0 or np.median(np.abs(y - med)) == 0:
         return y
     return np.clip(y, med - z * scale, med + z * scale)
 
