@@ -302,7 +302,8 @@ def _refuse_noise(scores: ScoreResult, config: FixConfig) -> None:
     name = scores.summary["input"].get("path") or "the data"
     if targets_unpredicted(q):
         raise DataValidationError(
-            f"{name}: refusing to {config.action} {flagged} rows flagged as outlying targets: the features are not "
+            f"{name}: refusing to {config.action} {flagged} row{'s' if flagged != 1 else ''} flagged as outlying "
+            "targets: the features are not "
             f"shown to predict the target ({measured_target_predictions(q)}), so the flags are only its extreme "
             "values; check --label and the "
             f"feature columns, use --action mark to mark the rows without changing any, or pass --force to "
@@ -311,7 +312,7 @@ def _refuse_noise(scores: ScoreResult, config: FixConfig) -> None:
     if not labels_unpredicted(p):
         return
     raise DataValidationError(
-        f"{name}: refusing to {config.action} {flagged} flagged rows: the features are not shown to predict the labels "
+        f"{name}: refusing to {config.action} {flagged} flagged row{'s' if flagged != 1 else ''}: the features are not shown to predict the labels "
         f"(out-of-sample AUROC {p.get('deciding_auroc', p['auroc']):.3f}, 0.5 = chance; p = {p['p_value']:.2g}; these "
         f"class sizes need {p['auroc_needed']:.3f}), so the flags may be noise; "
         "check --label and the feature columns, use --action mark to mark the rows without changing any, "

@@ -1122,6 +1122,8 @@ class RegressionEvidence:
         Out-of-bag prediction of the bagged regression trees (Data-OOB).
     neighbors : ndarray of shape (n,)
         Mean target of each row's K nearest neighbours.
+    one_value_left : bool
+        The predictions are the one target every unsuspected row holds, not fitted (:func:`regression_evidence`).
     """
 
     neighbors: np.ndarray
@@ -1129,6 +1131,7 @@ class RegressionEvidence:
     oob: np.ndarray | None = None
     linear: np.ndarray | None = None
     weights: dict[str, float] | None = None
+    one_value_left: bool = False
 
     def signals(self) -> dict[str, np.ndarray]:
         """The available predictions by name."""
@@ -1137,7 +1140,8 @@ class RegressionEvidence:
 
     def expanded(self, index: np.ndarray) -> RegressionEvidence:
         """These predictions for the rows ``index`` picks (row ``i`` gets row ``index[i]``'s)."""
-        return RegressionEvidence(**{k: v[index] for k, v in self.signals().items()}, weights=self.weights)
+        return RegressionEvidence(**{k: v[index] for k, v in self.signals().items()}, weights=self.weights,
+                                  one_value_left=self.one_value_left)
 
     @property
     def prediction(self) -> np.ndarray:
@@ -1192,7 +1196,8 @@ def regression_evidence(
         # pass's predictions around a lone 99.0 among 5.5s were pulled up to 6.3, and 36 rows holding 5.5
         # flagged). The suspects that hold that value are cleared, no other row is flagged (zero claims).
         same = np.full(y.shape[0], left[0])
-        return RegressionEvidence(**{k: same.copy() for k in first.signals()}, weights=first.weights)
+        return RegressionEvidence(**{k: same.copy() for k in first.signals()}, weights=first.weights,
+                                  one_value_left=True)
     return _stacked(_regression_signals(x, y, neighbors, config, ~suspects, seed, progress, n_jobs), y, config)
 
 

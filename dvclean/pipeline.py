@@ -498,13 +498,16 @@ def _score(
         flags = flag_regression(primary.values, data.y, config.flags, reg_evidence, mislabel=mislabel)
         if flags.predicted_value is not None:
             target_check = target_predictability(flags.predicted_value[~blank], data.y[~blank])
+            target_check["one_value_left"] = reg_evidence.one_value_left  # (then no model was fitted to rank rows)
             if not target_check["predictable"]:
                 notes.append(_target_predictability_note(target_check, data.n_players, int(flags.is_mislabeled.sum())))
         if config.methods[0] != "oob" and (note := _dominant_target_note(table, data, primary.values, flags)):
             notes.append(note)
-        if note := _skewed_target_note(data, flags):
+        # (rows without any feature value are unflagged below: these notes count the flags that stay)
+        if note := _skewed_target_note(data, flags, blank):
             notes.append(note)
-        elif (target_check or {}).get("predictable", True) and (note := _outlying_share_note(data, flags, mislabel)):
+        elif (target_check or {}).get("predictable", True) and (
+                note := _outlying_share_note(data, flags, mislabel, blank)):
             notes.append(note)
     else:
         if knn_res is None and mislabel.rule == "knn" and not data.leave_self_out:
@@ -831,6 +834,8 @@ def targets_unpredicted(q: dict[str, Any] | None) -> bool:
 def measured_target_predictions(q: dict[str, Any]) -> str:
     """What the predictability test measured, in words: the Spearman correlation of the out-of-sample predictions
     with the target, or (a model that predicts one value for every row ranks nothing) that they are one value."""
+    if q.get("one_value_left"):
+        return "every row not flagged holds one value of it, so no model was fitted to rank the rows"
     if q.get("constant_prediction"):
         return f"the out-of-sample predictions are one value for every row, so they rank nothing (R² {q['r2']:.3f})"
     return (f"out-of-sample predictions correlate {q['spearman']:.3f} with it (Spearman; p = {q['p_value']:.2g}; "
@@ -1015,7 +1020,7 @@ def _content_order(hashes: np.ndarray, labels: pl.Series | None, *, by_target: b
         return np.lexsort((np.arange(n), hashes)).astype(np.int64)
     keys = [np.arange(n), class_fingerprints(labels, hashes), hashes]
     if by_target and labels.dtype.is_numeric():
-        keys.insert(1, labels.cast(pl.Float64).rank("dense").fill_null(0).cast(pl.Int64).to_numpy())
+        keys.insert(1, labels.rank("dense").fill_null(0).cast(pl.Int64).to_numpy())  # (exact: 2**53 + 1, Decimals)
     return np.lexsort(tuple(keys)).astype(np.int64)
 
 
@@ -1160,20 +1165,22 @@ DOMINANT_SHARE = 0.25
 SKEWED_FLAGGED, SKEWED_ONE_SIDE, SKEWED_SKEWNESS = 0.02, 0.8, 1.0
 
 
-def _skewed_target_note(data: ValuationData, flags: Any) -> str | None:
+def _skewed_target_note(data: ValuationData, flags: Any, blank: np.ndarray | None = None) -> str | None:
     """The note on outlying-target flags that mostly lie on one side of a skewed target's predictions: a price or an
     income whose spread grows with its size has long-tailed residuals above the prediction, so its large, correct
     values are flagged (on a log scale the same rows are not). The skewness is the unflagged rows': a target whose
     body is symmetric is not called skewed for its typos (x10 on 5% of the rows skews a column by itself)."""
     flagged = np.asarray(flags.is_mislabeled, dtype=bool)
-    n = flagged.size
+    judged = np.ones(flagged.size, dtype=bool) if blank is None else ~blank
+    flagged = flagged & judged
+    n = int(judged.sum())
     if n < 50 or flagged.sum() < max(5, SKEWED_FLAGGED * n) or flags.target_z is None:
         return None
     z = np.asarray(flags.target_z, dtype=np.float64)[flagged]
     above = float((z > 0).mean())
     side = max(above, 1 - above)
     y = np.asarray(data.y, dtype=np.float64)  # standardised: the skewness is scale-free, and 1e200 targets do not overflow
-    body = y[~flagged]  # the unflagged rows' skewness: typos (x10, x1000) skew the whole column by themselves
+    body = y[judged & ~flagged]  # the unflagged rows' skewness: typos (x10, x1000) skew the whole column by themselves
     sd = float(body.std())
     skew = float(np.mean(((body - body.mean()) / sd) ** 3)) if sd > 0 else 0.0
     if side < SKEWED_ONE_SIDE or abs(skew) < SKEWED_SKEWNESS or (skew > 0) != (above > 0.5):
@@ -1190,21 +1197,27 @@ def _skewed_target_note(data: ValuationData, flags: Any) -> str | None:
 
 
 #: Above this share of the rows flagged as outlying targets (and up to MANY_FLAGGED, which has its own note), a note
-#: says they may be a heavy-tailed target's correct values: normal errors put 1 row in 2,000 beyond |z| 3.5.
+#: says they may be a heavy-tailed target's correct values: normal errors put 1 row in 2,149 beyond |z| 3.5 (and
+#: with another ``outlier_z``, more than ten times the normal share beyond it is needed as well).
 SOME_OUTLYING = 0.05
 
 
-def _outlying_share_note(data: ValuationData, flags: Any, mislabel: Any) -> str | None:
+def _outlying_share_note(data: ValuationData, flags: Any, mislabel: Any, blank: np.ndarray | None = None) -> str | None:
     """The note for more than :data:`SOME_OUTLYING` of the rows flagged as outlying targets (not with
     ``expected_noise``, which sets the share): either that many targets are wrong, or the target's errors are
     heavy-tailed and its large values right (the clean capital gains of the Adult sample: 205 of 2,000 flagged,
     163 of its 172 non-zero gains, and `fix --action drop` removed them without a word)."""
-    flagged = int(np.sum(flags.is_mislabeled))
-    n = data.n_players
-    if mislabel.expected_noise is not None or n < 50 or not SOME_OUTLYING * n < flagged <= MANY_FLAGGED * n:
+    from scipy.stats import norm
+
+    judged = np.ones(data.n_players, dtype=bool) if blank is None else ~blank
+    flagged = int(np.sum(np.asarray(flags.is_mislabeled, dtype=bool) & judged))
+    n = int(judged.sum())
+    normal = float(2 * norm.sf(mislabel.outlier_z))  # the share of normal errors beyond the cutoff
+    least = max(SOME_OUTLYING, 10 * normal)
+    if mislabel.expected_noise is not None or n < 50 or not least * n < flagged <= MANY_FLAGGED * n:
         return None
     return (f"{flagged:,} rows ({flagged / n:.1%}) are flagged as outlying targets, where errors of a normal spread "
-            "put 1 row in 2,000 beyond the cutoff: either that many targets are wrong, or the target's spread is "
+            f"put 1 row in {1 / normal:,.0f} beyond the cutoff: either that many targets are wrong, or the target's spread is "
             "heavy-tailed (amounts, incomes, counts) and many of its large values are right; look at a sample of them "
             "(fix --action mark) before dropping any, or value a transformed target (its logarithm)")
 

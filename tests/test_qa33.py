@@ -174,7 +174,7 @@ def test_many_outlying_targets_get_a_note_before_anyone_drops_them():
     flagged = r.summary["flags"]["mislabeled"]
     assert 0.05 * 2000 < flagged <= 0.25 * 2000, flagged  # clean gains, most of the non-zero ones flagged
     notes = " ".join(r.summary["notes"])
-    assert "are flagged as outlying targets, where errors of a normal spread put 1 row in 2,000" in notes  # (was: none)
+    assert "are flagged as outlying targets, where errors of a normal spread put 1 row in 2,149" in notes  # (was: none)
     assert "fix --action mark" in notes
 
 
@@ -207,3 +207,60 @@ def test_help_lists_the_commands_in_the_order_of_a_run():
     out = CliRunner().invoke(app, ["--help"]).output
     listed = re.findall(r"^│ (score|check|fix|report|augment|methods|version) ", out, flags=re.M)
     assert listed == ["score", "check", "fix", "report", "augment", "methods", "version"], listed
+
+
+def test_review_the_outlying_share_note_counts_the_flags_that_stay_and_follows_the_cutoff():
+    import polars as pl
+
+    import dvclean
+    from dvclean.config import MislabelConfig, ScoreConfig
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(400, 3))
+    t = x[:, 0] * 2 + rng.standard_t(1.2, size=400)
+    frame = pl.DataFrame({f"f{i}": x[:, i] for i in range(3)} | {"t": t})
+    blank = pl.DataFrame({f"f{i}": [None] * 40 for i in range(3)} | {"t": rng.standard_t(1.2, size=40) * 30},
+                         schema=frame.schema)
+    r = dvclean.score(pl.concat([frame, blank]), label="t", config=ScoreConfig(task="regression"))
+    kept = int(r.frame.get_column("is_mislabeled").sum())
+    notes = [n for n in r.summary["notes"] if "are flagged as outlying targets, where" in n]
+    assert all(n.startswith(f"{kept} rows") for n in notes), (kept, notes)  # (was: 51 counted, 22 kept)
+    y = x[:, 0] + rng.normal(size=400) * 0.5  # normal errors, a cutoff that puts 7% of them beyond it
+    r = dvclean.score(frame.with_columns(t=pl.Series(y)), label="t",
+                      config=ScoreConfig(task="regression", mislabel=MislabelConfig(outlier_z=1.8)))
+    assert not any("where errors of a normal spread" in n for n in r.summary["notes"]), r.summary["notes"]
+
+
+def test_review_one_value_left_is_said_so_and_a_single_row_is_singular():
+    import polars as pl
+
+    import dvclean
+    from dvclean.config import FixConfig, ScoreConfig
+    from dvclean.errors import DataValidationError
+    from dvclean.fix import fix
+
+    rng = np.random.default_rng(0)
+    t = np.full(442, 5.5)
+    t[300] = 99.0
+    frame = pl.DataFrame({f"f{i}": rng.normal(size=442) for i in range(4)}).with_columns(t=pl.Series(t))
+    r = dvclean.score(frame, label="t", config=ScoreConfig(task="regression"))
+    assert np.flatnonzero(r.frame.get_column("is_mislabeled").to_numpy()).tolist() == [300]
+    assert r.summary["flags"]["target_predictability"]["one_value_left"] is True
+    assert any("every row not flagged holds one value of it" in n for n in r.summary["notes"]), r.summary["notes"]
+    try:
+        fix(frame, label="t", config=FixConfig(action="drop"), score_config=ScoreConfig(task="regression"))
+    except DataValidationError as e:
+        assert "refusing to drop 1 row flagged" in str(e) and "no model was fitted" in str(e), str(e)
+    else:
+        raise AssertionError("a flag of a target the features are not shown to predict was dropped without force")
+
+
+def test_review_targets_beyond_float_precision_keep_their_order():
+    import polars as pl
+
+    from dvclean.pipeline import _content_order
+
+    h = np.array([7, 7], dtype=np.uint64)
+    s = pl.Series([2**53 + 1, 2**53])
+    assert s[_content_order(h, s, by_target=True)].to_list() == [2**53, 2**53 + 1]
+    assert s[::-1][_content_order(h, s[::-1], by_target=True)].to_list() == [2**53, 2**53 + 1]
