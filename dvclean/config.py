@@ -7,6 +7,7 @@ so a bad value fails when the configuration is built, not twenty minutes into a 
 
 from __future__ import annotations
 
+import decimal
 import math
 import numbers
 import os
@@ -52,9 +53,11 @@ def check_param(owner: object, name: str, value: Any, ok: bool, allowed: str) ->
     if not ok:
         cls = owner if isinstance(owner, str) else type(owner).__name__
         raise ConfigError(f"The {name!r} parameter of {cls} must be {allowed}; got {value!r}.")
-    if (isinstance(value, numbers.Real) and type(value) not in (int, float, bool) and not isinstance(owner, str)
+    if (isinstance(value, (numbers.Real, decimal.Decimal)) and type(value) not in (int, float, bool)
+            and not isinstance(owner, str)
             and getattr(owner, name, None) is value):
-        # a numpy number (from np.arange, a pandas cell) is kept as Python's: JSON and repr stay plain
+        # a numpy number (from np.arange, a pandas cell), a Fraction or a Decimal is kept as Python's: JSON and repr
+        # stay plain
         object.__setattr__(owner, name, int(value) if isinstance(value, numbers.Integral) else float(value))
 
 
@@ -118,7 +121,13 @@ def _is_int(v: Any) -> bool:
 
 
 def _is_num(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    """A finite real number: Python's, numpy's (``np.float32(0.2)``, a pandas cell), a Fraction or a Decimal."""
+    if isinstance(v, bool) or not isinstance(v, (numbers.Real, decimal.Decimal)):
+        return False
+    try:
+        return math.isfinite(float(v))
+    except (OverflowError, ValueError):
+        return False
 
 
 def _is_model(v: Any) -> bool:

@@ -83,10 +83,11 @@ class FixResult:
     frame : polars.DataFrame
         The cleaned table (same columns as the input; ``mark`` adds ``dvclean_issue``).
     summary : dict
-        JSON-able: action, rows in / out, flagged, changed, relabeled, dropped, marked,
-        skipped (flagged but below ``min_confidence``), the changed row ids (first 100) and, for
-        ``relabel`` / ``drop`` of class labels, ``classes`` (each class's rows before and after) and
-        ``notes``.
+        JSON-able: ``action``, ``rows_in`` / ``rows_out``, ``flagged``, ``changed``, ``min_confidence``,
+        ``task``; ``relabeled`` and ``skipped`` (flagged but below ``min_confidence``), ``dropped`` or
+        ``marked``; ``changed_rows`` (the ids of every row relabelled or dropped; empty for ``mark``) and
+        ``flagged_rows`` (the ids of every flagged row); for ``relabel`` / ``drop`` of class labels,
+        ``classes`` (each class's rows before and after) and ``notes``.
     scores : ScoreResult
     text : CsvText, JsonText or None
         The input's text when it is a CSV file, its records when it is a JSON or NDJSON file:

@@ -905,7 +905,7 @@ def build_report_from_files(
         than the scores file (or ``data`` when the scores record none).
     augmentation_path : path, optional
         Where ``augmentation`` was read from (named in errors).
-    drop : sequence of str, optional
+    drop : str or sequence of str, optional
         Columns of ``data`` that were not features (``--drop``); default: those a Parquet
         scores file records, else none.
 
@@ -1028,7 +1028,9 @@ def build_report_from_files(
         if lbl is None:
             raise DataValidationError("the scores file does not record the label column; pass --label")
         cfg = (run.get("config") or {}).get("features")
-        dropped = tuple(drop) if drop is not None else tuple(map(str, run.get("drop") or ()))
+        # (one name as a str, as dvclean.score(drop="x") reads it, not its letters)
+        dropped = ((drop,) if isinstance(drop, str) else tuple(drop)) if drop is not None else tuple(
+            map(str, run.get("drop") or ()))
         # the rows must hold the scores' labels (and ids): CSV/NDJSON scores record no sha256, and the same file read
         # with other null markers loses a class; checked first: a --label naming another column is that mistake,
         # whatever make_table says of the column

@@ -92,6 +92,15 @@ def _mpl_text(text: str) -> str:
     return " " + text if text.startswith("_") else text
 
 
+def _marginal(method: str) -> bool:
+    """Whether ``method``'s values are marginal contributions, whose 0 divides helpful rows from harmful ones
+    (:attr:`~dvclean.valuation.MethodInfo.marginal`; True for a name not registered)."""
+    from ..valuation import REGISTRY
+
+    info = REGISTRY.get(method)
+    return info is None or info.marginal
+
+
 def _value_chart(report: ReportData) -> str | None:
     methods = list(report.values)[:6]
     if not methods or report.labels.size == 0:
@@ -119,11 +128,14 @@ def _value_chart(report: ReportData) -> str | None:
             sel = (report.labels == c) & finite
             ax.hist(np.clip(v[sel], lo, hi), bins=bins, histtype="step", linewidth=1.6,
                     color=colors[c], label=f"{_short(c)} (n={counts[c]:,})")
-        ax.axvline(0.0, color="black", linewidth=0.8, linestyle="--")
+        marginal = _marginal(m)
+        if marginal:  # (Data-OOB's and the confidence's 0 marks nothing: they are a row's own score)
+            ax.axvline(0.0, color="black", linewidth=0.8, linestyle="--")
         per = "of outlying targets and other rows" if report.regression else (
             "per class" if len(shown) == len(classes) else f"per class (the {len(shown)} largest of {len(classes)})")
         ax.set_title(f"value distribution {per}: {m}", fontsize=10, loc="left")
-        ax.set_xlabel("value (higher = more useful; < 0 hurts the model)" + _clipped_note(v[finite], lo, hi))
+        ax.set_xlabel(f"value (higher = more useful{'; < 0 hurts the model' if marginal else ''})"
+                      + _clipped_note(v[finite], lo, hi))
         ax.set_ylabel("rows")
         ax.legend(fontsize=8, frameon=False)
     return _png(fig)
@@ -407,8 +419,22 @@ def _env() -> Any:
     return env
 
 
+def _report_data(report: Any, fn: str) -> ReportData:
+    """``report`` when it is a ReportData, else a ``TypeError`` saying how to build one (a ScoreResult passed
+    straight from :func:`dvclean.score` failed deep inside with an AttributeError)."""
+    if isinstance(report, ReportData):
+        return report
+    from ..config import describe_type
+    from ..pipeline import ScoreResult
+
+    hint = ("build the report from it first: dvclean.report.build_report(result)" if isinstance(report, ScoreResult)
+            else "build it with dvclean.report.build_report(result) or build_report_from_files(scores, data=...)")
+    raise TypeError(f"{fn}() takes the ReportData of dvclean.report.build_report, got {describe_type(report)}; {hint}")
+
+
 def render_html(report: ReportData) -> str:
     """The report as one HTML document (str)."""
+    report = _report_data(report, "render_html")
     primary, arms = _arms(report.augmentation)
     charts = {
         "value_dist": _value_chart(report),
@@ -462,6 +488,7 @@ def write_report(report: ReportData, path: str | os.PathLike[str]) -> Path:
     """
     from ..pipeline import refuse_input_path
 
+    report = _report_data(report, "write_report")
     refuse_input_path(path, None, report.read_from)
     html = render_html(report)
     path = Path(path)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "MAX_ANNOTATIONS",
     "STEP_SUMMARY_MAX_BYTES",
+    "STEP_SUMMARY_MIN_BYTES",
     "annotation_path",
     "escape_controls",
     "escape_data",
@@ -35,6 +36,9 @@ __all__ = [
 MAX_ANNOTATIONS = 10
 #: GitHub rejects a step summary above 1 MiB; stay far below it.
 STEP_SUMMARY_MAX_BYTES = 256 * 1024
+_TRUNCATED = "\n\n_(summary truncated; see the JSON output or the HTML report)_\n"
+#: The smallest ``max_bytes`` of :func:`step_summary`: the note that says the summary was cut.
+STEP_SUMMARY_MIN_BYTES = len(_TRUNCATED.encode("utf-8"))
 
 
 def number_text(v: float) -> str:
@@ -141,12 +145,39 @@ def escape_controls(text: Any, *, keep_newlines: bool = False) -> str:
     return text.replace("##[", "#\\x23[") if "##[" in text else text
 
 
+def _outcome(outcome: Any, fn: str) -> CheckOutcome:
+    """``outcome`` when it is a CheckOutcome, else a ``TypeError`` saying how to get one (a ScoreResult passed
+    straight from :func:`dvclean.score` failed deep inside with an AttributeError)."""
+    from ..check import CheckOutcome
+    from ..config import describe_type
+    from ..pipeline import ScoreResult
+
+    if isinstance(outcome, CheckOutcome):
+        return outcome
+    hint = ("evaluate a policy on it first: outcome = dvclean.check.evaluate_check(result, CheckPolicy(...))"
+            if isinstance(outcome, ScoreResult) else "run dvclean.check.evaluate_check(result, policy) first")
+    raise TypeError(f"{fn}() takes the CheckOutcome of dvclean.check.evaluate_check, got {describe_type(outcome)}; "
+                    f"{hint}")
+
+
+def _count(v: Any, name: str, fn: str, least: int = 0) -> int:
+    """``v`` as an int of at least ``least``, else a ``ValueError``/``TypeError`` naming ``fn``'s argument."""
+    import numbers
+
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+        raise TypeError(f"{fn}({name}=...) takes an int, got {v!r}")
+    if v < least:
+        raise ValueError(f"{fn}({name}=...) must be {least} or more, got {v}")
+    return int(v)
+
+
 def to_text(outcome: CheckOutcome) -> str:
     """One ``PASS|WARN|FAIL name value threshold`` line per check, then the verdict.
 
     Values from the data (class labels in check names, the file's name) go through
     :func:`escape_controls`: each check is one line, whatever its class holds.
     """
+    outcome = _outcome(outcome, "to_text")
     lines = []
     for c in outcome.checks:
         lines.append(escape_controls(c.line()))
@@ -252,7 +283,10 @@ _ICON = {"pass": "✅ PASS", "warn": "⚠️ WARN", "fail": "❌ FAIL"}
 
 
 def to_markdown(outcome: CheckOutcome, *, max_rows: int = 10) -> str:
-    """Markdown summary (for PR comments and ``$GITHUB_STEP_SUMMARY``)."""
+    """Markdown summary (for PR comments and ``$GITHUB_STEP_SUMMARY``), with up to ``max_rows`` of the
+    lowest-valued rows."""
+    outcome = _outcome(outcome, "to_markdown")
+    max_rows = _count(max_rows, "max_rows", "to_markdown")
     s = outcome.summary
     n = outcome.counts()
     out = [
@@ -314,16 +348,18 @@ def to_markdown(outcome: CheckOutcome, *, max_rows: int = 10) -> str:
 
 
 def step_summary(outcome: CheckOutcome, *, max_bytes: int = STEP_SUMMARY_MAX_BYTES) -> str:
-    """Markdown for ``$GITHUB_STEP_SUMMARY``, cut to at most ``max_bytes`` bytes (UTF-8)."""
+    """Markdown for ``$GITHUB_STEP_SUMMARY``, cut to at most ``max_bytes`` bytes (UTF-8): at least
+    :data:`STEP_SUMMARY_MIN_BYTES`, the note that says the summary was cut."""
+    outcome = _outcome(outcome, "step_summary")
+    max_bytes = _count(max_bytes, "max_bytes", "step_summary", STEP_SUMMARY_MIN_BYTES)
     text = to_markdown(outcome)
     data = text.encode("utf-8")
     if len(data) <= max_bytes:
         return text
-    note = "\n\n_(summary truncated; see the JSON output or the HTML report)_\n"
-    budget = max_bytes - len(note.encode("utf-8"))
+    budget = max_bytes - STEP_SUMMARY_MIN_BYTES
     cut = data[:budget].decode("utf-8", errors="ignore")
     cut = cut[: cut.rfind("\n")] if "\n" in cut else cut
-    return cut + note
+    return cut + _TRUNCATED
 
 
 def escape_data(text: str) -> str:
@@ -386,6 +422,9 @@ def github_annotations(
     """
     from ..check import mislabel_evidence
 
+    outcome = _outcome(outcome, "github_annotations")
+    max_annotations = _count(max_annotations, "max_annotations", "github_annotations")
+
     def most(kind: str) -> int:
         return max(0, (limits or {}).get(kind, max_annotations))
 
@@ -429,6 +468,7 @@ def to_junit_xml(outcome: CheckOutcome) -> bytes:
     whatever the class labels and the file's name hold (XML cannot carry most control
     characters, even as character references).
     """
+    outcome = _outcome(outcome, "to_junit_xml")
     x = escape_controls
     n = outcome.counts()
     from ..pipeline import total_seconds

@@ -64,6 +64,9 @@ class MethodInfo:
     #: Sections of :class:`~dvclean.config.ScoreConfig` the factory reads (the run's recorded ``config``
     #: keeps these and the sections every run reads, :data:`dvclean.config.ALWAYS_READ`).
     config_sections: tuple[str, ...] = ()
+    #: The values are marginal contributions to a utility, so a value below 0 is a row that hurts it; False for a
+    #: row's own score (Data-OOB's out-of-bag correctness, the out-of-fold confidence), whose 0 marks nothing.
+    marginal: bool = True
 
     def describe(self) -> dict[str, Any]:
         """JSON-able description (without the factory)."""
@@ -121,6 +124,7 @@ register(
         ),
         tasks=("classification", "regression"),
         config_sections=('oob', 'crossfit'),
+        marginal=False,
     )
 )
 register(
@@ -136,6 +140,7 @@ register(
                                            n_jobs=effective_n_jobs(cfg.crossfit.n_jobs)),
         ),
         config_sections=('confidence', 'crossfit'),
+        marginal=False,
     )
 )
 

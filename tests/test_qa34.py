@@ -1,0 +1,126 @@
+"""Findings of QA round 54 (session 34, a notebook user of the library and the report): each test fails on the
+code before its fix."""
+
+from __future__ import annotations
+
+import decimal
+import fractions
+
+import numpy as np
+import polars as pl
+import pytest
+
+
+@pytest.fixture(scope="module")
+def small():
+    """A scored two-class table and its check outcome."""
+    import dvclean
+    from dvclean.check import CheckPolicy, evaluate_check
+    from dvclean.config import MislabelConfig, ScoreConfig
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 3))
+    y = np.where(x[:, 0] + 0.3 * rng.normal(size=120) > 0, "yes", "no")
+    y[:6] = np.where(y[:6] == "yes", "no", "yes")
+    frame = pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "y": y})
+    result = dvclean.score(frame, label="y", config=ScoreConfig(mislabel=MislabelConfig(rule="knn")))
+    return frame, result, evaluate_check(result, CheckPolicy(max_mislabeled="2%"))
+
+
+@pytest.mark.parametrize("fn", ["to_text", "to_markdown", "step_summary", "to_junit_xml"])
+def test_the_check_formats_refuse_a_score_result_with_a_hint(small, fn):
+    from dvclean.report import formats
+
+    _, result, outcome = small
+    with pytest.raises(TypeError, match=rf"{fn}\(\) takes the CheckOutcome.*evaluate_check\(result"):
+        getattr(formats, fn)(result)  # (was: AttributeError 'ScoreResult' object has no attribute 'checks')
+    assert getattr(formats, fn)(outcome)
+
+
+def test_github_annotations_refuse_a_score_result_and_a_negative_limit(small):
+    from dvclean.report import formats
+
+    _, result, outcome = small
+    with pytest.raises(TypeError, match="CheckOutcome"):
+        formats.github_annotations(result, file="d.csv")
+    with pytest.raises(ValueError, match="max_annotations"):
+        formats.github_annotations(outcome, file="d.csv", max_annotations=-1)
+
+
+def test_markdown_rows_must_be_a_count(small):
+    from dvclean.report import formats
+
+    _, _, outcome = small
+    with pytest.raises(ValueError, match="max_rows"):
+        formats.to_markdown(outcome, max_rows=-1)  # (was: "49 lowest-valued rows", the slice [:-1])
+    with pytest.raises(TypeError, match="max_rows"):
+        formats.to_markdown(outcome, max_rows="5")  # (was: TypeError from a slice deep inside)
+    assert "1 lowest-valued rows" in formats.to_markdown(outcome, max_rows=1)
+
+
+def test_step_summary_never_exceeds_max_bytes(small):
+    from dvclean.report import formats
+
+    _, _, outcome = small
+    full = len(formats.step_summary(outcome).encode())
+    least = formats.STEP_SUMMARY_MIN_BYTES
+    for limit in (least, least + 1, least + 40, full - 1):
+        text = formats.step_summary(outcome, max_bytes=limit)
+        assert len(text.encode()) <= limit, limit  # (was: 1,107 bytes for max_bytes=10, a negative slice)
+        assert text.endswith("_(summary truncated; see the JSON output or the HTML report)_\n")
+    with pytest.raises(ValueError, match=f"must be {least} or more"):
+        formats.step_summary(outcome, max_bytes=10)
+
+
+@pytest.mark.parametrize("fn", ["render_html", "write_report"])
+def test_the_html_writers_refuse_a_score_result_with_a_hint(small, fn, tmp_path):
+    from dvclean import report
+
+    _, result, _ = small
+    args = (result, tmp_path / "r.html") if fn == "write_report" else (result,)
+    with pytest.raises(TypeError, match=r"ReportData.*build_report\(result\)"):
+        getattr(report, fn)(*args)  # (was: AttributeError 'ScoreResult' object has no attribute 'augmentation')
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_build_report_from_files_reads_one_drop_name_as_one_column(small, tmp_path):
+    import dvclean
+    from dvclean.report import build_report_from_files
+
+    frame, _, _ = small
+    frame.rename({"c": "cc"}).write_csv(tmp_path / "d.csv")
+    dvclean.write_scores(dvclean.score(tmp_path / "d.csv", label="y", drop=["cc"]), tmp_path / "s.parquet")
+    # (was: DataValidationError "--drop names unknown columns 'c', 'c'": the name's letters)
+    one = build_report_from_files(tmp_path / "s.parquet", data=tmp_path / "d.csv", drop="cc")
+    listed = build_report_from_files(tmp_path / "s.parquet", data=tmp_path / "d.csv", drop=["cc"])
+    assert one.projection is not None and np.array_equal(one.projection, listed.projection)
+
+
+@pytest.mark.parametrize("value", [np.float32(0.25), np.float64(0.25), fractions.Fraction(1, 4), decimal.Decimal("0.25")])
+def test_config_fractions_take_any_real_number_and_keep_a_python_float(value):
+    from dvclean.config import FlagPolicy, KNNConfig, MislabelConfig
+    from dvclean.fix import FixConfig
+
+    for cfg, name in ((FlagPolicy(hard_fraction=value), "hard_fraction"),
+                      (MislabelConfig(expected_noise=value), "expected_noise"),
+                      (KNNConfig(eps=value), "eps"), (FixConfig(min_confidence=value), "min_confidence")):
+        got = getattr(cfg, name)  # (was: ConfigError "must be a float in [0, 1]; got np.float32(0.25)")
+        assert type(got) is float and got == pytest.approx(0.25), name
+
+
+@pytest.mark.parametrize("value", [decimal.Decimal("NaN"), decimal.Decimal("1e400"), np.float32("inf"), True])
+def test_config_fractions_still_refuse_what_is_not_a_finite_number(value):
+    from dvclean.config import FlagPolicy
+    from dvclean.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="hard_fraction"):
+        FlagPolicy(hard_fraction=value)
+
+
+def test_the_value_chart_draws_no_harm_line_for_a_rows_own_score():
+    from dvclean.report._render import _marginal
+    from dvclean.valuation import REGISTRY
+
+    assert not _marginal("oob") and not _marginal("confidence")  # (their values lie in [0, 1]: 0 marks nothing)
+    assert all(_marginal(m) for m in REGISTRY if m not in ("oob", "confidence"))
+    assert _marginal("a_method_from_an_older_file")
