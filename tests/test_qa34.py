@@ -124,3 +124,12 @@ def test_the_value_chart_draws_no_harm_line_for_a_rows_own_score():
     assert not _marginal("oob") and not _marginal("confidence")  # (their values lie in [0, 1]: 0 marks nothing)
     assert all(_marginal(m) for m in REGISTRY if m not in ("oob", "confidence"))
     assert _marginal("a_method_from_an_older_file")
+
+
+def test_chart_names_cut_in_the_middle_stay_apart():
+    from dvclean.report._render import _short
+
+    names = [f"class_{'x' * 80}_{i}" for i in range(40)]
+    short = [_short(n) for n in names]
+    assert len(set(short)) == 40 and all(len(s) == 24 for s in short)  # (was: 40 times 'class_xxxxxxxxxxxxxxxxx…')
+    assert _short("short") == "short"

@@ -73,8 +73,16 @@ def _png(fig: Any) -> str:
 
 
 def _short(text: str, n: int = 24) -> str:
-    """``text`` cut to ``n`` characters, as matplotlib must be given a value from the data (:func:`_mpl_text`)."""
-    return _mpl_text(text if len(text) <= n else text[: n - 1] + "…")
+    """``text`` cut to ``n`` characters in its middle (names that differ at their end, ``class_..._1`` and
+    ``class_..._2``, stay apart), as matplotlib must be given a value from the data (:func:`_mpl_text`).
+
+    >>> _short("class_" + "x" * 80 + "_12")
+    'class_xxxxxxxxx…xxxxx_12'
+    """
+    if len(text) > n:
+        head = (n - 1) * 2 // 3
+        text = text[:head] + "…" + text[len(text) - (n - 1 - head):]
+    return _mpl_text(text)
 
 
 def _mpl_text(text: str) -> str:
