@@ -187,12 +187,13 @@ def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray) -> 
     """``classes``: each class's row count before and after the fix and its own rows relabelled away or dropped
     (``lost``; JSON-able), and a ``notes`` entry for every class that loses at least :data:`CLASS_LOSS_NOTE` of its
     rows. ``changed``: the input rows relabelled or dropped. A class's own losses are counted, not its net change
-    (a relabel that moves 92 rows each way between two classes leaves both counts as they were), and a NaN label
-    is a missing one, as :func:`dvclean.score` reads it (no class)."""
+    (a relabel that moves 92 rows each way between two classes leaves both counts as they were), and a NaN or
+    blank label is a missing one, as :func:`dvclean.score` reads it (no class)."""
+    from .table import label_missing_mask
 
     def present(col: pl.Series) -> pl.Series:
-        col = col.rename("v")
-        return col.fill_nan(None).drop_nulls() if col.dtype.is_float() else col.drop_nulls()
+        # (a missing label as dvclean.score reads it: null, NaN or blank text, ' ' too: no class)
+        return col.rename("v").filter(pl.Series(~label_missing_mask(col)))
 
     counts_before = present(before).value_counts(sort=True)  # (a label named "count" is fine)
     counts_after = dict(present(after).value_counts().iter_rows())

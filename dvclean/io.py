@@ -811,8 +811,9 @@ def _read_json_records(data: bytes | Path, name: str) -> tuple[pl.DataFrame, str
     if (dup := _repeated_json_key(stripped)) is not None:
         record, key = dup
         raise InputError(
-            f"{name}: record {record} holds the key {key!r} twice; a JSON reader keeps one of the two values without "
-            "a word, so rename one of them (or remove the copy) in the program that wrote the file"
+            f"{name}: record {record} (row {record - 1}, as dvclean numbers rows from 0) holds the key {key!r} twice; "
+            "a JSON reader keeps one of the two values without a word, so rename one of them (or remove the copy) in "
+            "the program that wrote the file"
         )
     if stripped[:1] == b"[":
         try:
@@ -1601,7 +1602,15 @@ def _text_start(path: Path, compression: str | None, size: int = 1 << 12) -> byt
         return b""
 
 
-_STREAM_LINKS = ("/dev/stdout", "/dev/stderr", "/dev/stdin", "/dev/tty", "/dev/fd/", "/proc/")
+_STREAM_LINKS = ("/dev/stdout", "/dev/stderr", "/dev/stdin", "/dev/tty", "/dev/fd/")
+#: A process's open file descriptors under /proc (``/proc/self/fd/1``); any other path there is no stream (it is
+#: refused for what it is, a path nothing can be written to).
+_PROC_FD = re.compile(r"/proc/(?:self|thread-self|\d+)(?:/task/\d+)?/fd(?:/|$)")
+
+
+def _stream_link(hop: str) -> bool:
+    """Whether ``hop`` (a path on a link chain) is a standard stream or an open file descriptor."""
+    return hop in _STREAM_LINKS or hop.startswith("/dev/fd/") or bool(_PROC_FD.match(hop))
 
 
 def _file_kind(mode: int) -> str:
@@ -1649,7 +1658,7 @@ def resolve_output(target: str | os.PathLike[str]) -> Path:
     target = Path(target)
     hint = "give a regular file path (-o/--output PATH)"
     chain = _link_chain(target)
-    if any(hop in _STREAM_LINKS or hop.startswith(_STREAM_LINKS[-2:]) for hop in chain):
+    if any(_stream_link(hop) for hop in chain):
         raise OutputError(
             f"cannot write to {target}: it is a link to a standard stream or an open file descriptor, not a regular file; "
             f"dvclean writes its outputs atomically to a file and cannot stream a table: {hint} "

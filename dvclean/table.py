@@ -272,8 +272,8 @@ def make_table(
             if dup.any():
                 rows = np.flatnonzero(dup.to_numpy()).tolist()
                 first = ids.filter(dup)[0]
-                problems.append(f"id column {id_column!r} has repeated values (rows {_fmt_rows(rows)}; {first!r} more than "
-                                f"once); ids must be unique: de-duplicate that column, or leave out --id {shlex.quote(id_column)} "
+                problems.append(f"id column {id_column!r} has repeated values (rows {_fmt_rows(rows)}; the id {first!r} "
+                                f"more than once); ids must be unique: de-duplicate that column, or leave out --id {shlex.quote(id_column)} "
                                 "(rows are then numbered 0, 1, 2, ...), and --drop it if it is no feature either")
     file_columns = set(source.columns) if source is not None and source.columns else set(cols)
     unknown = [d for d in drop if d not in cols and d not in file_columns]

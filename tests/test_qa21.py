@@ -424,7 +424,7 @@ def test_min_confidence_takes_a_percentage_and_repeated_ids_say_how_to_fix(tmp_p
     assert r.exit_code == 2 and "between 0% and 100%" in " ".join(r.output.replace("│", " ").split())
     _frame(200).with_columns(pl.Series("rid", [f"r{i // 2}" for i in range(200)])).write_csv(tmp_path / "ids.csv")
     r = runner.invoke(app, ["score", str(tmp_path / "ids.csv"), "-y", "y", "--id", "rid"])
-    assert r.exit_code == 2 and "'r0' more than once); ids must be unique: de-duplicate that column, or leave out --id rid" in " ".join(
+    assert r.exit_code == 2 and "the id 'r0' more than once); ids must be unique: de-duplicate that column, or leave out --id rid" in " ".join(
         r.output.split()), r.output
 
 

@@ -323,7 +323,7 @@ def test_json_records_with_a_repeated_key_are_refused(tmp_path):
     for suffix in ("ndjson", "csv"):
         r = runner.invoke(app, ["fix", str(tmp_path / "dup.ndjson"), "-y", "y", "--id", "id", "--action", "mark",
                                 "-o", str(tmp_path / f"o.{suffix}")])
-        assert r.exit_code == 2 and "record 1 holds the key 'a' twice" in " ".join(r.stderr.split()), r.output
+        assert r.exit_code == 2 and "record 1 (row 0, as dvclean numbers rows from 0) holds the key 'a' twice" in " ".join(r.stderr.split()), r.output
         assert not (tmp_path / f"o.{suffix}").exists()
 
 

@@ -214,7 +214,7 @@ def test_a_json_record_with_a_repeated_key_is_refused(tmp_path):
     for path, record, key in ((src, 1, "x"), (lines, 2, "d")):
         r = runner.invoke(app, ["fix", str(path), "-y", "y", "-o", str(tmp_path / f"o{path.suffix}")])
         assert r.exit_code == 2, r.output
-        assert f"record {record} holds the key {key!r} twice" in " ".join(r.stderr.split())
+        assert f"record {record} (row {record - 1}, as dvclean numbers rows from 0) holds the key {key!r} twice" in " ".join(r.stderr.split())
         assert not list(tmp_path.glob("o.*"))
 
 

@@ -801,7 +801,7 @@ def test_empty_ids_are_not_also_named_as_repeated_ids(tmp_path):
     r = runner.invoke(app, ["score", str(src), "-y", "y", "--id", "id", "-o", str(tmp_path / "o.csv")])
     assert r.exit_code == 2
     assert "is empty at rows 3, 7; every row needs an id" in r.output
-    assert "(rows 10, 11; '0010' more than once)" in r.output, r.output
+    assert "(rows 10, 11; the id '0010' more than once)" in r.output, r.output
     src.write_text(src.read_text() + "\n\n")  # (two blank lines at the end: rows 40 and 41, without ids)
     r = runner.invoke(app, ["score", str(src), "-y", "y", "--id", "id", "-o", str(tmp_path / "o.csv")])
     assert r.exit_code == 2 and "blank lines?" in r.output and "None more than once" not in r.output, r.output

@@ -133,3 +133,59 @@ def test_chart_names_cut_in_the_middle_stay_apart():
     short = [_short(n) for n in names]
     assert len(set(short)) == 40 and all(len(s) == 24 for s in short)  # (was: 40 times 'class_xxxxxxxxxxxxxxxxx…')
     assert _short("short") == "short"
+
+
+# -- a pipeline engineer's findings ----------------------------------------------------------------------------------
+
+
+def test_fix_counts_no_class_for_blank_labels(small, tmp_path):
+    from dvclean.fix import FixConfig, fix
+
+    frame, _, _ = small
+    y = frame.get_column("y").to_list()
+    for i in range(10, 120, 20):
+        y[i] = " "  # read as a missing label by score, check and report
+    fixed = fix(frame.with_columns(pl.Series("y", y)), label="y", config=FixConfig(action="drop"))
+    assert set(fixed.summary["classes"]) == {"yes", "no"}  # (was: a class ' ' of 6 rows beside them)
+
+
+def test_report_refuses_a_drop_that_the_scores_file_contradicts(small, tmp_path):
+    from typer.testing import CliRunner
+
+    import dvclean
+    from dvclean.cli import app
+
+    frame, _, _ = small
+    frame.write_csv(tmp_path / "d.csv")
+    dvclean.write_scores(dvclean.score(tmp_path / "d.csv", label="y"), tmp_path / "s.parquet")
+    base = ["report", str(tmp_path / "s.parquet"), "--data", str(tmp_path / "d.csv"), "-o", str(tmp_path / "r.html")]
+    r = CliRunner().invoke(app, [*base, "--drop", "c"])
+    assert r.exit_code == 2 and "scored with --drop none and --drop says 'c'" in " ".join(r.output.split()), r.output
+    assert not (tmp_path / "r.html").exists()  # (was: exit 0, a report of other features than the scored ones)
+    assert CliRunner().invoke(app, base).exit_code == 0
+
+
+def test_only_a_processes_file_descriptors_under_proc_are_called_streams():
+    from dvclean.errors import OutputError
+    from dvclean.io import _stream_link, resolve_output
+
+    assert _stream_link("/proc/self/fd/1") and _stream_link("/proc/123/fd/4") and _stream_link("/proc/1/task/2/fd/0")
+    assert _stream_link("/dev/fd/1") and _stream_link("/dev/stdout")
+    assert not _stream_link("/proc/x.csv") and not _stream_link("/proc/self/fdinfo/1")
+    with pytest.raises(OutputError) as err:
+        resolve_output("/proc/self/fd/1")
+    assert "standard stream or an open file descriptor" in str(err.value)
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc/self"), reason="no /proc on this system")
+def test_an_output_path_under_proc_gets_the_real_reason(small, tmp_path):
+    from typer.testing import CliRunner
+
+    from dvclean.cli import app
+
+    frame, _, _ = small
+    frame.write_csv(tmp_path / "d.csv")
+    r = CliRunner().invoke(app, ["score", str(tmp_path / "d.csv"), "-y", "y", "--mislabel-rule", "knn",
+                                 "-o", "/proc/dvclean-test.csv"])
+    assert r.exit_code == 2, r.output
+    assert "standard stream" not in r.output and "cannot write to /proc" in r.output, r.output

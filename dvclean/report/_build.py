@@ -1031,6 +1031,15 @@ def build_report_from_files(
         # (one name as a str, as dvclean.score(drop="x") reads it, not its letters)
         dropped = ((drop,) if isinstance(drop, str) else tuple(drop)) if drop is not None else tuple(
             map(str, run.get("drop") or ()))
+        recorded = run.get("drop")
+        if drop is not None and isinstance(recorded, list) and sorted(map(str, recorded)) != sorted(dropped):
+            # (as for --label: the report would project and list another feature set than the one scored)
+            theirs = ", ".join(map(repr, recorded)) or "none"
+            raise DataValidationError(
+                f"{scores} records that it was scored with --drop {theirs} and --drop says "
+                f"{', '.join(map(repr, dropped)) or 'none'}: leave out --drop (it is for scores files that do not "
+                "record theirs), or pass the scores of those features"
+            )
         # the rows must hold the scores' labels (and ids): CSV/NDJSON scores record no sha256, and the same file read
         # with other null markers loses a class; checked first: a --label naming another column is that mistake,
         # whatever make_table says of the column
