@@ -434,7 +434,8 @@ def _score(
         # same K itself, except against a --valid file, whose rows can be compared with all n)
         raise ValuationError(
             f"K={config.knn.k} is larger than the {data.n_players - 1} rows each row can be compared with "
-            f"(the mislabel flags use the K nearest neighbours); use --k {max(1, data.n_players - 1)} or fewer"
+            f"(the mislabel flags use the K nearest neighbours); use --k {max(1, data.n_players - 1)} or fewer "
+            "(KNNConfig(k=...) in Python)"
         )
     for m in config.methods:
         tm = time.perf_counter()

@@ -238,7 +238,7 @@ def make_table(
             why = ("no column is named label/target/y/class, so dvclean cannot tell which column is the label" if not found
                    else f"{len(found)} columns are named label/target/y/class ({', '.join(map(repr, found))}), so the "
                         "label column is ambiguous")
-            raise DataValidationError(f"{name}: {why}; pass --label COLUMN (columns: {listing})")
+            raise DataValidationError(f"{name}: {why}; pass --label COLUMN (label= in Python; columns: {listing})")
         label = found[0]
     elif label not in cols:
         hint = ""
@@ -246,7 +246,7 @@ def make_table(
             sep = next((c for c in (" ", "\t", ",", ";", "|", ":") if c in cols[0]), None)
             hint = (f" (the file was read as one column named {cols[0]!r}: pass its separator, e.g. --separator "
                     f"{sep!r})" if sep else "")
-        raise DataValidationError(f"{name}: label column {label!r} not found{hint}; pass --label with one of: {listing}")
+        raise DataValidationError(f"{name}: label column {label!r} not found{hint}; pass --label (label= in Python) with one of: {listing}")
     if id_column is not None and id_column in drop:  # (like the label: dropped columns are not read)
         raise DataValidationError(
             f"{name}: --drop {id_column} removes the id column {id_column!r} (--id); the id is never a feature, "
@@ -520,7 +520,7 @@ def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]
             "classes (--task classification): bin the target into classes, or value it as a regression target "
             "with --task auto or --task regression (score, check and fix)"
         ]
-    numeric_hint = " (a numeric target? use --task regression)" if dtype.is_numeric() and dtype != pl.Boolean else ""
+    numeric_hint = " (a numeric target? use --task regression, ScoreConfig(task='regression') in Python)" if dtype.is_numeric() and dtype != pl.Boolean else ""
     text_hint = _numeric_text_hint(col, missing)
     if text_hint:
         numeric_hint = f" (a numeric target? {text_hint})"

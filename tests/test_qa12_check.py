@@ -90,7 +90,7 @@ def test_leading_underscore_and_dollar_are_kept_for_matplotlib():
 
     assert _mpl_text("$a^$") == r"\$a^\$"
     assert _mpl_text("_neg") == " _neg"  # a legend would leave the class out
-    assert _short("x" * 30) == "x" * 23 + "…"
+    assert _short("x" * 30) == "x" * 15 + "…" + "x" * 8  # (cut in the middle: names that differ at their end)
 
 
 def test_classes_cut_to_the_same_name_keep_one_bar_each(monkeypatch):

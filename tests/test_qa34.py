@@ -189,3 +189,15 @@ def test_an_output_path_under_proc_gets_the_real_reason(small, tmp_path):
                                  "-o", "/proc/dvclean-test.csv"])
     assert r.exit_code == 2, r.output
     assert "standard stream" not in r.output and "cannot write to /proc" in r.output, r.output
+
+
+def test_library_errors_name_the_python_argument_beside_the_flag(small):
+    import dvclean
+    from dvclean.config import KNNConfig, ScoreConfig
+    from dvclean.errors import DataValidationError, ValuationError
+
+    frame, _, _ = small
+    with pytest.raises(DataValidationError, match=r"pass --label \(label= in Python\) with one of"):
+        dvclean.score(frame, label="nope")
+    with pytest.raises(ValuationError, match=r"or fewer \(KNNConfig\(k=\.\.\.\) in Python\)"):
+        dvclean.score(frame.head(8), label="y", config=ScoreConfig(knn=KNNConfig(k=20)))

@@ -200,7 +200,14 @@ def test_a_report_leaves_out_the_columns_the_scores_dropped(tmp_path):
     assert res.exit_code == 0, res.output
     rep = build_report_from_files(tmp_path / "s.parquet", data=data)
     assert "secret" not in rep.top_columns and "x" in rep.top_columns
-    assert "secret" in build_report_from_files(tmp_path / "s.parquet", data=data, drop=()).top_columns
+    # a --drop the Parquet footer contradicts is refused (session 34: the report showed features never scored);
+    # a CSV scores file records none, and the --drop given is the scored one
+    with pytest.raises(DataValidationError, match="scored with --drop 'secret' and --drop says none"):
+        build_report_from_files(tmp_path / "s.parquet", data=data, drop=())
+    res = runner.invoke(app, ["score", str(data), "-y", "y", "-o", str(tmp_path / "s.csv"), "-q"])
+    assert res.exit_code == 0, res.output
+    assert "secret" in build_report_from_files(tmp_path / "s.csv", data=data, label="y", drop=()).top_columns
+    assert "secret" not in build_report_from_files(tmp_path / "s.csv", data=data, label="y", drop="secret").top_columns
 
 
 def test_a_class_named_na_kept_with_null_values_is_reported(tmp_path):

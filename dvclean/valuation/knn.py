@@ -1151,7 +1151,7 @@ class KNNShapley:
         if cfg.k > n_rank:
             raise ValuationError(
                 f"K={cfg.k} is larger than the {n_rank} rows each row can be compared with; "
-                f"use --k {max(1, n_rank)} or fewer"
+                f"use --k {max(1, n_rank)} or fewer (KNNConfig(k=...) in Python)"
             )
         algorithm = cfg.algorithm
         if algorithm == "auto":
