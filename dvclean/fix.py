@@ -164,7 +164,7 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
         summary.update(marked=int(flagged.sum()))
     if config.action != "mark" and not regression:
         summary.update(_class_changes(frame.get_column(scores.table.label), fixed.get_column(scores.table.label),
-                                      changed))
+                                      changed, config.action))
     row_ids = scores.table.row_ids()  # (as a list: polars gives no numpy array of Int128 ids beyond 2**63)
     summary.update(
         rows_out=fixed.height,
@@ -183,10 +183,10 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
 CLASS_LOSS_NOTE = 0.2
 
 
-def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray) -> dict[str, Any]:
+def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray, action: str = "relabel") -> dict[str, Any]:
     """``classes``: each class's row count before and after the fix and its own rows relabelled away or dropped
     (``lost``; JSON-able), and a ``notes`` entry for every class that loses at least :data:`CLASS_LOSS_NOTE` of its
-    rows. ``changed``: the input rows relabelled or dropped. A class's own losses are counted, not its net change
+    rows. ``changed``: the input rows relabelled or dropped (``action``, named in the note). A class's own losses are counted, not its net change
     (a relabel that moves 92 rows each way between two classes leaves both counts as they were), and a NaN or
     blank label is a missing one, as :func:`dvclean.score` reads it (no class)."""
     from .table import label_missing_mask
@@ -213,7 +213,7 @@ def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray) -> 
             )
         if n and lost / n >= CLASS_LOSS_NOTE:
             notes.append(
-                f"class {name!r} lost {lost} of its {n} rows ({lost / n:.0%}) to --action relabel or drop: so large "
+                f"class {name!r} lost {lost} of its {n} rows ({lost / n:.0%}) to --action {action}: so large "
                 "a share of a class flagged means it overlaps another class, where many right labels look wrong; review "
                 "the flagged rows (--action mark) before relabelling or dropping them"
             )

@@ -201,3 +201,13 @@ def test_library_errors_name_the_python_argument_beside_the_flag(small):
         dvclean.score(frame, label="nope")
     with pytest.raises(ValuationError, match=r"or fewer \(KNNConfig\(k=\.\.\.\) in Python\)"):
         dvclean.score(frame.head(8), label="y", config=ScoreConfig(knn=KNNConfig(k=20)))
+
+
+def test_the_class_loss_note_names_the_action_that_ran():
+    from dvclean.fix import _class_changes
+
+    before = pl.Series("y", ["a"] * 10 + ["b"] * 10)
+    changed = np.r_[np.ones(5, dtype=bool), np.zeros(15, dtype=bool)]
+    out = _class_changes(before, before.filter(pl.Series(~changed)), changed, "drop")
+    assert out["classes"]["a"] == {"before": 10, "after": 5, "lost": 5}
+    assert "to --action drop:" in out["notes"][0]  # (was: "to --action relabel or drop" after a drop)
