@@ -44,6 +44,30 @@ TASKS = ("auto", "classification", "regression")
 BUILTIN_METHODS = frozenset({"knn", "oob", "confidence", "tmc", "dvgs", "loo", "banzhaf", "beta"})
 
 
+def _plain(v: Any) -> Any:
+    """A numpy number, Fraction or Decimal as Python's int or float (a tuple of them element-wise); anything else,
+    and a number Python's float cannot hold (``Decimal('sNaN')``, a Fraction of 10**400), as it is."""
+    if isinstance(v, tuple):
+        return tuple(_plain(e) for e in v)
+    if isinstance(v, bool) or type(v) in (int, float) or not isinstance(v, (numbers.Real, decimal.Decimal)):
+        return v
+    try:
+        return int(v) if isinstance(v, numbers.Integral) else float(v)
+    except (OverflowError, ValueError):
+        return v
+
+
+def plain_numbers(owner: object) -> None:
+    """Turn the numbers of a frozen config dataclass ``owner`` into Python's int and float (:func:`_plain`), before
+    its ``__post_init__`` checks them: the checks then see the value that is kept (``Decimal('1e-400')`` is 0.0 and
+    refused where 0 is, not accepted as above 0 and stored as 0.0), and JSON and repr stay plain."""
+    for f in fields(owner):  # type: ignore[arg-type]
+        v = getattr(owner, f.name)
+        plain = _plain(v)
+        if plain is not v:
+            object.__setattr__(owner, f.name, plain)
+
+
 def check_param(owner: object, name: str, value: Any, ok: bool, allowed: str) -> None:
     """Raise :class:`ConfigError` in the one dvclean format when ``ok`` is false.
 
@@ -53,12 +77,6 @@ def check_param(owner: object, name: str, value: Any, ok: bool, allowed: str) ->
     if not ok:
         cls = owner if isinstance(owner, str) else type(owner).__name__
         raise ConfigError(f"The {name!r} parameter of {cls} must be {allowed}; got {value!r}.")
-    if (isinstance(value, (numbers.Real, decimal.Decimal)) and type(value) not in (int, float, bool)
-            and not isinstance(owner, str)
-            and getattr(owner, name, None) is value):
-        # a numpy number (from np.arange, a pandas cell), a Fraction or a Decimal is kept as Python's: JSON and repr
-        # stay plain
-        object.__setattr__(owner, name, int(value) if isinstance(value, numbers.Integral) else float(value))
 
 
 def one_of(choices: Sequence[str]) -> str:
@@ -170,6 +188,7 @@ class FeatureConfig:
     onehot_scale: float = 1 / math.sqrt(2)
 
     def __post_init__(self) -> None:
+        plain_numbers(self)
         check_param(self, "max_onehot", self.max_onehot, _is_int(self.max_onehot) and self.max_onehot >= 2, "an int >= 2")
         check_param(
             self, "low_cardinality_int", self.low_cardinality_int,
@@ -223,6 +242,7 @@ class KNNConfig:
     kdtree_max_dims: int = 12
 
     def __post_init__(self) -> None:
+        plain_numbers(self)
         check_param(self, "k", self.k, _is_int(self.k) and self.k >= 1, "an int >= 1")
         check_param(self, "eps", self.eps, _is_num(self.eps) and 0 < self.eps < 1, "a float in (0, 1)")
         check_param(self, "algorithm", self.algorithm, self.algorithm in KNN_ALGORITHMS, one_of(KNN_ALGORITHMS))
@@ -276,6 +296,7 @@ class FlagPolicy:
     neighbor_majority: bool = True
 
     def __post_init__(self) -> None:
+        plain_numbers(self)
         check_param(
             self, "hard_fraction", self.hard_fraction,
             _is_num(self.hard_fraction) and 0 <= self.hard_fraction <= 1, "a float in [0, 1]",
@@ -317,6 +338,7 @@ class ScoreConfig:
     loo: LOOConfig = field(default_factory=lambda: LOOConfig())
 
     def __post_init__(self) -> None:
+        plain_numbers(self)
         check_param(
             self, "methods", self.methods,
             isinstance(self.methods, tuple) and len(self.methods) > 0 and all(isinstance(m, str) for m in self.methods),
@@ -451,6 +473,7 @@ class MislabelConfig:
     model_max_rows: int = 200_000
 
     def __post_init__(self) -> None:
+        plain_numbers(self)
         check_param(self, "rule", self.rule, self.rule in MISLABEL_RULES, one_of(MISLABEL_RULES))
         check_param(
             self, "model_max_rows", self.model_max_rows, _is_int(self.model_max_rows) and self.model_max_rows >= 1,
@@ -490,6 +513,7 @@ class OOBConfig:
     n_jobs: int | None = None
 
     def __post_init__(self) -> None:
+        plain_numbers(self)
         check_param(
             self, "n_estimators", self.n_estimators, _is_int(self.n_estimators) and self.n_estimators >= 10, "an int >= 10"
         )
@@ -516,6 +540,7 @@ class ConfidenceConfig:
     n_folds: int = 5
 
     def __post_init__(self) -> None:
+        plain_numbers(self)
         check_param(self, "model", self.model, _is_model(self.model), _MODEL_NAMES)
         check_param(self, "n_folds", self.n_folds, _is_int(self.n_folds) and self.n_folds >= 2, "an int >= 2")
 
@@ -548,6 +573,7 @@ class FixConfig:
     force: bool = False
 
     def __post_init__(self) -> None:
+        plain_numbers(self)
         check_param(self, "action", self.action, self.action in FIX_ACTIONS, one_of(FIX_ACTIONS))
         check_param(
             self, "min_confidence", self.min_confidence,
@@ -623,6 +649,7 @@ class TMCConfig:
     warm_start: bool = True
 
     def __post_init__(self) -> None:
+        plain_numbers(self)
         check_param(
             self, "model", self.model,
             _is_model(self.model), _MODEL_NAMES,
@@ -687,6 +714,7 @@ class DVGSConfig:
     balance_classes: bool = True
 
     def __post_init__(self) -> None:
+        plain_numbers(self)
         check_param(self, "epochs", self.epochs, _is_int(self.epochs) and self.epochs >= 1, "an int >= 1")
         check_param(
             self, "learning_rate", self.learning_rate,
@@ -724,6 +752,7 @@ class CrossFitConfig:
     scheduler: str | None = None
 
     def __post_init__(self) -> None:
+        plain_numbers(self)
         check_param(self, "n_folds", self.n_folds, _is_int(self.n_folds) and self.n_folds >= 2, "an int >= 2")
         check_param(
             self, "n_jobs", self.n_jobs, _is_int(self.n_jobs) and (self.n_jobs >= 1 or self.n_jobs == -1),
@@ -761,6 +790,7 @@ class BanzhafConfig:
     batch_size: int = 25
 
     def __post_init__(self) -> None:
+        plain_numbers(self)
         check_param(self, "samples", self.samples, _is_int(self.samples) and self.samples >= 2, "an int >= 2")
         check_param(self, "batch_size", self.batch_size, _is_int(self.batch_size) and self.batch_size >= 1, "an int >= 1")
 
@@ -792,6 +822,7 @@ class BetaConfig:
     batch_size: int = 4
 
     def __post_init__(self) -> None:
+        plain_numbers(self)
         check_param(self, "alpha", self.alpha, _is_num(self.alpha) and self.alpha > 0, "a float > 0")
         check_param(self, "beta", self.beta, _is_num(self.beta) and self.beta > 0, "a float > 0")
         check_param(self, "samples", self.samples, _is_int(self.samples) and self.samples >= 2, "an int >= 2")
@@ -812,6 +843,7 @@ class LOOConfig:
     batch_size: int = 16
 
     def __post_init__(self) -> None:
+        plain_numbers(self)
         check_param(self, "batch_size", self.batch_size, _is_int(self.batch_size) and self.batch_size >= 1, "an int >= 1")
 
 

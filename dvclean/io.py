@@ -1739,7 +1739,11 @@ def atomic_path(target: str | os.PathLike[str], *, option: str = "--output") -> 
         mode = stat.S_IMODE(os.stat(target).st_mode)
     except OSError:
         mode = 0o666 & ~_umask()
-    fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=temp_prefix(target.name), suffix=".tmp")
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=temp_prefix(target.name), suffix=".tmp")
+    except OSError as exc:  # (what os.access cannot tell: /proc for root)
+        raise OutputError(f"{target}: cannot write to {directory} ({exc.strerror or exc}); choose another {option}"
+                          ) from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:

@@ -1515,6 +1515,17 @@ def check_output_path(
         raise OutputError(f"{option} {out}: the directory {parent} does not exist; create it first")
     if not os.access(parent, os.W_OK):
         raise OutputError(f"{option} {out}: cannot write to {parent} ({write_denied(parent)}); choose another directory")
+    import tempfile
+
+    from .io import temp_prefix
+
+    try:  # what os.access cannot tell (/proc for root, which it lets write anywhere): create a file there
+        fd, probe = tempfile.mkstemp(dir=parent, prefix=temp_prefix(out.name), suffix=".tmp")
+    except OSError as exc:
+        raise OutputError(f"{option} {out}: cannot write to {parent} ({exc.strerror or exc}); choose another "
+                          "directory") from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 def refuse_input_path(path: str | os.PathLike[str], table: Table | None, also: Sequence[str] = ()) -> None:

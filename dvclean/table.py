@@ -591,8 +591,9 @@ def label_missing_mask(col: pl.Series) -> np.ndarray:
     mask = col.is_null().to_numpy()
     if col.dtype.is_float():
         mask = mask | np.isnan(col.fill_null(0.0).to_numpy())
-    elif col.dtype == pl.String:
-        mask = mask | (col.str.strip_chars() == "").fill_null(True).to_numpy()
+    elif col.dtype == pl.String or col.dtype == pl.Categorical or isinstance(col.dtype, pl.Enum):
+        # (a category's text too: a pandas category or a Parquet dictionary column of ' ' is no class either)
+        mask = mask | (col.cast(pl.String).str.strip_chars() == "").fill_null(True).to_numpy()
     return np.asarray(mask, dtype=bool)
 
 

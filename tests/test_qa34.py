@@ -1,5 +1,6 @@
-"""Findings of QA round 54 (session 34, a notebook user of the library and the report): each test fails on the
-code before its fix."""
+"""Findings of QA round 54 (session 34: a notebook user of the library and the report, a pipeline engineer, a
+review of the fixes). Each test of a fix fails on the code before it; the refusals that already held (NaN, inf,
+True) and numpy's float64 (a float subclass) are guards beside them."""
 
 from __future__ import annotations
 
@@ -211,3 +212,68 @@ def test_the_class_loss_note_names_the_action_that_ran():
     out = _class_changes(before, before.filter(pl.Series(~changed)), changed, "drop")
     assert out["classes"]["a"] == {"before": 10, "after": 5, "lost": 5}
     assert "to --action drop:" in out["notes"][0]  # (was: "to --action relabel or drop" after a drop)
+
+
+# -- the review's findings -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", [
+    lambda: __import__("dvclean.config", fromlist=["KNNConfig"]).KNNConfig(eps=fractions.Fraction(1, 10**400)),
+    lambda: __import__("dvclean.config", fromlist=["MislabelConfig"]).MislabelConfig(
+        expected_noise=decimal.Decimal("0.99999999999999999999")),
+])
+def test_a_number_is_checked_as_the_float_that_is_kept(make):
+    from dvclean.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"got (0\.0|1\.0)\."):  # (was: accepted, then stored as 0.0 / 1.0)
+        make()
+
+
+def test_augment_config_takes_numpy_floats_as_the_other_configs_do():
+    from dvclean.augment.config import AugmentConfig
+
+    a = AugmentConfig(hard_fraction=np.float32(0.5), split=tuple(np.array([0.6, 0.2, 0.2])))
+    assert type(a.hard_fraction) is float and all(type(v) is float for v in a.split)
+
+
+def test_report_drop_is_compared_as_the_columns_are_read(small, tmp_path):
+    import dvclean
+    from dvclean.report import build_report_from_files
+
+    frame, _, _ = small
+    frame.write_csv(tmp_path / "d.csv")
+    dvclean.write_scores(dvclean.score(tmp_path / "d.csv", label="y", drop=["c", "c"]), tmp_path / "s.parquet")
+    for drop in ("c", [" c"], ["c", "c"]):  # (was: refused: 'c' twice recorded, ' c' read as 'c')
+        build_report_from_files(tmp_path / "s.parquet", data=tmp_path / "d.csv", drop=drop)
+
+
+def test_github_annotation_limits_must_be_counts(small):
+    from dvclean.report import formats
+
+    _, _, outcome = small
+    with pytest.raises(TypeError, match=r"limits\['warning'\]"):
+        formats.github_annotations(outcome, file="d.csv", limits={"warning": 2.5})
+    assert formats.github_annotations(outcome, file="d.csv", limits={"warning": -3, "notice": 0, "error": 0}) == []
+
+
+def test_a_blank_category_is_a_missing_label_like_blank_text():
+    import dvclean
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=200)
+    y = np.where(x > 0, "yes", "no").astype(object)
+    y[::25] = " "
+    for dtype in (pl.String, pl.Categorical):
+        r = dvclean.score(pl.DataFrame({"a": x, "y": pl.Series(list(y)).cast(dtype)}), label="y")
+        assert r.frame.get_column("is_label_missing").sum() == 8, dtype  # (was: ' ' a class of 8 rows as a category)
+
+
+def test_the_library_writers_refuse_an_unwritable_directory_with_an_output_error(small, tmp_path):
+    import dvclean
+    from dvclean.errors import OutputError
+
+    _, result, _ = small
+    if not __import__("os").path.isdir("/proc/self"):
+        pytest.skip("no /proc on this system")
+    with pytest.raises(OutputError, match="cannot write to /proc"):
+        dvclean.write_scores(result, "/proc/dvclean-test.csv")  # (was: FileNotFoundError from mkstemp, as root)

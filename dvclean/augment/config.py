@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, fields
 from typing import Any
 
-from ..config import check_param, one_of
+from ..config import _is_num, check_param, one_of, plain_numbers
 from ..errors import ConfigError
 
 __all__ = ["AugmentConfig", "GENERATORS", "NEURAL", "QUALITY_MAX_COLUMNS", "parse_n_synthetic", "parse_target", "quote_class", "Target"]
@@ -246,6 +246,7 @@ class AugmentConfig:
         return self.quality if self.quality is not None else columns <= QUALITY_MAX_COLUMNS
 
     def __post_init__(self) -> None:
+        plain_numbers(self)
         target = parse_target(self.target)
         if self.include_mislabeled and target.base == "mislabeled-removed":
             raise ConfigError(
@@ -265,7 +266,7 @@ class AugmentConfig:
                         f"--generator {self.generator} has no training loop: drop {option}"
                     )
         h = self.hard_fraction
-        check_param(self, "hard_fraction", h, isinstance(h, (int, float)) and not isinstance(h, bool) and 0 < h <= 1, "a float in (0, 1]")
+        check_param(self, "hard_fraction", h, _is_num(h) and 0 < h <= 1, "a float in (0, 1]")
         for name in ("include_mislabeled", "drop_mislabeled", "provenance", "evaluate"):
             v = getattr(self, name)
             check_param(self, name, v, isinstance(v, bool), "a bool")
@@ -277,7 +278,7 @@ class AugmentConfig:
         check_param(self, "splits", self.splits, _is_int(self.splits) and self.splits >= 1, "an int >= 1")
         s = self.split
         ok = (
-            isinstance(s, tuple) and len(s) == 3 and all(isinstance(v, (int, float)) and v > 0 for v in s)
+            isinstance(s, tuple) and len(s) == 3 and all(_is_num(v) and v > 0 for v in s)
             and abs(sum(s) - 1) < 1e-9
         )
         check_param(self, "split", s, ok, "three positive fractions summing to 1 (train, valuation, holdout)")

@@ -1031,20 +1031,20 @@ def build_report_from_files(
         # (one name as a str, as dvclean.score(drop="x") reads it, not its letters)
         dropped = ((drop,) if isinstance(drop, str) else tuple(drop)) if drop is not None else tuple(
             map(str, run.get("drop") or ()))
-        recorded = run.get("drop")
-        if drop is not None and isinstance(recorded, list) and sorted(map(str, recorded)) != sorted(dropped):
-            # (as for --label: the report would project and list another feature set than the one scored)
-            theirs = ", ".join(map(repr, recorded)) or "none"
-            raise DataValidationError(
-                f"{scores} records that it was scored with --drop {theirs} and --drop says "
-                f"{', '.join(map(repr, dropped)) or 'none'}: leave out --drop (it is for scores files that do not "
-                "record theirs), or pass the scores of those features"
-            )
         # the rows must hold the scores' labels (and ids): CSV/NDJSON scores record no sha256, and the same file read
         # with other null markers loses a class; checked first: a --label naming another column is that mistake,
         # whatever make_table says of the column
         _check_same_rows(frame, dframe, label=lbl, id_column=id_column, scores=str(scores), data=str(data))
         table = make_table(dframe, label=lbl, id_column=id_column, drop=dropped, source=dinfo, task=meta["task"])
+        recorded = run.get("drop")
+        ours = sorted(set(map(str, table.dropped)))  # (the names as read: a CSV header's spaces stripped, once each)
+        if drop is not None and isinstance(recorded, list) and sorted(set(map(str, recorded))) != ours:
+            # (as for --label: the report would project and list another feature set than the one scored)
+            raise DataValidationError(
+                f"{scores} records that it was scored with --drop {', '.join(map(repr, recorded)) or 'none'} and "
+                f"--drop says {', '.join(map(repr, ours)) or 'none'}: leave out --drop (it is for scores files that "
+                "do not record theirs), or pass the scores of those features"
+            )
         data_, _, _ = prepare(table, config=FeatureConfig(**cfg) if isinstance(cfg, dict) else None)
         x, x_rows = data_.x, data_.rows
         # not the data's row_id when the scores' first column is named so (it is the --id, or the row number), unless

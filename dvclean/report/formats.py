@@ -425,8 +425,11 @@ def github_annotations(
     outcome = _outcome(outcome, "github_annotations")
     max_annotations = _count(max_annotations, "max_annotations", "github_annotations")
 
+    limits = {kind: _count(n, f"limits[{kind!r}]", "github_annotations", -(2**63))  # (below 0: none left)
+              for kind, n in (limits or {}).items()}
+
     def most(kind: str) -> int:
-        return max(0, (limits or {}).get(kind, max_annotations))
+        return max(0, limits.get(kind, max_annotations))
 
     out: list[str] = []
     failed = [c for c in outcome.checks if c.status == "fail"][:most("error")]
