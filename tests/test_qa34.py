@@ -277,3 +277,33 @@ def test_the_library_writers_refuse_an_unwritable_directory_with_an_output_error
         pytest.skip("no /proc on this system")
     with pytest.raises(OutputError, match="cannot write to /proc"):
         dvclean.write_scores(result, "/proc/dvclean-test.csv")  # (was: FileNotFoundError from mkstemp, as root)
+
+
+# -- an augment user's findings --------------------------------------------------------------------------------------
+
+
+def test_a_class_part_of_a_target_that_gives_no_row_gets_a_note():
+    from dvclean.augment.config import AugmentConfig, parse_target
+    from dvclean.augment.core import RowScores, class_mask, empty_class_notes
+    from dvclean.table import make_table
+
+    y = ["a"] * 20 + ["b"] * 6 + ["c"] * 20
+    table = make_table(pl.DataFrame({"x": np.arange(46.0), "y": y}), label="y")
+    flagged = np.array([v == "b" for v in y])  # every row of 'b' flagged mislabeled
+    scores = RowScores(values=np.zeros(46), is_mislabeled=flagged, label_missing=np.zeros(46, dtype=bool), source="t")
+    target = parse_target("class:a,class:b")
+    mask = class_mask(target, table) & ~flagged  # what the generator trains on
+    notes = empty_class_notes(mask, target, scores, table, AugmentConfig())
+    assert len(notes) == 1 and "--target class:b gives the generator no row to train on: its 6 rows flagged" in notes[0]
+    assert empty_class_notes(class_mask(target, table), target, scores, table, AugmentConfig()) == []
+    assert empty_class_notes(mask & np.array([v == "a" for v in y]), parse_target("class:a"), scores, table,
+                             AugmentConfig()) == []  # (one class alone is refused when it selects nothing)
+
+
+def test_the_mix_note_does_not_say_the_non_targeted_mix_is_the_datas():
+    from dvclean.augment.evaluate import mix_shift_note
+
+    note = mix_shift_note({"baseline": [0.747, 0.253], "targeted": [0.9, 0.1], "non_targeted": [0.785, 0.215]},
+                          ["<=50K", ">50K"], "macro_f1")
+    assert "whose class shares stay within 5 points of the baseline's" in note  # (0.747 -> 0.785 is not the data's)
+    assert "whose mix is the data's" not in note

@@ -623,6 +623,28 @@ def _check_target_size(
     )
 
 
+def empty_class_notes(mask: np.ndarray, target: Target, scores: RowScores, table: Table, cfg: AugmentConfig) -> list[str]:
+    """A note for each ``class:`` part of a ``target`` that names several classes whose class has no row in ``mask``
+    (the rows the generator trains on): ``class:Other`` alone is refused when it selects no row, but beside
+    ``class:Black`` it had left the synthetic rows without one row of it, and the summary's mix was the only sign."""
+    if len(target.classes) < 2:
+        return []
+    col = table.frame.get_column(table.label)
+    codes, classes, missing = label_codes(col)
+    index = {c: i for i, c in enumerate(classes)}
+    notes = []
+    for spec, value in resolve_classes(target, table).items():
+        rows = (codes == index[value]) & ~missing
+        if (rows & mask).any():
+            continue
+        flagged = int((rows & scores.is_mislabeled & ~scores.label_missing).sum())
+        why = (f": its {flagged} row{'s' if flagged != 1 else ''} flagged mislabeled {'are' if flagged != 1 else 'is'} "
+               "excluded (--include-mislabeled keeps them)" if flagged and not cfg.include_mislabeled else "")
+        notes.append(f"--target class:{quote_class(spec)} gives the generator no row to train on{why}, so the "
+                     f"synthetic rows hold none of class {class_repr(value)}")
+    return notes
+
+
 def class_mix(labels: pl.Series) -> dict[str, int]:
     # aliased: value_counts() names its count column "count", which a label named "count" would clash with
     # classes in their own order (3, 17, 900 as numbers, not as text), then the missing label
@@ -1365,6 +1387,9 @@ def augment(
     blank = blank_rows(table, ~row_scores.label_missing)  # (for the target and the report's hard count)
     mask = target_mask(target, table, row_scores, cfg, blank)
     _check_target_size(mask, target, cfg, row_scores, table)
+    for note in empty_class_notes(mask, target, row_scores, table, cfg):
+        notes.append(note)
+        log.warning("%s", note, extra=NOTE)
     n_labelled = int((~row_scores.label_missing & ~synthetic_in).sum())
     n_syn = parse_n_synthetic(cfg.n_synthetic, n_labelled)
     train_empty = [c for c in empty_columns(modelled.filter(pl.Series(mask)), table.label) if c not in empty]
