@@ -59,7 +59,7 @@ import numpy as np
 import polars as pl
 
 from ._version import __version__
-from .config import MislabelConfig, build_hint, check_param, describe_type
+from .config import MislabelConfig, build_hint, check_param, describe_type, plain_numbers
 from .errors import ConfigError, InputError
 from .io import json_scalar
 from .report.formats import MAX_ANNOTATIONS, label_text
@@ -235,6 +235,7 @@ class CheckPolicy:
     _parsed: dict[str, Threshold | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        plain_numbers(self)  # a numpy integer (np.ceil(0.02 * n).astype(int)) is a row count, kept as Python's int
         for f in fields(self):
             if f.name.startswith("_"):
                 continue
@@ -244,7 +245,6 @@ class CheckPolicy:
                 v is None or (isinstance(v, (str, numbers.Integral)) and not isinstance(v, (bool, np.bool_))),
                 "None, a row count or a percentage string such as '2%'",
             )
-            # a numpy integer (np.ceil(0.02 * n).astype(int)) is a row count, kept as Python's int
             self._parsed[f.name] = parse_threshold(getattr(self, f.name), f.name.replace("_", "-"))
         for check in CHECK_NAMES:
             mx, warn = self._parsed[f"max_{check}"], self._parsed[f"warn_{check}"]

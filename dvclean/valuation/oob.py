@@ -212,7 +212,9 @@ class DataOOB:
 
     def __post_init__(self) -> None:
         """Refuse settings the forest cannot take when the valuer is built (as :class:`~dvclean.config.OOBConfig`)."""
-        from ..config import check_param, one_of
+        from ..config import check_param, one_of, plain_numbers
+
+        plain_numbers(self)  # (numpy numbers as Python's, before they are checked)
 
         def whole(v: Any) -> bool:
             return isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
