@@ -1602,7 +1602,7 @@ def _text_start(path: Path, compression: str | None, size: int = 1 << 12) -> byt
         return b""
 
 
-_STREAM_LINKS = ("/dev/stdout", "/dev/stderr", "/dev/stdin", "/dev/tty", "/dev/fd/")
+_STREAM_LINKS = ("/dev/stdout", "/dev/stderr", "/dev/stdin", "/dev/tty")
 #: A process's open file descriptors under /proc (``/proc/self/fd/1``); any other path there is no stream (it is
 #: refused for what it is, a path nothing can be written to).
 _PROC_FD = re.compile(r"/proc/(?:self|thread-self|\d+)(?:/task/\d+)?/fd(?:/|$)")

@@ -1548,9 +1548,19 @@ def default_augment_output(source: str | os.PathLike[str], fmt: str | None = Non
 
 
 def report_path_for(output: str | os.PathLike[str]) -> Path:
-    """``<stem>.augment-report.json`` next to the output (``.augmented`` removed from the stem)."""
+    """``<stem>.augment-report.json`` next to the output (its format suffix, a compression suffix before it and
+    ``.augmented`` removed from the stem).
+
+    Examples
+    --------
+    >>> report_path_for("d/data.augmented.csv").as_posix(), report_path_for("o.csv.gz").as_posix()
+    ('d/data.augment-report.json', 'o.augment-report.json')
+    """
     out = Path(output)
-    stem = out.name.rsplit(".", 1)[0] if "." in out.name else out.name
+    name = out.name
+    if suffix_format(name)[1] is not None and name.count(".") > 1:  # o.csv.gz: the .gz goes with the .csv
+        name = name.rsplit(".", 1)[0]
+    stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
     if stem.endswith(".augmented"):
         stem = stem[: -len(".augmented")]
     return out.with_name(f"{stem}.augment-report.json")

@@ -12,6 +12,7 @@ import base64
 import io
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,27 @@ def _short(text: str, n: int = 24) -> str:
     return _mpl_text(text)
 
 
+def _short_names(texts: Sequence[str], n: int = 24) -> list[str]:
+    """:func:`_short` of each text, longer where that would show two different names as one text
+    (``customer_north_..._A`` and ``customer_south_..._A`` differ only in the middle the cut removes):
+    the cut is widened for those names until they read apart, up to showing them whole.
+
+    >>> _short_names(["customer_segment_" + w + "_region_A" for w in ("north", "south")] + ["B" * 30])
+    ['customer_segment_north_region_A', 'customer_segment_south_region_A', 'BBBBBBBBBBBBBBB…BBBBBBBB']
+    """
+    texts = [str(t) for t in texts]
+    width = dict.fromkeys(texts, n)
+    while True:
+        shown: dict[str, set[str]] = {}
+        for t in texts:
+            shown.setdefault(_short(t, width[t]), set()).add(t)
+        clashing = [t for group in shown.values() if len(group) > 1 for t in group if len(t) > width[t]]
+        if not clashing:
+            return [_short(t, width[t]) for t in texts]
+        for t in clashing:
+            width[t] += 8
+
+
 def _mpl_text(text: str) -> str:
     r"""A value from the data as matplotlib text: shown as it is.
 
@@ -120,6 +142,7 @@ def _value_chart(report: ReportData) -> str | None:
     if report.regression:  # no classes: the outlying targets against the other rows, in the flag colours
         shown = [g for g in REGRESSION_GROUPS if g in counts]
         colors = {REGRESSION_GROUPS[0]: _FLAG_COLORS["ok"], REGRESSION_GROUPS[1]: _FLAG_COLORS["mislabeled"]}
+    legend = dict(zip(shown, _short_names([str(c) for c in shown]), strict=True))
     fig = _figure(7.5, 2.6 * len(methods))
     axes = fig.subplots(len(methods), 1, squeeze=False)[:, 0]
     for ax, m in zip(axes, methods, strict=True):
@@ -135,7 +158,7 @@ def _value_chart(report: ReportData) -> str | None:
         for c in shown:
             sel = (report.labels == c) & finite
             ax.hist(np.clip(v[sel], lo, hi), bins=bins, histtype="step", linewidth=1.6,
-                    color=colors[c], label=f"{_short(c)} (n={counts[c]:,})")
+                    color=colors[c], label=f"{legend[c]} (n={counts[c]:,})")
         marginal = _marginal(m)
         if marginal:  # (Data-OOB's and the confidence's 0 marks nothing: they are a row's own score)
             ax.axvline(0.0, color="black", linewidth=0.8, linestyle="--")
@@ -198,7 +221,7 @@ def _class_chart(report: ReportData) -> str | None:
     left_out = len(report.per_class) - len(pc)
     fig = _figure(7.0, 0.45 * len(pc) + 1.4)
     ax = fig.subplots()
-    names = [_short(str(r["class"])) for r in pc][::-1]
+    names = _short_names([str(r["class"]) for r in pc])[::-1]
     mis = np.array([r["mislabeled"] for r in pc][::-1])
     hard = np.array([r["hard"] for r in pc][::-1])
     ys = np.arange(len(pc))  # one bar per class, even when two class names are cut to the same text
