@@ -294,7 +294,12 @@ def _refuse_noise(scores: ScoreResult, config: FixConfig) -> None:
     (:func:`dvclean.pipeline.labels_unpredicted`), unless ``config.force``. (With unpredictable labels the
     pooled probabilities are about the class shares, so on imbalanced classes nearly every minority row is
     flagged, and ``relabel`` would turn it into the majority class.)"""
-    from .pipeline import labels_unpredicted, measured_target_predictions, targets_unpredicted
+    from .pipeline import (
+        labels_unpredicted,
+        measured_label_predictions,
+        measured_target_predictions,
+        targets_unpredicted,
+    )
 
     p = scores.summary["flags"].get("label_predictability")
     q = scores.summary["flags"].get("target_predictability")
@@ -315,7 +320,7 @@ def _refuse_noise(scores: ScoreResult, config: FixConfig) -> None:
         return
     raise DataValidationError(
         f"{name}: refusing to {config.action} {flagged} flagged row{'s' if flagged != 1 else ''}: the features are not shown to predict the labels "
-        f"(out-of-sample AUROC {p.get('deciding_auroc', p['auroc']):.3f}, 0.5 = chance; p = {p['p_value']:.2g}; these "
+        f"({measured_label_predictions(p)}, 0.5 = chance; p = {p['p_value']:.2g}; these "
         f"class sizes need {p['auroc_needed']:.3f}), so the flags may be noise; "
         "check --label and the feature columns, use --action mark to mark the rows without changing any, "
         f"or pass --force to {config.action} them anyway"

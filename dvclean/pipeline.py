@@ -863,23 +863,46 @@ def _predictability_note(p: dict[str, Any], n_rows: int) -> str:
     says so instead of calling the flags noise; an AUROC nearer the needed one than chance is
     called weak evidence rather than none."""
     auroc, needed = p.get("deciding_auroc", p["auroc"]), p["auroc_needed"]
+    measured = measured_label_predictions(p)
     if not labels_unpredicted(p):
+        if needed is not None and needed >= 1.0:
+            return (
+                f"with {n_rows} rows the test cannot tell whether the features predict the labels: {measured} "
+                f"(p = {p['p_value']:.2g}), and at these class sizes not even a perfect ranking (AUROC 1) could tell "
+                "it from chance; the mislabel flags rest on little evidence"
+            )
         return (
-            f"with {n_rows} rows the test cannot tell whether the features predict the labels: out-of-sample AUROC "
-            f"{auroc:.3f} (p = {p['p_value']:.2g}), and these class sizes need {needed:.3f} to tell it from chance; "
+            f"with {n_rows} rows the test cannot tell whether the features predict the labels: {measured} "
+            f"(p = {p['p_value']:.2g}), and these class sizes need {needed:.3f} to tell it from chance; "
             "the mislabel flags rest on little evidence"
         )
     if needed is not None and auroc >= (0.5 + needed) / 2:
         return (
-            f"the features are not shown to predict the labels: out-of-sample AUROC {auroc:.3f} (0.5 = chance; p = "
+            f"the features are not shown to predict the labels: {measured} (0.5 = chance; p = "
             f"{p['p_value']:.2g}; these class sizes need {needed:.3f}); the mislabel flags may be noise, so fix does not "
             "relabel or drop on them without --force: check --label and the feature columns"
         )
     return (
-        f"the features do not predict the labels: out-of-sample AUROC {auroc:.3f} (0.5 = chance; p = "
+        f"the features do not predict the labels: {measured} (0.5 = chance; p = "
         f"{p['p_value']:.2g}; these class sizes need {needed:.3f} to tell it from chance); every row looks as wrong as "
         "any other, so the mislabel flags are noise: check --label and the feature columns"
     )
+
+
+def measured_label_predictions(p: dict[str, Any]) -> str:
+    """The AUROC a predictability note quotes (:func:`~dvclean.diagnostics.label_predictability`): the one the
+    test's verdict rests on, that of the class it judges best, beside the mean over the classes when the two
+    differ (with many small classes the best one can reach 0.99 on pure noise while the mean is 0.47).
+
+    >>> measured_label_predictions({"auroc": 0.81, "deciding_auroc": 0.81})
+    'out-of-sample AUROC 0.810'
+    >>> measured_label_predictions({"auroc": 0.466, "deciding_auroc": 0.99})
+    'out-of-sample AUROC 0.990 for the class the test judges best (0.466 averaged over the classes)'
+    """
+    auroc, mean = p.get("deciding_auroc"), p["auroc"]
+    if auroc is None or abs(auroc - mean) < 5e-4:
+        return f"out-of-sample AUROC {mean:.3f}"
+    return f"out-of-sample AUROC {auroc:.3f} for the class the test judges best ({mean:.3f} averaged over the classes)"
 
 
 def _index_feature_note(source: Any, table: Table) -> str | None:

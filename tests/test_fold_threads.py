@@ -50,7 +50,7 @@ def test_progress_reported_in_fold_order_from_the_calling_thread():
     calls = []
     oof_proba(x, y, 3, model="logreg", n_folds=4, n_jobs=2,
               progress=lambda stage, done, total: calls.append((stage, done, total, threading.get_ident())))
-    assert [c[1] for c in calls] == [1, 2, 3, 4]
+    assert [c[1] for c in calls] == [0, 1, 2, 3, 4]  # (the 0 starts the bar, and its clock, before the first fit)
     assert {c[3] for c in calls} == {threading.get_ident()}
 
 

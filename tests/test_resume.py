@@ -120,12 +120,13 @@ def test_dvgs_interrupted_after_one_restart_then_resumed_equals_uninterrupted(tm
     ref = valuer.value(data, seed=2)
     path = tmp_path / "dvgs.checkpoint"
     with pytest.raises(KeyboardInterrupt):
-        valuer.value(data, seed=2, progress=interrupt_after(1), checkpoint=Checkpoint(path, every=1))
+        # (the first report, 0 done, starts the bar; the second follows the first restart)
+        valuer.value(data, seed=2, progress=interrupt_after(2), checkpoint=Checkpoint(path, every=1))
     ck = Checkpoint(path, every=1)
     assert ck.sections == ["dvgs"]
     done = []
     res = valuer.value(data, seed=2, checkpoint=ck, progress=lambda step, d, total: done.append(d))
-    assert done == [2, 3, 4]  # the first restart was not rerun
+    assert done == [1, 2, 3, 4]  # the first restart was not rerun: the bar starts at it
     assert res.diagnostics["resumed_from"] == [1, 0]  # fold 0's first restart came from the checkpoint
     assert "resumed_from" not in ref.diagnostics
     same_result(ref, res)

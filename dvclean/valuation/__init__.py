@@ -93,8 +93,8 @@ register(
     MethodInfo(
         name="knn",
         summary="KNN-Shapley: exact Data Shapley of a K-nearest-neighbour classifier (closed form), or of a KNN "
-        "regressor under negative squared error for a regression target; rows at equal distance are a tie group "
-        "in random order (classification); truncated to the K*=max(K, ceil(1/eps)) nearest neighbours above "
+        "regressor under negative squared error for a regression target; rows at equal distance (compared at "
+        "float32 precision) are a tie group in random order (classification); truncated to the K*=max(K, ceil(1/eps)) nearest neighbours above "
         "--exact-max-rows, the farther rows valued as one tie group.",
         citation=KNNShapley.citation,
         cost="O(N^2 d) exact (seconds for 10k rows), O(N K* log N) approximate",

@@ -151,7 +151,10 @@ def _combine(
     sq = np.zeros(n)
     var_within = np.zeros(n)
     hits = np.zeros(n)
+    any_within = False
     diags: list[dict[str, Any]] = []
+    if progress:  # (a bar's clock starts at its first report)
+        progress(step, 0, n_folds)
     for f in range(n_folds):
         valid = folds == f
         players = np.flatnonzero(~valid)
@@ -161,12 +164,21 @@ def _combine(
         sq[players] += v * v
         hits[players] += 1
         if res.stderr is not None:
+            any_within = True
             var_within[players] += np.asarray(res.stderr, dtype=np.float64) ** 2
         diags.append(res.diagnostics or {})
         if progress:
             progress(step, f + 1, n_folds)
     mean = sums / hits
-    # variance of the mean over folds: between-fold spread plus the folds' own sampling error
-    between = np.maximum(sq / hits - mean**2, 0.0) * hits / np.maximum(hits - 1, 1)
-    stderr = np.sqrt(between / hits + var_within / hits**2)
+    # The standard error of the mean over folds, as in a random-effects model: a fold's estimate is the fold's
+    # own value plus its sampling (permutation, subset or restart) error, so the spread of the estimates across
+    # folds already holds that error; adding the within-fold error to it counted it twice (sqrt(2) too large
+    # where the folds agree). The spread of 2-4 estimates is itself uncertain, and a spread below the folds'
+    # mean sampling variance would say the folds differ by less than nothing: the variance per fold is the
+    # larger of the two. A row that was a player in one fold only (--folds 2) has no spread: its fold's own
+    # standard error is all there is (NaN, no estimate, for an exact method such as loo).
+    safe = np.maximum(hits, 1)
+    between = np.maximum(sq / safe - mean**2, 0.0) * hits / np.maximum(hits - 1, 1)
+    own = np.sqrt(var_within) if any_within else np.full(n, np.nan)
+    stderr = np.where(hits >= 2, np.sqrt(np.maximum(between, var_within / safe) / safe), own)
     return mean, stderr, diags

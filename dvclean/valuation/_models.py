@@ -3,11 +3,16 @@
 A *utility* maps a set of player indices to the validation score of a model
 trained on those players (Ghorbani & Zou 2019, "Data Shapley"). Conventions:
 
-* the empty set and subsets that do not contain at least two classes are not
-  fitted: they get the paper's "random score" convention — for accuracy the rate
-  of the subset's single class in the validation labels (the majority-class rate
-  for the empty set), 0.5 for AUC, the matching constant-prediction score for the
-  other metrics — and are counted as ``n_degenerate``;
+* the empty set, and every subset that does not yet hold each class of the validation
+  labels (of those the players have at all), is not fitted: it scores U(empty set), the
+  paper's "random score" — for accuracy the majority-class rate of the validation labels,
+  0.5 for AUC, the matching constant-prediction score for the other metrics — as in the
+  authors' code, where the score stays put until the permutation's prefix holds every
+  test class (algorithms.md §1; ``DShap.py``, ``one_iteration``). These are counted as
+  ``n_degenerate``. (Scoring a one-class subset as "always predict its class" instead
+  charged every minority-class row, at the front of a permutation, the majority rate
+  minus its own class's: Beta(16,1), which weighs small subsets most, ranked clean
+  minority rows lowest.);
 * a model fit that raises is counted in ``n_failures`` (with the first message
   kept) and scored like a degenerate subset; it is never silently a zero;
 * every fit runs with one native thread (BLAS/OpenMP), so parallel workers do not
@@ -311,6 +316,14 @@ class Utility:
     first_failure: str | None = None
     _cache: dict[bytes, float] = field(default_factory=dict, repr=False)
     _build: Callable[[], Any] | None = field(default=None, repr=False)
+    _needed: np.ndarray | None = field(default=None, repr=False)
+
+    def holds_every_class(self, present: np.ndarray) -> bool:
+        """Whether a subset whose classes are ``present`` holds every class of the validation labels that the
+        players have: before that, the paper does not fit a model (the score stays U(empty set))."""
+        if self._needed is None:
+            self._needed = np.intersect1d(np.unique(self.y_valid), np.unique(self.y_train))
+        return bool(np.isin(self._needed, present).all())
 
     def new_model(self) -> Any:
         """A fresh unfitted model: ``model_factory()``, or its faster exact equivalent.
@@ -343,9 +356,9 @@ class Utility:
             return self.empty_score()
         y = self.y_train[indices]
         present = np.unique(y)
-        if present.size < 2:
+        if present.size < 2 or not self.holds_every_class(present):
             self.n_degenerate += 1
-            return constant_score(self.metric, self.y_valid, int(present[0]), self.n_classes)
+            return self.empty_score()
         model = _at_most_k_rows(self.new_model() if model is None else model, indices.size)
         try:
             model = fit_quietly(model, self.x_train[indices], _compact(y))

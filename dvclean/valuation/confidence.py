@@ -103,6 +103,8 @@ def oof_proba(
         m = fit_quietly(make_model(model, seed=seeds[f], n_classes=present.size), x[~test], _compact(ytr))
         return _proba(_Remapped(m, present), x[test], n_classes)
 
+    if progress:  # (a bar's clock starts at its first report)
+        progress("out-of-fold model", 0, k)
     done = None if progress is None else (lambda f: progress("out-of-fold model", f + 1, k))
     for f, proba in enumerate(thread_map(fit_fold, k, n_jobs, on_done=done)):
         out[folds == f] = proba
@@ -186,6 +188,8 @@ def oof_predict(
         m = fit_quietly(make_regressor(model, seed=seeds[f]), x[train], y[train])
         return np.asarray(m.predict(x[test]), dtype=np.float64).ravel()
 
+    if progress:  # (a bar's clock starts at its first report)
+        progress("out-of-fold model", 0, k)
     done = None if progress is None else (lambda f: progress("out-of-fold model", f + 1, k))
     for f, pred in enumerate(thread_map(fit_fold, k, n_jobs, on_done=done)):
         out[folds == f] = pred

@@ -285,6 +285,8 @@ def dvgs_values(
     loaded_tasks = [r is not None for r in results]
     todo = [k for k, r in enumerate(results) if r is None]
     unsaved = 0
+    if progress:  # (a bar's clock starts at its first report: restarts resumed from a checkpoint count as done)
+        progress("dvgs restarts", sum(r is not None for r in results), len(tasks))
     try:
         with runner(n_jobs, scheduler) as run:
             size = len(todo) if section is None else run.n_workers * -(-section.every // run.n_workers)
@@ -312,8 +314,8 @@ def dvgs_values(
         value = sum(tot for tot, _ in chunk) / steps
         if config.restarts > 1:
             se = means.std(axis=0, ddof=1) / np.sqrt(config.restarts)
-        else:
-            se = np.zeros(value.shape[0])
+        else:  # one restart has no spread to measure: no estimate (NaN, as tmc gives), not a certain 0
+            se = np.full(value.shape[0], np.nan)
         diag: dict[str, Any] = {"steps": steps}
         if section is not None:
             diag["resumed_restarts"] = sum(loaded_tasks[f * config.restarts : (f + 1) * config.restarts])

@@ -358,6 +358,7 @@ def knn_shapley_exact(
     # spinning after it slowed the kernel's own threads by 1.4x on 2 cores (12,000 rows); and the gram's rounding
     # depends on the threads (near-copies 3e-6 apart came out in another order), so the two engines and any machine
     # measure the same distances
+    progress("knn", 0, m_total)  # (a bar's clock starts at its first report)
     with threadpool_limits(limits=1, user_api="blas"):
         for t0 in range(0, m_total, step):
             t1 = min(m_total, t0 + step)
@@ -1042,6 +1043,7 @@ def knn_shapley_regression(
     neighbors = np.empty((n, kk), dtype=np.int64) if self_mode else None
     # about ten (rows x players) float arrays live at once in the recursion
     step = chunk_size if chunk_size is not None else max(1, _chunk_rows(n, None) // 8)
+    progress("knn", 0, m_total)
     for t0 in range(0, m_total, step):
         t1 = min(m_total, t0 + step)
         rows = np.arange(t1 - t0)

@@ -69,6 +69,7 @@ class OOBOutput:
     values : ndarray of shape (n,)
         Mean out-of-bag score of each row.
     stderr : ndarray of shape (n,)
+        Standard error of that mean over the row's out-of-bag trees; NaN for a row out of bag in fewer than two.
     n_oob : ndarray of shape (n,)
         Number of trees for which the row was out of bag.
     votes : ndarray of shape (n, n_classes) or None
@@ -154,6 +155,8 @@ def data_oob(
     count = np.zeros(n)
     votes = np.zeros((n, n_classes)) if not regression and n_classes else None
     pred_sum = np.zeros(n) if regression else None
+    if progress:  # the bar (and its clock) starts with the first tree, not when the first 50 are done
+        progress("data-oob trees", 0, n_estimators)
     for b, (oob, pred) in enumerate(thread_map(fit_predict, n_estimators, n_jobs)):
         rows = np.flatnonzero(oob)
         if regression:
@@ -178,7 +181,8 @@ def data_oob(
         values[~seen] = np.nanmean(values) if seen.any() else 0.0
     safe = np.maximum(count, 1)
     var = np.maximum(sq / safe - (total / safe) ** 2, 0.0)
-    stderr = np.sqrt(var / np.maximum(count - 1, 1))
+    # a row out of bag in fewer than two trees has no spread to measure: no estimate (NaN), not a certain 0
+    stderr = np.where(count >= 2, np.sqrt(var / np.maximum(count - 1, 1)), np.nan)
     if votes is not None:
         votes = votes / safe[:, None]
         if not seen.all():
