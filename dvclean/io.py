@@ -987,6 +987,12 @@ def _raw_sample(data: bytes | Path, size: int = 1 << 16) -> bytes:
 def _check_text(data: bytes | Path, name: str) -> None:
     """Refuse binary data and report the first line that is not UTF-8 (in the first 64 KiB)."""
     chunk = _raw_sample(data)
+    if chunk[:4] in (b"PK\x03\x04", b"PK\x05\x06"):  # a ZIP archive (an .xlsx or .ods workbook is one too)
+        if name.lower().endswith((".xlsx", ".xls", ".xlsm", ".ods")) or b"xl/workbook.xml" in chunk:
+            raise InputError(f"{name}: is a spreadsheet workbook (a ZIP archive), which dvclean does not read; "
+                             "save the sheet as CSV first")
+        raise InputError(f"{name}: is a ZIP archive, which dvclean does not read; unzip it first (or, for one CSV "
+                         "inside, unzip -p FILE.zip NAME.csv | dvclean score - ...)")
     if b"\x00" in chunk:
         wide = _wide_text_guess(chunk)
         if wide is not None:

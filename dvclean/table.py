@@ -876,6 +876,9 @@ class FeatureEncoder:
         #: text columns valued as numbers (see :data:`MOSTLY_NUMERIC`): name -> (cells that are not
         #: numbers, cells with text, up to three of those values)
         self.text_numbers_: dict[str, tuple[int, int, list[str]]] = {}
+        #: text columns of numbers with too many text cells to value as numbers (kept as a category): name ->
+        #: (cells that are numbers, cells with text, the sorted distinct spellings of the other cells)
+        self.numbers_with_text_: dict[str, tuple[int, int, list[str]]] = {}
         #: text columns of numbers written with a decimal comma (``0,168``, ``1.234,5``), valued as numbers
         self.decimal_comma_: list[str] = []
         #: text columns of numbers with a currency or percent sign or thousands commas (``$1,234.50``, ``45%``)
@@ -1047,6 +1050,9 @@ class FeatureEncoder:
             # whose every value starts with + (calling codes: +1, +44) stays text
             return None
         if bad > (1 - MOSTLY_NUMERIC) * text.len():
+            if parsed >= 0.5 * text.len():  # mostly numbers, with placeholder text (unknown, n/a): name it in a note
+                others = sorted(set(stripped.filter(numbers.is_null()).to_list()))
+                self.numbers_with_text_[col.name] = (parsed, int(text.len()), others)
             return None
         if bad:
             examples = text.filter(numbers.is_null()).unique(maintain_order=True).head(3).to_list()
@@ -2123,6 +2129,21 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
             f"column {name!r} holds numbers such as {example!r}, whose comma may group thousands or mark decimals: it "
             f"{used}; write the numbers without the comma (e.g. {example.replace(',', '')} or "
             f"{example.replace(',', '.')}) to value them as numbers"
+        )
+    with_text = sorted(encoder.numbers_with_text_.items(), key=lambda kv: table.features.index(kv[0]))
+    for name, (parsed, total, others) in with_text:
+        from .io import _DEFAULT_NULLS
+
+        used = (f"is not used ({encoder.dropped_reasons_.get(name, 'constant')})" if name in encoder.dropped_
+                else "is valued as a category")
+        shown = ", ".join(repr(v) for v in others[:5]) + (", ..." if len(others) > 5 else "")
+        # --null-values replaces the default list: it is repeated, so NA and the like stay missing everywhere
+        listed = ",".join(dict.fromkeys([*(v for v in others[:5] if "," not in v), *(v for v in _DEFAULT_NULLS if v)]))
+        notes.append(
+            f"column {name!r} holds numbers in {parsed / total:.0%} of its cells, text in the others ({shown}): it "
+            f"{used}; if those cells mean missing, pass --null-values {shlex.quote(listed)} (read_options="
+            "{'null_values': [...]} in Python; the list replaces the default one, which is repeated in it) to read them as missing and the column as "
+            "numbers"
         )
     for name, (bad, total, examples) in sorted(encoder.text_numbers_.items(), key=lambda kv: table.features.index(kv[0])):
         shown = ", ".join(repr(v) for v in examples) + (", ..." if bad > len(examples) else "")
