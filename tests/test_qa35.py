@@ -198,3 +198,17 @@ def test_three_classes_are_fitted_only_once_all_are_present():
     v = fold_utility(x[:6], y[:6], x + 0.1, y, 0, "logreg", "accuracy", 3)
     v(np.array([0, 3]))
     assert v.n_fits == 1
+
+
+def test_cross_fitted_dvgs_with_one_restart_takes_its_stderr_from_the_folds():
+    import numpy as np
+
+    from dvclean.config import CrossFitConfig, DVGSConfig
+    from dvclean.table import ValuationData
+    from dvclean.valuation.dvgs import DVGS
+
+    rng = np.random.default_rng(0)
+    y = np.arange(60) % 2
+    d = ValuationData(x=rng.normal(size=(60, 3)) + y[:, None], y=y, rows=np.arange(60), classes=np.array(["a", "b"]))
+    res = DVGS(DVGSConfig(epochs=3, restarts=1), CrossFitConfig(n_folds=3, n_jobs=1)).value(d, seed=0)
+    assert np.isfinite(res.stderr).all() and (res.stderr > 0).all()  # (the NaN of one restart is no spread)

@@ -180,5 +180,6 @@ def _combine(
     safe = np.maximum(hits, 1)
     between = np.maximum(sq / safe - mean**2, 0.0) * hits / np.maximum(hits - 1, 1)
     own = np.sqrt(var_within) if any_within else np.full(n, np.nan)
-    stderr = np.where(hits >= 2, np.sqrt(np.maximum(between, var_within / safe) / safe), own)
+    # (fmax: a fold without a sampling error of its own, NaN from one DVGS restart, leaves the spread to speak)
+    stderr = np.where(hits >= 2, np.sqrt(np.fmax(between, var_within / safe) / safe), own)
     return mean, stderr, diags
