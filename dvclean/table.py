@@ -460,9 +460,7 @@ def _numeric_text_hint(col: pl.Series, missing: np.ndarray) -> str | None:
         listed = words[:5]
         also = ""
         if missing.any():  # --null-values replaces the default list: cells read as missing by it (NA) would turn text
-            from .io import _DEFAULT_NULLS
-
-            listed = list(dict.fromkeys([*listed, *(v for v in _DEFAULT_NULLS if v)]))
+            listed = with_default_nulls(listed)
             also = " (the list replaces the default one, which is repeated in it)"
         null_values = shlex.quote(",".join(listed)) if all("," not in w for w in listed) else None
         return (f"it holds numbers except {shown}{more}: "
@@ -559,6 +557,18 @@ def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]
             f"{_respelled_singles(col, singles)}"
         ]
     return []
+
+
+def with_default_nulls(words: list[str]) -> list[str]:
+    """``words`` followed by the default ``--null-values`` (empty cells aside), each once: a ``--null-values``
+    to suggest, as the option replaces the default list and cells it reads as missing (NA) would turn text.
+
+    >>> with_default_nulls(["unknown", "NA"])[:4]
+    ['unknown', 'NA', 'N/A', 'NaN']
+    """
+    from .io import _DEFAULT_NULLS
+
+    return list(dict.fromkeys([*words, *(v for v in _DEFAULT_NULLS if v)]))
 
 
 def _respelled_singles(col: pl.Series, singles: list[Any]) -> str:
@@ -2132,13 +2142,11 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
         )
     with_text = sorted(encoder.numbers_with_text_.items(), key=lambda kv: table.features.index(kv[0]))
     for name, (parsed, total, others) in with_text:
-        from .io import _DEFAULT_NULLS
-
         used = (f"is not used ({encoder.dropped_reasons_.get(name, 'constant')})" if name in encoder.dropped_
                 else "is valued as a category")
         shown = ", ".join(repr(v) for v in others[:5]) + (", ..." if len(others) > 5 else "")
         # --null-values replaces the default list: it is repeated, so NA and the like stay missing everywhere
-        listed = ",".join(dict.fromkeys([*(v for v in others[:5] if "," not in v), *(v for v in _DEFAULT_NULLS if v)]))
+        listed = ",".join(with_default_nulls([v for v in others[:5] if "," not in v]))
         notes.append(
             f"column {name!r} holds numbers in {parsed / total:.0%} of its cells, text in the others ({shown}): it "
             f"{used}; if those cells mean missing, pass --null-values {shlex.quote(listed)} (read_options="
