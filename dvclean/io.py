@@ -940,16 +940,33 @@ def _text_bytes(data: bytes | Path, name: str, encoding: str) -> tuple[bytes | P
         log.info("%s: starts with a %s byte-order mark; decoding it as %s", name, wide.upper(), wide)
         norm = encoding = wide
     raw = data if isinstance(data, bytes) else data.read_bytes()
-    if norm.startswith(("utf-16", "utf-32")) and b"\x00" not in raw[:65536] and _decodes(raw, "utf-8"):
+    mark = _bom_encoding(raw) or ("utf-8" if raw.startswith(codecs.BOM_UTF8) else None)
+    if mark is not None and not _names_codec(norm, mark):
+        # (a byte-order mark names its encoding: decoded as another, the mark becomes `ï»¿` in the first column's
+        # name, or the text becomes zero bytes between letters)
+        readable = mark != "utf-8" or _decodes(raw, "utf-8")
+        raise InputError(f"{name}: starts with a {mark.upper()} byte-order mark, so it is {mark.upper()} text, not "
+                         f"{encoding}; " + ("drop --encoding (dvclean reads the mark)" if readable else
+                                            f"yet line {_utf8_error_line(raw)} is not valid UTF-8: the file mixes "
+                                            "encodings; save it again in one encoding"))
+    if norm.startswith(("utf-16", "utf-32")) and mark is None and b"\x00" not in raw[:65536]:
         # (every UTF-16/32 text of Latin letters, digits or separators holds zero bytes; decoded as such, a
-        # UTF-8 file becomes one line of CJK characters, "a header but no data rows")
-        raise InputError(f"{name}: is not {encoding} text (it holds no zero bytes, and it reads as UTF-8); drop "
-                         "--encoding, or pass the file's real one")
+        # UTF-8 or cp1252 file becomes one line of CJK characters, "a header but no data rows")
+        utf8 = _decodes(raw, "utf-8")
+        raise InputError(f"{name}: is not {encoding} text (it holds no zero bytes, which the separators and line ends "
+                         f"of {encoding} text have{', and it reads as UTF-8' if utf8 else ''}); "
+                         + ("drop --encoding" if utf8 else "pass the file's real --encoding (e.g. latin-1 or cp1252)"))
     try:
         return raw.decode(norm).encode("utf-8"), norm
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(f"{name}: line {line} is not valid {encoding}; pass the file's real --encoding") from exc
+
+
+def _names_codec(norm: str, mark: str) -> bool:
+    """Whether the codec ``norm`` (a normalized name) reads text with the byte-order mark of ``mark``: the mark's own
+    codec, its family without a byte order (``utf-16`` reads either mark) or, for UTF-8's, ``utf-8-sig``."""
+    return norm == mark or norm == mark[:-3] or (mark == "utf-8" and norm == "utf-8-sig")
 
 
 def _decodes(raw: bytes, encoding: str) -> bool:
@@ -1065,6 +1082,25 @@ def _header(sample: str, sep: str, name: str) -> list[str]:
         raise InputError(f"{name}: cannot parse the header row ({exc}); check quoting and line ends") from exc
 
 
+def _comment_lines(sample: str, sep: str, width: int, name: str) -> str | None:
+    """Why the lines starting with ``#`` before the header are not read, else None: comment lines (an export's
+    banner) give a header of the wrong width. A header whose first name starts with ``#`` (``#id,name``) is one
+    when the next line has as many fields."""
+    lines = sample.splitlines()
+    k = next((i for i, line in enumerate(lines) if not line.lstrip().startswith("#")), len(lines))
+    if k == 0 or k == len(lines):
+        return None
+    try:
+        if len(_header("\n".join(lines[k:]), sep, name)) == width:
+            return None
+    except InputError:
+        return None
+    many = k > 1
+    return (f"line{'s 1-' + str(k) if many else ' 1'} start{'' if many else 's'} with '#': comment"
+            f"{'s' if many else ''} before the header, which dvclean would read as the header; remove "
+            f"{'them' if many else 'it'}, e.g. grep -v '^#' {name} > fixed.csv")
+
+
 def _holds_data(sample: str, sep: str, columns: Sequence[int]) -> bool:
     """Whether a data row of ``sample`` (the lines after the header) has a value in one of ``columns``."""
     reader = csv.reader(io.StringIO(sample, newline=""), delimiter=sep)
@@ -1126,6 +1162,9 @@ def _read_csv(
     if len(sep) != 1:
         raise InputError(f"--separator must be one character; got {sep!r}")
     header = _header(sample, sep, name)
+    comments = _comment_lines(sample, sep, len(header), name)
+    if comments is not None:
+        raise InputError(f"{name}: {comments}")
     if separator is None and len(header) == 1 and re.fullmatch(r"sep=.", header[0].strip(), re.IGNORECASE) or (
             len(header) == 2 and header[0].strip().lower() == "sep=" and header[1].strip() == ""):
         raise InputError(f"{name}: line 1 is a spreadsheet's separator line ({sample.splitlines()[0].strip()!r}), not "

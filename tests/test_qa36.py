@@ -1,0 +1,75 @@
+"""QA round 56: a byte-order mark that disagrees with --encoding, a wide --encoding on a file without zero bytes, and
+comment lines before the header are refused with what is wrong and how to fix it."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+from typer.testing import CliRunner
+
+from dvclean.cli import app
+from dvclean.io import read_frame
+
+runner = CliRunner()
+
+_TEXT = "x1,x2,y\n" + "".join(f"{i % 7},{(i * 3) % 11},{'café' if i % 2 else 'thé'}\n" for i in range(40))
+
+
+def _error(tmp_path, name: str, data: bytes, *options: str) -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    r = runner.invoke(app, ["score", str(path), "-y", "y", "-o", str(tmp_path / "o.csv"), *options])
+    assert r.exit_code == 2 and not (tmp_path / "o.csv").exists(), r.output
+    assert path.read_bytes() == data
+    return " ".join(r.stderr.split())
+
+
+@pytest.mark.parametrize(("data", "codec", "mark"), [
+    (codecs.BOM_UTF8 + _TEXT.encode("utf-8"), "latin-1", "UTF-8"),  # (was read: the first column named `ï»¿x1`)
+    (codecs.BOM_UTF8 + _TEXT.encode("utf-8"), "cp1252", "UTF-8"),
+    (_TEXT.encode("utf-16"), "latin-1", "UTF-16-"),  # ("looks like a binary file")
+    (_TEXT.encode("utf-32"), "utf-16", "UTF-32-"),
+    (_TEXT.encode("utf-16"), "utf-32", "UTF-16-"),  # ("line 1 is not valid utf-32")
+])
+def test_a_byte_order_mark_that_names_another_encoding_is_refused(tmp_path, data, codec, mark):
+    message = _error(tmp_path, "d.csv", data, "--encoding", codec)
+    assert f"starts with a {mark}" in message and f"not {codec}" in message and "drop --encoding" in message
+
+
+def test_a_byte_order_mark_matching_the_encoding_is_read(tmp_path):
+    for name, data, codec in (("a.csv", codecs.BOM_UTF8 + _TEXT.encode(), "utf-8-sig"),
+                              ("b.csv", _TEXT.encode("utf-16"), "utf-16"),
+                              ("c.csv", codecs.BOM_UTF16_LE + _TEXT.encode("utf-16-le"), "utf-16-le"),
+                              ("d.csv", _TEXT.encode("utf-32"), "utf-32")):
+        (tmp_path / name).write_bytes(data)
+        frame, _ = read_frame(str(tmp_path / name), encoding=codec)
+        assert frame.columns == ["x1", "x2", "y"] and frame.height == 40, (name, frame.columns)
+
+
+def test_a_utf8_mark_before_text_that_is_not_utf8_says_the_file_mixes_encodings(tmp_path):
+    data = codecs.BOM_UTF8 + _TEXT.encode("cp1252")
+    message = _error(tmp_path, "d.csv", data, "--encoding", "cp1252")
+    assert "starts with a UTF-8 byte-order mark" in message and "line 2 is not valid UTF-8" in message
+    assert "mixes encodings" in message
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-32"])
+def test_a_cp1252_file_read_as_a_wide_encoding_is_named_not_that_encoding(tmp_path, codec):
+    # a cp1252 file (no zero bytes, not UTF-8) read with --encoding utf-16: "line 41 is not valid utf-16", or
+    # decoded into one line of CJK characters, "a header but no data rows"
+    message = _error(tmp_path, "d.csv", _TEXT.encode("cp1252"), "--encoding", codec)
+    assert f"is not {codec} text (it holds no zero bytes" in message
+    assert "reads as UTF-8" not in message and "pass the file's real --encoding" in message
+
+
+def test_comment_lines_before_the_header_are_named(tmp_path):
+    body = _TEXT.encode()
+    message = _error(tmp_path, "c.csv", b"# exported 2026-01-01\n# units: cm\n" + body)
+    assert "lines 1-2 start with '#'" in message and "grep -v '^#'" in message
+    message = _error(tmp_path, "c1.csv", b"# exported by tool, contact a@b.c\n" + body)
+    assert "line 1 starts with '#'" in message
+    # a header whose first column's name starts with '#' is a header
+    (tmp_path / "h.csv").write_text("#id,x2,y\n" + "".join(f"{i},{i % 5},{'ab'[i % 2]}\n" for i in range(40)))
+    frame, _ = read_frame(str(tmp_path / "h.csv"))
+    assert frame.columns == ["#id", "x2", "y"] and frame.height == 40
