@@ -1797,6 +1797,11 @@ def atomic_path(target: str | os.PathLike[str], *, option: str = "--output") -> 
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)  # mkstemp creates 0600; give the file normal (or its previous) permissions
         os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if exc.filename in (None, str(tmp)) and exc.errno is not None:  # (a write to an open file names none)
+            raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc
+        raise
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

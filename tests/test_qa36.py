@@ -73,3 +73,32 @@ def test_comment_lines_before_the_header_are_named(tmp_path):
     (tmp_path / "h.csv").write_text("#id,x2,y\n" + "".join(f"{i},{i % 5},{'ab'[i % 2]}\n" for i in range(40)))
     frame, _ = read_frame(str(tmp_path / "h.csv"))
     assert frame.columns == ["#id", "x2", "y"] and frame.height == 40
+
+
+def test_a_full_disk_names_the_output_not_a_temporary_file(tmp_path, monkeypatch):
+    import errno
+
+    import polars as pl
+
+    from dvclean.io import atomic_path
+
+    target = tmp_path / "o.csv"
+    with pytest.raises(OSError) as caught, atomic_path(target) as tmp:
+        with tmp.open("wb") as fh:
+            fh.write(b"x")
+        raise OSError(errno.ENOSPC, "No space left on device")  # (a write to an open file names no file)
+    assert caught.value.filename == str(target) and caught.value.errno == errno.ENOSPC
+    assert list(tmp_path.iterdir()) == []
+
+    data = tmp_path / "d.csv"
+    data.write_text(_TEXT)
+
+    def full(self, file, *args, **kwargs):  # a writer naming the file it writes: the staged one
+        raise OSError(errno.ENOSPC, "No space left on device", str(file))
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", full)
+    out = tmp_path / "s.parquet"
+    r = runner.invoke(app, ["score", str(data), "-y", "y", "-o", str(out)])
+    message = " ".join(r.stderr.split())
+    assert r.exit_code == 2 and f"cannot write to {out}: No space left on device" in message, r.output
+    assert ".stage" not in message and sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]

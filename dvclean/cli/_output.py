@@ -402,6 +402,16 @@ _COMMITTED: list[Path] = []
 _SIGNALS: list[int] = []
 
 
+#: Each staged output's path -> the output it stands for (as given), to name the output in an error message.
+_STAGED_FOR: dict[str, str] = {}
+
+
+def output_named(path: str | os.PathLike[str]) -> str:
+    """The output a path written now stands for: ``o.json`` for its staged file ``.o.json.<pid>.<random>.stage/o.json``,
+    else the path itself."""
+    return _STAGED_FOR.get(str(path), str(path))
+
+
 def committed_outputs() -> list[Path]:
     """The output files the running command has already put in place (empty until its outputs are committed)."""
     return list(_COMMITTED)
@@ -514,6 +524,7 @@ class StagedOutputs:
             raise OutputError(f"{target}: cannot write to {directory} ({exc.strerror or exc}); choose another path") from None
         staged = stage / (Path(target).name or final.name)
         self._staged.append((staged, final, stage))
+        _STAGED_FOR[str(staged)] = str(target)
         return staged
 
     def commit(self) -> list[Path]:

@@ -159,6 +159,7 @@ def guarded(fn: F) -> F:
         from ._output import (
             committed_outputs,
             mark_interrupt_reported,
+            output_named,
             print_error,
             signals_received,
             start_run,
@@ -198,7 +199,7 @@ def guarded(fn: F) -> F:
                 print_error(err, "error:", _cli_message(exc))
                 raise typer.Exit(2) from None
             if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:  # a full disk, a closed or read-only target
-                where = f"to {exc.filename}" if exc.filename else "its output (standard output or a file)"
+                where = f"to {output_named(exc.filename)}" if exc.filename else "its output (standard output or a file)"
                 done = committed_outputs()
                 print_error(err, "error:", f"cannot write {where}: {exc.strerror}; free space or choose another path"
                             + (f" (already written in full: {', '.join(map(str, done))})" if done else ""))
