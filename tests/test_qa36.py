@@ -102,3 +102,25 @@ def test_a_full_disk_names_the_output_not_a_temporary_file(tmp_path, monkeypatch
     message = " ".join(r.stderr.split())
     assert r.exit_code == 2 and f"cannot write to {out}: No space left on device" in message, r.output
     assert ".stage" not in message and sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]
+
+
+def test_a_long_class_label_is_cut_in_summaries_and_kept_whole_in_outputs(tmp_path):
+    import json
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    long = "L" * 2000 + "end"
+    names = ["a", "b", long]
+    lines = ["x1,x2,y"]
+    for i in range(240):
+        c = i % 3
+        lines.append(f"{c + rng.normal() * 0.3:.3f},{rng.normal():.3f},{names[(c + 1) % 3] if i % 20 == 7 else names[c]}")
+    (tmp_path / "d.csv").write_text("\n".join(lines) + "\n")
+    r = runner.invoke(app, ["score", str(tmp_path / "d.csv"), "-y", "y", "-o", str(tmp_path / "s.csv")])
+    assert r.exit_code == 0, r.output
+    classes = next(line for line in r.stdout.splitlines() if line.startswith("classes:"))
+    assert len(classes) < 260 and "…" + "L" * 17 + "end (2,003 characters): 80" in classes, classes
+    assert max(len(line) for line in r.stdout.splitlines()) < 600  # (4,000 before: the label twice in a row)
+    r = runner.invoke(app, ["score", str(tmp_path / "d.csv"), "-y", "y", "--json", "-q"])
+    assert long in json.loads(r.stdout)["classes"]

@@ -80,12 +80,23 @@ def label_text(v: Any) -> str:
     empty text, spaces at either end), so that a row labelled ``'yes '`` with ``yes`` suggested does not read as
     ``yes`` suggested ``yes``. Anything else is printed as it is (a float as :func:`number_text` prints it).
 
+    A label longer than :data:`LABEL_SHOWN` characters is cut in the middle, with its length (a summary line of a
+    5,000-character label was 5,000 characters wide; the scores and ``--json`` keep it whole).
+
     >>> label_text("yes"), label_text("yes "), label_text(""), label_text(3), label_text(None)
     ('yes', "'yes '", "''", '3', '')
+    >>> text = label_text("a" * 200 + "b" * 40); len(text), text[145:]
+    (188, 'aaaaa…bbbbbbbbbbbbbbbbbbbb (240 characters)')
     """
+    if isinstance(v, str) and len(v) > LABEL_SHOWN:
+        return f"{label_text(v[:150])}…{v[-20:]} ({len(v):,} characters)"
     if isinstance(v, str) and (v == "" or v != v.strip()):
         return repr(v)
     return _num(v)
+
+
+#: The most characters of a class label a summary prints (:func:`label_text`).
+LABEL_SHOWN = 200
 
 
 def _num(v: Any) -> str:
