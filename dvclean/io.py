@@ -30,6 +30,7 @@ import logging
 import math
 import os
 import re
+import shlex
 import stat
 import sys
 import tempfile
@@ -825,13 +826,61 @@ def _read_json_records(data: bytes | Path, name: str) -> tuple[pl.DataFrame, str
                 "(or JSON lines: one object per line)"
             ) from exc
     try:
-        return pl.read_ndjson(io.BytesIO(stripped), infer_schema_length=None), "ndjson"
+        frame = pl.read_ndjson(io.BytesIO(stripped), infer_schema_length=None)
     except Exception as exc:
+        shape = _one_object_shape(stripped, name) or (
+            ("over several lines", "write one object per line (JSON lines), or an array of objects")
+            if _is_json_object(stripped) else None)
+        if shape is not None:
+            what, fix = shape
+            raise InputError(f"{name}: is one JSON object {what}, not a table of records (dvclean reads a JSON array "
+                             f"of objects, one per row, or JSON lines); {fix}") from None
         where = _bad_json_line(raw)
         msg = _first_line(exc)
         raise InputError(
             f"{name}: not valid JSON lines ({where or msg}); each line must be one JSON object"
         ) from exc
+    if frame.height == 1 and (shape := _one_object_shape(stripped, name)) is not None:
+        what, fix = shape
+        raise InputError(f"{name}: is one JSON object {what}, not a table of records (dvclean reads a JSON array of "
+                         f"objects, one per row, or JSON lines); {fix}")
+    return frame, "ndjson"
+
+
+def _is_json_object(text: bytes) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
+def _one_object_shape(text: bytes, name: str) -> tuple[str, str] | None:
+    """``(what a file holding one JSON object that holds a table holds, how to get its records)``, else None (a
+    one-record JSON-lines file): records under a key (``{"data": [{...}, ...]}``), columns of equal length
+    (``{"x": [...], "y": [...]}``), or pandas' ``split`` layout (``{"columns": [...], "data": [[...], ...]}``)."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(value, dict):
+        return None
+    lists = {k: v for k, v in value.items() if isinstance(v, list)}
+    records = [k for k, v in lists.items() if v and all(isinstance(r, dict) for r in v)]
+    if records:
+        key = records[0]
+        return (f"that holds {len(lists[key]):,} records under the key {key!r}",
+                f"extract them, e.g. jq {shlex.quote('.' + json.dumps(key))} {shlex.quote(name)} > records.json")
+    if isinstance(value.get("columns"), list) and isinstance(value.get("data"), list):
+        return "in pandas' split layout (columns, data)", _pandas_hint(name, ", orient='split'")
+    if len(value) > 1 and len(lists) == len(value) and len({len(v) for v in lists.values()}) == 1:
+        return "of columns (one list per column)", _pandas_hint(name, "")
+    return None
+
+
+def _pandas_hint(name: str, orient: str) -> str:
+    code = f"import pandas as pd; pd.read_json({name!r}{orient}).to_json('records.json', orient='records')"
+    quoted = f'"{code}"' if not re.search(r'["$`\\!]', code) else shlex.quote(code)
+    return f"write it as records, e.g. python -c {quoted}"
 
 
 #: How much of a JSON or NDJSON file :func:`_repeated_json_key` reads (a repeated key is most often every record's,

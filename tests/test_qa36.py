@@ -124,3 +124,43 @@ def test_a_long_class_label_is_cut_in_summaries_and_kept_whole_in_outputs(tmp_pa
     assert max(len(line) for line in r.stdout.splitlines()) < 600  # (4,000 before: the label twice in a row)
     r = runner.invoke(app, ["score", str(tmp_path / "d.csv"), "-y", "y", "--json", "-q"])
     assert long in json.loads(r.stdout)["classes"]
+
+
+def _records() -> list[dict]:
+    return [{"x1": i * 0.5, "x2": (i * 7) % 5, "y": "ab"[i % 2]} for i in range(30)]
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+def test_one_json_object_holding_a_table_is_named_with_how_to_get_its_records(tmp_path, indent):
+    import json
+    import shutil
+    import subprocess
+
+    recs = _records()
+    documents = {
+        "wrapped": ({"data": recs, "meta": {"v": 1}}, "that holds 30 records under the key 'data'", "jq '.\"data\"'"),
+        "split": ({"columns": ["x1", "x2", "y"], "data": [list(r.values()) for r in recs]}, "in pandas' split layout (columns, data)",
+                  "orient='split'"),
+        "columns": ({k: [r[k] for r in recs] for k in recs[0]}, "of columns (one list per column)", "pd.read_json("),
+        "record": (recs[0], "over several lines" if indent else None, "one object per line"),
+    }
+    for stem, (document, what, fix) in documents.items():
+        path = tmp_path / f"{stem}.json"
+        path.write_text(json.dumps(document, indent=indent))
+        r = runner.invoke(app, ["score", str(path), "-y", "y", "-o", str(tmp_path / "o.csv")])
+        message = " ".join(r.stderr.split())
+        assert r.exit_code == 2, (stem, r.output)
+        if what is None:  # (one record on one line is JSON lines of one row: refused for its one class)
+            assert "one JSON object" not in message, message
+            continue
+        assert f"is one JSON object {what}, not a table of records" in message and fix in message, message
+    if indent is None and shutil.which("jq"):  # the advice works as written
+        cmd = message_of(runner.invoke(app, ["score", str(tmp_path / "wrapped.json"), "-y", "y"]))
+        command = cmd.split("e.g. ", 1)[1]
+        subprocess.run(command, shell=True, cwd=tmp_path, check=True)
+        frame, _ = read_frame(str(tmp_path / "records.json"))
+        assert frame.height == 30
+
+
+def message_of(result) -> str:
+    return " ".join(result.stderr.split())
