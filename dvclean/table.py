@@ -2095,7 +2095,7 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
     if encoder.decimal_comma_:
         names = ", ".join(repr(c) for c in sorted(encoder.decimal_comma_, key=table.features.index))
         notes.append(f"column{'s' if len(encoder.decimal_comma_) > 1 else ''} {names}: numbers with a decimal comma "
-                     "(0,5 = one half), valued as numbers")
+                     "(0,5 = one half; a dot groups thousands: 1.234 = 1234), valued as numbers")
     if encoder.units_:
         shown = ", ".join(f"{c!r} ({u})" for c, u in sorted(encoder.units_.items(), key=lambda kv: table.features.index(kv[0])))
         notes.append(f"column{'s' if len(encoder.units_) > 1 else ''} {shown}: numbers written with a unit (19.2 kg), "

@@ -164,3 +164,20 @@ def test_one_json_object_holding_a_table_is_named_with_how_to_get_its_records(tm
 
 def message_of(result) -> str:
     return " ".join(result.stderr.split())
+
+
+def test_the_decimal_comma_note_says_how_a_dot_is_read():
+    # a column of 377.190 and 1.234.567 (dots grouping thousands, no comma anywhere) was noted only as "numbers with
+    # a decimal comma (0,5 = one half)"
+    import numpy as np
+    import polars as pl
+
+    import dvclean
+
+    rng = np.random.default_rng(0)
+    amounts = rng.integers(1_000, 5_000_000, 200)
+    frame = pl.DataFrame({"amount": [f"{a:,}".replace(",", ".") for a in amounts], "x": rng.normal(size=200),
+                          "y": np.where(amounts > 2_500_000, "hi", "lo").tolist()})
+    notes = [n for n in dvclean.score(frame, label="y").summary["notes"] if "'amount'" in n]
+    assert notes == ["column 'amount': numbers with a decimal comma (0,5 = one half; a dot groups thousands: "
+                     "1.234 = 1234), valued as numbers"], notes
