@@ -893,6 +893,8 @@ class FeatureEncoder:
         self.decimal_comma_: list[str] = []
         #: text columns of numbers with a currency or percent sign or thousands commas (``$1,234.50``, ``45%``)
         self.decorated_: list[str] = []
+        #: text columns valued as numbers whose negative numbers carry the minus after them (``42,696.62-``)
+        self.trailing_minus_: list[str] = []
         self.units_: dict[str, str] = {}  # column -> the unit its numbers are written with (``kg``)
         #: text columns of numbers whose one comma may group thousands or mark decimals (``367,260``), left as
         #: text: name -> an example cell
@@ -913,6 +915,7 @@ class FeatureEncoder:
         that :func:`content_order` cannot tell apart by their values alone)."""
         self.plans_, self.dropped_, self.dropped_reasons_, self.text_numbers_ = [], [], {}, {}
         self.decimal_comma_, self.decorated_, self.ambiguous_commas_, self.text_dates_ = [], [], {}, {}
+        self.trailing_minus_ = []
         self.units_ = {}
         self.mixed_dates_, self.either_way_dates_ = {}, {}
         for name in content_order(frame, columns, label):
@@ -992,6 +995,18 @@ class FeatureEncoder:
         return None
 
     def _text_numbers(self, col: pl.Series) -> _ColumnPlan | None:
+        """:meth:`_numbers_of_text`'s plan, of the column with each trailing minus moved to the front where it writes
+        negative numbers so (``42,696.62-``, as SAP and mainframe reports do: :func:`_trailing_minus`)."""
+        moved = _trailing_minus(col)
+        if moved is None:
+            return self._numbers_of_text(col)
+        plan = self._numbers_of_text(moved, moved=True)
+        if plan is not None:
+            plan.params["trailing_minus"] = True
+            self.trailing_minus_.append(col.name)
+        return plan
+
+    def _numbers_of_text(self, col: pl.Series, *, moved: bool = False) -> _ColumnPlan | None:
         """A numeric plan for a text column of numbers that a CSV reader could not type, else None.
 
         Three cases, common in exported files: numbers padded with spaces (every value is a
@@ -1052,7 +1067,7 @@ class FeatureEncoder:
         if parsed == 0 or numbers.drop_nulls().n_unique() <= self.config.low_cardinality_int:
             return None
         plus = stripped.str.starts_with("+")
-        if (bad == 0 and not (stripped != text).any() and not numbers.is_infinite().any()
+        if (bad == 0 and not moved and not (stripped != text).any() and not numbers.is_infinite().any()
                 and not (plus.any() and not plus.all())):
             # declared text (Parquet, JSON) of plain numbers: the user's choice; but a CSV column with an infinity
             # spelled Inf, -Inf or Infinity (R, Java, JavaScript, PostgreSQL), or of signed numbers (+64 and -3, as
@@ -1132,6 +1147,8 @@ class FeatureEncoder:
         for plan in self.plans_:
             col = frame.get_column(plan.name)
             first = len(names)
+            if plan.params.get("trailing_minus") and col.dtype == pl.String:
+                col = _trailing_minus(col, every=False)
             if plan.kind == "numeric":
                 if plan.params.get("decorated") and col.dtype == pl.String:
                     values = _decorated_numbers(_fitted_amounts(col.str.strip_chars(), plan.params.get("signs")))
@@ -1833,6 +1850,31 @@ def _comma_numbers(stripped: pl.Series) -> pl.Series:
     return pl.select(pl.when(ok).then(plain).otherwise(None).cast(pl.Float64, strict=False)).to_series().alias(stripped.name)
 
 
+#: A number with its minus sign after it (``42,696.62-``, ``1.234,50-``, ``$12.00-``), the sign moved to the front.
+_TRAILING_MINUS = r"^([^-]*\d\)?)\s*-$"
+
+
+def _trailing_minus(col: pl.Series, *, every: bool = True) -> pl.Series | None:
+    """A text column with each trailing minus moved to the front (``42,696.62-`` is ``-42,696.62``): when some cells
+    end in a minus after a digit and none starts with one (a column that writes both is not one convention);
+    else None. With ``every=False`` (encoding rows with a plan made so) every such cell is moved, and the column
+    is returned as it is where none is.
+
+    >>> _trailing_minus(pl.Series(["42,696.62-", "1,234.50", " 7- ", None])).to_list()
+    ['-42,696.62', '1,234.50', '-7', None]
+    >>> _trailing_minus(pl.Series(["5-", "-3"])) is None, _trailing_minus(pl.Series(["A-", "B"])) is None
+    (True, True)
+    """
+    if col.dtype != pl.String:
+        return None if every else col
+    stripped = col.str.strip_chars()
+    ending = stripped.str.contains(_TRAILING_MINUS).fill_null(False)
+    if every and (not ending.any() or stripped.str.starts_with("-").fill_null(False).any()):
+        return None
+    moved = pl.lit("-") + stripped.str.replace(_TRAILING_MINUS, "${1}")
+    return pl.select(pl.when(ending).then(moved).otherwise(col)).to_series().alias(col.name)
+
+
 def _as_numbers(col: pl.Series) -> pl.Series:
     """Float values of a numeric column, or of a text column of numbers (stray cells: null)."""
     if col.dtype == pl.String:
@@ -2096,6 +2138,10 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
         names = ", ".join(repr(c) for c in sorted(encoder.decimal_comma_, key=table.features.index))
         notes.append(f"column{'s' if len(encoder.decimal_comma_) > 1 else ''} {names}: numbers with a decimal comma "
                      "(0,5 = one half; a dot groups thousands: 1.234 = 1234), valued as numbers")
+    if encoder.trailing_minus_:
+        names = ", ".join(repr(c) for c in sorted(encoder.trailing_minus_, key=table.features.index))
+        notes.append(f"column{'s' if len(encoder.trailing_minus_) > 1 else ''} {names}: negative numbers written with "
+                     "the minus after them (1,234.50- = -1234.5), valued as numbers")
     if encoder.units_:
         shown = ", ".join(f"{c!r} ({u})" for c, u in sorted(encoder.units_.items(), key=lambda kv: table.features.index(kv[0])))
         notes.append(f"column{'s' if len(encoder.units_) > 1 else ''} {shown}: numbers written with a unit (19.2 kg), "

@@ -181,3 +181,33 @@ def test_the_decimal_comma_note_says_how_a_dot_is_read():
     notes = [n for n in dvclean.score(frame, label="y").summary["notes"] if "'amount'" in n]
     assert notes == ["column 'amount': numbers with a decimal comma (0,5 = one half; a dot groups thousands: "
                      "1.234 = 1234), valued as numbers"], notes
+
+
+@pytest.mark.parametrize("style", ["1,234.50-", "1234.50-", "1.234,50-"])
+def test_negative_numbers_with_the_minus_after_them_are_numbers(style):
+    # SAP and mainframe reports write -42,696.62 as 42,696.62-: the column was an identifier ("a distinct value in
+    # every row"), ignored, and its signal lost
+    import numpy as np
+    import polars as pl
+
+    import dvclean
+    from dvclean.table import FeatureEncoder
+
+    rng = np.random.default_rng(1)
+    amounts = np.round(rng.normal(size=300) * 30_000, 2)
+
+    def spell(a: float) -> str:
+        text = f"{abs(a):,.2f}" if "," in style else f"{abs(a):.2f}"
+        if style.startswith("1.234"):
+            text = text.replace(",", "X").replace(".", ",").replace("X", ".")
+        return text + ("-" if a < 0 else "")
+
+    frame = pl.DataFrame({"amount": [spell(a) for a in amounts], "x": rng.normal(size=300),
+                          "y": np.where(amounts < 0, "debit", "credit").tolist()})
+    result = dvclean.score(frame, label="y")
+    assert any("'amount': negative numbers written with the minus after them" in n for n in result.summary["notes"])
+    assert "amount" not in result.summary["features"]["ignored"]
+    assert result.summary["flags"]["mislabeled"] <= 3
+    encoder = FeatureEncoder().fit(frame, ["amount"])
+    encoded = encoder.transform(frame.head(20))[:, 0]  # (standardized: the order of the amounts)
+    assert list(np.argsort(encoded)) == list(np.argsort(amounts[:20]))
