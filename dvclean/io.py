@@ -1481,9 +1481,10 @@ def _iter_records(data: bytes | Path, sep: str, *, strict: bool = False) -> Iter
 def _width_problem(first: int, last: int, got: int, width: int) -> str:
     if last > first:
         return (
-            f"line {first}: the row that starts there runs over lines {first}-{last} and has {got} field{'s' if got != 1 else ''}, "
-            f"the header has {width}; a quoted field is probably never closed (close the quote, "
-            "and double any quote inside a quoted field)"
+            f"line {first}: the row that starts there runs over lines {first}-{last} (a quoted field holds a line "
+            f"break) and has {got} field{'s' if got != 1 else ''}, the header has {width}; if that quote should close "
+            "on its own line, close it (and double any quote inside a quoted field), else fix the row's fields (quote "
+            "fields that contain the separator)"
         )
     return (
         f"line {first} has {got} field{'s' if got != 1 else ''} but the header has {width}; fix that row "

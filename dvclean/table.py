@@ -551,9 +551,9 @@ def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]
         more = f" and {len(singles) - 5} more" if len(singles) > 5 else ""
         return [
             f"label column {label!r} has {len(singles)} class{'es' if len(singles) > 1 else ''} with a single row "
-            f"({', '.join(f'{class_repr(s)} at row {r}' for s, r in zip(singles[:5], rows, strict=True))}{more}); a row can "
-            "only be compared "
-            f"with rows of its own class, so fix those labels or remove those rows{numeric_hint}"
+            f"({', '.join(f'{class_repr(s)} at row {r}' for s, r in zip(singles[:5], rows, strict=True))}{more}); a class "
+            "needs at least two rows: no other row shows the models a class of one, so its row cannot be valued "
+            f"(every method would call it wrong); fix those labels or remove those rows{numeric_hint}"
             f"{_respelled_singles(col, singles)}"
         ]
     return []

@@ -211,3 +211,15 @@ def test_negative_numbers_with_the_minus_after_them_are_numbers(style):
     encoder = FeatureEncoder().fit(frame, ["amount"])
     encoded = encoder.transform(frame.head(20))[:, 0]  # (standardized: the order of the amounts)
     assert list(np.argsort(encoded)) == list(np.argsort(amounts[:20]))
+
+
+def test_a_ragged_row_over_lines_and_a_one_row_class_say_what_is_wrong(tmp_path):
+    # a row whose closed quoted field holds a line break was blamed on "a quoted field is probably never closed"
+    path = tmp_path / "m.csv"
+    path.write_text('a,b,y\n1,"two\nlines",x\n3,"multi\nline",x,extra\n2,"ok",y\n')
+    message = _error(tmp_path, "m.csv", path.read_bytes())
+    assert "runs over lines 4-5 (a quoted field holds a line break) and has 4 fields" in message
+    assert "else fix the row's fields" in message
+    rows = "x,y\n" + "".join(f"{i},{'ab'[i % 2]}\n" for i in range(20)) + "7,c\n"
+    message = _error(tmp_path, "one.csv", rows.encode())
+    assert "1 class with a single row ('c' at row 20); a class needs at least two rows" in message, message
