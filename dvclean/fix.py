@@ -497,7 +497,7 @@ def _pandas_index_of_kept_rows(
         doc = json.loads(metadata.get(b"pandas", b"null"))
         (index,) = doc["index_columns"]
         start, step = int(index["start"]), int(index["step"])
-    except (ValueError, TypeError, KeyError, AttributeError):  # no pandas metadata, or an index stored as columns
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):  # no pandas metadata, or an index as columns
         return frame, metadata
     if index.get("kind") != "range" or "__index_level_0__" in frame.columns:
         return frame, metadata

@@ -981,7 +981,8 @@ def _text_bytes(data: bytes | Path, name: str, encoding: str) -> tuple[bytes | P
     """
     norm = codecs.lookup(encoding).name if _codec_exists(encoding) else None
     if norm is None:
-        raise InputError(f"unknown --encoding {encoding!r}; use a Python codec name such as utf-8, latin-1 or cp1252")
+        raise InputError(f"unknown --encoding {encoding!r} (not a text encoding); use a Python codec name such as "
+                         "utf-8, latin-1 or cp1252")
     if norm == "utf-8":
         wide = _bom_encoding(data)
         if wide is None:
@@ -1027,11 +1028,11 @@ def _decodes(raw: bytes, encoding: str) -> bool:
 
 
 def _codec_exists(encoding: str) -> bool:
+    """Whether ``encoding`` names a Python text codec (not ``rot13``, ``base64`` or ``zlib``, which map bytes to bytes)."""
     try:
-        codecs.lookup(encoding)
-    except LookupError:
+        return bool(getattr(codecs.lookup(encoding), "_is_text_encoding", True))
+    except (LookupError, ValueError, TypeError):  # (ValueError: a NUL in the name)
         return False
-    return True
 
 
 def _utf8_error_line(data: bytes | Path) -> int | None:
@@ -1722,16 +1723,39 @@ def _file_kind(mode: int) -> str:
 
 
 def _link_chain(path: Path) -> list[str]:
-    """The paths a chain of symbolic links visits, starting with ``path`` (at most 40 hops)."""
-    chain = [os.path.abspath(path)]
+    """The paths a chain of symbolic links visits, starting with ``path`` (at most 40 hops), each with its directory
+    resolved as the kernel resolves it: ``sub/../d.csv`` with ``sub`` a link to another directory names that
+    directory's parent's ``d.csv`` (a textual normalization would name ``./d.csv``, which may be the input)."""
+    chain = [_kernel_path(os.path.abspath(path) if ".." not in Path(path).parts else str(path))]
     current = chain[0]
     for _ in range(40):
         if not os.path.islink(current):
             break
         nxt = os.readlink(current)
-        current = os.path.normpath(os.path.join(os.path.dirname(current), nxt))
+        current = _kernel_path(os.path.join(os.path.dirname(current), nxt))
         chain.append(current)
     return chain
+
+
+def _kernel_path(path: str) -> str:
+    """``path`` with its directory resolved (links followed, then ``..`` applied, as the kernel does) and its last
+    name kept (a link there is a hop of its own)."""
+    head, name = os.path.split(path)
+    if name in ("", ".", ".."):
+        return os.path.realpath(path)
+    return os.path.join(os.path.realpath(head or "."), name)
+
+
+def _foreign_link(link: str) -> bool:
+    """Whether ``link`` is a symbolic link that the kernel's ``fs.protected_symlinks`` would not follow: in a sticky,
+    world-writable directory (``/tmp``), owned neither by this user nor by the directory's owner (another user
+    may have planted it to have this user's output replace a file of theirs)."""
+    try:
+        st, directory = os.lstat(link), os.stat(os.path.dirname(link) or ".")
+    except OSError:
+        return False
+    shared = directory.st_mode & stat.S_ISVTX and directory.st_mode & stat.S_IWOTH
+    return bool(shared) and st.st_uid not in (os.geteuid(), directory.st_uid)
 
 
 def resolve_output(target: str | os.PathLike[str]) -> Path:
@@ -1753,6 +1777,11 @@ def resolve_output(target: str | os.PathLike[str]) -> Path:
     target = Path(target)
     hint = "give a regular file path (-o/--output PATH)"
     chain = _link_chain(target)
+    foreign = next((hop for hop in chain[:-1] if _foreign_link(hop)), None)
+    if foreign is not None:
+        raise OutputError(f"cannot write to {target}: {foreign} is a symbolic link of another user in a shared (sticky, "
+                          "world-writable) directory; dvclean does not write through it, as the kernel would not "
+                          f"(fs.protected_symlinks): {hint}")
     if any(_stream_link(hop) for hop in chain):
         raise OutputError(
             f"cannot write to {target}: it is a link to a standard stream or an open file descriptor, not a regular file; "
@@ -1774,7 +1803,7 @@ def resolve_output(target: str | os.PathLike[str]) -> Path:
         if os.path.islink(chain[-1]):
             raise OutputError(f"cannot write to {target}: too many levels of symbolic links; {hint}")
         return Path(chain[-1])
-    return target
+    return Path(chain[0]) if ".." in target.parts else target  # (where the kernel puts it: no `..` left to read apart)
 
 
 def write_denied(path: str | os.PathLike[str]) -> str:

@@ -951,7 +951,7 @@ def build_report_from_files(
         if raw:
             try:
                 run, footer_notes = scores_footer(json.loads(raw), str(scores))
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):  # (RecursionError: arrays nested 100,000 deep)
                 run, footer_notes = {}, [f"{scores}: its dvclean metadata is not JSON; it is ignored"]
     if label is not None and run.get("label") and label != run["label"]:
         raise DataValidationError(

@@ -314,7 +314,7 @@ class Checkpoint:
             raise self._bad(f"{type(exc).__name__}: {exc}") from None
         try:
             header = json.loads(members.pop(_HEADER).tobytes().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise self._bad(f"bad header: {exc}") from None
         if not isinstance(header, dict) or header.get("format") != _FORMAT:
             raise self._bad("unknown format")
