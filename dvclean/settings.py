@@ -29,7 +29,9 @@ the current directory, as usual.
 
 from __future__ import annotations
 
+import logging
 import os
+import stat
 import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +39,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 __all__ = ["ConfigFile", "PATH_KEYS", "Settings", "find_config_files", "load_settings", "normalize_key"]
 
@@ -140,6 +144,20 @@ def _load_file(path: Path) -> ConfigFile | None:
     return ConfigFile(path=path, table=doc, where="dvclean.toml")
 
 
+def _planted(path: Path) -> str | None:
+    """Why a configuration file found by discovery may be another user's doing, else None: it is another user's (not
+    root's) in a directory every user can write to (``/tmp/dvclean.toml`` of another user would apply to every run on
+    data under ``/tmp``). A file that is merely writable by all is read: a CI runner with umask 0 checks files out
+    so, and ignoring the repository's settings there would switch its gate off."""
+    try:
+        st, parent = path.stat(), path.parent.stat()
+    except OSError:
+        return None
+    if parent.st_mode & stat.S_IWOTH and st.st_uid not in (os.geteuid(), 0):
+        return "it is another user's file in a directory every user can write to"
+    return None
+
+
 def find_config_files(start: str | os.PathLike[str] | None = None) -> list[ConfigFile]:
     """Configuration files that apply to ``start``, highest precedence first.
 
@@ -157,6 +175,11 @@ def find_config_files(start: str | os.PathLike[str] | None = None) -> list[Confi
         found: list[ConfigFile] = []
         for name in (CONFIG_NAME, PYPROJECT):
             candidate = directory / name
+            if (candidate.is_file() or (name == CONFIG_NAME and candidate.is_dir())) and (
+                    why := _planted(candidate)) is not None:
+                log.warning("%s: not read: %s, so another user may have written it (settings there could switch a "
+                            "check off or name files to overwrite); move it, or pass it with --config", candidate, why)
+                continue
             if candidate.is_file() or (name == CONFIG_NAME and candidate.is_dir()):  # a directory: _read_toml says so
                 cf = _load_file(candidate)
                 if cf is not None:

@@ -15,10 +15,11 @@ from dvclean.cli import app
 runner = CliRunner()
 
 
-def _data(path) -> None:
+def _data(path, flips: int = 0) -> None:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(120, 2))
     y = np.where(x[:, 0] > 0, "a", "b")
+    y[:flips] = np.where(y[:flips] == "a", "b", "a")
     path.write_text("x1,x2,y\n" + "".join(f"{u:.4f},{v:.4f},{c}\n" for (u, v), c in zip(x, y, strict=True)))
 
 
@@ -108,3 +109,33 @@ def test_json_nested_past_the_recursion_limit_in_a_footer_or_checkpoint_is_not_a
     r = runner.invoke(app, ["score", str(data), "-y", "y", "-m", "tmc", "--checkpoint", str(check), "--resume",
                             "-o", str(tmp_path / "t.csv")])
     assert r.exit_code == 2 and "not a readable dvclean checkpoint" in " ".join(r.stderr.split()), r.output
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="making a file of another user needs root")
+def test_another_users_config_file_in_a_world_writable_directory_is_not_read(tmp_path, caplog):
+    import logging
+    import pwd
+
+    from dvclean.settings import find_config_files
+
+    try:
+        nobody = pwd.getpwnam("nobody").pw_uid
+    except KeyError:
+        pytest.skip("no user 'nobody' to own the file")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    config = shared / "dvclean.toml"
+    config.write_text("[check]\nexit-zero = true\n")
+    data = shared / "d.csv"
+    _data(data, flips=12)
+    assert [cf.path for cf in find_config_files(data)] == [config]  # this user's file: read
+    os.chown(config, nobody, -1)
+    assert [cf.path for cf in find_config_files(data)] == [config]  # another user's, in a directory only they write
+    shared.chmod(0o1777)  # (as /tmp): another user's file there applies to every run on data under it
+    with caplog.at_level(logging.WARNING, logger="dvclean"):
+        assert find_config_files(data) == []
+    assert "not read: it is another user's file in a directory every user can write to" in caplog.text
+    r = runner.invoke(app, ["check", str(data), "-y", "y", "--max-mislabeled", "0"])
+    assert r.exit_code == 1, r.output  # its exit-zero = true would have passed the failing gate
+    os.chown(config, 0, -1)  # root's file there is read (as the system's own)
+    assert [cf.path for cf in find_config_files(data)] == [config]
