@@ -230,9 +230,9 @@ def label_predictability(proba: np.ndarray, y: np.ndarray, *, alpha: float = 0.0
         (Bonferroni-corrected), ``predictable`` (``p_value < alpha``), ``deciding_auroc``
         (the AUROC of the class with the smallest p-value, the one the verdict rests on: with
         many classes it can pass while the mean is near 0.5) and ``auroc_needed``: the smallest
-        AUROC that would pass the test with these class sizes (normal approximation of the U
-        statistic, for the class the test can judge best) — near 0.5 on large data, near 1 on
-        a few rows, where a failed test says little.
+        AUROC of that class that would pass the test with its size (:func:`auroc_needed`, by the
+        same test) — near 0.5 on large data, near 1 on a few rows, where a failed test says
+        little; ``perfect_ranking_passes``: whether even AUROC 1 would pass.
 
     Notes
     -----
@@ -250,9 +250,9 @@ def label_predictability(proba: np.ndarray, y: np.ndarray, *, alpha: float = 0.0
     >>> label_predictability(np.eye(2)[y] * 0.3 + rng.dirichlet([1, 1], 400) * 0.7, y)["predictable"]
     True
     """
-    from scipy.stats import mannwhitneyu, norm
+    from scipy.stats import mannwhitneyu
 
-    aurocs, p_values, spreads = [], [], []
+    aurocs, p_values, sizes = [], [], []
     for j in range(proba.shape[1]):
         mine = y == j
         m, n = int(mine.sum()), int((~mine).sum())
@@ -260,13 +260,53 @@ def label_predictability(proba: np.ndarray, y: np.ndarray, *, alpha: float = 0.0
             u, p = mannwhitneyu(proba[mine, j], proba[~mine, j], alternative="greater")
             aurocs.append(float(u) / (m * n))
             p_values.append(float(p))
-            spreads.append(math.sqrt((m + n + 1) / (12.0 * m * n)))  # sd of U / (m n) under chance
+            sizes.append((m, n))
     if not p_values:
-        return {"auroc": None, "p_value": None, "predictable": True, "auroc_needed": None, "deciding_auroc": None}
+        return {"auroc": None, "p_value": None, "predictable": True, "auroc_needed": None, "deciding_auroc": None,
+                "perfect_ranking_passes": None}
     p_value = min(1.0, min(p_values) * len(p_values))
-    needed = min(1.0, 0.5 + float(norm.isf(alpha / len(p_values))) * min(spreads))
+    deciding = int(np.argmin(p_values))
+    needed, perfect = auroc_needed(*sizes[deciding], alpha / len(p_values))
     return {"auroc": float(np.mean(aurocs)), "p_value": p_value, "predictable": p_value < alpha,
-            "auroc_needed": needed, "deciding_auroc": aurocs[int(np.argmin(p_values))]}
+            "auroc_needed": needed, "deciding_auroc": aurocs[deciding], "perfect_ranking_passes": perfect}
+
+
+def auroc_needed(m: int, n: int, level: float) -> tuple[float, bool]:
+    """``(the smallest AUROC whose one-sided Mann-Whitney p-value is below level, whether a perfect ranking's is)``
+    for a class of ``m`` rows against ``n`` others, by the test :func:`label_predictability` runs (scipy's
+    ``mannwhitneyu``: its exact distribution where a sample has at most 8 rows, else the normal approximation with
+    the continuity correction; untied values). An AUROC of 1.0 with ``False``: not even a perfect ranking passes.
+
+    >>> auroc_needed(2, 148, 0.01 / 75)  # (a perfect ranking of a 2-row class among 150: p = 1/C(150, 2))
+    (1.0, True)
+    >>> auroc_needed(2, 10, 0.01)
+    (1.0, False)
+    >>> round(auroc_needed(500, 500, 0.01)[0], 3)
+    0.542
+    """
+    from scipy.stats import mannwhitneyu, norm
+
+    total = m * n
+    if min(m, n) > 8:
+        sigma = math.sqrt(total * (m + n + 1) / 12.0)
+        u = total / 2 + 0.5 + float(norm.isf(level)) * sigma
+        return (min(1.0, u / total), u <= total)
+
+    def p_of(u: int) -> float:  # the p-value of samples whose U statistic is u (it depends on nothing else)
+        counts = np.minimum(n, np.maximum(0, u - n * np.arange(m)))
+        mine = counts - 0.5 + np.arange(m) * 1e-9  # (distinct: no ties, as for the exact distribution)
+        return float(mannwhitneyu(mine, np.arange(n, dtype=np.float64), alternative="greater").pvalue)
+
+    if p_of(total) >= level:
+        return 1.0, False
+    lo, hi = total // 2, total
+    while lo < hi:  # the smallest u that passes (p falls as u grows)
+        mid = (lo + hi) // 2
+        if p_of(mid) < level:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo / total, True
 
 
 def target_predictability(prediction: np.ndarray, y: np.ndarray, *, alpha: float = 0.01) -> dict[str, Any]:

@@ -865,7 +865,7 @@ def _predictability_note(p: dict[str, Any], n_rows: int) -> str:
     auroc, needed = p.get("deciding_auroc", p["auroc"]), p["auroc_needed"]
     measured = measured_label_predictions(p)
     if not labels_unpredicted(p):
-        if needed is not None and needed >= 1.0:
+        if needed is not None and not p.get("perfect_ranking_passes", needed < 1.0):
             return (
                 f"with {n_rows} rows the test cannot tell whether the features predict the labels: {measured} "
                 f"(p = {p['p_value']:.2g}), and at these class sizes not even a perfect ranking (AUROC 1) could tell "

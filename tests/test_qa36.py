@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -223,3 +224,39 @@ def test_a_ragged_row_over_lines_and_a_one_row_class_say_what_is_wrong(tmp_path)
     rows = "x,y\n" + "".join(f"{i},{'ab'[i % 2]}\n" for i in range(20)) + "7,c\n"
     message = _error(tmp_path, "one.csv", rows.encode())
     assert "1 class with a single row ('c' at row 20); a class needs at least two rows" in message, message
+
+
+@pytest.mark.parametrize(("m", "n", "k"), [(2, 148, 75), (5, 40, 3), (19, 981, 5), (300, 700, 2), (1, 30, 2)])
+def test_auroc_needed_is_the_bar_of_the_deciding_class_by_the_same_test(m, n, k):
+    # it was the normal approximation for the largest class: a 19-row class judged best at AUROC 0.567 was "not shown
+    # to predict" while "these class sizes need 0.557"; two-row classes "could not pass even at AUROC 1", yet did
+    from scipy.stats import mannwhitneyu
+
+    from dvclean.diagnostics import auroc_needed
+
+    level = 0.01 / k
+    needed, perfect = auroc_needed(m, n, level)
+
+    def p_at(u: int) -> float:
+        counts = np.minimum(n, np.maximum(0, u - n * np.arange(m)))
+        return mannwhitneyu(counts - 0.5 + np.arange(m) * 1e-9, np.arange(n, dtype=float), alternative="greater").pvalue
+
+    assert perfect == (p_at(m * n) < level)
+    if perfect and min(m, n) <= 8:  # (the exact distribution: the bar is the first U that passes)
+        u = round(needed * m * n)
+        assert p_at(u) < level <= p_at(u - 1)
+    elif perfect:  # (the normal approximation: the bar in closed form, between two U statistics)
+        assert p_at(int(np.ceil(needed * m * n))) < level <= p_at(int(np.floor(needed * m * n)))
+
+
+def test_the_predictability_note_quotes_the_bar_of_the_class_it_judges():
+    from dvclean.diagnostics import label_predictability
+
+    rng = np.random.default_rng(3)
+    y = rng.choice(5, 1000, p=[0.7, 0.2, 0.05, 0.03, 0.02])
+    for _ in range(20):
+        p = label_predictability(rng.dirichlet(np.ones(5), 1000), y)
+        assert (p["deciding_auroc"] >= p["auroc_needed"]) == p["predictable"] or not p["perfect_ranking_passes"], p
+    pairs = np.repeat(np.arange(75), 2)
+    perfect = label_predictability(np.eye(75)[pairs], pairs)
+    assert perfect["predictable"] and perfect["perfect_ranking_passes"] and perfect["auroc_needed"] == 1.0
