@@ -214,8 +214,9 @@ def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray, act
         if n and lost / n >= CLASS_LOSS_NOTE:
             notes.append(
                 f"class {name!r} lost {lost} of its {n} rows ({lost / n:.0%}) to --action {action}: so large "
-                "a share of a class flagged means it overlaps another class, where many right labels look wrong; review "
-                "the flagged rows (--action mark) before relabelling or dropping them"
+                "a share of a class flagged may mean it overlaps another class, where many right labels look wrong (or "
+                "that the class drew many wrong labels: a small class does under uniform noise); review the flagged "
+                "rows (--action mark) before relabelling or dropping them"
             )
     return {"classes": classes, "notes": notes}
 
