@@ -54,10 +54,12 @@ def label_spelling_notes(labels: pl.Series) -> list[str]:
     notes = []
     for spellings, forms in _spelling_groups(labels, numbers=True):
         if forms is None:
+            zeros = any(re.match(r"\s*[+-]?0\d", s) for s in spellings)
             notes.append(
-                f"label column {labels.name!r}: classes {_shown(spellings, False)} spell the same number and are "
-                "treated as different classes (a class label is read as written); if they are one class, write it "
-                "one way"
+                f"label column {labels.name!r}: classes {_shown(spellings, False)} spell the same number"
+                + (", one with leading zeros," if zeros else "") + " and are treated as different classes (a class "
+                "label is read as written" + ("; a code such as 007 may be meant so" if zeros else "")
+                + "); if they are one class, write it one way"
             )
             continue
         how = "case, whitespace or Unicode form (composed or combining accents, full-width letters)" if forms else \
@@ -73,7 +75,7 @@ def label_spelling_notes(labels: pl.Series) -> list[str]:
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
-def number_spelling_key(text: str) -> Any:
+def number_spelling_key(text: str, *, padded: bool = False) -> Any:
     """The exact number a class label's text writes (``1``, ``1.0`` and ``1e0`` one key; ``-0`` and ``0`` too), or
     None: not a plain number (``nan``, ``inf``, ``0x1``, ``1,5``), or an integer with leading zeros (``01``,
     ``007``: a code, a class of its own beside ``1`` on purpose). Compared exactly, not as floats
@@ -83,10 +85,14 @@ def number_spelling_key(text: str) -> Any:
     True
     >>> number_spelling_key("01") is None, number_spelling_key("NaN") is None
     (True, True)
+    >>> number_spelling_key("007", padded=True) == number_spelling_key("7")  # (``padded``: leading zeros ignored)
+    True
     """
     import decimal
 
     t = text.strip()
+    if padded:
+        t = re.sub(r"^([+-]?)0+(?=\d)", r"\1", t)
     if not _PLAIN_NUMBER.fullmatch(t) or re.match(r"[+-]?0\d", t):
         return None
     return decimal.Decimal(t).normalize() + 0  # (+0: -0 is 0)
@@ -95,15 +101,15 @@ def number_spelling_key(text: str) -> Any:
 def _spelling_groups(values: pl.Series, *, numbers: bool = False) -> list[tuple[list[str], bool | None]]:
     """The groups of a text column's distinct values that are equal after trimming whitespace, ignoring case and
     Unicode form (blank values are missing ones), each with whether its spellings differ in Unicode form too; with
-    ``numbers``, plain numbers of one value (``1``, ``1.0``, ``1e0``: :func:`number_spelling_key`) form a group
-    too, marked ``None``."""
+    ``numbers``, plain numbers of one value (``1``, ``1.0``, ``1e0``, ``01``: :func:`number_spelling_key`) form a
+    group too, marked ``None``."""
     import unicodedata
 
     distinct = values.cast(pl.String).drop_nulls().unique().sort().to_list()
     groups: dict[Any, list[str]] = {}
     for v in (v for v in distinct if v.strip()):
         key: Any = unicodedata.normalize("NFKC", v).strip().casefold()
-        if numbers and (number := number_spelling_key(key)) is not None:
+        if numbers and (number := number_spelling_key(key, padded=True)) is not None:
             key = (number,)  # (a tuple: never equal to a text key)
         groups.setdefault(key, []).append(v)
     return [(spellings, None if isinstance(key, tuple) else len({s.strip().casefold() for s in spellings}) > 1)

@@ -232,7 +232,7 @@ def test_number_spellings_compare_exactly_and_leave_codes_and_targets_alone():
     from dvclean.table import _label_problems
 
     for a, b in (("9007199254740992", "9007199254740993"), ("0.1", "0.10000000000000001"), ("0", "1e-400"),
-                 ("01", "1"), ("NaN", "nan")):
+                 ("NaN", "nan")):  # (01 beside 1: a note that names the leading zeros, test_qa36)
         notes = label_spelling_notes(pl.Series("y", [a, b] * 3))
         assert not any("same number" in n for n in notes), (a, b, notes)
     # a regression target of numbers kept as text: store them as numbers (1 and 1.0 are one number there)

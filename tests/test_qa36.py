@@ -260,3 +260,15 @@ def test_the_predictability_note_quotes_the_bar_of_the_class_it_judges():
     pairs = np.repeat(np.arange(75), 2)
     perfect = label_predictability(np.eye(75)[pairs], pairs)
     assert perfect["predictable"] and perfect["perfect_ranking_passes"] and perfect["auroc_needed"] == 1.0
+
+
+def test_class_labels_one_of_them_zero_padded_get_the_same_number_note():
+    import polars as pl
+
+    from dvclean.diagnostics import label_spelling_notes
+
+    notes = label_spelling_notes(pl.Series("y", ["01", "1", "2", "3", "1"]))
+    assert notes == ["label column 'y': classes '01' and '1' spell the same number, one with leading zeros, and are "
+                     "treated as different classes (a class label is read as written; a code such as 007 may be "
+                     "meant so); if they are one class, write it one way"]
+    assert label_spelling_notes(pl.Series("y", ["01", "02", "10"])) == []  # (codes of one width: no two alike)
