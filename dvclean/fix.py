@@ -270,7 +270,7 @@ def text_edits(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig, text
 def json_edits(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig, text: JsonText) -> JsonEdits:
     """What ``config.action`` does to the input's JSON records (see :func:`dvclean.io.render_json_text`).
 
-    A new label is written as the input writes that class (its first record holding it).
+    A new label is written as most of the input's records holding that class write it (``0``, not the one ``"0"``).
     """
     flagged, relabel, new_label = _decide(frame, scores, config)
     if config.action == "drop":
@@ -278,7 +278,7 @@ def json_edits(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig, text
     if config.action == "relabel":
         assert new_label is not None
         label = scores.table.label
-        spelled = record_spellings(frame.get_column(label), text)
+        spelled = record_spellings(frame.get_column(label), text, most_common=True)
         rows = np.flatnonzero(relabel).tolist()
         news = new_label.gather(rows).to_list()
         return JsonEdits(assign={i: {label: spelled.get(v, json_scalar(v))} for i, v in zip(rows, news, strict=True)})

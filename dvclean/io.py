@@ -34,6 +34,7 @@ import shlex
 import stat
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -449,7 +450,6 @@ def _from_pandas(frame: Any) -> pl.DataFrame:
     columns, as they were before ``set_index``; an unnamed index (positions, a filter's
     leftover labels) carries no data and is dropped.
     """
-    from collections import Counter
 
     named = [n for n in frame.index.names if n is not None]
     if named:  # a named index (set_index("id"), a MultiIndex) holds data columns: keep them as the first columns
@@ -1758,7 +1758,7 @@ def _foreign_link(link: str) -> bool:
     return bool(shared) and st.st_uid not in (os.geteuid(), directory.st_uid)
 
 
-def resolve_output(target: str | os.PathLike[str]) -> Path:
+def resolve_output(target: str | os.PathLike[str], *, option: str | None = None) -> Path:
     """The file an output path really names, or an :class:`OutputError` when it cannot be written atomically.
 
     A symbolic link is followed, so the link stays a link and its target gets the new
@@ -1773,9 +1773,11 @@ def resolve_output(target: str | os.PathLike[str]) -> Path:
     Traceback (most recent call last):
     ...
     dvclean.errors.OutputError: cannot write to /dev/null: it is a character device, not a regular file; ...
+
+    ``option``: the option that names the output (``--junit-xml``), for the message's hint (default: -o/--output).
     """
     target = Path(target)
-    hint = "give a regular file path (-o/--output PATH)"
+    hint = f"give a regular file path ({option or '-o/--output'} PATH)"
     chain = _link_chain(target)
     foreign = next((hop for hop in chain[:-1] if _foreign_link(hop)), None)
     if foreign is not None:
@@ -2825,9 +2827,30 @@ def raw_number_decoder(**kwargs: Any) -> Any:
     return json.JSONDecoder(parse_float=RawNumber, parse_int=RawNumber, parse_constant=RawNumber, **kwargs)
 
 
-def record_spellings(typed: pl.Series, text: JsonText) -> dict[Any, Any]:
+def record_spellings(typed: pl.Series, text: JsonText, *, most_common: bool = False) -> dict[Any, Any]:
     """``{typed value: its raw JSON value in the first record holding it}`` for the column ``typed`` of the frame
-    ``text`` was read into (nulls and records without the key left out): a value written anew is spelled so."""
+    ``text`` was read into (nulls and records without the key left out): a value written anew is spelled so.
+
+    With ``most_common``, the raw value most records holding it write (the first of those tied): a class written
+    ``0`` in 47 records and ``"0"`` in one (read as one text column) is written anew as ``0``. It reads every
+    record, so it is for one column (a new label), not for every column of appended rows.
+
+    >>> text = JsonText([{"y": "0"}, {"y": 0}, {"y": 0}, {"y": 1}], "ndjson")
+    >>> typed = pl.Series("y", ["0", "0", "0", "1"])
+    >>> record_spellings(typed, text), record_spellings(typed, text, most_common=True)
+    ({'0': '0', '1': 1}, {'0': 0, '1': 1})
+    """
+    if most_common:
+        counts: dict[Any, Counter[tuple[str, str]]] = {}
+        raws: dict[tuple[Any, tuple[str, str]], Any] = {}
+        for v, record in zip(typed.to_list(), text.records, strict=True):
+            if v is None or typed.name not in record:
+                continue
+            raw = record[typed.name]
+            key = (type(raw).__name__, str(raw))
+            counts.setdefault(v, Counter())[key] += 1
+            raws.setdefault((v, key), raw)
+        return {v: raws[(v, c.most_common(1)[0][0])] for v, c in counts.items()}
     firsts = typed.arg_unique().to_list()
     return {v: text.records[i][typed.name] for v, i in zip(typed.gather(firsts).to_list(), firsts, strict=True)
             if v is not None and typed.name in text.records[i]}

@@ -272,3 +272,26 @@ def test_class_labels_one_of_them_zero_padded_get_the_same_number_note():
                      "treated as different classes (a class label is read as written; a code such as 007 may be "
                      "meant so); if they are one class, write it one way"]
     assert label_spelling_notes(pl.Series("y", ["01", "02", "10"])) == []  # (codes of one width: no two alike)
+
+
+def test_relabel_writes_a_class_as_most_json_records_write_it(tmp_path):
+    # NDJSON of integer labels with one record writing "0" (read as one text column): relabelled rows got "0"
+    import json
+
+    from sklearn.datasets import load_iris
+
+    x, y = load_iris(return_X_y=True)
+    labels: list = [int(v) for v in y]
+    labels[0] = "0"
+    for i in (3, 4, 5):
+        labels[i] = 1  # wrong: these are class 0 rows
+    src = tmp_path / "d.ndjson"
+    src.write_text("".join(json.dumps({"a": r[0], "b": r[1], "c": r[2], "d": r[3], "y": v}) + "\n"
+                           for r, v in zip(x.tolist(), labels, strict=True)))
+    before = src.read_bytes()
+    out = tmp_path / "f.ndjson"
+    r = runner.invoke(app, ["fix", str(src), "-y", "y", "--action", "relabel", "-o", str(out), "-q"])
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [rows[i]["y"] for i in (3, 4, 5)] == [0, 0, 0]  # (the class's spelling in 49 records of 50)
+    assert rows[0]["y"] == "0" and src.read_bytes() == before  # (a row not relabelled keeps its own)

@@ -139,3 +139,49 @@ def test_another_users_config_file_in_a_world_writable_directory_is_not_read(tmp
     assert r.exit_code == 1, r.output  # its exit-zero = true would have passed the failing gate
     os.chown(config, 0, -1)  # root's file there is read (as the system's own)
     assert [cf.path for cf in find_config_files(data)] == [config]
+
+
+def _exit_with_stderr_closed_early(args: list[str]) -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "dvclean", *args], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env={**os.environ, "COLUMNS": "80"})
+    assert proc.stderr is not None
+    proc.stderr.read(1)  # (as `2>&1 | head -c 1`: the reader leaves after the first byte)
+    proc.stderr.close()
+    return proc.wait(timeout=120)
+
+
+def test_a_usage_error_exits_2_when_its_message_cannot_be_written(tmp_path):
+    # `dvclean check ... --max-mislabeld 2% 2>&1 | head -n 1` under pipefail exited 0 (rich exits 1 on a closed pipe,
+    # and an exit 1 before any command ran was taken for --help cut short); with stderr on a full disk, 1
+    import subprocess
+    import sys
+
+    data = tmp_path / "d.csv"
+    _data(data)
+    assert _exit_with_stderr_closed_early(["check", str(data), "-y", "y", "--max-mislabeld", "2%"]) == 2
+    assert _exit_with_stderr_closed_early(["check", str(data), "-y", "nope"]) == 2
+    if os.path.exists("/dev/full"):
+        for args in (["check", str(data), "-y", "y", "--bogus"], ["check", str(data), "-y", "nope"]):
+            with open("/dev/full", "w") as full:
+                code = subprocess.run([sys.executable, "-m", "dvclean", *args], stdout=subprocess.DEVNULL, stderr=full,
+                                      timeout=120).returncode
+            assert code == 2, args
+
+
+@pytest.mark.parametrize("command", ["score", "check", "fix", "report", "augment", "methods"])
+def test_help_at_80_columns_shows_every_option_name_whole(command, monkeypatch):
+    # `dvclean check --help` cut --max-mislabeled-per-class to "--max-mislabeled…" (typer's four name columns)
+    monkeypatch.setenv("COLUMNS", "80")
+    r = runner.invoke(app, [command, "--help"], terminal_width=80)
+    assert r.exit_code == 0 and "…" not in r.output, r.output
+    import typer.main
+
+    sub = typer.main.get_command(app).commands[command]  # type: ignore[attr-defined]
+    flat = " ".join(r.output.split())
+    for param in (p for p in sub.params if not getattr(p, "hidden", False)):
+        for name in (*param.opts, *param.secondary_opts):
+            if name.startswith("--"):
+                assert f"{name} " in flat or flat.endswith(name), (name, command)

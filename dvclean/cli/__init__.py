@@ -25,6 +25,7 @@ def _load_app() -> typer.Typer:
     from . import fix_cmd as _fix_cmd  # noqa: F401  (registers `dvclean fix`)
     from .commands import app
 
+    _compact_option_names()
     # --help lists the commands in the order of a run, not of their modules' import: methods and version last
     order = {name: i for i, name in enumerate(_COMMAND_ORDER)}
     app.registered_commands.sort(key=lambda c: order.get(c.name or c.callback.__name__, len(order)))  # (stable)
@@ -103,6 +104,7 @@ def _run(app: Any) -> None:
         stderr_console,
     )
 
+    _quiet_usage_errors()
     try:
         app(prog_name="dvclean")
         code: int | str | None = 0
@@ -138,6 +140,63 @@ def _run(app: Any) -> None:
         stderr_console().print(f"{'terminated' if code == 143 else 'interrupted'}; {_written_text(written)}",
                                style="yellow", highlight=False, markup=False)
     sys.exit(code)  # (main puts the handlers back as this SystemExit passes: the exit can be stopped again)
+
+
+def _compact_option_names() -> None:
+    """--help shows each option's names in one column that is never cut: the long name with its short one, the
+    negative form (``--no-exit-zero``) on the next line. typer gives those four columns of their own, and at 80
+    characters rich cut the names to fit them (``--max-mislabeled…`` for ``--max-mislabeled-per-class``)."""
+    from rich.table import Table
+    from rich.text import Text
+    from typer import rich_utils
+
+    if getattr(rich_utils.Table, "_dvclean", False):
+        return
+
+    class OptionsTable(Table):
+        _dvclean = True
+
+        def add_row(self, *cells: Any, **kwargs: Any) -> None:
+            if len(cells) in (6, 7) and all(isinstance(c, (str, Text)) for c in cells[-6:-2]):
+                head, (long, short, negative, negative_short, types, help_) = cells[:-6], cells[-6:]
+                names = Text()
+                for part, sep in ((long, ""), (short, " "), (negative, "\n"), (negative_short, " ")):
+                    if str(part):
+                        names.append(sep if str(names) else "")
+                        names.append_text(part if isinstance(part, Text) else Text(part))
+                for text in getattr(help_, "renderables", [help_]):  # (a word longer than the column: folded, not cut)
+                    if isinstance(text, Text):
+                        text.overflow = "fold"
+                cells = (*head, names, types, help_)
+                if not self.rows:  # (the names' column: never wrapped nor cut; the help column gives way)
+                    while len(self.columns) < len(cells):
+                        self.add_column()
+                    self.columns[len(head)].no_wrap = True
+            super().add_row(*cells, **kwargs)
+
+    rich_utils.Table = OptionsTable  # type: ignore[misc]
+
+
+def _quiet_usage_errors() -> None:
+    """A usage error (a mistyped option) exits 2 even when its message cannot be written: stderr closed early
+    (``2>&1 | head -1``: rich exits 1, which would read as a failed check, and the exit of a closed pipe before any
+    command ran turns that into 0) or on a full disk."""
+    from typer import rich_utils
+
+    from ._output import _to_devnull
+
+    original = rich_utils.rich_format_error
+    if getattr(original, "_dvclean", False):
+        return
+
+    def format_error(self: Any) -> None:
+        try:
+            original(self)
+        except (OSError, SystemExit):  # (then typer exits with the error's own code, 2)
+            _to_devnull(sys.stderr)
+
+    format_error._dvclean = True  # type: ignore[attr-defined]
+    rich_utils.rich_format_error = format_error
 
 
 if __name__ == "__main__":  # pragma: no cover

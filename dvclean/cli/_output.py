@@ -196,7 +196,10 @@ def print_error(console: Console, prefix: str, message: str, *, style: str = "bo
     """``prefix message`` on ``console``; the message is never parsed as markup (it may hold brackets), and its
     control characters are made visible (:func:`visible`: it may hold a column or file name). ``trailer``:
     dvclean's own text after it (may span lines)."""
-    console.print(Text.assemble((prefix, style), " ", visible(message), trailer), highlight=False)
+    try:
+        console.print(Text.assemble((prefix, style), " ", visible(message), trailer), highlight=False)
+    except OSError:  # stderr full or gone: the exit code still tells the error (a message unwritable is no new one)
+        _to_devnull(console.file)
 
 
 def setup_logging(console: Console, *, quiet: bool, verbose: int, notes_printed: bool = False) -> None:
