@@ -634,6 +634,8 @@ def read_frame(
         reader, schema_of, kind = (
             (pl.read_parquet, pl.read_parquet_schema, "Parquet") if fmt == "parquet" else (pl.read_ipc, pl.read_ipc_schema, "Arrow IPC")
         )
+        if fmt == "parquet":
+            _check_parquet_size(data, name)
         all_columns = list(_read_binary(schema_of, data, name, kind)) if skip else []
         wanted = [c for c in all_columns if c not in skip] if skip else None
         read = (lambda src: reader(src, columns=wanted)) if fmt == "parquet" else (lambda src: _read_ipc(src, wanted))
@@ -721,6 +723,35 @@ def _read_ipc(src: Any, columns: list[str] | None) -> pl.DataFrame:
                                    type=field.type.value_type)
         table = table.set_column(i, pa.field(field.name, field.type.value_type), decoded)
     return pl.from_arrow(table)  # type: ignore[return-value]
+
+
+def _check_parquet_size(data: bytes | Path, name: str) -> None:
+    """Refuse a Parquet file whose columns expand past :func:`input_size_limit` once read, as its footer tells (as a
+    compressed CSV's content is limited): half a megabyte of one 200-character text, dictionary-encoded and
+    compressed, is 15 million rows and 3 GB of strings. Each column chunk counts its uncompressed pages, or, for
+    text and binary values, 16 bytes per value (a string view) and the longer of its statistics' minimum and maximum,
+    where more. A footer that cannot be read is the reader's to report."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.read_metadata(io.BytesIO(data) if isinstance(data, bytes) else data)
+        size = 0
+        for g in (meta.row_group(i) for i in range(meta.num_row_groups)):
+            for col in (g.column(c) for c in range(g.num_columns)):
+                read = col.total_uncompressed_size
+                stats = col.statistics if col.is_stats_set else None
+                if col.physical_type == "BYTE_ARRAY" and stats is not None and stats.has_min_max:
+                    width = max(len(stats.min or ""), len(stats.max or ""))
+                    read = max(read, col.num_values * (16 + width))
+                size += read
+    except Exception:  # noqa: BLE001 - not a readable footer: the reader says why
+        return
+    limit = input_size_limit()
+    if size > limit:
+        raise InputError(
+            f"{name}: holds {meta.num_rows:,} rows in {meta.num_columns} columns, about {size:,} bytes once read, more "
+            f"than dvclean reads ({limit:,} bytes, a quarter of this machine's memory); sample or split it first"
+        )
 
 
 def _read_binary(reader: Callable[..., pl.DataFrame], data: bytes | Path, name: str, kind: str) -> pl.DataFrame:

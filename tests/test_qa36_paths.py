@@ -185,3 +185,23 @@ def test_help_at_80_columns_shows_every_option_name_whole(command, monkeypatch):
         for name in (*param.opts, *param.secondary_opts):
             if name.startswith("--"):
                 assert f"{name} " in flat or flat.endswith(name), (name, command)
+
+
+def test_a_parquet_file_that_expands_past_the_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    # 350 KB of one dictionary-encoded text, 15 million rows, took 5.7 GB to read: no limit, as a .csv.gz has one
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import dvclean.io as dio
+    from dvclean.errors import InputError
+    from dvclean.io import read_frame
+
+    n = 200_000
+    texts = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), pa.array(["x" * 200]))
+    pq.write_table(pa.table({"a": texts, "y": pa.array(np.arange(n) % 2)}), tmp_path / "b.parquet", compression="zstd")
+    assert (tmp_path / "b.parquet").stat().st_size < 100_000
+    monkeypatch.setattr(dio, "input_size_limit", lambda: 20 << 20)  # (200,000 x 216 bytes of text: 43 MB read)
+    with pytest.raises(InputError, match=r"holds 200,000 rows in 2 columns, about [\d,]+ bytes once read, more than"):
+        read_frame(str(tmp_path / "b.parquet"))
+    monkeypatch.setattr(dio, "input_size_limit", lambda: 100 << 20)
+    assert read_frame(str(tmp_path / "b.parquet"))[0].height == n
