@@ -49,6 +49,7 @@ import math
 import numbers
 import os
 import re
+import shlex
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
@@ -164,7 +165,9 @@ def parse_threshold(value: str | int | None, name: str, *, source: str | None = 
     def bad(reason: str) -> ConfigError:
         if source is None:
             return ConfigError(f"--{name}: {reason}")
-        return ConfigError(f"{source}: invalid value {str(value).strip() or repr(value)} for --{name}: {reason}")
+        said = str(value).strip() or repr(value)
+        said = f"{said[:6]}...{said[-3:]}" if len(said) > 40 else said  # (309 digits: the reason counts them)
+        return ConfigError(f"{source}: invalid value {said} for --{name}: {reason}")
 
     def pct(text: str) -> str:  # a percentage as the user writes it: a quoted string in TOML
         return f'{name} = "{text}"' if source is not None else text
@@ -181,6 +184,13 @@ def parse_threshold(value: str | int | None, name: str, *, source: str | None = 
             raise bad(f"expected a row count such as {rows(20)} or a percentage, a quoted string, such as {pct('2%')}")
         raise bad(f"expected a row count such as 20 or a percentage such as 2%; got {value!r}")
     number, percent = float(m.group(1)), bool(m.group(2))
+    if math.isinf(number):  # 309 digits or more: no float holds it (refused as `inf` is: no count of rows)
+        digits = m.group(1).split(".")[0]
+        shown = f"{digits[:6]}...{digits[-3:]}{'%' if percent else ''} ({len(digits)} digits)"
+        if percent:
+            raise bad(f"a percentage must be between 0% and 100%; got {shown}")
+        raise bad(f"{shown} is too large for a row count; leave {'it' if source else f'--{name}'} out to not run the "
+                  f"check, or give a number of rows such as {rows(1000000)} or a percentage such as {pct('100%')}")
     if percent:
         if number > 100:
             raise bad(f"a percentage must be between 0% and 100%; got {text}")
@@ -438,33 +448,55 @@ class Baseline:
             )
 
 
-def load_baseline(path: str | os.PathLike[str]) -> Baseline:
+def load_baseline(path: str | os.PathLike[str], *, create: str = "dvclean check DATA --json") -> Baseline:
     """Read the flagged rows of an earlier ``dvclean check --json`` run.
+
+    ``create``: the command that writes a baseline, for the messages (``dvclean check`` passes
+    ``dvclean check DATA --no-baseline --json`` when a configuration file names the baseline: without
+    ``--no-baseline`` that run would read the file its redirect has just emptied).
 
     Raises
     ------
     InputError
-        The file is missing, not JSON, or not a check document.
+        The file is missing, empty, not JSON, or not a check document.
     """
+    import stat
+
     from .io import read_json_document
 
     p = Path(path)
+    # write aside, then rename: `> FILE` empties FILE before dvclean runs, and a run that reads it would fail
+    tmp = f"{p.name}.tmp"
+    safe = f"`{create} --exit-zero > {shlex.quote(tmp)} && mv {shlex.quote(tmp)} {shlex.quote(p.name)}`"
     if not p.exists() and not p.is_symlink():
-        raise InputError(f"--baseline {p}: no such file; create it with `dvclean check DATA --json > {p.name}`")
+        raise InputError(f"--baseline {p}: no such file; create it with `{create} > {shlex.quote(p.name)}`")
     try:
-        doc = read_json_document(p, f"--baseline {p}")  # a pipe too; a directory or a device is named as such
+        st = p.stat()
+    except OSError:
+        st = None  # (read_json_document names what is wrong)
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise InputError(f"--baseline {p}: is a directory, not a `dvclean check --json` document; name the file, "
+                         "or pass --no-baseline to run without a baseline")
+    if st is not None and stat.S_ISREG(st.st_mode) and st.st_size == 0:
+        raise InputError(
+            f"--baseline {p}: the file is empty (0 bytes), probably emptied by the shell redirect that was meant to "
+            f"create it (`> {p.name}` empties the file before dvclean reads it as the baseline); write the baseline to "
+            f"another name, then move it: {safe}"
+        )
+    try:
+        doc = read_json_document(p, f"--baseline {p}")  # a pipe too; a device is named as such
     except InputError as exc:
-        raise InputError(f"{exc}; create the baseline with `dvclean check DATA --json > baseline.json`") from exc
+        raise InputError(f"{exc}; re-create the baseline with {safe}") from exc
     flagged = doc.get("flagged") if isinstance(doc, dict) else None
     if not isinstance(flagged, dict) or flagged.get("key") not in ("id", "hash"):
         raise InputError(
             f"--baseline {p}: not a `dvclean check --json` document (no 'flagged' rows); "
-            "create the baseline with `dvclean check DATA --json > baseline.json`"
+            f"re-create the baseline with {safe}"
         )
     version = doc.get("schema_version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise InputError(f"--baseline {p}: {'has no schema_version' if version is None else f'schema_version {version!r} is no version of dvclean check documents'}"
-                         "; re-create the baseline with `dvclean check DATA --json > baseline.json`")
+                         f"; re-create the baseline with {safe}")
     if version > CHECK_SCHEMA_VERSION:
         raise InputError(
             f"--baseline {p}: schema_version {version!r} is not supported by dvclean {__version__} "

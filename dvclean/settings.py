@@ -29,6 +29,7 @@ the current directory, as usual.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import stat
@@ -66,6 +67,20 @@ def _resolve_path(value: Any, base: Path) -> Any:
     if path.is_absolute():
         return str(path)
     return os.path.relpath(os.path.normpath(base / path))
+
+
+def _not_a_file(path: Path) -> str:
+    """What ``path``, which exists but is no regular file, is: ``is a character device (it reads as empty)``."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:  # (a link in a loop, a directory that cannot be searched)
+        return f"cannot be read ({exc.strerror or exc})"
+    for test, kind in ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            empty = " (it reads as empty)" if str(path) == os.devnull else ""
+            return f"is {kind}{empty}"
+    return "is not a regular file"
 
 
 def normalize_key(key: str) -> str:
@@ -256,6 +271,22 @@ def load_settings(
         if path.is_dir():
             raise ConfigError(f"--config {path}: is a directory; name the configuration file in it")
         if not path.is_file():
+            if path.is_symlink() and not path.exists():  # (not "no such file": the link is there)
+                try:
+                    os.stat(path)
+                    what = "cannot be followed"
+                except OSError as exc:
+                    what = "leads back to it (a loop of links)" if exc.errno == errno.ELOOP else "does not exist"
+                raise ConfigError(f"--config {path}: is a symbolic link to {os.readlink(path)}, which {what}; "
+                                  "fix the link, or name the configuration file itself")
+            if os.path.lexists(path):  # /dev/null, a pipe, a socket: not "no such file"
+                hint = ""
+                if path.exists() and stat.S_ISCHR(path.stat().st_mode):  # (/dev/null: meant as "no settings")
+                    hint = ("; to read no settings, name an empty one (`touch empty.toml`, then --config empty.toml)"
+                            + ("; to ignore only the baseline a file sets, pass --no-baseline" if command == "check"
+                               else ""))
+                raise ConfigError(f"--config {path}: {_not_a_file(path)}, not a configuration file; name a TOML file "
+                                  f"(a dvclean.toml, or a pyproject.toml with [tool.dvclean]){hint}")
             raise ConfigError(f"--config {path}: no such file")
         cf = _load_file(path)
         if cf is None:

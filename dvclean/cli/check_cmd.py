@@ -67,7 +67,7 @@ def _gate_each(
 
     from ..errors import ConfigError
     from ..report.formats import MAX_ANNOTATIONS
-    from ._output import start_run
+    from ._output import mark_interrupt_reported, signals_received, start_run
 
     shared = [name for name, given in (("--report", report), ("--junit-xml", junit_xml), ("--baseline", baseline),
                                        ("--show-config", show_config), ("--format json/markdown", machine)) if given]
@@ -89,6 +89,8 @@ def _gate_each(
     _ANNOTATIONS.update(dict.fromkeys(("error", "notice", "warning"), MAX_ANNOTATIONS))
     try:
         for i, path in enumerate(files):
+            if signals_received():  # a signal between two files (recorded, not raised): this run's boundary reports it
+                break
             _ANNOTATIONS["files"] = len(files) - i  # this one and those after it
             try:
                 code = ctx.command.main(args=[*rest, "--", path], prog_name=ctx.command_path, standalone_mode=False) or 0
@@ -96,7 +98,8 @@ def _gate_each(
                 exc.show()
                 raise typer.Exit(exc.exit_code) from None
             if code in (130, 143):  # the file's run said so already: stop, without a second message
-                start_run()
+                start_run()  # (no signal left for this run's error boundary to report) ...
+                mark_interrupt_reported()  # ... and none for the entry point either (start_run forgot it was said)
                 raise typer.Exit(code)
             worst = max(worst, code)  # 3 (internal error) > 2 (unreadable) > 1 (gate failed) > 0
     finally:
@@ -226,6 +229,7 @@ def check(
     max_conflicting_duplicates: Annotated[str | None, typer.Option("--max-conflicting-duplicates", help="Fail above this many rows with identical features but different labels.")] = None,
     warn_conflicting_duplicates: Annotated[str | None, typer.Option("--warn-conflicting-duplicates", help="Warn on conflicting duplicates.")] = None,
     baseline: Annotated[Path | None, typer.Option("--baseline", help="An earlier `dvclean check --json` output: count rows flagged now but not then.")] = None,
+    no_baseline: Annotated[bool, typer.Option("--no-baseline", help="Ignore the baseline and the --max-new-*/--warn-new-* thresholds of a configuration file for this run (to create the baseline: `dvclean check DATA --no-baseline --json > main.json`).")] = False,
     max_new_mislabeled: Annotated[str | None, typer.Option("--max-new-mislabeled", help="Fail above this many newly mislabeled rows (needs --baseline).")] = None,
     warn_new_mislabeled: Annotated[str | None, typer.Option("--warn-new-mislabeled", help="Warn on newly mislabeled rows.")] = None,
     max_new_hard: Annotated[str | None, typer.Option("--max-new-hard", help="Fail above this many new hard rows (needs --baseline).")] = None,
@@ -272,6 +276,14 @@ def check(
     )
 
     machine_format = as_json or fmt in (CheckFormat.json, CheckFormat.markdown)
+    new_thresholds = {"max_new_mislabeled": max_new_mislabeled, "warn_new_mislabeled": warn_new_mislabeled,
+                      "max_new_hard": max_new_hard, "warn_new_hard": warn_new_hard}
+    _refuse_empty_baseline_path(baseline)
+    ignored = _without_baseline(baseline, new_thresholds) if no_baseline else None
+    if ignored is not None:  # (None: --no-baseline from a configuration file, --baseline FILE typed: that wins)
+        baseline = None
+        max_new_mislabeled = warn_new_mislabeled = max_new_hard = warn_new_hard = None
+        new_thresholds = dict.fromkeys(new_thresholds)
     if len(data) > 1:
         _gate_each(data, report=report, junit_xml=junit_xml, baseline=baseline, show_config=show_config,
                    machine=machine_format)
@@ -285,6 +297,7 @@ def check(
         raise ConfigError(
             f"{data}: its configuration sets {what}, which takes one file, and several files are being gated; "
             "check this file on its own, or move that setting out of the configuration file"
+            + (" (or pass --no-baseline to gate the files without it)" if what == "baseline" else "")
         )
     if as_json and fmt is not None and fmt is not CheckFormat.json:
         json_typed, fmt_typed = given_on_command_line("as_json"), given_on_command_line("fmt")
@@ -311,18 +324,40 @@ def check(
         max_new_mislabeled=max_new_mislabeled, warn_new_mislabeled=warn_new_mislabeled,
         max_new_hard=max_new_hard, warn_new_hard=warn_new_hard,
     )
-    base = load_baseline(baseline) if baseline is not None and not show_config else None
+    configured = [n for n, v in new_thresholds.items() if v is not None and not given_on_command_line(n)]
+    # the command that writes a baseline: with --no-baseline when a configuration file would make it read one
+    create = ("dvclean check DATA --no-baseline --json"
+              if configured or (baseline is not None and not given_on_command_line("baseline"))
+              else "dvclean check DATA --json")
+    base = load_baseline(baseline, create=create) if baseline is not None and not show_config else None
     if policy.needs_baseline and baseline is None:
         from ..errors import ConfigError
 
-        raise ConfigError("--max-new-*/--warn-new-* need --baseline FILE (an earlier `dvclean check --json` output)")
+        if configured:  # (the error boundary adds where they are set)
+            raise ConfigError(
+                "--max-new-*/--warn-new-* need --baseline FILE (an earlier `dvclean check --json` output); pass "
+                "--baseline FILE, or --no-baseline to run without the new-row checks (to create the baseline: "
+                "`dvclean check DATA --no-baseline --json > main.json`)"
+            )
+        raise ConfigError("--max-new-*/--warn-new-* need --baseline FILE (an earlier `dvclean check --json` output); "
+                          "create it with `dvclean check DATA --json > main.json` on the data to compare with")
     score_config = scoring.score_config()  # the same scoring as `dvclean score` with the same settings
     if show_config:  # (after every setting was checked as the run checks it: a value out of range is exit 2 here too)
-        write_stdout(format_config(effective_config()))
+        shown_config = effective_config()
+        if ignored:  # the settings --no-baseline switches off are listed as such
+            off = ("baseline", *new_thresholds)
+            shown_config = {**shown_config, "values": {
+                k: (v, f"{src}, ignored: --no-baseline" if k in off and src not in ("command line", "default") else src)
+                for k, (v, src) in shown_config["values"].items()}}
+        write_stdout(format_config(shown_config))
         return
     inputs = read_inputs(data, scoring.valid, baseline, config, *(_GATING[-1] if _GATING else ()))
-    check_target(junit_xml, inputs, "--junit-xml")
-    check_target(report, inputs, "--report")
+    for option, target in (("--junit-xml", junit_xml), ("--report", report)):
+        if target is not None and str(target) != "-" and not target.is_dir():  # (check_target names those)
+            from ..io import resolve_output
+
+            resolve_output(target, option=option)  # a device, a pipe, /dev/stdout: refused naming the option
+        check_target(target, inputs, option)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY") if fmt_value is CheckFormat.github else None
     if summary_file:
         from ..errors import OutputError
@@ -349,13 +384,17 @@ def check(
     }  # a per-class limit from a configuration file shared with classification data is a note on regression data
     from_config = [n for n, v in thresholds.items() if v is not None and not given_on_command_line(n)]
     outcome = evaluate_check(result, policy, baseline=base, from_config=from_config)
+    if ignored:  # what --no-baseline switched off, said once (a JSON document lists it among its notes)
+        import dataclasses
+
+        outcome = dataclasses.replace(outcome, notes=(f"--no-baseline: ignored {ignored}", *outcome.notes))
     shown = with_score_notes(outcome)  # every format lists the scoring's notes too (the HTML report adds them itself)
 
     with staged_outputs() as stage:  # the JUnit XML and the report: both, or neither; before anything is printed
         if junit_xml is not None:
             from ..io import atomic_path
 
-            with atomic_path(stage.path(junit_xml)) as tmp:
+            with atomic_path(stage.path(junit_xml), option="--junit-xml") as tmp:
                 tmp.write_bytes(formats.to_junit_xml(shown))
         if report is not None:
             from ..report import build_report, write_report
@@ -403,6 +442,59 @@ def check(
     code = outcome.exit_code(exit_zero=exit_zero)
     if code:
         raise typer.Exit(code)
+
+
+def _refuse_empty_baseline_path(baseline: Path | None) -> None:
+    """Refuse ``--baseline ''`` (an empty path, read as the current directory): the way to run without a baseline
+    is ``--no-baseline``."""
+    from typer._click.globals import get_current_context
+
+    if baseline is None or str(baseline) != "." or not given_on_command_line("baseline"):
+        return
+    raw = get_current_context().meta.get(_RAW_ARGS, [])
+    empty = any(tok == "--baseline=" or (tok == "--baseline" and i + 1 < len(raw) and raw[i + 1] == "")
+                for i, tok in enumerate(raw))
+    if empty:
+        from ..errors import ConfigError
+
+        raise ConfigError("--baseline '': an empty path; to run without a baseline (one set in a configuration file "
+                          "too), pass --no-baseline instead")
+
+
+def _without_baseline(baseline: Path | None, new_thresholds: dict[str, Any]) -> str | None:
+    """Check ``--no-baseline`` against the other options; return what it switches off that a configuration file set
+    (``baseline = 'main.json', max-new-mislabeled = 20 (pyproject.toml [tool.dvclean.check])``), ``""`` when
+    nothing, ``None`` when it does not apply.
+
+    ``--no-baseline`` with ``--baseline FILE`` or a ``--max-new-*``/``--warn-new-*`` threshold typed on the command
+    line is a contradiction (exit 2). ``no-baseline = true`` in a configuration file with ``--baseline FILE`` typed:
+    the command line wins (``None``).
+    """
+    from typer._click.globals import get_current_context
+
+    from ..errors import ConfigError
+    from ._config import toml_repr
+    from .commands import _config_origin
+
+    typed = given_on_command_line("no_baseline")
+    if baseline is not None and given_on_command_line("baseline"):
+        if typed:
+            raise ConfigError(f"--no-baseline contradicts --baseline {baseline}: pass only one of them (--no-baseline "
+                              "ignores a baseline that a configuration file sets)")
+        return None
+    clash = [n for n, v in new_thresholds.items() if v is not None and given_on_command_line(n)]
+    if clash:
+        opts = ", ".join(f"--{n.replace('_', '-')} {new_thresholds[n]}" for n in clash)
+        raise ConfigError(f"{opts} compares with a baseline, and --no-baseline turns the baseline off: leave out "
+                          f"{'--no-baseline' if typed else 'no-baseline in the configuration file'}, or the new-row "
+                          "threshold")
+    ctx = get_current_context()
+    by_source: dict[str, list[str]] = {}
+    for name, value in (("baseline", baseline), *new_thresholds.items()):
+        origin = _config_origin(ctx, "--" + name.replace("_", "-")) if value is not None else None
+        if origin is not None:
+            by_source.setdefault(origin[0], []).append(f"{name.replace('_', '-')} = {toml_repr(origin[1])}")
+    return "; ".join(f"{', '.join(keys)} ({source})" for source, keys in by_source.items())
 
 
 def _check_configured_thresholds() -> None:
