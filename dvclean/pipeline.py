@@ -412,6 +412,12 @@ def _score(
     data = dataclasses.replace(data, rows=order[data.rows])  # players keep their order; rows point into the input
     # classes coded by their rows, not their names: renaming or swapping the classes changes no value or flag
     data = canonical_classes(data, hashes[data.rows])
+    if data.x_valid is not None and data.y_valid is not None and len(data.y_valid) > 1:
+        # the validation rows in an order fixed by their encoded contents (and classes coded as above): their terms
+        # are summed in that order, so reordering the --valid file changes no value, not even in the last bits (its
+        # messages still name the file's rows)
+        vorder = np.lexsort((*np.asarray(data.x_valid).T[::-1], np.asarray(data.y_valid)))
+        data = dataclasses.replace(data, x_valid=data.x_valid[vorder], y_valid=data.y_valid[vorder])
     label_missing = _scatter(table.n_rows, order, label_missing, False, bool)
     if progress:
         progress("encode", 1, 1)
