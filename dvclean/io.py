@@ -1818,8 +1818,8 @@ def resolve_output(target: str | os.PathLike[str], *, option: str | None = None)
     if any(_stream_link(hop) for hop in chain):
         raise OutputError(
             f"cannot write to {target}: it is a link to a standard stream or an open file descriptor, not a regular file; "
-            f"dvclean writes its outputs atomically to a file and cannot stream a table: {hint} "
-            "(--json prints the summary on standard output)"
+            f"dvclean writes its outputs atomically to a file and cannot stream {'a table' if option is None else 'it'}: "
+            f"{hint}" + (" (--json prints the summary on standard output)" if option is None else "")
         )
     try:
         st = os.stat(target)  # follows links
