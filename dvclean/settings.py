@@ -71,16 +71,13 @@ def _resolve_path(value: Any, base: Path) -> Any:
 
 def _not_a_file(path: Path) -> str:
     """What ``path``, which exists but is no regular file, is: ``is a character device (it reads as empty)``."""
+    from .io import _file_kind  # (the names an output path that is no regular file gets; on an error path only)
+
     try:
-        mode = path.stat().st_mode
+        kind = _file_kind(path.stat().st_mode)
     except OSError as exc:  # (a link in a loop, a directory that cannot be searched)
         return f"cannot be read ({exc.strerror or exc})"
-    for test, kind in ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                       (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket")):
-        if test(mode):
-            empty = " (it reads as empty)" if str(path) == os.devnull else ""
-            return f"is {kind}{empty}"
-    return "is not a regular file"
+    return f"is {kind}{' (it reads as empty)' if str(path) == os.devnull else ''}"
 
 
 def normalize_key(key: str) -> str:
