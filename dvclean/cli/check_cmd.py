@@ -384,10 +384,13 @@ def check(
     }  # a per-class limit from a configuration file shared with classification data is a note on regression data
     from_config = [n for n, v in thresholds.items() if v is not None and not given_on_command_line(n)]
     outcome = evaluate_check(result, policy, baseline=base, from_config=from_config)
-    if ignored:  # what --no-baseline switched off, said once (a JSON document lists it among its notes)
+    said = [f"--no-baseline: ignored {ignored}"] if ignored else []  # what --no-baseline switched off, said once
+    if origin := _configured_thresholds(skip=set(new_thresholds) if ignored is not None else set()):
+        said.append(f"thresholds from a configuration file: {origin}")
+    if said:  # (a JSON document lists them among its notes)
         import dataclasses
 
-        outcome = dataclasses.replace(outcome, notes=(f"--no-baseline: ignored {ignored}", *outcome.notes))
+        outcome = dataclasses.replace(outcome, notes=(*said, *outcome.notes))
     shown = with_score_notes(outcome)  # every format lists the scoring's notes too (the HTML report adds them itself)
 
     with staged_outputs() as stage:  # the JUnit XML and the report: both, or neither; before anything is printed
@@ -494,6 +497,26 @@ def _without_baseline(baseline: Path | None, new_thresholds: dict[str, Any]) -> 
         origin = _config_origin(ctx, "--" + name.replace("_", "-")) if value is not None else None
         if origin is not None:
             by_source.setdefault(origin[0], []).append(f"{name.replace('_', '-')} = {toml_repr(origin[1])}")
+    return "; ".join(f"{', '.join(keys)} ({source})" for source, keys in by_source.items())
+
+
+def _configured_thresholds(*, skip: set[str]) -> str:
+    """The thresholds this run takes from a configuration file, as written there with where:
+    ``max-mislabeled = '2%', warn-hard = 30 (/repo/pyproject.toml [tool.dvclean.check])``; ``""`` when none.
+
+    The nearest configuration file wins (a ``dvclean.toml`` beside the data replaces the repository's settings), so a
+    gate's log says which file set the thresholds it applied (several files: each from its own). ``skip``: keys this
+    run does not apply (the new-row thresholds under ``--no-baseline``).
+    """
+    from ._config import effective_config, toml_repr
+
+    doc = effective_config()
+    written = doc.get("written", {})  # (as the file writes it: 30, not the option's text '30')
+    by_source: dict[str, list[str]] = {}
+    for key, (value, source) in sorted(doc["values"].items()):
+        if (key.startswith(("max_", "warn_")) and value is not None and source not in ("command line", "default")
+                and key not in skip and not given_on_command_line(key)):
+            by_source.setdefault(source, []).append(f"{key.replace('_', '-')} = {toml_repr(written.get(key, value))}")
     return "; ".join(f"{', '.join(keys)} ({source})" for source, keys in by_source.items())
 
 
