@@ -143,6 +143,10 @@ class SourceInfo:
     either_way_dates : tuple of (str, str)
         CSV date columns the reader typed day first (``03/04/2021`` as 3 April) whose every date could
         be read month first too, each with such a cell: a note says which reading was used.
+    dotted_thousands : tuple of (str, str)
+        CSV number columns read as decimals whose every dot is followed by exactly three digits (``51.659``) among
+        plain integers or in a ``;``-separated file: a German or Italian spreadsheet writes 51659 so. Each with such a
+        cell; a note says the values may be misread (:func:`_dotted_thousands`).
     """
 
     path: str
@@ -156,6 +160,7 @@ class SourceInfo:
     schema_metadata: tuple[tuple[bytes, bytes], ...] = ()
     dictionaries: tuple[tuple[str, tuple[Any, ...], bool], ...] = ()
     either_way_dates: tuple[tuple[str, str], ...] = ()
+    dotted_thousands: tuple[tuple[str, str], ...] = ()
 
 
 def _dictionary_columns(data: bytes | Path, fmt: str) -> tuple[tuple[str, tuple[Any, ...], bool], ...]:
@@ -626,8 +631,9 @@ def read_frame(
     schema_md: tuple[tuple[bytes, bytes], ...] = ()
     dictionaries: tuple[tuple[str, tuple[Any, ...], bool], ...] = ()
     either_way: tuple[tuple[str, str], ...] = ()
+    dotted: tuple[tuple[str, str], ...] = ()
     if fmt == "csv":
-        frame, sep, all_columns, codec, text_columns, either_way = _read_csv(
+        frame, sep, all_columns, codec, text_columns, either_way, dotted = _read_csv(
             data, name, separator, encoding, nulls, skip, keep_text, tuple(as_text), tuple(exact_text)
         )
     elif fmt in ("parquet", "ipc"):
@@ -667,7 +673,7 @@ def read_frame(
     info = SourceInfo(
         path=name, format=fmt, compression=compression, sha256=sha, separator=sep, columns=tuple(all_columns),
         encoding=codec, text_columns=tuple(text_columns), schema_metadata=schema_md, dictionaries=dictionaries,
-        either_way_dates=either_way,
+        either_way_dates=either_way, dotted_thousands=dotted,
     )
     return frame, info
 
@@ -1227,8 +1233,9 @@ def _read_csv(
     keep_text: Sequence[str] | Callable[[Sequence[str]], Sequence[str]] = (),
     as_text: Sequence[str] = (),
     exact_text: Sequence[str] = (),
-) -> tuple[pl.DataFrame, str, list[str], str, list[str]]:
-    """``(frame, separator, every column name, codec, columns read as text)`` of a CSV file."""
+) -> tuple[pl.DataFrame, str, list[str], str, list[str], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """``(frame, separator, every column name, codec, columns read as text, dates read day first that read month first
+    too, columns whose dots may group thousands)`` of a CSV file."""
     data, codec = _text_bytes(data, name, encoding)
     _check_text(data, name)
     sample = _sample_text(data)
@@ -1360,7 +1367,59 @@ def _read_csv(
     schema = frame.schema
     either = tuple((new, day_first[old]) for old, new in zip(read_names, frame.columns, strict=True) if old in day_first
                    and (schema[new] == pl.Date or isinstance(schema[new], pl.Datetime)))
-    return frame, sep, [c.strip() for c in header], codec, as_text_read, either
+    dotted = _dotted_thousands(frame, data, sep, nulls, header, names)
+    return frame, sep, [c.strip() for c in header], codec, as_text_read, either, dotted
+
+
+#: A cell whose dots can only group thousands: ``51.659``, ``1.234.567`` (no leading zero, groups of three).
+_DOT_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+")
+
+
+def _dotted_thousands(frame: pl.DataFrame, data: bytes | Path, sep: str, nulls: list[str], header: list[str],
+                      names: list[str]) -> tuple[tuple[str, str], ...]:
+    r""":attr:`SourceInfo.dotted_thousands`: the decimal columns (the reader's Float64) whose every dotted cell has
+    exactly three digits after the dot and at most three before it (``51.659``, ``647.010``), in at least three cells,
+    with plain integers among them (``70``: a decimal column written with three decimals writes ``70.000``) or in a
+    ``;``-separated file (a spreadsheet set to a locale with a decimal comma: its dot groups thousands). Each with
+    such a cell. A cheap test of the values comes first; only the columns that pass are read again as text.
+
+    >>> csv = b"a;b\n51.659;1.5\n70;2.25\n1.234;3\n12.000;4\n"
+    >>> frame = pl.read_csv(csv, separator=";")
+    >>> _dotted_thousands(frame, csv, ";", [], ["a", "b"], ["a", "b"])
+    (('a', '51.659'),)
+    """
+    candidates = []
+    for c, dt in frame.schema.items():
+        if dt != pl.Float64 or c not in names:
+            continue
+        v = frame.get_column(c).drop_nulls()
+        if v.len() < 3 or not v.is_finite().all() or bool((v.abs() >= 1000).any()):
+            continue
+        milli = v * 1000
+        if bool(((milli - milli.round()).abs() > 1e-6).any()) or int((v != v.round()).sum()) < 1:
+            continue
+        candidates.append(c)
+    if not candidates:
+        return ()
+    position = {n: i for i, n in enumerate(names)}
+    cols = sorted(candidates, key=position.__getitem__)
+    stripped_header = [h.strip() for h in header]
+    try:
+        texts = pl.read_csv(_polars_source(data), glob=False, columns=[stripped_header.index(c) for c in cols],
+                            separator=sep, infer_schema=False, null_values=nulls, raise_if_empty=True)
+    except Exception:  # noqa: BLE001 - the typed read succeeded; no note
+        return ()
+    if texts.width != len(cols):
+        return ()
+    found = []
+    for c, text in zip(cols, texts.get_columns(), strict=True):
+        cells = text.drop_nulls().str.strip_chars()
+        dotted = cells.filter(cells.str.contains(".", literal=True))
+        if dotted.len() < 3 or not dotted.str.contains(f"^(?:{_DOT_THOUSANDS.pattern})$").all():
+            continue
+        if sep == ";" or bool(cells.str.contains(r"^[+-]?\d+$").any()):
+            found.append((c, str(dotted.first())))
+    return tuple(found)
 
 
 def _may_be_date(col: pl.Series) -> bool:

@@ -2082,6 +2082,15 @@ def prepare(
     return data, encoder, missing
 
 
+def dotted_thousands_note(name: str, cell: str) -> str:
+    """The note on a number column read as decimals whose dots may group thousands (``51.659``:
+    :attr:`dvclean.io.SourceInfo.dotted_thousands`)."""
+    whole = cell.replace(".", "")
+    return (f"column {name!r}: its numbers with a dot all have three digits after it ({cell}) and are read as "
+            f"decimals; if the dot groups thousands ({whole}, as a German or Italian spreadsheet writes it), the "
+            "column is misread: export it without a thousands separator")
+
+
 def _valid_dates_as_fitted(frame: pl.DataFrame, valid: Table, encoder: FeatureEncoder, notes: list[str]) -> pl.DataFrame:
     """A validation frame whose date columns the CSV reader typed day first although every date reads month first
     as well (``7/4/2021 07:13``: :attr:`dvclean.io.SourceInfo.either_way_dates`), where the data writes that column's
@@ -2170,6 +2179,9 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
         sep = re.sub(r"^\s*\d+", "", cell)[:1]
         clock = " %H:%M:%S" if re.search(r"\d:\d\d:\d\d", cell) else " %H:%M" if re.search(r"\d:\d\d", cell) else ""
         notes.append(either_way_note(name, cell, f"%d{sep}%m{sep}%Y{clock}"))
+    dotted = dict(table.source.dotted_thousands) if table.source is not None else {}
+    for name in [c for c in table.features if c in dotted and c not in encoder.dropped_]:
+        notes.append(dotted_thousands_note(name, dotted[name]))
     for name, spellings in sorted(encoder.mixed_dates_.items(), key=lambda kv: table.features.index(kv[0])):
         used = (f"is not used ({encoder.dropped_reasons_.get(name, 'constant')})" if name in encoder.dropped_
                 else "is valued as a category, not as dates")

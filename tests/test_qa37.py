@@ -79,3 +79,52 @@ def test_new_row_thresholds_ignored_by_no_baseline_are_not_listed_as_applied(rep
     origin = _origin(doc)
     assert origin is not None and "max-new-mislabeled" not in origin and "max-mislabeled = '20%'" in origin
     assert any(n.startswith("--no-baseline: ignored") and "max-new-mislabeled = 3" in n for n in doc["notes"])
+
+
+# --- numbers whose dots may group thousands (51.659 from a German spreadsheet) --------------------------------------
+
+
+def _dotted_file(path, *, sep: str, amounts: list[str]) -> None:
+    rows = [f"Umsatz{sep}Region{sep}Klasse"]
+    for i, a in enumerate(amounts):
+        rows.append(f"{a}{sep}{'Nord' if i % 3 else 'Süd'}{sep}{'Ja' if i % 2 else 'Nein'}")
+    path.write_text("\r\n".join(rows) + "\r\n", encoding="utf-8")
+
+
+GERMAN = ["51.659", "70", "68.013", "53", "40.755", "647", "12.000", "999", "1.234", "88"] * 4
+
+
+def test_dots_that_may_group_thousands_are_named_in_a_note(tmp_path):
+    import dvclean
+
+    _dotted_file(tmp_path / "de.csv", sep=";", amounts=GERMAN)
+    result = dvclean.score(tmp_path / "de.csv", label="Klasse")
+    note = next(n for n in result.summary["notes"] if n.startswith("column 'Umsatz'"))
+    assert "(51.659)" in note and "51659" in note and "without a thousands separator" in note
+    from dvclean.io import read_frame
+
+    frame, info = read_frame(tmp_path / "de.csv")
+    assert frame.get_column("Umsatz").dtype.is_float()  # (still read as the reader reads it: the note warns)
+    assert info.dotted_thousands == (("Umsatz", "51.659"),)
+
+
+@pytest.mark.parametrize("sep, amounts", [
+    (",", ["1.250", "2.500", "0.125", "3.750"] * 5),  # three decimals written throughout, no plain integers
+    (",", ["12.50", "70", "8.25", "1.5"] * 5),  # prices: two decimals
+    (";", ["0.125", "70", "0.500", "0.250"] * 5),  # a leading zero: a decimal, not a group of thousands
+    (";", ["51.6595", "70", "68.01", "53.2"] * 5),  # other than three digits after the dot
+])
+def test_decimal_columns_get_no_thousands_note(tmp_path, sep, amounts):
+    from dvclean.io import read_frame
+
+    _dotted_file(tmp_path / "d.csv", sep=sep, amounts=amounts)
+    _, info = read_frame(tmp_path / "d.csv")
+    assert info.dotted_thousands == ()
+
+
+def test_three_decimals_among_integers_in_a_comma_file_are_named_too(tmp_path):
+    from dvclean.io import read_frame
+
+    _dotted_file(tmp_path / "d.csv", sep=",", amounts=GERMAN)
+    _, info = read_frame(tmp_path / "d.csv")
+    assert info.dotted_thousands == (("Umsatz", "51.659"),)
