@@ -1044,10 +1044,37 @@ def _text_bytes(data: bytes | Path, name: str, encoding: str) -> tuple[bytes | P
                          f"of {encoding} text have{', and it reads as UTF-8' if utf8 else ''}); "
                          + ("drop --encoding" if utf8 else "pass the file's real --encoding (e.g. latin-1 or cp1252)"))
     try:
-        return raw.decode(norm).encode("utf-8"), norm
+        text = raw.decode(norm)
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(f"{name}: line {line} is not valid {encoding}; pass the file's real --encoding") from exc
+    if not norm.startswith("utf") and (seen := _utf8_misread(raw, norm)) is not None:
+        line, word, misread = seen
+        log.warning("%s: is UTF-8 text (line %d writes %r), read as %s as --encoding asks: %r; if names and "
+                    "categories look garbled, drop --encoding", name, line, word, encoding, misread)
+    return text.encode("utf-8"), norm
+
+
+def _utf8_misread(raw: bytes, codec: str) -> tuple[int, str, str] | None:
+    r"""``(line, a word as UTF-8 reads it, the same bytes as ``codec`` reads them)`` when ``raw`` holds bytes above
+    ASCII and is valid UTF-8 (a single-byte text with accents almost never is: ``é`` in cp1252 is one byte UTF-8
+    refuses), else None. The word is the first one holding such bytes.
+
+    >>> _utf8_misread("a;Geschäft\n".encode(), "cp1252")
+    (1, 'Geschäft', 'GeschÃ¤ft')
+    >>> _utf8_misread("a;Geschäft\n".encode("cp1252"), "cp1252") is None
+    True
+    """
+    start = next((i for i, b in enumerate(raw[:1 << 20]) if b >= 0x80), None)
+    if start is None or not _decodes(raw, "utf-8"):
+        return None
+    left = max(raw.rfind(c, 0, start) for c in (b"\n", b",", b";", b"\t", b" ", b'"')) + 1
+    ends = [i for i in (raw.find(c, start) for c in (b"\r", b"\n", b",", b";", b"\t", b" ", b'"')) if i >= 0]
+    chunk = raw[left:min([*ends, start + 40])]
+    try:
+        return raw[:start].count(b"\n") + 1, chunk.decode("utf-8"), chunk.decode(codec, errors="replace")
+    except UnicodeDecodeError:  # (cut inside a character at 40 bytes)
+        return None
 
 
 def _names_codec(norm: str, mark: str) -> bool:

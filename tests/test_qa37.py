@@ -128,3 +128,18 @@ def test_three_decimals_among_integers_in_a_comma_file_are_named_too(tmp_path):
     _dotted_file(tmp_path / "d.csv", sep=",", amounts=GERMAN)
     _, info = read_frame(tmp_path / "d.csv")
     assert info.dotted_thousands == (("Umsatz", "51.659"),)
+
+
+# --- --encoding cp1252 on a UTF-8 file ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("written, warned", [("utf-8", True), ("cp1252", False)])
+def test_a_single_byte_encoding_asked_for_a_utf8_file_is_warned_about(tmp_path, written, warned):
+    rows = ["Stadt,x,y"] + [f"{'Zürich' if i % 2 else 'Straße'},{i},{'ja' if i % 3 else 'nein'}" for i in range(40)]
+    (tmp_path / "d.csv").write_bytes(("\n".join(rows) + "\n").encode(written))
+    r = runner.invoke(app, ["score", str(tmp_path / "d.csv"), "-y", "y", "--encoding", "cp1252", "-o",
+                            str(tmp_path / "s.csv")])
+    assert r.exit_code == 0, r.output
+    said = flat(r.stderr)
+    assert ("is UTF-8 text (line 2 writes 'Straße'), read as cp1252 as --encoding asks: 'StraÃŸe'" in said) is warned
+    assert ("drop --encoding" in said) is warned
