@@ -387,7 +387,7 @@ def test_report_of_a_csv_scores_file_says_the_label_is_not_recorded(tmp_path):
     r = runner.invoke(app, ["report", str(tmp_path / "s.csv"), "-o", str(tmp_path / "r.html")])
     assert r.exit_code == 0, r.output
     html = (tmp_path / "r.html").read_text()
-    assert "<th>label</th><td>not recorded (a CSV or NDJSON scores file; pass --label)</td>" in html
+    assert "<th scope=\"row\">label</th><td>not recorded (a CSV or NDJSON scores file; pass --label)</td>" in html
     assert "<td>None</td>" not in html
 
 

@@ -401,7 +401,7 @@ def test_report_drop_leaves_columns_out_of_the_features(tmp_path):
                                 *extra, "-o", str(out)])
         assert r.exit_code == 0, r.output
         html[name] = out.read_text()
-    assert "<th>k</th>" in html["plain"] and "<th>k</th>" not in html["dropped"]
+    assert "<th scope=\"col\">k</th>" in html["plain"] and "<th scope=\"col\">k</th>" not in html["dropped"]
     r = runner.invoke(app, ["report", str(tmp_path / "s.csv"), "--drop", "k", "-o", str(tmp_path / "x.html")])
     assert r.exit_code == 2 and "--drop names columns of --data, which is not given" in r.output
 

@@ -143,3 +143,21 @@ def test_a_single_byte_encoding_asked_for_a_utf8_file_is_warned_about(tmp_path, 
     said = flat(r.stderr)
     assert ("is UTF-8 text (line 2 writes 'Straße'), read as cp1252 as --encoding asks: 'StraÃŸe'" in said) is warned
     assert ("drop --encoding" in said) is warned
+
+
+# --- the HTML report for a reader with a screen reader or a colour deficiency ------------------------------------
+
+
+def test_report_headers_have_scope_and_the_projection_is_told_by_shape():
+    import re
+
+    import dvclean
+    from dvclean.report import build_report, render_html
+    from dvclean.report._render import _FLAG_MARKERS
+
+    html = render_html(build_report(dvclean.score(clusters(flips=FLIPS), label="y", id_column="uid")))
+    headers = re.findall(r"<th\b[^>]*>", html)
+    assert headers and all('scope="row"' in h or 'scope="col"' in h for h in headers)
+    alt = re.search(r'id="chart-projection" alt="([^"]*)"', html)
+    assert alt is not None and "mislabeled rows as red crosses" in alt.group(1) and "triangles" in alt.group(1)
+    assert len(set(_FLAG_MARKERS.values())) == 3  # (hard and mislabeled differ in shape, not only in colour)

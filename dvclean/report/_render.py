@@ -25,6 +25,9 @@ from .formats import escape_controls, label_text, number_text, target_text
 __all__ = ["render_html", "write_report"]
 
 _FLAG_COLORS = {"ok": "#9aa5b1", "hard": "#e69f00", "mislabeled": "#d62728"}
+#: Each flag's marker too: the colours alone do not tell hard from mislabeled to a reader with a red-green colour
+#: deficiency (or on a grey printout).
+_FLAG_MARKERS = {"ok": "o", "hard": "^", "mislabeled": "X"}
 _PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#393b79"]
 _MAX_CLASSES_DRAWN = 10
 #: Most bars of the per-class flag chart.
@@ -190,12 +193,12 @@ def _projection_chart(report: ReportData) -> str | None:
     for f in FLAG_ORDER:
         sel = report.projection_flags == f
         if sel.any():
-            ax.scatter(report.projection[sel, 0], report.projection[sel, 1], s=6 if f == "ok" else 14,
-                       alpha=0.45 if f == "ok" else 0.9, color=_FLAG_COLORS[f], label=f"{names[f]} ({int(sel.sum()):,})",
+            ax.scatter(report.projection[sel, 0], report.projection[sel, 1], s=6 if f == "ok" else 18,
+                       alpha=0.45 if f == "ok" else 0.9, color=_FLAG_COLORS[f], marker=_FLAG_MARKERS[f], label=f"{names[f]} ({int(sel.sum()):,})",
                        linewidths=0, rasterized=True)
     ax.set_xlabel("PC 1")
     ax.set_ylabel("PC 2")
-    ax.set_title("rows projected on their first two principal components, coloured by flag", fontsize=10, loc="left")
+    ax.set_title("rows projected on their first two principal components, marked by flag", fontsize=10, loc="left")
     ax.legend(fontsize=8, markerscale=2)
     return _png(fig)
 
