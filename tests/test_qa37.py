@@ -161,3 +161,16 @@ def test_report_headers_have_scope_and_the_projection_is_told_by_shape():
     alt = re.search(r'id="chart-projection" alt="([^"]*)"', html)
     assert alt is not None and "mislabeled rows as red crosses" in alt.group(1) and "triangles" in alt.group(1)
     assert len(set(_FLAG_MARKERS.values())) == 3  # (hard and mislabeled differ in shape, not only in colour)
+
+
+def test_report_says_which_class_names_its_charts_draw_as_boxes():
+    import polars as pl
+
+    import dvclean
+    from dvclean.report import build_report, render_html
+
+    frame = clusters(flips=FLIPS).with_columns(pl.col("y").replace({"a": "東京", "b": "Zürich"}))
+    html = render_html(build_report(dvclean.score(frame, label="y", id_column="uid")))
+    assert 'id="boxed-names"' in html and "(東京)" in html and "Zürich)" not in html
+    plain = render_html(build_report(dvclean.score(clusters(flips=FLIPS), label="y", id_column="uid")))
+    assert 'id="boxed-names"' not in plain

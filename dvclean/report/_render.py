@@ -504,7 +504,31 @@ def render_html(report: ReportData) -> str:
         # shown with the digits the target's spread needs: 1700004975.4 against 1699999976.6, not 1.7e+09 twice
         spread=((report.target or {}).get("stats") or {}).get("std") if report.target else None,
         target_positions=_target_positions(report),
+        boxed=boxed_names([str(c["class"]) for c in report.per_class]) if charts["classes"] else [],
     )
+
+
+def boxed_names(names: list[str], most: int = 3) -> list[str]:
+    """The first ``most`` of ``names`` that hold a character the charts' font has no glyph for (``東京`` in DejaVu
+    Sans, matplotlib's bundled font): the charts draw it as a box, so the page says so. Checked against the font
+    matplotlib picks for the charts' text; ``[]`` when matplotlib cannot say.
+
+    >>> boxed_names(["<=50K", "Zürich", "東京"])
+    ['東京']
+    """
+    try:
+        from matplotlib import font_manager, ft2font
+
+        font = ft2font.FT2Font(font_manager.findfont(font_manager.FontProperties()))
+    except Exception:  # noqa: BLE001 - no font to ask: no sentence rather than a wrong one
+        return []
+    out = []
+    for name in names:
+        if any(ch.isprintable() and not ch.isspace() and font.get_char_index(ord(ch)) == 0 for ch in name):
+            out.append(name)
+            if len(out) == most:
+                break
+    return out
 
 
 def _target_positions(report: ReportData) -> set[int]:
