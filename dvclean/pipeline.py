@@ -401,10 +401,16 @@ def _score(
         dataclasses.replace(table, frame=table.frame[order]), valid=valid_table, config=config.features
     )
     ignored = [c for c in hashed if c in encoder.dropped_]
-    if ignored:  # an identifier (a distinct text in every row) is ignored: it must not deal the folds and bags either,
-        # or adding a uuid column would change the flags as another seed does (which rows the encoder ignores does
-        # not depend on the order, so the second encoding ignores the same ones)
-        hashes = row_hashes(table.frame, [c for c in hashed if c not in ignored], table.label, order_by=labelled)
+    # text columns valued as numbers (19.685,98 or "19,685.98") are hashed as those numbers, as a column of plain
+    # numbers is: the same table exported in a German or a US locale is valued in one order, with the same flags
+    as_numbers = [c for c in encoder.text_numbers(table.frame) if c.name in hashed and c.name not in ignored]
+    if ignored or as_numbers:  # an identifier (a distinct text in every row) is ignored: it must not deal the folds
+        # and bags either, or adding a uuid column would change the flags as another seed does (which rows the
+        # encoder ignores, and which text columns it reads as numbers, does not depend on the order, so the second
+        # encoding makes the same choices)
+        hashed_frame = table.frame.with_columns(as_numbers) if as_numbers else table.frame
+        by = hashed_frame.filter(~pl.Series(missing)) if missing.any() else hashed_frame
+        hashes = row_hashes(hashed_frame, [c for c in hashed if c not in ignored], table.label, order_by=by)
         order = _content_order(hashes, labels, by_target=by_target)
         data, encoder, label_missing = prepare(
             dataclasses.replace(table, frame=table.frame[order]), valid=valid_table, config=config.features

@@ -1140,6 +1140,46 @@ class FeatureEncoder:
         return _ColumnPlan(col.name, "frequency", {"freq": freq})
 
     # -- encoding ---------------------------------------------------------------
+    def _plan_numbers(self, plan: _ColumnPlan, col: pl.Series, fitting: bool) -> pl.Series:
+        """A numeric plan's column as the numbers it is valued by, before scaling (a text column of ``1.234,5``,
+        ``$1,234.50``, ``19.2 kg`` read as those numbers)."""
+        if plan.params.get("decorated") and col.dtype == pl.String:
+            values = _decorated_numbers(_fitted_amounts(col.str.strip_chars(), plan.params.get("signs")))
+        elif plan.params.get("unit") is not None and col.dtype == pl.String:
+            # (a --valid file may leave the unit off: its bare numbers are read as the same unit's)
+            values = _unit_numbers(col.str.strip_chars(), plan.params["unit"])
+            if plan.params["unit"] in _ALL_CODES and values.null_count() > col.null_count():
+                # (a currency: USD 1,234.50 or $1,234.50 is an amount in it too)
+                values = values.fill_null(_decorated_numbers(
+                    _fitted_amounts(col.str.strip_chars(), [_CODE_SIGN[plan.params["unit"]]])))
+        elif plan.params.get("decimal_comma") and col.dtype == pl.String and (
+            fitting or not _decimal_points(_fitted_amounts(col.str.strip_chars(), plan.params.get("signs")))
+        ):  # (a --valid file may write the same numbers with decimal points, as numbers or as text)
+            values = _comma_numbers(_fitted_amounts(col.str.strip_chars(), plan.params.get("signs")))
+        elif plan.params.get("decimal_comma") and col.dtype == pl.String:
+            values = _unsigned(_fitted_amounts(col.str.strip_chars(), plan.params.get("signs"))).cast(
+                pl.Float64, strict=False)
+        elif plan.params.get("offset") is not None:
+            offset = pl.lit(plan.params["offset"], dtype=pl.Int128)
+            values = pl.select((col.cast(pl.Int128, strict=False) - offset).cast(pl.Float64)).to_series()
+        else:
+            values = _as_numbers(col)
+        return values
+
+    def text_numbers(self, frame: pl.DataFrame) -> list[pl.Series]:
+        """The columns of ``frame`` written as text and valued as numbers (a decimal comma, a currency sign or
+        thousands separators, a unit, a trailing minus), each as those numbers (Float64, unscaled, in ``frame``'s
+        order): :func:`dvclean.pipeline.score` orders rows by them, so ``19.685,98`` and ``19685.98`` order alike."""
+        out = []
+        for plan in self.plans_:
+            col = frame.get_column(plan.name) if plan.name in frame.columns else None
+            if plan.kind != "numeric" or col is None or col.dtype != pl.String:
+                continue
+            if plan.params.get("trailing_minus"):
+                col = _trailing_minus(col, every=False)
+            out.append(self._plan_numbers(plan, col, True).cast(pl.Float64, strict=False).rename(plan.name))
+        return out
+
     def _encode(self, frame: pl.DataFrame, *, fitting: bool) -> np.ndarray:
         blocks: list[np.ndarray] = []
         names: list[str] = []
@@ -1150,28 +1190,7 @@ class FeatureEncoder:
             if plan.params.get("trailing_minus") and col.dtype == pl.String:
                 col = _trailing_minus(col, every=False)
             if plan.kind == "numeric":
-                if plan.params.get("decorated") and col.dtype == pl.String:
-                    values = _decorated_numbers(_fitted_amounts(col.str.strip_chars(), plan.params.get("signs")))
-                elif plan.params.get("unit") is not None and col.dtype == pl.String:
-                    # (a --valid file may leave the unit off: its bare numbers are read as the same unit's)
-                    values = _unit_numbers(col.str.strip_chars(), plan.params["unit"])
-                    if plan.params["unit"] in _ALL_CODES and values.null_count() > col.null_count():
-                        # (a currency: USD 1,234.50 or $1,234.50 is an amount in it too)
-                        values = values.fill_null(_decorated_numbers(
-                            _fitted_amounts(col.str.strip_chars(), [_CODE_SIGN[plan.params["unit"]]])))
-                elif plan.params.get("decimal_comma") and col.dtype == pl.String and (
-                    fitting or not _decimal_points(_fitted_amounts(col.str.strip_chars(), plan.params.get("signs")))
-                ):  # (a --valid file may write the same numbers with decimal points, as numbers or as text)
-                    values = _comma_numbers(_fitted_amounts(col.str.strip_chars(), plan.params.get("signs")))
-                elif plan.params.get("decimal_comma") and col.dtype == pl.String:
-                    values = _unsigned(_fitted_amounts(col.str.strip_chars(), plan.params.get("signs"))).cast(
-                        pl.Float64, strict=False)
-                elif plan.params.get("offset") is not None:
-                    offset = pl.lit(plan.params["offset"], dtype=pl.Int128)
-                    values = pl.select((col.cast(pl.Int128, strict=False) - offset).cast(pl.Float64)).to_series()
-                else:
-                    values = _as_numbers(col)
-                b, n = self._numeric(plan, values.to_numpy(), plan.name, fitting)
+                b, n = self._numeric(plan, self._plan_numbers(plan, col, fitting).to_numpy(), plan.name, fitting)
             elif plan.kind == "onehot":
                 b, n = self._onehot(plan, col)
             elif plan.kind == "frequency":

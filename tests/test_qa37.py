@@ -174,3 +174,43 @@ def test_report_says_which_class_names_its_charts_draw_as_boxes():
     assert 'id="boxed-names"' in html and "(東京)" in html and "Zürich)" not in html
     plain = render_html(build_report(dvclean.score(clusters(flips=FLIPS), label="y", id_column="uid")))
     assert 'id="boxed-names"' not in plain
+
+
+# --- one table in three number spellings is valued alike ---------------------------------------------------------
+
+
+def test_numbers_spelled_in_another_locale_give_the_same_flags(tmp_path):
+    import numpy as np
+
+    import dvclean
+
+    rng = np.random.default_rng(3)
+    n = 300
+    income = rng.normal(50_000, 18_000, n).round(2)
+    age = rng.integers(18, 80, n)
+    y = np.where(income + rng.normal(0, 15_000, n) > 50_000, "Ja", "Nein")
+    flip = rng.choice(n, 30, replace=False)
+    y[flip] = np.where(y[flip] == "Ja", "Nein", "Ja")
+
+    def german(v: float) -> str:
+        whole, frac = f"{v:.2f}".split(".")
+        sign = "-" if whole.startswith("-") else ""
+        return sign + f"{int(whole.lstrip('-')):,}".replace(",", ".") + "," + frac
+
+    spellings = {
+        "plain.csv": ("Alter,Einkommen,Klasse", lambda i: f"{age[i]},{income[i]:.2f},{y[i]}"),
+        "de.csv": ("Alter;Einkommen;Klasse", lambda i: f"{age[i]};{german(income[i])};{y[i]}"),
+        "us.csv": ("Alter,Einkommen,Klasse", lambda i: f'{age[i]},"{income[i]:,.2f}",{y[i]}'),
+    }
+    flags = {}
+    for name, (header, row) in spellings.items():
+        (tmp_path / name).write_text("\n".join([header, *(row(i) for i in range(n))]) + "\n")
+        result = dvclean.score(tmp_path / name, label="Klasse")
+        flags[name] = result.frame.get_column("is_mislabeled").to_list()
+        values = result.frame.get_column("value").to_numpy()
+        if name == "plain.csv":
+            reference = values
+        else:
+            assert np.allclose(values, reference, rtol=0, atol=1e-12), name
+    assert sum(flags["plain.csv"]) > 0
+    assert flags["de.csv"] == flags["plain.csv"] and flags["us.csv"] == flags["plain.csv"]
