@@ -1,6 +1,6 @@
 """Label-noise recovery: dvclean's methods and flag rules against cleanlab.
 
-Data: Adult and Taiwan credit default from ``../shared/data`` (a fresh random sample of
+Data: Adult and Taiwan credit default from ``../shared/data`` or ``$DVCLEAN_SHARED_DATA`` (a fresh random sample of
 ``--rows`` rows per seed, since exact KNN-Shapley is quadratic),
 and scikit-learn's breast-cancer, digits and wine (all rows). Held out from the default rule's
 design (run them with ``--datasets``; one later setting, ``MislabelConfig.min_odds``, was chosen
@@ -10,14 +10,16 @@ statsmodels ships (``pip install ".[bench]"``, benchmark-only): ``fair``
 ``anes96`` (1996 American National Election Study; label: vote; 944 rows). Any
 classification table of your own joins with ``--datasets path/to/file.csv:label_column``
 (CSV, TSV, Parquet, JSON; sampled to ``--rows`` rows per seed like Adult), so the acceptance
-numbers can be checked on data this repository does not have. Noise (``--noise``):
+numbers can be checked on data this repository does not have. A requested data set that cannot
+be loaded (its file absent, statsmodels not installed) stops the run before any work, unless
+``--skip-missing`` leaves it out (the report then names it). Noise (``--noise``):
 
 * ``uniform10`` / ``uniform20``: 10% / 20% of the labels flipped uniformly to another class;
 * ``classcond``: a fixed asymmetric flip matrix: a row of class c (classes in sorted
   order) moves to class (c + 1) mod C with probability 0.15 when c is even and 0.05
   when c is odd.
 
-Three seeds each (``--seeds``). For every cell the script reports, per detector: AUROC of
+Three seeds each (``--seeds``; ``--quick``: seed 0 only). For every cell the script reports, per detector: AUROC of
 its score for the flipped rows, precision / recall / F1 of its flagged set, flagged count vs
 true count, and wall time. Detectors:
 
@@ -53,6 +55,7 @@ Usage (cleanlab and statsmodels are benchmark-only dependencies: ``pip install "
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 import time
@@ -64,7 +67,12 @@ import numpy as np
 import polars as pl
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
+SHARED = Path(os.environ.get("DVCLEAN_SHARED_DATA", ROOT.parent / "shared" / "data"))
+#: the built-in data sets read from :data:`SHARED`: (file, label)
+SHARED_FILES = {"adult": ("adult.csv.gz", "income"),
+                "taiwan": ("taiwan_credit_default.csv.gz", "default.payment.next.month")}
+#: the built-in data sets that need a benchmark-only package
+NEEDS_PACKAGE = {"fair": "statsmodels", "anes96": "statsmodels"}
 RULES = ("consensus", "confident", "vote", "confidence", "knn")
 NOISES = ("uniform10", "uniform20", "classcond")
 
@@ -161,11 +169,11 @@ def load(name: str, rows: int, seed: int) -> tuple[pl.DataFrame, str]:
         if df.height > rows:
             df = df[np.sort(np.random.default_rng(10_000 + seed).choice(df.height, rows, replace=False))]
         return df, entry[1]
-    if name in ("adult", "taiwan"):
-        file, label = {
-            "adult": ("adult.csv.gz", "income"),
-            "taiwan": ("taiwan_credit_default.csv.gz", "default.payment.next.month"),
-        }[name]
+    if name in SHARED_FILES:
+        file, label = SHARED_FILES[name]
+        if not (SHARED / file).is_file():
+            raise SystemExit(f"data set {name!r}: {SHARED / file} is absent (set DVCLEAN_SHARED_DATA to the folder "
+                             "that holds it)")
         import dvclean
 
         df, _ = dvclean.read_frame(SHARED / file)
@@ -395,32 +403,87 @@ def cell_arguments(ap: argparse.ArgumentParser) -> None:
                     help=f"comma-separated: built-in names ({', '.join(BUILTIN)}) and your own tables as "
                          "path/to/file.csv:label_column (CSV, TSV, Parquet, JSON; sampled to --rows rows per seed)")
     ap.add_argument("--noise", default=",".join(NOISES), help=f"comma-separated, of {', '.join(NOISES)}")
-    ap.add_argument("--seeds", default="0,1,2", help="comma-separated integers: each seed draws the sample and the flips")
+    ap.add_argument("--seeds", help="comma-separated integers: each seed draws the sample and the flips "
+                                    "(default 0,1,2)")
     ap.add_argument("--rows", type=int, default=2000, help="rows sampled from Adult / Taiwan / your files per seed")
-    ap.add_argument("--quick", action="store_true", help="one seed")
+    ap.add_argument("--quick", action="store_true", help="one seed, 0 (not with --seeds)")
+    ap.add_argument("--skip-missing", action="store_true",
+                    help="leave out requested data sets that cannot be loaded (a file absent from $DVCLEAN_SHARED_DATA "
+                         "or ../shared/data, statsmodels missing); the report names them. Without it they stop the run")
     ap.add_argument("--write", type=Path, help="write the Markdown report here")
 
 
-def shared_data_missing(datasets: str) -> bool:
-    """True (and says so) when Adult or Taiwan is asked for but ``../shared/data`` is absent."""
-    if {"adult", "taiwan"} & set(datasets.split(",")) and not SHARED.exists():
-        print(f"skipped: {SHARED} is absent")
-        return True
-    return False
+def unavailable(name: str) -> str | None:
+    """Why a built-in ``--datasets`` entry cannot be loaded here (its file absent, a package missing), or None."""
+    if name in SHARED_FILES:
+        path = SHARED / SHARED_FILES[name][0]
+        return None if path.is_file() else f"{path} is absent"
+    if name in NEEDS_PACKAGE:
+        package = NEEDS_PACKAGE[name]
+        try:
+            __import__(package)
+        except ImportError:
+            return f'needs {package}: pip install {package} (or ".[bench]")'
+    return None
 
 
-def parse_cell_args(doc: str, argv: list[str] | None) -> tuple[argparse.Namespace, list[int]] | None:
-    """Parse :func:`cell_arguments`; ``(args, seeds)``, or ``None`` when the shared data is missing."""
+def select_datasets(ap: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[list[str], dict[str, str]]:
+    """``(datasets to run, {skipped: why})``: every requested data set is checked before any work; one that
+    cannot be loaded stops the run (exit 2) unless ``--skip-missing`` leaves it out."""
+    datasets = [d for d in args.datasets.split(",") if d]
+    if not datasets:
+        ap.error("--datasets: name at least one data set")
+    missing = {d: why for d in dict.fromkeys(datasets) if (why := unavailable(d)) is not None}
+    where = (f" (Adult and Taiwan are read from $DVCLEAN_SHARED_DATA, else ../shared/data; now {SHARED})"
+             if set(missing) & set(SHARED_FILES) else "")
+    listed = "; ".join(f"{d}: {why}" for d, why in missing.items())
+    if missing and not args.skip_missing:
+        ap.error(f"cannot load the requested data set(s) {listed}{where}; provide them, leave them out of "
+                 "--datasets, or pass --skip-missing to run without them")
+    kept = [d for d in datasets if d not in missing]
+    if not kept:
+        ap.error(f"--skip-missing: no requested data set can be loaded ({listed}){where}")
+    if missing:
+        print(f"note: --skip-missing: leaving out {listed}", file=sys.stderr)
+    return kept, missing
+
+
+def resolve_cells(ap: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[list[str], list[str], list[int]]:
+    """``(datasets, noises, seeds)`` of :func:`cell_arguments`, every check done before any work: ``--quick``
+    against ``--seeds``, the data sets (their files and packages), the options and each entry's label. Sets
+    ``args.seeds`` to the seeds that run, ``args.datasets`` to the data sets that run and ``args.skipped``
+    to ``{data set: why}`` for those ``--skip-missing`` left out."""
+    if args.quick and args.seeds is not None:
+        ap.error(f"--quick runs seed 0 only; it cannot be combined with --seeds {args.seeds} "
+                 "(drop --quick, or pass --seeds 0 alone)")
+    if args.seeds is None:
+        args.seeds = "0" if args.quick else "0,1,2"
+    datasets, args.skipped = select_datasets(ap, args)
+    args.datasets = ",".join(datasets)
+    noises, seeds = check_options(args)  # every option, and the --write path, before any work
+    for d in datasets:
+        check_entry(d, args.rows, seeds)  # an unknown name, a missing file or an unusable label stops here too
+    return datasets, noises, seeds
+
+
+def skipped_note(skipped: dict[str, str]) -> str:
+    """The report's line naming the data sets ``--skip-missing`` left out ('' when none)."""
+    if not skipped:
+        return ""
+    return ("Left out with `--skip-missing` (requested, but not available): "
+            + "; ".join(f"{d} ({why})" for d, why in skipped.items()) + ".")
+
+
+def parse_cell_args(doc: str, argv: list[str] | None,
+                    extra=None) -> tuple[argparse.Namespace, list[int]]:  # noqa: ANN001 - a function of the parser
+    """Parse :func:`cell_arguments` (and what ``extra(parser)`` adds) and check them (:func:`resolve_cells`):
+    ``(args, seeds)``, or exit with a message before any work."""
     ap = argparse.ArgumentParser(description=doc.split("\n")[0])
     cell_arguments(ap)
+    if extra is not None:
+        extra(ap)
     args = ap.parse_args(argv)
-    if shared_data_missing(args.datasets):
-        return None
-    if args.quick:
-        args.seeds = "0"
-    _, seeds = check_options(args)
-    for d in args.datasets.split(","):
-        check_entry(d, args.rows, seeds)
+    _, _, seeds = resolve_cells(ap, args)
     return args, seeds
 
 
@@ -437,8 +500,11 @@ def each_cell(args: argparse.Namespace, seeds: list[int], fn):  # noqa: ANN001, 
                 print(f"  {name} {noise} done ({time.perf_counter() - t0:.0f} s)", flush=True)
 
 
-def emit(title: str, text: str, path: Path | None) -> None:
-    """Print the Markdown ``text`` and, with ``path``, write it there under ``# title``."""
+def emit(title: str, text: str, path: Path | None, skipped: dict[str, str] | None = None) -> None:
+    """Print the Markdown ``text`` and, with ``path``, write it there under ``# title``; ``skipped``: the data
+    sets ``--skip-missing`` left out, named at the end."""
+    if skipped:
+        text = f"{text}\n\n{skipped_note(skipped)}"
     print(text)
     if path:
         path.write_text(f"# {title}\n\n{text}\n", encoding="utf-8")
@@ -453,21 +519,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="valuers' settings: dvclean's defaults, or quick (tmc 30 permutations, beta 30 orderings, "
                          "banzhaf 300 subsets, dvgs 30 epochs per fold)")
     args = ap.parse_args(argv)
-    if args.quick:
-        args.seeds = "0"
     args.methods = [m for m in args.methods.split(",") if m]
-    datasets = [d for d in args.datasets.split(",") if d]
-    if any(d in ("adult", "taiwan") for d in datasets) and not SHARED.is_dir():
-        print(f"note: {SHARED} is absent; skipping Adult and Taiwan", file=sys.stderr)
-        datasets = [d for d in datasets if d not in ("adult", "taiwan")]
     try:
         import cleanlab  # noqa: F401 - the reference detector
     except ImportError:
         raise SystemExit('this benchmark compares with cleanlab: pip install cleanlab (or ".[bench]")') from None
-    noises, seeds = check_options(args)  # every option, and the --write path, before any work
+    datasets, noises, seeds = resolve_cells(ap, args)  # every data set, option and the --write path, before any work
     shown = short_names(datasets)
-    for d in datasets:
-        check_entry(d, args.rows, seeds)  # an unknown name, a missing file or an unusable label stops here too
     from threadpoolctl import threadpool_limits
 
     per_cell: dict[tuple[str, str], dict[str, list[dict[str, float]]]] = {}
@@ -493,6 +551,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def render(per_cell, args, seeds, seconds, argv) -> str:  # noqa: ANN001 - report plumbing
+    if not per_cell:
+        raise SystemExit("no cell ran: nothing to report")
     detectors = list(next(iter(per_cell.values())).keys())
     keys = ("auroc", "precision", "recall", "f1", "flagged", "true", "seconds")
     rows = []
@@ -533,8 +593,10 @@ def render(per_cell, args, seeds, seconds, argv) -> str:  # noqa: ANN001 - repor
     return "\n".join([
         "# Label-noise recovery benchmark",
         "",
-        f"Command: `{cmd.strip()}` ({seconds / 60:.1f} minutes, threads limited to 1).",
+        f"Command: `{cmd.strip()}` (seeds {', '.join(map(str, seeds))}; {seconds / 60:.1f} minutes, "
+        "threads limited to 1).",
         "",
+        *([skipped_note(args.skipped), ""] if getattr(args, "skipped", None) else []),
         "Made by `benchmarks/label_noise.py`; see its docstring for the data, the noise models and the detectors. "
         "Numbers are means over the seeds; `flagged` / `true` are mean counts; `seconds` is wall time per run.",
         "",

@@ -6,7 +6,8 @@ flipped label (+1 correct label), change a correct label (-1), or move a wrong l
 another wrong one (0, multi-class only). The threshold that serves a user is the one that
 leaves the most correct labels: **net = restored - broken**. This script measures it for
 a grid of thresholds on the label-noise benchmark's cells (``benchmarks/label_noise.py``:
-same data, noise models and seeds), with the shipped default rule and evidence
+same data, noise models and seeds; Adult and Taiwan from ``../shared/data`` or ``$DVCLEAN_SHARED_DATA``, a
+requested data set that cannot be loaded stops the run unless ``--skip-missing``), with the shipped default rule and evidence
 (:func:`dvclean.flags.gather_evidence`, :func:`dvclean.flags.flag_rows`).
 
 Usage::
@@ -19,6 +20,7 @@ Never part of the tests.
 
 from __future__ import annotations
 
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -59,14 +61,12 @@ def cell_counts(name: str, noise: str, seed: int, rows: int) -> np.ndarray:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parsed = bench.parse_cell_args(__doc__, argv)
-    if parsed is None:
-        return 0
-    args, seeds = parsed
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args, seeds = bench.parse_cell_args(__doc__, argv)
     t0 = time.perf_counter()
     per: dict[str, np.ndarray] = {cell: sum(counts) for cell, counts in bench.each_cell(args, seeds, cell_counts)}
     total = sum(per.values())
-    cmd = "python benchmarks/relabel_threshold.py"
+    cmd = shlex.join(["python", "benchmarks/relabel_threshold.py", *argv])
     lines = [f"Command: `{cmd}` ({(time.perf_counter() - t0) / 60:.1f} minutes; {len(per)} cells x {len(seeds)} seeds;"
              " counts summed over the seeds).", "",
              "Net = flipped labels restored - correct labels changed (the change in the number of correct labels).", "",
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
               "|---|" + "---|" * len(THRESHOLDS)]
     for k, v in per.items():
         lines.append(f"| {k} | " + " | ".join(f"{v[i, 0] - v[i, 1]:.0f}" for i in range(len(THRESHOLDS))) + " |")
-    bench.emit("Relabel threshold of `dvclean fix`", "\n".join(lines), args.write)
+    bench.emit("Relabel threshold of `dvclean fix`", "\n".join(lines), args.write, args.skipped)
     return 0
 
 

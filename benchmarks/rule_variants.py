@@ -3,7 +3,9 @@
 Issue 6 asks for a default rule at least 5 F1 points above KNN-Shapley alone (the ``knn``
 rule, ``benchmarks/RESULTS.md``). This script tries the principled ways to widen the gap,
 on the same data, noise models and seeds as ``benchmarks/label_noise.py`` (its ``load`` and
-``add_noise``), so that a variant is adopted or rejected by measurement:
+``add_noise``; Adult and Taiwan from ``../shared/data`` or ``$DVCLEAN_SHARED_DATA``, and a requested data set
+that cannot be loaded stops the run unless ``--skip-missing``), so that a variant is adopted or rejected by
+measurement:
 
 * ``consensus`` / ``knn``: the shipped rules (reference; ``consensus`` pools four signals,
   XGBoost, OOB forest, neighbour votes and logistic regression, with weights fitted by
@@ -35,7 +37,8 @@ on the same data, noise models and seeds as ``benchmarks/label_noise.py`` (its `
   ``+supervised-knn`` (the neighbours' vote by out-of-bag random-forest proximity: instead of the
   vote, every row weighted, or as a fifth signal), ``+trust`` / ``trust-for-knn`` (Jiang et al.'s
   trust score, NeurIPS 2018, as a fifth signal or instead of the vote); ``--variants a,b`` computes
-  only those (besides ``consensus`` and ``knn``), ``--dump FILE`` writes every cell's numbers as JSON;
+  only those of session 22's (besides ``consensus`` and ``knn``; an unknown name is refused),
+  ``--dump FILE`` writes every cell's numbers as JSON;
 * ``oracle:clean-trained``: the XGBoost and logistic-regression signals trained on the labels
   *before* the flips (out of fold), the others as shipped — how much a model that the wrong
   labels did not mislead could add.
@@ -52,6 +55,8 @@ Never part of the tests.
 
 from __future__ import annotations
 
+import argparse
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -201,6 +206,9 @@ def _flip_probability(p: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.clip(1 - t[y, y] * clean[rows, y] / np.maximum(noisy[rows, y], 1e-12), 0, 1)
 
 
+#: the variants ``--variants`` can select (the others run only without ``--variants``)
+SELECTABLE = ("repeated-cv", "repeated-cv+oob600", "supervised-knn", "supervised-knn:weighted", "+supervised-knn",
+              "+trust", "trust-for-knn")
 #: ``--variants a,b``: compute only these (besides ``consensus`` and ``knn``); ``None``: all.
 ONLY: set[str] | None = None
 #: Seconds spent computing each new variant's extra signals, summed over the cells.
@@ -318,7 +326,7 @@ def cell_variants(name: str, noise: str, seed: int, rows: int) -> dict[str, tupl
         out["oracle:clean-trained"] = consensus([_oof(x, clean.y, c, seed, "xgboost"), oob, knnp, _oof(x, clean.y, c, seed, "logreg")])
     # --- issue 6, session qa24_A: new ideas
     t = time.perf_counter()
-    if want("repeated-cv"):  # XGBoost and logistic regression averaged over 3 fold partitions
+    if want("repeated-cv") or want("repeated-cv+oob600"):  # XGBoost and logistic regression averaged over 3 fold partitions
         rx, rl = (share_copies(Evidence(model=_oof(x, y, c, seed, m, repeats=3)), x, y).model for m in ("xgboost", "logreg"))
         out["repeated-cv"] = consensus([rx, oob, knnp, rl])
         TIMES["repeated-cv"] = TIMES.get("repeated-cv", 0.0) + time.perf_counter() - t
@@ -340,7 +348,7 @@ def cell_variants(name: str, noise: str, seed: int, rows: int) -> dict[str, tupl
             out["repeated-cv & +supervised-knn"] = consensus([rx, oob, knnp, rl, sk])
         TIMES["supervised-knn"] = TIMES.get("supervised-knn", 0.0) + time.perf_counter() - t
     t = time.perf_counter()
-    if want("+trust"):
+    if want("+trust") or want("trust-for-knn"):
         tp = share_copies(Evidence(neighbors=_trust_probabilities(x, y, c)), x, y).neighbors
         out["+trust"] = consensus(four + [tp])
         out["trust-for-knn"] = consensus([model, oob, tp, linear])
@@ -350,22 +358,35 @@ def cell_variants(name: str, noise: str, seed: int, rows: int) -> dict[str, tupl
     return {k: (_f1(flipped, f), roc_auc_score(flipped, s), f.sum() / max(1, flipped.sum())) for k, (s, f) in out.items()}
 
 
+def _variant_names(text: str) -> set[str]:
+    """``--variants``: comma-separated names of :data:`SELECTABLE` (or the always computed ``consensus``, ``knn``)."""
+    names = {v.strip() for v in text.split(",") if v.strip()}
+    unknown = sorted(names - set(SELECTABLE) - {"consensus", "knn"})
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            (f"unknown variant(s) {', '.join(map(repr, unknown))}; " if unknown else "no variant named; ")
+            + f"the ones --variants can select are {', '.join(SELECTABLE)} (consensus and knn always run; "
+            "without --variants every variant runs)")
+    return names
+
+
+def _options(ap: argparse.ArgumentParser) -> None:
+    """This script's options besides the benchmark's cell options."""
+    ap.add_argument("--variants", type=_variant_names, metavar="A,B",
+                    help="compute only these variants besides consensus and knn (comma-separated, of "
+                         f"{', '.join(SELECTABLE)}); default: every variant")
+    ap.add_argument("--dump", type=Path, metavar="FILE",
+                    help="also write every cell's per-seed (F1, AUROC, flagged / true) of every variant as JSON")
+
+
 def main(argv: list[str] | None = None) -> int:
     global ONLY
     argv = list(sys.argv[1:] if argv is None else argv)
-    if "--variants" in argv:  # not one of the benchmark's cell options
-        at = argv.index("--variants")
-        ONLY = set(argv[at + 1].split(","))
-        del argv[at:at + 2]
-    dump = None
-    if "--dump" in argv:  # per-cell, per-seed (F1, AUROC, flagged / true) of every variant, as JSON
-        at = argv.index("--dump")
-        dump = Path(argv[at + 1])
-        del argv[at:at + 2]
-    parsed = bench.parse_cell_args(__doc__, argv)
-    if parsed is None:
-        return 0
-    args, seeds = parsed
+    args, seeds = bench.parse_cell_args(__doc__, argv, extra=_options)
+    ONLY, dump = args.variants, args.dump
+    if dump is not None and (dump.is_dir() or not dump.parent.is_dir()):
+        raise SystemExit(f"--dump {dump}: " + ("is a directory" if dump.is_dir()
+                                               else f"no directory {str(dump.parent)!r}"))
     t0 = time.perf_counter()
     per: dict[str, dict[str, list[tuple[float, float, float]]]] = {}
     for cell, runs in bench.each_cell(args, seeds, cell_variants):
@@ -377,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
 
         dump.write_text(json.dumps(per), encoding="utf-8")
     ref = per["knn"]
-    cmd = " ".join(["python benchmarks/rule_variants.py", *argv, *(["--variants", ",".join(sorted(ONLY))] if ONLY else [])])
+    cmd = shlex.join(["python", "benchmarks/rule_variants.py", *argv])
     groups = {"all": lambda cell: True}
     if any(c.split()[0] in bench.HELDOUT for c in ref) and not all(c.split()[0] in bench.HELDOUT for c in ref):
         groups["chosen on"] = lambda cell: cell.split()[0] not in bench.HELDOUT
@@ -400,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
     if TIMES:
         lines += ["", "Extra seconds for the new variants' signals (all cells and seeds): "
                   + ", ".join(f"{k} {v:.0f}" for k, v in TIMES.items())]
-    bench.emit("Variants of the consensus mislabel rule", "\n".join(lines), args.write)
+    bench.emit("Variants of the consensus mislabel rule", "\n".join(lines), args.write, args.skipped)
     return 0
 
 

@@ -14,7 +14,8 @@ AUROC of ``-value`` for the flipped players, for
   solver's share of the speed-up;
 * ``pydvl`` — pyDVL's ``TMCShapleyValuation`` with ``RelativeTruncation(rtol=0.01)``
   and ``MaxUpdates`` (one update per index per permutation), run in its own virtual
-  environment (pyDVL pins numpy<2), created with ``pip install pydvl`` when missing.
+  environment (pyDVL pins numpy<2), created with ``pip install pydvl==0.10.0`` when missing
+  (checked before any dvclean run; a failed install leaves nothing behind).
 
 Every engine runs serially with one native thread. The dvclean rows are prefixes of
 one run: the values after ``b`` permutations are exactly what
@@ -28,6 +29,7 @@ Usage::
     python benchmarks/tmc_convergence.py                          # dvclean only
     python benchmarks/tmc_convergence.py --pydvl                  # side by side
     python benchmarks/tmc_convergence.py --pydvl --pydvl-venv /tmp/pydvl-venv
+    python benchmarks/tmc_convergence.py --pydvl --pydvl-venv VENV --pydvl-version X.Y.Z  # another pyDVL
 
 Never part of the tests.
 """
@@ -37,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -145,12 +148,69 @@ def run_dvclean(xp, yp, xv, yv, budgets, tol, seed, warm, lbfgs=False):  # noqa:
     return rows
 
 
-def run_pydvl(venv: Path, xp, yp, xv, yv, budgets, tol, seed):  # noqa: ANN001, ANN201
-    py = venv / "bin" / "python"
+PYDVL_VERSION = "0.10.0"  # the version RESULTS_TMC.md was measured with
+
+
+def _pydvl_version(py: Path) -> str | None:
+    """pyDVL's version importable by ``py``, or None when ``py`` is missing or cannot import it."""
     if not py.exists():
-        print(f"creating {venv} and installing pydvl ...", flush=True)
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(py), "-m", "pip", "install", "-q", "pydvl"], check=True)
+        return None
+    out = subprocess.run([str(py), "-c", "import importlib.metadata as m, pydvl; print(m.version('pydvl'))"], capture_output=True, text=True)
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def _install_hint(venv: Path, version: str) -> str:
+    return (f"create it yourself with `python -m venv {venv} && {venv}/bin/python -m pip install pydvl=={version}` "
+            "(needs the package index), pass another --pydvl-venv, or run without --pydvl")
+
+
+def prepare_pydvl(venv: Path, version: str) -> Path:
+    """The python of a virtual environment in which ``import pydvl`` gives ``version``; exits with a message if none.
+
+    An existing ``venv`` is used only if pyDVL imports in it at that version. A missing one is
+    built in a temporary directory next to it and renamed to ``venv`` only once pyDVL imports in
+    it, so an interrupted or failed install never leaves a half-built environment behind.
+    """
+    venv = venv.expanduser().absolute()
+    py = venv / "bin" / "python"
+    if venv.exists():
+        found = _pydvl_version(py)
+        if found is None:
+            sys.exit(f"tmc_convergence.py: error: {venv} exists but `import pydvl` fails in it (a half-built or "
+                     f"foreign environment?); delete it to have it rebuilt, or {_install_hint(venv, version)}")
+        if found != version:
+            sys.exit(f"tmc_convergence.py: error: {venv} has pyDVL {found}, not {version}; pass --pydvl-version "
+                     f"{found} to use it anyway, or delete it to have pyDVL {version} installed")
+        return py
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{venv.name}.partial-", dir=venv.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; a venv is normally not
+    print(f"creating {venv} with pydvl=={version} ...", flush=True)
+    try:
+        steps = [[sys.executable, "-m", "venv", str(tmp)],
+                 [str(tmp / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                  f"pydvl=={version}"]]
+        for cmd in steps:
+            out = subprocess.run(cmd, capture_output=True, text=True)
+            if out.returncode != 0:
+                said = (out.stderr.strip() or out.stdout.strip() or f"exit {out.returncode}").splitlines()[-1]
+                sys.exit(f"tmc_convergence.py: error: could not install pydvl=={version} into {venv} ({said}); "
+                         + _install_hint(venv, version))
+        found = _pydvl_version(tmp / "bin" / "python")
+        if found != version:
+            sys.exit(f"tmc_convergence.py: error: after installing pydvl=={version}, `import pydvl` gives {found}; "
+                     + _install_hint(venv, version))
+        tmp.rename(venv)  # python -m pip / python script.py work from the new path
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    if _pydvl_version(py) != version:
+        sys.exit(f"tmc_convergence.py: error: {venv} was built but `import pydvl` fails in it; "
+                 + _install_hint(venv, version))
+    return py
+
+
+def run_pydvl(py: Path, xp, yp, xv, yv, budgets, tol, seed):  # noqa: ANN001, ANN201
     env = {**os.environ, **dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), "1")}
     with tempfile.TemporaryDirectory() as tmp:
         arr = Path(tmp) / "split.npz"
@@ -158,7 +218,10 @@ def run_pydvl(venv: Path, xp, yp, xv, yv, budgets, tol, seed):  # noqa: ANN001, 
         script = Path(tmp) / "run_pydvl.py"
         script.write_text(PYDVL_SCRIPT)
         out = subprocess.run([str(py), str(script), str(arr), json.dumps(budgets), str(tol), str(seed)],
-                             check=True, capture_output=True, text=True, env=env)
+                             capture_output=True, text=True, env=env)
+    if out.returncode != 0:
+        tail = (out.stderr.strip() or f"exit {out.returncode}").splitlines()[-1]
+        sys.exit(f"tmc_convergence.py: error: the pyDVL run failed ({tail})")
     snaps = json.loads(out.stdout.strip().splitlines()[-1])
     return [(s["budget"], s["fits"], s["seconds"], np.asarray(s["values"])) for s in snaps]
 
@@ -171,8 +234,13 @@ def main() -> None:
     ap.add_argument("--no-cold", action="store_true", help="skip the cold-start dvclean run")
     ap.add_argument("--no-lbfgs", action="store_true", help="skip the scikit-learn L-BFGS dvclean run")
     ap.add_argument("--pydvl", action="store_true", help="also run pyDVL in its own venv")
-    ap.add_argument("--pydvl-venv", default=str(Path(tempfile.gettempdir()) / "pydvl-venv"))
+    ap.add_argument("--pydvl-venv", default=str(Path(tempfile.gettempdir()) / "pydvl-venv"),
+                    help="virtual environment with pyDVL (built with pip when missing; default %(default)s)")
+    ap.add_argument("--pydvl-version", default=PYDVL_VERSION,
+                    help="pyDVL version to install or require in --pydvl-venv (default %(default)s)")
     args = ap.parse_args()
+    # before any dvclean work: a missing or broken pyDVL environment fails now, not after minutes of runs
+    pydvl_python = prepare_pydvl(Path(args.pydvl_venv), args.pydvl_version) if args.pydvl else None
 
     from sklearn.metrics import roc_auc_score
 
@@ -187,8 +255,8 @@ def main() -> None:
         t0 = time.perf_counter()
         runs[name] = run_dvclean(xp, yp, xv, yv, budgets, args.tolerance, args.seed, warm, lbfgs)
         print(f"  {name}: {time.perf_counter() - t0:.1f} s", flush=True)
-    if args.pydvl:
-        runs["pydvl"] = run_pydvl(Path(args.pydvl_venv), xp, yp, xv, yv, budgets, args.tolerance, args.seed)
+    if pydvl_python is not None:
+        runs["pydvl"] = run_pydvl(pydvl_python, xp, yp, xv, yv, budgets, args.tolerance, args.seed)
 
     auc = {k: [roc_auc_score(flipped, -r[3]) for r in rows] for k, rows in runs.items()}
     print("\n| engine | permutations | model fits | seconds | AUROC |")
