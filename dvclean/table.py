@@ -219,6 +219,18 @@ def make_table(
             return c.strip() if c is not None and c not in cols and c.strip() in cols else c
 
         label, id_column, drop = _as_read(label), _as_read(id_column), tuple(_as_read(d) or d for d in drop)
+
+    def _same_letters(c: str | None) -> str | None:
+        # a name typed in composed Unicode (NFC: what keyboards type) for a header written decomposed (NFD: macOS
+        # file names, some exports), or the reverse: the same letters, shown alike in every message
+        if c is None or c in cols:
+            return c
+        import unicodedata
+
+        hits = [k for k in cols if unicodedata.normalize("NFC", k) == unicodedata.normalize("NFC", c)]
+        return hits[0] if len(hits) == 1 else c
+
+    label, id_column, drop = _same_letters(label), _same_letters(id_column), tuple(_same_letters(d) or d for d in drop)
     problems: list[str] = []
     listing = ", ".join(repr(c) for c in cols[:30]) + (" ..." if len(cols) > 30 else "")
     if label is not None and label in drop:  # (dropped columns are not even read, so say it before the lookup)

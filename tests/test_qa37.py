@@ -214,3 +214,17 @@ def test_numbers_spelled_in_another_locale_give_the_same_flags(tmp_path):
             assert np.allclose(values, reference, rtol=0, atol=1e-12), name
     assert sum(flags["plain.csv"]) > 0
     assert flags["de.csv"] == flags["plain.csv"] and flags["us.csv"] == flags["plain.csv"]
+
+
+def test_a_label_typed_composed_finds_a_header_written_decomposed(tmp_path):
+    import unicodedata
+
+    import dvclean
+
+    header = unicodedata.normalize("NFD", "Größe")
+    assert header != "Größe"
+    frame = clusters(flips=FLIPS).rename({"y": header})
+    frame.write_csv(tmp_path / "d.csv")
+    result = dvclean.score(tmp_path / "d.csv", label="Größe", id_column="uid")
+    assert result.table.label == header  # (the file's own spelling, as every output writes it)
+    assert int(result.frame.get_column("is_mislabeled").sum()) > 0
