@@ -1690,10 +1690,25 @@ def _bare_quote(data: bytes | Path, sep: str) -> str | None:
 
 
 def _ragged_message(data: bytes | Path, sep: str, name: str, width: int, problem: str | None = None) -> str:
+    tail = data[-64:] if isinstance(data, bytes) else _tail_bytes(data, 64)
+    if tail.rstrip(b"\r\n\t ").endswith(b"\x1a"):  # (a last line of one Ctrl-Z: "line 302 has 1 field")
+        return (f"{name}: ends in a Ctrl-Z character (0x1A, the end-of-file mark old DOS programs write), read as a "
+                f"last row of 1 field; remove it, e.g. tr -d '\\032' < {shlex.quote(name)} > fixed.csv")
     problem = problem or _find_csv_problem(data, sep, width)
     if problem is None:
         return f"{name}: some rows have more fields than the header ({width}); check quoting and --separator"
     return f"{name}: {problem}"
+
+
+def _tail_bytes(path: Path, n: int) -> bytes:
+    """The last ``n`` bytes of the file at ``path`` (fewer in a shorter file; none when it cannot be read)."""
+    try:
+        with path.open("rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(fh.tell() - n, 0))
+            return fh.read(n)
+    except OSError:
+        return b""
 
 
 def _check_columns(frame: pl.DataFrame, name: str) -> None:

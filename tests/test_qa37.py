@@ -228,3 +228,14 @@ def test_a_label_typed_composed_finds_a_header_written_decomposed(tmp_path):
     result = dvclean.score(tmp_path / "d.csv", label="Größe", id_column="uid")
     assert result.table.label == header  # (the file's own spelling, as every output writes it)
     assert int(result.frame.get_column("is_mislabeled").sum()) > 0
+
+
+@pytest.mark.parametrize("end", [b"\x1a", b"\r\n\x1a", b"\n\x1a\r\n"])
+def test_a_trailing_ctrl_z_is_named(tmp_path, end):
+    rows = ["a,b,y"] + [f"{i},{i % 7},{'p' if i % 2 else 'q'}" for i in range(30)]
+    body = "\r\n".join(rows).encode() + (b"" if end.startswith((b"\r", b"\n")) else b"\r\n") + end
+    (tmp_path / "d.csv").write_bytes(body)
+    r = runner.invoke(app, ["score", str(tmp_path / "d.csv"), "-y", "y", "-o", str(tmp_path / "s.csv")])
+    assert r.exit_code == 2, r.output
+    assert "ends in a Ctrl-Z character" in flat(r.stderr) and "tr -d" in r.stderr
+    assert not (tmp_path / "s.csv").exists()
