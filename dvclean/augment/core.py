@@ -201,6 +201,43 @@ class AugmentResult:
 # ---------------------------------------------------------------- loading and scores
 
 
+#: What augment says where ``score``, ``check`` and ``fix`` point to ``--task regression``: it has no ``--task``.
+CLASSES_ONLY = "dvclean augment models class labels only (it has no --task)"
+
+
+def for_augment(text: str) -> str:
+    """A label problem or a valuation note that points to ``--task`` (an option of ``score``, ``check`` and
+    ``fix``) reworded for ``augment``, which models class labels only; any other text unchanged.
+
+    >>> for_augment("label column 'y' has one class only (a numeric target? use --task regression)")
+    "label column 'y' has one class only (a numeric target? dvclean augment models class labels only (it has no --task): bin the target into classes first)"
+    """
+    cut = text.find(" but is valued as classes")
+    if cut >= 0 and "--task" in text:  # a float target (table.py's continuous-label problem)
+        return text[:cut] + f"; {CLASSES_ONLY}: bin the target into classes first, or check --label"
+    numeric = text.find(" (a numeric target? use --task regression")
+    if numeric >= 0 and text.endswith(")"):  # the hint closes the problem (with or without its Python spelling)
+        return text[:numeric] + f" (a numeric target? {CLASSES_ONLY}: bin the target into classes first)"
+    if _NOISE_HINT in text:  # the many-flags note: augment flags as score does, without score's --expected-noise
+        text = text.replace(
+            _NOISE_HINT, " (dvclean augment has no --expected-noise: to flag as many rows as a known noise rate, "
+            "run `dvclean score --expected-noise P` and pass its output with --scores)"
+        )
+    if _QUANTITY_HINT in text:  # the many-flags note's hint on a whole-number label of many classes
+        return text.replace(
+            _QUANTITY_HINT, f", bin it into a few classes first: {CLASSES_ONLY}, so each number is a class of its "
+            "own here (`dvclean score --task regression` values it as a quantity, flagging only targets far from "
+            "their prediction)"
+        )
+    return text
+
+
+#: The many-flags note's remedy, which names an option of score, check and fix.
+_NOISE_HINT = ", or give --expected-noise if the noise rate is known"
+#: The end of :func:`dvclean.pipeline._quantity_hint`'s hint, which names score's --task.
+_QUANTITY_HINT = ", value it with --task regression, where only targets far from their prediction are flagged"
+
+
 def _score_config(cfg: AugmentConfig) -> ScoreConfig:
     return ScoreConfig(seed=cfg.seed, task="classification", knn=KNNConfig(k=cfg.k),
                        flags=FlagPolicy(hard_fraction=cfg.hard_fraction))
@@ -218,7 +255,15 @@ def compute_scores(
     """Value the rows with KNN-Shapley (K = ``cfg.k``) through :func:`dvclean.score`."""
     from ..pipeline import score
 
-    r = score(frame, label=label, id_column=id_column, drop=tuple(drop), valid=valid, config=_score_config(cfg))
+    try:
+        r = score(frame, label=label, id_column=id_column, drop=tuple(drop), valid=valid, config=_score_config(cfg))
+    except DataValidationError as exc:
+        reworded = [for_augment(p) for p in exc.problems]
+        if reworded == exc.problems:
+            raise
+        raise DataValidationError(reworded) from None
+    if "notes" in r.summary:  # the valuation's notes, which the report and the HTML report show, in augment's words
+        r.summary["notes"] = [for_augment(n) for n in r.summary["notes"]]
     return dataclasses.replace(_row_scores(r.frame, "computed (knn)"), result=r, k=cfg.k, method="knn",
                                validation=r.summary.get("validation"))
 
@@ -288,7 +333,7 @@ def load_scores(scores: str | os.PathLike[str] | pl.DataFrame, table: Table) -> 
             f"--scores {name} has {sf.height} rows but the data has {table.n_rows}; "
             "the scores must come from `dvclean score` on this same file"
         )
-    _check_score_settings(meta, table, name)
+    _check_score_settings(meta, table, name, columns=sf.columns)
     _check_score_ids(sf, table, name)
     if "label" in sf.columns and not (confirmed and isinstance(meta.get("label"), str)):
         _check_score_labels(sf.get_column("label"), table, name)
@@ -340,16 +385,36 @@ def _scores_metadata(scores: str | os.PathLike[str], fmt: str | None = None) -> 
     return got
 
 
-def _check_score_settings(meta: dict[str, Any], table: Table, name: str) -> None:
-    """Refuse scores whose footer records another ``--label``, task, ``--id`` or ``--drop`` than this run's."""
+def scores_task(meta: dict[str, Any], columns: Sequence[str]) -> str | None:
+    """The task a scores file was computed with: its footer's, else (a CSV or NDJSON file, which has no footer)
+    ``regression`` when it has a regression target's evidence columns (``predicted_value``, ``target_z``) and no
+    ``suggested_label``, as ``dvclean report`` tells the two apart; None when neither says."""
+    from ..report._build import REGRESSION_EVIDENCE
+
+    task = meta.get("task")
+    if isinstance(task, str):
+        return task
+    # (the first column is the row id: an --id named predicted_value is no evidence)
+    if all(c in columns[1:] for c in REGRESSION_EVIDENCE) and "suggested_label" not in columns:
+        return "regression"
+    return None
+
+
+def _check_score_settings(
+    meta: dict[str, Any], table: Table, name: str, columns: Sequence[str] = ()
+) -> None:
+    """Refuse scores whose footer records another ``--label``, task, ``--id`` or ``--drop`` than this run's, and
+    a footerless scores file whose columns are a regression target's (:func:`scores_task`)."""
     problems: list[str] = []
     label = meta.get("label")
     if isinstance(label, str) and label != table.label:
         problems.append(f"it was computed with --label {label!r}, but this run's label is {table.label!r}")
-    task = meta.get("task")
-    if isinstance(task, str) and task != "classification":
+    task = scores_task(meta, columns)
+    wrong_task = isinstance(task, str) and task != "classification"
+    if wrong_task:
+        how = f"task {task!r}" if isinstance(meta.get("task"), str) else "its predicted_value and target_z columns"
         problems.append(
-            f"it was computed with the label valued as a {task} target (task {task!r}), but dvclean augment values "
+            f"it was computed with the label valued as a {task} target ({how}), but dvclean augment values "
             f"{table.label!r} as classes"
         )
     if "id_column" in meta and (meta["id_column"] or None) != table.id_column:
@@ -366,7 +431,8 @@ def _check_score_settings(meta: dict[str, Any], table: Table, name: str) -> None
     if problems:
         raise ConfigError(
             f"--scores {name} does not match this run: {'; '.join(problems)}; re-run `dvclean score` on this data "
-            "with the same --label, --id and --drop, or omit --scores"
+            f"with the same --label, --id and --drop{' and --task classification' if wrong_task else ''}, or omit "
+            "--scores"
         )
 
 
@@ -527,7 +593,8 @@ def _matching_classes(spec: str, col: pl.Series, classes: Sequence[Any]) -> list
 
     Numbers by value (``1`` names a float label's ``1.0``); booleans as ``true``/``false``
     (or ``1``/``0``, any case); text exactly, else ignoring leading and trailing spaces on both
-    sides (``yes`` names `` yes `` when no other class strips to ``yes``; several are returned).
+    sides (``yes`` names `` yes ``), else ignoring case as well (``Yes`` names ``yes``): the first step
+    that matches decides, and all it matches are returned (several are refused by :func:`resolve_classes`).
     """
     dt = col.dtype
     if dt == pl.Boolean:
@@ -1331,7 +1398,13 @@ def augment(
         )
     # the generator and the three-arm evaluation are built for class labels: a continuous target is refused
     # (make_table never uses an existing dvclean_synthetic column as a feature)
-    table = make_table(frame, label=label, id_column=id_column, drop=drop_all, source=info, task="classification")
+    try:
+        table = make_table(frame, label=label, id_column=id_column, drop=drop_all, source=info, task="classification")
+    except DataValidationError as exc:  # (a hint to use --task, which augment lacks, reworded)
+        reworded = [for_augment(p) for p in exc.problems]
+        if reworded == exc.problems:
+            raise
+        raise DataValidationError(reworded) from None
     check_classes(target, table)
     check_withhold(table, cfg.withhold)
     modelled = table.frame.select(modelled_columns(table, cfg.withhold))

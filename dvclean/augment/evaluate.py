@@ -336,6 +336,7 @@ class EvaluationPlan:
     holdout_source: str
     class_counts: dict[str, dict[str, int]]
     notes: tuple[str, ...] = field(default=())
+    holdout_class_rows: tuple[int, ...] = field(default=())  # holdout rows of each class (by code)
 
 
 def _counts(y: np.ndarray, classes: Sequence[Any]) -> dict[str, int]:
@@ -652,16 +653,8 @@ def plan_evaluation(
             f"macro-F1 is averaged over the {n_classes - len(absent)} classes present"
         )
     held = np.bincount(y_hold, minlength=n_classes)
-    thin = [(classes[c], int(held[c])) for c in range(n_classes) if 0 < held[c] < FEW_HOLDOUT_ROWS]
-    if thin:
-        shown = _first_ten([f"{c!r} ({k} row{'s' if k > 1 else ''})" for c, k in thin])
-        notes.append(
-            f"the holdout has fewer than {FEW_HOLDOUT_ROWS} rows of class{'es' if len(thin) > 1 else ''} {shown}: the "
-            "metrics' terms for such a class move in large steps, and the intervals (repetitions or a bootstrap of "
-            "these rows) do not include which rows were held out, so a difference between the arms says little about "
-            f"{'them' if len(thin) > 1 else 'it'}; pass a --holdout FILE with more rows of "
-            f"{'those classes' if len(thin) > 1 else 'that class'}"
-        )
+    if cfg.splits == 1 and (thin := thin_holdout_note([held], classes, holdout_file=holdout is not None)):
+        notes.append(thin)  # (with --splits, evaluate_holdout notes the smallest counts over every split's holdout)
     no_valid = [classes[c] for c in range(n_classes) if c not in set(y_all[va].tolist())]
     if no_valid:  # (a binary label's classes each have a valuation row: min_class_rows)
         shown = _first_ten([repr(c) for c in no_valid])
@@ -691,7 +684,45 @@ def plan_evaluation(
     return EvaluationPlan(
         rows=rows, codes=codes, classes=list(classes), train=tr, valid=va, hold=ho, hold_frame=hold_frame,
         y_hold=y_hold, holdout_source="file" if holdout is not None else "split", class_counts=class_counts,
-        notes=tuple(notes),
+        notes=tuple(notes), holdout_class_rows=tuple(int(h) for h in held),
+    )
+
+
+def thin_holdout_note(
+    held: Sequence[Sequence[int] | np.ndarray], classes: Sequence[Any], *, holdout_file: bool = False,
+) -> str | None:
+    """The note on classes with fewer than :data:`FEW_HOLDOUT_ROWS` holdout rows; None when there is none.
+
+    ``held`` holds each split's holdout rows per class (one entry without ``--splits``); with several splits a
+    class's count is its smallest over them, and the wording says that their interval (over the splits) does cover
+    which rows were held out, where one split's (repetitions, a bootstrap of its holdout rows) does not.
+    """
+    counts = np.asarray([np.asarray(h, dtype=np.int64) for h in held])
+    smallest, largest = counts.min(axis=0), counts.max(axis=0)
+    thin = [(classes[c], int(smallest[c])) for c in range(len(classes))
+            if largest[c] > 0 and smallest[c] < FEW_HOLDOUT_ROWS]
+    if not thin:
+        return None
+    many = len(thin) > 1
+    them, those = ("them", "those classes") if many else ("it", "that class")
+    shown = _first_ten([f"{c!r} ({k} row{'' if k == 1 else 's'})" for c, k in thin])
+    steps = "the metrics' terms for such a class move in large steps"
+    if counts.shape[0] == 1:
+        more = (f"pass a --holdout FILE with more rows of {those}" if holdout_file else
+                f"pass a --holdout FILE with more rows of {those}, or --splits 5 to repeat the evaluation on other "
+                "holdout rows")
+        return (
+            f"the holdout has fewer than {FEW_HOLDOUT_ROWS} rows of class{'es' if many else ''} {shown}: {steps}, and "
+            "the intervals (repetitions or a bootstrap of these rows) do not include which rows were held out, so a "
+            f"difference between the arms says little about {them}; {more}"
+        )
+    n = counts.shape[0]
+    return (
+        f"the holdouts of the {n} splits have fewer than {FEW_HOLDOUT_ROWS} rows of class{'es' if many else ''} "
+        f"{shown} (the smallest count over the {n} splits): {steps} in each split; the interval over the splits "
+        "covers which rows were held out, but each split scores the arms on those few rows, so a difference between "
+        f"the arms says little about {them}; add labelled rows of {those} (a --holdout FILE fixes the holdout, so it "
+        "cannot be combined with --splits)"
     )
 
 
@@ -733,6 +764,7 @@ class _SplitRun:
     n_synthetic: int
     generators: dict[str, dict[str, Any]]
     class_shares: dict[str, list[float]] = dataclasses.field(default_factory=dict)  # arm -> share of each class
+    dropped_mislabeled: int = 0  # training rows left out of every arm (--drop-mislabeled: flagged by the split's valuation)
 
 
 #: A class share of the training rows that an augmented arm moves by this much (absolute) gets a note.
@@ -849,9 +881,20 @@ def _run_split(
         generators[arm] = info
 
     t = time.perf_counter()
-    encoder = FeatureEncoder().fit(train, table.features)
-    x_train = encoder.transform(train)
-    y_train = y_all[tr]
+    # --drop-mislabeled: the output leaves out the flagged rows, so every arm trains without the rows this split's
+    # valuation flags (the generators never learnt from them: --include-mislabeled contradicts it)
+    dropped = (scores.is_mislabeled & ~scores.label_missing) if cfg.drop_mislabeled else np.zeros(train.height, bool)
+    kept_train = train.filter(pl.Series(~dropped)) if dropped.any() else train
+    y_train = y_all[tr][~dropped]
+    emptied = [c for c in np.unique(y_all[tr]).tolist() if not (y_train == c).any()]
+    if emptied:
+        raise AugmentError(
+            f"--drop-mislabeled leaves no row of class {_class_name(classes, int(emptied[0]))} of {table.label!r} in "
+            f"--evaluate's training split{tag} (its valuation flags all {int((y_all[tr] == emptied[0]).sum())} of "
+            "them mislabeled), so the arms could not learn it: check those labels, or drop --drop-mislabeled"
+        )
+    encoder = FeatureEncoder().fit(kept_train, table.features)
+    x_train = encoder.transform(kept_train)
     x_valid, y_valid = encoder.transform(valid), y_all[va]
     x_hold = encoder.transform(hold)
 
@@ -883,10 +926,10 @@ def _run_split(
                 rounds[arm].append(best)
     add("xgboost", time.perf_counter() - t)
     return _SplitRun(
-        seed=seed, plan=plan, train_rows=int(train.height), per_arm=per_arm, rounds=rounds, probas=probas,
+        seed=seed, plan=plan, train_rows=int(kept_train.height), per_arm=per_arm, rounds=rounds, probas=probas,
         target_rows=int(targeted.sum()),
         target_mix=_mix(train.get_column(table.label).filter(pl.Series(targeted))),
-        n_synthetic=n_syn, generators=generators, class_shares=shares,
+        n_synthetic=n_syn, generators=generators, class_shares=shares, dropped_mislabeled=int(dropped.sum()),
     )
 
 
@@ -921,6 +964,11 @@ def evaluate_holdout(
         plans = [plan if (i == 0 and plan is not None) else plan_evaluation(table, cfg, holdout=holdout, seed=s)
                  for i, s in enumerate(seeds)]
     notes = list(dict.fromkeys(n for p in plans for n in p.notes))
+    if len(plans) > 1 and all(p.holdout_class_rows for p in plans):
+        thin = thin_holdout_note([p.holdout_class_rows for p in plans], plans[0].classes,
+                                 holdout_file=plans[0].holdout_source == "file")
+        if thin is not None:
+            notes.append(thin)
     from ..pipeline import NOTE
 
     for note in notes:
@@ -932,6 +980,17 @@ def evaluate_holdout(
         tag = f" (split {i + 1} of {len(seeds)}, seed {s})" if len(seeds) > 1 else ""
         runs.append(_run_split(table, drop, cfg, p, s, say, timings, tag))
     first = runs[0]
+    if cfg.drop_mislabeled:
+        counts = [f"{run.dropped_mislabeled} of {run.train_rows + run.dropped_mislabeled}" for run in runs]
+        where = (f"{counts[0]} training rows" if len(runs) == 1
+                 else f"{', '.join(counts)} training rows in the {len(runs)} splits")
+        notes.append(
+            "--drop-mislabeled: as the output leaves out the rows flagged mislabeled, every arm trains on its "
+            f"training split less the rows that split's own valuation flags ({where}): the baseline is the split "
+            "less its flagged rows, the augmented arms add the synthetic rows to it; the valuation split and the "
+            "holdout keep every row"
+        )
+        log.warning("%s", notes[-1], extra=NOTE)
     n_classes = len(first.plan.classes)
     n_hold = len(first.plan.y_hold)
     test_over_train = n_hold / max(1, first.train_rows)
@@ -995,6 +1054,7 @@ def evaluate_holdout(
     per_split = [
         {
             "seed": run.seed, "train": run.train_rows, "valuation": int(run.plan.valid.size),
+            **({"dropped_mislabeled": run.dropped_mislabeled} if cfg.drop_mislabeled else {}),
             "holdout": int(len(run.plan.y_hold)), "target_rows": run.target_rows,
             **{
                 f"delta_{primary}.{arm}": float(np.mean([
@@ -1007,7 +1067,9 @@ def evaluate_holdout(
     ]
     return {
         "split": {
+            # (train: the rows the arms train on; with --drop-mislabeled, the split's less those its valuation flags)
             "train": first.train_rows, "valuation": int(first.plan.valid.size), "holdout": n_hold,
+            **({"dropped_mislabeled": first.dropped_mislabeled} if cfg.drop_mislabeled else {}),
             "holdout_source": first.plan.holdout_source,
             # the fractions the rows were split by: with a --holdout file, train and valuation in the ratio of
             # the first two (8:1 by default) and no holdout rows

@@ -254,13 +254,9 @@ def check_hard_frac(target: str, hard_frac: float, html_report: Path | None) -> 
 
 def _for_augment(problem: str) -> str:
     """Rewrite a label problem whose hint is about --task (score/check/fix) for augment (class labels only)."""
-    cut = problem.find(" but is valued as classes")
-    if cut >= 0 and "--task" in problem:
-        return (
-            problem[:cut] + "; dvclean augment models class labels only (it has no --task): bin the target into "
-            "classes first, or check --label"
-        )
-    return problem.replace(" (a numeric target? use --task regression)", " (dvclean augment models class labels only)")
+    from ..augment.core import for_augment
+
+    return for_augment(problem)
 
 
 def render_augment(console: Any, report: dict[str, Any]) -> None:
