@@ -11,13 +11,10 @@ from typer.testing import CliRunner
 from dvclean.cli import app
 
 from .test_check import FLIPS, clusters, write_csv
+from .test_qa36_check import flat
 
 runner = CliRunner()
 PREFIX = "thresholds from a configuration file: "
-
-
-def flat(text: str) -> str:
-    return " ".join(text.split())  # (rich wraps long lines at the terminal's width)
 
 
 @pytest.fixture
