@@ -135,9 +135,9 @@ class Threshold:
         return count > self.limit(total)
 
     def describe(self, total: int) -> str:
-        """``2% (40 rows)`` or ``20``."""
+        """``2% (40 of 2000)`` or ``20 rows`` (a count says so: ``--max-mislabeled 2`` is two rows, not 2%)."""
         if self.kind == "count":
-            return self.text
+            return f"{self.text} {'row' if self.value == 1 else 'rows'}"
         return f"{self.text} ({int(self.limit(total))} of {total})"
 
 
@@ -833,6 +833,10 @@ class CheckOutcome:
     conflicting_duplicates: int
     notes: tuple[str, ...] = ()
     flagged_rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        """The verdict and its lines, not the summary and rows (a notebook displays a result returned last)."""
+        return f"CheckOutcome(status={self.status!r}, checks={[c.line() for c in self.checks]!r})"
 
     @property
     def failed(self) -> bool:

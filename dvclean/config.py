@@ -45,9 +45,10 @@ BUILTIN_METHODS = frozenset({"knn", "oob", "confidence", "tmc", "dvgs", "loo", "
 
 
 def _plain(v: Any) -> Any:
-    """A numpy number, Fraction or Decimal as Python's int or float (a tuple of them element-wise); anything else,
-    and a number Python's float cannot hold (``Decimal('sNaN')``, a Fraction of 10**400), as it is."""
-    if isinstance(v, tuple):
+    """A numpy number, Fraction or Decimal as Python's int or float (a tuple of them element-wise, and a list, as
+    ``methods=["knn", "oob"]`` is typed, as a tuple: a frozen config is hashable); anything else, and a number
+    Python's float cannot hold (``Decimal('sNaN')``, a Fraction of 10**400), as it is."""
+    if isinstance(v, (tuple, list)):
         return tuple(_plain(e) for e in v)
     if isinstance(v, bool) or type(v) in (int, float) or not isinstance(v, (numbers.Real, decimal.Decimal)):
         return v

@@ -212,6 +212,31 @@ def _schema_metadata(data: bytes | Path, fmt: str) -> tuple[tuple[bytes, bytes],
     return tuple(sorted((k, v) for k, v in (meta or {}).items() if k != b"ARROW:schema"))
 
 
+def pandas_index_columns(info: SourceInfo | None) -> tuple[tuple[str, str | None], ...]:
+    """``(column, index name)`` for each column a Parquet or Arrow file's pandas metadata says holds the frame's
+    index (``df.to_parquet`` stores an index that is not a plain range so: ``__index_level_0__`` for an unnamed
+    one, its name for a named one; the name is None for an unnamed level). ``()`` without such metadata.
+
+    >>> meta = ((b"pandas", b'{"index_columns": ["__index_level_0__", {"kind": "range"}], "columns": '
+    ...          b'[{"name": null, "field_name": "__index_level_0__"}]}'),)
+    >>> pandas_index_columns(SourceInfo(path="f.parquet", format="parquet", schema_metadata=meta))
+    (('__index_level_0__', None),)
+    """
+    import json
+
+    raw = dict(info.schema_metadata).get(b"pandas") if info is not None else None
+    if not raw:
+        return ()
+    try:
+        doc = json.loads(raw)
+        fields = [c for c in doc["index_columns"] if isinstance(c, str)]  # (a RangeIndex is a dict: no column)
+        names = {c.get("field_name"): c.get("name") for c in doc.get("columns", []) if isinstance(c, dict)}
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):  # not pandas' layout: nothing to say
+        return ()
+    return tuple((f, names.get(f) if isinstance(names.get(f), str) or names.get(f) is None else str(names.get(f)))
+                 for f in fields)
+
+
 def _sniff_magic(head: bytes) -> str | None:
     if head.startswith(b"PAR1"):
         return "parquet"
@@ -1124,6 +1149,9 @@ def _check_text(data: bytes | Path, name: str) -> None:
                              "save the sheet as CSV first")
         raise InputError(f"{name}: is a ZIP archive, which dvclean does not read; unzip it first (or, for one CSV "
                          "inside, unzip -p FILE.zip NAME.csv | dvclean score - ...)")
+    if chunk[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # an OLE2 compound file: Excel 97-2003 .xls (or .doc)
+        raise InputError(f"{name}: is an old Excel workbook (.xls, a binary OLE2 file), which dvclean does not read; "
+                         "save the sheet as CSV first")
     if b"\x00" in chunk:
         wide = _wide_text_guess(chunk)
         if wide is not None:
@@ -1752,6 +1780,8 @@ def output_format_for(path: str | os.PathLike[str], explicit: str | None) -> str
     path = Path(path)
     fmt, compression = suffix_format(path.name)
     if explicit is not None:
+        if isinstance(explicit, str) and explicit.strip().lower() in OUTPUT_FORMATS:  # ("CSV" is csv)
+            explicit = explicit.strip().lower()
         if explicit not in OUTPUT_FORMATS:
             raise OutputError(f"unknown --format {explicit!r}; use one of {', '.join(OUTPUT_FORMATS)}")
         if named_format_conflict(path, explicit) is not None:  # Parquet bytes in a file named .csv mislead every reader

@@ -51,6 +51,7 @@ from .io import (
     as_source,
     file_paths,
     json_scalar,
+    pandas_index_columns,
     output_format_for,
     read_frame,
     require_file,
@@ -144,6 +145,13 @@ class ScoreResult:
     config: ScoreConfig
     timings: dict[str, float] = field(default_factory=dict)
     read_from: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        """A line, not the whole frame and summary (a notebook displays a result returned last in a cell)."""
+        flags, rows = self.summary.get("flags", {}), self.summary.get("rows", {})
+        return (f"ScoreResult({rows.get('total', self.frame.height)} rows, task={self.table.task!r}, "
+                f"methods={list(self.results)!r}, mislabeled={flags.get('mislabeled')}, hard={flags.get('hard')}; "
+                "see .frame and .summary)")
 
     @property
     def values(self) -> np.ndarray:
@@ -921,7 +929,14 @@ def _index_feature_note(source: Any, table: Table) -> str | None:
     """A note when a pandas frame's named index (kept as its first columns) is valued as a feature: an index is
     most often a row id, and an id as a feature moves every distance (a shuffled customer number changed the flags)."""
     if not type(source).__module__.startswith("pandas") or not hasattr(source, "index"):
-        return None
+        used = [c for c, name in pandas_index_columns(table.source) if name is not None and c in table.features]
+        if not used:
+            return None
+        names = ", ".join(map(repr, used))
+        drops = " ".join(f"--drop {shlex.quote(c)}" for c in used)
+        return (f"column{'s' if len(used) > 1 else ''} {names} {'are' if len(used) > 1 else 'is'} the pandas index "
+                f"stored in the file and valued as a feature; if it identifies rows, pass --id {shlex.quote(used[0])} "
+                f"(or {drops}; id_column=/drop= in Python)")
     used = [str(n) for n in source.index.names if n is not None and str(n) in table.features]
     if not used:
         return None
@@ -1494,6 +1509,7 @@ def default_output_path(source: str | os.PathLike[str], fmt: str = "parquet") ->
     if str(source) == "-":
         raise OutputError("standard input (-) has no place for an output next to it; name the output file")
     exts = {"parquet": "parquet", "csv": "csv", "ndjson": "ndjson", "json": "json", "ipc": "arrow"}
+    fmt = fmt.strip().lower() if isinstance(fmt, str) and fmt.strip().lower() in exts else fmt  # ("CSV" is csv)
     if fmt not in exts:
         raise OutputError(f"unknown --format {fmt!r}; use one of {', '.join(exts)}")
     stem, _ = split_name(source)

@@ -43,7 +43,7 @@ import polars as pl
 
 from .config import FeatureConfig
 from .errors import DataValidationError
-from .io import SourceInfo, either_way_date
+from .io import SourceInfo, either_way_date, pandas_index_columns
 
 __all__ = ["FeatureEncoder", "Table", "ValuationData", "make_table", "prepare", "resolve_task", "LABEL_CANDIDATES"]
 
@@ -306,6 +306,13 @@ def make_table(
             # and an earlier verdict used as a feature would decide the next one
             excluded.add(marker)
             notes += (f"column {marker!r} ({meaning}) is not used as a feature",)
+    for column, index_name in pandas_index_columns(source):
+        if index_name is None and column in cols and column not in excluded:
+            # the row labels pandas wrote for an unnamed index (a filtered frame's positions): no data, as an
+            # unnamed index of a frame scored in memory is none; the column stays in the rows written
+            excluded.add(column)
+            notes += (f"column {column!r} is the unnamed index pandas stored in the file (row labels, not data); "
+                      "it is not used as a feature",)
     features = tuple(c for c in cols if c not in excluded)
     schema = frame.schema  # (built anew on every access: once, not per column)
     nested = [c for c in features if schema[c].is_nested()]

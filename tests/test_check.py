@@ -80,7 +80,7 @@ def test_threshold_semantics_is_strictly_greater(scored):
     assert warn.status == "warn" and warn.exit_code() == 0
     assert over.exit_code() == 1 and over.exit_code(exit_zero=True) == 0
     line = over.checks[0].line()
-    assert re.match(r"^FAIL mislabeled 6 \(5\.00%\) max 5$", line), line
+    assert re.match(r"^FAIL mislabeled 6 \(5\.00%\) max 5 rows$", line), line
 
 
 def test_per_class_checks_use_the_class_size(scored):
@@ -343,7 +343,7 @@ def test_markdown_format_escapes_cells(tmp_path):
     res = runner.invoke(app, ["check", str(src), "-y", "y", "--max-mislabeled", "0", "--format", "markdown"])
     assert res.exit_code == 1
     md = res.stdout
-    assert "| ❌ FAIL | mislabeled | 1 (0.83%) | max 0 |" in md
+    assert "| ❌ FAIL | mislabeled | 1 (0.83%) | max 0 rows |" in md
     assert "a\\|&lt;b&gt;" in md and "<b>" not in md
 
 

@@ -171,7 +171,7 @@ def test_text_format_one_visible_line_per_check(data):
     assert runner_commands(out) == []
     lines = res.stdout.splitlines()
     assert len(lines) == len(LABELS) + 2  # one per class, the hard check, the verdict
-    assert any(ln.startswith(f"FAIL mislabeled[class={WRAPPED}] ") and ln.endswith(" max 1") for ln in lines), lines
+    assert any(ln.startswith(f"FAIL mislabeled[class={WRAPPED}] ") and ln.endswith(" max 1 row") for ln in lines), lines
     assert any(r"\x1b[31mRED\x1b[0m\x1b]8;;https://evil.example\x1b\osc" in ln for ln in lines)
     assert any("[red]x[/]" in ln for ln in lines)  # rich markup in a label is printed as it is
 

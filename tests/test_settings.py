@@ -72,7 +72,7 @@ def test_config_threshold_drives_the_exit_code(tmp_path):
     clusters(flips=FLIPS).write_csv(src)
     (tmp_path / "dvclean.toml").write_text('label = "y"\n[check]\nmax-mislabeled = 2\nformat = "text"\n', encoding="utf-8")
     res = runner.invoke(app, ["check", str(src)])
-    assert res.exit_code == 1 and "FAIL mislabeled 6 (5.00%) max 2" in res.stdout
+    assert res.exit_code == 1 and "FAIL mislabeled 6 (5.00%) max 2 rows" in res.stdout
     res = runner.invoke(app, ["check", str(src), "--max-mislabeled", "10"])
     assert res.exit_code == 0 and "PASS mislabeled" in res.stdout
 

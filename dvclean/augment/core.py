@@ -197,6 +197,13 @@ class AugmentResult:
     kept: np.ndarray | None = field(default=None, repr=False)
     read_from: tuple[str, ...] = ()
 
+    def __repr__(self) -> str:
+        """A line, not the frames and report (a notebook displays a result returned last in a cell)."""
+        rows = self.report.get("output_rows", {})
+        return (f"AugmentResult({rows.get('original', self.frame.height - self.synthetic.height)} original rows + "
+                f"{self.synthetic.height} synthetic, target={self.report.get('target', {}).get('spec')!r}, "
+                f"generator={self.report.get('generator', {}).get('name')!r}; see .frame, .synthetic and .report)")
+
 
 # ---------------------------------------------------------------- loading and scores
 
@@ -725,6 +732,35 @@ def class_mix(labels: pl.Series) -> dict[str, int]:
     for name, n in zip(names, counts.get_column("count").to_list(), strict=True):
         out[str(name)] = out.get(str(name), 0) + int(n)  # (a class named "<missing>" and missing labels: together)
     return out
+
+
+def output_mix_note(before: dict[str, int], after: dict[str, int]) -> str | None:
+    """A note when the synthetic rows move a class's share of the labelled rows by
+    :data:`~.evaluate.MIX_SHIFT_NOTED` or more (the hard rows are seldom spread over the classes as the data is:
+    on the Adult sample 181 of 184 are ``>50K``), naming up to three classes, the most moved first; else None.
+    ``before``/``after`` are :func:`class_mix` counts of the original rows written and of the whole output.
+
+    >>> print(output_mix_note({"a": 90, "b": 10}, {"a": 90, "b": 20}))
+    the synthetic rows change the output's class mix (class b 10.0% -> 18.2%, class a 90.0% -> 81.8%): a model trained on it sees another class balance than the data's, which moves accuracy and macro-F1 by itself; --evaluate measures what the rows do on a holdout
+    >>> output_mix_note({"a": 90, "b": 10}, {"a": 99, "b": 11}) is None
+    True
+    """
+    from ..report.formats import label_text
+    from .evaluate import MIX_SHIFT_NOTED
+
+    classes = [c for c in after if c != "<missing>"]
+    n0 = sum(before.get(c, 0) for c in classes)
+    n1 = sum(after[c] for c in classes)
+    if not n0 or not n1:
+        return None
+    change = {c: after[c] / n1 - before.get(c, 0) / n0 for c in classes}
+    moved = sorted((c for c in classes if abs(change[c]) >= MIX_SHIFT_NOTED - 1e-9), key=lambda c: -abs(change[c]))
+    if not moved:
+        return None
+    detail = ", ".join(f"class {label_text(c)} {before.get(c, 0) / n0:.1%} -> {after[c] / n1:.1%}" for c in moved[:3])
+    return (f"the synthetic rows change the output's class mix ({detail}): a model trained on it sees another class "
+            "balance than the data's, which moves accuracy and macro-F1 by itself; --evaluate measures what the rows "
+            "do on a holdout")
 
 
 #: :func:`label_agreement`'s neighbours.
@@ -1322,8 +1358,8 @@ def augment(
     drop : sequence of str
         Columns excluded from the valuation features (they are still modelled unless
         withheld: ``config.withhold`` keeps columns from the generator, null in synthetic rows).
-    scores : path, polars.DataFrame or ScoreResult, optional
-        A ``dvclean score`` output for these rows (its file, its frame, or the result of
+    scores : path, polars or pandas DataFrame, or ScoreResult, optional
+        A ``dvclean score`` output for these rows (its file, its frame as read by polars or pandas, or the result of
         :func:`dvclean.score`), reused instead of valuing again.
     holdout : path or frame (as ``source``), optional
         Holdout rows for the evaluation (instead of a 10% split). A file is read with its own
@@ -1352,9 +1388,11 @@ def augment(
                                               config_type=AugmentConfig, progress_call="progress(message)")
     if isinstance(scores, ScoreResult):  # dvclean.score's result for these rows: its per-row frame
         scores = scores.frame
+    elif type(scores).__module__.split(".")[0] == "pandas" and type(scores).__name__ == "DataFrame":
+        scores = pl.from_pandas(scores)  # (a scores file read with pandas.read_parquet: its columns as written)
     elif scores is not None and not isinstance(scores, (str, os.PathLike, pl.DataFrame)):
-        raise TypeError(f"augment(scores=...) takes a scores file's path, its frame or dvclean.score's result, got "
-                        f"{type(scores).__name__}")
+        raise TypeError(f"augment(scores=...) takes a scores file's path, its frame (polars or pandas) or "
+                        f"dvclean.score's result, got {type(scores).__module__}.{type(scores).__qualname__}")
     say = progress or (lambda msg: log.info("%s", msg))
     target = parse_target(cfg.target)
     if holdout is not None and not cfg.evaluate:
@@ -1511,6 +1549,10 @@ def augment(
     keep = ~row_scores.is_mislabeled if cfg.drop_mislabeled else np.ones(table.n_rows, dtype=bool)
     originals = _original_rows(table, keep, cfg.provenance)
     out = pl.concat([originals, synthetic], how="vertical")
+    if not cfg.evaluate and (note := output_mix_note(class_mix(originals.get_column(table.label)),
+                                                     class_mix(out.get_column(table.label)))):
+        notes.append(note)  # (--evaluate says it of the arms' training rows: mix_shift_note)
+        log.warning("%s", note, extra=NOTE)
 
     settings = gen.settings
     n_mis = int((row_scores.is_mislabeled & ~row_scores.label_missing).sum())
