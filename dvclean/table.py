@@ -937,7 +937,7 @@ class FeatureEncoder:
         self.trailing_minus_ = []
         self.units_ = {}
         self.mixed_dates_, self.either_way_dates_ = {}, {}
-        for name in content_order(frame, columns, label):
+        for name in dict.fromkeys(columns):
             col = frame.get_column(name)
             plan = self._plan(col)
             distinct = _mostly_distinct(col) if plan is not None and plan.kind == "frequency" else None
@@ -946,6 +946,13 @@ class FeatureEncoder:
                 self.dropped_reasons_[name] = distinct or _unused_reason(col)
             else:
                 self.plans_.append(plan)
+        # the encoded columns in an order fixed by their values (a forest's and a solver's results depend on it),
+        # a text column valued as numbers (1.234,5 or "1,234.5") ordered by those numbers as a column of plain
+        # numbers is: the same table exported in a German or a US spelling is encoded alike
+        as_numbers = self.text_numbers(frame)
+        place = {c: i for i, c in enumerate(content_order(frame.with_columns(as_numbers) if as_numbers else frame,
+                                                          columns, label))}
+        self.plans_.sort(key=lambda plan: place[plan.name])
         self._fitted_x = self._encode(frame, fitting=True)
         for plan in self.plans_:  # every encoded dimension of the column constant: not a feature either
             if not any(self._keep[i] for i in self._dims_.get(plan.name, [])):

@@ -109,3 +109,30 @@ def test_library_format_names_fold_case(tmp_path):
     out = dvclean.write_scores(result, tmp_path / "scores", format="CSV")
     assert pl.read_csv(out).height == 300
     assert default_output_path(tmp_path / "d.csv", "NDJSON").name == "d.dvclean.ndjson"
+
+
+# ---------------------------------------------------------------- numbers written as text, encoded alike
+
+
+def test_text_numbers_are_encoded_in_the_plain_columns_order(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 600
+    x = rng.normal(size=(n, 6))
+    us, eu, cur = (np.round(np.abs(rng.normal(m, s, n)) + 1000, 1) for m, s in ((5000, 3000), (20000, 8000), (3000, 2000)))
+    y = (x[:, 0] - x[:, 1] + (us - 5000) / 3000 + rng.logistic(size=n) > 0).astype(int)
+    cols = {f"x{i}": x[:, i] for i in range(6)}
+    plain = pl.DataFrame({**cols, "us": us, "eu": eu, "cur": cur, "y": y})
+    text = pl.DataFrame({**cols, "us": [f"{v:,.1f}" for v in us],
+                         "eu": [f"{v:,.1f}".replace(",", "_").replace(".", ",").replace("_", ".") for v in eu],
+                         "cur": [f"${v:,.2f}" for v in cur], "y": y})
+    plain.write_csv(tmp_path / "plain.csv")
+    text.write_csv(tmp_path / "text.csv")
+    config = ScoreConfig(methods=("knn", "oob"))
+    a, b = (dvclean.score(tmp_path / f, label="y", config=config) for f in ("plain.csv", "text.csv"))
+    assert b.table.frame.get_column("eu").dtype == pl.String  # (read as text, valued as numbers)
+    assert a.data.feature_names == b.data.feature_names  # a forest's results depend on the columns' order
+    np.testing.assert_array_equal(a.data.x, b.data.x)
+    for method in ("knn", "oob"):
+        np.testing.assert_array_equal(a.results[method].values, b.results[method].values)
+    for flag in ("is_mislabeled", "is_hard"):
+        assert a.frame.get_column(flag).to_list() == b.frame.get_column(flag).to_list()
