@@ -1239,7 +1239,7 @@ def evaluate_check(
     >>> r = dvclean.score(df, label="y", config=dvclean.ScoreConfig(knn=dvclean.KNNConfig(k=1)))
     >>> out = evaluate_check(r, CheckPolicy(max_mislabeled=0))
     >>> out.status, out.checks[0].line()
-    ('fail', 'FAIL mislabeled 1 (16.67%) max 0')
+    ('fail', 'FAIL mislabeled 1 (16.67%) max 0 rows')
     """
     policy, baseline = _check_arguments(result, policy, baseline)
     if policy.needs_baseline and baseline is None:

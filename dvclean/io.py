@@ -219,7 +219,7 @@ def pandas_index_columns(info: SourceInfo | None) -> tuple[tuple[str, str | None
 
     >>> meta = ((b"pandas", b'{"index_columns": ["__index_level_0__", {"kind": "range"}], "columns": '
     ...          b'[{"name": null, "field_name": "__index_level_0__"}]}'),)
-    >>> pandas_index_columns(SourceInfo(path="f.parquet", format="parquet", schema_metadata=meta))
+    >>> pandas_index_columns(SourceInfo("f.parquet", "parquet", None, "", schema_metadata=meta))
     (('__index_level_0__', None),)
     """
     import json

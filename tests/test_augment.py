@@ -106,7 +106,7 @@ def test_missing_sdv_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "sdv", None)  # import sdv -> ImportError
     res = runner.invoke(app, ["augment", str(src), "-y", "label", "-q"])
     assert res.exit_code == 2, res.output
-    assert "pip install 'dvclean[augment]'" in res.stderr and "Traceback" not in res.output
+    assert 'pip install ".[augment]"' in res.stderr and "Traceback" not in res.output
     assert not (tmp_path / "d.augmented.csv").exists()
 
 

@@ -94,8 +94,8 @@ def test_error_boundaries_print_brackets_literally(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     ("command", "text"),
-    [("augment", "pip install 'dvclean[augment]'"), ("check", "[tool.dvclean.check]"),
-     ("fix", "[tool.dvclean.fix]"), ("score", "dvclean[distributed]")],
+    [("augment", 'pip install ".[augment]"'), ("check", "[tool.dvclean.check]"),
+     ("fix", "[tool.dvclean.fix]"), ("score", 'pip install ".[distributed]"')],
 )
 def test_help_keeps_bracketed_words(command, text):
     res = runner.invoke(app, [command, "--help"], env=WIDE)

@@ -85,10 +85,11 @@ def adult_scores():
 def test_readme_check_example_is_what_check_prints(tmp_path, monkeypatch):
     args, lines = _readme_check_example()
     assert lines and lines[0].startswith("FAIL mislabeled")
-    # run as the README does, `dvclean check adult_2000.csv ...` in the file's directory (no config file around)
-    shutil.copyfile(SAMPLE, tmp_path / "adult_2000.csv")
+    # run as the README does, `dvclean check sample_data/adult_2000.csv ...` (no config file around)
+    (tmp_path / "sample_data").mkdir()
+    shutil.copyfile(SAMPLE, tmp_path / "sample_data" / "adult_2000.csv")
     monkeypatch.chdir(tmp_path)
-    res = runner.invoke(app, ["check", "adult_2000.csv", *args, "--format", "text"])
+    res = runner.invoke(app, ["check", "sample_data/adult_2000.csv", *args, "--format", "text"])
     assert res.exit_code == 1, res.output
     printed = res.stdout.splitlines()
     for line in lines:

@@ -280,7 +280,7 @@ def test_warn_threshold_above_max_in_other_units_gets_a_note(tmp_path):
     path = tmp_path / "d.csv"
     _frame(300).write_csv(path)
     r = runner.invoke(app, ["check", str(path), "-y", "y", "--max-mislabeled", "2%", "--warn-mislabeled", "20"])
-    assert ("warn-mislabeled 20 is above max-mislabeled 2% (6 of 300): the check fails before it could warn"
+    assert ("warn-mislabeled 20 rows is above max-mislabeled 2% (6 of 300): the check fails before it could warn"
             in " ".join(r.output.split())), r.output
     r = runner.invoke(app, ["check", str(path), "-y", "y", "--max-mislabeled", "10%", "--warn-mislabeled", "20"])
     assert "before it could warn" not in r.output  # 20 rows is below 30 of 300

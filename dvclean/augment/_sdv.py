@@ -53,7 +53,7 @@ POINT_MASS_MIN_ROWS = 5
 MASS, VALUE = "mass", "value"
 
 INSTALL_HINT = (
-    "`dvclean augment` needs SDV: pip install 'dvclean[augment]' "
+    "`dvclean augment` needs SDV: run pip install \".[augment]\" in the dvclean checkout "
     "(on a CPU-only machine first: pip install torch --index-url https://download.pytorch.org/whl/cpu)"
 )
 

@@ -75,7 +75,7 @@ def augment(
     (rows flagged mislabeled never, unless --include-mislabeled), and writes the
     original rows unchanged followed by the synthetic rows, plus a JSON report named
     after the output (<output stem>.augment-report.json, .augmented removed), next to
-    it. Needs `pip install 'dvclean\\[augment]'`.
+    it. Needs SDV: `pip install ".\\[augment]"`, run in the dvclean checkout.
     """
     from ..augment import augment as run_augment
     from ..augment import default_augment_output, report_path_for

@@ -229,7 +229,7 @@ def check(
     max_conflicting_duplicates: Annotated[str | None, typer.Option("--max-conflicting-duplicates", help="Fail above this many rows with identical features but different labels.")] = None,
     warn_conflicting_duplicates: Annotated[str | None, typer.Option("--warn-conflicting-duplicates", help="Warn on conflicting duplicates.")] = None,
     baseline: Annotated[Path | None, typer.Option("--baseline", help="An earlier `dvclean check --json` output: count rows flagged now but not then.")] = None,
-    no_baseline: Annotated[bool, typer.Option("--no-baseline", help="Ignore the baseline and the --max-new-*/--warn-new-* thresholds of a configuration file for this run (to create the baseline: `dvclean check DATA --no-baseline --json > main.json`).")] = False,
+    no_baseline: Annotated[bool, typer.Option("--no-baseline", help="Ignore the baseline and the --max-new-*/--warn-new-* thresholds of a configuration file for this run (to create the baseline, write a temporary file and move it: `dvclean check DATA --no-baseline --json --exit-zero > main.json.tmp && mv main.json.tmp main.json`).")] = False,
     max_new_mislabeled: Annotated[str | None, typer.Option("--max-new-mislabeled", help="Fail above this many newly mislabeled rows (needs --baseline).")] = None,
     warn_new_mislabeled: Annotated[str | None, typer.Option("--warn-new-mislabeled", help="Warn on newly mislabeled rows.")] = None,
     max_new_hard: Annotated[str | None, typer.Option("--max-new-hard", help="Fail above this many new hard rows (needs --baseline).")] = None,
