@@ -438,14 +438,26 @@ class Baseline:
             raise ConfigError(
                 f"--baseline {self.path} was written for the label {self.label!r}, this run's label is {label!r}: "
                 f"flagged rows of one label say nothing about another's. Pass the baseline of this label's data, or "
-                f"re-create it with `dvclean check DATA --label {label} --json > {name}`"
+                f"re-create it with {baseline_command(name, f'dvclean check DATA --label {label} --json')}"
             )
         if self.task is not None and task is not None and self.task != task:
             raise ConfigError(
                 f"--baseline {self.path} was written for {self.label or label!r} as a {self.task} label, this run "
                 f"values it as a {task} label (--task): its flagged rows mean something else. Pass the same --task "
-                f"as the baseline's run, or re-create the baseline with `dvclean check DATA --task {task} --json > {name}`"
+                f"as the baseline's run, or re-create the baseline with {baseline_command(name, f'dvclean check DATA --task {task} --json')}"
             )
+
+
+def baseline_command(name: str, create: str = "dvclean check DATA --json") -> str:
+    """The shell command that writes the baseline ``name`` safely, in backquotes: ``create`` with ``--exit-zero``
+    (a failing gate still writes its document) into ``name.tmp``, renamed once complete (``> name`` empties the
+    file before dvclean runs, and a run that fails half-way would leave a half file).
+
+    >>> baseline_command("main.json")
+    '`dvclean check DATA --json --exit-zero > main.json.tmp && mv main.json.tmp main.json`'
+    """
+    tmp = f"{name}.tmp"
+    return f"`{create} --exit-zero > {shlex.quote(tmp)} && mv {shlex.quote(tmp)} {shlex.quote(name)}`"
 
 
 def load_baseline(path: str | os.PathLike[str], *, create: str = "dvclean check DATA --json") -> Baseline:
@@ -466,10 +478,9 @@ def load_baseline(path: str | os.PathLike[str], *, create: str = "dvclean check 
 
     p = Path(path)
     # write aside, then rename: `> FILE` empties FILE before dvclean runs, and a run that reads it would fail
-    tmp = f"{p.name}.tmp"
-    safe = f"`{create} --exit-zero > {shlex.quote(tmp)} && mv {shlex.quote(tmp)} {shlex.quote(p.name)}`"
+    safe = baseline_command(p.name, create)
     if not p.exists() and not p.is_symlink():
-        raise InputError(f"--baseline {p}: no such file; create it with `{create} > {shlex.quote(p.name)}`")
+        raise InputError(f"--baseline {p}: no such file; create it with {safe}")
     try:
         st = p.stat()
     except OSError:
@@ -1089,7 +1100,7 @@ def _compare_with_baseline(
                 f"rows cannot be matched with the baseline {name}: its rows are keyed by a hash of "
                 f"{_columns_text(columns)}, and this data lacks {', '.join(map(repr, missing))} (removed, "
                 f"renamed, or excluded with --drop, whose columns are not read); so every flagged row counts as new. "
-                f"Re-create the baseline from this data (`dvclean check DATA --json > {name}`), or match rows by a "
+                f"Re-create the baseline from this data ({baseline_command(name)}), or match rows by a "
                 f"stable --id column"
             )
         else:

@@ -745,7 +745,7 @@ class CrossFitConfig:
         (:func:`dvclean.valuation._parallel.native_threads`).
     scheduler : str or None
         Address of a Dask scheduler (``tcp://host:8786``), or ``local`` for an
-        in-process Dask cluster; needs the ``dvclean[distributed]`` extra.
+        in-process Dask cluster; needs the ``distributed`` extra.
     """
 
     n_folds: int = 5

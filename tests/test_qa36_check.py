@@ -71,14 +71,15 @@ def test_a_missing_configured_baseline_suggests_no_baseline(gate):
     assert r.exit_code == 2
     err = flat(r.stderr)
     assert "--baseline main.json: no such file" in err
-    assert "`dvclean check DATA --no-baseline --json > main.json`" in err  # (was: a command that fails the same way)
+    assert ("`dvclean check DATA --no-baseline --json --exit-zero > main.json.tmp && mv main.json.tmp main.json`"
+            in err)  # (was: a command that fails the same way; then one that leaves a half file when it fails)
     # a baseline typed on the command line (none configured): the plain command creates it
     typed = runner.invoke(app, ["check", str(gate), "--no-baseline", "--baseline", "b.json", "--max-new-hard", "3"])
     assert typed.exit_code == 2 and "contradicts" in flat(typed.stderr)
     (gate.parent / "dvclean.toml").write_text("[check]\nmax-mislabeled = 5\n")  # (the nearest file, read instead: no baseline)
     r = runner.invoke(app, ["check", str(gate), "--baseline", "b.json", "--max-new-hard", "3"])
     assert r.exit_code == 2
-    assert "create it with `dvclean check DATA --json > b.json`" in flat(r.stderr)
+    assert "create it with `dvclean check DATA --json --exit-zero > b.json.tmp && mv b.json.tmp b.json`" in flat(r.stderr)
 
 
 def test_an_empty_baseline_says_it_is_empty(gate, tmp_path):

@@ -259,7 +259,7 @@ def check(
     pyproject.toml or from dvclean.toml (nearest upward from the data file;
     command-line flags win); see --show-config.
     """
-    from ..check import CheckPolicy, evaluate_check, load_baseline
+    from ..check import CheckPolicy, baseline_command, evaluate_check, load_baseline
     from ..pipeline import score as run_score
     from ..report import formats
     from ._config import effective_config, format_config
@@ -337,10 +337,10 @@ def check(
             raise ConfigError(
                 "--max-new-*/--warn-new-* need --baseline FILE (an earlier `dvclean check --json` output); pass "
                 "--baseline FILE, or --no-baseline to run without the new-row checks (to create the baseline: "
-                "`dvclean check DATA --no-baseline --json > main.json`)"
+                f"{baseline_command('main.json', create)})"
             )
         raise ConfigError("--max-new-*/--warn-new-* need --baseline FILE (an earlier `dvclean check --json` output); "
-                          "create it with `dvclean check DATA --json > main.json` on the data to compare with")
+                          f"create it with {baseline_command('main.json')} on the data to compare with")
     score_config = scoring.score_config()  # the same scoring as `dvclean score` with the same settings
     if show_config:  # (after every setting was checked as the run checks it: a value out of range is exit 2 here too)
         shown_config = effective_config()

@@ -8,7 +8,7 @@ workers, or on a Dask cluster (joblib's ``dask`` backend). Every task runs with
 one native BLAS/OpenMP thread (:func:`~dvclean.valuation._models.single_thread`):
 parallelism is across tasks, never inside a model fit.
 
-The Dask path needs the optional extra ``dvclean[distributed]``.
+The Dask path needs the optional extra ``distributed`` (``pip install ".[distributed]"`` in the checkout).
 """
 
 from __future__ import annotations
@@ -206,7 +206,7 @@ def _dask_client(scheduler: str, n_jobs: int) -> Any:
     except ImportError as exc:
         raise ConfigError(
             f"--scheduler {scheduler} needs Dask, which is not installed; install it with "
-            "pip install 'dvclean[distributed]'"
+            "pip install \".[distributed]\" in the dvclean checkout (or pip install \"dask[distributed]\")"
         ) from exc
     if scheduler == "local":
         # in-process (inproc:// comms); the HTTP servers a scheduler and its workers always start listen on the
