@@ -37,7 +37,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 HAS_SDV = importlib.util.find_spec("sdv") is not None
 #: Skip marker of the tests that train SDV generators (the optional extra).
-needs_sdv = pytest.mark.skipif(not HAS_SDV, reason="SDV is not installed (pip install 'dvclean[augment]')")
+needs_sdv = pytest.mark.skipif(not HAS_SDV, reason="SDV is not installed (pip install \".[augment]\" in the checkout)")
 
 
 @pytest.fixture

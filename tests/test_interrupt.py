@@ -40,7 +40,7 @@ def test_signal_leaves_no_output(tmp_path, sig, code, word):
 @pytest.mark.slow
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signal_during_augmentation_leaves_no_output(tmp_path, sample_csv, sig, code):
-    pytest.importorskip("sdv", reason="augmentation needs the optional extra dvclean[augment]")
+    pytest.importorskip("sdv", reason="augmentation needs the optional extra: pip install \".[augment]\" in the checkout")
     src = tmp_path / "adult.csv"
     src.write_bytes(sample_csv.read_bytes())
     env = {**os.environ, "HOME": str(tmp_path / "home"), "XDG_DATA_HOME": str(tmp_path / "xdg")}

@@ -884,7 +884,7 @@ def test_the_report_shows_the_augmentation_s_notes_and_refuses_another_label(tmp
 
 
 def test_augment_names_both_flags_for_a_nested_column(tmp_path):
-    pytest.importorskip("sdv", reason="augmentation needs the optional extra dvclean[augment]")
+    pytest.importorskip("sdv", reason="augmentation needs the optional extra: pip install \".[augment]\" in the checkout")
     rng = np.random.default_rng(0)
     src = tmp_path / "l.parquet"
     pl.DataFrame({"x": rng.normal(size=60), "y": ["ab"[i % 2] for i in range(60)],
@@ -978,7 +978,7 @@ def test_a_named_checkpoint_is_not_silently_turned_off(tmp_path):
 
 @pytest.mark.serial
 def test_the_local_dask_cluster_says_nothing_with_quiet(tmp_path):
-    pytest.importorskip("distributed", reason="--scheduler needs the optional extra dvclean[distributed]")
+    pytest.importorskip("distributed", reason="--scheduler needs the optional extra: pip install \".[distributed]\" in the checkout")
     import subprocess
     import sys
 
@@ -1053,7 +1053,7 @@ def test_near_copies_get_the_same_neighbours_in_both_engines():
 
 
 def test_a_typed_augment_output_of_a_csv_keeps_zero_padded_codes(tmp_path):
-    pytest.importorskip("sdv", reason="augmentation needs the optional extra dvclean[augment]")
+    pytest.importorskip("sdv", reason="augmentation needs the optional extra: pip install \".[augment]\" in the checkout")
     rng = np.random.default_rng(0)
     a = rng.random(120)
     zips = [f"{z:05d}" for z in rng.integers(1, 999, 120)]

@@ -58,7 +58,7 @@ def test_in_memory_scores_take_the_input_from_the_augmentation():
         build_report(r, augmentation=fake_augmentation("in/d.csv", sha, df.height + 1))
 
 
-@pytest.mark.skipif(not HAS_SDV, reason="SDV is not installed (pip install 'dvclean[augment]')")
+@pytest.mark.skipif(not HAS_SDV, reason="SDV is not installed (pip install \".[augment]\" in the checkout)")
 def test_augment_report_names_input_generator_and_synthetic_rows(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))  # SDV writes a logger config under the user data dir
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home" / "share"))
