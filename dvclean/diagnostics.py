@@ -30,7 +30,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-__all__ = ["label_spelling_notes", "feature_spelling_notes", "row_number_columns", "label_predictability"]
+__all__ = ["label_spelling_notes", "feature_spelling_notes", "row_number_columns", "label_copy_columns",
+           "label_missingness_columns", "label_predictability"]
 
 
 def label_spelling_notes(labels: pl.Series) -> list[str]:
@@ -187,14 +188,15 @@ def row_number_columns(frame: pl.DataFrame, features: Sequence[str]) -> list[str
 
 def label_copy_columns(frame: pl.DataFrame, features: Sequence[str], label: str) -> list[str]:
     """Feature columns that spell the label again: over the labelled rows, each of their values goes with one class
-    and each class with one value (``y_copy`` = ``y``, or ``yes``/``no`` written ``1``/``0``). Such a column predicts
-    every label, the wrong ones too, so no label can look wrong.
+    and each class with one value (``y_copy`` = ``y``, or ``yes``/``no`` written ``1``/``0``). A missing cell counts
+    as a value: a ``reason`` filled in only for one class's rows spells a two-class label as well. Such a column
+    predicts every label, the wrong ones too, so no label can look wrong.
 
     Examples
     --------
-    >>> df = pl.DataFrame({"y": ["a", "b", "a", "b"], "c": [1, 0, 1, 0], "x": [1, 2, 3, 4]})
-    >>> label_copy_columns(df, ["c", "x"], "y")
-    ['c']
+    >>> df = pl.DataFrame({"y": ["a", "b", "a", "b"], "c": [1, 0, 1, 0], "x": [1, 2, 3, 4], "r": ["z", None, "z", None]})
+    >>> label_copy_columns(df, ["c", "x", "r"], "y")
+    ['c', 'r']
     """
     labelled = frame.filter(pl.col(label).is_not_null())
     n_classes = labelled.get_column(label).n_unique()
@@ -203,10 +205,53 @@ def label_copy_columns(frame: pl.DataFrame, features: Sequence[str], label: str)
     out = []
     for name in features:
         col = labelled.get_column(name)
-        if col.dtype == pl.Object or col.null_count() or col.n_unique() != n_classes:
-            continue
+        if col.dtype == pl.Object or col.null_count() == col.len() or col.n_unique() != n_classes:
+            continue  # (n_unique counts a missing cell as one more value)
         if labelled.select(name, label).n_unique() == n_classes:  # the pairs are as few as the classes: one-to-one
             out.append(name)
+    return out
+
+
+def label_missingness_columns(frame: pl.DataFrame, features: Sequence[str], label: str) -> dict[str, Any]:
+    """Feature columns whose missing cells give one class away: over the labelled rows, the cells are missing in
+    exactly the rows of one class (or filled in exactly there), whatever the filled-in values are — a closing date
+    or a comment written only for one outcome. The column's missingness predicts that class's every label, the
+    wrong ones too. Columns :func:`label_copy_columns` names are left out.
+
+    Returns
+    -------
+    dict
+        Column name to ``("filled in", class)`` when its cells are filled in only in that class's rows, or
+        ``("missing", class)`` when they are missing only there.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"y": ["a", "b", "c", "a", "b", "c"], "d": [None, 4, 5, None, 7, 8], "x": [1, None, 3, 4, 5, 6]})
+    >>> label_missingness_columns(df, ["d", "x"], "y")
+    {'d': ('missing', 'a')}
+    """
+    labelled = frame.filter(pl.col(label).is_not_null())
+    y = labelled.get_column(label)
+    if labelled.height < 3 or y.n_unique() < 2:
+        return {}
+    copies = set(label_copy_columns(frame, features, label))
+    sizes = dict(y.value_counts().iter_rows())
+
+    def one_class(rows: pl.Series) -> Any:  # the class of all these rows when they are all of its rows, else None
+        first = rows[0]
+        return first if sizes[first] == rows.len() and rows.n_unique() == 1 else None
+
+    out: dict[str, Any] = {}
+    for name in features:
+        col = labelled.get_column(name)
+        nulls = col.null_count()
+        if name in copies or col.dtype == pl.Object or not 0 < nulls < col.len():
+            continue
+        missing = col.is_null()
+        if (c := one_class(y.filter(~missing))) is not None:
+            out[name] = ("filled in", c)
+        elif (c := one_class(y.filter(missing))) is not None:
+            out[name] = ("missing", c)
     return out
 
 

@@ -84,7 +84,9 @@ class FixResult:
         The cleaned table (same columns as the input; ``mark`` adds ``dvclean_issue``).
     summary : dict
         JSON-able: ``action``, ``rows_in`` / ``rows_out``, ``flagged``, ``changed``, ``min_confidence``,
-        ``task``; ``relabeled`` and ``skipped`` (flagged but below ``min_confidence``), ``dropped`` or
+        ``task``, ``label_missing`` (rows without a label: never flagged, written unchanged); ``relabeled`` and
+        ``skipped`` (flagged but below ``min_confidence``; ``respelled``: how many of
+        the relabels only change the spelling of the class, ``no`` to ``No``, when any do), ``dropped`` or
         ``marked``; ``changed_rows`` (the ids of every row relabelled or dropped; empty for ``mark``) and
         ``flagged_rows`` (the ids of every flagged row); for ``relabel`` / ``drop`` of class labels,
         ``classes`` (each class's rows before and after) and ``notes``.
@@ -153,6 +155,16 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
         changed = relabel
         fixed = frame.with_columns(new_label)
         summary.update(relabeled=int(changed.sum()), skipped=int((flagged & ~changed).sum()))
+        respelled = _respellings(frame.get_column(scores.table.label), new_label, changed)
+        if respelled:
+            summary.update(respelled=sum(respelled.values()))
+            shown = ", ".join(f"{n} {old!r} → {new!r}" for (old, new), n in list(respelled.items())[:4])
+            summary.setdefault("notes", []).append(
+                f"{summary['respelled']} of the {summary['relabeled']} relabelled rows only change the spelling of "
+                f"their class ({shown}{', ...' if len(respelled) > 4 else ''}): score counts each spelling as a class of "
+                "its own, so a model can tell them apart only by chance; write each class one way and score again, so "
+                "that the flags are about wrong labels"
+            )
     elif config.action == "drop":
         fixed = frame.filter(pl.lit(pl.Series(~flagged)))
         changed = flagged
@@ -163,8 +175,15 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
         fixed = frame.with_columns(pl.Series(ISSUE_COLUMN, [issue if f else None for f in flagged], dtype=pl.String))
         summary.update(marked=int(flagged.sum()))
     if config.action != "mark" and not regression:
-        summary.update(_class_changes(frame.get_column(scores.table.label), fixed.get_column(scores.table.label),
-                                      changed, config.action))
+        classes = _class_changes(frame.get_column(scores.table.label), fixed.get_column(scores.table.label), changed,
+                                 config.action)
+        summary.update(classes=classes["classes"], notes=[*summary.get("notes", []), *classes["notes"]])
+    unlabelled = int(scores.summary["rows"]["label_missing"])
+    summary.update(label_missing=unlabelled)
+    if unlabelled:  # (as score's summary says it: the cleaned file still holds them, unchanged)
+        summary["notes"] = [
+            f"{unlabelled} {'rows have' if unlabelled != 1 else 'row has'} no label: not valued or flagged, written "
+            "unchanged", *summary.get("notes", [])]
     row_ids = scores.table.row_ids()  # (as a list: polars gives no numpy array of Int128 ids beyond 2**63)
     summary.update(
         rows_out=fixed.height,
@@ -206,12 +225,22 @@ def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray, act
         # spelled as score's and check's summaries spell a class (true/false; -0.0 is the class 0.0)
         name = class_text(value + 0.0 if isinstance(value, float) else value)
         classes[name] = {"before": int(n), "after": m, "lost": lost}
-        if m == 1 and n > 1:  # (score, check and augment refuse a class of one row: say so now, not at the next run)
+        if m == 0 and lost:  # (a class emptied: the cleaned file is another task, a two-class one a one-class one)
+            left = sum(1 for k in counts_after.values() if k)
+            notes.append(
+                f"class {name!r} has no rows left (all {n} {'were' if action == 'drop' else 'are'} "
+                f"{'dropped' if action == 'drop' else 'relabelled'}): the cleaned file has {left} class"
+                f"{'' if left == 1 else 'es'} where the input had {counts_before.height}"
+                + (", and dvclean score, check and augment refuse a label with one class" if left < 2 else "")
+                + "; a whole class flagged means the flags are not evidence of wrong labels there: review them "
+                "(--action mark) instead"
+            )
+        elif m == 1 and n > 1:  # (score, check and augment refuse a class of one row: say so now, not at the next run)
             notes.append(
                 f"class {name!r} is left with a single row ({n} before): dvclean score, check and augment refuse a class "
                 "of one row, so the cleaned file needs that row relabelled, dropped or more rows of its class first"
             )
-        if n and lost / n >= CLASS_LOSS_NOTE:
+        if n and lost / n >= CLASS_LOSS_NOTE and m:
             notes.append(
                 f"class {name!r} lost {lost} of its {n} rows ({lost / n:.0%}) to --action {action}: so large "
                 "a share of a class flagged may mean it overlaps another class, where many right labels look wrong (or "
@@ -219,6 +248,35 @@ def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray, act
                 "rows (--action mark) before relabelling or dropping them"
             )
     return {"classes": classes, "notes": notes}
+
+
+def _respellings(before: pl.Series, after: pl.Series, changed: np.ndarray) -> dict[tuple[str, str], int]:
+    """The relabels among ``changed`` that keep the class and change its spelling only (``no`` → ``No``, ``yes `` →
+    ``yes``: equal after trimming whitespace, ignoring case and Unicode form), counted by (old, new) spelling, most
+    first; ``1`` → ``1.0`` too (one number).
+
+    >>> _respellings(pl.Series(["no", "No", "yes", "1"]), pl.Series(["No", "No", "no", "1.0"]), np.array([1, 0, 1, 1], bool))
+    {('no', 'No'): 1, ('1', '1.0'): 1}
+    """
+    import unicodedata
+
+    if before.dtype not in (pl.String, pl.Categorical, pl.Enum) or not changed.any():
+        return {}
+    idx = pl.Series(np.flatnonzero(changed))
+    pairs = zip(before.cast(pl.String).gather(idx).to_list(), after.cast(pl.String).gather(idx).to_list(), strict=True)
+
+    from .diagnostics import number_spelling_key
+
+    def key(v: str) -> Any:  # (as score's spelling notes group classes: 1 and 1.0 one number, 01 a code of its own)
+        text = unicodedata.normalize("NFKC", v).strip().casefold()
+        number = number_spelling_key(text)
+        return text if number is None else (number,)
+
+    counts: dict[tuple[str, str], int] = {}
+    for old, new in pairs:
+        if old is not None and new is not None and old != new and key(old) == key(new):
+            counts[(old, new)] = counts.get((old, new), 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
 def _check_issue_column(frame: pl.DataFrame, label: str) -> None:

@@ -147,6 +147,10 @@ class SourceInfo:
         CSV number columns read as decimals whose every dot is followed by exactly three digits (``51.659``) among
         plain integers or in a ``;``-separated file: a German or Italian spreadsheet writes 51659 so. Each with such a
         cell; a note says the values may be misread (:func:`_dotted_thousands`).
+    padded_codes : tuple of (str, str)
+        A CSV's integer columns written with leading zeros to one width and distinct in nearly every row (a record
+        number ``04527519``): codes rather than amounts, each with such a cell; a note says they are valued as
+        numbers (:func:`_padded_codes`).
     """
 
     path: str
@@ -161,6 +165,7 @@ class SourceInfo:
     dictionaries: tuple[tuple[str, tuple[Any, ...], bool], ...] = ()
     either_way_dates: tuple[tuple[str, str], ...] = ()
     dotted_thousands: tuple[tuple[str, str], ...] = ()
+    padded_codes: tuple[tuple[str, str], ...] = ()
 
 
 def _dictionary_columns(data: bytes | Path, fmt: str) -> tuple[tuple[str, tuple[Any, ...], bool], ...]:
@@ -657,8 +662,9 @@ def read_frame(
     dictionaries: tuple[tuple[str, tuple[Any, ...], bool], ...] = ()
     either_way: tuple[tuple[str, str], ...] = ()
     dotted: tuple[tuple[str, str], ...] = ()
+    padded: tuple[tuple[str, str], ...] = ()
     if fmt == "csv":
-        frame, sep, all_columns, codec, text_columns, either_way, dotted = _read_csv(
+        frame, sep, all_columns, codec, text_columns, either_way, dotted, padded = _read_csv(
             data, name, separator, encoding, nulls, skip, keep_text, tuple(as_text), tuple(exact_text)
         )
     elif fmt in ("parquet", "ipc"):
@@ -698,7 +704,7 @@ def read_frame(
     info = SourceInfo(
         path=name, format=fmt, compression=compression, sha256=sha, separator=sep, columns=tuple(all_columns),
         encoding=codec, text_columns=tuple(text_columns), schema_metadata=schema_md, dictionaries=dictionaries,
-        either_way_dates=either_way, dotted_thousands=dotted,
+        either_way_dates=either_way, dotted_thousands=dotted, padded_codes=padded,
     )
     return frame, info
 
@@ -1423,7 +1429,8 @@ def _read_csv(
     either = tuple((new, day_first[old]) for old, new in zip(read_names, frame.columns, strict=True) if old in day_first
                    and (schema[new] == pl.Date or isinstance(schema[new], pl.Datetime)))
     dotted = _dotted_thousands(frame, data, sep, nulls, header, names)
-    return frame, sep, [c.strip() for c in header], codec, as_text_read, either, dotted
+    padded = _padded_codes(frame, data, sep, nulls, header, names)
+    return frame, sep, [c.strip() for c in header], codec, as_text_read, either, dotted, padded
 
 
 #: A cell whose dots can only group thousands: ``51.659``, ``1.234.567`` (no leading zero, groups of three).
@@ -1474,6 +1481,51 @@ def _dotted_thousands(frame: pl.DataFrame, data: bytes | Path, sep: str, nulls: 
             continue
         if sep == ";" or bool(cells.str.contains(r"^[+-]?\d+$").any()):
             found.append((c, str(dotted.first())))
+    return tuple(found)
+
+
+#: :func:`_padded_codes`: the share of an integer column's cells that hold a value no other cell holds.
+PADDED_CODE_DISTINCT = 0.9
+
+
+def _padded_codes(frame: pl.DataFrame, data: bytes | Path, sep: str, nulls: list[str], header: list[str],
+                  names: list[str], min_rows: int = 20) -> tuple[tuple[str, str], ...]:
+    r""":attr:`SourceInfo.padded_codes`: the integer columns (the reader's Int64) of at least ``min_rows`` cells, at
+    least :data:`PADDED_CODE_DISTINCT` of them distinct, whose every cell is written with the same number of digits
+    and some with leading zeros (``04527519`` beside ``28580137``): a record number or a code padded to its width,
+    which the reader took for an amount. Each with such a cell. A cheap test of the values comes first; only the
+    columns that pass are read again as text.
+
+    >>> csv = b"mrn,n\n" + b"".join(b"%08d,%d\n" % (v, v) for v in range(1_000_003, 99_000_000, 4_000_000))
+    >>> _padded_codes(pl.read_csv(csv), csv, ",", [], ["mrn", "n"], ["mrn", "n"])
+    (('mrn', '01000003'),)
+    """
+    candidates = []
+    for c, dt in frame.schema.items():
+        if not dt.is_integer() or c not in names:
+            continue
+        v = frame.get_column(c).drop_nulls()
+        if v.len() < min_rows or v.n_unique() < PADDED_CODE_DISTINCT * v.len() or bool((v < 0).any()):
+            continue
+        candidates.append(c)
+    if not candidates:
+        return ()
+    position = {n: i for i, n in enumerate(names)}
+    cols = sorted(candidates, key=position.__getitem__)
+    stripped_header = [h.strip() for h in header]
+    try:
+        texts = pl.read_csv(_polars_source(data), glob=False, columns=[stripped_header.index(c) for c in cols],
+                            separator=sep, infer_schema=False, null_values=nulls, raise_if_empty=True)
+    except Exception:  # noqa: BLE001 - the typed read succeeded; no note
+        return ()
+    if texts.width != len(cols):
+        return ()
+    found = []
+    for c, text in zip(cols, texts.get_columns(), strict=True):
+        cells = text.drop_nulls().str.strip_chars()
+        zeros = cells.filter(cells.str.contains(r"^0\d"))
+        if zeros.len() and cells.str.len_chars().n_unique() == 1:
+            found.append((c, str(zeros.first())))
     return tuple(found)
 
 

@@ -27,6 +27,7 @@ from .config import VALIDATION_METHODS, FlagPolicy, KNNConfig, ScoreConfig, unkn
 from .diagnostics import (
     feature_spelling_notes,
     label_copy_columns,
+    label_missingness_columns,
     label_predictability,
     label_spelling_notes,
     row_number_columns,
@@ -618,6 +619,14 @@ def _score(
             f"hold{'' if len(numbered) > 1 else 's'} a distinct consecutive integer in every row, like a row number "
             f"or an id: the file's order becomes a feature; {how}, if that is not meant"
         )
+    padded = dict(table.source.padded_codes) if table.source is not None else {}
+    for name in [c for c in used if c in padded and c not in numbered]:
+        notes.append(
+            f"feature column {name!r} is written with leading zeros to one width ({padded[name]!r}) and holds a "
+            "distinct value in nearly every row, like a record number or a code: it is valued as a number, whose "
+            "size and order mean nothing for a code; pass it as --id, or --drop it from the features, if that is not "
+            "meant"
+        )
     copies = [] if data.is_regression else label_copy_columns(table.frame, used, table.label)
     if copies:
         notes.append(
@@ -625,6 +634,12 @@ def _score(
             f"the label {table.label!r} again (each value goes with one class): it predicts every label, the wrong ones "
             f"too, so no label can look wrong; {' '.join('--drop ' + shlex.quote(c) for c in copies)} if it is a copy of the "
             "label"
+        )
+    for name, (how, cls) in ([] if data.is_regression else label_missingness_columns(table.frame, used, table.label).items()):
+        notes.append(
+            f"feature column {name!r} is {how} only in the rows labelled {cls!r}: whether it is missing gives that "
+            f"class away, the wrong labels too, so those rows' labels cannot look wrong; --drop {shlex.quote(name)} if "
+            "it was written after the label was known"
         )
     for note in notes:
         log.warning("%s", note, extra=NOTE)

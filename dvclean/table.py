@@ -1126,7 +1126,10 @@ class FeatureEncoder:
         fmt = text_date_format(col, reads)
         if fmt is None:
             if text.len() - max(int(ok.sum()) for ok in reads.values()) > (1 - MOSTLY_NUMERIC) * text.len():
-                self._mixed_dates(col.name, reads, text.len())  # no one format reads enough: several spellings?
+                # no one format reads enough: several spellings? (ISO timestamps with a UTC offset among them, which
+                # no format reads: 2022-06-04T15:15:00+01:00 beside 2022-09-21 22:09:00)
+                zoned = text.str.contains(_ZONED_ISO).fill_null(False).to_numpy()
+                self._mixed_dates(col.name, {**reads, ZONED_ISO: zoned} if zoned.any() else reads, text.len())
             return None
         parsed = _text_dates(text, fmt)
         bad = int(parsed.null_count())
@@ -1596,6 +1599,11 @@ TEXT_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%
                      "%a, %d %b %Y", "%a, %d %b %Y %H:%M:%S", "%a, %d %b %Y %H:%M", "%A, %B %d, %Y", "%A, %d %B %Y")
 
 
+#: The spelling :class:`FeatureEncoder`'s note on a column of dates in several spellings gives ISO 8601 timestamps
+#: with a UTC offset (``2022-06-04T15:15:00+01:00``, ``...Z``), which no format of :data:`TEXT_DATE_FORMATS` reads.
+ZONED_ISO = "%Y-%m-%dT%H:%M:%S%z"
+_ZONED_ISO = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+
 #: :func:`_date_reads` tries every format on this many cells of a longer column (drawn at random, with a fixed seed),
 #: then on the whole column only those that read one of them.
 DATE_SAMPLE = 2000
@@ -1790,7 +1798,8 @@ def either_way_note(name: str, cell: str, fmt: str) -> str:
 def _format_text(fmt: str) -> str:
     """A strftime format as people write it: ``%d/%m/%Y`` is ``DD/MM/YYYY``."""
     for code, text in (("%Y", "YYYY"), ("%y", "YY"), ("%m", "MM"), ("%d", "DD"), ("%H", "hh"), ("%I", "hh"), ("%M", "mm"),
-                       ("%S", "ss"), ("%p", "AM/PM"), ("%b", "Mon"), ("%B", "Month"), ("%a", "Day"), ("%A", "Weekday")):
+                       ("%S", "ss"), ("%p", "AM/PM"), ("%b", "Mon"), ("%B", "Month"), ("%a", "Day"), ("%A", "Weekday"),
+                       ("%z", "+hh:mm")):
         fmt = fmt.replace(code, text)
     return fmt
 
@@ -2056,6 +2065,25 @@ def label_codes(col: pl.Series, classes: list[Any] | None = None) -> tuple[np.nd
     return codes, classes, missing
 
 
+def _same_spelled_class(value: Any, classes: Sequence[Any]) -> Any:
+    """The class that ``value`` spells another way (``'09'`` for ``'9'``, ``'Yes '`` for ``'yes'``), or None.
+
+    >>> _same_spelled_class("09", ["8", "9"]), _same_spelled_class("Yes ", ["no", "yes"]), _same_spelled_class("x", ["y"])
+    ('9', 'yes', None)
+    """
+    import unicodedata
+
+    from .diagnostics import number_spelling_key
+
+    def key(v: Any) -> Any:
+        text = unicodedata.normalize("NFKC", str(v)).strip().casefold()
+        number = number_spelling_key(text, padded=True)
+        return text if number is None else (number,)
+
+    k = key(value)
+    return next((c for c in classes if key(c) == k), None)
+
+
 def prepare(
     table: Table, *, valid: Table | None = None, config: FeatureConfig | None = None
 ) -> tuple[ValuationData, FeatureEncoder, np.ndarray]:
@@ -2098,12 +2126,18 @@ def prepare(
             if _label_kind(vcol.dtype) != _label_kind(tdt):  # 1 vs "1": the same class spelled as another type
                 raise DataValidationError(
                     f"validation label column {valid.label!r} holds {vcol.dtype} values (validation row "
-                    f"{int(unknown[0])}: {bad!r}) but the data's holds {tdt} ({', '.join(map(repr, classes[:10]))}); "
+                    f"{int(unknown[0])}: {bad!r}) but the data's holds {tdt} ({', '.join(map(repr, classes[:10]))}"
+                    f"{', ...' if len(classes) > 10 else ''}); "
                     "write the validation labels as the data writes them"
                 )
+            shown = ", ".join(map(repr, classes[:10])) + (f", ... ({len(classes)} classes)" if len(classes) > 10 else "")
+            like = _same_spelled_class(bad, classes)
             raise DataValidationError(
                 f"validation label {bad!r} (validation row {int(unknown[0])}) is not a class of the training data "
-                f"({', '.join(map(repr, classes[:10]))}); fix the label or add rows of that class"
+                f"({shown}); "
+                + (f"it differs from the class {like!r} only in how it is written (case, spaces or leading zeros): "
+                   "write the validation labels as the data writes them" if like is not None
+                   else "fix the label or add rows of that class")
             )
         keep = np.flatnonzero(~vmissing)
         if keep.size == 0:

@@ -691,6 +691,18 @@ def _check_target_size(
         "excluded; --include-mislabeled keeps them)"
         if excluded and not cfg.include_mislabeled else ""
     )
+    if target.base == "hard" and target.classes and table is not None:
+        # all of the classes' rows: when they are too few, no --hard-frac can help
+        whole = class_mask(target, table) & ~scores.label_missing & ~synthetic_rows(table)
+        if not cfg.include_mislabeled:
+            whole &= ~scores.is_mislabeled
+        if (k := int(whole.sum())) < cfg.min_rows:
+            many = len(target.classes) > 1
+            hint = (f"the target's class{'es have' if many else ' has'} only {k} row{'' if k == 1 else 's'} in all"
+                    + (" not flagged mislabeled" if not cfg.include_mislabeled else "")
+                    + f", so no --hard-frac selects enough: add rows of {'them' if many else 'it'}"
+                    + (", pass --include-mislabeled" if excluded and not cfg.include_mislabeled else "")
+                    + ", or target more classes (--target hard, --target all)")
     raise AugmentError(
         f"--target {target} selects {n} row{'s' if n != 1 else ''}{where} to train the generator, fewer than the "
         f"{cfg.min_rows} it needs{extra}; {hint}"

@@ -197,6 +197,28 @@ def effective_config() -> dict[str, Any]:
     return get_current_context().meta.get(SHOW_CONFIG_KEY, {"values": {}, "files": []})
 
 
+def config_json(doc: dict[str, Any]) -> dict[str, Any]:
+    """The effective settings as a JSON document (``--show-config --json``): ``files`` (the configuration files
+    read) and ``settings``, each option's name (as on the command line) to its ``value`` (null: unset) and
+    ``source``.
+
+    >>> config_json({"files": [], "values": {"max_mislabeled": ("2%", "dvclean.toml [check]")}})
+    {'files': [], 'settings': {'max-mislabeled': {'value': '2%', 'source': 'dvclean.toml [check]'}}}
+    """
+    from enum import Enum
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, Enum):
+            return v.value
+        if isinstance(v, (list, tuple)):
+            return [plain(x) for x in v]
+        return v if v is None or isinstance(v, (bool, int, float, str)) else str(v)
+
+    return {"files": list(doc["files"]),
+            "settings": {k.replace("_", "-"): {"value": plain(v), "source": src}
+                         for k, (v, src) in sorted(doc["values"].items())}}
+
+
 def format_config(doc: dict[str, Any]) -> str:
     """``key = value  # source`` lines (TOML-like), files first."""
     from enum import Enum

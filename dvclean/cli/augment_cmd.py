@@ -321,7 +321,11 @@ def _mislabeled_use(report: dict[str, Any]) -> str:
     """How many rows are flagged mislabeled and how many of them trained the generator (the report's counts)."""
     flagged, used = report["scores"]["mislabeled"], report["target"]["mislabeled_rows_used"]
     if not report["config"].get("include_mislabeled"):
-        return f"{flagged} flagged mislabeled (not used for training)"
+        excluded = report["target"].get("mislabeled_rows_excluded", flagged)
+        if excluded == flagged:  # (every flagged row is a target row: the whole data set, or all in the class)
+            return f"{flagged} flagged mislabeled (not used for training)"
+        # (a class target: the other classes' flagged rows were never candidates)
+        return f"{flagged} flagged mislabeled, {excluded or 'none'} of them in the target (kept out of training)"
     if flagged == 0:
         return "0 flagged mislabeled"
     if flagged == 1:

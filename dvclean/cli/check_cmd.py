@@ -262,7 +262,7 @@ def check(
     from ..check import CheckPolicy, baseline_command, evaluate_check, load_baseline
     from ..pipeline import score as run_score
     from ..report import formats
-    from ._config import effective_config, format_config
+    from ._config import config_json, effective_config, format_config
     from ._output import (
         esc,
         print_json,
@@ -349,7 +349,10 @@ def check(
             shown_config = {**shown_config, "values": {
                 k: (v, f"{src}, ignored: --no-baseline" if k in off and src not in ("command line", "default") else src)
                 for k, (v, src) in shown_config["values"].items()}}
-        write_stdout(format_config(shown_config))
+        if fmt_value is CheckFormat.json:  # (a machine reads stdout: the settings as JSON, not TOML)
+            print_json(config_json(shown_config))
+        else:
+            write_stdout(format_config(shown_config))
         return
     inputs = read_inputs(data, scoring.valid, baseline, config, *(_GATING[-1] if _GATING else ()))
     for option, target in (("--junit-xml", junit_xml), ("--report", report)):
@@ -387,6 +390,14 @@ def check(
     said = [f"--no-baseline: ignored {ignored}"] if ignored else []  # what --no-baseline switched off, said once
     if origin := _configured_thresholds(skip=set(new_thresholds) if ignored is not None else set()):
         said.append(f"thresholds from a configuration file: {origin}")
+    elif (files := effective_config()["files"]) and any(n.startswith("no thresholds are set") for n in outcome.notes):
+        # (a dvclean.toml nearer the data, for score's settings, hides the repository's thresholds further up)
+        many = len(files) > 1
+        said.append(
+            f"the configuration file{'s' if many else ''} read ({', '.join(files)}) set{'' if many else 's'} no "
+            "thresholds: only the files of the nearest directory that holds one are read, not those further up (a "
+            "repository's pyproject.toml); set the thresholds in a [check] table there, or pass --config FILE"
+        )
     if said:  # (a JSON document lists them among its notes)
         import dataclasses
 

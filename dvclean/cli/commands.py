@@ -197,6 +197,7 @@ def guarded(fn: F) -> F:
             if isinstance(exc, DvcleanError):
                 # never markup-parse a message: it may hold brackets (dvclean[augment], a class "[/]")
                 print_error(err, "error:", _cli_message(exc))
+                _github_error(kwargs, "dvclean error", _cli_message(exc))
                 raise typer.Exit(2) from None
             if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:  # a full disk, a closed or read-only target
                 where = f"to {output_named(exc.filename)}" if exc.filename else "its output (standard output or a file)"
@@ -222,6 +223,8 @@ def guarded(fn: F) -> F:
                 trailer="\nThis is a bug in dvclean; please report it with the command you ran"
                 + ("" if debug else " (add --debug for the traceback)."),
             )
+            _github_error(kwargs, "dvclean internal error", f"{type(exc).__name__}: {exc} (a bug in dvclean; please "
+                          "report it)")
             if debug:
                 err.print(traceback.format_exc(), markup=False, highlight=False)
             raise typer.Exit(3) from None
@@ -234,6 +237,25 @@ def guarded(fn: F) -> F:
         return result
 
     return wrapper  # type: ignore[return-value]
+
+
+def _github_error(kwargs: dict[str, Any], title: str, message: str) -> None:
+    """Under ``--format github``, an ``::error`` workflow command for a run that failed with an error (exit 2 or 3),
+    on stdout beside the annotations of a failed check, so the step's summary shows why the gate did not run: its
+    ``file`` is the data file when one was given (each file of a multi-file gate is its own run)."""
+    fmt = kwargs.get("fmt")
+    if getattr(fmt, "value", fmt) != "github":
+        return
+    from ..report.formats import _command
+    from ._output import write_stdout
+
+    data = kwargs.get("data")
+    files = [data] if isinstance(data, str) else list(data or ())
+    file = files[0] if len(files) == 1 and files[0] != "-" else None
+    try:
+        write_stdout(_command("error", {"file": file, "title": title}, message) + "\n")
+    except OSError:  # (stdout closed: the message is on stderr already)
+        pass
 
 
 #: Errors of a write that are the machine's state, not a bug: no space, quota, I/O error, read-only file system,
