@@ -235,7 +235,7 @@ def label_missingness_columns(frame: pl.DataFrame, features: Sequence[str], labe
     if labelled.height < 3 or y.n_unique() < 2:
         return {}
     copies = set(label_copy_columns(frame, features, label))
-    sizes = dict(y.value_counts().iter_rows())
+    sizes = dict(y.rename("v").value_counts().iter_rows())  # (a label named "count" is fine)
 
     def one_class(rows: pl.Series) -> Any:  # the class of all these rows when they are all of its rows, else None
         first = rows[0]

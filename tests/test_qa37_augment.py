@@ -209,7 +209,7 @@ def test_splits_note_gives_the_smallest_count_and_no_holdout_file_advice():
     c = list(label_codes(table.frame.get_column("label"))[1]).index("c")
     smallest = min(plan_evaluation(table, cfg, seed=s).holdout_class_rows[c] for s in (0, 1))
     ev = augment(rare_frame(), label="label", config=cfg).report["evaluation"]
-    thin = [n for n in ev["notes"] if "fewer than" in n and "rows of class" in n]
+    thin = [n for n in ev["notes"] if n.startswith("the holdout") and "fewer than" in n and "rows of class" in n]
     assert len(thin) == 1, ev["notes"]
     assert f"'c' ({smallest} rows)" in thin[0]
     assert "smallest count over the 2 splits" in thin[0] and "pass a --holdout FILE" not in thin[0]
