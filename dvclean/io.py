@@ -1461,20 +1461,8 @@ def _dotted_thousands(frame: pl.DataFrame, data: bytes | Path, sep: str, nulls: 
         if bool(((milli - milli.round()).abs() > 1e-6).any()) or int((v != v.round()).sum()) < 1:
             continue
         candidates.append(c)
-    if not candidates:
-        return ()
-    position = {n: i for i, n in enumerate(names)}
-    cols = sorted(candidates, key=position.__getitem__)
-    stripped_header = [h.strip() for h in header]
-    try:
-        texts = pl.read_csv(_polars_source(data), glob=False, columns=[stripped_header.index(c) for c in cols],
-                            separator=sep, infer_schema=False, null_values=nulls, raise_if_empty=True)
-    except Exception:  # noqa: BLE001 - the typed read succeeded; no note
-        return ()
-    if texts.width != len(cols):
-        return ()
     found = []
-    for c, text in zip(cols, texts.get_columns(), strict=True):
+    for c, text in _texts_of(data, sep, nulls, header, names, candidates):
         cells = text.drop_nulls().str.strip_chars()
         dotted = cells.filter(cells.str.contains(".", literal=True))
         if dotted.len() < 3 or not dotted.str.contains(f"^(?:{_DOT_THOUSANDS.pattern})$").all():
@@ -1482,6 +1470,25 @@ def _dotted_thousands(frame: pl.DataFrame, data: bytes | Path, sep: str, nulls: 
         if sep == ";" or bool(cells.str.contains(r"^[+-]?\d+$").any()):
             found.append((c, str(dotted.first())))
     return tuple(found)
+
+
+def _texts_of(data: bytes | Path, sep: str, nulls: list[str], header: list[str], names: list[str],
+              columns: list[str]) -> list[tuple[str, pl.Series]]:
+    """``columns`` of a CSV read again as text (the typed read succeeded), in the file's order; none when that
+    read fails."""
+    if not columns:
+        return []
+    position = {n: i for i, n in enumerate(names)}
+    cols = sorted(columns, key=position.__getitem__)
+    stripped_header = [h.strip() for h in header]
+    try:
+        texts = pl.read_csv(_polars_source(data), glob=False, columns=[stripped_header.index(c) for c in cols],
+                            separator=sep, infer_schema=False, null_values=nulls, raise_if_empty=True)
+    except Exception:  # noqa: BLE001 - the typed read succeeded; no note
+        return []
+    if texts.width != len(cols):
+        return []
+    return list(zip(cols, texts.get_columns(), strict=True))
 
 
 #: :func:`_padded_codes`: the share of an integer column's cells that hold a value no other cell holds.
@@ -1508,20 +1515,8 @@ def _padded_codes(frame: pl.DataFrame, data: bytes | Path, sep: str, nulls: list
         if v.len() < min_rows or v.n_unique() < PADDED_CODE_DISTINCT * v.len() or bool((v < 0).any()):
             continue
         candidates.append(c)
-    if not candidates:
-        return ()
-    position = {n: i for i, n in enumerate(names)}
-    cols = sorted(candidates, key=position.__getitem__)
-    stripped_header = [h.strip() for h in header]
-    try:
-        texts = pl.read_csv(_polars_source(data), glob=False, columns=[stripped_header.index(c) for c in cols],
-                            separator=sep, infer_schema=False, null_values=nulls, raise_if_empty=True)
-    except Exception:  # noqa: BLE001 - the typed read succeeded; no note
-        return ()
-    if texts.width != len(cols):
-        return ()
     found = []
-    for c, text in zip(cols, texts.get_columns(), strict=True):
+    for c, text in _texts_of(data, sep, nulls, header, names, candidates):
         cells = text.drop_nulls().str.strip_chars()
         zeros = cells.filter(cells.str.contains(r"^0\d"))
         if zeros.len() and cells.str.len_chars().n_unique() == 1:
