@@ -924,6 +924,9 @@ class FeatureEncoder:
         self.mixed_dates_: dict[str, list[tuple[str, int]]] = {}
         #: text-date columns read day first whose every date reads month first too: name -> such a cell
         self.either_way_dates_: dict[str, str] = {}
+        #: text columns of a typed file (Parquet, JSON) whose every cell is a plain number, left as text as the file
+        #: declares them: name -> an example cell
+        self.declared_text_numbers_: dict[str, str] = {}
         self._keep = np.zeros(0, dtype=bool)
         self._fitted_x: np.ndarray | None = None
         self._dims_: dict[str, list[int]] = {}
@@ -937,6 +940,7 @@ class FeatureEncoder:
         self.trailing_minus_ = []
         self.units_ = {}
         self.mixed_dates_, self.either_way_dates_ = {}, {}
+        self.numbers_with_text_, self.declared_text_numbers_ = {}, {}
         for name in dict.fromkeys(columns):
             col = frame.get_column(name)
             plan = self._plan(col)
@@ -1099,6 +1103,8 @@ class FeatureEncoder:
             # spelled Inf, -Inf or Infinity (R, Java, JavaScript, PostgreSQL), or of signed numbers (+64 and -3, as
             # C's printf("%+d") and many instruments write them), is one the CSV reader could not type; a column
             # whose every value starts with + (calling codes: +1, +44) stays text
+            if not moved and not stripped.str.contains(r"^[+-]?0\d").any():  # (leading zeros: a code, said nothing)
+                self.declared_text_numbers_[col.name] = str(stripped.first())
             return None
         if bad > (1 - MOSTLY_NUMERIC) * text.len():
             if parsed >= 0.5 * text.len():  # mostly numbers, with placeholder text (unknown, n/a): name it in a note
@@ -2276,6 +2282,13 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
             f"column {name!r} holds numbers such as {example!r}, whose comma may group thousands or mark decimals: it "
             f"{used}; write the numbers without the comma (e.g. {example.replace(',', '')} or "
             f"{example.replace(',', '.')}) to value them as numbers"
+        )
+    for name, example in sorted(encoder.declared_text_numbers_.items(), key=lambda kv: table.features.index(kv[0])):
+        used = (f"is not used ({encoder.dropped_reasons_.get(name, 'constant')})" if name in encoder.dropped_
+                else "is valued as a category")
+        notes.append(
+            f"column {name!r} is stored as text, yet every cell is a plain number ({example!r}): the file's type is "
+            f"kept, so it {used}; if it holds quantities, store it as a number type to value it as numbers"
         )
     with_text = sorted(encoder.numbers_with_text_.items(), key=lambda kv: table.features.index(kv[0]))
     for name, (parsed, total, others) in with_text:

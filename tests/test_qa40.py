@@ -291,3 +291,20 @@ def test_a_nearer_configuration_file_without_thresholds_is_named(tmp_path, monke
     (tmp_path / "pyproject.toml").unlink()
     res = CliRunner().invoke(app, ["check", str(sub / "d.csv"), "--label", "y", "--json"])
     assert not [n for n in json.loads(res.stdout)["notes"] if n.startswith("the configuration file")]
+
+
+def test_a_typed_files_text_column_of_plain_numbers_gets_a_note(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=200)
+    df = pl.DataFrame({"amount": [f"{v:.2f}" for v in rng.normal(100, 20, 200)], "zip": [f"0{i:04d}" for i in range(200)],
+                       "x": x, "y": np.where(x > 0, "a", "b")})
+    df.write_parquet(tmp_path / "t.parquet")
+    notes = dvclean.score(str(tmp_path / "t.parquet"), label="y",
+                          config=ScoreConfig(methods=("knn",), seed=0)).summary["notes"]
+    (note,) = [n for n in notes if n.startswith("column 'amount' is stored as text")]
+    assert "yet every cell is a plain number" in note and "store it as a number type" in note
+    assert not [n for n in notes if n.startswith("column 'zip' is stored as text")]  # (leading zeros: a code)
+    # a CSV's column of numbers is typed by the reader: no note
+    df.write_csv(tmp_path / "t.csv")
+    notes = dvclean.score(str(tmp_path / "t.csv"), label="y", config=ScoreConfig(methods=("knn",), seed=0)).summary["notes"]
+    assert not [n for n in notes if "is stored as text" in n]
