@@ -43,6 +43,8 @@ A gate whose thresholds end up checking nothing says so in a note.
 from __future__ import annotations
 
 import csv
+import datetime
+import decimal
 import hashlib
 import heapq
 import math
@@ -562,6 +564,12 @@ def _canonical(v: Any) -> str:
         return repr(v)
     if isinstance(v, bool):
         return "true" if v else "false"
+    if isinstance(v, decimal.Decimal):  # (a Parquet decimal: the number, as the same value in a float column hashes)
+        if not v.is_finite():
+            return "nan" if v.is_nan() else repr(float(v))
+        return str(int(v)) if v == v.to_integral_value() and abs(v) < 2**53 else repr(float(v))
+    if isinstance(v, datetime.datetime) and v.tzinfo is not None:  # the instant: Berlin's 03:00+01:00 is 02:00 UTC
+        return str(v.astimezone(datetime.UTC))
     return str(v)
 
 
@@ -572,7 +580,8 @@ def row_hashes(
     exclude: Iterable[str] = (),
     columns: Iterable[str] | None = None,
 ) -> list[str]:
-    """Content hash of each of ``rows``: stable across row order, column order and int/float re-typing.
+    """Content hash of each of ``rows``: stable across row order, column order, int/float/decimal re-typing and a
+    timestamp's time zone (the same instant).
 
     The hash covers ``columns`` (default: every column except ``exclude``, e.g. the
     id column), by name, so a row keeps its hash when rows are inserted, deleted or

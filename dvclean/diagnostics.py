@@ -198,7 +198,7 @@ def label_copy_columns(frame: pl.DataFrame, features: Sequence[str], label: str)
     >>> label_copy_columns(df, ["c", "x", "r"], "y")
     ['c', 'r']
     """
-    labelled = frame.filter(pl.col(label).is_not_null())
+    labelled = _labelled(frame, label)
     n_classes = labelled.get_column(label).n_unique()
     if labelled.height < 3 or n_classes < 2:
         return []
@@ -226,20 +226,26 @@ def label_missingness_columns(frame: pl.DataFrame, features: Sequence[str], labe
 
     Examples
     --------
-    >>> df = pl.DataFrame({"y": ["a", "b", "c", "a", "b", "c"], "d": [None, 4, 5, None, 7, 8], "x": [1, None, 3, 4, 5, 6]})
+    >>> d = [None if i % 3 == 0 else i for i in range(15)]  # (missing in the rows of 'a', values of its own in others)
+    >>> df = pl.DataFrame({"y": list("abc") * 5, "d": d, "x": [1, None, 3] + [4, 5, 6] * 4})
     >>> label_missingness_columns(df, ["d", "x"], "y")
     {'d': ('missing', 'a')}
     """
-    labelled = frame.filter(pl.col(label).is_not_null())
+    labelled = _labelled(frame, label)
     y = labelled.get_column(label)
     if labelled.height < 3 or y.n_unique() < 2:
         return {}
     copies = set(label_copy_columns(frame, features, label))
-    sizes = dict(y.rename("v").value_counts().iter_rows())  # (a label named "count" is fine)
+    _, codes = np.unique(y.to_numpy(), return_inverse=True)  # (class codes: no lookup of a float class by value)
+    codes = codes.ravel()
+    sizes = np.bincount(codes)
 
-    def one_class(rows: pl.Series) -> Any:  # the class of all these rows when they are all of its rows, else None
-        first = rows[0]
-        return first if sizes[first] == rows.len() and rows.n_unique() == 1 else None
+    def one_class(rows: np.ndarray) -> Any:  # the class of these rows when they are all of its rows, else None
+        picked = codes[rows]
+        if picked.size < MISSINGNESS_MIN_ROWS or codes.size - picked.size < MISSINGNESS_MIN_ROWS:
+            return None  # (two rows of a class missing a sensor's reading may be chance)
+        first = int(picked[0])
+        return y[int(np.flatnonzero(rows)[0])] if sizes[first] == picked.size and (picked == first).all() else None
 
     out: dict[str, Any] = {}
     for name in features:
@@ -247,12 +253,24 @@ def label_missingness_columns(frame: pl.DataFrame, features: Sequence[str], labe
         nulls = col.null_count()
         if name in copies or col.dtype == pl.Object or not 0 < nulls < col.len():
             continue
-        missing = col.is_null()
-        if (c := one_class(y.filter(~missing))) is not None:
+        missing = col.is_null().to_numpy()
+        if (c := one_class(~missing)) is not None:
             out[name] = ("filled in", c)
-        elif (c := one_class(y.filter(missing))) is not None:
+        elif (c := one_class(missing)) is not None:
             out[name] = ("missing", c)
     return out
+
+
+#: :func:`label_missingness_columns` names a column only when the class its missingness picks out, and the other
+#: labelled rows, have at least this many rows each.
+MISSINGNESS_MIN_ROWS = 5
+
+
+def _labelled(frame: pl.DataFrame, label: str) -> pl.DataFrame:
+    """The rows of ``frame`` with a label, as dvclean.score reads one (not null, NaN or blank text)."""
+    from .table import label_missing_mask
+
+    return frame.filter(pl.Series(~label_missing_mask(frame.get_column(label))))
 
 
 def label_predictability(proba: np.ndarray, y: np.ndarray, *, alpha: float = 0.01) -> dict[str, Any]:

@@ -150,11 +150,13 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
         "task": scores.table.task,
     }
     changed = np.zeros(frame.height, dtype=bool)
+    respelled_rows: np.ndarray | None = None
     if config.action == "relabel":
         assert new_label is not None
         changed = relabel
         fixed = frame.with_columns(new_label)
         summary.update(relabeled=int(changed.sum()), skipped=int((flagged & ~changed).sum()))
+        respelled_rows = _respelled_rows(frame.get_column(scores.table.label), new_label, changed)
         respelled = _respellings(frame.get_column(scores.table.label), new_label, changed)
         if respelled:
             summary.update(respelled=sum(respelled.values()))
@@ -176,7 +178,7 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
         summary.update(marked=int(flagged.sum()))
     if config.action != "mark" and not regression:
         classes = _class_changes(frame.get_column(scores.table.label), fixed.get_column(scores.table.label), changed,
-                                 config.action)
+                                 config.action, respelled_rows)
         summary.update(classes=classes["classes"], notes=[*summary.get("notes", []), *classes["notes"]])
     unlabelled = int(scores.summary["rows"]["label_missing"])
     summary.update(label_missing=unlabelled)
@@ -202,7 +204,8 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
 CLASS_LOSS_NOTE = 0.2
 
 
-def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray, action: str = "relabel") -> dict[str, Any]:
+def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray, action: str = "relabel",
+                   respelled: np.ndarray | None = None) -> dict[str, Any]:
     """``classes``: each class's row count before and after the fix and its own rows relabelled away or dropped
     (``lost``; JSON-able), and a ``notes`` entry for every class that loses at least :data:`CLASS_LOSS_NOTE` of its
     rows. ``changed``: the input rows relabelled or dropped (``action``, named in the note). A class's own losses are counted, not its net change
@@ -217,6 +220,9 @@ def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray, act
     counts_before = present(before).value_counts(sort=True)  # (a label named "count" is fine)
     counts_after = dict(present(after).value_counts().iter_rows())
     lost_of = dict(present(before.filter(pl.Series(changed))).value_counts().iter_rows())
+    # (``respelled``: relabels that only change a class's spelling, a merge of two spellings, not a loss)
+    merged_of = (dict(present(before.filter(pl.Series(respelled))).value_counts().iter_rows())
+                 if respelled is not None and respelled.any() else {})
     classes, notes = {}, []
     from .table import class_text
 
@@ -225,6 +231,9 @@ def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray, act
         # spelled as score's and check's summaries spell a class (true/false; -0.0 is the class 0.0)
         name = class_text(value + 0.0 if isinstance(value, float) else value)
         classes[name] = {"before": int(n), "after": m, "lost": lost}
+        merged = int(merged_of.get(value, 0))
+        if m == 0 and lost and merged == lost:  # every row respelled: the class merged into its other spelling
+            continue  # (the respelling note says so)
         if m == 0 and lost:  # (a class emptied: the cleaned file is another task, a two-class one a one-class one)
             left = sum(1 for k in counts_after.values() if k)
             notes.append(
@@ -240,9 +249,10 @@ def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray, act
                 f"class {name!r} is left with a single row ({n} before): dvclean score, check and augment refuse a class "
                 "of one row, so the cleaned file needs that row relabelled, dropped or more rows of its class first"
             )
-        if n and lost / n >= CLASS_LOSS_NOTE and m:
+        if n and (lost - merged) / n >= CLASS_LOSS_NOTE and m:
             notes.append(
-                f"class {name!r} lost {lost} of its {n} rows ({lost / n:.0%}) to --action {action}: so large "
+                f"class {name!r} lost {lost - merged} of its {n} rows ({(lost - merged) / n:.0%}) to --action {action}"
+                + (f" (besides {merged} only respelled)" if merged else "") + ": so large "
                 "a share of a class flagged may mean it overlaps another class, where many right labels look wrong (or "
                 "that the class drew many wrong labels: a small class does under uniform noise); review the flagged "
                 "rows (--action mark) before relabelling or dropping them"
@@ -250,32 +260,45 @@ def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray, act
     return {"classes": classes, "notes": notes}
 
 
-def _respellings(before: pl.Series, after: pl.Series, changed: np.ndarray) -> dict[tuple[str, str], int]:
-    """The relabels among ``changed`` that keep the class and change its spelling only (``no`` → ``No``, ``yes `` →
-    ``yes``: equal after trimming whitespace, ignoring case and Unicode form), counted by (old, new) spelling, most
-    first; ``1`` → ``1.0`` too (one number).
-
-    >>> _respellings(pl.Series(["no", "No", "yes", "1"]), pl.Series(["No", "No", "no", "1.0"]), np.array([1, 0, 1, 1], bool))
-    {('no', 'No'): 1, ('1', '1.0'): 1}
-    """
+def _respelled_rows(before: pl.Series, after: pl.Series, changed: np.ndarray) -> np.ndarray:
+    """Which of ``changed`` keep their class and change its spelling only (``no`` → ``No``, ``yes `` → ``yes``:
+    equal after trimming whitespace, ignoring case and Unicode form; ``1`` → ``1.0``: one number)."""
     import unicodedata
 
-    if before.dtype not in (pl.String, pl.Categorical, pl.Enum) or not changed.any():
-        return {}
-    idx = pl.Series(np.flatnonzero(changed))
-    pairs = zip(before.cast(pl.String).gather(idx).to_list(), after.cast(pl.String).gather(idx).to_list(), strict=True)
-
     from .diagnostics import number_spelling_key
+
+    out = np.zeros(len(changed), dtype=bool)
+    if before.dtype not in (pl.String, pl.Categorical, pl.Enum) or not changed.any():
+        return out
 
     def key(v: str) -> Any:  # (as score's spelling notes group classes: 1 and 1.0 one number, 01 a code of its own)
         text = unicodedata.normalize("NFKC", v).strip().casefold()
         number = number_spelling_key(text)
         return text if number is None else (number,)
 
+    rows = np.flatnonzero(changed)
+    idx = pl.Series(rows)
+    olds, news = before.cast(pl.String).gather(idx).to_list(), after.cast(pl.String).gather(idx).to_list()
+    for r, old, new in zip(rows.tolist(), olds, news, strict=True):
+        out[r] = old is not None and new is not None and old != new and key(old) == key(new)
+    return out
+
+
+def _respellings(before: pl.Series, after: pl.Series, changed: np.ndarray) -> dict[tuple[str, str], int]:
+    """The relabels among ``changed`` that only respell their class (:func:`_respelled_rows`), counted by (old, new)
+    spelling, most first.
+
+    >>> _respellings(pl.Series(["no", "No", "yes", "1"]), pl.Series(["No", "No", "no", "1.0"]), np.array([1, 0, 1, 1], bool))
+    {('no', 'No'): 1, ('1', '1.0'): 1}
+    """
+    rows = np.flatnonzero(_respelled_rows(before, after, changed))
+    if not rows.size:
+        return {}
+    idx = pl.Series(rows)
+    pairs = zip(before.cast(pl.String).gather(idx).to_list(), after.cast(pl.String).gather(idx).to_list(), strict=True)
     counts: dict[tuple[str, str], int] = {}
-    for old, new in pairs:
-        if old is not None and new is not None and old != new and key(old) == key(new):
-            counts[(old, new)] = counts.get((old, new), 0) + 1
+    for pair in pairs:
+        counts[pair] = counts.get(pair, 0) + 1
     return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 

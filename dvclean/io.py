@@ -1473,9 +1473,9 @@ def _dotted_thousands(frame: pl.DataFrame, data: bytes | Path, sep: str, nulls: 
 
 
 def _texts_of(data: bytes | Path, sep: str, nulls: list[str], header: list[str], names: list[str],
-              columns: list[str]) -> list[tuple[str, pl.Series]]:
-    """``columns`` of a CSV read again as text (the typed read succeeded), in the file's order; none when that
-    read fails."""
+              columns: list[str], n_rows: int | None = None) -> list[tuple[str, pl.Series]]:
+    """``columns`` of a CSV read again as text (the typed read succeeded), in the file's order, the first ``n_rows``
+    rows only when given; none when that read fails."""
     if not columns:
         return []
     position = {n: i for i, n in enumerate(names)}
@@ -1483,13 +1483,16 @@ def _texts_of(data: bytes | Path, sep: str, nulls: list[str], header: list[str],
     stripped_header = [h.strip() for h in header]
     try:
         texts = pl.read_csv(_polars_source(data), glob=False, columns=[stripped_header.index(c) for c in cols],
-                            separator=sep, infer_schema=False, null_values=nulls, raise_if_empty=True)
+                            separator=sep, infer_schema=False, null_values=nulls, raise_if_empty=True, n_rows=n_rows)
     except Exception:  # noqa: BLE001 - the typed read succeeded; no note
         return []
     if texts.width != len(cols):
         return []
     return list(zip(cols, texts.get_columns(), strict=True))
 
+
+#: :func:`_padded_codes` reads this many rows of its candidate columns as text first.
+PADDED_CODE_HEAD = 1000
 
 #: :func:`_padded_codes`: the share of an integer column's cells that hold a value no other cell holds.
 PADDED_CODE_DISTINCT = 0.9
@@ -1514,13 +1517,22 @@ def _padded_codes(frame: pl.DataFrame, data: bytes | Path, sep: str, nulls: list
         v = frame.get_column(c).drop_nulls()
         if v.len() < min_rows or v.n_unique() < PADDED_CODE_DISTINCT * v.len() or bool((v < 0).any()):
             continue
+        if v.n_unique() == v.len() and int(v.max()) - int(v.min()) + 1 == v.len():
+            continue  # (consecutive numbers: a row number, which has a note of its own)
         candidates.append(c)
+
+    def padded(cells: pl.Series) -> bool:
+        return bool(cells.str.contains(r"^0\d").any()) and cells.str.len_chars().n_unique() == 1
+
+    # the first rows first: a column of amounts or ids shows different widths there, and is not read whole again
+    head = {c: text.drop_nulls().str.strip_chars() for c, text in _texts_of(data, sep, nulls, header, names,
+                                                                          candidates, n_rows=PADDED_CODE_HEAD)}
+    candidates = [c for c in candidates if c in head and head[c].len() and head[c].str.len_chars().n_unique() == 1]
     found = []
     for c, text in _texts_of(data, sep, nulls, header, names, candidates):
         cells = text.drop_nulls().str.strip_chars()
-        zeros = cells.filter(cells.str.contains(r"^0\d"))
-        if zeros.len() and cells.str.len_chars().n_unique() == 1:
-            found.append((c, str(zeros.first())))
+        if padded(cells):
+            found.append((c, str(cells.filter(cells.str.contains(r"^0\d")).first())))
     return tuple(found)
 
 

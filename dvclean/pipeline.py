@@ -808,12 +808,13 @@ MANY_WHOLE_CLASSES = 20
 
 
 def _quantity_hint(label: pl.Series, n_classes: int) -> str:
-    """The many-flags note's hint for a whole-number label of many classes (an age or a count read as classes:
-    every row whose neighbours have another number is "mislabeled"); "" otherwise."""
-    if n_classes < MANY_WHOLE_CLASSES or not label.dtype.is_integer():
+    """The many-flags note's hint for a number label of many classes (an age, a count or a rounded price read as
+    classes: every row whose neighbours have another number is "mislabeled"); "" otherwise."""
+    if n_classes < MANY_WHOLE_CLASSES or not label.dtype.is_numeric():  # (a float's rounded prices too: 40 of them)
         return ""
-    return (f"; the label holds {n_classes} different whole numbers: if it is a quantity (a count, an age, a score), "
-            "value it with --task regression, where only targets far from their prediction are flagged")
+    what = "whole numbers" if label.dtype.is_integer() else "numbers"
+    return (f"; the label holds {n_classes} different {what}: if it is a quantity (a count, an age, a score, a "
+            "price), value it with --task regression, where only targets far from their prediction are flagged")
 
 
 #: Below this many permutations or samples in a fold, a --time-budget stop gets a note: the values are rough.

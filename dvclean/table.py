@@ -1104,7 +1104,10 @@ class FeatureEncoder:
             # C's printf("%+d") and many instruments write them), is one the CSV reader could not type; a column
             # whose every value starts with + (calling codes: +1, +44) stays text
             if not moved and not stripped.str.contains(r"^[+-]?0\d").any():  # (leading zeros: a code, said nothing)
-                self.declared_text_numbers_[col.name] = str(stripped.first())
+                # (whole numbers, distinct in nearly every row, are an order number's, left to the identifier note)
+                whole = not stripped.str.contains(r"[.eE]").any()
+                if not (whole and numbers.n_unique() >= 0.9 * text.len()):
+                    self.declared_text_numbers_[col.name] = str(stripped.first())
             return None
         if bad > (1 - MOSTLY_NUMERIC) * text.len():
             if parsed >= 0.5 * text.len():  # mostly numbers, with placeholder text (unknown, n/a): name it in a note
@@ -1804,8 +1807,7 @@ def either_way_note(name: str, cell: str, fmt: str) -> str:
 def _format_text(fmt: str) -> str:
     """A strftime format as people write it: ``%d/%m/%Y`` is ``DD/MM/YYYY``."""
     for code, text in (("%Y", "YYYY"), ("%y", "YY"), ("%m", "MM"), ("%d", "DD"), ("%H", "hh"), ("%I", "hh"), ("%M", "mm"),
-                       ("%S", "ss"), ("%p", "AM/PM"), ("%b", "Mon"), ("%B", "Month"), ("%a", "Day"), ("%A", "Weekday"),
-                       ("%z", "+hh:mm")):
+                       ("%S", "ss"), ("%p", "AM/PM"), ("%b", "Mon"), ("%B", "Month"), ("%a", "Day"), ("%A", "Weekday")):
         fmt = fmt.replace(code, text)
     return fmt
 
@@ -2141,7 +2143,8 @@ def prepare(
             raise DataValidationError(
                 f"validation label {bad!r} (validation row {int(unknown[0])}) is not a class of the training data "
                 f"({shown}); "
-                + (f"it differs from the class {like!r} only in how it is written (case, spaces or leading zeros): "
+                + (f"it differs from the class {like!r} only in how it is written (case, spaces, leading zeros or "
+                   "the number's spelling, 1.0 for 1): "
                    "write the validation labels as the data writes them" if like is not None
                    else "fix the label or add rows of that class")
             )
@@ -2165,6 +2168,13 @@ def prepare(
         notes=tuple(notes),
     )
     return data, encoder, missing
+
+
+def _how_used(encoder: FeatureEncoder, name: str, kept: str = "is valued as a category") -> str:
+    """How a note says a column left as text is used: ``is not used (why)`` when the encoder dropped it, else ``kept``."""
+    if name in encoder.dropped_:
+        return f"is not used ({encoder.dropped_reasons_.get(name, 'constant')})"
+    return kept
 
 
 def dotted_thousands_note(name: str, cell: str) -> str:
@@ -2268,32 +2278,31 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
     for name in [c for c in table.features if c in dotted and c not in encoder.dropped_]:
         notes.append(dotted_thousands_note(name, dotted[name]))
     for name, spellings in sorted(encoder.mixed_dates_.items(), key=lambda kv: table.features.index(kv[0])):
-        used = (f"is not used ({encoder.dropped_reasons_.get(name, 'constant')})" if name in encoder.dropped_
-                else "is valued as a category, not as dates")
-        shown = ", ".join(f"{_format_text(fmt)}: {n}" for fmt, n in spellings[:4])
+        used = _how_used(encoder, name, "is valued as a category, not as dates")
+        shown = ", ".join(f"{'ISO 8601 with a UTC offset or Z' if fmt == ZONED_ISO else _format_text(fmt)}: {n}"
+                          for fmt, n in spellings[:4])
+        zoned = any(fmt == ZONED_ISO for fmt, _ in spellings)
         notes.append(
             f"column {name!r} holds dates in {len(spellings)} spellings ({shown} cells): it {used}; write every date "
-            "one way (e.g. YYYY-MM-DD) to value it as dates"
+            + ("one way (e.g. every timestamp in UTC, YYYY-MM-DD hh:mm:ss)" if zoned else "one way (e.g. YYYY-MM-DD)")
+            + " to value it as dates"
         )
     for name, example in sorted(encoder.ambiguous_commas_.items(), key=lambda kv: table.features.index(kv[0])):
-        used = (f"is not used ({encoder.dropped_reasons_.get(name, 'constant')})" if name in encoder.dropped_
-                else "is valued as a category")
+        used = _how_used(encoder, name)
         notes.append(
             f"column {name!r} holds numbers such as {example!r}, whose comma may group thousands or mark decimals: it "
             f"{used}; write the numbers without the comma (e.g. {example.replace(',', '')} or "
             f"{example.replace(',', '.')}) to value them as numbers"
         )
     for name, example in sorted(encoder.declared_text_numbers_.items(), key=lambda kv: table.features.index(kv[0])):
-        used = (f"is not used ({encoder.dropped_reasons_.get(name, 'constant')})" if name in encoder.dropped_
-                else "is valued as a category")
+        used = _how_used(encoder, name)
         notes.append(
-            f"column {name!r} is stored as text, yet every cell is a plain number ({example!r}): the file's type is "
+            f"column {name!r} is stored as text, yet every cell is a plain number ({example!r}): the data's type is "
             f"kept, so it {used}; if it holds quantities, store it as a number type to value it as numbers"
         )
     with_text = sorted(encoder.numbers_with_text_.items(), key=lambda kv: table.features.index(kv[0]))
     for name, (parsed, total, others) in with_text:
-        used = (f"is not used ({encoder.dropped_reasons_.get(name, 'constant')})" if name in encoder.dropped_
-                else "is valued as a category")
+        used = _how_used(encoder, name)
         shown = ", ".join(repr(v) for v in others[:5]) + (", ..." if len(others) > 5 else "")
         # --null-values replaces the default list: it is repeated, so NA and the like stay missing everywhere
         listed = ",".join(with_default_nulls([v for v in others[:5] if "," not in v]))

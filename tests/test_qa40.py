@@ -43,13 +43,30 @@ def test_a_column_filled_in_only_for_one_class_spells_the_label():
 
 
 def test_a_column_missing_only_in_one_class_is_named_with_that_class():
-    df = pl.DataFrame({"y": ["a", "b", "c", "a", "b", "c"], "d": [None, 4, 5, None, 7, 8],
-                       "when": ["2020-01-01", None, None, "2021-02-03", None, None], "x": [1, None, 3, 4, 5, 6]})
+    n = 15
+    df = pl.DataFrame({"y": list("abc") * 5, "d": [None if i % 3 == 0 else i for i in range(n)],
+                       "when": [f"2020-01-{1 + i:02d}" if i % 3 == 0 else None for i in range(n)],
+                       "x": [1, None, 3] + [4, 5, 6] * 4})
     assert label_missingness_columns(df, ["d", "when", "x"], "y") == {"d": ("missing", "a"), "when": ("filled in", "a")}
-    # unlabelled rows do not count
-    more = pl.concat([df, pl.DataFrame({"y": [None], "d": [None], "when": ["2020-05-05"], "x": [1]},
+    # unlabelled rows (null, blank text) do not count, and are no class
+    more = pl.concat([df, pl.DataFrame({"y": [None, " "], "d": [None, None], "when": ["2020-05-05", None], "x": [1, 2]},
                                        schema=df.schema)])
     assert label_missingness_columns(more, ["d", "when"], "y") == {"d": ("missing", "a"), "when": ("filled in", "a")}
+    # two rows of a class missing a reading: maybe chance, no note
+    few = pl.DataFrame({"y": ["a"] * 2 + ["b"] * 20, "s": [None, None] + list(range(20))})
+    assert label_missingness_columns(few, ["s"], "y") == {}
+
+
+def test_a_float_label_with_nan_is_read_as_missing_labels():  # (was KeyError: nan, exit 3)
+    y = [0.0, 1.0] * 20 + [float("nan")] * 2
+    df = pl.DataFrame({"y": y, "s": [None if v == 0.0 else 1.5 * i for i, v in enumerate(y)],
+                       "c": [2.0 if v == 1.0 else 3.0 for v in y]})
+    assert label_missingness_columns(df, ["s"], "y") == {"s": ("filled in", 1.0)}
+    assert label_copy_columns(df, ["c", "s"], "y") == ["c"]  # (the NaN rows' 3.0 is no third pairing)
+    rng = np.random.default_rng(0)
+    frame = df.with_columns(pl.Series("x", rng.normal(size=df.height)))
+    result = dvclean.score(frame, label="y", config=ScoreConfig(methods=("knn",), seed=0))
+    assert result.summary["rows"]["label_missing"] == 2
 
 
 def test_score_notes_a_date_written_only_for_one_class():
@@ -129,14 +146,14 @@ def test_a_baseline_does_not_hash_a_record_number_the_scoring_ignores(tmp_path):
 
 @pytest.mark.parametrize(("excluded", "expected"), [
     (452, "452 flagged mislabeled (not used for training)"),
-    (15, "452 flagged mislabeled, 15 of them in the target (kept out of training)"),
-    (0, "452 flagged mislabeled, none of them in the target (kept out of training)"),
+    (15, "452 flagged mislabeled, 15 of them in the targeted class (kept out of training)"),
+    (0, "452 flagged mislabeled, none of them in the targeted class (kept out of training)"),
 ])
 def test_augment_summary_counts_the_flagged_rows_a_class_target_kept_out(excluded, expected):
     from dvclean.cli.augment_cmd import _mislabeled_use
 
     report = {"scores": {"mislabeled": 452}, "config": {"include_mislabeled": False},
-              "target": {"mislabeled_rows_used": 0, "mislabeled_rows_excluded": excluded}}
+              "target": {"spec": "hard,class:>50K", "mislabeled_rows_used": 0, "mislabeled_rows_excluded": excluded}}
     assert _mislabeled_use(report) == expected
 
 
@@ -164,11 +181,17 @@ def test_a_thin_valuation_split_is_named_with_the_rounds_and_the_intervals_past_
     arms = {"baseline": {"boosting_rounds": [1, 2, 1], "auc": {"mean": 0.888, "ci95": 0.391}},
             "targeted": {"boosting_rounds": [1, 1, 40], "auc": {"mean": 0.7, "ci95": 0.2}}}
     note = thin_valuation_note({"<=50K": 180, ">50K": 4}, arms, "auc", 2000)
-    assert "fewer than 5 rows of class '>50K' (4 rows)" in note
+    assert "fewer than 5 rows of class '>50K' (4 rows); the models' early stopping" in note
     assert "stopped after a median of 1 of up to 2000 rounds" in note
     assert "the auc intervals of baseline pass the metric's range [0, 1]" in note and "targeted pass" not in note
     assert thin_valuation_note({"a": 180, "b": 5}, arms, "auc", 2000) is None
     assert thin_valuation_note({"a": 180, "b": 0, "c": 30}, arms, "macro_f1", 2000) is None  # (absent: another note)
+    # long training and intervals within the range: the few rows did no harm to say
+    fine = {"baseline": {"boosting_rounds": [150, 163, 170, 180], "auc": {"mean": 0.9, "ci95": 0.02}},
+            "targeted": {"boosting_rounds": [160], "auc": {"mean": float("nan"), "ci95": float("nan")}}}
+    assert thin_valuation_note({"a": 180, "b": 3}, fine, "auc", 2000) is None
+    even = {"baseline": {"boosting_rounds": [2, 3, 4, 5], "auc": {"mean": 0.9, "ci95": 0.05}}}
+    assert "median of 3.5 of up to" in thin_valuation_note({"a": 180, "b": 3}, even, "auc", 2000)
 
 
 @pytest.mark.parametrize("flag", [["--json"], ["--format", "json"]])
@@ -212,21 +235,23 @@ def test_too_few_rows_of_a_tiny_class_does_not_suggest_hard_frac():
 
     from .test_augment_qa import rs
 
-    df = pl.DataFrame({"x": np.arange(43.0), "label": ["a"] * 20 + ["b"] * 20 + ["c"] * 3})
+    df = pl.DataFrame({"x": np.arange(55.0), "label": ["a"] * 20 + ["b"] * 20 + ["c"] * 3 + ["d"] * 12})
     table = make_table(df, label="label")
-    mis = np.zeros(43, bool)
-    mis[41] = True
-    for spec, size in (("hard,class:c", "only 2 rows in all not flagged mislabeled"),
-                       ("hard,class:b", None)):
+    mis = np.zeros(55, bool)
+    mis[[41, 43, 44, 45, 46]] = True  # one of the 3 rows of 'c', four of the 12 of 'd'
+
+    def message(spec: str) -> str:
         target, cfg = parse_target(spec), AugmentConfig(target=spec, hard_fraction=0.1)
         with pytest.raises(AugmentError) as err:
-            _check_target_size(target_mask(target, table, rs(43, mis), cfg), target, cfg, rs(43, mis), table)
-        msg = flat(str(err.value))
-        if size:
-            assert f"the target's class has {size}, so no --hard-frac selects enough" in msg, msg
-            assert "pass --include-mislabeled" in msg and "raise --hard-frac" not in msg
-        else:  # (20 rows of 'b': a larger --hard-frac selects more of them)
-            assert "raise --hard-frac" in msg, msg
+            _check_target_size(target_mask(target, table, rs(55, mis), cfg), target, cfg, rs(55, mis), table)
+        return flat(str(err.value))
+
+    msg = message("hard,class:c")  # 3 rows in all: neither --hard-frac nor --include-mislabeled selects 10
+    assert "the target's class has 3 labelled rows in all, 2 of them not flagged mislabeled, so no --hard-frac" in msg
+    assert "include-mislabeled" not in msg and "raise --hard-frac" not in msg, msg
+    msg = message("hard,class:d")  # 12 rows, 8 not flagged: --include-mislabeled would select enough
+    assert "so no --hard-frac selects enough: pass --include-mislabeled, add rows of it" in msg, msg
+    assert "raise --hard-frac" in message("hard,class:b")  # (20 rows: a larger --hard-frac selects more of them)
 
 
 def test_timestamps_with_and_without_a_utc_offset_get_the_mixed_dates_note():
@@ -237,7 +262,8 @@ def test_timestamps_with_and_without_a_utc_offset_get_the_mixed_dates_note():
     df = pl.DataFrame({"x": rng.normal(size=n), "ts": ts, "y": ["a", "b"] * (n // 2)})
     result = dvclean.score(df, label="y", config=ScoreConfig(methods=("knn",), seed=0))
     (note,) = [n for n in result.summary["notes"] if n.startswith("column 'ts'")]
-    assert "2 spellings (YYYY-MM-DD hh:mm:ss: 60, YYYY-MM-DDThh:mm:ss+hh:mm: 60 cells)" in note
+    assert "2 spellings (YYYY-MM-DD hh:mm:ss: 60, ISO 8601 with a UTC offset or Z: 60 cells)" in note
+    assert "(e.g. every timestamp in UTC, YYYY-MM-DD hh:mm:ss)" in note
     assert "valued as a category, not as dates" in note
 
 
@@ -285,7 +311,11 @@ def test_a_nearer_configuration_file_without_thresholds_is_named(tmp_path, monke
     assert res.exit_code == 0, res.output
     notes = json.loads(res.stdout)["notes"]
     (note,) = [n for n in notes if n.startswith("the configuration file read")]
-    assert str(sub / "dvclean.toml") in note and "sets no thresholds" in note and "pyproject.toml" in note
+    assert str(sub / "dvclean.toml") in note and "sets no thresholds; if a file further up" in note
+    # a file passed with --config is the one meant: no such note
+    res = CliRunner().invoke(app, ["check", str(sub / "d.csv"), "--label", "y", "--json", "--config",
+                                   str(sub / "dvclean.toml")])
+    assert not [n for n in json.loads(res.stdout)["notes"] if n.startswith("the configuration file")]
     # with no configuration file at all, the plain note alone
     (sub / "dvclean.toml").unlink()
     (tmp_path / "pyproject.toml").unlink()
@@ -297,14 +327,74 @@ def test_a_typed_files_text_column_of_plain_numbers_gets_a_note(tmp_path):
     rng = np.random.default_rng(0)
     x = rng.normal(size=200)
     df = pl.DataFrame({"amount": [f"{v:.2f}" for v in rng.normal(100, 20, 200)], "zip": [f"0{i:04d}" for i in range(200)],
-                       "x": x, "y": np.where(x > 0, "a", "b")})
+                       "order_no": [str(10_000 + 7 * i) for i in range(200)], "x": x, "y": np.where(x > 0, "a", "b")})
     df.write_parquet(tmp_path / "t.parquet")
     notes = dvclean.score(str(tmp_path / "t.parquet"), label="y",
                           config=ScoreConfig(methods=("knn",), seed=0)).summary["notes"]
     (note,) = [n for n in notes if n.startswith("column 'amount' is stored as text")]
     assert "yet every cell is a plain number" in note and "store it as a number type" in note
     assert not [n for n in notes if n.startswith("column 'zip' is stored as text")]  # (leading zeros: a code)
+    assert not [n for n in notes if n.startswith("column 'order_no' is stored as text")]  # (an identifier's numbers)
     # a CSV's column of numbers is typed by the reader: no note
     df.write_csv(tmp_path / "t.csv")
     notes = dvclean.score(str(tmp_path / "t.csv"), label="y", config=ScoreConfig(methods=("knn",), seed=0)).summary["notes"]
     assert not [n for n in notes if "is stored as text" in n]
+
+
+def test_an_error_gets_its_annotation_under_github_actions_and_a_configured_format(tmp_path, monkeypatch):
+    bad = tmp_path / "bad.csv"
+    clusters().rename({"y": "z"}).write_csv(bad)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    res = CliRunner().invoke(app, ["check", str(bad), "--label", "y"])
+    assert res.exit_code == 2 and res.stdout.startswith(f"::error file={bad},title=dvclean error::")
+    res = CliRunner().invoke(app, ["check", str(bad), "--label", "y", "--json"])  # (json asked for: no annotation)
+    assert res.exit_code == 2 and "::error" not in res.stdout
+    monkeypatch.setenv("GITHUB_ACTIONS", "")
+    (tmp_path / "c.toml").write_text('[check]\nformat = "github"\n')
+    res = CliRunner().invoke(app, ["check", str(bad), "--label", "y", "--config", str(tmp_path / "c.toml")])
+    assert res.exit_code == 2 and res.stdout.startswith("::error file=")
+    res = CliRunner().invoke(app, ["score", str(bad), "--label", "y", "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 2 and "::error" not in res.stdout  # (score has no github format)
+
+
+def test_row_hashes_match_a_decimal_or_zoned_copy_of_the_same_values():
+    import datetime as dt
+    from decimal import Decimal
+
+    from dvclean.check import row_hashes
+
+    plain = pl.DataFrame({"a": [50000.0, 1.5, None], "t": [dt.datetime(2024, 1, 2, 2, 0, tzinfo=dt.UTC)] * 3,
+                          "y": ["p", "q", "p"]})
+    dec = plain.with_columns(pl.Series("a", [Decimal("50000.00"), Decimal("1.50"), None], dtype=pl.Decimal(12, 2)),
+                             pl.col("t").dt.convert_time_zone("Europe/Berlin"))
+    assert row_hashes(plain, [0, 1, 2]) == row_hashes(dec, [0, 1, 2])
+    assert row_hashes(plain, [0]) != row_hashes(plain.with_columns(pl.lit(50000.5).alias("a")), [0])
+
+
+def test_a_class_merged_into_its_other_spelling_is_not_called_emptied_or_lost():
+    before = pl.Series("y", ["<=50K"] * 8 + ["<=50k"] * 3 + [">50K"] * 5)
+    after = pl.Series("y", ["<=50K"] * 11 + [">50K"] * 4 + ["<=50K"])
+    changed = np.array([False] * 8 + [True] * 3 + [False] * 4 + [True])
+    respelled = _respellings(before, after, changed)
+    assert respelled == {("<=50k", "<=50K"): 3}
+    from dvclean.fix import _respelled_rows
+
+    out = _class_changes(before, after, changed, "relabel", _respelled_rows(before, after, changed))
+    assert out["classes"]["<=50k"] == {"before": 3, "after": 0, "lost": 3}
+    assert not [n for n in out["notes"] if "'<=50k'" in n]  # (merged: the respelling note says so)
+    # a class losing rows to respelling and to relabels: only the relabels count as lost
+    before2 = pl.Series("y", ["no"] * 10 + ["No"] * 10 + ["yes"] * 10)
+    after2 = pl.Series("y", ["No"] * 3 + ["yes"] * 1 + ["no"] * 6 + ["No"] * 10 + ["yes"] * 10)
+    changed2 = np.array([True] * 4 + [False] * 26)
+    notes = _class_changes(before2, after2, changed2, "relabel", _respelled_rows(before2, after2, changed2))["notes"]
+    assert not notes  # (1 of 10 relabelled: under the 20% note; the 3 respelled are no loss)
+
+
+def test_many_flags_on_a_float_label_of_many_rounded_values_suggest_regression():
+    from dvclean.pipeline import _quantity_hint
+
+    prices = pl.Series("price", [25_000.0 * (i % 40) for i in range(400)])
+    assert "the label holds 40 different numbers: if it is a quantity (a count, an age, a score, a price), value it " \
+           "with --task regression" in _quantity_hint(prices, 40)
+    assert "40 different whole numbers" in _quantity_hint(prices.cast(pl.Int64), 40)
+    assert _quantity_hint(pl.Series(["a"] * 40), 40) == "" and _quantity_hint(prices, 5) == ""

@@ -694,15 +694,20 @@ def _check_target_size(
     if target.base == "hard" and target.classes and table is not None:
         # all of the classes' rows: when they are too few, no --hard-frac can help
         whole = class_mask(target, table) & ~scores.label_missing & ~synthetic_rows(table)
-        if not cfg.include_mislabeled:
-            whole &= ~scores.is_mislabeled
-        if (k := int(whole.sum())) < cfg.min_rows:
+        unflagged = whole & ~scores.is_mislabeled
+        k = int((whole if cfg.include_mislabeled else unflagged).sum())
+        if k < cfg.min_rows:
             many = len(target.classes) > 1
-            hint = (f"the target's class{'es have' if many else ' has'} only {k} row{'' if k == 1 else 's'} in all"
-                    + (" not flagged mislabeled" if not cfg.include_mislabeled else "")
-                    + f", so no --hard-frac selects enough: add rows of {'them' if many else 'it'}"
-                    + (", pass --include-mislabeled" if excluded and not cfg.include_mislabeled else "")
-                    + ", or target more classes (--target hard, --target all)")
+            helps = not cfg.include_mislabeled and int(whole.sum()) >= cfg.min_rows  # (with the flagged rows: enough)
+            if not helps:
+                extra = ""  # (--include-mislabeled would not select enough either)
+            hint = (f"the target's class{'es have' if many else ' has'} "
+                    + (f"{int(whole.sum())} labelled row{'' if int(whole.sum()) == 1 else 's'} in all"
+                       if cfg.include_mislabeled or not excluded else
+                       f"{int(whole.sum())} labelled rows in all, {k} of them not flagged mislabeled")
+                    + ", so no --hard-frac selects enough: "
+                    + ("pass --include-mislabeled, " if helps else "")
+                    + f"add rows of {'them' if many else 'it'}, or target more classes (--target hard, --target all)")
     raise AugmentError(
         f"--target {target} selects {n} row{'s' if n != 1 else ''}{where} to train the generator, fewer than the "
         f"{cfg.min_rows} it needs{extra}; {hint}"

@@ -696,7 +696,7 @@ def thin_valuation_note(valuation: dict[str, int], arms: dict[str, Any], primary
 
     >>> arms = {"baseline": {"boosting_rounds": [1, 1, 3], "auc": {"mean": 0.9, "ci95": 0.3}}}
     >>> thin_valuation_note({"no": 200, "yes": 4}, arms, "auc", 2000)[:97]
-    "the valuation split has fewer than 5 rows of class 'yes' (4 rows), and the models' early stopping"
+    "the valuation split has fewer than 5 rows of class 'yes' (4 rows); the models' early stopping sco"
     >>> thin_valuation_note({"no": 200, "yes": 40}, arms, "auc", 2000) is None
     True
     """
@@ -704,21 +704,33 @@ def thin_valuation_note(valuation: dict[str, int], arms: dict[str, Any], primary
     if not thin:
         return None
     rounds = sorted(b for entry in arms.values() for b in entry.get("boosting_rounds", ()))
-    median = rounds[len(rounds) // 2] if rounds else None
+    median = float(np.median(rounds)) if rounds else None
     low, high = (0.0, 1.0) if primary in ("auc", "macro_f1", "accuracy") else (-math.inf, math.inf)
-    past = [arm for arm, entry in arms.items() if isinstance(entry.get(primary), dict) and entry[primary]["ci95"]
-            and not low <= entry[primary]["mean"] - entry[primary]["ci95"] <= entry[primary]["mean"]
-            + entry[primary]["ci95"] <= high]
+
+    def past_range(stat: Any) -> bool:
+        if not isinstance(stat, dict) or stat.get("ci95") is None or stat.get("mean") is None:
+            return False
+        mean, ci = float(stat["mean"]), float(stat["ci95"])
+        return math.isfinite(mean) and math.isfinite(ci) and not low <= mean - ci <= mean + ci <= high
+
+    past = [arm for arm, entry in arms.items() if past_range(entry.get(primary))]
+    short = median is not None and median < SHORT_ROUNDS
+    if not (short or past):  # (the models trained on: the few rows did not cut them short)
+        return None
     many = len(thin) > 1
     shown = _first_ten([f"{c!r} ({k} row{'' if k == 1 else 's'})" for c, k in thin])
     return (
-        f"the valuation split has fewer than {FEW_HOLDOUT_ROWS} rows of class{'es' if many else ''} {shown}, and the "
+        f"the valuation split has fewer than {FEW_HOLDOUT_ROWS} rows of class{'es' if many else ''} {shown}; the "
         "models' early stopping scores every boosting round on it"
-        + (f": they stopped after a median of {median} of up to {max_rounds} rounds" if median is not None else "")
-        + (f", and the {primary} intervals of {', '.join(past)} pass the metric's range [0, 1]" if past else "")
-        + "; the arms' difference says little: add labelled rows of "
-        + ("those classes" if many else "that class")
+        + (f", and they stopped after a median of {median:g} of up to {max_rounds} rounds" if short else "")
+        + (f"; the {primary} intervals of {', '.join(past)} pass the metric's range [0, 1]" if past else "")
+        + "; add labelled rows of " + ("those classes" if many else "that class") + " to steady the comparison"
     )
+
+
+#: :func:`thin_valuation_note`: a median of fewer boosting rounds than this, on a valuation split with few rows of
+#: a class, is early stopping cut short by those rows (the models' learning rate 0.05 needs far more).
+SHORT_ROUNDS = 20
 
 
 def thin_holdout_note(

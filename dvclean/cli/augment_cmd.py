@@ -325,7 +325,9 @@ def _mislabeled_use(report: dict[str, Any]) -> str:
         if excluded == flagged:  # (every flagged row is a target row: the whole data set, or all in the class)
             return f"{flagged} flagged mislabeled (not used for training)"
         # (a class target: the other classes' flagged rows were never candidates)
-        return f"{flagged} flagged mislabeled, {excluded or 'none'} of them in the target (kept out of training)"
+        classes = str(report["target"].get("spec", "")).count("class:")
+        where = "the targeted class" + ("es" if classes > 1 else "") if classes else "the target"
+        return f"{flagged} flagged mislabeled, {excluded or 'none'} of them in {where} (kept out of training)"
     if flagged == 0:
         return "0 flagged mislabeled"
     if flagged == 1:

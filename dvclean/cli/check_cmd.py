@@ -390,13 +390,15 @@ def check(
     said = [f"--no-baseline: ignored {ignored}"] if ignored else []  # what --no-baseline switched off, said once
     if origin := _configured_thresholds(skip=set(new_thresholds) if ignored is not None else set()):
         said.append(f"thresholds from a configuration file: {origin}")
-    elif (files := effective_config()["files"]) and any(n.startswith("no thresholds are set") for n in outcome.notes):
+    elif ((files := effective_config()["files"]) and not given_on_command_line("config")
+          and any(n.startswith("no thresholds are set") for n in outcome.notes)):
         # (a dvclean.toml nearer the data, for score's settings, hides the repository's thresholds further up)
         many = len(files) > 1
         said.append(
             f"the configuration file{'s' if many else ''} read ({', '.join(files)}) set{'' if many else 's'} no "
-            "thresholds: only the files of the nearest directory that holds one are read, not those further up (a "
-            "repository's pyproject.toml); set the thresholds in a [check] table there, or pass --config FILE"
+            "thresholds; if a file further up sets them (a repository's pyproject.toml), it is not read: only the "
+            "files of the nearest directory that holds one are; set the thresholds in that file's check table too, "
+            "or pass --config FILE"
         )
     if said:  # (a JSON document lists them among its notes)
         import dataclasses

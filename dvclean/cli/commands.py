@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import os
 import re
 import signal
 import sys
@@ -197,7 +198,7 @@ def guarded(fn: F) -> F:
             if isinstance(exc, DvcleanError):
                 # never markup-parse a message: it may hold brackets (dvclean[augment], a class "[/]")
                 print_error(err, "error:", _cli_message(exc))
-                _github_error(kwargs, "dvclean error", _cli_message(exc))
+                _github_error(kwargs, "dvclean error", _cli_message(exc), fn.__name__)
                 raise typer.Exit(2) from None
             if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:  # a full disk, a closed or read-only target
                 where = f"to {output_named(exc.filename)}" if exc.filename else "its output (standard output or a file)"
@@ -224,7 +225,7 @@ def guarded(fn: F) -> F:
                 + ("" if debug else " (add --debug for the traceback)."),
             )
             _github_error(kwargs, "dvclean internal error", f"{type(exc).__name__}: {exc} (a bug in dvclean; please "
-                          "report it)")
+                          "report it)", fn.__name__)
             if debug:
                 err.print(traceback.format_exc(), markup=False, highlight=False)
             raise typer.Exit(3) from None
@@ -239,12 +240,35 @@ def guarded(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _github_error(kwargs: dict[str, Any], title: str, message: str) -> None:
-    """Under ``--format github``, an ``::error`` workflow command for a run that failed with an error (exit 2 or 3),
-    on stdout beside the annotations of a failed check, so the step's summary shows why the gate did not run: its
-    ``file`` is the data file when one was given (each file of a multi-file gate is its own run)."""
+def _format_of(kwargs: dict[str, Any], command: str) -> str | None:
+    """The output format a ``check`` run would have used: ``--format`` as typed, else the configuration file's,
+    else github under GitHub Actions (``GITHUB_ACTIONS=true``) unless ``--json``; None for other commands."""
+    if command != "check":
+        return None
     fmt = kwargs.get("fmt")
-    if getattr(fmt, "value", fmt) != "github":
+    if fmt is not None:
+        return str(getattr(fmt, "value", fmt))
+    try:
+        from ._config import effective_config
+
+        values = effective_config()["values"]
+    except Exception:  # noqa: BLE001 - no context (the error came before the options were read)
+        values = {}
+    # (the settings are keyed by option name: --format, --json)
+    configured = (values.get("format") or (None, ""))[0]
+    if configured is not None:
+        return str(getattr(configured, "value", configured))
+    if kwargs.get("as_json") or (values.get("json") or (False, ""))[0]:
+        return "json"
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def _github_error(kwargs: dict[str, Any], title: str, message: str, command: str = "check") -> None:
+    """Under ``check``'s github format (typed, configured, or GitHub Actions' default), an ``::error`` workflow
+    command for a run that failed with an error (exit 2 or 3), on stdout beside the annotations of a failed check,
+    so the step's summary shows why the gate did not run: its ``file`` is the data file when one was given (each file
+    of a multi-file gate is its own run)."""
+    if _format_of(kwargs, command) != "github":
         return
     from ..report.formats import _command
     from ._output import write_stdout

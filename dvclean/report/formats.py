@@ -459,7 +459,7 @@ def github_annotations(
             basis = (f"predicted {target_text(predicted, spread)}" if predicted is not None
                      else f"its nearest neighbours average {target_text(r['neighbor_label'], spread)}")
             msg = (
-                f"{where}: target {r['label']!s} is far from what the other rows predict ({basis}); value "
+                f"{where}: target {target_text(r['label'], spread)} is far from what the other rows predict ({basis}); value "
                 f"{_num(r['value'])}, outlier score {_num(r['mislabel_score'])}"
             )
         elif r["is_mislabeled"]:
