@@ -398,6 +398,13 @@ def _refuse_noise(scores: ScoreResult, config: FixConfig) -> None:
             f"feature columns, use --action mark to mark the rows without changing any, or pass --force to "
             f"{config.action} them anyway"
         )
+    if scores.summary["flags"].get("skewed_target") and config.action == "drop":
+        raise DataValidationError(
+            f"{name}: refusing to drop {flagged} row{'s' if flagged != 1 else ''} flagged as outlying targets: most "
+            "of them lie on one side of a skewed target's predictions, where a long tail of correct values is flagged "
+            "too; value the logarithm of the target (or another transform that evens out the spread) "
+            "and fix again, use --action mark to review the rows, or pass --force to drop them anyway"
+        )
     if not labels_unpredicted(p):
         return
     raise DataValidationError(

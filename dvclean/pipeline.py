@@ -487,6 +487,7 @@ def _score(
     notes: list[str] = list(run_notes)
     predictability: dict[str, Any] | None = None
     target_check: dict[str, Any] | None = None
+    skewed_flags = False  # (most outlying targets on one side of a skewed target: maybe its correct long tail)
     flag_jobs = effective_n_jobs(config.crossfit.n_jobs)  # threads for the forest and the folds (same result for any number)
     blank = _blank_players(table, data, encoder.dropped_)  # rows without any feature value: never judged
     # the models' work grows with the rows and, above two classes, with the classes (XGBoost fits one tree per
@@ -528,6 +529,7 @@ def _score(
         # (rows without any feature value are unflagged below: these notes count the flags that stay)
         if note := _skewed_target_note(data, flags, blank):
             notes.append(note)
+            skewed_flags = True
         elif (target_check or {}).get("predictable", True) and (
                 note := _outlying_share_note(data, flags, mislabel, blank)):
             notes.append(note)
@@ -657,6 +659,8 @@ def _score(
         summary["flags"]["label_predictability"] = predictability
     if target_check is not None:
         summary["flags"]["target_predictability"] = target_check
+    if skewed_flags:
+        summary["flags"]["skewed_target"] = True  # (fix refuses to drop those rows without --force)
     if getattr(flags, "signal_weights", None):
         summary["flags"]["signal_weights"] = {k: round(v, 4) for k, v in flags.signal_weights.items()}
     if getattr(flags, "count_estimates", None):

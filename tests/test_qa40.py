@@ -398,3 +398,28 @@ def test_many_flags_on_a_float_label_of_many_rounded_values_suggest_regression()
            "with --task regression" in _quantity_hint(prices, 40)
     assert "40 different whole numbers" in _quantity_hint(prices.cast(pl.Int64), 40)
     assert _quantity_hint(pl.Series(["a"] * 40), 40) == "" and _quantity_hint(prices, 5) == ""
+
+
+def test_fix_refuses_to_drop_the_long_tail_of_a_skewed_target(tmp_path):
+    from sklearn.datasets import make_regression
+
+    rng = np.random.default_rng(0)
+    x, _ = make_regression(n_samples=1500, n_features=6, noise=0, random_state=2)
+    price = np.exp(1 + x[:, 0] * 0.8 + x[:, 1] * 0.3 + rng.normal(0, 0.3, 1500)) * 100_000  # clean, multiplicative noise
+    data = tmp_path / "prices.csv"
+    pl.DataFrame({f"x{i}": x[:, i] for i in range(6)}).with_columns(pl.Series("price", price)).write_csv(data)
+    out = tmp_path / "o.csv"
+    res = CliRunner().invoke(app, ["fix", str(data), "--label", "price", "--action", "drop", "-o", str(out), "--seed", "0"])
+    assert res.exit_code == 2 and not out.exists(), res.output
+    assert "refusing to drop" in flat(res.output) and "value the logarithm of the target" in flat(res.output)
+    res = CliRunner().invoke(app, ["fix", str(data), "--label", "price", "--action", "mark", "-o", str(out), "--seed", "0"])
+    assert res.exit_code == 0, res.output  # (marking changes no row)
+    res = CliRunner().invoke(app, ["fix", str(data), "--label", "price", "--action", "drop", "-o", str(out), "--seed", "0",
+                                   "--force"])
+    assert res.exit_code == 0 and pl.read_csv(out).height < 1500
+    # the log target: no skew, no refusal
+    log_data = tmp_path / "log.csv"
+    pl.read_csv(data).with_columns(pl.col("price").log()).write_csv(log_data)
+    res = CliRunner().invoke(app, ["fix", str(log_data), "--label", "price", "--action", "drop", "-o", str(out), "--seed",
+                                   "0"])
+    assert res.exit_code == 0, res.output
