@@ -1147,11 +1147,14 @@ def _compare_with_baseline(
                 f"the id column {table.id_column!r}" if baseline.key == "id"
                 else f"a hash of {_columns_text(columns or [])}"
             )
+            ignored = [c for c in (columns or []) if c in set(result.summary["features"]["ignored"])]
             cause = (
                 "a column was added, removed or renamed since (this older baseline's hashes cover every column), "
                 "or the baseline is of another data set"
                 if baseline.key == "hash" and baseline.hash_columns is None
-                else "the baseline is of another data set"
+                else f"the baseline hashes {_columns_text(ignored)}, which the scoring ignores (an identifier that an "
+                "export may number anew: a baseline written now leaves it out), or the baseline is of another data set"
+                if ignored else "the baseline is of another data set"
             )
             notes.append(
                 f"only {found} of the baseline's {len(sample)} {what} ({found / len(sample):.0%}) are found in this "

@@ -1408,6 +1408,8 @@ def _summary(
             "mislabel_score": r["mislabel_score"],
             "is_mislabeled": r["is_mislabeled"],
             "is_hard": r["is_hard"],
+            # (a regression target's flag rests on its out-of-sample prediction and the residual's robust z-score)
+            **{k: r[k] for k in ("predicted_value", "target_z") if data.is_regression and k in r},
         }
         for r in worst.iter_rows(named=True)
     ]

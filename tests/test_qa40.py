@@ -423,3 +423,46 @@ def test_fix_refuses_to_drop_the_long_tail_of_a_skewed_target(tmp_path):
     res = CliRunner().invoke(app, ["fix", str(log_data), "--label", "price", "--action", "drop", "-o", str(out), "--seed",
                                    "0"])
     assert res.exit_code == 0, res.output
+
+
+def test_a_regression_run_names_its_outlier_rule_and_lists_the_predictions_in_json(tmp_path):
+    from sklearn.datasets import load_diabetes
+
+    d = load_diabetes()
+    y = d.target.copy()
+    y[[5, 50, 150]] *= 10
+    data = tmp_path / "diab.csv"
+    pl.DataFrame(d.data, schema=list(d.feature_names)).with_columns(pl.Series("target", y)).write_csv(data)
+    args = ["score", str(data), "--label", "target", "--task", "regression", "--seed", "0"]
+    res = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0, res.output
+    assert "outlier rule: outlier" in res.output and "mislabel rule" not in res.output
+    res = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "s2.csv"), "--json"])
+    top = json.loads(res.stdout)["most_suspicious"][0]
+    assert top["is_mislabeled"] and top["label"] > 10 * top["predicted_value"] and top["target_z"] > 3.5
+
+
+def test_an_older_baseline_that_hashed_an_ignored_identifier_is_told_why_nothing_matches(tmp_path):
+    from dvclean.check import _row_sample, row_hashes
+
+    df = clusters(flips=FLIPS)
+    first = tmp_path / "first.csv"
+    df.write_csv(first)
+    res = CliRunner().invoke(app, ["check", str(first), "--label", "y", "--json", "--exit-zero", "--seed", "0"])
+    doc = json.loads(res.stdout)
+    # as a baseline written before the ignored columns were left out: its hashes cover uid
+    old = ["f1", "f2", "uid", "y"]
+    keys = row_hashes(df, np.arange(df.height), columns=old)
+    flagged = doc["flagged"]
+    mis_rows = [i for i, k in enumerate(row_hashes(df, np.arange(df.height), columns=flagged["hash_columns"]))
+                if k in set(flagged["mislabeled"])]
+    flagged.update(hash_columns=old, mislabeled=[keys[i] for i in mis_rows], hard=[], sample=_row_sample(keys, "hash"))
+    base = tmp_path / "old.json"
+    base.write_text(json.dumps(doc))
+    second = tmp_path / "second.csv"
+    df.with_columns(pl.Series("uid", [f"r{i:05d}" for i in range(df.height)])).write_csv(second)
+    res = CliRunner().invoke(app, ["check", str(second), "--label", "y", "--json", "--exit-zero", "--seed", "0",
+                                   "--baseline", str(base)])
+    notes = json.loads(res.stdout)["notes"]
+    (note,) = [n for n in notes if n.startswith("only 0 of the baseline's")]
+    assert "the baseline hashes the 1 column 'uid', which the scoring ignores" in note

@@ -361,12 +361,13 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
         f"flagged: [bold red]{flags['mislabeled']}[/bold red] {what} "
         f"({flags['mislabeled_fraction']:.1%}), [bold]{flags['hard']}[/bold] hard ({flags['hard_fraction']:.1%})"
     )
+    rule_kind = "outlier rule" if regression else "mislabel rule"  # (a regression target's flags: outlying targets)
     if flags.get("signal_weights"):
         shown = {"model": "model", "oob": "OOB", "neighbors": "neighbours", "linear": "linear"}
         weights = ", ".join(f"{shown.get(k, k)} {v:.2f}" for k, v in flags["signal_weights"].items())
-        console.print(f"mislabel rule: {esc(flags.get('rule'))} (evidence weights: {weights})", highlight=False)
+        console.print(f"{rule_kind}: {esc(flags.get('rule'))} (evidence weights: {weights})", highlight=False)
     elif flags.get("rule"):  # (the knn rule weighs no evidence, and a switch to it is told in a note)
-        console.print(f"mislabel rule: {esc(flags['rule'])}", highlight=False)
+        console.print(f"{rule_kind}: {esc(flags['rule'])}", highlight=False)
     est = flags.get("count_estimates")
     if est:
         parts = [f"knn rule {est['knn_rule']}", f"Confident Learning {est['confident_pooled']} (pooled)"]
