@@ -99,20 +99,31 @@ def number_spelling_key(text: str, *, padded: bool = False) -> Any:
     return decimal.Decimal(t).normalize() + 0  # (+0: -0 is 0)
 
 
+def spelling_key(text: str, *, numbers: bool = True, padded: bool = False) -> Any:
+    """What two spellings of one class share: the text trimmed, case-folded and in Unicode NFKC form; with
+    ``numbers``, a plain number's value (``1``, ``1.0``, ``1e0``; ``padded``: ``01`` too, see
+    :func:`number_spelling_key`) as a tuple, never equal to a text key.
+
+    >>> spelling_key(" Yes") == spelling_key("yes"), spelling_key("1.0") == spelling_key("1"), spelling_key("01") == spelling_key("1")
+    (True, True, False)
+    """
+    import unicodedata
+
+    key: Any = unicodedata.normalize("NFKC", text).strip().casefold()
+    if numbers and (number := number_spelling_key(key, padded=padded)) is not None:
+        return (number,)
+    return key
+
+
 def _spelling_groups(values: pl.Series, *, numbers: bool = False) -> list[tuple[list[str], bool | None]]:
     """The groups of a text column's distinct values that are equal after trimming whitespace, ignoring case and
     Unicode form (blank values are missing ones), each with whether its spellings differ in Unicode form too; with
     ``numbers``, plain numbers of one value (``1``, ``1.0``, ``1e0``, ``01``: :func:`number_spelling_key`) form a
     group too, marked ``None``."""
-    import unicodedata
-
     distinct = values.cast(pl.String).drop_nulls().unique().sort().to_list()
     groups: dict[Any, list[str]] = {}
     for v in (v for v in distinct if v.strip()):
-        key: Any = unicodedata.normalize("NFKC", v).strip().casefold()
-        if numbers and (number := number_spelling_key(key, padded=True)) is not None:
-            key = (number,)  # (a tuple: never equal to a text key)
-        groups.setdefault(key, []).append(v)
+        groups.setdefault(spelling_key(v, numbers=numbers, padded=True), []).append(v)
     return [(spellings, None if isinstance(key, tuple) else len({s.strip().casefold() for s in spellings}) > 1)
             for key, spellings in groups.items() if len(spellings) > 1]
 

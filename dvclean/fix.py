@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,7 +158,7 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
         fixed = frame.with_columns(new_label)
         summary.update(relabeled=int(changed.sum()), skipped=int((flagged & ~changed).sum()))
         respelled_rows = _respelled_rows(frame.get_column(scores.table.label), new_label, changed)
-        respelled = _respellings(frame.get_column(scores.table.label), new_label, changed)
+        respelled = _respellings(frame.get_column(scores.table.label), new_label, changed, respelled_rows)
         if respelled:
             summary.update(respelled=sum(respelled.values()))
             shown = ", ".join(f"{n} {old!r} → {new!r}" for (old, new), n in list(respelled.items())[:4])
@@ -263,43 +264,35 @@ def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray, act
 def _respelled_rows(before: pl.Series, after: pl.Series, changed: np.ndarray) -> np.ndarray:
     """Which of ``changed`` keep their class and change its spelling only (``no`` → ``No``, ``yes `` → ``yes``:
     equal after trimming whitespace, ignoring case and Unicode form; ``1`` → ``1.0``: one number)."""
-    import unicodedata
-
-    from .diagnostics import number_spelling_key
+    from .diagnostics import spelling_key  # (1 and 1.0 one number, 01 a code of its own)
 
     out = np.zeros(len(changed), dtype=bool)
     if before.dtype not in (pl.String, pl.Categorical, pl.Enum) or not changed.any():
         return out
-
-    def key(v: str) -> Any:  # (as score's spelling notes group classes: 1 and 1.0 one number, 01 a code of its own)
-        text = unicodedata.normalize("NFKC", v).strip().casefold()
-        number = number_spelling_key(text)
-        return text if number is None else (number,)
-
     rows = np.flatnonzero(changed)
-    idx = pl.Series(rows)
-    olds, news = before.cast(pl.String).gather(idx).to_list(), after.cast(pl.String).gather(idx).to_list()
-    for r, old, new in zip(rows.tolist(), olds, news, strict=True):
-        out[r] = old is not None and new is not None and old != new and key(old) == key(new)
+    for r, (old, new) in zip(rows.tolist(), _pairs(before, after, rows), strict=True):
+        out[r] = old is not None and new is not None and old != new and spelling_key(old) == spelling_key(new)
     return out
 
 
-def _respellings(before: pl.Series, after: pl.Series, changed: np.ndarray) -> dict[tuple[str, str], int]:
-    """The relabels among ``changed`` that only respell their class (:func:`_respelled_rows`), counted by (old, new)
-    spelling, most first.
+def _pairs(before: pl.Series, after: pl.Series, rows: np.ndarray) -> list[tuple[Any, Any]]:
+    """``(before, after)`` of each of ``rows``, as text."""
+    idx = pl.Series(rows)
+    return list(zip(before.cast(pl.String).gather(idx).to_list(), after.cast(pl.String).gather(idx).to_list(),
+                    strict=True))
+
+
+def _respellings(before: pl.Series, after: pl.Series, changed: np.ndarray,
+                 respelled: np.ndarray | None = None) -> dict[tuple[str, str], int]:
+    """The relabels among ``changed`` that only respell their class (``respelled``, else :func:`_respelled_rows`),
+    counted by (old, new) spelling, most first.
 
     >>> _respellings(pl.Series(["no", "No", "yes", "1"]), pl.Series(["No", "No", "no", "1.0"]), np.array([1, 0, 1, 1], bool))
     {('no', 'No'): 1, ('1', '1.0'): 1}
     """
-    rows = np.flatnonzero(_respelled_rows(before, after, changed))
-    if not rows.size:
-        return {}
-    idx = pl.Series(rows)
-    pairs = zip(before.cast(pl.String).gather(idx).to_list(), after.cast(pl.String).gather(idx).to_list(), strict=True)
-    counts: dict[tuple[str, str], int] = {}
-    for pair in pairs:
-        counts[pair] = counts.get(pair, 0) + 1
-    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+    mask = _respelled_rows(before, after, changed) if respelled is None else respelled
+    counts = Counter(_pairs(before, after, np.flatnonzero(mask)))
+    return dict(counts.most_common())
 
 
 def _check_issue_column(frame: pl.DataFrame, label: str) -> None:

@@ -2079,17 +2079,10 @@ def _same_spelled_class(value: Any, classes: Sequence[Any]) -> Any:
     >>> _same_spelled_class("09", ["8", "9"]), _same_spelled_class("Yes ", ["no", "yes"]), _same_spelled_class("x", ["y"])
     ('9', 'yes', None)
     """
-    import unicodedata
+    from .diagnostics import spelling_key
 
-    from .diagnostics import number_spelling_key
-
-    def key(v: Any) -> Any:
-        text = unicodedata.normalize("NFKC", str(v)).strip().casefold()
-        number = number_spelling_key(text, padded=True)
-        return text if number is None else (number,)
-
-    k = key(value)
-    return next((c for c in classes if key(c) == k), None)
+    k = spelling_key(str(value), padded=True)
+    return next((c for c in classes if spelling_key(str(c), padded=True) == k), None)
 
 
 def prepare(
