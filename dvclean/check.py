@@ -1340,7 +1340,9 @@ def evaluate_check(
             "checking anything"
         )
     if regression:
-        notes.append("regression target: is_mislabeled flags outlying targets; --max-mislabeled limits them")
+        named = [f"--{k.replace('_', '-')}" for k, v in policy.to_dict().items() if v is not None and "mislabeled" in k]
+        notes.append("regression target: is_mislabeled flags outlying targets; "
+                     f"{', '.join(named) if named else '--max-mislabeled'} {'count' if len(named) > 1 else 'counts'} them")
     shown = np.concatenate([_ranked(result.frame, n, flagged).get_column("__row").to_numpy()
                             for n, flagged in ((TOP_ROWS, False), (MAX_ANNOTATIONS, True))]).astype(np.int64)
     lines = _lines_for(result, np.unique(shown))  # (one pass over the file for both)

@@ -43,6 +43,7 @@ import numpy as np
 import polars as pl
 
 from ._serial import one_at_a_time
+from ._version import __version__
 from .config import FixConfig, ScoreConfig, build_hint, describe_type
 from .errors import ConfigError, DataValidationError, InputError
 from .io import (
@@ -70,6 +71,9 @@ from .io import (
 )
 from .pipeline import ScoreResult, _check_arguments, refuse_input_path, score
 from .table import ISSUE_COLUMN, ISSUE_VALUES
+
+#: Version of the ``fix --json`` summary's layout (``schema_version``), as ``score``'s and ``check``'s have theirs.
+FIX_SCHEMA_VERSION = 1
 
 __all__ = ["FixResult", "fix", "apply_fix", "text_edits", "json_edits", "write_fixed", "default_fixed_path", "ISSUE_COLUMN"]
 
@@ -509,6 +513,8 @@ def fix(
     elif isinstance(text, JsonText):
         edits = json_edits(frame, scores, config, text)
     summary = {
+        "schema_version": FIX_SCHEMA_VERSION,
+        "dvclean_version": __version__,
         "command": "fix",
         "input": scores.summary["input"],
         "label": scores.table.label,

@@ -23,7 +23,7 @@ import polars as pl
 
 from ._serial import one_at_a_time
 from ._version import __version__
-from .config import VALIDATION_METHODS, FlagPolicy, KNNConfig, ScoreConfig, unknown_method_error
+from .config import VALIDATION_METHODS, FlagPolicy, KNNConfig, MislabelConfig, ScoreConfig, unknown_method_error
 from .diagnostics import (
     feature_spelling_notes,
     label_copy_columns,
@@ -35,6 +35,7 @@ from .diagnostics import (
 )
 from .errors import ConfigError, DataValidationError, OutputError, ValuationError
 from .flags import (
+    RowFlags,
     _hard,
     cell_neighbors,
     distinct_evidence,
@@ -187,6 +188,7 @@ def load_source(
     gives the label and id columns of the data, and ``exact_text`` its id column; a validation file takes ``as_text=info.text_columns`` of the data
     so that its labels are read as the data's are); a frame's ``as_text`` columns are cast to String.
     """
+    kind = "pandas" if type(source).__module__.startswith("pandas") else "polars"  # (as the summary's input says)
     source = as_source(source)
     if isinstance(source, pl.DataFrame):
         if source.height == 0:
@@ -202,7 +204,7 @@ def load_source(
         cast = [c for c in as_text if c in schema and schema[c] != pl.String]
         if cast:
             source = source.with_columns([pl.col(c).cast(pl.String) for c in cast])
-        return source, SourceInfo(path="<DataFrame>", format="polars", compression=None, sha256="",
+        return source, SourceInfo(path="<DataFrame>", format=kind, compression=None, sha256="",
                                   text_columns=tuple(cast))
     return read_frame(source, **{**(read_options or {}), "keep_text": keep_text, "as_text": tuple(as_text),
                                  "exact_text": tuple(exact_text)})
@@ -597,6 +599,8 @@ def _score(
             "equal values, a skewed or mixed distribution) than that they are wrong; check a sample of them by hand "
             "before acting, or give --expected-noise if the share of wrong targets is known"
         )
+    if (share_note := _expected_noise_note(flags, mislabel, data.n_players, data.is_regression)) is not None:
+        notes.append(share_note)
     if not data.is_regression and (rare_note := _rare_class_note(data, flags, blank)) is not None:
         notes.append(rare_note)
     if not data.is_regression and mislabel.rule != "knn":
@@ -665,6 +669,8 @@ def _score(
         summary["flags"]["signal_weights"] = {k: round(v, 4) for k, v in flags.signal_weights.items()}
     if getattr(flags, "count_estimates", None):
         summary["flags"]["count_estimates"] = dict(flags.count_estimates)
+    if getattr(flags, "rule_count", None) is not None:
+        summary["flags"]["rule_count"] = flags.rule_count  # (what the rule flags without --expected-noise)
     summary["task"] = {"name": table.task, "reason": table.task_reason, "requested": requested_task}
     if data.is_regression:
         summary["flags"]["meaning"] = "outlying target"
@@ -809,6 +815,28 @@ def _rare_class_note(data: ValuationData, flags: Any, blank: np.ndarray) -> str 
     )
 #: A whole-number label with at least this many classes gets the hint that it may be a quantity (a count, an age).
 MANY_WHOLE_CLASSES = 20
+
+
+def _expected_noise_note(flags: RowFlags, mislabel: MislabelConfig, n: int, regression: bool) -> str | None:
+    """A note when ``expected_noise``'s share flags far more or far fewer rows than the rule itself would (more
+    than twice as many, or fewer than half, beyond a margin of a few rows): the share given is probably not the
+    data's.
+
+    >>> f = RowFlags(value_rank=np.ones(4), quality=np.ones(4), is_mislabeled=np.r_[True, False, False, False],
+    ...              is_hard=np.zeros(4, bool), mislabel_score=np.zeros(4), neighbor_label=np.zeros(4),
+    ...              neighbor_disagreement=np.zeros(4), rule_count=30)
+    >>> print(_expected_noise_note(f, MislabelConfig(expected_noise=0.005), 300, False))
+    --expected-noise 0.005 flagged the 1 row with the highest mislabel scores; the consensus rule itself flags 30 (10.0%): more labels look wrong than the share given (raise it, or leave it out and let the rule decide)
+    """
+    own, asked = flags.rule_count, int(np.sum(flags.is_mislabeled))
+    if own is None or mislabel.expected_noise is None or abs(own - asked) <= 2 or asked // 2 <= own <= 2 * asked:
+        return None
+    rule = f"outlier rule (|z| > {mislabel.outlier_z:g})" if regression else f"{mislabel.rule} rule"
+    what = "targets look outlying" if regression else "labels look wrong"
+    advice = (f"more {what} than the share given (raise it, or leave it out and let the rule decide)" if own > asked
+              else f"fewer {what} than the share given: the lowest-scored of the flagged rows are likely correct")
+    return (f"--expected-noise {mislabel.expected_noise:g} flagged the {asked:,} row{'s' if asked != 1 else ''} with "
+            f"the highest mislabel scores; the {rule} itself flags {own:,} ({own / max(n, 1):.1%}): {advice}")
 
 
 def _quantity_hint(label: pl.Series, n_classes: int) -> str:
@@ -1199,17 +1227,20 @@ def _output_frame(
         arr = _scatter(n, rows, values, fill, values.dtype)
         return pl.Series(arr, dtype=dtype).scatter(np.flatnonzero(~valued), None) if (~valued).any() else pl.Series(arr, dtype=dtype)
 
+    def flag(values: np.ndarray) -> pl.Series:  # an unvalued row is not flagged: false, never null (a pandas mask)
+        return pl.Series(_scatter(n, rows, np.asarray(values, dtype=bool), False, bool), dtype=pl.Boolean)
+
     out = pl.DataFrame(
         {
             "label": label_col,
             "value": masked(results[primary].values, pl.Float64, 0.0),
             "value_rank": masked(flags.value_rank, pl.Int64, 0),
-            "is_mislabeled": masked(flags.is_mislabeled, pl.Boolean, False),
-            "is_hard": masked(flags.is_hard, pl.Boolean, False),
+            "is_mislabeled": flag(flags.is_mislabeled),
+            "is_hard": flag(flags.is_hard),
             "mislabel_score": masked(flags.mislabel_score, pl.Float64, 0.0),
             "is_label_missing": pl.Series(label_missing, dtype=pl.Boolean),
             "neighbor_label": pl.Series(neighbor, dtype=pl.Float64 if data.is_regression else label_col.dtype, strict=False),
-            "is_conflicting_duplicate": masked(conflicting[rows], pl.Boolean, False),
+            "is_conflicting_duplicate": flag(conflicting[rows]),
         }
     )
     extra: dict[str, pl.Series] = _flag_columns(flags, data, label_col, masked)

@@ -553,6 +553,9 @@ def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]
             "missing-value text such as NA, None or null; --null-values '' keeps a class spelled so)"
             if n_missing else ""
         )
+        if dtype.is_float():  # (one number: neither classes nor a regression target to value against)
+            return [f"label column {label!r} has one value only ({only!r}){hint}; valuation needs a label that varies "
+                    "(two classes or more, or a regression target of many values): check --label"]
         return [
             f"label column {label!r} has one class only ({only!r}){hint}; "
             "valuation needs at least two classes: check --label"

@@ -350,7 +350,7 @@ def _source_name(table: Table) -> str:
 
 def _holdout_name(info: Any) -> str:
     """``--holdout FILE`` and how it was read (for messages about its columns)."""
-    if info is None or getattr(info, "format", None) in (None, "polars"):
+    if info is None or getattr(info, "format", None) in (None, "polars", "pandas"):
         return "--holdout"
     how = f"read as {str(info.format).upper()}"
     if info.format == "csv":

@@ -1,0 +1,118 @@
+"""Session 41's fixes: gross target errors no longer hide moderate ones, ``--expected-noise`` says when the rule
+itself flags far more or fewer rows, and a constant float label is named as one value."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+import dvclean
+from dvclean.config import MislabelConfig, ScoreConfig
+from dvclean.errors import DataValidationError
+from dvclean.flags import robust_location_scale, robust_z
+
+
+def _linear(n: int = 600, seed: int = 0) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
+    """A linear target with noise 1, 3% of its targets x10 and 3% shifted by 8 (the gross and the moderate)."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 3))
+    y = 50 + 3 * x[:, 0] - 2 * x[:, 1] + rng.normal(size=n)  # (a level far above the noise: x10 is gross)
+    rows = rng.permutation(n)
+    gross, moderate = rows[: n * 3 // 100], rows[n * 3 // 100: n * 6 // 100]
+    y[gross] *= 10
+    y[moderate] += rng.choice([-8.0, 8.0], moderate.size)
+    frame = pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "y": y})
+    return frame, gross, moderate
+
+
+def test_gross_errors_do_not_raise_the_scale_floor() -> None:
+    rng = np.random.default_rng(1)
+    bulk = rng.normal(size=970)
+    r = np.r_[bulk, np.full(30, 120.0)]  # 3% gross errors (all but the top 1% of them counted in the floor before)
+    _, scale = robust_location_scale(r)
+    assert scale == pytest.approx(1.4826 * np.median(np.abs(r - np.median(r))))
+    assert scale < 1.2
+    # the shifted pair of the docstring stays beyond the cutoff
+    r = np.r_[np.linspace(-1, 1, 94), 4, -4, np.full(4, 100.0)]
+    assert (np.abs(robust_z(r)[94:96]) > 3.5).all()
+
+
+def test_zero_inflated_residuals_keep_their_floor() -> None:
+    r = np.r_[np.zeros(900), np.random.default_rng(2).exponential(1000.0, 100)]  # MAD 0: the mean of the rest
+    _, scale = robust_location_scale(r)
+    assert scale > 0.5 * 1.2533 * np.mean(np.sort(np.abs(r))[:990]) - 1e-9
+
+
+def test_moderate_target_errors_found_beside_gross_ones() -> None:
+    frame, gross, moderate = _linear()
+    flagged = dvclean.score(frame, label="y", config=ScoreConfig(task="regression")).frame["is_mislabeled"].to_numpy()
+    assert flagged[gross].all()
+    assert flagged[moderate].mean() >= 0.9  # (none of them before: the x10 rows raised the scale)
+    clean = np.setdiff1d(np.arange(frame.height), np.r_[gross, moderate])
+    assert flagged[clean].sum() <= 3
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_expected_noise_says_what_the_rule_itself_flags(task: str) -> None:
+    if task == "regression":
+        frame, _, _ = _linear(300)
+    else:
+        rng = np.random.default_rng(0)
+        x = rng.normal(size=(300, 2))
+        y = (x[:, 0] > 0).astype(int)
+        y[:30] = 1 - y[:30]
+        frame = pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": y})
+    r = dvclean.score(frame, label="y", config=ScoreConfig(task=task, mislabel=MislabelConfig(expected_noise=0.01)))
+    assert int(r.frame["is_mislabeled"].sum()) == 3
+    own = r.summary["flags"]["rule_count"]
+    assert own >= 15
+    note = [n for n in r.summary["notes"] if n.startswith("--expected-noise 0.01")]
+    assert len(note) == 1 and f"itself flags {own}" in note[0] and "raise it" in note[0]
+    # a share near the rule's own count: no note
+    near = dvclean.score(frame, label="y", config=ScoreConfig(
+        task=task, mislabel=MislabelConfig(expected_noise=own / frame.height)))
+    assert not [n for n in near.summary["notes"] if n.startswith("--expected-noise")]
+    assert "rule_count" not in dvclean.score(frame, label="y", config=ScoreConfig(task=task)).summary["flags"]
+
+
+def test_constant_float_label_is_one_value() -> None:
+    frame = pl.DataFrame({"a": np.arange(50.0), "y": np.full(50, 2.5)})
+    with pytest.raises(DataValidationError, match=r"one value only \(2\.5\).*regression target of many values"):
+        dvclean.score(frame, label="y")
+
+
+def test_regression_check_note_names_the_thresholds_that_count_outlying_targets() -> None:
+    from dvclean.check import CheckPolicy, evaluate_check
+
+    frame, _, _ = _linear(300)
+    result = dvclean.score(frame, label="y", config=ScoreConfig(task="regression"))
+    notes = evaluate_check(result, CheckPolicy(max_mislabeled="20%", warn_mislabeled="10%")).notes
+    assert "regression target: is_mislabeled flags outlying targets; --max-mislabeled, --warn-mislabeled count them" in notes
+    notes = evaluate_check(result, CheckPolicy(max_hard="20%")).notes
+    assert "regression target: is_mislabeled flags outlying targets; --max-mislabeled counts them" in notes
+
+
+def test_unvalued_rows_have_false_flags_not_null() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(120, 2))
+    y = pl.Series("y", (x[:, 0] > 0).astype(int)).scatter([5, 50, 99], None)
+    pdf = pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": y}).to_pandas()
+    r = dvclean.score(pdf, label="y")
+    for name in ("is_mislabeled", "is_hard", "is_conflicting_duplicate"):
+        col = r.frame.get_column(name)
+        assert col.null_count() == 0 and not col.gather([5, 50, 99]).any(), name
+    assert r.frame.get_column("value").gather([5, 50, 99]).is_null().all()
+    out = r.frame.to_pandas()
+    assert len(out[out["is_mislabeled"]]) == int(r.frame["is_mislabeled"].sum())  # a pandas mask
+    assert r.summary["input"]["format"] == "pandas"
+    assert dvclean.score(pl.from_pandas(pdf), label="y").summary["input"]["format"] == "polars"
+
+
+def test_fix_json_has_its_schema_version() -> None:
+    from dvclean.fix import FIX_SCHEMA_VERSION, fix
+
+    frame, _, _ = _linear(200)
+    summary = fix(frame, label="y").summary
+    assert summary["schema_version"] == FIX_SCHEMA_VERSION == 1 and summary["dvclean_version"] == dvclean.__version__
+    assert list(summary)[:3] == ["schema_version", "dvclean_version", "command"]
