@@ -9,9 +9,11 @@ are correct values the rule calls outlying (so a kind's false flags are compared
 
 Error kinds: ``x10`` / ``x1000`` (a unit or decimal-point slip upwards), ``div10`` (downwards,
 into the bulk), ``sign`` (sign flipped), ``swap`` (the first two digits swapped, where they
-differ), ``shift`` (plus or minus 3-5 standard deviations).
+differ), ``shift`` (plus or minus 3-5 standard deviations), ``mixed`` (half of them x10, the other half
+shifted by plus or minus 1-2 standard deviations: gross errors beside moderate ones, which must not hide them).
 
-Data: scikit-learn's bundled diabetes (target ``target``), ``age`` and ``hours_per_week`` of
+Data: scikit-learn's bundled diabetes (target ``target``), Friedman-1 (``make_friedman1``, 2,000 rows, noise
+1, ``random_state=0``), ``age`` and ``hours_per_week`` of
 ``sample_data/adult_2000.csv``, and ``LIMIT_BAL`` of the Taiwan credit sample in
 ``../shared/data/`` (or ``$DVCLEAN_SHARED_DATA``; skipped when absent). Not a test.
 
@@ -34,7 +36,7 @@ import polars as pl
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("DVCLEAN_SHARED_DATA", ROOT.parent / "shared" / "data"))
-KINDS = ("none", "x10", "x1000", "div10", "sign", "swap", "shift")
+KINDS = ("none", "x10", "x1000", "div10", "sign", "swap", "shift", "mixed")
 FRACTION = 0.05
 
 
@@ -46,12 +48,17 @@ def load(name: str) -> tuple[pl.DataFrame, str] | None:
         d = load_diabetes()
         frame = pl.DataFrame({n: d.data[:, i] for i, n in enumerate(d.feature_names)})
         return frame.with_columns(target=pl.Series(d.target.astype(float))), "target"
+    if name == "friedman1":
+        from sklearn.datasets import make_friedman1
+
+        x, y = make_friedman1(n_samples=2000, noise=1.0, random_state=0)
+        return pl.DataFrame({f"x{i}": x[:, i] for i in range(x.shape[1])}).with_columns(target=pl.Series(y)), "target"
     if name in ("age", "hours_per_week"):
         return pl.read_csv(ROOT / "sample_data" / "adult_2000.csv"), name
     if name == "LIMIT_BAL":
         path = SHARED / "sample_taiwan_credit_default_2000.csv"
         return (pl.read_csv(path).drop("ID"), name) if path.exists() else None
-    raise SystemExit(f"unknown data set {name!r}: diabetes, age, hours_per_week, LIMIT_BAL")
+    raise SystemExit(f"unknown data set {name!r}: diabetes, friedman1, age, hours_per_week, LIMIT_BAL")
 
 
 def inject(y: np.ndarray, kind: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -76,6 +83,10 @@ def inject(y: np.ndarray, kind: str, rng: np.random.Generator) -> tuple[np.ndarr
                 y[i] = np.sign(y[i]) * float(digits[1] + digits[0] + digits[2:])
     elif kind == "shift":
         y[rows] += rng.choice([-1.0, 1.0], rows.size) * rng.uniform(3, 5, rows.size) * y.std()
+    elif kind == "mixed":
+        gross, shifted = rows[: rows.size // 2], rows[rows.size // 2:]
+        y[shifted] += rng.choice([-1.0, 1.0], shifted.size) * rng.uniform(1, 2, shifted.size) * y.std()
+        y[gross] *= 10
     else:
         raise SystemExit(f"unknown error kind {kind!r}: {', '.join(KINDS)}")
     return y, y != before
@@ -83,7 +94,7 @@ def inject(y: np.ndarray, kind: str, rng: np.random.Generator) -> tuple[np.ndarr
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sets", default="diabetes,age,hours_per_week,LIMIT_BAL")
+    ap.add_argument("--sets", default="diabetes,friedman1,age,hours_per_week,LIMIT_BAL")
     ap.add_argument("--kinds", default=",".join(KINDS))
     ap.add_argument("--seeds", default="0,1,2")
     args = ap.parse_args(argv)

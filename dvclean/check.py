@@ -480,7 +480,7 @@ def load_baseline(path: str | os.PathLike[str], *, create: str = "dvclean check 
 
     p = Path(path)
     # write aside, then rename: `> FILE` empties FILE before dvclean runs, and a run that reads it would fail
-    safe = baseline_command(p.name, create)
+    safe = baseline_command(os.fspath(path), create)  # (the path as given: its folder too)
     if not p.exists() and not p.is_symlink():
         raise InputError(f"--baseline {p}: no such file; create it with {safe}")
     try:
@@ -493,7 +493,7 @@ def load_baseline(path: str | os.PathLike[str], *, create: str = "dvclean check 
     if st is not None and stat.S_ISREG(st.st_mode) and st.st_size == 0:
         raise InputError(
             f"--baseline {p}: the file is empty (0 bytes), probably emptied by the shell redirect that was meant to "
-            f"create it (`> {p.name}` empties the file before dvclean reads it as the baseline); write the baseline to "
+            f"create it (`> {shlex.quote(os.fspath(path))}` empties the file before dvclean reads it as the baseline); write the baseline to "
             f"another name, then move it: {safe}"
         )
     try:

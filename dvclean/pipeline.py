@@ -435,6 +435,8 @@ def _score(
         # messages still name the file's rows)
         vorder = np.lexsort((*np.asarray(data.x_valid).T[::-1], np.asarray(data.y_valid)))
         data = dataclasses.replace(data, x_valid=data.x_valid[vorder], y_valid=data.y_valid[vorder])
+    if valid_table is not None:
+        run_notes.extend(validation_notes(data, valid_table.source.path if valid_table.source is not None else "valid="))
     label_missing = _scatter(table.n_rows, order, label_missing, False, bool)
     if progress:
         progress("encode", 1, 1)
@@ -815,6 +817,55 @@ def _rare_class_note(data: ValuationData, flags: Any, blank: np.ndarray) -> str 
     )
 #: A whole-number label with at least this many classes gets the hint that it may be a quantity (a count, an age).
 MANY_WHOLE_CLASSES = 20
+
+
+#: A --valid file of which more than this share of rows are copies of rows of the data gets a note.
+VALID_COPIES_SHARE = 0.1
+
+
+def validation_notes(data: ValuationData, where: str) -> list[str]:
+    """Notes on a ``--valid`` file that skews the values: classes of the data it lacks (a row of such a class can
+    only hurt: no validation row of its class is there for it to help classify, so that class's rows hold the
+    lowest values and take the hard flags), and rows that are copies of the data's (a row is then valued against
+    itself: its nearest validation row is its own copy).
+
+    >>> d = ValuationData(x=np.r_[0.0, 1.0, 2.0, 3.0][:, None], y=np.r_[0, 0, 1, 1], rows=np.arange(4), classes=np.array(["a", "b"]),
+    ...                   x_valid=np.r_[0.0, 9.0][:, None], y_valid=np.r_[0, 0])
+    >>> for n in validation_notes(d, "v.csv"): print(n)
+    v.csv (--valid) has no row of class 'b' (2 of the data's 4 rows): KNN-Shapley values a row by how it helps classify the validation rows, so a row of a class they lack can only hurt, and that class's rows take the lowest values and the hard flags; give a --valid file that holds every class
+    v.csv (--valid): 1 of its 2 rows are copies of rows of the data (equal features and label): each of those rows is valued against its own copy, which it matches best, so their values are too high; keep the validation rows out of the data
+    """
+    if data.x_valid is None or data.y_valid is None:
+        return []
+    notes = []
+    if not data.is_regression:
+        y, yv = np.asarray(data.y, dtype=np.int64), np.asarray(data.y_valid, dtype=np.int64)
+        counts = np.bincount(y, minlength=len(data.classes))
+        absent = [c for c in range(len(data.classes)) if counts[c] and not (yv == c).any()]
+        if absent:
+            named = ", ".join(repr(class_text(data.classes[c])) for c in absent[:5]) + (
+                f" and {len(absent) - 5} more" if len(absent) > 5 else "")
+            rows = int(counts[absent].sum())
+            notes.append(
+                f"{where} (--valid) has no row of class{'es' if len(absent) > 1 else ''} {named} ({rows:,} of the data's "
+                f"{y.size:,} rows): KNN-Shapley values a row by how it helps classify the validation rows, so a row of "
+                "a class they lack can only hurt, and that class's rows take the lowest values and the hard flags; "
+                "give a --valid file that holds every class"
+            )
+
+    def rows_of(x: np.ndarray, y: np.ndarray) -> pl.DataFrame:
+        x = np.asarray(x, dtype=np.float64).reshape(len(y), -1)
+        return pl.DataFrame({**{f"f{i}": x[:, i] for i in range(x.shape[1])}, "y": np.asarray(y, dtype=np.float64)})
+
+    valid = rows_of(data.x_valid, data.y_valid)
+    copies = valid.join(rows_of(data.x, data.y).unique(), on=valid.columns, how="semi", nulls_equal=True).height
+    if copies > VALID_COPIES_SHARE * valid.height:
+        notes.append(
+            f"{where} (--valid): {copies:,} of its {valid.height:,} rows are copies of rows of the data (equal "
+            "features and label): each of those rows is valued against its own copy, which it matches best, so "
+            "their values are too high; keep the validation rows out of the data"
+        )
+    return notes
 
 
 def _expected_noise_note(flags: RowFlags, mislabel: MislabelConfig, n: int, regression: bool) -> str | None:

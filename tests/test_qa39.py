@@ -18,7 +18,8 @@ SAFE = "--exit-zero > main.json.tmp && mv main.json.tmp main.json`"
 def test_a_missing_baseline_suggests_the_safe_command(tmp_path):
     with pytest.raises(InputError) as e:
         load_baseline(tmp_path / "main.json")
-    assert str(e.value).endswith(f"create it with `dvclean check DATA --json {SAFE}")
+    full = SAFE.replace("main.json", str(tmp_path / "main.json"))  # (the path as given, its folder kept)
+    assert str(e.value).endswith(f"create it with `dvclean check DATA --json {full}")
     assert "--json > main.json`" not in str(e.value)
 
 

@@ -116,3 +116,49 @@ def test_fix_json_has_its_schema_version() -> None:
     summary = fix(frame, label="y").summary
     assert summary["schema_version"] == FIX_SCHEMA_VERSION == 1 and summary["dvclean_version"] == dvclean.__version__
     assert list(summary)[:3] == ["schema_version", "dvclean_version", "command"]
+
+
+def test_baseline_that_is_the_data_file_is_refused_without_an_overwriting_hint(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from dvclean.cli import app
+
+    data = tmp_path / "ok.csv"
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(120, 2))
+    pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": (x[:, 0] > 0).astype(int)}).write_csv(data)
+    before = data.read_bytes()
+    res = CliRunner().invoke(app, ["check", str(data), "-y", "y", "--baseline", str(data), "--max-new-mislabeled", "1"])
+    assert res.exit_code == 2
+    flat = " ".join(res.output.split())
+    assert "is the data file itself" in flat and "ok.csv.tmp" not in flat and "baseline.json" in flat
+    assert data.read_bytes() == before
+    # a broken baseline elsewhere: the hint writes it where it is, its folder kept
+    bad = tmp_path / "sub" / "base.json"
+    bad.parent.mkdir()
+    bad.write_text("{}")
+    res = CliRunner().invoke(app, ["check", str(data), "-y", "y", "--baseline", str(bad), "--max-new-mislabeled", "1"])
+    assert res.exit_code == 2 and f"mv {bad}.tmp {bad}" in " ".join(res.output.split())
+
+
+def test_valid_file_missing_a_class_or_copying_the_data_gets_notes() -> None:
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(200, 2))
+    frame = pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": np.where(x[:, 0] > 0, "p", "q")})
+    fresh = rng.normal(size=(60, 2))
+    other = pl.DataFrame({"a": fresh[:, 0], "b": fresh[:, 1], "y": np.where(fresh[:, 0] > 0, "p", "q")})
+    quiet = dvclean.score(frame, label="y", valid=other).summary["notes"]
+    assert not [n for n in quiet if "(--valid)" in n]
+    one_class = dvclean.score(frame, label="y", valid=other.filter(pl.col("y") == "p")).summary["notes"]
+    assert [n for n in one_class if "has no row of class 'q'" in n and "hard flags" in n]
+    same = dvclean.score(frame, label="y", valid=frame).summary["notes"]
+    assert [n for n in same if "200 of its 200 rows are copies of rows of the data" in n]
+
+
+def test_generator_spellings_name_the_generator() -> None:
+    from dvclean.augment.config import AugmentConfig
+
+    assert AugmentConfig(generator="gaussian_copula").generator == "gaussian-copula"
+    assert AugmentConfig(generator="CTGAN").generator == "ctgan"
+    with pytest.raises(Exception, match="gaussian-copula"):
+        AugmentConfig(generator="gauss")

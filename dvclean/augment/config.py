@@ -14,6 +14,19 @@ from ..errors import ConfigError
 __all__ = ["AugmentConfig", "GENERATORS", "NEURAL", "QUALITY_MAX_COLUMNS", "parse_n_synthetic", "parse_target", "quote_class", "Target"]
 
 GENERATORS = ("tvae", "ctgan", "copulagan", "gaussian-copula")
+
+
+def generator_name(name: object) -> object:
+    """A generator's name as :data:`GENERATORS` spells it, from another spelling of it (case, ``_`` for ``-``, SDV's
+    class names); anything else as it is (the check that follows names the choices).
+
+    >>> generator_name("gaussian_copula"), generator_name("CTGAN"), generator_name("GaussianCopulaSynthesizer")
+    ('gaussian-copula', 'ctgan', 'gaussian-copula')
+    """
+    if not isinstance(name, str):
+        return name
+    key = name.strip().lower().replace("_", "").replace("-", "").replace(" ", "").removesuffix("synthesizer")
+    return {g.replace("-", ""): g for g in GENERATORS}.get(key, name)
 #: Generators trained by gradient descent: the only ones that take epochs and a batch size.
 NEURAL = ("tvae", "ctgan", "copulagan")
 _BASES = ("hard", "all", "mislabeled-removed")
@@ -253,6 +266,9 @@ class AugmentConfig:
                 "--include-mislabeled contradicts --target mislabeled-removed (the rows not flagged mislabeled): "
                 "drop one of them (--target all --include-mislabeled trains on every labelled row)"
             )
+        spelled = generator_name(self.generator)
+        if spelled != self.generator and spelled in GENERATORS:  # gaussian_copula, CTGAN: the name meant
+            object.__setattr__(self, "generator", spelled)
         check_param(self, "generator", self.generator, self.generator in GENERATORS, one_of(GENERATORS))
         parse_n_synthetic(self.n_synthetic, None)  # the spelling; the row count is known later
         for name in ("epochs", "batch_size"):

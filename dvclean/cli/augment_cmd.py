@@ -97,6 +97,7 @@ def augment(
         provenance=provenance, seed=seed, k=k, evaluate=evaluate, repeats=repeats, splits=splits,
         withhold=tuple(withhold or ()), quality=quality,
     )
+    generator = config.generator  # (as the config spells it: gaussian_copula is gaussian-copula)
     check_unused_options(
         generator=generator, evaluate=evaluate, holdout=holdout, epochs=epochs, batch_size=batch_size, splits=splits,
         scores=scores, k=k,

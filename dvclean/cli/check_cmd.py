@@ -329,6 +329,16 @@ def check(
     create = ("dvclean check DATA --no-baseline --json"
               if configured or (baseline is not None and not given_on_command_line("baseline"))
               else "dvclean check DATA --json")
+    from ..io import same_file
+
+    if baseline is not None and data != "-" and same_file(baseline, data):
+        from ..errors import ConfigError
+
+        raise ConfigError(
+            f"--baseline {baseline} is the data file itself; a baseline is the JSON document of an earlier "
+            "`dvclean check --json` run, kept in a file of its own: create one with "
+            f"{baseline_command('baseline.json', create)} and pass --baseline baseline.json"
+        )
     base = load_baseline(baseline, create=create) if baseline is not None and not show_config else None
     if policy.needs_baseline and baseline is None:
         from ..errors import ConfigError
