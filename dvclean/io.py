@@ -1330,8 +1330,11 @@ def _read_csv(
     for i, col in enumerate(header, start=1):
         key = col.strip()
         if key in seen:
+            first = header[seen[key] - 1]
+            spaces = (f": {first!r} and {col!r} differ only in the spaces around them, which the reader strips"
+                      if first != col else "")
             raise InputError(
-                f"{name}: duplicate column name {col!r} (columns {seen[key]} and {i}); rename one of them"
+                f"{name}: duplicate column name {key!r} (columns {seen[key]} and {i}){spaces}; rename one of them"
             )
         seen[key] = i
 

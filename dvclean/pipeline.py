@@ -819,6 +819,11 @@ def _rare_class_note(data: ValuationData, flags: Any, blank: np.ndarray) -> str 
 MANY_WHOLE_CLASSES = 20
 
 
+def _validation_rows(data: ValuationData) -> str:
+    n = data.y_valid.shape[0] if data.y_valid is not None else 0
+    return f"file ({n:,} row{'' if n == 1 else 's'})"
+
+
 #: A --valid file of which more than this share of rows are copies of rows of the data gets a note.
 VALID_COPIES_SHARE = 0.1
 
@@ -1531,7 +1536,7 @@ def _summary(
         "classes": {class_text(c): int(k) for c, k in sorted(zip(classes, counts, strict=True),
                                                               key=lambda ck: by_name[ck[0]])},
         "target": _target_summary(data, table),
-        "validation": "leave-self-out" if data.leave_self_out else f"file ({data.y_valid.shape[0] if data.y_valid is not None else 0} rows)",
+        "validation": "leave-self-out" if data.leave_self_out else _validation_rows(data),
         "methods": methods,
         "method_citations": {name: REGISTRY[name].citation for name in results},
         "rank_correlations": rank_correlations(results),

@@ -162,3 +162,13 @@ def test_generator_spellings_name_the_generator() -> None:
     assert AugmentConfig(generator="CTGAN").generator == "ctgan"
     with pytest.raises(Exception, match="gaussian-copula"):
         AugmentConfig(generator="gauss")
+
+
+def test_duplicate_names_that_differ_in_spaces_say_so(tmp_path) -> None:
+    from dvclean.errors import InputError
+    from dvclean.io import read_frame
+
+    path = tmp_path / "sp.csv"
+    path.write_text("x1,x1 ,y\n1,2,a\n3,4,b\n")
+    with pytest.raises(InputError, match=r"'x1' and 'x1 ' differ only in the spaces around them"):
+        read_frame(path)
