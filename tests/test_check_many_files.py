@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -59,8 +62,7 @@ def test_each_file_reads_its_own_configuration(tmp_path):
     assert "max 1% (1 of 120)" in flat(res.stdout) and "max 50% (60 of 120)" in flat(res.stdout)
 
 
-@pytest.mark.parametrize("extra", [["--report", "r.html"], ["--junit-xml", "j.xml"], ["--json"], ["--format", "markdown"],
-                                   ["--show-config"]])
+@pytest.mark.parametrize("extra", [["--report", "r.html"], ["--json"], ["--format", "markdown"], ["--show-config"]])
 def test_outputs_of_one_file_are_refused_with_several(two, tmp_path, extra):
     clean, noisy = two
     extra = [str(tmp_path / e) if e.endswith((".html", ".xml")) else e for e in extra]
@@ -102,3 +104,36 @@ def test_the_order_of_the_files_does_not_change_the_outcome(tmp_path):
         outcomes.append((res.exit_code, out.count("PASS: 0 failed"), "takes one file" in out, "bogus" in out))
         assert "{" not in res.stdout  # no JSON document among text results
     assert outcomes[0] == outcomes[1] == (2, 1, True, True)
+
+
+def test_junit_xml_of_several_files_holds_a_suite_per_file(two, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    clean, noisy = two
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1\n")
+    junit = tmp_path / "j.xml"
+    temp = Path(tempfile.gettempdir())
+    staged_before = set(temp.glob("dvclean-junit-*"))
+    res = runner.invoke(app, ["check", str(clean), str(noisy), str(bad), "-y", "y", "--max-mislabeled", "2%",
+                              "--junit-xml", str(junit), "--format", "text"])
+    assert res.exit_code == 2, res.output
+    root = ET.parse(junit).getroot()
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == [str(clean), str(noisy), str(bad)]
+    assert [s.find("testcase/failure") is not None for s in suites] == [False, True, False]
+    assert suites[2].find("testcase/error") is not None and "exit 2" in suites[2].find("testcase/error").get("type")
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("3", "1", "1")
+    assert not set(temp.glob("dvclean-junit-*")) - staged_before  # (each file's document, removed)
+    # the same document as each file's own run, but for the suite's name
+    alone = tmp_path / "alone.xml"
+    runner.invoke(app, ["check", str(noisy), "-y", "y", "--max-mislabeled", "2%", "--junit-xml", str(alone)])
+    one = ET.parse(alone).getroot().find("testsuite")
+    assert [c.get("name") for c in one.iter("testcase")] == [c.get("name") for c in suites[1].iter("testcase")]
+
+
+def test_junit_xml_of_several_files_is_not_written_over_an_input(two):
+    clean, noisy = two
+    before = noisy.read_bytes()
+    res = runner.invoke(app, ["check", str(clean), str(noisy), "-y", "y", "--junit-xml", str(noisy)])
+    assert res.exit_code == 2 and noisy.read_bytes() == before

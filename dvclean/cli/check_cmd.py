@@ -59,8 +59,10 @@ def _gate_each(
 
     Each file is gated as if it were checked alone (its own configuration file, its own lines of
     output); a file that cannot be read (exit 2) or an internal error (3) outranks a failed
-    gate (1). Outputs that hold one file's result are refused: ``--report``, ``--junit-xml``,
-    ``--baseline``, a JSON or Markdown document, ``--show-config``; and stdin (``-``).
+    gate (1). ``--junit-xml`` writes one document with a ``<testsuite>`` per file (a file whose run
+    ended in an error, exit 2 or 3, is a suite with one ``<error>``), once every file is gated.
+    Outputs that hold one file's result are refused: ``--report``, ``--baseline``, a JSON or
+    Markdown document, ``--show-config``; and stdin (``-``).
     """
     from typer._click.exceptions import ClickException
     from typer._click.globals import get_current_context
@@ -69,7 +71,7 @@ def _gate_each(
     from ..report.formats import MAX_ANNOTATIONS
     from ._output import mark_interrupt_reported, signals_received, start_run
 
-    shared = [name for name, given in (("--report", report), ("--junit-xml", junit_xml), ("--baseline", baseline),
+    shared = [name for name, given in (("--report", report), ("--baseline", baseline),
                                        ("--show-config", show_config), ("--format json/markdown", machine)) if given]
     if _GATING:  # (a nested run that still sees several files: the arguments were misread; never recurse)
         raise ConfigError(f"cannot tell the data files from the options' values in: {' '.join(map(shlex.quote, files))}; "
@@ -84,16 +86,30 @@ def _gate_each(
     raw = ctx.meta.get(_RAW_ARGS, [])
     positions = _positional_positions(ctx.command, raw)
     rest = [tok for i, tok in enumerate(raw) if i not in positions]
+    if junit_xml is not None:  # each file's run writes its own document aside; one is written from them at the end
+        if str(junit_xml) != "-" and not junit_xml.is_dir():
+            from ..io import resolve_output
+
+            resolve_output(junit_xml, option="--junit-xml")
+        check_target(junit_xml, list(files), "--junit-xml")
+        rest = _without_option(rest, "--junit-xml")
     worst = 0
+    codes: list[int] = []
     _GATING.append(list(files))
     _ANNOTATIONS.update(dict.fromkeys(("error", "notice", "warning"), MAX_ANNOTATIONS))
+    import tempfile
+
+    parts = Path(tempfile.mkdtemp(prefix="dvclean-junit-")) if junit_xml is not None else None
     try:
         for i, path in enumerate(files):
             if signals_received():  # a signal between two files (recorded, not raised): this run's boundary reports it
                 break
             _ANNOTATIONS["files"] = len(files) - i  # this one and those after it
+            own = [] if parts is None else ["--junit-xml", str(parts / f"{i}.xml")]
+            _STAGED_JUNIT.update(own[1:])
             try:
-                code = ctx.command.main(args=[*rest, "--", path], prog_name=ctx.command_path, standalone_mode=False) or 0
+                code = ctx.command.main(args=[*rest, *own, "--", path], prog_name=ctx.command_path,
+                                        standalone_mode=False) or 0
             except ClickException as exc:  # a usage error cannot differ between the files: stop at the first
                 exc.show()
                 raise typer.Exit(exc.exit_code) from None
@@ -101,12 +117,69 @@ def _gate_each(
                 start_run()  # (no signal left for this run's error boundary to report) ...
                 mark_interrupt_reported()  # ... and none for the entry point either (start_run forgot it was said)
                 raise typer.Exit(code)
+            codes.append(code)
             worst = max(worst, code)  # 3 (internal error) > 2 (unreadable) > 1 (gate failed) > 0
+        if parts is not None and len(codes) == len(files):
+            from ..io import atomic_path
+
+            with atomic_path(junit_xml, option="--junit-xml") as tmp:
+                tmp.write_bytes(_merged_junit(files, [parts / f"{i}.xml" for i in range(len(files))], codes))
     finally:
         _GATING.pop()
         _ANNOTATIONS.clear()
+        if parts is not None:
+            import shutil
+
+            _STAGED_JUNIT.clear()
+            shutil.rmtree(parts, ignore_errors=True)
     if worst:
         raise typer.Exit(worst)
+
+
+def _without_option(args: list[str], option: str) -> list[str]:
+    """``args`` (options only, no data files) without ``option`` and its value (``--opt value`` or ``--opt=value``).
+
+    >>> _without_option(["-y", "y", "--junit-xml", "j.xml", "--junit-xml=k.xml", "-q"], "--junit-xml")
+    ['-y', 'y', '-q']
+    """
+    out: list[str] = []
+    skip = False
+    for tok in args:
+        if skip:
+            skip = False
+        elif tok == option:
+            skip = True
+        elif not tok.startswith(option + "="):
+            out.append(tok)
+    return out
+
+
+def _merged_junit(files: list[str], parts: list[Path], codes: list[int]) -> bytes:
+    """One JUnit XML document of several files' check runs: each run's ``<testsuite>``, named by its file; a run that
+    wrote none (it ended in an error, exit 2 or 3) is a suite holding one ``<testcase>`` with an ``<error>``."""
+    import xml.etree.ElementTree as ET
+
+    from ..report.formats import escape_controls
+
+    root = ET.Element("testsuites", name="dvclean")
+    for path, part, code in zip(files, parts, codes, strict=True):
+        suites = ET.parse(part).getroot() if part.is_file() else None
+        found = suites.findall("testsuite") if suites is not None else []
+        for suite in found:
+            suite.set("name", escape_controls(path))
+            root.append(suite)
+        if not found:
+            why = ("could not be checked (exit 2: a usage, configuration or input error; its message is in the log)"
+                   if code == 2 else f"ended in an internal error (exit {code}; its message is in the log)")
+            suite = ET.SubElement(root, "testsuite", name=escape_controls(path), tests="1", failures="0", errors="1",
+                                  skipped="0", time="0.000")
+            case = ET.SubElement(suite, "testcase", classname="dvclean.check." + escape_controls(
+                Path(path).name.replace(".", "_")), name="read", time="0")
+            ET.SubElement(case, "error", message=f"{escape_controls(path)} {why}", type=f"exit {code}")
+    for key in ("tests", "failures", "errors"):
+        root.set(key, str(sum(int(suite.get(key, "0")) for suite in root.findall("testsuite"))))
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
 #: What is left of one step's annotation budget (GitHub shows at most 10 of each kind per step) while
@@ -138,6 +211,15 @@ def _spend_annotations(lines: list[str]) -> None:
 #: Set while :func:`_gate_each` runs the command on one of several files: every file given (an output of one
 #: file's run must not be another's input).
 _GATING: list[list[str]] = []
+
+
+#: The per-file JUnit documents :func:`_gate_each` has the files' runs write (merged into the one asked for).
+_STAGED_JUNIT: set[str] = set()
+
+
+def _staged_junit(path: Path) -> bool:
+    """Whether ``path`` is one of the per-file JUnit documents :func:`_gate_each` has a file's run write."""
+    return str(path) in _STAGED_JUNIT
 
 
 def _positional_positions(command: Any, args: list[str]) -> set[int]:
@@ -236,7 +318,7 @@ def check(
     warn_new_hard: Annotated[str | None, typer.Option("--warn-new-hard", help="Warn on new hard rows.")] = None,
     fmt: Annotated[CheckFormat | None, typer.Option("--format", help="text, json, github (default under GitHub Actions) or markdown.")] = None,
     as_json: Annotated[bool, typer.Option("--json/--no-json", show_default=False, help="Same as --format json: one JSON document on stdout.")] = False,
-    junit_xml: Annotated[Path | None, typer.Option("--junit-xml", help="Also write JUnit XML (one testcase per check) to this path.")] = None,
+    junit_xml: Annotated[Path | None, typer.Option("--junit-xml", help="Also write JUnit XML (one testcase per check; several data files: a testsuite per file) to this path.")] = None,
     report: Annotated[Path | None, typer.Option("--report", help="Also write the self-contained HTML report to this path.")] = None,
     exit_zero: Annotated[bool, typer.Option("--exit-zero/--no-exit-zero", show_default=False, help="Exit 0 even when a check fails (errors still exit 2/3).")] = False,
     config: Annotated[Path | None, typer.Option("--config", help="Read settings from this TOML file instead of the nearest dvclean.toml / pyproject.toml.")] = None,
@@ -289,7 +371,7 @@ def check(
                    machine=machine_format)
         return
     data = data[0]  # type: ignore[assignment]  # (one file: the rest of the command is about it)
-    if _GATING and (report or junit_xml or baseline or show_config or machine_format):
+    if _GATING and (report or (junit_xml and not _staged_junit(junit_xml)) or baseline or show_config or machine_format):
         from ..errors import ConfigError
 
         what = next(name for name, on in (("report", report), ("junit-xml", junit_xml), ("baseline", baseline),
