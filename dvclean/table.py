@@ -157,6 +157,37 @@ def rows_text(rows: Sequence[int], word: str = "row") -> str:
     return f"{word}{'s' if len(rows) != 1 else ''} {_fmt_rows(rows)}"
 
 
+def column_listing(columns: Sequence[str], limit: int = 30) -> str:
+    """The first ``limit`` column names, quoted, and how many it leaves out.
+
+    >>> column_listing(["a", "b", "c", "d"], limit=2)
+    "'a', 'b' ... and 2 more"
+    """
+    shown = ", ".join(repr(c) for c in columns[:limit])
+    return shown + (f" ... and {len(columns) - limit} more" if len(columns) > limit else "")
+
+
+def close_column(name: str, columns: Sequence[str]) -> str | None:
+    """The column a name that is not one most likely means: the column it spells in another letter case, else
+    the closest one by :func:`difflib.get_close_matches` of the case-folded names; None when none is close.
+
+    >>> close_column("Income_Class", ["c0", "income_class"]), close_column("income_clas", ["c0", "income_class"])
+    ('income_class', 'income_class')
+    >>> close_column("zzz", ["x1", "x2"]) is None
+    True
+    """
+    import difflib
+
+    folded: dict[str, str] = {}
+    for c in columns:
+        folded.setdefault(c.strip().casefold(), c)
+    typed = name.strip().casefold()
+    if typed in folded:
+        return folded[typed]
+    close = difflib.get_close_matches(typed, list(folded), n=1)
+    return folded[close[0]] if close else None
+
+
 def make_table(
     frame: pl.DataFrame,
     *,
@@ -232,7 +263,7 @@ def make_table(
 
     label, id_column, drop = _same_letters(label), _same_letters(id_column), tuple(_same_letters(d) or d for d in drop)
     problems: list[str] = []
-    listing = ", ".join(repr(c) for c in cols[:30]) + (" ..." if len(cols) > 30 else "")
+    listing = column_listing(cols)
     if label is not None and label in drop:  # (dropped columns are not even read, so say it before the lookup)
         raise DataValidationError(
             f"{name}: --drop {label} removes the label column {label!r} (--label); the label is never a feature, "
@@ -258,6 +289,8 @@ def make_table(
             sep = next((c for c in (" ", "\t", ",", ";", "|", ":") if c in cols[0]), None)
             hint = (f" (the file was read as one column named {cols[0]!r}: pass its separator, e.g. --separator "
                     f"{sep!r})" if sep else "")
+        if not hint and (close := close_column(label, cols)) is not None:
+            hint = f" (did you mean {close!r}?)"
         raise DataValidationError(f"{name}: label column {label!r} not found{hint}; pass --label (label= in Python) with one of: {listing}")
     if id_column is not None and id_column in drop:  # (like the label: dropped columns are not read)
         raise DataValidationError(
@@ -266,7 +299,9 @@ def make_table(
         )
     if id_column is not None:
         if id_column not in cols:
-            problems.append(f"id column {id_column!r} not found (columns: {listing})")
+            close = close_column(id_column, cols)
+            hint = f"; did you mean {close!r}?" if close is not None else ""
+            problems.append(f"id column {id_column!r} not found{hint} (columns: {listing})")
         elif id_column == label:
             problems.append(f"id column {id_column!r} is also the label; pick different columns")
         else:
@@ -294,8 +329,11 @@ def make_table(
         split = [p for p in parts if p] and all(p in cols or p in file_columns for p in parts if p)
         hint = f"; --drop takes one column each: {' '.join(f'--drop {shlex.quote(p)}' for p in parts if p)}" if split else ""
         every = list(source.columns if source is not None and source.columns else cols)  # dropped ones too
-        shown = ", ".join(repr(c) for c in every[:30]) + (" ..." if len(every) > 30 else "")
-        problems.append(f"--drop names unknown columns {', '.join(map(repr, unknown))} (columns: {shown}){hint}")
+        close = {} if split else {d: c for d in unknown if (c := close_column(d, every)) is not None}
+        meant = ("" if not close else f"; did you mean {next(iter(close.values()))!r}?" if len(unknown) == 1
+                 else f"; did you mean {', '.join(f'{c!r} for {d!r}' for d, c in close.items())}?")
+        problems.append(f"--drop names unknown columns {', '.join(map(repr, unknown))}{meant} "
+                        f"(columns: {column_listing(every)}){hint}")
     if label in drop:
         problems.append(f"--drop names the label column {label!r}")
     excluded = {label, id_column, *drop}
@@ -417,7 +455,8 @@ def resolve_task(col: pl.Series, requested: str = "auto") -> tuple[str, str]:
     continuous, n_distinct = _continuous(col)
     if continuous:
         return "regression", f"auto: float label with {n_distinct} distinct values"
-    reason = f"auto: {col.dtype} label with {col.drop_nulls().n_unique()} distinct values"
+    present = col.filter(pl.Series(~label_missing_mask(col)))  # (as the classes: a blank label is no class)
+    reason = f"auto: {col.dtype} label with {present.n_unique()} distinct values"
     if col.dtype.is_numeric():  # ratings 1-5, counts: classes unless asked (each class's rows compared with its own)
         reason += "; --task regression values them as numbers"
     return "classification", reason
@@ -520,9 +559,15 @@ def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]
                 "a number, e.g. of seconds, for a regression target, or to text for classes"]
     missing = label_missing_mask(col)
     n_present = int((~missing).sum())
+    n_blank = _blank_labels(col)
     if n_present == 0:
-        return [f"label column {label!r} is empty in every row; fill in the labels (in a CSV, the texts NA, None, null "
-                "and the like read as empty: --null-values '' keeps a class spelled so)"]
+        if n_blank == col.len():
+            return [f"label column {label!r} is empty in every row: every cell holds only spaces, and a blank label "
+                    "counts as missing whatever --null-values says; fill in the labels"]
+        blanks = (f" ({n_blank} of them hold only spaces, and a blank label counts as missing whatever --null-values "
+                  "says)" if n_blank else "")
+        return [f"label column {label!r} is empty in every row{blanks}; fill in the labels (in a CSV, the texts NA, "
+                "None, null and the like read as empty: --null-values '' keeps a class spelled so)"]
     if dtype.is_float():
         vals = col.to_numpy()
         inf_rows = np.flatnonzero(np.isinf(vals)).tolist()
@@ -548,11 +593,14 @@ def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]
     if counts.height == 1:
         only = counts.get_column("value")[0]
         n_missing = int(missing.sum())
-        hint = (
-            f" ({n_missing} other row{'s have' if n_missing > 1 else ' has'} no label: an empty cell, or in a CSV a "
-            "missing-value text such as NA, None or null; --null-values '' keeps a class spelled so)"
-            if n_missing else ""
-        )
+        why = ("an empty cell, or in a CSV a missing-value text such as NA, None or null; --null-values '' keeps a "
+               "class spelled so")
+        if n_blank:
+            spaces = (f"{'it holds' if n_missing == 1 else 'all of them hold'} only spaces" if n_blank == n_missing
+                      else f"{n_blank} of them hold only spaces")
+            why = (f"{spaces}, and a blank label counts as missing whatever --null-values says"
+                   + ("" if n_blank == n_missing else f"; the others: {why}"))
+        hint = f" ({n_missing} other row{'s have' if n_missing > 1 else ' has'} no label: {why})" if n_missing else ""
         if dtype.is_float():  # (one number: neither classes nor a regression target to value against)
             return [f"label column {label!r} has one value only ({only!r}){hint}; valuation needs a label that varies "
                     "(two classes or more, or a regression target of many values): check --label"]
@@ -616,6 +664,19 @@ def _label_kind(dtype: pl.DataType) -> str:
     if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum):
         return "text"
     return "boolean" if dtype == pl.Boolean else str(dtype)
+
+
+def _blank_labels(col: pl.Series) -> int:
+    """How many labels are text of only spaces (not empty): missing to :func:`label_missing_mask`, and to
+    every ``--null-values``, which reads a cell as missing only when it is exactly one of its texts.
+
+    >>> _blank_labels(pl.Series(["a", " ", "", None, "  "]))
+    2
+    """
+    if not (col.dtype == pl.String or col.dtype == pl.Categorical or isinstance(col.dtype, pl.Enum)):
+        return 0
+    text = col.cast(pl.String)
+    return int(((text.str.strip_chars() == "") & (text != "")).fill_null(False).sum())
 
 
 def label_missing_mask(col: pl.Series) -> np.ndarray:
