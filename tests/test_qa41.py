@@ -172,3 +172,15 @@ def test_duplicate_names_that_differ_in_spaces_say_so(tmp_path) -> None:
     path.write_text("x1,x1 ,y\n1,2,a\n3,4,b\n")
     with pytest.raises(InputError, match=r"'x1' and 'x1 ' differ only in the spaces around them"):
         read_frame(path)
+
+
+def test_withhold_suggests_the_column_in_another_case() -> None:
+    from dvclean.augment.core import check_withhold
+    from dvclean.errors import DvcleanError
+    from dvclean.table import make_table
+
+    cols = {f"c{i}": [1.0, 2.0, 3.0, 4.0] for i in range(40)} | {"Email": ["a", "b", "c", "d"], "y": [0, 1, 0, 1]}
+    table = make_table(pl.DataFrame(cols), label="y")
+    with pytest.raises(DvcleanError, match=r"did you mean 'Email'\?") as e:
+        check_withhold(table, ["email"])
+    assert "... and 12 more" in str(e.value)  # (40 + Email + y = 42 columns)

@@ -8,7 +8,6 @@ the JSON report atomically. SDV is imported only inside :mod:`._sdv`.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import json
 import logging
@@ -63,6 +62,8 @@ from ..table import (
     PROVENANCE_COLUMN,
     Table,
     class_repr,
+    close_column,
+    column_listing,
     date_write_case,
     date_write_format,
     label_codes,
@@ -879,10 +880,9 @@ def check_withhold(table: Table, withhold: Sequence[str]) -> None:
     problems: list[str] = []
     for col in withhold:
         if col not in cols:
-            listing = ", ".join(repr(c) for c in cols[:30]) + (" ..." if len(cols) > 30 else "")
-            close = difflib.get_close_matches(col, cols, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            problems.append(f"--withhold {col}: no column {col!r} (columns: {listing}){hint}")
+            close = close_column(col, cols)
+            hint = f"; did you mean {close!r}?" if close is not None else ""
+            problems.append(f"--withhold {col}: no column {col!r} (columns: {column_listing(cols)}){hint}")
         elif col == table.label:
             problems.append(
                 f"--withhold {col} names the label column {col!r}: the label is always modelled (the generator "
