@@ -624,7 +624,7 @@ def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]
             f"({', '.join(f'{class_repr(s)} at row {r}' for s, r in zip(singles[:5], rows, strict=True))}{more}); a class "
             "needs at least two rows: no other row shows the models a class of one, so its row cannot be valued "
             f"(every method would call it wrong); fix those labels or remove those rows{numeric_hint}"
-            f"{_respelled_singles(col, singles)}"
+            f"{_respelled_singles(col, singles)}{_header_again(col, label, singles)}"
         ]
     return []
 
@@ -639,6 +639,20 @@ def with_default_nulls(words: list[str]) -> list[str]:
     from .io import _DEFAULT_NULLS
 
     return list(dict.fromkeys([*words, *(v for v in _DEFAULT_NULLS if v)]))
+
+
+def _header_again(col: pl.Series, label: str, singles: list[Any]) -> str:
+    """For a class of one row that is the label column's own name: that row is a header line repeated inside the
+    file (two CSV files joined, each with its header), said so.
+
+    >>> _header_again(pl.Series(["a", "b", "y", "a"]), "y", ["y"])
+    "; row 2 holds the label column's own name, 'y': a header line repeated inside the file (files joined with their headers?): delete that line"
+    """
+    if not any(isinstance(s, str) and s.strip() == label.strip() for s in singles):
+        return ""
+    row = int(np.flatnonzero((col.cast(pl.String).str.strip_chars() == label.strip()).fill_null(False).to_numpy())[0])
+    return (f"; row {row} holds the label column's own name, {label!r}: a header line repeated inside the file (files "
+            "joined with their headers?): delete that line")
 
 
 def _respelled_singles(col: pl.Series, singles: list[Any]) -> str:

@@ -184,3 +184,13 @@ def test_withhold_suggests_the_column_in_another_case() -> None:
     with pytest.raises(DvcleanError, match=r"did you mean 'Email'\?") as e:
         check_withhold(table, ["email"])
     assert "... and 12 more" in str(e.value)  # (40 + Email + y = 42 columns)
+
+
+def test_a_header_repeated_inside_the_file_is_named(tmp_path) -> None:
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(60, 2))
+    part = pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": np.where(x[:, 0] > 0, "p", "q")}).write_csv()
+    path = tmp_path / "joined.csv"
+    path.write_text(part + part)
+    with pytest.raises(DataValidationError, match=r"row 60 holds the label column's own name, 'y': a header line"):
+        dvclean.score(path, label="y")
