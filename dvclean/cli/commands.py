@@ -424,7 +424,8 @@ def check_target(path: Path | None, inputs: list[Any], option: str, *, example: 
     """:func:`~dvclean.pipeline.check_output_path` naming ``option`` (``--report``, ``--junit-xml``) in its errors.
 
     A directory is refused with a file name of the option's kind (``example``, else
-    :data:`EXAMPLE_NAMES`: ``adir/report.html`` for ``--report``).
+    :data:`EXAMPLE_NAMES`: ``adir/report.html`` for ``--report``). An HTML output named like a data file
+    (``report -o r.csv``) is refused here; ``--report`` and ``--junit-xml`` by :func:`check_distinct_outputs`.
     """
     if path is None:
         return
@@ -432,6 +433,49 @@ def check_target(path: Path | None, inputs: list[Any], option: str, *, example: 
 
     name = example or EXAMPLE_NAMES.get(option)
     check_output_path(path, inputs, option=option, stdout_has=stdout_has, **({"example": name} if name else {}))
+    if option not in EXAMPLE_NAMES:  # (--report and --junit-xml: by check_distinct_outputs, after a clash of two)
+        refuse_data_suffix(path, option, name)
+
+
+#: What an output named like :data:`EXAMPLE_NAMES`' files holds, for :func:`refuse_data_suffix`.
+_DOCUMENT_KINDS = {".html": "HTML", ".xml": "JUnit XML"}
+
+
+def _data_suffixes() -> set[str]:
+    """The suffixes dvclean reads and writes as data (``.csv``, ``.parquet``, ``.gz``, ...), less ``.txt``
+    (a generic name for text, not a claim of a format)."""
+    from ..io import _COMPRESSED, OUTPUT_SUFFIXES
+
+    return {s for suffixes in OUTPUT_SUFFIXES.values() for s in suffixes} - {".txt"} | set(_COMPRESSED)
+
+
+def refuse_data_suffix(path: Any, option: str, example: str | None = None) -> None:
+    """Refuse an HTML or JUnit XML output (``option``; ``example`` names a file of its kind, default
+    :data:`EXAMPLE_NAMES`) named like a data file: ``--report r.csv`` would hold HTML under a CSV name.
+
+    A name without a suffix, or with another one (``.html``, ``.xml``, ``.txt``, ``.out``), is written as given.
+
+    >>> refuse_data_suffix("out/r.html", "--report")
+    >>> refuse_data_suffix("r.csv.gz", "--report")
+    Traceback (most recent call last):
+    ...
+    dvclean.errors.OutputError: --report r.csv.gz writes HTML, but .gz is the suffix of a data file: give it a .html name, e.g. r.html
+    """
+    example = example or EXAMPLE_NAMES.get(option) or ""
+    want = Path(example).suffix
+    kind = _DOCUMENT_KINDS.get(want)
+    known = _data_suffixes()
+    if path is None or kind is None or str(path) == "-" or Path(path).suffix.lower() not in known:
+        return
+    from ..errors import OutputError
+
+    name = Path(path).name
+    stem = name
+    while Path(stem).suffix.lower() in known:  # r.csv.gz: r
+        stem = stem[: -len(Path(stem).suffix)]
+    better = stem if Path(stem).suffix.lower() == want else f"{stem or Path(example).stem}{want}"  # (r.html.gz: r.html)
+    raise OutputError(f"{option} {path} writes {kind}, but {Path(name).suffix} is the suffix of a data file: give it "
+                      f"a {want} name, e.g. {Path(path).with_name(better)}")
 
 
 def _input_schema(data: str, input_format: str | None) -> dict[str, Any] | None:
@@ -486,6 +530,7 @@ def check_distinct_outputs(outputs: dict[str, Any]) -> None:
     """Refuse two outputs of one command that name the same file (also through a link): one would replace the other.
 
     ``outputs`` maps each output's option (``--output``, ``--report``, ...) to its path (None: not written).
+    Then a ``--report`` or ``--junit-xml`` named like a data file is refused (:func:`refuse_data_suffix`).
     """
     from ..errors import OutputError
     from ..io import same_file
@@ -498,6 +543,8 @@ def check_distinct_outputs(outputs: dict[str, Any]) -> None:
                     f"{second} {b} is the same file as {first} {a}: one output would overwrite the other; "
                     "give each output its own path"
                 )
+    for option, path in given:  # (after the clash: `--junit-xml same.csv --report same.csv` is that mistake first)
+        refuse_data_suffix(path, option)
 
 
 def check_format_matches(output: Path | None, fmt: str | None) -> None:

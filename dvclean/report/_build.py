@@ -837,6 +837,69 @@ def _as_number(col: pl.Series, scores: str) -> pl.Series:
     )
 
 
+#: The end of a refusal of a scores file whose columns contradict each other.
+_EDITED = "the file looks edited, or was not written by `dvclean score`; re-run `dvclean score` to write it again"
+
+
+def _rows(mask: pl.Series) -> str:
+    """``row 3`` or ``rows 3, 8, 9, 12, 20 and 2 more``: the rows where ``mask`` is true (counted from 0)."""
+    from ..table import rows_text
+
+    return rows_text(mask.fill_null(False).arg_true().to_list())
+
+
+def _check_consistent(frame: pl.DataFrame, scores: str) -> None:
+    """Refuse a scores file whose columns contradict each other, as ``dvclean score`` never writes them.
+
+    The report would print impossible numbers (more flags than valued rows, a score of 4.6): a row
+    without a label (``is_label_missing``) is neither valued nor flagged (its flags false, or null in
+    older files), ``mislabel_score`` lies in [0, 1] (null on unvalued rows), the hard flags are taken
+    among the rows not flagged mislabeled, ids (the first column) are unique, and the valued rows
+    hold at least one finite value.
+
+    >>> ok = pl.DataFrame({"row_id": [0, 1, 2], "value": [0.1, -0.2, None], "is_mislabeled": [True, False, None],
+    ...                    "is_hard": [False, True, None], "mislabel_score": [0.9, 0.2, None],
+    ...                    "is_label_missing": [False, False, True]})
+    >>> _check_consistent(ok, "s.csv")
+    >>> _check_consistent(ok.with_columns(mislabel_score=pl.Series([0.9, 4.6, None])), "s.csv")
+    Traceback (most recent call last):
+    ...
+    dvclean.errors.InputError: s.csv: column mislabel_score must lie in [0, 1] (empty on rows without a label); found 4.6 at row 1; the file looks edited, or was not written by `dvclean score`; re-run `dvclean score` to write it again
+    """
+    missing = frame.get_column("is_label_missing").fill_null(False)
+    ids = frame.get_column(frame.columns[0])
+    repeated = ids.is_duplicated() & ids.is_not_null()
+    if repeated.any():
+        first = ids.filter(repeated)[0]
+        raise InputError(f"{scores}: column {ids.name} (the ids) has repeated values at {_rows(repeated)} (the id "
+                         f"{first!r} more than once); ids are unique in a scores file; {_EDITED}")
+    for name in ("is_mislabeled", "is_hard"):
+        bad = missing & frame.get_column(name).fill_null(False)
+        if bad.any():
+            raise InputError(f"{scores}: column {name} is true at {_rows(bad)}, where is_label_missing is true: a row "
+                             f"without a label is never flagged; {_EDITED}")
+    value = frame.get_column("value").cast(pl.Float64)
+    bad = missing & value.is_not_null() & ~value.is_nan()
+    if bad.any():
+        raise InputError(f"{scores}: column value holds a number at {_rows(bad)}, where is_label_missing is true: a "
+                         f"row without a label is not valued (its value is empty); {_EDITED}")
+    score = frame.get_column("mislabel_score").cast(pl.Float64)
+    bad = score.is_not_null() & ~score.is_nan() & ((score < 0) | (score > 1))
+    if bad.any():
+        i = int(bad.arg_true()[0])
+        more = "" if int(bad.sum()) == 1 else f" (outside it at {_rows(bad)})"
+        raise InputError(f"{scores}: column mislabel_score must lie in [0, 1] (empty on rows without a label); found "
+                         f"{score[i]!r} at row {i}{more}; {_EDITED}")
+    bad = frame.get_column("is_mislabeled").fill_null(False) & frame.get_column("is_hard").fill_null(False)
+    if bad.any():
+        raise InputError(f"{scores}: columns is_mislabeled and is_hard are both true at {_rows(bad)}: the hard rows are "
+                         f"taken among the rows not flagged mislabeled; {_EDITED}")
+    valued = value.filter(~missing)
+    if valued.len() and not valued.is_finite().fill_null(False).any():
+        raise InputError(f"{scores}: column value holds no finite number on any of the {valued.len()} rows with a "
+                         f"label (is_label_missing false); {_EDITED}")
+
+
 def _typed_scores(frame: pl.DataFrame, scores: str) -> pl.DataFrame:
     """The columns the report reads, in the types ``dvclean score`` writes them (a re-saved file may differ)."""
     numeric = [*NUMERIC_COLUMNS, *(c for c in frame.columns if c.startswith("value_") and c != "value_rank"),
@@ -940,6 +1003,7 @@ def build_report_from_files(
             "pass the output of `dvclean score`"
         )
     frame = _typed_scores(frame, str(scores))
+    _check_consistent(frame, str(scores))
     run: dict[str, Any] = {}
     footer_notes: list[str] = []
     if info.format == "parquet":
