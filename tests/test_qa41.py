@@ -194,3 +194,21 @@ def test_a_header_repeated_inside_the_file_is_named(tmp_path) -> None:
     path.write_text(part + part)
     with pytest.raises(DataValidationError, match=r"row 60 holds the label column's own name, 'y': a header line"):
         dvclean.score(path, label="y")
+
+
+def test_score_summary_says_blank_labels_hold_only_spaces(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from dvclean.cli import app
+
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(120, 2))
+    y = np.where(x[:, 0] > 0, "p", "q").astype(object)
+    y[::10] = "  "
+    path = tmp_path / "ws.csv"
+    pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": y.tolist()}).write_csv(path)
+    res = CliRunner().invoke(app, ["score", str(path), "-y", "y", "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0, res.output
+    flat = " ".join(res.output.split())
+    assert "12 rows have no label: not valued, kept in the output (their cells hold only spaces" in flat
+    assert "--null-values '' keeps" not in flat

@@ -351,10 +351,13 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
             classes += f" and {len(counts) - SHOWN_CLASSES} more (--json lists every class)"
         console.print(f"classes: {esc(classes)}", highlight=False)
     if rows["label_missing"]:
-        n = rows["label_missing"]
+        n, blank = rows["label_missing"], rows.get("label_blank", 0)
+        why = "an empty cell, or in a CSV a text such as NA, None or null; --null-values '' keeps a class spelled so"
+        if blank:  # (a label of only spaces is missing whatever --null-values says: the hint is for the others)
+            spaces = ("their cells hold only spaces" if blank == n else f"{blank} of them hold only spaces")
+            why = f"{spaces}, missing whatever --null-values says" + ("" if blank == n else f"; the others: {why}")
         console.print(f"[yellow]{n} {'rows have' if n != 1 else 'row has'} no label: not valued, kept in the output "
-                      "(an empty cell, or in a CSV a text such as NA, None or null; --null-values '' keeps a class "
-                      "spelled so)[/yellow]")
+                      f"({esc(why)})[/yellow]")
     flags = summary["flags"]
     what = "outlying targets" if regression else "likely mislabeled"
     console.print(
