@@ -462,6 +462,18 @@ def baseline_command(name: str, create: str = "dvclean check DATA --json") -> st
     return f"`{create} --exit-zero > {shlex.quote(tmp)} && mv {shlex.quote(tmp)} {shlex.quote(name)}`"
 
 
+def _data_suffix(path: Path) -> str:
+    """The data format suffix of ``path`` (``.csv``, ``.parquet``, ``.gz``, ...; not ``.json``, a baseline's own), or ''.
+
+    >>> _data_suffix(Path("d/data2.csv")), _data_suffix(Path("main.json"))
+    ('.csv', '')
+    """
+    from .io import _COMPRESSED, OUTPUT_SUFFIXES
+
+    data = {s for suffixes in OUTPUT_SUFFIXES.values() for s in suffixes} - {".txt", ".json"} | set(_COMPRESSED)
+    return path.suffix.lower() if path.suffix.lower() in data else ""
+
+
 def load_baseline(path: str | os.PathLike[str], *, create: str = "dvclean check DATA --json") -> Baseline:
     """Read the flagged rows of an earlier ``dvclean check --json`` run.
 
@@ -496,9 +508,14 @@ def load_baseline(path: str | os.PathLike[str], *, create: str = "dvclean check 
             f"create it (`> {shlex.quote(os.fspath(path))}` empties the file before dvclean reads it as the baseline); write the baseline to "
             f"another name, then move it: {safe}"
         )
+    if _data_suffix(p):  # (the hint below would write the baseline over a data file)
+        safe = f"{baseline_command('baseline.json', create)} and pass --baseline baseline.json"
     try:
         doc = read_json_document(p, f"--baseline {p}")  # a pipe too; a device is named as such
     except InputError as exc:
+        if _data_suffix(p):
+            raise InputError(f"--baseline {p}: a {_data_suffix(p)} file is data, not the JSON document of an earlier "
+                             f"`dvclean check --json` run; create a baseline with {safe}") from exc
         raise InputError(f"{exc}; re-create the baseline with {safe}") from exc
     flagged = doc.get("flagged") if isinstance(doc, dict) else None
     if not isinstance(flagged, dict) or flagged.get("key") not in ("id", "hash"):

@@ -399,7 +399,8 @@ def _refuse_noise(scores: ScoreResult, config: FixConfig) -> None:
         raise DataValidationError(
             f"{name}: refusing to drop {flagged} row{'s' if flagged != 1 else ''} flagged as outlying targets: most "
             "of them lie on one side of a skewed target's predictions, where a long tail of correct values is flagged "
-            "too; value the logarithm of the target (or another transform that evens out the spread) "
+            "too; value the logarithm of the target (log(1 + target) where it holds zeros, or another transform that "
+            "evens out the spread) "
             "and fix again, use --action mark to review the rows, or pass --force to drop them anyway"
         )
     if not labels_unpredicted(p):

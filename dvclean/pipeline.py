@@ -1345,14 +1345,35 @@ def _skewed_target_note(data: ValuationData, flags: Any, blank: np.ndarray | Non
     if side < SKEWED_ONE_SIDE or abs(skew) < SKEWED_SKEWNESS or (skew > 0) != (above > 0.5):
         return None
     where = "above" if above > 0.5 else "below"
-    positive = " and every target is positive" if float(np.min(data.target_values(y))) > 0 else ""
-    fix = ("value the logarithm of the target (a column log(target) as the label)" if positive
-           else "value a transformed target that evens out the spread (a column of it as the label)")
+    sign, advice, _ = _transform_advice(data)
     return (
         f"{int(round(side * flagged.sum()))} of the {int(flagged.sum())} outlying targets lie {where} their prediction, "
-        f"and the target is skewed (skewness {skew:.2f} without them){positive}: where the spread grows with the target, its long "
-        f"tail is flagged although it may be right; if so, {fix}"
+        f"and the target is skewed (skewness {skew:.2f} without them){sign}: where the spread grows with the target, its long "
+        f"tail is flagged although it may be right; if so, value {advice}"
     )
+
+
+def _transform_advice(data: ValuationData) -> tuple[str, str, str]:
+    """What the notes on a heavy-tailed target say of its sign, the transformed target they advise, and its short
+    name: the logarithm of a positive target, log(1 + target) of one with zeros (whose log is minus infinity), else
+    a transform that evens out the spread. (The targets come back from their standardised values, so a 0 can read
+    1e-16: the sign is taken to a billionth of the largest.)
+
+    >>> d = ValuationData(x=np.zeros((3, 1)), y=np.r_[-1.0, 0.0, 1.0], rows=np.arange(3), classes=np.array([]),
+    ...                   task="regression", target_center=1.0, target_scale=1.0)
+    >>> _transform_advice(d)[2]
+    'log(1 + target)'
+    """
+    t = data.target_values(data.y)
+    tol = 1e-9 * float(np.max(np.abs(t))) if t.size else 0.0
+    lo = float(np.min(t)) if t.size else 0.0
+    if lo > tol:
+        return (" and every target is positive", "the logarithm of the target (a column log(target) as the label)",
+                "its logarithm")
+    if lo >= -tol:
+        return (" and no target is negative", "log(1 + target), as its zeros rule out the logarithm (a column of it "
+                "as the label)", "log(1 + target)")
+    return "", "a transformed target that evens out the spread (a column of it as the label)", "one that evens out its spread"
 
 
 #: Above this share of the rows flagged as outlying targets (and up to MANY_FLAGGED, which has its own note), a note
@@ -1378,7 +1399,7 @@ def _outlying_share_note(data: ValuationData, flags: Any, mislabel: Any, blank: 
     return (f"{flagged:,} rows ({flagged / n:.1%}) are flagged as outlying targets, where errors of a normal spread "
             f"put 1 row in {1 / normal:,.0f} beyond the cutoff: either that many targets are wrong, or the target's spread is "
             "heavy-tailed (amounts, incomes, counts) and many of its large values are right; look at a sample of them "
-            "(fix --action mark) before dropping any, or value a transformed target (its logarithm)")
+            f"(fix --action mark) before dropping any, or value a transformed target ({_transform_advice(data)[2]})")
 
 
 def _dominant_target_note(table: Table, data: ValuationData, values: np.ndarray, flags: Any) -> str | None:

@@ -137,3 +137,78 @@ def test_junit_xml_of_several_files_is_not_written_over_an_input(two):
     before = noisy.read_bytes()
     res = runner.invoke(app, ["check", str(clean), str(noisy), "-y", "y", "--junit-xml", str(noisy)])
     assert res.exit_code == 2 and noisy.read_bytes() == before
+
+
+@pytest.mark.parametrize("name", ["victim.csv", "j.parquet", "pyproject.toml", "v.csv"])
+def test_junit_xml_of_several_files_never_replaces_data_or_what_the_run_reads(two, tmp_path, name):
+    clean, noisy = two
+    target = tmp_path / name
+    (tmp_path / "pyproject.toml").write_text('[tool.dvclean]\nlabel = "y"\n')
+    target.write_text("x,y\n1,a\n") if not target.exists() else None
+    valid = tmp_path / "v.csv"
+    before = target.read_bytes()
+    extra = ["--valid", str(valid)] if name == "v.csv" else []
+    if name == "v.csv":
+        write_csv(clusters(), valid)
+        before = valid.read_bytes()
+    res = runner.invoke(app, ["check", str(clean), str(noisy), "-y", "y", "--max-mislabeled", "2%", *extra,
+                              "--junit-xml", str(target)])
+    assert res.exit_code == 2, res.output
+    assert target.read_bytes() == before
+
+
+def test_a_files_own_configuration_is_not_replaced_by_the_junit_of_several(tmp_path):
+    for sub in ("g", "h"):
+        (tmp_path / sub).mkdir()
+        write_csv(clusters(), tmp_path / sub / "d.csv")
+    cfg = tmp_path / "g" / "dvclean.toml"
+    cfg.write_text('label = "y"\n')
+    (tmp_path / "h" / "dvclean.toml").write_text('label = "y"\n')
+    before = cfg.read_bytes()
+    res = runner.invoke(app, ["check", str(tmp_path / "g" / "d.csv"), str(tmp_path / "h" / "d.csv"),
+                              "--junit-xml", str(cfg)])
+    assert res.exit_code == 2 and cfg.read_bytes() == before
+    assert "is the input file" in flat(res.output)
+
+
+def test_a_configuration_setting_of_one_file_is_named_beside_the_junit_of_several(tmp_path):
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+        write_csv(clusters(), tmp_path / sub / "d.csv")
+        (tmp_path / sub / "dvclean.toml").write_text('label = "y"\n[check]\nformat = "markdown"\n')
+    res = runner.invoke(app, ["check", str(tmp_path / "a" / "d.csv"), str(tmp_path / "b" / "d.csv"),
+                              "--junit-xml", str(tmp_path / "j.xml")])
+    assert res.exit_code == 2
+    assert "sets format json/markdown" in flat(res.output) and "sets junit-xml" not in flat(res.output)
+
+
+def test_junit_classnames_of_several_files_keep_their_folders(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    for sub in ("d1", "d2"):
+        (tmp_path / sub).mkdir()
+        write_csv(clusters(flips=FLIPS), tmp_path / sub / "data.csv")
+    junit = tmp_path / "j.xml"
+    runner.invoke(app, ["check", str(tmp_path / "d1" / "data.csv"), str(tmp_path / "d2" / "data.csv"), "-y", "y",
+                        "--max-mislabeled", "2%", "--junit-xml", str(junit)])
+    names = {c.get("classname") for c in ET.parse(junit).getroot().iter("testcase")}
+    assert len(names) == 2 and all(n.endswith(("d1.data_csv", "d2.data_csv")) for n in names)
+
+
+def test_internal_junit_documents_are_never_named_as_written(two, tmp_path):
+    from dvclean.cli import _output
+
+    clean, noisy = two
+    junit = tmp_path / "j.xml"
+    res = runner.invoke(app, ["check", str(clean), str(noisy), "-y", "y", "--junit-xml", str(junit)])
+    assert res.exit_code == 0, res.output
+    done = _output.committed_outputs()  # (what an interrupt or a full disk would name as written)
+    assert done and str(done[-1]) == str(junit) and not any("dvclean-junit-" in str(p) for p in done)
+
+
+def test_a_data_file_as_baseline_is_not_given_an_overwriting_hint(two):
+    clean, noisy = two
+    res = runner.invoke(app, ["check", str(clean), "-y", "y", "--baseline", str(noisy), "--max-new-mislabeled", "5"])
+    assert res.exit_code == 2
+    out = flat(res.output)
+    assert "a .csv file is data" in out and f"{noisy}.tmp" not in out and "baseline.json" in out

@@ -424,6 +424,16 @@ def committed_outputs() -> list[Path]:
     return list(_COMMITTED)
 
 
+#: Outputs a command writes for its own use (the per-file JUnit documents a check of several files merges into the
+#: one asked for): never named among the outputs written.
+INTERNAL_OUTPUTS: set[str] = set()
+
+
+def note_committed(path: str | os.PathLike[str]) -> None:
+    """Record an output put in place outside :class:`StagedOutputs` (a merged document), for the error boundary."""
+    _COMMITTED.append(Path(path))
+
+
 def note_signal(signum: int) -> None:
     """Record that the running command received ``signum`` (its handler then raises as usual)."""
     _SIGNALS.append(signum)
@@ -584,7 +594,7 @@ class StagedOutputs:
                     "check that the file can be replaced (permissions, immutable or another user's file) or choose "
                     "another path"
                 ) from None
-            _COMMITTED.extend(final for final, _, _, _ in moved)
+            _COMMITTED.extend(final for final, _, _, _ in moved if str(final) not in INTERNAL_OUTPUTS)
         return [final for _, final, _ in self._staged]
 
     def discard(self) -> None:

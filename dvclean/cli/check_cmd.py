@@ -53,7 +53,7 @@ class CheckFormat(StrEnum):
 
 def _gate_each(
     files: list[str], *, report: Path | None, junit_xml: Path | None, baseline: Path | None, show_config: bool,
-    machine: bool,
+    machine: bool, read: list[Any] | None = None,
 ) -> None:
     """Run ``check`` on each of several files with the other arguments as typed; exit with the worst code.
 
@@ -62,14 +62,16 @@ def _gate_each(
     gate (1). ``--junit-xml`` writes one document with a ``<testsuite>`` per file (a file whose run
     ended in an error, exit 2 or 3, is a suite with one ``<error>``), once every file is gated.
     Outputs that hold one file's result are refused: ``--report``, ``--baseline``, a JSON or
-    Markdown document, ``--show-config``; and stdin (``-``).
+    Markdown document, ``--show-config``; and stdin (``-``). ``read``: the files the command read besides the
+    data (``--valid``, the configuration files), which the JUnit document must not replace, nor any file a
+    file's run reads (its own configuration file): checked again before it is written.
     """
     from typer._click.exceptions import ClickException
     from typer._click.globals import get_current_context
 
     from ..errors import ConfigError
     from ..report.formats import MAX_ANNOTATIONS
-    from ._output import mark_interrupt_reported, signals_received, start_run
+    from ._output import INTERNAL_OUTPUTS, mark_interrupt_reported, note_committed, signals_received, start_run
 
     shared = [name for name, given in (("--report", report), ("--baseline", baseline),
                                        ("--show-config", show_config), ("--format json/markdown", machine)) if given]
@@ -91,7 +93,8 @@ def _gate_each(
             from ..io import resolve_output
 
             resolve_output(junit_xml, option="--junit-xml")
-        check_target(junit_xml, list(files), "--junit-xml")
+        check_target(junit_xml, [*files, *(read or [])], "--junit-xml")
+        check_distinct_outputs({"--junit-xml": junit_xml})  # (a data file's suffix: .csv, .parquet, ...)
         rest = _without_option(rest, "--junit-xml")
     worst = 0
     codes: list[int] = []
@@ -106,7 +109,7 @@ def _gate_each(
                 break
             _ANNOTATIONS["files"] = len(files) - i  # this one and those after it
             own = [] if parts is None else ["--junit-xml", str(parts / f"{i}.xml")]
-            _STAGED_JUNIT.update(own[1:])
+            INTERNAL_OUTPUTS.update(own[1:])
             try:
                 code = ctx.command.main(args=[*rest, *own, "--", path], prog_name=ctx.command_path,
                                         standalone_mode=False) or 0
@@ -119,18 +122,26 @@ def _gate_each(
                 raise typer.Exit(code)
             codes.append(code)
             worst = max(worst, code)  # 3 (internal error) > 2 (unreadable) > 1 (gate failed) > 0
-        if parts is not None and len(codes) == len(files):
-            from ..io import atomic_path
+        if parts is not None and len(codes) == len(files) and not signals_received():
+            from ..errors import OutputError
+            from ..io import atomic_path, same_file
 
+            clash = next((p for p in _GATED_INPUTS if same_file(junit_xml, p)), None)
+            if clash is not None:  # (a file's own configuration file, found next to it)
+                raise OutputError(f"--junit-xml {junit_xml} is the input file {clash} (read by one of the files' "
+                                  "checks); dvclean never overwrites its input: name another file, e.g. junit.xml")
+            document = _merged_junit(files, [parts / f"{i}.xml" for i in range(len(files))], codes)
             with atomic_path(junit_xml, option="--junit-xml") as tmp:
-                tmp.write_bytes(_merged_junit(files, [parts / f"{i}.xml" for i in range(len(files))], codes))
+                tmp.write_bytes(document)
+            note_committed(junit_xml)
     finally:
         _GATING.pop()
         _ANNOTATIONS.clear()
+        _GATED_INPUTS.clear()
         if parts is not None:
             import shutil
 
-            _STAGED_JUNIT.clear()
+            INTERNAL_OUTPUTS.clear()
             shutil.rmtree(parts, ignore_errors=True)
     if worst:
         raise typer.Exit(worst)
@@ -154,6 +165,18 @@ def _without_option(args: list[str], option: str) -> list[str]:
     return out
 
 
+def _classname(path: str) -> str:
+    """A JUnit classname for a data file: its path's parts as packages, each file name's dots as underscores.
+
+    >>> _classname("d1/data.csv"), _classname("./a.b.csv")
+    ('dvclean.check.d1.data_csv', 'dvclean.check.a_b_csv')
+    """
+    from ..report.formats import escape_controls
+
+    parts = [p.replace(".", "_") for p in Path(path).parts if p not in (".", "/", "")]
+    return "dvclean.check." + escape_controls(".".join(parts))
+
+
 def _merged_junit(files: list[str], parts: list[Path], codes: list[int]) -> bytes:
     """One JUnit XML document of several files' check runs: each run's ``<testsuite>``, named by its file; a run that
     wrote none (it ended in an error, exit 2 or 3) is a suite holding one ``<testcase>`` with an ``<error>``."""
@@ -167,14 +190,15 @@ def _merged_junit(files: list[str], parts: list[Path], codes: list[int]) -> byte
         found = suites.findall("testsuite") if suites is not None else []
         for suite in found:
             suite.set("name", escape_controls(path))
+            for case in suite.iter("testcase"):  # (d1/data.csv and d2/data.csv: two classes, as CI viewers group them)
+                case.set("classname", _classname(path))
             root.append(suite)
         if not found:
             why = ("could not be checked (exit 2: a usage, configuration or input error; its message is in the log)"
                    if code == 2 else f"ended in an internal error (exit {code}; its message is in the log)")
             suite = ET.SubElement(root, "testsuite", name=escape_controls(path), tests="1", failures="0", errors="1",
                                   skipped="0", time="0.000")
-            case = ET.SubElement(suite, "testcase", classname="dvclean.check." + escape_controls(
-                Path(path).name.replace(".", "_")), name="read", time="0")
+            case = ET.SubElement(suite, "testcase", classname=_classname(path), name="read", time="0")
             ET.SubElement(case, "error", message=f"{escape_controls(path)} {why}", type=f"exit {code}")
     for key in ("tests", "failures", "errors"):
         root.set(key, str(sum(int(suite.get(key, "0")) for suite in root.findall("testsuite"))))
@@ -213,13 +237,15 @@ def _spend_annotations(lines: list[str]) -> None:
 _GATING: list[list[str]] = []
 
 
-#: The per-file JUnit documents :func:`_gate_each` has the files' runs write (merged into the one asked for).
-_STAGED_JUNIT: set[str] = set()
+#: The files the runs of :func:`_gate_each` read (data, --valid, configuration files): not to be written over.
+_GATED_INPUTS: list[Any] = []
 
 
 def _staged_junit(path: Path) -> bool:
     """Whether ``path`` is one of the per-file JUnit documents :func:`_gate_each` has a file's run write."""
-    return str(path) in _STAGED_JUNIT
+    from ._output import INTERNAL_OUTPUTS
+
+    return str(path) in INTERNAL_OUTPUTS
 
 
 def _positional_positions(command: Any, args: list[str]) -> set[int]:
@@ -368,18 +394,21 @@ def check(
         new_thresholds = dict.fromkeys(new_thresholds)
     if len(data) > 1:
         _gate_each(data, report=report, junit_xml=junit_xml, baseline=baseline, show_config=show_config,
-                   machine=machine_format)
+                   machine=machine_format, read=read_inputs(scoring.valid, config))
         return
     data = data[0]  # type: ignore[assignment]  # (one file: the rest of the command is about it)
-    if _GATING and (report or (junit_xml and not _staged_junit(junit_xml)) or baseline or show_config or machine_format):
+    own_junit = junit_xml is not None and _staged_junit(junit_xml)  # (the per-file document _gate_each merges)
+    if _GATING and (report or (junit_xml and not own_junit) or baseline or show_config or machine_format):
         from ..errors import ConfigError
 
-        what = next(name for name, on in (("report", report), ("junit-xml", junit_xml), ("baseline", baseline),
-                                           ("show-config", show_config), ("format json/markdown", machine_format)) if on)
+        what = next(name for name, on in (("report", report), ("junit-xml", junit_xml and not own_junit),
+                                           ("baseline", baseline), ("show-config", show_config),
+                                           ("format json/markdown", machine_format)) if on)
         raise ConfigError(
             f"{data}: its configuration sets {what}, which takes one file, and several files are being gated; "
             "check this file on its own, or move that setting out of the configuration file"
             + (" (or pass --no-baseline to gate the files without it)" if what == "baseline" else "")
+            + (" (--junit-xml FILE on the command line writes one document for every file)" if what == "junit-xml" else "")
         )
     if as_json and fmt is not None and fmt is not CheckFormat.json:
         json_typed, fmt_typed = given_on_command_line("as_json"), given_on_command_line("fmt")
@@ -447,6 +476,7 @@ def check(
             write_stdout(format_config(shown_config))
         return
     inputs = read_inputs(data, scoring.valid, baseline, config, *(_GATING[-1] if _GATING else ()))
+    _GATED_INPUTS.extend(p for p in inputs if p is not None and str(p) != "-")  # (what a merged JUnit must not replace)
     for option, target in (("--junit-xml", junit_xml), ("--report", report)):
         if target is not None and str(target) != "-" and not target.is_dir():  # (check_target names those)
             from ..io import resolve_output
