@@ -122,7 +122,8 @@ def test_junit_xml_of_several_files_holds_a_suite_per_file(two, tmp_path):
     suites = root.findall("testsuite")
     assert [s.get("name") for s in suites] == [str(clean), str(noisy), str(bad)]
     assert [s.find("testcase/failure") is not None for s in suites] == [False, True, False]
-    assert suites[2].find("testcase/error") is not None and "exit 2" in suites[2].find("testcase/error").get("type")
+    error = suites[2].find("testcase/error")
+    assert error is not None and "exit 2" in error.get("type") and "bad.csv" in error.text  # (its message)
     assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("3", "1", "1")
     assert not set(temp.glob("dvclean-junit-*")) - staged_before  # (each file's document, removed)
     # the same document as each file's own run, but for the suite's name

@@ -192,10 +192,16 @@ def flush_stdout() -> None:
             pass
 
 
+#: The last error message printed (``error: ...``), for a check of several files to put in its JUnit document.
+LAST_ERRORS: list[str] = []
+
+
 def print_error(console: Console, prefix: str, message: str, *, style: str = "bold red", trailer: str = "") -> None:
     """``prefix message`` on ``console``; the message is never parsed as markup (it may hold brackets), and its
     control characters are made visible (:func:`visible`: it may hold a column or file name). ``trailer``:
     dvclean's own text after it (may span lines)."""
+    if prefix == "error:":
+        LAST_ERRORS[:] = [visible(message)]  # (the JUnit document of several files names each file's error)
     try:
         console.print(Text.assemble((prefix, style), " ", visible(message), trailer), highlight=False)
     except OSError:  # stderr full or gone: the exit code still tells the error (a message unwritable is no new one)

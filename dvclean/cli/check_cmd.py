@@ -71,7 +71,14 @@ def _gate_each(
 
     from ..errors import ConfigError
     from ..report.formats import MAX_ANNOTATIONS
-    from ._output import INTERNAL_OUTPUTS, mark_interrupt_reported, note_committed, signals_received, start_run
+    from ._output import (
+        INTERNAL_OUTPUTS,
+        LAST_ERRORS,
+        mark_interrupt_reported,
+        note_committed,
+        signals_received,
+        start_run,
+    )
 
     shared = [name for name, given in (("--report", report), ("--baseline", baseline),
                                        ("--show-config", show_config), ("--format json/markdown", machine)) if given]
@@ -98,6 +105,7 @@ def _gate_each(
         rest = _without_option(rest, "--junit-xml")
     worst = 0
     codes: list[int] = []
+    errors: list[str] = []  # (each file's error message, for its <error> in the JUnit document)
     _GATING.append(list(files))
     _ANNOTATIONS.update(dict.fromkeys(("error", "notice", "warning"), MAX_ANNOTATIONS))
     import tempfile
@@ -110,6 +118,7 @@ def _gate_each(
             _ANNOTATIONS["files"] = len(files) - i  # this one and those after it
             own = [] if parts is None else ["--junit-xml", str(parts / f"{i}.xml")]
             INTERNAL_OUTPUTS.update(own[1:])
+            LAST_ERRORS.clear()
             try:
                 code = ctx.command.main(args=[*rest, *own, "--", path], prog_name=ctx.command_path,
                                         standalone_mode=False) or 0
@@ -121,6 +130,7 @@ def _gate_each(
                 mark_interrupt_reported()  # ... and none for the entry point either (start_run forgot it was said)
                 raise typer.Exit(code)
             codes.append(code)
+            errors.append(LAST_ERRORS[-1] if LAST_ERRORS and code >= 2 else "")
             worst = max(worst, code)  # 3 (internal error) > 2 (unreadable) > 1 (gate failed) > 0
         if parts is not None and len(codes) == len(files) and not signals_received():
             from ..errors import OutputError
@@ -130,7 +140,7 @@ def _gate_each(
             if clash is not None:  # (a file's own configuration file, found next to it)
                 raise OutputError(f"--junit-xml {junit_xml} is the input file {clash} (read by one of the files' "
                                   "checks); dvclean never overwrites its input: name another file, e.g. junit.xml")
-            document = _merged_junit(files, [parts / f"{i}.xml" for i in range(len(files))], codes)
+            document = _merged_junit(files, [parts / f"{i}.xml" for i in range(len(files))], codes, errors)
             with atomic_path(junit_xml, option="--junit-xml") as tmp:
                 tmp.write_bytes(document)
             note_committed(junit_xml)
@@ -177,15 +187,16 @@ def _classname(path: str) -> str:
     return "dvclean.check." + escape_controls(".".join(parts))
 
 
-def _merged_junit(files: list[str], parts: list[Path], codes: list[int]) -> bytes:
+def _merged_junit(files: list[str], parts: list[Path], codes: list[int], errors: list[str] | None = None) -> bytes:
     """One JUnit XML document of several files' check runs: each run's ``<testsuite>``, named by its file; a run that
-    wrote none (it ended in an error, exit 2 or 3) is a suite holding one ``<testcase>`` with an ``<error>``."""
+    wrote none (it ended in an error, exit 2 or 3) is a suite holding one ``<testcase>`` with an ``<error>``, whose
+    text is the run's error message (``errors``, one per file)."""
     import xml.etree.ElementTree as ET
 
     from ..report.formats import escape_controls
 
     root = ET.Element("testsuites", name="dvclean")
-    for path, part, code in zip(files, parts, codes, strict=True):
+    for path, part, code, message in zip(files, parts, codes, errors or [""] * len(files), strict=True):
         suites = ET.parse(part).getroot() if part.is_file() else None
         found = suites.findall("testsuite") if suites is not None else []
         for suite in found:
@@ -194,12 +205,15 @@ def _merged_junit(files: list[str], parts: list[Path], codes: list[int]) -> byte
                 case.set("classname", _classname(path))
             root.append(suite)
         if not found:
-            why = ("could not be checked (exit 2: a usage, configuration or input error; its message is in the log)"
-                   if code == 2 else f"ended in an internal error (exit {code}; its message is in the log)")
+            where = "" if message else "; its message is in the log"
+            why = (f"could not be checked (exit 2: a usage, configuration or input error{where})"
+                   if code == 2 else f"ended in an internal error (exit {code}{where})")
             suite = ET.SubElement(root, "testsuite", name=escape_controls(path), tests="1", failures="0", errors="1",
                                   skipped="0", time="0.000")
             case = ET.SubElement(suite, "testcase", classname=_classname(path), name="read", time="0")
-            ET.SubElement(case, "error", message=f"{escape_controls(path)} {why}", type=f"exit {code}")
+            error = ET.SubElement(case, "error", message=f"{escape_controls(path)} {why}", type=f"exit {code}")
+            if message:
+                error.text = escape_controls(message)
     for key in ("tests", "failures", "errors"):
         root.set(key, str(sum(int(suite.get(key, "0")) for suite in root.findall("testsuite"))))
     ET.indent(root)
