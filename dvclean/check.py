@@ -468,10 +468,9 @@ def _data_suffix(path: Path) -> str:
     >>> _data_suffix(Path("d/data2.csv")), _data_suffix(Path("main.json"))
     ('.csv', '')
     """
-    from .io import _COMPRESSED, OUTPUT_SUFFIXES
+    from .io import data_suffixes
 
-    data = {s for suffixes in OUTPUT_SUFFIXES.values() for s in suffixes} - {".txt", ".json"} | set(_COMPRESSED)
-    return path.suffix.lower() if path.suffix.lower() in data else ""
+    return path.suffix.lower() if path.suffix.lower() in data_suffixes() - {".json"} else ""
 
 
 def load_baseline(path: str | os.PathLike[str], *, create: str = "dvclean check DATA --json") -> Baseline:

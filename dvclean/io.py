@@ -82,6 +82,19 @@ OUTPUT_SUFFIXES = {
     "json": (".json",),
     "ipc": (".arrow", ".feather", ".ipc"),
 }
+
+
+def data_suffixes() -> set[str]:
+    """The suffixes dvclean reads and writes as data (``.csv``, ``.parquet``, ``.json``, ``.gz``, ...), less ``.txt``
+    (a generic name for text, not a claim of a format): what an HTML report, a JUnit document or a baseline is
+    not named.
+
+    >>> {".csv", ".parquet", ".gz"} <= data_suffixes() and ".txt" not in data_suffixes()
+    True
+    """
+    return {s for suffixes in OUTPUT_SUFFIXES.values() for s in suffixes} - {".txt"} | set(_COMPRESSED)
+
+
 #: Formats written as text, which a ``.gz`` / ``.zst`` name compresses (Parquet and Arrow compress themselves).
 _TEXT_OUTPUTS = ("csv", "ndjson", "json")
 #: ``--separator`` spellings of a tab besides the character itself (a shell passes ``'\t'`` as two characters).

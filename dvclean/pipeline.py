@@ -68,7 +68,7 @@ from .table import (
     LABEL_CANDIDATES,
     Table,
     ValuationData,
-    _blank_labels,
+    blank_labels,
     class_repr,
     class_text,
     content_order,
@@ -1552,7 +1552,7 @@ def _summary(
             "valued": data.n_players,
             "label_missing": int(label_missing.sum()),
             # of them, labels of only spaces: missing whatever --null-values says (its hint is for the others)
-            "label_blank": _blank_labels(table.frame.get_column(table.label)),
+            "label_blank": blank_labels(table.frame.get_column(table.label)),
             # the first 100, as the rest of the summary names rows: by the --id column's values, else their positions
             "label_missing_rows": [json_scalar(v) for v in table.row_ids().gather(np.flatnonzero(label_missing)[:100]).to_list()],
         },

@@ -559,7 +559,7 @@ def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]
                 "a number, e.g. of seconds, for a regression target, or to text for classes"]
     missing = label_missing_mask(col)
     n_present = int((~missing).sum())
-    n_blank = _blank_labels(col)
+    n_blank = blank_labels(col)
     if n_present == 0:
         if n_blank == col.len():
             return [f"label column {label!r} is empty in every row: every cell holds only spaces, and a blank label "
@@ -680,11 +680,11 @@ def _label_kind(dtype: pl.DataType) -> str:
     return "boolean" if dtype == pl.Boolean else str(dtype)
 
 
-def _blank_labels(col: pl.Series) -> int:
+def blank_labels(col: pl.Series) -> int:
     """How many labels are text of only spaces (not empty): missing to :func:`label_missing_mask`, and to
     every ``--null-values``, which reads a cell as missing only when it is exactly one of its texts.
 
-    >>> _blank_labels(pl.Series(["a", " ", "", None, "  "]))
+    >>> blank_labels(pl.Series(["a", " ", "", None, "  "]))
     2
     """
     if not (col.dtype == pl.String or col.dtype == pl.Categorical or isinstance(col.dtype, pl.Enum)):

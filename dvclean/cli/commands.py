@@ -441,14 +441,6 @@ def check_target(path: Path | None, inputs: list[Any], option: str, *, example: 
 _DOCUMENT_KINDS = {".html": "HTML", ".xml": "JUnit XML"}
 
 
-def _data_suffixes() -> set[str]:
-    """The suffixes dvclean reads and writes as data (``.csv``, ``.parquet``, ``.gz``, ...), less ``.txt``
-    (a generic name for text, not a claim of a format)."""
-    from ..io import _COMPRESSED, OUTPUT_SUFFIXES
-
-    return {s for suffixes in OUTPUT_SUFFIXES.values() for s in suffixes} - {".txt"} | set(_COMPRESSED)
-
-
 def refuse_data_suffix(path: Any, option: str, example: str | None = None) -> None:
     """Refuse an HTML or JUnit XML output (``option``; ``example`` names a file of its kind, default
     :data:`EXAMPLE_NAMES`) named like a data file: ``--report r.csv`` would hold HTML under a CSV name.
@@ -464,7 +456,9 @@ def refuse_data_suffix(path: Any, option: str, example: str | None = None) -> No
     example = example or EXAMPLE_NAMES.get(option) or ""
     want = Path(example).suffix
     kind = _DOCUMENT_KINDS.get(want)
-    known = _data_suffixes()
+    from ..io import data_suffixes
+
+    known = data_suffixes()
     if path is None or kind is None or str(path) == "-" or Path(path).suffix.lower() not in known:
         return
     from ..errors import OutputError
