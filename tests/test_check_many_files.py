@@ -35,8 +35,47 @@ def test_each_file_is_gated_and_the_worst_exit_code_wins(two):
     out = flat(res.stdout)
     assert out.index("PASS: 0 failed") < out.index("clean.csv, 120 rows)") < out.index("FAIL: 1 failed")
     assert out.index("FAIL: 1 failed") < out.index("noisy.csv, 120 rows)")
-    ok = runner.invoke(app, ["check", str(clean), str(clean), "-y", "y", "--max-mislabeled", "2%", "--format", "text"])
+    ok = runner.invoke(app, ["check", str(clean), str(noisy), "-y", "y", "--max-mislabeled", "50%", "--format", "text"])
     assert ok.exit_code == 0 and ok.stdout.count("PASS:") == 2
+
+
+def test_a_file_given_twice_is_checked_once(two, tmp_path):
+    clean, noisy = two
+    again = f"{clean.parent}/./{clean.name}"  # another path to the same file
+    junit = tmp_path / "j.xml"
+    res = runner.invoke(app, ["check", str(clean), str(noisy), again, str(noisy), "-y", "y", "--max-mislabeled", "50%",
+                              "--format", "text", "--junit-xml", str(junit)])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.count("PASS:") == 2
+    err = flat(res.stderr)
+    assert f"note: {again} was given before (as {clean}): it is checked once" in err
+    assert f"note: {noisy} was given before: it is checked once" in err
+    assert junit.read_text().count("<testsuite ") == 2
+    quiet = runner.invoke(app, ["check", str(clean), str(clean), "-y", "y", "--max-mislabeled", "50%", "-q"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_a_file_that_could_not_be_checked_has_a_step_summary_section(two, tmp_path, monkeypatch):
+    clean, _ = two
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,y\n")
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    res = runner.invoke(app, ["check", str(clean), str(bad), "-y", "y", "--max-mislabeled", "50%",
+                              "--format", "github"])
+    assert res.exit_code == 2
+    text = summary.read_text()
+    assert text.count("## dvclean check:") == 2
+    assert "## dvclean check: ❌ ERROR" in text and "could not be checked: an error (exit 2)" in text
+    assert "no data rows" in text and text.index("✅ PASS") < text.index("❌ ERROR")
+    summary.unlink()
+    alone = runner.invoke(app, ["check", str(bad), "-y", "y", "--format", "github"])
+    assert alone.exit_code == 2 and "could not be checked" in summary.read_text()
+    # never appended to an input of the run
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(bad))
+    before = bad.read_bytes()
+    assert runner.invoke(app, ["check", str(bad), "-y", "y", "--format", "github"]).exit_code == 2
+    assert bad.read_bytes() == before
 
 
 def test_an_unreadable_file_outranks_a_failed_gate(two, tmp_path):

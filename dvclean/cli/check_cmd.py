@@ -157,6 +157,25 @@ def _gate_each(
         raise typer.Exit(worst)
 
 
+def _once_each(files: list[str], *, quiet: bool = False) -> list[str]:
+    """``files`` with each file once: a later path naming a file given before (the same text, or another path to it:
+    ``./a.csv``, a link) is left out, with a note on stderr, so that a file is not gated, reported or counted in
+    the JUnit document twice. Standard input (``-``) is kept as given (the multi-file gate refuses it)."""
+    from ..io import same_file
+    from ._output import stderr_console, visible
+
+    kept: list[str] = []
+    for path in files:
+        first = next((k for k in kept if path != "-" and k != "-" and (k == path or same_file(k, path))), None)
+        if first is None:
+            kept.append(path)
+        elif not quiet:
+            also = "" if first == path else f" (as {visible(first)})"
+            stderr_console().print(f"note: {visible(path)} was given before{also}: it is checked once",
+                                   highlight=False, markup=False)
+    return kept
+
+
 def _without_option(args: list[str], option: str) -> list[str]:
     """``args`` (options only, no data files) without ``option`` and its value (``--opt value`` or ``--opt=value``).
 
@@ -406,6 +425,8 @@ def check(
         baseline = None
         max_new_mislabeled = warn_new_mislabeled = max_new_hard = warn_new_hard = None
         new_thresholds = dict.fromkeys(new_thresholds)
+    if len(data) > 1:
+        data = _once_each(data, quiet=quiet)
     if len(data) > 1:
         _gate_each(data, report=report, junit_xml=junit_xml, baseline=baseline, show_config=show_config,
                    machine=machine_format, read=read_inputs(scoring.valid, config))

@@ -280,6 +280,33 @@ def _github_error(kwargs: dict[str, Any], title: str, message: str, command: str
         write_stdout(_command("error", {"file": file, "title": title}, message) + "\n")
     except OSError:  # (stdout closed: the message is on stderr already)
         pass
+    _step_summary_error(kwargs, files, title, message)
+
+
+def _step_summary_error(kwargs: dict[str, Any], files: list[str], title: str, message: str) -> None:
+    """Append a section for a ``check`` run that ended in an error to ``$GITHUB_STEP_SUMMARY`` (when set), as a
+    gate that ran appends its table: the step's summary then tells every file's fate, not only the checked ones'.
+    Never when that file is one of the run's inputs (the data, ``--valid``, ``--baseline``, ``--config``): it is
+    appended to. A file that cannot be written is left alone: the error is on stderr and in the ``::error`` already."""
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary:
+        return
+    from ..io import same_file
+    from ..report.formats import _md_cell, _md_code
+
+    inputs = [*files, *(str(kwargs[k]) for k in ("valid", "baseline", "config") if kwargs.get(k) is not None)]
+    if any(p != "-" and same_file(summary, p) for p in inputs):
+        return
+    where = ", ".join(_md_code(f) for f in files) if files else "The data"
+    internal = "internal" in title
+    why = "an internal error (exit 3; a bug in dvclean)" if internal else "an error (exit 2)"
+    text = (f"## dvclean check: ❌ {'INTERNAL ERROR' if internal else 'ERROR'}\n\n{where} could not be checked: {why}."
+            f"\n\n{_md_cell(message)}\n\n")
+    try:
+        with open(summary, "a", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError:
+        pass
 
 
 #: Errors of a write that are the machine's state, not a bug: no space, quota, I/O error, read-only file system,
