@@ -214,6 +214,8 @@ def setup_logging(console: Console, *, quiet: bool, verbose: int, notes_printed:
     ``notes_printed``: the command prints the summary's notes itself, so the log records
     that repeat them (``extra=dvclean.pipeline.NOTE``) are not shown twice.
     """
+    if quiet and verbose:
+        _refuse_quiet_and_verbose()
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     root = logging.getLogger("dvclean")
     handler = _LogHandler(console=console, show_time=False, show_path=False, markup=False)
@@ -224,6 +226,26 @@ def setup_logging(console: Console, *, quiet: bool, verbose: int, notes_printed:
     root.setLevel(level)
     root.propagate = False
     warnings.showwarning = _show_warning
+
+
+def _refuse_quiet_and_verbose() -> None:
+    """``--quiet`` and ``--verbose`` together: a usage error (``-q`` would silence what ``-v`` asked for), saying
+    which of them a configuration file set."""
+    from ..errors import ConfigError
+
+    try:
+        from ._config import effective_config
+
+        values = effective_config()["values"]
+    except Exception:  # noqa: BLE001 - no command context: both were given as arguments
+        values = {}
+    files = {name: src for name in ("quiet", "verbose")
+             if (src := (values.get(name) or (None, ""))[1]) and src not in ("command line", "default")}
+    typed = [f"--{name}" for name in ("quiet", "verbose") if name not in files]
+    fix = ("; ".join(f"remove {name} from {src}" for name, src in files.items()) + f" or drop {typed[0]}"
+           if files and typed else "drop one of them")
+    raise ConfigError("--quiet and --verbose contradict each other (--quiet prints nothing but errors, --verbose more "
+                      f"log output): {fix}")
 
 
 def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
