@@ -151,9 +151,10 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
         "action": config.action,
         "rows_in": frame.height,
         "flagged": int(flagged.sum()),
-        "min_confidence": config.min_confidence,
         "task": scores.table.task,
     }
+    if not regression:  # (relabel's threshold: a regression target is never relabelled)
+        summary["min_confidence"] = config.min_confidence
     changed = np.zeros(frame.height, dtype=bool)
     respelled_rows: np.ndarray | None = None
     if config.action == "relabel":

@@ -1571,7 +1571,7 @@ def _summary(
             "hard": n_hard,
             "hard_fraction": n_hard / max(1, data.n_players),
             "conflicting_duplicates": int(out.get_column("is_conflicting_duplicate").sum() or 0),
-            "policy": config.to_dict()["flags"],
+            "policy": _flag_policy(config, data.is_regression),
         },
         "most_suspicious": suspicious,
         "seed": config.seed,
@@ -1580,6 +1580,15 @@ def _summary(
         "environment": {"python": platform.python_version(), "numpy": np.__version__, "polars": pl.__version__},
         "notes": list(data.notes),
     }
+
+
+def _flag_policy(config: ScoreConfig, regression: bool) -> dict[str, Any]:
+    """The settings that decided the flags: the class rule's thresholds, or for a regression target the outlier
+    cutoff (``|z| > outlier_z``; the class rule's value threshold and neighbour majority play no part there)."""
+    policy = config.to_dict()["flags"]
+    if regression:
+        policy = {"hard_fraction": policy["hard_fraction"], "outlier_z": config.mislabel.outlier_z}
+    return policy
 
 
 def _target_summary(data: ValuationData, table: Table | None = None) -> dict[str, float] | None:

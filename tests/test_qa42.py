@@ -28,3 +28,27 @@ def test_quiet_and_verbose_together_are_a_usage_error(tmp_path, command):
     assert res.exit_code == 2
     assert f"remove quiet from {tmp_path / 'dvclean.toml'} or drop --verbose" in flat(res.stderr)
     assert runner.invoke(app, [*command, str(data)]).exit_code == 0  # quiet alone, from the file: fine
+
+
+def test_a_regression_targets_flag_policy_names_the_outlier_cutoff():
+    import numpy as np
+    import polars as pl
+
+    import dvclean
+    from dvclean.config import FixConfig, MislabelConfig, ScoreConfig
+    from dvclean.fix import fix
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 2))
+    y = 3 * x[:, 0] - x[:, 1] + rng.normal(scale=0.3, size=300)
+    y[:6] += 8
+    frame = pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": y})
+    config = ScoreConfig(task="regression", mislabel=MislabelConfig(outlier_z=4.0))
+    policy = dvclean.score(frame, label="y", config=config).summary["flags"]["policy"]
+    assert policy == {"hard_fraction": 0.1, "outlier_z": 4.0}  # (not the class rule's value threshold)
+    fixed = fix(frame, label="y", config=FixConfig(action="mark"), score_config=config)
+    assert "min_confidence" not in fixed.summary and fixed.summary["flagged"] >= 6  # (relabel's threshold)
+    classes = pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": (y > 0).astype(int)})
+    assert set(dvclean.score(classes, label="y").summary["flags"]["policy"]) == {
+        "hard_fraction", "mislabel_value_max", "neighbor_majority"}
+    assert fix(classes, label="y", config=FixConfig(action="mark")).summary["min_confidence"] == 0.7
