@@ -2205,16 +2205,17 @@ def prepare(
             if _label_kind(vcol.dtype) != _label_kind(tdt):  # 1 vs "1": the same class spelled as another type
                 raise DataValidationError(
                     f"validation label column {valid.label!r} holds {vcol.dtype} values (validation row "
-                    f"{int(unknown[0])}: {bad!r}) but the data's holds {tdt} ({', '.join(map(repr, classes[:10]))}"
+                    f"{int(unknown[0])}: {class_repr(bad)}) but the data's holds {tdt} "
+                    f"({', '.join(map(class_repr, classes[:10]))}"
                     f"{', ...' if len(classes) > 10 else ''}); "
                     "write the validation labels as the data writes them"
                 )
-            shown = ", ".join(map(repr, classes[:10])) + (f", ... ({len(classes)} classes)" if len(classes) > 10 else "")
+            shown = ", ".join(map(class_repr, classes[:10])) + (f", ... ({len(classes)} classes)" if len(classes) > 10 else "")
             like = _same_spelled_class(bad, classes)
             raise DataValidationError(
-                f"validation label {bad!r} (validation row {int(unknown[0])}) is not a class of the training data "
-                f"({shown}); "
-                + (f"it differs from the class {like!r} only in how it is written (case, spaces, leading zeros or "
+                f"validation label {class_repr(bad)} (validation row {int(unknown[0])}) is not a class of the training "
+                f"data ({shown}); "
+                + (f"it differs from the class {class_repr(like)} only in how it is written (case, spaces, leading zeros or "
                    "the number's spelling, 1.0 for 1): "
                    "write the validation labels as the data writes them" if like is not None
                    else "fix the label or add rows of that class")

@@ -52,3 +52,18 @@ def test_a_regression_targets_flag_policy_names_the_outlier_cutoff():
     assert set(dvclean.score(classes, label="y").summary["flags"]["policy"]) == {
         "hard_fraction", "mislabel_value_max", "neighbor_majority"}
     assert fix(classes, label="y", config=FixConfig(action="mark")).summary["min_confidence"] == 0.7
+
+
+def test_validation_label_errors_show_dates_as_written(tmp_path):
+    data = tmp_path / "d.csv"
+    data.write_text("a,y\n" + "".join(f"{i},2024-01-0{1 + i % 2}\n" for i in range(6)))
+    valid = tmp_path / "v.csv"
+    valid.write_text("a,y\n1,x\n2,z\n")
+    res = runner.invoke(app, ["score", str(data), "-y", "y", "--valid", str(valid), "-o", str(tmp_path / "o.parquet")])
+    assert res.exit_code == 2
+    assert "the data's holds Date ('2024-01-01', '2024-01-02')" in flat(res.stderr)
+    assert "datetime" not in res.stderr
+    valid.write_text("a,y\n1,2024-01-03\n2,2024-01-01\n")
+    res = runner.invoke(app, ["score", str(data), "-y", "y", "--valid", str(valid), "-o", str(tmp_path / "o.parquet")])
+    assert res.exit_code == 2 and "validation label '2024-01-03' (validation row 0) is not a class" in flat(res.stderr)
+    assert "datetime" not in res.stderr
