@@ -295,6 +295,15 @@ def _step_summary_error(kwargs: dict[str, Any], files: list[str], title: str, me
     from ..report.formats import _md_cell, _md_code
 
     inputs = [*files, *(str(kwargs[k]) for k in ("valid", "baseline", "config") if kwargs.get(k) is not None)]
+    gating = sys.modules.get("dvclean.cli.check_cmd")
+    if gating is not None and gating._GATING:  # one file of several: the others are inputs too
+        inputs += gating._GATING[-1]
+    try:
+        from ._config import effective_config
+
+        inputs += [str(p) for p in effective_config()["files"]]  # (the configuration files the run read)
+    except Exception:  # noqa: BLE001 - no command context
+        pass
     if any(p != "-" and same_file(summary, p) for p in inputs):
         return
     where = ", ".join(_md_code(f) for f in files) if files else "The data"

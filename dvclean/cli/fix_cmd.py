@@ -156,10 +156,13 @@ def fix(
         return f"{n} {kind}{'row' if n == 1 else 'rows'}"
 
     skipped = s.get("skipped", 0)
-    what = {"relabel": f"relabeled {rows(s.get('relabeled', 0))} ({rows(skipped, 'flagged ')} below "
-                       f"--min-confidence {s['min_confidence']:g} left as {'it was' if skipped == 1 else 'they were'})",
-            "drop": f"dropped {rows(s.get('dropped', 0))}",
-            "mark": f"marked {rows(s.get('marked', 0))} in column dvclean_issue (no row changed)"}[s["action"]]
+    if s["action"] == "relabel":
+        what = (f"relabeled {rows(s.get('relabeled', 0))} ({rows(skipped, 'flagged ')} below --min-confidence "
+                f"{s['min_confidence']:g} left as {'it was' if skipped == 1 else 'they were'})")
+    elif s["action"] == "drop":
+        what = f"dropped {rows(s.get('dropped', 0))}"
+    else:
+        what = f"marked {rows(s.get('marked', 0))} in column dvclean_issue (no row changed)"
     if s.get("task") == "regression":
         what += " (regression target: flagged rows are outlying targets)"
     out = stdout_console()
