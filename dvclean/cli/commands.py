@@ -286,10 +286,10 @@ def _github_error(kwargs: dict[str, Any], title: str, message: str, command: str
 def _step_summary_error(kwargs: dict[str, Any], files: list[str], title: str, message: str) -> None:
     """Append a section for a ``check`` run that ended in an error to ``$GITHUB_STEP_SUMMARY`` (when set), as a
     gate that ran appends its table: the step's summary then tells every file's fate, not only the checked ones'.
-    Never when that file is one of the run's inputs (the data, ``--valid``, ``--baseline``, ``--config``): it is
-    appended to. A file that cannot be written is left alone: the error is on stderr and in the ``::error`` already."""
+    Never when that file is one of the run's inputs (the data, ``--valid``, ``--baseline``, ``--config``, the
+    configuration files read, the other files of a multi-file run), nor when the error is about that file. A file that cannot be written is left alone: the error is on stderr and in the ``::error`` already."""
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if not summary:
+    if not summary or "GITHUB_STEP_SUMMARY" in message:  # (an error about that file: it is left as it is)
         return
     from ..io import same_file
     from ..report.formats import _md_cell, _md_code
