@@ -93,7 +93,8 @@ class FixResult:
         ``skipped`` (flagged but below ``min_confidence``; ``respelled``: how many of
         the relabels only change the spelling of the class, ``no`` to ``No``, when any do), ``dropped`` or
         ``marked``; ``changed_rows`` (the ids of every row relabelled or dropped; empty for ``mark``) and
-        ``flagged_rows`` (the ids of every flagged row); for ``relabel`` / ``drop`` of class labels,
+        ``flagged_rows`` (the ids of every flagged row: values of the ``id_column`` the summary names, or
+        0-based row positions when it is None); for ``relabel`` / ``drop`` of class labels,
         ``classes`` (each class's rows before and after) and ``notes``.
     scores : ScoreResult
     text : CsvText, JsonText or None
@@ -111,6 +112,13 @@ class FixResult:
     edits: TextEdits | JsonEdits | None = field(default=None, repr=False)
     #: The input rows ``frame`` keeps, in order (``drop`` only; None: all of them).
     kept: np.ndarray | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        """A line, not the whole frame, summary and row ids (a notebook displays a result returned last in a cell)."""
+        s = self.summary
+        return (f"FixResult(action={s.get('action')!r}, rows_in={s.get('rows_in')}, "
+                f"rows_out={s.get('rows_out', self.frame.height)}, flagged={s.get('flagged')}, "
+                f"changed={s.get('changed')}; see .frame and .summary)")
 
 
 def _decide(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tuple[np.ndarray, np.ndarray, pl.Series | None]:
@@ -152,6 +160,7 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
         "rows_in": frame.height,
         "flagged": int(flagged.sum()),
         "task": scores.table.task,
+        "id_column": scores.table.id_column,  # (whose values changed_rows and flagged_rows hold; None: positions)
     }
     if not regression:  # (relabel's threshold: a regression target is never relabelled)
         summary["min_confidence"] = config.min_confidence

@@ -334,9 +334,60 @@ def read_limited(
         parts.append(block)
 
 
+def path_problem(path: Any, *, reading: bool = True) -> str | None:
+    """Why ``path`` (a str or path object) names no file at all, for an error message, else None: it is empty, it
+    is a table's text passed where its file's path belongs (it holds line breaks; the operating system would say
+    "File name too long"), or it holds a NUL character (Python would say "embedded null byte").
+
+    ``reading``: the path of an input (the advice names what the readers take), else of an output.
+
+    >>> path_problem("data.csv") is None
+    True
+    >>> print(path_problem(""))
+    the path is empty (''); pass the path of a data file, '-' for standard input, or a frame
+    >>> path_problem("a,y\\n1,0\\n")[:56]
+    'the source looks like CSV text (2 lines, 8 characters), '
+    """
+    text = os.fspath(path) if isinstance(path, os.PathLike) else path
+    if not isinstance(text, str):
+        return None
+    if text.strip() == "":
+        return (f"the path is empty ({text!r}); " + ("pass the path of a data file, '-' for standard input, or a frame"
+                                                     if reading else "give the path of the file to write"))
+    if "\n" in text or "\r" in text:
+        if not reading:
+            return f"the path {_short(text)} holds a line break: it looks like a file's text, not a file name"
+        return (f"the source looks like CSV text ({len(text.splitlines())} lines, {len(text):,} characters), not a "
+                "file path: dvclean reads a file path, '-' (standard input) or a polars or pandas frame, and takes "
+                "no text or file-like object; pass the file's path or the frame itself, or parse the text first, "
+                "e.g. pl.read_csv(io.StringIO(text))")
+    if "\x00" in text:
+        return (f"the path {_short(text)} holds a NUL character (\\x00), which no file name can hold; check how the "
+                "path was built")
+    return None
+
+
+def refuse_no_file_name(source: str | os.PathLike[str]) -> None:
+    """Raise :class:`InputError` when ``source`` names no file an output could be named after: :func:`path_problem`'s
+    cases, and a directory's name (``.``, ``..``, ``/``: ``dvclean score .``), before a default output path is
+    derived from it."""
+    if (why := path_problem(source)) is not None:
+        raise InputError(why)
+    if Path(source).name in ("", ".", ".."):
+        raise InputError(f"{source}: is a directory, not a data file; pass a CSV, Parquet, NDJSON or Arrow file")
+
+
+def _short(text: str, width: int = 80) -> str:
+    """``repr(text)``, cut in the middle to about ``width`` characters."""
+    shown = repr(text)
+    return shown if len(shown) <= width else f"{shown[:width // 2 - 2]}...{shown[-(width // 2 - 2):]}"
+
+
 def require_file(source: Any, option: str) -> None:
     """Refuse a missing file given to ``option`` (``--valid``, ``--holdout``, ``--scores``) naming the option: a
     command that reads several files must say which one is missing. Frames, ``-`` and existing paths pass."""
+    if isinstance(source, (str, os.PathLike)) and str(source) != "-" and (why := path_problem(source)) is not None:
+        raise InputError(f"{option}: {why}")
     if isinstance(source, (str, os.PathLike)) and str(source) != "-" and not os.path.lexists(source):
         raise InputError(f"{option} {source}: no such file; check the path (current directory: {os.getcwd()})")
 
@@ -522,9 +573,13 @@ def _from_pandas(frame: Any) -> pl.DataFrame:
                 pl.from_pandas(frame.iloc[:, [i]])
             except Exception as col_exc:  # noqa: BLE001 - reported below
                 why = str(col_exc).strip().splitlines()[0] if str(col_exc).strip() else type(col_exc).__name__
+                dtype = frame.dtypes.iloc[i]
+                fix = (f"make it dense, e.g. df[{name!r}] = df[{name!r}].sparse.to_dense()"  # (as text, 0.0 is '0.0')
+                       if type(dtype).__name__ == "SparseDtype" else
+                       f"give it one type, e.g. df[{name!r}] = df[{name!r}].astype(str)")
                 raise InputError(
-                    f"pandas column {name!r} (dtype {frame.dtypes.iloc[i]}) cannot be converted to a table column "
-                    f"({why}); give it one type, e.g. df[{name!r}] = df[{name!r}].astype(str), or drop it"
+                    f"pandas column {name!r} (dtype {dtype}) cannot be converted to a table column "
+                    f"({why}); {fix}, or drop it"
                 ) from exc
         why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"the pandas DataFrame cannot be converted to a table ({why})") from exc
@@ -632,6 +687,8 @@ def read_frame(
         sha = hashlib.sha256(raw).hexdigest()
         suffix_fmt, suffix_comp = suffix_format(Path(source).name)
     else:
+        if (why := path_problem(source)) is not None:  # (pathlib's "File name too long", ": is a directory")
+            raise InputError(why)
         path = Path(source)
         _check_path(path, name)
         data = path
@@ -1338,7 +1395,9 @@ def _read_csv(
             raise InputError(f"{name}: the header ends in {len(empty)} column{'s' if len(empty) > 1 else ''} without a "
                              "name (a separator at the end of each line, as spreadsheets write): remove "
                              f"{'them' if len(empty) > 1 else 'it'}, or give every column a name")
-        raise InputError(f"{name}: column {empty[0]} of the header has no name; give every column a name")
+        raise InputError(f"{name}: column {empty[0]} of the header has no name; give every column a name"
+                         + ("; a file written by pandas' to_csv with its index (the index's header is blank)? write "
+                            "it with index=False, or name the column" if empty[0] == 1 else ""))
     seen: dict[str, int] = {}
     for i, col in enumerate(header, start=1):
         key = col.strip()
@@ -2204,6 +2263,7 @@ def derived_output_path(source: str | os.PathLike[str], tag: str, fmt: str | Non
     >>> derived_output_path("d/data.csv", "fixed", "parquet").name
     'data.fixed.parquet'
     """
+    refuse_no_file_name(source)
     stem, ext = split_name(source)
     if fmt is None:
         fmt = input_output_format(source)

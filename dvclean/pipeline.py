@@ -55,7 +55,9 @@ from .io import (
     json_scalar,
     output_format_for,
     pandas_index_columns,
+    path_problem,
     read_frame,
+    refuse_no_file_name,
     require_file,
     resolve_output,
     same_file,
@@ -127,7 +129,11 @@ class ScoreResult:
         target" (:mod:`dvclean.flags`), ``neighbor_label`` is the neighbours' mean
         target, and ``predicted_value`` and ``target_z`` are added.
     summary : dict
-        JSON-able summary (what ``--json`` prints).
+        JSON-able summary (what ``--json`` prints). ``id_column`` names the row-id column (None: rows are
+        named by their 0-based position); each entry of ``most_suspicious`` (the lowest-valued rows) holds the
+        row's id under the key ``row_id`` whatever that column is called (as ``dvclean check``'s rows do), so
+        ``summary["most_suspicious"][0]["row_id"]`` is a value of ``summary["id_column"]`` (of ``frame``'s first
+        column).
     table : Table
     data : ValuationData
         The valued rows (players) in input order: ``data.rows[i]`` is player i's row.
@@ -325,6 +331,16 @@ def _score(
             "add one of those methods"
         )
     if checkpoint is not None:
+        from .valuation._checkpoint import RESUMABLE_METHODS, Checkpoint
+
+        # (as the CLI refuses --checkpoint: not silently ignored; a value of another type is as_checkpoint's TypeError)
+        if isinstance(checkpoint, str | os.PathLike | Checkpoint) and not set(config.methods) & set(RESUMABLE_METHODS):
+            raise ConfigError(
+                f"checkpoint= applies to {' and '.join(RESUMABLE_METHODS)} only, and "
+                f"ScoreConfig(methods={tuple(config.methods)!r}) runs none of them: drop checkpoint= or add one of them "
+                "to ScoreConfig(methods=...)"
+            )
+    if checkpoint is not None:
         from .valuation._checkpoint import Checkpoint, as_checkpoint, released_after
 
         if not isinstance(checkpoint, Checkpoint):  # a path: one object for this call (its lock is this call's)
@@ -342,8 +358,9 @@ def _score(
     if progress:
         progress("read", 1, 1)
     table = make_table(frame, label=label, id_column=id_column, drop=drop, source=info, task=config.task)
-    if note := _index_feature_note(source, table):
-        table = dataclasses.replace(table, notes=(*table.notes, note))
+    for note in (_index_feature_note(source, table), _positional_index_note(source), _missing_marker_note(table)):
+        if note:
+            table = dataclasses.replace(table, notes=(*table.notes, note))
     requested_task = config.task
     config = dataclasses.replace(config, task=table.task)  # the valuers see the resolved task
     valid_table = None
@@ -438,6 +455,8 @@ def _score(
         data = dataclasses.replace(data, x_valid=data.x_valid[vorder], y_valid=data.y_valid[vorder])
     if valid_table is not None:
         run_notes.extend(validation_notes(data, valid_table.source.path if valid_table.source is not None else "valid="))
+        if note := _unlabelled_validation_note(valid_table, data):
+            run_notes.append(note)
     label_missing = _scatter(table.n_rows, order, label_missing, False, bool)
     if progress:
         progress("encode", 1, 1)
@@ -660,7 +679,9 @@ def _score(
     out = _output_frame(table, data, results, config.methods[0], flags, label_missing)
     if (id_note := _id_note(table, out)) is not None:
         notes.append(id_note)  # (logged by write_scores: only a scores file or the frame holds the renamed column)
-    summary = _summary(table, data, results, out, config, timings, encoder.dropped_, label_missing)
+    valid_kind = ("frame" if valid_table is not None and valid_table.source is not None
+                  and valid_table.source.path == "<DataFrame>" else "file")
+    summary = _summary(table, data, results, out, config, timings, encoder.dropped_, label_missing, valid_kind)
     summary["flags"]["rule"] = flags.rule
     if predictability is not None:
         summary["flags"]["label_predictability"] = predictability
@@ -820,9 +841,23 @@ def _rare_class_note(data: ValuationData, flags: Any, blank: np.ndarray) -> str 
 MANY_WHOLE_CLASSES = 20
 
 
-def _validation_rows(data: ValuationData) -> str:
+def _validation_rows(data: ValuationData, kind: str = "file") -> str:
+    """The summary's ``validation``: ``file (N rows)``, or ``frame (N rows)`` for a ``valid=`` frame; N counts the
+    validation rows used, those with a label (:func:`_unlabelled_validation_note` names the others)."""
     n = data.y_valid.shape[0] if data.y_valid is not None else 0
-    return f"file ({n:,} row{'' if n == 1 else 's'})"
+    return f"{kind} ({n:,} row{'' if n == 1 else 's'})"
+
+
+def _unlabelled_validation_note(valid: Table, data: ValuationData) -> str | None:
+    """A note naming how many validation rows have no label, and so are left out of the validation set."""
+    used = data.y_valid.shape[0] if data.y_valid is not None else 0
+    left = valid.frame.height - used
+    if left <= 0:
+        return None
+    where = ("the validation frame (valid=)" if valid.source is None or valid.source.path == "<DataFrame>"
+             else f"the validation file {valid.source.path}")
+    return (f"{left:,} of the {valid.frame.height:,} rows of {where} have no label {valid.label!r} and are left out: "
+            f"the values are measured against the other {used:,}; fill in their labels to use them")
 
 
 #: A --valid file of which more than this share of rows are copies of rows of the data gets a note.
@@ -1030,6 +1065,47 @@ def measured_label_predictions(p: dict[str, Any]) -> str:
     return f"out-of-sample AUROC {auroc:.3f} for the class the test judges best ({mean:.3f} averaged over the classes)"
 
 
+def _positional_index_note(source: Any) -> str | None:
+    """A note when a pandas frame's unnamed index is not its positions (a filtered, sampled or sorted frame): that
+    index is not kept, so the outputs' ``row_id`` is each row's position, and ``df.loc[row_ids]`` picks other rows."""
+    if not type(source).__module__.startswith("pandas") or not hasattr(source, "index"):
+        return None
+    index = source.index
+    if any(n is not None for n in index.names):  # (a named index is kept as columns: _index_feature_note)
+        return None
+    import pandas as pd
+
+    if index.equals(pd.RangeIndex(len(source))):
+        return None
+    return ("the pandas frame's index is not 0..n-1 (a filtered, sampled or sorted frame) and is not kept: row_id is "
+            "each row's position, so select the rows with df.iloc[row_ids], not df.loc; to keep the index as the id, "
+            "name it (df.rename_axis('idx')) and pass id_column='idx', or reset_index(drop=True) first")
+
+
+#: Label texts a file read takes as missing by default (:func:`dvclean.io.read_frame`'s ``null_values``).
+_MISSING_MARKERS = ("NA", "N/A", "NaN", "nan", "null", "NULL", "None", "?", "<NA>", "NaT")
+
+
+def _missing_marker_note(table: Table) -> str | None:
+    """A note when a frame's class label is a missing-value marker spelled as text (``'nan'``: pandas'
+    ``astype(str)`` of a NaN): reading a file takes those as missing, a frame's text is a class of its own, whose
+    rows are then valued, and often flagged, as that class."""
+    if table.source is None or table.source.path != "<DataFrame>" or table.task == "regression":
+        return None
+    col = table.frame.get_column(table.label)
+    if not (col.dtype == pl.String or col.dtype == pl.Categorical or isinstance(col.dtype, pl.Enum)):
+        return None
+    text = col.cast(pl.String).str.strip_chars()
+    found = [(m, int(n)) for m in _MISSING_MARKERS if (n := (text == m).sum())]
+    if not found:
+        return None
+    shown = ", ".join(f"{m!r} ({n} row{'s' if n != 1 else ''})" for m, n in found)
+    return (f"label column {table.label!r} holds {shown}, which reading a file takes as a missing label (pandas' "
+            "astype(str) writes a missing value as 'nan'): in a frame they are a class of their own, valued and "
+            "flagged as one; if they are missing labels, make them null first (pandas: df[col].replace('nan', None); "
+            "polars: df.with_columns(pl.col(col).replace('nan', None)))")
+
+
 def _index_feature_note(source: Any, table: Table) -> str | None:
     """A note when a pandas frame's named index (kept as its first columns) is valued as a feature: an index is
     most often a row id, and an id as a feature moves every distance (a shuffled customer number changed the flags)."""
@@ -1080,22 +1156,58 @@ def _check_arguments(
             raise TypeError(f"{func}(read_options=...) has unknown key(s) {', '.join(map(repr, unknown))}; "
                             f"the reader takes {', '.join(map(repr, known))}")
 
+    def passed(name: Any, what: str) -> str:
+        # a pandas frame's MultiIndex column ("t", "y") is named by its tuple's text when the frame is converted
+        text = str(name) if isinstance(name, tuple) else name
+        return f"drop=[{text!r}]" if what == "drop" else f"{what}={text!r}"
+
     def name(v: Any, what: str) -> str:
         if isinstance(v, str):
             return v
         if isinstance(v, int | np.integer) and not isinstance(v, bool):
             return str(v)
-        raise TypeError(f"{func}({what}=...) takes a column name, got {type(v).__name__} {v!r}")
+        if (kind := _series_kind(v)) is not None:  # (its repr is the whole column, many lines)
+            named = v.name if kind == "pandas" else (v.name or None)
+            if named is None:
+                raise TypeError(f"{func}({what}=...) takes a column name, got a {kind} Series with no name: pass the "
+                                "name of the column as text")
+            raise TypeError(f"{func}({what}=...) takes a column name, got a {kind} Series named {named!r}: pass "
+                            f"{passed(named, what)}")
+        if isinstance(v, tuple) and v and all(isinstance(p, str | int | np.integer) for p in v):
+            raise TypeError(
+                f"{func}({what}=...) takes a column name, got the tuple {_cut_repr(v)}: a pandas frame's MultiIndex "
+                f"columns are named by their tuple's text when the frame is converted, so pass {passed(v, what)} (or "
+                "flatten the columns first, e.g. df.columns = ['_'.join(map(str, c)) for c in df.columns])"
+            )
+        raise TypeError(f"{func}({what}=...) takes a column name, got {type(v).__name__} {_cut_repr(v)}")
 
     if drop is None:
         drop = ()
     elif isinstance(drop, str | int | np.integer) and not isinstance(drop, bool):
         drop = (drop,)
+    elif (kind := _series_kind(drop)) is not None:  # (a column's values are not names of columns)
+        raise TypeError(f"{func}(drop=...) takes a column name or a list of them, got a {kind} Series"
+                        + (f" named {drop.name!r}: pass {passed(drop.name, 'drop')}" if drop.name not in (None, "")
+                           else ": pass the names of the columns"))
     elif isinstance(drop, dict | bytes) or not isinstance(drop, Iterable):
-        raise TypeError(f"{func}(drop=...) takes a column name or a list of them, got {type(drop).__name__} {drop!r}")
+        raise TypeError(f"{func}(drop=...) takes a column name or a list of them, got {type(drop).__name__} "
+                        f"{_cut_repr(drop)}")
     drop = tuple(drop)
+    # a name given twice is one column dropped (the summary's dropped_by_user lists it once)
     return (None if label is None else name(label, "label"), None if id_column is None else name(id_column, "id_column"),
-            tuple(name(d, "drop") for d in drop))
+            tuple(dict.fromkeys(name(d, "drop") for d in drop)))
+
+
+def _series_kind(v: Any) -> str | None:
+    """``"pandas"`` or ``"polars"`` when ``v`` is a Series of that library, else None."""
+    module = type(v).__module__.split(".")[0]
+    return module if module in ("pandas", "polars") and type(v).__name__ == "Series" else None
+
+
+def _cut_repr(v: Any, width: int = 80) -> str:
+    """``repr(v)`` on one line, cut to about ``width`` characters (a message must not print a whole object)."""
+    shown = " ".join(repr(v).split())
+    return shown if len(shown) <= width else shown[: width - 3] + "..."
 
 
 def share_identical(results: dict[str, ValuationResult], groups: np.ndarray | None) -> dict[str, ValuationResult]:
@@ -1501,6 +1613,7 @@ def _summary(
     timings: dict[str, float],
     ignored: list[str],
     label_missing: np.ndarray,
+    valid_kind: str = "file",
 ) -> dict[str, Any]:
     info = table.source
     classes = data.classes.tolist()
@@ -1560,7 +1673,7 @@ def _summary(
         "classes": {class_text(c): int(k) for c, k in sorted(zip(classes, counts, strict=True),
                                                               key=lambda ck: by_name[ck[0]])},
         "target": _target_summary(data, table),
-        "validation": "leave-self-out" if data.leave_self_out else _validation_rows(data),
+        "validation": "leave-self-out" if data.leave_self_out else _validation_rows(data, valid_kind),
         "methods": methods,
         "method_citations": {name: REGISTRY[name].citation for name in results},
         "rank_correlations": rank_correlations(results),
@@ -1650,6 +1763,7 @@ def default_output_path(source: str | os.PathLike[str], fmt: str = "parquet") ->
         raise TypeError(f"default_output_path(source=...) takes a file path, got {type(source).__name__}")
     if str(source) == "-":
         raise OutputError("standard input (-) has no place for an output next to it; name the output file")
+    refuse_no_file_name(source)  # (the input is what is wrong: `dvclean score ""` or `.` names no file)
     exts = {"parquet": "parquet", "csv": "csv", "ndjson": "ndjson", "json": "json", "ipc": "arrow"}
     fmt = fmt.strip().lower() if isinstance(fmt, str) and fmt.strip().lower() in exts else fmt  # ("CSV" is csv)
     if fmt not in exts:
@@ -1689,6 +1803,8 @@ def check_output_path(
             f"{option} - (standard output) is not supported: dvclean writes its files atomically to a path; "
             "give a file path" + (f" ({stdout_has} already goes to standard output)" if stdout_has else "")
         )
+    if (why := path_problem(output, reading=False)) is not None:
+        raise OutputError(f"{option}: {why}")
     out = Path(output)
     for src in inputs:
         if src is None or str(src) == "-":
@@ -1724,7 +1840,10 @@ def check_output_path(
 def refuse_input_path(path: str | os.PathLike[str], table: Table | None, also: Sequence[str] = ()) -> None:
     """Raise :class:`OutputError` when ``path`` is the file ``table`` was read from, or one of the other files the
     run read (``also``: a validation, holdout or scores file), also through a link: the library's writers, like the
-    command line, never overwrite their input."""
+    command line, never overwrite their input. An empty path, or one that holds a NUL character or a line break,
+    is refused too (:func:`dvclean.io.path_problem`), not left to the operating system's error."""
+    if (why := path_problem(path, reading=False)) is not None:
+        raise OutputError(why)
     src = table.source.path if table is not None and table.source is not None else None
     for read in (src, *also):
         if read and read != "-" and same_file(path, read):

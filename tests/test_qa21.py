@@ -202,7 +202,7 @@ def test_library_valid_with_methods_that_use_none_is_refused():
     with pytest.raises(ConfigError, match="oob and confidence use no validation set"):
         dvclean.score(df[:80], label="y", valid=df[80:], config=ScoreConfig(methods=("oob", "confidence")))
     both = dvclean.score(df[:80], label="y", valid=df[80:], config=ScoreConfig(methods=("oob", "knn")))
-    assert both.summary["validation"] == "file (40 rows)"
+    assert both.summary["validation"] == "frame (40 rows)"
     with pytest.raises(TypeError, match="checkpoint must be a file path or a dvclean Checkpoint, got int 123"):
         dvclean.score(df, label="y", checkpoint=123)
 

@@ -67,3 +67,47 @@ def test_validation_label_errors_show_dates_as_written(tmp_path):
     res = runner.invoke(app, ["score", str(data), "-y", "y", "--valid", str(valid), "-o", str(tmp_path / "o.parquet")])
     assert res.exit_code == 2 and "validation label '2024-01-03' (validation row 0) is not a class" in flat(res.stderr)
     assert "datetime" not in res.stderr
+
+
+def _pandas_frame(n: int = 200):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, 2))
+    return pd.DataFrame({"x1": x[:, 0], "x2": x[:, 1], "y": np.where(x[:, 0] > 0, "pos", "neg")})
+
+
+def test_a_frames_missing_value_markers_as_labels_get_a_note():
+    import numpy as np
+    import polars as pl
+
+    import dvclean
+
+    df = _pandas_frame()
+    y = df["y"].astype(object)
+    y[::10] = np.nan
+    df["y"] = y.astype(str)  # NaN -> 'nan', as pandas writes it
+    notes = dvclean.score(df, label="y").summary["notes"]
+    assert any("label column 'y' holds 'nan' (20 rows), which reading a file takes as a missing label" in n
+               for n in notes), notes
+    polars = pl.from_pandas(df).with_columns(pl.col("y").replace("nan", "None"))
+    assert any("holds 'None' (20 rows)" in n for n in dvclean.score(polars, label="y").summary["notes"])
+    clean = _pandas_frame()
+    assert not any("missing label" in n for n in dvclean.score(clean, label="y").summary["notes"])
+
+
+def test_a_pandas_frames_unnamed_index_that_is_not_its_positions_gets_a_note():
+    import dvclean
+
+    df = _pandas_frame()
+    sub = df[df.x2 > -1]
+    notes = dvclean.score(sub, label="y").summary["notes"]
+    assert any("row_id is each row's position, so select the rows with df.iloc[row_ids], not df.loc" in n
+               for n in notes), notes
+    for same in (df, sub.reset_index(drop=True)):
+        assert not any("df.iloc" in n for n in dvclean.score(same, label="y").summary["notes"])
+    named = sub.rename_axis("idx")
+    r = dvclean.score(named, label="y", id_column="idx")
+    assert not any("df.iloc" in n for n in r.summary["notes"])
+    assert r.frame.get_column("idx").to_list() == list(sub.index)

@@ -454,4 +454,4 @@ def test_missing_targets_validation_file_and_approximate_path():
     assert approx.results["knn"].status == "approximate"
     assert np.corrcoef(np.nan_to_num(approx.values), np.nan_to_num(r.values))[0, 1] > 0.9
     with_valid = dvclean.score(df.slice(40), label="y", valid=df.head(40))
-    assert with_valid.summary["validation"] == "file (38 rows)" and with_valid.results["knn"].status == "exact"
+    assert with_valid.summary["validation"] == "frame (38 rows)" and with_valid.results["knn"].status == "exact"

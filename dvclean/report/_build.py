@@ -121,6 +121,15 @@ class ReportData:
     read_from: tuple[str, ...] = ()
     top_target_columns: tuple[int, ...] = ()
 
+    def __repr__(self) -> str:
+        """A line, not the whole summary, values and rows (a notebook displays a result returned last in a cell)."""
+        m = self.meta
+        flags = m.get("flags") or {}
+        return (f"ReportData({m.get('rows')} rows, task={m.get('task')!r}, label={m.get('label')!r}, "
+                f"methods={list(m.get('methods') or {})!r}, mislabeled={flags.get('mislabeled')}, "
+                f"hard={flags.get('hard')}, status={self.status!r}, {len(self.top_rows)} suspicious rows; "
+                "see .meta, or write it with write_report)")
+
     @property
     def regression(self) -> bool:
         """Whether the label is a regression target (flags mean outlying targets, no classes)."""
