@@ -115,13 +115,14 @@ def early_stopping_note(epochs: int | None, batch_size: int | None, rows: int, *
     if epochs is None:
         return "not applicable"
     if from_user:
-        return f"{EARLY_STOPPING_NOTE}; instead the {epochs} epochs were set with --epochs"
+        return (f"{EARLY_STOPPING_NOTE}; instead the {epochs} epoch{'s were' if epochs != 1 else ' was'} set with "
+                "--epochs")
     from ._sdv import MIN_AUTO_EPOCHS, MIN_AUTO_STEPS
 
     steps = -(-rows // max(1, batch_size or rows or 1))
     return (
         f"{EARLY_STOPPING_NOTE}; instead the epoch count was set automatically from the training-set size: "
-        f"{epochs} epochs of {steps} batch{'es' if steps != 1 else ''} ({rows} rows, batch {batch_size}), the fewest "
+        f"{epochs} epoch{'s' if epochs != 1 else ''} of {steps} batch{'es' if steps != 1 else ''} ({rows} rows, batch {batch_size}), the fewest "
         f"that give at least {MIN_AUTO_STEPS} gradient steps and {MIN_AUTO_EPOCHS} passes over the rows"
     )
 
@@ -790,7 +791,7 @@ AGREEMENT_GAP = 0.1
 
 
 def label_agreement(
-    table: Table, mask: np.ndarray, synthetic: pl.DataFrame, withhold: Sequence[str] = ()
+    table: Table, mask: np.ndarray, synthetic: pl.DataFrame, withhold: Sequence[str] = (), generator: str | None = None
 ) -> dict[str, Any] | None:
     """How well the synthetic rows' labels fit their features: the share of each row's :data:`AGREEMENT_K` nearest
     real rows (labelled, encoded as the valuation encodes them) that hold its label, averaged over the synthetic
@@ -800,7 +801,8 @@ def label_agreement(
 
     A generator that models the label jointly with the features may lose their link (a Gaussian copula on ten
     classes put 8-20% of its rows among their own class's rows, against 93-99% for the rows it learned from): its
-    rows then add label noise where the data is hardest already. ``note`` says so.
+    rows then add label noise where the data is hardest already. ``note`` says so, with advice for ``generator``
+    (the one that made the rows) and the number of classes (:func:`agreement_advice`).
     """
     from sklearn.neighbors import NearestNeighbors
 
@@ -853,16 +855,186 @@ def label_agreement(
                            , key=lambda vc: (vc[0], -per_class[vc[1]]["rows"]))[:3]
             shown = ", ".join(f"{c!r} {v:.0%}" for v, c in worst)
             several = len(per_class) > 1
+            n_classes = len(class_mix(labels.filter(pl.Series(labelled))))
             out["note"] = (
                 f"the synthetic rows' labels fit their features less than the real rows' do: on average {a:.0%} of a "
                 f"synthetic row's {k} nearest real rows hold its label, against {b:.0%} for the rows the generator "
                 f"learned from{f' (lowest: {shown})' if several else ''}; "
-                + ("the generator does not keep the classes apart, so its rows add label noise: try another "
-                   "--generator (tvae keeps them apart better than gaussian-copula on many classes), or generate one "
-                   "class at a time (--target class:NAME)" if several else
-                   "its rows lie among other classes' rows, so they add label noise: try another --generator")
+                + ("the generator does not keep the classes apart, so its rows add label noise: "
+                   f"{agreement_advice(generator, n_classes)}, or generate one class at a time (--target class:NAME)"
+                   if several else
+                   f"its rows lie among other classes' rows, so they add label noise: {agreement_advice(generator, n_classes)}")
             )
     return out
+
+
+def agreement_advice(generator: str | None, n_classes: int) -> str:
+    """What to try when ``generator``'s rows do not keep the ``n_classes`` classes apart (:func:`label_agreement`).
+
+    A Gaussian copula links the label to the features through one correlation matrix, which loses the regions of
+    many classes (ten classes: 8-20% agreement against 93-99%): tvae is the advice for gaussian-copula on three or
+    more classes. A neural generator may be undertrained: more ``--epochs``, or another generator.
+
+    >>> agreement_advice("gaussian-copula", 10)
+    'try --generator tvae, which keeps many classes apart better than gaussian-copula'
+    >>> agreement_advice("copulagan", 2)
+    'train copulagan longer (--epochs) or try another --generator (tvae, ctgan or gaussian-copula)'
+    """
+    from .config import GENERATORS, NEURAL
+
+    if generator is None:
+        return "try another --generator"
+    if generator == "gaussian-copula" and n_classes >= 3:
+        return "try --generator tvae, which keeps many classes apart better than gaussian-copula"
+    others = [g for g in GENERATORS if g != generator]
+    listed = ", ".join(others[:-1]) + " or " + others[-1] if len(others) > 1 else "".join(others)
+    if generator in NEURAL:
+        return f"train {generator} longer (--epochs) or try another --generator ({listed})"
+    return f"try another --generator ({listed})"
+
+
+#: :func:`collapsed_columns_note` names a column only when a generator that drew its values as the training rows
+#: hold them would give every synthetic row one value with less than this probability (the sum over the column's
+#: values of each one's share of the training rows to the power of the synthetic rows).
+COLLAPSE_CHANCE = 0.01
+
+
+def collapsed_columns(train: pl.DataFrame, synthetic: pl.DataFrame, columns: Sequence[str]) -> list[tuple[str, Any, int]]:
+    """The ``columns`` that hold one value (or null) in every synthetic row but vary in the ``train`` rows the
+    generator learned from: ``(column, the synthetic value, distinct values in train)``.
+
+    A missing value counts as a value. A column counts only when one value in every row would be unlikely from a
+    generator that drew the column's values as the training rows hold them: with shares ``p_v`` of its values (null
+    included), that chance is ``sum(p_v ** rows)``, which must be below :data:`COLLAPSE_CHANCE` (a column that is 0 in
+    92% of the training rows may be 0 in all of 20 synthetic rows; a column of 56 distinct values in 56 rows may not
+    be one value in 2 of them).
+
+    >>> train = pl.DataFrame({"x": [0.1, 0.2, 0.3, 0.4], "z": [0, 0, 0, 1]})
+    >>> collapsed_columns(train, pl.DataFrame({"x": [0.2] * 5, "z": [0] * 5}), ["x", "z"])
+    [('x', 0.2, 4)]
+    """
+    n = synthetic.height
+    out: list[tuple[str, Any, int]] = []
+    if n < 2 or train.height < 2:
+        return out
+    for name in columns:
+        if name not in train.columns or name not in synthetic.columns:
+            continue
+        syn = synthetic.get_column(name)
+        if syn.n_unique() != 1:
+            continue
+        real = train.get_column(name)
+        distinct = real.n_unique()
+        if distinct < 2:
+            continue
+        shares = real.value_counts(name="n").get_column("n").to_numpy() / real.len()
+        if float(np.sum(shares**n)) < COLLAPSE_CHANCE:
+            out.append((name, syn[0], int(distinct)))
+    return out
+
+
+def collapsed_columns_note(
+    train: pl.DataFrame, synthetic: pl.DataFrame, columns: Sequence[str], generator: str, epochs: int | None = None,
+) -> str | None:
+    """The note on the columns a generator collapsed to one value (:func:`collapsed_columns`), or None.
+
+    ``columns`` are the features to check; the label is left to the notes on the synthetic rows' class mix
+    (:func:`output_mix_note`, :func:`empty_class_notes`) and ``synthetic.class_mix``.
+
+    SDV's CopulaGAN gave a breast-cancer column one value (0.3621) in all of its 57 synthetic rows while the 56 rows
+    it learned from held 56 distinct values: such rows teach a model nothing about the column.
+    """
+    from .config import NEURAL
+
+    found = collapsed_columns(train, synthetic, columns)
+    if not found:
+        return None
+    one = len(found) == 1
+    advice = ("try another --generator, or train it longer (--epochs" + (f"; this run: {epochs} epoch{'s' if epochs != 1 else ''}" if epochs else "")
+              + ")" if generator in NEURAL else "try another --generator")
+    if one:
+        name, value, distinct = found[0]
+        what = (f"column {name!r} holds one value in all {synthetic.height} synthetic rows ({_cell_text(value)}) but "
+                f"{distinct} distinct values in the {train.height} rows the generator learned from")
+    else:
+        shown = _first_ten_items([f"{name!r} ({_cell_text(value)} in the synthetic rows, {distinct} distinct values in "
+                                  "the training rows)" for name, value, distinct in found])
+        what = (f"columns {shown} hold one value each in all {synthetic.height} synthetic rows but vary in the "
+                f"{train.height} rows the generator learned from")
+    return (f"{what}: the {generator} generator collapsed {'it' if one else 'them'}, so the synthetic rows teach a model "
+            f"nothing about {'it' if one else 'them'}; {advice}")
+
+
+def _cell_text(value: Any) -> str:
+    """A cell as a note shows it: ``empty`` for a missing value, text quoted, floats to 6 significant digits."""
+    if value is None:
+        return "empty"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _first_ten_items(items: list[str]) -> str:
+    """The first ten of ``items`` joined, and how many more there are."""
+    return ", ".join(items[:10]) + (f" and {len(items) - 10} more" if len(items) > 10 else "")
+
+
+#: :func:`target_mix_note` compares the output's and the evaluation's hard sets: a class share that differs by
+#: :data:`~.evaluate.MIX_SHIFT_NOTED` or more, where a chi-square test of homogeneity of the two class mixes rejects
+#: one mix at this level.
+TARGET_MIX_ALPHA = 0.01
+
+
+def target_mix_note(output_mix: dict[str, int], evaluated_mix: dict[str, int], *, spec: str, splits: int = 1) -> str | None:
+    """A note when the rows the evaluation's targeted generator learned from hold another class mix than the output's
+    generator's, or None.
+
+    The two sets are chosen on different rows (the evaluation's training split, valued against its valuation split;
+    the output's from every row, valued against the rest of the data), so their mixes differ by chance alone. The
+    note needs a difference that matters and that chance does not explain: a class whose share differs by
+    :data:`~.evaluate.MIX_SHIFT_NOTED` (5 points, the threshold of the arms' own class-mix notes) or more, and a
+    chi-square test of homogeneity of the two mixes (2 x classes counts) below :data:`TARGET_MIX_ALPHA` (the two sets
+    share rows, which makes equal mixes likelier, so the test errs toward no note). Up to three classes are named,
+    the most moved first.
+
+    >>> print(target_mix_note({"<=50K": 3, ">50K": 181}, {"<=50K": 37, ">50K": 109}, spec="hard"))  # doctest: +ELLIPSIS
+    the evaluation tested another hard set than the output's: its targeted generator learned from 146 rows ...
+    >>> target_mix_note({"a": 30, "b": 70}, {"a": 26, "b": 54}, spec="hard") is None
+    True
+    """
+    from scipy.stats import chi2_contingency
+
+    from ..report.formats import label_text
+    from .evaluate import MIX_SHIFT_NOTED
+
+    classes = [c for c in dict.fromkeys([*output_mix, *evaluated_mix]) if c != "<missing>"]
+    a = np.array([output_mix.get(c, 0) for c in classes], dtype=np.float64)
+    b = np.array([evaluated_mix.get(c, 0) for c in classes], dtype=np.float64)
+    used = (a + b) > 0
+    a, b, classes = a[used], b[used], [c for c, u in zip(classes, used.tolist(), strict=True) if u]
+    if len(classes) < 2 or a.sum() == 0 or b.sum() == 0:
+        return None
+    change = b / b.sum() - a / a.sum()
+    moved = [i for i in np.argsort(-np.abs(change), kind="stable").tolist() if abs(change[i]) >= MIX_SHIFT_NOTED - 1e-9]
+    if not moved:
+        return None
+    p = float(chi2_contingency(np.vstack([a, b]))[1])
+    if not p < TARGET_MIX_ALPHA:
+        return None
+    detail = ", ".join(f"class {label_text(classes[i])} {a[i] / a.sum():.1%} of the output's, {b[i] / b.sum():.1%} of "
+                       "the evaluation's" for i in moved[:3 if len(classes) > 2 else 1])
+    mix = ", ".join(f"{label_text(c)}: {int(k)}" for c, k in zip(classes, b.tolist(), strict=True))
+    first = "the first split's" if splits > 1 else "its"
+    what = "hard set" if spec == "hard" else f"target set (--target {spec})"
+    return (
+        f"the evaluation tested another {what} than the output's: its targeted generator learned from {int(b.sum())} "
+        f"rows of {first} training split ({mix}), valued against {'that split' if splits > 1 else 'its'} valuation "
+        f"split, the output's generator from {int(a.sum())} rows valued against the rest of the data ({detail}; a "
+        f"difference chance does not explain, chi-square p = {p:.2g}): the verdict is about rows of another class mix "
+        "than the synthetic rows written, so weigh it with care for them"
+    )
 
 
 # ---------------------------------------------------------------- synthetic rows in the output schema
@@ -1051,7 +1223,10 @@ def _synthetic_ids(ids: pl.Series, n: int) -> pl.Series:
         except Exception:
             raise AugmentError(
                 f"--id {name!r} is a {dt} column whose largest id is {start - 1}: the {n} new ids of the synthetic "
-                f"rows ({start} to {start + n - 1}) do not fit in {dt}; cast the id column to a wider integer type"
+                f"rows ({start} to {start + n - 1}) do not fit in {dt}; renumber the ids so that {n} more fit above the "
+                "largest, or write them as text (a letter before the number: text ids give the synthetic rows ids "
+                "synthetic-0, ...), or leave --id out and keep the column out of the generator and the valuation with "
+                f"--withhold {shlex.quote(name)} --drop {shlex.quote(name)} (synthetic rows then leave it empty)"
             ) from None
     if dt.is_float():
         finite = ids.drop_nulls().drop_nans()
@@ -1537,6 +1712,11 @@ def augment(
         t = time.perf_counter()
         evaluation = evaluate_holdout(table, drop_all, cfg, holdout=hold_frame, progress=say, plans=plans)
         timings["evaluate"] = time.perf_counter() - t
+        if (note := target_mix_note(class_mix(table.frame.get_column(table.label).filter(pl.Series(mask))),
+                                    evaluation["target_class_mix"], spec=str(target),
+                                    splits=int(evaluation["splits"]))) is not None:
+            notes.append(note)  # (augment's own notes: the evaluation's hard set is not the output's)
+            log.warning("%s", note, extra=NOTE)
 
     say(f"training {cfg.generator} on {int(mask.sum())} rows ({target}) and sampling {n_syn} rows")
     gen, samples, gt = fit_and_sample(table, mask, n_syn, cfg)
@@ -1546,11 +1726,17 @@ def augment(
     if isinstance(text, CsvText | JsonText):  # new date/time values at the precision the input's text writes them
         synthetic = temporal_like_input(synthetic, table.frame, text)
     t = time.perf_counter()
-    agreement = label_agreement(table, mask, synthetic, cfg.withhold)
+    agreement = label_agreement(table, mask, synthetic, cfg.withhold, generator=cfg.generator)
     timings["label_agreement"] = time.perf_counter() - t
     if agreement is not None and agreement["note"]:
         notes.append(agreement["note"])
         log.warning("%s", notes[-1], extra=NOTE)
+    # columns the generator gave one value in every synthetic row that vary in the rows it learned from
+    if (collapsed := collapsed_columns_note(table.frame.filter(pl.Series(mask)), synthetic,
+                                            [c for c in gen.modelled if c != table.label], cfg.generator,
+                                            gen.settings.epochs)) is not None:
+        notes.append(collapsed)
+        log.warning("%s", collapsed, extra=NOTE)
     quality = None
     run_quality = cfg.scores_quality(len(gen.modelled))
     if cfg.quality is None and not run_quality:

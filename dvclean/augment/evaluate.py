@@ -24,6 +24,12 @@ interval and a firm verdict from one holdout. The training rows stay fixed; with
 ``splits`` > 1 the whole comparison (valuation, both generators, every repetition) is
 repeated on new stratified splits and each interval is Nadeau & Bengio's (2003) corrected
 resampled t-interval over the splits' means, which covers the training rows too.
+
+Either way the verdict floors each paired difference's half-width at the change one holdout row
+makes to the metric (:func:`metric_resolution`, from the holdout's class sizes): three split
+means that agree gave ± 0.003 around a macro-F1 difference of -0.02, less than the 0.05 one
+misclassified row of an 18-row holdout makes, and a difference of less than one row's worth
+is not one the holdout can resolve.
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ from ..table import MOSTLY_NUMERIC, FeatureEncoder, Table, class_text, label_cod
 from .config import AugmentConfig, parse_n_synthetic, parse_target
 
 __all__ = [
-    "HOLDOUT_RESAMPLES", "EvaluationPlan", "align_holdout", "evaluate_holdout", "holdout_ci", "holdout_resampled_metrics", "mean_ci", "min_class_rows", "outcome", "plan_evaluation", "resampled_ci", "split_indices",
+    "HOLDOUT_RESAMPLES", "EvaluationPlan", "align_holdout", "below_resolution", "evaluate_holdout", "holdout_ci", "holdout_resampled_metrics", "mean_ci", "metric_resolution", "min_class_rows", "outcome", "plan_evaluation", "resampled_ci", "resolution_note", "split_indices",
     "split_seeds", "verdict", "xgb_params",
 ]
 
@@ -1085,6 +1091,22 @@ def evaluate_holdout(
         [a[primary] - b[primary] for a, b in zip(run.per_arm["non_targeted"], run.per_arm["targeted"], strict=True)]
         for run in runs
     ], resampled("non_targeted", primary, "targeted"))
+    # the change one holdout row makes to each metric (the smallest over the splits' holdouts): every paired
+    # difference's interval is floored at it (outcome), as a difference of less than one row's worth is not resolved
+    finest = {name: min((r for run in runs if (r := metric_resolution(name, run.plan.holdout_class_rows)) is not None),
+                        default=None) for name in metric_names}
+    finest_rows = min((run.plan.holdout_class_rows for run in runs),
+                      key=lambda rows: metric_resolution(primary, rows) or math.inf)
+    for arm in ("non_targeted", "targeted"):
+        for name, res in finest.items():
+            if res is not None:
+                table_out[arm][f"delta_{name}"]["resolution"] = res
+    if finest.get(primary) is not None:
+        nt_vs_t["resolution"] = finest[primary]
+    if finest_rows and (unresolved := resolution_note(table_out, nt_vs_t, primary, finest_rows, first.plan.classes,
+                                                      len(runs))) is not None:
+        notes.append(unresolved)
+        log.warning("%s", unresolved, extra=NOTE)
     comparison = {
         f"non_targeted_minus_targeted_{primary}": nt_vs_t,
         "targeted": outcome(table_out["targeted"][f"delta_{primary}"]),
@@ -1100,6 +1122,8 @@ def evaluate_holdout(
             f"95% corrected resampled t-interval (Nadeau & Bengio 2003) over the means of {len(runs)} splits "
             f"of {cfg.repeats} repetitions each"
         )
+    interval += ("; each paired difference's half-width is floored at the change one holdout row makes to AUC, Gini or "
+                 "macro-F1 (their resolution): a smaller mean difference counts as no measurable difference")
     per_split = [
         {
             "seed": run.seed, "train": run.train_rows, "valuation": int(run.plan.valid.size),
@@ -1165,15 +1189,108 @@ def signed(x: float, digits: int = 4) -> str:
 
 
 def outcome(stat: dict[str, float | None]) -> str:
-    """``helped`` / ``hurt`` when the 95% interval of a paired difference lies above / below 0, else ``no difference``."""
+    """``helped`` / ``hurt`` when the 95% interval of a paired difference lies above / below 0, else ``no difference``.
+
+    The half-width is floored at ``stat["resolution"]`` when the stat has one (:func:`metric_resolution`: the change
+    one holdout row makes to the metric): a mean difference smaller than that is no measurable difference, however
+    narrow its interval (three split means that agree gave a t-interval of ± 0.003 around -0.02, less than the 0.05
+    one misclassified row of an 18-row holdout moves macro-F1).
+
+    >>> outcome({"mean": -0.0215, "ci95": 0.0028})
+    'hurt'
+    >>> outcome({"mean": -0.0215, "ci95": 0.0028, "resolution": 0.0513})
+    'no difference'
+    >>> outcome({"mean": -0.2, "ci95": 0.03, "resolution": 0.0513})
+    'hurt'
+    """
     mean, ci = stat["mean"], stat["ci95"]
     if mean is None or ci is None or not math.isfinite(mean) or not math.isfinite(ci):
         return "no difference"
+    ci = max(ci, float(stat.get("resolution") or 0.0))
     if mean - ci > 0:
         return "helped"
     if mean + ci < 0:
         return "hurt"
     return "no difference"
+
+
+def below_resolution(stat: dict[str, Any]) -> bool:
+    """Whether the interval of ``stat`` lies on one side of 0 but its mean is within ``stat["resolution"]`` (the
+    change one holdout row makes): the difference :func:`outcome` counts as no measurable difference for that reason."""
+    mean, ci, res = stat.get("mean"), stat.get("ci95"), stat.get("resolution")
+    if mean is None or ci is None or not res or not math.isfinite(mean) or not math.isfinite(ci):
+        return False
+    return abs(mean) > ci and abs(mean) <= res
+
+
+def metric_resolution(metric: str, holdout_class_rows: Sequence[int]) -> float | None:
+    """The change one holdout row makes to ``metric``: the smallest difference the holdout can resolve.
+
+    ``holdout_class_rows`` are the holdout's rows of each class (by code; 0 for a class it lacks). A difference
+    between two arms smaller than this is less than one row's worth on average, so it cannot be told from which rows
+    the holdout happens to hold, whatever the spread of the repetitions or splits (:func:`outcome` floors every
+    interval's half-width at it):
+
+    * ``auc`` of a holdout of ``p`` and ``n`` rows of the two classes: ``1 / (p n)`` (one row ranked past one row of
+      the other class); ``gini`` (2 AUC - 1) twice that;
+    * ``macro_f1`` over the ``C`` classes present: the change one misclassified row makes to a holdout otherwise
+      classified right (where the arms usually are), the smallest over the pairs of classes: a row of class ``a``
+      (``n_a`` rows) predicted as ``b`` takes ``1 / (2 n_a - 1)`` from ``a``'s F1 and ``1 / (2 n_b + 1)`` from
+      ``b``'s (nothing when ``b`` is absent from the holdout, as macro-F1 averages over the classes present), the sum
+      divided by ``C``;
+    * other metrics (log-loss): None (continuous).
+
+    >>> round(metric_resolution("macro_f1", [6, 7, 5]), 4)
+    0.0513
+    >>> metric_resolution("auc", [40, 10])
+    0.0025
+    >>> metric_resolution("log_loss", [6, 7, 5]) is None
+    True
+    """
+    counts = [int(k) for k in holdout_class_rows]
+    present = [k for k in counts if k > 0]
+    if metric in ("auc", "gini"):
+        if len(present) != 2:
+            return None
+        step = 1.0 / (present[0] * present[1])
+        return step if metric == "auc" else 2 * step
+    if metric != "macro_f1" or not present:
+        return None
+    c = len(present)
+    steps = [1.0 / (2 * a - 1) + (1.0 / (2 * b + 1) if b > 0 else 0.0)
+             for i, a in enumerate(counts) if a > 0 for j, b in enumerate(counts) if j != i]
+    return min(steps) / c if steps else None
+
+
+def resolution_note(arms: dict[str, Any], nt_vs_t: dict[str, Any], primary: str,
+                    holdout_class_rows: Sequence[int], classes: Sequence[Any], splits: int) -> str | None:
+    """The note on each paired difference whose interval excludes 0 but whose mean is within the change one holdout
+    row makes (:func:`metric_resolution`), so that the verdict calls it no measurable difference; None when none is."""
+    name = {"auc": "AUC", "macro_f1": "macro-F1"}.get(primary, primary)
+    parts = []
+    for label, stat in (("targeted", arms["targeted"].get(f"delta_{primary}")),
+                        ("non-targeted", arms["non_targeted"].get(f"delta_{primary}")),
+                        ("non-targeted minus targeted", nt_vs_t)):
+        if isinstance(stat, dict) and below_resolution(stat):
+            parts.append(f"{label} {signed(float(stat['mean']))} ± {float(stat['ci95']):.4f}")
+    if not parts:
+        return None
+    res = next(float(s["resolution"]) for s in (arms["targeted"].get(f"delta_{primary}"),
+                                                 arms["non_targeted"].get(f"delta_{primary}"), nt_vs_t)
+               if isinstance(s, dict) and s.get("resolution"))
+    sizes = ", ".join(f"{class_text(c)}: {k}" for c, k in zip(classes, holdout_class_rows, strict=True))
+    what = ("one misclassified row of a holdout otherwise classified right" if primary == "macro_f1"
+            else "one row ranked past one row of the other class")
+    where = "the holdout" if splits == 1 else f"of the {splits} splits' holdouts, the one of the finest step"
+    many = len(parts) > 1
+    return (
+        f"the {name} difference{'s' if many else ''} {'; '.join(parts)} {'have intervals' if many else 'has an interval'} "
+        f"that exclude{'' if many else 's'} 0 but {'means' if many else 'a mean'} within {res:.4f}, the change one "
+        f"holdout row makes to {name} ({what}; {where} holds {sizes} rows per class): less than one row's worth, "
+        "which the holdout cannot resolve, so the verdict counts "
+        f"{'them' if many else 'it'} as no measurable difference; more labelled rows (a larger holdout) resolve "
+        "smaller differences"
+    )
 
 
 def _effect(arm: str, stat: dict[str, float | None], name: str) -> str:
@@ -1184,6 +1301,8 @@ def _effect(arm: str, stat: dict[str, float | None], name: str) -> str:
         return f"{arm} augmentation improved holdout {name} by {band}"
     if what == "hurt":
         return f"{arm} augmentation hurt holdout {name}: {band}"
+    if below_resolution(stat):
+        band += f", within {float(stat['resolution']):.4f}, the change one holdout row makes"
     return f"{arm} augmentation made no measurable difference to holdout {name} ({band})"
 
 
@@ -1194,7 +1313,9 @@ def verdict(
     """One line: each augmented arm against the baseline (95% CI of the paired difference), and the advice.
 
     An arm ``helped`` when the interval lies above 0, ``hurt`` when below, otherwise it made no
-    measurable difference; ``nt_vs_t`` (non-targeted minus targeted, paired) says when the
+    measurable difference (:func:`outcome`: a difference within the change one holdout row makes, the stat's
+    ``resolution``, is no measurable difference however narrow its interval); ``nt_vs_t`` (non-targeted minus
+    targeted, paired) says when the
     non-targeted arm beat the targeted one. When the targeted arm made no measurable difference
     and the holdout rows' part of its interval (:func:`holdout_ci`) is the larger one, the advice
     says that more repetitions would not narrow it.

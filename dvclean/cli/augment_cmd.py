@@ -273,7 +273,8 @@ def render_augment(console: Any, report: dict[str, Any]) -> None:
         f"{tgt['rows']} rows ({esc(mix)}); {_mislabeled_use(report)}",
         highlight=False,
     )
-    fit = f", {gen['epochs']} epochs, batch {gen['batch_size']}" if gen["epochs"] is not None else ""
+    fit = (f", {gen['epochs']} epoch{'' if gen['epochs'] == 1 else 's'}, batch {gen['batch_size']}"
+           if gen["epochs"] is not None else "")
     held = f" (withheld, empty: {esc(', '.join(gen['withheld']))})" if gen.get("withheld") else ""
     console.print(f"generator {esc(gen['name'])}{fit}: {rows['synthetic']} synthetic rows{held}", highlight=False)
     q = report.get("quality")
@@ -302,7 +303,9 @@ def render_augment(console: Any, report: dict[str, Any]) -> None:
                 cells.append(_pm(entry[f"delta_{m}"], signed=True) if f"delta_{m}" in entry else "")
             table.add_row(*cells)
         console.print(table)
-        console.print(f"[bold]{esc(ev['verdict'])}[/bold] (primary metric: {esc(primary)})", highlight=False)
+        tested = _evaluated_target(report)
+        console.print(f"[bold]{esc(ev['verdict'])}[/bold] (primary metric: {esc(primary)}{esc(tested)})",
+                      highlight=False)
     for note in augment_notes(report):
         console.print(f"note: {esc(note)}", highlight=False)
     total = sum(v for k, v in report["timings"].items())
@@ -310,6 +313,22 @@ def render_augment(console: Any, report: dict[str, Any]) -> None:
         f"time: {total:.1f}s; wrote {esc(report['output'])} ({rows['total']} rows) and {esc(report['report'])}",
         highlight=False,
     )
+
+
+def _evaluated_target(report: dict[str, Any]) -> str:
+    """What the evaluation's targeted arm learned from, for the verdict line, when its class mix is not the output's
+    (the evaluation chooses its own target rows in its training split, valued against its valuation split); else "".
+    """
+    ev, tgt = report.get("evaluation") or {}, report["target"]
+    mix = ev.get("target_class_mix")
+    if not mix or mix == tgt.get("class_mix"):
+        return ""
+    shown = ", ".join(f"{c}: {n}" for c, n in mix.items())
+    ours = ", ".join(f"{c}: {n}" for c, n in (tgt.get("class_mix") or {}).items())
+    where = "the first split's" if int(ev.get("splits", 1)) > 1 else "its"
+    return (f"; the targeted arm learned from the evaluation's own {tgt['spec']} rows, "
+            f"{ev.get('target_rows', sum(mix.values()))} of {where} training split ({shown}), not the output's "
+            f"{tgt['rows']} ({ours})")
 
 
 def augment_notes(report: dict[str, Any]) -> list[str]:
@@ -325,10 +344,14 @@ def _mislabeled_use(report: dict[str, Any]) -> str:
         excluded = report["target"].get("mislabeled_rows_excluded", flagged)
         if excluded == flagged:  # (every flagged row is a target row: the whole data set, or all in the class)
             return f"{flagged} flagged mislabeled (not used for training)"
-        # (a class target: the other classes' flagged rows were never candidates)
         classes = str(report["target"].get("spec", "")).count("class:")
-        where = "the targeted class" + ("es" if classes > 1 else "") if classes else "the target"
-        return f"{flagged} flagged mislabeled, {excluded or 'none'} of them in {where} (kept out of training)"
+        synthetic_in = int(report["target"].get("synthetic_rows_excluded") or 0)
+        if classes:  # (a class target: the other classes' flagged rows, and synthetic ones, were never candidates)
+            where = "real rows of " * bool(synthetic_in) + "the targeted class" + ("es" if classes > 1 else "")
+            return f"{flagged} flagged mislabeled, {excluded or 'none'} of them in {where} (kept out of training)"
+        # (no class target: the flagged rows the count leaves out are the input's synthetic rows, which never train)
+        return (f"{flagged} flagged mislabeled ({excluded} real, {flagged - excluded} synthetic rows of the input), "
+                "none used for training")
     if flagged == 0:
         return "0 flagged mislabeled"
     if flagged == 1:
