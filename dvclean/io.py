@@ -336,8 +336,9 @@ def read_limited(
 
 def path_problem(path: Any, *, reading: bool = True) -> str | None:
     """Why ``path`` (a str or path object) names no file at all, for an error message, else None: it is empty, it
-    is a table's text passed where its file's path belongs (it holds line breaks; the operating system would say
-    "File name too long"), or it holds a NUL character (Python would say "embedded null byte").
+    is a table's text passed where its file's path belongs (an input that holds line breaks and names no file; the
+    operating system would say "File name too long"), or it holds a NUL character (Python would say "embedded null
+    byte"). A file name may hold a line break: an existing file's, or an output's, is left alone.
 
     ``reading``: the path of an input (the advice names what the readers take), else of an output.
 
@@ -351,12 +352,11 @@ def path_problem(path: Any, *, reading: bool = True) -> str | None:
     text = os.fspath(path) if isinstance(path, os.PathLike) else path
     if not isinstance(text, str):
         return None
-    if text.strip() == "":
+    if text.strip() == "" and not (text and os.path.lexists(text)):  # (a file may be named " ")
         return (f"the path is empty ({text!r}); " + ("pass the path of a data file, '-' for standard input, or a frame"
                                                      if reading else "give the path of the file to write"))
-    if "\n" in text or "\r" in text:
-        if not reading:
-            return f"the path {_short(text)} holds a line break: it looks like a file's text, not a file name"
+    if "\x00" not in text and ("\n" in text or "\r" in text) and reading and not os.path.lexists(text):
+        # (a file name may hold a line break: only a name of no file is taken for a table's text)
         return (f"the source looks like CSV text ({len(text.splitlines())} lines, {len(text):,} characters), not a "
                 "file path: dvclean reads a file path, '-' (standard input) or a polars or pandas frame, and takes "
                 "no text or file-like object; pass the file's path or the frame itself, or parse the text first, "
