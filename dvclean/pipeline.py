@@ -1089,21 +1089,25 @@ _MISSING_MARKERS = ("NA", "N/A", "NaN", "nan", "null", "NULL", "None", "?", "<NA
 def _missing_marker_note(table: Table) -> str | None:
     """A note when a frame's class label is a missing-value marker spelled as text (``'nan'``: pandas'
     ``astype(str)`` of a NaN): reading a file takes those as missing, a frame's text is a class of its own, whose
-    rows are then valued, and often flagged, as that class."""
+    rows are then valued, and often flagged, as that class. The advice replaces the classes as they are spelled
+    (spaces around a marker included)."""
     if table.source is None or table.source.path != "<DataFrame>" or table.task == "regression":
         return None
     col = table.frame.get_column(table.label)
     if not (col.dtype == pl.String or col.dtype == pl.Categorical or isinstance(col.dtype, pl.Enum)):
         return None
-    text = col.cast(pl.String).str.strip_chars()
-    found = [(m, int(n)) for m in _MISSING_MARKERS if (n := (text == m).sum())]
-    if not found:
+    text = col.cast(pl.String)
+    counts = text.filter(text.str.strip_chars().is_in(list(_MISSING_MARKERS))).value_counts(sort=True, name="n")
+    if counts.height == 0:
         return None
+    found = list(zip(counts.get_column(text.name).to_list(), counts.get_column("n").to_list(), strict=True))
     shown = ", ".join(f"{m!r} ({n} row{'s' if n != 1 else ''})" for m, n in found)
+    spelled = "{" + ", ".join(f"{m!r}: None" for m, _ in found) + "}"
     return (f"label column {table.label!r} holds {shown}, which reading a file takes as a missing label (pandas' "
             "astype(str) writes a missing value as 'nan'): in a frame they are a class of their own, valued and "
-            "flagged as one; if they are missing labels, make them null first (pandas: df[col].replace('nan', None); "
-            "polars: df.with_columns(pl.col(col).replace('nan', None)))")
+            "flagged as one; if they are missing labels, make them null first (pandas: "
+            f"df[{table.label!r}] = df[{table.label!r}].replace({spelled}); polars: "
+            f"df.with_columns(pl.col({table.label!r}).replace({spelled})))")
 
 
 def _index_feature_note(source: Any, table: Table) -> str | None:

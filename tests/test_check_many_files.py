@@ -53,6 +53,11 @@ def test_a_file_given_twice_is_checked_once(two, tmp_path):
     assert junit.read_text().count("<testsuite ") == 2
     quiet = runner.invoke(app, ["check", str(clean), str(clean), "-y", "y", "--max-mislabeled", "50%", "-q"])
     assert quiet.exit_code == 0 and quiet.stderr == ""
+    # one file left: the note is among the outcome's notes, in every format
+    doc = runner.invoke(app, ["check", str(clean), again, "-y", "y", "--max-mislabeled", "50%", "--json"])
+    import json
+
+    assert f"{again} was given before (as {clean}): it is checked once" in json.loads(doc.stdout)["notes"]
 
 
 def test_a_file_that_could_not_be_checked_has_a_step_summary_section(two, tmp_path, monkeypatch):

@@ -26,7 +26,8 @@ def test_quiet_and_verbose_together_are_a_usage_error(tmp_path, command):
     (tmp_path / "dvclean.toml").write_text('label = "y"\nquiet = true\n')
     res = runner.invoke(app, [*command, str(data), "-vv"])
     assert res.exit_code == 2
-    assert f"remove quiet from {tmp_path / 'dvclean.toml'} or drop --verbose" in flat(res.stderr)
+    assert f"pass --no-quiet with --verbose, or remove quiet from {tmp_path / 'dvclean.toml'}" in flat(res.stderr)
+    assert runner.invoke(app, [*command, str(data), "-v", "--no-quiet"]).exit_code == 0
     assert runner.invoke(app, [*command, str(data)]).exit_code == 0  # quiet alone, from the file: fine
 
 
@@ -92,7 +93,12 @@ def test_a_frames_missing_value_markers_as_labels_get_a_note():
     assert any("label column 'y' holds 'nan' (20 rows), which reading a file takes as a missing label" in n
                for n in notes), notes
     polars = pl.from_pandas(df).with_columns(pl.col("y").replace("nan", "None"))
-    assert any("holds 'None' (20 rows)" in n for n in dvclean.score(polars, label="y").summary["notes"])
+    assert any("holds 'None' (20 rows)" in n and "pl.col('y').replace({'None': None})" in n
+               for n in dvclean.score(polars, label="y").summary["notes"])
+    note = next(n for n in notes if "missing label" in n)
+    assert "df['y'] = df['y'].replace({'nan': None})" in note
+    exec(note.split("pandas: ")[1].split(";")[0], {"df": df})  # the advice does what it says
+    assert df["y"].isna().sum() == 20
     clean = _pandas_frame()
     assert not any("missing label" in n for n in dvclean.score(clean, label="y").summary["notes"])
 

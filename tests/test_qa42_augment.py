@@ -284,3 +284,19 @@ def test_integer_id_overflow_advice_works_from_the_command_line():
     msg = str(e.value)
     assert "cast the id column" not in msg  # (a CSV user cannot cast a column)
     assert "renumber the ids" in msg and "write them as text" in msg and "--withhold id --drop id" in msg
+
+
+def test_the_verdict_never_says_keep_your_data_next_to_a_gain():
+    from dvclean.augment.evaluate import verdict
+
+    def arms(t, nt):
+        return {"targeted": {"delta_auc": {"mean": t[0], "ci95": t[1]}},
+                "non_targeted": {"delta_auc": {"mean": nt[0], "ci95": nt[1]}}}
+
+    # targeted helped; non-targeted beat it (paired) without clearing the baseline on its own interval
+    v = verdict(arms((0.010, 0.004), (0.025, 0.030)), "auc", 5, nt_vs_t={"mean": 0.015, "ci95": 0.010})
+    assert "targeted augmentation improved holdout AUC" in v and "non-targeted beat targeted" in v
+    assert "prefer --target all" in v and "keep your data as is" not in v
+    # targeted hurt, non-targeted beat it but made no difference: the advice names the arm that hurt
+    v = verdict(arms((-0.02, 0.005), (0.0, 0.01)), "auc", 5, nt_vs_t={"mean": 0.02, "ci95": 0.01})
+    assert v.endswith("augmentation did not help, targeted augmentation hurt: keep your data as is")

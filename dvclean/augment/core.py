@@ -965,6 +965,15 @@ def collapsed_columns_note(
             f"nothing about {'it' if one else 'them'}; {advice}")
 
 
+def _a(word: str) -> str:
+    """The article for ``word`` as it is read aloud: ``an`` before a vowel sound (``an Int8``, ``an UInt64``).
+
+    >>> _a("Int8"), _a("UInt64"), _a("String")
+    ('an', 'a', 'a')
+    """
+    return "an" if word[:1].lower() in "aeio" else "a"
+
+
 def _cell_text(value: Any) -> str:
     """A cell as a note shows it: ``empty`` for a missing value, text quoted, floats to 6 significant digits."""
     if value is None:
@@ -1027,10 +1036,11 @@ def target_mix_note(output_mix: dict[str, int], evaluated_mix: dict[str, int], *
                        "the evaluation's" for i in moved[:3 if len(classes) > 2 else 1])
     mix = ", ".join(f"{label_text(c)}: {int(k)}" for c, k in zip(classes, b.tolist(), strict=True))
     first = "the first split's" if splits > 1 else "its"
+    against = "that split's" if splits > 1 else "its"
     what = "hard set" if spec == "hard" else f"target set (--target {spec})"
     return (
         f"the evaluation tested another {what} than the output's: its targeted generator learned from {int(b.sum())} "
-        f"rows of {first} training split ({mix}), valued against {'that split' if splits > 1 else 'its'} valuation "
+        f"rows of {first} training split ({mix}), valued against {against} valuation "
         f"split, the output's generator from {int(a.sum())} rows valued against the rest of the data ({detail}; a "
         f"difference chance does not explain, chi-square p = {p:.2g}): the verdict is about rows of another class mix "
         "than the synthetic rows written, so weigh it with care for them"
@@ -1222,7 +1232,7 @@ def _synthetic_ids(ids: pl.Series, n: int) -> pl.Series:
             return pl.Series(name, range(start, start + n), dtype=dt, strict=True)
         except Exception:
             raise AugmentError(
-                f"--id {name!r} is a {dt} column whose largest id is {start - 1}: the {n} new ids of the synthetic "
+                f"--id {name!r} is {_a(str(dt))} {dt} column whose largest id is {start - 1}: the {n} new ids of the synthetic "
                 f"rows ({start} to {start + n - 1}) do not fit in {dt}; renumber the ids so that {n} more fit above the "
                 "largest, or write them as text (a letter before the number: text ids give the synthetic rows ids "
                 "synthetic-0, ...), or leave --id out and keep the column out of the generator and the valuation with "
@@ -1235,7 +1245,7 @@ def _synthetic_ids(ids: pl.Series, n: int) -> pl.Series:
         values = new.to_numpy()
         if not np.isfinite(top) or new.n_unique() < n or not (values > top).all():
             raise AugmentError(
-                f"--id {name!r} is a {dt} column whose largest id is {top!r}: dvclean cannot count on from it to "
+                f"--id {name!r} is {_a(str(dt))} {dt} column whose largest id is {top!r}: dvclean cannot count on from it to "
                 f"give the {n} synthetic rows new distinct ids; use an integer or text id column"
             )
         return new

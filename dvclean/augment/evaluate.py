@@ -1316,7 +1316,8 @@ def verdict(
     measurable difference (:func:`outcome`: a difference within the change one holdout row makes, the stat's
     ``resolution``, is no measurable difference however narrow its interval); ``nt_vs_t`` (non-targeted minus
     targeted, paired) says when the
-    non-targeted arm beat the targeted one. When the targeted arm made no measurable difference
+    non-targeted arm beat the targeted one: the advice is ``--target all`` when the non-targeted arm helped, or beat
+    a targeted arm that helped (it is then better than a gain itself). When the targeted arm made no measurable difference
     and the holdout rows' part of its interval (:func:`holdout_ci`) is the larger one, the advice
     says that more repetitions would not narrow it.
     """
@@ -1331,10 +1332,11 @@ def verdict(
     head = "; ".join(parts) + f" (95% CIs over {over})"
     if t_out == "helped" and not nt_beat:
         advice = "the targeted rows are worth adding"
-    elif nt_out == "helped":
+    elif nt_out == "helped" or (t_out == "helped" and nt_beat):  # (non-targeted beat a targeted arm that helped)
         advice = "targeted augmentation did not beat non-targeted: prefer --target all"
     elif t_out == "hurt" or nt_out == "hurt":
-        advice = "augmentation did not help, it hurt: keep your data as is"
+        hurt = " and ".join(arm for arm, out in (("targeted", t_out), ("non-targeted", nt_out)) if out == "hurt")
+        advice = f"augmentation did not help, {hurt} augmentation hurt: keep your data as is"
     else:
         advice = "augmentation did not help: keep your data as is"
     if t_out == "no difference" and (t_stat.get("ci95_holdout_rows") or 0.0) > (t_stat.get("ci95_repetitions") or 0.0):

@@ -241,9 +241,14 @@ def _refuse_quiet_and_verbose() -> None:
         values = {}
     files = {name: src for name in ("quiet", "verbose")
              if (src := (values.get(name) or (None, ""))[1]) and src not in ("command line", "default")}
-    typed = [f"--{name}" for name in ("quiet", "verbose") if name not in files]
-    fix = ("; ".join(f"remove {name} from {src}" for name, src in files.items()) + f" or drop {typed[0]}"
-           if files and typed else "drop one of them")
+    if "quiet" in files and "verbose" not in files:  # (--no-quiet overrides the file's setting)
+        fix = f"pass --no-quiet with --verbose, or remove quiet from {files['quiet']}"
+    elif "verbose" in files and "quiet" not in files:
+        fix = f"remove verbose from {files['verbose']} or drop --quiet"
+    elif files:
+        fix = "; ".join(f"remove {name} from {src}" for name, src in files.items())
+    else:
+        fix = "drop one of them"
     raise ConfigError("--quiet and --verbose contradict each other (--quiet prints nothing but errors, --verbose more "
                       f"log output): {fix}")
 

@@ -157,23 +157,21 @@ def _gate_each(
         raise typer.Exit(worst)
 
 
-def _once_each(files: list[str], *, quiet: bool = False) -> list[str]:
-    """``files`` with each file once: a later path naming a file given before (the same text, or another path to it:
-    ``./a.csv``, a link) is left out, with a note on stderr, so that a file is not gated, reported or counted in
-    the JUnit document twice. Standard input (``-``) is kept as given (the multi-file gate refuses it)."""
+def _once_each(files: list[str]) -> tuple[list[str], list[str]]:
+    """``files`` with each file once, and a note for each left out: a later path naming a file given before (the
+    same text, or another path to it: ``./a.csv``, a link) is not gated, reported or counted in the JUnit document
+    twice. Standard input (``-``) is kept as given (the multi-file gate refuses it)."""
     from ..io import same_file
-    from ._output import stderr_console, visible
 
     kept: list[str] = []
+    notes: list[str] = []
     for path in files:
         first = next((k for k in kept if path != "-" and k != "-" and (k == path or same_file(k, path))), None)
         if first is None:
             kept.append(path)
-        elif not quiet:
-            also = "" if first == path else f" (as {visible(first)})"
-            stderr_console().print(f"note: {visible(path)} was given before{also}: it is checked once",
-                                   highlight=False, markup=False)
-    return kept
+        else:
+            notes.append(f"{path} was given before{'' if first == path else f' (as {first})'}: it is checked once")
+    return kept, notes
 
 
 def _without_option(args: list[str], option: str) -> list[str]:
@@ -425,9 +423,15 @@ def check(
         baseline = None
         max_new_mislabeled = warn_new_mislabeled = max_new_hard = warn_new_hard = None
         new_thresholds = dict.fromkeys(new_thresholds)
+    repeated: list[str] = []  # (the notes on files given twice: printed here for several files, else in the outcome)
     if len(data) > 1:
-        data = _once_each(data, quiet=quiet)
+        data, repeated = _once_each(data)
     if len(data) > 1:
+        if not quiet:
+            from ._output import stderr_console, visible
+
+            for note in repeated:
+                stderr_console().print(f"note: {visible(note)}", highlight=False, markup=False)
         _gate_each(data, report=report, junit_xml=junit_xml, baseline=baseline, show_config=show_config,
                    machine=machine_format, read=read_inputs(scoring.valid, config))
         return
@@ -546,6 +550,7 @@ def check(
     from_config = [n for n, v in thresholds.items() if v is not None and not given_on_command_line(n)]
     outcome = evaluate_check(result, policy, baseline=base, from_config=from_config)
     said = [f"--no-baseline: ignored {ignored}"] if ignored else []  # what --no-baseline switched off, said once
+    said += repeated
     if origin := _configured_thresholds(skip=set(new_thresholds) if ignored is not None else set()):
         said.append(f"thresholds from a configuration file: {origin}")
     elif ((files := effective_config()["files"]) and not given_on_command_line("config")
