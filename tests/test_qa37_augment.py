@@ -166,6 +166,9 @@ def test_drop_mislabeled_evaluation_trains_every_arm_without_the_flagged_rows(mo
     assert [a - b for a, b in zip(seen_kept, seen, strict=True)] == [n_drop] * 6
     assert any(n.startswith("--drop-mislabeled: ") for n in dropped["notes"])
     assert "dropped_mislabeled" not in kept["split"]
+    counts = dropped["split"]["class_counts"]  # (the split's rows, and the training rows the arms train on: session 42)
+    assert sum(counts["train_kept"].values()) == dropped["split"]["train"]
+    assert sum(counts["train"].values()) == dropped["split"]["train"] + n_drop and "train_kept" not in kept["split"]["class_counts"]
     assert r.frame.height == df.height - r.report["scores"]["mislabeled"] + r.report["output_rows"]["synthetic"]
 
 

@@ -816,6 +816,7 @@ class _SplitRun:
     generators: dict[str, dict[str, Any]]
     class_shares: dict[str, list[float]] = dataclasses.field(default_factory=dict)  # arm -> share of each class
     dropped_mislabeled: int = 0  # training rows left out of every arm (--drop-mislabeled: flagged by the split's valuation)
+    kept_mix: dict[str, int] | None = None  # the class counts of the training rows the arms train on
 
 
 #: A class share of the training rows that an augmented arm moves by this much (absolute) gets a note.
@@ -981,6 +982,7 @@ def _run_split(
         target_rows=int(targeted.sum()),
         target_mix=_mix(train.get_column(table.label).filter(pl.Series(targeted))),
         n_synthetic=n_syn, generators=generators, class_shares=shares, dropped_mislabeled=int(dropped.sum()),
+        kept_mix=_mix(kept_train.get_column(table.label)),
     )
 
 
@@ -1149,7 +1151,9 @@ def evaluate_holdout(
             "fractions": (list(cfg.split) if first.plan.holdout_source == "split"
                           else [cfg.split[0] / (cfg.split[0] + cfg.split[1]), cfg.split[1] / (cfg.split[0] + cfg.split[1]), 0.0]),
             "stratified": True, "seed": cfg.seed,
-            "class_counts": first.plan.class_counts,
+            # (the split's rows; with --drop-mislabeled, train_kept: the training rows left, which the arms train on)
+            "class_counts": ({**first.plan.class_counts, "train_kept": first.kept_mix}
+                             if cfg.drop_mislabeled and first.kept_mix is not None else first.plan.class_counts),
         },
         "splits": len(runs),
         "k": cfg.k,  # K of the KNN-Shapley valuation of each training split (the output's rows may come from --scores)
