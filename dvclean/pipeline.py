@@ -1096,11 +1096,11 @@ def _missing_marker_note(table: Table) -> str | None:
     col = table.frame.get_column(table.label)
     if not (col.dtype == pl.String or col.dtype == pl.Categorical or isinstance(col.dtype, pl.Enum)):
         return None
-    text = col.cast(pl.String)
+    text = col.cast(pl.String).alias("label")  # (a label column named "n" would clash with the counts' column)
     counts = text.filter(text.str.strip_chars().is_in(list(_MISSING_MARKERS))).value_counts(sort=True, name="n")
     if counts.height == 0:
         return None
-    found = list(zip(counts.get_column(text.name).to_list(), counts.get_column("n").to_list(), strict=True))
+    found = list(zip(counts.get_column("label").to_list(), counts.get_column("n").to_list(), strict=True))
     shown = ", ".join(f"{m!r} ({n} row{'s' if n != 1 else ''})" for m, n in found)
     spelled = "{" + ", ".join(f"{m!r}: None" for m, _ in found) + "}"
     return (f"label column {table.label!r} holds {shown}, which reading a file takes as a missing label (pandas' "

@@ -117,3 +117,13 @@ def test_a_pandas_frames_unnamed_index_that_is_not_its_positions_gets_a_note():
     r = dvclean.score(named, label="y", id_column="idx")
     assert not any("df.iloc" in n for n in r.summary["notes"])
     assert r.frame.get_column("idx").to_list() == list(sub.index)
+
+
+@pytest.mark.parametrize("name", ["n", "label"])
+def test_the_missing_marker_note_takes_any_label_name(name):
+    import dvclean
+
+    df = _pandas_frame().rename(columns={"y": name})
+    df.loc[:4, name] = "nan"
+    notes = dvclean.score(df, label=name).summary["notes"]
+    assert any(f"label column {name!r} holds 'nan' (5 rows)" in n for n in notes), notes
