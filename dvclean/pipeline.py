@@ -48,6 +48,7 @@ from .flags import (
     value_ranks,
 )
 from .io import (
+    _DEFAULT_NULLS,
     DataSource,
     SourceInfo,
     as_source,
@@ -1083,7 +1084,7 @@ def _positional_index_note(source: Any) -> str | None:
 
 
 #: Label texts a file read takes as missing by default (:func:`dvclean.io.read_frame`'s ``null_values``).
-_MISSING_MARKERS = ("NA", "N/A", "NaN", "nan", "null", "NULL", "None", "?", "<NA>", "NaT")
+_MISSING_MARKERS = (*(m for m in _DEFAULT_NULLS if m), "<NA>", "NaT")
 
 
 def _missing_marker_note(table: Table) -> str | None:

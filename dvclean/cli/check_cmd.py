@@ -741,8 +741,9 @@ def _warn_at_most_max(check: str, max_value: Any, warn_value: Any, sources: dict
                       f"{lower} or {higher}")
 
 
-def _append_step_summary(path: str, text: str, err: Any) -> None:
-    """Append the Markdown table to ``$GITHUB_STEP_SUMMARY``; a file that cannot be written is a warning.
+def _append_step_summary(path: str, text: str, err: Any = None) -> None:
+    """Append the Markdown table to ``$GITHUB_STEP_SUMMARY``; a file that cannot be written is a warning on
+    ``err`` (a console), or nothing when ``err`` is None (an error's section: the error is printed already).
 
     The step summary is a side channel: the check lines and annotations are printed already, and
     the exit code must stay the gate's (0/1), not become an error's.
@@ -753,6 +754,8 @@ def _append_step_summary(path: str, text: str, err: Any) -> None:
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(text)
     except OSError as exc:
+        if err is None:
+            return
         reason = exc.strerror or type(exc).__name__
         err.print(
             f"warning: cannot append the step summary to $GITHUB_STEP_SUMMARY {visible(path)} ({reason}); "

@@ -311,11 +311,9 @@ def _step_summary_error(kwargs: dict[str, Any], files: list[str], title: str, me
     why = "an internal error (exit 3; a bug in dvclean)" if internal else "an error (exit 2)"
     text = (f"## dvclean check: ❌ {'INTERNAL ERROR' if internal else 'ERROR'}\n\n{where} could not be checked: {why}."
             f"\n\n{_md_cell(message)}\n\n")
-    try:
-        with open(summary, "a", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError:
-        pass
+    from .check_cmd import _append_step_summary
+
+    _append_step_summary(summary, text)  # (silent when it cannot be written)
 
 
 #: Errors of a write that are the machine's state, not a bug: no space, quota, I/O error, read-only file system,
