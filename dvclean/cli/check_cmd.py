@@ -432,6 +432,8 @@ def check(
 
             for note in repeated:
                 stderr_console().print(f"note: {visible(note)}", highlight=False, markup=False)
+        _refuse_summary_input(data, github=(CheckFormat.json if as_json else fmt) is CheckFormat.github or (
+            fmt is None and not as_json and os.environ.get("GITHUB_ACTIONS") == "true"))
         _gate_each(data, report=report, junit_xml=junit_xml, baseline=baseline, show_config=show_config,
                    machine=machine_format, read=read_inputs(scoring.valid, config))
         return
@@ -524,14 +526,7 @@ def check(
             resolve_output(target, option=option)  # a device, a pipe, /dev/stdout: refused naming the option
         check_target(target, inputs, option)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY") if fmt_value is CheckFormat.github else None
-    if summary_file:
-        from ..errors import OutputError
-        from ..io import same_file
-
-        clash = next((p for p in inputs if p is not None and str(p) != "-" and same_file(summary_file, p)), None)
-        if clash is not None:  # the summary is appended to that file: an input would be corrupted
-            raise OutputError(f"$GITHUB_STEP_SUMMARY ({summary_file}) is the input file {clash}; it is appended to, "
-                              "so it must name another file (GitHub Actions sets it for each step)")
+    _refuse_summary_input(inputs, github=fmt_value is CheckFormat.github)
     check_distinct_outputs({"--junit-xml": junit_xml, "--report": report, "$GITHUB_STEP_SUMMARY": summary_file or None})
     read_opts = read_options(separator, encoding, input_format, null_values)
     piped = None
@@ -739,6 +734,22 @@ def _warn_at_most_max(check: str, max_value: Any, warn_value: Any, sources: dict
     higher = f"raise max-{opt} in {sources['max']}" if sources["max"] else f"pass --max-{opt} at or above {warn.text}"
     raise ConfigError(f"{said['warn']} is above {said['max']}: the check would fail before it could warn; "
                       f"{lower} or {higher}")
+
+
+def _refuse_summary_input(inputs: list[Any], *, github: bool) -> None:
+    """Refuse a ``$GITHUB_STEP_SUMMARY`` that names one of the run's input files under the github format: the
+    summary is appended to, so that input would be corrupted. Several data files are refused once, before any is
+    gated (each file's run would say the same)."""
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY") if github else None
+    if not summary_file:
+        return
+    from ..errors import OutputError
+    from ..io import same_file
+
+    clash = next((p for p in inputs if p is not None and str(p) != "-" and same_file(summary_file, p)), None)
+    if clash is not None:
+        raise OutputError(f"$GITHUB_STEP_SUMMARY ({summary_file}) is the input file {clash}; it is appended to, "
+                          "so it must name another file (GitHub Actions sets it for each step)")
 
 
 def _append_step_summary(path: str, text: str, err: Any = None) -> None:
