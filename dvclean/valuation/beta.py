@@ -17,13 +17,16 @@ paper recommends Beta(16, 1) (the default) and Beta(4, 1).
 random ordering, player i's position p is uniform on 1..N and its predecessors are a
 uniform subset of size p-1, so ``X_i = N * w(p) * [U(prefix + i) - U(prefix)]`` has
 expectation phi_i. One permutation costs one fit per position and gives one ``X_i`` for
-every player; the value is the mean of X_i over the permutations, the standard error
-its sample standard deviation over sqrt(permutations).
-That standard error is optimistic for a strongly skewed weighting at few permutations: with
-Beta(16, 1), N * w(p) is about 16 at the first position and a row lands in the heavily weighted
-first ~N/16 positions about T/16 times, so a row that missed them gets a low value and a low
-spread together (measured: mean ± 1.96 stderr held the exact value for 81-83% of rows at T = 200,
-88% at T = 1000; Beta(1, 1) 93-94%). Cross-fitted values take the larger fold spread instead.
+every player. The value is the mean over the permutations of X_i less a control variate
+(:func:`reweighted_estimate`): ``b * (N w(p) g(p) - sum_q w(q) g(q))``, with ``g(p)`` the mean
+marginal at position p over the other permutations, which has expectation 0 and takes out the
+part of X_i that its position explains; the standard error is the sample standard deviation of
+that difference over sqrt(permutations). Without it (the authors' estimator), a strongly skewed
+weighting gave optimistic standard errors at few permutations: with Beta(16, 1), N * w(p) is about
+16 at the first position and a row lands in the heavily weighted first ~N/16 positions about T/16
+times, so a row that missed them got a low value and a low spread together (measured: mean ± 1.96
+stderr held the exact value for 81-83% of rows at T = 200 on 1,000 players, 88% at T = 1000; with
+the control variate 93% and 95%, and a lower error on every game measured).
 **Tail cut:** positions after ``L``, the first at which the remaining weight
 ``sum_{j > L} w(j)`` is at most ``BetaConfig.tail`` (1e-6), are not evaluated and give
 X_i = 0; this changes the expectation by at most ``tail * max|marginal|``. For
@@ -47,7 +50,7 @@ always keeps permutations ``0..t-1``, so with a time budget only the count ``t``
 depends on the clock (the same ``t`` gives the same values).
 
 Complexity: T * L model fits per cross-fitting fold (T = ``--samples`` permutations,
-or fewer under ``--time-budget``; L <= N the tail cut), O(T N) memory-free accumulation.
+or fewer under ``--time-budget``; L <= N the tail cut); O(T N) memory for the positions and marginals.
 """
 
 from __future__ import annotations
@@ -77,7 +80,8 @@ from .loo import (
     sampled_status,
 )
 
-__all__ = ["BetaShapley", "BetaEstimate", "beta_weights", "tail_cut", "beta_shapley", "exact_semivalue"]
+__all__ = ["BetaShapley", "BetaEstimate", "beta_weights", "tail_cut", "beta_shapley", "exact_semivalue",
+           "reweighted_estimate"]
 
 ProgressFn = Callable[[str, int, int], None]
 UtilityFn = Callable[[np.ndarray], float]
@@ -111,32 +115,32 @@ def _beta_chunk(
     utility: UtilityFn, n: int, fold_seed: int, scale: np.ndarray, length: int, empty: float, ks: Sequence[int],
     deadline: float | None = None, must: int = 0,
 ) -> tuple[tuple[np.ndarray, np.ndarray], int, dict[str, Any]]:
-    """Sums and sums of squares of the reweighted marginals of permutations ``ks`` (pure, but for the deadline).
+    """Each player's position and (unweighted) marginal contribution in permutations ``ks`` (pure, but for the
+    deadline).
 
-    Returns ``((sums, squares), done, counters)`` over the permutations ``ks[:done]``:
+    Returns ``((positions, marginals), done, counters)``, two ``(done, n)`` arrays over the permutations
+    ``ks[:done]`` (a marginal is 0 at a position past the tail cut ``length``, which is not evaluated):
     a permutation ``k >= must`` is abandoned (and the chunk ends) once ``deadline`` passed.
     """
     u = fresh_utility(utility)
-    sums = np.zeros(n)
-    sq = np.zeros(n)
+    positions = np.zeros((len(ks), n), dtype=np.int32)
+    marginals = np.zeros((len(ks), n))
     calls = 0
     done = 0
     for k in ks:
         watch = deadline is not None and k >= must
         order = np.random.default_rng(np.random.SeedSequence(fold_seed, spawn_key=(k,))).permutation(n)
         prev = empty
-        x = np.zeros(n)
         for p in range(length):
             if watch and expired(deadline):
-                return (sums, sq), done, counters_of(u, calls)
+                return (positions[:done], marginals[:done]), done, counters_of(u, calls)
             new = float(u(order[: p + 1]))
             calls += 1
-            x[order[p]] = scale[p] * (new - prev)
+            marginals[done, order[p]] = new - prev
             prev = new
-        sums += x
-        sq += x * x
+        positions[done, order] = np.arange(n, dtype=np.int32)
         done += 1
-    return (sums, sq), done, counters_of(u, calls)
+    return (positions[:done], marginals[:done]), done, counters_of(u, calls)
 
 
 def _beta_job(
@@ -150,20 +154,59 @@ def _beta_job(
 
 
 def _beta_estimate(job: SampleJob, n: int, counters: dict[str, Any]) -> BetaEstimate:
-    """Mean and standard error over the permutations the job finished (reduced in permutation order)."""
-    sums = np.zeros(n)
-    sq = np.zeros(n)
-    for s, q in job.payloads:  # fixed (permutation) order
-        sums += s
-        sq += q
+    """Mean and standard error over the permutations the job finished (in permutation order), with the
+    position control variate of :func:`reweighted_estimate`."""
     merge_counters(counters, job.counters)
     t = job.done
-    mean = sums / t
-    var = np.maximum(sq / t - mean**2, 0.0) * t / (t - 1)
+    positions = np.concatenate([p for p, _ in job.payloads]) if job.payloads else np.zeros((0, n), np.int32)
+    marginals = np.concatenate([m for _, m in job.payloads]) if job.payloads else np.zeros((0, n))
     weights, length = job.info["weights"], job.info["length"]
+    kept = np.where(np.arange(n) < length, weights, 0.0)  # (the positions past the tail cut give 0)
+    values, stderr, coef = reweighted_estimate(positions, marginals, kept)
     diag = {**counters, "permutations": t, "stop": job.stop, "positions_evaluated": length,
-            "tail_weight": float(weights[length:].sum()), "empty_score": job.info["empty"]}
-    return BetaEstimate(mean, np.sqrt(var / t), t, diag)
+            "tail_weight": float(weights[length:].sum()), "empty_score": job.info["empty"],
+            "control_variate": coef}
+    return BetaEstimate(values, stderr, t, diag)
+
+
+def reweighted_estimate(positions: np.ndarray, marginals: np.ndarray,
+                        weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Semivalues from permutation samples: the mean of ``X = N w(p) D`` with a control variate, and its standard
+    error.
+
+    ``positions[t, i]`` is player i's position p (0-based) in permutation t and ``marginals[t, i]`` its marginal
+    contribution D there; ``weights[p]`` is w(p + 1). The plain estimator, the mean of X over the permutations,
+    is unbiased, but for a skewed weighting (Beta(16, 1): N w(1) is about 16) a row's X is large only in the few
+    permutations that put it early, so the mean and its sample spread are low together when a row missed them.
+    The control variate ``C = N w(p) g(p)``, with ``g(p)`` the mean marginal at position p over the *other*
+    permutations (every permutation gives one marginal at each position), has the known expectation
+    ``sum_p w(p) g(p)``: ``X - b (C - sum_p w(p) g(p))`` keeps the expectation and removes the part of X that the
+    position explains (``b``: one least-squares coefficient for the game, 0 when the position explains nothing, as
+    in an additive game, whose Shapley values are then exact; a row whose every marginal was 0, a null player,
+    keeps the value 0 and takes no part in ``b``). Measured against enumerated semivalues, 200 seeds of 100
+    permutations: on a 10-player voting game root-mean-square error 17% lower with Beta(16, 1) and 12% with
+    Beta(1, 1), and ± 1.96 standard errors holding the exact value for 94% of rows (90% without); on a 10-row
+    logistic-regression game 10-18% lower and 92% (83-90%); on a 1,000-player game whose marginals fall with the
+    position (200 permutations) 93% (81%). At very few permutations (9) both estimators' intervals are too narrow.
+
+    Returns ``(values, stderr, b)``.
+    """
+    t, n = marginals.shape
+    scale = n * weights
+    x = scale[positions] * marginals
+    if t < 2:
+        return x.mean(axis=0), np.zeros(n), 0.0
+    at = np.bincount(positions.ravel(), weights=marginals.ravel(), minlength=n)  # sum over t of D at each position
+    others = (at[positions] - marginals) / (t - 1)  # g(p) without the row's own permutation: independent of it
+    c = scale[positions] * others
+    centre = float(weights @ (at / t))
+    active = np.any(marginals != 0, axis=0)  # a row whose every marginal was 0 (a null player) keeps its exact 0
+    xc = x[:, active] - x[:, active].mean(axis=0)
+    cc = c[:, active] - c[:, active].mean(axis=0)
+    denom = float((cc * cc).sum())
+    coef = float((xc * cc).sum()) / denom if denom > 1e-300 else 0.0
+    y = x - np.where(active, coef, 0.0) * (c - centre)
+    return y.mean(axis=0), y.std(axis=0, ddof=1) / np.sqrt(t), coef
 
 
 @dataclass
