@@ -1,4 +1,4 @@
-"""SIGINT / SIGTERM during scoring: exit 130 / 143 with a message, and nothing written."""
+"""SIGINT / SIGTERM / SIGHUP during scoring: exit 130 / 143 / 129 with a message, and nothing written."""
 
 from __future__ import annotations
 
@@ -13,8 +13,19 @@ import polars as pl
 import pytest
 
 
+def _default_hangup() -> None:
+    """The child's SIGHUP as a terminal's would be (a test run under nohup ignores it)."""
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(("sig", "code", "word"), [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")])
+@pytest.mark.parametrize(("sig", "code", "word"), [
+    (signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated"),
+    # a closed terminal or ssh session (QA round 67: it killed the run silently, leaving the outputs' .stage folders)
+    pytest.param(getattr(signal, "SIGHUP", None), 129, "hung up",
+                 marks=pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP on this platform")),
+])
 def test_signal_leaves_no_output(tmp_path, sig, code, word):
     rng = np.random.default_rng(0)
     n = 60_000
@@ -26,6 +37,7 @@ def test_signal_leaves_no_output(tmp_path, sig, code, word):
     proc = subprocess.Popen(
         [sys.executable, "-m", "dvclean", "score", str(src), "--algorithm", "exact", "-o", str(out), "-q"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, env={**os.environ},
+        preexec_fn=_default_hangup,
     )
     time.sleep(4.0)  # past start-up, inside the valuation (the full run takes far longer)
     assert proc.poll() is None, "the run finished before the signal; make the input larger"

@@ -1,7 +1,7 @@
 """The ``dvclean`` command line: a thin shell over the library.
 
 Exit codes: 0 success; 1 a check failed (``check``); 2 usage or input error;
-3 internal error (a bug: please report it); 130/143 interrupted.
+3 internal error (a bug: please report it); 130/143/129 interrupted (Ctrl-C, SIGTERM, SIGHUP).
 """
 
 from __future__ import annotations
@@ -69,9 +69,10 @@ def main() -> None:
         sys.exit(130)
     import signal
 
+    from ._output import STOP_SIGNALS
     from .commands import record_signals_after_run
 
-    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
+    handlers = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
     record_signals_after_run(True)
     try:
         _run(app)
@@ -93,17 +94,18 @@ def _restore(handlers: dict[int, Any]) -> None:
 
 def _run(app: Any) -> None:
     """Run the app and exit with its code (:func:`main`'s body once the app is loaded)."""
-    import signal
-
     from ._output import (
+        STOP_SIGNALS,
         committed_outputs,
         flush_stdout,
         interrupt_reported,
         run_started,
         signals_received,
         stderr_console,
+        stop_report,
     )
 
+    STOP_CODES = {code: word for word, code in STOP_SIGNALS.values()}
     _quiet_usage_errors()
     try:
         app(prog_name="dvclean")
@@ -127,17 +129,17 @@ def _run(app: Any) -> None:
         from .commands import _written_text
 
         done = committed_outputs()
+        word, stop_code = stop_report(late[-1])
         stderr_console().print(
-            f"{'terminated' if late[-1] == signal.SIGTERM else 'interrupted'} just after the run finished (exit "
-            f"{code}); {_written_text(done) if done else 'its output was complete'}",
+            f"{word} just after the run finished (exit {code}); {_written_text(done) if done else 'its output was complete'}",
             style="yellow", highlight=False, markup=False)
-        code = 143 if late[-1] == signal.SIGTERM else 130
-    elif code in (130, 143) and not interrupt_reported():
+        code = stop_code
+    elif code in STOP_CODES and not interrupt_reported():
         # Ctrl-C while the options were read (typer exits 130 silently), or just after the command finished
         from .commands import _written_text
 
         written = committed_outputs() if run_started() else []
-        stderr_console().print(f"{'terminated' if code == 143 else 'interrupted'}; {_written_text(written)}",
+        stderr_console().print(f"{STOP_CODES[code]}; {_written_text(written)}",
                                style="yellow", highlight=False, markup=False)
     sys.exit(code)  # (main puts the handlers back as this SystemExit passes: the exit can be stopped again)
 

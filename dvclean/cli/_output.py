@@ -472,6 +472,21 @@ def note_signal(signum: int) -> None:
     _SIGNALS.append(signum)
 
 
+#: The signals a command handles, with the word and exit code that report them (128 + the signal's number):
+#: Ctrl-C, SIGTERM (``timeout``, a CI runner cancelling a job) and SIGHUP (the terminal or ssh session closed),
+#: where the platform has it.
+STOP_SIGNALS: dict[int, tuple[str, int]] = {
+    int(signal.SIGINT): ("interrupted", 130),
+    int(signal.SIGTERM): ("terminated", 143),
+    **({int(signal.SIGHUP): ("hung up", 129)} if hasattr(signal, "SIGHUP") else {}),
+}
+
+
+def stop_report(signum: int) -> tuple[str, int]:
+    """The word (``interrupted``, ``terminated``, ``hung up``) and exit code (130, 143, 129) of a stop signal."""
+    return STOP_SIGNALS.get(int(signum), ("interrupted", 130))
+
+
 def signals_received() -> list[int]:
     """The SIGINT/SIGTERM signals the running command received (a C callback may have swallowed their exception)."""
     return list(_SIGNALS)
@@ -511,7 +526,7 @@ def run_started() -> bool:
 @contextmanager
 def _signals_held() -> Iterator[None]:
     """Hold Ctrl-C and SIGTERM back for a few renames; they are delivered (and handled) right after."""
-    held = {signal.SIGINT, signal.SIGTERM}
+    held = set(STOP_SIGNALS)
     try:
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     except (AttributeError, OSError, ValueError):  # no pthread_sigmask on this platform
@@ -582,7 +597,7 @@ class StagedOutputs:
         if _SIGNALS:  # interrupted, but a library swallowed the exception and carried on: write nothing
             from .commands import _Terminated
 
-            raise _Terminated() if _SIGNALS[-1] == signal.SIGTERM else KeyboardInterrupt()
+            raise _Terminated() if _SIGNALS[-1] != signal.SIGINT else KeyboardInterrupt()
         missing = [str(final) for staged, final, _ in self._staged if not staged.is_file()]
         if missing:  # a writer wrote elsewhere (a bug): nothing is moved
             raise RuntimeError(f"the output {', '.join(missing)} was not written where it was staged")

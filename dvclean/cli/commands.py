@@ -3,7 +3,7 @@
 Errors: every command body runs inside :func:`guarded`, the single error
 boundary. A :class:`~dvclean.errors.DvcleanError` becomes a one-line message and
 exit code 2; any other exception is an internal error (exit 3, traceback only
-with ``--debug``); Ctrl-C exits 130 and SIGTERM 143. No output file is left
+with ``--debug``); Ctrl-C exits 130, SIGTERM 143 and SIGHUP 129. No output file is left
 behind in any of these cases (outputs are written atomically).
 """
 
@@ -41,7 +41,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_HELP = """\
 Exit codes: 0 success; 1 a data-quality check failed; 2 usage or input error;
-3 internal error (please report); 130 interrupted (Ctrl-C); 143 terminated.
+3 internal error (please report); 130 interrupted (Ctrl-C); 143 terminated; 129 hung up.
 """
 
 _install_help()  # flags and counts show no value in --help, arguments DATA in the usage line (see _help)
@@ -121,17 +121,24 @@ def _mute_handlers(replaced: dict[int, Any]) -> None:
 
 
 def _install_handlers() -> dict[int, Any]:
-    """Handle SIGTERM (and Ctrl-C, where Python's default handler is in place); return the handlers replaced.
+    """Handle SIGTERM, and Ctrl-C and SIGHUP where their default handlers are in place (a closed terminal or ssh
+    session: 129, as SIGTERM, not a silent death that left the staged outputs' folders); return the handlers
+    replaced.
 
     Both handlers record the signal before raising, so a signal whose exception a C
     library's callback swallowed (XGBoost's data iterator does) still ends the run with
     130/143 instead of the error that library raises next.
     """
     replaced: dict[int, Any] = {}
-    for signum, handler in ((signal.SIGTERM, _on_sigterm), (signal.SIGINT, _on_sigint)):
+    hangup = getattr(signal, "SIGHUP", None)
+    for signum, handler in ((signal.SIGTERM, _on_sigterm), (signal.SIGINT, _on_sigint), (hangup, _on_sigterm)):
+        if signum is None:  # (no SIGHUP on Windows)
+            continue
         previous = signal.getsignal(signum)
         if signum == signal.SIGINT and previous is not signal.default_int_handler:
             continue  # ignored (a background job) or someone else's handler: leave it
+        if signum == hangup and previous is not signal.SIG_DFL:
+            continue  # ignored (nohup) or someone else's handler: leave it
         try:
             signal.signal(signum, handler)
         except ValueError:  # not the main thread (e.g. inside a test runner thread)
@@ -165,6 +172,7 @@ def guarded(fn: F) -> F:
             signals_received,
             start_run,
             stderr_console,
+            stop_report,
         )
 
         err = stderr_console()
@@ -173,8 +181,8 @@ def guarded(fn: F) -> F:
 
         def interrupted(signum: int) -> typer.Exit:
             _mute_handlers(replaced)
-            word, code = ("terminated;", 143) if signum == signal.SIGTERM else ("interrupted;", 130)
-            print_error(err, word, _written_text(committed_outputs()), style="yellow")
+            word, code = stop_report(signum)
+            print_error(err, f"{word};", _written_text(committed_outputs()), style="yellow")
             mark_interrupt_reported()
             return typer.Exit(code)
 
@@ -189,8 +197,9 @@ def guarded(fn: F) -> F:
             raise
         except KeyboardInterrupt:
             raise interrupted(signal.SIGINT) from None
-        except _Terminated:
-            raise interrupted(signal.SIGTERM) from None
+        except _Terminated:  # SIGTERM or SIGHUP: the last of them received
+            raise interrupted(next((s for s in reversed(signals_received()) if s != signal.SIGINT), signal.SIGTERM)) \
+                from None
         except (Exception, _panic_type()) as exc:  # a Rust panic in polars derives from BaseException
             _mute_handlers(replaced)
             if signals_received():  # a library swallowed the signal's exception, then failed
