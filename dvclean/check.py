@@ -492,6 +492,9 @@ def load_baseline(path: str | os.PathLike[str], *, create: str = "dvclean check 
     p = Path(path)
     # write aside, then rename: `> FILE` empties FILE before dvclean runs, and a run that reads it would fail
     safe = baseline_command(os.fspath(path), create)  # (the path as given: its folder too)
+    if os.fspath(path) == "-":  # (not a file named '-': standard input, which the data may also read)
+        raise InputError(f"--baseline cannot read standard input (-): give the path of a baseline file (one that {create} "
+                         "wrote)")
     if not p.exists() and not p.is_symlink():
         raise InputError(f"--baseline {p}: no such file; create it with {safe}")
     try:

@@ -31,3 +31,29 @@ def test_a_step_summary_naming_one_of_several_data_files_is_refused_once(tmp_pat
     res = runner.invoke(app, ["check", str(a), str(b), "-y", "y", "--format", "text"])  # not appended to: fine
     assert res.exit_code == 0, res.output
     assert a.read_bytes() == before
+
+
+def test_data_and_valid_or_holdout_both_from_stdin_is_refused_clearly(tmp_path):
+    """Both read standard input: the data took it all and --valid found it empty ('no data was piped in', which was
+    false; QA round 67)."""
+    text = write_csv(clusters(), tmp_path / "d.csv").read_text()
+    for args, option in ((["score", "-", "-y", "y", "--valid", "-", "-o", str(tmp_path / "s.parquet")], "--valid"),
+                         (["check", "-", "-y", "y", "--valid", "-"], "--valid"),
+                         (["augment", "-", "-y", "y", "--holdout", "-", "--evaluate", "-o", str(tmp_path / "a.csv")],
+                          "--holdout")):
+        res = runner.invoke(app, args, input=text)
+        assert res.exit_code == 2, res.output
+        said = flat(res.stderr)
+        assert "both read standard input (-)" in said and f"give {option} the path of a file" in said, said
+        assert "no data was piped in" not in said
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]
+
+
+def test_a_baseline_from_stdin_is_refused_without_a_hint_to_write_a_file_named_dash(tmp_path):
+    data = write_csv(clusters(), tmp_path / "d.csv")
+    for args, text in ((["check", str(data)], None), (["check", "-"], data.read_text())):
+        res = runner.invoke(app, [*args, "-y", "y", "--baseline", "-", "--max-new-mislabeled", "1"], input=text)
+        assert res.exit_code == 2, res.output
+        said = flat(res.stderr)
+        assert "--baseline cannot read standard input (-): give the path of a baseline file" in said, said
+        assert "mv -.tmp" not in said and "no such file" not in said

@@ -1679,6 +1679,9 @@ def augment(
 
         hold_info = None
         if holdout is not None:
+            if all(isinstance(x, str | os.PathLike) and os.fspath(x) == "-" for x in (holdout, source)):
+                raise InputError("the data and --holdout (holdout=) both read standard input (-), and it can be read "
+                                 "once: give --holdout the path of a file")
             require_file(holdout, "--holdout")
             hold_frame, hold_info = read_holdout(holdout, read_options, table, info)
         plans = [plan_evaluation(table, cfg, holdout=hold_frame, seed=s, holdout_info=hold_info)
