@@ -974,8 +974,11 @@ def _budget_note(method: str, result: ValuationResult, seconds: float, *, primar
         text += " (one sample gives no standard error: the rows it values get none)"
     if budget and seconds > 1.5 * float(budget) + 5:
         text += f" and still took {seconds:.0f} s for a budget of {float(budget):g} s (each fold always runs a few)"
+    params = result.params or {}
+    workers = params.get("scheduler") is None and effective_n_jobs(int(params.get("n_jobs") or 1)) > 1
     text += (f": its values{', and so the hard flags,' if primary else ''} are rough estimates; raise --time-budget "
-             "(on small data --n-jobs 1 spends less of it starting workers)")
+             + ("(on small data --n-jobs 1 spends less of it starting workers)" if workers else
+                "(the run's start-up, a few seconds of imports and first fits, counts against it)"))
     if method == "banzhaf" and int(diag.get("one_sided_players", 0)):
         text += (f"; {int(diag['one_sided_players'])} row-fold pairs fell on one side of every sampled subset and got "
                  "no estimate in that fold")

@@ -57,3 +57,26 @@ def test_a_baseline_from_stdin_is_refused_without_a_hint_to_write_a_file_named_d
         said = flat(res.stderr)
         assert "--baseline cannot read standard input (-): give the path of a baseline file" in said, said
         assert "mv -.tmp" not in said and "no such file" not in said
+
+
+def test_a_budget_note_advises_one_worker_only_to_a_run_that_used_several():
+    """With --n-jobs 1 the note advised '--n-jobs 1 spends less of it starting workers' (QA round 67's docs audit)."""
+    import numpy as np
+    import polars as pl
+
+    import dvclean
+    from dvclean.config import CrossFitConfig, ScoreConfig, TMCConfig
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 150)
+    frame = pl.DataFrame({"a": rng.normal(size=150) + y, "b": rng.normal(size=150), "y": y})
+
+    def note(n_jobs: int) -> str:
+        cfg = ScoreConfig(methods=("banzhaf",), tmc=TMCConfig(time_budget=1e-6),
+                          crossfit=CrossFitConfig(n_jobs=n_jobs, n_folds=3))
+        return " ".join(n for n in dvclean.score(frame, label="y", config=cfg).summary["notes"] if "--time-budget" in n)
+
+    alone = note(1)
+    assert "rough estimates" in alone and "--n-jobs 1" not in alone
+    assert "the run's start-up, a few seconds of imports and first fits, counts against it" in alone
+    assert "on small data --n-jobs 1 spends less of it starting workers" in note(2)

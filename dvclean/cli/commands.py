@@ -657,7 +657,7 @@ def score(
     the label-probability columns suggested_label, given_label_prob,
     suggested_label_prob and model_label_prob (a regression target has
     predicted_value and target_z instead), value_<method> for each method when
-    several run and stderr_<method> for a sampling method (see README *Output*).
+    several run and stderr_<method> for the sampling and cross-fitted methods (see README *Output*).
     Prints a summary (none with --quiet).
     """
     from ..errors import OutputError
