@@ -606,7 +606,8 @@ def _score(
             tested = tested[~blank[tested]]  # a row without any feature value is no evidence either way
             predictability = label_predictability(proba[tested], data.y[tested])
             if not predictability["predictable"]:
-                notes.append(_predictability_note(predictability, data.n_players))
+                alike = not tested.size or not np.ptp(np.asarray(data.x)[tested], axis=0).any()
+                notes.append(_IDENTICAL_ROWS_NOTE if alike else _predictability_note(predictability, data.n_players))
     flags, blank_note = _blank_rows_unflagged(data, blank, flags, primary.values, config.flags)
     # rows of equal value ranked as the hard flags take them (higher mislabel score first), then in input order
     # (the rows were valued in the canonical order, which would otherwise break the ties)
@@ -1028,6 +1029,13 @@ def _target_predictability_note(q: dict[str, Any], n_rows: int, flagged: int) ->
     return (f"the features do not predict the target: {measured}; the rows flagged as outlying targets are only its "
             "extreme values, not shown to be errors, so fix does not drop them without --force: check --label and the "
             "feature columns")
+
+
+#: The predictability note when every row's features are the same (every feature column constant): the test's
+#: AUROC is then an artefact of the folds' class shares (0.000 was printed), not a measurement.
+_IDENTICAL_ROWS_NOTE = ("the features cannot predict the labels: every row has the same feature values, so every row "
+                        "looks as wrong as any other and the mislabel flags are noise: check --label and the feature "
+                        "columns")
 
 
 def _predictability_note(p: dict[str, Any], n_rows: int) -> str:

@@ -80,3 +80,15 @@ def test_a_budget_note_advises_one_worker_only_to_a_run_that_used_several():
     assert "rough estimates" in alone and "--n-jobs 1" not in alone
     assert "the run's start-up, a few seconds of imports and first fits, counts against it" in alone
     assert "on small data --n-jobs 1 spends less of it starting workers" in note(2)
+
+
+def test_identical_feature_rows_say_so_instead_of_an_auroc_artefact(tmp_path):
+    """Every feature constant: the predictability test's AUROC is an artefact of the folds' class shares ('out-of-sample
+    AUROC 0.000' was printed; QA round 67)."""
+    data = tmp_path / "c.csv"
+    data.write_text("a,b,y\n" + "".join(f"1.0,2.0,{int(i % 7 < 3)}\n" for i in range(200)))
+    res = runner.invoke(app, ["score", str(data), "-y", "y", "-o", str(tmp_path / "s.parquet")])
+    assert res.exit_code == 0, res.output
+    said = flat(res.output)
+    assert "every row has the same feature values" in said and "the mislabel flags are noise" in said
+    assert "AUROC" not in said
