@@ -734,19 +734,36 @@ def read_frame(
     dotted: tuple[tuple[str, str], ...] = ()
     padded: tuple[tuple[str, str], ...] = ()
     if fmt == "csv":
-        frame, sep, all_columns, codec, text_columns, either_way, dotted, padded = _read_csv(
-            data, name, separator, encoding, nulls, skip, keep_text, tuple(as_text), tuple(exact_text)
-        )
+        try:
+            frame, sep, all_columns, codec, text_columns, either_way, dotted, padded = _read_csv(
+                data, name, separator, encoding, nulls, skip, keep_text, tuple(as_text), tuple(exact_text)
+            )
+        except InputError as exc:  # (a JSON file named .csv: the CSV reader's complaint would mislead)
+            if (json_kind := _json_text_kind(data)) is None:
+                raise
+            what = "a JSON array of records" if json_kind == "json" else "JSON lines (one JSON object per line)"
+            raise InputError(f"{name}: looks like {what}, not CSV text; pass --input-format {json_kind}, or rename "
+                             f"the file to end in .{json_kind}") from exc
     elif fmt in ("parquet", "ipc"):
         reader, schema_of, kind = (
             (pl.read_parquet, pl.read_parquet_schema, "Parquet") if fmt == "parquet" else (pl.read_ipc, pl.read_ipc_schema, "Arrow IPC")
         )
         if fmt == "parquet":
             _check_parquet_size(data, name)
-        all_columns = list(_read_binary(schema_of, data, name, kind)) if skip else []
-        wanted = [c for c in all_columns if c not in skip] if skip else None
-        read = (lambda src: reader(src, columns=wanted)) if fmt == "parquet" else (lambda src: _read_ipc(src, wanted))
-        frame = _read_binary(read, data, name, kind)
+        try:
+            _check_binary_names(data, fmt, name)
+            all_columns = list(_read_binary(schema_of, data, name, kind)) if skip else []
+            wanted = [c for c in all_columns if c not in skip] if skip else None
+            read = (lambda src: reader(src, columns=wanted)) if fmt == "parquet" else (lambda src: _read_ipc(src, wanted))
+            frame = _read_binary(read, data, name, kind)
+        except InputError as exc:  # (--input-format parquet on a CSV file: the mirror of _check_text's message)
+            if magic == fmt or (text_kind := _plain_text_kind(data)) is None:
+                raise
+            shown = {"csv": "CSV text", "json": "a JSON array", "ndjson": "JSON lines"}[text_kind]
+            fix = ("leave --input-format out to have the format found from the file" if suffix_fmt in (None, text_kind)
+                   else f"rename the file to end in .{text_kind}")
+            raise InputError(f"{name}: looks like {shown}, not {kind}; pass --input-format {text_kind}, or "
+                             f"{fix}") from exc
         all_columns = all_columns or frame.columns
         schema_md = _schema_metadata(data, fmt)
         dictionaries = _dictionary_columns(data, fmt)
@@ -859,6 +876,51 @@ def _check_parquet_size(data: bytes | Path, name: str) -> None:
             f"{name}: holds {meta.num_rows:,} rows in {meta.num_columns} columns, about {size:,} bytes once read, more "
             f"than dvclean reads ({limit:,} bytes, a quarter of this machine's memory); sample or split it first"
         )
+
+
+def _json_text_kind(data: bytes | Path) -> str | None:
+    """``json`` when the data starts (after a byte-order mark and white space) as a JSON array of objects (``[{``),
+    ``ndjson`` when its first line is a JSON object (``{"a": 1, ...}``), else None."""
+    head = _raw_sample(data).lstrip()
+    if head.startswith(codecs.BOM_UTF8):
+        head = head[len(codecs.BOM_UTF8) :].lstrip()
+    if re.match(rb"\[\s*\{\s*(\"|\})", head):
+        return "json"
+    if re.match(rb'\{\s*"', head):
+        return "ndjson" if _is_json_object(head.split(b"\n", 1)[0]) else None
+    return None
+
+
+def _plain_text_kind(data: bytes | Path) -> str | None:
+    """``csv``, ``json`` or ``ndjson`` (:func:`_json_text_kind`) when the data's first 64 KiB are UTF-8 text (no
+    zero byte), else None."""
+    chunk = _raw_sample(data)
+    if not chunk.strip() or b"\x00" in chunk:
+        return None
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(chunk, final=False)
+    except UnicodeDecodeError:
+        return None
+    return _json_text_kind(data) or "csv"
+
+
+def _check_binary_names(data: bytes | Path, fmt: str, name: str) -> None:
+    """Refuse a Parquet or Arrow IPC file whose schema names a column twice (pyarrow writes one; polars refuses
+    it as unreadable, or panics on the Arrow file), as a CSV header's duplicate is refused. A schema that cannot be
+    read is the reader's to report."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        with (io.BytesIO(data) if isinstance(data, bytes) else open(data, "rb")) as fh:
+            names = pq.read_schema(fh).names if fmt == "parquet" else pa.ipc.open_file(fh).schema.names
+    except Exception:  # noqa: BLE001 - not a readable schema: the reader says why
+        return
+    seen: dict[str, int] = {}
+    for i, col in enumerate(names, start=1):
+        if col in seen:
+            raise InputError(f"{name}: duplicate column name {col!r} (columns {seen[col]} and {i}); rename one of them")
+        seen[col] = i
 
 
 def _read_binary(reader: Callable[..., pl.DataFrame], data: bytes | Path, name: str, kind: str) -> pl.DataFrame:
@@ -1395,6 +1457,10 @@ def _read_csv(
             raise InputError(f"{name}: the header ends in {len(empty)} column{'s' if len(empty) > 1 else ''} without a "
                              "name (a separator at the end of each line, as spreadsheets write): remove "
                              f"{'them' if len(empty) > 1 else 'it'}, or give every column a name")
+        if header[empty[0] - 1]:  # (spaces, not an empty field: no pandas index)
+            blank = header[empty[0] - 1]
+            raise InputError(f"{name}: column {empty[0]}'s name in the header is only "
+                             f"{'spaces' if blank.strip(' ') == '' else 'white space'} ({blank!r}); give it a name")
         raise InputError(f"{name}: column {empty[0]} of the header has no name; give every column a name"
                          + ("; a file written by pandas' to_csv with its index (the index's header is blank)? write "
                             "it with index=False, or name the column" if empty[0] == 1 else ""))
@@ -1856,10 +1922,33 @@ def _ragged_message(data: bytes | Path, sep: str, name: str, width: int, problem
     if tail.rstrip(b"\r\n\t ").endswith(b"\x1a"):  # (a last line of one Ctrl-Z: "line 302 has 1 field")
         return (f"{name}: ends in a Ctrl-Z character (0x1A, the end-of-file mark old DOS programs write), read as a "
                 f"last row of 1 field; remove it, e.g. tr -d '\\032' < {shlex.quote(name)} > fixed.csv")
-    problem = problem or _find_csv_problem(data, sep, width)
+    problem = problem or _find_csv_problem(data, sep, width) or _lone_cr_problem(data, name)
     if problem is None:
         return f"{name}: some rows have more fields than the header ({width}); check quoting and --separator"
     return f"{name}: {problem}"
+
+
+def _lone_cr_problem(data: bytes | Path, name: str) -> str | None:
+    """Where a line ends in a carriage return alone (CR, not CRLF) outside a quoted field, as a message, else None:
+    the CSV reader ends lines at LF only, so it reads that line and the next as one row (Python's csv module, which
+    the other scans use, ends lines at a lone CR too, and finds nothing)."""
+    fh: IO[bytes] = io.BytesIO(data) if isinstance(data, bytes) else data.open("rb")
+    quoted = False  # inside a quoted field (carried over a line break)
+    with fh:
+        for number, line in enumerate(fh, start=1):
+            if b"\r" not in line.rstrip(b"\r\n") and not quoted:
+                quoted = line.count(b'"') % 2 == 1
+                continue
+            body = line[:-2] if line.endswith(b"\r\n") else line.rstrip(b"\n")
+            for i, ch in enumerate(body):
+                if ch == 0x22:
+                    quoted = not quoted
+                elif ch == 0x0D and not quoted and i + 1 < len(body):
+                    return (f"line {number} ends in a carriage return alone (CR, as on classic Mac OS), which the "
+                            "reader does not take for a line end, so it reads that line and the next as one row; "
+                            "dvclean reads lines ending in LF or CRLF: convert the file first, e.g. "
+                            f"perl -pe 's/\\r\\n?/\\n/g' < {shlex.quote(name)} > converted.csv")
+    return None
 
 
 def _tail_bytes(path: Path, n: int) -> bytes:

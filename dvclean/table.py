@@ -188,6 +188,17 @@ def close_column(name: str, columns: Sequence[str]) -> str | None:
     return folded[close[0]] if close else None
 
 
+def _json_as_csv(cols: Sequence[str], source: SourceInfo | None) -> str:
+    """A hint for a CSV read whose header is a JSON record's first line (JSON lines written with spaces, as
+    ``json.dumps`` does, parse as CSV), else ""."""
+    if source is None or source.format != "csv" or not cols or not cols[0].lstrip().startswith(('{"', '[{"')):
+        return ""
+    kind = "json" if cols[0].lstrip().startswith("[") else "ndjson"
+    what = "a JSON array of records" if kind == "json" else "JSON lines (one JSON object per line)"
+    return (f" (the file looks like {what}, read as CSV text: pass --input-format {kind}, or rename the file to end "
+            f"in .{kind})")
+
+
 def make_table(
     frame: pl.DataFrame,
     *,
@@ -281,7 +292,8 @@ def make_table(
             why = ("no column is named label/target/y/class, so dvclean cannot tell which column is the label" if not found
                    else f"{len(found)} columns are named label/target/y/class ({', '.join(map(repr, found))}), so the "
                         "label column is ambiguous")
-            raise DataValidationError(f"{name}: {why}; pass --label COLUMN (label= in Python; columns: {listing})")
+            raise DataValidationError(f"{name}: {why}{_json_as_csv(cols, source)}; pass --label COLUMN (label= in "
+                                      f"Python; columns: {listing})")
         label = found[0]
     elif label not in cols:
         hint = ""
@@ -289,6 +301,7 @@ def make_table(
             sep = next((c for c in (" ", "\t", ",", ";", "|", ":") if c in cols[0]), None)
             hint = (f" (the file was read as one column named {cols[0]!r}: pass its separator, e.g. --separator "
                     f"{sep!r})" if sep else "")
+        hint = hint or _json_as_csv(cols, source)
         if not hint and (close := close_column(label, cols)) is not None:
             hint = f" (did you mean {close!r}?)"
         raise DataValidationError(f"{name}: label column {label!r} not found{hint}; pass --label (label= in Python) with one of: {listing}")
