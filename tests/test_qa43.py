@@ -92,3 +92,25 @@ def test_identical_feature_rows_say_so_instead_of_an_auroc_artefact(tmp_path):
     said = flat(res.output)
     assert "every row has the same feature values" in said and "the mislabel flags are noise" in said
     assert "AUROC" not in said
+
+
+def test_the_progress_bar_says_which_time_is_elapsed_and_which_is_left():
+    """It read '0:00:01 left 0:00:23' (QA round 69): the first time is the elapsed one."""
+    import io
+    import re
+
+    from rich.console import Console
+
+    from dvclean.cli._output import progress_reporter
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Tty()
+    console = Console(file=out, force_terminal=True, width=120, color_system=None)
+    with progress_reporter(console, enabled=True) as report:
+        assert report is not None
+        report("knn", 5, 10)
+    line = [x for x in out.getvalue().splitlines() if "knn" in x][-1]  # (the final render)
+    assert re.search(r"5/10 \d+:\d\d:\d\d elapsed, (\d+:\d\d:\d\d|-:--:--) left", line), line

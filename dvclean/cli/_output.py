@@ -300,8 +300,9 @@ def progress_reporter(console: Console, *, enabled: bool) -> Iterator[Any]:
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
-        TextColumn("left"),
+        TextColumn("elapsed,"),  # (it read "0:00:01 left 0:00:23": the first time is the elapsed one)
         TimeRemainingColumn(),  # at most: a method that converges early stops before its total
+        TextColumn("left"),
         console=console,
         transient=False,
     ) as bar:
