@@ -311,8 +311,8 @@ def score(
         return _score(source, label, id_column, drop, valid, config, read_options, progress, checkpoint)
 
 
-def _reads_stdin(source: Any) -> bool:
-    """Whether ``source`` is ``"-"`` (standard input)."""
+def reads_stdin(source: Any) -> bool:
+    """Whether ``source`` is ``"-"`` (standard input, which can be read once)."""
     return isinstance(source, str | os.PathLike) and os.fspath(source) == "-"
 
 
@@ -336,7 +336,7 @@ def _score(
             f"{'uses' if len(config.methods) == 1 else 'use'} no validation set, so it would be ignored: drop valid= or "
             "add one of those methods"
         )
-    if _reads_stdin(valid) and _reads_stdin(source):  # (the data would take all of it: valid= found it empty)
+    if reads_stdin(valid) and reads_stdin(source):  # (the data would take all of it: valid= found it empty)
         from .errors import InputError
 
         raise InputError("the data and the validation set (--valid, valid=) both read standard input (-), and it can "

@@ -57,7 +57,7 @@ from ..io import (
     write_json_text,
     write_table,
 )
-from ..pipeline import NOTE, notes_beyond_scores, refuse_input_path
+from ..pipeline import NOTE, notes_beyond_scores, reads_stdin, refuse_input_path
 from ..table import (
     PROVENANCE_COLUMN,
     Table,
@@ -1679,7 +1679,7 @@ def augment(
 
         hold_info = None
         if holdout is not None:
-            if all(isinstance(x, str | os.PathLike) and os.fspath(x) == "-" for x in (holdout, source)):
+            if reads_stdin(holdout) and reads_stdin(source):
                 raise InputError("the data and --holdout (holdout=) both read standard input (-), and it can be read "
                                  "once: give --holdout the path of a file")
             require_file(holdout, "--holdout")

@@ -125,7 +125,7 @@ def _gate_each(
             except ClickException as exc:  # a usage error cannot differ between the files: stop at the first
                 exc.show()
                 raise typer.Exit(exc.exit_code) from None
-            if code in (129, 130, 143):  # (a signal: SIGHUP, Ctrl-C, SIGTERM) the file's run said so already: stop, without a second message
+            if code in (129, 130, 143):  # SIGHUP, Ctrl-C, SIGTERM: the file's run said so already; stop, silently
                 start_run()  # (no signal left for this run's error boundary to report) ...
                 mark_interrupt_reported()  # ... and none for the entry point either (start_run forgot it was said)
                 raise typer.Exit(code)
