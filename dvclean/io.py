@@ -741,9 +741,8 @@ def read_frame(
         except InputError as exc:  # (a JSON file named .csv: the CSV reader's complaint would mislead)
             if (json_kind := _json_text_kind(data)) is None:
                 raise
-            what = "a JSON array of records" if json_kind == "json" else "JSON lines (one JSON object per line)"
-            raise InputError(f"{name}: looks like {what}, not CSV text; pass --input-format {json_kind}, or rename "
-                             f"the file to end in .{json_kind}") from exc
+            raise InputError(f"{name}: looks like {TEXT_KINDS[json_kind]}, not CSV text; "
+                             f"{json_format_advice(json_kind)}") from exc
     elif fmt in ("parquet", "ipc"):
         reader, schema_of, kind = (
             (pl.read_parquet, pl.read_parquet_schema, "Parquet") if fmt == "parquet" else (pl.read_ipc, pl.read_ipc_schema, "Arrow IPC")
@@ -759,7 +758,7 @@ def read_frame(
         except InputError as exc:  # (--input-format parquet on a CSV file: the mirror of _check_text's message)
             if magic == fmt or (text_kind := _plain_text_kind(data)) is None:
                 raise
-            shown = {"csv": "CSV text", "json": "a JSON array", "ndjson": "JSON lines"}[text_kind]
+            shown = TEXT_KINDS[text_kind]
             fix = ("leave --input-format out to have the format found from the file" if suffix_fmt in (None, text_kind)
                    else f"rename the file to end in .{text_kind}")
             raise InputError(f"{name}: looks like {shown}, not {kind}; pass --input-format {text_kind}, or "
@@ -876,6 +875,15 @@ def _check_parquet_size(data: bytes | Path, name: str) -> None:
             f"{name}: holds {meta.num_rows:,} rows in {meta.num_columns} columns, about {size:,} bytes once read, more "
             f"than dvclean reads ({limit:,} bytes, a quarter of this machine's memory); sample or split it first"
         )
+
+
+#: What each text format looks like, for the messages on a file read as another format.
+TEXT_KINDS = {"csv": "CSV text", "json": "a JSON array of records", "ndjson": "JSON lines (one JSON object per line)"}
+
+
+def json_format_advice(kind: str) -> str:
+    """How to read a JSON (``json``) or JSON lines (``ndjson``) file that was taken for CSV text."""
+    return f"pass --input-format {kind}, or rename the file to end in .{kind}"
 
 
 def _json_text_kind(data: bytes | Path) -> str | None:

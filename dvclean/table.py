@@ -43,7 +43,7 @@ import polars as pl
 
 from .config import FeatureConfig
 from .errors import DataValidationError
-from .io import SourceInfo, either_way_date, pandas_index_columns
+from .io import TEXT_KINDS, SourceInfo, either_way_date, json_format_advice, pandas_index_columns
 
 __all__ = ["FeatureEncoder", "Table", "ValuationData", "make_table", "prepare", "resolve_task", "LABEL_CANDIDATES"]
 
@@ -194,9 +194,7 @@ def _json_as_csv(cols: Sequence[str], source: SourceInfo | None) -> str:
     if source is None or source.format != "csv" or not cols or not cols[0].lstrip().startswith(('{"', '[{"')):
         return ""
     kind = "json" if cols[0].lstrip().startswith("[") else "ndjson"
-    what = "a JSON array of records" if kind == "json" else "JSON lines (one JSON object per line)"
-    return (f" (the file looks like {what}, read as CSV text: pass --input-format {kind}, or rename the file to end "
-            f"in .{kind})")
+    return f" (the file looks like {TEXT_KINDS[kind]}, read as CSV text: {json_format_advice(kind)})"
 
 
 def make_table(

@@ -432,8 +432,7 @@ def check(
 
             for note in repeated:
                 stderr_console().print(f"note: {visible(note)}", highlight=False, markup=False)
-        _refuse_summary_input(data, github=(CheckFormat.json if as_json else fmt) is CheckFormat.github or (
-            fmt is None and not as_json and os.environ.get("GITHUB_ACTIONS") == "true"))
+        _refuse_summary_input(data, github=_format_of(as_json, fmt) is CheckFormat.github)
         _gate_each(data, report=report, junit_xml=junit_xml, baseline=baseline, show_config=show_config,
                    machine=machine_format, read=read_inputs(scoring.valid, config))
         return
@@ -458,9 +457,7 @@ def check(
 
             raise ConfigError(f"--json contradicts --format {fmt.value}: --json means --format json; pass only one of them")
         as_json = json_typed  # the command line wins over the configuration file
-    fmt_value = CheckFormat.json if as_json else fmt
-    if fmt_value is None:
-        fmt_value = CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text
+    fmt_value = _format_of(as_json, fmt)
     machine = fmt_value in (CheckFormat.json, CheckFormat.markdown)
     # --quiet: nothing but errors; the exit code tells pass or fail. A format asked for (--format, --json, or the
     # configuration file's) is still printed, as `score --json -q` prints its document; output files are written.
@@ -734,6 +731,15 @@ def _warn_at_most_max(check: str, max_value: Any, warn_value: Any, sources: dict
     higher = f"raise max-{opt} in {sources['max']}" if sources["max"] else f"pass --max-{opt} at or above {warn.text}"
     raise ConfigError(f"{said['warn']} is above {said['max']}: the check would fail before it could warn; "
                       f"{lower} or {higher}")
+
+
+def _format_of(as_json: bool, fmt: CheckFormat | None) -> CheckFormat:
+    """The output format: json for ``--json``, else ``--format``, else github under GitHub Actions, else text."""
+    if as_json:
+        return CheckFormat.json
+    if fmt is not None:
+        return fmt
+    return CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text
 
 
 def _refuse_summary_input(inputs: list[Any], *, github: bool) -> None:
