@@ -1,7 +1,7 @@
 """The mislabel step's models on one thread vs on every core.
 
 The default (``consensus``) flag rule fits four out-of-sample signals: 5-fold XGBoost,
-an 800-tree out-of-bag forest, 5-fold logistic regression and KNN-Shapley
+a 200-tree out-of-bag forest, 5-fold logistic regression and KNN-Shapley
 (:func:`dvclean.flags.gather_evidence`). The forest's trees and the folds of the
 out-of-fold models are fitted on ``n_jobs`` threads (``--n-jobs``, every core by
 default), each fit on one native thread. This script times

@@ -47,6 +47,26 @@ def test_equals_direct_loop_with_same_bags():
     np.testing.assert_allclose(out.votes[seen], votes[seen] / count[seen, None])
 
 
+def test_weighted_fit_on_the_drawn_rows_equals_the_fit_on_the_bootstrap_sample():
+    # data_oob fits a classification tree on each drawn row once, weighted by its number of draws; with discrete
+    # features (many equal rows, some with conflicting labels: ties everywhere) the trees must still be the ones
+    # fitted on the bootstrap sample with its repeats, vote for vote
+    rng = np.random.default_rng(4)
+    n = 400
+    x = rng.integers(0, 3, (n, 5)).astype(np.float64)
+    y = np.where(rng.random(n) < 0.3, rng.integers(0, 3, n), (x[:, 0] + x[:, 1]) % 3).astype(np.int64)
+    out = data_oob(x, y, n_classes=3, n_estimators=15, seed=11, max_features=0.6)
+    votes, count = np.zeros((n, 3)), np.zeros(n)
+    for s in bag_seeds(11, 15):
+        bag = bootstrap_indices(n, s)
+        oob = np.bincount(bag, minlength=n) == 0
+        pred = make_tree("classification", 0.6, s).fit(x[bag], y[bag]).predict(x[oob]).astype(np.int64)
+        votes[np.flatnonzero(oob), pred] += 1
+        count[oob] += 1
+    np.testing.assert_array_equal(out.n_oob, count)
+    np.testing.assert_array_equal(out.votes, votes / count[:, None])
+
+
 def test_regression_equals_direct_loop():
     rng = np.random.default_rng(1)
     x = rng.normal(size=(25, 3))
