@@ -69,7 +69,7 @@ _CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab", ".dat", ".psv"}
 _PARQUET_SUFFIXES = {".parquet", ".pq", ".parq"}
 _NDJSON_SUFFIXES = {".ndjson", ".jsonl"}
 _JSON_SUFFIXES = {".json"}
-_IPC_SUFFIXES = {".arrow", ".ipc", ".feather"}
+_IPC_SUFFIXES = {".arrow", ".ipc", ".feather", ".arrows"}  # (.arrows: an Arrow IPC stream; read, not written)
 _COMPRESSED = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd"}
 #: What ``--format`` and an output's suffix can name: Parquet (also the format of a name without a
 #: suffix), CSV, NDJSON (JSON lines), a JSON array (``.json``) and Arrow IPC (``.arrow``, ``.feather``, ``.ipc``).
@@ -181,24 +181,41 @@ class SourceInfo:
     padded_codes: tuple[tuple[str, str], ...] = ()
 
 
+def _arrow_source(data: bytes | Path) -> Any:
+    """A pyarrow input over the bytes or the file. Not a Python file object: pyarrow that fails to open one as an
+    Arrow file (a stream, not a file) can abort the process as it exits once polars is loaded (exit 134)."""
+    import pyarrow as pa
+
+    return pa.BufferReader(data) if isinstance(data, bytes) else pa.OSFile(str(data))
+
+
+def _is_ipc_stream(data: bytes | Path) -> bool:
+    """Whether Arrow IPC data is a stream (it starts with a message's continuation marker; a file with ``ARROW1``)."""
+    head = data[:4] if isinstance(data, bytes) else _read_head(data)
+    return head.startswith(b"\xff\xff\xff\xff")
+
+
+def _open_arrow(data: bytes | Path) -> Any:
+    """pyarrow's reader of an Arrow IPC file or stream (``.schema``, ``.read_all()``)."""
+    import pyarrow as pa
+
+    return (pa.ipc.open_stream if _is_ipc_stream(data) else pa.ipc.open_file)(_arrow_source(data))
+
+
 def _dictionary_columns(data: bytes | Path, fmt: str) -> tuple[tuple[str, tuple[Any, ...], bool], ...]:
     """:attr:`SourceInfo.dictionaries` of a Parquet or Arrow IPC file; ``()`` when it has none or they cannot be read."""
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        src = pa.BufferReader(data) if isinstance(data, bytes) else str(data)
-        if fmt == "parquet":
-            schema = pq.read_schema(src)
-        else:
-            schema = pa.ipc.open_file(src).schema
+        schema = pq.read_schema(_arrow_source(data)) if fmt == "parquet" else _open_arrow(data).schema
         wanted = [f.name for f in schema if pa.types.is_dictionary(f.type)
                   and (pa.types.is_string(f.type.value_type) or pa.types.is_large_string(f.type.value_type)
                        or pa.types.is_integer(f.type.value_type))]
         if not wanted:
             return ()
-        src = pa.BufferReader(data) if isinstance(data, bytes) else str(data)
-        table = pq.read_table(src, columns=wanted) if fmt == "parquet" else pa.ipc.open_file(src).read_all().select(wanted)
+        table = (pq.read_table(_arrow_source(data), columns=wanted) if fmt == "parquet"
+                 else _open_arrow(data).read_all().select(wanted))
         out = []
         for name in wanted:
             chunks = table.column(name).chunks
@@ -214,17 +231,9 @@ def _schema_metadata(data: bytes | Path, fmt: str) -> tuple[tuple[bytes, bytes],
     """The schema metadata of a Parquet or Arrow IPC file (file or stream), without Arrow's own
     serialized schema; ``()`` when there is none or it cannot be read."""
     try:
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        src = pa.BufferReader(data) if isinstance(data, bytes) else str(data)
-        if fmt == "parquet":
-            meta = pq.read_schema(src).metadata
-        else:
-            try:
-                meta = pa.ipc.open_file(src).schema.metadata
-            except pa.ArrowInvalid:
-                meta = pa.ipc.open_stream(pa.BufferReader(data) if isinstance(data, bytes) else str(data)).schema.metadata
+        meta = (pq.read_schema(_arrow_source(data)) if fmt == "parquet" else _open_arrow(data).schema).metadata
     except Exception:  # the frame was read: metadata it cannot give is not worth failing for
         return ()
     return tuple(sorted((k, v) for k, v in (meta or {}).items() if k != b"ARROW:schema"))
@@ -744,8 +753,11 @@ def read_frame(
             raise InputError(f"{name}: looks like {TEXT_KINDS[json_kind]}, not CSV text; "
                              f"{json_format_advice(json_kind)}") from exc
     elif fmt in ("parquet", "ipc"):
+        stream = fmt == "ipc" and _is_ipc_stream(data)
         reader, schema_of, kind = (
-            (pl.read_parquet, pl.read_parquet_schema, "Parquet") if fmt == "parquet" else (pl.read_ipc, pl.read_ipc_schema, "Arrow IPC")
+            (pl.read_parquet, pl.read_parquet_schema, "Parquet") if fmt == "parquet"
+            else (pl.read_ipc_stream, lambda src: pl.read_ipc_stream(src, n_rows=0).schema, "Arrow IPC stream") if stream
+            else (pl.read_ipc, pl.read_ipc_schema, "Arrow IPC")
         )
         if fmt == "parquet":
             _check_parquet_size(data, name)
@@ -753,7 +765,7 @@ def read_frame(
             _check_binary_names(data, fmt, name)
             all_columns = list(_read_binary(schema_of, data, name, kind)) if skip else []
             wanted = [c for c in all_columns if c not in skip] if skip else None
-            read = (lambda src: reader(src, columns=wanted)) if fmt == "parquet" else (lambda src: _read_ipc(src, wanted))
+            read = (lambda src: reader(src, columns=wanted)) if fmt == "parquet" else (lambda src: _read_ipc(src, wanted, stream))
             frame = _read_binary(read, data, name, kind)
         except InputError as exc:  # (--input-format parquet on a CSV file: the mirror of _check_text's message)
             if magic == fmt or (text_kind := _plain_text_kind(data)) is None:
@@ -781,7 +793,12 @@ def read_frame(
     if fmt != "csv" and (empty := [i for i, c in enumerate(all_columns, start=1) if c.strip() == ""]):
         # (a CSV's header is checked as it is read; a pandas or polars frame may carry a column named "", which
         # the outputs could not keep: fix would write a CSV header dvclean refuses, augment failed after its work)
-        raise InputError(f"{name}: column {empty[0]} ({all_columns[empty[0] - 1]!r}) has no name; give every column "
+        blank = all_columns[empty[0] - 1]
+        if blank:  # (spaces: as a CSV header's, told apart from an empty name)
+            raise InputError(f"{name}: column {empty[0]}'s name is only "
+                             f"{'spaces' if blank.strip(' ') == '' else 'white space'} ({blank!r}); give it a name "
+                             f"(pandas: df.rename(columns={{{blank!r}: 'name'}}))")
+        raise InputError(f"{name}: column {empty[0]} ({blank!r}) has no name; give every column "
                          "a name (pandas: df.rename(columns={'': 'name'}))")
     if not skip:
         _check_columns(frame, name)
@@ -823,20 +840,20 @@ def _read_head(path: Path) -> bytes:
         return fh.read(8)
 
 
-def _read_ipc(src: Any, columns: list[str] | None) -> pl.DataFrame:
-    """An Arrow IPC file as polars reads it; where polars refuses a dictionary column whose null slots hold the
-    code -1 (pandas' ``to_feather`` of a categorical with a missing value: valid Arrow, as pyarrow reads it), read
-    with pyarrow, its dictionary columns decoded to their values (:attr:`SourceInfo.dictionaries` keeps the
-    categories for the outputs)."""
+def _read_ipc(src: Any, columns: list[str] | None, stream: bool = False) -> pl.DataFrame:
+    """An Arrow IPC file (or ``stream``) as polars reads it; where polars refuses a dictionary column whose null
+    slots hold the code -1 (pandas' ``to_feather`` of a categorical with a missing value: valid Arrow, as pyarrow
+    reads it), read with pyarrow, its dictionary columns decoded to their values (:attr:`SourceInfo.dictionaries`
+    keeps the categories for the outputs)."""
     try:
-        return pl.read_ipc(src, columns=columns)
+        return (pl.read_ipc_stream if stream else pl.read_ipc)(src, columns=columns)
     except Exception as exc:
         if "dictionary key" not in str(exc):
             raise
     import pyarrow as pa
 
     src.seek(0)
-    table = pa.ipc.open_file(src).read_all()
+    table = _open_arrow(src.read()).read_all()
     if columns is not None:
         table = table.select(columns)
     for i, field in enumerate(table.schema):
@@ -916,12 +933,10 @@ def _check_binary_names(data: bytes | Path, fmt: str, name: str) -> None:
     """Refuse a Parquet or Arrow IPC file whose schema names a column twice (pyarrow writes one; polars refuses
     it as unreadable, or panics on the Arrow file), as a CSV header's duplicate is refused. A schema that cannot be
     read is the reader's to report."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        with (io.BytesIO(data) if isinstance(data, bytes) else open(data, "rb")) as fh:
-            names = pq.read_schema(fh).names if fmt == "parquet" else pa.ipc.open_file(fh).schema.names
+        names = pq.read_schema(_arrow_source(data)).names if fmt == "parquet" else _open_arrow(data).schema.names
     except Exception:  # noqa: BLE001 - not a readable schema: the reader says why
         return
     seen: dict[str, int] = {}

@@ -1,0 +1,81 @@
+"""Session 44's input fixes: Arrow IPC streams, a Parquet column named by spaces, no abort on a broken Arrow file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from dvclean.cli import app
+from dvclean.errors import InputError
+from dvclean.io import read_frame
+
+runner = CliRunner()
+
+
+def _table(names: tuple[str, str, str] = ("a", "b", "y"), n: int = 40) -> pa.Table:
+    rng = np.random.default_rng(0)
+    y = np.arange(n) % 2
+    return pa.table([pa.array(rng.normal(size=n) + y), pa.array(rng.normal(size=n)), pa.array(y)], names=list(names))
+
+
+def _write_stream(path, table: pa.Table) -> None:
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+def _write_file(path, table: pa.Table) -> None:
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+@pytest.mark.parametrize("suffix", [".arrows", ".arrow"])
+def test_an_arrow_ipc_stream_is_read_as_the_same_table_in_an_arrow_file(tmp_path, suffix):
+    # (polars' read_ipc refused a stream: "not a readable Arrow IPC file (out-of-spec: InvalidFooter)")
+    stream, file = tmp_path / f"s{suffix}", tmp_path / "f.arrow"
+    _write_stream(stream, _table())
+    _write_file(file, _table())
+    a, info = read_frame(stream)
+    b, _ = read_frame(file)
+    assert a.equals(b) and info.format == "ipc"
+    res = runner.invoke(app, ["score", str(stream), "-y", "y", "-o", str(tmp_path / "s.parquet"), "-q"])
+    ref = runner.invoke(app, ["score", str(file), "-y", "y", "-o", str(tmp_path / "f.parquet"), "-q"])
+    assert res.exit_code == 0 == ref.exit_code, res.output
+    assert pl.read_parquet(tmp_path / "s.parquet").equals(pl.read_parquet(tmp_path / "f.parquet"))
+    # --drop reads the stream's schema first
+    res = runner.invoke(app, ["score", str(stream), "-y", "y", "--drop", "b", "-o", str(tmp_path / "d.parquet"), "-q"])
+    assert res.exit_code == 0, res.output
+
+
+def test_an_arrow_ipc_stream_naming_a_column_twice_is_refused_like_a_file(tmp_path):
+    path = tmp_path / "dup.arrows"
+    _write_stream(path, _table(("a", "a", "y")))
+    with pytest.raises(InputError, match=r"duplicate column name 'a' \(columns 1 and 2\)"):
+        read_frame(path)
+
+
+def test_a_parquet_column_named_by_spaces_is_named_as_such(tmp_path):
+    path = tmp_path / "sp.parquet"
+    pq.write_table(_table(("a", "  ", "y")), path)
+    with pytest.raises(InputError) as exc:
+        read_frame(path)
+    msg = str(exc.value)
+    assert "column 2's name is only spaces ('  ')" in msg and "'  ': 'name'" in msg and "has no name" not in msg
+
+
+def test_a_broken_arrow_file_is_refused_with_exit_2_not_an_abort(tmp_path):
+    # pyarrow failing to open a Python file object as an Arrow file could abort the process as it exited, once
+    # polars was loaded ("terminate called without an active exception", exit 134): about half the CLI runs
+    path = tmp_path / "broken.arrow"
+    path.write_bytes(b"\x00\x01garbage that is no Arrow data" * 10)
+    for _ in range(6):
+        proc = subprocess.run([sys.executable, "-m", "dvclean", "score", str(path), "-y", "y", "-o",
+                               str(tmp_path / "o.parquet")], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2, (proc.returncode, proc.stderr[-300:])
+        assert "not a readable Arrow IPC file" in proc.stderr and "terminate called" not in proc.stderr
