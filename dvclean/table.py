@@ -34,7 +34,7 @@ import math
 import re
 import shlex
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1016,14 +1016,19 @@ class FeatureEncoder:
         #: text columns of a typed file (Parquet, JSON) whose every cell is a plain number, left as text as the file
         #: declares them: name -> an example cell
         self.declared_text_numbers_: dict[str, str] = {}
+        self._untyped: frozenset[str] = frozenset()
         self._keep = np.zeros(0, dtype=bool)
         self._fitted_x: np.ndarray | None = None
         self._dims_: dict[str, list[int]] = {}
         self.all_constant_ = False
 
-    def fit(self, frame: pl.DataFrame, columns: Sequence[str], label: str | None = None) -> FeatureEncoder:
+    def fit(self, frame: pl.DataFrame, columns: Sequence[str], label: str | None = None, *,
+            untyped: Collection[str] = ()) -> FeatureEncoder:
         """Learn the encoding of ``columns`` from ``frame`` (``label``: its label column, which orders columns
-        that :func:`content_order` cannot tell apart by their values alone)."""
+        that :func:`content_order` cannot tell apart by their values alone). ``untyped``: text columns made text
+        by cells outside ``frame`` (a CSV column of numbers with ``Source: ...`` in a row without a label): a
+        column of plain numbers among them is numbers, not text the file declares."""
+        self._untyped = frozenset(untyped)
         self.plans_, self.dropped_, self.dropped_reasons_, self.text_numbers_ = [], [], {}, {}
         self.decimal_comma_, self.decorated_, self.ambiguous_commas_, self.text_dates_ = [], [], {}, {}
         self.trailing_minus_ = []
@@ -1078,9 +1083,10 @@ class FeatureEncoder:
             return np.zeros((frame.height, 1))
         return self._encode(frame, fitting=False)
 
-    def fit_transform(self, frame: pl.DataFrame, columns: Sequence[str], label: str | None = None) -> np.ndarray:
+    def fit_transform(self, frame: pl.DataFrame, columns: Sequence[str], label: str | None = None, *,
+                      untyped: Collection[str] = ()) -> np.ndarray:
         """Fit, returning the encoding of the fitting frame."""
-        self.fit(frame, columns, label)
+        self.fit(frame, columns, label, untyped=untyped)
         x, self._fitted_x = self._fitted_x, None
         return x
 
@@ -1187,7 +1193,7 @@ class FeatureEncoder:
             return None
         plus = stripped.str.starts_with("+")
         if (bad == 0 and not moved and not (stripped != text).any() and not numbers.is_infinite().any()
-                and not (plus.any() and not plus.all())):
+                and not (plus.any() and not plus.all()) and col.name not in self._untyped):
             # declared text (Parquet, JSON) of plain numbers: the user's choice; but a CSV column with an infinity
             # spelled Inf, -Inf or Infinity (R, Java, JavaScript, PostgreSQL), or of signed numbers (+64 and -3, as
             # C's printf("%+d") and many instruments write them), is one the CSV reader could not type; a column
@@ -2303,10 +2309,29 @@ def _valid_dates_as_fitted(frame: pl.DataFrame, valid: Table, encoder: FeatureEn
 IGNORED_SHOWN = 10
 
 
+def _typed_by_unlabelled(table: Table, missing: np.ndarray) -> list[str]:
+    """Text feature columns with a cell that is not a number in a row without a label (a footer ``Source: ...``, a
+    sensor's ``ERR`` row): the reader typed the column by that cell, so plain numbers in every labelled row are
+    numbers, not declared text (:meth:`FeatureEncoder.fit`'s ``untyped``)."""
+    if not missing.any():
+        return []
+    schema = table.frame.schema
+    text = [c for c in dict.fromkeys(table.features) if schema.get(c) == pl.String]
+    if not text:
+        return []
+    unlabelled = table.frame.select(text).filter(pl.Series(missing))
+    out = []
+    for name in text:
+        cells = unlabelled.get_column(name).drop_nulls().str.strip_chars()
+        if cells.len() and cells.cast(pl.Float64, strict=False).null_count() > 0:
+            out.append(name)
+    return out
+
+
 def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: FeatureConfig | None) -> tuple[np.ndarray, FeatureEncoder, list[str]]:
     labelled = table.frame[rows] if missing.any() else table.frame
     encoder = FeatureEncoder(config)
-    x = encoder.fit_transform(labelled, table.features, table.label)
+    x = encoder.fit_transform(labelled, table.features, table.label, untyped=_typed_by_unlabelled(table, missing))
     notes = list(table.notes)
     reasons = encoder.dropped_reasons_
     if encoder.all_constant_ and all(reasons.get(c, "constant") == "constant" for c in encoder.dropped_):
