@@ -546,14 +546,20 @@ def _score(
             )
         # copies of a row (equal features and target) would predict each other's target: one copy of each is judged
         copies = distinct_rows(data.x, data.y, neighbors.shape[1], backend=config.knn.neighbors)
+        # rows with an imputed feature value: judged against their own residuals' spread (flags.residual_z)
+        indicators = encoder.missing_indicators()
+        incomplete = (data.x[:, indicators] > 0.5).any(axis=1) if indicators else None
         if copies is None:
             reg_evidence = regression_evidence(data.x, data.y, neighbors, mislabel, seed=config.seed,
-                                               progress=progress, n_jobs=flag_jobs)
+                                               progress=progress, n_jobs=flag_jobs, incomplete=incomplete)
         else:
             first, groups, distinct_neighbors = copies
             reg_evidence = regression_evidence(data.x[first], data.y[first], distinct_neighbors, mislabel,
-                                               seed=config.seed, progress=progress, n_jobs=flag_jobs).expanded(groups)
-        flags = flag_regression(primary.values, data.y, config.flags, reg_evidence, mislabel=mislabel)
+                                               seed=config.seed, progress=progress, n_jobs=flag_jobs,
+                                               incomplete=None if incomplete is None else incomplete[first]
+                                               ).expanded(groups)
+        flags = flag_regression(primary.values, data.y, config.flags, reg_evidence, mislabel=mislabel,
+                                incomplete=incomplete)
         if flags.predicted_value is not None:
             target_check = target_predictability(flags.predicted_value[~blank], data.y[~blank])
             target_check["one_value_left"] = reg_evidence.one_value_left  # (then no model was fitted to rank rows)

@@ -1020,6 +1020,7 @@ class FeatureEncoder:
         self._keep = np.zeros(0, dtype=bool)
         self._fitted_x: np.ndarray | None = None
         self._dims_: dict[str, list[int]] = {}
+        self._all_names: list[str] = []  # (every encoded dimension's name, the constant ones too)
         self.all_constant_ = False
 
     def fit(self, frame: pl.DataFrame, columns: Sequence[str], label: str | None = None, *,
@@ -1072,6 +1073,21 @@ class FeatureEncoder:
             self.feature_names_ = ["<constant>"]
             self._fitted_x = np.zeros((frame.height, 1))
         return self
+
+    def missing_indicators(self) -> list[int]:
+        """Positions, in the encoded columns, of the 0/1 indicators of a missing (imputed) number, date or
+        frequency code: a row with a 1 in any of them lacks a feature value."""
+        kept = np.cumsum(self._keep) - 1
+        names = self._all_names
+        out = []
+        for plan in self.plans_:
+            if plan.kind == "onehot":  # (a missing category is a category of its own)
+                continue
+            dims = self._dims_.get(plan.name, [])
+            # (each number the column gives, a date's days and year too, is followed by its indicator when it has one)
+            out += [int(kept[j]) for i, j in zip(dims, dims[1:], strict=False)
+                    if names[j] == f"{names[i]}__missing" and self._keep[j]]
+        return sorted(out)
 
     def transform(self, frame: pl.DataFrame) -> np.ndarray:
         """Encode ``frame`` with the fitted plan."""
@@ -1362,7 +1378,7 @@ class FeatureEncoder:
             dims[plan.name] = list(range(first, len(names)))
         x = np.hstack(blocks) if blocks else np.empty((frame.height, 0))
         if fitting:
-            self._dims_ = dims
+            self._dims_, self._all_names = dims, names
             std = x.std(axis=0) if x.shape[0] else np.zeros(x.shape[1])
             self._keep = std > 1e-12
             self.feature_names_ = [n for n, k in zip(names, self._keep, strict=True) if k]
