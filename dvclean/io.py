@@ -2490,15 +2490,18 @@ def write_table(
 
 @contextmanager
 def _disk_errors(tmp: Path, path: Path) -> Iterator[None]:
-    """polars' writers report a full disk without an errno (``OSError: ... (os error 28)``; Parquet: "Invalid thrift:
-    transport error"): raised again as the ``OSError(ENOSPC)`` it is, which the command line reports (exit 2)."""
+    """polars' writers report a full disk or a file-size limit without an errno (``OSError: ... (os error 28)``;
+    Parquet: "Invalid thrift: transport error"): raised again as the ``OSError(ENOSPC)`` (``EFBIG``, ...) it is,
+    which the command line reports (exit 2)."""
     import errno
     import shutil
 
     try:
         yield
     except OSError as exc:
-        if exc.errno is None and ("os error 28" in str(exc) or "No space left" in str(exc)):
+        if exc.errno is None and (code := re.search(r"\(os error (\d+)\)", str(exc))):
+            raise OSError(int(code.group(1)), os.strerror(int(code.group(1))), str(path)) from exc
+        if exc.errno is None and "No space left" in str(exc):
             raise OSError(errno.ENOSPC, "No space left on device", str(path)) from exc
         raise
     except Exception as exc:
@@ -2508,7 +2511,20 @@ def _disk_errors(tmp: Path, path: Path) -> Iterator[None]:
             full = False
         if full:
             raise OSError(errno.ENOSPC, "No space left on device", str(path)) from exc
+        if _at_size_limit(tmp):
+            raise OSError(errno.EFBIG, os.strerror(errno.EFBIG), str(path)) from exc
         raise
+
+
+def _at_size_limit(tmp: Path) -> bool:
+    """Whether ``tmp`` has reached the process's file-size limit (``ulimit -f``)."""
+    import resource
+
+    try:
+        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        return limit != resource.RLIM_INFINITY and tmp.exists() and tmp.stat().st_size >= limit
+    except (OSError, ValueError):
+        return False
 
 
 def _decimals_as_numbers(data: bytes, columns: Sequence[str], fmt: str) -> bytes:

@@ -83,3 +83,25 @@ def test_missing_indicators_name_the_imputed_rows_indicators_only():
     assert len(users) == 1 and len(np.unique(x[:, users[0]])) == 12
     rows = np.flatnonzero((x[:, dims] > 0.5).any(axis=1)).tolist()
     assert rows == [0, 1]
+
+
+def test_a_file_size_limit_is_a_write_error_not_a_bug(tmp_path):
+    # EFBIG (a FAT32 disk's 4 GiB, ulimit -f) was reported as "internal error ... This is a bug in dvclean" (exit 3)
+    import resource
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parent.parent / "sample_data" / "adult_2000.csv"
+    out = tmp_path / "scores.csv"
+    out.write_text("old\n")
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (60_000, resource.RLIM_INFINITY))
+
+    proc = subprocess.run([sys.executable, "-m", "dvclean", "score", str(sample), "-y", "income", "--method", "knn",
+                           "--mislabel-rule", "knn", "-o", str(out), "-q"],
+                          capture_output=True, text=True, timeout=300, preexec_fn=limit)
+    assert proc.returncode == 2, proc.stderr[-500:]
+    assert "File too large" in proc.stderr and "bug" not in proc.stderr
+    assert out.read_text() == "old\n" and sorted(p.name for p in tmp_path.iterdir()) == ["scores.csv"]

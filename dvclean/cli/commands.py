@@ -327,7 +327,7 @@ def _step_summary_error(kwargs: dict[str, Any], files: list[str], title: str, me
 
 #: Errors of a write that are the machine's state, not a bug: no space, quota, I/O error, read-only file system,
 #: a closed descriptor.
-_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.EBADF})
+_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.EBADF, errno.EFBIG})
 
 
 def _panic_type() -> type[BaseException]:
