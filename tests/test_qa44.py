@@ -105,3 +105,18 @@ def test_a_file_size_limit_is_a_write_error_not_a_bug(tmp_path):
     assert proc.returncode == 2, proc.stderr[-500:]
     assert "File too large" in proc.stderr and "bug" not in proc.stderr
     assert out.read_text() == "old\n" and sorted(p.name for p in tmp_path.iterdir()) == ["scores.csv"]
+
+
+@pytest.mark.parametrize("method", ["loo", "dvgs", "tmc"])
+def test_a_class_with_fewer_rows_than_folds_gets_fewer_folds_in_every_cross_fitted_method(method):
+    # confidence and the mislabel models used as many folds as the smallest class has rows, with a note; loo, dvgs,
+    # tmc, banzhaf and beta refused ("class 1 has 2 rows, fewer than the 5 folds; use --folds 2 or fewer")
+    from dvclean.config import TMCConfig
+
+    rng = np.random.default_rng(0)
+    frame = pl.DataFrame({"a": rng.normal(size=62), "b": rng.normal(size=62), "y": [1, 1] + [0] * 60})
+    res = dvclean.score(frame, label="y", config=dvclean.ScoreConfig(methods=(method,), tmc=TMCConfig(time_budget=2)))
+    assert res.results[method].diagnostics["folds"] == 2
+    assert any(n.startswith(f"{method}: class '1' has 2 rows, so 2 stratified folds were used instead of 5")
+               for n in res.summary["notes"])
+    assert np.isfinite(res.frame["value"].to_numpy()).all()
