@@ -505,6 +505,8 @@ def _score(
             run_notes.append(note)
         if (note := _fewer_folds_note(m, results[m], data)) is not None:
             run_notes.append(note)
+        if (note := _cap_note(m, results[m])) is not None:
+            run_notes.append(note)
         if (saved := (results[m].diagnostics or {}).get("time_budget_from_checkpoint")) is not None:
             run_notes.append(f"{m}: values taken from the checkpoint, whose run had finished on its --time-budget "
                              f"{float(saved):g} s (a finished method is not rerun); delete the checkpoint to value "
@@ -990,6 +992,27 @@ def _budget_note(method: str, result: ValuationResult, seconds: float, *, primar
         text += (f"; {int(diag['one_sided_players'])} row-fold pairs fell on one side of every sampled subset and got "
                  "no estimate in that fold")
     return text
+
+
+def _cap_note(method: str, result: ValuationResult) -> str | None:
+    """The note on TMC folds that the default permutation cap stopped before their convergence test passed (a cap
+    the user lowered, ``--max-permutations 50``, is a choice and gets none; neither does a --time-budget stop)."""
+    from .config import TMCConfig
+
+    diag, params = result.diagnostics or {}, result.params or {}
+    stops = [str(s) for s in diag.get("stop") or ()]
+    cap = params.get("max_permutations")
+    if method != "tmc" or "max_permutations" not in stops or not isinstance(cap, int) or cap < TMCConfig().max_permutations:
+        return None
+    capped = stops.count("max_permutations")
+    changes = [c for c, s in zip(diag.get("relative_change") or [], stops, strict=False)
+               if s == "max_permutations" and isinstance(c, (int, float))]
+    change = (f" (their values still moved by {max(changes):.2g} of their size, the test asks "
+              f"{params.get('convergence', 0.05):g})" if changes else "")
+    folds = f"{capped} of {len(stops)} folds" if len(stops) > 1 else "its permutations"
+    return (f"tmc: the {cap}-permutation cap stopped {folds} before the convergence test passed{change}: its "
+            "stderr_tmc column gives the sampling error left; raise --max-permutations for tighter values, or give "
+            "--time-budget to bound the time")
 
 
 def labels_unpredicted(p: dict[str, Any] | None) -> bool:

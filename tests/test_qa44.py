@@ -3,6 +3,8 @@ augment user)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import polars as pl
 import pytest
@@ -120,3 +122,22 @@ def test_a_class_with_fewer_rows_than_folds_gets_fewer_folds_in_every_cross_fitt
     assert any(n.startswith(f"{method}: class '1' has 2 rows, so 2 stratified folds were used instead of 5")
                for n in res.summary["notes"])
     assert np.isfinite(res.frame["value"].to_numpy()).all()
+
+
+def test_tmc_stopped_by_its_default_permutation_cap_says_so():
+    # 178 wine rows took 130 s and ended on the 500-permutation cap, unconverged, with no sign of it
+    from sklearn.datasets import load_wine
+
+    from dvclean.config import CrossFitConfig, TMCConfig
+    from dvclean.pipeline import _cap_note
+
+    frame = pl.from_pandas(load_wine(as_frame=True).frame).sample(n=70, seed=0)
+    cfg = dvclean.ScoreConfig(methods=("tmc",), crossfit=CrossFitConfig(n_folds=2), tmc=TMCConfig(max_permutations=500))
+    res = dvclean.score(frame, label="target", config=cfg).results["tmc"]
+    assert res.diagnostics["stop"] == ["max_permutations", "max_permutations"]
+    note = _cap_note("tmc", res)
+    assert note is not None and note.startswith("tmc: the 500-permutation cap stopped 2 of 2 folds before the "
+                                                "convergence test passed (their values still moved by")
+    # a cap the user lowered is a choice: no note
+    low = dataclasses.replace(res, params={**res.params, "max_permutations": 50})
+    assert _cap_note("tmc", low) is None
