@@ -159,8 +159,9 @@ class ScoreResult:
     def __repr__(self) -> str:
         """A line, not the whole frame and summary (a notebook displays a result returned last in a cell)."""
         flags, rows = self.summary.get("flags", {}), self.summary.get("rows", {})
+        flagged = "outlying_targets" if self.table.task == "regression" else "mislabeled"  # (is_mislabeled's meaning)
         return (f"ScoreResult({rows.get('total', self.frame.height)} rows, task={self.table.task!r}, "
-                f"methods={list(self.results)!r}, mislabeled={flags.get('mislabeled')}, hard={flags.get('hard')}; "
+                f"methods={list(self.results)!r}, {flagged}={flags.get('mislabeled')}, hard={flags.get('hard')}; "
                 "see .frame and .summary)")
 
     @property

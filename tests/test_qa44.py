@@ -141,3 +141,9 @@ def test_tmc_stopped_by_its_default_permutation_cap_says_so():
     # a cap the user lowered is a choice: no note
     low = dataclasses.replace(res, params={**res.params, "max_permutations": 50})
     assert _cap_note("tmc", low) is None
+
+
+def test_a_regression_result_repr_counts_outlying_targets():
+    res = dvclean.score(_houses(120), label="price")
+    assert res.table.task == "regression"
+    assert "outlying_targets=" in repr(res) and "mislabeled=" not in repr(res)
