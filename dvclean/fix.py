@@ -69,8 +69,8 @@ from .io import (
     write_json_text,
     write_table,
 )
-from .pipeline import ScoreResult, _check_arguments, refuse_input_path, score
-from .table import ISSUE_COLUMN, ISSUE_VALUES
+from .pipeline import ScoreResult, _check_arguments, refuse_input_path, score, table_check
+from .table import ISSUE_COLUMN, ISSUE_VALUES, Table
 
 #: Version of the ``fix --json`` summary's layout (``schema_version``), as ``score``'s and ``check``'s have theirs.
 FIX_SCHEMA_VERSION = 1
@@ -121,16 +121,21 @@ class FixResult:
                 f"changed={s.get('changed')}; see .frame and .summary)")
 
 
+def _refuse_relabel_of_targets(table: Table, config: FixConfig) -> None:
+    """Refuse ``relabel`` on a regression target (fix checks it as soon as the table is read, before any valuation)."""
+    if table.task == "regression" and config.action == "relabel":
+        raise ConfigError(
+            f"--action relabel replaces a wrong class by the suggested one, but {table.label!r} is a regression target "
+            "(its flagged rows are outlying targets): use --action drop or --action mark; the scores' "
+            "predicted_value column holds each row's out-of-sample prediction"
+        )
+
+
 def _decide(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tuple[np.ndarray, np.ndarray, pl.Series | None]:
     """``(flagged, relabelled, new label column)``: which rows the action touches (one rule for every output)."""
     out = scores.frame
     label = scores.table.label
-    if scores.table.task == "regression" and config.action == "relabel":
-        raise ConfigError(
-            f"--action relabel replaces a wrong class by the suggested one, but {label!r} is a regression target "
-            "(its flagged rows are outlying targets): use --action drop or --action mark; the scores' "
-            "predicted_value column holds each row's out-of-sample prediction"
-        )
+    _refuse_relabel_of_targets(scores.table, config)
     flagged = out.get_column("is_mislabeled").fill_null(False).to_numpy()
     if config.action != "relabel":
         return flagged, np.zeros(frame.height, dtype=bool), None
@@ -497,8 +502,10 @@ def fix(
         source = as_source(source)                        # there, and a named index valued as a feature noted)
     options = dict(read_options or {})
     piped = read_once(source, options) if a_file else None  # stdin's or a pipe's bytes, kept: the text is read twice
-    scores = score(source, label=label, id_column=id_column, drop=drop, valid=valid, config=score_config,
-                   read_options=options, progress=progress)
+    # (an auto-detected regression target is refused for relabel when the table is read, not after the valuation)
+    with table_check(lambda table: _refuse_relabel_of_targets(table, config)):
+        scores = score(source, label=label, id_column=id_column, drop=drop, valid=valid, config=score_config,
+                       read_options=options, progress=progress)
     frame = scores.table.frame
     info = scores.table.source
     text = None

@@ -6,6 +6,7 @@ atomically. The CLI is a thin wrapper over these two functions.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import json
 import logging
@@ -13,7 +14,8 @@ import os
 import platform
 import shlex
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -312,6 +314,22 @@ def score(
         return _score(source, label, id_column, drop, valid, config, read_options, progress, checkpoint)
 
 
+#: A caller's check of the table, run as soon as it is read, before any valuation (:func:`table_check`).
+_TABLE_CHECK: contextvars.ContextVar[Callable[[Table], None] | None] = contextvars.ContextVar("table_check", default=None)
+
+
+@contextmanager
+def table_check(check: Callable[[Table], None]) -> Iterator[None]:
+    """Within the block, :func:`score` calls ``check(table)`` once the table is read and its task known, before any
+    valuation: a caller that refuses some tables (``fix --action relabel`` on a regression target) stops the run
+    before its work rather than after it."""
+    token = _TABLE_CHECK.set(check)
+    try:
+        yield
+    finally:
+        _TABLE_CHECK.reset(token)
+
+
 def reads_stdin(source: Any) -> bool:
     """Whether ``source`` is ``"-"`` (standard input, which can be read once)."""
     return isinstance(source, str | os.PathLike) and os.fspath(source) == "-"
@@ -370,6 +388,8 @@ def _score(
     if progress:
         progress("read", 1, 1)
     table = make_table(frame, label=label, id_column=id_column, drop=drop, source=info, task=config.task)
+    if (check := _TABLE_CHECK.get()) is not None:
+        check(table)
     for note in (_index_feature_note(source, table), _positional_index_note(source), _missing_marker_note(table)):
         if note:
             table = dataclasses.replace(table, notes=(*table.notes, note))

@@ -147,3 +147,16 @@ def test_a_regression_result_repr_counts_outlying_targets():
     res = dvclean.score(_houses(120), label="price")
     assert res.table.task == "regression"
     assert "outlying_targets=" in repr(res) and "mislabeled=" not in repr(res)
+
+
+def test_fix_relabel_of_an_auto_detected_regression_target_is_refused_before_any_valuation():
+    # it was refused only after the whole scoring run (fast only with ScoreConfig(task="regression"))
+    from dvclean.config import FixConfig
+    from dvclean.errors import ConfigError
+    from dvclean.fix import fix
+
+    steps: list[str] = []
+    with pytest.raises(ConfigError, match="--action relabel replaces a wrong class .* 'price' is a regression target"):
+        fix(_houses(120), label="price", config=FixConfig(action="relabel"),
+            progress=lambda step, done, total: steps.append(step))
+    assert steps and set(steps) <= {"read"}, steps
