@@ -383,6 +383,13 @@ def make_table(
         frame = frame.with_columns(numbers)
         label_col = numbers
         notes = (*notes, f"label column {label!r} holds numbers padded with spaces: valued as those numbers")
+    if task == "regression" and (formatted := formatted_numbers(label_col)) is not None:
+        # "265558,22", "$1,234.50", "12.5%": a spreadsheet's numbers, read as a feature column's are
+        numbers, how = formatted
+        notes = (*notes, f"label column {label!r} holds numbers written {how} ({label_col.drop_nulls()[0]!r} is "
+                         f"{numbers.drop_nulls()[0]!r}): valued as those numbers")
+        frame = frame.with_columns(numbers)
+        label_col = numbers
     label_problems = _label_problems(label_col, label, task)
     problems.extend(label_problems)
     if problems:
@@ -394,6 +401,33 @@ def make_table(
     resolved, reason = resolve_task(label_col, task)
     return Table(frame=frame, label=label, features=features, id_column=id_column, source=source, dropped=tuple(drop),
                  task=resolved, task_reason=reason, notes=notes)
+
+
+def formatted_numbers(col: pl.Series) -> tuple[pl.Series, str] | None:
+    """A text column of numbers as a spreadsheet writes them (a decimal comma, a currency or percent sign, thousands
+    separators, a unit, a trailing minus), every cell one, as those numbers (Float64) and how they were written;
+    None otherwise (plain numbers, other text, or a cell that is not such a number: the label's errors name those).
+    What :class:`FeatureEncoder` reads a feature column of such numbers as.
+
+    >>> numbers, how = formatted_numbers(pl.Series("p", ["1.234,50", "980,00", None] + [f"{i},25" for i in range(30)]))
+    >>> numbers.to_list()[:3], how
+    ([1234.5, 980.0, None], 'with a decimal comma')
+    """
+    if col.dtype != pl.String:
+        return None
+    encoder = FeatureEncoder(FeatureConfig(low_cardinality_int=0))  # (a target: however few its values)
+    plan = encoder._text_numbers(col)
+    if plan is None or plan.kind != "numeric" or encoder.text_numbers_ or not plan.params:
+        return None  # (no plan params: plain numbers, the padded ones included, are not a spreadsheet's spelling)
+    text = _trailing_minus(col, every=False) if plan.params.get("trailing_minus") else col
+    numbers = encoder._plan_numbers(plan, text, fitting=True).cast(pl.Float64).alias(col.name)
+    if numbers.null_count() != col.null_count():
+        return None
+    how = ("with a decimal comma" if encoder.decimal_comma_ else
+           f"with a unit ({encoder.units_[col.name]})" if col.name in encoder.units_ else
+           "with a currency or percent sign or thousands separators" if encoder.decorated_ else
+           "with the minus after them")
+    return numbers, how
 
 
 def padded_numbers(col: pl.Series) -> pl.Series | None:
@@ -500,12 +534,13 @@ def _number_spellings(col: pl.Series, missing: np.ndarray) -> str | None:
             "so they are read as different classes: write each class one way")
 
 
-def _numeric_text_hint(col: pl.Series, missing: np.ndarray) -> str | None:
+def _numeric_text_hint(col: pl.Series, missing: np.ndarray, *, regression: bool = False) -> str | None:
     """For a text label column of numbers that the reader left as text: what keeps it text, and the fix.
 
     At least :data:`MOSTLY_NUMERIC` of the cells plain numbers: the other cells, named with their rows, and
     ``--null-values`` to read them as missing; else numbers written with a currency or percent sign, thousands
-    commas or a decimal comma (read so in a feature column, not in the label): write plain numbers. None otherwise.
+    commas or a decimal comma (read so in a feature column, and in a label by ``--task regression``: as classes, or
+    with a cell that is no such number, ``regression``, write plain numbers). None otherwise.
 
     >>> _numeric_text_hint(pl.Series(["1.5"] * 30 + ["unknown"]), np.zeros(31, dtype=bool))
     "it holds numbers except 'unknown' at row 30: read those cells as missing with --null-values unknown, or fix them"
@@ -536,6 +571,9 @@ def _numeric_text_hint(col: pl.Series, missing: np.ndarray) -> str | None:
                 + (f"read those cells as missing with --null-values {null_values}{also}, or fix them" if null_values
                    else "fix or blank those cells"))
     if _decorated(stripped) or _decimal_comma(stripped) or _thousands_or_decimal(stripped) or _common_unit(stripped):
+        if not regression and formatted_numbers(col) is not None:
+            return (f"it holds numbers written as a spreadsheet formats them ({stripped[0]!r}): --task regression "
+                    "reads them as numbers (ScoreConfig(task='regression') in Python)")
         return (f"it holds numbers written as a spreadsheet formats them ({stripped[0]!r}); the label column is "
                 "read as written, so write its numbers plainly (1050.90)")
     return None
@@ -544,7 +582,7 @@ def _numeric_text_hint(col: pl.Series, missing: np.ndarray) -> str | None:
 def _regression_problems(col: pl.Series, label: str, missing: np.ndarray) -> list[str]:
     dtype = col.dtype
     if not dtype.is_numeric():
-        hint = _numeric_text_hint(col, missing)
+        hint = _numeric_text_hint(col, missing, regression=True)
         if hint:
             return [f"label column {label!r} is text, not numbers, and --task regression needs a numeric target: {hint}"]
         return [

@@ -180,3 +180,26 @@ def test_expected_noise_below_the_true_share_does_not_call_the_typos_left_a_skew
     assert len(flagged) == 13 and set(flagged) <= set(wrong.tolist())
     assert "skewed_target" not in res.summary["flags"]
     assert not any("skewness" in n for n in res.summary["notes"])
+
+
+@pytest.mark.parametrize("spell", ["euro", "dollar", "percent"])
+def test_task_regression_reads_a_label_of_spreadsheet_numbers_as_the_features_are_read(tmp_path, spell):
+    # "265558,22", "$200,787.37", "20.1%" were refused as a target ("write its numbers plainly") though feature
+    # columns so written are read as numbers
+    frame = _houses(150).with_columns((pl.col("price") / 1000).round(2))
+    plain = tmp_path / "plain.csv"
+    frame.write_csv(plain)
+    path = tmp_path / f"{spell}.csv"
+    prices = frame["price"].to_list()
+    if spell == "euro":
+        text = [f"{v:.2f}".replace(".", ",") for v in prices]
+        frame.with_columns(pl.Series("price", text), pl.col("sqft").cast(pl.String).str.replace(".", ",", literal=True)
+                           ).write_csv(path, separator=";")
+    else:
+        text = [f"${v:,.2f}" if spell == "dollar" else f"{v:.2f}%" for v in prices]
+        frame.with_columns(pl.Series("price", text)).write_csv(path)
+    cfg = dvclean.ScoreConfig(task="regression")
+    a = dvclean.score(plain, label="price", config=cfg)
+    b = dvclean.score(path, label="price", config=cfg)
+    assert b.frame.select("value", "is_mislabeled").equals(a.frame.select("value", "is_mislabeled"))
+    assert any(n.startswith("label column 'price' holds numbers written with") for n in b.summary["notes"])
