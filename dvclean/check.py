@@ -1301,6 +1301,13 @@ def evaluate_check(
     mis_name = "outlying_targets" if regression else "mislabeled"
     valued_mask = ~frame.get_column("is_label_missing").to_numpy()
     n_valued = int(valued_mask.sum())
+    if n_valued < frame.height:  # (a gate that passed on a third of the rows must say so)
+        from .table import rows_text
+
+        unjudged = frame.height - n_valued
+        notes.append(f"{unjudged} of the {frame.height} rows have no {'target' if regression else 'label'} "
+                     f"({rows_text(np.flatnonzero(~valued_mask).tolist())}): they are not judged, and the shares "
+                     f"count the {n_valued} rows that have one")
     mis = np.flatnonzero(frame.get_column("is_mislabeled").fill_null(False).to_numpy())
     hard = np.flatnonzero(frame.get_column("is_hard").fill_null(False).to_numpy())
 
@@ -1358,8 +1365,9 @@ def evaluate_check(
             f"no check ran: the thresholds set ({set_}) do not apply to this data, so the gate passes without "
             "checking anything"
         )
-    if regression:
-        named = [f"--{k.replace('_', '-')}" for k, v in policy.to_dict().items() if v is not None and "mislabeled" in k]
+    if regression:  # (the per-class limits, skipped above with a note, count nothing)
+        named = [f"--{k.replace('_', '-')}" for k, v in policy.to_dict().items()
+                 if v is not None and "mislabeled" in k and "per_class" not in k]
         notes.append("regression target: is_mislabeled flags outlying targets; "
                      f"{', '.join(named) if named else '--max-mislabeled'} {'count' if len(named) > 1 else 'counts'} them")
     shown = np.concatenate([_ranked(result.frame, n, flagged).get_column("__row").to_numpy()

@@ -203,3 +203,19 @@ def test_task_regression_reads_a_label_of_spreadsheet_numbers_as_the_features_ar
     b = dvclean.score(path, label="price", config=cfg)
     assert b.frame.select("value", "is_mislabeled").equals(a.frame.select("value", "is_mislabeled"))
     assert any(n.startswith("label column 'price' holds numbers written with") for n in b.summary["notes"])
+
+
+def test_check_says_how_many_rows_have_no_label_and_regression_notes_leave_skipped_limits_out(tmp_path):
+    # a gate that passed on 200 of 500 rows said nothing of the 300 without a label; and a per-class limit from a
+    # configuration file, "not checked" on a regression target, was then said to count the outlying targets
+    from dvclean.check import CheckPolicy, evaluate_check
+
+    frame = _houses(100).with_columns(
+        pl.when(pl.int_range(pl.len()) % 4 == 0).then(None).otherwise(pl.col("price")).alias("price"))
+    res = dvclean.score(frame, label="price")
+    out = evaluate_check(res, CheckPolicy(max_mislabeled="5%", max_mislabeled_per_class="5%"),
+                         from_config=["max_mislabeled_per_class"])
+    assert any(n.startswith("25 of the 100 rows have no target (rows 0, 4, 8, 12, 16 and 20 more): they are not "
+                            "judged") for n in out.notes), out.notes
+    said = [n for n in out.notes if n.startswith("regression target:")]
+    assert said == ["regression target: is_mislabeled flags outlying targets; --max-mislabeled counts them"]
