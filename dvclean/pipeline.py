@@ -88,6 +88,7 @@ from .table import (
     prepare,
     rows_text,
     rows_without_values,
+    whole_floats,
 )
 from .valuation import REGISTRY, ValuationResult, make_valuer
 from .valuation._parallel import effective_n_jobs, native_threads
@@ -880,6 +881,8 @@ def _rare_class_note(data: ValuationData, flags: Any, blank: np.ndarray) -> str 
     )
 #: A whole-number label with at least this many classes gets the hint that it may be a quantity (a count, an age).
 MANY_WHOLE_CLASSES = 20
+#: A number label with fractions (``19.5``) and at least this many classes gets that hint too.
+MANY_FRACTIONAL_CLASSES = 10
 
 
 def _validation_rows(data: ValuationData, kind: str = "file") -> str:
@@ -975,7 +978,10 @@ def _expected_noise_note(flags: RowFlags, mislabel: MislabelConfig, n: int, regr
 def _quantity_hint(label: pl.Series, n_classes: int) -> str:
     """The many-flags note's hint for a number label of many classes (an age, a count or a rounded price read as
     classes: every row whose neighbours have another number is "mislabeled"); "" otherwise."""
-    if n_classes < MANY_WHOLE_CLASSES or not label.dtype.is_numeric():  # (a float's rounded prices too: 40 of them)
+    if not label.dtype.is_numeric():
+        return ""
+    fractional = label.dtype.is_float() and not whole_floats(label)  # (19 temperatures rounded to 0.5: a quantity)
+    if n_classes < (MANY_FRACTIONAL_CLASSES if fractional else MANY_WHOLE_CLASSES):  # (a float's rounded prices too)
         return ""
     what = "whole numbers" if label.dtype.is_integer() else "numbers"
     return (f"; the label holds {n_classes} different {what}: if it is a quantity (a count, an age, a score, a "

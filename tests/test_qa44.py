@@ -219,3 +219,13 @@ def test_check_says_how_many_rows_have_no_label_and_regression_notes_leave_skipp
                             "judged") for n in out.notes), out.notes
     said = [n for n in out.notes if n.startswith("regression target:")]
     assert said == ["regression target: is_mislabeled flags outlying targets; --max-mislabeled counts them"]
+
+
+def test_many_flags_on_a_label_of_rounded_fractional_numbers_hint_at_regression():
+    # a temperature rounded to 0.5 (19 values) valued as classes flagged 41%; the hint was for 20 classes or more
+    from dvclean.pipeline import _quantity_hint
+
+    halves = pl.Series("t", [15.5 + 0.5 * (i % 19) for i in range(200)])
+    assert "19 different numbers" in _quantity_hint(halves, 19) and "--task regression" in _quantity_hint(halves, 19)
+    assert _quantity_hint(pl.Series("t", [float(i % 19) for i in range(200)]), 19) == ""  # whole numbers: from 20
+    assert _quantity_hint(pl.Series("t", [15.5 + 0.5 * (i % 9) for i in range(200)]), 9) == ""
