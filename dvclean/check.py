@@ -401,6 +401,11 @@ class Baseline:
     dvclean_version: str | None = None
     config: dict[str, Any] | None = None
 
+    def __repr__(self) -> str:
+        """A line, not every flagged row's key (a notebook shows the object returned last in a cell)."""
+        return (f"Baseline({self.path!r}, label={self.label!r}, key={self.key!r}, mislabeled={len(self.mislabeled)}, "
+                f"hard={len(self.hard)})")
+
     def settings_note(self, config: dict[str, Any] | None) -> str | None:
         """A note when the baseline's run used other scoring settings than this one (``config``: the summary's):
         rows flagged only because of the settings then count as new, and nothing else would say so."""

@@ -229,3 +229,11 @@ def test_many_flags_on_a_label_of_rounded_fractional_numbers_hint_at_regression(
     assert "19 different numbers" in _quantity_hint(halves, 19) and "--task regression" in _quantity_hint(halves, 19)
     assert _quantity_hint(pl.Series("t", [float(i % 19) for i in range(200)]), 19) == ""  # whole numbers: from 20
     assert _quantity_hint(pl.Series("t", [15.5 + 0.5 * (i % 9) for i in range(200)]), 9) == ""
+
+
+def test_a_baseline_repr_is_one_line():
+    from dvclean.check import Baseline
+
+    base = Baseline(path="ci/main.json", key="hash", id_column=None, mislabeled=tuple(f"{i:016x}" for i in range(500)),
+                    hard=("a", "b"), label="y")
+    assert repr(base) == "Baseline('ci/main.json', label='y', key='hash', mislabeled=500, hard=2)"
