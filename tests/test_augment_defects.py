@@ -166,13 +166,13 @@ def test_d_verdict_states_both_arms():
     assert "targeted augmentation made no measurable difference" in v
     assert "non-targeted beat targeted" in v and "--target all" in v and "keep your data as is" not in v
     v = verdict(arms((-0.02, 0.005), (0.0, 0.01)), "auc", 5, nt_vs_t={"mean": 0.02, "ci95": 0.03})
-    assert "targeted augmentation hurt holdout AUC" in v and "did not help, targeted augmentation hurt" in v
+    assert "targeted augmentation hurt holdout AUC" in v and "no evidence that augmentation helped, and targeted augmentation hurt" in v
     assert "non-targeted beat" not in v
     v = verdict(arms((0.01, 0.004), (0.0, 0.01)), "auc", 3, nt_vs_t={"mean": -0.01, "ci95": 0.01})
     assert v.startswith("targeted augmentation improved holdout AUC by +0.0100 ± 0.0040")
-    assert "did not help" not in v
+    assert "no evidence" not in v
     v = verdict(arms((0.0, 0.01), (0.001, 0.01)), "auc", 3)
-    assert "did not help: keep your data as is" in v
+    assert "no evidence that augmentation helped: keep your data as is" in v
     assert [outcome({"mean": m, "ci95": c}) for m, c in ((1, 0.5), (-1, 0.5), (0.1, 0.5), (0.1, None))] == [
         "helped", "hurt", "no difference", "no difference"]
 

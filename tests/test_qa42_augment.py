@@ -184,7 +184,7 @@ def test_three_agreeing_splits_within_one_holdout_row_are_no_measurable_differen
     none = {"mean": -0.0251, "ci95": 0.0763, "resolution": res}
     arms = {"targeted": {"delta_macro_f1": none}, "non_targeted": {"delta_macro_f1": small}}
     text = verdict(arms, "macro_f1", 5, nt_vs_t={"mean": 0.004, "ci95": 0.07, "resolution": res}, splits=3)
-    assert "hurt" not in text and "helped" not in text and "improved" not in text, text
+    assert "hurt" not in text and "improved" not in text and text.endswith("no evidence that augmentation helped: keep your data as is"), text
     assert "non-targeted augmentation made no measurable difference to holdout macro-F1 (-0.0215 ± 0.0028, within " \
            "0.0513, the change one holdout row makes)" in text
     note = resolution_note(arms, {"mean": 0.004, "ci95": 0.07}, "macro_f1", [6, 7, 5], [0, 1, 2], 3)
@@ -299,4 +299,4 @@ def test_the_verdict_never_says_keep_your_data_next_to_a_gain():
     assert "prefer --target all" in v and "keep your data as is" not in v
     # targeted hurt, non-targeted beat it but made no difference: the advice names the arm that hurt
     v = verdict(arms((-0.02, 0.005), (0.0, 0.01)), "auc", 5, nt_vs_t={"mean": 0.02, "ci95": 0.01})
-    assert v.endswith("augmentation did not help, targeted augmentation hurt: keep your data as is")
+    assert v.endswith("no evidence that augmentation helped, and targeted augmentation hurt: keep your data as is")

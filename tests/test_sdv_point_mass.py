@@ -284,8 +284,10 @@ def test_neural_generators_with_masses(generator):
         others = real.filter(real != value)
         v = s.get_column(col).drop_nulls()
         rest = v.filter(v != value)
-        # exactly the mass, or a value inside the other training values' range (no smear)
-        assert rest.min() >= others.min() and rest.max() <= others.max(), col
+        # exactly the mass, or a value inside the other training values' range (no smear); a 5-epoch generator may
+        # put every sampled value on the mass
+        if rest.len():
+            assert rest.min() >= others.min() and rest.max() <= others.max(), col
     assert s.get_column("gain").null_count() == 0 and s.get_column("hours").null_count() == 0
     assert Generator(frame, label="y", generator=generator, epochs=5, batch_size=50, seed=0).sample(200).equals(s)
 

@@ -245,6 +245,80 @@ def _quiet() -> Iterator[None]:
                         setattr(sys, name, stream.inner)
 
 
+# ---------------------------------------------------------------- name-free transformer seeds
+
+_SEED_NAMES = threading.local()  # this thread's fit: column name -> the name its transformer's seed is drawn from
+_SEED_PATCH_LOCK = threading.Lock()
+
+
+def _seed_name(column: str, names: dict[str, str]) -> str:
+    """``column``'s stand-in name for seeding: its own in ``names``, else that of the column it is derived from
+    (``age.value``, ``age.is_null``: a transformer's output columns), else ``column``.
+
+    >>> _seed_name("age.is_null", {"age": "column_0"}), _seed_name("other", {"age": "column_0"})
+    ('column_0.is_null', 'other')
+    """
+    if column in names:
+        return names[column]
+    parts = column.split(".")
+    for k in range(len(parts) - 1, 0, -1):
+        base = ".".join(parts[:k])
+        if base in names:
+            return names[base] + column[len(base):]
+    return column
+
+
+def _install_name_free_seeds() -> None:
+    """Make RDT's transformers seed their random draws from stand-in names during :func:`name_free_seeds`.
+
+    RDT seeds each transformer (the nulls it generates, a categorical column's uniform noise) from a hash of the
+    column's *name* and its first values, so renaming a column with missing values changed the synthetic rows.
+    Outside :func:`name_free_seeds` (and in every thread not inside it) the transformers seed as RDT does.
+    """
+    from rdt.transformers import base
+
+    with _SEED_PATCH_LOCK:
+        original = getattr(base.BaseTransformer, "_set_seed", None)
+        if original is None or getattr(original, "_dvclean", False):
+            return  # (already installed; or an RDT without that hook: its own seeds, by name)
+
+        def _set_seed(self: Any, data: Any) -> None:
+            names = getattr(_SEED_NAMES, "names", None)
+            columns = getattr(self, "columns", None)
+            if not names or not columns:
+                return original(self, data)
+            column = columns[0]
+            stand_in = _seed_name(column, names)
+            if stand_in == column:
+                return original(self, data)
+            try:
+                head = data[[column]].head(5).rename(columns={column: stand_in})
+            except Exception:  # noqa: BLE001 - not a frame holding the column: RDT's own seed
+                return original(self, data)
+            self.columns = [stand_in, *list(columns)[1:]]
+            try:
+                original(self, head)
+            finally:
+                self.columns = columns
+            return None
+
+        _set_seed._dvclean = True  # type: ignore[attr-defined]
+        base.BaseTransformer._set_seed = _set_seed
+
+
+@contextlib.contextmanager
+def name_free_seeds(names: dict[str, str]) -> Iterator[None]:
+    """Within the block (in this thread), RDT's transformers seed from ``names[column]`` instead of the column's
+    name (see :func:`_install_name_free_seeds`)."""
+    _install_name_free_seeds()
+    saved = getattr(_SEED_NAMES, "names", None)
+    _SEED_NAMES.names = dict(names)
+    try:
+        yield
+    finally:
+        _SEED_NAMES.names = saved
+
+
 # ---------------------------------------------------------------- polars <-> pandas
 
 
@@ -303,10 +377,14 @@ def check_modellable(frame: pl.DataFrame, label: str) -> None:
     """Refuse, in one message naming every one of them, columns of types the generator cannot model.
 
     ``Time``, ``Binary``, nested types ...: each needs ``--withhold``
-    (or a conversion). Columns without any value (:func:`empty_columns`) are not refused. Float
-    columns holding ``inf`` / ``-inf`` are refused next (SDV would make every synthetic value null).
+    (or a conversion). Columns without any value (:func:`empty_columns`) are not refused, nor are constant ones
+    of a type other than a nested one (one value in every row, no null, a constant ``Time`` column of ``00:00``:
+    the generator never sees them, every synthetic row gets that value). Float columns holding ``inf`` / ``-inf``
+    are refused next (SDV would make every synthetic value null).
     """
     empty = set(empty_columns(frame, label))
+    empty |= {c for c, dt in frame.schema.items()
+              if c != label and c not in empty and not dt.is_nested() and frame.get_column(c).n_unique() == 1}
     bad = [(c, dt) for c, dt in frame.schema.items()
            if c not in empty and _sdtype_or_none(frame.get_column(c), label) is None]
     if bad:
@@ -777,9 +855,12 @@ class Generator:
             point_masses={pm.column: self._shown(pm.column, pm.value) for pm in self.masses},
         )
         self.synth = self._make(generator, e, b)
+        # the transformers' seeds from the columns' places (fit_and_sample orders them by content), not their names
+        stand_ins = {c: ("label" if c == label else f"c{i}") for i, c in enumerate(frame.columns)}
+        stand_ins |= {pm.indicator: f"m{stand_ins[pm.column]}" for pm in self.masses}
         seed_everything(seed)
         try:
-            with _quiet():
+            with _quiet(), name_free_seeds(stand_ins):
                 self.synth.fit({TABLE: self.train_pdf})
         except AugmentError:
             raise

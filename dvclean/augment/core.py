@@ -62,6 +62,7 @@ from ..table import (
     PROVENANCE_COLUMN,
     Table,
     class_repr,
+    class_text,
     close_column,
     column_listing,
     date_write_case,
@@ -738,6 +739,73 @@ def empty_class_notes(mask: np.ndarray, target: Target, scores: RowScores, table
     return notes
 
 
+#: The mislabel flags keeping more than this share of a class's rows from the generator's training rows gets a note
+#: (:func:`excluded_class_notes`): the synthetic rows then hold little of that class.
+EXCLUDED_CLASS_NOTE = 0.5
+
+
+def excluded_class_notes(table: Table, scores: RowScores, eligible: np.ndarray, mask: np.ndarray,
+                         target: Target, cfg: AugmentConfig) -> list[str]:
+    """A note for each class whose rows the mislabel flags keep from the generator's training rows for the most part
+    (more than :data:`EXCLUDED_CLASS_NOTE` of its ``eligible`` rows: labelled, real, of the target's classes), naming
+    the counts and how to train on them anyway; none with ``--include-mislabeled``."""
+    if cfg.include_mislabeled:
+        return []
+    codes, classes, missing = label_codes(table.frame.get_column(table.label))
+    flagged = scores.is_mislabeled & ~scores.label_missing & eligible
+    notes = []
+    for i, value in enumerate(classes):
+        rows = (codes == i) & ~missing & eligible
+        n, out = int(rows.sum()), int((rows & flagged).sum())
+        if not n or out <= EXCLUDED_CLASS_NOTE * n:
+            continue
+        used = int((rows & mask).sum())
+        notes.append(
+            f"the mislabel flags keep {out} of the {n} rows of class {class_repr(value)} ({out / n:.0%}) from the "
+            f"generator's training rows (--target {target} trains on {used} of its rows): the synthetic rows hold "
+            f"{'none' if not used else 'little'} of that class; a class flagged for the most part is often a small "
+            "or overlapping one whose right labels look wrong: review the flagged rows, or let them train a generator "
+            "of that class with "
+            f"--target class:{quote_class(class_text(value))} --include-mislabeled"
+        )
+    return notes
+
+
+def dropped_class_notes(labels: pl.Series, dropped: np.ndarray) -> list[str]:
+    """``--drop-mislabeled``'s notes, as ``dvclean fix --action drop``'s: a class whose every row is dropped (the
+    output's original rows lose the class) and one that loses at least :data:`dvclean.fix.CLASS_LOSS_NOTE` of its
+    rows (its share of the original rows shown before and after). ``labels`` are the input's, ``dropped`` its rows
+    left out of the output."""
+    from ..fix import CLASS_LOSS_NOTE
+
+    codes, classes, missing = label_codes(labels)
+    present = ~missing
+    n_before, n_after = int(present.sum()), int((present & ~dropped).sum())
+    left = sum(1 for i in range(len(classes)) if ((codes == i) & present & ~dropped).any())
+    notes = []
+    for i, value in enumerate(classes):
+        rows = (codes == i) & present
+        n, lost = int(rows.sum()), int((rows & dropped).sum())
+        if not lost:
+            continue
+        if lost == n:
+            notes.append(
+                f"--drop-mislabeled removed every row of class {class_repr(value)} (all {n} were flagged mislabeled): "
+                f"the output's original rows hold {left} class{'' if left == 1 else 'es'} where the input had "
+                f"{len(classes)}; a whole class flagged means the flags are not evidence of wrong labels there: "
+                "review those rows (`dvclean fix --action mark`), or keep them by dropping --drop-mislabeled"
+            )
+        elif lost / n >= CLASS_LOSS_NOTE:
+            share = f"{n / max(1, n_before):.1%} -> {(n - lost) / max(1, n_after):.1%}"
+            notes.append(
+                f"--drop-mislabeled removed {lost} of the {n} rows of class {class_repr(value)} ({lost / n:.0%}; its "
+                f"share of the original rows {share}): so large a share of a class flagged may mean it overlaps "
+                "another class, where many right labels look wrong; review the flagged rows (`dvclean fix --action "
+                "mark`) before dropping them"
+            )
+    return notes
+
+
 def class_mix(labels: pl.Series) -> dict[str, int]:
     # aliased: value_counts() names its count column "count", which a label named "count" would clash with
     # classes in their own order (3, 17, 900 as numbers, not as text), then the missing label
@@ -753,11 +821,12 @@ def class_mix(labels: pl.Series) -> dict[str, int]:
     return out
 
 
-def output_mix_note(before: dict[str, int], after: dict[str, int]) -> str | None:
+def output_mix_note(before: dict[str, int], after: dict[str, int], dropped: int = 0) -> str | None:
     """A note when the synthetic rows move a class's share of the labelled rows by
     :data:`~.evaluate.MIX_SHIFT_NOTED` or more (the hard rows are seldom spread over the classes as the data is:
     on the Adult sample 181 of 184 are ``>50K``), naming up to three classes, the most moved first; else None.
-    ``before``/``after`` are :func:`class_mix` counts of the original rows written and of the whole output.
+    ``before``/``after`` are :func:`class_mix` counts of the input's rows and of the whole output; ``dropped``, the
+    rows ``--drop-mislabeled`` left out, which the note then names beside the synthetic rows.
 
     >>> print(output_mix_note({"a": 90, "b": 10}, {"a": 90, "b": 20}))
     the synthetic rows change the output's class mix (class b 10.0% -> 18.2%, class a 90.0% -> 81.8%): a model trained on it sees another class balance than the data's, which moves accuracy and macro-F1 by itself; --evaluate measures what the rows do on a holdout
@@ -767,17 +836,20 @@ def output_mix_note(before: dict[str, int], after: dict[str, int]) -> str | None
     from ..report.formats import label_text
     from .evaluate import MIX_SHIFT_NOTED
 
-    classes = [c for c in after if c != "<missing>"]
+    classes = [c for c in dict.fromkeys([*before, *after]) if c != "<missing>"]  # (a class dropped: in before only)
     n0 = sum(before.get(c, 0) for c in classes)
-    n1 = sum(after[c] for c in classes)
+    n1 = sum(after.get(c, 0) for c in classes)
     if not n0 or not n1:
         return None
-    change = {c: after[c] / n1 - before.get(c, 0) / n0 for c in classes}
+    change = {c: after.get(c, 0) / n1 - before.get(c, 0) / n0 for c in classes}
     moved = sorted((c for c in classes if abs(change[c]) >= MIX_SHIFT_NOTED - 1e-9), key=lambda c: -abs(change[c]))
     if not moved:
         return None
-    detail = ", ".join(f"class {label_text(c)} {before.get(c, 0) / n0:.1%} -> {after[c] / n1:.1%}" for c in moved[:3])
-    return (f"the synthetic rows change the output's class mix ({detail}): a model trained on it sees another class "
+    detail = ", ".join(f"class {label_text(c)} {before.get(c, 0) / n0:.1%} -> {after.get(c, 0) / n1:.1%}"
+                       for c in moved[:3])
+    who = (f"the {dropped} rows --drop-mislabeled removed and the synthetic rows change" if dropped
+           else "the synthetic rows change")
+    return (f"{who} the output's class mix ({detail}): a model trained on it sees another class "
             "balance than the data's, which moves accuracy and macro-F1 by itself; --evaluate measures what the rows "
             "do on a holdout")
 
@@ -1706,6 +1778,11 @@ def augment(
     for note in empty_class_notes(mask, target, row_scores, table, cfg):
         notes.append(note)
         log.warning("%s", note, extra=NOTE)
+    # the rows the target would hold but for the flags: of its classes, labelled, not already synthetic
+    candidates = ~row_scores.label_missing & ~synthetic_in & (class_mask(target, table) if target.classes else True)
+    for note in excluded_class_notes(table, row_scores, candidates, mask, target, cfg):
+        notes.append(note)
+        log.warning("%s", note, extra=NOTE)
     n_labelled = int((~row_scores.label_missing & ~synthetic_in).sum())
     n_syn = parse_n_synthetic(cfg.n_synthetic, n_labelled)
     train_empty = [c for c in empty_columns(modelled.filter(pl.Series(mask)), table.label) if c not in empty]
@@ -1765,8 +1842,14 @@ def augment(
     keep = ~row_scores.is_mislabeled if cfg.drop_mislabeled else np.ones(table.n_rows, dtype=bool)
     originals = _original_rows(table, keep, cfg.provenance)
     out = pl.concat([originals, synthetic], how="vertical")
-    if not cfg.evaluate and (note := output_mix_note(class_mix(originals.get_column(table.label)),
-                                                     class_mix(out.get_column(table.label)))):
+    if cfg.drop_mislabeled:  # a class emptied or mostly removed, as `dvclean fix --action drop` says it
+        for note in dropped_class_notes(table.frame.get_column(table.label), ~keep):
+            notes.append(note)
+            log.warning("%s", note, extra=NOTE)
+    # compared with the input's mix: --drop-mislabeled's removals move it too
+    if not cfg.evaluate and (note := output_mix_note(class_mix(table.frame.get_column(table.label)),
+                                                     class_mix(out.get_column(table.label)),
+                                                     dropped=int((~keep).sum()))):
         notes.append(note)  # (--evaluate says it of the arms' training rows: mix_shift_note)
         log.warning("%s", note, extra=NOTE)
 

@@ -343,6 +343,15 @@ class EvaluationPlan:
     class_counts: dict[str, dict[str, int]]
     notes: tuple[str, ...] = field(default=())
     holdout_class_rows: tuple[int, ...] = field(default=())  # holdout rows of each class (by code)
+    #: the order the arms score a --holdout file's rows in (fixed by their contents; None: as they stand, a split's
+    #: rows, already in such an order): :meth:`ordered_holdout`
+    hold_order: np.ndarray | None = field(default=None, compare=False)
+
+    def ordered_holdout(self) -> tuple[pl.DataFrame, np.ndarray]:
+        """The holdout rows and their codes in the order the arms score them (:attr:`hold_order`)."""
+        if self.hold_order is None:
+            return self.hold_frame, self.y_hold
+        return self.hold_frame[self.hold_order], self.y_hold[self.hold_order]
 
 
 def _counts(y: np.ndarray, classes: Sequence[Any]) -> dict[str, int]:
@@ -536,6 +545,7 @@ def plan_evaluation(
     training split and a ctgan/copulagan ``batch_size`` larger than the rows its generators
     can train on in that split.
     """
+    from ..pipeline import canonical_order
     from .core import PROVENANCE, check_batch_bound, synthetic_rows
 
     notes: list[str] = []
@@ -577,6 +587,7 @@ def plan_evaluation(
             f"class ({why}): add rows of that class, {alt}or drop --evaluate"
         )
     hold_name = _holdout_name(holdout_info)
+    hold_order = None
     if holdout is not None:
         lacking = [c for c in (*table.features, table.label) if c not in holdout.columns]
         if lacking:
@@ -608,7 +619,17 @@ def plan_evaluation(
         if keep.size == 0:  # (refused before any row is valued: the metrics need holdout rows)
             raise DataValidationError(f"{hold_name} has no labelled real rows (its {table.label!r} column is empty in "
                                       "every row): fill in the holdout's labels, or drop --holdout to split the data")
+        if keep.size < holdout.height:  # (said: else the table's "holdout (27 rows)" of a 30-row file is unexplained)
+            blank = holdout.height - keep.size
+            notes.append(
+                f"{hold_name}: {blank} of its {holdout.height} rows have no label in {table.label!r} and are left out "
+                f"of the holdout, which scores the other {keep.size}; fill in their labels to score them too"
+            )
         hold_frame, y_hold = holdout[keep], hcodes[keep]
+        # the arms score the holdout rows in an order fixed by their contents (as the data's split): the holdout
+        # bootstrap resamples rows by position, so shuffling the --holdout file moved the intervals
+        hold_order = canonical_order(hold_frame, [c for c in table.features if c in hold_frame.columns],
+                                     label=table.label)
         if n_classes == 2 and np.unique(y_hold).size < 2:
             only = ", ".join(_class_name(classes, int(c)) for c in np.unique(y_hold)) or "no labelled row"
             raise DataValidationError(
@@ -623,8 +644,6 @@ def plan_evaluation(
             )
     # the split is dealt over the rows in an order fixed by their content (as the valuation's), so sorting or
     # shuffling the file does not change which rows train, value and test, nor does adding a constant column
-    from ..pipeline import canonical_order
-
     varying = [c for c in table.features if c in frame.columns and frame.get_column(c).n_unique() > 1]
     perm = canonical_order(frame, varying, label=table.label)
     tr, va, ho = (perm[part] for part in split_indices(y_all[perm], cfg.split, cfg.seed if seed is None else seed,
@@ -690,7 +709,7 @@ def plan_evaluation(
     return EvaluationPlan(
         rows=rows, codes=codes, classes=list(classes), train=tr, valid=va, hold=ho, hold_frame=hold_frame,
         y_hold=y_hold, holdout_source="file" if holdout is not None else "split", class_counts=class_counts,
-        notes=tuple(notes), holdout_class_rows=tuple(int(h) for h in held),
+        notes=tuple(notes), holdout_class_rows=tuple(int(h) for h in held), hold_order=hold_order,
     )
 
 
@@ -884,7 +903,7 @@ def _run_split(
     y_all = plan.codes[plan.rows]
     tr, va = plan.train, plan.valid
     train, valid = frame[tr], frame[va]
-    hold, y_hold = plan.hold_frame, plan.y_hold
+    hold, y_hold = plan.ordered_holdout()
 
     t = time.perf_counter()
     say(f"evaluation{tag}: valuing {train.height} train rows against {valid.height} valuation rows")
@@ -1050,7 +1069,8 @@ def evaluate_holdout(
 
     # one split: the holdout rows' own sampling error joins the repetitions' spread (paired bootstrap)
     boot = (
-        {arm: holdout_resampled_metrics(first.plan.y_hold, first.probas[arm], n_classes, first.seed) for arm in ARMS}
+        {arm: holdout_resampled_metrics(first.plan.ordered_holdout()[1], first.probas[arm], n_classes, first.seed)
+         for arm in ARMS}
         if len(runs) == 1 else None
     )
 
@@ -1340,9 +1360,9 @@ def verdict(
         advice = "targeted augmentation did not beat non-targeted: prefer --target all"
     elif t_out == "hurt" or nt_out == "hurt":
         hurt = " and ".join(arm for arm, out in (("targeted", t_out), ("non-targeted", nt_out)) if out == "hurt")
-        advice = f"augmentation did not help, {hurt} augmentation hurt: keep your data as is"
+        advice = f"no evidence that augmentation helped, and {hurt} augmentation hurt: keep your data as is"
     else:
-        advice = "augmentation did not help: keep your data as is"
+        advice = "no evidence that augmentation helped: keep your data as is"  # (an interval around 0 shows no effect either way)
     if t_out == "no difference" and (t_stat.get("ci95_holdout_rows") or 0.0) > (t_stat.get("ci95_repetitions") or 0.0):
         advice += (" (most of the targeted interval is the holdout rows' sampling error: --splits or a larger --holdout "
                    "would narrow it, more --repeats would not)")

@@ -260,6 +260,10 @@ def _for_augment(problem: str) -> str:
     return for_augment(problem)
 
 
+#: The evaluation's metrics where lower is better (the table's headers say so).
+LOSS_METRICS = frozenset({"log_loss"})
+
+
 def render_augment(console: Any, report: dict[str, Any]) -> None:
     """Human summary of an augment run (the evaluation table and verdict when present)."""
     from rich.table import Table
@@ -268,9 +272,11 @@ def render_augment(console: Any, report: dict[str, Any]) -> None:
 
     tgt, gen, rows = report["target"], report["generator"], report["output_rows"]
     mix = ", ".join(f"{c}: {n}" for c, n in tgt["class_mix"].items())
+    dropped = int(rows.get("dropped_mislabeled") or 0)  # (--drop-mislabeled: also gone from the output)
+    removed = f"; {dropped} of them removed from the output (--drop-mislabeled)" if dropped else ""
     console.print(
         f"[bold]dvclean augment[/bold] {esc(report['input']['path'])}: target [bold]{esc(tgt['spec'])}[/bold] = "
-        f"{tgt['rows']} rows ({esc(mix)}); {_mislabeled_use(report)}",
+        f"{tgt['rows']} rows ({esc(mix)}); {_mislabeled_use(report)}{removed}",
         highlight=False,
     )
     fit = (f", {gen['epochs']} epoch{'' if gen['epochs'] == 1 else 's'}, batch {gen['batch_size']}"
@@ -293,9 +299,10 @@ def render_augment(console: Any, report: dict[str, Any]) -> None:
         table = Table(title=f"holdout ({rows_of}), XGBoost over {over}", title_justify="left")
         table.add_column("arm")
         table.add_column("rows", justify="right")
-        for m in names:
-            table.add_column(esc(m), justify="right")
-            table.add_column(f"Δ {esc(m)}", justify="right")
+        for m in names:  # (a loss: a positive difference is worse, which the headers say)
+            loss = m in LOSS_METRICS
+            table.add_column(esc(m) + (" (lower is better)" if loss else ""), justify="right")
+            table.add_column(f"Δ {esc(m)}" + (" (+ is worse)" if loss else ""), justify="right")
         for arm, entry in ev["arms"].items():
             cells = [arm.replace("_", "-"), str(entry["rows"])]
             for m in names:
