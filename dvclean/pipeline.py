@@ -1961,26 +1961,27 @@ def write_scores(result: ScoreResult, path: str | os.PathLike[str], *, format: s
     fmt = output_format_for(path, format)
     if (id_note := _id_note(result.table, result.frame)) is not None:
         log.warning("%s", id_note, extra=NOTE)
-    meta = {
-        "dvclean": json.dumps(
-            {
-                "schema_version": SCHEMA_VERSION,
-                "dvclean_version": __version__,
-                "method": result.config.methods[0],
-                "methods": list(result.config.methods),
-                "status": {k: r.status for k, r in result.results.items()},
-                "seed": result.config.seed,
-                "label": result.table.label,
-                "id_column": result.table.id_column,
-                "drop": list(result.table.dropped),
-                "task": result.table.task,
-                "input_sha256": result.summary["input"]["sha256"],
-                "validation": result.summary.get("validation"),
-                "validation_file": result.summary.get("validation_file"),
-                "notes": list(result.summary.get("notes", [])),
-                "config": result.config.to_dict(used_only=True),
-            }
-        ),
-        "dvclean.method": result.config.methods[0],
-    }
+    meta = {"dvclean": json.dumps(scores_metadata(result)), "dvclean.method": result.config.methods[0]}
     return write_table(result.frame, path, format=fmt, metadata=meta)
+
+
+def scores_metadata(result: ScoreResult) -> dict[str, Any]:
+    """The run's settings that a Parquet scores file carries in its ``dvclean`` footer (:func:`write_scores`), which
+    ``augment --scores`` checks against its own run; ``augment(scores=result)`` checks the result's alike."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "dvclean_version": __version__,
+        "method": result.config.methods[0],
+        "methods": list(result.config.methods),
+        "status": {k: r.status for k, r in result.results.items()},
+        "seed": result.config.seed,
+        "label": result.table.label,
+        "id_column": result.table.id_column,
+        "drop": list(result.table.dropped),
+        "task": result.table.task,
+        "input_sha256": result.summary["input"]["sha256"],
+        "validation": result.summary.get("validation"),
+        "validation_file": result.summary.get("validation_file"),
+        "notes": list(result.summary.get("notes", [])),
+        "config": result.config.to_dict(used_only=True),
+    }

@@ -1,4 +1,4 @@
-"""QA round 44 on ``augment``: --drop-mislabeled emptying or thinning a class, renaming a column with missing values,
+"""QA round 72 (session 44) on ``augment``: --drop-mislabeled emptying or thinning a class, renaming a column with missing values,
 the mislabel flags keeping most of a class from the generator, unlabelled and shuffled --holdout rows, a constant
 Time column, and the evaluation table's log-loss columns."""
 
@@ -228,3 +228,21 @@ def test_the_evaluation_table_says_log_loss_is_lower_is_better():
     shown = render(report)
     assert "log_loss (lower is better)" in shown and "Δ log_loss (+ is worse)" in shown
     assert "macro_f1 (lower" not in shown and "removed from the output" not in shown
+
+
+@needs_sdv
+def test_a_score_result_passed_as_scores_is_checked_and_reported_as_its_file_would_be():
+    # augment(scores=<ScoreResult>) kept only its frame: another --drop was accepted (its Parquet copy is refused)
+    # and the report named a "file <DataFrame>" with method and k unknown
+    import dvclean
+    from dvclean.config import KNNConfig
+    from dvclean.errors import ConfigError
+
+    df = iris_with_rare().filter(pl.col("target") != "rare")
+    dropped = dvclean.score(df, label="target", drop=["pw", "pl"])
+    with pytest.raises(ConfigError, match="computed with --drop 'pw', 'pl', but this run drops none"):
+        augment(df, label="target", scores=dropped, config=fast())
+    res = dvclean.score(df, label="target", config=dvclean.ScoreConfig(methods=("knn",), knn=KNNConfig(k=3)))
+    report = augment(df, label="target", scores=res, config=fast()).report
+    assert report["scores"]["source"] == "dvclean.score's result (knn)" and report["scores"]["method"] == "knn"
+    assert report["config"]["k"] == 3

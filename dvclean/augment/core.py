@@ -307,7 +307,8 @@ def read_scores(scores: str | os.PathLike[str]) -> tuple[pl.DataFrame, dict[str,
     return sf, _scores_metadata(scores, info.format)
 
 
-def load_scores(scores: str | os.PathLike[str] | pl.DataFrame, table: Table) -> RowScores:
+def load_scores(scores: str | os.PathLike[str] | pl.DataFrame, table: Table, *,
+                meta: dict[str, Any] | None = None) -> RowScores:
     """Read a ``dvclean score`` output and check it belongs to ``table``'s rows and settings.
 
     A Parquet output's footer names the input's sha256 and the run's ``label`` and ``task``
@@ -316,12 +317,12 @@ def load_scores(scores: str | os.PathLike[str] | pl.DataFrame, table: Table) -> 
     column is compared row by row with the data's labels unless the footer confirms both
     the file and the label. Flag columns may be true/false, 0/1 or yes/no and ``value`` numbers
     written as text (as ``dvclean report`` reads them); anything else is refused (:class:`InputError`
-    naming the column and the row).
+    naming the column and the row). ``meta``: the footer of scores given as a frame (a ScoreResult's settings,
+    :func:`dvclean.pipeline.scores_metadata`), checked as a file's.
     """
-    name = "<DataFrame>" if isinstance(scores, pl.DataFrame) else str(scores)
-    meta: dict[str, Any] = {}
+    name = ("<ScoreResult>" if meta is not None else "<DataFrame>") if isinstance(scores, pl.DataFrame) else str(scores)
     if isinstance(scores, pl.DataFrame):
-        sf = scores
+        sf, meta = scores, dict(meta or {})
     else:
         sf, meta = read_scores(scores)
     expected = table.source.sha256 if table.source is not None else ""
@@ -348,7 +349,7 @@ def load_scores(scores: str | os.PathLike[str] | pl.DataFrame, table: Table) -> 
     if "label" in sf.columns and not (confirmed and isinstance(meta.get("label"), str)):
         _check_score_labels(sf.get_column("label"), table, name)
     method = meta.get("method") if isinstance(meta.get("method"), str) else None
-    source = f"file {name}" + (f" ({method})" if method else "")
+    source = ("dvclean.score's result" if name == "<ScoreResult>" else f"file {name}") + (f" ({method})" if method else "")
     vfile = meta.get("validation_file")
     validation = (vfile.get("path") if isinstance(vfile, dict) and isinstance(vfile.get("path"), str)
                   else meta.get("validation") if isinstance(meta.get("validation"), str) else None)
@@ -1654,13 +1655,15 @@ def augment(
     The generators seed Python's, numpy's and torch's global random states and pin torch to
     one thread; all of these, and ``TQDM_DISABLE`` in the environment, are put back on return.
     """
-    from ..pipeline import ScoreResult, _check_arguments, load_source, text_identity
+    from ..pipeline import ScoreResult, _check_arguments, load_source, scores_metadata, text_identity
     from ._sdv import check_modellable, empty_columns, require_sdv
 
     cfg = config or AugmentConfig()
     label, id_column, drop = _check_arguments(cfg, label, id_column, drop, read_options, progress, func="augment",
                                               config_type=AugmentConfig, progress_call="progress(message)")
-    if isinstance(scores, ScoreResult):  # dvclean.score's result for these rows: its per-row frame
+    score_meta = None
+    if isinstance(scores, ScoreResult):  # dvclean.score's result for these rows: its per-row frame and its settings,
+        score_meta = scores_metadata(scores)  # checked as a scores file's footer (another --drop is refused)
         scores = scores.frame
     elif type(scores).__module__.split(".")[0] == "pandas" and type(scores).__name__ == "DataFrame":
         scores = pl.from_pandas(scores)  # (a scores file read with pandas.read_parquet: its columns as written)
@@ -1764,7 +1767,7 @@ def augment(
     if scores is not None:
         say("reading scores")
         require_file(scores, "--scores")
-        row_scores = load_scores(scores, table)
+        row_scores = load_scores(scores, table, meta=score_meta)
     else:
         say(f"valuing {table.n_rows} rows (KNN-Shapley, K={cfg.k})")
         row_scores = compute_scores(
