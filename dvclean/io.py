@@ -528,9 +528,9 @@ def _check_path(path: Path, name: str) -> None:
 def as_source(source: DataSource | Any) -> str | os.PathLike[str] | pl.DataFrame:
     """A path, ``"-"`` or a polars DataFrame, from what a library caller may pass (:data:`DataSource`).
 
-    A polars ``LazyFrame`` is collected and a pandas ``DataFrame`` converted with
-    ``pl.from_pandas``; anything else that is not a path (a numpy array, a list, a dict) is a
-    ``TypeError`` that says how to build a frame.
+    A polars ``LazyFrame`` is collected, a pandas ``DataFrame`` converted with
+    ``pl.from_pandas`` and a pyarrow ``Table`` with ``pl.from_arrow``; anything else that is not a path (a numpy
+    array, a list, a dict, an open file) is a ``TypeError`` that says how to build a frame.
 
     Examples
     --------
@@ -545,6 +545,15 @@ def as_source(source: DataSource | Any) -> str | os.PathLike[str] | pl.DataFrame
         return source.collect()
     if type(source).__module__.split(".")[0] == "pandas" and type(source).__name__ == "DataFrame":
         return _from_pandas(source)
+    if type(source).__module__.split(".")[0] == "pyarrow" and type(source).__name__ in ("Table", "RecordBatch"):
+        frame = pl.from_arrow(source)
+        assert isinstance(frame, pl.DataFrame)
+        return frame
+    if callable(getattr(source, "read", None)):  # (an open file, io.BytesIO: its name or path says what it holds)
+        raise TypeError(
+            f"the data must be a file path, '-' (stdin) or a DataFrame, not a file object ({type(source).__qualname__}); "
+            "pass the file's path, or read it into a frame first (pl.read_csv(buf), pl.read_parquet(buf))"
+        )
     raise TypeError(
         f"the data must be a file path, '-' (stdin) or a polars or pandas DataFrame, not {type(source).__module__}."
         f"{type(source).__qualname__}; build a frame first, e.g. pl.DataFrame(array, schema=['f1', 'f2', 'y'], orient='row')"

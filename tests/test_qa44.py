@@ -237,3 +237,15 @@ def test_a_baseline_repr_is_one_line():
     base = Baseline(path="ci/main.json", key="hash", id_column=None, mislabeled=tuple(f"{i:016x}" for i in range(500)),
                     hard=("a", "b"), label="y")
     assert repr(base) == "Baseline('ci/main.json', label='y', key='hash', mislabeled=500, hard=2)"
+
+
+def test_a_pyarrow_table_is_data_and_a_file_object_gets_a_hint_that_fits_it():
+    import io
+
+    frame = pl.DataFrame({"a": [0.1, 0.2, 0.3, 5.0, 5.1, 5.2, 0.15, 5.05], "y": [0, 0, 0, 1, 1, 1, 0, 1]})
+    a = dvclean.score(frame.to_arrow(), label="y")
+    b = dvclean.score(frame, label="y")
+    assert a.frame.equals(b.frame)
+    with pytest.raises(TypeError, match=r"not a file object \(BytesIO\); pass the file's path, or read it into a "
+                                        r"frame first \(pl.read_csv\(buf\)"):
+        dvclean.score(io.BytesIO(b"a,y\n1,0\n"), label="y")
