@@ -1128,7 +1128,17 @@ class FeatureEncoder:
         return sorted(out)
 
     def transform(self, frame: pl.DataFrame) -> np.ndarray:
-        """Encode ``frame`` with the fitted plan."""
+        """Encode ``frame`` (a polars or pandas DataFrame or a :class:`Table`, holding the fitted feature columns) with
+        the fitted plan: a float matrix with the columns :attr:`feature_names_` names."""
+        if isinstance(frame, Table):
+            frame = frame.frame
+        elif not isinstance(frame, pl.DataFrame):
+            from .io import as_source
+
+            converted = as_source(frame)  # (pandas, a LazyFrame, pyarrow; a TypeError for anything else)
+            if not isinstance(converted, pl.DataFrame):
+                raise TypeError(f"FeatureEncoder.transform takes a DataFrame or a Table, not {type(frame).__name__}")
+            frame = converted
         columns = set(frame.columns)
         missing = [p.name for p in self.plans_ if p.name not in columns]
         if missing:

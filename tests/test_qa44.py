@@ -249,3 +249,17 @@ def test_a_pyarrow_table_is_data_and_a_file_object_gets_a_hint_that_fits_it():
     with pytest.raises(TypeError, match=r"not a file object \(BytesIO\); pass the file's path, or read it into a "
                                         r"frame first \(pl.read_csv\(buf\)"):
         dvclean.score(io.BytesIO(b"a,y\n1,0\n"), label="y")
+
+
+def test_feature_encoder_transform_takes_a_pandas_frame_or_a_table():
+    import pandas as pd
+
+    from dvclean.table import make_table, prepare
+
+    df = pd.DataFrame({"a": [0.1, 0.2, 0.3, 5.0, 5.1, 5.2], "b": list("xyxyxy"), "y": [0, 0, 0, 1, 1, 1]})
+    table = make_table(pl.from_pandas(df), label="y")
+    data, encoder, _ = prepare(table)
+    np.testing.assert_array_equal(encoder.transform(df), data.x)  # ('DataFrame' object has no attribute 'get_column')
+    np.testing.assert_array_equal(encoder.transform(table), data.x)
+    with pytest.raises(TypeError, match="takes a DataFrame or a Table, not str"):
+        encoder.transform("data.csv")
