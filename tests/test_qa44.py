@@ -263,3 +263,24 @@ def test_feature_encoder_transform_takes_a_pandas_frame_or_a_table():
     np.testing.assert_array_equal(encoder.transform(table), data.x)
     with pytest.raises(TypeError, match="takes a DataFrame or a Table, not str"):
         encoder.transform("data.csv")
+
+
+def test_check_of_one_file_given_twice_keeps_its_configuration(tmp_path):
+    # `check a.csv a.csv` (a repeated path in a CI glob) was taken for several files, whose configurations are each
+    # file's own, then collapsed to one file checked with none: no thresholds, PASS, exit 0 where `check a.csv` failed
+    from typer.testing import CliRunner
+
+    from dvclean.cli import app
+
+    (tmp_path / "pyproject.toml").write_text('[tool.dvclean]\nlabel = "y"\n[tool.dvclean.check]\nmax-mislabeled = 0\n')
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=200)
+    y = (x + rng.normal(size=200) > 0).astype(int)
+    pl.DataFrame({"x": x, "z": rng.normal(size=200), "y": y}).write_csv(tmp_path / "a.csv")
+    runner = CliRunner()
+    path = str(tmp_path / "a.csv")
+    once = runner.invoke(app, ["check", path])
+    assert once.exit_code == 1 and "FAIL mislabeled" in once.output, once.output
+    for twice in ([path, path], [path, str(tmp_path / "." / "a.csv")]):
+        res = runner.invoke(app, ["check", *twice])
+        assert res.exit_code == 1 and "FAIL mislabeled" in res.output and "checked once" in res.output, res.output

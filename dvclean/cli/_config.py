@@ -134,6 +134,23 @@ def _first(value: Any) -> Any:
     return value[0] if isinstance(value, (list, tuple)) and value else value
 
 
+def once_each(files: list[str]) -> tuple[list[str], list[str]]:
+    """``files`` with each file once, and a note for each left out: a later path naming a file given before (the
+    same text, or another path to it: ``./a.csv``, a link) is not gated, reported or counted in the JUnit document
+    twice. Standard input (``-``) is kept as given (the multi-file gate refuses it)."""
+    from ..io import same_file
+
+    kept: list[str] = []
+    notes: list[str] = []
+    for path in files:
+        first = next((k for k in kept if path != "-" and k != "-" and (k == path or same_file(k, path))), None)
+        if first is None:
+            kept.append(path)
+        else:
+            notes.append(f"{path} was given before{'' if first == path else f' (as {first})'}: it is checked once")
+    return kept, notes
+
+
 def configurable(command_name: str, *, start: str = "data") -> Callable[[F], F]:
     """Fill options not given on the command line from the configuration files.
 
@@ -155,7 +172,8 @@ def configurable(command_name: str, *, start: str = "data") -> Callable[[F], F]:
 
             ctx = get_current_context()
             keys = option_keys(ctx.command)
-            several = isinstance(kwargs.get(start), (list, tuple)) and len(kwargs[start]) > 1
+            # (one file given twice, `check a.csv ./a.csv`, is one file: its configuration applies, as to `check a.csv`)
+            several = isinstance(kwargs.get(start), (list, tuple)) and len(once_each(list(kwargs[start]))[0]) > 1
             if several:  # each file is run on its own (its own nearest configuration file): none applies to all
                 from ..settings import Settings
 

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
-from ._config import configurable
+from ._config import configurable, once_each
 from ._scoring import Scoring, scoring_options
 from .commands import (
     NULL_VALUES_HELP,
@@ -155,23 +155,6 @@ def _gate_each(
             shutil.rmtree(parts, ignore_errors=True)
     if worst:
         raise typer.Exit(worst)
-
-
-def _once_each(files: list[str]) -> tuple[list[str], list[str]]:
-    """``files`` with each file once, and a note for each left out: a later path naming a file given before (the
-    same text, or another path to it: ``./a.csv``, a link) is not gated, reported or counted in the JUnit document
-    twice. Standard input (``-``) is kept as given (the multi-file gate refuses it)."""
-    from ..io import same_file
-
-    kept: list[str] = []
-    notes: list[str] = []
-    for path in files:
-        first = next((k for k in kept if path != "-" and k != "-" and (k == path or same_file(k, path))), None)
-        if first is None:
-            kept.append(path)
-        else:
-            notes.append(f"{path} was given before{'' if first == path else f' (as {first})'}: it is checked once")
-    return kept, notes
 
 
 def _without_option(args: list[str], option: str) -> list[str]:
@@ -425,7 +408,7 @@ def check(
         new_thresholds = dict.fromkeys(new_thresholds)
     repeated: list[str] = []  # (the notes on files given twice: printed here for several files, else in the outcome)
     if len(data) > 1:
-        data, repeated = _once_each(data)
+        data, repeated = once_each(data)
     if len(data) > 1:
         if not quiet:
             from ._output import stderr_console, visible
