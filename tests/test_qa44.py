@@ -284,3 +284,18 @@ def test_check_of_one_file_given_twice_keeps_its_configuration(tmp_path):
     for twice in ([path, path], [path, str(tmp_path / "." / "a.csv")]):
         res = runner.invoke(app, ["check", *twice])
         assert res.exit_code == 1 and "FAIL mislabeled" in res.output and "checked once" in res.output, res.output
+
+
+def test_a_configuration_file_cannot_name_a_model_class_path(tmp_path):
+    # `model = "this.Foo"` in a dvclean.toml beside the data imported `this` (its code ran: the Zen of Python), and
+    # "unittest.__main__.Foo" ran a test runner that imported the directory's check.py
+    from typer.testing import CliRunner
+
+    from dvclean.cli import app
+
+    (tmp_path / "dvclean.toml").write_text('label = "y"\nmethod = "tmc"\nmodel = "this.Foo"\n')
+    pl.DataFrame({"x": [0.1, 0.2, 0.3, 5.0, 5.1, 5.2] * 5, "y": [0, 0, 0, 1, 1, 1] * 5}).write_csv(tmp_path / "a.csv")
+    res = CliRunner().invoke(app, ["check", str(tmp_path / "a.csv")])
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2 and "a model class path is taken from the command line or Python only" in text
+    assert "Beautiful is better than ugly" not in res.output

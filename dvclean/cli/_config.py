@@ -94,6 +94,12 @@ def _coerce(ctx: Any, param: Any, value: Any, source: str) -> Any:
         value = [value]
     if not multi and isinstance(value, (list, dict)):  # a string option would take the list's Python spelling
         raise ConfigError(f"{bad}: it takes one value, not a {'list' if isinstance(value, list) else 'table'}")
+    if key == "model" and isinstance(value, str) and "." in value:
+        # a dotted class path imports its module, whose code runs: a file that may come with the data (a pull
+        # request's dvclean.toml) must not name it ("unittest.__main__.X" runs a test runner over the directory)
+        raise ConfigError(f"{bad}: a model class path is taken from the command line or Python only, not from a "
+                          f"configuration file (importing it runs its module's code); pass --model {value} yourself, "
+                          "or name a built-in model (logreg, knn, xgboost, hgb, linear)")
     candidates = [value]
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         candidates.append(str(value))  # a threshold such as 20 for a text option
