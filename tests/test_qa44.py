@@ -299,3 +299,27 @@ def test_a_configuration_file_cannot_name_a_model_class_path(tmp_path):
     text = " ".join(res.output.split())
     assert res.exit_code == 2 and "a model class path is taken from the command line or Python only" in text
     assert "Beautiful is better than ugly" not in res.output
+
+
+def test_the_action_writes_into_a_fresh_output_folder(tmp_path):
+    # a checked-out dvclean-out/ holding links (a pull request's) had the report and the JUnit document written
+    # through them, onto any file the runner can write
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.test_qa21 import _action_script
+
+    pl.DataFrame({"x": [0.1, 0.2, 0.3, 5.0, 5.1, 5.2] * 5, "y": [0, 0, 0, 1, 1, 1] * 5}).write_csv(tmp_path / "d.csv")
+    (tmp_path / "dvclean-out").mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    (tmp_path / "dvclean-out" / "report.html").symlink_to(victim)
+    (tmp_path / "run.sh").write_text(_action_script())
+    env = {**os.environ, "DVCLEAN_DATA": "d.csv", "DVCLEAN_ARGS": "--label y", "GITHUB_OUTPUT": str(tmp_path / "out"),
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    subprocess.run(["bash", str(tmp_path / "run.sh")], cwd=tmp_path, env=env, capture_output=True, timeout=300)
+    assert victim.read_text() == "keep me\n"
+    assert not (tmp_path / "dvclean-out" / "report.html").is_symlink()
+    assert (tmp_path / "dvclean-out" / "report.html").stat().st_size > 1000
