@@ -955,13 +955,22 @@ def _check_binary_names(data: bytes | Path, fmt: str, name: str) -> None:
         seen[col] = i
 
 
+def _polars_panic() -> type[BaseException]:
+    """polars' ``PanicException`` (a ``BaseException``: ``except Exception`` misses it), or ``Exception``."""
+    try:
+        from polars.exceptions import PanicException
+    except ImportError:
+        return Exception
+    return PanicException
+
+
 def _read_binary(reader: Callable[..., pl.DataFrame], data: bytes | Path, name: str, kind: str) -> pl.DataFrame:
     try:
         if isinstance(data, bytes):
             return reader(io.BytesIO(data))
         with open(data, "rb") as fh:  # a file, not a path: polars expands a path as a glob (`a[1].parquet`)
             return reader(fh)
-    except Exception as exc:
+    except (Exception, _polars_panic()) as exc:  # (a corrupt footer can make the reader panic: "unwrap() on None")
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{name}: not a readable {kind} file ({first}); re-export it or check the format") from exc
 

@@ -79,3 +79,34 @@ def test_a_broken_arrow_file_is_refused_with_exit_2_not_an_abort(tmp_path):
                                str(tmp_path / "o.parquet")], capture_output=True, text=True, timeout=120)
         assert proc.returncode == 2, (proc.returncode, proc.stderr[-300:])
         assert "not a readable Arrow IPC file" in proc.stderr and "terminate called" not in proc.stderr
+
+
+
+#: A 100-row Parquet file with three bytes of its footer changed (QA round 73's fuzzing): polars' reader panics on it
+#: ("called `Option::unwrap()` on a `None` value"), a BaseException that went by as an internal error (exit 3).
+_PANICKING_PARQUET = (
+    "eNp91F9MU1ccB/BzSrncllYocq73QseYyhVdwfJXxKqcSymoVaFTEeYf2lqpBhFbbYkPxoc9EKORB5NhYmJjfGBuOp+WbQ/OZVmGMTH6tr35sJ"
+    "dlMfFxe9v3nFsHCPGkn/Pnd+/9nXPuaTvIYy3MyZ562I9KlC1QRqoIKSiEeCmhXpU4oAScUAoKlIEKLnBDOXjAC2ugAirBB1WwFqqBgQbrQAcD"
+    "aqAW/PAR1MHHUA+fwHrYABuhAUzYBI2wGbbApxCAJmiGrRCEFmiFNmiHDuiEbdAF272qs5u4KNnhKnOSECI7YRfshh7gYEEvhKEPItAPA7AH9s"
+    "I+iMJ+OAAHYRCGIAafwSE4DEdgGI7CCIzC53AMjsMJOAljEPeqoQSxS7LYMiKO6QUNiKaSKUzx6+q7i7pa7BCNNK4S9flQnXqbLEGzQGlZ7dWr"
+    "Yz2N+pqZLxI/p7vqZmdOWV8dbZ67fvqXv6Z3FWbT4S23D8zfOvvr2R9OPJ6biHz9x+T3dyZ/+/vfK08LUwOBmpsL9zPPJrrvvpy/uPfh6Le/f5"
+    "N7/ubyT68fT3vEQp0sxLqizC2/U3XVDsRywVKFtJQqwVY5apN1O7Y0xnqWbKiTNDpy7bojF5QLDh4rrrekdiYS3nDP92omHW5fX+O7caSCOFUx"
+    "UzXTo2jETO6NFHfHRZVA5gALLs9MEzqNy7zaoWJeWvtgSXEzpxHtILqSTaZT5+JMwQQNDp1OE+YRbbaBRP1ig2JUOhFPpCaKEW2BGn4jZBI/Un"
+    "QQpdLAU8yBsPaoQnvkMv9UTPWDx/Xg/eMyAmJbzCHOvRJNaLNimFgzroppPO+mydrT/EO1L6l5zW1+51r+Flfk0WZLjFVT2Tuy081RrUDNJ+Xm"
+    "tfKlr25lMmz8/2TakyqMTVW75yGGX/fwWOzgcLf9MvWCY6so27koQ9wu+zjPc2ucRzgf573jMmZZnO8XnV7O98jAYsvtS1a2rdizU/XmRWr5bE"
+    "wGRxbvlyUiqkR/5MzocB69cFLc3zqISgyHDsv19C9bWrE7IGfpEwOrmDQi1zPCrTxfvGgXi6dlm3xvftlNye44D8vnk2J/S5fHiV4/Fc9cuJS6"
+    "2JScmmqKZzLn8/W5VCZ75vxkfWtnc7C5xQjh22Z/yEP8hgbxL/4fLNz/iQ=="
+)
+
+
+def test_a_parquet_footer_that_makes_the_reader_panic_is_an_unreadable_file(tmp_path):
+    import base64
+    import zlib
+
+    from dvclean.errors import InputError
+    from dvclean.io import read_frame
+
+    path = tmp_path / "m7.parquet"
+    path.write_bytes(zlib.decompress(base64.b64decode("".join(_PANICKING_PARQUET))))
+    with pytest.raises(InputError, match="not a readable Parquet file"):
+        read_frame(path)
