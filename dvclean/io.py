@@ -296,20 +296,51 @@ def suffix_format(name: str) -> tuple[str | None, str | None]:
     return None, compression
 
 
+def usable_memory() -> int | None:
+    """The bytes of memory this process may use: the machine's, or less where a container's memory limit (cgroup
+    v2 ``memory.max``, v1 ``memory.limit_in_bytes``) or the process's address-space limit (``ulimit -v``) says so;
+    None where none can be read (not POSIX)."""
+    sizes = []
+    try:
+        sizes.append(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, OSError, ValueError):
+        pass
+    for cgroup in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(cgroup).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit() and 0 < int(text) < 1 << 60:  # ("max", or v1's huge "no limit")
+            sizes.append(int(text))
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft != resource.RLIM_INFINITY and soft > 0:
+            sizes.append(soft)
+    except (ImportError, OSError, ValueError):
+        pass
+    return min(sizes) if sizes else None
+
+
+#: What the data read may take of :func:`usable_memory`: parsed into columns, and hashed, encoded and valued, a
+#: table takes several times its text (a 1 GiB CSV of small numbers peaked at 6.2 GB).
+INPUT_MEMORY_SHARE = 8
+
+
 def input_size_limit() -> int:
-    """The most bytes dvclean reads from a stream or expands from a compressed file: a quarter of the
-    machine's memory (at least 1 GiB; 4 GiB where the memory size is unknown).
+    """The most bytes dvclean reads from a stream or expands from a compressed file: an eighth of the memory this
+    process may use (:func:`usable_memory`; at least 256 MiB, 4 GiB where it is unknown).
 
     A regular file is read whatever its size; a stream (stdin, a pipe, a character device) and a
     compressed file's content have no size to check first, and a few kilobytes of gzip or zstd can
     expand to gigabytes: past the limit the read stops with a clear error instead of running the
     machine out of memory.
     """
-    try:
-        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, OSError, ValueError):  # not POSIX
+    memory = usable_memory()
+    if memory is None:
         return 4 << 30
-    return max(1 << 30, memory // 4)
+    return max(256 << 20, memory // INPUT_MEMORY_SHARE)
 
 
 #: Read and decompress in pieces of this size.
@@ -318,7 +349,7 @@ _CHUNK = 1 << 20
 
 def _too_large(name: str, what: str, limit: int) -> InputError:
     return InputError(
-        f"{name}: {what} more than {limit / (1 << 30):.1f} GiB (a quarter of this machine's memory), more than "
+        f"{name}: {what} more than {limit / (1 << 30):.1f} GiB (an eighth of the memory this process may use), more than "
         "dvclean reads from a stream or a compressed file; if the data is really that large, decompress or save it "
         "to a regular file first"
     )
@@ -455,6 +486,9 @@ def _decompress(raw: bytes, kind: str, name: str) -> bytes:
         raise
     except ImportError as exc:  # pragma: no cover - zstandard is a dependency
         raise InputError(f"{name}: reading zstd needs the 'zstandard' package; pip install zstandard") from exc
+    except MemoryError as exc:  # (not a corrupt stream: the content does not fit)
+        raise InputError(f"{name}: its {kind} content does not fit in the memory this process may use; decompress "
+                         "it to a regular file, or sample or split it first") from exc
     except Exception as exc:
         raise InputError(
             f"{name}: the {kind} stream is corrupt or truncated ({exc}); re-create or re-download the file"
@@ -899,7 +933,7 @@ def _check_parquet_size(data: bytes | Path, name: str) -> None:
     if size > limit:
         raise InputError(
             f"{name}: holds {meta.num_rows:,} rows in {meta.num_columns} columns, about {size:,} bytes once read, more "
-            f"than dvclean reads ({limit:,} bytes, a quarter of this machine's memory); sample or split it first"
+            f"than dvclean reads ({limit:,} bytes, an eighth of the memory this process may use); sample or split it first"
         )
 
 

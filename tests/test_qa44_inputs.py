@@ -110,3 +110,31 @@ def test_a_parquet_footer_that_makes_the_reader_panic_is_an_unreadable_file(tmp_
     path.write_bytes(zlib.decompress(base64.b64decode("".join(_PANICKING_PARQUET))))
     with pytest.raises(InputError, match="not a readable Parquet file"):
         read_frame(path)
+
+
+def test_the_read_limit_follows_the_memory_this_process_may_use():
+    # a 2 MB gzip of a 1 GiB CSV was read under a 4 GB address-space limit (the limit was a quarter of the machine's
+    # memory) and the process aborted at 6.2 GB ("memory allocation failed", exit 134)
+    import resource
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (6 << 30, resource.RLIM_INFINITY))
+
+    script = "from dvclean.io import input_size_limit; print(input_size_limit())"
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          preexec_fn=limited)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert int(proc.stdout) == (6 << 30) // 8
+
+
+def test_running_out_of_memory_while_decompressing_is_not_a_corrupt_file(monkeypatch):
+    import gzip
+
+    import dvclean.io as dio
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(dio, "read_limited", no_memory)
+    with pytest.raises(InputError, match="its gzip content does not fit in the memory this process may use"):
+        dio._decompress(gzip.compress(b"a,y\n1,0\n"), "gzip", "d.csv.gz")
