@@ -1101,6 +1101,14 @@ def check_policy_for_task(
     ]
 
 
+def _hard_count_note(result: ScoreResult) -> str:
+    """What a limit on the ``hard`` count checks: the count is set by ``--hard-frac``, not by the data."""
+    frac = result.config.flags.hard_fraction
+    return (f"the hard rows are the lowest-valued {frac:.0%} (--hard-frac) of the rows not flagged mislabeled, so their "
+            f"count is set by that share: a --max-hard / --warn-hard at or above it always passes and one below it "
+            "always fails; --max-new-hard with --baseline gates the rows that became hard")
+
+
 def _columns_text(columns: Sequence[str], limit: int = 8) -> str:
     """``the 3 columns 'a', 'b', 'y'`` (at most ``limit`` named)."""
     named = ", ".join(map(repr, columns[:limit])) + (f", ... ({len(columns) - limit} more)" if len(columns) > limit else "")
@@ -1356,6 +1364,8 @@ def evaluate_check(
         lines.append(_line("new_hard", new_hard, n_valued, policy, "new_hard"))
     checks = tuple(c for c in lines if c is not None)
     notes.extend(note for c in checks if (note := _warn_above_max_note(c)))
+    if any(c.name == "hard" for c in checks):
+        notes.append(_hard_count_note(result))
     if any(c.status == "fail" for c in checks):
         status = "fail"
     elif any(c.status == "warn" for c in checks):

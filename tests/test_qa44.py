@@ -323,3 +323,15 @@ def test_the_action_writes_into_a_fresh_output_folder(tmp_path):
     assert victim.read_text() == "keep me\n"
     assert not (tmp_path / "dvclean-out" / "report.html").is_symlink()
     assert (tmp_path / "dvclean-out" / "report.html").stat().st_size > 1000
+
+
+def test_a_limit_on_the_hard_count_says_that_the_count_is_set_by_hard_frac():
+    # --max-hard 15% (the README's example) could never fail: the hard rows are 10% of the unflagged rows by definition
+    from dvclean.check import CheckPolicy, evaluate_check
+
+    res = dvclean.score(_houses(200).with_columns((pl.col("price") > 150000).cast(pl.Int64)), label="price")
+    out = evaluate_check(res, CheckPolicy(max_hard="15%"))
+    assert out.status == "pass"
+    assert any(n.startswith("the hard rows are the lowest-valued 10% (--hard-frac) of the rows not flagged mislabeled")
+               for n in out.notes), out.notes
+    assert not any("--hard-frac" in n for n in evaluate_check(res, CheckPolicy(max_mislabeled="50%")).notes)
