@@ -515,7 +515,8 @@ def load_baseline(path: str | os.PathLike[str], *, create: str = "dvclean check 
             f"create it (`> {shlex.quote(os.fspath(path))}` empties the file before dvclean reads it as the baseline); write the baseline to "
             f"another name, then move it: {safe}"
         )
-    if _data_suffix(p):  # (the hint below would write the baseline over a data file)
+    if _data_suffix(p) or p.suffix.lower() != ".json":
+        # (the hint below would write the baseline over a data file, or over whatever file that is: /etc/passwd)
         safe = f"{baseline_command('baseline.json', create)} and pass --baseline baseline.json"
     try:
         doc = read_json_document(p, f"--baseline {p}")  # a pipe too; a device is named as such

@@ -335,3 +335,20 @@ def test_a_limit_on_the_hard_count_says_that_the_count_is_set_by_hard_frac():
     assert any(n.startswith("the hard rows are the lowest-valued 10% (--hard-frac) of the rows not flagged mislabeled")
                for n in out.notes), out.notes
     assert not any("--hard-frac" in n for n in evaluate_check(res, CheckPolicy(max_mislabeled="50%")).notes)
+
+
+def test_a_baseline_that_is_no_json_file_is_not_advised_to_be_written_over(tmp_path):
+    # --baseline /etc/passwd advised `... > /etc/passwd.tmp && mv /etc/passwd.tmp /etc/passwd`
+    from dvclean.check import load_baseline
+    from dvclean.errors import InputError
+
+    other = tmp_path / "passwd"
+    other.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    with pytest.raises(InputError) as exc:
+        load_baseline(other)
+    assert "mv baseline.json.tmp baseline.json` and pass --baseline baseline.json" in str(exc.value)
+    assert "passwd.tmp" not in str(exc.value)
+    broken = tmp_path / "main.json"
+    broken.write_text("{not json")
+    with pytest.raises(InputError, match="mv main.json.tmp"):  # (a broken baseline: re-created where it was)
+        load_baseline(broken)
