@@ -1363,6 +1363,9 @@ def evaluate_check(
         )
         lines.append(_line(f"new_{mis_name}", new_mis, n_valued, policy, "new_mislabeled"))
         lines.append(_line("new_hard", new_hard, n_valued, policy, "new_hard"))
+        if lines[-1] is None and lines[-2] is None:  # (compared, and written to the JSON, but gating nothing)
+            notes.append(f"the baseline was compared ({len(new_mis)} new {mis_name.replace('_', ' ')}, {len(new_hard)} "
+                         "new hard) but no --max-new-* / --warn-new-* threshold is set, so it gates nothing")
     checks = tuple(c for c in lines if c is not None)
     notes.extend(note for c in checks if (note := _warn_above_max_note(c)))
     if any(c.name == "hard" for c in checks):

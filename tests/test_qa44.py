@@ -352,3 +352,19 @@ def test_a_baseline_that_is_no_json_file_is_not_advised_to_be_written_over(tmp_p
     broken.write_text("{not json")
     with pytest.raises(InputError, match=r"main.json.tmp && mv .*main.json.tmp"):  # (a broken one: re-created there)
         load_baseline(broken)
+
+
+def test_a_baseline_without_new_row_thresholds_says_it_gates_nothing(tmp_path):
+    import json
+
+    from dvclean.check import CheckPolicy, evaluate_check, load_baseline
+
+    frame = _houses(200).with_columns((pl.col("price") > 150000).cast(pl.Int64))
+    res = dvclean.score(frame, label="price")
+    doc = evaluate_check(res, CheckPolicy(max_mislabeled="50%")).to_dict()
+    (tmp_path / "main.json").write_text(json.dumps(doc))
+    base = load_baseline(tmp_path / "main.json")
+    out = evaluate_check(res, CheckPolicy(max_mislabeled="50%"), baseline=base)
+    assert any(n.startswith("the baseline was compared (0 new mislabeled, 0 new hard) but no --max-new-*") for n in out.notes)
+    gated = evaluate_check(res, CheckPolicy(max_new_mislabeled=0), baseline=base)
+    assert not any("gates nothing" in n for n in gated.notes)
