@@ -5,7 +5,6 @@ Time column, and the evaluation table's log-loss columns."""
 from __future__ import annotations
 
 import datetime
-import io
 import json
 
 import numpy as np
@@ -15,6 +14,7 @@ import pytest
 from dvclean.augment import AugmentConfig, augment
 
 from .conftest import needs_sdv
+from .test_qa42_augment import render  # (the terminal summary, flattened)
 
 
 def fast(**kw) -> AugmentConfig:
@@ -38,16 +38,6 @@ def imbalanced(n: int = 400, seed: int = 0) -> pl.DataFrame:
     a, b = rng.normal(size=n), rng.normal(size=n)
     y = np.where(a + 1.2 * rng.normal(size=n) > 2.0, "A", "B")
     return pl.DataFrame({"a": a, "b": b, "y": y})
-
-
-def render(report: dict) -> str:
-    from rich.console import Console
-
-    from dvclean.cli.augment_cmd import render_augment
-
-    out = io.StringIO()
-    render_augment(Console(file=out, width=400, color_system=None), report)
-    return " ".join(out.getvalue().split())
 
 
 # ---------------------------------------------------------------- 1: --drop-mislabeled empties or thins a class
