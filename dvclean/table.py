@@ -539,8 +539,9 @@ def _numeric_text_hint(col: pl.Series, missing: np.ndarray, *, regression: bool 
 
     At least :data:`MOSTLY_NUMERIC` of the cells plain numbers: the other cells, named with their rows, and
     ``--null-values`` to read them as missing; else numbers written with a currency or percent sign, thousands
-    commas or a decimal comma (read so in a feature column, and in a label by ``--task regression``: as classes, or
-    with a cell that is no such number, ``regression``, write plain numbers). None otherwise.
+    commas or a decimal comma: valued as classes, the hint points to ``--task regression``, which reads them as a
+    feature column's are read; where that fails (``regression``: a cell that is no such number), write plain
+    numbers. None otherwise.
 
     >>> _numeric_text_hint(pl.Series(["1.5"] * 30 + ["unknown"]), np.zeros(31, dtype=bool))
     "it holds numbers except 'unknown' at row 30: read those cells as missing with --null-values unknown, or fix them"
