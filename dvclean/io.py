@@ -1916,20 +1916,49 @@ def _width_problem(first: int, last: int, got: int, width: int) -> str:
 def _find_ragged(data: bytes | Path, sep: str, width: int) -> str | None:
     """The first record whose field count is not ``width`` (lenient parse), as a message."""
     try:
-        for first, last, rec in _iter_records(data, sep):
-            if rec and len(rec) != width:
-                return _width_problem(first, last, len(rec), width)
+        return _first_width_problem(_iter_records(data, sep), width)
     except _ScanError:  # the exact scan cannot parse it either; polars' result stands
         return None
+
+
+def _first_width_problem(records: Iterator[tuple[int, int, list[str]]], width: int) -> str | None:
+    """The first of ``records`` whose field count is not ``width``, as a message (None: every one has it): a line of
+    only spaces, and a title line above the header (a header of one field, the lines after it of one other count),
+    are named as such."""
+    header: list[str] = []
+    for first, last, rec in records:
+        if first == 1:
+            header = rec
+        if rec and len(rec) != width:
+            if len(rec) == 1 and rec[0].strip() == "" and last == first:
+                return (f"line {first} holds only spaces, a row of one empty field (an empty line is skipped): "
+                        "delete that line, or leave it empty")
+            if width == 1 and first == 2 and header and _same_width(records, len(rec)):
+                return (f"line 1 ({header[0][:60]!r}) looks like a title above the header: line 2 and the lines "
+                        f"after it have {len(rec)} fields; delete line 1 (tail -n +2 prints the file without it)")
+            return _width_problem(first, last, len(rec), width)
     return None
+
+
+def _same_width(records: Iterator[tuple[int, int, list[str]]], width: int, lines: int = 5) -> bool:
+    """Whether the next ``lines`` non-empty records (at least one) have ``width`` fields."""
+    seen = 0
+    for _, _, rec in records:
+        if not rec:
+            continue
+        if len(rec) != width:
+            return False
+        seen += 1
+        if seen == lines:
+            break
+    return seen > 0
 
 
 def _find_csv_problem(data: bytes | Path, sep: str, width: int) -> str | None:
     """Locate why a CSV does not parse: the first row of the wrong width or quoting error (strict parse)."""
     try:
-        for first, last, rec in _iter_records(data, sep, strict=True):
-            if rec and len(rec) != width:
-                return _width_problem(first, last, len(rec), width)
+        if (problem := _first_width_problem(_iter_records(data, sep, strict=True), width)) is not None:
+            return problem
     except _ScanError as exc:
         reason = exc.reason
         if "unexpected end of data" in reason or "field larger than field limit" in reason:

@@ -138,3 +138,16 @@ def test_running_out_of_memory_while_decompressing_is_not_a_corrupt_file(monkeyp
     monkeypatch.setattr(dio, "read_limited", no_memory)
     with pytest.raises(InputError, match="its gzip content does not fit in the memory this process may use"):
         dio._decompress(gzip.compress(b"a,y\n1,0\n"), "gzip", "d.csv.gz")
+
+
+def test_a_title_line_above_the_header_and_a_line_of_spaces_are_named(tmp_path):
+    # "line 2 has 3 fields but the header has 1" and "line 101 has 1 field but the header has 3" (QA round 71)
+    rows = "".join(f"{i * 0.5},{i % 7},{i % 2}\n" for i in range(60))
+    (tmp_path / "title.csv").write_text("Monthly sales report 2021\na,b,y\n" + rows)
+    with pytest.raises(InputError, match=r"line 1 \('Monthly sales report 2021'\) looks like a title above the header: "
+                                         r"line 2 and the lines after it have 3 fields"):
+        read_frame(tmp_path / "title.csv")
+    lines = rows.splitlines(keepends=True)
+    (tmp_path / "spaces.csv").write_text("a,b,y\n" + "".join(lines[:30]) + "   \n" + "".join(lines[30:]))
+    with pytest.raises(InputError, match=r"line 32 holds only spaces, a row of one empty field"):
+        read_frame(tmp_path / "spaces.csv")
