@@ -296,6 +296,23 @@ def suffix_format(name: str) -> tuple[str | None, str | None]:
     return None, compression
 
 
+def _cgroup_memory_files() -> list[str]:
+    """The memory-limit files of this process's cgroup (v2 ``memory.max``, v1 ``memory.limit_in_bytes``), from
+    ``/proc/self/cgroup``, and those of the hierarchy's root (a container's own cgroup)."""
+    files = []
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) == 3 and parts[0] == "0" and parts[1] == "":
+            files.append(f"/sys/fs/cgroup{parts[2].rstrip('/')}/memory.max")
+        elif len(parts) == 3 and "memory" in parts[1].split(","):
+            files.append(f"/sys/fs/cgroup/memory{parts[2].rstrip('/')}/memory.limit_in_bytes")
+    return [*files, "/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]
+
+
 def usable_memory() -> int | None:
     """The bytes of memory this process may use: the machine's, or less where a container's memory limit (cgroup
     v2 ``memory.max``, v1 ``memory.limit_in_bytes``) or the process's address-space limit (``ulimit -v``) says so;
@@ -305,7 +322,7 @@ def usable_memory() -> int | None:
         sizes.append(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
     except (AttributeError, OSError, ValueError):
         pass
-    for cgroup in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+    for cgroup in _cgroup_memory_files():
         try:
             text = Path(cgroup).read_text().strip()
         except OSError:

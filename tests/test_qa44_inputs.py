@@ -151,3 +151,18 @@ def test_a_title_line_above_the_header_and_a_line_of_spaces_are_named(tmp_path):
     (tmp_path / "spaces.csv").write_text("a,b,y\n" + "".join(lines[:30]) + "   \n" + "".join(lines[30:]))
     with pytest.raises(InputError, match=r"line 32 holds only spaces, a row of one empty field"):
         read_frame(tmp_path / "spaces.csv")
+
+
+def test_the_cgroup_memory_files_follow_this_process_cgroup(monkeypatch):
+    import dvclean.io as dio
+
+    text = "4:memory:/process_api/abc\n0::/user.slice/job\n"
+    real = dio.Path.read_text
+
+    def fake(self, *args, **kwargs):
+        return text if str(self) == "/proc/self/cgroup" else real(self, *args, **kwargs)
+
+    monkeypatch.setattr(dio.Path, "read_text", fake)
+    files = dio._cgroup_memory_files()
+    assert files[:2] == ["/sys/fs/cgroup/memory/process_api/abc/memory.limit_in_bytes",
+                         "/sys/fs/cgroup/user.slice/job/memory.max"]
