@@ -1006,12 +1006,19 @@ def _check_binary_names(data: bytes | Path, fmt: str, name: str) -> None:
         seen[col] = i
 
 
-def _polars_panic() -> type[BaseException]:
-    """polars' ``PanicException`` (a ``BaseException``: ``except Exception`` misses it), or ``Exception``."""
+def polars_panic() -> type[BaseException]:
+    """polars' ``PanicException`` (a Rust panic: a corrupt footer, a type a writer does not implement).
+
+    It derives from ``BaseException``, so ``except Exception`` misses it; ``Exception`` where neither polars nor
+    pyo3 names it.
+    """
     try:
         from polars.exceptions import PanicException
-    except ImportError:
-        return Exception
+    except ImportError:  # an older polars: pyo3's own module
+        try:
+            from pyo3_runtime import PanicException  # type: ignore[import-not-found,no-redef]
+        except ImportError:
+            return Exception
     return PanicException
 
 
@@ -1021,7 +1028,7 @@ def _read_binary(reader: Callable[..., pl.DataFrame], data: bytes | Path, name: 
             return reader(io.BytesIO(data))
         with open(data, "rb") as fh:  # a file, not a path: polars expands a path as a glob (`a[1].parquet`)
             return reader(fh)
-    except (Exception, _polars_panic()) as exc:  # (a corrupt footer can make the reader panic: "unwrap() on None")
+    except (Exception, polars_panic()) as exc:  # (a corrupt footer can make the reader panic: "unwrap() on None")
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{name}: not a readable {kind} file ({first}); re-export it or check the format") from exc
 

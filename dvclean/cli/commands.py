@@ -331,19 +331,11 @@ _WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, e
 
 
 def _panic_type() -> type[BaseException]:
-    """polars' ``PanicException`` (a Rust panic, e.g. a type a writer does not implement), caught as an internal error.
+    """polars' ``PanicException`` (:func:`dvclean.io.polars_panic`), caught as an internal error: without this the
+    interpreter would print a traceback and exit 1, the code of a failed check."""
+    from ..io import polars_panic
 
-    It derives from ``BaseException``, so ``except Exception`` misses it; without this the
-    interpreter would print a traceback and exit 1, the code of a failed check.
-    """
-    try:
-        from polars.exceptions import PanicException
-    except ImportError:  # an older polars: pyo3's own module
-        try:
-            from pyo3_runtime import PanicException  # type: ignore[import-not-found,no-redef]
-        except ImportError:
-            return Exception
-    return PanicException
+    return polars_panic()
 
 
 def _written_text(written: list[Path]) -> str:
