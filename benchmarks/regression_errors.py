@@ -13,7 +13,8 @@ differ), ``shift`` (plus or minus 3-5 standard deviations), ``mixed`` (half of t
 shifted by plus or minus 1-2 standard deviations: gross errors beside moderate ones, which must not hide them).
 
 Data: scikit-learn's bundled diabetes (target ``target``), Friedman-1 (``make_friedman1``, 2,000 rows, noise
-1, ``random_state=0``), ``age`` and ``hours_per_week`` of
+1, ``random_state=0``), ``prices`` (2,000 log-normal prices, exp(11 + 0.5 x0 + 0.3 x1 + 0.3 noise), rounded to cents;
+only with ``--sets``), ``age`` and ``hours_per_week`` of
 ``sample_data/adult_2000.csv``, and ``LIMIT_BAL`` of the Taiwan credit sample in
 ``../shared/data/`` (or ``$DVCLEAN_SHARED_DATA``; skipped when absent). Not a test.
 
@@ -55,6 +56,12 @@ def load(name: str) -> tuple[pl.DataFrame, str] | None:
         return pl.DataFrame({f"x{i}": x[:, i] for i in range(x.shape[1])}).with_columns(target=pl.Series(y)), "target"
     if name in ("age", "hours_per_week"):
         return pl.read_csv(ROOT / "sample_data" / "adult_2000.csv"), name
+    if name == "prices":
+        # log-normal prices, 30% noise: a spread in proportion to the price (the log scale of flags.residual_z)
+        rng = np.random.default_rng(1)
+        x = rng.normal(size=(2000, 4))
+        price = np.round(np.exp(11 + 0.5 * x[:, 0] + 0.3 * x[:, 1] + 0.3 * rng.normal(size=2000)), 2)
+        return pl.DataFrame({f"x{i}": x[:, i] for i in range(4)}).with_columns(price=pl.Series(price)), "price"
     if name == "LIMIT_BAL":
         path = SHARED / "sample_taiwan_credit_default_2000.csv"
         return (pl.read_csv(path).drop("ID"), name) if path.exists() else None

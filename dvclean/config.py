@@ -566,7 +566,9 @@ class FixConfig:
         ``relabel`` and ``drop`` are refused when the features do not predict the labels
         (the scores' predictability test, :func:`dvclean.pipeline.labels_unpredicted`): the
         flags are then noise, and on imbalanced classes they fall on the minority class, which
-        the action would erase. ``True`` applies the action anyway.
+        the action would erase; and so are they when a rare class is mostly flagged (the summary's
+        ``flags.rare_classes``, :func:`dvclean.pipeline.rare_classes`): its rows look wrong whether
+        or not they are. ``True`` applies the action anyway.
     """
 
     action: str = "mark"

@@ -429,6 +429,29 @@ def _refuse_noise(scores: ScoreResult, config: FixConfig) -> None:
     )
 
 
+def _refuse_rare(scores: ScoreResult, config: FixConfig) -> None:
+    """Refuse to relabel or drop rows flagged mislabeled in a rare class mostly flagged (the summary's
+    ``flags.rare_classes``, :func:`dvclean.pipeline.rare_classes`), unless ``config.force``: such a class's rows
+    look wrong whether or not they are (5 correct rows of 3,000, shifted by 2 standard deviations: 3 flagged
+    mislabeled, and relabel turned them into the majority class), and relabel or drop would erase the class."""
+    rare = scores.summary["flags"].get("rare_classes") or {}
+    acted = {c: k for c, k in rare.items() if k.get("mislabeled")}
+    if config.action == "mark" or config.force or not acted:
+        return
+    name = scores.summary["input"].get("path") or "the data"
+    flagged = sum(k["mislabeled"] for k in acted.values())
+    parts = "; ".join(f"{c!r}: {k['mislabeled']} of its {k['rows']} rows flagged mislabeled"
+                      for c, k in list(acted.items())[:5])
+    more = f" and {len(acted) - 5} more" if len(acted) > 5 else ""
+    raise DataValidationError(
+        f"{name}: refusing to {config.action} {flagged} flagged row{'s' if flagged != 1 else ''} of "
+        f"{'rare classes' if len(acted) > 1 else 'a rare class'} ({parts}{more}): a row of a rare class has few "
+        "neighbours of its own class and the models predict that class poorly, so its label looks unlikely whether or "
+        "not it is right; check these rows by hand (--action mark marks them without changing any), or pass --force "
+        f"to {config.action} them anyway"
+    )
+
+
 def _check_configs(config: Any, score_config: Any) -> None:
     """Refuse a ``config``/``score_config`` of the wrong type (``TypeError``): the two are easily swapped."""
     for name, value, cls, what, other, other_cls, example in (
@@ -524,6 +547,7 @@ def fix(
         if text is None:
             text = read_json_text(piped if piped is not None else source, info, rows=frame.height)
     _refuse_noise(scores, config)
+    _refuse_rare(scores, config)
     fixed, summary = apply_fix(frame, scores, config)
     edits: TextEdits | JsonEdits | None = None
     if isinstance(text, CsvText):

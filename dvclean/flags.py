@@ -47,7 +47,9 @@ in the summary (``flags.signal_weights``).
     is at least ``MislabelConfig.min_odds`` (4/3) times as probable as the given
     label: a given label that is the most probable class, or nearly as probable as
     another (a coin flip, on data whose own labels are ambiguous), is never
-    flagged. Needs no noise rate.
+    flagged. A row of a class of fewer than :data:`MIN_MODEL_CLASS_ROWS` (5) rows, whose few classmates the
+    models' folds and bootstraps often leave out, is flagged only where its neighbours speak against its label too
+    (:func:`small_classes`). Needs no noise rate.
 ``confident``
     Confident Learning on the pooled probabilities, pruned as cleanlab's default
     ``find_label_issues(filter_by="prune_by_noise_rate")``: of the rows labelled i,
@@ -128,7 +130,10 @@ Copies of one row
 Rows equal in every encoded feature and in the label are one player twice: their values
 and every signal above are averaged over the copies (:func:`dvclean.table.identical_rows`),
 and no cut (the count of flags, the hard fraction, Confident Learning's per-class counts)
-separates rows of equal score (:func:`top_k`), so copies always get the same verdict.
+separates rows of equal score (:func:`top_k`), so copies always get the same verdict. The models, the forest and
+the neighbours see one copy of each record (:func:`distinct_evidence`), except in the cells of discrete data
+(:func:`record_copies`), whose rows are observations of the labels that go with those feature values: there every
+row counts, and the neighbours of a row with more than K copies are drawn from its cell (:func:`cell_neighbors`).
 """
 
 from __future__ import annotations
@@ -137,6 +142,7 @@ import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -647,6 +653,35 @@ def _knn_rule(values: np.ndarray, disagreement: np.ndarray, policy: FlagPolicy) 
     return flagged
 
 
+#: ``consensus`` rule: a row of a class of fewer rows than this is flagged only where none of its K nearest rows
+#: carries its label, or the ``knn`` rule flags it (:func:`small_classes`).
+MIN_MODEL_CLASS_ROWS = 5
+
+
+def small_classes(y: np.ndarray, n_classes: int) -> np.ndarray:
+    """Whether each class has fewer than :data:`MIN_MODEL_CLASS_ROWS` rows: too few for the models' opinion of its
+    rows to count against their labels.
+
+    A row of a class of two is predicted out of fold from its one classmate (with 150 such classes XGBoost learnt
+    nothing, weight 0.00), and out of bag by the trees whose bootstrap happened to hold its classmate (37% of them do
+    not, and vote for whatever class is near), while its K = 5 neighbours can hold at most one row of its class; so
+    the pooled probabilities were the forest's votes alone (weight 1.00), and 10 of 300 rows were flagged, 8 of them
+    nearer to their own classmate than to any row of another class (``fix --action drop`` then emptied classes).
+    Classes of 3 and 4 rows flagged correct rows beside the flipped ones the same way (up to 18 extra flags on 300
+    rows), classes of 5 and 6 none. Such a row is flagged only when its neighbours speak against its label too: none
+    of its K nearest rows carries it (a flipped row, far from the few rows of the class its label names), or the
+    ``knn`` rule flags it. A row whose classmate is among its nearest rows keeps its label, whatever the forest's
+    votes: on ten tables of 300 rows in classes of 2, 3 or 4 (two seeds; clean, and with 15 labels flipped where no
+    class is left with one row), 59 correct rows had been flagged and none are, and 59 of the 60 flipped rows are
+    flagged as before.
+
+    >>> small_classes(np.array([0, 0, 1, 1, 1, 1, 1]), 3).tolist()   # class 2 has no row: not judged either way
+    [True, False, False]
+    """
+    counts = np.bincount(np.asarray(y, dtype=np.int64), minlength=n_classes)
+    return (counts < MIN_MODEL_CLASS_ROWS) & (counts > 0)
+
+
 def flag_rows(
     values: np.ndarray,
     y: np.ndarray,
@@ -727,7 +762,10 @@ def flag_rows(
             count = float(np.median(list(named.values())))
             count_estimates = {**named, "median": count}
             likely = suggested_p > mislabel.min_odds * given_p  # another class clearly more probable
-            is_mislabeled = (top_fraction(score, count / max(n, 1)) | knn_flags) & likely
+            # a row of a class too small for the models needs its neighbours' agreement: none of its K nearest rows
+            # carries its label (small_classes)
+            judged = ~small_classes(y, n_classes)[y] | (disagreement >= 1.0)
+            is_mislabeled = ((top_fraction(score, count / max(n, 1)) & judged) | knn_flags) & likely
         elif rule == "confident":
             is_mislabeled = confident_issues(proba, y)
         elif rule == "vote":
@@ -836,8 +874,109 @@ def own_scales(incomplete: np.ndarray | None) -> bool:
     return incomplete is not None and min(int(incomplete.sum()), int((~incomplete).sum())) >= OWN_SCALE_MIN_ROWS
 
 
-def residual_z(y: np.ndarray, prediction: np.ndarray, incomplete: np.ndarray | None = None) -> np.ndarray:
-    """:func:`robust_z` of the residuals ``y - prediction``, the scale at least :func:`tied_target_scale` of ``y``.
+#: Positive targets are measured as log ratios to their predictions (:func:`_scaled_z`) when the widest of the
+#: residuals' robust scales in bins of rows by prediction is at least this multiple of the narrowest, and rises
+#: with the prediction, ...
+LEVEL_SPREAD_RATIO = 2.0
+#: ... and the log ratios' scales are of one spread (the widest less than :data:`LEVEL_SPREAD_RATIO` times the
+#: narrowest) and keep at most this share of the residuals' trend (:func:`spread_trend`): log-normal prices (10-50%
+#: noise) keep 2-16% of it; Taiwan's credit limits (``LIMIT_BAL``), whose spread grows more slowly than the limit,
+#: 36-54%, the log ratios' spread falling as steeply as the residuals' rose (their widest bin 2.0-2.3 times the
+#: narrowest from one injection of errors to the next: on that alone their scale changed with the draw; session 34
+#: found no rule that picks theirs).
+LOG_TREND_LEFT = 0.25
+#: ... with bins of at least this many rows, and from this many to this many bins ...
+LEVEL_BIN_ROWS, LEVEL_MIN_BINS, LEVEL_MAX_BINS = 100, 3, 10
+#: ... and a Spearman correlation of at least this between the bins' order and their residuals' scales.
+LEVEL_RISE = 0.8
+
+
+def level_scales(prediction: np.ndarray, r: np.ndarray) -> np.ndarray | None:
+    """The robust scale (:func:`robust_location_scale`) of the residuals ``r`` in each of :data:`LEVEL_MIN_BINS` to
+    :data:`LEVEL_MAX_BINS` bins of equal count by prediction (at least :data:`LEVEL_BIN_ROWS` rows each), lowest
+    predictions first; ``None`` for too few rows.
+
+    >>> rng = np.random.default_rng(0)
+    >>> pred = rng.uniform(1, 10, 2000)
+    >>> s = level_scales(pred, rng.normal(size=2000))
+    >>> len(s), bool(s.max() < LEVEL_SPREAD_RATIO * s.min())  # one spread: the bins differ by sampling error only
+    (10, True)
+    >>> s = level_scales(pred, pred * rng.normal(size=2000) * 0.1)
+    >>> bool(s[-1] > 5 * s[0])  # a spread in proportion to the prediction
+    True
+    """
+    bins = min(LEVEL_MAX_BINS, r.shape[0] // LEVEL_BIN_ROWS)
+    if bins < LEVEL_MIN_BINS:
+        return None
+    parts = np.array_split(np.argsort(prediction, kind="stable"), bins)
+    return np.array([robust_location_scale(r[part])[1] for part in parts])
+
+
+def spread_trend(scales: np.ndarray) -> float:
+    """The slope of the log of the bins' scales (:func:`level_scales`) over the bins' positions, from 0 for the lowest
+    predictions to 1 for the highest: the log of how many times wider the spread is at the top than at the bottom."""
+    return float(np.polyfit(np.linspace(0.0, 1.0, scales.size), np.log(scales), 1)[0])
+
+
+def spread_rises(scales: np.ndarray | None) -> bool:
+    """Whether the residuals' scales by predicted level (:func:`level_scales`) rise with it: the widest at least
+    :data:`LEVEL_SPREAD_RATIO` times the narrowest, in the bins' order (Spearman correlation >= :data:`LEVEL_RISE`)."""
+    from scipy.stats import spearmanr
+
+    if scales is None or not scales.min() > 0 or scales.max() < LEVEL_SPREAD_RATIO * scales.min():
+        return False
+    return bool(spearmanr(np.arange(scales.size), scales)[0] >= LEVEL_RISE)
+
+
+def _scaled_z(y: np.ndarray, prediction: np.ndarray, floor: float, zero: float | None) -> tuple[np.ndarray, str]:
+    """The residuals' robust z, and its scale: ``"log"`` for positive targets (``zero``, the standardised value of a
+    target of 0, below all of them) whose residuals' spread rises with the prediction (:func:`spread_rises`) while
+    their log ratios ``log(y / prediction)`` have one spread, with no trend left (at most :data:`LOG_TREND_LEFT` of
+    the residuals', :func:`spread_trend`): a price or an income, wrong by a share of itself; the robust z of those
+    log ratios; else ``"one"``, :func:`robust_z` of the residuals with ``floor``.
+
+    On one scale the dearest correct prices are "outlying" (log-normal prices with 30% noise: 82 of 2,000 clean rows
+    flagged, every one above its prediction), and a slip of the decimal point downwards, /10, hides in the bulk of
+    the cheap ones while x10 stands out: as log ratios both are as far out. Targets whose spread changes otherwise
+    keep one scale: ``age`` of the Adult sample (its youngest rows predicted within a few years, the log ratios'
+    spread still 2.3 times wider in the middle) and ``hours_per_week`` (46% of the rows at 40, its spread narrowest in
+    the middle of the predictions) flag what they did.
+    """
+    r = y - prediction
+    if zero is not None and floor == 0:
+        above = y - zero
+        linear = level_scales(prediction, r)
+        if above.min() > 1e-9 * above.max() and linear is not None and spread_rises(linear):
+            ratio = np.log(above) - np.log(np.maximum(prediction - zero, above.min() / 2))
+            scales = level_scales(prediction, ratio)
+            if (scales is not None and scales.min() > 0 and scales.max() < LEVEL_SPREAD_RATIO * scales.min()
+                    and abs(spread_trend(scales)) <= LOG_TREND_LEFT * spread_trend(linear)):
+                return robust_z(ratio), "log"
+    return robust_z(r, floor=floor), "one"
+
+
+def _residual_groups(y: np.ndarray, prediction: np.ndarray, incomplete: np.ndarray | None,
+                     zero: float | None) -> list[tuple[Any, np.ndarray, str]]:
+    """(rows, z, scale) of each group of rows :func:`residual_z` measures on its own."""
+    y = np.asarray(y, dtype=np.float64)
+    prediction = np.broadcast_to(np.asarray(prediction, dtype=np.float64), y.shape)
+    floor = tied_target_scale(y)
+    groups: tuple[Any, ...] = (incomplete, ~incomplete) if own_scales(incomplete) else (slice(None),)  # type: ignore[operator]
+    return [(rows, *_scaled_z(y[rows], prediction[rows], floor, zero)) for rows in groups]
+
+
+def residual_scales(y: np.ndarray, prediction: np.ndarray, incomplete: np.ndarray | None = None,
+                    zero: float | None = None) -> list[str]:
+    """The scale :func:`residual_z` measures each group of rows on (``"one"`` or ``"log"``: :func:`_scaled_z`)."""
+    return [scale for _, _, scale in _residual_groups(y, prediction, incomplete, zero)]
+
+
+def residual_z(y: np.ndarray, prediction: np.ndarray, incomplete: np.ndarray | None = None,
+               zero: float | None = None) -> np.ndarray:
+    """:func:`robust_z` of the residuals ``y - prediction``, the scale at least :func:`tied_target_scale` of ``y``;
+    of the log ratios ``log(y / prediction)`` instead for positive targets whose residuals' spread rises with the
+    prediction while their log ratios' does not (:func:`_scaled_z`; ``zero``: the standardised value of a target of
+    0, ``None`` for no log scale).
 
     ``incomplete`` (rows with a missing feature value, imputed): with at least :data:`OWN_SCALE_MIN_ROWS` such rows
     and as many complete ones, each group is measured against its own residuals' median and scale. A row without
@@ -849,15 +988,18 @@ def residual_z(y: np.ndarray, prediction: np.ndarray, incomplete: np.ndarray | N
     >>> miss = np.r_[np.zeros(40, bool), np.ones(20, bool)]
     >>> int((np.abs(residual_z(y, np.zeros(60))) > 3.5).sum()), int((np.abs(residual_z(y, np.zeros(60), miss)) > 3.5).sum())
     (6, 0)
+    >>> rng = np.random.default_rng(0)
+    >>> pred = rng.uniform(1, 10, 2000)
+    >>> price = pred * np.exp(rng.normal(0, 0.3, 2000))
+    >>> price[:20] /= 10  # a decimal point slipped: wrong by a share of the price, as far out as x10 on a log scale
+    >>> one = np.abs(robust_z(price - pred)) > 3.5
+    >>> z = np.abs(residual_z(price, pred, zero=0.0)) > 3.5
+    >>> int(one[:20].sum()), int(one[20:].sum()), int(z[:20].sum()), int(z[20:].sum())  # slips found, correct rows flagged
+    (12, 72, 20, 0)
     """
-    y = np.asarray(y, dtype=np.float64)
-    r = y - prediction
-    floor = tied_target_scale(y)
-    if not own_scales(incomplete):
-        return robust_z(r, floor=floor)
-    z = np.empty_like(r)
-    for rows in (incomplete, ~incomplete):
-        z[rows] = robust_z(r[rows], floor=floor)
+    z = np.empty(np.shape(y), dtype=np.float64)
+    for rows, part, _ in _residual_groups(y, prediction, incomplete, zero):
+        z[rows] = part
     return z
 
 
@@ -1014,9 +1156,17 @@ def record_copies(x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     record repeated: each is its own group, so its copies stay evidence for its label. Valued once per group
     instead, every such cell would hold one row of each label, each judged by the other: on 300 rows of two
     categorical features with 10% flipped labels, 192 rows were flagged (the majority of every mixed cell) and
-    the features were said not to predict the labels (AUROC 0.000). Where most rows have feature values of their
-    own (continuous features), rows sharing them are one record copied, with conflicting labels: valued once per
-    label, so that three wrong copies do not outvote the one right one.
+    the features were said not to predict the labels (AUROC 0.000). So are the rows of a cell of one label of at
+    least :data:`OBSERVED_CELL` rows whose every feature value also occurs in another cell (a combination of values
+    that recur, as the cells of categorical features are, :func:`recurring_vectors`): 20 rows ``green, XL`` all
+    labelled A are 20 observations that A goes with ``green, XL``. Collapsed into one record weighing like one row
+    instead, such a cell was judged only by the other cells (a label that follows from the features exactly,
+    ``A if red or XL``, got a model probability of 0.44-0.56 on 12 cells of 20 rows), never by its own rows; and
+    once a few labels elsewhere were flipped, the 20 correct rows of a clean cell were flagged beside the flips. A
+    cell whose rows keep a value of their own (a continuous feature's, a record written three times) stays one
+    record. Where most rows have feature values of their own (continuous features), rows sharing them are one
+    record copied, with conflicting labels: valued once per label, so that three wrong copies do not outvote the
+    one right one.
 
     Examples
     --------
@@ -1027,6 +1177,9 @@ def record_copies(x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     ...               np.array([0, 0, 1, 1, 1, 1, 1, 0, 1])).tolist()   # continuous: rows 2-3 one copied record
     [0, 1, 2, 2, 2, 3, 4, 5, 6]
     >>> record_copies(x, np.array([0, 1, 0, 0, 1, 1])) is None
+    True
+    >>> cells = np.repeat(np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), 3, axis=0)
+    >>> record_copies(cells, np.repeat([0, 1, 1, 1], 3)) is None   # 4 cells of 3 observations: every row counts
     True
     """
     from .table import _row_groups
@@ -1042,7 +1195,10 @@ def record_copies(x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
         first = np.unique(groups, return_index=True)[1]
         labels_at = np.bincount(vector[first], minlength=n_vectors)  # distinct labels at each feature vector
         rows_at = np.bincount(vector, minlength=n_vectors)
-        mixed = (labels_at[vector] > 1) & (rows_at[vector] >= OBSERVED_CELL)
+        observed = rows_at >= OBSERVED_CELL
+        # a cell of several labels, or of one label whose feature values all recur in other cells (discrete ones)
+        observed &= (labels_at > 1) | recurring_vectors(x, vector)
+        mixed = observed[vector]
         if mixed.any():
             groups = groups.copy()
             groups[mixed] = int(groups.max()) + 1 + np.arange(int(mixed.sum()))
@@ -1051,6 +1207,27 @@ def record_copies(x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     rank[np.argsort(firsts, kind="stable")] = np.arange(firsts.size)
     groups = rank[inverse.ravel()]  # numbered in the order of their first rows
     return groups if int(groups.max()) + 1 < x.shape[0] else None
+
+
+def recurring_vectors(x: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """Whether each distinct feature vector (``vector``: each row's, numbered from 0 as
+    :func:`dvclean.table._row_groups` numbers them) holds in every column a value that another distinct vector holds
+    too: a cell of discrete features (``red, S`` where ``red`` and ``S`` occur in other cells), not a record whose
+    continuous feature has a value of its own.
+
+    >>> x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [2.5, 1.0]])
+    >>> recurring_vectors(x, np.arange(5)).tolist()   # 2.5 occurs in one vector only
+    [True, True, True, True, False]
+    """
+    first = np.unique(vector, return_index=True)[1]  # a row of each vector, in vector order
+    values = np.ascontiguousarray(x[first], dtype=np.float64).reshape(first.size, -1)
+    shared = np.ones(first.size, dtype=bool)
+    for column in values.T:
+        if not shared.any():
+            break
+        _, inverse, counts = np.unique(column, return_inverse=True, return_counts=True)
+        shared &= counts[inverse.ravel()] > 1
+    return shared
 
 
 def distinct_rows(x: np.ndarray, y: np.ndarray, k: int, *, backend: str = "auto") -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
@@ -1216,6 +1393,7 @@ def regression_evidence(
     progress: ProgressFn | None = None,
     n_jobs: int = 1,
     incomplete: np.ndarray | None = None,
+    zero: float | None = None,
 ) -> RegressionEvidence:
     """The predictions the outlying-target rule averages (see the module docstring).
 
@@ -1233,11 +1411,12 @@ def regression_evidence(
     target, a claim amount that is 0 but in the suspects), every signal fitted to them
     predicts that value: the second pass is that constant, not fitted, so it clears the
     suspects holding that value and flags no row the first pass did not. ``incomplete``: the rows with a missing
-    feature value, whose residuals are measured on their own scale (:func:`residual_z`).
+    feature value, whose residuals are measured on their own scale (:func:`residual_z`); ``zero``: the standardised
+    value of a target of 0, for the log scale of :func:`residual_z`.
     """
     first = _stacked(_regression_signals(x, clipped_targets(y), neighbors, config, None, seed, progress, n_jobs), y,
-                     config, incomplete)
-    suspects = np.abs(residual_z(y, _combined(first, config), incomplete)) > config.outlier_z
+                     config, incomplete, zero)
+    suspects = np.abs(residual_z(y, _combined(first, config), incomplete, zero)) > config.outlier_z
     if not suspects.any() or suspects.sum() * 2 >= y.shape[0]:
         return first  # (nothing to leave out, or too much)
     left = np.asarray(y, dtype=np.float64)[~suspects]
@@ -1249,16 +1428,16 @@ def regression_evidence(
         return RegressionEvidence(**{k: same.copy() for k in first.signals()}, weights=first.weights,
                                   one_value_left=True)
     second = _stacked(_regression_signals(x, y, neighbors, config, ~suspects, seed, progress, n_jobs), y, config,
-                      incomplete)
+                      incomplete, zero)
     # a third pass without the suspects the second adds: the first pass fits targets that its outliers still pull, so
     # its scale can be far wider than the bulk's, and the moderate errors it misses stay in the second pass's training
     # data, where they pull their neighbours' predictions (on y = 2x with 3% x10 and 3% shifted by 0.5, 102 correct
     # rows near them were flagged)
-    grown = suspects | (np.abs(residual_z(y, _combined(second, config), incomplete)) > config.outlier_z)
+    grown = suspects | (np.abs(residual_z(y, _combined(second, config), incomplete, zero)) > config.outlier_z)
     if not (grown & ~suspects).any() or grown.sum() * 2 >= y.shape[0] or np.ptp(np.asarray(y, dtype=np.float64)[~grown]) == 0:
         return second
     return _stacked(_regression_signals(x, y, neighbors, config, ~grown, seed, progress, n_jobs), y, config,
-                    incomplete)
+                    incomplete, zero)
 
 
 def clipped_targets(y: np.ndarray, z: float = FIRST_PASS_CLIP) -> np.ndarray:
@@ -1284,7 +1463,7 @@ def clipped_targets(y: np.ndarray, z: float = FIRST_PASS_CLIP) -> np.ndarray:
 
 
 def stacking_weights(signals: dict[str, np.ndarray], y: np.ndarray, cut: float = 3.5,
-                     incomplete: np.ndarray | None = None) -> dict[str, float]:
+                     incomplete: np.ndarray | None = None, zero: float | None = None) -> dict[str, float]:
     """Non-negative weights, summing to 1, of the out-of-sample predictions that best predict ``y`` (least squares;
     stacked regression, Breiman 1996), fitted again without the rows whose residual's robust z exceeds ``cut``
     (the outlying targets the weights are there to find must not set them).
@@ -1313,18 +1492,18 @@ def stacking_weights(signals: dict[str, np.ndarray], y: np.ndarray, cut: float =
         if not fit.sum() > 0:
             break
         w = fit / fit.sum()
-        keep = np.abs(residual_z(y, a @ w, incomplete)) <= cut
+        keep = np.abs(residual_z(y, a @ w, incomplete, zero)) <= cut
     return {k: float(v) for k, v in zip(names, w, strict=True)}
 
 
 def _stacked(ev: RegressionEvidence, y: np.ndarray, config: MislabelConfig,
-             incomplete: np.ndarray | None = None) -> RegressionEvidence:
+             incomplete: np.ndarray | None = None, zero: float | None = None) -> RegressionEvidence:
     """``ev`` with :func:`stacking_weights` when it holds several signals."""
     signals = ev.signals()
     if len(signals) < 2 or config.rule in ("knn", "confidence"):
         return ev
     return dataclasses.replace(ev, weights=stacking_weights(signals, np.asarray(y, dtype=np.float64), config.outlier_z,
-                                                            incomplete))
+                                                            incomplete, zero))
 
 
 def _combined(ev: RegressionEvidence, config: MislabelConfig) -> np.ndarray:
@@ -1391,6 +1570,7 @@ def flag_regression(
     *,
     mislabel: MislabelConfig | None = None,
     incomplete: np.ndarray | None = None,
+    zero: float | None = None,
 ) -> RowFlags:
     """Flag rows whose regression target is outlying (``is_mislabeled`` = outlying target).
 
@@ -1407,6 +1587,9 @@ def flag_regression(
         ``outlier_z``, ``expected_noise`` and the rule (which signals are averaged).
     incomplete : ndarray of bool, optional
         Rows with a missing feature value: measured against their own residuals' spread (:func:`residual_z`).
+    zero : float, optional
+        The standardised value of a target of 0: positive targets whose residuals spread in proportion to their
+        predictions are measured on a log scale (:func:`residual_z`).
 
     Examples
     --------
@@ -1423,7 +1606,7 @@ def flag_regression(
     used = "model" if prediction is evidence.model else " + ".join(evidence.signals())
     if prediction is not evidence.model and evidence.weights:
         used = f"stacked {used}"
-    z = residual_z(y, prediction, incomplete)
+    z = residual_z(y, prediction, incomplete, zero)
     az = np.abs(z)
     cut = mislabel.outlier_z
     score = az / (az + cut)  # 0.5 at the cutoff; the values take no part (module docstring)
@@ -1432,6 +1615,9 @@ def flag_regression(
     if own_scales(incomplete):
         assert incomplete is not None
         used += f"; the {int(incomplete.sum()):,} rows with a missing feature value on their own residuals' spread"
+    scales = set(residual_scales(y, prediction, incomplete, zero))
+    if "log" in scales:
+        used += "; as log(target / prediction), whose spread does not change with the prediction as the residuals' does"
     rule = f"outlier (|z| > {cut:g} of the residual of the {used})"
     rule_count = None
     if mislabel.expected_noise is not None:

@@ -378,6 +378,16 @@ def make_table(
 
         raise ConfigError(f"--task must be one of {', '.join(_TASKS)}; got {task!r}")
     label_col = frame.get_column(label)
+    if label_col.dtype in (pl.Int128, pl.UInt128):
+        # a 128-bit integer label (polars writes and reads them in Parquet and Arrow): numpy has no such integers, and
+        # every step that counts classes or targets crashed on it (exit 3); values within 64 bits are the same integers
+        if not bool(label_col.drop_nulls().is_between(-(2**63), 2**63 - 1).all()):
+            problems.append(f"label column {label!r} holds 128-bit integers beyond the 64-bit range (such as "
+                            f"{label_col.drop_nulls().abs().max()}): cast it to text (classes) or to a float (a "
+                            "regression target) first")
+        else:
+            label_col = label_col.cast(pl.Int64)
+            frame = frame.with_columns(label_col)
     numbers = padded_numbers(label_col)
     if numbers is not None:  # " 367.3": a CSV reader's text, the file's numbers (a regression target, or classes)
         frame = frame.with_columns(numbers)
@@ -2400,7 +2410,11 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
     notes = list(table.notes)
     reasons = encoder.dropped_reasons_
     if encoder.all_constant_ and all(reasons.get(c, "constant") == "constant" for c in encoder.dropped_):
-        notes.append("every feature column is constant: all rows look identical, values only reflect the labels")
+        shown, rest = encoder.dropped_[:IGNORED_SHOWN], encoder.dropped_[IGNORED_SHOWN:]
+        names = ", ".join(shown) + (f" and {len(rest)} more (the JSON summary's features.ignored lists them all)"
+                                    if rest else "")
+        notes.append(f"every feature column is constant ({names}): all rows look identical, values only reflect the "
+                     "labels; score a file whose feature columns vary from row to row")
     elif encoder.dropped_:
         shown, rest = encoder.dropped_[:IGNORED_SHOWN], encoder.dropped_[IGNORED_SHOWN:]
         text = ", ".join(f"{c} ({reasons.get(c, 'constant')})" for c in shown)

@@ -104,8 +104,11 @@ def test_estimators_without_a_budget_give_the_pinned_values():
     # under 20 permutations the estimate is that plain mean (no control variate: session 43)
     est = beta_shapley(vote, 10, samples=9, seed=3, batch_size=4)
     assert est.values.tolist() == x.mean(axis=0).tolist()
-    assert est.stderr.tolist() == [0.0, 0.0, 0.0, 0.26666666666666633, 0.0, 0.12232064570353827,
-                                   0.029512516469038182, 0.12270151007835768, 0.26460271850740746, 0.0]
+    # (session 45: each row's error at least the root mean square of the rows' under 20 orderings; rows 0-2 were 0 +- 0
+    # while their exact values are not 0)
+    assert est.stderr.tolist() == [0.13115437443020966, 0.13115437443020966, 0.13115437443020966, 0.26666666666666633,
+                                   0.13115437443020966, 0.13115437443020966, 0.13115437443020966, 0.13115437443020966,
+                                   0.26460271850740746, 0.13115437443020966]
     assert est.diagnostics["stop"] == "samples" and est.n_permutations == 9
     est = msr_banzhaf(vote, 10, samples=30, seed=3, batch_size=7)
     assert est.values.tolist() == [0.09090909090909091, 0.07142857142857142, -0.08333333333333334,
@@ -115,7 +118,7 @@ def test_estimators_without_a_budget_give_the_pinned_values():
 
 
 @pytest.mark.parametrize(("method", "samples", "batch_size", "value_sum", "stderr_sum", "head"), [
-    ("beta", 5, 2, 0.9222015906161158, 2.9049408660742655,
+    ("beta", 5, 2, 0.9222015906161158, 5.759075228417532,
      [0.08692037201087686, 0.08574804650276242, -1.1686922683356077e-07, -0.33316712155319705, -0.024093998242807484]),
     ("banzhaf", 12, 5, 0.28156385281385293, 1.770890882378096,
      [-0.0006944444444444333, 0.005089285714285741, -0.026190476190476195, 0.002777777777777799, -0.028333333333333332]),

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import polars as pl
@@ -77,6 +77,11 @@ from ..table import (
     without_minus_zero,
 )
 from .config import QUALITY_MAX_COLUMNS, AugmentConfig, Target, parse_n_synthetic, parse_target, quote_class
+
+if TYPE_CHECKING:  # pandas is optional (the augment extra), and pipeline's ScoreResult is imported on use
+    import pandas as pd
+
+    from ..pipeline import ScoreResult
 
 __all__ = [
     "PROVENANCE",
@@ -159,6 +164,7 @@ class RowScores:
 
     @property
     def valued(self) -> np.ndarray:
+        """Rows that hold a label and a finite value: the rows the hard set is chosen among."""
         return ~self.label_missing & np.isfinite(self.values)
 
 
@@ -242,6 +248,26 @@ def for_augment(text: str) -> str:
     return text
 
 
+def options_for_file(note: str) -> str:
+    """A valuation note that names :func:`dvclean.score`'s keywords, as it does for a frame (augment values the frame it
+    read), worded with the options instead, as ``dvclean score`` words it for a file; any other note unchanged.
+
+    >>> options_for_file("feature column 'u64' holds a distinct consecutive integer in every row, like a row number or "
+    ...                  "an id: the file's order becomes a feature; pass id_column='u64', or drop='u64', if that is not meant")
+    "feature column 'u64' holds a distinct consecutive integer in every row, like a row number or an id: the file's order becomes a feature; pass it as --id, or --drop it from the features, if that is not meant"
+    """
+    start, end = note.find(_ROW_NUMBER_KEYWORDS), note.rfind(_ROW_NUMBER_END)
+    if start < 0 or end < start or not note.startswith("feature column"):
+        return note
+    return note[:start] + _ROW_NUMBER_OPTIONS + note[end:]
+
+
+#: The valuation's note on :func:`dvclean.diagnostics.row_number_columns`: :func:`dvclean.score` words its remedy
+#: for a frame and for a file apart by the table's source, and the frame augment hands the valuation has none.
+_ROW_NUMBER_KEYWORDS = "the file's order becomes a feature; pass id_column="
+_ROW_NUMBER_OPTIONS = "the file's order becomes a feature; pass it as --id, or --drop it from the features"
+_ROW_NUMBER_END = ", if that is not meant"
+
 #: The many-flags note's remedy, which names an option of score, check and fix.
 _NOISE_HINT = ", or give --expected-noise if the noise rate is known"
 #: The end of :func:`dvclean.pipeline._quantity_hint`'s hint, which names score's --task.
@@ -261,8 +287,12 @@ def compute_scores(
     drop: Sequence[str],
     cfg: AugmentConfig,
     valid: pl.DataFrame | None = None,
+    from_file: bool = False,
 ) -> RowScores:
-    """Value the rows with KNN-Shapley (K = ``cfg.k``) through :func:`dvclean.score`."""
+    """Value the rows with KNN-Shapley (K = ``cfg.k``) through :func:`dvclean.score`.
+
+    ``from_file``: ``frame`` was read from a file (or standard input), so the valuation's notes name the command
+    line's options, as ``dvclean score`` of that file does (:func:`options_for_file`), not ``score``'s keywords."""
     from ..pipeline import score
 
     try:
@@ -273,7 +303,7 @@ def compute_scores(
             raise
         raise DataValidationError(reworded) from None
     if "notes" in r.summary:  # the valuation's notes, which the report and the HTML report show, in augment's words
-        r.summary["notes"] = [for_augment(n) for n in r.summary["notes"]]
+        r.summary["notes"] = [for_augment(options_for_file(n) if from_file else n) for n in r.summary["notes"]]
     return dataclasses.replace(_row_scores(r.frame, "computed (knn)"), result=r, k=cfg.k, method="knn",
                                validation=r.summary.get("validation"))
 
@@ -1124,8 +1154,47 @@ def target_mix_note(output_mix: dict[str, int], evaluated_mix: dict[str, int], *
 
 
 def modelled_columns(table: Table, withhold: Sequence[str] = ()) -> list[str]:
-    """Every column but the id column, an existing provenance column and the withheld columns."""
-    return [c for c in table.frame.columns if c not in (table.id_column, PROVENANCE) and c not in withhold]
+    """Every column but the id column, an existing provenance column, pandas' unnamed index
+    (:func:`pandas_index_of`) and the withheld columns."""
+    index = pandas_index_of(table)
+    return [c for c in table.frame.columns
+            if c not in (table.id_column, PROVENANCE) and c not in withhold and c not in index]
+
+
+def pandas_index_of(table: Table) -> list[str]:
+    """The columns of a Parquet or Arrow input that hold the unnamed index pandas stored there (``__index_level_0__``:
+    the row labels of a filtered or relabelled frame, :func:`dvclean.io.pandas_index_columns`), but the label and the
+    ``--id`` column. They are row labels, not data, as :func:`dvclean.table.make_table` says: never valued, never
+    modelled (a generator would copy real labels into synthetic rows: ``r133`` twice in iris labelled ``r0``..``r149``);
+    synthetic rows get new labels (:func:`_new_index_labels`)."""
+    from ..io import pandas_index_columns
+
+    return [c for c, name in pandas_index_columns(table.source)
+            if name is None and c in table.frame.columns and c not in (table.label, table.id_column, PROVENANCE)]
+
+
+def _new_index_labels(labels: pl.Series, n: int) -> pl.Series:
+    """``n`` labels for synthetic rows in a pandas index column that no real row holds: as an ``--id`` column's new ids
+    (max + 1, ... for numbers, ``synthetic-0``, ... for text; :func:`_synthetic_ids`), else null (a date index: pandas
+    reads NaT). Nothing is refused: the index is no column the user chose."""
+    try:
+        return _synthetic_ids(labels, n)
+    except AugmentError:
+        return pl.Series(labels.name, [None] * n, dtype=labels.dtype)
+
+
+def index_labels_note(table: Table, synthetic: pl.DataFrame) -> str | None:
+    """The note on pandas' unnamed index columns (:func:`pandas_index_of`) that synthetic rows got new labels in."""
+    index = [c for c in pandas_index_of(table) if c in synthetic.columns]
+    if not index or synthetic.height == 0:
+        return None
+    col = synthetic.get_column(index[0])
+    given = (f"new labels ({_cell_text(col[0])}, ...) that no real row holds" if col.null_count() == 0
+             else "no label (null)")
+    one = len(index) == 1
+    return (f"column{'' if one else 's'} {', '.join(map(repr, index))} {'is' if one else 'are'} the unnamed index "
+            f"pandas stored in the file (row labels, not data): not valued and not modelled; the original rows keep "
+            f"their labels and the synthetic rows get {given}")
 
 
 def check_withhold(table: Table, withhold: Sequence[str]) -> None:
@@ -1369,9 +1438,12 @@ def complete_synthetic(table: Table, sampled: pl.DataFrame, provenance: bool) ->
     n = sampled.height
     cols: list[pl.Series] = []
     schema = table.frame.schema  # (built anew on every access: once, not per column)
+    index = pandas_index_of(table)
     for name in table.frame.columns:
         if name == table.id_column:
             cols.append(_synthetic_ids(table.frame.get_column(name), n))
+        elif name in index and name not in sampled.columns:  # (withheld: left null, as asked)
+            cols.append(_new_index_labels(table.frame.get_column(name), n))
         elif name == PROVENANCE:
             cols.append(pl.Series(name, [True] * n, dtype=pl.Boolean))
         else:
@@ -1612,7 +1684,7 @@ def augment(
     label: str | None = None,
     id_column: str | None = None,
     drop: Sequence[str] = (),
-    scores: str | os.PathLike[str] | pl.DataFrame | None = None,
+    scores: str | os.PathLike[str] | pl.DataFrame | pd.DataFrame | ScoreResult | None = None,
     holdout: DataSource | None = None,
     config: AugmentConfig | None = None,
     read_options: dict[str, Any] | None = None,
@@ -1722,6 +1794,9 @@ def augment(
         raise DataValidationError(reworded) from None
     check_classes(target, table)
     check_withhold(table, cfg.withhold)
+    # pandas' unnamed index is no feature of `dvclean score` (make_table): the valuation, which sees a frame without
+    # the file's metadata, is told so; else an integer index (a filtered frame's positions) would be valued as a number
+    valued_drop = (*drop_all, *(c for c in pandas_index_of(table) if c not in drop_all))
     modelled = table.frame.select(modelled_columns(table, cfg.withhold))
     check_modellable(modelled, table.label)  # before the valuation: every column needing --withhold at once
     synthetic_in = synthetic_rows(table)
@@ -1771,7 +1846,8 @@ def augment(
     else:
         say(f"valuing {table.n_rows} rows (KNN-Shapley, K={cfg.k})")
         row_scores = compute_scores(
-            table.frame, label=table.label, id_column=table.id_column, drop=drop_all, cfg=cfg
+            table.frame, label=table.label, id_column=table.id_column, drop=valued_drop, cfg=cfg,
+            from_file=info.path != "<DataFrame>",
         )
     timings["value"] = time.perf_counter() - t
 
@@ -1803,7 +1879,7 @@ def augment(
         from .evaluate import evaluate_holdout
 
         t = time.perf_counter()
-        evaluation = evaluate_holdout(table, drop_all, cfg, holdout=hold_frame, progress=say, plans=plans)
+        evaluation = evaluate_holdout(table, valued_drop, cfg, holdout=hold_frame, progress=say, plans=plans)
         timings["evaluate"] = time.perf_counter() - t
         if (note := target_mix_note(class_mix(table.frame.get_column(table.label).filter(pl.Series(mask))),
                                     evaluation["target_class_mix"], spec=str(target),
@@ -1818,6 +1894,9 @@ def augment(
     synthetic = complete_synthetic(table, samples[0], cfg.provenance)
     if isinstance(text, CsvText | JsonText):  # new date/time values at the precision the input's text writes them
         synthetic = temporal_like_input(synthetic, table.frame, text)
+    if (note := index_labels_note(table, synthetic)) is not None:
+        notes.append(note)
+        log.warning("%s", note, extra=NOTE)
     t = time.perf_counter()
     agreement = label_agreement(table, mask, synthetic, cfg.withhold, generator=cfg.generator)
     timings["label_agreement"] = time.perf_counter() - t
@@ -2001,12 +2080,19 @@ def check_augment_paths(output: Path, report: Path, inputs: Sequence[str | os.Pa
         raise OutputError(msg.replace("choose another path", "choose another --output", 1)) from None
     if same_file(output, report):
         raise OutputError(f"--output {output} would be overwritten by the report; choose another name")
+    refuse_other_report(output, report, named=f"named after --output {output}", rename="(-o)")
+
+
+def refuse_other_report(output: Path, report: Path, *, named: str, rename: str) -> None:
+    """Refuse to write ``report`` where the report of another existing output is (``data.augmented.csv`` and
+    ``data.augmented.parquet`` share ``data.augment-report.json``), which would be left without its report. The
+    report of ``output`` itself is overwritten: a re-run writes both again. ``named`` says where the report's name
+    comes from, ``rename`` how to give this output another (the command line's ``(-o)``)."""
     other = _reported_output(report)
     if other is not None and not same_file(other, output) and other.resolve() != Path(output).resolve():
         raise OutputError(
-            f"the JSON report {report} (named after --output {output}) is the report of another output, {other}, "
-            f"which would be left without its report: name this output differently (-o), or remove {other} and its "
-            "report first"
+            f"the JSON report {report} ({named}) is the report of another output, {other}, which would be left "
+            f"without its report: name this output differently {rename}, or remove {other} and its report first"
         )
 
 
@@ -2023,6 +2109,38 @@ def _reported_output(report: Path) -> Path | None:
         return None
     candidate = report.parent / Path(recorded).name  # a report is written next to its output (report_path_for)
     return candidate if candidate.is_file() else None
+
+
+def _pandas_range_index(
+    frame: pl.DataFrame, metadata: dict[bytes, bytes], result: AugmentResult
+) -> tuple[pl.DataFrame, dict[bytes, bytes]]:
+    """The pandas ``RangeIndex`` the input's schema metadata describes (``start``/``stop``/``step``, no column),
+    continued over the synthetic rows: the original rows keep their labels and the synthetic ones are numbered on from
+    the input's last (iris labelled 1000..1149 plus 10 rows: 1150..1159). Copied as it was, the range would no longer
+    match the rows and pandas would number them 0..159 instead. Without ``--drop-mislabeled`` the range is only
+    lengthened; with it, the labels are written as a column, as pandas stores an index that is not a range
+    (``__index_level_0__``; as ``dvclean fix --action drop`` writes its kept rows'). New labels rather than none:
+    a missing label would make pandas read the whole index as floats (1000.0). Other metadata is kept as it is."""
+    try:
+        doc = json.loads(metadata.get(b"pandas", b"null"))
+        (index,) = doc["index_columns"]
+        start, stop, step = int(index["start"]), int(index["stop"]), int(index["step"])
+        n_input = len(range(start, stop, step))
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):  # no pandas metadata, or an index as columns
+        return frame, metadata
+    table, n_syn = result.table, result.synthetic.height
+    if index.get("kind") != "range" or "__index_level_0__" in frame.columns or n_input != table.n_rows:
+        return frame, metadata  # (a range that did not number the input's rows: pandas numbers them anew, as there)
+    kept = result.kept if result.kept is not None else np.arange(n_input)
+    if len(kept) == n_input:
+        doc["index_columns"] = [{**index, "stop": start + step * (n_input + n_syn)}]
+        return frame, {**metadata, b"pandas": json.dumps(doc).encode("utf-8")}
+    rows = np.concatenate([np.asarray(kept, dtype=np.int64), n_input + np.arange(n_syn, dtype=np.int64)])
+    frame = frame.with_columns(pl.Series("__index_level_0__", start + step * rows, dtype=pl.Int64))
+    doc["index_columns"] = ["__index_level_0__"]
+    doc["columns"] = [*doc.get("columns", []), {"name": index.get("name"), "field_name": "__index_level_0__",
+                                                "pandas_type": "int64", "numpy_type": "int64", "metadata": None}]
+    return frame, {**metadata, b"pandas": json.dumps(doc).encode("utf-8")}
 
 
 def augment_edits(result: AugmentResult) -> TextEdits:
@@ -2075,7 +2193,13 @@ def write_augmented(
     (field text, delimiter, quoting; :func:`augment_edits`) with the input's delimiter
     unless the output's suffix names another (``.tsv``, ``.psv``); a JSON or NDJSON output of
     a JSON or NDJSON input keeps the original records as the input holds them (numbers as
-    spelled; synthetic values that occur in the input spelled as there; :func:`augment_json_edits`); other outputs are written from the typed frame.
+    spelled; synthetic values that occur in the input spelled as there; :func:`augment_json_edits`); other outputs are written from the typed frame
+    (a Parquet or Arrow output keeps a Parquet or Arrow input's schema metadata, a pandas range index continued over
+    the synthetic rows: :func:`_pandas_range_index`).
+
+    A report that records another existing output (``data.augment-report.json`` of ``data.augmented.csv``, when
+    ``path`` is ``data.augmented.parquet``) is not replaced: :class:`~dvclean.errors.OutputError`, as on the command
+    line; the report of ``path`` itself is.
 
     Returns
     -------
@@ -2088,9 +2212,14 @@ def write_augmented(
         )
     path = Path(path)
     fmt = output_format_for(path, format)
+    named = "report_path=" if report_path is not None else f"named after {path}"
     report_path = Path(report_path) if report_path is not None else report_path_for(path)
     for out in (path, report_path):
         refuse_input_path(out, result.table, result.read_from)
+    # as the command line refuses it (check_augment_paths): writing data.augmented.parquet would otherwise overwrite
+    # data.augment-report.json, the report of data.augmented.csv (the command line stages both, so that it never
+    # meets an existing report here)
+    refuse_other_report(path, report_path, named=named, rename="(another path, or report_path=)")
     meta = {
         "dvclean": json.dumps(
             {
@@ -2116,9 +2245,12 @@ def write_augmented(
         info = result.table.source
         # (a typed output of a CSV: its zero-padded codes as the file writes them, new ones padded alike)
         frame = padded_integer_texts(result.frame, result.text) if isinstance(result.text, CsvText) else result.frame
+        schema_metadata = dict(info.schema_metadata) if info is not None else None
+        if schema_metadata and fmt in ("parquet", "ipc"):
+            frame, schema_metadata = _pandas_range_index(frame, schema_metadata, result)
         written = write_table(frame, path, format=fmt, metadata=meta,
                               separator=output_separator(path, info.separator if info is not None else None),
-                              schema_metadata=dict(info.schema_metadata) if info is not None else None,
+                              schema_metadata=schema_metadata,
                               dictionaries=info.dictionaries if info is not None else ())
     report = dict(result.report)
     report["output"], report["report"] = map(str, record) if record is not None else (str(written), str(report_path))

@@ -337,7 +337,8 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
     rows = summary["rows"]
     console.print(
         f"[bold]dvclean score[/bold] {esc(summary['input']['path'])}: {rows['total']} rows, "
-        f"{summary['features']['encoded_dimensions']} encoded features, label [bold]{esc(summary['label'])}[/bold]",
+        f"{summary['features']['encoded_dimensions']} encoded feature{'' if summary['features']['encoded_dimensions'] == 1 else 's'}, "
+        f"label [bold]{esc(summary['label'])}[/bold]",
         highlight=False,
     )
     validation = summary.get("validation")

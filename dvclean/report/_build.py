@@ -19,7 +19,7 @@ import polars as pl
 from .._version import __version__
 from ..errors import DataValidationError, InputError
 from ..io import file_paths, json_scalar
-from ..table import mean_std
+from ..table import LABEL_CANDIDATES, mean_std
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..check import CheckOutcome
@@ -1078,7 +1078,7 @@ def build_report_from_files(
     cell_text = None
     if data is not None:
         lbl = meta["label"]
-        keep = text_identity(lbl, id_column, meta["task"]) if lbl is not None else ()
+        keep = text_identity(lbl, id_column, meta["task"])  # (without a label: the column make_table would take)
         data_options = dict(read_options or {})
         piped_data = read_once(data, data_options)  # stdin's bytes: for the frame and the cells' text
         dframe, dinfo = read_frame(data, **{**data_options, "keep_text": keep,
@@ -1099,7 +1099,17 @@ def build_report_from_files(
             )
         meta["input_sha256"] = meta["input_sha256"] or dinfo.sha256
         if lbl is None:
-            raise DataValidationError("the scores file does not record the label column; pass --label")
+            # a CSV or NDJSON scores file records no label: the data's label/target/y/class column, as `score` takes it
+            # without --label (the rows' labels are compared with the scores' below)
+            found = [c for c in dframe.columns if c.strip().lower() in LABEL_CANDIDATES]
+            if len(found) != 1:
+                raise DataValidationError(
+                    "the scores file does not record the label column and "
+                    + ("no column of --data is named label/target/y/class" if not found else
+                       f"{len(found)} columns of --data are named label/target/y/class ({', '.join(map(repr, found))})")
+                    + "; pass --label"
+                )
+            lbl = meta["label"] = found[0]
         cfg = (run.get("config") or {}).get("features")
         # (one name as a str, as dvclean.score(drop="x") reads it, not its letters)
         dropped = ((drop,) if isinstance(drop, str) else tuple(drop)) if drop is not None else tuple(

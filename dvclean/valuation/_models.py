@@ -416,9 +416,18 @@ class _Remapped:
 #   degenerate;
 # * a fit that raises (e.g. ``knn`` on fewer than 5 rows) is counted in ``n_failures`` and scored
 #   as the constant prediction of its subset's mean target;
-# * ``r2`` is the coefficient of determination on the validation rows (sklearn's ``r2_score``,
-#   0 when the validation targets are constant); ``neg_mse`` is minus the mean squared error in
-#   standardised units (so minus the MSE divided by the target's variance).
+# * ``r2`` is the coefficient of determination on the validation rows (sklearn's ``r2_score``);
+#   ``neg_mse`` is minus the mean squared error in standardised units (so minus the MSE divided by
+#   the target's variance);
+# * R² divides by the spread of the validation targets, so it is undefined where they are one
+#   value (:func:`flat_targets`). Standardised copies of one value can differ by an ulp: the exact
+#   ``ss_tot == 0`` test missed them, and a zero-inflated target (26 zeros of 30) gave values of
+#   -9.5e31. A ``--valid`` file whose targets are flat (or a single row) is refused
+#   (:func:`utility_builder`); a cross-fitting fold whose validation rows happen to be flat (26 zeros
+#   of 30 in 5 folds leave one fold nothing but zeros: only 4 rows can spread over 5 folds) is dvclean's
+#   own split, not the user's data, so it is not refused: its R² divides by the variance of all
+#   the targets (1 in standardised units), the quantity a fold's own spread estimates, and the
+#   pipeline notes which folds it was (``flat_validation_folds`` in the diagnostics).
 
 #: Regression model names (``logreg``, the classification default, means ``linear``).
 REGRESSION_MODELS = ("linear", "knn", "xgboost", "hgb")
@@ -489,8 +498,34 @@ def make_regressor(name: str, *, seed: int = 0) -> Any:
     raise ConfigError(f"unknown regression model {name!r}; use one of {', '.join(REGRESSION_MODELS)} or a dotted class path")
 
 
-def regression_score(metric: str, y_true: np.ndarray, pred: np.ndarray) -> float:
+#: Spread (max - min) of validation targets, relative to their scale, at or below which they count as one
+#: value for R²: standardising one value gives copies an ulp (2e-16 relative) apart, and a target of mean 1e6
+#: and std 1 loses up to 1e-10 to the subtraction; a real spread of a billionth of the scale measures nothing.
+FLAT_TARGETS_RTOL = 1e-9
+
+
+def flat_targets(y: np.ndarray) -> bool:
+    """Whether standardised targets ``y`` are (numerically) one value, or fewer than 2: R² is undefined on them.
+
+    The scale is the larger of 1 (the spread of standardised targets) and their largest magnitude.
+
+    Examples
+    --------
+    >>> flat_targets(np.array([-0.31511276, -0.31511276 + 5e-17])), flat_targets(np.array([0.0, 0.1]))
+    (True, False)
+    """
+    y = np.asarray(y, dtype=np.float64).ravel()
+    if y.size < 2:
+        return True
+    return bool(np.ptp(y) <= FLAT_TARGETS_RTOL * max(1.0, float(np.abs(y).max())))
+
+
+def regression_score(metric: str, y_true: np.ndarray, pred: np.ndarray, *, ss_tot: float | None = None) -> float:
     """``r2`` or ``neg_mse`` of predictions (higher is better).
+
+    ``ss_tot`` (``r2`` only) replaces the validation targets' own sum of squared deviations: a
+    cross-fitting fold whose targets are flat divides by ``len(y_true)`` times the variance of all the
+    targets instead. Without it, flat targets (:func:`flat_targets`) raise: R² is undefined on them.
 
     Examples
     --------
@@ -501,10 +536,11 @@ def regression_score(metric: str, y_true: np.ndarray, pred: np.ndarray) -> float
     if metric == "neg_mse":
         return float(-np.mean((pred - y_true) ** 2))
     if metric == "r2":
-        ss_tot = float(np.sum((y_true - y_true.mean()) ** 2))
+        if ss_tot is None:
+            if flat_targets(y_true):
+                raise ValueError("R² is undefined on validation targets that are one value (or a single row)")
+            ss_tot = float(np.sum((y_true - y_true.mean()) ** 2))
         ss_res = float(np.sum((y_true - pred) ** 2))
-        if ss_tot == 0:
-            return 0.0
         return 1.0 - ss_res / ss_tot
     raise ConfigError(f"unknown regression metric {metric!r}; use one of {', '.join(REGRESSION_METRICS)}")
 
@@ -515,7 +551,9 @@ class RegressionUtility(Utility):
 
     Same fields and counters as :class:`Utility` (``n_classes`` is unused, 0); ``y``
     holds standardised targets. The empty set predicts 0 (the mean target); a fit
-    that raises predicts the mean target of its subset.
+    that raises predicts the mean target of its subset. ``ss_tot`` (``r2`` only), when
+    set, is the denominator of R² (see :func:`regression_score`); ``flat_validation``
+    says the fold's validation targets were flat and it was set for them.
 
     Examples
     --------
@@ -525,9 +563,12 @@ class RegressionUtility(Utility):
     (0.999, -2.333)
     """
 
+    ss_tot: float | None = None
+    flat_validation: bool = False
+
     def empty_score(self) -> float:
         """U(empty set): the score of predicting 0, the mean target."""
-        return regression_score(self.metric, self.y_valid, np.zeros(self.y_valid.shape[0]))
+        return regression_score(self.metric, self.y_valid, np.zeros(self.y_valid.shape[0]), ss_tot=self.ss_tot)
 
     def __call__(self, indices: np.ndarray, model: Any = None) -> float:
         """Score of a regressor trained on ``x_train[indices]``."""
@@ -540,24 +581,45 @@ class RegressionUtility(Utility):
         model = _at_most_k_rows(self.model_factory() if model is None else model, indices.size)
         try:
             fitted = fit_quietly(model, self.x_train[indices], y)
-            score = regression_score(self.metric, self.y_valid, fitted.predict(self.x_valid))
+            score = regression_score(self.metric, self.y_valid, fitted.predict(self.x_valid), ss_tot=self.ss_tot)
             self.n_fits += 1
             return score
         except Exception as exc:  # noqa: BLE001 - counted and reported, never silent
             self.n_failures += 1
             if self.first_failure is None:
                 self.first_failure = f"{type(exc).__name__}: {exc}"
-            return regression_score(self.metric, self.y_valid, np.full(self.y_valid.shape[0], float(y.mean())))
+            return regression_score(self.metric, self.y_valid, np.full(self.y_valid.shape[0], float(y.mean())),
+                                    ss_tot=self.ss_tot)
 
 
 def fold_regression_utility(
     xp: np.ndarray, yp: np.ndarray, xv: np.ndarray, yv: np.ndarray, fold_seed: int, model: str, metric: str,
 ) -> RegressionUtility:
-    """The regression utility of one cross-fitting fold (``model`` seeded with the fold seed)."""
+    """The regression utility of one cross-fitting fold (``model`` seeded with the fold seed).
+
+    With ``r2`` and flat validation targets (:func:`flat_targets`), R² divides by the variance of all
+    the fold's targets, players and validation rows together (the whole target's, about 1 in standardised
+    units), instead of the validation rows' own, which is 0; ``flat_validation`` is then True. Flat
+    players and validation rows together (every target one value) are refused.
+    """
     import functools
 
     factory = functools.partial(make_regressor, model, seed=fold_seed)
-    return RegressionUtility(factory, metric, xp, yp, xv, yv, 0)
+    if metric != "r2" or not flat_targets(yv):
+        return RegressionUtility(factory, metric, xp, yp, xv, yv, 0)
+    every = np.concatenate([np.asarray(yp, dtype=np.float64), np.asarray(yv, dtype=np.float64)])
+    if flat_targets(every):
+        raise ConfigError("--metric r2 divides by the spread of the target, and every target is one value; use "
+                          "--metric neg_mse, or a target that varies")
+    return RegressionUtility(factory, metric, xp, yp, xv, yv, 0, ss_tot=float(yv.shape[0] * np.var(every)),
+                             flat_validation=True)
+
+
+def _target_text(data: Any, y: np.ndarray) -> str:
+    """The first of standardised targets ``y`` in the label column's units, as the summaries print a number."""
+    to_units = getattr(data, "target_values", None)
+    value = float(to_units(y[:1])[0]) if callable(to_units) else float(y[0])
+    return f"{value:g}"
 
 
 def utility_builder(data: Any, model: str, metric: str) -> tuple[Callable[..., Utility], str, str]:
@@ -577,6 +639,16 @@ def utility_builder(data: Any, model: str, metric: str) -> tuple[Callable[..., U
         if metric not in REGRESSION_METRICS:
             raise ConfigError(f"unknown metric {metric!r}; a regression target is scored with {' or '.join(REGRESSION_METRICS)}")
         make_regressor(model, seed=0)
+        if metric == "r2" and data.y_valid is not None and flat_targets(data.y_valid):
+            # (the user's own validation set: unlike a cross-fitting fold, no other spread stands for its own)
+            yv = np.asarray(data.y_valid, dtype=np.float64)
+            what = ("has a single row" if yv.size == 1 else "has no row" if yv.size == 0 else
+                    f"has {yv.size} rows whose targets are all {_target_text(data, yv)}")
+            raise ConfigError(
+                f"--metric r2 divides by the spread of the validation targets, and the --valid file {what}: R² is "
+                "undefined there (every value would be 0, or rounding noise); use --metric neg_mse, or a --valid file "
+                "whose targets vary"
+            )
 
         def build_regression(xp: np.ndarray, yp: np.ndarray, xv: np.ndarray, yv: np.ndarray, fold_seed: int) -> Utility:
             return fold_regression_utility(xp, yp, xv, yv, fold_seed, model, metric)

@@ -92,9 +92,22 @@ def check_fits(utility: UtilityFn, model: str) -> None:
         raise ValuationError(f"model {model!r} cannot be fitted on the data ({utility.first_failure}); check --model")
 
 
+def _flat_mark(utility: UtilityFn) -> dict[str, bool]:
+    """``{"flat_validation": True}`` for a fold whose R² divides by the whole target's variance
+    (:func:`~dvclean.valuation._models.fold_regression_utility`), else nothing."""
+    return {"flat_validation": True} if getattr(utility, "flat_validation", False) else {}
+
+
+def flat_folds(diags: Sequence[dict[str, Any]]) -> dict[str, list[int]]:
+    """``{"flat_validation_folds": [...]}``, the folds whose validation targets were flat, when there are any."""
+    flat = [f for f, d in enumerate(diags) if d.get("flat_validation")]
+    return {"flat_validation_folds": flat} if flat else {}
+
+
 def fold_diagnostics(diags: Sequence[dict[str, Any]], t0: float) -> dict[str, Any]:
-    """Totals of the per-fold counters, plus the per-fold full-data scores."""
+    """Totals of the per-fold counters, plus the per-fold full-data scores (and ``flat_validation_folds``)."""
     return {
+        **flat_folds(diags),
         "utility_calls": sum(int(d.get("utility_calls", 0)) for d in diags),
         "model_fits": sum(int(d.get("model_fits", 0)) for d in diags),
         "fit_failures": sum(int(d.get("fit_failures", 0)) for d in diags),
@@ -278,7 +291,7 @@ def run_sampled(
     for util, full, job in games:
         values, stderr, diag = finish(job)
         diag = merge_counters(dict(diag), util.diagnostics())
-        per_fold.append(FoldResult(values, stderr, {**diag, "full_score": full}))
+        per_fold.append(FoldResult(values, stderr, {**diag, "full_score": full, **_flat_mark(util)}))
 
     def lookup(xp: np.ndarray, yp: np.ndarray, xv: np.ndarray, yv: np.ndarray, fseed: int, f: int) -> FoldResult:
         return per_fold[f]
@@ -327,7 +340,7 @@ def run_cross_fitted(
             check_fits(util, model)
             values, stderr, diag = estimate(util, xp.shape[0], fseed, full, run)
             diag = merge_counters(dict(diag), util.diagnostics())
-            return FoldResult(values, stderr, {**diag, "full_score": full})
+            return FoldResult(values, stderr, {**diag, "full_score": full, **_flat_mark(util)})
 
         values, stderr, diags = cross_fit(
             data, fold, n_folds=cf.n_folds, seed=seed, progress=progress, step=f"{valuer.name} folds"

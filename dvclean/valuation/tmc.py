@@ -19,7 +19,8 @@ players. One *permutation* adds the players one at a time and retrains after eac
   for values near zero); after ``max_permutations``; or when the wall-clock
   ``time_budget`` runs out. ``ValuationResult.status`` says which fired:
   ``converged``, ``budget_exhausted`` (permutation cap or time), or ``exact`` when
-  every permutation of a small game was enumerated without truncation.
+  every permutation of a small game was enumerated (``n! <= max_permutations``;
+  an enumeration is never truncated, so it is the exact Shapley value).
 * **Reproducibility**: permutation ``j`` of a fold draws its ordering from
   ``SeedSequence(fold_seed).spawn(...)[j]`` (built directly as
   ``SeedSequence(fold_seed, spawn_key=(j,))``), and the running sums are reduced in
@@ -86,7 +87,7 @@ from ._checkpoint import (
 from ._crossfit import FoldResult, cross_fit
 from ._models import Utility, utility_builder
 from ._parallel import runner
-from .loo import deadline_after, expired, now
+from .loo import deadline_after, expired, flat_folds, now
 
 __all__ = ["Game", "GameEstimate", "TMCShapley", "permutation_seed", "tmc_shapley", "exact_shapley"]
 
@@ -264,6 +265,7 @@ def _run_chunk(
     warm = _warm_factory(u) if warm_start else None
     rows: list[np.ndarray] = []
     evals = 0
+    truncated = 0  # permutations cut short: an enumeration with any is not the exact Shapley value
     complete = True
     for k, j in enumerate(indices):
         if orders is not None:
@@ -276,7 +278,9 @@ def _run_chunk(
             break
         rows.append(out[0])
         evals += out[1]
+        truncated += out[1] < n
     counters = u.diagnostics() if isinstance(u, Utility) else {"utility_calls": evals}
+    counters = {**counters, "truncated_permutations": truncated}
     marg = np.vstack(rows) if rows else np.zeros((0, n))
     return {"marginals": marg, "evaluations": evals, "complete": complete, "counters": counters}
 
@@ -318,6 +322,10 @@ class _FoldState:
             else:
                 self.counters[k] = self.counters.get(k, 0) + v
 
+    def exact(self) -> bool:
+        """Whether every ordering was enumerated and none truncated: the values are the Shapley values."""
+        return self.stop == "all_permutations" and not self.counters.get("truncated_permutations", 0)
+
     def estimate(self) -> GameEstimate:
         t = max(self.t, 1)
         mean = self.sums / t
@@ -329,9 +337,11 @@ class _FoldState:
             "relative_change": None if not math.isfinite(self.change) else round(self.change, 6),
             **self.counters,
         }
-        # every ordering enumerated once: the mean is not a sample, so it has no sampling error; one sampled
-        # permutation (a --time-budget stop) gives no estimate of it at all (NaN, not 0)
-        if self.stop == "all_permutations":
+        # every ordering enumerated once, none truncated: the mean is the Shapley value, so it has no error; one
+        # sampled permutation (a --time-budget stop) gives no estimate of it at all (NaN, not 0). An enumeration
+        # with truncated orderings (a checkpoint of a run before enumerations stopped truncating) is not exact:
+        # its orderings' spread is given as if they were a sample, so its stderr does not claim 0
+        if self.exact():
             stderr = np.zeros_like(mean)
         elif self.t < 2:
             stderr = np.full_like(mean, np.nan)
@@ -492,8 +502,8 @@ def tmc_shapley(
     list of GameEstimate
         In the order of ``games``. When a game has at most ``max_permutations``
         orderings (``n! <= max_permutations``), all of them are enumerated once
-        (``stop == "all_permutations"``): without truncation this is the exact
-        Shapley value.
+        (``stop == "all_permutations"``), without truncation: this is the exact
+        Shapley value, with a stderr of 0.
 
     Examples
     --------
@@ -568,9 +578,15 @@ def tmc_shapley(
                             break
                         orders = None if enum[i] is None else enum[i][lo:hi]
                         must = 1 if lo == 0 else 0
+                        # an enumeration is not truncated: it is then the exact Shapley value. Truncation needs
+                        # 6 in-band steps, so on n <= 10 players it skips at most n - 6 of n fits of an ordering,
+                        # and it biased the values with no error to show for it: 8 players at tolerance 0.1 cut
+                        # 10,080 of 40,320 orderings, saving 4.7% of the fits, and left the values summing to
+                        # 0.9973 of U(all) - U(empty) (each row off by up to 5.4e-4) with a stderr of 0
                         tasks.append(
                             (g.utility, g.n_players, g.seed, list(range(lo, hi)), orders, empty[i], full[i],
-                             cfg.tolerance, cfg.truncation_steps, deadline, must, warm_start)
+                             cfg.tolerance if enum[i] is None else 0.0, cfg.truncation_steps, deadline, must,
+                             warm_start)
                         )
                         owners.append(i)
                         s.next_index = hi
@@ -740,8 +756,10 @@ class TMCShapley:
                 "tmc: %d of %d model fits raised (first: %s); their subsets were scored as constant predictions",
                 failures, fits + failures, next((d.get("first_failure") for d in diags if d.get("first_failure")), None),
             )
+        truncated = [int(e.diagnostics.get("truncated_permutations", 0)) for e in estimates]
         if all(s == "all_permutations" for s in stops):
-            status = "exact" if cfg.tolerance == 0 else "approximate"
+            # (exact whatever --tolerance: an enumeration is never truncated; tmc_shapley)
+            status = "exact" if not any(truncated) else "approximate"
         elif all(s == "convergence" for s in stops):
             status = "converged"
         else:
@@ -753,11 +771,13 @@ class TMCShapley:
             "model_fits": fits,
             "fit_failures": failures,
             "degenerate_subsets": sum(int(d.get("degenerate_subsets", 0)) for d in diags),
+            "truncated_permutations": sum(truncated),
             "first_failure": next((d.get("first_failure") for d in diags if d.get("first_failure")), None),
             "full_scores": [round(e.diagnostics["full_score"], 6) for e in estimates],
             "relative_change": [e.diagnostics.get("relative_change") for e in estimates],
             "folds": len(estimates),
             "seconds": round(time.perf_counter() - t0, 3),
+            **flat_folds([{"flat_validation": getattr(g.utility, "flat_validation", False)} for g in games]),
         }
         if any("resumed_from_permutation" in e.diagnostics for e in estimates):
             diagnostics["resumed_from"] = [e.diagnostics.get("resumed_from_permutation") for e in estimates]
