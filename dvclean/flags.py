@@ -1145,7 +1145,7 @@ MIN_DISTINCT_ROWS = 10
 OBSERVED_CELL = 3
 
 
-def record_copies(x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+def record_copies(x: np.ndarray, y: np.ndarray, *, pure_cells: bool = True) -> np.ndarray | None:
     """Groups of copies that are one record written several times: rows equal in every encoded feature and the
     label (:func:`dvclean.table.identical_rows`), except in the cells of discrete data; ``None`` when there are
     none.
@@ -1164,7 +1164,9 @@ def record_copies(x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     ``A if red or XL``, got a model probability of 0.44-0.56 on 12 cells of 20 rows), never by its own rows; and
     once a few labels elsewhere were flipped, the 20 correct rows of a clean cell were flagged beside the flips. A
     cell whose rows keep a value of their own (a continuous feature's, a record written three times) stays one
-    record. Where most rows have feature values of their own (continuous features), rows sharing them are one
+    record, and so does every cell of one label with ``pure_cells=False`` (a regression target: rows equal in the
+    features and in a measured target are one record written several times, whose copies would predict each other's
+    target). Where most rows have feature values of their own (continuous features), rows sharing them are one
     record copied, with conflicting labels: valued once per label, so that three wrong copies do not outvote the
     one right one.
 
@@ -1181,6 +1183,8 @@ def record_copies(x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     >>> cells = np.repeat(np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), 3, axis=0)
     >>> record_copies(cells, np.repeat([0, 1, 1, 1], 3)) is None   # 4 cells of 3 observations: every row counts
     True
+    >>> record_copies(cells, np.repeat([0.5, 1.5, 2.5, 3.5], 3), pure_cells=False).tolist()  # 4 records, 3 copies each
+    [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]
     """
     from .table import _row_groups
 
@@ -1197,7 +1201,7 @@ def record_copies(x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
         rows_at = np.bincount(vector, minlength=n_vectors)
         observed = rows_at >= OBSERVED_CELL
         # a cell of several labels, or of one label whose feature values all recur in other cells (discrete ones)
-        observed &= (labels_at > 1) | recurring_vectors(x, vector)
+        observed &= (labels_at > 1) | (recurring_vectors(x, vector) if pure_cells else False)
         mixed = observed[vector]
         if mixed.any():
             groups = groups.copy()
@@ -1230,13 +1234,15 @@ def recurring_vectors(x: np.ndarray, vector: np.ndarray) -> np.ndarray:
     return shared
 
 
-def distinct_rows(x: np.ndarray, y: np.ndarray, k: int, *, backend: str = "auto") -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """``(first, groups, neighbors)`` of the rows once each copy of a record (:func:`record_copies`) is left out: the first row of each group, each row's group, and
+def distinct_rows(x: np.ndarray, y: np.ndarray, k: int, *, backend: str = "auto",
+                  pure_cells: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """``(first, groups, neighbors)`` of the rows once each copy of a record (:func:`record_copies`, with
+    ``pure_cells``) is left out: the first row of each group, each row's group, and
     the K nearest other distinct rows of each distinct row (indices into ``first``); ``None`` when no two rows are
     copies or fewer than :data:`MIN_DISTINCT_ROWS` are distinct."""
     from .valuation.knn import nearest_neighbors
 
-    groups = record_copies(x, y)
+    groups = record_copies(x, y, pure_cells=pure_cells)
     if groups is None:
         return None
     first = np.unique(groups, return_index=True)[1]

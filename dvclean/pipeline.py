@@ -572,7 +572,9 @@ def _score(
                 "neighbours and the linear model; 'confidence' uses the model alone, 'knn' the neighbours alone)"
             )
         # copies of a row (equal features and target) would predict each other's target: one copy of each is judged
-        copies = distinct_rows(data.x, data.y, neighbors.shape[1], backend=config.knn.neighbors)
+        # (a regression target: rows equal in the features and the measured target are one record, cells of discrete
+        # data included, flags.record_copies)
+        copies = distinct_rows(data.x, data.y, neighbors.shape[1], backend=config.knn.neighbors, pure_cells=False)
         # rows with an imputed feature value: judged against their own residuals' spread (flags.residual_z)
         indicators = encoder.missing_indicators()
         incomplete = (data.x[:, indicators] > 0.5).any(axis=1) if indicators else None
