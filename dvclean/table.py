@@ -381,10 +381,11 @@ def make_table(
     if label_col.dtype in (pl.Int128, pl.UInt128):
         # a 128-bit integer label (polars writes and reads them in Parquet and Arrow): numpy has no such integers, and
         # every step that counts classes or targets crashed on it (exit 3); values within 64 bits are the same integers
-        if not bool(label_col.drop_nulls().is_between(-(2**63), 2**63 - 1).all()):
+        values = label_col.drop_nulls().to_list()  # (Python ints: an unsigned column takes no negative bound)
+        beyond = [v for v in values if not -(2**63) <= v < 2**63]
+        if beyond:
             problems.append(f"label column {label!r} holds 128-bit integers beyond the 64-bit range (such as "
-                            f"{label_col.drop_nulls().abs().max()}): cast it to text (classes) or to a float (a "
-                            "regression target) first")
+                            f"{beyond[0]}): cast it to text (classes) or to a float (a regression target) first")
         else:
             label_col = label_col.cast(pl.Int64)
             frame = frame.with_columns(label_col)

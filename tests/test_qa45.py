@@ -163,6 +163,9 @@ def test_a_128_bit_integer_label_is_valued_or_refused_clearly(tmp_path):
     wide = frame.with_columns(pl.col("y").cast(pl.Int128))
     a, b = dvclean.score(frame, label="y"), dvclean.score(wide, label="y")
     assert np.array_equal(a.frame["value"].to_numpy(), b.frame["value"].to_numpy())
-    huge = wide.with_columns(pl.when(pl.col("y") == 1).then(pl.lit(2**100, dtype=pl.Int128)).otherwise(0).alias("y"))
-    with pytest.raises(DataValidationError, match="128-bit integers beyond the 64-bit range"):
-        dvclean.score(huge, label="y")
+    for dtype in (pl.Int128, pl.UInt128):
+        wide = frame.with_columns(pl.col("y").cast(dtype))
+        assert np.array_equal(a.frame["value"].to_numpy(), dvclean.score(wide, label="y").frame["value"].to_numpy())
+        huge = wide.with_columns(pl.when(pl.col("y") == 1).then(pl.lit(2**100, dtype=dtype)).otherwise(0).alias("y"))
+        with pytest.raises(DataValidationError, match="128-bit integers beyond the 64-bit range"):
+            dvclean.score(huge, label="y")
