@@ -997,8 +997,13 @@ def residual_z(y: np.ndarray, prediction: np.ndarray, incomplete: np.ndarray | N
     >>> int(one[:20].sum()), int(one[20:].sum()), int(z[:20].sum()), int(z[20:].sum())  # slips found, correct rows flagged
     (12, 72, 20, 0)
     """
-    z = np.empty(np.shape(y), dtype=np.float64)
-    for rows, part, _ in _residual_groups(y, prediction, incomplete, zero):
+    return _joined_z(_residual_groups(y, prediction, incomplete, zero), np.shape(y))
+
+
+def _joined_z(groups: list[tuple[Any, np.ndarray, str]], shape: tuple[int, ...]) -> np.ndarray:
+    """The z of every row from the groups of :func:`_residual_groups`."""
+    z = np.empty(shape, dtype=np.float64)
+    for rows, part, _ in groups:
         z[rows] = part
     return z
 
@@ -1612,7 +1617,8 @@ def flag_regression(
     used = "model" if prediction is evidence.model else " + ".join(evidence.signals())
     if prediction is not evidence.model and evidence.weights:
         used = f"stacked {used}"
-    z = residual_z(y, prediction, incomplete, zero)
+    groups = _residual_groups(y, prediction, incomplete, zero)  # (once: the z and the scales the rule line names)
+    z = _joined_z(groups, y.shape)
     az = np.abs(z)
     cut = mislabel.outlier_z
     score = az / (az + cut)  # 0.5 at the cutoff; the values take no part (module docstring)
@@ -1621,7 +1627,7 @@ def flag_regression(
     if own_scales(incomplete):
         assert incomplete is not None
         used += f"; the {int(incomplete.sum()):,} rows with a missing feature value on their own residuals' spread"
-    scales = set(residual_scales(y, prediction, incomplete, zero))
+    scales = {scale for _, _, scale in groups}
     if "log" in scales:
         used += "; as log(target / prediction), whose spread does not change with the prediction as the residuals' does"
     rule = f"outlier (|z| > {cut:g} of the residual of the {used})"
