@@ -165,6 +165,9 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
         "rows_in": frame.height,
         "flagged": int(flagged.sum()),
         "task": scores.table.task,
+        # (why, as score's JSON gives it under task.reason: "auto: float label with 313 distinct values", "--task
+        # regression")
+        "task_reason": scores.table.task_reason,
         "id_column": scores.table.id_column,  # (whose values changed_rows and flagged_rows hold; None: positions)
     }
     if not regression:  # (relabel's threshold: a regression target is never relabelled)
@@ -389,6 +392,7 @@ def _refuse_noise(scores: ScoreResult, config: FixConfig) -> None:
     pooled probabilities are about the class shares, so on imbalanced classes nearly every minority row is
     flagged, and ``relabel`` would turn it into the majority class.)"""
     from .pipeline import (
+        _transform_advice,
         labels_unpredicted,
         measured_label_predictions,
         measured_target_predictions,
@@ -411,12 +415,13 @@ def _refuse_noise(scores: ScoreResult, config: FixConfig) -> None:
             f"{config.action} them anyway"
         )
     if scores.summary["flags"].get("skewed_target") and config.action == "drop":
+        # (the advice of the score's note, which reads the targets: the logarithm of a positive target, the non-zero
+        # rows of one with a point mass at zero, the count of negative targets that rule out the logarithm)
         raise DataValidationError(
             f"{name}: refusing to drop {flagged} row{'s' if flagged != 1 else ''} flagged as outlying targets: most "
             "of them lie on one side of a skewed target's predictions, where a long tail of correct values is flagged "
-            "too; value the logarithm of the target (log(1 + target) where it holds zeros, or another transform that "
-            "evens out the spread) "
-            "and fix again, use --action mark to review the rows, or pass --force to drop them anyway"
+            "too; use --action mark to review the rows, or pass --force to drop them anyway; to judge them where the "
+            f"spread is even, value {_transform_advice(scores.data)[1]}"
         )
     if not labels_unpredicted(p):
         return
@@ -449,6 +454,39 @@ def _refuse_rare(scores: ScoreResult, config: FixConfig) -> None:
         "neighbours of its own class and the models predict that class poorly, so its label looks unlikely whether or "
         "not it is right; check these rows by hand (--action mark marks them without changing any), or pass --force "
         f"to {config.action} them anyway"
+    )
+
+
+def _refuse_spelling(scores: ScoreResult, config: FixConfig) -> None:
+    """Refuse to relabel or drop rows flagged mislabeled when some are suggested a respelling of their own label
+    (classes that differ only in case, whitespace, Unicode form or the way a number is written:
+    :func:`dvclean.diagnostics.spelling_key`), unless ``config.force``: each spelling is a class of its own, so a
+    ``'yes '`` among ``'yes'`` rows looks mislabeled for its spelling alone (breast-cancer's labels written seven
+    ways: 200 of 500 rows flagged, 177 of them suggested a respelling, and ``drop`` removed all 200). The labels are
+    cleaned first; the flags then measure the labels, not their spelling."""
+    from .diagnostics import spelling_key
+
+    if config.action == "mark" or config.force or "suggested_label" not in scores.frame.columns:
+        return
+    flagged = scores.frame.filter(pl.col("is_mislabeled").fill_null(False))
+    pairs: dict[tuple[str, str], int] = {}
+    for given, other in zip(flagged.get_column("label").cast(pl.String).to_list(),
+                            flagged.get_column("suggested_label").cast(pl.String).to_list(), strict=True):
+        if given is not None and other is not None and given != other and spelling_key(given) == spelling_key(other):
+            pairs[(given, other)] = pairs.get((given, other), 0) + 1
+    if not pairs:
+        return
+    name = scores.summary["input"].get("path") or "the data"
+    respelt = sum(pairs.values())
+    shown = "; ".join(f"{g!r} -> {o!r}: {k}" for (g, o), k in sorted(pairs.items(), key=lambda kv: -kv[1])[:4])
+    more = f" and {len(pairs) - 4} more" if len(pairs) > 4 else ""
+    raise DataValidationError(
+        f"{name}: refusing to {config.action} {flagged.height} flagged row{'s' if flagged.height != 1 else ''}: "
+        f"{respelt} of them {'is' if respelt == 1 else 'are'} suggested a respelling of {'its' if respelt == 1 else 'their'} "
+        f"own label ({shown}{more}), so the classes differ only in how they are written (case, whitespace, the way a "
+        "number is written) and the flags measure the spelling, not the labels; write each class one way and score "
+        "again, use --action mark to review the rows, or pass --force to "
+        f"{config.action} them anyway"
     )
 
 
@@ -548,6 +586,7 @@ def fix(
             text = read_json_text(piped if piped is not None else source, info, rows=frame.height)
     _refuse_noise(scores, config)
     _refuse_rare(scores, config)
+    _refuse_spelling(scores, config)
     fixed, summary = apply_fix(frame, scores, config)
     edits: TextEdits | JsonEdits | None = None
     if isinstance(text, CsvText):

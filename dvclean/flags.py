@@ -885,6 +885,9 @@ LEVEL_SPREAD_RATIO = 2.0
 #: narrowest from one injection of errors to the next: on that alone their scale changed with the draw; session 34
 #: found no rule that picks theirs).
 LOG_TREND_LEFT = 0.25
+#: ... and at most this share of the targets is 0 or below (a placeholder, a price of 0): measured at the log scale's
+#: floor (:func:`_scaled_z`); more of them (a point mass at 0, a target of both signs) keep one scale.
+LOG_OFF_SHARE = 0.01
 #: ... with bins of at least this many rows, and from this many to this many bins ...
 LEVEL_BIN_ROWS, LEVEL_MIN_BINS, LEVEL_MAX_BINS = 100, 3, 10
 #: ... and a Spearman correlation of at least this between the bins' order and their residuals' scales.
@@ -928,9 +931,11 @@ def spread_rises(scales: np.ndarray | None) -> bool:
     return bool(spearmanr(np.arange(scales.size), scales)[0] >= LEVEL_RISE)
 
 
-def _scaled_z(y: np.ndarray, prediction: np.ndarray, floor: float, zero: float | None) -> tuple[np.ndarray, str]:
-    """The residuals' robust z, and its scale: ``"log"`` for positive targets (``zero``, the standardised value of a
-    target of 0, below all of them) whose residuals' spread rises with the prediction (:func:`spread_rises`) while
+def _scaled_z(y: np.ndarray, prediction: np.ndarray, floor: float,
+              zero: float | None) -> tuple[np.ndarray, str, int]:
+    """The residuals' robust z, its scale and how many targets the log scale puts at its floor: ``"log"`` for
+    positive targets (``zero``, the standardised value of a target of 0, below all but at most
+    :data:`LOG_OFF_SHARE` of them) whose residuals' spread rises with the prediction (:func:`spread_rises`) while
     their log ratios ``log(y / prediction)`` have one spread, with no trend left (at most :data:`LOG_TREND_LEFT` of
     the residuals', :func:`spread_trend`): a price or an income, wrong by a share of itself; the robust z of those
     log ratios; else ``"one"``, :func:`robust_z` of the residuals with ``floor``.
@@ -941,23 +946,42 @@ def _scaled_z(y: np.ndarray, prediction: np.ndarray, floor: float, zero: float |
     keep one scale: ``age`` of the Adult sample (its youngest rows predicted within a few years, the log ratios'
     spread still 2.3 times wider in the middle) and ``hours_per_week`` (46% of the rows at 40, its spread narrowest in
     the middle of the predictions) flag what they did.
+
+    The scale is chosen on the positive targets: a price of 0 or a placeholder of -1 among a thousand prices no longer
+    puts every row on one scale (38 correct dear houses were flagged for one 0). Such a target, impossible on the log
+    scale, is measured as if it were half the smallest positive target, the lowest log ratio a positive target could
+    have (the count is the third item).
+
+    >>> rng = np.random.default_rng(1)
+    >>> pred = rng.uniform(1, 10, 1000)
+    >>> price = pred * np.exp(rng.normal(0, 0.3, 1000))
+    >>> price[:3] = [0.0, -1.0, 9999.0]  # two placeholders below zero's floor, one far above
+    >>> z, scale, off = _scaled_z(price, pred, 0.0, 0.0)
+    >>> scale, off, bool((np.abs(z[:3]) > 3.5).all()), int((np.abs(z[3:]) > 3.5).sum())
+    ('log', 2, True, 0)
     """
     r = y - prediction
-    if zero is not None and floor == 0:
+    if zero is not None and floor == 0 and y.size:
         above = y - zero
-        linear = level_scales(prediction, r)
-        if above.min() > 1e-9 * above.max() and linear is not None and spread_rises(linear):
-            ratio = np.log(above) - np.log(np.maximum(prediction - zero, above.min() / 2))
-            scales = level_scales(prediction, ratio)
+        on = above > 1e-9 * above.max()  # (a positive target: on the log scale)
+        off = int(y.size - on.sum())
+        linear = level_scales(prediction[on], r[on]) if on.any() else None
+        if off <= LOG_OFF_SHARE * y.size and linear is not None and spread_rises(linear):
+            least = above[on].min() / 2  # (the floor of both the predictions and the targets off the scale)
+            ratio = np.log(np.maximum(above, least)) - np.log(np.maximum(prediction - zero, least))
+            scales = level_scales(prediction[on], ratio[on])
             if (scales is not None and scales.min() > 0 and scales.max() < LEVEL_SPREAD_RATIO * scales.min()
                     and abs(spread_trend(scales)) <= LOG_TREND_LEFT * spread_trend(linear)):
-                return robust_z(ratio), "log"
-    return robust_z(r, floor=floor), "one"
+                med, mad = robust_location_scale(ratio[on])
+                if mad > 0:
+                    return (ratio - med) / mad, "log", off
+    return robust_z(r, floor=floor), "one", 0
 
 
 def _residual_groups(y: np.ndarray, prediction: np.ndarray, incomplete: np.ndarray | None,
-                     zero: float | None) -> list[tuple[Any, np.ndarray, str]]:
-    """(rows, z, scale) of each group of rows :func:`residual_z` measures on its own."""
+                     zero: float | None) -> list[tuple[Any, np.ndarray, str, int]]:
+    """(rows, z, scale, targets at the log scale's floor) of each group of rows :func:`residual_z` measures on its
+    own (:func:`_scaled_z`)."""
     y = np.asarray(y, dtype=np.float64)
     prediction = np.broadcast_to(np.asarray(prediction, dtype=np.float64), y.shape)
     floor = tied_target_scale(y)
@@ -968,7 +992,7 @@ def _residual_groups(y: np.ndarray, prediction: np.ndarray, incomplete: np.ndarr
 def residual_scales(y: np.ndarray, prediction: np.ndarray, incomplete: np.ndarray | None = None,
                     zero: float | None = None) -> list[str]:
     """The scale :func:`residual_z` measures each group of rows on (``"one"`` or ``"log"``: :func:`_scaled_z`)."""
-    return [scale for _, _, scale in _residual_groups(y, prediction, incomplete, zero)]
+    return [scale for _, _, scale, _ in _residual_groups(y, prediction, incomplete, zero)]
 
 
 def residual_z(y: np.ndarray, prediction: np.ndarray, incomplete: np.ndarray | None = None,
@@ -1000,10 +1024,10 @@ def residual_z(y: np.ndarray, prediction: np.ndarray, incomplete: np.ndarray | N
     return _joined_z(_residual_groups(y, prediction, incomplete, zero), np.shape(y))
 
 
-def _joined_z(groups: list[tuple[Any, np.ndarray, str]], shape: tuple[int, ...]) -> np.ndarray:
+def _joined_z(groups: list[tuple[Any, np.ndarray, str, int]], shape: tuple[int, ...]) -> np.ndarray:
     """The z of every row from the groups of :func:`_residual_groups`."""
     z = np.empty(shape, dtype=np.float64)
-    for rows, part, _ in groups:
+    for rows, part, _, _ in groups:
         z[rows] = part
     return z
 
@@ -1627,9 +1651,13 @@ def flag_regression(
     if own_scales(incomplete):
         assert incomplete is not None
         used += f"; the {int(incomplete.sum()):,} rows with a missing feature value on their own residuals' spread"
-    scales = {scale for _, _, scale in groups}
+    scales = {scale for _, _, scale, _ in groups}
     if "log" in scales:
         used += "; as log(target / prediction), whose spread does not change with the prediction as the residuals' does"
+        floored = sum(off for _, _, _, off in groups)
+        if floored:
+            used += (f" ({floored:,} {'target' if floored == 1 else 'targets'} of 0 or below, impossible on that scale, "
+                     "measured as half the smallest positive target)")
     rule = f"outlier (|z| > {cut:g} of the residual of the {used})"
     rule_count = None
     if mislabel.expected_noise is not None:

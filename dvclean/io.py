@@ -160,6 +160,10 @@ class SourceInfo:
         CSV number columns read as decimals whose every dot is followed by exactly three digits (``51.659``) among
         plain integers or in a ``;``-separated file: a German or Italian spreadsheet writes 51659 so. Each with such a
         cell; a note says the values may be misread (:func:`_dotted_thousands`).
+    thousands_dots : tuple of (str, str, str)
+        CSV number columns whose dots were read as thousands groups (``1.065`` as 1065) because the file writes its
+        decimals with a comma (:func:`_thousands_dots`): each with such a cell and a column whose decimal commas
+        settled it; a note says so.
     padded_codes : tuple of (str, str)
         A CSV's integer columns written with leading zeros to one width and distinct in nearly every row (a record
         number ``04527519``): codes rather than amounts, each with such a cell; a note says they are valued as
@@ -178,6 +182,7 @@ class SourceInfo:
     dictionaries: tuple[tuple[str, tuple[Any, ...], bool], ...] = ()
     either_way_dates: tuple[tuple[str, str], ...] = ()
     dotted_thousands: tuple[tuple[str, str], ...] = ()
+    thousands_dots: tuple[tuple[str, str, str], ...] = ()
     padded_codes: tuple[tuple[str, str], ...] = ()
 
 
@@ -801,10 +806,11 @@ def read_frame(
     dictionaries: tuple[tuple[str, tuple[Any, ...], bool], ...] = ()
     either_way: tuple[tuple[str, str], ...] = ()
     dotted: tuple[tuple[str, str], ...] = ()
+    grouped: tuple[tuple[str, str, str], ...] = ()
     padded: tuple[tuple[str, str], ...] = ()
     if fmt == "csv":
         try:
-            frame, sep, all_columns, codec, text_columns, either_way, dotted, padded = _read_csv(
+            frame, sep, all_columns, codec, text_columns, either_way, dotted, grouped, padded = _read_csv(
                 data, name, separator, encoding, nulls, skip, keep_text, tuple(as_text), tuple(exact_text)
             )
         except InputError as exc:  # (a JSON file named .csv: the CSV reader's complaint would mislead)
@@ -867,7 +873,7 @@ def read_frame(
     info = SourceInfo(
         path=name, format=fmt, compression=compression, sha256=sha, separator=sep, columns=tuple(all_columns),
         encoding=codec, text_columns=tuple(text_columns), schema_metadata=schema_md, dictionaries=dictionaries,
-        either_way_dates=either_way, dotted_thousands=dotted, padded_codes=padded,
+        either_way_dates=either_way, dotted_thousands=dotted, thousands_dots=grouped, padded_codes=padded,
     )
     return frame, info
 
@@ -1451,6 +1457,55 @@ def _sniff_separator(sample: str) -> str:
     return best if counts[best] > 0 else ","
 
 
+def _field_counts(sample: str, sep: str, records: int = 50) -> list[int] | None:
+    """How many fields each of the first ``records`` non-empty records of ``sample`` has, split on ``sep`` (a last line
+    the sample cuts left out); None where the csv module cannot parse it."""
+    counts = []
+    try:
+        for rec in csv.reader(io.StringIO(sample, newline=""), delimiter=sep):
+            if rec:
+                counts.append(len(rec))
+            if len(counts) > records:
+                return counts[:records]
+    except csv.Error:
+        return None
+    return counts[:-1] if len(counts) > 1 and not sample.endswith(("\n", "\r")) else counts
+
+
+def _separator_mismatch(sample: str, sep: str) -> str | None:
+    r"""Why the separator given (``--separator``) looks wrong, else None: most of the first lines have other than the
+    header's number of fields split on it (the reader would blame a row, or call line 1 a title above the header),
+    while another common separator (``;``, tab, ``|``, ``,``) splits the header into two or more fields, each with a
+    name, and most of those lines into as many.
+
+    >>> print(_separator_mismatch("a;b;y\n1,5;2;x\n3,25;4;z\n5;6,75;x\n", ","))  # doctest: +NORMALIZE_WHITESPACE
+    --separator ',' does not fit this file: line 1 has 1 field split on it, but most of the first 4 lines have 2;
+    split on ';' line 1 has 3 fields, as 4 of those lines do: pass --separator ';' (or leave --separator out: the
+    reader detects the separator)
+    >>> _separator_mismatch("a,b,y\n1,2,x\n3,4\n", ",") is None  # (a short row: the separator fits)
+    True
+    """
+    given = _field_counts(sample, sep)
+    if not given or len(given) < 2 or sum(c == given[0] for c in given) * 2 > len(given):
+        return None
+    for other in (";", "\t", "|", ","):
+        if other == sep:
+            continue
+        counts = _field_counts(sample, other)
+        if not counts or counts[0] < 2 or sum(c == counts[0] for c in counts) * 2 <= len(counts):
+            continue
+        if any(not f.strip() for f in _header(sample, other, "")):
+            continue  # (a header with empty names is no header)
+        usual = Counter(given[1:]).most_common(1)[0][0]
+        shown, fits = ("a tab" if sep == "\t" else repr(sep)), ("a tab" if other == "\t" else repr(other))
+        return (f"--separator {shown} does not fit this file: line 1 has {given[0]} field{'s' if given[0] != 1 else ''} "
+                f"split on it, but most of the first {len(given)} lines have {usual}; split on {fits} line 1 has "
+                f"{counts[0]} fields, as {sum(c == counts[0] for c in counts)} of those lines do: pass --separator "
+                f"{'tab' if other == chr(9) else shlex.quote(other)} (or leave --separator out: the reader detects "
+                "the separator)")
+    return None
+
+
 def _header(sample: str, sep: str, name: str) -> list[str]:
     reader = csv.reader(io.StringIO(sample, newline=""), delimiter=sep)
     try:
@@ -1525,9 +1580,11 @@ def _read_csv(
     keep_text: Sequence[str] | Callable[[Sequence[str]], Sequence[str]] = (),
     as_text: Sequence[str] = (),
     exact_text: Sequence[str] = (),
-) -> tuple[pl.DataFrame, str, list[str], str, list[str], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+) -> tuple[pl.DataFrame, str, list[str], str, list[str], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...],
+           tuple[tuple[str, str, str], ...], tuple[tuple[str, str], ...]]:
     """``(frame, separator, every column name, codec, columns read as text, dates read day first that read month first
-    too, columns whose dots may group thousands)`` of a CSV file."""
+    too, columns whose dots may group thousands, columns whose dots were read as thousands groups, integer columns
+    padded to a width)`` of a CSV file."""
     data, codec = _text_bytes(data, name, encoding)
     _check_text(data, name)
     sample = _sample_text(data)
@@ -1643,6 +1700,8 @@ def _read_csv(
                 f"{name}: {where}is not valid UTF-8 (binary data or another encoding); "
                 "pass --encoding (e.g. latin-1 or cp1252) or convert the file to UTF-8"
             ) from exc
+        if separator is not None and (wrong := _separator_mismatch(sample, sep)) is not None:
+            raise InputError(f"{name}: {wrong}") from exc
         if "more fields" in text:
             raise InputError(_ragged_message(data, sep, name, len(header))) from exc
         problem = _find_csv_problem(data, sep, len(header))
@@ -1654,6 +1713,8 @@ def _read_csv(
         # a short row fills the last columns with nulls; confirm with an exact (slower) scan
         problem = _find_ragged(data, sep, len(header))
         if problem is not None:
+            if separator is not None and (wrong := _separator_mismatch(sample, sep)) is not None:
+                raise InputError(f"{name}: {wrong}")
             raise InputError(_ragged_message(data, sep, name, len(header), problem))
     names = [header[i].strip() for i in (keep if keep is not None else range(len(header)))]
     read_names = frame.columns
@@ -1668,13 +1729,88 @@ def _read_csv(
     schema = frame.schema
     either = tuple((new, day_first[old]) for old, new in zip(read_names, frame.columns, strict=True) if old in day_first
                    and (schema[new] == pl.Date or isinstance(schema[new], pl.Datetime)))
+    frame, grouped = _thousands_dots(frame, data, sep, nulls, header, names)
     dotted = _dotted_thousands(frame, data, sep, nulls, header, names)
     padded = _padded_codes(frame, data, sep, nulls, header, names)
-    return frame, sep, [c.strip() for c in header], codec, as_text_read, either, dotted, padded
+    return frame, sep, [c.strip() for c in header], codec, as_text_read, either, dotted, grouped, padded
 
 
 #: A cell whose dots can only group thousands: ``51.659``, ``1.234.567`` (no leading zero, groups of three).
 _DOT_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+")
+
+
+def _thousands_dots(frame: pl.DataFrame, data: bytes | Path, sep: str, nulls: list[str], header: list[str],
+                    names: list[str]) -> tuple[pl.DataFrame, tuple[tuple[str, str, str], ...]]:
+    r"""``frame`` with the number columns whose dots group thousands read so (``1.065`` as 1065, an Int64 column), and
+    :attr:`SourceInfo.thousands_dots`. A spreadsheet set to a locale with a decimal comma (German, Italian, ...)
+    writes ``14,23`` and ``1.065``: the reader takes the first for text (the encoder values it, :func:`dvclean.table.
+    _decimal_comma`) and the second for the decimal 1.065, a thousandth of its value (a wine's proline of 1065 read
+    as 1.065 beside 735). Where the file's decimal mark is a comma, a dot cannot be a decimal point, so a column the
+    reader typed as floats is read again as integers when every dotted cell groups digits (:data:`_DOT_THOUSANDS`:
+    ``1.065``, ``12.000``, ``1.234``, one to three digits then groups of three) and every other cell is a plain
+    integer (``735``).
+
+    The file's decimal mark is a comma where a text column holds numbers with a decimal comma as the encoder reads
+    them (``14,23``, ``0,168``; ``1,234`` alone could group thousands and is no proof) and no float column writes a
+    dot that cannot group thousands (``12.5``, ``0.125``, ``1.2345``, ``1e-05``: then the file mixes the two marks,
+    and nothing is read again: :func:`_dotted_thousands`'s note names the columns whose dots may group thousands). A
+    float column with other cells (``NaN``) stays as read. Each column read so comes with a dotted cell and the
+    column of decimal commas that settled it, for the note.
+
+    >>> csv = "a;b;c\n14,23;1.065;0,5\n13,20;735;1\n12,5;1.480;2\n".encode()
+    >>> frame, found = _thousands_dots(pl.read_csv(csv, separator=";"), csv, ";", [], ["a", "b", "c"], ["a", "b", "c"])
+    >>> frame.get_column("b").to_list(), found
+    ([1065, 735, 1480], (('b', '1.065', 'a'),))
+    >>> csv = "a;b;c\n14,23;1.065;0.5\n13,20;735;1\n12,5;1.480;2\n".encode()  # (0.5: a decimal point too)
+    >>> _thousands_dots(pl.read_csv(csv, separator=";"), csv, ";", [], ["a", "b", "c"], ["a", "b", "c"])[1]
+    ()
+    """
+    floats = [c for c, dt in frame.schema.items() if dt == pl.Float64 and c in names]
+    if not floats:
+        return frame, ()
+    for c in floats:  # a cheap test of the values first: a value off the grid of thousandths has a decimal point
+        v = frame.get_column(c).drop_nulls()
+        milli = v.filter(v.is_finite()) * 1000
+        if bool(((milli - milli.round()).abs() > 1e-6).any()):
+            return frame, ()
+    comma = _decimal_comma_column(frame, names)
+    if comma is None:
+        return frame, ()
+    found: list[tuple[str, str, str]] = []
+    read: list[pl.Series] = []
+    for c, text in _texts_of(data, sep, nulls, header, names, floats):
+        if text.len() != frame.height:
+            return frame, ()
+        cells = text.str.strip_chars()
+        present = cells.drop_nulls()
+        has_dot = present.str.contains(".", literal=True)
+        dotted = present.filter(has_dot)
+        if not dotted.len():
+            continue
+        if not dotted.str.contains(f"^(?:{_DOT_THOUSANDS.pattern})$").all():
+            return frame, ()  # (12.5 or 0.125 in a float column: the dot is a decimal point there)
+        if not present.filter(~has_dot).str.contains(r"^[+-]?\d+$").all():
+            continue  # (NaN or 1e5 among them: left as read)
+        values = cells.str.replace_all(".", "", literal=True).str.strip_prefix("+").cast(pl.Int64, strict=False)
+        if values.null_count() != text.null_count():
+            continue
+        read.append(values.alias(c))
+        found.append((c, str(dotted.first()), comma))
+    return (frame.with_columns(read) if read else frame), tuple(found)
+
+
+def _decimal_comma_column(frame: pl.DataFrame, names: list[str]) -> str | None:
+    """The first text column of ``frame`` that holds numbers with a decimal comma as the encoder reads them
+    (:func:`dvclean.table._decimal_comma`, with a comma in some cell: ``14,23``, ``0,168``), else None."""
+    from .table import _amount_text, _decimal_comma  # (not at the module's import: dvclean.table imports this one)
+
+    for c, dt in frame.schema.items():
+        if dt != pl.String or c not in names:
+            continue
+        stripped = frame.get_column(c).drop_nulls().str.strip_chars()
+        if stripped.len() and bool(stripped.str.contains(r"\d,\d").any()) and _decimal_comma(_amount_text(stripped)):
+            return c
+    return None
 
 
 def _dotted_thousands(frame: pl.DataFrame, data: bytes | Path, sep: str, nulls: list[str], header: list[str],

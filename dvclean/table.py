@@ -2342,10 +2342,22 @@ def _how_used(encoder: FeatureEncoder, name: str, kept: str = "is valued as a ca
     return kept
 
 
-def dotted_thousands_note(name: str, cell: str) -> str:
+def dotted_thousands_note(name: str, cell: str, comma: str | None = None) -> str:
     """The note on a number column read as decimals whose dots may group thousands (``51.659``:
-    :attr:`dvclean.io.SourceInfo.dotted_thousands`)."""
+    :attr:`dvclean.io.SourceInfo.dotted_thousands`), or, with ``comma`` (a column that writes decimal commas), on one
+    whose dots were read as thousands groups (:attr:`dvclean.io.SourceInfo.thousands_dots`): a guess the user should
+    be able to check.
+
+    >>> dotted_thousands_note("proline", "1.065", "alcohol")  # doctest: +NORMALIZE_WHITESPACE
+    "column 'proline': its dots are read as thousands groups (1.065 = 1065), as the file writes decimals with a
+    comma (column 'alcohol'); if they are decimal points, write the column's decimals with a comma (1,065) as the
+    rest of the file does"
+    """
     whole = cell.replace(".", "")
+    if comma is not None:
+        return (f"column {name!r}: its dots are read as thousands groups ({cell} = {int(whole)}), as the file writes "
+                f"decimals with a comma (column {comma!r}); if they are decimal points, write the column's decimals "
+                f"with a comma ({cell.replace('.', ',')}) as the rest of the file does")
     return (f"column {name!r}: its numbers with a dot all have three digits after it ({cell}) and are read as "
             f"decimals; if the dot groups thousands ({whole}, as a German or Italian spreadsheet writes it), the "
             "column is misread: export it without a thousands separator")
@@ -2465,6 +2477,10 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
     dotted = dict(table.source.dotted_thousands) if table.source is not None else {}
     for name in [c for c in table.features if c in dotted and c not in encoder.dropped_]:
         notes.append(dotted_thousands_note(name, dotted[name]))
+    # (the label too: its values changed)
+    for name, cell, comma in (table.source.thousands_dots if table.source is not None else ()):
+        if name not in encoder.dropped_ and (name in table.features or name == table.label):
+            notes.append(dotted_thousands_note(name, cell, comma))
     for name, spellings in sorted(encoder.mixed_dates_.items(), key=lambda kv: table.features.index(kv[0])):
         used = _how_used(encoder, name, "is valued as a category, not as dates")
         shown = ", ".join(f"{'ISO 8601 with a UTC offset or Z' if fmt == ZONED_ISO else _format_text(fmt)}: {n}"
@@ -2502,9 +2518,16 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
         )
     for name, (bad, total, examples) in sorted(encoder.text_numbers_.items(), key=lambda kv: table.features.index(kv[0])):
         shown = ", ".join(repr(v) for v in examples) + (", ..." if bad > len(examples) else "")
+        # (a cell with a comma cannot be named in the comma-separated list, nor one with spaces at its ends: the
+        # option strips each text and the reader matches cells as written; the default list is repeated, as the
+        # option replaces it: NA and the like stay missing everywhere)
+        markers = [v for v in examples if "," not in v and v and v == v.strip()]
+        nulls = (f"; if they mean missing, say so with --null-values {shlex.quote(','.join(with_default_nulls(markers)))}"
+                 " (read_options={'null_values': [...]} in Python; the list replaces the default one, which is "
+                 "repeated in it)" if markers else "")
         notes.append(
             f"column {name!r} holds numbers except {bad} of {total} cells ({shown}): valued as a number with those "
-            f"cells missing; correct them, or --drop {shlex.quote(name)} if the column is not numeric"
+            f"cells missing; correct them, or --drop {shlex.quote(name)} if the column is not numeric{nulls}"
         )
     return x, encoder, notes
 

@@ -276,12 +276,12 @@ def test_action_args_are_split_as_a_shell_would_and_own_options_refused(tmp_path
     assert status == "status=error" and "cannot be split into words (No closing quotation)" in output, output
 
 
-def test_warn_threshold_above_max_in_other_units_gets_a_note(tmp_path):
+def test_warn_threshold_above_max_in_other_units_is_an_error(tmp_path):
     path = tmp_path / "d.csv"
     _frame(300).write_csv(path)
     r = runner.invoke(app, ["check", str(path), "-y", "y", "--max-mislabeled", "2%", "--warn-mislabeled", "20"])
-    assert ("warn-mislabeled 20 rows is above max-mislabeled 2% (6 of 300): the check fails before it could warn"
-            in " ".join(r.output.split())), r.output
+    assert r.exit_code == 2 and ("--warn-mislabeled 20 rows is above --max-mislabeled 2% (6 of 300): the check would "
+                                 "fail before it could warn" in " ".join(r.output.split())), r.output  # (session 46)
     r = runner.invoke(app, ["check", str(path), "-y", "y", "--max-mislabeled", "10%", "--warn-mislabeled", "20"])
     assert "before it could warn" not in r.output  # 20 rows is below 30 of 300
 

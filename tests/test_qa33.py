@@ -175,7 +175,7 @@ def test_many_outlying_targets_get_a_note_before_anyone_drops_them():
     assert 0.05 * 2000 < flagged <= 0.25 * 2000, flagged  # clean gains, most of the non-zero ones flagged
     notes = " ".join(r.summary["notes"])
     if r.summary["flags"].get("skewed_target"):  # (session 41: 165 flagged, all above their predictions)
-        # the skewed-target note says more (and fix refuses to drop them); 70% of the gains are 0: log(1 + target)
+        # the skewed-target note says more (and fix refuses to drop them); 70% of the gains are 0: their non-zero rows on their own (a point mass at 0 would dominate log(1 + target))
         assert "no target is negative" in notes and "log(1 + target)" in notes and "every target is positive" not in notes
     else:
         assert "are flagged as outlying targets, where errors of a normal spread put 1 row in 2,149" in notes  # (was: none)

@@ -114,8 +114,11 @@ def test_fix_relabel_tells_respellings_from_relabels(tmp_path):
     y = [("A " if v == "a" and i % 3 == 0 else v) for i, v in enumerate(df.get_column("y"))]
     data = tmp_path / "d.csv"
     df.with_columns(pl.Series("y", y)).write_csv(data)
-    res = CliRunner().invoke(app, ["fix", str(data), "--label", "y", "--action", "relabel", "--min-confidence", "0",
-                                   "-o", str(tmp_path / "o.csv"), "--json", "--seed", "0"])
+    args = ["fix", str(data), "--label", "y", "--action", "relabel", "--min-confidence", "0",
+            "-o", str(tmp_path / "o.csv"), "--json", "--seed", "0"]
+    res = CliRunner().invoke(app, args)  # (session 46: refused, the flags measuring the spelling; --force insists)
+    assert res.exit_code == 2 and "respelling of" in flat(res.output), res.output
+    res = CliRunner().invoke(app, [*args, "--force"])
     assert res.exit_code == 0, res.output
     s = json.loads(res.stdout)
     assert 0 < s["respelled"] < s["relabeled"]  # the injected flips are relabels proper

@@ -332,8 +332,10 @@ def _fmt(v: Any) -> str:
     return "" if v is None else str(v)
 
 
-def render_score(console: Console, summary: dict[str, Any], output: str | None) -> None:
-    """Print the human summary of a ``score`` run."""
+def render_score(console: Console, summary: dict[str, Any], output: str | None, *, frame: Any = None) -> None:
+    """Print the human summary of a ``score`` run. ``frame``: the run's per-row scores (``ScoreResult.frame``),
+    from which a regression target's table lists its outlying targets (:func:`_target_table_rows`); without it,
+    the summary's ``most_suspicious`` rows."""
     rows = summary["rows"]
     console.print(
         f"[bold]dvclean score[/bold] {esc(summary['input']['path'])}: {rows['total']} rows, "
@@ -414,19 +416,19 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
         if "flip_mixture" in est:
             parts.append(f"flip mixture {est['flip_mixture']}")
         console.print(f"wrong labels estimated: {', '.join(parts)}; median {est['median']:g}", highlight=False)
-    table = Table(title="10 lowest-valued rows (most harmful first; mislabel_score ranks the flags)", title_justify="left")
-    nb_col, score_col = ("neighbours' mean", "outlier score") if regression else ("neighbours' label", "mislabel score")
-    for col in ("row", "label", nb_col, "value", score_col, "flag"):
-        table.add_column(col, justify="right" if col in ("row", "value", score_col) else "left")
-    flag_word = "outlying target" if regression else "mislabeled"
-    spread = (summary.get("target") or {}).get("std") if regression else None
-    for r in summary["most_suspicious"]:
-        label, neighbors = ((esc(target_text(r["label"], spread)), esc(target_text(r["neighbor_label"], spread))) if regression
-                            else (esc(label_text(r["label"])), esc(label_text(r["neighbor_label"]))))
-        table.add_row(
-            esc(_fmt(r["row_id"])), label, neighbors, _fmt(r["value"]),
-            _fmt(r["mislabel_score"]), flag_word if r["is_mislabeled"] else ("hard" if r.get("is_hard") else ""),
-        )
+    if regression:
+        table = _target_table(summary, frame)
+    else:
+        table = Table(title="10 lowest-valued rows (most harmful first; mislabel_score ranks the flags)",
+                      title_justify="left")
+        for col in ("row", "label", "neighbours' label", "value", "mislabel score", "flag"):
+            table.add_column(col, justify="right" if col in ("row", "value", "mislabel score") else "left")
+        for r in summary["most_suspicious"]:
+            table.add_row(
+                esc(_fmt(r["row_id"])), esc(label_text(r["label"])), esc(label_text(r["neighbor_label"])),
+                _fmt(r["value"]), _fmt(r["mislabel_score"]),
+                "mislabeled" if r["is_mislabeled"] else ("hard" if r.get("is_hard") else ""),
+            )
     console.print(table)
     for note in summary.get("notes", []):
         console.print(f"note: {esc(note)}", highlight=False)
@@ -434,6 +436,73 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None) 
 
     total = total_seconds(summary["timings"])
     console.print(f"time: {total:.2f}s" + (f"; wrote {esc(output)}" if output else ""), highlight=False)
+
+
+#: Rows in the score table.
+TABLE_ROWS = 10
+
+
+def _target_table_rows(summary: dict[str, Any], frame: Any = None) -> tuple[list[dict[str, Any]], str]:
+    """The rows of a regression target's score table and its title: the outlying targets first, the most outlying
+    (largest |target_z|, the robust z their flag rests on) first, then the lowest-valued of the other rows. Under a
+    squared-error utility the values rank rows by their distance from the few largest targets, not by their own
+    error: on 1,000 temperatures with 32 flagged, the 10 lowest-valued rows held 6 of the 32 and 4 unflagged rows.
+    ``frame`` (``ScoreResult.frame``) gives every flagged row; without it the summary's ``most_suspicious`` rows
+    (the lowest-valued) are reordered so.
+
+    >>> rows = [{"row_id": i, "is_mislabeled": f, "target_z": z} for i, f, z in
+    ...         [(0, False, 1.0), (1, True, 4.0), (2, True, -9.0), (3, False, -2.0)]]
+    >>> [r["row_id"] for r in _target_table_rows({"most_suspicious": rows})[0]]
+    [2, 1, 0, 3]
+    """
+    if frame is None:
+        rows = summary["most_suspicious"]
+        flagged = sorted((r for r in rows if r["is_mislabeled"]), key=lambda r: -abs(r.get("target_z") or 0.0))
+        rows = [*flagged, *(r for r in rows if not r["is_mislabeled"])]
+        title = (f"{len(rows)} lowest-valued rows, the outlying targets first (largest |target_z| first; the output "
+                 "lists every flagged row)")
+        return rows, title
+    import polars as pl
+
+    id_name = frame.columns[0]
+    valued = frame.filter(pl.col("value_rank").is_not_null())
+    is_flagged = pl.col("is_mislabeled").fill_null(False)
+    flagged = (valued.filter(is_flagged).with_columns(pl.col("target_z").abs().alias("__abs_z"))
+               .sort(["__abs_z", "value_rank"], descending=[True, False], nulls_last=True))
+    n_flagged = flagged.height
+    rest = valued.filter(~is_flagged).sort("value_rank").head(max(0, TABLE_ROWS - n_flagged))
+    keys = ("label", "neighbor_label", "value", "mislabel_score", "is_mislabeled", "is_hard", "predicted_value",
+            "target_z")
+    rows = [{"row_id": r[id_name], **{k: r.get(k) for k in keys}}
+            for part in (flagged.head(TABLE_ROWS), rest) for r in part.iter_rows(named=True)]
+    if n_flagged > TABLE_ROWS:
+        title = (f"the {TABLE_ROWS} most outlying of the {n_flagged} outlying targets (largest |target_z| first; the "
+                 "output lists every row)")
+    elif n_flagged:
+        title = (f"the {n_flagged} outlying target{'s' if n_flagged != 1 else ''} (largest |target_z| first), then "
+                 "the lowest-valued rows (most harmful first)")
+    else:
+        title = f"{len(rows)} lowest-valued rows (most harmful first; no outlying target)"
+    return rows, title
+
+
+def _target_table(summary: dict[str, Any], frame: Any = None) -> Table:
+    """A regression target's score table: each row's target, its out-of-sample prediction and the residual's
+    robust z (``predicted_value``, ``target_z``: the flag rests on them), the neighbours' mean, the value and
+    the flag, in :func:`_target_table_rows`'s order."""
+    rows, title = _target_table_rows(summary, frame)
+    table = Table(title=title, title_justify="left")
+    for col in ("row", "label", "predicted", "target_z", "neighbours' mean", "value", "flag"):
+        table.add_column(col, justify="left" if col in ("label", "predicted", "neighbours' mean", "flag") else "right")
+    spread = (summary.get("target") or {}).get("std")
+    for r in rows:
+        z = r.get("target_z")
+        table.add_row(
+            esc(_fmt(r["row_id"])), esc(target_text(r["label"], spread)), esc(target_text(r.get("predicted_value"), spread)),
+            "" if z is None else f"{z:+.2f}", esc(target_text(r["neighbor_label"], spread)), _fmt(r["value"]),
+            "outlying" if r["is_mislabeled"] else ("hard" if r.get("is_hard") else ""),
+        )
+    return table
 
 
 # ---------------------------------------------------------------- all outputs of a command, or none

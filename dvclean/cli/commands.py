@@ -722,7 +722,7 @@ def score(
     if as_json:
         print_json(summary)
     elif not quiet:
-        render_score(stdout_console(), summary, str(written))
+        render_score(stdout_console(), summary, str(written), frame=result.frame)
 
 
 @app.command()

@@ -102,6 +102,10 @@ class ReportData:
         Regression target only: the positions in ``top_columns`` of the cells that hold the
         target's numbers (the label, ``predicted_value``, ``neighbor_label``, the data's label
         column), shown with the digits the target's spread needs.
+    top_label_columns : tuple of int
+        Class labels only: the positions in ``top_columns`` of the cells that hold a class (the label, the
+        neighbours' label, the data's label column), shown quoted where their text would hide how they are
+        spelled (``' no'`` beside ``no``), as the per-class table and the terminal show them.
     """
 
     meta: dict[str, Any]
@@ -120,6 +124,7 @@ class ReportData:
     target: dict[str, Any] | None = None
     read_from: tuple[str, ...] = ()
     top_target_columns: tuple[int, ...] = ()
+    top_label_columns: tuple[int, ...] = ()
 
     def __repr__(self) -> str:
         """A line, not the whole summary, values and rows (a notebook displays a result returned last in a cell)."""
@@ -341,13 +346,14 @@ class _HashingReader(io.RawIOBase):
 def _top_rows(
     frame: pl.DataFrame, features: pl.DataFrame | None, lines: dict[int, int] | None, *, regression: bool = False,
     label: str | None = None, cell_text: CellText | None = None,
-) -> tuple[list[str], list[list[Any]], list[str], tuple[int, ...]]:
+) -> tuple[list[str], list[list[Any]], list[str], tuple[int, ...], tuple[int, ...]]:
     """The most suspicious rows' cells; class labels (the label, the neighbours' label, the label column among the
     features) as the text of the class, not numbers rounded for display (classes 0.12341 and 0.12342 stay two).
     The data's other cells as the file writes them where ``cell_text`` gives a row's fields by column name (a CSV:
     ``00862``, ``0.000640``), else a float with every digit it has (``2264786798.09``, not ``2.26479e+09``).
     Last, a regression target's columns by position (the label, its prediction, the neighbours' mean and the data's
-    label column: a data column may be named like one of dvclean's, a target called ``value``)."""
+    label column: a data column may be named like one of dvclean's, a target called ``value``), and a class
+    label's columns by position (the same columns, classes; :attr:`ReportData.top_label_columns`)."""
     from ..table import class_text
 
     notes: list[str] = []
@@ -382,13 +388,11 @@ def _top_rows(
                       else _data_cell(v, raw.get(c), single=c in single)
                       for c, v in zip(feat_cols, feat_rows[i], strict=True)]
         out.append(cells)
-    targets: tuple[int, ...] = ()
-    if regression:
-        own = ("label", "predicted_value", "neighbor_label")
-        targets = tuple(i for i, c in enumerate(cols) if c in own)
-        if label in feat_cols:
-            targets += (len(cols) + feat_cols.index(label),)
-    return cols + feat_cols, out, notes, targets
+    own = ("label", "predicted_value", "neighbor_label") if regression else classes
+    positions = tuple(i for i, c in enumerate(cols) if c in own)
+    if label in feat_cols:
+        positions += (len(cols) + feat_cols.index(label),)
+    return cols + feat_cols, out, notes, (positions if regression else ()), (() if regression else positions)
 
 
 def _float_or_none(v: Any) -> float | None:
@@ -461,7 +465,7 @@ def _assemble(
         proj, pflags, pnote = _projection(x, flags_all[x_rows], seed)
     else:
         proj, pflags, pnote = _projection(None, flags_all[valued], seed)
-    cols, rows, tnotes, targets = _top_rows(frame, features, lines, regression=regression, label=meta.get("label"),
+    cols, rows, tnotes, targets, label_cols = _top_rows(frame, features, lines, regression=regression, label=meta.get("label"),
                                           cell_text=cell_text)
     if regression:  # no classes: the values of the outlying targets against the other rows, no per-class table or chart
         labels = np.where(flags_all[valued] == "mislabeled", REGRESSION_GROUPS[1], REGRESSION_GROUPS[0]).astype(object)
@@ -475,6 +479,7 @@ def _assemble(
         top_columns=cols,
         top_rows=rows,
         top_target_columns=targets,
+        top_label_columns=label_cols,
         values=_values(frame, valued, str(meta.get("primary_method") or "value")),
         labels=labels,
         projection=proj,

@@ -9,6 +9,7 @@ cell holding ``<script>``) is shown as text.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import json
 import os
@@ -325,7 +326,7 @@ def _arms(aug: dict[str, Any] | None) -> tuple[str | None, list[dict[str, Any]]]
 def _mix(mix: Any) -> str:
     if not isinstance(mix, dict) or not mix:
         return ""
-    return ", ".join(f"{k}: {v}" for k, v in mix.items())
+    return ", ".join(f"{label_text(k)}: {v}" for k, v in mix.items())  # (' no' beside no)
 
 
 def _augment_summary(aug: dict[str, Any] | None) -> list[tuple[str, str]]:
@@ -468,7 +469,7 @@ def _report_data(report: Any, fn: str) -> ReportData:
 
 def render_html(report: ReportData) -> str:
     """The report as one HTML document (str)."""
-    report = _report_data(report, "render_html")
+    report = _quoted_labels(_report_data(report, "render_html"))
     primary, arms = _arms(report.augmentation)
     charts = {
         "value_dist": _value_chart(report),
@@ -506,6 +507,18 @@ def render_html(report: ReportData) -> str:
         target_positions=_target_positions(report),
         boxed=boxed_names([str(c["class"]) for c in report.per_class]) if charts["classes"] else [],
     )
+
+
+def _quoted_labels(report: ReportData) -> ReportData:
+    """``report`` with the class labels of its rows table (:attr:`ReportData.top_label_columns`) as
+    :func:`~dvclean.report.formats.label_text` writes them, as the per-class table shows them: a label with spaces
+    at either end quoted (``' no'``, which HTML would show as ``no``, another class), an empty one as ``''``."""
+    if not report.top_label_columns:
+        return report
+    positions = set(report.top_label_columns)
+    rows = [[label_text(v) if i in positions and isinstance(v, str) else v for i, v in enumerate(row)]
+            for row in report.top_rows]
+    return dataclasses.replace(report, top_rows=rows)
 
 
 def boxed_names(names: list[str], most: int = 3) -> list[str]:
