@@ -44,10 +44,10 @@ lint: $(STAMP)
 
 # Two pytest-xdist workers on the two cores, one native (OpenMP/BLAS) thread each so that they do not
 # oversubscribe the cores; then, one at a time with both cores, the tests marked `serial` (time budgets,
-# signals: see tests/conftest.py).
+# signals: see tests/conftest.py). --durations lists the slowest tests in the CI log, to keep the suite under its budget.
 test: $(STAMP) lint
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 -m "not serial"
-	$(BIN)/python -m pytest -q -m serial
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 -m "not serial" --durations=25
+	$(BIN)/python -m pytest -q -m serial --durations=10
 
 test-fast: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 -m "not slow and not serial" -x
