@@ -18,6 +18,8 @@ from dvclean.check import CheckLine, CheckPolicy, evaluate_check, parse_threshol
 from dvclean.cli import app
 from dvclean.errors import ConfigError
 
+from .test_qa21 import _action_script
+
 runner = CliRunner()
 
 
@@ -32,19 +34,6 @@ def _frame(n: int = 120, seed: int = 0) -> pl.DataFrame:
 
 
 # --- 1: the action refuses -h / -V inside a group of short flags ----------------------------------------------------
-
-def _action_script() -> str:
-    """The `dvclean check` step's run script of action.yml, dedented (no YAML parser needed)."""
-    lines = (Path(__file__).parent.parent / "action.yml").read_text().splitlines()
-    start = lines.index("      id: check")
-    run = next(i for i in range(start, len(lines)) if lines[i].strip() == "run: |") + 1
-    body = []
-    for line in lines[run:]:
-        if line.strip() and not line.startswith(" " * 8):
-            break
-        body.append(line[8:])
-    return "\n".join(body) + "\n"
-
 
 @pytest.fixture
 def action(tmp_path):
