@@ -2718,21 +2718,38 @@ def row_bit_hashes(x: np.ndarray, *, signed_zero: bool = True) -> np.ndarray:
     return out
 
 
-def _all_distinct(x: np.ndarray) -> bool:
-    """Whether every row of ``x`` differs from every other in its float64 bits, told by :func:`row_bit_hashes`
-    (equal hashes, copies or a collision, answer False) without sorting a copy of the rows."""
-    return np.unique(row_bit_hashes(x)).size == x.shape[0]
+def rows_all_distinct(x: np.ndarray, *, signed_zero: bool = True) -> bool:
+    """Whether every row of ``x`` differs from every other in its float64 bits (``signed_zero=False``: -0.0 counts
+    as 0.0), told by :func:`row_bit_hashes` without sorting a copy of the rows; equal hashes (copies, or a
+    collision) answer False.
+
+    >>> rows_all_distinct(np.array([[1.0, 0.0], [1.0, -0.0]])), rows_all_distinct(np.array([[0.0], [-0.0]]), signed_zero=False)
+    (True, False)
+    """
+    return np.unique(row_bit_hashes(x, signed_zero=signed_zero)).size == x.shape[0]
+
+
+def row_bytes(x: np.ndarray, *, signed_zero: bool = True) -> np.ndarray:
+    """One opaque key per row of ``x``: its float64 bit patterns as a single ``np.void`` value, so that
+    ``np.unique`` groups bitwise-equal rows (``signed_zero=False``: -0.0 as 0.0). The keys share memory with a
+    contiguous float64 copy of ``x`` (made only when ``x`` is not one already, or for ``signed_zero=False``).
+
+    >>> np.unique(row_bytes(np.array([[1.0, 2.0], [1.0, 2.0], [0.0, 2.0]])), return_inverse=True)[1].tolist()
+    [1, 1, 0]
+    """
+    z = np.ascontiguousarray(x, dtype=np.float64).reshape(x.shape[0], -1)
+    if not signed_zero:
+        z = z + 0.0
+    return z.view(np.dtype((np.void, z.dtype.itemsize * z.shape[1]))).ravel()
 
 
 def _row_groups(x: np.ndarray) -> np.ndarray:
     """A group number per row of ``x``: rows whose 64-bit values are bitwise equal share one (rows all distinct:
     their row numbers; otherwise numbered in the order of the rows' bytes)."""
-    if _all_distinct(x):
+    if rows_all_distinct(x):
         # (sorting the rows' bytes made two copies of them: 1.5 GB more at a million rows of 64 columns)
         return np.arange(x.shape[0])
-    key = np.ascontiguousarray(x, dtype=np.float64).reshape(x.shape[0], -1)
-    void = key.view(np.dtype((np.void, key.dtype.itemsize * key.shape[1]))).ravel()
-    return np.unique(void, return_inverse=True)[1].ravel()
+    return np.unique(row_bytes(x), return_inverse=True)[1].ravel()
 
 
 def identical_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
@@ -2753,7 +2770,7 @@ def identical_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     >>> identical_rows(x, np.array([0, 1, 2, 3])) is None
     True
     """
-    if x.shape[0] < 2 or _all_distinct(x):
+    if x.shape[0] < 2 or rows_all_distinct(x):
         return None
     group = _row_groups(np.column_stack([x.reshape(x.shape[0], -1), np.asarray(y, dtype=np.float64)]))
     return group if int(group.max()) + 1 < x.shape[0] else None

@@ -105,7 +105,7 @@ from threadpoolctl import threadpool_limits
 
 from ..config import KNNConfig
 from ..errors import ValuationError
-from ..table import ValuationData, row_bit_hashes
+from ..table import ValuationData, row_bit_hashes, row_bytes, rows_all_distinct
 from ._base import ValuationResult, check_data, check_settings
 from ._parallel import native_thread_cap
 
@@ -621,12 +621,11 @@ def _unique_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _unique_rows_sorted(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_unique_rows` by sorting the rows' whole bit patterns (the path for a hash shared by different rows)."""
-    z = np.ascontiguousarray(x + 0.0, dtype=np.float64)  # + 0.0 makes -0.0 the same bytes as 0.0
-    keys = z.view(np.dtype((np.void, z.dtype.itemsize * z.shape[1]))).ravel()
+    keys = row_bytes(x, signed_zero=False)
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     rank = np.empty(first.size, dtype=np.int64)
     rank[np.argsort(first, kind="stable")] = np.arange(first.size)
-    return z[np.sort(first)], rank[inverse.ravel()]
+    return np.ascontiguousarray(x[np.sort(first)], dtype=np.float64) + 0.0, rank[inverse.ravel()]
 
 
 @dataclass(frozen=True)
@@ -1135,11 +1134,10 @@ def knn_shapley_regression_truncated(
 
 def _symmetrize(values: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Average the values of identical rows with identical labels."""
-    if np.unique(row_bit_hashes(x, signed_zero=False)).size == x.shape[0]:
+    if rows_all_distinct(x, signed_zero=False):
         return values  # no two rows alike, told without sorting copies of them (1.5 GB at a million rows)
-    key = np.ascontiguousarray(np.column_stack([x, y.astype(np.float64)]) + 0.0)  # -0.0 is 0.0
-    void = key.view(np.dtype((np.void, key.dtype.itemsize * key.shape[1]))).ravel()
-    _, inverse, counts = np.unique(void, return_inverse=True, return_counts=True)
+    key = row_bytes(np.column_stack([x, y.astype(np.float64)]), signed_zero=False)
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
     if counts.max(initial=1) == 1:
         return values
     sums = np.bincount(inverse, weights=values)
