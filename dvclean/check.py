@@ -1445,7 +1445,7 @@ def evaluate_check(
             _line(f"mislabeled[class={cls}]", np.flatnonzero(in_class & is_mis), int(in_class.sum()), policy,
                   "mislabeled_per_class")
         )
-    dups = conflicting_duplicate_rows(table.frame, table.features, table.label, table.task)
+    dups = np.flatnonzero(result.frame.get_column("is_conflicting_duplicate").to_numpy())  # (as `score` marks them)
     lines.append(_line("conflicting_duplicates", dups, n_valued, policy, "conflicting_duplicates"))
 
     key = "id" if table.id_column is not None else "hash"

@@ -51,7 +51,7 @@ __all__ = [
     "json_scalar", "resolve_output", "CsvText", "TextEdits", "read_csv_text", "render_csv_text", "write_csv_text",
     "JsonText", "JsonEdits", "read_json_text", "render_json_text", "write_json_text", "json_lines",
     "output_separator", "texts_like_input", "format_value", "quote_field", "split_raw_fields",
-    "TemporalStyle", "temporal_style", "temporal_like_input", "unwritable_columns", "check_writable",
+    "TemporalStyle", "OffsetZone", "temporal_style", "temporal_like_input", "unwritable_columns", "check_writable",
 ]
 
 log = logging.getLogger(__name__)
@@ -3835,12 +3835,96 @@ _TIME_TEXT = re.compile(
 _STYLE_SAMPLE = 200
 
 
+def _epoch_micros(v: _dt.datetime) -> int:
+    """Microseconds from 1970-01-01 UTC to the tz-aware ``v``, exactly (no float)."""
+    delta = v - _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+    return (delta.days * 86_400 + delta.seconds) * 10**6 + delta.microseconds
+
+
+#: Whole units a date/time column's values may all be, coarsest first, in microseconds (a day, an hour, ...).
+_WALL_UNITS = (86_400 * 10**6, 3_600 * 10**6, 60 * 10**6, 10**6, 10**3)
+
+
+@dataclass(frozen=True, eq=False)
+class OffsetZone:
+    """The UTC offsets a CSV column's text writes (``+05:30``), learned from its values: ``instants`` (microseconds
+    since the epoch, ascending) written with ``offsets`` (seconds east of UTC). A zone with daylight saving writes
+    two (Berlin: +01:00 in winter, +02:00 in summer); a new instant takes the offset of the nearest one written.
+
+    >>> import datetime as dt
+    >>> z = OffsetZone.learn([(dt.datetime(2021, 1, 1, 23, tzinfo=dt.timezone.utc), "2021-01-02T00:00:00+01:00"),
+    ...                       (dt.datetime(2021, 6, 30, 22, tzinfo=dt.timezone.utc), "2021-07-01T00:00:00+02:00")])
+    >>> [int(o) // 3600 for o in z.offset_at([0, 1_625_000_000 * 10**6])], z.unit
+    ([1, 2], 86400000000)
+    """
+
+    instants: Any
+    offsets: Any
+
+    @classmethod
+    def learn(cls, pairs: Sequence[tuple[Any, str]]) -> OffsetZone | None:
+        """The zone of (value, text) pairs of a tz-aware Datetime column; None when no text writes an offset."""
+        import numpy as np
+
+        inst, offs = [], []
+        for v, t in pairs:
+            m = _TIME_TEXT.fullmatch(t)
+            tz = m.group("tz") if m is not None else None
+            if not tz or tz == "Z" or not isinstance(v, _dt.datetime) or v.tzinfo is None:
+                continue
+            sign = -1 if tz[0] == "-" else 1
+            digits = tz[1:].replace(":", "")
+            offs.append(sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60))
+            inst.append(_epoch_micros(v))
+        if not inst:
+            return None
+        order = np.argsort(np.asarray(inst, dtype=np.int64), kind="stable")
+        return cls(np.asarray(inst, dtype=np.int64)[order], np.asarray(offs, dtype=np.int64)[order])
+
+    def offset_at(self, micros: Any) -> Any:
+        """The offset (seconds) of the written instant nearest to each of ``micros`` (epoch microseconds)."""
+        import numpy as np
+
+        micros = np.asarray(micros, dtype=np.int64)
+        right = np.clip(np.searchsorted(self.instants, micros), 1, self.instants.size - 1) if self.instants.size > 1 \
+            else np.zeros(micros.shape, dtype=np.int64)
+        if self.instants.size > 1:
+            left = right - 1
+            nearer_left = (micros - self.instants[left]) <= (self.instants[right] - micros)
+            right = np.where(nearer_left, left, right)
+        return self.offsets[right]
+
+    @property
+    def unit(self) -> int | None:
+        """The coarsest of :data:`_WALL_UNITS` of which every written value is a whole multiple on its own clock
+        (a day: every value written at midnight, ``2021-03-01T00:00:00+05:30``), or None."""
+        import numpy as np
+
+        local = self.instants + self.offsets * 10**6
+        return next((u for u in _WALL_UNITS if not np.any(local % u)), None)
+
+    def snap(self, micros: Any, unit: int) -> Any:
+        """``micros`` (epoch microseconds) moved to the nearest whole ``unit`` on the clock the text writes them on
+        (their offsets by :meth:`offset_at`, taken again where the move crosses to another offset)."""
+        import numpy as np
+
+        micros = np.asarray(micros, dtype=np.int64)
+        off = self.offset_at(micros) * 10**6
+        out = np.floor_divide(micros + off + unit // 2, unit) * unit - off
+        again = self.offset_at(out) * 10**6
+        moved = again != off
+        if moved.any():
+            out[moved] = np.floor_divide(micros[moved] + again[moved] + unit // 2, unit) * unit - again[moved]
+        return out
+
+
 @dataclass(frozen=True)
 class TemporalStyle:
     """How a CSV column writes its dates or datetimes (``2020-09-26T17:00:00.000000``, ``26/09/2020``).
 
     ``sep`` is None for a date column; ``tz`` is ``""``, ``"Z"``, ``"+HH:MM"`` or ``"+HHMM"``;
-    ``offset`` is the fixed UTC offset the text writes (None: the value's own).
+    ``offset`` is the fixed UTC offset the text writes (None: the value's own); ``zone``, where the input's texts
+    write offsets, the offsets they write by date (:class:`OffsetZone`; it overrides ``offset``).
     """
 
     date: str
@@ -3849,6 +3933,7 @@ class TemporalStyle:
     digits: int = 0
     tz: str = ""
     offset: _dt.timedelta | None = None
+    zone: OffsetZone | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def format(self, value: Any) -> str:
         """``value`` (a date or datetime) written in this style (finer digits are cut)."""
@@ -3856,7 +3941,9 @@ class TemporalStyle:
             d = value.date() if isinstance(value, _dt.datetime) else value
             return _date_text(d, self.date)
         v = value
-        if v.tzinfo is not None and (self.offset is not None or self.tz == "Z"):
+        if v.tzinfo is not None and self.zone is not None:
+            v = v.astimezone(_dt.timezone(_dt.timedelta(seconds=int(self.zone.offset_at([_epoch_micros(v)])[0]))))
+        elif v.tzinfo is not None and (self.offset is not None or self.tz == "Z"):
             v = v.astimezone(_dt.timezone(self.offset or _dt.timedelta(0)))
         out = f"{_date_text(v.date(), self.date)}{self.sep}{v.hour:02d}:{v.minute:02d}"
         if self.seconds:
@@ -3943,6 +4030,11 @@ def temporal_style(typed: pl.Series, texts: Sequence[str | None]) -> TemporalSty
         hits = sum(1 for v, t in pairs if _formats_as(style, v, t))
         if hits > best_hits:
             best, best_hits = style, hits
+    if best is not None and best.offset is not None:  # the offsets written, by date (daylight saving: two or more)
+        zone = OffsetZone.learn([(v, t.strip()) for v, t in zip(typed.head(20_000).to_list(), texts, strict=False)
+                                 if v is not None and t])
+        if zone is not None:
+            best = dataclasses.replace(best, zone=zone)
     return best
 
 
@@ -3975,7 +4067,16 @@ def temporal_like_input(values: pl.DataFrame, typed: pl.DataFrame, source: CsvTe
     :func:`json_lines` (JSON records) loses nothing."""
     styles = _column_styles(values, typed, source)
     exprs = [pl.col(c).dt.truncate(st.resolution) for c, st in styles.items() if st.resolution is not None]
-    return values.with_columns(exprs) if exprs else values
+    values = values.with_columns(exprs) if exprs else values
+    for c, st in styles.items():  # whole days (hours, ...) on the clock the text writes, not in UTC
+        if st.zone is not None and (unit := st.zone.unit) is not None and unit > 10**3:
+            col = values.get_column(c)
+            micros = st.zone.snap(col.dt.epoch("us").fill_null(0).to_numpy(), unit)
+            new = pl.Series(c, micros, dtype=pl.Int64).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+            if col.null_count():
+                new = new.scatter(col.is_null().arg_true(), None)
+            values = values.with_columns(new.dt.convert_time_zone(col.dtype.time_zone or "UTC").cast(col.dtype))
+    return values
 
 
 def texts_like_input(

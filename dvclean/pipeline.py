@@ -744,7 +744,10 @@ def _score(
              int(np.sum(flags.is_hard)), timings["flag"])
     if flags.signal_weights or flags.count_estimates:
         log.debug("signal weights: %s; count estimates: %s", flags.signal_weights, flags.count_estimates)
-    out = _output_frame(table, data, results, config.methods[0], flags, label_missing)
+    # (rows are copies over the columns the models see: an identifier the encoder ignores, `name` or `uuid`, tells
+    # every row apart; a constant or empty column, ignored too, tells none apart and may be all there is)
+    compared = [c for c in table.features if encoder.dropped_reasons_.get(c, "constant") in ("constant", "empty")]
+    out = _output_frame(table, data, results, config.methods[0], flags, label_missing, compared)
     if (id_note := _id_note(table, out)) is not None:
         notes.append(id_note)  # (logged by write_scores: only a scores file or the frame holds the renamed column)
     valid_kind = ("frame" if valid_table is not None and valid_table.source is not None
@@ -1797,6 +1800,7 @@ def _output_frame(
     primary: str,
     flags: Any,
     label_missing: np.ndarray,
+    features: list[str],
 ) -> pl.DataFrame:
     n = table.n_rows
     rows = data.rows
@@ -1812,12 +1816,13 @@ def _output_frame(
     else:
         for r, code in zip(rows.tolist(), flags.neighbor_label.tolist(), strict=True):
             neighbor[r] = classes[code]
-    # identical feature values in the file, different label (or target value): as `check` counts them (two
-    # values the encoding makes equal, such as categories of one frequency, are not the same value)
+    # identical values in the file's feature columns (``features``: those that can tell rows apart for the models),
+    # different label (or target value); `check` counts these (two values the encoding makes equal, such as
+    # categories of one frequency, are not the same value)
     from .check import conflicting_duplicate_rows
 
     conflicting = np.zeros(n, dtype=bool)
-    conflicting[conflicting_duplicate_rows(table.frame, table.features, table.label, table.task)] = True
+    conflicting[conflicting_duplicate_rows(table.frame, features, table.label, table.task)] = True
 
     def masked(values: np.ndarray, dtype: pl.DataType, fill: Any) -> pl.Series:
         arr = _scatter(n, rows, values, fill, values.dtype)

@@ -1,0 +1,103 @@
+"""QA round 85: a CSV column of datetimes written with UTC offsets (``2021-03-01T00:00:00+05:30``, pandas' export of
+a tz-aware column) is read as UTC, so its synthetic values were rounded to whole units *in UTC*: local midnights
+(18:30 UTC in India, 23:00 or 22:00 UTC in Berlin) became whole minutes or hours, and new rows came out at
+``03:49+05:30``; every new value was also written with one offset, ``+01:00`` in July for Berlin data. The units are
+now taken on the clock the text writes (:class:`dvclean.io.OffsetZone`), and each new value is written with the
+offset of the nearest date the input writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from dvclean.cli import app
+from dvclean.io import OffsetZone, TemporalStyle
+from tests.conftest import needs_sdv
+
+runner = CliRunner()
+UTC = dt.UTC
+
+
+def _midnights(zone: str, n: int, seed: int = 2) -> list[dt.datetime]:
+    rng = np.random.default_rng(seed)
+    days = [dt.date(2021, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 700, n)]
+    return [dt.datetime(d.year, d.month, d.day, tzinfo=ZoneInfo(zone)) for d in days]
+
+
+def _text(v: dt.datetime) -> str:
+    return v.isoformat()  # 2021-07-01T00:00:00+02:00
+
+
+def test_offset_zone_writes_each_date_with_its_own_offset_and_snaps_on_that_clock():
+    pairs = [(v.astimezone(UTC), _text(v)) for v in _midnights("Europe/Berlin", 60)]
+    zone = OffsetZone.learn(pairs)
+    assert zone is not None and zone.unit == 86_400 * 10**6  # every value at midnight on its own clock
+    assert sorted(set(zone.offsets.tolist())) == [3600, 7200]
+    # 2021-07-14 03:49 Berlin (01:49 UTC) snaps to its midnight, 22:00 UTC; 2021-12-15 20:10 UTC to the next one
+    july = dt.datetime(2021, 7, 14, 1, 49, tzinfo=UTC)
+    dec = dt.datetime(2021, 12, 15, 20, 10, tzinfo=UTC)
+    micros = [int((v - dt.datetime(1970, 1, 1, tzinfo=UTC)).total_seconds()) * 10**6 for v in (july, dec)]
+    snapped = [dt.datetime(1970, 1, 1, tzinfo=UTC) + dt.timedelta(microseconds=int(m)) for m in zone.snap(micros, zone.unit)]
+    assert snapped == [dt.datetime(2021, 7, 13, 22, tzinfo=UTC), dt.datetime(2021, 12, 15, 23, tzinfo=UTC)]
+    style = TemporalStyle(date="%Y-%m-%d", sep="T", tz="+00:00", offset=dt.timedelta(hours=1), zone=zone)
+    assert [style.format(v) for v in snapped] == ["2021-07-14T00:00:00+02:00", "2021-12-16T00:00:00+01:00"]
+    # without a zone, the fixed offset as before
+    assert TemporalStyle(date="%Y-%m-%d", sep="T", tz="+00:00", offset=dt.timedelta(hours=1)).format(snapped[0]) \
+        == "2021-07-13T23:00:00+01:00"
+    assert OffsetZone.learn([(dt.datetime(2021, 1, 1, tzinfo=UTC), "2021-01-01T00:00:00Z")]) is None
+
+
+@needs_sdv
+@pytest.mark.parametrize("zone", ["Asia/Kolkata", "Europe/Berlin"])
+def test_augment_keeps_local_midnights_of_a_csv_written_with_offsets(tmp_path, zone):
+    rng = np.random.default_rng(4)
+    when = _midnights(zone, 160)
+    y = rng.integers(0, 2, len(when))
+    x = rng.normal(size=len(when)) + y
+    src = tmp_path / "d.csv"
+    src.write_text("when,x,label\n" + "".join(f"{_text(w)},{v:.3f},{'AB'[c]}\n" for w, v, c in zip(when, x, y, strict=True)))
+    before = src.read_bytes()
+    out = tmp_path / "o.csv"
+    res = runner.invoke(app, ["augment", str(src), "-y", "label", "-g", "gaussian-copula", "--no-quality", "-n", "40",
+                              "--seed", "0", "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    assert src.read_bytes() == before
+    lines = out.read_text().splitlines()
+    synthetic = [line.split(",")[0] for line in lines[1:] if line.endswith(",true")]
+    assert len(synthetic) == 40
+    for text in synthetic:
+        m = re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)T00:00:00([+-]\d\d:\d\d)", text)
+        assert m is not None, text  # local midnight, with an offset
+        local = dt.datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=ZoneInfo(zone))
+        assert local.isoformat()[-6:] == m[4], text  # the offset the zone has on that date
+
+
+def test_conflicting_duplicates_leave_out_an_identifier_the_scoring_ignores(tmp_path):
+    # a `name` column with a distinct text in every row is ignored by the scoring, but the copies were compared on it
+    # too, so no two rows were ever equal: `check --max-conflicting-duplicates 0` passed a file with 3 copies whose
+    # labels were flipped, and `score`'s is_conflicting_duplicate was false everywhere
+    import json
+
+    import polars as pl
+
+    rng = np.random.default_rng(0)
+    n = 120
+    x1, x2 = np.round(rng.normal(size=n), 3), np.round(rng.normal(size=n), 3)
+    df = pl.DataFrame({"name": [f"row-{i}" for i in range(n)], "x1": x1, "x2": x2, "y": (x1 + x2 > 0).astype(int)})
+    copies = df.head(3).with_columns((1 - pl.col("y")).alias("y"), pl.col("name") + "-copy")
+    src = tmp_path / "d.csv"
+    pl.concat([df, copies]).write_csv(src)
+    res = runner.invoke(app, ["check", str(src), "-y", "y", "--max-conflicting-duplicates", "0", "--json"])
+    assert res.exit_code == 1, res.output
+    doc = json.loads(res.stdout)
+    line = next(c for c in doc["checks"] if c["name"] == "conflicting_duplicates")
+    assert line["status"] == "fail" and line["value"] == 6, line
+    out = tmp_path / "s.parquet"
+    assert runner.invoke(app, ["score", str(src), "-y", "y", "-o", str(out), "-q"]).exit_code == 0
+    marked = pl.read_parquet(out).get_column("is_conflicting_duplicate").arg_true().to_list()
+    assert marked == [0, 1, 2, n, n + 1, n + 2]
