@@ -1200,9 +1200,12 @@ def check_policy_for_task(
 def _hard_count_note(result: ScoreResult) -> str:
     """What a limit on the ``hard`` count checks: the count is set by ``--hard-frac``, not by the data."""
     frac = result.config.flags.hard_fraction
-    return (f"the hard rows are the lowest-valued {frac:.0%} (--hard-frac) of the rows not flagged mislabeled, so their "
-            f"count is set by that share: a --max-hard / --warn-hard at or above it always passes and one below it "
-            "always fails; --max-new-hard with --baseline gates the rows that became hard")
+    hard = int(result.frame.get_column("is_hard").sum())
+    share = f"{frac * 100:.4g}%"  # (2.5%, not 2%)
+    return (f"the hard rows are the lowest-valued {share} (--hard-frac) of the rows not flagged mislabeled, so their "
+            f"count is set by that share ({hard:,} rows here): a --max-hard / --warn-hard at or above {share} always "
+            f"passes and one below {hard:,} rows always fails; --max-new-hard with --baseline gates the rows that "
+            "became hard")
 
 
 def _columns_text(columns: Sequence[str], limit: int = 8) -> str:

@@ -1273,7 +1273,7 @@ def _expected_noise_note(flags: RowFlags, mislabel: MislabelConfig, n: int, regr
     ...              is_hard=np.zeros(4, bool), mislabel_score=np.zeros(4), neighbor_label=np.zeros(4),
     ...              neighbor_disagreement=np.zeros(4), rule_count=30)
     >>> print(_expected_noise_note(f, MislabelConfig(expected_noise=0.005), 300, False))
-    --expected-noise 0.005 flagged the 1 row with the highest mislabel scores; the consensus rule itself flags 30 (10.0%): more labels look wrong than the share given (raise it, or leave it out and let the rule decide)
+    --expected-noise 0.5% flagged the 1 row with the highest mislabel scores; the consensus rule itself flags 30 (10.0%): more labels look wrong than the share given (raise it, or leave it out and let the rule decide)
     """
     own, asked = flags.rule_count, int(np.sum(flags.is_mislabeled))
     if own is None or mislabel.expected_noise is None or abs(own - asked) <= 2 or asked // 2 <= own <= 2 * asked:
@@ -1282,7 +1282,7 @@ def _expected_noise_note(flags: RowFlags, mislabel: MislabelConfig, n: int, regr
     what = "targets look outlying" if regression else "labels look wrong"
     advice = (f"more {what} than the share given (raise it, or leave it out and let the rule decide)" if own > asked
               else f"fewer {what} than the share given: the lowest-scored of the flagged rows are likely correct")
-    return (f"--expected-noise {mislabel.expected_noise:g} flagged the {asked:,} row{'s' if asked != 1 else ''} with "
+    return (f"--expected-noise {mislabel.expected_noise * 100:.4g}% flagged the {asked:,} row{'s' if asked != 1 else ''} with "
             f"the highest mislabel scores; the {rule} itself flags {own:,} ({own / max(n, 1):.1%}): {advice}")
 
 

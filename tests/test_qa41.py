@@ -67,7 +67,7 @@ def test_expected_noise_says_what_the_rule_itself_flags(task: str) -> None:
     assert int(r.frame["is_mislabeled"].sum()) == 3
     own = r.summary["flags"]["rule_count"]
     assert own >= 15
-    note = [n for n in r.summary["notes"] if n.startswith("--expected-noise 0.01")]
+    note = [n for n in r.summary["notes"] if n.startswith("--expected-noise 1% ")]
     assert len(note) == 1 and f"itself flags {own}" in note[0] and "raise it" in note[0]
     # a share near the rule's own count: no note
     near = dvclean.score(frame, label="y", config=ScoreConfig(

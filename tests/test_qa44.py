@@ -337,6 +337,12 @@ def test_a_limit_on_the_hard_count_says_that_the_count_is_set_by_hard_frac():
     assert out.status == "pass"
     assert any(n.startswith("the hard rows are the lowest-valued 10% (--hard-frac) of the rows not flagged mislabeled")
                for n in out.notes), out.notes
+    # with rows flagged mislabeled the count is under 10% of the rows: a limit between the two passes, so the note
+    # names the count a limit must stay at to fail (it said "one below it always fails")
+    hard = int(res.frame.get_column("is_hard").sum())
+    assert f"({hard} rows here)" in out.notes[-1] and f"one below {hard} rows always fails" in out.notes[-1], out.notes
+    assert evaluate_check(res, CheckPolicy(max_hard=str(hard))).status == "pass"
+    assert evaluate_check(res, CheckPolicy(max_hard=str(hard - 1))).status == "fail"
     assert not any("--hard-frac" in n for n in evaluate_check(res, CheckPolicy(max_mislabeled="50%")).notes)
 
 

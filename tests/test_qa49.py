@@ -101,3 +101,28 @@ def test_conflicting_duplicates_leave_out_an_identifier_the_scoring_ignores(tmp_
     assert runner.invoke(app, ["score", str(src), "-y", "y", "-o", str(out), "-q"]).exit_code == 0
     marked = pl.read_parquet(out).get_column("is_conflicting_duplicate").arg_true().to_list()
     assert marked == [0, 1, 2, n, n + 1, n + 2]
+
+
+def test_augment_says_when_a_tie_at_the_cut_left_the_hard_set_empty():
+    # one categorical feature: every row of a (category, label) cell has the same value, so the 40 lowest tie and
+    # `--hard-frac 0.1` (10 rows) takes none of them; the refusal said only "raise --hard-frac", not why
+    from dvclean.augment import AugmentConfig
+    from dvclean.augment.config import parse_target
+    from dvclean.augment.core import RowScores, _check_target_size, hard_mask
+    from dvclean.errors import AugmentError
+
+    values = np.r_[np.full(40, -1.0), np.linspace(0.0, 1.0, 60)]
+    scores = RowScores(values=values, is_mislabeled=np.zeros(100, bool), label_missing=np.zeros(100, bool),
+                       source="test", mislabel_score=np.zeros(100))
+    cfg = AugmentConfig(hard_fraction=0.1)
+    target = parse_target("hard")
+    mask = hard_mask(scores, 0.1, False)
+    assert int(mask.sum()) == 0
+    with pytest.raises(AugmentError, match=r"--hard-frac 0.1 asks for 10 rows, but rows that tie in value and mislabel "
+                                           r"score .* are selected together or not at all"):
+        _check_target_size(mask, target, cfg, scores)
+    # a hard set too small because the data are: the plain advice
+    small = RowScores(values=values[:50], is_mislabeled=np.zeros(50, bool), label_missing=np.zeros(50, bool),
+                      source="test", mislabel_score=np.zeros(50))
+    with pytest.raises(AugmentError, match=r"fewer than the 10 it needs; raise --hard-frac, use --target all"):
+        _check_target_size(hard_mask(small, 0.1, False), target, cfg, small)

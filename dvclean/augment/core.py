@@ -710,6 +710,15 @@ def _check_target_size(
         if target.base == "hard"
         else "choose a larger --target or add data"
     )
+    if target.base == "hard" and not target.classes:
+        candidates = scores.valued & (cfg.include_mislabeled | ~scores.is_mislabeled)
+        if table is not None:
+            candidates &= ~synthetic_rows(table)
+        asked = int(round(cfg.hard_fraction * int(candidates.sum())))
+        if asked >= cfg.min_rows:  # (enough were asked for: a block of equal rows at the cut was left out whole)
+            hint = (f"--hard-frac {cfg.hard_fraction:g} asks for {asked} rows, but rows that tie in value and mislabel "
+                    "score (copies, or rows a few categories tell apart) are selected together or not at all, and the "
+                    "tied rows at the cut did not fit: raise --hard-frac until they do, use --target all, or add data")
     pool = scores.is_mislabeled & ~scores.label_missing
     if table is not None:
         pool &= ~synthetic_rows(table)
