@@ -126,3 +126,27 @@ def test_augment_says_when_a_tie_at_the_cut_left_the_hard_set_empty():
                       source="test", mislabel_score=np.zeros(50))
     with pytest.raises(AugmentError, match=r"fewer than the 10 it needs; raise --hard-frac, use --target all"):
         _check_target_size(hard_mask(small, 0.1, False), target, cfg, small)
+
+
+@needs_sdv
+def test_synthetic_rows_spell_a_missing_text_date_as_the_input_does(tmp_path):
+    # a DD/MM/YYYY text column with `unknown` in every 25th cell and no empty cell: the non-dates were modelled as
+    # missing dates, and the synthetic rows wrote them as empty cells the input never has
+    import polars as pl
+
+    rng = np.random.default_rng(6)
+    n = 200
+    y = rng.integers(0, 2, n)
+    d = [(dt.date(2021, 1, 1) + dt.timedelta(days=int(k))).strftime("%d/%m/%Y") for k in rng.integers(0, 700, n)]
+    d = ["unknown" if i % 25 == 0 else v for i, v in enumerate(d)]  # (4%: more, and the column is categories)
+    src = tmp_path / "d.csv"
+    pl.DataFrame({"d": d, "x": rng.normal(size=n) + y, "label": np.where(y == 1, "p", "q")}).write_csv(src)
+    out = tmp_path / "o.csv"
+    res = runner.invoke(app, ["augment", str(src), "-y", "label", "-g", "gaussian-copula", "--no-quality", "-t", "all",
+                              "-n", "300", "--seed", "0", "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    cells = [line.split(",")[0] for line in out.read_text().splitlines()[1:] if line.endswith(",true")]
+    assert len(cells) == 300 and "" not in cells
+    assert 3 <= cells.count("unknown") <= 30  # (about 4%)
+    assert len(set(cells)) > 100  # dates drawn as dates, not the input's cells drawn as categories
+    assert all(c == "unknown" or re.fullmatch(r"\d\d/\d\d/20\d\d", c) for c in cells)

@@ -1506,14 +1506,22 @@ class _Withholding:
 class _TextDates:
     """A fitted generator trained on text columns of dates (``07/05/2021``, which the reader leaves as text) read as
     dates: its samples write them back as text in the column's format, so that synthetic dates are new dates
-    spelled as the input spells them rather than copies of its cells. ``quality`` reads them as dates again."""
+    spelled as the input spells them rather than copies of its cells. ``quality`` reads them as dates again.
+
+    A cell that is no date (``unknown``) was modelled as a missing date; ``missing`` gives, per column, the training
+    rows' spellings of a missing date (their non-date texts and ``None`` for an empty cell) with their counts, and a
+    missing date in a sample is written as one of them, drawn in those proportions (``seed``): a column without an
+    empty cell gets none."""
 
     def __init__(self, gen: Any, formats: dict[str, str], writes: dict[str, str],
-                 cases: dict[str, str | None] | None = None) -> None:
+                 cases: dict[str, str | None] | None = None,
+                 missing: dict[str, dict[str | None, int]] | None = None, seed: int = 0) -> None:
         self._gen = gen
         self._formats = formats
         self._writes = writes  # the strftime format of each column (:func:`dvclean.table.date_write_format`)
         self._cases = cases or {}  # 05JUL2021, 1:05 pm (:func:`dvclean.table.date_write_case`)
+        self._missing = {c: m for c, m in (missing or {}).items() if any(t is not None for t in m)}
+        self._rng = np.random.default_rng(seed)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._gen, name)
@@ -1526,7 +1534,17 @@ class _TextDates:
             case = self._cases.get(c)
             return text.str.to_uppercase() if case == "upper" else text.str.to_lowercase() if case == "lower" else text
 
-        return rows.with_columns(spelled(c, f) for c, f in self._formats.items() if c in rows.columns)
+        out = rows.with_columns(spelled(c, f) for c, f in self._formats.items() if c in rows.columns)
+        for c in sorted(self._missing):
+            if c not in out.columns or not out.get_column(c).null_count():
+                continue
+            spellings = sorted(self._missing[c].items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+            weights = np.array([k for _, k in spellings], dtype=np.float64)
+            gaps = out.get_column(c).is_null().arg_true()
+            drawn = self._rng.choice(len(spellings), size=gaps.len(), p=weights / weights.sum())
+            texts = pl.Series(c, [spellings[i][0] for i in drawn], dtype=pl.String)
+            out = out.with_columns(out.get_column(c).scatter(gaps, texts))
+        return out
 
     def quality(self, synthetic: pl.DataFrame) -> dict[str, Any]:
         return self._gen.quality(as_dates(synthetic, self._formats))
@@ -1538,6 +1556,21 @@ def as_dates(frame: pl.DataFrame, formats: dict[str, str]) -> pl.DataFrame:
     schema = frame.schema  # (built anew on every access: once, not per column)
     return frame.with_columns(read_text_dates(frame.get_column(c), f) for c, f in formats.items()
                               if c in schema and schema[c] == pl.String)
+
+
+def missing_date_spellings(text: pl.Series, fmt: str) -> dict[str | None, int]:
+    """How a text column of dates (``fmt``) spells the cells it holds no date in: each non-date text (``unknown``)
+    and ``None`` (an empty cell) with its count.
+
+    >>> missing_date_spellings(pl.Series(["07/05/2021", "unknown", None, "unknown"]), "%d/%m/%Y")
+    {'unknown': 2, None: 1}
+    """
+    dated = read_text_dates(text, fmt).is_not_null()
+    others = text.filter(~dated)
+    counts = {t: int(k) for t, k in others.drop_nulls().value_counts(sort=True).iter_rows()}
+    if others.null_count():
+        counts[None] = int(others.null_count())
+    return counts
 
 
 def text_date_columns(table: Table, columns: Sequence[str]) -> dict[str, str]:
@@ -1569,6 +1602,7 @@ def fit_and_sample(
     empty = empty_columns(train, table.label)
     constants = {c: train.get_column(c).head(1) for c in features if c not in varying and c not in empty}
     dates = text_date_columns(table, [c for c in train.columns if c not in constants])
+    missing = {c: missing_date_spellings(train.get_column(c), f) for c, f in dates.items()}
     train = as_dates(train, dates)  # modelled as dates, written back as text in their format
     # the columns in an order fixed by their contents, the label last: the generator draws the same rows however
     # the file orders or names its columns
@@ -1581,7 +1615,8 @@ def fit_and_sample(
     dates = {c: f for c, f in dates.items() if c not in empty}
     if dates:
         gen = _TextDates(gen, dates, {c: date_write_format(table.frame.get_column(c), f) for c, f in dates.items()},
-                         {c: date_write_case(table.frame.get_column(c)) for c in dates})
+                         {c: date_write_case(table.frame.get_column(c)) for c in dates}, missing,
+                         seed=cfg.seed if seed is None else seed)
     gen = _Withholding(gen, table, train.columns, [*cfg.withhold, *empty], constants)
     t_fit = time.perf_counter() - t
     t = time.perf_counter()
