@@ -1097,8 +1097,8 @@ def build_report_from_files(
         if meta["input_sha256"] and dinfo.sha256 and meta["input_sha256"] != dinfo.sha256:
             # (the bytes read: stdin or a pipe too, which the command line cannot hash beforehand)
             raise DataValidationError(
-                f"--data {data} is not the file {'the scores on stdin' if str(scores) == '-' else scores} was computed "
-                f"on (sha256 {dinfo.sha256[:12]}..., the scores "
+                f"--data {data} is not the file {'the scores on stdin were' if str(scores) == '-' else f'{scores} was'} "
+                f"computed on (sha256 {dinfo.sha256[:12]}..., the scores "
                 f"record {meta['input_sha256'][:12]}...); pass the scored file, re-run `dvclean score` on this data, "
                 "or omit --data"
             )
