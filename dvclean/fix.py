@@ -423,6 +423,19 @@ def _refuse_noise(scores: ScoreResult, config: FixConfig) -> None:
             "too; use --action mark to review the rows, or pass --force to drop them anyway; to judge them where the "
             f"spread is even, value {_transform_advice(scores.data)[1]}"
         )
+    if scores.summary["flags"].get("many_outlying") and config.action == "drop":
+        from scipy.stats import norm
+
+        n = int(scores.summary["rows"]["valued"]) or 1
+        normal = float(2 * norm.sf(scores.config.mislabel.outlier_z))
+        raise DataValidationError(
+            f"{name}: refusing to drop {flagged} row{'s' if flagged != 1 else ''} ({flagged / n:.1%}) flagged as "
+            f"outlying targets: errors of a normal spread put 1 row in {1 / normal:,.0f} beyond the cutoff, and so "
+            "many flags more likely mark where the prediction fails (a target whose spread grows with it, a curve the "
+            "models miss) than wrong targets; use --action mark to review a sample "
+            f"of them, or pass --force to drop them anyway; to judge them where the spread is even, value "
+            f"{_transform_advice(scores.data)[1]}"
+        )
     if not labels_unpredicted(p):
         return
     raise DataValidationError(

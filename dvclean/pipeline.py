@@ -553,6 +553,7 @@ def _score(
     predictability: dict[str, Any] | None = None
     target_check: dict[str, Any] | None = None
     skewed_flags = False  # (most outlying targets on one side of a skewed target: maybe its correct long tail)
+    many_outlying = False  # (more outlying targets than errors of any plausible spread leave: maybe a poor fit)
     flag_jobs = effective_n_jobs(config.crossfit.n_jobs)  # threads for the forest and the folds (same result for any number)
     blank = _blank_players(table, data, encoder.dropped_)  # rows without any feature value: never judged
     # the models' work grows with the rows and, above two classes, with the classes (XGBoost fits one tree per
@@ -609,6 +610,7 @@ def _score(
         elif (target_check or {}).get("predictable", True) and (
                 note := _outlying_share_note(data, flags, mislabel, blank)):
             notes.append(note)
+            many_outlying = True
     else:
         if knn_res is None and mislabel.rule == "knn" and not data.leave_self_out:
             # the knn rule reads KNN-Shapley's values as -m knn would give them: against the --valid file
@@ -668,6 +670,7 @@ def _score(
                                                                       len(data.classes))
         )
     if data.is_regression and mislabel.expected_noise is None and flagged > MANY_FLAGGED * data.n_players:
+        many_outlying = True
         notes.append(
             f"{flagged:,} rows ({flagged / data.n_players:.0%}) are flagged as outlying targets, more than "
             f"{MANY_FLAGGED:.0%}: so many more often mean that the prediction does not fit the target's shape (many "
@@ -762,6 +765,8 @@ def _score(
         summary["flags"]["target_predictability"] = target_check
     if skewed_flags:
         summary["flags"]["skewed_target"] = True  # (fix refuses to drop those rows without --force)
+    elif many_outlying:
+        summary["flags"]["many_outlying"] = True  # (fix refuses to drop those rows without --force, as the note says)
     if rare:
         # (fix refuses to relabel or drop their rows without --force)
         summary["flags"]["rare_classes"] = {class_text(c): k for c, k in rare.items()}
