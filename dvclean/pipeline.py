@@ -434,6 +434,7 @@ def _score(
         # a column of another type (text where the data has numbers) would be read as missing in every row
         vframe, vnotes = align_holdout(dataclasses.replace(table, features=used), vframe, where=f"{vinfo.path} (--valid)")
         run_notes.extend(vnotes)  # logged with the run's other notes
+        run_notes.extend(unseen_category_notes(table, vframe, used, where=f"{vinfo.path} (--valid)"))
         valid_table = Table(frame=vframe, label=table.label, features=table.features, source=vinfo, task=table.task)
     timings["read"] = time.perf_counter() - t
     if info.path == "<DataFrame>":  # (augment and the library hand over frames: nothing was read from a file)
@@ -1132,6 +1133,35 @@ def _unlabelled_validation_note(valid: Table, data: ValuationData) -> str | None
              else f"the validation file {valid.source.path}")
     return (f"{left:,} of the {valid.frame.height:,} rows of {where} have no label {valid.label!r} and are left out: "
             f"the values are measured against the other {used:,}; fill in their labels to use them")
+
+
+def unseen_category_notes(table: Table, vframe: pl.DataFrame, columns: Sequence[str], *, where: str) -> list[str]:
+    """A note per text (categorical, boolean) feature column of ``vframe`` holding values that no row of the data has:
+    the encoder has no code for them (a one-hot row of zeros, a frequency of 0), so those validation rows sit apart
+    from every training row, and nothing said so.
+
+    >>> t = Table(frame=pl.DataFrame({"c": ["a", "b", "a"], "y": [0, 1, 0]}), label="y", features=["c"])
+    >>> unseen_category_notes(t, pl.DataFrame({"c": ["a", "z", "z", None], "y": [0, 1, 1, 0]}), ["c"], where="v.csv")
+    ["v.csv: column 'c' holds a value the data never has in 2 of 4 rows ('z'): it has no code of its own (encoded as no category), so those rows resemble no training row; check its spelling, or add rows of it to the data"]
+    """
+    notes = []
+    for c in columns:
+        dt = table.frame.schema.get(c)
+        if c not in vframe.columns or not (dt == pl.String or dt == pl.Boolean or isinstance(dt, (pl.Categorical, pl.Enum))):
+            continue
+        seen = table.frame.get_column(c).drop_nulls().cast(pl.String).unique()
+        given = vframe.get_column(c).cast(pl.String)
+        new = given.drop_nulls().filter(~given.drop_nulls().is_in(seen.implode()))
+        if new.len() == 0:
+            continue
+        values = new.unique(maintain_order=True)
+        one = values.len() == 1
+        shown = ", ".join(repr(v) for v in values.head(3).to_list()) + (f" and {values.len() - 3} more" if values.len() > 3 else "")
+        notes.append(f"{where}: column {c!r} holds {'a value' if one else 'values'} the data never has in "
+                     f"{new.len():,} of {vframe.height:,} rows ({shown}): {'it has' if one else 'they have'} no code of "
+                     f"{'its' if one else 'their'} own (encoded as no category), so those rows resemble no training row; "
+                     f"check {'its' if one else 'their'} spelling, or add rows of {'it' if one else 'them'} to the data")
+    return notes
 
 
 #: A --valid file of which more than this share of rows are copies of rows of the data gets a note.

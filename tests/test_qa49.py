@@ -180,3 +180,22 @@ def test_fix_refuses_to_drop_a_fifth_of_the_rows_as_outlying_targets():
 
     chosen = ScoreConfig(mislabel=MislabelConfig(expected_noise=0.15))
     assert "many_outlying" not in dvclean.score(df, label="target", config=chosen).summary["flags"]
+
+
+def test_a_valid_file_with_categories_the_data_never_has_gets_a_note(tmp_path):
+    # an unknown `race` in the --valid file was encoded as no category (all zeros) without a word
+    import polars as pl
+
+    import dvclean
+    from tests.conftest import SAMPLE
+
+    df = pl.read_csv(SAMPLE, null_values=["", "?"])
+    train, valid = df.head(300), df.slice(300, 80)
+    valid = valid.with_columns(pl.when(pl.int_range(pl.len()) < 5).then(pl.lit("Martian")).otherwise(pl.col("race"))
+                               .alias("race"))
+    path = tmp_path / "v.csv"
+    valid.write_csv(path)
+    notes = dvclean.score(train, label="income", valid=path).summary["notes"]
+    assert any(n.startswith(f"{path} (--valid): column 'race' holds a value the data never has in 5 of 80 rows "
+                            "('Martian'): it has no code of its own") for n in notes), notes
+    assert not any("never has" in n for n in dvclean.score(train, label="income", valid=train.tail(80)).summary["notes"])
