@@ -199,3 +199,29 @@ def test_a_valid_file_with_categories_the_data_never_has_gets_a_note(tmp_path):
     assert any(n.startswith(f"{path} (--valid): column 'race' holds a value the data never has in 5 of 80 rows "
                             "('Martian'): it has no code of its own") for n in notes), notes
     assert not any("never has" in n for n in dvclean.score(train, label="income", valid=train.tail(80)).summary["notes"])
+
+
+def test_loo_and_banzhaf_fit_subsets_that_lack_a_tiny_class():
+    # two label typos made a class of 2 rows: taking one of them out of a fold's training rows scored the fold as
+    # the empty set (TMC's convention: no model until every class is present), so LOO and Banzhaf ranked the
+    # typos as the two most valuable rows of wine (0.56 and 0.55 against at most 0.034)
+    import polars as pl
+    from sklearn.datasets import load_wine
+
+    import dvclean
+    from dvclean.config import BanzhafConfig, ScoreConfig
+    from dvclean.valuation._models import Utility
+
+    frame = pl.from_pandas(load_wine(as_frame=True).frame)
+    frame = frame.with_columns(pl.when(pl.int_range(pl.len()).is_in([5, 10])).then(9).otherwise(pl.col("target"))
+                               .alias("target"))
+    res = dvclean.score(frame, label="target", config=ScoreConfig(methods=("loo", "banzhaf"),
+                                                                  banzhaf=BanzhafConfig(samples=100)))
+    typos = res.frame["label"].to_numpy() == 9
+    for m in ("loo", "banzhaf"):
+        v = res.frame[f"value_{m}"].to_numpy()
+        # (LOO's steps are one validation row, 1/89: a typo may tie with the rows one row of accuracy rests on)
+        assert v[typos].max() < 0.05 and v[~typos].max() >= v[typos].max(), (m, v[typos], np.sort(v)[-3:])
+    assert res.frame["is_mislabeled"].to_numpy()[typos].all()
+    # the convention stays TMC's (and the utility's default)
+    assert Utility.__dataclass_fields__["every_class"].default is True

@@ -314,6 +314,12 @@ class Utility:
     n_degenerate: int = 0
     n_failures: int = 0
     first_failure: str | None = None
+    #: Whether a subset must hold every class of the validation rows that the players have before a model is fitted
+    #: (TMC's convention, Ghorbani & Zou's code: the score stays U(empty set) until then). False (``loo``,
+    #: ``banzhaf``): a subset of two classes or more is fitted on the classes it has, as the model trained on it
+    #: would be; under the convention, taking out one row of a 2-row class scored the fold as the empty set, and
+    #: label typos that made such a class were the most valuable rows (0.55 against at most 0.034 on wine).
+    every_class: bool = True
     _cache: dict[bytes, float] = field(default_factory=dict, repr=False)
     _build: Callable[[], Any] | None = field(default=None, repr=False)
     _needed: np.ndarray | None = field(default=None, repr=False)
@@ -356,7 +362,7 @@ class Utility:
             return self.empty_score()
         y = self.y_train[indices]
         present = np.unique(y)
-        if present.size < 2 or not self.holds_every_class(present):
+        if present.size < 2 or (self.every_class and not self.holds_every_class(present)):
             self.n_degenerate += 1
             return self.empty_score()
         model = _at_most_k_rows(self.new_model() if model is None else model, indices.size)

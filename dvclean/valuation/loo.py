@@ -58,6 +58,17 @@ def fold_utility(
     return Utility(factory, metric, xp, yp, xv, yv, n_classes)
 
 
+#: The valuers whose subsets are fitted on the classes they hold (:attr:`Utility.every_class` False).
+PRESENT_CLASSES = frozenset({"loo", "banzhaf"})
+
+
+def _present_classes(valuer: Any, utility: Any) -> Any:
+    """``utility`` with ``every_class=False`` for the valuers of :data:`PRESENT_CLASSES`."""
+    if isinstance(utility, Utility) and getattr(valuer, "name", None) in PRESENT_CLASSES:
+        return replace(utility, every_class=False)
+    return utility
+
+
 def fresh_utility(utility: UtilityFn) -> UtilityFn:
     """A copy of a :class:`Utility` with zeroed counters (a task's own tally); other callables as they are."""
     if isinstance(utility, Utility):
@@ -277,7 +288,7 @@ def run_sampled(
     games: list[tuple[Any, float, SampleJob]] = []
 
     def setup(xp: np.ndarray, yp: np.ndarray, xv: np.ndarray, yv: np.ndarray, fseed: int, f: int) -> FoldResult:
-        util = build(xp, yp, xv, yv, fseed)
+        util = _present_classes(valuer, build(xp, yp, xv, yv, fseed))
         full = float(util(np.arange(xp.shape[0])))
         check_fits(util, model)
         games.append((util, full, start(util, xp.shape[0], fseed, full)))
@@ -335,7 +346,7 @@ def run_cross_fitted(
     with runner(cf.n_jobs, cf.scheduler) as run:
 
         def fold(xp: np.ndarray, yp: np.ndarray, xv: np.ndarray, yv: np.ndarray, fseed: int, f: int) -> FoldResult:
-            util = build(xp, yp, xv, yv, fseed)
+            util = _present_classes(valuer, build(xp, yp, xv, yv, fseed))
             full = float(util(np.arange(xp.shape[0])))
             check_fits(util, model)
             values, stderr, diag = estimate(util, xp.shape[0], fseed, full, run)
