@@ -434,7 +434,6 @@ def _score(
         # a column of another type (text where the data has numbers) would be read as missing in every row
         vframe, vnotes = align_holdout(dataclasses.replace(table, features=used), vframe, where=f"{vinfo.path} (--valid)")
         run_notes.extend(vnotes)  # logged with the run's other notes
-        run_notes.extend(unseen_category_notes(table, vframe, used, where=f"{vinfo.path} (--valid)"))
         valid_table = Table(frame=vframe, label=table.label, features=table.features, source=vinfo, task=table.task)
     timings["read"] = time.perf_counter() - t
     if info.path == "<DataFrame>":  # (augment and the library hand over frames: nothing was read from a file)
@@ -490,6 +489,10 @@ def _score(
         vorder = np.lexsort((*np.asarray(data.x_valid).T[::-1], np.asarray(data.y_valid)))
         data = dataclasses.replace(data, x_valid=data.x_valid[vorder], y_valid=data.y_valid[vorder])
     if valid_table is not None:
+        # (the columns the encoder uses: an identifier it ignores holds only values the data never has)
+        run_notes.extend(unseen_category_notes(
+            table, valid_table.frame, [c for c in table.varying_features() if c not in encoder.dropped_],
+            where=f"{valid_table.source.path if valid_table.source is not None else 'the validation frame'} (--valid)"))
         valid_at = len(run_notes)  # (its notes go here once the methods have run: they use the retraining scores)
         if note := _unlabelled_validation_note(valid_table, data):
             run_notes.append(note)

@@ -193,11 +193,15 @@ def test_a_valid_file_with_categories_the_data_never_has_gets_a_note(tmp_path):
     train, valid = df.head(300), df.slice(300, 80)
     valid = valid.with_columns(pl.when(pl.int_range(pl.len()) < 5).then(pl.lit("Martian")).otherwise(pl.col("race"))
                                .alias("race"))
+    # an identifier the scoring ignores holds only values the data never has: no note for it
+    train = train.with_columns(pl.format("person-{}", pl.int_range(pl.len())).alias("name"))
+    valid = valid.with_columns(pl.format("visitor-{}", pl.int_range(pl.len())).alias("name"))
     path = tmp_path / "v.csv"
     valid.write_csv(path)
     notes = dvclean.score(train, label="income", valid=path).summary["notes"]
     assert any(n.startswith(f"{path} (--valid): column 'race' holds a value the data never has in 5 of 80 rows "
                             "('Martian'): it has no code of its own") for n in notes), notes
+    assert not any("'name'" in n for n in notes), notes
     assert not any("never has" in n for n in dvclean.score(train, label="income", valid=train.tail(80)).summary["notes"])
 
 
