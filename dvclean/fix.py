@@ -396,6 +396,7 @@ def _refuse_noise(scores: ScoreResult, config: FixConfig) -> None:
         labels_unpredicted,
         measured_label_predictions,
         measured_target_predictions,
+        normal_outlying_share,
         targets_unpredicted,
     )
 
@@ -424,10 +425,8 @@ def _refuse_noise(scores: ScoreResult, config: FixConfig) -> None:
             f"spread is even, value {_transform_advice(scores.data)[1]}"
         )
     if scores.summary["flags"].get("many_outlying") and config.action == "drop":
-        from scipy.stats import norm
-
         n = int(scores.summary["rows"]["valued"]) or 1
-        normal = float(2 * norm.sf(scores.config.mislabel.outlier_z))
+        normal = normal_outlying_share(scores.config.mislabel.outlier_z)
         raise DataValidationError(
             f"{name}: refusing to drop {flagged} row{'s' if flagged != 1 else ''} ({flagged / n:.1%}) flagged as "
             f"outlying targets: errors of a normal spread put 1 row in {1 / normal:,.0f} beyond the cutoff, and so "

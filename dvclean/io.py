@@ -3886,13 +3886,12 @@ class OffsetZone:
         import numpy as np
 
         micros = np.asarray(micros, dtype=np.int64)
-        right = np.clip(np.searchsorted(self.instants, micros), 1, self.instants.size - 1) if self.instants.size > 1 \
-            else np.zeros(micros.shape, dtype=np.int64)
-        if self.instants.size > 1:
-            left = right - 1
-            nearer_left = (micros - self.instants[left]) <= (self.instants[right] - micros)
-            right = np.where(nearer_left, left, right)
-        return self.offsets[right]
+        if self.instants.size == 1:
+            return np.full(micros.shape, self.offsets[0])
+        right = np.clip(np.searchsorted(self.instants, micros), 1, self.instants.size - 1)
+        left = right - 1
+        nearer_left = (micros - self.instants[left]) <= (self.instants[right] - micros)
+        return self.offsets[np.where(nearer_left, left, right)]
 
     @property
     def unit(self) -> int | None:

@@ -1153,8 +1153,8 @@ def unseen_category_notes(table: Table, vframe: pl.DataFrame, columns: Sequence[
         if c not in vframe.columns or not (dt == pl.String or dt == pl.Boolean or isinstance(dt, (pl.Categorical, pl.Enum))):
             continue
         seen = table.frame.get_column(c).drop_nulls().cast(pl.String).unique()
-        given = vframe.get_column(c).cast(pl.String)
-        new = given.drop_nulls().filter(~given.drop_nulls().is_in(seen.implode()))
+        given = vframe.get_column(c).cast(pl.String).drop_nulls()
+        new = given.filter(~given.is_in(seen.implode()))
         if new.len() == 0:
             continue
         values = new.unique(maintain_order=True)
@@ -2016,17 +2016,27 @@ def _transform_advice(data: ValuationData) -> tuple[str, str, str]:
 SOME_OUTLYING = 0.05
 
 
+def normal_outlying_share(outlier_z: float) -> float:
+    """The share of rows whose errors of a normal spread lie beyond ``|z| > outlier_z`` (1 in 2,149 at 3.5).
+
+    >>> round(1 / normal_outlying_share(3.5))
+    2149
+    """
+    from scipy.stats import norm
+
+    return float(2 * norm.sf(outlier_z))
+
+
 def _outlying_share_note(data: ValuationData, flags: Any, mislabel: Any, blank: np.ndarray | None = None) -> str | None:
     """The note for more than :data:`SOME_OUTLYING` of the rows flagged as outlying targets (not with
     ``expected_noise``, which sets the share): either that many targets are wrong, or the target's errors are
     heavy-tailed and its large values right (the clean capital gains of the Adult sample: 205 of 2,000 flagged,
     163 of its 172 non-zero gains, and `fix --action drop` removed them without a word)."""
-    from scipy.stats import norm
 
     judged = np.ones(data.n_players, dtype=bool) if blank is None else ~blank
     flagged = int(np.sum(np.asarray(flags.is_mislabeled, dtype=bool) & judged))
     n = int(judged.sum())
-    normal = float(2 * norm.sf(mislabel.outlier_z))  # the share of normal errors beyond the cutoff
+    normal = normal_outlying_share(mislabel.outlier_z)
     least = max(SOME_OUTLYING, 10 * normal)
     if mislabel.expected_noise is not None or n < 50 or not least * n < flagged <= MANY_FLAGGED * n:
         return None
