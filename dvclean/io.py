@@ -35,7 +35,7 @@ import stat
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -386,6 +386,9 @@ def read_limited(
     parts, total = [], 0
     while True:
         block = stream.read(_CHUNK)
+        if not isinstance(block, (bytes, bytearray)):
+            raise TypeError(f"{name} must be a binary stream (io.BytesIO, sys.stdin.buffer), not one of "
+                            f"{type(block).__name__} ({type(stream).__name__}); wrap text as io.BytesIO(text.encode())")
         if not block:
             return b"".join(parts)
         if not parts and check_first is not None:
@@ -598,7 +601,12 @@ def as_source(source: DataSource | Any) -> str | os.PathLike[str] | pl.DataFrame
     if isinstance(source, (str, os.PathLike, pl.DataFrame)):
         return source
     if isinstance(source, pl.LazyFrame):
-        return source.collect()
+        try:
+            return source.collect()
+        except (pl.exceptions.PolarsError, OSError) as exc:  # (a scan of a missing or broken file, a missing column)
+            raise InputError(f"the polars LazyFrame could not be collected ({type(exc).__name__}: "
+                             f"{str(exc).strip().splitlines()[0] if str(exc).strip() else 'no message'}); check the "
+                             "query and the files it scans (lf.collect() raises the same error)") from exc
     if type(source).__module__.split(".")[0] == "pandas" and type(source).__name__ == "DataFrame":
         return _from_pandas(source)
     if type(source).__module__.split(".")[0] == "pyarrow" and type(source).__name__ in ("Table", "RecordBatch"):
@@ -724,6 +732,8 @@ def read_frame(
     ------
     InputError
         The file is missing, empty, unreadable or malformed.
+    TypeError
+        ``source`` is not a path or ``"-"``, an option is not of its documented type, or ``stdin`` is a text stream.
 
     Examples
     --------
@@ -736,9 +746,15 @@ def read_frame(
         raise TypeError(f"read_frame() reads a file: it takes a path or '-', got {type(source).__module__}."
                         f"{type(source).__name__}; pass a frame to dvclean.score (or make_table) as it is")
     name = str(source)
+    if separator is not None and not isinstance(separator, str):
+        raise TypeError(f"separator must be a one-character string (',', ';', '\\t'), not {type(separator).__name__}")
     # one string is one marker or name (as pandas' na_values="NA"), not its letters
     null_values, exclude, as_text, exact_text = (
         (v,) if isinstance(v, str) else v for v in (null_values, exclude, as_text, exact_text))
+    for what, given in (("null_values", null_values), ("exclude", exclude), ("as_text", as_text),
+                        ("exact_text", exact_text)):
+        if given is not None and (not isinstance(given, Iterable) or not all(isinstance(v, str) for v in given)):
+            raise TypeError(f"{what} must be a string or a list of strings, not {given!r}")
     if isinstance(keep_text, str):
         keep_text = (keep_text,)
     nulls = _DEFAULT_NULLS if null_values is None else list(null_values)
@@ -1645,8 +1661,12 @@ def _read_csv(
             null_values=nulls,
             raise_if_empty=True,
             try_parse_dates=dates,
+            schema_overrides=dict.fromkeys(as_text_now, pl.String) or None,
         )
 
+    # columns the reader typed as numbers from digits it cannot parse (Arabic-Indic, Devanagari, full-width: its
+    # type guess takes any Unicode digit, its number parser only ASCII ones): read as text, as they are written
+    as_text_now: list[str] = []
     day_first: dict[str, str] = {}  # date columns typed day first whose every date reads month first too
 
     def attempt(infer: int | None, dates: bool = True) -> pl.DataFrame:
@@ -1681,7 +1701,17 @@ def _read_csv(
                 raise
             log.info("%s: a column changes type after row %d; re-inferring the schema on all rows", name, INFER_ROWS)
             try:
-                frame = attempt(None)
+                while True:
+                    try:
+                        frame = attempt(None)
+                        break
+                    except pl.exceptions.ComputeError as numbers:
+                        unparsed = re.search(r"could not parse `(.*)` as dtype `[iuf]\d+` at column '(.*)' \(column number",
+                                             str(numbers))
+                        if (unparsed is None or unparsed.group(2) in as_text_now
+                                or not any(ch.isdigit() and not ch.isascii() for ch in unparsed.group(1))):
+                            raise
+                        as_text_now.append(unparsed.group(2))
             except pl.exceptions.ComputeError as again:
                 if not re.search(r"could not parse .* as dtype `(date|datetime)", str(again)):
                     raise

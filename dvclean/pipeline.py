@@ -1198,19 +1198,22 @@ def _one_class_clause(data: ValuationData, valid_class: int, methods: Sequence[s
     metric = next(((results[m].params or {}).get("metric") for m in methods if results and m in results), None)
     if metric is None:
         return (f"{text}; predicting {name} for every row (the empty set's score) scores them about as well as a "
-                f"model can, and where the model trained on all rows scores the same, the values are near 0{flags}")
+                f"model can, and where the model trained on all rows scores the same, the values show only how subsets of the "
+                f"rows fall short of it{flags}")
     empty = constant_score(str(metric), np.asarray(data.y_valid, dtype=np.int64), None, len(data.classes))
     scored = "negated logloss" if metric == "logloss" else str(metric)
     text += f"; predicting {name} for every row (the empty set's score) already scores {empty:.4g} ({scored})"
     full = {m: (results[m].diagnostics or {}).get("full_scores") for m in methods if results and m in results}
     full = {m: float(f[0]) for m, f in full.items() if f and len(f) == 1}  # (one game: --valid is not cross-fitted)
     if not full:
-        return f"{text}, and where the model trained on all rows scores the same, the values are near 0{flags}"
+        return (f"{text}, and where the model trained on all rows scores the same, the values show only how subsets of "
+                f"the rows fall short of it{flags}")
     if all(abs(f - empty) <= 1e-6 for f in full.values()):  # (the full scores are rounded to 6 digits)
         zeros = [(m, int(np.sum(np.abs(np.asarray(results[m].values, dtype=np.float64)) <= 1e-12)), results[m].values.size)
                  for m in full]
         counted = ", ".join(f"{z:,} of {m}'s {n:,}" for m, z, n in zeros)
-        return f"{text}, as the model trained on all rows does: the values are near 0 ({counted} are 0){flags}"
+        return (f"{text}, as the model trained on all rows does: the values show only how subsets of the rows fall "
+                f"short of that score ({counted} are 0){flags}")
     scores = sorted({round(f, 4) for f in full.values()})
     than = "less" if max(scores) < empty else "more" if min(scores) > empty else "a different score"
     return f"{text}, the model trained on all rows {than}: {' or '.join(f'{s:.4g}' for s in scores)}"
@@ -1243,6 +1246,7 @@ def validation_notes(data: ValuationData, where: str, methods: Sequence[str] = (
     v.csv (--valid): 1 of its 2 rows are copies of rows of the data (equal features and label): each of those rows is valued against its own copy, which it matches best, so their values are too high; keep the validation rows out of the data
     >>> for n in validation_notes(d, "v.csv", ("dvgs", "oob")): print(n)
     v.csv (--valid) has no row of class 'b' (2 of the data's 4 rows): DVGS trains its network on the validation rows and values a row by how its gradient agrees with theirs, so a row of a class they lack pulls against them, and that class's rows take the lowest values and the hard flags; give a --valid file that holds every class
+    v.csv (--valid) is not read by oob: its values come from the data alone (out-of-bag or out-of-fold predictions of its own rows)
     """
     if data.x_valid is None or data.y_valid is None:
         return []
@@ -1299,6 +1303,10 @@ def validation_notes(data: ValuationData, where: str, methods: Sequence[str] = (
             f"{where} (--valid): {copies:,} of its {valid.height:,} rows are copies of rows of the data (equal "
             f"features and label): {'; '.join(clauses)}; keep the validation rows out of the data"
         )
+    if ignored := [m for m in methods if m not in VALIDATION_METHODS]:
+        many = len(ignored) > 1
+        notes.append(f"{where} (--valid) is not read by {_method_names(ignored)}: {'their' if many else 'its'} values "
+                     "come from the data alone (out-of-bag or out-of-fold predictions of its own rows)")
     return notes
 
 
@@ -1356,7 +1364,12 @@ def _budget_note(method: str, result: ValuationResult, seconds: float, *, primar
         what = what.replace("permutations", "permutation").replace("subsets", "subset").replace("orderings", "ordering")
     text = f"--time-budget left {method} {spread} {what} per fold"
     if min(counts) < 2:
-        text += " (one sample gives no standard error: the rows it values get none)"
+        err = None if result.stderr is None else np.asarray(result.stderr, dtype=np.float64)
+        if err is not None and np.isfinite(err).any():  # (cross-fitted: the spread across the folds is still there)
+            text += (f" (one sample has no spread of its own: stderr_{method} is only the spread of the values across "
+                     "the folds)")
+        else:
+            text += " (one sample gives no standard error: the rows it values get none)"
     if budget and seconds > 1.5 * float(budget) + 5:
         text += f" and still took {seconds:.0f} s for a budget of {float(budget):g} s (each fold always runs a few)"
     params = result.params or {}

@@ -614,7 +614,11 @@ def _regression_problems(col: pl.Series, label: str, missing: np.ndarray) -> lis
 def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]:
     dtype = col.dtype
     if dtype.is_nested() or dtype in (pl.Binary, pl.Object):
-        return [f"label column {label!r} has type {dtype}; it must hold class names or numbers"]
+        how = ("decode the bytes to text (in polars, pl.col(name).cast(pl.String))"
+               if dtype == pl.Binary else "keep one value per row: take the element that is the label, or join the "
+               "parts into one text (in polars, pl.col(name).list.first(), .struct.field(...) or .list.join('|'))"
+               if dtype.is_nested() else "convert its values to text or numbers (in pandas, df[name].astype(str))")
+        return [f"label column {label!r} has type {dtype}; it must hold class names or numbers: {how}"]
     if dtype.base_type() == pl.Duration:  # (a CSV's ISO-8601 durations, PT90S, read as one too)
         return [f"label column {label!r} holds durations ({dtype}); it must hold class names or numbers: convert it to "
                 "a number, e.g. of seconds, for a regression target, or to text for classes"]

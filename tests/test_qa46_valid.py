@@ -49,7 +49,8 @@ def test_tmc_on_one_validation_class_names_tmc_and_its_flat_game(iris_two_classe
     assert ("has no row of class '1' (18 of the data's 32 rows): tmc scores a --model retrained on subsets of the rows "
             "on the validation rows, all of class '0', so its values measure only how rows help predict '0'") in missing
     # U(empty set) = U(all) = 1: the values are 0 and the hard flags (tmc is the primary method) mean little
-    assert "already scores 1 (accuracy), as the model trained on all rows does: the values are near 0 (" in missing
+    assert ("already scores 1 (accuracy), as the model trained on all rows does: the values show only how subsets of "
+            "the rows fall short of that score (") in missing
     assert "of tmc's 32 are 0) and the hard flags among tied values mean little" in missing
     assert missing.endswith("give a --valid file that holds every class")
     assert ("5 of its 5 rows are copies of rows of the data (equal features and label): under tmc, a --model trained "
@@ -91,10 +92,14 @@ def test_retraining_methods_on_a_valid_set_missing_one_class() -> None:
         "v.csv (--valid) has no row of class 'c' (2 of the data's 6 rows): loo and banzhaf score a --model retrained "
         "on subsets of the rows on the validation rows, so a row of a class they lack counts only by how it moves the "
         "predictions of the other classes, mostly for the worse, and that class's rows tend to take the low values and "
-        "the hard flags; give a --valid file that holds every class"
+        "the hard flags; give a --valid file that holds every class",
+        "v.csv (--valid) is not read by oob: its values come from the data alone (out-of-bag or out-of-fold "
+        "predictions of its own rows)",
     ]
-    # oob and confidence use no --valid: nothing to say about them
-    assert validation_notes(_data(np.r_[0]), "v.csv", ("oob", "confidence")) == []
+    # oob and confidence use no --valid: that is all there is to say about them (score refuses --valid for them alone)
+    assert validation_notes(_data(np.r_[0]), "v.csv", ("oob", "confidence")) == [
+        "v.csv (--valid) is not read by oob and confidence: their values come from the data alone (out-of-bag or "
+        "out-of-fold predictions of its own rows)"]
 
 
 def test_one_validation_class_reports_the_empty_and_full_scores() -> None:
@@ -103,16 +108,17 @@ def test_one_validation_class_reports_the_empty_and_full_scores() -> None:
     (note,) = validation_notes(data, "v.csv", ("beta",), flat)
     assert ("beta scores a --model retrained on subsets of the rows on the validation rows, all of class 'a', so its "
             "values measure only how rows help predict 'a'; predicting 'a' for every row (the empty set's score) "
-            "already scores 1 (accuracy), as the model trained on all rows does: the values are near 0 (5 of beta's 6 "
-            "are 0) and the hard flags among tied values mean little") in note
+            "already scores 1 (accuracy), as the model trained on all rows does: the values show only how subsets of the "
+            "rows fall short of that score (5 of beta's 6 are 0) and the hard flags among tied values mean little") in note
     # U(all) below U(empty set): the numbers, no claim of a flat game
     lower = {"tmc": _result("tmc", -0.05, np.r_[0.1, -0.1, 0.0, 0.0, 0.0, 0.0], metric="logloss")}
     (note,) = validation_notes(data, "v.csv", ("tmc",), lower)
     assert "already scores -0.001001 (negated logloss), the model trained on all rows less: -0.05;" in note
-    assert "near 0" not in note
+    assert "fall short" not in note
     # no results (the function called alone): worded as a condition
     (note,) = validation_notes(data, "v.csv", ("tmc",))
-    assert "where the model trained on all rows scores the same, the values are near 0 and the hard flags" in note
+    assert ("where the model trained on all rows scores the same, the values show only how subsets of the rows fall "
+            "short of it and the hard flags") in note
 
 
 def test_copy_note_for_a_regression_target_names_the_target() -> None:

@@ -802,7 +802,7 @@ def report_cmd(
     """
     from ..io import read_json_document
     from ..report import build_report_from_files, write_report
-    from ._output import setup_logging, stderr_console, visible, write_stdout
+    from ._output import setup_logging, staged_outputs, stderr_console, visible, write_stdout
     from .commands import given_on_command_line
 
     setup_logging(stderr_console(), quiet=quiet, verbose=verbose)
@@ -840,7 +840,9 @@ def report_cmd(
         scores, data=data, label=label, command=_command_line(), augmentation=aug, drop=tuple(drop) if drop else None,
         read_options=read_options(separator, encoding, input_format, null_values), augmentation_path=augmentation,
     )
-    written = write_report(rep, output)
+    with staged_outputs() as stage:  # (committed outputs are named by the error boundary: a failed stdout, a signal)
+        write_report(rep, stage.path(output))
+    written = Path(output)
     if not quiet:  # --quiet: nothing but errors, on stdout too
         stderr_console().print(f"wrote {visible(written)} ({written.stat().st_size / 1024:.0f} KiB)", highlight=False,
                                markup=False)

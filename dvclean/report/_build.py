@@ -868,10 +868,12 @@ def _check_consistent(frame: pl.DataFrame, scores: str) -> None:
     The report would print impossible numbers (more flags than valued rows, a score of 4.6): a row
     without a label (``is_label_missing``) is neither valued nor flagged (its flags false, or null in
     older files), ``mislabel_score`` lies in [0, 1] (null on unvalued rows), the hard flags are taken
-    among the rows not flagged mislabeled, ids (the first column) are unique, and the valued rows
-    hold at least one finite value.
+    among the rows not flagged mislabeled, ids (the first column) are unique, the valued rows
+    hold at least one finite value, their flags and ranks are not empty, and ``value_rank`` numbers them 1 to n
+    from the lowest value.
 
-    >>> ok = pl.DataFrame({"row_id": [0, 1, 2], "value": [0.1, -0.2, None], "is_mislabeled": [True, False, None],
+    >>> ok = pl.DataFrame({"row_id": [0, 1, 2], "value": [0.1, -0.2, None], "value_rank": [2, 1, None],
+    ...                    "is_mislabeled": [True, False, None],
     ...                    "is_hard": [False, True, None], "mislabel_score": [0.9, 0.2, None],
     ...                    "is_label_missing": [False, False, True]})
     >>> _check_consistent(ok, "s.csv")
@@ -879,6 +881,10 @@ def _check_consistent(frame: pl.DataFrame, scores: str) -> None:
     Traceback (most recent call last):
     ...
     dvclean.errors.InputError: s.csv: column mislabel_score must lie in [0, 1] (empty on rows without a label); found 4.6 at row 1; the file looks edited, or was not written by `dvclean score`; re-run `dvclean score` to write it again
+    >>> _check_consistent(ok.with_columns(value_rank=pl.Series([1, 2, None])), "s.csv")
+    Traceback (most recent call last):
+    ...
+    dvclean.errors.InputError: s.csv: column value_rank does not follow column value (rank 1 is the lowest value); the file looks edited, or was not written by `dvclean score`; re-run `dvclean score` to write it again
     """
     missing = frame.get_column("is_label_missing").fill_null(False)
     ids = frame.get_column(frame.columns[0])
@@ -912,6 +918,23 @@ def _check_consistent(frame: pl.DataFrame, scores: str) -> None:
     if valued.len() and not valued.is_finite().fill_null(False).any():
         raise InputError(f"{scores}: column value holds no finite number on any of the {valued.len()} rows with a "
                          f"label (is_label_missing false); {_EDITED}")
+    for name in ("is_mislabeled", "is_hard", "value_rank"):
+        bad = ~missing & frame.get_column(name).is_null()
+        if bad.any():
+            raise InputError(f"{scores}: column {name} is empty at {_rows(bad)}, where is_label_missing is false: "
+                             f"every row with a label has its {'flags' if name != 'value_rank' else 'rank'}; {_EDITED}")
+    # value_rank numbers the rows with a label 1, 2, ... from the lowest value (the report's table of the most
+    # harmful rows is taken in that order)
+    ranked = pl.DataFrame({"rank": frame.get_column("value_rank").cast(pl.Float64), "value": value}).filter(~missing)
+    if ranked.height and not ranked.get_column("rank").sort().equals(
+            pl.Series("rank", np.arange(1, ranked.height + 1, dtype=np.float64))):
+        raise InputError(f"{scores}: column value_rank must number the {ranked.height:,} rows with a label 1 to "
+                         f"{ranked.height:,}, each once; {_EDITED}")
+    in_order = ranked.sort("rank").get_column("value").to_numpy()
+    in_order = in_order[np.isfinite(in_order)]
+    if (np.diff(in_order) < 0).any():
+        raise InputError(f"{scores}: column value_rank does not follow column value (rank 1 is the lowest value); "
+                         f"{_EDITED}")
 
 
 def _typed_scores(frame: pl.DataFrame, scores: str) -> pl.DataFrame:
@@ -1036,6 +1059,13 @@ def build_report_from_files(
             f"{scores} records the label {run['label']!r} and --label says {label!r}: drop --label (it is for scores "
             "files that do not record theirs), or pass the scores of that label"
         )
+    if run.get("task") == "regression":  # (a classification's scores with an edited footer: no target to show)
+        labels = frame.get_column("label")
+        numbers = labels.cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
+        text = labels.is_not_null() & numbers.is_null()
+        if text.any():
+            raise InputError(f"{scores}: its dvclean metadata records a regression target, but column label holds "
+                             f"text at {_rows(text)} ({labels.filter(text)[0]!r}); {_EDITED}")
     id_name = frame.columns[0]
     id_column = None if id_name == "row_id" else id_name
     n_valued = int((~frame.get_column("is_label_missing").fill_null(False)).sum())

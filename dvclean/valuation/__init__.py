@@ -85,7 +85,12 @@ def register(info: MethodInfo) -> None:
 
 
 def make_valuer(name: str, config: ScoreConfig) -> Any:
-    """Build the valuer registered under ``name`` from a score configuration."""
+    """Build the valuer registered under ``name`` from a score configuration (a name not registered is a
+    :class:`~dvclean.errors.ConfigError` that lists the registered ones)."""
+    if name not in REGISTRY:
+        from ..config import unknown_method_error
+
+        raise unknown_method_error(name, REGISTRY)
     return REGISTRY[name].factory(config)
 
 
