@@ -89,6 +89,17 @@ def is_marker_column(col: pl.Series) -> bool:
     return bool(text.is_in(["", *ISSUE_VALUES]).all())
 
 
+def _two_valued(col: pl.Series) -> bool:
+    """Whether ``col`` holds at most two values that spell true/false (0/1, yes/no, t/f), as a re-saved Boolean does.
+
+    >>> _two_valued(pl.Series([0, 1, 1, None])), _two_valued(pl.Series(["Yes", "no"])), _two_valued(pl.Series([0.5]))
+    (True, True, False)
+    """
+    text = col.drop_nulls().cast(pl.String).str.strip_chars().str.to_lowercase().unique()
+    return bool(text.len()) and (text.is_in(["0", "1", "0.0", "1.0"]).all() or text.is_in(["yes", "no"]).all()
+                                 or text.is_in(["t", "f", "true", "false"]).all())
+
+
 @dataclass(frozen=True)
 class Table:
     """A validated frame with column roles.
@@ -355,6 +366,11 @@ def make_table(
             # and an earlier verdict used as a feature would decide the next one
             excluded.add(marker)
             notes += (f"column {marker!r} ({meaning}) is not used as a feature",)
+        elif marker == PROVENANCE_COLUMN and marker in cols and marker not in excluded and _two_valued(frame.get_column(marker)):
+            # (augment's mark re-saved by another tool as 0/1 or yes/no; a column of other values is the user's own)
+            notes += (f"column {marker!r} has the name of the column `dvclean augment` adds, but holds "
+                      f"{frame.schema[marker]} values, not true/false: it is used as a feature; if it is that mark, "
+                      f"--drop {marker}",)
     for column, index_name in pandas_index_columns(source):
         if index_name is None and column in cols and column not in excluded:
             # the row labels pandas wrote for an unnamed index (a filtered frame's positions): no data, as an

@@ -183,3 +183,18 @@ def test_the_one_permutation_note_says_where_a_cross_fitted_standard_error_comes
     assert "(one sample has no spread of its own: stderr_tmc is only the spread of the values across the folds)" in crossfit
     one_game = _budget_note("tmc", result(np.full(4, np.nan)), 1.0, primary=True)
     assert "(one sample gives no standard error: the rows it values get none)" in one_game
+
+
+def test_a_marker_column_resaved_as_numbers_is_a_feature_with_a_note():
+    """`augment`'s dvclean_synthetic column re-saved by another tool as 0/1: used as a feature (it may be the user's
+    own column of that name), and the note says so and how to leave it out."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 60)
+    df = pl.DataFrame({"a": rng.normal(size=60) + y, "dvclean_synthetic": (np.arange(60) % 5 == 0).astype(int), "y": y})
+    r = dvclean.score(df, label="y", config=dvclean.ScoreConfig(methods=("knn",)))
+    assert "dvclean_synthetic" in r.summary["features"]["columns"]
+    assert ("column 'dvclean_synthetic' has the name of the column `dvclean augment` adds, but holds Int64 values, not "
+            "true/false: it is used as a feature; if it is that mark, --drop dvclean_synthetic") in r.summary["notes"]
+    marked = dvclean.score(df.with_columns(pl.col("dvclean_synthetic").cast(pl.Boolean)), label="y",
+                           config=dvclean.ScoreConfig(methods=("knn",)))
+    assert "dvclean_synthetic" not in marked.summary["features"]["columns"]
