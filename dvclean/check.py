@@ -728,6 +728,9 @@ def conflicting_duplicate_rows(
     >>> df = pl.DataFrame({"x": [1, 1, 2, 2, 3], "y": ["a", "b", "a", "a", "a"]})
     >>> conflicting_duplicate_rows(df, ["x"], "y").tolist()
     [0, 1]
+    >>> empty = pl.DataFrame({"x": [0.5, None, None], "k": [1, 1, 1], "y": ["a", "a", "b"]})
+    >>> conflicting_duplicate_rows(empty, ["x", "k"], "y").tolist()  # rows 1 and 2 hold only the constant k
+    []
     >>> t = pl.DataFrame({"x": [1, 1, 2, 2, 3, 3, 4, 4], "y": [1.0, 1.1, 2.0, 2.1, 3.0, 2.9, 4.0, 9.0]})
     >>> conflicting_duplicate_rows(t, ["x"], "y", task="regression").tolist()
     [6, 7]
@@ -737,8 +740,12 @@ def conflicting_duplicate_rows(
     from .table import label_missing_mask
 
     labelled = pl.Series(~label_missing_mask(frame.get_column(label)))  # (a NaN or blank label is missing too)
+    # "no feature value" is judged on the columns that vary: a constant column's value is every row's, and says
+    # nothing of a row whose other cells are all empty (one constant column beside a 99%-empty one made 1,995 such
+    # rows conflict); when no column varies, every row is the same record, and rows of different labels do conflict
+    varying = [c for c in features if frame.get_column(c).n_unique() > 1] or list(features)
     work = frame.select(*features, label).with_row_index("__row").filter(
-        labelled & ~pl.all_horizontal(pl.col(list(features)).is_null())
+        labelled & ~pl.all_horizontal(pl.col(varying).is_null())
     )
     if task == "regression":
         return _conflicting_targets(work, features, label)
@@ -1197,14 +1204,20 @@ def check_policy_for_task(
     ]
 
 
-def _hard_count_note(result: ScoreResult) -> str:
-    """What a limit on the ``hard`` count checks: the count is set by ``--hard-frac``, not by the data."""
+def _hard_count_note(result: ScoreResult, n_valued: int) -> str:
+    """What a limit on the ``hard`` count checks: the count is set by ``--hard-frac``, not by the data (rows of one
+    value at the cut are taken together, :func:`dvclean.flags.top_k`, so it can exceed that share of the rows)."""
     frac = result.config.flags.hard_fraction
     hard = int(result.frame.get_column("is_hard").sum())
     share = f"{frac * 100:.4g}%"  # (2.5%, not 2%)
-    return (f"the hard rows are the lowest-valued {share} (--hard-frac) of the rows not flagged mislabeled, so their "
-            f"count is set by that share ({hard:,} rows here): a --max-hard / --warn-hard at or above {share} always "
-            f"passes and one below {hard:,} rows always fails; --max-new-hard with --baseline gates the rows that "
+    text = (f"the hard rows are the lowest-valued {share} (--hard-frac) of the rows not flagged mislabeled, so their "
+            f"count is set by that share ({hard:,} rows here)")
+    if hard <= Threshold("fraction", frac, share).limit(n_valued):
+        text += f": a --max-hard / --warn-hard at or above {share} always passes"
+    else:  # (a block of equal rows straddled the cut and more than half of it fitted: it was taken whole)
+        text += (f", and rows of equal value at the cut are taken together, which made it {hard / n_valued:.2%} of the "
+                 f"rows: a --max-hard / --warn-hard of {hard:,} rows or more always passes")
+    return (f"{text} and one below {hard:,} rows always fails; --max-new-hard with --baseline gates the rows that "
             "became hard")
 
 
@@ -1471,7 +1484,7 @@ def evaluate_check(
     notes.extend(note for c in checks
                  if (note := _new_rows_noise_note(c, int(hard.size if c.name == "new_hard" else mis.size))))
     if any(c.name == "hard" for c in checks):
-        notes.append(_hard_count_note(result))
+        notes.append(_hard_count_note(result, n_valued))
     if any(c.status == "fail" for c in checks):
         status = "fail"
     elif any(c.status == "warn" for c in checks):

@@ -1408,6 +1408,16 @@ def _check_text(data: bytes | Path, name: str) -> None:
                              "save the sheet as CSV first")
         raise InputError(f"{name}: is a ZIP archive, which dvclean does not read; unzip it first (or, for one CSV "
                          "inside, unzip -p FILE.zip NAME.csv | dvclean score - ...)")
+    unread = {b"BZh": ("bzip2", "bunzip2 -k FILE (or bzcat FILE | dvclean score - ...)"),
+              b"\xfd7zXZ\x00": ("xz", "unxz -k FILE (or xzcat FILE | dvclean score - ...)"),
+              b"SQLite format 3\x00": ("SQLite database", "export the table as CSV first (sqlite3 -header -csv FILE "
+                                       "'select * from TABLE' > data.csv)")}
+    for magic, (kind, how) in unread.items():
+        if chunk.startswith(magic) and (magic != b"BZh" or chunk[3:4].isdigit()):
+            if kind in ("bzip2", "xz"):
+                raise InputError(f"{name}: is {kind}-compressed, and dvclean reads gzip- and zstd-compressed files "
+                                 f"only: decompress it first, {how}")
+            raise InputError(f"{name}: is an {kind}, which dvclean does not read: {how}")
     if chunk[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # an OLE2 compound file: Excel 97-2003 .xls (or .doc)
         raise InputError(f"{name}: is an old Excel workbook (.xls, a binary OLE2 file), which dvclean does not read; "
                          "save the sheet as CSV first")

@@ -198,3 +198,90 @@ def test_a_marker_column_resaved_as_numbers_is_a_feature_with_a_note():
     marked = dvclean.score(df.with_columns(pl.col("dvclean_synthetic").cast(pl.Boolean)), label="y",
                            config=dvclean.ScoreConfig(methods=("knn",)))
     assert "dvclean_synthetic" not in marked.summary["features"]["columns"]
+
+
+def test_rows_holding_only_a_constant_column_are_not_conflicting_duplicates(tmp_path):
+    """A constant column beside a mostly empty one: rows with no other value hold nothing but the constant, which
+    every row has; they were counted as copies of each other (195 of 200 conflicting)."""
+    a = [None] * 200
+    a[:5] = [0.5, -1.0, 2.0, 0.1, 1.1]
+    src = tmp_path / "d.csv"
+    pl.DataFrame({"a": a, "k": [1.0] * 200, "y": [i % 2 for i in range(200)]}).write_csv(src)
+    res = runner.invoke(app, ["check", str(src), "-y", "y", "--method", "knn", "--max-conflicting-duplicates", "0"])
+    assert res.exit_code == 0, res.output
+    assert "PASS conflicting_duplicates 0" in res.output
+    # every column constant: the rows are one record, and different labels conflict
+    const = tmp_path / "c.csv"
+    pl.DataFrame({"k": [1.0] * 6, "y": [0, 1] * 3}).write_csv(const)
+    from dvclean.check import conflicting_duplicate_rows
+
+    assert conflicting_duplicate_rows(pl.read_csv(const), ["k"], "y").tolist() == [0, 1, 2, 3, 4, 5]
+
+
+def test_the_hard_count_note_gives_the_share_a_tie_block_made():
+    """Rows of equal value at the --hard-frac cut are taken together when half the block fits: here 617 hard rows of
+    5,000 (12.34%), and the note said that a limit at the 10% share always passes."""
+    from dvclean.check import CheckPolicy, evaluate_check
+
+    rng = np.random.default_rng(9)
+    n = 5000
+    b = rng.integers(0, 2, size=(n, 3))
+    y = ((b.sum(1) + (rng.random(n) < 0.3)) >= 2).astype(int)
+    df = pl.DataFrame({"a": b[:, 0], "b": b[:, 1], "c": b[:, 2], "y": y})
+    r = dvclean.score(df, label="y", config=dvclean.ScoreConfig(methods=("knn",)))
+    out = evaluate_check(r, CheckPolicy(max_hard="10%"))
+    (hard,) = [c for c in out.checks if c.name == "hard"]
+    (note,) = [n for n in out.notes if n.startswith("the hard rows are")]
+    assert (hard.count, hard.status) == (617, "fail")
+    assert ("(617 rows here), and rows of equal value at the cut are taken together, which made it 12.34% of the rows: "
+            "a --max-hard / --warn-hard of 617 rows or more always passes and one below 617 rows always fails") in note
+    assert "at or above 10%" not in note
+    # a continuous feature: no ties at the cut, and the share holds
+    distinct = df.with_columns(pl.Series("u", rng.normal(size=n)))
+    r = dvclean.score(distinct, label="y", config=dvclean.ScoreConfig(methods=("knn",)))
+    assert "(--hard-frac) of the rows not flagged mislabeled, so their count is set by that share (" in \
+        evaluate_check(r, CheckPolicy(max_hard="10%")).notes[-1]
+    assert "rows here): a --max-hard / --warn-hard at or above 10% always passes" in \
+        evaluate_check(r, CheckPolicy(max_hard="10%")).notes[-1]
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    ("bz2", "is bzip2-compressed, and dvclean reads gzip- and zstd-compressed files only: decompress it first, bunzip2"),
+    ("lzma", "is xz-compressed, and dvclean reads gzip- and zstd-compressed files only: decompress it first, unxz"),
+    ("sqlite", "is an SQLite database, which dvclean does not read: export the table as CSV first"),
+])
+def test_bzip2_xz_and_sqlite_inputs_are_named_with_the_way_to_convert_them(tmp_path, make, message):
+    import bz2
+    import lzma
+    import sqlite3
+
+    text = b"a,y\n1,x\n2,y\n3,x\n4,y\n"
+    src = tmp_path / f"d.{make}"
+    if make == "sqlite":
+        with sqlite3.connect(src) as con:
+            con.execute("create table t(a, y)")
+    else:
+        src.write_bytes((bz2 if make == "bz2" else lzma).compress(text))
+    for extra in ([], ["--input-format", "csv"]):  # (the advice was to pass --input-format, which changed nothing)
+        res = runner.invoke(app, ["score", str(src), "-y", "y", "-o", str(tmp_path / "o.parquet"), *extra])
+        assert res.exit_code == 2 and message in " ".join(res.output.split()), res.output
+
+
+def test_a_signal_while_the_finished_process_shuts_down_says_what_was_written(tmp_path):
+    """After main() returns, the interpreter's shut-down (atexit work, seconds with the models' libraries loaded) met
+    a SIGTERM with the default handler: exit 143 without a word, although every output was in place."""
+    script = (
+        "import os, signal, sys, time\n"
+        "sys.modules['__main__'].__file__ = '/usr/bin/dvclean'\n"
+        "from dvclean.cli import _exit_on_late_signals, _process_entry\n"
+        "from dvclean.cli import _output\n"
+        "assert _process_entry()\n"
+        f"_output._COMMITTED.append(__import__('pathlib').Path({str(tmp_path / 'out.csv')!r}))\n"
+        "_exit_on_late_signals(1)\n"
+        "os.kill(os.getpid(), signal.SIGTERM)\n"
+        "time.sleep(30)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 143, res.stderr
+    assert res.stderr == (f"terminated just after the run finished (exit 1); every output had already been written in "
+                          f"full: {tmp_path / 'out.csv'}\n")

@@ -74,11 +74,86 @@ def main() -> None:
 
     handlers = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
     record_signals_after_run(True)
+    code: Any = None
     try:
         _run(app)
+    except SystemExit as exc:
+        code = exc.code
+        raise
     finally:  # (main() called in-process, as the tests do: the caller's handlers and the plain mode back)
         record_signals_after_run(False)
-        _restore(handlers)
+        if code is not None and _process_entry():
+            _exit_on_late_signals(code)
+            _finish_process(code)
+        else:
+            _restore(handlers)
+
+
+def _finish_process(code: Any) -> None:
+    """End the process with ``code`` now: threads joined and exit handlers run (worker pools shut down, temporary
+    folders removed) under :func:`_exit_on_late_signals`' handlers, then ``os._exit``. The interpreter's own
+    shut-down would then put the default handlers back and spend a second tearing down the models' libraries, in
+    which a SIGTERM ended the process without a word (exit 143 after every output had been written)."""
+    import atexit
+    import contextlib
+    import os
+    import threading
+
+    if code is None or isinstance(code, int):
+        status = int(code or 0)
+    else:  # (sys.exit("text"): printed, status 1, as Python does)
+        status = 1
+        with contextlib.suppress(Exception):
+            sys.stderr.write(f"{code}\n")
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    shutdown = getattr(threading, "_shutdown", None)  # (joins the threads; runs concurrent.futures' exit hooks)
+    if shutdown is not None:
+        with contextlib.suppress(Exception):
+            shutdown()
+    with contextlib.suppress(Exception):
+        atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(status)
+
+
+def _process_entry() -> bool:
+    """Whether main() runs as the process itself (the ``dvclean`` script or ``python -m dvclean``), which exits as
+    main() returns, rather than called in a caller's process."""
+    import os
+
+    path = str(getattr(sys.modules.get("__main__"), "__file__", None) or "")  # (the script Python runs, not argv)
+    name = os.path.basename(path)
+    return name in ("dvclean", "dvclean-script.py") or (
+        name == "__main__.py" and os.path.basename(os.path.dirname(path)) == "dvclean")
+
+
+def _exit_on_late_signals(code: Any) -> None:
+    """While the interpreter shuts down (seconds with the models' libraries loaded) a Ctrl-C or SIGTERM used to meet
+    the default handler and end the process with no word, as if nothing had been written. Now it says what the
+    finished run left and exits with the signal's code at once (every output is in place: nothing is cut short)."""
+    import contextlib
+    import os
+    import signal
+
+    from ._output import STOP_SIGNALS, committed_outputs, stop_report
+    from .commands import _written_text
+
+    done = committed_outputs()
+    left = _written_text(done) if done else "its output was complete"
+
+    def late(signum: int, frame: Any) -> None:
+        word, stop_code = stop_report(signum)
+        with contextlib.suppress(OSError):
+            os.write(2, f"{word} just after the run finished (exit {code}); {left}\n".encode("utf-8", "backslashreplace"))
+        os._exit(stop_code)
+
+    for signum in STOP_SIGNALS:
+        with contextlib.suppress(ValueError, OSError):
+            signal.signal(signum, late)
 
 
 def _restore(handlers: dict[int, Any]) -> None:
