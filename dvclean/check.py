@@ -1217,8 +1217,8 @@ def _hard_count_note(result: ScoreResult, n_valued: int) -> str:
     else:  # (a block of equal rows straddled the cut and more than half of it fitted: it was taken whole)
         text += (f", and rows of equal value at the cut are taken together, which made it {hard / n_valued:.2%} of the "
                  f"rows: a --max-hard / --warn-hard of {hard:,} rows or more always passes")
-    return (f"{text} and one below {hard:,} rows always fails; --max-new-hard with --baseline gates the rows that "
-            "became hard")
+    fails = f" and one below {hard:,} rows always fails" if hard else ""  # (no hard row: every limit passes)
+    return f"{text}{fails}; --max-new-hard with --baseline gates the rows that became hard"
 
 
 def _columns_text(columns: Sequence[str], limit: int = 8) -> str:

@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 import dvclean
 from dvclean.cli import app
 from dvclean.errors import ConfigError, InputError
+from tests.conftest import needs_sdv
 
 runner = CliRunner()
 
@@ -285,3 +286,40 @@ def test_a_signal_while_the_finished_process_shuts_down_says_what_was_written(tm
     assert res.returncode == 143, res.stderr
     assert res.stderr == (f"terminated just after the run finished (exit 1); every output had already been written in "
                           f"full: {tmp_path / 'out.csv'}\n")
+
+
+@needs_sdv
+def test_a_class_below_the_generators_minimum_is_not_offered_include_mislabeled(tmp_path):
+    """A 4-row class inside another class's region is flagged mislabeled: the note offered `--target class:t
+    --include-mislabeled`, and the refusal of `--target class:t` said `--include-mislabeled keeps them`, though 4 rows
+    are fewer than the 10 a generator needs either way."""
+    rng = np.random.default_rng(4)
+    x = np.r_[rng.normal(0, 1, (100, 2)), rng.normal(6, 1, (100, 2)), rng.normal(0, 0.3, (4, 2))]
+    y = ["a"] * 100 + ["b"] * 100 + ["t"] * 4
+    src = tmp_path / "d.csv"
+    pl.DataFrame({"u": x[:, 0], "v": x[:, 1], "y": y}).write_csv(src)
+    out = tmp_path / "aug.csv"
+    res = runner.invoke(app, ["augment", str(src), "-y", "y", "-g", "gaussian-copula", "-n", "20", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert ("of class 't'" in text and "or keep them in the training rows with --include-mislabeled (its 4 rows are "
+            "fewer than the 10 a generator of the class alone would need)") in text
+    assert "--target class:t --include-mislabeled" not in text
+    res = runner.invoke(app, ["augment", str(src), "-y", "y", "-g", "gaussian-copula", "-n", "20", "-t", "class:t",
+                              "-o", str(tmp_path / "t.csv")])
+    assert res.exit_code == 2
+    text = " ".join(res.output.split())
+    assert "flagged mislabeled are excluded; with them it would be 4, still too few); choose a larger --target" in text
+    assert "--include-mislabeled keeps them" not in text
+
+
+def test_the_hard_count_note_with_no_hard_row_says_no_limit_fails():
+    """--hard-frac 0 flags no hard row: the note said "one below 0 rows always fails"."""
+    from dvclean.check import CheckPolicy, evaluate_check
+
+    x, c = _two_classes(60)
+    r = dvclean.score(pl.DataFrame({"a": x[:, 0], "y": c}), label="y",
+                      config=dvclean.ScoreConfig(methods=("knn",), flags=dvclean.FlagPolicy(hard_fraction=0.0)))
+    (note,) = [n for n in evaluate_check(r, CheckPolicy(max_hard="5")).notes if n.startswith("the hard rows are")]
+    assert "(0 rows here): a --max-hard / --warn-hard at or above 0% always passes;" in note
+    assert "below 0 rows" not in note

@@ -729,11 +729,14 @@ def _check_target_size(
     if target.classes and table is not None:
         names = [repr(c) for c in resolve_classes(target, table).values()]
         of = f" of class{'es' if len(names) > 1 else ''} {', '.join(names)}"
-    extra = (
-        f" ({excluded} row{'s' if excluded != 1 else ''}{of} flagged mislabeled {'are' if excluded != 1 else 'is'} "
-        "excluded; --include-mislabeled keeps them)"
-        if excluded and not cfg.include_mislabeled else ""
-    )
+    extra = ""
+    if excluded and not cfg.include_mislabeled:
+        extra = f" ({excluded} row{'s' if excluded != 1 else ''}{of} flagged mislabeled {'are' if excluded != 1 else 'is'} excluded"
+        if target.base != "hard" and n + excluded < cfg.min_rows:  # (kept, they would still be too few)
+            extra += f"; with them it would be {n + excluded}, still too few)"
+            hint = "choose a larger --target or add data"
+        else:
+            extra += "; --include-mislabeled keeps them)"
     if target.base == "hard" and target.classes and table is not None:
         # all of the classes' rows: when they are too few, no --hard-frac can help
         whole = class_mask(target, table) & ~scores.label_missing & ~synthetic_rows(table)
@@ -800,13 +803,16 @@ def excluded_class_notes(table: Table, scores: RowScores, eligible: np.ndarray, 
         if not n or out <= EXCLUDED_CLASS_NOTE * n:
             continue
         used = int((rows & mask).sum())
+        # (a generator of the class alone needs cfg.min_rows rows: below that, --include-mislabeled cannot give one)
+        train = (f"or let them train a generator of that class with --target class:{quote_class(class_text(value))} "
+                 "--include-mislabeled" if n >= cfg.min_rows else
+                 f"or keep them in the training rows with --include-mislabeled (its {n} rows are fewer than the "
+                 f"{cfg.min_rows} a generator of the class alone would need)")
         notes.append(
             f"the mislabel flags keep {out} of the {n} rows of class {class_repr(value)} ({out / n:.0%}) from the "
             f"generator's training rows (--target {target} trains on {used} of its rows): the synthetic rows hold "
             f"{'none' if not used else 'little'} of that class; a class flagged for the most part is often a small "
-            "or overlapping one whose right labels look wrong: review the flagged rows, or let them train a generator "
-            "of that class with "
-            f"--target class:{quote_class(class_text(value))} --include-mislabeled"
+            f"or overlapping one whose right labels look wrong: review the flagged rows, {train}"
         )
     return notes
 
