@@ -1413,7 +1413,9 @@ def _check_text(data: bytes | Path, name: str) -> None:
               b"SQLite format 3\x00": ("SQLite database", "export the table as CSV first (sqlite3 -header -csv FILE "
                                        "'select * from TABLE' > data.csv)")}
     for magic, (kind, how) in unread.items():
-        if chunk.startswith(magic) and (magic != b"BZh" or chunk[3:4].isdigit()):
+        # (bzip2: the level digit, then the first block's magic, or the end-of-stream one of an empty file)
+        if chunk.startswith(magic) and (magic != b"BZh" or (chunk[3:4].isdigit()
+                                                              and chunk[4:10] in (b"1AY&SY", b"\x17rE8P\x90"))):
             if kind in ("bzip2", "xz"):
                 raise InputError(f"{name}: is {kind}-compressed, and dvclean reads gzip- and zstd-compressed files "
                                  f"only: decompress it first, {how}")

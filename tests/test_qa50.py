@@ -323,3 +323,10 @@ def test_the_hard_count_note_with_no_hard_row_says_no_limit_fails():
     (note,) = [n for n in evaluate_check(r, CheckPolicy(max_hard="5")).notes if n.startswith("the hard rows are")]
     assert "(0 rows here): a --max-hard / --warn-hard at or above 0% always passes;" in note
     assert "below 0 rows" not in note
+
+
+def test_a_csv_whose_header_starts_like_bzip2_is_read_as_csv(tmp_path):
+    src = tmp_path / "d.csv"
+    src.write_text("BZh9,y\n1,a\n2,b\n", "utf-8")
+    frame, _ = dvclean.read_frame(str(src))
+    assert frame.columns == ["BZh9", "y"] and frame.height == 2
