@@ -330,3 +330,16 @@ def test_a_csv_whose_header_starts_like_bzip2_is_read_as_csv(tmp_path):
     src.write_text("BZh9,y\n1,a\n2,b\n", "utf-8")
     frame, _ = dvclean.read_frame(str(src))
     assert frame.columns == ["BZh9", "y"] and frame.height == 2
+
+
+def test_a_late_signal_after_a_failed_run_says_nothing_was_written():
+    script = (
+        "import os, signal, sys, time\n"
+        "sys.modules['__main__'].__file__ = '/usr/bin/dvclean'\n"
+        "from dvclean.cli import _exit_on_late_signals\n"
+        "_exit_on_late_signals(2)\n"
+        "os.kill(os.getpid(), signal.SIGTERM)\n"
+        "time.sleep(30)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert (res.returncode, res.stderr) == (143, "terminated just after the run finished (exit 2); no output was written\n")

@@ -143,7 +143,8 @@ def _exit_on_late_signals(code: Any) -> None:
     from .commands import _written_text
 
     done = committed_outputs()
-    left = _written_text(done) if done else "its output was complete"
+    # (as _run says it: a finished run's outputs, or for a run that ended in an error, that nothing was written)
+    left = _written_text(done) if done or code not in (0, 1) else "its output was complete"
 
     def late(signum: int, frame: Any) -> None:
         word, stop_code = stop_report(signum)
