@@ -1067,6 +1067,8 @@ class FeatureEncoder:
         #: text columns of numbers with too many text cells to value as numbers (kept as a category): name ->
         #: (cells that are numbers, cells with text, the sorted distinct spellings of the other cells)
         self.numbers_with_text_: dict[str, tuple[int, int, list[str]]] = {}
+        #: numeric columns with infinite cells (valued as missing): name -> how many
+        self.infinite_: dict[str, int] = {}
         #: text columns of numbers written with a decimal comma (``0,168``, ``1.234,5``), valued as numbers
         self.decimal_comma_: list[str] = []
         #: text columns of numbers with a currency or percent sign or thousands commas (``$1,234.50``, ``45%``)
@@ -1106,6 +1108,7 @@ class FeatureEncoder:
         self.units_ = {}
         self.mixed_dates_, self.either_way_dates_ = {}, {}
         self.numbers_with_text_, self.declared_text_numbers_ = {}, {}
+        self.infinite_ = {}
         for name in dict.fromkeys(columns):
             col = frame.get_column(name)
             plan = self._plan(col)
@@ -1469,6 +1472,8 @@ class FeatureEncoder:
     ) -> tuple[np.ndarray, list[str]]:
         vals = np.asarray(vals, dtype=np.float64)
         bad = ~np.isfinite(vals)
+        if fitting and key == "scale" and (n_inf := int(np.isinf(vals).sum())):
+            self.infinite_[name] = n_inf  # (valued as missing: a note says so, see _encode_rows)
         if fitting:
             good = vals[~bad]
             big = float(np.abs(good).max()) if good.size else 1.0
@@ -2214,13 +2219,21 @@ def class_repr(value: Any) -> str:
     """A class quoted for a message: text and numbers as Python writes them (``'a'``, ``3``), anything else
     (a date, a time) as its text in quotes, not as a Python object.
 
+    A text longer than 200 characters is cut in the middle, with its length (as the summaries'
+    :func:`dvclean.report.formats.label_text` cut it): a note naming a 100,000-character class was as long.
+
     >>> import datetime
     >>> class_repr("a"), class_repr(3), class_repr(datetime.date(2020, 1, 1)), class_repr(True)
     ("'a'", '3', "'2020-01-01'", "'true'")
+    >>> class_repr("a" * 300 + "b" * 30)[-40:]
+    "abbbbbbbbbbbbbbbbbbbb' (330 characters)"
     """
-    if isinstance(value, str) or (isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))):
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
         return repr(value)
-    return repr(class_text(value))
+    text = value if isinstance(value, str) else class_text(value)
+    if len(text) > 200:
+        return f"{text[:150] + '…' + text[-20:]!r} ({len(text):,} characters)"
+    return repr(text)
 
 
 def label_texts(col: pl.Series, *, as_text: bool = False) -> list[str | None]:
@@ -2523,6 +2536,12 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
         notes.append(
             f"column {name!r} is stored as text, yet every cell is a plain number ({example!r}): the data's type is "
             f"kept, so it {used}; if it holds quantities, store it as a number type to value it as numbers"
+        )
+    for name, n_inf in sorted(encoder.infinite_.items(), key=lambda kv: table.features.index(kv[0])):
+        notes.append(
+            f"column {name!r} holds {n_inf:,} infinite value{'s' if n_inf != 1 else ''} (inf, -inf): valued as "
+            f"missing, as an empty cell is (the models see only that the value is missing); if {'they stand' if n_inf != 1 else 'it stands'} for "
+            "a very large or small number, write that number instead"
         )
     with_text = sorted(encoder.numbers_with_text_.items(), key=lambda kv: table.features.index(kv[0]))
     for name, (parsed, total, others) in with_text:

@@ -1643,6 +1643,25 @@ def target_rows_bound(target: Target, cfg: AugmentConfig, table: Table, rows: np
     return n_pool
 
 
+def check_class_rows(cfg: AugmentConfig, target: Target, table: Table, rows: np.ndarray) -> None:
+    """Refuse ``class:`` targets whose classes hold fewer than ``cfg.min_rows`` of the labelled real rows ``rows``
+    (before any valuation: no flag or ``--hard-frac`` can then select enough; :func:`_check_target_size` judges
+    the selected rows after it)."""
+    if not target.classes:
+        return
+    n_pool = int((rows & class_mask(target, table)).sum())
+    if n_pool >= cfg.min_rows:
+        return
+    names = [class_repr(c) for c in resolve_classes(target, table).values()]
+    many = len(names) > 1
+    raise AugmentError(
+        f"--target {target} selects at most {n_pool} row{'s' if n_pool != 1 else ''} to train the generator: the "
+        f"class{'es' if many else ''} {', '.join(names)} of the label {table.label!r} {'have' if many else 'has'} "
+        f"{n_pool} labelled row{'s' if n_pool != 1 else ''} in all, fewer than the {cfg.min_rows} a generator needs; "
+        f"add rows of {'them' if many else 'it'}, or target more classes (--target hard, --target all)"
+    )
+
+
 def check_batch_bound(
     cfg: AugmentConfig, target: Target, table: Table, rows: np.ndarray, *, where: str = "", arm: str = "the generator"
 ) -> None:
@@ -1871,6 +1890,7 @@ def augment(
     n_wanted = parse_n_synthetic(cfg.n_synthetic, int(real_labelled.sum()))
     check_synthetic_memory(n_wanted, table.frame.width)
     check_id_column(table, n_wanted)
+    check_class_rows(cfg, target, table, real_labelled)
     check_batch_bound(cfg, target, table, real_labelled)
     hold_frame = None
     plans = None

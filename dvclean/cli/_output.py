@@ -435,7 +435,8 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None, 
     from ..pipeline import total_seconds
 
     total = total_seconds(summary["timings"])
-    console.print(f"time: {total:.2f}s" + (f"; wrote {esc(output)}" if output else ""), highlight=False)
+    wrote = " and ".join(esc(p) for p in (output, summary.get("report")) if p)
+    console.print(f"time: {total:.2f}s" + (f"; wrote {wrote}" if wrote else ""), highlight=False)
 
 
 #: Rows in the score table.

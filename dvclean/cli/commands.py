@@ -717,6 +717,8 @@ def score(
     written = Path(output)
     summary = dict(result.summary)
     summary["output"] = str(written)
+    if report is not None:
+        summary["report"] = str(report)
     if note and as_json:  # --resume's finding, printed before the run otherwise, belongs in the JSON's notes
         summary["notes"] = [note, *summary.get("notes", [])]
     if as_json:

@@ -145,6 +145,8 @@ def fix(
 
     notes = list(dict.fromkeys([*skipped, *result.summary.get("notes", ()), *notes_beyond_scores(result.scores)]))
     summary = {**result.summary, "output": str(written), "notes": notes}
+    if html_report is not None:
+        summary["report"] = str(html_report)
     if as_json:
         print_json(summary)
         return
@@ -168,7 +170,8 @@ def fix(
     out = stdout_console()
     out.print(
         f"{s['flagged']} of {rows(s['rows_in'])} flagged ({s['rule']}); {what}; "
-        f"{rows(s['changed'])} changed, {rows(s['rows_out'])} written to {esc(written)}",
+        f"{rows(s['changed'])} changed, {rows(s['rows_out'])} written to {esc(written)}"
+        + (f"; report: {esc(html_report)}" if html_report is not None else ""),
         highlight=False,
     )
     for note in notes:  # as `dvclean score` prints them, after the summary
