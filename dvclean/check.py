@@ -196,6 +196,20 @@ def parse_threshold(value: str | int | None, name: str, *, source: str | None = 
     text = str(value).strip()
     m = _THRESHOLD_RE.match(text)
     if m is None:
+        # a number in another spelling (.5, 5., 1e-3, 2.5e1%): say how to write it, as a 0.5 is told
+        body, sign = (text[:-1].strip(), "%") if text.endswith("%") else (text, "")
+        try:
+            spelled = float(body) if body.isascii() and "_" not in body else math.nan
+        except ValueError:
+            spelled = math.nan
+        if math.isfinite(spelled) and spelled >= 0 and (sign or spelled <= 1e15):
+            if sign and spelled <= 100:
+                raise bad(f"write the percentage in plain digits, as {pct(f'{spelled:g}%')}; got {value!r}")
+            if not sign and spelled == int(spelled):
+                raise bad(f"write the number of rows in plain digits, as {rows(int(spelled))}; got {value!r}")
+            if not sign and spelled < 1:
+                raise bad(f"{text} is not a whole number of rows; write a percentage with a % sign "
+                          f"(e.g. {pct(f'{spelled * 100:g}%')})")
         if source is not None:
             raise bad(f"expected a row count such as {rows(20)} or a percentage, a quoted string, such as {pct('2%')}")
         raise bad(f"expected a row count such as 20 or a percentage such as 2%; got {value!r}")

@@ -175,13 +175,16 @@ def feature_spelling_notes(frame: pl.DataFrame, columns: Sequence[str]) -> list[
 
 
 def row_number_columns(frame: pl.DataFrame, features: Sequence[str]) -> list[str]:
-    """Integer feature columns holding a distinct, consecutive integer in every row (a row number or an id).
+    """Integer feature columns holding a distinct, consecutive integer in every row (a row number or an id); also
+    whole numbers stored as floats (``1.0``, ``2.0``: pandas writes an integer column with a missing value so) and
+    columns missing in a few rows (at most 1%, at least one), whose other rows hold distinct integers within a run
+    as long as the column.
 
     Examples
     --------
-    >>> df = pl.DataFrame({"idx": [3, 1, 2, 4], "age": [30, 41, 30, 52]})
-    >>> row_number_columns(df, ["idx", "age"])
-    ['idx']
+    >>> df = pl.DataFrame({"idx": [3, 1, 2, 4], "age": [30, 41, 30, 52], "f": [1.0, 2.0, None, 4.0]})
+    >>> row_number_columns(df, ["idx", "age", "f"])
+    ['idx', 'f']
     """
     out = []
     n = frame.height
@@ -189,10 +192,19 @@ def row_number_columns(frame: pl.DataFrame, features: Sequence[str]) -> list[str
         return out
     for name in features:
         col = frame.get_column(name)
-        if not col.dtype.is_integer() or col.null_count():
+        if col.dtype.is_float():
+            col = col.fill_nan(None).drop_nulls()
+            if col.len() == 0 or not bool(((col == col.floor()) & col.is_finite()).all()):
+                continue
+        elif col.dtype.is_integer():
+            col = col.drop_nulls()
+        else:
+            continue
+        m = col.len()
+        if n - m > max(1, n // 100) or m < 3:
             continue
         lo, hi = col.min(), col.max()
-        if hi - lo + 1 == n and col.n_unique() == n:
+        if m <= hi - lo + 1 <= n and col.n_unique() == m:
             out.append(name)
     return out
 

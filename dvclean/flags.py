@@ -798,11 +798,22 @@ def flag_rows(
     )
 
 
+def hard_count(fraction: float, candidates: int) -> int:
+    """How many rows ``--hard-frac`` asks for among ``candidates`` rows: the whole rows within the share (rounded
+    down, as ``check`` rounds a percentage limit down), so that ``--max-hard`` at ``--hard-frac`` passes unless
+    rows tied at the cut are taken together (:func:`top_k`).
+
+    >>> hard_count(0.1, 307), hard_count(0.3, 10), hard_count(0.1, 9)
+    (30, 3, 0)
+    """
+    return int(math.floor(fraction * candidates + 1e-9))
+
+
 def _hard(values: np.ndarray, flagged: np.ndarray, policy: FlagPolicy, score: np.ndarray) -> np.ndarray:
-    """The ``hard_fraction`` lowest-valued unflagged rows; among equal values (leave-one-out gives many
-    rows exactly 0) the higher ``score`` first, and rows equal in both (copies of one row) together."""
+    """The ``hard_fraction`` lowest-valued unflagged rows (:func:`hard_count`); among equal values (leave-one-out
+    gives many rows exactly 0) the higher ``score`` first, and rows equal in both (copies of one row) together."""
     candidates = np.flatnonzero(~flagged)
-    n_hard = int(round(policy.hard_fraction * candidates.size))
+    n_hard = hard_count(policy.hard_fraction, candidates.size)
     is_hard = np.zeros(values.shape[0], dtype=bool)
     if n_hard:
         key = np.column_stack([values[candidates], -score[candidates]])
@@ -1382,6 +1393,10 @@ class RegressionEvidence:
         Mean target of each row's K nearest neighbours.
     one_value_left : bool
         The predictions are the one target every unsuspected row holds, not fitted (:func:`regression_evidence`).
+    first_pass : ndarray of shape (n,) or None
+        The first pass's combined prediction (fitted to every row, the far targets clipped), when later passes
+        left the suspects out: what shows whether the features predict the target at all (leaving out a skewed
+        target's whole upper tail can turn the later passes' predictions against it).
     """
 
     neighbors: np.ndarray
@@ -1390,6 +1405,7 @@ class RegressionEvidence:
     linear: np.ndarray | None = None
     weights: dict[str, float] | None = None
     one_value_left: bool = False
+    first_pass: np.ndarray | None = None
 
     def signals(self) -> dict[str, np.ndarray]:
         """The available predictions by name."""
@@ -1399,7 +1415,8 @@ class RegressionEvidence:
     def expanded(self, index: np.ndarray) -> RegressionEvidence:
         """These predictions for the rows ``index`` picks (row ``i`` gets row ``index[i]``'s)."""
         return RegressionEvidence(**{k: v[index] for k, v in self.signals().items()}, weights=self.weights,
-                                  one_value_left=self.one_value_left)
+                                  one_value_left=self.one_value_left,
+                                  first_pass=None if self.first_pass is None else self.first_pass[index])
 
     @property
     def prediction(self) -> np.ndarray:
@@ -1461,9 +1478,10 @@ def regression_evidence(
         # flagged). The suspects that hold that value are cleared, no other row is flagged (zero claims).
         same = np.full(y.shape[0], left[0])
         return RegressionEvidence(**{k: same.copy() for k in first.signals()}, weights=first.weights,
-                                  one_value_left=True)
-    second = _stacked(_regression_signals(x, y, neighbors, config, ~suspects, seed, progress, n_jobs), y, config,
-                      incomplete, zero)
+                                  one_value_left=True, first_pass=_combined(first, config))
+    second = dataclasses.replace(
+        _stacked(_regression_signals(x, y, neighbors, config, ~suspects, seed, progress, n_jobs), y, config,
+                 incomplete, zero), first_pass=_combined(first, config))
     # a third pass without the suspects the second adds: the first pass fits targets that its outliers still pull, so
     # its scale can be far wider than the bulk's, and the moderate errors it misses stay in the second pass's training
     # data, where they pull their neighbours' predictions (on y = 2x with 3% x10 and 3% shifted by 0.5, 102 correct
@@ -1471,8 +1489,9 @@ def regression_evidence(
     grown = suspects | (np.abs(residual_z(y, _combined(second, config), incomplete, zero)) > config.outlier_z)
     if not (grown & ~suspects).any() or grown.sum() * 2 >= y.shape[0] or np.ptp(np.asarray(y, dtype=np.float64)[~grown]) == 0:
         return second
-    return _stacked(_regression_signals(x, y, neighbors, config, ~grown, seed, progress, n_jobs), y, config,
-                    incomplete, zero)
+    return dataclasses.replace(
+        _stacked(_regression_signals(x, y, neighbors, config, ~grown, seed, progress, n_jobs), y, config,
+                 incomplete, zero), first_pass=second.first_pass)
 
 
 def clipped_targets(y: np.ndarray, z: float = FIRST_PASS_CLIP) -> np.ndarray:
@@ -1518,12 +1537,18 @@ def stacking_weights(signals: dict[str, np.ndarray], y: np.ndarray, cut: float =
 
     names = list(signals)
     a = np.column_stack([signals[k] for k in names])
-    keep = np.ones(y.shape[0], dtype=bool)
+    # the first fit leaves out the targets that the first pass of the flags clips (clipped_targets): one gross typo
+    # (1e12 among targets of spread 5) set the least-squares weights alone, and they fell back to equal ones; in
+    # units of the others' robust spread, so that the least squares see targets of order 1 whatever their scale
+    keep = np.abs(robust_z(y)) <= FIRST_PASS_CLIP
+    if keep.sum() <= len(names):
+        keep = np.ones(y.shape[0], dtype=bool)
+    spread = _fit_scale(y[keep])[1]
     w = np.full(len(names), 1.0 / len(names))
     for _ in range(2):
         if keep.sum() <= len(names):
             break
-        fit, _ = nnls(a[keep], y[keep])
+        fit, _ = nnls(a[keep] / spread, y[keep] / spread)
         if not fit.sum() > 0:
             break
         w = fit / fit.sum()
@@ -1572,6 +1597,28 @@ def kept_neighbor_means(x: np.ndarray, y: np.ndarray, keep: np.ndarray, k: int) 
     return out
 
 
+#: Standardised targets whose training rows spread less than this (robustly: a gross typo set the standard deviation
+#: the data was standardised with) are measured again from their median in their own spread before the models fit
+#: them on the grid (:func:`_regression_signals`); above it they are fitted as they are.
+REFIT_SPREAD = 2.0**-10
+
+
+def _fit_scale(y: np.ndarray) -> tuple[float, float]:
+    """The median and robust spread (1.4826 MAD, else the mean absolute deviation, else 1) of the targets the
+    regression flags' models train on (:func:`_regression_signals`).
+
+    >>> center, spread = _fit_scale(np.r_[np.arange(9.0), 1e12]); center, round(spread, 4)
+    (4.5, 3.7065)
+    """
+    y = np.asarray(y, dtype=np.float64)
+    if y.size == 0:
+        return 0.0, 1.0
+    center = float(np.median(y))
+    dev = np.abs(y - center)
+    spread = float(np.median(dev)) * 1.4826 or float(dev.mean())
+    return center, (spread if spread > 0 and math.isfinite(spread) else 1.0)
+
+
 def _regression_signals(
     x: np.ndarray, y: np.ndarray, neighbors: np.ndarray, config: MislabelConfig, keep: np.ndarray | None,
     seed: int, progress: ProgressFn | None, n_jobs: int = 1,
@@ -1581,17 +1628,28 @@ def _regression_signals(
         return RegressionEvidence(neighbors=nb)
     from .valuation.confidence import oof_predict
 
-    # the models fit the targets on a fine grid: in other units they are the same numbers (table.on_target_grid)
-    fit_y = on_target_grid(y)
-    model = oof_predict(x, fit_y, model=config.model, n_folds=config.n_folds, seed=seed, progress=progress,
-                        train_mask=keep, n_jobs=n_jobs)
+    # the models fit the targets on a fine grid: in other units they are the same numbers (table.on_target_grid),
+    # measured from the training targets' median in their robust spread: the data's standardisation uses the mean
+    # and standard deviation, which one gross typo (1e12 among targets of spread 5) blows up so far that every other
+    # target fell on one point of the grid, and the models predicted that constant (off by 172 on every row)
+    center, spread = _fit_scale(y if keep is None else np.asarray(y, dtype=np.float64)[keep])
+    if spread >= REFIT_SPREAD:  # (the usual case: the standardised targets keep the grid's precision as they are)
+        center, spread = 0.0, 1.0
+    fit_y = on_target_grid((np.asarray(y, dtype=np.float64) - center) / spread)
+
+    def back(pred: np.ndarray) -> np.ndarray:
+        return np.asarray(pred, dtype=np.float64) * spread + center
+
+    model = back(oof_predict(x, fit_y, model=config.model, n_folds=config.n_folds, seed=seed, progress=progress,
+                             train_mask=keep, n_jobs=n_jobs))
     if config.rule == "confidence":  # the neighbours are shown, not averaged
         return RegressionEvidence(neighbors=nb, model=group_mean(model, identical_rows(x, y)))
     from .valuation.oob import data_oob
 
-    oob = data_oob(x, fit_y, n_estimators=config.oob_trees, seed=seed, task="regression", progress=progress,
-                   train_mask=keep, n_jobs=n_jobs).prediction
-    linear = oof_predict(x, fit_y, model="linear", n_folds=config.n_folds, seed=seed, train_mask=keep, n_jobs=n_jobs)
+    oob = back(data_oob(x, fit_y, n_estimators=config.oob_trees, seed=seed, task="regression", progress=progress,
+                        train_mask=keep, n_jobs=n_jobs).prediction)
+    linear = back(oof_predict(x, fit_y, model="linear", n_folds=config.n_folds, seed=seed, train_mask=keep,
+                              n_jobs=n_jobs))
     groups = identical_rows(x, y)  # copies of one row get one verdict (see gather_evidence)
     return RegressionEvidence(neighbors=group_mean(nb, groups), model=group_mean(model, groups),
                               oob=group_mean(oob, groups), linear=group_mean(linear, groups))

@@ -46,6 +46,7 @@ from .flags import (
     evidence_for,
     flag_regression,
     flag_rows,
+    hard_count,
     neighbor_fractions,
     regression_evidence,
     small_classes,
@@ -429,6 +430,12 @@ def _score(
         vnumbers = padded_numbers(vframe.get_column(table.label))
         if vnumbers is not None and frame.schema[table.label] != table.frame.schema[table.label]:
             vframe = vframe.with_columns(vnumbers)  # the data's padded labels were read as numbers: these too
+        if table.task == "regression" and vframe.schema[table.label] == pl.String:
+            from .table import formatted_numbers
+
+            # a target written as a spreadsheet writes numbers (46,62; 50.03 kg) is read as the data's is
+            if (vformatted := formatted_numbers(vframe.get_column(table.label))) is not None:
+                vframe = vframe.with_columns(vformatted[0])
         from .augment.evaluate import align_holdout  # (no SDV import)
 
         # a column of another type (text where the data has numbers) would be read as missing in every row
@@ -491,7 +498,10 @@ def _score(
     if valid_table is not None:
         # (the columns the encoder uses: an identifier it ignores holds only values the data never has)
         run_notes.extend(unseen_category_notes(
-            table, valid_table.frame, [c for c in table.varying_features() if c not in encoder.dropped_],
+            table, valid_table.frame,
+            # (a text column valued as numbers or dates has no categories: its values need no code of their own)
+            [c for c in table.varying_features() if c not in encoder.dropped_
+             and c in {p.name for p in encoder.plans_ if p.kind in ("onehot", "frequency")}],
             where=f"{valid_table.source.path if valid_table.source is not None else 'the validation frame'} (--valid)"))
         valid_at = len(run_notes)  # (its notes go here once the methods have run: they use the retraining scores)
         if note := _unlabelled_validation_note(valid_table, data):
@@ -602,6 +612,13 @@ def _score(
                                 incomplete=incomplete, zero=zero)
         if flags.predicted_value is not None:
             target_check = target_predictability(flags.predicted_value[~blank], data.y[~blank])
+            if not target_check["predictable"] and reg_evidence.first_pass is not None:
+                # the later passes leave the suspects out: a skewed target's whole upper tail (claims of which 70% are
+                # 0) left out turned their predictions against the target, while the first pass, fitted to every
+                # row, follows it; the features predict the target when either pass shows it
+                first_check = target_predictability(reg_evidence.first_pass[~blank], data.y[~blank])
+                if first_check["predictable"]:
+                    target_check = {**first_check, "first_pass": True}
             target_check["one_value_left"] = reg_evidence.one_value_left  # (then no model was fitted to rank rows)
             if not target_check["predictable"]:
                 notes.append(_target_predictability_note(target_check, data.n_players, int(flags.is_mislabeled.sum())))
@@ -713,7 +730,11 @@ def _score(
                else f"pass id_column={numbered[0]!r}, or drop={numbered if len(numbered) > 1 else numbered[0]!r}")
         notes.append(
             f"feature column{'s' if len(numbered) > 1 else ''} {', '.join(map(repr, numbered))} "
-            f"hold{'' if len(numbered) > 1 else 's'} a distinct consecutive integer in every row, like a row number "
+            f"hold{'' if len(numbered) > 1 else 's'} a distinct consecutive integer in every row"
+            + (" (but a few empty ones)" if any(table.frame.get_column(c).fill_nan(None).null_count()
+                                                 if table.frame.schema[c].is_float() else table.frame.get_column(c).null_count()
+                                                 for c in numbered) else "")
+            + ", like a row number "
             f"or an id: the file's order becomes a feature; {how}, if that is not meant"
         )
     padded = dict(table.source.padded_codes) if table.source is not None else {}
@@ -803,7 +824,7 @@ def _hard_shortfall_note(flags: Any, primary: ValuationResult, hard_fraction: fl
     candidates = ~np.asarray(flags.is_mislabeled, dtype=bool)
     if blank is not None:
         candidates &= ~blank
-    asked = int(round(hard_fraction * int(candidates.sum())))
+    asked = hard_count(hard_fraction, int(candidates.sum()))
     got = int(np.sum(flags.is_hard))
     if asked == 0 or asked - got <= max(1, asked // 10):
         return None

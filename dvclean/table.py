@@ -1069,6 +1069,9 @@ class FeatureEncoder:
         self.numbers_with_text_: dict[str, tuple[int, int, list[str]]] = {}
         #: numeric columns with infinite cells (valued as missing): name -> how many
         self.infinite_: dict[str, int] = {}
+        #: frequency-coded text columns in which most rows (but not :data:`MOSTLY_DISTINCT`) hold a value no other row
+        #: holds: name -> (those rows, all rows)
+        self.many_distinct_: dict[str, tuple[int, int]] = {}
         #: text columns of numbers written with a decimal comma (``0,168``, ``1.234,5``), valued as numbers
         self.decimal_comma_: list[str] = []
         #: text columns of numbers with a currency or percent sign or thousands commas (``$1,234.50``, ``45%``)
@@ -1108,7 +1111,7 @@ class FeatureEncoder:
         self.units_ = {}
         self.mixed_dates_, self.either_way_dates_ = {}, {}
         self.numbers_with_text_, self.declared_text_numbers_ = {}, {}
-        self.infinite_ = {}
+        self.infinite_, self.many_distinct_ = {}, {}
         for name in dict.fromkeys(columns):
             col = frame.get_column(name)
             plan = self._plan(col)
@@ -1118,6 +1121,8 @@ class FeatureEncoder:
                 self.dropped_reasons_[name] = distinct or _unused_reason(col)
             else:
                 self.plans_.append(plan)
+                if plan.kind == "frequency" and (share := _distinct_share(col)) is not None:
+                    self.many_distinct_[name] = share
         # the encoded columns in an order fixed by their values (a forest's and a solver's results depend on it),
         # a text column valued as numbers (1.234,5 or "1,234.5") ordered by those numbers as a column of plain
         # numbers is: the same table exported in a German or a US spelling is encoded alike
@@ -1328,12 +1333,16 @@ class FeatureEncoder:
             return None
         fmt = text_date_format(col, reads)
         if fmt is None:
-            if text.len() - max(int(ok.sum()) for ok in reads.values()) > (1 - MOSTLY_NUMERIC) * text.len():
+            zoned = text.str.contains(_ZONED_ISO).fill_null(False).to_numpy()
+            if zoned.mean() >= MOSTLY_NUMERIC and _zoned_dates(text).drop_nulls().n_unique() > 1:
+                fmt = ZONED_ISO  # ISO 8601 timestamps with a UTC offset or Z, as JSON writes them: valued in UTC
+            elif text.len() - max(int(ok.sum()) for ok in reads.values()) > (1 - MOSTLY_NUMERIC) * text.len():
                 # no one format reads enough: several spellings? (ISO timestamps with a UTC offset among them, which
                 # no format reads: 2022-06-04T15:15:00+01:00 beside 2022-09-21 22:09:00)
-                zoned = text.str.contains(_ZONED_ISO).fill_null(False).to_numpy()
                 self._mixed_dates(col.name, {**reads, ZONED_ISO: zoned} if zoned.any() else reads, text.len())
-            return None
+                return None
+            else:
+                return None
         parsed = _text_dates(text, fmt)
         bad = int(parsed.null_count())
         examples = col.drop_nulls().filter(parsed.is_null()).unique(maintain_order=True).head(3).to_list()
@@ -1472,7 +1481,7 @@ class FeatureEncoder:
     ) -> tuple[np.ndarray, list[str]]:
         vals = np.asarray(vals, dtype=np.float64)
         bad = ~np.isfinite(vals)
-        if fitting and key == "scale" and (n_inf := int(np.isinf(vals).sum())):
+        if fitting and key == "scale" and name == plan.name and (n_inf := int(np.isinf(vals).sum())):
             self.infinite_[name] = n_inf  # (valued as missing: a note says so, see _encode_rows)
         if fitting:
             good = vals[~bad]
@@ -1559,6 +1568,25 @@ def _mostly_distinct(col: pl.Series) -> str | None:
         return None
     return (f"a value no other row holds in {once} of {col.len()} rows: its frequency code would only tell the few rows "
             "that share one")
+
+
+#: A frequency-coded text column in which more than this share of the rows hold a value no other row holds (but not
+#: :data:`MOSTLY_DISTINCT`) gets a note: free text or an identifier, whose code sets the few repeated rows apart.
+MANY_DISTINCT = 0.5
+
+
+def _distinct_share(col: pl.Series) -> tuple[int, int] | None:
+    """(rows holding a value no other row holds, rows) of a kept frequency-coded column when the first is more than
+    :data:`MANY_DISTINCT` of the second; else None.
+
+    >>> _distinct_share(pl.Series([f"c{i}" for i in range(30)] + ["c0", "c1"])), _distinct_share(pl.Series(["a", "b", "a"]))
+    ((28, 32), None)
+    """
+    present = col.drop_nulls()
+    if present.len() == 0:
+        return None
+    once = int((present.value_counts().get_column("count") == 1).sum())
+    return (once, col.len()) if once > MANY_DISTINCT * col.len() and once < present.len() else None
 
 
 def _unused_reason(col: pl.Series) -> str:
@@ -1809,6 +1837,27 @@ TEXT_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%
 ZONED_ISO = "%Y-%m-%dT%H:%M:%S%z"
 _ZONED_ISO = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 
+def _zoned_dates(text: pl.Series) -> pl.Series:
+    """ISO 8601 timestamps with a UTC offset or ``Z`` (:data:`ZONED_ISO`: ``2021-02-10T18:50:19Z``,
+    ``2021-02-10 18:50:19.5+01:00``, ``...-05``) read as the UTC time they name (as the CSV reader types such a
+    column), without a time zone; any other cell: null.
+
+    >>> _zoned_dates(pl.Series(["2021-02-10T18:50:19Z", "2021-02-10 19:50+01:00", "2021-02-10", None])).to_list()
+    [datetime.datetime(2021, 2, 10, 18, 50, 19), datetime.datetime(2021, 2, 10, 18, 50), None, None]
+    """
+    text = text.cast(pl.String).str.strip_chars()
+    spelled = text.str.contains(_ZONED_ISO).fill_null(False)
+    iso = (text.str.replace(r"\s*Z$", "+00:00").str.replace(r"\s*([+-]\d{2})$", "${1}:00")
+           .str.replace(r"\s+([+-]\d{2}:?\d{2})$", "${1}").str.replace(r"^(\d{4}-\d{2}-\d{2}) ", "${1}T"))
+    out = None
+    for fmt in ("%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z"):
+        read = iso.str.to_datetime(fmt, strict=False, time_unit="us", time_zone="UTC")
+        out = read if out is None else out.fill_null(read)
+    assert out is not None
+    out = out.dt.replace_time_zone(None)
+    return pl.select(pl.when(spelled).then(out).otherwise(None)).to_series().alias(text.name)
+
+
 #: :func:`_date_reads` tries every format on this many cells of a longer column (drawn at random, with a fixed seed),
 #: then on the whole column only those that read one of them.
 DATE_SAMPLE = 2000
@@ -1903,6 +1952,8 @@ def _text_dates(text: pl.Series, fmt: str) -> pl.Series:
     >>> _text_dates(pl.Series(["2021-07-05", "2021-07-05 10:30:00"]), "%Y-%m-%d %H:%M:%S").dt.hour().to_list()
     [0, 10]
     """
+    if fmt == ZONED_ISO:
+        return _zoned_dates(text)
     if has_clock(fmt):
         out = text.str.to_datetime(fmt, strict=False, time_unit="us")
         day = _date_part(fmt)
@@ -2002,6 +2053,8 @@ def either_way_note(name: str, cell: str, fmt: str) -> str:
 
 def _format_text(fmt: str) -> str:
     """A strftime format as people write it: ``%d/%m/%Y`` is ``DD/MM/YYYY``."""
+    if fmt == ZONED_ISO:
+        return "YYYY-MM-DDThh:mm:ss±hh:mm (or Z; read in UTC)"
     for code, text in (("%Y", "YYYY"), ("%y", "YY"), ("%m", "MM"), ("%d", "DD"), ("%H", "hh"), ("%I", "hh"), ("%M", "mm"),
                        ("%S", "ss"), ("%p", "AM/PM"), ("%b", "Mon"), ("%B", "Month"), ("%a", "Day"), ("%A", "Weekday")):
         fmt = fmt.replace(code, text)
@@ -2226,7 +2279,7 @@ def class_repr(value: Any) -> str:
     >>> class_repr("a"), class_repr(3), class_repr(datetime.date(2020, 1, 1)), class_repr(True)
     ("'a'", '3', "'2020-01-01'", "'true'")
     >>> class_repr("a" * 300 + "b" * 30)[-40:]
-    "abbbbbbbbbbbbbbbbbbbb' (330 characters)"
+    "a…bbbbbbbbbbbbbbbbbbbb' (330 characters)"
     """
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
         return repr(value)
@@ -2537,12 +2590,23 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
             f"column {name!r} is stored as text, yet every cell is a plain number ({example!r}): the data's type is "
             f"kept, so it {used}; if it holds quantities, store it as a number type to value it as numbers"
         )
+    for name, (once, total) in sorted(encoder.many_distinct_.items(), key=lambda kv: table.features.index(kv[0])):
+        if name in encoder.dropped_:
+            continue
+        notes.append(
+            f"column {name!r} holds a value no other row holds in {once:,} of {total:,} rows (free text or an "
+            "identifier?): it is valued by how often its values occur, which sets the few rows that share a value "
+            f"apart from the others (they can look hard or outlying); --drop {shlex.quote(name)} if it is free text "
+            "or an id"
+        )
     for name, n_inf in sorted(encoder.infinite_.items(), key=lambda kv: table.features.index(kv[0])):
         notes.append(
             f"column {name!r} holds {n_inf:,} infinite value{'s' if n_inf != 1 else ''} (inf, -inf): valued as "
             f"missing, as an empty cell is (the models see only that the value is missing); if {'they stand' if n_inf != 1 else 'it stands'} for "
             "a very large or small number, write that number instead"
         )
+    # --null-values reads only CSV: the other formats (NDJSON, Parquet, a frame) spell a missing value as null
+    csv = table.source is not None and table.source.format == "csv"
     with_text = sorted(encoder.numbers_with_text_.items(), key=lambda kv: table.features.index(kv[0]))
     for name, (parsed, total, others) in with_text:
         used = _how_used(encoder, name)
@@ -2551,9 +2615,10 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
         listed = ",".join(with_default_nulls([v for v in others[:5] if "," not in v]))
         notes.append(
             f"column {name!r} holds numbers in {parsed / total:.0%} of its cells, text in the others ({shown}): it "
-            f"{used}; if those cells mean missing, pass --null-values {shlex.quote(listed)} (read_options="
-            "{'null_values': [...]} in Python; the list replaces the default one, which is repeated in it) to read them as missing and the column as "
-            "numbers"
+            + (f"{used}; if those cells mean missing, pass --null-values {shlex.quote(listed)} (read_options="
+               "{'null_values': [...]} in Python; the list replaces the default one, which is repeated in it) to read "
+               "them as missing and the column as numbers" if csv else
+               f"{used}; if those cells mean missing, write them as null (missing) values to value the column as numbers")
         )
     for name, (bad, total, examples) in sorted(encoder.text_numbers_.items(), key=lambda kv: table.features.index(kv[0])):
         shown = ", ".join(repr(v) for v in examples) + (", ..." if bad > len(examples) else "")
@@ -2563,7 +2628,7 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
         markers = [v for v in examples if "," not in v and v and v == v.strip()]
         nulls = (f"; if they mean missing, say so with --null-values {shlex.quote(','.join(with_default_nulls(markers)))}"
                  " (read_options={'null_values': [...]} in Python; the list replaces the default one, which is "
-                 "repeated in it)" if markers else "")
+                 "repeated in it)" if markers and csv else "")
         notes.append(
             f"column {name!r} holds numbers except {bad} of {total} cells ({shown}): valued as a number with those "
             f"cells missing; correct them, or --drop {shlex.quote(name)} if the column is not numeric{nulls}"
@@ -2688,7 +2753,20 @@ def _prepare_regression(
                 "every row; fill in the validation labels or pass another --valid file"
             )
         if not vcol.dtype.is_numeric():
-            raise DataValidationError(f"the validation label {valid.label!r} holds {vcol.dtype} values; the regression target must be numeric")
+            where = valid.source.path if valid.source is not None else "the validation frame"
+            texts = vcol.cast(pl.String)
+            example = ""
+            if vcol.dtype == pl.String:
+                # (a cell with no digit is the likelier culprit: "heavy" among "46.62 kg", which read as numbers)
+                bad = texts.is_not_null() & texts.cast(pl.Float64, strict=False).is_null()
+                worst = bad & ~texts.str.contains(r"\d").fill_null(False)
+                hits = np.flatnonzero((worst if worst.any() else bad).to_numpy())
+                if hits.size:
+                    example = f" (such as {class_repr(texts[int(hits[0])])} at validation row {int(hits[0])})"
+            raise DataValidationError(
+                f"{where} (--valid): its label {valid.label!r} holds {vcol.dtype} values{example}, but the data's "
+                "regression target is numbers: write the validation targets as numbers, as the data's are"
+            )
         vvals = vcol.cast(pl.Float64).to_numpy()
         bad = np.flatnonzero(~vmissing & ~np.isfinite(vvals))
         if bad.size:

@@ -74,3 +74,211 @@ def test_the_report_path_is_named_in_the_summary(tmp_path, command):
     assert summary["report"] == str(html) and summary["output"] == str(out)
     res = runner.invoke(app, [*plain, "--json"])  # (without --report: no key)
     assert "report" not in json.loads(res.stdout)
+
+
+def _stamps(n: int = 120, seed: int = 3) -> tuple[list[str], np.ndarray, np.ndarray]:
+    import datetime as dt
+
+    rng = np.random.default_rng(seed)
+    secs = np.sort(rng.integers(0, 3 * 365 * 86400, n))
+    start = dt.datetime(2020, 1, 1)
+    texts = [f"{start + dt.timedelta(seconds=int(s)):%Y-%m-%dT%H:%M:%S}Z" for s in secs]
+    return texts, secs, rng.normal(size=n)
+
+
+def test_iso_timestamps_with_z_or_an_offset_held_as_text_are_valued_as_utc_dates(tmp_path):
+    """NDJSON writes timestamps as text with a Z: the column was dropped as an identifier ("a distinct value in every
+    row"); a CSV column of offsets with one bad cell was too. Both are dates, read in UTC."""
+    texts, secs, noise = _stamps()
+    y = np.where(secs > np.median(secs), "late", "early")
+    src = tmp_path / "t.ndjson"
+    pl.DataFrame({"x": noise, "created": texts, "y": y}).write_ndjson(src)
+    r = dvclean.score(str(src), label="y", config=dvclean.ScoreConfig(methods=("knn",), seed=0))
+    notes = r.summary["notes"]
+    assert not [n for n in notes if "ignored feature columns" in n], notes
+    assert ("column 'created' holds dates written YYYY-MM-DDThh:mm:ss±hh:mm (or Z; read in UTC): valued as dates"
+            in notes)
+    assert r.summary["features"]["encoded_dimensions"] > 1
+    # the same instants written with a +02:00 offset (and one bad cell) give the same encoding
+    import datetime as dt
+
+    shifted = [(dt.datetime.fromisoformat(t[:-1]) + dt.timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S+02:00")
+               for t in texts]
+    shifted[4] = "unknown"
+    csv = tmp_path / "t.csv"
+    pl.DataFrame({"x": noise, "created": shifted, "y": y}).write_csv(csv)
+    from dvclean.table import _zoned_dates
+
+    same, other = _zoned_dates(pl.Series(texts)).to_list(), _zoned_dates(pl.Series(shifted)).to_list()
+    assert other[4] is None and [v for i, v in enumerate(other) if i != 4] == [v for i, v in enumerate(same) if i != 4]
+    r = dvclean.score(str(csv), label="y", config=dvclean.ScoreConfig(methods=("knn",), seed=0))
+    assert any(n.startswith("column 'created' holds dates (YYYY-MM-DDThh:mm:ss±hh:mm (or Z; read in UTC)) except 1 "
+                            "of 120 cells ('unknown')") for n in r.summary["notes"]), r.summary["notes"]
+
+
+def test_valid_values_of_a_text_column_valued_as_numbers_or_dates_are_not_unseen_categories(tmp_path):
+    texts, secs, noise = _stamps(150)
+    y = np.where(secs > np.median(secs), "late", "early")
+    price = [f"${v:,.2f}" for v in 1000 + 500 * noise]
+    frame = pl.DataFrame({"price": price, "created": texts, "y": y})
+    data, valid = tmp_path / "d.ndjson", tmp_path / "v.ndjson"
+    frame.head(100).write_ndjson(data)
+    frame.tail(50).write_ndjson(valid)
+    r = dvclean.score(str(data), label="y", valid=str(valid), config=dvclean.ScoreConfig(methods=("knn",), seed=0))
+    assert not [n for n in r.summary["notes"] if "never has" in n], r.summary["notes"]
+    # a category still gets the note
+    frame = frame.with_columns(kind=pl.Series(["a", "b"] * 75))
+    frame.head(100).write_ndjson(data)
+    frame.tail(50).with_columns(kind=pl.lit("zz")).write_ndjson(valid)
+    r = dvclean.score(str(data), label="y", valid=str(valid), config=dvclean.ScoreConfig(methods=("knn",), seed=0))
+    assert [n for n in r.summary["notes"] if "column 'kind' holds a value the data never has in 50 of 50 rows" in n]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "ndjson", "parquet"])
+def test_the_null_values_advice_is_given_for_csv_only(tmp_path, fmt):
+    x, c = _two_classes(200)
+    m = [("n/a" if i % 15 == 0 else f"{v:.3f}") for i, v in enumerate(x[:, 1])]
+    frame = pl.DataFrame({"a": x[:, 0], "m": m, "y": c})
+    src = tmp_path / f"d.{fmt}"
+    getattr(frame, f"write_{fmt}")(src)
+    r = dvclean.score(str(src), label="y", config=dvclean.ScoreConfig(methods=("knn",), seed=0))
+    (note,) = [n for n in r.summary["notes"] if n.startswith("column 'm' holds numbers")]
+    if fmt == "csv":
+        assert "--null-values" in note
+    else:
+        assert "null-values" not in note and "write them as null (missing) values" in note
+
+
+def test_max_hard_at_hard_frac_passes_when_no_rows_tie():
+    """307 rows, none flagged, all values distinct: --hard-frac 10% flagged round(30.7) = 31 rows, over check's
+    10% limit (30 rows), and the note blamed ties that did not exist."""
+    from dvclean.check import CheckPolicy, evaluate_check
+    from dvclean.flags import hard_count
+
+    assert [hard_count(0.1, n) for n in (307, 300, 9, 10)] == [30, 30, 0, 1]
+    x, c = _two_classes(307, seed=7)
+    x[:, 0] += 8 * c  # (well apart: no row flagged mislabeled)
+    r = dvclean.score(pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": c}), label="y",
+                      config=dvclean.ScoreConfig(methods=("knn",), seed=0))
+    assert int(r.frame.get_column("is_mislabeled").sum()) == 0
+    assert int(r.frame.get_column("is_hard").sum()) == 30
+    result = evaluate_check(r, CheckPolicy(max_hard="10%"))
+    assert result.status == "pass", result.checks
+
+
+def test_one_gross_target_typo_leaves_the_other_predictions_in_the_targets_units():
+    """y[7] = 1e12 among targets of spread 5: the standardised targets of every other row fell on one point of the
+    models' grid, the stacking weights fell back to equal ones, and every predicted_value was off by about +172."""
+    rng = np.random.default_rng(0)
+    n = 500
+    x = rng.normal(size=(n, 4))
+    y = np.round(3 * x[:, 0] - 2 * x[:, 1] + 0.5 * x[:, 2] + rng.normal(scale=0.3, size=n), 4)
+    y[7] = 1e12
+    frame = pl.DataFrame({f"x{i}": x[:, i] for i in range(4)}).with_columns(target=pl.Series(y))
+    r = dvclean.score(frame, label="target", config=dvclean.ScoreConfig(methods=("knn",), seed=0))
+    out = r.frame
+    assert np.flatnonzero(out.get_column("is_mislabeled").to_numpy()).tolist() == [7]
+    clean = np.arange(n) != 7
+    err = out.get_column("predicted_value").to_numpy()[clean] - y[clean]
+    assert abs(float(np.median(err))) < 0.1 and float(np.mean(np.abs(err))) < 1.0
+    weights = r.summary["flags"]["signal_weights"]
+    assert max(weights.values()) > 0.5, weights  # (fitted, not the equal fallback)
+
+
+def test_a_zero_inflated_target_that_one_feature_drives_is_not_called_unpredictable():
+    """70% zero claims, the others exp(1 + x0): the later passes train without the flagged upper tail and their
+    predictions correlated -0.12 with the target, so a note said the features do not predict it."""
+    rng = np.random.default_rng(1)
+    n = 600
+    x = rng.normal(size=(n, 3))
+    y = np.where(rng.random(n) < 0.7, 0.0, np.exp(1 + x[:, 0] + rng.normal(scale=0.3, size=n)))
+    frame = pl.DataFrame({f"x{i}": x[:, i] for i in range(3)}).with_columns(claim=pl.Series(np.round(y, 2)))
+    r = dvclean.score(frame, label="claim", config=dvclean.ScoreConfig(methods=("knn",), seed=0))
+    assert not [m for m in r.summary["notes"] if "do not predict the target" in m], r.summary["notes"]
+    check = r.summary["flags"]["target_predictability"]
+    assert check["predictable"] and check["first_pass"] and check["spearman"] > 0.1
+
+
+def test_a_valid_regression_target_with_a_unit_is_read_as_the_datas(tmp_path):
+    rng = np.random.default_rng(0)
+
+    def write(n: int, path, bad: int | None = None) -> None:
+        x = rng.normal(size=(n, 2))
+        y = [f"{v:.2f} kg" for v in 50 + 3 * x[:, 0] + rng.normal(scale=0.5, size=n)]
+        if bad is not None:
+            y[bad] = "heavy"
+        pl.DataFrame({"x0": x[:, 0], "x1": x[:, 1], "weight": y}).write_csv(path)
+
+    write(200, tmp_path / "d.csv")
+    write(60, tmp_path / "v.csv")
+    write(60, tmp_path / "bad.csv", bad=3)
+    cfg = dvclean.ScoreConfig(methods=("knn",), task="regression", seed=0)
+    r = dvclean.score(str(tmp_path / "d.csv"), label="weight", valid=str(tmp_path / "v.csv"), config=cfg)
+    assert r.summary["validation"] == "file (60 rows)" and r.summary["validation_file"]["rows"] == 60
+    from dvclean.errors import DataValidationError
+
+    with pytest.raises(DataValidationError) as err:
+        dvclean.score(str(tmp_path / "d.csv"), label="weight", valid=str(tmp_path / "bad.csv"), config=cfg)
+    assert ("bad.csv (--valid): its label 'weight' holds String values (such as 'heavy' at validation row 3), but "
+            "the data's regression target is numbers") in str(err.value)
+
+
+def test_the_actions_own_options_come_before_a_double_dash_in_args(tmp_path):
+    """action.yml put --format github --report --junit-xml after the user's args: `args: ... --` made them data
+    files ("error: --format: no such file"), and the job ended with status=error and no report."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.test_qa21 import _action_script
+
+    x, c = _two_classes()
+    pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": c}).write_csv(tmp_path / "d.csv")
+    script = tmp_path / "run.sh"
+    script.write_text(_action_script())
+    out = tmp_path / "github_output"
+    out.write_text("")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "DVCLEAN_DATA": "d.csv",
+           "DVCLEAN_ARGS": "--label y --max-mislabeled 50% --", "GITHUB_OUTPUT": str(out)}
+    r = subprocess.run(["bash", "-eo", "pipefail", str(script)], cwd=tmp_path, capture_output=True, text=True, env=env,
+                       timeout=300)
+    assert out.read_text().strip() == "status=pass", r.stdout + r.stderr
+    assert (tmp_path / "dvclean-out" / "report.html").exists() and (tmp_path / "dvclean-out" / "junit.xml").exists()
+
+
+@pytest.mark.parametrize(("text", "hint"), [
+    (".5", "write a percentage with a % sign (e.g. 50%)"), ("1e-3", "(e.g. 0.1%)"),
+    ("1e3", "write the number of rows in plain digits, as 1000"), (".5%", "in plain digits, as 0.5%"),
+    ("5.", "in plain digits, as 5")])
+def test_thresholds_in_other_number_spellings_get_a_hint(text, hint):
+    from dvclean.check import parse_threshold
+    from dvclean.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        parse_threshold(text, "max-mislabeled")
+    assert hint in str(err.value)
+
+
+@pytest.mark.parametrize("kind", ["float", "one missing"])
+def test_a_row_number_stored_as_floats_or_with_a_gap_gets_the_id_note(kind):
+    x, c = _two_classes(200)
+    rowid = np.arange(1.0, 201.0)
+    col = pl.Series("rowid", rowid) if kind == "float" else pl.Series("rowid", rowid.astype(int)).scatter(17, None)
+    r = dvclean.score(pl.DataFrame({"a": x[:, 0], "rowid": col, "y": c}), label="y",
+                      config=dvclean.ScoreConfig(methods=("knn",), seed=0))
+    (note,) = [n for n in r.summary["notes"] if "consecutive integer" in n]
+    assert note.startswith("feature column 'rowid' holds a distinct consecutive integer in every row"
+                           + (" (but a few empty ones)" if kind == "one missing" else ","))
+
+
+def test_a_mostly_distinct_text_column_kept_as_a_frequency_code_gets_a_note():
+    x, c = _two_classes(200)
+    comment = [f"comment {i}" for i in range(200)]
+    for i in range(0, 30, 2):
+        comment[i + 1] = comment[i]  # (15 pairs: 170 of 200 rows hold a value of their own, under the 95% cut)
+    r = dvclean.score(pl.DataFrame({"a": x[:, 0], "comment": comment, "y": c}), label="y",
+                      config=dvclean.ScoreConfig(methods=("knn",), seed=0))
+    (note,) = [n for n in r.summary["notes"] if n.startswith("column 'comment'")]
+    assert note.startswith("column 'comment' holds a value no other row holds in 170 of 200 rows (free text or an "
+                           "identifier?)") and "--drop comment" in note

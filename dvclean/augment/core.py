@@ -28,6 +28,7 @@ from .._serial import one_at_a_time
 from .._version import __version__
 from ..config import FlagPolicy, KNNConfig, ScoreConfig
 from ..errors import AugmentError, ConfigError, DataValidationError, InputError, OutputError
+from ..flags import hard_count
 from ..io import (
     CsvText,
     DataSource,
@@ -714,7 +715,7 @@ def _check_target_size(
         candidates = scores.valued & (cfg.include_mislabeled | ~scores.is_mislabeled)
         if table is not None:
             candidates &= ~synthetic_rows(table)
-        asked = int(round(cfg.hard_fraction * int(candidates.sum())))
+        asked = hard_count(cfg.hard_fraction, int(candidates.sum()))
         if asked >= cfg.min_rows:  # (enough were asked for: a block of equal rows at the cut was left out whole)
             hint = (f"--hard-frac {cfg.hard_fraction:g} asks for {asked} rows, but rows that tie in value and mislabel "
                     "score (copies, or rows a few categories tell apart) are selected together or not at all, and the "
@@ -1633,13 +1634,13 @@ def fit_and_sample(
 def target_rows_bound(target: Target, cfg: AugmentConfig, table: Table, rows: np.ndarray) -> int:
     """The most rows ``target`` can select among the labelled real rows ``rows`` (known before any valuation).
 
-    The hard set is ``round(hard_fraction * candidates)`` of at most ``rows.sum()`` candidates;
+    The hard set is ``hard_count(hard_fraction, candidates)`` of at most ``rows.sum()`` candidates;
     ``class:`` parts keep the rows of their classes only.
     """
     pool = rows & class_mask(target, table) if target.classes else rows
     n_pool = int(pool.sum())
     if target.base == "hard":
-        return min(int(round(cfg.hard_fraction * int(rows.sum()))), n_pool)
+        return min(hard_count(cfg.hard_fraction, int(rows.sum())), n_pool)
     return n_pool
 
 

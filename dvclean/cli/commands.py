@@ -586,9 +586,37 @@ def check_format_matches(output: Path | None, fmt: str | None) -> None:
     by_suffix = named_format_conflict(output, fmt)
     if by_suffix is not None:
         raise ConfigError(
-            f"--format {fmt} contradicts --output {output} (a .{Path(output).name.split('.')[-1]} file is {by_suffix}): "
-            f"name the file for its format (e.g. {Path(output).stem}.{fmt}) or drop --format"
+            f"--format {fmt} contradicts --output {output} (a {_format_suffixes(output)} file is {by_suffix}): "
+            f"name the file for its format (e.g. {renamed_for(output, fmt)}) or drop --format"
         )
+
+
+def _format_suffixes(output: Path | str) -> str:
+    """The suffixes that name ``output``'s format: ``.csv.gz`` for ``b.csv.gz``, ``.parquet`` for ``b.parquet``."""
+    from ..io import suffix_format
+
+    path = Path(output)
+    return "".join(path.suffixes[-2:]) if suffix_format(path.name)[1] is not None and len(path.suffixes) > 1 else path.suffix
+
+
+def renamed_for(output: Path | str, fmt: str) -> str:
+    """``output`` with its format suffix (and its compression suffix, where ``fmt`` cannot take one) made ``fmt``'s.
+
+    >>> renamed_for("out/b.csv.gz", "ndjson"), renamed_for("b.csv.gz", "parquet"), renamed_for("b.csv", "ipc")
+    ('out/b.ndjson.gz', 'b.parquet', 'b.arrow')
+    """
+    from ..io import suffix_format
+
+    path = Path(output)
+    named, compression = suffix_format(path.name)
+    base, packed = path.name, ""
+    if compression is not None:
+        packed = path.suffix
+        base = base[: -len(packed)]
+    if named is not None:
+        base = base[: -len(Path(base).suffix)]
+    keep = packed if fmt in ("csv", "ndjson", "json") else ""  # (Parquet and Arrow compress themselves)
+    return str(path.with_name(f"{base}.{'arrow' if fmt == 'ipc' else fmt}{keep}"))
 
 
 NULL_VALUES_HELP = (

@@ -555,7 +555,8 @@ def tmc_shapley(
                 raise section.damaged(f"its time budget is {saved_budget!r}")
         for i, s in enumerate(states):  # counts no run with these settings could have saved: a damaged file
             if s.t > caps[i] or (s.stop in ("max_permutations", "all_permutations") and s.t != caps[i]):
-                raise section.damaged(f"fold {i} holds {s.t} permutations, stopped by {s.stop}, with a cap of {caps[i]}")
+                stopped = "not stopped" if s.stop is None else f"stopped by {s.stop}"
+                raise section.damaged(f"fold {i + 1} holds {s.t} permutations, {stopped}, with a cap of {caps[i]}")
     saved = sum(s.t for s in states)  # merged permutations at the last save
     dirty = False  # True while a round's results are half-merged: no consistent state to save
     if progress:  # the bar appears when the method starts, not after its first round (minutes on large data)
