@@ -174,17 +174,24 @@ def feature_spelling_notes(frame: pl.DataFrame, columns: Sequence[str]) -> list[
     return notes
 
 
+#: :func:`row_number_columns` takes whole-number floats and columns with a missing cell for row numbers only from
+#: this many rows on.
+ROW_NUMBER_RELAXED_ROWS = 20
+
+
 def row_number_columns(frame: pl.DataFrame, features: Sequence[str]) -> list[str]:
     """Integer feature columns holding a distinct, consecutive integer in every row (a row number or an id); also
     whole numbers stored as floats (``1.0``, ``2.0``: pandas writes an integer column with a missing value so) and
     columns missing in a few rows (at most 1%, at least one), whose other rows hold distinct integers within a run
-    as long as the column.
+    as long as the column: these two from :data:`ROW_NUMBER_RELAXED_ROWS` rows on.
 
     Examples
     --------
     >>> df = pl.DataFrame({"idx": [3, 1, 2, 4], "age": [30, 41, 30, 52], "f": [1.0, 2.0, None, 4.0]})
     >>> row_number_columns(df, ["idx", "age", "f"])
-    ['idx', 'f']
+    ['idx']
+    >>> row_number_columns(pl.DataFrame({"f": [float(i) for i in range(30)]}), ["f"])
+    ['f']
     """
     out = []
     n = frame.height
@@ -193,6 +200,8 @@ def row_number_columns(frame: pl.DataFrame, features: Sequence[str]) -> list[str
     for name in features:
         col = frame.get_column(name)
         if col.dtype.is_float():
+            if n < ROW_NUMBER_RELAXED_ROWS:  # (1.0 .. 5.0 on five rows may well be measurements)
+                continue
             col = col.fill_nan(None).drop_nulls()
             if col.len() == 0 or not bool(((col == col.floor()) & col.is_finite()).all()):
                 continue
@@ -201,7 +210,7 @@ def row_number_columns(frame: pl.DataFrame, features: Sequence[str]) -> list[str
         else:
             continue
         m = col.len()
-        if n - m > max(1, n // 100) or m < 3:
+        if (m < n and n < ROW_NUMBER_RELAXED_ROWS) or n - m > max(1, n // 100) or m < 3:
             continue
         lo, hi = col.min(), col.max()
         if m <= hi - lo + 1 <= n and col.n_unique() == m:

@@ -952,11 +952,14 @@ def _rare_class_note(rare: dict[Any, dict[str, int]], total: int) -> str | None:
     parts = [f"{class_repr(c)}: {k['mislabeled'] + k['hard']} of its {k['rows']} rows "
              f"({k['rows'] / total:.1%} of the data)" for c, k in list(rare.items())[:5]]
     more = f" and {len(rare) - 5} more" if len(rare) > 5 else ""
+    # (fix acts on the rows flagged mislabeled only: with none of them, it has nothing to refuse)
+    acted = any(k["mislabeled"] for k in rare.values())
     return (
         f"rare class{'es' if len(rare) > 1 else ''} mostly flagged mislabeled or hard ({'; '.join(parts)}{more}): a "
         "row of a rare class has few neighbours of its own class and the models predict that class poorly, so its "
-        "value is low and its label looks unlikely whether or not it is right; check these rows by hand: fix "
-        "refuses to relabel or drop them without --force"
+        "value is low and its label looks unlikely whether or not it is right; check these rows by hand"
+        + (": fix refuses to relabel or drop them without --force" if acted else
+           " (they are flagged hard, not mislabeled: fix leaves them as they are)")
     )
 
 

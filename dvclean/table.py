@@ -2272,20 +2272,22 @@ def class_repr(value: Any) -> str:
     """A class quoted for a message: text and numbers as Python writes them (``'a'``, ``3``), anything else
     (a date, a time) as its text in quotes, not as a Python object.
 
-    A text longer than 200 characters is cut in the middle, with its length (as the summaries'
-    :func:`dvclean.report.formats.label_text` cut it): a note naming a 100,000-character class was as long.
+    A text longer than 200 characters is cut in the middle, with its length and a digest of the whole text (as the
+    summaries' :func:`dvclean.report.formats.label_text` cut it): a note naming a 100,000-character class was as long.
 
     >>> import datetime
     >>> class_repr("a"), class_repr(3), class_repr(datetime.date(2020, 1, 1)), class_repr(True)
     ("'a'", '3', "'2020-01-01'", "'true'")
-    >>> class_repr("a" * 300 + "b" * 30)[-40:]
-    "a…bbbbbbbbbbbbbbbbbbbb' (330 characters)"
+    >>> class_repr("a" * 300 + "b" * 30)[-51:]
+    "a…bbbbbbbbbbbbbbbbbbbb' (330 characters, #b946234c)"
     """
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
         return repr(value)
     text = value if isinstance(value, str) else class_text(value)
     if len(text) > 200:
-        return f"{text[:150] + '…' + text[-20:]!r} ({len(text):,} characters)"
+        from .report.formats import text_digest
+
+        return f"{text[:150] + '…' + text[-20:]!r} ({len(text):,} characters, #{text_digest(text)})"
     return repr(text)
 
 
@@ -2591,7 +2593,7 @@ def _encode_rows(table: Table, rows: np.ndarray, missing: np.ndarray, config: Fe
             f"kept, so it {used}; if it holds quantities, store it as a number type to value it as numbers"
         )
     for name, (once, total) in sorted(encoder.many_distinct_.items(), key=lambda kv: table.features.index(kv[0])):
-        if name in encoder.dropped_:
+        if name in encoder.dropped_ or name in encoder.numbers_with_text_:  # (numbers with text: a note of its own)
             continue
         notes.append(
             f"column {name!r} holds a value no other row holds in {once:,} of {total:,} rows (free text or an "

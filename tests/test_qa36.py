@@ -121,7 +121,7 @@ def test_a_long_class_label_is_cut_in_summaries_and_kept_whole_in_outputs(tmp_pa
     r = runner.invoke(app, ["score", str(tmp_path / "d.csv"), "-y", "y", "-o", str(tmp_path / "s.csv")])
     assert r.exit_code == 0, r.output
     classes = next(line for line in r.stdout.splitlines() if line.startswith("classes:"))
-    assert len(classes) < 260 and "…" + "L" * 17 + "end (2,003 characters): 80" in classes, classes
+    assert len(classes) < 270 and "…" + "L" * 17 + "end (2,003 characters, #" in classes and "): 80" in classes, classes
     assert max(len(line) for line in r.stdout.splitlines()) < 600  # (4,000 before: the label twice in a row)
     r = runner.invoke(app, ["score", str(tmp_path / "d.csv"), "-y", "y", "--json", "-q"])
     assert long in json.loads(r.stdout)["classes"]

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 import dvclean
 from dvclean.cli import app
 from dvclean.table import class_repr
+from tests.conftest import needs_sdv
 
 runner = CliRunner()
 
@@ -28,7 +29,15 @@ def _two_classes(n: int = 80, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def test_a_long_class_is_cut_in_the_middle_in_notes():
     long = "A" * 5000
-    assert class_repr(long) == repr("A" * 150 + "…" + "A" * 20) + " (5,000 characters)"
+    from dvclean.report.formats import text_digest
+
+    assert class_repr(long) == repr("A" * 150 + "…" + "A" * 20) + f" (5,000 characters, #{text_digest(long)})"
+    # two classes that differ only in the middle stay apart (QA round 89: the report's tables showed them alike)
+    north, south = "A" * 160 + "_north_" + "B" * 60, "A" * 160 + "_south_" + "B" * 60
+    from dvclean.report.formats import label_text
+
+    assert class_repr(north) != class_repr(south) and label_text(north) != label_text(south)
+    assert label_text(True) == "true" and label_text(np.bool_(False)) == "false"  # (as the scores file spells them)
     assert class_repr("A" * 200) == repr("A" * 200)  # (200 characters are still shown whole)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(200, 2))
@@ -39,7 +48,7 @@ def test_a_long_class_is_cut_in_the_middle_in_notes():
                       config=dvclean.ScoreConfig(methods=("knn",), seed=0))
     notes = [n for n in r.summary["notes"] if "alone predicts" in n]
     assert notes and all(len(n) < 1200 for n in notes), notes
-    assert "(5,000 characters)" in notes[0]
+    assert "(5,000 characters, #" in notes[0]
     assert r.frame.get_column("label").to_list().count(long) == int(c.sum())  # (the scores keep it whole)
 
 
@@ -282,3 +291,68 @@ def test_a_mostly_distinct_text_column_kept_as_a_frequency_code_gets_a_note():
     (note,) = [n for n in r.summary["notes"] if n.startswith("column 'comment'")]
     assert note.startswith("column 'comment' holds a value no other row holds in 170 of 200 rows (free text or an "
                            "identifier?)") and "--drop comment" in note
+
+
+def test_the_reports_projection_has_one_orientation_whatever_the_row_order():
+    """pca_2d chose each axis's sign by the sum of its coordinates, which is 0 up to rounding for centred rows:
+    `score --report` and `report --data` drew the same data mirrored."""
+    from dvclean.report._build import pca_2d
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(400, 6)) @ rng.normal(size=(6, 6))
+    coords, _ = pca_2d(x)
+    for seed in range(5):
+        perm = np.random.default_rng(seed).permutation(400)
+        again, _ = pca_2d(x[perm])
+        np.testing.assert_allclose(again, coords[perm], atol=1e-9)
+
+
+def test_a_rare_class_flagged_only_hard_is_not_said_to_be_refused_by_fix():
+    rng = np.random.default_rng(0)
+    x = np.vstack([rng.normal((0, 0), 1, (200, 2)), rng.normal((5, 0), 1, (200, 2)), rng.normal((2.5, 6), 1, (4, 2))])
+    y = ["A"] * 200 + ["B"] * 200 + ["F"] * 4
+    y[0] = y[1] = "B"
+    y[200] = "A"
+    r = dvclean.score(pl.DataFrame({"x1": x[:, 0], "x2": x[:, 1], "y": y}), label="y",
+                      config=dvclean.ScoreConfig(methods=("knn",), seed=0))
+    (note,) = [n for n in r.summary["notes"] if n.startswith("rare class")]
+    assert "'F': 4 of its 4 rows" in note and "fix refuses" not in note
+    assert note.endswith("(they are flagged hard, not mislabeled: fix leaves them as they are)")
+
+
+@needs_sdv
+def test_evaluating_target_all_says_the_two_arms_are_one(caplog):
+    """... and the evaluation's valuation of a split logged its notes to a library caller as `<DataFrame> (--valid)`
+    notes (here: copies of training rows among the valuation rows), advice for an option never passed."""
+    import logging
+
+    from dvclean.augment import AugmentConfig, augment
+
+    x, c = _two_classes(240, seed=3)
+    frame = pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": np.where(c == 1, "yes", "no")})
+    frame = pl.concat([frame, frame.head(80)])
+    with caplog.at_level(logging.WARNING):
+        result = augment(frame, label="y", config=AugmentConfig(target="all", evaluate=True, repeats=2, quality=False,
+                                                                 generator="gaussian-copula", n_synthetic="10%", seed=0))
+    notes = [n for n in result.report["notes"] if "the two arms are one" in n]
+    assert notes and "(every training row not flagged mislabeled)" in notes[0]
+    assert "(--valid)" not in caplog.text
+
+
+def test_a_valid_column_of_numbers_with_many_missing_markers_is_told_about_null_values(tmp_path):
+    rng = np.random.default_rng(0)
+
+    def write(path, n: int, share: float) -> None:
+        x, c = _two_classes(n, seed=int(share * 100))
+        m = [("n/a" if rng.random() < share else f"{v:.3f}") for v in x[:, 1]]
+        pl.DataFrame({"a": x[:, 0], "m": m, "y": c}).write_csv(path)
+
+    write(tmp_path / "d.csv", 300, 0.02)
+    write(tmp_path / "v.csv", 150, 0.2)
+    res = runner.invoke(app, ["score", str(tmp_path / "d.csv"), "-y", "y", "-m", "knn", "--valid", str(tmp_path / "v.csv"),
+                              "-o", str(tmp_path / "s.csv")])
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2 and "if 'n/a' means missing, a CSV reads it so with --null-values 'n/a,NA," in text, text
+    res = runner.invoke(app, ["score", str(tmp_path / "d.csv"), "-y", "y", "-m", "knn", "--valid", str(tmp_path / "v.csv"),
+                              "-o", str(tmp_path / "s.csv"), "--null-values", "n/a,NA"])
+    assert res.exit_code == 0, res.output

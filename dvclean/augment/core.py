@@ -1952,6 +1952,14 @@ def augment(
         t = time.perf_counter()
         evaluation = evaluate_holdout(table, valued_drop, cfg, holdout=hold_frame, progress=say, plans=plans)
         timings["evaluate"] = time.perf_counter() - t
+        # (the non-targeted arm learns from --target all's rows: target_mask with the same --include-mislabeled)
+        if not target.classes and (target.base == "all" or (target.base == "mislabeled-removed"
+                                                             and not cfg.include_mislabeled)):
+            rows = "every training row" if cfg.include_mislabeled else "every training row not flagged mislabeled"
+            notes.append(f"--target {target} trains the evaluation's targeted generator on the rows its non-targeted "
+                         f"one learns from ({rows}): the two arms are one, and their comparison says nothing about "
+                         "targeting; --target hard tests it")
+            log.warning("%s", notes[-1], extra=NOTE)
         if (note := target_mix_note(class_mix(table.frame.get_column(table.label).filter(pl.Series(mask))),
                                     evaluation["target_class_mix"], spec=str(target),
                                     splits=int(evaluation["splits"]))) is not None:

@@ -37,6 +37,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import shlex
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +56,22 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+class _split_notes_unlogged:
+    """While the evaluation values a split's training rows against its valuation rows, the scoring's notes are not
+    logged: they name the split ``<DataFrame> (--valid)`` and give advice for a ``--valid`` option the caller never
+    passed (the command line never printed them; a library caller saw them on stderr)."""
+
+    @staticmethod
+    def _keep(record: logging.LogRecord) -> bool:
+        return not getattr(record, "dvclean_note", False)
+
+    def __enter__(self) -> None:
+        logging.getLogger("dvclean.pipeline").addFilter(self._keep)
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger("dvclean.pipeline").removeFilter(self._keep)
 
 ARMS = ("baseline", "non_targeted", "targeted")
 
@@ -482,13 +499,20 @@ def _like_data(name: str, data: pl.Series, hold: pl.Series, where: str) -> tuple
     sample = hold.drop_nulls()
     if hk == "text" and dk == "number":
         sample = sample.filter(sample.str.strip_chars().cast(pl.Float64, strict=False).is_null())
+    marker = ""
     if sample.len():
         first = sample[0]
         example = f", e.g. {first!r}" if isinstance(first, str) else f", e.g. {first}"
+        if hk == "text" and dk == "number" and isinstance(first, str) and first.strip() and "," not in first:
+            # (the data's few such cells were read as missing; the file's many made the column text)
+            from ..table import with_default_nulls
+
+            marker = (f"; if {first.strip()!r} means missing, a CSV reads it so with --null-values "
+                      f"{shlex.quote(','.join(with_default_nulls([first.strip()])))}")
     return None, None, (
         f"{where}: column {name!r} holds {_KIND_WORDS.get(hk, hk)} ({hdt}{example}) but the data's {name!r} holds "
         f"{_KIND_WORDS.get(dk, dk)} ({ddt}); write the "
-        f"{'validation file' if '--valid' in where else 'holdout'}'s column like the data's"
+        f"{'validation file' if '--valid' in where else 'holdout'}'s column like the data's{marker}"
     )
 
 
@@ -940,7 +964,7 @@ def _run_split(
     say(f"evaluation{tag}: valuing {train.height} train rows against {valid.height} valuation rows")
     split_name = f"{_source_name(table)} (--evaluate's training split)"
     try:
-        with threadpool_limits(cfg.xgb_threads):
+        with threadpool_limits(cfg.xgb_threads), _split_notes_unlogged():
             scores: RowScores = compute_scores(
                 train, label=table.label, id_column=table.id_column, drop=drop, cfg=scfg, valid=valid
             )
@@ -1374,8 +1398,10 @@ def verdict(
     measurable difference (:func:`outcome`: a difference within the change one holdout row makes, the stat's
     ``resolution``, is no measurable difference however narrow its interval); ``nt_vs_t`` (non-targeted minus
     targeted, paired) says when the
-    non-targeted arm beat the targeted one: the advice is ``--target all`` when the non-targeted arm helped, or beat
-    a targeted arm that helped (it is then better than a gain itself). When the targeted arm made no measurable difference
+    non-targeted arm beat the targeted one: the advice is that the targeted rows are worth adding when the targeted
+    arm helped and the non-targeted one did not beat it (both may have helped, the non-targeted by a mean no
+    interval tells apart), and ``--target all`` when the non-targeted arm helped and the targeted one did not, or
+    beat a targeted arm that helped (it is then better than a gain itself). When the targeted arm made no measurable difference
     and the holdout rows' part of its interval (:func:`holdout_ci`) is the larger one, the advice
     says that more repetitions would not narrow it.
     """

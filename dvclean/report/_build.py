@@ -193,9 +193,11 @@ def pca_2d(x: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     ratio = np.zeros(2)
     if evals.sum() > 0:
         ratio[:k] = evals[:k] / evals.sum()
-    # fix the sign so the same data always gives the same picture
+    # fix the sign so the same data always gives the same picture: the axis's largest loading is positive (the sum of
+    # the coordinates, used before, is 0 up to rounding for centred rows, and mirrored `score --report`'s picture
+    # against `report --data`'s)
     for j in range(k):
-        if coords[:, j].sum() < 0:
+        if evecs[int(np.argmax(np.abs(evecs[:, j]))), j] < 0:
             coords[:, j] = -coords[:, j]
     return coords, ratio
 

@@ -80,16 +80,20 @@ def label_text(v: Any) -> str:
     empty text, spaces at either end), so that a row labelled ``'yes '`` with ``yes`` suggested does not read as
     ``yes`` suggested ``yes``. Anything else is printed as it is (a float as :func:`number_text` prints it).
 
-    A label longer than :data:`LABEL_SHOWN` characters is cut in the middle, with its length (a summary line of a
-    5,000-character label was 5,000 characters wide; the scores and ``--json`` keep it whole).
+    A label longer than :data:`LABEL_SHOWN` characters is cut in the middle, with its length and a digest of the
+    whole text (a summary line of a 5,000-character label was 5,000 characters wide, and two labels that differ only
+    in the middle must not read alike; the scores and ``--json`` keep it whole). A boolean is spelled ``true`` /
+    ``false``, as the scores file and the report write it.
 
-    >>> label_text("yes"), label_text("yes "), label_text(""), label_text(3), label_text(None)
-    ('yes', "'yes '", "''", '3', '')
+    >>> label_text("yes"), label_text("yes "), label_text(""), label_text(3), label_text(None), label_text(True)
+    ('yes', "'yes '", "''", '3', '', 'true')
     >>> text = label_text("a" * 200 + "b" * 40); len(text), text[145:]
-    (188, 'aaaaa…bbbbbbbbbbbbbbbbbbbb (240 characters)')
+    (199, 'aaaaa…bbbbbbbbbbbbbbbbbbbb (240 characters, #124e3f16)')
     """
     if isinstance(v, str) and len(v) > LABEL_SHOWN:
-        return f"{label_text(v[:150])}…{v[-20:]} ({len(v):,} characters)"
+        return f"{label_text(v[:150])}…{v[-20:]} ({len(v):,} characters, #{text_digest(v)})"
+    if type(v).__name__ in ("bool", "bool_"):  # (Python's or numpy's)
+        return "true" if v else "false"
     if isinstance(v, str) and (v == "" or v != v.strip()):
         return repr(v)
     return _num(v)
@@ -97,6 +101,17 @@ def label_text(v: Any) -> str:
 
 #: The most characters of a class label a summary prints (:func:`label_text`).
 LABEL_SHOWN = 200
+
+
+def text_digest(text: str) -> str:
+    """Eight hex digits of the SHA-256 of ``text``: what tells apart two long labels cut alike in a message.
+
+    >>> text_digest("a" * 200 + "b" * 40)
+    '124e3f16'
+    """
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
 
 def _num(v: Any) -> str:
