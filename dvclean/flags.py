@@ -148,7 +148,7 @@ import numpy as np
 
 from .config import MISLABEL_RULES, FlagPolicy, MislabelConfig
 from .errors import ConfigError
-from .table import group_mean, identical_rows, on_target_grid
+from .table import group_mean, identical_rows, median_spread, on_target_grid
 
 __all__ = [
     "Evidence",
@@ -1610,12 +1610,9 @@ def _fit_scale(y: np.ndarray) -> tuple[float, float]:
     >>> center, spread = _fit_scale(np.r_[np.arange(9.0), 1e12]); center, round(spread, 4)
     (4.5, 3.7065)
     """
-    y = np.asarray(y, dtype=np.float64)
-    if y.size == 0:
+    if np.size(y) == 0:
         return 0.0, 1.0
-    center = float(np.median(y))
-    dev = np.abs(y - center)
-    spread = float(np.median(dev)) * 1.4826 or float(dev.mean())
+    center, spread = median_spread(y)
     return center, (spread if spread > 0 and math.isfinite(spread) else 1.0)
 
 

@@ -496,12 +496,11 @@ def _score(
         vorder = np.lexsort((*np.asarray(data.x_valid).T[::-1], np.asarray(data.y_valid)))
         data = dataclasses.replace(data, x_valid=data.x_valid[vorder], y_valid=data.y_valid[vorder])
     if valid_table is not None:
-        # (the columns the encoder uses: an identifier it ignores holds only values the data never has)
+        # (the columns the encoder uses: an identifier it ignores holds only values the data never has; a text column
+        # valued as numbers or dates has no categories: its values need no code of their own)
+        coded = {p.name for p in encoder.plans_ if p.kind in ("onehot", "frequency")} - set(encoder.dropped_)
         run_notes.extend(unseen_category_notes(
-            table, valid_table.frame,
-            # (a text column valued as numbers or dates has no categories: its values need no code of their own)
-            [c for c in table.varying_features() if c not in encoder.dropped_
-             and c in {p.name for p in encoder.plans_ if p.kind in ("onehot", "frequency")}],
+            table, valid_table.frame, [c for c in table.varying_features() if c in coded],
             where=f"{valid_table.source.path if valid_table.source is not None else 'the validation frame'} (--valid)"))
         valid_at = len(run_notes)  # (its notes go here once the methods have run: they use the retraining scores)
         if note := _unlabelled_validation_note(valid_table, data):

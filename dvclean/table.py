@@ -1334,15 +1334,13 @@ class FeatureEncoder:
         fmt = text_date_format(col, reads)
         if fmt is None:
             zoned = text.str.contains(_ZONED_ISO).fill_null(False).to_numpy()
-            if zoned.mean() >= MOSTLY_NUMERIC and _zoned_dates(text).drop_nulls().n_unique() > 1:
-                fmt = ZONED_ISO  # ISO 8601 timestamps with a UTC offset or Z, as JSON writes them: valued in UTC
-            elif text.len() - max(int(ok.sum()) for ok in reads.values()) > (1 - MOSTLY_NUMERIC) * text.len():
-                # no one format reads enough: several spellings? (ISO timestamps with a UTC offset among them, which
-                # no format reads: 2022-06-04T15:15:00+01:00 beside 2022-09-21 22:09:00)
-                self._mixed_dates(col.name, {**reads, ZONED_ISO: zoned} if zoned.any() else reads, text.len())
+            if zoned.mean() < MOSTLY_NUMERIC or _zoned_dates(text).drop_nulls().n_unique() <= 1:
+                if text.len() - max(int(ok.sum()) for ok in reads.values()) > (1 - MOSTLY_NUMERIC) * text.len():
+                    # no one format reads enough: several spellings? (ISO timestamps with a UTC offset among them,
+                    # which no format reads: 2022-06-04T15:15:00+01:00 beside 2022-09-21 22:09:00)
+                    self._mixed_dates(col.name, {**reads, ZONED_ISO: zoned} if zoned.any() else reads, text.len())
                 return None
-            else:
-                return None
+            fmt = ZONED_ISO  # ISO 8601 timestamps with a UTC offset or Z, as JSON writes them: valued in UTC
         parsed = _text_dates(text, fmt)
         bad = int(parsed.null_count())
         examples = col.drop_nulls().filter(parsed.is_null()).unique(maintain_order=True).head(3).to_list()
@@ -2669,17 +2667,28 @@ def on_target_grid(z: np.ndarray) -> np.ndarray:
     return np.where(big, z, np.round(z / TARGET_STEP) * TARGET_STEP)
 
 
+def median_spread(values: np.ndarray) -> tuple[float, float]:
+    """The median of ``values`` and their robust spread: 1.4826 times the median absolute deviation, else (more than
+    half the values equal) the mean absolute deviation.
+
+    >>> center, spread = median_spread(np.r_[np.arange(9.0), 1e12]); center, round(spread, 4)
+    (4.5, 3.7065)
+    """
+    values = np.asarray(values, dtype=np.float64)
+    center = float(np.median(values))
+    dev = np.abs(values - center)
+    return center, float(np.median(dev)) * 1.4826 or float(dev.mean())
+
+
 def _target_magnitude_problem(target: np.ndarray, rows: np.ndarray, label: str) -> str | None:
     """Targets so far from the others that standardising them loses every other row's signal."""
     if target.size < 3:
         return None
-    med = float(np.median(target))
-    dev = np.abs(target - med)
-    spread = float(np.median(dev)) * 1.4826 or float(dev.mean())
+    med, spread = median_spread(target)
     if not spread > 0 or not math.isfinite(spread):
         return None
     with np.errstate(over="ignore"):
-        z = dev / spread
+        z = np.abs(target - med) / spread
     bad = np.flatnonzero(~(z <= MAX_TARGET_Z))
     if not bad.size:
         return None
