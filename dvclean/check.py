@@ -3,8 +3,9 @@
 :func:`evaluate_check` turns a :class:`~dvclean.pipeline.ScoreResult` and a
 :class:`CheckPolicy` (thresholds) into a :class:`CheckOutcome`: one
 :class:`CheckLine` per check with status ``pass``, ``warn`` or ``fail``. A failed
-check is a *result*, not an exception; the CLI maps it to exit code 1. Renderers
-(text, JSON, GitHub, Markdown, JUnit XML) live in :mod:`dvclean.report.formats`.
+check is a *result*, not an exception; the CLI maps it to exit code 1. The JSON document is
+:meth:`CheckOutcome.to_dict`; the other renderers (text, GitHub, Markdown, JUnit XML) live in
+:mod:`dvclean.report.formats`.
 
 Checks (each only when a threshold is set):
 
@@ -533,6 +534,9 @@ def load_baseline(path: str | os.PathLike[str], *, create: str = "dvclean check 
 
     from .io import read_json_document
 
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"load_baseline() takes the path of a `dvclean check --json` document, got "
+                        f"{type(path).__name__} {path!r:.60}")
     p = Path(path)
     # write aside, then rename: `> FILE` empties FILE before dvclean runs, and a run that reads it would fail
     safe = baseline_command(os.fspath(path), create)  # (the path as given: its folder too)
@@ -637,6 +641,23 @@ def _canonical(v: Any) -> str:
     return str(v)
 
 
+def _frame_argument(func: str, frame: Any, columns: Sequence[str]) -> pl.DataFrame:
+    """``frame`` as a polars DataFrame (a pandas one converted), with ``columns``: else a ``TypeError`` or a
+    ``KeyError`` that names ``func``'s argument, not an error from inside polars."""
+    from .io import as_source
+
+    if isinstance(frame, (str, os.PathLike)):
+        raise TypeError(f"{func}() takes a DataFrame, got the path {os.fspath(frame)!r}; read it first "
+                        "(dvclean.io.read_frame or pl.read_csv)")
+    frame = as_source(frame, f"{func}()'s frame")
+    missing = [c for c in dict.fromkeys(columns) if c not in frame.columns]
+    if missing:
+        raise KeyError(f"{func}(): the frame has no column {', '.join(map(repr, missing))}; its columns are "
+                       f"{', '.join(map(repr, frame.columns[:20]))}{' ...' if frame.width > 20 else ''}")
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
 def row_hashes(
     frame: pl.DataFrame,
     rows: Sequence[int] | np.ndarray,
@@ -660,11 +681,16 @@ def row_hashes(
     >>> row_hashes(df.with_columns(b=pl.lit(7)), [1], columns=["a", "y"]) == row_hashes(df, [1])
     True
     """
+    frame = _frame_argument("row_hashes", frame, [*(columns or ())])
     skip = set(exclude)
     cols = sorted(set(columns) - skip) if columns is not None else sorted(c for c in frame.columns if c not in skip)
     idx = np.asarray(rows, dtype=np.int64)
     if idx.size == 0:
         return []
+    if idx.min() < -frame.height or idx.max() >= frame.height:
+        bad = idx[(idx < -frame.height) | (idx >= frame.height)]
+        raise IndexError(f"row_hashes(rows=...): row {int(bad[0])} is outside the frame's {frame.height} rows "
+                         f"(0-based positions 0..{frame.height - 1})")
     sub = frame.select(cols)[idx]
     out = []
     for rec in sub.iter_rows():
@@ -749,6 +775,7 @@ def conflicting_duplicate_rows(
     >>> conflicting_duplicate_rows(t, ["x"], "y", task="regression").tolist()
     [6, 7]
     """
+    frame = _frame_argument("conflicting_duplicate_rows", frame, [*features, label])
     if not features:
         return np.zeros(0, dtype=np.int64)
     from .table import label_missing_mask

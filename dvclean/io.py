@@ -584,8 +584,9 @@ def _check_path(path: Path, name: str) -> None:
         raise InputError(f"{name}: the file is empty; it needs a header row and at least one data row")
 
 
-def as_source(source: DataSource | Any) -> str | os.PathLike[str] | pl.DataFrame:
-    """A path, ``"-"`` or a polars DataFrame, from what a library caller may pass (:data:`DataSource`).
+def as_source(source: DataSource | Any, what: str = "the data") -> str | os.PathLike[str] | pl.DataFrame:
+    """A path, ``"-"`` or a polars DataFrame, from what a library caller may pass (:data:`DataSource`); ``what``
+    names the argument in the error (``"valid="``).
 
     A polars ``LazyFrame`` is collected, a pandas ``DataFrame`` converted with
     ``pl.from_pandas`` and a pyarrow ``Table`` with ``pl.from_arrow``; anything else that is not a path (a numpy
@@ -615,11 +616,11 @@ def as_source(source: DataSource | Any) -> str | os.PathLike[str] | pl.DataFrame
         return frame
     if callable(getattr(source, "read", None)):  # (an open file, io.BytesIO: its name or path says what it holds)
         raise TypeError(
-            f"the data must be a file path, '-' (stdin) or a DataFrame, not a file object ({type(source).__qualname__}); "
+            f"{what} must be a file path, '-' (stdin) or a DataFrame, not a file object ({type(source).__qualname__}); "
             "pass the file's path, or read it into a frame first (pl.read_csv(buf), pl.read_parquet(buf))"
         )
     raise TypeError(
-        f"the data must be a file path, '-' (stdin) or a polars or pandas DataFrame, not {type(source).__module__}."
+        f"{what} must be a file path, '-' (stdin) or a polars or pandas DataFrame, not {type(source).__module__}."
         f"{type(source).__qualname__}; build a frame first, e.g. pl.DataFrame(array, schema=['f1', 'f2', 'y'], orient='row')"
     )
 
@@ -2739,6 +2740,8 @@ def write_table(
         _check_finite_for_json(frame, path, fmt)
     if fmt == "csv":
         frame = _iso_durations(frame)
+    if fmt in ("parquet", "ipc"):
+        frame = _wide_integers_for_arrow(frame)
     # (a polars Enum keeps its categories itself, and only polars' own writer keeps it an Enum)
     schema = frame.schema
     dictionaries = [d for d in dictionaries if d[0] in schema and not isinstance(schema[d[0]], pl.Enum)]
@@ -2749,7 +2752,9 @@ def write_table(
         elif fmt == "parquet":
             frame.write_parquet(tmp, metadata=metadata or None)
         elif fmt == "ipc":
-            frame.write_ipc(tmp)
+            # (text as large_string, as the pyarrow path above writes it, not polars' string_view, which readers
+            # before Arrow 16 cannot open)
+            frame.write_ipc(tmp, compat_level=pl.CompatLevel.oldest())
         else:
             compressed = suffix_format(path.name)[1] is not None
             dest: Any = io.BytesIO() if compressed else tmp
@@ -2840,6 +2845,30 @@ def _check_finite_for_json(frame: pl.DataFrame, path: Path, fmt: str) -> None:
             f"{path.name}: infinite or NaN values in {listed} cannot be written to {FORMAT_NAMES[fmt]} (it has no "
             "spelling for them: they would become null); name the output .csv or .parquet"
         )
+
+
+def _wide_integers_for_arrow(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its 128-bit integer columns (a CSV's integers of 2**63 and above, such as unsigned 64-bit
+    hashes) in a type every Parquet and Arrow reader opens (pyarrow, and so pandas, refuses integers wider than 64
+    bits): UInt64 when every value fits it, else Decimal(38, 0), else their digits as text. Values stay exact.
+
+    >>> big = pl.DataFrame({"h": pl.Series([2**63, 5], dtype=pl.Int128), "n": pl.Series([-(2**70), 1], dtype=pl.Int128)})
+    >>> _wide_integers_for_arrow(big).schema
+    Schema([('h', UInt64), ('n', Decimal(precision=38, scale=0))])
+    """
+    casts = []
+    for name, dtype in frame.schema.items():
+        if dtype != pl.Int128:
+            continue
+        col = frame.get_column(name)
+        low, high = col.min(), col.max()
+        if low is None or (low >= 0 and high < 2**64):
+            casts.append(pl.col(name).cast(pl.UInt64))
+        elif -(10**38) < low and high < 10**38:
+            casts.append(pl.col(name).cast(pl.Decimal(38, 0)))
+        else:
+            casts.append(pl.col(name).cast(pl.String))
+    return frame.with_columns(casts) if casts else frame
 
 
 def _write_arrow(frame: pl.DataFrame, path: Path, fmt: str, schema_metadata: dict[bytes, bytes],
@@ -4120,6 +4149,37 @@ def temporal_like_input(values: pl.DataFrame, typed: pl.DataFrame, source: CsvTe
     return values
 
 
+_CLOCK_TEXT = re.compile(r"(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?:\.(?P<f>\d{1,9}))?)?")
+
+
+def time_style(texts: Sequence[str | None]) -> Callable[[_dt.time], str] | None:
+    """How a CSV column of times of day writes them (``20:30``, ``7:05``, ``20:30:15``, ``20:30:15.250``), from (up
+    to 200 of) its cells: a function that writes a new time so, or None when the cells follow no one spelling.
+
+    >>> time_style(["20:30", "07:05"])(_dt.time(5, 7)), time_style(["7:05", "20:30:00"]), time_style(["8:15:30.5"])(_dt.time(9, 1, 2, 250000))
+    ('05:07', None, '9:01:02.2')
+    """
+    shapes = set()
+    for t in [t.strip() for t in texts if t and t.strip()][:_STYLE_SAMPLE]:
+        m = _CLOCK_TEXT.fullmatch(t)
+        if m is None:
+            return None
+        shapes.add((len(m.group("h")) == 1, m.group("s") is not None, len(m.group("f") or "")))
+    if len({(s, f) for _, s, f in shapes}) != 1:
+        return None
+    padded = not any(short for short, _, _ in shapes)  # (hours from 10 on say nothing: padded, as polars writes)
+    (seconds, digits), = {(s, f) for _, s, f in shapes}
+
+    def write(v: _dt.time) -> str:
+        out = f"{v.hour:02d}" if padded else str(v.hour)
+        out += f":{v.minute:02d}"
+        if seconds:
+            out += f":{v.second:02d}" + (("." + f"{v.microsecond:06d}000"[:digits]) if digits else "")
+        return out
+
+    return write
+
+
 def texts_like_input(
     values: pl.DataFrame, typed: pl.DataFrame, source: CsvText, *, positions: dict[str, int] | None = None
 ) -> list[list[str | None]]:
@@ -4147,6 +4207,7 @@ def texts_like_input(
         donors = _donor_texts(typed.get_column(name), texts[k]) if known else {}
         width = _zero_padded_width(texts[k]) if known and col.dtype.is_integer() else 0
         style = temporal_style(typed.get_column(name), texts[k]) if known else None
+        clock = time_style(texts[k]) if known and col.dtype == pl.Time else None
         floats = None
         if known and col.dtype.is_float() and typed.get_column(name).dtype.is_float():  # (the cells of numbers only)
             floats = float_style([t for t, v in zip(texts[k], typed.get_column(name).to_list(), strict=False)
@@ -4167,6 +4228,9 @@ def texts_like_input(
                     pass
             if floats is not None and isinstance(v, float) and math.isfinite(v):
                 out.append(floats(v))
+                continue
+            if clock is not None and isinstance(v, _dt.time):
+                out.append(clock(v))
                 continue
             cell = format_value(v)
             out.append(cell.zfill(width) if width and cell is not None and cell.isdigit() else cell)

@@ -148,6 +148,9 @@ class ScoreResult:
     results : dict of str to ValuationResult
         Per-player arrays aligned with ``data`` (neighbour indices are player indices).
     config : ScoreConfig
+    timings : dict of str to float
+        Seconds spent in each step (``read``, ``encode``, ``value.<method>``, ``value``, ``flag``), as the summary's
+        ``timings``.
     read_from : tuple of str
         The files the run read besides the table's (the ``valid=`` file): :func:`write_scores`
         refuses to overwrite them, as it refuses the input.
@@ -407,7 +410,7 @@ def _score(
 
         # read on its own terms, as augment's --holdout: its separator sniffed, its format and encoding detected
         require_file(valid, "--valid")
-        given = as_source(valid)
+        given = as_source(valid, "valid= (the validation data)")
         if isinstance(given, pl.DataFrame) and given.height == 0:
             raise DataValidationError("the validation frame (valid=) has no rows: pass one with rows, or leave valid= "
                                       "out to value every row against the others")
@@ -2412,6 +2415,10 @@ def check_output_path(
         raise OutputError(f"{option} {out}: the directory {parent} does not exist; create it first")
     if not os.access(parent, os.W_OK):
         raise OutputError(f"{option} {out}: cannot write to {parent} ({write_denied(parent)}); choose another directory")
+    if out.is_file() and not os.access(out, os.W_OK):  # (the rename would replace it: `>` into it would fail)
+        raise OutputError(f"{option} {out} exists and is read-only (mode {out.stat().st_mode & 0o777:o}): dvclean does "
+                          f"not replace a file you cannot write; make it writable (chmod u+w {out}) or choose "
+                          "another path")
     import tempfile
 
     from .io import temp_prefix

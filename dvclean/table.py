@@ -831,6 +831,10 @@ class ValuationData:
             value = getattr(self, name)
             if value is not None and not isinstance(value, np.ndarray):
                 object.__setattr__(self, name, np.asarray(value))
+            if (name in ("y", "y_valid") and value is not None and not self.is_regression
+                    and not np.issubdtype(getattr(self, name).dtype, np.integer)):
+                # class codes held as whole floats (checked above): the methods index and count with them
+                object.__setattr__(self, name, getattr(self, name).astype(np.int64))
 
     @property
     def is_regression(self) -> bool:
@@ -1139,7 +1143,7 @@ class FeatureEncoder:
         self.dropped_ = [c for c in columns if c in self.dropped_reasons_]
         self.all_constant_ = False
         if self._fitted_x.shape[1] == 0:
-            has_values = any(frame.get_column(c).null_count() < frame.height for c in columns)
+            has_values = not all(_no_values(frame.get_column(c)) for c in columns)
             if not has_values:
                 raise DataValidationError(
                     f"no usable feature: every feature column ({', '.join(map(repr, list(columns)[:10]))}) "
@@ -1198,7 +1202,7 @@ class FeatureEncoder:
     def _plan(self, col: pl.Series) -> _ColumnPlan | None:
         cfg = self.config
         dtype = col.dtype
-        if col.null_count() == col.len() or dtype == pl.Null:
+        if _no_values(col):
             return None
         if dtype.is_temporal():
             return _ColumnPlan(col.name, "temporal", {})
@@ -1587,9 +1591,21 @@ def _distinct_share(col: pl.Series) -> tuple[int, int] | None:
     return (once, col.len()) if once > MANY_DISTINCT * col.len() and once < present.len() else None
 
 
+def _no_values(col: pl.Series) -> bool:
+    """Whether a column holds no value to learn from: every cell missing, or NaN or infinite (missing values to
+    the encoder, as a pandas frame's NaN and a CSV's ``nan`` cells already are).
+
+    >>> _no_values(pl.Series([float("nan"), None])), _no_values(pl.Series([float("inf"), 1.0])), _no_values(pl.Series([None, "a"]))
+    (True, False, False)
+    """
+    if col.dtype == pl.Null or col.null_count() == col.len():
+        return True
+    return col.dtype.is_float() and not bool(col.is_finite().fill_null(False).any())
+
+
 def _unused_reason(col: pl.Series) -> str:
     """Why :meth:`FeatureEncoder._plan` gave ``col`` no plan."""
-    if col.dtype == pl.Null or col.null_count() == col.len():
+    if _no_values(col):
         return "empty"
     dtype = col.dtype
     if dtype.is_temporal() or dtype.is_numeric() or dtype in (pl.String, pl.Boolean, pl.Categorical) or isinstance(dtype, pl.Enum):

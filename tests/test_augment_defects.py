@@ -141,7 +141,7 @@ def test_c_options_that_do_nothing_are_refused(tmp_path, args, message):
 @needs_sdv
 def test_c_library_refuses_holdout_without_evaluate_and_epochs_of_gaussian_copula():
     df = frame(120)
-    with pytest.raises(ConfigError, match="--holdout is only used by --evaluate"):
+    with pytest.raises(ConfigError, match=r"--holdout \(holdout=\) is only used by --evaluate"):
         augment(df, label="label", holdout=frame(30, seed=2), config=fast())
     with pytest.raises(ConfigError, match="contradicts"):
         AugmentConfig(target="mislabeled-removed", include_mislabeled=True)

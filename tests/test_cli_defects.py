@@ -293,10 +293,10 @@ def test_augment_quiet_prints_nothing(tmp_path):
     [
         ("score", ["--k", "0"], "--k must be an int >= 1; got 0."),
         ("score", ["--eps", "2"], "--eps must be a float in (0, 1); got 2.0."),
-        ("score", ["--hard-frac", "2"], "--hard-frac must be a float in [0, 1]; got 2.0."),
+        ("score", ["--hard-frac", "2"], "--hard-frac must be a float in [0, 1]; got 2.0 (a percentage? write 2%)."),
         ("score", ["--folds", "1"], "--folds must be an int >= 2; got 1."),
         ("score", ["--mislabel-rule", "foo"], "--mislabel-rule must be one of"),
-        ("score", ["--expected-noise", "2"], "--expected-noise must be a float in (0, 1); got 2.0."),
+        ("score", ["--expected-noise", "2"], "--expected-noise must be a float in (0, 1); got 2.0 (a percentage? write 2%)."),
         ("check", ["--k", "0"], "--k must be an int >= 1"),
         ("fix", ["--action", "foo"], "--action must be one of 'relabel', 'drop' or 'mark'; got 'foo'."),
         ("fix", ["--action", "relabel", "--min-confidence", "2"], "--min-confidence must be a fraction in [0, 1]; got 2"),

@@ -359,7 +359,7 @@ def test_expected_noise_takes_a_percentage(data, command):
         ("150%", "a percentage must be between 0% and 100%"),
         ("0%", "a percentage must be between 0% and 100%"),
         ("ten%", "expected a fraction such as 0.05 or a percentage such as 5%"),
-        ("2", "--expected-noise must be a float in (0, 1); got 2.0."),
+        ("2", "--expected-noise must be a float in (0, 1); got 2.0 (a percentage? write 2%)."),
     ],
 )
 def test_expected_noise_refuses_what_is_no_fraction(data, value, message):

@@ -1,7 +1,7 @@
 """QA s11 #10: ``augment`` and column types the generator cannot model.
 
-* every column of a type the generator cannot model (Time, Binary, ...; Decimal and Duration are
-  modelled as numbers since session 22) is named in one
+* every column of a type the generator cannot model (Binary, ...; Decimal and Duration are
+  modelled as numbers since session 22, a time of day since session 52) is named in one
   message, with a ``--withhold`` hint for each of them, before any row is valued;
 * a column without any value (type Null, or null in every row) is left out of the generator:
   synthetic rows get nulls in it, of the input's type, and a note says so.
@@ -37,8 +37,9 @@ def exotic(n: int = 80) -> pl.DataFrame:
     rng = np.random.default_rng(1)
     return base(n).with_columns(
         pl.Series("dec", [f"{v:.2f}".encode() for v in rng.normal(size=n) * 100], dtype=pl.Binary),
-        pl.Series("tm", [dt.time(int(h), int(m)) for h, m in zip(rng.integers(0, 24, n), rng.integers(0, 60, n), strict=True)]),
-        pl.Series("dur", [dt.time(int(v) // 3600, int(v) // 60 % 60) for v in rng.integers(0, 86400, n)]),
+        pl.Series("tm", [f"{v:.3f}".encode() for v in rng.normal(size=n)], dtype=pl.Binary),
+        pl.Series("dur", [f"{v:.1f}".encode() for v in rng.normal(size=n)], dtype=pl.Binary),
+        pl.Series("hm", [dt.time(int(h), int(m)) for h, m in zip(rng.integers(0, 24, n), rng.integers(0, 60, n), strict=True)]),
     )
 
 
@@ -52,14 +53,19 @@ def test_every_unsupported_column_is_named_in_one_message_before_the_valuation()
         augment(exotic(), label="y", config=fast(), progress=stages.append)
     msg = str(err.value)
     assert "3 columns have types the generator cannot model" in msg, msg
-    for col, kind in (("dec", "Binary"), ("tm", "Time"), ("dur", "Time")):
+    for col, kind in (("dec", "Binary"), ("tm", "Binary"), ("dur", "Binary")):
         assert f"'{col}' ({kind}" in msg, msg
     assert "--withhold dec --withhold tm --withhold dur" in msg, msg
     assert not any(s.startswith("valuing") for s in stages), stages  # refused before any work
     # one column left: the one-column message
-    with pytest.raises(AugmentError, match=r"column 'tm' has type Time, which the generator cannot model; "
+    with pytest.raises(AugmentError, match=r"column 'tm' has type Binary, which the generator cannot model; "
                                            r"keep it from the generator with --withhold tm"):
         augment(exotic(), label="y", config=fast(withhold=("dec", "dur")))
+    assert "'hm'" not in msg  # a time of day is modelled, as its whole minutes (session 52)
+    r = augment(exotic(), label="y", config=fast(withhold=("dec", "tm", "dur")))
+    hm = r.synthetic.get_column("hm")
+    assert hm.dtype == pl.Time and hm.null_count() == 0 and hm.n_unique() > 1
+    assert (hm.to_physical() % (60 * 10**9) == 0).all()
 
 
 def test_cli_names_all_of_them_with_exit_2(tmp_path):
@@ -69,7 +75,7 @@ def test_cli_names_all_of_them_with_exit_2(tmp_path):
                               "-o", str(tmp_path / "out.parquet"), "--withhold", "dec"])
     assert res.exit_code == 2, res.output
     text = " ".join(res.output.split())
-    assert "'tm' (Time)" in text and "'dur' (Time" in text and "--withhold tm --withhold dur" in text, text
+    assert "'tm' (Binary)" in text and "'dur' (Binary" in text and "--withhold tm --withhold dur" in text, text
 
 
 @pytest.mark.parametrize("dtype", [pl.Null, pl.Float64, pl.String])

@@ -107,7 +107,7 @@ def test_hard_frac_refuses_what_is_no_fraction(data):
         ("150%", "a percentage must be between 0% and 100%; got 150%"),
         ("-5%", "a percentage must be between 0% and 100%; got -5%"),
         ("ten%", "expected a fraction such as 0.05 or a percentage such as 5%"),
-        ("2", "--hard-frac must be a float in [0, 1]; got 2.0."),  # the library's range, as for 0.05
+        ("2", "--hard-frac must be a float in [0, 1]; got 2.0 (a percentage? write 2%)."),  # the library's range, as for 0.05
     ]:
         res = runner.invoke(app, ["check", str(data), "-y", "y", "--hard-frac", value], env=WIDE)
         assert res.exit_code == 2 and message in flat(res.output), (value, res.output)

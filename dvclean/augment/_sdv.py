@@ -335,7 +335,7 @@ def _sdtype_or_none(col: pl.Series, label: str) -> str | None:
         return "categorical" if col.n_unique() <= LOW_CARDINALITY_INT else "numerical"
     if dt.is_float():  # whole numbers stored as floats (pandas' integers with a missing value) are codes too
         return "categorical" if whole_floats(col) and distinct_values(col) <= LOW_CARDINALITY_INT else "numerical"
-    if isinstance(dt, (pl.Decimal, pl.Duration)):  # as whole ticks (see Generator._as_ticks)
+    if isinstance(dt, (pl.Decimal, pl.Duration, pl.Time)):  # as whole ticks (see Generator._as_ticks)
         return "categorical" if col.n_unique() <= LOW_CARDINALITY_INT else "numerical"
     if dt in (pl.String, pl.Categorical) or isinstance(dt, (pl.Enum, pl.Categorical)):
         return "categorical"
@@ -376,7 +376,7 @@ def empty_columns(frame: pl.DataFrame, label: str) -> list[str]:
 def check_modellable(frame: pl.DataFrame, label: str) -> None:
     """Refuse, in one message naming every one of them, columns of types the generator cannot model.
 
-    ``Time``, ``Binary``, nested types ...: each needs ``--withhold``
+    ``Binary``, nested types, objects ...: each needs ``--withhold``
     (or a conversion). Columns without any value (:func:`empty_columns`) are not refused, nor are constant ones
     of a type other than a nested one (one value in every row, no null, a constant ``Time`` column of ``00:00``:
     the generator never sees them, every synthetic row gets that value). Float columns holding ``inf`` / ``-inf``
@@ -497,7 +497,7 @@ def from_pandas(pdf: Any, schema: pl.Schema | dict[str, pl.DataType]) -> pl.Data
             s = pl.Series(name, [None if v is None else float(v) for v in values], dtype=pl.Float64).cast(dt)
         elif dt == pl.String:
             s = pl.Series(name, [None if v is None else str(v) for v in values], dtype=pl.String)
-        elif dt == pl.Time:  # a label of times (a time feature is withheld): classes of nanoseconds since midnight
+        elif dt == pl.Time:  # a label of times (a time feature is modelled as ticks): classes of nanoseconds since midnight
             s = pl.Series(name, [None if v is None else _time_ns(v) for v in values], dtype=pl.Int64).cast(pl.Time)
         else:  # Categorical / Enum: strings cast back to the input's category type
             s = pl.Series(name, [None if v is None else str(v) for v in values], dtype=pl.String).cast(dt)
@@ -535,11 +535,16 @@ def _int_offsets(frame: pl.DataFrame) -> dict[str, tuple[int, int]]:
 
 def _tick_size(col: pl.Series) -> int:
     """The coarsest tick, in units of ``col``'s physical integers, that every value is a whole number of: for a
-    Duration a day, hour, minute, second, millisecond or microsecond; for a Decimal its scale's unit (1)."""
-    if not isinstance(col.dtype, pl.Duration):
+    Duration a day, hour, minute, second, millisecond or microsecond, for a time of day (nanoseconds since
+    midnight) an hour, minute, second, ...; for a Decimal its scale's unit (1).
+
+    >>> _tick_size(pl.Series(["20:30", "07:05"]).str.to_time("%H:%M")) == 60 * 10**9
+    True
+    """
+    if not isinstance(col.dtype, (pl.Duration, pl.Time)):
         return 1
     ticks = col.drop_nulls().to_physical()
-    per_second = {"ns": 10**9, "us": 10**6, "ms": 10**3}[col.dtype.time_unit or "us"]
+    per_second = 10**9 if col.dtype == pl.Time else {"ns": 10**9, "us": 10**6, "ms": 10**3}[col.dtype.time_unit or "us"]
     for size in (86_400 * per_second, 3_600 * per_second, 60 * per_second, per_second, per_second // 1000,
                  per_second // 10**6):
         if size >= 1 and ticks.len() and bool((ticks % size == 0).all()):
@@ -548,8 +553,8 @@ def _tick_size(col: pl.Series) -> int:
 
 
 def _from_ticks(ticks: pl.Series, dtype: Any, size: int) -> pl.Series:
-    """Whole ticks (:func:`_tick_size`) back to a Decimal or Duration column."""
-    if isinstance(dtype, pl.Duration):
+    """Whole ticks (:func:`_tick_size`) back to a Decimal, Duration or Time column."""
+    if isinstance(dtype, (pl.Duration, pl.Time)):
         return (ticks.cast(pl.Int64) * size).cast(dtype)
     from decimal import Decimal
 
@@ -803,11 +808,11 @@ class Generator:
         self.seed = seed
         n = frame.height
         check_modellable(frame, label)  # every column of a type it cannot model, in one message
-        # Decimal and Duration columns are modelled as whole ticks (of the scale; of the coarsest unit that holds
-        # every value: whole seconds stay whole seconds), as integers: exact, and offsets where a float would round
+        # Decimal, Duration and Time columns are modelled as whole ticks (of the scale; of the coarsest unit that
+        # holds every value: whole seconds stay whole seconds, 20:30 stays on the minute), as integers: exact
         self.out_schema = frame.schema
         self.ticks = {c: (dt, _tick_size(frame.get_column(c))) for c, dt in frame.schema.items()
-                      if isinstance(dt, (pl.Decimal, pl.Duration)) and c != label}
+                      if isinstance(dt, (pl.Decimal, pl.Duration, pl.Time)) and c != label}
         frame = self._as_ticks(frame)
         self.schema = frame.schema
         sdtypes = {c: _sdtype(frame.get_column(c), label) for c in frame.columns}
@@ -945,7 +950,7 @@ class Generator:
         return out.with_columns(_from_ticks(out.get_column(c), dt, size) for c, (dt, size) in self.ticks.items())
 
     def _as_ticks(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """``frame`` with its Decimal and Duration columns as whole ticks (Int128 / Int64, see :func:`_tick_size`)."""
+        """``frame`` with its Decimal, Duration and Time columns as whole ticks (Int128 / Int64, see :func:`_tick_size`)."""
         return frame.with_columns((pl.col(c).to_physical() // size).alias(c) for c, (_, size) in self.ticks.items())
 
     def _shifted(self, frame: pl.DataFrame) -> pl.DataFrame:

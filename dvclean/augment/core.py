@@ -1700,7 +1700,7 @@ def read_holdout(
     from ..pipeline import load_source
 
     as_text = tuple(getattr(info, "text_columns", ()))
-    if isinstance(as_source(holdout), pl.DataFrame):
+    if isinstance(as_source(holdout, "holdout="), pl.DataFrame):
         return load_source(holdout, None, as_text=as_text)
     if suffix_format(str(holdout))[0] == "csv":
         # the data's text columns are read as the text they are, not typed by the reader's own guess: a column of
@@ -1815,10 +1815,20 @@ def augment(
     say = progress or (lambda msg: log.info("%s", msg))
     target = parse_target(cfg.target)
     if holdout is not None and not cfg.evaluate:
-        raise ConfigError("--holdout is only used by --evaluate; add --evaluate or drop --holdout")
+        raise ConfigError("--holdout (holdout=) is only used by --evaluate (evaluate=True); add --evaluate or drop "
+                          "--holdout")
     if holdout is not None and cfg.splits > 1:
         raise ConfigError(
-            f"--splits {cfg.splits} re-draws the holdout, but a --holdout file is fixed: drop --splits or --holdout"
+            f"--splits {cfg.splits} re-draws the holdout, but a --holdout file (holdout=) is fixed: drop --splits or "
+            "--holdout"
+        )
+    if scores is not None and not cfg.evaluate and cfg.k != AugmentConfig().k:
+        # (the command line refuses a --k typed with --scores; here only a K other than the default can be told
+        # from one left out)
+        raise ConfigError(
+            f"AugmentConfig(k={cfg.k}) sets the K of the valuation, but scores= already fixed the values and no row "
+            f"is valued again (evaluate=False): leave k out, or score the data with KNNConfig(k={cfg.k}) and pass "
+            "that result (or omit scores=)"
         )
     require_sdv()  # (AugmentConfig refuses epochs / batch_size for gaussian-copula, as the CLI does)
     source = as_source(source)

@@ -57,7 +57,7 @@ def augment(
     repeats: Annotated[int, typer.Option("--repeats", help="Seeds per arm of --evaluate.")] = _AUG.repeats,
     splits: Annotated[int, typer.Option("--splits", help="Repeat --evaluate on this many train/valuation/holdout splits; the CIs then cover the choice of holdout rows too.")] = _AUG.splits,
     holdout: Annotated[str | None, typer.Option("--holdout", help="Holdout file for --evaluate (default: a stratified 10% split).")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of every random step (same seed, same output file).")] = _AUG.seed,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of every random step, an integer in [0, 2**32) (same seed, same output file).")] = _AUG.seed,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default: <input stem>.augmented.<input format> next to the input).")] = None,
     fmt: Annotated[OutputFormat | None, typer.Option("--format", help="Output format when there is no --output (default: the input's) or its suffix is not one dvclean recognises; with a recognised --output suffix the two must agree (else exit 2).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report on stdout.")] = False,

@@ -392,8 +392,20 @@ def _cli_message(exc: Exception) -> str:
     origin = _config_origin(ctx, option)
     if origin is not None:  # the value came from a configuration file: name the file and the key as written there
         source, value = origin
-        return f"{source}: invalid value {toml_repr(value)} for {option}: it must be {allowed}."
-    return f"{option} must be {allowed}; got {m.group('value')}."
+        return f"{source}: invalid value {toml_repr(value)} for {option}: it must be {allowed}{_percentage_hint(ctx, option, str(value))}."
+    return f"{option} must be {allowed}; got {m.group('value')}{_percentage_hint(ctx, option, m.group('value'))}."
+
+
+def _percentage_hint(ctx: Any, option: str, value: str) -> str:
+    """`` (a percentage? write 50%)`` when an option that takes a fraction or a percentage got a number in (1, 100]:
+    ``--expected-noise 50`` meant 50%, as ``--min-confidence 70`` does."""
+    try:
+        number = float(value)
+    except ValueError:
+        return ""
+    takes_percent = any(option in getattr(p, "opts", ()) and getattr(p, "metavar", None) == "<fraction|%>"
+                        for p in ctx.command.params)
+    return f" (a percentage? write {number:g}%)" if takes_percent and 1 < number <= 100 else ""
 
 
 #: An option named in a message: ``--json``, or a family such as ``--max-new-*``.

@@ -563,6 +563,16 @@ def scores_footer(run: Any, name: str) -> tuple[dict[str, Any], list[str]]:
 def _augmentation_part(doc: dict[str, Any] | None) -> dict[str, Any] | None:
     if doc is None:  # (no augmentation given; an empty document is refused below)
         return None
+    if not isinstance(doc, dict):
+        from ..config import describe_type
+
+        hint = (f"read the file first: augmentation=json.loads(Path({os.fspath(doc)!r}).read_text()), "
+                f"augmentation_path={os.fspath(doc)!r}"
+                if isinstance(doc, (str, os.PathLike)) else
+                f"pass its report: augmentation={type(doc).__name__}.report" if isinstance(getattr(doc, "report", None), dict)
+                else "pass the JSON report of `dvclean augment`, loaded as a dict, or AugmentResult.report")
+        raise TypeError(f"augmentation= takes the dict of an augment report (AugmentResult.report, or the JSON file "
+                        f"`dvclean augment` wrote, loaded), got {describe_type(doc)}; {hint}")
     if "report" in doc and isinstance(doc["report"], dict):
         doc = doc["report"]
     if not isinstance(doc, dict) or not any(k in doc for k in ("evaluation", "quality")):
@@ -1144,7 +1154,7 @@ def build_report_from_files(
                     "the scores file does not record the label column and "
                     + ("no column of --data is named label/target/y/class" if not found else
                        f"{len(found)} columns of --data are named label/target/y/class ({', '.join(map(repr, found))})")
-                    + "; pass --label"
+                    + "; pass --label (label= in Python)"
                 )
             lbl = meta["label"] = found[0]
         cfg = (run.get("config") or {}).get("features")

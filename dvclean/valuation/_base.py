@@ -56,10 +56,15 @@ def check_settings(valuer: Any, **expected: type) -> None:
                             f"e.g. {kind}({attr}={cls.__name__}())")
 
 
-def check_data(valuer: Any, data: Any) -> None:
-    """A clear ``TypeError`` when :meth:`value` gets something other than a ``ValuationData``."""
+def check_data(valuer: Any, data: Any, seed: Any = 0) -> None:
+    """A clear ``TypeError`` when :meth:`value` gets something other than a ``ValuationData``, and the
+    :class:`~dvclean.errors.ConfigError` of :class:`~dvclean.config.ScoreConfig` for a seed outside
+    ``[0, 2**32)`` (numpy's generators refuse -1 and 1.5 with their own words; some methods would record them)."""
+    from ..config import check_param
     from ..table import ValuationData
 
     if not isinstance(data, ValuationData):
         raise TypeError(f"{type(valuer).__name__}.value(data) takes a dvclean.ValuationData (see dvclean.prepare), "
                         f"got {type(data).__name__}")
+    ok = isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and 0 <= seed < 2**32
+    check_param(f"{type(valuer).__name__}.value", "seed", seed, ok, "an int in [0, 2**32)")

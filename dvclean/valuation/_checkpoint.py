@@ -141,10 +141,11 @@ def _lock(path: Path) -> bool:
     return True
 
 
-def _unlock(path: Path, *, refused: bool = False) -> None:
+def _unlock(path: Path, *, refused: bool = False, unusable: bool = False) -> None:
     """Release one hold of ``<path>.lock``; the last one closes it, and deletes the file unless a checkpoint is
     left to resume (its lock file is reused then). ``refused``: the run was refused before it began, and a lock
-    file it created is deleted even where ``path`` exists (a file that is not a checkpoint of ours)."""
+    file it created is deleted even where ``path`` exists (a file that is not a checkpoint of ours); ``unusable``:
+    ``path`` cannot be resumed (damaged), and the lock file is deleted whoever created it."""
     lock = Path(f"{path}.lock")
     entry = _LOCKS.get(os.path.realpath(lock))
     if entry is None:
@@ -153,7 +154,7 @@ def _unlock(path: Path, *, refused: bool = False) -> None:
     if entry[1] <= 0:
         del _LOCKS[os.path.realpath(lock)]
         created = bool(entry[2])
-        if (not path.exists() or (refused and created)) and _is_lock_file(lock):  # (never an output written over it)
+        if (not path.exists() or (refused and created) or unusable) and _is_lock_file(lock):  # (never an output written over it)
             with contextlib.suppress(OSError):  # a directory made read-only during the run: the lock file stays, unheld
                 lock.unlink(missing_ok=True)
         os.close(entry[0])
@@ -270,7 +271,9 @@ class Checkpoint:
             if self.found:
                 self._sections = self._read()
         except BaseException:
-            self.release(refused=True)
+            # a file that cannot be resumed (damaged, or not a checkpoint) keeps no lock file beside it: the message
+            # says to delete it, and a `.lock` left would outlive it
+            self.release(refused=True, unusable=self.found and resume)
             raise
 
     def __repr__(self) -> str:
@@ -381,12 +384,13 @@ class Checkpoint:
         self._sections.clear()
         self.release()
 
-    def release(self, *, refused: bool = False) -> None:
+    def release(self, *, refused: bool = False, unusable: bool = False) -> None:
         """Let another process use the checkpoint (the run is over, finished or not); idempotent. ``refused``: the
-        run never started, so a lock file this process created is removed whatever the checkpoint path holds."""
+        run never started, so a lock file this process created is removed whatever the checkpoint path holds;
+        ``unusable``: the checkpoint cannot be resumed, and its lock file is removed whoever created it."""
         if self._locked:
             self._locked = False
-            _unlock(self.path, refused=refused)
+            _unlock(self.path, refused=refused, unusable=unusable)
 
 
 class CheckpointSection:

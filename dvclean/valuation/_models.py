@@ -110,7 +110,7 @@ def _import_model(name: str, seed: int, kind: str) -> Any:
         ) from exc
     kind_of = _estimator_type(model)
     if kind_of is not None and kind_of != kind:
-        need = (f"a label valued as classes needs a classifier ({example}; for a numeric target use --task regression)"
+        need = (f"a label valued as classes needs a classifier ({example}; for a numeric target use --task regression, ScoreConfig(task='regression') in Python)"
                 if kind == "classifier" else f"a regression target needs a regressor ({example})")
         raise ConfigError(f"model {name!r} is a {kind_of}, not a {kind}: {need}")
     if hasattr(model, "random_state"):

@@ -242,7 +242,7 @@ class DataBanzhaf:
 
     def value(self, data: ValuationData, *, seed: int = 0, progress: ProgressFn | None = None) -> ValuationResult:
         """Value every player of ``data`` (cross-fitted without a validation set), within ``tmc.time_budget``."""
-        check_data(self, data)
+        check_data(self, data, seed)
         cfg = self.config
 
         def start(util: Any, n: int, fseed: int, full: float) -> SampleJob:

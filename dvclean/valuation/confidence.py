@@ -233,7 +233,7 @@ class OOFConfidence:
 
     def value(self, data: ValuationData, *, seed: int = 0, progress: ProgressFn | None = None) -> ValuationResult:
         """Value every player by its out-of-fold given-label probability."""
-        check_data(self, data)
+        check_data(self, data, seed)
         t0 = time.perf_counter()
         s = self.settings
         proba = oof_proba(data.x, data.y, len(data.classes), model=s.model, n_folds=s.n_folds, seed=seed,

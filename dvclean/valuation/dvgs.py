@@ -354,7 +354,7 @@ class DVGS:
         ``checkpoint`` (a :class:`~dvclean.valuation._checkpoint.Checkpoint` or a
         path) saves the finished restarts and resumes from them: see :func:`dvgs_values`.
         """
-        check_data(self, data)
+        check_data(self, data, seed)
         cf = self.crossfit
         t0 = time.perf_counter()
         folds = _fold_inputs(data, cf.n_folds, seed)

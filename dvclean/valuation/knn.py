@@ -1175,7 +1175,7 @@ class KNNShapley:
 
     def value(self, data: ValuationData, *, seed: int = 0, progress: ProgressFn | None = None) -> ValuationResult:
         """Value every player of ``data``."""
-        check_data(self, data)
+        check_data(self, data, seed)
         cfg = self.config
         progress = progress or _noop
         n = data.n_players

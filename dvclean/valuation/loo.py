@@ -439,7 +439,7 @@ class LeaveOneOut:
 
     def value(self, data: ValuationData, *, seed: int = 0, progress: ProgressFn | None = None) -> ValuationResult:
         """Value every player of ``data`` (cross-fitted without a validation set)."""
-        check_data(self, data)
+        check_data(self, data, seed)
         cfg = self.config
 
         def estimate(util: Any, n: int, fseed: int, full: float, run: Runner) -> tuple[np.ndarray, None, dict[str, Any]]:

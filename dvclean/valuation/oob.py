@@ -249,7 +249,7 @@ class DataOOB:
 
     def value(self, data: ValuationData, *, seed: int = 0, progress: ProgressFn | None = None) -> ValuationResult:
         """Value every player by its out-of-bag correctness (or negative squared error)."""
-        check_data(self, data)
+        check_data(self, data, seed)
         t0 = time.perf_counter()
         task = "regression" if "regression" in (self.task, getattr(data, "task", None)) else "classification"
         n_classes = None if task == "regression" else len(data.classes)

@@ -723,7 +723,7 @@ class TMCShapley:
         ``checkpoint`` (a :class:`~dvclean.valuation._checkpoint.Checkpoint` or a
         path) saves the run's progress and resumes from it: see :func:`tmc_shapley`.
         """
-        check_data(self, data)
+        check_data(self, data, seed)
         cfg, cf = self.config, self.crossfit
         started = now()  # --time-budget counts from here (loo.now()'s clock): the first imports and fits count too
         # a bad --model/--metric fails here, before any work; a regression target gets RegressionUtility

@@ -1,0 +1,258 @@
+"""QA round 90 (session 52): items carried from earlier rounds, and the helpers' findings (the library API; file
+formats' round trips; augment's synthetic rows). ``--expected-noise 50`` lacked the "(a percentage?)" hint that
+``--min-confidence 70`` has; a damaged checkpoint refused with ``--resume`` left its ``.lock`` beside it; library
+callers got numpy's or polars' errors for hand-built class codes as floats, a bad seed, a path or an AugmentResult
+where a report dict goes, and the check helpers' wrong arguments; a polars frame's all-NaN column was "constant"
+where a pandas frame's was "empty"; integers of 2**63 and above went to Parquet/Arrow as 128-bit integers, which
+pyarrow (and pandas) cannot read; Arrow outputs wrote text as ``string_view``; a read-only output file was
+replaced."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+import dvclean
+from dvclean.cli import app
+from dvclean.errors import ConfigError, DataValidationError
+from tests.conftest import needs_sdv
+
+runner = CliRunner()
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _csv(tmp_path: Path, n: int = 120, seed: int = 0) -> Path:
+    rng = np.random.default_rng(seed)
+    c = np.arange(n) % 2
+    path = tmp_path / "d.csv"
+    pl.DataFrame({"a": rng.normal(size=n) + 3 * c, "b": rng.normal(size=n), "y": c}).write_csv(path)
+    return path
+
+
+@pytest.mark.parametrize("args, hint", [
+    (["--expected-noise", "50"], "--expected-noise must be a float in (0, 1); got 50.0 (a percentage? write 50%)."),
+    (["--hard-frac", "20"], "--hard-frac must be a float in [0, 1]; got 20.0 (a percentage? write 20%)."),
+    (["--hard-frac", "200"], "--hard-frac must be a float in [0, 1]; got 200.0."),  # (no percentage either)
+    (["--eps", "5"], "--eps must be a float in (0, 1); got 5.0."),  # (--eps takes no percentage)
+])
+def test_a_percentage_given_as_a_fraction_gets_the_hint(tmp_path, args, hint):
+    res = runner.invoke(app, ["score", str(_csv(tmp_path)), "-y", "y", "-o", str(tmp_path / "s.csv"), *args])
+    assert res.exit_code == 2 and hint in _flat(res.output), res.output
+
+
+def test_the_percentage_hint_names_a_configuration_file(tmp_path):
+    data = _csv(tmp_path)
+    (tmp_path / "dvclean.toml").write_text("expected-noise = 50\n")
+    res = runner.invoke(app, ["score", str(data), "-y", "y", "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 2, res.output
+    assert "invalid value 50 for --expected-noise: it must be a float in (0, 1) (a percentage? write 50%)." in _flat(
+        res.output)
+
+
+def test_seed_range_is_in_the_help():
+    for command in ("score", "augment"):
+        res = runner.invoke(app, [command, "--help"], env={"COLUMNS": "400"})
+        assert "an integer in [0, 2**32)" in _flat(res.output), command
+
+
+def test_a_damaged_checkpoint_leaves_no_lock_file(tmp_path):
+    data = _csv(tmp_path)
+    ck = tmp_path / "run.checkpoint"
+    ck.write_bytes(b"PK\x03\x04" + b"\0" * 40)  # an .npz archive's first bytes, the rest cut off
+    lock = tmp_path / "run.checkpoint.lock"
+    lock.write_bytes(b"dvclean checkpoint lock\n")  # (as the interrupted run that saved it left it)
+    res = runner.invoke(app, ["score", str(data), "-y", "y", "-m", "tmc", "--checkpoint", str(ck), "--resume",
+                              "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 2 and "is not a readable dvclean checkpoint" in _flat(res.output), res.output
+    assert ck.exists() and not lock.exists()  # (the file is the user's to delete, as the message says)
+
+
+def test_a_resumable_checkpoint_keeps_its_lock_file_when_refused(tmp_path):
+    # without --resume an existing checkpoint is refused, and stays resumable: its lock file is reused then
+    data = _csv(tmp_path)
+    ck = tmp_path / "run.checkpoint"
+    ck.write_bytes(b"PK\x03\x04" + b"\0" * 40)
+    lock = tmp_path / "run.checkpoint.lock"
+    lock.write_bytes(b"dvclean checkpoint lock\n")
+    res = runner.invoke(app, ["score", str(data), "-y", "y", "-m", "tmc", "--checkpoint", str(ck),
+                              "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 2 and "pass --resume" in _flat(res.output), res.output
+    assert lock.exists()
+
+
+def _valuation_data(y: np.ndarray):
+    from dvclean.table import ValuationData
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(y.size, 2)) + 2 * np.asarray(y, dtype=float)[:, None]
+    return ValuationData(x=x, y=y, rows=np.arange(y.size), classes=np.array(["a", "b"]))
+
+
+def test_class_codes_held_as_whole_floats_are_codes():
+    from dvclean.config import ScoreConfig
+    from dvclean.valuation import make_valuer
+
+    codes = np.arange(60) % 2
+    as_floats, as_ints = _valuation_data(codes.astype(float)), _valuation_data(codes)
+    assert as_floats.y.dtype == np.int64
+    for method in ("confidence", "loo", "knn"):
+        valuer = make_valuer(method, ScoreConfig(methods=(method,)))
+        np.testing.assert_array_equal(valuer.value(as_floats, seed=0).values, valuer.value(as_ints, seed=0).values)
+    with pytest.raises(DataValidationError, match="integer class codes"):
+        _valuation_data(np.r_[codes[:-1], 1.5])
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, None, True, 2**32])
+def test_a_valuer_refuses_a_seed_outside_its_range(seed):
+    from dvclean.config import ScoreConfig
+    from dvclean.valuation import make_valuer
+
+    data = _valuation_data(np.arange(40) % 2)
+    for method in ("knn", "oob"):
+        with pytest.raises(ConfigError, match=r"must be an int in \[0, 2\*\*32\)"):
+            make_valuer(method, ScoreConfig(methods=(method,))).value(data, seed=seed)
+    assert make_valuer("knn", ScoreConfig()).value(data, seed=np.uint32(7)).seed == 7
+
+
+def test_an_all_nan_column_is_empty_in_every_kind_of_frame():
+    pd = pytest.importorskip("pandas")
+    y = np.arange(60) % 2
+    for frame in (pl.DataFrame({"x": [float("nan")] * 60, "y": y}), pd.DataFrame({"x": [float("nan")] * 60, "y": y}),
+                  pl.DataFrame({"x": [float("inf")] * 60, "y": y})):
+        with pytest.raises(DataValidationError, match=r"every feature column \('x'\) is empty"):
+            dvclean.score(frame, label="y")
+    rng = np.random.default_rng(0)
+    r = dvclean.score(pl.DataFrame({"x": [float("nan")] * 60, "z": rng.normal(size=60) + 3 * y, "y": y}), label="y",
+                      config=dvclean.ScoreConfig(methods=("knn",)))
+    assert r.summary["features"]["ignored"] == ["x"] and "x (empty)" in " ".join(r.summary["notes"])
+
+
+def test_build_report_names_what_augmentation_takes(tmp_path):
+    from dvclean.report import build_report
+
+    x = np.r_[np.zeros(6), np.ones(6) * 5] + np.arange(12) / 100
+    r = dvclean.score(pl.DataFrame({"x": x, "y": np.repeat([0, 1], 6)}), label="y",
+                      config=dvclean.ScoreConfig(knn=dvclean.KNNConfig(k=1)))
+    with pytest.raises(TypeError, match=r"augmentation= takes the dict of an augment report .* read the file first: "
+                                        r"augmentation=json.loads\(Path\('a.json'\).read_text\(\)\)"):
+        build_report(r, augmentation="a.json")
+
+    class Fake:  # (an AugmentResult's shape)
+        report = {"evaluation": {}}
+
+    with pytest.raises(TypeError, match=r"pass its report: augmentation=Fake.report"):
+        build_report(r, augmentation=Fake())
+    with pytest.raises(TypeError, match="got an object"):
+        build_report(r, augmentation=object())
+
+
+def test_library_errors_name_the_argument():
+    with pytest.raises(TypeError, match=r"^valid= \(the validation data\) must be a file path"):
+        dvclean.score(pl.DataFrame({"x": [0.0, 1.0, 2.0, 3.0], "y": [0, 1, 0, 1]}), label="y", valid=np.zeros((3, 3)))
+
+
+@needs_sdv
+def test_augment_refuses_a_k_that_the_scores_fixed(tmp_path):
+    import dvclean.augment as A
+
+    data = _csv(tmp_path)
+    s = dvclean.score(data, label="y", config=dvclean.ScoreConfig(methods=("knn",)))
+    with pytest.raises(ConfigError, match=r"AugmentConfig\(k=3\) sets the K of the valuation, but scores= already "
+                                          r"fixed the values"):
+        A.augment(data, label="y", scores=s, config=A.AugmentConfig(generator="gaussian-copula", k=3))
+    with pytest.raises(ConfigError, match=r"--holdout \(holdout=\) is only used by --evaluate \(evaluate=True\)"):
+        A.augment(data, label="y", holdout=data, config=A.AugmentConfig(generator="gaussian-copula"))
+
+
+def test_check_helpers_name_their_wrong_arguments():
+    pd = pytest.importorskip("pandas")
+    from dvclean.check import conflicting_duplicate_rows, load_baseline, row_hashes
+
+    df = pd.DataFrame({"x": [1, 1, 2], "y": ["a", "b", "a"]})
+    assert conflicting_duplicate_rows(df, ["x"], "y").tolist() == [0, 1]  # (a pandas frame is converted)
+    with pytest.raises(KeyError, match=r"conflicting_duplicate_rows\(\): the frame has no column 'z'"):
+        conflicting_duplicate_rows(df, ["z"], "y")
+    with pytest.raises(IndexError, match=r"row 5 is outside the frame's 3 rows"):
+        row_hashes(pl.from_pandas(df), [5])
+    with pytest.raises(TypeError, match=r"row_hashes\(\) takes a DataFrame, got the path 'a.csv'"):
+        row_hashes("a.csv", [0])
+    with pytest.raises(TypeError, match=r"load_baseline\(\) takes the path"):
+        load_baseline(None)
+
+
+def test_integers_past_64_bits_are_written_for_every_arrow_reader(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.feather as feather
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=120)
+    lines = ["big,neg,x,name,y"] + [f"{2**63 + i},{-(2**70) + i},{x[i]:.5f},n{i % 7},{int(x[i] > 0)}" for i in range(120)]
+    data = tmp_path / "u64.csv"
+    data.write_text("\n".join(lines) + "\n")
+    assert pl.read_csv(data).schema["big"] == pl.Int128  # (what the reader makes of them)
+    for out in ("f.parquet", "f.arrow"):
+        res = runner.invoke(app, ["fix", str(data), "-y", "y", "-o", str(tmp_path / out), "-q"])
+        assert res.exit_code == 0, res.output
+    t = pq.read_table(tmp_path / "f.parquet")
+    assert t.schema.field("big").type == pa.uint64() and t.schema.field("neg").type == pa.decimal128(38, 0)
+    assert t.column("big").to_pylist()[:2] == [2**63, 2**63 + 1]  # (exact)
+    arrow = feather.read_table(tmp_path / "f.arrow")
+    assert arrow.schema.field("name").type == pa.large_string()  # (not string_view, which older readers refuse)
+    res = runner.invoke(app, ["score", str(data), "-y", "y", "--id", "big", "-o", str(tmp_path / "s.parquet"), "-q"])
+    assert res.exit_code == 0 and pq.read_table(tmp_path / "s.parquet").schema.field("big").type == pa.uint64()
+
+
+def test_a_read_only_output_file_is_not_replaced(tmp_path, monkeypatch):
+    data = _csv(tmp_path)
+    out = tmp_path / "kept.csv"
+    out.write_text("precious\n")
+    real = os.access
+
+    def access(path, mode, *a, **k):  # (the tests run as root, whom os.access lets write anything)
+        if Path(path) == out and mode & os.W_OK:
+            return False
+        return real(path, mode, *a, **k)
+
+    monkeypatch.setattr(os, "access", access)
+    res = runner.invoke(app, ["fix", str(data), "-y", "y", "-o", str(out)])
+    assert res.exit_code == 2 and f"--output {out} exists and is read-only" in _flat(res.output), res.output
+    assert out.read_text() == "precious\n"
+
+
+@pytest.mark.usefixtures("sdv_home")
+@needs_sdv
+def test_a_csv_column_of_times_of_day_is_modelled_and_spelled_as_written(tmp_path):
+    rng = np.random.default_rng(8)
+    n = 150
+    y = rng.integers(0, 2, n)
+    data = tmp_path / "times.csv"
+    pl.DataFrame({"dep": [f"{h:02d}:{m:02d}" for h, m in zip(rng.integers(0, 24, n), rng.integers(0, 60, n), strict=True)],
+                  "x": rng.normal(0, 1, n) + y, "y": y}).write_csv(data)
+    out = tmp_path / "out.csv"
+    res = runner.invoke(app, ["augment", str(data), "-y", "y", "-g", "gaussian-copula", "-t", "all", "-n", "30",
+                              "-o", str(out), "-q", "--no-quality"])
+    assert res.exit_code == 0, res.output
+    lines = out.read_text().splitlines()
+    assert lines[1 : n + 1] == [line + ",false" for line in data.read_text().splitlines()[1:]]  # (real rows as written)
+    synthetic = [line.split(",")[0] for line in lines[n + 1 :]]
+    assert len(synthetic) == 30 and all(len(t) == 5 and t[2] == ":" for t in synthetic), synthetic  # HH:MM
+
+
+def test_time_style_follows_the_cells():
+    import datetime as dt
+
+    from dvclean.io import time_style
+
+    assert time_style(["20:30", "07:05"])(dt.time(5, 7)) == "05:07"
+    assert time_style(["20:30", "7:05"])(dt.time(5, 7)) == "5:07"
+    assert time_style(["20:30:15", "17:05:00"])(dt.time(5, 7)) == "05:07:00"
+    assert time_style(["20:30", "17:05:00"]) is None and time_style(["noon"]) is None
