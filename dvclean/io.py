@@ -3912,6 +3912,54 @@ def _epoch_micros(v: _dt.datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 10**6 + delta.microseconds
 
 
+#: :func:`_zones_writing`: at most this many zones are kept (more agree only where the input says little).
+_MAX_ZONES = 40
+
+
+#: :meth:`OffsetZone.offset_at`: written instants further apart than this (30 days, in microseconds) may have a
+#: daylight-saving switch between them even where both write one offset.
+_FAR = 30 * 86_400 * 10**6
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+
+
+def _zone_offset(zone: str, micros: int) -> int | None:
+    """The UTC offset (seconds) of IANA time zone ``zone`` at ``micros`` (epoch microseconds); None if unknown."""
+    import zoneinfo
+
+    try:
+        off = (_EPOCH + _dt.timedelta(microseconds=micros)).astimezone(zoneinfo.ZoneInfo(zone)).utcoffset()
+    except (OverflowError, ValueError, OSError, zoneinfo.ZoneInfoNotFoundError):
+        return None
+    return None if off is None else int(off.total_seconds())
+
+
+def _zones_writing(instants: Any, offsets: Any) -> tuple[str, ...]:
+    """The IANA time zones that give each of ``instants`` (ascending epoch microseconds) its written offset
+    (seconds): checked where the offset changes and at 64 evenly spaced instants; () when the text writes one
+    offset only, when no zone (or more than :data:`_MAX_ZONES`) fits, or without a time zone database.
+
+    >>> import numpy as np
+    >>> winter, summer = 1_609_459_200 * 10**6, 1_625_097_600 * 10**6  # 2021-01-01, 2021-07-01 UTC
+    >>> "Europe/Berlin" in _zones_writing(np.array([winter, summer]), np.array([3600, 7200]))
+    True
+    """
+    import numpy as np
+
+    if np.unique(offsets).size < 2:
+        return ()
+    try:
+        import zoneinfo
+
+        names = sorted(zoneinfo.available_timezones())
+    except Exception:  # noqa: BLE001 - no time zone database: the nearest written offset is used
+        return ()
+    change = np.flatnonzero(np.diff(offsets) != 0)
+    checked = np.unique(np.r_[change, change + 1, np.linspace(0, instants.size - 1, 64).astype(np.int64)])
+    probes = [(int(instants[i]), int(offsets[i])) for i in checked]
+    fits = [z for z in names if all(_zone_offset(z, m) == o for m, o in probes)]
+    return tuple(fits) if len(fits) <= _MAX_ZONES else ()
+
+
 #: Whole units a date/time column's values may all be, coarsest first, in microseconds (a day, an hour, ...).
 _WALL_UNITS = (86_400 * 10**6, 3_600 * 10**6, 60 * 10**6, 10**6, 10**3)
 
@@ -3931,6 +3979,10 @@ class OffsetZone:
 
     instants: Any
     offsets: Any
+    #: The time zones (IANA names) whose offsets agree with every one written, where the text writes more than one
+    #: offset (daylight saving): a new instant takes the offset they all give it, so that one between a sparse
+    #: input's last winter and first summer value gets the offset of its side of the switch, not of the nearer value.
+    zones: tuple[str, ...] = ()
 
     @classmethod
     def learn(cls, pairs: Sequence[tuple[Any, str]]) -> OffsetZone | None:
@@ -3950,10 +4002,12 @@ class OffsetZone:
         if not inst:
             return None
         order = np.argsort(np.asarray(inst, dtype=np.int64), kind="stable")
-        return cls(np.asarray(inst, dtype=np.int64)[order], np.asarray(offs, dtype=np.int64)[order])
+        instants, offsets = np.asarray(inst, dtype=np.int64)[order], np.asarray(offs, dtype=np.int64)[order]
+        return cls(instants, offsets, _zones_writing(instants, offsets))
 
     def offset_at(self, micros: Any) -> Any:
-        """The offset (seconds) of the written instant nearest to each of ``micros`` (epoch microseconds)."""
+        """The offset (seconds) of each of ``micros`` (epoch microseconds): the one every zone of :attr:`zones`
+        gives it, else that of the written instant nearest to it."""
         import numpy as np
 
         micros = np.asarray(micros, dtype=np.int64)
@@ -3962,7 +4016,15 @@ class OffsetZone:
         right = np.clip(np.searchsorted(self.instants, micros), 1, self.instants.size - 1)
         left = right - 1
         nearer_left = (micros - self.instants[left]) <= (self.instants[right] - micros)
-        return self.offsets[np.where(nearer_left, left, right)]
+        out = self.offsets[np.where(nearer_left, left, right)]
+        if self.zones:  # where the written instants around it differ in offset, or lie far apart (a switch between)
+            unsure = (self.offsets[left] != self.offsets[right]) | (self.instants[right] - self.instants[left] > _FAR)
+            unsure |= (micros < self.instants[0]) | (micros > self.instants[-1])
+            for i in np.flatnonzero(unsure.ravel()).tolist():
+                given = {_zone_offset(z, int(micros.flat[i])) for z in self.zones}
+                if len(given) == 1 and None not in given:
+                    out.flat[i] = given.pop()
+        return out
 
     @property
     def unit(self) -> int | None:

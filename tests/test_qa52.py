@@ -256,3 +256,27 @@ def test_time_style_follows_the_cells():
     assert time_style(["20:30", "7:05"])(dt.time(5, 7)) == "5:07"
     assert time_style(["20:30:15", "17:05:00"])(dt.time(5, 7)) == "05:07:00"
     assert time_style(["20:30", "17:05:00"]) is None and time_style(["noon"]) is None
+
+
+def test_a_sparse_offset_column_takes_its_zone_s_side_of_the_switch():
+    import datetime as dt
+
+    from dvclean.io import OffsetZone
+
+    utc = dt.UTC
+    written = [(dt.datetime(2021, 3, d, 12, tzinfo=utc), f"2021-03-{d:02d}T13:00:00+01:00") for d in range(1, 11)]
+    written += [(dt.datetime(2021, 4, d, 12, tzinfo=utc), f"2021-04-{d:02d}T14:00:00+02:00") for d in range(25, 31)]
+    zone = OffsetZone.learn(written)
+    assert zone is not None and "Europe/Berlin" in zone.zones
+
+    def micros(d: dt.datetime) -> int:
+        return int(d.timestamp()) * 10**6
+
+    # 30 March (Berlin on summer time since the 28th) is nearer the last winter value than the first summer one
+    assert zone.offset_at([micros(dt.datetime(2021, 3, 30, 12, tzinfo=utc))]).tolist() == [7200]
+    assert zone.offset_at([micros(dt.datetime(2021, 3, 27, 12, tzinfo=utc))]).tolist() == [3600]
+    # offsets no zone writes (+01:00 in summer, +02:00 in winter): the nearest written instant's, as before
+    odd = OffsetZone.learn([(dt.datetime(2021, 1, 1, tzinfo=utc), "2021-01-01T02:00:00+02:00"),
+                            (dt.datetime(2021, 7, 1, tzinfo=utc), "2021-07-01T01:00:00+01:00")])
+    assert odd is not None and odd.zones == ()
+    assert odd.offset_at([micros(dt.datetime(2021, 2, 1, tzinfo=utc))]).tolist() == [7200]
