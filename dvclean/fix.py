@@ -457,7 +457,8 @@ def _refuse_rare(scores: ScoreResult, config: FixConfig) -> None:
         return
     name = scores.summary["input"].get("path") or "the data"
     flagged = sum(k["mislabeled"] for k in acted.values())
-    parts = "; ".join(f"{c!r}: {k['mislabeled']} of its {k['rows']} rows flagged mislabeled"
+    parts = "; ".join(f"{c!r}: {k['mislabeled'] + k.get('hard', 0)} of its {k['rows']} rows flagged, "
+                      f"{k['mislabeled']} mislabeled and {k.get('hard', 0)} hard"
                       for c, k in list(acted.items())[:5])
     more = f" and {len(acted) - 5} more" if len(acted) > 5 else ""
     raise DataValidationError(

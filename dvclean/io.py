@@ -377,6 +377,34 @@ def _too_large(name: str, what: str, limit: int) -> InputError:
     )
 
 
+def _pipe_fd(stream: Any) -> int | None:
+    """The descriptor of a buffered binary ``stream`` that reads a pipe, a socket or a terminal (POSIX), else None.
+
+    A blocking read of a pipe waits in the kernel until data or its end comes; a Ctrl-C that the kernel hands to
+    another of the process's threads (a progress display's, a thread pool's) did not interrupt it, and the run went
+    on waiting for the writer (``sleep 20 | dvclean score -``: interrupted only after 20 s)."""
+    if os.name != "posix" or not callable(getattr(stream, "read1", None)):
+        return None
+    try:
+        fd = stream.fileno()
+        mode = os.fstat(fd).st_mode
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+    return fd if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode) else None
+
+
+def _wait_readable(fd: int) -> None:
+    """Return once ``fd`` has data or has reached its end, checking for signals every quarter of a second."""
+    import select
+
+    while True:
+        try:
+            if select.select([fd], [], [], 0.25)[0]:
+                return
+        except (OSError, ValueError):  # (a descriptor select cannot watch: the read itself waits)
+            return
+
+
 def read_limited(
     stream: Any, name: str, *, what: str = "the stream holds", check_first: Callable[[bytes], None] | None = None,
 ) -> bytes:
@@ -384,8 +412,15 @@ def read_limited(
     first piece read (and may raise) before any more is."""
     limit = input_size_limit()
     parts, total = [], 0
+    fd = _pipe_fd(stream)
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        if name == "stdin" and stream.isatty():  # (nothing piped in: a run that seems to hang, waiting for the keys)
+            log.warning("standard input is a terminal: the data is read from what you type, up to Ctrl-D; to read a "
+                        "file, pass its path or pipe it in (dvclean ... - < data.csv)")
     while True:
-        block = stream.read(_CHUNK)
+        if fd is not None:  # a pipe or a terminal: wait in short steps, so that Ctrl-C is acted on at once
+            _wait_readable(fd)
+        block = stream.read1(_CHUNK) if fd is not None else stream.read(_CHUNK)
         if not isinstance(block, (bytes, bytearray)):
             raise TypeError(f"{name} must be a binary stream (io.BytesIO, sys.stdin.buffer), not one of "
                             f"{type(block).__name__} ({type(stream).__name__}); wrap text as io.BytesIO(text.encode())")

@@ -828,7 +828,8 @@ def _hard_shortfall_note(flags: Any, primary: ValuationResult, hard_fraction: fl
         candidates &= ~blank
     asked = hard_count(hard_fraction, int(candidates.sum()))
     got = int(np.sum(flags.is_hard))
-    if asked == 0 or asked - got <= max(1, asked // 10):
+    over = got > asked  # (a block of rows of one value straddled the cut and more than half of it fitted: taken whole)
+    if not over and (asked == 0 or asked - got <= max(1, asked // 10)):
         return None
     # the order top_k took the rows in (flags._hard): by value, then the higher mislabel score first; the block
     # straddling the cut is the rows equal on both keys to the first row left out (on cat3.csv under -m oob all 240
@@ -836,11 +837,16 @@ def _hard_shortfall_note(flags: Any, primary: ValuationResult, hard_fraction: fl
     values = np.asarray(primary.values, dtype=np.float64)[candidates]
     scores = -np.asarray(flags.mislabel_score, dtype=np.float64)[candidates]
     order = np.lexsort((scores, values))
-    edge = order[min(got, values.size - 1)]
+    edge = order[got - 1] if over else order[min(got, values.size - 1)]  # (the last row taken; the first left out)
     tie = float(values[edge])
     tied = int(np.sum((values == tie) & (scores == scores[edge])))
     hint = (" (the approximate KNN-Shapley gives 0 to every row whose nearest neighbours all share its label; "
             "--algorithm exact tells more of them apart)") if primary.method == "knn" and primary.status == "approximate" else ""
+    if over:
+        return (f"{got:,} rows are flagged hard, more than the {asked:,} that --hard-frac {hard_fraction:g} asks for: "
+                f"{tied:,} rows tie at value {tie:.4g} and in mislabel score across the cut, and rows that tie are "
+                f"flagged together or not at all (exact copies of one row, for instance), so `dvclean check --max-hard "
+                f"{hard_fraction * 100:.4g}%` fails on them{hint}")
     return (f"{got:,} rows are flagged hard, not the {asked:,} that --hard-frac {hard_fraction:g} asks for: {tied:,} rows "
             f"tie at value {tie:.4g} and in mislabel score across the cut, and rows that tie are flagged together or not at all{hint}")
 
@@ -2259,7 +2265,7 @@ def _summary(
         },
         "most_suspicious": suspicious,
         "seed": config.seed,
-        "config": config.to_dict(used_only=True),
+        "config": recorded_config(config, "regression" if data.is_regression else "classification"),
         "timings": {k: round(v, 4) for k, v in timings.items()},
         "environment": {"python": platform.python_version(), "numpy": np.__version__, "polars": pl.__version__},
         "notes": list(data.notes),
@@ -2301,8 +2307,8 @@ def _fewer_folds_note(method: str, result: ValuationResult, data: ValuationData)
         return None
     several = _classes_at_fewest(data) > 1
     return (f"{method}: {_smallest_classes_text(data)}, so {used} stratified folds were used instead of "
-            f"{asked} (each row's model was trained on {(used - 1) / used:.0%} of the rows, not "
-            f"{(asked - 1) / asked:.0%}); more rows of {'those classes' if several else 'that class'}, or merging "
+            f"{asked} (each fold's model was trained on {100 * (used - 1) / used:.3g}% of the rows, not "
+            f"{100 * (asked - 1) / asked:.3g}%); more rows of {'those classes' if several else 'that class'}, or merging "
             f"{'them' if several else 'it'}, restores them")
 
 
@@ -2492,5 +2498,22 @@ def scores_metadata(result: ScoreResult) -> dict[str, Any]:
         "validation": result.summary.get("validation"),
         "validation_file": result.summary.get("validation_file"),
         "notes": list(result.summary.get("notes", [])),
-        "config": result.config.to_dict(used_only=True),
+        "config": recorded_config(result.config, result.table.task),
     }
+
+
+def recorded_config(config: ScoreConfig, task: str) -> dict[str, Any]:
+    """The settings a run records (the summary's and a Parquet footer's ``config``): the sections it read, with a
+    regression run's model and metric as it used them (``logreg``/``accuracy`` are ``linear``/``r2`` there, as the
+    methods' own ``params`` say; its linear evidence is a linear regression whatever ``linear_model`` names)."""
+    out = config.to_dict(used_only=True)
+    if task != "regression":
+        return out
+    from .valuation._models import regression_model_metric
+
+    for section in out.values():
+        if isinstance(section, dict) and isinstance(section.get("model"), str) and isinstance(section.get("metric"), str):
+            section["model"], section["metric"] = regression_model_metric(section["model"], section["metric"])
+    if isinstance(out.get("mislabel"), dict) and out["mislabel"].get("linear_model") is not None:
+        out["mislabel"]["linear_model"] = "linear"
+    return out

@@ -182,7 +182,7 @@ def test_fix_refuses_to_relabel_a_rare_class_without_force(tmp_path):
     rare = r.summary["flags"]["rare_classes"]
     assert list(rare) == ["1"] and rare["1"]["rows"] == 5 and rare["1"]["mislabeled"] > 0, rare
     with pytest.raises(DataValidationError, match=r"refusing to relabel \d+ flagged rows? of a rare class \('1': "
-                                                  r"\d+ of its 5 rows flagged mislabeled\).*--force"):
+                                                  r"\d+ of its 5 rows flagged, \d+ mislabeled and \d+ hard\).*--force"):
         fix(df, label="label", config=FixConfig(action="relabel"))
     forced = fix(df, label="label", config=FixConfig(action="relabel", force=True))
     assert forced.summary["changed"] == rare["1"]["mislabeled"]

@@ -280,3 +280,173 @@ def test_a_sparse_offset_column_takes_its_zone_s_side_of_the_switch():
                             (dt.datetime(2021, 7, 1, tzinfo=utc), "2021-07-01T01:00:00+01:00")])
     assert odd is not None and odd.zones == ()
     assert odd.offset_at([micros(dt.datetime(2021, 2, 1, tzinfo=utc))]).tolist() == [7200]
+
+
+def _reading_stdin(stdin: int, sink: int, tmp_path: Path, head: bytes):
+    """A ``dvclean score -`` process that has read ``head`` from the pipe ``sink`` feeds (and waits for more)."""
+    import fcntl
+    import subprocess
+    import sys
+    import termios
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "dvclean", "score", "-", "-y", "y", "-o", str(tmp_path / "s.csv")],
+                            stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    os.write(sink, head)
+    for _ in range(1200):  # until the reader has taken the bytes: it waits in its read of standard input then
+        left = fcntl.ioctl(stdin, termios.FIONREAD, b"\0\0\0\0")
+        if int.from_bytes(left, "little") == 0 or proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    time.sleep(0.5)
+    return proc
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals and pipes as on POSIX")
+def test_ctrl_c_stops_a_run_that_waits_for_standard_input(tmp_path):
+    import signal
+    import subprocess
+
+    read_end, write_end = os.pipe()
+    try:
+        proc = _reading_stdin(read_end, write_end, tmp_path, b"a,b,y\n1,2,0\n")
+        proc.send_signal(signal.SIGINT)
+        try:  # (the writer never closes the pipe: before, the run waited for its end, never acting on Ctrl-C)
+            _, err = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            pytest.fail("Ctrl-C did not stop a run waiting for standard input")
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    assert proc.returncode == 130 and b"interrupted; no output was written" in err, err
+    assert not (tmp_path / "s.csv").exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a pseudo-terminal")
+def test_a_terminal_as_standard_input_gets_a_word(tmp_path):
+    import pty
+    import select
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    main, terminal = pty.openpty()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "dvclean", "score", "-", "-y", "y", "-o", str(tmp_path / "s.csv")],
+                                stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env={**os.environ, "OMP_NUM_THREADS": "1"})
+        err, end = b"", time.monotonic() + 120
+        while b"Ctrl-D" not in err and time.monotonic() < end and proc.poll() is None:
+            if select.select([proc.stderr], [], [], 0.5)[0]:
+                err += os.read(proc.stderr.fileno(), 4096)
+        proc.send_signal(signal.SIGINT)
+        _, rest = proc.communicate(timeout=120)
+    finally:
+        os.close(main)
+        os.close(terminal)
+    err += rest
+    assert proc.returncode == 130 and b"interrupted; no output was written" in err, err
+    assert b"standard input is a terminal: the data is read from what you type, up to Ctrl-D" in err, err
+
+
+def _copies(tmp_path: Path) -> Path:
+    """300 rows that are copies of 10 rows (QA round 91's rep_hard.csv)."""
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(10, 3))
+    x = base[rng.integers(0, 10, 300)]
+    path = tmp_path / "copies.csv"
+    pl.DataFrame({f"x{i}": x[:, i] for i in range(3)}).with_columns(
+        pl.Series("label", (x[:, 0] > 0).astype(int))).write_csv(path)
+    return path
+
+
+def test_a_hard_set_past_its_share_gets_a_note(tmp_path):
+    r = dvclean.score(_copies(tmp_path), label="label", config=dvclean.ScoreConfig(methods=("knn",)))
+    hard = int(r.frame.get_column("is_hard").sum())
+    assert hard > 30  # (rows of one value straddle the cut and are taken together)
+    notes = [n for n in r.summary["notes"] if "flagged hard, more than" in n]
+    assert notes and notes[0].startswith(f"{hard} rows are flagged hard, more than the 30 that --hard-frac 0.1 asks "
+                                         "for") and "`dvclean check --max-hard 10%` fails on them" in notes[0], notes
+
+
+def test_the_summary_counts_conflicting_duplicates(tmp_path):
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(10, 2))
+    x = base[np.arange(200) % 10]
+    y = (x[:, 0] > 0).astype(int)
+    y[:7] = 1 - y[:7]  # (seven copies now disagree with their groups)
+    data = tmp_path / "d.csv"
+    pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": y}).write_csv(data)
+    res = runner.invoke(app, ["score", str(data), "-y", "y", "-o", str(tmp_path / "s.parquet")])
+    assert res.exit_code == 0, res.output
+    n = pl.read_parquet(tmp_path / "s.parquet").get_column("is_conflicting_duplicate").sum()
+    assert n > 0 and (f"conflicting duplicates: {n} rows share their feature values with rows of another label "
+                      "(is_conflicting_duplicate)") in _flat(res.output)
+
+
+def test_a_narrow_terminal_gets_one_line_per_row_not_cut_numbers():
+    from rich.console import Console
+    from rich.table import Table
+
+    from dvclean.cli._output import _print_table
+
+    def table() -> Table:
+        t = Table(title="10 lowest-valued rows")
+        for col in ("row", "label", "neighbours' label", "value", "mislabel score", "flag"):
+            t.add_column(col)
+        t.add_row("341", ">50K", "<=50K", "-0.0077", "0.9645", "mislabeled")
+        return t
+
+    narrow = Console(width=40, record=True, color_system=None)
+    _print_table(narrow, table())
+    text = narrow.export_text()
+    assert "row 341: label >50K, neighbours' label <=50K, value -0.0077, mislabel score 0.9645, flag mislabeled" in (
+        _flat(text)), text
+    wide = Console(width=100, record=True, color_system=None)
+    _print_table(wide, table())
+    text = wide.export_text()
+    assert "┃ row ┃" in text and "-0.0077" in text
+
+
+@pytest.mark.parametrize("typed, suggestion", [("-json", "--json"), ("--JSON", "--json")])
+def test_a_mistyped_long_option_gets_its_suggestion(tmp_path, typed, suggestion):
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-m", "dvclean", "score", str(_csv(tmp_path)), "-y", "y", typed],
+                         capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "200"})
+    assert res.returncode == 2 and f"(Possible options: {suggestion})" in res.stderr, res.stderr
+
+
+def test_a_bad_choice_has_no_validator_prefix(tmp_path):
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-m", "dvclean", "score", str(_csv(tmp_path)), "-y", "y", "--format", "xls"],
+                         capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "200"})
+    assert res.returncode == 2 and "'xls' is not one of" in res.stderr and "Value error" not in res.stderr, res.stderr
+
+
+def test_a_regression_run_records_the_model_and_metric_it_used(tmp_path):
+    import json
+
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(40, 2))
+    data = tmp_path / "reg.csv"
+    pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "target": x[:, 0] + 0.1 * rng.normal(size=40)}).write_csv(data)
+    out = tmp_path / "s.parquet"
+    res = runner.invoke(app, ["score", str(data), "-y", "target", "-m", "loo", "--folds", "2", "--n-jobs", "1",
+                              "-o", str(out), "--json", "-q"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout)
+    footer = json.loads(pq.read_metadata(out).metadata[b"dvclean"])
+    for config in (summary["config"], footer["config"]):
+        assert (config["tmc"]["model"], config["tmc"]["metric"]) == ("linear", "r2")
+        assert config["mislabel"]["linear_model"] == "linear"
+    assert summary["methods"]["loo"]["params"]["model"] == "linear"

@@ -1846,6 +1846,9 @@ def augment(
                              encoding=read_options.get("encoding"), rows=frame.height)
         if text is None:
             text = read_json_text(piped if piped is not None else source, info, rows=frame.height)
+    if info.path != "<DataFrame>":  # (the valuation below is handed the frame: it cannot name the file)
+        log.info("read %s (%s): %d rows x %d columns, label %r", info.path, info.format, frame.height, frame.width,
+                 label)
     if PROVENANCE in frame.columns and frame.schema[PROVENANCE] != pl.Boolean:
         raise DataValidationError(
             f"{info.path}: has a column named {PROVENANCE!r} of type {frame.schema[PROVENANCE]}; "

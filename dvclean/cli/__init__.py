@@ -255,6 +255,24 @@ def _compact_option_names() -> None:
     rich_utils.Table = OptionsTable  # type: ignore[misc]
 
 
+def _suggest_option(error: Any) -> None:
+    """Give an unknown option without suggestions the long option it spells: ``-json`` (read as ``-j -s -o -n``)
+    or ``--JSON`` is ``--json``."""
+    from typer._click.exceptions import NoSuchOption
+
+    ctx = getattr(error, "ctx", None)
+    if not isinstance(error, NoSuchOption) or error.possibilities or ctx is None:
+        return
+    names = {o for p in ctx.command.params for o in getattr(p, "opts", ()) + getattr(p, "secondary_opts", ())
+             if o.startswith("--")}
+    typed = [a for a in sys.argv[1:] if a.startswith("-") and a != "--"]
+    guesses = [g for a in typed for g in ("--" + a.lstrip("-").split("=", 1)[0].lower(),)
+               if g in names and a.split("=", 1)[0] not in names and (a.startswith(error.option_name) or
+                                                                       a.lower() == g)]
+    if guesses:
+        error.possibilities = list(dict.fromkeys(guesses))
+
+
 def _quiet_usage_errors() -> None:
     """A usage error (a mistyped option) exits 2 even when its message cannot be written: stderr closed early
     (``2>&1 | head -1``: rich exits 1, which would read as a failed check, and the exit of a closed pipe before any
@@ -268,6 +286,9 @@ def _quiet_usage_errors() -> None:
         return
 
     def format_error(self: Any) -> None:
+        _suggest_option(self)
+        if isinstance(getattr(self, "message", None), str):  # (the validator's own prefix: "'xls' is not one of ...")
+            self.message = self.message.replace("Value error, ", "", 1)
         try:
             original(self)
         except (OSError, SystemExit):  # (then typer exits with the error's own code, 2)

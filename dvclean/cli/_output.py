@@ -401,6 +401,10 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None, 
         f"flagged: [bold red]{flags['mislabeled']}[/bold red] {what} "
         f"({flags['mislabeled_fraction']:.1%}), [bold]{flags['hard']}[/bold] hard ({flags['hard_fraction']:.1%})"
     )
+    if dups := flags.get("conflicting_duplicates"):
+        other = "a target far from theirs" if regression else "another label"
+        console.print(f"conflicting duplicates: {dups:,} row{'s' if dups != 1 else ''} share their feature values with "
+                      f"rows of {other} (is_conflicting_duplicate)", highlight=False)
     rule_kind = "outlier rule" if regression else "mislabel rule"  # (a regression target's flags: outlying targets)
     if flags.get("signal_weights"):
         shown = {"model": "model", "oob": "OOB", "neighbors": "neighbours", "linear": "linear"}
@@ -429,7 +433,7 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None, 
                 _fmt(r["value"]), _fmt(r["mislabel_score"]),
                 "mislabeled" if r["is_mislabeled"] else ("hard" if r.get("is_hard") else ""),
             )
-    console.print(table)
+    _print_table(console, table)
     for note in summary.get("notes", []):
         console.print(f"note: {esc(note)}", highlight=False)
     from ..pipeline import total_seconds
@@ -504,6 +508,33 @@ def _target_table(summary: dict[str, Any], frame: Any = None) -> Table:
             "outlying" if r["is_mislabeled"] else ("hard" if r.get("is_hard") else ""),
         )
     return table
+
+
+#: :func:`_print_table`: a text cell may wrap to this width (a long class name over several lines).
+_WRAP_WIDTH = 10
+#: The score tables' columns of numbers, which are never cut (:func:`_print_table`).
+_NUMBER_COLUMNS = ("row", "value", "mislabel score", "target_z")
+
+
+def _print_table(console: Any, table: Any) -> None:
+    """``table``, its numbers never cut (long class names wrap), or in a terminal too narrow for that (40 columns:
+    every value was cut to ``-0.…``) one line per row, ``row 341: label >50K, neighbours' label <=50K, value
+    -0.0077, ...``."""
+    columns = [list(c.cells) for c in table.columns]
+    needed = 3 * len(columns) + 1  # (the borders and padding)
+    for col, cells in zip(table.columns, columns, strict=True):
+        widest = max((len(str(x)) for x in cells), default=0)
+        if col.header in _NUMBER_COLUMNS:
+            col.min_width = widest
+        needed += widest if col.header in _NUMBER_COLUMNS else min(widest, _WRAP_WIDTH)
+    if needed <= console.width or not table.columns:
+        console.print(table)
+        return
+    console.print(table.title, highlight=False)
+    headers = [str(c.header) for c in table.columns]
+    for row in zip(*columns, strict=True):
+        parts = [f"{h} {v}" for h, v in zip(headers[1:], row[1:], strict=True) if str(v)]
+        console.print(f"{headers[0]} {row[0]}: " + ", ".join(parts), highlight=False)
 
 
 # ---------------------------------------------------------------- all outputs of a command, or none

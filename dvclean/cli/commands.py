@@ -684,13 +684,14 @@ def score(
     """Value every row and flag likely-mislabeled and hard rows.
 
     Writes one row per input row to <input stem>.dvclean.parquet (or --output):
-    row_id (or the --id column), label, value, value_rank, is_mislabeled, is_hard,
-    mislabel_score, is_label_missing, neighbor_label, is_conflicting_duplicate, then
-    the label-probability columns suggested_label, given_label_prob,
-    suggested_label_prob and model_label_prob (a regression target has
-    predicted_value and target_z instead), value_<method> for each method when
-    several run and stderr_<method> for the sampling and cross-fitted methods (see README *Output*).
-    Prints a summary (none with --quiet).
+    row_id (or the --id column), label, value, value_rank, is_mislabeled,
+    is_hard, mislabel_score, is_label_missing, neighbor_label,
+    is_conflicting_duplicate, then the label-probability columns
+    suggested_label, given_label_prob, suggested_label_prob and
+    model_label_prob (a regression target has predicted_value and target_z
+    instead), value_<method> for each method when several run and
+    stderr_<method> for the sampling and cross-fitted methods (see README
+    *Output*). Prints a summary (none with --quiet).
     """
     from ..errors import OutputError
     from ..io import output_format_for
