@@ -1634,6 +1634,24 @@ def either_way_date(text: pl.Series) -> str | None:
     return str(cells.filter(first != second).first())
 
 
+def _times_of_day(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
+    """``frame`` with each of the text ``columns`` as a Time column when every cell is a time of day, with or without
+    seconds (``6:49`` beside ``13:05:10``, which the CSV reader cannot type together); else left as text.
+
+    >>> _times_of_day(pl.DataFrame({"t": ["6:49", "13:05:10", None]}), ["t"]).get_column("t").to_list()
+    [datetime.time(6, 49), datetime.time(13, 5, 10), None]
+    """
+    typed = []
+    for c in columns:
+        if c not in frame.columns or frame.schema[c] != pl.String:
+            continue
+        text = frame.get_column(c).str.strip_chars()
+        times = text.str.to_time("%H:%M:%S%.f", strict=False).fill_null(text.str.to_time("%H:%M", strict=False))
+        if times.null_count() == text.null_count():
+            typed.append(times.alias(c))
+    return frame.with_columns(typed) if typed else frame
+
+
 def _read_csv(
     data: bytes | Path,
     name: str,
@@ -1715,6 +1733,7 @@ def _read_csv(
     # columns the reader typed as numbers from digits it cannot parse (Arabic-Indic, Devanagari, full-width: its
     # type guess takes any Unicode digit, its number parser only ASCII ones): read as text, as they are written
     as_text_now: list[str] = []
+    mixed_times: list[str] = []  # columns of times of day with and without seconds (as_text_now, typed after)
     day_first: dict[str, str] = {}  # date columns typed day first whose every date reads month first too
 
     def attempt(infer: int | None, dates: bool = True) -> pl.DataFrame:
@@ -1724,7 +1743,20 @@ def _read_csv(
         # with a digit)
         frame = read(infer, False)
         if dates and any(_may_be_date(frame.get_column(c)) for c, dt in frame.schema.items() if dt == pl.String):
-            plain, frame = frame, read(infer, True)
+            while True:
+                try:
+                    plain, frame = frame, read(infer, True)
+                    break
+                except pl.exceptions.InvalidOperationError as exc:
+                    # a column of times of day in two spellings (6:49 and 13:05:10): the reader types it from the
+                    # first and fails on the other (an internal error, exit 3): read as text, then typed below
+                    mixed = re.search(r"to `time` failed in column '(.*?)'", str(exc))
+                    if mixed is None or mixed.group(1) in as_text_now:
+                        raise
+                    as_text_now.append(mixed.group(1))
+                    mixed_times.append(mixed.group(1))
+                    frame = read(infer, False)
+            frame = _times_of_day(frame, mixed_times)
             # the reader's date guess reads a year of one to three digits (`11.4.2`, a version, as 0002-04-11):
             # a column it typed as dates whose cells do not all hold a four-digit year stays text
             schema = plain.schema
@@ -1757,7 +1789,9 @@ def _read_csv(
                         unparsed = re.search(r"could not parse `(.*)` as dtype `[iuf]\d+` at column '(.*)' \(column number",
                                              str(numbers))
                         if (unparsed is None or unparsed.group(2) in as_text_now
-                                or not any(ch.isdigit() and not ch.isascii() for ch in unparsed.group(1))):
+                                or not (any(ch.isdigit() and not ch.isascii() for ch in unparsed.group(1))
+                                        # (an integer past 128 bits, a 40-digit id or hash: its digits, as text)
+                                        or re.fullmatch(r"[+-]?\d{39,}", unparsed.group(1).strip()))):
                             raise
                         as_text_now.append(unparsed.group(2))
             except pl.exceptions.ComputeError as again:
@@ -4018,27 +4052,30 @@ class OffsetZone:
     #: offset (daylight saving): a new instant takes the offset they all give it, so that one between a sparse
     #: input's last winter and first summer value gets the offset of its side of the switch, not of the nearer value.
     zones: tuple[str, ...] = ()
+    #: Whether the text writes UTC as ``Z`` (``2021-01-05T10:00:00Z`` beside ``2021-07-05T10:00:00+01:00``).
+    zulu: bool = False
 
     @classmethod
     def learn(cls, pairs: Sequence[tuple[Any, str]]) -> OffsetZone | None:
         """The zone of (value, text) pairs of a tz-aware Datetime column; None when no text writes an offset."""
         import numpy as np
 
-        inst, offs = [], []
+        inst, offs, zulu = [], [], False
         for v, t in pairs:
             m = _TIME_TEXT.fullmatch(t)
             tz = m.group("tz") if m is not None else None
-            if not tz or tz == "Z" or not isinstance(v, _dt.datetime) or v.tzinfo is None:
+            if not tz or not isinstance(v, _dt.datetime) or v.tzinfo is None:
                 continue
             sign = -1 if tz[0] == "-" else 1
-            digits = tz[1:].replace(":", "")
+            zulu |= tz == "Z"
+            digits = tz[1:].replace(":", "") if tz != "Z" else "0000"  # (Z: UTC, as a zone's winter may be written)
             offs.append(sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60))
             inst.append(_epoch_micros(v))
         if not inst:
             return None
         order = np.argsort(np.asarray(inst, dtype=np.int64), kind="stable")
         instants, offsets = np.asarray(inst, dtype=np.int64)[order], np.asarray(offs, dtype=np.int64)[order]
-        return cls(instants, offsets, _zones_writing(instants, offsets))
+        return cls(instants, offsets, _zones_writing(instants, offsets), zulu)
 
     def offset_at(self, micros: Any) -> Any:
         """The offset (seconds) of each of ``micros`` (epoch microseconds): the one every zone of :attr:`zones`
@@ -4117,7 +4154,7 @@ class TemporalStyle:
             out += f":{v.second:02d}"
             if self.digits:
                 out += "." + f"{v.microsecond:06d}000"[: self.digits]
-        if self.tz == "Z":
+        if self.tz == "Z" or (self.tz and self.zone is not None and self.zone.zulu and not v.utcoffset()):
             out += "Z"
         elif self.tz:
             off = v.utcoffset() or _dt.timedelta(0)

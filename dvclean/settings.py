@@ -138,6 +138,12 @@ def _load_file(path: Path) -> ConfigFile | None:
     # a pyproject.toml, or another file laid out as one (a --config file holding [tool.dvclean]: "tool" is no key
     # of a dvclean.toml, so such a file can only mean that table)
     if path.name == PYPROJECT or (isinstance(tool, dict) and "dvclean" in tool):
+        misplaced = [k for k, v in doc.items() if isinstance(v, dict) and k in (*_COMMAND_TABLES, "dvclean")]
+        if path.name == PYPROJECT and misplaced:  # ([check] for [tool.dvclean.check]: its thresholds were dropped)
+            k = misplaced[0]
+            where = "[tool.dvclean]" if k == "dvclean" else f"[tool.dvclean.{k}]"
+            raise ConfigError(f"{path}: has a top-level [{k}] table, which dvclean does not read: in a pyproject.toml "
+                              f"its settings go under [tool.dvclean]; rename the table {where}")
         table = tool.get("dvclean") if isinstance(tool, dict) else None
         if table is None:
             return None
@@ -170,12 +176,25 @@ def _planted(path: Path) -> str | None:
     return None
 
 
+def _system_stream(path: str | os.PathLike[str]) -> str | None:
+    """For a path under ``/dev`` or ``/proc`` (``/dev/stdin``, a shell's ``<(...)`` as ``/dev/fd/63``): the regular
+    file it leads to (``dvclean check /dev/stdin < data.csv``), else ``"-"`` (a pipe: the data has no directory of
+    its own, and the current directory's configuration applies, as for ``-``); None for any other path."""
+    text = os.path.abspath(os.fspath(path))
+    if not text.startswith(("/dev/", "/proc/")):
+        return None
+    real = os.path.realpath(text)
+    return real if os.path.isfile(real) and not real.startswith(("/dev/", "/proc/")) else "-"
+
+
 def find_config_files(start: str | os.PathLike[str] | None = None) -> list[ConfigFile]:
     """Configuration files that apply to ``start``, highest precedence first.
 
-    ``start`` is a data file or a directory; ``None`` or ``"-"`` means the current
-    directory. Returns ``[]`` when no directory up to the root has one.
+    ``start`` is a data file or a directory; ``None``, ``"-"`` or a pipe or device (``/dev/stdin``, ``<(...)``)
+    means the current directory. Returns ``[]`` when no directory up to the root has one.
     """
+    if start is not None and (stream := _system_stream(start)) is not None:
+        start = stream  # (/dev/stdin, <(...): as -, the current directory; or the file redirected into it)
     if start is None or str(start) == "-":
         here = Path.cwd()
     else:

@@ -24,9 +24,8 @@ def test_quiet_and_verbose_together_are_a_usage_error(tmp_path, command):
     assert "--quiet and --verbose contradict each other" in flat(res.stderr) and "drop one of them" in flat(res.stderr)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]  # nothing written
     (tmp_path / "dvclean.toml").write_text('label = "y"\nquiet = true\n')
-    res = runner.invoke(app, [*command, str(data), "-vv"])
-    assert res.exit_code == 2
-    assert f"pass --no-quiet with --verbose, or remove quiet from {tmp_path / 'dvclean.toml'}" in flat(res.stderr)
+    res = runner.invoke(app, [*command, str(data), "-vv"])  # (the command line wins over the file: session 52)
+    assert res.exit_code == 0 and "DEBUG" in res.stderr, res.output
     assert runner.invoke(app, [*command, str(data), "-v", "--no-quiet"]).exit_code == 0
     assert runner.invoke(app, [*command, str(data)]).exit_code == 0  # quiet alone, from the file: fine
 

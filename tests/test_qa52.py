@@ -450,3 +450,97 @@ def test_a_regression_run_records_the_model_and_metric_it_used(tmp_path):
         assert (config["tmc"]["model"], config["tmc"]["metric"]) == ("linear", "r2")
         assert config["mislabel"]["linear_model"] == "linear"
     assert summary["methods"]["loo"]["params"]["model"] == "linear"
+
+
+def test_a_pipe_given_as_a_path_reads_the_current_directory_s_configuration(tmp_path, monkeypatch):
+    from dvclean.settings import _system_stream, find_config_files
+
+    (tmp_path / "dvclean.toml").write_text('label = "y"\n')
+    monkeypatch.chdir(tmp_path)
+    read_end, write_end = os.pipe()
+    data = _csv(tmp_path)
+    with open(data, "rb") as fh:
+        try:
+            assert _system_stream(f"/dev/fd/{read_end}") == "-"  # (a shell's <(...): no directory of its own)
+            assert _system_stream(f"/dev/fd/{fh.fileno()}") == str(data)  # (/dev/stdin < data.csv: the file's)
+            assert _system_stream(str(data)) is None
+            assert [f.path for f in find_config_files(f"/dev/fd/{read_end}")] == [tmp_path / "dvclean.toml"]
+        finally:
+            os.close(read_end)
+            os.close(write_end)
+
+
+def test_a_top_level_command_table_in_pyproject_is_refused(tmp_path):
+    data = _csv(tmp_path)
+    for table, where in (("check", "[tool.dvclean.check]"), ("dvclean", "[tool.dvclean]")):
+        (tmp_path / "pyproject.toml").write_text(f'[tool.dvclean]\nlabel = "y"\n[{table}]\nmax-mislabeled = "2%"\n')
+        res = runner.invoke(app, ["check", str(data)])
+        assert res.exit_code == 2, res.output
+        assert f"has a top-level [{table}] table, which dvclean does not read" in _flat(res.output)
+        assert f"rename the table {where}" in _flat(res.output)
+
+
+@pytest.mark.parametrize("line, message", [
+    ("verbose = -1", "it is a count, as -v and -vv give it: write verbose = 1"),
+    ("verbose = true", "it is a count, as -v and -vv give it: write verbose = 1"),
+    ('drop = [["a", "b"]]', "it takes a list of texts, not of lists or tables"),
+    ('null-values = ["NA", "?"]', "it takes one value, not a list (one text of comma-separated values: "
+                                  "null-values = 'NA,?')"),
+    ("id = 1979-05-27", 'write it as text, in quotes (id = "1979-05-27")'),
+    ("[check]\nreport = 7", 'it names a file: write its path as text, in quotes (report = "path/to/file")'),
+    ('[check]\njunit-xml = ""', "an empty path names no file; write one or remove junit-xml"),
+])
+def test_configuration_values_of_the_wrong_shape_are_refused(tmp_path, line, message):
+    data = _csv(tmp_path)
+    (tmp_path / "dvclean.toml").write_text(f'label = "y"\n{line}\n')
+    res = runner.invoke(app, ["check", str(data)])
+    assert res.exit_code == 2 and message in _flat(res.output), res.output
+
+
+def test_exit_zero_from_a_file_is_said_when_the_check_fails(tmp_path):
+    data = _csv(tmp_path)
+    (tmp_path / "dvclean.toml").write_text('label = "y"\n[check]\nmax-hard = 1\nexit-zero = true\n')
+    res = runner.invoke(app, ["check", str(data)])
+    assert res.exit_code == 0 and "FAIL" in res.output
+    assert "exit-zero = true (" in _flat(res.output) and "the check failed but exits 0" in _flat(res.output)
+    res = runner.invoke(app, ["check", str(data), "--exit-zero", "--max-hard", "1"])
+    assert res.exit_code == 0 and "the check failed but exits 0" not in _flat(res.output)  # (typed: no note)
+
+
+def test_a_csv_time_column_with_and_without_seconds_is_read_as_times(tmp_path):
+    import datetime as dt
+
+    data = tmp_path / "t.csv"
+    rows = [f"{i},{t},{'ab'[i % 2]}" for i, t in enumerate(["6:49", "13:05:10", "7:00", "8:00", "9:00", "10:00"] * 5)]
+    data.write_text("x,t,y\n" + "\n".join(rows) + "\n")
+    res = runner.invoke(app, ["score", str(data), "-y", "y", "-o", str(tmp_path / "s.csv"), "-q"])
+    assert res.exit_code == 0, res.output  # (was an internal error, exit 3, in the CSV reader)
+    from dvclean.io import read_frame
+
+    frame = read_frame(data)
+    frame = frame[0] if isinstance(frame, tuple) else frame
+    assert frame.schema["t"] == pl.Time and frame.get_column("t")[1] == dt.time(13, 5, 10)
+
+
+def test_integers_past_128_bits_are_read_as_their_digits(tmp_path):
+    ids = [str(10**40 + i) for i in range(8)]
+    data = tmp_path / "ids.csv"
+    data.write_text("id,x,y\n" + "\n".join(f"{v},{i},{'ab'[i % 2]}" for i, v in enumerate(ids)) + "\n")
+    out = tmp_path / "s.csv"
+    res = runner.invoke(app, ["score", str(data), "-y", "y", "--id", "id", "--k", "1", "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output  # (was "cannot parse the CSV ... check --separator and quoting")
+    assert pl.read_csv(out, schema_overrides={"id": pl.String}).get_column("id").to_list() == ids
+
+
+def test_a_column_that_writes_utc_as_z_keeps_its_zone_s_offsets():
+    import datetime as dt
+
+    from dvclean.io import OffsetZone
+
+    utc = dt.UTC
+    written = [(dt.datetime(2021, 1, d, 12, tzinfo=utc), f"2021-01-{d:02d}T12:00:00Z") for d in range(1, 20)]
+    written += [(dt.datetime(2021, 7, d, 11, tzinfo=utc), f"2021-07-{d:02d}T12:00:00+01:00") for d in range(1, 20)]
+    zone = OffsetZone.learn(written)
+    assert zone is not None and zone.zulu and "Europe/London" in zone.zones
+    winter = int(dt.datetime(2021, 11, 20, 12, tzinfo=utc).timestamp()) * 10**6  # (nearer the summer values)
+    assert zone.offset_at([winter]).tolist() == [0]

@@ -87,13 +87,29 @@ def _coerce(ctx: Any, param: Any, value: Any, source: str) -> Any:
     bad = f"{source}: invalid value {toml_repr(value)} for {option}"
     if on_off and not isinstance(value, bool):
         raise ConfigError(f"{bad}: it is on/off; write {key} = true or {key} = false")
+    counted = bool(getattr(param, "count", False))  # (-v, -vv: a count)
+    if counted and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise ConfigError(f"{bad}: it is a count, as -v and -vv give it: write {key} = 1 (or 2, or 0 for none)")
     if not on_off and _contains_bool(value):
         raise ConfigError(f"{bad}: it takes a value, not true/false (see `dvclean {ctx.command.name} --help`)")
     multi = bool(getattr(param, "multiple", False)) or getattr(param, "nargs", 1) == -1
     if multi and not isinstance(value, list):
         value = [value]
     if not multi and isinstance(value, (list, dict)):  # a string option would take the list's Python spelling
-        raise ConfigError(f"{bad}: it takes one value, not a {'list' if isinstance(value, list) else 'table'}")
+        hint = (f" (one text of comma-separated values: {key} = {toml_repr(','.join(map(str, value)))})"
+                if isinstance(value, list) and value and all(isinstance(v, str) for v in value) else "")
+        raise ConfigError(f"{bad}: it takes one value, not a {'list' if isinstance(value, list) else 'table'}{hint}")
+    if multi and any(isinstance(v, (list, dict)) for v in value):  # ([["a", "b"]] would be the text "['a', 'b']")
+        raise ConfigError(f"{bad}: it takes a list of texts, not of lists or tables (e.g. {key} = [\"a\", \"b\"])")
+    from ..settings import PATH_KEYS
+
+    if key.replace("-", "_") in PATH_KEYS and not on_off and (not isinstance(value, str) or not value.strip()):
+        # (a number was resolved against the current directory, not the file's; "" named the current directory)
+        raise ConfigError(f"{bad}: it names a file: write its path as text, in quotes ({key} = \"path/to/file\")"
+                          if not isinstance(value, str) else f"{bad}: an empty path names no file; write one or "
+                          f"remove {key}")
+    if not isinstance(value, (str, int, float, bool, list)):  # a TOML date or time: the option takes text
+        raise ConfigError(f"{bad}: write it as text, in quotes ({key} = \"{value}\")")
     if key == "model" and isinstance(value, str) and "." in value:
         # a dotted class path imports its module, whose code runs: a file that may come with the data (a pull
         # request's dvclean.toml) must not name it ("unittest.__main__.X" runs a test runner over the directory)

@@ -544,6 +544,10 @@ def check(
             "files of the nearest directory that holds one are; set the thresholds in that file's check table too, "
             "or pass --config FILE"
         )
+    if exit_zero and not given_on_command_line("exit_zero") and outcome.exit_code(exit_zero=False) == 1:
+        source = (effective_config()["values"].get("exit_zero") or (None, "a configuration file"))[1]
+        said.append(f"exit-zero = true ({source}): the check failed but exits 0; pass --no-exit-zero to let the "
+                    "failure fail the job")
     if said:  # (a JSON document lists them among its notes)
         import dataclasses
 
