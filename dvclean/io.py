@@ -4060,7 +4060,7 @@ class OffsetZone:
         """The zone of (value, text) pairs of a tz-aware Datetime column; None when no text writes an offset."""
         import numpy as np
 
-        inst, offs, zulu = [], [], False
+        inst, offs, zulu, numeric = [], [], False, False
         for v, t in pairs:
             m = _TIME_TEXT.fullmatch(t)
             tz = m.group("tz") if m is not None else None
@@ -4068,11 +4068,12 @@ class OffsetZone:
                 continue
             sign = -1 if tz[0] == "-" else 1
             zulu |= tz == "Z"
+            numeric |= tz != "Z"
             digits = tz[1:].replace(":", "") if tz != "Z" else "0000"  # (Z: UTC, as a zone's winter may be written)
             offs.append(sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60))
             inst.append(_epoch_micros(v))
-        if not inst:
-            return None
+        if not inst or not numeric:
+            return None  # (no text writes an offset: Z alone is UTC, which the style writes itself)
         order = np.argsort(np.asarray(inst, dtype=np.int64), kind="stable")
         instants, offsets = np.asarray(inst, dtype=np.int64)[order], np.asarray(offs, dtype=np.int64)[order]
         return cls(instants, offsets, _zones_writing(instants, offsets), zulu)
