@@ -544,3 +544,15 @@ def test_a_column_that_writes_utc_as_z_keeps_its_zone_s_offsets():
     assert zone is not None and zone.zulu and "Europe/London" in zone.zones
     winter = int(dt.datetime(2021, 11, 20, 12, tzinfo=utc).timestamp()) * 10**6  # (nearer the summer values)
     assert zone.offset_at([winter]).tolist() == [0]
+
+
+def test_quiet_or_verbose_typed_wins_over_the_other_from_a_file(tmp_path):
+    data = _csv(tmp_path)
+    (tmp_path / "dvclean.toml").write_text('label = "y"\nquiet = true\n')
+    res = runner.invoke(app, ["check", str(data), "--max-hard", "50%", "-v"])
+    assert res.exit_code == 0 and "INFO" in res.stderr and "PASS" in res.stdout, res.output  # (not quiet at all)
+    (tmp_path / "dvclean.toml").write_text('label = "y"\nverbose = 2\n')
+    res = runner.invoke(app, ["check", str(data), "--max-hard", "50%", "-q"])
+    assert res.exit_code == 0 and res.output == "", res.output
+    res = runner.invoke(app, ["check", str(data), "--max-hard", "50%", "-q", "-v"])
+    assert res.exit_code == 2 and "--quiet and --verbose contradict each other" in _flat(res.output)

@@ -220,6 +220,12 @@ def configurable(command_name: str, *, start: str = "data") -> Callable[[F], F]:
                     effective[key] = (kwargs[param.name], settings.sources[key])
                 else:
                     effective[key] = (kwargs.get(param.name), "default")
+            # -q typed on the command line puts a file's verbose aside, and -v a file's quiet: the command line wins
+            typed = {k for k in ("quiet", "verbose") if effective.get(k, (None, ""))[1] == "command line"}
+            for key in {"quiet", "verbose"} - typed if len(typed) == 1 and typed <= set(keys) else ():
+                if key in keys and effective[key][1] not in ("command line", "default") and effective[key][0]:
+                    kwargs[keys[key].name] = 0 if key == "verbose" else False
+                    effective[key] = (kwargs[keys[key].name], "default")
             ctx.meta[SHOW_CONFIG_KEY] = {"values": effective, "files": [str(p) for p in settings.files],
                                          "written": {k: settings.values[k] for k, (_, src) in effective.items()
                                                      if src not in ("command line", "default")}}

@@ -215,10 +215,7 @@ def setup_logging(console: Console, *, quiet: bool, verbose: int, notes_printed:
     that repeat them (``extra=dvclean.pipeline.NOTE``) are not shown twice.
     """
     if quiet and verbose:
-        if _refuse_quiet_and_verbose() == "quiet":
-            verbose = 0
-        else:
-            quiet = False
+        _refuse_quiet_and_verbose()
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     root = logging.getLogger("dvclean")
     handler = _LogHandler(console=console, show_time=False, show_path=False, markup=False)
@@ -231,10 +228,10 @@ def setup_logging(console: Console, *, quiet: bool, verbose: int, notes_printed:
     warnings.showwarning = _show_warning
 
 
-def _refuse_quiet_and_verbose() -> str:
-    """``--quiet`` and ``--verbose`` together: the one typed on the command line when a configuration file set the
-    other (``"quiet"`` or ``"verbose"``: the command line wins, as for every option); else a usage error (``-q``
-    would silence what ``-v`` asked for), saying which of them a configuration file set."""
+def _refuse_quiet_and_verbose() -> None:
+    """``--quiet`` and ``--verbose`` together: a usage error (``-q`` would silence what ``-v`` asked for), saying
+    which of them a configuration file set (one typed on the command line has already put the file's other aside:
+    :func:`dvclean.cli._config.configurable`)."""
     from ..errors import ConfigError
 
     try:
@@ -245,8 +242,6 @@ def _refuse_quiet_and_verbose() -> str:
         values = {}
     files = {name: src for name in ("quiet", "verbose")
              if (src := (values.get(name) or (None, ""))[1]) and src not in ("command line", "default")}
-    if len(files) == 1 and values:  # one typed, the other from a file: the command line's
-        return "verbose" if "quiet" in files else "quiet"
     if "quiet" in files and "verbose" not in files:  # (--no-quiet overrides the file's setting)
         fix = f"pass --no-quiet with --verbose, or remove quiet from {files['quiet']}"
     elif "verbose" in files and "quiet" not in files:
