@@ -681,7 +681,8 @@ def row_hashes(
     >>> row_hashes(df.with_columns(b=pl.lit(7)), [1], columns=["a", "y"]) == row_hashes(df, [1])
     True
     """
-    frame = _frame_argument("row_hashes", frame, [*(columns or ())])
+    columns = list(columns) if columns is not None else None  # (an iterator is read once: here, and below)
+    frame = _frame_argument("row_hashes", frame, columns or [])
     skip = set(exclude)
     cols = sorted(set(columns) - skip) if columns is not None else sorted(c for c in frame.columns if c not in skip)
     idx = np.asarray(rows, dtype=np.int64)
