@@ -242,11 +242,7 @@ def _refuse_quiet_and_verbose() -> None:
         values = {}
     files = {name: src for name in ("quiet", "verbose")
              if (src := (values.get(name) or (None, ""))[1]) and src not in ("command line", "default")}
-    if "quiet" in files and "verbose" not in files:  # (--no-quiet overrides the file's setting)
-        fix = f"pass --no-quiet with --verbose, or remove quiet from {files['quiet']}"
-    elif "verbose" in files and "quiet" not in files:
-        fix = f"remove verbose from {files['verbose']} or drop --quiet"
-    elif files:
+    if files:  # (both from files: one alone was put aside by the other typed)
         fix = "; ".join(f"remove {name} from {src}" for name, src in files.items())
     else:
         fix = "drop one of them"
