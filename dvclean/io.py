@@ -1175,7 +1175,10 @@ def _read_json_records(data: bytes | Path, name: str) -> tuple[pl.DataFrame, str
         )
     if stripped[:1] == b"[":
         try:
-            return pl.read_json(io.BytesIO(stripped), infer_schema_length=None), "json"
+            frame = pl.read_json(io.BytesIO(stripped), infer_schema_length=None)
+            if mixed := _json_bool_number_columns(stripped, "json", frame.schema):
+                frame = pl.read_json(io.BytesIO(stripped), infer_schema_length=None, schema_overrides=mixed)
+            return frame, "json"
         except Exception as exc:
             msg = _first_line(exc)
             raise InputError(
@@ -1183,7 +1186,13 @@ def _read_json_records(data: bytes | Path, name: str) -> tuple[pl.DataFrame, str
                 "(or JSON lines: one object per line)"
             ) from exc
     try:
-        frame = pl.read_ndjson(io.BytesIO(stripped), infer_schema_length=None)
+        try:
+            frame = pl.read_ndjson(io.BytesIO(stripped), infer_schema_length=None)
+        except pl.exceptions.ComputeError as exc:
+            # (polars refuses a column of numbers and true/false: "cannot parse 'true' (bool) as Int64")
+            if "(bool)" not in str(exc) or not (mixed := _json_bool_number_columns(stripped, "ndjson")):
+                raise
+            frame = pl.read_ndjson(io.BytesIO(stripped), infer_schema_length=None, schema_overrides=mixed)
     except Exception as exc:
         shape = _one_object_shape(stripped, name) or (
             ("over several lines", "write one object per line (JSON lines), or an array of objects")
@@ -1202,6 +1211,33 @@ def _read_json_records(data: bytes | Path, name: str) -> tuple[pl.DataFrame, str
         raise InputError(f"{name}: is one JSON object {what}, not a table of records (dvclean reads a JSON array of "
                          f"objects, one per row, or JSON lines); {fix}")
     return frame, "ndjson"
+
+
+def _json_bool_number_columns(text: bytes, fmt: str, schema: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The columns of a JSON (``json``) or JSON lines (``ndjson``) file that hold both numbers and true/false, as
+    ``{name: pl.String}`` for the reader's ``schema_overrides``.
+
+    polars reads such a column as numbers, true as 1 (``json``), or refuses the file as "cannot parse 'true'
+    (bool) as Int64" (``ndjson``). Read as text, each value keeps its JSON spelling (``1``, ``2.5``, ``true``), as
+    a column of numbers and strings already does. Only a file that spells true or false anywhere is read twice.
+    """
+    if b"true" not in text and b"false" not in text:
+        return {}
+    if schema is None:
+        schema = pl.scan_ndjson(io.BytesIO(text), infer_schema_length=None).collect_schema()
+    candidates = [c for c, dt in schema.items() if dt.is_numeric() or dt == pl.Boolean]
+    if not candidates:
+        return {}
+    as_text = {c: (pl.String if c in candidates else dt) for c, dt in schema.items()}
+    reader = pl.read_json if fmt == "json" else pl.read_ndjson
+    spelled = reader(io.BytesIO(text), schema=as_text)
+    mixed = {}
+    for c in candidates:
+        present = spelled.get_column(c).drop_nulls()
+        flags = present.is_in(["true", "false"])
+        if flags.any() and not flags.all():
+            mixed[c] = pl.String
+    return mixed
 
 
 def _is_json_object(text: bytes) -> bool:
