@@ -264,8 +264,8 @@ def cell_variants(name: str, noise: str, seed: int, rows: int) -> dict[str, tupl
     kf = flag_rows(v, y, nb, c, policy, evidence=ev, mislabel=MislabelConfig(rule="knn"))
     out["knn"] = (kf.mislabel_score, kf.is_mislabeled)
 
-    _, dis = neighbor_votes(y, nb, c)
-    knn_flags = _knn_rule(v, dis, policy)
+    maj, dis = neighbor_votes(y, nb, c)
+    knn_flags = _knn_rule(v, dis, policy, maj, y)
     kq = _percentile_from_bottom(v)
 
     def pool(signals: list[np.ndarray], stacked: bool = True) -> np.ndarray:

@@ -646,10 +646,15 @@ def expected_noise_flags(score: np.ndarray, fraction: float) -> np.ndarray:
     return top_k(score, expected_count(fraction, score.shape[0]), at_most=True)
 
 
-def _knn_rule(values: np.ndarray, disagreement: np.ndarray, policy: FlagPolicy) -> np.ndarray:
+def _knn_rule(values: np.ndarray, disagreement: np.ndarray, policy: FlagPolicy,
+              majority: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The ``knn`` rule: a value below ``policy.mislabel_value_max`` and (``neighbor_majority``) most of the K nearest
+    rows carrying another label, one other class more of them than the row's own (:func:`neighbor_votes`' majority,
+    a tie going to the row's own): with three classes or more, a row whose class is its neighbours' plurality (two
+    of five, the rest split) is not flagged, as its suggested label would be less probable than its own."""
     flagged = values < policy.mislabel_value_max
     if policy.neighbor_majority:
-        flagged &= disagreement > 0.5
+        flagged &= (disagreement > 0.5) & (majority != y)
     return flagged
 
 
@@ -729,7 +734,7 @@ def flag_rows(
         rule = "knn"
         kv = values if evidence is None or evidence.knn_values is None else evidence.knn_values
         kq = quality if kv is values else _percentile_from_bottom(kv)
-        is_mislabeled = _knn_rule(kv, disagreement, policy)
+        is_mislabeled = _knn_rule(kv, disagreement, policy, majority, y)
         score = np.clip(0.5 * (1.0 - kq) + 0.5 * disagreement, 0.0, 1.0)
         fractions = neighbor_fractions(y, neighbors, n_classes)
         other = fractions.copy()
@@ -753,7 +758,7 @@ def flag_rows(
         kv = values if evidence.knn_values is None else evidence.knn_values
         kq = quality if evidence.knn_values is None else _percentile_from_bottom(kv)
         score = np.clip(0.5 * (1.0 - given_p) + 0.5 * (1.0 - kq), 0.0, 1.0)
-        knn_flags = _knn_rule(kv, disagreement, policy)
+        knn_flags = _knn_rule(kv, disagreement, policy, majority, y)
         if rule == "consensus":
             named = {"knn_rule": int(knn_flags.sum()), "confident_pooled": int(confident_issues(proba, y).sum())}
             if evidence.model is not None:
