@@ -492,6 +492,21 @@ def require_file(source: Any, option: str) -> None:
         raise InputError(f"{option} {source}: no such file; check the path (current directory: {os.getcwd()})")
 
 
+def read_scores_frame(source: str | os.PathLike[str], **options: Any) -> tuple[pl.DataFrame, SourceInfo]:
+    """:func:`read_frame` for a scores file (``report``'s SCORES, ``augment --scores``), whose command's
+    ``--input-format`` names the data's format, not the scores': a refusal's "pass --input-format ..." advice is
+    left out (renaming the file is the way)."""
+    try:
+        return read_frame(source, **options)
+    except InputError as exc:
+        msg = str(exc)
+        plain = re.sub(r"pass --input-format \w+, or ", "", msg)
+        plain = re.sub(r",? or pass --input-format\b", "", plain)
+        if plain == msg:
+            raise
+        raise InputError(plain) from exc
+
+
 def read_json_document(path: str | os.PathLike[str], name: str) -> Any:
     """The JSON document in ``path`` (a regular file or a pipe), as a clear :class:`InputError` when it cannot be
     read: a device, a missing file, text that is not UTF-8 JSON, nesting too deep to decode, more than
@@ -2071,16 +2086,29 @@ def _may_be_date(col: pl.Series) -> bool:
     return text[:1].isdigit() or (text[:1] in "+-" and text[1:2].isdigit())
 
 
+def _polars_name(path: str | os.PathLike[str]) -> str:
+    """``path`` spelled as polars (and pyarrow), which open UTF-8 names, find the same file: a name Python decoded
+    with ASCII (LC_ALL=C with PYTHONUTF8=0) holds its other bytes as lone surrogates, which they cannot take."""
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        with contextlib.suppress(UnicodeDecodeError):
+            return os.fsencode(text).decode("utf-8")
+    return text
+
+
 def _polars_source(data: bytes | str | os.PathLike[str]) -> Any:
     """What polars reads for ``data``: its bytes, or the path; the file's bytes when the path holds undecodable
     bytes (a lone surrogate: polars takes such a name for a file object and fails)."""
     if isinstance(data, bytes):
         return io.BytesIO(data)
+    name = _polars_name(data)
     try:
-        os.fsencode(data).decode("utf-8")
-    except UnicodeDecodeError:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # (bytes that are not UTF-8: no name polars can open)
         return io.BytesIO(Path(data).read_bytes())
-    return data
+    return name
 
 
 def _nanosecond_datetimes(frame: pl.DataFrame, data: bytes | Path, sep: str, nulls: Any, positions: list[int]) -> pl.DataFrame:
@@ -2635,7 +2663,10 @@ def temp_stem(name: str, suffix: str = ".tmp") -> str:
     """``.<name>.``, the name cut (at a character) so that a temporary name made of it, a pid (up to 10 digits) and a
     dot, 8 random characters and ``suffix`` stays within the 255 bytes a file name may have wherever ``name`` does."""
     room = 255 - 8 - len(suffix.encode()) - 11 - 2
-    return "." + name.encode("utf-8", "surrogateescape")[:room].decode("utf-8", "ignore") + "."
+    # (the bytes a UTF-8 name cannot spell are left out, and all but ASCII where the file-system encoding is not
+    # UTF-8, as under LC_ALL=C with PYTHONUTF8=0: polars' writers take only names they can spell in UTF-8)
+    utf8 = sys.getfilesystemencoding().lower().replace("-", "") == "utf8"
+    return "." + os.fsencode(name)[:room].decode("utf-8" if utf8 else "ascii", "ignore") + "."
 
 
 @contextmanager
@@ -2851,18 +2882,19 @@ def write_table(
     schema = frame.schema
     dictionaries = [d for d in dictionaries if d[0] in schema and not isinstance(schema[d[0]], pl.Enum)]
     with atomic_path(path) as tmp, _disk_errors(tmp, path):
+        named = _polars_name(tmp)
         if (schema_metadata or dictionaries) and fmt in ("parquet", "ipc"):
-            _write_arrow(frame, tmp, fmt, {**(schema_metadata or {}), **{k.encode(): v.encode() for k, v in (metadata or {}).items()}},
+            _write_arrow(frame, named, fmt, {**(schema_metadata or {}), **{k.encode(): v.encode() for k, v in (metadata or {}).items()}},
                          dictionaries)
         elif fmt == "parquet":
-            frame.write_parquet(tmp, metadata=metadata or None)
+            frame.write_parquet(named, metadata=metadata or None)
         elif fmt == "ipc":
             # (text as large_string, as the pyarrow path above writes it, not polars' string_view, which readers
             # before Arrow 16 cannot open)
-            frame.write_ipc(tmp, compat_level=pl.CompatLevel.oldest())
+            frame.write_ipc(named, compat_level=pl.CompatLevel.oldest())
         else:
             compressed = suffix_format(path.name)[1] is not None
-            dest: Any = io.BytesIO() if compressed else tmp
+            dest: Any = io.BytesIO() if compressed else named
             decimals = [n for n, t in frame.schema.items() if isinstance(t, pl.Decimal)] if fmt != "csv" else []
             if decimals:  # polars writes a Decimal to JSON as a string ("1.00"): read back, a text column
                 dest = io.BytesIO()
@@ -2976,7 +3008,7 @@ def _wide_integers_for_arrow(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(casts) if casts else frame
 
 
-def _write_arrow(frame: pl.DataFrame, path: Path, fmt: str, schema_metadata: dict[bytes, bytes],
+def _write_arrow(frame: pl.DataFrame, path: str | Path, fmt: str, schema_metadata: dict[bytes, bytes],
                  dictionaries: Sequence[tuple[str, Sequence[str], bool]] = ()) -> None:
     """Write ``frame`` as Parquet or Arrow IPC with ``schema_metadata`` on its Arrow schema (where pyarrow and
     pandas read it; polars' ``metadata`` is Parquet key-value metadata only) and the ``dictionaries``' columns

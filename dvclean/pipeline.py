@@ -1996,6 +1996,11 @@ def _skewed_target_note(data: ValuationData, flags: Any, blank: np.ndarray | Non
 POINT_MASS_ZEROS = 0.05
 
 
+#: Up to this share of the targets (or 2), negative targets are named as possible placeholders of unknown values
+#: (or one value repeated among at least half of them); more are a target of both signs.
+PLACEHOLDER_SHARE = 0.05
+
+
 def _transform_advice(data: ValuationData) -> tuple[str, str, str]:
     """What the notes on a heavy-tailed target say of its sign, the transformed target they advise, and its short
     name: the logarithm of a positive target; log(1 + target) of one with a few zeros (whose log is minus
@@ -2017,6 +2022,8 @@ def _transform_advice(data: ValuationData) -> tuple[str, str, str]:
     'log(1 + target)'
     >>> advice([0.0] * 7 + [5.0] * 3)
     'the non-zero rows on their own, as its 70% of zeros would dominate log(1 + target)'
+    >>> advice(np.linspace(-3, 3, 40) ** 3)
+    'one that evens out its spread; the logarithm needs positive targets, and 20 of the 40 are negative: asinh(target) evens out the spread of a target of both signs'
     >>> advice([-1.0, -1.0, 0.0, 1.0, 2.0])
     'one that evens out its spread; the logarithm needs positive targets, and 2 are negative (-1 in both rows): if -1 stands for an unknown value, blank those cells (a placeholder is no measurement)'
     """
@@ -2042,14 +2049,18 @@ def _transform_advice(data: ValuationData) -> tuple[str, str, str]:
     negative = t[t < -tol]
     shown, count = Counter(f"{v:g}" for v in negative).most_common(1)[0]
     k = negative.size
-    if count > 1:  # a value repeated among the negative targets: a placeholder (-1, -999) for an unknown value?
+    few = k <= max(2, PLACEHOLDER_SHARE * t.size)
+    if count > 1 and (few or 2 * count >= k):  # one value repeated among them: a placeholder (-1, -999)?
         which = "in both rows" if k == count == 2 else f"in all {k} rows" if count == k else f"in {count} of them"
         negatives = (f"the logarithm needs positive targets, and {k} are negative ({shown} {which}): if {shown} stands "
                      "for an unknown value, blank those cells (a placeholder is no measurement)")
-    else:
+    elif few:
         it = f"it ({shown})" if k == 1 else "them"
         negatives = (f"the logarithm needs positive targets, and {k} {'is' if k == 1 else 'are'} negative: check "
                      f"{it} for placeholders of unknown values, which are no measurement (blank those cells)")
+    else:  # (many distinct negative values: a target of both signs, not placeholders)
+        negatives = (f"the logarithm needs positive targets, and {k} of the {t.size} are negative: asinh(target) "
+                     "evens out the spread of a target of both signs")
     return (f" and {k} target{' is' if k == 1 else 's are'} negative",
             f"a transformed target that evens out the spread (a column of it as the label); {negatives}",
             f"one that evens out its spread; {negatives}")
@@ -2409,6 +2420,7 @@ def check_output_path(
         if same_file(out, src):
             raise OutputError(f"{option} {out} is the input file; dvclean never overwrites its input: choose another path")
     if _is_stdout_file(out):  # `--junit-xml r.xml > r.xml`: the output is renamed over the file the summary goes to
+        resolve_output(out)  # (/dev/stdout itself follows any redirection: refused as "a link to a standard stream")
         raise OutputError(
             f"{option} {out} is also where the standard output goes (redirected with >): what is printed would be "
             f"lost or mixed into it; redirect the standard output to another file, or choose another {option}"
@@ -2418,6 +2430,12 @@ def check_output_path(
     out = resolve_output(out)  # a link's target; a pipe, a device or /dev/stdout is refused before any work
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
+        first = inputs[0] if inputs else None
+        if isinstance(first, (str, os.PathLike)) and str(first) != "-" and not os.path.lexists(first):
+            # (a default output next to a missing input: `score nodir/d.csv` is a wrong path, not a missing folder)
+            from .errors import InputError
+
+            raise InputError(f"{first}: no such file; check the path (current directory: {os.getcwd()})")
         raise OutputError(f"{option} {out}: the directory {parent} does not exist; create it first")
     if not os.access(parent, os.W_OK):
         raise OutputError(f"{option} {out}: cannot write to {parent} ({write_denied(parent)}); choose another directory")

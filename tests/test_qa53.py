@@ -5,6 +5,7 @@ array's such column was read as numbers with true as 1."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -51,3 +52,306 @@ def test_true_false_beside_numbers_only_in_other_columns_keeps_every_type(tmp_pa
     path.write_text(json.dumps([{"a": 1, "b": True, "c": "true"}, {"a": 2.5, "b": False, "c": "x"}]))
     frame, _ = read_frame(path)
     assert frame.schema == pl.Schema({"a": pl.Float64, "b": pl.Boolean, "c": pl.String})
+
+
+# ---------------------------------------------------------------- report's inputs (helper, round 93)
+
+
+def _scored(tmp_path: Path, n: int = 60, **score_args: str) -> tuple[Path, Path]:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, 2)).round(3)
+    data = tmp_path / "d.csv"
+    pl.DataFrame({"x1": x[:, 0], "x2": x[:, 1], "label": np.where(x[:, 0] > 0, "a", "b")}).write_csv(data)
+    scores = tmp_path / "d.scores.csv"
+    extra = [a for kv in score_args.items() for a in kv]
+    res = runner.invoke(app, ["score", str(data), "-y", "label", "-m", "knn", "-q", "-o", str(scores), *extra])
+    assert res.exit_code == 0, res.output
+    return data, scores
+
+
+def _report(tmp_path: Path, scores: Path, *args: str):
+    return runner.invoke(app, ["report", str(scores), *args, "-o", str(tmp_path / "r.html"), "-q"])
+
+
+def test_report_refuses_scores_whose_row_numbers_are_not_the_datas(tmp_path):
+    data, scores = _scored(tmp_path)
+    s = pl.read_csv(scores)
+    assert _report(tmp_path, scores, "--data", str(data), "-y", "label").exit_code == 0
+    # two rows of one label swapped (re-sorted, saved): labels still line up, row_id does not
+    b_rows = s.with_row_index("i").filter(pl.col("label") == "b").get_column("i").to_list()
+    order = list(range(s.height))
+    order[b_rows[0]], order[b_rows[-1]] = b_rows[-1], b_rows[0]
+    s[order].write_csv(tmp_path / "swapped.csv")
+    s.with_columns(pl.col("row_id") + 1000).write_csv(tmp_path / "shifted.csv")
+    for name, at in (("swapped.csv", b_rows[0]), ("shifted.csv", 0)):
+        res = _report(tmp_path, tmp_path / name, "--data", str(data), "-y", "label")
+        assert res.exit_code == 2, res.output
+        assert f"its row_id column is not --data's row numbers in order (at row {at} it holds" in _flat(res.output)
+    # (without --data nothing pairs rows with features: the edited file is still reported)
+    assert _report(tmp_path, tmp_path / "swapped.csv").exit_code == 0
+
+
+def test_report_pairs_an_id_named_like_a_scores_column(tmp_path):
+    # an --id named `value` is written as row_id: its values, not row numbers, are the data's ids
+    rng = np.random.default_rng(1)
+    data = tmp_path / "v.csv"
+    pl.DataFrame({"value": [f"k{i}" for i in range(40)], "x": rng.normal(size=40), "label": ["a", "b"] * 20}).write_csv(data)
+    for out in ("v.s.csv", "v.s.parquet"):
+        res = runner.invoke(app, ["score", str(data), "-y", "label", "--id", "value", "-m", "knn", "-q", "-o",
+                                  str(tmp_path / out)])
+        assert res.exit_code == 0, res.output
+        res = _report(tmp_path, tmp_path / out, "--data", str(data), "-y", "label")
+        assert res.exit_code == 0, res.output
+
+
+def test_report_names_what_is_wrong_with_the_scores_inputs(tmp_path):
+    data, scores = _scored(tmp_path)
+    s = pl.read_csv(scores)
+    s.select(s.columns[::-1]).write_csv(tmp_path / "reordered.csv")
+    s.drop("row_id").write_csv(tmp_path / "no_ids.csv")
+    (tmp_path / "s.parquet").write_bytes(scores.read_bytes())
+    cases = [
+        ("reordered.csv", (), f"its first column is {s.columns[-1]!r}, a scores column, but dvclean score writes the "
+                              f"row ids first (row_id, or the --id column) and row_id is column {s.width}"),
+        ("no_ids.csv", (), "its first column is 'label', a scores column, but dvclean score writes the row ids first "
+                           "(row_id, or the --id column) and it has no row_id column"),
+        ("s.parquet", (), "looks like CSV text, not Parquet; rename the file to end in .csv"),
+    ]
+    for name, args, message in cases:
+        res = _report(tmp_path, tmp_path / name, *args)
+        assert res.exit_code == 2 and message in _flat(res.output), (name, res.output)
+    res = runner.invoke(app, ["report", "-", "--data", "-", "-y", "label", "-o", str(tmp_path / "r.html")],
+                        input=scores.read_text())
+    assert res.exit_code == 2 and "the scores and --data both read standard input (-)" in _flat(res.output)
+
+
+def test_report_says_the_data_lacks_the_scores_id_column(tmp_path):
+    rng = np.random.default_rng(2)
+    with_id = tmp_path / "i.csv"
+    frame = pl.DataFrame({"cid": [f"c{i}" for i in range(40)], "x": rng.normal(size=40), "label": ["a", "b"] * 20})
+    frame.write_csv(with_id)
+    frame.drop("cid").write_csv(tmp_path / "plain.csv")
+    res = runner.invoke(app, ["score", str(with_id), "-y", "label", "--id", "cid", "-m", "knn", "-q", "-o",
+                              str(tmp_path / "i.s.csv")])
+    assert res.exit_code == 0, res.output
+    res = _report(tmp_path, tmp_path / "i.s.csv", "--data", str(tmp_path / "plain.csv"), "-y", "label")
+    assert res.exit_code == 2, res.output
+    assert "has no column 'cid', which" in _flat(res.output) and "was scored with as --id" in _flat(res.output)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d.update(command="check"), "written by `dvclean check`, not by `dvclean augment`"),
+    (lambda d: d.update(schema_version=99), "written by a newer dvclean"),
+    (lambda d: d.pop("input"), "has no 'input' section naming the data it evaluated"),
+    (lambda d: d.update(evaluation={"arms": {}}), "'evaluation.arms' is empty"),
+])
+def test_report_refuses_an_edited_augment_report(tmp_path, edit, message):
+    data, scores = _scored(tmp_path)
+    doc = {"schema_version": 1, "command": "augment", "label": "label",
+           "input": {"path": str(data), "format": "csv", "rows": 60},
+           "quality": {"score": 0.8}, "evaluation": {"arms": {"baseline": {"rows": 40}}}}
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(doc))
+    assert _report(tmp_path, scores, "--augmentation", str(good)).exit_code == 0
+    edit(doc)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    res = _report(tmp_path, scores, "--augmentation", str(bad))
+    assert res.exit_code == 2 and message in _flat(res.output), res.output
+
+
+def test_report_says_to_pass_augments_json_not_its_html(tmp_path):
+    _, scores = _scored(tmp_path)
+    page = tmp_path / "aug.html"
+    page.write_text("<!doctype html><html></html>")
+    res = _report(tmp_path, scores, "--augmentation", str(page))
+    assert res.exit_code == 2, res.output
+    assert "not a JSON document" in res.output and "(not its HTML report)" in _flat(res.output)
+
+
+# ---------------------------------------------------------------- paths and the environment (helper, round 93)
+
+
+def test_a_deleted_current_directory_is_one_clear_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    gone = tmp_path / "gone"
+    gone.mkdir()
+
+    def enter_and_delete() -> None:  # (in the child: its current directory is deleted under it)
+        os.chdir(gone)
+        os.rmdir(gone)
+
+    res = subprocess.run([sys.executable, "-c", "from dvclean.cli import main; main()", "score",
+                          str(tmp_path / "d.csv"), "-y", "y"], capture_output=True, text=True,
+                         preexec_fn=enter_and_delete, timeout=120)
+    assert res.returncode == 2, res.stderr
+    assert res.stderr.strip() == ("error: the current directory no longer exists (it was deleted or moved); cd to an "
+                                  "existing directory and run dvclean again")
+
+
+@pytest.mark.parametrize("command", ["score", "fix", "augment", "report"])
+def test_a_missing_input_in_a_missing_folder_is_the_input_missing(tmp_path, command, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = [command, "nodir/d.csv", *(["-y", "y"] if command != "report" else [])]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2, res.output
+    assert "nodir/d.csv: no such file; check the path" in _flat(res.output) and "--output" not in res.output
+
+
+def _tiny_csv(path: Path) -> Path:
+    rng = np.random.default_rng(3)
+    with open(path, "wb") as fh:  # (polars opens only UTF-8 names)
+        pl.DataFrame({"a": rng.normal(size=40), "y": ["p", "q"] * 20}).write_csv(fh)
+    return path
+
+
+def test_names_outside_ascii_under_an_ascii_file_system_encoding(tmp_path):
+    # LC_ALL=C with PYTHONUTF8=0: Python decodes names as ASCII, other bytes as lone surrogates, which polars
+    # took for a file object ("Object does not have a .read() method") and mkstemp could not encode: exit 3
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path / "目录"
+    folder.mkdir()
+    _tiny_csv(tmp_path / "数据.csv")
+    env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", "from dvclean.cli import main; main()", *args], cwd=tmp_path,
+                              env=env, capture_output=True, timeout=300)
+
+    probe = subprocess.run([sys.executable, "-c", "import sys; print(sys.getfilesystemencoding())"], env=env,
+                           capture_output=True, text=True)
+    if probe.stdout.strip().lower() not in ("ascii", "ansi_x3.4-1968"):
+        pytest.skip(f"this Python keeps a {probe.stdout.strip()} file-system encoding under LC_ALL=C")
+    res = run("score", "数据.csv", "-y", "y", "-m", "knn", "--mislabel-rule", "knn", "-q")
+    assert res.returncode == 0, res.stderr
+    res = run("score", "数据.csv", "-y", "y", "-m", "knn", "--mislabel-rule", "knn", "-q", "-o", "目录/输出.csv")
+    assert res.returncode == 0, res.stderr
+    res = run("report", "数据.dvclean.parquet", "-o", "目录/报告.html")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == "目录/报告.html\n".encode()  # (the name's own bytes: a script opens the file with it)
+    assert sorted(p.name for p in folder.iterdir()) == ["报告.html", "输出.csv"]  # (no temporary file left)
+    assert pl.read_csv(folder / "输出.csv").height == 40
+
+
+def test_report_prints_the_written_files_own_bytes(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    name = os.fsdecode(b"x\xffy.csv")  # (not UTF-8)
+    _tiny_csv(tmp_path / name)
+    cli = [sys.executable, "-c", "from dvclean.cli import main; main()"]
+    res = subprocess.run([*cli, "score", name, "-y", "y", "-m", "knn", "--mislabel-rule", "knn", "-q"], cwd=tmp_path,
+                         capture_output=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    res = subprocess.run([*cli, "report", os.fsdecode(b"x\xffy.dvclean.parquet")], cwd=tmp_path, env=env,
+                         capture_output=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == b"x\xffy.report.html\n"
+    assert (tmp_path / os.fsdecode(res.stdout.rstrip(b"\n"))).is_file()
+
+
+def test_output_to_dev_stdout_is_refused_as_a_stream(tmp_path):
+    import subprocess
+    import sys
+
+    data = _tiny_csv(tmp_path / "d.csv")
+    with open(tmp_path / "printed.txt", "wb") as out:
+        res = subprocess.run([sys.executable, "-c", "from dvclean.cli import main; main()", "score", str(data), "-y",
+                              "y", "-q", "-o", "/dev/stdout", "--format", "csv"], stdout=out, stderr=subprocess.PIPE,
+                             text=True, timeout=300)
+    assert res.returncode == 2
+    assert "it is a link to a standard stream" in res.stderr and "redirect the standard output" not in res.stderr
+
+
+# ---------------------------------------------------------------- fix with --id and --valid (helper, round 93)
+
+
+def _fix_data(tmp_path: Path, n: int = 120) -> Path:
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=n), rng.normal(size=n)
+    y = np.where(a + b > 0, "pos", "neg")
+    y[::10] = np.where(y[::10] == "pos", "neg", "pos")
+    days = [f"2020-{1 + i % 12:02d}-{1 + i % 28:02d}" for i in range(n)]
+    path = tmp_path / "t.csv"
+    pl.DataFrame({"id": [f"r{i}" for i in range(n)], "a": a, "b": b, "d": days, "y": y}).write_csv(path)
+    return path
+
+
+def test_fix_says_when_valid_cannot_change_the_flags(tmp_path):
+    data = _fix_data(tmp_path)
+    valid = tmp_path / "v.csv"
+    pl.read_csv(data).drop("id").tail(40).write_csv(valid)
+    plain = runner.invoke(app, ["fix", str(data), "-y", "y", "--id", "id", "-o", str(tmp_path / "a.csv")])
+    with_valid = runner.invoke(app, ["fix", str(data), "-y", "y", "--id", "id", "--valid", str(valid),
+                                     "-o", str(tmp_path / "b.csv")])
+    assert plain.exit_code == 0 and with_valid.exit_code == 0, with_valid.output
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    said = "--valid changed nothing in the output: under the consensus rule the mislabel flags do not use the"
+    assert said in _flat(with_valid.output) and said not in _flat(plain.output)
+    knn = runner.invoke(app, ["fix", str(data), "-y", "y", "--id", "id", "--valid", str(valid), "--mislabel-rule",
+                              "knn", "-o", str(tmp_path / "c.csv")])
+    assert knn.exit_code == 0 and "--valid changed nothing" not in knn.output, knn.output
+
+
+def test_a_parquet_valid_file_with_dates_as_text_is_read_as_the_datas_dates(tmp_path):
+    # the data CSV's date column is read as dates; a Parquet validation file saved from it without date parsing
+    # holds the same text, and was refused ("holds text ... but the data's 'd' holds dates")
+    data = _fix_data(tmp_path)
+    text = pl.read_csv(data, try_parse_dates=False).drop("id").tail(40)
+    assert text.schema["d"] == pl.String
+    text.write_parquet(tmp_path / "v.parquet")
+    text.write_csv(tmp_path / "v.csv")
+    out = {}
+    for v in ("v.parquet", "v.csv"):
+        res = runner.invoke(app, ["fix", str(data), "-y", "y", "--id", "id", "--valid", str(tmp_path / v),
+                                  "--mislabel-rule", "knn", "-q", "-o", str(tmp_path / f"o_{v}.csv")])
+        assert res.exit_code == 0, res.output
+        out[v] = (tmp_path / f"o_{v}.csv").read_bytes()
+    assert out["v.parquet"] == out["v.csv"]
+
+
+def test_an_empty_id_says_how_to_go_on(tmp_path):
+    data = _fix_data(tmp_path)
+    frame = pl.read_csv(data)
+    frame.with_columns(pl.when(pl.int_range(frame.height) == 7).then(None).otherwise(pl.col("id")).alias("id")).write_csv(
+        tmp_path / "holes.csv")
+    res = runner.invoke(app, ["fix", str(tmp_path / "holes.csv"), "-y", "y", "--id", "id", "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 2, res.output
+    assert ("id column 'id' is empty at row 7; every row needs an id: fill in those ids (or remove the blank lines), "
+            "or leave out --id id (rows are then numbered 0, 1, 2, ...)") in _flat(res.output)
+    assert not (tmp_path / "o.csv").exists()
+
+
+# ---------------------------------------------------------------- the knn rule with three classes or more
+
+
+def test_the_knn_rule_does_not_flag_a_row_whose_class_is_its_neighbours_plurality():
+    from dvclean.config import FlagPolicy
+    from dvclean.flags import flag_rows
+
+    # rows 0-3 are judged; the rest are their neighbours (labels only matter)
+    y = np.array([0, 0, 0, 0] + [0, 0, 1, 2, 3] + [1, 1, 1, 0, 2] + [0, 0, 1, 1, 2])
+    pool = np.arange(4, y.size)
+    neighbours = np.array([pool[0:5], pool[5:10], pool[10:15], pool[0:5]])
+    neighbours = np.vstack([neighbours, np.tile(pool[:5], (y.size - 4, 1))])
+    values = np.full(y.size, -0.01)  # every row lowers the others' accuracy
+    flags = flag_rows(values, y, neighbours, 4, FlagPolicy(hard_fraction=0.0))
+    # row 0: 2 of 5 its own class, the other 3 split three ways (disagreement 0.6): its class is the plurality
+    # row 1: 3 of 5 carry class 1: flagged, suggested 1
+    # row 2: 2 its own, 2 of class 1: a tie goes to its own class
+    assert flags.is_mislabeled[:3].tolist() == [False, True, False]
+    assert flags.suggested_label[1] == 1 and flags.neighbor_disagreement[0] == pytest.approx(0.6)
+    # with two classes the rule is unchanged: most neighbours of another label is another class outnumbering it
+    y2 = np.array([0, 0, 0, 0, 1, 1])
+    nb2 = np.array([[1, 2, 3, 4, 5], [0, 2, 3, 4, 5], [0, 1, 3, 4, 5], [0, 1, 2, 4, 5], [0, 1, 2, 3, 5], [0, 1, 2, 3, 4]])
+    two = flag_rows(np.full(6, -0.01), y2, nb2, 2, FlagPolicy(hard_fraction=0.0))
+    assert two.is_mislabeled.tolist() == (two.neighbor_disagreement > 0.5).tolist()
+    assert 0 < two.is_mislabeled.sum() < 6

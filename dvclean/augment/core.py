@@ -46,9 +46,9 @@ from ..io import (
     output_separator,
     padded_integer_texts,
     read_csv_text,
-    read_frame,
     read_json_text,
     read_once,
+    read_scores_frame,
     require_file,
     same_file,
     suffix_format,
@@ -334,7 +334,7 @@ def read_scores(scores: str | os.PathLike[str]) -> tuple[pl.DataFrame, dict[str,
     A CSV file's first column (the row ids) and ``label`` keep their text when numbers would
     change it (``007``, ``01`` beside ``1``), as the data's id and label columns are read.
     """
-    sf, info = read_frame(scores, keep_text=_scores_text_columns)
+    sf, info = read_scores_frame(scores, keep_text=_scores_text_columns)
     return sf, _scores_metadata(scores, info.format)
 
 

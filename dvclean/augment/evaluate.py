@@ -47,7 +47,15 @@ import numpy as np
 import polars as pl
 
 from ..errors import AugmentError, ConfigError, DataValidationError
-from ..table import MOSTLY_NUMERIC, FeatureEncoder, Table, class_text, label_codes, text_date_format
+from ..table import (
+    MOSTLY_NUMERIC,
+    FeatureEncoder,
+    Table,
+    class_text,
+    label_codes,
+    read_text_dates,
+    text_date_format,
+)
 from .config import AugmentConfig, parse_n_synthetic, parse_target
 
 __all__ = [
@@ -477,6 +485,12 @@ def _like_data(name: str, data: pl.Series, hold: pl.Series, where: str) -> tuple
             return hold.cast(pl.Float64), note, None
     if dk == hk == "boolean":
         return hold, None, None
+    if dk in ("date", "datetime") and hdt == pl.String and (fmt := text_date_format(hold)) is not None:
+        # dates written as text (a Parquet file saved from a CSV read without date parsing), as the CSV reader
+        # reads them: then compared as the data's dates are
+        parsed = read_text_dates(hold, fmt)
+        if parsed.null_count() == hold.null_count():
+            return _like_data(name, data, parsed, where)
     if dk == "boolean" and hdt == pl.String:
         low = hold.str.strip_chars().str.to_lowercase()
         if low.drop_nulls().is_in(["true", "false"]).all():

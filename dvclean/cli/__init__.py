@@ -51,6 +51,12 @@ def main() -> None:
     """
     import os
 
+    try:  # (relative paths, the configuration search and torch's own loading need it: one clear line, not exit 3)
+        os.getcwd()
+    except FileNotFoundError:
+        sys.stderr.write("error: the current directory no longer exists (it was deleted or moved); cd to an existing "
+                         "directory and run dvclean again\n")
+        sys.exit(2)
     if sys.stdin is None:  # started with stdin closed (`<&-`): `-` reads nothing, as from /dev/null ("no data")
         sys.stdin = open(os.devnull)  # noqa: SIM115 - for the life of the process
     for name in ("stdout", "stderr"):

@@ -157,7 +157,25 @@ def write_stdout(text: str) -> None:
         _to_devnull(sys.stdout)
 
 
-def _write_all(stream: Any, text: str) -> None:
+def write_stdout_path(path: Any) -> None:
+    """Write a written file's path on its own line of stdout, for a script (``html=$(dvclean report ...)``): the
+    name's own bytes, as the file system holds them, whatever the encoding of stdout or of the name (a name that is
+    not UTF-8, an ASCII ``PYTHONIOENCODING``), so the line opens the file. A name with control characters is written
+    with them escaped (:func:`visible`), as every other printed name is."""
+    import os
+
+    text = str(path)
+    plain = "".join(c for c in text if not "\ud800" <= c <= "\udfff")  # (a name's undecodable bytes)
+    if visible(plain) != plain or getattr(sys.stdout, "buffer", None) is None:
+        write_stdout(f"{visible(text)}\n")
+        return
+    try:
+        _write_all(sys.stdout, os.fsencode(text) + b"\n")
+    except BrokenPipeError:
+        _to_devnull(sys.stdout)
+
+
+def _write_all(stream: Any, text: str | bytes) -> None:
     """Write ``text`` whole: an unbuffered stdout (``PYTHONUNBUFFERED=1``, common in CI images) drops what a short
     write leaves over without an error, so a JSON document cut short by a full disk exited 0. The bytes go through
     the binary layer until all are written; one that takes none raises ``ENOSPC``."""
@@ -169,7 +187,8 @@ def _write_all(stream: Any, text: str) -> None:
         stream.flush()
         return
     stream.flush()
-    view = memoryview(text.encode(stream.encoding or "utf-8", stream.errors or "strict"))
+    view = memoryview(text if isinstance(text, bytes) else text.encode(stream.encoding or "utf-8",
+                                                                       stream.errors or "strict"))
     while view.nbytes:
         n = buffer.write(view)
         if n is None:  # a non-blocking stream that would block: the rest through the text layer

@@ -806,7 +806,7 @@ def report_cmd(
     """
     from ..io import read_json_document
     from ..report import build_report_from_files, write_report
-    from ._output import setup_logging, staged_outputs, stderr_console, visible, write_stdout
+    from ._output import setup_logging, staged_outputs, stderr_console, visible, write_stdout_path
     from .commands import given_on_command_line
 
     setup_logging(stderr_console(), quiet=quiet, verbose=verbose)
@@ -819,6 +819,11 @@ def report_cmd(
                 what = "names columns of" if name == "drop" else "says how to read"
                 raise ConfigError(f"{option} {what} --data, which is not given: leave out {option}, or add "
                                   "--data FILE (the scored data set)")
+    if scores == "-" and data == "-":
+        from ..errors import InputError
+
+        raise InputError("the scores and --data both read standard input (-), and it can be read once: give one of "
+                         "them the path of a file")
     if output is None and scores == "-":  # no file to write next to (not "-.report.html" in the current directory)
         from ..errors import ConfigError
 
@@ -832,10 +837,16 @@ def report_cmd(
                  stdout_has="the written report's path")
     aug = None
     if augmentation is not None:
-        aug = read_json_document(augmentation, f"--augmentation {augmentation}")
-        if not isinstance(aug, dict) or not aug:
-            from ..errors import InputError
+        from ..errors import InputError
 
+        try:
+            aug = read_json_document(augmentation, f"--augmentation {augmentation}")
+        except InputError as exc:
+            if "not a JSON document" not in str(exc):
+                raise
+            raise InputError(f"{exc}; pass the <output>.augment-report.json that dvclean augment wrote (not its HTML "
+                             "report)") from exc
+        if not isinstance(aug, dict) or not aug:
             kind = {dict: "an empty object", list: "an array", str: "a string", bool: "a boolean"}.get(
                 type(aug), "null" if aug is None else "a number")
             raise InputError(f"--augmentation {augmentation}: not a dvclean augment report (JSON {kind}); pass the "
@@ -850,4 +861,4 @@ def report_cmd(
     if not quiet:  # --quiet: nothing but errors, on stdout too
         stderr_console().print(f"wrote {visible(written)} ({written.stat().st_size / 1024:.0f} KiB)", highlight=False,
                                markup=False)
-        write_stdout(f"{visible(written)}\n")
+        write_stdout_path(written)

@@ -143,6 +143,13 @@ def fix(
     # the scoring's notes (ignored columns, ...), printed as `dvclean score` prints them and in the JSON summary
     from ..pipeline import notes_beyond_scores
 
+    rule = str(result.summary.get("rule", ""))
+    if scoring.valid is not None and html_report is None and rule and not rule.startswith("knn"):
+        # (README: the flags' neighbour evidence is leave-self-out but under the knn rule with --valid)
+        skipped.append(f"--valid changed nothing in the output: under the {rule.split(' ')[0]} rule the mislabel flags "
+                       "do not use the validation set (their neighbour evidence is leave-self-out), so the same file "
+                       "is written without it, and notes on the validation set do not bear on it; it counts under --mislabel-rule "
+                       "knn, and for the values --report shows")
     notes = list(dict.fromkeys([*skipped, *result.summary.get("notes", ()), *notes_beyond_scores(result.scores)]))
     summary = {**result.summary, "output": str(written), "notes": notes}
     if html_report is not None:

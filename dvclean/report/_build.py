@@ -610,6 +610,8 @@ def _augmentation_shape_problem(doc: dict[str, Any]) -> str | None:
         return None
     if not isinstance(arms, dict):
         return f"'evaluation.arms' must be an object of arms, not {type(arms).__name__}"
+    if not arms:
+        return "'evaluation.arms' is empty (an evaluation has its three arms: baseline, non_targeted and targeted)"
     for arm, entry in arms.items():
         if not isinstance(entry, dict):
             return f"'evaluation.arms.{arm}' must be an object"
@@ -627,6 +629,25 @@ def _augmentation_shape_problem(doc: dict[str, Any]) -> str | None:
 def _aug_input(doc: dict[str, Any]) -> dict[str, Any]:
     inp = doc.get("input")
     return inp if isinstance(inp, dict) else {}
+
+
+def _refuse_foreign_augmentation(doc: dict[str, Any], what: str, *, from_file: bool, scored: str) -> None:
+    """Refuse a report that ``dvclean augment`` did not write as this dvclean reads it: another command's
+    (``"command"``), a newer schema's, or (from a file) one without the ``input`` section that ties it to the
+    scored data (edited: the check that it evaluates this data would be skipped)."""
+    from ..pipeline import SCHEMA_VERSION
+
+    fix = "pass the <output>.augment-report.json that dvclean augment wrote"
+    command = doc.get("command")
+    if isinstance(command, str) and command != "augment":
+        raise InputError(f"{what}: written by `dvclean {command}`, not by `dvclean augment`; {fix}")
+    version = doc.get("schema_version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+        raise InputError(f"{what}: written by a newer dvclean ({doc.get('dvclean_version', 'unknown')}, report schema "
+                         f"{version}; this dvclean reads {SCHEMA_VERSION}): upgrade dvclean, or omit --augmentation")
+    if from_file and "input" not in doc:
+        raise InputError(f"{what}: has no 'input' section naming the data it evaluated, so it cannot be matched with "
+                         f"{scored}; the file looks edited: {fix}")
 
 
 def _reconcile_augmentation(
@@ -648,11 +669,12 @@ def _reconcile_augmentation(
     """
     if not doc:
         return
+    what = f"--augmentation {augmentation_path}" if augmentation_path is not None else "the augmentation report"
+    _refuse_foreign_augmentation(doc, what, from_file=augmentation_path is not None, scored=scored)
     inp = _aug_input(doc)
     aug_sha = inp.get("sha256") if isinstance(inp.get("sha256"), str) else ""
     aug_path = inp.get("path") if isinstance(inp.get("path"), str) else None
     ours = meta.get("input_sha256") or ""
-    what = f"--augmentation {augmentation_path}" if augmentation_path is not None else "the augmentation report"
     if aug_sha and ours and aug_sha != ours:
         raise DataValidationError(
             f"{what} evaluates another file: it was computed on {aug_path or 'an input'} (sha256 {aug_sha[:12]}...), "
@@ -874,6 +896,27 @@ def _rows(mask: pl.Series) -> str:
     return rows_text(mask.fill_null(False).arg_true().to_list())
 
 
+#: Columns ``dvclean score`` writes after the row ids (an ``--id`` named like one is written as ``row_id``).
+SCORE_COLUMNS = frozenset({"label", "value", "value_rank", "is_mislabeled", "is_hard", "mislabel_score",
+                           "is_label_missing", "neighbor_label", "is_conflicting_duplicate", "suggested_label",
+                           "given_label_prob", "suggested_label_prob", "model_label_prob", "predicted_value",
+                           "target_z"})
+
+
+def _check_id_column_first(frame: pl.DataFrame, scores: str) -> None:
+    """Refuse a scores file whose first column, which holds the row ids, is one of the score columns: its columns
+    were reordered, or ``row_id`` removed (it used to be refused as "column label (the ids) has repeated values")."""
+    from ..valuation import REGISTRY
+
+    first = frame.columns[0]
+    if first not in SCORE_COLUMNS and first not in {f"{kind}_{m}" for m in REGISTRY for kind in ("value", "stderr")}:
+        return
+    where = (f"row_id is column {frame.columns.index('row_id') + 1}" if "row_id" in frame.columns
+             else "it has no row_id column")
+    raise InputError(f"{scores}: its first column is {first!r}, a scores column, but dvclean score writes the row "
+                     f"ids first (row_id, or the --id column) and {where}; {_EDITED}")
+
+
 def _check_consistent(frame: pl.DataFrame, scores: str) -> None:
     """Refuse a scores file whose columns contradict each other, as ``dvclean score`` never writes them.
 
@@ -991,6 +1034,30 @@ def _check_same_rows(
                 )
 
 
+def _check_row_numbers(frame: pl.DataFrame, dframe: pl.DataFrame, recorded_id: Any, *, scores: str, data: str) -> None:
+    """Refuse scores whose ``row_id`` column is not the data's row numbers in order (0, 1, ...): the rows were
+    re-sorted or edited after ``dvclean score``, and the report would show one row's scores beside another's
+    features (as ``augment --scores`` refuses them). An ``--id`` named like an output column is written as
+    ``row_id``: then it must be that data column's values (the one the footer records, else any column holding
+    them)."""
+    from ..augment.core import _same_ids
+
+    ids = frame.get_column("row_id")
+    if _same_ids(ids, pl.Series("row_id", np.arange(frame.height, dtype=np.int64))):
+        return
+    named = [recorded_id] if isinstance(recorded_id, str) else list(dframe.columns)
+    if any(c in dframe.columns and _same_ids(ids, dframe.get_column(c)) for c in named):
+        return
+    ours = np.arange(frame.height)
+    held = ids.cast(pl.Float64).to_numpy() if ids.dtype.is_numeric() else ids.cast(pl.String).to_numpy()
+    at = int(np.flatnonzero(held != (ours if ids.dtype.is_numeric() else ours.astype(str)))[0])
+    raise DataValidationError(
+        f"{scores}: its row_id column is not --data's row numbers in order (at row {at} it holds {ids[at]!r}), so its "
+        f"rows cannot be paired with {data}'s: the scores were re-sorted or edited after `dvclean score`; re-run "
+        "`dvclean score` on this data, or omit --data"
+    )
+
+
 def build_report_from_files(
     scores: str | os.PathLike[str],
     *,
@@ -1032,7 +1099,7 @@ def build_report_from_files(
         the augmentation was computed on another file.
     """
     from ..config import FeatureConfig
-    from ..io import read_frame, read_once
+    from ..io import read_frame, read_once, read_scores_frame
     from ..pipeline import text_identity
     from ..table import make_table, prepare
 
@@ -1041,8 +1108,8 @@ def build_report_from_files(
     # (kept as classes when the data was scored) stay classes, whatever --null-values says of the data
     options: dict[str, Any] = {"null_values": [""]}
     piped = read_once(scores, options)  # stdin's or a pipe's bytes: read once, for the frame and the Parquet footer
-    frame, info = read_frame(scores, keep_text=lambda names: [*names[:1], "label", "neighbor_label", "suggested_label"],
-                             warn_ignored=False, **options)
+    frame, info = read_scores_frame(scores, warn_ignored=False, **options,
+                                    keep_text=lambda names: [*names[:1], "label", "neighbor_label", "suggested_label"])
     required = {"label", "value", "value_rank", "is_mislabeled", "is_hard", "mislabel_score", "is_label_missing",
                 "neighbor_label"}
     missing = sorted(required - set(frame.columns))
@@ -1051,6 +1118,7 @@ def build_report_from_files(
             f"{scores}: not a dvclean scores file (missing columns {', '.join(missing)}); "
             "pass the output of `dvclean score`"
         )
+    _check_id_column_first(frame, str(scores))
     frame = _typed_scores(frame, str(scores))
     _check_consistent(frame, str(scores))
     run: dict[str, Any] = {}
@@ -1164,7 +1232,14 @@ def build_report_from_files(
         # the rows must hold the scores' labels (and ids): CSV/NDJSON scores record no sha256, and the same file read
         # with other null markers loses a class; checked first: a --label naming another column is that mistake,
         # whatever make_table says of the column
+        if id_column is not None and id_column not in dframe.columns:
+            raise DataValidationError(
+                f"--data {data} has no column {id_column!r}, which {scores} was scored with as --id (its first column "
+                "holds the ids): pass the scored file, re-run `dvclean score` on this data, or omit --data"
+            )
         _check_same_rows(frame, dframe, label=lbl, id_column=id_column, scores=str(scores), data=str(data))
+        if id_column is None:
+            _check_row_numbers(frame, dframe, run.get("id_column"), scores=str(scores), data=str(data))
         table = make_table(dframe, label=lbl, id_column=id_column, drop=dropped, source=dinfo, task=meta["task"])
         recorded = run.get("drop")
         ours = sorted(set(map(str, table.dropped)))  # (the names as read: a CSV header's spaces stripped, once each)
