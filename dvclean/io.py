@@ -464,6 +464,10 @@ def path_problem(path: Any, *, reading: bool = True) -> str | None:
     if "\x00" in text:
         return (f"the path {_short(text)} holds a NUL character (\\x00), which no file name can hold; check how the "
                 "path was built")
+    if text.endswith(("/", os.sep)) and text.rstrip("/" + os.sep) and os.path.isfile(text.rstrip("/" + os.sep)):
+        # (Python's path objects drop the slash and read the file; the system refuses it: "Not a directory")
+        return (f"{_short(text)} ends in '/', which names a directory, but {_short(text.rstrip('/' + os.sep))} is a "
+                "file: leave out the '/'")
     return None
 
 

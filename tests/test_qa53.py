@@ -355,3 +355,14 @@ def test_the_knn_rule_does_not_flag_a_row_whose_class_is_its_neighbours_pluralit
     two = flag_rows(np.full(6, -0.01), y2, nb2, 2, FlagPolicy(hard_fraction=0.0))
     assert two.is_mislabeled.tolist() == (two.neighbor_disagreement > 0.5).tolist()
     assert 0 < two.is_mislabeled.sum() < 6
+
+
+def test_an_input_path_ending_in_a_slash_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _tiny_csv(tmp_path / "d.csv")
+    for command in ("score", "check"):
+        res = runner.invoke(app, [command, "d.csv/", "-y", "y", *(["-o", "s.csv"] if command == "score" else [])])
+        assert res.exit_code == 2, res.output
+        assert "'d.csv/' ends in '/', which names a directory, but 'd.csv' is a file: leave out the '/'" in _flat(
+            res.output)
+    assert not (tmp_path / "s.csv").exists()
