@@ -336,9 +336,9 @@ def make_table(
                 problems.append(f"id column {id_column!r} is empty at {rows_text(rows)}"
                                 + ("" if not blank.size else " (empty in every column: blank lines?)"
                                    if blank.tolist() == rows else f" ({rows_text(blank.tolist())} empty in every column: "
-                                   "blank lines?)") + "; every row needs an id: fill in those ids (or remove the "
-                                "blank lines), or leave out --id " + shlex.quote(id_column)
-                                + " (rows are then numbered 0, 1, 2, ...)")
+                                   "blank lines?)") + "; every row needs an id: fill in those ids"
+                                + (" (or remove the blank lines)" if blank.size else "") + ", or leave out --id "
+                                + shlex.quote(id_column) + " (rows are then numbered 0, 1, 2, ...)")
             dup = ids.is_duplicated() & ~empty  # (empty ids are named above, not as repeats of one another)
             if dup.any():
                 rows = np.flatnonzero(dup.to_numpy()).tolist()

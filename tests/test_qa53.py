@@ -325,7 +325,7 @@ def test_an_empty_id_says_how_to_go_on(tmp_path):
         tmp_path / "holes.csv")
     res = runner.invoke(app, ["fix", str(tmp_path / "holes.csv"), "-y", "y", "--id", "id", "-o", str(tmp_path / "o.csv")])
     assert res.exit_code == 2, res.output
-    assert ("id column 'id' is empty at row 7; every row needs an id: fill in those ids (or remove the blank lines), "
+    assert ("id column 'id' is empty at row 7; every row needs an id: fill in those ids, "
             "or leave out --id id (rows are then numbered 0, 1, 2, ...)") in _flat(res.output)
     assert not (tmp_path / "o.csv").exists()
 

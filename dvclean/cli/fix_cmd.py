@@ -146,10 +146,10 @@ def fix(
     rule = str(result.summary.get("rule", ""))
     if scoring.valid is not None and html_report is None and rule and not rule.startswith("knn"):
         # (README: the flags' neighbour evidence is leave-self-out but under the knn rule with --valid)
-        skipped.append(f"--valid changed nothing in the output: under the {rule.split(' ')[0]} rule the mislabel flags "
-                       "do not use the validation set (their neighbour evidence is leave-self-out), so the same file "
-                       "is written without it, and notes on the validation set do not bear on it; it counts under --mislabel-rule "
-                       "knn, and for the values --report shows")
+        skipped.append(f"--valid changed nothing in the output: under the {rule.split(' ')[0]} rule the mislabel "
+                       "flags do not use the validation set (their neighbour evidence is leave-self-out), so the same "
+                       "file is written without it, and notes on the validation set do not bear on it; it counts "
+                       "under --mislabel-rule knn, and for the values --report shows")
     notes = list(dict.fromkeys([*skipped, *result.summary.get("notes", ()), *notes_beyond_scores(result.scores)]))
     summary = {**result.summary, "output": str(written), "notes": notes}
     if html_report is not None:

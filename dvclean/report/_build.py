@@ -1050,7 +1050,8 @@ def _check_row_numbers(frame: pl.DataFrame, dframe: pl.DataFrame, recorded_id: A
         return
     ours = np.arange(frame.height)
     held = ids.cast(pl.Float64).to_numpy() if ids.dtype.is_numeric() else ids.cast(pl.String).to_numpy()
-    at = int(np.flatnonzero(held != (ours if ids.dtype.is_numeric() else ours.astype(str)))[0])
+    differ = np.flatnonzero(held != (ours if ids.dtype.is_numeric() else ours.astype(str)))
+    at = int(differ[0]) if differ.size else 0
     raise DataValidationError(
         f"{scores}: its row_id column is not --data's row numbers in order (at row {at} it holds {ids[at]!r}), so its "
         f"rows cannot be paired with {data}'s: the scores were re-sorted or edited after `dvclean score`; re-run "
