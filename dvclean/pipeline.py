@@ -674,7 +674,7 @@ def _score(
             if not predictability["predictable"]:
                 alike = not tested.size or not np.ptp(np.asarray(data.x)[tested], axis=0).any()
                 notes.append(_IDENTICAL_ROWS_NOTE if alike else _predictability_note(predictability, data.n_players))
-    flags, blank_note = _blank_rows_unflagged(data, blank, flags, primary.values, config.flags)
+    flags, blank_note = _blank_rows_unflagged(data, blank, flags, primary.values, config.flags, table)
     # rows of equal value ranked as the hard flags take them (higher mislabel score first), then in input order
     # (the rows were valued in the canonical order, which would otherwise break the ties)
     flags = dataclasses.replace(flags, value_rank=value_ranks(primary.values, flags.mislabel_score, data.rows))
@@ -857,7 +857,7 @@ def _blank_players(table: Table, data: ValuationData, dropped: Sequence[str]) ->
 
 
 def _blank_rows_unflagged(
-    data: ValuationData, blank: np.ndarray, flags: Any, values: np.ndarray, policy: FlagPolicy
+    data: ValuationData, blank: np.ndarray, flags: Any, values: np.ndarray, policy: FlagPolicy, table: Table
 ) -> tuple[Any, str | None]:
     """``flags`` with the valued rows that have no feature value at all (``blank``) neither mislabeled nor hard, the
     hard set drawn again among the other rows (``hard_fraction`` of those that can be flagged), and the note naming
@@ -877,7 +877,8 @@ def _blank_rows_unflagged(
     what = "outlying targets" if data.is_regression else "mislabeled"
     unflagged = f" ({int(was.sum())} would have been flagged {what})" if was.any() else ""
     return flags, (
-        f"{rows.size} row{'s have' if rows.size != 1 else ' has'} no feature value at all ({rows_text(rows.tolist())}): "
+        f"{rows.size} row{'s have' if rows.size != 1 else ' has'} no feature value at all "
+        f"({rows_text(table.row_ids().gather(rows).to_list())}): "
         f"nothing in the data speaks for or against {'their' if rows.size != 1 else 'its'} "
         f"{'targets' if data.is_regression else 'labels'}, so {'they are' if rows.size != 1 else 'it is'} never flagged "
         f"mislabeled or hard{unflagged}; fill in their features or drop them"

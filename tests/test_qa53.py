@@ -366,3 +366,17 @@ def test_an_input_path_ending_in_a_slash_is_refused(tmp_path, monkeypatch):
         assert "'d.csv/' ends in '/', which names a directory, but 'd.csv' is a file: leave out the '/'" in _flat(
             res.output)
     assert not (tmp_path / "s.csv").exists()
+
+
+def test_the_blank_rows_note_names_rows_by_their_ids(tmp_path):
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=60).tolist(), rng.normal(size=60).tolist()
+    for i in (5, 9):
+        a[i] = b[i] = None
+    data = tmp_path / "b.csv"
+    pl.DataFrame({"id": [f"q{i}" for i in range(60)], "a": a, "b": b, "y": ["u", "v"] * 30}).write_csv(data)
+    for extra, named in ((["--id", "id"], "rows q5, q9"), ([], "rows 5, 9")):
+        res = runner.invoke(app, ["score", str(data), "-y", "y", "-m", "knn", "--mislabel-rule", "knn", *extra,
+                                  "-o", str(tmp_path / "s.csv")])
+        assert res.exit_code == 0, res.output
+        assert f"2 rows have no feature value at all ({named})" in _flat(res.output)
