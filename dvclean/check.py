@@ -1487,6 +1487,7 @@ def evaluate_check(
     per_class: dict[str, dict[str, int]] = {}
     is_mis = frame.get_column("is_mislabeled").fill_null(False).to_numpy()
     is_hard = frame.get_column("is_hard").fill_null(False).to_numpy()
+    from .report.formats import class_name_text
     from .table import class_text
 
     classes = list(result.summary["classes"])  # class_text(class) in the summary's order
@@ -1500,7 +1501,7 @@ def evaluate_check(
             "hard": int((in_class & is_hard).sum()),
         }
         lines.append(
-            _line(f"mislabeled[class={cls}]", np.flatnonzero(in_class & is_mis), int(in_class.sum()), policy,
+            _line(f"mislabeled[class={class_name_text(cls)}]", np.flatnonzero(in_class & is_mis), int(in_class.sum()), policy,
                   "mislabeled_per_class")
         )
     dups = np.flatnonzero(result.frame.get_column("is_conflicting_duplicate").to_numpy())  # (as `score` marks them)

@@ -183,7 +183,10 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
         respelled = _respellings(frame.get_column(scores.table.label), new_label, changed, respelled_rows)
         if respelled:
             summary.update(respelled=sum(respelled.values()))
-            shown = ", ".join(f"{n} {old!r} → {new!r}" for (old, new), n in list(respelled.items())[:4])
+            from .report.formats import quoted_text
+
+            shown = ", ".join(f"{n} {quoted_text(old)} → {quoted_text(new)}"
+                              for (old, new), n in list(respelled.items())[:4])
             summary.setdefault("notes", []).append(
                 f"{summary['respelled']} of the {summary['relabeled']} relabelled rows only change the spelling of "
                 f"their class ({shown}{', ...' if len(respelled) > 4 else ''}): score counts each spelling as a class of "
@@ -491,13 +494,16 @@ def _refuse_spelling(scores: ScoreResult, config: FixConfig) -> None:
         return
     name = scores.summary["input"].get("path") or "the data"
     respelt = sum(pairs.values())
-    shown = "; ".join(f"{g!r} -> {o!r}: {k}" for (g, o), k in sorted(pairs.items(), key=lambda kv: -kv[1])[:4])
+    from .report.formats import quoted_text
+
+    shown = "; ".join(f"{quoted_text(g)} -> {quoted_text(o)}: {k}"
+                      for (g, o), k in sorted(pairs.items(), key=lambda kv: -kv[1])[:4])
     more = f" and {len(pairs) - 4} more" if len(pairs) > 4 else ""
     raise DataValidationError(
         f"{name}: refusing to {config.action} {flagged.height} flagged row{'s' if flagged.height != 1 else ''}: "
         f"{respelt} of them {'is' if respelt == 1 else 'are'} suggested a respelling of {'its' if respelt == 1 else 'their'} "
-        f"own label ({shown}{more}), so the classes differ only in how they are written (case, whitespace, the way a "
-        "number is written) and the flags measure the spelling, not the labels; write each class one way and score "
+        f"own label ({shown}{more}), so the classes differ only in how they are written (case, whitespace, Unicode "
+        "form, the way a number is written) and the flags measure the spelling, not the labels; write each class one way and score "
         "again, use --action mark to review the rows, or pass --force to "
         f"{config.action} them anyway"
     )

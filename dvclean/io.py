@@ -1208,8 +1208,10 @@ def _read_json_records(data: bytes | Path, name: str) -> tuple[pl.DataFrame, str
         try:
             frame = pl.read_ndjson(io.BytesIO(stripped), infer_schema_length=None)
         except pl.exceptions.ComputeError as exc:
-            # (polars refuses a column of numbers and true/false: "cannot parse 'true' (bool) as Int64")
-            if "(bool)" not in str(exc) or not (mixed := _json_bool_number_columns(stripped, "ndjson")):
+            # (polars refuses a column of numbers and true/false: "cannot parse 'true' (bool) as Int64"; in a nested
+            # value too, which is then read as its JSON text: a nested column is no feature, and outputs write the
+            # file's own records)
+            if "(bool)" not in str(exc) or not (mixed := _json_bool_number_columns(stripped, "ndjson", nested=True)):
                 raise
             frame = pl.read_ndjson(io.BytesIO(stripped), infer_schema_length=None, schema_overrides=mixed)
     except Exception as exc:
@@ -1232,7 +1234,8 @@ def _read_json_records(data: bytes | Path, name: str) -> tuple[pl.DataFrame, str
     return frame, "ndjson"
 
 
-def _json_bool_number_columns(text: bytes, fmt: str, schema: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def _json_bool_number_columns(text: bytes, fmt: str, schema: Mapping[str, Any] | None = None, *,
+                              nested: bool = False) -> dict[str, Any]:
     """The columns of a JSON (``json``) or JSON lines (``ndjson``) file that hold both numbers and true/false, as
     ``{name: pl.String}`` for the reader's ``schema_overrides``.
 
@@ -1243,11 +1246,14 @@ def _json_bool_number_columns(text: bytes, fmt: str, schema: Mapping[str, Any] |
     if b"true" not in text and b"false" not in text:
         return {}
     if schema is None:
-        schema = pl.scan_ndjson(io.BytesIO(text), infer_schema_length=None).collect_schema()
+        try:
+            schema = pl.scan_ndjson(io.BytesIO(text), infer_schema_length=None).collect_schema()
+        except Exception:  # noqa: BLE001 - no schema to read it with: the reader's own error stands
+            return {}
     candidates = [c for c, dt in schema.items() if dt.is_numeric() or dt == pl.Boolean]
-    if not candidates:
+    if not candidates and not nested:
         return {}
-    as_text = {c: (pl.String if c in candidates else dt) for c, dt in schema.items()}
+    as_text = {c: (pl.String if c in candidates or dt.is_nested() else dt) for c, dt in schema.items()}
     reader = pl.read_json if fmt == "json" else pl.read_ndjson
     spelled = reader(io.BytesIO(text), schema=as_text)
     mixed = {}
@@ -1256,6 +1262,10 @@ def _json_bool_number_columns(text: bytes, fmt: str, schema: Mapping[str, Any] |
         flags = present.is_in(["true", "false"])
         if flags.any() and not flags.all():
             mixed[c] = pl.String
+    if mixed and nested:  # (``nested``: the reader refused the file; a nested value may hold such a mix too)
+        mixed.update({c: pl.String for c, dt in schema.items() if dt.is_nested()})
+    elif nested:
+        mixed = {c: pl.String for c, dt in schema.items() if dt.is_nested()}
     return mixed
 
 

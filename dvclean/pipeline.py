@@ -2393,6 +2393,12 @@ def _is_stdout_file(path: Path) -> bool:
     return stat.S_ISREG(printed.st_mode) and (printed.st_dev, printed.st_ino) == (other.st_dev, other.st_ino)
 
 
+def _stream_option(option: str, stdout_has: str | None) -> str | None:
+    """The ``option`` :func:`~dvclean.io.resolve_output` names in its messages: None for a table's ``--output``
+    with the JSON summary on standard output (its message says so), else the option itself."""
+    return None if option == "--output" and stdout_has == "the --json summary" else option
+
+
 def check_output_path(
     output: str | os.PathLike[str],
     inputs: Sequence[str | os.PathLike[str] | None],
@@ -2421,14 +2427,16 @@ def check_output_path(
         if same_file(out, src):
             raise OutputError(f"{option} {out} is the input file; dvclean never overwrites its input: choose another path")
     if _is_stdout_file(out):  # `--junit-xml r.xml > r.xml`: the output is renamed over the file the summary goes to
-        resolve_output(out)  # (/dev/stdout itself follows any redirection: refused as "a link to a standard stream")
+        # (/dev/stdout itself follows any redirection: refused as "a link to a standard stream")
+        resolve_output(out, option=_stream_option(option, stdout_has))
         raise OutputError(
             f"{option} {out} is also where the standard output goes (redirected with >): what is printed would be "
             f"lost or mixed into it; redirect the standard output to another file, or choose another {option}"
         )
     if out.is_dir():
         raise OutputError(f"{option} {out} is a directory; give a file path such as {out / example}")
-    out = resolve_output(out)  # a link's target; a pipe, a device or /dev/stdout is refused before any work
+    # a link's target; a pipe, a device or /dev/stdout is refused before any work
+    out = resolve_output(out, option=_stream_option(option, stdout_has))
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
         first = inputs[0] if inputs else None

@@ -208,6 +208,35 @@ def _json_as_csv(cols: Sequence[str], source: SourceInfo | None) -> str:
     return f" (the file looks like {TEXT_KINDS[kind]}, read as CSV text: {json_format_advice(kind)})"
 
 
+def _withheld_columns(frame: pl.DataFrame, cols: Sequence[str], excluded: set[Any], label: str) -> tuple[str, ...]:
+    """Add to ``excluded`` the columns empty on every synthetic row of an augmented file (``dvclean_synthetic``
+    true), which chance would not explain from the real rows' share of empty cells (below 1 in 1,000), and return
+    the note naming them: ``augment --withhold`` leaves them empty,
+    so their missing-value indicator would be the synthetic mark itself, which is never a feature (an ``email``
+    column, ignored in the input as one distinct value per row, became one and changed the real rows' flags)."""
+    synthetic = frame.get_column(PROVENANCE_COLUMN).cast(pl.Boolean).fill_null(False)
+    if not synthetic.any() or synthetic.all():
+        return ()
+    found = []
+    for c in cols:
+        if c in excluded or c == label:
+            continue
+        col = frame.get_column(c)
+        empty = col.is_null() | (col.str.strip_chars() == "").fill_null(True) if col.dtype == pl.String else col.is_null()
+        # (empty on every one of the k synthetic rows where the real rows are empty at a rate q: by chance with
+        # probability q**k; a sparse column of the user's, all of whose few synthetic cells came out empty, stays)
+        if bool(empty.filter(synthetic).all()) and float(empty.filter(~synthetic).mean()) ** int(synthetic.sum()) < 1e-3:
+            found.append(c)
+    if not found:
+        return ()
+    excluded.update(found)
+    names = ", ".join(map(repr, found[:10])) + (f" and {len(found) - 10} more" if len(found) > 10 else "")
+    return (f"column{'s' if len(found) > 1 else ''} {names} {'are' if len(found) > 1 else 'is'} empty on every "
+            f"synthetic row ({PROVENANCE_COLUMN}; left out by `dvclean augment --withhold`) and filled on real ones: "
+            f"not used as {'features' if len(found) > 1 else 'a feature'}, as {'their' if len(found) > 1 else 'its'} "
+            "missing values would mark the synthetic rows",)
+
+
 def make_table(
     frame: pl.DataFrame,
     *,
@@ -373,6 +402,8 @@ def make_table(
             notes += (f"column {marker!r} has the name of the column `dvclean augment` adds, but holds "
                       f"{frame.schema[marker]} values, not true/false: it is used as a feature; if it is that mark, "
                       f"--drop {marker}",)
+    if PROVENANCE_COLUMN in excluded and PROVENANCE_COLUMN not in (label, id_column, *drop):
+        notes += _withheld_columns(frame, cols, excluded, label)
     for column, index_name in pandas_index_columns(source):
         if index_name is None and column in cols and column not in excluded:
             # the row labels pandas wrote for an unnamed index (a filtered frame's positions): no data, as an
@@ -401,13 +432,16 @@ def make_table(
         # every step that counts classes or targets crashed on it (exit 3); values within 64 bits are the same integers
         values = label_col.drop_nulls().to_list()  # (Python ints: an unsigned column takes no negative bound)
         beyond = [v for v in values if not -(2**63) <= v < 2**63]
-        if beyond:
-            problems.append(f"label column {label!r} holds 128-bit integers beyond the 64-bit range (such as "
-                            f"{beyond[0]}): cast it to text (classes) or to a float (a regression target) first")
+        if beyond and task == "regression":
+            problems.append(f"label column {label!r} holds integers beyond the 64-bit range (such as {beyond[0]}), "
+                            "which no regression model takes as they are: cast it to a float first")
+        elif beyond:  # codes (account, SIM numbers) a CSV spells with 20 digits or more: classes by their text
+            label_col = label_col.cast(pl.String)
+            frame = frame.with_columns(label_col)
         else:
             label_col = label_col.cast(pl.Int64)
             frame = frame.with_columns(label_col)
-    numbers = padded_numbers(label_col)
+    numbers = padded_numbers(label_col, merge=task == "regression")
     if numbers is not None:  # " 367.3": a CSV reader's text, the file's numbers (a regression target, or classes)
         frame = frame.with_columns(numbers)
         label_col = numbers
@@ -459,15 +493,20 @@ def formatted_numbers(col: pl.Series) -> tuple[pl.Series, str] | None:
     return numbers, how
 
 
-def padded_numbers(col: pl.Series) -> pl.Series | None:
+def padded_numbers(col: pl.Series, *, merge: bool = True) -> pl.Series | None:
     """A text column of numbers padded with spaces (``" 367.3"``) as those numbers (integers when all are
     whole), else None: any cell that is not a number, no padding at all, or a zero-padded integer such
     as ``01`` (text kept on purpose, see :func:`dvclean.io.read_frame`) leaves the column as it is.
+
+    ``merge=False`` (class labels): None also when two spellings would become one number (``" 1.0"`` beside
+    ``"1"``), which are two classes unpadded too (the column keeps its text, and the note on such spellings).
 
     Examples
     --------
     >>> padded_numbers(pl.Series("y", [" 1.5", "2 ", None])).to_list(), padded_numbers(pl.Series(["01", " 1"]))
     ([1.5, 2.0, None], None)
+    >>> padded_numbers(pl.Series("y", [" 1.0", "1", "2"]), merge=False) is None
+    True
     """
     if col.dtype != pl.String:
         return None
@@ -478,6 +517,8 @@ def padded_numbers(col: pl.Series) -> pl.Series | None:
     if stripped.cast(pl.Float64, strict=False).null_count():
         return None
     out = col.str.strip_chars().cast(pl.Float64)
+    if not merge and text.n_unique() > out.drop_nulls().n_unique():
+        return None
     present = out.drop_nulls()
     if bool((present == present.round(0)).all()) and bool((present.abs() < 2**53).all()):
         out = out.cast(pl.Int64)

@@ -111,9 +111,9 @@ def test_report_names_what_is_wrong_with_the_scores_inputs(tmp_path):
     s.drop("row_id").write_csv(tmp_path / "no_ids.csv")
     (tmp_path / "s.parquet").write_bytes(scores.read_bytes())
     cases = [
-        ("reordered.csv", (), f"its first column is {s.columns[-1]!r}, a scores column, but dvclean score writes the "
-                              f"row ids first (row_id, or the --id column) and row_id is column {s.width}"),
-        ("no_ids.csv", (), "its first column is 'label', a scores column, but dvclean score writes the row ids first "
+        ("reordered.csv", (), f"its first column is {s.columns[-1]!r}, but dvclean score writes the row ids first "
+                              f"(row_id, or the --id column) and row_id is column {s.width}"),
+        ("no_ids.csv", (), "its first column is 'label', but dvclean score writes the row ids first "
                            "(row_id, or the --id column) and it has no row_id column"),
         ("s.parquet", (), "looks like CSV text, not Parquet; rename the file to end in .csv"),
     ]
@@ -380,3 +380,142 @@ def test_the_blank_rows_note_names_rows_by_their_ids(tmp_path):
                                   "-o", str(tmp_path / "s.csv")])
         assert res.exit_code == 0, res.output
         assert f"2 rows have no feature value at all ({named})" in _flat(res.output)
+
+
+# ---------------------------------------------------------------- round 94 (helpers: own changes, augment, labels)
+
+
+def test_report_accepts_ids_named_like_optional_score_columns_and_zero_padded_renamed_ids(tmp_path):
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(60, 2))
+    ids = [f"{i:05d}" for i in rng.permutation(60) + 1]
+    for id_name, out in (("value_knn", "s.parquet"), ("target_z", "s.csv"), ("value", "s.csv")):
+        data = tmp_path / f"{id_name}.csv"
+        pl.DataFrame({id_name: ids, "x1": x[:, 0], "x2": x[:, 1], "cls": np.where(x[:, 0] > 0, "a", "b")}).write_csv(data)
+        scores = tmp_path / f"{id_name}.{out}"
+        res = runner.invoke(app, ["score", str(data), "-y", "cls", "--id", id_name, "-m", "knn", "-q", "-o", str(scores)])
+        assert res.exit_code == 0, res.output
+        for args in ([], ["--data", str(data), "-y", "cls"]):
+            res = _report(tmp_path, scores, *args)
+            assert res.exit_code == 0, (id_name, args, res.output)
+
+
+def test_json_lines_with_true_and_numbers_inside_a_nested_value(tmp_path):
+    rng = np.random.default_rng(2)
+    path = tmp_path / "n.ndjson"
+    path.write_text("".join(json.dumps({"x": float(rng.normal()), "meta": {"flag": True if i % 2 else 3},
+                                        "y": "ab"[i % 2]}) + "\n" for i in range(60)))
+    res = runner.invoke(app, ["fix", str(path), "-y", "y", "--drop", "meta", "-q", "-o", str(tmp_path / "o.ndjson")])
+    assert res.exit_code == 0, res.output
+    back = [json.loads(line) for line in (tmp_path / "o.ndjson").read_text().splitlines()]
+    assert [r["meta"] for r in back[:2]] == [{"flag": 3}, {"flag": True}]  # (the file's own values)
+
+
+def test_report_and_report_option_name_themselves_for_dev_stdout(tmp_path):
+    data, scores = _scored(tmp_path)
+    res = runner.invoke(app, ["report", str(scores), "-o", "/dev/stdout"])
+    assert res.exit_code == 2 and "give a regular file path (--output PATH)" in _flat(res.output)
+    assert "--json" not in res.output
+    res = runner.invoke(app, ["score", str(data), "-y", "label", "-o", str(tmp_path / "s2.csv"), "--report",
+                              "/dev/stdout"])
+    assert res.exit_code == 2 and "give a regular file path (--report PATH)" in _flat(res.output)
+
+
+def test_a_parquet_valid_dates_column_names_its_cell_that_is_no_date(tmp_path):
+    data = _fix_data(tmp_path)
+    text = pl.read_csv(data, try_parse_dates=False).drop("id").tail(40)
+    text.with_columns(pl.when(pl.int_range(40) == 5).then(pl.lit("junk")).otherwise(pl.col("d")).alias("d")).write_parquet(
+        tmp_path / "v.parquet")
+    res = runner.invoke(app, ["fix", str(data), "-y", "y", "--id", "id", "--valid", str(tmp_path / "v.parquet"),
+                              "--mislabel-rule", "knn", "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 2, res.output
+    assert "but 'junk' at row 5 is not a date in its spelling" in _flat(res.output)
+
+
+def test_help_and_version_need_no_current_directory(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    gone = tmp_path / "gone"
+
+    def enter_and_delete() -> None:
+        os.chdir(gone)
+        os.rmdir(gone)
+
+    for args in (["--version"], ["score", "--help"]):
+        gone.mkdir()
+        res = subprocess.run([sys.executable, "-c", "from dvclean.cli import main; main()", *args], capture_output=True,
+                             text=True, preexec_fn=enter_and_delete, timeout=120)
+        assert res.returncode == 0, res.stderr
+
+
+def test_a_withheld_column_is_not_a_feature_of_the_augmented_file(tmp_path):
+    # augment --withhold email leaves email empty on the synthetic rows: its missing-value indicator was the
+    # synthetic mark itself, and changed the real rows' flags
+    rng = np.random.default_rng(1)
+    n = 120
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    frame = pl.DataFrame({"x1": x1.round(3), "x2": x2.round(2), "email": [f"user{i}@ex.com" for i in range(n)],
+                          "y": np.where(x1 + 0.5 * x2 > 0, "yes", "no")})
+    synthetic = frame.head(20).with_columns(pl.lit(None, dtype=pl.String).alias("email"),
+                                            (pl.col("x1") + 0.01).alias("x1"))
+    aug = pl.concat([frame.with_columns(pl.lit(False).alias("dvclean_synthetic")),
+                     synthetic.with_columns(pl.lit(True).alias("dvclean_synthetic"))])
+    aug.write_csv(tmp_path / "aug.csv")
+    res = runner.invoke(app, ["score", str(tmp_path / "aug.csv"), "-y", "y", "-m", "knn", "-o", str(tmp_path / "a.csv")])
+    assert res.exit_code == 0, res.output
+    assert ("column 'email' is empty on every synthetic row (dvclean_synthetic; left out by `dvclean augment "
+            "--withhold`) and filled on real ones: not used as a feature") in _flat(res.output)
+    dropped = runner.invoke(app, ["score", str(tmp_path / "aug.csv"), "-y", "y", "-m", "knn", "--drop", "email", "-q",
+                                  "-o", str(tmp_path / "b.csv")])
+    assert dropped.exit_code == 0
+    assert pl.read_csv(tmp_path / "a.csv").get_column("value").equals(pl.read_csv(tmp_path / "b.csv").get_column("value"))
+    # a sparse column of the user's whose one synthetic cell came out empty stays a feature
+    sparse = aug.with_columns(pl.when(pl.int_range(aug.height) % 2 == 0).then(None).otherwise(pl.col("x2")).alias("x2"))
+    one = pl.concat([sparse.filter(~pl.col("dvclean_synthetic")), sparse.filter(pl.col("dvclean_synthetic")).head(1)])
+    one.write_csv(tmp_path / "one.csv")
+    res = runner.invoke(app, ["score", str(tmp_path / "one.csv"), "-y", "y", "-m", "knn", "-o", str(tmp_path / "c.csv")])
+    assert res.exit_code == 0 and "'x2' is empty on every synthetic row" not in _flat(res.output), res.output
+
+
+def test_label_codes_past_64_bits_are_classes_by_their_text(tmp_path):
+    rng = np.random.default_rng(0)
+    codes = ["18446744073709551614", "123456789012345678901234"]
+    path = tmp_path / "u.csv"
+    c = np.arange(80) % 2
+    pl.DataFrame({"x": rng.normal(size=80) + 3 * c, "y": [codes[i] for i in c]}).write_csv(path)
+    res = runner.invoke(app, ["score", str(path), "-y", "y", "-m", "knn", "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0, res.output
+    assert "classes: 123456789012345678901234: 40, 18446744073709551614: 40" in _flat(res.output)
+    res = runner.invoke(app, ["score", str(path), "-y", "y", "--task", "regression", "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 2 and "cast it to a float first" in _flat(res.output)
+
+
+def test_space_padded_number_labels_keep_spellings_apart_as_unpadded_ones_do(tmp_path):
+    rng = np.random.default_rng(0)
+    path = tmp_path / "w.csv"
+    c = np.arange(90) % 3
+    pl.DataFrame({"x": rng.normal(size=90) + 3 * c, "y": [[" 1.0", "1", "2"][i] for i in c]}).write_csv(path)
+    res = runner.invoke(app, ["score", str(path), "-y", "y", "-m", "knn", "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0, res.output
+    assert "classes: ' 1.0': 30, 1: 30, 2: 30" in _flat(res.output)
+    assert "classes ' 1.0' and '1' spell the same number" in _flat(res.output)
+    # padded numbers that merge no spellings are still read as numbers
+    path2 = tmp_path / "p.csv"
+    pl.DataFrame({"x": rng.normal(size=90) + 3 * c, "y": [[" 1", " 2", "10"][i] for i in c]}).write_csv(path2)
+    res = runner.invoke(app, ["score", str(path2), "-y", "y", "-m", "knn", "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0 and "holds numbers padded with spaces: valued as those numbers" in _flat(res.output)
+
+
+def test_classes_in_two_unicode_forms_print_apart(tmp_path):
+    rng = np.random.default_rng(0)
+    path = tmp_path / "n.csv"
+    c = np.arange(80) % 2
+    pl.DataFrame({"x": rng.normal(size=80) + 3 * c, "y": [["caf\u00e9", "cafe\u0301"][i] for i in c]}).write_csv(path)
+    res = runner.invoke(app, ["score", str(path), "-y", "y", "-m", "knn", "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0, res.output
+    assert "classes: 'cafe\\u0301': 40, café: 40" in _flat(res.output)
+    res = runner.invoke(app, ["check", str(path), "-y", "y", "--max-mislabeled-per-class", "0", "--format", "json"])
+    names = [c["name"] for c in json.loads(res.stdout)["checks"] if c["name"].startswith("mislabeled[")]
+    assert sorted(names) == ["mislabeled[class=cafe\\u0301]", "mislabeled[class=café]"]

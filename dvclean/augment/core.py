@@ -507,7 +507,8 @@ def _check_score_ids(sf: pl.DataFrame, table: Table, name: str) -> None:
     raise ConfigError(
         f"--scores {name} was computed {'without --id' if first == 'row_id' else f'with --id {first!r}'} "
         f"(its row ids are in {first!r}), but this run has --id {table.id_column!r}; re-run `dvclean score` with "
-        f"--id {shlex.quote(table.id_column)} or pass the same --id"
+        f"--id {shlex.quote(table.id_column)} or "
+        + ("leave out --id" if first == "row_id" else f"pass the same --id ({shlex.quote(first)})")
     )
 
 
@@ -1852,7 +1853,8 @@ def augment(
     if PROVENANCE in frame.columns and frame.schema[PROVENANCE] != pl.Boolean:
         raise DataValidationError(
             f"{info.path}: has a column named {PROVENANCE!r} of type {frame.schema[PROVENANCE]}; "
-            "dvclean uses that name for provenance: rename the column"
+            "dvclean uses that name for the mark of synthetic rows: if it is that mark saved by another tool (as 0/1 "
+            "or yes/no), write it back as true/false, so the synthetic rows are known as such; else rename the column"
         )
     drop_all = tuple(dict.fromkeys(drop))
     nested = [c for c, t in frame.schema.items() if t.is_nested() and c not in (label, id_column, *drop_all)]

@@ -485,12 +485,21 @@ def _like_data(name: str, data: pl.Series, hold: pl.Series, where: str) -> tuple
             return hold.cast(pl.Float64), note, None
     if dk == hk == "boolean":
         return hold, None, None
-    if dk in ("date", "datetime") and hdt == pl.String and (fmt := text_date_format(hold)) is not None:
+    if dk in ("date", "datetime") and hdt == pl.String:
         # dates written as text (a Parquet file saved from a CSV read without date parsing), as the CSV reader
-        # reads them: then compared as the data's dates are
-        parsed = read_text_dates(hold, fmt)
-        if parsed.null_count() == hold.null_count():
-            return _like_data(name, data, parsed, where)
+        # reads them: then compared as the data's dates are; a cell that is no date is named
+        looks = hold.filter(hold.str.contains(r"^\s*[0-9]"))
+        fmt = text_date_format(looks) if looks.len() else None
+        if fmt is not None:
+            parsed = read_text_dates(hold, fmt)
+            if parsed.null_count() == hold.null_count():
+                return _like_data(name, data, parsed, where)
+            at = int((parsed.is_null() & hold.is_not_null()).arg_true()[0])
+            return None, None, (
+                f"{where}: column {name!r} holds dates as text ({hdt}), as the data's {name!r} holds dates ({ddt}), "
+                f"but {hold[at]!r} at row {at} is not a date in its spelling ({looks[0]!r}); correct or blank that "
+                "cell"
+            )
     if dk == "boolean" and hdt == pl.String:
         low = hold.str.strip_chars().str.to_lowercase()
         if low.drop_nulls().is_in(["true", "false"]).all():

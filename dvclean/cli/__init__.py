@@ -54,6 +54,8 @@ def main() -> None:
     try:  # (relative paths, the configuration search and torch's own loading need it: one clear line, not exit 3)
         os.getcwd()
     except FileNotFoundError:
+        if not {"-h", "--help", "-V", "--version"}.isdisjoint(sys.argv[1:]):
+            return _run(_load_app())  # (help and the version need no directory)
         sys.stderr.write("error: the current directory no longer exists (it was deleted or moved); cd to an existing "
                          "directory and run dvclean again\n")
         sys.exit(2)

@@ -338,8 +338,28 @@ def print_json(doc: dict[str, Any]) -> None:
     written ``\\u005b``, the same character to a JSON reader, because the GitHub runner reads
     ``##[command]`` anywhere in a log line as a workflow command.
     """
-    text = json.dumps(doc, default=str, allow_nan=False)
+    text = json.dumps(_utf8_names(doc), default=str, allow_nan=False)
     write_stdout(text.replace("##[", "##\\u005b") + "\n")
+
+
+def _utf8_names(value: Any) -> Any:
+    """``value`` with each text that holds a file name's undecoded bytes (lone surrogates: a UTF-8 name Python
+    decoded as ASCII, under LC_ALL=C with PYTHONUTF8=0) spelled as those bytes read as UTF-8, so that a JSON
+    reader gets ``données.csv``, not ``donn\\udcc3\\udca9es.csv``; bytes that are not UTF-8 stay escaped."""
+    import os
+
+    if isinstance(value, str):
+        if value.isascii() or not any("\udc80" <= c <= "\udcff" for c in value):
+            return value
+        try:
+            return os.fsencode(value).decode("utf-8")
+        except (UnicodeError, ValueError):
+            return value
+    if isinstance(value, dict):
+        return {k: _utf8_names(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_utf8_names(v) for v in value]
+    return value
 
 
 def _fmt(v: Any) -> str:

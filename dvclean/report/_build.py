@@ -896,25 +896,21 @@ def _rows(mask: pl.Series) -> str:
     return rows_text(mask.fill_null(False).arg_true().to_list())
 
 
-#: Columns ``dvclean score`` writes after the row ids (an ``--id`` named like one is written as ``row_id``).
-SCORE_COLUMNS = frozenset({"label", "value", "value_rank", "is_mislabeled", "is_hard", "mislabel_score",
-                           "is_label_missing", "neighbor_label", "is_conflicting_duplicate", "suggested_label",
-                           "given_label_prob", "suggested_label_prob", "model_label_prob", "predicted_value",
-                           "target_z"})
-
-
 def _check_id_column_first(frame: pl.DataFrame, scores: str) -> None:
-    """Refuse a scores file whose first column, which holds the row ids, is one of the score columns: its columns
-    were reordered, or ``row_id`` removed (it used to be refused as "column label (the ids) has repeated values")."""
-    from ..valuation import REGISTRY
+    """Refuse a scores file whose first column, which holds the row ids, is not where ``dvclean score`` puts them:
+    a column it always writes (``label``, ``value``, ...: an ``--id`` named so is written as ``row_id``), or any
+    column while ``row_id`` stands further on. Its columns were reordered, or ``row_id`` removed (it used to be
+    refused as "column label (the ids) has repeated values"). An ``--id`` named like a column written only by some
+    runs (``value_knn``, ``target_z``) keeps its name when that column is not written, and is accepted."""
+    from ..pipeline import OUTPUT_COLUMNS
 
     first = frame.columns[0]
-    if first not in SCORE_COLUMNS and first not in {f"{kind}_{m}" for m in REGISTRY for kind in ("value", "stderr")}:
+    if first not in OUTPUT_COLUMNS and "row_id" not in frame.columns[1:]:
         return
     where = (f"row_id is column {frame.columns.index('row_id') + 1}" if "row_id" in frame.columns
              else "it has no row_id column")
-    raise InputError(f"{scores}: its first column is {first!r}, a scores column, but dvclean score writes the row "
-                     f"ids first (row_id, or the --id column) and {where}; {_EDITED}")
+    raise InputError(f"{scores}: its first column is {first!r}, but dvclean score writes the row ids first (row_id, "
+                     f"or the --id column) and {where}; {_EDITED}")
 
 
 def _check_consistent(frame: pl.DataFrame, scores: str) -> None:
@@ -1034,20 +1030,29 @@ def _check_same_rows(
                 )
 
 
-def _check_row_numbers(frame: pl.DataFrame, dframe: pl.DataFrame, recorded_id: Any, *, scores: str, data: str) -> None:
+def _check_row_numbers(frame: pl.DataFrame, dframe: pl.DataFrame, recorded_id: Any, *, scores: str,
+                       data: str) -> str | None:
     """Refuse scores whose ``row_id`` column is not the data's row numbers in order (0, 1, ...): the rows were
     re-sorted or edited after ``dvclean score``, and the report would show one row's scores beside another's
     features (as ``augment --scores`` refuses them). An ``--id`` named like an output column is written as
     ``row_id``: then it must be that data column's values (the one the footer records, else any column holding
-    them)."""
+    them), which is returned (None for row numbers): the id column, not a feature."""
     from ..augment.core import _same_ids
 
     ids = frame.get_column("row_id")
     if _same_ids(ids, pl.Series("row_id", np.arange(frame.height, dtype=np.int64))):
-        return
+        return None
     named = [recorded_id] if isinstance(recorded_id, str) else list(dframe.columns)
-    if any(c in dframe.columns and _same_ids(ids, dframe.get_column(c)) for c in named):
-        return
+    for c in named:
+        if c not in dframe.columns:
+            continue
+        theirs = dframe.get_column(c)
+        if _same_ids(ids, theirs):
+            return c
+        if ids.dtype == pl.String and theirs.dtype.is_numeric():  # (ids 00196 the data's reader took for numbers)
+            numbers = ids.str.strip_chars().cast(pl.Float64, strict=False)
+            if numbers.null_count() == ids.null_count() and numbers.equals(theirs.cast(pl.Float64).alias("row_id")):
+                return c
     ours = np.arange(frame.height)
     held = ids.cast(pl.Float64).to_numpy() if ids.dtype.is_numeric() else ids.cast(pl.String).to_numpy()
     differ = np.flatnonzero(held != (ours if ids.dtype.is_numeric() else ours.astype(str)))
@@ -1239,9 +1244,11 @@ def build_report_from_files(
                 "holds the ids): pass the scored file, re-run `dvclean score` on this data, or omit --data"
             )
         _check_same_rows(frame, dframe, label=lbl, id_column=id_column, scores=str(scores), data=str(data))
+        renamed_id = None
         if id_column is None:
-            _check_row_numbers(frame, dframe, run.get("id_column"), scores=str(scores), data=str(data))
-        table = make_table(dframe, label=lbl, id_column=id_column, drop=dropped, source=dinfo, task=meta["task"])
+            renamed_id = _check_row_numbers(frame, dframe, run.get("id_column"), scores=str(scores), data=str(data))
+        table = make_table(dframe, label=lbl, id_column=id_column or renamed_id, drop=dropped, source=dinfo,
+                           task=meta["task"])
         recorded = run.get("drop")
         ours = sorted(set(map(str, table.dropped)))  # (the names as read: a CSV header's spaces stripped, once each)
         if drop is not None and isinstance(recorded, list) and sorted(set(map(str, recorded))) != ours:
