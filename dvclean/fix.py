@@ -607,6 +607,8 @@ def fix(
     _refuse_rare(scores, config)
     _refuse_spelling(scores, config)
     fixed, summary = apply_fix(frame, scores, config)
+    if scores.table.label_read_as is not None:  # (128-bit codes valued as text: written back as the file typed them)
+        fixed = fixed.with_columns(pl.col(scores.table.label).cast(scores.table.label_read_as))
     edits: TextEdits | JsonEdits | None = None
     if isinstance(text, CsvText):
         edits = text_edits(frame, scores, config, text)

@@ -1199,7 +1199,7 @@ def _read_json_records(data: bytes | Path, name: str) -> tuple[pl.DataFrame, str
                 frame = pl.read_json(io.BytesIO(stripped), infer_schema_length=None, schema_overrides=mixed)
             return frame, "json"
         except Exception as exc:
-            msg = _first_line(exc)
+            msg = _bad_json_array(stripped) or _first_line(exc)
             raise InputError(
                 f"{name}: not a readable JSON array of records ({msg}); the file must be one JSON array of objects "
                 "(or JSON lines: one object per line)"
@@ -1213,7 +1213,11 @@ def _read_json_records(data: bytes | Path, name: str) -> tuple[pl.DataFrame, str
             # file's own records)
             if "(bool)" not in str(exc) or not (mixed := _json_bool_number_columns(stripped, "ndjson", nested=True)):
                 raise
-            frame = pl.read_ndjson(io.BytesIO(stripped), infer_schema_length=None, schema_overrides=mixed)
+            frame = pl.read_ndjson(io.BytesIO(stripped), infer_schema_length=None,
+                                   schema_overrides=dict.fromkeys(mixed, pl.String))
+            # a nested column's JSON text as a one-item list: still nested, so still no feature (refused unless
+            # --drop'ped, as an object column is)
+            frame = frame.with_columns(pl.concat_list(pl.col(c)).alias(c) for c, dt in mixed.items() if dt != pl.String)
     except Exception as exc:
         shape = _one_object_shape(stripped, name) or (
             ("over several lines", "write one object per line (JSON lines), or an array of objects")
@@ -1237,7 +1241,8 @@ def _read_json_records(data: bytes | Path, name: str) -> tuple[pl.DataFrame, str
 def _json_bool_number_columns(text: bytes, fmt: str, schema: Mapping[str, Any] | None = None, *,
                               nested: bool = False) -> dict[str, Any]:
     """The columns of a JSON (``json``) or JSON lines (``ndjson``) file that hold both numbers and true/false, as
-    ``{name: pl.String}`` for the reader's ``schema_overrides``.
+    ``{name: pl.String}`` for the reader's ``schema_overrides`` (``nested``: and every nested column, as
+    ``pl.List(pl.String)``, to be read as its JSON text).
 
     polars reads such a column as numbers, true as 1 (``json``), or refuses the file as "cannot parse 'true'
     (bool) as Int64" (``ndjson``). Read as text, each value keeps its JSON spelling (``1``, ``2.5``, ``true``), as
@@ -1253,7 +1258,7 @@ def _json_bool_number_columns(text: bytes, fmt: str, schema: Mapping[str, Any] |
     candidates = [c for c, dt in schema.items() if dt.is_numeric() or dt == pl.Boolean]
     if not candidates and not nested:
         return {}
-    as_text = {c: (pl.String if c in candidates or dt.is_nested() else dt) for c, dt in schema.items()}
+    as_text = {c: (pl.String if c in candidates or (nested and dt.is_nested()) else dt) for c, dt in schema.items()}
     reader = pl.read_json if fmt == "json" else pl.read_ndjson
     spelled = reader(io.BytesIO(text), schema=as_text)
     mixed = {}
@@ -1262,10 +1267,8 @@ def _json_bool_number_columns(text: bytes, fmt: str, schema: Mapping[str, Any] |
         flags = present.is_in(["true", "false"])
         if flags.any() and not flags.all():
             mixed[c] = pl.String
-    if mixed and nested:  # (``nested``: the reader refused the file; a nested value may hold such a mix too)
-        mixed.update({c: pl.String for c, dt in schema.items() if dt.is_nested()})
-    elif nested:
-        mixed = {c: pl.String for c, dt in schema.items() if dt.is_nested()}
+    if nested:  # (the reader refused the file; a nested value may hold such a mix too: marked List, read as text)
+        mixed.update({c: pl.List(pl.String) for c, dt in schema.items() if dt.is_nested()})
     return mixed
 
 
@@ -1358,6 +1361,40 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+class _NotJson(Exception):
+    """A value Python's JSON reader takes and JSON has not (NaN, Infinity, a number past the float range)."""
+
+
+def _not_json_constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not a JSON value (Python's json.dumps writes it for a float NaN or infinity): write "
+                   "null for a missing value")
+
+
+def _finite_json_number(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotJson(f"the number {text} is beyond the range of a float: write it smaller, or as text")
+    return value
+
+
+def _bad_json_array(raw: bytes) -> str | None:
+    """Why Python's reader, held to JSON, refuses a JSON array file, with its line and column (None if it reads it,
+    or the file is too large to read again: polars' own message then stands)."""
+    import json
+
+    if len(raw) > 256 * 2**20:
+        return None
+    try:
+        json.loads(raw.decode("utf-8-sig"), parse_constant=_not_json_constant, parse_float=_finite_json_number)
+    except _NotJson as exc:
+        return str(exc)
+    except json.JSONDecodeError as exc:
+        return f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
+    except (ValueError, RecursionError):
+        return None
+    return None
+
+
 def _bad_json_line(raw: bytes) -> str | None:
     """``line N: why`` for the first line of a JSON-lines file that is not one JSON object (None if all are)."""
     import json
@@ -1369,7 +1406,9 @@ def _bad_json_line(raw: bytes) -> str | None:
         if not text:
             continue
         try:
-            value = json.loads(text)
+            value = json.loads(text, parse_constant=_not_json_constant, parse_float=_finite_json_number)
+        except _NotJson as exc:
+            return f"line {number}: {exc}"
         except (ValueError, UnicodeDecodeError) as exc:
             reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
             return f"line {number}: {reason}"

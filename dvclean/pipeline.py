@@ -430,6 +430,14 @@ def _score(
         schema = table.frame.schema
         vframe = vframe.with_columns(pl.lit(None, dtype=schema[c]).alias(c)
                                      for c in table.features if c not in vframe.columns)
+        if vframe.schema[table.label] in (pl.Int128, pl.UInt128) and table.frame.schema[table.label] in (pl.String,
+                                                                                                       pl.Int64):
+            # (128-bit codes: the data's are text past 64 bits, else Int64 -- make_table -- and these are read alike)
+            want = table.frame.schema[table.label]
+            try:
+                vframe = vframe.with_columns(pl.col(table.label).cast(want))
+            except pl.exceptions.PolarsError:  # (past 64 bits where the data's fit: refused below as other labels)
+                vframe = vframe.with_columns(pl.col(table.label).cast(pl.String))
         vnumbers = padded_numbers(vframe.get_column(table.label))
         if vnumbers is not None and frame.schema[table.label] != table.frame.schema[table.label]:
             vframe = vframe.with_columns(vnumbers)  # the data's padded labels were read as numbers: these too

@@ -133,6 +133,9 @@ class Table:
     task_reason: str = ""
     #: Remarks on the column roles (e.g. the provenance column left out of the features).
     notes: tuple[str, ...] = ()
+    #: The label column's type as read, where ``frame`` holds it as another (128-bit integer codes past 64 bits
+    #: are classes by their text): outputs of the frame (``fix``) write it back so.
+    label_read_as: Any = None
 
     @property
     def n_rows(self) -> int:
@@ -208,33 +211,60 @@ def _json_as_csv(cols: Sequence[str], source: SourceInfo | None) -> str:
     return f" (the file looks like {TEXT_KINDS[kind]}, read as CSV text: {json_format_advice(kind)})"
 
 
-def _withheld_columns(frame: pl.DataFrame, cols: Sequence[str], excluded: set[Any], label: str) -> tuple[str, ...]:
-    """Add to ``excluded`` the columns empty on every synthetic row of an augmented file (``dvclean_synthetic``
-    true), which chance would not explain from the real rows' share of empty cells (below 1 in 1,000), and return
-    the note naming them: ``augment --withhold`` leaves them empty,
-    so their missing-value indicator would be the synthetic mark itself, which is never a feature (an ``email``
-    column, ignored in the input as one distinct value per row, became one and changed the real rows' flags)."""
-    synthetic = frame.get_column(PROVENANCE_COLUMN).cast(pl.Boolean).fill_null(False)
+def _mark_values(mark: pl.Series) -> pl.Series:
+    """The synthetic rows of a ``dvclean_synthetic`` mark: true, or 1 / yes / t where another tool re-saved it."""
+    if mark.dtype == pl.Boolean:
+        return mark.fill_null(False)
+    text = mark.cast(pl.String).str.strip_chars().str.to_lowercase()
+    return text.is_in(["1", "1.0", "yes", "t", "true"]).fill_null(False)
+
+
+def _withheld_columns(frame: pl.DataFrame, cols: Sequence[str], excluded: set[Any], label: str,
+                      synthetic: pl.Series) -> tuple[str, ...]:
+    """Add to ``excluded`` the columns empty on every synthetic row of an augmented file (``synthetic``: the rows
+    its ``dvclean_synthetic`` mark marks) where the real rows of their classes are filled, and return the note
+    naming them: ``augment --withhold`` leaves a column empty, so its missing-value indicator would be the synthetic
+    mark itself, which is never a feature (an ``email`` column, ignored in the input as one distinct value per row,
+    became one and changed the real rows' flags).
+
+    Chance must not explain it: each synthetic row's cell is empty as often as the real rows' of its class are
+    (of all real rows for a regression target, or a class no real row has), and the product of those shares over
+    the synthetic rows must be below 1 in 1,000; and the real rows must be mostly filled. A column the generator
+    left empty because its training rows were (a class that never fills it) stays a feature."""
     if not synthetic.any() or synthetic.all():
         return ()
+    labels = frame.get_column(label)
+    real = ~synthetic
+    by_class = labels.filter(real).n_unique() <= max(2, int(real.sum()) // 2)  # (classes, not a target's values)
     found = []
     for c in cols:
         if c in excluded or c == label:
             continue
         col = frame.get_column(c)
         empty = col.is_null() | (col.str.strip_chars() == "").fill_null(True) if col.dtype == pl.String else col.is_null()
-        # (empty on every one of the k synthetic rows where the real rows are empty at a rate q: by chance with
-        # probability q**k; a sparse column of the user's, all of whose few synthetic cells came out empty, stays)
-        if bool(empty.filter(synthetic).all()) and float(empty.filter(~synthetic).mean()) ** int(synthetic.sum()) < 1e-3:
+        if not bool(empty.filter(synthetic).all()):
+            continue
+        shares = pl.DataFrame({"y": labels, "empty": empty, "real": real})
+        overall = float(empty.filter(real).mean())
+        if overall >= 0.5:  # (a column mostly empty in the real rows: its synthetic cells may all be, by the generator)
+            continue
+        if by_class:
+            per = shares.filter(pl.col("real")).group_by("y").agg(pl.col("empty").mean().alias("q"))
+            q = shares.filter(~pl.col("real")).join(per, on="y", how="left", nulls_equal=True).get_column("q")
+            q = q.fill_null(overall).to_numpy()
+        else:
+            q = np.full(int(synthetic.sum()), overall)
+        if float(np.prod(q)) < 1e-3:
             found.append(c)
     if not found:
         return ()
     excluded.update(found)
     names = ", ".join(map(repr, found[:10])) + (f" and {len(found) - 10} more" if len(found) > 10 else "")
-    return (f"column{'s' if len(found) > 1 else ''} {names} {'are' if len(found) > 1 else 'is'} empty on every "
-            f"synthetic row ({PROVENANCE_COLUMN}; left out by `dvclean augment --withhold`) and filled on real ones: "
-            f"not used as {'features' if len(found) > 1 else 'a feature'}, as {'their' if len(found) > 1 else 'its'} "
-            "missing values would mark the synthetic rows",)
+    many = len(found) > 1
+    return (f"column{'s' if many else ''} {names} {'are' if many else 'is'} empty on every synthetic row "
+            f"({PROVENANCE_COLUMN}), where the real rows of their classes are filled, as `dvclean augment --withhold` "
+            f"leaves a column: not used as {'features' if many else 'a feature'}, as {'their' if many else 'its'} "
+            "missing values would mark the synthetic rows (--drop it to say so)",)
 
 
 def make_table(
@@ -400,10 +430,12 @@ def make_table(
         elif marker == PROVENANCE_COLUMN and marker in cols and marker not in excluded and _two_valued(frame.get_column(marker)):
             # (augment's mark re-saved by another tool as 0/1 or yes/no; a column of other values is the user's own)
             notes += (f"column {marker!r} has the name of the column `dvclean augment` adds, but holds "
-                      f"{frame.schema[marker]} values, not true/false: it is used as a feature; if it is that mark, "
-                      f"--drop {marker}",)
-    if PROVENANCE_COLUMN in excluded and PROVENANCE_COLUMN not in (label, id_column, *drop):
-        notes += _withheld_columns(frame, cols, excluded, label)
+                      f"{frame.schema[marker]} values, not true/false: it is used as a feature; if it is that mark "
+                      "saved by another tool, write it back as true/false (so its synthetic rows are known as such)",)
+    if PROVENANCE_COLUMN in cols and PROVENANCE_COLUMN not in (label, id_column):
+        mark = frame.get_column(PROVENANCE_COLUMN)
+        if is_marker_column(mark) or _two_valued(mark):  # (the mark, re-saved as 0/1 or --drop'ed, marks them too)
+            notes += _withheld_columns(frame, cols, excluded, label, _mark_values(mark))
     for column, index_name in pandas_index_columns(source):
         if index_name is None and column in cols and column not in excluded:
             # the row labels pandas wrote for an unnamed index (a filtered frame's positions): no data, as an
@@ -427,6 +459,7 @@ def make_table(
 
         raise ConfigError(f"--task must be one of {', '.join(_TASKS)}; got {task!r}")
     label_col = frame.get_column(label)
+    label_read_as = None
     if label_col.dtype in (pl.Int128, pl.UInt128):
         # a 128-bit integer label (polars writes and reads them in Parquet and Arrow): numpy has no such integers, and
         # every step that counts classes or targets crashed on it (exit 3); values within 64 bits are the same integers
@@ -436,6 +469,7 @@ def make_table(
             problems.append(f"label column {label!r} holds integers beyond the 64-bit range (such as {beyond[0]}), "
                             "which no regression model takes as they are: cast it to a float first")
         elif beyond:  # codes (account, SIM numbers) a CSV spells with 20 digits or more: classes by their text
+            label_read_as = label_col.dtype
             label_col = label_col.cast(pl.String)
             frame = frame.with_columns(label_col)
         else:
@@ -463,7 +497,7 @@ def make_table(
                          "they are kept as rows without a label, so row numbers count them")
     resolved, reason = resolve_task(label_col, task)
     return Table(frame=frame, label=label, features=features, id_column=id_column, source=source, dropped=tuple(drop),
-                 task=resolved, task_reason=reason, notes=notes)
+                 task=resolved, task_reason=reason, notes=notes, label_read_as=label_read_as)
 
 
 def formatted_numbers(col: pl.Series) -> tuple[pl.Series, str] | None:

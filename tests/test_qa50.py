@@ -195,7 +195,8 @@ def test_a_marker_column_resaved_as_numbers_is_a_feature_with_a_note():
     r = dvclean.score(df, label="y", config=dvclean.ScoreConfig(methods=("knn",)))
     assert "dvclean_synthetic" in r.summary["features"]["columns"]
     assert ("column 'dvclean_synthetic' has the name of the column `dvclean augment` adds, but holds Int64 values, not "
-            "true/false: it is used as a feature; if it is that mark, --drop dvclean_synthetic") in r.summary["notes"]
+            "true/false: it is used as a feature; if it is that mark saved by another tool, write it back as true/false "
+            "(so its synthetic rows are known as such)") in r.summary["notes"]
     marked = dvclean.score(df.with_columns(pl.col("dvclean_synthetic").cast(pl.Boolean)), label="y",
                            config=dvclean.ScoreConfig(methods=("knn",)))
     assert "dvclean_synthetic" not in marked.summary["features"]["columns"]

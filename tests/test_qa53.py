@@ -465,8 +465,8 @@ def test_a_withheld_column_is_not_a_feature_of_the_augmented_file(tmp_path):
     aug.write_csv(tmp_path / "aug.csv")
     res = runner.invoke(app, ["score", str(tmp_path / "aug.csv"), "-y", "y", "-m", "knn", "-o", str(tmp_path / "a.csv")])
     assert res.exit_code == 0, res.output
-    assert ("column 'email' is empty on every synthetic row (dvclean_synthetic; left out by `dvclean augment "
-            "--withhold`) and filled on real ones: not used as a feature") in _flat(res.output)
+    assert ("column 'email' is empty on every synthetic row (dvclean_synthetic), where the real rows of their classes "
+            "are filled, as `dvclean augment --withhold` leaves a column: not used as a feature") in _flat(res.output)
     dropped = runner.invoke(app, ["score", str(tmp_path / "aug.csv"), "-y", "y", "-m", "knn", "--drop", "email", "-q",
                                   "-o", str(tmp_path / "b.csv")])
     assert dropped.exit_code == 0
@@ -519,3 +519,97 @@ def test_classes_in_two_unicode_forms_print_apart(tmp_path):
     res = runner.invoke(app, ["check", str(path), "-y", "y", "--max-mislabeled-per-class", "0", "--format", "json"])
     names = [c["name"] for c in json.loads(res.stdout)["checks"] if c["name"].startswith("mislabeled[")]
     assert sorted(names) == ["mislabeled[class=cafe\\u0301]", "mislabeled[class=café]"]
+
+
+# ---------------------------------------------------------------- round 95 (helpers: round 94's changes, JSON data)
+
+
+def test_a_column_the_generator_left_empty_for_its_class_stays_a_feature(tmp_path):
+    # the target class never fills column c: augment's synthetic rows of that class leave it empty too, which the
+    # real rows of their class explain (it was taken for a withheld column and dropped from the features)
+    rng = np.random.default_rng(5)
+    n = 200
+    y = (np.arange(n) % 5 == 0).astype(int)
+    c = [None if yy == 1 else float(v) for yy, v in zip(y, rng.normal(size=n), strict=True)]
+    real = pl.DataFrame({"x1": rng.normal(size=n) + 1.5 * y, "c": c, "label": y})
+    synthetic = real.filter(pl.col("label") == 1).head(30).with_columns(pl.col("x1") + 0.01)
+    aug = pl.concat([real.with_columns(pl.lit(False).alias("dvclean_synthetic")),
+                     synthetic.with_columns(pl.lit(True).alias("dvclean_synthetic"))])
+    aug.write_csv(tmp_path / "aug.csv")
+    res = runner.invoke(app, ["score", str(tmp_path / "aug.csv"), "-y", "label", "-m", "knn", "-o",
+                              str(tmp_path / "s.csv")])
+    assert res.exit_code == 0 and "empty on every synthetic row" not in _flat(res.output), res.output
+
+
+def test_a_resaved_mark_still_marks_the_withheld_columns(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 120
+    syn = np.arange(n) >= 100
+    x1 = rng.normal(size=n)
+    frame = pl.DataFrame({"x1": x1, "email": [None if s else f"u{i}@x.com" for i, s in enumerate(syn)],
+                          "label": (x1 > 0).astype(int), "dvclean_synthetic": syn.astype(int)})
+    frame.write_csv(tmp_path / "aug01.csv")
+    res = runner.invoke(app, ["score", str(tmp_path / "aug01.csv"), "-y", "label", "-m", "knn", "-o",
+                              str(tmp_path / "s.csv")])
+    assert res.exit_code == 0, res.output
+    flat = _flat(res.output)
+    assert "column 'email' is empty on every synthetic row (dvclean_synthetic)" in flat
+    assert "write it back as true/false" in flat
+
+
+def test_a_json_array_with_an_object_column_and_true_somewhere_is_read(tmp_path):
+    rng = np.random.default_rng(1)
+    rows = [{"x": float(rng.normal()), "label": i % 2, "m": {"k": i}, "f": i % 3 == 0} for i in range(40)]
+    path = tmp_path / "nb.json"
+    path.write_text(json.dumps(rows))
+    res = runner.invoke(app, ["fix", str(path), "-y", "label", "--drop", "m", "-q", "-o", str(tmp_path / "o.json")])
+    assert res.exit_code == 0, res.output
+    assert [r["m"] for r in json.loads((tmp_path / "o.json").read_text())[:2]] == [{"k": 0}, {"k": 1}]
+    res = runner.invoke(app, ["score", str(path), "-y", "label", "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 2 and "holds nested values" in _flat(res.output)
+
+
+def test_a_nested_column_read_as_its_json_text_is_still_no_feature(tmp_path):
+    rng = np.random.default_rng(3)
+    path = tmp_path / "n.jsonl"
+    path.write_text("".join(json.dumps({"x": float(rng.normal()), "meta": {"a": True if i % 7 == 0 else i},
+                                        "label": i % 2}) + "\n" for i in range(60)))
+    res = runner.invoke(app, ["score", str(path), "-y", "label", "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 2 and "column 'meta' holds nested values" in _flat(res.output), res.output
+
+
+@pytest.mark.parametrize("text, said", [
+    ('{"x":1,"label":0}\n{"x":2,"label":1}\n{"x":NaN,"label":0}\n', "line 3: NaN is not a JSON value"),
+    ('{"x":1,"label":0}\n{"x":1e400,"label":1}\n', "line 2: the number 1e400 is beyond the range of a float"),
+    ('[{"x":1,"label":0},\n{"x":Infinity,"label":1}]', "Infinity is not a JSON value"),
+    ('[{"x":1,"label":0},\n{"x":2,"label":1},\n]\n', "line 3, column 1: Expecting value"),
+])
+def test_json_that_python_would_read_but_json_forbids_is_named(tmp_path, text, said):
+    path = tmp_path / ("d.ndjson" if text.startswith("{") else "d.json")
+    path.write_text(text)
+    res = runner.invoke(app, ["score", str(path), "-y", "label", "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 2 and said in _flat(res.output), res.output
+
+
+def test_valid_labels_past_64_bits_are_read_as_the_datas(tmp_path):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=120)
+    frame = pl.DataFrame({"x": x, "label": ["123456789012345678901234" if v > 0 else "99999999999999999999" for v in x]})
+    frame.write_csv(tmp_path / "d.csv")
+    frame.head(40).write_csv(tmp_path / "v.csv")
+    res = runner.invoke(app, ["score", str(tmp_path / "d.csv"), "-y", "label", "--valid", str(tmp_path / "v.csv"),
+                              "-m", "knn", "-q", "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0, res.output
+
+
+def test_fix_writes_a_128_bit_label_back_as_a_number(tmp_path):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=120)
+    codes = [123456789012345678901234 if v > 0 else -99999999999999999999 for v in x]
+    pl.DataFrame({"x": x, "label": pl.Series(codes, dtype=pl.Int128)}).write_parquet(tmp_path / "b.parquet")
+    res = runner.invoke(app, ["fix", str(tmp_path / "b.parquet"), "-y", "label", "--action", "mark", "-q", "-o",
+                              str(tmp_path / "o.parquet")])
+    assert res.exit_code == 0, res.output
+    back = pl.read_parquet(tmp_path / "o.parquet").get_column("label")
+    assert back.dtype == pl.Decimal(38, 0)  # (as every 128-bit integer column is written: pyarrow has no Int128)
+    assert [int(v) for v in back.to_list()] == codes
