@@ -479,13 +479,17 @@ def test_a_withheld_column_is_not_a_feature_of_the_augmented_file(tmp_path):
     assert res.exit_code == 0 and "'x2' is empty on every synthetic row" not in _flat(res.output), res.output
 
 
-def test_label_codes_past_64_bits_are_classes_by_their_text(tmp_path):
+def _score_labels(tmp_path: Path, name: str, labels: list[str], n: int, *extra: str):
+    """Score a CSV of one feature that separates the classes ``labels`` (n rows, in turn): the file and the run."""
     rng = np.random.default_rng(0)
-    codes = ["18446744073709551614", "123456789012345678901234"]
-    path = tmp_path / "u.csv"
-    c = np.arange(80) % 2
-    pl.DataFrame({"x": rng.normal(size=80) + 3 * c, "y": [codes[i] for i in c]}).write_csv(path)
-    res = runner.invoke(app, ["score", str(path), "-y", "y", "-m", "knn", "-o", str(tmp_path / "s.csv")])
+    c = np.arange(n) % len(labels)
+    path = tmp_path / name
+    pl.DataFrame({"x": rng.normal(size=n) + 3 * c, "y": [labels[i] for i in c]}).write_csv(path)
+    return path, runner.invoke(app, ["score", str(path), "-y", "y", "-m", "knn", *extra, "-o", str(tmp_path / "s.csv")])
+
+
+def test_label_codes_past_64_bits_are_classes_by_their_text(tmp_path):
+    path, res = _score_labels(tmp_path, "u.csv", ["18446744073709551614", "123456789012345678901234"], 80)
     assert res.exit_code == 0, res.output
     assert "classes: 123456789012345678901234: 40, 18446744073709551614: 40" in _flat(res.output)
     res = runner.invoke(app, ["score", str(path), "-y", "y", "--task", "regression", "-o", str(tmp_path / "s.csv")])
@@ -493,27 +497,17 @@ def test_label_codes_past_64_bits_are_classes_by_their_text(tmp_path):
 
 
 def test_space_padded_number_labels_keep_spellings_apart_as_unpadded_ones_do(tmp_path):
-    rng = np.random.default_rng(0)
-    path = tmp_path / "w.csv"
-    c = np.arange(90) % 3
-    pl.DataFrame({"x": rng.normal(size=90) + 3 * c, "y": [[" 1.0", "1", "2"][i] for i in c]}).write_csv(path)
-    res = runner.invoke(app, ["score", str(path), "-y", "y", "-m", "knn", "-o", str(tmp_path / "s.csv")])
+    _, res = _score_labels(tmp_path, "w.csv", [" 1.0", "1", "2"], 90)
     assert res.exit_code == 0, res.output
     assert "classes: ' 1.0': 30, 1: 30, 2: 30" in _flat(res.output)
     assert "classes ' 1.0' and '1' spell the same number" in _flat(res.output)
     # padded numbers that merge no spellings are still read as numbers
-    path2 = tmp_path / "p.csv"
-    pl.DataFrame({"x": rng.normal(size=90) + 3 * c, "y": [[" 1", " 2", "10"][i] for i in c]}).write_csv(path2)
-    res = runner.invoke(app, ["score", str(path2), "-y", "y", "-m", "knn", "-o", str(tmp_path / "s.csv")])
+    _, res = _score_labels(tmp_path, "p.csv", [" 1", " 2", "10"], 90)
     assert res.exit_code == 0 and "holds numbers padded with spaces: valued as those numbers" in _flat(res.output)
 
 
 def test_classes_in_two_unicode_forms_print_apart(tmp_path):
-    rng = np.random.default_rng(0)
-    path = tmp_path / "n.csv"
-    c = np.arange(80) % 2
-    pl.DataFrame({"x": rng.normal(size=80) + 3 * c, "y": [["caf\u00e9", "cafe\u0301"][i] for i in c]}).write_csv(path)
-    res = runner.invoke(app, ["score", str(path), "-y", "y", "-m", "knn", "-o", str(tmp_path / "s.csv")])
+    path, res = _score_labels(tmp_path, "n.csv", ["caf\u00e9", "cafe\u0301"], 80)
     assert res.exit_code == 0, res.output
     assert "classes: 'cafe\\u0301': 40, café: 40" in _flat(res.output)
     res = runner.invoke(app, ["check", str(path), "-y", "y", "--max-mislabeled-per-class", "0", "--format", "json"])
