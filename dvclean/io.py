@@ -635,7 +635,9 @@ def _check_path(path: Path, name: str) -> None:
     if not os.access(path, os.R_OK):
         raise InputError(f"{name}: permission denied; make the file readable")
     if path.stat().st_size == 0:
-        raise InputError(f"{name}: the file is empty; it needs a header row and at least one data row")
+        needs = ("at least one JSON record" if suffix_format(path.name)[0] in ("json", "ndjson")
+                 else "a header row and at least one data row")
+        raise InputError(f"{name}: the file is empty; it needs {needs}")
 
 
 def as_source(source: DataSource | Any, what: str = "the data") -> str | os.PathLike[str] | pl.DataFrame:
@@ -938,7 +940,7 @@ def read_frame(
         raise InputError(f"{name}: column {empty[0]} ({blank!r}) has no name; give every column "
                          "a name (pandas: df.rename(columns={'': 'name'}))")
     if not skip:
-        _check_columns(frame, name)
+        _check_columns(frame, name, fmt)
     elif frame.height == 0:
         raise InputError(f"{name}: has a header ({len(all_columns)} columns) but no data rows; add data rows")
     info = SourceInfo(
@@ -2455,7 +2457,10 @@ def _tail_bytes(path: Path, n: int) -> bytes:
         return b""
 
 
-def _check_columns(frame: pl.DataFrame, name: str) -> None:
+def _check_columns(frame: pl.DataFrame, name: str, fmt: str = "csv") -> None:
+    if frame.width == 0 and fmt in ("json", "ndjson"):  # (`[]`, or records without keys)
+        raise InputError(f"{name}: holds no JSON record with a key; it needs at least one record (an object of the "
+                         "row's columns)")
     if frame.width == 0:
         raise InputError(f"{name}: no columns found; the file needs a header row")
     if frame.height == 0:

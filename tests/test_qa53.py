@@ -607,3 +607,14 @@ def test_fix_writes_a_128_bit_label_back_as_a_number(tmp_path):
     back = pl.read_parquet(tmp_path / "o.parquet").get_column("label")
     assert back.dtype == pl.Decimal(38, 0)  # (as every 128-bit integer column is written: pyarrow has no Int128)
     assert [int(v) for v in back.to_list()] == codes
+
+
+@pytest.mark.parametrize("name, text, said", [
+    ("e.json", "[]", "holds no JSON record with a key; it needs at least one record"),
+    ("e.ndjson", "", "the file is empty; it needs at least one JSON record"),
+    ("e.csv", "", "the file is empty; it needs a header row and at least one data row"),
+])
+def test_an_empty_file_is_described_in_its_formats_words(tmp_path, name, text, said):
+    (tmp_path / name).write_text(text)
+    res = runner.invoke(app, ["score", str(tmp_path / name), "-y", "label", "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 2 and said in _flat(res.output), res.output
