@@ -1262,7 +1262,10 @@ def _json_bool_number_columns(text: bytes, fmt: str, schema: Mapping[str, Any] |
         return {}
     as_text = {c: (pl.String if c in candidates or (nested and dt.is_nested()) else dt) for c, dt in schema.items()}
     reader = pl.read_json if fmt == "json" else pl.read_ndjson
-    spelled = reader(io.BytesIO(text), schema=as_text)
+    try:
+        spelled = reader(io.BytesIO(text), schema=as_text)
+    except Exception:  # noqa: BLE001 - a column polars cannot read as text: the file is read as it first was
+        return {}
     mixed = {}
     for c in candidates:
         present = spelled.get_column(c).drop_nulls()
