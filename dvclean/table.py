@@ -236,6 +236,7 @@ def _withheld_columns(frame: pl.DataFrame, cols: Sequence[str], excluded: set[An
     labels = frame.get_column(label)
     real = ~synthetic
     by_class = labels.filter(real).n_unique() <= max(2, int(real.sum()) // 2)  # (classes, not a target's values)
+    rows = pl.DataFrame({"y": labels, "real": real})  # (each column's empty cells are added to it below)
     found = []
     for c in cols:
         if c in excluded or c == label:
@@ -244,11 +245,11 @@ def _withheld_columns(frame: pl.DataFrame, cols: Sequence[str], excluded: set[An
         empty = col.is_null() | (col.str.strip_chars() == "").fill_null(True) if col.dtype == pl.String else col.is_null()
         if not bool(empty.filter(synthetic).all()):
             continue
-        shares = pl.DataFrame({"y": labels, "empty": empty, "real": real})
         overall = float(empty.filter(real).mean())
         if overall >= 0.5:  # (a column mostly empty in the real rows: its synthetic cells may all be, by the generator)
             continue
         if by_class:
+            shares = rows.with_columns(empty=empty)
             per = shares.filter(pl.col("real")).group_by("y").agg(pl.col("empty").mean().alias("q"))
             q = shares.filter(~pl.col("real")).join(per, on="y", how="left", nulls_equal=True).get_column("q")
             q = q.fill_null(overall).to_numpy()
