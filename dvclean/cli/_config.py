@@ -76,6 +76,16 @@ def _contains_bool(value: Any) -> bool:
     return isinstance(value, bool) or (isinstance(value, list) and any(isinstance(v, bool) for v in value))
 
 
+def _takes_int(param: Any) -> bool:
+    """Whether an option takes whole numbers (``int``, ``int | None``, ``list[int]``)."""
+    import typing
+
+    hint = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+    while typing.get_args(hint) and hint is not int:
+        hint = next((a for a in typing.get_args(hint) if a is not type(None)), None)
+    return hint is int
+
+
 def _coerce(ctx: Any, param: Any, value: Any, source: str) -> Any:
     from typer import BadParameter
 
@@ -116,6 +126,12 @@ def _coerce(ctx: Any, param: Any, value: Any, source: str) -> Any:
         raise ConfigError(f"{bad}: a model class path is taken from the command line or Python only, not from a "
                           f"configuration file (importing it runs its module's code); pass --model {value} yourself, "
                           "or name a built-in model (logreg, knn, xgboost, hgb, linear)")
+    import math
+
+    if _takes_int(param) and any(isinstance(v, float) for v in (value if multi else [value])):
+        # (click takes int(1000.0), while the command line refuses --seed 1e3: one rule for both)
+        raise ConfigError(f"{bad}: it must be a whole number, written without a decimal point or exponent "
+                          f"(e.g. {key} = {int(value) if isinstance(value, float) and math.isfinite(value) else 1})")
     candidates = [value]
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         candidates.append(str(value))  # a threshold such as 20 for a text option
