@@ -55,6 +55,7 @@ from .io import (
     as_source,
     check_writable,
     derived_output_path,
+    expand_home,
     json_scalar,
     output_format_for,
     output_separator,
@@ -79,7 +80,7 @@ __all__ = ["FixResult", "fix", "apply_fix", "text_edits", "json_edits", "write_f
 
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FixResult:
     """A cleaned table and what changed.
 
@@ -657,7 +658,7 @@ def write_fixed(result: FixResult, path: str | os.PathLike[str], *, format: str 
             "itself (a ScoreResult is written with dvclean.write_scores)"
         )
     refuse_input_path(path, result.scores.table, result.scores.read_from)
-    path = Path(path)
+    path = Path(expand_home(path))
     fmt = output_format_for(path, format)
     text = result.text
     if fmt == "csv" and isinstance(text, CsvText):

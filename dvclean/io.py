@@ -84,6 +84,29 @@ OUTPUT_SUFFIXES = {
 }
 
 
+def expand_home(path: Any) -> Any:
+    """``path`` with a leading ``~`` or ``~user`` expanded (as pandas' and polars' readers do, and a shell does
+    unquoted), as the same type; anything else as it is. A library caller's ``"~/data.csv"`` named no file, and
+    ``write_scores(r, "~/s.csv")`` was told that the directory ``~`` does not exist.
+
+    >>> expand_home("~/d.csv") == os.path.join(os.path.expanduser("~"), "d.csv"), expand_home("d.csv"), expand_home("-")
+    (True, 'd.csv', '-')
+    """
+    if isinstance(path, (str, os.PathLike)) and not isinstance(path, bytes):
+        text = os.fspath(path)
+        if isinstance(text, str) and text.startswith("~"):
+            expanded = os.path.expanduser(text)
+            return expanded if isinstance(path, str) else Path(expanded)
+    return path
+
+
+def _frame_advice(frame: Any) -> str:
+    """How to turn what was passed instead of a polars DataFrame into one (named in TypeErrors)."""
+    if isinstance(frame, pl.LazyFrame):
+        return "collect a LazyFrame first: lf.collect()"
+    return "convert a pandas frame with polars.from_pandas(df)"
+
+
 def data_suffixes() -> set[str]:
     """The suffixes dvclean reads and writes as data (``.csv``, ``.parquet``, ``.json``, ``.gz``, ...), less ``.txt``
     (a generic name for text, not a claim of a format): what an HTML report, a JUnit document or a baseline is
@@ -656,7 +679,7 @@ def as_source(source: DataSource | Any, what: str = "the data") -> str | os.Path
     'data.csv'
     """
     if isinstance(source, (str, os.PathLike, pl.DataFrame)):
-        return source
+        return expand_home(source)
     if isinstance(source, pl.LazyFrame):
         try:
             return source.collect()
@@ -802,6 +825,7 @@ def read_frame(
     if not isinstance(source, (str, os.PathLike)):
         raise TypeError(f"read_frame() reads a file: it takes a path or '-', got {type(source).__module__}."
                         f"{type(source).__name__}; pass a frame to dvclean.score (or make_table) as it is")
+    source = expand_home(source)
     name = str(source)
     if separator is not None and not isinstance(separator, str):
         raise TypeError(f"separator must be a one-character string (',', ';', '\\t'), not {type(separator).__name__}")
@@ -2662,7 +2686,7 @@ def resolve_output(target: str | os.PathLike[str], *, option: str | None = None)
 
     ``option``: the option that names the output (``--junit-xml``), for the message's hint (default: -o/--output).
     """
-    target = Path(target)
+    target = Path(expand_home(target))
     hint = f"give a regular file path ({option or '-o/--output'} PATH)"
     chain = _link_chain(target)
     foreign = next((hop for hop in chain[:-1] if _foreign_link(hop)), None)
@@ -2929,8 +2953,8 @@ def write_table(
     """
     if not isinstance(frame, pl.DataFrame):
         raise TypeError(f"write_table() needs a polars DataFrame, got {type(frame).__module__}.{type(frame).__name__}; "
-                        "convert a pandas frame with polars.from_pandas(df)")
-    path = Path(path)
+                        + _frame_advice(frame))
+    path = Path(expand_home(path))
     fmt = output_format_for(path, format)
     check_writable(frame.schema, path, fmt)
     if fmt in ("json", "ndjson"):
@@ -3252,8 +3276,8 @@ def _read_iso_durations(frame: pl.DataFrame, keep: set[str]) -> pl.DataFrame:
 
 
 def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
-    """Return True when two paths name the same file (also through links)."""
-    pa, pb = Path(a), Path(b)
+    """Return True when two paths name the same file (also through links; ``~`` expanded: :func:`expand_home`)."""
+    pa, pb = Path(expand_home(a)), Path(expand_home(b))
     try:
         if pa.exists() and pb.exists():
             return os.path.samefile(pa, pb)

@@ -57,6 +57,7 @@ from .io import (
     DataSource,
     SourceInfo,
     as_source,
+    expand_home,
     file_paths,
     json_scalar,
     output_format_for,
@@ -121,7 +122,7 @@ OUTPUT_COLUMNS = (
 ProgressFn = Callable[[str, int, int], None]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ScoreResult:
     """Everything :func:`score` computed.
 
@@ -154,6 +155,10 @@ class ScoreResult:
     read_from : tuple of str
         The files the run read besides the table's (the ``valid=`` file): :func:`write_scores`
         refuses to overwrite them, as it refuses the input.
+
+    Results (and the :class:`~dvclean.table.Table`, :class:`~dvclean.valuation.ValuationResult` and the other
+    results that hold frames or arrays) compare by identity and are hashable: compare two runs by their frames,
+    ``a.frame.equals(b.frame)``.
     """
 
     frame: pl.DataFrame
@@ -397,7 +402,7 @@ def _score(
     table = make_table(frame, label=label, id_column=id_column, drop=drop, source=info, task=config.task)
     if (check := _TABLE_CHECK.get()) is not None:
         check(table)
-    for note in (_index_feature_note(source, table), _positional_index_note(source), _missing_marker_note(table)):
+    for note in (_positional_index_note(source), _missing_marker_note(table)):
         if note:
             table = dataclasses.replace(table, notes=(*table.notes, note))
     requested_task = config.task
@@ -498,6 +503,8 @@ def _score(
             dataclasses.replace(table, frame=table.frame[order]), valid=valid_table, config=config.features
         )
     data = dataclasses.replace(data, rows=order[data.rows])  # players keep their order; rows point into the input
+    if note := _index_feature_note(source, table, ignored=encoder.dropped_):  # (an index the encoder ignores: none)
+        run_notes.insert(0, note)
     # classes coded by their rows, not their names: renaming or swapping the classes changes no value or flag
     data = canonical_classes(data, hashes[data.rows])
     if data.x_valid is not None and data.y_valid is not None and len(data.y_valid) > 1:
@@ -1628,11 +1635,13 @@ def _missing_marker_note(table: Table) -> str | None:
             f"df.with_columns(pl.col({table.label!r}).replace({spelled})))")
 
 
-def _index_feature_note(source: Any, table: Table) -> str | None:
+def _index_feature_note(source: Any, table: Table, ignored: Sequence[str] = ()) -> str | None:
     """A note when a pandas frame's named index (kept as its first columns) is valued as a feature: an index is
-    most often a row id, and an id as a feature moves every distance (a shuffled customer number changed the flags)."""
+    most often a row id, and an id as a feature moves every distance (a shuffled customer number changed the flags).
+    ``ignored``: the feature columns the encoder ignores (an index of distinct texts is not valued: no note)."""
     if not type(source).__module__.startswith("pandas") or not hasattr(source, "index"):
-        used = [c for c, name in pandas_index_columns(table.source) if name is not None and c in table.features]
+        used = [c for c, name in pandas_index_columns(table.source)
+                if name is not None and c in table.features and c not in ignored]
         if not used:
             return None
         names = ", ".join(map(repr, used))
@@ -1640,7 +1649,7 @@ def _index_feature_note(source: Any, table: Table) -> str | None:
         return (f"column{'s' if len(used) > 1 else ''} {names} {'are' if len(used) > 1 else 'is'} the pandas index "
                 f"stored in the file and valued as a feature; if it identifies rows, pass --id {shlex.quote(used[0])} "
                 f"(or {drops}; id_column=/drop= in Python)")
-    used = [str(n) for n in source.index.names if n is not None and str(n) in table.features]
+    used = [str(n) for n in source.index.names if n is not None and str(n) in table.features and str(n) not in ignored]
     if not used:
         return None
     names = ", ".join(map(repr, used))
@@ -2428,7 +2437,7 @@ def check_output_path(
         )
     if (why := path_problem(output, reading=False)) is not None:
         raise OutputError(f"{option}: {why}")
-    out = Path(output)
+    out = Path(expand_home(output))
     for src in inputs:
         if src is None or str(src) == "-":
             continue
@@ -2480,6 +2489,7 @@ def refuse_input_path(path: str | os.PathLike[str], table: Table | None, also: S
     is refused too (:func:`dvclean.io.path_problem`), not left to the operating system's error."""
     if (why := path_problem(path, reading=False)) is not None:
         raise OutputError(why)
+    path = expand_home(path)
     src = table.source.path if table is not None and table.source is not None else None
     for read in (src, *also):
         if read and read != "-" and same_file(path, read):
@@ -2507,7 +2517,7 @@ def write_scores(result: ScoreResult, path: str | os.PathLike[str], *, format: s
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"write_scores(path=...) takes a file path (str or pathlib.Path), got {type(path).__name__}")
     refuse_input_path(path, result.table, result.read_from)
-    path = Path(path)
+    path = Path(expand_home(path))
     fmt = output_format_for(path, format)
     if (id_note := _id_note(result.table, result.frame)) is not None:
         log.warning("%s", id_note, extra=NOTE)

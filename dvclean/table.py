@@ -43,7 +43,7 @@ import polars as pl
 
 from .config import FeatureConfig
 from .errors import DataValidationError
-from .io import TEXT_KINDS, SourceInfo, either_way_date, json_format_advice, pandas_index_columns
+from .io import TEXT_KINDS, SourceInfo, _frame_advice, either_way_date, json_format_advice, pandas_index_columns
 
 __all__ = ["FeatureEncoder", "Table", "ValuationData", "make_table", "prepare", "resolve_task", "LABEL_CANDIDATES"]
 
@@ -100,7 +100,7 @@ def _two_valued(col: pl.Series) -> bool:
                                  or text.is_in(["t", "f", "true", "false"]).all())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Table:
     """A validated frame with column roles.
 
@@ -307,7 +307,7 @@ def make_table(
     """
     if not isinstance(frame, pl.DataFrame):
         raise TypeError(f"make_table() needs a polars DataFrame, got {type(frame).__module__}.{type(frame).__name__}; "
-                        "convert a pandas frame with polars.from_pandas(df) (dvclean.score takes one as it is)")
+                        + _frame_advice(frame) + ' (dvclean.score takes one as it is)')
     # one name, as dvclean.score takes it (not its letters)
     drop = (drop,) if isinstance(drop, str) else tuple(drop) if isinstance(drop, Iterable) and not isinstance(
         drop, dict) else drop
@@ -863,7 +863,7 @@ def label_missing_mask(col: pl.Series) -> np.ndarray:
     return np.asarray(mask, dtype=bool)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ValuationData:
     """Plain arrays for the valuation methods.
 

@@ -39,6 +39,7 @@ from ..io import (
     atomic_path,
     check_writable,
     derived_output_path,
+    expand_home,
     file_paths,
     input_output_format,
     json_lines,
@@ -141,7 +142,7 @@ IDENTIFIER_FRACTION = 0.9
 IDENTIFIER_MIN_ROWS = 20
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RowScores:
     """Per-row valuation results the target selection needs (aligned with the input rows)."""
 
@@ -169,7 +170,7 @@ class RowScores:
         return ~self.label_missing & np.isfinite(self.values)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class AugmentResult:
     """Everything :func:`augment` produced.
 
@@ -2304,7 +2305,7 @@ def write_augmented(
             f"write_augmented() needs the AugmentResult of dvclean.augment.augment(...), got {type(result).__name__}; "
             "pass the result itself (a ScoreResult is written with dvclean.write_scores)"
         )
-    path = Path(path)
+    path = Path(expand_home(path))
     fmt = output_format_for(path, format)
     named = "report_path=" if report_path is not None else f"named after {path}"
     report_path = Path(report_path) if report_path is not None else report_path_for(path)

@@ -54,7 +54,7 @@ REGRESSION_COLUMN_TITLES = {
 REGRESSION_GROUPS = ("other rows", "outlying target")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ReportData:
     """Everything the HTML report shows.
 
@@ -1053,14 +1053,27 @@ def _check_row_numbers(frame: pl.DataFrame, dframe: pl.DataFrame, recorded_id: A
             numbers = ids.str.strip_chars().cast(pl.Float64, strict=False)
             if numbers.null_count() == ids.null_count() and numbers.equals(theirs.cast(pl.Float64).alias("row_id")):
                 return c
-    ours = np.arange(frame.height)
-    held = ids.cast(pl.Float64).to_numpy() if ids.dtype.is_numeric() else ids.cast(pl.String).to_numpy()
-    differ = np.flatnonzero(held != (ours if ids.dtype.is_numeric() else ours.astype(str)))
-    at = int(differ[0]) if differ.size else 0
+    held_text = ids.cast(pl.String).to_numpy()
+    agree = {c: held_text == dframe.get_column(c).cast(pl.String).to_numpy() for c in named
+             if c in dframe.columns and dframe.height == frame.height}
+    id_column = max(agree, key=lambda c: int(agree[c].sum()), default=None)
+    by_position = int((held_text == np.arange(frame.height).astype(str)).sum())
+    if id_column is not None and 2 * int(agree[id_column].sum()) > frame.height > 0 \
+            and int(agree[id_column].sum()) > by_position:
+        # (the scores' ids are mostly that column's values, an --id written as row_id: name the first that differs)
+        theirs = dframe.get_column(id_column).cast(pl.String).to_numpy()
+        at = int(np.flatnonzero(~agree[id_column])[0])
+        what = f"--data's --id column {id_column!r}"
+        where = f"at row {at} it holds {ids[at]!r} where {data} holds {theirs[at]!r}"
+    else:
+        ours = np.arange(frame.height)
+        held = ids.cast(pl.Float64).to_numpy() if ids.dtype.is_numeric() else ids.cast(pl.String).to_numpy()
+        differ = np.flatnonzero(held != (ours if ids.dtype.is_numeric() else ours.astype(str)))
+        at = int(differ[0]) if differ.size else 0
+        what, where = "--data's row numbers", f"at row {at} it holds {ids[at]!r}"
     raise DataValidationError(
-        f"{scores}: its row_id column is not --data's row numbers in order (at row {at} it holds {ids[at]!r}), so its "
-        f"rows cannot be paired with {data}'s: the scores were re-sorted or edited after `dvclean score`; re-run "
-        "`dvclean score` on this data, or omit --data"
+        f"{scores}: its row_id column is not {what} in order ({where}), so its rows cannot be paired with {data}'s: "
+        "the scores were re-sorted or edited after `dvclean score`; re-run `dvclean score` on this data, or omit --data"
     )
 
 

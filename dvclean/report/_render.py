@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..io import atomic_path
+from ..io import atomic_path, expand_home
 from ._build import FLAG_ORDER, REGRESSION_GROUPS, ReportData
 from .formats import escape_controls, label_text, number_text, target_text
 
@@ -562,7 +562,7 @@ def write_report(report: ReportData, path: str | os.PathLike[str]) -> Path:
     report = _report_data(report, "write_report")
     refuse_input_path(path, None, report.read_from)
     html = render_html(report)
-    path = Path(path)
+    path = Path(expand_home(path))
     with atomic_path(path) as tmp:
         tmp.write_text(html, encoding="utf-8")
     return path

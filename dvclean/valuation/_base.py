@@ -10,7 +10,7 @@ import numpy as np
 __all__ = ["ValuationResult", "check_data", "check_settings"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ValuationResult:
     """Values of the players of one method.
 
