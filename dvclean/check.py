@@ -200,7 +200,7 @@ def parse_threshold(value: str | int | None, name: str, *, source: str | None = 
         # a number in another spelling (.5, 5., 1e-3, 2.5e1%): say how to write it, as a 0.5 is told
         body, sign = (text[:-1].strip(), "%") if text.endswith("%") else (text, "")
         try:
-            spelled = float(body) if body.isascii() and "_" not in body else math.nan
+            spelled = float(body) + 0.0 if body.isascii() and "_" not in body else math.nan  # (-0% -> 0%)
         except ValueError:
             spelled = math.nan
         if math.isfinite(spelled) and spelled >= 0 and (sign or spelled <= 1e15):
@@ -237,6 +237,8 @@ def parse_threshold(value: str | int | None, name: str, *, source: str | None = 
         either = f"{pct(m.group(1) + '%')} for a percentage, or " if number <= 100 else ""
         raise bad(f"{text} is not a whole number of rows; write {either}a whole number of rows such as "
                   f"{rows(math.floor(number))}")
+    if number == 1 and "." in m.group(1):  # 1.0: one row, or the fraction 1 (every row) as --hard-frac reads it?
+        raise bad(f"{text} is ambiguous: write {rows(1)} for one row, or {pct('100%')} for every row")
     whole = int(m.group(1).split(".")[0])  # as written (20.0 -> 20; a float would round 99999999999999999999)
     return Threshold("count", float(whole), str(whole))
 
@@ -426,6 +428,10 @@ class Baseline:
     config : dict or None
         The baseline run's scoring settings (its summary's ``config``): :meth:`settings_note`
         names those this run changed.
+    features : tuple of str or None
+        The feature columns the baseline's run valued (after ``--drop`` and ``--id``, less the constant, empty and id
+        columns it ignored; ``None`` in documents written before this field): :meth:`features_note` names those this
+        run adds or leaves out.
     """
 
     path: str
@@ -440,6 +446,7 @@ class Baseline:
     sample: tuple[str, ...] | None = None
     dvclean_version: str | None = None
     config: dict[str, Any] | None = None
+    features: tuple[str, ...] | None = None
 
     def __repr__(self) -> str:
         """A line, not every flagged row's key (a notebook shows the object returned last in a cell)."""
@@ -472,6 +479,28 @@ class Baseline:
             f"--baseline {self.path} was made with other settings ({shown}{more}): rows flagged now because of the "
             "settings count as new rows too; re-create the baseline with this run's settings to compare the data alone"
         )
+
+    def features_note(self, features: Sequence[str] | None) -> str | None:
+        """A note when the baseline's run was given other feature columns than this one (``features``: the
+        summary's ``features.columns``): a ``--drop`` or ``--id`` added or removed, or a column added to or taken from
+        the data. The rows still match (by id, or by the columns both runs hash), but rows flagged because the
+        features changed count as new, and the settings note cannot say so (``--drop`` is no scoring setting)."""
+        if self.features is None or features is None:
+            return None
+        now, then = list(features), set(self.features)
+        added = [c for c in now if c not in then]
+        removed = [c for c in self.features if c not in set(now)]
+        if not (added or removed):
+            return None
+
+        def names(cols: list[str]) -> str:
+            return ", ".join(map(repr, cols[:5])) + (f" and {len(cols) - 5} more" if len(cols) > 5 else "")
+
+        parts = ([f"this run also values {names(added)}"] if added else []) + (
+            [f"it does not value {names(removed)}, which the baseline's run did"] if removed else [])
+        return (f"--baseline {self.path} was made with other feature columns ({'; '.join(parts)}: a --drop or --id "
+                "changed, or the data's columns did): rows flagged now because of the columns count as new rows too; "
+                "re-create the baseline from this data with this run's options to compare the rows alone")
 
     def check_compatible(self, label: str, task: str | None) -> None:
         """Refuse to compare with a run of another label or task (:class:`~dvclean.errors.ConfigError`).
@@ -614,7 +643,22 @@ def load_baseline(path: str | os.PathLike[str], *, create: str = "dvclean check 
         sample=lists["sample"],
         dvclean_version=doc.get("dvclean_version") if isinstance(doc.get("dvclean_version"), str) else None,
         config=doc.get("config") if isinstance(doc.get("config"), dict) else None,
+        features=_valued_in(doc),
     )
+
+
+def _valued_in(doc: dict[str, Any]) -> tuple[str, ...] | None:
+    """A check document's ``features.valued`` (None when it has none, or not as a list of names)."""
+    valued = doc.get("features", {}).get("valued") if isinstance(doc.get("features"), dict) else None
+    return tuple(valued) if isinstance(valued, list) and all(isinstance(c, str) for c in valued) else None
+
+
+def valued_features(summary: dict[str, Any]) -> list[str] | None:
+    """The feature columns a run valued (its summary's ``features.columns`` less those ignored as constant, empty or
+    ids), in the data's order; ``None`` when the summary does not say."""
+    features = summary.get("features") or {}
+    columns, ignored = features.get("columns"), set(features.get("ignored") or ())
+    return None if columns is None else [c for c in columns if c not in ignored]
 
 
 #: Settings that change how fast a run is, not what it flags: not compared with a baseline's.
@@ -994,6 +1038,8 @@ class CheckOutcome:
             "methods": list(s["methods"]),
             "validation": s.get("validation_file"),  # the --valid file the values were measured against, else null
             "config": s["config"],
+            # (a later run's baseline features_note compares the valued ones; the notes point at features.ignored)
+            "features": {"valued": valued_features(s), "ignored": list((s.get("features") or {}).get("ignored") or ())},
             "policy": self.policy.to_dict(),
             "checks": [c.to_dict() for c in self.checks],
             "summary": {
@@ -1466,6 +1512,8 @@ def evaluate_check(
     if baseline is not None:
         baseline.check_compatible(table.label, task)
         if (note := baseline.settings_note(result.summary.get("config"))) is not None:
+            notes.append(note)
+        if (note := baseline.features_note(valued_features(result.summary))) is not None:
             notes.append(note)
     mis_name = "outlying_targets" if regression else "mislabeled"
     valued_mask = ~frame.get_column("is_label_missing").to_numpy()

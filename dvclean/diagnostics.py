@@ -57,7 +57,7 @@ def label_spelling_notes(labels: pl.Series) -> list[str]:
         if forms is None:
             zeros = any(re.match(r"\s*[+-]?0\d", s) for s in spellings)
             notes.append(
-                f"label column {labels.name!r}: classes {_shown(spellings, False)} spell the same number"
+                f"label column {labels.name!r}: classes {_shown(spellings, False, LABEL_SHOWN)} spell the same number"
                 + (", one with leading zeros," if zeros else "") + " and are treated as different classes (a class "
                 "label is read as written" + ("; a code such as 007 may be meant so" if zeros else "")
                 + "); if they are one class, write it one way"
@@ -66,7 +66,7 @@ def label_spelling_notes(labels: pl.Series) -> list[str]:
         how = "case, whitespace or Unicode form (composed or combining accents, full-width letters)" if forms else \
             "case or whitespace"
         notes.append(
-            f"label column {labels.name!r}: classes {_shown(spellings, forms)} differ only in {how} and are "
+            f"label column {labels.name!r}: classes {_shown(spellings, forms, LABEL_SHOWN)} differ only in {how} and are "
             "treated as different classes; if they are one class, clean the labels first"
         )
     return notes
@@ -126,6 +126,10 @@ def _spelling_groups(values: pl.Series, *, numbers: bool = False) -> list[tuple[
         groups.setdefault(spelling_key(v, numbers=numbers, padded=True), []).append(v)
     return [(spellings, None if isinstance(key, tuple) else len({s.strip().casefold() for s in spellings}) > 1)
             for key, spellings in groups.items() if len(spellings) > 1]
+
+
+#: The most characters of a class label a spelling note shows (a 4,000-character label made an 8,000-character note).
+LABEL_SHOWN = 80
 
 
 def _shown(spellings: list[str], forms: bool, limit: int | None = None) -> str:

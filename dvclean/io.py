@@ -549,7 +549,9 @@ def read_json_document(path: str | os.PathLike[str], name: str) -> Any:
             raise InputError(f"{name}: not a regular file; pass the JSON file itself")
         with p.open("rb") as fh:
             raw = read_limited(fh, name)
-        return json.loads(raw.decode("utf-8-sig"))
+        # (UTF-8, with or without a byte-order mark; UTF-16 or UTF-32 by their mark or their zero bytes, as json.loads
+        # reads bytes: Windows PowerShell 5's `>` writes UTF-16)
+        return json.loads(raw.decode(json.detect_encoding(raw)))
     except InputError:
         raise
     except FileNotFoundError as exc:
@@ -1630,12 +1632,28 @@ def _wide_text_guess(chunk: bytes) -> str | None:
     return None
 
 
+#: The most bytes :func:`_sample_text` reads to hold a file's header line and the line after it.
+SAMPLE_MAX_BYTES = 64 << 20
+
+
 def _sample_text(data: bytes | Path, size: int = 1 << 16) -> str:
+    """The file's first ``size`` bytes as text (a BOM removed), or more, up to :data:`SAMPLE_MAX_BYTES`, until they
+    hold two line ends: the header checks (quotes, duplicate names) parse the header from it, and a header of 6,000
+    columns is longer than 64 KiB (its names were taken from polars as they were, doubled quotes and all)."""
+
+    def line_ends(chunk: bytes) -> int:
+        return max(chunk.count(b"\n"), chunk.count(b"\r"))
+
     if isinstance(data, bytes):
         chunk = data[:size]
+        while line_ends(chunk) < 2 and len(chunk) < len(data) and size < SAMPLE_MAX_BYTES:
+            size *= 4
+            chunk = data[:size]
     else:
         with data.open("rb") as fh:
             chunk = fh.read(size)
+            while line_ends(chunk) < 2 and len(chunk) < SAMPLE_MAX_BYTES and (more := fh.read(3 * len(chunk))):
+                chunk += more
     text = chunk.decode("utf-8", errors="replace")
     return text[1:] if text.startswith("\ufeff") else text
 
@@ -1775,8 +1793,9 @@ def _times_of_day(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
     [datetime.time(6, 49), datetime.time(13, 5, 10), None]
     """
     typed = []
+    schema = frame.schema  # (once: per column, it made a wide file's reading quadratic)
     for c in columns:
-        if c not in frame.columns or frame.schema[c] != pl.String:
+        if c not in schema or schema[c] != pl.String:
             continue
         text = frame.get_column(c).str.strip_chars()
         times = text.str.to_time("%H:%M:%S%.f", strict=False).fill_null(text.str.to_time("%H:%M", strict=False))
@@ -3979,7 +3998,8 @@ def padded_integer_texts(frame: pl.DataFrame, text: CsvText) -> pl.DataFrame:
     of such a column has the width's digits, so padding the integer gives back each input cell exactly (a new value
     is padded to the same width)."""
     header = [c.strip() for c in text.header_fields()]
-    integer = {k: c for k, c in enumerate(header) if c in frame.columns and frame.schema[c].is_integer()}
+    schema = frame.schema  # (once: frame.schema builds the whole schema, once per column made it quadratic)
+    integer = {k: c for k, c in enumerate(header) if c in schema and schema[c].is_integer()}
     if not integer:
         return frame
     texts = text.columns(list(integer))

@@ -2354,10 +2354,10 @@ def _smallest_classes_text(data: ValuationData) -> str:
     small, rows_of_small = _smallest_class(data)
     at_fewest = _classes_at_fewest(data)
     if at_fewest == 1:
-        return f"class {small!r} has {rows_of_small} rows"
+        return f"class {class_repr(small)} has {rows_of_small} rows"
     if at_fewest == int(np.count_nonzero(np.bincount(data.y, minlength=len(data.classes)))):
         return f"every class has {rows_of_small} rows"
-    return f"{at_fewest:,} classes have {rows_of_small} rows (class {small!r} among them)"
+    return f"{at_fewest:,} classes have {rows_of_small} rows (class {class_repr(small)} among them)"
 
 
 def _smallest_class(data: ValuationData) -> tuple[str, int]:

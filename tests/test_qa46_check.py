@@ -88,7 +88,8 @@ def test_warn_above_max_in_other_units_is_an_error_and_writes_no_output(tmp_path
     assert ("--warn-mislabeled 20 rows is above --max-mislabeled 2% (6 of 300): the check would fail before it could "
             "warn; set --warn-mislabeled at or below 6 rows or 2%, or raise --max-mislabeled to at least 20 rows"
             in flat(r.output)), r.output
-    assert not report.exists() and not junit.exists()  # (as any exit-2 error: no half-done outputs)
+    assert not report.exists()  # (as any exit-2 error: no half-done outputs; the JUnit document holds the error)
+    assert 'name="run"' in junit.read_text() and "before it could warn" in junit.read_text()
     r = runner.invoke(app, ["check", str(path), "-y", "y", "--max-hard", "3", "--warn-hard", "5%"])
     assert r.exit_code == 2 and "--warn-hard 5% (15 of 300) is above --max-hard 3 rows" in flat(r.output), r.output
     r = runner.invoke(app, ["check", str(path), "-y", "y", "--max-mislabeled", "10%", "--warn-mislabeled", "20"])

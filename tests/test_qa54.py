@@ -123,3 +123,115 @@ def test_results_compare_by_identity_and_hash():
     a, b = dvclean.score(frame, label="y"), dvclean.score(frame, label="y")
     assert a == a and a != b and b not in [a] and len({a, b, a.table, a.results["knn"]}) == 4
     assert a.frame.equals(b.frame)
+
+
+# ---------------------------------------------------------------- round 96a (check gate)
+
+
+def test_a_one_file_check_that_fails_to_run_replaces_an_older_junit_document(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    lines = SAMPLE.read_text().splitlines()
+    (tmp_path / "t8.csv").write_text("\n".join(lines[:9]) + "\n")
+    (tmp_path / "t5.csv").write_text("\n".join(lines[:6]) + "\n")
+    junit = tmp_path / "junit.xml"
+    res = runner.invoke(app, ["check", str(tmp_path / "t8.csv"), "-y", "income", "--max-mislabeled", "100%",
+                              "--junit-xml", str(junit), "-q"])
+    assert res.exit_code == 0 and junit.exists(), res.output
+    res = runner.invoke(app, ["check", str(tmp_path / "t5.csv"), "-y", "income", "--max-mislabeled", "100%",
+                              "--junit-xml", str(junit)])
+    assert res.exit_code == 2 and "K=5 is larger than the 4 rows" in _flat(res.output)
+    root = ET.parse(junit).getroot()
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("1", "0", "1")
+    case = root.find("testsuite/testcase")
+    assert case is not None and case.get("name") == "run"
+    assert "K=5 is larger than the 4 rows" in (case.find("error").text or "")
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize(("given", "said"), [("-0%", "as 0%; got '-0%'"), ("-0.0%", "as 0%; got '-0.0%'"),
+                                             ("1.0", "1.0 is ambiguous: write 1 for one row, or 100% for every row")])
+def test_threshold_spellings_get_advice_that_can_be_followed(tmp_path, given, said):
+    data = _adult_head(tmp_path / "d.csv", 40)
+    res = runner.invoke(app, ["check", str(data), "-y", "income", f"--max-mislabeled={given}"])
+    assert res.exit_code == 2 and said in _flat(res.output), res.output
+
+
+def test_a_baseline_made_with_other_feature_columns_is_noted_and_a_utf16_baseline_is_read(tmp_path):
+    data = _adult_head(tmp_path / "d.csv", 300)
+    res = runner.invoke(app, ["check", str(data), "-y", "income", "--drop", "fnlwgt", "--no-baseline", "--json",
+                              "--exit-zero", "-q"])
+    assert res.exit_code == 0, res.output
+    (tmp_path / "b.json").write_text(res.stdout)
+    (tmp_path / "b16.json").write_bytes(res.stdout.encode("utf-16"))  # (Windows PowerShell 5's `>`)
+    for base in ("b.json", "b16.json"):
+        res = runner.invoke(app, ["check", str(data), "-y", "income", "--baseline", str(tmp_path / base),
+                                  "--max-new-mislabeled", "100%"])
+        assert res.exit_code == 0, res.output
+        assert "was made with other feature columns (this run also values 'fnlwgt'" in _flat(res.output)
+    res = runner.invoke(app, ["check", str(data), "-y", "income", "--drop", "fnlwgt", "--baseline",
+                              str(tmp_path / "b.json"), "--max-new-mislabeled", "0"])
+    assert res.exit_code == 0 and "other feature columns" not in res.output, res.output
+
+
+# ---------------------------------------------------------------- round 96c (wide and odd-shaped data)
+
+
+def test_a_header_longer_than_64_kib_is_parsed_as_a_short_one(tmp_path):
+    # the header checks parsed the first 64 KiB only: past it, doubled quotes stayed in names and duplicates were renamed
+    import csv
+
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(0)
+    names = [f"feature_{j:03d}_" + "x" * 240 for j in range(300)]  # (about 75 KB)
+    for extra, expect in (([names[1]], "duplicate column name"), (['say "hi"'], None)):
+        path = tmp_path / f"wide{len(expect or '')}.csv"
+        with path.open("w", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow([*names, *extra, "y"])
+            for i in range(40):
+                writer.writerow([f"{v:.2f}" for v in rng.normal(i % 2, 1, len(names) + 1)] + [i % 2])
+        out = tmp_path / f"{path.stem}.fixed.parquet"
+        res = runner.invoke(app, ["fix", str(path), "-y", "y", "--mislabel-rule", "knn", "-q", "-o", str(out)])
+        if expect:
+            assert res.exit_code == 2 and expect in _flat(res.output), res.output
+        else:
+            assert res.exit_code == 0, res.output
+            assert pl.read_parquet(out).columns[-3:] == ['say "hi"', "y", "dvclean_issue"]
+
+
+def test_markdown_lists_at_most_fifty_checks_and_classes_and_counts_the_rest(tmp_path):
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(0)
+    classes = np.repeat(np.arange(70), 3)
+    x = rng.normal(size=(classes.size, 2))
+    data = tmp_path / "many.csv"
+    pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "cls": [f"c{v}" for v in classes]}).write_csv(data)
+    res = runner.invoke(app, ["check", str(data), "-y", "cls", "--max-mislabeled-per-class", "50%", "--format",
+                              "markdown", "--mislabel-rule", "knn"])
+    assert res.exit_code == 1, res.output
+    text = res.stdout
+    assert text.count("| mislabeled\\[class=") == 50 and "and 20 more checks (" in text, text
+    assert "--json lists every check" in text and "--json lists every class" in text
+    assert sum(line.startswith("| c") and line[3].isdigit() for line in text.splitlines()) == 50
+
+
+def test_notes_cut_a_very_long_class_label(tmp_path):
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(0)
+    labels = ["k" * 4000 + "0"] * 2 + ["K" * 4000 + "0"] * 2 + ["b"] * 56
+    data = tmp_path / "long.csv"
+    pl.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60), "y": labels}).write_csv(data)
+    res = runner.invoke(app, ["score", str(data), "-y", "y", "-q", "--json", "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0, res.output
+    import json
+
+    notes = json.loads(res.stdout)["notes"]
+    assert any("stratified folds" in n for n in notes) and any("differ only in case" in n for n in notes), notes
+    assert max(len(n) for n in notes) < 1000, [len(n) for n in notes]

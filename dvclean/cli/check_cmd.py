@@ -187,6 +187,32 @@ def _classname(path: str) -> str:
     return "dvclean.check." + escape_controls(".".join(parts))
 
 
+#: A one-file run's ``--junit-xml`` and data file, once the path is known to be writable and none of the inputs: an
+#: error after that (an unreadable file, K above the rows) writes a document holding the error
+#: (:func:`write_error_junit`), as a file of several does, instead of leaving an older run's "all passed" in place.
+_JUNIT_ON_ERROR: list[tuple[Path, str]] = []
+
+
+def write_error_junit(code: int, message: str) -> None:
+    """Write the JUnit document of a one-file ``check`` that ended in an error (exit ``code``, 2 or 3), if its
+    ``--junit-xml`` was known to be writable by then (:data:`_JUNIT_ON_ERROR`); a failure to write it is left
+    unsaid (the error on stderr is the one to tell)."""
+    if not _JUNIT_ON_ERROR:
+        return
+    junit_xml, data = _JUNIT_ON_ERROR.pop()
+    _JUNIT_ON_ERROR.clear()
+    from ..errors import DvcleanError
+    from ..io import atomic_path
+    from ._output import visible
+
+    try:
+        document = _merged_junit([data], [Path()], [code], [visible(message)])  # (Path(): no part; the error suite)
+        with atomic_path(junit_xml, option="--junit-xml") as tmp:
+            tmp.write_bytes(document)
+    except (OSError, DvcleanError):
+        pass
+
+
 def _merged_junit(files: list[str], parts: list[Path], codes: list[int], errors: list[str] | None = None) -> bytes:
     """One JUnit XML document of several files' check runs: each run's ``<testsuite>``, named by its file; a run that
     wrote none (it ended in an error, exit 2 or 3) is a suite holding one ``<testcase>`` with an ``<error>``, whose
@@ -210,7 +236,7 @@ def _merged_junit(files: list[str], parts: list[Path], codes: list[int], errors:
                    if code == 2 else f"ended in an internal error (exit {code}{where})")
             suite = ET.SubElement(root, "testsuite", name=escape_controls(path), tests="1", failures="0", errors="1",
                                   skipped="0", time="0.000")
-            case = ET.SubElement(suite, "testcase", classname=_classname(path), name="read", time="0")
+            case = ET.SubElement(suite, "testcase", classname=_classname(path), name="run", time="0")
             error = ET.SubElement(case, "error", message=f"{escape_controls(path)} {why}", type=f"exit {code}")
             if message:
                 error.text = escape_controls(message)
@@ -400,6 +426,7 @@ def check(
     machine_format = as_json or fmt in (CheckFormat.json, CheckFormat.markdown)
     new_thresholds = {"max_new_mislabeled": max_new_mislabeled, "warn_new_mislabeled": warn_new_mislabeled,
                       "max_new_hard": max_new_hard, "warn_new_hard": warn_new_hard}
+    _JUNIT_ON_ERROR.clear()
     _refuse_empty_baseline_path(baseline)
     ignored = _without_baseline(baseline, new_thresholds) if no_baseline else None
     if ignored is not None:  # (None: --no-baseline from a configuration file, --baseline FILE typed: that wins)
@@ -508,6 +535,8 @@ def check(
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY") if fmt_value is CheckFormat.github else None
     _refuse_summary_input(inputs, github=fmt_value is CheckFormat.github)
     check_distinct_outputs({"--junit-xml": junit_xml, "--report": report, "$GITHUB_STEP_SUMMARY": summary_file or None})
+    if junit_xml is not None and not own_junit:  # (an error from here on writes its own document: write_error_junit)
+        _JUNIT_ON_ERROR[:] = [(junit_xml, str(data))]
     read_opts = read_options(separator, encoding, input_format, null_values)
     piped = None
     if report is not None:  # stdin's bytes, held for the report's cells as written (stdin is read once)
@@ -566,6 +595,7 @@ def check(
 
             write_report(build_report(result, outcome=outcome, command=_command_line(), source_bytes=piped),
                          stage.path(report))
+    _JUNIT_ON_ERROR.clear()  # (written: an error past here, such as a closed stdout, leaves the gate's document)
 
     if fmt_value is CheckFormat.json:
         if print_result:

@@ -208,6 +208,7 @@ def guarded(fn: F) -> F:
                 # never markup-parse a message: it may hold brackets (dvclean[augment], a class "[/]")
                 print_error(err, "error:", _cli_message(exc))
                 _github_error(kwargs, "dvclean error", _cli_message(exc), fn.__name__)
+                _error_junit(fn.__name__, 2, _cli_message(exc))
                 raise typer.Exit(2) from None
             if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:  # a full disk, a closed or read-only target
                 where = f"to {output_named(exc.filename)}" if exc.filename else "its output (standard output or a file)"
@@ -235,6 +236,7 @@ def guarded(fn: F) -> F:
             )
             _github_error(kwargs, "dvclean internal error", f"{type(exc).__name__}: {exc} (a bug in dvclean; please "
                           "report it)", fn.__name__)
+            _error_junit(fn.__name__, 3, f"internal error: {type(exc).__name__}: {exc}")
             if debug:
                 err.print(traceback.format_exc(), markup=False, highlight=False)
             raise typer.Exit(3) from None
@@ -270,6 +272,14 @@ def _format_of(kwargs: dict[str, Any], command: str) -> str | None:
     if kwargs.get("as_json") or (values.get("json") or (False, ""))[0]:
         return "json"
     return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def _error_junit(command: str, code: int, message: str) -> None:
+    """``check``'s JUnit document for a run that ended in an error (:func:`dvclean.cli.check_cmd.write_error_junit`)."""
+    if command == "check":
+        from .check_cmd import write_error_junit
+
+        write_error_junit(code, message)
 
 
 def _github_error(kwargs: dict[str, Any], title: str, message: str, command: str = "check") -> None:

@@ -11,6 +11,8 @@ import os
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -335,11 +337,32 @@ def _md_code(v: Any) -> str:
 _ICON = {"pass": "✅ PASS", "warn": "⚠️ WARN", "fail": "❌ FAIL"}
 
 
-def to_markdown(outcome: CheckOutcome, *, max_rows: int = 10) -> str:
+#: :func:`to_markdown` lists at most this many checks and classes (a PR comment holds 65,536 characters: 1,000
+#: classes' per-class checks and table took 180,000); the others are counted, and ``--json`` lists them all.
+MARKDOWN_MAX_LINES = 50
+
+
+def _shown_checks(checks: Sequence[Any], most: int) -> tuple[list[Any], str | None]:
+    """The checks :func:`to_markdown` lists (at most ``most``: the ones over the whole data first, then the failed,
+    then the warned, then the passed, each in their order) and the line that counts the others."""
+    if len(checks) <= most:
+        return list(checks), None
+    rank = {"fail": 1, "warn": 2, "pass": 3}
+    order = sorted(range(len(checks)), key=lambda i: (0 if "[class=" not in checks[i].name else rank[checks[i].status], i))
+    keep = sorted(order[:most])
+    left = Counter(checks[i].status for i in order[most:])
+    said = ", ".join(f"{left[k]} {word}" for k, word in (("fail", "failed"), ("warn", "warned"), ("pass", "passed"))
+                     if left[k])
+    return [checks[i] for i in keep], f"and {len(checks) - most} more checks ({said}): --json lists every check"
+
+
+def to_markdown(outcome: CheckOutcome, *, max_rows: int = 10, max_lines: int = MARKDOWN_MAX_LINES) -> str:
     """Markdown summary (for PR comments and ``$GITHUB_STEP_SUMMARY``), with up to ``max_rows`` of the
-    lowest-valued rows."""
+    lowest-valued rows, and up to ``max_lines`` checks and classes (:data:`MARKDOWN_MAX_LINES`: the classes with
+    the most flagged rows, then the largest; the others are counted)."""
     outcome = _outcome(outcome, "to_markdown")
     max_rows = _count(max_rows, "max_rows", "to_markdown")
+    max_lines = _count(max_lines, "max_lines", "to_markdown", 1)
     s = outcome.summary
     n = outcome.counts()
     out = [
@@ -352,9 +375,10 @@ def to_markdown(outcome: CheckOutcome, *, max_rows: int = 10) -> str:
     ]
     if outcome.checks:
         out += ["| status | check | value | threshold |", "|---|---|---:|---|"]
-        for c in outcome.checks:
+        checks, more = _shown_checks(outcome.checks, max_lines)
+        for c in checks:
             out.append(f"| {_ICON[c.status]} | {_md_cell(c.name)} | {_md_plain(c.value_text)} | {_md_plain(c.threshold_text)} |")
-        out.append("")
+        out += [""] + ([more, ""] if more else [])
     else:
         unset = any(note.startswith("no thresholds are set") for note in outcome.notes)
         out += ["No thresholds are set." if unset else "No check ran (see the notes).", ""]
@@ -365,9 +389,19 @@ def to_markdown(outcome: CheckOutcome, *, max_rows: int = 10) -> str:
         out += [f"Regression target: {s['flags']['mislabeled']} outlying targets, {s['flags']['hard']} hard rows.", ""]
     else:
         out += ["| class | rows | mislabeled | hard |", "|---|---:|---:|---:|"]
-        for cls, v in outcome.per_class.items():
+        classes = list(outcome.per_class.items())
+        if len(classes) > max_lines:  # (the classes with the most flagged rows, then the largest, in their order)
+            top = sorted(range(len(classes)), key=lambda i: (-classes[i][1]["mislabeled"], -classes[i][1]["rows"], i))
+            kept = sorted(top[:max_lines])
+            left = [classes[i][1] for i in top[max_lines:]]
+            more = (f"and {len(left)} more classes ({sum(v['rows'] for v in left)} rows, "
+                    f"{sum(v['mislabeled'] for v in left)} mislabeled): --json lists every class")
+            classes = [classes[i] for i in kept]
+        else:
+            more = None
+        for cls, v in classes:
             out.append(f"| {_md_cell(label_text(str(cls)))} | {v['rows']} | {v['mislabeled']} | {v['hard']} |")
-        out.append("")
+        out += [""] + ([more, ""] if more else [])
     if outcome.baseline is not None:
         b = outcome.baseline
         out += [
