@@ -206,6 +206,8 @@ def parse_threshold(value: str | int | None, name: str, *, source: str | None = 
         if math.isfinite(spelled) and spelled >= 0 and (sign or spelled <= 1e15):
             if sign and spelled <= 100:
                 raise bad(f"write the percentage in plain digits, as {pct(f'{spelled:g}%')}; got {value!r}")
+            if not sign and spelled == 1 and not text.lstrip("+0").isdigit():  # (1., +1.0, 1e0: as 1.0 is)
+                raise bad(f"{text} is ambiguous: write {rows(1)} for one row, or {pct('100%')} for every row")
             if not sign and spelled == int(spelled):
                 raise bad(f"write the number of rows in plain digits, as {rows(int(spelled))}; got {value!r}")
             if not sign and spelled < 1:
@@ -561,11 +563,12 @@ def load_baseline(path: str | os.PathLike[str], *, create: str = "dvclean check 
     """
     import stat
 
-    from .io import read_json_document
+    from .io import expand_home, read_json_document
 
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"load_baseline() takes the path of a `dvclean check --json` document, got "
                         f"{type(path).__name__} {path!r:.60}")
+    path = expand_home(path)
     p = Path(path)
     # write aside, then rename: `> FILE` empties FILE before dvclean runs, and a run that reads it would fail
     safe = baseline_command(os.fspath(path), create)  # (the path as given: its folder too)

@@ -540,7 +540,7 @@ def read_json_document(path: str | os.PathLike[str], name: str) -> Any:
     :func:`input_size_limit` bytes."""
     import json
 
-    p = Path(path)
+    p = Path(expand_home(path))
     try:
         mode = p.stat().st_mode
         if stat.S_ISDIR(mode):
@@ -560,8 +560,9 @@ def read_json_document(path: str | os.PathLike[str], name: str) -> Any:
         raise InputError(f"{name}: permission denied; make the file readable") from exc
     except RecursionError as exc:
         raise InputError(f"{name}: cannot read a JSON document (nested too deeply to decode)") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: is not UTF-8 JSON text (byte {exc.start} cannot be decoded); pass the JSON file "
+    except UnicodeDecodeError as exc:  # (the codec json.detect_encoding chose: utf-8, utf-16-le, ...)
+        codec = "UTF-8" if exc.encoding.replace("-", "").lower().startswith("utf8") else exc.encoding.upper()
+        raise InputError(f"{name}: is not {codec} JSON text (byte {exc.start} cannot be decoded); pass the JSON file "
                          "dvclean wrote") from exc
     except json.JSONDecodeError as exc:
         # (some of the decoder's messages end in "at" already: "Unterminated string starting at")

@@ -414,6 +414,7 @@ def _score(
         from .augment.core import read_holdout  # (no SDV import)
 
         # read on its own terms, as augment's --holdout: its separator sniffed, its format and encoding detected
+        valid = expand_home(valid)
         require_file(valid, "--valid")
         given = as_source(valid, "valid= (the validation data)")
         if isinstance(given, pl.DataFrame) and given.height == 0:
@@ -855,8 +856,9 @@ def _hard_shortfall_note(flags: Any, primary: ValuationResult, hard_fraction: fl
     edge = order[got - 1] if over else order[min(got, values.size - 1)]  # (the last row taken; the first left out)
     tie = float(values[edge])
     tied = int(np.sum((values == tie) & (scores == scores[edge])))
-    hint = (" (the approximate KNN-Shapley gives 0 to every row whose nearest neighbours all share its label; "
-            "--algorithm exact tells more of them apart)") if primary.method == "knn" and primary.status == "approximate" else ""
+    hint = (" (the approximate KNN-Shapley values only a row's nearest neighbours one by one and the farther rows as one "
+            "group, so rows whose nearest neighbours all share their label get equal values; --algorithm exact tells "
+            "more of them apart)") if primary.method == "knn" and primary.status == "approximate" else ""
     if over:
         return (f"{got:,} rows are flagged hard, more than the {asked:,} that --hard-frac {hard_fraction:g} asks for: "
                 f"{tied:,} rows tie at value {tie:.4g} and in mislabel score across the cut, and rows that tie are "

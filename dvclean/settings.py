@@ -63,7 +63,7 @@ def _resolve_path(value: Any, base: Path) -> Any:
     """
     if not isinstance(value, str) or value in ("", "-"):
         return value
-    path = Path(value).expanduser()
+    path = Path(os.path.expanduser(value))  # (pathlib's raises for an unknown ~user; a file may be named ~x)
     if path.is_absolute():
         return str(path)
     return os.path.relpath(os.path.normpath(base / path))
@@ -198,7 +198,7 @@ def find_config_files(start: str | os.PathLike[str] | None = None) -> list[Confi
     if start is None or str(start) == "-":
         here = Path.cwd()
     else:
-        p = Path(start).expanduser()
+        p = Path(os.path.expanduser(start))  # (pathlib's raised for a data file named ~x.csv: no such user)
         p = p if p.is_absolute() else Path.cwd() / p
         here = p if p.is_dir() else p.parent
     here = Path(os.path.abspath(here))
@@ -283,7 +283,7 @@ def load_settings(
     {'seed': 3, 'max_mislabeled': '2%'}
     """
     if config_file is not None:
-        path = Path(config_file)
+        path = Path(os.path.expanduser(config_file))
         if path.is_dir():
             raise ConfigError(f"--config {path}: is a directory; name the configuration file in it")
         if not path.is_file():

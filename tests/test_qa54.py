@@ -150,7 +150,9 @@ def test_a_one_file_check_that_fails_to_run_replaces_an_older_junit_document(tmp
 
 
 @pytest.mark.parametrize(("given", "said"), [("-0%", "as 0%; got '-0%'"), ("-0.0%", "as 0%; got '-0.0%'"),
-                                             ("1.0", "1.0 is ambiguous: write 1 for one row, or 100% for every row")])
+                                             ("1.0", "1.0 is ambiguous: write 1 for one row, or 100% for every row"),
+                                             ("1.", "1. is ambiguous"), ("+1.0", "+1.0 is ambiguous"),
+                                             ("1e0", "1e0 is ambiguous")])
 def test_threshold_spellings_get_advice_that_can_be_followed(tmp_path, given, said):
     data = _adult_head(tmp_path / "d.csv", 40)
     res = runner.invoke(app, ["check", str(data), "-y", "income", f"--max-mislabeled={given}"])
@@ -235,3 +237,56 @@ def test_notes_cut_a_very_long_class_label(tmp_path):
     notes = json.loads(res.stdout)["notes"]
     assert any("stratified folds" in n for n in notes) and any("differ only in case" in n for n in notes), notes
     assert max(len(n) for n in notes) < 1000, [len(n) for n in notes]
+
+
+# ---------------------------------------------------------------- round 97a (an attack on round 96's changes)
+
+
+def test_every_input_path_of_the_command_line_expands_the_home_directory(tmp_path, monkeypatch):
+    # report crashed (exit 3) on ~/s.parquet; --baseline, --valid and --config named no file
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    _adult_head(tmp_path / "a.csv", 200)
+    res = runner.invoke(app, ["score", "~/a.csv", "-y", "income", "-m", "knn", "-q"])
+    assert res.exit_code == 0 and (tmp_path / "a.dvclean.parquet").exists(), res.output
+    for args in (["report", "~/a.dvclean.parquet", "-q", "-o", "r1.html"],
+                 ["report", "a.dvclean.parquet", "--data", "~/a.csv", "-q", "-o", "r2.html"]):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 0, (args, res.output)
+    res = runner.invoke(app, ["check", "a.csv", "-y", "income", "--json", "--exit-zero", "-q"])
+    (tmp_path / "b.json").write_text(res.stdout)
+    (tmp_path / "c.toml").write_text("[score]\nk = 7\n")
+    for args in (["check", "a.csv", "-y", "income", "--baseline", "~/b.json", "--max-new-mislabeled", "100%", "-q"],
+                 ["score", "a.csv", "-y", "income", "-m", "knn", "--valid", "~/a.csv", "-o", "v.csv", "-q"],
+                 ["score", "a.csv", "-y", "income", "-m", "knn", "--config", "~/c.toml", "-o", "c.csv", "-q"]):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 0, (args, res.output)
+    (tmp_path / "~x.csv").write_bytes((tmp_path / "a.csv").read_bytes())  # (no user x: a file of that name)
+    res = runner.invoke(app, ["score", "~x.csv", "-y", "income", "-m", "knn", "-q", "-o", "x.csv"])
+    assert res.exit_code == 0, res.output
+
+
+def test_a_one_file_check_that_fails_before_reading_the_data_writes_the_error_document(tmp_path):
+    data = _adult_head(tmp_path / "d.csv", 40)
+    junit = tmp_path / "j.xml"
+    junit.write_text("<testsuites errors='0'/>\n")  # (an older run's)
+    res = runner.invoke(app, ["check", str(data), "-y", "income", "--junit-xml", str(junit), "--baseline",
+                              str(tmp_path / "nope.json"), "--max-new-hard", "0"])
+    assert res.exit_code == 2 and "no such file" in _flat(res.output), res.output
+    assert 'name="run"' in junit.read_text() and "nope.json" in junit.read_text()
+    before = data.read_bytes()  # a --junit-xml naming the data is refused and nothing is written over it
+    res = runner.invoke(app, ["check", str(data), "-y", "income", "--junit-xml", str(data), "--hard-frac", "2"])
+    assert res.exit_code == 2 and data.read_bytes() == before
+
+
+def test_markdown_lists_the_classes_with_the_most_flagged_rows_first_among_failed_checks():
+    from dvclean.check import CheckLine
+    from dvclean.report.formats import _shown_checks
+
+    def line(name, status, count):
+        return CheckLine(name=name, status=status, count=count, total=10, max=None, warn=None, rows=(), option="")
+
+    checks = [line("mislabeled", "fail", 30)] + [line(f"mislabeled[class=c{i}]", "fail", i % 7) for i in range(60)]
+    shown, more = _shown_checks(checks, 10)
+    assert shown[0].name == "mislabeled" and sorted(c.count for c in shown[1:]) == [5] + [6] * 8
+    assert "51 more checks (51 failed)" in more

@@ -335,6 +335,7 @@ def read_scores(scores: str | os.PathLike[str]) -> tuple[pl.DataFrame, dict[str,
     A CSV file's first column (the row ids) and ``label`` keep their text when numbers would
     change it (``007``, ``01`` beside ``1``), as the data's id and label columns are read.
     """
+    scores = expand_home(scores)
     sf, info = read_scores_frame(scores, keep_text=_scores_text_columns)
     return sf, _scores_metadata(scores, info.format)
 
@@ -1806,6 +1807,7 @@ def augment(
     label, id_column, drop = _check_arguments(cfg, label, id_column, drop, read_options, progress, func="augment",
                                               config_type=AugmentConfig, progress_call="progress(message)")
     score_meta = None
+    scores, holdout = expand_home(scores), expand_home(holdout)  # (~/s.parquet, as the data's path)
     if isinstance(scores, ScoreResult):  # dvclean.score's result for these rows: its per-row frame and its settings,
         score_meta = scores_metadata(scores)  # checked as a scores file's footer (another --drop is refused)
         scores = scores.frame

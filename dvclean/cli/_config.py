@@ -129,7 +129,8 @@ def _coerce(ctx: Any, param: Any, value: Any, source: str) -> Any:
     import math
 
     if _takes_int(param) and any(isinstance(v, float) for v in (value if multi else [value])):
-        # (click takes int(1000.0), while the command line refuses --seed 1e3: one rule for both)
+        # (TOML has whole numbers: a float, 1e3 or 5.0, is refused, as --seed 1e3 is; the spelling is lost, so --seed
+        # 1.0 typed on the command line, which is read as 1, cannot be told from 1e0 here)
         raise ConfigError(f"{bad}: it must be a whole number, written without a decimal point or exponent "
                           f"(e.g. {key} = {int(value) if isinstance(value, float) and math.isfinite(value) else 1})")
     candidates = [value]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -187,25 +188,27 @@ def _classname(path: str) -> str:
     return "dvclean.check." + escape_controls(".".join(parts))
 
 
-#: A one-file run's ``--junit-xml`` and data file, once the path is known to be writable and none of the inputs: an
-#: error after that (an unreadable file, K above the rows) writes a document holding the error
+#: A one-file run's ``--junit-xml``, its data file and the checks the run makes of that path before it writes there:
+#: an error (a missing baseline, an unreadable file, K above the rows) writes a document holding the error
 #: (:func:`write_error_junit`), as a file of several does, instead of leaving an older run's "all passed" in place.
-_JUNIT_ON_ERROR: list[tuple[Path, str]] = []
+_JUNIT_ON_ERROR: list[tuple[Path, str, Callable[[], None]]] = []
 
 
 def write_error_junit(code: int, message: str) -> None:
     """Write the JUnit document of a one-file ``check`` that ended in an error (exit ``code``, 2 or 3), if its
-    ``--junit-xml`` was known to be writable by then (:data:`_JUNIT_ON_ERROR`); a failure to write it is left
-    unsaid (the error on stderr is the one to tell)."""
+    ``--junit-xml`` passes the checks the run makes of it (:data:`_JUNIT_ON_ERROR`: a writable file, none of the
+    run's inputs, not its ``--report``); one that does not, or a failure to write it, is left unsaid (the error on
+    stderr is the one to tell)."""
     if not _JUNIT_ON_ERROR:
         return
-    junit_xml, data = _JUNIT_ON_ERROR.pop()
+    junit_xml, data, target_ok = _JUNIT_ON_ERROR.pop()
     _JUNIT_ON_ERROR.clear()
     from ..errors import DvcleanError
     from ..io import atomic_path
     from ._output import visible
 
     try:
+        target_ok()
         document = _merged_junit([data], [Path()], [code], [visible(message)])  # (Path(): no part; the error suite)
         with atomic_path(junit_xml, option="--junit-xml") as tmp:
             tmp.write_bytes(document)
@@ -448,6 +451,19 @@ def check(
         return
     data = data[0]  # type: ignore[assignment]  # (one file: the rest of the command is about it)
     own_junit = junit_xml is not None and _staged_junit(junit_xml)  # (the per-file document _gate_each merges)
+    if junit_xml is not None and not own_junit and not _GATING:  # (an error from here on writes its own document)
+        def junit_target_ok() -> None:  # (the checks the run makes of the path before it writes there)
+            from ..errors import OutputError
+            from ..io import resolve_output
+
+            if str(junit_xml) == "-" or junit_xml.is_dir():
+                raise OutputError(f"--junit-xml {junit_xml} names no file")
+
+            resolve_output(junit_xml, option="--junit-xml")
+            check_target(junit_xml, read_inputs(data, scoring.valid, baseline, config), "--junit-xml")
+            check_distinct_outputs({"--junit-xml": junit_xml, "--report": report})
+
+        _JUNIT_ON_ERROR[:] = [(junit_xml, str(data), junit_target_ok)]
     if _GATING and (report or (junit_xml and not own_junit) or baseline or show_config or machine_format):
         from ..errors import ConfigError
 
@@ -535,8 +551,6 @@ def check(
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY") if fmt_value is CheckFormat.github else None
     _refuse_summary_input(inputs, github=fmt_value is CheckFormat.github)
     check_distinct_outputs({"--junit-xml": junit_xml, "--report": report, "$GITHUB_STEP_SUMMARY": summary_file or None})
-    if junit_xml is not None and not own_junit:  # (an error from here on writes its own document: write_error_junit)
-        _JUNIT_ON_ERROR[:] = [(junit_xml, str(data))]
     read_opts = read_options(separator, encoding, input_format, null_values)
     piped = None
     if report is not None:  # stdin's bytes, held for the report's cells as written (stdin is read once)

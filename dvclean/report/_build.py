@@ -1118,9 +1118,11 @@ def build_report_from_files(
         the augmentation was computed on another file.
     """
     from ..config import FeatureConfig
-    from ..io import read_frame, read_once, read_scores_frame
+    from ..io import expand_home, read_frame, read_once, read_scores_frame
     from ..pipeline import text_identity
     from ..table import make_table, prepare
+
+    scores, data, augmentation_path = expand_home(scores), expand_home(data), expand_home(augmentation_path)
 
     # class labels and ids are their text (a CSV's ``01`` and ``1`` are two classes), as when the data was scored;
     # dvclean writes a missing value as an empty cell, so only that is missing: classes named NA, None or null

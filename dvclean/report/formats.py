@@ -344,11 +344,13 @@ MARKDOWN_MAX_LINES = 50
 
 def _shown_checks(checks: Sequence[Any], most: int) -> tuple[list[Any], str | None]:
     """The checks :func:`to_markdown` lists (at most ``most``: the ones over the whole data first, then the failed,
-    then the warned, then the passed, each in their order) and the line that counts the others."""
+    then the warned, then the passed, each by most flagged rows; listed in their order) and the line that counts the
+    others."""
     if len(checks) <= most:
         return list(checks), None
-    rank = {"fail": 1, "warn": 2, "pass": 3}
-    order = sorted(range(len(checks)), key=lambda i: (0 if "[class=" not in checks[i].name else rank[checks[i].status], i))
+    rank = {"fail": 1, "warn": 2, "pass": 3}  # (then the most flagged rows first: the worst classes are listed)
+    order = sorted(range(len(checks)), key=lambda i: (0 if "[class=" not in checks[i].name else rank[checks[i].status],
+                                                      0 if "[class=" not in checks[i].name else -checks[i].count, i))
     keep = sorted(order[:most])
     left = Counter(checks[i].status for i in order[most:])
     said = ", ".join(f"{left[k]} {word}" for k, word in (("fail", "failed"), ("warn", "warned"), ("pass", "passed"))
