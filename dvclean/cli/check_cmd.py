@@ -429,7 +429,6 @@ def check(
     machine_format = as_json or fmt in (CheckFormat.json, CheckFormat.markdown)
     new_thresholds = {"max_new_mislabeled": max_new_mislabeled, "warn_new_mislabeled": warn_new_mislabeled,
                       "max_new_hard": max_new_hard, "warn_new_hard": warn_new_hard}
-    _JUNIT_ON_ERROR.clear()
     _refuse_empty_baseline_path(baseline)
     ignored = _without_baseline(baseline, new_thresholds) if no_baseline else None
     if ignored is not None:  # (None: --no-baseline from a configuration file, --baseline FILE typed: that wins)
@@ -458,10 +457,10 @@ def check(
 
             if str(junit_xml) == "-" or junit_xml.is_dir():
                 raise OutputError(f"--junit-xml {junit_xml} names no file")
-
             resolve_output(junit_xml, option="--junit-xml")
             check_target(junit_xml, read_inputs(data, scoring.valid, baseline, config), "--junit-xml")
-            check_distinct_outputs({"--junit-xml": junit_xml, "--report": report})
+            check_distinct_outputs({"--junit-xml": junit_xml, "--report": report,
+                                    "$GITHUB_STEP_SUMMARY": os.environ.get("GITHUB_STEP_SUMMARY") or None})
 
         _JUNIT_ON_ERROR[:] = [(junit_xml, str(data), junit_target_ok)]
     if _GATING and (report or (junit_xml and not own_junit) or baseline or show_config or machine_format):

@@ -187,6 +187,10 @@ def guarded(fn: F) -> F:
             return typer.Exit(code)
 
         replaced = _install_handlers()
+        if fn.__name__ == "check":  # (a JUnit document for an error is this run's to write, not an earlier one's)
+            from .check_cmd import _JUNIT_ON_ERROR
+
+            _JUNIT_ON_ERROR.clear()
         previous_hook = sys.unraisablehook
         sys.unraisablehook = _swallowing_hook(previous_hook)
         try:
