@@ -562,7 +562,8 @@ def read_json_document(path: str | os.PathLike[str], name: str) -> Any:
         raise InputError(f"{name}: cannot read a JSON document (nested too deeply to decode)") from exc
     except UnicodeDecodeError as exc:  # (the codec json.detect_encoding chose: utf-8, utf-16-le, ...)
         codec = "UTF-8" if exc.encoding.replace("-", "").lower().startswith("utf8") else exc.encoding.upper()
-        raise InputError(f"{name}: is not {codec} JSON text (byte {exc.start} cannot be decoded); pass the JSON file "
+        at = exc.start + max(0, len(raw) - len(exc.object))  # (in the file: a byte-order mark the codec skipped)
+        raise InputError(f"{name}: is not {codec} JSON text (byte {at} cannot be decoded); pass the JSON file "
                          "dvclean wrote") from exc
     except json.JSONDecodeError as exc:
         # (some of the decoder's messages end in "at" already: "Unterminated string starting at")

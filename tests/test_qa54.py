@@ -290,3 +290,32 @@ def test_markdown_lists_the_classes_with_the_most_flagged_rows_first_among_faile
     shown, more = _shown_checks(checks, 10)
     assert shown[0].name == "mislabeled" and sorted(c.count for c in shown[1:]) == [5] + [6] * 8
     assert "51 more checks (51 failed)" in more
+
+
+# ---------------------------------------------------------------- round 98 (an attack on round 97's changes)
+
+
+def test_several_files_junit_document_is_never_written_over_a_configuration_file_of_a_run_that_failed_first(tmp_path):
+    data = _adult_head(tmp_path / "a.csv", 40)
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    _adult_head(sub / "a.csv", 40)
+    for text in ('[check]\nbaseline = "main.json"\n', "[check\n"):  # (refused in its run; not even TOML)
+        (sub / "dvclean.toml").write_text(text)
+        res = runner.invoke(app, ["check", str(data), str(sub / "a.csv"), "-y", "income", "-q", "--junit-xml",
+                                  str(sub / "dvclean.toml")])
+        assert res.exit_code == 2 and "dvclean never overwrites its input" in _flat(res.output), res.output
+        assert (sub / "dvclean.toml").read_text() == text
+
+
+def test_a_one_file_check_writes_the_error_document_for_option_errors_and_a_bom_baselines_byte_is_counted(tmp_path):
+    data = _adult_head(tmp_path / "d.csv", 40)
+    junit = tmp_path / "j.xml"
+    for args in (["--baseline", ""], ["--baseline", str(tmp_path / "b.json"), "--no-baseline"]):
+        junit.write_text("<testsuites errors='0'/>\n")
+        res = runner.invoke(app, ["check", str(data), "-y", "income", "--junit-xml", str(junit), *args])
+        assert res.exit_code == 2 and 'name="run"' in junit.read_text(), (args, res.output)
+    (tmp_path / "bom.json").write_bytes(b'\xef\xbb\xbf{"a": \xff}')
+    res = runner.invoke(app, ["check", str(data), "-y", "income", "--baseline", str(tmp_path / "bom.json"),
+                              "--max-new-hard", "0"])
+    assert res.exit_code == 2 and "is not UTF-8 JSON text (byte 9 cannot be decoded)" in _flat(res.output)

@@ -135,9 +135,13 @@ def _gate_each(
             worst = max(worst, code)  # 3 (internal error) > 2 (unreadable) > 1 (gate failed) > 0
         if parts is not None and len(codes) == len(files) and not signals_received():
             from ..errors import OutputError
-            from ..io import atomic_path, same_file
+            from ..io import atomic_path, expand_home, same_file
+            from ..settings import CONFIG_NAME, PYPROJECT
 
-            clash = next((p for p in _GATED_INPUTS if same_file(junit_xml, p)), None)
+            # (and every configuration file a file's run could have read: one that failed first registered none)
+            found = [d / name for f in files if f != "-" for d in Path(os.path.abspath(expand_home(f))).parents
+                     for name in (CONFIG_NAME, PYPROJECT) if (d / name).exists()]
+            clash = next((p for p in [*_GATED_INPUTS, *found] if same_file(junit_xml, p)), None)
             if clash is not None:  # (a file's own configuration file, found next to it)
                 raise OutputError(f"--junit-xml {junit_xml} is the input file {clash} (read by one of the files' "
                                   "checks); dvclean never overwrites its input: name another file, e.g. junit.xml")
@@ -429,6 +433,24 @@ def check(
     machine_format = as_json or fmt in (CheckFormat.json, CheckFormat.markdown)
     new_thresholds = {"max_new_mislabeled": max_new_mislabeled, "warn_new_mislabeled": warn_new_mislabeled,
                       "max_new_hard": max_new_hard, "warn_new_hard": warn_new_hard}
+    from ..io import expand_home
+
+    junit_xml, report, baseline = expand_home(junit_xml), expand_home(report), expand_home(baseline)
+    if junit_xml is not None and len(data) == 1 and not _GATING and not _staged_junit(junit_xml):
+        one = data[0]  # (an error from here on writes its own document: write_error_junit)
+
+        def junit_target_ok() -> None:  # (the checks the run makes of the path before it writes there)
+            from ..errors import OutputError
+            from ..io import resolve_output
+
+            if str(junit_xml) == "-" or junit_xml.is_dir():
+                raise OutputError(f"--junit-xml {junit_xml} names no file")
+            resolve_output(junit_xml, option="--junit-xml")
+            check_target(junit_xml, read_inputs(one, scoring.valid, baseline, config), "--junit-xml")
+            check_distinct_outputs({"--junit-xml": junit_xml, "--report": report,
+                                    "$GITHUB_STEP_SUMMARY": os.environ.get("GITHUB_STEP_SUMMARY") or None})
+
+        _JUNIT_ON_ERROR[:] = [(junit_xml, str(one), junit_target_ok)]
     _refuse_empty_baseline_path(baseline)
     ignored = _without_baseline(baseline, new_thresholds) if no_baseline else None
     if ignored is not None:  # (None: --no-baseline from a configuration file, --baseline FILE typed: that wins)
@@ -450,19 +472,9 @@ def check(
         return
     data = data[0]  # type: ignore[assignment]  # (one file: the rest of the command is about it)
     own_junit = junit_xml is not None and _staged_junit(junit_xml)  # (the per-file document _gate_each merges)
-    if junit_xml is not None and not own_junit and not _GATING:  # (an error from here on writes its own document)
-        def junit_target_ok() -> None:  # (the checks the run makes of the path before it writes there)
-            from ..errors import OutputError
-            from ..io import resolve_output
-
-            if str(junit_xml) == "-" or junit_xml.is_dir():
-                raise OutputError(f"--junit-xml {junit_xml} names no file")
-            resolve_output(junit_xml, option="--junit-xml")
-            check_target(junit_xml, read_inputs(data, scoring.valid, baseline, config), "--junit-xml")
-            check_distinct_outputs({"--junit-xml": junit_xml, "--report": report,
-                                    "$GITHUB_STEP_SUMMARY": os.environ.get("GITHUB_STEP_SUMMARY") or None})
-
-        _JUNIT_ON_ERROR[:] = [(junit_xml, str(data), junit_target_ok)]
+    if _GATING:  # (registered first: a run that fails early must not have its files written over by the document)
+        _GATED_INPUTS.extend(p for p in read_inputs(data, scoring.valid, baseline, config) if p is not None
+                             and str(p) != "-")
     if _GATING and (report or (junit_xml and not own_junit) or baseline or show_config or machine_format):
         from ..errors import ConfigError
 
@@ -881,7 +893,9 @@ def report_cmd(
     aug = None
     if augmentation is not None:
         from ..errors import InputError
+        from ..io import expand_home
 
+        augmentation = expand_home(augmentation)  # (named as read: ~/a.json is the home directory's)
         try:
             aug = read_json_document(augmentation, f"--augmentation {augmentation}")
         except InputError as exc:

@@ -343,15 +343,15 @@ MARKDOWN_MAX_LINES = 50
 
 
 def _shown_checks(checks: Sequence[Any], most: int) -> tuple[list[Any], str | None]:
-    """The checks :func:`to_markdown` lists (at most ``most``: the ones over the whole data first, then the failed,
-    then the warned, then the passed, each by most flagged rows; listed in their order) and the line that counts the
-    others."""
+    """The checks :func:`to_markdown` lists (all, in their order, up to ``most``; else the ``most`` first of: the ones
+    over the whole data, then the failed, the warned and the passed per-class checks, each by most flagged rows) and
+    the line that counts the others."""
     if len(checks) <= most:
         return list(checks), None
     rank = {"fail": 1, "warn": 2, "pass": 3}  # (then the most flagged rows first: the worst classes are listed)
     order = sorted(range(len(checks)), key=lambda i: (0 if "[class=" not in checks[i].name else rank[checks[i].status],
                                                       0 if "[class=" not in checks[i].name else -checks[i].count, i))
-    keep = sorted(order[:most])
+    keep = order[:most]  # (in that order: the worst classes at the top of the table)
     left = Counter(checks[i].status for i in order[most:])
     said = ", ".join(f"{left[k]} {word}" for k, word in (("fail", "failed"), ("warn", "warned"), ("pass", "passed"))
                      if left[k])
@@ -392,9 +392,9 @@ def to_markdown(outcome: CheckOutcome, *, max_rows: int = 10, max_lines: int = M
     else:
         out += ["| class | rows | mislabeled | hard |", "|---|---:|---:|---:|"]
         classes = list(outcome.per_class.items())
-        if len(classes) > max_lines:  # (the classes with the most flagged rows, then the largest, in their order)
+        if len(classes) > max_lines:  # (the classes with the most flagged rows, then the largest)
             top = sorted(range(len(classes)), key=lambda i: (-classes[i][1]["mislabeled"], -classes[i][1]["rows"], i))
-            kept = sorted(top[:max_lines])
+            kept = top[:max_lines]  # (most flagged first, as the checks above)
             left = [classes[i][1] for i in top[max_lines:]]
             more = (f"and {len(left)} more classes ({sum(v['rows'] for v in left)} rows, "
                     f"{sum(v['mislabeled'] for v in left)} mislabeled): --json lists every class")
