@@ -1054,15 +1054,15 @@ def _check_row_numbers(frame: pl.DataFrame, dframe: pl.DataFrame, recorded_id: A
             if numbers.null_count() == ids.null_count() and numbers.equals(theirs.cast(pl.Float64).alias("row_id")):
                 return c
     held_text = ids.cast(pl.String).to_numpy()
-    agree = {c: held_text == dframe.get_column(c).cast(pl.String).to_numpy() for c in named
+    texts = {c: dframe.get_column(c).cast(pl.String).to_numpy() for c in named
              if c in dframe.columns and dframe.height == frame.height}
-    id_column = max(agree, key=lambda c: int(agree[c].sum()), default=None)
+    agree = {c: int((held_text == t).sum()) for c, t in texts.items()}
+    id_column = max(agree, key=agree.__getitem__, default=None)
     by_position = int((held_text == np.arange(frame.height).astype(str)).sum())
-    if id_column is not None and 2 * int(agree[id_column].sum()) > frame.height > 0 \
-            and int(agree[id_column].sum()) > by_position:
+    if id_column is not None and 2 * agree[id_column] > frame.height > 0 and agree[id_column] > by_position:
         # (the scores' ids are mostly that column's values, an --id written as row_id: name the first that differs)
-        theirs = dframe.get_column(id_column).cast(pl.String).to_numpy()
-        at = int(np.flatnonzero(~agree[id_column])[0])
+        theirs = texts[id_column]
+        at = int(np.flatnonzero(held_text != theirs)[0])
         what = f"--data's --id column {id_column!r}"
         where = f"at row {at} it holds {ids[at]!r} where {data} holds {theirs[at]!r}"
     else:
