@@ -965,8 +965,7 @@ def _run_split(
     say: Callable[[str], None], timings: dict[str, float], tag: str,
 ) -> _SplitRun:
     """Value the train split, fit both generators (seeded ``seed``) and score the three arms."""
-    from threadpoolctl import threadpool_limits
-
+    from ..valuation._models import native_limits
     from ._sdv import PAC
     from .core import RowScores, _check_target_size, compute_scores, fit_and_sample, target_mask
 
@@ -987,7 +986,7 @@ def _run_split(
     say(f"evaluation{tag}: valuing {train.height} train rows against {valid.height} valuation rows")
     split_name = f"{_source_name(table)} (--evaluate's training split)"
     try:
-        with threadpool_limits(cfg.xgb_threads), _split_notes_unlogged():
+        with native_limits(cfg.xgb_threads), _split_notes_unlogged():
             scores: RowScores = compute_scores(
                 train, label=table.label, id_column=table.id_column, drop=drop, cfg=scfg, valid=valid
             )
@@ -1058,7 +1057,7 @@ def _run_split(
     rounds: dict[str, list[int]] = {a: [] for a in ARMS}
     probas: dict[str, list[np.ndarray]] = {a: [] for a in ARMS}
     say(f"evaluation{tag}: {3 * cfg.repeats} XGBoost fits on the holdout ({len(y_hold)} rows)")
-    with threadpool_limits(cfg.xgb_threads):
+    with native_limits(cfg.xgb_threads):
         for r in range(cfg.repeats):
             xgb_seed = seed + r
             for arm in ARMS:

@@ -178,10 +178,10 @@ def pca_2d(x: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     fit = x
     if n > PCA_FIT_ROWS:
         fit = x[np.sort(np.random.default_rng(seed).choice(n, PCA_FIT_ROWS, replace=False))]
-    from threadpoolctl import threadpool_limits
+    from ..valuation._models import native_limits
 
     mean = fit.mean(axis=0)
-    with threadpool_limits(1):  # small d x d problem: BLAS threads only oversubscribe a shared CI box
+    with native_limits(1):  # small d x d problem: BLAS threads only oversubscribe a shared CI box
         centered = fit - mean
         cov = centered.T @ centered
         evals, evecs = np.linalg.eigh(cov)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from ..errors import ConfigError
-from ._models import quiet_fits, single_thread
+from ._models import native_limits, quiet_fits, single_thread
 
 __all__ = ["Runner", "runner", "effective_n_jobs", "native_threads", "native_thread_cap", "thread_map", "worker_count"]
 
@@ -90,13 +90,12 @@ def native_threads(n_jobs: int) -> Iterator[None]:
         return
     n = min(max(1, int(n_jobs)), os.cpu_count() or 1)  # (no more threads than cores; a C int whatever was asked)
     import numba
-    from threadpoolctl import threadpool_limits
 
     previous_numba, previous_cap = numba.get_num_threads(), _native_cap
     numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
     _native_cap = n
     try:
-        with threadpool_limits(n):
+        with native_limits(n):
             yield
     finally:
         _native_cap = previous_cap

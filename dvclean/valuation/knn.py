@@ -101,12 +101,12 @@ from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from ..config import KNNConfig
 from ..errors import ValuationError
 from ..table import ValuationData, row_bit_hashes, row_bytes, rows_all_distinct
 from ._base import ValuationResult, check_data, check_settings
+from ._models import native_limits
 from ._parallel import native_thread_cap
 
 __all__ = [
@@ -359,7 +359,7 @@ def knn_shapley_exact(
     # depends on the threads (near-copies 3e-6 apart came out in another order), so the two engines and any machine
     # measure the same distances
     progress("knn", 0, m_total)  # (a bar's clock starts at its first report)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with native_limits(1, user_api="blas"):
         for t0 in range(0, m_total, step):
             t1 = min(m_total, t0 + step)
             rows = np.arange(t1 - t0)
