@@ -437,13 +437,16 @@ def nearest_neighbors(
     n_jobs: int | None = None,
     on_block: Callable[[int, int], None] | None = None,
     return_distance: bool = False,
+    on_index: Callable[[int, int], None] | None = None,
 ) -> tuple[np.ndarray, str] | tuple[np.ndarray, np.ndarray, str]:
     """Indices of the k nearest players of each query, closest first.
 
     With ``queries=None`` the players are the queries and each one's own index is
     removed from its list (leave-self-out). ``on_block(done, total)`` is called after
     each block of :data:`QUERY_BLOCK` queries (a progress bar; the result does not
-    depend on the blocks).
+    depend on the blocks); the HNSW search calls ``on_index(0, 1)`` as it starts building its index and
+    ``on_index(1, 1)`` when the index is built (at 50,000 rows the build is more than half the search's time, in
+    which no query is answered).
 
     Returns
     -------
@@ -456,7 +459,7 @@ def nearest_neighbors(
         The search that was used (``kdtree``, ``brute`` or ``hnsw``).
     """
     idx, dist, used = _search(x, queries, k, backend=backend, kdtree_max_dims=kdtree_max_dims, seed=seed,
-                              n_jobs=n_jobs, on_block=on_block)
+                              n_jobs=n_jobs, on_block=on_block, on_index=on_index)
     return (idx, dist, used) if return_distance else (idx, used)
 
 
@@ -531,6 +534,7 @@ def _search(
     n_jobs: int | None = None,
     on_block: Callable[[int, int], None] | None = None,
     valuer: _PointsValuer | None = None,
+    on_index: Callable[[int, int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """The search of :func:`nearest_neighbors`; with the KD-tree and brute-force searches a ``valuer`` is also
     handed each block of queries' points (:class:`_PointsValuer`)."""
@@ -552,7 +556,7 @@ def _search(
         backend = auto_backend(groups.points.shape[0], queries_u.shape[0], d, kdtree_max_dims)
     if backend == "hnsw":
         groups = queries_u = back = None  # (the distinct points, a copy of x, are not searched: free them first)
-        idx, dist = _hnsw_search(x, q, kq, seed, on_block)
+        idx, dist = _hnsw_search(x, q, kq, seed, on_block, on_index)
     else:
         from sklearn.neighbors import NearestNeighbors
 
@@ -733,8 +737,10 @@ def _drop_self(idx: np.ndarray, dist: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def _hnsw_search(x: np.ndarray, q: np.ndarray, k: int, seed: int,
-                 on_block: Callable[[int, int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The approximate k nearest of each query (faiss HNSW) and their float32 squared distances."""
+                 on_block: Callable[[int, int], None] | None = None,
+                 on_index: Callable[[int, int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The approximate k nearest of each query (faiss HNSW) and their float32 squared distances; ``on_index(0, 1)``
+    and ``on_index(1, 1)`` before and after the index is built."""
     try:
         import faiss
     except ImportError as exc:  # pragma: no cover - faiss-cpu is a dependency
@@ -744,7 +750,11 @@ def _hnsw_search(x: np.ndarray, q: np.ndarray, k: int, seed: int,
     index = faiss.IndexHNSWFlat(xb.shape[1], 32)
     index.hnsw.efConstruction = 64
     # faiss HNSW construction is deterministic for a fixed insertion order.
+    if on_index is not None:
+        on_index(0, 1)
     index.add(xb)
+    if on_index is not None:
+        on_index(1, 1)
     index.hnsw.efSearch = max(64, 2 * k)
     out = np.empty((xq.shape[0], k), dtype=np.int64)
     step = QUERY_BLOCK
@@ -852,6 +862,7 @@ def knn_shapley_on_points(
     kdtree_max_dims: int = 12,
     seed: int = 0,
     on_block: Callable[[int, int], None] | None = None,
+    on_index: Callable[[int, int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """Truncated KNN-Shapley of the K-NN classifier from each validation point's ``kstar`` nearest players.
 
@@ -874,7 +885,7 @@ def knn_shapley_on_points(
     yv = y if y_valid is None else y_valid
     valuer = _PointsValuer(y, yv, k, kstar)
     idx, dist, used = _search(x, x_valid, kstar, backend=backend, kdtree_max_dims=kdtree_max_dims, seed=seed,
-                              on_block=on_block, valuer=valuer)
+                              on_block=on_block, valuer=valuer, on_index=on_index)
     if used == "hnsw":
         n_rank = x.shape[0] - 1 if x_valid is None else x.shape[0]
         return knn_shapley_truncated(y, yv, idx, k, n_rank, dist, self_mode=x_valid is None), idx, used
@@ -1217,15 +1228,19 @@ class KNNShapley:
             def searched(done: int, total: int) -> None:
                 progress("knn neighbours", done, total)
 
+            def indexed(done: int, total: int) -> None:  # (the HNSW search's index: no query answered meanwhile)
+                progress("knn search index", done, total)
+
             if regression:
                 idx, backend = nearest_neighbors(data.x, data.x_valid, kstar, backend=cfg.neighbors,
-                                                 kdtree_max_dims=cfg.kdtree_max_dims, seed=seed, on_block=searched)
+                                                 kdtree_max_dims=cfg.kdtree_max_dims, seed=seed, on_block=searched,
+                                                 on_index=indexed)
                 yv = data.y if data.y_valid is None else data.y_valid
                 values = knn_shapley_regression_truncated(data.y, yv, idx, cfg.k, n_rank, self_mode=data.leave_self_out)
             else:
                 values, idx, backend = knn_shapley_on_points(
                     data.x, data.y, cfg.k, kstar, x_valid=data.x_valid, y_valid=data.y_valid, backend=cfg.neighbors,
-                    kdtree_max_dims=cfg.kdtree_max_dims, seed=seed, on_block=searched)
+                    kdtree_max_dims=cfg.kdtree_max_dims, seed=seed, on_block=searched, on_index=indexed)
             neighbors = idx[:, : cfg.k] if data.leave_self_out else None
             diagnostics.update({"k_star": kstar, "eps": cfg.eps, "neighbors": backend})
             status = "exact" if kstar >= n_rank else "approximate"

@@ -1,0 +1,64 @@
+"""Session 55: the HNSW search reports its index build as a progress step of its own."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dvclean.config import KNNConfig
+from dvclean.table import ValuationData
+from dvclean.valuation.knn import KNNShapley, nearest_neighbors
+
+
+def test_the_hnsw_index_build_is_a_progress_step_before_any_query_is_answered():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(600, 4))
+    y = (x[:, 0] > 0).astype(np.int64)
+    events: list[tuple[str, int, int]] = []
+    cfg = KNNConfig(k=3, algorithm="approx", neighbors="hnsw")
+    res = KNNShapley(cfg).value(ValuationData(x=x, y=y, rows=np.arange(600), classes=np.array([0, 1])), seed=0,
+                                progress=lambda step, done, total: events.append((step, done, total)))
+    assert res.diagnostics["neighbors"] == "hnsw"
+    index = [e for e in events if e[0] == "knn search index"]
+    assert index == [("knn search index", 0, 1), ("knn search index", 1, 1)]
+    first_built = events.index(("knn search index", 1, 1))
+    answered = [i for i, e in enumerate(events) if e[0] == "knn neighbours" and e[1] > 0]
+    assert answered and min(answered) > first_built  # no query answered while the index is built
+    assert events[answered[-1]][1:] == (600, 600)
+
+
+def test_the_index_step_is_the_hnsw_searchs_alone():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(200, 3))
+    for backend, calls in (("hnsw", [(0, 1), (1, 1)]), ("kdtree", []), ("brute", [])):
+        seen: list[tuple[int, int]] = []
+        idx, used = nearest_neighbors(x, None, 4, backend=backend, on_index=lambda d, t, out=seen: out.append((d, t)))
+        assert used == backend and idx.shape == (200, 4) and seen == calls
+
+
+def _checked_votes(x, y, n_classes, n_estimators, seed):
+    """Data-OOB's votes from trees fitted the plain way (scikit-learn's checked fit on float64 rows, each bootstrap
+    draw a row of its own)."""
+    from dvclean.valuation.oob import bag_seeds, bootstrap_indices, make_tree
+
+    votes = np.zeros((x.shape[0], n_classes))
+    for s in bag_seeds(seed, n_estimators):
+        idx = bootstrap_indices(x.shape[0], s)
+        oob = np.bincount(idx, minlength=x.shape[0]) == 0
+        tree = make_tree("classification", "sqrt", s).fit(x[idx], y[idx])
+        votes[np.flatnonzero(oob), tree.predict(x[oob])] += 1
+    return votes / np.maximum(votes.sum(axis=1, keepdims=True), 1)
+
+
+def test_data_oob_trees_are_the_ones_a_checked_fit_grows():
+    from dvclean.valuation.oob import data_oob
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(150, 5))
+    x[:, 0] = np.round(x[:, 0], 1)  # ties among split thresholds
+    y = (x[:, 1] + rng.normal(size=150) > 0).astype(np.int64)
+    y[:10] = 2
+    got = data_oob(x, y, n_estimators=25, seed=3)
+    assert np.array_equal(got.votes, _checked_votes(x, y, 3, 25, 3))
+    missing = x.copy()
+    missing[::9, 2] = np.nan  # (the checked fit, which handles missing values, is kept for such data)
+    assert np.array_equal(data_oob(missing, y, n_estimators=25, seed=3).votes, _checked_votes(missing, y, 3, 25, 3))
