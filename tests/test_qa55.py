@@ -20,10 +20,48 @@ def test_the_hnsw_index_build_is_a_progress_step_before_any_query_is_answered():
     assert res.diagnostics["neighbors"] == "hnsw"
     index = [e for e in events if e[0] == "knn search index"]
     assert index == [("knn search index", 0, 1), ("knn search index", 1, 1)]
-    first_built = events.index(("knn search index", 1, 1))
-    answered = [i for i, e in enumerate(events) if e[0] == "knn neighbours" and e[1] > 0]
-    assert answered and min(answered) > first_built  # no query answered while the index is built
-    assert events[answered[-1]][1:] == (600, 600)
+    built = events.index(("knn search index", 1, 1))
+    queries = [i for i, e in enumerate(events) if e[0] == "knn neighbours"]
+    # the neighbours' bar starts (0/600, its clock with it) once the index is built, and ends at 600/600
+    assert queries and min(queries) > built and events[min(queries)] == ("knn neighbours", 0, 600)
+    assert events[queries[-1]][1:] == (600, 600)
+    assert events.index(("knn search index", 0, 1)) == min(i for i, e in enumerate(events) if e[0].startswith("knn"))
+
+
+def test_the_exact_searches_start_the_neighbours_bar_as_their_queries_start():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(300, 3))
+    seen: list[tuple[int, int]] = []
+    nearest_neighbors(x, None, 4, backend="kdtree", on_block=lambda d, t: seen.append((d, t)))
+    assert seen[0] == (0, 300) and seen[-1] == (300, 300)
+
+
+def test_native_limits_applies_and_restores_the_limit_and_rescans_after_an_import():
+    import sys
+
+    import threadpoolctl
+
+    from dvclean.valuation import _models
+
+    def threads():
+        return sorted(i["num_threads"] for i in threadpoolctl.threadpool_info())
+
+    before = threads()
+    other = 1 if set(before) != {1} else 2  # (a limit other than the one in force: OMP_NUM_THREADS=1 in make test)
+    with _models.native_limits(other):
+        assert set(threads()) == {other}
+    assert threads() == before
+    made = _models._controller
+    with _models.native_limits(1):
+        pass
+    assert _models._controller is made  # no import since: the same controller
+    sys.modules["dvclean_test_qa55_marker"] = sys  # (an import, as far as the count of modules goes)
+    try:
+        with _models.native_limits(1):
+            pass
+        assert _models._controller is not made
+    finally:
+        del sys.modules["dvclean_test_qa55_marker"]
 
 
 def test_the_index_step_is_the_hnsw_searchs_alone():

@@ -210,62 +210,27 @@ def _proba(model: Any, x: np.ndarray, n_classes: int) -> np.ndarray:
     return out
 
 
-#: The threadpoolctl controller :func:`native_limits` reuses, and the count of loaded shared objects it was made at.
+#: The threadpoolctl controller :func:`native_limits` reuses, and the number of imported modules it was made at.
 _controller: Any = None
-_controller_libs: int | None = None
+_controller_modules = -1
 _controller_lock = threading.Lock()
 
 
-def _loaded_objects() -> int | None:
-    """How many shared objects this process has loaded (``dl_iterate_phdr``; macOS: ``_dyld_image_count``), None
-    where neither can be asked."""
-    try:
-        import ctypes
-        import ctypes.util
-
-        if sys.platform == "darwin":
-            return int(ctypes.CDLL(None)._dyld_image_count())
-        if not sys.platform.startswith("linux"):
-            return None
-        global _phdr_count
-        if _phdr_count is None:
-            libc = ctypes.CDLL(None)
-            counted = [0]
-            callback_type = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p)
-
-            def one(_info: Any, _size: Any, _data: Any) -> int:
-                counted[0] += 1
-                return 0
-
-            callback = callback_type(one)
-
-            def count() -> int:
-                counted[0] = 0
-                libc.dl_iterate_phdr(callback, None)
-                return counted[0]
-
-            _phdr_count = count
-        return int(_phdr_count())
-    except (OSError, AttributeError, TypeError, ValueError):  # pragma: no cover - an unusual libc
-        return None
-
-
-#: The ``dl_iterate_phdr`` counter (made on first use).
-_phdr_count: Callable[[], int] | None = None
-
-
 def native_limits(limits: int, user_api: str | None = None) -> Any:
-    """``threadpoolctl.threadpool_limits(limits, user_api)`` (a context manager), its controller reused while the
-    process loads no new shared library: ``threadpool_limits`` scans every loaded library on each call (6 ms; 16
-    calls made 12% of a 300-row ``score``), and a library loaded since (an import, numba's threading layer) makes a
-    new scan, so none is left unlimited."""
-    global _controller, _controller_libs
+    """``threadpoolctl.threadpool_limits(limits, user_api)`` (a context manager), its controller reused while no
+    module has been imported since it was made: ``threadpool_limits`` scans every loaded library on each call (6 ms;
+    16 calls made 12% of a 300-row ``score``). The native libraries it limits come with imports (numpy's and
+    scipy's OpenBLAS, the OpenMP runtimes of scikit-learn, XGBoost, faiss and torch; numba's threading layers are
+    extension modules too), so an import makes a new scan. (Not a count of the loaded objects through
+    ``dl_iterate_phdr``: its Python callback waits for the interpreter lock while holding the loader's, and a thread
+    importing an extension module holds the one while waiting for the other.)"""
+    global _controller, _controller_modules
     from threadpoolctl import ThreadpoolController
 
-    loaded = _loaded_objects()
+    modules = len(sys.modules)
     with _controller_lock:
-        if loaded is None or _controller is None or loaded != _controller_libs:
-            _controller, _controller_libs = ThreadpoolController(), loaded
+        if _controller is None or modules != _controller_modules:
+            _controller, _controller_modules = ThreadpoolController(), modules
         controller = _controller
     return controller.limit(limits=limits, user_api=user_api)
 

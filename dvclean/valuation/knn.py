@@ -569,6 +569,8 @@ def _search(
         top_d = np.empty((queries_u.shape[0], kq), dtype=np.float32)
         if valuer is not None:
             valuer.start(groups, back, self_mode)
+        if on_block is not None:  # (a bar's clock starts as the queries do)
+            on_block(0, q.shape[0])
         step = QUERY_BLOCK
         for a in range(0, queries_u.shape[0], step):
             b = min(a + step, queries_u.shape[0])
@@ -755,6 +757,8 @@ def _hnsw_search(x: np.ndarray, q: np.ndarray, k: int, seed: int,
     index.add(xb)
     if on_index is not None:
         on_index(1, 1)
+    if on_block is not None:  # (the queries' bar starts once the index is built)
+        on_block(0, xq.shape[0])
     index.hnsw.efSearch = max(64, 2 * k)
     out = np.empty((xq.shape[0], k), dtype=np.int64)
     step = QUERY_BLOCK
@@ -1223,8 +1227,6 @@ class KNNShapley:
             status = "exact"
         else:
             kstar = min(cfg.k_star, n_rank)
-            n_queries = n if data.x_valid is None else data.x_valid.shape[0]
-            progress("knn neighbours", 0, n_queries)
             def searched(done: int, total: int) -> None:
                 progress("knn neighbours", done, total)
 
