@@ -100,3 +100,17 @@ def test_data_oob_trees_are_the_ones_a_checked_fit_grows():
     missing = x.copy()
     missing[::9, 2] = np.nan  # (the checked fit, which handles missing values, is kept for such data)
     assert np.array_equal(data_oob(missing, y, n_estimators=25, seed=3).votes, _checked_votes(missing, y, 3, 25, 3))
+
+
+def test_synthetic_zeros_carry_no_sign():
+    import math
+
+    import pandas as pd
+    import polars as pl
+
+    from dvclean.augment._sdv import from_pandas
+
+    out = from_pandas(pd.DataFrame({"a": [-0.0, 0.0, -1.5, float("nan")]}), {"a": pl.Float64})
+    got = out.get_column("a").to_list()
+    assert [math.copysign(1.0, v) for v in got[:2]] == [1.0, 1.0] and got[2] == -1.5 and got[3] is None
+    assert out.write_csv() == "a\n0.0\n0.0\n-1.5\n\n"

@@ -494,7 +494,9 @@ def from_pandas(pdf: Any, schema: pl.Schema | dict[str, pl.DataType]) -> pl.Data
             lo, hi = _int_range(dt)
             s = pl.Series(name, [None if v is None else min(hi, max(lo, _as_int(v))) for v in values], dtype=dt)
         elif dt.is_float():
-            s = pl.Series(name, [None if v is None else float(v) for v in values], dtype=pl.Float64).cast(dt)
+            # (+ 0.0: a value SDV rounds to zero keeps no sign, which the order of its sums would decide: a shuffled
+            # file gave -0.0 in one run and 0.0 in the other)
+            s = pl.Series(name, [None if v is None else float(v) + 0.0 for v in values], dtype=pl.Float64).cast(dt)
         elif dt == pl.String:
             s = pl.Series(name, [None if v is None else str(v) for v in values], dtype=pl.String)
         elif dt == pl.Time:  # a label of times (a time feature is modelled as ticks): classes of nanoseconds since midnight
