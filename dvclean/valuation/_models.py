@@ -235,9 +235,9 @@ def native_limits(limits: int, user_api: str | None = None) -> Any:
     return controller.limit(limits=limits, user_api=user_api)
 
 
-#: Depth of enclosing :func:`single_thread` blocks. Entering ``threadpool_limits``
-#: costs milliseconds (it scans the loaded libraries), as much as a small fit, so a
-#: loop of fits inside one ``single_thread()`` block skips the per-fit limit.
+#: Depth of enclosing :func:`single_thread` blocks: a loop of fits inside one skips the per-fit limit (each limit
+#: sets and restores every library's threads; a fresh scan, after an import, costs milliseconds, as much as a
+#: small fit).
 _single_thread_depth = 0
 
 
