@@ -15,6 +15,7 @@ LIMIT_MIB = 4096
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # (6 minutes alone on a quick machine, 10 beside the other worker on a slow one)
 def test_million_rows_fifty_columns_under_4_gib(tmp_path):
     src = tmp_path / "big.csv"
     write_big_csv(src, 1_000_000, 50, seed=0)
