@@ -1,10 +1,11 @@
-"""Session 56: Data-OOB's trees grown by scikit-learn's builder without the estimator's per-fit checks."""
+"""Session 56: Data-OOB's trees (classification and regression) grown by scikit-learn's builder without the
+estimator's per-fit checks."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.tree import DecisionTreeClassifier
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from dvclean.valuation import oob
 from dvclean.valuation.oob import _grow, _grown_predict, _max_features, _tree_parts, data_oob
@@ -29,6 +30,25 @@ def test_grown_trees_equal_the_estimators_on_varied_problems(max_features):
         assert np.array_equal(_grown_predict(grown, q), model.predict(q))
 
 
+@pytest.mark.parametrize("max_features", ["sqrt", 1.0, 0.5])
+def test_grown_regression_trees_equal_the_estimators_on_bootstrap_samples(max_features):
+    rng = np.random.default_rng(11)
+    for trial in range(6):
+        n, d = int(rng.integers(5, 120)), int(rng.integers(1, 9))
+        x = rng.normal(size=(n, d)).astype(np.float32)
+        x[:, 0] = np.round(x[:, 0])  # ties
+        y = np.round(3 * x[:, 0] + rng.normal(size=n), 1)
+        bag = rng.integers(0, n, n)  # (repeated rows, as Data-OOB's regression trees are fitted)
+        parts = _tree_parts(max_features, d, "regression")
+        assert parts is not None
+        grown = _grow(parts, x[bag], y[bag], None, trial, _max_features(max_features, d), "regression")
+        model = DecisionTreeRegressor(max_features=max_features, random_state=trial).fit(x[bag], y[bag])
+        for f in ("children_left", "children_right", "feature", "threshold", "value"):
+            assert np.array_equal(getattr(grown[0], f), getattr(model.tree_, f)), f
+        q = rng.normal(size=(40, d)).astype(np.float32)
+        assert np.array_equal(_grown_predict(grown, q), model.predict(q))
+
+
 def test_data_oob_is_the_same_with_and_without_the_builder(monkeypatch):
     rng = np.random.default_rng(3)
     x = rng.normal(size=(200, 6))
@@ -39,17 +59,24 @@ def test_data_oob_is_the_same_with_and_without_the_builder(monkeypatch):
     slow = data_oob(x, y, n_estimators=40, seed=5)
     for f in ("values", "stderr", "n_oob", "votes"):
         assert np.array_equal(getattr(fast, f), getattr(slow, f), equal_nan=True), f
+    target = x[:, 1] * 2 + rng.normal(size=200)
+    monkeypatch.undo()
+    fast = data_oob(x, target, n_estimators=30, seed=5, task="regression")
+    monkeypatch.setattr(oob, "_tree_parts", lambda *a: None)
+    slow = data_oob(x, target, n_estimators=30, seed=5, task="regression")
+    for f in ("values", "stderr", "n_oob", "prediction"):
+        assert np.array_equal(getattr(fast, f), getattr(slow, f), equal_nan=True), f
 
 
 def test_a_builder_that_grows_other_trees_is_not_used(monkeypatch):
     _tree_parts.cache_clear()
     real = oob._grow
 
-    def off(parts, x32, y, weight, seed, n_features):  # (a builder whose trees differ: another seed)
-        return real(parts, x32, y, weight, seed + 1, n_features)
+    def off(parts, x32, y, weight, seed, n_features, task):  # (a builder whose trees differ: another seed)
+        return real(parts, x32, y, weight, seed + 1, n_features, task)
 
     monkeypatch.setattr(oob, "_grow", off)
     try:
-        assert _tree_parts("sqrt", 4) is None
+        assert _tree_parts("sqrt", 4) is None and _tree_parts("sqrt", 4, "regression") is None
     finally:
         _tree_parts.cache_clear()

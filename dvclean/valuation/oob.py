@@ -74,53 +74,65 @@ def _max_features(max_features: str | float | None, d: int) -> int:
     return max(1, int(max_features * d)) if max_features > 0 else 0  # type: ignore[operator]
 
 
-def _grow(parts: tuple[Any, ...], x32: np.ndarray, y: np.ndarray, weight: np.ndarray, seed: int,
-          n_features: int) -> tuple[Any, np.ndarray]:
-    """The tree ``DecisionTreeClassifier(max_features=..., random_state=seed).fit(x32, y, sample_weight=weight,
-    check_input=False)`` grows (its ``tree_``) and its classes, built by scikit-learn's own builder without the
-    estimator's per-fit checks: the same criterion, splitter, random state and builder settings, so the same tree.
-    Of 200 fits of 300 rows the checks (parameter validation, ``type_of_target``, the weights' ``check_array``)
-    were 60% of the time."""
-    criteria, splitters, builder, tree_type = parts
-    classes, codes = np.unique(y, return_inverse=True)
-    n_classes = np.array([classes.size], dtype=np.intp)
-    criterion = criteria["gini"](1, n_classes)
-    splitter = splitters["best"](criterion, n_features, 1, 0.0, np.random.RandomState(seed), None)
+def _grow(parts: tuple[Any, ...], x32: np.ndarray, y: np.ndarray, weight: np.ndarray | None, seed: int,
+          n_features: int, task: str = "classification") -> tuple[Any, np.ndarray | None]:
+    """The tree ``make_tree(task, max_features, seed).fit(x32, y, sample_weight=weight, check_input=False)`` grows
+    (its ``tree_``), with its classes (None for regression), built by scikit-learn's own builder without the
+    estimator's per-fit checks: the criterion (Gini; squared error), splitter, random state and builder settings
+    that ``BaseDecisionTree._fit`` sets up for it, so the same tree. Of 200 classification fits of 300 rows the
+    checks (parameter validation, ``type_of_target``, the weights' ``check_array``) were 60% of the time."""
+    criteria, criteria_reg, splitters, builder, tree_type = parts
+    if task == "regression":
+        classes = None
+        n_classes = np.array([1], dtype=np.intp)
+        criterion = criteria_reg["squared_error"](1, x32.shape[0])
+        target = np.ascontiguousarray(np.reshape(y, (-1, 1)), dtype=np.float64)
+    else:
+        classes, codes = np.unique(y, return_inverse=True)
+        n_classes = np.array([classes.size], dtype=np.intp)
+        criterion = criteria["gini"](1, n_classes)
+        target = np.ascontiguousarray(codes.reshape(-1, 1), dtype=np.float64)
+    min_weight_leaf = 0.0  # (min_weight_fraction_leaf 0 times the weights' sum)
+    splitter = splitters["best"](criterion, n_features, 1, min_weight_leaf, np.random.RandomState(seed), None)
     tree = tree_type(x32.shape[1], n_classes, 1)
-    builder(splitter, 2, 1, 0.0, np.iinfo(np.int32).max, 0.0).build(
-        tree, x32, np.ascontiguousarray(codes.reshape(-1, 1), dtype=np.float64), weight, None)
+    builder(splitter, 2, 1, min_weight_leaf, np.iinfo(np.int32).max, 0.0).build(tree, x32, target, weight, None)
     return tree, classes
 
 
-def _grown_predict(grown: tuple[Any, np.ndarray], x32: np.ndarray) -> np.ndarray:
-    """The class each row of ``x32`` is given by a tree from :func:`_grow` (``DecisionTreeClassifier.predict``)."""
+def _grown_predict(grown: tuple[Any, np.ndarray | None], x32: np.ndarray) -> np.ndarray:
+    """What a tree from :func:`_grow` predicts for each row of ``x32`` (the estimator's ``predict``): a class, or
+    the regression tree's value."""
     tree, classes = grown
+    if classes is None:
+        return tree.predict(x32)[:, 0]
     return classes.take(np.argmax(tree.predict(x32), axis=1), axis=0)
 
 
 @functools.lru_cache(maxsize=64)
-def _tree_parts(max_features: str | float | None, d: int) -> tuple[Any, ...] | None:
+def _tree_parts(max_features: str | float | None, d: int, task: str = "classification") -> tuple[Any, ...] | None:
     """scikit-learn's tree-building classes for :func:`_grow`, or None where this scikit-learn does not have them
-    or grows another tree with them than its ``DecisionTreeClassifier`` does (checked once for each setting on a
-    small problem with ties, weights and a class missing from the sample: the trees' nodes and predictions must be
-    equal); the estimator is used then."""
-    from sklearn.tree import DecisionTreeClassifier
-
+    or grows another tree with them than its estimator (:func:`make_tree`) does. Checked once for each setting on a
+    small problem with ties (and, for classes, weights and codes that are not 0..k-1; for regression, repeated rows
+    as in a bootstrap sample): the trees' nodes and predictions must be equal; the estimator is used otherwise."""
     try:
-        from sklearn.tree._classes import CRITERIA_CLF, DENSE_SPLITTERS
+        from sklearn.tree._classes import CRITERIA_CLF, CRITERIA_REG, DENSE_SPLITTERS
         from sklearn.tree._tree import DepthFirstTreeBuilder, Tree
 
-        parts = (CRITERIA_CLF, DENSE_SPLITTERS, DepthFirstTreeBuilder, Tree)
+        parts = (CRITERIA_CLF, CRITERIA_REG, DENSE_SPLITTERS, DepthFirstTreeBuilder, Tree)
         rng = np.random.default_rng(0)
         x = np.round(rng.normal(size=(60, d)), 1).astype(np.float32)
-        y = rng.integers(0, 3, 60)
-        y[y == 1] = 3  # (codes 0, 2, 3: not 0..k-1)
-        weight = rng.integers(1, 4, 60).astype(np.float64)
+        weight: np.ndarray | None = None
+        if task == "regression":
+            x = x[rng.integers(0, 60, 60)]
+            y = np.round(x[:, 0] + rng.normal(size=60), 2)
+        else:
+            y = rng.integers(0, 3, 60)
+            y[y == 1] = 3  # (codes 0, 2, 3: not 0..k-1)
+            weight = rng.integers(1, 4, 60).astype(np.float64)
+        n_features = _max_features(max_features, d)
         for seed in (0, 1):
-            n_features = _max_features(max_features, d)
-            grown = _grow(parts, x, y, weight, seed, n_features)
-            model = DecisionTreeClassifier(max_features=max_features, random_state=seed).fit(
-                x, y, sample_weight=weight, check_input=False)
+            grown = _grow(parts, x, y, weight, seed, n_features, task)
+            model = make_tree(task, max_features, seed).fit(x, y, sample_weight=weight, check_input=False)
             a, b = grown[0], model.tree_
             same = (model.max_features_ == n_features and a.node_count == b.node_count
                     and all(np.array_equal(getattr(a, f), getattr(b, f))
@@ -222,13 +234,17 @@ def data_oob(
     checked = not bool(np.isfinite(x32).all())
     if checked:
         x32 = x
-    # classification trees on finite data: grown by scikit-learn's builder without the estimator's checks
-    parts = None if regression or checked else _tree_parts(max_features, x.shape[1])
+    # trees on finite data: grown by scikit-learn's builder without the estimator's checks
+    parts = None if checked else _tree_parts(max_features, x.shape[1], task)
     n_features = _max_features(max_features, x.shape[1])
 
     def fit_predict(b: int) -> tuple[np.ndarray, np.ndarray]:
         idx = bootstrap_indices(n, seeds[b]) if allowed is None else allowed[bootstrap_indices(allowed.size, seeds[b])]
         drawn_count = np.bincount(idx, minlength=n)
+        if regression and parts is not None:
+            oob = drawn_count == 0
+            grown = _grow(parts, x32[idx], y[idx], None, seeds[b], n_features, task)
+            return oob, (_grown_predict(grown, x32[oob]) if oob.any() else np.empty(0, dtype=np.float64))
         if regression:
             tree = make_tree(task, max_features, seeds[b])
             tree.fit(x32[idx], y[idx], check_input=checked)
@@ -242,7 +258,7 @@ def data_oob(
             weight = drawn_count[drawn].astype(np.float64)
             if parts is not None:
                 oob = drawn_count == 0
-                grown = _grow(parts, x32[drawn], y[drawn], weight, seeds[b], n_features)
+                grown = _grow(parts, x32[drawn], y[drawn], weight, seeds[b], n_features, task)
                 return oob, (_grown_predict(grown, x32[oob]) if oob.any() else np.empty(0, dtype=np.int64))
             tree = make_tree(task, max_features, seeds[b])
             tree.fit(x32[drawn], y[drawn], sample_weight=weight, check_input=checked)
