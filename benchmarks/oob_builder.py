@@ -19,7 +19,9 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 from unittest import mock
 
 import numpy as np
@@ -27,15 +29,9 @@ import numpy as np
 from dvclean.valuation import oob
 from dvclean.valuation._models import native_limits
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-def synthetic(n: int, d: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Half continuous, half 0/1 columns (a one-hot block's shape); a label with a nonlinear boundary and 10% noise."""
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, d))
-    x[:, d // 2:] = x[:, d // 2:] > 0.5
-    y = (x[:, 0] + x[:, 1] * x[:, 2] + 0.5 * x[:, -1] > 0).astype(np.int64)
-    flip = rng.random(n) < 0.1
-    return x, np.where(flip, 1 - y, y)
+from oob_weighted import synthetic  # noqa: E402 - the same data as the weighted-fit benchmark
 
 
 def timed(x: np.ndarray, y: np.ndarray, trees: int, seed: int, task: str, builder: bool) -> tuple[float, oob.OOBOutput]:
