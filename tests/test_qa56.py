@@ -80,3 +80,18 @@ def test_a_builder_that_grows_other_trees_is_not_used(monkeypatch):
         assert _tree_parts("sqrt", 4) is None and _tree_parts("sqrt", 4, "regression") is None
     finally:
         _tree_parts.cache_clear()
+
+
+def test_settings_and_masks_the_estimator_refuses_are_refused_as_before():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from dvclean.errors import ValuationError
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(100, 6))
+    y = (x[:, 0] > 0).astype(np.int64)
+    for bad in ("auto", [1], 0, 1.5):  # (QA round 100: "auto" gave a bare TypeError, a list an unhashable-key one)
+        with pytest.raises(InvalidParameterError, match="max_features"):
+            data_oob(x, y, n_estimators=5, max_features=bad)
+    with pytest.raises(ValuationError, match="train_mask selects no row"):
+        data_oob(x, y, n_estimators=5, train_mask=np.zeros(100, dtype=bool))

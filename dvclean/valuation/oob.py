@@ -226,6 +226,8 @@ def data_oob(
     seeds = bag_seeds(seed, n_estimators)
 
     allowed = None if train_mask is None else np.flatnonzero(train_mask)
+    if allowed is not None and not allowed.size:
+        raise ValuationError("Data-OOB's train_mask selects no row to draw the bootstrap samples from; give at least one")
     # scikit-learn's trees split float32 coordinates: converted once here rather than in every fit, whose checks
     # (and its missing-value mask, needed only where a value is missing) are skipped on finite data; the trees are
     # the same (scikit-learn makes the same float32 copy itself), and 200 fits of 300 rows took 20% less time
@@ -234,9 +236,12 @@ def data_oob(
     checked = not bool(np.isfinite(x32).all())
     if checked:
         x32 = x
-    # trees on finite data: grown by scikit-learn's builder without the estimator's checks
-    parts = None if checked else _tree_parts(max_features, x.shape[1], task)
-    n_features = _max_features(max_features, x.shape[1])
+    # trees on finite data: grown by scikit-learn's builder without the estimator's checks (a max_features it would
+    # refuse fails its check there, and the estimator refuses it by name)
+    parts = None
+    if not checked and (max_features is None or isinstance(max_features, (str, numbers.Real))):
+        parts = _tree_parts(max_features, x.shape[1], task)
+    n_features = _max_features(max_features, x.shape[1]) if parts is not None else 0
 
     def fit_predict(b: int) -> tuple[np.ndarray, np.ndarray]:
         idx = bootstrap_indices(n, seeds[b]) if allowed is None else allowed[bootstrap_indices(allowed.size, seeds[b])]
