@@ -246,30 +246,26 @@ def data_oob(
     def fit_predict(b: int) -> tuple[np.ndarray, np.ndarray]:
         idx = bootstrap_indices(n, seeds[b]) if allowed is None else allowed[bootstrap_indices(allowed.size, seeds[b])]
         drawn_count = np.bincount(idx, minlength=n)
-        if regression and parts is not None:
-            oob = drawn_count == 0
-            grown = _grow(parts, x32[idx], y[idx], None, seeds[b], n_features, task)
-            return oob, (_grown_predict(grown, x32[oob]) if oob.any() else np.empty(0, dtype=np.float64))
         if regression:
-            tree = make_tree(task, max_features, seeds[b])
-            tree.fit(x32[idx], y[idx], check_input=checked)
+            rows, weight = idx, None
         else:
             # each drawn row once, weighted by its number of draws: the same tree as on the bootstrap sample with its
             # repeats (class counts are whole numbers either way, so every split's Gini gain is the same number), on
             # about 63% of the rows (1.4x faster at 100k rows). A regression tree is not: its impurity sums targets in
             # another order, a node of one repeated row can then try a split the other way round, and the draws of
             # its random features go out of step.
-            drawn = np.flatnonzero(drawn_count)
-            weight = drawn_count[drawn].astype(np.float64)
-            if parts is not None:
-                oob = drawn_count == 0
-                grown = _grow(parts, x32[drawn], y[drawn], weight, seeds[b], n_features, task)
-                return oob, (_grown_predict(grown, x32[oob]) if oob.any() else np.empty(0, dtype=np.int64))
+            rows = np.flatnonzero(drawn_count)
+            weight = drawn_count[rows].astype(np.float64)
+        if parts is not None:
+            grown = _grow(parts, x32[rows], y[rows], weight, seeds[b], n_features, task)
+        else:
             tree = make_tree(task, max_features, seeds[b])
-            tree.fit(x32[drawn], y[drawn], sample_weight=weight, check_input=checked)
+            tree.fit(x32[rows], y[rows], sample_weight=weight, check_input=checked)
         oob = drawn_count == 0
         if not oob.any():  # every row was drawn (tiny n): this tree has no out-of-bag row
             return oob, np.empty(0, dtype=np.float64 if regression else np.int64)
+        if parts is not None:
+            return oob, _grown_predict(grown, x32[oob])
         return oob, tree.predict(x32[oob], check_input=checked)
 
     total = np.zeros(n)
