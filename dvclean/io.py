@@ -2085,7 +2085,8 @@ def _dotted_thousands(frame: pl.DataFrame, data: bytes | Path, sep: str, nulls: 
     exactly three digits after the dot and at most three before it (``51.659``, ``647.010``), in at least three cells,
     with plain integers among them (``70``: a decimal column written with three decimals writes ``70.000``) or in a
     ``;``-separated file (a spreadsheet set to a locale with a decimal comma: its dot groups thousands). Each with
-    such a cell. A cheap test of the values comes first; only the columns that pass are read again as text.
+    such a cell. A cheap test of the values comes first (on a grid of thousandths, below 1000, no fraction between
+    -1 and 1); only the columns that pass are read again as text.
 
     >>> csv = b"a;b\n51.659;1.5\n70;2.25\n1.234;3\n12.000;4\n"
     >>> frame = pl.read_csv(csv, separator=";")
@@ -2100,8 +2101,11 @@ def _dotted_thousands(frame: pl.DataFrame, data: bytes | Path, sep: str, nulls: 
         if v.len() < 3 or not v.is_finite().all() or bool((v.abs() >= 1000).any()):
             continue
         milli = v * 1000
-        if bool(((milli - milli.round()).abs() > 1e-6).any()) or int((v != v.round()).sum()) < 1:
+        fraction = v != v.round()
+        if bool(((milli - milli.round()).abs() > 1e-6).any()) or int(fraction.sum()) < 1:
             continue
+        if bool((fraction & (v.abs() < 1)).any()):
+            continue  # (0.125 or -0.5 is written 0.125, .5 or 5e-1, never as a dotted group: a decimal column)
         candidates.append(c)
     found = []
     for c, text in _texts_of(data, sep, nulls, header, names, candidates):
