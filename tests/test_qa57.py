@@ -114,3 +114,19 @@ def test_dotted_thousands_rereads_no_column_with_a_fraction_below_one(monkeypatc
     csv = b"x\n51.659\n70\n647.010\n2.500\n"
     found, reread = _dotted(csv, ",", monkeypatch)
     assert found == (("x", "51.659"),) and reread == [["x"]]
+
+
+def test_report_counts_feature_columns_without_the_label():
+    # 35 features and the label: the table shows the label and 29 features, and said "30 of 36 feature columns"
+    import dvclean
+    from dvclean.report import build_report
+    from dvclean.report._build import MAX_FEATURE_COLUMNS
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 35))
+    frame = pl.DataFrame({f"f{i}": x[:, i] for i in range(35)}).with_columns(
+        pl.Series("y", np.where(x[:, 0] + x[:, 1] > 0, "a", "b")))
+    report = build_report(dvclean.score(frame, label="y"))
+    assert "the table shows the label column and the first 29 of the 35 feature columns" in report.notes, report.notes
+    shown = report.top_columns[report.top_columns.index("is_hard") + 1:]
+    assert shown[0] == "y" and len(shown) == MAX_FEATURE_COLUMNS and shown[-1] == "f28", shown

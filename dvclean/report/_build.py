@@ -370,7 +370,11 @@ def _top_rows(
     if features is not None:
         feat_cols = list(features.columns)  # (a feature may be named like a column above: row_id, value, is_hard)
         if len(feat_cols) > MAX_FEATURE_COLUMNS:
-            notes.append(f"the table shows the first {MAX_FEATURE_COLUMNS} of {len(feat_cols)} feature columns")
+            # (the data's label column comes first among them: it is shown, and it is not a feature)
+            shown = sum(c != label for c in feat_cols[:MAX_FEATURE_COLUMNS])
+            total = sum(c != label for c in feat_cols)
+            notes.append(f"the table shows {'the label column and ' if label in feat_cols[:MAX_FEATURE_COLUMNS] else ''}"
+                         f"the first {shown} of the {total} feature columns")
             feat_cols = feat_cols[:MAX_FEATURE_COLUMNS]
     classes = () if regression else ("label", "neighbor_label")
     rows_idx = ranked.get_column("__row").to_list()
