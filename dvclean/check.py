@@ -1302,13 +1302,14 @@ def _hard_count_note(result: ScoreResult, n_valued: int) -> str:
     hard = int(result.frame.get_column("is_hard").sum())
     share = f"{frac * 100:.4g}%"  # (2.5%, not 2%)
     text = (f"the hard rows are the lowest-valued {share} (--hard-frac) of the rows not flagged mislabeled, so their "
-            f"count is set by that share ({hard:,} rows here)")
+            f"count is set by that share ({hard:,} {'row' if hard == 1 else 'rows'} here)")
     if hard <= Threshold("fraction", frac, share).limit(n_valued):
         text += f": a --max-hard / --warn-hard at or above {share} always passes"
     else:  # (a block of equal rows straddled the cut and more than half of it fitted: it was taken whole)
         text += (f", and rows of equal value at the cut are taken together, which made it {hard / n_valued:.2%} of the "
-                 f"rows: a --max-hard / --warn-hard of {hard:,} rows or more always passes")
-    fails = f" and one below {hard:,} rows always fails" if hard else ""  # (no hard row: every limit passes)
+                 f"rows: a --max-hard / --warn-hard of {hard:,} {'row' if hard == 1 else 'rows'} or more always passes")
+    fails = (f" and one below {hard:,} {'row' if hard == 1 else 'rows'} always fails"
+             if hard else "")  # (no hard row: every limit passes)
     return f"{text}{fails}; --max-new-hard with --baseline gates the rows that became hard"
 
 

@@ -318,7 +318,8 @@ class ScoreConfig:
         Seed of every random step.
     task : {"auto", "classification", "regression"}
         What the label is. ``auto``: regression for a float label with non-integer
-        values and more than 20 distinct values, classification otherwise
+        values and more than 20 distinct values, or for whole numbers with more than 20
+        distinct values of which some fills a single row; classification otherwise
         (:func:`dvclean.table.resolve_task`).
     """
 

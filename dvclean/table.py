@@ -53,7 +53,8 @@ log = logging.getLogger(__name__)
 LABEL_CANDIDATES = ("label", "target", "y", "class")
 _MAX_CLASSES = 1000
 #: ``--task auto``: a float label whose values are not all integers and that has more than this many
-#: distinct values is a regression target (integer labels always stay classes under auto).
+#: distinct values is a regression target, and so is a label of whole numbers with more than this many distinct
+#: values of which some fills a single row (:func:`_auto_regression`).
 AUTO_REGRESSION_MIN_DISTINCT = 20
 _TASKS = ("auto", "classification", "regression")
 #: The provenance column ``dvclean augment`` adds (True on synthetic rows): never a feature.
@@ -577,15 +578,52 @@ def _continuous(col: pl.Series) -> tuple[bool, int]:
     return bool(fractional.any() and n_distinct > AUTO_REGRESSION_MIN_DISTINCT), n_distinct
 
 
+def _whole_number_target(col: pl.Series) -> tuple[bool, int, int]:
+    """(a numeric label of whole numbers, more than 20 distinct values, some of them in a single row; the number of
+    distinct values; how many of them a single row holds). Classes need two rows each (a class of one row is refused),
+    so such a label cannot be valued as classes: it is a count or a measure in whole units (scikit-learn's diabetes
+    progression, 214 distinct values on 442 rows, 84 of them once; an age, a price in whole dollars). Integers at or
+    beyond 2**53 are codes, not quantities (and a float holds no more digits): never."""
+    if isinstance(col.dtype, pl.Decimal):
+        col = col.cast(pl.Float64)
+    if not col.dtype.is_numeric() or col.dtype == pl.Boolean:
+        return False, 0, 0
+    vals = col.drop_nulls().to_numpy()
+    if col.dtype.is_float():
+        vals = vals[np.isfinite(vals)]
+        if not bool((vals == np.round(vals)).all()):
+            return False, 0, 0  # (non-integer: _continuous's case)
+    if vals.size and float(np.abs(vals.astype(np.float64)).max()) >= 2**53:
+        return False, 0, 0
+    _, counts = np.unique(vals, return_counts=True)
+    once = int((counts == 1).sum())
+    return bool(counts.size > AUTO_REGRESSION_MIN_DISTINCT and once), int(counts.size), once
+
+
+def _auto_regression(col: pl.Series) -> str | None:
+    """Why ``--task auto`` values ``col`` as a regression target (the summary's reason), or None for classes: a float
+    label with non-integer values and more than 20 distinct values (:func:`_continuous`), or a label of whole numbers
+    with more than 20 distinct values, some of them in a single row (:func:`_whole_number_target`)."""
+    continuous, n_distinct = _continuous(col)
+    if continuous:
+        return f"auto: float label with {n_distinct} distinct values"
+    whole, n_distinct, once = _whole_number_target(col)
+    if whole:
+        return (f"auto: {col.dtype} label with {n_distinct} distinct whole numbers, {once} of them in a single row, "
+                "which no class may be: a numeric target")
+    return None
+
+
 def resolve_task(col: pl.Series, requested: str = "auto") -> tuple[str, str]:
     """Decide whether a label column holds classes or a regression target.
 
     ``auto`` rule: a **float** (or decimal) label whose values are not all whole numbers and that
     has more than :data:`AUTO_REGRESSION_MIN_DISTINCT` (20) distinct values is a
-    regression target; everything else (strings, booleans, integers, floats that are
-    whole numbers such as ``0.0/1.0``, floats with few values) is classes. An integer
-    target such as an age or a count is valued as a regression target only with
-    ``--task regression``.
+    regression target, and so is a label of whole numbers (integers, or floats such as ``171.0``)
+    with more than 20 distinct values of which some is held by a single row (as classes it would
+    be refused: a class needs two rows); everything else (strings, booleans, ``0.0/1.0``-style
+    floats, numbers with few values, whole numbers that each fill two rows or more) is classes.
+    ``--task regression`` values any number column as a regression target.
 
     Returns
     -------
@@ -597,14 +635,15 @@ def resolve_task(col: pl.Series, requested: str = "auto") -> tuple[str, str]:
     --------
     >>> resolve_task(pl.Series("y", [0.5 + i for i in range(30)]))
     ('regression', 'auto: float label with 30 distinct values')
+    >>> resolve_task(pl.Series("y", [25 + i for i in range(30)]))
+    ('regression', 'auto: Int64 label with 30 distinct whole numbers, 30 of them in a single row, which no class may be: a numeric target')
     >>> resolve_task(pl.Series("y", ["a", "b"]))[0]
     'classification'
     """
     if requested in ("classification", "regression"):
         return requested, f"--task {requested}"
-    continuous, n_distinct = _continuous(col)
-    if continuous:
-        return "regression", f"auto: float label with {n_distinct} distinct values"
+    if (why := _auto_regression(col)) is not None:
+        return "regression", why
     present = col.filter(pl.Series(~label_missing_mask(col)))  # (as the classes: a blank label is no class)
     reason = f"auto: {col.dtype} label with {present.n_unique()} distinct values"
     if col.dtype.is_numeric():  # ratings 1-5, counts: classes unless asked (each class's rows compared with its own)
@@ -732,7 +771,7 @@ def _label_problems(col: pl.Series, label: str, task: str = "auto") -> list[str]
         inf_rows = np.flatnonzero(np.isinf(vals)).tolist()
         if inf_rows:
             return [f"label column {label!r} is infinite at {rows_text(inf_rows)}; fix or blank those labels"]
-    if task == "regression" or (task == "auto" and _continuous(col)[0]):
+    if task == "regression" or (task == "auto" and _auto_regression(col) is not None):
         return _regression_problems(col, label, missing)
     continuous, n_distinct = _continuous(col)
     if continuous:

@@ -19,7 +19,8 @@ def test_float_target_beyond_2_53_is_a_regression_target(tmp_path):
     x = rng.normal(size=(300, 2))
     y = x[:, 0] * 1e17 + 3e17
     assert resolve_task(pl.Series("y", y))[0] == "regression"
-    assert resolve_task(pl.Series("y", np.arange(300, dtype=float)))[0] == "classification"  # whole codes stay classes
+    # whole codes stay classes (each in two rows or more; codes in one row each are a numeric target since session 57)
+    assert resolve_task(pl.Series("y", np.tile(np.arange(150, dtype=float), 2)))[0] == "classification"
     path = tmp_path / "big.csv"
     pl.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": y}).write_csv(path)
     r = runner.invoke(app, ["score", str(path), "-y", "y", "-o", str(tmp_path / "o.csv")])

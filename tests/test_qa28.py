@@ -760,7 +760,7 @@ def test_labels_with_spaces_are_quoted_wherever_a_row_s_label_is_shown(tmp_path)
     from dvclean.check import mislabel_evidence
     from dvclean.report.formats import label_text
 
-    assert (label_text("yes"), label_text(" yes"), label_text(""), label_text(2.5)) == ("yes", "' yes'", "''", "2.5000")
+    assert (label_text("yes"), label_text(" yes"), label_text(""), label_text(2.5)) == ("yes", "' yes'", "''", "2.5")
     assert mislabel_evidence({"label": "yes ", "neighbor_label": "yes", "given_label_prob": 0.1}) == (
         "label 'yes ' looks wrong: p('yes ')=0.10; most of its nearest neighbours say yes")
     rng = np.random.default_rng(0)

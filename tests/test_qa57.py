@@ -130,3 +130,72 @@ def test_report_counts_feature_columns_without_the_label():
     assert "the table shows the label column and the first 29 of the 35 feature columns" in report.notes, report.notes
     shown = report.top_columns[report.top_columns.index("is_hard") + 1:]
     assert shown[0] == "y" and len(shown) == MAX_FEATURE_COLUMNS and shown[-1] == "f28", shown
+
+
+def test_whole_number_target_with_one_row_values_is_valued_as_regression(tmp_path):
+    # QA 57: scikit-learn's diabetes target (214 whole numbers on 442 rows, 84 of them once) failed every command
+    # with "84 classes with a single row" unless --task regression was given
+    from sklearn.datasets import load_diabetes
+    from typer.testing import CliRunner
+
+    from dvclean.cli import app
+
+    bunch = load_diabetes(as_frame=True)
+    path = tmp_path / "diabetes.csv"
+    bunch.frame.to_csv(path, index=False)
+    res = CliRunner().invoke(app, ["score", str(path), "--label", "target", "-o", str(tmp_path / "s.parquet"),
+                                   "--json", "-q"])
+    assert res.exit_code == 0, res.output
+    import json
+
+    doc = json.loads(res.stdout)
+    assert doc["task"]["name"] == "regression" and "84 of them in a single row" in doc["task"]["reason"], doc["task"]
+    # as classes it is refused as before, naming the way out
+    res = CliRunner().invoke(app, ["score", str(path), "--label", "target", "--task", "classification",
+                                   "-o", str(tmp_path / "c.parquet")])
+    assert res.exit_code == 2 and "84 classes with a single row" in res.stderr, res.output
+
+
+def test_dominant_row_note_does_not_advise_dropping_a_target_the_other_rows_predict():
+    # QA 57: statecrime's District of Columbia (violent-crime rate predicted within robust z 0.64) was "row ...'s
+    # target holds 34% of the rows' total absolute value ... fix or drop that row": the 34% is its data value's share
+    import dvclean
+    from dvclean.config import ScoreConfig
+
+    rng = np.random.default_rng(0)
+    x, x2 = rng.normal(size=200), rng.normal(size=200)
+    x[7] = 12.0  # (an extreme row whose target follows the others' relation)
+    y = 2 * x + 0.5 * x2 + rng.normal(0, 0.3, 200)
+    r = dvclean.score(pl.DataFrame({"x": x, "x2": x2, "t": y}), label="t", config=ScoreConfig(task="regression"))
+    assert not r.frame.get_column("is_mislabeled")[7]
+    (note,) = [n for n in r.summary["notes"] if "squared-error utility" in n]
+    assert note.startswith("row 7's data value holds ") and "standard deviations from the mean target" in note, note
+    assert "so it may well be right" in note and "fix or drop" not in note, note
+
+
+def test_one_flag_and_one_hard_row_are_spelt_in_the_singular(tmp_path):
+    # QA 57: "flagged: 1 outlying targets", the report's "1 outlying targets", check's "(1 rows here) ... one below
+    # 1 rows always fails"
+    from typer.testing import CliRunner
+
+    import dvclean
+    from dvclean.check import _hard_count_note
+    from dvclean.cli import app
+    from dvclean.config import FlagPolicy, ScoreConfig
+    from dvclean.report import build_report, render_html
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=60)
+    y = 3 * x + rng.normal(0, 0.2, 60)
+    y[11] += 40.0  # (one typo: the one outlying target)
+    frame = pl.DataFrame({"x": x, "x2": rng.normal(size=60), "t": y})
+    r = dvclean.score(frame, label="t", config=ScoreConfig(task="regression", flags=FlagPolicy(hard_fraction=0.02)))
+    assert int(r.frame.get_column("is_mislabeled").sum()) == 1 and int(r.frame.get_column("is_hard").sum()) == 1
+    note = _hard_count_note(r, 60)
+    assert "(1 row here)" in note and "one below 1 row always fails" in note, note
+    html = render_html(build_report(r))
+    assert "1 outlying target (" in html and "1 outlying targets" not in html
+    path = tmp_path / "t.csv"
+    frame.write_csv(path)
+    res = CliRunner().invoke(app, ["score", str(path), "-y", "t", "--task", "regression", "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0 and "flagged: 1 outlying target (" in res.output, res.output

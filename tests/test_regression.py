@@ -220,8 +220,17 @@ def test_auto_task_rule():
     cont = pl.Series("y", np.linspace(0.05, 9.95, 40))
     assert resolve_task(cont) == ("regression", "auto: float label with 40 distinct values")
     assert resolve_task(pl.Series("y", [0.5, 1.5] * 20))[0] == "classification"  # only 2 values
-    assert resolve_task(pl.Series("y", [float(i) for i in range(40)]))[0] == "classification"  # whole numbers
-    assert resolve_task(pl.Series("y", list(range(40))))[0] == "classification"  # integers stay classes
+    # whole numbers: classes while every value fills two rows or more, or there are 20 values or fewer
+    assert resolve_task(pl.Series("y", [float(i) for i in range(40)] * 2))[0] == "classification"
+    assert resolve_task(pl.Series("y", list(range(40)) * 2))[0] == "classification"
+    assert resolve_task(pl.Series("y", list(range(20)) + [0, 1]))[0] == "classification"  # (refused as classes)
+    # ... a numeric target when more than 20 of them and some in a single row (as classes it would be refused)
+    assert resolve_task(pl.Series("y", [float(i) for i in range(40)]))[0] == "regression"
+    assert resolve_task(pl.Series("y", list(range(21)) + list(range(20))))[1] == (
+        "auto: Int64 label with 21 distinct whole numbers, 1 of them in a single row, which no class may be: a "
+        "numeric target")
+    assert resolve_task(pl.Series("y", [2**53 + i for i in range(40)]))[0] == "classification"  # (codes)
+    assert resolve_task(pl.Series("y", [True, False] * 20))[0] == "classification"
     assert resolve_task(pl.Series("y", ["a", "b"]), "regression") == ("regression", "--task regression")
 
 
@@ -316,7 +325,8 @@ def test_one_typo_does_not_hide_the_other_outlying_targets():
     np.testing.assert_allclose(r.frame.get_column("mislabel_score").to_numpy(), np.abs(z) / (np.abs(z) + 3.5))
     np.testing.assert_array_equal(flagged, np.abs(z) > 3.5)
     (note,) = [n for n in r.summary["notes"] if "squared-error utility" in n]
-    assert note.startswith(f"row {typo}'s target")
+    assert note.startswith(f"row {typo}'s data value holds ") and "its target is outlying" in note, note
+    assert note.endswith("fix or drop that row and run again"), note
 
 
 def test_no_dominance_note_on_clean_targets():

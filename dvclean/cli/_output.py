@@ -432,7 +432,7 @@ def render_score(console: Console, summary: dict[str, Any], output: str | None, 
         console.print(f"[yellow]{n} {'rows have' if n != 1 else 'row has'} no label: not valued, kept in the output "
                       f"({esc(why)})[/yellow]")
     flags = summary["flags"]
-    what = "outlying targets" if regression else "likely mislabeled"
+    what = ("outlying target" + ("s" if flags["mislabeled"] != 1 else "")) if regression else "likely mislabeled"
     console.print(
         f"flagged: [bold red]{flags['mislabeled']}[/bold red] {what} "
         f"({flags['mislabeled_fraction']:.1%}), [bold]{flags['hard']}[/bold] hard ({flags['hard_fraction']:.1%})"

@@ -81,7 +81,8 @@ def target_text(v: Any, spread: Any) -> str:
 def label_text(v: Any) -> str:
     """A class label as the summaries print it: quoted when its plain text would hide how it is spelled (an
     empty text, spaces at either end), so that a row labelled ``'yes '`` with ``yes`` suggested does not read as
-    ``yes`` suggested ``yes``. Anything else is printed as it is (a float as :func:`number_text` prints it).
+    ``yes`` suggested ``yes``. Anything else is printed as it is (a float as Python writes it, ``1.0``, ``0.12341``:
+    as the ``classes:`` line, the scores and a written file spell that class, not ``1.0000``).
 
     A label longer than :data:`LABEL_SHOWN` characters is cut in the middle, with its length and a digest of the
     whole text (a summary line of a 5,000-character label was 5,000 characters wide, and two labels that differ only
@@ -90,6 +91,8 @@ def label_text(v: Any) -> str:
 
     >>> label_text("yes"), label_text("yes "), label_text(""), label_text(3), label_text(None), label_text(True)
     ('yes', "'yes '", "''", '3', '', 'true')
+    >>> label_text(1.0), label_text(0.12341)
+    ('1.0', '0.12341')
 
     A label not in Unicode's composed form (NFC) is escaped, so that it does not print as the composed spelling of
     another class does:
@@ -108,6 +111,8 @@ def label_text(v: Any) -> str:
     if isinstance(v, str) and not composed(v):
         # (``cafe`` + a combining accent beside ``café``: two classes that print alike; README: shown escaped)
         return ascii(v)
+    if isinstance(v, float):  # (numpy's floats are floats too)
+        return str(float(v))
     return _num(v)
 
 
