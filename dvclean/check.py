@@ -504,25 +504,31 @@ class Baseline:
                 "changed, or the data's columns did): rows flagged now because of the columns count as new rows too; "
                 "re-create the baseline from this data with this run's options to compare the rows alone")
 
-    def check_compatible(self, label: str, task: str | None) -> None:
+    def check_compatible(self, label: str, task: str | None, task_reason: str | None = None) -> None:
         """Refuse to compare with a run of another label or task (:class:`~dvclean.errors.ConfigError`).
 
         The flagged rows of one label say nothing about another's, and "mislabeled"
         means "outlying target" for a regression target, so such a comparison would
-        count rows as new for no reason.
+        count rows as new for no reason. ``task_reason`` (the summary's) says why this
+        run's task is what it is: ``--task auto`` may have decided it from the data (a
+        whole number in one row makes a regression target).
         """
-        name = Path(self.path).name
+        where = shlex.quote(str(self.path))  # (the baseline's own path: the command replaces that file)
         if self.label is not None and self.label != label:
             raise ConfigError(
                 f"--baseline {self.path} was written for the label {self.label!r}, this run's label is {label!r}: "
                 f"flagged rows of one label say nothing about another's. Pass the baseline of this label's data, or "
-                f"re-create it with {baseline_command(name, f'dvclean check DATA --label {label} --json')}"
+                f"re-create it with {baseline_command(where, f'dvclean check DATA --label {shlex.quote(label)} --json')}"
             )
         if self.task is not None and task is not None and self.task != task:
+            auto = task_reason is not None and task_reason.startswith("auto:")
+            why = (f"--task auto values it as a {task} label this time ({task_reason.removeprefix('auto: ')})"
+                   if auto and task_reason is not None else f"this run values it as a {task} label (--task)")
+            create = f"dvclean check DATA --label {shlex.quote(label)} --task {task} --json"
             raise ConfigError(
-                f"--baseline {self.path} was written for {self.label or label!r} as a {self.task} label, this run "
-                f"values it as a {task} label (--task): its flagged rows mean something else. Pass the same --task "
-                f"as the baseline's run, or re-create the baseline with {baseline_command(name, f'dvclean check DATA --task {task} --json')}"
+                f"--baseline {self.path} was written for {self.label or label!r} as a {self.task} label, and {why}: "
+                f"its flagged rows mean something else. Pass --task {self.task} to value it as the baseline's run "
+                f"did, or re-create the baseline with {baseline_command(where, create)}"
             )
 
 
@@ -1514,7 +1520,7 @@ def evaluate_check(
     task = "regression" if regression else "classification"
     notes: list[str] = check_policy_for_task(policy, task, label=table.label, from_config=from_config)
     if baseline is not None:
-        baseline.check_compatible(table.label, task)
+        baseline.check_compatible(table.label, task, (result.summary.get("task") or {}).get("reason"))
         if (note := baseline.settings_note(result.summary.get("config"))) is not None:
             notes.append(note)
         if (note := baseline.features_note(valued_features(result.summary))) is not None:

@@ -1110,7 +1110,7 @@ def gather_evidence(
     if config.rule == "confidence":
         return share_copies(Evidence(model=model, knn_values=knn_values), x, y)
     oob = data_oob(x, y, n_classes=n_classes, n_estimators=config.oob_trees, seed=seed, progress=progress,
-                   n_jobs=n_jobs).votes
+                   n_jobs=n_jobs, max_samples=config.oob_max_samples).votes
     linear = None
     if config.linear_model is not None:
         linear_progress = None if progress is None else (lambda _s, d, t: progress("out-of-fold linear model", d, t))
@@ -1649,7 +1649,7 @@ def _regression_signals(
     from .valuation.oob import data_oob
 
     oob = back(data_oob(x, fit_y, n_estimators=config.oob_trees, seed=seed, task="regression", progress=progress,
-                        train_mask=keep, n_jobs=n_jobs).prediction)
+                        train_mask=keep, n_jobs=n_jobs, max_samples=config.oob_max_samples).prediction)
     linear = back(oof_predict(x, fit_y, model="linear", n_folds=config.n_folds, seed=seed, train_mask=keep,
                               n_jobs=n_jobs))
     groups = identical_rows(x, y)  # copies of one row get one verdict (see gather_evidence)

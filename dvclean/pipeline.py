@@ -641,8 +641,9 @@ def _score(
             target_check["one_value_left"] = reg_evidence.one_value_left  # (then no model was fitted to rank rows)
             if not target_check["predictable"]:
                 notes.append(_target_predictability_note(target_check, data.n_players, int(flags.is_mislabeled.sum())))
-        if config.methods[0] != "oob" and (note := _dominant_target_note(table, data, primary.values, flags,
-                                                                         mislabel.outlier_z)):
+        if config.methods[0] != "oob" and (note := _dominant_target_note(
+                table, data, primary.values, flags, mislabel.outlier_z,
+                predictable=(target_check or {}).get("predictable", True))):
             notes.append(note)
         # (rows without any feature value are unflagged below: these notes count the flags that stay)
         if note := _skewed_target_note(data, flags, blank, cut=mislabel.outlier_z):
@@ -2174,12 +2175,14 @@ def _outlying_share_note(data: ValuationData, flags: Any, mislabel: Any, blank: 
 
 
 def _dominant_target_note(table: Table, data: ValuationData, values: np.ndarray, flags: Any,
-                          outlier_z: float = 3.5) -> str | None:
+                          outlier_z: float = 3.5, *, predictable: bool = True) -> str | None:
     """The note saying that one row's target outweighs the rest of a squared-error valuation (or None): its data
     value holds at least :data:`DOMINANT_SHARE` of the values' total absolute value. Where the outlying-target rule
     flags it (``|target_z| > outlier_z``) it is likely an error, to fix or drop; where the other rows predict it, an
     extreme but right target (the District of Columbia's violent-crime rate among the US states, 6% of the targets'
-    total and 34% of the values'), whose note says so and advises a transformed target instead.
+    total and 34% of the values'), whose note says so and advises a transformed target instead. Where the features
+    do not predict the target (``predictable`` False: its own note says so, and ``fix`` will not drop rows) the
+    residual measures little, and the note asks for a look at the row.
 
     Not for ``oob``, whose values are each row's own out-of-bag error: a typo makes its own value extreme only.
     """
@@ -2196,10 +2199,14 @@ def _dominant_target_note(table: Table, data: ValuationData, values: np.ndarray,
     head = (f"row {row}'s data value holds {share:.0%} of the rows' total absolute value: its target lies "
             f"{abs(float(data.y[i])):.3g} standard deviations from the mean target, and under a squared-error utility "
             "it outweighs every other row, whose values then mostly measure their distance from it")
+    if not predictable:
+        return (f"{head}; the features do not predict the target (see that note), so its residual (robust z {z:.3g}) "
+                "says little of whether it is right: check that row by hand")
     if abs(z) > outlier_z:
         return (f"{head}; its target is outlying (robust z {z:.3g} of the residual) and also pulls the predictions "
                 "the outlying-target flags compare with, so other rows' flags may be wrong too (gross errors beside it "
-                "missed, correct rows flagged): fix or drop that row and run again")
+                "missed, correct rows flagged): check that row, and if its target is wrong (a typo, a unit), fix or "
+                "drop it and run again; if it is right, a feature that explains it is missing")
     return (f"{head}; the other rows predict its target (robust z {z:.3g} of the residual), so it may well be right: "
             f"to see the other rows' values, value a transformed target ({_transform_advice(data)[2]}), or use "
             "--method oob, whose values are each row's own error")

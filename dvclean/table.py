@@ -56,6 +56,9 @@ _MAX_CLASSES = 1000
 #: distinct values is a regression target, and so is a label of whole numbers with more than this many distinct
 #: values of which some fills a single row (:func:`_auto_regression`).
 AUTO_REGRESSION_MIN_DISTINCT = 20
+#: Up to this many whole numbers in a single row, the reason of an auto-detected regression target names them and
+#: their rows (:func:`_auto_regression`): class codes with a stray value are detected so too.
+AUTO_CODES_ONCE = 3
 _TASKS = ("auto", "classification", "regression")
 #: The provenance column ``dvclean augment`` adds (True on synthetic rows): never a feature.
 PROVENANCE_COLUMN = "dvclean_synthetic"
@@ -608,10 +611,18 @@ def _auto_regression(col: pl.Series) -> str | None:
     if continuous:
         return f"auto: float label with {n_distinct} distinct values"
     whole, n_distinct, once = _whole_number_target(col)
-    if whole:
-        return (f"auto: {col.dtype} label with {n_distinct} distinct whole numbers, {once} of them in a single row, "
-                "which no class may be: a numeric target")
-    return None
+    if not whole:
+        return None
+    why = (f"auto: {col.dtype} label with {n_distinct} distinct whole numbers, {once} of them in a single row, "
+           "which no class may be: a numeric target")
+    if once <= AUTO_CODES_ONCE:  # (class codes with a stray value look so too: say what would make them classes)
+        values = col.cast(pl.Float64).to_numpy()
+        uniq, counts = np.unique(values[np.isfinite(values)], return_counts=True)
+        rows = [int(np.flatnonzero(values == v)[0]) for v in uniq[counts == 1]]
+        singles = [f"{class_text(col[i])} at row {i}" for i in rows]
+        why += (f"; if they are class codes, {' and '.join(singles)} {'needs' if once == 1 else 'need'} a second row or "
+                "removal, and --task classification")
+    return why
 
 
 def resolve_task(col: pl.Series, requested: str = "auto") -> tuple[str, str]:

@@ -199,3 +199,112 @@ def test_one_flag_and_one_hard_row_are_spelt_in_the_singular(tmp_path):
     frame.write_csv(path)
     res = CliRunner().invoke(app, ["score", str(path), "-y", "t", "--task", "regression", "-o", str(tmp_path / "s.csv")])
     assert res.exit_code == 0 and "flagged: 1 outlying target (" in res.output, res.output
+
+
+def test_data_oob_max_samples_equals_a_loop_over_smaller_bootstrap_samples():
+    # the flag rule's forest may draw fewer rows per tree than the data has (MislabelConfig.oob_max_samples)
+    from dvclean.valuation.oob import bag_seeds, bootstrap_indices, data_oob, make_tree
+
+    rng = np.random.default_rng(5)
+    n, m, b = 120, 40, 20
+    y = rng.integers(0, 3, n)
+    x = rng.normal(0, 1, (n, 4)) + 2.0 * np.eye(3, 4)[y]
+    out = data_oob(x, y, n_classes=3, n_estimators=b, seed=3, max_samples=m)
+    total, count, votes = np.zeros(n), np.zeros(n), np.zeros((n, 3))
+    for s in bag_seeds(3, b):
+        bag = bootstrap_indices(n, s, m)
+        assert bag.size == m
+        tree = make_tree("classification", "sqrt", s).fit(x[bag].astype(np.float32), y[bag])
+        oob = np.setdiff1d(np.arange(n), bag)
+        pred = tree.predict(x[oob].astype(np.float32)).astype(int)
+        total[oob] += pred == y[oob]
+        count[oob] += 1
+        votes[oob, pred] += 1
+    np.testing.assert_array_equal(out.n_oob, count)
+    np.testing.assert_allclose(out.values, total / count)
+    np.testing.assert_allclose(out.votes, votes / count[:, None])
+    assert abs(count.mean() / b - (1 - 1 / n) ** m) < 0.05  # (each row out of bag in (1 - 1/n)^m of the trees: 72%)
+    # regression, and a cap at or above the row count is the plain bootstrap, bit for bit
+    t = x[:, 0] * 2 + rng.normal(0, 0.1, n)
+    a = data_oob(x, t, n_estimators=b, seed=3, task="regression", max_samples=m)
+    assert np.isfinite(a.prediction).all() and abs(a.n_oob.mean() / b - (1 - 1 / n) ** m) < 0.05
+    for task, target in (("classification", y), ("regression", t)):
+        plain = data_oob(x, target, n_estimators=b, seed=3, task=task)
+        capped = data_oob(x, target, n_estimators=b, seed=3, task=task, max_samples=n)
+        np.testing.assert_array_equal(plain.values, capped.values)
+        np.testing.assert_array_equal(plain.n_oob, capped.n_oob)
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, True, "10"])
+def test_data_oob_refuses_a_bad_max_samples(bad):
+    from dvclean.errors import ValuationError
+    from dvclean.valuation.oob import data_oob
+
+    with pytest.raises(ValuationError, match="max_samples must be None or an int >= 1"):
+        data_oob(np.zeros((10, 2)), np.arange(10) % 2, n_estimators=5, max_samples=bad)
+
+
+def _codes_with_a_stray_value(tmp_path, stray: bool):
+    """60 codes x 5 rows on random features (plus one row of a code no other row has, ``stray``)."""
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(60), 5)
+    if stray:
+        y = np.r_[y, 999]
+    x = rng.normal(size=(y.size, 4))
+    path = tmp_path / ("v2.csv" if stray else "v1.csv")
+    pl.DataFrame({f"x{i}": x[:, i] for i in range(4)}).with_columns(pl.Series("y", y)).write_csv(path)
+    return path
+
+
+def test_baseline_of_another_task_names_auto_detection_and_keeps_the_baseline_path(tmp_path):
+    # QA 57: a new row with a code no other row has turned --task auto to regression; the refusal said "(--task)"
+    # and its re-create command lost -y and the baseline's folder
+    from typer.testing import CliRunner
+
+    from dvclean.cli import app
+
+    runner = CliRunner()
+    (tmp_path / "out").mkdir()
+    base = tmp_path / "out" / "base.json"
+    res = runner.invoke(app, ["check", str(_codes_with_a_stray_value(tmp_path, False)), "-y", "y", "--json",
+                              "--exit-zero", "-q"])
+    assert res.exit_code == 0, res.output
+    base.write_text(res.stdout)
+    res = runner.invoke(app, ["check", str(_codes_with_a_stray_value(tmp_path, True)), "-y", "y", "--baseline",
+                              str(base), "--max-new-mislabeled", "5"])
+    assert res.exit_code == 2, res.output
+    err = " ".join(res.stderr.split())
+    assert "--task auto values it as a regression label this time (" in err, err
+    assert "999 at row 300 needs a second row or removal" in err, err
+    assert f"--label y --task regression --json --exit-zero > {base}.tmp && mv {base}.tmp {base}" in err, err
+
+
+def test_dominant_row_note_on_a_target_the_features_do_not_predict_asks_for_a_look(tmp_path):
+    # QA 57: the note said "fix or drop that row" while another note said the features do not predict the target
+    # (and fix refuses to drop without --force)
+    import dvclean
+
+    r = dvclean.score(str(_codes_with_a_stray_value(tmp_path, True)), label="y")
+    assert r.table.task == "regression"
+    (note,) = [n for n in r.summary["notes"] if "squared-error utility" in n]
+    assert note.startswith("row 300's data value holds ") and "check that row by hand" in note, note
+    assert "fix or drop" not in note, note
+
+
+def test_augment_calls_a_whole_number_target_a_numeric_target(tmp_path):
+    # QA 57: augment opened with "84 classes with a single row ... fix those labels" on diabetes' target
+    from sklearn.datasets import load_diabetes
+    from typer.testing import CliRunner
+
+    from dvclean.cli import app
+
+    frame = load_diabetes(as_frame=True).frame
+    frame["target"] = frame["target"].astype(int)
+    path = tmp_path / "d.csv"
+    frame.to_csv(path, index=False)
+    res = CliRunner().invoke(app, ["augment", str(path), "-y", "target", "-o", str(tmp_path / "a.csv")])
+    assert res.exit_code == 2, res.output
+    err = " ".join(res.stderr.split())
+    assert "label column 'target' is a numeric target (Int64 label with 214 distinct whole numbers, 84 of them" in err
+    assert "bin it into classes first" in err and "fix those labels" not in err, err
+    assert not (tmp_path / "a.csv").exists()

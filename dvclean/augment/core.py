@@ -250,6 +250,26 @@ def for_augment(text: str) -> str:
     return text
 
 
+def numeric_target_problem(frame: pl.DataFrame, label: str | None, name: str, problems: Sequence[str]) -> str | None:
+    """The one problem ``augment`` reports when the label, refused as classes for classes of one row (``problems``),
+    is what ``--task auto`` values as a regression target elsewhere (:func:`dvclean.table.resolve_task`): 214 whole
+    numbers of which 84 fill one row each are not 84 bad classes to fix but a target to bin. None otherwise.
+
+    >>> frame = pl.DataFrame({"x": range(30), "y": range(30)})
+    >>> numeric_target_problem(frame, "y", "d.csv", ["d.csv: label column 'y' has 30 classes with a single row ..."])
+    "d.csv: label column 'y' is a numeric target (Int64 label with 30 distinct whole numbers, 30 of them in a single row, which no class may be: a numeric target): dvclean augment models class labels only (it has no --task): bin it into classes first (dvclean score values it as a regression target), or check --label"
+    """
+    from ..table import resolve_task
+
+    if label is None or label not in frame.columns or not any(" with a single row " in p for p in problems):
+        return None
+    task, why = resolve_task(frame.get_column(label))
+    if task != "regression":
+        return None
+    return (f"{name}: label column {label!r} is a numeric target ({why.removeprefix('auto: ')}): {CLASSES_ONLY}: bin "
+            "it into classes first (dvclean score values it as a regression target), or check --label")
+
+
 def options_for_file(note: str) -> str:
     """A valuation note that names :func:`dvclean.score`'s keywords, as it does for a frame (augment values the frame it
     read), worded with the options instead, as ``dvclean score`` words it for a file; any other note unchanged.
@@ -1876,6 +1896,8 @@ def augment(
     try:
         table = make_table(frame, label=label, id_column=id_column, drop=drop_all, source=info, task="classification")
     except DataValidationError as exc:  # (a hint to use --task, which augment lacks, reworded)
+        if (numeric := numeric_target_problem(frame, label, info.path, exc.problems)) is not None:
+            raise DataValidationError([numeric]) from None
         reworded = [for_augment(p) for p in exc.problems]
         if reworded == exc.problems:
             raise

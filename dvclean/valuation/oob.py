@@ -45,9 +45,9 @@ def bag_seeds(seed: int, n_estimators: int) -> list[int]:
     return fold_seeds(seed, n_estimators)
 
 
-def bootstrap_indices(n: int, bag_seed: int) -> np.ndarray:
-    """Row indices of one bootstrap sample (``n`` draws with replacement)."""
-    return np.random.default_rng(bag_seed).integers(0, n, n)
+def bootstrap_indices(n: int, bag_seed: int, size: int | None = None) -> np.ndarray:
+    """Row indices of one bootstrap sample (``n`` draws with replacement, or ``size``)."""
+    return np.random.default_rng(bag_seed).integers(0, n, n if size is None else size)
 
 
 def make_tree(task: str, max_features: str | float, seed: int) -> Any:
@@ -182,6 +182,7 @@ def data_oob(
     n_jobs: int = 1,
     progress: ProgressFn | None = None,
     train_mask: np.ndarray | None = None,
+    max_samples: int | None = None,
 ) -> OOBOutput:
     """Data-OOB values of every row.
 
@@ -202,6 +203,10 @@ def data_oob(
     train_mask : ndarray of bool, optional
         Only these rows are drawn into the bootstrap samples; the others are out of
         bag for every tree (the outlying-target rule's second pass, :mod:`dvclean.flags`).
+    max_samples : int, optional
+        Draws per bootstrap sample where fewer than the rows they are drawn from (default: as many, the paper's
+        bootstrap). The flag rule's forest draws at most :attr:`~dvclean.config.MislabelConfig.oob_max_samples`:
+        a tree then costs what one on that many rows costs, and each row is out of bag in more trees.
 
     Returns
     -------
@@ -243,8 +248,15 @@ def data_oob(
         parts = _tree_parts(max_features, x.shape[1], task)
     n_features = _max_features(max_features, x.shape[1]) if parts is not None else 0
 
+    if max_samples is not None and (not isinstance(max_samples, numbers.Integral) or isinstance(max_samples, bool)
+                                    or max_samples < 1):
+        raise ValuationError(f"Data-OOB's max_samples must be None or an int >= 1, not {max_samples!r}")
+    pool = n if allowed is None else allowed.size
+    size = None if max_samples is None or max_samples >= pool else int(max_samples)
+
     def fit_predict(b: int) -> tuple[np.ndarray, np.ndarray]:
-        idx = bootstrap_indices(n, seeds[b]) if allowed is None else allowed[bootstrap_indices(allowed.size, seeds[b])]
+        idx = (bootstrap_indices(n, seeds[b], size) if allowed is None
+               else allowed[bootstrap_indices(allowed.size, seeds[b], size)])
         drawn_count = np.bincount(idx, minlength=n)
         if regression:
             rows, weight = idx, None
