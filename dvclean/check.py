@@ -513,7 +513,7 @@ class Baseline:
         run's task is what it is: ``--task auto`` may have decided it from the data (a
         whole number in one row makes a regression target).
         """
-        where = shlex.quote(str(self.path))  # (the baseline's own path: the command replaces that file)
+        where = str(self.path)  # (the baseline's own path, its folder kept: the command replaces that file)
         if self.label is not None and self.label != label:
             raise ConfigError(
                 f"--baseline {self.path} was written for the label {self.label!r}, this run's label is {label!r}: "

@@ -23,9 +23,10 @@ def test_a_missing_baseline_suggests_the_safe_command(tmp_path):
     assert "--json > main.json`" not in str(e.value)
 
 
-@pytest.mark.parametrize(("label", "task", "command"), [
-    ("z", None, "`dvclean check DATA --label z --json " + SAFE),
-    ("y", "regression", "`dvclean check DATA --task regression --json " + SAFE),
+@pytest.mark.parametrize(("label", "task", "command"), [  # (the baseline's path as given, its folder kept)
+    ("z", None, "`dvclean check DATA --label z --json " + SAFE.replace("main.json", "ci/main.json")),
+    ("y", "regression", "`dvclean check DATA --label y --task regression --json "
+     + SAFE.replace("main.json", "ci/main.json")),
 ])
 def test_a_baseline_of_another_label_or_task_suggests_the_safe_command(label, task, command):
     base = Baseline(path="ci/main.json", key="hash", id_column=None, mislabeled=(), hard=(), label="y",
