@@ -2175,7 +2175,7 @@ def _outlying_share_note(data: ValuationData, flags: Any, mislabel: Any, blank: 
 
 
 def _dominant_target_note(table: Table, data: ValuationData, values: np.ndarray, flags: Any,
-                          outlier_z: float = 3.5, *, predictable: bool = True) -> str | None:
+                          outlier_z: float, *, predictable: bool = True) -> str | None:
     """The note saying that one row's target outweighs the rest of a squared-error valuation (or None): its data
     value holds at least :data:`DOMINANT_SHARE` of the values' total absolute value. Where the outlying-target rule
     flags it (``|target_z| > outlier_z``) it is likely an error, to fix or drop; where the other rows predict it, an

@@ -581,26 +581,26 @@ def _continuous(col: pl.Series) -> tuple[bool, int]:
     return bool(fractional.any() and n_distinct > AUTO_REGRESSION_MIN_DISTINCT), n_distinct
 
 
-def _whole_number_target(col: pl.Series) -> tuple[bool, int, int]:
+def _whole_number_target(col: pl.Series) -> tuple[bool, int, np.ndarray]:
     """(a numeric label of whole numbers, more than 20 distinct values, some of them in a single row; the number of
-    distinct values; how many of them a single row holds). Classes need two rows each (a class of one row is refused),
+    distinct values; the values a single row holds). Classes need two rows each (a class of one row is refused),
     so such a label cannot be valued as classes: it is a count or a measure in whole units (scikit-learn's diabetes
     progression, 214 distinct values on 442 rows, 84 of them once; an age, a price in whole dollars). Integers at or
     beyond 2**53 are codes, not quantities (and a float holds no more digits): never."""
     if isinstance(col.dtype, pl.Decimal):
         col = col.cast(pl.Float64)
     if not col.dtype.is_numeric() or col.dtype == pl.Boolean:
-        return False, 0, 0
+        return False, 0, np.empty(0)
     vals = col.drop_nulls().to_numpy()
     if col.dtype.is_float():
         vals = vals[np.isfinite(vals)]
         if not bool((vals == np.round(vals)).all()):
-            return False, 0, 0  # (non-integer: _continuous's case)
+            return False, 0, np.empty(0)  # (non-integer: _continuous's case)
     if vals.size and float(np.abs(vals.astype(np.float64)).max()) >= 2**53:
-        return False, 0, 0
-    _, counts = np.unique(vals, return_counts=True)
-    once = int((counts == 1).sum())
-    return bool(counts.size > AUTO_REGRESSION_MIN_DISTINCT and once), int(counts.size), once
+        return False, 0, np.empty(0)
+    uniq, counts = np.unique(vals, return_counts=True)
+    once = uniq[counts == 1]
+    return bool(counts.size > AUTO_REGRESSION_MIN_DISTINCT and once.size), int(counts.size), once
 
 
 def _auto_regression(col: pl.Series) -> str | None:
@@ -613,15 +613,14 @@ def _auto_regression(col: pl.Series) -> str | None:
     whole, n_distinct, once = _whole_number_target(col)
     if not whole:
         return None
-    why = (f"auto: {col.dtype} label with {n_distinct} distinct whole numbers, {once} of them in a single row, "
+    why = (f"auto: {col.dtype} label with {n_distinct} distinct whole numbers, {once.size} of them in a single row, "
            "which no class may be: a numeric target")
-    if once <= AUTO_CODES_ONCE:  # (class codes with a stray value look so too: say what would make them classes)
+    if once.size <= AUTO_CODES_ONCE:  # (class codes with a stray value look so too: say what would make them classes)
         values = col.cast(pl.Float64).to_numpy()
-        uniq, counts = np.unique(values[np.isfinite(values)], return_counts=True)
-        rows = [int(np.flatnonzero(values == v)[0]) for v in uniq[counts == 1]]
+        rows = [int(np.flatnonzero(values == v)[0]) for v in once.astype(np.float64)]
         singles = [f"{class_text(col[i])} at row {i}" for i in rows]
-        why += (f"; if they are class codes, {' and '.join(singles)} {'needs' if once == 1 else 'need'} a second row or "
-                "removal, and --task classification")
+        why += (f"; if they are class codes, {' and '.join(singles)} {'needs' if once.size == 1 else 'need'} a second "
+                "row or removal, and --task classification")
     return why
 
 
