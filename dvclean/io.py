@@ -2975,10 +2975,20 @@ def write_table(
     OutputError
         The format cannot hold one of the columns (:func:`unwritable_columns`): nothing is written.
         A Duration column is written to CSV as ISO-8601 text, as JSON writes it (``PT90S``).
+    TypeError
+        ``frame`` is not a polars DataFrame, or ``metadata`` holds a key or value that is not text.
     """
     if not isinstance(frame, pl.DataFrame):
         raise TypeError(f"write_table() needs a polars DataFrame, got {type(frame).__module__}.{type(frame).__name__}; "
                         + _frame_advice(frame))
+    if metadata is not None:  # (polars' own error names neither the argument nor the key)
+        odd = ([(k, v) for k, v in metadata.items() if not (isinstance(k, str) and isinstance(v, str))]
+               if isinstance(metadata, Mapping) else None)
+        if odd is None or odd:
+            got = (f"{type(metadata).__name__}" if odd is None
+                   else f"{odd[0][0]!r}: {type(odd[0][1]).__name__} {odd[0][1]!r}"[:200])
+            raise TypeError(f"write_table(metadata=...) needs a dict of text keys and text values (the Parquet footer "
+                            f"holds text), got {got}; write a number or a structure as text, e.g. json.dumps(value)")
     path = Path(expand_home(path))
     fmt = output_format_for(path, format)
     check_writable(frame.schema, path, fmt)

@@ -795,7 +795,7 @@ def _score(
         log.debug("signal weights: %s; count estimates: %s", flags.signal_weights, flags.count_estimates)
     # (rows are copies over the columns the models see: an identifier the encoder ignores, `name` or `uuid`, tells
     # every row apart; a constant or empty column, ignored too, tells none apart and may be all there is)
-    compared = [c for c in table.features if encoder.dropped_reasons_.get(c, "constant") in ("constant", "empty")]
+    compared = [c for c in table.features if encoder.dropped_reasons_.get(c, "constant") in ("constant", "empty", "no finite value")]
     out = _output_frame(table, data, results, config.methods[0], flags, label_missing, compared)
     if (id_note := _id_note(table, out)) is not None:
         notes.append(id_note)  # (logged by write_scores: only a scores file or the frame holds the renamed column)

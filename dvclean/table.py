@@ -574,7 +574,7 @@ def _continuous(col: pl.Series) -> tuple[bool, int]:
         col = col.cast(pl.Float64)
     if not col.dtype.is_float():
         return False, 0
-    vals = col.to_numpy()
+    vals = col.to_numpy().astype(np.float64, copy=False)  # (a float16 column cannot hold 2**53: compared as float64)
     finite = vals[np.isfinite(vals)]
     n_distinct = int(np.unique(finite).size)
     fractional = (finite != np.round(finite)) | (np.abs(finite) >= 2**53)
@@ -1732,8 +1732,8 @@ def _no_values(col: pl.Series) -> bool:
 
 def _unused_reason(col: pl.Series) -> str:
     """Why :meth:`FeatureEncoder._plan` gave ``col`` no plan."""
-    if _no_values(col):
-        return "empty"
+    if _no_values(col):  # (every cell missing or NaN; a float column of infinities has values, none of them finite)
+        return "no finite value" if col.dtype.is_float() and bool(col.is_infinite().fill_null(False).any()) else "empty"
     dtype = col.dtype
     if dtype.is_temporal() or dtype.is_numeric() or dtype in (pl.String, pl.Boolean, pl.Categorical) or isinstance(dtype, pl.Enum):
         return "constant"

@@ -43,6 +43,7 @@ from ..io import (
     file_paths,
     input_output_format,
     json_lines,
+    json_scalar,
     output_format_for,
     output_separator,
     padded_integer_texts,
@@ -2091,6 +2092,8 @@ def augment(
             "mislabeled_rows_used": int((mask & row_scores.is_mislabeled).sum()),
             "mislabeled_rows_excluded": 0 if cfg.include_mislabeled else int((row_scores.is_mislabeled & eligible).sum()),
             "synthetic_rows_excluded": int(synthetic_in.sum()),
+            # which rows: the --id column's values, else 0-based data rows (score's first output column)
+            "row_ids": [json_scalar(v) for v in table.row_ids().filter(pl.Series(mask)).to_list()],
         },
         "generator": {
             "name": settings.generator,

@@ -142,7 +142,8 @@ _DEFAULT_TASK = Task(_SCORE.task)
 #: Help of ``--task`` (score, check, fix).
 TASK_HELP = (
     "What the label is: auto (regression for a float label with non-integer values and more than 20 distinct "
-    "values, or whole numbers with more than 20 distinct values some of which fill a single row; classes otherwise), "
+    "values, or whole numbers with more than 20 distinct values some of which fill a single row, none of them 2**53 "
+    "or more; classes otherwise), "
     "classification or regression (then flags mean outlying targets)."
 )
 

@@ -1,0 +1,82 @@
+"""Session 58: augment's report names the rows the generator learned from."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from dvclean.augment import AugmentConfig, augment
+from dvclean.cli import app
+
+from .conftest import needs_sdv
+from .test_augment import make_frame
+
+pytestmark = pytest.mark.usefixtures("sdv_home")
+
+
+def _fast(**kw) -> AugmentConfig:
+    return AugmentConfig(generator="gaussian-copula", quality=False, **kw)
+
+
+@needs_sdv
+@pytest.mark.parametrize("target", ["hard", "class:yes", "mislabeled-removed"])
+def test_augment_report_lists_the_rows_the_generator_was_trained_on(copula_fits, target):
+    df = make_frame(300, noise=0.12)
+    r = augment(df, label="label", config=_fast(target=target, hard_fraction=0.2))
+    rows = r.report["target"]["row_ids"]
+    assert rows == sorted(rows) and len(rows) == r.report["target"]["rows"] == len(copula_fits[0])
+    assert all(isinstance(v, int) for v in rows)
+    x1 = df.get_column("x1").to_numpy()  # unique values: they identify the rows
+    assert set(np.round(x1[rows], 9)) == set(copula_fits[0]["x1"].round(9))
+    if target == "hard":  # the lowest-valued rows not flagged mislabeled
+        assert not r.scores.is_mislabeled[rows].any()
+
+
+@needs_sdv
+def test_augment_report_names_targeted_rows_by_their_id(tmp_path, copula_fits):
+    df = make_frame(240)
+    path = tmp_path / "d.csv"
+    df.write_csv(path)
+    out = tmp_path / "aug.csv"
+    res = CliRunner().invoke(app, ["augment", str(path), "-y", "label", "--id", "id", "-g", "gaussian-copula",
+                                   "--no-quality", "--seed", "3", "-o", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    ids = doc["target"]["row_ids"]
+    assert len(ids) == doc["target"]["rows"] > 0 and all(i.startswith("r") for i in ids)
+    fitted = set(copula_fits[0]["x1"].round(9))
+    by_id = dict(zip(df.get_column("id").to_list(), df.get_column("x1").round(9).to_list(), strict=True))
+    assert {by_id[i] for i in ids} == fitted
+    # the report file next to the output holds the same list
+    assert json.loads((tmp_path / "aug.augment-report.json").read_text())["target"]["row_ids"] == ids
+
+
+@pytest.mark.parametrize("metadata", [{"a": 1}, {1: "x"}, ["a"]])
+def test_write_table_refuses_metadata_that_is_not_text(tmp_path, metadata):
+    from dvclean import write_table
+
+    with pytest.raises(TypeError, match=r"metadata=\.\.\.\) needs a dict of text keys and text values"):
+        write_table(pl.DataFrame({"a": [1, 2]}), tmp_path / "t.parquet", metadata=metadata)
+    assert not list(tmp_path.iterdir())
+    write_table(pl.DataFrame({"a": [1, 2]}), tmp_path / "t.parquet", metadata={"k": "v"})
+    assert pl.read_parquet_metadata(tmp_path / "t.parquet")["k"] == "v"
+
+
+def test_a_float16_label_is_told_apart_without_an_overflow_warning(recwarn):
+    from dvclean.table import _continuous
+
+    assert _continuous(pl.Series("y", [0.0, 1.0, 2.0] * 10, dtype=pl.Float16)) == (False, 3)
+    assert _continuous(pl.Series("y", np.arange(30) + 0.5, dtype=pl.Float16)) == (True, 30)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_a_column_of_infinities_is_ignored_as_holding_no_finite_value():
+    from dvclean.table import _unused_reason
+
+    assert _unused_reason(pl.Series([float("inf"), float("-inf"), None])) == "no finite value"
+    assert _unused_reason(pl.Series([float("nan"), None])) == "empty"
+    assert _unused_reason(pl.Series([None, None], dtype=pl.Float64)) == "empty"
