@@ -608,9 +608,15 @@ def load_baseline(path: str | os.PathLike[str], *, create: str = "dvclean check 
         raise InputError(f"{exc}; re-create the baseline with {safe}") from exc
     flagged = doc.get("flagged") if isinstance(doc, dict) else None
     if not isinstance(flagged, dict) or flagged.get("key") not in ("id", "hash"):
+        # (some other JSON file, a `score --json` summary say: the hint writes a file of another name, not over it)
+        other = "check-baseline.json" if p.name == "baseline.json" else "baseline.json"
+        command = doc.get("command") if isinstance(doc, dict) else None
+        what = (f"it is a `dvclean {command} --json` summary, not" if command in ("score", "fix", "augment")
+                else "not")
         raise InputError(
-            f"--baseline {p}: not a `dvclean check --json` document (no 'flagged' rows); "
-            f"re-create the baseline with {safe}"
+            f"--baseline {p}: {what} a `dvclean check --json` document (no 'flagged' rows); create a baseline in a "
+            f"file of its own, on the data to compare with (DATA), with {baseline_command(other, create)} and pass "
+            f"--baseline {other}"
         )
     version = doc.get("schema_version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:

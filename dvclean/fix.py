@@ -203,6 +203,8 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
         issue = "outlying target" if regression else "mislabeled"
         fixed = frame.with_columns(pl.Series(ISSUE_COLUMN, [issue if f else None for f in flagged], dtype=pl.String))
         summary.update(marked=int(flagged.sum()))
+    if config.action != "mark" and (note := _stale_marks_note(frame, scores.table.label, config.action)):
+        summary.setdefault("notes", []).append(note)
     if config.action != "mark" and not regression:
         classes = _class_changes(frame.get_column(scores.table.label), fixed.get_column(scores.table.label), changed,
                                  config.action, respelled_rows)
@@ -319,6 +321,21 @@ def _respellings(before: pl.Series, after: pl.Series, changed: np.ndarray,
     mask = _respelled_rows(before, after, changed) if respelled is None else respelled
     counts = Counter(_pairs(before, after, np.flatnonzero(mask)))
     return dict(counts.most_common())
+
+
+def _stale_marks_note(frame: pl.DataFrame, label: str, action: str) -> str | None:
+    """A note when ``relabel``/``drop`` writes the marks of an earlier ``--action mark`` run unchanged: they name the
+    rows flagged then, not now (the rows relabelled now are among them)."""
+    if ISSUE_COLUMN not in frame.columns or label == ISSUE_COLUMN:
+        return None
+    col = frame.get_column(ISSUE_COLUMN)
+    text = col.cast(pl.String, strict=False) if col.dtype != pl.String else col
+    marked = int(text.is_in(list(ISSUE_VALUES)).sum())
+    if not marked:
+        return None
+    return (f"column {ISSUE_COLUMN!r} holds an earlier `dvclean fix --action mark` run's marks ({marked} "
+            f"row{'s' if marked != 1 else ''}); --action {action} writes it as it was, so it does not say which rows "
+            "are flagged now: run --action mark on the cleaned file to mark them afresh, or remove that column")
 
 
 def _check_issue_column(frame: pl.DataFrame, label: str) -> None:

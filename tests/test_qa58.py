@@ -80,3 +80,39 @@ def test_a_column_of_infinities_is_ignored_as_holding_no_finite_value():
     assert _unused_reason(pl.Series([float("inf"), float("-inf"), None])) == "no finite value"
     assert _unused_reason(pl.Series([float("nan"), None])) == "empty"
     assert _unused_reason(pl.Series([None, None], dtype=pl.Float64)) == "empty"
+
+
+def test_relabel_and_drop_say_an_earlier_runs_marks_are_stale():
+    from dvclean.config import FixConfig
+    from dvclean.fix import ISSUE_COLUMN, fix
+
+    from .test_flags import breast_cancer_noisy
+
+    df, _, _ = breast_cancer_noisy(0)
+    marked = fix(df, label="diagnosis", config=FixConfig(action="mark")).frame
+    n = int(marked.get_column(ISSUE_COLUMN).is_not_null().sum())
+    assert n > 0
+    for action in ("relabel", "drop"):
+        res = fix(marked, label="diagnosis", config=FixConfig(action=action))
+        notes = [t for t in res.summary["notes"] if ISSUE_COLUMN in t]
+        assert notes == [f"column {ISSUE_COLUMN!r} holds an earlier `dvclean fix --action mark` run's marks ({n} rows); "
+                         f"--action {action} writes it as it was, so it does not say which rows are flagged now: run "
+                         "--action mark on the cleaned file to mark them afresh, or remove that column"]
+    clean = fix(df, label="diagnosis", config=FixConfig(action="relabel"))
+    assert not [t for t in clean.summary["notes"] if ISSUE_COLUMN in t]
+
+
+@pytest.mark.parametrize(("name", "command"), [("score.json", "score"), ("baseline.json", None)])
+def test_a_baseline_that_is_another_document_is_never_the_file_the_hint_writes(tmp_path, name, command):
+    from dvclean.check import load_baseline
+    from dvclean.errors import InputError
+
+    path = tmp_path / name
+    path.write_text(json.dumps({"command": command, "schema_version": 1} if command else {"a": 1}))
+    with pytest.raises(InputError) as exc:
+        load_baseline(path)
+    text = str(exc.value)
+    other = "check-baseline.json" if name == "baseline.json" else "baseline.json"
+    assert f"> {other}.tmp && mv {other}.tmp {other}`" in text and f"pass --baseline {other}" in text
+    assert (f"it is a `dvclean {command} --json` summary, not a" in text) == (command is not None)
+    assert f"mv {name}.tmp" not in text
