@@ -160,7 +160,7 @@ def test_identifier_like_text_column_gets_one_note(caplog, monkeypatch):
 
 
 @needs_sdv
-def test_identifier_note_counts_training_rows_and_needs_twenty():
+def test_identifier_note_counts_training_rows_and_needs_twenty_or_every_row():
     df = frame().drop("name").with_columns(  # 'email' repeats in pairs: 100 distinct values in 200 rows
         pl.Series("email", [f"p{i // 2}@example.org" for i in range(200)]),
         pl.Series("ref", [f"R{i}" if i % 10 else "R0" for i in range(200)], dtype=pl.Categorical),  # 181 values
@@ -168,10 +168,15 @@ def test_identifier_note_counts_training_rows_and_needs_twenty():
     r = augment(df, label="label", id_column="id", config=fast(include_mislabeled=True))
     notes = [n for n in r.report["notes"] if "distinct value in" in n]
     assert len(notes) == 1 and notes[0].startswith("column 'ref' has a distinct value in 181 of 200 training rows")
-    small = augment(frame(60).drop("name"), label="label", id_column="id",  # 15 rows, 15 e-mails: too few to judge
+    small = augment(frame(60).drop("name"), label="label", id_column="id",  # 15 rows, 15 e-mails: too few to judge,
                     config=fast(target="hard", hard_fraction=0.25, include_mislabeled=True, n_synthetic="5"))
-    assert small.report["target"]["rows"] == 15
-    assert not any("distinct value in" in n for n in small.report["notes"])
+    assert small.report["target"]["rows"] == 15  # so the 60 rows judge (session 58: was no note)
+    notes = [n for n in small.report["notes"] if "distinct value in" in n]
+    assert len(notes) == 1 and notes[0].startswith("column 'email' has a distinct value in 60 of 60 rows:")
+    repeated = frame(60).drop("name").with_columns(pl.Series("email", [f"p{i % 6}@example.org" for i in range(60)]))
+    again = augment(repeated, label="label", id_column="id",
+                    config=fast(target="hard", hard_fraction=0.25, include_mislabeled=True, n_synthetic="5"))
+    assert not any("distinct value in" in n for n in again.report["notes"])
 
 
 # ---------------------------------------------------------------- the CLI

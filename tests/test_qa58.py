@@ -116,3 +116,19 @@ def test_a_baseline_that_is_another_document_is_never_the_file_the_hint_writes(t
     assert f"> {other}.tmp && mv {other}.tmp {other}`" in text and f"pass --baseline {other}" in text
     assert (f"it is a `dvclean {command} --json` summary, not a" in text) == (command is not None)
     assert f"mv {name}.tmp" not in text
+
+
+def test_identifier_note_judges_a_small_training_set_by_every_row():
+    from dvclean.augment.core import IDENTIFIER_MIN_ROWS, identifier_notes
+
+    n = 60
+    whole = pl.DataFrame({"note": [f"text {i}" for i in range(n)], "kind": [["a", "b"][i % 2] for i in range(n)],
+                          "y": [i % 2 for i in range(n)]})
+    small = whole.head(IDENTIFIER_MIN_ROWS - 3)
+    notes = identifier_notes(small, "y", whole=whole)
+    assert len(notes) == 1 and notes[0].startswith(f"column 'note' has a distinct value in {n} of {n} rows:")
+    assert identifier_notes(small, "y") == []  # (no rows beyond the training set: too few to tell)
+    big = identifier_notes(whole.head(30), "y", whole=whole)  # enough training rows: judged by them
+    assert len(big) == 1 and "in 30 of 30 training rows" in big[0]
+    repeated = whole.with_columns(pl.Series("note", [f"text {i % 5}" for i in range(n)]))
+    assert identifier_notes(repeated.head(10), "y", whole=repeated) == []

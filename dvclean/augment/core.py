@@ -1353,7 +1353,8 @@ def identifier_notes(train: pl.DataFrame, label: str, whole: pl.DataFrame | None
     * a text column of numbers that the valuation reads as numbers (padded, with a few stray cells,
       or with a decimal comma: :meth:`dvclean.table.FeatureEncoder._text_numbers`): modelled as
       categories, so synthetic rows copy real values;
-    * any other text column with a distinct value in nearly every training row (an identifier).
+    * any other text column with a distinct value in nearly every training row (an identifier); in nearly every
+      row of ``whole`` when the training rows are too few to tell (:data:`IDENTIFIER_MIN_ROWS`).
     """
     from ..diagnostics import row_number_columns
     from ..table import FeatureEncoder
@@ -1385,15 +1386,17 @@ def identifier_notes(train: pl.DataFrame, label: str, whole: pl.DataFrame | None
                 "column as categories, so synthetic rows can only copy its real values; write it as numbers in the "
                 f"file to have them modelled, or keep it out with --withhold {shlex.quote(name)}"
             )
-    if n < IDENTIFIER_MIN_ROWS:
-        return notes
     for name, dt in train.schema.items():
         if name == label or name in noted or not (dt == pl.String or isinstance(dt, (pl.Categorical, pl.Enum))):
             continue
-        distinct = train.get_column(name).drop_nulls().n_unique()
-        if distinct >= IDENTIFIER_FRACTION * n:
+        # (a training set too small to tell is judged by every row: 17 hard rows of a column of notes)
+        frame, where = (whole, "rows") if n < IDENTIFIER_MIN_ROWS and whole is not None else (train, "training rows")
+        if frame.height < IDENTIFIER_MIN_ROWS or name not in frame.columns:
+            continue
+        distinct = frame.get_column(name).drop_nulls().n_unique()
+        if distinct >= IDENTIFIER_FRACTION * frame.height:
             notes.append(
-                f"column {name!r} has a distinct value in {distinct} of {n} training rows: the generator can only "
+                f"column {name!r} has a distinct value in {distinct} of {frame.height} {where}: the generator can only "
                 "copy its real values into synthetic rows (a privacy leak if it identifies people) and learns "
                 f"nothing from it; keep it out with --withhold {shlex.quote(name)} (or pass it as --id if it is a row id)"
             )
