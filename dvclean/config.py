@@ -580,7 +580,8 @@ class FixConfig:
         flags are then noise, and on imbalanced classes they fall on the minority class, which
         the action would erase; and so are they when a rare class is mostly flagged (the summary's
         ``flags.rare_classes``, :func:`dvclean.pipeline.rare_classes`): its rows look wrong whether
-        or not they are. ``True`` applies the action anyway.
+        or not they are; and so are they when they would leave a class without a row or change more than
+        half of the labelled rows (:data:`dvclean.fix.ERASE_SHARE`). ``True`` applies the action anyway.
     """
 
     action: str = "mark"

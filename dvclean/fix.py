@@ -9,7 +9,8 @@ rows flagged ``is_mislabeled``:
 * ``mark``: add a ``dvclean_issue`` column (``"mislabeled"``, null elsewhere) and leave every row as it is.
 
 ``relabel`` and ``drop`` are refused when the scores' predictability test says the features do not
-predict the labels (the flags are then noise; ``FixConfig.force`` insists), and the summary gives each
+predict the labels (the flags are then noise; ``FixConfig.force`` insists), or when they would leave a class
+without a row or change more than half of the labelled rows (:data:`ERASE_SHARE`), and the summary gives each
 class's row count before and after, with a note for a class that loses a fifth of its rows or more
 (:data:`CLASS_LOSS_NOTE`: so large a share flagged means the class overlaps another).
 
@@ -231,6 +232,8 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
 #: overlaps another (on the 2,000-row Taiwan sample, without any injected noise, 258 of the 442 defaulters
 #: are flagged and relabel would move 207 of them).
 CLASS_LOSS_NOTE = 0.2
+#: At most this many class notes: the last one counts the others by kind.
+CLASS_NOTES_SHOWN = 6
 
 
 def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray, action: str = "relabel",
@@ -252,7 +255,7 @@ def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray, act
     # (``respelled``: relabels that only change a class's spelling, a merge of two spellings, not a loss)
     merged_of = (dict(present(before.filter(pl.Series(respelled))).value_counts().iter_rows())
                  if respelled is not None and respelled.any() else {})
-    classes, notes = {}, []
+    classes, notes, kinds = {}, [], []
     from .table import class_text
 
     for value, n in counts_before.iter_rows():
@@ -265,6 +268,7 @@ def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray, act
             continue  # (the respelling note says so)
         if m == 0 and lost:  # (a class emptied: the cleaned file is another task, a two-class one a one-class one)
             left = sum(1 for k in counts_after.values() if k)
+            kinds.append(0)
             notes.append(
                 f"class {name!r} has no rows left (all {n} {'were' if action == 'drop' else 'are'} "
                 f"{'dropped' if action == 'drop' else 'relabelled'}): the cleaned file has {left} class"
@@ -274,11 +278,13 @@ def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray, act
                 "(--action mark) instead"
             )
         elif m == 1 and n > 1:  # (score, check and augment refuse a class of one row: say so now, not at the next run)
+            kinds.append(1)
             notes.append(
                 f"class {name!r} is left with a single row ({n} before): dvclean score, check and augment refuse a class "
                 "of one row, so the cleaned file needs that row relabelled, dropped or more rows of its class first"
             )
         if n and (lost - merged) / n >= CLASS_LOSS_NOTE and m:
+            kinds.append(2)
             notes.append(
                 f"class {name!r} lost {lost - merged} of its {n} rows ({(lost - merged) / n:.0%}) to --action {action}"
                 + (f" (besides {merged} only respelled)" if merged else "") + ": so large "
@@ -286,6 +292,14 @@ def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray, act
                 "that the class drew many wrong labels: a small class does under uniform noise); review the flagged "
                 "rows (--action mark) before relabelling or dropping them"
             )
+    if len(notes) > CLASS_NOTES_SHOWN:  # (140 classes of 2 rows: one note each would bury the summary)
+        order = sorted(range(len(notes)), key=lambda i: kinds[i])  # (emptied classes first)
+        counts = Counter(kinds[i] for i in order[CLASS_NOTES_SHOWN - 1:])
+        words = ("without a row", "with a single row", f"losing {CLASS_LOSS_NOTE:.0%} or more of their rows")
+        notes = [*(notes[i] for i in order[:CLASS_NOTES_SHOWN - 1]),
+                 f"{len(notes) - CLASS_NOTES_SHOWN + 1} more notes like these on other classes ("
+                 + ", ".join(f"{k} {'class' if k == 1 else 'classes'} {words[kind]}" for kind, k in sorted(counts.items()))
+                 + "): the summary's classes give every class's rows before and after and its rows lost"]
     return {"classes": classes, "notes": notes}
 
 
@@ -491,6 +505,45 @@ def _refuse_rare(scores: ScoreResult, config: FixConfig) -> None:
     )
 
 
+#: ``relabel`` or ``drop`` changing more than this share of the labelled rows is refused without ``force``: flags on
+#: most of the labels say that the labels, the features or the flag rule do not fit this data, not that the labels
+#: are wrong (the label-noise benchmark's noisiest cells flip 20%).
+ERASE_SHARE = 0.5
+
+
+def _refuse_erasure(scores: ScoreResult, config: FixConfig, summary: dict[str, Any]) -> None:
+    """Refuse to relabel or drop when the action would leave a class without rows, or change more than
+    :data:`ERASE_SHARE` of the labelled rows (``summary``: :func:`apply_fix`'s), unless ``config.force``: a whole
+    class flagged, or most labels, is no evidence of wrong labels there (140 classes of 2-3 rows: a non-default
+    flag rule flagged 284 of 290 rows, and drop erased 134 classes)."""
+    if config.action == "mark" or config.force or scores.table.task == "regression":
+        return
+    classes = summary.get("classes") or {}
+    emptied = {c: k for c, k in classes.items() if k["before"] and not k["after"] and k["lost"]}
+    n = sum(k["before"] for k in classes.values())
+    changed = int(summary.get("dropped", summary.get("relabeled", 0)) or 0)
+    if not emptied and not (n and changed > ERASE_SHARE * n):
+        return
+    name = scores.summary["input"].get("path") or "the data"
+    verb = "dropped" if config.action == "drop" else "relabelled"
+    why = []
+    if emptied:
+        shown = ", ".join(f"{c!r} (all {k['before']} rows)" for c, k in list(emptied.items())[:5])
+        more = f" and {len(emptied) - 5} more" if len(emptied) > 5 else ""
+        why.append(f"it would leave {len(emptied)} class{'es' if len(emptied) > 1 else ''} without a row ({shown}{more})")
+    if n and changed > ERASE_SHARE * n:
+        why.append(f"{changed} of the {n} labelled rows ({changed / n:.0%}) would be {verb}, more than half")
+    because = ([("a whole class flagged is no evidence of wrong labels: a class of a few rows gives the models "
+                 "little to learn it from, so its right labels look wrong too")] if emptied else []) + (
+        ["most labels flagged means the features, the label column or the flag rule do not fit this data, not that "
+         "most labels are wrong"] if n and changed > ERASE_SHARE * n else [])
+    raise DataValidationError(
+        f"{name}: refusing to {config.action} {changed} flagged row{'s' if changed != 1 else ''}: {' and '.join(why)}; "
+        f"{'; '.join(because)}; check --label and the flagged rows (--action mark marks them without changing any), "
+        f"or pass --force to {config.action} them anyway"
+    )
+
+
 def _refuse_spelling(scores: ScoreResult, config: FixConfig) -> None:
     """Refuse to relabel or drop rows flagged mislabeled when some are suggested a respelling of their own label
     (classes that differ only in case, whitespace, Unicode form or the way a number is written:
@@ -625,6 +678,7 @@ def fix(
     _refuse_rare(scores, config)
     _refuse_spelling(scores, config)
     fixed, summary = apply_fix(frame, scores, config)
+    _refuse_erasure(scores, config, summary)
     if scores.table.label_read_as is not None:  # (128-bit codes valued as text: written back as the file typed them)
         fixed = fixed.with_columns(pl.col(scores.table.label).cast(scores.table.label_read_as))
     edits: TextEdits | JsonEdits | None = None

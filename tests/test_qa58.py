@@ -132,3 +132,76 @@ def test_identifier_note_judges_a_small_training_set_by_every_row():
     assert len(big) == 1 and "in 30 of 30 training rows" in big[0]
     repeated = whole.with_columns(pl.Series("note", [f"text {i % 5}" for i in range(n)]))
     assert identifier_notes(repeated.head(10), "y", whole=repeated) == []
+
+
+def _tiny_classes(tmp_path):
+    from sklearn.datasets import make_classification
+
+    x, y = make_classification(n_samples=3000, n_features=10, n_informative=8, n_classes=150, n_clusters_per_class=1,
+                               class_sep=5, random_state=2)
+    keep = np.concatenate([np.flatnonzero(y == c)[:2] for c in range(150)])
+    x, y = x[keep], y[keep].astype(object)
+    rng = np.random.default_rng(9)
+    for i in rng.choice(len(y), 10, replace=False):  # 10 flipped labels
+        y[i] = int(rng.choice([c for c in range(150) if c != y[i]]))
+    labels = np.array([f"k{v}" for v in y])
+    names, counts = np.unique(labels, return_counts=True)
+    ok = np.isin(labels, names[counts >= 2])  # (a class of one row is refused)
+    df = pl.DataFrame({**{f"f{j}": x[ok, j] for j in range(x.shape[1])}, "y": labels[ok]})
+    path = tmp_path / "tiny.csv"
+    df.write_csv(path)
+    return path, df
+
+
+@pytest.mark.parametrize("action", ["drop", "relabel"])
+def test_fix_refuses_to_erase_classes_or_most_rows_without_force(tmp_path, action):
+    path, df = _tiny_classes(tmp_path)
+    out = tmp_path / "out.csv"
+    args = ["fix", str(path), "-y", "y", "--mislabel-rule", "confidence", "--action", action, "-o", str(out),
+            *(["--min-confidence", "0"] if action == "relabel" else [])]
+    res = CliRunner().invoke(app, args)
+    text = " ".join(res.stderr.split())
+    assert res.exit_code == 2 and f"refusing to {action}" in text, res.output
+    assert "without a row (" in text and f"pass --force to {action} them anyway" in text
+    if action == "drop":
+        assert "labelled rows" in text and "more than half" in text
+    assert not out.exists() and not list(tmp_path.glob("*.tmp*"))
+    res = CliRunner().invoke(app, [*args, "--force", "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    class_notes = [n for n in doc["notes"] if n.startswith("class '") or "more notes like these" in n]
+    emptied = sum(1 for k in doc["classes"].values() if k["before"] and not k["after"])
+    assert emptied and len(class_notes) == 6 and "more notes like these on other classes" in class_notes[-1]
+    assert all("has no rows left" in n for n in class_notes[:min(5, emptied)])  # (the emptied classes first)
+
+
+def test_fix_counts_the_class_notes_it_leaves_out():
+    from dvclean.fix import CLASS_NOTES_SHOWN, _class_changes
+
+    before = pl.Series("y", [f"c{i // 4}" for i in range(40)])  # 10 classes of 4 rows
+    changed = np.array([i % 4 == 0 for i in range(40)])  # one row of each: 25% lost
+    changed[4:8] = True  # c1 emptied
+    out = _class_changes(before, before.filter(pl.Series(~changed)), changed, "drop")
+    assert len(out["notes"]) == CLASS_NOTES_SHOWN and out["notes"][0].startswith("class 'c1' has no rows left")
+    assert out["notes"][-1].startswith("5 more notes like these on other classes (5 classes losing 20% or more of "
+                                       "their rows)")
+
+
+@pytest.mark.parametrize(("spec", "classes"), [
+    ("class:don't know", ("don't know",)), ("hard,class:don't know", ("don't know",)),
+    ("class:it's, class:b", ("it's", "b")), ('class:"a,b"', ("a,b",)), ("class:'don\"t'", ('don"t',)),
+])
+def test_a_quote_inside_a_class_name_is_no_quote(spec, classes):
+    from dvclean.augment import parse_target
+
+    assert parse_target(spec).classes == classes
+
+
+def test_an_unquoted_comma_in_a_class_says_how_to_quote_it():
+    from dvclean.augment import parse_target
+    from dvclean.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"unknown part 'b'.*quoted: class:\"a,b\"\)"):
+        parse_target("class:a,b")
+    with pytest.raises(ConfigError, match=r"a ' quote is not closed"):
+        parse_target("class:'x")

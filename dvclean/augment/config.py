@@ -69,7 +69,8 @@ def quote_class(value: str) -> str:
 
 
 def _split_parts(spec: str) -> list[str]:
-    """Split ``spec`` at the commas that are outside quotes (``class:"a,b"`` is one part)."""
+    """Split ``spec`` at the commas that are outside quotes (``class:"a,b"`` is one part). A quote opens only at the
+    start of a part or of its class value: ``class:don't know`` names the class ``don't know``."""
     parts: list[str] = []
     buf: list[str] = []
     quote: str | None = None
@@ -78,7 +79,7 @@ def _split_parts(spec: str) -> list[str]:
             buf.append(ch)
             if ch == quote:
                 quote = None
-        elif ch in _QUOTES:
+        elif ch in _QUOTES and "".join(buf).strip().lower() in ("", "class:"):  # (opening a value: don't is no quote)
             buf.append(ch)
             quote = ch
         elif ch == ",":
@@ -121,9 +122,11 @@ def parse_target(spec: str) -> Target:
         raise ConfigError("--target is empty; use hard, all, mislabeled-removed, class:VALUE or e.g. hard,class:VALUE")
     bases: list[str] = []
     classes: list[str] = []
+    previous = ""
     for part in (p.strip() for p in _split_parts(spec)):
         if not part:
             continue
+        after_class, previous = previous.lower().startswith("class:"), part
         if part.lower().startswith("class:"):
             raw = part[len("class:"):]
             value = _class_value(raw)
@@ -133,9 +136,13 @@ def parse_target(spec: str) -> Target:
         elif part.lower() in _BASES:
             bases.append(part.lower())
         else:
+            comma = ("" if not after_class else
+                     f" (a class whose name holds a comma is quoted: class:{quote_class(spec.split(':', 1)[1].strip())})"
+                     if spec.lower().startswith("class:") and spec.count(":") == 1 else
+                     " (a class whose name holds a comma is quoted: class:\"a,b\")")
             raise ConfigError(
                 f"--target {spec!r}: unknown part {part!r}; use hard, all, mislabeled-removed, class:VALUE "
-                "or a comma-separated combination such as hard,class:VALUE"
+                f"or a comma-separated combination such as hard,class:VALUE{comma}"
             )
     if len(set(bases)) > 1:
         raise ConfigError(f"--target {spec!r} names several row sets ({', '.join(bases)}); pick one (class: parts may be added)")

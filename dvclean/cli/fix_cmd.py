@@ -42,7 +42,7 @@ def fix(
     label: Annotated[str | None, typer.Option("--label", "-y", help="Label column (default: the one column named label/target/y/class).")] = None,
     action: Annotated[str, typer.Option("--action", metavar=f"<{'|'.join(FIX_ACTIONS)}>", help=f"What to do with the flagged rows: {', '.join(FIX_ACTIONS)} (regression targets: drop or mark).")] = _FIX.action,
     min_confidence: Annotated[float, typer.Option("--min-confidence", parser=parse_closed_fraction, metavar="<fraction|%>", help="relabel: only rows whose suggested label has at least this probability (0.7 or 70%).")] = _FIX.min_confidence,
-    force: Annotated[bool, typer.Option("--force/--no-force", show_default=False, help="relabel/drop even when the features do not predict the labels (the flags are then noise), or rows of a rare class mostly flagged (its right labels look wrong too): the action is refused without it.")] = False,
+    force: Annotated[bool, typer.Option("--force/--no-force", show_default=False, help="relabel/drop even when the features do not predict the labels (the flags are then noise), or rows of a rare class mostly flagged (its right labels look wrong too), or when it would empty a class or change more than half of the rows: the action is refused without it.")] = False,
     id_column: Annotated[str | None, typer.Option("--id", help="Row-id column: kept, never a feature.")] = None,
     drop: Annotated[list[str] | None, typer.Option("--drop", help="Column to exclude from the features (repeatable).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default: <input stem>.fixed.<format> next to the input).")] = None,
