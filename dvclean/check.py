@@ -340,6 +340,9 @@ class CheckLine:
     option : str
         The threshold options' stem (``mislabeled`` for ``--max-mislabeled``, also when ``name`` is
         ``outlying_targets``).
+    label : str or None
+        The class of a ``mislabeled[class=C]`` check, as the summary's ``classes`` spell it (JSON ``"class"``: a
+        program need not parse the name); None for the other checks.
     """
 
     name: str
@@ -350,6 +353,7 @@ class CheckLine:
     warn: Threshold | None
     rows: tuple[int, ...] = ()
     option: str = ""
+    label: str | None = None
 
     @property
     def fraction(self) -> float:
@@ -399,6 +403,7 @@ class CheckLine:
             "warn_threshold": None if self.warn is None else self.warn.text,
             "warn_limit": None if self.warn is None else self.warn.limit(self.total),
             "message": self.line(),
+            "class": self.label,
         }
 
 
@@ -1175,14 +1180,15 @@ def _new_rows_noise_note(line: CheckLine, flagged: int) -> str | None:
             f"contents), and a few borderline flags move with them; review the {rows}, and allow a few in --{'max' if line.status == 'fail' else 'warn'}-{opt}")
 
 
-def _line(name: str, rows: np.ndarray, total: int, policy: CheckPolicy, check: str) -> CheckLine | None:
+def _line(name: str, rows: np.ndarray, total: int, policy: CheckPolicy, check: str,
+          label: str | None = None) -> CheckLine | None:
     mx, warn = policy.threshold("max", check), policy.threshold("warn", check)
     if mx is None and warn is None:
         return None
     count = int(rows.size)
     return CheckLine(
         name=name, status=_status(count, total, mx, warn), count=count, total=total,
-        max=mx, warn=warn, rows=tuple(int(r) for r in rows[:TOP_ROWS]), option=check.replace("_", "-"),
+        max=mx, warn=warn, rows=tuple(int(r) for r in rows[:TOP_ROWS]), option=check.replace("_", "-"), label=label,
     )
 
 
@@ -1566,7 +1572,7 @@ def evaluate_check(
         }
         lines.append(
             _line(f"mislabeled[class={class_name_text(cls)}]", np.flatnonzero(in_class & is_mis), int(in_class.sum()), policy,
-                  "mislabeled_per_class")
+                  "mislabeled_per_class", label=cls)
         )
     dups = np.flatnonzero(result.frame.get_column("is_conflicting_duplicate").to_numpy())  # (as `score` marks them)
     lines.append(_line("conflicting_duplicates", dups, n_valued, policy, "conflicting_duplicates"))

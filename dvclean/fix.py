@@ -495,7 +495,7 @@ def _refuse_rare(scores: ScoreResult, config: FixConfig) -> None:
     parts = "; ".join(f"{c!r}: {k['mislabeled'] + k.get('hard', 0)} of its {k['rows']} rows flagged, "
                       f"{k['mislabeled']} mislabeled and {k.get('hard', 0)} hard"
                       for c, k in list(acted.items())[:5])
-    more = f" and {len(acted) - 5} more" if len(acted) > 5 else ""
+    more = f" and {len(acted) - 5} more classes" if len(acted) > 5 else ""
     raise DataValidationError(
         f"{name}: refusing to {config.action} {flagged} flagged row{'s' if flagged != 1 else ''} of "
         f"{'rare classes' if len(acted) > 1 else 'a rare class'} ({parts}{more}): a row of a rare class has few "

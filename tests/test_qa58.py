@@ -205,3 +205,22 @@ def test_an_unquoted_comma_in_a_class_says_how_to_quote_it():
         parse_target("class:a,b")
     with pytest.raises(ConfigError, match=r"a ' quote is not closed"):
         parse_target("class:'x")
+
+
+def test_per_class_checks_name_their_class_in_a_field_of_their_own(tmp_path):
+    from importlib import resources
+
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is a dev dependency")
+    schema = json.loads(resources.files("dvclean").joinpath("schemas/check.schema.json").read_text(encoding="utf-8"))
+    path = tmp_path / "d.csv"
+    rng = np.random.default_rng(0)
+    y = np.array([" setosa", "setosa ", "a,b"] * 20)
+    pl.DataFrame({"x": rng.normal(size=60) + (y == "a,b") * 3, "z": rng.normal(size=60), "y": y}).write_csv(path)
+    res = CliRunner().invoke(app, ["check", str(path), "-y", "y", "--max-mislabeled-per-class", "50%", "--json"])
+    assert res.exit_code in (0, 1), res.output
+    doc = json.loads(res.stdout)
+    jsonschema.validate(doc, schema)
+    per_class = {c["class"]: c for c in doc["checks"] if c["name"].startswith("mislabeled[")}
+    assert set(per_class) == set(doc["summary"]["classes"]) == {" setosa", "setosa ", "a,b"}
+    assert all(c["name"] == f"mislabeled[class={k}]" for k, c in per_class.items())
+    assert all(c["class"] is None for c in doc["checks"] if not c["name"].startswith("mislabeled["))
