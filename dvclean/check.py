@@ -480,7 +480,9 @@ class Baseline:
         changed = [k for k in sorted(set(old) | set(new)) if _canonical(old.get(k)) != _canonical(new.get(k))]
         if not changed:
             return None
-        shown = ", ".join(f"{k} {old.get(k)!r} -> {new.get(k)!r}" for k in changed[:5])
+        # (a setting the baseline's dvclean did not have yet is "not recorded", not None: None is a value of some)
+        shown = ", ".join(f"{k} {repr(old[k]) if k in old else '(not recorded)'} -> "
+                          f"{repr(new[k]) if k in new else '(not recorded)'}" for k in changed[:5])
         more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
         return (
             f"--baseline {self.path} was made with other settings ({shown}{more}): rows flagged now because of the "

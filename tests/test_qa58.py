@@ -224,3 +224,15 @@ def test_per_class_checks_name_their_class_in_a_field_of_their_own(tmp_path):
     assert set(per_class) == set(doc["summary"]["classes"]) == {" setosa", "setosa ", "a,b"}
     assert all(c["name"] == f"mislabeled[class={k}]" for k, c in per_class.items())
     assert all(c["class"] is None for c in doc["checks"] if not c["name"].startswith("mislabeled["))
+
+
+def test_settings_note_says_a_setting_the_baseline_did_not_record():
+    from dvclean.check import Baseline
+
+    base = Baseline(path="main.json", key="hash", id_column=None, mislabeled=(), hard=(),
+                    config={"mislabel": {"rule": "consensus"}, "seed": 0})
+    note = base.settings_note({"mislabel": {"rule": "consensus", "oob_max_samples": 20000}, "seed": 0})
+    assert "(mislabel.oob_max_samples (not recorded) -> 20000)" in note
+    # (a new setting left unset, None, is what the older run did: no note)
+    assert base.settings_note({"mislabel": {"rule": "consensus", "oob_max_samples": None}, "seed": 0}) is None
+    assert base.settings_note({"mislabel": {"rule": "consensus"}, "seed": 0}) is None
