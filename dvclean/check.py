@@ -551,6 +551,20 @@ def baseline_command(name: str, create: str = "dvclean check DATA --json") -> st
     return f"`{create} --exit-zero > {shlex.quote(tmp)} && mv {shlex.quote(tmp)} {shlex.quote(name)}`"
 
 
+def _free_baseline_name(given: Path) -> str:
+    """A baseline file name for a hint to write in the current folder: ``baseline.json``, else
+    ``check-baseline.json``, ``check-baseline-2.json``, ... — the first that neither exists (with its ``.tmp``) nor is
+    ``given`` (the file passed, which may be named ``baseline.json`` or ``baseline.json.tmp``)."""
+    def taken(name: str) -> bool:
+        for q in (Path(name), Path(name + ".tmp")):
+            if q.exists() or q.is_symlink() or os.path.abspath(q) == os.path.abspath(given):
+                return True
+        return False
+
+    names = ["baseline.json", "check-baseline.json", *(f"check-baseline-{i}.json" for i in range(2, 100))]
+    return next((n for n in names if not taken(n)), "check-baseline-new.json")
+
+
 def _data_suffix(path: Path) -> str:
     """The data format suffix of ``path`` (``.csv``, ``.parquet``, ``.gz``, ...; not ``.json``, a baseline's own), or ''.
 
@@ -615,15 +629,17 @@ def load_baseline(path: str | os.PathLike[str], *, create: str = "dvclean check 
         raise InputError(f"{exc}; re-create the baseline with {safe}") from exc
     flagged = doc.get("flagged") if isinstance(doc, dict) else None
     if not isinstance(flagged, dict) or flagged.get("key") not in ("id", "hash"):
-        # (some other JSON file, a `score --json` summary say: the hint writes a file of another name, not over it)
-        other = "check-baseline.json" if p.name == "baseline.json" else "baseline.json"
         command = doc.get("command") if isinstance(doc, dict) else None
-        what = (f"it is a `dvclean {command} --json` summary, not" if command in ("score", "fix", "augment")
-                else "not")
+        if command not in ("score", "fix", "augment"):  # (a broken or foreign baseline: re-created where it is)
+            raise InputError(f"--baseline {p}: not a `dvclean check --json` document (no 'flagged' rows); "
+                             f"re-create the baseline with {safe}")
+        # (another command's summary, kept by the user: the hint writes a file of another name, not over it, nor
+        # over a file already there, a good baseline of another run say)
+        other = _free_baseline_name(p)
         raise InputError(
-            f"--baseline {p}: {what} a `dvclean check --json` document (no 'flagged' rows); create a baseline in a "
-            f"file of its own, on the data to compare with (DATA), with {baseline_command(other, create)} and pass "
-            f"--baseline {other}"
+            f"--baseline {p}: it is a `dvclean {command} --json` summary, not a `dvclean check --json` document (no "
+            f"'flagged' rows); create a baseline in a file of its own, on the data to compare with (DATA), with "
+            f"{baseline_command(other, create)} and pass --baseline {other}"
         )
     version = doc.get("schema_version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:

@@ -232,7 +232,7 @@ def apply_fix(frame: pl.DataFrame, scores: ScoreResult, config: FixConfig) -> tu
 #: overlaps another (on the 2,000-row Taiwan sample, without any injected noise, 258 of the 442 defaulters
 #: are flagged and relabel would move 207 of them).
 CLASS_LOSS_NOTE = 0.2
-#: At most this many class notes: the last one counts the others by kind.
+#: At most this many class notes: the last one counts the other classes by their gravest note.
 CLASS_NOTES_SHOWN = 6
 
 
@@ -268,7 +268,7 @@ def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray, act
             continue  # (the respelling note says so)
         if m == 0 and lost:  # (a class emptied: the cleaned file is another task, a two-class one a one-class one)
             left = sum(1 for k in counts_after.values() if k)
-            kinds.append(0)
+            kinds.append((0, name))
             notes.append(
                 f"class {name!r} has no rows left (all {n} {'were' if action == 'drop' else 'are'} "
                 f"{'dropped' if action == 'drop' else 'relabelled'}): the cleaned file has {left} class"
@@ -278,13 +278,13 @@ def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray, act
                 "(--action mark) instead"
             )
         elif m == 1 and n > 1:  # (score, check and augment refuse a class of one row: say so now, not at the next run)
-            kinds.append(1)
+            kinds.append((1, name))
             notes.append(
                 f"class {name!r} is left with a single row ({n} before): dvclean score, check and augment refuse a class "
                 "of one row, so the cleaned file needs that row relabelled, dropped or more rows of its class first"
             )
         if n and (lost - merged) / n >= CLASS_LOSS_NOTE and m:
-            kinds.append(2)
+            kinds.append((2, name))
             notes.append(
                 f"class {name!r} lost {lost - merged} of its {n} rows ({(lost - merged) / n:.0%}) to --action {action}"
                 + (f" (besides {merged} only respelled)" if merged else "") + ": so large "
@@ -293,12 +293,20 @@ def _class_changes(before: pl.Series, after: pl.Series, changed: np.ndarray, act
                 "rows (--action mark) before relabelling or dropping them"
             )
     if len(notes) > CLASS_NOTES_SHOWN:  # (140 classes of 2 rows: one note each would bury the summary)
-        order = sorted(range(len(notes)), key=lambda i: kinds[i])  # (emptied classes first)
-        counts = Counter(kinds[i] for i in order[CLASS_NOTES_SHOWN - 1:])
-        words = ("without a row", "with a single row", f"losing {CLASS_LOSS_NOTE:.0%} or more of their rows")
-        notes = [*(notes[i] for i in order[:CLASS_NOTES_SHOWN - 1]),
-                 f"{len(notes) - CLASS_NOTES_SHOWN + 1} more notes like these on other classes ("
-                 + ", ".join(f"{k} {'class' if k == 1 else 'classes'} {words[kind]}" for kind, k in sorted(counts.items()))
+        worst: dict[str, int] = {}  # each class's gravest note: emptied, left with one row, a large share lost
+        for kind, owner in kinds:
+            worst[owner] = min(kind, worst.get(owner, kind))
+        shown: list[str] = []
+        for owner in sorted(worst, key=worst.__getitem__):  # (emptied classes first; a class's notes kept together)
+            if sum(1 for _, o in kinds if o in shown or o == owner) > CLASS_NOTES_SHOWN - 1:
+                break
+            shown.append(owner)
+        counts = Counter(kind for owner, kind in worst.items() if owner not in shown)
+        words = ("without a row", "left with a single row", f"losing {CLASS_LOSS_NOTE:.0%} or more of their rows")
+        rest = sum(counts.values())
+        notes = [*(note for owner in shown for note, (_, o) in zip(notes, kinds, strict=True) if o == owner),
+                 f"{rest} other {'class has' if rest == 1 else 'classes have'} notes like these ("
+                 + ", ".join(f"{k} {words[kind]}" for kind, k in sorted(counts.items()))
                  + "): the summary's classes give every class's rows before and after and its rows lost"]
     return {"classes": classes, "notes": notes}
 
@@ -526,17 +534,19 @@ def _refuse_erasure(scores: ScoreResult, config: FixConfig, summary: dict[str, A
         return
     name = scores.summary["input"].get("path") or "the data"
     verb = "dropped" if config.action == "drop" else "relabelled"
+    noise = scores.config.mislabel.expected_noise
     why = []
     if emptied:
         shown = ", ".join(f"{c!r} (all {k['before']} rows)" for c, k in list(emptied.items())[:5])
-        more = f" and {len(emptied) - 5} more" if len(emptied) > 5 else ""
+        more = f" and {len(emptied) - 5} more classes" if len(emptied) > 5 else ""
         why.append(f"it would leave {len(emptied)} class{'es' if len(emptied) > 1 else ''} without a row ({shown}{more})")
     if n and changed > ERASE_SHARE * n:
         why.append(f"{changed} of the {n} labelled rows ({changed / n:.0%}) would be {verb}, more than half")
     because = ([("a whole class flagged is no evidence of wrong labels: a class of a few rows gives the models "
                  "little to learn it from, so its right labels look wrong too")] if emptied else []) + (
         ["most labels flagged means the features, the label column or the flag rule do not fit this data, not that "
-         "most labels are wrong"] if n and changed > ERASE_SHARE * n else [])
+         "most labels are wrong" + (f" (--expected-noise {noise:g} asks for that many)" if noise and noise > ERASE_SHARE
+                                    else "")] if n and changed > ERASE_SHARE * n else [])
     raise DataValidationError(
         f"{name}: refusing to {config.action} {changed} flagged row{'s' if changed != 1 else ''}: {' and '.join(why)}; "
         f"{'; '.join(because)}; check --label and the flagged rows (--action mark marks them without changing any), "
@@ -693,6 +703,7 @@ def fix(
         "input": scores.summary["input"],
         "label": scores.table.label,
         "rule": scores.summary["flags"].get("rule"),
+        "force": config.force,
         **summary,
         "seed": scores.config.seed,
     }

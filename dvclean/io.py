@@ -2985,8 +2985,10 @@ def write_table(
         odd = ([(k, v) for k, v in metadata.items() if not (isinstance(k, str) and isinstance(v, str))]
                if isinstance(metadata, Mapping) else None)
         if odd is None or odd:
+            key, value = odd[0] if odd else (None, None)
             got = (f"{type(metadata).__name__}" if odd is None
-                   else f"{odd[0][0]!r}: {type(odd[0][1]).__name__} {odd[0][1]!r}"[:200])
+                   else f"the key {key!r}, {type(key).__name__}" if not isinstance(key, str)
+                   else f"{key!r}: {type(value).__name__} {value!r}"[:200])
             raise TypeError(f"write_table(metadata=...) needs a dict of text keys and text values (the Parquet footer "
                             f"holds text), got {got}; write a number or a structure as text, e.g. json.dumps(value)")
     path = Path(expand_home(path))

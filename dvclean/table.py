@@ -1272,9 +1272,12 @@ class FeatureEncoder:
         if self._fitted_x.shape[1] == 0:
             has_values = not all(_no_values(frame.get_column(c)) for c in columns)
             if not has_values:
+                reasons = {_unused_reason(frame.get_column(c)) for c in columns}
+                what = ("holds no finite value (infinities only)" if reasons == {"no finite value"}
+                        else "is empty or holds no finite value" if "no finite value" in reasons else "is empty")
                 raise DataValidationError(
                     f"no usable feature: every feature column ({', '.join(map(repr, list(columns)[:10]))}) "
-                    "is empty; fill in feature values or pick other columns"
+                    f"{what}; fill in feature values or pick other columns"
                 )
             # every row looks the same to a model: keep one constant feature so that the rows can still be
             # compared (e.g. to flag duplicates with conflicting labels) and say so

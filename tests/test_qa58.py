@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import polars as pl
@@ -102,20 +103,39 @@ def test_relabel_and_drop_say_an_earlier_runs_marks_are_stale():
     assert not [t for t in clean.summary["notes"] if ISSUE_COLUMN in t]
 
 
-@pytest.mark.parametrize(("name", "command"), [("score.json", "score"), ("baseline.json", None)])
-def test_a_baseline_that_is_another_document_is_never_the_file_the_hint_writes(tmp_path, name, command):
+@pytest.mark.parametrize(("name", "command"), [("score.json", "score"), ("baseline.json", "augment"),
+                                             ("baseline.json.tmp", "fix")])
+def test_a_baseline_that_is_another_document_is_never_the_file_the_hint_writes(tmp_path, monkeypatch, name, command):
     from dvclean.check import load_baseline
     from dvclean.errors import InputError
 
+    monkeypatch.chdir(tmp_path)
     path = tmp_path / name
-    path.write_text(json.dumps({"command": command, "schema_version": 1} if command else {"a": 1}))
+    path.write_text(json.dumps({"command": command, "schema_version": 1}))
     with pytest.raises(InputError) as exc:
         load_baseline(path)
     text = str(exc.value)
-    other = "check-baseline.json" if name == "baseline.json" else "baseline.json"
+    other = "baseline.json" if name == "score.json" else "check-baseline.json"
     assert f"> {other}.tmp && mv {other}.tmp {other}`" in text and f"pass --baseline {other}" in text
-    assert (f"it is a `dvclean {command} --json` summary, not a" in text) == (command is not None)
-    assert f"mv {name}.tmp" not in text
+    assert f"it is a `dvclean {command} --json` summary, not a" in text
+    assert f"mv {name}.tmp" not in text and f"> {name} " not in text
+    broken = tmp_path / "main.json"  # (a broken baseline, not another command's summary: re-created where it is)
+    broken.write_text("{}")
+    with pytest.raises(InputError, match=r"> main\.json\.tmp && mv main\.json\.tmp main\.json`"):
+        load_baseline("main.json")
+
+
+def test_the_baseline_hint_never_writes_over_a_file_already_there(tmp_path, monkeypatch):
+    from dvclean.check import load_baseline
+    from dvclean.errors import InputError
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.json").write_text(json.dumps({"command": "score"}))
+    (tmp_path / "baseline.json").write_text("{}")  # a good baseline of another run, say
+    (tmp_path / "check-baseline.json.tmp").write_text("")  # a half-written one
+    with pytest.raises(InputError, match=r"> check-baseline-2\.json\.tmp && mv check-baseline-2\.json\.tmp "
+                                         r"check-baseline-2\.json` and pass --baseline check-baseline-2\.json"):
+        load_baseline("s.json")
 
 
 def test_identifier_note_judges_a_small_training_set_by_every_row():
@@ -169,9 +189,9 @@ def test_fix_refuses_to_erase_classes_or_most_rows_without_force(tmp_path, actio
     res = CliRunner().invoke(app, [*args, "--force", "--json"])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
-    class_notes = [n for n in doc["notes"] if n.startswith("class '") or "more notes like these" in n]
+    class_notes = [n for n in doc["notes"] if n.startswith("class '") or "notes like these" in n]
     emptied = sum(1 for k in doc["classes"].values() if k["before"] and not k["after"])
-    assert emptied and len(class_notes) == 6 and "more notes like these on other classes" in class_notes[-1]
+    assert emptied and len(class_notes) <= 6 and "have notes like these (" in class_notes[-1]
     assert all("has no rows left" in n for n in class_notes[:min(5, emptied)])  # (the emptied classes first)
 
 
@@ -183,8 +203,14 @@ def test_fix_counts_the_class_notes_it_leaves_out():
     changed[4:8] = True  # c1 emptied
     out = _class_changes(before, before.filter(pl.Series(~changed)), changed, "drop")
     assert len(out["notes"]) == CLASS_NOTES_SHOWN and out["notes"][0].startswith("class 'c1' has no rows left")
-    assert out["notes"][-1].startswith("5 more notes like these on other classes (5 classes losing 20% or more of "
-                                       "their rows)")
+    assert out["notes"][-1].startswith("5 other classes have notes like these (5 losing 20% or more of their rows)")
+    # a class left with one row also lost a share of its rows: two notes, counted once, shown together
+    before = pl.Series("y", [f"c{i // 3}" for i in range(60)])  # 20 classes of 3 rows
+    changed = np.array([i % 3 != 2 for i in range(60)])  # each class keeps one row
+    notes = _class_changes(before, before.filter(pl.Series(~changed)), changed, "drop")["notes"]
+    assert len(notes) <= CLASS_NOTES_SHOWN and notes[0].startswith("class 'c0' is left with a single row")
+    assert notes[1].startswith("class 'c0' lost 2 of its 3 rows")
+    assert notes[-1].startswith("18 other classes have notes like these (18 left with a single row)")
 
 
 @pytest.mark.parametrize(("spec", "classes"), [
@@ -236,3 +262,47 @@ def test_settings_note_says_a_setting_the_baseline_did_not_record():
     # (a new setting left unset, None, is what the older run did: no note)
     assert base.settings_note({"mislabel": {"rule": "consensus", "oob_max_samples": None}, "seed": 0}) is None
     assert base.settings_note({"mislabel": {"rule": "consensus"}, "seed": 0}) is None
+
+
+def test_force_from_a_configuration_file_is_said_and_recorded(tmp_path, monkeypatch):
+    from .conftest import SAMPLE
+
+    monkeypatch.chdir(tmp_path)
+    df = pl.read_csv(SAMPLE).head(400)
+    df.write_csv(tmp_path / "d.csv")
+    (tmp_path / "dvclean.toml").write_text("[fix]\nforce = true\n")
+    res = CliRunner().invoke(app, ["fix", "d.csv", "-y", "income", "--action", "drop", "-o", "o.csv", "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["force"] is True and doc["notes"][0].startswith("force = true (") and "dvclean.toml" in doc["notes"][0]
+    assert "pass --no-force to have those refused" in doc["notes"][0]
+    res = CliRunner().invoke(app, ["fix", "d.csv", "-y", "income", "--action", "drop", "-o", "o.csv", "--json",
+                                   "--no-force"])
+    doc = json.loads(res.stdout)
+    assert doc["force"] is False and not [n for n in doc["notes"] if n.startswith("force = true")]
+
+
+def test_the_erasure_refusal_counts_classes_and_names_expected_noise(tmp_path):
+    path, _ = _tiny_classes(tmp_path)
+    res = CliRunner().invoke(app, ["fix", str(path), "-y", "y", "--mislabel-rule", "confidence", "--action", "drop",
+                                   "-o", str(tmp_path / "o.csv")])
+    text = " ".join(res.stderr.split())
+    assert res.exit_code == 2 and re.search(r"and \d+ more classes\)", text), text
+    res = CliRunner().invoke(app, ["fix", str(path), "-y", "y", "--action", "drop", "--expected-noise", "0.6",
+                                   "-o", str(tmp_path / "o.csv")])
+    text = " ".join(res.stderr.split())
+    assert res.exit_code == 2 and "(--expected-noise 0.6 asks for that many)" in text, text
+
+
+def test_small_messages_of_session_58(tmp_path):
+    from dvclean import score, write_table
+    from dvclean.augment import parse_target
+    from dvclean.errors import ConfigError, DataValidationError
+
+    with pytest.raises(TypeError, match=r"got the key 1, int;"):
+        write_table(pl.DataFrame({"a": [1]}), tmp_path / "m.parquet", metadata={1: "v"})
+    with pytest.raises(ConfigError, match=r"quoted: class:\"don't know, maybe\"\)"):
+        parse_target("class:'don't know, maybe'")
+    frame = pl.DataFrame({"x": [float("inf"), float("-inf")] * 3, "y": ["a", "b"] * 3})
+    with pytest.raises(DataValidationError, match=r"every feature column \('x'\) holds no finite value"):
+        score(frame, label="y")

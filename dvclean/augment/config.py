@@ -137,7 +137,7 @@ def parse_target(spec: str) -> Target:
             bases.append(part.lower())
         else:
             comma = ("" if not after_class else
-                     f" (a class whose name holds a comma is quoted: class:{quote_class(spec.split(':', 1)[1].strip())})"
+                     f" (a class whose name holds a comma is quoted: class:{quote_class(_class_value(spec.split(':', 1)[1]))})"
                      if spec.lower().startswith("class:") and spec.count(":") == 1 else
                      " (a class whose name holds a comma is quoted: class:\"a,b\")")
             raise ConfigError(

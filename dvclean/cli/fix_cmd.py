@@ -150,6 +150,13 @@ def fix(
                        "flags do not use the validation set (their neighbour evidence is leave-self-out), so the same "
                        "file is written without it, and notes on the validation set do not bear on it; it counts "
                        "under --mislabel-rule knn, and for the values --report shows")
+    if force and action != "mark" and not given_on_command_line("force"):  # (a file that came with the data, say)
+        from ._config import effective_config
+
+        source = (effective_config()["values"].get("force") or (None, "a configuration file"))[1]
+        skipped.insert(0, f"force = true ({source}): --action {action} acts even where it would be refused (labels "
+                          "the features do not predict, a rare class mostly flagged, respellings, a class emptied or "
+                          "most rows changed); pass --no-force to have those refused")
     notes = list(dict.fromkeys([*skipped, *result.summary.get("notes", ()), *notes_beyond_scores(result.scores)]))
     summary = {**result.summary, "output": str(written), "notes": notes}
     if html_report is not None:
