@@ -340,9 +340,9 @@ def run_cross_fitted(
     values, stderr, per-fold diagnostics, summed diagnostics, params
     """
     cfg, cf = valuer.config, valuer.crossfit
+    t0 = time.perf_counter()  # (diagnostics.seconds: the model's import and set-up count, as in every method's)
     # a bad --model/--metric fails here, before any work; a regression target gets RegressionUtility
     build, model, metric = utility_builder(data, valuer.tmc.model, valuer.tmc.metric)
-    t0 = time.perf_counter()
     with runner(cf.n_jobs, cf.scheduler) as run:
 
         def fold(xp: np.ndarray, yp: np.ndarray, xv: np.ndarray, yv: np.ndarray, fseed: int, f: int) -> FoldResult:

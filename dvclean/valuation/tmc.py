@@ -726,11 +726,11 @@ class TMCShapley:
         check_data(self, data, seed)
         cfg, cf = self.config, self.crossfit
         started = now()  # --time-budget counts from here (loo.now()'s clock): the first imports and fits count too
+        t0 = time.perf_counter()  # (diagnostics.seconds: the model's import and set-up count, as in every method's)
         # a bad --model/--metric fails here, before any work; a regression target gets RegressionUtility
         build, model_name, metric_name = utility_builder(data, cfg.model, cfg.metric)
         folds = _fold_inputs(data, cf.n_folds, seed)
         games = [Game(build(xp, yp, xv, yv, fseed), xp.shape[0], fseed) for xp, yp, xv, yv, fseed in folds]
-        t0 = time.perf_counter()
         full = [float(g.utility(np.arange(g.n_players))) for g in games]
         empty = [float(g.utility(np.zeros(0, dtype=np.int64))) for g in games]
         for g in games:
