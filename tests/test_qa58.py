@@ -306,3 +306,31 @@ def test_small_messages_of_session_58(tmp_path):
     frame = pl.DataFrame({"x": [float("inf"), float("-inf")] * 3, "y": ["a", "b"] * 3})
     with pytest.raises(DataValidationError, match=r"every feature column \('x'\) holds no finite value"):
         score(frame, label="y")
+
+
+def test_approximate_values_whose_sign_follows_the_class_get_a_note():
+    from dvclean.config import KNNConfig, ScoreConfig
+
+    from .conftest import SAMPLE
+
+    def score_file(path, algorithm):
+        from dvclean import score
+
+        return score(path, label="income", config=ScoreConfig(methods=("knn",), seed=0,
+                                                             knn=KNNConfig(algorithm=algorithm)))
+
+    def offset_notes(algorithm: str) -> list[str]:
+        r = score_file(SAMPLE, algorithm)
+        return [n for n in r.summary["notes"] if n.startswith("the values' sign follows the class")]
+
+    approx = score_file(SAMPLE, "approx")
+    values = approx.frame.get_column("value").to_numpy()
+    rich = (approx.frame.get_column("label") == ">50K").to_numpy()
+    assert (values[rich] < 0).mean() >= 0.99 and (values[~rich] < 0).mean() <= 0.01  # (what the note reads)
+    (note,) = offset_notes("approx")
+    hard = int(approx.frame.get_column("is_hard").sum())
+    assert note.startswith("the values' sign follows the class: 100% of the rows of class '>50K' are valued below 0 "
+                           f"and 0% of the others, and {int(approx.frame.filter(pl.col('label') == '>50K')['is_hard'].sum())}"
+                           f" of the {hard} hard rows are of it: the approximate KNN-Shapley (above 20,000 rows")
+    assert "pass --algorithm exact" in note
+    assert offset_notes("exact") == []  # (exact: 135 of 479 '>50K' rows flagged, values of both signs in each class)
