@@ -72,7 +72,7 @@ from .io import (
     write_table,
 )
 from .pipeline import ScoreResult, _check_arguments, refuse_input_path, score, table_check
-from .table import ISSUE_COLUMN, ISSUE_VALUES, Table
+from .table import ISSUE_COLUMN, ISSUE_VALUES, Table, is_marker_column
 
 #: Version of the ``fix --json`` summary's layout (``schema_version``), as ``score``'s and ``check``'s have theirs.
 FIX_SCHEMA_VERSION = 1
@@ -348,11 +348,9 @@ def _respellings(before: pl.Series, after: pl.Series, changed: np.ndarray,
 def _stale_marks_note(frame: pl.DataFrame, label: str, action: str) -> str | None:
     """A note when ``relabel``/``drop`` writes the marks of an earlier ``--action mark`` run unchanged: they name the
     rows flagged then, not now (the rows relabelled now are among them)."""
-    if ISSUE_COLUMN not in frame.columns or label == ISSUE_COLUMN:
-        return None
-    col = frame.get_column(ISSUE_COLUMN)
-    text = col.cast(pl.String, strict=False) if col.dtype != pl.String else col
-    marked = int(text.is_in(list(ISSUE_VALUES)).sum())
+    if ISSUE_COLUMN not in frame.columns or label == ISSUE_COLUMN or not is_marker_column(col := frame[ISSUE_COLUMN]):
+        return None  # (a column of the user's of that name holds something else: not marks)
+    marked = int(col.cast(pl.String).is_in(list(ISSUE_VALUES)).sum())
     if not marked:
         return None
     return (f"column {ISSUE_COLUMN!r} holds an earlier `dvclean fix --action mark` run's marks ({marked} "
@@ -530,7 +528,8 @@ def _refuse_erasure(scores: ScoreResult, config: FixConfig, summary: dict[str, A
     emptied = {c: k for c, k in classes.items() if k["before"] and not k["after"] and k["lost"]}
     n = sum(k["before"] for k in classes.values())
     changed = int(summary.get("dropped", summary.get("relabeled", 0)) or 0)
-    if not emptied and not (n and changed > ERASE_SHARE * n):
+    most = bool(n) and changed > ERASE_SHARE * n
+    if not (emptied or most):
         return
     name = scores.summary["input"].get("path") or "the data"
     verb = "dropped" if config.action == "drop" else "relabelled"
@@ -540,13 +539,13 @@ def _refuse_erasure(scores: ScoreResult, config: FixConfig, summary: dict[str, A
         shown = ", ".join(f"{c!r} (all {k['before']} rows)" for c, k in list(emptied.items())[:5])
         more = f" and {len(emptied) - 5} more classes" if len(emptied) > 5 else ""
         why.append(f"it would leave {len(emptied)} class{'es' if len(emptied) > 1 else ''} without a row ({shown}{more})")
-    if n and changed > ERASE_SHARE * n:
+    if most:
         why.append(f"{changed} of the {n} labelled rows ({changed / n:.0%}) would be {verb}, more than half")
     because = ([("a whole class flagged is no evidence of wrong labels: a class of a few rows gives the models "
                  "little to learn it from, so its right labels look wrong too")] if emptied else []) + (
         ["most labels flagged means the features, the label column or the flag rule do not fit this data, not that "
          "most labels are wrong" + (f" (--expected-noise {noise:g} asks for that many)" if noise and noise > ERASE_SHARE
-                                    else "")] if n and changed > ERASE_SHARE * n else [])
+                                    else "")] if most else [])
     raise DataValidationError(
         f"{name}: refusing to {config.action} {changed} flagged row{'s' if changed != 1 else ''}: {' and '.join(why)}; "
         f"{'; '.join(because)}; check --label and the flagged rows (--action mark marks them without changing any), "

@@ -2982,13 +2982,10 @@ def write_table(
         raise TypeError(f"write_table() needs a polars DataFrame, got {type(frame).__module__}.{type(frame).__name__}; "
                         + _frame_advice(frame))
     if metadata is not None:  # (polars' own error names neither the argument nor the key)
-        odd = ([(k, v) for k, v in metadata.items() if not (isinstance(k, str) and isinstance(v, str))]
-               if isinstance(metadata, Mapping) else None)
-        if odd is None or odd:
-            key, value = odd[0] if odd else (None, None)
-            got = (f"{type(metadata).__name__}" if odd is None
-                   else f"the key {key!r}, {type(key).__name__}" if not isinstance(key, str)
-                   else f"{key!r}: {type(value).__name__} {value!r}"[:200])
+        got = (type(metadata).__name__ if not isinstance(metadata, Mapping) else next(
+            (f"the key {k!r}, {type(k).__name__}" if not isinstance(k, str) else f"{k!r}: {type(v).__name__} {v!r}"[:200]
+             for k, v in metadata.items() if not (isinstance(k, str) and isinstance(v, str))), None))
+        if got is not None:
             raise TypeError(f"write_table(metadata=...) needs a dict of text keys and text values (the Parquet footer "
                             f"holds text), got {got}; write a number or a structure as text, e.g. json.dumps(value)")
     path = Path(expand_home(path))
